@@ -1,0 +1,1 @@
+//! Consensus membership and quorum on top of the messaging layer.

@@ -1,0 +1,1 @@
+//! The cluster resource manager daemon: DC election, CIB service and replication, node attributes.

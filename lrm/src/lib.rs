@@ -1,0 +1,1 @@
+//! The local resource manager (lrmd): runs OCF, LSB, heartbeat, systemd and stonith class agents.

@@ -1,0 +1,1 @@
+//! The heartbeat messaging layer: media, authkeys signing, liveness, respawn, local client API.

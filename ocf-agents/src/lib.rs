@@ -1,0 +1,1 @@
+//! heartbeat-rs's own OCF resource agents (IPaddr2, Dummy, Filesystem, ping, ...).

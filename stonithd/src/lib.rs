@@ -1,0 +1,1 @@
+//! The fencing daemon: fence devices, topology and fencing history.

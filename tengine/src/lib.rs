@@ -1,0 +1,1 @@
+//! The transition engine: executes a transition graph through the LRM.
