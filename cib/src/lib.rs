@@ -1,8 +1,45 @@
 //! The Cluster Information Base: typed model, lossless XML, queries, patches and the on-disk store.
 //!
-//! [`xml`] is the one XML codec of the project: a lossless element tree that every other part
-//! (the typed model, queries, patches, the store) works on.
+//! The CIB is one XML document, `<cib>` holding `<configuration>` (what the administrator
+//! wants) and `<status>` (what the cluster observed). This crate keeps the XML tree as the
+//! single source of truth and layers everything else on it:
+//!
+//! * [`xml`]: the one XML codec of the project, a lossless element tree that every other part
+//!   works on; elements and attributes this crate does not know are carried through untouched.
+//! * [`model`]: typed, read-only views of the configuration (cluster options, nodes, resources,
+//!   constraints, defaults, fencing topology, alerts, tags, ACLs) and the status section,
+//!   built with `from_element` from the tree.
+//! * [`score`], [`values`], [`version`]: Pacemaker's score arithmetic, booleans and durations,
+//!   and the `(admin_epoch, epoch, num_updates)` version tuple.
+//! * [`digest`]: the MD5 content digest, identical to `cibadmin --md5-sum`.
+//! * [`xpath`]: the XPath subset administrators write (`//primitive[@id='x']`).
+//! * [`edit`]: create / modify / replace / delete with `cibadmin`'s semantics.
+//! * [`patch`]: Pacemaker's v2 XML patch format (`<diff format="2">`): diff and apply.
+//! * [`store`]: the on-disk directory (`cib.xml`, `cib.xml.sig`, numbered backups) with
+//!   atomic writes and digest-checked loads.
+//!
+//! ```
+//! use cib::{xml::parse_element, xpath, score::Score};
+//! let cib = parse_element(r#"<cib><configuration><resources>
+//!     <primitive id="ip" class="ocf" provider="heartbeat" type="IPaddr2"/>
+//!     </resources></configuration></cib>"#).unwrap();
+//! let hits = xpath::select(&cib, "//primitive[@id='ip']").unwrap();
+//! assert_eq!(hits[0].attr("type"), Some("IPaddr2"));
+//! assert_eq!(Score::INFINITY + Score::MINUS_INFINITY, Score::MINUS_INFINITY);
+//! ```
 
+pub mod digest;
+pub mod edit;
+pub mod model;
+pub mod patch;
+pub mod score;
+pub mod store;
+pub mod values;
+pub mod verify;
+pub mod version;
 pub mod xml;
+pub mod xpath;
 
+pub use score::Score;
+pub use version::CibVersion;
 pub use xml::{Document, Element, Node, XmlError};

@@ -68,7 +68,10 @@ pub struct Document {
 impl Element {
     /// A new element with no attributes or children.
     pub fn new(name: impl Into<String>) -> Self {
-        Element { name: name.into(), ..Default::default() }
+        Element {
+            name: name.into(),
+            ..Default::default()
+        }
     }
 
     /// Builder: adds or replaces an attribute.
@@ -85,7 +88,10 @@ impl Element {
 
     /// The value of attribute `key`.
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The `id` attribute.
@@ -224,8 +230,17 @@ fn position_error(text: &str, pos: usize, message: impl Into<String>) -> XmlErro
     let pos = pos.min(text.len());
     let before = &text.as_bytes()[..pos];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = pos - before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
-    XmlError { line, column, message: message.into() }
+    let column = pos
+        - before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    XmlError {
+        line,
+        column,
+        message: message.into(),
+    }
 }
 
 /// Counts lines incrementally: parse positions only grow, so the whole parse stays linear.
@@ -240,7 +255,10 @@ impl LineCounter {
         if pos < self.pos {
             *self = LineCounter { pos: 0, line: 1 };
         }
-        self.line += text.as_bytes()[self.pos..pos].iter().filter(|&&b| b == b'\n').count();
+        self.line += text.as_bytes()[self.pos..pos]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         self.pos = pos;
         self.line
     }
@@ -261,7 +279,12 @@ fn start_element(
         let key = attr.key.as_ref().to_string();
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|e| err(format!("bad value of attribute {key} in <{}>: {e}", el.name)))?
+            .map_err(|e| {
+                err(format!(
+                    "bad value of attribute {key} in <{}>: {e}",
+                    el.name
+                ))
+            })?
             .into_owned();
         if el.attr(&key).is_some() {
             return Err(err(format!("attribute {key} repeated in <{}>", el.name)));
@@ -346,7 +369,11 @@ fn parse_document(text: &str) -> Result<Document, XmlError> {
         }
     }
     if let Some(open) = stack.last() {
-        return Err(position_error(text, text.len(), format!("element <{}> is not closed", open.name)));
+        return Err(position_error(
+            text,
+            text.len(),
+            format!("element <{}> is not closed", open.name),
+        ));
     }
     let root = root.ok_or_else(|| position_error(text, text.len(), "no root element"))?;
     Ok(Document { prolog, root })
@@ -428,8 +455,15 @@ fn write_element(out: &mut String, e: &Element, indent: Option<usize>) {
     }
     out.push('>');
     // Mixed content is written inline: added whitespace would change the text.
-    let has_text = e.children.iter().any(|n| matches!(n, Node::Text(_) | Node::CData(_)));
-    let child_indent = if has_text { None } else { indent.map(|i| i + 1) };
+    let has_text = e
+        .children
+        .iter()
+        .any(|n| matches!(n, Node::Text(_) | Node::CData(_)));
+    let child_indent = if has_text {
+        None
+    } else {
+        indent.map(|i| i + 1)
+    };
     for child in &e.children {
         if let Some(level) = child_indent {
             out.push('\n');
@@ -445,7 +479,6 @@ fn write_element(out: &mut String, e: &Element, indent: Option<usize>) {
     out.push_str(&e.name);
     out.push('>');
 }
-
 
 #[cfg(test)]
 mod tests {

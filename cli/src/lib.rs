@@ -4,3 +4,11 @@
 //! library crates into Pacemaker's messages and exit codes ([`exit::ExitCode`]).
 
 pub mod exit;
+#[cfg(feature = "cib-tools")]
+pub mod cibadmin;
+#[cfg(feature = "cib-tools")]
+pub mod crm_verify;
+#[cfg(feature = "simulate")]
+pub mod crm_simulate;
+#[cfg(feature = "hb-tools")]
+pub mod cl_status;

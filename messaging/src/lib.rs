@@ -1,1 +1,22 @@
 //! The heartbeat messaging layer: media, authkeys signing, liveness, respawn, local client API.
+//!
+//! Principal pieces:
+//! - [`client::Client`]: the library local daemons (ccm, crmd, cl_status) use to talk to `heartbeat`.
+//! - [`wire::Message`]: Heartbeat's classic `>>>` / `name=value` / `<<<` message layout.
+//! - [`config`]: `ha.cf` and `authkeys` parsing with Heartbeat's checks and messages.
+//! - [`auth`]: packet signing (crc, md5, sha1, sha256, sha512).
+//! - [`liveness`] and [`reliable`]: sans-IO cores for node/link death and ordered delivery.
+//! - [`daemon`]: the runtime gluing media, timers, children and the client API together.
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod daemon;
+pub mod frame;
+pub mod generation;
+pub mod liveness;
+pub mod log;
+pub mod media;
+pub mod reliable;
+pub mod respawn;
+pub mod wire;

@@ -1,1 +1,127 @@
-//! heartbeat-rs's own OCF resource agents (IPaddr2, Dummy, Filesystem, ping, ...).
+//! heartbeat-rs's own OCF resource agents, built as one multi-call binary.
+//!
+//! The binary is installed once and linked under an OCF provider directory
+//! (`/usr/lib/ocf/resource.d/heartbeat-rs/<Agent>`); it picks the agent from the name it
+//! was called by (argv\[0\]) and the action from argv\[1\]. Called with more words
+//! (`IPaddr 10.0.0.5/24/eth0 start`) it follows the Heartbeat v1 script convention.
+//!
+//! - [`ocf`]: exit codes ([`ocf::OcfRc`]), actions and the decoded environment ([`ocf::OcfEnv`]).
+//! - [`metadata`]: the meta-data XML builder.
+//! - [`agent`]: the registry and the generic action runner; [`heartbeat`]: the v1 convention.
+//! - [`agents`]: one module per agent; [`install`]: the installer.
+
+pub mod agent;
+pub mod agents;
+pub mod heartbeat;
+pub mod http;
+pub mod install;
+pub mod log;
+pub mod metadata;
+pub mod ocf;
+pub mod process;
+pub mod state;
+
+use std::path::{Path, PathBuf};
+
+use crate::agent::AgentSpec;
+use crate::install::InstallOptions;
+use crate::ocf::{Action, OcfEnv};
+
+/// The whole program: dispatches on the name it was called by, else on a subcommand.
+pub fn main_entry(args: Vec<String>) -> i32 {
+    let called_as = args
+        .first()
+        .map(|a| {
+            Path::new(a)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(a)
+        })
+        .unwrap_or("ocf-agents")
+        .to_string();
+    if let Some(spec) = agent::find(&called_as) {
+        return agent_main(spec, &args[1..]);
+    }
+    match args.get(1).map(String::as_str) {
+        Some("run") => match args.get(2).and_then(|n| agent::find(n)) {
+            Some(spec) => agent_main(spec, &args[3..]),
+            None => {
+                eprintln!("ocf-agents run: unknown agent; try 'ocf-agents list'");
+                2
+            }
+        },
+        Some("list") => {
+            for spec in agent::all() {
+                println!("{}", spec.name);
+            }
+            0
+        }
+        Some("install") | Some("uninstall") => install_main(&args[1..]),
+        Some("-h") | Some("--help") | Some("help") | None => {
+            println!("{}", HELP);
+            0
+        }
+        Some(other) => {
+            eprintln!("ocf-agents: unknown command '{other}'\n{HELP}");
+            2
+        }
+    }
+}
+
+const HELP: &str = "\
+usage: ocf-agents list
+       ocf-agents run AGENT ACTION            (same as calling the installed AGENT ACTION)
+       ocf-agents install [--prefix DIR] [--provider NAME] [--heartbeat-dir DIR] [--force]
+       ocf-agents uninstall [--prefix DIR] [--provider NAME] [--heartbeat-dir DIR]
+defaults: --prefix /usr/lib/ocf --provider heartbeat-rs";
+
+/// Runs an agent: one word is an OCF action; more words are a heartbeat-class call.
+fn agent_main(spec: &AgentSpec, rest: &[String]) -> i32 {
+    let env = OcfEnv::from_process();
+    log::set_tag(spec.name, &env.instance);
+    match rest {
+        [] => {
+            eprintln!("usage: {} ACTION (try meta-data)", spec.name);
+            2
+        }
+        [action] => agent::execute(spec, &Action::parse(action), &env),
+        [positional @ .., action] => heartbeat::execute(spec, positional, action, &env),
+    }
+}
+
+fn install_main(args: &[String]) -> i32 {
+    let mut opts = InstallOptions::default();
+    let mut it = args[1..].iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().unwrap_or_default();
+        match flag.as_str() {
+            "--prefix" => opts.prefix = PathBuf::from(value()),
+            "--provider" => opts.provider = value(),
+            "--heartbeat-dir" => opts.heartbeat_dir = Some(PathBuf::from(value())),
+            "--force" => opts.force = true,
+            other => {
+                eprintln!("ocf-agents: unknown option '{other}'\n{HELP}");
+                return 2;
+            }
+        }
+    }
+    let result = if args[0] == "install" {
+        std::env::current_exe()
+            .map_err(|e| format!("cannot find this executable: {e}"))
+            .and_then(|exe| install::install(&opts, &exe).map_err(|e| e.to_string()))
+            .map(|paths| {
+                for p in paths {
+                    println!("{}", p.display());
+                }
+            })
+    } else {
+        install::uninstall(&opts).map_err(|e| e.to_string())
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("ocf-agents: {e}");
+            1
+        }
+    }
+}

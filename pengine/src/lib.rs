@@ -1,1 +1,85 @@
-//! The policy engine: a pure function from a CIB and a time to a transition graph and its scores.
+//! The policy engine: a pure function from a CIB (and "now") to a transition graph.
+//!
+//! [`schedule`] runs the stages in order, each taking the previous stage's output:
+//! [`unpack`] (CIB -> [`unpack::ClusterView`]) -> [`constraints`] -> [`assign`] (placement)
+//! -> [`actions`] (actions + orderings) -> [`ordering`] (propagation) -> [`graph_build`].
+//! No I/O, no clock, no randomness; every order that reaches the output is a sorted order.
+
+pub mod actions;
+pub mod assign;
+pub mod constraints;
+pub mod datetime;
+pub mod graph_build;
+pub mod ordering;
+pub mod rules;
+pub mod render;
+pub mod score;
+pub mod unpack;
+
+use cib::Element;
+use graph::TransitionGraph;
+
+/// Notes produced while scheduling (configuration problems that did not stop it).
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    /// Problems worth a warning.
+    pub warnings: Vec<String>,
+    /// Informational notes.
+    pub infos: Vec<String>,
+}
+
+impl Diagnostics {
+    /// Records a warning.
+    pub fn warn(&mut self, msg: impl Into<String>) {
+        self.warnings.push(msg.into());
+    }
+
+    /// Records an informational note.
+    pub fn info(&mut self, msg: impl Into<String>) {
+        self.infos.push(msg.into());
+    }
+}
+
+/// Why scheduling could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    /// The root element is not `<cib>`.
+    #[error("the input is not a CIB (root element <{0}>)")]
+    NotACib(String),
+}
+
+/// Everything a schedule run produced, including the intermediate views the renderers use.
+pub struct Schedule {
+    /// The transition graph.
+    pub graph: TransitionGraph,
+    /// Allocation and promotion scores.
+    pub scores: Vec<assign::ScoreLine>,
+    /// Warnings and notes.
+    pub diagnostics: Diagnostics,
+    /// The cluster as unpacked.
+    pub view: unpack::ClusterView,
+    /// The constraints as expanded.
+    pub constraints: constraints::Constraints,
+    /// Placement.
+    pub assignment: assign::Assignment,
+    /// All actions (including optional ones) after propagation.
+    pub actions: actions::ActionTable,
+}
+
+/// Computes the transition for `cib` (the `<cib>` root) at time `now` (epoch seconds).
+pub fn schedule(cib: &Element, now: i64) -> Result<Schedule, ScheduleError> {
+    if cib.name != "cib" {
+        return Err(ScheduleError::NotACib(cib.name.clone()));
+    }
+    let mut diagnostics = Diagnostics::default();
+    let idx = rules::IdIndex::new(cib);
+    let view = unpack::ClusterView::unpack(cib, &idx, now, &mut diagnostics);
+    let constraints = constraints::unpack(cib, &idx, &view, &mut diagnostics);
+    let assignment = assign::assign(&view, &constraints);
+    let mut actions = actions::create(&view, &constraints, &assignment);
+    ordering::propagate(&mut actions);
+    let graph = graph_build::build(&view, &actions);
+    let mut scores = assignment.scores.clone();
+    scores.sort();
+    Ok(Schedule { graph, scores, diagnostics, view, constraints, assignment, actions })
+}

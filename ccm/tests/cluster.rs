@@ -1,0 +1,93 @@
+//! Real clusters: heartbeat + ccm per network namespace agree on views.
+
+use std::time::Duration;
+
+use crate::harness::{agree, binaries, skip_unless_root, start_cluster, wait_until, Node};
+
+fn logs(nodes: &[Node]) -> String {
+    nodes.iter().map(Node::logs).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn three_real_nodes_agree_and_survivors_drop_a_killed_node() {
+    if skip_unless_root("three_real_nodes") {
+        return;
+    }
+    let (_net, mut nodes) = start_cluster(3, &binaries(), 200);
+    let all: Vec<&Node> = nodes.iter().collect();
+    let mut first = None;
+    let agreed = wait_until(Duration::from_secs(30), || {
+        first = agree(&all, &["node0", "node1", "node2"]);
+        first.is_some()
+    });
+    assert!(agreed, "3 nodes never agreed on one view\n{}", logs(&nodes));
+    let first = first.unwrap();
+    assert!(first.quorum);
+    assert_eq!(first.leader, "node0");
+
+    nodes[0].crash();
+    let survivors: Vec<&Node> = nodes[1..].iter().collect();
+    let mut after = None;
+    let agreed = wait_until(Duration::from_secs(30), || {
+        after = agree(&survivors, &["node1", "node2"]);
+        after.is_some()
+    });
+    assert!(
+        agreed,
+        "survivors never agreed without node0\n{}",
+        logs(&nodes)
+    );
+    let after = after.unwrap();
+    assert!(after.quorum, "2 of 3 keep quorum");
+    assert!(after.instance > first.instance);
+    assert_eq!(after.leader, "node1");
+    assert_eq!(after.left, ["node0"]);
+    eprintln!("3 nodes: {first:?}\nafter kill: {after:?}");
+}
+
+#[test]
+fn five_real_nodes_split_three_two_and_merge() {
+    if skip_unless_root("five_real_nodes") {
+        return;
+    }
+    let (net, nodes) = start_cluster(5, &binaries(), 200);
+    let names = ["node0", "node1", "node2", "node3", "node4"];
+    let all: Vec<&Node> = nodes.iter().collect();
+    let agreed = wait_until(Duration::from_secs(30), || agree(&all, &names).is_some());
+    assert!(agreed, "5 nodes never agreed\n{}", logs(&nodes));
+
+    net.set_side(3, 1);
+    net.set_side(4, 1);
+    let (big, small): (Vec<&Node>, Vec<&Node>) = (all[..3].to_vec(), all[3..].to_vec());
+    let (mut vb, mut vs) = (None, None);
+    let split = wait_until(Duration::from_secs(30), || {
+        vb = agree(&big, &names[..3]);
+        vs = agree(&small, &names[3..]);
+        vb.is_some() && vs.is_some()
+    });
+    assert!(
+        split,
+        "sides never agreed on their own views\n{}",
+        logs(&nodes)
+    );
+    let (vb, vs) = (vb.unwrap(), vs.unwrap());
+    assert!(vb.quorum, "3 of 5 have quorum");
+    assert!(!vs.quorum, "2 of 5 have none");
+
+    net.set_side(3, 0);
+    net.set_side(4, 0);
+    let mut merged = None;
+    let healed = wait_until(Duration::from_secs(30), || {
+        merged = agree(&all, &names);
+        merged.is_some()
+    });
+    assert!(
+        healed,
+        "views never merged after the heal\n{}",
+        logs(&nodes)
+    );
+    let merged = merged.unwrap();
+    assert!(merged.quorum);
+    assert!(merged.instance > vb.instance.max(vs.instance));
+    eprintln!("5 nodes: split {vb:?} / {vs:?}\nmerged {merged:?}");
+}

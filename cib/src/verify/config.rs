@@ -1,0 +1,355 @@
+//! Checks the scheduler makes while unpacking the configuration section: option values it
+//! resets, deprecated syntax, duplicate operations, fencing prerequisites.
+
+use super::diagnostic::{Check, Diagnostic, Severity};
+use super::model::{nvpairs, Cluster, Resource};
+use super::values::{parse_bool, parse_duration_ms};
+use crate::Element;
+
+fn err(origin: &'static str, check: Check, e: &Element, msg: String) -> Diagnostic {
+    Diagnostic::at(Severity::Error, check, origin, e, msg)
+}
+
+fn warn(origin: &'static str, check: Check, e: &Element, msg: String) -> Diagnostic {
+    Diagnostic::at(Severity::Warning, check, origin, e, msg)
+}
+
+/// All configuration-section findings.
+pub fn check(cluster: &Cluster) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    check_options(cluster, &mut out);
+    check_fencing_devices(cluster, &mut out);
+    for (index, rsc) in cluster.resources.iter().enumerate() {
+        check_resource_meta(cluster, index, rsc, &mut out);
+        if rsc.xml.name == "primitive" {
+            check_operations(cluster, index, rsc, &mut out);
+        }
+    }
+    check_constraints(cluster, &mut out);
+    out
+}
+
+fn check_options(cluster: &Cluster, out: &mut Vec<Diagnostic>) {
+    if cluster.option("stonith-action") == Some("poweroff") {
+        out.push(warn(
+            "unpack_config",
+            Check::Deprecated,
+            cluster.cib,
+            "Support for stonith-action of 'poweroff' is deprecated and will be removed in a \
+             future release (use 'off' instead)"
+                .into(),
+        ));
+    }
+}
+
+fn check_fencing_devices(cluster: &Cluster, out: &mut Vec<Diagnostic>) {
+    if !cluster.stonith_enabled() || cluster.has_fencing_device() {
+        return;
+    }
+    for line in [
+        "Resource start-up disabled since no STONITH resources have been defined",
+        "Either configure some or disable STONITH with the stonith-enabled option",
+        "NOTE: Clusters with shared data need STONITH to ensure data integrity",
+    ] {
+        out.push(err(
+            "unpack_resources",
+            Check::Fencing,
+            cluster.cib,
+            line.into(),
+        ));
+    }
+}
+
+/// The ids Pacemaker gives a resource's instances: `rsc:0` .. `rsc:<clone-max - 1>` inside a
+/// clone (clone-max defaults to the number of nodes), else just `rsc`.
+fn instance_ids(cluster: &Cluster, index: usize) -> Vec<String> {
+    let rsc = &cluster.resources[index];
+    let mut p = rsc.parent;
+    while let Some(i) = p {
+        let parent = &cluster.resources[i];
+        if parent.is_clone() {
+            let nodes = cluster.nodes.len() + cluster.remote_node_names().len();
+            let max = parent
+                .meta("clone-max")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(nodes);
+            return (0..max).map(|n| format!("{}:{n}", rsc.id())).collect();
+        }
+        p = parent.parent;
+    }
+    vec![rsc.id().to_string()]
+}
+
+/// The id of a resource's first instance.
+fn instance_id(cluster: &Cluster, index: usize) -> String {
+    instance_ids(cluster, index)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| cluster.resources[index].id().to_string())
+}
+
+fn check_resource_meta(cluster: &Cluster, index: usize, rsc: &Resource, out: &mut Vec<Diagnostic>) {
+    let id = rsc.id();
+    if rsc
+        .meta("restart-type")
+        .is_some_and(|v| v.eq_ignore_ascii_case("restart"))
+    {
+        out.push(warn(
+            "pe__unpack_resource",
+            Check::Deprecated,
+            rsc.xml,
+            "Support for restart-type is deprecated and will be removed in a future release".into(),
+        ));
+    }
+    if rsc.xml.name == "group" {
+        for flag in ["ordered", "collocated"] {
+            if rsc.meta(flag).and_then(parse_bool) == Some(false) {
+                out.push(warn(
+                    "set_group_flag",
+                    Check::Deprecated,
+                    rsc.xml,
+                    format!(
+                        "Support for the '{flag}' group meta-attribute is deprecated and will be \
+                         removed in a future release (use a resource set instead)"
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(role) = rsc.meta("target-role") {
+        let promoted_role = match role.to_ascii_lowercase().as_str() {
+            "promoted" | "master" => Some("Promoted"),
+            "unpromoted" | "slave" => Some("Unpromoted"),
+            _ => None,
+        };
+        if let Some(shown) = promoted_role {
+            if !cluster.top(index).is_promotable() {
+                out.push(err(
+                    "get_target_role",
+                    Check::InvalidValue,
+                    rsc.xml,
+                    format!(
+                        "Ignoring 'target-role' for {} because '{shown}' only makes sense for \
+                         promotable clones",
+                        instance_id(cluster, index)
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(requires) = rsc.meta("requires").filter(|_| !cluster.stonith_enabled()) {
+        for instance in instance_ids(cluster, index) {
+            let message = match requires {
+                "fencing" => format!("{instance} requires fencing but fencing is disabled"),
+                "unfencing" => format!(
+                    "Resetting \"requires\" for {instance} to \"quorum\" because fencing is disabled"
+                ),
+                _ => continue,
+            };
+            out.push(warn("unpack_requires", Check::Fencing, rsc.xml, message));
+        }
+    }
+    if rsc.is_clone() && rsc.meta("globally-unique").and_then(parse_bool) == Some(true) {
+        for child in cluster
+            .resources
+            .iter()
+            .filter(|c| c.xml.name == "primitive")
+        {
+            let mut p = child.parent;
+            let mut inside = false;
+            while let Some(i) = p {
+                inside |= cluster.resources[i].id() == id;
+                p = cluster.resources[i].parent;
+            }
+            let class = child.xml.attr("class").unwrap_or("");
+            // Only these classes cannot tell instances apart.
+            let anonymous_only =
+                matches!(class, "lsb" | "systemd" | "upstart" | "service" | "nagios");
+            if inside && anonymous_only {
+                out.push(warn(
+                    "pe__force_anon",
+                    Check::InvalidValue,
+                    rsc.xml,
+                    format!(
+                        "Ignoring globally-unique for {id} because {class} resources such as \
+                         {}:0 can be used only as anonymous clones",
+                        child.id()
+                    ),
+                ));
+                break;
+            }
+        }
+    }
+}
+
+/// The effective on-fail of an operation: its attribute, its meta sets, then op_defaults.
+pub fn op_on_fail<'a>(cluster: &Cluster<'a>, op: &'a Element) -> Option<&'a str> {
+    op.attr("on-fail")
+        .or_else(|| {
+            nvpairs(op, "meta_attributes")
+                .into_iter()
+                .find(|(k, _)| *k == "on-fail")
+                .map(|(_, v)| v)
+        })
+        .or_else(|| {
+            let defaults = cluster.cib.child("configuration")?.child("op_defaults")?;
+            nvpairs(defaults, "meta_attributes")
+                .into_iter()
+                .find(|(k, _)| *k == "on-fail")
+                .map(|(_, v)| v)
+        })
+}
+
+const ON_FAIL_VALUES: &[&str] = &[
+    "block",
+    "fence",
+    "standby",
+    "ignore",
+    "nothing",
+    "stop",
+    "restart",
+    "restart-container",
+    "reset-remote",
+    "demote",
+];
+
+fn check_operations(cluster: &Cluster, index: usize, rsc: &Resource, out: &mut Vec<Diagnostic>) {
+    let Some(ops) = rsc.xml.child("operations") else {
+        return;
+    };
+    let ops: Vec<&Element> = ops.children_named("op").collect();
+    // Recurring operations must differ in name or interval. Pacemaker checks each recurring
+    // operation and names the first two of its group, so a pair is reported twice.
+    let key = |op: &Element| {
+        let interval = op.attr("interval").and_then(parse_duration_ms).unwrap_or(0);
+        (op.attr("name").unwrap_or("").to_string(), interval)
+    };
+    for op in &ops {
+        let (name, interval) = key(op);
+        if interval == 0 {
+            continue;
+        }
+        let mut group = ops.iter().filter(|o| key(o) == (name.clone(), interval));
+        if let (Some(first), Some(second)) = (group.next(), group.next()) {
+            out.push(err(
+                "is_op_dup",
+                Check::DuplicateOperation,
+                op,
+                format!(
+                    "Operation {} is duplicate of {} (do not use same name and interval \
+                     combination more than once per resource)",
+                    second.id().unwrap_or(""),
+                    first.id().unwrap_or("")
+                ),
+            ));
+        }
+    }
+    for op in &ops {
+        if let Some(interval) = op.attr("interval") {
+            if parse_duration_ms(interval).is_none() {
+                out.push(err(
+                    "unpack_operation",
+                    Check::InvalidDuration,
+                    op,
+                    format!(
+                        "Operation {} has invalid interval '{interval}'",
+                        op.id().unwrap_or("")
+                    ),
+                ));
+            }
+        }
+        let Some(on_fail) = op_on_fail(cluster, op) else {
+            continue;
+        };
+        let name = op.attr("name").unwrap_or("");
+        let op_id = op.id().unwrap_or("");
+        if !ON_FAIL_VALUES.contains(&on_fail) {
+            out.push(err(
+                "unpack_operation",
+                Check::InvalidValue,
+                op,
+                format!("Resetting 'on-fail' for operation '{op_id}' to default because '{on_fail}' is not valid"),
+            ));
+        } else if name == "stop" && matches!(on_fail, "standby" | "stop" | "demote") {
+            for instance in instance_ids(cluster, index) {
+                out.push(err(
+                    "unpack_operation_on_fail",
+                    Check::InvalidValue,
+                    op,
+                    format!(
+                        "Resetting 'on-fail' for {instance} stop action to default value because \
+                         '{on_fail}' is not allowed for stop"
+                    ),
+                ));
+            }
+        } else if on_fail == "fence" && !cluster.stonith_enabled() {
+            out.push(err(
+                "unpack_operation",
+                Check::Fencing,
+                op,
+                format!(
+                    "Resetting 'on-fail' for operation '{op_id}' to 'stop' because 'fence' is not \
+                     valid when fencing is disabled"
+                ),
+            ));
+        }
+    }
+}
+
+fn check_constraints(cluster: &Cluster, out: &mut Vec<Diagnostic>) {
+    let Some(constraints) = cluster
+        .cib
+        .child("configuration")
+        .and_then(|c| c.child("constraints"))
+    else {
+        return;
+    };
+    for c in constraints.elements() {
+        let id = c.id().unwrap_or("");
+        match c.name.as_str() {
+            "rsc_order" => {
+                if let Some(kind) = c.attr("kind") {
+                    if !["mandatory", "optional", "serialize"]
+                        .contains(&kind.to_ascii_lowercase().as_str())
+                    {
+                        out.push(err(
+                            "get_ordering_type",
+                            Check::InvalidValue,
+                            c,
+                            format!("Resetting 'kind' for constraint {id} to 'Mandatory' because '{kind}' is not valid"),
+                        ));
+                    }
+                }
+                let first_is_clone = c
+                    .attr("first")
+                    .and_then(|f| cluster.resource(f))
+                    .is_some_and(|r| r.is_clone() && r.meta("clone-min").is_none());
+                if first_is_clone && c.attr("require-all").is_some() {
+                    out.push(warn(
+                        "get_minimum_first_instances",
+                        Check::Deprecated,
+                        c,
+                        "Support for require-all in ordering constraints is deprecated and will be \
+                         removed in a future release (use clone-min clone meta-attribute instead)"
+                            .into(),
+                    ));
+                }
+            }
+            "rsc_colocation" => {
+                if let Some(influence) = c.attr("influence") {
+                    if parse_bool(influence).is_none() {
+                        out.push(err(
+                            "unpack_influence",
+                            Check::InvalidValue,
+                            c,
+                            format!(
+                                "Constraint '{id}' has invalid value for influence (using default)"
+                            ),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

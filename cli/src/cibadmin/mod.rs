@@ -1,0 +1,379 @@
+//! `cibadmin`: query and edit a CIB offline, on the file named by `CIB_file`.
+//!
+//! The operations are [`cib::edit`]'s; this module reads the input XML, runs one command,
+//! bumps the version the way Pacemaker does, writes the file atomically
+//! ([`cib::store::write_atomic`]) and reports with Pacemaker's messages and exit codes. A
+//! refused or failing edit never writes, so the file stays byte-identical; an edit that
+//! changes nothing does not write either.
+
+mod args;
+
+pub use args::{parse_args, Command, Options, UsageError, XmlSource};
+
+use crate::exit::ExitCode;
+use cib::edit::{self, EditError};
+use cib::{digest, model, patch, store, xpath, CibVersion, Document, Element};
+use std::io::{Read, Write};
+use std::path::Path;
+
+const USAGE: &str = "\
+cibadmin - query and edit the cluster configuration (offline, on $CIB_file)
+Usage: cibadmin <command> [options]
+
+Commands:
+ -Q, --query             Print the CIB, a section (-o) or XPath matches (-A)
+ -C, --create            Add an object under a section; fails if its id exists there
+ -M, --modify            Merge attributes/children into the first object with the same tag and id
+                         (-c creates it when missing); attr=\"attr++\" increments
+ -R, --replace           Replace an object (or, with a <cib>, the whole CIB if not older)
+ -D, --delete            Delete the first object whose tag and attributes match the input
+ -E, --erase             Empty the configuration (needs --force)
+ -B, --bump              Increase the epoch by one
+ -P, --patch             Apply a v2 XML patch (as crm_diff writes)
+ -5, --md5-sum           Print the on-disk digest of the input XML
+ -a, --empty             Print an empty CIB
+
+Options:
+ -o, --scope=SECTION     configuration, nodes, resources, constraints, crm_config, rsc_defaults,
+                         op_defaults, acls, fencing-topology, tags, alerts or status
+ -A, --xpath=EXPR        Work on the elements EXPR selects instead of a section
+ -e, --node-path         With -Q -A, print the paths of the matches
+ -n, --no-children       With -Q, leave out the children
+ -d, --delete-all        With -D -A, delete every match (needs --force)
+ -c, --allow-create      With -M, create the object when it does not exist
+ -f, --force             Allow dangerous operations
+ -X, --xml-text=XML      Input XML from the argument
+ -x, --xml-file=FILE     Input XML from a file
+ -p, --xml-pipe          Input XML from stdin
+ -l, -s, -t, -U, -N, -S  Accepted for compatibility; no effect offline
+ -V, --verbose           More output
+ -?, --help              This text
+ -$, --version           Version
+";
+
+const DANGEROUS: &str = "The supplied command is considered dangerous.  To prevent accidental destruction of the cluster, the --force flag is required in order to proceed.";
+
+/// A failure with its message (without the "Call failed: " prefix handling) and exit code.
+struct Failure {
+    code: ExitCode,
+    message: String,
+    /// XML to print on stdout (create clashes).
+    report: Option<Element>,
+}
+
+impl Failure {
+    fn new(code: ExitCode, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+            report: None,
+        }
+    }
+
+    fn call_failed(code: ExitCode, reason: &str) -> Failure {
+        Failure::new(code, format!("Call failed: {reason}"))
+    }
+}
+
+impl From<EditError> for Failure {
+    fn from(e: EditError) -> Failure {
+        match e {
+            EditError::NoSuchObject => Failure::call_failed(ExitCode::NoSuch, "No such device or address"),
+            EditError::Exists { failed } => Failure {
+                report: Some(failed),
+                ..Failure::call_failed(ExitCode::Exists, "File exists")
+            },
+            EditError::OldVersion => {
+                Failure::call_failed(ExitCode::Old, "Update was older than existing configuration")
+            }
+            EditError::Invalid(_) => Failure::call_failed(ExitCode::Software, "Invalid argument"),
+            // Pacemaker treats an XPath libxml2 can not compile as matching nothing.
+            EditError::XPath(_) => Failure::call_failed(ExitCode::NoSuch, "No such device or address"),
+        }
+    }
+}
+
+/// Runs `cibadmin` with `args` (without the program name) on the CIB file `cib_file`
+/// (`$CIB_file`); returns the exit code.
+pub fn run(
+    args: &[String],
+    cib_file: Option<&str>,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> ExitCode {
+    let opts = match parse_args(args) {
+        Ok(o) => o,
+        Err(UsageError::Help) => {
+            let _ = out.write_all(USAGE.as_bytes());
+            return ExitCode::Ok;
+        }
+        Err(UsageError::Version) => {
+            let _ = writeln!(out, "Pacemaker 2.1.5 (heartbeat-rs {})", env!("CARGO_PKG_VERSION"));
+            return ExitCode::Ok;
+        }
+        Err(UsageError::Invalid(message)) => {
+            let _ = writeln!(err, "cibadmin: {message}");
+            let _ = err.write_all(USAGE.as_bytes());
+            return ExitCode::Usage;
+        }
+    };
+    match execute(&opts, cib_file, stdin, out, err) {
+        Ok(()) => ExitCode::Ok,
+        Err(f) => {
+            let _ = writeln!(err, "{}", f.message);
+            if let Some(report) = f.report {
+                let _ = writeln!(out, "{}", report.to_xml());
+            }
+            f.code
+        }
+    }
+}
+
+fn execute(
+    opts: &Options,
+    cib_file: Option<&str>,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
+    let Some(command) = opts.command else {
+        let _ = out.write_all(USAGE.as_bytes());
+        return Err(Failure::new(ExitCode::Usage, "cibadmin: no command given"));
+    };
+    match command {
+        Command::Md5Sum => {
+            let input = read_input(opts, stdin)?
+                .ok_or_else(|| Failure::new(ExitCode::Usage, "Please supply XML to process with -X, -x or -p"))?;
+            let _ = write!(err, "Digest: ");
+            let _ = writeln!(out, "{}", digest::digest(&input));
+            return Ok(());
+        }
+        Command::Empty => {
+            let _ = writeln!(out, "{}", empty_cib().to_xml());
+            return Ok(());
+        }
+        Command::Md5SumVersioned | Command::Upgrade => {
+            return Err(Failure::new(
+                ExitCode::UnimplementFeature,
+                "cibadmin: this command is not supported offline",
+            ));
+        }
+        _ => {}
+    }
+    let path = cib_file.ok_or_else(|| {
+        Failure::new(
+            ExitCode::Disconnect,
+            "Could not connect to the CIB: Transport endpoint is not connected\nInit failed, could not perform requested operations\n(set CIB_file to the CIB to work on)",
+        )
+    })?;
+    let original = std::fs::read(path).map_err(|_| {
+        Failure::new(
+            ExitCode::NoSuch,
+            "Could not connect to the CIB: No such device or address\nInit failed, could not perform requested operations",
+        )
+    })?;
+    let doc = std::str::from_utf8(&original)
+        .ok()
+        .and_then(|t| Document::parse(t).ok())
+        .ok_or_else(|| {
+            Failure::new(
+                ExitCode::Config,
+                "Could not connect to the CIB: Update does not conform to the configured schema\nInit failed, could not perform requested operations",
+            )
+        })?;
+    if command == Command::Query {
+        return query(opts, &doc.root, out);
+    }
+    let mut cib = doc.root.clone();
+    edit_cib(command, opts, &mut cib, stdin, err)?;
+    if cib == doc.root {
+        return Ok(());
+    }
+    // A CIB the typed model can not read would be refused by Pacemaker's schema check;
+    // refuse edits that break one that reads today.
+    if model::Cib::from_element(&doc.root).is_ok() {
+        if let Err(e) = model::Cib::from_element(&cib) {
+            if opts.verbosity > 0 {
+                let _ = writeln!(err, "cibadmin: {e}");
+            }
+            return Err(Failure::call_failed(
+                ExitCode::Config,
+                "Update does not conform to the configured schema",
+            ));
+        }
+    }
+    let text = Document {
+        prolog: doc.prolog.clone(),
+        root: cib,
+    }
+    .to_xml();
+    store::write_atomic(Path::new(path), text.as_bytes())
+        .map_err(|e| Failure::new(ExitCode::CantCreat, format!("cibadmin: could not write {path}: {e}")))
+}
+
+fn query(opts: &Options, cib: &Element, out: &mut dyn Write) -> Result<(), Failure> {
+    let no_such = || Failure::call_failed(ExitCode::NoSuch, "No such device or address");
+    let shown = |e: &Element| {
+        if opts.no_children {
+            let mut bare = Element::new(e.name.clone());
+            bare.attrs = e.attrs.clone();
+            bare
+        } else {
+            e.clone()
+        }
+    };
+    if let Some(expr) = &opts.xpath {
+        let compiled = xpath::XPath::parse(expr).map_err(|_| no_such())?;
+        let paths = compiled.select(cib);
+        if paths.is_empty() {
+            return Err(no_such());
+        }
+        if opts.node_path {
+            for p in &paths {
+                let _ = writeln!(out, "{}", patch::path_string(cib, p));
+            }
+            return Ok(());
+        }
+        let hits: Vec<Element> = paths
+            .iter()
+            .map(|p| shown(xpath::get(cib, p).expect("selected")))
+            .collect();
+        let result = if hits.len() == 1 {
+            hits.into_iter().next().expect("one")
+        } else {
+            let mut wrapper = Element::new("xpath-query");
+            wrapper.children = hits.into_iter().map(cib::Node::Element).collect();
+            wrapper
+        };
+        let _ = writeln!(out, "{}", result.to_xml());
+        return Ok(());
+    }
+    let section = edit::find_section(cib, opts.scope.as_deref()).ok_or_else(no_such)?;
+    let _ = writeln!(out, "{}", shown(section).to_xml());
+    Ok(())
+}
+
+fn edit_cib(
+    command: Command,
+    opts: &Options,
+    cib: &mut Element,
+    stdin: &mut dyn Read,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
+    let before = cib.clone();
+    let scope = opts.scope.as_deref();
+    let needs_input = || -> Result<Element, Failure> {
+        Err(Failure::call_failed(ExitCode::Software, "Invalid argument"))
+    };
+    match command {
+        Command::Erase => {
+            if !opts.force {
+                return Err(Failure::new(ExitCode::Unsafe, DANGEROUS));
+            }
+            edit::erase(cib);
+            let v = CibVersion::from_element(cib);
+            CibVersion {
+                admin_epoch: v.admin_epoch + 1,
+                ..v
+            }
+            .write_to(cib);
+        }
+        Command::Bump => {
+            edit::modify(cib, None, &Element::new("cib").with_attr("epoch", "epoch++"), false)?;
+        }
+        Command::Patch => {
+            let diff = match read_input(opts, stdin)? {
+                Some(d) => d,
+                None => needs_input()?,
+            };
+            return apply_patch(&diff, cib);
+        }
+        Command::Delete if opts.xpath.is_some() => {
+            if opts.delete_all && !opts.force {
+                return Err(Failure::new(ExitCode::Unsafe, DANGEROUS));
+            }
+            let expr = opts.xpath.as_deref().expect("checked");
+            match edit::delete_xpath(cib, expr, opts.delete_all) {
+                Ok(_) => {}
+                Err(EditError::XPath(e)) => {
+                    let _ = writeln!(err, "cibadmin: warning: {e}; nothing deleted");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Command::Create | Command::Modify | Command::Replace | Command::Delete => {
+            let input = match read_input(opts, stdin)? {
+                Some(i) => i,
+                None => needs_input()?,
+            };
+            match (command, opts.xpath.as_deref()) {
+                (Command::Create, Some(x)) => edit::create_xpath(cib, x, &input)?,
+                (Command::Create, None) => edit::create(cib, scope, &input)?,
+                (Command::Modify, Some(x)) => {
+                    edit::modify_xpath(cib, x, &input)?;
+                }
+                (Command::Modify, None) => edit::modify(cib, scope, &input, opts.allow_create)?,
+                (Command::Replace, Some(x)) => edit::replace_xpath(cib, x, &input)?,
+                (Command::Replace, None) => edit::replace(cib, scope, &input)?,
+                (_, _) => {
+                    edit::delete(cib, scope, &input)?;
+                }
+            }
+        }
+        Command::Query | Command::Md5Sum | Command::Md5SumVersioned | Command::Empty | Command::Upgrade => {
+            unreachable!("handled before")
+        }
+    }
+    edit::bump_for_change(&before, cib);
+    Ok(())
+}
+
+fn apply_patch(diff: &Element, cib: &mut Element) -> Result<(), Failure> {
+    let old = || Failure::call_failed(ExitCode::Old, "Update was older than existing configuration");
+    let failed = || Failure::call_failed(ExitCode::Error, "Application of an update diff failed");
+    let version = diff.child("version");
+    let source = version.and_then(|v| v.child("source")).map(CibVersion::from_element);
+    let target = version.and_then(|v| v.child("target")).map(CibVersion::from_element);
+    let current = CibVersion::from_element(cib);
+    if let (Some(source), Some(target)) = (source, target) {
+        if target <= current || source < current {
+            return Err(old());
+        }
+        if source > current {
+            return Err(failed());
+        }
+    }
+    patch::apply_unchecked(diff, cib).map_err(|_| failed())
+}
+
+fn read_input(opts: &Options, stdin: &mut dyn Read) -> Result<Option<Element>, Failure> {
+    let (text, origin) = match &opts.input {
+        None => return Ok(None),
+        Some(XmlSource::Text(t)) => (Some(t.clone()), "input string".to_string()),
+        Some(XmlSource::File(f)) => (std::fs::read_to_string(f).ok(), f.clone()),
+        Some(XmlSource::Pipe) => {
+            let mut s = String::new();
+            (stdin.read_to_string(&mut s).ok().map(|_| s), "STDIN".to_string())
+        }
+    };
+    text.and_then(|t| Document::parse(&t).ok())
+        .map(|d| Some(d.root))
+        .ok_or_else(|| Failure::new(ExitCode::Config, format!("Couldn't parse input from {origin}.")))
+}
+
+/// The skeleton `cibadmin --empty` prints.
+pub fn empty_cib() -> Element {
+    let mut conf = Element::new("configuration");
+    for s in ["crm_config", "nodes", "resources", "constraints"] {
+        conf = conf.with_child(Element::new(s));
+    }
+    Element::new("cib")
+        .with_attr("crm_feature_set", "3.16.1")
+        .with_attr("validate-with", "pacemaker-3.9")
+        .with_attr("epoch", "1")
+        .with_attr("num_updates", "0")
+        .with_attr("admin_epoch", "0")
+        .with_child(conf)
+        .with_child(Element::new("status"))
+}

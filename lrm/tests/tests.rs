@@ -1,0 +1,13 @@
+//! lrm integration tests: real agents, real processes, real sockets, a real network namespace.
+
+// Shared scaffolding: temporary agent directories, executors, namespaces.
+mod support;
+
+// ClusterLabs' own agents (Dummy, Stateful) and LSB / heartbeat scripts through the library.
+mod real_agents;
+// Process supervision: timeouts, forked daemons, huge output, crashes.
+mod supervision;
+// Recurring monitors, cancellation, per-resource serialisation and the concurrency bound.
+mod scheduling;
+// The lrmd daemon over its socket, including IPaddr2 inside a network namespace.
+mod socket;

@@ -1,0 +1,314 @@
+//! The `heartbeat` daemon runtime: validation, start-up, and the main loop that ties media,
+//! liveness, reliable delivery, ping nodes, children and local clients together.
+//!
+//! ```text
+//!  media readers ─┐                       ┌─> media (signed packets)
+//!  ping replies  ─┼─> mpsc<Event> ─> Daemon (one thread) ─> client writers (frames)
+//!  API clients   ─┤        timers ─┘      └─> Liveness / Inbox / Outbox (sans-IO)
+//!  signals       ─┘
+//! ```
+
+mod api;
+mod cluster;
+mod options;
+mod queries;
+
+pub use options::{running_pid, Options, Validated};
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::os::unix::net::UnixStream;
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::config::{AuthKeys, Config};
+use crate::liveness::{Liveness, NodeKind, Timing};
+use crate::log;
+use crate::media::{self, MediumTx, Pinger};
+use crate::reliable::{Inbox, Outbox};
+use crate::wire::Message;
+
+/// The Heartbeat version we are compatible with.
+pub const HB_VERSION: &str = "3.0.6";
+
+/// Everything the main loop reacts to.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// Bytes from medium `link`.
+    Packet { link: usize, data: Vec<u8> },
+    /// An ICMP echo reply.
+    PingReply(IpAddr),
+    /// A client connected (peer credentials attached).
+    ClientConnected {
+        id: u64,
+        stream: UnixStream,
+        uid: u32,
+        gid: u32,
+    },
+    /// A frame from a client.
+    ClientFrame { id: u64, msg: Message },
+    /// A client's socket closed.
+    ClientGone { id: u64 },
+    /// SIGTERM/SIGINT.
+    Shutdown,
+}
+
+/// Packet and delivery counters (`cl_status`-independent; see `Client::stats`).
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Packets read from media.
+    pub packets_in: u64,
+    /// Packets sent (per medium).
+    pub packets_out: u64,
+    /// Not parseable as a message (garbage, truncated, oversized).
+    pub malformed: u64,
+    /// Unsigned, unknown key or wrong digest.
+    pub bad_auth: u64,
+    /// Old heartbeat counter or old generation: replays.
+    pub replayed: u64,
+    /// Sequenced messages already delivered (second path, retransmission).
+    pub duplicates: u64,
+    /// From nodes not in the configuration.
+    pub unknown_node: u64,
+    /// Retransmission requests we sent.
+    pub rexmit_requests: u64,
+    /// Messages we retransmitted.
+    pub rexmitted: u64,
+    /// Cluster messages delivered to local clients (counted once per message).
+    pub delivered: u64,
+}
+
+impl Stats {
+    fn pairs(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("packets_in", self.packets_in),
+            ("packets_out", self.packets_out),
+            ("malformed", self.malformed),
+            ("bad_auth", self.bad_auth),
+            ("replayed", self.replayed),
+            ("duplicates", self.duplicates),
+            ("unknown_node", self.unknown_node),
+            ("rexmit_requests", self.rexmit_requests),
+            ("rexmitted", self.rexmitted),
+            ("delivered", self.delivered),
+        ]
+    }
+}
+
+/// Per remote node: what we follow of its message stream.
+#[derive(Debug, Default)]
+pub(crate) struct Peer {
+    inbox: Option<Inbox>,
+    hbseq: u64,
+    link_hbseq: BTreeMap<usize, u64>,
+    clients: BTreeSet<String>,
+}
+
+/// The running daemon's state (owned by the main-loop thread).
+pub(crate) struct Daemon {
+    cfg: Config,
+    keys: AuthKeys,
+    me: String,
+    generation: u64,
+    media: Vec<Box<dyn MediumTx>>,
+    link_names: Vec<String>,
+    liveness: Liveness,
+    peers: BTreeMap<String, Peer>,
+    outbox: Outbox,
+    hbseq: u64,
+    pinger: Option<Pinger>,
+    ping_addrs: BTreeMap<IpAddr, Vec<String>>,
+    clients: api::Clients,
+    stats: Stats,
+}
+
+/// Starts the daemon with a validated configuration and runs until SIGTERM.
+pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
+    for m in &v.config.media {
+        if let Err(e) = media::preflight(m) {
+            log::error(&e.to_string());
+            log::error(&format!(
+                "make_io_childpair: cannot open {} {}",
+                medium_kind(m),
+                m.link_name()
+            ));
+            anyhow::bail!("cannot open {} {}", medium_kind(m), m.link_name());
+        }
+    }
+    if !opts.foreground {
+        // Before any thread exists: fork keeps only the calling thread.
+        nix::unistd::daemon(true, false).context("cannot daemonize")?;
+        log::detach_stderr();
+    }
+    let signals = options::block_signals();
+    let (tx, rx) = std::sync::mpsc::channel::<Event>();
+    let generation = crate::generation::next_generation(&opts.statedir)
+        .with_context(|| format!("cannot keep generation in {}", opts.statedir.display()))?;
+
+    let mut media_tx = Vec::new();
+    for (i, m) in v.config.media.iter().enumerate() {
+        let tx2 = tx.clone();
+        let inbound: media::Inbound = Arc::new(move |link, data| {
+            let _ = tx2.send(Event::Packet { link, data });
+        });
+        let opened = media::open(m, i, inbound).inspect_err(|e| {
+            log::error(&e.to_string());
+            log::error(&format!(
+                "make_io_childpair: cannot open {} {}",
+                medium_kind(m),
+                m.link_name()
+            ));
+        })?;
+        media_tx.push(opened);
+    }
+    let socket_path = opts.socket_path();
+    api::listen(&socket_path, tx.clone())?;
+    options::write_pidfile(&opts.pidfile())?;
+    options::forward_signals(signals, tx.clone());
+
+    let link_names: Vec<String> = v.config.media.iter().map(|m| m.link_name().to_string()).collect();
+    let timing = Timing {
+        deadtime: v.config.deadtime,
+        warntime: v.config.warntime,
+        initdead: v.config.initdead,
+        deadping: v.config.deadping,
+    };
+    let now = Instant::now();
+    let mut liveness = Liveness::new(timing, dedup(&link_names), now);
+    for n in v.config.nodes.iter().filter(|n| **n != v.nodename) {
+        liveness.add_node(n, NodeKind::Normal);
+    }
+    let mut ping_addrs = BTreeMap::new();
+    for p in &v.config.ping_nodes {
+        liveness.add_node(&p.name, NodeKind::Ping);
+        for a in &p.addrs {
+            ping_addrs.entry(*a).or_insert_with(Vec::new).push(p.name.clone());
+        }
+    }
+    let pinger = if ping_addrs.is_empty() {
+        None
+    } else {
+        let tx2 = tx.clone();
+        Some(Pinger::open(Arc::new(move |a| {
+            let _ = tx2.send(Event::PingReply(a));
+        }))?)
+    };
+
+    let mut daemon = Daemon {
+        keys: v.keys,
+        me: v.nodename.clone(),
+        generation,
+        media: media_tx,
+        link_names,
+        liveness,
+        peers: BTreeMap::new(),
+        outbox: Outbox::default(),
+        hbseq: 0,
+        pinger,
+        ping_addrs,
+        clients: api::Clients::new(),
+        stats: Stats::default(),
+        cfg: v.config,
+    };
+    log::info(&format!(
+        "Local node is {} (generation {generation}), {} media, keepalive {}ms, deadtime {}ms",
+        daemon.me,
+        daemon.media.len(),
+        daemon.cfg.keepalive.as_millis(),
+        daemon.cfg.deadtime.as_millis()
+    ));
+    let supervisor = options::start_children(&daemon.cfg, opts, &daemon.me);
+    daemon.main_loop(rx);
+    daemon.announce_shutdown();
+    supervisor.shutdown(Duration::from_secs(5));
+    let _ = std::fs::remove_file(&socket_path);
+    let _ = std::fs::remove_file(opts.pidfile());
+    log::info("Heartbeat shutdown complete.");
+    Ok(())
+}
+
+fn medium_kind(m: &crate::config::Medium) -> &'static str {
+    match m {
+        crate::config::Medium::Bcast { .. } => "bcast",
+        crate::config::Medium::Mcast { .. } => "mcast",
+        crate::config::Medium::Ucast { .. } => "ucast",
+        crate::config::Medium::Serial { .. } => "serial",
+    }
+}
+
+fn dedup(names: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+    }
+    out
+}
+
+impl Daemon {
+    fn main_loop(&mut self, rx: Receiver<Event>) {
+        let keepalive = self.cfg.keepalive;
+        let check_every = (keepalive / 2).clamp(Duration::from_millis(20), Duration::from_millis(500));
+        let mut next_beat = Instant::now();
+        let mut next_check = Instant::now() + check_every;
+        loop {
+            let now = Instant::now();
+            if now >= next_beat {
+                self.send_heartbeat(crate::client::NodeStatus::Active);
+                if let Some(p) = self.pinger.as_mut() {
+                    let addrs: Vec<IpAddr> = self.ping_addrs.keys().copied().collect();
+                    p.ping(&addrs);
+                }
+                next_beat = now + keepalive;
+            }
+            if now >= next_check {
+                self.check_timers(now);
+                next_check = now + check_every;
+            }
+            let wait = next_beat.min(next_check).saturating_duration_since(Instant::now());
+            match rx.recv_timeout(wait) {
+                Ok(Event::Shutdown) => return,
+                Ok(ev) => self.handle(ev),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::Packet { link, data } => self.on_packet(link, &data),
+            Event::PingReply(addr) => self.on_ping_reply(addr),
+            Event::ClientConnected {
+                id,
+                stream,
+                uid,
+                gid,
+            } => self.clients.connected(id, stream, uid, gid),
+            Event::ClientFrame { id, msg } => self.on_client_frame(id, msg),
+            Event::ClientGone { id } => self.on_client_gone(id),
+            Event::Shutdown => {}
+        }
+    }
+
+    /// Signs and sends a packet on every medium.
+    fn transmit(&mut self, msg: &mut Message) {
+        crate::auth::sign(msg, &self.keys);
+        let bytes = msg.encode();
+        for m in &self.media {
+            if m.send(bytes.as_bytes()).is_ok() {
+                self.stats.packets_out += 1;
+            }
+        }
+    }
+
+    fn announce_shutdown(&mut self) {
+        for _ in 0..2 {
+            self.send_heartbeat(crate::client::NodeStatus::Dead);
+        }
+    }
+}

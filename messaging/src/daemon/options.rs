@@ -1,0 +1,253 @@
+//! Start-up: options, validation in Heartbeat's order, pid file, signals, children.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+
+use nix::sys::signal::{SigSet, Signal};
+
+use super::Event;
+use crate::client::DEFAULT_RUNDIR;
+use crate::config::{check_haresources, AuthKeys, Config, ConfigError, CrmMode, DEFAULT_CONFDIR};
+use crate::log;
+use crate::respawn::{ChildSpec, Supervisor};
+
+/// Default state directory (generation file).
+pub const DEFAULT_STATEDIR: &str = "/var/lib/heartbeat";
+
+/// How the daemon was asked to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Directory holding ha.cf and authkeys (`-c`, `$HA_DIR`).
+    pub confdir: String,
+    /// Local node name override (`-n`, `$HA_NODENAME`); else `uname -n`.
+    pub nodename: Option<String>,
+    /// Socket and pid file directory (`--rundir`, `$HA_RUNDIR`).
+    pub rundir: PathBuf,
+    /// Generation file directory (`--statedir`, `$HA_STATEDIR`).
+    pub statedir: PathBuf,
+    /// Stay in the foreground.
+    pub foreground: bool,
+    /// CRM daemons to start with `crm respawn`: `name` or `name:user` (`$HA_CRM_DAEMONS`).
+    pub crm_daemons: Option<Vec<String>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            confdir: DEFAULT_CONFDIR.to_string(),
+            nodename: None,
+            rundir: PathBuf::from(DEFAULT_RUNDIR),
+            statedir: PathBuf::from(DEFAULT_STATEDIR),
+            foreground: false,
+            crm_daemons: None,
+        }
+    }
+}
+
+/// A configuration that passed every start-up check.
+#[derive(Debug)]
+pub struct Validated {
+    /// ha.cf.
+    pub config: Config,
+    /// authkeys.
+    pub keys: AuthKeys,
+    /// Local node name, lowercase.
+    pub nodename: String,
+}
+
+impl Options {
+    /// Defaults overridden by `HA_DIR`, `HA_NODENAME`, `HA_RUNDIR`, `HA_STATEDIR`, `HA_CRM_DAEMONS`.
+    pub fn from_env() -> Self {
+        let mut o = Options::default();
+        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
+        if let Some(d) = var("HA_DIR") {
+            o.confdir = d;
+        }
+        o.nodename = var("HA_NODENAME");
+        if let Some(d) = var("HA_RUNDIR") {
+            o.rundir = d.into();
+        }
+        if let Some(d) = var("HA_STATEDIR") {
+            o.statedir = d.into();
+        }
+        o.crm_daemons = var("HA_CRM_DAEMONS").map(|s| s.split_whitespace().map(str::to_string).collect());
+        o
+    }
+
+    /// The API socket.
+    pub fn socket_path(&self) -> PathBuf {
+        self.rundir.join("api.sock")
+    }
+
+    /// The pid file.
+    pub fn pidfile(&self) -> PathBuf {
+        self.rundir.join("heartbeat.pid")
+    }
+
+    /// The local node name: the override, else `uname -n`.
+    pub fn node_name(&self) -> String {
+        self.nodename.clone().unwrap_or_else(|| {
+            nix::sys::utsname::uname()
+                .map(|u| u.nodename().to_string_lossy().into_owned())
+                .unwrap_or_else(|_| "localhost".into())
+        })
+    }
+
+    /// Runs Heartbeat's start-up checks in its order: ha.cf syntax, authkeys, values, haresources.
+    pub fn validate(&self) -> Result<Validated, ConfigError> {
+        let config = Config::load(&self.confdir)?;
+        for w in &config.warnings {
+            log::warn(w);
+        }
+        let keys = AuthKeys::load(&self.confdir)?;
+        for w in &keys.warnings {
+            log::warn(w);
+        }
+        let nodename = self.node_name();
+        config.check(&nodename)?;
+        if config.initdead < std::time::Duration::from_secs(10) {
+            log::warn("Initial dead time is less than 10 seconds; consider a larger initdead.");
+        }
+        log::info("**************************");
+        log::info(&format!(
+            "Configuration validated. Starting heartbeat {}",
+            super::HB_VERSION
+        ));
+        if config.crm == CrmMode::Off {
+            check_haresources(&self.confdir, &config.nodes)?;
+        }
+        Ok(Validated {
+            config,
+            keys,
+            nodename: nodename.to_ascii_lowercase(),
+        })
+    }
+}
+
+/// The pid recorded in `pidfile`, if that process is alive.
+pub fn running_pid(pidfile: &Path) -> Option<i32> {
+    let pid: i32 = std::fs::read_to_string(pidfile).ok()?.trim().parse().ok()?;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+        .ok()
+        .map(|_| pid)
+}
+
+pub(super) fn write_pidfile(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, format!("{}\n", std::process::id()))
+}
+
+/// Blocks the signals we handle in this and every later thread, so one thread can wait for them.
+pub(super) fn block_signals() -> SigSet {
+    let mut set = SigSet::empty();
+    for s in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+        set.add(s);
+    }
+    let _ = set.thread_block();
+    set
+}
+
+pub(super) fn forward_signals(set: SigSet, tx: Sender<Event>) {
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || loop {
+            match set.wait() {
+                Ok(Signal::SIGHUP) => log::info("SIGHUP received: configuration reload is not supported; restart heartbeat to apply changes."),
+                Ok(_) => {
+                    log::info("Heartbeat shutdown in progress.");
+                    let _ = tx.send(Event::Shutdown);
+                    return;
+                }
+                Err(_) => return,
+            }
+        })
+        .expect("spawn signal thread");
+}
+
+/// The CRM daemons Heartbeat starts for a CRM mode, with their users.
+fn crm_daemon_list(cfg: &Config, opts: &Options) -> Vec<(String, String)> {
+    let parse = |s: &str| match s.split_once(':') {
+        Some((n, u)) => (n.to_string(), u.to_string()),
+        None => (s.to_string(), default_user(s).to_string()),
+    };
+    if let Some(list) = &opts.crm_daemons {
+        return list.iter().map(|s| parse(s)).collect();
+    }
+    let names: Vec<&str> = match cfg.crm {
+        CrmMode::Off | CrmMode::Manual => vec![],
+        CrmMode::CcmOnly => vec!["ccm"],
+        CrmMode::Respawn if cfg.crmd_spawns_pengine => {
+            vec!["ccm", "cib", "lrmd", "stonithd", "attrd", "crmd"]
+        }
+        CrmMode::Respawn => vec!["ccm", "cib", "lrmd", "stonithd", "attrd", "pengine", "crmd"],
+    };
+    names.into_iter().map(parse).collect()
+}
+
+fn default_user(daemon: &str) -> &'static str {
+    match daemon {
+        "lrmd" | "stonithd" => "root",
+        _ => "hacluster",
+    }
+}
+
+fn find_daemon(name: &str, cfg: &Config) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(d) = &cfg.crm_daemon_dir {
+        dirs.push(d.clone());
+    }
+    if let Some(d) = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf)) {
+        dirs.push(d);
+    }
+    dirs.push("/usr/libexec/pacemaker".into());
+    dirs.push("/usr/libexec/heartbeat".into());
+    dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// Environment every child gets: where to find this heartbeat.
+fn child_env(cfg: &Config, opts: &Options, me: &str) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("HA_API_SOCKET".into(), opts.socket_path().display().to_string()),
+        ("HA_RUNDIR".into(), opts.rundir.display().to_string()),
+        ("HA_STATEDIR".into(), opts.statedir.display().to_string()),
+        ("HA_DIR".into(), opts.confdir.clone()),
+        ("HA_NODENAME".into(), me.to_string()),
+    ];
+    if let Some(f) = &cfg.logfacility {
+        env.push(("HA_logfacility".into(), f.clone()));
+    }
+    if let Some(f) = &cfg.logfile {
+        env.push(("HA_logfile".into(), f.display().to_string()));
+    }
+    env.extend(cfg.env.iter().cloned());
+    env
+}
+
+pub(super) fn start_children(cfg: &Config, opts: &Options, me: &str) -> Supervisor {
+    let mut sup = Supervisor::default();
+    let env = child_env(cfg, opts, me);
+    for (name, user) in crm_daemon_list(cfg, opts) {
+        match find_daemon(&name, cfg) {
+            Some(path) => sup.spawn(ChildSpec {
+                user,
+                path,
+                args: vec![],
+                env: env.clone(),
+            }),
+            None => log::warn(&format!(
+                "CRM daemon {name} not found (crm_daemon_dir, heartbeat's own directory, /usr/libexec/pacemaker, /usr/libexec/heartbeat): not started"
+            )),
+        }
+    }
+    for r in &cfg.respawn {
+        sup.spawn(ChildSpec {
+            user: r.user.clone(),
+            path: r.path.clone(),
+            args: r.args.clone(),
+            env: env.clone(),
+        });
+    }
+    sup
+}

@@ -1,0 +1,94 @@
+use std::fs::File;
+use std::net::UdpSocket;
+use std::time::{Duration, Instant};
+
+use messaging::auth;
+use messaging::config::AuthKeys;
+use messaging::wire::Message;
+use nix::sched::{setns, CloneFlags};
+
+use crate::harness::{hacf, sees, skip_unless_root, start_cluster, wait_until, Net, Node};
+
+fn counters(node: &Node) -> Vec<(String, u64)> {
+    node.client("anon").stats().expect("stats")
+}
+
+fn counter(stats: &[(String, u64)], name: &str) -> u64 {
+    stats.iter().find(|(n, _)| n == name).map(|(_, v)| *v).expect(name)
+}
+
+/// Runs `f` on a thread that has entered network namespace `ns`.
+fn in_netns<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let path = format!("/run/netns/{ns}");
+    std::thread::spawn(move || {
+        let fd = File::open(path).expect("netns");
+        setns(fd, CloneFlags::CLONE_NEWNET).expect("setns");
+        f()
+    })
+    .join()
+    .expect("netns thread")
+}
+
+#[test]
+fn hostile_packets_are_dropped_and_counted() {
+    if skip_unless_root("hostile_packets") {
+        return;
+    }
+    let mut net = Net::new(2, 1);
+    let probe = net.add_probe();
+    let nodes = start_cluster(&net, &hacf(2, "bcast eth0", ""));
+    assert!(wait_until(Duration::from_secs(10), || sees(&nodes[0], "node1", "active")));
+    let before = counters(&nodes[0]);
+
+    let bcast = "10.1.0.255:694";
+    in_netns(&probe, move || {
+        let sock = UdpSocket::bind("0.0.0.0:694").expect("bind 694");
+        sock.set_broadcast(true).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        // Capture a genuine heartbeat from node1.
+        let mut buf = vec![0u8; 70_000];
+        let end = Instant::now() + Duration::from_secs(5);
+        let captured = loop {
+            assert!(Instant::now() < end, "no heartbeat captured");
+            let (n, _) = sock.recv_from(&mut buf).expect("capture");
+            let m = Message::decode(&buf[..n]).expect("genuine packet parses");
+            if m.get("src") == Some("node1") && m.msg_type() == Some("status") {
+                break buf[..n].to_vec();
+            }
+        };
+        std::thread::sleep(Duration::from_millis(600));
+        let send = |b: &[u8]| {
+            sock.send_to(b, bcast).expect("send");
+        };
+        // Malformed: garbage, truncated, oversized.
+        send(b"GET / HTTP/1.0\r\n\r\n");
+        send(&captured[..captured.len() / 2]);
+        send(&vec![b'A'; 65_507]);
+        // Bad authentication: altered field, wrong key, unsigned.
+        let mut altered = Message::decode(&captured).unwrap();
+        altered.set("st", "dead");
+        send(altered.encode().as_bytes());
+        let mut forged = Message::decode(&captured).unwrap();
+        forged.set("hbseq", "fffffff");
+        auth::sign(&mut forged, &AuthKeys::parse("auth 1\n1 sha1 wrong-secret\n", "k").unwrap());
+        send(forged.encode().as_bytes());
+        let mut unsigned = Message::decode(&captured).unwrap();
+        unsigned.remove("auth");
+        send(unsigned.encode().as_bytes());
+        // Replay of the genuine packet.
+        send(&captured);
+    });
+
+    assert!(wait_until(Duration::from_secs(5), || {
+        let after = counters(&nodes[0]);
+        counter(&after, "malformed") - counter(&before, "malformed") == 3
+            && counter(&after, "bad_auth") - counter(&before, "bad_auth") == 3
+            && counter(&after, "replayed") > counter(&before, "replayed")
+    }), "counters before {before:?} after {:?}", counters(&nodes[0]));
+    // Nothing of it changed anyone's mind, and the daemons are still up.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(sees(&nodes[0], "node1", "active") && sees(&nodes[1], "node0", "active"));
+    for mut n in nodes {
+        assert!(n.is_running(), "{} died", n.name);
+    }
+}

@@ -1,0 +1,71 @@
+use std::time::Duration;
+
+use messaging::client::{Event, NodeStatus};
+
+use crate::harness::{hacf, sees, skip_unless_root, start_cluster, wait_until, Net};
+
+fn all_active(nodes: &[crate::harness::Node]) -> bool {
+    nodes.iter().all(|obs| {
+        nodes
+            .iter()
+            .filter(|n| n.name != obs.name)
+            .all(|n| sees(obs, &n.name, "active"))
+    })
+}
+
+fn cluster_lifecycle(n: usize) {
+    let net = Net::new(n, 1);
+    let mut nodes = start_cluster(&net, &hacf(n, "bcast eth0", ""));
+    assert!(
+        wait_until(Duration::from_secs(10), || all_active(&nodes)),
+        "{n}-node cluster never became fully active:\n{}",
+        nodes[0].log()
+    );
+    let victim = n - 1;
+    let mut watcher = nodes[0].client("anon");
+    let old_gen = watcher.node_generation(&nodes[victim].name).unwrap();
+    nodes[victim].kill9();
+    let victim_name = nodes[victim].name.clone();
+    let dead_seen = wait_until(Duration::from_secs(10), || {
+        nodes[..victim].iter().all(|o| sees(o, &victim_name, "dead"))
+    });
+    assert!(dead_seen, "survivors did not declare {victim_name} dead");
+    let mut saw_dead_event = false;
+    while let Ok(Some(ev)) = watcher.recv_timeout(Duration::from_millis(10)) {
+        if let Event::Node(e) = ev {
+            saw_dead_event |= e.node == victim_name && e.status == NodeStatus::Dead;
+        }
+    }
+    assert!(saw_dead_event, "client was not told about the death");
+    nodes[victim].start();
+    assert!(
+        wait_until(Duration::from_secs(10), || all_active(&nodes)),
+        "{victim_name} did not rejoin"
+    );
+    let new_gen = watcher.node_generation(&victim_name).unwrap();
+    assert!(new_gen > old_gen, "generation {new_gen} not above {old_gen}");
+}
+
+#[test]
+fn two_nodes_see_each_other_detect_death_and_rejoin() {
+    if skip_unless_root("two_nodes") {
+        return;
+    }
+    cluster_lifecycle(2);
+}
+
+#[test]
+fn three_nodes_see_each_other_detect_death_and_rejoin() {
+    if skip_unless_root("three_nodes") {
+        return;
+    }
+    cluster_lifecycle(3);
+}
+
+#[test]
+fn five_nodes_see_each_other_detect_death_and_rejoin() {
+    if skip_unless_root("five_nodes") {
+        return;
+    }
+    cluster_lifecycle(5);
+}

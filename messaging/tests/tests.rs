@@ -1,0 +1,16 @@
+//! Integration tests: real heartbeat processes in network namespaces.
+
+mod harness;
+
+// Membership: clusters see each other, detect death, recognise restarts.
+mod cluster;
+// Media: redundant paths, multicast, serial lines, ping nodes.
+mod media;
+// Cluster messages: delivery, ordering, loss, client status.
+mod messages;
+// Hostile input on the wire: garbage, tampering, wrong keys, replays, oversized datagrams.
+mod bad_input;
+// Start-up checks against what Heartbeat 3.0.6 prints (tests/data/heartbeat-config-errors.txt).
+mod config_errors;
+// Children: respawn lines and CRM daemons.
+mod respawn;

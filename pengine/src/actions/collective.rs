@@ -1,0 +1,104 @@
+//! Pseudo actions and internal orderings of groups and clones.
+
+use super::{completed_task, flags::*, op_key, ActionTable};
+use crate::assign::Assignment;
+use crate::unpack::{ClusterView, Kind, RscIdx};
+use graph::ActionKind;
+
+fn pseudo(t: &mut ActionTable, r: RscIdx, id: &str, task: &str) -> usize {
+    let i = t.get(Some(r), task, op_key(id, task, 0), 0, None, ActionKind::PseudoEvent);
+    t.list[i].meta.entry("CRM_meta_timeout".into()).or_insert_with(|| "20000".into());
+    i
+}
+
+/// Actions of a child for `task`, as seen by its parent: for a collective child, its
+/// pseudo action for `task`.
+fn child_actions(t: &ActionTable, child: RscIdx, task: &str) -> Vec<usize> {
+    t.of(child, task)
+}
+
+/// Creates a group's or clone's pseudo actions and internal orderings.
+pub fn create(view: &ClusterView, _asg: &Assignment, r: RscIdx, t: &mut ActionTable) {
+    let rsc = &view.resources[r];
+    let id = rsc.id.clone();
+    let start = pseudo(t, r, &id, "start");
+    let running = pseudo(t, r, &id, "running");
+    let stop = pseudo(t, r, &id, "stop");
+    let stopped = pseudo(t, r, &id, "stopped");
+    t.order(stopped, start, OPTIONAL);
+    t.order(stop, stopped, RUNNABLE_LEFT);
+    t.order(start, running, RUNNABLE_LEFT);
+    let children = rsc.children.clone();
+    match rsc.kind {
+        Kind::Group => {
+            let mut prev: Option<RscIdx> = None;
+            for &m in &children {
+                for s in t.of(m, "start") {
+                    t.order(start, s, IMPLIES_FIRST | RUNNABLE_LEFT);
+                    t.order(s, running, IMPLIES_THEN | RUNNABLE_LEFT);
+                }
+                for s in t.of(m, "stop") {
+                    t.order(stop, s, IMPLIES_FIRST);
+                }
+                t.order_rsc(m, "stop", r, "stopped", IMPLIES_THEN | RUNNABLE_LEFT);
+                if let Some(p) = prev {
+                    t.order_rsc(p, "start", m, "start", IMPLIES_THEN | RUNNABLE_LEFT);
+                    t.order_rsc(m, "stop", p, "stop", IMPLIES_FIRST);
+                }
+                prev = Some(m);
+            }
+        }
+        Kind::Clone => {
+            let cfg = rsc.clone.clone().unwrap_or_default();
+            let mut prev: Option<RscIdx> = None;
+            for &c in &children {
+                let collective = view.resources[c].kind != Kind::Primitive;
+                for s in child_actions(t, c, "start") {
+                    t.order(start, s, IMPLIES_FIRST | RUNNABLE_LEFT);
+                }
+                for s in child_actions(t, c, if collective { "running" } else { "start" }) {
+                    t.order(s, running, IMPLIES_THEN);
+                }
+                for s in child_actions(t, c, "stop") {
+                    t.order(stop, s, IMPLIES_FIRST);
+                }
+                for s in child_actions(t, c, if collective { "stopped" } else { "stop" }) {
+                    t.order(s, stopped, IMPLIES_THEN);
+                }
+                if cfg.ordered {
+                    if let Some(p) = prev {
+                        t.order_rsc(p, completed_task("start"), c, "start", IMPLIES_THEN | RUNNABLE_LEFT);
+                        t.order_rsc(c, "stop", p, "stop", IMPLIES_FIRST);
+                    }
+                }
+                prev = Some(c);
+            }
+            if cfg.promotable {
+                let promote = pseudo(t, r, &id, "promote");
+                let promoted = pseudo(t, r, &id, "promoted");
+                let demote = pseudo(t, r, &id, "demote");
+                let demoted = pseudo(t, r, &id, "demoted");
+                t.order(promote, promoted, RUNNABLE_LEFT);
+                t.order(demote, demoted, RUNNABLE_LEFT);
+                t.order(running, promote, OPTIONAL | RUNNABLE_LEFT);
+                t.order(demoted, start, OPTIONAL);
+                t.order(demoted, stop, OPTIONAL);
+                t.order(stopped, promote, OPTIONAL);
+                t.order(demoted, promote, OPTIONAL);
+                for &c in &children {
+                    for p in view.primitives_of(c) {
+                        for a in t.of(p, "promote") {
+                            t.order(promote, a, IMPLIES_FIRST | RUNNABLE_LEFT);
+                            t.order(a, promoted, IMPLIES_THEN);
+                        }
+                        for a in t.of(p, "demote") {
+                            t.order(demote, a, IMPLIES_FIRST);
+                            t.order(a, demoted, IMPLIES_THEN);
+                        }
+                    }
+                }
+            }
+        }
+        Kind::Primitive => {}
+    }
+}

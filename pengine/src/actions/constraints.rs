@@ -1,0 +1,134 @@
+//! Orderings from `rsc_order` constraints, with Pacemaker's conversions: a collective
+//! "first" waits for its completed pseudo action (start -> running), interleaved clones
+//! order instance by instance on the same node, and symmetrical orders reverse for stops.
+
+use super::{completed_task, flags::*, ActionTable};
+use crate::assign::Assignment;
+use crate::constraints::{Constraints, OrderKind};
+use crate::unpack::{ClusterView, Kind, Role, RscIdx};
+
+fn inverse(task: &str) -> Option<&'static str> {
+    Some(match task {
+        "start" => "stop",
+        "stop" => "start",
+        "promote" => "demote",
+        "demote" => "promote",
+        _ => return None,
+    })
+}
+
+fn first_actions(view: &ClusterView, t: &ActionTable, r: RscIdx, task: &str) -> Vec<usize> {
+    if view.resources[r].kind == Kind::Primitive {
+        t.of(r, task)
+    } else {
+        t.of(r, completed_task(task))
+    }
+}
+
+fn then_actions(view: &ClusterView, t: &ActionTable, r: RscIdx, task: &str) -> Vec<usize> {
+    let _ = view;
+    t.of(r, task)
+}
+
+fn instance_node(view: &ClusterView, asg: &Assignment, inst: RscIdx, task: &str) -> Vec<usize> {
+    match task {
+        "stop" | "demote" => view.running_on(inst),
+        _ => asg.node[inst].into_iter().collect(),
+    }
+}
+
+fn order_pair(view: &ClusterView, asg: &Assignment, t: &mut ActionTable, a: RscIdx, fa: &str, b: RscIdx, ta: &str, flags: u32) {
+    let ra = &view.resources[a];
+    let rb = &view.resources[b];
+    let interleave = ra.kind == Kind::Clone && rb.kind == Kind::Clone && rb.clone.as_ref().is_some_and(|c| c.interleave);
+    if interleave {
+        for &bi in &rb.children {
+            let then_nodes = instance_node(view, asg, bi, ta);
+            let thens = if view.resources[bi].kind == Kind::Primitive { t.of(bi, ta) } else { t.of(bi, ta) };
+            let mut matched = false;
+            for &ai in &ra.children {
+                let first_nodes = instance_node(view, asg, ai, fa);
+                if !first_nodes.iter().any(|n| then_nodes.contains(n)) {
+                    continue;
+                }
+                matched = true;
+                for f in first_actions(view, t, ai, fa) {
+                    for &th in &thens {
+                        t.order(f, th, flags);
+                    }
+                }
+            }
+            if !matched && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() {
+                for &th in &thens {
+                    t.list[th].runnable = false;
+                }
+            }
+        }
+        return;
+    }
+    let first_task = if view.resources[a].kind == Kind::Primitive { fa } else { completed_task(fa) };
+    t.rsc_orders.push((a, first_task.to_string(), b, ta.to_string()));
+    let firsts = first_actions(view, t, a, fa);
+    let thens = then_actions(view, t, b, ta);
+    for &f in &firsts {
+        for &th in &thens {
+            t.order(f, th, flags);
+        }
+    }
+}
+
+/// Tasks that make a resource lose `role`, and that make it gain `role`.
+fn lose_tasks(role: Option<Role>) -> &'static [&'static str] {
+    match role {
+        Some(Role::Promoted) => &["demote"],
+        Some(Role::Unpromoted) => &["stop", "promote"],
+        _ => &["stop"],
+    }
+}
+
+fn gain_tasks(role: Option<Role>) -> &'static [&'static str] {
+    match role {
+        Some(Role::Promoted) => &["promote"],
+        Some(Role::Unpromoted) => &["start", "demote"],
+        _ => &["start"],
+    }
+}
+
+/// Mandatory anti-colocations: whatever vacates a node goes before whatever takes it.
+fn anti_colocation_orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut ActionTable) {
+    for c in &cons.colocations {
+        if !c.score.is_neg_inf() {
+            continue;
+        }
+        for (a, ar, b, br) in [(c.dependent, c.dependent_role, c.primary, c.primary_role), (c.primary, c.primary_role, c.dependent, c.dependent_role)] {
+            for fa in lose_tasks(ar) {
+                for ta in gain_tasks(br) {
+                    order_pair(view, asg, t, a, fa, b, ta, OPTIONAL);
+                }
+            }
+        }
+    }
+}
+
+/// Adds all `rsc_order` orderings.
+pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut ActionTable) {
+    anti_colocation_orderings(view, cons, asg, t);
+    for o in &cons.orders {
+        let (fwd, inv) = match o.kind {
+            OrderKind::Mandatory if o.one_or_more.is_none() => {
+                let fwd = IMPLIES_THEN | if matches!(o.first_action.as_str(), "start" | "promote") { RUNNABLE_LEFT } else { 0 };
+                let inv_first = inverse(&o.then_action).unwrap_or("");
+                let inv = IMPLIES_FIRST | if matches!(inv_first, "start" | "promote") { RUNNABLE_LEFT } else { 0 };
+                (fwd, inv)
+            }
+            OrderKind::Serialize => continue,
+            _ => (OPTIONAL, OPTIONAL),
+        };
+        order_pair(view, asg, t, o.first, &o.first_action, o.then, &o.then_action, fwd);
+        if o.symmetrical {
+            if let (Some(it), Some(ifa)) = (inverse(&o.then_action), inverse(&o.first_action)) {
+                order_pair(view, asg, t, o.then, it, o.first, ifa, inv);
+            }
+        }
+    }
+}

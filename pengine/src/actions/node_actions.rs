@@ -1,0 +1,132 @@
+//! Node-level actions: fencing of unclean nodes and clean shutdowns, and their orderings.
+
+use super::{flags::*, ActionTable};
+use crate::unpack::{ClusterView, NoQuorumPolicy};
+use graph::ActionKind;
+
+/// Whether the cluster may fence now.
+pub fn can_fence(view: &ClusterView) -> bool {
+    view.config.stonith_enabled && (view.config.have_quorum || view.config.no_quorum_policy == NoQuorumPolicy::Ignore)
+}
+
+/// The stonith action of a node, if it is to be fenced.
+pub fn stonith_of(view: &ClusterView, t: &ActionTable, n: usize) -> Option<usize> {
+    let key = format!("stonith-{}-{}", view.nodes[n].uname, view.config.stonith_action);
+    t.list.iter().position(|a| a.key == key && a.node == Some(n))
+}
+
+/// Creates fencing and shutdown actions. Without concurrent fencing, fencing runs in
+/// reverse node-name order; the DC is fenced or shut down last.
+pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
+    let fence = can_fence(view);
+    let mut order: Vec<usize> = (0..view.nodes.len()).collect();
+    order.sort_by(|a, b| view.nodes[*a].uname.cmp(&view.nodes[*b].uname));
+    let mut fencing_ops = Vec::new();
+    let mut shutdown_ops = Vec::new();
+    let mut dc_down: Option<(usize, bool)> = None;
+    for n in order {
+        let node = &view.nodes[n];
+        let is_dc = view.config.dc_uuid.as_deref() == Some(node.id.as_str());
+        if node.unclean && fence {
+            let key = format!("stonith-{}-{}", node.uname, view.config.stonith_action);
+            let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
+            t.require(s);
+            t.list[s].downed.push(n);
+            t.list[s].meta.insert("CRM_meta_stonith_action".into(), view.config.stonith_action.clone());
+            if is_dc {
+                dc_down = Some((s, true));
+            } else {
+                fencing_ops.insert(0, s);
+            }
+        } else if node.shutdown && node.online && !node.unclean {
+            let s = t.get(None, "do_shutdown", format!("do_shutdown-{}", node.uname), 0, Some(n), ActionKind::CrmEvent);
+            t.require(s);
+            t.list[s].downed.push(n);
+            t.list[s].meta.insert("CRM_meta_op_no_wait".into(), "true".into());
+            if is_dc {
+                dc_down = Some((s, false));
+            } else {
+                shutdown_ops.insert(0, s);
+            }
+        }
+    }
+    if !view.config.concurrent_fencing {
+        for w in fencing_ops.windows(2) {
+            t.order(w[0], w[1], OPTIONAL);
+        }
+    }
+    if let Some((dc, is_fence)) = dc_down {
+        if !is_fence {
+            for &s in &shutdown_ops {
+                t.order(s, dc, OPTIONAL);
+            }
+        }
+        if view.config.concurrent_fencing {
+            for &s in &fencing_ops {
+                t.order(s, dc, OPTIONAL);
+            }
+        } else if let Some(&last) = fencing_ops.last() {
+            t.order(last, dc, OPTIONAL);
+        }
+    }
+}
+
+/// Orders stops on fenced nodes after the fencing, and shutdowns after the node's stops.
+pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
+    let mut stonith = vec![None; view.nodes.len()];
+    let mut shutdown = vec![None; view.nodes.len()];
+    for (i, a) in t.list.iter().enumerate() {
+        if let Some(n) = a.node {
+            if a.task == "stonith" {
+                stonith[n] = Some(i);
+            } else if a.task == "do_shutdown" {
+                shutdown[n] = Some(i);
+            }
+        }
+    }
+    let fencing: Vec<(usize, usize)> = stonith.iter().enumerate().filter_map(|(n, s)| s.map(|s| (n, s))).collect();
+    if !fencing.is_empty() {
+        for i in 0..t.list.len() {
+            let a = &t.list[i];
+            let Some(r) = a.rsc else { continue };
+            if a.task != "start" && a.task != "promote" {
+                continue;
+            }
+            let rsc = &view.resources[r];
+            if !rsc.managed() {
+                continue;
+            }
+            let requires = rsc.meta("requires").map(str::to_string).unwrap_or_else(|| {
+                if rsc.class == "stonith" || !view.config.stonith_enabled {
+                    "quorum".into()
+                } else {
+                    "fencing".into()
+                }
+            });
+            for &(n, s) in &fencing {
+                match requires.as_str() {
+                    "fencing" | "unfencing" => t.order(s, i, OPTIONAL),
+                    "quorum" if t.list[i].task == "start" && !rsc.node_state.contains_key(&n) => t.order(s, i, RUNNABLE_LEFT),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let count = t.list.len();
+    for i in 0..count {
+        let a = &t.list[i];
+        let Some(n) = a.node else { continue };
+        if a.rsc.is_none() {
+            continue;
+        }
+        let task = a.task.clone();
+        if task == "stop" || task == "demote" {
+            if let Some(s) = stonith[n] {
+                t.order(s, i, IMPLIES_THEN);
+            }
+            if let Some(s) = shutdown[n] {
+                t.order(i, s, OPTIONAL);
+            }
+        }
+    }
+}

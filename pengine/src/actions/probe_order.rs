@@ -1,0 +1,130 @@
+//! Orderings that make probes finish before the stops and restarts they could affect:
+//! a resource's probes precede whatever its stop precedes, and precede the stops (demotes)
+//! of other resources that restart (re-promote) because this resource starts.
+
+use super::{flags::*, ActionTable};
+use crate::unpack::{ClusterView, Kind};
+
+fn is_probe(t: &ActionTable, i: usize) -> bool {
+    let a = &t.list[i];
+    a.task == "monitor" && a.interval_ms == 0 && a.rsc.is_some() && a.node.is_some()
+}
+
+fn probe_needed_before(t: &ActionTable, probe: usize, then: usize) -> bool {
+    let (p, a) = (&t.list[probe], &t.list[then]);
+    if a.task == "stonith" && p.node == a.node && a.meta.get("CRM_meta_stonith_action").map(String::as_str) == Some("on") {
+        return false;
+    }
+    !(a.task == "do_shutdown" && p.node != a.node)
+}
+
+/// Adds both kinds of probe orderings.
+pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
+    let mut probes_of: Vec<Vec<usize>> = vec![Vec::new(); view.resources.len()];
+    for i in 0..t.list.len() {
+        if is_probe(t, i) {
+            if let Some(r) = t.list[i].rsc {
+                probes_of[r].push(i);
+            }
+        }
+    }
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); t.list.len()];
+    for (ei, e) in t.edges.iter().enumerate() {
+        out[e.first].push(ei);
+    }
+    let mut new_edges = Vec::new();
+    // "X stop then Y ...": X's probes also precede Y's action.
+    for e in &t.edges {
+        let (f, th) = (&t.list[e.first], &t.list[e.then]);
+        let (Some(x), Some(y)) = (f.rsc, th.rsc) else { continue };
+        if x == y || f.task != "stop" {
+            continue;
+        }
+        for &p in &probes_of[x] {
+            if probe_needed_before(t, p, e.then) {
+                new_edges.push((p, e.then));
+            }
+        }
+    }
+    for (x, fa, y, ta) in &t.rsc_orders {
+        if x == y || fa != "stop" {
+            continue;
+        }
+        for th in t.of(*y, ta) {
+            for &p in &probes_of[*x] {
+                if probe_needed_before(t, p, th) {
+                    new_edges.push((p, th));
+                }
+            }
+        }
+    }
+    // Restarts: follow what a probe's successors imply.
+    let mut visited = vec![false; t.list.len()];
+    let mut touched = Vec::new();
+    for r in 0..view.resources.len() {
+        for &p in &probes_of[r] {
+            for &ei in &out[p] {
+                let after = t.edges[ei].then;
+                walk(view, t, &out, p, after, &mut visited, &mut touched, &mut new_edges);
+                for x in touched.drain(..) {
+                    visited[x] = false;
+                }
+            }
+        }
+    }
+    for (a, b) in new_edges {
+        t.order(a, b, OPTIONAL);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(view: &ClusterView, t: &ActionTable, out: &[Vec<usize>], probe: usize, after: usize, visited: &mut [bool], touched: &mut Vec<usize>, new_edges: &mut Vec<(usize, usize)>) {
+    let mut stack = vec![after];
+    let probe_rsc = t.list[probe].rsc.unwrap_or(usize::MAX);
+    while let Some(a) = stack.pop() {
+        if visited[a] {
+            continue;
+        }
+        visited[a] = true;
+        touched.push(a);
+        let act = &t.list[a];
+        if let Some(ar) = act.rsc {
+            if view.resources[ar].kind == Kind::Primitive && ar != probe_rsc {
+                let task = match act.task.as_str() {
+                    "start" => Some("stop"),
+                    "promote" => Some("demote"),
+                    _ => None,
+                };
+                if let Some(task) = task {
+                    for s in t.of(ar, task) {
+                        if t.list[s].kind != graph::ActionKind::PseudoEvent {
+                            new_edges.push((probe, s));
+                        }
+                    }
+                }
+            }
+        }
+        for &ei in &out[a] {
+            let e = t.edges[ei];
+            if e.flags & IMPLIES_THEN == 0 {
+                // Only descend from a collective into its own children.
+                let Some(ar) = act.rsc else { continue };
+                if view.resources[ar].kind == Kind::Primitive || view.resources[probe_rsc].parent == Some(ar) {
+                    continue;
+                }
+                let Some(child) = t.list[e.then].rsc else { continue };
+                if view.resources[child].parent != Some(ar) {
+                    continue;
+                }
+                if view.resources[ar].kind == Kind::Clone && view.resources[ar].clone.as_ref().is_some_and(|c| c.interleave) {
+                    // Only the instance on the probe's node.
+                    let pn = t.list[probe].node;
+                    if !t.of(child, "start").iter().any(|s| t.list[*s].node == pn) && view.resources[child].kind == Kind::Primitive {
+                        continue;
+                    }
+                }
+            }
+            stack.push(e.then);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Clone placement: instances stay where they run if they can, the rest spread over the
+//! best nodes (at most `clone-node-max` per node); then promotion for promotable clones.
+
+use super::{node_usable, Assigner, ScoreLine};
+use crate::score::Score;
+use crate::unpack::{Kind, NoQuorumPolicy, NodeIdx, Role, RscIdx};
+use std::collections::BTreeMap;
+
+fn instance_scores(a: &Assigner, inst: RscIdx, adj: &BTreeMap<NodeIdx, Score>) -> BTreeMap<NodeIdx, Score> {
+    let mut s = a.group_scores(inst);
+    for (n, v) in s.iter_mut() {
+        if let Some(x) = adj.get(n) {
+            *v = v.add(*x);
+        }
+    }
+    s
+}
+
+pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
+    let view = a.view;
+    let cfg = view.resources[c].clone.clone().unwrap_or_default();
+    let instances = view.resources[c].children.clone();
+    let mut adj: BTreeMap<NodeIdx, Score> = (0..view.nodes.len()).map(|n| (n, Score::ZERO)).collect();
+    a.apply_dependent_colocations(c, &mut adj);
+    let mut clone_scores = a.scores_of(c);
+    for (n, v) in clone_scores.iter_mut() {
+        if let Some(x) = adj.get(n) {
+            *v = v.add(*x);
+        }
+    }
+    let before = clone_scores.clone();
+    a.merge_dependents(c, &mut clone_scores, 0);
+    for (n, v) in &clone_scores {
+        let d = Score(v.0.saturating_sub(before.get(n).map(|b| b.0).unwrap_or(0)));
+        if !v.is_neg_inf() && !before.get(n).is_some_and(|b| b.is_neg_inf()) && d.0 != 0 {
+            let e = adj.entry(*n).or_insert(Score::ZERO);
+            *e = e.add(d);
+        }
+    }
+    for (n, s) in &clone_scores {
+        a.out.scores.push(ScoreLine { prefix: "pcmk__clone_assign", rsc: view.resources[c].id.clone(), node: view.nodes[*n].uname.clone(), score: *s });
+    }
+    let blocked = a.blocked_by_policy(c);
+    let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
+    let unmanaged = !view.resources[c].managed();
+    let available = (0..view.nodes.len()).filter(|n| node_usable(view, *n) && clone_scores.get(n).is_some_and(|s| s.0 >= 0)).count();
+    let loop_max = if available == 0 { 1 } else { (cfg.max / available).max(1) };
+    let mut count = vec![0usize; view.nodes.len()];
+    let mut allocated = 0usize;
+    let mut placed = vec![None; instances.len()];
+    // Pass 1: keep instances where they are.
+    for (i, &inst) in instances.iter().enumerate() {
+        let running = view.running_on(inst);
+        if running.len() != 1 {
+            continue;
+        }
+        let n = running[0];
+        if unmanaged || a.out.frozen[inst] {
+            placed[i] = Some(n);
+            count[n] += 1;
+            allocated += 1;
+            continue;
+        }
+        if blocked.is_some() {
+            continue;
+        }
+        let s = instance_scores(a, inst, &adj);
+        if node_usable(view, n) && s.get(&n).is_some_and(|v| v.0 >= 0) && count[n] < cfg.node_max.min(loop_max.max(1)).max(1) && allocated < cfg.max {
+            placed[i] = Some(n);
+            count[n] += 1;
+            allocated += 1;
+        }
+    }
+    // Pass 2: the rest.
+    if blocked.is_none() && !unmanaged && !freeze {
+        for (i, &inst) in instances.iter().enumerate() {
+            if placed[i].is_some() || allocated >= cfg.max || a.out.frozen[inst] {
+                continue;
+            }
+            let mut s = instance_scores(a, inst, &adj);
+            s.retain(|n, _| count[*n] < cfg.node_max);
+            let running = view.running_on(inst);
+            let current = if running.len() == 1 { Some(running[0]) } else { None };
+            if let Some(n) = a.choose(&s, current, None) {
+                placed[i] = Some(n);
+                count[n] += 1;
+                allocated += 1;
+            }
+        }
+    }
+    for (i, &inst) in instances.iter().enumerate() {
+        a.state[inst] = 2;
+        let Some(n) = placed[i] else {
+            for m in view.primitives_of(inst) {
+                a.state[m] = 2;
+            }
+            continue;
+        };
+        a.out.node[inst] = Some(n);
+        a.out.role[inst] = Role::Started;
+        if view.resources[inst].kind == Kind::Group {
+            a.num_resources[n] += 1;
+            let mut ok = true;
+            for &m in &view.resources[inst].children.clone() {
+                a.state[m] = 2;
+                let s = a.scores_of(m).get(&n).copied().unwrap_or(Score::NEG_INF);
+                if ok && (s.0 >= 0 || unmanaged) && a.blocked_by_policy(m).is_none() {
+                    a.record_placement(m, n);
+                    a.out.role[m] = Role::Started;
+                } else {
+                    ok = false;
+                }
+            }
+        } else {
+            a.num_resources[n] += 1;
+            a.out.role[inst] = Role::Started;
+        }
+    }
+    if allocated > 0 {
+        a.out.role[c] = Role::Started;
+    }
+}
+
+/// The promotion preference of an instance on its node.
+fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
+    let view = a.view;
+    let node = &view.nodes[n];
+    let mut total: Option<Score> = None;
+    for p in view.primitives_of(inst) {
+        let rsc = &view.resources[p];
+        let v = node.attrs.get(&format!("master-{}", rsc.id)).or_else(|| node.attrs.get(&format!("master-{}", rsc.base_id)));
+        if let Some(v) = v.and_then(|v| Score::parse(v)) {
+            total = Some(total.unwrap_or(Score::ZERO).add(v));
+        }
+    }
+    let mut score = match total {
+        Some(s) => s,
+        None => {
+            // No promotion preference: only an instance already promoted here keeps a chance.
+            if view.primitives_of(inst).iter().any(|p| view.resources[*p].node_state.get(&n).is_some_and(|s| s.role == Role::Promoted)) {
+                Score::ZERO
+            } else {
+                Score(-1)
+            }
+        }
+    };
+    for loc in &a.cons.locations {
+        if loc.role == Some(Role::Promoted) && loc.node == n && (loc.rsc == c || loc.rsc == inst) {
+            score = score.add(loc.score);
+        }
+    }
+    for col in &a.cons.colocations {
+        if col.dependent == c && col.dependent_role == Some(Role::Promoted) {
+            let pnodes: Vec<NodeIdx> = if view.resources[col.primary].kind == Kind::Clone {
+                view.resources[col.primary]
+                    .children
+                    .iter()
+                    .filter(|ch| col.primary_role.is_none_or(|r| a.out.role[**ch] == r || (r == Role::Unpromoted && a.out.role[**ch] == Role::Started)))
+                    .filter_map(|ch| a.out.node[*ch])
+                    .collect()
+            } else {
+                a.out.node[col.primary].into_iter().collect()
+            };
+            let with = pnodes.contains(&n);
+            if col.score.is_inf() && !with {
+                score = score.add(Score::NEG_INF);
+            } else if col.score.is_neg_inf() && with {
+                score = score.add(Score::NEG_INF);
+            } else if with && !col.score.is_inf() && !col.score.is_neg_inf() {
+                score = score.add(col.score);
+            } else if with {
+                score = score.add(col.score);
+            }
+        }
+    }
+    score
+}
+
+pub(super) fn promote_all(a: &mut Assigner) {
+    let view = a.view;
+    for c in 0..view.resources.len() {
+        let Some(cfg) = view.resources[c].clone.clone() else { continue };
+        if !cfg.promotable {
+            continue;
+        }
+        let instances = view.resources[c].children.clone();
+        let mut cands: Vec<(Score, bool, usize, RscIdx, NodeIdx)> = Vec::new();
+        let no_promote = view.resources[c].target_role().is_some_and(|r| r <= Role::Unpromoted)
+            || (!view.config.have_quorum && matches!(view.config.no_quorum_policy, NoQuorumPolicy::Demote | NoQuorumPolicy::Stop | NoQuorumPolicy::Freeze))
+            || a.cons.tickets.iter().any(|t| t.rsc == c && t.role == Some(Role::Promoted) && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s));
+        for (i, &inst) in instances.iter().enumerate() {
+            let Some(n) = a.out.node[inst] else { continue };
+            let s = promotion_score(a, c, inst, n);
+            let was = view.primitives_of(inst).iter().any(|p| view.resources[*p].node_state.get(&n).is_some_and(|s| s.role == Role::Promoted));
+            a.out.scores.push(ScoreLine { prefix: "promotion", rsc: view.resources[inst].id.clone(), node: view.nodes[n].uname.clone(), score: s });
+            cands.push((s, was, i, inst, n));
+        }
+        cands.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(x.2.cmp(&y.2)));
+        let mut promoted = 0;
+        let mut per_node = vec![0usize; view.nodes.len()];
+        for (s, _, _, inst, n) in cands {
+            let promote = !no_promote && s.0 >= 0 && promoted < cfg.promoted_max && per_node[n] < cfg.promoted_node_max && view.resources[inst].managed();
+            let role = if promote {
+                promoted += 1;
+                per_node[n] += 1;
+                Role::Promoted
+            } else {
+                Role::Unpromoted
+            };
+            a.out.role[inst] = role;
+            for p in view.primitives_of(inst) {
+                if a.out.node[p].is_some() {
+                    a.out.role[p] = role;
+                }
+            }
+        }
+    }
+}

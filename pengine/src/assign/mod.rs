@@ -1,0 +1,554 @@
+//! Stage 3: placement. Every resource gets node scores (locations, stickiness, failures,
+//! colocations) and is assigned to its best node, in Pacemaker's order and with its
+//! tie-breaks: higher score, then fewer assigned resources, then the current node, then name.
+
+mod clone;
+
+use crate::constraints::Constraints;
+use crate::score::{Score, INFINITY};
+use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, Role, RscIdx};
+use std::collections::BTreeMap;
+
+/// One line of `crm_simulate -s` output.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ScoreLine {
+    /// Pacemaker's function-name prefix (`pcmk__primitive_assign`, ...).
+    pub prefix: &'static str,
+    /// Resource id.
+    pub rsc: String,
+    /// Node name.
+    pub node: String,
+    /// Score.
+    pub score: Score,
+}
+
+/// A score contribution, for `--explain`.
+#[derive(Debug, Clone)]
+pub struct Contribution {
+    /// Resource id.
+    pub rsc: RscIdx,
+    /// Node.
+    pub node: NodeIdx,
+    /// Amount.
+    pub score: Score,
+    /// Where it came from (constraint id, `stickiness`, `fail-count`, ...).
+    pub source: String,
+}
+
+/// The result of placement.
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    /// Chosen node per resource index (primitives; groups and clone instances too).
+    pub node: Vec<Option<NodeIdx>>,
+    /// Next role per resource.
+    pub role: Vec<Role>,
+    /// Allocation scores for `-s`.
+    pub scores: Vec<ScoreLine>,
+    /// Contributions for `--explain`.
+    pub contributions: Vec<Contribution>,
+    /// Why a resource was left stopped.
+    pub why_stopped: BTreeMap<RscIdx, String>,
+    /// Resources that may not start anything new (freeze policies, unmanaged).
+    pub frozen: Vec<bool>,
+}
+
+/// Placement state.
+pub(crate) struct Assigner<'a> {
+    pub view: &'a ClusterView,
+    pub cons: &'a Constraints,
+    pub base: Vec<BTreeMap<NodeIdx, Score>>,
+    pub out: Assignment,
+    pub state: Vec<u8>,
+    pub num_resources: Vec<usize>,
+    pub capacity: Vec<BTreeMap<String, i64>>,
+}
+
+/// Whether a node can host resources at all.
+pub fn node_usable(view: &ClusterView, n: NodeIdx) -> bool {
+    view.nodes[n].can_run()
+}
+
+impl<'a> Assigner<'a> {
+    fn new(view: &'a ClusterView, cons: &'a Constraints) -> Self {
+        let n = view.resources.len();
+        Assigner {
+            view,
+            cons,
+            base: vec![BTreeMap::new(); n],
+            out: Assignment {
+                node: vec![None; n],
+                role: vec![Role::Stopped; n],
+                scores: Vec::new(),
+                contributions: Vec::new(),
+                why_stopped: BTreeMap::new(),
+                frozen: vec![false; n],
+            },
+            state: vec![0; n],
+            num_resources: vec![0; view.nodes.len()],
+            capacity: view.nodes.iter().map(|n| n.utilization.clone()).collect(),
+        }
+    }
+
+    fn contribute(&mut self, rsc: RscIdx, node: NodeIdx, score: Score, source: impl Into<String>) {
+        let e = self.base[rsc].entry(node).or_insert(Score::ZERO);
+        *e = e.add(score);
+        self.out.contributions.push(Contribution { rsc, node, score, source: source.into() });
+    }
+
+    /// Location constraints, stickiness, failures and bans for every resource.
+    fn compute_base(&mut self) {
+        let view = self.view;
+        for r in 0..view.resources.len() {
+            if view.config.symmetric {
+                for n in 0..view.nodes.len() {
+                    self.base[r].insert(n, Score::ZERO);
+                }
+            }
+        }
+        for loc in &self.cons.locations {
+            if loc.role.is_some_and(|r| r == Role::Promoted) {
+                continue;
+            }
+            // A location on a collective applies to everything under it.
+            let mut stack = vec![loc.rsc];
+            while let Some(r) = stack.pop() {
+                self.contribute(r, loc.node, loc.score, loc.id.clone());
+                stack.extend(view.resources[r].children.iter().copied());
+            }
+        }
+        for (r, rsc) in view.resources.iter().enumerate() {
+            if rsc.kind != Kind::Primitive {
+                continue;
+            }
+            let running = rsc.running_nodes();
+            let sticky = rsc.stickiness();
+            if rsc.managed() && running.len() == 1 && sticky.0 > 0 {
+                let n = running[0];
+                if view.config.symmetric || self.base[r].contains_key(&n) {
+                    self.contribute(r, n, sticky, "resource-stickiness");
+                }
+            }
+            let top = view.top_of(r);
+            let unique = view.resources[top].clone.as_ref().is_none_or(|c| c.unique);
+            let threshold = rsc.meta_score("migration-threshold", Score::INF);
+            for (n, node) in view.nodes.iter().enumerate() {
+                let fc = fail_count(node, &rsc.base_id, rsc, view.now);
+                if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
+                    let target = if unique { r } else { top };
+                    for x in view.primitives_of(target) {
+                        self.contribute(x, n, Score::NEG_INF, "migration-threshold");
+                    }
+                    if target != r {
+                        self.contribute(target, n, Score::NEG_INF, "migration-threshold");
+                    }
+                }
+            }
+            for (n, st) in &rsc.node_state {
+                if st.banned {
+                    self.contribute(r, *n, Score::NEG_INF, "hard-error");
+                }
+                if st.banned_everywhere {
+                    for n in 0..view.nodes.len() {
+                        self.contribute(r, n, Score::NEG_INF, "fatal-error");
+                    }
+                }
+            }
+        }
+        for t in &self.cons.tickets {
+            let (granted, standby) = view.tickets.get(&t.ticket).copied().unwrap_or((false, false));
+            if granted && !standby {
+                continue;
+            }
+            if t.role == Some(Role::Promoted) {
+                continue;
+            }
+            let running = !view.running_on(t.rsc).is_empty();
+            if t.loss_policy == "freeze" && running {
+                for p in view.primitives_of(t.rsc) {
+                    self.out.frozen[p] = true;
+                }
+                continue;
+            }
+            let mut stack = vec![t.rsc];
+            while let Some(r) = stack.pop() {
+                for n in 0..view.nodes.len() {
+                    self.contribute(r, n, Score::NEG_INF, t.id.clone());
+                }
+                stack.extend(view.resources[r].children.iter().copied());
+            }
+        }
+    }
+
+    /// Node scores of a resource with its ancestors' already folded in (see compute_base).
+    pub fn scores_of(&self, r: RscIdx) -> BTreeMap<NodeIdx, Score> {
+        self.base[r].clone()
+    }
+
+    /// The best node among `scores` (None if no node has a non-negative score).
+    pub fn choose(&self, scores: &BTreeMap<NodeIdx, Score>, current: Option<NodeIdx>, util: Option<&BTreeMap<String, i64>>) -> Option<NodeIdx> {
+        let view = self.view;
+        let mut best: Option<(NodeIdx, Score)> = None;
+        for (&n, &s) in scores {
+            if s.0 < 0 || !node_usable(view, n) {
+                continue;
+            }
+            if let Some(u) = util {
+                if !self.fits(n, u) {
+                    continue;
+                }
+            }
+            best = Some(match best {
+                None => (n, s),
+                Some((b, bs)) => {
+                    if self.better(n, s, b, bs, current) {
+                        (n, s)
+                    } else {
+                        (b, bs)
+                    }
+                }
+            });
+        }
+        best.map(|(n, _)| n)
+    }
+
+    fn better(&self, n: NodeIdx, s: Score, b: NodeIdx, bs: Score, current: Option<NodeIdx>) -> bool {
+        if s != bs {
+            return s > bs;
+        }
+        let strategy = self.view.config.placement_strategy.as_str();
+        if strategy == "minimal" {
+            return self.view.nodes[n].uname < self.view.nodes[b].uname;
+        }
+        if strategy == "balanced" {
+            let free = |x: NodeIdx| self.capacity[x].values().sum::<i64>();
+            if free(n) != free(b) {
+                return free(n) > free(b);
+            }
+        }
+        if self.num_resources[n] != self.num_resources[b] {
+            return self.num_resources[n] < self.num_resources[b];
+        }
+        if current == Some(n) {
+            return true;
+        }
+        if current == Some(b) {
+            return false;
+        }
+        self.view.nodes[n].uname < self.view.nodes[b].uname
+    }
+
+    fn fits(&self, n: NodeIdx, util: &BTreeMap<String, i64>) -> bool {
+        if self.view.config.placement_strategy == "default" {
+            return true;
+        }
+        util.iter().all(|(k, v)| self.capacity[n].get(k).copied().unwrap_or(0) >= *v)
+    }
+
+    fn record_placement(&mut self, r: RscIdx, n: NodeIdx) {
+        self.out.node[r] = Some(n);
+        self.num_resources[n] += 1;
+        if self.view.config.placement_strategy != "default" {
+            for (k, v) in &self.view.resources[r].utilization {
+                if let Some(c) = self.capacity[n].get_mut(k) {
+                    *c -= v;
+                }
+            }
+        }
+    }
+
+    /// The node a (possibly collective) resource ended up on, for colocation purposes.
+    pub fn placed_node(&self, r: RscIdx) -> Option<NodeIdx> {
+        self.out.node[r]
+    }
+
+    /// Applies colocations where `r` is the dependent to `scores`.
+    fn apply_dependent_colocations(&mut self, r: RscIdx, scores: &mut BTreeMap<NodeIdx, Score>) {
+        let cons: Vec<_> = self.cons.colocations.iter().filter(|c| c.dependent == r).cloned().collect();
+        for c in cons {
+            if c.dependent_role.is_some_and(|x| x == Role::Promoted) || c.primary_role.is_some_and(|x| x == Role::Promoted) {
+                continue;
+            }
+            self.assign(c.primary);
+            let view = self.view;
+            let primary_nodes: Vec<NodeIdx> = if view.resources[c.primary].kind == Kind::Clone {
+                view.resources[c.primary].children.iter().filter_map(|ch| self.out.node[*ch]).collect()
+            } else {
+                self.placed_node(c.primary).into_iter().collect()
+            };
+            let same = |a: NodeIdx, b: NodeIdx| {
+                if c.node_attribute == "#uname" {
+                    a == b
+                } else {
+                    let va = view.nodes[a].attrs.get(&c.node_attribute);
+                    va.is_some() && va == view.nodes[b].attrs.get(&c.node_attribute)
+                }
+            };
+            for n in 0..view.nodes.len() {
+                let with = primary_nodes.iter().any(|p| same(n, *p));
+                let delta = if c.score.is_inf() {
+                    if with {
+                        continue;
+                    }
+                    Score::NEG_INF
+                } else if c.score.is_neg_inf() {
+                    if !with {
+                        continue;
+                    }
+                    Score::NEG_INF
+                } else if with {
+                    c.score
+                } else {
+                    continue;
+                };
+                if let Some(s) = scores.get_mut(&n) {
+                    *s = s.add(delta);
+                } else if delta.0 < 0 {
+                    scores.insert(n, Score::NEG_INF);
+                }
+                self.out.contributions.push(crate::assign::Contribution { rsc: r, node: n, score: delta, source: c.id.clone() });
+            }
+        }
+    }
+
+    /// Adds the preferences of not-yet-placed resources that want to be with `r`.
+    fn merge_dependents(&self, r: RscIdx, scores: &mut BTreeMap<NodeIdx, Score>, depth: usize) {
+        if depth > 5 {
+            return;
+        }
+        for c in self.cons.colocations.iter().filter(|c| c.primary == r && c.influence) {
+            if self.state[c.dependent] != 0 || c.dependent_role.is_some() || c.primary_role.is_some() {
+                continue;
+            }
+            if c.node_attribute != "#uname" {
+                continue;
+            }
+            let mut dep = self.group_scores(c.dependent);
+            self.merge_dependents(c.dependent, &mut dep, depth + 1);
+            let factor = c.score.0 as f64 / INFINITY as f64;
+            let before = scores.clone();
+            for (n, s) in scores.iter_mut() {
+                let Some(&d) = dep.get(n) else { continue };
+                let add = if d.is_inf() || d.is_neg_inf() {
+                    if factor > 0.0 {
+                        d
+                    } else {
+                        Score(-d.0)
+                    }
+                } else {
+                    Score((factor * d.0 as f64) as i64)
+                };
+                if depth > 0 && add.0 < 0 {
+                    continue;
+                }
+                *s = s.add(add);
+            }
+            if !scores.iter().any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n)) && before.iter().any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n)) {
+                *scores = before;
+            }
+        }
+    }
+
+    /// Combined scores of a group (or a primitive's own scores).
+    fn group_scores(&self, r: RscIdx) -> BTreeMap<NodeIdx, Score> {
+        let rsc = &self.view.resources[r];
+        if rsc.kind != Kind::Group || rsc.children.is_empty() {
+            return self.scores_of(r);
+        }
+        let mut merged = self.scores_of(*rsc.children.last().unwrap_or(&r));
+        for &m in rsc.children.iter().rev().skip(1) {
+            let own = self.scores_of(m);
+            let mut cand = own.clone();
+            for (n, s) in cand.iter_mut() {
+                if let Some(x) = merged.get(n) {
+                    *s = s.add(*x);
+                }
+            }
+            let ok = cand.iter().any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n));
+            merged = if ok { cand } else { own };
+        }
+        merged
+    }
+
+    /// Assigns a resource (and, first, what it depends on).
+    pub fn assign(&mut self, r: RscIdx) {
+        if self.state[r] != 0 {
+            return;
+        }
+        self.state[r] = 1;
+        match self.view.resources[r].kind {
+            Kind::Primitive => self.assign_primitive(r),
+            Kind::Group => self.assign_group(r),
+            Kind::Clone => clone::assign_clone(self, r),
+        }
+        self.state[r] = 2;
+    }
+
+    fn blocked_by_policy(&self, r: RscIdx) -> Option<&'static str> {
+        let view = self.view;
+        let rsc = &view.resources[r];
+        if view.config.stop_all {
+            return Some("stop-all-resources");
+        }
+        if rsc.orphan {
+            return Some("orphan");
+        }
+        let mut x = Some(r);
+        while let Some(i) = x {
+            if view.resources[i].target_role() == Some(Role::Stopped) {
+                return Some("target-role");
+            }
+            x = view.resources[i].parent;
+        }
+        if !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Stop {
+            return Some("no quorum");
+        }
+        None
+    }
+
+    fn assign_primitive(&mut self, r: RscIdx) {
+        let view = self.view;
+        let rsc = &view.resources[r];
+        let mut scores = self.scores_of(r);
+        self.apply_dependent_colocations(r, &mut scores);
+        self.merge_dependents(r, &mut scores, 0);
+        let running = rsc.running_nodes();
+        let current = if running.len() == 1 { Some(running[0]) } else { None };
+        for (n, s) in &scores {
+            self.out.scores.push(ScoreLine { prefix: "pcmk__primitive_assign", rsc: rsc.id.clone(), node: view.nodes[*n].uname.clone(), score: *s });
+        }
+        if let Some(why) = self.blocked_by_policy(r) {
+            self.out.why_stopped.insert(r, why.into());
+            return;
+        }
+        if !rsc.managed() || self.out.frozen[r] {
+            // Unmanaged: stays where it is.
+            if let Some(c) = current {
+                self.record_placement(r, c);
+                self.out.role[r] = rsc.node_state[&c].role;
+            }
+            return;
+        }
+        if !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze {
+            if let Some(c) = current.filter(|c| node_usable(view, *c)) {
+                self.record_placement(r, c);
+                self.out.role[r] = Role::Started;
+            }
+            return;
+        }
+        let util = (!rsc.utilization.is_empty()).then_some(&rsc.utilization);
+        match self.choose(&scores, current, util) {
+            Some(n) => {
+                self.record_placement(r, n);
+                self.out.role[r] = Role::Started;
+            }
+            None => {
+                self.out.why_stopped.insert(r, "no node available".into());
+            }
+        }
+    }
+
+    fn assign_group(&mut self, g: RscIdx) {
+        let view = self.view;
+        let members = view.resources[g].children.clone();
+        let mut scores = self.group_scores(g);
+        self.apply_dependent_colocations(g, &mut scores);
+        if let Some(&first) = members.first() {
+            self.apply_dependent_colocations(first, &mut scores);
+        }
+        self.merge_dependents(g, &mut scores, 0);
+        let running = view.running_on(g);
+        let current = if running.len() == 1 { Some(running[0]) } else { None };
+        for (n, s) in &scores {
+            self.out.scores.push(ScoreLine { prefix: "pcmk__group_assign", rsc: view.resources[g].id.clone(), node: view.nodes[*n].uname.clone(), score: *s });
+        }
+        let group_block = self.blocked_by_policy(g);
+        let chosen = if group_block.is_some() { None } else { self.choose(&scores, current, None) };
+        if let Some(n) = chosen {
+            self.out.node[g] = Some(n);
+            self.out.role[g] = Role::Started;
+        }
+        let mut ok = chosen.is_some();
+        for &m in &members {
+            self.state[m] = 1;
+            let own = self.scores_of(m);
+            let rsc = &view.resources[m];
+            for (n, s) in &own {
+                self.out.scores.push(ScoreLine { prefix: "pcmk__primitive_assign", rsc: rsc.id.clone(), node: view.nodes[*n].uname.clone(), score: *s });
+            }
+            let mrun = rsc.running_nodes();
+            if !rsc.managed() {
+                if mrun.len() == 1 {
+                    self.record_placement(m, mrun[0]);
+                    self.out.role[m] = Role::Started;
+                }
+                self.state[m] = 2;
+                continue;
+            }
+            if ok {
+                if let Some(why) = self.blocked_by_policy(m) {
+                    self.out.why_stopped.insert(m, why.into());
+                    ok = false;
+                } else if let Some(n) = chosen {
+                    let s = own.get(&n).copied().unwrap_or(Score::NEG_INF);
+                    if s.0 >= 0 || (s.0 < 0 && !s.is_neg_inf() && own.contains_key(&n)) {
+                        self.record_placement(m, n);
+                        self.out.role[m] = Role::Started;
+                    } else {
+                        ok = false;
+                        self.out.why_stopped.insert(m, "cannot run on the group's node".into());
+                    }
+                }
+            }
+            self.state[m] = 2;
+        }
+    }
+}
+
+/// Sum of a resource's fail counts on a node (all operations), honouring failure-timeout.
+pub fn fail_count(node: &crate::unpack::NodeInfo, base_id: &str, rsc: &crate::unpack::Resource, now: i64) -> Score {
+    let mut total = Score::ZERO;
+    let prefix = format!("fail-count-{base_id}");
+    let mut last_failure = 0i64;
+    for (k, v) in node.attrs.range(prefix.clone()..) {
+        if !k.starts_with(&prefix) {
+            break;
+        }
+        let rest = &k[prefix.len()..];
+        if !(rest.is_empty() || rest.starts_with('#')) {
+            continue;
+        }
+        total = total.add(Score::parse(v).unwrap_or_default());
+    }
+    let lprefix = format!("last-failure-{base_id}");
+    for (k, v) in node.attrs.range(lprefix.clone()..) {
+        if !k.starts_with(&lprefix) {
+            break;
+        }
+        last_failure = last_failure.max(v.parse().unwrap_or(0));
+    }
+    let timeout = rsc.meta("failure-timeout").and_then(crate::unpack::parse_interval_ms).unwrap_or(0) as i64 / 1000;
+    if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
+        return Score::ZERO;
+    }
+    total
+}
+
+/// Runs placement for every resource.
+pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
+    let mut a = Assigner::new(view, cons);
+    a.compute_base();
+    let mut order: Vec<RscIdx> = view.top.clone();
+    // Higher priority first; then resources already running (by their current score); then CIB order.
+    let key = |r: &RscIdx| {
+        let rsc = &view.resources[*r];
+        let running = view.running_on(*r);
+        let cur = if running.len() == 1 { a.base[*r].get(&running[0]).copied().unwrap_or(Score::NEG_INF) } else { Score::NEG_INF };
+        (std::cmp::Reverse(rsc.priority()), std::cmp::Reverse(cur))
+    };
+    order.sort_by_key(key);
+    for r in order {
+        a.assign(r);
+    }
+    clone::promote_all(&mut a);
+    a.out
+}

@@ -1,0 +1,393 @@
+//! Stage 2: constraints (`rsc_location`, `rsc_colocation`, `rsc_order`, `rsc_ticket`), with
+//! resource sets, tags and templates expanded into plain pairwise constraints.
+
+use crate::rules::{self, IdIndex, RuleContext};
+use crate::score::Score;
+use crate::unpack::{ClusterView, Kind, Role, RscIdx};
+use crate::Diagnostics;
+use cib::Element;
+
+/// One location preference of a resource for a node.
+#[derive(Debug, Clone)]
+pub struct LocationScore {
+    /// Constraint (or rule) id it came from.
+    pub id: String,
+    /// Resource.
+    pub rsc: RscIdx,
+    /// Node.
+    pub node: usize,
+    /// Score.
+    pub score: Score,
+    /// Only for this role (promotion).
+    pub role: Option<Role>,
+}
+
+/// A colocation between two resources.
+#[derive(Debug, Clone)]
+pub struct Colocation {
+    /// Constraint id.
+    pub id: String,
+    /// The resource placed relative to the other.
+    pub dependent: RscIdx,
+    /// The resource placed first.
+    pub primary: RscIdx,
+    /// Strength.
+    pub score: Score,
+    /// Role of the dependent this applies to.
+    pub dependent_role: Option<Role>,
+    /// Role of the primary this applies to.
+    pub primary_role: Option<Role>,
+    /// Node attribute that defines "same place".
+    pub node_attribute: String,
+    /// Whether the dependent influences the primary's placement.
+    pub influence: bool,
+}
+
+/// Ordering strength.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderKind {
+    /// Then is not possible without first.
+    Mandatory,
+    /// Only sequencing when both happen.
+    Optional,
+    /// Never at the same time.
+    Serialize,
+}
+
+/// An ordering between two resources' actions.
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// Constraint id.
+    pub id: String,
+    /// First resource.
+    pub first: RscIdx,
+    /// Its action.
+    pub first_action: String,
+    /// Then resource.
+    pub then: RscIdx,
+    /// Its action.
+    pub then_action: String,
+    /// Strength.
+    pub kind: OrderKind,
+    /// Reverse for stops.
+    pub symmetrical: bool,
+    /// Several firsts of which one suffices (require-all=false): the group id.
+    pub one_or_more: Option<String>,
+}
+
+/// A ticket dependency.
+#[derive(Debug, Clone)]
+pub struct TicketDep {
+    /// Constraint id.
+    pub id: String,
+    /// Resource.
+    pub rsc: RscIdx,
+    /// Role it applies to.
+    pub role: Option<Role>,
+    /// Ticket id.
+    pub ticket: String,
+    /// stop, demote, freeze, fence.
+    pub loss_policy: String,
+}
+
+/// All constraints, expanded.
+#[derive(Debug, Default)]
+pub struct Constraints {
+    /// Location scores.
+    pub locations: Vec<LocationScore>,
+    /// Resources with `resource-discovery=never` on a node (no probes there), or exclusive.
+    pub discovery: Vec<(RscIdx, usize, String)>,
+    /// Colocations.
+    pub colocations: Vec<Colocation>,
+    /// Orderings.
+    pub orders: Vec<Order>,
+    /// Ticket dependencies.
+    pub tickets: Vec<TicketDep>,
+}
+
+/// Resolves a constraint's resource reference (resource, clone child, tag, template).
+fn resolve(view: &ClusterView, root: &Element, idx: &IdIndex, id: &str) -> Vec<RscIdx> {
+    if let Some(&r) = view.rsc_by_id.get(id) {
+        return vec![r];
+    }
+    // The configured child of a clone: refer to the clone.
+    let children: Vec<RscIdx> = view
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.base_id == id && r.parent.is_some_and(|p| view.resources[p].kind == Kind::Clone))
+        .map(|(i, _)| view.resources[i].parent.unwrap_or(i))
+        .collect();
+    if let Some(&c) = children.first() {
+        return vec![c];
+    }
+    if let Some(el) = idx.get(id) {
+        if el.name == "tag" {
+            return el.children_named("obj_ref").filter_map(|o| o.attr("id")).flat_map(|i| resolve(view, root, idx, i)).collect();
+        }
+        if el.name == "template" {
+            let mut out = Vec::new();
+            if let Some(resources) = root.child("configuration").and_then(|c| c.child("resources")) {
+                for p in resources.descendants() {
+                    if p.name == "primitive" && p.attr("template") == Some(id) {
+                        if let Some(pid) = p.attr("id") {
+                            out.extend(resolve(view, root, idx, pid));
+                        }
+                    }
+                }
+            }
+            return out;
+        }
+    }
+    Vec::new()
+}
+
+fn set_members(view: &ClusterView, root: &Element, idx: &IdIndex, set: &Element) -> Vec<RscIdx> {
+    set.children_named("resource_ref").filter_map(|r| r.attr("id")).flat_map(|id| resolve(view, root, idx, id)).collect()
+}
+
+/// Unpacks and expands every constraint.
+pub fn unpack(root: &Element, idx: &IdIndex, view: &ClusterView, diags: &mut Diagnostics) -> Constraints {
+    let mut out = Constraints::default();
+    let Some(cons) = root.child("configuration").and_then(|c| c.child("constraints")) else { return out };
+    for c in cons.elements() {
+        let c = idx.resolve(c);
+        match c.name.as_str() {
+            "rsc_location" => location(root, idx, view, c, &mut out, diags),
+            "rsc_colocation" => colocation(root, idx, view, c, &mut out),
+            "rsc_order" => order(root, idx, view, c, &mut out),
+            "rsc_ticket" => ticket(root, idx, view, c, &mut out),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn location(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &mut Constraints, diags: &mut Diagnostics) {
+    let id = c.attr("id").unwrap_or("").to_string();
+    let mut rscs: Vec<RscIdx> = Vec::new();
+    if let Some(r) = c.attr("rsc") {
+        rscs = resolve(view, root, idx, r);
+    } else if let Some(pattern) = c.attr("rsc-pattern") {
+        rscs = view.top.iter().copied().filter(|r| simple_match(pattern, &view.resources[*r].id)).collect();
+    }
+    let mut set_role = None;
+    for set in c.children_named("resource_set") {
+        rscs.extend(set_members(view, root, idx, set));
+        set_role = set.attr("role").and_then(Role::parse);
+    }
+    if rscs.is_empty() {
+        diags.warn(format!("location constraint {id} refers to no known resource"));
+        return;
+    }
+    let role = c.attr("role").and_then(Role::parse).or(set_role);
+    let discovery = c.attr("resource-discovery").unwrap_or("always").to_string();
+    if let (Some(node), Some(score)) = (c.attr("node"), c.attr("score")) {
+        let Some(&n) = view.node_by_name.get(node) else { return };
+        let score = Score::parse(score).unwrap_or_default();
+        for &r in &rscs {
+            out.locations.push(LocationScore { id: id.clone(), rsc: r, node: n, score, role });
+            if discovery != "always" {
+                out.discovery.push((r, n, discovery.clone()));
+            }
+        }
+        return;
+    }
+    for rule in c.children_named("rule") {
+        let rule = idx.resolve(rule);
+        let rule_role = rule.attr("role").and_then(Role::parse).or(role);
+        let fixed = rule.attr("score").and_then(Score::parse);
+        let attr = rule.attr("score-attribute");
+        for (n, node) in view.nodes.iter().enumerate() {
+            let ctx = RuleContext { now: view.now, node_attrs: Some(&node.attrs), ..Default::default() };
+            if !rules::eval_rule(idx, rule, &ctx) {
+                continue;
+            }
+            let score = match (fixed, attr) {
+                (Some(s), _) => s,
+                (None, Some(a)) => match node.attrs.get(a).and_then(|v| Score::parse(v)) {
+                    Some(s) => s,
+                    None => continue,
+                },
+                _ => Score::ZERO,
+            };
+            for &r in &rscs {
+                out.locations.push(LocationScore { id: rule.attr("id").unwrap_or(&id).to_string(), rsc: r, node: n, score, role: rule_role });
+                if discovery != "always" {
+                    out.discovery.push((r, n, discovery.clone()));
+                }
+            }
+        }
+        if discovery == "exclusive" {
+            for (n, _) in view.nodes.iter().enumerate() {
+                for &r in &rscs {
+                    if !out.discovery.iter().any(|(x, y, _)| *x == r && *y == n) {
+                        out.discovery.push((r, n, "never".into()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `rsc-pattern` support for plain prefixes/anchors (no full regular expressions).
+fn simple_match(pattern: &str, id: &str) -> bool {
+    let (neg, p) = match pattern.strip_prefix('!') {
+        Some(p) => (true, p),
+        None => (false, pattern),
+    };
+    let anchored_start = p.starts_with('^');
+    let anchored_end = p.ends_with('$');
+    let core = p.trim_start_matches('^').trim_end_matches('$');
+    let core = core.strip_suffix(".*").unwrap_or(core);
+    let m = match (anchored_start, anchored_end) {
+        (true, true) => id == core,
+        (true, false) => id.starts_with(core),
+        (false, true) => id.ends_with(core),
+        (false, false) => id.contains(core),
+    };
+    m != neg
+}
+
+fn colocation(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &mut Constraints) {
+    let id = c.attr("id").unwrap_or("").to_string();
+    let score = c.attr("score").and_then(Score::parse).unwrap_or(Score::ZERO);
+    let node_attribute = c.attr("node-attribute").unwrap_or("#uname").to_string();
+    let influence_attr = c.attr("influence").map(crate::unpack::is_true);
+    let mk = |dep: RscIdx, prim: RscIdx, s: Score, dr: Option<Role>, pr: Option<Role>| Colocation {
+        id: id.clone(),
+        dependent: dep,
+        primary: prim,
+        score: s,
+        dependent_role: dr,
+        primary_role: pr,
+        node_attribute: node_attribute.clone(),
+        influence: influence_attr.unwrap_or_else(|| view.resources[dep].meta_flag("critical", true)),
+    };
+    let sets: Vec<&Element> = c.children_named("resource_set").collect();
+    if sets.is_empty() {
+        let (Some(a), Some(b)) = (c.attr("rsc"), c.attr("with-rsc")) else { return };
+        let dr = c.attr("rsc-role").and_then(Role::parse).filter(|r| *r != Role::Started);
+        let pr = c.attr("with-rsc-role").and_then(Role::parse).filter(|r| *r != Role::Started);
+        for d in resolve(view, root, idx, a) {
+            for p in resolve(view, root, idx, b) {
+                if d != p {
+                    out.colocations.push(mk(d, p, score, dr, pr));
+                }
+            }
+        }
+        return;
+    }
+    // Within a sequential set each member is colocated with the previous one; a
+    // non-sequential set has no internal colocation. Between sets, every member of a set
+    // is colocated with the members of the following set... as Pacemaker: with its first/last.
+    let mut prev: Option<(Vec<RscIdx>, bool, Option<Role>)> = None;
+    for set in &sets {
+        let members = set_members(view, root, idx, set);
+        let sequential = set.attr("sequential").map(crate::unpack::is_true).unwrap_or(true);
+        let set_score = set.attr("score").and_then(Score::parse).unwrap_or(score);
+        let role = set.attr("role").and_then(Role::parse).filter(|r| *r != Role::Started);
+        if sequential {
+            for w in members.windows(2) {
+                out.colocations.push(mk(w[1], w[0], set_score, role, role));
+            }
+        } else if set_score.is_neg_inf() {
+            for (i, a) in members.iter().enumerate() {
+                for b in &members[i + 1..] {
+                    out.colocations.push(mk(*b, *a, set_score, role, role));
+                }
+            }
+        }
+        if let Some((pm, pseq, prole)) = &prev {
+            // Members of the earlier set depend on the later set.
+            let primary_members: Vec<RscIdx> = if sequential { members.last().copied().into_iter().collect() } else { members.clone() };
+            let dependents: Vec<RscIdx> = if *pseq { pm.first().copied().into_iter().collect() } else { pm.clone() };
+            for &d in &dependents {
+                for &p in &primary_members {
+                    out.colocations.push(mk(d, p, score, *prole, role));
+                }
+            }
+        }
+        prev = Some((members, sequential, role));
+    }
+}
+
+fn order_kind(c: &Element) -> OrderKind {
+    match c.attr("kind").map(str::to_ascii_lowercase).as_deref() {
+        Some("optional") => OrderKind::Optional,
+        Some("serialize") => OrderKind::Serialize,
+        Some(_) => OrderKind::Mandatory,
+        None => match c.attr("score").and_then(Score::parse) {
+            Some(s) if s.0 == 0 => OrderKind::Optional,
+            _ => OrderKind::Mandatory,
+        },
+    }
+}
+
+fn order(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &mut Constraints) {
+    let id = c.attr("id").unwrap_or("").to_string();
+    let kind = order_kind(c);
+    let symmetrical = c.attr("symmetrical").map(crate::unpack::is_true).unwrap_or(kind != OrderKind::Serialize);
+    let sets: Vec<&Element> = c.children_named("resource_set").collect();
+    if sets.is_empty() {
+        let (Some(a), Some(b)) = (c.attr("first"), c.attr("then")) else { return };
+        let fa = c.attr("first-action").unwrap_or("start").to_string();
+        let ta = c.attr("then-action").map(str::to_string).unwrap_or_else(|| fa.clone());
+        for f in resolve(view, root, idx, a) {
+            for t in resolve(view, root, idx, b) {
+                out.orders.push(Order { id: id.clone(), first: f, first_action: fa.clone(), then: t, then_action: ta.clone(), kind, symmetrical, one_or_more: None });
+            }
+        }
+        return;
+    }
+    let mut prev: Option<(Vec<RscIdx>, String, bool, bool, String)> = None;
+    for set in &sets {
+        let members = set_members(view, root, idx, set);
+        let sequential = set.attr("sequential").map(crate::unpack::is_true).unwrap_or(true);
+        let require_all = set.attr("require-all").map(crate::unpack::is_true).unwrap_or(true);
+        let action = set.attr("action").unwrap_or("start").to_string();
+        let set_kind = if set.attr("kind").is_some() { order_kind(set) } else { kind };
+        if sequential {
+            for w in members.windows(2) {
+                out.orders.push(Order { id: id.clone(), first: w[0], first_action: action.clone(), then: w[1], then_action: action.clone(), kind: set_kind, symmetrical, one_or_more: None });
+            }
+        }
+        if let Some((pm, pa, pseq, preq, pid)) = &prev {
+            let firsts: Vec<RscIdx> = if *pseq { pm.last().copied().into_iter().collect() } else { pm.clone() };
+            let thens: Vec<RscIdx> = if sequential { members.first().copied().into_iter().collect() } else { members.clone() };
+            for &f in &firsts {
+                for &t in &thens {
+                    out.orders.push(Order {
+                        id: id.clone(),
+                        first: f,
+                        first_action: pa.clone(),
+                        then: t,
+                        then_action: action.clone(),
+                        kind,
+                        symmetrical,
+                        one_or_more: (!preq).then(|| pid.clone()),
+                    });
+                }
+            }
+        }
+        prev = Some((members, action, sequential, require_all, set.attr("id").unwrap_or("").to_string()));
+    }
+}
+
+fn ticket(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &mut Constraints) {
+    let id = c.attr("id").unwrap_or("").to_string();
+    let Some(t) = c.attr("ticket") else { return };
+    let loss_policy = c.attr("loss-policy").unwrap_or("stop").to_string();
+    let mut pairs = Vec::new();
+    if let Some(r) = c.attr("rsc") {
+        let role = c.attr("rsc-role").and_then(Role::parse);
+        pairs.extend(resolve(view, root, idx, r).into_iter().map(|r| (r, role)));
+    }
+    for set in c.children_named("resource_set") {
+        let role = set.attr("role").and_then(Role::parse);
+        pairs.extend(set_members(view, root, idx, set).into_iter().map(|r| (r, role)));
+    }
+    for (rsc, role) in pairs {
+        out.tickets.push(TicketDep { id: id.clone(), rsc, role, ticket: t.to_string(), loss_policy: loss_policy.clone() });
+    }
+}

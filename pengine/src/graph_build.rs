@@ -1,0 +1,109 @@
+//! Stage 6: the transition graph: every required, runnable action becomes a synapse whose
+//! inputs are its required, runnable predecessors.
+
+use crate::actions::ActionTable;
+use crate::unpack::ClusterView;
+use graph::{ActionKind, ActionRef, GraphAction, Primitive, Synapse, TransitionGraph};
+use std::collections::BTreeSet;
+
+/// Whether an action ends up in the graph.
+pub fn in_graph(t: &ActionTable, i: usize) -> bool {
+    let a = &t.list[i];
+    !a.optional && a.runnable
+}
+
+fn action_ref(view: &ClusterView, t: &ActionTable, i: usize, id: u32) -> ActionRef {
+    let a = &t.list[i];
+    let node = a.node.map(|n| &view.nodes[n]);
+    let (on_node, on_node_uuid) = match (a.kind, node) {
+        (_, Some(n)) if a.kind != ActionKind::PseudoEvent => (Some(n.uname.clone()), Some(n.id.clone())),
+        _ => (None, None),
+    };
+    ActionRef {
+        id,
+        kind: a.kind,
+        operation: a.task.clone(),
+        operation_key: a.key.clone(),
+        internal_operation_key: a.internal_key.clone(),
+        on_node,
+        on_node_uuid,
+        router_node: None,
+    }
+}
+
+/// Builds the graph.
+pub fn build(view: &ClusterView, t: &ActionTable) -> TransitionGraph {
+    let included: Vec<usize> = (0..t.list.len()).filter(|&i| in_graph(t, i)).collect();
+    let mut ids = vec![u32::MAX; t.list.len()];
+    for (k, &i) in included.iter().enumerate() {
+        ids[i] = k as u32;
+    }
+    let mut inputs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); t.list.len()];
+    for e in &t.edges {
+        if ids[e.first] != u32::MAX && ids[e.then] != u32::MAX {
+            inputs[e.then].insert(e.first);
+        }
+    }
+    let mut synapses = Vec::with_capacity(included.len());
+    for (k, &i) in included.iter().enumerate() {
+        let a = &t.list[i];
+        let reference = action_ref(view, t, i, ids[i]);
+        let mut attributes: Vec<(String, String)> = Vec::new();
+        let primitive = match (a.kind, a.rsc) {
+            (ActionKind::RscOp, Some(r)) => {
+                let rsc = &view.resources[r];
+                let long = rsc.clone_name.as_ref().map(|_| rsc.id.clone());
+                Some(Primitive {
+                    id: rsc.clone_name.clone().unwrap_or_else(|| rsc.id.clone()),
+                    long_id: long,
+                    class: rsc.class.clone(),
+                    provider: rsc.provider.clone(),
+                    agent_type: rsc.agent.clone(),
+                })
+            }
+            _ => None,
+        };
+        if let (Some(n), true) = (a.node, a.kind != ActionKind::PseudoEvent) {
+            attributes.push(("CRM_meta_on_node".into(), view.nodes[n].uname.clone()));
+            attributes.push(("CRM_meta_on_node_uuid".into(), view.nodes[n].id.clone()));
+        }
+        for (k2, v) in &a.meta {
+            attributes.push((k2.clone(), v.clone()));
+        }
+        attributes.sort();
+        if let (ActionKind::RscOp, Some(r)) = (a.kind, a.rsc) {
+            for (k2, v) in &view.resources[r].params {
+                if !valid_attr_name(k2) {
+                    continue;
+                }
+                attributes.push((k2.clone(), v.clone()));
+            }
+        }
+        synapses.push(Synapse {
+            id: k as u32,
+            priority: (a.priority != 0).then_some(a.priority),
+            action: GraphAction {
+                reference,
+                primitive,
+                attributes,
+                downed: a.downed.iter().map(|n| view.nodes[*n].id.clone()).collect(),
+            },
+            inputs: inputs[i].iter().map(|&f| action_ref(view, t, f, ids[f])).collect(),
+        });
+    }
+    TransitionGraph {
+        attributes: vec![
+            ("cluster-delay".into(), view.config.cluster_delay.clone()),
+            ("stonith-timeout".into(), view.config.stonith_timeout.clone()),
+            ("failed-stop-offset".into(), "INFINITY".into()),
+            ("failed-start-offset".into(), "INFINITY".into()),
+            ("transition_id".into(), "0".into()),
+        ],
+        synapses,
+    }
+}
+
+fn valid_attr_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}

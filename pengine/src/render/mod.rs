@@ -1,0 +1,132 @@
+//! Text renderings of a [`crate::Schedule`]: crm_simulate's summary sections, scores,
+//! a DOT graph, and the per-node score explanation.
+
+mod summary;
+
+pub use summary::{current_status, execution_and_revised, transition_summary};
+
+use crate::graph_build::in_graph;
+use crate::Schedule;
+use std::fmt::Write;
+
+/// `crm_simulate -s` lines (sorted, as cts-scheduler compares them).
+pub fn scores(s: &Schedule) -> String {
+    let mut lines: Vec<String> = s
+        .scores
+        .iter()
+        .map(|l| {
+            if l.prefix == "promotion" {
+                format!("{} promotion score on {}: {}", l.rsc, l.node, l.score)
+            } else {
+                format!("{}: {} allocation score on {}: {}", l.prefix, l.rsc, l.node, l.score)
+            }
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    let mut out = String::new();
+    for l in lines {
+        let _ = writeln!(out, "{l}");
+    }
+    out
+}
+
+/// A graphviz rendering of the graph (required actions and their orderings).
+pub fn dot(s: &Schedule) -> String {
+    let t = &s.actions;
+    let name = |i: usize| {
+        let a = &t.list[i];
+        match a.node {
+            Some(n) if a.kind != graph::ActionKind::PseudoEvent => format!("{} {}", a.key, s.view.nodes[n].uname),
+            _ => a.key.clone(),
+        }
+    };
+    let mut out = String::from(" digraph \"g\" {\n");
+    let mut lines = Vec::new();
+    for i in 0..t.list.len() {
+        if in_graph(t, i) {
+            let style = if t.list[i].kind == graph::ActionKind::PseudoEvent { "dashed" } else { "bold" };
+            lines.push(format!("\"{}\" [ style={style} color=\"green\" fontcolor=\"black\"]", name(i)));
+        }
+    }
+    for e in &t.edges {
+        if in_graph(t, e.first) && in_graph(t, e.then) {
+            lines.push(format!("\"{}\" -> \"{}\" [ style = bold]", name(e.first), name(e.then)));
+        }
+    }
+    lines.sort();
+    lines.dedup();
+    for l in lines {
+        let _ = writeln!(out, "{l}");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Every score contribution for a resource, per node, and the outcome.
+pub fn explain(s: &Schedule, rsc_id: &str) -> Option<String> {
+    let view = &s.view;
+    let targets: Vec<usize> = view
+        .resources
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.id == rsc_id || r.base_id == rsc_id)
+        .map(|(i, _)| i)
+        .collect();
+    if targets.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for r in targets {
+        let rsc = &view.resources[r];
+        let _ = writeln!(out, "Resource {}:", rsc.id);
+        for (n, node) in view.nodes.iter().enumerate() {
+            let mut total = if view.config.symmetric { crate::score::Score::ZERO } else { crate::score::Score::NEG_INF };
+            let mut lines = Vec::new();
+            if view.config.symmetric {
+                lines.push("    0  symmetric-cluster=true".to_string());
+            }
+            for c in s.assignment.contributions.iter().filter(|c| c.rsc == r && c.node == n) {
+                if total.is_neg_inf() && !view.config.symmetric && lines.is_empty() {
+                    total = crate::score::Score::ZERO;
+                }
+                total = total.add(c.score);
+                lines.push(format!("    {:>10}  from {}", c.score.to_string(), c.source));
+            }
+            let mut why = Vec::new();
+            if !node.online {
+                why.push("node is offline");
+            }
+            if node.unclean {
+                why.push("node is unclean");
+            }
+            if node.standby {
+                why.push("node is in standby");
+            }
+            if node.maintenance {
+                why.push("node is in maintenance");
+            }
+            if node.shutdown {
+                why.push("node is shutting down");
+            }
+            let verdict = if s.assignment.node[r] == Some(n) {
+                "RUNS HERE".to_string()
+            } else if !why.is_empty() {
+                format!("cannot run here: {}", why.join(", "))
+            } else if total.0 < 0 {
+                "cannot run here: negative score".to_string()
+            } else {
+                "allowed, not chosen".to_string()
+            };
+            let _ = writeln!(out, "  {}: total {} -> {}", node.uname, total, verdict);
+            for l in lines {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+        if s.assignment.node[r].is_none() {
+            let reason = s.assignment.why_stopped.get(&r).cloned().unwrap_or_else(|| "no node with a non-negative score".into());
+            let _ = writeln!(out, "  => stopped: {reason}");
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,146 @@
+//! Cluster options (`crm_config`), `rsc_defaults` and `op_defaults`.
+
+use super::{is_true, parse_interval_ms};
+use crate::rules::{self, IdIndex, RuleContext};
+use crate::score::Score;
+use cib::Element;
+use std::collections::BTreeMap;
+
+/// What to do without quorum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoQuorumPolicy {
+    /// Carry on as if quorate.
+    Ignore,
+    /// Keep running resources, start nothing new.
+    Freeze,
+    /// Stop everything.
+    Stop,
+    /// Demote promoted instances, stop nothing else.
+    Demote,
+    /// Fence every node (suicide).
+    Suicide,
+}
+
+/// The options the scheduler uses.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// All raw options (first value wins).
+    pub options: BTreeMap<String, String>,
+    /// `stonith-enabled`.
+    pub stonith_enabled: bool,
+    /// `stonith-action` (reboot or off).
+    pub stonith_action: String,
+    /// `symmetric-cluster`.
+    pub symmetric: bool,
+    /// `no-quorum-policy`.
+    pub no_quorum_policy: NoQuorumPolicy,
+    /// The CIB's `have-quorum`.
+    pub have_quorum: bool,
+    /// `stop-orphan-resources`.
+    pub stop_orphan_resources: bool,
+    /// `stop-orphan-actions`.
+    pub stop_orphan_actions: bool,
+    /// `start-failure-is-fatal`.
+    pub start_failure_fatal: bool,
+    /// `maintenance-mode`.
+    pub maintenance_mode: bool,
+    /// `stop-all-resources`.
+    pub stop_all: bool,
+    /// `enable-startup-probes`.
+    pub enable_probes: bool,
+    /// `startup-fencing`.
+    pub startup_fencing: bool,
+    /// `placement-strategy`.
+    pub placement_strategy: String,
+    /// `cluster-delay` as written.
+    pub cluster_delay: String,
+    /// `stonith-timeout` as written.
+    pub stonith_timeout: String,
+    /// `shutdown-lock`.
+    pub shutdown_lock: bool,
+    /// `concurrent-fencing`.
+    pub concurrent_fencing: bool,
+    /// `node-health-strategy`.
+    pub health_strategy: String,
+    /// `migration-limit` (-1 = unlimited).
+    pub migration_limit: i64,
+    /// `rsc_defaults` meta attributes element (rules are evaluated per resource).
+    pub rsc_defaults: Option<Element>,
+    /// `op_defaults` element (rules are evaluated per operation).
+    pub op_defaults: Option<Element>,
+    /// `dc-uuid`.
+    pub dc_uuid: Option<String>,
+}
+
+impl Config {
+    /// A raw option value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.options.get(name).map(String::as_str)
+    }
+
+    /// A health-strategy score option (`node-health-red` ...).
+    pub fn score_option(&self, name: &str, default: Score) -> Score {
+        self.get(name).and_then(Score::parse).unwrap_or(default)
+    }
+}
+
+/// Unpacks `crm_config` and the defaults sections.
+pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
+    let mut options = BTreeMap::new();
+    let configuration = root.child("configuration");
+    if let Some(cc) = configuration.and_then(|c| c.child("crm_config")) {
+        let ctx = RuleContext { now, ..Default::default() };
+        rules::unpack_nvpairs(idx, cc, "cluster_property_set", &ctx, &mut options);
+    }
+    // Old underscore spellings are aliases.
+    let aliases: Vec<(String, String)> = options
+        .iter()
+        .filter(|(k, _)| k.contains('_'))
+        .map(|(k, v)| (k.replace('_', "-"), v.clone()))
+        .collect();
+    for (k, v) in aliases {
+        options.entry(k).or_insert(v);
+    }
+    let flag = |name: &str, default: bool| options.get(name).map(|v| is_true(v)).unwrap_or(default);
+    let no_quorum_policy = match options.get("no-quorum-policy").map(|s| s.to_ascii_lowercase()).as_deref() {
+        Some("ignore") => NoQuorumPolicy::Ignore,
+        Some("freeze") => NoQuorumPolicy::Freeze,
+        Some("demote") => NoQuorumPolicy::Demote,
+        Some("suicide") | Some("fence") => NoQuorumPolicy::Suicide,
+        _ => NoQuorumPolicy::Stop,
+    };
+    let stonith_enabled = flag("stonith-enabled", true);
+    Config {
+        stonith_enabled,
+        stonith_action: options
+            .get("stonith-action")
+            .map(|a| if a == "poweroff" { "off".to_string() } else { a.clone() })
+            .unwrap_or_else(|| "reboot".into()),
+        symmetric: flag("symmetric-cluster", true),
+        no_quorum_policy,
+        have_quorum: root.attr("have-quorum").is_some_and(is_true),
+        stop_orphan_resources: flag("stop-orphan-resources", true),
+        stop_orphan_actions: flag("stop-orphan-actions", true),
+        start_failure_fatal: flag("start-failure-is-fatal", true),
+        maintenance_mode: flag("maintenance-mode", false),
+        stop_all: flag("stop-all-resources", false),
+        enable_probes: flag("enable-startup-probes", true),
+        startup_fencing: flag("startup-fencing", true),
+        placement_strategy: options.get("placement-strategy").cloned().unwrap_or_else(|| "default".into()),
+        cluster_delay: options.get("cluster-delay").cloned().unwrap_or_else(|| "60s".into()),
+        stonith_timeout: options.get("stonith-timeout").cloned().unwrap_or_else(|| "60s".into()),
+        shutdown_lock: flag("shutdown-lock", false),
+        concurrent_fencing: flag("concurrent-fencing", false),
+        health_strategy: options.get("node-health-strategy").cloned().unwrap_or_else(|| "none".into()),
+        migration_limit: options.get("migration-limit").and_then(|v| v.parse().ok()).unwrap_or(-1),
+        rsc_defaults: configuration.and_then(|c| c.child("rsc_defaults")).cloned(),
+        op_defaults: configuration.and_then(|c| c.child("op_defaults")).cloned(),
+        dc_uuid: root.attr("dc-uuid").map(str::to_string),
+        options,
+    }
+}
+
+/// Milliseconds of a duration option, with a default.
+pub fn option_ms(cfg: &Config, name: &str, default_ms: u64) -> u64 {
+    cfg.get(name).and_then(parse_interval_ms).unwrap_or(default_ms)
+}

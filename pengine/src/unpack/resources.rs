@@ -1,0 +1,364 @@
+//! The resource tree: primitives (with templates applied), groups and clones, with each clone's
+//! instances expanded (`rsc:0`, `rsc:1`, ...; a cloned group's members get the same suffix).
+
+use super::{is_true, parse_interval_ms, ClusterView, Role, RscIdx};
+use crate::rules::{self, IdIndex, RuleContext};
+use crate::score::Score;
+use crate::Diagnostics;
+use cib::Element;
+use std::collections::BTreeMap;
+
+/// Resource variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A single agent instance.
+    Primitive,
+    /// An ordered, colocated chain of primitives.
+    Group,
+    /// A clone (possibly promotable) of a primitive or group.
+    Clone,
+}
+
+/// Clone options.
+#[derive(Debug, Clone, Default)]
+pub struct CloneConfig {
+    /// `clone-max`.
+    pub max: usize,
+    /// `clone-node-max`.
+    pub node_max: usize,
+    /// `clone-min`.
+    pub min: usize,
+    /// `globally-unique`.
+    pub unique: bool,
+    /// `interleave`.
+    pub interleave: bool,
+    /// `notify`.
+    pub notify: bool,
+    /// `ordered`.
+    pub ordered: bool,
+    /// `promotable` (or a `<master>` element).
+    pub promotable: bool,
+    /// `promoted-max`.
+    pub promoted_max: usize,
+    /// `promoted-node-max`.
+    pub promoted_node_max: usize,
+}
+
+/// A configured operation.
+#[derive(Debug, Clone)]
+pub struct OpDef {
+    /// Operation name.
+    pub name: String,
+    /// Interval in milliseconds (0 = not recurring).
+    pub interval_ms: u64,
+    /// Only in this role.
+    pub role: Option<Role>,
+    /// Timeout in milliseconds.
+    pub timeout_ms: u64,
+    /// `on-fail`, if set.
+    pub on_fail: Option<String>,
+    /// `enabled`.
+    pub enabled: bool,
+    /// Other op attributes and op meta/instance attributes, for `CRM_meta_*`.
+    pub extra: BTreeMap<String, String>,
+}
+
+/// One resource (any variant).
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// Instance id (`rsc:1` for unique and anonymous clone instances).
+    pub id: String,
+    /// Id in the configuration.
+    pub base_id: String,
+    /// Variant.
+    pub kind: Kind,
+    /// Parent resource.
+    pub parent: Option<RscIdx>,
+    /// Children in order.
+    pub children: Vec<RscIdx>,
+    /// Agent class.
+    pub class: String,
+    /// OCF provider.
+    pub provider: Option<String>,
+    /// Agent type.
+    pub agent: String,
+    /// Meta attributes (own, then parent's, then rsc_defaults).
+    pub meta: BTreeMap<String, String>,
+    /// Instance attributes (agent parameters).
+    pub params: BTreeMap<String, String>,
+    /// Configured operations.
+    pub ops: Vec<OpDef>,
+    /// Resource utilization.
+    pub utilization: BTreeMap<String, i64>,
+    /// Clone options (clones only).
+    pub clone: Option<CloneConfig>,
+    /// Per-node state from the status section (primitives only).
+    pub node_state: BTreeMap<usize, super::RscNodeState>,
+    /// Not in the configuration any more (found only in the status section).
+    pub orphan: bool,
+    /// Index among the configuration's top-level resources / children (tie-breaks).
+    pub config_order: usize,
+    /// The name the history uses when it differs from `id` (anonymous clone instances).
+    pub clone_name: Option<String>,
+}
+
+impl Resource {
+    /// A meta attribute.
+    pub fn meta(&self, name: &str) -> Option<&str> {
+        self.meta.get(name).map(String::as_str)
+    }
+
+    /// Boolean meta attribute.
+    pub fn meta_flag(&self, name: &str, default: bool) -> bool {
+        self.meta(name).map(is_true).unwrap_or(default)
+    }
+
+    /// Score meta attribute.
+    pub fn meta_score(&self, name: &str, default: Score) -> Score {
+        self.meta(name).and_then(Score::parse).unwrap_or(default)
+    }
+
+    /// `priority`.
+    pub fn priority(&self) -> i64 {
+        self.meta_score("priority", Score::ZERO).0
+    }
+
+    /// `resource-stickiness`.
+    pub fn stickiness(&self) -> Score {
+        self.meta("resource-stickiness")
+            .or_else(|| self.meta("resource_stickiness"))
+            .and_then(Score::parse)
+            .unwrap_or(Score::ZERO)
+    }
+
+    /// `target-role` (None = no limit).
+    pub fn target_role(&self) -> Option<Role> {
+        self.meta("target-role").and_then(Role::parse)
+    }
+
+    /// `is-managed` and not in maintenance.
+    pub fn managed(&self) -> bool {
+        self.meta_flag("is-managed", true) && !self.meta_flag("maintenance", false)
+    }
+
+    /// Nodes where this primitive is active.
+    pub fn running_nodes(&self) -> Vec<usize> {
+        self.node_state.iter().filter(|(_, s)| s.role.is_active()).map(|(n, _)| *n).collect()
+    }
+
+    /// The operation definition for a name and interval.
+    pub fn op(&self, name: &str, interval_ms: u64) -> Option<&OpDef> {
+        self.ops.iter().find(|o| o.name == name && o.interval_ms == interval_ms)
+    }
+
+    /// The id used in operation keys (the history's name when it differs).
+    pub fn key_id(&self) -> &str {
+        self.clone_name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+struct Ctx<'a, 'b> {
+    idx: &'a IdIndex<'b>,
+    now: i64,
+    templates: BTreeMap<String, &'b Element>,
+    num_nodes: usize,
+}
+
+/// Unpacks `configuration/resources` into `view.resources`.
+pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut Diagnostics) {
+    let Some(resources) = root.child("configuration").and_then(|c| c.child("resources")) else { return };
+    let mut templates = BTreeMap::new();
+    // Templates are looked up in the index (they may be anywhere under <resources>).
+    for t in resources.children_named("template") {
+        if let Some(id) = t.attr("id") {
+            if let Some(el) = idx.get(id) {
+                templates.insert(id.to_string(), el);
+            }
+        }
+    }
+    let ctx = Ctx { idx, now: view.now, templates, num_nodes: view.nodes.len() };
+    for (order, el) in resources.elements().enumerate() {
+        let el = idx.resolve(el);
+        let added = match el.name.as_str() {
+            "primitive" | "group" | "clone" | "master" => add(&ctx, el, None, None, order, view, diags),
+            "bundle" => {
+                diags.warn(format!("bundle {} is not supported yet; ignored", el.attr("id").unwrap_or("?")));
+                None
+            }
+            _ => None,
+        };
+        if let Some(r) = added {
+            view.top.push(r);
+        }
+    }
+}
+
+fn add(ctx: &Ctx, el: &Element, parent: Option<RscIdx>, instance: Option<usize>, order: usize, view: &mut ClusterView, diags: &mut Diagnostics) -> Option<RscIdx> {
+    let base_id = el.attr("id")?.to_string();
+    let id = match instance {
+        Some(i) => format!("{base_id}:{i}"),
+        None => base_id.clone(),
+    };
+    let kind = match el.name.as_str() {
+        "primitive" => Kind::Primitive,
+        "group" => Kind::Group,
+        _ => Kind::Clone,
+    };
+    let template = el.attr("template").and_then(|t| ctx.templates.get(t).copied());
+    let class_src = template.unwrap_or(el);
+    let class = el.attr("class").or(class_src.attr("class")).unwrap_or("").to_string();
+    let provider = el.attr("provider").or(class_src.attr("provider")).map(str::to_string);
+    let agent = el.attr("type").or(class_src.attr("type")).unwrap_or("").to_string();
+
+    let mut meta = BTreeMap::new();
+    let rctx = RuleContext { now: ctx.now, rsc: Some((&class, provider.as_deref(), &agent)), ..Default::default() };
+    rules::unpack_nvpairs(ctx.idx, el, "meta_attributes", &rctx, &mut meta);
+    if let Some(t) = template {
+        rules::unpack_nvpairs(ctx.idx, t, "meta_attributes", &rctx, &mut meta);
+    }
+    if let Some(p) = parent {
+        for (k, v) in &view.resources[p].meta {
+            meta.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    if kind == Kind::Clone && !meta.contains_key("resource-stickiness") && !meta.contains_key("resource_stickiness") {
+        let mut defaults = BTreeMap::new();
+        if let Some(d) = &view.config.rsc_defaults {
+            rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", &rctx, &mut defaults);
+        }
+        if !defaults.contains_key("resource-stickiness") {
+            meta.insert("resource-stickiness".into(), "1".into());
+        }
+    }
+    if let Some(d) = &view.config.rsc_defaults {
+        rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", &rctx, &mut meta);
+    }
+    let mut params = BTreeMap::new();
+    rules::unpack_nvpairs(ctx.idx, el, "instance_attributes", &rctx, &mut params);
+    if let Some(t) = template {
+        rules::unpack_nvpairs(ctx.idx, t, "instance_attributes", &rctx, &mut params);
+    }
+    let mut util = BTreeMap::new();
+    rules::unpack_nvpairs(ctx.idx, el, "utilization", &rctx, &mut util);
+    if let Some(t) = template {
+        rules::unpack_nvpairs(ctx.idx, t, "utilization", &rctx, &mut util);
+    }
+    let utilization = util.into_iter().filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k, v))).collect();
+
+    let mut ops = Vec::new();
+    if kind == Kind::Primitive {
+        if let Some(t) = template {
+            unpack_ops(ctx, t, view, &rctx, &mut ops);
+        }
+        unpack_ops(ctx, el, view, &rctx, &mut ops);
+    }
+
+    let clone = (kind == Kind::Clone).then(|| {
+        let num = |k: &str, alt: &str, d: usize| meta.get(k).or(meta.get(alt)).and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(d);
+        let node_max = num("clone-node-max", "clone_node_max", 1);
+        CloneConfig {
+            max: num("clone-max", "clone_max", ctx.num_nodes),
+            node_max,
+            min: num("clone-min", "clone_min", 0),
+            unique: meta.get("globally-unique").or(meta.get("globally_unique")).map(|v| is_true(v)).unwrap_or(false),
+            interleave: meta.get("interleave").map(|v| is_true(v)).unwrap_or(false),
+            notify: meta.get("notify").map(|v| is_true(v)).unwrap_or(false),
+            ordered: meta.get("ordered").map(|v| is_true(v)).unwrap_or(false),
+            promotable: el.name == "master" || meta.get("promotable").map(|v| is_true(v)).unwrap_or(false),
+            promoted_max: num("promoted-max", "master-max", 1),
+            promoted_node_max: num("promoted-node-max", "master-node-max", 1),
+        }
+    });
+
+    let me = view.resources.len();
+    view.resources.push(Resource {
+        id: id.clone(),
+        base_id,
+        kind,
+        parent,
+        children: Vec::new(),
+        class,
+        provider,
+        agent,
+        meta,
+        params,
+        ops,
+        utilization,
+        clone: clone.clone(),
+        node_state: BTreeMap::new(),
+        orphan: false,
+        config_order: order,
+        clone_name: None,
+    });
+    view.rsc_by_id.insert(id, me);
+
+    match kind {
+        Kind::Primitive => {}
+        Kind::Group => {
+            for (i, child) in el.elements().filter(|c| c.name == "primitive").enumerate() {
+                let child = ctx.idx.resolve(child);
+                if let Some(c) = add(ctx, child, Some(me), instance, i, view, diags) {
+                    view.resources[me].children.push(c);
+                }
+            }
+        }
+        Kind::Clone => {
+            let cfg = clone.unwrap_or_default();
+            let Some(child) = el.elements().find(|c| c.name == "primitive" || c.name == "group") else {
+                diags.warn(format!("clone {} has no primitive or group", view.resources[me].id));
+                return Some(me);
+            };
+            let child = ctx.idx.resolve(child);
+            for i in 0..cfg.max {
+                if let Some(c) = add(ctx, child, Some(me), Some(i), i, view, diags) {
+                    view.resources[me].children.push(c);
+                }
+            }
+        }
+    }
+    Some(me)
+}
+
+fn unpack_ops(ctx: &Ctx, el: &Element, view: &ClusterView, rctx: &RuleContext, ops: &mut Vec<OpDef>) {
+    let Some(operations) = el.child("operations") else { return };
+    let operations = ctx.idx.resolve(operations);
+    for op in operations.children_named("op") {
+        let op = ctx.idx.resolve(op);
+        let Some(name) = op.attr("name") else { continue };
+        let interval_ms = op.attr("interval").and_then(parse_interval_ms).unwrap_or(0);
+        let mut extra = BTreeMap::new();
+        for (k, v) in &op.attrs {
+            if !matches!(k.as_str(), "id" | "name" | "interval" | "description") {
+                extra.insert(k.clone(), v.clone());
+            }
+        }
+        let octx = RuleContext { op: Some((name, interval_ms)), ..*rctx };
+        rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut extra);
+        rules::unpack_nvpairs(ctx.idx, op, "instance_attributes", &octx, &mut extra);
+        if let Some(d) = &view.config.op_defaults {
+            let mut defaults = BTreeMap::new();
+            rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", &octx, &mut defaults);
+            for (k, v) in defaults {
+                if k != "interval" {
+                    extra.entry(k).or_insert(v);
+                }
+            }
+        }
+        let timeout_ms = extra.get("timeout").and_then(|t| parse_interval_ms(t)).unwrap_or(20_000);
+        let role = extra.get("role").and_then(|r| Role::parse(r));
+        let enabled = extra.get("enabled").map(|v| is_true(v)).unwrap_or(true);
+        let on_fail = extra.get("on-fail").cloned();
+        // Replace an earlier definition (template) with the same name and interval.
+        ops.retain(|o: &OpDef| !(o.name == name && o.interval_ms == interval_ms && o.role == role));
+        ops.push(OpDef { name: name.to_string(), interval_ms, role, timeout_ms, on_fail, enabled, extra });
+    }
+}
+
+/// Default op timeout (op_defaults or 20s).
+pub fn default_timeout_ms(view: &ClusterView, idx: &IdIndex) -> u64 {
+    let mut defaults = BTreeMap::new();
+    if let Some(d) = &view.config.op_defaults {
+        rules::unpack_nvpairs(idx, d, "meta_attributes", &RuleContext { now: view.now, ..Default::default() }, &mut defaults);
+    }
+    defaults.get("timeout").and_then(|t| parse_interval_ms(t)).unwrap_or(20_000)
+}

@@ -1,0 +1,408 @@
+//! The status section: each resource's state per node, replayed from its operation history.
+
+use super::{parse_interval_ms, ClusterView, Kind, Resource, Role, RscIdx};
+use crate::rules::IdIndex;
+use crate::Diagnostics;
+use cib::Element;
+use std::collections::BTreeMap;
+
+/// How to react to a failed operation, in increasing severity (Pacemaker's order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum OnFail {
+    /// Pretend it succeeded.
+    #[default]
+    Ignore,
+    /// Demote only.
+    Demote,
+    /// Stop and start again (here or elsewhere).
+    Restart,
+    /// Move away.
+    Migrate,
+    /// Leave it alone, unmanaged.
+    Block,
+    /// Stop and leave stopped.
+    Stop,
+    /// Put the node in standby.
+    Standby,
+    /// Fence the node.
+    Fence,
+}
+
+impl OnFail {
+    fn parse(v: &str) -> Option<OnFail> {
+        Some(match v.to_ascii_lowercase().as_str() {
+            "ignore" | "nothing" => OnFail::Ignore,
+            "demote" => OnFail::Demote,
+            "restart" => OnFail::Restart,
+            "block" => OnFail::Block,
+            "stop" => OnFail::Stop,
+            "standby" => OnFail::Standby,
+            "fence" => OnFail::Fence,
+            _ => return None,
+        })
+    }
+}
+
+/// One recorded operation.
+#[derive(Debug, Clone, Default)]
+pub struct OpRecord {
+    /// lrm_rsc_op id.
+    pub id: String,
+    /// Operation name.
+    pub task: String,
+    /// Interval (ms).
+    pub interval_ms: u64,
+    /// OCF return code.
+    pub rc: i64,
+    /// Execution status (0 done, -1 pending, 1 cancelled, ...).
+    pub status: i64,
+    /// Call id (-1 pending).
+    pub call_id: i64,
+    /// Expected return code from the transition key.
+    pub expected_rc: i64,
+    /// `op-digest`.
+    pub digest: Option<String>,
+    /// `last-rc-change` (or `last-run`).
+    pub last_change: i64,
+    /// `migrate_source` / `migrate_target`.
+    pub migrate_source: Option<String>,
+    /// Migration target node.
+    pub migrate_target: Option<String>,
+    /// Whether this op failed.
+    pub failed: bool,
+}
+
+/// A primitive's state on one node.
+#[derive(Debug, Clone, Default)]
+pub struct RscNodeState {
+    /// Role after replaying the history.
+    pub role: Role,
+    /// Needs recovery (stop, then start where placement says).
+    pub failed: bool,
+    /// Most severe unrecovered on-fail.
+    pub on_fail: OnFail,
+    /// Operation history sorted by call id.
+    pub ops: Vec<OpRecord>,
+    /// An operation still in flight.
+    pub pending_task: Option<String>,
+    /// Must never run here again (stop failure, hard error).
+    pub banned: bool,
+    /// Banned on every node (fatal error).
+    pub banned_everywhere: bool,
+    /// A migrate_to from here is unfinished (target node name).
+    pub partial_migration_target: Option<String>,
+    /// Index in `ops` of the last start-like operation (recurring ops after it are active).
+    pub last_start: Option<usize>,
+}
+
+impl RscNodeState {
+    /// Recurring operations active since the last start (key = interval, name).
+    pub fn active_recurring(&self) -> Vec<(&str, u64)> {
+        let from = self.last_start.map(|i| i + 1).unwrap_or(0);
+        self.ops[from.min(self.ops.len())..]
+            .iter()
+            .filter(|o| o.interval_ms > 0 && o.status != 1 && o.status != -1)
+            .map(|o| (o.task.as_str(), o.interval_ms))
+            .collect()
+    }
+
+    /// All recurring operations in the history that were not cancelled.
+    pub fn recorded_recurring(&self) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.ops.iter().filter(|o| o.interval_ms > 0 && o.status != 1).map(|o| (o.task.as_str(), o.interval_ms)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+fn num(el: &Element, k: &str, d: i64) -> i64 {
+    el.attr(k).and_then(|v| v.trim().parse().ok()).unwrap_or(d)
+}
+
+fn read_op(el: &Element) -> OpRecord {
+    let task = el.attr("operation").unwrap_or("").to_string();
+    let interval_ms = el.attr("interval").and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+    let expected_rc = el
+        .attr("transition-key")
+        .and_then(|k| k.split(':').nth(2))
+        .and_then(|v| v.parse().ok())
+        .or_else(|| el.attr("op-expected-rc").and_then(|v| v.parse().ok()))
+        .unwrap_or(if task == "monitor" && interval_ms == 0 { 7 } else { 0 });
+    OpRecord {
+        id: el.attr("id").unwrap_or("").to_string(),
+        task,
+        interval_ms,
+        rc: num(el, "rc-code", 0),
+        status: num(el, "op-status", 0),
+        call_id: num(el, "call-id", 0),
+        expected_rc,
+        digest: el.attr("op-digest").map(str::to_string),
+        last_change: num(el, "last-rc-change", num(el, "last-run", 0)),
+        migrate_source: el.attr("migrate_source").map(str::to_string),
+        migrate_target: el.attr("migrate_target").map(str::to_string),
+        failed: false,
+    }
+}
+
+/// Unpacks every node's executor history.
+pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mut Diagnostics) {
+    let Some(status) = root.child("status") else { return };
+    // Anonymous clone instances by clone-less primitive id.
+    let mut anon: BTreeMap<String, Vec<RscIdx>> = BTreeMap::new();
+    for (i, r) in view.resources.iter().enumerate() {
+        if r.kind == Kind::Primitive && r.id != r.base_id {
+            let top = view.top_of(i);
+            if !view.resources[top].clone.as_ref().is_some_and(|c| c.unique) {
+                anon.entry(r.base_id.clone()).or_default().push(i);
+            }
+        }
+    }
+    for ns in status.children_named("node_state") {
+        let Some(node) = view.nodes.iter().position(|n| Some(n.id.as_str()) == ns.attr("id")) else { continue };
+        let Some(lrm_rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else { continue };
+        for lr in lrm_rscs.children_named("lrm_resource") {
+            let Some(rid) = lr.attr("id") else { continue };
+            let mut ops: Vec<OpRecord> = lr.children_named("lrm_rsc_op").map(read_op).collect();
+            ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
+            let target = find_resource(view, &anon, rid, node);
+            let r = match target {
+                Some(r) => {
+                    if view.resources[r].id != rid {
+                        view.resources[r].clone_name = Some(rid.to_string());
+                    }
+                    r
+                }
+                None => add_orphan(view, lr, rid, diags),
+            };
+            let state = replay(view, r, node, ops);
+            view.resources[r].node_state.insert(node, state);
+        }
+    }
+}
+
+fn find_resource(view: &ClusterView, anon: &BTreeMap<String, Vec<RscIdx>>, rid: &str, node: usize) -> Option<RscIdx> {
+    let base = rid.split(':').next().unwrap_or(rid);
+    if let Some(instances) = anon.get(base) {
+        // Pacemaker's rule: the instance already active on this node, else the first
+        // instance not active anywhere.
+        let group_instance = |r: RscIdx| view.resources[r].parent.filter(|p| view.resources[*p].kind == Kind::Group).unwrap_or(r);
+        let mut inactive = None;
+        for &r in instances {
+            let locs = view.running_on(group_instance(r));
+            if locs.contains(&node) {
+                if view.resources[r].node_state.contains_key(&node) {
+                    continue;
+                }
+                return Some(r);
+            }
+            if locs.is_empty() && inactive.is_none() && !view.resources[r].node_state.contains_key(&node) {
+                inactive = Some(r);
+            }
+        }
+        return inactive;
+    }
+    view.rsc_by_id.get(rid).copied().filter(|r| view.resources[*r].kind == Kind::Primitive)
+}
+
+fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagnostics) -> RscIdx {
+    if let Some(&r) = view.rsc_by_id.get(rid) {
+        return r;
+    }
+    diags.info(format!("{rid} is an orphan (not in the configuration)"));
+    let idx = view.resources.len();
+    view.resources.push(Resource {
+        id: rid.to_string(),
+        base_id: rid.to_string(),
+        kind: Kind::Primitive,
+        parent: None,
+        children: Vec::new(),
+        class: lr.attr("class").unwrap_or("ocf").to_string(),
+        provider: lr.attr("provider").map(str::to_string),
+        agent: lr.attr("type").unwrap_or("").to_string(),
+        meta: BTreeMap::new(),
+        params: BTreeMap::new(),
+        ops: Vec::new(),
+        utilization: BTreeMap::new(),
+        clone: None,
+        node_state: BTreeMap::new(),
+        orphan: true,
+        config_order: usize::MAX,
+        clone_name: None,
+    });
+    view.rsc_by_id.insert(rid.to_string(), idx);
+    view.top.push(idx);
+    idx
+}
+
+fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: u64) -> OnFail {
+    let configured = rsc.op(task, interval_ms).and_then(|o| o.on_fail.as_deref()).and_then(OnFail::parse);
+    if let Some(c) = configured {
+        if c == OnFail::Fence && !view.config.stonith_enabled {
+            return OnFail::Block;
+        }
+        return c;
+    }
+    if task == "stop" {
+        if view.config.stonith_enabled {
+            OnFail::Fence
+        } else {
+            OnFail::Block
+        }
+    } else {
+        OnFail::Restart
+    }
+}
+
+fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -> RscNodeState {
+    let rsc = &view.resources[r];
+    let failure_timeout_ms = rsc.meta("failure-timeout").and_then(parse_interval_ms).unwrap_or(0);
+    let mut st = RscNodeState { role: Role::Unknown, ..Default::default() };
+    for i in 0..ops.len() {
+        let o = ops[i].clone();
+        if o.status == 1 {
+            continue;
+        }
+        let probe = o.task == "monitor" && o.interval_ms == 0;
+        if o.status == -1 {
+            st.pending_task = Some(o.task.clone());
+            match o.task.as_str() {
+                "start" | "migrate_from" => {
+                    st.role = st.role.max(Role::Started);
+                    st.last_start = Some(i);
+                }
+                "promote" => st.role = Role::Promoted,
+                "demote" | "stop" | "migrate_to" => {
+                    st.role = st.role.max(Role::Started);
+                }
+                _ => {}
+            }
+            continue;
+        }
+        st.pending_task = None;
+        let exec_ok = o.status == 0;
+        let success = exec_ok && (o.rc == o.expected_rc || (probe && matches!(o.rc, 0 | 7 | 8)));
+        if success {
+            match o.task.as_str() {
+                "start" | "migrate_from" => {
+                    st.role = Role::Started;
+                    st.last_start = Some(i);
+                    clear_failure(&mut st);
+                }
+                "stop" => {
+                    st.role = Role::Stopped;
+                    st.last_start = Some(i);
+                    clear_failure(&mut st);
+                    st.partial_migration_target = None;
+                }
+                "promote" => {
+                    st.role = Role::Promoted;
+                    clear_failure(&mut st);
+                }
+                "demote" => {
+                    if st.on_fail == OnFail::Demote {
+                        clear_failure(&mut st);
+                    }
+                    st.role = Role::Unpromoted;
+                }
+                "migrate_to" => {
+                    st.role = Role::Started;
+                    st.partial_migration_target = o.migrate_target.clone();
+                }
+                "monitor" => match o.rc {
+                    7 => {
+                        st.role = Role::Stopped;
+                        if probe {
+                            st.last_start = Some(i);
+                        }
+                    }
+                    8 => st.role = Role::Promoted,
+                    _ => {
+                        if st.role < Role::Started {
+                            st.role = Role::Started;
+                        }
+                    }
+                },
+                _ => {
+                    if st.role < Role::Started && o.task != "notify" && o.task != "meta-data" {
+                        st.role = Role::Started;
+                    }
+                }
+            }
+            continue;
+        }
+        // A failure. Expired failures are ignored entirely.
+        if failure_timeout_ms > 0 && o.last_change > 0 && o.last_change + (failure_timeout_ms / 1000) as i64 <= view.now {
+            // Still tells us the resource is active (a failed monitor implies it was running).
+            if probe && o.rc == 7 {
+                st.role = Role::Stopped;
+            }
+            continue;
+        }
+        ops[i].failed = true;
+        let mut on_fail = default_on_fail(view, rsc, &o.task, o.interval_ms);
+        if exec_ok && o.rc == 5 || o.status == 7 {
+            // Not installed: this node can never run it.
+            st.banned = true;
+            if probe || o.task == "stop" && o.rc == 5 {
+                st.role = Role::Stopped;
+                continue;
+            }
+        }
+        if exec_ok && o.rc == 6 {
+            st.banned_everywhere = true;
+        }
+        if probe && exec_ok && o.rc == 5 {
+            continue;
+        }
+        match o.task.as_str() {
+            "stop" => {
+                st.banned = true;
+                st.role = st.role.max(Role::Started);
+            }
+            "promote" => st.role = Role::Promoted,
+            "demote" => {
+                if on_fail == OnFail::Block {
+                    st.role = Role::Promoted;
+                } else {
+                    st.role = Role::Promoted;
+                }
+            }
+            "migrate_to" => {
+                st.role = Role::Started;
+            }
+            "monitor" if exec_ok && (o.rc == 8 || o.rc == 9) => st.role = Role::Promoted,
+            "monitor" if exec_ok && o.rc == 7 && !probe => {
+                st.role = Role::Started;
+            }
+            _ => {
+                if st.role < Role::Started {
+                    st.role = Role::Started;
+                }
+            }
+        }
+        if o.task == "monitor" && o.interval_ms > 0 && o.rc == 9 && on_fail == OnFail::Restart {
+            on_fail = OnFail::Restart;
+        }
+        if on_fail == OnFail::Ignore {
+            continue;
+        }
+        if on_fail > st.on_fail {
+            st.on_fail = on_fail;
+        }
+    }
+    if st.role == Role::Unknown {
+        st.role = Role::Stopped;
+    }
+    if st.on_fail > OnFail::Ignore && st.role.is_active() {
+        st.failed = true;
+    }
+    st.ops = ops;
+    st
+}
+
+fn clear_failure(st: &mut RscNodeState) {
+    if matches!(st.on_fail, OnFail::Ignore | OnFail::Demote | OnFail::Restart | OnFail::Block) {
+        st.on_fail = OnFail::Ignore;
+        st.failed = false;
+    }
+}
