@@ -17,6 +17,7 @@
 //! Numbers are decimal here (this is a local API, not the cluster wire).
 
 use std::io;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -269,6 +270,8 @@ impl Server {
         }
         let _ = std::fs::remove_file(path);
         let listener = UnixListener::bind(path)?;
+        // Views are not secret and crmd runs as hacluster: anyone local may read them.
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777))?;
         listener.set_nonblocking(true)?;
         Ok(Server {
             listener,
@@ -284,11 +287,13 @@ impl Server {
     /// Accepts waiting clients and answers their request with `current`.
     pub fn accept(&mut self, current: Option<&ViewEvent>) {
         while let Ok((mut stream, _)) = self.listener.accept() {
-            // A client has 2 s to say what it wants; a silent one is dropped.
+            // The membership loop waits for this client: it gets 500 ms to say what it wants, and
+            // a subscriber that stops reading for 500 ms is dropped.
+            let limit = Some(Duration::from_millis(500));
             let setup = stream
                 .set_nonblocking(false)
-                .and_then(|()| stream.set_read_timeout(Some(Duration::from_secs(2))))
-                .and_then(|()| stream.set_write_timeout(Some(Duration::from_secs(2))));
+                .and_then(|()| stream.set_read_timeout(limit))
+                .and_then(|()| stream.set_write_timeout(limit));
             if setup.is_err() {
                 continue;
             }

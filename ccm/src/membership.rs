@@ -8,9 +8,10 @@
 //!
 //! # Algorithm
 //!
-//! *Contact.* A peer is in contact when heartbeat reports its node alive, we heard a ccm packet of
-//! its current incarnation since then, within `peer_timeout`, and it is not suspected. The local
-//! node is always in contact with itself. Every node broadcasts a `Hello` each `hello_interval`.
+//! *Contact.* A peer is in contact when heartbeat has not reported its node dead (since it last
+//! reported it alive), we heard a ccm packet of its current incarnation since then, within
+//! `peer_timeout`, its ccm did not sign off, and it is not suspected. The local node is always in
+//! contact with itself. Every node broadcasts a `Hello` each `hello_interval`.
 //!
 //! *Leader.* The lowest-named node of a node's contact set is the leader. Only a node that is its
 //! own leader proposes; a node that receives a proposal from a lower-named node drops its own round.
@@ -19,15 +20,20 @@
 //! so several changes batch into one view), the leader sends `Propose{instance, members}` with
 //! `instance` one above every instance it has seen. A member acknowledges a proposal only if its
 //! instance is above every instance it has acknowledged before, so two different views can never
-//! share an instance and a member. When every member acknowledged, the leader sends `Commit` and
-//! each member installs the view if its instance is above the one it has.
+//! share an instance and a member, and only if no proposed member is one it knows it cannot
+//! reach (heartbeat said dead, silent, left, suspected), so a view never joins two nodes that
+//! cannot talk. The acknowledgement carries the member's `born`. When every member acknowledged,
+//! the leader sends `Commit` and each member installs the view if its instance is above the one
+//! it has; a round overtaken by a newer installed view is dropped.
 //!
 //! *Failures.* A member that does not answer within `proposal_timeout` gets the proposal again up
 //! to `proposal_retries` times, then it is suspected for `suspect_time` and the leader proposes
 //! without it. A `Nack` carries the member's largest seen instance, and the leader retries above
-//! it. A node whose view stays out of step with its contact set, or with the views its peers report,
-//! for `stuck_timeout` asks its leader with `Join` to run a round. A leader that sees a member
-//! report an older view it had acknowledged resends the `Commit`.
+//! it after `settle`. A node whose view stays out of step with its contact set, or with the views its peers report,
+//! for `stuck_timeout` asks its leader with `Join` to run a round; if it is still stuck another
+//! `stuck_timeout` later (the leader cannot see all of its contact set: connectivity is not
+//! transitive), it runs a round for its own contact set. A leader that sees a member report an
+//! older view it had acknowledged resends the `Commit`.
 //!
 //! *Partitions.* Each side agrees on its own view. After a heal the lowest-named node sees the
 //! others, and proposes the union with an instance above the maximum of both sides.
@@ -91,7 +97,7 @@ pub struct Config {
 pub enum Input {
     /// First input: start talking.
     Start,
-    /// Heartbeat says `node` is alive (`up`/`active`) or `dead`.
+    /// Heartbeat says `node` is alive (`up`/`active`) or `dead` (`init` is no news: don't send it).
     NodeStatus {
         /// The node.
         node: String,
@@ -105,7 +111,8 @@ pub enum Input {
         /// The packet.
         packet: Packet,
     },
-    /// The ccm client on `node` signed off from heartbeat.
+    /// Heartbeat reports the ccm client on `node` signed off (also sent when the node dies). The
+    /// peer is out of contact until it speaks again.
     PeerLeft {
         /// The node.
         node: String,
@@ -161,9 +168,12 @@ struct Peer {
 struct Round {
     instance: u64,
     members: MemberSet,
-    acks: BTreeSet<String>,
+    /// Members that acknowledged, with the `born` they reported (0: new).
+    acks: BTreeMap<String, u64>,
     deadline: Millis,
     tries: u32,
+    /// Started by a node that is not its contact set's leader (see `unanswered_joins`).
+    fallback: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,7 +190,11 @@ pub struct Membership {
     now: Millis,
     started: bool,
     stopped: bool,
+    /// Nodes heartbeat reported alive (to greet each newcomer once).
     hb_alive: BTreeSet<String>,
+    /// Nodes heartbeat reported dead. A node heartbeat has not reported on yet (still `init`) may
+    /// be in contact once its ccm speaks: heartbeat delivering its packets proves it is alive.
+    hb_dead: BTreeSet<String>,
     peers: BTreeMap<String, Peer>,
     suspects: BTreeMap<String, Millis>,
     view: Option<View>,
@@ -193,6 +207,10 @@ pub struct Membership {
     /// Since when the view differs from what peers report (or the set differs) — for `Join`.
     stuck_since: Option<Millis>,
     force_round: bool,
+    /// `Join`s sent while stuck without the view getting in step since.
+    unanswered_joins: u32,
+    /// No new round before this time (back-off after a `Nack`).
+    retry_at: Millis,
     next_hello: Millis,
     last_timer: Option<Millis>,
 }
@@ -206,6 +224,7 @@ impl Membership {
             started: false,
             stopped: false,
             hb_alive: BTreeSet::new(),
+            hb_dead: BTreeSet::new(),
             peers: BTreeMap::new(),
             suspects: BTreeMap::new(),
             view: None,
@@ -216,6 +235,8 @@ impl Membership {
             set_mismatch_since: None,
             stuck_since: None,
             force_round: false,
+            unanswered_joins: 0,
+            retry_at: 0,
             next_hello: 0,
             last_timer: None,
         }
@@ -248,7 +269,7 @@ impl Membership {
                 .suspects
                 .get(name)
                 .is_some_and(|&until| until > self.now);
-            if fresh && !p.left && !suspected && self.hb_alive.contains(name) {
+            if fresh && !p.left && !suspected && !self.hb_dead.contains(name) {
                 set.insert(name.clone(), p.incarnation);
             }
         }
@@ -270,8 +291,10 @@ impl Membership {
             Input::NodeStatus { node, alive } => self.on_node_status(node, alive, &mut out),
             Input::Packet { from, packet } => self.on_packet(from, packet, &mut out),
             Input::PeerLeft { node } => {
+                // Not sticky like a `Leave` packet: heartbeat also reports this for every node it
+                // declares dead, and the same ccm comes back when a partition heals.
                 if let Some(p) = self.peers.get_mut(&node) {
-                    p.left = true;
+                    p.last_heard = None;
                 }
             }
             Input::Tick => {}
@@ -295,12 +318,14 @@ impl Membership {
             return;
         }
         if alive {
+            self.hb_dead.remove(&node);
             if self.hb_alive.insert(node.clone()) && self.started {
                 // Say hello at once so the newcomer learns about us without waiting a period.
                 out.push(self.hello(Dest::Node(node)));
             }
         } else {
             self.hb_alive.remove(&node);
+            self.hb_dead.insert(node.clone());
             if let Some(p) = self.peers.get_mut(&node) {
                 p.last_heard = None;
             }
@@ -311,7 +336,8 @@ impl Membership {
         if from == self.cfg.local || !self.started {
             return;
         }
-        let was_in_contact = self.contact().contains_key(&from);
+        // A new incarnation counts as a newcomer too.
+        let was_in_contact = self.contact().get(&from) == Some(&packet.incarnation);
         match self.peers.get_mut(&from) {
             Some(p) if packet.incarnation < p.incarnation => return,
             Some(p) if packet.incarnation > p.incarnation => {
@@ -350,19 +376,32 @@ impl Membership {
                     p.view = view;
                     p.acked = acked;
                 }
-                if !was_in_contact && self.hb_alive.contains(&from) {
+                if !was_in_contact && !self.hb_dead.contains(&from) {
                     // Answer a newcomer directly so discovery takes one delay, not one period.
                     out.push(self.hello(Dest::Node(from.clone())));
                 }
                 self.resend_missed_commit(&from, inc, view, acked, out);
             }
-            Body::Propose { instance, members } => self.on_propose(from, instance, members, out),
-            Body::Ack { instance } => self.on_ack(from, inc, instance, out),
+            Body::Propose { instance, members } => {
+                self.on_propose(from, inc, instance, members, out)
+            }
+            Body::Ack {
+                instance,
+                leader_incarnation,
+                born,
+            } => {
+                if leader_incarnation == self.cfg.incarnation {
+                    self.on_ack(from, inc, instance, born, out);
+                }
+            }
             Body::Nack { instance, max_seen } => {
                 self.max_seen = self.max_seen.max(max_seen);
                 if self.round.as_ref().is_some_and(|r| r.instance == instance) {
+                    // Retry, but not at once: a refusal over contact needs heartbeat or a hello
+                    // to change the picture first.
                     self.round = None;
                     self.force_round = true;
+                    self.retry_at = self.now + self.cfg.timing.settle;
                 }
             }
             Body::Commit { view } => self.on_commit(view, out),
@@ -402,6 +441,7 @@ impl Membership {
     fn on_propose(
         &mut self,
         leader: String,
+        leader_incarnation: u64,
         instance: u64,
         members: MemberSet,
         out: &mut Vec<Output>,
@@ -416,13 +456,28 @@ impl Membership {
             leader: leader.clone(),
             members,
         };
-        let me_ok = proposal.members.get(&self.cfg.local) == Some(&self.cfg.incarnation);
+        // No proposed member may be one we know we cannot reach, so that no view joins two nodes
+        // that cannot talk (when connectivity is not transitive). Members we have not heard
+        // from yet are given the benefit of the doubt: a lost hello must not stall a join.
+        let me_ok = proposal.members.get(&self.cfg.local) == Some(&self.cfg.incarnation)
+            && proposal
+                .members
+                .iter()
+                .all(|(n, &i)| *n == self.cfg.local || self.may_reach(n, i));
         let fresh = instance > self.highest_acked;
         let repeat = self.accepted.as_ref() == Some(&proposal);
         let body = if me_ok && (fresh || repeat) {
+            if self.round.as_ref().is_some_and(|r| r.instance < instance) {
+                // Our own round could only commit an instance below one we now acknowledged.
+                self.round = None;
+            }
             self.highest_acked = self.highest_acked.max(instance);
             self.accepted = Some(proposal);
-            Body::Ack { instance }
+            Body::Ack {
+                instance,
+                leader_incarnation,
+                born: self.own_born(),
+            }
         } else {
             Body::Nack {
                 instance,
@@ -432,12 +487,12 @@ impl Membership {
         out.push(self.send(Dest::Node(leader), body));
     }
 
-    fn on_ack(&mut self, from: String, inc: u64, instance: u64, out: &mut Vec<Output>) {
+    fn on_ack(&mut self, from: String, inc: u64, instance: u64, born: u64, out: &mut Vec<Output>) {
         let Some(round) = &mut self.round else { return };
         if round.instance != instance || round.members.get(&from) != Some(&inc) {
             return;
         }
-        round.acks.insert(from);
+        round.acks.insert(from, born);
         if round.acks.len() == round.members.len() {
             self.commit(out);
         }
@@ -475,7 +530,7 @@ impl Membership {
             let (instance, members) = (round.instance, round.members.clone());
             let silent: Vec<String> = members
                 .keys()
-                .filter(|n| !round.acks.contains(*n))
+                .filter(|n| !round.acks.contains_key(*n))
                 .cloned()
                 .collect();
             for node in silent {
@@ -486,7 +541,11 @@ impl Membership {
                 out.push(self.send(Dest::Node(node), body));
             }
         } else {
-            for node in round.members.keys().filter(|n| !round.acks.contains(*n)) {
+            for node in round
+                .members
+                .keys()
+                .filter(|n| !round.acks.contains_key(*n))
+            {
                 self.suspects
                     .insert(node.clone(), self.now + timing.suspect_time);
             }
@@ -517,6 +576,7 @@ impl Membership {
             Some(self.set_mismatch_since.unwrap_or(self.now))
         };
         self.stuck_since = if set_ok && peers_agree {
+            self.unanswered_joins = 0;
             None
         } else {
             Some(self.stuck_since.unwrap_or(self.now))
@@ -526,11 +586,23 @@ impl Membership {
             .is_some_and(|t| self.now >= t + self.cfg.timing.stuck_timeout);
         let leader = contact.keys().next().cloned().unwrap_or_default();
         if leader != self.cfg.local {
-            self.round = None;
             self.force_round = false;
-            if stuck {
+            if self.round.as_ref().is_some_and(|r| r.fallback) {
+                return; // Our own fallback round runs to its end.
+            }
+            self.round = None;
+            if !stuck {
+                return;
+            }
+            if self.unanswered_joins == 0 {
                 out.push(self.send(Dest::Node(leader), Body::Join));
+                self.unanswered_joins += 1;
                 self.stuck_since = Some(self.now);
+            } else {
+                // The would-be leader does not serve us (it cannot see our whole contact set:
+                // connectivity is not transitive). Agree on our contact set ourselves.
+                self.unanswered_joins = 0;
+                self.start_round(contact, true, out);
             }
             return;
         }
@@ -547,12 +619,12 @@ impl Membership {
         let settled = self
             .set_mismatch_since
             .is_some_and(|t| self.now >= t + self.cfg.timing.settle);
-        if settled || self.force_round || stuck {
-            self.start_round(contact, out);
+        if (settled || self.force_round || stuck) && self.now >= self.retry_at {
+            self.start_round(contact, false, out);
         }
     }
 
-    fn start_round(&mut self, members: MemberSet, out: &mut Vec<Output>) {
+    fn start_round(&mut self, members: MemberSet, fallback: bool, out: &mut Vec<Output>) {
         let current = self.view.as_ref().map_or(0, |v| v.instance);
         let instance = self.max_seen.max(self.highest_acked).max(current) + 1;
         self.max_seen = instance;
@@ -572,9 +644,10 @@ impl Membership {
         self.round = Some(Round {
             instance,
             members: members.clone(),
-            acks: [self.cfg.local.clone()].into(),
+            acks: [(self.cfg.local.clone(), self.own_born())].into(),
             deadline: self.now + self.cfg.timing.proposal_timeout,
             tries: 0,
+            fallback,
         });
         for node in others.iter() {
             let body = Body::Propose {
@@ -592,23 +665,27 @@ impl Membership {
         let Some(round) = self.round.take() else {
             return;
         };
+        if self
+            .view
+            .as_ref()
+            .is_some_and(|v| v.instance >= round.instance)
+        {
+            return; // Overtaken by a newer view while the round ran.
+        }
         self.force_round = false;
-        let previous = self.view.as_ref();
         let members: Vec<Member> = round
             .members
             .iter()
             .map(|(name, &incarnation)| {
-                let born = previous
-                    .and_then(|v| {
-                        v.members
-                            .iter()
-                            .find(|m| m.name == *name && m.incarnation == incarnation)
-                    })
-                    .map_or(round.instance, |m| m.born);
+                let reported = round.acks.get(name).copied().unwrap_or(0);
                 Member {
                     name: name.clone(),
                     incarnation,
-                    born,
+                    born: if reported == 0 {
+                        round.instance
+                    } else {
+                        reported
+                    },
                 }
             })
             .collect();
@@ -641,11 +718,14 @@ impl Membership {
         candidates.extend(self.set_mismatch_since.map(|s| s + t.settle));
         candidates.extend(self.stuck_since.map(|s| s + t.stuck_timeout));
         for (name, p) in &self.peers {
-            if let (Some(h), true) = (p.last_heard, self.hb_alive.contains(name)) {
+            if let (Some(h), false) = (p.last_heard, self.hb_dead.contains(name)) {
                 candidates.push(h + t.peer_timeout + 1);
             }
         }
         candidates.extend(self.suspects.values().copied());
+        if self.force_round {
+            candidates.push(self.retry_at);
+        }
         // Deadlines already passed were handled by this step; only future ones need a wake-up.
         let at = candidates
             .into_iter()
@@ -656,6 +736,37 @@ impl Membership {
             self.last_timer = Some(at);
             out.push(Output::SetTimer { at });
         }
+    }
+
+    /// False when we know incarnation `inc` of `node` is out of reach: heartbeat reported the
+    /// node dead, the peer is suspected, we know a newer incarnation, or that incarnation left or
+    /// went silent.
+    fn may_reach(&self, node: &str, inc: u64) -> bool {
+        if self.hb_dead.contains(node) || self.suspects.get(node).is_some_and(|&u| u > self.now) {
+            return false;
+        }
+        let Some(p) = self.peers.get(node) else {
+            return true;
+        };
+        if p.incarnation != inc {
+            return p.incarnation < inc;
+        }
+        let fresh = p
+            .last_heard
+            .is_some_and(|t| self.now.saturating_sub(t) <= self.cfg.timing.peer_timeout);
+        fresh && !p.left
+    }
+
+    /// Our `born` in our current view (0 if we have none).
+    fn own_born(&self) -> u64 {
+        self.view
+            .as_ref()
+            .and_then(|v| {
+                v.members
+                    .iter()
+                    .find(|m| m.name == self.cfg.local && m.incarnation == self.cfg.incarnation)
+            })
+            .map_or(0, |m| m.born)
     }
 
     fn hello(&self, to: Dest) -> Output {
@@ -674,5 +785,230 @@ impl Membership {
                 body,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::Member;
+
+    fn machine(local: &str, incarnation: u64, nodes: &[&str]) -> Membership {
+        Membership::new(Config {
+            local: local.into(),
+            incarnation,
+            nodes: nodes.iter().map(|n| n.to_string()).collect(),
+            timing: Timing::default(),
+        })
+    }
+
+    fn packet(incarnation: u64, body: Body) -> Packet {
+        Packet { incarnation, body }
+    }
+
+    fn send(to: Dest, incarnation: u64, body: Body) -> Output {
+        Output::Send {
+            to,
+            packet: packet(incarnation, body),
+        }
+    }
+
+    fn from(node: &str, incarnation: u64, body: Body) -> Input {
+        Input::Packet {
+            from: node.into(),
+            packet: packet(incarnation, body),
+        }
+    }
+
+    fn hello(view: u64, acked: u64) -> Body {
+        Body::Hello { view, acked }
+    }
+
+    fn b_node() -> Dest {
+        Dest::Node("b".into())
+    }
+
+    #[test]
+    fn leader_discovers_a_peer_proposes_after_settle_and_commits_on_ack() {
+        let mut a = machine("a", 1, &["a", "b"]);
+        assert_eq!(
+            a.step(0, Input::Start),
+            [
+                send(Dest::All, 1, hello(0, 0)),
+                Output::SetTimer { at: 200 }
+            ]
+        );
+        let up = Input::NodeStatus {
+            node: "b".into(),
+            alive: true,
+        };
+        assert_eq!(a.step(10, up), [send(b_node(), 1, hello(0, 0))]);
+        // First packet from b: answered directly; b joins the contact set.
+        assert_eq!(
+            a.step(20, from("b", 7, hello(0, 0))),
+            [send(b_node(), 1, hello(0, 0))]
+        );
+        let members: MemberSet = [("a".to_string(), 1), ("b".to_string(), 7)].into();
+        let propose = Body::Propose {
+            instance: 1,
+            members: members.clone(),
+        };
+        assert_eq!(
+            a.step(200, Input::Tick),
+            [send(b_node(), 1, propose), Output::SetTimer { at: 1000 }]
+        );
+        let ack = Body::Ack {
+            instance: 1,
+            leader_incarnation: 1,
+            born: 0,
+        };
+        let view = View {
+            instance: 1,
+            leader: "a".into(),
+            quorum: true,
+            members: vec![
+                Member {
+                    name: "a".into(),
+                    incarnation: 1,
+                    born: 1,
+                },
+                Member {
+                    name: "b".into(),
+                    incarnation: 7,
+                    born: 1,
+                },
+            ],
+        };
+        assert_eq!(
+            a.step(230, from("b", 7, ack)),
+            [
+                send(b_node(), 1, Body::Commit { view: view.clone() }),
+                Output::NewView(view.clone()),
+                send(Dest::All, 1, hello(1, 1)),
+                Output::SetTimer { at: 1230 },
+            ]
+        );
+        assert_eq!(a.view(), Some(&view));
+    }
+
+    /// Member-side tests look at sends and views only; timers are covered above.
+    fn effects(m: &mut Membership, now: Millis, input: Input) -> Vec<Output> {
+        m.step(now, input)
+            .into_iter()
+            .filter(|o| !matches!(o, Output::SetTimer { .. }))
+            .collect()
+    }
+
+    #[test]
+    fn member_acks_each_instance_once_and_refuses_stale_proposals() {
+        let mut b = machine("b", 7, &["a", "b", "c"]);
+        b.step(0, Input::Start);
+        let set = |pairs: &[(&str, u64)]| -> MemberSet {
+            pairs.iter().map(|(n, i)| (n.to_string(), *i)).collect()
+        };
+        let to_a = Dest::Node("a".into());
+        let to_c = Dest::Node("c".into());
+        let p1 = Body::Propose {
+            instance: 1,
+            members: set(&[("a", 1), ("b", 7)]),
+        };
+        let ack1 = Body::Ack {
+            instance: 1,
+            leader_incarnation: 1,
+            born: 0,
+        };
+        assert_eq!(
+            effects(&mut b, 10, from("a", 1, p1.clone())),
+            [send(to_a.clone(), 7, ack1.clone())]
+        );
+        // The same proposal again (a retry) is acknowledged again.
+        assert_eq!(
+            effects(&mut b, 20, from("a", 1, p1)),
+            [send(to_a.clone(), 7, ack1)]
+        );
+        // Another leader's proposal for the same instance is refused.
+        let rival = Body::Propose {
+            instance: 1,
+            members: set(&[("b", 7), ("c", 2)]),
+        };
+        assert_eq!(
+            effects(&mut b, 30, from("c", 2, rival)),
+            [send(
+                to_c,
+                7,
+                Body::Nack {
+                    instance: 1,
+                    max_seen: 1
+                }
+            )]
+        );
+        // A proposal naming an old incarnation of b is refused, whatever its instance.
+        let stale = Body::Propose {
+            instance: 5,
+            members: set(&[("a", 1), ("b", 6)]),
+        };
+        assert_eq!(
+            effects(&mut b, 40, from("a", 1, stale)),
+            [send(
+                to_a,
+                7,
+                Body::Nack {
+                    instance: 5,
+                    max_seen: 5
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn member_installs_only_newer_commits_that_name_it() {
+        let mut b = machine("b", 7, &["a", "b"]);
+        b.step(0, Input::Start);
+        let view = |instance: u64, b_inc: u64| View {
+            instance,
+            leader: "a".into(),
+            quorum: true,
+            members: vec![
+                Member {
+                    name: "a".into(),
+                    incarnation: 1,
+                    born: 1,
+                },
+                Member {
+                    name: "b".into(),
+                    incarnation: b_inc,
+                    born: instance,
+                },
+            ],
+        };
+        let commit = |v: View| from("a", 1, Body::Commit { view: v });
+        assert_eq!(
+            effects(&mut b, 10, commit(view(3, 7))),
+            [Output::NewView(view(3, 7)), send(Dest::All, 7, hello(3, 0))]
+        );
+        assert_eq!(effects(&mut b, 20, commit(view(2, 7))), []);
+        assert_eq!(effects(&mut b, 30, commit(view(3, 7))), []);
+        assert_eq!(effects(&mut b, 40, commit(view(4, 6))), []);
+        assert_eq!(b.view().map(|v| v.instance), Some(3));
+    }
+
+    #[test]
+    fn packets_from_an_older_incarnation_are_ignored() {
+        let mut a = machine("a", 1, &["a", "b"]);
+        a.step(0, Input::Start);
+        let up = Input::NodeStatus {
+            node: "b".into(),
+            alive: true,
+        };
+        a.step(1, up);
+        a.step(2, from("b", 8, hello(0, 0)));
+        assert_eq!(a.contact().get("b"), Some(&8));
+        assert_eq!(effects(&mut a, 3, from("b", 7, hello(0, 0))), []);
+        assert_eq!(a.contact().get("b"), Some(&8));
+        // A goodbye takes b out of contact until a new incarnation speaks.
+        a.step(4, from("b", 8, Body::Leave));
+        assert_eq!(a.contact().get("b"), None);
+        a.step(5, from("b", 9, hello(0, 0)));
+        assert_eq!(a.contact().get("b"), Some(&9));
     }
 }

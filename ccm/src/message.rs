@@ -39,6 +39,12 @@ pub enum Body {
     Ack {
         /// The accepted instance.
         instance: u64,
+        /// Incarnation of the leader whose proposal is accepted (a restarted leader must not count
+        /// acknowledgements meant for its previous life).
+        leader_incarnation: u64,
+        /// The member's `born` in its current view, if that view contains its current incarnation
+        /// (0 otherwise): each member knows best since when it has been in the membership.
+        born: u64,
     },
     /// A member refuses proposal `instance`; `max_seen` tells the leader how far to jump.
     Nack {
@@ -91,8 +97,15 @@ impl Packet {
                     .set_hex("inst", *instance)
                     .set("mem", words.join(" "));
             }
-            Body::Ack { instance } => {
-                m.set("k", "ack").set_hex("inst", *instance);
+            Body::Ack {
+                instance,
+                leader_incarnation,
+                born,
+            } => {
+                m.set("k", "ack")
+                    .set_hex("inst", *instance)
+                    .set_hex("linc", *leader_incarnation)
+                    .set_hex("born", *born);
             }
             Body::Nack { instance, max_seen } => {
                 m.set("k", "nack")
@@ -148,6 +161,8 @@ impl Packet {
             }
             "ack" => Body::Ack {
                 instance: hex("inst")?,
+                leader_incarnation: hex("linc")?,
+                born: hex("born")?,
             },
             "nack" => Body::Nack {
                 instance: hex("inst")?,
@@ -220,7 +235,11 @@ mod tests {
             instance: 10,
             members: [("a".to_string(), 1), ("b".to_string(), 2)].into(),
         });
-        roundtrip(Body::Ack { instance: 10 });
+        roundtrip(Body::Ack {
+            instance: 10,
+            leader_incarnation: 3,
+            born: 2,
+        });
         roundtrip(Body::Nack {
             instance: 10,
             max_seen: 12,

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use messaging::client::{Client, Event, NodeStatus};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::SignalFd;
 
 use crate::api::{Server, ViewEvent};
 use crate::membership::{Config, Dest, Input, Membership, Millis, Output, Timing};
@@ -39,6 +41,7 @@ pub struct Options {
 struct Daemon {
     hb: Client,
     server: Server,
+    signals: SignalFd,
     machine: Membership,
     started: Instant,
     timer: Option<Millis>,
@@ -46,8 +49,16 @@ struct Daemon {
     last_view: Option<View>,
 }
 
-/// Runs the daemon until heartbeat goes away (an error) — heartbeat respawns it.
+/// Runs the daemon until SIGTERM/SIGINT (then it says `Leave` to its peers and returns `Ok`) or
+/// until heartbeat goes away (an error; heartbeat respawns ccm).
 pub fn run(opts: Options) -> Result<()> {
+    // Termination signals arrive on a descriptor the main loop polls, so shutdown is an ordinary
+    // event: no handler runs at an arbitrary point.
+    let mut mask = SigSet::empty();
+    mask.add(Signal::SIGTERM);
+    mask.add(Signal::SIGINT);
+    mask.thread_block().context("blocking SIGTERM/SIGINT")?;
+    let signals = SignalFd::new(&mask).context("signalfd")?;
     let mut hb = Client::connect(&opts.hb_socket, CLIENT_NAME)
         .with_context(|| format!("signing on to heartbeat at {}", opts.hb_socket.display()))?;
     let local = hb.local_node().to_string();
@@ -58,6 +69,17 @@ pub fn run(opts: Options) -> Result<()> {
         }
     }
     nodes.insert(local.clone());
+    let mut timing = opts.timing;
+    // Heartbeat decides when a node is dead: ccm's own silence timeout only catches a hung ccm, so
+    // it must not fire before heartbeat's deadtime would.
+    if let Some(deadtime) = hb
+        .parameter("deadtime")
+        .ok()
+        .as_deref()
+        .and_then(parse_millis)
+    {
+        timing.peer_timeout = timing.peer_timeout.max(deadtime + timing.hello_interval);
+    }
     // Microseconds since the epoch: grows across restarts, as incarnations must.
     let incarnation = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -74,11 +96,12 @@ pub fn run(opts: Options) -> Result<()> {
         local: local.clone(),
         incarnation,
         nodes: nodes.clone(),
-        timing: opts.timing,
+        timing,
     });
     let mut d = Daemon {
         hb,
         server,
+        signals,
         machine,
         started: Instant::now(),
         timer: None,
@@ -90,10 +113,13 @@ pub fn run(opts: Options) -> Result<()> {
         let status =
             d.hb.node_status(n)
                 .context("asking heartbeat for node status")?;
-        d.feed(Input::NodeStatus {
-            node: n.clone(),
-            alive: status.is_alive(),
-        })?;
+        // `init` is no news: the node may still speak first (see `Input::NodeStatus`).
+        if status != NodeStatus::Init {
+            d.feed(Input::NodeStatus {
+                node: n.clone(),
+                alive: status.is_alive(),
+            })?;
+        }
     }
     d.main_loop()
 }
@@ -113,10 +139,11 @@ impl Daemon {
                 .timer
                 .map_or(1000, |at| at.saturating_sub(self.now()))
                 .min(1000);
-            let (hb_ready, api_ready) = {
+            let (hb_ready, api_ready, signalled) = {
                 let mut fds = [
                     PollFd::new(self.hb.as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.server.listener().as_fd(), PollFlags::POLLIN),
+                    PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                 ];
                 let timeout =
                     PollTimeout::try_from(Duration::from_millis(wait)).unwrap_or(PollTimeout::MAX);
@@ -126,8 +153,13 @@ impl Daemon {
                     Err(e) => return Err(e).context("poll"),
                 }
                 let ready = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
-                (ready(&fds[0]), ready(&fds[1]))
+                (ready(&fds[0]), ready(&fds[1]), ready(&fds[2]))
             };
+            if signalled {
+                let sig = self.signals.read_signal().ok().flatten();
+                eprintln!("ccm: signal {:?}, leaving", sig.map(|s| s.ssi_signo));
+                return self.feed(Input::Shutdown);
+            }
             if hb_ready {
                 // Reads exactly one frame (the poll said one is there), then drains the queue.
                 if let Some(ev) = self
@@ -150,11 +182,15 @@ impl Daemon {
 
     fn on_hb_event(&mut self, ev: Event) -> Result<()> {
         match ev {
-            Event::Node(n) if n.status != NodeStatus::Ping => self.feed(Input::NodeStatus {
-                node: n.node,
-                alive: n.status.is_alive(),
-            }),
+            Event::Node(n) if !matches!(n.status, NodeStatus::Ping | NodeStatus::Init) => {
+                eprintln!("ccm: heartbeat says {} is {}", n.node, n.status);
+                self.feed(Input::NodeStatus {
+                    node: n.node,
+                    alive: n.status.is_alive(),
+                })
+            }
             Event::Client(c) if c.client == CLIENT_NAME && c.status == "leave" => {
+                eprintln!("ccm: ccm on {} signed off", c.node);
                 self.feed(Input::PeerLeft { node: c.node })
             }
             Event::Message(m) if m.msg_type() == Some(MSG_TYPE) => {
@@ -194,5 +230,31 @@ impl Daemon {
             }
         }
         Ok(())
+    }
+}
+
+/// Reads heartbeat's time format: `1.5` (seconds) or `1500ms`.
+fn parse_millis(s: &str) -> Option<Millis> {
+    match s.trim().strip_suffix("ms") {
+        Some(ms) => ms.trim().parse().ok(),
+        None => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .map(|secs| (secs * 1000.0).round() as Millis),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_millis;
+
+    #[test]
+    fn heartbeat_times_parse_in_both_spellings() {
+        assert_eq!(parse_millis("1.5"), Some(1500));
+        assert_eq!(parse_millis("30"), Some(30_000));
+        assert_eq!(parse_millis("750ms"), Some(750));
+        assert_eq!(parse_millis("soon"), None);
     }
 }

@@ -77,6 +77,11 @@ enum Event {
         node: usize,
         peer: usize,
     },
+    /// Heartbeat on `node` tells its ccm that the ccm client on `peer` signed off.
+    ClientLeft {
+        node: usize,
+        peer: usize,
+    },
 }
 
 struct SimNode {
@@ -113,6 +118,8 @@ pub struct Sim {
     pub steps: u64,
     /// Packets handed to the network (before loss).
     pub packets: u64,
+    /// Packets handed to the network, by message kind (`k=` on the wire).
+    pub packets_by_kind: BTreeMap<String, u64>,
     /// The first invariant violation, if any.
     pub violation: Option<String>,
 }
@@ -155,6 +162,7 @@ impl Sim {
             installs: Vec::new(),
             steps: 0,
             packets: 0,
+            packets_by_kind: BTreeMap::new(),
             violation: None,
         };
         for i in 0..sim.nodes.len() {
@@ -265,6 +273,37 @@ impl Sim {
         self.note(line);
         self.feed(i, Input::Start);
         self.all_pairs_changed();
+    }
+
+    /// Restarts only node `i`'s ccm: heartbeat stays up, so peers see no node death, only the
+    /// client sign-off (and then a new incarnation).
+    pub fn restart_ccm(&mut self, i: usize) {
+        if !self.nodes[i].up {
+            return;
+        }
+        for peer in 0..self.nodes.len() {
+            if peer != i && self.connected(i, peer) {
+                let d = self.rng.random_range(self.cfg.delay.0..=self.cfg.delay.1);
+                self.schedule(
+                    d,
+                    Event::ClientLeft {
+                        node: peer,
+                        peer: i,
+                    },
+                );
+            }
+        }
+        self.nodes[i].up = false;
+        let seen = std::mem::take(&mut self.nodes[i].hb_seen);
+        self.restart(i);
+        // Heartbeat itself did not restart: it reports its current view of the nodes at once.
+        for (peer, alive) in seen {
+            self.nodes[i].hb_seen.insert(peer, alive);
+            if alive {
+                let node = self.nodes[peer].name.clone();
+                self.feed(i, Input::NodeStatus { node, alive });
+            }
+        }
     }
 
     /// Whether `a` and `b` can talk right now.
@@ -380,6 +419,12 @@ impl Sim {
                     self.feed(node, Input::Tick);
                 }
             }
+            Event::ClientLeft { node, peer } => {
+                if self.nodes[node].up {
+                    let name = self.nodes[peer].name.clone();
+                    self.feed(node, Input::PeerLeft { node: name });
+                }
+            }
             Event::HbCheck { node, peer } => {
                 if !self.nodes[node].up {
                     return;
@@ -388,6 +433,10 @@ impl Sim {
                 if self.nodes[node].hb_seen.get(&peer) != Some(&alive) {
                     self.nodes[node].hb_seen.insert(peer, alive);
                     let name = self.nodes[peer].name.clone();
+                    if !alive {
+                        // Heartbeat reports the clients of a dead node as signed off first.
+                        self.feed(node, Input::PeerLeft { node: name.clone() });
+                    }
                     self.feed(node, Input::NodeStatus { node: name, alive });
                 }
             }
@@ -421,13 +470,16 @@ impl Sim {
     }
 
     fn send(&mut self, from: usize, to: Dest, packet: &Packet) {
-        let data = packet.encode().encode();
+        let msg = packet.encode();
+        let kind = msg.get("k").unwrap_or_default().to_string();
+        let data = msg.encode();
         let targets: Vec<usize> = match to {
             Dest::All => (0..self.nodes.len()).filter(|&j| j != from).collect(),
             Dest::Node(name) => vec![self.index(&name)],
         };
         for to in targets {
             self.packets += 1;
+            *self.packets_by_kind.entry(kind.clone()).or_default() += 1;
             if !self.connected(from, to) || self.rng.random_bool(self.loss) {
                 continue;
             }
@@ -507,10 +559,13 @@ pub struct ScenarioReport {
     pub steps: u64,
     /// Views installed (all nodes).
     pub installs: usize,
+    /// Packets sent by kind.
+    pub packets_by_kind: BTreeMap<String, u64>,
 }
 
 /// Runs the standard chaos scenario for `seed` with `nodes` nodes: random partitions, single
-/// link cuts (non-transitive connectivity), heals, crashes, restarts and loss; then a held partition that must converge per side; then a full heal
+/// link cuts (non-transitive connectivity), heals, node crashes and restarts, ccm-only restarts
+/// and loss; then a held partition that must converge per side; then a full heal
 /// that must converge to one view. `Err` carries the seed, the problem and the trace tail.
 pub fn chaos_scenario(nodes: usize, seed: u64, faults: usize) -> Result<ScenarioReport, String> {
     let mut cfg = SimConfig::new(nodes, seed);
@@ -527,7 +582,7 @@ pub fn chaos_scenario(nodes: usize, seed: u64, faults: usize) -> Result<Scenario
         let wait = sim.random(0, 4_000);
         sim.run_for(wait);
         let n = sim.len();
-        match sim.random(0, 7) {
+        match sim.random(0, 8) {
             0 | 1 => {
                 let sides = sim.random(2, 4) as usize;
                 let group = (0..n)
@@ -543,6 +598,10 @@ pub fn chaos_scenario(nodes: usize, seed: u64, faults: usize) -> Result<Scenario
             4 => {
                 let i = sim.random(0, n as u64) as usize;
                 sim.restart(i);
+            }
+            6 => {
+                let i = sim.random(0, n as u64) as usize;
+                sim.restart_ccm(i);
             }
             5 => {
                 let loss = sim.random(0, 20) as f64 / 100.0;
@@ -582,5 +641,6 @@ pub fn chaos_scenario(nodes: usize, seed: u64, faults: usize) -> Result<Scenario
         hash: sim.trace_hash(),
         steps: sim.steps,
         installs: sim.installs.len(),
+        packets_by_kind: sim.packets_by_kind.clone(),
     })
 }

@@ -166,16 +166,34 @@ impl Node {
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(self.dir.path().join(format!("{what}.log")))
+            .open(self.dir.path().join(what))
             .expect("log file")
     }
 
-    /// Both logs, for failure messages.
+    /// What this node's heartbeat says about every configured node, e.g. `node1=active`.
+    pub fn hb_statuses(&self) -> String {
+        let api = self.rundir().join("api.sock");
+        let Ok(mut c) = messaging::client::Client::connect(&api, "anon") else {
+            return "heartbeat unreachable".into();
+        };
+        let nodes = c.nodes().unwrap_or_default();
+        nodes
+            .iter()
+            .map(|n| match c.node_status(n) {
+                Ok(s) => format!("{n}={s}"),
+                Err(e) => format!("{n}=?({e})"),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Heartbeat's view of the nodes and both logs, for failure messages.
     pub fn logs(&self) -> String {
         let read = |f: &str| std::fs::read_to_string(self.dir.path().join(f)).unwrap_or_default();
         format!(
-            "--- {} heartbeat ---\n{}--- {} ccm ---\n{}",
+            "--- {} heartbeat sees: {}\n{}--- {} ccm ---\n{}",
             self.name,
+            self.hb_statuses(),
             read("heartbeat.log"),
             self.name,
             read("ccm.log")
@@ -252,6 +270,14 @@ impl Node {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Sends SIGTERM to ccm only and returns its exit code.
+    pub fn stop_ccm(&mut self) -> Option<i32> {
+        let mut child = self.ccm.take()?;
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        child.wait().ok()?.code()
     }
 
     /// The node's current view, if its ccm answers and has one.

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use ccm::api::{CcmClient, EventKind};
+
 use crate::harness::{agree, binaries, skip_unless_root, start_cluster, wait_until, Node};
 
 fn logs(nodes: &[Node]) -> String {
@@ -25,6 +27,7 @@ fn three_real_nodes_agree_and_survivors_drop_a_killed_node() {
     assert!(first.quorum);
     assert_eq!(first.leader, "node0");
 
+    let mut watcher = CcmClient::subscribe(&nodes[1].ccm_socket()).unwrap();
     nodes[0].crash();
     let survivors: Vec<&Node> = nodes[1..].iter().collect();
     let mut after = None;
@@ -40,9 +43,28 @@ fn three_real_nodes_agree_and_survivors_drop_a_killed_node() {
     let after = after.unwrap();
     assert!(after.quorum, "2 of 3 keep quorum");
     assert!(after.instance > first.instance);
-    assert_eq!(after.leader, "node1");
+    assert_eq!(after.leader, "node1", "{}", logs(&nodes));
     assert_eq!(after.left, ["node0"]);
     eprintln!("3 nodes: {first:?}\nafter kill: {after:?}");
+    let mut pushed = Vec::new();
+    while let Ok(Some(v)) = watcher.next_view(Some(Duration::from_millis(200))) {
+        pushed.push(v);
+    }
+    assert_eq!(pushed.last(), Some(&after), "subscriber saw {pushed:?}");
+
+    // A clean ccm stop: exit 0, and the last node left loses quorum (1 of 3).
+    assert_eq!(nodes[2].stop_ccm(), Some(0), "{}", nodes[2].logs());
+    let alone = wait_until(Duration::from_secs(30), || {
+        agree(&[&nodes[1]], &["node1"]).is_some()
+    });
+    assert!(alone, "node1 never got a view of its own\n{}", logs(&nodes));
+    let last = watcher
+        .next_view(Some(Duration::from_secs(5)))
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.event, EventKind::Invalid);
+    assert!(!last.quorum);
+    assert_eq!(last.left, ["node2"]);
 }
 
 #[test]
@@ -90,4 +112,20 @@ fn five_real_nodes_split_three_two_and_merge() {
     assert!(merged.quorum);
     assert!(merged.instance > vb.instance.max(vs.instance));
     eprintln!("5 nodes: split {vb:?} / {vs:?}\nmerged {merged:?}");
+
+    // The debug command prints the same view.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccm"))
+        .arg("--query")
+        .arg("--socket")
+        .arg(nodes[4].ccm_socket())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let head = format!(
+        "ccm membership with quorum\ninstance {}\nmembers 5\n0 node0 (born: ",
+        merged.instance
+    );
+    assert!(text.starts_with(&head), "ccm --query printed:\n{text}");
+    assert_eq!(text.lines().count(), 8, "{text}");
 }

@@ -13,8 +13,8 @@ fn seeds(count: u64) -> Vec<u64> {
 #[test]
 fn chaos_many_seeds_keep_invariants_and_converge() {
     let mut failures = Vec::new();
-    for nodes in [2, 3, 5] {
-        for seed in seeds(40) {
+    for nodes in [2, 3, 5, 7] {
+        for seed in seeds(60) {
             if let Err(e) = chaos_scenario(nodes, seed, 25) {
                 eprintln!("{e}");
                 failures.push(format!("nodes={nodes} SIM_SEED={seed}"));

@@ -4,5 +4,7 @@ mod harness;
 
 // Seeded simulations of the membership protocol.
 mod simulation;
+// Scripted simulations with expected output in tests/data/scenarios.
+mod scenarios;
 // Real heartbeat + ccm nodes in network namespaces.
 mod cluster;

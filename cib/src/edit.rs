@@ -65,9 +65,10 @@ pub fn section_path(scope: &str) -> Option<Vec<&str>> {
     match scope {
         "configuration" => Some(vec!["configuration"]),
         "status" => Some(vec!["status"]),
-        s if CONFIGURATION_SECTIONS.contains(&s) => {
-            Some(vec!["configuration", CONFIGURATION_SECTIONS.iter().find(|x| **x == s)?])
-        }
+        s if CONFIGURATION_SECTIONS.contains(&s) => Some(vec![
+            "configuration",
+            CONFIGURATION_SECTIONS.iter().find(|x| **x == s)?,
+        ]),
         _ => None,
     }
 }
@@ -80,7 +81,11 @@ pub fn find_section<'a>(cib: &'a Element, scope: Option<&str>) -> Option<&'a Ele
     }
 }
 
-fn section_mut<'a>(cib: &'a mut Element, scope: Option<&str>, create: bool) -> Option<&'a mut Element> {
+fn section_mut<'a>(
+    cib: &'a mut Element,
+    scope: Option<&str>,
+    create: bool,
+) -> Option<&'a mut Element> {
     match scope.and_then(section_path) {
         None => Some(cib),
         Some(path) => {
@@ -209,9 +214,10 @@ pub fn delete(cib: &mut Element, scope: Option<&str>, input: &Element) -> Result
     for pattern in patterns {
         let matches = |e: &Element| {
             e.name.eq_ignore_ascii_case(&pattern.name)
-                && pattern.attrs.iter().all(|(k, v)| {
-                    e.attr(k).is_some_and(|have| have.eq_ignore_ascii_case(v))
-                })
+                && pattern
+                    .attrs
+                    .iter()
+                    .all(|(k, v)| e.attr(k).is_some_and(|have| have.eq_ignore_ascii_case(v)))
         };
         if let Some(path) = find_first_below(root, &matches) {
             remove_at(root, &path);
@@ -229,7 +235,9 @@ pub fn delete_xpath(cib: &mut Element, expr: &str, all: bool) -> Result<usize, E
         return Ok(0);
     }
     if paths.iter().any(|p| p.is_empty()) {
-        return Err(EditError::Invalid("the root element can not be deleted".into()));
+        return Err(EditError::Invalid(
+            "the root element can not be deleted".into(),
+        ));
     }
     if !all {
         paths.truncate(1);
@@ -285,7 +293,11 @@ pub fn create_xpath(cib: &mut Element, expr: &str, input: &Element) -> Result<()
         .next()
         .ok_or(EditError::NoSuchObject)?;
     let parent = xpath::get_mut(cib, &path).expect("selected");
-    if input.id().is_some() && parent.elements().any(|c| c.name == input.name && c.id() == input.id()) {
+    if input.id().is_some()
+        && parent
+            .elements()
+            .any(|c| c.name == input.name && c.id() == input.id())
+    {
         return Err(EditError::Exists {
             failed: failed_report(input, "cib_create", "File exists"),
         });
@@ -300,10 +312,7 @@ pub fn erase(cib: &mut Element) {
     for s in ["crm_config", "nodes", "resources", "constraints"] {
         conf = conf.with_child(Element::new(s));
     }
-    cib.children = vec![
-        Node::Element(conf),
-        Node::Element(Element::new("status")),
-    ];
+    cib.children = vec![Node::Element(conf), Node::Element(Element::new("status"))];
 }
 
 /// Sets the version after an edit as Pacemaker does: when anything inside `<configuration>`
@@ -334,7 +343,11 @@ pub fn update_element(target: &mut Element, update: &Element) {
         match child {
             Node::Element(c) => merge_into(target, c),
             Node::Comment(c) => {
-                if !target.children.iter().any(|n| matches!(n, Node::Comment(x) if x == c)) {
+                if !target
+                    .children
+                    .iter()
+                    .any(|n| matches!(n, Node::Comment(x) if x == c))
+                {
                     target.children.push(child.clone());
                 }
             }
@@ -432,17 +445,31 @@ mod tests {
         let err = create(&mut c, Some("resources"), &el(r#"<primitive id="p"/>"#)).unwrap_err();
         match err {
             EditError::Exists { failed } => {
-                assert_eq!(failed.to_xml_compact(), r#"<failed><failed_update id="p" object_type="primitive" operation="cib_create" reason="File exists"><primitive id="p"/></failed_update></failed>"#)
+                assert_eq!(
+                    failed.to_xml_compact(),
+                    r#"<failed><failed_update id="p" object_type="primitive" operation="cib_create" reason="File exists"><primitive id="p"/></failed_update></failed>"#
+                )
             }
             e => panic!("{e:?}"),
         }
         assert_eq!(c, before);
         create(&mut c, Some("resources"), &el(r#"<primitive id="q"/>"#)).unwrap();
         assert!(c.find_by_id("q").is_some());
-        create(&mut c, Some("rsc_defaults"), &el(r#"<meta_attributes id="rd"/>"#)).unwrap();
-        assert!(find_section(&c, Some("rsc_defaults")).unwrap().child("meta_attributes").is_some());
+        create(
+            &mut c,
+            Some("rsc_defaults"),
+            &el(r#"<meta_attributes id="rd"/>"#),
+        )
+        .unwrap();
+        assert!(find_section(&c, Some("rsc_defaults"))
+            .unwrap()
+            .child("meta_attributes")
+            .is_some());
         // Without a scope, create is a modify: a missing object is an error.
-        assert_eq!(create(&mut c, None, &el(r#"<primitive id="zz"/>"#)), Err(EditError::NoSuchObject));
+        assert_eq!(
+            create(&mut c, None, &el(r#"<primitive id="zz"/>"#)),
+            Err(EditError::NoSuchObject)
+        );
     }
 
     #[test]
@@ -450,38 +477,96 @@ mod tests {
         let mut c = cib();
         modify(&mut c, Some("crm_config"), &el(r#"<crm_config><cluster_property_set id="o"><nvpair id="o-b" name="b" value="2"/></cluster_property_set></crm_config>"#), false).unwrap();
         let set = c.find_by_id("o").unwrap();
-        assert_eq!(set.elements().map(|e| e.id().unwrap()).collect::<Vec<_>>(), ["o-a", "o-b"]);
-        modify(&mut c, None, &el(r#"<cib admin_epoch="admin_epoch++" epoch="epoch+=5"/>"#), false).unwrap();
+        assert_eq!(
+            set.elements().map(|e| e.id().unwrap()).collect::<Vec<_>>(),
+            ["o-a", "o-b"]
+        );
+        modify(
+            &mut c,
+            None,
+            &el(r#"<cib admin_epoch="admin_epoch++" epoch="epoch+=5"/>"#),
+            false,
+        )
+        .unwrap();
         assert_eq!(c.attr("admin_epoch"), Some("1"));
         assert_eq!(c.attr("epoch"), Some("6"));
         modify(&mut c, None, &el(r#"<nvpair id="o-a" value="9"/>"#), false).unwrap();
         assert_eq!(c.find_by_id("o-a").unwrap().attr("value"), Some("9"));
-        assert_eq!(modify(&mut c, Some("resources"), &el(r#"<primitive id="new"/>"#), false), Err(EditError::NoSuchObject));
-        modify(&mut c, Some("resources"), &el(r#"<primitive id="new"/>"#), true).unwrap();
+        assert_eq!(
+            modify(
+                &mut c,
+                Some("resources"),
+                &el(r#"<primitive id="new"/>"#),
+                false
+            ),
+            Err(EditError::NoSuchObject)
+        );
+        modify(
+            &mut c,
+            Some("resources"),
+            &el(r#"<primitive id="new"/>"#),
+            true,
+        )
+        .unwrap();
         assert!(c.find_by_id("new").is_some());
     }
 
     #[test]
     fn replace_and_version_check() {
         let mut c = cib();
-        replace(&mut c, None, &el(r#"<primitive id="p" class="lsb" type="x"/>"#)).unwrap();
+        replace(
+            &mut c,
+            None,
+            &el(r#"<primitive id="p" class="lsb" type="x"/>"#),
+        )
+        .unwrap();
         assert_eq!(c.find_by_id("p").unwrap().attr("class"), Some("lsb"));
-        replace(&mut c, Some("status"), &el(r#"<status><node_state id="1"/></status>"#)).unwrap();
+        replace(
+            &mut c,
+            Some("status"),
+            &el(r#"<status><node_state id="1"/></status>"#),
+        )
+        .unwrap();
         assert!(c.find_by_id("1").is_some());
-        assert_eq!(replace(&mut c, None, &el(r#"<primitive id="nope"/>"#)), Err(EditError::NoSuchObject));
-        assert_eq!(replace(&mut c, None, &el(r#"<cib epoch="0"/>"#)), Err(EditError::OldVersion));
-        replace(&mut c, None, &el(r#"<cib epoch="5" admin_epoch="0" num_updates="0"/>"#)).unwrap();
+        assert_eq!(
+            replace(&mut c, None, &el(r#"<primitive id="nope"/>"#)),
+            Err(EditError::NoSuchObject)
+        );
+        assert_eq!(
+            replace(&mut c, None, &el(r#"<cib epoch="0"/>"#)),
+            Err(EditError::OldVersion)
+        );
+        replace(
+            &mut c,
+            None,
+            &el(r#"<cib epoch="5" admin_epoch="0" num_updates="0"/>"#),
+        )
+        .unwrap();
         assert_eq!(c.attr("epoch"), Some("5"));
     }
 
     #[test]
     fn delete_first_match_by_attributes() {
         let mut c = cib();
-        assert_eq!(delete(&mut c, None, &el(r#"<rsc_location rsc="P"/>"#)).unwrap(), 1);
+        assert_eq!(
+            delete(&mut c, None, &el(r#"<rsc_location rsc="P"/>"#)).unwrap(),
+            1
+        );
         assert!(c.find_by_id("l1").is_none());
         assert!(c.find_by_id("l2").is_some());
-        assert_eq!(delete(&mut c, None, &el(r#"<primitive id="none"/>"#)).unwrap(), 0);
-        assert_eq!(delete(&mut c, Some("constraints"), &el(r#"<constraints><rsc_location id="l2"/></constraints>"#)).unwrap(), 1);
+        assert_eq!(
+            delete(&mut c, None, &el(r#"<primitive id="none"/>"#)).unwrap(),
+            0
+        );
+        assert_eq!(
+            delete(
+                &mut c,
+                Some("constraints"),
+                &el(r#"<constraints><rsc_location id="l2"/></constraints>"#)
+            )
+            .unwrap(),
+            1
+        );
         assert!(c.find_by_id("l2").is_none());
     }
 
@@ -490,10 +575,18 @@ mod tests {
         let mut c = cib();
         assert_eq!(delete_xpath(&mut c, "//rsc_location", true).unwrap(), 2);
         assert_eq!(delete_xpath(&mut c, "//rsc_location", true), Ok(0));
-        assert_eq!(modify_xpath(&mut c, "//primitive[@id='p']", &el(r#"<primitive x="1"/>"#)), Err(EditError::NoSuchObject));
+        assert_eq!(
+            modify_xpath(&mut c, "//primitive[@id='p']", &el(r#"<primitive x="1"/>"#)),
+            Err(EditError::NoSuchObject)
+        );
         modify_xpath(&mut c, "//resources", &el(r#"<primitive id="p" x="1"/>"#)).unwrap();
         assert_eq!(c.find_by_id("p").unwrap().attr("x"), Some("1"));
-        create_xpath(&mut c, "/cib/configuration/nodes", &el(r#"<node id="n1" uname="n1"/>"#)).unwrap();
+        create_xpath(
+            &mut c,
+            "/cib/configuration/nodes",
+            &el(r#"<node id="n1" uname="n1"/>"#),
+        )
+        .unwrap();
         assert!(c.find_by_id("n1").is_some());
     }
 
@@ -502,12 +595,29 @@ mod tests {
         let before = cib();
         let mut after = before.clone();
         assert!(!bump_for_change(&before, &mut after));
-        modify(&mut after, None, &el(r#"<nvpair id="o-a" value="9"/>"#), false).unwrap();
+        modify(
+            &mut after,
+            None,
+            &el(r#"<nvpair id="o-a" value="9"/>"#),
+            false,
+        )
+        .unwrap();
         assert!(bump_for_change(&before, &mut after));
-        assert_eq!((after.attr("epoch"), after.attr("num_updates")), (Some("2"), Some("0")));
+        assert_eq!(
+            (after.attr("epoch"), after.attr("num_updates")),
+            (Some("2"), Some("0"))
+        );
         let mut st = before.clone();
-        replace(&mut st, Some("status"), &el(r#"<status><node_state id="x"/></status>"#)).unwrap();
+        replace(
+            &mut st,
+            Some("status"),
+            &el(r#"<status><node_state id="x"/></status>"#),
+        )
+        .unwrap();
         bump_for_change(&before, &mut st);
-        assert_eq!((st.attr("epoch"), st.attr("num_updates")), (Some("1"), Some("4")));
+        assert_eq!(
+            (st.attr("epoch"), st.attr("num_updates")),
+            (Some("1"), Some("4"))
+        );
     }
 }

@@ -12,6 +12,7 @@
 //! * [`score`], [`values`], [`version`]: Pacemaker's score arithmetic, booleans and durations,
 //!   and the `(admin_epoch, epoch, num_updates)` version tuple.
 //! * [`digest`]: the MD5 content digest, identical to `cibadmin --md5-sum`.
+//! * [`format`](mod@format): XML output escaped as Pacemaker's tools print it.
 //! * [`xpath`]: the XPath subset administrators write (`//primitive[@id='x']`).
 //! * [`edit`]: create / modify / replace / delete with `cibadmin`'s semantics.
 //! * [`patch`]: Pacemaker's v2 XML patch format (`<diff format="2">`): diff and apply.
@@ -30,6 +31,8 @@
 
 pub mod digest;
 pub mod edit;
+pub mod format;
+pub mod haresources;
 pub mod model;
 pub mod patch;
 pub mod score;

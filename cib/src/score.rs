@@ -47,7 +47,8 @@ impl Score {
     }
 
     /// Pacemaker's score addition: -INFINITY dominates, then INFINITY, else a clamped sum.
-    pub fn add(self, other: Score) -> Score {
+    /// (Also available as `+`.)
+    pub fn saturating_add(self, other: Score) -> Score {
         if self.is_minus_infinite() || other.is_minus_infinite() {
             Score::MINUS_INFINITY
         } else if self.is_infinite() || other.is_infinite() {
@@ -85,7 +86,7 @@ impl Score {
 impl std::ops::Add for Score {
     type Output = Score;
     fn add(self, rhs: Score) -> Score {
-        Score::add(self, rhs)
+        self.saturating_add(rhs)
     }
 }
 
@@ -132,7 +133,10 @@ mod tests {
         assert_eq!(Score::parse("+7").unwrap().value(), 7);
         assert_eq!(Score::parse("-3").unwrap().value(), -3);
         assert_eq!(Score::parse("5000000").unwrap(), Score::INFINITY);
-        assert_eq!(Score::parse("-99999999999999999999").unwrap(), Score::MINUS_INFINITY);
+        assert_eq!(
+            Score::parse("-99999999999999999999").unwrap(),
+            Score::MINUS_INFINITY
+        );
         assert!(Score::parse("abc").is_err());
         assert!(Score::parse("").is_err());
         assert!(Score::parse("1.5").is_err());

@@ -77,13 +77,22 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
 
 /// Writes `bytes` to `path` atomically: temp file beside it, fsync, rename, fsync directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?
         .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
     write_synced(&tmp, bytes)?;
+    // Keep the replaced file's permissions (a CIB is often 0600).
+    if let Ok(meta) = fs::metadata(path) {
+        fs::set_permissions(&tmp, meta.permissions()).inspect_err(|_| {
+            let _ = fs::remove_file(&tmp);
+        })?;
+    }
     fs::rename(&tmp, path).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
     })?;
@@ -159,7 +168,11 @@ impl CibStore {
             return Ok(None);
         }
         match read_verified(&path, &self.path(SIG_FILE)) {
-            Err(StoreError::DigestMismatch { path, expected, actual }) => {
+            Err(StoreError::DigestMismatch {
+                path,
+                expected,
+                actual,
+            }) => {
                 // A save that died between its two renames: the staged signature matches.
                 let staged = self.path(STAGED_SIG);
                 if fs::read_to_string(&staged).is_ok_and(|s| s.trim() == actual) {
@@ -167,7 +180,11 @@ impl CibStore {
                     sync_dir(&self.dir).map_err(io_err(&self.dir))?;
                     return read_verified(&self.path(CIB_FILE), &self.path(SIG_FILE)).map(Some);
                 }
-                Err(StoreError::DigestMismatch { path, expected, actual })
+                Err(StoreError::DigestMismatch {
+                    path,
+                    expected,
+                    actual,
+                })
             }
             other => other.map(Some),
         }
@@ -181,11 +198,10 @@ impl CibStore {
         on_disk
             .children
             .retain(|n| !matches!(n, Node::Element(e) if e.name == "status"));
-        let text = Document {
+        let text = crate::format::document_to_string(&Document {
             prolog: Vec::new(),
             root: on_disk,
-        }
-        .to_xml();
+        });
         // Digest what a reader will parse, not the in-memory tree.
         let sig = digest(&Document::parse(&text).expect("our own output parses").root);
 
@@ -237,7 +253,10 @@ impl CibStore {
             .flatten()
             .filter_map(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
-                name.strip_prefix("cib-")?.strip_suffix(".raw")?.parse().ok()
+                name.strip_prefix("cib-")?
+                    .strip_suffix(".raw")?
+                    .parse()
+                    .ok()
             })
             .collect();
         out.sort_unstable();
@@ -302,7 +321,10 @@ mod tests {
         }
         let doc = store.load().unwrap().unwrap();
         assert_eq!(doc.root.attr("epoch"), Some("4"));
-        assert!(doc.root.child("status").is_none(), "status must not be on disk");
+        assert!(
+            doc.root.child("status").is_none(),
+            "status must not be on disk"
+        );
         assert_eq!(store.last_backup(), Some(2));
         assert_eq!(store.backups(), vec![1, 2]);
         assert_eq!(store.load_backup(2).unwrap().root.attr("epoch"), Some("3"));
@@ -311,18 +333,46 @@ mod tests {
     }
 
     #[test]
+    fn atomic_write_keeps_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cib.xml");
+        fs::write(&p, "old").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+        write_atomic(&p, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "new");
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temp file left behind"
+        );
+    }
+
+    #[test]
     fn damage_is_reported_not_used() {
         let dir = tempfile::tempdir().unwrap();
         let store = CibStore::open(dir.path()).unwrap();
         store.save(&cib(1)).unwrap();
         let p = dir.path().join(CIB_FILE);
-        let text = fs::read_to_string(&p).unwrap().replace("epoch=\"1\"", "epoch=\"9\"");
+        let text = fs::read_to_string(&p)
+            .unwrap()
+            .replace("epoch=\"1\"", "epoch=\"9\"");
         fs::write(&p, text).unwrap();
-        assert!(matches!(store.load(), Err(StoreError::DigestMismatch { .. })));
+        assert!(matches!(
+            store.load(),
+            Err(StoreError::DigestMismatch { .. })
+        ));
         fs::write(&p, "<cib").unwrap();
         assert!(matches!(store.load(), Err(StoreError::Parse { .. })));
         fs::remove_file(dir.path().join(SIG_FILE)).unwrap();
-        assert!(matches!(store.load(), Err(StoreError::MissingSignature { .. })));
+        assert!(matches!(
+            store.load(),
+            Err(StoreError::MissingSignature { .. })
+        ));
     }
 
     #[test]

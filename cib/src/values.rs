@@ -78,7 +78,12 @@ fn parse_iso8601_duration(s: &str) -> Option<Duration> {
     };
     scan(
         date,
-        &[('Y', 365 * 86_400), ('M', 30 * 86_400), ('W', 7 * 86_400), ('D', 86_400)],
+        &[
+            ('Y', 365 * 86_400),
+            ('M', 30 * 86_400),
+            ('W', 7 * 86_400),
+            ('D', 86_400),
+        ],
     )?;
     if let Some(time) = time {
         if time.is_empty() {

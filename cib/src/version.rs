@@ -52,7 +52,11 @@ impl CibVersion {
 
 impl fmt::Display for CibVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.admin_epoch, self.epoch, self.num_updates)
+        write!(
+            f,
+            "{}.{}.{}",
+            self.admin_epoch, self.epoch, self.num_updates
+        )
     }
 }
 

@@ -323,7 +323,10 @@ fn parse_document(text: &str) -> Result<Document, XmlError> {
                 Node::Element(start_element(text, &s, pos, &mut lines)?)
             }
             Event::End(_) => {
-                let done = stack.pop().expect("reader checks end tags");
+                let mut done = stack.pop().expect("reader checks end tags");
+                // Blank text is formatting; it is dropped only now, after entity references
+                // have been merged with their neighbours, so `x &gt; ` keeps its spaces.
+                done.children.retain(|n| !matches!(n, Node::Text(t) if t.trim().is_empty()));
                 Node::Element(done)
             }
             Event::Text(t) => {
@@ -331,7 +334,7 @@ fn parse_document(text: &str) -> Result<Document, XmlError> {
                 let s = quick_xml::escape::unescape(&s)
                     .map_err(|e| position_error(text, pos, format!("bad text: {e}")))?
                     .into_owned();
-                if s.trim().is_empty() {
+                if stack.is_empty() && s.trim().is_empty() {
                     continue;
                 }
                 Node::Text(s)
@@ -497,6 +500,14 @@ mod tests {
         assert_eq!(conf.child("x").unwrap().text(), "t < u");
         assert!(matches!(conf.children[0], Node::Comment(_)));
         assert_eq!(again.prolog.len(), 1);
+    }
+
+    #[test]
+    fn blank_text_next_to_an_entity_is_kept() {
+        let doc = Document::parse("<a><b>x/&gt;\n  </b>\n  <c/>\n</a>").unwrap();
+        assert_eq!(doc.root.child("b").unwrap().text(), "x/>\n  ");
+        assert_eq!(doc.root.children.len(), 2, "formatting blanks are not content");
+        assert_eq!(Document::parse(&doc.to_xml()).unwrap(), doc);
     }
 
     #[test]

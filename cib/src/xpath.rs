@@ -243,7 +243,12 @@ impl Parser<'_> {
         {
             self.pos += 1;
         }
-        (self.pos > start).then(|| self.chars[start..self.pos].iter().map(|&(_, c)| c).collect())
+        (self.pos > start).then(|| {
+            self.chars[start..self.pos]
+                .iter()
+                .map(|&(_, c)| c)
+                .collect()
+        })
     }
 
     fn path(mut self) -> Result<XPath, XPathError> {
@@ -273,9 +278,15 @@ impl Parser<'_> {
                 None
             } else {
                 match self.name() {
-                    Some(n) if n.contains('(') => return Err(self.err("functions are not supported")),
+                    Some(n) if n.contains('(') => {
+                        return Err(self.err("functions are not supported"))
+                    }
                     Some(n) => Some(n),
-                    None => return Err(self.err(format!("expected an element name at '{}'", self.rest()))),
+                    None => {
+                        return Err(
+                            self.err(format!("expected an element name at '{}'", self.rest()))
+                        )
+                    }
                 }
             };
             if self.peek() == Some('(') {
@@ -307,7 +318,10 @@ impl Parser<'_> {
             while self.peek().is_some_and(|c| c.is_ascii_digit()) {
                 self.pos += 1;
             }
-            let digits: String = self.chars[start..self.pos].iter().map(|&(_, c)| c).collect();
+            let digits: String = self.chars[start..self.pos]
+                .iter()
+                .map(|&(_, c)| c)
+                .collect();
             let n: usize = digits.parse().map_err(|_| self.err("bad position"))?;
             if n == 0 {
                 return Err(self.err("positions start at 1"));
@@ -371,7 +385,9 @@ impl Parser<'_> {
         if !self.eat("@") {
             return Err(self.err(format!("unsupported predicate at '{}'", self.rest())));
         }
-        let attr = self.name().ok_or_else(|| self.err("expected an attribute name"))?;
+        let attr = self
+            .name()
+            .ok_or_else(|| self.err("expected an attribute name"))?;
         if self.eat("!=") {
             let v = self.literal()?;
             return Ok(Expr::Ne(attr, v));
@@ -397,7 +413,10 @@ impl Parser<'_> {
         if self.peek().is_none() {
             return Err(self.err("unterminated string"));
         }
-        let s = self.chars[start..self.pos].iter().map(|&(_, c)| c).collect();
+        let s = self.chars[start..self.pos]
+            .iter()
+            .map(|&(_, c)| c)
+            .collect();
         self.pos += 1;
         Ok(s)
     }
@@ -430,7 +449,10 @@ mod tests {
         assert_eq!(ids("//primitive[@id='x']"), ["x"]);
         assert_eq!(ids("/cib/configuration/resources"), ["resources"]);
         assert_eq!(ids("//nvpair[@name='a' and @value='b']"), ["o-a"]);
-        assert_eq!(ids("//nvpair[@name='a' and @value='zz']"), Vec::<String>::new());
+        assert_eq!(
+            ids("//nvpair[@name='a' and @value='zz']"),
+            Vec::<String>::new()
+        );
         assert_eq!(ids("//nvpair[@name='a' or @name=\"c\"]"), ["o-a", "o-c"]);
         assert_eq!(ids("//*[@id='x']"), ["x", "x"]);
         assert_eq!(ids("//primitive"), ["x", "y", "z"]);
@@ -447,7 +469,15 @@ mod tests {
 
     #[test]
     fn rejects_unsupported_syntax() {
-        for bad in ["", "//", "//primitive[", "//p[@id='x]", "//p/text()", "//p[0]", "//p[foo]"] {
+        for bad in [
+            "",
+            "//",
+            "//primitive[",
+            "//p[@id='x]",
+            "//p/text()",
+            "//p[0]",
+            "//p[foo]",
+        ] {
             assert!(XPath::parse(bad).is_err(), "{bad}");
         }
     }

@@ -51,12 +51,45 @@ fn a_clean_configuration_has_no_findings() {
 }
 
 #[test]
-fn malformed_xml_names_the_line() {
+fn malformed_xml_is_repaired_as_libxml2_does_and_judged_on_the_result() {
     let v = verify_text("<cib validate-with=\"pacemaker-3.7\">\n<configuration>\n</cib>\n");
+    let repairs = only(&v, Check::WellFormed);
+    let seen: Vec<(Severity, usize, &str)> = repairs
+        .iter()
+        .map(|d| (d.severity, d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                Severity::Recovered,
+                3,
+                "parser error : Opening and ending tag mismatch: configuration line 2 and cib"
+            ),
+            (
+                Severity::Recovered,
+                4,
+                "parser error : Premature end of data in tag cib line 1"
+            ),
+        ]
+    );
+    // The repaired document has an empty configuration: a schema failure decides the verdict.
+    assert!(v.has_errors());
+    assert_eq!(
+        v.diagnostics.last().unwrap().message,
+        "CIB did not pass schema validation"
+    );
+}
+
+#[test]
+fn unrepairable_xml_names_the_line_and_garbage_is_no_document() {
+    let v = verify_text("\n<cib a=\"1\" a=\"2\"/>");
     let d = &only(&v, Check::WellFormed)[0];
     assert_eq!(d.severity, Severity::Error);
-    assert!(d.line >= 2, "line {}", d.line);
+    assert_eq!(d.line, 2);
     assert!(d.message.starts_with("parser error : "), "{}", d.message);
+    let v = verify_text("garbage\n");
+    assert_eq!(v.diagnostics[0].check, Check::NoDocument);
 }
 
 #[test]
@@ -133,7 +166,7 @@ fn invalid_score() {
     let c = r#"<rsc_location id="l1" rsc="rsc1" node="node1" score="abc"/>"#;
     let v = verify_text(&cib(NO_FENCING, DUMMY, c, ONLINE));
     assert_eq!(
-        only(&v, Check::Schema)[0].message,
+        only(&v, Check::InvalidScore)[0].message,
         "element rsc_location: Relax-NG validity error : Type integer doesn't allow value 'abc'"
     );
 }
@@ -142,9 +175,21 @@ fn invalid_score() {
 fn duplicate_ids() {
     let r = r#"<primitive id="rsc1" class="ocf" provider="pacemaker" type="Dummy"/><primitive id="rsc1" class="ocf" provider="pacemaker" type="Stateful"/>"#;
     let v = verify_text(&cib(NO_FENCING, r, "", ONLINE));
+    let msgs: Vec<&str> = only(&v, Check::DuplicateId)
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
     assert_eq!(
-        only(&v, Check::DuplicateId)[0].message,
-        "element primitive: validity error : ID rsc1 already defined"
+        msgs,
+        [
+            "element primitive: Relax-NG validity error : ID rsc1 redefined",
+            "element primitive: Relax-NG validity error : Invalid sequence in interleave",
+            "element primitive: Relax-NG validity error : Element primitive failed to validate content",
+        ]
+    );
+    assert_eq!(
+        v.diagnostics.last().unwrap().message,
+        "CIB did not pass schema validation"
     );
 }
 
@@ -197,14 +242,14 @@ fn duplicate_recurring_operation() {
 }
 
 #[test]
-fn bad_interval() {
+fn bad_interval_is_logged_and_read_as_zero() {
     let r = r#"<primitive id="rsc1" class="ocf" provider="pacemaker" type="Dummy"><operations>
         <op id="rsc1-mon" name="monitor" interval="often"/></operations></primitive>"#;
     let v = verify_text(&cib(NO_FENCING, r, "", ONLINE));
-    assert_eq!(
-        only(&v, Check::InvalidDuration)[0].message,
-        "Operation rsc1-mon has invalid interval 'often'"
-    );
+    let d = &only(&v, Check::InvalidDuration)[0];
+    assert_eq!(d.message, "Using 0 instead of 'often'");
+    assert_eq!(d.severity, Severity::Advisory);
+    assert!(v.is_valid(), "Pacemaker accepts it: {:?}", v.diagnostics);
 }
 
 #[test]
@@ -214,7 +259,14 @@ fn on_fail_fence_without_fencing_and_stop_on_stop() {
         <op id="rsc1-stop" name="stop" interval="0" on-fail="stop"/></operations></primitive>"#;
     let v = verify_text(&cib(NO_FENCING, r, "", ONLINE));
     let msgs: Vec<&str> = v.diagnostics.iter().map(|d| d.message.as_str()).collect();
-    assert!(msgs.contains(&"Resetting 'on-fail' for operation 'rsc1-start' to 'stop' because 'fence' is not valid when fencing is disabled"), "{msgs:?}");
+    assert_eq!(msgs, ["Resetting 'on-fail' for operation 'rsc1_start_0' to 'stop' because 'fence' is not valid when fencing is disabled"]);
+    // The stop operation is judged only once a stop is due: when the resource runs somewhere.
+    let running = r#"<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+        <lrm id="1"><lrm_resources><lrm_resource id="rsc1" class="ocf" provider="pacemaker" type="Dummy">
+          <lrm_rsc_op id="rsc1_last_0" operation="start" call-id="3" rc-code="0" op-status="0" interval="0" transition-key="1:2:0:abc"/>
+        </lrm_resource></lrm_resources></lrm></node_state>"#;
+    let v = verify_text(&cib(NO_FENCING, r, "", running));
+    let msgs: Vec<&str> = v.diagnostics.iter().map(|d| d.message.as_str()).collect();
     assert!(msgs.contains(&"Resetting 'on-fail' for rsc1 stop action to default value because 'stop' is not allowed for stop"), "{msgs:?}");
 }
 

@@ -12,3 +12,7 @@ pub mod crm_verify;
 pub mod crm_simulate;
 #[cfg(feature = "hb-tools")]
 pub mod cl_status;
+#[cfg(feature = "lrm-tools")]
+pub mod crm_resource;
+#[cfg(all(feature = "cib-tools", feature = "hb-tools"))]
+pub mod haresources2cib;

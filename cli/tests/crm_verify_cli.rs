@@ -121,17 +121,26 @@ fn schema_errors_print_file_and_line_without_verbose() {
 }
 
 #[test]
-fn malformed_xml_is_rejected_with_its_line() {
+fn malformed_xml_is_repaired_and_logged_at_verbose() {
     let f = write_temp("<cib validate-with=\"pacemaker-3.7\">\n<configuration>\n</cib>\n");
     let path = f.path().to_str().unwrap();
-    let o = run(&["-x", path], None, &[]);
+    let o = run(&["-V", "-x", path], None, &[]);
     assert_eq!(o.status.code(), Some(78));
     assert!(
-        stderr(&o).starts_with(&format!("{path}:")),
+        stderr(&o).starts_with(&format!(
+            "(log_xmllib_err) \terror: XML Error: {path}:3: parser error : Opening and ending tag mismatch: configuration line 2 and cib\n"
+        )),
         "{}",
         stderr(&o)
     );
-    assert!(stderr(&o).contains("parser error"));
+    let g = write_temp("garbage\n");
+    let gpath = g.path().to_str().unwrap();
+    let o = run(&["-x", gpath], None, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        format!("crm_verify: Couldn't parse input file: {gpath}\n")
+    );
 }
 
 #[test]
@@ -172,6 +181,16 @@ fn missing_source_and_missing_file() {
     assert_eq!(
         stderr(&o),
         "crm_verify: Couldn't parse input file: /nonexistent/cib.xml\n"
+    );
+}
+
+#[test]
+fn only_complete_configurations_are_checked() {
+    let o = run(&["-X", "<configuration/>"], None, &[]);
+    assert_eq!(o.status.code(), Some(76));
+    assert_eq!(
+        stderr(&o),
+        "crm_verify: This tool can only check complete configurations (i.e. those starting with <cib>).\n"
     );
 }
 

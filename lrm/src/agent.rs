@@ -81,12 +81,20 @@ pub struct AgentId {
 impl AgentId {
     /// An OCF agent.
     pub fn ocf(provider: &str, kind: &str) -> Self {
-        AgentId { class: ResourceClass::Ocf, provider: Some(provider.into()), kind: kind.into() }
+        AgentId {
+            class: ResourceClass::Ocf,
+            provider: Some(provider.into()),
+            kind: kind.into(),
+        }
     }
 
     /// An agent of a class without providers.
     pub fn new(class: ResourceClass, kind: &str) -> Self {
-        AgentId { class, provider: None, kind: kind.into() }
+        AgentId {
+            class,
+            provider: None,
+            kind: kind.into(),
+        }
     }
 
     /// Parses `class:provider:type` or `class:type`.
@@ -127,7 +135,10 @@ impl Default for AgentDirs {
         AgentDirs {
             ocf_root: PathBuf::from("/usr/lib/ocf"),
             lsb_dir: PathBuf::from("/etc/init.d"),
-            heartbeat_dirs: vec![PathBuf::from("/etc/ha.d/resource.d"), PathBuf::from("/etc/init.d")],
+            heartbeat_dirs: vec![
+                PathBuf::from("/etc/ha.d/resource.d"),
+                PathBuf::from("/etc/init.d"),
+            ],
         }
     }
 }
@@ -144,8 +155,11 @@ impl AgentDirs {
             dirs.lsb_dir = lsb.into();
         }
         if let Ok(list) = std::env::var("LRMD_HEARTBEAT_DIRS") {
-            let found: Vec<PathBuf> =
-                list.split(':').filter(|s| !s.is_empty()).map(PathBuf::from).collect();
+            let found: Vec<PathBuf> = list
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .collect();
             if !found.is_empty() {
                 dirs.heartbeat_dirs = found;
             }
@@ -181,7 +195,9 @@ impl AgentDirs {
                 if name.contains('/') {
                     return None;
                 }
-                self.heartbeat_dirs.iter().find_map(|d| executable(d.join(name)))
+                self.heartbeat_dirs
+                    .iter()
+                    .find_map(|d| executable(d.join(name)))
             }
             ResourceClass::Systemd | ResourceClass::Stonith => None,
         }
@@ -200,7 +216,9 @@ impl AgentDirs {
 }
 
 fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         .filter(|e| keep(&e.path()))
@@ -235,7 +253,10 @@ mod tests {
     #[test]
     fn missing_or_escaping_scripts_are_not_found() {
         let dirs = AgentDirs::default();
-        assert_eq!(dirs.script_path(&AgentId::ocf("heartbeat", "../../../bin/sh")), None);
+        assert_eq!(
+            dirs.script_path(&AgentId::ocf("heartbeat", "../../../bin/sh")),
+            None
+        );
         assert_eq!(dirs.script_path(&AgentId::ocf("nope", "Nope")), None);
     }
 }

@@ -18,7 +18,12 @@ pub struct BoundedCapture {
 impl BoundedCapture {
     /// An empty capture keeping up to `limit` bytes at each end.
     pub fn new(limit: usize) -> Self {
-        BoundedCapture { limit, head: Vec::new(), tail: VecDeque::new(), total: 0 }
+        BoundedCapture {
+            limit,
+            head: Vec::new(),
+            tail: VecDeque::new(),
+            total: 0,
+        }
     }
 
     /// Appends bytes read from the stream.

@@ -34,7 +34,10 @@ impl Client {
     pub async fn connect(path: &Path) -> Result<Client> {
         let stream = UnixStream::connect(path)
             .await
-            .map_err(|source| Error::Io { context: format!("connecting to {}", path.display()), source })?;
+            .map_err(|source| Error::Io {
+                context: format!("connecting to {}", path.display()),
+                source,
+            })?;
         let (mut reader, writer) = stream.into_split();
         let pending: Pending = Arc::default();
         let (events, _) = broadcast::channel(4096);
@@ -45,7 +48,10 @@ impl Client {
                 while let Ok(Some(msg)) = wire::read_frame::<_, ServerMessage>(&mut reader).await {
                     match msg {
                         ServerMessage::Reply { id, reply } => {
-                            let waiter = pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+                            let waiter = pending
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .remove(&id);
                             if let Some(waiter) = waiter {
                                 let _ = waiter.send(reply);
                             }
@@ -72,7 +78,10 @@ impl Client {
     async fn request(&self, body: RequestBody) -> Result<Reply> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).insert(id, tx);
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, tx);
         wire::write_frame(&mut *self.writer.lock().await, &Request { id, body }).await?;
         match rx.await.map_err(|_| Error::Shutdown)? {
             Reply::Error { message } => Err(Error::Remote(message)),
@@ -94,7 +103,10 @@ impl Client {
 
     /// Forgets a resource.
     pub async fn unregister(&self, rsc: &str) -> Result<()> {
-        self.expect_done(RequestBody::Unregister { rsc: rsc.to_string() }).await
+        self.expect_done(RequestBody::Unregister {
+            rsc: rsc.to_string(),
+        })
+        .await
     }
 
     /// Queues an operation; its results arrive through [`Client::subscribe`].
@@ -121,12 +133,22 @@ impl Client {
 
     /// Stops a recurring operation.
     pub async fn cancel(&self, rsc: &str, action: Action, interval_ms: u64) -> Result<()> {
-        self.expect_done(RequestBody::Cancel { rsc: rsc.to_string(), action, interval_ms }).await
+        self.expect_done(RequestBody::Cancel {
+            rsc: rsc.to_string(),
+            action,
+            interval_ms,
+        })
+        .await
     }
 
     /// A resource's history.
     pub async fn history(&self, rsc: &str) -> Result<ResourceHistory> {
-        match self.request(RequestBody::History { rsc: rsc.to_string() }).await? {
+        match self
+            .request(RequestBody::History {
+                rsc: rsc.to_string(),
+            })
+            .await?
+        {
             Reply::History { history } => Ok(*history),
             other => Err(unexpected(&other)),
         }

@@ -7,7 +7,8 @@ use crate::op::{OpRequest, ResourceSpec};
 
 /// Inherited variables removed before ours are set, so a daemon started from a shell that
 /// happened to export `OCF_RESKEY_x` cannot leak it into every agent.
-pub const INHERITED_PREFIXES_REMOVED: [&str; 3] = ["OCF_RESKEY_", "OCF_RESOURCE_", "OCF_CHECK_LEVEL"];
+pub const INHERITED_PREFIXES_REMOVED: [&str; 3] =
+    ["OCF_RESKEY_", "OCF_RESOURCE_", "OCF_CHECK_LEVEL"];
 
 /// Prefix agents put in front of their exit reason on stderr.
 pub const EXIT_REASON_PREFIX: &str = "ocf-exit-reason:";
@@ -20,19 +21,28 @@ pub fn ocf_env(ocf_root: &Path, rsc: &ResourceSpec, req: &OpRequest) -> Vec<(Str
         ("OCF_RA_VERSION_MINOR".to_string(), "1".to_string()),
         ("OCF_RESOURCE_INSTANCE".to_string(), rsc.id.clone()),
         ("OCF_RESOURCE_TYPE".to_string(), rsc.agent.kind.clone()),
-        ("OCF_EXIT_REASON_PREFIX".to_string(), EXIT_REASON_PREFIX.to_string()),
+        (
+            "OCF_EXIT_REASON_PREFIX".to_string(),
+            EXIT_REASON_PREFIX.to_string(),
+        ),
     ];
     if let Some(provider) = &rsc.agent.provider {
         env.push(("OCF_RESOURCE_PROVIDER".to_string(), provider.clone()));
     }
-    let mut params: BTreeMap<&str, &str> =
-        rsc.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut params: BTreeMap<&str, &str> = rsc
+        .params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     params.extend(req.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     for (name, value) in params {
         env.push((format!("OCF_RESKEY_{name}"), value.to_string()));
     }
     for (name, value) in meta_with_timing(req) {
-        env.push((format!("OCF_RESKEY_CRM_meta_{}", name.replace('-', "_")), value));
+        env.push((
+            format!("OCF_RESKEY_CRM_meta_{}", name.replace('-', "_")),
+            value,
+        ));
     }
     if let Some(level) = req.check_level {
         env.push(("OCF_CHECK_LEVEL".to_string(), level.to_string()));
@@ -50,13 +60,17 @@ fn meta_with_timing(req: &OpRequest) -> BTreeMap<String, String> {
     meta
 }
 
-/// The last `ocf-exit-reason:` line on stderr, if any.
+/// The text after the last `ocf-exit-reason:` on stderr, up to the end of its line, at most
+/// 127 bytes, as Pacemaker reads it (anywhere in a line, untrimmed; empty means none).
 pub fn exit_reason(stderr: &str) -> Option<String> {
-    stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix(EXIT_REASON_PREFIX))
-        .next_back()
-        .map(|r| r.trim().chars().take(128).collect())
+    let start = stderr.rfind(EXIT_REASON_PREFIX)? + EXIT_REASON_PREFIX.len();
+    let line = stderr[start..].split('\n').next().unwrap_or("");
+    let mut end = line.len().min(127);
+    while !line.is_char_boundary(end) {
+        end -= 1;
+    }
+    let reason = &line[..end];
+    (!reason.is_empty()).then(|| reason.to_string())
 }
 
 #[cfg(test)]
@@ -75,7 +89,9 @@ mod tests {
         let mut req = OpRequest::new("db:1", Action::Monitor, 10_000, 20_000);
         req.meta.insert("clone-max".into(), "2".into());
         req.check_level = Some(10);
-        let env: BTreeMap<String, String> = ocf_env(Path::new("/usr/lib/ocf"), &rsc, &req).into_iter().collect();
+        let env: BTreeMap<String, String> = ocf_env(Path::new("/usr/lib/ocf"), &rsc, &req)
+            .into_iter()
+            .collect();
         assert_eq!(env["OCF_RESOURCE_INSTANCE"], "db:1");
         assert_eq!(env["OCF_RESOURCE_PROVIDER"], "heartbeat");
         assert_eq!(env["OCF_RESKEY_state"], "/tmp/s");
@@ -89,7 +105,17 @@ mod tests {
     #[test]
     fn last_exit_reason_wins() {
         let err = "x\nocf-exit-reason:first\nocf-exit-reason: second \n";
-        assert_eq!(exit_reason(err).as_deref(), Some("second"));
+        assert_eq!(exit_reason(err).as_deref(), Some(" second "));
+        assert_eq!(
+            exit_reason("ocf-exit-reason:x\nOCF_EXIT_REASON_PREFIX=ocf-exit-reason:\n"),
+            None
+        );
+        assert_eq!(
+            exit_reason(&format!("ocf-exit-reason:{}", "a".repeat(300)))
+                .unwrap()
+                .len(),
+            127
+        );
         assert_eq!(exit_reason("nothing"), None);
     }
 }

@@ -33,7 +33,10 @@ pub struct ExecutorConfig {
 impl Default for ExecutorConfig {
     fn default() -> Self {
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-        ExecutorConfig { runner: RunnerConfig::default(), max_parallel: (2 * cpus).max(4) }
+        ExecutorConfig {
+            runner: RunnerConfig::default(),
+            max_parallel: (2 * cpus).max(4),
+        }
     }
 }
 
@@ -107,12 +110,23 @@ impl Executor {
             self.inner.events.clone(),
         ));
         let id = spec.id.clone();
-        resources.insert(id, Resource { spec: Arc::new(spec), queue, history, recurring: HashMap::new() });
+        resources.insert(
+            id,
+            Resource {
+                spec: Arc::new(spec),
+                queue,
+                history,
+                recurring: HashMap::new(),
+            },
+        );
     }
 
     /// Forgets a resource: its recurring operations stop, queued ones still run.
     pub fn unregister(&self, rsc: &str) -> Result<()> {
-        let removed = self.lock().remove(rsc).ok_or_else(|| Error::UnknownResource(rsc.to_string()))?;
+        let removed = self
+            .lock()
+            .remove(rsc)
+            .ok_or_else(|| Error::UnknownResource(rsc.to_string()))?;
         for recurring in removed.recurring.into_values() {
             let _ = recurring.cancel.send(true);
         }
@@ -140,7 +154,10 @@ impl Executor {
     pub async fn exec_wait(&self, mut req: OpRequest) -> Result<OpResult> {
         req.interval_ms = 0;
         let (_, rx) = self.submit(req, true)?;
-        let result = rx.expect("a reply channel was requested").await.map_err(|_| Error::Shutdown)?;
+        let result = rx
+            .expect("a reply channel was requested")
+            .await
+            .map_err(|_| Error::Shutdown)?;
         let _ = self.inner.events.send(result.clone());
         Ok(result)
     }
@@ -148,13 +165,19 @@ impl Executor {
     /// Stops a recurring operation. Subscribers get a `Cancelled` result for it.
     pub fn cancel(&self, rsc: &str, action: &Action, interval_ms: u64) -> Result<()> {
         let mut resources = self.lock();
-        let resource = resources.get_mut(rsc).ok_or_else(|| Error::UnknownResource(rsc.to_string()))?;
+        let resource = resources
+            .get_mut(rsc)
+            .ok_or_else(|| Error::UnknownResource(rsc.to_string()))?;
         let recurring = resource
             .recurring
             .remove(&(action.clone(), interval_ms))
             .ok_or_else(|| Error::NoSuchOperation(crate::op::op_key(rsc, action, interval_ms)))?;
         let _ = recurring.cancel.send(true);
-        resource.history.lock().unwrap_or_else(|e| e.into_inner()).forget_recurring(action, interval_ms);
+        resource
+            .history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .forget_recurring(action, interval_ms);
         let cancelled = OpResult {
             call_id: recurring.call_id,
             rsc: rsc.to_string(),
@@ -177,8 +200,14 @@ impl Executor {
     /// The resource's operation history.
     pub fn history(&self, rsc: &str) -> Result<ResourceHistory> {
         let resources = self.lock();
-        let resource = resources.get(rsc).ok_or_else(|| Error::UnknownResource(rsc.to_string()))?;
-        let history = resource.history.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let resource = resources
+            .get(rsc)
+            .ok_or_else(|| Error::UnknownResource(rsc.to_string()))?;
+        let history = resource
+            .history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         Ok(history)
     }
 
@@ -189,12 +218,21 @@ impl Executor {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Resource>> {
-        self.inner.resources.lock().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .resources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
-    fn submit(&self, req: OpRequest, want_reply: bool) -> Result<(u64, Option<oneshot::Receiver<OpResult>>)> {
+    fn submit(
+        &self,
+        req: OpRequest,
+        want_reply: bool,
+    ) -> Result<(u64, Option<oneshot::Receiver<OpResult>>)> {
         let resources = self.lock();
-        let resource = resources.get(&req.rsc).ok_or_else(|| Error::UnknownResource(req.rsc.clone()))?;
+        let resource = resources
+            .get(&req.rsc)
+            .ok_or_else(|| Error::UnknownResource(req.rsc.clone()))?;
         let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
         let (reply, rx) = if want_reply {
             let (tx, rx) = oneshot::channel();
@@ -202,22 +240,41 @@ impl Executor {
         } else {
             (None, None)
         };
-        let job = Job { call_id, spec: Arc::clone(&resource.spec), req, enqueued: Instant::now(), reply, cancelled: None };
+        let job = Job {
+            call_id,
+            spec: Arc::clone(&resource.spec),
+            req,
+            enqueued: Instant::now(),
+            reply,
+            cancelled: None,
+        };
         resource.queue.send(job).map_err(|_| Error::Shutdown)?;
         Ok((call_id, rx))
     }
 
     fn start_recurring(&self, req: OpRequest) -> Result<u64> {
         let mut resources = self.lock();
-        let resource = resources.get_mut(&req.rsc).ok_or_else(|| Error::UnknownResource(req.rsc.clone()))?;
+        let resource = resources
+            .get_mut(&req.rsc)
+            .ok_or_else(|| Error::UnknownResource(req.rsc.clone()))?;
         let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
         let (cancel, cancelled) = watch::channel(false);
         let key = (req.action.clone(), req.interval_ms);
-        if let Some(old) = resource.recurring.insert(key, Recurring { call_id, cancel }) {
+        if let Some(old) = resource
+            .recurring
+            .insert(key, Recurring { call_id, cancel })
+        {
             let _ = old.cancel.send(true);
         }
         let spec = Arc::clone(&resource.spec);
-        tokio::spawn(recurring(call_id, spec, req, resource.queue.clone(), self.inner.events.clone(), cancelled));
+        tokio::spawn(recurring(
+            call_id,
+            spec,
+            req,
+            resource.queue.clone(),
+            self.inner.events.clone(),
+            cancelled,
+        ));
         Ok(call_id)
     }
 }
@@ -234,7 +291,9 @@ async fn worker(
         if job.cancelled.as_ref().is_some_and(|c| *c.borrow()) {
             continue;
         }
-        let Ok(_slot) = slots.acquire().await else { return };
+        let Ok(_slot) = slots.acquire().await else {
+            return;
+        };
         let queue_time = job.enqueued.elapsed();
         let run_at = now_secs();
         let execution = runner::execute(&runner, &job.spec, &job.req).await;
@@ -253,7 +312,10 @@ async fn worker(
             queue_time_ms: millis(queue_time),
             run_at,
         };
-        history.lock().unwrap_or_else(|e| e.into_inner()).record(&result);
+        history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(&result);
         tracing::info!(op = %result.key(), call_id = result.call_id, rc = result.rc.0,
             status = result.status.text(), exec_ms = result.exec_time_ms, "operation finished");
         match job.reply {
@@ -332,5 +394,7 @@ fn millis(d: Duration) -> u64 {
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

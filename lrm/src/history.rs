@@ -36,9 +36,31 @@ pub struct OpRecord {
 }
 
 impl OpRecord {
+    /// The attributes of this record's `<lrm_rsc_op>` element in the CIB status section, as far
+    /// as the LRM knows them (crmd adds `transition-key`, `transition-magic`, `on_node`, digests).
+    /// `id` is the CIB entry's id: `<rsc>_last_0`, `<rsc>_last_failure_0` or the op key.
+    pub fn lrm_rsc_op_attrs(&self, id: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("id", id.to_string()),
+            ("operation_key", self.op_key.clone()),
+            ("operation", self.action.as_str().to_string()),
+            ("exit-reason", self.exit_reason.clone()),
+            ("call-id", self.call_id.to_string()),
+            ("rc-code", self.rc.0.to_string()),
+            ("op-status", self.status.code().to_string()),
+            ("interval", self.interval_ms.to_string()),
+            ("last-rc-change", self.last_rc_change.to_string()),
+            ("exec-time", self.exec_time_ms.to_string()),
+            ("queue-time", self.queue_time_ms.to_string()),
+        ]
+    }
+
     fn from_result(r: &OpResult, previous: Option<&OpRecord>) -> Self {
         let same_result = previous.is_some_and(|p| {
-            p.action == r.action && p.interval_ms == r.interval_ms && p.rc == r.rc && p.status == r.status
+            p.action == r.action
+                && p.interval_ms == r.interval_ms
+                && p.rc == r.rc
+                && p.status == r.status
         });
         OpRecord {
             op_key: r.key(),
@@ -94,9 +116,23 @@ impl ResourceHistory {
         }
     }
 
+    /// Every `<lrm_rsc_op>` entry for resource `rsc`, in CIB order: last, last failure, recurring.
+    pub fn lrm_rsc_ops(&self, rsc: &str) -> Vec<Vec<(&'static str, String)>> {
+        let mut ops = Vec::new();
+        if let Some(last) = &self.last {
+            ops.push(last.lrm_rsc_op_attrs(&format!("{rsc}_last_0")));
+        }
+        if let Some(failure) = &self.last_failure {
+            ops.push(failure.lrm_rsc_op_attrs(&format!("{rsc}_last_failure_0")));
+        }
+        ops.extend(self.recurring.iter().map(|r| r.lrm_rsc_op_attrs(&r.op_key)));
+        ops
+    }
+
     /// Drops a cancelled recurring operation.
     pub fn forget_recurring(&mut self, action: &Action, interval_ms: u64) {
-        self.recurring.retain(|e| !(e.action == *action && e.interval_ms == interval_ms));
+        self.recurring
+            .retain(|e| !(e.action == *action && e.interval_ms == interval_ms));
     }
 }
 
@@ -104,7 +140,14 @@ impl ResourceHistory {
 mod tests {
     use super::*;
 
-    fn result(call_id: u64, action: Action, interval_ms: u64, rc: i32, at: u64, ok: bool) -> OpResult {
+    fn result(
+        call_id: u64,
+        action: Action,
+        interval_ms: u64,
+        rc: i32,
+        at: u64,
+        ok: bool,
+    ) -> OpResult {
         OpResult {
             call_id,
             rsc: "r".into(),
@@ -134,6 +177,11 @@ mod tests {
         assert_eq!(h.last_failure.as_ref().unwrap().op_key, "r_monitor_5000");
         h.record(&result(2, Action::Stop, 0, 0, 111, true));
         assert_eq!(h.last.as_ref().unwrap().op_key, "r_stop_0");
+        let ops = h.lrm_rsc_ops("r");
+        let ids: Vec<&str> = ops.iter().map(|attrs| attrs[0].1.as_str()).collect();
+        assert_eq!(ids, ["r_last_0", "r_last_failure_0", "r_monitor_5000"]);
+        assert!(ops[1].contains(&("rc-code", "7".to_string())));
+        assert!(ops[1].contains(&("last-rc-change", "110".to_string())));
         h.forget_recurring(&Action::Monitor, 5000);
         assert!(h.recurring.is_empty());
     }

@@ -12,7 +12,8 @@ use tokio::signal::unix::{signal, SignalKind};
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LRMD_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("LRMD_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -23,8 +24,11 @@ fn main() -> anyhow::Result<()> {
         match arg.as_str() {
             "--socket" => socket = PathBuf::from(args.next().context("--socket needs a path")?),
             "--max-parallel" => {
-                config.max_parallel =
-                    args.next().context("--max-parallel needs a number")?.parse().context("--max-parallel")?;
+                config.max_parallel = args
+                    .next()
+                    .context("--max-parallel needs a number")?
+                    .parse()
+                    .context("--max-parallel")?;
             }
             "-h" | "--help" => {
                 println!("usage: lrmd [--socket PATH] [--max-parallel N]");

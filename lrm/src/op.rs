@@ -245,7 +245,10 @@ impl NotifyVars {
         }
         meta.insert("notify_all_uname".into(), self.all_uname.join(" "));
         meta.insert("notify_all_hosts".into(), self.all_uname.join(" "));
-        meta.insert("notify_available_uname".into(), self.available_uname.join(" "));
+        meta.insert(
+            "notify_available_uname".into(),
+            self.available_uname.join(" "),
+        );
         meta
     }
 }

@@ -77,7 +77,11 @@ pub async fn run(spec: &ProcessSpec) -> std::io::Result<ProcessOutcome> {
         .kill_on_drop(false);
     for (key, _) in std::env::vars_os() {
         if let Some(key) = key.to_str() {
-            if spec.env_remove_prefixes.iter().any(|p| key.starts_with(p.as_str())) {
+            if spec
+                .env_remove_prefixes
+                .iter()
+                .any(|p| key.starts_with(p.as_str()))
+            {
                 cmd.env_remove(key);
             }
         }
@@ -108,7 +112,13 @@ pub async fn run(spec: &ProcessSpec) -> std::io::Result<ProcessOutcome> {
         Supervised::TimedOut => Termination::TimedOut,
         Supervised::Exited(st) => termination_of(st),
     };
-    Ok(ProcessOutcome { termination, stdout, stderr, pid, elapsed })
+    Ok(ProcessOutcome {
+        termination,
+        stdout,
+        stderr,
+        pid,
+        elapsed,
+    })
 }
 
 enum Supervised {
@@ -148,6 +158,8 @@ async fn supervise(
         }
     }
     signal_group(pid, Signal::SIGKILL);
+    // The agent may have left its group (setsid); it is still our child, so kill it directly.
+    let _ = child.start_kill();
     child.wait().await?;
     Ok(Supervised::TimedOut)
 }
@@ -156,7 +168,7 @@ fn signal_group(pid: u32, signal: Signal) {
     let Ok(pgid) = i32::try_from(pid) else { return };
     if pgid > 1 {
         // ESRCH just means the whole group is already gone.
-        let _ = (pgid, signal);
+        let _ = killpg(Pid::from_raw(pgid), signal);
     }
 }
 
@@ -197,7 +209,10 @@ fn drain_stderr(pipe: Option<ChildStderr>, capture: &mut BoundedCapture) {
 /// Reads what is already buffered in the pipe, then drops it.
 fn drain(mut file: std::fs::File, capture: &mut BoundedCapture) {
     // Tokio hands the descriptor back in blocking mode; we must never block here.
-    let nonblocking = nix::fcntl::fcntl(&file, nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK));
+    let nonblocking = nix::fcntl::fcntl(
+        &file,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    );
     if nonblocking.is_err() {
         return;
     }

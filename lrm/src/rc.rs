@@ -183,11 +183,20 @@ mod tests {
 
     #[test]
     fn heartbeat_status_reads_stdout() {
-        assert_eq!(OcfRc::from_heartbeat_status("foo is Running\n"), OcfRc::SUCCESS);
+        assert_eq!(
+            OcfRc::from_heartbeat_status("foo is Running\n"),
+            OcfRc::SUCCESS
+        );
         assert_eq!(OcfRc::from_heartbeat_status("OK"), OcfRc::SUCCESS);
         assert_eq!(OcfRc::from_heartbeat_status("ok"), OcfRc::NOT_RUNNING);
-        assert_eq!(OcfRc::from_heartbeat_status("foo is STOPPED"), OcfRc::NOT_RUNNING);
-        assert_eq!(OcfRc::from_heartbeat_status("foo is not running"), OcfRc::NOT_RUNNING);
+        assert_eq!(
+            OcfRc::from_heartbeat_status("foo is STOPPED"),
+            OcfRc::NOT_RUNNING
+        );
+        assert_eq!(
+            OcfRc::from_heartbeat_status("foo is not running"),
+            OcfRc::NOT_RUNNING
+        );
         assert_eq!(OcfRc::from_heartbeat_status(""), OcfRc::NOT_RUNNING);
     }
 

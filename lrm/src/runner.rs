@@ -23,6 +23,11 @@ pub struct RunnerConfig {
     pub capture_limit: usize,
     /// Time between SIGTERM and SIGKILL when an operation times out.
     pub kill_grace: Duration,
+    /// Extra variables for OCF agents (logging hints such as `HA_logfacility`).
+    pub extra_env: Vec<(String, String)>,
+    /// Whether `OCF_RESKEY_*`-style variables inherited from our own environment reach agents.
+    /// The daemon scrubs them; `crm_resource` passes them on, as Pacemaker's does.
+    pub pass_inherited_ocf_env: bool,
 }
 
 impl Default for RunnerConfig {
@@ -31,6 +36,8 @@ impl Default for RunnerConfig {
             dirs: AgentDirs::from_env(),
             capture_limit: DEFAULT_CAPTURE_LIMIT,
             kill_grace: Duration::from_secs(5),
+            extra_env: Vec::new(),
+            pass_inherited_ocf_env: false,
         }
     }
 }
@@ -96,6 +103,19 @@ pub async fn execute(cfg: &RunnerConfig, rsc: &ResourceSpec, req: &OpRequest) ->
     }
 }
 
+/// [`execute`] for callers without an async runtime (e.g. `crm_resource`): runs the operation
+/// on a private single-threaded runtime.
+pub fn execute_blocking(
+    cfg: &RunnerConfig,
+    rsc: &ResourceSpec,
+    req: &OpRequest,
+) -> std::io::Result<Execution> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok(runtime.block_on(execute(cfg, rsc, req)))
+}
+
 async fn run_script(
     cfg: &RunnerConfig,
     rsc: &ResourceSpec,
@@ -112,12 +132,19 @@ async fn run_script(
     let class = rsc.agent.class;
     if req.action == Action::MetaData && class != ResourceClass::Ocf {
         let xml = metadata::generated(class, &rsc.agent.kind, &path);
-        return Execution { stdout: xml, ..Execution::refused(OcfRc::SUCCESS, ExecStatus::Done, "") };
+        return Execution {
+            stdout: xml,
+            ..Execution::refused(OcfRc::SUCCESS, ExecStatus::Done, "")
+        };
     }
     let (args, env, interpretation) = match class {
         ResourceClass::Ocf => (
             vec![req.action.as_str().to_string()],
-            env::ocf_env(&cfg.dirs.ocf_root, rsc, req),
+            cfg.extra_env
+                .iter()
+                .cloned()
+                .chain(env::ocf_env(&cfg.dirs.ocf_root, rsc, req))
+                .collect(),
             Interpretation::Ocf,
         ),
         ResourceClass::Heartbeat => {
@@ -127,12 +154,22 @@ async fn run_script(
             let mut args = heartbeat_args(rsc, req);
             let status = verb == "status";
             args.push(verb);
-            let interpretation =
-                if status { Interpretation::HeartbeatStatus } else { Interpretation::Lsb { status: false } };
+            let interpretation = if status {
+                Interpretation::HeartbeatStatus
+            } else {
+                Interpretation::Lsb { status: false }
+            };
             (args, Vec::new(), interpretation)
         }
         _ => {
-            let verbs = ["start", "stop", "status", "restart", "reload", "force-reload"];
+            let verbs = [
+                "start",
+                "stop",
+                "status",
+                "restart",
+                "reload",
+                "force-reload",
+            ];
             let Some(verb) = legacy_verb(&req.action, &verbs) else {
                 return unsupported(req);
             };
@@ -144,7 +181,14 @@ async fn run_script(
         program: path.clone(),
         args,
         env,
-        env_remove_prefixes: INHERITED_PREFIXES_REMOVED.iter().map(|p| p.to_string()).collect(),
+        env_remove_prefixes: if cfg.pass_inherited_ocf_env {
+            Vec::new()
+        } else {
+            INHERITED_PREFIXES_REMOVED
+                .iter()
+                .map(|p| p.to_string())
+                .collect()
+        },
         timeout,
         kill_grace: cfg.kill_grace,
         capture_limit: cfg.capture_limit,
@@ -165,7 +209,10 @@ async fn run_script(
         Termination::Signaled(sig) => (
             OcfRc::ERR_GENERIC,
             ExecStatus::Error,
-            format!("Resource agent interrupted by {} signal", process::signal_text(sig)),
+            format!(
+                "Resource agent interrupted by {} signal",
+                process::signal_text(sig)
+            ),
         ),
         Termination::Exited(code) => {
             let rc = match interpretation {
@@ -173,15 +220,32 @@ async fn run_script(
                 Interpretation::Lsb { status } => OcfRc::from_lsb_exit(code, status),
                 Interpretation::HeartbeatStatus => OcfRc::from_heartbeat_status(&stdout),
             };
-            (rc, ExecStatus::Done, env::exit_reason(&stderr).unwrap_or_default())
+            // Like Pacemaker, an exit reason only accompanies a failure.
+            let reason = if rc == OcfRc::SUCCESS {
+                None
+            } else {
+                env::exit_reason(&stderr)
+            };
+            (rc, ExecStatus::Done, reason.unwrap_or_default())
         }
     };
-    Execution { rc, status, exit_reason: reason, stdout, stderr, elapsed: outcome.elapsed }
+    Execution {
+        rc,
+        status,
+        exit_reason: reason,
+        stdout,
+        stderr,
+        elapsed: outcome.elapsed,
+    }
 }
 
 /// The verb a legacy (LSB or heartbeat) script understands for `action`; monitor is status.
 fn legacy_verb(action: &Action, known: &[&str]) -> Option<String> {
-    let verb = if *action == Action::Monitor { "status" } else { action.as_str() };
+    let verb = if *action == Action::Monitor {
+        "status"
+    } else {
+        action.as_str()
+    };
     known.contains(&verb).then(|| verb.to_string())
 }
 
@@ -189,7 +253,10 @@ fn unsupported(req: &OpRequest) -> Execution {
     Execution::refused(
         OcfRc::ERR_UNIMPLEMENTED,
         ExecStatus::NotSupported,
-        format!("action {} is not supported by this resource class", req.action),
+        format!(
+            "action {} is not supported by this resource class",
+            req.action
+        ),
     )
 }
 
@@ -198,7 +265,10 @@ fn unsupported(req: &OpRequest) -> Execution {
 fn heartbeat_args(rsc: &ResourceSpec, req: &OpRequest) -> Vec<String> {
     let lookup = |n: usize| {
         let key = n.to_string();
-        req.params.get(&key).or_else(|| rsc.params.get(&key)).cloned()
+        req.params
+            .get(&key)
+            .or_else(|| rsc.params.get(&key))
+            .cloned()
     };
     (1..).map_while(lookup).collect()
 }
@@ -209,7 +279,11 @@ fn spawn_failure(path: &Path, e: std::io::Error) -> Execution {
         std::io::ErrorKind::PermissionDenied => (OcfRc::ERR_PERM, ExecStatus::Error),
         _ => (OcfRc::ERR_GENERIC, ExecStatus::Error),
     };
-    Execution::refused(rc, status, format!("cannot execute {}: {e}", path.display()))
+    Execution::refused(
+        rc,
+        status,
+        format!("cannot execute {}: {e}", path.display()),
+    )
 }
 
 fn log_output(rsc: &ResourceSpec, req: &OpRequest, outcome: &process::ProcessOutcome) {

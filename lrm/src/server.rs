@@ -14,8 +14,10 @@ use crate::wire::{self, Reply, Request, RequestBody, ServerMessage};
 pub fn bind(path: &Path) -> Result<UnixListener> {
     use std::os::unix::fs::PermissionsExt;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| Error::Io { context: format!("creating {}", dir.display()), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            context: format!("creating {}", dir.display()),
+            source,
+        })?;
     }
     if std::os::unix::net::UnixStream::connect(path).is_ok() {
         return Err(Error::Io {
@@ -24,10 +26,16 @@ pub fn bind(path: &Path) -> Result<UnixListener> {
         });
     }
     let _ = std::fs::remove_file(path);
-    let listener = UnixListener::bind(path)
-        .map_err(|source| Error::Io { context: format!("binding {}", path.display()), source })?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .map_err(|source| Error::Io { context: format!("chmod {}", path.display()), source })?;
+    let listener = UnixListener::bind(path).map_err(|source| Error::Io {
+        context: format!("binding {}", path.display()),
+        source,
+    })?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
+        Error::Io {
+            context: format!("chmod {}", path.display()),
+            source,
+        }
+    })?;
     Ok(listener)
 }
 
@@ -35,11 +43,13 @@ pub fn bind(path: &Path) -> Result<UnixListener> {
 pub async fn serve(executor: Executor, listener: UnixListener) -> Result<()> {
     let own_uid = nix::unistd::geteuid().as_raw();
     loop {
-        let (stream, _) = listener
-            .accept()
-            .await
-            .map_err(|source| Error::Io { context: "accepting a client".into(), source })?;
-        let allowed = stream.peer_cred().is_ok_and(|c| c.uid() == 0 || c.uid() == own_uid);
+        let (stream, _) = listener.accept().await.map_err(|source| Error::Io {
+            context: "accepting a client".into(),
+            source,
+        })?;
+        let allowed = stream
+            .peer_cred()
+            .is_ok_and(|c| c.uid() == 0 || c.uid() == own_uid);
         if !allowed {
             tracing::warn!("refused a client with foreign credentials");
             continue;
@@ -69,10 +79,19 @@ async fn serve_client(executor: Executor, stream: UnixStream) {
             }
         };
         if request.body == RequestBody::Subscribe && subscription.is_none() {
-            subscription = Some(tokio::spawn(forward_events(executor.subscribe(), out.clone())));
+            subscription = Some(tokio::spawn(forward_events(
+                executor.subscribe(),
+                out.clone(),
+            )));
         }
         let reply = answer(&executor, request.body);
-        if out.send(ServerMessage::Reply { id: request.id, reply }).is_err() {
+        if out
+            .send(ServerMessage::Reply {
+                id: request.id,
+                reply,
+            })
+            .is_err()
+        {
             break;
         }
     }
@@ -91,14 +110,24 @@ fn answer(executor: &Executor, body: RequestBody) -> Reply {
         }
         RequestBody::Unregister { rsc } => executor.unregister(&rsc).map(|()| Reply::Done),
         RequestBody::Exec { op } => executor.exec(op).map(|call_id| Reply::Call { call_id }),
-        RequestBody::Cancel { rsc, action, interval_ms } => {
-            executor.cancel(&rsc, &action, interval_ms).map(|()| Reply::Done)
-        }
-        RequestBody::History { rsc } => executor.history(&rsc).map(|history| Reply::History { history: Box::new(history) }),
-        RequestBody::List => Ok(Reply::Resources { resources: executor.resources() }),
+        RequestBody::Cancel {
+            rsc,
+            action,
+            interval_ms,
+        } => executor
+            .cancel(&rsc, &action, interval_ms)
+            .map(|()| Reply::Done),
+        RequestBody::History { rsc } => executor.history(&rsc).map(|history| Reply::History {
+            history: Box::new(history),
+        }),
+        RequestBody::List => Ok(Reply::Resources {
+            resources: executor.resources(),
+        }),
         RequestBody::Subscribe => Ok(Reply::Done),
     };
-    outcome.unwrap_or_else(|e| Reply::Error { message: e.to_string() })
+    outcome.unwrap_or_else(|e| Reply::Error {
+        message: e.to_string(),
+    })
 }
 
 async fn forward_events(

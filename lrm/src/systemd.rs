@@ -25,14 +25,19 @@ pub fn present() -> bool {
     let booted = Path::new("/run/systemd/system").is_dir();
     let socket = std::env::var("DBUS_SYSTEM_BUS_ADDRESS")
         .ok()
-        .and_then(|a| a.strip_prefix("unix:path=").map(|p| p.split(',').next().unwrap_or(p).to_string()))
+        .and_then(|a| {
+            a.strip_prefix("unix:path=")
+                .map(|p| p.split(',').next().unwrap_or(p).to_string())
+        })
         .unwrap_or_else(|| DEFAULT_BUS_SOCKET.to_string());
     booted && Path::new(&socket).exists()
 }
 
 /// The unit name with `.service` added when it has no type suffix.
 pub fn unit_name(name: &str) -> String {
-    const SUFFIXES: [&str; 6] = [".service", ".socket", ".mount", ".timer", ".target", ".path"];
+    const SUFFIXES: [&str; 6] = [
+        ".service", ".socket", ".mount", ".timer", ".target", ".path",
+    ];
     if SUFFIXES.iter().any(|s| name.ends_with(s)) {
         name.to_string()
     } else {
@@ -42,9 +47,16 @@ pub fn unit_name(name: &str) -> String {
 
 /// Whether systemd has a unit file for `name` (used by the `service` class).
 pub async fn knows_unit(name: &str) -> bool {
-    let Ok(conn) = Connection::system().await else { return false };
-    let Ok(path) = load_unit(&conn, &unit_name(name)).await else { return false };
-    matches!(property(&conn, &path, "LoadState").await.as_deref(), Ok("loaded"))
+    let Ok(conn) = Connection::system().await else {
+        return false;
+    };
+    let Ok(path) = load_unit(&conn, &unit_name(name)).await else {
+        return false;
+    };
+    matches!(
+        property(&conn, &path, "LoadState").await.as_deref(),
+        Ok("loaded")
+    )
 }
 
 /// Runs `action` on the unit within `timeout`.
@@ -72,8 +84,18 @@ pub async fn execute(name: &str, action: &Action, timeout: Duration) -> Executio
         }
     };
     match tokio::time::timeout(timeout, work).await {
-        Err(_) => result(OcfRc::ERR_GENERIC, ExecStatus::Timeout, "systemd job did not finish in time", started),
-        Ok(Err(e)) => result(OcfRc::ERR_GENERIC, ExecStatus::Error, &format!("systemd: {e}"), started),
+        Err(_) => result(
+            OcfRc::ERR_GENERIC,
+            ExecStatus::Timeout,
+            "systemd job did not finish in time",
+            started,
+        ),
+        Ok(Err(e)) => result(
+            OcfRc::ERR_GENERIC,
+            ExecStatus::Error,
+            &format!("systemd: {e}"),
+            started,
+        ),
         Ok(Ok(OcfRc::ERR_UNIMPLEMENTED)) => result(
             OcfRc::ERR_UNIMPLEMENTED,
             ExecStatus::NotSupported,
@@ -103,9 +125,20 @@ fn rc_of_state(state: &str) -> OcfRc {
 }
 
 /// Queues a start or stop job, then waits until the unit reaches one of `done_states`.
-async fn change(conn: &Connection, unit: &str, method: &str, done_states: &[&str]) -> zbus::Result<OcfRc> {
-    conn.call_method(Some(DEST), MANAGER_PATH, Some(MANAGER_IFACE), method, &(unit, "replace"))
-        .await?;
+async fn change(
+    conn: &Connection,
+    unit: &str,
+    method: &str,
+    done_states: &[&str],
+) -> zbus::Result<OcfRc> {
+    conn.call_method(
+        Some(DEST),
+        MANAGER_PATH,
+        Some(MANAGER_IFACE),
+        method,
+        &(unit, "replace"),
+    )
+    .await?;
     let path = load_unit(conn, unit).await?;
     loop {
         let state = property(conn, &path, "ActiveState").await?;
@@ -121,7 +154,13 @@ async fn change(conn: &Connection, unit: &str, method: &str, done_states: &[&str
 
 async fn load_unit(conn: &Connection, unit: &str) -> zbus::Result<OwnedObjectPath> {
     let reply = conn
-        .call_method(Some(DEST), MANAGER_PATH, Some(MANAGER_IFACE), "LoadUnit", &(unit,))
+        .call_method(
+            Some(DEST),
+            MANAGER_PATH,
+            Some(MANAGER_IFACE),
+            "LoadUnit",
+            &(unit,),
+        )
         .await?;
     reply.body().deserialize::<OwnedObjectPath>()
 }

@@ -132,32 +132,50 @@ pub enum Reply {
 pub async fn write_frame<W: AsyncWrite + Unpin, T: Serialize>(w: &mut W, msg: &T) -> Result<()> {
     let body = serde_json::to_vec(msg).map_err(|e| Error::Protocol(e.to_string()))?;
     if body.len() > MAX_FRAME {
-        return Err(Error::Protocol(format!("frame of {} bytes exceeds {MAX_FRAME}", body.len())));
+        return Err(Error::Protocol(format!(
+            "frame of {} bytes exceeds {MAX_FRAME}",
+            body.len()
+        )));
     }
     let len = u32::try_from(body.len()).map_err(|_| Error::Protocol("frame too large".into()))?;
     let mut frame = Vec::with_capacity(4 + body.len());
     frame.extend_from_slice(&len.to_be_bytes());
     frame.extend_from_slice(&body);
-    w.write_all(&frame).await.map_err(|source| Error::Io { context: "writing a frame".into(), source })
+    w.write_all(&frame).await.map_err(|source| Error::Io {
+        context: "writing a frame".into(),
+        source,
+    })
 }
 
 /// Reads one frame; `Ok(None)` at a clean end of stream.
-pub async fn read_frame<R: AsyncRead + Unpin, T: for<'de> Deserialize<'de>>(r: &mut R) -> Result<Option<T>> {
+pub async fn read_frame<R: AsyncRead + Unpin, T: for<'de> Deserialize<'de>>(
+    r: &mut R,
+) -> Result<Option<T>> {
     let mut len = [0u8; 4];
     match r.read_exact(&mut len).await {
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(source) => return Err(Error::Io { context: "reading a frame".into(), source }),
+        Err(source) => {
+            return Err(Error::Io {
+                context: "reading a frame".into(),
+                source,
+            })
+        }
     }
     let len = u32::from_be_bytes(len) as usize;
     if len > MAX_FRAME {
-        return Err(Error::Protocol(format!("frame of {len} bytes exceeds {MAX_FRAME}")));
+        return Err(Error::Protocol(format!(
+            "frame of {len} bytes exceeds {MAX_FRAME}"
+        )));
     }
     let mut body = vec![0u8; len];
-    r.read_exact(&mut body)
-        .await
-        .map_err(|source| Error::Io { context: "reading a frame body".into(), source })?;
-    serde_json::from_slice(&body).map(Some).map_err(|e| Error::Protocol(e.to_string()))
+    r.read_exact(&mut body).await.map_err(|source| Error::Io {
+        context: "reading a frame body".into(),
+        source,
+    })?;
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|e| Error::Protocol(e.to_string()))
 }
 
 #[cfg(test)]
@@ -168,21 +186,37 @@ mod tests {
     fn messages_have_the_documented_shape() {
         let req = Request {
             id: 7,
-            body: RequestBody::Cancel { rsc: "db".into(), action: Action::Monitor, interval_ms: 10_000 },
+            body: RequestBody::Cancel {
+                rsc: "db".into(),
+                action: Action::Monitor,
+                interval_ms: 10_000,
+            },
         };
         let text = serde_json::to_string(&req).unwrap();
-        assert_eq!(text, r#"{"id":7,"request":"cancel","rsc":"db","action":"monitor","interval_ms":10000}"#);
+        assert_eq!(
+            text,
+            r#"{"id":7,"request":"cancel","rsc":"db","action":"monitor","interval_ms":10000}"#
+        );
         assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), req);
-        let reply = ServerMessage::Reply { id: 7, reply: Reply::Call { call_id: 42 } };
+        let reply = ServerMessage::Reply {
+            id: 7,
+            reply: Reply::Call { call_id: 42 },
+        };
         let text = serde_json::to_string(&reply).unwrap();
-        assert_eq!(text, r#"{"type":"reply","id":7,"reply":"call","call_id":42}"#);
+        assert_eq!(
+            text,
+            r#"{"type":"reply","id":7,"reply":"call","call_id":42}"#
+        );
         assert_eq!(serde_json::from_str::<ServerMessage>(&text).unwrap(), reply);
     }
 
     #[tokio::test]
     async fn frames_round_trip_and_oversize_frames_are_refused() {
         let (mut a, mut b) = tokio::io::duplex(1 << 16);
-        let req = Request { id: 1, body: RequestBody::List };
+        let req = Request {
+            id: 1,
+            body: RequestBody::List,
+        };
         write_frame(&mut a, &req).await.unwrap();
         let got: Option<Request> = read_frame(&mut b).await.unwrap();
         assert_eq!(got, Some(req));

@@ -13,15 +13,27 @@ async fn dummy_start_monitor_stop() {
     let scratch = Agents::new();
     let state = scratch.path("dummy.state");
     let lrm = support::executor(support::system_dirs(), 4);
-    lrm.register(support::resource("d1", AgentId::ocf("heartbeat", "Dummy"), &[("state", state.to_str().unwrap())]));
+    lrm.register(support::resource(
+        "d1",
+        AgentId::ocf("heartbeat", "Dummy"),
+        &[("state", state.to_str().unwrap())],
+    ));
 
     let mut probe = op("d1", Action::Monitor);
     probe.meta.insert("interval".into(), "0".into());
     let r = lrm.exec_wait(probe).await.unwrap();
-    assert_eq!((r.rc, r.status, r.ok), (OcfRc::NOT_RUNNING, ExecStatus::Done, true), "{r:?}");
+    assert_eq!(
+        (r.rc, r.status, r.ok),
+        (OcfRc::NOT_RUNNING, ExecStatus::Done, true),
+        "{r:?}"
+    );
 
     let r = lrm.exec_wait(op("d1", Action::Start)).await.unwrap();
-    assert_eq!((r.rc, r.status), (OcfRc::SUCCESS, ExecStatus::Done), "{r:?}");
+    assert_eq!(
+        (r.rc, r.status),
+        (OcfRc::SUCCESS, ExecStatus::Done),
+        "{r:?}"
+    );
     assert!(state.exists(), "Dummy start creates its state file");
     let r = lrm.exec_wait(op("d1", Action::Monitor)).await.unwrap();
     assert_eq!(r.rc, OcfRc::SUCCESS);
@@ -33,12 +45,20 @@ async fn dummy_start_monitor_stop() {
 
     let meta = lrm.exec_wait(op("d1", Action::MetaData)).await.unwrap();
     assert_eq!(meta.rc, OcfRc::SUCCESS);
-    assert!(meta.stdout.contains("<resource-agent name=\"Dummy\""), "{}", meta.stdout);
+    assert!(
+        meta.stdout.contains("<resource-agent name=\"Dummy\""),
+        "{}",
+        meta.stdout
+    );
     let mut bad = op("d1", Action::ValidateAll);
-    bad.params.insert("state".into(), "/nonexistent-dir/x/state".into());
+    bad.params
+        .insert("state".into(), "/nonexistent-dir/x/state".into());
     let r = lrm.exec_wait(bad).await.unwrap();
     assert_eq!(r.rc, OcfRc::ERR_ARGS, "{r:?}");
-    assert!(r.exit_reason.contains("is not writable"), "exit reason from stderr: {r:?}");
+    assert!(
+        r.exit_reason.contains("is not writable"),
+        "exit reason from stderr: {r:?}"
+    );
 
     let history = lrm.history("d1").unwrap();
     let last = history.last.unwrap();
@@ -52,14 +72,39 @@ async fn stateful_promote_and_demote() {
     let scratch = Agents::new();
     let state = scratch.path("stateful.state");
     let lrm = support::executor(support::system_dirs(), 4);
-    lrm.register(support::resource("st", AgentId::ocf("pacemaker", "Stateful"), &[("state", state.to_str().unwrap())]));
+    lrm.register(support::resource(
+        "st",
+        AgentId::ocf("pacemaker", "Stateful"),
+        &[("state", state.to_str().unwrap())],
+    ));
     let mut seen = Vec::new();
-    for action in [Action::Start, Action::Monitor, Action::Promote, Action::Monitor, Action::Demote, Action::Monitor, Action::Stop, Action::Monitor] {
+    for action in [
+        Action::Start,
+        Action::Monitor,
+        Action::Promote,
+        Action::Monitor,
+        Action::Demote,
+        Action::Monitor,
+        Action::Stop,
+        Action::Monitor,
+    ] {
         let r = lrm.exec_wait(op("st", action.clone())).await.unwrap();
         assert_eq!(r.status, ExecStatus::Done, "{r:?}");
         seen.push(format!("{action}={}", r.rc.0));
     }
-    assert_eq!(seen, ["start=0", "monitor=0", "promote=0", "monitor=8", "demote=0", "monitor=0", "stop=0", "monitor=7"]);
+    assert_eq!(
+        seen,
+        [
+            "start=0",
+            "monitor=0",
+            "promote=0",
+            "monitor=8",
+            "demote=0",
+            "monitor=0",
+            "stop=0",
+            "monitor=7"
+        ]
+    );
 }
 
 const LSB_SCRIPT: &str = r#"
@@ -77,7 +122,11 @@ async fn lsb_script_status_codes_are_mapped() {
     let agents = Agents::new();
     agents.lsb("lsbtest", LSB_SCRIPT);
     let lrm = support::executor(agents.dirs(), 4);
-    lrm.register(support::resource("l1", AgentId::new(ResourceClass::Lsb, "lsbtest"), &[]));
+    lrm.register(support::resource(
+        "l1",
+        AgentId::new(ResourceClass::Lsb, "lsbtest"),
+        &[],
+    ));
     let r = lrm.exec_wait(op("l1", Action::Monitor)).await.unwrap();
     assert_eq!(r.rc, OcfRc::NOT_RUNNING, "LSB status 3 is OCF 7: {r:?}");
     let r = lrm.exec_wait(op("l1", Action::Start)).await.unwrap();
@@ -90,9 +139,17 @@ async fn lsb_script_status_codes_are_mapped() {
     let r = lrm.exec_wait(op("l1", Action::Monitor)).await.unwrap();
     assert_eq!(r.rc, OcfRc::ERR_GENERIC, "LSB status 4 is OCF 1");
     let r = lrm.exec_wait(op("l1", Action::Promote)).await.unwrap();
-    assert_eq!((r.rc, r.status), (OcfRc::ERR_UNIMPLEMENTED, ExecStatus::NotSupported));
+    assert_eq!(
+        (r.rc, r.status),
+        (OcfRc::ERR_UNIMPLEMENTED, ExecStatus::NotSupported)
+    );
     let r = lrm.exec_wait(op("l1", Action::MetaData)).await.unwrap();
-    assert!(r.stdout.contains("<resource-agent name=\"lsbtest\""), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("<resource-agent name='lsbtest' version='0.1'>"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -115,12 +172,29 @@ exit 0"#,
         ),
     );
     let lrm = support::executor(agents.dirs(), 4);
-    lrm.register(support::resource("h1", AgentId::new(ResourceClass::Heartbeat, "hbtest"), &[("1", "eth0")]));
+    lrm.register(support::resource(
+        "h1",
+        AgentId::new(ResourceClass::Heartbeat, "hbtest"),
+        &[("1", "eth0")],
+    ));
     let r = lrm.exec_wait(op("h1", Action::Monitor)).await.unwrap();
-    assert_eq!(r.rc, OcfRc::NOT_RUNNING, "'stopped' on stdout despite exit 0: {r:?}");
-    assert_eq!(lrm.exec_wait(op("h1", Action::Start)).await.unwrap().rc, OcfRc::SUCCESS);
-    assert_eq!(lrm.exec_wait(op("h1", Action::Monitor)).await.unwrap().rc, OcfRc::SUCCESS);
-    assert_eq!(lrm.exec_wait(op("h1", Action::Stop)).await.unwrap().rc, OcfRc::SUCCESS);
+    assert_eq!(
+        r.rc,
+        OcfRc::NOT_RUNNING,
+        "'stopped' on stdout despite exit 0: {r:?}"
+    );
+    assert_eq!(
+        lrm.exec_wait(op("h1", Action::Start)).await.unwrap().rc,
+        OcfRc::SUCCESS
+    );
+    assert_eq!(
+        lrm.exec_wait(op("h1", Action::Monitor)).await.unwrap().rc,
+        OcfRc::SUCCESS
+    );
+    assert_eq!(
+        lrm.exec_wait(op("h1", Action::Stop)).await.unwrap().rc,
+        OcfRc::SUCCESS
+    );
     let args = std::fs::read_to_string(&log).unwrap();
     assert_eq!(args, "eth0 status\neth0 start\neth0 status\neth0 stop\n");
 }
@@ -131,9 +205,17 @@ async fn missing_agents_systemd_and_stonith_give_clear_results() {
     let lrm = support::executor(agents.dirs(), 4);
     lrm.register(support::resource("m", AgentId::ocf("test", "Missing"), &[]));
     let r = lrm.exec_wait(op("m", Action::Start)).await.unwrap();
-    assert_eq!((r.rc, r.status), (OcfRc::ERR_INSTALLED, ExecStatus::NotInstalled), "{r:?}");
+    assert_eq!(
+        (r.rc, r.status),
+        (OcfRc::ERR_INSTALLED, ExecStatus::NotInstalled),
+        "{r:?}"
+    );
 
-    lrm.register(support::resource("sd", AgentId::new(ResourceClass::Systemd, "chronyd"), &[]));
+    lrm.register(support::resource(
+        "sd",
+        AgentId::new(ResourceClass::Systemd, "chronyd"),
+        &[],
+    ));
     let r = lrm.exec_wait(op("sd", Action::Monitor)).await.unwrap();
     if lrm::systemd::present() {
         eprintln!("NOTE: systemd is running here; only checked that a result came back: {r:?}");
@@ -142,15 +224,27 @@ async fn missing_agents_systemd_and_stonith_give_clear_results() {
         assert!(r.exit_reason.contains("systemd not available"), "{r:?}");
     }
 
-    lrm.register(support::resource("fence", AgentId::new(ResourceClass::Stonith, "fence_xvm"), &[]));
+    lrm.register(support::resource(
+        "fence",
+        AgentId::new(ResourceClass::Stonith, "fence_xvm"),
+        &[],
+    ));
     let r = lrm.exec_wait(op("fence", Action::Start)).await.unwrap();
     assert_eq!(r.status, ExecStatus::NotSupported);
     assert!(r.exit_reason.contains("stonithd"), "{r:?}");
 
     agents.lsb("svc", LSB_SCRIPT);
-    lrm.register(support::resource("svc", AgentId::new(ResourceClass::Service, "svc"), &[]));
+    lrm.register(support::resource(
+        "svc",
+        AgentId::new(ResourceClass::Service, "svc"),
+        &[],
+    ));
     if !lrm::systemd::present() {
         let r = lrm.exec_wait(op("svc", Action::Monitor)).await.unwrap();
-        assert_eq!((r.rc, r.status), (OcfRc::NOT_RUNNING, ExecStatus::Done), "service falls back to LSB: {r:?}");
+        assert_eq!(
+            (r.rc, r.status),
+            (OcfRc::NOT_RUNNING, ExecStatus::Done),
+            "service falls back to LSB: {r:?}"
+        );
     }
 }

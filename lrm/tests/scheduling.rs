@@ -8,7 +8,11 @@ use tokio::sync::broadcast;
 use crate::support::{self, Agents};
 
 /// Next event for `rsc`, or `None` after `wait`.
-async fn next_event(events: &mut broadcast::Receiver<OpResult>, rsc: &str, wait: Duration) -> Option<OpResult> {
+async fn next_event(
+    events: &mut broadcast::Receiver<OpResult>,
+    rsc: &str,
+    wait: Duration,
+) -> Option<OpResult> {
     tokio::time::timeout(wait, async {
         loop {
             match events.recv().await {
@@ -43,43 +47,79 @@ exit 7"#,
     let lrm = support::executor(agents.dirs(), 4);
     lrm.register(support::resource("mon", agent, &[]));
     let mut events = lrm.subscribe();
-    let call_id = lrm.exec(OpRequest::new("mon", Action::Monitor, 100, 5_000)).unwrap();
+    let call_id = lrm
+        .exec(OpRequest::new("mon", Action::Monitor, 100, 5_000))
+        .unwrap();
 
-    let first = next_event(&mut events, "mon", Duration::from_secs(10)).await.expect("first result is reported");
-    assert_eq!((first.call_id, first.rc, first.interval_ms), (call_id, OcfRc::SUCCESS, 100));
+    let first = next_event(&mut events, "mon", Duration::from_secs(10))
+        .await
+        .expect("first result is reported");
+    assert_eq!(
+        (first.call_id, first.rc, first.interval_ms),
+        (call_id, OcfRc::SUCCESS, 100)
+    );
     // Let it run several more times: unchanged results are not reported.
     wait_for_runs(&count, 6).await;
-    assert!(next_event(&mut events, "mon", Duration::from_millis(50)).await.is_none(), "unchanged result reported");
+    assert!(
+        next_event(&mut events, "mon", Duration::from_millis(50))
+            .await
+            .is_none(),
+        "unchanged result reported"
+    );
 
     std::fs::remove_file(&state).unwrap();
-    let failed = next_event(&mut events, "mon", Duration::from_secs(10)).await.expect("failure reported");
+    let failed = next_event(&mut events, "mon", Duration::from_secs(10))
+        .await
+        .expect("failure reported");
     assert_eq!((failed.rc, failed.ok), (OcfRc::NOT_RUNNING, false));
     assert_eq!(failed.exit_reason, "state file vanished");
     let runs = std::fs::read_to_string(&count).unwrap().lines().count();
     wait_for_runs(&count, runs + 4).await;
-    assert!(next_event(&mut events, "mon", Duration::from_millis(50)).await.is_none(), "failure reported twice");
+    assert!(
+        next_event(&mut events, "mon", Duration::from_millis(50))
+            .await
+            .is_none(),
+        "failure reported twice"
+    );
 
     let history = lrm.history("mon").unwrap();
     assert_eq!(history.recurring.len(), 1);
     assert_eq!(history.recurring[0].op_key, "mon_monitor_100");
     assert_eq!(history.recurring[0].rc, OcfRc::NOT_RUNNING);
-    assert_eq!(history.last_failure.as_ref().unwrap().op_key, "mon_monitor_100");
+    assert_eq!(
+        history.last_failure.as_ref().unwrap().op_key,
+        "mon_monitor_100"
+    );
 
     lrm.cancel("mon", &Action::Monitor, 100).unwrap();
-    let cancelled = next_event(&mut events, "mon", Duration::from_secs(5)).await.expect("cancellation reported");
-    assert_eq!((cancelled.status, cancelled.call_id), (ExecStatus::Cancelled, call_id));
+    let cancelled = next_event(&mut events, "mon", Duration::from_secs(5))
+        .await
+        .expect("cancellation reported");
+    assert_eq!(
+        (cancelled.status, cancelled.call_id),
+        (ExecStatus::Cancelled, call_id)
+    );
     assert!(lrm.history("mon").unwrap().recurring.is_empty());
-    // At most one execution already queued may still finish; then it stops for good.
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // An execution already running may still finish: a one-shot op queues behind it (operations
+    // on one resource are serialised), so once that returns the resource is idle.
+    lrm.exec_wait(OpRequest::new("mon", Action::Start, 0, 5_000))
+        .await
+        .unwrap();
     let after_cancel = std::fs::read_to_string(&count).unwrap().lines().count();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), after_cancel, "monitor still running");
+    assert_eq!(
+        std::fs::read_to_string(&count).unwrap().lines().count(),
+        after_cancel,
+        "monitor still running"
+    );
     assert!(lrm.cancel("mon", &Action::Monitor, 100).is_err());
 }
 
 async fn wait_for_runs(count: &std::path::Path, n: usize) {
     for _ in 0..500 {
-        let runs = std::fs::read_to_string(count).map(|t| t.lines().count()).unwrap_or(0);
+        let runs = std::fs::read_to_string(count)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
         if runs >= n {
             // The run that was just counted may still be finishing.
             tokio::time::sleep(Duration::from_millis(30)).await;
@@ -132,19 +172,34 @@ async fn one_resource_runs_serially_different_resources_in_parallel_within_the_b
     let mut calls = Vec::new();
     for _ in 0..2 {
         for id in ["a", "b", "c", "d", "e"] {
-            calls.push(lrm.exec(OpRequest::new(id, Action::Start, 0, 10_000)).unwrap());
+            calls.push(
+                lrm.exec(OpRequest::new(id, Action::Start, 0, 10_000))
+                    .unwrap(),
+            );
         }
     }
     let mut done = 0;
     while done < calls.len() {
-        let r = tokio::time::timeout(Duration::from_secs(20), events.recv()).await.unwrap().unwrap();
+        let r = tokio::time::timeout(Duration::from_secs(20), events.recv())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(r.rc, OcfRc::SUCCESS, "{r:?}");
         done += 1;
     }
     let log = std::fs::read_to_string(agents.path("ops.log")).unwrap();
     assert_eq!(log.lines().count(), 20);
     let (max_all, max_same) = max_overlap(&log);
-    assert_eq!(max_same, 1, "two operations of one resource overlapped:\n{log}");
-    assert!(max_all > 1, "different resources never ran in parallel:\n{log}");
-    assert!(max_all <= 3, "more than max_parallel agents ran at once:\n{log}");
+    assert_eq!(
+        max_same, 1,
+        "two operations of one resource overlapped:\n{log}"
+    );
+    assert!(
+        max_all > 1,
+        "different resources never ran in parallel:\n{log}"
+    );
+    assert!(
+        max_all <= 3,
+        "more than max_parallel agents ran at once:\n{log}"
+    );
 }

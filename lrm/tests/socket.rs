@@ -29,7 +29,10 @@ impl Daemon {
             .env("OCF_ROOT", ocf_root)
             .env("LRMD_LOG", "warn");
         let child = cmd.spawn().expect("start lrmd");
-        let daemon = Daemon { child, socket: socket.to_path_buf() };
+        let daemon = Daemon {
+            child,
+            socket: socket.to_path_buf(),
+        };
         for _ in 0..250 {
             if std::os::unix::net::UnixStream::connect(socket).is_ok() {
                 return daemon;
@@ -70,37 +73,64 @@ exit 3"#,
     );
     let daemon = Daemon::start(&agents.path("lrmd.sock"), &agents.ocf_root(), None);
     let client = daemon.client().await;
-    client.register(support::resource("svc", agent, &[])).await.unwrap();
+    client
+        .register(support::resource("svc", agent, &[]))
+        .await
+        .unwrap();
     assert_eq!(client.list().await.unwrap().len(), 1);
 
-    let r = client.exec_wait(OpRequest::new("svc", Action::Start, 0, 10_000)).await.unwrap();
+    let r = client
+        .exec_wait(OpRequest::new("svc", Action::Start, 0, 10_000))
+        .await
+        .unwrap();
     assert_eq!((r.rc, r.status), (OcfRc::SUCCESS, ExecStatus::Done));
 
     // A second connection watches a recurring monitor while the first stops the service.
     let watcher = daemon.client().await;
     let mut events = watcher.subscribe().await.unwrap();
-    let monitor = client.exec(OpRequest::new("svc", Action::Monitor, 100, 5_000)).await.unwrap();
+    let monitor = client
+        .exec(OpRequest::new("svc", Action::Monitor, 100, 5_000))
+        .await
+        .unwrap();
     let first = next(&mut events).await;
     assert_eq!((first.call_id, first.rc), (monitor, OcfRc::SUCCESS));
     std::fs::remove_file(&state).unwrap();
     let failed = next(&mut events).await;
-    assert_eq!((failed.call_id, failed.rc, failed.ok), (monitor, OcfRc::NOT_RUNNING, false));
+    assert_eq!(
+        (failed.call_id, failed.rc, failed.ok),
+        (monitor, OcfRc::NOT_RUNNING, false)
+    );
     client.cancel("svc", Action::Monitor, 100).await.unwrap();
     let cancelled = next(&mut events).await;
-    assert_eq!((cancelled.call_id, cancelled.status), (monitor, ExecStatus::Cancelled));
+    assert_eq!(
+        (cancelled.call_id, cancelled.status),
+        (monitor, ExecStatus::Cancelled)
+    );
 
     let history = client.history("svc").await.unwrap();
     assert_eq!(history.last.as_ref().unwrap().op_key, "svc_start_0");
-    assert_eq!(history.last_failure.as_ref().unwrap().op_key, "svc_monitor_100");
+    assert_eq!(
+        history.last_failure.as_ref().unwrap().op_key,
+        "svc_monitor_100"
+    );
 
-    let err = client.exec(OpRequest::new("nope", Action::Start, 0, 1000)).await.unwrap_err();
-    assert!(err.to_string().contains("resource nope is not registered"), "{err}");
+    let err = client
+        .exec(OpRequest::new("nope", Action::Start, 0, 1000))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("resource nope is not registered"),
+        "{err}"
+    );
     client.unregister("svc").await.unwrap();
     assert!(client.list().await.unwrap().is_empty());
 }
 
 async fn next(events: &mut tokio::sync::broadcast::Receiver<lrm::OpResult>) -> lrm::OpResult {
-    tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("event in time").unwrap()
+    tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("event in time")
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -115,22 +145,73 @@ async fn ipaddr2_in_a_network_namespace_through_the_daemon() {
         ns.ip(&["link", "set", dev, "up"]);
     }
     let scratch = Agents::new();
-    let daemon = Daemon::start(&scratch.path("lrmd.sock"), Path::new("/usr/lib/ocf"), Some(&ns.name));
+    let daemon = Daemon::start(
+        &scratch.path("lrmd.sock"),
+        Path::new("/usr/lib/ocf"),
+        Some(&ns.name),
+    );
     let client = daemon.client().await;
     let params = [("ip", "10.213.7.50"), ("cidr_netmask", "24"), ("nic", "v0")];
-    client.register(support::resource("vip", AgentId::ocf("heartbeat", "IPaddr2"), &params)).await.unwrap();
+    client
+        .register(support::resource(
+            "vip",
+            AgentId::ocf("heartbeat", "IPaddr2"),
+            &params,
+        ))
+        .await
+        .unwrap();
     let mut results = Vec::new();
     for action in [Action::Monitor, Action::Start, Action::Monitor] {
-        let r = client.exec_wait(OpRequest::new("vip", action.clone(), 0, 20_000)).await.unwrap();
+        let r = client
+            .exec_wait(OpRequest::new("vip", action.clone(), 0, 20_000))
+            .await
+            .unwrap();
         results.push(format!("{action}={}", r.rc.0));
     }
     let addrs_started = ns.ip_output(&["-4", "addr", "show", "dev", "v0"]);
     for action in [Action::Stop, Action::Monitor] {
-        let r = client.exec_wait(OpRequest::new("vip", action.clone(), 0, 20_000)).await.unwrap();
+        let r = client
+            .exec_wait(OpRequest::new("vip", action.clone(), 0, 20_000))
+            .await
+            .unwrap();
         results.push(format!("{action}={}", r.rc.0));
     }
     let addrs_stopped = ns.ip_output(&["-4", "addr", "show", "dev", "v0"]);
-    assert_eq!(results, ["monitor=7", "start=0", "monitor=0", "stop=0", "monitor=7"]);
+    assert_eq!(
+        results,
+        ["monitor=7", "start=0", "monitor=0", "stop=0", "monitor=7"]
+    );
     assert!(addrs_started.contains("10.213.7.50/24"), "{addrs_started}");
     assert!(!addrs_stopped.contains("10.213.7.50"), "{addrs_stopped}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_frames_follow_the_documented_format() {
+    use std::io::{Read, Write};
+    let agents = Agents::new();
+    let daemon = Daemon::start(&agents.path("lrmd.sock"), &agents.ocf_root(), None);
+    let mut raw = std::os::unix::net::UnixStream::connect(&daemon.socket).unwrap();
+    raw.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let body = br#"{"id":9,"request":"list"}"#;
+    raw.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
+    raw.write_all(body).unwrap();
+    let mut len = [0u8; 4];
+    raw.read_exact(&mut len).unwrap();
+    let mut reply = vec![0u8; u32::from_be_bytes(len) as usize];
+    raw.read_exact(&mut reply).unwrap();
+    assert_eq!(
+        String::from_utf8(reply).unwrap(),
+        r#"{"type":"reply","id":9,"reply":"resources","resources":[]}"#
+    );
+
+    // An oversized length prefix is a protocol error: the daemon drops the connection.
+    raw.write_all(&u32::MAX.to_be_bytes()).unwrap();
+    let mut rest = Vec::new();
+    assert_eq!(
+        raw.read_to_end(&mut rest).unwrap(),
+        0,
+        "connection closed without a reply"
+    );
+    // The daemon itself keeps serving.
+    assert!(daemon.client().await.list().await.unwrap().is_empty());
 }

@@ -21,15 +21,24 @@ while :; do sleep 1; done"#,
     );
     let lrm = support::executor(agents.dirs(), 4);
     lrm.register(support::resource("hang", agent, &[]));
-    let r = lrm.exec_wait(OpRequest::new("hang", Action::Start, 0, 700)).await.unwrap();
+    let r = lrm
+        .exec_wait(OpRequest::new("hang", Action::Start, 0, 1_500))
+        .await
+        .unwrap();
     assert_eq!(r.status, ExecStatus::Timeout, "{r:?}");
     assert_eq!(r.rc, OcfRc::ERR_GENERIC);
     assert!(!r.ok);
     let agent_pid = support::read_pid(&agents.path("pids.agent"));
     let child_pid = support::read_pid(&agents.path("pids.child"));
-    let alive: Vec<i32> = [agent_pid, child_pid].into_iter().filter(|&p| support::process_alive(p)).collect();
+    let alive: Vec<i32> = [agent_pid, child_pid]
+        .into_iter()
+        .filter(|&p| support::process_alive(p))
+        .collect();
     alive.iter().for_each(|&p| support::kill_pid(p));
-    assert!(alive.is_empty(), "processes survived the timeout: {alive:?}");
+    assert!(
+        alive.is_empty(),
+        "processes survived the timeout: {alive:?}"
+    );
     let failure = lrm.history("hang").unwrap().last_failure.unwrap();
     assert_eq!(failure.status, ExecStatus::Timeout);
 }
@@ -52,13 +61,26 @@ exit 0"#,
     );
     let lrm = support::executor(agents.dirs(), 4);
     lrm.register(support::resource("fork", agent, &[]));
-    let r = lrm.exec_wait(OpRequest::new("fork", Action::Start, 0, 5_000)).await.unwrap();
+    let r = lrm
+        .exec_wait(OpRequest::new("fork", Action::Start, 0, 5_000))
+        .await
+        .unwrap();
     let daemon = support::read_pid(&pidfile);
     let daemon_alive = support::process_alive(daemon);
     support::kill_pid(daemon);
-    assert_eq!((r.status, r.rc), (ExecStatus::Done, OcfRc::SUCCESS), "{r:?}");
-    assert_eq!(r.stdout, "before\nafter\n", "output written before exit is kept");
-    assert!(daemon_alive, "a daemon started by a successful agent is left running");
+    assert_eq!(
+        (r.status, r.rc),
+        (ExecStatus::Done, OcfRc::SUCCESS),
+        "{r:?}"
+    );
+    assert_eq!(
+        r.stdout, "before\nafter\n",
+        "output written before exit is kept"
+    );
+    assert!(
+        daemon_alive,
+        "a daemon started by a successful agent is left running"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -70,14 +92,22 @@ async fn megabytes_of_output_are_capped() {
     );
     let lrm = support::executor(agents.dirs(), 4);
     lrm.register(support::resource("chatty", agent, &[]));
-    let r = lrm.exec_wait(OpRequest::new("chatty", Action::Start, 0, 60_000)).await.unwrap();
+    let r = lrm
+        .exec_wait(OpRequest::new("chatty", Action::Start, 0, 60_000))
+        .await
+        .unwrap();
     assert_eq!((r.status, r.rc), (ExecStatus::Done, OcfRc::SUCCESS));
     let limit = lrm::capture::DEFAULT_CAPTURE_LIMIT;
     assert!(r.stdout.starts_with("FIRST\nxxx"));
     assert!(r.stdout.ends_with("xxx\nLAST\n"));
     let total = 6 + 50_000_000 + 1 + 5;
     let dropped = total - 2 * limit;
-    assert!(r.stdout.contains(&format!("[... {dropped} bytes of output dropped ...]")), "{}", &r.stdout[limit - 10..limit + 80]);
+    assert!(
+        r.stdout
+            .contains(&format!("[... {dropped} bytes of output dropped ...]")),
+        "{}",
+        &r.stdout[limit - 10..limit + 80]
+    );
     assert!(r.stdout.len() < 2 * limit + 100);
     assert!(r.stderr.len() < 2 * limit + 100);
 }
@@ -88,9 +118,19 @@ async fn crashing_agent_reports_an_error() {
     let agent = agents.ocf("Crash", "echo dying; kill -SEGV $$; sleep 5; exit 0");
     let lrm = support::executor(agents.dirs(), 4);
     lrm.register(support::resource("crash", agent, &[]));
-    let r = lrm.exec_wait(OpRequest::new("crash", Action::Stop, 0, 10_000)).await.unwrap();
-    assert_eq!((r.status, r.rc), (ExecStatus::Error, OcfRc::ERR_GENERIC), "{r:?}");
-    assert_eq!(r.exit_reason, "Resource agent interrupted by Segmentation fault signal");
+    let r = lrm
+        .exec_wait(OpRequest::new("crash", Action::Stop, 0, 10_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status, r.rc),
+        (ExecStatus::Error, OcfRc::ERR_GENERIC),
+        "{r:?}"
+    );
+    assert_eq!(
+        r.exit_reason,
+        "Resource agent interrupted by Segmentation fault signal"
+    );
     assert_eq!(r.stdout, "dying\n");
 }
 
@@ -107,7 +147,11 @@ async fn environment_reaches_the_agent() {
         lrm::NotifyVars {
             kind: "pre".into(),
             operation: "start".into(),
-            lists: [("start".to_string(), (vec!["env:1".to_string()], vec!["n1".to_string()]))].into(),
+            lists: [(
+                "start".to_string(),
+                (vec!["env:1".to_string()], vec!["n1".to_string()]),
+            )]
+            .into(),
             all_uname: vec!["n1".into(), "n2".into()],
             available_uname: vec!["n1".into()],
         }
@@ -131,7 +175,14 @@ async fn environment_reaches_the_agent() {
         "OCF_RESKEY_CRM_meta_notify_all_uname=n1 n2".into(),
         "OCF_CHECK_LEVEL=20".into(),
     ] {
-        assert!(r.stdout.lines().any(|l| l == line), "missing {line} in:\n{}", r.stdout);
+        assert!(
+            r.stdout.lines().any(|l| l == line),
+            "missing {line} in:\n{}",
+            r.stdout
+        );
     }
-    assert!(!r.stdout.contains("CRM_meta_interval"), "a one-shot op has no interval meta");
+    assert!(
+        !r.stdout.contains("CRM_meta_interval"),
+        "a one-shot op has no interval meta"
+    );
 }

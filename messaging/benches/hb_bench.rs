@@ -45,7 +45,12 @@ fn pid(node: &Node) -> u32 {
 }
 
 fn all_active(nodes: &[Node]) -> bool {
-    nodes.iter().all(|o| nodes.iter().filter(|n| n.name != o.name).all(|n| sees(o, &n.name, "active")))
+    nodes.iter().all(|o| {
+        nodes
+            .iter()
+            .filter(|n| n.name != o.name)
+            .all(|n| sees(o, &n.name, "active"))
+    })
 }
 
 struct Row {
@@ -61,12 +66,19 @@ fn measure(n: usize) -> Row {
         .replace("keepalive 200ms", &format!("keepalive {KEEPALIVE_MS}ms"))
         .replace("deadtime 1500ms", &format!("deadtime {DEADTIME_MS}ms"));
     let mut nodes = start_cluster(&net, &conf);
-    assert!(wait_until(Duration::from_secs(15), || all_active(&nodes)), "cluster did not form");
+    assert!(
+        wait_until(Duration::from_secs(15), || all_active(&nodes)),
+        "cluster did not form"
+    );
 
     // Idle cost: CPU over IDLE_SECS and resident memory, averaged over nodes.
     let before: Vec<u64> = nodes.iter().map(|n| cpu_ticks(pid(n))).collect();
     std::thread::sleep(Duration::from_secs(IDLE_SECS));
-    let used: u64 = nodes.iter().zip(&before).map(|(n, b)| cpu_ticks(pid(n)) - b).sum();
+    let used: u64 = nodes
+        .iter()
+        .zip(&before)
+        .map(|(n, b)| cpu_ticks(pid(n)) - b)
+        .sum();
     let cpu_pct = used as f64 / clock_ticks() / IDLE_SECS as f64 / n as f64 * 100.0;
     let rss = nodes.iter().map(|n| rss_kib(pid(n))).sum::<u64>() / n as u64;
 
@@ -81,16 +93,26 @@ fn measure(n: usize) -> Row {
         nodes[victim].kill9();
         loop {
             match watcher.recv_timeout(Duration::from_secs(10)).expect("recv") {
-                Some(Event::Node(e)) if e.node == victim_name && e.status == NodeStatus::Dead => break,
+                Some(Event::Node(e)) if e.node == victim_name && e.status == NodeStatus::Dead => {
+                    break
+                }
                 Some(_) => {}
                 None => panic!("death not reported"),
             }
         }
         detect.push(t0.elapsed().as_millis());
         nodes[victim].start();
-        assert!(wait_until(Duration::from_secs(15), || all_active(&nodes)), "rejoin failed");
+        assert!(
+            wait_until(Duration::from_secs(15), || all_active(&nodes)),
+            "rejoin failed"
+        );
     }
-    Row { nodes: n, detect_ms: detect, cpu_pct, rss_kib: rss }
+    Row {
+        nodes: n,
+        detect_ms: detect,
+        cpu_pct,
+        rss_kib: rss,
+    }
 }
 
 fn main() {

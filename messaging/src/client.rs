@@ -41,7 +41,7 @@
 //! | client → daemon | `query` | `qid=<n> q=<what>` with `node=`, `link=`, `cn=`, `timeout=` (ms) or `name=` as the query needs |
 //! | daemon → client | `reply` | `qid=<n> rc=0\|1 result=<text>`; lists are space-separated |
 //!
-//! Queries (`q=`): `nodes`, `nodetype`, `nodestatus`, `nodegen`, `links`, `linkstatus`, `clientstatus`,
+//! Queries (`q=`): `nodes`, `nodetype`, `nodestatus`, `nodegen`, `nodeuuid`, `links`, `linkstatus`, `clientstatus`,
 //! `parameter`, `rscstatus`, `clients` (all on the local node), `stats` (packet counters).
 //! Messages from one sender are delivered in the order it sent them, exactly once.
 
@@ -55,7 +55,7 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use crate::frame::{read_frame, write_frame};
+use crate::frame::{read_frame, write_frame, FrameBuffer};
 use crate::wire::Message;
 
 /// Default run directory holding the API socket and the pid file.
@@ -200,6 +200,7 @@ pub struct Client {
     local_node: String,
     generation: u64,
     pending: VecDeque<Event>,
+    rbuf: FrameBuffer,
     next_qid: u64,
 }
 
@@ -222,6 +223,7 @@ impl Client {
                 generation: reply.get_hex("hg").unwrap_or(0),
                 stream,
                 pending: VecDeque::new(),
+                rbuf: FrameBuffer::default(),
                 next_qid: 1,
             }),
             Some("signon-fail") => Err(ClientError::Refused(
@@ -262,8 +264,9 @@ impl Client {
             if let Some(ev) = self.pending.pop_front() {
                 return Ok(ev);
             }
-            self.stream.set_read_timeout(None)?;
-            self.read_one()?;
+            if let Some(frame) = self.next_frame(None)? {
+                self.keep_event(frame)?;
+            }
         }
     }
 
@@ -274,26 +277,17 @@ impl Client {
             if let Some(ev) = self.pending.pop_front() {
                 return Ok(Some(ev));
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Ok(None);
-            }
-            self.stream.set_read_timeout(Some(left))?;
-            match self.read_one() {
-                Ok(()) => {}
-                Err(ClientError::Io(e))
-                    if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) =>
-                {
-                    return Ok(None)
-                }
-                Err(e) => return Err(e),
+            match self.next_frame(Some(deadline))? {
+                Some(frame) => self.keep_event(frame)?,
+                None => return Ok(None),
             }
         }
     }
 
-    /// Events already read from the socket but not yet returned (check before polling the fd).
+    /// Whether events are already read from the socket but not yet returned: check this before
+    /// polling the fd, which will not signal them.
     pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+        !self.pending.is_empty() || self.rbuf.has_frame()
     }
 
     /// All nodes in the configuration (normal and ping), in ha.cf order.
@@ -316,6 +310,11 @@ impl Client {
     pub fn node_generation(&mut self, node: &str) -> Result<u64> {
         let s = self.query("nodegen", &[("node", node)])?;
         u64::from_str_radix(&s, 16).map_err(|_| ClientError::Protocol(s))
+    }
+
+    /// The node's UUID (`uuidfrom file|nodename`), once heard from.
+    pub fn node_uuid(&mut self, node: &str) -> Result<String> {
+        self.query("nodeuuid", &[("node", node)])
     }
 
     /// Names of the links (media) to `node`.
@@ -369,9 +368,10 @@ impl Client {
             q.set(k, *v);
         }
         self.write(&q)?;
-        self.stream.set_read_timeout(None)?;
         loop {
-            let frame = read_frame(&mut self.stream)?.ok_or(ClientError::Closed)?;
+            let Some(frame) = self.next_frame(None)? else {
+                continue;
+            };
             if frame.get("hbapi") == Some("reply") && frame.get_hex("qid") == Some(qid) {
                 let result = frame.get("result").unwrap_or_default().to_string();
                 return match frame.get("rc") {
@@ -379,9 +379,7 @@ impl Client {
                     _ => Err(ClientError::QueryFailed(result)),
                 };
             }
-            if let Some(ev) = decode_event(frame)? {
-                self.pending.push_back(ev);
-            }
+            self.keep_event(frame)?;
         }
     }
 
@@ -389,8 +387,42 @@ impl Client {
         write_frame(&mut self.stream, frame).map_err(ClientError::from)
     }
 
-    fn read_one(&mut self) -> Result<()> {
-        let frame = read_frame(&mut self.stream)?.ok_or(ClientError::Closed)?;
+    /// The next frame, reading as needed until `deadline` (`None`: wait for ever). A read cut
+    /// short by the deadline keeps its bytes for the next call.
+    fn next_frame(&mut self, deadline: Option<Instant>) -> Result<Option<Message>> {
+        loop {
+            if let Some(frame) = self.rbuf.take()? {
+                return Ok(Some(frame));
+            }
+            let timeout = match deadline {
+                None => None,
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Ok(None);
+                    }
+                    Some(left)
+                }
+            };
+            self.stream.set_read_timeout(timeout)?;
+            match self.rbuf.fill(&mut self.stream) {
+                Ok(0) => return Err(ClientError::Closed),
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Ok(None)
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn keep_event(&mut self, frame: Message) -> Result<()> {
         if let Some(ev) = decode_event(frame)? {
             self.pending.push_back(ev);
         }

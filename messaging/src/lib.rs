@@ -8,6 +8,8 @@
 //! - [`liveness`] and [`reliable`]: sans-IO cores for node/link death and ordered delivery.
 //! - [`daemon`]: the runtime gluing media, timers, children and the client API together.
 
+#![deny(missing_docs)]
+
 pub mod auth;
 pub mod client;
 pub mod config;
@@ -19,4 +21,5 @@ pub mod log;
 pub mod media;
 pub mod reliable;
 pub mod respawn;
+pub mod uuid;
 pub mod wire;

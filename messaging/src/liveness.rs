@@ -128,7 +128,15 @@ impl Liveness {
                 last: None,
                 links: links
                     .into_iter()
-                    .map(|l| (l, LinkState { last: None, up: false }))
+                    .map(|l| {
+                        (
+                            l,
+                            LinkState {
+                                last: None,
+                                up: false,
+                            },
+                        )
+                    })
                     .collect(),
             },
         );
@@ -293,9 +301,15 @@ mod tests {
         for ms in (500..=3000).step_by(500) {
             l.heard("n2", "eth1", 7, NodeStatus::Active, true, s(ms));
             let ch = l.tick(s(ms));
-            assert!(!ch.iter().any(|c| matches!(c, Change::Node { .. })), "{ch:?}");
+            assert!(
+                !ch.iter().any(|c| matches!(c, Change::Node { .. })),
+                "{ch:?}"
+            );
         }
-        assert_eq!(l.links("n2").unwrap(), vec![("eth0".into(), false), ("eth1".into(), true)]);
+        assert_eq!(
+            l.links("n2").unwrap(),
+            vec![("eth0".into(), false), ("eth1".into(), true)]
+        );
         let ch = l.tick(s(5100));
         assert!(ch.contains(&Change::Node {
             node: "n2".into(),

@@ -92,7 +92,11 @@ fn emit(level: &str, severity: u8, msg: &str) {
     if s.stderr && severity < 7 {
         eprintln!("heartbeat: [{pid}]: {level}: {msg}");
     }
-    let line = format!("{} {} heartbeat: [{pid}]: {level}: {msg}\n", timestamp(), s.node);
+    let line = format!(
+        "{} {} heartbeat: [{pid}]: {level}: {msg}\n",
+        timestamp(),
+        s.node
+    );
     if severity < 7 {
         if let Some(f) = s.logfile.as_mut() {
             let _ = f.write_all(line.as_bytes());
@@ -121,7 +125,13 @@ fn facility_code(name: &str) -> Option<u8> {
         "cron" => 9,
         "authpriv" => 10,
         "ftp" => 11,
-        n => 16 + n.strip_prefix("local")?.parse::<u8>().ok().filter(|d| *d < 8)?,
+        n => {
+            16 + n
+                .strip_prefix("local")?
+                .parse::<u8>()
+                .ok()
+                .filter(|d| *d < 8)?
+        }
     })
 }
 

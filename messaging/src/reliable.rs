@@ -45,7 +45,11 @@ impl Outbox {
     /// Answers a retransmission request: the messages still held, and the range no longer held.
     pub fn retransmit(&self, first: u64, last: u64) -> (Vec<Message>, Option<(u64, u64)>) {
         let last = last.min(self.last_seq);
-        let oldest = self.history.front().map(|(s, _)| *s).unwrap_or(self.last_seq + 1);
+        let oldest = self
+            .history
+            .front()
+            .map(|(s, _)| *s)
+            .unwrap_or(self.last_seq + 1);
         let msgs = self
             .history
             .iter()
@@ -107,7 +111,11 @@ impl Inbox {
         if !self.started {
             self.started = true;
             // A sender that just started: everything it sent is for us. Otherwise join at its present.
-            self.delivered = if hbseq <= FRESH_START_HBSEQ { 0 } else { lastseq };
+            self.delivered = if hbseq <= FRESH_START_HBSEQ {
+                0
+            } else {
+                lastseq
+            };
         }
         self.highest_known = self.highest_known.max(lastseq);
     }
@@ -200,7 +208,10 @@ mod tests {
             .collect();
         let mut inbox = Inbox::new(9);
         inbox.heartbeat(0, 1);
-        assert_eq!(inbox.receive(1, sent[0].clone()), Received::Deliver(vec![sent[0].clone()]));
+        assert_eq!(
+            inbox.receive(1, sent[0].clone()),
+            Received::Deliver(vec![sent[0].clone()])
+        );
         assert_eq!(inbox.receive(3, sent[2].clone()), Received::Buffered);
         assert_eq!(inbox.receive(3, sent[2].clone()), Received::Duplicate);
         inbox.heartbeat(5, 4);

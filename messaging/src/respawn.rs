@@ -119,7 +119,11 @@ fn keep_alive(spec: ChildSpec, stop: Arc<AtomicBool>, pid: Arc<Mutex<Option<u32>
             }
         };
         *pid.lock().unwrap_or_else(|e| e.into_inner()) = Some(child.id());
-        log::info(&format!("Starting \"{name}\" as uid/user {} pid {}", spec.user, child.id()));
+        log::info(&format!(
+            "Starting \"{name}\" as uid/user {} pid {}",
+            spec.user,
+            child.id()
+        ));
         let status = child.wait();
         *pid.lock().unwrap_or_else(|e| e.into_inner()) = None;
         if stop.load(Ordering::SeqCst) {
@@ -134,7 +138,10 @@ fn keep_alive(spec: ChildSpec, stop: Arc<AtomicBool>, pid: Arc<Mutex<Option<u32>
             },
             Err(e) => e.to_string(),
         };
-        log::info(&format!("Managed {name} process {} exited with {how}.", child.id()));
+        log::info(&format!(
+            "Managed {name} process {} exited with {how}.",
+            child.id()
+        ));
         if code == Some(NO_RESTART_EXIT) {
             log::info(&format!("Client {name} exited with 100: not restarting it"));
             break;

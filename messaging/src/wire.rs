@@ -208,7 +208,8 @@ mod tests {
     #[test]
     fn round_trips_fields_with_newlines_and_backslashes() {
         let mut m = Message::with_type("cib");
-        m.set("xml", "<a>\n <b x=\"1\\2\"/>\n</a>").set("dest", "n2");
+        m.set("xml", "<a>\n <b x=\"1\\2\"/>\n</a>")
+            .set("dest", "n2");
         let text = m.encode();
         assert_eq!(text.lines().count(), 5);
         assert_eq!(Message::decode(text.as_bytes()).unwrap(), m);

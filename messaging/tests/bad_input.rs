@@ -14,7 +14,11 @@ fn counters(node: &Node) -> Vec<(String, u64)> {
 }
 
 fn counter(stats: &[(String, u64)], name: &str) -> u64 {
-    stats.iter().find(|(n, _)| n == name).map(|(_, v)| *v).expect(name)
+    stats
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| *v)
+        .expect(name)
 }
 
 /// Runs `f` on a thread that has entered network namespace `ns`.
@@ -37,7 +41,9 @@ fn hostile_packets_are_dropped_and_counted() {
     let mut net = Net::new(2, 1);
     let probe = net.add_probe();
     let nodes = start_cluster(&net, &hacf(2, "bcast eth0", ""));
-    assert!(wait_until(Duration::from_secs(10), || sees(&nodes[0], "node1", "active")));
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &nodes[0], "node1", "active"
+    )));
     let before = counters(&nodes[0]);
 
     let bcast = "10.1.0.255:694";
@@ -70,7 +76,10 @@ fn hostile_packets_are_dropped_and_counted() {
         send(altered.encode().as_bytes());
         let mut forged = Message::decode(&captured).unwrap();
         forged.set("hbseq", "fffffff");
-        auth::sign(&mut forged, &AuthKeys::parse("auth 1\n1 sha1 wrong-secret\n", "k").unwrap());
+        auth::sign(
+            &mut forged,
+            &AuthKeys::parse("auth 1\n1 sha1 wrong-secret\n", "k").unwrap(),
+        );
         send(forged.encode().as_bytes());
         let mut unsigned = Message::decode(&captured).unwrap();
         unsigned.remove("auth");
@@ -79,12 +88,16 @@ fn hostile_packets_are_dropped_and_counted() {
         send(&captured);
     });
 
-    assert!(wait_until(Duration::from_secs(5), || {
-        let after = counters(&nodes[0]);
-        counter(&after, "malformed") - counter(&before, "malformed") == 3
-            && counter(&after, "bad_auth") - counter(&before, "bad_auth") == 3
-            && counter(&after, "replayed") > counter(&before, "replayed")
-    }), "counters before {before:?} after {:?}", counters(&nodes[0]));
+    assert!(
+        wait_until(Duration::from_secs(5), || {
+            let after = counters(&nodes[0]);
+            counter(&after, "malformed") - counter(&before, "malformed") == 3
+                && counter(&after, "bad_auth") - counter(&before, "bad_auth") == 3
+                && counter(&after, "replayed") > counter(&before, "replayed")
+        }),
+        "counters before {before:?} after {:?}",
+        counters(&nodes[0])
+    );
     // Nothing of it changed anyone's mind, and the daemons are still up.
     std::thread::sleep(Duration::from_secs(2));
     assert!(sees(&nodes[0], "node1", "active") && sees(&nodes[1], "node0", "active"));

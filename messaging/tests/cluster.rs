@@ -15,7 +15,7 @@ fn all_active(nodes: &[crate::harness::Node]) -> bool {
 
 fn cluster_lifecycle(n: usize) {
     let net = Net::new(n, 1);
-    let mut nodes = start_cluster(&net, &hacf(n, "bcast eth0", ""));
+    let mut nodes = start_cluster(&net, &hacf(n, "bcast eth0", "uuidfrom nodename"));
     assert!(
         wait_until(Duration::from_secs(10), || all_active(&nodes)),
         "{n}-node cluster never became fully active:\n{}",
@@ -27,7 +27,9 @@ fn cluster_lifecycle(n: usize) {
     nodes[victim].kill9();
     let victim_name = nodes[victim].name.clone();
     let dead_seen = wait_until(Duration::from_secs(10), || {
-        nodes[..victim].iter().all(|o| sees(o, &victim_name, "dead"))
+        nodes[..victim]
+            .iter()
+            .all(|o| sees(o, &victim_name, "dead"))
     });
     assert!(dead_seen, "survivors did not declare {victim_name} dead");
     let mut saw_dead_event = false;
@@ -43,7 +45,10 @@ fn cluster_lifecycle(n: usize) {
         "{victim_name} did not rejoin"
     );
     let new_gen = watcher.node_generation(&victim_name).unwrap();
-    assert!(new_gen > old_gen, "generation {new_gen} not above {old_gen}");
+    assert!(
+        new_gen > old_gen,
+        "generation {new_gen} not above {old_gen}"
+    );
 }
 
 #[test]
@@ -68,4 +73,44 @@ fn five_nodes_see_each_other_detect_death_and_rejoin() {
         return;
     }
     cluster_lifecycle(5);
+}
+
+#[test]
+fn autojoin_any_admits_unlisted_nodes() {
+    if skip_unless_root("autojoin") {
+        return;
+    }
+    let net = Net::new(2, 1);
+    let conf = "keepalive 200ms\ndeadtime 1500ms\ninitdead 2\nbcast eth0\nautojoin any\n";
+    let nodes = start_cluster(&net, conf);
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &nodes[0], "node1", "active"
+    ) && sees(
+        &nodes[1], "node0", "active"
+    )));
+    let mut c = nodes[0].client("anon");
+    let mut listed = c.nodes().unwrap();
+    listed.sort();
+    assert_eq!(listed, vec!["node0", "node1"]);
+}
+
+#[test]
+fn graceful_shutdown_is_announced_before_deadtime() {
+    if skip_unless_root("graceful_shutdown") {
+        return;
+    }
+    let net = Net::new(2, 1);
+    // A deadtime far beyond the wait below: only the shutdown announcement can explain a death.
+    let conf = hacf(2, "bcast eth0", "")
+        .replace("deadtime 1500ms", "deadtime 60")
+        .replace("initdead 2", "initdead 60");
+    let mut nodes = start_cluster(&net, &conf);
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &nodes[0], "node1", "active"
+    )));
+    nodes[1].terminate();
+    assert!(
+        wait_until(Duration::from_secs(5), || sees(&nodes[0], "node1", "dead")),
+        "SIGTERM'd node not announced dead"
+    );
 }

@@ -13,7 +13,12 @@ use crate::harness::{heartbeat_bin, wait_until, write_conf};
 const ORACLE: &str = include_str!("data/heartbeat-config-errors.txt");
 
 /// Heartbeat log lines about its own plugin loader or memory locking: not configuration facts.
-const IGNORED: &[&str] = &["LoadPlugin on", "Lookup extended", "Table size", "Cannot lock ourselves"];
+const IGNORED: &[&str] = &[
+    "LoadPlugin on",
+    "Lookup extended",
+    "Table size",
+    "Cannot lock ourselves",
+];
 
 struct Case {
     title: String,
@@ -32,7 +37,12 @@ fn oracle_cases() -> Vec<Case> {
         let Some(log) = block.split("--- ha-log (ERROR/WARN/CRIT lines):\n").nth(1) else {
             continue;
         };
-        let exit = status[5..].split_whitespace().next().unwrap().parse().unwrap();
+        let exit = status[5..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         let errors = log
             .lines()
             .filter_map(|l| l.strip_prefix("ERROR: "))
@@ -64,7 +74,10 @@ fn set(hacf: &str, directive: &str, value: &str) -> String {
 /// Breaks a fresh configuration in `dir/conf` the way the case title says.
 fn break_config(title: &str, conf: &Path) -> bool {
     let hacf = |text: String| std::fs::write(conf.join("ha.cf"), text).unwrap();
-    let chmod = |mode| std::fs::set_permissions(conf.join("authkeys"), std::fs::Permissions::from_mode(mode)).unwrap();
+    let chmod = |mode| {
+        std::fs::set_permissions(conf.join("authkeys"), std::fs::Permissions::from_mode(mode))
+            .unwrap()
+    };
     let keys = |text: &str| std::fs::write(conf.join("authkeys"), text).unwrap();
     match title {
         "authkeys mode 644" => chmod(0o644),
@@ -79,13 +92,19 @@ fn break_config(title: &str, conf: &Path) -> bool {
             std::fs::write(conf.join("haresources"), "nodeZ 10.0.0.1\n").unwrap()
         }
         "haresources missing" => std::fs::remove_file(conf.join("haresources")).unwrap(),
-        "deadtime 4 with keepalive 2" => hacf(set(&set(BASE_HACF, "keepalive", "2"), "deadtime", "4")),
-        "initdead 20 < deadtime 30" => hacf(set(&set(BASE_HACF, "deadtime", "30"), "initdead", "20")),
+        "deadtime 4 with keepalive 2" => {
+            hacf(set(&set(BASE_HACF, "keepalive", "2"), "deadtime", "4"))
+        }
+        "initdead 20 < deadtime 30" => {
+            hacf(set(&set(BASE_HACF, "deadtime", "30"), "initdead", "20"))
+        }
         "keepalive 0" => hacf(set(BASE_HACF, "keepalive", "0")),
         "warntime 0" => hacf(set(BASE_HACF, "warntime", "0")),
         "keepalive two" => hacf(set(BASE_HACF, "keepalive", "two")),
         "unknown directive" => hacf(set(BASE_HACF, "bogusdirective", "on")),
-        "ucast on a missing interface eth9" => hacf(BASE_HACF.replace("bcast lo", "ucast eth9 10.9.9.9")),
+        "ucast on a missing interface eth9" => {
+            hacf(BASE_HACF.replace("bcast lo", "ucast eth9 10.9.9.9"))
+        }
         "no media line" => hacf(BASE_HACF.replace("bcast lo\n", "")),
         "udpport after the media line" => {
             hacf(BASE_HACF.replace("udpport 16945\nbcast lo\n", "bcast lo\nudpport 16945\n"))
@@ -156,7 +175,11 @@ fn every_heartbeat_config_mistake_is_reported_like_heartbeat() {
         let confdir = format!("{}/", dir.path().join("conf").display());
         for want in &case.errors {
             let want = want.replace("/etc/ha.d/", &confdir);
-            assert!(ours.contains(&want), "[{}] missing ERROR line {want:?}; we said:\n{stderr}", case.title);
+            assert!(
+                ours.contains(&want),
+                "[{}] missing ERROR line {want:?}; we said:\n{stderr}",
+                case.title
+            );
         }
         assert_eq!(
             run.started, case.running,
@@ -166,10 +189,27 @@ fn every_heartbeat_config_mistake_is_reported_like_heartbeat() {
         let code = run.output.status.code().unwrap_or(-1);
         // Heartbeat reports 0 for a medium that fails after it has detached; we fail before
         // detaching and say so with status 1.
-        let expected = if case.title == "ucast on a missing interface eth9" { 1 } else { case.exit };
-        assert_eq!(code, expected, "[{}] exit status; stderr:\n{stderr}", case.title);
-        if case.errors.iter().any(|e| e.contains("configuration error") || e.contains("Configuration error")) {
-            assert!(ours.last().is_some_and(|l| l == "Configuration error, heartbeat not started."), "[{}]", case.title);
+        let expected = if case.title == "ucast on a missing interface eth9" {
+            1
+        } else {
+            case.exit
+        };
+        assert_eq!(
+            code, expected,
+            "[{}] exit status; stderr:\n{stderr}",
+            case.title
+        );
+        if case
+            .errors
+            .iter()
+            .any(|e| e.contains("configuration error") || e.contains("Configuration error"))
+        {
+            assert!(
+                ours.last()
+                    .is_some_and(|l| l == "Configuration error, heartbeat not started."),
+                "[{}]",
+                case.title
+            );
         }
     }
     assert!(checked >= 19, "only {checked} cases mapped");
@@ -178,11 +218,16 @@ fn every_heartbeat_config_mistake_is_reported_like_heartbeat() {
 #[test]
 fn bad_value_names_file_line_and_reason() {
     let dir = tempfile::tempdir().unwrap();
-    write_conf(dir.path(), &set(BASE_HACF, "keepalive", "two"), "auth 1\n1 sha1 secret\n");
+    write_conf(
+        dir.path(),
+        &set(BASE_HACF, "keepalive", "two"),
+        "auth 1\n1 sha1 secret\n",
+    );
     let run = run_heartbeat(dir.path());
     let errors = our_errors(&String::from_utf8_lossy(&run.output.stderr));
     assert!(
-        errors[0].starts_with("Invalid time value in ") && errors[0].ends_with("ha.cf line 7: keepalive two"),
+        errors[0].starts_with("Invalid time value in ")
+            && errors[0].ends_with("ha.cf line 7: keepalive two"),
         "{errors:?}"
     );
 }
@@ -206,7 +251,11 @@ fn unknown_auth_method_is_rejected_but_sha256_and_sha512_are_accepted() {
     assert_eq!(run.output.status.code(), Some(6));
     for method in ["sha256", "sha512"] {
         let dir = tempfile::tempdir().unwrap();
-        write_conf(dir.path(), BASE_HACF, &format!("auth 3\n3 {method} secret\n"));
+        write_conf(
+            dir.path(),
+            BASE_HACF,
+            &format!("auth 3\n3 {method} secret\n"),
+        );
         assert!(run_heartbeat(dir.path()).started, "{method} refused");
     }
 }
@@ -226,27 +275,121 @@ fn control_flags_status_kill_and_double_start() {
             .args(extra);
         c
     };
-    let text = |o: &Output| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let text = |o: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
 
     let o = hb(&["-k"]).output().unwrap();
-    assert_eq!((o.status.code(), text(&o).trim()), (Some(0), "INFO: Heartbeat already stopped."));
+    assert_eq!(
+        (o.status.code(), text(&o).trim()),
+        (Some(0), "INFO: Heartbeat already stopped.")
+    );
     let o = hb(&["-s"]).output().unwrap();
-    assert_eq!((o.status.code(), text(&o).trim()), (Some(1), "heartbeat is stopped. No process"));
+    assert_eq!(
+        (o.status.code(), text(&o).trim()),
+        (Some(1), "heartbeat is stopped. No process")
+    );
 
-    let mut daemon = hb(&["-f"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    assert!(wait_until(Duration::from_secs(5), || rundir.join("api.sock").exists()));
+    let mut daemon = hb(&["-f"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(5), || rundir
+        .join("api.sock")
+        .exists()));
     let pid = daemon.id();
     let o = hb(&["-s"]).output().unwrap();
     assert_eq!(
         (o.status.code(), text(&o).trim().to_string()),
-        (Some(0), format!("heartbeat OK [pid {pid} et al] is running on node1 [node1]..."))
+        (
+            Some(0),
+            format!("heartbeat OK [pid {pid} et al] is running on node1 [node1]...")
+        )
     );
     let o = hb(&[]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
-    assert!(text(&o).contains(&format!("info: heartbeat: already running [pid {pid}].")), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("info: heartbeat: already running [pid {pid}].")),
+        "{}",
+        text(&o)
+    );
     let o = hb(&["-k"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert!(daemon.wait().unwrap().success());
     let o = hb(&["-s"]).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
+}
+
+/// Every directive of Heartbeat 3.0.6's table, with a valid value, in one file: heartbeat starts,
+/// and the ones it does not act on are named in a warning.
+#[test]
+fn every_heartbeat_directive_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let all = format!(
+        "{BASE_HACF}warntime 5\ndeadping 10\nbaud 19200\nhopfudge 1\nlogfacility local0\nlogfile {d}/ha-log\n\
+         debugfile {d}/ha-debug\nuse_logd no\nconn_logd_time 60\ndebug 0\nrealtime yes\nrtprio 5\n\
+         watchdog /dev/watchdog\nhbgenmethod file\nmsgfmt classic\nlog_badpack true\nsyslogmsgfmt false\n\
+         coredumps true\ncoreroot /var/lib/heartbeat/cores\nuse_apphbd no\n\
+         apiauth mytool uid=root gid=root\nrespawn root /bin/true\ncrm respawn\ncrm_daemon_dir {d}\n\
+         crmd_spawns_pengine on\nautojoin none\nuuidfrom nodename\ncompression bz2\n\
+         compression_threshold 2\ntraditional_compression off\nmax_rexmit_delay 250\nenv logpriority=debug\n\
+         record_config_changes on\nrecord_pengine_inputs on\nenable_config_writes on\nmemreserve 6500\n\
+         cluster linux-ha\nquorum_server qs.example\nping 127.0.0.1\nping_group grp 127.0.0.1\nping6 ::1\n\
+         hbaping fc0\nstonith baytech /etc/ha.d/conf/stonith.baytech\nstonith_host * null node2\n\
+         mcast6 lo ff12::1:2:3:4 694 1 0\nucast6 lo ::1\nnice_failback off\nudp lo\nnormalpoll 1\n",
+        d = dir.path().display()
+    );
+    write_conf(dir.path(), &all, "auth 1\n1 sha1 secret\n");
+    let confdir = format!("{}/", dir.path().join("conf").display());
+    let rundir = dir.path().join("run");
+    let child = Command::new(heartbeat_bin())
+        .args([
+            "-f",
+            "-n",
+            "node1",
+            "-c",
+            &confdir,
+            "--crm-daemons",
+            "",
+            "--rundir",
+        ])
+        .arg(&rundir)
+        .arg("--statedir")
+        .arg(dir.path().join("state"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = wait_until(Duration::from_secs(5), || rundir.join("api.sock").exists());
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        started,
+        "heartbeat refused the full directive set:\n{stderr}"
+    );
+    for inert in [
+        "compression",
+        "watchdog",
+        "mcast6",
+        "stonith_host",
+        "hbaping",
+    ] {
+        assert!(
+            stderr.contains(&format!("directive '{inert}' is accepted but not acted on")),
+            "no warning for {inert}:\n{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("directive 'udp' replaced by 'bcast'"),
+        "{stderr}"
+    );
 }

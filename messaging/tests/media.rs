@@ -3,7 +3,9 @@ use std::time::Duration;
 
 use messaging::client::Client;
 
-use crate::harness::{hacf, sees, skip_unless_root, start_cluster, wait_until, Net, Node, AUTHKEYS};
+use crate::harness::{
+    hacf, sees, skip_unless_root, start_cluster, wait_until, Net, Node, AUTHKEYS,
+};
 
 fn link_status(observer: &Node, node: &str, link: &str) -> String {
     let mut c = Client::connect(&observer.socket(), "anon").expect("connect");
@@ -22,25 +24,35 @@ fn two_media_survive_one_cut_and_die_with_both() {
         net.addr(1, 0)
     );
     let nodes = start_cluster(&net, &hacf(2, &media, ""));
-    assert!(wait_until(Duration::from_secs(10), || sees(&nodes[0], "node1", "active")
-        && link_status(&nodes[0], "node1", "eth0") == "up"
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &nodes[0], "node1", "active"
+    ) && link_status(
+        &nodes[0], "node1", "eth0"
+    ) == "up"
         && link_status(&nodes[0], "node1", "eth1") == "up"));
     let mut c = nodes[0].client("anon");
     assert_eq!(c.links("node1").unwrap(), vec!["eth0", "eth1"]);
 
     net.set_link(1, 1, false);
-    assert!(wait_until(Duration::from_secs(10), || link_status(&nodes[0], "node1", "eth1") == "dead"));
+    assert!(wait_until(Duration::from_secs(10), || link_status(
+        &nodes[0], "node1", "eth1"
+    ) == "dead"));
     // Stay well past deadtime with one path left: nobody may die.
     std::thread::sleep(Duration::from_secs(3));
     assert!(sees(&nodes[0], "node1", "active") && sees(&nodes[1], "node0", "active"));
     assert_eq!(link_status(&nodes[0], "node1", "eth0"), "up");
 
     net.set_link(1, 0, false);
-    assert!(wait_until(Duration::from_secs(10), || sees(&nodes[0], "node1", "dead")
-        && sees(&nodes[1], "node0", "dead")));
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &nodes[0], "node1", "dead"
+    ) && sees(
+        &nodes[1], "node0", "dead"
+    )));
 
     net.set_link(1, 1, true);
-    assert!(wait_until(Duration::from_secs(10), || sees(&nodes[0], "node1", "active")));
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &nodes[0], "node1", "active"
+    )));
 }
 
 #[test]
@@ -51,7 +63,10 @@ fn multicast_three_nodes() {
     let net = Net::new(3, 1);
     let nodes = start_cluster(&net, &hacf(3, "mcast eth0 239.0.0.43 694 1 0", ""));
     assert!(wait_until(Duration::from_secs(10), || {
-        ["node1", "node2"].iter().all(|n| sees(&nodes[0], n, "active")) && sees(&nodes[2], "node0", "active")
+        ["node1", "node2"]
+            .iter()
+            .all(|n| sees(&nodes[0], n, "active"))
+            && sees(&nodes[2], "node0", "active")
     }));
 }
 
@@ -68,14 +83,20 @@ fn ping_nodes_follow_icmp_reachability() {
     );
     let nodes = start_cluster(&net, &hacf(2, "bcast eth0", &extra));
     let peer = net.addr(1, 0);
-    assert!(wait_until(Duration::from_secs(10), || sees(&nodes[0], &peer, "ping")
-        && sees(&nodes[0], "far", "ping")));
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &nodes[0], &peer, "ping"
+    ) && sees(
+        &nodes[0], "far", "ping"
+    )));
     let mut c = nodes[0].client("anon");
     assert_eq!(c.node_type(&peer).unwrap(), "ping");
     assert_eq!(c.node_type("node1").unwrap(), "normal");
     net.set_link(1, 0, false);
-    assert!(wait_until(Duration::from_secs(10), || sees(&nodes[0], &peer, "dead")
-        && sees(&nodes[0], "far", "dead")));
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &nodes[0], &peer, "dead"
+    ) && sees(
+        &nodes[0], "far", "dead"
+    )));
 }
 
 #[test]
@@ -109,11 +130,18 @@ fn serial_line_carries_heartbeats() {
     let ok = wait_until(Duration::from_secs(10), || {
         sees(&na, "serb", "active") && sees(&nb, "sera", "active")
     });
-    assert!(ok, "serial heartbeats not seen:\n{}\n{}", na.log(), nb.log());
+    assert!(
+        ok,
+        "serial heartbeats not seen:\n{}\n{}",
+        na.log(),
+        nb.log()
+    );
     let mut c = na.client("anon");
     assert_eq!(c.links("serb").unwrap(), vec![link.clone()]);
     assert_eq!(c.link_status("serb", &link).unwrap(), "up");
     let _ = socat.kill();
     let _ = socat.wait();
-    assert!(wait_until(Duration::from_secs(10), || sees(&na, "serb", "dead")));
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &na, "serb", "dead"
+    )));
 }

@@ -7,7 +7,8 @@ use crate::harness::{hacf, sees, skip_unless_root, start_cluster, wait_until, Ne
 
 fn numbered(i: u64) -> Message {
     let mut m = Message::with_type("test_seq");
-    m.set("n", i.to_string()).set("body", "line one\nline two \\ backslash");
+    m.set("n", i.to_string())
+        .set("body", "line one\nline two \\ backslash");
     m
 }
 
@@ -58,6 +59,26 @@ fn messages_to_one_and_all_nodes_with_client_status() {
     let (own, _) = collect(&mut s, 1, Duration::from_secs(5));
     assert_eq!(own, vec![100], "broadcasts are delivered locally too");
 
+    // A message far larger than a datagram travels in fragments and arrives whole.
+    let mut big = Message::with_type("test_big");
+    let body: String = (0..40_000)
+        .map(|i| format!("<line n=\"{i}\"/>\n"))
+        .collect();
+    big.set("xml", body.clone());
+    s.send_to_node("node1", &big).unwrap();
+    let end = Instant::now() + Duration::from_secs(10);
+    let got = loop {
+        assert!(Instant::now() < end, "big message not delivered");
+        if let Some(Event::Message(m)) = r1.recv_timeout(Duration::from_millis(100)).unwrap() {
+            if m.msg_type() == Some("test_big") {
+                break m;
+            }
+        }
+    };
+    assert_eq!(got.get("xml").map(str::len), Some(body.len()));
+    assert_eq!(got.get("xml"), Some(body.as_str()));
+    assert_eq!(got.get("from_id"), Some("sender"));
+
     drop(r1);
     let mut saw_leave = false;
     let end = Instant::now() + Duration::from_secs(5);
@@ -68,7 +89,8 @@ fn messages_to_one_and_all_nodes_with_client_status() {
     }
     assert!(saw_leave, "no client leave event");
     assert_eq!(
-        s.client_status("node1", "receiver", Duration::from_millis(100)).unwrap(),
+        s.client_status("node1", "receiver", Duration::from_millis(100))
+            .unwrap(),
         "offline"
     );
 }
@@ -81,8 +103,11 @@ fn thirty_percent_loss_no_false_death_and_ordered_once() {
     let net = Net::new(2, 1);
     let conf = hacf(2, "bcast eth0", "").replace("deadtime 1500ms", "deadtime 2");
     let nodes = start_cluster(&net, &conf);
-    assert!(wait_until(Duration::from_secs(10), || sees(&nodes[0], "node1", "active")
-        && sees(&nodes[1], "node0", "active")));
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &nodes[0], "node1", "active"
+    ) && sees(
+        &nodes[1], "node0", "active"
+    )));
     let mut r = nodes[1].client("receiver");
     let mut s = nodes[0].client("sender");
     // Loss on both nodes' outputs and inputs: each packet is dropped with 30% on its way out
@@ -115,5 +140,8 @@ fn thirty_percent_loss_no_false_death_and_ordered_once() {
     assert!(sees(&nodes[0], "node1", "active") && sees(&nodes[1], "node0", "active"));
     let stats = r.stats().unwrap();
     let get = |k: &str| stats.iter().find(|(n, _)| n == k).map(|(_, v)| *v).unwrap();
-    assert!(get("rexmit_requests") > 0, "loss should have caused retransmission requests: {stats:?}");
+    assert!(
+        get("rexmit_requests") > 0,
+        "loss should have caused retransmission requests: {stats:?}"
+    );
 }

@@ -27,8 +27,14 @@ fn respawned_children_restart_as_their_user_unless_they_exit_100() {
     let (dying, done) = (work.path().join("dying.sh"), work.path().join("done.sh"));
     let log1 = work.path().join("dying.log");
     let log2 = work.path().join("done.log");
-    script(&dying, &format!("id -u >> {}\nsleep 0.2\nexit 1", log1.display()));
-    script(&done, &format!("echo $HA_API_SOCKET >> {}\nexit 100", log2.display()));
+    script(
+        &dying,
+        &format!("id -u >> {}\nsleep 0.2\nexit 1", log1.display()),
+    );
+    script(
+        &done,
+        &format!("echo $HA_API_SOCKET >> {}\nexit 100", log2.display()),
+    );
     let hacf = format!(
         "udpport 16960\nbcast lo\nkeepalive 200ms\ndeadtime 2\ninitdead 2\nnode resp\ncrm off\n\
          respawn nobody {}\nrespawn root {}\n",
@@ -43,8 +49,16 @@ fn respawned_children_restart_as_their_user_unless_they_exit_100() {
         lines(&log1),
         node.log()
     );
-    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap().uid.as_raw();
-    assert!(lines(&log1).iter().all(|u| *u == nobody.to_string()), "{:?}", lines(&log1));
+    let nobody = nix::unistd::User::from_name("nobody")
+        .unwrap()
+        .unwrap()
+        .uid
+        .as_raw();
+    assert!(
+        lines(&log1).iter().all(|u| *u == nobody.to_string()),
+        "{:?}",
+        lines(&log1)
+    );
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(
         lines(&log2),
@@ -54,7 +68,11 @@ fn respawned_children_restart_as_their_user_unless_they_exit_100() {
     node.terminate();
     let after = lines(&log1).len();
     std::thread::sleep(Duration::from_millis(800));
-    assert_eq!(lines(&log1).len(), after, "children restarted after shutdown");
+    assert_eq!(
+        lines(&log1).len(),
+        after,
+        "children restarted after shutdown"
+    );
 }
 
 #[test]
@@ -65,7 +83,10 @@ fn crm_respawn_starts_listed_daemons_and_skips_missing_ones() {
     let work = tempfile::tempdir().unwrap();
     let ccm = work.path().join("ccm");
     let log = work.path().join("ccm.log");
-    script(&ccm, &format!("echo $HA_NODENAME >> {}\nexec sleep 60", log.display()));
+    script(
+        &ccm,
+        &format!("echo $HA_NODENAME >> {}\nexec sleep 60", log.display()),
+    );
     let hacf = format!(
         "udpport 16961\nbcast lo\nkeepalive 200ms\ndeadtime 2\ninitdead 2\nnode crmnode\ncrm respawn\n\
          crm_daemon_dir {}\n",
@@ -74,7 +95,15 @@ fn crm_respawn_starts_listed_daemons_and_skips_missing_ones() {
     let mut node = Node::prepare("crmnode", None, &hacf, AUTHKEYS);
     node.extra_args = vec!["--crm-daemons".into(), "'ccm:root no-such-daemon'".into()];
     node.start();
-    assert!(wait_until(Duration::from_secs(5), || lines(&log) == vec!["crmnode"]), "{}", node.log());
-    assert!(node.log().contains("CRM daemon no-such-daemon not found"), "{}", node.log());
+    assert!(
+        wait_until(Duration::from_secs(5), || lines(&log) == vec!["crmnode"]),
+        "{}",
+        node.log()
+    );
+    assert!(
+        node.log().contains("CRM daemon no-such-daemon not found"),
+        "{}",
+        node.log()
+    );
     node.terminate();
 }

@@ -14,3 +14,5 @@ mod bad_input;
 mod config_errors;
 // Children: respawn lines and CRM daemons.
 mod respawn;
+// Local API: who may sign on (apiauth + SO_PEERCRED).
+mod apiauth;

@@ -52,11 +52,3 @@ pub fn execute(spec: &AgentSpec, args: &[String], action: &str, base: &OcfEnv) -
         other => agent::execute(spec, &other, &env),
     }
 }
-
-/// Splits `a::b::c`-style resource strings (as written in haresources) into the type and
-/// its arguments.
-pub fn split_resource(resource: &str) -> (String, Vec<String>) {
-    let mut parts = resource.split("::").map(str::to_string);
-    let kind = parts.next().unwrap_or_default();
-    (kind, parts.collect())
-}

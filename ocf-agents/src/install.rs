@@ -88,7 +88,7 @@ pub fn install(opts: &InstallOptions, exe: &Path) -> Result<Vec<PathBuf>, Instal
     let lib_dir = binary.parent().expect("binary path has a parent");
     make_dir(lib_dir)?;
     // Copy next to the target and rename, so a running agent never sees a torn file.
-    let staging = lib_dir.join(format!(".{BINARY_NAME}.new"));
+    let staging = lib_dir.join(format!(".{BINARY_NAME}.new.{}", std::process::id()));
     std::fs::copy(exe, &staging).map_err(io("copy the binary to", &staging))?;
     std::fs::set_permissions(&staging, std::fs::Permissions::from_mode(0o755))
         .map_err(io("chmod", &staging))?;

@@ -5,13 +5,24 @@
 //! was called by (argv\[0\]) and the action from argv\[1\]. Called with more words
 //! (`IPaddr 10.0.0.5/24/eth0 start`) it follows the Heartbeat v1 script convention.
 //!
+//! Agents: Dummy, Stateful, Delay, IPaddr2, IPaddr, IPv6addr, Filesystem, ping, anything,
+//! WebServer, Route, SendArp, IPsrcaddr, portblock, MailTo, SysInfo.
+//!
+//! ```text
+//! cargo build --release -p ocf-agents
+//! sudo target/release/ocf-agents install            # --prefix /usr/lib/ocf --provider heartbeat-rs
+//! sudo target/release/ocf-agents install --heartbeat-dir /etc/ha.d/resource.d   # v1 scripts too
+//! ```
+//!
 //! - [`ocf`]: exit codes ([`ocf::OcfRc`]), actions and the decoded environment ([`ocf::OcfEnv`]).
 //! - [`metadata`]: the meta-data XML builder.
 //! - [`agent`]: the registry and the generic action runner; [`heartbeat`]: the v1 convention.
-//! - [`agents`]: one module per agent; [`install`]: the installer.
+//! - `agents`: one module per agent; [`install`]: the installer.
+//! - [`process`], [`state`], [`log`], [`http`], [`smtp`], [`attributes`]: helpers the agents share.
 
 pub mod agent;
 pub mod agents;
+pub mod attributes;
 pub mod heartbeat;
 pub mod http;
 pub mod install;
@@ -19,6 +30,7 @@ pub mod log;
 pub mod metadata;
 pub mod ocf;
 pub mod process;
+pub mod smtp;
 pub mod state;
 
 use std::path::{Path, PathBuf};

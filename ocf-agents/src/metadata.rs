@@ -124,11 +124,6 @@ impl Metadata {
             .and_then(|p| p.default.as_deref())
     }
 
-    /// True when the agent advertises the action.
-    pub fn has_action(&self, name: &str) -> bool {
-        self.actions.iter().any(|a| a.name == name)
-    }
-
     /// Renders the XML document printed by `meta-data`.
     pub fn to_xml(&self) -> String {
         let mut out = String::new();

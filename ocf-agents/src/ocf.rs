@@ -73,7 +73,7 @@ impl Failure {
 /// or a failure with a reason.
 pub type Outcome = Result<OcfRc, Failure>;
 
-/// The actions an agent can be asked to perform (argv[1]).
+/// The actions an agent can be asked to perform (`argv[1]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Start,
@@ -94,7 +94,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// Parses argv[1]; `status` is the legacy name of `monitor`.
+    /// Parses `argv[1]`; `status` is the legacy name of `monitor`.
     pub fn parse(name: &str) -> Action {
         match name {
             "start" => Action::Start,

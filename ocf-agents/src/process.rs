@@ -78,7 +78,7 @@ pub fn pid_alive(pid: i32) -> bool {
     }
 }
 
-/// When a process started (from /proc/<pid>/stat field 22 and the boot time).
+/// When a process started (from `/proc/<pid>/stat` field 22 and the boot time).
 pub fn process_start(pid: i32) -> Option<SystemTime> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name start at field 3, so field 22 is index 19 here.
@@ -121,18 +121,6 @@ pub fn wait_gone(pids: &[i32], timeout: Duration) -> Vec<i32> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// Sends SIGTERM, waits up to `grace`, then SIGKILL; true when all are gone.
-pub fn terminate(pids: &[i32], grace: Duration) -> bool {
-    for pid in pids {
-        signal(*pid, Signal::SIGTERM);
-    }
-    let left = wait_gone(pids, grace);
-    for pid in &left {
-        signal(*pid, Signal::SIGKILL);
-    }
-    wait_gone(&left, Duration::from_secs(5)).is_empty()
 }
 
 /// Reads a pid file (first token); None when missing or unparsable.

@@ -82,10 +82,8 @@ fn loop_mounted_ext4_image() {
     if skip_unless_root("filesystem::loop_mounted_ext4_image") {
         return;
     }
-    if !Path::new("/dev/loop-control").exists() || !Path::new("/sbin/mkfs.ext4").exists() {
-        eprintln!(
-            "SKIP: filesystem::loop_mounted_ext4_image: no loop devices or mkfs.ext4; NOT TESTED"
-        );
+    if !Path::new("/dev/loop-control").exists() || !have("mkfs.ext4") || !have("fsck") {
+        skip("filesystem::loop_mounted_ext4_image: no loop devices or mkfs.ext4; NOT TESTED");
         return;
     }
     let install = Install::new();
@@ -149,4 +147,50 @@ fn validation_errors() {
         .param("device", "/dev/nonexistent-hbrs-disk")
         .env("OCF_RESKEY_CRM_meta_interval", "0");
     assert_eq!(probe.rc("monitor"), OCF_NOT_RUNNING);
+}
+
+#[test]
+fn fsck_runs_before_mounting() {
+    if skip_unless_root("filesystem::fsck_runs_before_mounting") {
+        return;
+    }
+    if !Path::new("/dev/loop-control").exists() || !have("mkfs.ext4") || !have("fsck") {
+        skip("filesystem::fsck_runs_before_mounting: no loop devices or mkfs.ext4; NOT TESTED");
+        return;
+    }
+    let install = Install::new();
+    let good = install.root().join("good.img");
+    std::fs::File::create(&good)
+        .unwrap()
+        .set_len(16 << 20)
+        .unwrap();
+    run_ok("mkfs.ext4", &["-q", "-F", good.to_str().unwrap()]);
+    // Sixteen MiB of zeros: no superblock, so fsck cannot repair it.
+    let garbage = install.root().join("garbage.img");
+    std::fs::File::create(&garbage)
+        .unwrap()
+        .set_len(16 << 20)
+        .unwrap();
+    let dir = install.root().join("checked");
+    let agent = |image: &Path| {
+        install
+            .agent("Filesystem", "fsck")
+            .param("device", image.to_str().unwrap())
+            .param("fstype", "ext4")
+            .param("options", "loop")
+            .param("run_fsck", "force")
+            .param("directory", dir.to_str().unwrap())
+    };
+    let (good_fs, bad_fs) = (agent(&good), agent(&garbage));
+    let bad_option = good_fs.clone().param("run_fsck", "sometimes");
+    assert_eq!(bad_option.rc("validate-all"), OCF_ERR_CONFIGURED);
+    in_private_mount_ns(move || {
+        let reply = bad_fs.call("start");
+        assert_eq!(reply.code, OCF_ERR_GENERIC, "{reply:?}");
+        assert!(reply.stderr.contains("fsck of"), "{}", reply.stderr);
+        assert!(!mounted(&dir));
+        assert_eq!(good_fs.rc("start"), OCF_SUCCESS);
+        assert!(mounted(&dir));
+        assert_eq!(good_fs.rc("stop"), OCF_SUCCESS);
+    });
 }

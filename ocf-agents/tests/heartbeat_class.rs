@@ -80,3 +80,24 @@ fn filesystem_positional_form() {
         assert!(!mounted(&dir));
     });
 }
+
+#[test]
+fn ipv6addr_v1_positional_form() {
+    if skip_unless_root("heartbeat_class::ipv6addr_v1_positional_form") {
+        return;
+    }
+    let ns = NetNs::new();
+    ns.veth("hb0", "hb1");
+    let install = Install::new();
+    // IPv6addr::fd00:131::5/64/hb0
+    let v6 = install.agent("IPv6addr", "").in_netns(&ns);
+    let arg = "fd00:131::5/64/hb0";
+    assert_eq!(v6.call_with(&[arg, "start"]).code, 0);
+    assert!(ns.addresses("hb0").contains("inet6 fd00:131::5/64"));
+    assert_eq!(v6.call_with(&[arg, "status"]).stdout.trim(), "running");
+    assert_eq!(v6.call_with(&[arg, "stop"]).code, 0);
+    assert_eq!(v6.call_with(&[arg, "status"]).stdout.trim(), "stopped");
+    // An IPv4 address is a configuration error for this agent.
+    let v4 = install.agent("IPv6addr", "x").param("ipv6addr", "10.0.0.1");
+    assert_eq!(v4.rc("validate-all"), OCF_ERR_CONFIGURED);
+}

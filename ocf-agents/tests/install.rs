@@ -55,7 +55,10 @@ fn install_layout_and_uninstall() {
             "IPaddr",
             "IPaddr2",
             "IPsrcaddr",
-            "SendArp"
+            "IPv6addr",
+            "MailTo",
+            "SendArp",
+            "portblock"
         ]
     );
 

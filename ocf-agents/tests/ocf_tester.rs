@@ -3,13 +3,14 @@
 use crate::support::*;
 
 /// The agents ocf-tester runs on (WebServer's run is in `webserver`, Route's and
-/// IPsrcaddr's in `route`, SendArp's in `ip_address`); `every_agent_is_covered` keeps it in step with the binary.
+/// IPsrcaddr's in `route`, SendArp's in `ip_address`, portblock's and MailTo's in their own modules); `every_agent_is_covered` keeps it in step with the binary.
 const COVERED: &[&str] = &[
     "Dummy",
     "Stateful",
     "Delay",
     "IPaddr2",
     "IPaddr",
+    "IPv6addr",
     "Filesystem",
     "ping",
     "anything",
@@ -17,19 +18,19 @@ const COVERED: &[&str] = &[
     "Route",
     "SendArp",
     "IPsrcaddr",
+    "portblock",
+    "MailTo",
+    "SysInfo",
 ];
 
 fn assert_passes(agent: &Agent) {
-    let reply = agent.ocf_tester();
-    let name = agent.path.file_name().unwrap().to_string_lossy();
-    assert!(
-        reply.code == 0 && reply.stdout.contains("passed all tests"),
-        "ocf-tester failed for {name} (rc {}):\n{}\n{}",
-        reply.code,
-        reply.stdout,
-        reply.stderr
-    );
-    eprintln!("ocf-tester: {name} passed all tests");
+    let name = agent
+        .path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert_ocf_tester_passes(agent, &name);
 }
 
 #[test]
@@ -52,6 +53,16 @@ fn stateful() {
 }
 
 #[test]
+fn sysinfo() {
+    let install = Install::new();
+    assert_passes(
+        &install
+            .agent("SysInfo", "ot-sysinfo")
+            .param("disks", "/tmp"),
+    );
+}
+
+#[test]
 fn delay() {
     let install = Install::new();
     let agent = install
@@ -64,6 +75,9 @@ fn delay() {
 #[test]
 fn ping() {
     if skip_unless_root("ocf_tester::ping") {
+        return;
+    }
+    if skip_without("ocf_tester::ping", &["ping"]) {
         return;
     }
     let ns = NetNs::new();
@@ -114,6 +128,24 @@ fn ipaddr2() {
 #[test]
 fn ipaddr() {
     ip_agent("IPaddr");
+}
+
+#[test]
+fn ipv6addr() {
+    if skip_unless_root("ocf_tester::ipv6addr") {
+        return;
+    }
+    let ns = NetNs::new();
+    ns.veth("hb0", "hb1");
+    let install = Install::new();
+    let agent = install
+        .agent("IPv6addr", "ot-vip6")
+        .param("ipv6addr", "fd00:123::7")
+        .param("nic", "hb0")
+        .param("cidr_netmask", "64")
+        .in_netns(&ns);
+    assert_passes(&agent);
+    assert!(!ns.addresses("hb0").contains("fd00:123::7"));
 }
 
 #[test]

@@ -25,12 +25,72 @@ pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
+/// Prints a loud SKIP line straight to stderr (libtest does not capture direct writes,
+/// so it shows even when the test passes).
+pub fn skip(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIP: {why}");
+}
+
+/// True when a program is installed (PATH plus the sbin and libexec directories).
+pub fn have(tool: &str) -> bool {
+    let mut dirs: Vec<String> = std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .map(String::from)
+        .collect();
+    dirs.extend(
+        [
+            "/usr/sbin",
+            "/sbin",
+            "/usr/bin",
+            "/bin",
+            "/usr/libexec/heartbeat",
+        ]
+        .map(String::from),
+    );
+    dirs.iter().any(|d| Path::new(d).join(tool).exists())
+}
+
+/// Prints a loud SKIP line and returns true when one of `tools` is not installed.
+pub fn skip_without(test: &str, tools: &[&str]) -> bool {
+    match tools.iter().find(|t| !have(t)) {
+        Some(tool) => {
+            skip(&format!("{test}: {tool} is not installed; NOT TESTED"));
+            true
+        }
+        None => false,
+    }
+}
+
+/// Runs ocf-tester on `agent` and asserts "passed all tests" (`label` names the run).
+/// ocf-tester lints meta-data with xmllint (libxml2-utils); without either it SKIPs.
+pub fn assert_ocf_tester_passes(agent: &Agent, label: &str) {
+    if skip_without(
+        &format!("ocf-tester on {label}"),
+        &["ocf-tester", "xmllint"],
+    ) {
+        return;
+    }
+    let reply = agent.ocf_tester();
+    assert!(
+        reply.code == 0 && reply.stdout.contains("passed all tests"),
+        "ocf-tester failed for {label} (rc {}):\n{}\n{}",
+        reply.code,
+        reply.stdout,
+        reply.stderr
+    );
+    eprintln!("ocf-tester: {label} passed all tests");
+}
+
 /// Prints a loud SKIP line and returns true when the test cannot run (not root).
 pub fn skip_unless_root(test: &str) -> bool {
     if is_root() {
         return false;
     }
-    eprintln!("SKIP: {test} needs root (network/mount namespaces); NOT TESTED");
+    skip(&format!(
+        "{test} needs root (network/mount namespaces); NOT TESTED"
+    ));
     true
 }
 

@@ -58,7 +58,11 @@ fn parse_date(d: &str) -> Option<i64> {
         [y, m, dd] => Some(days_from_civil(num(y)?, num(m)?, num(dd)?)),
         [y, doy] if doy.len() == 3 => Some(days_from_civil(num(y)?, 1, 1) + num(doy)? - 1),
         [y, m] => Some(days_from_civil(num(y)?, num(m)?, 1)),
-        [ymd] if ymd.len() == 8 => Some(days_from_civil(num(&ymd[..4])?, num(&ymd[4..6])?, num(&ymd[6..])?)),
+        [ymd] if ymd.len() == 8 => Some(days_from_civil(
+            num(&ymd[..4])?,
+            num(&ymd[4..6])?,
+            num(&ymd[6..])?,
+        )),
         _ => None,
     }
 }
@@ -140,14 +144,30 @@ pub fn add_duration(t: i64, years: i64, months: i64, secs: i64) -> i64 {
     let (y, m, d) = civil_from_days(days);
     let total = y * 12 + (m - 1) + years * 12 + months;
     let (ny, nm) = (total.div_euclid(12), total.rem_euclid(12) + 1);
-    let mdays = [31, if is_leap(ny) { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(nm - 1) as usize];
+    let mdays = [
+        31,
+        if is_leap(ny) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][(nm - 1) as usize];
     days_from_civil(ny, nm, d.min(mdays)) * 86_400 + rem + secs
 }
 
 /// Formats epoch seconds like Pacemaker's `crm_time` ("2012-07-13 13:51:04Z").
 pub fn format(t: i64) -> String {
     let f = fields(t);
-    format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}Z", f.years, f.months, f.monthdays, f.hours, f.minutes, f.seconds)
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}Z",
+        f.years, f.months, f.monthdays, f.hours, f.minutes, f.seconds
+    )
 }
 
 #[cfg(test)]
@@ -159,9 +179,15 @@ mod tests {
         let t = parse("2005-10-10T10:00:00Z").unwrap();
         assert_eq!(t, 1_128_938_400);
         let f = fields(t);
-        assert_eq!((f.years, f.months, f.monthdays, f.hours, f.weekdays), (2005, 10, 10, 10, 1));
+        assert_eq!(
+            (f.years, f.months, f.monthdays, f.hours, f.weekdays),
+            (2005, 10, 10, 10, 1)
+        );
         assert_eq!(parse("1970-01-02"), Some(86_400));
-        assert_eq!(add_duration(parse("2005-01-31").unwrap(), 0, 1, 0), parse("2005-02-28").unwrap());
+        assert_eq!(
+            add_duration(parse("2005-01-31").unwrap(), 0, 1, 0),
+            parse("2005-02-28").unwrap()
+        );
         assert_eq!(format(0), "1970-01-01 00:00:00Z");
     }
 }

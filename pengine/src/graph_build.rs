@@ -16,7 +16,9 @@ fn action_ref(view: &ClusterView, t: &ActionTable, i: usize, id: u32) -> ActionR
     let a = &t.list[i];
     let node = a.node.map(|n| &view.nodes[n]);
     let (on_node, on_node_uuid) = match (a.kind, node) {
-        (_, Some(n)) if a.kind != ActionKind::PseudoEvent => (Some(n.uname.clone()), Some(n.id.clone())),
+        (_, Some(n)) if a.kind != ActionKind::PseudoEvent => {
+            (Some(n.uname.clone()), Some(n.id.clone()))
+        }
         _ => (None, None),
     };
     ActionRef {
@@ -40,6 +42,17 @@ pub fn build(view: &ClusterView, t: &ActionTable) -> TransitionGraph {
     }
     let mut inputs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); t.list.len()];
     for e in &t.edges {
+        if e.flags & crate::actions::flags::SUMMARY != 0 {
+            continue;
+        }
+        let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
+        if e.flags & crate::actions::flags::SAME_NODE != 0
+            && fa.node.is_some()
+            && ta.node.is_some()
+            && fa.node != ta.node
+        {
+            continue;
+        }
         if ids[e.first] != u32::MAX && ids[e.then] != u32::MAX {
             inputs[e.then].insert(e.first);
         }
@@ -52,10 +65,20 @@ pub fn build(view: &ClusterView, t: &ActionTable) -> TransitionGraph {
         let primitive = match (a.kind, a.rsc) {
             (ActionKind::RscOp, Some(r)) => {
                 let rsc = &view.resources[r];
-                let long = rsc.clone_name.as_ref().map(|_| rsc.id.clone());
+                // Anonymous clone instances go by their clone-less id, with the instance as long-id.
+                let anonymous = rsc.id != rsc.base_id
+                    && view.resources[view.top_of(r)]
+                        .clone
+                        .as_ref()
+                        .is_some_and(|c| !c.unique);
+                let (id, long_id) = if anonymous {
+                    (rsc.base_id.clone(), Some(rsc.id.clone()))
+                } else {
+                    (rsc.id.clone(), None)
+                };
                 Some(Primitive {
-                    id: rsc.clone_name.clone().unwrap_or_else(|| rsc.id.clone()),
-                    long_id: long,
+                    id,
+                    long_id,
                     class: rsc.class.clone(),
                     provider: rsc.provider.clone(),
                     agent_type: rsc.agent.clone(),
@@ -88,13 +111,19 @@ pub fn build(view: &ClusterView, t: &ActionTable) -> TransitionGraph {
                 attributes,
                 downed: a.downed.iter().map(|n| view.nodes[*n].id.clone()).collect(),
             },
-            inputs: inputs[i].iter().map(|&f| action_ref(view, t, f, ids[f])).collect(),
+            inputs: inputs[i]
+                .iter()
+                .map(|&f| action_ref(view, t, f, ids[f]))
+                .collect(),
         });
     }
     TransitionGraph {
         attributes: vec![
             ("cluster-delay".into(), view.config.cluster_delay.clone()),
-            ("stonith-timeout".into(), view.config.stonith_timeout.clone()),
+            (
+                "stonith-timeout".into(),
+                view.config.stonith_timeout.clone(),
+            ),
             ("failed-stop-offset".into(), "INFINITY".into()),
             ("failed-start-offset".into(), "INFINITY".into()),
             ("transition_id".into(), "0".into()),
@@ -105,5 +134,8 @@ pub fn build(view: &ClusterView, t: &ActionTable) -> TransitionGraph {
 
 fn valid_attr_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }

@@ -11,8 +11,8 @@ pub mod constraints;
 pub mod datetime;
 pub mod graph_build;
 pub mod ordering;
-pub mod rules;
 pub mod render;
+pub mod rules;
 pub mod score;
 pub mod unpack;
 
@@ -73,13 +73,26 @@ pub fn schedule(cib: &Element, now: i64) -> Result<Schedule, ScheduleError> {
     }
     let mut diagnostics = Diagnostics::default();
     let idx = rules::IdIndex::new(cib);
-    let view = unpack::ClusterView::unpack(cib, &idx, now, &mut diagnostics);
+    let mut view = unpack::ClusterView::unpack(cib, &idx, now, &mut diagnostics);
     let constraints = constraints::unpack(cib, &idx, &view, &mut diagnostics);
+    constraints::fence_for_lost_tickets(&mut view, &constraints);
     let assignment = assign::assign(&view, &constraints);
     let mut actions = actions::create(&view, &constraints, &assignment);
+    ordering::propagate(&mut actions);
+    actions::cancel_blocked_migrations(&mut actions);
+    actions::mirror_migration_orderings(&view, &mut actions);
+    actions::notify::create(&view, &assignment, &mut actions);
     ordering::propagate(&mut actions);
     let graph = graph_build::build(&view, &actions);
     let mut scores = assignment.scores.clone();
     scores.sort();
-    Ok(Schedule { graph, scores, diagnostics, view, constraints, assignment, actions })
+    Ok(Schedule {
+        graph,
+        scores,
+        diagnostics,
+        view,
+        constraints,
+        assignment,
+        actions,
+    })
 }

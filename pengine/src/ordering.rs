@@ -14,6 +14,25 @@ pub fn propagate(t: &mut ActionTable) {
         out_edges[e.first].push(i);
         in_edges[e.then].push(i);
     }
+    // One-or-more actions with too few possible inputs from the start.
+    for (a, ins) in in_edges.iter().enumerate() {
+        if t.list[a].min_runnable > 0 {
+            let possible = ins
+                .iter()
+                .filter(|&&x| {
+                    t.edges[x].flags & ONE_OR_MORE != 0 && t.list[t.edges[x].first].runnable
+                })
+                .count();
+            if possible < t.list[a].min_runnable {
+                t.list[a].runnable = false;
+                t.list[a].blocked_by_active = ins.iter().any(|&x| {
+                    let first = &t.list[t.edges[x].first];
+                    t.edges[x].flags & ONE_OR_MORE != 0
+                        && (first.rsc_active || first.blocked_by_active)
+                });
+            }
+        }
+    }
     let mut queue: VecDeque<usize> = (0..t.edges.len()).collect();
     let mut queued = vec![true; t.edges.len()];
     while let Some(ei) = queue.pop_front() {
@@ -29,8 +48,35 @@ pub fn propagate(t: &mut ActionTable) {
             t.list[f].optional = false;
             changed.push(f);
         }
+        // Restart: a start that must happen, or that cannot happen any more, needs the stop.
+        if e.flags & RESTART != 0
+            && t.list[f].optional
+            && t.list[f].runnable
+            && (!t.list[th].optional || (!t.list[th].runnable && !t.list[th].blocked_by_active))
+        {
+            t.list[f].optional = false;
+            changed.push(f);
+        }
+        if e.flags & ONE_OR_MORE != 0 && !t.list[f].runnable && t.list[th].runnable {
+            let ok = in_edges[th]
+                .iter()
+                .filter(|&&x| {
+                    t.edges[x].flags & ONE_OR_MORE != 0 && t.list[t.edges[x].first].runnable
+                })
+                .count();
+            if ok < t.list[th].min_runnable {
+                t.list[th].runnable = false;
+                t.list[th].blocked_by_active = in_edges[th].iter().any(|&x| {
+                    let first = &t.list[t.edges[x].first];
+                    t.edges[x].flags & ONE_OR_MORE != 0
+                        && (first.rsc_active || first.blocked_by_active)
+                });
+                changed.push(th);
+            }
+        }
         if e.flags & RUNNABLE_LEFT != 0 && !t.list[f].runnable && t.list[th].runnable {
             t.list[th].runnable = false;
+            t.list[th].blocked_by_active = t.list[f].rsc_active || t.list[f].blocked_by_active;
             changed.push(th);
         }
         for a in changed {

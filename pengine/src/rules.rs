@@ -57,7 +57,9 @@ pub struct RuleContext<'a> {
 /// Evaluates a `<rule>` element (resolving id-ref).
 pub fn eval_rule(idx: &IdIndex, rule: &Element, ctx: &RuleContext) -> bool {
     let rule = idx.resolve(rule);
-    let or = rule.attr("boolean-op").is_some_and(|b| b.eq_ignore_ascii_case("or"));
+    let or = rule
+        .attr("boolean-op")
+        .is_some_and(|b| b.eq_ignore_ascii_case("or"));
     let mut any = false;
     let mut result = !or;
     for child in rule.elements() {
@@ -86,16 +88,22 @@ pub fn eval_rule(idx: &IdIndex, rule: &Element, ctx: &RuleContext) -> bool {
 }
 
 fn eval_rsc_expression(el: &Element, ctx: &RuleContext) -> bool {
-    let Some((class, provider, ty)) = ctx.rsc else { return false };
+    let Some((class, provider, ty)) = ctx.rsc else {
+        return false;
+    };
     el.attr("class").is_none_or(|c| c == class)
         && el.attr("provider").is_none_or(|p| Some(p) == provider)
         && el.attr("type").is_none_or(|t| t == ty)
 }
 
 fn eval_op_expression(el: &Element, ctx: &RuleContext) -> bool {
-    let Some((name, interval)) = ctx.op else { return false };
+    let Some((name, interval)) = ctx.op else {
+        return false;
+    };
     el.attr("name").is_none_or(|n| n == name)
-        && el.attr("interval").is_none_or(|i| crate::unpack::parse_interval_ms(i) == Some(interval))
+        && el
+            .attr("interval")
+            .is_none_or(|i| crate::unpack::parse_interval_ms(i) == Some(interval))
 }
 
 fn eval_expression(el: &Element, ctx: &RuleContext) -> bool {
@@ -111,13 +119,16 @@ fn eval_expression(el: &Element, ctx: &RuleContext) -> bool {
     let (Some(actual), Some(expected)) = (actual, expected) else {
         return op == "ne" && actual.is_none() != expected.is_none();
     };
-    let ty = el.attr("type").map(str::to_ascii_lowercase).unwrap_or_else(|| {
-        if matches!(op, "lt" | "gt" | "lte" | "gte") {
-            "number".into()
-        } else {
-            "string".into()
-        }
-    });
+    let ty = el
+        .attr("type")
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_else(|| {
+            if matches!(op, "lt" | "gt" | "lte" | "gte") {
+                "number".into()
+            } else {
+                "string".into()
+            }
+        });
     let ord = match ty.as_str() {
         "integer" | "int" | "number" => {
             match (actual.trim().parse::<f64>(), expected.trim().parse::<f64>()) {
@@ -127,7 +138,9 @@ fn eval_expression(el: &Element, ctx: &RuleContext) -> bool {
         }
         "version" => Some(compare_version(actual, expected)),
         _ => Some(if matches!(op, "eq" | "ne") {
-            actual.to_ascii_lowercase().cmp(&expected.to_ascii_lowercase())
+            actual
+                .to_ascii_lowercase()
+                .cmp(&expected.to_ascii_lowercase())
         } else {
             actual.cmp(expected)
         }),
@@ -152,8 +165,16 @@ fn compare_version(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 fn duration_parts(el: &Element) -> (i64, i64, i64) {
-    let n = |k: &str| el.attr(k).and_then(|v| v.trim().parse::<i64>().ok()).unwrap_or(0);
-    let secs = n("seconds") + n("minutes") * 60 + n("hours") * 3600 + n("days") * 86_400 + n("weeks") * 7 * 86_400;
+    let n = |k: &str| {
+        el.attr(k)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let secs = n("seconds")
+        + n("minutes") * 60
+        + n("hours") * 3600
+        + n("days") * 86_400
+        + n("weeks") * 7 * 86_400;
     (n("years"), n("months"), secs)
 }
 
@@ -171,9 +192,13 @@ pub fn eval_date_expression(el: &Element, now: i64) -> bool {
                     end = Some(datetime::add_duration(s, y, m, secs));
                 }
             }
-            start.is_none_or(|s| now >= s) && end.is_none_or(|e| now <= e) && (start.is_some() || end.is_some())
+            start.is_none_or(|s| now >= s)
+                && end.is_none_or(|e| now <= e)
+                && (start.is_some() || end.is_some())
         }
-        "date_spec" => el.child("date_spec").is_some_and(|spec| date_spec_matches(spec, now)),
+        "date_spec" => el
+            .child("date_spec")
+            .is_some_and(|spec| date_spec_matches(spec, now)),
         _ => false,
     }
 }
@@ -206,14 +231,31 @@ fn date_spec_matches(spec: &Element, now: i64) -> bool {
         ("weekyears", f.weekyears),
         ("weeks", f.weeks),
     ];
-    checks.iter().all(|(k, v)| spec.attr(k).is_none_or(|s| in_ranges(s, *v)))
+    checks
+        .iter()
+        .all(|(k, v)| spec.attr(k).is_none_or(|s| in_ranges(s, *v)))
 }
 
 /// Unpacks every nvpair block named `block` under `parent`, in Pacemaker's precedence:
 /// blocks sorted by descending `score` (document order among equals), first value wins.
-pub fn unpack_nvpairs(idx: &IdIndex, parent: &Element, block: &str, ctx: &RuleContext, out: &mut BTreeMap<String, String>) {
-    let mut blocks: Vec<&Element> = parent.children_named(block).map(|b| idx.resolve(b)).collect();
-    blocks.sort_by_key(|b| std::cmp::Reverse(b.attr("score").and_then(Score::parse).unwrap_or(Score::ZERO)));
+pub fn unpack_nvpairs(
+    idx: &IdIndex,
+    parent: &Element,
+    block: &str,
+    ctx: &RuleContext,
+    out: &mut BTreeMap<String, String>,
+) {
+    let mut blocks: Vec<&Element> = parent
+        .children_named(block)
+        .map(|b| idx.resolve(b))
+        .collect();
+    blocks.sort_by_key(|b| {
+        std::cmp::Reverse(
+            b.attr("score")
+                .and_then(Score::parse)
+                .unwrap_or(Score::ZERO),
+        )
+    });
     // cib-bootstrap-options is always processed first.
     blocks.sort_by_key(|b| b.attr("id") != Some("cib-bootstrap-options"));
     for b in blocks {
@@ -225,7 +267,8 @@ pub fn unpack_nvpairs(idx: &IdIndex, parent: &Element, block: &str, ctx: &RuleCo
         for nv in b.children_named("nvpair") {
             let nv = idx.resolve(nv);
             if let (Some(name), Some(value)) = (nv.attr("name"), nv.attr("value")) {
-                out.entry(name.to_string()).or_insert_with(|| value.to_string());
+                out.entry(name.to_string())
+                    .or_insert_with(|| value.to_string());
             }
         }
     }

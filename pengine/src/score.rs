@@ -26,10 +26,13 @@ impl Score {
             _ => {}
         }
         let t = t.strip_prefix('+').unwrap_or(t);
-        t.parse::<i64>().ok().map(|v| Score(v.clamp(-INFINITY, INFINITY)))
+        t.parse::<i64>()
+            .ok()
+            .map(|v| Score(v.clamp(-INFINITY, INFINITY)))
     }
 
     /// Pacemaker's addition: -INFINITY dominates, then +INFINITY, else a clamped sum.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(self, other: Score) -> Score {
         if self.0 <= -INFINITY || other.0 <= -INFINITY {
             Score::NEG_INF

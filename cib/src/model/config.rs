@@ -64,7 +64,10 @@ impl Configuration {
                 }
             }
         }
-        for (name, slot) in [("rsc_defaults", &mut conf.rsc_defaults), ("op_defaults", &mut conf.op_defaults)] {
+        for (name, slot) in [
+            ("rsc_defaults", &mut conf.rsc_defaults),
+            ("op_defaults", &mut conf.op_defaults),
+        ] {
             if let Some(d) = section(name) {
                 *slot = NvSet::all_in(d, "meta_attributes", ids)?;
             }
@@ -82,7 +85,10 @@ impl Configuration {
                 .collect::<Result<_, _>>()?;
         }
         if let Some(t) = section("tags") {
-            conf.tags = t.children_named("tag").map(Tag::from_element).collect::<Result<_, _>>()?;
+            conf.tags = t
+                .children_named("tag")
+                .map(Tag::from_element)
+                .collect::<Result<_, _>>()?;
         }
         if let Some(a) = section("acls") {
             conf.acls = Acls::from_element(a);
@@ -111,9 +117,26 @@ impl Configuration {
         self.resources.iter().find(|r| r.id() == id)
     }
 
+    /// The template with `id`.
+    pub fn template(&self, id: &str) -> Option<&Primitive> {
+        self.templates.iter().find(|t| t.id == id)
+    }
+
+    /// `primitive` with its template applied (itself when it has none or the template is
+    /// missing).
+    pub fn resolve_template(&self, primitive: &Primitive) -> Primitive {
+        match primitive.template.as_deref().and_then(|t| self.template(t)) {
+            Some(t) => primitive.with_template(t),
+            None => primitive.clone(),
+        }
+    }
+
     /// Every primitive, in document order.
     pub fn primitives(&self) -> Vec<&Primitive> {
-        self.resources.iter().flat_map(Resource::primitives).collect()
+        self.resources
+            .iter()
+            .flat_map(Resource::primitives)
+            .collect()
     }
 }
 
@@ -182,7 +205,8 @@ impl FencingLevel {
             })?,
             target: optional(e, "target"),
             target_pattern: optional(e, "target-pattern"),
-            target_attribute: optional(e, "target-attribute").map(|a| (a, optional(e, "target-value").unwrap_or_default())),
+            target_attribute: optional(e, "target-attribute")
+                .map(|a| (a, optional(e, "target-value").unwrap_or_default())),
             devices: required(e, "devices")?
                 .split(',')
                 .map(|d| d.trim().to_string())
@@ -263,7 +287,10 @@ impl Acls {
     /// Reads `<acls>`.
     pub fn from_element(e: &Element) -> Acls {
         let pick = |names: &[&str]| -> Vec<Element> {
-            e.elements().filter(|c| names.contains(&c.name.as_str())).cloned().collect()
+            e.elements()
+                .filter(|c| names.contains(&c.name.as_str()))
+                .cloned()
+                .collect()
         };
         Acls {
             targets: pick(&["acl_target", "acl_user"]),

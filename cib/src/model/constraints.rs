@@ -86,7 +86,7 @@ impl ResourceSet {
     /// Reads a set, following `id-ref`.
     pub fn from_element(e: &Element, ids: &IdIndex<'_>) -> Result<ResourceSet, ModelError> {
         let e = e.attr("id-ref").and_then(|r| ids.get(r)).unwrap_or(e);
-        let flag = |k: &str| e.attr(k).map_or(true, |v| parse_bool(v).unwrap_or(true));
+        let flag = |k: &str| e.attr(k).is_none_or(|v| parse_bool(v).unwrap_or(true));
         Ok(ResourceSet {
             id: optional(e, "id"),
             sequential: flag("sequential"),
@@ -222,20 +222,31 @@ impl Order {
     /// Reads an `<rsc_order>`, translating Heartbeat 2.x's `from`/`to`/`type`/`action`.
     pub fn from_element(e: &Element, ids: &IdIndex<'_>) -> Result<Order, ModelError> {
         let id = required(e, "id")?.to_string();
-        let (first, then, first_action, then_action) = if e.attr("first").is_some() || e.attr("then").is_some() {
-            let fa = optional(e, "first-action").unwrap_or_else(|| "start".into());
-            let ta = optional(e, "then-action").unwrap_or_else(|| fa.clone());
-            (optional(e, "first"), optional(e, "then"), fa, ta)
-        } else {
-            // HB2: `from type=after to` means from starts after to (type defaults to after).
-            let from_action = optional(e, "action").unwrap_or_else(|| "start".into());
-            let to_action = optional(e, "to_action").unwrap_or_else(|| from_action.clone());
-            if e.attr("type") == Some("before") {
-                (optional(e, "from"), optional(e, "to"), from_action, to_action)
+        let (first, then, first_action, then_action) =
+            if e.attr("first").is_some() || e.attr("then").is_some() {
+                let fa = optional(e, "first-action").unwrap_or_else(|| "start".into());
+                let ta = optional(e, "then-action").unwrap_or_else(|| fa.clone());
+                (optional(e, "first"), optional(e, "then"), fa, ta)
             } else {
-                (optional(e, "to"), optional(e, "from"), to_action, from_action)
-            }
-        };
+                // HB2: `from type=after to` means from starts after to (type defaults to after).
+                let from_action = optional(e, "action").unwrap_or_else(|| "start".into());
+                let to_action = optional(e, "to_action").unwrap_or_else(|| from_action.clone());
+                if e.attr("type") == Some("before") {
+                    (
+                        optional(e, "from"),
+                        optional(e, "to"),
+                        from_action,
+                        to_action,
+                    )
+                } else {
+                    (
+                        optional(e, "to"),
+                        optional(e, "from"),
+                        to_action,
+                        from_action,
+                    )
+                }
+            };
         let kind = match e.attr("kind").map(str::to_ascii_lowercase).as_deref() {
             Some("optional") => OrderKind::Optional,
             Some("serialize") => OrderKind::Serialize,

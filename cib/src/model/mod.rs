@@ -17,9 +17,7 @@ mod resources;
 mod status;
 
 pub use config::{Acls, Alert, Configuration, FencingLevel, NodeDef, Tag};
-pub use constraints::{
-    Colocation, Constraint, Location, Order, OrderKind, ResourceSet, Ticket,
-};
+pub use constraints::{Colocation, Constraint, Location, Order, OrderKind, ResourceSet, Ticket};
 pub use nvpair::{NvPair, NvSet, Rule, RuleExpr};
 pub use resources::{Bundle, Clone, Group, Op, Primitive, Resource};
 pub use status::{LrmResource, LrmRscOp, NodeState, Status};
@@ -30,6 +28,9 @@ use std::collections::HashMap;
 /// Why a view could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ModelError {
+    /// The text is not well-formed XML.
+    #[error(transparent)]
+    Xml(#[from] crate::XmlError),
     /// The document's root is not `<cib>`.
     #[error("the root element is <{0}>, not <cib>")]
     NotACib(String),
@@ -60,11 +61,12 @@ pub enum ModelError {
 }
 
 pub(crate) fn required<'a>(e: &'a Element, attribute: &'static str) -> Result<&'a str, ModelError> {
-    e.attr(attribute).ok_or_else(|| ModelError::MissingAttribute {
-        element: e.name.clone(),
-        attribute,
-        line: e.line,
-    })
+    e.attr(attribute)
+        .ok_or_else(|| ModelError::MissingAttribute {
+            element: e.name.clone(),
+            attribute,
+            line: e.line,
+        })
 }
 
 pub(crate) fn optional(e: &Element, attribute: &str) -> Option<String> {
@@ -113,6 +115,12 @@ pub struct Cib {
 }
 
 impl Cib {
+    /// Parses CIB text and reads the views (keep the [`crate::Document`] yourself when you also
+    /// need the tree).
+    pub fn parse(text: &str) -> Result<Cib, ModelError> {
+        Cib::from_element(&crate::Document::parse(text)?.root)
+    }
+
     /// Reads the views from a `<cib>` element.
     pub fn from_element(cib: &Element) -> Result<Cib, ModelError> {
         if cib.name != "cib" {
@@ -131,7 +139,9 @@ impl Cib {
             version: CibVersion::from_element(cib),
             validate_with: optional(cib, "validate-with"),
             dc_uuid: optional(cib, "dc-uuid"),
-            have_quorum: cib.attr("have-quorum").and_then(|v| crate::values::parse_bool(v).ok()),
+            have_quorum: cib
+                .attr("have-quorum")
+                .and_then(|v| crate::values::parse_bool(v).ok()),
             configuration,
             status,
         })

@@ -70,7 +70,11 @@ impl NvSet {
     }
 
     /// Every set of tag `kind` directly under `parent`.
-    pub fn all_in(parent: &Element, kind: &str, ids: &IdIndex<'_>) -> Result<Vec<NvSet>, ModelError> {
+    pub fn all_in(
+        parent: &Element,
+        kind: &str,
+        ids: &IdIndex<'_>,
+    ) -> Result<Vec<NvSet>, ModelError> {
         parent
             .children_named(kind)
             .map(|e| NvSet::from_element(e, ids))
@@ -102,9 +106,9 @@ pub fn lookup<'a>(sets: &'a [NvSet], name: &str) -> Option<&'a str> {
 /// Option names compare with `-` and `_` interchangeable (Heartbeat 2.x used underscores).
 pub fn same_option_name(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a.bytes().zip(b.bytes()).all(|(x, y)| {
-            x == y || (matches!(x, b'-' | b'_') && matches!(y, b'-' | b'_'))
-        })
+        && a.bytes()
+            .zip(b.bytes())
+            .all(|(x, y)| x == y || (matches!(x, b'-' | b'_') && matches!(y, b'-' | b'_')))
 }
 
 /// A `<rule>`.

@@ -136,6 +136,32 @@ impl Primitive {
         super::nvpair::lookup(&self.instance_attributes, name)
     }
 
+    /// This primitive with its `template` applied: the template supplies class, provider and
+    /// type when the primitive has none, and its attribute sets and operations come after the
+    /// primitive's own (first value found wins, so the primitive's settings take precedence;
+    /// an operation with the same name and interval as one of the primitive's is dropped).
+    pub fn with_template(&self, template: &Primitive) -> Primitive {
+        let mut out = self.clone();
+        out.class = self.class.clone().or_else(|| template.class.clone());
+        out.provider = self.provider.clone().or_else(|| template.provider.clone());
+        out.agent = self.agent.clone().or_else(|| template.agent.clone());
+        out.instance_attributes
+            .extend(template.instance_attributes.iter().cloned());
+        out.meta_attributes
+            .extend(template.meta_attributes.iter().cloned());
+        out.utilization.extend(template.utilization.iter().cloned());
+        for op in &template.operations {
+            let overridden = self
+                .operations
+                .iter()
+                .any(|o| o.name == op.name && o.interval_ms == op.interval_ms);
+            if !overridden {
+                out.operations.push(op.clone());
+            }
+        }
+        out
+    }
+
     /// `class:provider:type` as crm_mon prints it.
     pub fn agent_spec(&self) -> String {
         let class = self.class.as_deref().unwrap_or("");
@@ -185,12 +211,16 @@ impl Op {
         Ok(Op {
             id: optional(e, "id"),
             name: required(e, "name")?.to_string(),
-            interval_ms: e.attr("interval").and_then(|v| parse_duration_ms(v).ok()).unwrap_or(0),
+            interval_ms: e
+                .attr("interval")
+                .and_then(|v| parse_duration_ms(v).ok())
+                .unwrap_or(0),
             timeout_ms: e.attr("timeout").and_then(|v| parse_duration_ms(v).ok()),
             role: optional(e, "role"),
             on_fail: either("on-fail", "on_fail").map(str::to_string),
             enabled,
-            start_delay_ms: either("start-delay", "start_delay").and_then(|v| parse_duration_ms(v).ok()),
+            start_delay_ms: either("start-delay", "start_delay")
+                .and_then(|v| parse_duration_ms(v).ok()),
             attributes,
         })
     }
@@ -275,7 +305,10 @@ impl Clone {
 
     /// Promotable: `<master>`, `<master_slave>` or meta `promotable=true`.
     pub fn promotable(&self) -> bool {
-        self.tag != "clone" || self.meta("promotable").is_some_and(|v| parse_bool(v).unwrap_or(false))
+        self.tag != "clone"
+            || self
+                .meta("promotable")
+                .is_some_and(|v| parse_bool(v).unwrap_or(false))
     }
 }
 

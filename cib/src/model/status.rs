@@ -34,7 +34,7 @@ impl Status {
 /// `<node_state>`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeState {
-    /// `id`.
+    /// `id` (the `uname` when there is no id).
     pub id: String,
     /// `uname`.
     pub uname: Option<String>,
@@ -71,8 +71,13 @@ impl NodeState {
             })
             .transpose()?
             .unwrap_or_default();
+        // Old CIBs have node_state entries known only by uname.
+        let id = match e.attr("id") {
+            Some(id) => id.to_string(),
+            None => required(e, "uname")?.to_string(),
+        };
         Ok(NodeState {
-            id: required(e, "id")?.to_string(),
+            id,
             uname: optional(e, "uname"),
             in_ccm: optional(e, "in_ccm"),
             crmd: optional(e, "crmd"),

@@ -16,26 +16,50 @@ fn reads_crm_mon_example() {
     assert_eq!(conf.option("stonith_enabled"), Some("true"));
     assert_eq!(conf.op_default("timeout"), Some("5s"));
     assert_eq!(conf.nodes[0].attribute("location"), Some("office"));
-    let dummy = conf.primitives().into_iter().find(|p| p.id == "dummy").unwrap();
+    let dummy = conf
+        .primitives()
+        .into_iter()
+        .find(|p| p.id == "dummy")
+        .unwrap();
     assert_eq!(dummy.agent_spec(), "ocf:pacemaker:Dummy");
     assert_eq!(dummy.param("op_sleep"), Some("6"));
-    let mon = dummy.operations.iter().find(|o| o.name == "monitor").unwrap();
-    assert_eq!((mon.interval_ms, mon.on_fail.as_deref()), (60_000, Some("stop")));
-    let Some(Resource::Clone(pc)) = conf.resource("promotable-clone") else { panic!() };
+    let mon = dummy
+        .operations
+        .iter()
+        .find(|o| o.name == "monitor")
+        .unwrap();
+    assert_eq!(
+        (mon.interval_ms, mon.on_fail.as_deref()),
+        (60_000, Some("stop"))
+    );
+    let Some(Resource::Clone(pc)) = conf.resource("promotable-clone") else {
+        panic!()
+    };
     assert!(pc.promotable());
-    let Some(Resource::Clone(ping)) = conf.resource("ping-clone") else { panic!() };
+    let Some(Resource::Clone(ping)) = conf.resource("ping-clone") else {
+        panic!()
+    };
     assert!(!ping.promotable());
-    assert!(matches!(conf.resource("httpd-bundle"), Some(Resource::Bundle(b)) if b.primitive.is_some()));
-    let Constraint::Location(loc) = &conf.constraints[0] else { panic!() };
+    assert!(
+        matches!(conf.resource("httpd-bundle"), Some(Resource::Bundle(b)) if b.primitive.is_some())
+    );
+    let Constraint::Location(loc) = &conf.constraints[0] else {
+        panic!()
+    };
     assert_eq!(loc.score, Some(Score::MINUS_INFINITY));
-    let Constraint::Location(rule_loc) = &conf.constraints[1] else { panic!() };
+    let Constraint::Location(rule_loc) = &conf.constraints[1] else {
+        panic!()
+    };
     assert_eq!(rule_loc.rules[0].role.as_deref(), Some("Promoted"));
     assert_eq!(conf.tags.len(), 5);
     let n2 = cib.status.node("cluster02").unwrap();
     let ping_ops = &n2.resources.iter().find(|r| r.id == "ping").unwrap().ops;
     assert_eq!(ping_ops[1].interval_ms, 10_000);
     assert_eq!(ping_ops[0].rc_code, Some(0));
-    assert_eq!(cib.status.node("cluster01").unwrap().attribute("pingd"), Some("1000"));
+    assert_eq!(
+        cib.status.node("cluster01").unwrap().attribute("pingd"),
+        Some("1000")
+    );
 }
 
 #[test]
@@ -57,17 +81,31 @@ fn reads_heartbeat_2_dialect() {
     let cib = Cib::from_element(&cib).unwrap();
     let conf = &cib.configuration;
     assert_eq!(conf.option("no-quorum-policy"), Some("ignore"));
-    let Some(Resource::Clone(ms)) = conf.resource("ms") else { panic!() };
+    let Some(Resource::Clone(ms)) = conf.resource("ms") else {
+        panic!()
+    };
     assert!(ms.promotable());
-    let Resource::Primitive(d) = ms.child.as_ref() else { panic!() };
+    let Resource::Primitive(d) = ms.child.as_ref() else {
+        panic!()
+    };
     assert_eq!(d.meta("is-managed"), Some("false"));
     assert_eq!(d.param("1"), Some("r0"));
     assert_eq!(d.operations[0].on_fail.as_deref(), Some("restart"));
     assert!(!d.operations[0].enabled);
-    let Constraint::Order(o) = &conf.constraints[0] else { panic!() };
-    assert_eq!((o.first.as_deref(), o.then.as_deref()), (Some("ip"), Some("web")));
-    let Constraint::Colocation(c) = &conf.constraints[1] else { panic!() };
-    assert_eq!((c.rsc.as_deref(), c.with_rsc.as_deref(), c.score), (Some("web"), Some("ip"), Score::INFINITY));
+    let Constraint::Order(o) = &conf.constraints[0] else {
+        panic!()
+    };
+    assert_eq!(
+        (o.first.as_deref(), o.then.as_deref()),
+        (Some("ip"), Some("web"))
+    );
+    let Constraint::Colocation(c) = &conf.constraints[1] else {
+        panic!()
+    };
+    assert_eq!(
+        (c.rsc.as_deref(), c.with_rsc.as_deref(), c.score),
+        (Some("web"), Some("ip"), Score::INFINITY)
+    );
 }
 
 #[test]
@@ -88,9 +126,13 @@ fn id_refs_sets_and_errors() {
     let conf = &cib.configuration;
     let b = conf.primitives()[1];
     assert_eq!(b.meta("target-role"), Some("Stopped"));
-    let Constraint::Order(o) = &conf.constraints[0] else { panic!() };
+    let Constraint::Order(o) = &conf.constraints[0] else {
+        panic!()
+    };
     assert_eq!((o.kind, o.symmetrical), (OrderKind::Serialize, false));
-    let Constraint::Colocation(c) = &conf.constraints[1] else { panic!() };
+    let Constraint::Colocation(c) = &conf.constraints[1] else {
+        panic!()
+    };
     assert!(!c.sets[0].sequential);
     assert_eq!(c.sets[0].resources, ["a", "b"]);
     assert!(matches!(&conf.constraints[2], Constraint::Ticket(t) if t.ticket == "T"));
@@ -98,8 +140,52 @@ fn id_refs_sets_and_errors() {
     assert_eq!(conf.alerts[0].recipients, ["/tmp/x"]);
 
     let bad = parse_element(r#"<cib><configuration><resources><primitive class="ocf"/></resources></configuration></cib>"#).unwrap();
-    assert!(matches!(Cib::from_element(&bad), Err(ModelError::MissingAttribute { attribute: "id", .. })));
+    assert!(matches!(
+        Cib::from_element(&bad),
+        Err(ModelError::MissingAttribute {
+            attribute: "id",
+            ..
+        })
+    ));
     let bad = parse_element(r#"<cib><configuration><constraints><rsc_location id="l" rsc="a" node="n" score="lots"/></constraints></configuration></cib>"#).unwrap();
-    assert!(matches!(Cib::from_element(&bad), Err(ModelError::InvalidValue { attribute: "score", .. })));
-    assert!(matches!(Cib::from_element(&Element::new("x")), Err(ModelError::NotACib(_))));
+    assert!(matches!(
+        Cib::from_element(&bad),
+        Err(ModelError::InvalidValue {
+            attribute: "score",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Cib::from_element(&Element::new("x")),
+        Err(ModelError::NotACib(_))
+    ));
+}
+
+#[test]
+fn templates_are_applied_on_request() {
+    let cib = parse_element(
+        r#"<cib><configuration><resources>
+        <template id="t" class="ocf" provider="heartbeat" type="IPaddr2">
+          <instance_attributes id="t-ia"><nvpair id="t-nic" name="nic" value="eth0"/><nvpair id="t-ip" name="ip" value="1.1.1.1"/></instance_attributes>
+          <operations><op id="t-m" name="monitor" interval="10s"/><op id="t-s" name="start" interval="0" timeout="20s"/></operations>
+        </template>
+        <primitive id="ip" template="t"><instance_attributes id="ip-ia"><nvpair id="ip-ip" name="ip" value="10.0.0.1"/></instance_attributes>
+          <operations><op id="ip-m" name="monitor" interval="10000ms" timeout="5s"/></operations></primitive>
+        </resources></configuration></cib>"#,
+    )
+    .unwrap();
+    let conf = Cib::from_element(&cib).unwrap().configuration;
+    assert_eq!(conf.templates.len(), 1);
+    let raw = conf.primitives()[0];
+    assert_eq!(raw.class, None);
+    let ip = conf.resolve_template(raw);
+    assert_eq!(ip.agent_spec(), "ocf:heartbeat:IPaddr2");
+    assert_eq!(ip.param("ip"), Some("10.0.0.1"));
+    assert_eq!(ip.param("nic"), Some("eth0"));
+    let names: Vec<(&str, Option<u64>)> = ip
+        .operations
+        .iter()
+        .map(|o| (o.name.as_str(), o.timeout_ms))
+        .collect();
+    assert_eq!(names, [("monitor", Some(5_000)), ("start", Some(20_000))]);
 }

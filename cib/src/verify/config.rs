@@ -22,7 +22,13 @@ pub fn check(cluster: &Cluster) -> Vec<Diagnostic> {
     for (index, rsc) in cluster.resources.iter().enumerate() {
         check_resource_meta(cluster, index, rsc, &mut out);
         if rsc.xml.name == "primitive" {
-            check_operations(cluster, index, rsc, &mut out);
+            let created = recurring_ops_created(cluster, index);
+            check_operations(cluster, rsc, created, &mut out);
+            // Start and monitor actions exist once the resource is to run somewhere.
+            if created && !stopped_by_role(cluster, index) {
+                let instance = instance_id(cluster, index);
+                check_placed_operations(cluster, rsc, &instance, &mut out);
+            }
         }
     }
     check_constraints(cluster, &mut out);
@@ -213,7 +219,50 @@ const ON_FAIL_VALUES: &[&str] = &[
     "demote",
 ];
 
-fn check_operations(cluster: &Cluster, index: usize, rsc: &Resource, out: &mut Vec<Diagnostic>) {
+/// True when the scheduler creates the resource's recurring operations (where duplicates are
+/// found): whenever some cluster node is online, unless maintenance or a lost ticket with
+/// loss-policy=freeze holds the resource (or an enclosing one) as it is.
+fn recurring_ops_created(cluster: &Cluster, index: usize) -> bool {
+    if !super::status::has_online_node(cluster) || cluster.maintenance_mode() {
+        return false;
+    }
+    let granted = |ticket: &str| {
+        cluster
+            .cib
+            .child("status")
+            .and_then(|s| s.child("tickets"))
+            .is_some_and(|t| {
+                t.children_named("ticket_state")
+                    .any(|ts| ts.id() == Some(ticket) && super::values::is_true(ts.attr("granted")))
+            })
+    };
+    let tickets: Vec<&Element> = cluster
+        .cib
+        .child("configuration")
+        .and_then(|c| c.child("constraints"))
+        .map(|c| c.children_named("rsc_ticket").collect())
+        .unwrap_or_default();
+    let mut cur = Some(index);
+    while let Some(i) = cur {
+        let rsc = &cluster.resources[i];
+        if super::values::is_true(rsc.meta("maintenance")) {
+            return false;
+        }
+        let frozen = tickets.iter().any(|t| {
+            t.attr("rsc") == Some(rsc.id())
+                && t.attr("loss-policy") == Some("freeze")
+                && t.attr("rsc-role").is_none_or(|r| r == "Started")
+                && !t.attr("ticket").is_some_and(granted)
+        });
+        if frozen {
+            return false;
+        }
+        cur = rsc.parent;
+    }
+    true
+}
+
+fn check_operations(cluster: &Cluster, rsc: &Resource, created: bool, out: &mut Vec<Diagnostic>) {
     let Some(ops) = rsc.xml.child("operations") else {
         return;
     };
@@ -226,7 +275,7 @@ fn check_operations(cluster: &Cluster, index: usize, rsc: &Resource, out: &mut V
     };
     for op in &ops {
         let (name, interval) = key(op);
-        if interval == 0 {
+        if interval == 0 || !created {
             continue;
         }
         let mut group = ops.iter().filter(|o| key(o) == (name.clone(), interval));
@@ -245,23 +294,22 @@ fn check_operations(cluster: &Cluster, index: usize, rsc: &Resource, out: &mut V
         }
     }
     for op in &ops {
-        if let Some(interval) = op.attr("interval") {
-            if parse_duration_ms(interval).is_none() {
-                out.push(err(
-                    "unpack_operation",
-                    Check::InvalidDuration,
-                    op,
-                    format!(
-                        "Operation {} has invalid interval '{interval}'",
-                        op.id().unwrap_or("")
-                    ),
-                ));
-            }
+        // An unreadable interval is only logged: Pacemaker treats it as 0 (not recurring).
+        if let Some(interval) = op
+            .attr("interval")
+            .filter(|v| parse_duration_ms(v).is_none())
+        {
+            out.push(Diagnostic::at(
+                Severity::Advisory,
+                Check::InvalidDuration,
+                "crm_parse_interval_spec",
+                op,
+                format!("Using 0 instead of '{interval}'"),
+            ));
         }
         let Some(on_fail) = op_on_fail(cluster, op) else {
             continue;
         };
-        let name = op.attr("name").unwrap_or("");
         let op_id = op.id().unwrap_or("");
         if !ON_FAIL_VALUES.contains(&on_fail) {
             out.push(err(
@@ -270,29 +318,8 @@ fn check_operations(cluster: &Cluster, index: usize, rsc: &Resource, out: &mut V
                 op,
                 format!("Resetting 'on-fail' for operation '{op_id}' to default because '{on_fail}' is not valid"),
             ));
-        } else if name == "stop" && matches!(on_fail, "standby" | "stop" | "demote") {
-            for instance in instance_ids(cluster, index) {
-                out.push(err(
-                    "unpack_operation_on_fail",
-                    Check::InvalidValue,
-                    op,
-                    format!(
-                        "Resetting 'on-fail' for {instance} stop action to default value because \
-                         '{on_fail}' is not allowed for stop"
-                    ),
-                ));
-            }
-        } else if on_fail == "fence" && !cluster.stonith_enabled() {
-            out.push(err(
-                "unpack_operation",
-                Check::Fencing,
-                op,
-                format!(
-                    "Resetting 'on-fail' for operation '{op_id}' to 'stop' because 'fence' is not \
-                     valid when fencing is disabled"
-                ),
-            ));
         }
+        // Valid values are judged only once actions exist: see check_active_operations.
     }
 }
 
@@ -335,6 +362,20 @@ fn check_constraints(cluster: &Cluster, out: &mut Vec<Diagnostic>) {
                     ));
                 }
             }
+            "rsc_ticket"
+                if c.attr("loss-policy") == Some("fence") && !cluster.stonith_enabled() =>
+            {
+                out.push(err(
+                    "rsc_ticket_new",
+                    Check::Fencing,
+                    c,
+                    format!(
+                        "Resetting 'loss-policy' for ticket '{}' to 'stop' because fencing is \
+                         not configured",
+                        c.attr("ticket").unwrap_or("")
+                    ),
+                ));
+            }
             "rsc_colocation" => {
                 if let Some(influence) = c.attr("influence") {
                     if parse_bool(influence).is_none() {
@@ -351,5 +392,126 @@ fn check_constraints(cluster: &Cluster, out: &mut Vec<Diagnostic>) {
             }
             _ => {}
         }
+    }
+}
+
+/// Findings Pacemaker makes about a primitive's operations only when it creates their actions,
+/// so the status checks call this for resources recorded as active (`active_instances` names
+/// each active instance): on-fail values a stop cannot take, and on-fail=fence without fencing.
+pub fn check_active_operations(
+    cluster: &Cluster,
+    index: usize,
+    active_instances: &[String],
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(ops) = cluster.resources[index].xml.child("operations") else {
+        return;
+    };
+    if active_instances.is_empty() {
+        return;
+    }
+    // A resource held down by target-role still gets actions where it runs; one that is to run
+    // had its other operations judged with the configuration already.
+    let held_down = stopped_by_role(cluster, index);
+    for op in ops.children_named("op") {
+        let Some(on_fail) = op_on_fail(cluster, op) else {
+            continue;
+        };
+        if op.attr("name") == Some("stop") {
+            check_active_stop(cluster, op, on_fail, active_instances, out);
+        } else if held_down && on_fail == "fence" && !cluster.stonith_enabled() {
+            out.extend(
+                active_instances
+                    .iter()
+                    .map(|i| fence_without_fencing(op, i)),
+            );
+        }
+    }
+}
+
+/// The key Pacemaker gives an operation's action: `<instance>_<task>_<interval in ms>`.
+fn action_key(instance: &str, op: &Element) -> String {
+    let interval = op.attr("interval").and_then(parse_duration_ms).unwrap_or(0);
+    format!("{instance}_{}_{interval}", op.attr("name").unwrap_or(""))
+}
+
+fn fence_without_fencing(op: &Element, instance: &str) -> Diagnostic {
+    err(
+        "unpack_operation",
+        Check::Fencing,
+        op,
+        format!(
+            "Resetting 'on-fail' for operation '{}' to 'stop' because 'fence' is not valid when \
+             fencing is disabled",
+            action_key(instance, op)
+        ),
+    )
+}
+
+/// True when target-role=Stopped holds the resource or an enclosing one down.
+fn stopped_by_role(cluster: &Cluster, index: usize) -> bool {
+    let mut cur = Some(index);
+    while let Some(i) = cur {
+        let rsc = &cluster.resources[i];
+        if rsc
+            .meta("target-role")
+            .is_some_and(|r| r.eq_ignore_ascii_case("stopped"))
+        {
+            return true;
+        }
+        cur = rsc.parent;
+    }
+    false
+}
+
+/// Findings about the operations of a resource that is to run: on-fail=fence without fencing
+/// (stops are judged separately, for the instances that are active).
+fn check_placed_operations(
+    cluster: &Cluster,
+    rsc: &Resource,
+    instance: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    if cluster.stonith_enabled() {
+        return;
+    }
+    let Some(ops) = rsc.xml.child("operations") else {
+        return;
+    };
+    for op in ops
+        .children_named("op")
+        .filter(|op| op.attr("name") != Some("stop"))
+    {
+        if op_on_fail(cluster, op) == Some("fence") {
+            out.push(fence_without_fencing(op, instance));
+        }
+    }
+}
+
+fn check_active_stop(
+    cluster: &Cluster,
+    op: &Element,
+    on_fail: &str,
+    active_instances: &[String],
+    out: &mut Vec<Diagnostic>,
+) {
+    if matches!(on_fail, "standby" | "stop" | "demote") {
+        for instance in active_instances {
+            out.push(err(
+                "unpack_operation_on_fail",
+                Check::InvalidValue,
+                op,
+                format!(
+                    "Resetting 'on-fail' for {instance} stop action to default value because \
+                     '{on_fail}' is not allowed for stop"
+                ),
+            ));
+        }
+    } else if on_fail == "fence" && !cluster.stonith_enabled() {
+        out.extend(
+            active_instances
+                .iter()
+                .map(|i| fence_without_fencing(op, i)),
+        );
     }
 }

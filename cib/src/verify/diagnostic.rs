@@ -22,6 +22,8 @@ pub enum Check {
     WellFormed,
     /// The text holds no XML element at all: there is nothing to check.
     NoDocument,
+    /// The root element is not `cib`: not a complete configuration.
+    NotCib,
     /// The document breaks the structure its `validate-with` schema demands.
     Schema,
     /// An id is used by more than one element.

@@ -104,6 +104,18 @@ pub fn verify_document(doc: &Document) -> Verification {
 
 /// Verifies a `cib` element.
 pub fn verify_root(cib: &Element) -> Verification {
+    if cib.name != "cib" {
+        return Verification {
+            schema: None,
+            diagnostics: vec![Diagnostic::at(
+                Severity::Error,
+                Check::NotCib,
+                "main",
+                cib,
+                "This tool can only check complete configurations (i.e. those starting with <cib>).",
+            )],
+        };
+    }
     let choice = schema::schema_choice(cib);
     let mut diagnostics = Vec::new();
     match &choice {

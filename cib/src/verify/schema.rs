@@ -4,7 +4,7 @@
 use super::diagnostic::{Check, Diagnostic, Severity};
 use super::values::is_valid_score;
 use crate::Element;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// What `validate-with` asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,27 +90,69 @@ pub fn check(cib: &Element) -> Vec<Diagnostic> {
             }
         }
     }
-    for section in ["resources", "constraints"] {
-        if let Some(section) = config.child(section) {
-            walk(&mut vec![section], &mut out);
-        }
+    let mut seen_ids = HashSet::new();
+    for section in config.elements() {
+        walk(&mut vec![section], &mut seen_ids, &mut out);
     }
-    check_ids(config, &mut out);
+    check_references(config, &mut out);
     out
 }
 
+/// True when the element's `id` is an xsd:ID in the schema (node ids are plain text; references
+/// carry an IDREF in `id`).
+fn declares_id(e: &Element) -> bool {
+    e.id().is_some()
+        && e.attr("id-ref").is_none()
+        && !matches!(e.name.as_str(), "node" | "resource_ref" | "obj_ref")
+}
+
+/// The validator's complaint about an id used before, worded as libxml2 words it.
+fn duplicate_id_errors(e: &Element) -> Vec<String> {
+    let id = e.id().unwrap_or_default();
+    if e.name == "primitive" {
+        vec![
+            format!("ID {id} redefined"),
+            "Invalid sequence in interleave".into(),
+            "Element primitive failed to validate content".into(),
+        ]
+    } else {
+        vec![format!("Invalid attribute id for element {}", e.name)]
+    }
+}
+
 /// Checks every element under a section; `path` runs from the section to the current element.
-fn walk(path: &mut Vec<&Element>, out: &mut Vec<Diagnostic>) {
+fn walk<'a>(
+    path: &mut Vec<&'a Element>,
+    seen_ids: &mut HashSet<&'a str>,
+    out: &mut Vec<Diagnostic>,
+) {
     let e = *path.last().expect("path is never empty");
-    let own = element_errors(e);
-    if e.name == "op" && !own.is_empty() && path.len() >= 4 {
+    let duplicate = declares_id(e) && !seen_ids.insert(e.id().unwrap_or_default());
+    let own = if duplicate {
+        duplicate_id_errors(e)
+    } else {
+        element_errors(e)
+    };
+    if e.name == "op" && !own.is_empty() && !duplicate && path.len() >= 4 {
         invalid_operation(path, out);
     } else if !own.is_empty() {
+        let check = if duplicate {
+            Check::DuplicateId
+        } else if e.attr("score").is_some_and(|v| !is_valid_score(v)) {
+            Check::InvalidScore
+        } else {
+            Check::Schema
+        };
+        let (before, own_count) = (out.len(), own.len());
         cascade(path, own, e.line, out);
+        // The element's own complaints carry the precise check; the cascade stays Schema.
+        for d in &mut out[before..before + own_count] {
+            d.check = check;
+        }
     }
     for child in e.elements() {
         path.push(child);
-        walk(path, out);
+        walk(path, seen_ids, out);
         path.pop();
     }
 }
@@ -129,6 +171,21 @@ fn element_errors(e: &Element) -> Vec<String> {
                 ];
             }
         }
+        "rule"
+        | "instance_attributes"
+        | "meta_attributes"
+        | "cluster_property_set"
+        | "utilization"
+            if e.attr("score").is_some_and(|s| !is_valid_score(s)) =>
+        {
+            return vec![format!("Invalid attribute score for element {name}")];
+        }
+        "rsc_ticket" | "rsc_order" | "rsc_colocation" if !names_its_resources(e) => {
+            return vec![
+                "Expecting an element resource_set, got nothing".into(),
+                format!("Element {name} failed to validate content"),
+            ];
+        }
         "rsc_location" | "rsc_colocation" | "rsc_order" => {
             if let Some(score) = e.attr("score").filter(|s| !is_valid_score(s)) {
                 return if name == "rsc_location" {
@@ -141,10 +198,35 @@ fn element_errors(e: &Element) -> Vec<String> {
                     vec![format!("Invalid attribute score for element {name}")]
                 };
             }
+            // A location names its node or carries rules.
+            let placed = e.attr("node").is_some() || e.child("rule").is_some();
+            if name == "rsc_location" && !placed && e.attr("rsc").is_some() {
+                return vec![
+                    "Expecting an element rule, got nothing".into(),
+                    "Element rsc_location failed to validate content".into(),
+                ];
+            }
             let kind_ok = e.attr("kind").is_none_or(|k| ORDER_KINDS.contains(&k));
             if name == "rsc_order" && !kind_ok {
                 return vec!["Invalid attribute kind for element rsc_order".into()];
             }
+        }
+        "resource_set" if e.child("resource_ref").is_none() => {
+            return vec![
+                "Expecting an element resource_ref, got nothing".into(),
+                "Element resource_set failed to validate content".into(),
+            ];
+        }
+        "clone" | "master" | "group"
+            if !e
+                .elements()
+                .any(|c| matches!(c.name.as_str(), "primitive" | "group")) =>
+        {
+            return vec![
+                "Expecting an element meta_attributes, got nothing".into(),
+                "Invalid sequence in interleave".into(),
+                format!("Element {name} failed to validate content"),
+            ];
         }
         "op" if e
             .attr("on-fail")
@@ -155,6 +237,16 @@ fn element_errors(e: &Element) -> Vec<String> {
         _ => {}
     }
     Vec::new()
+}
+
+/// True when a constraint names its resources, by attributes or by resource sets.
+fn names_its_resources(e: &Element) -> bool {
+    let attrs: &[&str] = match e.name.as_str() {
+        "rsc_ticket" => &["rsc"],
+        "rsc_order" => &["first", "then"],
+        _ => &["rsc", "with-rsc"],
+    };
+    e.child("resource_set").is_some() || attrs.iter().all(|a| e.attr(a).is_some())
 }
 
 /// Order kinds the schema allows.
@@ -224,11 +316,12 @@ fn cascade(path: &[&Element], first: Vec<String>, line: usize, out: &mut Vec<Dia
             format!("Element {} failed to validate content", ancestor.name),
         ));
     }
-    if path.len() >= 2 {
-        let top = path[1];
-        out.push(report(
-            top,
-            format!("Element {} has extra content: {}", path[0].name, top.name),
+    // libxml2 names the section's first child as the extra content, on that child's line.
+    if let Some(first) = path[0].elements().next().filter(|_| path.len() >= 2) {
+        out.push(report_on(
+            first,
+            first.line,
+            format!("Element {} has extra content: {}", path[0].name, first.name),
         ));
     }
 }
@@ -242,35 +335,16 @@ const IDREFS: &[(&str, &str)] = &[
     ("rsc_order", "then"),
     ("rsc_ticket", "rsc"),
     ("resource_ref", "id"),
+    ("obj_ref", "id"),
 ];
 
-fn check_ids(config: &Element, out: &mut Vec<Diagnostic>) {
-    // Node ids are plain text in the schema; every other configuration id is an xsd:ID.
-    let mut seen: HashMap<&str, &Element> = HashMap::new();
-    let mut ids: HashSet<&str> = HashSet::new();
-    for e in config.descendants() {
-        let Some(id) = e.id() else { continue };
-        // These carry an IDREF in `id`, not an ID.
-        if matches!(e.name.as_str(), "resource_ref" | "obj_ref") {
-            continue;
-        }
-        ids.insert(id);
-        if e.name == "node" || e.attr("id-ref").is_some() {
-            continue;
-        }
-        if seen.insert(id, e).is_some() {
-            out.push(Diagnostic::at(
-                Severity::Error,
-                Check::DuplicateId,
-                "validate",
-                e,
-                format!(
-                    "element {}: validity error : ID {id} already defined",
-                    e.name
-                ),
-            ));
-        }
-    }
+fn check_references(config: &Element, out: &mut Vec<Diagnostic>) {
+    let ids: HashSet<&str> = config
+        .descendants()
+        .into_iter()
+        .filter(|e| declares_id(e) || e.name == "node")
+        .filter_map(|e| e.id())
+        .collect();
     for e in config.descendants() {
         for (element, attribute) in IDREFS {
             if e.name != *element {

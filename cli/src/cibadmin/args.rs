@@ -133,10 +133,9 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
                 match inline {
                     Some(v) => Some(v),
                     None => {
-                        let v = args
-                            .get(i)
-                            .cloned()
-                            .ok_or_else(|| UsageError::Invalid(format!("option '--{name}' requires an argument")))?;
+                        let v = args.get(i).cloned().ok_or_else(|| {
+                            UsageError::Invalid(format!("option '--{name}' requires an argument"))
+                        })?;
                         i += 1;
                         Some(v)
                     }
@@ -159,10 +158,9 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
                     let rest: String = chars[k..].iter().collect();
                     k = chars.len();
                     if rest.is_empty() {
-                        let v = args
-                            .get(i)
-                            .cloned()
-                            .ok_or_else(|| UsageError::Invalid(format!("option requires an argument -- '{c}'")))?;
+                        let v = args.get(i).cloned().ok_or_else(|| {
+                            UsageError::Invalid(format!("option requires an argument -- '{c}'"))
+                        })?;
                         i += 1;
                         Some(v)
                     } else {
@@ -235,7 +233,10 @@ mod tests {
         let o = parse(&["-D", "-dfA", "//x"]).unwrap();
         assert!(o.delete_all && o.force);
         assert_eq!(o.xpath.as_deref(), Some("//x"));
-        assert_eq!(parse(&["--bogus"]), Err(UsageError::Invalid("unrecognized option '--bogus'".into())));
+        assert_eq!(
+            parse(&["--bogus"]),
+            Err(UsageError::Invalid("unrecognized option '--bogus'".into()))
+        );
         assert!(matches!(parse(&["-o"]), Err(UsageError::Invalid(_))));
         assert_eq!(parse(&["-?"]), Err(UsageError::Help));
     }

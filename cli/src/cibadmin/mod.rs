@@ -12,7 +12,7 @@ pub use args::{parse_args, Command, Options, UsageError, XmlSource};
 
 use crate::exit::ExitCode;
 use cib::edit::{self, EditError};
-use cib::{digest, model, patch, store, xpath, CibVersion, Document, Element};
+use cib::{digest, format, model, patch, store, xpath, CibVersion, Document, Element};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -31,6 +31,7 @@ Commands:
  -B, --bump              Increase the epoch by one
  -P, --patch             Apply a v2 XML patch (as crm_diff writes)
  -5, --md5-sum           Print the on-disk digest of the input XML
+ -6, --md5-sum-versioned Print the versioned (on-the-wire) digest of the input XML
  -a, --empty             Print an empty CIB
 
 Options:
@@ -78,17 +79,22 @@ impl Failure {
 impl From<EditError> for Failure {
     fn from(e: EditError) -> Failure {
         match e {
-            EditError::NoSuchObject => Failure::call_failed(ExitCode::NoSuch, "No such device or address"),
+            EditError::NoSuchObject => {
+                Failure::call_failed(ExitCode::NoSuch, "No such device or address")
+            }
             EditError::Exists { failed } => Failure {
                 report: Some(failed),
                 ..Failure::call_failed(ExitCode::Exists, "File exists")
             },
-            EditError::OldVersion => {
-                Failure::call_failed(ExitCode::Old, "Update was older than existing configuration")
-            }
+            EditError::OldVersion => Failure::call_failed(
+                ExitCode::Old,
+                "Update was older than existing configuration",
+            ),
             EditError::Invalid(_) => Failure::call_failed(ExitCode::Software, "Invalid argument"),
             // Pacemaker treats an XPath libxml2 can not compile as matching nothing.
-            EditError::XPath(_) => Failure::call_failed(ExitCode::NoSuch, "No such device or address"),
+            EditError::XPath(_) => {
+                Failure::call_failed(ExitCode::NoSuch, "No such device or address")
+            }
         }
     }
 }
@@ -109,7 +115,11 @@ pub fn run(
             return ExitCode::Ok;
         }
         Err(UsageError::Version) => {
-            let _ = writeln!(out, "Pacemaker 2.1.5 (heartbeat-rs {})", env!("CARGO_PKG_VERSION"));
+            let _ = writeln!(
+                out,
+                "Pacemaker 2.1.5 (heartbeat-rs {})",
+                env!("CARGO_PKG_VERSION")
+            );
             return ExitCode::Ok;
         }
         Err(UsageError::Invalid(message)) => {
@@ -123,7 +133,7 @@ pub fn run(
         Err(f) => {
             let _ = writeln!(err, "{}", f.message);
             if let Some(report) = f.report {
-                let _ = writeln!(out, "{}", report.to_xml());
+                let _ = writeln!(out, "{}", format::element_to_string(&report));
             }
             f.code
         }
@@ -143,17 +153,33 @@ fn execute(
     };
     match command {
         Command::Md5Sum => {
-            let input = read_input(opts, stdin)?
-                .ok_or_else(|| Failure::new(ExitCode::Usage, "Please supply XML to process with -X, -x or -p"))?;
+            let input = read_input(opts, stdin)?.ok_or_else(|| {
+                Failure::new(
+                    ExitCode::Usage,
+                    "Please supply XML to process with -X, -x or -p",
+                )
+            })?;
             let _ = write!(err, "Digest: ");
             let _ = writeln!(out, "{}", digest::digest(&input));
             return Ok(());
         }
         Command::Empty => {
-            let _ = writeln!(out, "{}", empty_cib().to_xml());
+            let _ = writeln!(out, "{}", format::element_to_string(&empty_cib()));
             return Ok(());
         }
-        Command::Md5SumVersioned | Command::Upgrade => {
+        Command::Md5SumVersioned => {
+            let input = read_input(opts, stdin)?.ok_or_else(|| {
+                Failure::new(
+                    ExitCode::Usage,
+                    "Please supply XML to process with -X, -x or -p",
+                )
+            })?;
+            let version = input.attr("crm_feature_set").unwrap_or("(null)");
+            let _ = write!(err, "Versioned ({version}) digest: ");
+            let _ = writeln!(out, "{}", digest::versioned_digest(&input));
+            return Ok(());
+        }
+        Command::Upgrade => {
             return Err(Failure::new(
                 ExitCode::UnimplementFeature,
                 "cibadmin: this command is not supported offline",
@@ -203,13 +229,20 @@ fn execute(
             ));
         }
     }
-    let text = Document {
+    // As Pacemaker's file backend does, a CIB without a schema is written as `none`.
+    if cib.attr("validate-with").is_none() {
+        cib.set_attr("validate-with", "none");
+    }
+    let text = format::document_to_string(&Document {
         prolog: doc.prolog.clone(),
         root: cib,
-    }
-    .to_xml();
-    store::write_atomic(Path::new(path), text.as_bytes())
-        .map_err(|e| Failure::new(ExitCode::CantCreat, format!("cibadmin: could not write {path}: {e}")))
+    });
+    store::write_atomic(Path::new(path), text.as_bytes()).map_err(|e| {
+        Failure::new(
+            ExitCode::CantCreat,
+            format!("cibadmin: could not write {path}: {e}"),
+        )
+    })
 }
 
 fn query(opts: &Options, cib: &Element, out: &mut dyn Write) -> Result<(), Failure> {
@@ -246,11 +279,11 @@ fn query(opts: &Options, cib: &Element, out: &mut dyn Write) -> Result<(), Failu
             wrapper.children = hits.into_iter().map(cib::Node::Element).collect();
             wrapper
         };
-        let _ = writeln!(out, "{}", result.to_xml());
+        let _ = writeln!(out, "{}", format::element_to_string(&result));
         return Ok(());
     }
     let section = edit::find_section(cib, opts.scope.as_deref()).ok_or_else(no_such)?;
-    let _ = writeln!(out, "{}", shown(section).to_xml());
+    let _ = writeln!(out, "{}", format::element_to_string(&shown(section)));
     Ok(())
 }
 
@@ -272,6 +305,12 @@ fn edit_cib(
                 return Err(Failure::new(ExitCode::Unsafe, DANGEROUS));
             }
             edit::erase(cib);
+            // Pacemaker starts the erased CIB from its empty skeleton's attributes.
+            for (k, v) in [("validate-with", "none"), ("crm_feature_set", "3.16.1")] {
+                if cib.attr(k).is_none() {
+                    cib.attrs.insert(0, (k.to_string(), v.to_string()));
+                }
+            }
             let v = CibVersion::from_element(cib);
             CibVersion {
                 admin_epoch: v.admin_epoch + 1,
@@ -280,7 +319,12 @@ fn edit_cib(
             .write_to(cib);
         }
         Command::Bump => {
-            edit::modify(cib, None, &Element::new("cib").with_attr("epoch", "epoch++"), false)?;
+            edit::modify(
+                cib,
+                None,
+                &Element::new("cib").with_attr("epoch", "epoch++"),
+                false,
+            )?;
         }
         Command::Patch => {
             let diff = match read_input(opts, stdin)? {
@@ -321,7 +365,11 @@ fn edit_cib(
                 }
             }
         }
-        Command::Query | Command::Md5Sum | Command::Md5SumVersioned | Command::Empty | Command::Upgrade => {
+        Command::Query
+        | Command::Md5Sum
+        | Command::Md5SumVersioned
+        | Command::Empty
+        | Command::Upgrade => {
             unreachable!("handled before")
         }
     }
@@ -330,11 +378,20 @@ fn edit_cib(
 }
 
 fn apply_patch(diff: &Element, cib: &mut Element) -> Result<(), Failure> {
-    let old = || Failure::call_failed(ExitCode::Old, "Update was older than existing configuration");
+    let old = || {
+        Failure::call_failed(
+            ExitCode::Old,
+            "Update was older than existing configuration",
+        )
+    };
     let failed = || Failure::call_failed(ExitCode::Error, "Application of an update diff failed");
     let version = diff.child("version");
-    let source = version.and_then(|v| v.child("source")).map(CibVersion::from_element);
-    let target = version.and_then(|v| v.child("target")).map(CibVersion::from_element);
+    let source = version
+        .and_then(|v| v.child("source"))
+        .map(CibVersion::from_element);
+    let target = version
+        .and_then(|v| v.child("target"))
+        .map(CibVersion::from_element);
     let current = CibVersion::from_element(cib);
     if let (Some(source), Some(target)) = (source, target) {
         if target <= current || source < current {
@@ -354,12 +411,20 @@ fn read_input(opts: &Options, stdin: &mut dyn Read) -> Result<Option<Element>, F
         Some(XmlSource::File(f)) => (std::fs::read_to_string(f).ok(), f.clone()),
         Some(XmlSource::Pipe) => {
             let mut s = String::new();
-            (stdin.read_to_string(&mut s).ok().map(|_| s), "STDIN".to_string())
+            (
+                stdin.read_to_string(&mut s).ok().map(|_| s),
+                "STDIN".to_string(),
+            )
         }
     };
     text.and_then(|t| Document::parse(&t).ok())
         .map(|d| Some(d.root))
-        .ok_or_else(|| Failure::new(ExitCode::Config, format!("Couldn't parse input from {origin}.")))
+        .ok_or_else(|| {
+            Failure::new(
+                ExitCode::Config,
+                format!("Couldn't parse input from {origin}."),
+            )
+        })
 }
 
 /// The skeleton `cibadmin --empty` prints.

@@ -122,13 +122,19 @@ mod tests {
 
     #[test]
     fn parses_like_getopt() {
-        assert_eq!(p("nodestatus -m n1").unwrap().0, Command::NodeStatus("n1".into()));
+        assert_eq!(
+            p("nodestatus -m n1").unwrap().0,
+            Command::NodeStatus("n1".into())
+        );
         assert!(p("nodestatus -m n1").unwrap().1.human);
         assert_eq!(
             p("clientstatus n1 ccm 500").unwrap().0,
             Command::ClientStatus("n1".into(), "ccm".into(), 500)
         );
-        assert_eq!(p("hbparameter -p keepalive").unwrap().0, Command::Parameter("keepalive".into()));
+        assert_eq!(
+            p("hbparameter -p keepalive").unwrap().0,
+            Command::Parameter("keepalive".into())
+        );
         assert!(p("listnodes -p").unwrap().1.ping_only);
         assert_eq!(p("nodestatus"), Err(ParseError::NotEnough));
         assert_eq!(p("bogus"), Err(ParseError::Invalid("bogus".into())));

@@ -164,7 +164,11 @@ fn execute(cmd: &Command, f: Flags, hb: &mut Client, io: &mut Io<'_>) -> Result<
                 return Ok(EXIT_USAGE);
             }
             let t = t?;
-            io.line(&if f.human { format!("The node {node}'s type: {t}") } else { t });
+            io.line(&if f.human {
+                format!("The node {node}'s type: {t}")
+            } else {
+                t
+            });
             Ok(0)
         }
         Command::NodeStatus(node) => {
@@ -174,7 +178,11 @@ fn execute(cmd: &Command, f: Flags, hb: &mut Client, io: &mut Io<'_>) -> Result<
                 return Ok(EXIT_USAGE);
             }
             let s = s?;
-            io.line(&if f.human { format!("The cluster node {node} is {s}") } else { s.clone() });
+            io.line(&if f.human {
+                format!("The cluster node {node} is {s}")
+            } else {
+                s.clone()
+            });
             Ok(i32::from(s == "dead"))
         }
         Command::ListLinks(node) => {
@@ -214,7 +222,10 @@ fn execute(cmd: &Command, f: Flags, hb: &mut Client, io: &mut Io<'_>) -> Result<
         }
         Command::ClientStatus(node, client, timeout_ms) => {
             let ms = timeout_ms.to_string();
-            let s = hb.query("clientstatus", &[("node", node), ("cn", client), ("timeout", &ms)]);
+            let s = hb.query(
+                "clientstatus",
+                &[("node", node), ("cn", client), ("timeout", &ms)],
+            );
             if refused(&s) {
                 io.error(&format!("Cannot get heartbeat client {client}'s status"));
                 io.error("REASON: No timely response.");
@@ -226,7 +237,11 @@ fn execute(cmd: &Command, f: Flags, hb: &mut Client, io: &mut Io<'_>) -> Result<
         }
         Command::RscStatus => match hb.resource_status() {
             Ok(s) => {
-                io.line(&if f.human { format!("This node is holding {s} resources.") } else { s });
+                io.line(&if f.human {
+                    format!("This node is holding {s} resources.")
+                } else {
+                    s
+                });
                 Ok(0)
             }
             Err(ClientError::QueryFailed(reason)) => {
@@ -237,7 +252,11 @@ fn execute(cmd: &Command, f: Flags, hb: &mut Client, io: &mut Io<'_>) -> Result<
         },
         Command::Parameter(name) => match hb.parameter(name) {
             Ok(v) => {
-                io.line(&if f.human { format!("Heartbeat parameter {name}'s value: {v}") } else { v });
+                io.line(&if f.human {
+                    format!("Heartbeat parameter {name}'s value: {v}")
+                } else {
+                    v
+                });
                 Ok(0)
             }
             Err(ClientError::QueryFailed(_)) => {

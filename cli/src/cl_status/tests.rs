@@ -61,7 +61,10 @@ fn root() -> bool {
     let uid = std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("Uid:").map(|r| r.split_whitespace().next().unwrap_or("1").to_string()));
+        .find_map(|l| {
+            l.strip_prefix("Uid:")
+                .map(|r| r.split_whitespace().next().unwrap_or("1").to_string())
+        });
     if uid.as_deref() == Some("0") {
         return true;
     }
@@ -89,12 +92,25 @@ fn check(args: &str, code: i32, stdout: &str, stderr: &[&str]) {
     }
     let env = &daemon().env;
     let (c, out, err) = cl(args, env);
-    assert_eq!((c, out.as_str(), err.iter().map(String::as_str).collect::<Vec<_>>()), (code, stdout, stderr.to_vec()), "cl_status {args}");
+    assert_eq!(
+        (
+            c,
+            out.as_str(),
+            err.iter().map(String::as_str).collect::<Vec<_>>()
+        ),
+        (code, stdout, stderr.to_vec()),
+        "cl_status {args}"
+    );
 }
 
 #[test]
 fn status_and_node_lists() {
-    check("hbstatus", 0, "Heartbeat is running on this machine.\n", &[]);
+    check(
+        "hbstatus",
+        0,
+        "Heartbeat is running on this machine.\n",
+        &[],
+    );
     check("listnodes", 0, "127.0.0.1\npeer\nhbreal\n", &[]);
     check("listnodes -p", 0, "127.0.0.1\n", &[]);
     check("listnodes -n", 0, "peer\nhbreal\n", &[]);
@@ -107,12 +123,32 @@ fn status_and_node_lists() {
 }
 
 #[test]
+fn verbose_status() {
+    let nodes = "\n127.0.0.1\tping\t(nodetype: ping)\n\t127.0.0.1\tup\n\npeer\tdead\t(nodetype: normal)\n\tlo\tdead\n\nhbreal\tactive\t(nodetype: normal)\n\tlo\tup\n";
+    let expected = format!(
+        "version:\t3.0.6 (heartbeat-rs {})\nmanaged by:\t\"haresources\"\n{nodes}",
+        env!("CARGO_PKG_VERSION")
+    );
+    check("hbstatus -v", 0, &expected, &[]);
+}
+
+#[test]
 fn node_status_and_type() {
     check("nodestatus hbreal", 0, "active\n", &[]);
     check("nodestatus peer", 1, "dead\n", &[]);
     check("nodestatus 127.0.0.1", 0, "ping\n", &[]);
-    check("nodestatus -m hbreal", 0, "The cluster node hbreal is active\n", &[]);
-    check("nodestatus nosuch", 11, "", &["Error. May be due to incorrect node name"]);
+    check(
+        "nodestatus -m hbreal",
+        0,
+        "The cluster node hbreal is active\n",
+        &[],
+    );
+    check(
+        "nodestatus nosuch",
+        11,
+        "",
+        &["Error. May be due to incorrect node name"],
+    );
     check("nodetype hbreal", 0, "normal\n", &[]);
     check("nodetype 127.0.0.1", 0, "ping\n", &[]);
     check("nodetype -m peer", 0, "The node peer's type: normal\n", &[]);
@@ -123,12 +159,35 @@ fn node_status_and_type() {
 fn links() {
     check("listhblinks peer", 0, "\tlo\n", &[]);
     check("listhblinks -v peer", 0, "\tlo\tdead\n", &[]);
-    check("listhblinks -m peer", 0, "\tthis node has the following heartbeat links:\n\tlo\n", &[]);
-    check("listhblinks nosuch", 13, "", &["ERROR: Cannot start heartbeat link interface walk.", "ERROR: REASON: EINVAL"]);
+    check(
+        "listhblinks -m peer",
+        0,
+        "\tthis node has the following heartbeat links:\n\tlo\n",
+        &[],
+    );
+    check(
+        "listhblinks nosuch",
+        13,
+        "",
+        &[
+            "ERROR: Cannot start heartbeat link interface walk.",
+            "ERROR: REASON: EINVAL",
+        ],
+    );
     check("hblinkstatus hbreal lo", 0, "up\n", &[]);
     check("hblinkstatus peer lo", 1, "dead\n", &[]);
-    check("hblinkstatus -m peer lo", 1, "The node peer's heartbeat link lo is dead\n", &[]);
-    check("hblinkstatus peer eth7", 13, "", &["ERROR: Cannot get heartbeat link status", "ERROR: REASON: "]);
+    check(
+        "hblinkstatus -m peer lo",
+        1,
+        "The node peer's heartbeat link lo is dead\n",
+        &[],
+    );
+    check(
+        "hblinkstatus peer eth7",
+        13,
+        "",
+        &["ERROR: Cannot get heartbeat link status", "ERROR: REASON: "],
+    );
 }
 
 #[test]
@@ -139,27 +198,59 @@ fn clients_resources_parameters() {
         "clientstatus nosuch foo",
         13,
         "",
-        &["ERROR: Cannot get heartbeat client foo's status", "ERROR: REASON: No timely response."],
+        &[
+            "ERROR: Cannot get heartbeat client foo's status",
+            "ERROR: REASON: No timely response.",
+        ],
     );
     if root() {
         let _held = Client::connect(&daemon().env.socket, "someclient").unwrap();
         check("clientstatus hbreal someclient 500", 0, "online\n", &[]);
     }
     check("rscstatus", 0, "none\n", &[]);
-    check("rscstatus -m", 0, "This node is holding none resources.\n", &[]);
+    check(
+        "rscstatus -m",
+        0,
+        "This node is holding none resources.\n",
+        &[],
+    );
     check("hbparameter -p keepalive", 0, "200ms\n", &[]);
     check("hbparameter -p warntime", 0, "500ms\n", &[]);
-    check("hbparameter -m -p udpport", 0, "Heartbeat parameter udpport's value: 16970\n", &[]);
-    check("hbparameter -p nosuch", 1, "", &["ERROR: Cannot get parameter nosuch's value", "ERROR: REASON: "]);
+    check(
+        "hbparameter -m -p udpport",
+        0,
+        "Heartbeat parameter udpport's value: 16970\n",
+        &[],
+    );
+    check(
+        "hbparameter -p nosuch",
+        1,
+        "",
+        &[
+            "ERROR: Cannot get parameter nosuch's value",
+            "ERROR: REASON: ",
+        ],
+    );
     check("bogus", 11, "", &["ERROR: bogus: invalid sub-command."]);
 }
 
 #[test]
 fn stopped_heartbeat() {
-    let env = Env { socket: "/nonexistent/api.sock".into() };
+    let env = Env {
+        socket: "/nonexistent/api.sock".into(),
+    };
     let (c, out, _) = cl("hbstatus", &env);
-    assert_eq!((c, out.as_str()), (1, "Heartbeat is stopped on this machine.\n"));
+    assert_eq!(
+        (c, out.as_str()),
+        (1, "Heartbeat is stopped on this machine.\n")
+    );
     let (c, _, err) = cl("listnodes", &env);
     assert_eq!(c, 1);
-    assert_eq!(err, vec!["ERROR: Cannot signon with heartbeat", "ERROR: REASON: hb_api_signon: Can't initiate connection to heartbeat"]);
+    assert_eq!(
+        err,
+        vec![
+            "ERROR: Cannot signon with heartbeat",
+            "ERROR: REASON: hb_api_signon: Can't initiate connection to heartbeat"
+        ]
+    );
 }

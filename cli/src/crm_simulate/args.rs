@@ -25,6 +25,8 @@ pub struct Args {
     pub explain: Option<String>,
     /// `-h/--help`.
     pub help: bool,
+    /// `--debug-actions`: list every action with its flags and orderings (diagnostics).
+    pub debug_actions: bool,
 }
 
 /// Usage text.
@@ -52,14 +54,18 @@ impl Args {
                 _ => (raw.clone(), None),
             };
             // Bundled short flags such as -sSQ.
-            if !name.starts_with("--") && name.len() > 2 && name.starts_with('-') && name[1..].chars().all(|c| "SsQqLVh".contains(c)) {
+            if !name.starts_with("--")
+                && name.len() > 2
+                && name.starts_with('-')
+                && name[1..].chars().all(|c| "SsQqLVh".contains(c))
+            {
                 for c in name[1..].chars() {
                     a.flag(c);
                 }
                 i += 1;
                 continue;
             }
-            let mut value = |i: &mut usize| -> Result<String, String> {
+            let value = |i: &mut usize| -> Result<String, String> {
                 if let Some(v) = &inline {
                     return Ok(v.clone());
                 }
@@ -67,9 +73,15 @@ impl Args {
                     return Ok(name[2..].to_string());
                 }
                 *i += 1;
-                argv.get(*i).cloned().ok_or_else(|| format!("option {name} needs a value"))
+                argv.get(*i)
+                    .cloned()
+                    .ok_or_else(|| format!("option {name} needs a value"))
             };
-            let short = if name.starts_with("--") { name.as_str() } else { &name[..name.len().min(2)] };
+            let short = if name.starts_with("--") {
+                name.as_str()
+            } else {
+                &name[..name.len().min(2)]
+            };
             match short {
                 "-x" | "--xml-file" => a.xml_file = Some(value(&mut i)?),
                 "-G" | "--save-graph" => a.save_graph = Some(value(&mut i)?),
@@ -77,6 +89,7 @@ impl Args {
                 "-O" | "--save-output" => a.save_output = Some(value(&mut i)?),
                 "-t" | "--set-datetime" => a.set_datetime = Some(value(&mut i)?),
                 "--explain" => a.explain = Some(value(&mut i)?),
+                "--debug-actions" => a.debug_actions = true,
                 "-L" | "--live-check" => a.live = true,
                 "-S" | "--simulate" => a.simulate = true,
                 "-s" | "--show-scores" => a.show_scores = true,
@@ -108,7 +121,16 @@ mod tests {
 
     #[test]
     fn parses_bundles_and_values() {
-        let v: Vec<String> = ["-x", "a.xml", "-sSQ", "-Gout.xml", "--set-datetime=2020-01-01"].iter().map(|s| s.to_string()).collect();
+        let v: Vec<String> = [
+            "-x",
+            "a.xml",
+            "-sSQ",
+            "-Gout.xml",
+            "--set-datetime=2020-01-01",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let a = Args::parse(&v).unwrap();
         assert_eq!(a.xml_file.as_deref(), Some("a.xml"));
         assert!(a.simulate && a.show_scores && a.quiet);

@@ -37,7 +37,9 @@ fn load_input(args: &Args) -> anyhow::Result<(String, String)> {
     let path = if let Some(x) = &args.xml_file {
         x.clone()
     } else if args.live {
-        std::env::var("CIB_file").map_err(|_| anyhow!("--live-check needs a running cluster; set CIB_file to a CIB file for now"))?
+        std::env::var("CIB_file").map_err(|_| {
+            anyhow!("--live-check needs a running cluster; set CIB_file to a CIB file for now")
+        })?
     } else {
         return Err(anyhow!("no input: use --xml-file FILE or --live-check"));
     };
@@ -56,10 +58,16 @@ fn now_for(args: &Args, cib: &cib::Element) -> anyhow::Result<(i64, Option<Strin
         let v = pengine::datetime::parse(t).ok_or_else(|| anyhow!("invalid date/time: {t}"))?;
         return Ok((v, None));
     }
-    if let Some(e) = cib.attr("execution-date").and_then(|v| v.parse::<i64>().ok()) {
+    if let Some(e) = cib
+        .attr("execution-date")
+        .and_then(|v| v.parse::<i64>().ok())
+    {
         return Ok((e, Some(pengine::datetime::format(e))));
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
     Ok((now, None))
 }
 
@@ -83,8 +91,12 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if let Some(explain) = &args.explain {
-        let text = pengine::render::explain(&sched, explain).ok_or_else(|| anyhow!("resource {explain} not found"))?;
+        let text = pengine::render::explain(&sched, explain)
+            .ok_or_else(|| anyhow!("resource {explain} not found"))?;
         write!(out, "{text}")?;
+    }
+    if args.debug_actions {
+        write!(out, "{}", pengine::render::debug_actions(&sched))?;
     }
     if args.simulate {
         if let Some(date) = &original {
@@ -106,14 +118,15 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         write!(out, "{}", pengine::render::execution_and_revised(&sched))?;
     }
     if let Some(g) = &args.save_graph {
-        std::fs::write(g, graph::xml::to_xml(&sched.graph)).with_context(|| format!("cannot write {g}"))?;
+        std::fs::write(g, graph::xml::to_xml(&sched.graph))
+            .with_context(|| format!("cannot write {g}"))?;
     }
     if let Some(d) = &args.save_dotfile {
-        std::fs::write(d, pengine::render::dot(&sched)).with_context(|| format!("cannot write {d}"))?;
+        std::fs::write(d, pengine::render::dot(&sched))
+            .with_context(|| format!("cannot write {d}"))?;
     }
     if let Some(o) = &args.save_output {
         std::fs::write(o, doc.root.to_xml()).with_context(|| format!("cannot write {o}"))?;
     }
     Ok(ExitCode::Ok)
 }
-

@@ -12,7 +12,28 @@ use crate::exit::ExitCode;
 use cib::verify::{verify_text, Check, Severity, Verification};
 use std::io::{Read, Write};
 
-const USAGE: &str = "Usage:\n  crm_verify [OPTION?]\n\nCheck a (complete) confiuration for syntax and common conceptual errors.\n\nData Source:\n  -L, --live-check      Check the configuration used by the running cluster\n  -x, --xml-file=FILE   Check the configuration in the named file\n  -X, --xml-text=XML    Check the configuration in the supplied string\n  -p, --xml-pipe        Check the configuration piped in via stdin\n\nHelp Options:\n  -h, --help            Show help options\n  -V, --verbose         Increase debug output\n  -q, --quiet           Print nothing; report only through the exit code\n  -$, --version         Display software version and exit\n";
+const USAGE: &str = "\
+Usage:
+  crm_verify [OPTION?]
+
+Judge a CIB the way the cluster would: XML syntax, conformance to the schema named by
+validate-with, and the configuration problems the scheduler finds while reading it.
+
+Where the CIB comes from (pick one):
+  -L, --live-check      the running cluster's CIB (here: the file named by CIB_file)
+  -x, --xml-file=FILE   the CIB in FILE
+  -X, --xml-text=XML    the CIB given as XML text
+  -p, --xml-pipe        the CIB read from standard input
+
+Output:
+  -V, --verbose         show errors (-V) and also warnings (-VV)
+  -q, --quiet           print nothing; answer only through the exit status
+  -h, --help            this text
+  -$, --version         print the version
+
+Exit status: 0 valid, 78 errors or warnings found, 64 bad usage,
+66 live CIB unavailable, 76 not a complete CIB, 1 input unreadable.
+";
 
 /// Where the text came from, for messages.
 struct Input {
@@ -63,6 +84,12 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
             let _ = writeln!(err, "crm_verify: Couldn't parse {what}");
         }
         return ExitCode::Error;
+    }
+    if let Some(d) = result.diagnostics.iter().find(|d| d.check == Check::NotCib) {
+        if !opts.quiet {
+            let _ = writeln!(err, "crm_verify: {}", d.message);
+        }
+        return ExitCode::Protocol;
     }
     if !opts.quiet {
         render(&result, &input, opts.verbosity, err);

@@ -28,7 +28,10 @@ impl Agents {
         AgentDirs {
             ocf_root: self.ocf_root(),
             lsb_dir: self.dir.path().join("init.d"),
-            heartbeat_dirs: vec![self.dir.path().join("ha.d/resource.d"), self.dir.path().join("init.d")],
+            heartbeat_dirs: vec![
+                self.dir.path().join("ha.d/resource.d"),
+                self.dir.path().join("init.d"),
+            ],
         }
     }
 
@@ -62,21 +65,33 @@ fn write_script(path: &Path, body: &str) {
 /// An executor over `dirs` with a short kill grace so timeout tests stay quick.
 pub fn executor(dirs: AgentDirs, max_parallel: usize) -> Executor {
     Executor::new(ExecutorConfig {
-        runner: RunnerConfig { dirs, capture_limit: lrm::capture::DEFAULT_CAPTURE_LIMIT, kill_grace: Duration::from_millis(300) },
+        runner: RunnerConfig {
+            dirs,
+            capture_limit: lrm::capture::DEFAULT_CAPTURE_LIMIT,
+            kill_grace: Duration::from_millis(300),
+            extra_env: Vec::new(),
+            pass_inherited_ocf_env: false,
+        },
         max_parallel,
     })
 }
 
 /// The system's agent directories (ClusterLabs' agents).
 pub fn system_dirs() -> AgentDirs {
-    AgentDirs { ocf_root: PathBuf::from("/usr/lib/ocf"), ..AgentDirs::default() }
+    AgentDirs {
+        ocf_root: PathBuf::from("/usr/lib/ocf"),
+        ..AgentDirs::default()
+    }
 }
 
 pub fn resource(id: &str, agent: AgentId, params: &[(&str, &str)]) -> ResourceSpec {
     ResourceSpec {
         id: id.to_string(),
         agent,
-        params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        params: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     }
 }
 
@@ -93,7 +108,13 @@ pub fn is_root(test: &str) -> bool {
 pub fn process_alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(stat) => {
-            let state = stat.rsplit(')').next().unwrap_or("").trim_start().chars().next();
+            let state = stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .chars()
+                .next();
             state != Some('Z')
         }
         Err(_) => false,
@@ -115,7 +136,10 @@ pub fn read_pid(path: &Path) -> i32 {
 
 /// Kills a leftover test process (by the pid the test recorded).
 pub fn kill_pid(pid: i32) {
-    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
 }
 
 /// A network namespace deleted on drop (also when the test fails).
@@ -143,18 +167,27 @@ impl NetNs {
 
     /// Output of `ip -n <ns> <args>`.
     pub fn ip_output(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new("ip").args(["-n", &self.name]).args(args).output().unwrap();
+        let out = std::process::Command::new("ip")
+            .args(["-n", &self.name])
+            .args(args)
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
 
 impl Drop for NetNs {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("ip").args(["netns", "del", &self.name]).status();
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .status();
     }
 }
 
 fn run(args: &[&str]) {
-    let status = std::process::Command::new(args[0]).args(&args[1..]).status().unwrap();
+    let status = std::process::Command::new(args[0])
+        .args(&args[1..])
+        .status()
+        .unwrap();
     assert!(status.success(), "{args:?} failed");
 }

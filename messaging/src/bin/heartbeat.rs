@@ -76,7 +76,10 @@ fn main() -> ExitCode {
         return match running {
             Some(pid) => {
                 let me = opts.node_name();
-                println!("heartbeat OK [pid {pid} et al] is running on {} [{me}]...", me.to_ascii_lowercase());
+                println!(
+                    "heartbeat OK [pid {pid} et al] is running on {} [{me}]...",
+                    me.to_ascii_lowercase()
+                );
                 ExitCode::SUCCESS
             }
             None => {
@@ -122,11 +125,17 @@ fn main() -> ExitCode {
         }
     };
     let cfg = &validated.config;
+    // We have no ha_logd: `use_logd` (explicit, or implied by no other log setting) sends the log
+    // to syslog's daemon facility, where ha_logd would have written it by default.
+    let facility = cfg
+        .logfacility
+        .as_deref()
+        .or(cfg.use_logd.then_some("daemon"));
     log::configure(&log::LogSetup {
         node: &validated.nodename,
         logfile: cfg.logfile.as_deref(),
         debugfile: cfg.debugfile.as_deref(),
-        facility: cfg.logfacility.as_deref(),
+        facility,
         debug: cli.debug > 0 || cfg.debug > 0,
     });
     if let Some(pid) = running {

@@ -70,7 +70,8 @@ impl AuthKeys {
     /// Reads `<confdir>/authkeys`, refusing group- or world-accessible files.
     pub fn load(confdir: &str) -> Result<AuthKeys, ConfigError> {
         let path = conf_path(confdir, "authkeys");
-        let (Ok(meta), Ok(text)) = (std::fs::metadata(&path), std::fs::read_to_string(&path)) else {
+        let (Ok(meta), Ok(text)) = (std::fs::metadata(&path), std::fs::read_to_string(&path))
+        else {
             return Err(ConfigError::Auth(format!(
                 "Cannot open keyfile [{path}].  Stop."
             )));
@@ -188,9 +189,6 @@ mod tests {
         let e = AuthKeys::parse("auth 1\n1 md5\n", P).unwrap_err();
         assert_eq!(e.to_string(), "Auth method [md5] requires a key");
         let e = AuthKeys::parse("auth 1\n16 md5 x\n", P).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "Invalid authnum [16] in /etc/ha.d//authkeys"
-        );
+        assert_eq!(e.to_string(), "Invalid authnum [16] in /etc/ha.d//authkeys");
     }
 }

@@ -275,7 +275,11 @@ impl Config {
             "deadping" => format!("{}ms", ms(self.deadping)),
             "udpport" => self.udpport.to_string(),
             "auto_failback" => "legacy".into(),
-            "hbversion" => format!("{} (heartbeat-rs {})", crate::daemon::HB_VERSION, env!("CARGO_PKG_VERSION")),
+            "hbversion" => format!(
+                "{} (heartbeat-rs {})",
+                crate::daemon::HB_VERSION,
+                env!("CARGO_PKG_VERSION")
+            ),
             "msgfmt" => "classic".into(),
             "debug" => self.debug.to_string(),
             "baud" => "19200".into(),
@@ -852,7 +856,10 @@ mod tests {
         let e = parse("node a\nkeepalive two\n").unwrap_err();
         assert!(matches!(e, ConfigError::BadValue { line: 2, .. }), "{e:?}");
         let e = parse("node a\n\nbogus 1\n").unwrap_err();
-        assert_eq!(e.to_string(), "Illegal directive [bogus] in /etc/ha.d//ha.cf");
+        assert_eq!(
+            e.to_string(),
+            "Illegal directive [bogus] in /etc/ha.d//ha.cf"
+        );
         assert!(matches!(e, ConfigError::IllegalDirective { line: 3, .. }));
     }
 

@@ -6,8 +6,8 @@ use super::{conf_path, ConfigError};
 /// Checks `<confdir>/haresources` against the configured `nodes` (lowercase).
 pub fn check_haresources(confdir: &str, nodes: &[String]) -> Result<(), ConfigError> {
     let path = conf_path(confdir, "haresources");
-    let text =
-        std::fs::read_to_string(&path).map_err(|_| ConfigError::CannotOpenResources(path.clone()))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|_| ConfigError::CannotOpenResources(path.clone()))?;
     let mut logical = String::new();
     for raw in text.lines() {
         let line = raw.split('#').next().unwrap_or("");

@@ -39,7 +39,9 @@ pub(super) fn listen(path: &Path, tx: Sender<Event>) -> io::Result<()> {
                 };
                 let id = next_id;
                 next_id += 1;
-                let Ok(reader) = stream.try_clone() else { continue };
+                let Ok(reader) = stream.try_clone() else {
+                    continue;
+                };
                 let _ = tx.send(Event::ClientConnected {
                     id,
                     stream,
@@ -74,11 +76,6 @@ pub(super) struct Conn {
 }
 
 impl Conn {
-    /// Closes the socket so the reader thread notices.
-    pub fn stream_shutdown(&self) -> io::Result<()> {
-        self.stream.shutdown(std::net::Shutdown::Both)
-    }
-
     /// Queues a frame; false if the client is gone or too slow.
     pub fn send(&self, msg: Message) -> bool {
         match self.queue.try_send(msg) {
@@ -113,10 +110,12 @@ impl Clients {
             .spawn(move || {
                 for m in rx {
                     if write_frame(&mut writer, &m).is_err() {
-                        let _ = writer.shutdown(std::net::Shutdown::Both);
-                        return;
+                        break;
                     }
                 }
+                // The daemon dropped the connection: what was queued has been written, so close
+                // (this also wakes the reader thread).
+                let _ = writer.shutdown(std::net::Shutdown::Both);
             });
         self.conns.insert(
             id,

@@ -19,7 +19,11 @@ pub(super) const RESERVED_TYPES: &[&str] = &[
     "NS_nak_rexmit",
     "hbapi-clstat",
     "hbapi-clstat-all",
+    "hbapi-frag",
 ];
+
+/// Raw text per fragment of a large message (escaping may double it; still below [`MAX_WIRE`]).
+const FRAGMENT_TEXT: usize = 30_000;
 
 /// The largest packet we put on a medium (UDP over IPv4 carries at most 65507 bytes).
 pub(super) const MAX_WIRE: usize = 65_000;
@@ -37,6 +41,7 @@ impl Daemon {
         let mut m = Message::with_type("status");
         m.set("st", status.as_str())
             .set("src", self.me.clone())
+            .set("srcuuid", self.uuid.clone())
             .set_hex("hg", self.generation)
             .set_hex("hbseq", self.hbseq)
             .set_hex("lastseq", self.outbox.last_seq())
@@ -47,12 +52,29 @@ impl Daemon {
     }
 
     /// Stamps, signs and sends a cluster message to all nodes (`dest` filters delivery).
+    /// A message too large for one datagram goes as consecutive `hbapi-frag` messages; ordered
+    /// delivery keeps them adjacent, so the receiver only has to concatenate.
     pub(super) fn send_sequenced(&mut self, mut m: Message) {
         m.set("src", self.me.clone())
             .set_hex("hg", self.generation)
             .set_hex("ts", unix_now());
-        self.outbox.stamp(&mut m);
-        self.transmit(&mut m);
+        if Self::fits_on_wire(&m) {
+            self.outbox.stamp(&mut m);
+            self.transmit(&mut m);
+            return;
+        }
+        let text = m.encode();
+        let chunks = split_text(&text, FRAGMENT_TEXT);
+        for (i, chunk) in chunks.iter().enumerate() {
+            let mut f = Message::with_type("hbapi-frag");
+            f.set("src", self.me.clone())
+                .set_hex("hg", self.generation)
+                .set_hex("fragno", i as u64)
+                .set_hex("fragcount", chunks.len() as u64)
+                .set("data", *chunk);
+            self.outbox.stamp(&mut f);
+            self.transmit(&mut f);
+        }
     }
 
     fn rexmit_interval(&self) -> Duration {
@@ -117,8 +139,10 @@ impl Daemon {
             log::debug(&format!("dropped packet failing authentication: {e}"));
             return;
         }
-        let (Some(src), Some(hg)) = (msg.get("src").map(str::to_ascii_lowercase), msg.get_hex("hg"))
-        else {
+        let (Some(src), Some(hg)) = (
+            msg.get("src").map(str::to_ascii_lowercase),
+            msg.get_hex("hg"),
+        ) else {
             self.stats.malformed += 1;
             return;
         };
@@ -144,10 +168,17 @@ impl Daemon {
             return;
         }
         if hg > known {
-            *peer = Peer {
-                inbox: Some(Inbox::new(hg)),
-                ..Peer::default()
-            };
+            // A new life of that node: nothing of the old one carries over, its clients included.
+            let old = std::mem::replace(
+                peer,
+                Peer {
+                    inbox: Some(Inbox::new(hg)),
+                    ..Peer::default()
+                },
+            );
+            for cn in old.clients {
+                self.client_event(&src, &cn, "leave");
+            }
         }
         match msg.msg_type().unwrap_or_default() {
             "status" => self.on_heartbeat(&src, link, hg, &msg),
@@ -158,7 +189,8 @@ impl Daemon {
             }
             "NS_nak_rexmit" => {
                 if msg.get("dest") == Some(self.me.as_str()) {
-                    let (Some(first), Some(last)) = (msg.get_hex("firstseq"), msg.get_hex("lastseq"))
+                    let (Some(first), Some(last)) =
+                        (msg.get_hex("firstseq"), msg.get_hex("lastseq"))
                     else {
                         return;
                     };
@@ -208,6 +240,9 @@ impl Daemon {
             return;
         };
         let peer = self.peers.get_mut(src).expect("peer created");
+        if let Some(u) = msg.get("srcuuid") {
+            peer.uuid = Some(u.to_string());
+        }
         let last_on_link = peer.link_hbseq.get(&link).copied().unwrap_or(0);
         if hbseq <= last_on_link {
             self.stats.replayed += 1;
@@ -255,6 +290,11 @@ impl Daemon {
     /// A cluster message from `src`, in order: handle ours, hand the rest to clients.
     fn deliver(&mut self, src: &str, mut msg: Message) {
         match msg.msg_type().unwrap_or_default() {
+            "hbapi-frag" => {
+                if let Some(whole) = self.reassemble(src, &msg) {
+                    self.deliver(src, whole);
+                }
+            }
             "hbapi-clstat" => {
                 let (Some(cn), Some(cs)) = (msg.get("cn"), msg.get("cs")) else {
                     return;
@@ -294,13 +334,50 @@ impl Daemon {
         }
     }
 
+    /// Adds a fragment; returns the message once its last fragment is in.
+    fn reassemble(&mut self, src: &str, frag: &Message) -> Option<Message> {
+        let (no, count) = (frag.get_hex("fragno")?, frag.get_hex("fragcount")?);
+        let peer = self.peers.entry(src.to_string()).or_default();
+        if no == 0 {
+            peer.fragments = Some((0, String::new()));
+        }
+        let Some((next, buf)) = peer.fragments.as_mut() else {
+            log::warn(&format!(
+                "fragment {no}/{count} from {src} without its start: dropped"
+            ));
+            return None;
+        };
+        if *next != no {
+            log::warn(&format!(
+                "fragment {no}/{count} from {src} out of sequence: message dropped"
+            ));
+            peer.fragments = None;
+            return None;
+        }
+        buf.push_str(frag.get("data").unwrap_or_default());
+        *next += 1;
+        if *next < count {
+            return None;
+        }
+        let (_, text) = peer.fragments.take()?;
+        match Message::decode(text.as_bytes()) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                log::warn(&format!("reassembled message from {src} is malformed: {e}"));
+                None
+            }
+        }
+    }
+
     /// Gives a cluster message to local clients (all, or those named by `to_id`).
     pub(super) fn deliver_local(&mut self, mut msg: Message) {
         self.stats.delivered += 1;
         let to = msg.get("to_id").map(str::to_string);
         msg.set("hbapi", "msg");
         for c in self.clients.conns.values() {
-            let Some(name) = c.name.as_deref() else { continue };
+            let Some(name) = c.name.as_deref() else {
+                continue;
+            };
             if to.as_deref().is_none_or(|t| t == name) {
                 c.send(msg.clone());
             }
@@ -389,8 +466,32 @@ impl Daemon {
     }
 }
 
+/// Splits `text` into pieces of at most `max` bytes, on character boundaries.
+fn split_text(text: &str, max: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(max);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (head, tail) = rest.split_at(cut);
+        out.push(head);
+        rest = tail;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn split_text_respects_char_boundaries() {
+        let text = "ab\u{e9}cd".repeat(3);
+        let parts = super::split_text(&text, 3);
+        assert_eq!(parts.concat(), text);
+        assert!(parts.iter().all(|p| p.len() <= 3));
+    }
+
     #[test]
     fn reserved_types_include_heartbeats() {
         assert!(super::RESERVED_TYPES.contains(&"status"));

@@ -105,6 +105,9 @@ pub(crate) struct Peer {
     hbseq: u64,
     link_hbseq: BTreeMap<usize, u64>,
     clients: BTreeSet<String>,
+    uuid: Option<String>,
+    /// Reassembly of a fragmented message: next fragment number and text so far.
+    fragments: Option<(u64, String)>,
 }
 
 /// The running daemon's state (owned by the main-loop thread).
@@ -112,6 +115,7 @@ pub(crate) struct Daemon {
     cfg: Config,
     keys: AuthKeys,
     me: String,
+    uuid: String,
     generation: u64,
     media: Vec<Box<dyn MediumTx>>,
     link_names: Vec<String>,
@@ -147,6 +151,9 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     let (tx, rx) = std::sync::mpsc::channel::<Event>();
     let generation = crate::generation::next_generation(&opts.statedir)
         .with_context(|| format!("cannot keep generation in {}", opts.statedir.display()))?;
+    log::info(&format!("Heartbeat generation: {generation}"));
+    let uuid = crate::uuid::node_uuid(&opts.statedir, v.config.uuidfrom, &v.nodename)
+        .with_context(|| format!("cannot keep node uuid in {}", opts.statedir.display()))?;
 
     let mut media_tx = Vec::new();
     for (i, m) in v.config.media.iter().enumerate() {
@@ -169,7 +176,12 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     options::write_pidfile(&opts.pidfile())?;
     options::forward_signals(signals, tx.clone());
 
-    let link_names: Vec<String> = v.config.media.iter().map(|m| m.link_name().to_string()).collect();
+    let link_names: Vec<String> = v
+        .config
+        .media
+        .iter()
+        .map(|m| m.link_name().to_string())
+        .collect();
     let timing = Timing {
         deadtime: v.config.deadtime,
         warntime: v.config.warntime,
@@ -185,7 +197,10 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     for p in &v.config.ping_nodes {
         liveness.add_node(&p.name, NodeKind::Ping);
         for a in &p.addrs {
-            ping_addrs.entry(*a).or_insert_with(Vec::new).push(p.name.clone());
+            ping_addrs
+                .entry(*a)
+                .or_insert_with(Vec::new)
+                .push(p.name.clone());
         }
     }
     let pinger = if ping_addrs.is_empty() {
@@ -200,6 +215,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     let mut daemon = Daemon {
         keys: v.keys,
         me: v.nodename.clone(),
+        uuid,
         generation,
         media: media_tx,
         link_names,
@@ -252,7 +268,8 @@ fn dedup(names: &[String]) -> Vec<String> {
 impl Daemon {
     fn main_loop(&mut self, rx: Receiver<Event>) {
         let keepalive = self.cfg.keepalive;
-        let check_every = (keepalive / 2).clamp(Duration::from_millis(20), Duration::from_millis(500));
+        let check_every =
+            (keepalive / 2).clamp(Duration::from_millis(20), Duration::from_millis(500));
         let mut next_beat = Instant::now();
         let mut next_check = Instant::now() + check_every;
         loop {
@@ -269,7 +286,9 @@ impl Daemon {
                 self.check_timers(now);
                 next_check = now + check_every;
             }
-            let wait = next_beat.min(next_check).saturating_duration_since(Instant::now());
+            let wait = next_beat
+                .min(next_check)
+                .saturating_duration_since(Instant::now());
             match rx.recv_timeout(wait) {
                 Ok(Event::Shutdown) => return,
                 Ok(ev) => self.handle(ev),

@@ -70,7 +70,8 @@ impl Options {
         if let Some(d) = var("HA_STATEDIR") {
             o.statedir = d.into();
         }
-        o.crm_daemons = var("HA_CRM_DAEMONS").map(|s| s.split_whitespace().map(str::to_string).collect());
+        o.crm_daemons =
+            var("HA_CRM_DAEMONS").map(|s| s.split_whitespace().map(str::to_string).collect());
         o
     }
 
@@ -198,7 +199,10 @@ fn find_daemon(name: &str, cfg: &Config) -> Option<PathBuf> {
     if let Some(d) = &cfg.crm_daemon_dir {
         dirs.push(d.clone());
     }
-    if let Some(d) = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf)) {
+    if let Some(d) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    {
         dirs.push(d);
     }
     dirs.push("/usr/libexec/pacemaker".into());
@@ -209,7 +213,10 @@ fn find_daemon(name: &str, cfg: &Config) -> Option<PathBuf> {
 /// Environment every child gets: where to find this heartbeat.
 fn child_env(cfg: &Config, opts: &Options, me: &str) -> Vec<(String, String)> {
     let mut env = vec![
-        ("HA_API_SOCKET".into(), opts.socket_path().display().to_string()),
+        (
+            "HA_API_SOCKET".into(),
+            opts.socket_path().display().to_string(),
+        ),
         ("HA_RUNDIR".into(), opts.rundir.display().to_string()),
         ("HA_STATEDIR".into(), opts.statedir.display().to_string()),
         ("HA_DIR".into(), opts.confdir.clone()),

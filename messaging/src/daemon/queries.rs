@@ -48,9 +48,13 @@ impl Daemon {
                 "API client [{cn}] uid {} gid {} refused by apiauth",
                 conn.uid, conn.gid
             ));
-            reply
-                .set("hbapi", "signon-fail")
-                .set("reason", format!("apiauth does not allow uid {} gid {} as client [{cn}]", conn.uid, conn.gid));
+            reply.set("hbapi", "signon-fail").set(
+                "reason",
+                format!(
+                    "apiauth does not allow uid {} gid {} as client [{cn}]",
+                    conn.uid, conn.gid
+                ),
+            );
             conn.send(reply);
             self.clients.conns.remove(&id);
             return;
@@ -79,7 +83,6 @@ impl Daemon {
         let Some(conn) = self.clients.conns.remove(&id) else {
             return;
         };
-        let _ = conn.stream_shutdown();
         if let Some(cn) = conn.name {
             if !self.clients.names().contains(&cn) {
                 self.client_changed(&cn, "leave");
@@ -102,19 +105,17 @@ impl Daemon {
             msg.remove(f);
         }
         msg.set("from_id", from.clone());
-        if !Self::fits_on_wire(&msg) {
-            log::error(&format!("client {from}: message {t} too large for the wire; dropped"));
-            return;
-        }
         match msg.get("dest").map(str::to_ascii_lowercase) {
             Some(dest) if dest == self.me => {
-                msg.set("src", self.me.clone()).set_hex("hg", self.generation);
+                msg.set("src", self.me.clone())
+                    .set_hex("hg", self.generation);
                 self.deliver_local(msg);
             }
             Some(_) => self.send_sequenced(msg),
             None => {
                 self.send_sequenced(msg.clone());
-                msg.set("src", self.me.clone()).set_hex("hg", self.generation);
+                msg.set("src", self.me.clone())
+                    .set_hex("hg", self.generation);
                 self.deliver_local(msg);
             }
         }
@@ -137,7 +138,10 @@ impl Daemon {
     }
 
     fn answer(&self, q: &Message) -> (bool, String) {
-        let node = q.get("node").map(str::to_ascii_lowercase).unwrap_or_default();
+        let node = q
+            .get("node")
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
         let is_me = node == self.me;
         let known = is_me || self.liveness.kind(&node).is_some();
         let unknown = || (false, format!("unknown node [{node}]"));
@@ -145,7 +149,11 @@ impl Daemon {
             "nodes" => (true, self.all_nodes().join(" ")),
             "nodetype" if known => (
                 true,
-                if is_me { "normal".into() } else { self.liveness.kind(&node).expect("known").as_str().into() },
+                if is_me {
+                    "normal".into()
+                } else {
+                    self.liveness.kind(&node).expect("known").as_str().into()
+                },
             ),
             "nodestatus" if known => (
                 true,
@@ -159,10 +167,28 @@ impl Daemon {
                 true,
                 format!(
                     "{:x}",
-                    if is_me { self.generation } else { self.liveness.generation(&node).unwrap_or(0) }
+                    if is_me {
+                        self.generation
+                    } else {
+                        self.liveness.generation(&node).unwrap_or(0)
+                    }
                 ),
             ),
-            "links" if known => (true, self.links_of(&node).into_iter().map(|(l, _)| l).collect::<Vec<_>>().join(" ")),
+            "nodeuuid" if known => match is_me {
+                true => (true, self.uuid.clone()),
+                false => match self.peers.get(&node).and_then(|p| p.uuid.clone()) {
+                    Some(u) => (true, u),
+                    None => (false, format!("uuid of [{node}] not known yet")),
+                },
+            },
+            "links" if known => (
+                true,
+                self.links_of(&node)
+                    .into_iter()
+                    .map(|(l, _)| l)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             "linkstatus" if known => {
                 let link = q.get("link").unwrap_or_default();
                 match self.links_of(&node).into_iter().find(|(l, _)| l == link) {
@@ -175,24 +201,45 @@ impl Daemon {
                 let online = if is_me {
                     self.clients.names().contains(&cn)
                 } else {
-                    self.liveness.status(&node).is_some_and(NodeStatus::is_alive)
-                        && self.peers.get(&node).is_some_and(|p| p.clients.contains(&cn))
+                    self.liveness
+                        .status(&node)
+                        .is_some_and(NodeStatus::is_alive)
+                        && self
+                            .peers
+                            .get(&node)
+                            .is_some_and(|p| p.clients.contains(&cn))
                 };
-                (true, if online { "online".into() } else { "offline".into() })
+                (
+                    true,
+                    if online {
+                        "online".into()
+                    } else {
+                        "offline".into()
+                    },
+                )
             }
-            "nodetype" | "nodestatus" | "nodegen" | "links" | "linkstatus" | "clientstatus" => unknown(),
+            "nodetype" | "nodestatus" | "nodegen" | "nodeuuid" | "links" | "linkstatus"
+            | "clientstatus" => unknown(),
             "parameter" => match self.cfg.parameter(q.get("name").unwrap_or_default()) {
                 Some(v) => (true, v),
                 None => (false, "no such parameter".into()),
             },
             "rscstatus" => match self.cfg.crm {
                 CrmMode::Off => (true, "none".into()),
-                _ => (false, "Cannot get cluster resource status of a pacemaker cluster; try crm_mon".into()),
+                _ => (
+                    false,
+                    "Cannot get cluster resource status of a pacemaker cluster; try crm_mon".into(),
+                ),
             },
             "clients" => (true, self.clients.names().join(" ")),
             "stats" => (
                 true,
-                self.stats.pairs().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "),
+                self.stats
+                    .pairs()
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ),
             other => (false, format!("unknown query [{other}]")),
         }

@@ -23,7 +23,12 @@ impl MediumTx for SerialTx {
 }
 
 /// Opens `device` at `baud` (8N1, raw).
-pub fn open(device: &str, baud: u32, index: usize, inbound: Inbound) -> io::Result<Box<dyn MediumTx>> {
+pub fn open(
+    device: &str,
+    baud: u32,
+    index: usize,
+    inbound: Inbound,
+) -> io::Result<Box<dyn MediumTx>> {
     let port = serialport::new(device, baud)
         .timeout(Duration::from_secs(3600))
         .open_native()
@@ -102,6 +107,9 @@ mod tests {
         let mut s = super::Splitter::default();
         assert!(s.push(b"noise>>>\nt=a\n<").is_empty());
         let got = s.push(b"<<\n>>>\nt=b\n<<<\n>>");
-        assert_eq!(got, vec![b">>>\nt=a\n<<<\n".to_vec(), b">>>\nt=b\n<<<\n".to_vec()]);
+        assert_eq!(
+            got,
+            vec![b">>>\nt=a\n<<<\n".to_vec(), b">>>\nt=b\n<<<\n".to_vec()]
+        );
     }
 }

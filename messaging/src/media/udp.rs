@@ -136,7 +136,12 @@ pub fn open_mcast(
         .into_iter()
         .map(|(ip, _)| ip)
         .next()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{dev} has no IPv4 address")))?;
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{dev} has no IPv4 address"),
+            )
+        })?;
     s.bind(&SocketAddrV4::new(group, port).into())?;
     s.join_multicast_v4(&group, &local)?;
     s.set_multicast_if_v4(&local)?;

@@ -101,9 +101,27 @@ impl Net {
             sh(&["ip", "link", "set", &b, "netns", &self.switch]);
             let eth = format!("eth{l}");
             sh(&["ip", "-n", ns, "link", "set", &a, "name", &eth]);
-            sh(&["ip", "-n", ns, "addr", "add", &format!("{}/24", self.addr(i, l)), "dev", &eth]);
+            sh(&[
+                "ip",
+                "-n",
+                ns,
+                "addr",
+                "add",
+                &format!("{}/24", self.addr(i, l)),
+                "dev",
+                &eth,
+            ]);
             sh(&["ip", "-n", ns, "link", "set", &eth, "up"]);
-            sh(&["ip", "-n", &self.switch, "link", "set", &b, "master", &format!("br{l}")]);
+            sh(&[
+                "ip",
+                "-n",
+                &self.switch,
+                "link",
+                "set",
+                &b,
+                "master",
+                &format!("br{l}"),
+            ]);
             sh(&["ip", "-n", &self.switch, "link", "set", &b, "up"]);
         }
     }
@@ -129,7 +147,15 @@ impl Net {
     /// Takes node `i`'s link `l` down (switch side) or brings it back.
     pub fn set_link(&self, i: usize, l: usize, up: bool) {
         let (_, b) = self.veth_names(i, l);
-        sh(&["ip", "-n", &self.switch, "link", "set", &b, if up { "up" } else { "down" }]);
+        sh(&[
+            "ip",
+            "-n",
+            &self.switch,
+            "link",
+            "set",
+            &b,
+            if up { "up" } else { "down" },
+        ]);
     }
 
     /// Drops `percent`% of node `i`'s heartbeat traffic on `eth<l>` both ways: `tc netem` where
@@ -137,7 +163,19 @@ impl Net {
     pub fn loss(&self, i: usize, l: usize, percent: u32) {
         let eth = format!("eth{l}");
         let netem = Command::new("ip")
-            .args(["netns", "exec", &self.nodes[i], "tc", "qdisc", "add", "dev", &eth, "root", "netem", "loss"])
+            .args([
+                "netns",
+                "exec",
+                &self.nodes[i],
+                "tc",
+                "qdisc",
+                "add",
+                "dev",
+                &eth,
+                "root",
+                "netem",
+                "loss",
+            ])
             .arg(format!("{percent}%"))
             .output()
             .is_ok_and(|o| o.status.success());
@@ -150,15 +188,41 @@ impl Net {
         let p = format!("{:.4}", 1.0 - (1.0 - f64::from(percent) / 100.0).sqrt());
         for (chain, dir) in [("INPUT", "-i"), ("OUTPUT", "-o")] {
             sh(&[
-                "ip", "netns", "exec", &self.nodes[i], "iptables", "-A", chain, dir, &eth, "-p", "udp",
-                "-m", "statistic", "--mode", "random", "--probability", &p, "-j", "DROP",
+                "ip",
+                "netns",
+                "exec",
+                &self.nodes[i],
+                "iptables",
+                "-A",
+                chain,
+                dir,
+                &eth,
+                "-p",
+                "udp",
+                "-m",
+                "statistic",
+                "--mode",
+                "random",
+                "--probability",
+                &p,
+                "-j",
+                "DROP",
             ]);
         }
     }
 
     /// Applies a netem qdisc on node `i`'s `eth<l>` (e.g. `loss 30%`).
     pub fn netem(&self, i: usize, l: usize, spec: &str) {
-        let mut args = vec!["ip", "netns", "exec", &self.nodes[i], "tc", "qdisc", "add", "dev"];
+        let mut args = vec![
+            "ip",
+            "netns",
+            "exec",
+            &self.nodes[i],
+            "tc",
+            "qdisc",
+            "add",
+            "dev",
+        ];
         let eth = format!("eth{l}");
         args.push(&eth);
         args.extend(["root", "netem"]);
@@ -340,5 +404,7 @@ pub fn sees(observer: &Node, node: &str, status: &str) -> bool {
     let Ok(mut c) = Client::connect(&observer.socket(), "anon") else {
         return false;
     };
-    c.node_status(node).map(|s| s.as_str() == status).unwrap_or(false)
+    c.node_status(node)
+        .map(|s| s.as_str() == status)
+        .unwrap_or(false)
 }

@@ -63,7 +63,7 @@ pub fn parameters() -> Vec<Parameter> {
         Parameter::new(
             "stop_timeout",
             "Seconds to wait after having sent SIGTERM before sending SIGKILL in stop operation",
-            "Defaults to 80% of the stop operation's timeout, or 10 seconds.",
+            "Defaults to 60% of the stop operation's timeout (leaving time for SIGKILL), or 10 seconds.",
         )
         .of_type(ContentType::Time),
     ]
@@ -101,7 +101,7 @@ impl Daemon {
             })?,
             None => env
                 .meta_ms("timeout")
-                .map(|ms| ms as f64 * 0.8 / 1000.0)
+                .map(|ms| ms as f64 * 0.6 / 1000.0)
                 .unwrap_or(10.0),
         };
         Ok(Daemon {

@@ -58,6 +58,13 @@ pub fn metadata() -> Metadata {
             )
             .of_type(ContentType::Boolean)
             .default("true"),
+            Parameter::new(
+                "run_fsck",
+                "Run fsck before mounting",
+                "auto: check local devices and images whose file system has no journal \
+                 (ext2, minix, ...); force: always check local devices and images; no: never.",
+            )
+            .default("auto"),
         ],
         actions,
     }
@@ -70,7 +77,47 @@ struct Config {
     fstype: Option<String>,
     options: Option<String>,
     force_unmount: bool,
+    run_fsck: Fsck,
 }
+
+/// When to check the file system before mounting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fsck {
+    Auto,
+    Force,
+    No,
+}
+
+/// File systems that recover on their own (journals) or cannot be checked here.
+const NO_FSCK_IN_AUTO: &[&str] = &[
+    "ext3",
+    "ext4",
+    "xfs",
+    "btrfs",
+    "jfs",
+    "reiserfs",
+    "reiser4",
+    "f2fs",
+    "vfat",
+    "fat",
+    "exfat",
+    "ntfs",
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smbfs",
+    "ocfs2",
+    "gfs2",
+    "glusterfs",
+    "ceph",
+    "lustre",
+    "tmpfs",
+    "ramfs",
+    "overlay",
+    "zfs",
+    "none",
+    "bind",
+];
 
 fn config(env: &OcfEnv) -> Result<Config, Failure> {
     let device = env.required("device")?.to_string();
@@ -92,6 +139,16 @@ fn config(env: &OcfEnv) -> Result<Config, Failure> {
         fstype: env.param("fstype").map(str::to_string),
         options: env.param("options").map(str::to_string),
         force_unmount: env.flag("force_unmount", true)?,
+        run_fsck: match env.param_or("run_fsck", "auto") {
+            "auto" => Fsck::Auto,
+            "force" | "yes" => Fsck::Force,
+            "no" => Fsck::No,
+            other => {
+                return Err(Failure::configured(format!(
+                    "run_fsck '{other}' is not auto, force or no"
+                )))
+            }
+        },
     })
 }
 
@@ -235,6 +292,7 @@ fn start(cfg: &Config) -> Outcome {
     }
     std::fs::create_dir_all(&cfg.directory)
         .map_err(|e| Failure::generic(format!("cannot create {}: {e}", cfg.directory.display())))?;
+    fsck(cfg)?;
     let dir = cfg.directory.to_string_lossy().into_owned();
     let mut args: Vec<&str> = Vec::new();
     if let Some(t) = &cfg.fstype {
@@ -249,6 +307,45 @@ fn start(cfg: &Config) -> Outcome {
     run_ok("mount", &args)?;
     log::info(&format!("mounted {} on {dir}", cfg.device));
     Ok(OcfRc::Success)
+}
+
+/// Checks (and lets fsck repair) the file system first when `run_fsck` asks for it.
+fn fsck(cfg: &Config) -> Result<(), Failure> {
+    let Some(device) = local_device_path(&cfg.device) else {
+        return Ok(());
+    };
+    let checkable = device.is_file()
+        || std::fs::metadata(device).is_ok_and(|m| {
+            use std::os::unix::fs::FileTypeExt;
+            m.file_type().is_block_device()
+        });
+    let wanted = match (cfg.run_fsck, cfg.fstype.as_deref()) {
+        (Fsck::No, _) => false,
+        (Fsck::Force, _) => true,
+        (Fsck::Auto, Some(t)) => !NO_FSCK_IN_AUTO.contains(&t),
+        (Fsck::Auto, None) => false,
+    };
+    if !(wanted && checkable) {
+        return Ok(());
+    }
+    let dev = device.to_string_lossy().into_owned();
+    let mut args = vec!["-p"];
+    if let Some(t) = &cfg.fstype {
+        args.extend(["-t", t]);
+    }
+    args.push(&dev);
+    let out = run_program("fsck", &args)?;
+    // 0 clean, 1 errors corrected, 2 corrected but a reboot is advised; 4 and up: not fixed.
+    match out.status.code() {
+        Some(0..=2) => {
+            log::info(&format!("fsck of {dev} passed"));
+            Ok(())
+        }
+        code => Err(Failure::generic(format!(
+            "fsck of {dev} failed (exit {code:?}): {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))),
+    }
 }
 
 /// Processes whose cwd, root, executable, open files or mappings are inside `dir`.

@@ -1,15 +1,14 @@
 //! The logic IPaddr2 and IPaddr share: add, check and remove one address with iproute2's
 //! `ip`, find the interface from the routing table when `nic` is not given, and announce
-//! the address with unsolicited ARP (IPv4) or a neighbour advertisement (IPv6).
+//! the address to the neighbours (see [`announcement`](super::announcement)).
 
 use std::net::IpAddr;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
 
+use crate::agents::announcement::{self, Announcement};
 use crate::log;
-use crate::metadata::{ContentType, Parameter};
+use crate::metadata::Parameter;
 use crate::ocf::{Failure, OcfEnv, OcfRc, Outcome};
-use crate::process::{run_ok, run_program, which};
+use crate::process::{run_ok, which};
 
 /// IPaddr picks `nic:N` alias labels by itself (ifconfig-era compatibility); IPaddr2 only
 /// labels when `iflabel` is set.
@@ -17,16 +16,6 @@ use crate::process::{run_ok, run_program, which};
 pub enum Flavor {
     IPaddr,
     IPaddr2,
-}
-
-/// How to send the gratuitous ARP announcements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ArpSender {
-    /// resource-agents' `send_arp`, else iputils `arping`.
-    Auto,
-    SendArp,
-    IputilsArping,
-    None,
 }
 
 /// Decoded, syntax-checked parameters.
@@ -38,10 +27,7 @@ pub struct AddrConfig {
     nic: Option<String>,
     broadcast: Option<String>,
     iflabel: Option<String>,
-    arp_count: u32,
-    arp_interval_ms: u64,
-    arp_background: bool,
-    arp_sender: ArpSender,
+    announcement: Announcement,
 }
 
 impl AddrConfig {
@@ -53,7 +39,7 @@ impl AddrConfig {
 
 /// The parameters both agents take, in meta-data order.
 pub fn parameters() -> Vec<Parameter> {
-    vec![
+    let mut params = vec![
         Parameter::new(
             "ip",
             "IPv4 or IPv6 address",
@@ -84,35 +70,9 @@ pub fn parameters() -> Vec<Parameter> {
             "A label appended to the interface name for IPv4 addresses (nic:iflabel, at most \
              15 characters in all), for tools that still read aliases.",
         ),
-        Parameter::new(
-            "arp_count",
-            "ARP packet count",
-            "How many unsolicited ARP announcements to send after adding an IPv4 address.",
-        )
-        .of_type(ContentType::Integer)
-        .default("5"),
-        Parameter::new(
-            "arp_interval",
-            "ARP packet interval in ms",
-            "Milliseconds between unsolicited ARP announcements.",
-        )
-        .of_type(ContentType::Integer)
-        .default("200"),
-        Parameter::new(
-            "arp_bg",
-            "ARP in background",
-            "Send the ARP announcements in the background so start returns at once.",
-        )
-        .of_type(ContentType::Boolean)
-        .default("true"),
-        Parameter::new(
-            "arp_sender",
-            "ARP sender",
-            "Which program announces the address: send_arp (resource-agents), \
-             iputils_arping, auto (send_arp if installed, else arping) or none.",
-        )
-        .default("auto"),
-    ]
+    ];
+    params.extend(announcement::parameters());
+    params
 }
 
 /// Parses a prefix length or a dotted IPv4 netmask.
@@ -166,17 +126,6 @@ pub fn config(env: &OcfEnv, flavor: Flavor) -> Result<AddrConfig, Failure> {
             )));
         }
     }
-    let arp_sender = match env.param_or("arp_sender", "auto") {
-        "auto" => ArpSender::Auto,
-        "send_arp" => ArpSender::SendArp,
-        "iputils_arping" => ArpSender::IputilsArping,
-        "none" => ArpSender::None,
-        other => {
-            return Err(Failure::configured(format!(
-                "arp_sender '{other}' is not one of auto, send_arp, iputils_arping, none"
-            )))
-        }
-    };
     Ok(AddrConfig {
         flavor,
         ip,
@@ -184,10 +133,7 @@ pub fn config(env: &OcfEnv, flavor: Flavor) -> Result<AddrConfig, Failure> {
         nic,
         broadcast,
         iflabel,
-        arp_count: env.integer("arp_count", 5)? as u32,
-        arp_interval_ms: env.integer("arp_interval", 200)?,
-        arp_background: env.flag("arp_bg", true)?,
-        arp_sender,
+        announcement: Announcement::from_env(env)?,
     })
 }
 
@@ -412,90 +358,9 @@ pub fn validate(cfg: &AddrConfig) -> Outcome {
     resolve(cfg).map(|_| OcfRc::Success)
 }
 
-/// Tells the neighbours the address moved here. Failing to announce is not a failed
-/// start (the address works; caches just expire later), so problems are only logged.
+/// Announces our address from `nic` (see [`announcement`](super::announcement)).
 pub fn announce(cfg: &AddrConfig, nic: &str, prefix: u8, env: &OcfEnv) {
-    let count = cfg.arp_count.max(1).to_string();
-    let command: Option<(std::path::PathBuf, Vec<String>)> = match cfg.ip {
-        IpAddr::V4(_) if cfg.arp_sender == ArpSender::None => None,
-        IpAddr::V4(ip) => {
-            let send_arp = which("send_arp");
-            let arping = which("arping");
-            let use_send_arp = match cfg.arp_sender {
-                ArpSender::SendArp => true,
-                ArpSender::IputilsArping => false,
-                _ => send_arp.is_some(),
-            };
-            if use_send_arp {
-                let pidfile = env.rsctmp.join(format!("send_arp-{ip}"));
-                let _ = std::fs::create_dir_all(&env.rsctmp);
-                send_arp.map(|exe| {
-                    let args = [
-                        "-i",
-                        &cfg.arp_interval_ms.to_string(),
-                        "-r",
-                        &count,
-                        "-p",
-                        &pidfile.to_string_lossy(),
-                        nic,
-                        &ip.to_string(),
-                        "auto",
-                        "not_used",
-                        "not_used",
-                    ]
-                    .map(String::from)
-                    .to_vec();
-                    (exe, args)
-                })
-            } else {
-                // iputils arping takes whole seconds; ARP-reply mode (-A) is the one
-                // neighbours with default settings accept.
-                let interval = cfg.arp_interval_ms.div_ceil(1000).max(1).to_string();
-                arping.map(|exe| {
-                    let args = ["-q", "-A", "-c", &count, "-i", &interval, "-I", nic]
-                        .map(String::from)
-                        .into_iter()
-                        .chain([ip.to_string()])
-                        .collect();
-                    (exe, args)
-                })
-            }
-        }
-        IpAddr::V6(ip) => which("send_ua").map(|exe| {
-            let args = ["-c", &count, &ip.to_string(), &prefix.to_string(), nic]
-                .map(String::from)
-                .to_vec();
-            (exe, args)
-        }),
-    };
-    let Some((exe, args)) = command else {
-        if cfg.arp_sender != ArpSender::None {
-            log::warn(
-                "no ARP/NA sender (send_arp, arping, send_ua) found; neighbours not notified",
-            );
-        }
-        return;
-    };
-    let mut cmd = Command::new(&exe);
-    cmd.args(&args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    if cfg.arp_background {
-        // Detached: it outlives this agent and is reparented to init.
-        cmd.process_group(0);
-        if let Err(e) = cmd.spawn() {
-            log::warn(&format!("cannot run {}: {e}", exe.display()));
-        }
-    } else {
-        let prog = exe.to_string_lossy().into_owned();
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        match run_program(&prog, &refs) {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => log::warn(&format!("{prog} exited with {}", out.status)),
-            Err(f) => log::warn(&f.reason),
-        }
-    }
+    cfg.announcement.send(cfg.ip, nic, prefix, &env.rsctmp);
 }
 
 /// Heartbeat v1 form `ip[/netmask[/nic[:label]][/broadcast]]` (one argument, as in

@@ -1,5 +1,6 @@
 //! One module per agent; [`REGISTRY`] lists them under their installed names.
 
+mod announcement;
 mod anything;
 mod daemon;
 mod delay;
@@ -9,10 +10,14 @@ mod ip_address;
 mod ipaddr;
 mod ipaddr2;
 mod ipsrcaddr;
+mod ipv6addr;
+mod mailto;
 mod ping;
+mod portblock;
 mod route;
 mod send_arp;
 mod stateful;
+mod sysinfo;
 mod webserver;
 
 use crate::agent::AgentSpec;
@@ -48,6 +53,12 @@ pub static REGISTRY: &[AgentSpec] = &[
         metadata: ipaddr::metadata,
         run: ipaddr::run,
         heartbeat_args: Some(ip_address::heartbeat_args),
+    },
+    AgentSpec {
+        name: "IPv6addr",
+        metadata: ipv6addr::metadata,
+        run: ipv6addr::run,
+        heartbeat_args: Some(ipv6addr::heartbeat_args),
     },
     AgentSpec {
         name: "Filesystem",
@@ -90,5 +101,23 @@ pub static REGISTRY: &[AgentSpec] = &[
         metadata: ipsrcaddr::metadata,
         run: ipsrcaddr::run,
         heartbeat_args: Some(ipsrcaddr::heartbeat_args),
+    },
+    AgentSpec {
+        name: "portblock",
+        metadata: portblock::metadata,
+        run: portblock::run,
+        heartbeat_args: Some(portblock::heartbeat_args),
+    },
+    AgentSpec {
+        name: "MailTo",
+        metadata: mailto::metadata,
+        run: mailto::run,
+        heartbeat_args: Some(mailto::heartbeat_args),
+    },
+    AgentSpec {
+        name: "SysInfo",
+        metadata: sysinfo::metadata,
+        run: sysinfo::run,
+        heartbeat_args: None,
     },
 ];

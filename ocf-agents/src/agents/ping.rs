@@ -1,10 +1,11 @@
 //! ping: measures how many hosts of `host_list` answer ICMP echo and publishes
-//! `reachable * multiplier` as a node attribute (through `attrd_updater`; until the cluster
-//! attribute daemon is reachable the value is printed and kept in the state file).
+//! `reachable * multiplier` as a node attribute (see [`crate::attributes`]); the last value
+//! is also kept in the state file.
 
 use std::path::PathBuf;
 
 use crate::agent::unsupported;
+use crate::attributes;
 use crate::log;
 use crate::metadata::{standard_actions, ContentType, Metadata, Parameter};
 use crate::ocf::{parse_seconds, Action, Failure, OcfEnv, OcfRc, Outcome};
@@ -187,36 +188,9 @@ fn update(cfg: &Config) -> Result<u64, Failure> {
 }
 
 fn attribute_update(cfg: &Config, score: u64) {
-    let value = score.to_string();
-    let args = ["-n", cfg.name.as_str(), "-U", &value, "-d", &cfg.dampen];
-    if !call_attrd(&args) {
-        println!("node attribute {}={value}", cfg.name);
-    }
+    attributes::update(&cfg.name, &score.to_string(), &cfg.dampen);
 }
 
 fn attribute_delete(cfg: &Config) {
-    if !call_attrd(&["-D", "-n", &cfg.name, "-d", &cfg.dampen]) {
-        println!("node attribute {} deleted", cfg.name);
-    }
-}
-
-/// Runs attrd_updater; false (and a log line) when it is missing or the daemon is down.
-fn call_attrd(args: &[&str]) -> bool {
-    if which("attrd_updater").is_none() {
-        return false;
-    }
-    match run_program("attrd_updater", args) {
-        Ok(out) if out.status.success() => true,
-        Ok(out) => {
-            log::warn(&format!(
-                "attrd_updater failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-            false
-        }
-        Err(f) => {
-            log::warn(&f.reason);
-            false
-        }
-    }
+    attributes::delete(&cfg.name, &cfg.dampen);
 }

@@ -6,8 +6,18 @@ use crate::unpack::{ClusterView, Kind, RscIdx};
 use graph::ActionKind;
 
 fn pseudo(t: &mut ActionTable, r: RscIdx, id: &str, task: &str) -> usize {
-    let i = t.get(Some(r), task, op_key(id, task, 0), 0, None, ActionKind::PseudoEvent);
-    t.list[i].meta.entry("CRM_meta_timeout".into()).or_insert_with(|| "20000".into());
+    let i = t.get(
+        Some(r),
+        task,
+        op_key(id, task, 0),
+        0,
+        None,
+        ActionKind::PseudoEvent,
+    );
+    t.list[i]
+        .meta
+        .entry("CRM_meta_timeout".into())
+        .or_insert_with(|| "20000".into());
     i
 }
 
@@ -18,14 +28,38 @@ fn child_actions(t: &ActionTable, child: RscIdx, task: &str) -> Vec<usize> {
 }
 
 /// Creates a group's or clone's pseudo actions and internal orderings.
-pub fn create(view: &ClusterView, _asg: &Assignment, r: RscIdx, t: &mut ActionTable) {
+pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTable) {
     let rsc = &view.resources[r];
     let id = rsc.id.clone();
     let start = pseudo(t, r, &id, "start");
     let running = pseudo(t, r, &id, "running");
     let stop = pseudo(t, r, &id, "stop");
     let stopped = pseudo(t, r, &id, "stopped");
-    t.order(stopped, start, OPTIONAL);
+    // Without quorum, a collective's start is as blocked as its members' starts.
+    let no_quorum = !view.config.have_quorum
+        && match view.config.no_quorum_policy {
+            crate::unpack::NoQuorumPolicy::Stop => true,
+            crate::unpack::NoQuorumPolicy::Freeze => view.running_on(r).is_empty(),
+            _ => false,
+        };
+    if no_quorum
+        && view
+            .primitives_of(r)
+            .iter()
+            .any(|p| view.resources[*p].class != "stonith")
+    {
+        t.list[start].runnable = false;
+    }
+    if rsc.kind == Kind::Group {
+        // A group that stays keeps its start point after a partial stop; one that cannot
+        // run anywhere has none.
+        if asg.node[r].is_none() {
+            t.list[start].runnable = false;
+        }
+        t.order(stopped, start, OPTIONAL);
+    } else {
+        t.order(stopped, start, OPTIONAL);
+    }
     t.order(stop, stopped, RUNNABLE_LEFT);
     t.order(start, running, RUNNABLE_LEFT);
     let children = rsc.children.clone();
@@ -55,19 +89,31 @@ pub fn create(view: &ClusterView, _asg: &Assignment, r: RscIdx, t: &mut ActionTa
                 let collective = view.resources[c].kind != Kind::Primitive;
                 for s in child_actions(t, c, "start") {
                     t.order(start, s, IMPLIES_FIRST | RUNNABLE_LEFT);
+                    // The clone can start only if some instance can.
+                    t.order(s, start, ONE_OR_MORE | SUMMARY);
                 }
+                t.list[start].min_runnable = 1;
                 for s in child_actions(t, c, if collective { "running" } else { "start" }) {
                     t.order(s, running, IMPLIES_THEN);
                 }
                 for s in child_actions(t, c, "stop") {
                     t.order(stop, s, IMPLIES_FIRST);
                 }
-                for s in child_actions(t, c, if collective { "stopped" } else { "stop" }) {
-                    t.order(s, stopped, IMPLIES_THEN);
-                }
+                t.order_rsc(
+                    c,
+                    if collective { "stopped" } else { "stop" },
+                    r,
+                    "stopped",
+                    IMPLIES_THEN,
+                );
                 if cfg.ordered {
                     if let Some(p) = prev {
-                        t.order_rsc(p, completed_task("start"), c, "start", IMPLIES_THEN | RUNNABLE_LEFT);
+                        let first = if collective {
+                            completed_task("start")
+                        } else {
+                            "start"
+                        };
+                        t.order_rsc(p, first, c, "start", IMPLIES_THEN | RUNNABLE_LEFT);
                         t.order_rsc(c, "stop", p, "stop", IMPLIES_FIRST);
                     }
                 }
@@ -78,7 +124,6 @@ pub fn create(view: &ClusterView, _asg: &Assignment, r: RscIdx, t: &mut ActionTa
                 let promoted = pseudo(t, r, &id, "promoted");
                 let demote = pseudo(t, r, &id, "demote");
                 let demoted = pseudo(t, r, &id, "demoted");
-                t.order(promote, promoted, RUNNABLE_LEFT);
                 t.order(demote, demoted, RUNNABLE_LEFT);
                 t.order(running, promote, OPTIONAL | RUNNABLE_LEFT);
                 t.order(demoted, start, OPTIONAL);
@@ -88,6 +133,8 @@ pub fn create(view: &ClusterView, _asg: &Assignment, r: RscIdx, t: &mut ActionTa
                 for &c in &children {
                     for p in view.primitives_of(c) {
                         for a in t.of(p, "promote") {
+                            t.order(a, promote, ONE_OR_MORE | SUMMARY);
+                            t.list[promote].min_runnable = 1;
                             t.order(promote, a, IMPLIES_FIRST | RUNNABLE_LEFT);
                             t.order(a, promoted, IMPLIES_THEN);
                         }

@@ -37,14 +37,37 @@ fn instance_node(view: &ClusterView, asg: &Assignment, inst: RscIdx, task: &str)
     }
 }
 
-fn order_pair(view: &ClusterView, asg: &Assignment, t: &mut ActionTable, a: RscIdx, fa: &str, b: RscIdx, ta: &str, flags: u32) {
+#[allow(clippy::too_many_arguments)]
+fn order_pair(
+    view: &ClusterView,
+    asg: &Assignment,
+    t: &mut ActionTable,
+    a: RscIdx,
+    fa: &str,
+    b: RscIdx,
+    ta: &str,
+    flags: u32,
+) {
     let ra = &view.resources[a];
     let rb = &view.resources[b];
-    let interleave = ra.kind == Kind::Clone && rb.kind == Kind::Clone && rb.clone.as_ref().is_some_and(|c| c.interleave);
+    // Pacemaker takes `interleave` from the "then" clone, except for stops and demotes.
+    let deciding = if matches!(ta, "stop" | "demote") {
+        ra
+    } else {
+        rb
+    };
+    let interleave = ra.kind == Kind::Clone
+        && rb.kind == Kind::Clone
+        && deciding.clone.as_ref().is_some_and(|c| c.interleave);
     if interleave {
+        for f in first_actions(view, t, a, fa) {
+            for th in then_actions(view, t, b, ta) {
+                t.order(f, th, OPTIONAL);
+            }
+        }
         for &bi in &rb.children {
             let then_nodes = instance_node(view, asg, bi, ta);
-            let thens = if view.resources[bi].kind == Kind::Primitive { t.of(bi, ta) } else { t.of(bi, ta) };
+            let thens = t.of(bi, ta);
             let mut matched = false;
             for &ai in &ra.children {
                 let first_nodes = instance_node(view, asg, ai, fa);
@@ -57,6 +80,8 @@ fn order_pair(view: &ClusterView, asg: &Assignment, t: &mut ActionTable, a: RscI
                         t.order(f, th, flags);
                     }
                 }
+                // Only one compatible instance per node.
+                break;
             }
             if !matched && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() {
                 for &th in &thens {
@@ -66,8 +91,13 @@ fn order_pair(view: &ClusterView, asg: &Assignment, t: &mut ActionTable, a: RscI
         }
         return;
     }
-    let first_task = if view.resources[a].kind == Kind::Primitive { fa } else { completed_task(fa) };
-    t.rsc_orders.push((a, first_task.to_string(), b, ta.to_string()));
+    let first_task = if view.resources[a].kind == Kind::Primitive {
+        fa
+    } else {
+        completed_task(fa)
+    };
+    t.rsc_orders
+        .push((a, first_task.to_string(), b, ta.to_string(), flags));
     let firsts = first_actions(view, t, a, fa);
     let thens = then_actions(view, t, b, ta);
     for &f in &firsts {
@@ -95,15 +125,23 @@ fn gain_tasks(role: Option<Role>) -> &'static [&'static str] {
 }
 
 /// Mandatory anti-colocations: whatever vacates a node goes before whatever takes it.
-fn anti_colocation_orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut ActionTable) {
+fn anti_colocation_orderings(
+    view: &ClusterView,
+    cons: &Constraints,
+    asg: &Assignment,
+    t: &mut ActionTable,
+) {
     for c in &cons.colocations {
         if !c.score.is_neg_inf() {
             continue;
         }
-        for (a, ar, b, br) in [(c.dependent, c.dependent_role, c.primary, c.primary_role), (c.primary, c.primary_role, c.dependent, c.dependent_role)] {
+        for (a, ar, b, br) in [
+            (c.dependent, c.dependent_role, c.primary, c.primary_role),
+            (c.primary, c.primary_role, c.dependent, c.dependent_role),
+        ] {
             for fa in lose_tasks(ar) {
                 for ta in gain_tasks(br) {
-                    order_pair(view, asg, t, a, fa, b, ta, OPTIONAL);
+                    order_pair(view, asg, t, a, fa, b, ta, SAME_NODE);
                 }
             }
         }
@@ -115,16 +153,81 @@ pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &m
     anti_colocation_orderings(view, cons, asg, t);
     for o in &cons.orders {
         let (fwd, inv) = match o.kind {
-            OrderKind::Mandatory if o.one_or_more.is_none() => {
-                let fwd = IMPLIES_THEN | if matches!(o.first_action.as_str(), "start" | "promote") { RUNNABLE_LEFT } else { 0 };
+            OrderKind::Mandatory => {
+                let fwd = IMPLIES_THEN
+                    | if matches!(o.first_action.as_str(), "start" | "promote") {
+                        RUNNABLE_LEFT
+                    } else {
+                        0
+                    };
                 let inv_first = inverse(&o.then_action).unwrap_or("");
-                let inv = IMPLIES_FIRST | if matches!(inv_first, "start" | "promote") { RUNNABLE_LEFT } else { 0 };
+                let _ = inv_first;
+                // A "then" that cannot stop blocks stopping what it depends on.
+                let inv = IMPLIES_FIRST | RUNNABLE_LEFT;
                 (fwd, inv)
             }
             OrderKind::Serialize => continue,
             _ => (OPTIONAL, OPTIONAL),
         };
-        order_pair(view, asg, t, o.first, &o.first_action, o.then, &o.then_action, fwd);
+        let clone_min = view.resources[o.first]
+            .clone
+            .as_ref()
+            .map(|c| c.min)
+            .unwrap_or(0);
+        let one_or_more = match (&o.one_or_more, clone_min) {
+            (Some(set), _) => Some((format!("one-or-more:{set}"), 1)),
+            (None, m)
+                if (m > 0 || (!o.require_all && view.resources[o.first].kind == Kind::Clone))
+                    && o.kind == OrderKind::Mandatory
+                    && o.first_action == "start" =>
+            {
+                Some((format!("clone-one-or-more:{}", o.id), m.max(1)))
+            }
+            _ => None,
+        };
+        if let Some((key, min)) = one_or_more {
+            // "Then" may proceed once enough of the firsts have (instances for clone-min).
+            let p = t.get(
+                None,
+                "one-or-more",
+                key,
+                0,
+                None,
+                graph::ActionKind::PseudoEvent,
+            );
+            t.list[p].min_runnable = min;
+            let firsts: Vec<usize> = if o.one_or_more.is_none() {
+                view.resources[o.first]
+                    .children
+                    .iter()
+                    .flat_map(|&i| first_actions(view, t, i, &o.first_action))
+                    .collect()
+            } else {
+                first_actions(view, t, o.first, &o.first_action)
+            };
+            for f in firsts {
+                t.order(f, p, ONE_OR_MORE | IMPLIES_THEN);
+            }
+            for th in then_actions(view, t, o.then, &o.then_action) {
+                t.order(p, th, IMPLIES_THEN | RUNNABLE_LEFT);
+            }
+            if o.symmetrical {
+                if let (Some(it), Some(ifa)) = (inverse(&o.then_action), inverse(&o.first_action)) {
+                    order_pair(view, asg, t, o.then, it, o.first, ifa, IMPLIES_FIRST);
+                }
+            }
+            continue;
+        }
+        order_pair(
+            view,
+            asg,
+            t,
+            o.first,
+            &o.first_action,
+            o.then,
+            &o.then_action,
+            fwd,
+        );
         if o.symmetrical {
             if let (Some(it), Some(ifa)) = (inverse(&o.then_action), inverse(&o.first_action)) {
                 order_pair(view, asg, t, o.then, it, o.first, ifa, inv);

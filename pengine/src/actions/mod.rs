@@ -6,6 +6,7 @@
 mod collective;
 mod constraints;
 mod node_actions;
+pub mod notify;
 mod primitive;
 mod probe_order;
 
@@ -27,6 +28,12 @@ pub mod flags {
     pub const RUNNABLE_LEFT: u32 = 4;
     /// Then is runnable if at least one of its one-or-more firsts is.
     pub const ONE_OR_MORE: u32 = 8;
+    /// Stop -> start of one resource: a required, runnable start forces the stop (restart).
+    pub const RESTART: u32 = 16;
+    /// Only meaningful when both actions are on the same node (anti-colocation).
+    pub const SAME_NODE: u32 = 32;
+    /// Bookkeeping only (never a graph input): a collective action summarising its children.
+    pub const SUMMARY: u32 = 64;
 }
 
 /// One scheduled (or merely possible) action.
@@ -56,6 +63,12 @@ pub struct Action {
     pub priority: i64,
     /// Nodes going down as a result (fencing/shutdown).
     pub downed: Vec<NodeIdx>,
+    /// For one-or-more pseudo actions: how many `ONE_OR_MORE` inputs must be runnable.
+    pub min_runnable: usize,
+    /// Made unrunnable only by something that is running now (a stop, not a failure to start).
+    pub blocked_by_active: bool,
+    /// Its resource is active somewhere now.
+    pub rsc_active: bool,
 }
 
 /// An ordering edge.
@@ -77,7 +90,7 @@ pub struct ActionTable {
     /// Orderings.
     pub edges: Vec<Edge>,
     /// Resource-level orderings as declared (kept even when no action exists yet).
-    pub rsc_orders: Vec<(RscIdx, String, RscIdx, String)>,
+    pub rsc_orders: Vec<(RscIdx, String, RscIdx, String, u32)>,
     by_key: HashMap<(String, Option<NodeIdx>), usize>,
     by_rsc_task: HashMap<(RscIdx, String), Vec<usize>>,
 }
@@ -85,7 +98,15 @@ pub struct ActionTable {
 impl ActionTable {
     /// Finds or creates an action; `key` identifies it together with the node.
     #[allow(clippy::too_many_arguments)]
-    pub fn get(&mut self, rsc: Option<RscIdx>, task: &str, key: String, interval_ms: u64, node: Option<NodeIdx>, kind: ActionKind) -> usize {
+    pub fn get(
+        &mut self,
+        rsc: Option<RscIdx>,
+        task: &str,
+        key: String,
+        interval_ms: u64,
+        node: Option<NodeIdx>,
+        kind: ActionKind,
+    ) -> usize {
         if let Some(&i) = self.by_key.get(&(key.clone(), node)) {
             return i;
         }
@@ -103,19 +124,33 @@ impl ActionTable {
             meta: BTreeMap::new(),
             priority: 0,
             downed: Vec::new(),
+            min_runnable: 0,
+            blocked_by_active: false,
+            rsc_active: false,
         });
         self.by_key.insert((key, node), i);
         if let Some(r) = rsc {
             if interval_ms == 0 {
-                self.by_rsc_task.entry((r, task.to_string())).or_default().push(i);
+                self.by_rsc_task
+                    .entry((r, task.to_string()))
+                    .or_default()
+                    .push(i);
             }
         }
         i
     }
 
+    /// The action with this key on this node, if created.
+    pub fn find(&self, key: &str, node: Option<NodeIdx>) -> Option<usize> {
+        self.by_key.get(&(key.to_string(), node)).copied()
+    }
+
     /// Existing actions of a resource for a (non-recurring) task.
     pub fn of(&self, rsc: RscIdx, task: &str) -> Vec<usize> {
-        self.by_rsc_task.get(&(rsc, task.to_string())).cloned().unwrap_or_default()
+        self.by_rsc_task
+            .get(&(rsc, task.to_string()))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Adds an ordering.
@@ -126,8 +161,16 @@ impl ActionTable {
     }
 
     /// Orders every `first_task` action of `a` before every `then_task` action of `b`.
-    pub fn order_rsc(&mut self, a: RscIdx, first_task: &str, b: RscIdx, then_task: &str, flags: u32) {
-        self.rsc_orders.push((a, first_task.to_string(), b, then_task.to_string()));
+    pub fn order_rsc(
+        &mut self,
+        a: RscIdx,
+        first_task: &str,
+        b: RscIdx,
+        then_task: &str,
+        flags: u32,
+    ) {
+        self.rsc_orders
+            .push((a, first_task.to_string(), b, then_task.to_string(), flags));
         let firsts = self.of(a, first_task);
         let thens = self.of(b, then_task);
         for &f in &firsts {
@@ -165,10 +208,11 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
     node_actions::fencing_and_shutdown(view, &mut t);
     for (r, rsc) in view.resources.iter().enumerate() {
         if rsc.kind == crate::unpack::Kind::Primitive {
-            primitive::create(view, asg, r, &mut t);
+            primitive::create(view, cons, asg, r, &mut t);
         }
     }
-    for (r, rsc) in view.resources.iter().enumerate() {
+    // Children before parents: a clone of groups links to its group instances' actions.
+    for (r, rsc) in view.resources.iter().enumerate().rev() {
         if rsc.kind != crate::unpack::Kind::Primitive {
             collective::create(view, asg, r, &mut t);
         }
@@ -177,5 +221,73 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
     node_actions::order_with_fencing(view, &mut t);
     constraints::orderings(view, cons, asg, &mut t);
     probe_order::order_probes(view, &mut t);
+    for a in t.list.iter_mut() {
+        if let Some(r) = a.rsc {
+            a.rsc_active = !view.running_on(r).is_empty();
+        }
+    }
     t
+}
+
+/// A migration whose completing (pseudo) start cannot happen does not happen either.
+pub fn cancel_blocked_migrations(t: &mut ActionTable) {
+    for i in 0..t.list.len() {
+        let a = &t.list[i];
+        if a.task != "migrate_to" && a.task != "migrate_from" {
+            continue;
+        }
+        let Some(r) = a.rsc else { continue };
+        let blocked = t
+            .of(r, "start")
+            .iter()
+            .any(|&s| t.list[s].kind == ActionKind::PseudoEvent && !t.list[s].runnable);
+        if blocked {
+            t.list[i].runnable = false;
+        }
+    }
+}
+
+/// Orderings around live migrations: what must precede a migrating resource's stop or
+/// start (and is not migrating itself) also precedes its `migrate_to`; two migrating
+/// resources in sequence chain `migrate_from` -> `migrate_to`; and a migrating resource's
+/// stop (which happens after the move) orders nothing else.
+pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
+    let migration = |t: &ActionTable, r: RscIdx, task: &str| t.of(r, task).into_iter().find(|&i| t.list[i].runnable);
+    let mut extra = Vec::new();
+    let mut dropped = Vec::new();
+    for (ei, e) in t.edges.iter().enumerate() {
+        let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
+        let (Some(fr), Some(tr)) = (fa.rsc, ta.rsc) else { continue };
+        if view.top_of(fr) == view.top_of(tr) {
+            continue;
+        }
+        let f_to = migration(t, fr, "migrate_to");
+        let t_to = migration(t, tr, "migrate_to");
+        match (fa.task.as_str(), ta.task.as_str()) {
+            ("stop", "stop" | "start") if f_to.is_none() => {
+                if let Some(mt) = t_to {
+                    extra.push((e.first, mt));
+                }
+            }
+            ("start", "start") => {
+                if let (Some(mf), Some(mt)) = (migration(t, fr, "migrate_from"), t_to) {
+                    extra.push((mf, mt));
+                }
+            }
+            _ => {}
+        }
+        if fa.task == "stop" && f_to.is_some() {
+            dropped.push(ei);
+        }
+    }
+    let dropped: std::collections::BTreeSet<usize> = dropped.into_iter().collect();
+    let mut index = 0;
+    t.edges.retain(|_| {
+        let keep = !dropped.contains(&index);
+        index += 1;
+        keep
+    });
+    for (f, th) in extra {
+        t.order(f, th, flags::OPTIONAL);
+    }
 }

@@ -6,21 +6,15 @@ use graph::ActionKind;
 
 /// Whether the cluster may fence now.
 pub fn can_fence(view: &ClusterView) -> bool {
-    view.config.stonith_enabled && (view.config.have_quorum || view.config.no_quorum_policy == NoQuorumPolicy::Ignore)
-}
-
-/// The stonith action of a node, if it is to be fenced.
-pub fn stonith_of(view: &ClusterView, t: &ActionTable, n: usize) -> Option<usize> {
-    let key = format!("stonith-{}-{}", view.nodes[n].uname, view.config.stonith_action);
-    t.list.iter().position(|a| a.key == key && a.node == Some(n))
+    view.config.stonith_enabled
+        && (view.config.have_quorum || view.config.no_quorum_policy == NoQuorumPolicy::Ignore)
 }
 
 /// Creates fencing and shutdown actions. Without concurrent fencing, fencing runs in
-/// reverse node-name order; the DC is fenced or shut down last.
+/// CIB node order; the DC is fenced or shut down last.
 pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
     let fence = can_fence(view);
-    let mut order: Vec<usize> = (0..view.nodes.len()).collect();
-    order.sort_by(|a, b| view.nodes[*a].uname.cmp(&view.nodes[*b].uname));
+    let order: Vec<usize> = (0..view.nodes.len()).collect();
     let mut fencing_ops = Vec::new();
     let mut shutdown_ops = Vec::new();
     let mut dc_down: Option<(usize, bool)> = None;
@@ -32,21 +26,33 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
             let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
             t.require(s);
             t.list[s].downed.push(n);
-            t.list[s].meta.insert("CRM_meta_stonith_action".into(), view.config.stonith_action.clone());
+            t.list[s].meta.insert(
+                "CRM_meta_stonith_action".into(),
+                view.config.stonith_action.clone(),
+            );
             if is_dc {
                 dc_down = Some((s, true));
             } else {
-                fencing_ops.insert(0, s);
+                fencing_ops.push(s);
             }
         } else if node.shutdown && node.online && !node.unclean {
-            let s = t.get(None, "do_shutdown", format!("do_shutdown-{}", node.uname), 0, Some(n), ActionKind::CrmEvent);
+            let s = t.get(
+                None,
+                "do_shutdown",
+                format!("do_shutdown-{}", node.uname),
+                0,
+                Some(n),
+                ActionKind::CrmEvent,
+            );
             t.require(s);
             t.list[s].downed.push(n);
-            t.list[s].meta.insert("CRM_meta_op_no_wait".into(), "true".into());
+            t.list[s]
+                .meta
+                .insert("CRM_meta_op_no_wait".into(), "true".into());
             if is_dc {
                 dc_down = Some((s, false));
             } else {
-                shutdown_ops.insert(0, s);
+                shutdown_ops.push(s);
             }
         }
     }
@@ -84,7 +90,11 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
             }
         }
     }
-    let fencing: Vec<(usize, usize)> = stonith.iter().enumerate().filter_map(|(n, s)| s.map(|s| (n, s))).collect();
+    let fencing: Vec<(usize, usize)> = stonith
+        .iter()
+        .enumerate()
+        .filter_map(|(n, s)| s.map(|s| (n, s)))
+        .collect();
     if !fencing.is_empty() {
         for i in 0..t.list.len() {
             let a = &t.list[i];
@@ -93,20 +103,16 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
                 continue;
             }
             let rsc = &view.resources[r];
-            if !rsc.managed() {
+            if !rsc.managed() || rsc.kind != crate::unpack::Kind::Primitive {
                 continue;
             }
-            let requires = rsc.meta("requires").map(str::to_string).unwrap_or_else(|| {
-                if rsc.class == "stonith" || !view.config.stonith_enabled {
-                    "quorum".into()
-                } else {
-                    "fencing".into()
-                }
-            });
+            let requires = requires(view, r);
             for &(n, s) in &fencing {
                 match requires.as_str() {
                     "fencing" | "unfencing" => t.order(s, i, OPTIONAL),
-                    "quorum" if t.list[i].task == "start" && !rsc.node_state.contains_key(&n) => t.order(s, i, RUNNABLE_LEFT),
+                    "quorum" if t.list[i].task == "start" && !rsc.node_state.contains_key(&n) => {
+                        t.order(s, i, RUNNABLE_LEFT)
+                    }
                     _ => {}
                 }
             }
@@ -121,12 +127,36 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
         }
         let task = a.task.clone();
         if task == "stop" || task == "demote" {
-            if let Some(s) = stonith[n] {
+            let needs_fencing = t.list[i]
+                .rsc
+                .is_some_and(|r| requires(view, r) == "fencing");
+            if let (Some(s), true) = (stonith[n], needs_fencing) {
                 t.order(s, i, IMPLIES_THEN);
+                // The top-level collective's stop also waits for the fencing.
+                if let Some(r) = t.list[i].rsc {
+                    let top = view.top_of(r);
+                    if task == "stop" && top != r {
+                        for ps in t.of(top, "stop") {
+                            t.order(s, ps, OPTIONAL);
+                        }
+                    }
+                }
             }
             if let Some(s) = shutdown[n] {
                 t.order(i, s, OPTIONAL);
             }
         }
     }
+}
+
+/// A resource's `requires` (what must hold before it may start).
+pub fn requires(view: &ClusterView, r: usize) -> String {
+    let rsc = &view.resources[r];
+    rsc.meta("requires").map(str::to_string).unwrap_or_else(|| {
+        if rsc.class == "stonith" || !view.config.stonith_enabled {
+            "quorum".into()
+        } else {
+            "fencing".into()
+        }
+    })
 }

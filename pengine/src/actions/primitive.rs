@@ -8,21 +8,44 @@ use crate::unpack::{ClusterView, Kind, Role, RscIdx};
 use graph::ActionKind;
 
 fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
-    t.list[i].meta.entry("CRM_meta_timeout".into()).or_insert_with(|| timeout_ms.to_string());
+    t.list[i]
+        .meta
+        .entry("CRM_meta_timeout".into())
+        .or_insert_with(|| timeout_ms.to_string());
 }
 
 fn op_timeout(view: &ClusterView, r: RscIdx, name: &str, interval: u64) -> u64 {
     let rsc = &view.resources[r];
-    rsc.op(name, interval).map(|o| o.timeout_ms).unwrap_or(20_000)
+    rsc.op(name, interval)
+        .map(|o| o.timeout_ms)
+        .unwrap_or(20_000)
+}
+
+/// Whether a primitive moves without being able to migrate (restarts elsewhere).
+fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> bool {
+    let rsc = &view.resources[r];
+    let running = rsc.running_nodes();
+    let moving = !running.is_empty() && asg.node[r] != running.first().copied();
+    moving && !rsc.meta_flag("allow-migrate", false)
 }
 
 /// Creates the actions of one primitive.
-pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTable) {
+pub fn create(
+    view: &ClusterView,
+    cons: &Constraints,
+    asg: &Assignment,
+    r: RscIdx,
+    t: &mut ActionTable,
+) {
     let rsc = &view.resources[r];
     let id = rsc.key_id().to_string();
     let running = rsc.running_nodes();
     let next = asg.node[r];
-    let next_role = if next.is_some() { asg.role[r] } else { Role::Stopped };
+    let next_role = if next.is_some() {
+        asg.role[r]
+    } else {
+        Role::Stopped
+    };
     let managed = rsc.managed() && !asg.frozen[r];
     let internal = rsc.clone_name.as_ref().map(|_| rsc.id.clone());
     let mk = |t: &mut ActionTable, task: &str, node, kind| {
@@ -34,16 +57,43 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
         i
     };
 
+    // Without quorum (policy stop or freeze) nothing new may start, except fencing devices.
+    let promotable = view.resources[view.top_of(r)]
+        .clone
+        .as_ref()
+        .is_some_and(|c| c.promotable);
+    let quorum_blocked = !view.config.have_quorum
+        && rsc.meta("requires") != Some("nothing")
+        && match view.config.no_quorum_policy {
+            crate::unpack::NoQuorumPolicy::Stop => rsc.class != "stonith",
+            crate::unpack::NoQuorumPolicy::Freeze => rsc.class != "stonith" && running.is_empty(),
+            // demote: promotable resources are only demoted; everything else stops.
+            crate::unpack::NoQuorumPolicy::Demote => !promotable,
+            _ => false,
+        };
+    let quorum_stop = quorum_blocked
+        && matches!(
+            view.config.no_quorum_policy,
+            crate::unpack::NoQuorumPolicy::Stop | crate::unpack::NoQuorumPolicy::Demote
+        );
     let mut stops = Vec::new();
     for &c in &running {
         let st = &rsc.node_state[&c];
         let node = &view.nodes[c];
-        let fenced = node.unclean && view.config.stonith_enabled;
-        let kind = if fenced { ActionKind::PseudoEvent } else { ActionKind::RscOp };
+        let fenced = node.unclean && super::node_actions::can_fence(view);
+        let kind = if fenced {
+            ActionKind::PseudoEvent
+        } else {
+            ActionKind::RscOp
+        };
         let stop = mk(t, "stop", Some(c), kind);
-        let need = next != Some(c) || st.failed || running.len() > 1 || next_role == Role::Stopped;
+        let need = next != Some(c)
+            || st.failed
+            || running.len() > 1
+            || next_role == Role::Stopped
+            || quorum_stop;
         let node_managed = !node.maintenance;
-        if !managed || !node_managed || (node.unclean && !view.config.stonith_enabled) {
+        if !managed || !node_managed || (node.unclean && !fenced) {
             t.list[stop].runnable = false;
         } else if need {
             t.require(stop);
@@ -60,7 +110,59 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
         }
     }
 
-    let start = mk(t, "start", next, ActionKind::RscOp);
+    // Live migration: migrate_to on the old node, migrate_from on the new one; the stop
+    // and a pseudo start complete it.
+    let migrate = rsc.meta_flag("allow-migrate", false)
+        && rsc.parent.is_none()
+        && managed
+        && rsc.class != "stonith"
+        && running.len() == 1
+        && next.is_some_and(|n| n != running[0])
+        && next_role == Role::Started
+        && !rsc.node_state[&running[0]].failed
+        && rsc.node_state[&running[0]].partial_migration_target.is_none()
+        && view.nodes[running[0]].online
+        && !view.nodes[running[0]].unclean
+        // A restart of something this resource is ordered after prevents live migration.
+        && !cons.orders.iter().any(|o| o.then == r && o.kind == crate::constraints::OrderKind::Mandatory && view.primitives_of(o.first).iter().any(|f| moves_without_migrating(view, asg, *f)));
+    let start = mk(
+        t,
+        "start",
+        next,
+        if migrate {
+            ActionKind::PseudoEvent
+        } else {
+            ActionKind::RscOp
+        },
+    );
+    if migrate {
+        let (from, to) = (running[0], next.unwrap_or(running[0]));
+        let mt = mk(t, "migrate_to", Some(from), ActionKind::RscOp);
+        let mf = mk(t, "migrate_from", Some(to), ActionKind::RscOp);
+        t.list[mt].meta.insert(
+            "CRM_meta_migrate_source".into(),
+            view.nodes[from].uname.clone(),
+        );
+        t.list[mt].meta.insert(
+            "CRM_meta_migrate_target".into(),
+            view.nodes[to].uname.clone(),
+        );
+        t.list[mf].meta.insert(
+            "CRM_meta_migrate_source".into(),
+            view.nodes[from].uname.clone(),
+        );
+        t.list[mf].meta.insert(
+            "CRM_meta_migrate_target".into(),
+            view.nodes[to].uname.clone(),
+        );
+        t.require(mt);
+        t.require(mf);
+        t.order(mt, mf, OPTIONAL);
+        t.order(mf, start, OPTIONAL);
+        for &s in &stops {
+            t.order(mf, s, OPTIONAL);
+        }
+    }
     match next {
         None => t.list[start].runnable = false,
         Some(n) => {
@@ -76,57 +178,192 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     }
     if next.is_some() {
         for &s in &stops {
-            t.order(s, start, IMPLIES_THEN);
+            t.order(s, start, IMPLIES_THEN | RESTART);
         }
+    }
+    if quorum_blocked {
+        t.list[start].runnable = false;
     }
 
     let mut promote = None;
     if let Some(n) = next {
         if next_role == Role::Promoted {
             let p = mk(t, "promote", Some(n), ActionKind::RscOp);
-            let already = running.len() == 1 && running[0] == n && rsc.node_state[&n].role == Role::Promoted && !rsc.node_state[&n].failed;
+            let already = running.len() == 1
+                && running[0] == n
+                && rsc.node_state[&n].role == Role::Promoted
+                && !rsc.node_state[&n].failed;
             if !already && managed {
                 t.require(p);
             }
             t.order(start, p, IMPLIES_THEN | RUNNABLE_LEFT);
+            if quorum_blocked {
+                t.list[p].runnable = false;
+            }
             for &s in &stops {
                 t.order(s, p, OPTIONAL);
             }
             promote = Some(p);
         }
     }
-    let demote_here = next.and_then(|n| t.of(r, "demote").into_iter().find(|&d| t.list[d].node == Some(n)));
+    let demote_here = next.and_then(|n| {
+        t.of(r, "demote")
+            .into_iter()
+            .find(|&d| t.list[d].node == Some(n))
+    });
     if let (Some(p), Some(d)) = (promote, demote_here) {
         t.order(d, p, OPTIONAL);
     }
 
+    if view.config.placement_strategy != "default" {
+        // Starts wait for the node's load to drop (everything stopping there first).
+        let load_stopped = |t: &mut ActionTable, n: usize| {
+            let i = t.get(
+                None,
+                "load_stopped",
+                format!("load_stopped_{}", view.nodes[n].uname),
+                0,
+                Some(n),
+                ActionKind::PseudoEvent,
+            );
+            t.require(i);
+            i
+        };
+        for &s in &stops {
+            if let Some(n) = t.list[s].node {
+                let l = load_stopped(t, n);
+                if !rsc.utilization.is_empty() {
+                    t.order(s, l, SAME_NODE);
+                }
+            }
+        }
+        // A load-stopped point exists for every node the resource may use.
+        for n in 0..view.nodes.len() {
+            let allowed = view.config.symmetric
+                || cons
+                    .locations
+                    .iter()
+                    .any(|l| l.node == n && view.primitives_of(l.rsc).contains(&r));
+            if allowed && Some(n) != next {
+                load_stopped(t, n);
+            }
+        }
+        if let Some(n) = next {
+            let l = load_stopped(t, n);
+            // Only consumers of capacity wait for the node's load to drop.
+            let consumer = !rsc.utilization.is_empty();
+            if consumer {
+                t.order(l, start, SAME_NODE);
+            }
+            for m in t.of(r, "migrate_to").into_iter().filter(|_| consumer) {
+                t.order(l, m, OPTIONAL);
+            }
+        }
+    }
+    if managed || (!rsc.meta_flag("maintenance", false) && !view.config.maintenance_mode) {
+        stopped_monitors(view, r, next, t);
+        cancel_orphan_ops(view, r, t);
+    }
+    // Expired failures: the controller clears the fail count.
+    for (&n, st) in &rsc.node_state {
+        let raw = view.nodes[n].attrs.iter().any(|(k, v)| {
+            k.strip_prefix("fail-count-").is_some_and(|rest| {
+                rest == rsc.base_id || rest.starts_with(&format!("{}#", rsc.base_id))
+            }) && v != "0"
+        });
+        if st.expired_failure && raw && view.nodes[n].online {
+            let c = t.get(
+                Some(r),
+                "clear_failcount",
+                op_key(&id, "clear_failcount", 0),
+                0,
+                Some(n),
+                ActionKind::CrmEvent,
+            );
+            t.require(c);
+        }
+    }
+    if rsc.orphan && rsc.parent.is_none() && view.config.stop_orphan_resources {
+        // Forget the history of a resource that is no longer configured, once stopped.
+        for (&n, _) in rsc.node_state.iter() {
+            if !view.nodes[n].online || view.nodes[n].unclean {
+                continue;
+            }
+            let d = t.get(
+                Some(r),
+                "delete",
+                op_key(&id, "delete", 0),
+                0,
+                Some(n),
+                ActionKind::RscOp,
+            );
+            t.require(d);
+            for s in t.of(r, "stop") {
+                if t.list[s].node == Some(n) {
+                    t.order(s, d, OPTIONAL);
+                }
+            }
+        }
+    }
     // Recurring monitors for the next role.
     let Some(n) = next else { return };
-    if !managed {
+    // An unmanaged (but not maintenance) resource keeps being monitored where it runs.
+    let monitored_unmanaged = !rsc.meta_flag("is-managed", true)
+        && !rsc.meta_flag("maintenance", false)
+        && !view.config.maintenance_mode
+        && !view.nodes[n].maintenance
+        && running == [n];
+    if !managed && !monitored_unmanaged {
         return;
     }
     let stays = running.len() == 1 && running[0] == n;
     let history = rsc.node_state.get(&n);
-    let active: Vec<(String, u64)> = history.map(|h| h.active_recurring().into_iter().map(|(a, b)| (a.to_string(), b)).collect()).unwrap_or_default();
-    let role_changes = stays && history.is_some_and(|h| h.role != next_role && !(h.role == Role::Started && next_role == Role::Unpromoted) && !(h.role == Role::Unpromoted && next_role == Role::Started));
+    let active: Vec<(String, u64)> = history
+        .map(|h| {
+            h.active_recurring()
+                .into_iter()
+                .map(|(a, b)| (a.to_string(), b))
+                .collect()
+        })
+        .unwrap_or_default();
+    let role_changes = stays
+        && history.is_some_and(|h| {
+            h.role != next_role
+                && !(h.role == Role::Started && next_role == Role::Unpromoted)
+                && !(h.role == Role::Unpromoted && next_role == Role::Started)
+        });
     for op in &rsc.ops {
-        if op.interval_ms == 0 || !op.enabled {
+        if op.interval_ms == 0 || !op.enabled || op.duplicate {
             continue;
         }
         if op.role == Some(Role::Stopped) {
             continue;
         }
         let matches_role = match op.role {
-            None => true,
+            // An operation without a role is for the started/unpromoted role.
+            None => next_role != Role::Promoted,
             Some(Role::Started) => next_role == Role::Started || next_role == Role::Unpromoted,
             Some(x) => x == next_role || (x == Role::Unpromoted && next_role == Role::Started),
         };
         let key = op_key(&id, &op.name, op.interval_ms);
         if !matches_role {
             // A monitor for the old role keeps running unless cancelled.
-            if stays && active.iter().any(|(a, b)| *a == op.name && *b == op.interval_ms) {
-                let c = t.get(Some(r), "cancel", key.clone(), op.interval_ms, Some(n), ActionKind::RscOp);
-                t.list[c].meta.insert("CRM_meta_operation".into(), op.name.clone());
+            if stays
+                && active
+                    .iter()
+                    .any(|(a, b)| *a == op.name && *b == op.interval_ms)
+            {
+                let c = t.get(
+                    Some(r),
+                    "cancel",
+                    key.clone(),
+                    op.interval_ms,
+                    Some(n),
+                    ActionKind::RscOp,
+                );
+                t.list[c]
+                    .meta
+                    .insert("CRM_meta_operation".into(), op.name.clone());
                 t.require(c);
                 if let Some(d) = demote_here {
                     t.order(c, d, OPTIONAL);
@@ -137,13 +374,25 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
             }
             continue;
         }
-        let mon = t.get(Some(r), &op.name, key, op.interval_ms, Some(n), ActionKind::RscOp);
+        let mon = t.get(
+            Some(r),
+            &op.name,
+            key,
+            op.interval_ms,
+            Some(n),
+            ActionKind::RscOp,
+        );
         if let Some(inst) = &internal {
             t.list[mon].internal_key = Some(op_key(inst, &op.name, op.interval_ms));
         }
-        t.list[mon].meta.insert("CRM_meta_interval".into(), op.interval_ms.to_string());
+        t.list[mon]
+            .meta
+            .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
         set_op_meta(t, mon, op.timeout_ms);
-        let exists = stays && active.iter().any(|(a, b)| *a == op.name && *b == op.interval_ms);
+        let exists = stays
+            && active
+                .iter()
+                .any(|(a, b)| *a == op.name && *b == op.interval_ms);
         if !exists || role_changes {
             t.require(mon);
         }
@@ -159,10 +408,119 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     }
 }
 
+/// Recurring operations still running from an older configuration are cancelled.
+fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
+    let rsc = &view.resources[r];
+    if !view.config.stop_orphan_actions || rsc.orphan {
+        return;
+    }
+    let id = rsc.key_id().to_string();
+    for (&n, st) in &rsc.node_state {
+        if !st.role.is_active() || !view.nodes[n].online || view.nodes[n].unclean {
+            continue;
+        }
+        for (name, interval) in st.active_recurring() {
+            if rsc
+                .ops
+                .iter()
+                .any(|o| o.name == name && o.interval_ms == interval && o.enabled)
+            {
+                continue;
+            }
+            let c = t.get(
+                Some(r),
+                "cancel",
+                op_key(&id, name, interval),
+                interval,
+                Some(n),
+                ActionKind::RscOp,
+            );
+            t.list[c]
+                .meta
+                .insert("CRM_meta_operation".into(), name.to_string());
+            t.require(c);
+        }
+    }
+}
+
+/// `role=Stopped` monitors run on every node where the resource will not be running.
+fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut ActionTable) {
+    let rsc = &view.resources[r];
+    let id = rsc.key_id().to_string();
+    for op in rsc
+        .ops
+        .iter()
+        .filter(|o| o.role == Some(Role::Stopped) && o.enabled && !o.duplicate && o.interval_ms > 0)
+    {
+        for (n, node) in view.nodes.iter().enumerate() {
+            if !node.online || node.unclean || node.pending {
+                continue;
+            }
+            if Some(n) == next {
+                // It will run here: a stopped-role monitor still recorded here is cancelled first.
+                let recorded = rsc.node_state.get(&n).is_some_and(|h| {
+                    h.ops.iter().any(|o| {
+                        o.task == op.name && o.interval_ms == op.interval_ms && o.status != 1
+                    })
+                });
+                if recorded {
+                    let c = t.get(
+                        Some(r),
+                        "cancel",
+                        op_key(&id, &op.name, op.interval_ms),
+                        op.interval_ms,
+                        Some(n),
+                        ActionKind::RscOp,
+                    );
+                    t.list[c]
+                        .meta
+                        .insert("CRM_meta_operation".into(), op.name.clone());
+                    t.require(c);
+                    for s in t.of(r, "start") {
+                        if t.list[s].node == Some(n) {
+                            t.order(c, s, OPTIONAL);
+                        }
+                    }
+                }
+                continue;
+            }
+            let mon = t.get(
+                Some(r),
+                &op.name,
+                op_key(&id, &op.name, op.interval_ms),
+                op.interval_ms,
+                Some(n),
+                ActionKind::RscOp,
+            );
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
+            let active = rsc.node_state.get(&n).is_some_and(|h| {
+                h.role == Role::Stopped
+                    && h.active_recurring()
+                        .iter()
+                        .any(|(a, b)| *a == op.name && *b == op.interval_ms)
+            });
+            if !active {
+                t.require(mon);
+            }
+            for s in t.of(r, "stop") {
+                if t.list[s].node == Some(n) {
+                    t.order(s, mon, IMPLIES_THEN | RUNNABLE_LEFT);
+                }
+            }
+        }
+    }
+}
+
 fn discovery_never(cons: &Constraints, view: &ClusterView, r: RscIdx, n: usize) -> bool {
     let mut x = Some(r);
     while let Some(i) = x {
-        if cons.discovery.iter().any(|(rr, nn, mode)| *rr == i && *nn == n && mode == "never") {
+        if cons
+            .discovery
+            .iter()
+            .any(|(rr, nn, mode)| *rr == i && *nn == n && mode == "never")
+        {
             return true;
         }
         x = view.resources[i].parent;
@@ -180,23 +538,42 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             continue;
         }
         let top = view.top_of(r);
-        let anon_clone = view.resources[top].clone.as_ref().is_some_and(|c| !c.unique) && top != r;
+        let anon_clone = view.resources[top]
+            .clone
+            .as_ref()
+            .is_some_and(|c| !c.unique)
+            && top != r;
         for (n, node) in view.nodes.iter().enumerate() {
             if !node.online || node.unclean || node.pending || node.shutdown {
                 continue;
             }
-            if rsc.node_state.contains_key(&n) {
+            if rsc.node_state.get(&n).is_some_and(|h| h.known()) {
                 continue;
             }
             if anon_clone {
                 // One probe per node for the whole anonymous clone, on the instance placed
                 // there (or the first instance).
-                let siblings: Vec<RscIdx> = view.primitives_of(top).into_iter().filter(|p| view.resources[*p].base_id == rsc.base_id).collect();
-                if siblings.iter().any(|p| view.resources[*p].node_state.contains_key(&n)) {
+                let siblings: Vec<RscIdx> = view
+                    .primitives_of(top)
+                    .into_iter()
+                    .filter(|p| view.resources[*p].base_id == rsc.base_id)
+                    .collect();
+                if siblings.iter().any(|p| {
+                    view.resources[*p]
+                        .node_state
+                        .get(&n)
+                        .is_some_and(|h| h.known())
+                }) {
                     continue;
                 }
-                let chosen = siblings.iter().copied().find(|p| asg.node[*p] == Some(n)).unwrap_or(siblings[0]);
-                let chosen_instance_placed_here = view.resources[top].children.iter().any(|inst| asg.node[*inst] == Some(n) && view.primitives_of(*inst).contains(&r));
+                let chosen = siblings
+                    .iter()
+                    .copied()
+                    .find(|p| asg.node[*p] == Some(n))
+                    .unwrap_or(siblings[0]);
+                let chosen_instance_placed_here = view.resources[top].children.iter().any(|inst| {
+                    asg.node[*inst] == Some(n) && view.primitives_of(*inst).contains(&r)
+                });
                 if chosen != r && !(chosen_instance_placed_here) {
                     continue;
                 }
@@ -208,19 +585,37 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                 continue;
             }
             let id = rsc.key_id().to_string();
-            let p = t.get(Some(r), "monitor", op_key(&id, "monitor", 0), 0, Some(n), ActionKind::RscOp);
+            let p = t.get(
+                Some(r),
+                "monitor",
+                op_key(&id, "monitor", 0),
+                0,
+                Some(n),
+                ActionKind::RscOp,
+            );
             if let Some(inst) = rsc.clone_name.as_ref().map(|_| rsc.id.clone()) {
                 t.list[p].internal_key = Some(op_key(&inst, "monitor", 0));
             }
-            t.list[p].meta.insert("CRM_meta_op_target_rc".into(), "7".into());
+            t.list[p]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "7".into());
             set_op_meta(t, p, 20_000);
             t.require(p);
+            for op in rsc
+                .ops
+                .iter()
+                .filter(|o| o.role == Some(Role::Stopped) && o.interval_ms > 0)
+            {
+                if let Some(m) = t.find(&op_key(&id, &op.name, op.interval_ms), Some(n)) {
+                    t.order(p, m, OPTIONAL);
+                }
+            }
             if view.resources[top].kind == Kind::Clone {
                 for s in t.of(top, "start") {
                     t.order(p, s, OPTIONAL);
                 }
             } else {
-                for s in t.of(r, "start") {
+                for s in t.of(r, "start").into_iter().chain(t.of(r, "migrate_to")) {
                     t.order(p, s, OPTIONAL);
                 }
             }

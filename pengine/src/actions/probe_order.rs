@@ -12,7 +12,10 @@ fn is_probe(t: &ActionTable, i: usize) -> bool {
 
 fn probe_needed_before(t: &ActionTable, probe: usize, then: usize) -> bool {
     let (p, a) = (&t.list[probe], &t.list[then]);
-    if a.task == "stonith" && p.node == a.node && a.meta.get("CRM_meta_stonith_action").map(String::as_str) == Some("on") {
+    if a.task == "stonith"
+        && p.node == a.node
+        && a.meta.get("CRM_meta_stonith_action").map(String::as_str) == Some("on")
+    {
         return false;
     }
     !(a.task == "do_shutdown" && p.node != a.node)
@@ -36,24 +39,26 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
     // "X stop then Y ...": X's probes also precede Y's action.
     for e in &t.edges {
         let (f, th) = (&t.list[e.first], &t.list[e.then]);
-        let (Some(x), Some(y)) = (f.rsc, th.rsc) else { continue };
+        let (Some(x), Some(y)) = (f.rsc, th.rsc) else {
+            continue;
+        };
         if x == y || f.task != "stop" {
             continue;
         }
         for &p in &probes_of[x] {
             if probe_needed_before(t, p, e.then) {
-                new_edges.push((p, e.then));
+                new_edges.push((p, e.then, e.flags & SAME_NODE));
             }
         }
     }
-    for (x, fa, y, ta) in &t.rsc_orders {
+    for (x, fa, y, ta, fl) in &t.rsc_orders {
         if x == y || fa != "stop" {
             continue;
         }
         for th in t.of(*y, ta) {
             for &p in &probes_of[*x] {
                 if probe_needed_before(t, p, th) {
-                    new_edges.push((p, th));
+                    new_edges.push((p, th, fl & SAME_NODE));
                 }
             }
         }
@@ -61,24 +66,42 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
     // Restarts: follow what a probe's successors imply.
     let mut visited = vec![false; t.list.len()];
     let mut touched = Vec::new();
-    for r in 0..view.resources.len() {
-        for &p in &probes_of[r] {
+    for probes in &probes_of {
+        for &p in probes {
             for &ei in &out[p] {
                 let after = t.edges[ei].then;
-                walk(view, t, &out, p, after, &mut visited, &mut touched, &mut new_edges);
+                walk(
+                    view,
+                    t,
+                    &out,
+                    p,
+                    after,
+                    &mut visited,
+                    &mut touched,
+                    &mut new_edges,
+                );
                 for x in touched.drain(..) {
                     visited[x] = false;
                 }
             }
         }
     }
-    for (a, b) in new_edges {
-        t.order(a, b, OPTIONAL);
+    for (a, b, f) in new_edges {
+        t.order(a, b, f);
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn walk(view: &ClusterView, t: &ActionTable, out: &[Vec<usize>], probe: usize, after: usize, visited: &mut [bool], touched: &mut Vec<usize>, new_edges: &mut Vec<(usize, usize)>) {
+fn walk(
+    view: &ClusterView,
+    t: &ActionTable,
+    out: &[Vec<usize>],
+    probe: usize,
+    after: usize,
+    visited: &mut [bool],
+    touched: &mut Vec<usize>,
+    new_edges: &mut Vec<(usize, usize, u32)>,
+) {
     let mut stack = vec![after];
     let probe_rsc = t.list[probe].rsc.unwrap_or(usize::MAX);
     while let Some(a) = stack.pop() {
@@ -98,7 +121,7 @@ fn walk(view: &ClusterView, t: &ActionTable, out: &[Vec<usize>], probe: usize, a
                 if let Some(task) = task {
                     for s in t.of(ar, task) {
                         if t.list[s].kind != graph::ActionKind::PseudoEvent {
-                            new_edges.push((probe, s));
+                            new_edges.push((probe, s, OPTIONAL));
                         }
                     }
                 }
@@ -109,17 +132,28 @@ fn walk(view: &ClusterView, t: &ActionTable, out: &[Vec<usize>], probe: usize, a
             if e.flags & IMPLIES_THEN == 0 {
                 // Only descend from a collective into its own children.
                 let Some(ar) = act.rsc else { continue };
-                if view.resources[ar].kind == Kind::Primitive || view.resources[probe_rsc].parent == Some(ar) {
+                if view.resources[ar].kind == Kind::Primitive
+                    || view.resources[probe_rsc].parent == Some(ar)
+                {
                     continue;
                 }
-                let Some(child) = t.list[e.then].rsc else { continue };
+                let Some(child) = t.list[e.then].rsc else {
+                    continue;
+                };
                 if view.resources[child].parent != Some(ar) {
                     continue;
                 }
-                if view.resources[ar].kind == Kind::Clone && view.resources[ar].clone.as_ref().is_some_and(|c| c.interleave) {
+                if view.resources[ar].kind == Kind::Clone
+                    && view.resources[ar]
+                        .clone
+                        .as_ref()
+                        .is_some_and(|c| c.interleave)
+                {
                     // Only the instance on the probe's node.
                     let pn = t.list[probe].node;
-                    if !t.of(child, "start").iter().any(|s| t.list[*s].node == pn) && view.resources[child].kind == Kind::Primitive {
+                    if !t.of(child, "start").iter().any(|s| t.list[*s].node == pn)
+                        && view.resources[child].kind == Kind::Primitive
+                    {
                         continue;
                     }
                 }

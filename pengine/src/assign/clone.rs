@@ -6,7 +6,11 @@ use crate::score::Score;
 use crate::unpack::{Kind, NoQuorumPolicy, NodeIdx, Role, RscIdx};
 use std::collections::BTreeMap;
 
-fn instance_scores(a: &Assigner, inst: RscIdx, adj: &BTreeMap<NodeIdx, Score>) -> BTreeMap<NodeIdx, Score> {
+fn instance_scores(
+    a: &Assigner,
+    inst: RscIdx,
+    adj: &BTreeMap<NodeIdx, Score>,
+) -> BTreeMap<NodeIdx, Score> {
     let mut s = a.group_scores(inst);
     for (n, v) in s.iter_mut() {
         if let Some(x) = adj.get(n) {
@@ -20,7 +24,8 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let view = a.view;
     let cfg = view.resources[c].clone.clone().unwrap_or_default();
     let instances = view.resources[c].children.clone();
-    let mut adj: BTreeMap<NodeIdx, Score> = (0..view.nodes.len()).map(|n| (n, Score::ZERO)).collect();
+    let mut adj: BTreeMap<NodeIdx, Score> =
+        (0..view.nodes.len()).map(|n| (n, Score::ZERO)).collect();
     a.apply_dependent_colocations(c, &mut adj);
     let mut clone_scores = a.scores_of(c);
     for (n, v) in clone_scores.iter_mut() {
@@ -38,13 +43,20 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
     }
     for (n, s) in &clone_scores {
-        a.out.scores.push(ScoreLine { prefix: "pcmk__clone_assign", rsc: view.resources[c].id.clone(), node: view.nodes[*n].uname.clone(), score: *s });
+        a.out.scores.push(ScoreLine {
+            prefix: "pcmk__clone_assign",
+            rsc: view.resources[c].id.clone(),
+            node: view.nodes[*n].uname.clone(),
+            score: *s,
+        });
     }
     let blocked = a.blocked_by_policy(c);
     let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
     let unmanaged = !view.resources[c].managed();
-    let available = (0..view.nodes.len()).filter(|n| node_usable(view, *n) && clone_scores.get(n).is_some_and(|s| s.0 >= 0)).count();
-    let loop_max = if available == 0 { 1 } else { (cfg.max / available).max(1) };
+    let available = (0..view.nodes.len())
+        .filter(|n| node_usable(view, *n) && clone_scores.get(n).is_some_and(|s| s.0 >= 0))
+        .count();
+    let loop_max = cfg.max.checked_div(available).unwrap_or(1).max(1);
     let mut count = vec![0usize; view.nodes.len()];
     let mut allocated = 0usize;
     let mut placed = vec![None; instances.len()];
@@ -59,16 +71,22 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
+            a.num_resources[n] += 1;
             continue;
         }
         if blocked.is_some() {
             continue;
         }
         let s = instance_scores(a, inst, &adj);
-        if node_usable(view, n) && s.get(&n).is_some_and(|v| v.0 >= 0) && count[n] < cfg.node_max.min(loop_max.max(1)).max(1) && allocated < cfg.max {
+        if node_usable(view, n)
+            && s.get(&n).is_some_and(|v| v.0 >= 0)
+            && count[n] < cfg.node_max.min(loop_max.max(1)).max(1)
+            && allocated < cfg.max
+        {
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
+            a.num_resources[n] += 1;
         }
     }
     // Pass 2: the rest.
@@ -80,11 +98,16 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             let mut s = instance_scores(a, inst, &adj);
             s.retain(|n, _| count[*n] < cfg.node_max);
             let running = view.running_on(inst);
-            let current = if running.len() == 1 { Some(running[0]) } else { None };
+            let current = if running.len() == 1 {
+                Some(running[0])
+            } else {
+                None
+            };
             if let Some(n) = a.choose(&s, current, None) {
                 placed[i] = Some(n);
                 count[n] += 1;
                 allocated += 1;
+                a.num_resources[n] += 1;
             }
         }
     }
@@ -99,20 +122,18 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         a.out.node[inst] = Some(n);
         a.out.role[inst] = Role::Started;
         if view.resources[inst].kind == Kind::Group {
-            a.num_resources[n] += 1;
             let mut ok = true;
             for &m in &view.resources[inst].children.clone() {
                 a.state[m] = 2;
                 let s = a.scores_of(m).get(&n).copied().unwrap_or(Score::NEG_INF);
                 if ok && (s.0 >= 0 || unmanaged) && a.blocked_by_policy(m).is_none() {
-                    a.record_placement(m, n);
+                    a.out.node[m] = Some(n);
                     a.out.role[m] = Role::Started;
                 } else {
                     ok = false;
                 }
             }
         } else {
-            a.num_resources[n] += 1;
             a.out.role[inst] = Role::Started;
         }
     }
@@ -128,7 +149,10 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     let mut total: Option<Score> = None;
     for p in view.primitives_of(inst) {
         let rsc = &view.resources[p];
-        let v = node.attrs.get(&format!("master-{}", rsc.id)).or_else(|| node.attrs.get(&format!("master-{}", rsc.base_id)));
+        let v = node
+            .attrs
+            .get(&format!("master-{}", rsc.id))
+            .or_else(|| node.attrs.get(&format!("master-{}", rsc.base_id)));
         if let Some(v) = v.and_then(|v| Score::parse(v)) {
             total = Some(total.unwrap_or(Score::ZERO).add(v));
         }
@@ -137,7 +161,12 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
         Some(s) => s,
         None => {
             // No promotion preference: only an instance already promoted here keeps a chance.
-            if view.primitives_of(inst).iter().any(|p| view.resources[*p].node_state.get(&n).is_some_and(|s| s.role == Role::Promoted)) {
+            if view.primitives_of(inst).iter().any(|p| {
+                view.resources[*p]
+                    .node_state
+                    .get(&n)
+                    .is_some_and(|s| s.role == Role::Promoted)
+            }) {
                 Score::ZERO
             } else {
                 Score(-1)
@@ -155,19 +184,20 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
                 view.resources[col.primary]
                     .children
                     .iter()
-                    .filter(|ch| col.primary_role.is_none_or(|r| a.out.role[**ch] == r || (r == Role::Unpromoted && a.out.role[**ch] == Role::Started)))
+                    .filter(|ch| {
+                        col.primary_role.is_none_or(|r| {
+                            a.out.role[**ch] == r
+                                || (r == Role::Unpromoted && a.out.role[**ch] == Role::Started)
+                        })
+                    })
                     .filter_map(|ch| a.out.node[*ch])
                     .collect()
             } else {
                 a.out.node[col.primary].into_iter().collect()
             };
             let with = pnodes.contains(&n);
-            if col.score.is_inf() && !with {
+            if (col.score.is_inf() && !with) || (col.score.is_neg_inf() && with) {
                 score = score.add(Score::NEG_INF);
-            } else if col.score.is_neg_inf() && with {
-                score = score.add(Score::NEG_INF);
-            } else if with && !col.score.is_inf() && !col.score.is_neg_inf() {
-                score = score.add(col.score);
             } else if with {
                 score = score.add(col.score);
             }
@@ -176,30 +206,64 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     score
 }
 
-pub(super) fn promote_all(a: &mut Assigner) {
+/// Chooses the promoted instances of a promotable clone (right after it is placed, so
+/// that what is colocated with its promoted role can follow).
+pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
     let view = a.view;
-    for c in 0..view.resources.len() {
-        let Some(cfg) = view.resources[c].clone.clone() else { continue };
+    {
+        let Some(cfg) = view.resources[c].clone.clone() else {
+            return;
+        };
         if !cfg.promotable {
-            continue;
+            return;
         }
         let instances = view.resources[c].children.clone();
         let mut cands: Vec<(Score, bool, usize, RscIdx, NodeIdx)> = Vec::new();
-        let no_promote = view.resources[c].target_role().is_some_and(|r| r <= Role::Unpromoted)
-            || (!view.config.have_quorum && matches!(view.config.no_quorum_policy, NoQuorumPolicy::Demote | NoQuorumPolicy::Stop | NoQuorumPolicy::Freeze))
-            || a.cons.tickets.iter().any(|t| t.rsc == c && t.role == Some(Role::Promoted) && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s));
+        let no_promote = view.resources[c]
+            .target_role()
+            .is_some_and(|r| r <= Role::Unpromoted)
+            || (!view.config.have_quorum
+                && matches!(
+                    view.config.no_quorum_policy,
+                    NoQuorumPolicy::Demote | NoQuorumPolicy::Stop | NoQuorumPolicy::Freeze
+                ))
+            || a.cons.tickets.iter().any(|t| {
+                t.rsc == c
+                    && t.role == Some(Role::Promoted)
+                    && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
+            });
         for (i, &inst) in instances.iter().enumerate() {
             let Some(n) = a.out.node[inst] else { continue };
             let s = promotion_score(a, c, inst, n);
-            let was = view.primitives_of(inst).iter().any(|p| view.resources[*p].node_state.get(&n).is_some_and(|s| s.role == Role::Promoted));
-            a.out.scores.push(ScoreLine { prefix: "promotion", rsc: view.resources[inst].id.clone(), node: view.nodes[n].uname.clone(), score: s });
+            let was = view.primitives_of(inst).iter().any(|p| {
+                view.resources[*p]
+                    .node_state
+                    .get(&n)
+                    .is_some_and(|s| s.role == Role::Promoted)
+            });
+            a.out.scores.push(ScoreLine {
+                prefix: "promotion",
+                rsc: view.resources[inst].id.clone(),
+                node: view.nodes[n].uname.clone(),
+                score: s,
+            });
             cands.push((s, was, i, inst, n));
         }
         cands.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(x.2.cmp(&y.2)));
         let mut promoted = 0;
         let mut per_node = vec![0usize; view.nodes.len()];
-        for (s, _, _, inst, n) in cands {
-            let promote = !no_promote && s.0 >= 0 && promoted < cfg.promoted_max && per_node[n] < cfg.promoted_node_max && view.resources[inst].managed();
+        for (s, was, _, inst, n) in cands {
+            let frozen = !view.resources[inst].managed()
+                || view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
+            let promote = if frozen {
+                // Unmanaged instances keep their role.
+                was
+            } else {
+                !no_promote
+                    && s.0 >= 0
+                    && promoted < cfg.promoted_max
+                    && per_node[n] < cfg.promoted_node_max
+            };
             let role = if promote {
                 promoted += 1;
                 per_node[n] += 1;

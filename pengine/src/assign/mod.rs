@@ -92,7 +92,12 @@ impl<'a> Assigner<'a> {
     fn contribute(&mut self, rsc: RscIdx, node: NodeIdx, score: Score, source: impl Into<String>) {
         let e = self.base[rsc].entry(node).or_insert(Score::ZERO);
         *e = e.add(score);
-        self.out.contributions.push(Contribution { rsc, node, score, source: source.into() });
+        self.out.contributions.push(Contribution {
+            rsc,
+            node,
+            score,
+            source: source.into(),
+        });
     }
 
     /// Location constraints, stickiness, failures and bans for every resource.
@@ -144,6 +149,17 @@ impl<'a> Assigner<'a> {
                 }
             }
             for (n, st) in &rsc.node_state {
+                // Resources on a node in maintenance are left alone.
+                if st.role.is_active() && view.nodes[*n].maintenance {
+                    self.out.frozen[r] = true;
+                }
+                // A failure handled with on-fail=block freezes the resource.
+                if st.on_fail == crate::unpack::OnFail::Block
+                    && st.role.is_active()
+                    && view.nodes[*n].online
+                {
+                    self.out.frozen[r] = true;
+                }
                 if st.banned {
                     self.contribute(r, *n, Score::NEG_INF, "hard-error");
                 }
@@ -154,19 +170,34 @@ impl<'a> Assigner<'a> {
                 }
             }
         }
+        self.apply_node_health();
         for t in &self.cons.tickets {
-            let (granted, standby) = view.tickets.get(&t.ticket).copied().unwrap_or((false, false));
+            let (granted, standby) = view
+                .tickets
+                .get(&t.ticket)
+                .copied()
+                .unwrap_or((false, false));
             if granted && !standby {
                 continue;
             }
-            if t.role == Some(Role::Promoted) {
-                continue;
-            }
+            let promoted_only = t.role == Some(Role::Promoted);
             let running = !view.running_on(t.rsc).is_empty();
-            if t.loss_policy == "freeze" && running {
-                for p in view.primitives_of(t.rsc) {
-                    self.out.frozen[p] = true;
+            let ban = if !granted && running {
+                // The ticket was lost while the resource runs: apply the loss policy.
+                match t.loss_policy.as_str() {
+                    "freeze" => {
+                        for p in view.primitives_of(t.rsc) {
+                            self.out.frozen[p] = true;
+                        }
+                        false
+                    }
+                    "demote" => !promoted_only,
+                    _ => true,
                 }
+            } else {
+                !promoted_only || t.loss_policy == "stop"
+            };
+            if !ban {
                 continue;
             }
             let mut stack = vec![t.rsc];
@@ -179,13 +210,78 @@ impl<'a> Assigner<'a> {
         }
     }
 
+    /// `node-health-strategy`: `#health-*` attributes turn into scores for every resource.
+    fn apply_node_health(&mut self) {
+        let view = self.view;
+        let strategy = view.config.health_strategy.to_ascii_lowercase();
+        if strategy == "none" || strategy.is_empty() {
+            return;
+        }
+        let red = view.config.score_option("node-health-red", Score::NEG_INF);
+        let yellow = view.config.score_option("node-health-yellow", Score::ZERO);
+        let green = view.config.score_option("node-health-green", Score::ZERO);
+        let base = view.config.score_option("node-health-base", Score::ZERO);
+        for (n, node) in view.nodes.iter().enumerate() {
+            let mut score = if strategy == "progressive" {
+                base
+            } else {
+                Score::ZERO
+            };
+            let mut any = false;
+            for (k, v) in &node.attrs {
+                if !k.starts_with("#health") {
+                    continue;
+                }
+                any = true;
+                let value = match v.to_ascii_lowercase().as_str() {
+                    "red" => red,
+                    "yellow" => yellow,
+                    "green" => green,
+                    other => Score::parse(other).unwrap_or_default(),
+                };
+                let value = match strategy.as_str() {
+                    "migrate-on-red" => {
+                        if value.is_neg_inf() || v.eq_ignore_ascii_case("red") {
+                            Score::NEG_INF
+                        } else {
+                            Score::ZERO
+                        }
+                    }
+                    "only-green" => {
+                        if v.eq_ignore_ascii_case("green") {
+                            Score::ZERO
+                        } else {
+                            Score::NEG_INF
+                        }
+                    }
+                    _ => value,
+                };
+                score = score.add(value);
+            }
+            if !any || score.0 == 0 {
+                continue;
+            }
+            for r in 0..view.resources.len() {
+                if view.resources[r].meta_flag("allow-unhealthy-nodes", false) {
+                    continue;
+                }
+                self.contribute(r, n, score, "node-health");
+            }
+        }
+    }
+
     /// Node scores of a resource with its ancestors' already folded in (see compute_base).
     pub fn scores_of(&self, r: RscIdx) -> BTreeMap<NodeIdx, Score> {
         self.base[r].clone()
     }
 
     /// The best node among `scores` (None if no node has a non-negative score).
-    pub fn choose(&self, scores: &BTreeMap<NodeIdx, Score>, current: Option<NodeIdx>, util: Option<&BTreeMap<String, i64>>) -> Option<NodeIdx> {
+    pub fn choose(
+        &self,
+        scores: &BTreeMap<NodeIdx, Score>,
+        current: Option<NodeIdx>,
+        util: Option<&BTreeMap<String, i64>>,
+    ) -> Option<NodeIdx> {
         let view = self.view;
         let mut best: Option<(NodeIdx, Score)> = None;
         for (&n, &s) in scores {
@@ -211,7 +307,14 @@ impl<'a> Assigner<'a> {
         best.map(|(n, _)| n)
     }
 
-    fn better(&self, n: NodeIdx, s: Score, b: NodeIdx, bs: Score, current: Option<NodeIdx>) -> bool {
+    fn better(
+        &self,
+        n: NodeIdx,
+        s: Score,
+        b: NodeIdx,
+        bs: Score,
+        current: Option<NodeIdx>,
+    ) -> bool {
         if s != bs {
             return s > bs;
         }
@@ -241,7 +344,8 @@ impl<'a> Assigner<'a> {
         if self.view.config.placement_strategy == "default" {
             return true;
         }
-        util.iter().all(|(k, v)| self.capacity[n].get(k).copied().unwrap_or(0) >= *v)
+        util.iter()
+            .all(|(k, v)| self.capacity[n].get(k).copied().unwrap_or(0) >= *v)
     }
 
     fn record_placement(&mut self, r: RscIdx, n: NodeIdx) {
@@ -263,15 +367,39 @@ impl<'a> Assigner<'a> {
 
     /// Applies colocations where `r` is the dependent to `scores`.
     fn apply_dependent_colocations(&mut self, r: RscIdx, scores: &mut BTreeMap<NodeIdx, Score>) {
-        let cons: Vec<_> = self.cons.colocations.iter().filter(|c| c.dependent == r).cloned().collect();
+        let cons: Vec<_> = self
+            .cons
+            .colocations
+            .iter()
+            .filter(|c| c.dependent == r)
+            .cloned()
+            .collect();
         for c in cons {
-            if c.dependent_role.is_some_and(|x| x == Role::Promoted) || c.primary_role.is_some_and(|x| x == Role::Promoted) {
+            // The dependent's own promoted role is decided at promotion time.
+            if c.dependent_role.is_some_and(|x| x == Role::Promoted) {
+                continue;
+            }
+            // A colocation loop: the primary is being placed right now; ignore this link.
+            if self.state[c.primary] == 1 {
                 continue;
             }
             self.assign(c.primary);
             let view = self.view;
             let primary_nodes: Vec<NodeIdx> = if view.resources[c.primary].kind == Kind::Clone {
-                view.resources[c.primary].children.iter().filter_map(|ch| self.out.node[*ch]).collect()
+                view.resources[c.primary]
+                    .children
+                    .iter()
+                    .filter(|ch| {
+                        // Roles only mean something for promotable clones.
+                        !view.resources[c.primary]
+                            .clone
+                            .as_ref()
+                            .is_some_and(|cfg| cfg.promotable)
+                            || c.primary_role
+                                .is_none_or(|role| self.out.role[**ch] == role)
+                    })
+                    .filter_map(|ch| self.out.node[*ch])
+                    .collect()
             } else {
                 self.placed_node(c.primary).into_iter().collect()
             };
@@ -305,7 +433,12 @@ impl<'a> Assigner<'a> {
                 } else if delta.0 < 0 {
                     scores.insert(n, Score::NEG_INF);
                 }
-                self.out.contributions.push(crate::assign::Contribution { rsc: r, node: n, score: delta, source: c.id.clone() });
+                self.out.contributions.push(crate::assign::Contribution {
+                    rsc: r,
+                    node: n,
+                    score: delta,
+                    source: c.id.clone(),
+                });
             }
         }
     }
@@ -315,8 +448,16 @@ impl<'a> Assigner<'a> {
         if depth > 5 {
             return;
         }
-        for c in self.cons.colocations.iter().filter(|c| c.primary == r && c.influence) {
-            if self.state[c.dependent] != 0 || c.dependent_role.is_some() || c.primary_role.is_some() {
+        for c in self
+            .cons
+            .colocations
+            .iter()
+            .filter(|c| c.primary == r && c.influence)
+        {
+            if self.state[c.dependent] != 0
+                || c.dependent_role.is_some()
+                || c.primary_role.is_some()
+            {
                 continue;
             }
             if c.node_attribute != "#uname" {
@@ -342,7 +483,13 @@ impl<'a> Assigner<'a> {
                 }
                 *s = s.add(add);
             }
-            if !scores.iter().any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n)) && before.iter().any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n)) {
+            if !scores
+                .iter()
+                .any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n))
+                && before
+                    .iter()
+                    .any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n))
+            {
                 *scores = before;
             }
         }
@@ -363,7 +510,9 @@ impl<'a> Assigner<'a> {
                     *s = s.add(*x);
                 }
             }
-            let ok = cand.iter().any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n));
+            let ok = cand
+                .iter()
+                .any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n));
             merged = if ok { cand } else { own };
         }
         merged
@@ -378,7 +527,10 @@ impl<'a> Assigner<'a> {
         match self.view.resources[r].kind {
             Kind::Primitive => self.assign_primitive(r),
             Kind::Group => self.assign_group(r),
-            Kind::Clone => clone::assign_clone(self, r),
+            Kind::Clone => {
+                clone::assign_clone(self, r);
+                clone::promote(self, r);
+            }
         }
         self.state[r] = 2;
     }
@@ -392,15 +544,20 @@ impl<'a> Assigner<'a> {
         if rsc.orphan {
             return Some("orphan");
         }
+        // on-fail=stop: after such a failure the resource stays stopped.
+        if rsc
+            .node_state
+            .values()
+            .any(|s| s.on_fail == crate::unpack::OnFail::Stop)
+        {
+            return Some("on-fail=stop");
+        }
         let mut x = Some(r);
         while let Some(i) = x {
             if view.resources[i].target_role() == Some(Role::Stopped) {
                 return Some("target-role");
             }
             x = view.resources[i].parent;
-        }
-        if !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Stop {
-            return Some("no quorum");
         }
         None
     }
@@ -412,20 +569,46 @@ impl<'a> Assigner<'a> {
         self.apply_dependent_colocations(r, &mut scores);
         self.merge_dependents(r, &mut scores, 0);
         let running = rsc.running_nodes();
-        let current = if running.len() == 1 { Some(running[0]) } else { None };
+        let current = if running.len() == 1 {
+            Some(running[0])
+        } else {
+            None
+        };
         for (n, s) in &scores {
-            self.out.scores.push(ScoreLine { prefix: "pcmk__primitive_assign", rsc: rsc.id.clone(), node: view.nodes[*n].uname.clone(), score: *s });
+            self.out.scores.push(ScoreLine {
+                prefix: "pcmk__primitive_assign",
+                rsc: rsc.id.clone(),
+                node: view.nodes[*n].uname.clone(),
+                score: *s,
+            });
         }
-        if let Some(why) = self.blocked_by_policy(r) {
-            self.out.why_stopped.insert(r, why.into());
-            return;
+        let kept_orphan = rsc.orphan && !view.config.stop_orphan_resources;
+        if running.len() > 1 {
+            match rsc.meta("multiple-active") {
+                Some("stop_only") => {
+                    self.out.why_stopped.insert(
+                        r,
+                        "active on several nodes (multiple-active=stop_only)".into(),
+                    );
+                    return;
+                }
+                Some("block") => {
+                    self.out.frozen[r] = true;
+                    return;
+                }
+                _ => {}
+            }
         }
-        if !rsc.managed() || self.out.frozen[r] {
-            // Unmanaged: stays where it is.
+        if ((!rsc.managed() || self.out.frozen[r]) && !rsc.orphan) || kept_orphan {
+            // Unmanaged (or blocked): stays where it is, whatever else is asked.
             if let Some(c) = current {
                 self.record_placement(r, c);
                 self.out.role[r] = rsc.node_state[&c].role;
             }
+            return;
+        }
+        if let Some(why) = self.blocked_by_policy(r) {
+            self.out.why_stopped.insert(r, why.into());
             return;
         }
         if !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze {
@@ -457,12 +640,25 @@ impl<'a> Assigner<'a> {
         }
         self.merge_dependents(g, &mut scores, 0);
         let running = view.running_on(g);
-        let current = if running.len() == 1 { Some(running[0]) } else { None };
+        let current = if running.len() == 1 {
+            Some(running[0])
+        } else {
+            None
+        };
         for (n, s) in &scores {
-            self.out.scores.push(ScoreLine { prefix: "pcmk__group_assign", rsc: view.resources[g].id.clone(), node: view.nodes[*n].uname.clone(), score: *s });
+            self.out.scores.push(ScoreLine {
+                prefix: "pcmk__group_assign",
+                rsc: view.resources[g].id.clone(),
+                node: view.nodes[*n].uname.clone(),
+                score: *s,
+            });
         }
         let group_block = self.blocked_by_policy(g);
-        let chosen = if group_block.is_some() { None } else { self.choose(&scores, current, None) };
+        let chosen = if group_block.is_some() {
+            None
+        } else {
+            self.choose(&scores, current, None)
+        };
         if let Some(n) = chosen {
             self.out.node[g] = Some(n);
             self.out.role[g] = Role::Started;
@@ -473,13 +669,21 @@ impl<'a> Assigner<'a> {
             let own = self.scores_of(m);
             let rsc = &view.resources[m];
             for (n, s) in &own {
-                self.out.scores.push(ScoreLine { prefix: "pcmk__primitive_assign", rsc: rsc.id.clone(), node: view.nodes[*n].uname.clone(), score: *s });
+                self.out.scores.push(ScoreLine {
+                    prefix: "pcmk__primitive_assign",
+                    rsc: rsc.id.clone(),
+                    node: view.nodes[*n].uname.clone(),
+                    score: *s,
+                });
             }
             let mrun = rsc.running_nodes();
             if !rsc.managed() {
                 if mrun.len() == 1 {
                     self.record_placement(m, mrun[0]);
                     self.out.role[m] = Role::Started;
+                } else {
+                    // An unmanaged member that is not running holds back the rest.
+                    ok = false;
                 }
                 self.state[m] = 2;
                 continue;
@@ -490,22 +694,34 @@ impl<'a> Assigner<'a> {
                     ok = false;
                 } else if let Some(n) = chosen {
                     let s = own.get(&n).copied().unwrap_or(Score::NEG_INF);
-                    if s.0 >= 0 || (s.0 < 0 && !s.is_neg_inf() && own.contains_key(&n)) {
+                    if s.0 >= 0 || (!s.is_neg_inf() && own.contains_key(&n)) {
                         self.record_placement(m, n);
                         self.out.role[m] = Role::Started;
                     } else {
                         ok = false;
-                        self.out.why_stopped.insert(m, "cannot run on the group's node".into());
+                        self.out
+                            .why_stopped
+                            .insert(m, "cannot run on the group's node".into());
                     }
                 }
             }
             self.state[m] = 2;
         }
+        // The group is where its first member is: nowhere, if that one cannot run.
+        if members.first().is_some_and(|&f| self.out.node[f].is_none()) {
+            self.out.node[g] = None;
+            self.out.role[g] = Role::Stopped;
+        }
     }
 }
 
 /// Sum of a resource's fail counts on a node (all operations), honouring failure-timeout.
-pub fn fail_count(node: &crate::unpack::NodeInfo, base_id: &str, rsc: &crate::unpack::Resource, now: i64) -> Score {
+pub fn fail_count(
+    node: &crate::unpack::NodeInfo,
+    base_id: &str,
+    rsc: &crate::unpack::Resource,
+    now: i64,
+) -> Score {
     let mut total = Score::ZERO;
     let prefix = format!("fail-count-{base_id}");
     let mut last_failure = 0i64;
@@ -526,7 +742,11 @@ pub fn fail_count(node: &crate::unpack::NodeInfo, base_id: &str, rsc: &crate::un
         }
         last_failure = last_failure.max(v.parse().unwrap_or(0));
     }
-    let timeout = rsc.meta("failure-timeout").and_then(crate::unpack::parse_interval_ms).unwrap_or(0) as i64 / 1000;
+    let timeout = rsc
+        .meta("failure-timeout")
+        .and_then(crate::unpack::parse_interval_ms)
+        .unwrap_or(0) as i64
+        / 1000;
     if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
         return Score::ZERO;
     }
@@ -542,13 +762,19 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
     let key = |r: &RscIdx| {
         let rsc = &view.resources[*r];
         let running = view.running_on(*r);
-        let cur = if running.len() == 1 { a.base[*r].get(&running[0]).copied().unwrap_or(Score::NEG_INF) } else { Score::NEG_INF };
+        let cur = if running.len() == 1 && node_usable(view, running[0]) {
+            a.base[*r]
+                .get(&running[0])
+                .copied()
+                .unwrap_or(Score::NEG_INF)
+        } else {
+            Score::NEG_INF
+        };
         (std::cmp::Reverse(rsc.priority()), std::cmp::Reverse(cur))
     };
     order.sort_by_key(key);
     for r in order {
         a.assign(r);
     }
-    clone::promote_all(&mut a);
     a.out
 }

@@ -73,6 +73,8 @@ pub struct Order {
     pub symmetrical: bool,
     /// Several firsts of which one suffices (require-all=false): the group id.
     pub one_or_more: Option<String>,
+    /// `require-all` of a plain constraint (false: one started clone instance is enough).
+    pub require_all: bool,
 }
 
 /// A ticket dependency.
@@ -115,7 +117,11 @@ fn resolve(view: &ClusterView, root: &Element, idx: &IdIndex, id: &str) -> Vec<R
         .resources
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.base_id == id && r.parent.is_some_and(|p| view.resources[p].kind == Kind::Clone))
+        .filter(|(_, r)| {
+            r.base_id == id
+                && r.parent
+                    .is_some_and(|p| view.resources[p].kind == Kind::Clone)
+        })
         .map(|(i, _)| view.resources[i].parent.unwrap_or(i))
         .collect();
     if let Some(&c) = children.first() {
@@ -123,11 +129,18 @@ fn resolve(view: &ClusterView, root: &Element, idx: &IdIndex, id: &str) -> Vec<R
     }
     if let Some(el) = idx.get(id) {
         if el.name == "tag" {
-            return el.children_named("obj_ref").filter_map(|o| o.attr("id")).flat_map(|i| resolve(view, root, idx, i)).collect();
+            return el
+                .children_named("obj_ref")
+                .filter_map(|o| o.attr("id"))
+                .flat_map(|i| resolve(view, root, idx, i))
+                .collect();
         }
         if el.name == "template" {
             let mut out = Vec::new();
-            if let Some(resources) = root.child("configuration").and_then(|c| c.child("resources")) {
+            if let Some(resources) = root
+                .child("configuration")
+                .and_then(|c| c.child("resources"))
+            {
                 for p in resources.descendants() {
                     if p.name == "primitive" && p.attr("template") == Some(id) {
                         if let Some(pid) = p.attr("id") {
@@ -143,13 +156,26 @@ fn resolve(view: &ClusterView, root: &Element, idx: &IdIndex, id: &str) -> Vec<R
 }
 
 fn set_members(view: &ClusterView, root: &Element, idx: &IdIndex, set: &Element) -> Vec<RscIdx> {
-    set.children_named("resource_ref").filter_map(|r| r.attr("id")).flat_map(|id| resolve(view, root, idx, id)).collect()
+    set.children_named("resource_ref")
+        .filter_map(|r| r.attr("id"))
+        .flat_map(|id| resolve(view, root, idx, id))
+        .collect()
 }
 
 /// Unpacks and expands every constraint.
-pub fn unpack(root: &Element, idx: &IdIndex, view: &ClusterView, diags: &mut Diagnostics) -> Constraints {
+pub fn unpack(
+    root: &Element,
+    idx: &IdIndex,
+    view: &ClusterView,
+    diags: &mut Diagnostics,
+) -> Constraints {
     let mut out = Constraints::default();
-    let Some(cons) = root.child("configuration").and_then(|c| c.child("constraints")) else { return out };
+    let Some(cons) = root
+        .child("configuration")
+        .and_then(|c| c.child("constraints"))
+    else {
+        return out;
+    };
     for c in cons.elements() {
         let c = idx.resolve(c);
         match c.name.as_str() {
@@ -163,13 +189,25 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &ClusterView, diags: &mut Dia
     out
 }
 
-fn location(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &mut Constraints, diags: &mut Diagnostics) {
+fn location(
+    root: &Element,
+    idx: &IdIndex,
+    view: &ClusterView,
+    c: &Element,
+    out: &mut Constraints,
+    diags: &mut Diagnostics,
+) {
     let id = c.attr("id").unwrap_or("").to_string();
     let mut rscs: Vec<RscIdx> = Vec::new();
     if let Some(r) = c.attr("rsc") {
         rscs = resolve(view, root, idx, r);
     } else if let Some(pattern) = c.attr("rsc-pattern") {
-        rscs = view.top.iter().copied().filter(|r| simple_match(pattern, &view.resources[*r].id)).collect();
+        rscs = view
+            .top
+            .iter()
+            .copied()
+            .filter(|r| simple_match(pattern, &view.resources[*r].id))
+            .collect();
     }
     let mut set_role = None;
     for set in c.children_named("resource_set") {
@@ -177,16 +215,26 @@ fn location(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out:
         set_role = set.attr("role").and_then(Role::parse);
     }
     if rscs.is_empty() {
-        diags.warn(format!("location constraint {id} refers to no known resource"));
+        diags.warn(format!(
+            "location constraint {id} refers to no known resource"
+        ));
         return;
     }
     let role = c.attr("role").and_then(Role::parse).or(set_role);
     let discovery = c.attr("resource-discovery").unwrap_or("always").to_string();
     if let (Some(node), Some(score)) = (c.attr("node"), c.attr("score")) {
-        let Some(&n) = view.node_by_name.get(node) else { return };
+        let Some(&n) = view.node_by_name.get(node) else {
+            return;
+        };
         let score = Score::parse(score).unwrap_or_default();
         for &r in &rscs {
-            out.locations.push(LocationScore { id: id.clone(), rsc: r, node: n, score, role });
+            out.locations.push(LocationScore {
+                id: id.clone(),
+                rsc: r,
+                node: n,
+                score,
+                role,
+            });
             if discovery != "always" {
                 out.discovery.push((r, n, discovery.clone()));
             }
@@ -199,7 +247,11 @@ fn location(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out:
         let fixed = rule.attr("score").and_then(Score::parse);
         let attr = rule.attr("score-attribute");
         for (n, node) in view.nodes.iter().enumerate() {
-            let ctx = RuleContext { now: view.now, node_attrs: Some(&node.attrs), ..Default::default() };
+            let ctx = RuleContext {
+                now: view.now,
+                node_attrs: Some(&node.attrs),
+                ..Default::default()
+            };
             if !rules::eval_rule(idx, rule, &ctx) {
                 continue;
             }
@@ -212,7 +264,13 @@ fn location(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out:
                 _ => Score::ZERO,
             };
             for &r in &rscs {
-                out.locations.push(LocationScore { id: rule.attr("id").unwrap_or(&id).to_string(), rsc: r, node: n, score, role: rule_role });
+                out.locations.push(LocationScore {
+                    id: rule.attr("id").unwrap_or(&id).to_string(),
+                    rsc: r,
+                    node: n,
+                    score,
+                    role: rule_role,
+                });
                 if discovery != "always" {
                     out.discovery.push((r, n, discovery.clone()));
                 }
@@ -249,9 +307,18 @@ fn simple_match(pattern: &str, id: &str) -> bool {
     m != neg
 }
 
-fn colocation(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &mut Constraints) {
+fn colocation(
+    root: &Element,
+    idx: &IdIndex,
+    view: &ClusterView,
+    c: &Element,
+    out: &mut Constraints,
+) {
     let id = c.attr("id").unwrap_or("").to_string();
-    let score = c.attr("score").and_then(Score::parse).unwrap_or(Score::ZERO);
+    let score = c
+        .attr("score")
+        .and_then(Score::parse)
+        .unwrap_or(Score::ZERO);
     let node_attribute = c.attr("node-attribute").unwrap_or("#uname").to_string();
     let influence_attr = c.attr("influence").map(crate::unpack::is_true);
     let mk = |dep: RscIdx, prim: RscIdx, s: Score, dr: Option<Role>, pr: Option<Role>| Colocation {
@@ -262,13 +329,22 @@ fn colocation(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, ou
         dependent_role: dr,
         primary_role: pr,
         node_attribute: node_attribute.clone(),
-        influence: influence_attr.unwrap_or_else(|| view.resources[dep].meta_flag("critical", true)),
+        influence: influence_attr
+            .unwrap_or_else(|| view.resources[dep].meta_flag("critical", true)),
     };
     let sets: Vec<&Element> = c.children_named("resource_set").collect();
     if sets.is_empty() {
-        let (Some(a), Some(b)) = (c.attr("rsc"), c.attr("with-rsc")) else { return };
-        let dr = c.attr("rsc-role").and_then(Role::parse).filter(|r| *r != Role::Started);
-        let pr = c.attr("with-rsc-role").and_then(Role::parse).filter(|r| *r != Role::Started);
+        let (Some(a), Some(b)) = (c.attr("rsc"), c.attr("with-rsc")) else {
+            return;
+        };
+        let dr = c
+            .attr("rsc-role")
+            .and_then(Role::parse)
+            .filter(|r| *r != Role::Started);
+        let pr = c
+            .attr("with-rsc-role")
+            .and_then(Role::parse)
+            .filter(|r| *r != Role::Started);
         for d in resolve(view, root, idx, a) {
             for p in resolve(view, root, idx, b) {
                 if d != p {
@@ -284,9 +360,15 @@ fn colocation(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, ou
     let mut prev: Option<(Vec<RscIdx>, bool, Option<Role>)> = None;
     for set in &sets {
         let members = set_members(view, root, idx, set);
-        let sequential = set.attr("sequential").map(crate::unpack::is_true).unwrap_or(true);
+        let sequential = set
+            .attr("sequential")
+            .map(crate::unpack::is_true)
+            .unwrap_or(true);
         let set_score = set.attr("score").and_then(Score::parse).unwrap_or(score);
-        let role = set.attr("role").and_then(Role::parse).filter(|r| *r != Role::Started);
+        let role = set
+            .attr("role")
+            .and_then(Role::parse)
+            .filter(|r| *r != Role::Started);
         if sequential {
             for w in members.windows(2) {
                 out.colocations.push(mk(w[1], w[0], set_score, role, role));
@@ -300,8 +382,16 @@ fn colocation(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, ou
         }
         if let Some((pm, pseq, prole)) = &prev {
             // Members of the earlier set depend on the later set.
-            let primary_members: Vec<RscIdx> = if sequential { members.last().copied().into_iter().collect() } else { members.clone() };
-            let dependents: Vec<RscIdx> = if *pseq { pm.first().copied().into_iter().collect() } else { pm.clone() };
+            let primary_members: Vec<RscIdx> = if sequential {
+                members.last().copied().into_iter().collect()
+            } else {
+                members.clone()
+            };
+            let dependents: Vec<RscIdx> = if *pseq {
+                pm.first().copied().into_iter().collect()
+            } else {
+                pm.clone()
+            };
             for &d in &dependents {
                 for &p in &primary_members {
                     out.colocations.push(mk(d, p, score, *prole, role));
@@ -327,15 +417,37 @@ fn order_kind(c: &Element) -> OrderKind {
 fn order(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &mut Constraints) {
     let id = c.attr("id").unwrap_or("").to_string();
     let kind = order_kind(c);
-    let symmetrical = c.attr("symmetrical").map(crate::unpack::is_true).unwrap_or(kind != OrderKind::Serialize);
+    let symmetrical = c
+        .attr("symmetrical")
+        .map(crate::unpack::is_true)
+        .unwrap_or(kind != OrderKind::Serialize);
     let sets: Vec<&Element> = c.children_named("resource_set").collect();
     if sets.is_empty() {
-        let (Some(a), Some(b)) = (c.attr("first"), c.attr("then")) else { return };
+        let (Some(a), Some(b)) = (c.attr("first"), c.attr("then")) else {
+            return;
+        };
         let fa = c.attr("first-action").unwrap_or("start").to_string();
-        let ta = c.attr("then-action").map(str::to_string).unwrap_or_else(|| fa.clone());
+        let ta = c
+            .attr("then-action")
+            .map(str::to_string)
+            .unwrap_or_else(|| fa.clone());
+        let require_all = c
+            .attr("require-all")
+            .map(crate::unpack::is_true)
+            .unwrap_or(true);
         for f in resolve(view, root, idx, a) {
             for t in resolve(view, root, idx, b) {
-                out.orders.push(Order { id: id.clone(), first: f, first_action: fa.clone(), then: t, then_action: ta.clone(), kind, symmetrical, one_or_more: None });
+                out.orders.push(Order {
+                    id: id.clone(),
+                    first: f,
+                    first_action: fa.clone(),
+                    then: t,
+                    then_action: ta.clone(),
+                    kind,
+                    symmetrical,
+                    one_or_more: None,
+                    require_all,
+                });
             }
         }
         return;
@@ -343,18 +455,46 @@ fn order(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &m
     let mut prev: Option<(Vec<RscIdx>, String, bool, bool, String)> = None;
     for set in &sets {
         let members = set_members(view, root, idx, set);
-        let sequential = set.attr("sequential").map(crate::unpack::is_true).unwrap_or(true);
-        let require_all = set.attr("require-all").map(crate::unpack::is_true).unwrap_or(true);
+        let sequential = set
+            .attr("sequential")
+            .map(crate::unpack::is_true)
+            .unwrap_or(true);
+        let require_all = set
+            .attr("require-all")
+            .map(crate::unpack::is_true)
+            .unwrap_or(true);
         let action = set.attr("action").unwrap_or("start").to_string();
-        let set_kind = if set.attr("kind").is_some() { order_kind(set) } else { kind };
+        let set_kind = if set.attr("kind").is_some() {
+            order_kind(set)
+        } else {
+            kind
+        };
         if sequential {
             for w in members.windows(2) {
-                out.orders.push(Order { id: id.clone(), first: w[0], first_action: action.clone(), then: w[1], then_action: action.clone(), kind: set_kind, symmetrical, one_or_more: None });
+                out.orders.push(Order {
+                    id: id.clone(),
+                    first: w[0],
+                    first_action: action.clone(),
+                    then: w[1],
+                    then_action: action.clone(),
+                    kind: set_kind,
+                    symmetrical,
+                    one_or_more: None,
+                    require_all: true,
+                });
             }
         }
         if let Some((pm, pa, pseq, preq, pid)) = &prev {
-            let firsts: Vec<RscIdx> = if *pseq { pm.last().copied().into_iter().collect() } else { pm.clone() };
-            let thens: Vec<RscIdx> = if sequential { members.first().copied().into_iter().collect() } else { members.clone() };
+            let firsts: Vec<RscIdx> = if *pseq {
+                pm.last().copied().into_iter().collect()
+            } else {
+                pm.clone()
+            };
+            let thens: Vec<RscIdx> = if sequential {
+                members.first().copied().into_iter().collect()
+            } else {
+                members.clone()
+            };
             for &f in &firsts {
                 for &t in &thens {
                     out.orders.push(Order {
@@ -366,11 +506,18 @@ fn order(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &m
                         kind,
                         symmetrical,
                         one_or_more: (!preq).then(|| pid.clone()),
+                        require_all: true,
                     });
                 }
             }
         }
-        prev = Some((members, action, sequential, require_all, set.attr("id").unwrap_or("").to_string()));
+        prev = Some((
+            members,
+            action,
+            sequential,
+            require_all,
+            set.attr("id").unwrap_or("").to_string(),
+        ));
     }
 }
 
@@ -385,9 +532,50 @@ fn ticket(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &
     }
     for set in c.children_named("resource_set") {
         let role = set.attr("role").and_then(Role::parse);
-        pairs.extend(set_members(view, root, idx, set).into_iter().map(|r| (r, role)));
+        pairs.extend(
+            set_members(view, root, idx, set)
+                .into_iter()
+                .map(|r| (r, role)),
+        );
     }
     for (rsc, role) in pairs {
-        out.tickets.push(TicketDep { id: id.clone(), rsc, role, ticket: t.to_string(), loss_policy: loss_policy.clone() });
+        out.tickets.push(TicketDep {
+            id: id.clone(),
+            rsc,
+            role,
+            ticket: t.to_string(),
+            loss_policy: loss_policy.clone(),
+        });
+    }
+}
+
+/// `loss-policy=fence`: nodes running a resource whose ticket was lost must be fenced.
+pub fn fence_for_lost_tickets(view: &mut ClusterView, cons: &Constraints) {
+    if !view.config.stonith_enabled {
+        return;
+    }
+    for t in &cons.tickets {
+        if t.loss_policy != "fence" || view.tickets.get(&t.ticket).is_some_and(|(g, _)| *g) {
+            continue;
+        }
+        let mut victims = Vec::new();
+        for p in view.primitives_of(t.rsc) {
+            for (n, st) in &view.resources[p].node_state {
+                let matches = match t.role {
+                    Some(Role::Promoted) => st.role == Role::Promoted,
+                    _ => st.role.is_active(),
+                };
+                if matches {
+                    victims.push(*n);
+                }
+            }
+        }
+        for n in victims {
+            let node = &mut view.nodes[n];
+            if !node.unclean {
+                node.unclean = true;
+                node.unclean_reason = "deadman ticket was lost".into();
+            }
+        }
     }
 }

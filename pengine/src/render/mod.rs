@@ -18,7 +18,10 @@ pub fn scores(s: &Schedule) -> String {
             if l.prefix == "promotion" {
                 format!("{} promotion score on {}: {}", l.rsc, l.node, l.score)
             } else {
-                format!("{}: {} allocation score on {}: {}", l.prefix, l.rsc, l.node, l.score)
+                format!(
+                    "{}: {} allocation score on {}: {}",
+                    l.prefix, l.rsc, l.node, l.score
+                )
             }
         })
         .collect();
@@ -37,7 +40,9 @@ pub fn dot(s: &Schedule) -> String {
     let name = |i: usize| {
         let a = &t.list[i];
         match a.node {
-            Some(n) if a.kind != graph::ActionKind::PseudoEvent => format!("{} {}", a.key, s.view.nodes[n].uname),
+            Some(n) if a.kind != graph::ActionKind::PseudoEvent => {
+                format!("{} {}", a.key, s.view.nodes[n].uname)
+            }
             _ => a.key.clone(),
         }
     };
@@ -45,13 +50,24 @@ pub fn dot(s: &Schedule) -> String {
     let mut lines = Vec::new();
     for i in 0..t.list.len() {
         if in_graph(t, i) {
-            let style = if t.list[i].kind == graph::ActionKind::PseudoEvent { "dashed" } else { "bold" };
-            lines.push(format!("\"{}\" [ style={style} color=\"green\" fontcolor=\"black\"]", name(i)));
+            let style = if t.list[i].kind == graph::ActionKind::PseudoEvent {
+                "dashed"
+            } else {
+                "bold"
+            };
+            lines.push(format!(
+                "\"{}\" [ style={style} color=\"green\" fontcolor=\"black\"]",
+                name(i)
+            ));
         }
     }
     for e in &t.edges {
         if in_graph(t, e.first) && in_graph(t, e.then) {
-            lines.push(format!("\"{}\" -> \"{}\" [ style = bold]", name(e.first), name(e.then)));
+            lines.push(format!(
+                "\"{}\" -> \"{}\" [ style = bold]",
+                name(e.first),
+                name(e.then)
+            ));
         }
     }
     lines.sort();
@@ -81,17 +97,30 @@ pub fn explain(s: &Schedule, rsc_id: &str) -> Option<String> {
         let rsc = &view.resources[r];
         let _ = writeln!(out, "Resource {}:", rsc.id);
         for (n, node) in view.nodes.iter().enumerate() {
-            let mut total = if view.config.symmetric { crate::score::Score::ZERO } else { crate::score::Score::NEG_INF };
+            let mut total = if view.config.symmetric {
+                crate::score::Score::ZERO
+            } else {
+                crate::score::Score::NEG_INF
+            };
             let mut lines = Vec::new();
             if view.config.symmetric {
                 lines.push("    0  symmetric-cluster=true".to_string());
             }
-            for c in s.assignment.contributions.iter().filter(|c| c.rsc == r && c.node == n) {
+            for c in s
+                .assignment
+                .contributions
+                .iter()
+                .filter(|c| c.rsc == r && c.node == n)
+            {
                 if total.is_neg_inf() && !view.config.symmetric && lines.is_empty() {
                     total = crate::score::Score::ZERO;
                 }
                 total = total.add(c.score);
-                lines.push(format!("    {:>10}  from {}", c.score.to_string(), c.source));
+                lines.push(format!(
+                    "    {:>10}  from {}",
+                    c.score.to_string(),
+                    c.source
+                ));
             }
             let mut why = Vec::new();
             if !node.online {
@@ -124,9 +153,46 @@ pub fn explain(s: &Schedule, rsc_id: &str) -> Option<String> {
             }
         }
         if s.assignment.node[r].is_none() {
-            let reason = s.assignment.why_stopped.get(&r).cloned().unwrap_or_else(|| "no node with a non-negative score".into());
+            let reason = s
+                .assignment
+                .why_stopped
+                .get(&r)
+                .cloned()
+                .unwrap_or_else(|| "no node with a non-negative score".into());
             let _ = writeln!(out, "  => stopped: {reason}");
         }
     }
     Some(out)
+}
+
+/// Every action (also optional and unrunnable ones) with its flags and orderings.
+pub fn debug_actions(s: &Schedule) -> String {
+    let t = &s.actions;
+    let name = |i: usize| {
+        let a = &t.list[i];
+        match a.node {
+            Some(n) => format!("{} on {}", a.key, s.view.nodes[n].uname),
+            None => a.key.clone(),
+        }
+    };
+    let mut out = String::new();
+    for (i, a) in t.list.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{i:4} {} optional={} runnable={}",
+            name(i),
+            a.optional,
+            a.runnable
+        );
+    }
+    for e in &t.edges {
+        let _ = writeln!(
+            out,
+            "     {} -> {} flags={:#x}",
+            name(e.first),
+            name(e.then),
+            e.flags
+        );
+    }
+    out
 }

@@ -1,18 +1,610 @@
-//! crm_simulate -S sections: current status, transition summary, execution, revised status.
+//! crm_simulate -S sections: current status, transition summary, the simulated execution of
+//! the graph, and the revised status, in Pacemaker 2.1.5's layout.
 
+use crate::graph_build::in_graph;
+use crate::unpack::{ClusterView, Kind, Role, RscIdx};
 use crate::Schedule;
+use graph::ActionKind;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
 
-/// "Current cluster status:" section.
-pub fn current_status(_s: &Schedule) -> String {
-    String::new()
+/// Where every primitive runs, and in which role, at one point in time.
+type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
+
+fn current_placement(view: &ClusterView) -> Placement {
+    let mut p = Placement::new();
+    for (r, rsc) in view.resources.iter().enumerate() {
+        if rsc.kind != Kind::Primitive {
+            continue;
+        }
+        let on: Vec<(usize, Role)> = rsc
+            .node_state
+            .iter()
+            .filter(|(_, s)| s.role.is_active())
+            .map(|(n, s)| (*n, s.role))
+            .collect();
+        p.insert(r, on);
+    }
+    p
+}
+
+/// The placement after the executed graph: stops remove, starts add, promotions change roles.
+fn revised_placement(s: &Schedule) -> Placement {
+    let view = &s.view;
+    let mut p = current_placement(view);
+    let t = &s.actions;
+    for (i, a) in t.list.iter().enumerate() {
+        if !in_graph(t, i) {
+            continue;
+        }
+        let (Some(r), Some(n)) = (a.rsc, a.node) else {
+            continue;
+        };
+        if view.resources[r].kind != Kind::Primitive {
+            continue;
+        }
+        let entry = p.entry(r).or_default();
+        match a.task.as_str() {
+            "stop" => entry.retain(|(x, _)| *x != n),
+            "demote" => entry
+                .iter_mut()
+                .filter(|(x, _)| *x == n)
+                .for_each(|e| e.1 = Role::Unpromoted),
+            _ => {}
+        }
+    }
+    for (i, a) in t.list.iter().enumerate() {
+        if !in_graph(t, i) {
+            continue;
+        }
+        let (Some(r), Some(n)) = (a.rsc, a.node) else {
+            continue;
+        };
+        let entry = p.entry(r).or_default();
+        match a.task.as_str() {
+            "start" | "migrate_from" if !entry.iter().any(|(x, _)| *x == n) => {
+                let promotable = view.resources[view.top_of(r)]
+                    .clone
+                    .as_ref()
+                    .is_some_and(|c| c.promotable);
+                entry.push((
+                    n,
+                    if promotable {
+                        Role::Unpromoted
+                    } else {
+                        Role::Started
+                    },
+                ));
+            }
+            "migrate_to" => entry.retain(|(x, _)| *x != n),
+            "promote" => entry
+                .iter_mut()
+                .filter(|(x, _)| *x == n)
+                .for_each(|e| e.1 = Role::Promoted),
+            _ => {}
+        }
+    }
+    p
+}
+
+fn agent(view: &ClusterView, r: RscIdx) -> String {
+    let rsc = &view.resources[r];
+    match &rsc.provider {
+        Some(p) => format!("{}:{}:{}", rsc.class, p, rsc.agent),
+        None => format!("{}:{}", rsc.class, rsc.agent),
+    }
+}
+
+fn node_list(view: &ClusterView, fenced: &BTreeSet<usize>, out: &mut String) {
+    out.push_str("  * Node List:\n");
+    let mut online = Vec::new();
+    let mut offline = Vec::new();
+    for (n, node) in view.nodes.iter().enumerate() {
+        let name = &node.uname;
+        if fenced.contains(&n) {
+            offline.push(name.clone());
+        } else if node.unclean {
+            let _ = writeln!(
+                out,
+                "    * Node {name}: UNCLEAN ({})",
+                if node.online { "online" } else { "offline" }
+            );
+        } else if node.pending {
+            let _ = writeln!(out, "    * Node {name}: pending");
+        } else if node.online && node.maintenance {
+            let _ = writeln!(out, "    * Node {name}: maintenance");
+        } else if node.online && node.standby {
+            let _ = writeln!(out, "    * Node {name}: standby");
+        } else if node.online {
+            online.push(name.clone());
+        } else {
+            offline.push(name.clone());
+        }
+    }
+    online.sort();
+    offline.sort();
+    if !online.is_empty() {
+        let _ = writeln!(out, "    * Online: [ {} ]", online.join(" "));
+    }
+    if !offline.is_empty() {
+        let _ = writeln!(out, "    * OFFLINE: [ {} ]", offline.join(" "));
+    }
+}
+
+fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
+    let rsc = &view.resources[r];
+    let on = p.get(&r).cloned().unwrap_or_default();
+    let mut text = match on.as_slice() {
+        [] => {
+            if rsc.target_role() == Some(Role::Stopped) {
+                "Stopped (disabled)".to_string()
+            } else {
+                "Stopped".to_string()
+            }
+        }
+        [(n, role)] => {
+            let word = match role {
+                Role::Promoted => "Promoted",
+                Role::Unpromoted => "Unpromoted",
+                _ => "Started",
+            };
+            let failed = rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean;
+            let mut t = if failed {
+                format!("FAILED {}", view.nodes[*n].uname)
+            } else {
+                format!("{word} {}", view.nodes[*n].uname)
+            };
+            if view.nodes[*n].unclean {
+                t.push_str(" (UNCLEAN)");
+            }
+            t
+        }
+        many => format!(
+            "Started [ {} ]",
+            many.iter()
+                .map(|(n, _)| view.nodes[*n].uname.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    };
+    if !rsc.managed() {
+        text.push_str(" (unmanaged)");
+    }
+    if !on.is_empty() && disabled(view, r) {
+        text.push_str(" (disabled)");
+    }
+    text
+}
+
+/// The name crm_simulate shows for a resource in action lines (anonymous clone instances
+/// go by their history name, else their clone-less id).
+fn display_id(view: &ClusterView, r: RscIdx, node: Option<usize>) -> String {
+    let rsc = &view.resources[r];
+    let top = view.top_of(r);
+    let anonymous = view.resources[top]
+        .clone
+        .as_ref()
+        .is_some_and(|c| !c.unique)
+        && rsc.id != rsc.base_id;
+    if !anonymous {
+        return rsc.clone_name.clone().unwrap_or_else(|| rsc.id.clone());
+    }
+    // The simulator names the instance as the node's history does, if it has any.
+    let history_name = node.and_then(|n| {
+        view.primitives_of(top)
+            .into_iter()
+            .filter(|p| {
+                view.resources[*p].base_id == rsc.base_id
+                    && view.resources[*p].node_state.contains_key(&n)
+            })
+            .map(|p| {
+                view.resources[p]
+                    .clone_name
+                    .clone()
+                    .unwrap_or_else(|| view.resources[p].id.clone())
+            })
+            .next()
+    });
+    history_name.unwrap_or_else(|| rsc.id.clone())
+}
+
+/// target-role=Stopped on the resource or an ancestor.
+fn disabled(view: &ClusterView, r: RscIdx) -> bool {
+    let mut x = Some(r);
+    while let Some(i) = x {
+        if view.resources[i].target_role() == Some(Role::Stopped) {
+            return true;
+        }
+        x = view.resources[i].parent;
+    }
+    false
+}
+
+fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
+    out.push_str("  * Full List of Resources:\n");
+    for &r in &view.top {
+        let rsc = &view.resources[r];
+        if rsc.orphan && p.get(&r).is_none_or(|v| v.is_empty()) {
+            continue;
+        }
+        match rsc.kind {
+            Kind::Primitive => {
+                let _ = writeln!(
+                    out,
+                    "    * {}\t({}):\t {}",
+                    rsc.id,
+                    agent(view, r),
+                    primitive_state(view, r, p)
+                );
+            }
+            Kind::Group => {
+                let _ = writeln!(out, "    * Resource Group: {}:", rsc.id);
+                for &m in &rsc.children {
+                    let _ = writeln!(
+                        out,
+                        "      * {}\t({}):\t {}",
+                        view.resources[m].id,
+                        agent(view, m),
+                        primitive_state(view, m, p)
+                    );
+                }
+            }
+            Kind::Clone => clone_lines(view, r, p, out),
+        }
+    }
+}
+
+fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
+    let rsc = &view.resources[c];
+    let cfg = rsc.clone.clone().unwrap_or_default();
+    let child_id = rsc
+        .children
+        .first()
+        .map(|ch| view.resources[*ch].base_id.clone())
+        .unwrap_or_default();
+    let mut flags = Vec::new();
+    if cfg.promotable {
+        flags.push("promotable");
+    }
+    if cfg.unique {
+        flags.push("unique");
+    }
+    let suffix = if flags.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", flags.join(", "))
+    };
+    let _ = writeln!(out, "    * Clone Set: {} [{}]{}:", rsc.id, child_id, suffix);
+    if cfg.unique {
+        for &i in &rsc.children {
+            for m in view.primitives_of(i) {
+                let _ = writeln!(
+                    out,
+                    "      * {}\t({}):\t {}",
+                    view.resources[m].id,
+                    agent(view, m),
+                    primitive_state(view, m, p)
+                );
+            }
+        }
+        return;
+    }
+    let mut by_role: BTreeMap<Role, BTreeSet<String>> = BTreeMap::new();
+    let mut active_nodes = BTreeSet::new();
+    for &i in &rsc.children {
+        let prims = view.primitives_of(i);
+        let first = prims.first().copied().unwrap_or(i);
+        for (n, role) in p.get(&first).cloned().unwrap_or_default() {
+            active_nodes.insert(n);
+            let role = if cfg.promotable && role == Role::Started {
+                Role::Unpromoted
+            } else {
+                role
+            };
+            by_role
+                .entry(role)
+                .or_default()
+                .insert(view.nodes[n].uname.clone());
+        }
+    }
+    for (role, label) in [
+        (Role::Promoted, "Promoted"),
+        (Role::Unpromoted, "Unpromoted"),
+        (Role::Started, "Started"),
+    ] {
+        if let Some(nodes) = by_role.get(&role) {
+            let _ = writeln!(
+                out,
+                "      * {label}: [ {} ]",
+                nodes.iter().cloned().collect::<Vec<_>>().join(" ")
+            );
+        }
+    }
+    let stopped: Vec<String> = view
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| !active_nodes.contains(n))
+        .map(|(_, node)| node.uname.clone())
+        .collect();
+    if !stopped.is_empty() {
+        let _ = writeln!(out, "      * Stopped: [ {} ]", stopped.join(" "));
+    }
+}
+
+fn status(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>) -> String {
+    let mut out = String::new();
+    node_list(view, fenced, &mut out);
+    out.push('\n');
+    resources(view, p, &mut out);
+    out
+}
+
+/// "Current cluster status:" section (preceded by the disabled-resources note, if any).
+pub fn current_status(s: &Schedule) -> String {
+    let view = &s.view;
+    let prims: Vec<RscIdx> = (0..view.resources.len())
+        .filter(|&r| view.resources[r].kind == Kind::Primitive && !view.resources[r].orphan)
+        .collect();
+    let disabled_count = prims.iter().filter(|&&r| disabled(view, r)).count();
+    let mut out = String::new();
+    if disabled_count > 0 {
+        let _ = writeln!(out, "{} of {} resource instances DISABLED and 0 BLOCKED from further action due to failure\n", disabled_count, prims.len());
+    }
+    let _ = write!(
+        out,
+        "Current cluster status:\n{}\n",
+        status(view, &current_placement(view), &BTreeSet::new())
+    );
+    out
+}
+
+struct Change {
+    verb: &'static str,
+    rsc: String,
+    details: String,
+    reason: String,
 }
 
 /// "Transition Summary:" section.
-pub fn transition_summary(_s: &Schedule) -> String {
-    String::new()
+pub fn transition_summary(s: &Schedule) -> String {
+    let view = &s.view;
+    let t = &s.actions;
+    let mut out = String::from("Transition Summary:\n");
+    for (i, a) in t.list.iter().enumerate() {
+        if a.task == "stonith" && in_graph(t, i) {
+            if let Some(n) = a.node {
+                let node = &view.nodes[n];
+                let _ = writeln!(
+                    out,
+                    "  * Fence ({}) {} '{}'",
+                    view.config.stonith_action, node.uname, node.unclean_reason
+                );
+            }
+        }
+    }
+    let before = current_placement(view);
+    let after = revised_placement(s);
+    let mut changes = Vec::new();
+    for (r, rsc) in view.resources.iter().enumerate() {
+        if rsc.kind != Kind::Primitive {
+            continue;
+        }
+        let b = before.get(&r).cloned().unwrap_or_default();
+        let a_ = after.get(&r).cloned().unwrap_or_default();
+        let name = |n: usize| view.nodes[n].uname.clone();
+        let acts: Vec<&str> = t
+            .of(r, "stop")
+            .iter()
+            .chain(t.of(r, "start").iter())
+            .filter(|&&x| in_graph(t, x))
+            .map(|&x| t.list[x].task.as_str())
+            .collect();
+        let restarted = acts.contains(&"stop") && acts.contains(&"start");
+        let migrated = t.of(r, "migrate_to").iter().any(|&x| in_graph(t, x));
+        let blocked_start = s.assignment.node[r].is_some() && b.is_empty() && a_.is_empty();
+        let change = match (b.as_slice(), a_.as_slice()) {
+            ([], []) if blocked_start => Some((
+                "Start",
+                s.assignment.node[r].map(name).unwrap_or_default(),
+                " (blocked)".to_string(),
+            )),
+            ([], [(n, role)]) => Some(if *role == Role::Promoted {
+                (
+                    "Promote",
+                    format!("Stopped -> Promoted {}", name(*n)),
+                    String::new(),
+                )
+            } else {
+                ("Start", name(*n), String::new())
+            }),
+            ([(n, _)], []) => Some(("Stop", name(*n), "  due to node availability".into())),
+            ([(n, r1)], [(m, r2)]) if n != m => Some((
+                if migrated { "Migrate" } else { "Move" },
+                format!("{} -> {}", name(*n), name(*m)),
+                String::new(),
+            )),
+            ([(n, r1)], [(_, r2)]) if r1 != r2 && *r2 == Role::Promoted => Some((
+                "Promote",
+                format!(
+                    "{} -> Promoted {}",
+                    if *r1 == Role::Started {
+                        "Unpromoted"
+                    } else {
+                        r1.name()
+                    },
+                    name(*n)
+                ),
+                String::new(),
+            )),
+            ([(n, r1)], [(_, r2)])
+                if r1 != r2 && *r1 == Role::Promoted && *r2 != Role::Promoted =>
+            {
+                Some((
+                    "Demote",
+                    format!("Promoted -> Unpromoted {}", name(*n)),
+                    String::new(),
+                ))
+            }
+            ([(n, _)], [_]) if restarted => {
+                let failed = rsc.node_state.get(n).is_some_and(|st| st.failed);
+                Some((
+                    if failed { "Recover" } else { "Restart" },
+                    name(*n),
+                    String::new(),
+                ))
+            }
+            _ => None,
+        };
+        if let Some((verb, details, reason)) = change {
+            changes.push(Change {
+                verb,
+                rsc: rsc.id.clone(),
+                details,
+                reason,
+            });
+        }
+    }
+    let rsc_width = changes
+        .iter()
+        .map(|c| if c.rsc.len() > 5 { c.rsc.len() + 2 } else { 5 })
+        .max()
+        .unwrap_or(5);
+    let detail_width = changes.iter().map(|c| c.details.len()).max().unwrap_or(0);
+    for c in changes {
+        let _ = writeln!(
+            out,
+            "  * {:<8}   {:<rw$}   ( {:>dw$} ){}",
+            c.verb,
+            c.rsc,
+            c.details,
+            c.reason,
+            rw = rsc_width,
+            dw = detail_width
+        );
+    }
+    out.push('\n');
+    out
 }
 
 /// "Executing Cluster Transition:" and "Revised Cluster Status:" sections.
-pub fn execution_and_revised(_s: &Schedule) -> String {
-    String::new()
+pub fn execution_and_revised(s: &Schedule) -> String {
+    let view = &s.view;
+    let t = &s.actions;
+    let mut out = String::from("Executing Cluster Transition:\n");
+    // Run the graph: each round executes every action whose inputs are done.
+    let included: Vec<usize> = (0..t.list.len()).filter(|&i| in_graph(t, i)).collect();
+    let mut pending_inputs: BTreeMap<usize, BTreeSet<usize>> =
+        included.iter().map(|&i| (i, BTreeSet::new())).collect();
+    for e in &t.edges {
+        if in_graph(t, e.first) && in_graph(t, e.then) {
+            pending_inputs.entry(e.then).or_default().insert(e.first);
+        }
+    }
+    // Synapse order as Pacemaker builds it: resources in tree order (parents first), each
+    // resource's actions newest first; controller actions last. The simulation walks the
+    // synapses repeatedly, and an action fired completes at once, so later synapses in the
+    // same walk may already use it.
+    let mut tree_pos = vec![usize::MAX; view.resources.len()];
+    let mut pos = 0;
+    let mut stack: Vec<RscIdx> = view.top.iter().rev().copied().collect();
+    while let Some(r) = stack.pop() {
+        tree_pos[r] = pos;
+        pos += 1;
+        stack.extend(view.resources[r].children.iter().rev());
+    }
+    let rank = |task: &str, interval: u64| -> u8 {
+        match task {
+            "notify" => 0,
+            _ if interval > 0 => 1,
+            "promote" | "promoted" => 2,
+            "migrate_from" => 3,
+            "migrate_to" => 4,
+            "start" | "running" => 5,
+            "stop" | "stopped" => 6,
+            "demote" | "demoted" => 7,
+            "monitor" => 8,
+            _ => 9,
+        }
+    };
+    let mut order = included.clone();
+    order.sort_by_key(|&i| {
+        let a = &t.list[i];
+        let tp = a.rsc.map(|r| tree_pos[r]).unwrap_or(usize::MAX);
+        (
+            tp,
+            rank(&a.task, a.interval_ms),
+            std::cmp::Reverse(a.node),
+            std::cmp::Reverse(i),
+        )
+    });
+    let mut done = BTreeSet::new();
+    while done.len() < included.len() {
+        let mut fired = Vec::new();
+        for &i in &order {
+            if done.contains(&i) || !pending_inputs[&i].iter().all(|x| done.contains(x)) {
+                continue;
+            }
+            done.insert(i);
+            fired.push(i);
+        }
+        if fired.is_empty() {
+            break;
+        }
+        for &i in &fired {
+            let a = &t.list[i];
+            let node = a
+                .node
+                .map(|n| view.nodes[n].uname.clone())
+                .unwrap_or_default();
+            match (a.kind, a.rsc) {
+                (ActionKind::PseudoEvent, _) => {
+                    let _ = writeln!(out, "  * Pseudo action:   {}", a.key);
+                }
+                (ActionKind::CrmEvent, _) if a.task == "stonith" => {
+                    let _ = writeln!(out, "  * Fencing {} ({})", node, view.config.stonith_action);
+                }
+                (ActionKind::CrmEvent, _) => {
+                    let _ = writeln!(out, "  * Cluster action:  {} on {}", a.task, node);
+                }
+                (ActionKind::RscOp, Some(r)) => {
+                    let task = if a.interval_ms > 0 {
+                        format!(
+                            "{}={}",
+                            if a.task == "cancel" {
+                                "cancel"
+                            } else {
+                                a.task.as_str()
+                            },
+                            a.interval_ms
+                        )
+                    } else {
+                        a.task.clone()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  * Resource action: {:<15} {} on {}",
+                        display_id(view, r, a.node),
+                        task,
+                        node
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    out.push('\n');
+    let fenced: BTreeSet<usize> = t
+        .list
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| a.task == "stonith" && in_graph(t, *i))
+        .filter_map(|(_, a)| a.node)
+        .collect();
+    let _ = write!(
+        out,
+        "Revised Cluster Status:\n{}",
+        status(view, &revised_placement(s), &fenced)
+    );
+    out
 }

@@ -1,6 +1,6 @@
 //! Cluster options (`crm_config`), `rsc_defaults` and `op_defaults`.
 
-use super::{is_true, parse_interval_ms};
+use super::is_true;
 use crate::rules::{self, IdIndex, RuleContext};
 use crate::score::Score;
 use cib::Element;
@@ -89,7 +89,10 @@ pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
     let mut options = BTreeMap::new();
     let configuration = root.child("configuration");
     if let Some(cc) = configuration.and_then(|c| c.child("crm_config")) {
-        let ctx = RuleContext { now, ..Default::default() };
+        let ctx = RuleContext {
+            now,
+            ..Default::default()
+        };
         rules::unpack_nvpairs(idx, cc, "cluster_property_set", &ctx, &mut options);
     }
     // Old underscore spellings are aliases.
@@ -102,7 +105,11 @@ pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
         options.entry(k).or_insert(v);
     }
     let flag = |name: &str, default: bool| options.get(name).map(|v| is_true(v)).unwrap_or(default);
-    let no_quorum_policy = match options.get("no-quorum-policy").map(|s| s.to_ascii_lowercase()).as_deref() {
+    let no_quorum_policy = match options
+        .get("no-quorum-policy")
+        .map(|s| s.to_ascii_lowercase())
+        .as_deref()
+    {
         Some("ignore") => NoQuorumPolicy::Ignore,
         Some("freeze") => NoQuorumPolicy::Freeze,
         Some("demote") => NoQuorumPolicy::Demote,
@@ -114,7 +121,13 @@ pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
         stonith_enabled,
         stonith_action: options
             .get("stonith-action")
-            .map(|a| if a == "poweroff" { "off".to_string() } else { a.clone() })
+            .map(|a| {
+                if a == "poweroff" {
+                    "off".to_string()
+                } else {
+                    a.clone()
+                }
+            })
             .unwrap_or_else(|| "reboot".into()),
         symmetric: flag("symmetric-cluster", true),
         no_quorum_policy,
@@ -126,21 +139,31 @@ pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
         stop_all: flag("stop-all-resources", false),
         enable_probes: flag("enable-startup-probes", true),
         startup_fencing: flag("startup-fencing", true),
-        placement_strategy: options.get("placement-strategy").cloned().unwrap_or_else(|| "default".into()),
-        cluster_delay: options.get("cluster-delay").cloned().unwrap_or_else(|| "60s".into()),
-        stonith_timeout: options.get("stonith-timeout").cloned().unwrap_or_else(|| "60s".into()),
+        placement_strategy: options
+            .get("placement-strategy")
+            .cloned()
+            .unwrap_or_else(|| "default".into()),
+        cluster_delay: options
+            .get("cluster-delay")
+            .cloned()
+            .unwrap_or_else(|| "60s".into()),
+        stonith_timeout: options
+            .get("stonith-timeout")
+            .cloned()
+            .unwrap_or_else(|| "60s".into()),
         shutdown_lock: flag("shutdown-lock", false),
         concurrent_fencing: flag("concurrent-fencing", false),
-        health_strategy: options.get("node-health-strategy").cloned().unwrap_or_else(|| "none".into()),
-        migration_limit: options.get("migration-limit").and_then(|v| v.parse().ok()).unwrap_or(-1),
+        health_strategy: options
+            .get("node-health-strategy")
+            .cloned()
+            .unwrap_or_else(|| "none".into()),
+        migration_limit: options
+            .get("migration-limit")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1),
         rsc_defaults: configuration.and_then(|c| c.child("rsc_defaults")).cloned(),
         op_defaults: configuration.and_then(|c| c.child("op_defaults")).cloned(),
         dc_uuid: root.attr("dc-uuid").map(str::to_string),
         options,
     }
-}
-
-/// Milliseconds of a duration option, with a default.
-pub fn option_ms(cfg: &Config, name: &str, default_ms: u64) -> u64 {
-    cfg.get(name).and_then(parse_interval_ms).unwrap_or(default_ms)
 }

@@ -83,6 +83,8 @@ pub struct ClusterView {
     pub top: Vec<RscIdx>,
     /// Tickets: id -> (granted, standby).
     pub tickets: BTreeMap<String, (bool, bool)>,
+    /// History ids (or `id-` prefixes) of unsupported constructs (bundles), not orphans.
+    pub unsupported_ids: Vec<String>,
     /// "Now" used for rules and failure timeouts.
     pub now: i64,
 }
@@ -92,7 +94,11 @@ impl ClusterView {
     pub fn unpack(root: &Element, idx: &IdIndex, now: i64, diags: &mut Diagnostics) -> ClusterView {
         let config = config::unpack(root, idx, now);
         let nodes = nodes::unpack(root, idx, &config, now);
-        let node_by_name = nodes.iter().enumerate().map(|(i, n)| (n.uname.clone(), i)).collect();
+        let node_by_name = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.uname.clone(), i))
+            .collect();
         let mut view = ClusterView {
             config,
             nodes,
@@ -101,19 +107,18 @@ impl ClusterView {
             rsc_by_id: BTreeMap::new(),
             top: Vec::new(),
             tickets: BTreeMap::new(),
+            unsupported_ids: Vec::new(),
             now,
         };
         resources::unpack(root, idx, &mut view, diags);
         status::unpack(root, idx, &mut view, diags);
         nodes::finish(&mut view);
         if let Some(t) = root.child("status").and_then(|s| s.child("tickets")) {
-            for state in t.elements() {
-                for ticket in state.children_named("ticket_state") {
-                    if let Some(id) = ticket.attr("id") {
-                        let granted = ticket.attr("granted").is_some_and(crate::unpack::is_true);
-                        let standby = ticket.attr("standby").is_some_and(crate::unpack::is_true);
-                        view.tickets.insert(id.to_string(), (granted, standby));
-                    }
+            for ticket in t.children_named("ticket_state") {
+                if let Some(id) = ticket.attr("id") {
+                    let granted = ticket.attr("granted").is_some_and(crate::unpack::is_true);
+                    let standby = ticket.attr("standby").is_some_and(crate::unpack::is_true);
+                    view.tickets.insert(id.to_string(), (granted, standby));
                 }
             }
         }
@@ -158,7 +163,10 @@ impl ClusterView {
 
 /// Pacemaker's boolean spellings.
 pub fn is_true(v: &str) -> bool {
-    matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "yes" | "y" | "on" | "1")
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "true" | "yes" | "y" | "on" | "1"
+    )
 }
 
 /// Parses an interval or timeout (`10s`, `5min`, `1h`, `PT5M`, bare seconds) into milliseconds.
@@ -193,7 +201,9 @@ pub fn parse_interval_ms(v: &str) -> Option<u64> {
         }
         return Some((total * 1000.0) as u64);
     }
-    let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
     let (num, unit) = v.split_at(split);
     let n: f64 = num.parse().ok()?;
     let mult = match unit.trim().to_ascii_lowercase().as_str() {

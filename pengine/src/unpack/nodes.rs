@@ -50,11 +50,17 @@ impl NodeInfo {
 /// Unpacks configured nodes and their `node_state`.
 pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<NodeInfo> {
     let mut nodes = Vec::new();
-    let ctx = RuleContext { now, ..Default::default() };
+    let ctx = RuleContext {
+        now,
+        ..Default::default()
+    };
     if let Some(cnodes) = root.child("configuration").and_then(|c| c.child("nodes")) {
         for n in cnodes.children_named("node") {
             let id = n.attr("id").unwrap_or_default().to_string();
-            let uname = n.attr("uname").map(str::to_string).unwrap_or_else(|| id.clone());
+            let uname = n
+                .attr("uname")
+                .map(str::to_string)
+                .unwrap_or_else(|| id.clone());
             let kind = match n.attr("type") {
                 Some("remote") => "remote",
                 _ => "member",
@@ -63,7 +69,10 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
             rules::unpack_nvpairs(idx, n, "instance_attributes", &ctx, &mut attrs);
             let mut util = BTreeMap::new();
             rules::unpack_nvpairs(idx, n, "utilization", &ctx, &mut util);
-            let utilization = util.into_iter().filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k, v))).collect();
+            let utilization = util
+                .into_iter()
+                .filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k, v)))
+                .collect();
             nodes.push(NodeInfo {
                 id,
                 uname,
@@ -72,15 +81,23 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
                 utilization,
                 unclean: cfg.stonith_enabled && cfg.startup_fencing && kind == "member",
                 unclean_reason: "node is unclean".into(),
-                base_score: n.attr("score").and_then(crate::score::Score::parse).unwrap_or_default(),
+                base_score: n
+                    .attr("score")
+                    .and_then(crate::score::Score::parse)
+                    .unwrap_or_default(),
                 ..Default::default()
             });
         }
     }
-    let Some(status) = root.child("status") else { return nodes };
+    let Some(status) = root.child("status") else {
+        return nodes;
+    };
     for ns in status.children_named("node_state") {
         let id = ns.attr("id").unwrap_or_default();
-        let Some(node) = nodes.iter_mut().find(|n| n.id == id || (n.id.is_empty() && ns.attr("uname") == Some(&n.uname))) else {
+        let Some(node) = nodes
+            .iter_mut()
+            .find(|n| n.id == id || (n.id.is_empty() && ns.attr("uname") == Some(&n.uname)))
+        else {
             continue;
         };
         if node.kind != "member" {
@@ -106,12 +123,20 @@ fn member_flag(v: Option<&str>) -> Option<bool> {
 
 fn determine_online(node: &mut NodeInfo, ns: &Element, cfg: &Config) {
     let in_cluster = member_flag(ns.attr("in_ccm"));
-    let crmd_online = ns.attr("crmd").is_some_and(|c| c == "online" || c.parse::<i64>().is_ok_and(|n| n > 0));
+    let crmd_online = ns
+        .attr("crmd")
+        .is_some_and(|c| c == "online" || c.parse::<i64>().is_ok_and(|n| n > 0));
     let join = ns.attr("join").unwrap_or("");
     let expected = ns.attr("expected").unwrap_or("");
     node.expected_up = expected == "member";
-    node.shutdown = node.attrs.get("shutdown").is_some_and(|v| v != "0" && !v.is_empty());
-    let terminate = node.attrs.get("terminate").is_some_and(|v| is_true(v) || v.parse::<i64>().is_ok_and(|n| n > 0));
+    node.shutdown = node
+        .attrs
+        .get("shutdown")
+        .is_some_and(|v| v != "0" && !v.is_empty());
+    let terminate = node
+        .attrs
+        .get("terminate")
+        .is_some_and(|v| is_true(v) || v.parse::<i64>().is_ok_and(|n| n > 0));
     let fence = |node: &mut NodeInfo, reason: &str| {
         node.unclean = true;
         node.unclean_reason = reason.to_string();
@@ -142,10 +167,14 @@ fn determine_online(node: &mut NodeInfo, ns: &Element, cfg: &Config) {
         }
     } else if terminate && join == "down" && in_cluster == Some(false) && !crmd_online {
         // just fenced
-    } else if in_cluster == Some(false) {
+    } else if in_cluster == Some(false) && (node.expected_up || join != "down") {
         fence(node, "peer is no longer part of the cluster");
-    } else if !crmd_online {
+    } else if in_cluster == Some(false) {
+        // Left cleanly: simply offline.
+    } else if !crmd_online && node.expected_up {
         fence(node, "peer process is no longer available");
+    } else if !crmd_online {
+        // Never fully joined: not running anything we know of.
     } else if terminate {
         fence(node, "termination was requested");
     } else if join == "member" {
@@ -170,9 +199,17 @@ pub fn finish(view: &mut ClusterView) {
         }
         n.attrs.insert("#uname".into(), n.uname.clone());
         n.attrs.insert("#id".into(), n.id.clone());
-        let kind = if n.kind == "member" { "cluster" } else { n.kind.as_str() }.to_string();
+        let kind = if n.kind == "member" {
+            "cluster"
+        } else {
+            n.kind.as_str()
+        }
+        .to_string();
         n.attrs.insert("#kind".into(), kind);
-        n.attrs.insert("#is_dc".into(), (dc.as_deref() == Some(n.id.as_str())).to_string());
+        n.attrs.insert(
+            "#is_dc".into(),
+            (dc.as_deref() == Some(n.id.as_str())).to_string(),
+        );
         if let Some(name) = view.config.get("cluster-name") {
             n.attrs.insert("#cluster-name".into(), name.to_string());
         }

@@ -59,6 +59,8 @@ pub struct OpDef {
     pub on_fail: Option<String>,
     /// `enabled`.
     pub enabled: bool,
+    /// Defined more than once (same name and interval): never scheduled, but not an orphan.
+    pub duplicate: bool,
     /// Other op attributes and op meta/instance attributes, for `CRM_meta_*`.
     pub extra: BTreeMap<String, String>,
 }
@@ -143,12 +145,18 @@ impl Resource {
 
     /// Nodes where this primitive is active.
     pub fn running_nodes(&self) -> Vec<usize> {
-        self.node_state.iter().filter(|(_, s)| s.role.is_active()).map(|(n, _)| *n).collect()
+        self.node_state
+            .iter()
+            .filter(|(_, s)| s.role.is_active())
+            .map(|(n, _)| *n)
+            .collect()
     }
 
     /// The operation definition for a name and interval.
     pub fn op(&self, name: &str, interval_ms: u64) -> Option<&OpDef> {
-        self.ops.iter().find(|o| o.name == name && o.interval_ms == interval_ms)
+        self.ops
+            .iter()
+            .find(|o| o.name == name && o.interval_ms == interval_ms)
     }
 
     /// The id used in operation keys (the history's name when it differs).
@@ -166,7 +174,12 @@ struct Ctx<'a, 'b> {
 
 /// Unpacks `configuration/resources` into `view.resources`.
 pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut Diagnostics) {
-    let Some(resources) = root.child("configuration").and_then(|c| c.child("resources")) else { return };
+    let Some(resources) = root
+        .child("configuration")
+        .and_then(|c| c.child("resources"))
+    else {
+        return;
+    };
     let mut templates = BTreeMap::new();
     // Templates are looked up in the index (they may be anywhere under <resources>).
     for t in resources.children_named("template") {
@@ -176,13 +189,31 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             }
         }
     }
-    let ctx = Ctx { idx, now: view.now, templates, num_nodes: view.nodes.len() };
+    let ctx = Ctx {
+        idx,
+        now: view.now,
+        templates,
+        num_nodes: view.nodes.len(),
+    };
     for (order, el) in resources.elements().enumerate() {
         let el = idx.resolve(el);
         let added = match el.name.as_str() {
-            "primitive" | "group" | "clone" | "master" => add(&ctx, el, None, None, order, view, diags),
+            "primitive" | "group" | "clone" | "master" => {
+                add(&ctx, el, None, None, order, view, diags)
+            }
             "bundle" => {
-                diags.warn(format!("bundle {} is not supported yet; ignored", el.attr("id").unwrap_or("?")));
+                diags.warn(format!(
+                    "bundle {} is not supported yet; ignored",
+                    el.attr("id").unwrap_or("?")
+                ));
+                if let Some(id) = el.attr("id") {
+                    view.unsupported_ids.push(format!("{id}-"));
+                }
+                for p in el.children_named("primitive") {
+                    if let Some(id) = p.attr("id") {
+                        view.unsupported_ids.push(id.to_string());
+                    }
+                }
                 None
             }
             _ => None,
@@ -193,7 +224,15 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
     }
 }
 
-fn add(ctx: &Ctx, el: &Element, parent: Option<RscIdx>, instance: Option<usize>, order: usize, view: &mut ClusterView, diags: &mut Diagnostics) -> Option<RscIdx> {
+fn add(
+    ctx: &Ctx,
+    el: &Element,
+    parent: Option<RscIdx>,
+    instance: Option<usize>,
+    order: usize,
+    view: &mut ClusterView,
+    diags: &mut Diagnostics,
+) -> Option<RscIdx> {
     let base_id = el.attr("id")?.to_string();
     let id = match instance {
         Some(i) => format!("{base_id}:{i}"),
@@ -204,14 +243,31 @@ fn add(ctx: &Ctx, el: &Element, parent: Option<RscIdx>, instance: Option<usize>,
         "group" => Kind::Group,
         _ => Kind::Clone,
     };
-    let template = el.attr("template").and_then(|t| ctx.templates.get(t).copied());
+    let template = el
+        .attr("template")
+        .and_then(|t| ctx.templates.get(t).copied());
     let class_src = template.unwrap_or(el);
-    let class = el.attr("class").or(class_src.attr("class")).unwrap_or("").to_string();
-    let provider = el.attr("provider").or(class_src.attr("provider")).map(str::to_string);
-    let agent = el.attr("type").or(class_src.attr("type")).unwrap_or("").to_string();
+    let class = el
+        .attr("class")
+        .or(class_src.attr("class"))
+        .unwrap_or("")
+        .to_string();
+    let provider = el
+        .attr("provider")
+        .or(class_src.attr("provider"))
+        .map(str::to_string);
+    let agent = el
+        .attr("type")
+        .or(class_src.attr("type"))
+        .unwrap_or("")
+        .to_string();
 
     let mut meta = BTreeMap::new();
-    let rctx = RuleContext { now: ctx.now, rsc: Some((&class, provider.as_deref(), &agent)), ..Default::default() };
+    let rctx = RuleContext {
+        now: ctx.now,
+        rsc: Some((&class, provider.as_deref(), &agent)),
+        ..Default::default()
+    };
     rules::unpack_nvpairs(ctx.idx, el, "meta_attributes", &rctx, &mut meta);
     if let Some(t) = template {
         rules::unpack_nvpairs(ctx.idx, t, "meta_attributes", &rctx, &mut meta);
@@ -221,7 +277,10 @@ fn add(ctx: &Ctx, el: &Element, parent: Option<RscIdx>, instance: Option<usize>,
             meta.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
-    if kind == Kind::Clone && !meta.contains_key("resource-stickiness") && !meta.contains_key("resource_stickiness") {
+    if kind == Kind::Clone
+        && !meta.contains_key("resource-stickiness")
+        && !meta.contains_key("resource_stickiness")
+    {
         let mut defaults = BTreeMap::new();
         if let Some(d) = &view.config.rsc_defaults {
             rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", &rctx, &mut defaults);
@@ -243,28 +302,44 @@ fn add(ctx: &Ctx, el: &Element, parent: Option<RscIdx>, instance: Option<usize>,
     if let Some(t) = template {
         rules::unpack_nvpairs(ctx.idx, t, "utilization", &rctx, &mut util);
     }
-    let utilization = util.into_iter().filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k, v))).collect();
+    let utilization = util
+        .into_iter()
+        .filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k, v)))
+        .collect();
 
     let mut ops = Vec::new();
     if kind == Kind::Primitive {
-        if let Some(t) = template {
-            unpack_ops(ctx, t, view, &rctx, &mut ops);
+        // A primitive's own operations replace its template's.
+        match template {
+            Some(t) if el.child("operations").is_none() => {
+                unpack_ops(ctx, t, view, &rctx, &mut ops)
+            }
+            _ => unpack_ops(ctx, el, view, &rctx, &mut ops),
         }
-        unpack_ops(ctx, el, view, &rctx, &mut ops);
     }
 
     let clone = (kind == Kind::Clone).then(|| {
-        let num = |k: &str, alt: &str, d: usize| meta.get(k).or(meta.get(alt)).and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(d);
+        let num = |k: &str, alt: &str, d: usize| {
+            meta.get(k)
+                .or(meta.get(alt))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(d)
+        };
         let node_max = num("clone-node-max", "clone_node_max", 1);
         CloneConfig {
             max: num("clone-max", "clone_max", ctx.num_nodes),
             node_max,
             min: num("clone-min", "clone_min", 0),
-            unique: meta.get("globally-unique").or(meta.get("globally_unique")).map(|v| is_true(v)).unwrap_or(false),
+            unique: meta
+                .get("globally-unique")
+                .or(meta.get("globally_unique"))
+                .map(|v| is_true(v))
+                .unwrap_or(false),
             interleave: meta.get("interleave").map(|v| is_true(v)).unwrap_or(false),
             notify: meta.get("notify").map(|v| is_true(v)).unwrap_or(false),
             ordered: meta.get("ordered").map(|v| is_true(v)).unwrap_or(false),
-            promotable: el.name == "master" || meta.get("promotable").map(|v| is_true(v)).unwrap_or(false),
+            promotable: el.name == "master"
+                || meta.get("promotable").map(|v| is_true(v)).unwrap_or(false),
             promoted_max: num("promoted-max", "master-max", 1),
             promoted_node_max: num("promoted-node-max", "master-node-max", 1),
         }
@@ -304,8 +379,14 @@ fn add(ctx: &Ctx, el: &Element, parent: Option<RscIdx>, instance: Option<usize>,
         }
         Kind::Clone => {
             let cfg = clone.unwrap_or_default();
-            let Some(child) = el.elements().find(|c| c.name == "primitive" || c.name == "group") else {
-                diags.warn(format!("clone {} has no primitive or group", view.resources[me].id));
+            let Some(child) = el
+                .elements()
+                .find(|c| c.name == "primitive" || c.name == "group")
+            else {
+                diags.warn(format!(
+                    "clone {} has no primitive or group",
+                    view.resources[me].id
+                ));
                 return Some(me);
             };
             let child = ctx.idx.resolve(child);
@@ -319,12 +400,23 @@ fn add(ctx: &Ctx, el: &Element, parent: Option<RscIdx>, instance: Option<usize>,
     Some(me)
 }
 
-fn unpack_ops(ctx: &Ctx, el: &Element, view: &ClusterView, rctx: &RuleContext, ops: &mut Vec<OpDef>) {
-    let Some(operations) = el.child("operations") else { return };
+fn unpack_ops(
+    ctx: &Ctx,
+    el: &Element,
+    view: &ClusterView,
+    rctx: &RuleContext,
+    ops: &mut Vec<OpDef>,
+) {
+    let Some(operations) = el.child("operations") else {
+        return;
+    };
     let operations = ctx.idx.resolve(operations);
+    let mut seen: Vec<(String, u64)> = Vec::new();
     for op in operations.children_named("op") {
         let op = ctx.idx.resolve(op);
-        let Some(name) = op.attr("name") else { continue };
+        let Some(name) = op.attr("name") else {
+            continue;
+        };
         let interval_ms = op.attr("interval").and_then(parse_interval_ms).unwrap_or(0);
         let mut extra = BTreeMap::new();
         for (k, v) in &op.attrs {
@@ -332,7 +424,10 @@ fn unpack_ops(ctx: &Ctx, el: &Element, view: &ClusterView, rctx: &RuleContext, o
                 extra.insert(k.clone(), v.clone());
             }
         }
-        let octx = RuleContext { op: Some((name, interval_ms)), ..*rctx };
+        let octx = RuleContext {
+            op: Some((name, interval_ms)),
+            ..*rctx
+        };
         rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut extra);
         rules::unpack_nvpairs(ctx.idx, op, "instance_attributes", &octx, &mut extra);
         if let Some(d) = &view.config.op_defaults {
@@ -344,21 +439,41 @@ fn unpack_ops(ctx: &Ctx, el: &Element, view: &ClusterView, rctx: &RuleContext, o
                 }
             }
         }
-        let timeout_ms = extra.get("timeout").and_then(|t| parse_interval_ms(t)).unwrap_or(20_000);
+        let timeout_ms = extra
+            .get("timeout")
+            .and_then(|t| parse_interval_ms(t))
+            .unwrap_or(20_000);
         let role = extra.get("role").and_then(|r| Role::parse(r));
         let enabled = extra.get("enabled").map(|v| is_true(v)).unwrap_or(true);
         let on_fail = extra.get("on-fail").cloned();
-        // Replace an earlier definition (template) with the same name and interval.
-        ops.retain(|o: &OpDef| !(o.name == name && o.interval_ms == interval_ms && o.role == role));
-        ops.push(OpDef { name: name.to_string(), interval_ms, role, timeout_ms, on_fail, enabled, extra });
+        // Name and interval identify an operation: within one definition the first wins;
+        // the primitive's own definition replaces the template's.
+        // Duplicate recurring definitions (same name and interval) are all ignored.
+        let duplicate = interval_ms > 0 && dup_count(operations, name, interval_ms) > 1;
+        if seen.contains(&(name.to_string(), interval_ms)) {
+            continue;
+        }
+        seen.push((name.to_string(), interval_ms));
+        ops.retain(|o: &OpDef| !(o.name == name && o.interval_ms == interval_ms));
+        ops.push(OpDef {
+            name: name.to_string(),
+            interval_ms,
+            role,
+            timeout_ms,
+            on_fail,
+            enabled,
+            duplicate,
+            extra,
+        });
     }
 }
 
-/// Default op timeout (op_defaults or 20s).
-pub fn default_timeout_ms(view: &ClusterView, idx: &IdIndex) -> u64 {
-    let mut defaults = BTreeMap::new();
-    if let Some(d) = &view.config.op_defaults {
-        rules::unpack_nvpairs(idx, d, "meta_attributes", &RuleContext { now: view.now, ..Default::default() }, &mut defaults);
-    }
-    defaults.get("timeout").and_then(|t| parse_interval_ms(t)).unwrap_or(20_000)
+fn dup_count(operations: &Element, name: &str, interval_ms: u64) -> usize {
+    operations
+        .children_named("op")
+        .filter(|o| {
+            o.attr("name") == Some(name)
+                && o.attr("interval").and_then(parse_interval_ms).unwrap_or(0) == interval_ms
+        })
+        .count()
 }

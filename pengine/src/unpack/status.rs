@@ -93,6 +93,8 @@ pub struct RscNodeState {
     pub partial_migration_target: Option<String>,
     /// Index in `ops` of the last start-like operation (recurring ops after it are active).
     pub last_start: Option<usize>,
+    /// A failure here has expired (failure-timeout): its fail count is to be cleared.
+    pub expired_failure: bool,
 }
 
 impl RscNodeState {
@@ -106,9 +108,21 @@ impl RscNodeState {
             .collect()
     }
 
+    /// Whether the history tells anything (a probe still in flight does not).
+    pub fn known(&self) -> bool {
+        self.ops
+            .iter()
+            .any(|o| !(o.task == "monitor" && o.interval_ms == 0 && o.status == -1))
+    }
+
     /// All recurring operations in the history that were not cancelled.
     pub fn recorded_recurring(&self) -> Vec<(&str, u64)> {
-        let mut v: Vec<(&str, u64)> = self.ops.iter().filter(|o| o.interval_ms > 0 && o.status != 1).map(|o| (o.task.as_str(), o.interval_ms)).collect();
+        let mut v: Vec<(&str, u64)> = self
+            .ops
+            .iter()
+            .filter(|o| o.interval_ms > 0 && o.status != 1)
+            .map(|o| (o.task.as_str(), o.interval_ms))
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -121,13 +135,20 @@ fn num(el: &Element, k: &str, d: i64) -> i64 {
 
 fn read_op(el: &Element) -> OpRecord {
     let task = el.attr("operation").unwrap_or("").to_string();
-    let interval_ms = el.attr("interval").and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+    let interval_ms = el
+        .attr("interval")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
     let expected_rc = el
         .attr("transition-key")
         .and_then(|k| k.split(':').nth(2))
         .and_then(|v| v.parse().ok())
         .or_else(|| el.attr("op-expected-rc").and_then(|v| v.parse().ok()))
-        .unwrap_or(if task == "monitor" && interval_ms == 0 { 7 } else { 0 });
+        .unwrap_or(if task == "monitor" && interval_ms == 0 {
+            7
+        } else {
+            0
+        });
     OpRecord {
         id: el.attr("id").unwrap_or("").to_string(),
         task,
@@ -146,7 +167,9 @@ fn read_op(el: &Element) -> OpRecord {
 
 /// Unpacks every node's executor history.
 pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mut Diagnostics) {
-    let Some(status) = root.child("status") else { return };
+    let Some(status) = root.child("status") else {
+        return;
+    };
     // Anonymous clone instances by clone-less primitive id.
     let mut anon: BTreeMap<String, Vec<RscIdx>> = BTreeMap::new();
     for (i, r) in view.resources.iter().enumerate() {
@@ -157,51 +180,164 @@ pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mu
             }
         }
     }
-    for ns in status.children_named("node_state") {
-        let Some(node) = view.nodes.iter().position(|n| Some(n.id.as_str()) == ns.attr("id")) else { continue };
-        let Some(lrm_rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else { continue };
+    // Histories of online nodes first, then of unclean nodes about to be fenced; the
+    // history of any other offline node says nothing about what runs now.
+    let mut order: Vec<(usize, &Element)> = Vec::new();
+    for pass in 0..2 {
+        for ns in status.children_named("node_state") {
+            let Some(node) = view.nodes.iter().position(|n| Some(n.id.as_str()) == ns.attr("id")) else {
+                continue;
+            };
+            let n = &view.nodes[node];
+            let maintenance = n.attrs.get("maintenance").is_some_and(|v| super::is_true(v));
+            let wanted = if pass == 0 {
+                n.online || maintenance
+            } else {
+                !n.online && !maintenance && n.unclean && view.config.stonith_enabled
+            };
+            if wanted {
+                order.push((node, ns));
+            }
+        }
+    }
+    for (node, ns) in order {
+        let Some(lrm_rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {
+            continue;
+        };
         for lr in lrm_rscs.children_named("lrm_resource") {
             let Some(rid) = lr.attr("id") else { continue };
             let mut ops: Vec<OpRecord> = lr.children_named("lrm_rsc_op").map(read_op).collect();
             ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
-            let target = find_resource(view, &anon, rid, node);
-            let r = match target {
-                Some(r) => {
-                    if view.resources[r].id != rid {
-                        view.resources[r].clone_name = Some(rid.to_string());
-                    }
-                    r
+            let r = match find_resource(view, &anon, rid, node) {
+                Found::Instance(r) => r,
+                Found::OrphanOf(c) => {
+                    let inst = add_orphan_instance(view, c, &mut anon);
+                    let base = rid.split(':').next().unwrap_or(rid);
+                    view.primitives_of(inst)
+                        .into_iter()
+                        .find(|p| view.resources[*p].base_id == base)
+                        .unwrap_or(inst)
                 }
-                None => add_orphan(view, lr, rid, diags),
+                Found::None => {
+                    let base = rid.split(':').next().unwrap_or(rid);
+                    if view.unsupported_ids.iter().any(|u| {
+                        if u.ends_with('-') {
+                            rid.starts_with(u.as_str())
+                        } else {
+                            u == base
+                        }
+                    }) {
+                        continue;
+                    }
+                    add_orphan(view, lr, rid, diags)
+                }
             };
+            if view.resources[r].id != rid && view.resources[r].base_id != view.resources[r].id {
+                view.resources[r].clone_name = Some(rid.to_string());
+            }
             let state = replay(view, r, node, ops);
             view.resources[r].node_state.insert(node, state);
         }
     }
 }
 
-fn find_resource(view: &ClusterView, anon: &BTreeMap<String, Vec<RscIdx>>, rid: &str, node: usize) -> Option<RscIdx> {
+enum Found {
+    Instance(RscIdx),
+    /// No usable instance: a new (orphan) instance of this clone is needed.
+    OrphanOf(RscIdx),
+    None,
+}
+
+fn find_resource(
+    view: &ClusterView,
+    anon: &BTreeMap<String, Vec<RscIdx>>,
+    rid: &str,
+    node: usize,
+) -> Found {
     let base = rid.split(':').next().unwrap_or(rid);
     if let Some(instances) = anon.get(base) {
-        // Pacemaker's rule: the instance already active on this node, else the first
+        // Pacemaker's rule: the instance already active on this node (unless this member
+        // already has history there: then the extra history is an orphan), else the first
         // instance not active anywhere.
-        let group_instance = |r: RscIdx| view.resources[r].parent.filter(|p| view.resources[*p].kind == Kind::Group).unwrap_or(r);
+        let group_instance = |r: RscIdx| {
+            view.resources[r]
+                .parent
+                .filter(|p| view.resources[*p].kind == Kind::Group)
+                .unwrap_or(r)
+        };
         let mut inactive = None;
+        let mut skip_inactive = false;
         for &r in instances {
             let locs = view.running_on(group_instance(r));
-            if locs.contains(&node) {
-                if view.resources[r].node_state.contains_key(&node) {
-                    continue;
+            if !locs.is_empty() {
+                if locs.contains(&node) {
+                    if !view.resources[r].running_nodes().is_empty() {
+                        skip_inactive = true;
+                    } else {
+                        return Found::Instance(r);
+                    }
                 }
-                return Some(r);
-            }
-            if locs.is_empty() && inactive.is_none() && !view.resources[r].node_state.contains_key(&node) {
+            } else if !skip_inactive
+                && inactive.is_none()
+                && !view.resources[r].node_state.contains_key(&node)
+            {
                 inactive = Some(r);
             }
         }
-        return inactive;
+        if let (Some(r), false) = (inactive, skip_inactive) {
+            return Found::Instance(r);
+        }
+        return Found::OrphanOf(view.top_of(instances[0]));
     }
-    view.rsc_by_id.get(rid).copied().filter(|r| view.resources[*r].kind == Kind::Primitive)
+    match view
+        .rsc_by_id
+        .get(rid)
+        .copied()
+        .filter(|r| view.resources[*r].kind == Kind::Primitive)
+    {
+        Some(r) => Found::Instance(r),
+        None => Found::None,
+    }
+}
+
+/// Adds instance number `children.len()` of clone `c` (copying instance 0), marked orphan.
+fn add_orphan_instance(
+    view: &mut ClusterView,
+    c: RscIdx,
+    anon: &mut BTreeMap<String, Vec<RscIdx>>,
+) -> RscIdx {
+    let n = view.resources[c].children.len();
+    let template = view.resources[c].children[0];
+    fn copy(
+        view: &mut ClusterView,
+        src: RscIdx,
+        parent: RscIdx,
+        n: usize,
+        anon: &mut BTreeMap<String, Vec<RscIdx>>,
+    ) -> RscIdx {
+        let mut r = view.resources[src].clone();
+        r.id = format!("{}:{n}", r.base_id);
+        r.parent = Some(parent);
+        r.children = Vec::new();
+        r.node_state = BTreeMap::new();
+        r.orphan = true;
+        r.clone_name = None;
+        let idx = view.resources.len();
+        let kids = view.resources[src].children.clone();
+        view.rsc_by_id.insert(r.id.clone(), idx);
+        if r.kind == Kind::Primitive {
+            anon.entry(r.base_id.clone()).or_default().push(idx);
+        }
+        view.resources.push(r);
+        for k in kids {
+            let ck = copy(view, k, idx, n, anon);
+            view.resources[idx].children.push(ck);
+        }
+        idx
+    }
+    let inst = copy(view, template, c, n, anon);
+    view.resources[c].children.push(inst);
+    inst
 }
 
 fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagnostics) -> RscIdx {
@@ -235,7 +371,10 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
 }
 
 fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: u64) -> OnFail {
-    let configured = rsc.op(task, interval_ms).and_then(|o| o.on_fail.as_deref()).and_then(OnFail::parse);
+    let configured = rsc
+        .op(task, interval_ms)
+        .and_then(|o| o.on_fail.as_deref())
+        .and_then(OnFail::parse);
     if let Some(c) = configured {
         if c == OnFail::Fence && !view.config.stonith_enabled {
             return OnFail::Block;
@@ -255,10 +394,16 @@ fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: 
 
 fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -> RscNodeState {
     let rsc = &view.resources[r];
-    let failure_timeout_ms = rsc.meta("failure-timeout").and_then(parse_interval_ms).unwrap_or(0);
-    let mut st = RscNodeState { role: Role::Unknown, ..Default::default() };
-    for i in 0..ops.len() {
-        let o = ops[i].clone();
+    let failure_timeout_ms = rsc
+        .meta("failure-timeout")
+        .and_then(parse_interval_ms)
+        .unwrap_or(0);
+    let mut st = RscNodeState {
+        role: Role::Unknown,
+        ..Default::default()
+    };
+    for (i, op) in ops.iter_mut().enumerate() {
+        let o = op.clone();
         if o.status == 1 {
             continue;
         }
@@ -279,7 +424,8 @@ fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -
             continue;
         }
         st.pending_task = None;
-        let exec_ok = o.status == 0;
+        // "Done" and "error" are re-judged from the return code; other statuses are final.
+        let exec_ok = o.status == 0 || (o.status == 4 && !matches!(o.rc, 5 | 6));
         let success = exec_ok && (o.rc == o.expected_rc || (probe && matches!(o.rc, 0 | 7 | 8)));
         if success {
             match o.task.as_str() {
@@ -331,15 +477,34 @@ fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -
             continue;
         }
         // A failure. Expired failures are ignored entirely.
-        if failure_timeout_ms > 0 && o.last_change > 0 && o.last_change + (failure_timeout_ms / 1000) as i64 <= view.now {
-            // Still tells us the resource is active (a failed monitor implies it was running).
+        if failure_timeout_ms > 0
+            && o.last_change > 0
+            && o.last_change + (failure_timeout_ms / 1000) as i64 <= view.now
+        {
             if probe && o.rc == 7 {
                 st.role = Role::Stopped;
             }
+            st.expired_failure = true;
             continue;
         }
-        ops[i].failed = true;
+        op.failed = true;
         let mut on_fail = default_on_fail(view, rsc, &o.task, o.interval_ms);
+        let hard_error = o.status == 7 || (exec_ok && matches!(o.rc, 5 | 6));
+        if on_fail == OnFail::Ignore && !hard_error {
+            // The failure is ignored: the operation counts as done.
+            match o.task.as_str() {
+                "stop" => st.role = Role::Stopped,
+                "start" | "migrate_from" => st.role = Role::Started,
+                "promote" => st.role = Role::Promoted,
+                "demote" => st.role = Role::Unpromoted,
+                _ => {
+                    if st.role < Role::Started && !probe {
+                        st.role = Role::Started;
+                    }
+                }
+            }
+            continue;
+        }
         if exec_ok && o.rc == 5 || o.status == 7 {
             // Not installed: this node can never run it.
             st.banned = true;
@@ -351,6 +516,11 @@ fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -
         if exec_ok && o.rc == 6 {
             st.banned_everywhere = true;
         }
+        // Invalid parameters, unimplemented actions and missing privileges are hard errors:
+        // this node is out for good.
+        if exec_ok && matches!(o.rc, 2..=4) && !(o.rc == 3 && o.interval_ms > 0) {
+            st.banned = true;
+        }
         if probe && exec_ok && o.rc == 5 {
             continue;
         }
@@ -360,13 +530,8 @@ fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -
                 st.role = st.role.max(Role::Started);
             }
             "promote" => st.role = Role::Promoted,
-            "demote" => {
-                if on_fail == OnFail::Block {
-                    st.role = Role::Promoted;
-                } else {
-                    st.role = Role::Promoted;
-                }
-            }
+            // A failed demote leaves the instance promoted.
+            "demote" => st.role = Role::Promoted,
             "migrate_to" => {
                 st.role = Role::Started;
             }
@@ -401,7 +566,10 @@ fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -
 }
 
 fn clear_failure(st: &mut RscNodeState) {
-    if matches!(st.on_fail, OnFail::Ignore | OnFail::Demote | OnFail::Restart | OnFail::Block) {
+    if matches!(
+        st.on_fail,
+        OnFail::Ignore | OnFail::Demote | OnFail::Restart | OnFail::Block
+    ) {
         st.on_fail = OnFail::Ignore;
         st.failed = false;
     }

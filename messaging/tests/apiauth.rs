@@ -1,0 +1,53 @@
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use crate::harness::{skip_unless_root, Node, AUTHKEYS};
+
+/// Signs on as `client` while running as user nobody; returns the daemon's answer frame text.
+fn signon_as_nobody(node: &Node, client: &str) -> String {
+    let body = format!(">>>\nhbapi=signon\ncn={client}\n<<<\n");
+    let len = body.len() as u32;
+    let frame: String = len
+        .to_be_bytes()
+        .iter()
+        .map(|b| format!("\\{:03o}", b))
+        .collect();
+    let script = format!(
+        "printf '{frame}{}' | setpriv --reuid=nobody --regid=nogroup --clear-groups socat -t 2 - UNIX-CONNECT:{}",
+        body.replace('\n', "\\n"),
+        node.socket().display()
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("socat");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn apiauth_decides_who_may_sign_on_as_what() {
+    if skip_unless_root("apiauth") {
+        return;
+    }
+    let hacf = "udpport 16962\nbcast lo\nkeepalive 200ms\ndeadtime 2\ninitdead 2\nnode authnode\n\
+                apiauth mytool uid=nobody\napiauth ccm uid=hacluster\n";
+    let mut node = Node::prepare("authnode", None, hacf, AUTHKEYS);
+    std::fs::set_permissions(node.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    node.start();
+    std::fs::set_permissions(node.rundir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let allowed = signon_as_nobody(&node, "mytool");
+    assert!(
+        allowed.contains("hbapi=signon-ok") && allowed.contains("node=authnode"),
+        "{allowed:?}"
+    );
+    let refused = signon_as_nobody(&node, "ccm");
+    assert!(refused.contains("hbapi=signon-fail"), "{refused:?}");
+    // Names without their own line fall back to `anon` (gid haclient), which nobody is not in.
+    let refused = signon_as_nobody(&node, "whatever");
+    assert!(refused.contains("hbapi=signon-fail"), "{refused:?}");
+    // Root may sign on as anything.
+    let c = node.client("ccm");
+    assert_eq!(c.local_node(), "authnode");
+}

@@ -1,0 +1,166 @@
+//! Clone notifications (`notify=true`): for each clone action that happens, pre- and
+//! post-notification pseudo actions with their confirmations, and one notify operation per
+//! instance that is active before (pre) or after (post) the action. Created after
+//! propagation, since whether a notification happens follows whether its clone action does.
+
+use super::{flags::*, ActionTable};
+use crate::assign::Assignment;
+use crate::graph_build::in_graph;
+use crate::unpack::{ClusterView, Kind, Role};
+use graph::ActionKind;
+
+const TASKS: [(&str, &str); 4] = [
+    ("demote", "demoted"),
+    ("stop", "stopped"),
+    ("start", "running"),
+    ("promote", "promoted"),
+];
+
+/// Adds the notification actions of every clone with `notify=true`.
+pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
+    // Recurring monitors by resource, built once (no scans per clone).
+    let mut monitors: std::collections::BTreeMap<usize, Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (i, a) in t.list.iter().enumerate() {
+        if let (Some(r), true) = (a.rsc, a.interval_ms > 0 && a.task == "monitor") {
+            monitors.entry(r).or_default().push(i);
+        }
+    }
+    for (c, rsc) in view.resources.iter().enumerate() {
+        let Some(cfg) = &rsc.clone else { continue };
+        if !cfg.notify {
+            continue;
+        }
+        let mut prev_done: Option<usize> = None;
+        for (task, complete) in TASKS {
+            let Some(&action) = t.of(c, task).first() else {
+                continue;
+            };
+            let Some(&done) = t.of(c, complete).first() else {
+                continue;
+            };
+            let happens = in_graph(t, action);
+            let completes = in_graph(t, done);
+            if !happens && !completes {
+                continue;
+            }
+            let pseudo = |t: &mut ActionTable, key: String, op: &str, required: bool| {
+                let i = t.get(Some(c), op, key, 0, None, ActionKind::PseudoEvent);
+                t.list[i].optional = !required;
+                t.list[i].runnable = true;
+                t.list[i]
+                    .meta
+                    .insert("CRM_meta_notify_operation".into(), task.into());
+                i
+            };
+            let pre = pseudo(
+                t,
+                format!("{}_pre_notify_{task}_0", rsc.id),
+                "notify",
+                happens,
+            );
+            let pre_done = pseudo(
+                t,
+                format!("{}_confirmed-pre_notify_{task}_0", rsc.id),
+                "notified",
+                happens,
+            );
+            let post = pseudo(
+                t,
+                format!("{}_post_notify_{complete}_0", rsc.id),
+                "notify",
+                completes,
+            );
+            let post_done = pseudo(
+                t,
+                format!("{}_confirmed-post_notify_{complete}_0", rsc.id),
+                "notified",
+                completes,
+            );
+            t.order(pre, pre_done, OPTIONAL);
+            t.order(pre_done, action, OPTIONAL);
+            t.order(pre_done, post, OPTIONAL);
+            t.order(done, post, IMPLIES_THEN);
+            t.order(post, post_done, IMPLIES_THEN);
+            if let Some(p) = prev_done {
+                t.order(p, pre, OPTIONAL);
+            }
+            prev_done = Some(post_done);
+            for p in view.primitives_of(c) {
+                let prsc = &view.resources[p];
+                let id = prsc.key_id().to_string();
+                // Before: instances active now (for promote: once started).
+                if happens {
+                    let before: Vec<usize> = if task == "promote" {
+                        asg.node[p]
+                            .filter(|_| asg.role[p] != Role::Stopped)
+                            .into_iter()
+                            .collect()
+                    } else {
+                        prsc.running_nodes()
+                    };
+                    for n in before {
+                        let node = &view.nodes[n];
+                        if !node.online || node.unclean {
+                            continue;
+                        }
+                        let i = t.get(
+                            Some(p),
+                            "notify",
+                            format!("{id}_pre_notify_{task}_0"),
+                            0,
+                            Some(n),
+                            ActionKind::RscOp,
+                        );
+                        t.require(i);
+                        t.order(pre, i, OPTIONAL);
+                        t.order(i, pre_done, OPTIONAL);
+                    }
+                }
+                // After: instances active once the action is done.
+                if completes {
+                    if let Some(n) = asg.node[p] {
+                        if asg.role[p] != Role::Stopped && view.nodes[n].online {
+                            let i = t.get(
+                                Some(p),
+                                "notify",
+                                format!("{id}_post_notify_{task}_0"),
+                                0,
+                                Some(n),
+                                ActionKind::RscOp,
+                            );
+                            t.require(i);
+                            t.order(post, i, OPTIONAL);
+                            t.order(i, post_done, OPTIONAL);
+                        }
+                    }
+                }
+            }
+            let _ = Kind::Clone;
+            // Whatever waits for the clone action to complete also waits for its notifications.
+            let followers: Vec<usize> = t
+                .edges
+                .iter()
+                .filter(|e| {
+                    e.first == done
+                        && e.then != post
+                        && t.list[e.then].rsc.is_some_and(|x| view.top_of(x) != c)
+                })
+                .map(|e| e.then)
+                .collect();
+            // ... instead of the clone action itself.
+            for e in t.edges.iter_mut() {
+                if e.first == done && followers.contains(&e.then) {
+                    e.first = post_done;
+                }
+            }
+            if task != "stop" {
+                for p in view.primitives_of(c) {
+                    for &m in monitors.get(&p).map(Vec::as_slice).unwrap_or(&[]) {
+                        t.order(post_done, m, OPTIONAL);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Focused scheduling behaviours on small hand-written CIBs (the corpus test covers breadth).
+
+use graph::compare::structure;
+
+fn cib(resources: &str, constraints: &str, status: &str) -> cib::Element {
+    let text = format!(
+        r#"<cib have-quorum="true"><configuration>
+        <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+        <nodes><node id="n1" uname="node1"/><node id="n2" uname="node2"/><node id="n3" uname="node3"/></nodes>
+        <resources>{resources}</resources><constraints>{constraints}</constraints></configuration>
+        <status>
+          <node_state id="n1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">{status}</node_state>
+          <node_state id="n2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+          <node_state id="n3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member"/>
+        </status></cib>"#
+    );
+    cib::Document::parse(&text).unwrap().root
+}
+
+fn actions(root: &cib::Element) -> Vec<String> {
+    let s = pengine::schedule(root, 1_700_000_000).unwrap();
+    structure(&s.graph).actions.into_keys().collect()
+}
+
+const DUMMY: &str = r#"class="ocf" provider="pacemaker" type="Dummy""#;
+
+#[test]
+fn equal_scores_spread_resources_over_nodes() {
+    let r = format!(
+        r#"<primitive id="a" {DUMMY}/><primitive id="b" {DUMMY}/><primitive id="c" {DUMMY}/>"#
+    );
+    let acts = actions(&cib(&r, "", ""));
+    for (rsc, node) in [("a", "node1"), ("b", "node2"), ("c", "node3")] {
+        assert!(
+            acts.contains(&format!("rsc_op {rsc}_start_0 on {node}")),
+            "{rsc} not on {node}: {acts:?}"
+        );
+    }
+}
+
+#[test]
+fn mandatory_colocation_follows_the_primary_and_ban_moves_it() {
+    let r = format!(r#"<primitive id="a" {DUMMY}/><primitive id="b" {DUMMY}/>"#);
+    let c = r#"<rsc_colocation id="b-with-a" rsc="b" with-rsc="a" score="INFINITY"/>
+               <rsc_location id="a-not-1" rsc="a" node="node1" score="-INFINITY"/>"#;
+    let acts = actions(&cib(&r, c, ""));
+    assert!(
+        acts.contains(&"rsc_op a_start_0 on node2".to_string()),
+        "{acts:?}"
+    );
+    assert!(
+        acts.contains(&"rsc_op b_start_0 on node2".to_string()),
+        "{acts:?}"
+    );
+}
+
+#[test]
+fn a_failed_monitor_is_recovered_in_place() {
+    let r = format!(
+        r#"<primitive id="a" {DUMMY}><operations><op id="a-m" name="monitor" interval="10s"/></operations></primitive>"#
+    );
+    let status = r#"<lrm><lrm_resources><lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
+        <lrm_rsc_op id="a_last_0" operation="start" interval="0" call-id="2" rc-code="0" op-status="0" transition-key="1:1:0:x"/>
+        <lrm_rsc_op id="a_monitor_10000" operation="monitor" interval="10000" call-id="3" rc-code="7" op-status="0" transition-key="2:1:0:x"/>
+        </lrm_resource></lrm_resources></lrm>"#;
+    let root = cib(
+        &r,
+        r#"<rsc_location id="stay" rsc="a" node="node1" score="100"/>"#,
+        status,
+    );
+    let s = pengine::schedule(&root, 1_700_000_000).unwrap();
+    let st = structure(&s.graph);
+    assert!(
+        st.actions.contains_key("rsc_op a_stop_0 on node1"),
+        "{:?}",
+        st.actions
+    );
+    assert!(st.actions.contains_key("rsc_op a_start_0 on node1"));
+    assert!(st.edges.contains_key(&(
+        "rsc_op a_stop_0 on node1".into(),
+        "rsc_op a_start_0 on node1".into()
+    )));
+    assert!(st.edges.contains_key(&(
+        "rsc_op a_start_0 on node1".into(),
+        "rsc_op a_monitor_10000 on node1".into()
+    )));
+}
+
+#[test]
+fn groups_start_in_order_behind_their_pseudo_actions() {
+    let r = format!(
+        r#"<group id="g"><primitive id="m1" {DUMMY}/><primitive id="m2" {DUMMY}/></group>"#
+    );
+    let s = pengine::schedule(&cib(&r, "", ""), 1_700_000_000).unwrap();
+    let st = structure(&s.graph);
+    assert!(st.edges.contains_key(&(
+        "pseudo_event g_start_0".into(),
+        "rsc_op m1_start_0 on node1".into()
+    )));
+    assert!(st.edges.contains_key(&(
+        "rsc_op m1_start_0 on node1".into(),
+        "rsc_op m2_start_0 on node1".into()
+    )));
+    assert!(st.edges.contains_key(&(
+        "rsc_op m2_start_0 on node1".into(),
+        "pseudo_event g_running_0".into()
+    )));
+}
+
+#[test]
+fn the_same_input_gives_the_same_graph() {
+    let r =
+        format!(r#"<clone id="c"><primitive id="p" {DUMMY}/></clone><primitive id="x" {DUMMY}/>"#);
+    let root = cib(&r, r#"<rsc_order id="o" first="c" then="x"/>"#, "");
+    let a = graph::xml::to_xml(&pengine::schedule(&root, 1).unwrap().graph);
+    let b = graph::xml::to_xml(&pengine::schedule(&root, 1).unwrap().graph);
+    assert_eq!(a, b);
+}
