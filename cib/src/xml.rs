@@ -326,7 +326,8 @@ fn parse_document(text: &str) -> Result<Document, XmlError> {
                 let mut done = stack.pop().expect("reader checks end tags");
                 // Blank text is formatting; it is dropped only now, after entity references
                 // have been merged with their neighbours, so `x &gt; ` keeps its spaces.
-                done.children.retain(|n| !matches!(n, Node::Text(t) if t.trim().is_empty()));
+                done.children
+                    .retain(|n| !matches!(n, Node::Text(t) if t.trim().is_empty()));
                 Node::Element(done)
             }
             Event::Text(t) => {
@@ -506,7 +507,11 @@ mod tests {
     fn blank_text_next_to_an_entity_is_kept() {
         let doc = Document::parse("<a><b>x/&gt;\n  </b>\n  <c/>\n</a>").unwrap();
         assert_eq!(doc.root.child("b").unwrap().text(), "x/>\n  ");
-        assert_eq!(doc.root.children.len(), 2, "formatting blanks are not content");
+        assert_eq!(
+            doc.root.children.len(),
+            2,
+            "formatting blanks are not content"
+        );
         assert_eq!(Document::parse(&doc.to_xml()).unwrap(), doc);
     }
 

@@ -94,3 +94,47 @@ fn model_reads_every_corpus_cib() {
     eprintln!("{primitives} primitives, {constraints} constraints, {ops} recorded ops");
     assert!(primitives > 1000 && constraints > 500 && ops > 1000);
 }
+
+/// Our patches are byte-identical to Pacemaker's `crm_diff` (when installed) on corpus pairs
+/// for which it writes the v2 format.
+#[test]
+fn diff_matches_crm_diff() {
+    let crm_diff = std::path::Path::new("/usr/sbin/crm_diff");
+    if !crm_diff.exists() {
+        eprintln!(
+            "SKIP: {} is not installed; crm_diff comparison not run",
+            crm_diff.display()
+        );
+        return;
+    }
+    let files: Vec<PathBuf> = corpus_files()
+        .into_iter()
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("crm_feature_set=\"3.")))
+        .step_by(4)
+        .collect();
+    let (mut compared, mut differ) = (0, Vec::new());
+    for w in files.windows(2) {
+        let out = std::process::Command::new(crm_diff)
+            .arg("-o")
+            .arg(&w[0])
+            .arg("-n")
+            .arg(&w[1])
+            .output()
+            .unwrap();
+        let theirs = String::from_utf8_lossy(&out.stdout).to_string();
+        if !theirs.starts_with("<diff format=\"2\">") {
+            continue; // crm_diff chose the v1 format for this pair
+        }
+        let ours = cib::format::element_to_string(&patch::diff(&load(&w[0]), &load(&w[1]))) + "\n";
+        compared += 1;
+        if ours != theirs {
+            differ.push(format!("{} -> {}", w[0].display(), w[1].display()));
+        }
+    }
+    eprintln!(
+        "{compared} pairs compared with crm_diff, {} differ",
+        differ.len()
+    );
+    assert!(compared >= 20, "only {compared} pairs in v2 format");
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

@@ -3,16 +3,16 @@
 //! Each tool is a thin `src/bin/*.rs` over a module here; the modules turn typed errors from the
 //! library crates into Pacemaker's messages and exit codes ([`exit::ExitCode`]).
 
-pub mod exit;
 #[cfg(feature = "cib-tools")]
 pub mod cibadmin;
-#[cfg(feature = "cib-tools")]
-pub mod crm_verify;
-#[cfg(feature = "simulate")]
-pub mod crm_simulate;
 #[cfg(feature = "hb-tools")]
 pub mod cl_status;
 #[cfg(feature = "lrm-tools")]
 pub mod crm_resource;
+#[cfg(feature = "simulate")]
+pub mod crm_simulate;
+#[cfg(feature = "cib-tools")]
+pub mod crm_verify;
+pub mod exit;
 #[cfg(all(feature = "cib-tools", feature = "hb-tools"))]
 pub mod haresources2cib;

@@ -227,11 +227,14 @@ fn patch_from_crm_diff_format_applies() {
     let p = f.with_file_name("patch.xml");
     std::fs::write(&p, diff.to_xml()).unwrap();
     assert_eq!(ours(&f, &["-P", "-x", p.to_str().unwrap()]).0, 0);
-    let now = cib::Document::parse(&std::fs::read_to_string(&f).unwrap())
+    // The patch brings the CIB to b; as a configuration change the write then raises the epoch.
+    let mut now = cib::Document::parse(&std::fs::read_to_string(&f).unwrap())
         .unwrap()
         .root;
+    assert_eq!(now.attr("epoch"), Some("3"));
+    now.set_attr("epoch", "2");
     assert_eq!(now, b);
-    // Applying it again: the CIB is already at the target.
+    // Applying it again: the CIB is past the patch's source.
     let (rc, _, err) = ours(&f, &["-P", "-x", p.to_str().unwrap()]);
     assert_eq!(
         (rc, err.as_str()),
@@ -239,6 +242,71 @@ fn patch_from_crm_diff_format_applies() {
             103,
             "Call failed: Update was older than existing configuration\n"
         )
+    );
+}
+
+/// `cibadmin -P` with a patch from Pacemaker's `crm_diff` (moves, creates, deletes, modifies)
+/// leaves the same file as Pacemaker's `cibadmin -P`.
+#[test]
+fn patch_agrees_with_pacemaker() {
+    let crm_diff = Path::new("/usr/sbin/crm_diff");
+    if !Path::new(PACEMAKER).exists() || !crm_diff.exists() {
+        eprintln!("SKIP: Pacemaker's cibadmin/crm_diff not installed; patch comparison not run");
+        return;
+    }
+    let (dir, f) = fresh_cib();
+    let text = std::fs::read_to_string(&f).unwrap();
+    // A newer version: Fencing moved after dummy, a value changed, a node added, a
+    // constraint removed.
+    let start = text
+        .find(r#"      <primitive class="stonith" id="Fencing""#)
+        .unwrap();
+    let end = start + text[start..].find("</primitive>\n").unwrap() + "</primitive>\n".len();
+    let block = text[start..end].to_string();
+    let mut newer = format!("{}{}", &text[..start], &text[end..]);
+    let at = newer.find(r#"      <group id="exim-group">"#).unwrap();
+    newer.insert_str(at, &block);
+    let newer = newer
+        .replacen(r#"epoch="1" num_updates="173""#, r#"epoch="2" num_updates="0""#, 1)
+        .replace(r#"value="5s""#, r#"value="7s""#)
+        .replace(
+            r#"<node id="2" uname="cluster02"/>"#,
+            "<node id=\"2\" uname=\"cluster02\"/>\n      <node id=\"3\" uname=\"cluster03\"/>",
+        )
+        .replace(
+            "      <rsc_location id=\"not-on-cluster1\" rsc=\"dummy\" node=\"cluster01\" score=\"-INFINITY\"/>\n",
+            "",
+        );
+    let new_file = dir.path().join("new.xml");
+    std::fs::write(&new_file, &newer).unwrap();
+    let out = Command::new(crm_diff)
+        .arg("-o")
+        .arg(&f)
+        .arg("-n")
+        .arg(&new_file)
+        .output()
+        .unwrap();
+    let patch_file = dir.path().join("patch.xml");
+    std::fs::write(&patch_file, &out.stdout).unwrap();
+    let patch_text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(patch_text.contains(r#"operation="move""#), "{patch_text}");
+    // Our diff of the same pair is the same text.
+    let a = cib::Document::parse(&text).unwrap().root;
+    let b = cib::Document::parse(&newer).unwrap().root;
+    assert_eq!(
+        cib::format::element_to_string(&cib::patch::diff(&a, &b)) + "\n",
+        patch_text
+    );
+
+    let theirs_f = dir.path().join("theirs.xml");
+    std::fs::copy(&f, &theirs_f).unwrap();
+    let arg = patch_file.to_str().unwrap();
+    let t = run(PACEMAKER, &theirs_f, &["-P", "-x", arg], None);
+    let o = run(OURS, &f, &["-P", "-x", arg], None);
+    assert_eq!(o.status.code(), t.status.code());
+    assert_eq!(
+        std::fs::read_to_string(&f).unwrap(),
+        std::fs::read_to_string(&theirs_f).unwrap()
     );
 }
 
@@ -286,6 +354,14 @@ fn agrees_with_pacemaker_cibadmin() {
         ],
         &["-M", "-X", r#"<cib admin_epoch="admin_epoch++"/>"#],
         &["-M", "-o", "resources", "-X", r#"<primitive id="zzz2"/>"#],
+        &[
+            "-M",
+            "-c",
+            "-o",
+            "resources",
+            "-X",
+            r#"<primitive id="zz9" class="ocf" provider="pacemaker" type="Dummy"/>"#,
+        ],
         &[
             "-M",
             "-o",

@@ -331,7 +331,7 @@ fn edit_cib(
                 Some(d) => d,
                 None => needs_input()?,
             };
-            return apply_patch(&diff, cib);
+            apply_patch(&diff, cib)?;
         }
         Command::Delete if opts.xpath.is_some() => {
             if opts.delete_all && !opts.force {
@@ -357,7 +357,16 @@ fn edit_cib(
                 (Command::Modify, Some(x)) => {
                     edit::modify_xpath(cib, x, &input)?;
                 }
-                (Command::Modify, None) => edit::modify(cib, scope, &input, opts.allow_create)?,
+                (Command::Modify, None) => match edit::modify(cib, scope, &input, false) {
+                    Err(EditError::NoSuchObject) if opts.allow_create => {
+                        edit::modify(cib, scope, &input, true)?;
+                        // Pacemaker's change tracking misses what -M -c creates, so it raises
+                        // only num_updates; the file must match what it writes.
+                        CibVersion::from_element(cib).bump_updates().write_to(cib);
+                        return Ok(());
+                    }
+                    other => other?,
+                },
                 (Command::Replace, Some(x)) => edit::replace_xpath(cib, x, &input)?,
                 (Command::Replace, None) => edit::replace(cib, scope, &input)?,
                 (_, _) => {

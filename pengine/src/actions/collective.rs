@@ -35,21 +35,7 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     let running = pseudo(t, r, &id, "running");
     let stop = pseudo(t, r, &id, "stop");
     let stopped = pseudo(t, r, &id, "stopped");
-    // Without quorum, a collective's start is as blocked as its members' starts.
-    let no_quorum = !view.config.have_quorum
-        && match view.config.no_quorum_policy {
-            crate::unpack::NoQuorumPolicy::Stop => true,
-            crate::unpack::NoQuorumPolicy::Freeze => view.running_on(r).is_empty(),
-            _ => false,
-        };
-    if no_quorum
-        && view
-            .primitives_of(r)
-            .iter()
-            .any(|p| view.resources[*p].class != "stonith")
-    {
-        t.list[start].runnable = false;
-    }
+
     if rsc.kind == Kind::Group {
         // A group that stays keeps its start point after a partial stop; one that cannot
         // run anywhere has none.
@@ -66,6 +52,7 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     match rsc.kind {
         Kind::Group => {
             let mut prev: Option<RscIdx> = None;
+            let mut prev_stopping: Option<RscIdx> = None;
             for &m in &children {
                 for s in t.of(m, "start") {
                     t.order(start, s, IMPLIES_FIRST | RUNNABLE_LEFT);
@@ -78,6 +65,19 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 if let Some(p) = prev {
                     t.order_rsc(p, "start", m, "start", IMPLIES_THEN | RUNNABLE_LEFT);
                     t.order_rsc(m, "stop", p, "stop", IMPLIES_FIRST);
+                    // A member with nothing to stop does not break the stop chain.
+                    if t.of(p, "stop").is_empty() {
+                        if let Some(q) = prev_stopping {
+                            for s in t.of(m, "stop") {
+                                for qs in t.of(q, "stop") {
+                                    t.order(s, qs, IMPLIES_FIRST);
+                                }
+                            }
+                        }
+                    }
+                }
+                if !t.of(m, "stop").is_empty() {
+                    prev_stopping = Some(m);
                 }
                 prev = Some(m);
             }

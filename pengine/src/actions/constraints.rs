@@ -154,14 +154,8 @@ pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &m
     for o in &cons.orders {
         let (fwd, inv) = match o.kind {
             OrderKind::Mandatory => {
-                let fwd = IMPLIES_THEN
-                    | if matches!(o.first_action.as_str(), "start" | "promote") {
-                        RUNNABLE_LEFT
-                    } else {
-                        0
-                    };
-                let inv_first = inverse(&o.then_action).unwrap_or("");
-                let _ = inv_first;
+                // "Then" cannot happen if "first" cannot.
+                let fwd = IMPLIES_THEN | RUNNABLE_LEFT;
                 // A "then" that cannot stop blocks stopping what it depends on.
                 let inv = IMPLIES_FIRST | RUNNABLE_LEFT;
                 (fwd, inv)

@@ -252,31 +252,31 @@ pub fn cancel_blocked_migrations(t: &mut ActionTable) {
 /// resources in sequence chain `migrate_from` -> `migrate_to`; and a migrating resource's
 /// stop (which happens after the move) orders nothing else.
 pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
-    let migration = |t: &ActionTable, r: RscIdx, task: &str| t.of(r, task).into_iter().find(|&i| t.list[i].runnable);
+    let migration = |t: &ActionTable, r: RscIdx, task: &str| {
+        t.of(r, task).into_iter().find(|&i| t.list[i].runnable)
+    };
     let mut extra = Vec::new();
     let mut dropped = Vec::new();
     for (ei, e) in t.edges.iter().enumerate() {
         let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
-        let (Some(fr), Some(tr)) = (fa.rsc, ta.rsc) else { continue };
+        let (Some(fr), Some(tr)) = (fa.rsc, ta.rsc) else {
+            continue;
+        };
         if view.top_of(fr) == view.top_of(tr) {
             continue;
         }
         let f_to = migration(t, fr, "migrate_to");
         let t_to = migration(t, tr, "migrate_to");
-        match (fa.task.as_str(), ta.task.as_str()) {
-            ("stop", "stop" | "start") if f_to.is_none() => {
-                if let Some(mt) = t_to {
-                    extra.push((e.first, mt));
-                }
-            }
-            ("start", "start") => {
-                if let (Some(mf), Some(mt)) = (migration(t, fr, "migrate_from"), t_to) {
+        match (fa.task.as_str(), ta.task.as_str(), f_to, t_to) {
+            ("start", "start", Some(_), Some(mt)) => {
+                if let Some(mf) = migration(t, fr, "migrate_from") {
                     extra.push((mf, mt));
                 }
             }
+            (_, "stop" | "start", None, Some(mt)) => extra.push((e.first, mt)),
             _ => {}
         }
-        if fa.task == "stop" && f_to.is_some() {
+        if fa.task == "stop" && f_to.is_some() && t_to.is_none() {
             dropped.push(ei);
         }
     }

@@ -171,7 +171,8 @@ pub fn create(
                 if !stays {
                     t.list[start].runnable = false;
                 }
-            } else if !stays {
+            } else if !(stays || (quorum_blocked && running.is_empty())) {
+                // (A new start blocked by lack of quorum is not needed, merely impossible.)
                 t.require(start);
             }
         }
@@ -257,6 +258,35 @@ pub fn create(
             }
             for m in t.of(r, "migrate_to").into_iter().filter(|_| consumer) {
                 t.order(l, m, OPTIONAL);
+            }
+        }
+    }
+    // Maintenance (node, resource or cluster-wide) pauses monitoring: cancel what runs.
+    for &n in &running {
+        // (Cluster-wide maintenance-mode leaves monitors alone.)
+        let node_maintenance = view.nodes[n]
+            .attrs
+            .get("maintenance")
+            .is_some_and(|v| crate::unpack::is_true(v));
+        let paused = !view.config.maintenance_mode
+            && (node_maintenance || rsc.meta_flag("maintenance", false));
+        if !paused || !view.nodes[n].online {
+            continue;
+        }
+        if let Some(st) = rsc.node_state.get(&n) {
+            for (name, interval) in st.active_recurring() {
+                let c = t.get(
+                    Some(r),
+                    "cancel",
+                    op_key(&id, name, interval),
+                    interval,
+                    Some(n),
+                    ActionKind::RscOp,
+                );
+                t.list[c]
+                    .meta
+                    .insert("CRM_meta_operation".into(), name.to_string());
+                t.require(c);
             }
         }
     }

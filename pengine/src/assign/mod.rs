@@ -454,7 +454,7 @@ impl<'a> Assigner<'a> {
             .iter()
             .filter(|c| c.primary == r && c.influence)
         {
-            if self.state[c.dependent] != 0
+            if self.state[c.dependent] == 2
                 || c.dependent_role.is_some()
                 || c.primary_role.is_some()
             {
@@ -758,21 +758,27 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
     let mut a = Assigner::new(view, cons);
     a.compute_base();
     let mut order: Vec<RscIdx> = view.top.clone();
-    // Higher priority first; then resources already running (by their current score); then CIB order.
-    let key = |r: &RscIdx| {
-        let rsc = &view.resources[*r];
-        let running = view.running_on(*r);
-        let cur = if running.len() == 1 && node_usable(view, running[0]) {
-            a.base[*r]
-                .get(&running[0])
-                .copied()
-                .unwrap_or(Score::NEG_INF)
-        } else {
-            Score::NEG_INF
-        };
-        (std::cmp::Reverse(rsc.priority()), std::cmp::Reverse(cur))
-    };
-    order.sort_by_key(key);
+    // Processing order: higher priority first; then the higher (colocation-merged) score on
+    // the current node; then CIB order.
+    let keys: BTreeMap<RscIdx, (std::cmp::Reverse<i64>, std::cmp::Reverse<Score>)> = order
+        .iter()
+        .map(|&r| {
+            let rsc = &view.resources[r];
+            let mut merged = a.group_scores(r);
+            a.merge_dependents(r, &mut merged, 0);
+            let running = view.running_on(r);
+            let cur = if running.len() == 1 && node_usable(view, running[0]) {
+                merged.get(&running[0]).copied().unwrap_or(Score::NEG_INF)
+            } else {
+                Score::NEG_INF
+            };
+            (
+                r,
+                (std::cmp::Reverse(rsc.priority()), std::cmp::Reverse(cur)),
+            )
+        })
+        .collect();
+    order.sort_by(|x, y| keys[x].cmp(&keys[y]));
     for r in order {
         a.assign(r);
     }

@@ -185,11 +185,18 @@ pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mu
     let mut order: Vec<(usize, &Element)> = Vec::new();
     for pass in 0..2 {
         for ns in status.children_named("node_state") {
-            let Some(node) = view.nodes.iter().position(|n| Some(n.id.as_str()) == ns.attr("id")) else {
+            let Some(node) = view
+                .nodes
+                .iter()
+                .position(|n| Some(n.id.as_str()) == ns.attr("id"))
+            else {
                 continue;
             };
             let n = &view.nodes[node];
-            let maintenance = n.attrs.get("maintenance").is_some_and(|v| super::is_true(v));
+            let maintenance = n
+                .attrs
+                .get("maintenance")
+                .is_some_and(|v| super::is_true(v));
             let wanted = if pass == 0 {
                 n.online || maintenance
             } else {
@@ -440,8 +447,10 @@ fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -
                     clear_failure(&mut st);
                     st.partial_migration_target = None;
                 }
+                // A role change restarts the recurring operations too.
                 "promote" => {
                     st.role = Role::Promoted;
+                    st.last_start = Some(i);
                     clear_failure(&mut st);
                 }
                 "demote" => {
@@ -449,6 +458,7 @@ fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -
                         clear_failure(&mut st);
                     }
                     st.role = Role::Unpromoted;
+                    st.last_start = Some(i);
                 }
                 "migrate_to" => {
                     st.role = Role::Started;
