@@ -4,7 +4,7 @@
 use super::{flags::*, op_key, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, Kind, Role, RscIdx};
+use crate::unpack::{ClusterView, Kind, NodeIdx, Role, RscIdx};
 use graph::ActionKind;
 
 fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
@@ -275,18 +275,7 @@ pub fn create(
         }
         if let Some(st) = rsc.node_state.get(&n) {
             for (name, interval) in st.active_recurring() {
-                let c = t.get(
-                    Some(r),
-                    "cancel",
-                    op_key(&id, name, interval),
-                    interval,
-                    Some(n),
-                    ActionKind::RscOp,
-                );
-                t.list[c]
-                    .meta
-                    .insert("CRM_meta_operation".into(), name.to_string());
-                t.require(c);
+                add_cancel(t, r, &id, name, interval, n);
             }
         }
     }
@@ -457,18 +446,7 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
             {
                 continue;
             }
-            let c = t.get(
-                Some(r),
-                "cancel",
-                op_key(&id, name, interval),
-                interval,
-                Some(n),
-                ActionKind::RscOp,
-            );
-            t.list[c]
-                .meta
-                .insert("CRM_meta_operation".into(), name.to_string());
-            t.require(c);
+            add_cancel(t, r, &id, name, interval, n);
         }
     }
 }
@@ -651,4 +629,20 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             }
         }
     }
+}
+
+/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`.
+fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u64, n: NodeIdx) {
+    let c = t.get(
+        Some(r),
+        "cancel",
+        op_key(id, name, interval),
+        interval,
+        Some(n),
+        ActionKind::RscOp,
+    );
+    t.list[c]
+        .meta
+        .insert("CRM_meta_operation".into(), name.to_string());
+    t.require(c);
 }
