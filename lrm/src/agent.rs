@@ -145,7 +145,7 @@ impl Default for AgentDirs {
 
 impl AgentDirs {
     /// The defaults, overridden by `OCF_ROOT`, `LRMD_LSB_DIR` and `LRMD_HEARTBEAT_DIRS`
-    /// (colon-separated).
+    /// (colon-separated); `$HA_DIR/resource.d` is searched first when `HA_DIR` is set.
     pub fn from_env() -> Self {
         let mut dirs = AgentDirs::default();
         if let Some(root) = std::env::var_os("OCF_ROOT").filter(|v| !v.is_empty()) {
@@ -153,6 +153,14 @@ impl AgentDirs {
         }
         if let Some(lsb) = std::env::var_os("LRMD_LSB_DIR").filter(|v| !v.is_empty()) {
             dirs.lsb_dir = lsb.into();
+        }
+        // Started by heartbeat: its configuration directory's resource.d comes first, as
+        // Heartbeat looked there for haresources scripts.
+        if let Some(ha_dir) = std::env::var_os("HA_DIR").filter(|v| !v.is_empty()) {
+            let own = PathBuf::from(ha_dir).join("resource.d");
+            if !dirs.heartbeat_dirs.contains(&own) {
+                dirs.heartbeat_dirs.insert(0, own);
+            }
         }
         if let Ok(list) = std::env::var("LRMD_HEARTBEAT_DIRS") {
             let found: Vec<PathBuf> = list

@@ -25,11 +25,16 @@ pub const MAX_FRAME: usize = 16 * 1024 * 1024;
 /// Default socket path of the daemon (overridden by `LRMD_SOCKET` or `--socket`).
 pub const DEFAULT_SOCKET: &str = "/var/run/heartbeat/lrmd.sock";
 
-/// The socket path from `LRMD_SOCKET`, or the default.
+/// The socket path: `LRMD_SOCKET`, else `$HA_RUNDIR/lrmd.sock` (so every node of a test or demo
+/// cluster sharing one filesystem has its own), else the default.
 pub fn socket_path() -> std::path::PathBuf {
-    std::env::var_os("LRMD_SOCKET")
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| DEFAULT_SOCKET.into(), Into::into)
+    if let Some(p) = std::env::var_os("LRMD_SOCKET").filter(|v| !v.is_empty()) {
+        return p.into();
+    }
+    match std::env::var_os("HA_RUNDIR").filter(|v| !v.is_empty()) {
+        Some(dir) => std::path::PathBuf::from(dir).join("lrmd.sock"),
+        None => DEFAULT_SOCKET.into(),
+    }
 }
 
 /// A client request.

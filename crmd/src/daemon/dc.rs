@@ -1,0 +1,592 @@
+//! What the DC does: join rounds that rebuild the status section, the single write path of the
+//! CIB, running the policy engine and driving its transition through the nodes' crmds.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use cib::version::CibVersion;
+use cib::xml::Element;
+use graph::{ActionKind, GraphAction, Synapse, TransitionGraph};
+use tengine::transition::{Outcome, Transition};
+
+use super::{now_secs, Crmd};
+use crate::peer::PeerMsg;
+use crate::proto::{RequestBody, Response};
+use crate::status;
+
+/// How long a join round waits for members that do not answer.
+const JOIN_TIMEOUT: Duration = Duration::from_secs(3);
+/// How many policy engine inputs are kept on disk.
+const PE_INPUTS_KEPT: u64 = 400;
+/// The shortest pause between policy engine runs after a failed transition, so a failing action
+/// is not retried in a tight loop.
+const RETRY_PAUSE: Duration = Duration::from_millis(500);
+
+/// One member's join report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    cib: Element,
+    lrm: Option<Element>,
+    attrs: Option<Element>,
+}
+
+/// A running transition.
+pub struct Running {
+    id: u64,
+    transition: Transition,
+    /// Fired actions by id: (target node, action).
+    fired: BTreeMap<u32, (String, GraphAction)>,
+}
+
+/// The DC's own state.
+#[derive(Default)]
+pub struct DcState {
+    join: u64,
+    reports: BTreeMap<String, Report>,
+    join_deadline: Option<Instant>,
+    /// The status section has been rebuilt for the current membership.
+    joined: bool,
+    pe_needed: bool,
+    last_pe: Option<Instant>,
+    not_before: Option<Instant>,
+    running: Option<Running>,
+    next_tid: u64,
+    pe_seq: Option<u64>,
+}
+
+/// A result a node reported.
+pub struct OpOutcome {
+    pub node: String,
+    pub tid: u64,
+    pub aid: u32,
+    pub rc: i32,
+    pub status: i32,
+    pub lrm_resource: String,
+    pub rsc: String,
+    pub task: String,
+    pub interval_ms: u64,
+    pub target_rc: i32,
+}
+
+fn parse_opt(xml: &str) -> Option<Element> {
+    if xml.trim().is_empty() {
+        return None;
+    }
+    cib::xml::parse_element(xml).ok()
+}
+
+fn cluster_option(cib: &Element, name: &str) -> Option<String> {
+    cib.child("configuration")?
+        .child("crm_config")?
+        .descendants()
+        .into_iter()
+        .find(|e| e.name == "nvpair" && e.attr("name") == Some(name))
+        .and_then(|e| e.attr("value"))
+        .map(str::to_string)
+}
+
+impl Crmd {
+    fn dcs(&mut self) -> &mut DcState {
+        self.dc_state.get_or_insert_with(DcState::default)
+    }
+
+    /// Starts a join round: every member sends its replica and its own history.
+    pub(super) fn start_join(&mut self) {
+        let me = self.me.clone();
+        let report = self.own_report(0);
+        let dcs = self.dcs();
+        dcs.join += 1;
+        dcs.reports.clear();
+        dcs.joined = false;
+        dcs.join_deadline = Some(Instant::now() + JOIN_TIMEOUT);
+        let join = dcs.join;
+        if let Some(r) = dcs.running.as_mut() {
+            r.transition.abort("membership changed");
+        }
+        tracing::info!("join round {join}");
+        if let Err(e) = self.hb.send_to_all(&PeerMsg::JoinOffer { join }.encode()) {
+            tracing::warn!("cannot send the join offer: {e}");
+        }
+        if let PeerMsg::JoinReport {
+            cib, lrm, attrs, ..
+        } = report
+        {
+            self.on_join_report(&me, join, &cib, &lrm, &attrs);
+        }
+    }
+
+    pub(super) fn on_join_report(
+        &mut self,
+        src: &str,
+        join: u64,
+        cib: &str,
+        lrm: &str,
+        attrs: &str,
+    ) {
+        if !self.is_dc() {
+            return;
+        }
+        let Some(cib) = parse_opt(cib) else {
+            tracing::warn!("join report from {src} has no readable CIB");
+            return;
+        };
+        let report = Report {
+            cib,
+            lrm: parse_opt(lrm),
+            attrs: parse_opt(attrs),
+        };
+        let members = self.members();
+        let dcs = self.dcs();
+        if join != dcs.join {
+            return;
+        }
+        dcs.reports.insert(src.to_string(), report);
+        let all = members.iter().all(|m| dcs.reports.contains_key(m));
+        if all {
+            self.finish_join();
+        }
+    }
+
+    /// Builds the CIB for the new membership: the newest configuration any member has, and a
+    /// status section made of each member's own history.
+    fn finish_join(&mut self) {
+        let members: BTreeSet<String> = self.members().into_iter().collect();
+        let quorum = self.view.as_ref().is_some_and(|v| v.quorum);
+        let me = self.me.clone();
+        let old = self.cib.clone();
+        let dcs = self.dcs();
+        dcs.join_deadline = None;
+        let reports = std::mem::take(&mut dcs.reports);
+        let mut newest = status::without_status(&old);
+        let mut top = CibVersion::from_element(&old);
+        for r in reports.values() {
+            let v = CibVersion::from_element(&r.cib);
+            if v > CibVersion::from_element(&newest) {
+                newest = r.cib.clone();
+            }
+            top = top.max(v);
+        }
+        let mut cib = status::without_status(&newest);
+        let mut known: BTreeSet<String> = old
+            .child("status")
+            .map(|s| {
+                s.children_named("node_state")
+                    .filter_map(|n| n.attr("uname").map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        known.extend(members.iter().cloned());
+        for node in &known {
+            if let Some(r) = reports.get(node) {
+                status::set_membership(&mut cib, node, true, false);
+                status::set_lrm(&mut cib, node, r.lrm.clone());
+                let attrs = r
+                    .attrs
+                    .clone()
+                    .or_else(|| status::transient_attrs(&old, node).cloned());
+                if let Some(a) = attrs {
+                    status::set_transient_attrs(&mut cib, node, a);
+                }
+            } else if members.contains(node) {
+                // In the membership but its crmd did not answer: not usable, not lost.
+                status::set_membership(&mut cib, node, false, true);
+                status::set_lrm(&mut cib, node, status::node_lrm(&old, node).cloned());
+            } else {
+                let shutdown = status::get_attr(&old, node, "shutdown").is_some_and(|v| v != "0");
+                status::set_membership(&mut cib, node, false, shutdown);
+                status::set_lrm(&mut cib, node, None);
+                if let Some(a) = status::transient_attrs(&old, node).cloned() {
+                    status::set_transient_attrs(&mut cib, node, a);
+                }
+            }
+        }
+        cib.set_attr("have-quorum", if quorum { "1" } else { "0" });
+        let dc_id = status::node_id(&cib, &me);
+        cib.set_attr("dc-uuid", dc_id);
+        let version = CibVersion {
+            num_updates: top.num_updates + 1,
+            ..top
+        };
+        version.write_to(&mut cib);
+        tracing::info!(
+            "join complete: {} of {} members answered; CIB {version}",
+            reports.len(),
+            members.len()
+        );
+        self.install(cib);
+        let full = PeerMsg::CibFull {
+            cib: self.cib.to_xml_compact(),
+        };
+        if let Err(e) = self.hb.send_to_all(&full.encode()) {
+            tracing::warn!("cannot broadcast the CIB: {e}");
+        }
+        let dcs = self.dcs();
+        dcs.joined = true;
+        dcs.pe_needed = true;
+    }
+
+    /// Installs `next` as a new version and replicates it as a diff.
+    fn commit(&mut self, mut next: Element, config_changed: bool) {
+        let old_version = CibVersion::from_element(&self.cib);
+        let version = if config_changed {
+            old_version.bump_epoch()
+        } else {
+            old_version.bump_updates()
+        };
+        version.write_to(&mut next);
+        let patch = cib::patch::diff(&self.cib, &next);
+        let msg = PeerMsg::CibDiff {
+            from: old_version.to_string(),
+            patch: patch.to_xml_compact(),
+        };
+        self.install(next);
+        if let Err(e) = self.hb.send_to_all(&msg.encode()) {
+            tracing::warn!("cannot replicate CIB {version}: {e}");
+        }
+    }
+
+    /// A write from a client (local or forwarded). The answer comes after the change is
+    /// stored here and sent to every member.
+    pub(super) fn dc_write(&mut self, body: RequestBody) -> Response {
+        match body {
+            RequestBody::Patch { patch } => self.write_patch(&patch),
+            RequestBody::Cleanup { rsc, node } => {
+                let mut next = self.cib.clone();
+                if status::cleanup(&mut next, &node, &rsc) {
+                    self.commit(next, false);
+                }
+                let targets: Vec<String> = if node.is_empty() {
+                    self.members()
+                } else {
+                    vec![node.clone()]
+                };
+                for t in targets {
+                    self.send_to(&t, &PeerMsg::Forget { rsc: rsc.clone() });
+                }
+                self.request_pe("cleanup");
+                Response::ok(0)
+            }
+            other => Response::fail(0, 3, format!("not a write: {other:?}")),
+        }
+    }
+
+    fn write_patch(&mut self, patch: &str) -> Response {
+        let patch = match cib::xml::parse_element(patch) {
+            Ok(p) => p,
+            Err(e) => return Response::fail(0, 65, format!("the patch is not valid XML: {e}")),
+        };
+        let mut next = self.cib.clone();
+        if let Err(e) = cib::patch::apply_unchecked(&patch, &mut next) {
+            return Response::fail(0, 105, format!("the patch does not apply: {e}"));
+        }
+        // Versions are the DC's to assign.
+        CibVersion::from_element(&self.cib).write_to(&mut next);
+        let before: BTreeSet<String> = config_errors(&self.cib).into_iter().collect();
+        let new_errors: Vec<String> = config_errors(&next)
+            .into_iter()
+            .filter(|e| !before.contains(e))
+            .collect();
+        if !new_errors.is_empty() {
+            return Response::fail(
+                0,
+                78,
+                format!(
+                    "Update refused: the new configuration is invalid:\n  {}",
+                    new_errors.join("\n  ")
+                ),
+            );
+        }
+        let config_changed = self.cib.child("configuration") != next.child("configuration")
+            || self
+                .cib
+                .attrs
+                .iter()
+                .filter(|(k, _)| !is_version_attr(k))
+                .ne(next.attrs.iter().filter(|(k, _)| !is_version_attr(k)));
+        if next == self.cib {
+            return Response::ok(0);
+        }
+        self.commit(next, config_changed);
+        self.request_pe("CIB update");
+        Response::ok(0)
+    }
+
+    fn request_pe(&mut self, why: &str) {
+        let dcs = self.dcs();
+        dcs.pe_needed = true;
+        if let Some(r) = dcs.running.as_mut() {
+            if !r.transition.is_finished() {
+                r.transition.abort(why);
+            }
+        }
+    }
+
+    /// A node reported a result.
+    pub(super) fn dc_result(&mut self, r: OpOutcome) {
+        let mut next = self.cib.clone();
+        if let Some(el) = parse_opt(&r.lrm_resource) {
+            replace_lrm_resource(&mut next, &r.node, el);
+        }
+        let probe = r.task == "monitor" && r.interval_ms == 0;
+        let failed = r.status != 0 || (r.rc != r.target_rc && !probe);
+        if failed && r.task != "cancel" && r.task != "notify" {
+            let base = r.rsc.split(':').next().unwrap_or(&r.rsc).to_string();
+            status::add_failure(
+                &mut next,
+                &r.node,
+                &base,
+                &r.task,
+                r.interval_ms,
+                now_secs(),
+            );
+            tracing::warn!(
+                "{}_{}_{} on {} failed: rc {} status {}",
+                r.rsc,
+                r.task,
+                r.interval_ms,
+                r.node,
+                r.rc,
+                r.status
+            );
+        }
+        self.commit(next, false);
+        let dcs = self.dcs();
+        let mut unexpected = r.tid == 0;
+        match dcs.running.as_mut() {
+            Some(run) if run.id == r.tid => {
+                run.fired.remove(&r.aid);
+                let outcome = Outcome::Done {
+                    rc: r.rc,
+                    status: r.status,
+                };
+                if let Err(e) = run.transition.complete(r.aid, outcome) {
+                    tracing::warn!("result for transition {}: {e}", r.tid);
+                }
+                if run.transition.is_aborted() {
+                    unexpected = true;
+                }
+            }
+            _ => unexpected = true,
+        }
+        if unexpected {
+            if failed {
+                dcs.not_before = Some(Instant::now() + RETRY_PAUSE);
+            }
+            self.request_pe("unexpected result");
+        }
+        self.dispatch();
+    }
+
+    /// Fires every ready action of the running transition.
+    fn dispatch(&mut self) {
+        let members: BTreeSet<String> = self.members().into_iter().collect();
+        let Some(run) = self.dcs().running.as_mut() else {
+            return;
+        };
+        let tid = run.id;
+        let ready = run.transition.take_ready();
+        let mut local_done: Vec<(u32, Outcome)> = Vec::new();
+        let mut sends: Vec<(String, PeerMsg)> = Vec::new();
+        for action in ready {
+            let aid = action.reference.id;
+            let node = action.reference.on_node.clone().unwrap_or_default();
+            match action.reference.kind {
+                ActionKind::CrmEvent => {
+                    local_done.push((aid, self_event(&action)));
+                }
+                _ if !members.contains(&node) => {
+                    local_done.push((aid, Outcome::Failed(format!("node {node} is not a member"))));
+                }
+                _ => {
+                    let graph = TransitionGraph {
+                        attributes: vec![],
+                        synapses: vec![Synapse {
+                            id: 0,
+                            priority: None,
+                            action: action.clone(),
+                            inputs: vec![],
+                        }],
+                    };
+                    sends.push((
+                        node.clone(),
+                        PeerMsg::Exec {
+                            tid,
+                            action: graph::xml::to_xml(&graph),
+                        },
+                    ));
+                    run.fired.insert(aid, (node, action));
+                }
+            }
+        }
+        for (aid, outcome) in &local_done {
+            let _ = run.transition.complete(*aid, outcome.clone());
+        }
+        let again = !local_done.is_empty();
+        for (node, msg) in sends {
+            self.send_to(&node, &msg);
+        }
+        for (_, outcome) in &local_done {
+            if let Outcome::Failed(why) = outcome {
+                tracing::warn!("transition {tid}: {why}");
+            }
+        }
+        if again {
+            self.dispatch();
+        }
+    }
+
+    /// Periodic DC work: join timeouts, policy engine runs, the recheck interval.
+    pub(super) fn dc_tick(&mut self) {
+        let now = Instant::now();
+        let recheck = cluster_option(&self.cib, "cluster-recheck-interval")
+            .and_then(|v| cib::values::parse_duration(&v).ok())
+            .filter(|d| !d.is_zero())
+            .unwrap_or(Duration::from_secs(15 * 60));
+        let dcs = self.dcs();
+        if dcs.join_deadline.is_some_and(|d| now >= d) {
+            self.finish_join();
+            return;
+        }
+        let dcs = self.dcs();
+        if !dcs.joined {
+            return;
+        }
+        if dcs
+            .last_pe
+            .is_some_and(|t| now.duration_since(t) >= recheck)
+        {
+            dcs.pe_needed = true;
+        }
+        let idle = dcs
+            .running
+            .as_ref()
+            .is_none_or(|r| r.transition.is_finished());
+        if idle && dcs.running.is_some() {
+            let r = dcs.running.take().expect("checked");
+            let st = r.transition.stats();
+            tracing::info!("transition {} finished: {st:?}", r.id);
+            if r.transition.is_aborted() {
+                dcs.pe_needed = true;
+            }
+        }
+        if idle && dcs.pe_needed && dcs.not_before.is_none_or(|t| now >= t) {
+            dcs.pe_needed = false;
+            dcs.not_before = None;
+            self.run_pe();
+        }
+    }
+
+    fn run_pe(&mut self) {
+        let now = now_secs();
+        let schedule = match pengine::schedule(&self.cib, now) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!("policy engine: {e}");
+                return;
+            }
+        };
+        let seq = self.save_pe_input();
+        let dcs = self.dcs();
+        dcs.last_pe = Some(Instant::now());
+        dcs.next_tid += 1;
+        let tid = dcs.next_tid;
+        let n = schedule.graph.synapses.len();
+        tracing::info!(
+            "transition {tid}: {n} actions (pe-input-{})",
+            seq.map_or("?".to_string(), |s| s.to_string())
+        );
+        if n == 0 {
+            return;
+        }
+        dcs.running = Some(Running {
+            id: tid,
+            transition: Transition::new(schedule.graph, tid),
+            fired: BTreeMap::new(),
+        });
+        self.dispatch();
+    }
+
+    /// Keeps the policy engine's input as `pe-input-N.xml`, so any decision can be replayed
+    /// with `crm_simulate -x`.
+    fn save_pe_input(&mut self) -> Option<u64> {
+        let dir = self.opts.pe_dir.clone();
+        std::fs::create_dir_all(&dir).ok()?;
+        let seq = match self.dcs().pe_seq {
+            Some(s) => s + 1,
+            None => std::fs::read_to_string(dir.join("pe-input.last"))
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .map_or(0, |s| s + 1),
+        };
+        self.dcs().pe_seq = Some(seq);
+        let path = dir.join(format!("pe-input-{seq}.xml"));
+        if let Err(e) = cib::store::write_atomic(&path, self.cib.to_xml().as_bytes()) {
+            tracing::warn!("cannot save {}: {e}", path.display());
+            return None;
+        }
+        let _ = cib::store::write_atomic(&dir.join("pe-input.last"), seq.to_string().as_bytes());
+        if seq >= PE_INPUTS_KEPT {
+            let _ =
+                std::fs::remove_file(dir.join(format!("pe-input-{}.xml", seq - PE_INPUTS_KEPT)));
+        }
+        Some(seq)
+    }
+}
+
+/// The configuration errors `crm_verify` would report, as text.
+fn config_errors(cib: &Element) -> Vec<String> {
+    cib::verify::verify_root(cib)
+        .diagnostics
+        .into_iter()
+        .filter(|d| matches!(d.severity, cib::verify::Severity::Error))
+        .map(|d| {
+            format!(
+                "{} {}: {}",
+                d.element,
+                d.id.as_deref().unwrap_or("(no id)"),
+                d.message
+            )
+        })
+        .collect()
+}
+
+fn is_version_attr(k: &str) -> bool {
+    matches!(
+        k,
+        "admin_epoch"
+            | "epoch"
+            | "num_updates"
+            | "cib-last-written"
+            | "update-origin"
+            | "update-client"
+            | "update-user"
+            | "have-quorum"
+            | "dc-uuid"
+    )
+}
+
+/// Cluster events the DC handles itself.
+fn self_event(action: &GraphAction) -> Outcome {
+    match action.reference.operation.as_str() {
+        "do_shutdown" | "clear_failcount" | "lrm_refresh" => Outcome::Done { rc: 0, status: 0 },
+        "stonith" => Outcome::Failed(format!(
+            "cannot fence {}: no fencing daemon in this build",
+            action.reference.on_node.as_deref().unwrap_or("?")
+        )),
+        other => Outcome::Failed(format!("unknown cluster event {other}")),
+    }
+}
+
+/// Replaces (or adds) one `<lrm_resource>` under a node's `<lrm>`.
+fn replace_lrm_resource(cib: &mut Element, node: &str, el: Element) {
+    let mut lrm = status::node_lrm(cib, node)
+        .cloned()
+        .unwrap_or_else(|| Element::new("lrm").with_child(Element::new("lrm_resources")));
+    let id = el.attr("id").unwrap_or("").to_string();
+    let rscs = lrm.child_or_insert("lrm_resources");
+    rscs.children.retain(|c| {
+        !matches!(c, cib::xml::Node::Element(e) if e.name == "lrm_resource" && e.attr("id") == Some(id.as_str()))
+    });
+    rscs.children.push(cib::xml::Node::Element(el));
+    status::set_lrm(cib, node, Some(lrm));
+}

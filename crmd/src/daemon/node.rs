@@ -1,0 +1,284 @@
+//! What every node does: its initial CIB, its own operation history, running the actions the
+//! DC sends on the local lrmd, and reporting results and recurring-monitor changes.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use cib::store::CibStore;
+use cib::xml::{Element, Node};
+use graph::{GraphAction, TransitionGraph};
+use lrm::op::OpResult;
+use tengine::record::OpSummary;
+
+use super::threads::LrmJob;
+use super::{Crmd, Options};
+use crate::peer::PeerMsg;
+use crate::status;
+
+/// The CIB to start from: the stored one, else an import of `haresources`, else an empty one.
+/// The status section always starts empty: it is rebuilt from every node's history at join.
+pub fn initial_cib(store: &CibStore, opts: &Options) -> Result<Element> {
+    if let Some(doc) = store.load().context("loading the stored CIB")? {
+        return Ok(status::without_status(&doc.root));
+    }
+    let haresources = opts.ha_dir.join("haresources");
+    if haresources.is_file() {
+        let cib = import_haresources(opts, &haresources)?;
+        tracing::info!("imported {} into a new CIB", haresources.display());
+        store.save(&cib).context("saving the imported CIB")?;
+        return Ok(cib);
+    }
+    Ok(empty_cib())
+}
+
+fn import_haresources(opts: &Options, path: &std::path::Path) -> Result<Element> {
+    use cib::haresources::{AutoFailback, HaResources, ImportOptions};
+    use messaging::config::{AutoFailback as Hb, Config};
+    let dir = opts.ha_dir.display().to_string();
+    let config = Config::load(&dir).with_context(|| format!("reading {dir}/ha.cf"))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let hr = HaResources::parse(&text).with_context(|| path.display().to_string())?;
+    let import = ImportOptions {
+        nodes: config.nodes.clone(),
+        auto_failback: match config.auto_failback {
+            Hb::On => AutoFailback::On,
+            Hb::Off => AutoFailback::Off,
+            Hb::Legacy => AutoFailback::Legacy,
+        },
+        resource_dirs: vec![opts.ha_dir.join("resource.d")],
+        monitor: true,
+    };
+    let mut cib = hr
+        .to_cib(&import)
+        .with_context(|| path.display().to_string())?;
+    if cib.attr("epoch").is_none() {
+        cib.set_attr("admin_epoch", "0");
+        cib.set_attr("epoch", "1");
+        cib.set_attr("num_updates", "0");
+    }
+    Ok(cib)
+}
+
+/// A CIB with empty sections.
+pub fn empty_cib() -> Element {
+    let mut cib = Element::new("cib")
+        .with_attr("admin_epoch", "0")
+        .with_attr("epoch", "0")
+        .with_attr("num_updates", "0")
+        .with_attr("validate-with", "pacemaker-3.9");
+    let mut conf = Element::new("configuration");
+    for s in ["crm_config", "nodes", "resources", "constraints"] {
+        conf.children.push(Node::Element(Element::new(s)));
+    }
+    cib.children.push(Node::Element(conf));
+    cib.children.push(Node::Element(Element::new("status")));
+    cib
+}
+
+/// This node's own operation history and the recurring monitors it runs.
+pub struct LocalExec {
+    /// A `<status>` holding only our `node_state`, maintained with tengine's recorder.
+    status: Element,
+    /// Recurring monitors: (rsc, interval) -> (the action that started it, last rc reported).
+    recurring: BTreeMap<(String, u64), (GraphAction, i32)>,
+    me: String,
+}
+
+impl LocalExec {
+    /// Empty history.
+    pub fn new(me: &str) -> LocalExec {
+        LocalExec {
+            status: Element::new("status"),
+            recurring: BTreeMap::new(),
+            me: me.to_string(),
+        }
+    }
+
+    /// Our `<lrm>` element.
+    pub fn lrm(&self) -> Element {
+        self.status
+            .children_named("node_state")
+            .next()
+            .and_then(|ns| ns.child("lrm"))
+            .cloned()
+            .unwrap_or_else(|| {
+                Element::new("lrm")
+                    .with_attr("id", self.me.as_str())
+                    .with_child(Element::new("lrm_resources"))
+            })
+    }
+
+    fn lrm_resource(&self, rsc: &str) -> Option<Element> {
+        self.lrm()
+            .child("lrm_resources")?
+            .children_named("lrm_resource")
+            .find(|r| r.attr("id") == Some(rsc))
+            .cloned()
+    }
+
+    /// Drops the history of `rsc` (all when empty) after a cleanup.
+    pub fn forget(&mut self, rsc: &str) {
+        let mut cib = Element::new("cib").with_child(self.status.clone());
+        status::cleanup(&mut cib, "", rsc);
+        if let Some(s) = cib.child("status") {
+            self.status = s.clone();
+        }
+        self.recurring
+            .retain(|(r, _), _| !(rsc.is_empty() || r == rsc || r.split(':').next() == Some(rsc)));
+    }
+}
+
+/// The resource id the LRM and the status section use for an action.
+pub fn action_rsc(action: &GraphAction) -> String {
+    action
+        .primitive
+        .as_ref()
+        .map(|p| p.id.clone())
+        .unwrap_or_default()
+}
+
+fn meta(action: &GraphAction, name: &str) -> Option<String> {
+    action
+        .attributes
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// The action's interval in ms.
+pub fn action_interval(action: &GraphAction) -> u64 {
+    meta(action, "CRM_meta_interval")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The rc the DC expects.
+pub fn action_target_rc(action: &GraphAction) -> i32 {
+    meta(action, "CRM_meta_op_target_rc")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+impl Crmd {
+    /// Our answer to a join offer.
+    pub(super) fn own_report(&self, join: u64) -> PeerMsg {
+        let attrs = status::transient_attrs(&self.cib, &self.me)
+            .map(Element::to_xml_compact)
+            .unwrap_or_default();
+        PeerMsg::JoinReport {
+            join,
+            cib: status::without_status(&self.cib).to_xml_compact(),
+            lrm: self.local.lrm().to_xml_compact(),
+            attrs,
+        }
+    }
+
+    pub(super) fn on_exec(&mut self, tid: u64, xml: &str) {
+        let action = graph::xml::parse_graph(xml)
+            .ok()
+            .and_then(|g: TransitionGraph| g.synapses.into_iter().next())
+            .map(|s| s.action);
+        match action {
+            Some(action) => {
+                tracing::info!(
+                    "executing {} (transition {tid}, action {})",
+                    action.reference.operation_key,
+                    action.reference.id
+                );
+                let _ = self.lrm_jobs.send(LrmJob { tid, action });
+            }
+            None => tracing::warn!("ignoring an unreadable action from the DC"),
+        }
+    }
+
+    pub(super) fn on_lrm_done(
+        &mut self,
+        tid: u64,
+        action: GraphAction,
+        result: Result<OpSummary, String>,
+    ) {
+        let summary = result.unwrap_or_else(|e| {
+            tracing::warn!("{}: {e}", action.reference.operation_key);
+            OpSummary {
+                call_id: 0,
+                rc: 1,
+                op_status: 4,
+                exit_reason: e,
+                exec_time_ms: 0,
+                queue_time_ms: 0,
+                last_rc_change: super::now_secs().max(0) as u64,
+            }
+        });
+        let rsc = action_rsc(&action);
+        let interval = action_interval(&action);
+        if action.reference.operation == "monitor" && interval > 0 {
+            self.local
+                .recurring
+                .insert((rsc.clone(), interval), (action.clone(), summary.rc));
+        } else if action.reference.operation == "stop" && summary.rc == 0 {
+            self.local.recurring.retain(|(r, _), _| r != &rsc);
+        }
+        self.report(tid, &action, &summary);
+    }
+
+    /// Records a result in our own history and sends the resource's history to the DC.
+    fn report(&mut self, tid: u64, action: &GraphAction, summary: &OpSummary) {
+        let rsc = action_rsc(action);
+        let dc = self.dc.clone().unwrap_or_default();
+        let op = tengine::record::lrm_rsc_op(action, summary, tid, &dc, &self.me);
+        let me = self.me.clone();
+        tengine::record::record_op(&mut self.local.status, &me, &me, action, op);
+        let lrm_resource = self
+            .local
+            .lrm_resource(&rsc)
+            .map(|e| e.to_xml_compact())
+            .unwrap_or_default();
+        let msg = PeerMsg::Result {
+            tid,
+            aid: action.reference.id,
+            rc: summary.rc,
+            status: summary.op_status,
+            op: lrm_resource,
+            rsc,
+            task: action.reference.operation.clone(),
+            interval_ms: action_interval(action),
+            target_rc: action_target_rc(action),
+        };
+        if !self.send_to_dc(&msg) {
+            tracing::warn!("no DC to report {} to", action.reference.operation_key);
+        }
+    }
+
+    /// A recurring monitor's result changed: record it and tell the DC (outside any transition).
+    pub(super) fn on_lrm_event(&mut self, result: OpResult) {
+        if result.interval_ms == 0 {
+            return;
+        }
+        let key = (result.rsc.clone(), result.interval_ms);
+        let Some((action, last_rc)) = self.local.recurring.get(&key).cloned() else {
+            return;
+        };
+        let rc = result.rc.0;
+        if rc == last_rc {
+            return;
+        }
+        tracing::warn!(
+            "{}_{}_{}: rc changed from {last_rc} to {rc}",
+            result.rsc,
+            "monitor",
+            result.interval_ms
+        );
+        self.local.recurring.insert(key, (action.clone(), rc));
+        let summary = OpSummary {
+            call_id: result.call_id,
+            rc,
+            op_status: result.status.code(),
+            exit_reason: result.exit_reason.clone(),
+            exec_time_ms: result.exec_time_ms,
+            queue_time_ms: result.queue_time_ms,
+            last_rc_change: result.run_at,
+        };
+        self.report(0, &action, &summary);
+    }
+}

@@ -1,0 +1,176 @@
+//! The daemon's helper threads. Each turns one blocking source into [`Input`]s on the main
+//! loop's channel, so all state lives in one thread and needs no locks.
+
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ccm::api::{CcmClient, ViewEvent};
+use graph::GraphAction;
+use lrm::op::OpResult;
+use tengine::record::OpSummary;
+
+use crate::proto::{self, Request, RequestBody, Response};
+
+/// Something for the main loop.
+pub enum Input {
+    /// ccm reported a membership view.
+    View(ViewEvent),
+    /// A local client asked something; answer on `reply`.
+    Client {
+        /// The request.
+        req: Request,
+        /// Where the answer goes.
+        reply: Sender<Response>,
+    },
+    /// A local client wants change events on `events`.
+    Subscribe(Sender<Response>),
+    /// An action we ran on the local lrmd finished.
+    LrmDone {
+        /// Transition id.
+        tid: u64,
+        /// The action.
+        action: Box<GraphAction>,
+        /// Its result, or why it could not run.
+        result: Result<OpSummary, String>,
+    },
+    /// lrmd reported an operation result (recurring monitors among them).
+    LrmEvent(Box<OpResult>),
+}
+
+/// Follows ccm's views, reconnecting when ccm restarts.
+pub fn spawn_ccm(socket: PathBuf, tx: Sender<Input>) {
+    std::thread::spawn(move || loop {
+        match CcmClient::subscribe(&socket) {
+            Ok(mut client) => loop {
+                match client.next_view(None) {
+                    Ok(Some(view)) => {
+                        if tx.send(Input::View(view)).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::warn!("ccm connection lost: {e}");
+                        break;
+                    }
+                }
+            },
+            Err(_) => std::thread::sleep(Duration::from_millis(200)),
+        }
+    });
+}
+
+/// Serves the CIB client socket: one reader and one writer thread per connection.
+pub fn spawn_clients(socket: &Path, tx: Sender<Input>) -> std::io::Result<()> {
+    let _ = std::fs::remove_file(socket);
+    let listener = UnixListener::bind(socket)?;
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || serve_client(stream, tx));
+        }
+    });
+    Ok(())
+}
+
+fn serve_client(stream: UnixStream, tx: Sender<Input>) {
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let (out_tx, out_rx) = mpsc::channel::<Response>();
+    std::thread::spawn(move || {
+        for resp in out_rx {
+            if proto::write_frame(&mut writer, &resp).is_err() {
+                break;
+            }
+        }
+    });
+    let mut reader = stream;
+    loop {
+        match proto::read_frame::<_, Request>(&mut reader) {
+            Ok(Some(req)) => {
+                let input = if req.body == RequestBody::Subscribe {
+                    let _ = out_tx.send(Response::ok(req.id));
+                    Input::Subscribe(out_tx.clone())
+                } else {
+                    Input::Client {
+                        req,
+                        reply: out_tx.clone(),
+                    }
+                };
+                if tx.send(input).is_err() {
+                    return;
+                }
+            }
+            Ok(None) => return,
+            Err(e) => {
+                // Garbage: say why, then drop the connection; the daemon is unaffected.
+                tracing::warn!("CIB client sent an invalid frame: {e}");
+                let _ = out_tx.send(Response::fail(0, 76, format!("invalid request: {e}")));
+                return;
+            }
+        }
+    }
+}
+
+/// A job for the lrm thread.
+pub struct LrmJob {
+    /// Transition id.
+    pub tid: u64,
+    /// The action.
+    pub action: GraphAction,
+}
+
+/// Runs actions on the local lrmd in a tokio runtime; results come back as [`Input`]s.
+pub fn spawn_lrm(socket: PathBuf, tx: Sender<Input>) -> tokio::sync::mpsc::UnboundedSender<LrmJob> {
+    let (job_tx, mut job_rx) = tokio::sync::mpsc::unbounded_channel::<LrmJob>();
+    std::thread::spawn(move || {
+        let rt = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                tracing::error!("cannot start the lrm runtime: {e}");
+                return;
+            }
+        };
+        rt.block_on(async move {
+            let client = loop {
+                match lrm::client::Client::connect(&socket).await {
+                    Ok(c) => break Arc::new(c),
+                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            };
+            tracing::info!("connected to lrmd at {}", socket.display());
+            if let Ok(mut events) = client.subscribe().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    while let Ok(result) = events.recv().await {
+                        if tx.send(Input::LrmEvent(Box::new(result))).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            while let Some(job) = job_rx.recv().await {
+                let client = client.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let result = tengine::lrm_exec::execute_on_lrm(&client, &job.action)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Input::LrmDone {
+                        tid: job.tid,
+                        action: Box::new(job.action),
+                        result,
+                    });
+                });
+            }
+        });
+    });
+    job_tx
+}

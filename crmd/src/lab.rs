@@ -1,0 +1,476 @@
+//! The namespace lab: a whole heartbeat-rs cluster on one machine, used by the end-to-end tests,
+//! the demo and the failover benchmark. Needs root.
+//!
+//! Layout: a "switch" namespace holds two bridges, `br0` (the public LAN, `10.1.0.0/24`) and
+//! `br1` (the heartbeat link, `10.2.0.0/24`). Node `i` is a namespace with its own UTS name,
+//! `eth0` = `10.1.0.<i+1>` and `eth1` = `10.2.0.<i+1>`, running `heartbeat` (which respawns ccm,
+//! lrmd and crmd) from private directories. A client namespace sits on the public LAN only, at
+//! `10.1.0.200`. Everything is removed on drop.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+static NEXT_LAB: AtomicU32 = AtomicU32::new(0);
+
+/// The authkeys every lab node uses.
+pub const AUTHKEYS: &str = "auth 1\n1 sha1 heartbeat-rs-lab-secret\n";
+
+/// Address of the client namespace on the public LAN.
+pub const CLIENT_ADDR: &str = "10.1.0.200";
+
+/// The heartbeat-class web server script the classic site runs (`webserver` in haresources):
+/// serves `index.html` saying which node answered, on port 8080.
+pub const WEB_SCRIPT: &str = r#"#!/bin/sh
+# heartbeat class resource script: webserver {start|stop|status}
+dir="$(cd "$(dirname "$0")/.." && pwd)/www"
+pidfile="$dir/http.pid"
+running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+case "$1" in
+start)
+    running && exit 0
+    mkdir -p "$dir"
+    echo "served by $(uname -n)" > "$dir/index.html"
+    cd "$dir" && setsid python3 -m http.server 8080 >/dev/null 2>&1 </dev/null &
+    echo $! > "$pidfile"
+    i=0; while [ $i -lt 50 ]; do
+        (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && exit 0
+        i=$((i+1)); sleep 0.1
+    done
+    exit 1 ;;
+stop)
+    running && kill "$(cat "$pidfile")"
+    rm -f "$pidfile"; exit 0 ;;
+status)
+    if running; then echo "webserver is running"; else echo "webserver is stopped"; fi
+    exit 0 ;;
+*) echo "usage: $0 {start|stop|status}"; exit 1 ;;
+esac
+"#;
+
+fn sh(args: &[&str]) -> Result<()> {
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .with_context(|| format!("running {}", args[0]))?;
+    if !out.status.success() {
+        bail!("{args:?}: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(())
+}
+
+/// Polls `cond` every 50 ms until it holds or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() > end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether the lab can run here.
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// What the lab cluster looks like.
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    /// Node names.
+    pub nodes: Vec<String>,
+    /// `keepalive` and `deadtime` for ha.cf (Heartbeat syntax: `1`, `500ms`).
+    pub keepalive: String,
+    /// See `keepalive`.
+    pub deadtime: String,
+    /// `warntime` (late-heartbeat warnings), between keepalive and deadtime.
+    pub warntime: String,
+    /// `auto_failback on|off`.
+    pub auto_failback: bool,
+    /// The haresources file (empty: none).
+    pub haresources: String,
+    /// Directory holding heartbeat, ccm, lrmd, crmd.
+    pub bin_dir: PathBuf,
+}
+
+impl LabConfig {
+    /// The classic two-node site: `node1 10.1.0.100/24/eth0 webserver`.
+    pub fn classic(bin_dir: PathBuf) -> LabConfig {
+        LabConfig {
+            nodes: vec!["node1".into(), "node2".into()],
+            keepalive: "200ms".into(),
+            deadtime: "1500ms".into(),
+            warntime: "1".into(),
+            auto_failback: true,
+            haresources: "node1 IPaddr::10.1.0.100/24/eth0 webserver\n".into(),
+            bin_dir,
+        }
+    }
+}
+
+/// One node of the lab.
+pub struct LabNode {
+    /// Node name (its hostname inside the namespace).
+    pub name: String,
+    /// Its network namespace.
+    pub ns: String,
+    /// Its private directory (conf, run, state, logs).
+    pub dir: PathBuf,
+    heartbeat: Option<Child>,
+}
+
+impl LabNode {
+    /// heartbeat's API socket.
+    pub fn hb_socket(&self) -> PathBuf {
+        self.dir.join("run/api.sock")
+    }
+
+    /// The CIB socket of its crmd.
+    pub fn cib_socket(&self) -> PathBuf {
+        self.dir.join("run/cib.sock")
+    }
+
+    /// Everything the node's daemons logged.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("node.log")).unwrap_or_default()
+    }
+}
+
+/// A running lab.
+pub struct Lab {
+    prefix: String,
+    switch: String,
+    /// The nodes, in configuration order.
+    pub nodes: Vec<LabNode>,
+    /// The client namespace.
+    pub client_ns: String,
+    config: LabConfig,
+    _dir: tempfile::TempDir,
+}
+
+impl Lab {
+    /// Creates the namespaces and writes every node's configuration (nothing started).
+    pub fn new(config: LabConfig) -> Result<Lab> {
+        if !is_root() {
+            bail!("the lab needs root (it creates network namespaces)");
+        }
+        let id = NEXT_LAB.fetch_add(1, Ordering::SeqCst);
+        let prefix = format!("hl{}x{id}", std::process::id() % 100_000);
+        let dir = tempfile::Builder::new().prefix("hb-lab-").tempdir()?;
+        let switch = format!("{prefix}-sw");
+        let mut lab = Lab {
+            switch: switch.clone(),
+            client_ns: format!("{prefix}-cl"),
+            prefix,
+            nodes: Vec::new(),
+            config: config.clone(),
+            _dir: dir,
+        };
+        sh(&["ip", "netns", "add", &switch])?;
+        for br in ["br0", "br1"] {
+            sh(&["ip", "-n", &switch, "link", "add", br, "type", "bridge"])?;
+            sh(&["ip", "-n", &switch, "link", "set", br, "up"])?;
+        }
+        for (i, name) in config.nodes.iter().enumerate() {
+            let ns = format!("{}-n{i}", lab.prefix);
+            sh(&["ip", "netns", "add", &ns])?;
+            sh(&["ip", "-n", &ns, "link", "set", "lo", "up"])?;
+            lab.plug(
+                &ns,
+                &format!("{i}0"),
+                "eth0",
+                0,
+                &format!("10.1.0.{}/24", i + 1),
+            )?;
+            lab.plug(
+                &ns,
+                &format!("{i}1"),
+                "eth1",
+                1,
+                &format!("10.2.0.{}/24", i + 1),
+            )?;
+            let node_dir = lab._dir.path().join(name);
+            lab.write_node_conf(&node_dir, i)?;
+            lab.nodes.push(LabNode {
+                name: name.clone(),
+                ns,
+                dir: node_dir,
+                heartbeat: None,
+            });
+        }
+        let cl = lab.client_ns.clone();
+        sh(&["ip", "netns", "add", &cl])?;
+        sh(&["ip", "-n", &cl, "link", "set", "lo", "up"])?;
+        lab.plug(&cl, "c0", "eth0", 0, &format!("{CLIENT_ADDR}/24"))?;
+        Ok(lab)
+    }
+
+    fn plug(&self, ns: &str, tag: &str, ifname: &str, bridge: usize, addr: &str) -> Result<()> {
+        let short = &self.prefix[2..];
+        let (a, b) = (format!("v{short}{tag}a"), format!("v{short}{tag}b"));
+        sh(&["ip", "link", "add", &a, "type", "veth", "peer", "name", &b])?;
+        sh(&["ip", "link", "set", &a, "netns", ns])?;
+        sh(&["ip", "link", "set", &b, "netns", &self.switch])?;
+        sh(&["ip", "-n", ns, "link", "set", &a, "name", ifname])?;
+        sh(&["ip", "-n", ns, "addr", "add", addr, "dev", ifname])?;
+        sh(&["ip", "-n", ns, "link", "set", ifname, "up"])?;
+        sh(&[
+            "ip",
+            "-n",
+            &self.switch,
+            "link",
+            "set",
+            &b,
+            "master",
+            &format!("br{bridge}"),
+        ])?;
+        sh(&["ip", "-n", &self.switch, "link", "set", &b, "up"])?;
+        Ok(())
+    }
+
+    fn write_node_conf(&self, dir: &Path, i: usize) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let conf = dir.join("conf");
+        std::fs::create_dir_all(conf.join("resource.d"))?;
+        for d in ["run", "state"] {
+            std::fs::create_dir_all(dir.join(d))?;
+        }
+        let c = &self.config;
+        let peers: Vec<String> = (0..c.nodes.len())
+            .filter(|&j| j != i)
+            .map(|j| format!("ucast eth1 10.2.0.{}", j + 1))
+            .collect();
+        let hacf = format!(
+            "keepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\nauto_failback {}\nnode {}\ncrm respawn\n",
+            c.keepalive,
+            c.deadtime,
+            c.warntime,
+            c.deadtime,
+            peers.join("\n"),
+            if c.auto_failback { "on" } else { "off" },
+            c.nodes.join(" "),
+        );
+        std::fs::write(conf.join("ha.cf"), hacf)?;
+        let keys = conf.join("authkeys");
+        std::fs::write(&keys, AUTHKEYS)?;
+        std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o600))?;
+        if !c.haresources.is_empty() {
+            std::fs::write(conf.join("haresources"), &c.haresources)?;
+        }
+        let web = conf.join("resource.d/webserver");
+        std::fs::write(&web, WEB_SCRIPT)?;
+        std::fs::set_permissions(&web, std::fs::Permissions::from_mode(0o755))?;
+        Ok(())
+    }
+
+    /// Starts node `i`'s heartbeat (which starts ccm, lrmd and crmd) in its namespace.
+    pub fn start(&mut self, i: usize) -> Result<()> {
+        let bin = self.config.bin_dir.join("heartbeat");
+        let node = &mut self.nodes[i];
+        let _ = std::fs::remove_file(node.hb_socket());
+        let _ = std::fs::remove_file(node.cib_socket());
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(node.dir.join("node.log"))?;
+        let hb = format!(
+            "exec {} -f -c {} --rundir {} --statedir {}",
+            bin.display(),
+            node.dir.join("conf").display(),
+            node.dir.join("run").display(),
+            node.dir.join("state").display()
+        );
+        let child = Command::new("ip")
+            .args(["netns", "exec", &node.ns, "unshare", "--uts", "sh", "-c"])
+            .arg(format!("hostname {}; {hb}", node.name))
+            .env("HA_CRM_DAEMONS", "ccm:root lrmd:root crmd:root")
+            .env("CRMD_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting heartbeat")?;
+        node.heartbeat = Some(child);
+        let sock = node.cib_socket();
+        if !wait_until(Duration::from_secs(20), || sock.exists()) {
+            bail!("node {} did not come up:\n{}", node.name, node.log());
+        }
+        Ok(())
+    }
+
+    /// Starts every node.
+    pub fn start_all(&mut self) -> Result<()> {
+        for i in 0..self.nodes.len() {
+            self.start(i)?;
+        }
+        Ok(())
+    }
+
+    /// SIGKILLs every process in node `i`'s namespace (heartbeat, its children, the services).
+    pub fn kill(&mut self, i: usize) {
+        let ns = self.nodes[i].ns.clone();
+        for _ in 0..5 {
+            let pids = ns_pids(&ns);
+            if pids.is_empty() {
+                break;
+            }
+            for pid in pids {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if let Some(mut c) = self.nodes[i].heartbeat.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        // A killed node leaves its addresses behind (the VIP too); a real crashed host's
+        // addresses vanish with it.
+        let _ = Command::new("ip")
+            .args(["-n", &ns, "addr", "flush", "dev", "eth0", "label", "eth0:*"])
+            .status();
+        let _ = self.reset_addresses(i);
+    }
+
+    fn reset_addresses(&self, i: usize) -> Result<()> {
+        let ns = &self.nodes[i].ns;
+        sh(&["ip", "-n", ns, "addr", "flush", "dev", "eth0"])?;
+        sh(&[
+            "ip",
+            "-n",
+            ns,
+            "addr",
+            "add",
+            &format!("10.1.0.{}/24", i + 1),
+            "dev",
+            "eth0",
+        ])
+    }
+
+    /// Runs a command inside node `i`'s namespace and UTS name, with its sockets in the
+    /// environment (`CIB_SOCKET`, `HA_API_SOCKET`), returning stdout.
+    pub fn run_on(&self, i: usize, cmd: &str) -> Result<(i32, String)> {
+        let node = &self.nodes[i];
+        let out = Command::new("ip")
+            .args(["netns", "exec", &node.ns, "unshare", "--uts", "sh", "-c"])
+            .arg(format!("hostname {}; {cmd}", node.name))
+            .env("CIB_SOCKET", node.cib_socket())
+            .env("HA_API_SOCKET", node.hb_socket())
+            .env("HA_RUNDIR", node.dir.join("run"))
+            .env(
+                "PATH",
+                format!(
+                    "{}:/usr/sbin:/usr/bin:/sbin:/bin",
+                    self.config.bin_dir.display()
+                ),
+            )
+            .output()?;
+        Ok((
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        ))
+    }
+
+    /// The client's HTTP GET of `http://<ip>:8080/`: the page body, or `None` when it fails
+    /// within `timeout`.
+    pub fn client_get(&self, ip: &str, timeout: Duration) -> Option<String> {
+        let script = format!(
+            "exec 3<>/dev/tcp/{ip}/8080 || exit 1; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"
+        );
+        let out = Command::new("timeout")
+            .arg(format!("{:.1}", timeout.as_secs_f64()))
+            .args([
+                "ip",
+                "netns",
+                "exec",
+                &self.client_ns,
+                "bash",
+                "-c",
+                &script,
+            ])
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let body = text.split("\r\n\r\n").nth(1)?.trim().to_string();
+        (out.status.success() && !body.is_empty()).then_some(body)
+    }
+
+    /// Which nodes hold `ip` on any interface right now.
+    pub fn holders(&self, ip: &str) -> Vec<String> {
+        self.nodes
+            .iter()
+            .filter(|n| {
+                Command::new("ip")
+                    .args(["-n", &n.ns, "-o", "addr", "show"])
+                    .output()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).contains(&format!("inet {ip}/")))
+                    .unwrap_or(false)
+            })
+            .map(|n| n.name.clone())
+            .collect()
+    }
+
+    /// The logs of every node, for failure messages.
+    pub fn logs(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|n| format!("===== {} =====\n{}", n.name, n.log()))
+            .collect()
+    }
+
+    /// Cuts (or restores) node `i`'s link `l` (0 public, 1 heartbeat) at the switch.
+    pub fn set_link(&self, i: usize, l: usize, up: bool) -> Result<()> {
+        let short = &self.prefix[2..];
+        let b = format!("v{short}{i}{l}b");
+        sh(&[
+            "ip",
+            "-n",
+            &self.switch,
+            "link",
+            "set",
+            &b,
+            if up { "up" } else { "down" },
+        ])
+    }
+}
+
+/// The pids of every process in network namespace `ns`.
+fn ns_pids(ns: &str) -> Vec<i32> {
+    Command::new("ip")
+        .args(["netns", "pids", ns])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill(i);
+        }
+        for ns in self
+            .nodes
+            .iter()
+            .map(|n| n.ns.clone())
+            .chain([self.client_ns.clone(), self.switch.clone()])
+        {
+            let _ = Command::new("ip").args(["netns", "del", &ns]).status();
+        }
+    }
+}
