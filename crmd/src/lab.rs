@@ -24,7 +24,7 @@ pub const CLIENT_ADDR: &str = "10.1.0.200";
 
 /// The heartbeat-class web server script the classic site runs (`webserver` in haresources):
 /// serves `index.html` saying which node answered, on port 8080.
-pub const WEB_SCRIPT: &str = r#"#!/bin/sh
+pub const WEB_SCRIPT: &str = r#"#!/bin/bash
 # heartbeat class resource script: webserver {start|stop|status}
 dir="$(cd "$(dirname "$0")/.." && pwd)/www"
 pidfile="$dir/http.pid"
@@ -34,15 +34,19 @@ start)
     running && exit 0
     mkdir -p "$dir"
     echo "served by $(uname -n)" > "$dir/index.html"
-    cd "$dir" && setsid python3 -m http.server 8080 >/dev/null 2>&1 </dev/null &
-    echo $! > "$pidfile"
-    i=0; while [ $i -lt 50 ]; do
+    rm -f "$pidfile"
+    # The server writes its own pid (setsid may fork), in its own session so it outlives us.
+    cd "$dir" && PIDFILE="$pidfile" setsid sh -c 'echo $$ > "$PIDFILE"; exec python3 -m http.server 8080' >/dev/null 2>&1 </dev/null &
+    i=0; while [ $i -lt 150 ]; do
         (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && exit 0
         i=$((i+1)); sleep 0.1
     done
     exit 1 ;;
 stop)
-    running && kill "$(cat "$pidfile")"
+    if running; then
+        pid="$(cat "$pidfile")"; kill "$pid"
+        while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    fi
     rm -f "$pidfile"; exit 0 ;;
 status)
     if running; then echo "webserver is running"; else echo "webserver is stopped"; fi

@@ -4,6 +4,10 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // heartbeat blocks the signals it handles before starting its children, and a blocked mask
+    // is inherited through exec: undo it, or agents (and their services) could never be
+    // stopped with SIGTERM.
+    let _ = nix::sys::signal::SigSet::all().thread_unblock();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CRMD_LOG")

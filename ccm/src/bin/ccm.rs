@@ -31,6 +31,10 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    // heartbeat blocks the signals it handles before starting its children, and a blocked mask
+    // is inherited through exec: undo it, or agents (and their services) could never be
+    // stopped with SIGTERM.
+    let _ = nix::sys::signal::SigSet::all().thread_unblock();
     let cli = Cli::parse();
     match real_main(cli) {
         Ok(code) => code,
