@@ -4,9 +4,17 @@
 //! library crates into Pacemaker's messages and exit codes ([`exit::ExitCode`]).
 
 #[cfg(feature = "cib-tools")]
+pub mod cib_access;
+#[cfg(feature = "cib-tools")]
 pub mod cibadmin;
 #[cfg(feature = "hb-tools")]
 pub mod cl_status;
+#[cfg(feature = "cib-tools")]
+pub mod crm_attribute;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+pub mod crm_mon;
+#[cfg(feature = "cib-tools")]
+pub mod crm_node;
 #[cfg(feature = "lrm-tools")]
 pub mod crm_resource;
 #[cfg(feature = "simulate")]

@@ -1,0 +1,6 @@
+//! `crm_attribute`: see [`cli::crm_attribute`]; works on the CIB file named by `$CIB_file`.
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    cli::crm_attribute::run(&args, &mut std::io::stdout(), &mut std::io::stderr()).into()
+}

@@ -1,0 +1,11 @@
+//! `crm_standby`: see [`cli::crm_attribute::frontends`]; works on the CIB file named by `$CIB_file`.
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    cli::crm_attribute::frontends::crm_standby(
+        &args,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    )
+    .into()
+}

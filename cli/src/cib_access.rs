@@ -1,0 +1,169 @@
+//! How the status and attribute tools reach the CIB.
+//!
+//! The tools (`crm_mon`, `crm_attribute`, `crm_node`, ...) only ever read the whole CIB and
+//! replace it with an edited copy, so the seam is two calls. Today the only backend is the
+//! file named by `$CIB_file` ([`FileCib`]); the live cluster connection will be another
+//! [`CibAccess`] returned by [`from_env`] without the tools changing.
+
+use crate::exit::ExitCode;
+use cib::xml::Element;
+use cib::{format, store, CibVersion, Document};
+use std::path::{Path, PathBuf};
+
+/// Why the CIB could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// No backend: `$CIB_file` is unset and the live connection does not exist yet.
+    #[error("Could not connect to the CIB: Transport endpoint is not connected")]
+    NotConnected,
+    /// The CIB file could not be read.
+    #[error("Could not connect to the CIB: No such device or address ({path}: {source})")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The CIB file is not well-formed XML with a `<cib>` root.
+    #[error("Could not connect to the CIB: {path} is not a valid CIB: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The CIB changed between the query and the commit.
+    #[error("Update was older than existing configuration (the CIB changed since it was read)")]
+    Conflict,
+    /// The new CIB could not be written.
+    #[error("could not write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl AccessError {
+    /// Pacemaker's exit code for this failure.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            AccessError::NotConnected => ExitCode::Disconnect,
+            AccessError::Read { .. } => ExitCode::NoSuch,
+            AccessError::Parse { .. } => ExitCode::Config,
+            AccessError::Conflict => ExitCode::Old,
+            AccessError::Write { .. } => ExitCode::CantCreat,
+        }
+    }
+}
+
+/// Read and replace the whole CIB.
+pub trait CibAccess {
+    /// The whole current CIB.
+    fn query(&mut self) -> Result<Element, AccessError>;
+    /// Replace the CIB with `new`, computed from `base` (a previous query); the implementation
+    /// bumps versions (epoch for configuration changes, num_updates for status-only) and
+    /// refuses if the CIB changed since `base`.
+    fn commit(&mut self, base: &Element, new: Element) -> Result<(), AccessError>;
+}
+
+/// The CIB in a file (`$CIB_file`), as Pacemaker's file backend keeps it.
+#[derive(Debug, Clone)]
+pub struct FileCib {
+    path: PathBuf,
+}
+
+impl FileCib {
+    /// A backend on `path`; nothing is read until [`CibAccess::query`].
+    pub fn new(path: impl Into<PathBuf>) -> FileCib {
+        FileCib { path: path.into() }
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn load(&self) -> Result<Document, AccessError> {
+        let bytes = std::fs::read(&self.path).map_err(|source| AccessError::Read {
+            path: self.path.clone(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| AccessError::Parse {
+            path: self.path.clone(),
+            message: "not UTF-8".into(),
+        })?;
+        let doc = Document::parse(&text).map_err(|e| AccessError::Parse {
+            path: self.path.clone(),
+            message: format!("line {}: {}", e.line, e.message),
+        })?;
+        if doc.root.name != "cib" {
+            return Err(AccessError::Parse {
+                path: self.path.clone(),
+                message: format!("root element is <{}>, not <cib>", doc.root.name),
+            });
+        }
+        Ok(doc)
+    }
+}
+
+impl CibAccess for FileCib {
+    fn query(&mut self) -> Result<Element, AccessError> {
+        Ok(self.load()?.root)
+    }
+
+    fn commit(&mut self, base: &Element, mut new: Element) -> Result<(), AccessError> {
+        let current = self.load()?;
+        if CibVersion::from_element(&current.root) != CibVersion::from_element(base) {
+            return Err(AccessError::Conflict);
+        }
+        if !cib::edit::bump_for_change(base, &mut new) {
+            return Ok(());
+        }
+        let text = format::document_to_string(&Document {
+            prolog: current.prolog,
+            root: new,
+        });
+        store::write_atomic(&self.path, text.as_bytes()).map_err(|source| AccessError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// The backend the environment selects: `$CIB_file` set -> [`FileCib`]; otherwise the live
+/// cluster, which is not implemented yet ([`AccessError::NotConnected`]).
+pub fn from_env() -> Result<Box<dyn CibAccess>, AccessError> {
+    match std::env::var_os("CIB_file") {
+        Some(path) if !path.is_empty() => Ok(Box::new(FileCib::new(path))),
+        _ => Err(AccessError::NotConnected),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_bumps_epoch_and_refuses_stale_base() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cib.xml");
+        std::fs::write(
+            &path,
+            r#"<cib epoch="3" num_updates="2" admin_epoch="0"><configuration><crm_config/></configuration><status/></cib>"#,
+        )
+        .expect("write");
+        let mut f = FileCib::new(&path);
+        let base = f.query().expect("query");
+        let mut new = base.clone();
+        new.child_mut("configuration")
+            .expect("configuration")
+            .child_or_insert("nodes");
+        f.commit(&base, new.clone()).expect("commit");
+        let after = f.query().expect("query");
+        assert_eq!(after.attr("epoch"), Some("4"));
+        assert_eq!(after.attr("num_updates"), Some("0"));
+        assert!(matches!(f.commit(&base, new), Err(AccessError::Conflict)));
+    }
+}
