@@ -1,9 +1,9 @@
 //! How the status and attribute tools reach the CIB.
 //!
 //! The tools (`crm_mon`, `crm_attribute`, `crm_node`, ...) only ever read the whole CIB and
-//! replace it with an edited copy, so the seam is two calls. Today the only backend is the
-//! file named by `$CIB_file` ([`FileCib`]); the live cluster connection will be another
-//! [`CibAccess`] returned by [`from_env`] without the tools changing.
+//! replace it with an edited copy, so the seam is two calls. Two backends: the file named by
+//! `$CIB_file` ([`FileCib`]) and the running cluster through the local crmd's CIB socket
+//! ([`LiveCib`]), which sends the edit as a v2 patch that the DC applies to the current CIB.
 
 use crate::exit::ExitCode;
 use cib::xml::Element;
@@ -35,6 +35,14 @@ pub enum AccessError {
     /// The CIB changed between the query and the commit.
     #[error("Update was older than existing configuration (the CIB changed since it was read)")]
     Conflict,
+    /// The cluster refused the change (or the request).
+    #[error("{message}")]
+    Refused {
+        /// Pacemaker exit code from the cluster.
+        code: i32,
+        /// The cluster's reason.
+        message: String,
+    },
     /// The new CIB could not be written.
     #[error("could not write {path}: {source}")]
     Write {
@@ -54,6 +62,7 @@ impl AccessError {
             AccessError::Parse { .. } => ExitCode::Config,
             AccessError::Conflict => ExitCode::Old,
             AccessError::Write { .. } => ExitCode::CantCreat,
+            AccessError::Refused { code, .. } => ExitCode::from_code(*code),
         }
     }
 }
@@ -66,6 +75,9 @@ pub trait CibAccess {
     /// bumps versions (epoch for configuration changes, num_updates for status-only) and
     /// refuses if the CIB changed since `base`.
     fn commit(&mut self, base: &Element, new: Element) -> Result<(), AccessError>;
+    /// Forget the operation history and fail counts of `rsc` (every resource when empty) on
+    /// `node` (every node when empty), so the cluster probes it again.
+    fn cleanup(&mut self, rsc: &str, node: &str) -> Result<(), AccessError>;
 }
 
 /// The CIB in a file (`$CIB_file`), as Pacemaker's file backend keeps it.
@@ -113,6 +125,15 @@ impl CibAccess for FileCib {
         Ok(self.load()?.root)
     }
 
+    fn cleanup(&mut self, rsc: &str, node: &str) -> Result<(), AccessError> {
+        let base = self.query()?;
+        let mut new = base.clone();
+        if crmd::status::cleanup(&mut new, node, rsc) {
+            self.commit(&base, new)?;
+        }
+        Ok(())
+    }
+
     fn commit(&mut self, base: &Element, mut new: Element) -> Result<(), AccessError> {
         let current = self.load()?;
         if CibVersion::from_element(&current.root) != CibVersion::from_element(base) {
@@ -132,12 +153,71 @@ impl CibAccess for FileCib {
     }
 }
 
+/// The running cluster, through the local crmd ([`crmd::proto`]).
+#[derive(Debug)]
+pub struct LiveCib {
+    client: crmd::proto::CibClient,
+}
+
+impl LiveCib {
+    /// Connects to the local crmd (`$CIB_SOCKET`, else `$HA_RUNDIR/cib.sock`).
+    pub fn connect() -> Result<LiveCib, AccessError> {
+        crmd::proto::CibClient::connect_default()
+            .map(|client| LiveCib { client })
+            .map_err(|_| AccessError::NotConnected)
+    }
+
+    /// The connection, for requests beyond query and commit (cleanup, cluster info).
+    pub fn client(&mut self) -> &mut crmd::proto::CibClient {
+        &mut self.client
+    }
+}
+
+fn live_error(e: crmd::proto::ClientError) -> AccessError {
+    match e {
+        crmd::proto::ClientError::Refused { rc, message } => {
+            AccessError::Refused { code: rc, message }
+        }
+        _ => AccessError::NotConnected,
+    }
+}
+
+impl CibAccess for LiveCib {
+    fn query(&mut self) -> Result<Element, AccessError> {
+        let text = self.client.query().map_err(live_error)?;
+        cib::xml::parse_element(&text).map_err(|e| AccessError::Parse {
+            path: PathBuf::from("(live CIB)"),
+            message: e.to_string(),
+        })
+    }
+
+    fn cleanup(&mut self, rsc: &str, node: &str) -> Result<(), AccessError> {
+        self.client
+            .call(crmd::proto::RequestBody::Cleanup {
+                rsc: rsc.to_string(),
+                node: node.to_string(),
+            })
+            .map(|_| ())
+            .map_err(live_error)
+    }
+
+    fn commit(&mut self, base: &Element, new: Element) -> Result<(), AccessError> {
+        if *base == new {
+            return Ok(());
+        }
+        let patch = cib::patch::diff(base, &new);
+        self.client
+            .patch(patch.to_xml_compact())
+            .map_err(live_error)
+    }
+}
+
 /// The backend the environment selects: `$CIB_file` set -> [`FileCib`]; otherwise the live
-/// cluster, which is not implemented yet ([`AccessError::NotConnected`]).
+/// cluster through the local crmd ([`LiveCib`]).
 pub fn from_env() -> Result<Box<dyn CibAccess>, AccessError> {
     match std::env::var_os("CIB_file") {
         Some(path) if !path.is_empty() => Ok(Box::new(FileCib::new(path))),
-        _ => Err(AccessError::NotConnected),
+        _ => Ok(Box::new(LiveCib::connect()?)),
     }
 }
 

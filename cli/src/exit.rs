@@ -89,6 +89,55 @@ impl ExitCode {
     }
 
     /// Ends the process with this status.
+    /// The code for a number received from elsewhere (a daemon's answer); unknown numbers
+    /// become [`ExitCode::Error`].
+    pub fn from_code(code: i32) -> ExitCode {
+        use ExitCode::*;
+        const ALL: [ExitCode; 38] = [
+            Ok,
+            Error,
+            InvalidParam,
+            UnimplementFeature,
+            InsufficientPriv,
+            NotInstalled,
+            NotConfigured,
+            NotRunning,
+            Usage,
+            DataErr,
+            NoInput,
+            NoUser,
+            NoHost,
+            Unavailable,
+            Software,
+            OsErr,
+            OsFile,
+            CantCreat,
+            IoErr,
+            TempFail,
+            Protocol,
+            NoPerm,
+            Config,
+            Fatal,
+            Panic,
+            Disconnect,
+            Old,
+            Digest,
+            NoSuch,
+            Quorum,
+            Unsafe,
+            Exists,
+            Multiple,
+            Expired,
+            NotYetInEffect,
+            Indeterminate,
+            Unsatisfied,
+            Timeout,
+        ];
+        ALL.into_iter()
+            .find(|c| i32::from(c.code()) == code)
+            .unwrap_or(Error)
+    }
+
     pub fn exit(self) -> ! {
         std::process::exit(i32::from(self.code()))
     }

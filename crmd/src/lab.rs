@@ -243,7 +243,7 @@ impl Lab {
         use std::os::unix::fs::PermissionsExt;
         let conf = dir.join("conf");
         std::fs::create_dir_all(conf.join("resource.d"))?;
-        for d in ["run", "state"] {
+        for d in ["run", "state", "rsctmp"] {
             std::fs::create_dir_all(dir.join(d))?;
         }
         let c = &self.config;
@@ -296,6 +296,9 @@ impl Lab {
             .arg(format!("hostname {}; {hb}", node.name))
             .env("HA_CRM_DAEMONS", "ccm:root lrmd:root crmd:root")
             .env("CRMD_LOG", "info")
+            // Agents keep their state files under HA_RSCTMP: one per node, since the nodes
+            // share a filesystem.
+            .env("HA_RSCTMP", node.dir.join("rsctmp"))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -447,6 +450,42 @@ impl Lab {
             if up { "up" } else { "down" },
         ])
     }
+}
+
+/// The nodes where resource `rsc` (or any instance `rsc:N` of a clone) runs according to the
+/// CIB status: online nodes whose last operation on it succeeded and was not a stop.
+pub fn running_on(cib: &cib::xml::Element, rsc: &str) -> Vec<String> {
+    let mut nodes = Vec::new();
+    let Some(status) = cib.child("status") else {
+        return nodes;
+    };
+    for ns in status.children_named("node_state") {
+        if ns.attr("crmd") != Some("online") {
+            continue;
+        }
+        let Some(rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {
+            continue;
+        };
+        let runs = rscs.children_named("lrm_resource").any(|r| {
+            let id = r.attr("id").unwrap_or("");
+            if id != rsc && id.split(':').next() != Some(rsc) {
+                return false;
+            }
+            r.children_named("lrm_rsc_op")
+                .find(|op| op.attr("id").is_some_and(|i| i.ends_with("_last_0")))
+                .is_some_and(|op| {
+                    let rc = op.attr("rc-code").unwrap_or("");
+                    let task = op.attr("operation").unwrap_or("");
+                    op.attr("op-status") == Some("0")
+                        && ((rc == "0" && task != "stop") || (rc == "8"))
+                })
+        });
+        if runs {
+            nodes.push(ns.attr("uname").unwrap_or("").to_string());
+        }
+    }
+    nodes.sort();
+    nodes
 }
 
 /// The pids of every process in network namespace `ns`.

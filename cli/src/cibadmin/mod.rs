@@ -1,4 +1,5 @@
-//! `cibadmin`: query and edit a CIB offline, on the file named by `CIB_file`.
+//! `cibadmin`: query and edit the CIB, offline on the file named by `CIB_file`, else live
+//! through the local crmd.
 //!
 //! The operations are [`cib::edit`]'s; this module reads the input XML, runs one command,
 //! bumps the version the way Pacemaker does, writes the file atomically
@@ -17,7 +18,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 const USAGE: &str = "\
-cibadmin - query and edit the cluster configuration (offline, on $CIB_file)
+cibadmin - query and edit the cluster configuration (on $CIB_file when set, else live)
 Usage: cibadmin <command> [options]
 
 Commands:
@@ -187,12 +188,9 @@ fn execute(
         }
         _ => {}
     }
-    let path = cib_file.ok_or_else(|| {
-        Failure::new(
-            ExitCode::Disconnect,
-            "Could not connect to the CIB: Transport endpoint is not connected\nInit failed, could not perform requested operations\n(set CIB_file to the CIB to work on)",
-        )
-    })?;
+    let Some(path) = cib_file else {
+        return execute_live(command, opts, stdin, out, err);
+    };
     let original = std::fs::read(path).map_err(|_| {
         Failure::new(
             ExitCode::NoSuch,
@@ -242,6 +240,42 @@ fn execute(
             ExitCode::CantCreat,
             format!("cibadmin: could not write {path}: {e}"),
         )
+    })
+}
+
+/// The same commands against the running cluster: read from the local replica, edit a copy,
+/// send the difference to the DC, which checks it and answers.
+fn execute_live(
+    command: Command,
+    opts: &Options,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), Failure> {
+    use crate::cib_access::{CibAccess, LiveCib};
+    let not_connected = || {
+        Failure::new(
+            ExitCode::Disconnect,
+            "Could not connect to the CIB: Transport endpoint is not connected\nInit failed, could not perform requested operations",
+        )
+    };
+    let mut live = LiveCib::connect().map_err(|_| not_connected())?;
+    let current = live.query().map_err(|_| not_connected())?;
+    if command == Command::Query {
+        return query(opts, &current, out);
+    }
+    let mut cib = current.clone();
+    edit_cib(command, opts, &mut cib, stdin, err)?;
+    if cib == current {
+        return Ok(());
+    }
+    live.commit(&current, cib).map_err(|e| {
+        let code = e.exit_code();
+        let message = match e {
+            crate::cib_access::AccessError::Refused { message, .. } => message,
+            other => other.to_string(),
+        };
+        Failure::new(code, format!("Call failed: {message}"))
     })
 }
 
