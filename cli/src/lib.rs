@@ -24,3 +24,5 @@ pub mod crm_verify;
 pub mod exit;
 #[cfg(all(feature = "cib-tools", feature = "hb-tools"))]
 pub mod haresources2cib;
+#[cfg(feature = "cib-tools")]
+pub mod hb_standby;

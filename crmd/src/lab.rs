@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+pub use crate::status::running_on;
+
 static NEXT_LAB: AtomicU32 = AtomicU32::new(0);
 
 /// The authkeys every lab node uses.
@@ -450,42 +452,6 @@ impl Lab {
             if up { "up" } else { "down" },
         ])
     }
-}
-
-/// The nodes where resource `rsc` (or any instance `rsc:N` of a clone) runs according to the
-/// CIB status: online nodes whose last operation on it succeeded and was not a stop.
-pub fn running_on(cib: &cib::xml::Element, rsc: &str) -> Vec<String> {
-    let mut nodes = Vec::new();
-    let Some(status) = cib.child("status") else {
-        return nodes;
-    };
-    for ns in status.children_named("node_state") {
-        if ns.attr("crmd") != Some("online") {
-            continue;
-        }
-        let Some(rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {
-            continue;
-        };
-        let runs = rscs.children_named("lrm_resource").any(|r| {
-            let id = r.attr("id").unwrap_or("");
-            if id != rsc && id.split(':').next() != Some(rsc) {
-                return false;
-            }
-            r.children_named("lrm_rsc_op")
-                .find(|op| op.attr("id").is_some_and(|i| i.ends_with("_last_0")))
-                .is_some_and(|op| {
-                    let rc = op.attr("rc-code").unwrap_or("");
-                    let task = op.attr("operation").unwrap_or("");
-                    op.attr("op-status") == Some("0")
-                        && ((rc == "0" && task != "stop") || (rc == "8"))
-                })
-        });
-        if runs {
-            nodes.push(ns.attr("uname").unwrap_or("").to_string());
-        }
-    }
-    nodes.sort();
-    nodes
 }
 
 /// The pids of every process in network namespace `ns`.

@@ -252,3 +252,28 @@ fn auto_failback_off_leaves_resources_where_they_are() {
     );
     assert_eq!(lab.holders(VIP), vec!["node2"]);
 }
+
+#[test]
+fn hb_standby_gives_everything_away_and_hb_takeover_takes_it_back() {
+    if skip() {
+        return;
+    }
+    let mut lab = Lab::new(LabConfig::classic(bin_dir())).expect("lab");
+    lab.start_all().expect("start");
+    served_by(&lab, "node1", Duration::from_secs(60));
+
+    let (rc, out) = lab.run_on(0, "hb_standby").expect("hb_standby");
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("Going standby [all]."), "{out}");
+    served_by(&lab, "node2", Duration::from_secs(30));
+    assert_eq!(lab.holders(VIP), vec!["node2"]);
+
+    let (rc, out) = lab.run_on(0, "hb_takeover").expect("hb_takeover");
+    assert_eq!(rc, 0, "{out}");
+    served_by(&lab, "node1", Duration::from_secs(30));
+    assert_eq!(lab.holders(VIP), vec!["node1"]);
+
+    let (rc, out) = lab.run_on(0, "hb_standby bogus").expect("hb_standby");
+    assert_eq!(rc, 1);
+    assert!(out.contains("wrong resources(bogus)."), "{out}");
+}

@@ -96,11 +96,14 @@ fn load_config(lab: &Lab, i: usize) {
         .expect("configuration accepted");
 }
 
+/// Where fs, ip, web and the clone's instances run.
+type Placement = (Vec<String>, Vec<String>, Vec<String>, Vec<String>);
+
 /// The chain and the clone as seen from node `observer`: (fs, ip, web, base) placements.
 fn placement(
     lab: &Lab,
     observer: usize,
-) -> Option<(Vec<String>, Vec<String>, Vec<String>, Vec<String>)> {
+) -> Option<Placement> {
     let cib = live_cib(lab, observer)?;
     Some((
         running_on(&cib, "fs"),
@@ -108,6 +111,31 @@ fn placement(
         running_on(&cib, "web"),
         running_on(&cib, "base"),
     ))
+}
+
+/// `crm_mon -1` on node `i` of the live cluster.
+fn crm_mon(lab: &Lab, i: usize) -> String {
+    let (rc, out) = lab.run_on(i, "crm_mon -1").expect("crm_mon");
+    assert_eq!(rc, 0, "crm_mon failed: {out}");
+    out
+}
+
+/// What crm_mon must say once the cluster settled with the chain on `chain_node`.
+fn assert_crm_mon(lab: &Lab, i: usize, chain_node: &str, online: &[&str]) {
+    let out = crm_mon(lab, i);
+    for line in [
+        format!("* fs\t(ocf:heartbeat:Dummy):\t Started {chain_node}"),
+        format!("* ip\t(ocf:heartbeat:IPaddr2):\t Started {chain_node}"),
+        format!("* web\t(heartbeat:webserver):\t Started {chain_node}"),
+        format!("* Online: [ {} ]", online.join(" ")),
+        format!("* Started: [ {} ]", online.join(" ")),
+    ] {
+        assert!(
+            out.contains(&line),
+            "crm_mon on node{} lacks {line:?}:\n{out}",
+            i + 1
+        );
+    }
 }
 
 /// Waits until the chain runs together on `chain_node` and the clone on exactly `clone_nodes`,
@@ -151,6 +179,7 @@ fn chain_and_clone_survive_node_loss_and_return() {
     );
     load_config(&lab, 2);
     settled(&lab, 2, "node1", &["node1", "node2", "node3"]);
+    assert_crm_mon(&lab, 1, "node1", &["node1", "node2", "node3"]);
 
     lab.kill(0);
     // The chain moves as one to a survivor; which one is the policy engine's choice.
@@ -171,8 +200,11 @@ fn chain_and_clone_survive_node_loss_and_return() {
     );
     let (fs, ..) = placement(&lab, 2).expect("placement");
     settled(&lab, 2, &fs[0], &["node2", "node3"]);
+    assert_crm_mon(&lab, 2, &fs[0], &["node2", "node3"]);
+    assert!(crm_mon(&lab, 2).contains("* OFFLINE: [ node1 ]"));
 
     lab.start(0).expect("node1 returns");
     // Its location preference (100) outweighs the default stickiness (0): everything goes home.
     settled(&lab, 1, "node1", &["node1", "node2", "node3"]);
+    assert_crm_mon(&lab, 0, "node1", &["node1", "node2", "node3"]);
 }

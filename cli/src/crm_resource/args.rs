@@ -88,6 +88,30 @@ pub struct Options {
     pub xml: bool,
     /// The original command line, for XML's `request` attribute.
     pub request: String,
+    /// `-N/--node`
+    pub node: Option<String>,
+    /// The NAME of `-p/-g/-d`.
+    pub prop_name: Option<String>,
+    /// `-v/--parameter-value`
+    pub prop_value: Option<String>,
+    /// `-m/--meta`: meta_attributes instead of instance_attributes.
+    pub meta: bool,
+    /// `-z/--utilization`
+    pub utilization: bool,
+    /// `-f/--force`
+    pub force: bool,
+    /// `-Q/--quiet`
+    pub quiet: bool,
+    /// `-u/--lifetime` (ISO 8601 duration)
+    pub lifetime: Option<String>,
+    /// `--expired`
+    pub expired: bool,
+    /// `--promoted`/`--master`
+    pub promoted: bool,
+    /// `-s/--set-name`
+    pub set_name: Option<String>,
+    /// `-i/--nvpair`
+    pub nvpair_id: Option<String>,
 }
 
 /// Why the command line was rejected (each becomes `crm_resource: <text>`, exit 64).
@@ -294,9 +318,15 @@ fn apply_value(opts: &mut Options, name: &str, value: String) -> Result<(), Usag
         "show-metadata" => opts.command = Some(Command::ShowMetadata(value)),
         "list-ocf-alternatives" => opts.command = Some(Command::ListOcfAlternatives(value)),
         "set-parameter" | "get-parameter" | "delete-parameter" => {
+            opts.prop_name = Some(value);
             opts.command = Some(Command::Cluster(name.to_string()));
         }
-        _ => {} // modifiers of CIB commands
+        "node" => opts.node = Some(value),
+        "parameter-value" => opts.prop_value = Some(value),
+        "lifetime" => opts.lifetime = Some(value),
+        "set-name" => opts.set_name = Some(value),
+        "nvpair" => opts.nvpair_id = Some(value),
+        _ => {} // modifiers of CIB commands not used yet
     }
     Ok(())
 }
@@ -328,7 +358,10 @@ fn apply_flag(
         "help" | "help-all" => Command::Help,
         "version" => Command::Version,
         _ if CLUSTER_FLAGS.iter().any(|(l, _)| *l == name) => Command::Cluster(name.to_string()),
-        _ if MODIFIER_FLAGS.iter().any(|(l, _)| *l == name) => return Ok(()),
+        _ if MODIFIER_FLAGS.iter().any(|(l, _)| *l == name) => {
+            apply_modifier(opts, name);
+            return Ok(());
+        }
         _ => return Err(UsageError::UnknownOption(shown.to_string())),
     };
     if inline.is_some()
@@ -341,6 +374,19 @@ fn apply_flag(
     }
     opts.command = Some(command);
     Ok(())
+}
+
+/// Records a flag that modifies a CIB command.
+fn apply_modifier(opts: &mut Options, name: &str) {
+    match name {
+        "quiet" => opts.quiet = true,
+        "meta" => opts.meta = true,
+        "utilization" => opts.utilization = true,
+        "force" => opts.force = true,
+        "expired" => opts.expired = true,
+        "promoted" | "master" => opts.promoted = true,
+        _ => {}
+    }
 }
 
 /// Pacemaker's `crm_get_msec`: a number with an optional unit (ms, s, m, h; bare = seconds).

@@ -74,6 +74,9 @@ impl Options {
     }
 }
 
+/// How long a client write waits for a DC before it is refused.
+const WRITE_HOLD: Duration = Duration::from_secs(10);
+
 /// Seconds since the epoch (the policy engine's "now" and op timestamps).
 pub fn now_secs() -> i64 {
     SystemTime::now()
@@ -101,6 +104,8 @@ struct Crmd {
     /// Forwarded writes waiting for the DC: rid -> (client reply, client's id).
     forwarded: BTreeMap<u64, (Sender<Response>, u64)>,
     next_rid: u64,
+    /// Writes waiting for a DC to be elected: (request, reply, client id, give-up time).
+    held: Vec<(RequestBody, Sender<Response>, u64, Instant)>,
     local: node::LocalExec,
     lrm_jobs: tokio::sync::mpsc::UnboundedSender<LrmJob>,
     dc_state: Option<dc::DcState>,
@@ -134,6 +139,7 @@ pub fn run(opts: Options) -> Result<()> {
         subscribers: Vec::new(),
         forwarded: BTreeMap::new(),
         next_rid: 1,
+        held: Vec::new(),
         lrm_jobs,
         dc_state: None,
     };
@@ -294,7 +300,10 @@ impl Crmd {
     fn on_peer(&mut self, src: &str, msg: PeerMsg) {
         match msg {
             PeerMsg::JoinOffer { join } => {
-                if self.dc.as_deref() != Some(src) {
+                if self.dc.is_none() {
+                    // Our own view has not arrived yet; the offer tells us who won.
+                    self.dc = Some(src.to_string());
+                } else if self.dc.as_deref() != Some(src) {
                     tracing::info!("join offer from {src}, which is not our DC ({:?})", self.dc);
                 }
                 let report = self.own_report(join);
@@ -419,13 +428,12 @@ impl Crmd {
                 };
                 if self.send_to_dc(&msg) {
                     self.forwarded.insert(rid, (reply, id));
-                    return;
+                } else {
+                    // No DC yet (the cluster is starting): hold the write for a while.
+                    self.held
+                        .push((body, reply, id, Instant::now() + WRITE_HOLD));
                 }
-                Response::fail(
-                    id,
-                    102,
-                    "No DC: the cluster has not elected a designated controller yet",
-                )
+                return;
             }
         };
         let _ = reply.send(resp);
@@ -501,6 +509,23 @@ impl Crmd {
     }
 
     fn tick(&mut self) {
+        if !self.held.is_empty()
+            && (self.dc.is_some() || self.held.iter().any(|h| Instant::now() > h.3))
+        {
+            for (body, reply, id, until) in std::mem::take(&mut self.held) {
+                if self.dc.is_some() {
+                    self.on_client(Request { id, body }, reply);
+                } else if Instant::now() > until {
+                    let _ = reply.send(Response::fail(
+                        id,
+                        102,
+                        "No DC: the cluster has not elected a designated controller",
+                    ));
+                } else {
+                    self.held.push((body, reply, id, until));
+                }
+            }
+        }
         if self.is_dc() {
             self.dc_tick();
         }
