@@ -100,10 +100,7 @@ fn load_config(lab: &Lab, i: usize) {
 type Placement = (Vec<String>, Vec<String>, Vec<String>, Vec<String>);
 
 /// The chain and the clone as seen from node `observer`: (fs, ip, web, base) placements.
-fn placement(
-    lab: &Lab,
-    observer: usize,
-) -> Option<Placement> {
+fn placement(lab: &Lab, observer: usize) -> Option<Placement> {
     let cib = live_cib(lab, observer)?;
     Some((
         running_on(&cib, "fs"),

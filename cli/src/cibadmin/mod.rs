@@ -269,13 +269,19 @@ fn execute_live(
     if cib == current {
         return Ok(());
     }
+    let op = format!("cib_{}", format!("{command:?}").to_lowercase());
     live.commit(&current, cib).map_err(|e| {
         let code = e.exit_code();
-        let message = match e {
-            crate::cib_access::AccessError::Refused { message, .. } => message,
-            other => other.to_string(),
-        };
-        Failure::new(code, format!("Call failed: {message}"))
+        match e {
+            // Pacemaker's wording for an update its checks refuse, then why.
+            crate::cib_access::AccessError::Refused { message, .. } if code == ExitCode::Config => {
+                Failure::new(
+                    code,
+                    format!("Call {op} failed (-203): Update does not conform to the configured schema\n{message}"),
+                )
+            }
+            other => Failure::new(code, format!("Call {op} failed: {other}")),
+        }
     })
 }
 

@@ -1,0 +1,120 @@
+//! End to end: bad input never hurts the running cluster. A configuration change that breaks
+//! the CIB is refused with a reason and the cluster keeps the old one; garbage written to every
+//! local socket is rejected while the service keeps running. Needs root.
+
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crmd::lab::{is_root, wait_until, Lab, LabConfig};
+
+const VIP: &str = "10.1.0.100";
+
+fn bin_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_crmd"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = std::process::Command::new(cargo)
+        .args([
+            "build",
+            "-p",
+            "messaging",
+            "-p",
+            "ccm",
+            "-p",
+            "lrm",
+            "-p",
+            "cli",
+            "--bins",
+        ])
+        .status()
+        .expect("cargo build")
+        .success();
+    assert!(ok, "building the daemons failed");
+    dir
+}
+
+fn epoch(lab: &Lab) -> String {
+    let mut c = crmd::proto::CibClient::connect(&lab.nodes[1].cib_socket()).expect("connect");
+    let cib = cib::xml::parse_element(&c.query().expect("query")).expect("parse");
+    cib.attr("epoch").unwrap_or("").to_string()
+}
+
+fn serving(lab: &Lab) -> bool {
+    lab.client_get(VIP, Duration::from_millis(500)).as_deref() == Some("served by node1")
+}
+
+#[test]
+fn broken_configuration_is_refused_and_garbage_is_rejected() {
+    if !is_root() {
+        eprintln!("SKIP bad_input: needs root (network namespaces)");
+        return;
+    }
+    let mut lab = Lab::new(LabConfig::classic(bin_dir())).expect("lab");
+    lab.start_all().expect("start");
+    assert!(
+        wait_until(Duration::from_secs(60), || serving(&lab)),
+        "{}",
+        lab.logs()
+    );
+    let before = epoch(&lab);
+
+    // A primitive without an agent type: refused by the DC, from either node.
+    for node in [0, 1] {
+        let (rc, out) = lab
+            .run_on(
+                node,
+                r#"cibadmin --create -o resources -X '<primitive id="broken" class="ocf" provider="heartbeat"/>'"#,
+            )
+            .expect("cibadmin");
+        assert_eq!(rc, 78, "cibadmin must fail with CRM_EX_CONFIG: {out}");
+        assert!(
+            out.contains("Update does not conform to the configured schema")
+                && out.contains("primitive"),
+            "the refusal must say why: {out}"
+        );
+    }
+    assert_eq!(
+        epoch(&lab),
+        before,
+        "a refused update must not change the CIB"
+    );
+    let (rc, out) = lab.run_on(1, "cibadmin -Q -o resources").expect("cibadmin");
+    assert_eq!(rc, 0);
+    assert!(!out.contains("broken"), "{out}");
+
+    // Garbage on every local socket of node1: heartbeat's API, ccm, lrmd and the CIB.
+    let node = &lab.nodes[0];
+    let run = node.dir.join("run");
+    let sockets = ["api.sock", "ccm.sock", "lrmd.sock", "cib.sock"];
+    let payloads: [&[u8]; 4] = [
+        b"\xff\xff\xff\xff garbage",
+        b"\x00\x00\x00\x05{{{{{",
+        b">>>\nnot a message\n",
+        b"\x00\x00\x10\x00",
+    ];
+    for sock in sockets {
+        for payload in payloads {
+            let path = run.join(sock);
+            let mut s = UnixStream::connect(&path)
+                .unwrap_or_else(|e| panic!("connect {}: {e}", path.display()));
+            let _ = s.write_all(payload);
+            drop(s);
+        }
+    }
+    // Everything still answers and the service never moved.
+    std::thread::sleep(Duration::from_secs(1));
+    for sock in sockets {
+        assert!(run.join(sock).exists(), "{sock} is gone\n{}", lab.logs());
+    }
+    let (rc, out) = lab.run_on(0, "crm_mon -1").expect("crm_mon");
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("Started node1"), "{out}");
+    let (rc, out) = lab.run_on(0, "cl_status hbstatus").expect("cl_status");
+    assert_eq!(rc, 0, "{out}");
+    assert!(serving(&lab), "the service stopped\n{}", lab.logs());
+    assert_eq!(lab.holders(VIP), vec!["node1"]);
+}
