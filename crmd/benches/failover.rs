@@ -1,0 +1,164 @@
+//! Failover benchmark: the classic two-node site in network namespaces. For two timer settings
+//! it SIGKILLs every process of the active node several times and measures the client's outage
+//! (last page from node1 to first page from node2, through the VIP), then prints the median;
+//! and it reports the idle RSS and CPU of one node's daemons together. Needs root.
+//!
+//! `cargo bench -p crmd --bench failover [-- --runs N]`
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crmd::lab::{is_root, wait_until, Lab, LabConfig};
+
+const VIP: &str = "10.1.0.100";
+
+fn bin_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_crmd"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let mut args = vec![
+        "build",
+        "-q",
+        "-p",
+        "messaging",
+        "-p",
+        "ccm",
+        "-p",
+        "lrm",
+        "-p",
+        "cli",
+        "--bins",
+    ];
+    if dir.ends_with("release") {
+        args.push("--release");
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = std::process::Command::new(cargo)
+        .args(&args)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "building the daemons failed");
+    dir
+}
+
+fn page(lab: &Lab) -> Option<String> {
+    lab.client_get(VIP, Duration::from_millis(300))
+}
+
+/// One kill of node1: the outage the client sees, in seconds.
+fn one_failover(lab: &mut Lab) -> Option<f64> {
+    if !wait_until(Duration::from_secs(60), || {
+        page(lab).as_deref() == Some("served by node1")
+    }) {
+        return None;
+    }
+    let last_ok = Instant::now();
+    lab.kill(0);
+    let ok = wait_until(Duration::from_secs(60), || {
+        page(lab).as_deref() == Some("served by node2")
+    });
+    let outage = last_ok.elapsed().as_secs_f64();
+    lab.start(0).ok()?;
+    ok.then_some(outage)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v[v.len() / 2]
+}
+
+/// (RSS in MiB, CPU ticks) summed over every process in the namespace.
+fn usage(ns: &str) -> (f64, u64) {
+    let out = std::process::Command::new("ip")
+        .args(["netns", "pids", ns])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let mut rss_kb = 0u64;
+    let mut ticks = 0u64;
+    for pid in out.split_whitespace() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            rss_kb += status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        if let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            // Fields after the command name (which may contain spaces) start after ')'.
+            if let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) {
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                let ut: u64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0);
+                let st: u64 = f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+                ticks += ut + st;
+            }
+        }
+    }
+    (rss_kb as f64 / 1024.0, ticks)
+}
+
+fn main() {
+    if !is_root() {
+        eprintln!("SKIP failover benchmark: needs root (network namespaces)");
+        return;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let runs: usize = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let bins = bin_dir();
+    println!("classic site (VIP + web server), SIGKILL of every process of the active node, {runs} runs each");
+    println!(
+        "{:<28} {:>12} {:>12} {:>12}",
+        "timers", "median s", "min s", "max s"
+    );
+    let mut idle: Option<(f64, f64)> = None;
+    for (keepalive, deadtime, warntime) in [("1", "3", "2"), ("100ms", "500ms", "300ms")] {
+        let mut config = LabConfig::classic(bins.clone());
+        config.keepalive = keepalive.into();
+        config.deadtime = deadtime.into();
+        config.warntime = warntime.into();
+        let mut lab = Lab::new(config).expect("lab");
+        lab.start_all().expect("start");
+        let mut outages = Vec::new();
+        for _ in 0..runs {
+            match one_failover(&mut lab) {
+                Some(o) => outages.push(o),
+                None => eprintln!("a failover did not complete:\n{}", lab.logs()),
+            }
+        }
+        let min = outages.iter().cloned().fold(f64::INFINITY, f64::min);
+        let max = outages.iter().cloned().fold(0.0, f64::max);
+        println!(
+            "{:<28} {:>12.2} {:>12.2} {:>12.2}",
+            format!("keepalive {keepalive} deadtime {deadtime}"),
+            median(outages),
+            min,
+            max
+        );
+        if idle.is_none() {
+            // Idle cost of node2's heartbeat, ccm, lrmd, crmd and the services it runs.
+            std::thread::sleep(Duration::from_secs(3));
+            let ns = lab.nodes[1].ns.clone();
+            let (_, t0) = usage(&ns);
+            let t = Instant::now();
+            std::thread::sleep(Duration::from_secs(10));
+            let (rss, t1) = usage(&ns);
+            let hz = 100.0; // USER_HZ on Linux
+            let cpu = (t1 - t0) as f64 / hz / t.elapsed().as_secs_f64() * 100.0;
+            idle = Some((rss, cpu));
+        }
+    }
+    if let Some((rss, cpu)) = idle {
+        println!("idle node (heartbeat+ccm+lrmd+crmd+services, keepalive 1s): RSS {rss:.1} MiB, CPU {cpu:.2}% of one core");
+    }
+}
