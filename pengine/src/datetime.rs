@@ -170,6 +170,29 @@ pub fn format(t: i64) -> String {
     )
 }
 
+const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `ctime()`-style text of epoch seconds (UTC).
+/// `ctime(3)` text of `t` in UTC (`Thu Dec  3 09:20:44 2026`), as Pacemaker prints times.
+pub fn ctime(t: i64) -> String {
+    let f = fields(t);
+    let wd = t.div_euclid(86_400).rem_euclid(7);
+    // 1970-01-01 was a Thursday.
+    let day = DAYS[((wd + 4) % 7) as usize];
+    format!(
+        "{day} {} {:>2} {:02}:{:02}:{:02} {}",
+        MONTHS[(f.months - 1).clamp(0, 11) as usize],
+        f.monthdays,
+        f.hours,
+        f.minutes,
+        f.seconds,
+        f.years
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

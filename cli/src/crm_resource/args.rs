@@ -112,6 +112,8 @@ pub struct Options {
     pub set_name: Option<String>,
     /// `-i/--nvpair`
     pub nvpair_id: Option<String>,
+    /// `-t/--resource-type` (for `--delete`)
+    pub rsc_type: Option<String>,
 }
 
 /// Why the command line was rejected (each becomes `crm_resource: <text>`, exit 64).
@@ -326,6 +328,7 @@ fn apply_value(opts: &mut Options, name: &str, value: String) -> Result<(), Usag
         "lifetime" => opts.lifetime = Some(value),
         "set-name" => opts.set_name = Some(value),
         "nvpair" => opts.nvpair_id = Some(value),
+        "resource-type" => opts.rsc_type = Some(value),
         _ => {} // modifiers of CIB commands not used yet
     }
     Ok(())

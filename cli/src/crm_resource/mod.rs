@@ -2,11 +2,27 @@
 //! (`--force-start|--force-stop|--force-check|--force-promote|--force-demote|--validate`,
 //! either for `-r RSC` from `CIB_file` or for `--class/--provider/--agent` + `--option K=V`),
 //! and agent discovery (`--list-standards`, `--list-ocf-providers`, `--list-agents`,
-//! `--list-ocf-alternatives`, `--show-metadata`). Output and exit codes follow Pacemaker 2.1.5.
+//! `--list-ocf-alternatives`, `--show-metadata`), and the CIB commands (`--list`, `--locate`,
+//! `--move`, `--ban`, `--clear`, `--cleanup`, `--refresh`, `--restart`, `--set-parameter`, ...;
+//! see [`cluster`]). Output and exit codes follow Pacemaker 2.1.5.
 
 mod args;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod cluster;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod constraints;
 mod discovery;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod lifetime;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod listing;
 mod output;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod params;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod restart;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod snapshot;
 
 use std::collections::BTreeMap;
 
@@ -61,6 +77,14 @@ pub fn run(argv: &[String]) -> Outcome {
         Ok(o) => o,
         Err(e) => return Outcome::fail(format!("crm_resource: {e}\n"), 64),
     };
+    #[cfg(all(feature = "cib-tools", feature = "simulate"))]
+    if opts.class.is_none() && opts.agent.is_none() && opts.provider.is_none() {
+        match &opts.command {
+            Some(Command::Cluster(name)) => return cluster::run(&opts, name),
+            None => return cluster::run(&opts, "list"),
+            _ => {}
+        }
+    }
     let outcome = dispatch(&opts);
     if opts.xml && outcome.code != 64 && outcome.stdout.is_empty() && !outcome.stderr.is_empty() {
         // With --output-as=xml, failures before any agent ran are reported inside the result.
@@ -103,7 +127,7 @@ fn dispatch(opts: &Options) -> Outcome {
     }
 }
 
-/// Commands that need the cluster's CIB.
+/// Commands that need the cluster's CIB, when built without the CIB and scheduler crates.
 fn cluster_command(name: &str) -> Outcome {
     if std::env::var_os("CIB_file").is_none() {
         return not_connected();

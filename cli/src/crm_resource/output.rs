@@ -164,14 +164,14 @@ pub fn result_close(code: i32, errors: &[String]) -> String {
 }
 
 /// Attribute escaping as libxml2 writes it.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     escape_text(text)
         .replace('"', "&quot;")
         .replace('\n', "&#10;")
 }
 
 /// Element text escaping (quotes stay as they are, as libxml2 writes them).
-fn escape_text(text: &str) -> String {
+pub fn escape_text(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -193,6 +193,9 @@ pub fn exit_text(code: i32) -> &'static str {
         64 => "Incorrect usage",
         102 => "Not connected",
         105 => "No such object",
+        108 => "Requested item already exists",
+        109 => "Multiple items match request",
+        124 => "Timeout occurred",
         190 => "Service is active but might fail soon",
         191 => "Service is promoted but might fail soon",
         _ => "Error occurred",

@@ -200,6 +200,14 @@ impl Crmd {
                 }
             }
         }
+        if cib.attr("cib-last-written").is_none() {
+            cib.set_attr("cib-last-written", pengine::datetime::ctime(now_secs()));
+            cib.set_attr("update-origin", me.as_str());
+            cib.set_attr("update-client", "crmd");
+            cib.set_attr("update-user", "hacluster");
+        }
+        set_cluster_option(&mut cib, "dc-version", DC_VERSION);
+        set_cluster_option(&mut cib, "cluster-infrastructure", "heartbeat");
         cib.set_attr("have-quorum", if quorum { "1" } else { "0" });
         let dc_id = status::node_id(&cib, &me);
         cib.set_attr("dc-uuid", dc_id);
@@ -247,9 +255,9 @@ impl Crmd {
 
     /// A write from a client (local or forwarded). The answer comes after the change is
     /// stored here and sent to every member.
-    pub(super) fn dc_write(&mut self, body: RequestBody) -> Response {
+    pub(super) fn dc_write(&mut self, body: RequestBody, origin: &str) -> Response {
         match body {
-            RequestBody::Patch { patch } => self.write_patch(&patch),
+            RequestBody::Patch { patch } => self.write_patch(&patch, origin),
             RequestBody::Cleanup { rsc, node } => {
                 let mut next = self.cib.clone();
                 if status::cleanup(&mut next, &node, &rsc) {
@@ -270,7 +278,7 @@ impl Crmd {
         }
     }
 
-    fn write_patch(&mut self, patch: &str) -> Response {
+    fn write_patch(&mut self, patch: &str, origin: &str) -> Response {
         let patch = match cib::xml::parse_element(patch) {
             Ok(p) => p,
             Err(e) => return Response::fail(0, 65, format!("the patch is not valid XML: {e}")),
@@ -279,8 +287,12 @@ impl Crmd {
         if let Err(e) = cib::patch::apply_unchecked(&patch, &mut next) {
             return Response::fail(0, 105, format!("the patch does not apply: {e}"));
         }
-        // Versions are the DC's to assign.
+        // Versions and the change record are the DC's to assign.
         CibVersion::from_element(&self.cib).write_to(&mut next);
+        next.set_attr("cib-last-written", pengine::datetime::ctime(now_secs()));
+        next.set_attr("update-origin", origin);
+        next.set_attr("update-client", "cibadmin");
+        next.set_attr("update-user", "root");
         let before: BTreeSet<String> = config_errors(&self.cib).into_iter().collect();
         let new_errors: Vec<String> = config_errors(&next)
             .into_iter()
@@ -530,6 +542,45 @@ impl Crmd {
                 std::fs::remove_file(dir.join(format!("pe-input-{}.xml", seq - PE_INPUTS_KEPT)));
         }
         Some(seq)
+    }
+}
+
+/// What `crm_mon` shows as the DC's version.
+const DC_VERSION: &str = concat!("2.1.5-heartbeat-rs-", env!("CARGO_PKG_VERSION"));
+
+/// Sets a `cib-bootstrap-options` cluster option (creating the set when missing).
+fn set_cluster_option(cib: &mut Element, name: &str, value: &str) {
+    use cib::xml::Node;
+    let crm_config = cib
+        .child_or_insert("configuration")
+        .child_or_insert("crm_config");
+    if !crm_config
+        .children_named("cluster_property_set")
+        .any(|s| s.attr("id") == Some("cib-bootstrap-options"))
+    {
+        crm_config.children.insert(
+            0,
+            Node::Element(
+                Element::new("cluster_property_set").with_attr("id", "cib-bootstrap-options"),
+            ),
+        );
+    }
+    let set = crm_config
+        .elements_mut()
+        .find(|s| s.name == "cluster_property_set" && s.attr("id") == Some("cib-bootstrap-options"))
+        .expect("just ensured");
+    let existing = set.children.iter().position(
+        |c| matches!(c, Node::Element(nv) if nv.name == "nvpair" && nv.attr("name") == Some(name)),
+    );
+    if let Some(Node::Element(nv)) = existing.map(|i| &mut set.children[i]) {
+        nv.set_attr("value", value);
+    } else {
+        set.children.push(Node::Element(
+            Element::new("nvpair")
+                .with_attr("id", format!("cib-bootstrap-options-{name}"))
+                .with_attr("name", name)
+                .with_attr("value", value),
+        ));
     }
 }
 

@@ -327,7 +327,7 @@ impl Crmd {
             }
             PeerMsg::Request { rid, body } => {
                 let resp = match serde_json::from_str::<RequestBody>(&body) {
-                    Ok(body) if self.is_dc() => self.dc_write(body),
+                    Ok(body) if self.is_dc() => self.dc_write(body, src),
                     Ok(_) => Response::fail(0, 102, "this node is not the DC"),
                     Err(e) => Response::fail(0, 76, format!("invalid forwarded request: {e}")),
                 };
@@ -415,7 +415,8 @@ impl Crmd {
             },
             RequestBody::Subscribe => Response::ok(id),
             body if self.is_dc() => {
-                let mut r = self.dc_write(body);
+                let me = self.me.clone();
+                let mut r = self.dc_write(body, &me);
                 r.id = id;
                 r
             }

@@ -1,0 +1,194 @@
+//! `hb-demo`: a local three-node heartbeat-rs cluster in network namespaces running the classic
+//! Heartbeat site (a virtual IP plus a web server, preferring node1), on built-in defaults.
+//!
+//! It starts the nodes, shows `crm_mon`, kills node1 and measures the client's outage, brings
+//! node1 back, and then (on a terminal) lets you drive it: `mon`, `get`, `kill N`, `start N`,
+//! `standby N`, `takeover N`, `quit`. `--tour-only` stops after the tour. Needs root.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use crmd::lab::{is_root, wait_until, Lab, LabConfig};
+
+const VIP: &str = "10.1.0.100";
+
+fn bin_dir() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("locating hb-demo")?;
+    let dir = exe
+        .parent()
+        .context("hb-demo has no directory")?
+        .to_path_buf();
+    if let Ok(cargo) = std::env::var("CARGO") {
+        println!("building the daemons and tools ...");
+        let mut args = vec![
+            "build",
+            "-q",
+            "-p",
+            "messaging",
+            "-p",
+            "ccm",
+            "-p",
+            "lrm",
+            "-p",
+            "cli",
+            "--bins",
+        ];
+        if dir.ends_with("release") {
+            args.push("--release");
+        }
+        let ok = std::process::Command::new(cargo)
+            .args(&args)
+            .status()?
+            .success();
+        if !ok {
+            bail!("building the daemons failed");
+        }
+    }
+    for b in ["heartbeat", "ccm", "lrmd", "crmd", "crm_mon"] {
+        if !dir.join(b).exists() {
+            bail!(
+                "{} is missing: run `cargo build --workspace --bins` first",
+                dir.join(b).display()
+            );
+        }
+    }
+    Ok(dir)
+}
+
+fn page(lab: &Lab) -> Option<String> {
+    lab.client_get(VIP, Duration::from_millis(500))
+}
+
+fn show_mon(lab: &Lab, node: usize) {
+    match lab.run_on(node, "crm_mon -1") {
+        Ok((_, out)) => println!("--- crm_mon -1 on {} ---\n{out}", lab.nodes[node].name),
+        Err(e) => println!("crm_mon failed: {e}"),
+    }
+}
+
+fn wait_page(lab: &Lab, from: &str, timeout: Duration) -> Option<Duration> {
+    let want = format!("served by {from}");
+    let t = Instant::now();
+    wait_until(timeout, || page(lab).as_deref() == Some(want.as_str())).then(|| t.elapsed())
+}
+
+/// Waits until the CIB (as node2 sees it) shows the whole group running on `node`.
+fn settle(lab: &Lab, node: &str) {
+    let want = vec![node.to_string()];
+    wait_until(Duration::from_secs(30), || {
+        crmd::proto::CibClient::connect(&lab.nodes[1].cib_socket())
+            .ok()
+            .and_then(|mut c| c.query().ok())
+            .and_then(|x| cib::xml::parse_element(&x).ok())
+            .is_some_and(|cib| {
+                ["IPaddr_10_1_0_100", "webserver"]
+                    .iter()
+                    .all(|r| crmd::status::running_on(&cib, r) == want)
+            })
+    });
+}
+
+fn node_index(lab: &Lab, arg: Option<&str>) -> Option<usize> {
+    let name = arg?;
+    lab.nodes
+        .iter()
+        .position(|n| n.name == name || n.name == format!("node{name}"))
+}
+
+fn tour(lab: &mut Lab) -> Result<()> {
+    println!(
+        "client at {} fetching http://{VIP}:8080/ ...",
+        crmd::lab::CLIENT_ADDR
+    );
+    wait_page(lab, "node1", Duration::from_secs(60)).context("the site never came up on node1")?;
+    println!("client: {}", page(lab).unwrap_or_default());
+    settle(lab, "node1");
+    show_mon(lab, 1);
+    println!(">>> SIGKILL of every process of node1 (heartbeat, ccm, lrmd, crmd, the web server)");
+    let t = Instant::now();
+    lab.kill(0);
+    match wait_page(lab, "node2", Duration::from_secs(30)) {
+        Some(_) => println!(
+            "client: served by node2 after an outage of {:.2} s",
+            t.elapsed().as_secs_f64()
+        ),
+        None => println!("client: no failover within 30 s"),
+    }
+    settle(lab, "node2");
+    show_mon(lab, 1);
+    println!(">>> node1 comes back (auto_failback on: the site moves home)");
+    lab.start(0)?;
+    if wait_page(lab, "node1", Duration::from_secs(60)).is_some() {
+        println!("client: {}", page(lab).unwrap_or_default());
+    }
+    settle(lab, "node1");
+    show_mon(lab, 0);
+    Ok(())
+}
+
+fn interactive(lab: &mut Lab, bins: &std::path::Path) -> Result<()> {
+    println!("Commands: mon [N] | get | kill N | start N | standby N | takeover N | quit");
+    println!(
+        "From another shell (as root): ip netns exec {} env CIB_SOCKET={} {}/crm_mon",
+        lab.nodes[1].ns,
+        lab.nodes[1].cib_socket().display(),
+        bins.display()
+    );
+    let stdin = std::io::stdin();
+    loop {
+        print!("hb-demo> ");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let idx = node_index(lab, words.get(1).copied());
+        match (words.first().copied(), idx) {
+            (None, _) => {}
+            (Some("quit" | "exit" | "q"), _) => return Ok(()),
+            (Some("mon"), i) => show_mon(lab, i.unwrap_or(1)),
+            (Some("get"), _) => println!(
+                "client: {}",
+                page(lab).unwrap_or_else(|| "(no answer)".into())
+            ),
+            (Some("kill"), Some(i)) => {
+                lab.kill(i);
+                println!("killed every process of {}", lab.nodes[i].name);
+            }
+            (Some("start"), Some(i)) => lab.start(i)?,
+            (Some(cmd @ ("standby" | "takeover")), Some(i)) => {
+                let (_, out) = lab.run_on(i, &format!("hb_{cmd}"))?;
+                print!("{out}");
+            }
+            _ => println!("?  mon [N] | get | kill N | start N | standby N | takeover N | quit"),
+        }
+    }
+}
+
+fn main() -> Result<()> {
+    if !is_root() {
+        eprintln!(
+            "hb-demo needs root: it creates network namespaces, veth pairs and a bridge (iproute2),\n\
+             and runs the real IPaddr agent (resource-agents) and python3's web server in them.\n\
+             Run it as root, e.g.: sudo -E cargo run -p crmd --bin hb-demo"
+        );
+        std::process::exit(1);
+    }
+    let tour_only = std::env::args().any(|a| a == "--tour-only");
+    let bins = bin_dir()?;
+    let mut config = LabConfig::classic(bins.clone());
+    config.nodes = vec!["node1".into(), "node2".into(), "node3".into()];
+    println!("starting node1, node2, node3 (each in its own network and UTS namespace) ...");
+    println!("haresources: {}", config.haresources.trim());
+    let mut lab = Lab::new(config)?;
+    lab.start_all()?;
+    tour(&mut lab)?;
+    if !tour_only && std::io::stdin().is_terminal() {
+        interactive(&mut lab, &bins)?;
+    }
+    println!("stopping the demo cluster");
+    Ok(())
+}
