@@ -177,6 +177,15 @@ fn main() -> Result<()> {
         );
         std::process::exit(1);
     }
+    for (path, package) in [
+        ("/usr/lib/ocf/resource.d/heartbeat/IPaddr", "resource-agents"),
+        ("/usr/bin/python3", "python3"),
+    ] {
+        if !std::path::Path::new(path).exists() {
+            eprintln!("hb-demo needs {path}: apt-get install -y {package}");
+            std::process::exit(1);
+        }
+    }
     let tour_only = std::env::args().any(|a| a == "--tour-only");
     let bins = bin_dir()?;
     let mut config = LabConfig::classic(bins.clone());
