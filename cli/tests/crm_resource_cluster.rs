@@ -284,6 +284,54 @@ fn restart_times_out_and_restores_target_role() {
     );
 }
 
+/// Plays the cluster for `--restart`: stops `dummy` (rewrites its history) once its
+/// target-role is stopped, starts it again once the role is gone.
+fn fake_cluster(cib: PathBuf) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let started = r#"operation_key="dummy_start_0" operation="start""#;
+        let stopped = r#"operation_key="dummy_stop_0" operation="stop""#;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut phase = 0;
+        while phase < 2 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let Ok(text) = std::fs::read_to_string(&cib) else {
+                continue;
+            };
+            let role_stopped = text.contains(r#"name="target-role" value="stopped""#);
+            let next = match phase {
+                0 if role_stopped => Some(text.replace(started, stopped)),
+                1 if !text.contains("target-role") => Some(text.replace(stopped, started)),
+                _ => None,
+            };
+            if let Some(next) = next {
+                let tmp = cib.with_extension("tmp");
+                std::fs::write(&tmp, next).expect("write");
+                std::fs::rename(&tmp, &cib).expect("rename");
+                phase += 1;
+            }
+        }
+    })
+}
+
+#[test]
+fn restart_stops_and_starts_again() {
+    let (_d, cib) = temp_cib(RUNNING);
+    let cluster = fake_cluster(cib.clone());
+    let r = crm_resource(&cib, &["--restart", "-r", "dummy", "--timeout", "15"]);
+    cluster.join().expect("fake cluster");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.stdout,
+        "Set 'dummy' option: id=dummy-meta_attributes-target-role set=dummy-meta_attributes name=target-role value=stopped\n\
+         Waiting for 1 resources to stop:\n * dummy\n\
+         Deleted 'dummy' option: id=dummy-meta_attributes-target-role name=target-role\n\
+         Waiting for 1 resources to start again:\n * dummy\n"
+    );
+    assert!(!read(&cib).contains("target-role"));
+    let w = crm_resource(&cib, &["-r", "dummy", "-W"]);
+    assert_eq!(w.stdout, "resource dummy is running on: node1\n");
+}
+
 #[test]
 fn lifetime_constraints_expire() {
     let (_d, cib) = temp_cib(RUNNING);
@@ -313,7 +361,36 @@ fn missing_resource_and_bad_cib_are_errors() {
     assert_eq!(l.code, 78, "{}", l.stderr);
     let (_f, empty) = temp_cib(EMPTY);
     let q = crm_resource(&empty, &["-l"]);
-    assert_eq!(q.code, 0);
+    assert_eq!(q.code, 105);
+    assert!(
+        q.stderr.ends_with(
+            "NO resources configured\n\ncrm_resource: Error performing operation: No such object\n"
+        ),
+        "{}",
+        q.stderr
+    );
+    let l = crm_resource(&empty, &["-L"]);
+    assert_eq!(
+        (l.code, l.stdout.as_str()),
+        (105, "Full List of Resources:\n  * No resources\n")
+    );
+}
+
+#[test]
+fn without_a_cib_file_the_live_cluster_is_required() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = Command::new(env!("CARGO_BIN_EXE_crm_resource"))
+        .arg0("crm_resource")
+        .args(["-r", "dummy", "-W"])
+        .env_remove("CIB_file")
+        .env("CIB_SOCKET", dir.path().join("no-such.sock"))
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(102));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "crm_resource: Could not connect to the CIB: Transport endpoint is not connected\nError performing operation: Not connected\n"
+    );
 }
 
 // ---- transcript cases ----
@@ -412,6 +489,8 @@ fn shell_words(line: &str) -> Vec<String> {
 /// Blanks what the transcript blanks: versions, lifetimes' dates.
 fn blank_volatile(text: &str) -> String {
     let text = text.replace(r#"api-version="2.25""#, r#"api-version="X""#);
+    let text = cut_between(&text, "last-rc-change='", "', ");
+    let text = cut_between(&text, " last-rc-change=\"", "\"");
     let mut out = String::new();
     for line in text.split_inclusive('\n') {
         if line.starts_with("Migration will take effect until: ") {
@@ -420,6 +499,24 @@ fn blank_volatile(text: &str) -> String {
             out.push_str(line);
         }
     }
+    out
+}
+
+/// Removes every `start...end` span (the transcript drops operation times).
+fn cut_between(text: &str, start: &str, end: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(start) {
+        out.push_str(&rest[..i]);
+        match rest[i + start.len()..].find(end) {
+            Some(j) => rest = &rest[i + start.len() + j + end.len()..],
+            None => {
+                rest = &rest[i..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -473,6 +570,43 @@ fn unblank_dates(cib: &str) -> String {
     cib.replace(r#"end="""#, r#"end="2000-01-01 00:00:00 +00:00""#)
 }
 
+/// Cases that read `constraints.xml` (the suite's loop over its resources, and the group
+/// member cases after it).
+fn reads_constraints(desc: &str) -> bool {
+    desc.starts_with("Check locations and constraints for")
+        || desc.starts_with("Recursively check locations and constraints for")
+}
+
+/// Cases that read `crm_resource_digests.xml`.
+fn reads_digests(desc: &str) -> bool {
+    desc.starts_with("Show resource operations") || desc.starts_with("Show resource digests")
+}
+
+/// The suite runs its `$rsc` command lines once per resource of `constraints.xml`; the
+/// transcript names each run. Expands those lines into one (description, command) per run.
+fn expand_templates(cmds: &[(String, String)], cases: &[Case]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (desc, cmd) in cmds {
+        let Some((before, after)) = desc.split_once("$rsc") else {
+            out.push((desc.clone(), cmd.clone()));
+            continue;
+        };
+        for c in cases {
+            let Some(name) = c
+                .desc
+                .strip_prefix(before)
+                .and_then(|r| r.strip_suffix(after))
+            else {
+                continue;
+            };
+            if !name.is_empty() && !name.contains(' ') {
+                out.push((c.desc.clone(), cmd.replace("$rsc", name)));
+            }
+        }
+    }
+    out
+}
+
 /// Cases that read `crm_mon.xml` rather than the evolving shadow CIB.
 fn reads_crm_mon(desc: &str) -> bool {
     desc.contains("promotable clone resource")
@@ -490,7 +624,11 @@ fn corpus_cases() -> (Vec<String>, Vec<String>, usize) {
     let mut state = EMPTY.to_string();
     let crm_mon =
         std::fs::read_to_string(Path::new(CORPUS).join("crm_mon.xml")).expect("crm_mon.xml");
-    for (desc, cmd) in cmds {
+    let constraints_xml = std::fs::read_to_string(Path::new(CORPUS).join("constraints.xml"))
+        .expect("constraints.xml");
+    let digests_xml = std::fs::read_to_string(Path::new(CORPUS).join("crm_resource_digests.xml"))
+        .expect("crm_resource_digests.xml");
+    for (desc, cmd) in expand_templates(&cmds, &cases) {
         let Some(ci) = (0..cases.len()).find(|&i| !used[i] && cases[i].desc == desc) else {
             continue;
         };
@@ -508,6 +646,10 @@ fn corpus_cases() -> (Vec<String>, Vec<String>, usize) {
             total += 1;
             let input = if reads_crm_mon(&desc) {
                 &crm_mon
+            } else if reads_constraints(&desc) {
+                &constraints_xml
+            } else if reads_digests(&desc) {
+                &digests_xml
             } else {
                 &state
             };
@@ -528,7 +670,7 @@ fn corpus_cases() -> (Vec<String>, Vec<String>, usize) {
                     problems.push(format!("cib:\n{n}\n--- expected:\n{after}"));
                 }
             }
-            if !reads_crm_mon(&desc) {
+            if !reads_crm_mon(&desc) && !reads_constraints(&desc) && !reads_digests(&desc) {
                 state = now;
             }
             if problems.is_empty() {
@@ -550,7 +692,7 @@ fn corpus_cases() -> (Vec<String>, Vec<String>, usize) {
 
 /// How many of the transcript's crm_resource cases match (descriptions repeat, so the count
 /// is checked besides [`PASSING`]).
-const MATCHING: usize = 55;
+const MATCHING: usize = 123;
 
 /// The transcript cases that match exactly and must keep matching.
 const PASSING: &[&str] = &[
@@ -561,6 +703,7 @@ const PASSING: &[&str] = &[
     "Query a resource meta attribute",
     "Remove a resource meta attribute",
     "Create another resource meta attribute",
+    "Show why a resource is not running",
     "Remove another resource meta attribute",
     "Create a resource attribute",
     "List the configured resources",
@@ -578,6 +721,7 @@ const PASSING: &[&str] = &[
     "Ban a resource on unknown node",
     "Ban dummy from node1",
     "Show where a resource is running",
+    "Show constraints on a resource",
     "Ban dummy from node2",
     "Move dummy to node1",
     "Clear implicit constraints for dummy on node2",
@@ -598,6 +742,72 @@ const PASSING: &[&str] = &[
     "Ban dummy from node1 for a short time",
     "Remove expired constraints",
     "Clear all implicit constraints for dummy",
+    "Show why a resource is not running on an unhealthy node",
+    "Delete a resource",
+    "Check locations and constraints for prim1",
+    "Check locations and constraints for prim2",
+    "Check locations and constraints for prim3",
+    "Check locations and constraints for prim4",
+    "Check locations and constraints for prim5",
+    "Check locations and constraints for prim6",
+    "Check locations and constraints for prim7",
+    "Check locations and constraints for prim8",
+    "Check locations and constraints for prim9",
+    "Check locations and constraints for prim10",
+    "Check locations and constraints for prim11",
+    "Check locations and constraints for prim12",
+    "Check locations and constraints for prim13",
+    "Check locations and constraints for group",
+    "Check locations and constraints for clone",
+    "Recursively check locations and constraints for prim1",
+    "Recursively check locations and constraints for prim2",
+    "Recursively check locations and constraints for prim3",
+    "Recursively check locations and constraints for prim4",
+    "Recursively check locations and constraints for prim5",
+    "Recursively check locations and constraints for prim6",
+    "Recursively check locations and constraints for prim7",
+    "Recursively check locations and constraints for prim8",
+    "Recursively check locations and constraints for prim9",
+    "Recursively check locations and constraints for prim10",
+    "Recursively check locations and constraints for prim11",
+    "Recursively check locations and constraints for prim12",
+    "Recursively check locations and constraints for prim13",
+    "Recursively check locations and constraints for group",
+    "Recursively check locations and constraints for clone",
+    "Check locations and constraints for prim1 in XML",
+    "Check locations and constraints for prim2 in XML",
+    "Check locations and constraints for prim3 in XML",
+    "Check locations and constraints for prim4 in XML",
+    "Check locations and constraints for prim5 in XML",
+    "Check locations and constraints for prim6 in XML",
+    "Check locations and constraints for prim7 in XML",
+    "Check locations and constraints for prim8 in XML",
+    "Check locations and constraints for prim9 in XML",
+    "Check locations and constraints for prim10 in XML",
+    "Check locations and constraints for prim11 in XML",
+    "Check locations and constraints for prim12 in XML",
+    "Check locations and constraints for prim13 in XML",
+    "Check locations and constraints for group in XML",
+    "Check locations and constraints for clone in XML",
+    "Recursively check locations and constraints for prim1 in XML",
+    "Recursively check locations and constraints for prim2 in XML",
+    "Recursively check locations and constraints for prim3 in XML",
+    "Recursively check locations and constraints for prim4 in XML",
+    "Recursively check locations and constraints for prim5 in XML",
+    "Recursively check locations and constraints for prim6 in XML",
+    "Recursively check locations and constraints for prim7 in XML",
+    "Recursively check locations and constraints for prim8 in XML",
+    "Recursively check locations and constraints for prim9 in XML",
+    "Recursively check locations and constraints for prim10 in XML",
+    "Recursively check locations and constraints for prim11 in XML",
+    "Recursively check locations and constraints for prim12 in XML",
+    "Recursively check locations and constraints for prim13 in XML",
+    "Recursively check locations and constraints for group in XML",
+    "Recursively check locations and constraints for clone in XML",
+    "Check locations and constraints for group member (referring to group)",
+    "Check locations and constraints for group member (without referring to group)",
+    "Show resource operations",
+    "Show resource operations (XML)",
     "List a promotable clone resource",
     "List the primitive of a promotable clone resource",
     "List a single instance of a promotable clone resource",

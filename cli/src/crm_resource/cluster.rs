@@ -5,7 +5,7 @@
 use super::args::Options;
 use super::output;
 use super::snapshot::Snapshot;
-use super::{constraints, listing, params, restart, Outcome};
+use super::{constraints, listing, operations, params, restart, stack, why, Outcome};
 use crate::cib_access::{self, AccessError, CibAccess};
 use crate::exit::ExitCode;
 
@@ -19,6 +19,8 @@ pub struct Reply {
     pub err: String,
     /// Elements inside `<pacemaker-result>` (XML mode).
     pub xml: String,
+    /// The stderr messages, one per entry, as XML output lists them when the command fails.
+    pub messages: Vec<String>,
 }
 
 impl Reply {
@@ -28,10 +30,11 @@ impl Reply {
         self.out.push('\n');
     }
 
-    /// Adds one line of stderr.
-    pub fn error(&mut self, line: impl AsRef<str>) {
-        self.err.push_str(line.as_ref());
+    /// Adds one message (one or more lines) to stderr.
+    pub fn error(&mut self, message: impl AsRef<str>) {
+        self.err.push_str(message.as_ref());
         self.err.push('\n');
+        self.messages.push(message.as_ref().to_string());
     }
 }
 
@@ -50,16 +53,24 @@ pub enum ClusterError {
         code: ExitCode,
     },
     /// The CIB could not be read or written.
-    #[error("{0}")]
+    #[error("{}", access_text(.0))]
     Access(#[from] AccessError),
-    /// The command failed after printing what it printed (its own error lines included).
-    #[error("")]
+    /// The command failed after printing what it printed (its own error lines included);
+    /// with `report`, Pacemaker's "Error performing operation" line follows.
+    #[error("{}", failed_text(None, *.code))]
     Partial {
         /// What was printed.
         reply: Reply,
         /// The exit status.
         code: ExitCode,
+        /// Whether the generic error line follows.
+        report: bool,
     },
+}
+
+fn access_text(e: &AccessError) -> String {
+    let what = output::exit_text(i32::from(e.exit_code().code()));
+    format!("{e}\nError performing operation: {what}")
 }
 
 fn failed_text(message: Option<&str>, code: ExitCode) -> String {
@@ -99,14 +110,9 @@ impl ClusterError {
         }
     }
 
-    /// The error as XML output lists it (without the "Error performing operation" line).
+    /// The error as XML output lists it.
     fn xml_message(&self) -> String {
-        match self {
-            ClusterError::Failed {
-                message: Some(m), ..
-            } => format!("crm_resource: {m}"),
-            other => format!("crm_resource: {other}"),
-        }
+        format!("crm_resource: {self}")
     }
 }
 
@@ -169,6 +175,11 @@ fn dispatch(ctx: &mut Ctx<'_>, name: &str) -> Result<Reply, ClusterError> {
         "cleanup" | "refresh" => restart::cleanup(ctx, name == "refresh"),
         "restart" => restart::restart(ctx),
         "delete" => listing::delete(ctx),
+        "constraints" => stack::constraints(ctx, false),
+        "why" => why::why(ctx),
+        "list-operations" => operations::list(ctx, true),
+        "list-all-operations" => operations::list(ctx, false),
+        "stack" => stack::constraints(ctx, true),
         other => Err(ClusterError::Failed {
             message: Some(format!("--{other} is not implemented yet in heartbeat-rs")),
             code: ExitCode::UnimplementFeature,
@@ -180,18 +191,24 @@ fn dispatch(ctx: &mut Ctx<'_>, name: &str) -> Result<Reply, ClusterError> {
 fn render(opts: &Options, warnings: String, result: Result<Reply, ClusterError>) -> Outcome {
     let (reply, error, code) = match result {
         Ok(r) => (r, None, ExitCode::Ok),
-        Err(ClusterError::Partial { reply, code }) => (reply, None, code),
+        Err(ClusterError::Partial {
+            reply,
+            code,
+            report,
+        }) => {
+            let error = report.then_some(ClusterError::Failed {
+                message: None,
+                code,
+            });
+            (reply, error, code)
+        }
         Err(e) => {
             let code = e.code();
             (Reply::default(), Some(e), code)
         }
     };
     if opts.xml {
-        let mut errors: Vec<String> = if code == ExitCode::Ok {
-            Vec::new()
-        } else {
-            reply.err.lines().map(str::to_string).collect()
-        };
+        let mut errors = reply.messages.clone();
         errors.extend(error.iter().map(ClusterError::xml_message));
         let stdout = output::result_open(&opts.request)
             + &reply.xml

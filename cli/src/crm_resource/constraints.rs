@@ -39,11 +39,16 @@ fn lifetime_end(ctx: &Ctx<'_>, reply: &mut Reply) -> Result<Option<String>, Clus
     let Some(text) = ctx.opts.lifetime.as_deref() else {
         return Ok(None);
     };
-    let secs = lifetime::parse_duration(text).ok_or_else(|| {
-        ClusterError::Usage(format!(
+    let Some(secs) = lifetime::parse_duration(text) else {
+        reply.error(format!(
             "Invalid duration specified: {text}\nPlease refer to https://en.wikipedia.org/wiki/ISO_8601#Durations for examples of valid durations"
-        ))
-    })?;
+        ));
+        return Err(ClusterError::Partial {
+            reply: std::mem::take(reply),
+            code: ExitCode::Usage,
+            report: false,
+        });
+    };
     let end = lifetime::format_time(now().saturating_add(secs));
     reply.info(format!("Migration will take effect until: {end}"));
     Ok(Some(end))
@@ -293,7 +298,11 @@ pub fn move_resource(ctx: &mut Ctx<'_>) -> Result<Reply, ClusterError> {
         .node(&node)
         .ok_or_else(|| ClusterError::no_node(&node))?;
     let running = snap.view.running_on(r);
-    let current = running.first().copied();
+    // Only a resource active in exactly one place has a current location.
+    let current = match running.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    };
     let force = ctx.opts.force;
     let cur_is_dest = current == Some(dest);
     if cur_is_dest && !force {

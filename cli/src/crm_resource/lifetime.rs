@@ -76,6 +76,26 @@ pub fn format_time(epoch: i64) -> String {
     )
 }
 
+/// `epoch` as C's `ctime()` writes it (`Sun Nov 22 20:22:53 2020`, UTC), for operation
+/// histories.
+pub fn ctime(epoch: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    let weekday = DAYS[usize::try_from(days.rem_euclid(7)).unwrap_or(0)];
+    let month = MONTHS[usize::try_from(m - 1).unwrap_or(0).min(11)];
+    format!(
+        "{weekday} {month} {d:>2} {:02}:{:02}:{:02} {y}",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
 /// Parses `YYYY-MM-DD[ T]HH:MM:SS[ ][Z|+HH:MM|-HH:MM]` into seconds since the epoch.
 pub fn parse_time(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -124,5 +144,6 @@ mod tests {
         assert_eq!(parse_time(&format_time(t)), Some(t));
         assert_eq!(format_time(0), "1970-01-01 00:00:00 +00:00");
         assert_eq!(parse_time("1970-01-01 01:00:00 +01:00"), Some(0));
+        assert_eq!(ctime(0), "Thu Jan  1 00:00:00 1970");
     }
 }

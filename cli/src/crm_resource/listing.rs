@@ -12,16 +12,21 @@ use pengine::unpack::{Kind, Role, RscIdx};
 pub fn list(ctx: &mut Ctx<'_>) -> Result<Reply, ClusterError> {
     let snap = ctx.snapshot()?;
     let mut reply = Reply::default();
-    if snap.view.top.is_empty() {
-        return Err(ClusterError::failed(
-            "No resources configured",
-            ExitCode::NoSuch,
-        ));
-    }
     reply.info("Full List of Resources:");
+    if snap.view.top.is_empty() {
+        reply.info("  * No resources");
+        reply
+            .xml
+            .push_str("  <resources>\n    <item>No resources</item>\n  </resources>\n");
+        return Err(ClusterError::Partial {
+            reply,
+            code: ExitCode::NoSuch,
+            report: true,
+        });
+    }
     reply.xml.push_str("  <resources>\n");
     for &r in &snap.view.top {
-        text_lines(&snap, r, 2, ctx.opts.quiet, &mut reply.out);
+        text_lines(&snap, r, 2, false, &mut reply.out);
         xml_lines(&snap, r, 4, &mut reply.xml);
     }
     reply.xml.push_str("  </resources>\n");
@@ -32,15 +37,29 @@ pub fn list(ctx: &mut Ctx<'_>) -> Result<Reply, ClusterError> {
 pub fn list_raw(ctx: &mut Ctx<'_>) -> Result<Reply, ClusterError> {
     let snap = ctx.snapshot()?;
     let mut reply = Reply::default();
+    if snap.view.top.is_empty() {
+        reply.err.push_str("NO resources configured\n\n");
+        reply.messages.push("NO resources configured\n".into());
+        return Err(ClusterError::Partial {
+            reply,
+            code: ExitCode::NoSuch,
+            report: true,
+        });
+    }
+    let mut items = String::new();
+    let mut count = 0;
     for &r in &snap.view.top {
         for p in snap.view.primitives_of(r) {
             let id = &snap.view.resources[p].id;
             reply.info(id);
-            reply
-                .xml
-                .push_str(&format!("  <resource id=\"{}\"/>\n", escape(id)));
+            items.push_str(&format!(
+                "    <item name=\"resource\">{}</item>\n",
+                escape_text(id)
+            ));
+            count += 1;
         }
     }
+    reply.xml = format!("  <list name=\"resource names\" count=\"{count}\">\n{items}  </list>\n");
     Ok(reply)
 }
 
@@ -55,7 +74,10 @@ pub fn locate(ctx: &mut Ctx<'_>) -> Result<Reply, ClusterError> {
     let mut reply = Reply::default();
     if locations.is_empty() {
         if !ctx.opts.quiet {
-            reply.error(format!("resource {rsc} is NOT running"));
+            // Text output only: the XML result just has no nodes.
+            reply
+                .err
+                .push_str(&format!("resource {rsc} is NOT running\n"));
         }
         reply
             .xml
@@ -96,23 +118,62 @@ pub fn query_xml(ctx: &mut Ctx<'_>, raw: bool) -> Result<Reply, ClusterError> {
     let element = snap
         .config_element(r)
         .ok_or_else(|| ClusterError::no_resource(&rsc))?;
-    let xml = cib::format::element_to_string(element);
+    // Pacemaker shows a clone instance's copy of the configuration, marked with its number.
+    let mut element = element.clone();
+    if let Some(n) = instance_number(&snap, r) {
+        element.set_attr("clone", n);
+    }
+    let xml = cib::format::element_to_string(&element);
     let mut reply = Reply::default();
+    // Groups and clones with nothing active are not shown (primitives always are).
+    let shown =
+        snap.view.resources[r].kind == Kind::Primitive || !snap.view.running_on(r).is_empty();
     if !raw {
-        let mut line = String::new();
-        text_lines(&snap, r, 0, false, &mut line);
-        reply.out.push_str(line.replacen("* ", "", 1).as_str());
+        // Pacemaker prints the members (or a clone's summary) without the header and bullets.
+        let mut lines = String::new();
+        text_lines(&snap, r, 0, true, &mut lines);
+        let skip = usize::from(snap.view.resources[r].kind != Kind::Primitive);
+        for line in lines.lines().skip(skip).filter(|_| shown) {
+            let line = line.trim_start();
+            reply.info(line.strip_prefix("* ").unwrap_or(line));
+        }
         reply.info("Resource XML:");
     }
     reply.info(&xml);
     reply.xml.push_str("  <resource_config>\n");
-    if !raw {
+    if !raw && shown {
         xml_lines(&snap, r, 4, &mut reply.xml);
     }
     reply.xml.push_str(&format!(
         "    <xml><![CDATA[{xml}\n]]></xml>\n  </resource_config>\n"
     ));
     Ok(reply)
+}
+
+/// A primitive's line as operation listings start it: `rsc\t(agent):\t Started`.
+pub fn primitive_label(snap: &Snapshot, r: RscIdx) -> String {
+    let rsc = &snap.view.resources[r];
+    let name = if in_anonymous_clone(snap, r) {
+        &rsc.base_id
+    } else {
+        &rsc.id
+    };
+    format!(
+        "{name}\t({}):\t {}",
+        agent(snap, r),
+        primitive_state(snap, r, false)
+    )
+}
+
+/// `class:provider:type`, the provider empty when there is none (XML's `agent`).
+pub fn agent_spec(snap: &Snapshot, r: RscIdx) -> String {
+    let rsc = &snap.view.resources[r];
+    format!(
+        "{}:{}:{}",
+        rsc.class,
+        rsc.provider.as_deref().unwrap_or(""),
+        rsc.agent
+    )
 }
 
 /// `class:provider:type` of a primitive.
@@ -122,6 +183,46 @@ fn agent(snap: &Snapshot, r: RscIdx) -> String {
         Some(p) => format!("{}:{p}:{}", rsc.class, rsc.agent),
         None => format!("{}:{}", rsc.class, rsc.agent),
     }
+}
+
+/// The instance number of the clone instance `r` belongs to (`N` of `rsc:N`).
+fn instance_number(snap: &Snapshot, r: RscIdx) -> Option<String> {
+    let mut cur = Some(r);
+    while let Some(x) = cur {
+        let rsc = &snap.view.resources[x];
+        let parent = rsc.parent?;
+        if snap.view.resources[parent].kind == Kind::Clone {
+            return rsc.id.rsplit_once(':').map(|(_, n)| n.to_string());
+        }
+        cur = Some(parent);
+    }
+    None
+}
+
+/// A promotable clone's instance that runs unpromoted shows as `Unpromoted`.
+fn shown_role(snap: &Snapshot, r: RscIdx, role: Role) -> Role {
+    let mut cur = snap.view.resources[r].parent;
+    while let Some(p) = cur {
+        let rsc = &snap.view.resources[p];
+        if rsc.clone.as_ref().is_some_and(|c| c.promotable) && role == Role::Started {
+            return Role::Unpromoted;
+        }
+        cur = rsc.parent;
+    }
+    role
+}
+
+/// True when `r` is inside a clone whose instances share one name (XML shows that name).
+fn in_anonymous_clone(snap: &Snapshot, r: RscIdx) -> bool {
+    let mut cur = snap.view.resources[r].parent;
+    while let Some(p) = cur {
+        let rsc = &snap.view.resources[p];
+        if rsc.kind == Kind::Clone {
+            return !rsc.clone.as_ref().is_some_and(|c| c.unique);
+        }
+        cur = rsc.parent;
+    }
+    false
 }
 
 fn target_role(snap: &Snapshot, r: RscIdx) -> Option<String> {
@@ -141,14 +242,24 @@ fn disabled(snap: &Snapshot, r: RscIdx) -> bool {
     false
 }
 
-/// The state text of a primitive: `Stopped`, `Started node1`, `Promoted node2`, with flags.
-fn primitive_state(snap: &Snapshot, r: RscIdx, quiet: bool) -> String {
+/// ` (disabled)` after a group's or clone's header when it is stopped by target-role.
+fn disabled_flag(snap: &Snapshot, r: RscIdx) -> &'static str {
+    if disabled(snap, r) {
+        " (disabled)"
+    } else {
+        ""
+    }
+}
+
+/// The state text of a primitive: `Stopped`, `Started node1`, `Promoted node2`, with flags
+/// (`--list` shows no nodes, `--query-xml` does).
+fn primitive_state(snap: &Snapshot, r: RscIdx, show_nodes: bool) -> String {
     let nodes = snap.view.running_on(r);
     let mut text = match nodes.first() {
         None => "Stopped".to_string(),
         Some(&n) => {
-            let role = snap.role_on(r, n);
-            if quiet {
+            let role = shown_role(snap, r, snap.role_on(r, n));
+            if !show_nodes {
                 role.name().to_string()
             } else {
                 let names: Vec<&str> = nodes.iter().map(|&n| snap.node_name(n)).collect();
@@ -170,20 +281,28 @@ fn primitive_state(snap: &Snapshot, r: RscIdx, quiet: bool) -> String {
 }
 
 /// Text lines of one resource and its children, `indent` spaces in.
-fn text_lines(snap: &Snapshot, r: RscIdx, indent: usize, quiet: bool, out: &mut String) {
+fn text_lines(snap: &Snapshot, r: RscIdx, indent: usize, show_nodes: bool, out: &mut String) {
     let pad = " ".repeat(indent);
     let rsc = &snap.view.resources[r];
     match rsc.kind {
         Kind::Primitive => out.push_str(&format!(
             "{pad}* {}\t({}):\t {}\n",
-            rsc.id,
+            if in_anonymous_clone(snap, r) {
+                &rsc.base_id
+            } else {
+                &rsc.id
+            },
             agent(snap, r),
-            primitive_state(snap, r, quiet)
+            primitive_state(snap, r, show_nodes)
         )),
         Kind::Group => {
-            out.push_str(&format!("{pad}* Resource Group: {}:\n", rsc.id));
+            out.push_str(&format!(
+                "{pad}* Resource Group: {}{}:\n",
+                rsc.id,
+                disabled_flag(snap, r)
+            ));
             for &c in &rsc.children {
-                text_lines(snap, c, indent + 2, quiet, out);
+                text_lines(snap, c, indent + 2, show_nodes, out);
             }
         }
         Kind::Clone => clone_lines(snap, r, indent, out),
@@ -201,15 +320,19 @@ fn clone_lines(snap: &Snapshot, r: RscIdx, indent: usize, out: &mut String) {
         .map(|&c| snap.view.resources[c].base_id.clone())
         .unwrap_or_default();
     out.push_str(&format!(
-        "{pad}* Clone Set: {} [{child_name}]{}:\n",
+        "{pad}* Clone Set: {} [{child_name}]{}{}:\n",
         rsc.id,
-        if promotable { " (promotable)" } else { "" }
+        if promotable { " (promotable)" } else { "" },
+        disabled_flag(snap, r)
     ));
     let mut by_role: Vec<(Role, Vec<String>)> = Vec::new();
     let mut running = Vec::new();
     for &c in &rsc.children {
         for n in snap.view.running_on(c) {
-            let role = snap.role_on(c, n);
+            let role = match snap.role_on(c, n) {
+                Role::Started if promotable => Role::Unpromoted,
+                role => role,
+            };
             running.push(n);
             match by_role.iter_mut().find(|(r, _)| *r == role) {
                 Some((_, v)) => v.push(snap.node_name(n).to_string()),
@@ -251,14 +374,21 @@ fn xml_lines(snap: &Snapshot, r: RscIdx, indent: usize, out: &mut String) {
     match rsc.kind {
         Kind::Primitive => {
             let nodes = snap.view.running_on(r);
-            let role = nodes.first().map_or(Role::Stopped, |&n| snap.role_on(r, n));
+            let role = nodes
+                .first()
+                .map_or(Role::Stopped, |&n| shown_role(snap, r, snap.role_on(r, n)));
             let target = target_role(snap, r)
                 .map(|t| format!(" target_role=\"{}\"", escape(&t)))
                 .unwrap_or_default();
             let failed = rsc.node_state.values().any(|s| s.failed);
+            let shown_id = if in_anonymous_clone(snap, r) {
+                &rsc.base_id
+            } else {
+                &rsc.id
+            };
             out.push_str(&format!(
                 "{pad}<resource id=\"{}\" resource_agent=\"{}\" role=\"{}\"{target} active=\"{}\" orphaned=\"{}\" blocked=\"false\" managed=\"{}\" failed=\"{failed}\" failure_ignored=\"false\" nodes_running_on=\"{}\"",
-                escape(&rsc.id),
+                escape(shown_id),
                 escape(&agent(snap, r)),
                 role.name(),
                 !nodes.is_empty(),
@@ -302,8 +432,16 @@ fn xml_lines(snap: &Snapshot, r: RscIdx, indent: usize, out: &mut String) {
             } else {
                 "clone"
             };
+            let extra = if rsc.kind == Kind::Clone {
+                let target = target_role(snap, r)
+                    .map(|t| format!(" target_role=\"{}\"", escape(&t)))
+                    .unwrap_or_default();
+                format!(" failed=\"false\" failure_ignored=\"false\"{target}")
+            } else {
+                String::new()
+            };
             out.push_str(&format!(
-                "{pad}<{tag} managed=\"{}\" disabled=\"{}\">\n",
+                "{pad}<{tag} managed=\"{}\" disabled=\"{}\"{extra}>\n",
                 rsc.managed(),
                 disabled(snap, r)
             ));
@@ -324,21 +462,8 @@ pub fn delete(ctx: &mut Ctx<'_>) -> Result<Reply, ClusterError> {
             ExitCode::NoSuch,
         ));
     };
+    // Deleting something that does not exist succeeds, as in Pacemaker.
     let base = ctx.access.query()?;
-    let exists = base
-        .child("configuration")
-        .and_then(|c| c.child("resources"))
-        .is_some_and(|r| {
-            r.descendants()
-                .iter()
-                .any(|e| e.name == kind && e.id() == Some(rsc.as_str()))
-        });
-    if !exists {
-        return Err(ClusterError::failed(
-            format!("Could not delete resource {rsc}: No such object"),
-            ExitCode::NoSuch,
-        ));
-    }
     let mut new = base.clone();
     let pattern = cib::xml::Element::new(kind).with_attr("id", rsc);
     cib::edit::delete(&mut new, Some("resources"), &pattern)

@@ -16,6 +16,8 @@ mod discovery;
 mod lifetime;
 #[cfg(all(feature = "cib-tools", feature = "simulate"))]
 mod listing;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod operations;
 mod output;
 #[cfg(all(feature = "cib-tools", feature = "simulate"))]
 mod params;
@@ -23,6 +25,10 @@ mod params;
 mod restart;
 #[cfg(all(feature = "cib-tools", feature = "simulate"))]
 mod snapshot;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod stack;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod why;
 
 use std::collections::BTreeMap;
 
@@ -331,6 +337,13 @@ Resource agent actions (without a cluster):\n\
   --timeout=T (default 20s), --output-as=text|xml\n\n\
 Agent discovery:\n\
   --list-standards, --list-ocf-providers, --list-agents=STD[:PROV], --list-ocf-alternatives=TYPE,\n\
-  --show-metadata=CLASS:[PROV:]TYPE\n"
+  --show-metadata=CLASS:[PROV:]TYPE\n\n\
+Cluster (CIB_file, else the running cluster):\n\
+  -L/--list, -l/--list-raw, -W/--locate, -q/--query-xml, -w/--query-xml-raw, -a/--constraints,\n\
+  -A/--stack, -Y/--why, -O/--list-operations, -o/--list-all-operations,\n\
+  -M/--move [-N NODE] [-u LIFETIME], -B/--ban [-N NODE], -U/--clear [-N NODE] [--expired],\n\
+  -C/--cleanup, -R/--refresh, --restart [--timeout T], -D/--delete -t TYPE,\n\
+  -p/--set-parameter NAME -v VALUE, -g/--get-parameter NAME, -d/--delete-parameter NAME\n\
+  [--meta|--utilization] [--force] [-s SET] [-i ID], all with -r RSC\n"
         .to_string()
 }

@@ -290,6 +290,7 @@ pub fn set_attr(
                 return Err(ClusterError::Partial {
                     reply: std::mem::take(reply),
                     code: ExitCode::Multiple,
+                    report: false,
                 });
             }
         }
@@ -327,6 +328,12 @@ pub fn set_attr(
                     .get_or_insert_with(|| format!("{lookup}-{kind}"))
                     .clone();
                 let id = attr_id.clone().unwrap_or_else(|| format!("{set}-{name}"));
+                // Pacemaker reports the generated id only; a given one prints as "(null)".
+                let shown = if attr_id.is_some() {
+                    "(null)".to_string()
+                } else {
+                    id.clone()
+                };
                 let tag = resource_element(&cib, &lookup)
                     .map_or("primitive".to_string(), |e| e.name.clone());
                 let update = Element::new(tag)
@@ -336,7 +343,7 @@ pub fn set_attr(
                         &name,
                         Some(value),
                     )));
-                (update, id)
+                (update, shown)
             }
         };
         let mut new = cib.clone();
@@ -447,6 +454,13 @@ pub fn get(ctx: &mut Ctx<'_>) -> Result<Reply, ClusterError> {
         .find(&requested)
         .ok_or_else(|| ClusterError::no_resource(&requested))?;
     let rsc = &snap.view.resources[r];
+    let mut reply = Reply::default();
+    if snap.view.running_on(r).len() > 1 {
+        reply.error(format!(
+            "{} is active on more than one node, returning the default value for {name}",
+            rsc.id
+        ));
+    }
     let value = match set_type(ctx) {
         "meta_attributes" => rsc.meta.get(&name).cloned(),
         "utilization" => snap.config_element(r).and_then(|e| {
@@ -458,7 +472,6 @@ pub fn get(ctx: &mut Ctx<'_>) -> Result<Reply, ClusterError> {
         }),
         _ => rsc.params.get(&name).cloned(),
     };
-    let mut reply = Reply::default();
     match value {
         Some(v) => {
             reply.info(&v);

@@ -109,7 +109,7 @@ fn restore_role(
     reply: &mut Reply,
 ) -> Result<(), ClusterError> {
     let snap = Snapshot::new(ctx.access.query()?);
-    let req = AttrRequest::meta(rsc, "target-role", true);
+    let req = AttrRequest::meta(rsc, "target-role", ctx.opts.force);
     match original {
         Some(v) => params::set_attr(ctx, &snap, &req, v, reply),
         None => params::delete_attr(ctx, &snap, &req, reply),
@@ -141,11 +141,12 @@ pub fn restart(ctx: &mut Ctx<'_>) -> Result<Reply, ClusterError> {
         return Err(ClusterError::Partial {
             reply,
             code: ExitCode::NoSuch,
+            report: false,
         });
     }
     let timeout = Duration::from_millis(ctx.opts.timeout_ms.unwrap_or(DEFAULT_RESTART_TIMEOUT_MS));
     let original = own_target_role(&snap, r);
-    let req = AttrRequest::meta(&rsc, "target-role", true);
+    let req = AttrRequest::meta(&rsc, "target-role", ctx.opts.force);
     params::set_attr(ctx, &snap, &req, "stopped", &mut reply)?;
     reply.info(format!("Waiting for 1 resources to stop:\n * {rsc}"));
     if !wait_for(ctx, &rsc, timeout, stopped)? {
@@ -173,5 +174,6 @@ fn finish_with_timeout(reply: Reply) -> Result<Reply, ClusterError> {
     Err(ClusterError::Partial {
         reply,
         code: ExitCode::Timeout,
+        report: false,
     })
 }

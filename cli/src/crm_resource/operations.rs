@@ -1,0 +1,191 @@
+//! `-O/--list-operations` and `-o/--list-all-operations`: the operation history recorded in
+//! the status section, per node in status order and by call id, as Pacemaker 2.1.5 lists it
+//! (`--list-operations` keeps only the operations since the resource last started).
+
+use super::cluster::{ClusterError, Ctx, Reply};
+use super::lifetime;
+use super::listing;
+use super::output::escape;
+use super::snapshot::Snapshot;
+use cib::xml::Element;
+
+/// One recorded operation with the node it ran on.
+struct Op<'a> {
+    node: &'a str,
+    rsc: &'a str,
+    xml: &'a Element,
+}
+
+fn attr<'a>(e: &'a Element, name: &str) -> &'a str {
+    e.attr(name).unwrap_or("")
+}
+
+fn call_id(e: &Element) -> i64 {
+    attr(e, "call-id").parse().unwrap_or(-1)
+}
+
+/// Pacemaker's `calculate_active_ops` + `extract_operations`: the operations after the last
+/// start (or the first monitor that found it running), none when it stopped since.
+fn active_only(ops: Vec<&Element>) -> Vec<&Element> {
+    let (mut start, mut stop) = (-1i64, -1i64);
+    let (mut implied_monitor, mut implied_clone) = (-1i64, -1i64);
+    for (i, op) in ops.iter().enumerate() {
+        let i = i64::try_from(i).unwrap_or(i64::MAX);
+        let task = attr(op, "operation");
+        if task.eq_ignore_ascii_case("stop") && attr(op, "op-status") == "0" {
+            stop = i;
+        } else if task.eq_ignore_ascii_case("start") || task.eq_ignore_ascii_case("migrate_from") {
+            start = i;
+        } else if implied_monitor <= stop && task.eq_ignore_ascii_case("monitor") {
+            if matches!(attr(op, "rc-code"), "0" | "8") {
+                implied_monitor = i;
+            }
+        } else if task.eq_ignore_ascii_case("promote") || task.eq_ignore_ascii_case("demote") {
+            implied_clone = i;
+        }
+    }
+    if start == -1 {
+        start = if implied_clone != -1 {
+            implied_clone
+        } else {
+            implied_monitor
+        };
+    }
+    if start < stop {
+        return Vec::new();
+    }
+    ops.into_iter()
+        .enumerate()
+        .filter(|(i, _)| i64::try_from(*i).unwrap_or(i64::MAX) >= start)
+        .map(|(_, op)| op)
+        .collect()
+}
+
+/// Every recorded operation of `rsc` (all when `None`) on `node` (all when `None`).
+fn find<'a>(
+    snap: &'a Snapshot,
+    rsc: Option<&str>,
+    node: Option<&str>,
+    active: bool,
+) -> Vec<Op<'a>> {
+    let mut out = Vec::new();
+    let Some(status) = snap.cib.child("status") else {
+        return out;
+    };
+    for state in status.children_named("node_state") {
+        let uname = attr(state, "uname");
+        if node.is_some_and(|n| !n.eq_ignore_ascii_case(uname)) {
+            continue;
+        }
+        let Some(n) = snap.node(uname) else { continue };
+        if !snap.view.nodes[n].online && !snap.view.config.stonith_enabled {
+            continue;
+        }
+        let Some(rscs) = state.child("lrm").and_then(|l| l.child("lrm_resources")) else {
+            continue;
+        };
+        for lrm_rsc in rscs.children_named("lrm_resource") {
+            let id = attr(lrm_rsc, "id");
+            if rsc.is_some_and(|r| !r.eq_ignore_ascii_case(id)) {
+                continue;
+            }
+            let mut ops: Vec<&Element> = lrm_rsc.children_named("lrm_rsc_op").collect();
+            ops.sort_by_key(|op| call_id(op));
+            if active {
+                ops = active_only(ops);
+            }
+            out.extend(ops.into_iter().map(|xml| Op {
+                node: uname,
+                rsc: id,
+                xml,
+            }));
+        }
+    }
+    out
+}
+
+/// Pacemaker's `pcmk_exec_status_str`.
+fn exec_status(code: &str) -> &'static str {
+    match code.parse::<i32>().unwrap_or(0) {
+        -1 => "pending",
+        0 => "complete",
+        1 => "Cancelled",
+        2 => "Timed Out",
+        3 => "NOT SUPPORTED",
+        4 => "Error",
+        5 => "Not installed",
+        6 => "Not connected",
+        7 => "Invalid parameter",
+        8 => "Node unavailable",
+        _ => "UNKNOWN",
+    }
+}
+
+/// `-O` (`active`) / `-o` `[-r RSC] [-N NODE]`.
+pub fn list(ctx: &mut Ctx<'_>, active: bool) -> Result<Reply, ClusterError> {
+    let snap = ctx.snapshot()?;
+    let rsc = ctx.opts.resource.clone();
+    let node = ctx.opts.node.clone();
+    let mut reply = Reply::default();
+    let mut xml = String::new();
+    for op in find(&snap, rsc.as_deref(), node.as_deref(), active) {
+        let found = snap.find(op.rsc);
+        let (label, agent) = match found {
+            Some(r) => (
+                listing::primitive_label(&snap, r),
+                listing::agent_spec(&snap, r),
+            ),
+            None => (format!("Unknown resource {}", op.rsc), String::new()),
+        };
+        let key = op
+            .xml
+            .attr("operation_key")
+            .or_else(|| op.xml.id())
+            .unwrap_or("");
+        let status = exec_status(attr(op.xml, "op-status"));
+        let changed = op
+            .xml
+            .attr("last-rc-change")
+            .and_then(|t| t.parse::<i64>().ok())
+            .map(lifetime::ctime);
+        let exec = attr(op.xml, "exec-time");
+        let change_text = changed
+            .as_ref()
+            .map(|c| format!(", last-rc-change='{c}', exec={exec}ms"))
+            .unwrap_or_default();
+        reply.info(format!(
+            "{label}: {key} (node={}, call={}, rc={}{change_text}): {status}",
+            op.node,
+            attr(op.xml, "call-id"),
+            attr(op.xml, "rc-code")
+        ));
+        xml.push_str(&format!(
+            "    <operation op=\"{}\" node=\"{}\" call=\"{}\" rc=\"{}\" status=\"{status}\"",
+            escape(key),
+            escape(op.node),
+            escape(attr(op.xml, "call-id")),
+            escape(attr(op.xml, "rc-code"))
+        ));
+        if found.is_some() {
+            xml.push_str(&format!(
+                " rsc=\"{}\" agent=\"{}\"",
+                escape(op.rsc),
+                escape(&agent)
+            ));
+        }
+        if let Some(c) = &changed {
+            xml.push_str(&format!(
+                " last-rc-change=\"{}\" exec-time=\"{}\"",
+                escape(c),
+                escape(exec)
+            ));
+        }
+        xml.push_str("/>\n");
+    }
+    reply.xml = if xml.is_empty() {
+        String::new()
+    } else {
+        format!("  <operations>\n{xml}  </operations>\n")
+    };
+    Ok(reply)
+}
