@@ -200,13 +200,11 @@ fn failed_monitor_restarts_then_moves_after_migration_threshold() {
     );
     assert_eq!(lab.holders(VIP), vec!["node2"]);
 
-    let mut client = crmd::proto::CibClient::connect(&lab.nodes[1].cib_socket()).expect("connect");
-    client
-        .call(crmd::proto::RequestBody::Cleanup {
-            rsc: "webserver".into(),
-            node: String::new(),
-        })
-        .expect("cleanup");
+    let (rc, out) = lab
+        .run_on(1, "crm_resource --cleanup -r webserver")
+        .expect("crm_resource");
+    assert_eq!(rc, 0, "{out}");
+    assert!(out.contains("Cleaned up webserver"), "{out}");
     assert!(
         wait_until(Duration::from_secs(10), || fail_count(&lab, "node1")
             .is_none()),

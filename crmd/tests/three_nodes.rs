@@ -205,3 +205,68 @@ fn chain_and_clone_survive_node_loss_and_return() {
     settled(&lab, 1, "node1", &["node1", "node2", "node3"]);
     assert_crm_mon(&lab, 0, "node1", &["node1", "node2", "node3"]);
 }
+
+/// A node dies while it runs an action of the DC's transition: the DC counts the action as
+/// lost instead of waiting for it forever, and recovers the resource elsewhere.
+#[test]
+fn losing_a_node_mid_action_does_not_stall_the_cluster() {
+    if !is_root() {
+        eprintln!("SKIP three_nodes: needs root (network namespaces)");
+        return;
+    }
+    let mut config = LabConfig::classic(bin_dir());
+    config.nodes = vec!["node1".into(), "node2".into(), "node3".into()];
+    config.haresources = String::new();
+    let mut lab = Lab::new(config).expect("lab");
+    lab.start_all().expect("start");
+    assert!(
+        wait_until(Duration::from_secs(30), || {
+            live_cib(&lab, 0).is_some_and(|c| c.attr("dc-uuid").is_some())
+        }),
+        "no DC\n{}",
+        lab.logs()
+    );
+    let mut client = crmd::proto::CibClient::connect(&lab.nodes[0].cib_socket()).expect("connect");
+    let old = cib::xml::parse_element(&client.query().expect("query")).expect("parse");
+    let mut new = old.clone();
+    let conf = new.child_mut("configuration").expect("configuration");
+    conf.child_or_insert("crm_config").children.push(cib::xml::Node::Element(
+        cib::xml::parse_element(
+            r#"<cluster_property_set id="opts"><nvpair id="opts-st" name="stonith-enabled" value="false"/></cluster_property_set>"#,
+        )
+        .unwrap(),
+    ));
+    conf.child_or_insert("resources").children.push(cib::xml::Node::Element(
+        cib::xml::parse_element(
+            r#"<primitive id="slow" class="ocf" provider="heartbeat" type="Delay"><instance_attributes id="slow-ia"><nvpair id="slow-sd" name="startdelay" value="6"/><nvpair id="slow-md" name="mondelay" value="0"/></instance_attributes><operations><op id="slow-start" name="start" interval="0" timeout="30s"/></operations></primitive>"#,
+        )
+        .unwrap(),
+    ));
+    conf.child_or_insert("constraints")
+        .children
+        .push(cib::xml::Node::Element(
+            cib::xml::parse_element(
+                r#"<rsc_location id="slow-on-3" rsc="slow" node="node3" score="100"/>"#,
+            )
+            .unwrap(),
+        ));
+    client
+        .patch(cib::patch::diff(&old, &new).to_xml_compact())
+        .expect("configuration accepted");
+    // node3 is now inside its 6 s start; kill it.
+    std::thread::sleep(Duration::from_secs(2));
+    lab.kill(2);
+    let ok = wait_until(Duration::from_secs(60), || {
+        live_cib(&lab, 0).is_some_and(|c| {
+            let on = running_on(&c, "slow");
+            on.len() == 1 && on[0] != "node3"
+        })
+    });
+    assert!(ok, "slow never recovered on a survivor\n{}", lab.logs());
+    assert!(
+        lab.logs()
+            .contains("slow_start_0 on node3: no result, its node left the cluster"),
+        "the DC should have counted node3's start as lost\n{}",
+        lab.logs()
+    );
+}

@@ -178,7 +178,10 @@ fn main() -> Result<()> {
         std::process::exit(1);
     }
     for (path, package) in [
-        ("/usr/lib/ocf/resource.d/heartbeat/IPaddr", "resource-agents"),
+        (
+            "/usr/lib/ocf/resource.d/heartbeat/IPaddr",
+            "resource-agents",
+        ),
         ("/usr/bin/python3", "python3"),
     ] {
         if !std::path::Path::new(path).exists() {

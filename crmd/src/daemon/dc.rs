@@ -16,6 +16,9 @@ use crate::status;
 
 /// How long a join round waits for members that do not answer.
 const JOIN_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long after an action's own timeout the DC waits for its result before counting it as
+/// timed out (the node's lrmd enforces the timeout itself; this covers lost nodes and messages).
+const RESULT_GRACE: Duration = Duration::from_secs(10);
 /// How many policy engine inputs are kept on disk.
 const PE_INPUTS_KEPT: u64 = 400;
 /// The shortest pause between policy engine runs after a failed transition, so a failing action
@@ -34,8 +37,8 @@ pub struct Report {
 pub struct Running {
     id: u64,
     transition: Transition,
-    /// Fired actions by id: (target node, action).
-    fired: BTreeMap<u32, (String, GraphAction)>,
+    /// Fired actions by id: (target node, action, when its result is overdue).
+    fired: BTreeMap<u32, (String, GraphAction, Instant)>,
 }
 
 /// The DC's own state.
@@ -93,6 +96,7 @@ impl Crmd {
     /// Starts a join round: every member sends its replica and its own history.
     pub(super) fn start_join(&mut self) {
         let me = self.me.clone();
+        let members: BTreeSet<String> = self.members().into_iter().collect();
         let report = self.own_report(0);
         let dcs = self.dcs();
         dcs.join += 1;
@@ -103,6 +107,10 @@ impl Crmd {
         if let Some(r) = dcs.running.as_mut() {
             r.transition.abort("membership changed");
         }
+        self.fail_lost_actions(
+            |node, _| !members.contains(node),
+            "its node left the cluster",
+        );
         tracing::info!("join round {join}");
         if let Err(e) = self.hb.send_to_all(&PeerMsg::JoinOffer { join }.encode()) {
             tracing::warn!("cannot send the join offer: {e}");
@@ -426,7 +434,10 @@ impl Crmd {
                             action: graph::xml::to_xml(&graph),
                         },
                     ));
-                    run.fired.insert(aid, (node, action));
+                    let overdue = Instant::now()
+                        + Duration::from_millis(tengine::attrs::timeout_ms(&action))
+                        + RESULT_GRACE;
+                    run.fired.insert(aid, (node, action, overdue));
                 }
             }
         }
@@ -447,9 +458,32 @@ impl Crmd {
         }
     }
 
-    /// Periodic DC work: join timeouts, policy engine runs, the recheck interval.
+    /// Completes, as failed, the fired actions `lost` selects (their result can never come).
+    fn fail_lost_actions(&mut self, lost: impl Fn(&str, Instant) -> bool, why: &str) {
+        let Some(run) = self.dcs().running.as_mut() else {
+            return;
+        };
+        let gone: Vec<u32> = run
+            .fired
+            .iter()
+            .filter(|(_, (node, _, overdue))| lost(node, *overdue))
+            .map(|(aid, _)| *aid)
+            .collect();
+        for aid in gone {
+            if let Some((node, action, _)) = run.fired.remove(&aid) {
+                tracing::warn!(
+                    "{} on {node}: no result, {why}",
+                    action.reference.operation_key
+                );
+                let _ = run.transition.complete(aid, Outcome::TimedOut);
+            }
+        }
+    }
+
+    /// Periodic DC work: join timeouts, lost results, policy engine runs, the recheck interval.
     pub(super) fn dc_tick(&mut self) {
         let now = Instant::now();
+        self.fail_lost_actions(|_, overdue| now >= overdue, "its result is overdue");
         let recheck = cluster_option(&self.cib, "cluster-recheck-interval")
             .and_then(|v| cib::values::parse_duration(&v).ok())
             .filter(|d| !d.is_zero())
