@@ -68,6 +68,34 @@ fn sh(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// The directory holding `exe` (a binary of this workspace's target directory), after building
+/// every daemon and tool the lab runs from it (`heartbeat`, `ccm`, `lrmd`, `stonithd`,
+/// `fence_lab`, `crmd` and the user commands), in the same profile.
+pub fn prepare_bins(exe: &Path) -> Result<PathBuf> {
+    let dir = exe
+        .parent()
+        .context("binary without a directory")?
+        .to_path_buf();
+    let mut args = vec!["build", "-q"];
+    for p in ["messaging", "ccm", "lrm", "stonithd", "crmd", "cli"] {
+        args.extend(["-p", p]);
+    }
+    args.push("--bins");
+    if dir.ends_with("release") {
+        args.push("--release");
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = Command::new(cargo)
+        .args(&args)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        bail!("building the daemons failed");
+    }
+    Ok(dir)
+}
+
 /// Polls `cond` every 50 ms until it holds or `timeout` passes.
 pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + timeout;
@@ -278,8 +306,18 @@ impl Lab {
 
     /// Starts node `i`'s heartbeat (which starts ccm, lrmd and crmd) in its namespace.
     pub fn start(&mut self, i: usize) -> Result<()> {
+        // A fenced node may have been left with its links down.
+        for ifname in ["eth0", "eth1"] {
+            sh(&["ip", "-n", &self.nodes[i].ns, "link", "set", ifname, "up"])?;
+        }
         let bin = self.config.bin_dir.join("heartbeat");
         let node = &mut self.nodes[i];
+        // A node fenced from inside the cluster left our child as a zombie, which would look
+        // like a running heartbeat to the new one's pid-file check.
+        if let Some(mut old) = node.heartbeat.take() {
+            let _ = old.kill();
+            let _ = old.wait();
+        }
         let _ = std::fs::remove_file(node.hb_socket());
         let _ = std::fs::remove_file(node.cib_socket());
         let log = std::fs::OpenOptions::new()
@@ -296,7 +334,10 @@ impl Lab {
         let child = Command::new("ip")
             .args(["netns", "exec", &node.ns, "unshare", "--uts", "sh", "-c"])
             .arg(format!("hostname {}; {hb}", node.name))
-            .env("HA_CRM_DAEMONS", "ccm:root lrmd:root crmd:root")
+            .env(
+                "HA_CRM_DAEMONS",
+                "ccm:root lrmd:root stonithd:root crmd:root",
+            )
             .env("CRMD_LOG", "info")
             // Agents keep their state files under HA_RSCTMP: one per node, since the nodes
             // share a filesystem.

@@ -104,6 +104,16 @@ pub fn transient_attrs<'a>(cib: &'a Element, uname: &str) -> Option<&'a Element>
         .child("transient_attributes")
 }
 
+/// A node's `expected` state (`member` or `down`), if it has a `node_state`.
+pub fn expected(cib: &Element, uname: &str) -> Option<String> {
+    let id = node_id(cib, uname);
+    cib.child("status")?
+        .children_named("node_state")
+        .find(|n| n.attr("id") == Some(id.as_str()))?
+        .attr("expected")
+        .map(str::to_string)
+}
+
 /// A node's `<lrm>`, if any.
 pub fn node_lrm<'a>(cib: &'a Element, uname: &str) -> Option<&'a Element> {
     let id = node_id(cib, uname);
@@ -120,6 +130,19 @@ pub fn set_transient_attrs(cib: &mut Element, uname: &str, attrs: Element) {
     ns.children
         .retain(|c| !matches!(c, Node::Element(e) if e.name == "transient_attributes"));
     ns.children.push(Node::Element(attrs));
+}
+
+/// Drops a node's transient attributes (after it was fenced: they died with it).
+pub fn clear_transient_attrs(cib: &mut Element, uname: &str) {
+    let id = node_id(cib, uname);
+    if let Some(status) = cib.child_mut("status") {
+        for ns in status.elements_mut() {
+            if ns.name == "node_state" && ns.attr("id") == Some(id.as_str()) {
+                ns.children
+                    .retain(|c| !matches!(c, Node::Element(e) if e.name == "transient_attributes"));
+            }
+        }
+    }
 }
 
 /// Reads a transient attribute.

@@ -12,29 +12,8 @@ use crmd::lab::{is_root, wait_until, Lab, LabConfig};
 const VIP: &str = "10.1.0.100";
 
 fn bin_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_BIN_EXE_crmd"))
-        .parent()
-        .expect("bin dir")
-        .to_path_buf();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let ok = std::process::Command::new(cargo)
-        .args([
-            "build",
-            "-p",
-            "messaging",
-            "-p",
-            "ccm",
-            "-p",
-            "lrm",
-            "-p",
-            "cli",
-            "--bins",
-        ])
-        .status()
-        .expect("cargo build")
-        .success();
-    assert!(ok, "building the daemons failed");
-    dir
+    crmd::lab::prepare_bins(std::path::Path::new(env!("CARGO_BIN_EXE_crmd")))
+        .expect("daemons build")
 }
 
 fn epoch(lab: &Lab) -> String {

@@ -10,30 +10,8 @@ const VIP: &str = "10.1.0.100";
 
 /// The directory with heartbeat, ccm, lrmd and crmd, built on demand.
 fn bin_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_BIN_EXE_crmd"))
-        .parent()
-        .expect("bin dir")
-        .to_path_buf();
-    // Always make sure the daemons are current: heartbeat runs them from this directory.
-    {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let ok = std::process::Command::new(cargo)
-            .args([
-                "build",
-                "-p",
-                "messaging",
-                "-p",
-                "ccm",
-                "-p",
-                "lrm",
-                "--bins",
-            ])
-            .status()
-            .expect("cargo build")
-            .success();
-        assert!(ok, "building the daemons failed");
-    }
-    dir
+    crmd::lab::prepare_bins(std::path::Path::new(env!("CARGO_BIN_EXE_crmd")))
+        .expect("daemons build")
 }
 
 fn skip() -> bool {

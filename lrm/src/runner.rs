@@ -84,11 +84,23 @@ enum Interpretation {
 pub async fn execute(cfg: &RunnerConfig, rsc: &ResourceSpec, req: &OpRequest) -> Execution {
     let timeout = Duration::from_millis(req.timeout_ms.max(1));
     match rsc.agent.class {
-        ResourceClass::Stonith => Execution::refused(
-            OcfRc::ERR_UNIMPLEMENTED,
-            ExecStatus::NotSupported,
-            "stonith-class resources are handled by stonithd, not by the LRM (not available yet)",
-        ),
+        // stonithd reads fencing devices from the CIB and runs them itself; for the LRM a
+        // device's start, stop and monitor are bookkeeping that always succeeds.
+        ResourceClass::Stonith => match req.action {
+            Action::Start | Action::Stop | Action::Monitor => Execution {
+                rc: OcfRc::SUCCESS,
+                status: ExecStatus::Done,
+                exit_reason: String::new(),
+                stdout: String::new(),
+                stderr: String::new(),
+                elapsed: Duration::ZERO,
+            },
+            _ => Execution::refused(
+                OcfRc::ERR_UNIMPLEMENTED,
+                ExecStatus::NotSupported,
+                "fencing devices only start, stop and monitor in the LRM; stonithd fences",
+            ),
+        },
         ResourceClass::Systemd => systemd::execute(&rsc.agent.kind, &req.action, timeout).await,
         ResourceClass::Service => {
             if systemd::present() && systemd::knows_unit(&rsc.agent.kind).await {

@@ -229,7 +229,14 @@ async fn missing_agents_systemd_and_stonith_give_clear_results() {
         AgentId::new(ResourceClass::Stonith, "fence_xvm"),
         &[],
     ));
+    // A fencing device's start is bookkeeping (stonithd runs it); anything else is refused.
     let r = lrm.exec_wait(op("fence", Action::Start)).await.unwrap();
+    assert_eq!(
+        (r.status, r.rc),
+        (ExecStatus::Done, OcfRc::SUCCESS),
+        "{r:?}"
+    );
+    let r = lrm.exec_wait(op("fence", Action::Promote)).await.unwrap();
     assert_eq!(r.status, ExecStatus::NotSupported);
     assert!(r.exit_reason.contains("stonithd"), "{r:?}");
 

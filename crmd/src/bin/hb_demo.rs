@@ -16,37 +16,15 @@ const VIP: &str = "10.1.0.100";
 
 fn bin_dir() -> Result<PathBuf> {
     let exe = std::env::current_exe().context("locating hb-demo")?;
-    let dir = exe
-        .parent()
-        .context("hb-demo has no directory")?
-        .to_path_buf();
-    if let Ok(cargo) = std::env::var("CARGO") {
+    let dir = if std::env::var_os("CARGO").is_some() {
         println!("building the daemons and tools ...");
-        let mut args = vec![
-            "build",
-            "-q",
-            "-p",
-            "messaging",
-            "-p",
-            "ccm",
-            "-p",
-            "lrm",
-            "-p",
-            "cli",
-            "--bins",
-        ];
-        if dir.ends_with("release") {
-            args.push("--release");
-        }
-        let ok = std::process::Command::new(cargo)
-            .args(&args)
-            .status()?
-            .success();
-        if !ok {
-            bail!("building the daemons failed");
-        }
-    }
-    for b in ["heartbeat", "ccm", "lrmd", "crmd", "crm_mon"] {
+        crmd::lab::prepare_bins(&exe)?
+    } else {
+        exe.parent()
+            .context("hb-demo has no directory")?
+            .to_path_buf()
+    };
+    for b in ["heartbeat", "ccm", "lrmd", "stonithd", "crmd", "crm_mon"] {
         if !dir.join(b).exists() {
             bail!(
                 "{} is missing: run `cargo build --workspace --bins` first",

@@ -19,6 +19,8 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long after an action's own timeout the DC waits for its result before counting it as
 /// timed out (the node's lrmd enforces the timeout itself; this covers lost nodes and messages).
 const RESULT_GRACE: Duration = Duration::from_secs(10);
+/// The pause before the policy engine asks again for a fencing that failed.
+const FENCE_RETRY_PAUSE: Duration = Duration::from_secs(5);
 /// How many policy engine inputs are kept on disk.
 const PE_INPUTS_KEPT: u64 = 400;
 /// The shortest pause between policy engine runs after a failed transition, so a failing action
@@ -200,7 +202,10 @@ impl Crmd {
                 status::set_membership(&mut cib, node, false, true);
                 status::set_lrm(&mut cib, node, status::node_lrm(&old, node).cloned());
             } else {
-                let shutdown = status::get_attr(&old, node, "shutdown").is_some_and(|v| v != "0");
+                // Gone cleanly if it said it was shutting down, or if it was already known to
+                // be down (fenced, or stopped): only an unexpected loss makes it unclean.
+                let shutdown = status::get_attr(&old, node, "shutdown").is_some_and(|v| v != "0")
+                    || status::expected(&old, node).as_deref() == Some("down");
                 status::set_membership(&mut cib, node, false, shutdown);
                 status::set_lrm(&mut cib, node, None);
                 if let Some(a) = status::transient_attrs(&old, node).cloned() {
@@ -397,9 +402,53 @@ impl Crmd {
         self.dispatch();
     }
 
+    /// stonithd answered a fencing request of transition `tid`.
+    pub(super) fn on_fence_done(
+        &mut self,
+        tid: u64,
+        aid: u32,
+        target: &str,
+        result: Result<Vec<String>, String>,
+    ) {
+        if !self.is_dc() {
+            return;
+        }
+        let ok = result.is_ok();
+        match &result {
+            Ok(devices) => {
+                tracing::warn!("{target} was fenced (by {})", devices.join(","));
+                // Only now may its resources be considered stopped: it is cleanly down, with
+                // no history and no transient attributes.
+                let mut next = self.cib.clone();
+                status::set_membership(&mut next, target, false, true);
+                status::set_lrm(&mut next, target, None);
+                status::clear_transient_attrs(&mut next, target);
+                self.commit(next, false);
+            }
+            Err(why) => tracing::error!("fencing {target} failed: {why}"),
+        }
+        let dcs = self.dcs();
+        if let Some(run) = dcs.running.as_mut().filter(|r| r.id == tid) {
+            run.fired.remove(&aid);
+            let outcome = if ok {
+                Outcome::Done { rc: 0, status: 0 }
+            } else {
+                Outcome::Failed(result.err().unwrap_or_default())
+            };
+            let _ = run.transition.complete(aid, outcome);
+        }
+        if !ok {
+            // Try again, but not in a tight loop.
+            dcs.not_before = Some(Instant::now() + FENCE_RETRY_PAUSE);
+        }
+        self.request_pe("fencing result");
+        self.dispatch();
+    }
+
     /// Fires every ready action of the running transition.
     fn dispatch(&mut self) {
         let members: BTreeSet<String> = self.members().into_iter().collect();
+        let (tx, me) = (self.tx.clone(), self.me.clone());
         let Some(run) = self.dcs().running.as_mut() else {
             return;
         };
@@ -411,6 +460,26 @@ impl Crmd {
             let aid = action.reference.id;
             let node = action.reference.on_node.clone().unwrap_or_default();
             match action.reference.kind {
+                ActionKind::CrmEvent if action.reference.operation == "stonith" => {
+                    let action_name = tengine::attrs::meta(&action, "stonith_action")
+                        .unwrap_or("reboot")
+                        .to_string();
+                    tracing::warn!("transition {tid}: fencing {node} ({action_name})");
+                    super::threads::spawn_fence(
+                        tx.clone(),
+                        tid,
+                        aid,
+                        node.clone(),
+                        action_name,
+                        me.clone(),
+                    );
+                    // A fencing request gets no overdue deadline of its own: stonithd applies
+                    // the devices' timeouts and always answers.
+                    run.fired.insert(
+                        aid,
+                        (node, action, Instant::now() + Duration::from_secs(3600)),
+                    );
+                }
                 ActionKind::CrmEvent => {
                     local_done.push((aid, self_event(&action)));
                 }
@@ -654,10 +723,6 @@ fn is_version_attr(k: &str) -> bool {
 fn self_event(action: &GraphAction) -> Outcome {
     match action.reference.operation.as_str() {
         "do_shutdown" | "clear_failcount" | "lrm_refresh" => Outcome::Done { rc: 0, status: 0 },
-        "stonith" => Outcome::Failed(format!(
-            "cannot fence {}: no fencing daemon in this build",
-            action.reference.on_node.as_deref().unwrap_or("?")
-        )),
         other => Outcome::Failed(format!("unknown cluster event {other}")),
     }
 }

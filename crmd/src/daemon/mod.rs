@@ -109,6 +109,8 @@ struct Crmd {
     local: node::LocalExec,
     lrm_jobs: tokio::sync::mpsc::UnboundedSender<LrmJob>,
     dc_state: Option<dc::DcState>,
+    /// The main loop's own channel, for helper threads started later (fencing requests).
+    tx: Sender<Input>,
 }
 
 /// Runs the daemon until heartbeat goes away.
@@ -142,6 +144,7 @@ pub fn run(opts: Options) -> Result<()> {
         held: Vec::new(),
         lrm_jobs,
         dc_state: None,
+        tx: tx.clone(),
     };
     crmd.main_loop(rx)
 }
@@ -228,6 +231,12 @@ impl Crmd {
                 result,
             } => self.on_lrm_done(tid, *action, result),
             Input::LrmEvent(result) => self.on_lrm_event(*result),
+            Input::FenceDone {
+                tid,
+                aid,
+                target,
+                result,
+            } => self.on_fence_done(tid, aid, &target, result),
         }
     }
 

@@ -38,6 +38,53 @@ pub enum Input {
     },
     /// lrmd reported an operation result (recurring monitors among them).
     LrmEvent(Box<OpResult>),
+    /// A fencing request to stonithd ended.
+    FenceDone {
+        /// Transition id.
+        tid: u64,
+        /// The stonith action's id.
+        aid: u32,
+        /// The node.
+        target: String,
+        /// `Err(why)` when it failed.
+        result: Result<Vec<String>, String>,
+    },
+}
+
+/// Asks the local stonithd to fence `target`, in a thread; the answer comes back as
+/// [`Input::FenceDone`].
+pub fn spawn_fence(
+    tx: Sender<Input>,
+    tid: u64,
+    aid: u32,
+    target: String,
+    action: String,
+    origin: String,
+) {
+    std::thread::spawn(move || {
+        let req = stonithd::proto::Request::Fence {
+            target: target.clone(),
+            action,
+            client: "crmd".into(),
+            origin,
+        };
+        // Generous: stonithd applies each device's own timeout, delays and retries.
+        let result = match stonithd::proto::call(
+            &stonithd::proto::socket_path(),
+            &req,
+            Duration::from_secs(600),
+        ) {
+            Ok(r) if r.rc == 0 => Ok(r.devices),
+            Ok(r) => Err(r.error.unwrap_or_else(|| format!("stonithd rc {}", r.rc))),
+            Err(e) => Err(format!("cannot reach stonithd: {e}")),
+        };
+        let _ = tx.send(Input::FenceDone {
+            tid,
+            aid,
+            target,
+            result,
+        });
+    });
 }
 
 /// Follows ccm's views, reconnecting when ccm restarts.

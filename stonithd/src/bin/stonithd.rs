@@ -1,0 +1,255 @@
+//! `stonithd`: the fencing daemon. Started by heartbeat (`crm respawn`); serves
+//! [`stonithd::proto`] on its socket and reads the fencing devices and topology from the CIB the
+//! local crmd stores (`$HA_STATEDIR/crm/cib.xml`), plus devices registered ad hoc.
+
+use std::collections::BTreeSet;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use cib::xml::{Element, Node};
+use stonithd::fence::{self, Operator, Outcome};
+use stonithd::history::History;
+use stonithd::proto::{self, Request, Response};
+
+#[derive(Default)]
+struct State {
+    history: History,
+    confirmed: BTreeSet<String>,
+    registered: Vec<Element>,
+}
+
+struct Daemon {
+    state: Mutex<State>,
+    cib_dir: PathBuf,
+    node: String,
+}
+
+impl Operator for Daemon {
+    fn confirmed(&self, target: &str) -> bool {
+        self.state
+            .lock()
+            .map(|s| s.confirmed.contains(target))
+            .unwrap_or(false)
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Daemon {
+    /// The stored CIB with the ad-hoc devices added to its resources.
+    fn cib(&self) -> Element {
+        let mut cib = cib::store::CibStore::open(&self.cib_dir)
+            .ok()
+            .and_then(|s| s.load().ok().flatten())
+            .map(|d| d.root)
+            .unwrap_or_else(|| Element::new("cib"));
+        let registered = self
+            .state
+            .lock()
+            .map(|s| s.registered.clone())
+            .unwrap_or_default();
+        let resources = cib
+            .child_or_insert("configuration")
+            .child_or_insert("resources");
+        resources
+            .children
+            .extend(registered.into_iter().map(Node::Element));
+        cib
+    }
+
+    fn handle(&self, req: Request) -> Response {
+        match req {
+            Request::Fence {
+                target,
+                action,
+                client,
+                origin,
+            } => {
+                let origin = if origin.is_empty() {
+                    self.node.clone()
+                } else {
+                    origin
+                };
+                let id = self
+                    .state
+                    .lock()
+                    .map(|mut s| s.history.begin(&target, &action, &client, &origin, now()))
+                    .unwrap_or(0);
+                tracing::warn!("fencing {target} ({action}) for {client}@{origin}");
+                let outcome = fence::fence(&self.cib(), &target, &action, self);
+                let (ok, detail) = match &outcome {
+                    Outcome::Done(devs) => (true, devs.join(",")),
+                    Outcome::Failed(why) => (false, why.clone()),
+                };
+                if let Ok(mut s) = self.state.lock() {
+                    s.history.finish(id, ok, &detail, now());
+                    s.confirmed.remove(&target);
+                }
+                match outcome {
+                    Outcome::Done(devices) => {
+                        tracing::warn!("fenced {target} with {}", devices.join(","));
+                        Response {
+                            devices,
+                            ..Response::default()
+                        }
+                    }
+                    Outcome::Failed(why) => {
+                        tracing::error!("fencing {target} failed: {why}");
+                        let rc = if why.starts_with("no fencing device") {
+                            105
+                        } else {
+                            1
+                        };
+                        Response {
+                            rc,
+                            error: Some(why),
+                            ..Response::default()
+                        }
+                    }
+                }
+            }
+            Request::Confirm { target } => {
+                if let Ok(mut s) = self.state.lock() {
+                    s.confirmed.insert(target.clone());
+                    let id = s
+                        .history
+                        .begin(&target, "off", "stonith_admin", &self.node, now());
+                    s.history.finish(id, true, "manual confirmation", now());
+                }
+                Response::default()
+            }
+            Request::ListRegistered => Response {
+                devices: stonithd::device::devices(&self.cib())
+                    .into_iter()
+                    .map(|d| d.id)
+                    .collect(),
+                ..Response::default()
+            },
+            Request::ListCapable { target } => Response {
+                devices: stonithd::device::devices(&self.cib())
+                    .into_iter()
+                    .filter(|d| stonithd::agent::can_fence(d, &target))
+                    .map(|d| d.id)
+                    .collect(),
+                ..Response::default()
+            },
+            Request::History { target } => Response {
+                history: self
+                    .state
+                    .lock()
+                    .map(|s| s.history.for_target(&target))
+                    .unwrap_or_default(),
+                ..Response::default()
+            },
+            Request::Register { xml } => match cib::xml::parse_element(&xml) {
+                Ok(p) if p.name == "primitive" && p.attr("class") == Some("stonith") => {
+                    if let Ok(mut s) = self.state.lock() {
+                        s.registered.retain(|r| r.attr("id") != p.attr("id"));
+                        s.registered.push(p);
+                    }
+                    Response::default()
+                }
+                Ok(_) => Response {
+                    rc: 2,
+                    error: Some("not a <primitive class=\"stonith\">".into()),
+                    ..Response::default()
+                },
+                Err(e) => Response {
+                    rc: 65,
+                    error: Some(format!("invalid device XML: {e}")),
+                    ..Response::default()
+                },
+            },
+            Request::Deregister { id } => {
+                let removed = self
+                    .state
+                    .lock()
+                    .map(|mut s| {
+                        let before = s.registered.len();
+                        s.registered.retain(|r| r.attr("id") != Some(id.as_str()));
+                        before != s.registered.len()
+                    })
+                    .unwrap_or(false);
+                if removed {
+                    Response::default()
+                } else {
+                    Response {
+                        rc: 105,
+                        error: Some(format!("no ad-hoc device {id}")),
+                        ..Response::default()
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn serve(d: Arc<Daemon>, mut s: UnixStream) {
+    loop {
+        match proto::read_frame::<_, Request>(&mut s) {
+            Ok(Some(req)) => {
+                let resp = d.handle(req);
+                if proto::write_frame(&mut s, &resp).is_err() {
+                    return;
+                }
+            }
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!("stonithd client sent an invalid frame: {e}");
+                let _ = proto::write_frame(
+                    &mut s,
+                    &Response {
+                        rc: 76,
+                        error: Some(format!("invalid request: {e}")),
+                        ..Response::default()
+                    },
+                );
+                return;
+            }
+        }
+    }
+}
+
+fn main() -> Result<()> {
+    // heartbeat starts its children with its handled signals blocked; agents must not inherit that.
+    let _ = nix::sys::signal::SigSet::all().thread_unblock();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STONITHD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let statedir = std::env::var_os("HA_STATEDIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/lib/heartbeat"));
+    let node = std::env::var("HA_NODENAME").unwrap_or_else(|_| {
+        nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok())
+            .unwrap_or_default()
+    });
+    let socket = proto::socket_path();
+    let _ = std::fs::remove_file(&socket);
+    let listener =
+        UnixListener::bind(&socket).with_context(|| format!("binding {}", socket.display()))?;
+    tracing::info!("stonithd ready on {}", socket.display());
+    let daemon = Arc::new(Daemon {
+        state: Mutex::new(State::default()),
+        cib_dir: statedir.join("crm"),
+        node,
+    });
+    for stream in listener.incoming().flatten() {
+        let d = daemon.clone();
+        std::thread::spawn(move || serve(d, stream));
+    }
+    Ok(())
+}
