@@ -61,15 +61,58 @@ pub fn levels_for(cib: &Element, target: &str) -> Vec<Level> {
     levels
 }
 
-/// A small regular-expression subset for `target-pattern`: `^`, `$`, `.`, `.*` and literals.
+/// A small regular-expression subset for `target-pattern`: `^`, `$`, `.`, `x*`, character
+/// classes (`[0-9a-c]`) and literals.
 fn pattern_matches(pattern: &str, text: &str) -> bool {
-    fn m(p: &[char], t: &[char]) -> bool {
+    /// One atom: how many pattern chars it uses and whether it matches `c`.
+    fn atom(p: &[char], c: char) -> (usize, bool) {
         match p {
-            [] => true,
-            ['$'] => t.is_empty(),
-            ['.', '*', rest @ ..] => (0..=t.len()).any(|i| m(rest, &t[i..])),
-            [c, rest @ ..] => !t.is_empty() && (*c == '.' || *c == t[0]) && m(rest, &t[1..]),
+            ['.', ..] => (1, true),
+            ['[', rest @ ..] => {
+                let Some(end) = rest.iter().position(|&x| x == ']') else {
+                    return (1, c == '[');
+                };
+                let class = &rest[..end];
+                let mut hit = false;
+                let mut i = 0;
+                while i < class.len() {
+                    if i + 2 < class.len() && class[i + 1] == '-' {
+                        hit |= class[i] <= c && c <= class[i + 2];
+                        i += 3;
+                    } else {
+                        hit |= class[i] == c;
+                        i += 1;
+                    }
+                }
+                (end + 2, hit)
+            }
+            [x, ..] => (1, *x == c),
+            [] => (0, false),
         }
+    }
+    fn m(p: &[char], t: &[char]) -> bool {
+        if p.is_empty() {
+            return true;
+        }
+        if p == ['$'] {
+            return t.is_empty();
+        }
+        let (len, _) = atom(p, '\0');
+        if p.get(len) == Some(&'*') {
+            let rest = &p[len + 1..];
+            let mut i = 0;
+            loop {
+                if m(rest, &t[i..]) {
+                    return true;
+                }
+                if i < t.len() && atom(p, t[i]).1 {
+                    i += 1;
+                } else {
+                    return false;
+                }
+            }
+        }
+        !t.is_empty() && atom(p, t[0]).1 && m(&p[len..], &t[1..])
     }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
