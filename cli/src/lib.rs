@@ -26,3 +26,5 @@ pub mod exit;
 pub mod haresources2cib;
 #[cfg(feature = "cib-tools")]
 pub mod hb_standby;
+#[cfg(feature = "stonith-tools")]
+pub mod stonith_admin;

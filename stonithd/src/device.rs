@@ -81,7 +81,15 @@ impl Device {
         let host_map: BTreeMap<String, String> = pcmk
             .get("pcmk_host_map")
             .map(|v| {
-                v.split([' ', ',', ';', '\t'])
+                // `n1:1;n2:2,3` (a node may have several ports) or `n1=1 n2=2` or `n1:1,n2:2`.
+                v.split([' ', ';', '\t'])
+                    .flat_map(|chunk| {
+                        if chunk.matches([':', '=']).count() > 1 {
+                            chunk.split(',').map(str::to_string).collect::<Vec<_>>()
+                        } else {
+                            vec![chunk.to_string()]
+                        }
+                    })
                     .filter_map(|pair| {
                         let (n, port) = pair.split_once(':').or_else(|| pair.split_once('='))?;
                         Some((n.to_string(), port.to_string()))
@@ -196,7 +204,7 @@ mod tests {
             r#"<cib><configuration><crm_config><cluster_property_set id="o"><nvpair id="t" name="stonith-timeout" value="30s"/></cluster_property_set></crm_config><resources>
             <primitive id="f1" class="stonith" type="fence_virsh"><instance_attributes id="a">
               <nvpair id="a1" name="ip" value="10.0.0.1"/>
-              <nvpair id="a2" name="pcmk_host_map" value="node1:vm1;node2:vm2"/>
+              <nvpair id="a2" name="pcmk_host_map" value="node1:vm1;node2:vm2,vm3"/>
               <nvpair id="a3" name="pcmk_delay_max" value="5s"/>
               <nvpair id="a4" name="pcmk_reboot_timeout" value="90"/>
             </instance_attributes></primitive>
@@ -208,7 +216,8 @@ mod tests {
         assert_eq!(d.len(), 1);
         let d = &d[0];
         assert_eq!(d.params.keys().collect::<Vec<_>>(), vec!["ip"]);
-        assert_eq!(d.port_for("node2"), "vm2");
+        assert_eq!(d.port_for("node2"), "vm2,vm3");
+        assert_eq!(d.port_for("node1"), "vm1");
         assert_eq!(d.host_check, HostCheck::StaticList);
         assert_eq!(d.delay_max, Duration::from_secs(5));
         assert_eq!(d.timeout("reboot"), Duration::from_secs(90));

@@ -83,6 +83,10 @@ fn delay(d: &Device, action: &str, op: &dyn Operator) {
 
 /// Fences `target` with the devices of `cib`.
 pub fn fence(cib: &Element, target: &str, action: &str, op: &dyn Operator) -> Outcome {
+    // An operator vouched that the node is down (`stonith_admin --confirm`): that is the result.
+    if matches!(action, "reboot" | "off") && op.confirmed(target) {
+        return Outcome::Done(vec!["manual confirmation".into()]);
+    }
     let all = devices(cib);
     let levels = levels_for(cib, target);
     let mut why: Vec<String> = Vec::new();
@@ -191,7 +195,7 @@ mod tests {
         }
         assert_eq!(
             fence(&cib, "node2", "reboot", &Confirmed),
-            Outcome::Done(vec!["manual".into()])
+            Outcome::Done(vec!["manual confirmation".into()])
         );
         assert_eq!(
             fence(&cib, "node3", "reboot", &NoOne),
