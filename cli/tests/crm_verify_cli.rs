@@ -267,3 +267,29 @@ fn crafted_cibs_match_pacemaker() {
     }
     assert!(checked >= 20, "only {checked} crafted CIBs");
 }
+
+#[test]
+fn a_fencing_device_whose_agent_is_missing_is_an_error() {
+    let cib = |agent: &str| {
+        format!(
+            r#"<cib epoch="1" num_updates="0" admin_epoch="0" validate-with="pacemaker-3.9"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="true"/></cluster_property_set></crm_config><nodes/><resources>
+<primitive id="fence1" class="stonith" type="{agent}"/></resources><constraints/></configuration><status/></cib>"#
+        )
+    };
+    let file = write_temp(&cib("fence_no_such_agent"));
+    let path = file.path().to_str().expect("utf-8 path").to_string();
+    let missing = run(&["-V", "-L"], None, &[("CIB_file", &path)]);
+    assert_eq!(missing.status.code(), Some(78), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains(
+            "Fencing device fence1 uses agent fence_no_such_agent, which is not installed (line 2)"
+        ),
+        "{}",
+        stderr(&missing)
+    );
+    // The manual-confirmation device needs no program.
+    let file = write_temp(&cib("meatware"));
+    let path = file.path().to_str().expect("utf-8 path").to_string();
+    let manual = run(&["-V", "-L"], None, &[("CIB_file", &path)]);
+    assert_eq!(manual.status.code(), Some(0), "{}", stderr(&manual));
+}

@@ -68,7 +68,12 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
             return code;
         }
     };
-    let result = verify_text(&input.text);
+    #[allow(unused_mut)]
+    let mut result = verify_text(&input.text);
+    #[cfg(feature = "stonith-tools")]
+    if opts.source == Source::Live {
+        missing_fence_agents(&input.text, &mut result);
+    }
     if result
         .diagnostics
         .iter()
@@ -142,11 +147,59 @@ fn read_input(source: &Source) -> Result<Input, (String, ExitCode)> {
                         ExitCode::NoInput,
                     )
                 }),
-            Err(_) => Err((
-                "CIB query failed: Input file not available".into(),
-                ExitCode::NoInput,
-            )),
+            // The running cluster, through the local crmd.
+            Err(_) => {
+                use crate::cib_access::CibAccess;
+                crate::cib_access::LiveCib::connect()
+                    .and_then(|mut live| live.query())
+                    .map(|cib| Input {
+                        text: cib.to_xml(),
+                        file: None,
+                    })
+                    // No cluster here: what Pacemaker's tool says without one.
+                    .map_err(|_| {
+                        (
+                            "CIB query failed: Input file not available".into(),
+                            ExitCode::NoInput,
+                        )
+                    })
+            }
         },
+    }
+}
+
+/// Fencing devices whose agent is not installed here can never fence: an error, named. Only
+/// for the cluster's own configuration (`-L`): a file may come from a machine with other agents.
+#[cfg(feature = "stonith-tools")]
+fn missing_fence_agents(text: &str, result: &mut Verification) {
+    let Ok(cib) = cib::xml::parse_element(text) else {
+        return;
+    };
+    let Some(resources) = cib
+        .child("configuration")
+        .and_then(|c| c.child("resources"))
+    else {
+        return;
+    };
+    for p in resources.descendants() {
+        if p.name != "primitive" || p.attr("class") != Some("stonith") {
+            continue;
+        }
+        let agent = p.attr("type").unwrap_or("");
+        if agent == stonithd::fence::MEATWARE || stonithd::agent::find(agent).is_some() {
+            continue;
+        }
+        result.diagnostics.push(cib::verify::Diagnostic::at(
+            Severity::Error,
+            Check::Fencing,
+            "unpack_resources",
+            p,
+            format!(
+                "Fencing device {} uses agent {agent}, which is not installed (line {})",
+                p.id().unwrap_or("(no id)"),
+                p.line
+            ),
+        ));
     }
 }
 
