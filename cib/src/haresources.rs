@@ -101,6 +101,9 @@ pub struct ImportOptions {
     pub resource_dirs: Vec<PathBuf>,
     /// Add a recurring monitor to every primitive.
     pub monitor: bool,
+    /// ha.cf has `ping`/`ping_group` nodes: keep each group off nodes that reach none of them
+    /// (the `pingd` node attribute the crmd maintains), as `ipfail` did for v1 sites.
+    pub connectivity_rule: bool,
 }
 
 impl Default for ImportOptions {
@@ -110,6 +113,7 @@ impl Default for ImportOptions {
             auto_failback: AutoFailback::On,
             resource_dirs: vec![PathBuf::from("/etc/ha.d/resource.d")],
             monitor: true,
+            connectivity_rule: false,
         }
     }
 }
@@ -177,6 +181,9 @@ impl HaResources {
             };
             resources = resources.with_child(top);
             constraints = constraints.with_child(location_preference(&top_id, &group.node));
+            if opts.connectivity_rule {
+                constraints = constraints.with_child(connectivity_rule(&top_id));
+            }
         }
         let stickiness = match opts.auto_failback {
             AutoFailback::On | AutoFailback::Legacy => "0",
@@ -469,6 +476,33 @@ fn nvpair_set(tag: &str, id: &str, pairs: &[(&str, &str)]) -> Element {
     set
 }
 
+/// `-INFINITY` where the `pingd` attribute is missing or 0: a node that lost its ping nodes
+/// (its public network) may not run the group.
+fn connectivity_rule(rsc: &str) -> Element {
+    let id = format!("{rsc}-connected");
+    let expr = |n: &str, op: &str| {
+        let mut e = Element::new("expression")
+            .with_attr("id", format!("{id}-{n}"))
+            .with_attr("attribute", "pingd")
+            .with_attr("operation", op);
+        if op == "lte" {
+            e = e.with_attr("value", "0").with_attr("type", "number");
+        }
+        e
+    };
+    Element::new("rsc_location")
+        .with_attr("id", id.clone())
+        .with_attr("rsc", rsc)
+        .with_child(
+            Element::new("rule")
+                .with_attr("id", format!("{id}-rule"))
+                .with_attr("score", "-INFINITY")
+                .with_attr("boolean-op", "or")
+                .with_child(expr("undefined", "not_defined"))
+                .with_child(expr("zero", "lte")),
+        )
+}
+
 fn location_preference(rsc: &str, node: &str) -> Element {
     Element::new("rsc_location")
         .with_attr("id", format!("{rsc}-prefers-{node}"))
@@ -578,6 +612,18 @@ mod tests {
         let cib = hr.to_cib(&opts).unwrap();
         let s = cib.find_by_id("rsc-options-resource-stickiness").unwrap();
         assert_eq!(s.attr("value"), Some("INFINITY"));
+        assert!(!cib.to_xml().contains("pingd"), "no ping nodes, no rule");
+        let with_ping = hr
+            .to_cib(&ImportOptions {
+                connectivity_rule: true,
+                ..nodes()
+            })
+            .unwrap();
+        let rule = with_ping
+            .find_by_id("IPaddr_10_0_0_9-connected-rule")
+            .expect("connectivity rule");
+        assert_eq!(rule.attr("score"), Some("-INFINITY"));
+        assert_eq!(rule.children_named("expression").count(), 2);
         // A lone resource is a primitive, not a group.
         assert!(cib.find_by_id("group_1").is_none());
         assert_eq!(cib.find_by_id("IPaddr_10_0_0_9").unwrap().name, "primitive");

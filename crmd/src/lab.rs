@@ -132,6 +132,8 @@ pub struct LabConfig {
     pub haresources: String,
     /// Directory holding heartbeat, ccm, lrmd, crmd.
     pub bin_dir: PathBuf,
+    /// `ping` nodes for ha.cf (addresses on the public LAN, e.g. [`CLIENT_ADDR`]).
+    pub ping: Vec<String>,
 }
 
 impl LabConfig {
@@ -145,6 +147,7 @@ impl LabConfig {
             auto_failback: true,
             haresources: "node1 IPaddr::10.1.0.100/24/eth0 webserver\n".into(),
             bin_dir,
+            ping: Vec::new(),
         }
     }
 }
@@ -281,8 +284,9 @@ impl Lab {
             .filter(|&j| j != i)
             .map(|j| format!("ucast eth1 10.2.0.{}", j + 1))
             .collect();
+        let pings: String = c.ping.iter().map(|p| format!("ping {p}\n")).collect();
         let hacf = format!(
-            "keepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\nauto_failback {}\nnode {}\ncrm respawn\n",
+            "keepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\n{pings}auto_failback {}\nnode {}\ncrm respawn\n",
             c.keepalive,
             c.deadtime,
             c.warntime,

@@ -261,3 +261,51 @@ fn without_fencing_the_minority_stops_and_the_majority_keeps_the_service() {
     );
     assert_eq!(lab.holders(VIP), vec!["node1"]);
 }
+
+/// The seeds' second failure: the active node's public NIC dies while the heartbeat link stays
+/// up. Heartbeat's ping node (the client's address) becomes unreachable from node1 only, its
+/// `pingd` attribute drops to 0, and the connectivity rule the haresources import added moves
+/// the site to node2.
+#[test]
+fn public_nic_down_moves_the_site_to_the_connected_node() {
+    if !is_root() {
+        eprintln!("SKIP split_brain: needs root (network namespaces)");
+        return;
+    }
+    let mut config = LabConfig::classic(bin_dir());
+    config.ping = vec![crmd::lab::CLIENT_ADDR.to_string()];
+    let mut lab = Lab::new(config).expect("lab");
+    lab.start_all().expect("start");
+    assert!(
+        wait_until(Duration::from_secs(60), || served_by(&lab, "node1")),
+        "{}",
+        lab.logs()
+    );
+    assert!(
+        wait_until(Duration::from_secs(20), || live_cib(&lab, 1).is_some_and(
+            |c| {
+                crmd::status::get_attr(&c, "node1", "pingd").as_deref() == Some("1")
+                    && crmd::status::get_attr(&c, "node2", "pingd").as_deref() == Some("1")
+            }
+        )),
+        "pingd never reached 1 on both nodes\n{}",
+        lab.logs()
+    );
+    let cut = Instant::now();
+    lab.set_link(0, 0, false).expect("cut node1's public NIC");
+    assert!(
+        wait_until(Duration::from_secs(40), || served_by(&lab, "node2")),
+        "the site never moved to node2\n{}",
+        lab.logs()
+    );
+    println!(
+        "public NIC of node1 down: served by node2 after {:.2} s",
+        cut.elapsed().as_secs_f64()
+    );
+    let c = live_cib(&lab, 1).expect("cib");
+    assert_eq!(
+        crmd::status::get_attr(&c, "node1", "pingd").as_deref(),
+        Some("0")
+    );
+    assert_eq!(running_on(&c, "webserver"), vec!["node2"]);
+}

@@ -74,6 +74,9 @@ impl Options {
     }
 }
 
+/// How often the reachability of ping nodes is compared with the `pingd` attribute.
+const PING_CHECK: Duration = Duration::from_millis(500);
+
 /// How long a client write waits for a DC before it is refused.
 const WRITE_HOLD: Duration = Duration::from_secs(10);
 
@@ -111,6 +114,7 @@ struct Crmd {
     dc_state: Option<dc::DcState>,
     /// The main loop's own channel, for helper threads started later (fencing requests).
     tx: Sender<Input>,
+    last_ping_check: Instant,
 }
 
 /// Runs the daemon until heartbeat goes away.
@@ -145,6 +149,7 @@ pub fn run(opts: Options) -> Result<()> {
         lrm_jobs,
         dc_state: None,
         tx: tx.clone(),
+        last_ping_check: Instant::now(),
     };
     crmd.main_loop(rx)
 }
@@ -518,7 +523,53 @@ impl Crmd {
         }
     }
 
+    /// Keeps this node's `pingd` attribute equal to the number of `ping`/`ping_group` nodes
+    /// heartbeat can reach, so connectivity rules can move resources off a node that lost its
+    /// network (Heartbeat's `ipfail`, Pacemaker's `ping` agent).
+    fn update_connectivity(&mut self) {
+        if self.last_ping_check.elapsed() < PING_CHECK {
+            return;
+        }
+        self.last_ping_check = Instant::now();
+        let Ok(nodes) = self.hb.nodes() else {
+            return;
+        };
+        let ping_nodes: Vec<String> = nodes
+            .into_iter()
+            .filter(|n| self.hb.node_type(n).is_ok_and(|t| t == "ping"))
+            .collect();
+        if ping_nodes.is_empty() || self.dc.is_none() {
+            return;
+        }
+        let reachable = ping_nodes
+            .iter()
+            .filter(|n| self.hb.node_status(n).is_ok_and(|s| s.is_alive()))
+            .count()
+            .to_string();
+        // Only once the DC has us in the status section, and only on change.
+        let me = self.me.clone();
+        if crate::status::expected(&self.cib, &me).is_none()
+            || crate::status::get_attr(&self.cib, &me, "pingd").as_deref()
+                == Some(reachable.as_str())
+        {
+            return;
+        }
+        tracing::info!("{reachable} of {} ping nodes reachable", ping_nodes.len());
+        let mut next = self.cib.clone();
+        crate::status::set_attr(&mut next, &me, "pingd", Some(&reachable));
+        let patch = cib::patch::diff(&self.cib, &next).to_xml_compact();
+        let (reply, _) = mpsc::channel();
+        self.on_client(
+            Request {
+                id: 0,
+                body: RequestBody::Patch { patch },
+            },
+            reply,
+        );
+    }
+
     fn tick(&mut self) {
+        self.update_connectivity();
         if !self.held.is_empty()
             && (self.dc.is_some() || self.held.iter().any(|h| Instant::now() > h.3))
         {
