@@ -22,4 +22,5 @@ pub mod media;
 pub mod reliable;
 pub mod respawn;
 pub mod uuid;
+pub mod watchdog;
 pub mod wire;

@@ -16,3 +16,5 @@ mod config_errors;
 mod respawn;
 // Local API: who may sign on (apiauth + SO_PEERCRED).
 mod apiauth;
+// Watchdog feeding and disarming.
+mod watchdog;

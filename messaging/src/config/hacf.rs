@@ -176,6 +176,8 @@ pub struct Config {
     pub crm_daemon_dir: Option<PathBuf>,
     /// Whether crmd starts pengine itself.
     pub crmd_spawns_pengine: bool,
+    /// `watchdog`: the device heartbeat keeps fed.
+    pub watchdog: Option<PathBuf>,
     /// Log file.
     pub logfile: Option<PathBuf>,
     /// Debug log file.
@@ -305,7 +307,6 @@ const ACCEPTED_ONLY: &[&str] = &[
     "conn_logd_time",
     "realtime",
     "rtprio",
-    "watchdog",
     "hbgenmethod",
     "msgfmt",
     "log_badpack",
@@ -387,6 +388,7 @@ impl<'a> Parser<'a> {
                 crm: CrmMode::Off,
                 crm_daemon_dir: None,
                 crmd_spawns_pengine: true,
+                watchdog: None,
                 logfile: None,
                 debugfile: None,
                 logfacility: None,
@@ -719,6 +721,7 @@ impl<'a> Parser<'a> {
             }
             "crmd_spawns_pengine" => self.cfg.crmd_spawns_pengine = self.boolean(d, args)?,
             "logfile" => self.cfg.logfile = Some(PathBuf::from(self.one(d, args)?)),
+            "watchdog" => self.cfg.watchdog = Some(PathBuf::from(self.one(d, args)?)),
             "debugfile" => self.cfg.debugfile = Some(PathBuf::from(self.one(d, args)?)),
             "logfacility" => {
                 let v = self.one(d, args)?.to_ascii_lowercase();

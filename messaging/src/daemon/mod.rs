@@ -127,6 +127,7 @@ pub(crate) struct Daemon {
     ping_addrs: BTreeMap<IpAddr, Vec<String>>,
     clients: api::Clients,
     stats: Stats,
+    watchdog: Option<crate::watchdog::Watchdog>,
 }
 
 /// Starts the daemon with a validated configuration and runs until SIGTERM.
@@ -227,6 +228,13 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         ping_addrs,
         clients: api::Clients::new(),
         stats: Stats::default(),
+        watchdog: match &v.config.watchdog {
+            Some(path) => Some(
+                crate::watchdog::Watchdog::open(path)
+                    .with_context(|| format!("cannot open watchdog device {}", path.display()))?,
+            ),
+            None => None,
+        },
         cfg: v.config,
     };
     log::info(&format!(
@@ -240,6 +248,9 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     daemon.main_loop(rx);
     daemon.announce_shutdown();
     supervisor.shutdown(Duration::from_secs(5));
+    if let Some(w) = daemon.watchdog.take() {
+        w.disarm();
+    }
     let _ = std::fs::remove_file(&socket_path);
     let _ = std::fs::remove_file(opts.pidfile());
     log::info("Heartbeat shutdown complete.");
@@ -276,6 +287,9 @@ impl Daemon {
             let now = Instant::now();
             if now >= next_beat {
                 self.send_heartbeat(crate::client::NodeStatus::Active);
+                if let Some(w) = self.watchdog.as_mut() {
+                    w.feed();
+                }
                 if let Some(p) = self.pinger.as_mut() {
                     let addrs: Vec<IpAddr> = self.ping_addrs.keys().copied().collect();
                     p.ping(&addrs);
