@@ -38,6 +38,42 @@ fn one_failover(lab: &mut Lab) -> Option<f64> {
     ok.then_some(outage)
 }
 
+/// The split-brain scenario: fencing on (node1's device delayed 3 s), node2's heartbeat link
+/// cut while the public LAN stays up. Returns (longest client outage s, most VIP holders seen
+/// in one sample, samples).
+fn split_brain(bins: &std::path::Path) -> Option<(f64, usize, usize)> {
+    let mut lab = Lab::new(LabConfig::classic(bins.to_path_buf())).ok()?;
+    lab.start_all().ok()?;
+    if !wait_until(Duration::from_secs(60), || {
+        page(&lab).as_deref() == Some("served by node1")
+    }) {
+        return None;
+    }
+    lab.enable_fencing(0, &[("node1", "3s")]).ok()?;
+    std::thread::sleep(Duration::from_secs(2));
+    lab.set_link(1, 1, false).ok()?;
+    let end = Instant::now() + Duration::from_secs(12);
+    let (mut longest, mut most, mut samples) = (0.0f64, 0usize, 0usize);
+    let mut down_since: Option<Instant> = None;
+    while Instant::now() < end {
+        most = most.max(lab.holders(VIP).len());
+        samples += 1;
+        match (page(&lab).is_some(), down_since) {
+            (false, None) => down_since = Some(Instant::now()),
+            (true, Some(t)) => {
+                longest = longest.max(t.elapsed().as_secs_f64());
+                down_since = None;
+            }
+            _ => {}
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if let Some(t) = down_since {
+        longest = longest.max(t.elapsed().as_secs_f64());
+    }
+    Some((longest, most, samples))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     if v.is_empty() {
@@ -131,6 +167,12 @@ fn main() {
             let cpu = (t1 - t0) as f64 / hz / t.elapsed().as_secs_f64() * 100.0;
             idle = Some((rss, cpu));
         }
+    }
+    match split_brain(&bins) {
+        Some((outage, most, samples)) => println!(
+            "split brain (heartbeat link cut, fencing on, keepalive 200ms deadtime 1500ms): longest client outage {outage:.2} s, at most {most} VIP holder(s) in {samples} samples"
+        ),
+        None => println!("split brain: the scenario did not run to the end"),
     }
     if let Some((rss, cpu)) = idle {
         println!("idle node (heartbeat+ccm+lrmd+crmd+services, keepalive 1s): RSS {rss:.1} MiB, CPU {cpu:.2}% of one core");

@@ -483,6 +483,77 @@ impl Lab {
             .collect()
     }
 
+    /// Edits the live CIB through node `i`'s crmd (a patch the DC checks and applies).
+    pub fn edit_cib(&self, i: usize, f: impl FnOnce(&mut cib::xml::Element)) -> Result<()> {
+        let mut c = crate::proto::CibClient::connect(&self.nodes[i].cib_socket())?;
+        let old = cib::xml::parse_element(&c.query()?)?;
+        let mut new = old.clone();
+        f(&mut new);
+        c.patch(cib::patch::diff(&old, &new).to_xml_compact())?;
+        Ok(())
+    }
+
+    /// Turns fencing on with one `fence_lab` device per node (`fence-<node>`), each with its
+    /// `pcmk_delay_base` from `delays` (node name, delay), so a fencing race has a winner.
+    pub fn enable_fencing(&self, i: usize, delays: &[(&str, &str)]) -> Result<()> {
+        use cib::xml::{Element, Node};
+        let map: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| format!("{}:{}", n.name, n.ns))
+            .collect();
+        let map = map.join(",");
+        let names: Vec<String> = self.nodes.iter().map(|n| n.name.clone()).collect();
+        self.edit_cib(i, |cib| {
+            let conf = cib.child_or_insert("configuration");
+            let crm_config = conf.child_or_insert("crm_config");
+            if crm_config.child("cluster_property_set").is_none() {
+                crm_config.children.push(Node::Element(
+                    Element::new("cluster_property_set").with_attr("id", "cib-bootstrap-options"),
+                ));
+            }
+            let set = crm_config
+                .child_mut("cluster_property_set")
+                .expect("just ensured");
+            set.children.retain(
+                |c| !matches!(c, Node::Element(e) if e.attr("name") == Some("stonith-enabled")),
+            );
+            set.children.push(Node::Element(
+                Element::new("nvpair")
+                    .with_attr("id", "lab-stonith-enabled")
+                    .with_attr("name", "stonith-enabled")
+                    .with_attr("value", "true"),
+            ));
+            let resources = conf.child_or_insert("resources");
+            for target in &names {
+                let delay = delays
+                    .iter()
+                    .find(|(n, _)| n == target)
+                    .map_or("0", |(_, d)| *d);
+                let id = format!("fence-{target}");
+                let nv = |n: &str, v: &str| {
+                    Element::new("nvpair")
+                        .with_attr("id", format!("{id}-{n}"))
+                        .with_attr("name", n)
+                        .with_attr("value", v)
+                };
+                resources.children.push(Node::Element(
+                    Element::new("primitive")
+                        .with_attr("id", id.clone())
+                        .with_attr("class", "stonith")
+                        .with_attr("type", "fence_lab")
+                        .with_child(
+                            Element::new("instance_attributes")
+                                .with_attr("id", format!("{id}-ia"))
+                                .with_child(nv("netns_map", &map))
+                                .with_child(nv("pcmk_host_list", target))
+                                .with_child(nv("pcmk_delay_base", delay)),
+                        ),
+                ));
+            }
+        })
+    }
+
     /// Cuts (or restores) node `i`'s link `l` (0 public, 1 heartbeat) at the switch.
     pub fn set_link(&self, i: usize, l: usize, up: bool) -> Result<()> {
         let short = &self.prefix[2..];

@@ -99,25 +99,10 @@ fn heartbeat_link_cut_with_fencing_leaves_exactly_one_holder() {
         "{}",
         lab.logs()
     );
-    let map = format!("node1:{},node2:{}", lab.nodes[0].ns, lab.nodes[1].ns);
-    edit(&lab, 0, |cib| {
-        set_option(cib, "stonith-enabled", "true");
-        // The device that fences node1 (the active node) waits 3 s: in a fencing race node1
-        // shoots first, and the service never moves.
-        for (target, delay) in [("node1", "3s"), ("node2", "0")] {
-            add(
-                cib,
-                "resources",
-                &format!(
-                    r#"<primitive id="fence-{target}" class="stonith" type="fence_lab"><instance_attributes id="fence-{target}-ia">
-                    <nvpair id="fence-{target}-map" name="netns_map" value="{map}"/>
-                    <nvpair id="fence-{target}-hosts" name="pcmk_host_list" value="{target}"/>
-                    <nvpair id="fence-{target}-delay" name="pcmk_delay_base" value="{delay}"/>
-                    </instance_attributes></primitive>"#
-                ),
-            );
-        }
-    });
+    // The device that fences node1 (the active node) waits 3 s: in a fencing race node1
+    // shoots first, and the service never moves.
+    lab.enable_fencing(0, &[("node1", "3s")])
+        .expect("fencing configured");
     assert!(
         wait_until(Duration::from_secs(30), || live_cib(&lab, 1).is_some_and(
             |c| {

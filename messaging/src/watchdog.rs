@@ -18,7 +18,6 @@ impl Watchdog {
     /// Opens the device for writing (a stand-in file is created if missing).
     pub fn open(path: &Path) -> std::io::Result<Watchdog> {
         let file = std::fs::OpenOptions::new()
-            .write(true)
             .create(!path.starts_with("/dev"))
             .append(true)
             .open(path)?;
