@@ -11,7 +11,7 @@ pub mod cibadmin;
 pub mod cl_status;
 #[cfg(feature = "cib-tools")]
 pub mod crm_attribute;
-#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+#[cfg(all(feature = "cib-tools", feature = "simulate", feature = "stonith-tools"))]
 pub mod crm_mon;
 #[cfg(feature = "cib-tools")]
 pub mod crm_node;

@@ -137,6 +137,10 @@ fn failing_level_falls_through_and_total_failure_blocks_recovery_until_confirmed
         mon.contains("UNCLEAN"),
         "crm_mon must say node1 is unclean:\n{mon}"
     );
+    assert!(
+        mon.contains("Failed Fencing Actions:\n  * reboot of node1 failed: delegate=node2"),
+        "crm_mon must show the failed fencing:\n{mon}"
+    );
     let (_, hist) = lab.run_on(1, "stonith_admin -H node1").expect("history");
     assert!(hist.contains("reboot of node1 failed"), "{hist}");
 

@@ -186,7 +186,18 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
                 o.sections.insert("tickets".into());
             }
             "-m" | "--fence-history" => {
-                value(&flag)?;
+                // 0: no fencing sections; 1: failed and pending; 2 and up: the whole history.
+                let level: u32 = value(&flag)?.trim().parse().unwrap_or(2);
+                for s in ["fencing-failed", "fencing-pending", "fencing-succeeded"] {
+                    o.sections.remove(s);
+                }
+                if level >= 1 {
+                    o.sections.insert("fencing-failed".into());
+                    o.sections.insert("fencing-pending".into());
+                }
+                if level >= 2 {
+                    o.sections.insert("fencing-succeeded".into());
+                }
             }
             "-n" | "--group-by-node" => o.group_by_node = true,
             "-N" | "--ungroup-by-node" => o.group_by_node = false,

@@ -7,6 +7,7 @@
 //! format.
 
 mod args;
+mod fencing;
 mod filter;
 mod history;
 mod model;
@@ -79,7 +80,12 @@ fn screen(opts: &Options, err: &mut dyn Write) -> Result<(String, ExitCode), Acc
     if opts.xml {
         return Ok((xml::render(&st, opts), ExitCode::Ok));
     }
-    Ok((text::render(&st, opts), ExitCode::Ok))
+    let mut text = text::render(&st, opts);
+    // Fencing history lives in stonithd, not in the CIB: only for the live cluster.
+    if std::env::var_os("CIB_file").is_none() {
+        text.push_str(&fencing::render(&fencing::history(), opts));
+    }
+    Ok((text, ExitCode::Ok))
 }
 
 /// `-s`: one line for monitoring systems.
