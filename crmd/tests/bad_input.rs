@@ -41,6 +41,33 @@ fn broken_configuration_is_refused_and_garbage_is_rejected() {
     );
     let before = epoch(&lab);
 
+    // A subscriber on node2 hears of a change made through node1.
+    let mut watcher = crmd::proto::CibClient::connect(&lab.nodes[1].cib_socket()).expect("connect");
+    watcher
+        .call(crmd::proto::RequestBody::Subscribe)
+        .expect("subscribe");
+    let (rc, out) = lab
+        .run_on(
+            0,
+            "crm_attribute -t crm_config -n cluster-recheck-interval -v 5min",
+        )
+        .expect("crm_attribute");
+    assert_eq!(rc, 0, "{out}");
+    assert!(
+        watcher.wait_change(Duration::from_secs(10)).expect("event"),
+        "no cib_changed event"
+    );
+    let before = {
+        // Let the change settle, then take the version a refused update must keep.
+        std::thread::sleep(Duration::from_millis(500));
+        assert_ne!(
+            epoch(&lab),
+            before,
+            "a configuration change bumps the epoch"
+        );
+        epoch(&lab)
+    };
+
     // A primitive without an agent type: refused by the DC, from either node.
     for node in [0, 1] {
         let (rc, out) = lab
