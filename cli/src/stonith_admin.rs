@@ -267,6 +267,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
                 action: action.to_string(),
                 client: "stonith_admin".into(),
                 origin: String::new(),
+                delay_ms: 0,
             },
             timeout,
         )

@@ -288,12 +288,22 @@ pub fn cleanup(cib: &mut Element, uname: &str, rsc: &str) -> bool {
 /// The nodes where resource `rsc` (or any instance `rsc:N` of a clone) runs according to the
 /// CIB status: online nodes whose last operation on it succeeded and was not a stop.
 pub fn running_on(cib: &Element, rsc: &str) -> Vec<String> {
+    history_says_running(cib, rsc, true)
+}
+
+/// Like [`running_on`], but including nodes that are not online (lost, not yet fenced): where
+/// the resource was last known to run.
+pub fn last_known_on(cib: &Element, rsc: &str) -> Vec<String> {
+    history_says_running(cib, rsc, false)
+}
+
+fn history_says_running(cib: &Element, rsc: &str, online_only: bool) -> Vec<String> {
     let mut nodes = Vec::new();
     let Some(status) = cib.child("status") else {
         return nodes;
     };
     for ns in status.children_named("node_state") {
-        if ns.attr("crmd") != Some("online") {
+        if online_only && ns.attr("crmd") != Some("online") {
             continue;
         }
         let Some(rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {

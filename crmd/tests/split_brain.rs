@@ -294,3 +294,51 @@ fn public_nic_down_moves_the_site_to_the_connected_node() {
     );
     assert_eq!(running_on(&c, "webserver"), vec!["node2"]);
 }
+
+/// The same race decided by `priority-fencing-delay` instead of a per-device delay: fencing the
+/// node that runs the higher-priority resources waits, so that node wins.
+#[test]
+fn priority_fencing_delay_lets_the_node_with_the_resources_win() {
+    if !is_root() {
+        eprintln!("SKIP split_brain: needs root (network namespaces)");
+        return;
+    }
+    let mut lab = Lab::new(LabConfig::classic(bin_dir())).expect("lab");
+    lab.start_all().expect("start");
+    assert!(
+        wait_until(Duration::from_secs(60), || served_by(&lab, "node1")),
+        "{}",
+        lab.logs()
+    );
+    lab.enable_fencing(0, &[]).expect("fencing configured");
+    edit(&lab, 0, |cib| {
+        set_option(cib, "priority-fencing-delay", "3s");
+        let defaults = cib
+            .child_mut("configuration")
+            .and_then(|c| c.child_mut("rsc_defaults"))
+            .and_then(|d| d.child_mut("meta_attributes"))
+            .expect("rsc_defaults");
+        defaults.children.push(Node::Element(
+            Element::new("nvpair")
+                .with_attr("id", "rsc-options-priority")
+                .with_attr("name", "priority")
+                .with_attr("value", "10"),
+        ));
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    lab.set_link(1, 1, false).expect("cut");
+    assert!(
+        wait_until(Duration::from_secs(30), || crmd_gone(&lab, 1)),
+        "node2 was never fenced\n{}",
+        lab.logs()
+    );
+    assert!(
+        lab.nodes[1]
+            .log()
+            .contains("priority-fencing-delay: waiting 3000 ms before fencing node1"),
+        "{}",
+        lab.nodes[1].log()
+    );
+    assert_eq!(lab.holders(VIP), vec!["node1"]);
+    assert!(served_by(&lab, "node1"));
+}

@@ -49,6 +49,10 @@ pub enum Request {
         /// The asking node.
         #[serde(default)]
         origin: String,
+        /// Extra wait before fencing, in ms (the cluster's `priority-fencing-delay` when the
+        /// target runs the most important resources).
+        #[serde(default)]
+        delay_ms: u64,
     },
     /// An operator confirms `target` is down (meatware, `stonith_admin --confirm`).
     Confirm {

@@ -207,7 +207,15 @@ impl Crmd {
                 let shutdown = status::get_attr(&old, node, "shutdown").is_some_and(|v| v != "0")
                     || status::expected(&old, node).as_deref() == Some("down");
                 status::set_membership(&mut cib, node, false, shutdown);
-                status::set_lrm(&mut cib, node, None);
+                // A node that left cleanly ran nothing; a lost one keeps its history until it is
+                // fenced, so the policy engine knows what it ran (what to recover, and what the
+                // node may still be running).
+                let history = if shutdown {
+                    None
+                } else {
+                    status::node_lrm(&old, node).cloned()
+                };
+                status::set_lrm(&mut cib, node, history);
                 if let Some(a) = status::transient_attrs(&old, node).cloned() {
                     status::set_transient_attrs(&mut cib, node, a);
                 }
@@ -449,6 +457,7 @@ impl Crmd {
     fn dispatch(&mut self) {
         let members: BTreeSet<String> = self.members().into_iter().collect();
         let (tx, me) = (self.tx.clone(), self.me.clone());
+        let cib_now = self.cib.clone();
         let Some(run) = self.dcs().running.as_mut() else {
             return;
         };
@@ -472,6 +481,7 @@ impl Crmd {
                         node.clone(),
                         action_name,
                         me.clone(),
+                        priority_fencing_delay(&cib_now, &node),
                     );
                     // A fencing request gets no overdue deadline of its own: stonithd applies
                     // the devices' timeouts and always answers.
@@ -717,6 +727,65 @@ fn is_version_attr(k: &str) -> bool {
             | "have-quorum"
             | "dc-uuid"
     )
+}
+
+/// `priority-fencing-delay` (ms) for fencing `target`: the delay applies only when `target` runs
+/// resources of a higher combined `priority` than every other node, so in a two-node fencing
+/// race the node with the important resources survives.
+fn priority_fencing_delay(cib: &Element, target: &str) -> u64 {
+    let Some(delay) = cluster_option(cib, "priority-fencing-delay")
+        .and_then(|v| cib::values::parse_duration_ms(&v).ok())
+        .filter(|d| *d > 0)
+    else {
+        return 0;
+    };
+    let Some(resources) = cib
+        .child("configuration")
+        .and_then(|c| c.child("resources"))
+    else {
+        return 0;
+    };
+    let default = cib
+        .child("configuration")
+        .and_then(|c| c.child("rsc_defaults"))
+        .map(|d| d.descendants())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|e| e.name == "nvpair" && e.attr("name") == Some("priority"))
+        .and_then(|e| e.attr("value"))
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    let mut per_node: BTreeMap<String, i64> = BTreeMap::new();
+    for top in resources.elements() {
+        let own = top
+            .children_named("meta_attributes")
+            .flat_map(|m| m.children_named("nvpair"))
+            .find(|nv| nv.attr("name") == Some("priority"))
+            .and_then(|nv| nv.attr("value"))
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(default);
+        let prims: Vec<&Element> = std::iter::once(top)
+            .chain(top.descendants())
+            .filter(|e| e.name == "primitive" && e.attr("class") != Some("stonith"))
+            .collect();
+        for p in prims {
+            for node in status::last_known_on(cib, p.attr("id").unwrap_or("")) {
+                *per_node.entry(node).or_default() += own;
+            }
+        }
+    }
+    let mine = per_node.get(target).copied().unwrap_or(0);
+    let others_max = per_node
+        .iter()
+        .filter(|(n, _)| n.as_str() != target)
+        .map(|(_, v)| *v)
+        .max()
+        .unwrap_or(0);
+    if mine > others_max {
+        delay
+    } else {
+        0
+    }
 }
 
 /// Cluster events the DC handles itself.

@@ -60,6 +60,7 @@ pub fn spawn_fence(
     target: String,
     action: String,
     origin: String,
+    delay_ms: u64,
 ) {
     std::thread::spawn(move || {
         let req = stonithd::proto::Request::Fence {
@@ -67,6 +68,7 @@ pub fn spawn_fence(
             action,
             client: "crmd".into(),
             origin,
+            delay_ms,
         };
         // Generous: stonithd applies each device's own timeout, delays and retries.
         let result = match stonithd::proto::call(

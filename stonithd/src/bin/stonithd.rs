@@ -72,7 +72,14 @@ impl Daemon {
                 action,
                 client,
                 origin,
+                delay_ms,
             } => {
+                if delay_ms > 0 && matches!(action.as_str(), "reboot" | "off") {
+                    tracing::info!(
+                        "priority-fencing-delay: waiting {delay_ms} ms before fencing {target}"
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+                }
                 let origin = if origin.is_empty() {
                     self.node.clone()
                 } else {
