@@ -228,13 +228,17 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         ping_addrs,
         clients: api::Clients::new(),
         stats: Stats::default(),
-        watchdog: match &v.config.watchdog {
-            Some(path) => Some(
-                crate::watchdog::Watchdog::open(path)
-                    .with_context(|| format!("cannot open watchdog device {}", path.display()))?,
-            ),
-            None => None,
-        },
+        // A watchdog that cannot be opened is reported; heartbeat runs without it.
+        watchdog: v.config.watchdog.as_ref().and_then(|path| {
+            crate::watchdog::Watchdog::open(path)
+                .inspect_err(|e| {
+                    log::error(&format!(
+                        "cannot open watchdog device {}: {e}; running without a watchdog",
+                        path.display()
+                    ))
+                })
+                .ok()
+        }),
         cfg: v.config,
     };
     log::info(&format!(
