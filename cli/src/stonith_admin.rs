@@ -268,6 +268,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
                 client: "stonith_admin".into(),
                 origin: String::new(),
                 delay_ms: 0,
+                no_device_delay: false,
             },
             timeout,
         )

@@ -344,3 +344,45 @@ fn priority_fencing_delay_lets_the_node_with_the_resources_win() {
     assert_eq!(lab.holders(VIP), vec!["node1"]);
     assert!(served_by(&lab, "node1"));
 }
+
+/// `no-quorum-policy=suicide`: the node cut off from a quorate three-node cluster fences
+/// itself; the majority's own fencing of it is delayed 10 s here, so only the suicide can
+/// explain it being gone within 8 s.
+#[test]
+fn suicide_policy_makes_the_minority_fence_itself() {
+    if !is_root() {
+        eprintln!("SKIP split_brain: needs root (network namespaces)");
+        return;
+    }
+    let mut config = LabConfig::classic(bin_dir());
+    config.nodes = vec!["node1".into(), "node2".into(), "node3".into()];
+    let mut lab = Lab::new(config).expect("lab");
+    lab.start_all().expect("start");
+    assert!(
+        wait_until(Duration::from_secs(60), || served_by(&lab, "node1")),
+        "{}",
+        lab.logs()
+    );
+    lab.enable_fencing(0, &[("node3", "10s")])
+        .expect("fencing configured");
+    edit(&lab, 0, |cib| {
+        set_option(cib, "no-quorum-policy", "suicide")
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    lab.set_link(2, 1, false)
+        .expect("cut node3's heartbeat link");
+    assert!(
+        wait_until(Duration::from_secs(8), || crmd_gone(&lab, 2)),
+        "node3 did not fence itself\n{}",
+        lab.logs()
+    );
+    assert!(
+        lab.nodes[2]
+            .log()
+            .contains("quorum lost with no-quorum-policy=suicide: fencing this node"),
+        "{}",
+        lab.nodes[2].log()
+    );
+    assert_eq!(lab.holders(VIP), vec!["node1"]);
+    assert!(served_by(&lab, "node1"));
+}

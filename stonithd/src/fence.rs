@@ -81,8 +81,15 @@ fn delay(d: &Device, action: &str, op: &dyn Operator) {
     }
 }
 
-/// Fences `target` with the devices of `cib`.
-pub fn fence(cib: &Element, target: &str, action: &str, op: &dyn Operator) -> Outcome {
+/// Fences `target` with the devices of `cib`; `use_delays` applies the devices' fencing delays
+/// (a node fencing itself does not wait).
+pub fn fence(
+    cib: &Element,
+    target: &str,
+    action: &str,
+    op: &dyn Operator,
+    use_delays: bool,
+) -> Outcome {
     // An operator vouched that the node is down (`stonith_admin --confirm`): that is the result.
     if matches!(action, "reboot" | "off") && op.confirmed(target) {
         return Outcome::Done(vec!["manual confirmation".into()]);
@@ -98,7 +105,9 @@ pub fn fence(cib: &Element, target: &str, action: &str, op: &dyn Operator) -> Ou
                     why.push(format!("level {}: no device {id}", level.index));
                     continue 'levels;
                 };
-                delay(d, action, op);
+                if use_delays {
+                    delay(d, action, op);
+                }
                 if let Err(e) = run_device(d, action, target, op) {
                     why.push(format!("level {}: {e}", level.index));
                     continue 'levels;
@@ -114,7 +123,9 @@ pub fn fence(cib: &Element, target: &str, action: &str, op: &dyn Operator) -> Ou
         return Outcome::Failed(format!("no fencing device can fence {target}"));
     }
     for d in capable {
-        delay(d, action, op);
+        if use_delays {
+            delay(d, action, op);
+        }
         match run_device(d, action, target, op) {
             Ok(()) => return Outcome::Done(vec![d.id.clone()]),
             Err(e) => why.push(e),
@@ -180,11 +191,11 @@ mod tests {
         let _env = crate::ENV_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         std::env::set_var("STONITH_AGENT_DIRS", dir.path());
         assert_eq!(
-            fence(&cib, "node1", "reboot", &NoOne),
+            fence(&cib, "node1", "reboot", &NoOne, true),
             Outcome::Done(vec!["pdu".into()])
         );
         // node2: no topology; ipmi fails, meatware waits for a confirmation that never comes.
-        match fence(&cib, "node2", "reboot", &NoOne) {
+        match fence(&cib, "node2", "reboot", &NoOne, true) {
             Outcome::Failed(why) => {
                 assert!(
                     why.contains("ipmi") && why.contains("no manual confirmation"),
@@ -194,11 +205,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            fence(&cib, "node2", "reboot", &Confirmed),
+            fence(&cib, "node2", "reboot", &Confirmed, true),
             Outcome::Done(vec!["manual confirmation".into()])
         );
         assert_eq!(
-            fence(&cib, "node3", "reboot", &NoOne),
+            fence(&cib, "node3", "reboot", &NoOne, true),
             Outcome::Failed("no fencing device can fence node3".into())
         );
         std::env::remove_var("STONITH_AGENT_DIRS");

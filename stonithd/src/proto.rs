@@ -53,6 +53,9 @@ pub enum Request {
         /// target runs the most important resources).
         #[serde(default)]
         delay_ms: u64,
+        /// Skip the devices' own delays (a node fencing itself).
+        #[serde(default)]
+        no_device_delay: bool,
     },
     /// An operator confirms `target` is down (meatware, `stonith_admin --confirm`).
     Confirm {

@@ -80,7 +80,7 @@ fn parse_opt(xml: &str) -> Option<Element> {
     cib::xml::parse_element(xml).ok()
 }
 
-fn cluster_option(cib: &Element, name: &str) -> Option<String> {
+pub(super) fn cluster_option(cib: &Element, name: &str) -> Option<String> {
     cib.child("configuration")?
         .child("crm_config")?
         .descendants()

@@ -252,6 +252,7 @@ impl Crmd {
             view.members,
             view.quorum
         );
+        self.suicide_if_quorum_lost(&view);
         for (name, _) in &view.members {
             let name = name.to_lowercase();
             if !self.crmd_up.contains(&name)
@@ -271,6 +272,33 @@ impl Crmd {
         self.elect();
         if self.is_dc() {
             self.start_join();
+        }
+    }
+
+    /// `no-quorum-policy=suicide` (with fencing on): a partition that had quorum and lost it
+    /// fences its own nodes, so the quorate side may take over at once. Each node fences itself.
+    fn suicide_if_quorum_lost(&mut self, view: &ccm::api::ViewEvent) {
+        let had_quorum = self.view.as_ref().is_some_and(|v| v.quorum);
+        let policy = dc::cluster_option(&self.cib, "no-quorum-policy");
+        let fencing = dc::cluster_option(&self.cib, "stonith-enabled")
+            .is_none_or(|v| cib::values::parse_bool(&v).unwrap_or(true));
+        if had_quorum && !view.quorum {
+            tracing::warn!(
+                "quorum lost (no-quorum-policy {}, fencing {fencing})",
+                policy.as_deref().unwrap_or("stop")
+            );
+        }
+        if had_quorum && !view.quorum && fencing && policy.as_deref() == Some("suicide") {
+            tracing::error!("quorum lost with no-quorum-policy=suicide: fencing this node");
+            threads::spawn_fence(
+                self.tx.clone(),
+                0,
+                0,
+                self.me.clone(),
+                "off".into(),
+                self.me.clone(),
+                0,
+            );
         }
     }
 

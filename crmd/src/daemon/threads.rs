@@ -67,6 +67,7 @@ pub fn spawn_fence(
             target: target.clone(),
             action,
             client: "crmd".into(),
+            no_device_delay: target == origin,
             origin,
             delay_ms,
         };

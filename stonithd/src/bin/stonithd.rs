@@ -73,6 +73,7 @@ impl Daemon {
                 client,
                 origin,
                 delay_ms,
+                no_device_delay,
             } => {
                 if delay_ms > 0 && matches!(action.as_str(), "reboot" | "off") {
                     tracing::info!(
@@ -91,7 +92,7 @@ impl Daemon {
                     .map(|mut s| s.history.begin(&target, &action, &client, &origin, now()))
                     .unwrap_or(0);
                 tracing::warn!("fencing {target} ({action}) for {client}@{origin}");
-                let outcome = fence::fence(&self.cib(), &target, &action, self);
+                let outcome = fence::fence(&self.cib(), &target, &action, self, !no_device_delay);
                 let (ok, detail) = match &outcome {
                     Outcome::Done(devs) => (true, devs.join(",")),
                     Outcome::Failed(why) => (false, why.clone()),
