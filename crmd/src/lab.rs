@@ -371,7 +371,7 @@ impl Lab {
     pub fn kill(&mut self, i: usize) {
         let ns = self.nodes[i].ns.clone();
         for _ in 0..5 {
-            let pids = ns_pids(&ns);
+            let pids = stonithd::netns::pids(&ns);
             if pids.is_empty() {
                 break;
             }
@@ -568,20 +568,6 @@ impl Lab {
             if up { "up" } else { "down" },
         ])
     }
-}
-
-/// The pids of every process in network namespace `ns`.
-fn ns_pids(ns: &str) -> Vec<i32> {
-    Command::new("ip")
-        .args(["netns", "pids", ns])
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 impl Drop for Lab {

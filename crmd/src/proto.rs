@@ -16,7 +16,7 @@
 //! Reads are answered from the local replica; writes (`patch`, `cleanup`) go through the DC,
 //! which checks the result, bumps the version, stores it and replicates it before answering.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -24,7 +24,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// Largest frame accepted in either direction.
-pub const MAX_FRAME: usize = 16 * 1024 * 1024;
+pub const MAX_FRAME: usize = stonithd::proto::MAX_FRAME;
 
 /// The socket path clients and the daemon use.
 pub fn socket_path() -> PathBuf {
@@ -155,43 +155,8 @@ pub enum ClientError {
     },
 }
 
-/// Writes one frame.
-pub fn write_frame<W: Write, T: Serialize>(w: &mut W, msg: &T) -> io::Result<()> {
-    let body = serde_json::to_vec(msg).map_err(io::Error::other)?;
-    if body.len() > MAX_FRAME {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "frame too large",
-        ));
-    }
-    let mut buf = Vec::with_capacity(body.len() + 4);
-    buf.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    buf.extend_from_slice(&body);
-    w.write_all(&buf)?;
-    w.flush()
-}
-
-/// Reads one frame; `Ok(None)` at a clean end of stream.
-pub fn read_frame<R: Read, T: for<'de> Deserialize<'de>>(r: &mut R) -> io::Result<Option<T>> {
-    let mut len = [0u8; 4];
-    match r.read_exact(&mut len) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e),
-    }
-    let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("frame of {len} bytes is larger than {MAX_FRAME}"),
-        ));
-    }
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body)?;
-    serde_json::from_slice(&body)
-        .map(Some)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-}
+// The frame codec (4-byte length + JSON) is the one stonithd's socket uses.
+pub use stonithd::proto::{read_frame, write_frame};
 
 /// A blocking connection to the local crmd's CIB service.
 #[derive(Debug)]

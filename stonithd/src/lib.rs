@@ -11,6 +11,7 @@ pub mod agent;
 pub mod device;
 pub mod fence;
 pub mod history;
+pub mod netns;
 pub mod proto;
 pub mod topology;
 

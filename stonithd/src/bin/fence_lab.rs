@@ -20,19 +20,6 @@ const METADATA: &str = r#"<?xml version="1.0" ?>
 </resource-agent>
 "#;
 
-fn ns_pids(ns: &str) -> Vec<i32> {
-    Command::new("ip")
-        .args(["netns", "pids", ns])
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn links(ns: &str, up: bool) {
     let out = Command::new("ip")
         .args(["-n", ns, "-o", "link", "show"])
@@ -118,7 +105,7 @@ fn main() -> ExitCode {
         "off" | "reboot" => {
             links(ns, false);
             for _ in 0..10 {
-                let pids = ns_pids(ns);
+                let pids = stonithd::netns::pids(ns);
                 if pids.is_empty() {
                     break;
                 }
@@ -142,7 +129,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         "status" => {
-            if ns_pids(ns).is_empty() {
+            if stonithd::netns::pids(ns).is_empty() {
                 println!("Status: OFF");
                 ExitCode::from(2)
             } else {
