@@ -115,7 +115,17 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if args.simulate {
         write!(out, "{}", pengine::render::transition_summary(&sched))?;
-        write!(out, "{}", pengine::render::execution_and_revised(&sched))?;
+        let executed = pengine::render::execution_and_revised(&sched);
+        // Pacemaker repeats the execution date after simulating the transition.
+        match (&original, executed.find("Revised Cluster Status:")) {
+            (Some(date), Some(at)) => write!(
+                out,
+                "{}\nUsing the original execution date of: {date}\n\n{}",
+                executed[..at].trim_end_matches('\n'),
+                &executed[at..]
+            )?,
+            _ => write!(out, "{executed}")?,
+        }
     }
     if let Some(g) = &args.save_graph {
         std::fs::write(g, graph::xml::to_xml(&sched.graph))

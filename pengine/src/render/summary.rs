@@ -95,7 +95,7 @@ fn agent(view: &ClusterView, r: RscIdx) -> String {
     }
 }
 
-fn node_list(view: &ClusterView, fenced: &BTreeSet<usize>, out: &mut String) {
+fn node_list(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>, out: &mut String) {
     out.push_str("  * Node List:\n");
     let mut online = Vec::new();
     let mut offline = Vec::new();
@@ -114,7 +114,13 @@ fn node_list(view: &ClusterView, fenced: &BTreeSet<usize>, out: &mut String) {
         } else if node.online && node.maintenance {
             let _ = writeln!(out, "    * Node {name}: maintenance");
         } else if node.online && node.standby {
-            let _ = writeln!(out, "    * Node {name}: standby");
+            let active = p.values().flatten().any(|(node, _)| *node == n);
+            let with = if active {
+                " (with active resources)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "    * Node {name}: standby{with}");
         } else if node.online {
             online.push(name.clone());
         } else {
@@ -334,7 +340,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
 
 fn status(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>) -> String {
     let mut out = String::new();
-    node_list(view, fenced, &mut out);
+    node_list(view, p, fenced, &mut out);
     out.push('\n');
     resources(view, p, &mut out);
     out
