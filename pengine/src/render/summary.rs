@@ -452,6 +452,10 @@ pub fn transition_summary(s: &Schedule) -> String {
                     String::new(),
                 ))
             }
+            // Active on several nodes: stopped everywhere and started on one of them.
+            (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
+                Some(("Restart", name(*m), String::new()))
+            }
             ([(n, _)], [_]) if restarted => {
                 let failed = rsc.node_state.get(n).is_some_and(|st| st.failed);
                 Some((
