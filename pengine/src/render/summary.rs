@@ -424,7 +424,32 @@ pub fn transition_summary(s: &Schedule) -> String {
             } else {
                 ("Start", name(*n), String::new())
             }),
-            ([(n, _)], []) => Some(("Stop", name(*n), "  due to node availability".into())),
+            ([(n, role)], []) => {
+                let promotable = view.resources[view.top_of(r)]
+                    .clone
+                    .as_ref()
+                    .is_some_and(|c| c.promotable);
+                // Instances of a promotable clone say which role they stop from.
+                let details = match role {
+                    Role::Promoted if promotable => format!("Promoted {}", name(*n)),
+                    _ if promotable => format!("Unpromoted {}", name(*n)),
+                    _ => name(*n),
+                };
+                Some(("Stop", details, "  due to node availability".into()))
+            }
+            // Active on several nodes and stopped: one line per node.
+            (b, []) if b.len() > 1 => {
+                for (n, _) in &b[..b.len() - 1] {
+                    changes.push(Change {
+                        verb: "Stop",
+                        rsc: rsc.id.clone(),
+                        details: name(*n),
+                        reason: "  due to node availability".into(),
+                    });
+                }
+                b.last()
+                    .map(|(n, _)| ("Stop", name(*n), "  due to node availability".into()))
+            }
             ([(n, r1)], [(m, r2)]) if n != m => Some((
                 if migrated { "Migrate" } else { "Move" },
                 format!("{} -> {}", name(*n), name(*m)),
