@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const CORPUS: &str = "/work/shared/cli-corpus";
+mod common;
+use common::{shell_words, temp_cib, CORPUS};
 
 const EMPTY: &str = r#"<cib epoch="1" num_updates="0" admin_epoch="0">
   <configuration>
@@ -68,13 +69,6 @@ fn run(cib: &Path, tool: &str, args: &[&str]) -> Out {
         stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
-}
-
-fn temp_cib(text: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("cib.xml");
-    std::fs::write(&path, text).expect("write cib");
-    (dir, path)
 }
 
 fn version(path: &Path) -> (String, String) {
@@ -317,34 +311,6 @@ fn commands(group: &str) -> Vec<(String, String)> {
             (f.len() >= 3 && f[0] == group).then(|| (f[1].to_string(), f[2].to_string()))
         })
         .collect()
-}
-
-/// Splits a command line as the shell would (quotes only).
-fn shell_words(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quote = None;
-    let mut any = false;
-    for c in line.chars() {
-        match (quote, c) {
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                any = true;
-            }
-            (Some(q), _) if c == q => quote = None,
-            (None, ' ') => {
-                if any || !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                }
-                any = false;
-            }
-            _ => cur.push(c),
-        }
-    }
-    if any || !cur.is_empty() {
-        words.push(cur);
-    }
-    words
 }
 
 /// The CIB as the transcript prints it: only the version attributes on `<cib>`.

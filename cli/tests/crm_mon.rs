@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const CORPUS: &str = "/work/shared/cli-corpus";
+mod common;
+use common::CORPUS;
 
 struct Case {
     desc: String,
