@@ -483,6 +483,12 @@ impl Lab {
             .collect()
     }
 
+    /// The live CIB as node `i`'s crmd has it, if it answers.
+    pub fn cib(&self, i: usize) -> Option<cib::xml::Element> {
+        let mut c = crate::proto::CibClient::connect(&self.nodes[i].cib_socket()).ok()?;
+        cib::xml::parse_element(&c.query().ok()?).ok()
+    }
+
     /// Edits the live CIB through node `i`'s crmd (a patch the DC checks and applies).
     pub fn edit_cib(&self, i: usize, f: impl FnOnce(&mut cib::xml::Element)) -> Result<()> {
         let mut c = crate::proto::CibClient::connect(&self.nodes[i].cib_socket())?;

@@ -73,21 +73,14 @@ fn classic_site_fails_over_and_back() {
     assert_eq!(lab.holders(VIP), vec!["node1"]);
 }
 
-/// Reads the live CIB through node `i`'s crmd, edits it, and writes it back as a patch.
+/// Edits the live CIB through node `i`'s crmd (a patch the DC checks).
 fn edit_cib(lab: &Lab, i: usize, edit: impl FnOnce(&mut cib::xml::Element)) {
-    let mut client = crmd::proto::CibClient::connect(&lab.nodes[i].cib_socket()).expect("connect");
-    let old = cib::xml::parse_element(&client.query().expect("query")).expect("parse");
-    let mut new = old.clone();
-    edit(&mut new);
-    let patch = cib::patch::diff(&old, &new);
-    client
-        .patch(patch.to_xml_compact())
+    lab.edit_cib(i, edit)
         .unwrap_or_else(|e| panic!("patch refused: {e}"));
 }
 
 fn live_cib(lab: &Lab, i: usize) -> cib::xml::Element {
-    let mut client = crmd::proto::CibClient::connect(&lab.nodes[i].cib_socket()).expect("connect");
-    cib::xml::parse_element(&client.query().expect("query")).expect("parse")
+    lab.cib(i).expect("the live CIB")
 }
 
 fn fail_count(lab: &Lab, node: &str) -> Option<String> {

@@ -19,17 +19,11 @@ fn bin_dir() -> PathBuf {
 }
 
 fn live_cib(lab: &Lab, i: usize) -> Option<Element> {
-    let mut c = crmd::proto::CibClient::connect(&lab.nodes[i].cib_socket()).ok()?;
-    cib::xml::parse_element(&c.query().ok()?).ok()
+    lab.cib(i)
 }
 
 fn edit(lab: &Lab, i: usize, f: impl FnOnce(&mut Element)) {
-    let mut c = crmd::proto::CibClient::connect(&lab.nodes[i].cib_socket()).expect("connect");
-    let old = cib::xml::parse_element(&c.query().expect("query")).expect("parse");
-    let mut new = old.clone();
-    f(&mut new);
-    c.patch(cib::patch::diff(&old, &new).to_xml_compact())
-        .expect("change accepted");
+    lab.edit_cib(i, f).expect("change accepted");
 }
 
 fn set_option(cib: &mut Element, name: &str, value: &str) {

@@ -53,8 +53,7 @@ const CONFIG: &str = r#"<configuration>
 </configuration>"#;
 
 fn live_cib(lab: &Lab, i: usize) -> Option<Element> {
-    let mut client = crmd::proto::CibClient::connect(&lab.nodes[i].cib_socket()).ok()?;
-    cib::xml::parse_element(&client.query().ok()?).ok()
+    lab.cib(i)
 }
 
 fn load_config(lab: &Lab, i: usize) {
