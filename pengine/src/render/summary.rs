@@ -450,11 +450,22 @@ pub fn transition_summary(s: &Schedule) -> String {
                 b.last()
                     .map(|(n, _)| ("Stop", name(*n), "  due to node availability".into()))
             }
-            ([(n, r1)], [(m, r2)]) if n != m => Some((
-                if migrated { "Migrate" } else { "Move" },
-                format!("{} -> {}", name(*n), name(*m)),
-                String::new(),
-            )),
+            ([(n, r1)], [(m, r2)]) if n != m => {
+                // A failure on a node being fenced is the node's, not the resource's: a move.
+                let failed =
+                    rsc.node_state.get(n).is_some_and(|st| st.failed) && !view.nodes[*n].unclean;
+                Some((
+                    if migrated {
+                        "Migrate"
+                    } else if failed {
+                        "Recover"
+                    } else {
+                        "Move"
+                    },
+                    format!("{} -> {}", name(*n), name(*m)),
+                    String::new(),
+                ))
+            }
             ([(n, r1)], [(_, r2)]) if r1 != r2 && *r2 == Role::Promoted => Some((
                 "Promote",
                 format!(
