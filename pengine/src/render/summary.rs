@@ -179,6 +179,9 @@ fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
     if !on.is_empty() && disabled(view, r) {
         text.push_str(" (disabled)");
     }
+    if rsc.node_state.values().any(|st| st.failure_ignored) {
+        text.push_str(" (failure ignored)");
+    }
     text
 }
 

@@ -95,6 +95,8 @@ pub struct RscNodeState {
     pub last_start: Option<usize>,
     /// A failure here has expired (failure-timeout): its fail count is to be cleared.
     pub expired_failure: bool,
+    /// A failure here was ignored (`on-fail=ignore`): shown as "(failure ignored)".
+    pub failure_ignored: bool,
 }
 
 impl RscNodeState {
@@ -502,6 +504,7 @@ fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -
         let hard_error = o.status == 7 || (exec_ok && matches!(o.rc, 5 | 6));
         if on_fail == OnFail::Ignore && !hard_error {
             // The failure is ignored: the operation counts as done.
+            st.failure_ignored = true;
             match o.task.as_str() {
                 "stop" => st.role = Role::Stopped,
                 "start" | "migrate_from" => st.role = Role::Started,
