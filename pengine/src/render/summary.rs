@@ -380,7 +380,8 @@ pub fn transition_summary(s: &Schedule) -> String {
     let view = &s.view;
     let t = &s.actions;
     let mut out = String::from("Transition Summary:\n");
-    for (i, a) in t.list.iter().enumerate() {
+    // Pacemaker lists fencing newest first: the reverse of the order the actions were made.
+    for (i, a) in t.list.iter().enumerate().rev() {
         if a.task == "stonith" && in_graph(t, i) {
             if let Some(n) = a.node {
                 let node = &view.nodes[n];
