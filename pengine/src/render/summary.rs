@@ -179,6 +179,13 @@ fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
     if !on.is_empty() && disabled(view, r) {
         text.push_str(" (disabled)");
     }
+    if blocked(view, r)
+        && on
+            .iter()
+            .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed))
+    {
+        text.push_str(" (blocked)");
+    }
     if rsc.node_state.values().any(|st| st.failure_ignored) {
         text.push_str(" (failure ignored)");
     }
@@ -349,6 +356,14 @@ fn status(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>) -> String
     out
 }
 
+/// A failure with `on-fail=block` (or a failed stop that cannot be fenced) froze the resource.
+fn blocked(view: &ClusterView, r: RscIdx) -> bool {
+    // A failure on a node that will be fenced does not block: fencing resolves it.
+    view.resources[r].node_state.iter().any(|(n, st)| {
+        st.failed && st.on_fail == crate::unpack::OnFail::Block && !view.nodes[*n].unclean
+    })
+}
+
 /// "Current cluster status:" section (preceded by the disabled-resources note, if any).
 pub fn current_status(s: &Schedule) -> String {
     let view = &s.view;
@@ -356,9 +371,14 @@ pub fn current_status(s: &Schedule) -> String {
         .filter(|&r| view.resources[r].kind == Kind::Primitive && !view.resources[r].orphan)
         .collect();
     let disabled_count = prims.iter().filter(|&&r| disabled(view, r)).count();
+    let blocked_count = prims.iter().filter(|&&r| blocked(view, r)).count();
     let mut out = String::new();
-    if disabled_count > 0 {
-        let _ = writeln!(out, "{} of {} resource instances DISABLED and 0 BLOCKED from further action due to failure\n", disabled_count, prims.len());
+    if disabled_count > 0 || blocked_count > 0 {
+        let _ = writeln!(
+            out,
+            "{disabled_count} of {} resource instances DISABLED and {blocked_count} BLOCKED from further action due to failure\n",
+            prims.len()
+        );
     }
     let _ = write!(
         out,
