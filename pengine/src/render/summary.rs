@@ -236,9 +236,17 @@ fn disabled(view: &ClusterView, r: RscIdx) -> bool {
     false
 }
 
+/// Top-level resources in the order Pacemaker lists them: by priority, highest first, then
+/// in configuration order.
+fn display_order(view: &ClusterView) -> Vec<RscIdx> {
+    let mut top = view.top.clone();
+    top.sort_by_key(|&r| std::cmp::Reverse(view.resources[r].priority()));
+    top
+}
+
 fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
     out.push_str("  * Full List of Resources:\n");
-    for &r in &view.top {
+    for r in display_order(view) {
         let rsc = &view.resources[r];
         if rsc.orphan && p.get(&r).is_none_or(|v| v.is_empty()) {
             continue;
@@ -389,6 +397,8 @@ pub fn current_status(s: &Schedule) -> String {
 }
 
 struct Change {
+    /// Position of its top-level resource in the listing order.
+    order: usize,
     verb: &'static str,
     rsc: String,
     details: String,
@@ -415,6 +425,10 @@ pub fn transition_summary(s: &Schedule) -> String {
     }
     let before = current_placement(view);
     let after = revised_placement(s);
+    let mut pos = vec![0; view.resources.len()];
+    for (i, r) in display_order(view).into_iter().enumerate() {
+        pos[r] = i;
+    }
     let mut changes = Vec::new();
     for (r, rsc) in view.resources.iter().enumerate() {
         if rsc.kind != Kind::Primitive {
@@ -465,6 +479,7 @@ pub fn transition_summary(s: &Schedule) -> String {
             (b, []) if b.len() > 1 => {
                 for (n, _) in &b[..b.len() - 1] {
                     changes.push(Change {
+                        order: pos[view.top_of(r)],
                         verb: "Stop",
                         rsc: rsc.id.clone(),
                         details: name(*n),
@@ -528,6 +543,7 @@ pub fn transition_summary(s: &Schedule) -> String {
         };
         if let Some((verb, details, reason)) = change {
             changes.push(Change {
+                order: pos[view.top_of(r)],
                 verb,
                 rsc: rsc.id.clone(),
                 details,
@@ -535,6 +551,7 @@ pub fn transition_summary(s: &Schedule) -> String {
             });
         }
     }
+    changes.sort_by_key(|c| c.order);
     let rsc_width = changes
         .iter()
         .map(|c| if c.rsc.len() > 5 { c.rsc.len() + 2 } else { 5 })
