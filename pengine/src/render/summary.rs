@@ -121,6 +121,15 @@ fn node_list(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>, out: &
                 ""
             };
             let _ = writeln!(out, "    * Node {name}: standby{with}");
+        } else if node.online
+            && !matches!(view.config.health_strategy.as_str(), "" | "none")
+            && health(node) != "GREEN"
+        {
+            let _ = writeln!(
+                out,
+                "    * Node {name}: online (health is {})",
+                health(node)
+            );
         } else if node.online {
             online.push(name.clone());
         } else {
@@ -135,6 +144,23 @@ fn node_list(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>, out: &
     if !offline.is_empty() {
         let _ = writeln!(out, "    * OFFLINE: [ {} ]", offline.join(" "));
     }
+}
+
+/// The worst `#health*` node attribute: RED, YELLOW or GREEN.
+fn health(node: &crate::unpack::NodeInfo) -> &'static str {
+    let mut worst = "GREEN";
+    for (k, v) in &node.attrs {
+        if !k.starts_with("#health") {
+            continue;
+        }
+        if v.eq_ignore_ascii_case("red") {
+            return "RED";
+        }
+        if v.eq_ignore_ascii_case("yellow") {
+            worst = "YELLOW";
+        }
+    }
+    worst
 }
 
 fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
