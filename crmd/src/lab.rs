@@ -21,6 +21,21 @@ static NEXT_LAB: AtomicU32 = AtomicU32::new(0);
 /// The authkeys every lab node uses.
 pub const AUTHKEYS: &str = "auth 1\n1 sha1 heartbeat-rs-lab-secret\n";
 
+/// The classic site's virtual IP (from [`LabConfig::classic`]'s haresources line).
+pub const CLASSIC_VIP: &str = "10.1.0.100";
+
+/// A lab for `config` with every node started; when not root, prints a loud SKIP line for
+/// `test` and returns `None` instead.
+pub fn start_or_skip(test: &str, config: LabConfig) -> Option<Lab> {
+    if !is_root() {
+        eprintln!("SKIP {test}: needs root (network namespaces)");
+        return None;
+    }
+    let mut lab = Lab::new(config).expect("lab");
+    lab.start_all().expect("start");
+    Some(lab)
+}
+
 /// Address of the client namespace on the public LAN.
 pub const CLIENT_ADDR: &str = "10.1.0.200";
 
@@ -458,6 +473,12 @@ impl Lab {
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         let body = text.split("\r\n\r\n").nth(1)?.trim().to_string();
         (out.status.success() && !body.is_empty()).then_some(body)
+    }
+
+    /// Whether the client gets the page "served by `node`" from `http://<ip>:8080/` now.
+    pub fn serves(&self, ip: &str, node: &str) -> bool {
+        self.client_get(ip, Duration::from_millis(400)).as_deref()
+            == Some(format!("served by {node}").as_str())
     }
 
     /// Which nodes hold `ip` on any interface right now.

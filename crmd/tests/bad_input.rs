@@ -7,7 +7,7 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crmd::lab::{is_root, wait_until, Lab, LabConfig};
+use crmd::lab::{start_or_skip, wait_until, Lab, LabConfig};
 
 const VIP: &str = "10.1.0.100";
 
@@ -23,17 +23,14 @@ fn epoch(lab: &Lab) -> String {
 }
 
 fn serving(lab: &Lab) -> bool {
-    lab.client_get(VIP, Duration::from_millis(500)).as_deref() == Some("served by node1")
+    lab.serves(VIP, "node1")
 }
 
 #[test]
 fn broken_configuration_is_refused_and_garbage_is_rejected() {
-    if !is_root() {
-        eprintln!("SKIP bad_input: needs root (network namespaces)");
+    let Some(lab) = start_or_skip("bad_input", LabConfig::classic(bin_dir())) else {
         return;
-    }
-    let mut lab = Lab::new(LabConfig::classic(bin_dir())).expect("lab");
-    lab.start_all().expect("start");
+    };
     assert!(
         wait_until(Duration::from_secs(60), || serving(&lab)),
         "{}",

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crmd::lab::{is_root, wait_until, Lab, LabConfig};
+use crmd::lab::{start_or_skip, wait_until, Lab, LabConfig};
 
 const VIP: &str = "10.1.0.100";
 
@@ -14,21 +14,10 @@ fn bin_dir() -> PathBuf {
         .expect("daemons build")
 }
 
-fn skip() -> bool {
-    if is_root() {
-        return false;
-    }
-    eprintln!("SKIP classic_site: needs root (network namespaces)");
-    true
-}
-
 /// Waits until the client gets a page from `node` through the VIP; returns how long it took.
 fn served_by(lab: &Lab, node: &str, timeout: Duration) -> Duration {
     let start = Instant::now();
-    let want = format!("served by {node}");
-    let ok = wait_until(timeout, || {
-        lab.client_get(VIP, Duration::from_millis(500)).as_deref() == Some(want.as_str())
-    });
+    let ok = wait_until(timeout, || lab.serves(VIP, node));
     assert!(
         ok,
         "the client never got a page from {node} via {VIP} (holders {:?})\n{}",
@@ -40,11 +29,9 @@ fn served_by(lab: &Lab, node: &str, timeout: Duration) -> Duration {
 
 #[test]
 fn classic_site_fails_over_and_back() {
-    if skip() {
+    let Some(mut lab) = start_or_skip("classic_site", LabConfig::classic(bin_dir())) else {
         return;
-    }
-    let mut lab = Lab::new(LabConfig::classic(bin_dir())).expect("lab");
-    lab.start_all().expect("start");
+    };
     served_by(&lab, "node1", Duration::from_secs(60));
     assert_eq!(lab.holders(VIP), vec!["node1"]);
 
@@ -113,11 +100,9 @@ fn kill_web(lab: &Lab, i: usize) {
 
 #[test]
 fn failed_monitor_restarts_then_moves_after_migration_threshold() {
-    if skip() {
+    let Some(lab) = start_or_skip("classic_site", LabConfig::classic(bin_dir())) else {
         return;
-    }
-    let mut lab = Lab::new(LabConfig::classic(bin_dir())).expect("lab");
-    lab.start_all().expect("start");
+    };
     served_by(&lab, "node1", Duration::from_secs(60));
     edit_cib(&lab, 1, |cib| {
         let conf = cib.child_mut("configuration").expect("configuration");
@@ -198,13 +183,11 @@ fn failed_monitor_restarts_then_moves_after_migration_threshold() {
 
 #[test]
 fn auto_failback_off_leaves_resources_where_they_are() {
-    if skip() {
-        return;
-    }
     let mut config = LabConfig::classic(bin_dir());
     config.auto_failback = false;
-    let mut lab = Lab::new(config).expect("lab");
-    lab.start_all().expect("start");
+    let Some(mut lab) = start_or_skip("classic_site", config) else {
+        return;
+    };
     served_by(&lab, "node1", Duration::from_secs(60));
     lab.kill(0);
     served_by(&lab, "node2", Duration::from_secs(30));
@@ -235,11 +218,9 @@ fn auto_failback_off_leaves_resources_where_they_are() {
 
 #[test]
 fn hb_standby_gives_everything_away_and_hb_takeover_takes_it_back() {
-    if skip() {
+    let Some(lab) = start_or_skip("classic_site", LabConfig::classic(bin_dir())) else {
         return;
-    }
-    let mut lab = Lab::new(LabConfig::classic(bin_dir())).expect("lab");
-    lab.start_all().expect("start");
+    };
     served_by(&lab, "node1", Duration::from_secs(60));
 
     let (rc, out) = lab.run_on(0, "hb_standby").expect("hb_standby");

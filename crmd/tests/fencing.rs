@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use cib::xml::{Element, Node};
-use crmd::lab::{is_root, wait_until, Lab, LabConfig};
+use crmd::lab::{start_or_skip, wait_until, Lab, LabConfig};
 
 const VIP: &str = "10.1.0.100";
 
@@ -20,8 +20,7 @@ fn edit(lab: &Lab, i: usize, f: impl FnOnce(&mut Element)) {
 }
 
 fn served_by(lab: &Lab, node: &str) -> bool {
-    lab.client_get(VIP, Duration::from_millis(400)).as_deref()
-        == Some(&*format!("served by {node}"))
+    lab.serves(VIP, node)
 }
 
 fn configure(lab: &Lab, node1_levels: &[&str]) {
@@ -73,12 +72,9 @@ fn configure(lab: &Lab, node1_levels: &[&str]) {
 
 #[test]
 fn failing_level_falls_through_and_total_failure_blocks_recovery_until_confirmed() {
-    if !is_root() {
-        eprintln!("SKIP fencing: needs root (network namespaces)");
+    let Some(mut lab) = start_or_skip("fencing", LabConfig::classic(bin_dir())) else {
         return;
-    }
-    let mut lab = Lab::new(LabConfig::classic(bin_dir())).expect("lab");
-    lab.start_all().expect("start");
+    };
     assert!(
         wait_until(Duration::from_secs(60), || served_by(&lab, "node1")),
         "{}",

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use cib::xml::{Element, Node};
-use crmd::lab::{is_root, running_on, wait_until, Lab, LabConfig};
+use crmd::lab::{running_on, start_or_skip, wait_until, Lab, LabConfig};
 
 const VIP: &str = "10.1.0.100";
 
@@ -51,8 +51,7 @@ fn add(cib: &mut Element, section: &str, xml: &str) {
 }
 
 fn served_by(lab: &Lab, node: &str) -> bool {
-    lab.client_get(VIP, Duration::from_millis(400)).as_deref()
-        == Some(&*format!("served by {node}"))
+    lab.serves(VIP, node)
 }
 
 /// Samples VIP holders and the client's view until `stop`; returns (holder sets seen, longest
@@ -82,12 +81,9 @@ fn sample(lab: &Lab, stop: &AtomicBool, seen: &Mutex<Vec<Vec<String>>>) -> Durat
 
 #[test]
 fn heartbeat_link_cut_with_fencing_leaves_exactly_one_holder() {
-    if !is_root() {
-        eprintln!("SKIP split_brain: needs root (network namespaces)");
+    let Some(mut lab) = start_or_skip("split_brain", LabConfig::classic(bin_dir())) else {
         return;
-    }
-    let mut lab = Lab::new(LabConfig::classic(bin_dir())).expect("lab");
-    lab.start_all().expect("start");
+    };
     assert!(
         wait_until(Duration::from_secs(60), || served_by(&lab, "node1")),
         "{}",
@@ -171,14 +167,11 @@ fn crmd_gone(lab: &Lab, i: usize) -> bool {
 
 #[test]
 fn without_fencing_the_minority_stops_and_the_majority_keeps_the_service() {
-    if !is_root() {
-        eprintln!("SKIP split_brain: needs root (network namespaces)");
-        return;
-    }
     let mut config = LabConfig::classic(bin_dir());
     config.nodes = vec!["node1".into(), "node2".into(), "node3".into()];
-    let mut lab = Lab::new(config).expect("lab");
-    lab.start_all().expect("start");
+    let Some(lab) = start_or_skip("split_brain", config) else {
+        return;
+    };
     assert!(
         wait_until(Duration::from_secs(60), || served_by(&lab, "node1")),
         "{}",
@@ -247,14 +240,11 @@ fn without_fencing_the_minority_stops_and_the_majority_keeps_the_service() {
 /// the site to node2.
 #[test]
 fn public_nic_down_moves_the_site_to_the_connected_node() {
-    if !is_root() {
-        eprintln!("SKIP split_brain: needs root (network namespaces)");
-        return;
-    }
     let mut config = LabConfig::classic(bin_dir());
     config.ping = vec![crmd::lab::CLIENT_ADDR.to_string()];
-    let mut lab = Lab::new(config).expect("lab");
-    lab.start_all().expect("start");
+    let Some(lab) = start_or_skip("split_brain", config) else {
+        return;
+    };
     assert!(
         wait_until(Duration::from_secs(60), || served_by(&lab, "node1")),
         "{}",
@@ -293,12 +283,9 @@ fn public_nic_down_moves_the_site_to_the_connected_node() {
 /// node that runs the higher-priority resources waits, so that node wins.
 #[test]
 fn priority_fencing_delay_lets_the_node_with_the_resources_win() {
-    if !is_root() {
-        eprintln!("SKIP split_brain: needs root (network namespaces)");
+    let Some(lab) = start_or_skip("split_brain", LabConfig::classic(bin_dir())) else {
         return;
-    }
-    let mut lab = Lab::new(LabConfig::classic(bin_dir())).expect("lab");
-    lab.start_all().expect("start");
+    };
     assert!(
         wait_until(Duration::from_secs(60), || served_by(&lab, "node1")),
         "{}",
@@ -344,14 +331,11 @@ fn priority_fencing_delay_lets_the_node_with_the_resources_win() {
 /// explain it being gone within 8 s.
 #[test]
 fn suicide_policy_makes_the_minority_fence_itself() {
-    if !is_root() {
-        eprintln!("SKIP split_brain: needs root (network namespaces)");
-        return;
-    }
     let mut config = LabConfig::classic(bin_dir());
     config.nodes = vec!["node1".into(), "node2".into(), "node3".into()];
-    let mut lab = Lab::new(config).expect("lab");
-    lab.start_all().expect("start");
+    let Some(lab) = start_or_skip("split_brain", config) else {
+        return;
+    };
     assert!(
         wait_until(Duration::from_secs(60), || served_by(&lab, "node1")),
         "{}",

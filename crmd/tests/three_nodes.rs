@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use cib::xml::Element;
-use crmd::lab::{is_root, running_on, wait_until, Lab, LabConfig};
+use crmd::lab::{running_on, start_or_skip, wait_until, Lab, LabConfig};
 
 const VIP: &str = "10.1.0.101";
 
@@ -136,15 +136,12 @@ fn settled(lab: &Lab, observer: usize, chain_node: &str, clone_nodes: &[&str]) {
 
 #[test]
 fn chain_and_clone_survive_node_loss_and_return() {
-    if !is_root() {
-        eprintln!("SKIP three_nodes: needs root (network namespaces)");
-        return;
-    }
     let mut config = LabConfig::classic(bin_dir());
     config.nodes = vec!["node1".into(), "node2".into(), "node3".into()];
     config.haresources = String::new();
-    let mut lab = Lab::new(config).expect("lab");
-    lab.start_all().expect("start");
+    let Some(mut lab) = start_or_skip("three_nodes", config) else {
+        return;
+    };
     assert!(
         wait_until(Duration::from_secs(30), || {
             live_cib(&lab, 2).is_some_and(|c| c.attr("dc-uuid").is_some())
@@ -188,15 +185,12 @@ fn chain_and_clone_survive_node_loss_and_return() {
 /// lost instead of waiting for it forever, and recovers the resource elsewhere.
 #[test]
 fn losing_a_node_mid_action_does_not_stall_the_cluster() {
-    if !is_root() {
-        eprintln!("SKIP three_nodes: needs root (network namespaces)");
-        return;
-    }
     let mut config = LabConfig::classic(bin_dir());
     config.nodes = vec!["node1".into(), "node2".into(), "node3".into()];
     config.haresources = String::new();
-    let mut lab = Lab::new(config).expect("lab");
-    lab.start_all().expect("start");
+    let Some(mut lab) = start_or_skip("three_nodes", config) else {
+        return;
+    };
     assert!(
         wait_until(Duration::from_secs(30), || {
             live_cib(&lab, 0).is_some_and(|c| c.attr("dc-uuid").is_some())

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use crmd::lab::{is_root, wait_until, Lab, LabConfig};
 
-const VIP: &str = "10.1.0.100";
+use crmd::lab::CLASSIC_VIP as VIP;
 
 fn bin_dir() -> Result<PathBuf> {
     let exe = std::env::current_exe().context("locating hb-demo")?;
@@ -47,9 +47,8 @@ fn show_mon(lab: &Lab, node: usize) {
 }
 
 fn wait_page(lab: &Lab, from: &str, timeout: Duration) -> Option<Duration> {
-    let want = format!("served by {from}");
     let t = Instant::now();
-    wait_until(timeout, || page(lab).as_deref() == Some(want.as_str())).then(|| t.elapsed())
+    wait_until(timeout, || lab.serves(VIP, from)).then(|| t.elapsed())
 }
 
 /// Waits until the CIB (as node2 sees it) shows the whole group running on `node`.
