@@ -19,6 +19,7 @@ pub mod generation;
 pub mod liveness;
 pub mod log;
 pub mod media;
+pub mod origin;
 pub mod reliable;
 pub mod respawn;
 pub mod uuid;
