@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn the_peer_crmd_of_a_member_is_accepted() {
         let members = vec!["n1".to_string(), "n2".to_string()];
-        assert_eq!(check("n1", &msg("exec", "crmd", 0), ctx(&members, "n1")), Ok(()));
+        assert_eq!(
+            check("n1", &msg("exec", "crmd", 0), ctx(&members, "n1")),
+            Ok(())
+        );
         let early = Context {
             members: None,
             dc: None,

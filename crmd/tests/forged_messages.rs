@@ -18,7 +18,11 @@ fn bin_dir() -> PathBuf {
 
 /// The gid of group `haclient`, created when missing.
 fn haclient_gid() -> u32 {
-    if nix::unistd::Group::from_name("haclient").ok().flatten().is_none() {
+    if nix::unistd::Group::from_name("haclient")
+        .ok()
+        .flatten()
+        .is_none()
+    {
         let _ = Command::new("groupadd").args(["-r", "haclient"]).status();
     }
     nix::unistd::Group::from_name("haclient")

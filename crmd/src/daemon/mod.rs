@@ -227,7 +227,11 @@ impl Crmd {
     }
 
     /// Whether a `t=crmd` message is the peer crmd's and may be acted on ([`crate::trust`]).
-    fn trusted(&self, src: &str, m: &messaging::wire::Message) -> Result<(), crate::trust::Refused> {
+    fn trusted(
+        &self,
+        src: &str,
+        m: &messaging::wire::Message,
+    ) -> Result<(), crate::trust::Refused> {
         let members = self.view.as_ref().map(|_| self.members());
         let ctx = crate::trust::Context {
             members: members.as_deref(),
