@@ -6,7 +6,9 @@
 
 /// Why a name cannot select an agent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {field} '{value}': {reason}; agents run only from the installed agent directories")]
+#[error(
+    "invalid {field} '{value}': {reason}; agents run only from the installed agent directories"
+)]
 pub struct BadAgentName {
     /// Which name (`type`, `provider`, `class`, `agent`).
     pub field: &'static str,
@@ -61,11 +63,7 @@ pub fn check_fence_agent(value: &str) -> Result<(), BadAgentName> {
 }
 
 /// Checks the `class`, `provider` and `type` of a resource.
-pub fn check_resource(
-    class: &str,
-    provider: Option<&str>,
-    kind: &str,
-) -> Result<(), BadAgentName> {
+pub fn check_resource(class: &str, provider: Option<&str>, kind: &str) -> Result<(), BadAgentName> {
     check("class", class)?;
     if let Some(p) = provider {
         check("provider", p)?;
@@ -83,7 +81,13 @@ mod tests {
 
     #[test]
     fn plain_names_pass() {
-        for ok in ["Dummy", "IPaddr2", "sshd.service", "getty@tty1.service", "my-app_2"] {
+        for ok in [
+            "Dummy",
+            "IPaddr2",
+            "sshd.service",
+            "getty@tty1.service",
+            "my-app_2",
+        ] {
             assert_eq!(check("type", ok), Ok(()), "{ok}");
         }
         assert_eq!(check_fence_agent("fence_xvm"), Ok(()));
@@ -94,11 +98,26 @@ mod tests {
 
     #[test]
     fn paths_and_tricks_are_refused_with_the_reason() {
-        for bad in ["/tmp/x.sh", "../x", "a/../../b", ".hidden", "x\0y", "", "sub/x"] {
+        for bad in [
+            "/tmp/x.sh",
+            "../x",
+            "a/../../b",
+            ".hidden",
+            "x\0y",
+            "",
+            "sub/x",
+        ] {
             let e = check("type", bad).unwrap_err();
             assert!(e.to_string().starts_with("invalid type '"), "{e}");
         }
-        for bad in ["/tmp/x.sh", "./fence_x", "external/../x", "external/a/b", "reboot", "sh"] {
+        for bad in [
+            "/tmp/x.sh",
+            "./fence_x",
+            "external/../x",
+            "external/a/b",
+            "reboot",
+            "sh",
+        ] {
             assert!(check_fence_agent(bad).is_err(), "{bad}");
         }
         let e = check_resource("ocf", Some(".."), "Dummy").unwrap_err();

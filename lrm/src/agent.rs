@@ -100,11 +100,7 @@ impl AgentId {
     /// Whether the provider and type are plain names of installed agents, never paths
     /// (`/`, `..`, NUL, a leading `.`), as the CIB checks demand.
     pub fn check_name(&self) -> Result<(), cib::agent_name::BadAgentName> {
-        cib::agent_name::check_resource(
-            self.class.as_str(),
-            self.provider.as_deref(),
-            &self.kind,
-        )
+        cib::agent_name::check_resource(self.class.as_str(), self.provider.as_deref(), &self.kind)
     }
 
     /// Parses `class:provider:type` or `class:type`.

@@ -281,7 +281,10 @@ async fn agents_named_by_path_are_refused_and_never_run() {
             AgentId::new(ResourceClass::Heartbeat, ".hidden"),
             "starts with '.'",
         ),
-        (AgentId::new(ResourceClass::Systemd, "../x.service"), "contains '/'"),
+        (
+            AgentId::new(ResourceClass::Systemd, "../x.service"),
+            "contains '/'",
+        ),
         (AgentId::new(ResourceClass::Lsb, "x\0y"), "contains NUL"),
     ];
     for (i, (agent, why)) in cases.into_iter().enumerate() {

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod daemon;
+pub mod droplog;
 pub mod frame;
 pub mod generation;
 pub mod liveness;

@@ -53,7 +53,8 @@ pub enum UidClass {
 impl UidClass {
     /// The class of `uid` on this node.
     pub fn of_uid(uid: u32) -> UidClass {
-        let hacluster = matches!(User::from_name(DAEMON_USER), Ok(Some(u)) if u.uid.as_raw() == uid);
+        let hacluster =
+            matches!(User::from_name(DAEMON_USER), Ok(Some(u)) if u.uid.as_raw() == uid);
         if uid == 0 || hacluster {
             UidClass::Daemon
         } else {
@@ -116,7 +117,9 @@ mod tests {
         let mut m = Message::with_type("crmd");
         m.set(FROM_ID, "crmd").set(FROM_CLASS, "daemon");
         // A second copy must not survive either.
-        let text = m.encode().replace("<<<", "from_id=crmd\nfrom_class=daemon\n<<<");
+        let text = m
+            .encode()
+            .replace("<<<", "from_id=crmd\nfrom_class=daemon\n<<<");
         let mut m = Message::decode(text.as_bytes()).unwrap();
         stamp(&mut m, "mytool", 65534, 65534);
         assert_eq!(m.fields().filter(|(n, _)| *n == FROM_ID).count(), 1);
