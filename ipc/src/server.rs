@@ -4,7 +4,8 @@
 //! A daemon sees three [`Event`]s: `Connected` (with a [`Conn`] handle carrying the peer and its
 //! access), `Frame` and `Closed`. The connection lives while the daemon holds a handle to it:
 //! dropping every handle closes it once the queued frames are written; [`Conn::drop_now`] closes
-//! it at once. Sending never blocks: each connection has a bounded outgoing queue and a client
+//! it at once. On `Closed` (the client went away or shut down its side) the daemon must drop its
+//! handles: replies it queued before are still written, then the connection's slot is freed. Sending never blocks: each connection has a bounded outgoing queue and a client
 //! that lets it fill up is dropped.
 //!
 //! Daemons built on threads use [`spawn`] (one dedicated thread, current-thread runtime);
@@ -371,17 +372,27 @@ async fn connection(
     let mut frames = FrameBuffer::new(cfg.max_frame);
     let mut frame_started: Option<Instant> = None;
     let mut last_input = Instant::now();
+    // False once the client has shut down its side: what the daemon queues is still written.
+    let mut reading = true;
     let ended: Option<String> = 'conn: loop {
         let frame_deadline = frame_started.map(|t| t + cfg.frame_timeout);
-        let idle_deadline = cfg.idle_timeout.map(|d| last_input + d);
+        let idle_deadline = cfg.idle_timeout.filter(|_| reading).map(|d| last_input + d);
         tokio::select! {
-            ready = reader.readable() => {
+            ready = reader.readable(), if reading => {
                 if ready.is_err() {
                     break None;
                 }
                 let mut chunk = [0u8; 4096];
                 match reader.try_read(&mut chunk) {
-                    Ok(0) => break None,
+                    Ok(0) if frames.is_partial() => break Some("closed in the middle of a frame".into()),
+                    Ok(0) => {
+                        // Tell the daemon (after the frames already sent); it drops its handle,
+                        // which ends this task once the replies are written.
+                        reading = false;
+                        if events.send(Event::Closed { id }).is_err() {
+                            return;
+                        }
+                    }
                     Ok(n) => {
                         let now = Instant::now();
                         last_input = now;
@@ -435,7 +446,9 @@ async fn connection(
     if let Some(why) = ended {
         shared.warn(&format!("{}: dropped client {id}: {why}", cfg.name));
     }
-    let _ = events.send(Event::Closed { id });
+    if reading {
+        let _ = events.send(Event::Closed { id });
+    }
 }
 
 async fn sleep_until(at: Option<Instant>) {

@@ -109,9 +109,30 @@ fn connections_beyond_the_total_limit_are_refused_and_slots_come_back() {
     assert!(closed_by_server(&mut extra));
     assert!(r.events.recv_timeout(Duration::from_millis(300)).is_err());
     drop(held.pop());
-    assert!(matches!(next(&r), Event::Closed { .. }));
+    let Event::Closed { id } = next(&r) else {
+        panic!()
+    };
+    // The slot comes back once the daemon lets go of the connection too.
+    conns.retain(|c| c.id() != id);
     let _again = ipc::connect(&r.path).unwrap();
     assert!(matches!(next(&r), Event::Connected(_)));
+}
+
+#[test]
+fn replies_queued_after_the_client_shut_down_its_side_are_still_written() {
+    let r = start(|_| {});
+    let mut c = ipc::connect(&r.path).unwrap();
+    let Event::Connected(conn) = next(&r) else {
+        panic!()
+    };
+    frame::write_frame(&mut c, b"query").unwrap();
+    c.shutdown(std::net::Shutdown::Write).unwrap();
+    assert!(matches!(next(&r), Event::Frame { .. }));
+    assert!(matches!(next(&r), Event::Closed { .. }));
+    assert!(conn.send(b"answer"));
+    drop(conn);
+    assert_eq!(frame::read_frame(&mut c, 100).unwrap().unwrap(), b"answer");
+    assert!(frame::read_frame(&mut c, 100).unwrap().is_none());
 }
 
 #[test]
