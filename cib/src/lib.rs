@@ -36,6 +36,7 @@ pub mod haresources;
 pub mod model;
 pub mod patch;
 pub mod score;
+pub mod series;
 pub mod store;
 pub mod values;
 pub mod verify;
