@@ -33,6 +33,7 @@ pub mod digest;
 pub mod edit;
 pub mod format;
 pub mod haresources;
+pub mod limits;
 pub mod model;
 pub mod patch;
 pub mod score;
