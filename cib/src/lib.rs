@@ -29,6 +29,7 @@
 //! assert_eq!(Score::INFINITY + Score::MINUS_INFINITY, Score::MINUS_INFINITY);
 //! ```
 
+pub mod agent_name;
 pub mod digest;
 pub mod edit;
 pub mod format;

@@ -196,6 +196,14 @@ impl Crmd {
                 if src == self.me || m.msg_type() != Some(crate::peer::MSG_TYPE) {
                     return;
                 }
+                if let Err(why) = self.trusted(&src, &m) {
+                    tracing::warn!(
+                        "dropping crmd message op={} from node {src} client [{}]: {why}",
+                        m.get("op").unwrap_or("?"),
+                        m.get(messaging::origin::FROM_ID).unwrap_or("")
+                    );
+                    return;
+                }
                 match PeerMsg::decode(&m) {
                     Ok(msg) => {
                         self.peer_seen(&src);
@@ -221,6 +229,20 @@ impl Crmd {
             }
             _ => {}
         }
+    }
+
+    /// Whether a `t=crmd` message is the peer crmd's and may be acted on ([`crate::trust`]).
+    fn trusted(
+        &self,
+        src: &str,
+        m: &messaging::wire::Message,
+    ) -> Result<(), crate::trust::Refused> {
+        let members = self.view.as_ref().map(|_| self.members());
+        let ctx = crate::trust::Context {
+            members: members.as_deref(),
+            dc: self.dc.as_deref(),
+        };
+        crate::trust::check(src, m, ctx)
     }
 
     /// A crmd message from `node` proves its crmd runs.
