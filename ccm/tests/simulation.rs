@@ -1,6 +1,6 @@
 //! Many seeds of the chaos scenario, a determinism check, and targeted scenarios.
 
-use ccm::sim::{chaos_scenario, Sim, SimConfig};
+use sim::ccm::{chaos_scenario, Sim, SimConfig};
 
 /// Seeds to run: `SIM_SEED` alone when set, else a fixed list.
 fn seeds(count: u64) -> Vec<u64> {

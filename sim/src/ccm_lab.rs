@@ -1,4 +1,4 @@
-//! Scaffolding for real-cluster tests and the benchmark: each node is a network namespace (own
+//! Real `heartbeat` + `ccm` nodes for tests and the benchmark: each node is a network namespace (own
 //! UTS name) running `heartbeat` and `ccm`. A "switch" namespace holds two bridges; every node's
 //! veth starts on `br0`, and moving some to `br1` partitions the cluster. Needs root; everything
 //! is removed on drop.
@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::api::{CcmClient, ViewEvent};
+use ccm::api::{CcmClient, ViewEvent};
 
 static NEXT_NET: AtomicU32 = AtomicU32::new(0);
 
