@@ -1,6 +1,7 @@
 //! Consensus membership (ccm) on top of the heartbeat messaging layer.
 //!
 //! - [`membership::Membership`]: the sans-IO state machine; `step(now, Input) -> Vec<Output>`.
+//! - [`connectivity`]: the deterministic choice of who shares a view when links are asymmetric.
 //! - [`view::View`]: an agreed view (instance, leader, sorted members, quorum).
 //! - [`message::Packet`]: protocol messages and their heartbeat wire form.
 //! - [`runtime`]: the `ccm` daemon gluing the machine to `messaging::client` and serving
@@ -24,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod connectivity;
 pub mod membership;
 pub mod message;
 pub mod runtime;
