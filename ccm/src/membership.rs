@@ -229,7 +229,7 @@ pub struct Membership {
     retry_at: Millis,
     /// Since when the reports show nodes in contact that do not all hear each other.
     asymmetric_since: Option<Millis>,
-    /// The contact names the last broadcast `Hello` reported.
+    /// The names the last broadcast `Hello` reported hearing.
     advertised: BTreeSet<String>,
     next_hello: Millis,
     last_timer: Option<Millis>,
@@ -281,17 +281,22 @@ impl Membership {
 
     /// The nodes this one is in contact with right now, itself included.
     pub fn contact(&self) -> MemberSet {
+        let mut set = self.heard();
+        set.retain(|name, _| !self.suspects.get(name).is_some_and(|&u| u > self.now));
+        set
+    }
+
+    /// The nodes this one hears right now, itself included: the contact set before our own
+    /// suspicions, which are a protocol matter, not a fact about the links. This is what
+    /// `Hello`s report and what asymmetry is judged on.
+    fn heard(&self) -> MemberSet {
         let mut set = MemberSet::new();
         set.insert(self.cfg.local.clone(), self.cfg.incarnation);
         for (name, p) in &self.peers {
             let fresh = p
                 .last_heard
                 .is_some_and(|t| self.now.saturating_sub(t) <= self.cfg.timing.peer_timeout);
-            let suspected = self
-                .suspects
-                .get(name)
-                .is_some_and(|&until| until > self.now);
-            if fresh && !p.left && !suspected && !self.hb_dead.contains(name) {
+            if fresh && !p.left && !self.hb_dead.contains(name) {
                 set.insert(name.clone(), p.incarnation);
             }
         }
@@ -305,7 +310,7 @@ impl Membership {
         if !self.asymmetry_held() {
             return contact;
         }
-        let group = connectivity::group_of(&self.reports(&contact), &self.cfg.local);
+        let group = connectivity::group_of(&self.reports(&self.heard()), &self.cfg.local);
         contact
             .into_iter()
             .filter(|(n, _)| group.contains(n))
@@ -317,12 +322,12 @@ impl Membership {
             .is_some_and(|t| self.now >= t + self.cfg.timing.asymmetry_hold)
     }
 
-    /// Who hears whom, as far as we know first-hand: our contact set and the reports of the
-    /// peers in it (reports of peers we no longer hear are stale, so they are left out).
-    fn reports(&self, contact: &MemberSet) -> Reports {
+    /// Who hears whom, as far as we know first-hand: whom we hear and the reports of those
+    /// peers (reports of peers we no longer hear are stale, so they are left out).
+    fn reports(&self, heard: &MemberSet) -> Reports {
         let mut reports = Reports::new();
-        reports.insert(self.cfg.local.clone(), contact.keys().cloned().collect());
-        for name in contact.keys().filter(|n| **n != self.cfg.local) {
+        reports.insert(self.cfg.local.clone(), heard.keys().cloned().collect());
+        for name in heard.keys().filter(|n| **n != self.cfg.local) {
             if let Some(hears) = self.peers.get(name).and_then(|p| p.hears.as_ref()) {
                 reports.insert(name.clone(), hears.clone());
             }
@@ -331,10 +336,10 @@ impl Membership {
     }
 
     /// Starts or ends the `asymmetry_hold` clock from the current reports.
-    fn track_asymmetry(&mut self, contact: &MemberSet) {
-        let reports = self.reports(contact);
+    fn track_asymmetry(&mut self, heard: &MemberSet) {
+        let reports = self.reports(heard);
         let asymmetric = !connectivity::is_closed_group(&reports)
-            && connectivity::group_of(&reports, &self.cfg.local).len() < contact.len();
+            && connectivity::group_of(&reports, &self.cfg.local).len() < heard.len();
         self.asymmetric_since = if asymmetric {
             Some(self.asymmetric_since.unwrap_or(self.now))
         } else {
@@ -374,18 +379,18 @@ impl Membership {
             return out;
         }
         self.on_time(&mut out);
-        let contact = self.contact();
-        self.track_asymmetry(&contact);
+        let heard = self.heard();
+        self.track_asymmetry(&heard);
         self.evaluate(&mut out);
-        self.advertise_contact(contact, &mut out);
+        self.advertise_heard(heard, &mut out);
         self.arm_timer(&mut out);
         out
     }
 
     /// Tells everyone at once when whom we hear changed, so peers' pictures of who hears whom
     /// stay current (the periodic `Hello` would take up to `hello_interval`).
-    fn advertise_contact(&mut self, contact: MemberSet, out: &mut Vec<Output>) {
-        if !contact.keys().eq(self.advertised.iter()) {
+    fn advertise_heard(&mut self, heard: MemberSet, out: &mut Vec<Output>) {
+        if !heard.keys().eq(self.advertised.iter()) {
             out.push(self.hello(Dest::All));
             self.next_hello = self.now + self.cfg.timing.hello_interval;
         }
@@ -860,7 +865,7 @@ impl Membership {
     }
 
     fn hello(&mut self, to: Dest) -> Output {
-        let hears: BTreeSet<String> = self.contact().into_keys().collect();
+        let hears: BTreeSet<String> = self.heard().into_keys().collect();
         if to == Dest::All {
             self.advertised = hears.clone();
         }

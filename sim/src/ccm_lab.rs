@@ -98,6 +98,14 @@ impl Net {
         (format!("c{short}{i}a"), format!("c{short}{i}b"))
     }
 
+    /// Node `to` stops hearing node `from` (iptables in `to`'s namespace drops what comes from
+    /// `from`'s address) while `from` still hears `to`: a link lost one way. Needs `iptables`.
+    pub fn drop_one_way(&self, from: usize, to: usize) {
+        let src = format!("10.9.0.{}", from + 1);
+        let ns = &self.namespaces[to];
+        sh(&["ip", "netns", "exec", ns, "iptables", "-A", "INPUT", "-s", &src, "-j", "DROP"]);
+    }
+
     /// Puts node `i` on bridge `side` (0 or 1): nodes on different bridges cannot talk.
     pub fn set_side(&self, i: usize, side: usize) {
         let (_, b) = self.veth(i);
