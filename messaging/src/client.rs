@@ -212,7 +212,7 @@ impl Client {
 
     /// Connects to `socket` and signs on as `client_name`.
     pub fn connect(socket: &Path, client_name: &str) -> Result<Self> {
-        let mut stream = UnixStream::connect(socket)?;
+        let mut stream = ipc::connect(socket)?;
         let mut signon = Message::new();
         signon.set("hbapi", "signon").set("cn", client_name);
         write_frame(&mut stream, &signon)?;

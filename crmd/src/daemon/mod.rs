@@ -41,6 +41,9 @@ pub struct Options {
     pub pe_dir: PathBuf,
     /// Heartbeat configuration directory (haresources import).
     pub ha_dir: PathBuf,
+    /// Save policy engine inputs bz2-compressed (`pe-input-N.bz2`, as Pacemaker) rather than as
+    /// `.xml`; `HA_PE_COMPRESS=no` turns it off.
+    pub pe_compress: bool,
 }
 
 impl Options {
@@ -70,6 +73,8 @@ impl Options {
             ha_dir: var("HA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/etc/ha.d")),
+            pe_compress: var("HA_PE_COMPRESS")
+                .is_none_or(|v| !matches!(v.to_str(), Some("no" | "false" | "0" | "off"))),
         }
     }
 }

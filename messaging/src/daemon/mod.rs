@@ -17,7 +17,6 @@ pub use options::{running_pid, Options, Validated};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use std::os::unix::net::UnixStream;
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -46,12 +45,7 @@ pub(crate) enum Event {
     /// An ICMP echo reply.
     PingReply(IpAddr),
     /// A client connected (peer credentials attached).
-    ClientConnected {
-        id: u64,
-        stream: UnixStream,
-        uid: u32,
-        gid: u32,
-    },
+    ClientConnected(ipc::Conn),
     /// A frame from a client.
     ClientFrame { id: u64, msg: Message },
     /// A client's socket closed.
@@ -326,12 +320,7 @@ impl Daemon {
         match ev {
             Event::Packet { link, data } => self.on_packet(link, &data),
             Event::PingReply(addr) => self.on_ping_reply(addr),
-            Event::ClientConnected {
-                id,
-                stream,
-                uid,
-                gid,
-            } => self.clients.connected(id, stream, uid, gid),
+            Event::ClientConnected(conn) => self.clients.connected(conn),
             Event::ClientFrame { id, msg } => self.on_client_frame(id, msg),
             Event::ClientGone { id } => self.on_client_gone(id),
             Event::Shutdown => {}

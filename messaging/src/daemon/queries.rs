@@ -13,6 +13,12 @@ impl Daemon {
             return;
         };
         let signed_on = conn.name.is_some();
+        if !conn.access().permits(super::api::need(&msg)) {
+            conn.conn
+                .refuse("hbapi=send: read-only access; disconnecting");
+            self.on_client_gone(id);
+            return;
+        }
         match (msg.get("hbapi"), signed_on) {
             (Some("signon"), false) => self.signon(id, &msg),
             (Some("send"), true) => self.client_send(id, msg),
@@ -41,18 +47,20 @@ impl Daemon {
         let conn = self.clients.conns.get_mut(&id).expect("checked");
         let ok = !cn.is_empty()
             && !cn.contains(char::is_whitespace)
-            && super::api::authorised(&self.cfg.apiauth, &cn, conn.uid, conn.gid);
+            && super::api::authorised(&self.cfg.apiauth, &cn, conn.uid(), conn.gid());
         let mut reply = Message::new();
         if !ok {
             log::warn(&format!(
                 "API client [{cn}] uid {} gid {} refused by apiauth",
-                conn.uid, conn.gid
+                conn.uid(),
+                conn.gid()
             ));
             reply.set("hbapi", "signon-fail").set(
                 "reason",
                 format!(
                     "apiauth does not allow uid {} gid {} as client [{cn}]",
-                    conn.uid, conn.gid
+                    conn.uid(),
+                    conn.gid()
                 ),
             );
             conn.send(reply);
