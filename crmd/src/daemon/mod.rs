@@ -20,6 +20,7 @@ use messaging::client::{Client, Event};
 use crate::election::choose_dc;
 use crate::peer::PeerMsg;
 use crate::proto::{ClusterInfo, Request, RequestBody, Response};
+use crate::writer::Writer;
 use threads::{Input, LrmJob};
 
 /// Where the daemon finds its peers and keeps its state.
@@ -113,7 +114,7 @@ struct Crmd {
     forwarded: BTreeMap<u64, (Sender<Response>, u64)>,
     next_rid: u64,
     /// Writes waiting for a DC to be elected: (request, reply, client id, give-up time).
-    held: Vec<(RequestBody, Sender<Response>, u64, Instant)>,
+    held: Vec<(RequestBody, Sender<Response>, u64, Instant, Writer)>,
     local: node::LocalExec,
     lrm_jobs: tokio::sync::mpsc::UnboundedSender<LrmJob>,
     dc_state: Option<dc::DcState>,
@@ -255,7 +256,10 @@ impl Crmd {
     fn on_input(&mut self, input: Input) {
         match input {
             Input::View(view) => self.on_view(view),
-            Input::Client { req, reply } => self.on_client(req, reply),
+            Input::Client { req, reply, uid } => {
+                let writer = Writer::local(&self.me, req.client.as_deref(), uid);
+                self.on_client(req, reply, writer)
+            }
             Input::Subscribe(tx) => self.subscribers.push(tx),
             Input::LrmDone {
                 tid,
@@ -394,9 +398,15 @@ impl Crmd {
                     self.send_to(src, &full);
                 }
             }
-            PeerMsg::Request { rid, body } => {
+            PeerMsg::Request {
+                rid,
+                body,
+                client,
+                user,
+            } => {
+                let writer = Writer::forwarded(src, &client, &user);
                 let resp = match serde_json::from_str::<RequestBody>(&body) {
-                    Ok(body) if self.is_dc() => self.dc_write(body, src),
+                    Ok(body) if self.is_dc() => self.dc_write(body, &writer),
                     Ok(_) => Response::fail(0, 102, "this node is not the DC"),
                     Err(e) => Response::fail(0, 76, format!("invalid forwarded request: {e}")),
                 };
@@ -471,7 +481,7 @@ impl Crmd {
         }
     }
 
-    fn on_client(&mut self, req: Request, reply: Sender<Response>) {
+    fn on_client(&mut self, req: Request, reply: Sender<Response>, writer: Writer) {
         let id = req.id;
         let resp = match req.body {
             RequestBody::Query => Response {
@@ -484,8 +494,7 @@ impl Crmd {
             },
             RequestBody::Subscribe => Response::ok(id),
             body if self.is_dc() => {
-                let me = self.me.clone();
-                let mut r = self.dc_write(body, &me);
+                let mut r = self.dc_write(body, &writer);
                 r.id = id;
                 r
             }
@@ -495,13 +504,15 @@ impl Crmd {
                 let msg = PeerMsg::Request {
                     rid,
                     body: serde_json::to_string(&body).unwrap_or_default(),
+                    client: writer.client.clone(),
+                    user: writer.user.clone(),
                 };
                 if self.send_to_dc(&msg) {
                     self.forwarded.insert(rid, (reply, id));
                 } else {
                     // No DC yet (the cluster is starting): hold the write for a while.
                     self.held
-                        .push((body, reply, id, Instant::now() + WRITE_HOLD));
+                        .push((body, reply, id, Instant::now() + WRITE_HOLD, writer));
                 }
                 return;
             }
@@ -614,12 +625,15 @@ impl Crmd {
         crate::status::set_attr(&mut next, &me, "pingd", Some(&reachable));
         let patch = cib::patch::diff(&self.cib, &next).to_xml_compact();
         let (reply, _) = mpsc::channel();
+        let writer = Writer::daemon(&me);
         self.on_client(
             Request {
                 id: 0,
                 body: RequestBody::Patch { patch },
+                client: None,
             },
             reply,
+            writer,
         );
     }
 
@@ -628,9 +642,14 @@ impl Crmd {
         if !self.held.is_empty()
             && (self.dc.is_some() || self.held.iter().any(|h| Instant::now() > h.3))
         {
-            for (body, reply, id, until) in std::mem::take(&mut self.held) {
+            for (body, reply, id, until, writer) in std::mem::take(&mut self.held) {
                 if self.dc.is_some() {
-                    self.on_client(Request { id, body }, reply);
+                    let req = Request {
+                        id,
+                        body,
+                        client: None,
+                    };
+                    self.on_client(req, reply, writer);
                 } else if Instant::now() > until {
                     let _ = reply.send(Response::fail(
                         id,
@@ -638,7 +657,7 @@ impl Crmd {
                         "No DC: the cluster has not elected a designated controller",
                     ));
                 } else {
-                    self.held.push((body, reply, id, until));
+                    self.held.push((body, reply, id, until, writer));
                 }
             }
         }

@@ -24,6 +24,8 @@ pub enum Input {
         req: Request,
         /// Where the answer goes.
         reply: Sender<Response>,
+        /// The client's uid (`SO_PEERCRED`): who is recorded as `update-user`.
+        uid: u32,
     },
     /// A local client wants change events on `events`.
     Subscribe(Sender<Response>),
@@ -127,6 +129,11 @@ pub fn spawn_clients(socket: &Path, tx: Sender<Input>) -> std::io::Result<()> {
 }
 
 fn serve_client(stream: UnixStream, tx: Sender<Input>) {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    let Ok(cred) = getsockopt(&stream, PeerCredentials) else {
+        return;
+    };
+    let uid = cred.uid();
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
@@ -149,6 +156,7 @@ fn serve_client(stream: UnixStream, tx: Sender<Input>) {
                     Input::Client {
                         req,
                         reply: out_tx.clone(),
+                        uid,
                     }
                 };
                 if tx.send(input).is_err() {
