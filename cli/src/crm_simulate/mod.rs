@@ -99,33 +99,11 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         write!(out, "{}", pengine::render::debug_actions(&sched))?;
     }
     if args.simulate {
-        if let Some(date) = &original {
-            writeln!(out, "Using the original execution date of: {date}")?;
-        }
-    }
-    if args.simulate {
-        write!(out, "{}", pengine::render::current_status(&sched))?;
-    }
-    if args.show_scores {
-        if args.simulate {
-            writeln!(out)?;
-        }
+        let text = pengine::render::simulation(&sched, original.as_deref(), args.show_scores);
+        write!(out, "{text}")?;
+    } else if args.show_scores {
         writeln!(out, "Allocation scores:")?;
         write!(out, "{}", pengine::render::scores(&sched))?;
-    }
-    if args.simulate {
-        write!(out, "{}", pengine::render::transition_summary(&sched))?;
-        let executed = pengine::render::execution_and_revised(&sched);
-        // Pacemaker repeats the execution date after simulating the transition.
-        match (&original, executed.find("Revised Cluster Status:")) {
-            (Some(date), Some(at)) => write!(
-                out,
-                "{}\nUsing the original execution date of: {date}\n\n{}",
-                executed[..at].trim_end_matches('\n'),
-                &executed[at..]
-            )?,
-            _ => write!(out, "{executed}")?,
-        }
     }
     if let Some(g) = &args.save_graph {
         std::fs::write(g, graph::xml::to_xml(&sched.graph))
