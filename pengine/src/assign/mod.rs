@@ -757,28 +757,42 @@ pub fn fail_count(
 pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
     let mut a = Assigner::new(view, cons);
     a.compute_base();
-    let mut order: Vec<RscIdx> = view.top.clone();
-    // Processing order: higher priority first; then the higher (colocation-merged) score on
-    // the current node; then CIB order.
-    let keys: BTreeMap<RscIdx, (std::cmp::Reverse<i64>, std::cmp::Reverse<Score>)> = order
+    let mut order: Vec<RscIdx> = view
+        .top
         .iter()
-        .map(|&r| {
-            let rsc = &view.resources[r];
-            let mut merged = a.group_scores(r);
-            a.merge_dependents(r, &mut merged, 0);
-            let running = view.running_on(r);
-            let cur = if running.len() == 1 && node_usable(view, running[0]) {
-                merged.get(&running[0]).copied().unwrap_or(Score::NEG_INF)
-            } else {
-                Score::NEG_INF
-            };
-            (
-                r,
-                (std::cmp::Reverse(rsc.priority()), std::cmp::Reverse(cur)),
-            )
-        })
+        .copied()
+        .filter(|&r| !view.resources[r].orphan)
         .collect();
-    order.sort_by(|x, y| keys[x].cmp(&keys[y]));
+    // Pacemaker sorts the configured resources by priority when it unpacks them (a stable
+    // sort: CIB order among equals) and appends orphans found in the status afterwards.
+    order.sort_by_key(|&r| std::cmp::Reverse(view.resources[r].priority()));
+    order.extend(
+        view.top
+            .iter()
+            .copied()
+            .filter(|&r| view.resources[r].orphan),
+    );
+    if view.config.placement_strategy != "default" {
+        let keys: BTreeMap<RscIdx, (std::cmp::Reverse<i64>, std::cmp::Reverse<Score>)> = order
+            .iter()
+            .map(|&r| {
+                let rsc = &view.resources[r];
+                let mut merged = a.group_scores(r);
+                a.merge_dependents(r, &mut merged, 0);
+                let running = view.running_on(r);
+                let cur = if running.len() == 1 && node_usable(view, running[0]) {
+                    merged.get(&running[0]).copied().unwrap_or(Score::NEG_INF)
+                } else {
+                    Score::NEG_INF
+                };
+                (
+                    r,
+                    (std::cmp::Reverse(rsc.priority()), std::cmp::Reverse(cur)),
+                )
+            })
+            .collect();
+        order.sort_by(|x, y| keys[x].cmp(&keys[y]));
+    }
     for r in order {
         a.assign(r);
     }
