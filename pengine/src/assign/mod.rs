@@ -3,6 +3,7 @@
 //! tie-breaks: higher score, then fewer assigned resources, then the current node, then name.
 
 mod clone;
+mod colocated;
 
 use crate::constraints::Constraints;
 use crate::score::{Score, INFINITY};
@@ -61,6 +62,8 @@ pub(crate) struct Assigner<'a> {
     pub state: Vec<u8>,
     pub num_resources: Vec<usize>,
     pub capacity: Vec<BTreeMap<String, i64>>,
+    /// A resource's node scores after its own colocations, once it has been assigned.
+    pub allowed_after: Vec<Option<BTreeMap<NodeIdx, Score>>>,
 }
 
 /// Whether a node can host resources at all.
@@ -86,6 +89,7 @@ impl<'a> Assigner<'a> {
             state: vec![0; n],
             num_resources: vec![0; view.nodes.len()],
             capacity: view.nodes.iter().map(|n| n.utilization.clone()).collect(),
+            allowed_after: vec![None; n],
         }
     }
 
@@ -114,11 +118,22 @@ impl<'a> Assigner<'a> {
             if loc.role.is_some_and(|r| r == Role::Promoted) {
                 continue;
             }
-            // A location on a collective applies to everything under it.
-            let mut stack = vec![loc.rsc];
-            while let Some(r) = stack.pop() {
-                self.contribute(r, loc.node, loc.score, loc.id.clone());
-                stack.extend(view.resources[r].children.iter().copied());
+            // A location on a collective applies to everything under it, except that in a
+            // (colocated) group only the first member gets the score: the others' scores
+            // reach it through the group's internal colocations, so they get 0 there.
+            let mut stack = vec![(loc.rsc, loc.score)];
+            while let Some((r, score)) = stack.pop() {
+                self.contribute(r, loc.node, score, loc.id.clone());
+                let rsc = &view.resources[r];
+                let colocated_group = rsc.kind == Kind::Group && rsc.meta_flag("collocated", true);
+                for (i, &child) in rsc.children.iter().enumerate() {
+                    let inherited = if colocated_group && i > 0 {
+                        Score::ZERO
+                    } else {
+                        score
+                    };
+                    stack.push((child, inherited));
+                }
             }
         }
         for (r, rsc) in view.resources.iter().enumerate() {
@@ -384,6 +399,18 @@ impl<'a> Assigner<'a> {
                 continue;
             }
             self.assign(c.primary);
+            self.apply_colocation_with_placed(r, &c, scores);
+        }
+    }
+
+    /// Applies colocation `c` (dependent `r`) to `scores` once its primary has been placed.
+    fn apply_colocation_with_placed(
+        &mut self,
+        r: RscIdx,
+        c: &crate::constraints::Colocation,
+        scores: &mut BTreeMap<NodeIdx, Score>,
+    ) {
+        {
             let view = self.view;
             let primary_nodes: Vec<NodeIdx> = if view.resources[c.primary].kind == Kind::Clone {
                 view.resources[c.primary]
@@ -523,6 +550,14 @@ impl<'a> Assigner<'a> {
         if self.state[r] != 0 {
             return;
         }
+        // A group member is assigned as part of its group.
+        if let Some(g) = self.view.resources[r].parent {
+            let group = &self.view.resources[g];
+            if group.kind == Kind::Group && group.parent.is_none() && self.state[g] == 0 {
+                self.assign(g);
+                return;
+            }
+        }
         self.state[r] = 1;
         match self.view.resources[r].kind {
             Kind::Primitive => self.assign_primitive(r),
@@ -566,8 +601,9 @@ impl<'a> Assigner<'a> {
         let view = self.view;
         let rsc = &view.resources[r];
         let mut scores = self.scores_of(r);
-        self.apply_dependent_colocations(r, &mut scores);
-        self.merge_dependents(r, &mut scores, 0);
+        self.apply_this_with(r, &mut scores);
+        self.merge_with_this(r, &mut scores);
+        self.allowed_after[r] = Some(scores.clone());
         let running = rsc.running_nodes();
         let current = if running.len() == 1 {
             Some(running[0])
@@ -630,22 +666,12 @@ impl<'a> Assigner<'a> {
         }
     }
 
+    /// A group: its members in order, each colocated with the one before it (Pacemaker's
+    /// internal colocations, see `this_with`), so the group goes where its first member goes.
     fn assign_group(&mut self, g: RscIdx) {
         let view = self.view;
         let members = view.resources[g].children.clone();
-        let mut scores = self.group_scores(g);
-        self.apply_dependent_colocations(g, &mut scores);
-        if let Some(&first) = members.first() {
-            self.apply_dependent_colocations(first, &mut scores);
-        }
-        self.merge_dependents(g, &mut scores, 0);
-        let running = view.running_on(g);
-        let current = if running.len() == 1 {
-            Some(running[0])
-        } else {
-            None
-        };
-        for (n, s) in &scores {
+        for (n, s) in &self.scores_of(g) {
             self.out.scores.push(ScoreLine {
                 prefix: "pcmk__group_assign",
                 rsc: view.resources[g].id.clone(),
@@ -653,64 +679,12 @@ impl<'a> Assigner<'a> {
                 score: *s,
             });
         }
-        let group_block = self.blocked_by_policy(g);
-        let chosen = if group_block.is_some() {
-            None
-        } else {
-            self.choose(&scores, current, None)
-        };
-        if let Some(n) = chosen {
-            self.out.node[g] = Some(n);
-            self.out.role[g] = Role::Started;
-        }
-        let mut ok = chosen.is_some();
         for &m in &members {
-            self.state[m] = 1;
-            let own = self.scores_of(m);
-            let rsc = &view.resources[m];
-            for (n, s) in &own {
-                self.out.scores.push(ScoreLine {
-                    prefix: "pcmk__primitive_assign",
-                    rsc: rsc.id.clone(),
-                    node: view.nodes[*n].uname.clone(),
-                    score: *s,
-                });
-            }
-            let mrun = rsc.running_nodes();
-            if !rsc.managed() {
-                if mrun.len() == 1 {
-                    self.record_placement(m, mrun[0]);
-                    self.out.role[m] = Role::Started;
-                } else {
-                    // An unmanaged member that is not running holds back the rest.
-                    ok = false;
-                }
-                self.state[m] = 2;
-                continue;
-            }
-            if ok {
-                if let Some(why) = self.blocked_by_policy(m) {
-                    self.out.why_stopped.insert(m, why.into());
-                    ok = false;
-                } else if let Some(n) = chosen {
-                    let s = own.get(&n).copied().unwrap_or(Score::NEG_INF);
-                    if s.0 >= 0 || (!s.is_neg_inf() && own.contains_key(&n)) {
-                        self.record_placement(m, n);
-                        self.out.role[m] = Role::Started;
-                    } else {
-                        ok = false;
-                        self.out
-                            .why_stopped
-                            .insert(m, "cannot run on the group's node".into());
-                    }
-                }
-            }
-            self.state[m] = 2;
+            self.assign(m);
         }
-        // The group is where its first member is: nowhere, if that one cannot run.
-        if members.first().is_some_and(|&f| self.out.node[f].is_none()) {
-            self.out.node[g] = None;
-            self.out.role[g] = Role::Stopped;
+        if let Some(&first) = members.first() {
+            self.out.node[g] = self.out.node[first];
+            self.out.role[g] = self.out.role[first];
         }
     }
 }
