@@ -656,7 +656,20 @@ impl<'a> Assigner<'a> {
         }
         let util = (!rsc.utilization.is_empty()).then_some(&rsc.utilization);
         match self.choose(&scores, current, util) {
-            Some(n) => {
+            Some(best) => {
+                // Among nodes as good as the best one (with a positive score), the node the
+                // resource runs on wins over a less loaded one.
+                let n = match current {
+                    Some(c)
+                        if scores[&best].0 > 0
+                            && scores.get(&c) == Some(&scores[&best])
+                            && node_usable(view, c)
+                            && util.is_none_or(|u| self.fits(c, u)) =>
+                    {
+                        c
+                    }
+                    _ => best,
+                };
                 self.record_placement(r, n);
                 self.out.role[r] = Role::Started;
             }
