@@ -285,12 +285,8 @@ pub fn create(
     }
     // Expired failures: the controller clears the fail count.
     for (&n, st) in &rsc.node_state {
-        let raw = view.nodes[n].attrs.iter().any(|(k, v)| {
-            k.strip_prefix("fail-count-").is_some_and(|rest| {
-                rest == rsc.base_id || rest.starts_with(&format!("{}#", rsc.base_id))
-            }) && v != "0"
-        });
-        if st.expired_failure && raw && view.nodes[n].online {
+        // (An unmanaged resource's actions are all optional, this one too.)
+        if st.clear_failcount && managed && view.nodes[n].online {
             let c = t.get(
                 Some(r),
                 "clear_failcount",
@@ -411,7 +407,8 @@ pub fn create(
         let exists = stays
             && active
                 .iter()
-                .any(|(a, b)| *a == op.name && *b == op.interval_ms);
+                .any(|(a, b)| *a == op.name && *b == op.interval_ms)
+            && !history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
         if !exists || role_changes {
             t.require(mon);
         }
