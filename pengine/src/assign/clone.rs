@@ -24,22 +24,30 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let view = a.view;
     let cfg = view.resources[c].clone.clone().unwrap_or_default();
     let instances = view.resources[c].children.clone();
+    // With fewer instances than usable nodes, every colocation reaches the instances;
+    // otherwise only mandatory and negative ones do (Pacemaker's append_parent_colocation).
+    let usable = a
+        .scores_of(c)
+        .keys()
+        .filter(|n| node_usable(view, **n))
+        .count();
+    let all_coloc = cfg.max < usable;
     let mut adj: BTreeMap<NodeIdx, Score> =
         (0..view.nodes.len()).map(|n| (n, Score::ZERO)).collect();
-    a.apply_dependent_colocations(c, &mut adj);
+    a.apply_dependent_colocations_where(c, &mut adj, |col| {
+        all_coloc || col.score.0 < 0 || col.score.is_inf()
+    });
+    // The clone's own scores: its locations plus what is colocated with it.
     let mut clone_scores = a.scores_of(c);
-    for (n, v) in clone_scores.iter_mut() {
-        if let Some(x) = adj.get(n) {
-            *v = v.add(*x);
-        }
-    }
     let before = clone_scores.clone();
-    a.merge_dependents(c, &mut clone_scores, 0);
-    for (n, v) in &clone_scores {
-        let d = Score(v.0.saturating_sub(before.get(n).map(|b| b.0).unwrap_or(0)));
-        if !v.is_neg_inf() && !before.get(n).is_some_and(|b| b.is_neg_inf()) && d.0 != 0 {
-            let e = adj.entry(*n).or_insert(Score::ZERO);
-            *e = e.add(d);
+    a.merge_with_this_nonnegative(c, &mut clone_scores);
+    if all_coloc {
+        for (n, v) in &clone_scores {
+            let d = Score(v.0.saturating_sub(before.get(n).map(|b| b.0).unwrap_or(0)));
+            if !v.is_neg_inf() && !before.get(n).is_some_and(|b| b.is_neg_inf()) && d.0 != 0 {
+                let e = adj.entry(*n).or_insert(Score::ZERO);
+                *e = e.add(d);
+            }
         }
     }
     for (n, s) in &clone_scores {

@@ -316,6 +316,15 @@ impl Assigner<'_> {
     /// Adds the attenuated preferences of the resources colocated with `r` (Pacemaker's
     /// "with this" step of assigning a primitive).
     pub fn merge_with_this(&self, r: RscIdx, scores: &mut Table) {
+        self.merge_with_this_as(r, scores, false);
+    }
+
+    /// The same for a clone, whose merged scores never turn a node negative.
+    pub fn merge_with_this_nonnegative(&self, r: RscIdx, scores: &mut Table) {
+        self.merge_with_this_as(r, scores, true);
+    }
+
+    fn merge_with_this_as(&self, r: RscIdx, scores: &mut Table, nonnegative: bool) {
         for c in self.with_this(r) {
             if !self.has_influence(&c) {
                 continue;
@@ -324,6 +333,7 @@ impl Assigner<'_> {
             let mut merging = BTreeSet::new();
             let select = Select {
                 active: true,
+                nonnegative,
                 ..Select::default()
             };
             if let Some(t) = self.add_colocated_scores(

@@ -380,8 +380,14 @@ impl<'a> Assigner<'a> {
         self.out.node[r]
     }
 
-    /// Applies colocations where `r` is the dependent to `scores`.
-    fn apply_dependent_colocations(&mut self, r: RscIdx, scores: &mut BTreeMap<NodeIdx, Score>) {
+    /// Applies the colocations `keep` accepts where `r` is the dependent, each primary placed
+    /// first (whether kept or not).
+    fn apply_dependent_colocations_where(
+        &mut self,
+        r: RscIdx,
+        scores: &mut BTreeMap<NodeIdx, Score>,
+        keep: impl Fn(&crate::constraints::Colocation) -> bool,
+    ) {
         let cons: Vec<_> = self
             .cons
             .colocations
@@ -399,7 +405,9 @@ impl<'a> Assigner<'a> {
                 continue;
             }
             self.assign(c.primary);
-            self.apply_colocation_with_placed(r, &c, scores);
+            if keep(&c) {
+                self.apply_colocation_with_placed(r, &c, scores);
+            }
         }
     }
 
