@@ -692,13 +692,16 @@ impl<'a> Assigner<'a> {
     fn assign_group(&mut self, g: RscIdx) {
         let view = self.view;
         let members = view.resources[g].children.clone();
-        for (n, s) in &self.scores_of(g) {
-            self.out.scores.push(ScoreLine {
-                prefix: "pcmk__group_assign",
-                rsc: view.resources[g].id.clone(),
-                node: view.nodes[*n].uname.clone(),
-                score: *s,
-            });
+        // Pacemaker shows the group's scores and, under the same heading, its members'.
+        for &x in std::iter::once(&g).chain(&members) {
+            for (n, s) in &self.scores_of(x) {
+                self.out.scores.push(ScoreLine {
+                    prefix: "pcmk__group_assign",
+                    rsc: view.resources[x].id.clone(),
+                    node: view.nodes[*n].uname.clone(),
+                    score: *s,
+                });
+            }
         }
         for &m in &members {
             self.assign(m);
