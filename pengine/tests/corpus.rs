@@ -12,6 +12,9 @@
 //! reported at the end. `UPDATE_EXPECT=1` rewrites the records (and `counts.md`, the pass counts
 //! by name prefix) from the cases that ran.
 //!
+//! `CORPUS_OUT=DIR` also writes what we produced for each case that ran (`NAME.exp`,
+//! `NAME.summary`, `NAME.scores`) for comparison with the corpus files.
+//!
 //! The corpus is `SCHEDULER_CORPUS` or the nearest `shared/scheduler-corpus` above this crate;
 //! without one the test prints SKIP.
 
@@ -185,6 +188,15 @@ fn run_case(corpus: &Path, case: &Case) -> Result<[Result<(), String>; 3], Strin
     };
 
     let sched = pengine::schedule(&doc.root, now).map_err(|e| e.to_string())?;
+    let out = std::env::var_os("CORPUS_OUT").map(PathBuf::from);
+    let dump = |ext: &str, text: &str| {
+        if let Some(dir) = &out {
+            let _ = std::fs::create_dir_all(dir);
+            let _ = std::fs::write(dir.join(format!("{name}.{ext}")), text);
+        }
+    };
+    dump("exp", &graph::xml::to_xml(&sched.graph));
+    dump("scores", &pengine::render::scores(&sched));
     let graph = (|| {
         let expected = graph::parse_graph(&read(&file("exp", "exp"))?)
             .map_err(|e| format!("{name}.exp: {e}"))?;
@@ -223,6 +235,7 @@ fn run_case(corpus: &Path, case: &Case) -> Result<[Result<(), String>; 3], Strin
         let expected = normalised(&read(&file("summary", "summary"))?);
         let date = recorded.map(pengine::datetime::format);
         let text = pengine::render::simulation(summary_input, date.as_deref(), false);
+        dump("summary", &text);
         let actual = normalised(&cts_sed(&text));
         match expected == actual {
             true => Ok(()),

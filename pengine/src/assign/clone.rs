@@ -50,13 +50,15 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
         }
     }
-    for (n, s) in &clone_scores {
-        a.out.scores.push(ScoreLine {
-            prefix: "pcmk__clone_assign",
-            rsc: view.resources[c].id.clone(),
-            node: view.nodes[*n].uname.clone(),
-            score: *s,
-        });
+    // Pacemaker shows the clone's scores and, under the same heading, its instances'.
+    push_scores(a, "pcmk__clone_allocate", c, &clone_scores);
+    for &inst in &instances {
+        let mut stack = vec![inst];
+        while let Some(x) = stack.pop() {
+            let table = a.scores_of(x);
+            push_scores(a, "pcmk__clone_allocate", x, &table);
+            stack.extend(view.resources[x].children.iter().rev());
+        }
     }
     let blocked = a.blocked_by_policy(c);
     let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
@@ -85,12 +87,23 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         if blocked.is_some() {
             continue;
         }
-        let s = instance_scores(a, inst, &adj);
-        if node_usable(view, n)
-            && s.get(&n).is_some_and(|v| v.0 >= 0)
-            && count[n] < cfg.node_max.min(loop_max.max(1)).max(1)
-            && allocated < cfg.max
-        {
+        if !node_usable(view, n) || count[n] >= loop_max || allocated >= cfg.max {
+            continue;
+        }
+        let mut s = instance_scores(a, inst, &adj);
+        if s.get(&n).is_none_or(|v| v.0 < 0) {
+            continue;
+        }
+        ban_full_nodes(&mut s, &count, cfg.node_max);
+        push_instance_scores(a, inst, &s);
+        // Kept where it runs only if no node is better there (else placed with the rest).
+        let best = s
+            .iter()
+            .filter(|(m, _)| node_usable(view, **m))
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(Score::NEG_INF);
+        if s.get(&n).is_some_and(|v| *v >= best) {
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
@@ -104,7 +117,8 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 continue;
             }
             let mut s = instance_scores(a, inst, &adj);
-            s.retain(|n, _| count[*n] < cfg.node_max);
+            ban_full_nodes(&mut s, &count, cfg.node_max);
+            push_instance_scores(a, inst, &s);
             let running = view.running_on(inst);
             let current = if running.len() == 1 {
                 Some(running[0])
@@ -147,6 +161,34 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     if allocated > 0 {
         a.out.role[c] = Role::Started;
+    }
+}
+
+/// Nodes already holding `node_max` instances are out for the next one.
+fn ban_full_nodes(s: &mut BTreeMap<NodeIdx, Score>, count: &[usize], node_max: usize) {
+    for (n, v) in s.iter_mut() {
+        if count[*n] >= node_max {
+            *v = Score::NEG_INF;
+        }
+    }
+}
+
+fn push_scores(a: &mut Assigner, prefix: &'static str, r: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+    let view = a.view;
+    for (n, v) in s {
+        a.out.scores.push(ScoreLine {
+            prefix,
+            rsc: view.resources[r].id.clone(),
+            node: view.nodes[*n].uname.clone(),
+            score: *v,
+        });
+    }
+}
+
+/// The scores an instance is assigned with (a primitive instance's, as Pacemaker shows them).
+fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+    if a.view.resources[inst].kind == Kind::Primitive {
+        push_scores(a, "pcmk__primitive_assign", inst, s);
     }
 }
 

@@ -55,8 +55,8 @@ pub fn scores(s: &Schedule) -> String {
             }
         })
         .collect();
+    // Pacemaker shows a table each time it computes one (an instance may be assigned twice).
     lines.sort();
-    lines.dedup();
     let mut out = String::new();
     for l in lines {
         let _ = writeln!(out, "{l}");
