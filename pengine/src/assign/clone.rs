@@ -187,7 +187,14 @@ fn push_scores(a: &mut Assigner, prefix: &'static str, r: RscIdx, s: &BTreeMap<N
 
 /// The scores an instance is assigned with (a primitive instance's, as Pacemaker shows them).
 fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
-    if a.view.resources[inst].kind == Kind::Primitive {
+    if a.view.resources[inst].kind != Kind::Primitive {
+        return;
+    }
+    // An instance that is to be stopped is banned from every node before it is shown.
+    if a.target_stopped(inst) && a.view.resources[inst].managed() {
+        let banned = s.keys().map(|n| (*n, Score::NEG_INF)).collect();
+        push_scores(a, "pcmk__primitive_assign", inst, &banned);
+    } else {
         push_scores(a, "pcmk__primitive_assign", inst, s);
     }
 }

@@ -578,6 +578,18 @@ impl<'a> Assigner<'a> {
         self.state[r] = 2;
     }
 
+    /// Whether `target-role=Stopped` applies to `r` (set on it or on a parent).
+    fn target_stopped(&self, r: RscIdx) -> bool {
+        let mut x = Some(r);
+        while let Some(i) = x {
+            if self.view.resources[i].target_role() == Some(Role::Stopped) {
+                return true;
+            }
+            x = self.view.resources[i].parent;
+        }
+        false
+    }
+
     fn blocked_by_policy(&self, r: RscIdx) -> Option<&'static str> {
         let view = self.view;
         let rsc = &view.resources[r];
@@ -618,6 +630,12 @@ impl<'a> Assigner<'a> {
         } else {
             None
         };
+        // A resource that is to be stopped is banned from every node before it is shown.
+        if self.target_stopped(r) && rsc.managed() {
+            for v in scores.values_mut() {
+                *v = Score::NEG_INF;
+            }
+        }
         for (n, s) in &scores {
             self.out.scores.push(ScoreLine {
                 prefix: "pcmk__primitive_assign",
