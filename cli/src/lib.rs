@@ -11,6 +11,7 @@ pub mod cibadmin;
 pub mod cl_status;
 #[cfg(feature = "cib-tools")]
 pub mod crm_attribute;
+pub mod crm_diff;
 #[cfg(all(feature = "cib-tools", feature = "simulate", feature = "stonith-tools"))]
 pub mod crm_mon;
 #[cfg(feature = "cib-tools")]
@@ -28,3 +29,4 @@ pub mod haresources2cib;
 pub mod hb_standby;
 #[cfg(feature = "stonith-tools")]
 pub mod stonith_admin;
+pub mod version;
