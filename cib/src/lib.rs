@@ -35,6 +35,8 @@ pub mod edit;
 pub mod format;
 pub mod haresources;
 pub mod model;
+pub mod node_id;
+pub mod option_meta;
 pub mod patch;
 pub mod score;
 pub mod store;

@@ -22,6 +22,7 @@ pub mod crm_resource;
 pub mod crm_simulate;
 #[cfg(feature = "cib-tools")]
 pub mod crm_verify;
+pub mod daemon_compat;
 pub mod exit;
 #[cfg(all(feature = "cib-tools", feature = "hb-tools"))]
 pub mod haresources2cib;
