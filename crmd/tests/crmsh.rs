@@ -99,6 +99,38 @@ impl Crm<'_> {
     }
 }
 
+/// `/etc/netns/NS/hosts` naming every lab node, which `ip netns exec` shows as /etc/hosts:
+/// crmsh pings the nodes by name (`crm node standby` checks they are reachable). Removed on drop.
+struct NetnsHosts(Vec<PathBuf>);
+
+impl NetnsHosts {
+    fn write(lab: &Lab) -> NetnsHosts {
+        let mut hosts = String::from("127.0.0.1 localhost\n");
+        for (i, n) in lab.nodes.iter().enumerate() {
+            hosts.push_str(&format!("10.1.0.{} {}\n", i + 1, n.name));
+        }
+        let dirs = lab
+            .nodes
+            .iter()
+            .map(|n| {
+                let dir = PathBuf::from("/etc/netns").join(&n.ns);
+                std::fs::create_dir_all(&dir).expect("netns dir");
+                std::fs::write(dir.join("hosts"), &hosts).expect("hosts");
+                dir
+            })
+            .collect();
+        NetnsHosts(dirs)
+    }
+}
+
+impl Drop for NetnsHosts {
+    fn drop(&mut self) {
+        for d in &self.0 {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
 fn find<'a>(cib: &'a Element, xpath: &str) -> Vec<&'a Element> {
     cib::xpath::select(cib, xpath).unwrap_or_default()
 }
@@ -137,6 +169,7 @@ fn crmsh_everyday_commands_on_a_live_cluster() {
         "no DC with both nodes\n{}",
         lab.logs()
     );
+    let _hosts = NetnsHosts::write(&lab);
     // crmsh's own configuration: the Pacemaker daemon names and schemas it probes are ours
     // (pacemaker-controld ... from our bin directory), nothing from a Pacemaker install.
     let home = tempfile::tempdir().expect("home");
