@@ -30,15 +30,18 @@
 //! assert_eq!(Score::INFINITY + Score::MINUS_INFINITY, Score::MINUS_INFINITY);
 //! ```
 
+pub mod agent_name;
 pub mod digest;
 pub mod edit;
 pub mod format;
 pub mod haresources;
+pub mod limits;
 pub mod model;
 pub mod node_id;
 pub mod option_meta;
 pub mod patch;
 pub mod score;
+pub mod series;
 pub mod store;
 pub mod values;
 pub mod verify;
