@@ -469,8 +469,8 @@ impl Core {
         self.crmd_up.retain(|n| members.contains(n));
         self.crmd_up.insert(self.me.clone());
         self.view = Some(view);
-        self.elect();
-        if self.is_dc() {
+        // A new DC starts its first join itself; a standing DC re-joins the new membership.
+        if !self.elect() && self.is_dc() {
             self.start_join();
         }
     }
@@ -480,17 +480,14 @@ impl Core {
             return;
         }
         if up {
-            if self.crmd_up.insert(node.to_string()) {
-                self.elect();
-            }
+            let became = self.crmd_up.insert(node.to_string()) && self.elect();
             // A crmd that (re)started has an empty replica and history: a new join round.
-            if self.is_dc() {
+            if !became && self.is_dc() {
                 self.start_join();
             }
         } else if self.crmd_up.remove(node) {
             tracing::info!("crmd on {node} left");
-            self.elect();
-            if self.is_dc() {
+            if !self.elect() && self.is_dc() {
                 self.start_join();
             }
         }
@@ -530,8 +527,9 @@ impl Core {
         }
     }
 
-    /// Recomputes the DC from the view, among members whose crmd runs.
-    fn elect(&mut self) {
+    /// Recomputes the DC from the view, among members whose crmd runs; true when this node
+    /// just became the DC (and started a join round).
+    fn elect(&mut self) -> bool {
         let candidates: Vec<(String, u64)> = match &self.view {
             Some(v) => v
                 .members
@@ -539,11 +537,11 @@ impl Core {
                 .map(|(n, b)| (n.to_lowercase(), *b))
                 .filter(|(n, _)| self.crmd_up.contains(n))
                 .collect(),
-            None => return,
+            None => return false,
         };
         let dc = choose_dc(&candidates).map(str::to_string);
         if dc == self.dc {
-            return;
+            return false;
         }
         tracing::info!("DC is now {}", dc.as_deref().unwrap_or("(none)"));
         let was_dc = self.is_dc();
@@ -551,12 +549,14 @@ impl Core {
         if self.is_dc() && !was_dc {
             self.dc_state = Some(dc::DcState::new(self.pe_last));
             self.start_join();
+            return true;
         } else if !self.is_dc() && was_dc {
             if let Some(d) = self.dc_state.take() {
                 self.pe_last = d.pe_seq.or(self.pe_last);
                 d.fencing.log_abandoned();
             }
         }
+        false
     }
 
     fn members(&self) -> Vec<String> {
