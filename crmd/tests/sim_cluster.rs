@@ -179,9 +179,15 @@ fn seeded_fault_sequences_converge_without_violations() {
             match c.settle(90_000) {
                 Ok(ms) => {
                     longest = longest.max(ms);
-                    println!("seed {seed} event {event}: {what} on node{}: converged in {ms} ms", i + 1);
+                    println!(
+                        "seed {seed} event {event}: {what} on node{}: converged in {ms} ms",
+                        i + 1
+                    );
                 }
-                Err(e) => panic!("seed {seed} event {event}: {what} on node{}: not converged: {e}", i + 1),
+                Err(e) => panic!(
+                    "seed {seed} event {event}: {what} on node{}: not converged: {e}",
+                    i + 1
+                ),
             }
             assert_clean(&c, &format!("seed {seed} event {event} ({what})"));
         }

@@ -430,6 +430,14 @@ impl Core {
     pub(super) fn dc_result(&mut self, r: OpOutcome) {
         let mut next = self.cib.clone();
         if let Some(el) = parse_opt(&r.lrm_resource) {
+            // During a join the status is rebuilt from the reports: a result that arrives after
+            // its node's report must amend that report, or the join would undo it.
+            if let Some(report) = self.dcs().reports.get_mut(&r.node) {
+                let mut lrm_cib = Element::new("cib");
+                status::set_lrm(&mut lrm_cib, &r.node, report.lrm.clone());
+                replace_lrm_resource(&mut lrm_cib, &r.node, el.clone());
+                report.lrm = status::node_lrm(&lrm_cib, &r.node).cloned();
+            }
             replace_lrm_resource(&mut next, &r.node, el);
         }
         let probe = r.task == "monitor" && r.interval_ms == 0;

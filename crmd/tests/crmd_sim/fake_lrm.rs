@@ -47,7 +47,8 @@ impl FakeLrm {
                 rc
             }
             "cancel" => {
-                self.recurring.retain(|(r, i), _| !(r == &rsc && *i == interval));
+                self.recurring
+                    .retain(|(r, i), _| !(r == &rsc && *i == interval));
                 0
             }
             _ => 0,
