@@ -480,9 +480,9 @@ impl Core {
             return;
         }
         if up {
-            let became = self.crmd_up.insert(node.to_string()) && self.elect();
             // A crmd that (re)started has an empty replica and history: a new join round.
-            if !became && self.is_dc() {
+            // (One already known is old news, e.g. a status answer after its first message.)
+            if self.crmd_up.insert(node.to_string()) && !self.elect() && self.is_dc() {
                 self.start_join();
             }
         } else if self.crmd_up.remove(node) {
