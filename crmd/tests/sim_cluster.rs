@@ -135,11 +135,19 @@ fn an_isolated_node_is_fenced_by_the_majority_and_returns() {
 /// simulation). Prints one line per event and a summary.
 #[test]
 fn seeded_fault_sequences_converge_without_violations() {
+    // SIM_SEEDS=N SIM_EVENTS=M run a longer soak of the same kind.
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (seeds, events) = (env("SIM_SEEDS", 6), env("SIM_EVENTS", 10));
     let mut summary = Vec::new();
-    for seed in 0..4u64 {
+    for seed in 0..seeds {
         let mut c = cluster(seed);
         let mut longest = 0;
-        for event in 0..8 {
+        for event in 0..events {
             let i = c.random(0, 3) as usize;
             let what = match c.random(0, 6) {
                 0 => {
