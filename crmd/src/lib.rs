@@ -12,3 +12,4 @@ pub mod lab;
 pub mod peer;
 pub mod proto;
 pub mod status;
+pub mod trust;

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use cib::series::Series;
 use cib::version::CibVersion;
 use cib::xml::Element;
 use graph::{ActionKind, GraphAction, Synapse, TransitionGraph};
@@ -57,8 +58,6 @@ pub struct DcState {
     not_before: Option<Millis>,
     running: Option<Running>,
     next_tid: u64,
-    /// The last policy engine input number used.
-    pub pe_seq: Option<u64>,
     /// Fencing requests of this DC's transitions.
     pub fencing: Fencing,
 }
@@ -78,8 +77,8 @@ pub struct OpOutcome {
 }
 
 impl DcState {
-    /// A new DC's state; policy engine inputs continue after `pe_last`.
-    pub fn new(pe_last: Option<u64>) -> DcState {
+    /// A new DC's state.
+    pub fn new() -> DcState {
         DcState {
             join: 0,
             reports: BTreeMap::new(),
@@ -90,7 +89,6 @@ impl DcState {
             not_before: None,
             running: None,
             next_tid: 0,
-            pe_seq: pe_last,
             fencing: Fencing::default(),
         }
     }
@@ -153,8 +151,7 @@ fn parse_opt(xml: &str) -> Option<Element> {
 
 impl Core {
     fn dcs(&mut self) -> &mut DcState {
-        let pe_last = self.pe_last;
-        self.dc_state.get_or_insert_with(|| DcState::new(pe_last))
+        self.dc_state.get_or_insert_with(DcState::new)
     }
 
     /// Starts a join round: every member sends its replica and its own history.
@@ -359,6 +356,9 @@ impl Core {
     }
 
     fn write_patch(&mut self, patch: &str, origin: &str) -> Response {
+        if let Err(e) = cib::limits::check_request(&self.cib, patch.len()) {
+            return Response::fail(0, 65, format!("Update refused: {e}"));
+        }
         let patch = match cib::xml::parse_element(patch) {
             Ok(p) => p,
             Err(e) => return Response::fail(0, 65, format!("the patch is not valid XML: {e}")),
@@ -366,6 +366,9 @@ impl Core {
         let mut next = self.cib.clone();
         if let Err(e) = cib::patch::apply_unchecked(&patch, &mut next) {
             return Response::fail(0, 105, format!("the patch does not apply: {e}"));
+        }
+        if let Err(e) = cib::limits::check_result(&self.cib, &next) {
+            return Response::fail(0, 65, format!("Update refused: {e}"));
         }
         // Versions and the change record are the DC's to assign.
         CibVersion::from_element(&self.cib).write_to(&mut next);
@@ -766,24 +769,32 @@ impl Core {
     }
 
     fn run_pe(&mut self) {
+        let now = self.now.ms;
+        let cib = Box::new(self.cib.clone());
+        let dcs = self.dcs();
+        dcs.last_pe = Some(now);
+        dcs.next_tid += 1;
+        let tid = dcs.next_tid;
         let schedule = match pengine::schedule(&self.cib, self.now.wall) {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!("policy engine: {e}");
+                self.out.push(Command::SavePeInput {
+                    tid,
+                    series: Series::Error,
+                    cib,
+                });
                 return;
             }
         };
-        let now = self.now.ms;
-        let cib = Box::new(self.cib.clone());
-        let dcs = self.dcs();
-        let seq = dcs.pe_seq.map_or(0, |s| s + 1);
-        dcs.pe_seq = Some(seq);
-        dcs.last_pe = Some(now);
-        dcs.next_tid += 1;
-        let tid = dcs.next_tid;
+        let series = if schedule.diagnostics.warnings.is_empty() {
+            Series::Input
+        } else {
+            Series::Warn
+        };
+        self.out.push(Command::SavePeInput { tid, series, cib });
         let n = schedule.graph.synapses.len();
-        self.out.push(Command::SavePeInput { seq, cib });
-        tracing::info!("transition {tid}: {n} actions (pe-input-{seq})");
+        tracing::info!("transition {tid}: {n} actions");
         if n == 0 {
             return;
         }

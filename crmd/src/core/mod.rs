@@ -17,10 +17,12 @@ pub mod options;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use cib::series::Series;
 use cib::version::CibVersion;
 use cib::xml::Element;
 use graph::GraphAction;
 use lrm::op::OpResult;
+use messaging::wire::Message;
 use tengine::record::OpSummary;
 
 use crate::election::choose_dc;
@@ -70,12 +72,13 @@ pub enum Input {
         /// Whether its crmd runs.
         up: bool,
     },
-    /// A crmd message from another node (the runtime has checked its origin).
+    /// A `t=crmd` message from another node, as heartbeat delivered it (stamped with the
+    /// sending client, which the core checks with [`crate::trust`] before decoding).
     Peer {
         /// The sending node.
         src: String,
         /// The message.
-        msg: PeerMsg,
+        msg: Message,
     },
     /// A local client's request (a `subscribe` too).
     Client {
@@ -168,10 +171,12 @@ pub enum Command {
     },
     /// Store this CIB's configuration (its version changed epoch).
     SaveCib(Box<Element>),
-    /// Keep this policy engine input as `pe-input-<seq>.xml`.
+    /// Keep this policy engine input in its series (`pe-input-N`, `pe-warn-N`, `pe-error-N`).
     SavePeInput {
-        /// Series number.
-        seq: u64,
+        /// The transition it was computed for.
+        tid: u64,
+        /// Which series.
+        series: Series,
         /// The CIB the policy engine ran on.
         cib: Box<Element>,
     },
@@ -225,8 +230,6 @@ pub struct Config {
     pub cib: Element,
     /// The configured (normal) nodes, for `info`.
     pub nodes: Vec<String>,
-    /// The last policy engine input number on disk, if any.
-    pub pe_last: Option<u64>,
 }
 
 /// How long a client write waits for a DC before it is refused.
@@ -265,7 +268,6 @@ pub struct Core {
     /// Ping nodes reached / configured, as heartbeat last said.
     connectivity: Option<(usize, usize)>,
     dc_state: Option<dc::DcState>,
-    pe_last: Option<u64>,
     phase: Phase,
     /// The wake-up last asked for.
     wake: Option<Millis>,
@@ -294,7 +296,6 @@ impl Core {
             lrm_seen: false,
             connectivity: None,
             dc_state: None,
-            pe_last: cfg.pe_last,
             phase: Phase::Starting,
             wake: None,
             now: Now { ms: 0, wall: 0 },
@@ -308,13 +309,7 @@ impl Core {
         match input {
             Input::View(view) => self.on_view(view),
             Input::PeerCrmd { node, up } => self.on_peer_crmd(&node.to_lowercase(), up),
-            Input::Peer { src, msg } => {
-                let src = src.to_lowercase();
-                if src != self.me {
-                    self.peer_seen(&src);
-                    self.on_peer(&src, msg);
-                }
-            }
+            Input::Peer { src, msg } => self.on_peer_message(&src.to_lowercase(), &msg),
             Input::Client { conn, req } => self.on_client(conn, req),
             Input::ClientGone(conn) => {
                 self.subscribers.remove(&conn);
@@ -520,6 +515,33 @@ impl Core {
         }
     }
 
+    /// A `t=crmd` message: acted on only if it is the peer crmd's and it may ask what it asks.
+    fn on_peer_message(&mut self, src: &str, m: &Message) {
+        if src == self.me {
+            return;
+        }
+        let members = self.view.as_ref().map(|_| self.members());
+        let ctx = crate::trust::Context {
+            members: members.as_deref(),
+            dc: self.dc.as_deref(),
+        };
+        if let Err(why) = crate::trust::check(src, m, ctx) {
+            tracing::warn!(
+                "dropping crmd message op={} from node {src} client [{}]: {why}",
+                m.get("op").unwrap_or("?"),
+                m.get(messaging::origin::FROM_ID).unwrap_or("")
+            );
+            return;
+        }
+        match PeerMsg::decode(m) {
+            Ok(msg) => {
+                self.peer_seen(src);
+                self.on_peer(src, msg);
+            }
+            Err(e) => tracing::warn!("ignoring a bad crmd message from {src}: {e}"),
+        }
+    }
+
     /// A crmd message from `node` proves its crmd runs.
     fn peer_seen(&mut self, node: &str) {
         if self.crmd_up.insert(node.to_string()) {
@@ -547,12 +569,11 @@ impl Core {
         let was_dc = self.is_dc();
         self.dc = dc;
         if self.is_dc() && !was_dc {
-            self.dc_state = Some(dc::DcState::new(self.pe_last));
+            self.dc_state = Some(dc::DcState::new());
             self.start_join();
             return true;
         } else if !self.is_dc() && was_dc {
             if let Some(d) = self.dc_state.take() {
-                self.pe_last = d.pe_seq.or(self.pe_last);
                 d.fencing.log_abandoned();
             }
         }
@@ -847,7 +868,6 @@ impl Core {
                 self.crmd_up = BTreeSet::from([self.me.clone()]);
                 if self.is_dc() {
                     if let Some(d) = self.dc_state.take() {
-                        self.pe_last = d.pe_seq.or(self.pe_last);
                         d.fencing.log_abandoned();
                     }
                 }

@@ -27,13 +27,19 @@ const START_A: &str = r#"<transition_graph><synapse id="0"><action_set>
 <primitive id="a" class="ocf" provider="heartbeat" type="Dummy"/>
 <attributes CRM_meta_timeout="20000"/></rsc_op></action_set><inputs/></synapse></transition_graph>"#;
 
+/// A message as heartbeat delivers it from a peer crmd.
+fn from_crmd(msg: PeerMsg) -> messaging::wire::Message {
+    let mut m = msg.encode();
+    messaging::origin::stamp(&mut m, "crmd", 0, 0);
+    m
+}
+
 /// n2 follows n1 (the older member).
 fn member() -> Core {
     let mut core = Core::new(Config {
         me: "n2".into(),
         cib: empty_cib(),
         nodes: vec!["n1".into(), "n2".into()],
-        pe_last: None,
     });
     core.step(
         now(0),
@@ -56,10 +62,10 @@ fn an_action_runs_on_the_lrm_while_lrmd_is_connected() {
         now(3),
         Input::Peer {
             src: "n1".into(),
-            msg: PeerMsg::Exec {
+            msg: from_crmd(PeerMsg::Exec {
                 tid: 1,
                 action: START_A.into(),
-            },
+            }),
         },
     );
     assert!(
@@ -81,10 +87,10 @@ fn without_lrmd_actions_fail_at_once_and_its_return_asks_for_a_reprobe() {
         now(4),
         Input::Peer {
             src: "n1".into(),
-            msg: PeerMsg::Exec {
+            msg: from_crmd(PeerMsg::Exec {
                 tid: 1,
                 action: START_A.into(),
-            },
+            }),
         },
     );
     assert!(!cmds.iter().any(|c| matches!(c, Command::LrmExec { .. })));
@@ -121,13 +127,12 @@ fn a_lone_node_becomes_dc_and_goes_idle() {
         me: "n1".into(),
         cib: empty_cib(),
         nodes: vec!["n1".into()],
-        pe_last: Some(7),
     });
     let cmds = core.step(now(0), view(&[("n1", 1)]));
     assert!(core.is_dc());
     assert!(cmds
         .iter()
-        .any(|c| matches!(c, Command::SavePeInput { seq: 8, .. })));
+        .any(|c| matches!(c, Command::SavePeInput { tid: 1, .. })));
     assert_eq!(core.phase(), Phase::Idle);
     assert!(cmds.iter().any(|c| matches!(c, Command::WakeAt(_))));
 }

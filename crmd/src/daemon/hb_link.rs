@@ -16,7 +16,7 @@ use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::core::{Input, Neighbour};
-use crate::peer::{PeerMsg, MSG_TYPE};
+use crate::peer::MSG_TYPE;
 
 /// What the core asks of heartbeat.
 pub enum HbCmd {
@@ -200,13 +200,7 @@ fn to_input(hb: &mut Client, me: &str, ping_nodes: &[String], event: Event) -> O
             if src == me || m.msg_type() != Some(MSG_TYPE) {
                 return None;
             }
-            match PeerMsg::decode(&m) {
-                Ok(msg) => Some(Input::Peer { src, msg }),
-                Err(e) => {
-                    tracing::warn!("ignoring a bad crmd message from {src}: {e}");
-                    None
-                }
-            }
+            Some(Input::Peer { src, msg: m })
         }
         Event::Client(c) if c.client == "crmd" => Some(Input::PeerCrmd {
             node: c.node.to_lowercase(),

@@ -54,6 +54,9 @@ pub struct Options {
     pub pe_dir: PathBuf,
     /// Heartbeat configuration directory (haresources import).
     pub ha_dir: PathBuf,
+    /// Save policy engine inputs bz2-compressed (`pe-input-N.bz2`, as Pacemaker) rather than as
+    /// `.xml`; `HA_PE_COMPRESS=no` turns it off.
+    pub pe_compress: bool,
 }
 
 impl Options {
@@ -83,12 +86,11 @@ impl Options {
             ha_dir: var("HA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/etc/ha.d")),
+            pe_compress: var("HA_PE_COMPRESS")
+                .is_none_or(|v| !matches!(v.to_str(), Some("no" | "false" | "0" | "off"))),
         }
     }
 }
-
-/// How many policy engine inputs are kept on disk.
-const PE_INPUTS_KEPT: u64 = 400;
 
 /// Seconds since the epoch (the policy engine's "now" and op timestamps).
 pub fn now_secs() -> i64 {
@@ -106,9 +108,6 @@ pub fn run(opts: Options) -> Result<()> {
     let store = CibStore::open(&opts.cib_dir)
         .with_context(|| format!("opening the CIB store {}", opts.cib_dir.display()))?;
     let cib = initial_cib(&store, &opts)?;
-    let pe_last = std::fs::read_to_string(opts.pe_dir.join("pe-input.last"))
-        .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -127,12 +126,7 @@ pub fn run(opts: Options) -> Result<()> {
             "crmd started; CIB version {}",
             cib::version::CibVersion::from_element(&cib)
         );
-        let core = Core::new(Config {
-            me,
-            cib,
-            nodes,
-            pe_last,
-        });
+        let core = Core::new(Config { me, cib, nodes });
         let io = Io {
             hb,
             lrm,
@@ -140,6 +134,7 @@ pub fn run(opts: Options) -> Result<()> {
             inputs: tx,
             store,
             pe_dir: opts.pe_dir.clone(),
+            pe_compress: opts.pe_compress,
         };
         drive(core, io, rx).await;
         Ok(())
@@ -177,6 +172,7 @@ struct Io {
     inputs: tokio::sync::mpsc::UnboundedSender<Input>,
     store: CibStore,
     pe_dir: PathBuf,
+    pe_compress: bool,
 }
 
 /// The one task that owns the core: waits for an input or the core's timer, steps, carries
@@ -247,28 +243,19 @@ impl Io {
                     tracing::error!("cannot save the CIB: {e}");
                 }
             }
-            Command::SavePeInput { seq, cib } => self.save_pe_input(seq, &cib),
+            Command::SavePeInput { tid, series, cib } => self.save_pe_input(tid, series, &cib),
             Command::WakeAt(_) => {}
         }
     }
 
-    /// Keeps the policy engine's input as `pe-input-N.xml`, so any decision can be replayed
-    /// with `crm_simulate -x`.
-    fn save_pe_input(&self, seq: u64, cib: &Element) {
-        let dir = &self.pe_dir;
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            tracing::warn!("cannot create {}: {e}", dir.display());
-            return;
-        }
-        let path = dir.join(format!("pe-input-{seq}.xml"));
-        if let Err(e) = cib::store::write_atomic(&path, cib.to_xml().as_bytes()) {
-            tracing::warn!("cannot save {}: {e}", path.display());
-            return;
-        }
-        let _ = cib::store::write_atomic(&dir.join("pe-input.last"), seq.to_string().as_bytes());
-        if seq >= PE_INPUTS_KEPT {
-            let _ =
-                std::fs::remove_file(dir.join(format!("pe-input-{}.xml", seq - PE_INPUTS_KEPT)));
+    /// Keeps the policy engine's input in its series (`pe-input-N`, `pe-warn-N`,
+    /// `pe-error-N`), so any decision can be replayed with `crm_simulate -x`.
+    fn save_pe_input(&self, tid: u64, series: cib::series::Series, cib: &Element) {
+        let max = series.max_in(cib);
+        match cib::series::save(&self.pe_dir, series, max, self.pe_compress, &cib.to_xml()) {
+            Ok(Some(path)) => tracing::info!("transition {tid}: input saved as {}", path.display()),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("cannot save the policy engine input: {e}"),
         }
     }
 }

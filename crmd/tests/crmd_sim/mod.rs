@@ -434,6 +434,9 @@ impl Cluster {
         self.last_delivery.insert((from, to), when);
         let src = self.nodes[from].name.clone();
         let gen = self.nodes[to].gen;
+        // As heartbeat delivers it: stamped with the sending client (the peer crmd).
+        let mut msg = msg.encode();
+        messaging::origin::stamp(&mut msg, "crmd", 0, 0);
         self.seq += 1;
         self.queue.insert(
             (when, self.seq),
@@ -708,6 +711,5 @@ fn new_core(me: &str, names: &[String], cib: &Element) -> Core {
         me: me.to_string(),
         cib: cib.clone(),
         nodes: names.to_vec(),
-        pe_last: None,
     })
 }
