@@ -39,13 +39,18 @@ pub fn client_name(requested: Option<&str>) -> String {
 }
 
 impl Writer {
-    /// A request from a local client running as `uid`.
-    pub fn local(node: &str, client: Option<&str>, uid: u32) -> Writer {
+    /// A request on `node` from a client naming itself `client`, running as `user`.
+    pub fn new(node: &str, client: Option<&str>, user: &str) -> Writer {
         Writer {
             origin: node.to_string(),
             client: client_name(client),
-            user: user_name(uid),
+            user: if user.is_empty() { "unknown" } else { user }.to_string(),
         }
+    }
+
+    /// A request from a local client running as `uid`.
+    pub fn local(node: &str, client: Option<&str>, uid: u32) -> Writer {
+        Writer::new(node, client, &user_name(uid))
     }
 
     /// The daemon's own change (join, results, attributes).
@@ -67,11 +72,7 @@ impl Writer {
     /// The writer of a request the peer crmd of `node` forwarded (which [`crate::trust`]
     /// has checked came from that crmd).
     pub fn forwarded(node: &str, client: &str, user: &str) -> Writer {
-        Writer {
-            origin: node.to_string(),
-            client: client_name(Some(client)),
-            user: if user.is_empty() { "unknown" } else { user }.to_string(),
-        }
+        Writer::new(node, Some(client), user)
     }
 }
 
