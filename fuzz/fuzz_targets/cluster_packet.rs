@@ -18,7 +18,12 @@ fuzz_target!(|data: &[u8]| {
     let again = Message::decode(msg.encode().as_bytes()).expect("own encoding decodes");
     assert_eq!(again, msg);
     // The fields heartbeat reads before and after authentication.
-    let _ = (msg.get("src"), msg.get_hex("hg"), msg.get_hex("seq"), msg.get_hex("hbseq"));
+    let _ = (
+        msg.get("src"),
+        msg.get_hex("hg"),
+        msg.get_hex("seq"),
+        msg.get_hex("hbseq"),
+    );
     let _ = Origin::of(&msg);
     for text in [
         "auth 1\n1 crc\n",
@@ -45,7 +50,10 @@ fuzz_target!(|data: &[u8]| {
         if let Some((name, value)) = first {
             let mut tampered = received.clone();
             tampered.set(&name, format!("{value}x"));
-            assert!(auth::verify(&tampered, &keys).is_err(), "tampered {name} verified");
+            assert!(
+                auth::verify(&tampered, &keys).is_err(),
+                "tampered {name} verified"
+            );
         }
     }
     // The drop log takes any claimed source.
