@@ -229,10 +229,13 @@ impl Executor {
         req: OpRequest,
         want_reply: bool,
     ) -> Result<(u64, Option<oneshot::Receiver<OpResult>>)> {
-        let resources = self.lock();
+        let mut resources = self.lock();
         let resource = resources
-            .get(&req.rsc)
+            .get_mut(&req.rsc)
             .ok_or_else(|| Error::UnknownResource(req.rsc.clone()))?;
+        if req.action == Action::Stop {
+            stop_recurring(&req.rsc, resource);
+        }
         let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
         let (reply, rx) = if want_reply {
             let (tx, rx) = oneshot::channel();
@@ -276,6 +279,23 @@ impl Executor {
             cancelled,
         ));
         Ok(call_id)
+    }
+}
+
+/// A stop ends every recurring operation of its resource, as Pacemaker's executor does: a
+/// monitor must not keep probing (and failing on) a resource that is being stopped. Runs
+/// already queued are skipped; the stop's own result is what tells the caller they are over,
+/// so no `Cancelled` results are published (a client could mistake one for a monitor result).
+fn stop_recurring(rsc: &str, resource: &mut Resource) {
+    if resource.recurring.is_empty() {
+        return;
+    }
+    let mut history = resource.history.lock().unwrap_or_else(|e| e.into_inner());
+    for ((action, interval_ms), recurring) in resource.recurring.drain() {
+        let _ = recurring.cancel.send(true);
+        history.forget_recurring(&action, interval_ms);
+        tracing::info!(op = %crate::op::op_key(rsc, &action, interval_ms),
+            "recurring operation cancelled by a stop");
     }
 }
 
