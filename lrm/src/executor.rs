@@ -15,7 +15,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Semaphore};
 
+use crate::agent::ResourceClass;
 use crate::error::{Error, Result};
+use crate::fencing::FencingDevices;
 use crate::history::ResourceHistory;
 use crate::op::{Action, OpRequest, OpResult, ResourceSpec};
 use crate::rc::{ExecStatus, OcfRc};
@@ -52,6 +54,7 @@ struct Inner {
     next_call_id: AtomicU64,
     events: broadcast::Sender<OpResult>,
     resources: Mutex<HashMap<String, Resource>>,
+    fencing: Arc<FencingDevices>,
 }
 
 struct Resource {
@@ -88,6 +91,7 @@ impl Executor {
                 next_call_id: AtomicU64::new(1),
                 events,
                 resources: Mutex::new(HashMap::new()),
+                fencing: Arc::new(FencingDevices::default()),
             }),
         }
     }
@@ -108,6 +112,7 @@ impl Executor {
             Arc::clone(&self.inner.slots),
             Arc::clone(&history),
             self.inner.events.clone(),
+            Arc::clone(&self.inner.fencing),
         ));
         let id = spec.id.clone();
         resources.insert(
@@ -306,6 +311,7 @@ async fn worker(
     slots: Arc<Semaphore>,
     history: Arc<Mutex<ResourceHistory>>,
     events: broadcast::Sender<OpResult>,
+    fencing: Arc<FencingDevices>,
 ) {
     while let Some(job) = jobs.recv().await {
         if job.cancelled.as_ref().is_some_and(|c| *c.borrow()) {
@@ -316,7 +322,11 @@ async fn worker(
         };
         let queue_time = job.enqueued.elapsed();
         let run_at = now_secs();
-        let execution = runner::execute(&runner, &job.spec, &job.req).await;
+        let execution = if job.spec.agent.class == ResourceClass::Stonith {
+            fencing.execute(&job.spec, &job.req).await
+        } else {
+            runner::execute(&runner, &job.spec, &job.req).await
+        };
         let result = OpResult {
             call_id: job.call_id,
             rsc: job.req.rsc.clone(),
