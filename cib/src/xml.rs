@@ -19,6 +19,9 @@ pub struct XmlError {
     pub column: usize,
     /// What went wrong.
     pub message: String,
+    /// The input broke one of the [`Limits`] (or declared entities) rather than being malformed:
+    /// tools say so even where Pacemaker's print only that the input did not parse.
+    pub exceeds_limit: bool,
 }
 
 /// A child of an element.
@@ -314,6 +317,7 @@ fn position_error(text: &str, pos: usize, message: impl Into<String>) -> XmlErro
         line,
         column,
         message: message.into(),
+        exceeds_limit: false,
     }
 }
 
@@ -368,9 +372,16 @@ fn start_element(
     Ok(el)
 }
 
+fn limit_error(text: &str, pos: usize, message: impl Into<String>) -> XmlError {
+    XmlError {
+        exceeds_limit: true,
+        ..position_error(text, pos, message)
+    }
+}
+
 fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
     if text.len() > limits.max_bytes {
-        return Err(position_error(
+        return Err(limit_error(
             text,
             0,
             format!(
@@ -381,7 +392,7 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
         ));
     }
     let too_deep = |pos: usize| {
-        position_error(
+        limit_error(
             text,
             pos,
             format!(
@@ -408,7 +419,7 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
             // needs neither, so only a bare `<!DOCTYPE name ...>` is let through.
             Event::DocType(d) => {
                 if d.into_inner().contains('[') {
-                    return Err(position_error(
+                    return Err(limit_error(
                         text,
                         pos,
                         "DTD declarations (<!DOCTYPE ... [...]>, <!ENTITY>) are not accepted",
@@ -670,6 +681,8 @@ mod tests {
         assert!(err.line > 100, "{err}");
         let err = parse_element(&nested(100_000)).unwrap_err();
         assert!(err.message.contains("depth limit"), "{err}");
+        assert!(err.exceeds_limit);
+        assert!(!parse_element("<a>").unwrap_err().exceeds_limit);
         let empty_too = format!("{}<b/>{}", "<a>".repeat(256), "</a>".repeat(256));
         assert!(parse_element(&empty_too).is_err());
     }

@@ -215,7 +215,9 @@ fn execute(
         .and_then(|t| {
             Document::parse(t)
                 .inspect_err(|e| {
-                    let _ = writeln!(err, "cibadmin: {path}: {e}");
+                    if e.exceeds_limit || opts.verbosity > 0 {
+                        let _ = writeln!(err, "cibadmin: {path}: {e}");
+                    }
                 })
                 .ok()
         })
@@ -493,7 +495,13 @@ fn read_input(opts: &Options, stdin: &mut dyn Read) -> Result<Option<Element>, F
     };
     text.and_then(|t| {
         Document::parse(&t)
-            .inspect_err(|e| eprintln!("cibadmin: {origin}: {e}"))
+            .inspect_err(|e| {
+                // Pacemaker's cibadmin prints only that the input did not parse; ours also says
+                // which limit it broke.
+                if e.exceeds_limit || opts.verbosity > 0 {
+                    eprintln!("cibadmin: {origin}: {e}");
+                }
+            })
             .ok()
     })
     .map(|d| Some(d.root))
