@@ -350,11 +350,20 @@ fn start_element(
 ) -> Result<Element, XmlError> {
     let err = |m: String| position_error(text, pos, m);
     let name = start.name().as_ref().to_string();
+    if !is_xml_name(&name) {
+        return Err(err(format!("invalid element name {name:?}")));
+    }
     let mut el = Element::new(name);
     el.line = lines.line_at(text, pos);
     for attr in start.attributes().with_checks(true) {
         let attr = attr.map_err(|e| err(format!("bad attribute in <{}>: {e}", el.name)))?;
         let key = attr.key.as_ref().to_string();
+        if !is_xml_name(&key) {
+            return Err(err(format!(
+                "invalid attribute name {key:?} in <{}>",
+                el.name
+            )));
+        }
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(|e| {
@@ -379,6 +388,23 @@ fn limit_error(text: &str, pos: usize, message: impl Into<String>) -> XmlError {
     }
 }
 
+/// XML's `Name` production, simplified: every non-ASCII character counts as a name character.
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':' || !c.is_ascii())
+        && chars.all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '-' | '.') || !c.is_ascii()
+        })
+}
+
+/// Position of the first control character XML 1.0 forbids (all below 0x20 but tab, LF, CR).
+fn forbidden_control(text: &str) -> Option<usize> {
+    text.bytes()
+        .position(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
 fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
     if text.len() > limits.max_bytes {
         return Err(limit_error(
@@ -388,6 +414,16 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
                 "the document is {} bytes, more than the limit of {} bytes",
                 text.len(),
                 limits.max_bytes
+            ),
+        ));
+    }
+    if let Some(pos) = forbidden_control(text) {
+        return Err(position_error(
+            text,
+            pos,
+            format!(
+                "control character {:#04x} is not allowed in XML",
+                text.as_bytes()[pos]
             ),
         ));
     }
@@ -658,6 +694,16 @@ mod tests {
         assert!(Document::parse("").is_err());
         assert!(Document::parse("<a/><b/>").is_err());
         assert!(Document::parse("<a>").is_err());
+    }
+
+    #[test]
+    fn names_and_control_characters_are_checked() {
+        assert!(parse_element("<a \u{1}b='1'/>").is_err());
+        assert!(parse_element("<a>x\u{0}y</a>").is_err());
+        assert!(parse_element("<1a/>").is_err());
+        assert!(parse_element("<a b@c='1'/>").is_err());
+        let ok = parse_element("<x:a-b.c _d='1' é='2'>\tt\r\n</x:a-b.c>").unwrap();
+        assert_eq!(ok.attrs.len(), 2);
     }
 
     fn nested(levels: usize) -> String {
