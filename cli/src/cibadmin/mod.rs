@@ -474,7 +474,17 @@ fn read_input(opts: &Options, stdin: &mut dyn Read) -> Result<Option<Element>, F
     let (text, origin) = match &opts.input {
         None => return Ok(None),
         Some(XmlSource::Text(t)) => (Some(t.clone()), "input string".to_string()),
-        Some(XmlSource::File(f)) => (std::fs::read_to_string(f).ok(), f.clone()),
+        // Bounded read; `.bz2` files are decompressed, as Pacemaker's reader does.
+        Some(XmlSource::File(f)) => (
+            cib::series::read_text(Path::new(f), &cib::xml::Limits::default())
+                .inspect_err(|e| {
+                    if matches!(e, cib::series::ReadError::TooLarge { .. }) {
+                        eprintln!("cibadmin: {e}");
+                    }
+                })
+                .ok(),
+            f.clone(),
+        ),
         Some(XmlSource::Pipe) => {
             let mut s = String::new();
             (
