@@ -2,10 +2,8 @@
 //! joins, node loss, partitions, neighbour restarts, agent failures and fencing, with the
 //! invariants of `crmd_sim` checked at every step and convergence checked after every event.
 
-mod crmd_sim;
-
 use cib::xml::Element;
-use crmd_sim::Cluster;
+use sim::crmd::Cluster;
 
 const RESOURCES: &[&str] = &["fence-sim", "a", "b", "c"];
 
