@@ -289,7 +289,10 @@ impl Core {
             cib.set_attr("update-user", "hacluster");
         }
         set_cluster_option(&mut cib, "dc-version", DC_VERSION);
-        set_cluster_option(&mut cib, "cluster-infrastructure", "heartbeat");
+        // "heartbeat" is a value every pacemaker-3.x schema refuses (a retired stack).
+        set_cluster_option(&mut cib, "cluster-infrastructure", "heartbeat-rs");
+        // Tools pick the patch format from this (crm_diff: v1 when missing).
+        cib.set_attr("crm_feature_set", cib::FEATURE_SET);
         cib.set_attr("have-quorum", if quorum { "1" } else { "0" });
         let dc_id = status::node_id(&cib, &me);
         cib.set_attr("dc-uuid", dc_id);

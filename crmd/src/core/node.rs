@@ -19,6 +19,7 @@ const OP_ERROR: i32 = 4;
 /// A CIB with empty sections.
 pub fn empty_cib() -> Element {
     let mut cib = Element::new("cib")
+        .with_attr("crm_feature_set", cib::FEATURE_SET)
         .with_attr("admin_epoch", "0")
         .with_attr("epoch", "0")
         .with_attr("num_updates", "0")
