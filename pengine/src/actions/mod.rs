@@ -4,6 +4,7 @@
 //! are made required by the reasons that need them; [`crate::ordering`] then propagates.
 
 mod collective;
+pub mod colocation_block;
 mod constraints;
 mod node_actions;
 pub mod notify;
