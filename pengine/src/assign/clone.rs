@@ -84,10 +84,13 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             a.num_resources[n] += 1;
             continue;
         }
-        if blocked.is_some() {
+        if !node_usable(view, n) || count[n] >= loop_max || allocated >= cfg.max {
             continue;
         }
-        if !node_usable(view, n) || count[n] >= loop_max || allocated >= cfg.max {
+        if blocked.is_some() {
+            // Tried (and shown, banned everywhere) all the same.
+            let s = instance_scores(a, inst, &adj);
+            push_instance_scores(a, inst, &s);
             continue;
         }
         let mut s = instance_scores(a, inst, &adj);
@@ -111,6 +114,15 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
     }
     // Pass 2: the rest.
+    if blocked.is_some() && !unmanaged && !freeze {
+        // A stopped clone's instances are still tried (and shown, banned everywhere).
+        for (i, &inst) in instances.iter().enumerate() {
+            if placed[i].is_none() && !a.out.frozen[inst] && a.target_stopped(inst) {
+                let s = instance_scores(a, inst, &adj);
+                push_instance_scores(a, inst, &s);
+            }
+        }
+    }
     if blocked.is_none() && !unmanaged && !freeze {
         for (i, &inst) in instances.iter().enumerate() {
             if placed[i].is_some() || allocated >= cfg.max || a.out.frozen[inst] {
