@@ -157,8 +157,18 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         a.out.role[inst] = Role::Started;
         if view.resources[inst].kind == Kind::Group {
             let mut ok = true;
-            for &m in &view.resources[inst].children.clone() {
+            let members = view.resources[inst].children.clone();
+            for (k, &m) in members.iter().enumerate() {
                 a.state[m] = 2;
+                if k > 0 {
+                    // Later members may only go where the one before them went.
+                    let own = a.scores_of(m);
+                    let table = own
+                        .iter()
+                        .map(|(x, v)| (*x, if *x == n { *v } else { Score::NEG_INF }))
+                        .collect();
+                    push_scores(a, "pcmk__primitive_assign", m, &table);
+                }
                 let s = a.scores_of(m).get(&n).copied().unwrap_or(Score::NEG_INF);
                 if ok && (s.0 >= 0 || unmanaged) && a.blocked_by_policy(m).is_none() {
                     a.out.node[m] = Some(n);
@@ -199,6 +209,10 @@ fn push_scores(a: &mut Assigner, prefix: &'static str, r: RscIdx, s: &BTreeMap<N
 
 /// The scores an instance is assigned with (a primitive instance's, as Pacemaker shows them).
 fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+    if a.view.resources[inst].kind == Kind::Group {
+        push_group_instance_scores(a, inst, s);
+        return;
+    }
     if a.view.resources[inst].kind != Kind::Primitive {
         return;
     }
@@ -208,6 +222,27 @@ fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Sc
         push_scores(a, "pcmk__primitive_assign", inst, &banned);
     } else {
         push_scores(a, "pcmk__primitive_assign", inst, s);
+    }
+}
+
+/// A cloned group's instance: the group and its members (nodes the instance may not use
+/// banned), then its first member with the members' scores merged in.
+fn push_group_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+    let members = a.view.resources[inst].children.clone();
+    let banned = |t: BTreeMap<NodeIdx, Score>| -> BTreeMap<NodeIdx, Score> {
+        t.into_iter()
+            .map(|(n, v)| match s.get(&n) {
+                Some(x) if x.is_neg_inf() => (n, Score::NEG_INF),
+                _ => (n, v),
+            })
+            .collect()
+    };
+    for &x in std::iter::once(&inst).chain(&members) {
+        let table = banned(a.scores_of(x));
+        push_scores(a, "pcmk__group_assign", x, &table);
+    }
+    if let Some(&first) = members.first() {
+        push_scores(a, "pcmk__primitive_assign", first, s);
     }
 }
 
