@@ -30,7 +30,7 @@ Commands:
  -D, --delete            Delete the first object whose tag and attributes match the input
  -E, --erase             Empty the configuration (needs --force)
  -B, --bump              Increase the epoch by one
- -P, --patch             Apply a v2 XML patch (as crm_diff writes)
+ -P, --patch             Apply an XML patch, v1 or v2 (as crm_diff writes)
  -5, --md5-sum           Print the on-disk digest of the input XML
  -6, --md5-sum-versioned Print the versioned (on-the-wire) digest of the input XML
  -a, --empty             Print an empty CIB
@@ -459,21 +459,11 @@ fn apply_patch(diff: &Element, cib: &mut Element) -> Result<(), Failure> {
         )
     };
     let failed = || Failure::call_failed(ExitCode::Error, "Application of an update diff failed");
-    let version = diff.child("version");
-    let source = version
-        .and_then(|v| v.child("source"))
-        .map(CibVersion::from_element);
-    let target = version
-        .and_then(|v| v.child("target"))
-        .map(CibVersion::from_element);
-    let current = CibVersion::from_element(cib);
-    if let (Some(source), Some(target)) = (source, target) {
-        if target <= current || source < current {
-            return Err(old());
-        }
-        if source > current {
-            return Err(failed());
-        }
+    // v1 and v2 alike, with Pacemaker's version rules.
+    match patch::check_version(diff, cib) {
+        Err(patch::PatchError::Old { .. }) => return Err(old()),
+        Err(_) => return Err(failed()),
+        Ok(()) => {}
     }
     patch::apply_unchecked(diff, cib).map_err(|_| failed())
 }

@@ -238,6 +238,20 @@ fn serve(d: Arc<Daemon>, mut s: UnixStream) {
 }
 
 fn main() -> Result<()> {
+    // The daemon takes no arguments: anything else gets usage, never a second daemon.
+    const USAGE: &str =
+        "usage: stonithd   (configured through HA_STATEDIR, HA_NODENAME, STONITHD_SOCKET)";
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Some(_) => {
+            eprintln!("{USAGE}");
+            std::process::exit(64);
+        }
+    }
     // heartbeat starts its children with its handled signals blocked; agents must not inherit that.
     let _ = nix::sys::signal::SigSet::all().thread_unblock();
     tracing_subscriber::fmt()
