@@ -97,7 +97,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         if s.get(&n).is_none_or(|v| v.0 < 0) {
             continue;
         }
-        ban_full_nodes(&mut s, &count, cfg.node_max);
+        ban_unfit_nodes(view, &mut s, &clone_scores, &count, cfg.node_max);
         push_instance_scores(a, inst, &s);
         // Kept where it runs only if no node is better there (else placed with the rest).
         let best = s
@@ -129,7 +129,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 continue;
             }
             let mut s = instance_scores(a, inst, &adj);
-            ban_full_nodes(&mut s, &count, cfg.node_max);
+            ban_unfit_nodes(view, &mut s, &clone_scores, &count, cfg.node_max);
             push_instance_scores(a, inst, &s);
             let running = view.running_on(inst);
             let current = if running.len() == 1 {
@@ -186,10 +186,18 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
 }
 
-/// Nodes already holding `node_max` instances are out for the next one.
-fn ban_full_nodes(s: &mut BTreeMap<NodeIdx, Score>, count: &[usize], node_max: usize) {
+/// Nodes the next instance may not use (Pacemaker's can_run_instance): those that cannot
+/// run resources, those the clone itself may not use, those already holding `node_max`.
+fn ban_unfit_nodes(
+    view: &crate::unpack::ClusterView,
+    s: &mut BTreeMap<NodeIdx, Score>,
+    clone_scores: &BTreeMap<NodeIdx, Score>,
+    count: &[usize],
+    node_max: usize,
+) {
     for (n, v) in s.iter_mut() {
-        if count[*n] >= node_max {
+        let clone_ok = clone_scores.get(n).is_some_and(|c| c.0 >= 0);
+        if count[*n] >= node_max || !node_usable(view, *n) || !clone_ok {
             *v = Score::NEG_INF;
         }
     }
