@@ -225,7 +225,7 @@ fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Sc
         return;
     }
     // An instance that is to be stopped is banned from every node before it is shown.
-    if a.target_stopped(inst) && a.view.resources[inst].managed() {
+    if a.target_stopped(inst) {
         let banned = s.keys().map(|n| (*n, Score::NEG_INF)).collect();
         push_scores(a, "pcmk__primitive_assign", inst, &banned);
     } else {
