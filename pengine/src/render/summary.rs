@@ -175,9 +175,15 @@ fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
             }
         }
         [(n, role)] => {
+            // An instance of a promotable clone that is not promoted is unpromoted.
+            let promotable = view.resources[view.top_of(r)]
+                .clone
+                .as_ref()
+                .is_some_and(|c| c.promotable);
             let word = match role {
                 Role::Promoted => "Promoted",
                 Role::Unpromoted => "Unpromoted",
+                Role::Started if promotable => "Unpromoted",
                 _ => "Started",
             };
             let failed = rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean;
