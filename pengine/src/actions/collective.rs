@@ -64,7 +64,7 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 t.order_rsc(m, "stop", r, "stopped", IMPLIES_THEN | RUNNABLE_LEFT);
                 if let Some(p) = prev {
                     t.order_rsc(p, "start", m, "start", IMPLIES_THEN | RUNNABLE_LEFT);
-                    t.order_rsc(m, "stop", p, "stop", IMPLIES_FIRST);
+                    t.order_rsc(m, "stop", p, "stop", IMPLIES_FIRST | STOP_CHAIN);
                     // A member with nothing to stop does not break the stop chain.
                     if t.of(p, "stop").is_empty() {
                         if let Some(q) = prev_stopping {
