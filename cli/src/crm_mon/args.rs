@@ -37,6 +37,8 @@ pub struct Options {
     pub group_by_node: bool,
     /// `--output-as=xml` / `-X`.
     pub xml: bool,
+    /// `-X`/`--as-xml`: the same content in the legacy `<crm_mon version>` document.
+    pub legacy_xml: bool,
     /// `-s`: one-line Nagios-style status.
     pub simple: bool,
     /// `--node`: only these nodes (a name or tag).
@@ -125,6 +127,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
         brief: false,
         group_by_node: false,
         xml: false,
+        legacy_xml: false,
         simple: false,
         node: None,
         resource: None,
@@ -209,6 +212,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
             }
             "-X" | "--as-xml" => {
                 o.xml = true;
+                o.legacy_xml = true;
                 o.one_shot = true;
             }
             "-w" | "--web-cgi" | "-h5" | "--as-html" => {
