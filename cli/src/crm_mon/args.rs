@@ -170,6 +170,9 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
             "-?" | "--help" | "-h" => return Err(UsageError::Help),
             "-$" | "--version" => return Err(UsageError::Version),
             "-1" | "--one-shot" => o.one_shot = true,
+            // Pending operations show only with record-pending, which heartbeat-rs does not
+            // record: accepted (crmsh passes it when our help lists it) and shows nothing more.
+            "-j" | "--pending" => {}
             "-r" | "--inactive" => {
                 o.sections.insert("inactive".into());
             }
@@ -211,8 +214,12 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
                 o.one_shot = true;
             }
             "-X" | "--as-xml" => {
+                // The same content as --output-as=xml, in the legacy root element.
                 o.xml = true;
                 o.legacy_xml = true;
+                for s in ALL_SECTIONS.iter().filter(|s| **s != "inactive") {
+                    o.sections.insert(s.to_string());
+                }
                 o.one_shot = true;
             }
             "-w" | "--web-cgi" | "-h5" | "--as-html" => {
