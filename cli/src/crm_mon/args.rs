@@ -37,6 +37,8 @@ pub struct Options {
     pub group_by_node: bool,
     /// `--output-as=xml` / `-X`.
     pub xml: bool,
+    /// `-t`: operations with their times and result.
+    pub timing: bool,
     /// `-X`/`--as-xml`: the same content in the legacy `<crm_mon version>` document.
     pub legacy_xml: bool,
     /// `-s`: one-line Nagios-style status.
@@ -127,6 +129,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
         brief: false,
         group_by_node: false,
         xml: false,
+        timing: false,
         legacy_xml: false,
         simple: false,
         node: None,
@@ -260,8 +263,13 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
                 o.interval = parse_interval(&v)
                     .ok_or_else(|| UsageError::Invalid(format!("Invalid interval '{v}'")))?;
             }
-            "-V" | "--verbose" | "-Q" | "--quiet" | "-t" | "--timing-details" | "-W"
-            | "--watch-fencing" | "-d" | "--daemonize" | "-E" | "-e" | "-p" | "-x" | "-!" => {}
+            "-t" | "--timing-details" => {
+                // Pacemaker: -t shows the operations section, with timing.
+                o.timing = true;
+                o.sections.insert("operations".into());
+            }
+            "-V" | "--verbose" | "-Q" | "--quiet" | "-W" | "--watch-fencing" | "-d"
+            | "--daemonize" | "-E" | "-e" | "-p" | "-x" | "-!" => {}
             _ if flag.starts_with("-i") && flag.len() > 2 => {
                 o.interval = parse_interval(&flag[2..])
                     .ok_or_else(|| UsageError::Invalid(format!("Invalid interval '{flag}'")))?;
