@@ -205,7 +205,9 @@ fn crmsh_everyday_commands_on_a_live_cluster() {
     crm.step("status", |_, out| {
         out.contains("node1") && out.contains("node2")
     });
-    crm.step("status full", |_, out| out.contains("\nInactive Resources:\n"));
+    crm.step("status full", |_, out| {
+        out.contains("\nInactive Resources:\n")
+    });
     crm.step("status xml", |_, out| {
         out.contains("<crm_mon version=\"2.1.5\">") && out.contains("<last_change time=")
     });
