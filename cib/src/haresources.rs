@@ -50,6 +50,17 @@ pub enum HaResourcesError {
         /// The offending spec.
         spec: String,
     },
+    /// A resource token that is neither `Type[::arg...]` with an installed agent's name nor an
+    /// address.
+    #[error("line {line}: bad resource [{token}]: {reason}")]
+    BadResource {
+        /// 1-based line number.
+        line: usize,
+        /// The offending token.
+        token: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// One resource token: the agent (script) name and its `::`-separated arguments.
@@ -125,7 +136,9 @@ impl HaResources {
         for (line, logical) in logical_lines(text) {
             let mut words = logical.split_whitespace();
             let Some(node) = words.next() else { continue };
-            let resources: Vec<ResourceSpec> = words.map(parse_token).collect();
+            let resources = words
+                .map(|w| parse_token(w, line))
+                .collect::<Result<Vec<ResourceSpec>, _>>()?;
             if resources.is_empty() {
                 return Err(HaResourcesError::NoResources {
                     line,
@@ -270,19 +283,38 @@ fn looks_like_address(token: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
-fn parse_token(token: &str) -> ResourceSpec {
+/// A resource token: an address spec (checked when the primitive is built), or
+/// `Type[::arg...]` where `Type` is a script's plain name and no argument is empty.
+fn parse_token(token: &str, line: usize) -> Result<ResourceSpec, HaResourcesError> {
     if looks_like_address(token) {
-        return ResourceSpec {
+        return Ok(ResourceSpec {
             agent: "IPaddr".into(),
             args: vec![token.to_string()],
-        };
+        });
+    }
+    let bad = |reason: String| HaResourcesError::BadResource {
+        line,
+        token: token.to_string(),
+        reason,
+    };
+    // Digits and dots first: meant as an address, but not a valid one.
+    if token.starts_with(|c: char| c.is_ascii_digit()) && token.contains('.') {
+        return Err(HaResourcesError::BadAddress {
+            line,
+            spec: token.to_string(),
+        });
     }
     let mut parts = token.split("::").map(str::to_string);
     let agent = parts.next().unwrap_or_default();
-    ResourceSpec {
-        agent,
-        args: parts.collect(),
+    let args: Vec<String> = parts.collect();
+    crate::agent_name::check("type", &agent).map_err(|e| bad(e.to_string()))?;
+    if agent.contains(':') {
+        return Err(bad("arguments are separated by '::'".into()));
     }
+    if args.iter().any(String::is_empty) {
+        return Err(bad("empty argument".into()));
+    }
+    Ok(ResourceSpec { agent, args })
 }
 
 fn group_key(spec: &ResourceSpec) -> String {
@@ -332,7 +364,23 @@ fn address_params(
     line: usize,
 ) -> Result<Vec<(&'static str, String)>, HaResourcesError> {
     let fields: Vec<&str> = spec.split('/').collect();
-    if !looks_like_address(spec) || fields.len() > 4 || fields.iter().any(|f| f.is_empty()) {
+    let is_ip = |f: &str| f.parse::<std::net::Ipv4Addr>().is_ok();
+    let bits_ok = |f: &str| f.parse::<u8>().is_ok_and(|b| (1..=32).contains(&b)) || is_ip(f);
+    // The fields after the bits: an interface (a plain name) or a broadcast address.
+    let rest_ok = |f: &str| {
+        if looks_like_address(f) {
+            is_ip(f)
+        } else {
+            crate::agent_name::check("nic", f).is_ok()
+        }
+    };
+    if !looks_like_address(spec)
+        || fields.len() > 4
+        || fields.iter().any(|f| f.is_empty())
+        || !is_ip(fields[0])
+        || fields.get(1).is_some_and(|b| !bits_ok(b))
+        || fields.iter().skip(2).any(|f| !rest_ok(f))
+    {
         return Err(HaResourcesError::BadAddress {
             line,
             spec: spec.to_string(),

@@ -68,6 +68,12 @@ pub fn spawn(socket: &Path, inputs: UnboundedSender<Input>) -> std::io::Result<C
 }
 
 fn serve_client(stream: UnixStream, inputs: UnboundedSender<Input>, conns: Connections) {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    // Who the client runs as: recorded as the user of every change it makes.
+    let Ok(cred) = getsockopt(&stream, PeerCredentials) else {
+        return;
+    };
+    let user = crate::writer::user_name(cred.uid());
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
@@ -84,7 +90,8 @@ fn serve_client(stream: UnixStream, inputs: UnboundedSender<Input>, conns: Conne
     loop {
         match proto::read_frame::<_, Request>(&mut reader) {
             Ok(Some(req)) => {
-                if inputs.send(Input::Client { conn, req }).is_err() {
+                let user = user.clone();
+                if inputs.send(Input::Client { conn, req, user }).is_err() {
                     break;
                 }
             }
