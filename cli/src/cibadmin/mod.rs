@@ -209,7 +209,9 @@ fn execute(
         .and_then(|t| {
             Document::parse(t)
                 .inspect_err(|e| {
-                    let _ = writeln!(err, "cibadmin: {path}: {e}");
+                    if e.exceeds_limit || opts.verbosity > 0 {
+                        let _ = writeln!(err, "cibadmin: {path}: {e}");
+                    }
                 })
                 .ok()
         })
@@ -503,7 +505,17 @@ fn read_input(opts: &Options, stdin: &mut dyn Read) -> Result<Option<Element>, F
     let (text, origin) = match &opts.input {
         None => return Ok(None),
         Some(XmlSource::Text(t)) => (Some(t.clone()), "input string".to_string()),
-        Some(XmlSource::File(f)) => (std::fs::read_to_string(f).ok(), f.clone()),
+        // Bounded read; `.bz2` files are decompressed, as Pacemaker's reader does.
+        Some(XmlSource::File(f)) => (
+            cib::series::read_text(Path::new(f), &cib::xml::Limits::default())
+                .inspect_err(|e| {
+                    if matches!(e, cib::series::ReadError::TooLarge { .. }) {
+                        eprintln!("cibadmin: {e}");
+                    }
+                })
+                .ok(),
+            f.clone(),
+        ),
         Some(XmlSource::Pipe) => {
             let mut s = String::new();
             (
@@ -514,7 +526,13 @@ fn read_input(opts: &Options, stdin: &mut dyn Read) -> Result<Option<Element>, F
     };
     text.and_then(|t| {
         Document::parse(&t)
-            .inspect_err(|e| eprintln!("cibadmin: {origin}: {e}"))
+            .inspect_err(|e| {
+                // Pacemaker's cibadmin prints only that the input did not parse; ours also says
+                // which limit it broke.
+                if e.exceeds_limit || opts.verbosity > 0 {
+                    eprintln!("cibadmin: {origin}: {e}");
+                }
+            })
             .ok()
     })
     .map(|d| Some(d.root))
