@@ -40,8 +40,10 @@ pub fn start_or_skip(test: &str, config: LabConfig) -> Option<Lab> {
 pub const CLIENT_ADDR: &str = "10.1.0.200";
 
 /// The heartbeat-class web server script the classic site runs (`webserver` in haresources):
-/// serves `index.html` saying which node answered, on port 8080.
-pub const WEB_SCRIPT: &str = r#"#!/bin/bash
+/// serves `index.html` saying which node answered, on port 8080, with our own static server
+/// (`ocf-agents serve`), so the site needs nothing but this workspace. `@SERVE@` is replaced
+/// by the path of the `ocf-agents` binary.
+pub const WEB_SCRIPT: &str = r#"#!/bin/sh
 # heartbeat class resource script: webserver {start|stop|status}
 dir="$(cd "$(dirname "$0")/.." && pwd)/www"
 pidfile="$dir/http.pid"
@@ -52,10 +54,10 @@ start)
     mkdir -p "$dir"
     echo "served by $(uname -n)" > "$dir/index.html"
     rm -f "$pidfile"
-    # The server writes its own pid (setsid may fork), in its own session so it outlives us.
-    cd "$dir" && PIDFILE="$pidfile" setsid sh -c 'echo $$ > "$PIDFILE"; exec python3 -m http.server 8080' >/dev/null 2>&1 </dev/null &
+    # In its own session so it outlives us; the pid is the server's own (exec).
+    PIDFILE="$pidfile" setsid sh -c 'echo $$ > "$PIDFILE"; exec "$0" serve "$1" 8080' @SERVE@ "$dir" >/dev/null 2>&1 </dev/null &
     i=0; while [ $i -lt 150 ]; do
-        (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && exit 0
+        [ -n "$(ss -Hltn 'sport = :8080' 2>/dev/null)" ] && exit 0
         i=$((i+1)); sleep 0.1
     done
     exit 1 ;;
@@ -92,7 +94,7 @@ pub fn prepare_bins(exe: &Path) -> Result<PathBuf> {
         .context("binary without a directory")?
         .to_path_buf();
     let mut args = vec!["build", "-q"];
-    for p in ["messaging", "ccm", "lrm", "stonithd", "crmd", "cli"] {
+    for p in ["messaging", "ccm", "lrm", "stonithd", "crmd", "cli", "ocf-agents"] {
         args.extend(["-p", p]);
     }
     args.push("--bins");
@@ -257,11 +259,48 @@ impl Lab {
                 heartbeat: None,
             });
         }
+        lab.make_ocf_root()?;
         let cl = lab.client_ns.clone();
         sh(&["ip", "netns", "add", &cl])?;
         sh(&["ip", "-n", &cl, "link", "set", "lo", "up"])?;
         lab.plug(&cl, "c0", "eth0", 0, &format!("{CLIENT_ADDR}/24"))?;
         Ok(lab)
+    }
+
+    /// The OCF root every node's LRM uses: our agents (provider `heartbeat-rs`) installed by
+    /// `ocf-agents install`, beside whatever providers the host has (Debian's
+    /// resource-agents, Pacemaker's), so the classic site runs with nothing installed and
+    /// the tests can still use ClusterLabs' agents.
+    fn ocf_root(&self) -> PathBuf {
+        self._dir.path().join("ocf")
+    }
+
+    fn make_ocf_root(&self) -> Result<()> {
+        let root = self.ocf_root();
+        let agents = self.config.bin_dir.join("ocf-agents");
+        let prefix = root.display().to_string();
+        let status = Command::new(&agents)
+            .args(["install", "--prefix", &prefix])
+            .stdout(Stdio::null())
+            .status()
+            .with_context(|| format!("running {}", agents.display()))?;
+        if !status.success() {
+            bail!("{} install --prefix {prefix} failed", agents.display());
+        }
+        let host = Path::new("/usr/lib/ocf");
+        for sub in ["resource.d", "lib"] {
+            std::fs::create_dir_all(root.join(sub))?;
+            let Ok(entries) = std::fs::read_dir(host.join(sub)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let link = root.join(sub).join(entry.file_name());
+                if !link.exists() {
+                    std::os::unix::fs::symlink(entry.path(), &link)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn plug(&self, ns: &str, tag: &str, ifname: &str, bridge: usize, addr: &str) -> Result<()> {
@@ -318,7 +357,8 @@ impl Lab {
             std::fs::write(conf.join("haresources"), &c.haresources)?;
         }
         let web = conf.join("resource.d/webserver");
-        std::fs::write(&web, WEB_SCRIPT)?;
+        let serve = self.config.bin_dir.join("ocf-agents");
+        std::fs::write(&web, WEB_SCRIPT.replace("@SERVE@", &serve.display().to_string()))?;
         std::fs::set_permissions(&web, std::fs::Permissions::from_mode(0o755))?;
         Ok(())
     }
@@ -330,6 +370,7 @@ impl Lab {
             sh(&["ip", "-n", &self.nodes[i].ns, "link", "set", ifname, "up"])?;
         }
         let bin = self.config.bin_dir.join("heartbeat");
+        let ocf_root = self.ocf_root();
         let node = &mut self.nodes[i];
         // A node fenced from inside the cluster left our child as a zombie, which would look
         // like a running heartbeat to the new one's pid-file check.
@@ -361,6 +402,7 @@ impl Lab {
             // Agents keep their state files under HA_RSCTMP: one per node, since the nodes
             // share a filesystem.
             .env("HA_RSCTMP", node.dir.join("rsctmp"))
+            .env("OCF_ROOT", &ocf_root)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)
@@ -435,6 +477,7 @@ impl Lab {
             .env("CIB_SOCKET", node.cib_socket())
             .env("HA_API_SOCKET", node.hb_socket())
             .env("HA_RUNDIR", node.dir.join("run"))
+            .env("OCF_ROOT", self.ocf_root())
             .env(
                 "PATH",
                 format!(
