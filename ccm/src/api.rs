@@ -16,11 +16,14 @@
 //!
 //! Numbers are decimal here (this is a local API, not the cluster wire).
 
+use std::collections::HashMap;
 use std::io;
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use ipc::{AccessTable, Conn, Policy, ServerConfig, SocketSpec};
 
 use messaging::frame::{read_frame, write_frame};
 use messaging::wire::Message;
@@ -215,7 +218,7 @@ pub struct CcmClient {
 impl CcmClient {
     /// Subscribes at `socket`: [`CcmClient::next_view`] then yields the current and every new view.
     pub fn subscribe(socket: &Path) -> Result<Self> {
-        let mut stream = UnixStream::connect(socket)?;
+        let mut stream = ipc::connect(socket)?;
         let mut req = Message::new();
         req.set("ccmapi", "subscribe");
         write_frame(&mut stream, &req)?;
@@ -224,7 +227,7 @@ impl CcmClient {
 
     /// Asks ccm at `socket` for its current view (`None`: none agreed yet).
     pub fn query(socket: &Path) -> Result<Option<ViewEvent>> {
-        let mut stream = UnixStream::connect(socket)?;
+        let mut stream = ipc::connect(socket)?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         let mut req = Message::new();
         req.set("ccmapi", "query");
@@ -255,85 +258,127 @@ impl CcmClient {
     }
 }
 
-/// The server side: accepts clients and publishes views to subscribers.
-#[derive(Debug)]
+/// A client's request (the request decoder of `ccm.sock`). Both only read, so members of the
+/// client group may make them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// The current view, then close.
+    Query,
+    /// The current view and every new one.
+    Subscribe,
+}
+
+impl Request {
+    /// Decodes a request frame's payload.
+    pub fn decode(payload: &[u8]) -> Result<Request> {
+        let m = messaging::frame::decode(payload)?;
+        match m.get("ccmapi") {
+            Some("query") => Ok(Request::Query),
+            Some("subscribe") => Ok(Request::Subscribe),
+            other => Err(ApiError::Protocol(format!(
+                "unknown request ccmapi={other:?}"
+            ))),
+        }
+    }
+}
+
+/// The server side: clients are served by the IPC layer's own thread, off the membership loop;
+/// the loop only [`Server::publish`]es, which never blocks (a client that does not keep up is
+/// dropped by its bounded queue).
+#[derive(Debug, Clone)]
 pub struct Server {
-    listener: UnixListener,
-    subscribers: Vec<UnixStream>,
+    state: Arc<Mutex<Served>>,
+}
+
+#[derive(Debug, Default)]
+struct Served {
+    current: Option<ViewEvent>,
+    /// Connected, request not seen yet.
+    waiting: HashMap<u64, Conn>,
+    subscribers: HashMap<u64, Conn>,
+}
+
+impl Served {
+    fn answer(&self) -> Vec<u8> {
+        let m = match &self.current {
+            Some(v) => v.encode(),
+            None => {
+                let mut m = Message::new();
+                m.set("ccmapi", "noview");
+                m
+            }
+        };
+        m.encode().into_bytes()
+    }
+
+    fn on_event(&mut self, ev: ipc::Event) {
+        match ev {
+            ipc::Event::Connected(conn) => {
+                self.waiting.insert(conn.id(), conn);
+            }
+            ipc::Event::Frame { id, payload } => {
+                let Some(conn) = self.waiting.remove(&id) else {
+                    // Subscribers have nothing more to say; a second frame ends the connection.
+                    self.subscribers.remove(&id);
+                    return;
+                };
+                match Request::decode(&payload) {
+                    Ok(Request::Query) => {
+                        conn.send(&self.answer());
+                    }
+                    Ok(Request::Subscribe) => {
+                        if self.current.is_none() || conn.send(&self.answer()) {
+                            self.subscribers.insert(id, conn);
+                        }
+                    }
+                    Err(e) => conn.refuse(&format!("request: {e}")),
+                }
+            }
+            ipc::Event::Closed { id } => {
+                self.waiting.remove(&id);
+                self.subscribers.remove(&id);
+            }
+        }
+    }
 }
 
 impl Server {
-    /// Binds `path` (replacing a stale socket).
+    /// Binds `path` (mode 0660, group `haclient`; a stale socket is replaced) and starts serving.
     pub fn bind(path: &Path) -> io::Result<Self> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let _ = std::fs::remove_file(path);
-        let listener = UnixListener::bind(path)?;
-        // Views are not secret and crmd runs as hacluster: anyone local may read them.
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777))?;
-        listener.set_nonblocking(true)?;
-        Ok(Server {
-            listener,
-            subscribers: Vec::new(),
-        })
+        let policy = Policy::from_env();
+        let listener = ipc::bind(path, &SocketSpec::new(0o660, policy.client_gid))
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        let server = Server {
+            state: Arc::default(),
+        };
+        let mut cfg = ServerConfig::new("ccm.sock", AccessTable::CLIENTS_READ);
+        cfg.warn = |line| eprintln!("ccm: WARN: {line}");
+        // A client must say what it wants promptly; subscribers then only listen.
+        cfg.frame_timeout = Duration::from_secs(5);
+        let state = Arc::clone(&server.state);
+        ipc::server::spawn(listener, policy, cfg, move |ev| {
+            lock(&state).on_event(ev);
+            true
+        })?;
+        Ok(server)
     }
 
-    /// The listening socket (to poll for readability).
-    pub fn listener(&self) -> &UnixListener {
-        &self.listener
-    }
-
-    /// Accepts waiting clients and answers their request with `current`.
-    pub fn accept(&mut self, current: Option<&ViewEvent>) {
-        while let Ok((mut stream, _)) = self.listener.accept() {
-            // The membership loop waits for this client: it gets 500 ms to say what it wants, and
-            // a subscriber that stops reading for 500 ms is dropped.
-            let limit = Some(Duration::from_millis(500));
-            let setup = stream
-                .set_nonblocking(false)
-                .and_then(|()| stream.set_read_timeout(limit))
-                .and_then(|()| stream.set_write_timeout(limit));
-            if setup.is_err() {
-                continue;
-            }
-            let Ok(Some(req)) = read_frame(&mut stream) else {
-                continue;
-            };
-            let reply = match current {
-                Some(v) => v.encode(),
-                None => {
-                    let mut m = Message::new();
-                    m.set("ccmapi", "noview");
-                    m
-                }
-            };
-            match req.get("ccmapi") {
-                Some("query") => {
-                    let _ = write_frame(&mut stream, &reply);
-                }
-                Some("subscribe") => {
-                    let ok = current.is_none() || write_frame(&mut stream, &reply).is_ok();
-                    if ok {
-                        self.subscribers.push(stream);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// Sends `view` to every subscriber, dropping those that are gone or stuck.
-    pub fn publish(&mut self, view: &ViewEvent) {
-        let frame = view.encode();
-        self.subscribers
-            .retain_mut(|s| write_frame(s, &frame).is_ok());
+    /// Makes `view` current and sends it to every subscriber.
+    pub fn publish(&self, view: &ViewEvent) {
+        let mut s = lock(&self.state);
+        let frame = view.encode().encode().into_bytes();
+        s.subscribers.retain(|_, c| c.send(&frame));
+        s.current = Some(view.clone());
     }
 
     /// Number of subscribers.
     pub fn subscribers(&self) -> usize {
-        self.subscribers.len()
+        lock(&self.state).subscribers.len()
     }
+}
+
+fn lock(state: &Mutex<Served>) -> std::sync::MutexGuard<'_, Served> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
@@ -378,33 +423,31 @@ mod tests {
     fn server_answers_queries_and_feeds_subscribers_over_a_real_socket() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ccm.sock");
-        let mut server = Server::bind(&path).unwrap();
+        let server = Server::bind(&path).unwrap();
+        assert_eq!(CcmClient::query(&path).unwrap(), None);
         let v1 = ViewEvent::new(&view(1, &["a"], true), None);
-        let t = std::thread::spawn({
-            let path = path.clone();
-            move || {
-                let mut sub = CcmClient::subscribe(&path).unwrap();
-                let first = sub.next_view(Some(Duration::from_secs(5))).unwrap();
-                let second = sub.next_view(Some(Duration::from_secs(5))).unwrap();
-                (first, second, CcmClient::query(&path).unwrap())
-            }
-        });
-        let v2 = ViewEvent::new(&view(2, &["a", "b"], true), None);
-        let mut current = Some(v1.clone());
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        let mut published = false;
-        while !t.is_finished() && std::time::Instant::now() < deadline {
-            server.accept(current.as_ref());
-            if server.subscribers() == 1 && !published {
-                server.publish(&v2);
-                current = Some(v2.clone());
-                published = true;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let (first, second, queried) = t.join().unwrap();
+        server.publish(&v1);
+        let mut sub = CcmClient::subscribe(&path).unwrap();
+        let first = sub.next_view(Some(Duration::from_secs(5))).unwrap();
         assert_eq!(first, Some(v1));
+        let v2 = ViewEvent::new(&view(2, &["a", "b"], true), None);
+        server.publish(&v2);
+        let second = sub.next_view(Some(Duration::from_secs(5))).unwrap();
         assert_eq!(second, Some(v2.clone()));
-        assert_eq!(queried, Some(v2));
+        assert_eq!(CcmClient::query(&path).unwrap(), Some(v2));
+        assert_eq!(server.subscribers(), 1);
+    }
+
+    #[test]
+    fn requests_decode_and_garbage_is_an_error() {
+        let mut m = Message::new();
+        m.set("ccmapi", "subscribe");
+        assert_eq!(
+            Request::decode(m.encode().as_bytes()).unwrap(),
+            Request::Subscribe
+        );
+        m.set("ccmapi", "drop-table");
+        assert!(Request::decode(m.encode().as_bytes()).is_err());
+        assert!(Request::decode(b"\xff\x00").is_err());
     }
 }

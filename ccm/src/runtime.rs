@@ -45,7 +45,6 @@ struct Daemon {
     machine: Membership,
     started: Instant,
     timer: Option<Millis>,
-    current: Option<ViewEvent>,
     last_view: Option<View>,
 }
 
@@ -105,7 +104,6 @@ pub fn run(opts: Options) -> Result<()> {
         machine,
         started: Instant::now(),
         timer: None,
-        current: None,
         last_view: None,
     };
     d.feed(Input::Start)?;
@@ -139,10 +137,9 @@ impl Daemon {
                 .timer
                 .map_or(1000, |at| at.saturating_sub(self.now()))
                 .min(1000);
-            let (hb_ready, api_ready, signalled) = {
+            let (hb_ready, signalled) = {
                 let mut fds = [
                     PollFd::new(self.hb.as_fd(), PollFlags::POLLIN),
-                    PollFd::new(self.server.listener().as_fd(), PollFlags::POLLIN),
                     PollFd::new(self.signals.as_fd(), PollFlags::POLLIN),
                 ];
                 let timeout =
@@ -153,7 +150,7 @@ impl Daemon {
                     Err(e) => return Err(e).context("poll"),
                 }
                 let ready = |f: &PollFd| f.revents().is_some_and(|r| !r.is_empty());
-                (ready(&fds[0]), ready(&fds[1]), ready(&fds[2]))
+                (ready(&fds[0]), ready(&fds[1]))
             };
             if signalled {
                 let sig = self.signals.read_signal().ok().flatten();
@@ -169,9 +166,6 @@ impl Daemon {
                 {
                     self.on_hb_event(ev)?;
                 }
-            }
-            if api_ready {
-                self.server.accept(self.current.as_ref());
             }
             if self.timer.is_some_and(|at| self.now() >= at) {
                 self.timer = None;
@@ -224,7 +218,6 @@ impl Daemon {
                     let ev = ViewEvent::new(&view, self.last_view.as_ref());
                     eprintln!("ccm: new view {view}");
                     self.server.publish(&ev);
-                    self.current = Some(ev);
                     self.last_view = Some(view);
                 }
             }

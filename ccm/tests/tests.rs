@@ -8,3 +8,5 @@ mod simulation;
 mod scenarios;
 // Real heartbeat + ccm nodes in network namespaces.
 mod cluster;
+// Idle, half-sent and unauthorised local clients (root only).
+mod hostile;

@@ -15,7 +15,8 @@
 //! * [`format`](mod@format): XML output escaped as Pacemaker's tools print it.
 //! * [`xpath`]: the XPath subset administrators write (`//primitive[@id='x']`).
 //! * [`edit`]: create / modify / replace / delete with `cibadmin`'s semantics.
-//! * [`patch`]: Pacemaker's v2 XML patch format (`<diff format="2">`): diff and apply.
+//! * [`patch`]: Pacemaker's XML patch formats (v2 `<diff format="2">` and the older v1): diff
+//!   and apply.
 //! * [`store`]: the on-disk directory (`cib.xml`, `cib.xml.sig`, numbered backups) with
 //!   atomic writes and digest-checked loads.
 //!
@@ -29,19 +30,27 @@
 //! assert_eq!(Score::INFINITY + Score::MINUS_INFINITY, Score::MINUS_INFINITY);
 //! ```
 
+pub mod agent_name;
 pub mod digest;
 pub mod edit;
 pub mod format;
 pub mod haresources;
+pub mod limits;
 pub mod model;
+pub mod node_id;
+pub mod option_meta;
 pub mod patch;
 pub mod score;
+pub mod series;
 pub mod store;
 pub mod values;
 pub mod verify;
 pub mod version;
 pub mod xml;
 pub mod xpath;
+
+/// The `crm_feature_set` of Pacemaker 2.1.5 (its `CRM_FEATURE_SET`), which heartbeat-rs speaks.
+pub const FEATURE_SET: &str = "3.16.1";
 
 pub use score::Score;
 pub use version::CibVersion;

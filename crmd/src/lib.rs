@@ -5,9 +5,11 @@
 //! The library part ([`proto`]) is also what the command-line tools use to reach a running
 //! cluster.
 
+pub mod core;
 pub mod daemon;
 pub mod election;
 pub mod lab;
 pub mod peer;
 pub mod proto;
 pub mod status;
+pub mod trust;

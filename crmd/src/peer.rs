@@ -12,6 +12,7 @@
 //! | `exec` | DC → member | `tid`, `action` (one `<synapse>`'s action as a one-synapse graph) |
 //! | `result` | member → DC | `tid`, `aid`, `rc`, `status`, `task`, `interval`, `target_rc`, `rsc`, `op_xml` (the member's `<lrm_resource>` after recording) |
 //! | `forget` | DC → member | `rsc` (empty: all) — drop local history after a cleanup |
+//! | `reprobe` | member → DC | — (its lrmd restarted and lost its state: forget its history and probe again) |
 //!
 //! XML travels in compact form; heartbeat escapes newlines. Heartbeat authenticates every packet
 //! and delivers each sender's messages once and in order, which the replication relies on.
@@ -101,6 +102,8 @@ pub enum PeerMsg {
         /// Resource id.
         rsc: String,
     },
+    /// The member's lrmd was restarted: what it runs is unknown until probed again.
+    Reprobe,
 }
 
 /// Why a message could not be read.
@@ -193,6 +196,9 @@ impl PeerMsg {
             PeerMsg::Forget { rsc } => {
                 m.set("op", "forget").set("rsc", rsc.as_str());
             }
+            PeerMsg::Reprobe => {
+                m.set("op", "reprobe");
+            }
         }
         m
     }
@@ -266,6 +272,7 @@ impl PeerMsg {
                 target_rc: int("target_rc")?,
             },
             "forget" => PeerMsg::Forget { rsc: text("rsc")? },
+            "reprobe" => PeerMsg::Reprobe,
             other => return Err(PeerError::UnknownOp(other.to_string())),
         })
     }
@@ -302,6 +309,7 @@ mod tests {
                 target_rc: 0,
             },
             PeerMsg::Forget { rsc: String::new() },
+            PeerMsg::Reprobe,
         ];
         for msg in msgs {
             let text = msg.encode().encode();

@@ -3,8 +3,9 @@ use std::process::Command;
 
 use crate::harness::{skip_unless_root, Node, AUTHKEYS};
 
-/// Signs on as `client` while running as user nobody; returns the daemon's answer frame text.
-fn signon_as_nobody(node: &Node, client: &str) -> String {
+/// Signs on as `client` while running as user nobody with supplementary groups `groups`
+/// (`--clear-groups` or `--groups=haclient`); returns the daemon's answer frame text.
+fn signon_as_nobody(node: &Node, client: &str, groups: &str) -> String {
     let body = format!(">>>\nhbapi=signon\ncn={client}\n<<<\n");
     let len = body.len() as u32;
     let frame: String = len
@@ -13,7 +14,7 @@ fn signon_as_nobody(node: &Node, client: &str) -> String {
         .map(|b| format!("\\{:03o}", b))
         .collect();
     let script = format!(
-        "printf '{frame}{}' | setpriv --reuid=nobody --regid=nogroup --clear-groups socat -t 2 - UNIX-CONNECT:{}",
+        "printf '{frame}{}' | setpriv --reuid=nobody --regid=nogroup {groups} socat -t 2 - UNIX-CONNECT:{}",
         body.replace('\n', "\\n"),
         node.socket().display()
     );
@@ -37,15 +38,20 @@ fn apiauth_decides_who_may_sign_on_as_what() {
     node.start();
     std::fs::set_permissions(node.rundir(), std::fs::Permissions::from_mode(0o755)).unwrap();
 
-    let allowed = signon_as_nobody(&node, "mytool");
+    // Not in haclient: refused at connect, whatever apiauth says.
+    let refused = signon_as_nobody(&node, "mytool", "--clear-groups");
+    assert_eq!(refused, "", "a peer outside the policy gets no answer");
+    let member = "--groups=haclient";
+    let allowed = signon_as_nobody(&node, "mytool", member);
     assert!(
         allowed.contains("hbapi=signon-ok") && allowed.contains("node=authnode"),
-        "{allowed:?}"
+        "{allowed:?}\n{}",
+        node.log()
     );
-    let refused = signon_as_nobody(&node, "ccm");
+    let refused = signon_as_nobody(&node, "ccm", member);
     assert!(refused.contains("hbapi=signon-fail"), "{refused:?}");
     // Names without their own line fall back to `anon` (gid haclient), which nobody is not in.
-    let refused = signon_as_nobody(&node, "whatever");
+    let refused = signon_as_nobody(&node, "whatever", member);
     assert!(refused.contains("hbapi=signon-fail"), "{refused:?}");
     // Root may sign on as anything.
     let c = node.client("ccm");

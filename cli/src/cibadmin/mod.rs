@@ -30,7 +30,7 @@ Commands:
  -D, --delete            Delete the first object whose tag and attributes match the input
  -E, --erase             Empty the configuration (needs --force)
  -B, --bump              Increase the epoch by one
- -P, --patch             Apply a v2 XML patch (as crm_diff writes)
+ -P, --patch             Apply an XML patch, v1 or v2 (as crm_diff writes)
  -5, --md5-sum           Print the on-disk digest of the input XML
  -6, --md5-sum-versioned Print the versioned (on-the-wire) digest of the input XML
  -a, --empty             Print an empty CIB
@@ -191,6 +191,19 @@ fn execute(
     let Some(path) = cib_file else {
         return execute_live(command, opts, stdin, out, err);
     };
+    // Held from the read to the rename, so concurrent writers never lose each other's edits.
+    let _lock = if command == Command::Query {
+        None
+    } else {
+        Some(
+            crate::cib_access::lock_cib_file(Path::new(path)).map_err(|e| {
+                Failure::new(
+                    ExitCode::CantCreat,
+                    format!("cibadmin: could not lock {path}: {e}"),
+                )
+            })?,
+        )
+    };
     let original = std::fs::read(path).map_err(|_| {
         Failure::new(
             ExitCode::NoSuch,
@@ -199,7 +212,13 @@ fn execute(
     })?;
     let doc = std::str::from_utf8(&original)
         .ok()
-        .and_then(|t| Document::parse(t).ok())
+        .and_then(|t| {
+            Document::parse(t)
+                .inspect_err(|e| {
+                    let _ = writeln!(err, "cibadmin: {path}: {e}");
+                })
+                .ok()
+        })
         .ok_or_else(|| {
             Failure::new(
                 ExitCode::Config,
@@ -226,6 +245,12 @@ fn execute(
                 "Update does not conform to the configured schema",
             ));
         }
+    }
+    if let Err(e) = cib::limits::check_result(&doc.root, &cib) {
+        return Err(Failure::new(
+            ExitCode::DataErr,
+            format!("cibadmin: update refused: {e}"),
+        ));
     }
     // As Pacemaker's file backend does, a CIB without a schema is written as `none`.
     if cib.attr("validate-with").is_none() {
@@ -434,21 +459,11 @@ fn apply_patch(diff: &Element, cib: &mut Element) -> Result<(), Failure> {
         )
     };
     let failed = || Failure::call_failed(ExitCode::Error, "Application of an update diff failed");
-    let version = diff.child("version");
-    let source = version
-        .and_then(|v| v.child("source"))
-        .map(CibVersion::from_element);
-    let target = version
-        .and_then(|v| v.child("target"))
-        .map(CibVersion::from_element);
-    let current = CibVersion::from_element(cib);
-    if let (Some(source), Some(target)) = (source, target) {
-        if target <= current || source < current {
-            return Err(old());
-        }
-        if source > current {
-            return Err(failed());
-        }
+    // v1 and v2 alike, with Pacemaker's version rules.
+    match patch::check_version(diff, cib) {
+        Err(patch::PatchError::Old { .. }) => return Err(old()),
+        Err(_) => return Err(failed()),
+        Ok(()) => {}
     }
     patch::apply_unchecked(diff, cib).map_err(|_| failed())
 }
@@ -466,14 +481,18 @@ fn read_input(opts: &Options, stdin: &mut dyn Read) -> Result<Option<Element>, F
             )
         }
     };
-    text.and_then(|t| Document::parse(&t).ok())
-        .map(|d| Some(d.root))
-        .ok_or_else(|| {
-            Failure::new(
-                ExitCode::Config,
-                format!("Couldn't parse input from {origin}."),
-            )
-        })
+    text.and_then(|t| {
+        Document::parse(&t)
+            .inspect_err(|e| eprintln!("cibadmin: {origin}: {e}"))
+            .ok()
+    })
+    .map(|d| Some(d.root))
+    .ok_or_else(|| {
+        Failure::new(
+            ExitCode::Config,
+            format!("Couldn't parse input from {origin}."),
+        )
+    })
 }
 
 /// The skeleton `cibadmin --empty` prints.

@@ -1,96 +1,85 @@
-//! The local client socket: accept, peer credentials, one reader and one writer thread per client.
+//! The local client socket `api.sock`, served by the one IPC layer ([`ipc::server`]) on its own
+//! thread: admitted clients, their frames and their departures become [`Event`]s of the main loop.
 //! Frames and fields are documented in [`crate::client`].
+//!
+//! Access: root and the cluster user may do everything; members of the client group may sign on
+//! and query (`cl_status`) but not send cluster messages; others are refused at connect.
+//! `apiauth` still decides which client names a peer may sign on as.
 
 use std::collections::BTreeMap;
-use std::io;
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, Sender, SyncSender, TrySendError};
+use std::sync::mpsc::Sender;
 
-use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+use ipc::{Access, AccessTable, Conn, Need, Policy, ServerConfig, SocketSpec};
 use nix::unistd::{Group, User};
 
 use super::Event;
 use crate::config::ApiAuth;
-use crate::frame::{read_frame, write_frame};
 use crate::wire::Message;
 
 /// Frames a slow client may have queued before it is dropped.
 const CLIENT_QUEUE: usize = 10_000;
 
-/// Binds the socket (replacing a stale one) and starts accepting.
-pub(super) fn listen(path: &Path, tx: Sender<Event>) -> io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let _ = std::fs::remove_file(path);
-    let listener = UnixListener::bind(path)?;
-    // Everyone may connect; apiauth decides who may sign on.
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o777))?;
-    std::thread::Builder::new()
-        .name("api-accept".into())
-        .spawn(move || {
-            let mut next_id = 1u64;
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let Ok(cred) = getsockopt(&stream, PeerCredentials) else {
-                    continue;
-                };
-                let id = next_id;
-                next_id += 1;
-                let Ok(reader) = stream.try_clone() else {
-                    continue;
-                };
-                let _ = tx.send(Event::ClientConnected {
-                    id,
-                    stream,
-                    uid: cred.uid(),
-                    gid: cred.gid(),
-                });
-                let tx2 = tx.clone();
-                let _ = std::thread::Builder::new()
-                    .name(format!("api-client-{id}"))
-                    .spawn(move || read_client(id, reader, tx2));
-            }
-        })?;
+/// Binds the socket (0660, group `haclient`; replacing a stale one) and starts serving.
+pub(super) fn listen(path: &Path, tx: Sender<Event>) -> anyhow::Result<()> {
+    let policy = Policy::from_env();
+    let listener = ipc::bind(path, &SocketSpec::new(0o660, policy.client_gid))?;
+    let mut cfg = ServerConfig::new("api.sock", AccessTable::CLIENTS_READ);
+    cfg.queue = CLIENT_QUEUE;
+    cfg.warn = crate::log::warn;
+    ipc::server::spawn(listener, policy, cfg, move |ev| {
+        let ev = match ev {
+            ipc::Event::Connected(conn) => Event::ClientConnected(conn),
+            ipc::Event::Frame { id, payload } => match crate::frame::decode(&payload) {
+                Ok(msg) => Event::ClientFrame { id, msg },
+                Err(e) => {
+                    crate::log::warn(&format!("API client {id}: bad frame ({e}), disconnecting"));
+                    Event::ClientGone { id }
+                }
+            },
+            ipc::Event::Closed { id } => Event::ClientGone { id },
+        };
+        tx.send(ev).is_ok()
+    })?;
     Ok(())
 }
 
-fn read_client(id: u64, mut stream: UnixStream, tx: Sender<Event>) {
-    while let Ok(Some(msg)) = read_frame(&mut stream) {
-        if tx.send(Event::ClientFrame { id, msg }).is_err() {
-            return;
-        }
+/// What an API request needs: sending to the cluster writes, everything else reads.
+pub(super) fn need(msg: &Message) -> Need {
+    match msg.get("hbapi") {
+        Some("send") => Need::Write,
+        _ => Need::Read,
     }
-    let _ = tx.send(Event::ClientGone { id });
 }
 
-/// One connected client.
-pub(super) struct Conn {
+/// One connected client. Dropping it closes the connection once its queue is written.
+pub(super) struct Client {
     pub name: Option<String>,
-    pub uid: u32,
-    pub gid: u32,
-    queue: SyncSender<Message>,
-    stream: UnixStream,
+    pub conn: Conn,
 }
 
-impl Conn {
-    /// Queues a frame; false if the client is gone or too slow.
+impl Client {
+    /// Queues a frame; false if the client is gone or too slow (it is then dropped).
     pub fn send(&self, msg: Message) -> bool {
-        match self.queue.try_send(msg) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                let _ = self.stream.shutdown(std::net::Shutdown::Both);
-                false
-            }
-        }
+        self.conn.send(msg.encode().as_bytes())
+    }
+
+    pub fn uid(&self) -> u32 {
+        self.conn.peer().uid
+    }
+
+    pub fn gid(&self) -> u32 {
+        self.conn.peer().gid
+    }
+
+    pub fn access(&self) -> Access {
+        self.conn.access()
     }
 }
 
 /// The connected clients.
 pub(super) struct Clients {
-    pub conns: BTreeMap<u64, Conn>,
+    pub conns: BTreeMap<u64, Client>,
 }
 
 impl Clients {
@@ -100,33 +89,8 @@ impl Clients {
         }
     }
 
-    pub fn connected(&mut self, id: u64, stream: UnixStream, uid: u32, gid: u32) {
-        let Ok(mut writer) = stream.try_clone() else {
-            return;
-        };
-        let (queue, rx) = sync_channel::<Message>(CLIENT_QUEUE);
-        let _ = std::thread::Builder::new()
-            .name(format!("api-writer-{id}"))
-            .spawn(move || {
-                for m in rx {
-                    if write_frame(&mut writer, &m).is_err() {
-                        break;
-                    }
-                }
-                // The daemon dropped the connection: what was queued has been written, so close
-                // (this also wakes the reader thread).
-                let _ = writer.shutdown(std::net::Shutdown::Both);
-            });
-        self.conns.insert(
-            id,
-            Conn {
-                name: None,
-                uid,
-                gid,
-                queue,
-                stream,
-            },
-        );
+    pub fn connected(&mut self, conn: Conn) {
+        self.conns.insert(conn.id(), Client { name: None, conn });
     }
 
     /// Names of signed-on clients.

@@ -17,7 +17,6 @@ pub use options::{running_pid, Options, Validated};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use std::os::unix::net::UnixStream;
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,6 +33,10 @@ use crate::wire::Message;
 /// The Heartbeat version we are compatible with.
 pub const HB_VERSION: &str = "3.0.6";
 
+/// Each kind of dropped packet from one source is logged at most once per this window, plus a
+/// count at its end.
+const DROP_LOG_WINDOW: Duration = Duration::from_secs(30);
+
 /// Everything the main loop reacts to.
 #[derive(Debug)]
 pub(crate) enum Event {
@@ -42,12 +45,7 @@ pub(crate) enum Event {
     /// An ICMP echo reply.
     PingReply(IpAddr),
     /// A client connected (peer credentials attached).
-    ClientConnected {
-        id: u64,
-        stream: UnixStream,
-        uid: u32,
-        gid: u32,
-    },
+    ClientConnected(ipc::Conn),
     /// A frame from a client.
     ClientFrame { id: u64, msg: Message },
     /// A client's socket closed.
@@ -127,6 +125,7 @@ pub(crate) struct Daemon {
     ping_addrs: BTreeMap<IpAddr, Vec<String>>,
     clients: api::Clients,
     stats: Stats,
+    drops: crate::droplog::DropLog,
     watchdog: Option<crate::watchdog::Watchdog>,
 }
 
@@ -235,6 +234,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         ping_addrs,
         clients: api::Clients::new(),
         stats: Stats::default(),
+        drops: crate::droplog::DropLog::new(DROP_LOG_WINDOW),
         // A watchdog that cannot be opened is reported; heartbeat runs without it.
         watchdog: v.config.watchdog.as_ref().and_then(|path| {
             crate::watchdog::Watchdog::open(path)
@@ -327,12 +327,7 @@ impl Daemon {
         match ev {
             Event::Packet { link, data } => self.on_packet(link, &data),
             Event::PingReply(addr) => self.on_ping_reply(addr),
-            Event::ClientConnected {
-                id,
-                stream,
-                uid,
-                gid,
-            } => self.clients.connected(id, stream, uid, gid),
+            Event::ClientConnected(conn) => self.clients.connected(conn),
             Event::ClientFrame { id, msg } => self.on_client_frame(id, msg),
             Event::ClientGone { id } => self.on_client_gone(id),
             Event::Shutdown => {}

@@ -13,6 +13,12 @@ impl Daemon {
             return;
         };
         let signed_on = conn.name.is_some();
+        if !conn.access().permits(super::api::need(&msg)) {
+            conn.conn
+                .refuse("hbapi=send: read-only access; disconnecting");
+            self.on_client_gone(id);
+            return;
+        }
         match (msg.get("hbapi"), signed_on) {
             (Some("signon"), false) => self.signon(id, &msg),
             (Some("send"), true) => self.client_send(id, msg),
@@ -41,18 +47,20 @@ impl Daemon {
         let conn = self.clients.conns.get_mut(&id).expect("checked");
         let ok = !cn.is_empty()
             && !cn.contains(char::is_whitespace)
-            && super::api::authorised(&self.cfg.apiauth, &cn, conn.uid, conn.gid);
+            && super::api::authorised(&self.cfg.apiauth, &cn, conn.uid(), conn.gid());
         let mut reply = Message::new();
         if !ok {
             log::warn(&format!(
                 "API client [{cn}] uid {} gid {} refused by apiauth",
-                conn.uid, conn.gid
+                conn.uid(),
+                conn.gid()
             ));
             reply.set("hbapi", "signon-fail").set(
                 "reason",
                 format!(
                     "apiauth does not allow uid {} gid {} as client [{cn}]",
-                    conn.uid, conn.gid
+                    conn.uid(),
+                    conn.gid()
                 ),
             );
             conn.send(reply);
@@ -91,7 +99,12 @@ impl Daemon {
     }
 
     fn client_send(&mut self, id: u64, mut msg: Message) {
-        let from = self.clients.conns[&id].name.clone().unwrap_or_default();
+        let conn = &self.clients.conns[&id];
+        let (from, uid, gid) = (
+            conn.name.clone().unwrap_or_default(),
+            conn.uid(),
+            conn.gid(),
+        );
         msg.remove("hbapi");
         let Some(t) = msg.msg_type().map(str::to_string) else {
             log::warn(&format!("client {from}: message without t= dropped"));
@@ -104,7 +117,9 @@ impl Daemon {
         for f in ["src", "seq", "hg", "auth", "ts"] {
             msg.remove(f);
         }
-        msg.set("from_id", from.clone());
+        // Receivers tell the peer daemon from other clients by this stamp, never by what the
+        // client wrote.
+        crate::origin::stamp(&mut msg, &from, uid, gid);
         match msg.get("dest").map(str::to_ascii_lowercase) {
             Some(dest) if dest == self.me => {
                 msg.set("src", self.me.clone())

@@ -24,31 +24,41 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let view = a.view;
     let cfg = view.resources[c].clone.clone().unwrap_or_default();
     let instances = view.resources[c].children.clone();
+    // With fewer instances than usable nodes, every colocation reaches the instances;
+    // otherwise only mandatory and negative ones do (Pacemaker's append_parent_colocation).
+    let usable = a
+        .scores_of(c)
+        .keys()
+        .filter(|n| node_usable(view, **n))
+        .count();
+    let all_coloc = cfg.max < usable;
     let mut adj: BTreeMap<NodeIdx, Score> =
         (0..view.nodes.len()).map(|n| (n, Score::ZERO)).collect();
-    a.apply_dependent_colocations(c, &mut adj);
+    a.apply_dependent_colocations_where(c, &mut adj, |col| {
+        all_coloc || col.score.0 < 0 || col.score.is_inf()
+    });
+    // The clone's own scores: its locations plus what is colocated with it.
     let mut clone_scores = a.scores_of(c);
-    for (n, v) in clone_scores.iter_mut() {
-        if let Some(x) = adj.get(n) {
-            *v = v.add(*x);
-        }
-    }
     let before = clone_scores.clone();
-    a.merge_dependents(c, &mut clone_scores, 0);
-    for (n, v) in &clone_scores {
-        let d = Score(v.0.saturating_sub(before.get(n).map(|b| b.0).unwrap_or(0)));
-        if !v.is_neg_inf() && !before.get(n).is_some_and(|b| b.is_neg_inf()) && d.0 != 0 {
-            let e = adj.entry(*n).or_insert(Score::ZERO);
-            *e = e.add(d);
+    a.merge_with_this_nonnegative(c, &mut clone_scores);
+    if all_coloc {
+        for (n, v) in &clone_scores {
+            let d = Score(v.0.saturating_sub(before.get(n).map(|b| b.0).unwrap_or(0)));
+            if !v.is_neg_inf() && !before.get(n).is_some_and(|b| b.is_neg_inf()) && d.0 != 0 {
+                let e = adj.entry(*n).or_insert(Score::ZERO);
+                *e = e.add(d);
+            }
         }
     }
-    for (n, s) in &clone_scores {
-        a.out.scores.push(ScoreLine {
-            prefix: "pcmk__clone_assign",
-            rsc: view.resources[c].id.clone(),
-            node: view.nodes[*n].uname.clone(),
-            score: *s,
-        });
+    // Pacemaker shows the clone's scores and, under the same heading, its instances'.
+    push_scores(a, "pcmk__clone_allocate", c, &clone_scores);
+    for &inst in &instances {
+        let mut stack = vec![inst];
+        while let Some(x) = stack.pop() {
+            let table = a.scores_of(x);
+            push_scores(a, "pcmk__clone_allocate", x, &table);
+            stack.extend(view.resources[x].children.iter().rev());
+        }
     }
     let blocked = a.blocked_by_policy(c);
     let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
@@ -77,12 +87,23 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         if blocked.is_some() {
             continue;
         }
-        let s = instance_scores(a, inst, &adj);
-        if node_usable(view, n)
-            && s.get(&n).is_some_and(|v| v.0 >= 0)
-            && count[n] < cfg.node_max.min(loop_max.max(1)).max(1)
-            && allocated < cfg.max
-        {
+        if !node_usable(view, n) || count[n] >= loop_max || allocated >= cfg.max {
+            continue;
+        }
+        let mut s = instance_scores(a, inst, &adj);
+        if s.get(&n).is_none_or(|v| v.0 < 0) {
+            continue;
+        }
+        ban_full_nodes(&mut s, &count, cfg.node_max);
+        push_instance_scores(a, inst, &s);
+        // Kept where it runs only if no node is better there (else placed with the rest).
+        let best = s
+            .iter()
+            .filter(|(m, _)| node_usable(view, **m))
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(Score::NEG_INF);
+        if s.get(&n).is_some_and(|v| *v >= best) {
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
@@ -96,7 +117,8 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 continue;
             }
             let mut s = instance_scores(a, inst, &adj);
-            s.retain(|n, _| count[*n] < cfg.node_max);
+            ban_full_nodes(&mut s, &count, cfg.node_max);
+            push_instance_scores(a, inst, &s);
             let running = view.running_on(inst);
             let current = if running.len() == 1 {
                 Some(running[0])
@@ -139,6 +161,41 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     if allocated > 0 {
         a.out.role[c] = Role::Started;
+    }
+}
+
+/// Nodes already holding `node_max` instances are out for the next one.
+fn ban_full_nodes(s: &mut BTreeMap<NodeIdx, Score>, count: &[usize], node_max: usize) {
+    for (n, v) in s.iter_mut() {
+        if count[*n] >= node_max {
+            *v = Score::NEG_INF;
+        }
+    }
+}
+
+fn push_scores(a: &mut Assigner, prefix: &'static str, r: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+    let view = a.view;
+    for (n, v) in s {
+        a.out.scores.push(ScoreLine {
+            prefix,
+            rsc: view.resources[r].id.clone(),
+            node: view.nodes[*n].uname.clone(),
+            score: *v,
+        });
+    }
+}
+
+/// The scores an instance is assigned with (a primitive instance's, as Pacemaker shows them).
+fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+    if a.view.resources[inst].kind != Kind::Primitive {
+        return;
+    }
+    // An instance that is to be stopped is banned from every node before it is shown.
+    if a.target_stopped(inst) && a.view.resources[inst].managed() {
+        let banned = s.keys().map(|n| (*n, Score::NEG_INF)).collect();
+        push_scores(a, "pcmk__primitive_assign", inst, &banned);
+    } else {
+        push_scores(a, "pcmk__primitive_assign", inst, s);
     }
 }
 

@@ -159,6 +159,17 @@ impl Daemon {
             },
             Request::Register { xml } => match cib::xml::parse_element(&xml) {
                 Ok(p) if p.name == "primitive" && p.attr("class") == Some("stonith") => {
+                    // Pacemaker's -EINVAL: an agent outside the fence agent directories.
+                    if let Err(bad) =
+                        cib::agent_name::check_fence_agent(p.attr("type").unwrap_or_default())
+                    {
+                        tracing::warn!("refusing to register device {:?}: {bad}", p.attr("id"));
+                        return Response {
+                            rc: 2,
+                            error: Some(bad.to_string()),
+                            ..Response::default()
+                        };
+                    }
                     if let Ok(mut s) = self.state.lock() {
                         s.registered.retain(|r| r.attr("id") != p.attr("id"));
                         s.registered.push(p);
@@ -227,6 +238,20 @@ fn serve(d: Arc<Daemon>, mut s: UnixStream) {
 }
 
 fn main() -> Result<()> {
+    // The daemon takes no arguments: anything else gets usage, never a second daemon.
+    const USAGE: &str =
+        "usage: stonithd   (configured through HA_STATEDIR, HA_NODENAME, STONITHD_SOCKET)";
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Some(_) => {
+            eprintln!("{USAGE}");
+            std::process::exit(64);
+        }
+    }
     // heartbeat starts its children with its handled signals blocked; agents must not inherit that.
     let _ = nix::sys::signal::SigSet::all().thread_unblock();
     tracing_subscriber::fmt()
