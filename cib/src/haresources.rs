@@ -644,7 +644,11 @@ mod tests {
         let theirs = root.path().join("resource.d/heartbeat");
         std::fs::create_dir_all(&theirs).unwrap();
         std::fs::write(theirs.join("IPaddr"), "").unwrap();
-        assert_eq!(provider(root.path()), "heartbeat", "resource-agents wins when installed");
+        assert_eq!(
+            provider(root.path()),
+            "heartbeat",
+            "resource-agents wins when installed"
+        );
     }
 
     #[test]

@@ -16,6 +16,10 @@ use anyhow::{bail, Context, Result};
 
 pub use crate::status::running_on;
 
+mod installed;
+pub use installed::unpack_package;
+use installed::INSTALLED_AGENTS;
+
 static NEXT_LAB: AtomicU32 = AtomicU32::new(0);
 
 /// The authkeys every lab node uses.
@@ -94,7 +98,15 @@ pub fn prepare_bins(exe: &Path) -> Result<PathBuf> {
         .context("binary without a directory")?
         .to_path_buf();
     let mut args = vec!["build", "-q"];
-    for p in ["messaging", "ccm", "lrm", "stonithd", "crmd", "cli", "ocf-agents"] {
+    for p in [
+        "messaging",
+        "ccm",
+        "lrm",
+        "stonithd",
+        "crmd",
+        "cli",
+        "ocf-agents",
+    ] {
         args.extend(["-p", p]);
     }
     args.push("--bins");
@@ -151,6 +163,11 @@ pub struct LabConfig {
     pub bin_dir: PathBuf,
     /// `ping` nodes for ha.cf (addresses on the public LAN, e.g. [`CLIENT_ADDR`]).
     pub ping: Vec<String>,
+    /// Write `crm respawn` in ha.cf (false: a v1 site's ha.cf, with no `crm` line).
+    pub crm_respawn: bool,
+    /// Run the nodes from an installed package instead of `bin_dir`: the root of an
+    /// unpacked `.deb` (its control files in `DEBIAN/`). See [`Lab::start`].
+    pub installed: Option<PathBuf>,
 }
 
 impl LabConfig {
@@ -165,6 +182,8 @@ impl LabConfig {
             haresources: "node1 IPaddr::10.1.0.100/24/eth0 webserver\n".into(),
             bin_dir,
             ping: Vec::new(),
+            crm_respawn: true,
+            installed: None,
         }
     }
 }
@@ -281,7 +300,9 @@ impl Lab {
                 heartbeat: None,
             });
         }
-        lab.make_ocf_root()?;
+        if config.installed.is_none() {
+            lab.make_ocf_root()?;
+        }
         let cl = lab.client_ns.clone();
         sh(&["ip", "netns", "add", &cl])?;
         sh(&["ip", "-n", &cl, "link", "set", "lo", "up"])?;
@@ -362,7 +383,7 @@ impl Lab {
             .collect();
         let pings: String = c.ping.iter().map(|p| format!("ping {p}\n")).collect();
         let hacf = format!(
-            "keepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\n{pings}auto_failback {}\nnode {}\ncrm respawn\n",
+            "keepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\n{pings}auto_failback {}\nnode {}\n{}",
             c.keepalive,
             c.deadtime,
             c.warntime,
@@ -370,6 +391,7 @@ impl Lab {
             peers.join("\n"),
             if c.auto_failback { "on" } else { "off" },
             c.nodes.join(" "),
+            if c.crm_respawn { "crm respawn\n" } else { "" },
         );
         std::fs::write(conf.join("ha.cf"), hacf)?;
         let keys = conf.join("authkeys");
@@ -379,8 +401,14 @@ impl Lab {
             std::fs::write(conf.join("haresources"), &c.haresources)?;
         }
         let web = conf.join("resource.d/webserver");
-        let serve = self.config.bin_dir.join("ocf-agents");
-        std::fs::write(&web, WEB_SCRIPT.replace("@SERVE@", &serve.display().to_string()))?;
+        let serve = match c.installed {
+            Some(_) => PathBuf::from(INSTALLED_AGENTS),
+            None => self.config.bin_dir.join("ocf-agents"),
+        };
+        std::fs::write(
+            &web,
+            WEB_SCRIPT.replace("@SERVE@", &serve.display().to_string()),
+        )?;
         std::fs::set_permissions(&web, std::fs::Permissions::from_mode(0o755))?;
         Ok(())
     }
@@ -406,36 +434,54 @@ impl Lab {
             .create(true)
             .append(true)
             .open(node.dir.join("node.log"))?;
-        let hb = format!(
-            "exec {} -f -c {} --rundir {} --statedir {}",
-            bin.display(),
-            node.dir.join("conf").display(),
-            node.dir.join("run").display(),
-            node.dir.join("state").display()
-        );
-        let child = Command::new("ip")
-            .args(["netns", "exec", &node.ns, "unshare", "--uts", "sh", "-c"])
-            .arg(format!("hostname {}; {hb}", node.name))
-            .env(
-                "HA_CRM_DAEMONS",
-                "ccm:root lrmd:root stonithd:root crmd:root",
-            )
-            .env("CRMD_LOG", "info")
-            // Agents keep their state files under HA_RSCTMP: one per node, since the nodes
-            // share a filesystem.
-            .env("HA_RSCTMP", node.dir.join("rsctmp"))
-            .env("OCF_ROOT", &ocf_root)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .context("starting heartbeat")?;
+        let child = match &self.config.installed {
+            Some(pkg) => installed::start_command(pkg, node)?,
+            None => {
+                let hb = format!(
+                    "exec {} -f -c {} --rundir {} --statedir {}",
+                    bin.display(),
+                    node.dir.join("conf").display(),
+                    node.dir.join("run").display(),
+                    node.dir.join("state").display()
+                );
+                let mut cmd = Command::new("ip");
+                cmd.args(["netns", "exec", &node.ns, "unshare", "--uts", "sh", "-c"])
+                    .arg(format!("hostname {}; {hb}", node.name))
+                    .env(
+                        "HA_CRM_DAEMONS",
+                        "ccm:root lrmd:root stonithd:root crmd:root",
+                    )
+                    .env("CRMD_LOG", "info")
+                    // Agents keep their state files under HA_RSCTMP: one per node, since the
+                    // nodes share a filesystem.
+                    .env("HA_RSCTMP", node.dir.join("rsctmp"))
+                    .env("OCF_ROOT", &ocf_root);
+                cmd
+            }
+        }
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .context("starting heartbeat")?;
         node.heartbeat = Some(child);
         let sock = node.cib_socket();
         if !wait_until(Duration::from_secs(20), || sock.exists()) {
             bail!("node {} did not come up:\n{}", node.name, node.log());
         }
         Ok(())
+    }
+
+    /// Runs `cmd` on node `i` of an installed lab the way an administrator would: in the
+    /// node's own mount namespace (the installed files, `/etc/ha.d`, `/var/lib/heartbeat`),
+    /// with a clean environment, as root or as `user` (with that user's groups).
+    pub fn run_installed(&self, i: usize, user: Option<&str>, cmd: &str) -> Result<(i32, String)> {
+        let pid = self.nodes[i]
+            .heartbeat
+            .as_ref()
+            .map(Child::id)
+            .context("node is not running")?;
+        installed::run_in(pid, user, cmd)
     }
 
     /// Starts every node.

@@ -227,7 +227,11 @@ fn main() -> Result<()> {
         std::process::exit(1);
     }
     // Everything else is built from this workspace; these come with a Debian system.
-    for (program, package) in [("ip", "iproute2"), ("ss", "iproute2"), ("setsid", "util-linux")] {
+    for (program, package) in [
+        ("ip", "iproute2"),
+        ("ss", "iproute2"),
+        ("setsid", "util-linux"),
+    ] {
         if !on_path(program) {
             eprintln!("hb-demo needs `{program}`: apt-get install -y {package}");
             std::process::exit(1);

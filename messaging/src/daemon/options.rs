@@ -10,6 +10,7 @@ use crate::client::DEFAULT_RUNDIR;
 use crate::config::{check_haresources, AuthKeys, Config, ConfigError, CrmMode, DEFAULT_CONFDIR};
 use crate::log;
 use crate::respawn::{ChildSpec, Supervisor};
+use ipc::policy::{DEFAULT_CLIENT_GROUP as CLIENT_GROUP, DEFAULT_CLUSTER_USER as CLUSTER_USER};
 
 /// Default state directory (generation file).
 pub const DEFAULT_STATEDIR: &str = "/var/lib/heartbeat";
@@ -169,12 +170,6 @@ pub(super) fn forward_signals(set: SigSet, tx: Sender<Event>) {
         })
         .expect("spawn signal thread");
 }
-
-/// The user the cluster's unprivileged daemons run as, and the group whose members may use the
-/// cluster's sockets (Pacemaker's names, created by the package).
-pub const CLUSTER_USER: &str = "hacluster";
-/// See [`CLUSTER_USER`].
-pub const CLIENT_GROUP: &str = "haclient";
 
 /// Our CRM daemons in start order, with the user each runs as: as in Pacemaker, the executor
 /// and the fencer need root, membership and the controller do not.
