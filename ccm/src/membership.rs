@@ -282,7 +282,7 @@ impl Membership {
     /// The nodes this one is in contact with right now, itself included.
     pub fn contact(&self) -> MemberSet {
         let mut set = self.heard();
-        set.retain(|name, _| !self.suspects.get(name).is_some_and(|&u| u > self.now));
+        set.retain(|name, _| self.suspects.get(name).is_none_or(|&u| u <= self.now));
         set
     }
 

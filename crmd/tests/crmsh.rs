@@ -205,6 +205,12 @@ fn crmsh_everyday_commands_on_a_live_cluster() {
     crm.step("status", |_, out| {
         out.contains("node1") && out.contains("node2")
     });
+    crm.step("status full", |_, out| {
+        out.contains("\nInactive Resources:\n")
+    });
+    crm.step("status xml", |_, out| {
+        out.contains("<crm_mon version=\"2.1.5\">") && out.contains("<last_change time=")
+    });
     crm.step("configure show", |_, out| {
         out.contains(&format!("node {node1_id}: node1"))
             && out.contains("property cib-bootstrap-options")

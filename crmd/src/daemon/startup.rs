@@ -11,7 +11,7 @@ use crate::status;
 /// The CIB to start from: the stored one, else an import of `haresources`, else an empty one.
 /// The status section always starts empty: it is rebuilt from every node's history at join.
 pub fn initial_cib(store: &CibStore, opts: &Options) -> Result<Element> {
-    if let Some(doc) = store.load().context("loading the stored CIB")? {
+    if let Some(doc) = store.load_or_backup().context("loading the stored CIB")? {
         return Ok(status::without_status(&doc.root));
     }
     let haresources = opts.ha_dir.join("haresources");

@@ -11,9 +11,11 @@
 mod api;
 mod cluster;
 mod options;
+mod pidfile;
 mod queries;
 
-pub use options::{running_pid, Options, Validated};
+pub use options::{Options, Validated};
+pub use pidfile::running_pid;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -180,7 +182,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     }
     let socket_path = opts.socket_path();
     api::listen(&socket_path, tx.clone())?;
-    options::write_pidfile(&opts.pidfile())?;
+    pidfile::write(&opts.pidfile())?;
     options::forward_signals(signals, tx.clone());
 
     let link_names: Vec<String> = v

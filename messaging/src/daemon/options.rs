@@ -129,21 +129,6 @@ impl Options {
     }
 }
 
-/// The pid recorded in `pidfile`, if that process is alive.
-pub fn running_pid(pidfile: &Path) -> Option<i32> {
-    let pid: i32 = std::fs::read_to_string(pidfile).ok()?.trim().parse().ok()?;
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
-        .ok()
-        .map(|_| pid)
-}
-
-pub(super) fn write_pidfile(path: &Path) -> std::io::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, format!("{}\n", std::process::id()))
-}
-
 /// Blocks the signals we handle in this and every later thread, so one thread can wait for them.
 pub(super) fn block_signals() -> SigSet {
     let mut set = SigSet::empty();
