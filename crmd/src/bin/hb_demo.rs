@@ -166,6 +166,18 @@ fn split_brain(lab: &mut Lab) -> Result<()> {
     println!(">>> the link heals and node2 comes back");
     lab.set_link(1, 1, true)?;
     lab.start(1)?;
+    let rejoined = wait_until(Duration::from_secs(30), || {
+        lab.cib(0).is_some_and(|c| {
+            c.child("status").is_some_and(|s| {
+                s.children_named("node_state").any(|n| {
+                    n.attr("uname") == Some("node2") && n.attr("crmd") == Some("online")
+                })
+            })
+        })
+    });
+    if !rejoined {
+        println!("node2 did not rejoin within 30 s");
+    }
     settle(lab, "node1");
     show_mon(lab, 0);
     Ok(())
