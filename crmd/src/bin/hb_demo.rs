@@ -169,9 +169,8 @@ fn split_brain(lab: &mut Lab) -> Result<()> {
     let rejoined = wait_until(Duration::from_secs(30), || {
         lab.cib(0).is_some_and(|c| {
             c.child("status").is_some_and(|s| {
-                s.children_named("node_state").any(|n| {
-                    n.attr("uname") == Some("node2") && n.attr("crmd") == Some("online")
-                })
+                s.children_named("node_state")
+                    .any(|n| n.attr("uname") == Some("node2") && n.attr("crmd") == Some("online"))
             })
         })
     });
