@@ -10,7 +10,7 @@
 //! `heartbeat` class primitives (positional parameters `1`..`N`) or `lsb` services.
 
 use crate::xml::Element;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A problem in a haresources file, naming its line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -115,6 +115,22 @@ pub struct ImportOptions {
     /// ha.cf has `ping`/`ping_group` nodes: keep each group off nodes that reach none of them
     /// (the `pingd` node attribute the crmd maintains), as `ipfail` did for v1 sites.
     pub connectivity_rule: bool,
+    /// The OCF root whose installed providers decide where an OCF-style resource comes from.
+    pub ocf_root: PathBuf,
+}
+
+/// The OCF providers a haresources name may map to, in order of preference: ClusterLabs'
+/// `heartbeat` (as Heartbeat's own import did), then ours, installed by the heartbeat-rs
+/// package.
+const OCF_PROVIDERS: [&str; 2] = ["heartbeat", "heartbeat-rs"];
+
+/// The provider that has `agent` installed under `ocf_root`; `heartbeat` when none has, so the
+/// missing agent is reported by name where the configuration is checked.
+fn ocf_provider(ocf_root: &Path, agent: &str) -> &'static str {
+    OCF_PROVIDERS
+        .into_iter()
+        .find(|p| ocf_root.join("resource.d").join(p).join(agent).is_file())
+        .unwrap_or(OCF_PROVIDERS[0])
 }
 
 impl Default for ImportOptions {
@@ -125,6 +141,10 @@ impl Default for ImportOptions {
             resource_dirs: vec![PathBuf::from("/etc/ha.d/resource.d")],
             monitor: true,
             connectivity_rule: false,
+            // Every OCF tool honours OCF_ROOT; the import looks where the LRM will.
+            ocf_root: std::env::var_os("OCF_ROOT")
+                .filter(|v| !v.is_empty())
+                .map_or_else(|| PathBuf::from("/usr/lib/ocf"), PathBuf::from),
         }
     }
 }
@@ -453,7 +473,7 @@ fn primitive(
         Some(params) => {
             p = p
                 .with_attr("class", "ocf")
-                .with_attr("provider", "heartbeat")
+                .with_attr("provider", ocf_provider(&opts.ocf_root, &spec.agent))
                 .with_attr("type", spec.agent.clone());
             params
                 .into_iter()
@@ -647,6 +667,35 @@ mod tests {
                 .unwrap()
                 .attr("value"),
             Some("r0")
+        );
+    }
+
+    #[test]
+    fn ocf_resources_come_from_the_provider_that_has_the_agent() {
+        let root = tempfile::tempdir().unwrap();
+        let hr = HaResources::parse("node1 IPaddr::10.0.0.9/24/eth0").unwrap();
+        let provider = |root: &Path| {
+            let opts = ImportOptions {
+                ocf_root: root.to_path_buf(),
+                ..nodes()
+            };
+            let cib = hr.to_cib(&opts).unwrap();
+            let p = cib.find_by_id("IPaddr_10_0_0_9").unwrap();
+            p.attr("provider").unwrap().to_string()
+        };
+        // Nothing installed: ClusterLabs' name, so the missing agent is reported by name.
+        assert_eq!(provider(root.path()), "heartbeat");
+        let ours = root.path().join("resource.d/heartbeat-rs");
+        std::fs::create_dir_all(&ours).unwrap();
+        std::fs::write(ours.join("IPaddr"), "").unwrap();
+        assert_eq!(provider(root.path()), "heartbeat-rs");
+        let theirs = root.path().join("resource.d/heartbeat");
+        std::fs::create_dir_all(&theirs).unwrap();
+        std::fs::write(theirs.join("IPaddr"), "").unwrap();
+        assert_eq!(
+            provider(root.path()),
+            "heartbeat",
+            "resource-agents wins when installed"
         );
     }
 

@@ -18,3 +18,5 @@ mod respawn;
 mod apiauth;
 // Watchdog feeding and disarming.
 mod watchdog;
+// The pid file: stale files and reused pids.
+mod pidfile;

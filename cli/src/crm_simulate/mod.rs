@@ -108,9 +108,27 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.simulate {
         let text = pengine::render::simulation(&sched, original.as_deref(), args.show_scores);
         write!(out, "{text}")?;
-    } else if args.show_scores {
-        writeln!(out, "Allocation scores:")?;
-        write!(out, "{}", pengine::render::scores(&sched))?;
+    } else {
+        // As Pacemaker: the status unless -Q, the scores (with a heading unless -Q), and the
+        // transition summary whenever the scheduler's results are asked for.
+        if !args.quiet {
+            let status = pengine::render::current_status(&sched);
+            if args.show_scores || args.show_utilization {
+                write!(out, "{status}")?;
+            } else {
+                // Nothing follows: no separating blank line.
+                writeln!(out, "{}", status.trim_end_matches('\n'))?;
+            }
+        }
+        if args.show_scores {
+            if !args.quiet {
+                write!(out, "\nAllocation scores:\n")?;
+            }
+            write!(out, "{}", pengine::render::scores(&sched))?;
+        }
+        if !args.quiet && (args.show_scores || args.show_utilization) {
+            write!(out, "{}", pengine::render::transition_summary(&sched))?;
+        }
     }
     if let Some(g) = &args.save_graph {
         std::fs::write(g, graph::xml::to_xml(&sched.graph))

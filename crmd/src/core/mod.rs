@@ -262,8 +262,8 @@ pub struct Core {
     crmd_up: BTreeSet<String>,
     dc: Option<String>,
     subscribers: BTreeSet<ConnId>,
-    /// Forwarded writes waiting for the DC: rid -> (client connection, client's id).
-    forwarded: BTreeMap<u64, (ConnId, u64)>,
+    /// Forwarded writes waiting for the DC: rid -> (client connection, client's id, give-up time).
+    forwarded: BTreeMap<u64, (ConnId, u64, Millis)>,
     next_rid: u64,
     held: Vec<Held>,
     local: node::LocalExec,
@@ -403,21 +403,14 @@ impl Core {
         }
     }
 
-    /// Everything that happens at a time: held writes, DC timers.
+    /// Everything that happens at a time: held writes, unanswered forwarded writes, DC timers.
     fn on_time(&mut self) {
         let now = self.now.ms;
-        if !self.held.is_empty() && (self.dc.is_some() || self.held.iter().any(|h| now > h.until)) {
+        if !self.held.is_empty() {
+            let ready = self.can_write();
             for h in std::mem::take(&mut self.held) {
-                if self.dc.is_some() {
-                    self.on_client(
-                        h.conn,
-                        Request {
-                            id: h.id,
-                            body: h.body,
-                            client: None,
-                        },
-                        h.writer,
-                    );
+                if ready {
+                    self.write_or_forward(h.conn, h.id, h.body, h.until, h.writer);
                 } else if now > h.until {
                     self.reply(
                         h.conn,
@@ -432,13 +425,77 @@ impl Core {
                 }
             }
         }
+        let overdue: Vec<u64> = self
+            .forwarded
+            .iter()
+            .filter(|(_, f)| now > f.2)
+            .map(|(rid, _)| *rid)
+            .collect();
+        for rid in overdue {
+            if let Some((conn, id, _)) = self.forwarded.remove(&rid) {
+                tracing::warn!("the DC did not answer forwarded write {rid}");
+                // CRM_EX_TIMEOUT: the write may or may not have been applied.
+                self.reply(
+                    conn,
+                    Response::fail(id, 124, "the DC did not answer in time"),
+                );
+            }
+        }
         if self.is_dc() {
             self.dc_on_time();
         }
     }
 
+    /// Whether a write can go to the DC now: this node is the DC, or it follows a DC that is in
+    /// its own view with it (a DC that has not yet seen this node join would drop the request).
+    fn can_write(&self) -> bool {
+        match (&self.dc, &self.view) {
+            (Some(_), _) if self.is_dc() => true,
+            (Some(dc), Some(_)) => {
+                let members = self.members();
+                members.contains(dc) && members.contains(&self.me)
+            }
+            _ => false,
+        }
+    }
+
+    /// A client write: applied here on the DC, else forwarded to it (answered when it
+    /// replies, or failed at `until`).
+    fn write_or_forward(
+        &mut self,
+        conn: ConnId,
+        id: u64,
+        body: RequestBody,
+        until: Millis,
+        writer: Writer,
+    ) {
+        if self.is_dc() {
+            let mut r = self.dc_write(body, &writer);
+            r.id = id;
+            self.reply(conn, r);
+            return;
+        }
+        let rid = self.next_rid;
+        self.next_rid += 1;
+        let msg = PeerMsg::Request {
+            rid,
+            body: serde_json::to_string(&body).unwrap_or_default(),
+            client: writer.client.clone(),
+            user: writer.user.clone(),
+        };
+        if self.send_to_dc(msg) {
+            self.forwarded
+                .insert(rid, (conn, id, until.max(self.now.ms + WRITE_HOLD)));
+        }
+    }
+
     fn schedule_wake(&mut self) {
-        let mut next: Option<Millis> = self.held.iter().map(|h| h.until + 1).min();
+        let mut next: Option<Millis> = self
+            .held
+            .iter()
+            .map(|h| h.until + 1)
+            .chain(self.forwarded.values().map(|f| f.2 + 1))
+            .min();
         if let Some(d) = self.dc_state.as_ref().filter(|_| self.is_dc()) {
             next = [next, d.next_deadline(&self.cib)]
                 .into_iter()
@@ -646,7 +703,7 @@ impl Core {
                 self.send_to(src, PeerMsg::Reply { rid, body });
             }
             PeerMsg::Reply { rid, body } => {
-                if let Some((conn, id)) = self.forwarded.remove(&rid) {
+                if let Some((conn, id, _)) = self.forwarded.remove(&rid) {
                     let mut resp: Response = serde_json::from_str(&body)
                         .unwrap_or_else(|e| Response::fail(0, 76, format!("bad reply: {e}")));
                     resp.id = id;
@@ -737,29 +794,17 @@ impl Core {
                 self.subscribers.insert(conn);
                 Response::ok(id)
             }
-            body if self.is_dc() => {
-                let mut r = self.dc_write(body, &writer);
-                r.id = id;
-                r
-            }
             body => {
-                let rid = self.next_rid;
-                self.next_rid += 1;
-                let msg = PeerMsg::Request {
-                    rid,
-                    body: serde_json::to_string(&body).unwrap_or_default(),
-                    client: writer.client.clone(),
-                    user: writer.user.clone(),
-                };
-                if self.send_to_dc(msg) {
-                    self.forwarded.insert(rid, (conn, id));
+                let until = self.now.ms + WRITE_HOLD;
+                if self.can_write() {
+                    self.write_or_forward(conn, id, body, until, writer);
                 } else {
-                    // No DC yet (the cluster is starting): hold the write for a while.
+                    // No DC we can reach yet (the cluster is starting): hold the write a while.
                     self.held.push(Held {
                         body,
                         conn,
                         id,
-                        until: self.now.ms + WRITE_HOLD,
+                        until,
                         writer,
                     });
                 }

@@ -136,3 +136,56 @@ fn a_lone_node_becomes_dc_and_goes_idle() {
     assert_eq!(core.phase(), Phase::Idle);
     assert!(cmds.iter().any(|c| matches!(c, Command::WakeAt(_))));
 }
+
+/// A node that knows its DC only from a join offer (its own view has not arrived) holds client
+/// writes: that DC has not seen it join yet and would drop the request, leaving the client
+/// without an answer. With the view, the write goes to the DC; unanswered, it fails in time.
+#[test]
+fn writes_wait_for_a_view_with_the_dc_and_fail_if_unanswered() {
+    let mut core = Core::new(Config {
+        me: "n2".into(),
+        cib: empty_cib(),
+        nodes: vec!["n1".into(), "n2".into()],
+    });
+    core.step(
+        now(0),
+        Input::Peer {
+            src: "n1".into(),
+            msg: from_crmd(PeerMsg::JoinOffer { join: 1 }),
+        },
+    );
+    assert_eq!(core.dc(), Some("n1"));
+    let write = Input::Client {
+        conn: 3,
+        req: Request {
+            id: 9,
+            body: RequestBody::Cleanup {
+                rsc: String::new(),
+                node: String::new(),
+            },
+            client: None,
+        },
+        user: "root".into(),
+    };
+    let is_request = |c: &Command| {
+        matches!(
+            c,
+            Command::Send {
+                msg: PeerMsg::Request { .. },
+                ..
+            }
+        )
+    };
+    let cmds = core.step(now(1), write);
+    assert!(!cmds.iter().any(is_request), "{cmds:?}");
+    let cmds = core.step(now(2), view(&[("n1", 1), ("n2", 2)]));
+    assert!(cmds.iter().any(is_request), "{cmds:?}");
+    let cmds = core.step(now(2 + WRITE_HOLD + 1), Input::Tick);
+    assert!(
+        cmds.iter().any(|c| matches!(
+            c,
+            Command::Reply { conn: 3, resp } if resp.id == 9 && resp.rc == 124
+        )),
+        "{cmds:?}"
+    );
+}

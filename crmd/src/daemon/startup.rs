@@ -11,7 +11,7 @@ use crate::status;
 /// The CIB to start from: the stored one, else an import of `haresources`, else an empty one.
 /// The status section always starts empty: it is rebuilt from every node's history at join.
 pub fn initial_cib(store: &CibStore, opts: &Options) -> Result<Element> {
-    if let Some(doc) = store.load().context("loading the stored CIB")? {
+    if let Some(doc) = store.load_or_backup().context("loading the stored CIB")? {
         return Ok(status::without_status(&doc.root));
     }
     let haresources = opts.ha_dir.join("haresources");
@@ -42,6 +42,7 @@ fn import_haresources(opts: &Options, path: &std::path::Path) -> Result<Element>
         resource_dirs: vec![opts.ha_dir.join("resource.d")],
         monitor: true,
         connectivity_rule: !config.ping_nodes.is_empty(),
+        ..ImportOptions::default()
     };
     let mut cib = hr
         .to_cib(&import)

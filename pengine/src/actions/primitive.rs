@@ -142,6 +142,8 @@ impl<'a> Plan<'a> {
             let node_managed = !node.maintenance;
             if !managed || !node_managed || (node.unclean && !fenced) {
                 t.list[stop].runnable = false;
+                // Needed but impossible: what must stop after it cannot stop either.
+                t.list[stop].blocked_needed = need;
             } else if need {
                 t.require(stop);
             }

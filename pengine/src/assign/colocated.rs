@@ -53,6 +53,11 @@ impl Assigner<'_> {
         self.state[g] != 0
     }
 
+    /// Whether a group's members are colocated with each other (`collocated`, default true).
+    fn colocated_group(&self, g: RscIdx) -> bool {
+        self.view.resources[g].meta_flag("collocated", true)
+    }
+
     /// The group-internal colocation of `member` with the member before it, if any.
     fn internal_colocation(&self, group: RscIdx, dependent: RscIdx, primary: RscIdx) -> Colocation {
         let view = self.view;
@@ -90,7 +95,9 @@ impl Assigner<'_> {
             let members = &view.resources[g].children;
             let at = members.iter().position(|m| *m == r).unwrap_or(0);
             if let Some(&next) = members.get(at + 1) {
-                list.push(self.internal_colocation(g, next, r));
+                if self.colocated_group(g) {
+                    list.push(self.internal_colocation(g, next, r));
+                }
             } else if self.group_expanded(g) {
                 // "R with group" became "R with the last member".
                 list.extend(
@@ -127,7 +134,9 @@ impl Assigner<'_> {
             let members = &view.resources[g].children;
             let at = members.iter().position(|m| *m == r).unwrap_or(0);
             if at > 0 {
-                list.push(self.internal_colocation(g, r, members[at - 1]));
+                if self.colocated_group(g) {
+                    list.push(self.internal_colocation(g, r, members[at - 1]));
+                }
             } else if self.group_expanded(g) {
                 // "Group with R" became "first member with R".
                 list.extend(

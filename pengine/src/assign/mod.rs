@@ -631,7 +631,7 @@ impl<'a> Assigner<'a> {
             None
         };
         // A resource that is to be stopped is banned from every node before it is shown.
-        if self.target_stopped(r) && rsc.managed() {
+        if self.target_stopped(r) {
             for v in scores.values_mut() {
                 *v = Score::NEG_INF;
             }

@@ -48,7 +48,7 @@ impl Daemon {
     fn cib(&self) -> Element {
         let mut cib = cib::store::CibStore::open(&self.cib_dir)
             .ok()
-            .and_then(|s| s.load().ok().flatten())
+            .and_then(|s| s.load_or_backup().ok().flatten())
             .map(|d| d.root)
             .unwrap_or_else(|| Element::new("cib"));
         let registered = self

@@ -20,6 +20,7 @@ pub struct FakeLrm {
     pub up: bool,
     /// lrmd incarnation (results of an older one are lost).
     pub gen: u64,
+    /// The last call id given.
     pub call_id: u64,
 }
 

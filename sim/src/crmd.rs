@@ -1,4 +1,4 @@
-//! A seeded, single-threaded simulation of a cluster of crmd cores.
+//! A seeded, single-threaded simulation of a cluster of crmd cores over [`crate::net`].
 //!
 //! Every node is a real [`crmd::core::Core`] driven through `step`; around it the harness plays
 //! the neighbours: a network of per-pair FIFO links that can be cut (heartbeat's reliable,
@@ -11,30 +11,34 @@
 //! cluster should have settled ([`Cluster::check_converged`]): one DC that every node follows,
 //! identical CIBs, every resource running exactly once with its recurring monitor in place.
 
-pub mod fake_lrm;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use ccm::api::{EventKind, ViewEvent};
 use cib::xml::Element;
-use crmd::core::{Command, Config, Core, Input, Millis, Neighbour, Now, Phase};
+use crmd::core::{Command, Config, Core, Input, Neighbour, Now, Phase};
 use crmd::peer::PeerMsg;
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
-use fake_lrm::FakeLrm;
+use crate::fake_lrm::FakeLrm;
+use crate::net::{NetConfig, Network};
+use crate::queue::EventQueue;
+use crate::Millis;
 
 /// Wall-clock seconds at simulated time 0.
 const WALL_BASE: i64 = 1_700_000_000;
 
 /// One simulated node.
 pub struct SimNode {
+    /// `node1`, `node2`, ...
     pub name: String,
+    /// The node's crmd.
     pub core: Core,
+    /// Powered on.
     pub alive: bool,
     /// crmd incarnation: inputs for an older one are dropped.
     pub gen: u64,
+    /// The view instance it joined in (ccm's "born").
     pub born: u64,
+    /// What runs there.
     pub lrm: FakeLrm,
     /// The CIB configuration on this node's disk (what a restarted crmd starts from).
     pub disk: Element,
@@ -69,28 +73,29 @@ enum Ev {
 /// A fencing request seen on the wire.
 #[derive(Debug, Clone)]
 pub struct FenceRecord {
-    #[allow(dead_code)]
+    /// When it was asked.
     pub at: Millis,
+    /// The asking node.
     pub by: String,
+    /// The node to fence.
     pub target: String,
 }
 
 /// The cluster.
 pub struct Cluster {
-    rng: ChaCha8Rng,
-    pub now: Millis,
-    queue: BTreeMap<(Millis, u64), Ev>,
-    seq: u64,
+    net: Network,
+    queue: EventQueue<Ev>,
+    /// The nodes, in the network's order.
     pub nodes: Vec<SimNode>,
-    /// Directed links that are down.
-    cut: BTreeSet<(usize, usize)>,
     /// Last scheduled delivery per directed link (FIFO).
     last_delivery: BTreeMap<(usize, usize), Millis>,
     instance: u64,
     /// Nodes that had trouble (crash, partition) since the last convergence: fencing them is
     /// expected.
     pub troubled: BTreeSet<String>,
+    /// Every fencing request made.
     pub fences: Vec<FenceRecord>,
+    /// Invariants broken (empty when all is well).
     pub violations: Vec<String>,
     /// Resources configured (names as the LRM knows them).
     pub resources: Vec<String>,
@@ -116,13 +121,19 @@ impl Cluster {
                 wake: None,
             })
             .collect();
+        let mut net = Network::new(&NetConfig {
+            nodes: n,
+            seed,
+            loss: 0.0,
+            delay: (1, 15),
+        });
+        for i in 0..n {
+            net.set_up(i, true);
+        }
         let mut c = Cluster {
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            now: 0,
-            queue: BTreeMap::new(),
-            seq: 0,
+            net,
+            queue: EventQueue::new(),
             nodes,
-            cut: BTreeSet::new(),
             last_delivery: BTreeMap::new(),
             instance: 1,
             troubled: BTreeSet::new(),
@@ -138,8 +149,12 @@ impl Cluster {
     }
 
     fn at(&mut self, delay: Millis, ev: Ev) {
-        self.seq += 1;
-        self.queue.insert((self.now + delay, self.seq), ev);
+        self.queue.schedule(delay, ev);
+    }
+
+    /// The simulated time.
+    pub fn now(&self) -> Millis {
+        self.queue.now()
     }
 
     fn input(&mut self, node: usize, delay: Millis, input: Input) {
@@ -152,11 +167,11 @@ impl Cluster {
     }
 
     fn wall(&self) -> i64 {
-        WALL_BASE + (self.now / 1000) as i64
+        WALL_BASE + (self.now() / 1000) as i64
     }
 
     fn linked(&self, a: usize, b: usize) -> bool {
-        self.nodes[a].alive && self.nodes[b].alive && !self.cut.contains(&(a, b))
+        self.net.reaches(a, b)
     }
 
     /// Groups of nodes that hear each other both ways.
@@ -188,7 +203,7 @@ impl Cluster {
 
     /// Connectivity changed: views follow after a detection delay.
     fn membership_changed(&mut self) {
-        let delay = self.rng.random_range(100..600);
+        let delay = self.net.random(100, 600);
         self.at(delay, Ev::Views);
     }
 
@@ -220,7 +235,7 @@ impl Cluster {
             left: vec![],
         };
         for &i in to {
-            let d = self.rng.random_range(1..20);
+            let d = self.net.random(1, 20);
             self.input(i, d, Input::View(view.clone()));
         }
     }
@@ -231,20 +246,15 @@ impl Cluster {
 
     /// Runs the simulation until `until`.
     pub fn run_until(&mut self, until: Millis) {
-        while let Some(entry) = self.queue.first_entry() {
-            if entry.key().0 > until {
-                break;
-            }
-            let ((t, _), ev) = entry.remove_entry();
-            self.now = t;
+        while let Some(ev) = self.queue.pop_until(until) {
             self.handle(ev);
         }
-        self.now = until;
+        self.queue.advance_to(until);
     }
 
     /// Runs for `ms` more.
     pub fn run_for(&mut self, ms: Millis) {
-        self.run_until(self.now + ms);
+        self.run_until(self.now() + ms);
     }
 
     fn handle(&mut self, ev: Ev) {
@@ -304,14 +314,14 @@ impl Cluster {
     }
 
     fn deliver(&mut self, node: usize, gen: u64, input: Input) {
+        let now = Now {
+            ms: self.now(),
+            wall: self.wall(),
+        };
         let n = &mut self.nodes[node];
         if !n.alive || n.gen != gen {
             return;
         }
-        let now = Now {
-            ms: self.now,
-            wall: WALL_BASE + (self.now / 1000) as i64,
-        };
         let cmds = n.core.step(now, input);
         for cmd in cmds {
             self.carry_out(node, cmd);
@@ -359,7 +369,7 @@ impl Cluster {
                     Err("lrmd is not connected".to_string())
                 };
                 let gen = self.nodes[from].gen;
-                let d = self.rng.random_range(5..60);
+                let d = self.net.random(5, 60);
                 self.at(
                     d,
                     Ev::LrmDone {
@@ -380,16 +390,16 @@ impl Cluster {
                 let by = self.nodes[from].name.clone();
                 if target == by {
                     self.violations
-                        .push(format!("t={} {by} asked to fence itself", self.now));
+                        .push(format!("t={} {by} asked to fence itself", self.now()));
                 }
                 if !self.troubled.contains(&target) {
                     self.violations.push(format!(
                         "t={} {by} fenced {target}, which had no trouble",
-                        self.now
+                        self.now()
                     ));
                 }
                 self.fences.push(FenceRecord {
-                    at: self.now,
+                    at: self.now(),
                     by,
                     target: target.clone(),
                 });
@@ -412,7 +422,7 @@ impl Cluster {
             Command::WakeAt(at) => {
                 self.nodes[from].wake = Some(at);
                 let gen = self.nodes[from].gen;
-                let delay = at.saturating_sub(self.now);
+                let delay = at.saturating_sub(self.now());
                 self.at(
                     delay,
                     Ev::Tick {
@@ -429,17 +439,20 @@ impl Cluster {
         if !self.linked(from, to) {
             return;
         }
-        let d = self.rng.random_range(1..15);
-        let when = (self.now + d).max(*self.last_delivery.get(&(from, to)).unwrap_or(&0));
+        let Some(d) = self.net.transmit(from, to) else {
+            return;
+        };
+        // heartbeat delivers each sender's messages in order.
+        let now = self.now();
+        let when = (now + d).max(*self.last_delivery.get(&(from, to)).unwrap_or(&0));
         self.last_delivery.insert((from, to), when);
         let src = self.nodes[from].name.clone();
         let gen = self.nodes[to].gen;
         // As heartbeat delivers it: stamped with the sending client (the peer crmd).
         let mut msg = msg.encode();
         messaging::origin::stamp(&mut msg, "crmd", 0, 0);
-        self.seq += 1;
-        self.queue.insert(
-            (when, self.seq),
+        self.at(
+            when - now,
             Ev::Input {
                 node: to,
                 gen,
@@ -460,7 +473,7 @@ impl Cluster {
                 .map(|n| n.name.as_str())
                 .collect();
             if on.len() > 1 {
-                let v = format!("t={} {rsc} active on {on:?}", self.now);
+                let v = format!("t={} {rsc} active on {on:?}", self.now());
                 if !self.violations.contains(&v) {
                     self.violations.push(v);
                 }
@@ -471,6 +484,7 @@ impl Cluster {
     // ---- faults ----
 
     fn power_off(&mut self, i: usize) {
+        self.net.set_up(i, false);
         let n = &mut self.nodes[i];
         n.alive = false;
         n.gen += 1;
@@ -492,6 +506,7 @@ impl Cluster {
             return;
         }
         self.instance += 1;
+        self.net.set_up(i, true);
         let names: Vec<String> = self.nodes.iter().map(|n| n.name.clone()).collect();
         let n = &mut self.nodes[i];
         n.alive = true;
@@ -562,9 +577,8 @@ impl Cluster {
     fn lrm_back_later(&mut self, i: usize, down: Millis) {
         // lrmd is usable again when crmd hears it is back.
         let gen = self.nodes[i].gen;
-        self.seq += 1;
-        self.queue.insert(
-            (self.now + down, self.seq),
+        self.at(
+            down,
             Ev::Input {
                 node: i,
                 gen,
@@ -592,8 +606,7 @@ impl Cluster {
         self.troubled.insert(self.nodes[i].name.clone());
         for j in 0..self.nodes.len() {
             if j != i {
-                self.cut.insert((i, j));
-                self.cut.insert((j, i));
+                self.net.cut(i, j);
             }
         }
         self.membership_changed();
@@ -601,7 +614,7 @@ impl Cluster {
 
     /// Every link works again.
     pub fn heal(&mut self) {
-        self.cut.clear();
+        self.net.heal();
         self.membership_changed();
     }
 
@@ -619,8 +632,7 @@ impl Cluster {
         self.send_view(&others, members, total);
         self.instance += 1;
         self.nodes[i].born = self.instance;
-        self.seq += 1;
-        self.queue.insert((self.now + 200, self.seq), Ev::Views);
+        self.at(200, Ev::Views);
     }
 
     // ---- checks ----
@@ -686,15 +698,15 @@ impl Cluster {
 
     /// Runs until settled (checked every second) or `deadline` ms pass; `Ok(ms taken)`.
     pub fn settle(&mut self, deadline: Millis) -> Result<Millis, String> {
-        let start = self.now;
+        let start = self.now();
         loop {
             self.run_for(1000);
             match self.check_converged() {
                 Ok(()) => {
                     self.troubled.clear();
-                    return Ok(self.now - start);
+                    return Ok(self.now() - start);
                 }
-                Err(e) if self.now - start >= deadline => return Err(e),
+                Err(e) if self.now() - start >= deadline => return Err(e),
                 Err(_) => {}
             }
         }
@@ -702,7 +714,7 @@ impl Cluster {
 
     /// A random number in `lo..hi` from the simulation's RNG.
     pub fn random(&mut self, lo: u64, hi: u64) -> u64 {
-        self.rng.random_range(lo..hi)
+        self.net.random(lo, hi)
     }
 }
 
