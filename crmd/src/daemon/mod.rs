@@ -20,7 +20,7 @@ use messaging::client::{Client, Event};
 use crate::election::choose_dc;
 use crate::peer::PeerMsg;
 use crate::proto::{ClusterInfo, Request, RequestBody, Response};
-use threads::{Input, LrmJob};
+use threads::{Input, LrmJob, ReplyTo};
 
 /// Where the daemon finds its peers and keeps its state.
 #[derive(Debug, Clone)]
@@ -103,12 +103,12 @@ struct Crmd {
     /// Nodes whose crmd is known to run.
     crmd_up: BTreeSet<String>,
     dc: Option<String>,
-    subscribers: Vec<Sender<Response>>,
+    subscribers: Vec<ReplyTo>,
     /// Forwarded writes waiting for the DC: rid -> (client reply, client's id).
-    forwarded: BTreeMap<u64, (Sender<Response>, u64)>,
+    forwarded: BTreeMap<u64, (ReplyTo, u64)>,
     next_rid: u64,
     /// Writes waiting for a DC to be elected: (request, reply, client id, give-up time).
-    held: Vec<(RequestBody, Sender<Response>, u64, Instant)>,
+    held: Vec<(RequestBody, ReplyTo, u64, Instant)>,
     local: node::LocalExec,
     lrm_jobs: tokio::sync::mpsc::UnboundedSender<LrmJob>,
     dc_state: Option<dc::DcState>,
@@ -444,7 +444,7 @@ impl Crmd {
         }
     }
 
-    fn on_client(&mut self, req: Request, reply: Sender<Response>) {
+    fn on_client(&mut self, req: Request, reply: ReplyTo) {
         let id = req.id;
         let resp = match req.body {
             RequestBody::Query => Response {
@@ -586,13 +586,12 @@ impl Crmd {
         let mut next = self.cib.clone();
         crate::status::set_attr(&mut next, &me, "pingd", Some(&reachable));
         let patch = cib::patch::diff(&self.cib, &next).to_xml_compact();
-        let (reply, _) = mpsc::channel();
         self.on_client(
             Request {
                 id: 0,
                 body: RequestBody::Patch { patch },
             },
-            reply,
+            ReplyTo::nowhere(),
         );
     }
 

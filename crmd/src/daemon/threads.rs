@@ -1,9 +1,9 @@
 //! The daemon's helper threads. Each turns one blocking source into [`Input`]s on the main
 //! loop's channel, so all state lives in one thread and needs no locks.
 
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Sender};
+use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,10 +23,10 @@ pub enum Input {
         /// The request.
         req: Request,
         /// Where the answer goes.
-        reply: Sender<Response>,
+        reply: ReplyTo,
     },
     /// A local client wants change events on `events`.
-    Subscribe(Sender<Response>),
+    Subscribe(ReplyTo),
     /// An action we ran on the local lrmd finished.
     LrmDone {
         /// Transition id.
@@ -113,57 +113,79 @@ pub fn spawn_ccm(socket: PathBuf, tx: Sender<Input>) {
     });
 }
 
-/// Serves the CIB client socket: one reader and one writer thread per connection.
-pub fn spawn_clients(socket: &Path, tx: Sender<Input>) -> std::io::Result<()> {
-    let _ = std::fs::remove_file(socket);
-    let listener = UnixListener::bind(socket)?;
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let tx = tx.clone();
-            std::thread::spawn(move || serve_client(stream, tx));
+/// Where the answer to a client request (or a subscriber's events) goes: the client's
+/// connection. Sending never blocks; a client that does not read is dropped by the IPC layer.
+#[derive(Debug, Clone)]
+pub struct ReplyTo(Option<ipc::Conn>);
+
+/// The client has gone.
+#[derive(Debug)]
+pub struct ClientGone;
+
+impl ReplyTo {
+    /// For the daemon's own requests: the answer goes nowhere.
+    pub fn nowhere() -> ReplyTo {
+        ReplyTo(None)
+    }
+
+    /// Queues `resp` to the client.
+    pub fn send(&self, resp: Response) -> Result<(), ClientGone> {
+        let conn = self.0.as_ref().ok_or(ClientGone)?;
+        let bytes = ipc::json::encode(&resp).map_err(|_| ClientGone)?;
+        if conn.send(&bytes) {
+            Ok(())
+        } else {
+            Err(ClientGone)
         }
-    });
-    Ok(())
+    }
 }
 
-fn serve_client(stream: UnixStream, tx: Sender<Input>) {
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let (out_tx, out_rx) = mpsc::channel::<Response>();
-    std::thread::spawn(move || {
-        for resp in out_rx {
-            if proto::write_frame(&mut writer, &resp).is_err() {
-                break;
+/// Serves the CIB client socket (mode 0660, group `haclient`) on the IPC layer's own thread:
+/// root, hacluster and haclient members may read and write (as Pacemaker with ACLs off),
+/// others are refused at connect.
+pub fn spawn_clients(socket: &Path, tx: Sender<Input>) -> anyhow::Result<()> {
+    let policy = ipc::Policy::from_env();
+    let listener = ipc::bind(socket, &ipc::SocketSpec::new(0o660, policy.client_gid))?;
+    let cfg = ipc::ServerConfig::new("cib.sock", ipc::AccessTable::CLIENTS_WRITE);
+    let mut conns: HashMap<u64, ipc::Conn> = HashMap::new();
+    ipc::server::spawn(listener, policy, cfg, move |ev| {
+        let (id, payload) = match ev {
+            ipc::Event::Connected(conn) => {
+                conns.insert(conn.id(), conn);
+                return true;
             }
-        }
-    });
-    let mut reader = stream;
-    loop {
-        match proto::read_frame::<_, Request>(&mut reader) {
-            Ok(Some(req)) => {
-                let input = if req.body == RequestBody::Subscribe {
-                    let _ = out_tx.send(Response::ok(req.id));
-                    Input::Subscribe(out_tx.clone())
-                } else {
-                    Input::Client {
-                        req,
-                        reply: out_tx.clone(),
-                    }
-                };
-                if tx.send(input).is_err() {
-                    return;
-                }
+            ipc::Event::Closed { id } => {
+                conns.remove(&id);
+                return true;
             }
-            Ok(None) => return,
+            ipc::Event::Frame { id, payload } => (id, payload),
+        };
+        let Some(conn) = conns.get(&id) else {
+            return true;
+        };
+        let reply = ReplyTo(Some(conn.clone()));
+        let input = match proto::decode_request(&payload) {
+            Ok(req) if !conn.access().permits(req.body.need()) => {
+                conn.refuse(&format!("CIB {:?}: read-only access", req.body));
+                let _ = reply.send(Response::fail(req.id, 4, "permission denied"));
+                return true;
+            }
+            Ok(req) if req.body == RequestBody::Subscribe => {
+                let _ = reply.send(Response::ok(req.id));
+                Input::Subscribe(reply)
+            }
+            Ok(req) => Input::Client { req, reply },
             Err(e) => {
                 // Garbage: say why, then drop the connection; the daemon is unaffected.
                 tracing::warn!("CIB client sent an invalid frame: {e}");
-                let _ = out_tx.send(Response::fail(0, 76, format!("invalid request: {e}")));
-                return;
+                let _ = reply.send(Response::fail(0, 76, format!("invalid request: {e}")));
+                conns.remove(&id);
+                return true;
             }
-        }
-    }
+        };
+        tx.send(input).is_ok()
+    })?;
+    Ok(())
 }
 
 /// A job for the lrm thread.
