@@ -14,7 +14,7 @@ fn main() {
     let mut installs = 0;
     for nodes in [2, 3, 4, 5, 7] {
         for seed in from..=to {
-            match ccm::sim::chaos_scenario(nodes, seed, 30) {
+            match sim::ccm::chaos_scenario(nodes, seed, 30) {
                 Ok(r) => {
                     installs += r.installs;
                     for (k, v) in r.packets_by_kind {

@@ -1,11 +1,13 @@
 //! Consensus membership (ccm) on top of the heartbeat messaging layer.
 //!
 //! - [`membership::Membership`]: the sans-IO state machine; `step(now, Input) -> Vec<Output>`.
+//! - [`connectivity`]: the deterministic choice of who shares a view when links are asymmetric.
 //! - [`view::View`]: an agreed view (instance, leader, sorted members, quorum).
 //! - [`message::Packet`]: protocol messages and their heartbeat wire form.
-//! - [`sim::Sim`]: a seeded deterministic simulation of many nodes over a faulty network.
 //! - [`runtime`]: the `ccm` daemon gluing the machine to `messaging::client` and serving
 //!   [`api`], the local Unix-socket API for ccm clients.
+//!
+//! The seeded simulation and the namespace lab its tests use live in the dev-only `sim` crate.
 //!
 //! ```
 //! use ccm::membership::{Config, Input, Membership, Output, Timing};
@@ -23,9 +25,8 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod connectivity;
 pub mod membership;
 pub mod message;
 pub mod runtime;
-pub mod sim;
-pub mod testnet;
 pub mod view;

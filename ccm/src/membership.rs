@@ -37,9 +37,19 @@
 //!
 //! *Partitions.* Each side agrees on its own view. After a heal the lowest-named node sees the
 //! others, and proposes the union with an instance above the maximum of both sides.
+//!
+//! *Asymmetric links.* Every `Hello` says whom the sender hears. When those reports show that
+//! not everyone in our contact set hears each other (a link lost one way, or a pair that cannot
+//! talk while a third hears both), and that picture has held for `asymmetry_hold`, the node
+//! aims for its group under [`crate::connectivity`]'s deterministic rule (the largest set of
+//! nodes that all hear each other, ties to the lowest names) instead of its whole contact set,
+//! and refuses proposals naming nodes outside that group. Nodes with the same reports draw the
+//! same groups, so views settle instead of replacing each other. The hold keeps a node from
+//! acting on the short disagreement while heartbeat on different nodes notices a death.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::connectivity::{self, Reports};
 use crate::message::{Body, Packet};
 use crate::view::{has_quorum, Member, MemberSet, View};
 
@@ -63,6 +73,9 @@ pub struct Timing {
     pub suspect_time: Millis,
     /// How long a node's view may stay out of step before it asks its leader for a round.
     pub stuck_timeout: Millis,
+    /// How long reports must show nodes in contact that do not all hear each other before the
+    /// node leaves some of them out (see *Asymmetric links*).
+    pub asymmetry_hold: Millis,
 }
 
 impl Default for Timing {
@@ -75,6 +88,7 @@ impl Default for Timing {
             proposal_retries: 2,
             suspect_time: 3000,
             stuck_timeout: 3000,
+            asymmetry_hold: 3000,
         }
     }
 }
@@ -162,6 +176,8 @@ struct Peer {
     view: u64,
     /// Highest instance the peer acknowledged, as its last `Hello` said.
     acked: u64,
+    /// Whom the peer hears, as its last `Hello` said (`None`: it did not say).
+    hears: Option<BTreeSet<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -211,6 +227,10 @@ pub struct Membership {
     unanswered_joins: u32,
     /// No new round before this time (back-off after a `Nack`).
     retry_at: Millis,
+    /// Since when the reports show nodes in contact that do not all hear each other.
+    asymmetric_since: Option<Millis>,
+    /// The names the last broadcast `Hello` reported hearing.
+    advertised: BTreeSet<String>,
     next_hello: Millis,
     last_timer: Option<Millis>,
 }
@@ -237,6 +257,8 @@ impl Membership {
             force_round: false,
             unanswered_joins: 0,
             retry_at: 0,
+            asymmetric_since: None,
+            advertised: BTreeSet::new(),
             next_hello: 0,
             last_timer: None,
         }
@@ -259,21 +281,70 @@ impl Membership {
 
     /// The nodes this one is in contact with right now, itself included.
     pub fn contact(&self) -> MemberSet {
+        let mut set = self.heard();
+        set.retain(|name, _| !self.suspects.get(name).is_some_and(|&u| u > self.now));
+        set
+    }
+
+    /// The nodes this one hears right now, itself included: the contact set before our own
+    /// suspicions, which are a protocol matter, not a fact about the links. This is what
+    /// `Hello`s report and what asymmetry is judged on.
+    fn heard(&self) -> MemberSet {
         let mut set = MemberSet::new();
         set.insert(self.cfg.local.clone(), self.cfg.incarnation);
         for (name, p) in &self.peers {
             let fresh = p
                 .last_heard
                 .is_some_and(|t| self.now.saturating_sub(t) <= self.cfg.timing.peer_timeout);
-            let suspected = self
-                .suspects
-                .get(name)
-                .is_some_and(|&until| until > self.now);
-            if fresh && !p.left && !suspected && !self.hb_dead.contains(name) {
+            if fresh && !p.left && !self.hb_dead.contains(name) {
                 set.insert(name.clone(), p.incarnation);
             }
         }
         set
+    }
+
+    /// The nodes this one aims to share a view with: its contact set, or only its group within
+    /// it once asymmetric connectivity has held for `asymmetry_hold` (see the module docs).
+    pub fn target(&self) -> MemberSet {
+        let contact = self.contact();
+        if !self.asymmetry_held() {
+            return contact;
+        }
+        let group = connectivity::group_of(&self.reports(&self.heard()), &self.cfg.local);
+        contact
+            .into_iter()
+            .filter(|(n, _)| group.contains(n))
+            .collect()
+    }
+
+    fn asymmetry_held(&self) -> bool {
+        self.asymmetric_since
+            .is_some_and(|t| self.now >= t + self.cfg.timing.asymmetry_hold)
+    }
+
+    /// Who hears whom, as far as we know first-hand: whom we hear and the reports of those
+    /// peers (reports of peers we no longer hear are stale, so they are left out).
+    fn reports(&self, heard: &MemberSet) -> Reports {
+        let mut reports = Reports::new();
+        reports.insert(self.cfg.local.clone(), heard.keys().cloned().collect());
+        for name in heard.keys().filter(|n| **n != self.cfg.local) {
+            if let Some(hears) = self.peers.get(name).and_then(|p| p.hears.as_ref()) {
+                reports.insert(name.clone(), hears.clone());
+            }
+        }
+        reports
+    }
+
+    /// Starts or ends the `asymmetry_hold` clock from the current reports.
+    fn track_asymmetry(&mut self, heard: &MemberSet) {
+        let reports = self.reports(heard);
+        let asymmetric = !connectivity::is_closed_group(&reports)
+            && connectivity::group_of(&reports, &self.cfg.local).len() < heard.len();
+        self.asymmetric_since = if asymmetric {
+            Some(self.asymmetric_since.unwrap_or(self.now))
+        } else {
+            None
+        };
     }
 
     /// Feeds one input at time `now` (which must not go backwards) and returns what to do.
@@ -308,9 +379,21 @@ impl Membership {
             return out;
         }
         self.on_time(&mut out);
+        let heard = self.heard();
+        self.track_asymmetry(&heard);
         self.evaluate(&mut out);
+        self.advertise_heard(heard, &mut out);
         self.arm_timer(&mut out);
         out
+    }
+
+    /// Tells everyone at once when whom we hear changed, so peers' pictures of who hears whom
+    /// stay current (the periodic `Hello` would take up to `hello_interval`).
+    fn advertise_heard(&mut self, heard: MemberSet, out: &mut Vec<Output>) {
+        if !heard.keys().eq(self.advertised.iter()) {
+            out.push(self.hello(Dest::All));
+            self.next_hello = self.now + self.cfg.timing.hello_interval;
+        }
     }
 
     fn on_node_status(&mut self, node: String, alive: bool, out: &mut Vec<Output>) {
@@ -347,6 +430,7 @@ impl Membership {
                     left: false,
                     view: 0,
                     acked: 0,
+                    hears: None,
                 };
             }
             Some(p) => {
@@ -364,17 +448,19 @@ impl Membership {
                         left: false,
                         view: 0,
                         acked: 0,
+                        hears: None,
                     },
                 );
             }
         }
         let inc = packet.incarnation;
         match packet.body {
-            Body::Hello { view, acked } => {
+            Body::Hello { view, acked, hears } => {
                 self.max_seen = self.max_seen.max(view).max(acked);
                 if let Some(p) = self.peers.get_mut(&from) {
                     p.view = view;
                     p.acked = acked;
+                    p.hears = hears;
                 }
                 if !was_in_contact && !self.hb_dead.contains(&from) {
                     // Answer a newcomer directly so discovery takes one delay, not one period.
@@ -459,7 +545,15 @@ impl Membership {
         // No proposed member may be one we know we cannot reach, so that no view joins two nodes
         // that cannot talk (when connectivity is not transitive). Members we have not heard
         // from yet are given the benefit of the doubt: a lost hello must not stall a join.
+        // Once links are known to be asymmetric, only our group may share a view with us.
+        let target = self.target();
+        let in_group = !self.asymmetry_held()
+            || proposal
+                .members
+                .iter()
+                .all(|(n, i)| target.get(n) == Some(i));
         let me_ok = proposal.members.get(&self.cfg.local) == Some(&self.cfg.incarnation)
+            && in_group
             && proposal
                 .members
                 .iter()
@@ -555,12 +649,12 @@ impl Membership {
     }
 
     fn is_leader(&self) -> bool {
-        self.contact().keys().next() == Some(&self.cfg.local)
+        self.target().keys().next() == Some(&self.cfg.local)
     }
 
     /// Decides whether to start a round or to ask the leader for one.
     fn evaluate(&mut self, out: &mut Vec<Output>) {
-        let contact = self.contact();
+        let contact = self.target();
         let set_ok = self
             .view
             .as_ref()
@@ -717,6 +811,7 @@ impl Membership {
         candidates.extend(self.round.as_ref().map(|r| r.deadline));
         candidates.extend(self.set_mismatch_since.map(|s| s + t.settle));
         candidates.extend(self.stuck_since.map(|s| s + t.stuck_timeout));
+        candidates.extend(self.asymmetric_since.map(|s| s + t.asymmetry_hold));
         for (name, p) in &self.peers {
             if let (Some(h), false) = (p.last_heard, self.hb_dead.contains(name)) {
                 candidates.push(h + t.peer_timeout + 1);
@@ -769,10 +864,15 @@ impl Membership {
             .map_or(0, |m| m.born)
     }
 
-    fn hello(&self, to: Dest) -> Output {
+    fn hello(&mut self, to: Dest) -> Output {
+        let hears: BTreeSet<String> = self.heard().into_keys().collect();
+        if to == Dest::All {
+            self.advertised = hears.clone();
+        }
         let body = Body::Hello {
             view: self.view.as_ref().map_or(0, |v| v.instance),
             acked: self.highest_acked,
+            hears: Some(hears),
         };
         self.send(to, body)
     }
@@ -820,8 +920,22 @@ mod tests {
         }
     }
 
+    /// A hello from a peer that does not say whom it hears.
     fn hello(view: u64, acked: u64) -> Body {
-        Body::Hello { view, acked }
+        Body::Hello {
+            view,
+            acked,
+            hears: None,
+        }
+    }
+
+    /// A hello saying the sender hears `hears`.
+    fn hello_hearing(view: u64, acked: u64, hears: &[&str]) -> Body {
+        Body::Hello {
+            view,
+            acked,
+            hears: Some(hears.iter().map(|n| n.to_string()).collect()),
+        }
     }
 
     fn b_node() -> Dest {
@@ -834,7 +948,7 @@ mod tests {
         assert_eq!(
             a.step(0, Input::Start),
             [
-                send(Dest::All, 1, hello(0, 0)),
+                send(Dest::All, 1, hello_hearing(0, 0, &["a"])),
                 Output::SetTimer { at: 200 }
             ]
         );
@@ -842,11 +956,18 @@ mod tests {
             node: "b".into(),
             alive: true,
         };
-        assert_eq!(a.step(10, up), [send(b_node(), 1, hello(0, 0))]);
-        // First packet from b: answered directly; b joins the contact set.
+        assert_eq!(
+            a.step(10, up),
+            [send(b_node(), 1, hello_hearing(0, 0, &["a"]))]
+        );
+        // First packet from b: answered directly; b joins the contact set, which everyone
+        // is told at once.
         assert_eq!(
             a.step(20, from("b", 7, hello(0, 0))),
-            [send(b_node(), 1, hello(0, 0))]
+            [
+                send(b_node(), 1, hello_hearing(0, 0, &["a", "b"])),
+                send(Dest::All, 1, hello_hearing(0, 0, &["a", "b"])),
+            ]
         );
         let members: MemberSet = [("a".to_string(), 1), ("b".to_string(), 7)].into();
         let propose = Body::Propose {
@@ -855,7 +976,7 @@ mod tests {
         };
         assert_eq!(
             a.step(200, Input::Tick),
-            [send(b_node(), 1, propose), Output::SetTimer { at: 1000 }]
+            [send(b_node(), 1, propose), Output::SetTimer { at: 1020 }]
         );
         let ack = Body::Ack {
             instance: 1,
@@ -884,7 +1005,7 @@ mod tests {
             [
                 send(b_node(), 1, Body::Commit { view: view.clone() }),
                 Output::NewView(view.clone()),
-                send(Dest::All, 1, hello(1, 1)),
+                send(Dest::All, 1, hello_hearing(1, 1, &["a", "b"])),
                 Output::SetTimer { at: 1230 },
             ]
         );
@@ -917,9 +1038,13 @@ mod tests {
             leader_incarnation: 1,
             born: 0,
         };
+        // (a's first packet also puts it in contact, which b tells everyone.)
         assert_eq!(
             effects(&mut b, 10, from("a", 1, p1.clone())),
-            [send(to_a.clone(), 7, ack1.clone())]
+            [
+                send(to_a.clone(), 7, ack1.clone()),
+                send(Dest::All, 7, hello_hearing(0, 1, &["a", "b"]))
+            ]
         );
         // The same proposal again (a retry) is acknowledged again.
         assert_eq!(
@@ -933,14 +1058,17 @@ mod tests {
         };
         assert_eq!(
             effects(&mut b, 30, from("c", 2, rival)),
-            [send(
-                to_c,
-                7,
-                Body::Nack {
-                    instance: 1,
-                    max_seen: 1
-                }
-            )]
+            [
+                send(
+                    to_c,
+                    7,
+                    Body::Nack {
+                        instance: 1,
+                        max_seen: 1
+                    }
+                ),
+                send(Dest::All, 7, hello_hearing(0, 1, &["a", "b", "c"]))
+            ]
         );
         // A proposal naming an old incarnation of b is refused, whatever its instance.
         let stale = Body::Propose {
@@ -984,7 +1112,10 @@ mod tests {
         let commit = |v: View| from("a", 1, Body::Commit { view: v });
         assert_eq!(
             effects(&mut b, 10, commit(view(3, 7))),
-            [Output::NewView(view(3, 7)), send(Dest::All, 7, hello(3, 0))]
+            [
+                Output::NewView(view(3, 7)),
+                send(Dest::All, 7, hello_hearing(3, 0, &["a", "b"]))
+            ]
         );
         assert_eq!(effects(&mut b, 20, commit(view(2, 7))), []);
         assert_eq!(effects(&mut b, 30, commit(view(3, 7))), []);

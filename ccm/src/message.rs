@@ -1,6 +1,8 @@
 //! The ccm protocol messages exchanged between nodes, and their encoding as heartbeat cluster
 //! messages (`t=ccm`, `k=<kind>`, hex numbers, members as `name:incarnation:born` words).
 
+use std::collections::BTreeSet;
+
 use messaging::wire::Message;
 use thiserror::Error;
 
@@ -27,6 +29,9 @@ pub enum Body {
         view: u64,
         /// Highest instance the sender acknowledged.
         acked: u64,
+        /// The nodes the sender hears (its contact set), so every node can tell which pairs
+        /// hear each other; `None` from a sender that does not say.
+        hears: Option<BTreeSet<String>>,
     },
     /// Phase 1: the leader proposes `members` as view `instance`.
     Propose {
@@ -85,10 +90,14 @@ impl Packet {
         let mut m = Message::with_type(MSG_TYPE);
         m.set_hex("inc", self.incarnation);
         match &self.body {
-            Body::Hello { view, acked } => {
+            Body::Hello { view, acked, hears } => {
                 m.set("k", "hello")
                     .set_hex("view", *view)
                     .set_hex("acked", *acked);
+                if let Some(hears) = hears {
+                    let names: Vec<&str> = hears.iter().map(String::as_str).collect();
+                    m.set("hears", names.join(" "));
+                }
             }
             Body::Propose { instance, members } => {
                 let words: Vec<String> =
@@ -146,6 +155,9 @@ impl Packet {
             "hello" => Body::Hello {
                 view: hex("view")?,
                 acked: hex("acked")?,
+                hears: m
+                    .get("hears")
+                    .map(|names| names.split_whitespace().map(str::to_string).collect()),
             },
             "propose" => {
                 let mut members = MemberSet::new();
@@ -230,7 +242,16 @@ mod tests {
 
     #[test]
     fn every_kind_survives_the_wire() {
-        roundtrip(Body::Hello { view: 7, acked: 9 });
+        roundtrip(Body::Hello {
+            view: 7,
+            acked: 9,
+            hears: None,
+        });
+        roundtrip(Body::Hello {
+            view: 7,
+            acked: 9,
+            hears: Some(["a".to_string(), "b".to_string()].into()),
+        });
         roundtrip(Body::Propose {
             instance: 10,
             members: [("a".to_string(), 1), ("b".to_string(), 2)].into(),

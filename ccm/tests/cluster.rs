@@ -129,3 +129,59 @@ fn five_real_nodes_split_three_two_and_merge() {
     assert!(text.starts_with(&head), "ccm --query printed:\n{text}");
     assert_eq!(text.lines().count(), 8, "{text}");
 }
+
+/// The views each node reports, as `(instance, members)` (`None` when it has none).
+fn snapshot(nodes: &[Node]) -> Vec<Option<(u64, Vec<String>)>> {
+    nodes
+        .iter()
+        .map(|n| {
+            let v = n.view()?;
+            Some((v.instance, v.members.into_iter().map(|(m, _)| m).collect()))
+        })
+        .collect()
+}
+
+#[test]
+fn three_real_nodes_settle_when_one_cannot_hear_another() {
+    if skip_unless_root("three_real_nodes_one_way") {
+        return;
+    }
+    let (net, nodes) = start_cluster(3, &binaries(), 200);
+    let all: Vec<&Node> = nodes.iter().collect();
+    let agreed = wait_until(Duration::from_secs(30), || {
+        agree(&all, &["node0", "node1", "node2"]).is_some()
+    });
+    assert!(agreed, "3 nodes never agreed\n{}", logs(&nodes));
+
+    // node1 stops hearing node0; node0 still hears node1; node2 hears both. The pairs
+    // {node0, node2} and {node1, node2} tie; the lower names keep node2.
+    net.drop_one_way(0, 1);
+    let settled = wait_until(Duration::from_secs(60), || {
+        agree(&[&nodes[0], &nodes[2]], &["node0", "node2"]).is_some()
+            && agree(&[&nodes[1]], &["node1"]).is_some()
+    });
+    assert!(
+        settled,
+        "views never settled on [node0 node2] + [node1]: {:?}\n{}",
+        snapshot(&nodes),
+        logs(&nodes)
+    );
+    // Then nothing changes while the links stay as they are (before: a new view every 1.5-3 s).
+    let before = snapshot(&nodes);
+    let mut changes = 0;
+    let mut last = before.clone();
+    for _ in 0..100 {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = snapshot(&nodes);
+        if now != last {
+            changes += 1;
+            last = now;
+        }
+    }
+    assert_eq!(
+        changes,
+        0,
+        "views kept changing: {before:?} -> {last:?}\n{}",
+        logs(&nodes)
+    );
+}

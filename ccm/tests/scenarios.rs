@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use ccm::sim::{Sim, SimConfig};
+use sim::ccm::{Sim, SimConfig};
 
 #[test]
 fn scenarios_match_their_expected_output() {

@@ -1,6 +1,6 @@
 //! Many seeds of the chaos scenario, a determinism check, and targeted scenarios.
 
-use ccm::sim::{chaos_scenario, Sim, SimConfig};
+use sim::ccm::{chaos_scenario, Sim, SimConfig};
 
 /// Seeds to run: `SIM_SEED` alone when set, else a fixed list.
 fn seeds(count: u64) -> Vec<u64> {
@@ -140,5 +140,98 @@ fn lossy_network_still_converges_once_quiet() {
             "SIM_SEED={seed}\n{}",
             sim.trace_tail()
         );
+    }
+}
+
+/// Views every live node reports must be consistent and may only join nodes that hear each
+/// other: `None` when so, otherwise what is wrong.
+fn views_respect_links(sim: &Sim) -> Option<String> {
+    for i in (0..sim.len()).filter(|&i| sim.is_up(i)) {
+        let Some(v) = sim.view(i) else {
+            return Some(format!("{} has no view", sim.name(i)));
+        };
+        let members: Vec<usize> = (0..sim.len())
+            .filter(|&j| v.names().contains(&sim.name(j)))
+            .collect();
+        for &a in &members {
+            if sim.view(a) != Some(v) {
+                return Some(format!("{} and {} disagree", sim.name(i), sim.name(a)));
+            }
+            for &b in &members {
+                if a != b && !sim.connected(a, b) {
+                    return Some(format!("{v} joins {} and {}", sim.name(a), sim.name(b)));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Applies `fault` to a settled cluster, lets it settle for 20 s, then counts the views installed
+/// during the next 60 s: with connectivity unchanged, there must be none.
+fn views_after_settling(nodes: usize, seed: u64, fault: impl Fn(&mut Sim)) -> (usize, Sim) {
+    let mut sim = Sim::new(SimConfig::new(nodes, seed));
+    sim.run_for(10_000);
+    assert_eq!(sim.converged(), None, "SIM_SEED={seed}");
+    fault(&mut sim);
+    sim.run_for(20_000);
+    let settled_at = sim.now();
+    sim.run_for(60_000);
+    assert_eq!(sim.violation, None, "SIM_SEED={seed}");
+    let changes = (0..nodes)
+        .map(|i| sim.installs_since(i, settled_at).len())
+        .sum();
+    (changes, sim)
+}
+
+#[test]
+fn one_way_link_loss_settles_on_stable_views() {
+    let mut flapping = Vec::new();
+    for seed in seeds(10) {
+        // n02 stops hearing n01; n01 still hears n02; n03 hears both.
+        let (changes, sim) = views_after_settling(3, seed, |sim| sim.cut_one_way(0, 1));
+        if changes > 0 {
+            flapping.push(format!(
+                "SIM_SEED={seed}: {changes} view changes after settling"
+            ));
+        }
+        if let Some(problem) = views_respect_links(&sim) {
+            flapping.push(format!("SIM_SEED={seed}: {problem}"));
+        }
+    }
+    assert!(flapping.is_empty(), "{flapping:#?}");
+}
+
+#[test]
+fn the_larger_fully_connected_set_wins_deterministically() {
+    for seed in seeds(5) {
+        // Five nodes; n05 cannot hear n01 (one way): the four others stay together and n05 is
+        // left alone, whatever the seed.
+        let (changes, sim) = views_after_settling(5, seed, |sim| sim.cut_one_way(0, 4));
+        assert_eq!(changes, 0, "SIM_SEED={seed}\n{}", sim.trace_tail());
+        assert_eq!(views_respect_links(&sim), None, "SIM_SEED={seed}");
+        let big = sim.view(1).unwrap().names().join(" ");
+        assert_eq!(big, "n01 n02 n03 n04", "SIM_SEED={seed}");
+        assert_eq!(sim.view(4).unwrap().names(), ["n05"], "SIM_SEED={seed}");
+        // Same outcome for the tie in three nodes: the set with the lower names wins.
+        let (_, sim) = views_after_settling(3, seed, |sim| sim.cut_one_way(1, 0));
+        assert_eq!(
+            sim.view(2).unwrap().names(),
+            ["n01", "n03"],
+            "SIM_SEED={seed}"
+        );
+        assert_eq!(sim.view(1).unwrap().names(), ["n02"], "SIM_SEED={seed}");
+    }
+}
+
+#[test]
+fn a_cut_between_two_of_three_settles_and_heals() {
+    for seed in seeds(5) {
+        let (changes, mut sim) = views_after_settling(3, seed, |sim| sim.cut(0, 2));
+        assert_eq!(changes, 0, "SIM_SEED={seed}\n{}", sim.trace_tail());
+        assert_eq!(views_respect_links(&sim), None, "SIM_SEED={seed}");
+        sim.heal();
+        sim.run_for(20_000);
+        assert_eq!(sim.converged(), None, "SIM_SEED={seed}");
     }
 }

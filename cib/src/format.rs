@@ -89,13 +89,13 @@ fn write_element(out: &mut String, e: &Element, indent: Option<usize>) {
     for child in &e.children {
         if let Some(level) = child_indent {
             out.push('\n');
-            out.push_str(&"  ".repeat(level));
+            crate::xml::push_indent(out, level);
         }
         write_node(out, child, child_indent);
     }
     if let (Some(level), false) = (indent, inline) {
         out.push('\n');
-        out.push_str(&"  ".repeat(level));
+        crate::xml::push_indent(out, level);
     }
     out.push_str("</");
     out.push_str(&e.name);

@@ -29,13 +29,16 @@
 //! assert_eq!(Score::INFINITY + Score::MINUS_INFINITY, Score::MINUS_INFINITY);
 //! ```
 
+pub mod agent_name;
 pub mod digest;
 pub mod edit;
 pub mod format;
 pub mod haresources;
+pub mod limits;
 pub mod model;
 pub mod patch;
 pub mod score;
+pub mod series;
 pub mod store;
 pub mod values;
 pub mod verify;

@@ -75,8 +75,27 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     }
 }
 
+/// Mode of every file the store writes: the CIB holds fence passwords, so only its owner (the
+/// daemons' user) may read it. Files are created with it, never chmod-ed afterwards.
+pub const FILE_MODE: u32 = 0o600;
+
+/// Mode of the state directories the store creates.
+pub const DIR_MODE: u32 = 0o750;
+
+/// Creates `dir` and its missing parents with [`DIR_MODE`].
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)
+}
+
 /// Writes `bytes` to `path` atomically: temp file beside it, fsync, rename, fsync directory.
+/// A new file gets [`FILE_MODE`]; a replaced file keeps its owner and group permissions, never
+/// any for others.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -86,25 +105,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?
         .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-    write_synced(&tmp, bytes)?;
-    // Keep the replaced file's permissions (a CIB is often 0600).
-    if let Ok(meta) = fs::metadata(path) {
-        fs::set_permissions(&tmp, meta.permissions()).inspect_err(|_| {
-            let _ = fs::remove_file(&tmp);
-        })?;
-    }
+    let mode = fs::metadata(path).map_or(FILE_MODE, |m| m.permissions().mode() & 0o770);
+    write_synced(&tmp, bytes, mode)?;
     fs::rename(&tmp, path).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
     })?;
     sync_dir(dir)
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Writes a new file created with `mode` (a leftover file is replaced, not reused, so its
+/// looser mode cannot survive).
+fn write_synced(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut f = OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
+        .mode(mode)
         .open(path)?;
+    // The umask may have taken bits off `mode`: give back exactly `mode`, which is never wider.
+    if f.metadata()?.permissions().mode() & 0o777 != mode {
+        f.set_permissions(fs::Permissions::from_mode(mode))?;
+    }
     f.write_all(bytes)?;
     f.sync_all()
 }
@@ -124,7 +149,7 @@ impl CibStore {
     /// Opens (creating when missing) the store in `dir`, keeping 100 backups.
     pub fn open(dir: impl Into<PathBuf>) -> Result<CibStore, StoreError> {
         let dir = dir.into();
-        fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        create_private_dir(&dir).map_err(io_err(&dir))?;
         Ok(CibStore {
             dir,
             max_backups: 100,
@@ -147,11 +172,13 @@ impl CibStore {
     }
 
     fn lock(&self) -> Result<Flock<File>, StoreError> {
+        use std::os::unix::fs::OpenOptionsExt;
         let p = self.path(LOCK_FILE);
         let f = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(FILE_MODE)
             .open(&p)
             .map_err(io_err(&p))?;
         Flock::lock(f, FlockArg::LockExclusive).map_err(|(_, errno)| StoreError::Io {
@@ -211,8 +238,8 @@ impl CibStore {
         }
         let staged = self.path(STAGED_FILE);
         let staged_sig = self.path(STAGED_SIG);
-        write_synced(&staged, text.as_bytes()).map_err(io_err(&staged))?;
-        write_synced(&staged_sig, sig.as_bytes()).map_err(io_err(&staged_sig))?;
+        write_synced(&staged, text.as_bytes(), FILE_MODE).map_err(io_err(&staged))?;
+        write_synced(&staged_sig, sig.as_bytes(), FILE_MODE).map_err(io_err(&staged_sig))?;
         sync_dir(&self.dir).map_err(io_err(&self.dir))?;
         fs::rename(&staged, &current).map_err(io_err(&staged))?;
         fs::rename(&staged_sig, self.path(SIG_FILE)).map_err(io_err(&staged_sig))?;

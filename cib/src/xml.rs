@@ -49,6 +49,25 @@ pub struct Element {
     pub line: usize,
 }
 
+/// Dropping a tree frees its nodes from an explicit stack: a deep tree built in memory must not
+/// overflow the thread's stack on the way out.
+impl Drop for Element {
+    fn drop(&mut self) {
+        if self.children.iter().all(|n| match n {
+            Node::Element(e) => e.children.is_empty(),
+            _ => true,
+        }) {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.children);
+        while let Some(node) = pending.pop() {
+            if let Node::Element(mut e) = node {
+                pending.append(&mut e.children);
+            }
+        }
+    }
+}
+
 impl PartialEq for Element {
     fn eq(&self, other: &Self) -> bool {
         self.name == other.name && self.attrs == other.attrs && self.children == other.children
@@ -70,7 +89,9 @@ impl Element {
     pub fn new(name: impl Into<String>) -> Self {
         Element {
             name: name.into(),
-            ..Default::default()
+            attrs: Vec::new(),
+            children: Vec::new(),
+            line: 0,
         }
     }
 
@@ -176,6 +197,17 @@ impl Element {
         out
     }
 
+    /// Levels of elements in the subtree: 1 for an element without child elements.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1)];
+        while let Some((e, level)) = stack.pop() {
+            deepest = deepest.max(level);
+            stack.extend(e.elements().map(|c| (c, level + 1)));
+        }
+        deepest
+    }
+
     /// The first element of the subtree (this one included) whose `id` is `id`.
     pub fn find_by_id(&self, id: &str) -> Option<&Element> {
         self.descendants().into_iter().find(|e| e.id() == Some(id))
@@ -203,9 +235,15 @@ impl fmt::Display for Element {
 }
 
 impl Document {
-    /// Parses a document. Fails on malformed XML, on a missing root, and on content after it.
+    /// Parses a document within [`Limits::default`]. Fails on malformed XML, on a missing root,
+    /// on content after it, and on input beyond the limits.
     pub fn parse(text: &str) -> Result<Document, XmlError> {
-        parse_document(text)
+        parse_document(text, &Limits::default())
+    }
+
+    /// Parses a document within `limits`.
+    pub fn parse_with(text: &str, limits: &Limits) -> Result<Document, XmlError> {
+        parse_document(text, limits)
     }
 
     /// Serialises the prolog and the root, indented, with a trailing newline and no declaration.
@@ -221,9 +259,45 @@ impl Document {
     }
 }
 
-/// Parses `text` and returns only its root element.
+/// Parses `text` within [`Limits::default`] and returns only its root element.
 pub fn parse_element(text: &str) -> Result<Element, XmlError> {
-    Ok(parse_document(text)?.root)
+    Ok(parse_document(text, &Limits::default())?.root)
+}
+
+/// Deepest element nesting a parse accepts (the root is level 1): libxml2's default, which
+/// Pacemaker's parser uses, so a document one side accepts the other does too. Every recursive
+/// walk over a tree in the project relies on this bound.
+pub const MAX_DEPTH: usize = 256;
+
+/// Default largest document a parse accepts, in bytes.
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// Bounds on what a parse accepts, so no input can exhaust the stack or memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest element nesting (root = 1); at most [`MAX_DEPTH`] is meaningful.
+    pub max_depth: usize,
+    /// Largest document in bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: MAX_DEPTH,
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+impl Limits {
+    /// The default depth with a different size limit.
+    pub fn with_max_bytes(max_bytes: usize) -> Limits {
+        Limits {
+            max_bytes,
+            ..Limits::default()
+        }
+    }
 }
 
 fn position_error(text: &str, pos: usize, message: impl Into<String>) -> XmlError {
@@ -294,7 +368,28 @@ fn start_element(
     Ok(el)
 }
 
-fn parse_document(text: &str) -> Result<Document, XmlError> {
+fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
+    if text.len() > limits.max_bytes {
+        return Err(position_error(
+            text,
+            0,
+            format!(
+                "the document is {} bytes, more than the limit of {} bytes",
+                text.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    let too_deep = |pos: usize| {
+        position_error(
+            text,
+            pos,
+            format!(
+                "elements nested deeper than {} levels (the depth limit)",
+                limits.max_depth
+            ),
+        )
+    };
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
     let mut prolog = Vec::new();
@@ -308,10 +403,25 @@ fn parse_document(text: &str) -> Result<Document, XmlError> {
             .map_err(|e| position_error(text, reader.error_position() as usize, e.to_string()))?;
         let node = match event {
             Event::Eof => break,
-            Event::Decl(_) | Event::DocType(_) => continue,
+            Event::Decl(_) => continue,
+            // An internal subset could declare entities (billion laughs) or defaults; a CIB
+            // needs neither, so only a bare `<!DOCTYPE name ...>` is let through.
+            Event::DocType(d) => {
+                if d.into_inner().contains('[') {
+                    return Err(position_error(
+                        text,
+                        pos,
+                        "DTD declarations (<!DOCTYPE ... [...]>, <!ENTITY>) are not accepted",
+                    ));
+                }
+                continue;
+            }
             Event::Start(s) => {
                 if root.is_some() && stack.is_empty() {
                     return Err(position_error(text, pos, "content after the root element"));
+                }
+                if stack.len() >= limits.max_depth {
+                    return Err(too_deep(pos));
                 }
                 stack.push(start_element(text, &s, pos, &mut lines)?);
                 continue;
@@ -319,6 +429,9 @@ fn parse_document(text: &str) -> Result<Document, XmlError> {
             Event::Empty(s) => {
                 if root.is_some() && stack.is_empty() {
                     return Err(position_error(text, pos, "content after the root element"));
+                }
+                if stack.len() >= limits.max_depth {
+                    return Err(too_deep(pos));
                 }
                 Node::Element(start_element(text, &s, pos, &mut lines)?)
             }
@@ -420,6 +533,10 @@ fn escape_attr(s: &str, out: &mut String) {
     }
 }
 
+/// Indentation (of this writer and `cib::format`'s) stops growing at this level, so the written size stays linear in the tree's
+/// size however deep it is; a normal CIB (about 10 levels) never reaches it.
+const MAX_INDENT_LEVEL: usize = 32;
+
 /// Indentation per level; `None` writes everything on one line.
 fn write_node(out: &mut String, node: &Node, indent: Option<usize>) {
     match node {
@@ -440,6 +557,12 @@ fn write_node(out: &mut String, node: &Node, indent: Option<usize>) {
             out.push_str(p);
             out.push_str("?>");
         }
+    }
+}
+
+pub(crate) fn push_indent(out: &mut String, level: usize) {
+    for _ in 0..level.min(MAX_INDENT_LEVEL) {
+        out.push_str("  ");
     }
 }
 
@@ -471,13 +594,13 @@ fn write_element(out: &mut String, e: &Element, indent: Option<usize>) {
     for child in &e.children {
         if let Some(level) = child_indent {
             out.push('\n');
-            out.push_str(&"  ".repeat(level));
+            push_indent(out, level);
         }
         write_node(out, child, child_indent);
     }
     if let (Some(level), false) = (indent, has_text) {
         out.push('\n');
-        out.push_str(&"  ".repeat(level));
+        push_indent(out, level);
     }
     out.push_str("</");
     out.push_str(&e.name);
@@ -524,5 +647,77 @@ mod tests {
         assert!(Document::parse("").is_err());
         assert!(Document::parse("<a/><b/>").is_err());
         assert!(Document::parse("<a>").is_err());
+    }
+
+    fn nested(levels: usize) -> String {
+        let mut s = String::new();
+        for _ in 0..levels {
+            s.push_str("<a>");
+        }
+        for _ in 0..levels {
+            s.push_str("</a>");
+        }
+        s
+    }
+
+    #[test]
+    fn depth_is_limited_to_libxml2s_256_levels() {
+        assert_eq!(parse_element(&nested(256)).unwrap().depth(), 256);
+        let err = parse_element(&nested(257)).unwrap_err();
+        assert!(err.message.contains("256 levels"), "{err}");
+        // Line of the offending start tag, on a multi-line document.
+        let err = parse_element(&nested(300).replace("<a><a>", "<a>\n<a>")).unwrap_err();
+        assert!(err.line > 100, "{err}");
+        let err = parse_element(&nested(100_000)).unwrap_err();
+        assert!(err.message.contains("depth limit"), "{err}");
+        let empty_too = format!("{}<b/>{}", "<a>".repeat(256), "</a>".repeat(256));
+        assert!(parse_element(&empty_too).is_err());
+    }
+
+    #[test]
+    fn entities_beyond_the_predefined_ones_are_refused() {
+        let laughs = r#"<?xml version="1.0"?><!DOCTYPE cib [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><cib>&b;</cib>"#;
+        let err = Document::parse(laughs).unwrap_err();
+        assert!(err.message.contains("DTD"), "{err}");
+        let xxe = r#"<!DOCTYPE cib [<!ENTITY x SYSTEM "file:///etc/shadow">]><cib>&x;</cib>"#;
+        assert!(Document::parse(xxe).is_err());
+        let undeclared = Document::parse("<cib>&x;</cib>").unwrap_err();
+        assert!(undeclared.message.contains("reference"), "{undeclared}");
+        let ok = parse_element("<cib>&lt;&gt;&amp;&apos;&quot;&#65;</cib>").unwrap();
+        assert_eq!(ok.text(), "<>&'\"A");
+        assert!(Document::parse("<!DOCTYPE cib><cib/>").is_ok());
+    }
+
+    #[test]
+    fn size_limit_names_the_limit() {
+        let text = "<cib><a/></cib>";
+        let err = Document::parse_with(text, &Limits::with_max_bytes(10)).unwrap_err();
+        assert!(err.message.contains("limit of 10 bytes"), "{err}");
+        assert!(Document::parse_with(text, &Limits::with_max_bytes(text.len())).is_ok());
+    }
+
+    #[test]
+    fn indentation_stops_growing_on_deep_trees() {
+        let deep = parse_element(&nested(256)).unwrap();
+        let written = deep.to_xml();
+        // 256 levels * (open + close tags + newline + at most 64 spaces) each way.
+        assert!(
+            written.len() < 256 * 2 * (5 + 1 + 2 * MAX_INDENT_LEVEL),
+            "{}",
+            written.len()
+        );
+        assert_eq!(parse_element(&written).unwrap(), deep);
+        let shallow = parse_element("<a><b><c/></b></a>").unwrap();
+        assert_eq!(shallow.to_xml(), "<a>\n  <b>\n    <c/>\n  </b>\n</a>");
+    }
+
+    #[test]
+    fn a_deep_tree_built_in_memory_drops_without_overflow() {
+        let mut root = Element::new("a");
+        for _ in 0..1_000_000 {
+            root = Element::new("a").with_child(root);
+        }
+        assert_eq!(root.depth(), 1_000_001);
+        drop(root);
     }
 }

@@ -557,3 +557,25 @@ fn lost_ticket_with_fence_policy_fences_where_the_resource_runs() {
         v.diagnostics
     );
 }
+
+#[test]
+fn agents_named_by_path_are_configuration_errors() {
+    let rscs = r#"<primitive id="abs" class="lsb" type="/tmp/x.sh"/>
+      <primitive id="up" class="ocf" provider="heartbeat" type="../x"/>
+      <primitive id="prov" class="ocf" provider=".." type="Dummy"/>
+      <primitive id="fence" class="stonith" type="/tmp/fence_x"/>
+      <primitive id="ok" class="ocf" provider="heartbeat" type="Dummy"/>
+      <primitive id="glue" class="stonith" type="external/ssh"/>"#;
+    let v = verify_text(&cib(NO_FENCING, rscs, "", ONLINE));
+    let found = only(&v, Check::AgentName);
+    let ids: Vec<&str> = found.iter().filter_map(|d| d.id.as_deref()).collect();
+    assert_eq!(ids, ["abs", "up", "prov", "fence"], "{found:#?}");
+    assert!(found.iter().all(|d| d.severity == Severity::Error));
+    assert_eq!(
+        found[0].message,
+        "Resource abs is not valid: invalid type '/tmp/x.sh': contains '/' (a path, not a name); \
+         agents run only from the installed agent directories"
+    );
+    assert!(found[0].line > 0);
+    assert!(!v.is_valid());
+}

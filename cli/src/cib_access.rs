@@ -81,20 +81,76 @@ pub trait CibAccess {
 }
 
 /// The CIB in a file (`$CIB_file`), as Pacemaker's file backend keeps it.
-#[derive(Debug, Clone)]
+///
+/// Writers are serialised by an exclusive `flock` on a sibling lock file ([`lock_cib_file`]),
+/// taken at the first query and held until the commit's rename: two tools editing the same file
+/// at once each see the other's change, so no acknowledged write is lost.
+#[derive(Debug)]
 pub struct FileCib {
     path: PathBuf,
+    lock: Option<CibFileLock>,
+    /// Readers (`crm_mon`, `crm_node`) do not lock at query: they may not be allowed to create
+    /// the lock file, and a snapshot is all they need.
+    lock_on_query: bool,
+}
+
+/// An exclusive hold on a CIB file, released when dropped.
+pub type CibFileLock = nix::fcntl::Flock<std::fs::File>;
+
+/// The lock file beside `path`: `path` itself is replaced by rename on every write, so a lock
+/// on it would be on an inode the next writer never opens.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Waits for and takes the exclusive lock of the CIB file `path`.
+pub fn lock_cib_file(path: &Path) -> std::io::Result<CibFileLock> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(store::FILE_MODE)
+        .open(lock_path(path))?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, errno)| std::io::Error::from(errno))
 }
 
 impl FileCib {
     /// A backend on `path`; nothing is read until [`CibAccess::query`].
     pub fn new(path: impl Into<PathBuf>) -> FileCib {
-        FileCib { path: path.into() }
+        FileCib {
+            path: path.into(),
+            lock: None,
+            lock_on_query: true,
+        }
+    }
+
+    /// A backend on `path` for a tool that only reads.
+    pub fn reader(path: impl Into<PathBuf>) -> FileCib {
+        FileCib {
+            lock_on_query: false,
+            ..FileCib::new(path)
+        }
     }
 
     /// The file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    fn hold_lock(&mut self) -> Result<(), AccessError> {
+        if self.lock.is_none() {
+            self.lock = Some(
+                lock_cib_file(&self.path).map_err(|source| AccessError::Write {
+                    path: lock_path(&self.path),
+                    source,
+                })?,
+            );
+        }
+        Ok(())
     }
 
     fn load(&self) -> Result<Document, AccessError> {
@@ -122,6 +178,9 @@ impl FileCib {
 
 impl CibAccess for FileCib {
     fn query(&mut self) -> Result<Element, AccessError> {
+        if self.lock_on_query {
+            self.hold_lock()?;
+        }
         Ok(self.load()?.root)
     }
 
@@ -135,6 +194,9 @@ impl CibAccess for FileCib {
     }
 
     fn commit(&mut self, base: &Element, mut new: Element) -> Result<(), AccessError> {
+        self.hold_lock()?;
+        // Whatever happens next, the file is free again afterwards.
+        let _held = self.lock.take();
         let current = self.load()?;
         if CibVersion::from_element(&current.root) != CibVersion::from_element(base) {
             return Err(AccessError::Conflict);
@@ -142,6 +204,10 @@ impl CibAccess for FileCib {
         if !cib::edit::bump_for_change(base, &mut new) {
             return Ok(());
         }
+        cib::limits::check_result(&current.root, &new).map_err(|e| AccessError::Refused {
+            code: ExitCode::DataErr.code().into(),
+            message: format!("Update refused: {e}"),
+        })?;
         let text = format::document_to_string(&Document {
             prolog: current.prolog,
             root: new,
@@ -217,6 +283,14 @@ impl CibAccess for LiveCib {
 pub fn from_env() -> Result<Box<dyn CibAccess>, AccessError> {
     match std::env::var_os("CIB_file") {
         Some(path) if !path.is_empty() => Ok(Box::new(FileCib::new(path))),
+        _ => Ok(Box::new(LiveCib::connect()?)),
+    }
+}
+
+/// As [`from_env`], for a tool that only reads: a `$CIB_file` is read without locking it.
+pub fn reader_from_env() -> Result<Box<dyn CibAccess>, AccessError> {
+    match std::env::var_os("CIB_file") {
+        Some(path) if !path.is_empty() => Ok(Box::new(FileCib::reader(path))),
         _ => Ok(Box::new(LiveCib::connect()?)),
     }
 }

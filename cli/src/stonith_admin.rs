@@ -296,6 +296,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
                     .map_err(|e| {
                         let code = match e {
                             stonithd::agent::AgentError::NotInstalled(_) => ExitCode::NoSuch,
+                            stonithd::agent::AgentError::Invalid(_) => ExitCode::InvalidParam,
                             _ => ExitCode::Error,
                         };
                         (code, e.to_string())
@@ -304,6 +305,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
         },
         Some(Command::Register(id)) => match &o.agent {
             None => Err((ExitCode::Usage, "Please specify an agent (--agent)".into())),
+            Some(agent) if cib::agent_name::check_fence_agent(agent).is_err() => {
+                let bad = cib::agent_name::check_fence_agent(agent).unwrap_err();
+                Err((ExitCode::InvalidParam, bad.to_string()))
+            }
             Some(agent) => {
                 let mut ia = cib::xml::Element::new("instance_attributes")
                     .with_attr("id", format!("{id}-instance_attributes"));

@@ -293,3 +293,37 @@ fn a_fencing_device_whose_agent_is_missing_is_an_error() {
     let manual = run(&["-V", "-L"], None, &[("CIB_file", &path)]);
     assert_eq!(manual.status.code(), Some(0), "{}", stderr(&manual));
 }
+
+#[test]
+fn agents_named_by_path_are_configuration_errors() {
+    for (rsc, id, why) in [
+        (
+            r#"<primitive id="abs" class="lsb" type="/tmp/x.sh"/>"#,
+            "abs",
+            "invalid type '/tmp/x.sh'",
+        ),
+        (
+            r#"<primitive id="up" class="ocf" provider="heartbeat" type="../x"/>"#,
+            "up",
+            "invalid type '../x'",
+        ),
+        (
+            r#"<primitive id="fence" class="stonith" type="/tmp/fence_x"/>"#,
+            "fence",
+            "invalid type '/tmp/fence_x'",
+        ),
+    ] {
+        let cib = VALID.replace(
+            r#"<primitive id="rsc1" class="ocf" provider="pacemaker" type="Dummy"/>"#,
+            rsc,
+        );
+        let f = write_temp(&cib);
+        let o = run(&["-V", "-x", f.path().to_str().unwrap()], None, &[]);
+        assert_eq!(o.status.code(), Some(78), "{id}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("Resource {id} is not valid")) && err.contains(why),
+            "{err}"
+        );
+    }
+}

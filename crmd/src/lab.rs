@@ -204,7 +204,29 @@ pub struct Lab {
     /// The client namespace.
     pub client_ns: String,
     config: LabConfig,
-    _dir: tempfile::TempDir,
+    _dir: LabDir,
+}
+
+/// The lab's private directory, removed on drop. (mkdtemp rather than the `tempfile` crate, so
+/// the crmd library does not carry a test-only dependency into the daemon.)
+struct LabDir(PathBuf);
+
+impl LabDir {
+    fn new() -> Result<LabDir> {
+        let template = std::env::temp_dir().join("hb-lab-XXXXXX");
+        let dir = nix::unistd::mkdtemp(&template).context("creating the lab directory")?;
+        Ok(LabDir(dir))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for LabDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Lab {
@@ -215,7 +237,7 @@ impl Lab {
         }
         let id = NEXT_LAB.fetch_add(1, Ordering::SeqCst);
         let prefix = format!("hl{}x{id}", std::process::id() % 100_000);
-        let dir = tempfile::Builder::new().prefix("hb-lab-").tempdir()?;
+        let dir = LabDir::new()?;
         let switch = format!("{prefix}-sw");
         let mut lab = Lab {
             switch: switch.clone(),

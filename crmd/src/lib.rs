@@ -11,3 +11,4 @@ pub mod lab;
 pub mod peer;
 pub mod proto;
 pub mod status;
+pub mod trust;

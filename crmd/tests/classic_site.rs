@@ -35,8 +35,9 @@ fn classic_site_fails_over_and_back() {
     served_by(&lab, "node1", Duration::from_secs(60));
     assert_eq!(lab.holders(VIP), vec!["node1"]);
 
-    // Every decision can be replayed: the DC kept the policy engine's first input.
-    let pe_input = lab.nodes[0].dir.join("state/pengine/pe-input-0.xml");
+    // Every decision can be replayed: the DC kept the policy engine's first input, compressed
+    // as Pacemaker does.
+    let pe_input = lab.nodes[0].dir.join("state/pengine/pe-input-0.bz2");
     let (rc, out) = lab
         .run_on(0, &format!("crm_simulate -x {} -S", pe_input.display()))
         .expect("crm_simulate");

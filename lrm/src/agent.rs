@@ -97,6 +97,12 @@ impl AgentId {
         }
     }
 
+    /// Whether the provider and type are plain names of installed agents, never paths
+    /// (`/`, `..`, NUL, a leading `.`), as the CIB checks demand.
+    pub fn check_name(&self) -> Result<(), cib::agent_name::BadAgentName> {
+        cib::agent_name::check_resource(self.class.as_str(), self.provider.as_deref(), &self.kind)
+    }
+
     /// Parses `class:provider:type` or `class:type`.
     pub fn parse(text: &str) -> Option<AgentId> {
         let mut parts = text.splitn(3, ':');
@@ -177,36 +183,20 @@ impl AgentDirs {
 
     /// The executable that implements `agent`, if it exists. systemd units and stonith devices
     /// have no script.
+    /// A name that is not a plain file name ([`AgentId::check_name`]) is never found.
     pub fn script_path(&self, agent: &AgentId) -> Option<PathBuf> {
+        agent.check_name().ok()?;
         let name = agent.kind.as_str();
-        if name.is_empty() || name.contains("..") {
-            return None;
-        }
         match agent.class {
             ResourceClass::Ocf => {
                 let provider = agent.provider.as_deref()?;
-                if provider.is_empty() || provider.contains('/') || name.contains('/') {
-                    return None;
-                }
                 executable(self.ocf_root.join("resource.d").join(provider).join(name))
             }
-            ResourceClass::Lsb | ResourceClass::Service => {
-                if Path::new(name).is_absolute() {
-                    executable(PathBuf::from(name))
-                } else if name.contains('/') {
-                    None
-                } else {
-                    executable(self.lsb_dir.join(name))
-                }
-            }
-            ResourceClass::Heartbeat => {
-                if name.contains('/') {
-                    return None;
-                }
-                self.heartbeat_dirs
-                    .iter()
-                    .find_map(|d| executable(d.join(name)))
-            }
+            ResourceClass::Lsb | ResourceClass::Service => executable(self.lsb_dir.join(name)),
+            ResourceClass::Heartbeat => self
+                .heartbeat_dirs
+                .iter()
+                .find_map(|d| executable(d.join(name))),
             ResourceClass::Systemd | ResourceClass::Stonith => None,
         }
     }
@@ -266,5 +256,10 @@ mod tests {
             None
         );
         assert_eq!(dirs.script_path(&AgentId::ocf("nope", "Nope")), None);
+        // An executable outside the init.d directory is not an LSB agent.
+        assert_eq!(
+            dirs.script_path(&AgentId::new(ResourceClass::Lsb, "/bin/true")),
+            None
+        );
     }
 }

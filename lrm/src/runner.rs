@@ -82,6 +82,14 @@ enum Interpretation {
 
 /// Runs `req` on `rsc` now.
 pub async fn execute(cfg: &RunnerConfig, rsc: &ResourceSpec, req: &OpRequest) -> Execution {
+    // Every class, systemd units too: a name is never a path.
+    if let Err(bad) = rsc.agent.check_name() {
+        return Execution::refused(
+            OcfRc::ERR_INSTALLED,
+            ExecStatus::NotInstalled,
+            format!("{}: {bad}", rsc.agent),
+        );
+    }
     let timeout = Duration::from_millis(req.timeout_ms.max(1));
     match rsc.agent.class {
         // stonithd reads fencing devices from the CIB and runs them itself; for the LRM a

@@ -255,3 +255,48 @@ async fn missing_agents_systemd_and_stonith_give_clear_results() {
         );
     }
 }
+
+/// Agents run only from the agent directories: a type or provider that is a path (absolute,
+/// `..`, a hidden name) is refused as not installed, with the reason, and nothing runs, even
+/// when the file it points at exists and is executable.
+#[tokio::test(flavor = "multi_thread")]
+async fn agents_named_by_path_are_refused_and_never_run() {
+    let agents = Agents::new();
+    let marker = agents.path("ran");
+    let body = format!("touch {}\nexit 0", marker.display());
+    // Reachable by each trick if names were paths.
+    agents.lsb("../x.sh", &body);
+    agents.ocf("../x", &body);
+    agents.heartbeat(".hidden", &body);
+    let outside = agents.path("x.sh");
+    let lrm = support::executor(agents.dirs(), 4);
+    let cases = [
+        (
+            AgentId::new(ResourceClass::Lsb, outside.to_str().unwrap()),
+            "invalid type",
+        ),
+        (AgentId::ocf("test", "../x"), "invalid type '../x'"),
+        (AgentId::ocf("..", "x"), "invalid provider '..'"),
+        (
+            AgentId::new(ResourceClass::Heartbeat, ".hidden"),
+            "starts with '.'",
+        ),
+        (
+            AgentId::new(ResourceClass::Systemd, "../x.service"),
+            "contains '/'",
+        ),
+        (AgentId::new(ResourceClass::Lsb, "x\0y"), "contains NUL"),
+    ];
+    for (i, (agent, why)) in cases.into_iter().enumerate() {
+        let id = format!("bad{i}");
+        lrm.register(support::resource(&id, agent.clone(), &[]));
+        let r = lrm.exec_wait(op(&id, Action::Start)).await.unwrap();
+        assert_eq!(
+            (r.rc, r.status),
+            (OcfRc::ERR_INSTALLED, ExecStatus::NotInstalled),
+            "{agent}: {r:?}"
+        );
+        assert!(r.exit_reason.contains(why), "{agent}: {r:?}");
+        assert!(!marker.exists(), "{agent} ran");
+    }
+}

@@ -36,7 +36,7 @@
 //! | daemon → client | `signon-ok` | `node=<local node>`, `hg=<generation, hex>` |
 //! | daemon → client | `signon-fail` | `reason=<text>`; the daemon then closes the socket |
 //! | client → daemon | `send` | the application message: `t=<type>` plus any fields; `dest=<node>` for one node, no `dest` for all nodes |
-//! | daemon → client | `msg` | a cluster message as sent, plus `src`, `hg`, `seq`, `from_id` (sending client) |
+//! | daemon → client | `msg` | a cluster message as sent, plus `src`, `hg`, `seq`, `from_id`, `uid`, `gid`, `from_class` (the sending client, stamped by the daemon: [`crate::origin`]) |
 //! | daemon → client | `event` | `ev=node node= st=init\|up\|active\|dead\|ping hg=`; `ev=link node= link= st=up\|dead`; `ev=client node= cn= cs=join\|leave` |
 //! | client → daemon | `query` | `qid=<n> q=<what>` with `node=`, `link=`, `cn=`, `timeout=` (ms) or `name=` as the query needs |
 //! | daemon → client | `reply` | `qid=<n> rc=0\|1 result=<text>`; lists are space-separated |

@@ -7,7 +7,9 @@ use messaging::config::AuthKeys;
 use messaging::wire::Message;
 use nix::sched::{setns, CloneFlags};
 
-use crate::harness::{hacf, sees, skip_unless_root, start_cluster, wait_until, Net, Node};
+use crate::harness::{
+    hacf, sees, skip_unless_root, start_cluster, wait_until, Net, Node, AUTHKEYS,
+};
 
 fn counters(node: &Node) -> Vec<(String, u64)> {
     node.client("anon").stats().expect("stats")
@@ -86,6 +88,11 @@ fn hostile_packets_are_dropped_and_counted() {
         send(unsigned.encode().as_bytes());
         // Replay of the genuine packet.
         send(&captured);
+        // Properly signed, from a node ha.cf does not list.
+        let mut stranger = Message::decode(&captured).unwrap();
+        stranger.set("src", "intruder");
+        auth::sign(&mut stranger, &AuthKeys::parse(AUTHKEYS, "k").unwrap());
+        send(stranger.encode().as_bytes());
     });
 
     assert!(
@@ -97,6 +104,25 @@ fn hostile_packets_are_dropped_and_counted() {
         }),
         "counters before {before:?} after {:?}",
         counters(&nodes[0])
+    );
+    // Each drop is logged at warning level with its reason and source, once per source and
+    // reason (the three bad-auth packets claiming node1 give one line).
+    let log = nodes[0].log();
+    let lines = |needle: &str| log.lines().filter(|l| l.contains(needle)).count();
+    assert!(
+        lines("WARN: dropped malformed packet on link eth0") >= 1,
+        "{log}"
+    );
+    assert_eq!(
+        lines("WARN: dropped packet failing authentication from [node1] (claimed) on link eth0"),
+        1,
+        "{log}"
+    );
+    assert_eq!(lines("WARN: attempted replay attack [node1]?"), 1, "{log}");
+    assert_eq!(
+        lines("WARN: dropped packet from unknown node [intruder] on link eth0"),
+        1,
+        "{log}"
     );
     // Nothing of it changed anyone's mind, and the daemons are still up.
     std::thread::sleep(Duration::from_secs(2));

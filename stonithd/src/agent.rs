@@ -45,6 +45,9 @@ pub enum AgentError {
         /// What it printed (trimmed).
         output: String,
     },
+    /// The agent is named by a path or is no fence agent at all; nothing was run.
+    #[error(transparent)]
+    Invalid(#[from] cib::agent_name::BadAgentName),
     /// It could not be started.
     #[error("cannot run fence agent {agent}: {reason}")]
     Spawn {
@@ -82,11 +85,11 @@ fn fence_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// The executable implementing `agent`, if installed.
+/// The executable implementing `agent`, if installed. Only `fence_*` names in the fence agent
+/// directories and `external/*` plugins in the cluster-glue plugin directory are ever found
+/// ([`cib::agent_name::check_fence_agent`]): never a path.
 pub fn find(agent: &str) -> Option<PathBuf> {
-    if agent.contains("..") || agent.is_empty() {
-        return None;
-    }
+    cib::agent_name::check_fence_agent(agent).ok()?;
     if let Some(name) = agent.strip_prefix("external/") {
         let dir = std::env::var("STONITH_EXTERNAL_DIR")
             .unwrap_or_else(|_| "/usr/lib/stonith/plugins/external".into());
@@ -200,6 +203,7 @@ fn run(
 /// Runs cluster `action` (`reboot`, `off`, `on`, `status`, `list`, `monitor`, `metadata`) of
 /// `device` for `target` (empty for device-wide actions).
 pub fn execute(device: &Device, action: &str, target: &str) -> Result<AgentOutput, AgentError> {
+    cib::agent_name::check_fence_agent(&device.agent)?;
     let path = find(&device.agent).ok_or_else(|| AgentError::NotInstalled(device.agent.clone()))?;
     let timeout = device.timeout(action);
     let agent_action = device.agent_action(action);

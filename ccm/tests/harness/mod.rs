@@ -1,9 +1,9 @@
-//! Test scaffolding: the library's [`ccm::testnet`] plus how tests find the binaries.
+//! Test scaffolding: the [`sim::ccm_lab`] namespace lab plus how tests find the binaries.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub use ccm::testnet::*;
+pub use sim::ccm_lab::*;
 
 /// True (after printing a loud SKIP) when not root.
 pub fn skip_unless_root(test: &str) -> bool {

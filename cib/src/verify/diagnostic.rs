@@ -46,6 +46,8 @@ pub enum Check {
     Status,
     /// A node would be fenced or is unclean.
     UncleanNode,
+    /// A primitive names its agent by a path (`/`, `..`) instead of an installed agent's name.
+    AgentName,
 }
 
 /// One finding: which rule, how bad, where, and Pacemaker's message text.

@@ -5,6 +5,7 @@
 //! Order follows Pacemaker: well-formedness, then the schema (a failure stops there), then the
 //! configuration and status checks the scheduler makes.
 
+mod agents;
 mod config;
 mod diagnostic;
 mod history;
@@ -145,6 +146,7 @@ pub fn verify_root(cib: &Element) -> Verification {
     if cib.name == "cib" {
         let cluster = Cluster::new(cib);
         diagnostics.extend(config::check(&cluster));
+        diagnostics.extend(agents::check(&cluster));
         diagnostics.extend(status::check(&cluster));
     }
     Verification {

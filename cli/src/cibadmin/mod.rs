@@ -191,6 +191,19 @@ fn execute(
     let Some(path) = cib_file else {
         return execute_live(command, opts, stdin, out, err);
     };
+    // Held from the read to the rename, so concurrent writers never lose each other's edits.
+    let _lock = if command == Command::Query {
+        None
+    } else {
+        Some(
+            crate::cib_access::lock_cib_file(Path::new(path)).map_err(|e| {
+                Failure::new(
+                    ExitCode::CantCreat,
+                    format!("cibadmin: could not lock {path}: {e}"),
+                )
+            })?,
+        )
+    };
     let original = std::fs::read(path).map_err(|_| {
         Failure::new(
             ExitCode::NoSuch,
@@ -199,7 +212,13 @@ fn execute(
     })?;
     let doc = std::str::from_utf8(&original)
         .ok()
-        .and_then(|t| Document::parse(t).ok())
+        .and_then(|t| {
+            Document::parse(t)
+                .inspect_err(|e| {
+                    let _ = writeln!(err, "cibadmin: {path}: {e}");
+                })
+                .ok()
+        })
         .ok_or_else(|| {
             Failure::new(
                 ExitCode::Config,
@@ -226,6 +245,12 @@ fn execute(
                 "Update does not conform to the configured schema",
             ));
         }
+    }
+    if let Err(e) = cib::limits::check_result(&doc.root, &cib) {
+        return Err(Failure::new(
+            ExitCode::DataErr,
+            format!("cibadmin: update refused: {e}"),
+        ));
     }
     // As Pacemaker's file backend does, a CIB without a schema is written as `none`.
     if cib.attr("validate-with").is_none() {
@@ -466,14 +491,18 @@ fn read_input(opts: &Options, stdin: &mut dyn Read) -> Result<Option<Element>, F
             )
         }
     };
-    text.and_then(|t| Document::parse(&t).ok())
-        .map(|d| Some(d.root))
-        .ok_or_else(|| {
-            Failure::new(
-                ExitCode::Config,
-                format!("Couldn't parse input from {origin}."),
-            )
-        })
+    text.and_then(|t| {
+        Document::parse(&t)
+            .inspect_err(|e| eprintln!("cibadmin: {origin}: {e}"))
+            .ok()
+    })
+    .map(|d| Some(d.root))
+    .ok_or_else(|| {
+        Failure::new(
+            ExitCode::Config,
+            format!("Couldn't parse input from {origin}."),
+        )
+    })
 }
 
 /// The skeleton `cibadmin --empty` prints.

@@ -64,7 +64,7 @@ fn now() -> i64 {
 
 /// Renders one screen (text, XML or simple status) for the current CIB.
 fn screen(opts: &Options, err: &mut dyn Write) -> Result<(String, ExitCode), AccessError> {
-    let mut access = cib_access::from_env()?;
+    let mut access = cib_access::reader_from_env()?;
     let cib = access.query()?;
     let t = now();
     let idx = pengine::rules::IdIndex::new(&cib);

@@ -150,7 +150,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
         let _ = writeln!(out, "{}", local_node_name());
         return ExitCode::Ok;
     }
-    let cib = match cib_access::from_env().and_then(|mut a| a.query()) {
+    let cib = match cib_access::reader_from_env().and_then(|mut a| a.query()) {
         Ok(c) => c,
         Err(e) => return fail(err, &e),
     };

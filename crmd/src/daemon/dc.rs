@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use cib::series::Series;
 use cib::version::CibVersion;
 use cib::xml::Element;
 use graph::{ActionKind, GraphAction, Synapse, TransitionGraph};
@@ -22,7 +23,6 @@ const RESULT_GRACE: Duration = Duration::from_secs(10);
 /// The pause before the policy engine asks again for a fencing that failed.
 const FENCE_RETRY_PAUSE: Duration = Duration::from_secs(5);
 /// How many policy engine inputs are kept on disk.
-const PE_INPUTS_KEPT: u64 = 400;
 /// The shortest pause between policy engine runs after a failed transition, so a failing action
 /// is not retried in a tight loop.
 const RETRY_PAUSE: Duration = Duration::from_millis(500);
@@ -56,7 +56,6 @@ pub struct DcState {
     not_before: Option<Instant>,
     running: Option<Running>,
     next_tid: u64,
-    pe_seq: Option<u64>,
 }
 
 /// A result a node reported.
@@ -300,6 +299,9 @@ impl Crmd {
     }
 
     fn write_patch(&mut self, patch: &str, origin: &str) -> Response {
+        if let Err(e) = cib::limits::check_request(&self.cib, patch.len()) {
+            return Response::fail(0, 65, format!("Update refused: {e}"));
+        }
         let patch = match cib::xml::parse_element(patch) {
             Ok(p) => p,
             Err(e) => return Response::fail(0, 65, format!("the patch is not valid XML: {e}")),
@@ -307,6 +309,9 @@ impl Crmd {
         let mut next = self.cib.clone();
         if let Err(e) = cib::patch::apply_unchecked(&patch, &mut next) {
             return Response::fail(0, 105, format!("the patch does not apply: {e}"));
+        }
+        if let Err(e) = cib::limits::check_result(&self.cib, &next) {
+            return Response::fail(0, 65, format!("Update refused: {e}"));
         }
         // Versions and the change record are the DC's to assign.
         CibVersion::from_element(&self.cib).write_to(&mut next);
@@ -606,19 +611,28 @@ impl Crmd {
         let schedule = match pengine::schedule(&self.cib, now) {
             Ok(s) => s,
             Err(e) => {
-                tracing::error!("policy engine: {e}");
+                let saved = self.save_pe_input(Series::Error);
+                tracing::error!(
+                    "policy engine: {e} ({})",
+                    saved.as_deref().unwrap_or("not saved")
+                );
                 return;
             }
         };
-        let seq = self.save_pe_input();
+        let series = if schedule.diagnostics.warnings.is_empty() {
+            Series::Input
+        } else {
+            Series::Warn
+        };
+        let saved = self.save_pe_input(series);
         let dcs = self.dcs();
         dcs.last_pe = Some(Instant::now());
         dcs.next_tid += 1;
         let tid = dcs.next_tid;
         let n = schedule.graph.synapses.len();
         tracing::info!(
-            "transition {tid}: {n} actions (pe-input-{})",
-            seq.map_or("?".to_string(), |s| s.to_string())
+            "transition {tid}: {n} actions ({})",
+            saved.as_deref().unwrap_or("input not saved")
         );
         if n == 0 {
             return;
@@ -631,30 +645,18 @@ impl Crmd {
         self.dispatch();
     }
 
-    /// Keeps the policy engine's input as `pe-input-N.xml`, so any decision can be replayed
-    /// with `crm_simulate -x`.
-    fn save_pe_input(&mut self) -> Option<u64> {
-        let dir = self.opts.pe_dir.clone();
-        std::fs::create_dir_all(&dir).ok()?;
-        let seq = match self.dcs().pe_seq {
-            Some(s) => s + 1,
-            None => std::fs::read_to_string(dir.join("pe-input.last"))
-                .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .map_or(0, |s| s + 1),
-        };
-        self.dcs().pe_seq = Some(seq);
-        let path = dir.join(format!("pe-input-{seq}.xml"));
-        if let Err(e) = cib::store::write_atomic(&path, self.cib.to_xml().as_bytes()) {
-            tracing::warn!("cannot save {}: {e}", path.display());
-            return None;
+    /// Keeps the policy engine's input in its series (`pe-input-N`, `pe-warn-N`, `pe-error-N`),
+    /// so any decision can be replayed with `crm_simulate -x`; returns the file name.
+    fn save_pe_input(&mut self, series: Series) -> Option<String> {
+        let max = series.max_in(&self.cib);
+        let xml = self.cib.to_xml();
+        match cib::series::save(&self.opts.pe_dir, series, max, self.opts.pe_compress, &xml) {
+            Ok(path) => path.and_then(|p| Some(p.file_name()?.to_string_lossy().into_owned())),
+            Err(e) => {
+                tracing::warn!("cannot save the policy engine input: {e}");
+                None
+            }
         }
-        let _ = cib::store::write_atomic(&dir.join("pe-input.last"), seq.to_string().as_bytes());
-        if seq >= PE_INPUTS_KEPT {
-            let _ =
-                std::fs::remove_file(dir.join(format!("pe-input-{}.xml", seq - PE_INPUTS_KEPT)));
-        }
-        Some(seq)
     }
 }
 

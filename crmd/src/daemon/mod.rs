@@ -41,6 +41,9 @@ pub struct Options {
     pub pe_dir: PathBuf,
     /// Heartbeat configuration directory (haresources import).
     pub ha_dir: PathBuf,
+    /// Save policy engine inputs bz2-compressed (`pe-input-N.bz2`, as Pacemaker) rather than as
+    /// `.xml`; `HA_PE_COMPRESS=no` turns it off.
+    pub pe_compress: bool,
 }
 
 impl Options {
@@ -70,6 +73,8 @@ impl Options {
             ha_dir: var("HA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/etc/ha.d")),
+            pe_compress: var("HA_PE_COMPRESS")
+                .is_none_or(|v| !matches!(v.to_str(), Some("no" | "false" | "0" | "off"))),
         }
     }
 }
@@ -191,6 +196,14 @@ impl Crmd {
                 if src == self.me || m.msg_type() != Some(crate::peer::MSG_TYPE) {
                     return;
                 }
+                if let Err(why) = self.trusted(&src, &m) {
+                    tracing::warn!(
+                        "dropping crmd message op={} from node {src} client [{}]: {why}",
+                        m.get("op").unwrap_or("?"),
+                        m.get(messaging::origin::FROM_ID).unwrap_or("")
+                    );
+                    return;
+                }
                 match PeerMsg::decode(&m) {
                     Ok(msg) => {
                         self.peer_seen(&src);
@@ -216,6 +229,20 @@ impl Crmd {
             }
             _ => {}
         }
+    }
+
+    /// Whether a `t=crmd` message is the peer crmd's and may be acted on ([`crate::trust`]).
+    fn trusted(
+        &self,
+        src: &str,
+        m: &messaging::wire::Message,
+    ) -> Result<(), crate::trust::Refused> {
+        let members = self.view.as_ref().map(|_| self.members());
+        let ctx = crate::trust::Context {
+            members: members.as_deref(),
+            dc: self.dc.as_deref(),
+        };
+        crate::trust::check(src, m, ctx)
     }
 
     /// A crmd message from `node` proves its crmd runs.

@@ -377,14 +377,17 @@ impl<'a> Parser<'a> {
                 auto_failback: AutoFailback::Legacy,
                 ping_nodes: vec![],
                 respawn: vec![],
-                apiauth: vec![
-                    default_auth("ipfail", &["hacluster"], &[]),
-                    default_auth("ccm", &["hacluster"], &[]),
-                    default_auth("ping", &[], &["haclient"]),
-                    default_auth("cl_status", &[], &["haclient"]),
-                    default_auth("lha-snmpagent", &["root"], &[]),
-                    default_auth("anon", &[], &["haclient"]),
-                ],
+                // The daemons' names are theirs alone (Heartbeat adds cib, crmd, attrd,
+                // stonithd, ... with `crm on`; reserving them always is the safe default).
+                apiauth: crate::origin::DAEMON_CLIENTS
+                    .iter()
+                    .map(|(client, user)| default_auth(client, &[*user], &[]))
+                    .chain([
+                        default_auth("ping", &[], &["haclient"]),
+                        default_auth("cl_status", &[], &["haclient"]),
+                        default_auth("anon", &[], &["haclient"]),
+                    ])
+                    .collect(),
                 crm: CrmMode::Off,
                 crm_daemon_dir: None,
                 crmd_spawns_pengine: true,

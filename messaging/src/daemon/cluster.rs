@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use super::{Daemon, Peer};
 use crate::client::NodeStatus;
 use crate::config::Autojoin;
+use crate::droplog::DropReason;
 use crate::liveness::{Change, NodeKind};
 use crate::log;
 use crate::media::MAX_PACKET;
@@ -85,6 +86,9 @@ impl Daemon {
     }
 
     pub(super) fn check_timers(&mut self, now: Instant) {
+        for line in self.drops.tick(now) {
+            log::warn(&line);
+        }
         let changes = self.liveness.tick(now);
         self.apply(changes);
         let interval = self.rexmit_interval();
@@ -120,30 +124,62 @@ impl Daemon {
         }
     }
 
+    /// Counts a dropped packet and logs it, rate-limited per reason and source
+    /// ([`crate::droplog`]).
+    fn drop_packet(&mut self, reason: DropReason, source: &str, detail: impl FnOnce() -> String) {
+        let counter = match reason {
+            DropReason::Malformed => &mut self.stats.malformed,
+            DropReason::BadAuth => &mut self.stats.bad_auth,
+            DropReason::UnknownNode => &mut self.stats.unknown_node,
+            DropReason::Replay => &mut self.stats.replayed,
+        };
+        *counter += 1;
+        if let Some(line) = self.drops.dropped(Instant::now(), reason, source, detail) {
+            log::warn(&line);
+        }
+    }
+
+    fn link_name(&self, link: usize) -> String {
+        self.link_names
+            .get(link)
+            .cloned()
+            .unwrap_or_else(|| link.to_string())
+    }
+
     pub(super) fn on_packet(&mut self, link: usize, data: &[u8]) {
         self.stats.packets_in += 1;
+        let via = self.link_name(link);
         if data.len() > MAX_PACKET {
-            self.stats.malformed += 1;
+            let len = data.len();
+            self.drop_packet(DropReason::Malformed, &via, || {
+                format!("dropped oversized packet ({len} bytes) on link {via}")
+            });
             return;
         }
         let msg = match Message::decode(data) {
             Ok(m) => m,
             Err(e) => {
-                self.stats.malformed += 1;
-                log::debug(&format!("dropped malformed packet on link {link}: {e}"));
+                self.drop_packet(DropReason::Malformed, &via, || {
+                    format!("dropped malformed packet on link {via}: {e}")
+                });
                 return;
             }
         };
         if let Err(e) = crate::auth::verify(&msg, &self.keys) {
-            self.stats.bad_auth += 1;
-            log::debug(&format!("dropped packet failing authentication: {e}"));
+            // The source is only what the packet claims: it did not authenticate.
+            let claimed = msg.get("src").unwrap_or("?").to_ascii_lowercase();
+            self.drop_packet(DropReason::BadAuth, &claimed, || {
+                format!("dropped packet failing authentication from [{claimed}] (claimed) on link {via}: {e}")
+            });
             return;
         }
         let (Some(src), Some(hg)) = (
             msg.get("src").map(str::to_ascii_lowercase),
             msg.get_hex("hg"),
         ) else {
-            self.stats.malformed += 1;
+            self.drop_packet(DropReason::Malformed, &via, || {
+                format!("dropped packet without src or hg on link {via}")
+            });
             return;
         };
         if src == self.me {
@@ -155,7 +191,9 @@ impl Daemon {
                 Autojoin::Other | Autojoin::Any => true,
             };
             if !may_join {
-                self.stats.unknown_node += 1;
+                self.drop_packet(DropReason::UnknownNode, &src, || {
+                    format!("dropped packet from unknown node [{src}] on link {via} (not in ha.cf, autojoin none)")
+                });
                 return;
             }
             log::info(&format!("Node {src} joined the cluster (autojoin)"));
@@ -164,7 +202,12 @@ impl Daemon {
         let peer = self.peers.entry(src.clone()).or_default();
         let known = peer.inbox.as_ref().map_or(0, Inbox::generation);
         if hg < known {
-            self.stats.replayed += 1;
+            // Heartbeat's wording for an old generation.
+            self.drop_packet(DropReason::Replay, &src, || {
+                format!(
+                    "attempted replay attack [{src}]? [gen = {hg}, curgen = {known}] on link {via}"
+                )
+            });
             return;
         }
         if hg > known {
@@ -206,7 +249,9 @@ impl Daemon {
             }
             _ => {
                 let Some(seq) = msg.get_hex("seq") else {
-                    self.stats.malformed += 1;
+                    self.drop_packet(DropReason::Malformed, &src, || {
+                        format!("dropped message without seq from [{src}] on link {via}")
+                    });
                     return;
                 };
                 match self.inbox(&src).receive(seq, msg) {
@@ -236,7 +281,10 @@ impl Daemon {
 
     fn on_heartbeat(&mut self, src: &str, link: usize, hg: u64, msg: &Message) {
         let Some(hbseq) = msg.get_hex("hbseq") else {
-            self.stats.malformed += 1;
+            let via = self.link_name(link);
+            self.drop_packet(DropReason::Malformed, src, || {
+                format!("dropped heartbeat without hbseq from [{src}] on link {via}")
+            });
             return;
         };
         let peer = self.peers.get_mut(src).expect("peer created");
@@ -245,7 +293,10 @@ impl Daemon {
         }
         let last_on_link = peer.link_hbseq.get(&link).copied().unwrap_or(0);
         if hbseq <= last_on_link {
-            self.stats.replayed += 1;
+            let via = self.link_name(link);
+            self.drop_packet(DropReason::Replay, src, || {
+                format!("attempted replay attack [{src}]? [hbseq = {hbseq}, last = {last_on_link}] on link {via}")
+            });
             return;
         }
         peer.link_hbseq.insert(link, hbseq);

@@ -33,6 +33,10 @@ use crate::wire::Message;
 /// The Heartbeat version we are compatible with.
 pub const HB_VERSION: &str = "3.0.6";
 
+/// Each kind of dropped packet from one source is logged at most once per this window, plus a
+/// count at its end.
+const DROP_LOG_WINDOW: Duration = Duration::from_secs(30);
+
 /// Everything the main loop reacts to.
 #[derive(Debug)]
 pub(crate) enum Event {
@@ -121,6 +125,7 @@ pub(crate) struct Daemon {
     ping_addrs: BTreeMap<IpAddr, Vec<String>>,
     clients: api::Clients,
     stats: Stats,
+    drops: crate::droplog::DropLog,
     watchdog: Option<crate::watchdog::Watchdog>,
 }
 
@@ -222,6 +227,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         ping_addrs,
         clients: api::Clients::new(),
         stats: Stats::default(),
+        drops: crate::droplog::DropLog::new(DROP_LOG_WINDOW),
         // A watchdog that cannot be opened is reported; heartbeat runs without it.
         watchdog: v.config.watchdog.as_ref().and_then(|path| {
             crate::watchdog::Watchdog::open(path)

@@ -99,7 +99,8 @@ impl Daemon {
     }
 
     fn client_send(&mut self, id: u64, mut msg: Message) {
-        let from = self.clients.conns[&id].name.clone().unwrap_or_default();
+        let conn = &self.clients.conns[&id];
+        let (from, uid, gid) = (conn.name.clone().unwrap_or_default(), conn.uid, conn.gid);
         msg.remove("hbapi");
         let Some(t) = msg.msg_type().map(str::to_string) else {
             log::warn(&format!("client {from}: message without t= dropped"));
@@ -112,7 +113,9 @@ impl Daemon {
         for f in ["src", "seq", "hg", "auth", "ts"] {
             msg.remove(f);
         }
-        msg.set("from_id", from.clone());
+        // Receivers tell the peer daemon from other clients by this stamp, never by what the
+        // client wrote.
+        crate::origin::stamp(&mut msg, &from, uid, gid);
         match msg.get("dest").map(str::to_ascii_lowercase) {
             Some(dest) if dest == self.me => {
                 msg.set("src", self.me.clone())

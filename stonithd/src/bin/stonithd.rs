@@ -158,6 +158,17 @@ impl Daemon {
             },
             Request::Register { xml } => match cib::xml::parse_element(&xml) {
                 Ok(p) if p.name == "primitive" && p.attr("class") == Some("stonith") => {
+                    // Pacemaker's -EINVAL: an agent outside the fence agent directories.
+                    if let Err(bad) =
+                        cib::agent_name::check_fence_agent(p.attr("type").unwrap_or_default())
+                    {
+                        tracing::warn!("refusing to register device {:?}: {bad}", p.attr("id"));
+                        return Response {
+                            rc: 2,
+                            error: Some(bad.to_string()),
+                            ..Response::default()
+                        };
+                    }
                     if let Ok(mut s) = self.state.lock() {
                         s.registered.retain(|r| r.attr("id") != p.attr("id"));
                         s.registered.push(p);

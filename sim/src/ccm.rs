@@ -1,9 +1,11 @@
 //! A seeded, single-threaded simulation of N ccm nodes over a faulty network.
 //!
-//! One event queue ordered by `(time, sequence)`; one ChaCha RNG seeded by the caller decides
-//! delays, losses and heartbeat detection times, so a seed replays exactly. Packets go through the
+//! One [`EventQueue`]; the [`Network`]'s seeded RNG decides delays, losses and heartbeat
+//! detection times, so a seed replays exactly. Packets go through the
 //! real wire encoding. Heartbeat itself is modelled as "node status" events delivered a random
-//! detection delay after connectivity between two nodes changes (as `deadtime` would).
+//! detection delay after connectivity between two nodes changes (as `deadtime` would): a node's
+//! heartbeat reports a peer alive exactly when the link peer -> node delivers, so a link cut one
+//! way leaves the two ends disagreeing about each other, as real heartbeat does.
 //!
 //! Invariants are checked after every event ([`Sim::violation`] holds the first one broken):
 //! - a node only installs views that contain itself, with the right quorum flag;
@@ -14,18 +16,17 @@
 //! [`Sim::converged`] checks the stabilisation property: every group of connected live nodes agrees
 //! on one view whose members are exactly that group.
 
-use std::cmp::Reverse;
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 
+use ccm::membership::{Config, Dest, Input, Membership, Millis, Output, Timing};
+use ccm::message::Packet;
+use ccm::view::{has_quorum, MemberSet, View};
 use messaging::wire::Message;
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
-use crate::membership::{Config, Dest, Input, Membership, Millis, Output, Timing};
-use crate::message::Packet;
-use crate::view::{has_quorum, MemberSet, View};
+use crate::net::{NetConfig, Network};
+use crate::queue::EventQueue;
 
 /// Network and failure-detector parameters of a simulation.
 #[derive(Debug, Clone)]
@@ -86,7 +87,6 @@ enum Event {
 
 struct SimNode {
     name: String,
-    up: bool,
     incarnation: u64,
     machine: Membership,
     timer: Option<Millis>,
@@ -99,16 +99,9 @@ struct SimNode {
 /// The simulated cluster.
 pub struct Sim {
     cfg: SimConfig,
-    rng: ChaCha8Rng,
-    now: Millis,
-    seq: u64,
-    queue: BinaryHeap<Reverse<(Millis, u64)>>,
-    events: HashMap<u64, Event>,
+    net: Network,
+    queue: EventQueue<Event>,
     nodes: Vec<SimNode>,
-    group: Vec<usize>,
-    /// Links cut individually (smaller index first): connectivity need not be transitive.
-    cuts: BTreeSet<(usize, usize)>,
-    loss: f64,
     committed: HashMap<u64, Vec<View>>,
     trace: VecDeque<String>,
     hasher: DefaultHasher,
@@ -132,7 +125,6 @@ impl Sim {
             .iter()
             .map(|name| SimNode {
                 name: name.clone(),
-                up: false,
                 incarnation: 0,
                 machine: Membership::new(Config {
                     local: name.clone(),
@@ -146,15 +138,14 @@ impl Sim {
             })
             .collect();
         let mut sim = Sim {
-            rng: ChaCha8Rng::seed_from_u64(cfg.seed),
-            loss: cfg.loss,
-            group: vec![0; cfg.nodes],
-            cuts: BTreeSet::new(),
+            net: Network::new(&NetConfig {
+                nodes: cfg.nodes,
+                seed: cfg.seed,
+                loss: cfg.loss,
+                delay: cfg.delay,
+            }),
             cfg,
-            now: 0,
-            seq: 0,
-            queue: BinaryHeap::new(),
-            events: HashMap::new(),
+            queue: EventQueue::new(),
             nodes,
             committed: HashMap::new(),
             trace: VecDeque::new(),
@@ -173,7 +164,7 @@ impl Sim {
 
     /// Current simulated time.
     pub fn now(&self) -> Millis {
-        self.now
+        self.queue.now()
     }
 
     /// Number of nodes.
@@ -193,7 +184,16 @@ impl Sim {
 
     /// Whether node `i` is running.
     pub fn is_up(&self, i: usize) -> bool {
-        self.nodes[i].up
+        self.net.is_up(i)
+    }
+
+    /// Every view installed by node `i` at or after time `since`, in order.
+    pub fn installs_since(&self, i: usize, since: Millis) -> Vec<&View> {
+        self.installs
+            .iter()
+            .filter(|(at, node, _)| *node == i && *at >= since)
+            .map(|(_, _, v)| v)
+            .collect()
     }
 
     /// Node `i`'s committed view.
@@ -213,53 +213,59 @@ impl Sim {
 
     /// Sets the packet-loss probability.
     pub fn set_loss(&mut self, loss: f64) {
-        self.loss = loss;
+        self.net.set_loss(loss);
         self.note(format!("loss {loss:.2}"));
     }
 
     /// Splits the network: `group[i]` is node i's side; nodes talk only within a side.
     pub fn partition(&mut self, group: Vec<usize>) {
-        assert_eq!(group.len(), self.nodes.len());
         self.note(format!("partition {group:?}"));
-        self.group = group;
+        self.net.partition(group);
         self.all_pairs_changed();
     }
 
     /// Cuts the link between `a` and `b` only (others may still reach both: non-transitive).
     pub fn cut(&mut self, a: usize, b: usize) {
         self.note(format!("cut {a}-{b}"));
-        self.cuts.insert((a.min(b), a.max(b)));
+        self.net.cut(a, b);
+        self.all_pairs_changed();
+    }
+
+    /// Cuts only `from -> to`: `to` stops hearing `from` (its heartbeat declares `from` dead)
+    /// while `from` still hears `to`; third nodes hear both.
+    pub fn cut_one_way(&mut self, from: usize, to: usize) {
+        self.note(format!("cut {from}->{to}"));
+        self.net.cut_one_way(from, to);
         self.all_pairs_changed();
     }
 
     /// Joins every side again and restores cut links.
     pub fn heal(&mut self) {
         self.note("heal".into());
-        self.group = vec![0; self.nodes.len()];
-        self.cuts.clear();
+        self.net.heal();
         self.all_pairs_changed();
     }
 
     /// Stops node `i` (its state is lost).
     pub fn crash(&mut self, i: usize) {
-        if !self.nodes[i].up {
+        if !self.net.is_up(i) {
             return;
         }
         self.note(format!("crash {}", self.nodes[i].name));
-        self.nodes[i].up = false;
+        self.net.set_up(i, false);
         self.nodes[i].timer = None;
         self.all_pairs_changed();
     }
 
     /// Starts node `i` again with a new incarnation and empty state.
     pub fn restart(&mut self, i: usize) {
-        if self.nodes[i].up {
+        if self.net.is_up(i) {
             return;
         }
+        self.net.set_up(i, true);
         let names: BTreeSet<String> = self.nodes.iter().map(|n| n.name.clone()).collect();
         let node = &mut self.nodes[i];
         node.incarnation += 1;
-        node.up = true;
         node.timer = None;
         node.hb_seen.clear();
         node.last_instance = 0;
@@ -278,12 +284,12 @@ impl Sim {
     /// Restarts only node `i`'s ccm: heartbeat stays up, so peers see no node death, only the
     /// client sign-off (and then a new incarnation).
     pub fn restart_ccm(&mut self, i: usize) {
-        if !self.nodes[i].up {
+        if !self.net.is_up(i) {
             return;
         }
         for peer in 0..self.nodes.len() {
-            if peer != i && self.connected(i, peer) {
-                let d = self.rng.random_range(self.cfg.delay.0..=self.cfg.delay.1);
+            if peer != i && self.net.reaches(i, peer) {
+                let d = self.net.delay();
                 self.schedule(
                     d,
                     Event::ClientLeft {
@@ -293,7 +299,7 @@ impl Sim {
                 );
             }
         }
-        self.nodes[i].up = false;
+        self.net.set_up(i, false);
         let seen = std::mem::take(&mut self.nodes[i].hb_seen);
         self.restart(i);
         // Heartbeat itself did not restart: it reports its current view of the nodes at once.
@@ -306,55 +312,52 @@ impl Sim {
         }
     }
 
-    /// Whether `a` and `b` can talk right now.
+    /// Whether `a` and `b` can talk right now, both ways.
     pub fn connected(&self, a: usize, b: usize) -> bool {
-        self.nodes[a].up
-            && self.nodes[b].up
-            && self.group[a] == self.group[b]
-            && !self.cuts.contains(&(a.min(b), a.max(b)))
+        self.net.connected(a, b)
     }
 
     /// Runs events until time `until` (or until an invariant breaks).
     pub fn run_until(&mut self, until: Millis) {
         while self.violation.is_none() {
-            let Some(&Reverse((at, seq))) = self.queue.peek() else {
+            let Some(ev) = self.queue.pop_until(until) else {
                 break;
             };
-            if at > until {
-                break;
-            }
-            self.queue.pop();
-            let ev = self.events.remove(&seq).expect("queued event exists");
-            self.now = at;
             self.steps += 1;
             self.handle(ev);
         }
-        self.now = self.now.max(until);
+        self.queue.advance_to(until);
     }
 
     /// Runs for `ms` more milliseconds.
     pub fn run_for(&mut self, ms: Millis) {
-        let until = self.now + ms;
+        let until = self.now() + ms;
         self.run_until(until);
     }
 
     /// A random number in `lo..hi` from the simulation's RNG (for scenario drivers).
     pub fn random(&mut self, lo: u64, hi: u64) -> u64 {
-        self.rng.random_range(lo..hi)
+        self.net.random(lo, hi)
     }
 
     /// `None` when every group of connected live nodes has one view whose members are exactly the
     /// group (current incarnations) and whose quorum flag is right; otherwise what is wrong.
     pub fn converged(&self) -> Option<String> {
         let mut groups: BTreeMap<usize, MemberSet> = BTreeMap::new();
-        for (i, n) in self.nodes.iter().enumerate().filter(|(_, n)| n.up) {
+        for (i, n) in self.nodes.iter().enumerate() {
+            if !self.net.is_up(i) {
+                continue;
+            }
             groups
-                .entry(self.group[i])
+                .entry(self.net.side(i))
                 .or_default()
                 .insert(n.name.clone(), n.incarnation);
         }
-        for (i, n) in self.nodes.iter().enumerate().filter(|(_, n)| n.up) {
-            let want = &groups[&self.group[i]];
+        for (i, n) in self.nodes.iter().enumerate() {
+            if !self.net.is_up(i) {
+                continue;
+            }
+            let want = &groups[&self.net.side(i)];
             let Some(v) = n.machine.view() else {
                 return Some(format!("{} has no view", n.name));
             };
@@ -383,8 +386,10 @@ impl Sim {
     fn all_pairs_changed(&mut self) {
         for a in 0..self.nodes.len() {
             for b in 0..self.nodes.len() {
-                if a != b && self.nodes[a].up {
-                    let d = self.rng.random_range(self.cfg.detect.0..=self.cfg.detect.1);
+                if a != b && self.net.is_up(a) {
+                    let d = self
+                        .net
+                        .random_inclusive(self.cfg.detect.0, self.cfg.detect.1);
                     self.schedule(d, Event::HbCheck { node: a, peer: b });
                 }
             }
@@ -392,15 +397,13 @@ impl Sim {
     }
 
     fn schedule(&mut self, delay: Millis, ev: Event) {
-        self.seq += 1;
-        self.queue.push(Reverse((self.now + delay, self.seq)));
-        self.events.insert(self.seq, ev);
+        self.queue.schedule(delay, ev);
     }
 
     fn handle(&mut self, ev: Event) {
         match ev {
             Event::Deliver { from, to, data } => {
-                if !self.connected(from, to) {
+                if !self.net.reaches(from, to) {
                     return;
                 }
                 let msg = Message::decode(data.as_bytes()).expect("sim packets decode");
@@ -414,22 +417,23 @@ impl Sim {
                 at,
             } => {
                 let n = &self.nodes[node];
-                if n.up && n.incarnation == incarnation && n.timer == Some(at) {
+                if self.net.is_up(node) && n.incarnation == incarnation && n.timer == Some(at) {
                     self.nodes[node].timer = None;
                     self.feed(node, Input::Tick);
                 }
             }
             Event::ClientLeft { node, peer } => {
-                if self.nodes[node].up {
+                if self.net.is_up(node) {
                     let name = self.nodes[peer].name.clone();
                     self.feed(node, Input::PeerLeft { node: name });
                 }
             }
             Event::HbCheck { node, peer } => {
-                if !self.nodes[node].up {
+                if !self.net.is_up(node) {
                     return;
                 }
-                let alive = self.connected(node, peer);
+                // Heartbeat on `node` sees `peer` alive while it hears it.
+                let alive = self.net.reaches(peer, node);
                 if self.nodes[node].hb_seen.get(&peer) != Some(&alive) {
                     self.nodes[node].hb_seen.insert(peer, alive);
                     let name = self.nodes[peer].name.clone();
@@ -444,7 +448,7 @@ impl Sim {
     }
 
     fn feed(&mut self, i: usize, input: Input) {
-        let now = self.now;
+        let now = self.now();
         let outputs = self.nodes[i].machine.step(now, input.clone());
         let line = format!("{now} {} {input:?} -> {outputs:?}", self.nodes[i].name);
         line.hash(&mut self.hasher);
@@ -480,10 +484,9 @@ impl Sim {
         for to in targets {
             self.packets += 1;
             *self.packets_by_kind.entry(kind.clone()).or_default() += 1;
-            if !self.connected(from, to) || self.rng.random_bool(self.loss) {
+            let Some(d) = self.net.transmit(from, to) else {
                 continue;
-            }
-            let d = self.rng.random_range(self.cfg.delay.0..=self.cfg.delay.1);
+            };
             let data = data.clone();
             self.schedule(d, Event::Deliver { from, to, data });
         }
@@ -522,9 +525,9 @@ impl Sim {
             }
         }
         self.nodes[i].last_instance = view.instance;
-        let line = format!("{} {} INSTALL {view}", self.now, self.nodes[i].name);
+        let line = format!("{} {} INSTALL {view}", self.now(), self.nodes[i].name);
         self.push_trace(line);
-        self.installs.push((self.now, i, view.clone()));
+        self.installs.push((self.now(), i, view.clone()));
         let same = self.committed.entry(view.instance).or_default();
         if !same.contains(&view) {
             same.push(view);
@@ -535,7 +538,7 @@ impl Sim {
     }
 
     fn note(&mut self, line: String) {
-        let line = format!("{} == {line}", self.now);
+        let line = format!("{} == {line}", self.now());
         line.hash(&mut self.hasher);
         self.push_trace(line);
     }

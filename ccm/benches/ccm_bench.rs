@@ -1,4 +1,4 @@
-//! `ccm-bench`: how long ccm takes to agree a new view, in simulation and (as root, with the
+//! `cargo bench -p ccm --bench ccm_bench`: how long ccm takes to agree a new view, in simulation and (as root, with the
 //! `heartbeat` binary next to this one) on real namespaced nodes. Prints tables.
 //!
 //! Simulated times exclude heartbeat's failure detection: the sim delivers node status changes
@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use ccm::membership::Millis;
-use ccm::sim::{Sim, SimConfig};
-use ccm::testnet::{agree, is_root, start_cluster, wait_until, Binaries, Node};
 use clap::Parser;
+use sim::ccm::{Sim, SimConfig};
+use sim::ccm_lab::{agree, is_root, start_cluster, wait_until, Binaries, Node};
 
 /// ccm view-agreement benchmark.
 #[derive(Parser, Debug)]
@@ -121,10 +121,10 @@ fn sim_once(nodes: usize, seed: u64, fault: Fault, loss: f64) -> Result<(Millis,
 }
 
 fn real(runs: usize) -> Result<()> {
-    let dir = std::env::current_exe()?
-        .parent()
-        .context("binary directory")?
-        .to_path_buf();
+    // Cargo builds the ccm binary for a bench; heartbeat must be built next to it
+    // (`cargo build --release -p messaging`).
+    let ccm = std::path::Path::new(env!("CARGO_BIN_EXE_ccm"));
+    let dir = ccm.parent().context("binary directory")?.to_path_buf();
     let bins = Binaries {
         heartbeat: dir.join("heartbeat"),
         ccm: dir.join("ccm"),

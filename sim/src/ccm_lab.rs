@@ -1,4 +1,4 @@
-//! Scaffolding for real-cluster tests and the benchmark: each node is a network namespace (own
+//! Real `heartbeat` + `ccm` nodes for tests and the benchmark: each node is a network namespace (own
 //! UTS name) running `heartbeat` and `ccm`. A "switch" namespace holds two bridges; every node's
 //! veth starts on `br0`, and moving some to `br1` partitions the cluster. Needs root; everything
 //! is removed on drop.
@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::api::{CcmClient, ViewEvent};
+use ccm::api::{CcmClient, ViewEvent};
 
 static NEXT_NET: AtomicU32 = AtomicU32::new(0);
 
@@ -96,6 +96,14 @@ impl Net {
     fn veth(&self, i: usize) -> (String, String) {
         let short = &self.prefix[3..];
         (format!("c{short}{i}a"), format!("c{short}{i}b"))
+    }
+
+    /// Node `to` stops hearing node `from` (iptables in `to`'s namespace drops what comes from
+    /// `from`'s address) while `from` still hears `to`: a link lost one way. Needs `iptables`.
+    pub fn drop_one_way(&self, from: usize, to: usize) {
+        let src = format!("10.9.0.{}", from + 1);
+        let ns = &self.namespaces[to];
+        sh(&["ip", "netns", "exec", ns, "iptables", "-A", "INPUT", "-s", &src, "-j", "DROP"]);
     }
 
     /// Puts node `i` on bridge `side` (0 or 1): nodes on different bridges cannot talk.
