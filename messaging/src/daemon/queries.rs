@@ -100,7 +100,7 @@ impl Daemon {
 
     fn client_send(&mut self, id: u64, mut msg: Message) {
         let conn = &self.clients.conns[&id];
-        let (from, uid, gid) = (conn.name.clone().unwrap_or_default(), conn.uid, conn.gid);
+        let (from, uid, gid) = (conn.name.clone().unwrap_or_default(), conn.uid(), conn.gid());
         msg.remove("hbapi");
         let Some(t) = msg.msg_type().map(str::to_string) else {
             log::warn(&format!("client {from}: message without t= dropped"));
