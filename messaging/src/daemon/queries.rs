@@ -47,7 +47,7 @@ impl Daemon {
         let conn = self.clients.conns.get_mut(&id).expect("checked");
         let ok = !cn.is_empty()
             && !cn.contains(char::is_whitespace)
-            && super::api::authorised(&self.cfg.apiauth, &cn, conn.uid(), conn.gid());
+            && super::api::authorised(&self.cfg.apiauth, &cn, conn.conn.peer());
         let mut reply = Message::new();
         if !ok {
             log::warn(&format!(
@@ -100,7 +100,11 @@ impl Daemon {
 
     fn client_send(&mut self, id: u64, mut msg: Message) {
         let conn = &self.clients.conns[&id];
-        let (from, uid, gid) = (conn.name.clone().unwrap_or_default(), conn.uid(), conn.gid());
+        let (from, uid, gid) = (
+            conn.name.clone().unwrap_or_default(),
+            conn.uid(),
+            conn.gid(),
+        );
         msg.remove("hbapi");
         let Some(t) = msg.msg_type().map(str::to_string) else {
             log::warn(&format!("client {from}: message without t= dropped"));
