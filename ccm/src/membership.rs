@@ -107,7 +107,7 @@ pub struct Config {
 }
 
 /// Something that happened to the machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Input {
     /// First input: start talking.
     Start,
@@ -147,7 +147,7 @@ pub enum Dest {
 }
 
 /// Something the machine wants done.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Output {
     /// Send `packet` to `to`.
     Send {
@@ -282,7 +282,7 @@ impl Membership {
     /// The nodes this one is in contact with right now, itself included.
     pub fn contact(&self) -> MemberSet {
         let mut set = self.heard();
-        set.retain(|name, _| !self.suspects.get(name).is_some_and(|&u| u > self.now));
+        set.retain(|name, _| self.suspects.get(name).is_none_or(|&u| u <= self.now));
         set
     }
 

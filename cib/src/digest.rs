@@ -31,9 +31,13 @@ const VOLATILE: [&str; 5] = [
 
 /// The digest of `element` as `cibadmin -6` computes it (see the module documentation).
 pub fn versioned_digest(element: &Element) -> String {
-    let v2 = element
-        .attr("crm_feature_set")
-        .is_some_and(|v| version_at_least(v, &[3, 0, 5]));
+    versioned_digest_as(element, element.attr("crm_feature_set"))
+}
+
+/// The versioned digest of `element` for a peer speaking `feature_set` (`crm_diff` digests the
+/// new document by the original's feature set).
+pub fn versioned_digest_as(element: &Element, feature_set: Option<&str>) -> String {
+    let v2 = feature_set.is_some_and(|v| version_at_least(v, &[3, 0, 5]));
     if !v2 {
         return digest(element);
     }

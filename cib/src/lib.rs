@@ -15,7 +15,8 @@
 //! * [`format`](mod@format): XML output escaped as Pacemaker's tools print it.
 //! * [`xpath`]: the XPath subset administrators write (`//primitive[@id='x']`).
 //! * [`edit`]: create / modify / replace / delete with `cibadmin`'s semantics.
-//! * [`patch`]: Pacemaker's v2 XML patch format (`<diff format="2">`): diff and apply.
+//! * [`patch`]: Pacemaker's XML patch formats (v2 `<diff format="2">` and the older v1): diff
+//!   and apply.
 //! * [`store`]: the on-disk directory (`cib.xml`, `cib.xml.sig`, numbered backups) with
 //!   atomic writes and digest-checked loads.
 //!
@@ -36,6 +37,8 @@ pub mod format;
 pub mod haresources;
 pub mod limits;
 pub mod model;
+pub mod node_id;
+pub mod option_meta;
 pub mod patch;
 pub mod score;
 pub mod series;
@@ -45,6 +48,9 @@ pub mod verify;
 pub mod version;
 pub mod xml;
 pub mod xpath;
+
+/// The `crm_feature_set` of Pacemaker 2.1.5 (its `CRM_FEATURE_SET`), which heartbeat-rs speaks.
+pub const FEATURE_SET: &str = "3.16.1";
 
 pub use score::Score;
 pub use version::CibVersion;

@@ -1,4 +1,7 @@
-//! Pacemaker's v2 XML patch format, as `crm_diff` writes it and `cibadmin -P` applies it.
+//! Pacemaker's XML patch formats, as `crm_diff` writes them and `cibadmin -P` applies them:
+//! the v2 format below, and the older v1 format ([`v1`]) that `crm_diff` still writes for a CIB
+//! whose `crm_feature_set` is 3.0.8 or older or missing ([`diff_for`]). [`apply_unchecked`]
+//! takes either, telling them apart by the `format` attribute as Pacemaker does.
 //!
 //! ```text
 //! <diff format="2">
@@ -27,6 +30,8 @@
 //! replaced whole. Text directly inside the root element can not be expressed (Pacemaker
 //! ignores text altogether).
 
+pub mod v1;
+
 use crate::version::CibVersion;
 use crate::xpath::{self, XPath, XPathError};
 use crate::{Element, Node};
@@ -50,6 +55,32 @@ pub enum PatchError {
         expected: CibVersion,
         /// The CIB's version.
         actual: CibVersion,
+    },
+    /// The CIB is newer than the patch's source (Pacemaker's "old data").
+    #[error("patch from {source_version} to {target} is older than the CIB at {actual}")]
+    Old {
+        /// The patch's source version.
+        source_version: String,
+        /// The patch's target version.
+        target: String,
+        /// The CIB's version.
+        actual: String,
+    },
+    /// The CIB is older than the patch's source: it needs the whole CIB, not a patch.
+    #[error("patch from {source_version} does not apply to the older CIB at {actual}")]
+    Ahead {
+        /// The patch's source version.
+        source_version: String,
+        /// The CIB's version.
+        actual: String,
+    },
+    /// The result does not have the digest the patch announces.
+    #[error("patch result digest {actual} differs from the patch's {expected}")]
+    Digest {
+        /// The patch's `digest`.
+        expected: String,
+        /// The result's digest.
+        actual: String,
     },
     /// A path is not valid XPath.
     #[error(transparent)]
@@ -88,13 +119,119 @@ pub fn diff(old: &Element, new: &Element) -> Element {
     out
 }
 
+/// The patch `crm_diff` writes for `old` and `new`: v2 when `old`'s `crm_feature_set` is
+/// newer than 3.0.8, else v1; `None` when there is nothing to write.
+pub fn diff_for(old: &Element, new: &Element) -> Option<Element> {
+    let v2 = old
+        .attr("crm_feature_set")
+        .is_some_and(|v| compare_versions(v, "3.0.8").is_gt());
+    if !v2 {
+        return v1::diff(old, new);
+    }
+    (old != new).then(|| diff(old, new))
+}
+
+/// Compares dotted version strings field by field as numbers (a missing field is 0), like
+/// Pacemaker's `compare_version`.
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    let nums = |s: &str| -> Vec<u64> {
+        s.split('.')
+            .map(|p| p.trim().parse().unwrap_or(0))
+            .collect()
+    };
+    let (a, b) = (nums(a), nums(b));
+    let len = a.len().max(b.len());
+    (0..len)
+        .map(|i| a.get(i).unwrap_or(&0).cmp(b.get(i).unwrap_or(&0)))
+        .find(|o| o.is_ne())
+        .unwrap_or(std::cmp::Ordering::Equal)
+}
+
+/// The patch's format: its `format` attribute, 1 when absent (as Pacemaker reads it).
+pub fn format_of(patch: &Element) -> Result<u8, PatchError> {
+    let bad = || {
+        PatchError::Format(format!(
+            "<{} format={:?}>",
+            patch.name,
+            patch.attr("format")
+        ))
+    };
+    if patch.name != "diff" {
+        return Err(bad());
+    }
+    match patch.attr("format").map(str::trim) {
+        None | Some("1") => Ok(1),
+        Some("2") => Ok(2),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// The versions a patch goes from and to, as Pacemaker's `xml_patch_versions` reads them: a
+/// field the patch does not give is the CIB's own (and the target's `num_updates` one more).
+pub fn versions(patch: &Element, cib: &Element) -> Result<(CibVersion, CibVersion), PatchError> {
+    let this = CibVersion::from_element(cib);
+    let [from, to] = match format_of(patch)? {
+        1 => v1::versions(patch),
+        _ => {
+            let read = |tag: &str| {
+                let e = patch.child("version").and_then(|v| v.child(tag));
+                VERSION_ATTRS.map(|k| {
+                    e.and_then(|e| e.attr(k))
+                        .and_then(|v| v.trim().parse().ok())
+                })
+            };
+            [read("source"), read("target")]
+        }
+    };
+    let fill = |f: [Option<u64>; 3], d: CibVersion| CibVersion {
+        admin_epoch: f[0].unwrap_or(d.admin_epoch),
+        epoch: f[1].unwrap_or(d.epoch),
+        num_updates: f[2].unwrap_or(d.num_updates),
+    };
+    Ok((fill(from, this), fill(to, this.bump_updates())))
+}
+
+/// Pacemaker's check before `cibadmin -P` applies a patch: the CIB must be exactly at the
+/// patch's source version, and the patch must raise it.
+pub fn check_version(patch: &Element, cib: &Element) -> Result<(), PatchError> {
+    let (from, to) = versions(patch, cib)?;
+    let actual = CibVersion::from_element(cib);
+    if actual < from {
+        return Err(PatchError::Ahead {
+            source_version: from.to_string(),
+            actual: actual.to_string(),
+        });
+    }
+    // Pacemaker asks for any field to rise, not for a higher tuple.
+    let raises = to.admin_epoch > from.admin_epoch
+        || to.epoch > from.epoch
+        || to.num_updates > from.num_updates;
+    if actual > from || !raises {
+        return Err(PatchError::Old {
+            source_version: from.to_string(),
+            target: to.to_string(),
+            actual: actual.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Applies `patch` to `cib`, checking first that `cib` is at the patch's source version.
 /// On error `cib` is unchanged.
 pub fn apply(patch: &Element, cib: &mut Element) -> Result<(), PatchError> {
-    let source = patch
-        .child("version")
-        .and_then(|v| v.child("source"))
-        .map(CibVersion::from_element);
+    let source = match format_of(patch)? {
+        1 => {
+            let [from, _] = v1::versions(patch);
+            from.iter()
+                .any(Option::is_some)
+                .then(|| versions(patch, cib).map(|v| v.0))
+                .transpose()?
+        }
+        _ => patch
+            .child("version")
+            .and_then(|v| v.child("source"))
+            .map(CibVersion::from_element),
+    };
     if let Some(expected) = source {
         let actual = CibVersion::from_element(cib);
         if expected != actual {
@@ -104,20 +241,34 @@ pub fn apply(patch: &Element, cib: &mut Element) -> Result<(), PatchError> {
     apply_unchecked(patch, cib)
 }
 
-/// Applies `patch` without the version check. As in Pacemaker, the version attributes change
-/// only through the patch's own `/cib` modify (which [`diff`] writes whenever they differ).
+/// Applies a v1 or v2 patch without the version check, then checks the result against the
+/// patch's `digest` when it has one (as Pacemaker does). On error `cib` is unchanged.
+pub fn apply_unchecked(patch: &Element, cib: &mut Element) -> Result<(), PatchError> {
+    let mut work = cib.clone();
+    match format_of(patch)? {
+        1 => v1::apply(patch, &mut work).map_err(PatchError::Malformed)?,
+        _ => apply_v2(patch, &mut work)?,
+    }
+    if let Some(expected) = patch.attr("digest") {
+        let actual = crate::digest::versioned_digest(&work);
+        if !actual.eq_ignore_ascii_case(expected) {
+            return Err(PatchError::Digest {
+                expected: expected.to_string(),
+                actual,
+            });
+        }
+    }
+    *cib = work;
+    Ok(())
+}
+
+/// Applies a v2 patch. As in Pacemaker, the version attributes change only through the
+/// patch's own `/cib` modify (which [`diff`] writes whenever they differ).
 ///
 /// Application follows Pacemaker's two passes: first every change is located in order,
 /// deletes and modifies are done at once and moved elements are parked at the end of their
 /// parent; then creations and moves are done in ascending position order.
-pub fn apply_unchecked(patch: &Element, cib: &mut Element) -> Result<(), PatchError> {
-    if patch.name != "diff" || patch.attr("format") != Some("2") {
-        return Err(PatchError::Format(format!(
-            "<{} format={:?}>",
-            patch.name,
-            patch.attr("format")
-        )));
-    }
+fn apply_v2(patch: &Element, cib: &mut Element) -> Result<(), PatchError> {
     let mut work = cib.clone();
     let mut deferred: Vec<Deferred> = Vec::new();
     for (i, change) in patch.children_named("change").enumerate() {

@@ -93,6 +93,8 @@ pub fn save(
         .unwrap_or(0);
     if max > 0 && seq >= max as u64 {
         seq = 0;
+        // The maximum may have been lowered: files numbered beyond it would never be replaced.
+        remove_beyond(dir, series, max as u64);
     }
     let path = file_name(dir, series, seq, compress);
     let bytes = if compress {
@@ -105,6 +107,20 @@ pub fn save(
     let _ = std::fs::remove_file(file_name(dir, series, seq, !compress));
     write_atomic(&last, (seq + 1).to_string().as_bytes())?;
     Ok(Some(path))
+}
+
+fn remove_beyond(dir: &Path, series: Series, max: u64) {
+    let prefix = format!("{}-", series.name());
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let number = name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|n| n.parse::<u64>().ok());
+        if number.is_some_and(|n| n >= max) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn compress_bz2(bytes: &[u8]) -> io::Result<Vec<u8>> {
@@ -213,6 +229,19 @@ mod tests {
         // 7 saves into 3 slots: slot 0 holds the 7th (index 6).
         let doc = load(&dir.path().join("pe-input-0.xml"), &Limits::default()).unwrap();
         assert_eq!(doc.root.attr("n"), Some("6"));
+    }
+
+    #[test]
+    fn lowering_the_maximum_removes_the_files_beyond_it() {
+        let dir = tempfile::tempdir().unwrap();
+        for _ in 0..5 {
+            save(dir.path(), Series::Input, 10, true, "<cib/>").unwrap();
+        }
+        save(dir.path(), Series::Input, 2, true, "<cib/>").unwrap();
+        assert_eq!(
+            files(dir.path()),
+            ["pe-input-0.bz2", "pe-input-1.bz2", "pe-input.last"]
+        );
     }
 
     #[test]

@@ -15,6 +15,10 @@
 //! recognises that and completes the rename. Any other mismatch is reported as
 //! [`StoreError::DigestMismatch`] and the file is never used, so a load always yields either the
 //! version before an interrupted save or the one after it.
+//!
+//! Startup recovery: [`CibStore::load_or_backup`] (what the daemons call) falls back to the
+//! newest backup whose signature matches when `cib.xml` is damaged, hand-edited or unreadable,
+//! logging why, and fails only when no copy is usable, as Pacemaker's CIB manager does.
 
 use crate::digest::digest;
 use crate::{Document, Element, Node, XmlError};
@@ -65,6 +69,14 @@ pub enum StoreError {
     MissingSignature {
         /// The content file.
         path: PathBuf,
+    },
+    /// `cib.xml` is unusable and so is every backup.
+    #[error("{primary}; no backup is usable either ({backups} tried)")]
+    NoUsableCopy {
+        /// Why `cib.xml` could not be used.
+        primary: Box<StoreError>,
+        /// How many backups were tried.
+        backups: usize,
     },
 }
 
@@ -215,6 +227,44 @@ impl CibStore {
             }
             other => other.map(Some),
         }
+    }
+
+    /// Loads `cib.xml` like [`load`](Self::load); when it is unusable (damaged, hand-edited so
+    /// its digest no longer matches, unparsable, unsigned or unreadable), falls back to the
+    /// newest backup whose signature matches, logging which. `Ok(None)` when the store is empty;
+    /// an error only when no copy is usable (or the store cannot be locked).
+    pub fn load_or_backup(&self) -> Result<Option<Document>, StoreError> {
+        let primary = match self.load() {
+            Ok(doc) => return Ok(doc),
+            // The lock is not a copy of the configuration: no backup helps.
+            Err(e @ StoreError::Io { .. }) if matches!(&e, StoreError::Io { path, .. } if *path == self.path(LOCK_FILE)) => {
+                return Err(e)
+            }
+            Err(e) => e,
+        };
+        tracing::error!(
+            "{primary}: the stored configuration is damaged or unusable, trying its backups in {}",
+            self.dir.display()
+        );
+        let _lock = self.lock()?;
+        let backups = self.backups();
+        for &n in backups.iter().rev() {
+            match self.load_backup(n) {
+                Ok(doc) => {
+                    tracing::warn!(
+                        "starting from backup cib-{n}.raw (epoch {}); cib.xml is left as it was \
+                         and replaced by the next configuration change",
+                        doc.root.attr("epoch").unwrap_or("?")
+                    );
+                    return Ok(Some(doc));
+                }
+                Err(e) => tracing::warn!("backup unusable: {e}"),
+            }
+        }
+        Err(StoreError::NoUsableCopy {
+            primary: Box::new(primary),
+            backups: backups.len(),
+        })
     }
 
     /// Saves `cib` (without its status section) as the new `cib.xml`, first archiving the

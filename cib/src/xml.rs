@@ -19,6 +19,9 @@ pub struct XmlError {
     pub column: usize,
     /// What went wrong.
     pub message: String,
+    /// The input broke one of the [`Limits`] (or declared entities) rather than being malformed:
+    /// tools say so even where Pacemaker's print only that the input did not parse.
+    pub exceeds_limit: bool,
 }
 
 /// A child of an element.
@@ -314,6 +317,7 @@ fn position_error(text: &str, pos: usize, message: impl Into<String>) -> XmlErro
         line,
         column,
         message: message.into(),
+        exceeds_limit: false,
     }
 }
 
@@ -346,11 +350,20 @@ fn start_element(
 ) -> Result<Element, XmlError> {
     let err = |m: String| position_error(text, pos, m);
     let name = start.name().as_ref().to_string();
+    if !is_xml_name(&name) {
+        return Err(err(format!("invalid element name {name:?}")));
+    }
     let mut el = Element::new(name);
     el.line = lines.line_at(text, pos);
     for attr in start.attributes().with_checks(true) {
         let attr = attr.map_err(|e| err(format!("bad attribute in <{}>: {e}", el.name)))?;
         let key = attr.key.as_ref().to_string();
+        if !is_xml_name(&key) {
+            return Err(err(format!(
+                "invalid attribute name {key:?} in <{}>",
+                el.name
+            )));
+        }
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(|e| {
@@ -368,9 +381,33 @@ fn start_element(
     Ok(el)
 }
 
+fn limit_error(text: &str, pos: usize, message: impl Into<String>) -> XmlError {
+    XmlError {
+        exceeds_limit: true,
+        ..position_error(text, pos, message)
+    }
+}
+
+/// XML's `Name` production, simplified: every non-ASCII character counts as a name character.
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':' || !c.is_ascii())
+        && chars.all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '-' | '.') || !c.is_ascii()
+        })
+}
+
+/// Position of the first control character XML 1.0 forbids (all below 0x20 but tab, LF, CR).
+fn forbidden_control(text: &str) -> Option<usize> {
+    text.bytes()
+        .position(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
 fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
     if text.len() > limits.max_bytes {
-        return Err(position_error(
+        return Err(limit_error(
             text,
             0,
             format!(
@@ -380,8 +417,18 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
             ),
         ));
     }
+    if let Some(pos) = forbidden_control(text) {
+        return Err(position_error(
+            text,
+            pos,
+            format!(
+                "control character {:#04x} is not allowed in XML",
+                text.as_bytes()[pos]
+            ),
+        ));
+    }
     let too_deep = |pos: usize| {
-        position_error(
+        limit_error(
             text,
             pos,
             format!(
@@ -408,7 +455,7 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
             // needs neither, so only a bare `<!DOCTYPE name ...>` is let through.
             Event::DocType(d) => {
                 if d.into_inner().contains('[') {
-                    return Err(position_error(
+                    return Err(limit_error(
                         text,
                         pos,
                         "DTD declarations (<!DOCTYPE ... [...]>, <!ENTITY>) are not accepted",
@@ -649,6 +696,16 @@ mod tests {
         assert!(Document::parse("<a>").is_err());
     }
 
+    #[test]
+    fn names_and_control_characters_are_checked() {
+        assert!(parse_element("<a \u{1}b='1'/>").is_err());
+        assert!(parse_element("<a>x\u{0}y</a>").is_err());
+        assert!(parse_element("<1a/>").is_err());
+        assert!(parse_element("<a b@c='1'/>").is_err());
+        let ok = parse_element("<x:a-b.c _d='1' é='2'>\tt\r\n</x:a-b.c>").unwrap();
+        assert_eq!(ok.attrs.len(), 2);
+    }
+
     fn nested(levels: usize) -> String {
         let mut s = String::new();
         for _ in 0..levels {
@@ -670,6 +727,8 @@ mod tests {
         assert!(err.line > 100, "{err}");
         let err = parse_element(&nested(100_000)).unwrap_err();
         assert!(err.message.contains("depth limit"), "{err}");
+        assert!(err.exceeds_limit);
+        assert!(!parse_element("<a>").unwrap_err().exceeds_limit);
         let empty_too = format!("{}<b/>{}", "<a>".repeat(256), "</a>".repeat(256));
         assert!(parse_element(&empty_too).is_err());
     }

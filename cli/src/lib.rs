@@ -11,6 +11,7 @@ pub mod cibadmin;
 pub mod cl_status;
 #[cfg(feature = "cib-tools")]
 pub mod crm_attribute;
+pub mod crm_diff;
 #[cfg(all(feature = "cib-tools", feature = "simulate", feature = "stonith-tools"))]
 pub mod crm_mon;
 #[cfg(feature = "cib-tools")]
@@ -21,6 +22,7 @@ pub mod crm_resource;
 pub mod crm_simulate;
 #[cfg(feature = "cib-tools")]
 pub mod crm_verify;
+pub mod daemon_compat;
 pub mod exit;
 #[cfg(all(feature = "cib-tools", feature = "hb-tools"))]
 pub mod haresources2cib;
@@ -28,3 +30,4 @@ pub mod haresources2cib;
 pub mod hb_standby;
 #[cfg(feature = "stonith-tools")]
 pub mod stonith_admin;
+pub mod version;

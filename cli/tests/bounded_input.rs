@@ -115,6 +115,21 @@ fn deep_xml_is_refused_by_every_tool_without_abort() {
 }
 
 #[test]
+fn compressed_inputs_are_read_like_pacemakers() {
+    let (dir, _cib) = temp_cib(EMPTY);
+    let bz = cib::series::save(dir.path(), cib::series::Series::Input, 5, true, EMPTY)
+        .unwrap()
+        .unwrap();
+    assert!(bz.to_string_lossy().ends_with(".bz2"));
+    let o = run(CRM_SIMULATE, &["-x", bz.to_str().unwrap(), "-S"], None);
+    assert_eq!(code(&o, "crm_simulate"), 0, "{}", stderr(&o));
+    let o = run(CRM_VERIFY, &["-x", bz.to_str().unwrap()], None);
+    let rc = code(&o, "crm_verify");
+    assert!(rc == 0 || rc == 78, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Couldn't parse"), "{}", stderr(&o));
+}
+
+#[test]
 fn entity_declarations_are_refused() {
     let laughs = r#"<?xml version="1.0"?>
 <!DOCTYPE resources [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>

@@ -235,27 +235,35 @@ fn set_get_delete_parameter_round_trip() {
     assert_eq!(n.code, 105);
 }
 
+/// As Pacemaker's: against `CIB_file` a clean-up or refresh is a dry run that says so and
+/// leaves the file alone (the running cluster's clean-up is driven by the crmd).
 #[test]
-fn cleanup_removes_history_and_fail_counts() {
+fn cleanup_with_cib_file_is_a_dry_run() {
     let (_d, cib) = temp_cib(RUNNING);
+    let before = read(&cib);
     let c = crm_resource(&cib, &["-C", "-r", "dummy", "-N", "node1"]);
     assert_eq!(
-        (c.code, c.stdout.as_str()),
-        (0, "Cleaned up dummy on node1\n"),
-        "{}",
-        c.stderr
+        (c.code, c.stdout.as_str(), c.stderr.as_str()),
+        (
+            0,
+            "",
+            "Dry run: skipping clean-up of dummy on node1 due to CIB_file\n"
+        )
     );
-    let text = read(&cib);
-    assert!(!text.contains("lrm_resource id=\"dummy\""), "{text}");
-    assert!(!text.contains("fail-count-dummy"), "{text}");
-    assert!(!text.contains("last-failure-dummy"), "{text}");
-    let w = crm_resource(&cib, &["-r", "dummy", "-W"]);
-    assert_eq!(w.stderr, "resource dummy is NOT running\n");
     let all = crm_resource(&cib, &["--refresh"]);
     assert_eq!(
         (all.code, all.stdout.as_str()),
-        (0, "Cleaned up all resources on all nodes\n")
+        (
+            0,
+            "Dry run: skipping clean-up of all nodes due to CIB_file\n"
+        )
     );
+    let one = crm_resource(&cib, &["--refresh", "-N", "node1"]);
+    assert_eq!(
+        one.stdout,
+        "Dry run: skipping clean-up of node1 due to CIB_file\n"
+    );
+    assert_eq!(read(&cib), before, "the file is not edited");
     let bad = crm_resource(&cib, &["-C", "-r", "dummy", "-N", "nodeX"]);
     assert_eq!(bad.code, 105);
 }

@@ -5,6 +5,7 @@
 //! The library part ([`proto`]) is also what the command-line tools use to reach a running
 //! cluster.
 
+pub mod core;
 pub mod daemon;
 pub mod election;
 pub mod lab;
@@ -12,3 +13,4 @@ pub mod peer;
 pub mod proto;
 pub mod status;
 pub mod trust;
+pub mod writer;

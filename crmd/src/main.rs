@@ -15,12 +15,34 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    if std::env::args()
-        .nth(1)
-        .is_some_and(|a| a == "--help" || a == "-h")
-    {
-        println!("usage: crmd   (configured through HA_NODENAME, HA_RUNDIR, HA_STATEDIR, HA_DIR, HA_API_SOCKET, CIB_SOCKET, LRMD_SOCKET, CCM_SOCKET)");
-        return ExitCode::SUCCESS;
+    // crmsh falls back to `crmd version` / `crmd metadata` when it finds no
+    // pacemaker-controld; any other argument must not start a second daemon.
+    const USAGE: &str = "usage: crmd [version|metadata]   (the daemon takes no arguments; it is configured through HA_NODENAME, HA_RUNDIR, HA_STATEDIR, HA_DIR, HA_API_SOCKET, CIB_SOCKET, LRMD_SOCKET, CCM_SOCKET)";
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None => {}
+        Some("version") => {
+            println!(
+                "CRM Version: 2.1.5 (heartbeat-rs-{})",
+                env!("CARGO_PKG_VERSION")
+            );
+            return ExitCode::SUCCESS;
+        }
+        Some("metadata") => {
+            print!(
+                "{}",
+                cib::option_meta::metadata(cib::option_meta::Daemon::Controld)
+            );
+            return ExitCode::SUCCESS;
+        }
+        Some("--help" | "-h") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(_) => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(64);
+        }
     }
     match crmd::daemon::run(crmd::daemon::Options::from_env()) {
         Ok(()) => ExitCode::SUCCESS,

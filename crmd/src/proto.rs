@@ -73,6 +73,19 @@ pub struct Request {
     /// What is asked.
     #[serde(flatten)]
     pub body: RequestBody,
+    /// The asking program's name, recorded as `update-client` on a change (the user is taken
+    /// from the connection's credentials, never from the request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+}
+
+/// This program's name, as the tools tell crmd.
+pub fn program_name() -> Option<String> {
+    std::env::args_os().next().and_then(|a| {
+        std::path::Path::new(&a)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+    })
 }
 
 /// The daemon's answer (or, with `id` 0, an event).
@@ -202,7 +215,8 @@ impl CibClient {
     pub fn call(&mut self, body: RequestBody) -> Result<Response, ClientError> {
         let id = self.next_id;
         self.next_id += 1;
-        ipc::json::write(&mut self.stream, &Request { id, body })?;
+        let client = program_name();
+        ipc::json::write(&mut self.stream, &Request { id, body, client })?;
         loop {
             let resp = read_frame(&mut self.stream)?.ok_or_else(|| {
                 io::Error::new(io::ErrorKind::UnexpectedEof, "crmd closed the connection")

@@ -8,8 +8,8 @@ pub fn status_mut(cib: &mut Element) -> &mut Element {
     cib.child_or_insert("status")
 }
 
-/// The id of node `uname` from `<nodes>`; a node missing there is added with its name as id
-/// (as Pacemaker adds nodes when they first join).
+/// The id of node `uname` from `<nodes>`; a node missing there is added with its numeric id
+/// ([`cib::node_id`], as Pacemaker adds nodes when they first join).
 pub fn ensure_node(cib: &mut Element, uname: &str) -> String {
     let nodes = cib
         .child_or_insert("configuration")
@@ -20,13 +20,14 @@ pub fn ensure_node(cib: &mut Element, uname: &str) -> String {
     {
         return n.attr("id").unwrap_or(uname).to_string();
     }
+    let id = cib::node_id::for_name(uname).to_string();
     nodes.children.push(Node::Element(
         Element::new("node")
-            .with_attr("id", uname)
+            .with_attr("id", id.as_str())
             .with_attr("uname", uname)
             .with_attr("type", "member"),
     ));
-    uname.to_string()
+    id
 }
 
 /// The id of node `uname` without changing anything.
@@ -38,8 +39,8 @@ pub fn node_id(cib: &Element, uname: &str) -> String {
                 .find(|n| n.attr("uname") == Some(uname))
         })
         .and_then(|n| n.attr("id"))
-        .unwrap_or(uname)
-        .to_string()
+        .map(str::to_string)
+        .unwrap_or_else(|| cib::node_id::for_name(uname).to_string())
 }
 
 fn node_state_mut<'a>(cib: &'a mut Element, id: &str, uname: &str) -> &'a mut Element {
@@ -358,9 +359,10 @@ mod tests {
         set_membership(&mut c, "node2", false, false);
         assert_eq!(
             node_id(&c, "node2"),
-            "node2",
-            "a new node is added with its name as id"
+            cib::node_id::for_name("node2").to_string(),
+            "a new node is added with its numeric id"
         );
+        assert!(node_id(&c, "node2").parse::<u32>().is_ok());
         add_failure(&mut c, "node1", "web", "monitor", 10000, 77);
         add_failure(&mut c, "node1", "web", "monitor", 10000, 78);
         assert_eq!(

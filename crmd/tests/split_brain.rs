@@ -271,12 +271,18 @@ fn public_nic_down_moves_the_site_to_the_connected_node() {
         "public NIC of node1 down: served by node2 after {:.2} s",
         cut.elapsed().as_secs_f64()
     );
+    // The web server answers a moment before its start result reaches the CIB.
+    assert!(
+        wait_until(Duration::from_secs(20), || live_cib(&lab, 1)
+            .is_some_and(|c| running_on(&c, "webserver") == vec!["node2"])),
+        "the CIB never showed webserver on node2 alone\n{}",
+        lab.logs()
+    );
     let c = live_cib(&lab, 1).expect("cib");
     assert_eq!(
         crmd::status::get_attr(&c, "node1", "pingd").as_deref(),
         Some("0")
     );
-    assert_eq!(running_on(&c, "webserver"), vec!["node2"]);
 }
 
 /// The same race decided by `priority-fencing-delay` instead of a per-device delay: fencing the

@@ -20,6 +20,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let root = &doc.root;
+    // Every walk below recurses; the reader's depth limit is what keeps them on the stack.
+    assert!(root.depth() <= cib::xml::MAX_DEPTH);
     // A patch from the network must fail cleanly, never panic, and never half-apply.
     if root.name == "diff" {
         let mut target = cib::xml::parse_element(TARGET).expect("fixed CIB parses");

@@ -26,6 +26,8 @@ pub struct Client {
     events: broadcast::Sender<OpResult>,
     subscribed: AtomicBool,
     reader: tokio::task::JoinHandle<()>,
+    /// Becomes true when the daemon's side of the connection is gone.
+    closed: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Client {
@@ -38,6 +40,7 @@ impl Client {
         let (mut reader, writer) = stream.into_split();
         let pending: Pending = Arc::default();
         let (events, _) = broadcast::channel(4096);
+        let (closed_tx, closed) = tokio::sync::watch::channel(false);
         let reader = {
             let pending = Arc::clone(&pending);
             let events = events.clone();
@@ -60,6 +63,7 @@ impl Client {
                 }
                 // Disconnected: wake every waiter with an error.
                 pending.lock().unwrap_or_else(|e| e.into_inner()).clear();
+                let _ = closed_tx.send(true);
             })
         };
         Ok(Client {
@@ -69,6 +73,7 @@ impl Client {
             events,
             subscribed: AtomicBool::new(false),
             reader,
+            closed,
         })
     }
 
@@ -157,6 +162,12 @@ impl Client {
             Reply::Resources { resources } => Ok(resources),
             other => Err(unexpected(&other)),
         }
+    }
+
+    /// Resolves when the connection to the daemon is gone (lrmd exited or was restarted).
+    pub async fn closed(&self) {
+        let mut closed = self.closed.clone();
+        let _ = closed.wait_for(|c| *c).await;
     }
 
     /// Operation results from now on (the daemon starts sending them on first use).

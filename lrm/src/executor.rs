@@ -15,7 +15,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Semaphore};
 
+use crate::agent::ResourceClass;
 use crate::error::{Error, Result};
+use crate::fencing::FencingDevices;
 use crate::history::ResourceHistory;
 use crate::op::{Action, OpRequest, OpResult, ResourceSpec};
 use crate::rc::{ExecStatus, OcfRc};
@@ -52,6 +54,7 @@ struct Inner {
     next_call_id: AtomicU64,
     events: broadcast::Sender<OpResult>,
     resources: Mutex<HashMap<String, Resource>>,
+    fencing: Arc<FencingDevices>,
 }
 
 struct Resource {
@@ -88,6 +91,7 @@ impl Executor {
                 next_call_id: AtomicU64::new(1),
                 events,
                 resources: Mutex::new(HashMap::new()),
+                fencing: Arc::new(FencingDevices::default()),
             }),
         }
     }
@@ -108,6 +112,7 @@ impl Executor {
             Arc::clone(&self.inner.slots),
             Arc::clone(&history),
             self.inner.events.clone(),
+            Arc::clone(&self.inner.fencing),
         ));
         let id = spec.id.clone();
         resources.insert(
@@ -229,10 +234,13 @@ impl Executor {
         req: OpRequest,
         want_reply: bool,
     ) -> Result<(u64, Option<oneshot::Receiver<OpResult>>)> {
-        let resources = self.lock();
+        let mut resources = self.lock();
         let resource = resources
-            .get(&req.rsc)
+            .get_mut(&req.rsc)
             .ok_or_else(|| Error::UnknownResource(req.rsc.clone()))?;
+        if req.action == Action::Stop {
+            stop_recurring(&req.rsc, resource);
+        }
         let call_id = self.inner.next_call_id.fetch_add(1, Ordering::Relaxed);
         let (reply, rx) = if want_reply {
             let (tx, rx) = oneshot::channel();
@@ -279,6 +287,23 @@ impl Executor {
     }
 }
 
+/// A stop ends every recurring operation of its resource, as Pacemaker's executor does: a
+/// monitor must not keep probing (and failing on) a resource that is being stopped. Runs
+/// already queued are skipped; the stop's own result is what tells the caller they are over,
+/// so no `Cancelled` results are published (a client could mistake one for a monitor result).
+fn stop_recurring(rsc: &str, resource: &mut Resource) {
+    if resource.recurring.is_empty() {
+        return;
+    }
+    let mut history = resource.history.lock().unwrap_or_else(|e| e.into_inner());
+    for ((action, interval_ms), recurring) in resource.recurring.drain() {
+        let _ = recurring.cancel.send(true);
+        history.forget_recurring(&action, interval_ms);
+        tracing::info!(op = %crate::op::op_key(rsc, &action, interval_ms),
+            "recurring operation cancelled by a stop");
+    }
+}
+
 /// Runs one resource's jobs in order.
 async fn worker(
     mut jobs: mpsc::UnboundedReceiver<Job>,
@@ -286,6 +311,7 @@ async fn worker(
     slots: Arc<Semaphore>,
     history: Arc<Mutex<ResourceHistory>>,
     events: broadcast::Sender<OpResult>,
+    fencing: Arc<FencingDevices>,
 ) {
     while let Some(job) = jobs.recv().await {
         if job.cancelled.as_ref().is_some_and(|c| *c.borrow()) {
@@ -296,7 +322,11 @@ async fn worker(
         };
         let queue_time = job.enqueued.elapsed();
         let run_at = now_secs();
-        let execution = runner::execute(&runner, &job.spec, &job.req).await;
+        let execution = if job.spec.agent.class == ResourceClass::Stonith {
+            fencing.execute(&job.spec, &job.req).await
+        } else {
+            runner::execute(&runner, &job.spec, &job.req).await
+        };
         let result = OpResult {
             call_id: job.call_id,
             rsc: job.req.rsc.clone(),

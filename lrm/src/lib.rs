@@ -31,6 +31,7 @@ pub mod client;
 pub mod env;
 pub mod error;
 pub mod executor;
+pub mod fencing;
 pub mod history;
 pub mod metadata;
 pub mod op;

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use lrm::{Executor, ExecutorConfig};
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -38,7 +38,11 @@ fn main() -> anyhow::Result<()> {
                 println!("usage: lrmd [--socket PATH] [--max-parallel N]");
                 return Ok(());
             }
-            other => bail!("unknown argument {other}"),
+            other => {
+                // Never start a daemon on an argument we do not know (CRM_EX_USAGE).
+                eprintln!("lrmd: unknown argument {other}\nusage: lrmd [--socket PATH] [--max-parallel N]");
+                std::process::exit(64);
+            }
         }
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;

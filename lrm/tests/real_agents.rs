@@ -229,11 +229,12 @@ async fn missing_agents_systemd_and_stonith_give_clear_results() {
         AgentId::new(ResourceClass::Stonith, "fence_xvm"),
         &[],
     ));
-    // A fencing device's start is bookkeeping (stonithd runs it); anything else is refused.
+    // A fencing device starts only where its agent is installed (stonithd fences with it);
+    // anything but start, stop and monitor is refused.
     let r = lrm.exec_wait(op("fence", Action::Start)).await.unwrap();
     assert_eq!(
         (r.status, r.rc),
-        (ExecStatus::Done, OcfRc::SUCCESS),
+        (ExecStatus::NotInstalled, OcfRc::ERR_INSTALLED),
         "{r:?}"
     );
     let r = lrm.exec_wait(op("fence", Action::Promote)).await.unwrap();

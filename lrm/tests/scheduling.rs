@@ -115,6 +115,60 @@ exit 7"#,
     assert!(lrm.cancel("mon", &Action::Monitor, 100).is_err());
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stop_cancels_the_resources_recurring_monitors() {
+    let agents = Agents::new();
+    // A monitor that fails (7) like one left running on a node the resource moved away from;
+    // each run is counted per resource.
+    let agent = agents.ocf(
+        "Failing",
+        &format!(
+            r#"[ "$1" = monitor ] || exit 0
+echo x >> {dir}/$OCF_RESOURCE_INSTANCE.count
+exit 7"#,
+            dir = agents.path("").display()
+        ),
+    );
+    let lrm = support::executor(agents.dirs(), 4);
+    lrm.register(support::resource("moved", agent.clone(), &[]));
+    lrm.register(support::resource("other", agent, &[]));
+    lrm.exec(OpRequest::new("moved", Action::Monitor, 100, 5_000))
+        .unwrap();
+    lrm.exec(OpRequest::new("moved", Action::Monitor, 150, 5_000))
+        .unwrap();
+    lrm.exec(OpRequest::new("other", Action::Monitor, 100, 5_000))
+        .unwrap();
+    let moved = agents.path("moved.count");
+    let other = agents.path("other.count");
+    wait_for_runs(&moved, 4).await;
+    assert_eq!(lrm.history("moved").unwrap().recurring.len(), 2);
+
+    let stop = lrm
+        .exec_wait(OpRequest::new("moved", Action::Stop, 0, 5_000))
+        .await
+        .unwrap();
+    assert!(stop.ok, "{stop:?}");
+    let runs = |p: &std::path::Path| std::fs::read_to_string(p).unwrap().lines().count();
+    let after_stop = runs(&moved);
+    let other_before = runs(&other);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(runs(&moved), after_stop, "monitor still running after stop");
+    assert!(
+        runs(&other) > other_before,
+        "another resource's monitor must go on"
+    );
+    assert!(lrm.history("moved").unwrap().recurring.is_empty());
+    assert!(lrm.cancel("moved", &Action::Monitor, 100).is_err());
+    assert!(lrm.cancel("moved", &Action::Monitor, 150).is_err());
+    // A later start and monitor run again.
+    lrm.exec_wait(OpRequest::new("moved", Action::Start, 0, 5_000))
+        .await
+        .unwrap();
+    lrm.exec(OpRequest::new("moved", Action::Monitor, 100, 5_000))
+        .unwrap();
+    wait_for_runs(&moved, after_stop + 2).await;
+}
+
 async fn wait_for_runs(count: &std::path::Path, n: usize) {
     for _ in 0..500 {
         let runs = std::fs::read_to_string(count)

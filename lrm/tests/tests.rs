@@ -11,3 +11,5 @@ mod supervision;
 mod scheduling;
 // The lrmd daemon over its socket, including IPaddr2 inside a network namespace.
 mod socket;
+// Fencing devices: probe, monitor, start and stop.
+mod fencing;

@@ -79,6 +79,9 @@ pub fn schedule(cib: &Element, now: i64) -> Result<Schedule, ScheduleError> {
     let assignment = assign::assign(&view, &constraints);
     let mut actions = actions::create(&view, &constraints, &assignment);
     ordering::propagate(&mut actions);
+    while actions::colocation_block::block_dependents(&view, &constraints, &mut actions) {
+        ordering::propagate(&mut actions);
+    }
     actions::cancel_blocked_migrations(&mut actions);
     actions::mirror_migration_orderings(&view, &mut actions);
     actions::notify::create(&view, &assignment, &mut actions);

@@ -74,6 +74,15 @@ pub fn propagate(t: &mut ActionTable) {
                 changed.push(th);
             }
         }
+        if e.flags & STOP_CHAIN != 0
+            && t.list[f].blocked_needed
+            && !t.list[f].runnable
+            && t.list[th].runnable
+        {
+            t.list[th].runnable = false;
+            t.list[th].blocked_needed = !t.list[th].optional || t.list[th].blocked_needed;
+            changed.push(th);
+        }
         if e.flags & RUNNABLE_LEFT != 0 && !t.list[f].runnable && t.list[th].runnable {
             t.list[th].runnable = false;
             t.list[th].blocked_by_active = t.list[f].rsc_active || t.list[f].blocked_by_active;

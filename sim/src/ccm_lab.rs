@@ -103,7 +103,9 @@ impl Net {
     pub fn drop_one_way(&self, from: usize, to: usize) {
         let src = format!("10.9.0.{}", from + 1);
         let ns = &self.namespaces[to];
-        sh(&["ip", "netns", "exec", ns, "iptables", "-A", "INPUT", "-s", &src, "-j", "DROP"]);
+        sh(&[
+            "ip", "netns", "exec", ns, "iptables", "-A", "INPUT", "-s", &src, "-j", "DROP",
+        ]);
     }
 
     /// Puts node `i` on bridge `side` (0 or 1): nodes on different bridges cannot talk.

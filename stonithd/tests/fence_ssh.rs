@@ -78,3 +78,16 @@ fn a_host_that_keeps_answering_is_not_reported_fenced() {
     assert_eq!(rc, 0);
     assert!(out.contains("<resource-agent name=\"fence_ssh\""), "{out}");
 }
+
+#[test]
+fn a_host_unreachable_before_fencing_is_not_reported_fenced() {
+    // A partition: the host never answers, so its silence proves nothing.
+    let dir = tempfile::tempdir().unwrap();
+    fake_ssh(dir.path(), true);
+    std::fs::write(dir.path().join("down"), "").unwrap();
+    let (rc, out) = run(dir.path(), "action=off\nport=web1\npower_timeout=1\n");
+    assert_eq!(rc, 1, "{out}");
+    assert!(out.contains("cannot reach web1"), "{out}");
+    let calls = std::fs::read_to_string(dir.path().join("calls")).unwrap();
+    assert!(!calls.contains("poweroff"), "{calls}");
+}

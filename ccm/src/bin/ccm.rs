@@ -35,7 +35,14 @@ fn main() -> ExitCode {
     // is inherited through exec: undo it, or agents (and their services) could never be
     // stopped with SIGTERM.
     let _ = nix::sys::signal::SigSet::all().thread_unblock();
-    let cli = Cli::parse();
+    // An argument we do not know must not start a daemon: usage and CRM_EX_USAGE (64).
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 64 } else { 0 });
+        }
+    };
     match real_main(cli) {
         Ok(code) => code,
         Err(e) => {

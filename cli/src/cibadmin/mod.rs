@@ -30,7 +30,7 @@ Commands:
  -D, --delete            Delete the first object whose tag and attributes match the input
  -E, --erase             Empty the configuration (needs --force)
  -B, --bump              Increase the epoch by one
- -P, --patch             Apply a v2 XML patch (as crm_diff writes)
+ -P, --patch             Apply an XML patch, v1 or v2 (as crm_diff writes)
  -5, --md5-sum           Print the on-disk digest of the input XML
  -6, --md5-sum-versioned Print the versioned (on-the-wire) digest of the input XML
  -a, --empty             Print an empty CIB
@@ -180,12 +180,6 @@ fn execute(
             let _ = writeln!(out, "{}", digest::versioned_digest(&input));
             return Ok(());
         }
-        Command::Upgrade => {
-            return Err(Failure::new(
-                ExitCode::UnimplementFeature,
-                "cibadmin: this command is not supported offline",
-            ));
-        }
         _ => {}
     }
     let Some(path) = cib_file else {
@@ -215,7 +209,9 @@ fn execute(
         .and_then(|t| {
             Document::parse(t)
                 .inspect_err(|e| {
-                    let _ = writeln!(err, "cibadmin: {path}: {e}");
+                    if e.exceeds_limit || opts.verbosity > 0 {
+                        let _ = writeln!(err, "cibadmin: {path}: {e}");
+                    }
                 })
                 .ok()
         })
@@ -365,6 +361,13 @@ fn edit_cib(
         Err(Failure::call_failed(ExitCode::Software, "Invalid argument"))
     };
     match command {
+        Command::Upgrade => {
+            if !opts.force {
+                return Err(Failure::new(ExitCode::Unsafe, DANGEROUS));
+            }
+            // The versions change as Pacemaker changes them, not as an edit would.
+            return upgrade(cib);
+        }
         Command::Erase => {
             if !opts.force {
                 return Err(Failure::new(ExitCode::Unsafe, DANGEROUS));
@@ -439,16 +442,46 @@ fn edit_cib(
                 }
             }
         }
-        Command::Query
-        | Command::Md5Sum
-        | Command::Md5SumVersioned
-        | Command::Empty
-        | Command::Upgrade => {
+        Command::Query | Command::Md5Sum | Command::Md5SumVersioned | Command::Empty => {
             unreachable!("handled before")
         }
     }
     edit::bump_for_change(&before, cib);
     Ok(())
+}
+
+/// The newest schema Pacemaker 2.1.5 knows.
+const LATEST_SCHEMA: (u32, u32) = (3, 9);
+
+/// `--upgrade`: a CIB on an older pacemaker-3.x schema moves to the latest one (its content is
+/// valid under it unchanged) with admin_epoch raised and epoch restarted, as Pacemaker does;
+/// one already there is left alone. Older schemas need Pacemaker's XSL transforms, which
+/// heartbeat-rs does not carry.
+fn upgrade(cib: &mut Element) -> Result<(), Failure> {
+    let current = cib.attr("validate-with").unwrap_or("none").to_string();
+    let version = current
+        .strip_prefix("pacemaker-")
+        .and_then(|v| v.split_once('.'))
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)));
+    match version {
+        Some(v) if v >= LATEST_SCHEMA => Ok(()),
+        Some((3, _)) => {
+            let (major, minor) = LATEST_SCHEMA;
+            cib.set_attr("validate-with", format!("pacemaker-{major}.{minor}"));
+            let v = CibVersion::from_element(cib);
+            CibVersion {
+                admin_epoch: v.admin_epoch + 1,
+                epoch: 1,
+                num_updates: v.num_updates,
+            }
+            .write_to(cib);
+            Ok(())
+        }
+        _ => Err(Failure::new(
+            ExitCode::UnimplementFeature,
+            format!("cibadmin: upgrading a CIB from {current} needs Pacemaker's XSL transforms, which heartbeat-rs does not carry"),
+        )),
+    }
 }
 
 fn apply_patch(diff: &Element, cib: &mut Element) -> Result<(), Failure> {
@@ -459,21 +492,11 @@ fn apply_patch(diff: &Element, cib: &mut Element) -> Result<(), Failure> {
         )
     };
     let failed = || Failure::call_failed(ExitCode::Error, "Application of an update diff failed");
-    let version = diff.child("version");
-    let source = version
-        .and_then(|v| v.child("source"))
-        .map(CibVersion::from_element);
-    let target = version
-        .and_then(|v| v.child("target"))
-        .map(CibVersion::from_element);
-    let current = CibVersion::from_element(cib);
-    if let (Some(source), Some(target)) = (source, target) {
-        if target <= current || source < current {
-            return Err(old());
-        }
-        if source > current {
-            return Err(failed());
-        }
+    // v1 and v2 alike, with Pacemaker's version rules.
+    match patch::check_version(diff, cib) {
+        Err(patch::PatchError::Old { .. }) => return Err(old()),
+        Err(_) => return Err(failed()),
+        Ok(()) => {}
     }
     patch::apply_unchecked(diff, cib).map_err(|_| failed())
 }
@@ -482,7 +505,17 @@ fn read_input(opts: &Options, stdin: &mut dyn Read) -> Result<Option<Element>, F
     let (text, origin) = match &opts.input {
         None => return Ok(None),
         Some(XmlSource::Text(t)) => (Some(t.clone()), "input string".to_string()),
-        Some(XmlSource::File(f)) => (std::fs::read_to_string(f).ok(), f.clone()),
+        // Bounded read; `.bz2` files are decompressed, as Pacemaker's reader does.
+        Some(XmlSource::File(f)) => (
+            cib::series::read_text(Path::new(f), &cib::xml::Limits::default())
+                .inspect_err(|e| {
+                    if matches!(e, cib::series::ReadError::TooLarge { .. }) {
+                        eprintln!("cibadmin: {e}");
+                    }
+                })
+                .ok(),
+            f.clone(),
+        ),
         Some(XmlSource::Pipe) => {
             let mut s = String::new();
             (
@@ -493,7 +526,13 @@ fn read_input(opts: &Options, stdin: &mut dyn Read) -> Result<Option<Element>, F
     };
     text.and_then(|t| {
         Document::parse(&t)
-            .inspect_err(|e| eprintln!("cibadmin: {origin}: {e}"))
+            .inspect_err(|e| {
+                // Pacemaker's cibadmin prints only that the input did not parse; ours also says
+                // which limit it broke.
+                if e.exceeds_limit || opts.verbosity > 0 {
+                    eprintln!("cibadmin: {origin}: {e}");
+                }
+            })
             .ok()
     })
     .map(|d| Some(d.root))

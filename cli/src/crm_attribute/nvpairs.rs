@@ -1,6 +1,6 @@
 //! Finding, setting and removing `<nvpair>`s in the sets of one target.
 
-use super::target::{container, container_mut, Target};
+use super::target::{container_mut, containers, containers_mut, Target};
 use cib::Element;
 
 /// Which nvpairs an operation is about.
@@ -70,11 +70,11 @@ impl Selector {
 
 /// Every nvpair of the target's sets the selector picks, in document order.
 pub fn find(cib: &Element, t: &Target, sel: &Selector) -> Vec<Match> {
-    let Some(c) = container(cib, t) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for set in c.children_named(t.set_tag) {
+    for set in containers(cib, t)
+        .into_iter()
+        .flat_map(|c| c.children_named(t.set_tag))
+    {
         for nv in set.children_named("nvpair") {
             if sel.selects(set, nv) {
                 out.push(Match {
@@ -109,8 +109,12 @@ pub fn sanitize_id(id: &str) -> String {
 
 /// Sets the nvpair `m` (an existing match) to `value`.
 pub fn update(cib: &mut Element, t: &Target, m: &Match, value: &str) {
-    let c = container_mut(cib, t);
-    for set in c.elements_mut().filter(|e| e.name == t.set_tag) {
+    let mut all = containers_mut(cib, t);
+    for set in all
+        .iter_mut()
+        .flat_map(|c| c.elements_mut())
+        .filter(|e| e.name == t.set_tag)
+    {
         if set.id() != Some(m.set_id.as_str()) {
             continue;
         }
@@ -149,8 +153,12 @@ pub fn create(
 
 /// Removes the nvpair `m`.
 pub fn remove(cib: &mut Element, t: &Target, m: &Match) {
-    let c = container_mut(cib, t);
-    for set in c.elements_mut().filter(|e| e.name == t.set_tag) {
+    let mut all = containers_mut(cib, t);
+    for set in all
+        .iter_mut()
+        .flat_map(|c| c.elements_mut())
+        .filter(|e| e.name == t.set_tag)
+    {
         if set.id() != Some(m.set_id.as_str()) {
             continue;
         }

@@ -160,23 +160,34 @@ pub fn resolve(opts: &Options, cib: &Element, local_node: &str) -> Result<Target
     })
 }
 
-/// The element holding the sets (`crm_config`, the `<node>`, the `transient_attributes`),
-/// if it exists.
-pub fn container<'a>(cib: &'a Element, t: &Target) -> Option<&'a Element> {
+/// The elements holding the sets (`crm_config`, the `<node>`, the `transient_attributes`)
+/// that exist. A node's state may hold several `transient_attributes` blocks; Pacemaker
+/// searches them all.
+pub fn containers<'a>(cib: &'a Element, t: &Target) -> Vec<&'a Element> {
+    let config = |name: &str| {
+        cib.child("configuration")
+            .and_then(|c| c.child(name))
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
     match t.section {
-        Section::CrmConfig => cib.child("configuration")?.child("crm_config"),
-        Section::RscDefaults => cib.child("configuration")?.child("rsc_defaults"),
-        Section::OpDefaults => cib.child("configuration")?.child("op_defaults"),
-        Section::Nodes => cib
-            .child("configuration")?
-            .child("nodes")?
-            .children_named("node")
-            .find(|n| n.id() == t.node_id.as_deref()),
+        Section::CrmConfig => config("crm_config"),
+        Section::RscDefaults => config("rsc_defaults"),
+        Section::OpDefaults => config("op_defaults"),
+        Section::Nodes => config("nodes")
+            .into_iter()
+            .flat_map(|n| n.children_named("node"))
+            .filter(|n| n.id() == t.node_id.as_deref())
+            .take(1)
+            .collect(),
         Section::Status => cib
-            .child("status")?
-            .children_named("node_state")
-            .find(|n| n.id() == t.node_id.as_deref())?
-            .child("transient_attributes"),
+            .child("status")
+            .into_iter()
+            .flat_map(|s| s.children_named("node_state"))
+            .filter(|n| n.id() == t.node_id.as_deref())
+            .take(1)
+            .flat_map(|n| n.children_named("transient_attributes"))
+            .collect(),
     }
 }
 
@@ -205,6 +216,22 @@ pub fn container_mut<'a>(cib: &'a mut Element, t: &Target) -> &'a mut Element {
             child_with_id(state, "transient_attributes", &id)
         }
     }
+}
+
+/// Every existing container, mutable (all `transient_attributes` blocks of the node's state).
+pub fn containers_mut<'a>(cib: &'a mut Element, t: &Target) -> Vec<&'a mut Element> {
+    if t.section != Section::Status {
+        return vec![container_mut(cib, t)];
+    }
+    let id = t.node_id.as_deref();
+    cib.elements_mut()
+        .filter(|s| s.name == "status")
+        .flat_map(|s| s.elements_mut())
+        .filter(|n| n.name == "node_state" && n.id() == id)
+        .take(1)
+        .flat_map(|n| n.elements_mut())
+        .filter(|e| e.name == "transient_attributes")
+        .collect()
 }
 
 /// The child `<tag id=id>` of `parent`, appended if missing.

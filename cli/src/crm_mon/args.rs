@@ -37,6 +37,10 @@ pub struct Options {
     pub group_by_node: bool,
     /// `--output-as=xml` / `-X`.
     pub xml: bool,
+    /// `-t`: operations with their times and result.
+    pub timing: bool,
+    /// `-X`/`--as-xml`: the same content in the legacy `<crm_mon version>` document.
+    pub legacy_xml: bool,
     /// `-s`: one-line Nagios-style status.
     pub simple: bool,
     /// `--node`: only these nodes (a name or tag).
@@ -125,6 +129,8 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
         brief: false,
         group_by_node: false,
         xml: false,
+        timing: false,
+        legacy_xml: false,
         simple: false,
         node: None,
         resource: None,
@@ -167,6 +173,9 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
             "-?" | "--help" | "-h" => return Err(UsageError::Help),
             "-$" | "--version" => return Err(UsageError::Version),
             "-1" | "--one-shot" => o.one_shot = true,
+            // Pending operations show only with record-pending, which heartbeat-rs does not
+            // record: accepted (crmsh passes it when our help lists it) and shows nothing more.
+            "-j" | "--pending" => {}
             "-r" | "--inactive" => {
                 o.sections.insert("inactive".into());
             }
@@ -208,7 +217,12 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
                 o.one_shot = true;
             }
             "-X" | "--as-xml" => {
+                // The same content as --output-as=xml, in the legacy root element.
                 o.xml = true;
+                o.legacy_xml = true;
+                for s in ALL_SECTIONS.iter().filter(|s| **s != "inactive") {
+                    o.sections.insert(s.to_string());
+                }
                 o.one_shot = true;
             }
             "-w" | "--web-cgi" | "-h5" | "--as-html" => {
@@ -249,8 +263,13 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
                 o.interval = parse_interval(&v)
                     .ok_or_else(|| UsageError::Invalid(format!("Invalid interval '{v}'")))?;
             }
-            "-V" | "--verbose" | "-Q" | "--quiet" | "-t" | "--timing-details" | "-W"
-            | "--watch-fencing" | "-d" | "--daemonize" | "-E" | "-e" | "-p" | "-x" | "-!" => {}
+            "-t" | "--timing-details" => {
+                // Pacemaker: -t shows the operations section, with timing.
+                o.timing = true;
+                o.sections.insert("operations".into());
+            }
+            "-V" | "--verbose" | "-Q" | "--quiet" | "-W" | "--watch-fencing" | "-d"
+            | "--daemonize" | "-E" | "-e" | "-p" | "-x" | "-!" => {}
             _ if flag.starts_with("-i") && flag.len() > 2 => {
                 o.interval = parse_interval(&flag[2..])
                     .ok_or_else(|| UsageError::Invalid(format!("Invalid interval '{flag}'")))?;

@@ -44,6 +44,8 @@ pub struct Op {
     pub queue_ms: u64,
     /// `exit-reason`.
     pub exit_reason: String,
+    /// `last-rc-change` (seconds since the epoch), when recorded.
+    pub last_rc_change: Option<i64>,
     /// The expected rc (from `transition-key`).
     pub expected_rc: i64,
     /// The record's id (`rsc_last_0`).
@@ -93,6 +95,7 @@ fn op_of(e: &Element) -> Op {
         exec_ms: num(e, "exec-time"),
         queue_ms: num(e, "queue-time"),
         exit_reason: e.attr("exit-reason").unwrap_or_default().to_string(),
+        last_rc_change: e.attr("last-rc-change").and_then(|v| v.trim().parse().ok()),
         expected_rc,
         id: e.id().unwrap_or_default().to_string(),
         key: e

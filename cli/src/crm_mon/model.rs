@@ -140,6 +140,11 @@ impl Item {
     pub fn active(&self) -> bool {
         self.prims().iter().any(|p| p.active())
     }
+
+    /// Every instance, member or replica part runs.
+    pub fn fully_active(&self) -> bool {
+        self.prims().iter().all(|p| p.active())
+    }
 }
 
 fn agent(view: &ClusterView, r: RscIdx) -> String {

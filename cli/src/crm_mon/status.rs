@@ -102,6 +102,9 @@ pub struct Status {
     pub now_text: String,
     /// "Last change" text.
     pub last_change: String,
+    /// The parts of the last change: time, user, client, origin (empty when unknown), as
+    /// the XML `last_change` element carries them.
+    pub last_change_parts: [String; 4],
     /// Nodes (members first, then remote and guest nodes).
     pub nodes: Vec<NodeView>,
     /// Configured primitive instances.
@@ -474,13 +477,27 @@ impl Status {
                 .find(|n| &n.id == id)
                 .map(|n| (n.uname.clone(), n.id.clone()))
         });
+        // Pacemaker leaves out the parts the CIB does not record.
         let last_change = format!(
-            "{} by {} via {} on {}",
+            "{}{}{}{}",
             cib.attr("cib-last-written").unwrap_or_default(),
-            cib.attr("update-user").unwrap_or("(null)"),
-            cib.attr("update-client").unwrap_or("(null)"),
-            cib.attr("update-origin").unwrap_or("(null)"),
+            cib.attr("update-user")
+                .map(|u| format!(" by {u}"))
+                .unwrap_or_default(),
+            cib.attr("update-client")
+                .map(|c| format!(" via {c}"))
+                .unwrap_or_default(),
+            cib.attr("update-origin")
+                .map(|o| format!(" on {o}"))
+                .unwrap_or_default(),
         );
+        let last_change_parts = [
+            "cib-last-written",
+            "update-user",
+            "update-client",
+            "update-origin",
+        ]
+        .map(|a| cib.attr(a).unwrap_or_default().to_string());
         let node_filter = opts.node.as_ref().map(|n| {
             let ids = expand_tag(cib, n);
             nodes
@@ -500,6 +517,7 @@ impl Status {
             have_quorum: cfg.have_quorum,
             now_text: ctime(now),
             last_change,
+            last_change_parts,
             nodes,
             instances,
             disabled,

@@ -627,6 +627,20 @@ fn resources(st: &Status, opts: &Options, out: &mut String) {
     }
 }
 
+/// With resources listed under their nodes (`-n`) and `-r`: the resources not fully active
+/// (Pacemaker's "Inactive Resources" section).
+fn inactive_resources(st: &Status, opts: &Options, out: &mut String) {
+    out.push_str("Inactive Resources:\n");
+    let kept = st.shown_resources();
+    let items: Vec<&Item> = kept.iter().filter(|i| !i.fully_active()).collect();
+    if items.is_empty() {
+        out.push_str("  * No inactive resources\n");
+    }
+    for i in items {
+        render_item(out, 2, st, opts, i, true);
+    }
+}
+
 fn attributes(st: &Status, opts: &Options, out: &mut String) -> bool {
     let nodes: Vec<&NodeView> = st
         .nodes
@@ -664,8 +678,20 @@ fn operations(st: &Status, opts: &Options, out: &mut String) -> bool {
             let _ = writeln!(node_body, "    * {}: {}:", r.id, r.counts_text);
             for op in &r.ops {
                 let _ = write!(node_body, "      * ({}) {}", op.call, op.display_task());
+                let mut details = Vec::new();
                 if op.interval_ms > 0 {
-                    let _ = write!(node_body, ": interval=\"{}ms\"", op.interval_ms);
+                    details.push(format!("interval=\"{}ms\"", op.interval_ms));
+                }
+                if opts.timing {
+                    if let Some(t) = op.last_rc_change {
+                        details.push(format!("last-rc-change=\"{}\"", super::status::ctime(t)));
+                    }
+                    details.push(format!("exec-time=\"{}ms\"", op.exec_ms));
+                    details.push(format!("queue-time=\"{}ms\"", op.queue_ms));
+                    details.push(format!("rc={} ({})", op.rc, super::status::rc_text(op.rc)));
+                }
+                if !details.is_empty() {
+                    let _ = write!(node_body, ": {}", details.join(" "));
                 }
                 node_body.push('\n');
             }
@@ -698,9 +724,7 @@ fn migration_summary(st: &Status, opts: &Options, out: &mut String) -> bool {
             let _ = writeln!(body, "    * {}: {}", r.id, r.counts_text);
         }
     }
-    if body.is_empty() {
-        return false;
-    }
+    // Pacemaker prints the heading even when no resource has failed.
     out.push_str("Migration Summary:\n");
     out.push_str(&body);
     true
@@ -773,6 +797,10 @@ pub fn render(st: &Status, opts: &Options) -> String {
     if has("resources") && !opts.group_by_node {
         sep(&mut out);
         resources(st, opts, &mut out);
+    }
+    if has("resources") && opts.group_by_node && has("inactive") {
+        sep(&mut out);
+        inactive_resources(st, opts, &mut out);
     }
     let section = |out: &mut String, f: &dyn Fn(&mut String) -> bool| {
         let mut s = String::new();

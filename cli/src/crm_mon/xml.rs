@@ -192,11 +192,19 @@ fn node_line(st: &Status, n: &NodeView) -> String {
 pub fn render(st: &Status, opts: &Options) -> String {
     let has = |s: &str| opts.sections.contains(s);
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "<pacemaker-result api-version=\"{XML_API_VERSION}\" request=\"{}\">",
-        esc(&opts.request)
-    );
+    if opts.legacy_xml {
+        let _ = writeln!(
+            out,
+            "<crm_mon version=\"{}\">",
+            crate::version::PACEMAKER_VERSION
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "<pacemaker-result api-version=\"{XML_API_VERSION}\" request=\"{}\">",
+            esc(&opts.request)
+        );
+    }
     if has("summary") {
         out.push_str("  <summary>\n");
         let _ = writeln!(out, "    <stack type=\"{}\"/>", esc(&st.stack));
@@ -214,7 +222,16 @@ pub fn render(st: &Status, opts: &Options) -> String {
             None => out.push_str("    <current_dc present=\"false\"/>\n"),
         }
         let _ = writeln!(out, "    <last_update time=\"{}\"/>", esc(&st.now_text));
-        let _ = writeln!(out, "    <last_change time=\"{}\"/>", esc(&st.last_change));
+        // Separate attributes, as Pacemaker writes them (ha_cluster_exporter parses `time`).
+        let [time, user, client, origin] = &st.last_change_parts;
+        let _ = writeln!(
+            out,
+            "    <last_change time=\"{}\" user=\"{}\" client=\"{}\" origin=\"{}\"/>",
+            esc(time),
+            esc(user),
+            esc(client),
+            esc(origin)
+        );
         let _ = writeln!(out, "    <nodes_configured number=\"{}\"/>", st.nodes.len());
         let _ = writeln!(
             out,
@@ -370,6 +387,10 @@ pub fn render(st: &Status, opts: &Options) -> String {
             out.push_str("  </bans>\n");
         }
     }
-    out.push_str("  <status code=\"0\" message=\"OK\"/>\n</pacemaker-result>\n");
+    if opts.legacy_xml {
+        out.push_str("</crm_mon>\n");
+    } else {
+        out.push_str("  <status code=\"0\" message=\"OK\"/>\n</pacemaker-result>\n");
+    }
     out
 }

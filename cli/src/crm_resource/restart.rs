@@ -39,7 +39,16 @@ pub fn cleanup(ctx: &mut Ctx<'_>, _refresh: bool) -> Result<Reply, ClusterError>
         snap.node(n).ok_or_else(|| ClusterError::no_node(n))?;
     }
     let mut reply = Reply::default();
+    // As Pacemaker: against a CIB file a clean-up is a dry run (the file is not edited).
+    let dry_run = std::env::var_os("CIB_file").is_some();
     let Some(rsc) = ctx.opts.resource.clone() else {
+        if dry_run {
+            reply.info(format!(
+                "Dry run: skipping clean-up of {} due to CIB_file",
+                node.as_deref().unwrap_or("all nodes")
+            ));
+            return Ok(reply);
+        }
         ctx.access.cleanup("", node.as_deref().unwrap_or(""))?;
         reply.info(format!(
             "Cleaned up all resources on {}",
@@ -64,6 +73,13 @@ pub fn cleanup(ctx: &mut Ctx<'_>, _refresh: bool) -> Result<Reply, ClusterError>
         for n in nodes {
             let info = &snap.view.nodes[n];
             if !info.online && node.is_none() {
+                continue;
+            }
+            if dry_run {
+                reply.err.push_str(&format!(
+                    "Dry run: skipping clean-up of {} on {} due to CIB_file\n",
+                    prim.id, info.uname
+                ));
                 continue;
             }
             ctx.access.cleanup(&id, &info.uname)?;

@@ -9,6 +9,8 @@ pub struct Args {
     pub live: bool,
     /// `-S/--simulate`.
     pub simulate: bool,
+    /// `-U/--show-utilization` (accepted; the utilization lines are not written yet).
+    pub show_utilization: bool,
     /// `-s/--show-scores`.
     pub show_scores: bool,
     /// `-Q/--quiet` (also `-q`).
@@ -57,7 +59,7 @@ impl Args {
             if !name.starts_with("--")
                 && name.len() > 2
                 && name.starts_with('-')
-                && name[1..].chars().all(|c| "SsQqLVh".contains(c))
+                && name[1..].chars().all(|c| "SsQqLVhUj".contains(c))
             {
                 for c in name[1..].chars() {
                     a.flag(c);
@@ -93,6 +95,9 @@ impl Args {
                 "-L" | "--live-check" => a.live = true,
                 "-S" | "--simulate" => a.simulate = true,
                 "-s" | "--show-scores" => a.show_scores = true,
+                "-U" | "--show-utilization" => a.show_utilization = true,
+                // --pending: pending operations show only with record-pending (not recorded).
+                "-j" | "--pending" => {}
                 "-Q" | "-q" | "--quiet" => a.quiet = true,
                 "-V" | "--verbose" => {}
                 "-h" | "--help" | "-?" => a.help = true,
@@ -109,6 +114,7 @@ impl Args {
             's' => self.show_scores = true,
             'Q' | 'q' => self.quiet = true,
             'L' => self.live = true,
+            'U' => self.show_utilization = true,
             'h' => self.help = true,
             _ => {}
         }

@@ -33,6 +33,12 @@ pub fn main_with_args(argv: &[String]) -> ExitCode {
     }
 }
 
+/// An input the operator names is read up to 1 GiB: the largest clusters' saved inputs
+/// (64 nodes x 10000 resources with history is about 400 MB) are simulated offline.
+fn input_limits() -> cib::xml::Limits {
+    cib::xml::Limits::with_max_bytes(1 << 30)
+}
+
 fn load_input(args: &Args) -> anyhow::Result<(String, String)> {
     let path = if let Some(x) = &args.xml_file {
         x.clone()
@@ -49,7 +55,7 @@ fn load_input(args: &Args) -> anyhow::Result<(String, String)> {
         s
     } else {
         // Pacemaker keeps its inputs as `pe-input-N.bz2`; those read as they are.
-        cib::series::read_text(std::path::Path::new(&path), &cib::xml::Limits::default())?
+        cib::series::read_text(std::path::Path::new(&path), &input_limits())?
     };
     Ok((path, text))
 }
@@ -74,7 +80,7 @@ fn now_for(args: &Args, cib: &cib::Element) -> anyhow::Result<(i64, Option<Strin
 
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let (path, text) = load_input(args)?;
-    let doc = match cib::Document::parse(&text) {
+    let doc = match cib::Document::parse_with(&text, &input_limits()) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("crm_simulate: {path}: not a valid CIB: {e}");
@@ -100,32 +106,28 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         write!(out, "{}", pengine::render::debug_actions(&sched))?;
     }
     if args.simulate {
-        if let Some(date) = &original {
-            writeln!(out, "Using the original execution date of: {date}")?;
+        let text = pengine::render::simulation(&sched, original.as_deref(), args.show_scores);
+        write!(out, "{text}")?;
+    } else {
+        // As Pacemaker: the status unless -Q, the scores (with a heading unless -Q), and the
+        // transition summary whenever the scheduler's results are asked for.
+        if !args.quiet {
+            let status = pengine::render::current_status(&sched);
+            if args.show_scores || args.show_utilization {
+                write!(out, "{status}")?;
+            } else {
+                // Nothing follows: no separating blank line.
+                writeln!(out, "{}", status.trim_end_matches('\n'))?;
+            }
         }
-    }
-    if args.simulate {
-        write!(out, "{}", pengine::render::current_status(&sched))?;
-    }
-    if args.show_scores {
-        if args.simulate {
-            writeln!(out)?;
+        if args.show_scores {
+            if !args.quiet {
+                write!(out, "\nAllocation scores:\n")?;
+            }
+            write!(out, "{}", pengine::render::scores(&sched))?;
         }
-        writeln!(out, "Allocation scores:")?;
-        write!(out, "{}", pengine::render::scores(&sched))?;
-    }
-    if args.simulate {
-        write!(out, "{}", pengine::render::transition_summary(&sched))?;
-        let executed = pengine::render::execution_and_revised(&sched);
-        // Pacemaker repeats the execution date after simulating the transition.
-        match (&original, executed.find("Revised Cluster Status:")) {
-            (Some(date), Some(at)) => write!(
-                out,
-                "{}\nUsing the original execution date of: {date}\n\n{}",
-                executed[..at].trim_end_matches('\n'),
-                &executed[at..]
-            )?,
-            _ => write!(out, "{executed}")?,
+        if !args.quiet && (args.show_scores || args.show_utilization) {
+            write!(out, "{}", pengine::render::transition_summary(&sched))?;
         }
     }
     if let Some(g) = &args.save_graph {

@@ -112,17 +112,20 @@ fn read_input(source: &Source) -> Result<Input, (String, ExitCode)> {
             "No configuration source specified.  Use --help for usage information.".into(),
             ExitCode::Error,
         )),
-        Source::File(path) => std::fs::read_to_string(path)
-            .map(|text| Input {
-                text,
-                file: Some(path.clone()),
-            })
-            .map_err(|_| {
-                (
-                    format!("Couldn't parse input file: {path}"),
-                    ExitCode::Error,
-                )
-            }),
+        // Bounded read; `.bz2` files are decompressed, as Pacemaker's reader does.
+        Source::File(path) => {
+            cib::series::read_text(std::path::Path::new(path), &cib::xml::Limits::default())
+                .map(|text| Input {
+                    text,
+                    file: Some(path.clone()),
+                })
+                .map_err(|_| {
+                    (
+                        format!("Couldn't parse input file: {path}"),
+                        ExitCode::Error,
+                    )
+                })
+        }
         Source::Text(text) => Ok(Input {
             text: text.clone(),
             file: None,

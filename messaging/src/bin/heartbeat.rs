@@ -69,7 +69,14 @@ fn options(cli: &Cli) -> Options {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // An argument we do not know must not start a daemon: usage and CRM_EX_USAGE (64).
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 64 } else { 0 });
+        }
+    };
     let opts = options(&cli);
     let running = daemon::running_pid(&opts.pidfile());
     if cli.status {

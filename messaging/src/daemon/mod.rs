@@ -11,9 +11,11 @@
 mod api;
 mod cluster;
 mod options;
+mod pidfile;
 mod queries;
 
-pub use options::{running_pid, Options, Validated};
+pub use options::{Options, Validated};
+pub use pidfile::running_pid;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -149,6 +151,13 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     }
     let signals = options::block_signals();
     let (tx, rx) = std::sync::mpsc::channel::<Event>();
+    options::prepare_dirs(opts).with_context(|| {
+        format!(
+            "cannot prepare {} and {}",
+            opts.rundir.display(),
+            opts.statedir.display()
+        )
+    })?;
     let generation = crate::generation::next_generation(&opts.statedir)
         .with_context(|| format!("cannot keep generation in {}", opts.statedir.display()))?;
     log::info(&format!("Heartbeat generation: {generation}"));
@@ -173,7 +182,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     }
     let socket_path = opts.socket_path();
     api::listen(&socket_path, tx.clone())?;
-    options::write_pidfile(&opts.pidfile())?;
+    pidfile::write(&opts.pidfile())?;
     options::forward_signals(signals, tx.clone());
 
     let link_names: Vec<String> = v

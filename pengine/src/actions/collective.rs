@@ -51,20 +51,30 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     let children = rsc.children.clone();
     match rsc.kind {
         Kind::Group => {
+            // An unordered group's members start and stop independently of each other.
+            let ordered = rsc.meta_flag("ordered", true);
+            let start_flags = if ordered {
+                IMPLIES_FIRST | RUNNABLE_LEFT
+            } else {
+                IMPLIES_FIRST | RUNNABLE_LEFT | IMPLIES_THEN
+            };
             let mut prev: Option<RscIdx> = None;
             let mut prev_stopping: Option<RscIdx> = None;
             for &m in &children {
                 for s in t.of(m, "start") {
-                    t.order(start, s, IMPLIES_FIRST | RUNNABLE_LEFT);
+                    t.order(start, s, start_flags);
                     t.order(s, running, IMPLIES_THEN | RUNNABLE_LEFT);
                 }
                 for s in t.of(m, "stop") {
                     t.order(stop, s, IMPLIES_FIRST);
                 }
                 t.order_rsc(m, "stop", r, "stopped", IMPLIES_THEN | RUNNABLE_LEFT);
+                if !ordered {
+                    continue;
+                }
                 if let Some(p) = prev {
                     t.order_rsc(p, "start", m, "start", IMPLIES_THEN | RUNNABLE_LEFT);
-                    t.order_rsc(m, "stop", p, "stop", IMPLIES_FIRST);
+                    t.order_rsc(m, "stop", p, "stop", IMPLIES_FIRST | STOP_CHAIN);
                     // A member with nothing to stop does not break the stop chain.
                     if t.of(p, "stop").is_empty() {
                         if let Some(q) = prev_stopping {

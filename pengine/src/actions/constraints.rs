@@ -105,6 +105,17 @@ fn order_pair(
             t.order(f, th, flags);
         }
     }
+    // An order with a group as "then" also updates each member's action of the same task
+    // (Pacemaker's group update_ordered_actions): a required first forces the members' too.
+    if rb.kind == Kind::Group && flags & IMPLIES_THEN != 0 {
+        for &m in &rb.children {
+            for th in t.of(m, ta) {
+                for &f in &firsts {
+                    t.order(f, th, IMPLIES_THEN | SUMMARY);
+                }
+            }
+        }
+    }
 }
 
 /// Tasks that make a resource lose `role`, and that make it gain `role`.

@@ -4,6 +4,7 @@
 //! are made required by the reasons that need them; [`crate::ordering`] then propagates.
 
 mod collective;
+pub mod colocation_block;
 mod constraints;
 mod node_actions;
 pub mod notify;
@@ -34,6 +35,8 @@ pub mod flags {
     pub const SAME_NODE: u32 = 32;
     /// Bookkeeping only (never a graph input): a collective action summarising its children.
     pub const SUMMARY: u32 = 64;
+    /// Then is runnable only if first is optional or runnable (a group's member stops).
+    pub const STOP_CHAIN: u32 = 128;
 }
 
 /// One scheduled (or merely possible) action.
@@ -67,6 +70,8 @@ pub struct Action {
     pub min_runnable: usize,
     /// Made unrunnable only by something that is running now (a stop, not a failure to start).
     pub blocked_by_active: bool,
+    /// Needed but not runnable (a blocked resource's stop): blocks `STOP_CHAIN` successors.
+    pub blocked_needed: bool,
     /// Its resource is active somewhere now.
     pub rsc_active: bool,
 }
@@ -126,6 +131,7 @@ impl ActionTable {
             downed: Vec::new(),
             min_runnable: 0,
             blocked_by_active: false,
+            blocked_needed: false,
             rsc_active: false,
         });
         self.by_key.insert((key, node), i);

@@ -4,7 +4,7 @@
 use super::{flags::*, op_key, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, Kind, NodeIdx, Role, RscIdx};
+use crate::unpack::{ClusterView, Kind, NodeIdx, OpDef, Resource, Role, RscIdx};
 use graph::ActionKind;
 
 fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
@@ -29,7 +29,28 @@ fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> b
     moving && !rsc.meta_flag("allow-migrate", false)
 }
 
-/// Creates the actions of one primitive.
+/// What the action creation of one primitive works from: where it runs, where it goes, in
+/// which role, and whether it may be touched at all.
+struct Plan<'a> {
+    view: &'a ClusterView,
+    cons: &'a Constraints,
+    asg: &'a Assignment,
+    r: RscIdx,
+    rsc: &'a Resource,
+    id: String,
+    internal: Option<String>,
+    running: Vec<NodeIdx>,
+    next: Option<NodeIdx>,
+    next_role: Role,
+    managed: bool,
+    /// Nothing new may start for lack of quorum.
+    quorum_blocked: bool,
+    /// What runs must stop (or, promotable, demote) for lack of quorum.
+    quorum_stop: bool,
+}
+
+/// Creates the actions of one primitive, in Pacemaker's order: take it down where it must
+/// stop, bring it up where it goes (or migrate it), promote it, then its recurring operations.
 pub fn create(
     view: &ClusterView,
     cons: &Constraints,
@@ -37,82 +58,123 @@ pub fn create(
     r: RscIdx,
     t: &mut ActionTable,
 ) {
-    let rsc = &view.resources[r];
-    let id = rsc.key_id().to_string();
-    let running = rsc.running_nodes();
-    let next = asg.node[r];
-    let next_role = if next.is_some() {
-        asg.role[r]
-    } else {
-        Role::Stopped
-    };
-    let managed = rsc.managed() && !asg.frozen[r];
-    let internal = rsc.clone_name.as_ref().map(|_| rsc.id.clone());
-    let mk = |t: &mut ActionTable, task: &str, node, kind| {
-        let i = t.get(Some(r), task, op_key(&id, task, 0), 0, node, kind);
-        if let Some(inst) = &internal {
-            t.list[i].internal_key = Some(op_key(inst, task, 0));
-        }
-        set_op_meta(t, i, op_timeout(view, r, task, 0));
-        i
-    };
+    let p = Plan::new(view, cons, asg, r);
+    let stops = p.stop_current(t);
+    let start = p.start_next(t, &stops);
+    let (promote, demote_here) = p.promote_next(t, start, &stops);
+    p.order_by_load(t, &stops, start);
+    p.pause_for_maintenance(t);
+    p.clear_expired_failures(t);
+    p.forget_orphan(t);
+    p.recurring(t, start, promote, demote_here);
+}
 
-    // Without quorum (policy stop or freeze) nothing new may start, except fencing devices.
-    let promotable = view.resources[view.top_of(r)]
-        .clone
-        .as_ref()
-        .is_some_and(|c| c.promotable);
-    let quorum_blocked = !view.config.have_quorum
-        && rsc.meta("requires") != Some("nothing")
-        && match view.config.no_quorum_policy {
-            crate::unpack::NoQuorumPolicy::Stop => rsc.class != "stonith",
-            crate::unpack::NoQuorumPolicy::Freeze => rsc.class != "stonith" && running.is_empty(),
-            // demote: promotable resources are only demoted; everything else stops.
-            crate::unpack::NoQuorumPolicy::Demote => !promotable,
-            _ => false,
-        };
-    let quorum_stop = quorum_blocked
-        && matches!(
-            view.config.no_quorum_policy,
-            crate::unpack::NoQuorumPolicy::Stop | crate::unpack::NoQuorumPolicy::Demote
-        );
-    let mut stops = Vec::new();
-    for &c in &running {
-        let st = &rsc.node_state[&c];
-        let node = &view.nodes[c];
-        let fenced = node.unclean && super::node_actions::can_fence(view);
-        let kind = if fenced {
-            ActionKind::PseudoEvent
-        } else {
-            ActionKind::RscOp
-        };
-        let stop = mk(t, "stop", Some(c), kind);
-        let need = next != Some(c)
-            || st.failed
-            || running.len() > 1
-            || next_role == Role::Stopped
-            || quorum_stop;
-        let node_managed = !node.maintenance;
-        if !managed || !node_managed || (node.unclean && !fenced) {
-            t.list[stop].runnable = false;
-        } else if need {
-            t.require(stop);
-        }
-        stops.push(stop);
-        if st.role == Role::Promoted {
-            let demote = mk(t, "demote", Some(c), kind);
-            if !managed || !node_managed {
-                t.list[demote].runnable = false;
-            } else if need || next_role != Role::Promoted {
-                t.require(demote);
-            }
-            t.order(demote, stop, IMPLIES_FIRST);
+impl<'a> Plan<'a> {
+    fn new(view: &'a ClusterView, cons: &'a Constraints, asg: &'a Assignment, r: RscIdx) -> Self {
+        let rsc = &view.resources[r];
+        let next = asg.node[r];
+        let running = rsc.running_nodes();
+        let (quorum_blocked, quorum_stop) = quorum_limits(view, r, &running);
+        Plan {
+            view,
+            cons,
+            asg,
+            r,
+            rsc,
+            id: rsc.key_id().to_string(),
+            internal: rsc.clone_name.as_ref().map(|_| rsc.id.clone()),
+            running,
+            next,
+            next_role: if next.is_some() {
+                asg.role[r]
+            } else {
+                Role::Stopped
+            },
+            managed: rsc.managed() && !asg.frozen[r],
+            quorum_blocked,
+            quorum_stop,
         }
     }
 
-    // Live migration: migrate_to on the old node, migrate_from on the new one; the stop
-    // and a pseudo start complete it.
-    let migrate = rsc.meta_flag("allow-migrate", false)
+    /// A (non-recurring) action of this resource, with its timeout.
+    fn action(
+        &self,
+        t: &mut ActionTable,
+        task: &str,
+        node: Option<NodeIdx>,
+        kind: ActionKind,
+    ) -> usize {
+        let i = t.get(Some(self.r), task, op_key(&self.id, task, 0), 0, node, kind);
+        if let Some(inst) = &self.internal {
+            t.list[i].internal_key = Some(op_key(inst, task, 0));
+        }
+        set_op_meta(t, i, op_timeout(self.view, self.r, task, 0));
+        i
+    }
+
+    /// Step 1: stops (and demotes) wherever it runs; required where it must not stay.
+    fn stop_current(&self, t: &mut ActionTable) -> Vec<usize> {
+        let (view, rsc, running, next, next_role, managed) = (
+            self.view,
+            self.rsc,
+            &self.running,
+            self.next,
+            self.next_role,
+            self.managed,
+        );
+        let quorum_stop = self.quorum_stop;
+        let mut stops = Vec::new();
+        for &c in running {
+            let st = &rsc.node_state[&c];
+            let node = &view.nodes[c];
+            let fenced = node.unclean && super::node_actions::can_fence(view);
+            let kind = if fenced {
+                ActionKind::PseudoEvent
+            } else {
+                ActionKind::RscOp
+            };
+            let stop = self.action(t, "stop", Some(c), kind);
+            let need = next != Some(c)
+                || st.failed
+                || running.len() > 1
+                || next_role == Role::Stopped
+                || quorum_stop;
+            let node_managed = !node.maintenance;
+            if !managed || !node_managed || (node.unclean && !fenced) {
+                t.list[stop].runnable = false;
+                // Needed but impossible: what must stop after it cannot stop either.
+                t.list[stop].blocked_needed = need;
+            } else if need {
+                t.require(stop);
+            }
+            stops.push(stop);
+            if st.role == Role::Promoted {
+                let demote = self.action(t, "demote", Some(c), kind);
+                if !managed || !node_managed {
+                    t.list[demote].runnable = false;
+                } else if need || next_role != Role::Promoted {
+                    t.require(demote);
+                }
+                t.order(demote, stop, IMPLIES_FIRST);
+            }
+        }
+        stops
+    }
+
+    /// Whether it moves by live migration (migrate_to, migrate_from) instead of stop/start.
+    fn migrates(&self) -> bool {
+        let (view, cons, asg, r, rsc, running, next, next_role, managed) = (
+            self.view,
+            self.cons,
+            self.asg,
+            self.r,
+            self.rsc,
+            &self.running,
+            self.next,
+            self.next_role,
+            self.managed,
+        );
+        rsc.meta_flag("allow-migrate", false)
         && rsc.parent.is_none()
         && managed
         && rsc.class != "stonith"
@@ -124,21 +186,65 @@ pub fn create(
         && view.nodes[running[0]].online
         && !view.nodes[running[0]].unclean
         // A restart of something this resource is ordered after prevents live migration.
-        && !cons.orders.iter().any(|o| o.then == r && o.kind == crate::constraints::OrderKind::Mandatory && view.primitives_of(o.first).iter().any(|f| moves_without_migrating(view, asg, *f)));
-    let start = mk(
-        t,
-        "start",
-        next,
+        && !cons.orders.iter().any(|o| o.then == r && o.kind == crate::constraints::OrderKind::Mandatory && view.primitives_of(o.first).iter().any(|f| moves_without_migrating(view, asg, *f)))
+    }
+
+    /// Step 2: the start where it goes (a pseudo start after a migration), required unless it
+    /// stays where it is.
+    fn start_next(&self, t: &mut ActionTable, stops: &[usize]) -> usize {
+        let (rsc, running, next, managed, quorum_blocked) = (
+            self.rsc,
+            &self.running,
+            self.next,
+            self.managed,
+            self.quorum_blocked,
+        );
+        let migrate = self.migrates();
+        let start = self.action(
+            t,
+            "start",
+            next,
+            if migrate {
+                ActionKind::PseudoEvent
+            } else {
+                ActionKind::RscOp
+            },
+        );
         if migrate {
-            ActionKind::PseudoEvent
-        } else {
-            ActionKind::RscOp
-        },
-    );
-    if migrate {
+            self.migrate_actions(t, start, stops);
+        }
+        match next {
+            None => t.list[start].runnable = false,
+            Some(n) => {
+                let stays = running.len() == 1 && running[0] == n && !rsc.node_state[&n].failed;
+                if !managed {
+                    if !stays {
+                        t.list[start].runnable = false;
+                    }
+                } else if !(stays || (quorum_blocked && running.is_empty())) {
+                    // (A new start blocked by lack of quorum is not needed, merely impossible.)
+                    t.require(start);
+                }
+            }
+        }
+        if next.is_some() {
+            for &s in stops {
+                t.order(s, start, IMPLIES_THEN | RESTART);
+            }
+        }
+        if quorum_blocked {
+            t.list[start].runnable = false;
+        }
+        start
+    }
+
+    /// migrate_to on the old node, migrate_from on the new one, before the stop and the
+    /// (pseudo) start that complete the move.
+    fn migrate_actions(&self, t: &mut ActionTable, start: usize, stops: &[usize]) {
+        let (view, running, next) = (self.view, &self.running, self.next);
         let (from, to) = (running[0], next.unwrap_or(running[0]));
-        let mt = mk(t, "migrate_to", Some(from), ActionKind::RscOp);
-        let mf = mk(t, "migrate_from", Some(to), ActionKind::RscOp);
+        let mt = self.action(t, "migrate_to", Some(from), ActionKind::RscOp);
+        let mf = self.action(t, "migrate_from", Some(to), ActionKind::RscOp);
         t.list[mt].meta.insert(
             "CRM_meta_migrate_source".into(),
             view.nodes[from].uname.clone(),
@@ -159,65 +265,66 @@ pub fn create(
         t.require(mf);
         t.order(mt, mf, OPTIONAL);
         t.order(mf, start, OPTIONAL);
-        for &s in &stops {
+        for &s in stops {
             t.order(mf, s, OPTIONAL);
         }
     }
-    match next {
-        None => t.list[start].runnable = false,
-        Some(n) => {
-            let stays = running.len() == 1 && running[0] == n && !rsc.node_state[&n].failed;
-            if !managed {
-                if !stays {
-                    t.list[start].runnable = false;
+
+    /// Step 3: the promote where it goes in the promoted role, and the demote there if any.
+    fn promote_next(
+        &self,
+        t: &mut ActionTable,
+        start: usize,
+        stops: &[usize],
+    ) -> (Option<usize>, Option<usize>) {
+        let (r, rsc, running, next, next_role, managed, quorum_blocked) = (
+            self.r,
+            self.rsc,
+            &self.running,
+            self.next,
+            self.next_role,
+            self.managed,
+            self.quorum_blocked,
+        );
+        let mut promote = None;
+        if let Some(n) = next {
+            if next_role == Role::Promoted {
+                let p = self.action(t, "promote", Some(n), ActionKind::RscOp);
+                let already = running.len() == 1
+                    && running[0] == n
+                    && rsc.node_state[&n].role == Role::Promoted
+                    && !rsc.node_state[&n].failed;
+                if !already && managed {
+                    t.require(p);
                 }
-            } else if !(stays || (quorum_blocked && running.is_empty())) {
-                // (A new start blocked by lack of quorum is not needed, merely impossible.)
-                t.require(start);
+                t.order(start, p, IMPLIES_THEN | RUNNABLE_LEFT);
+                if quorum_blocked {
+                    t.list[p].runnable = false;
+                }
+                for &s in stops {
+                    t.order(s, p, OPTIONAL);
+                }
+                promote = Some(p);
             }
         }
-    }
-    if next.is_some() {
-        for &s in &stops {
-            t.order(s, start, IMPLIES_THEN | RESTART);
+        let demote_here = next.and_then(|n| {
+            t.of(r, "demote")
+                .into_iter()
+                .find(|&d| t.list[d].node == Some(n))
+        });
+        if let (Some(p), Some(d)) = (promote, demote_here) {
+            t.order(d, p, OPTIONAL);
         }
-    }
-    if quorum_blocked {
-        t.list[start].runnable = false;
+        (promote, demote_here)
     }
 
-    let mut promote = None;
-    if let Some(n) = next {
-        if next_role == Role::Promoted {
-            let p = mk(t, "promote", Some(n), ActionKind::RscOp);
-            let already = running.len() == 1
-                && running[0] == n
-                && rsc.node_state[&n].role == Role::Promoted
-                && !rsc.node_state[&n].failed;
-            if !already && managed {
-                t.require(p);
-            }
-            t.order(start, p, IMPLIES_THEN | RUNNABLE_LEFT);
-            if quorum_blocked {
-                t.list[p].runnable = false;
-            }
-            for &s in &stops {
-                t.order(s, p, OPTIONAL);
-            }
-            promote = Some(p);
+    /// Under a placement strategy, starts wait for the node's load to drop (everything
+    /// stopping there first).
+    fn order_by_load(&self, t: &mut ActionTable, stops: &[usize], start: usize) {
+        let (view, cons, r, rsc, next) = (self.view, self.cons, self.r, self.rsc, self.next);
+        if view.config.placement_strategy == "default" {
+            return;
         }
-    }
-    let demote_here = next.and_then(|n| {
-        t.of(r, "demote")
-            .into_iter()
-            .find(|&d| t.list[d].node == Some(n))
-    });
-    if let (Some(p), Some(d)) = (promote, demote_here) {
-        t.order(d, p, OPTIONAL);
-    }
-
-    if view.config.placement_strategy != "default" {
-        // Starts wait for the node's load to drop (everything stopping there first).
         let load_stopped = |t: &mut ActionTable, n: usize| {
             let i = t.get(
                 None,
@@ -230,7 +337,7 @@ pub fn create(
             t.require(i);
             i
         };
-        for &s in &stops {
+        for &s in stops {
             if let Some(n) = t.list[s].node {
                 let l = load_stopped(t, n);
                 if !rsc.utilization.is_empty() {
@@ -261,138 +368,199 @@ pub fn create(
             }
         }
     }
-    // Maintenance (node, resource or cluster-wide) pauses monitoring: cancel what runs.
-    for &n in &running {
-        // (Cluster-wide maintenance-mode leaves monitors alone.)
-        let node_maintenance = view.nodes[n]
-            .attrs
-            .get("maintenance")
-            .is_some_and(|v| crate::unpack::is_true(v));
-        let paused = !view.config.maintenance_mode
-            && (node_maintenance || rsc.meta_flag("maintenance", false));
-        if !paused || !view.nodes[n].online {
-            continue;
-        }
-        if let Some(st) = rsc.node_state.get(&n) {
-            for (name, interval) in st.active_recurring() {
-                add_cancel(t, r, &id, name, interval, n);
-            }
-        }
-    }
-    if managed || (!rsc.meta_flag("maintenance", false) && !view.config.maintenance_mode) {
-        stopped_monitors(view, r, next, t);
-        cancel_orphan_ops(view, r, t);
-    }
-    // Expired failures: the controller clears the fail count.
-    for (&n, st) in &rsc.node_state {
-        let raw = view.nodes[n].attrs.iter().any(|(k, v)| {
-            k.strip_prefix("fail-count-").is_some_and(|rest| {
-                rest == rsc.base_id || rest.starts_with(&format!("{}#", rsc.base_id))
-            }) && v != "0"
-        });
-        if st.expired_failure && raw && view.nodes[n].online {
-            let c = t.get(
-                Some(r),
-                "clear_failcount",
-                op_key(&id, "clear_failcount", 0),
-                0,
-                Some(n),
-                ActionKind::CrmEvent,
-            );
-            t.require(c);
-        }
-    }
-    if rsc.orphan && rsc.parent.is_none() && view.config.stop_orphan_resources {
-        // Forget the history of a resource that is no longer configured, once stopped.
-        for (&n, _) in rsc.node_state.iter() {
-            if !view.nodes[n].online || view.nodes[n].unclean {
+
+    /// Maintenance (node, resource or cluster-wide) pauses monitoring: what runs is cancelled.
+    fn pause_for_maintenance(&self, t: &mut ActionTable) {
+        let (view, r, rsc, id, running, next, managed) = (
+            self.view,
+            self.r,
+            self.rsc,
+            &self.id,
+            &self.running,
+            self.next,
+            self.managed,
+        );
+        for &n in running {
+            // (Cluster-wide maintenance-mode leaves monitors alone.)
+            let node_maintenance = view.nodes[n]
+                .attrs
+                .get("maintenance")
+                .is_some_and(|v| crate::unpack::is_true(v));
+            let paused = !view.config.maintenance_mode
+                && (node_maintenance || rsc.meta_flag("maintenance", false));
+            if !paused || !view.nodes[n].online {
                 continue;
             }
-            let d = t.get(
-                Some(r),
-                "delete",
-                op_key(&id, "delete", 0),
-                0,
-                Some(n),
-                ActionKind::RscOp,
-            );
-            t.require(d);
-            for s in t.of(r, "stop") {
-                if t.list[s].node == Some(n) {
-                    t.order(s, d, OPTIONAL);
+            if let Some(st) = rsc.node_state.get(&n) {
+                for (name, interval) in st.active_recurring() {
+                    add_cancel(t, r, id, name, interval, n);
                 }
             }
         }
-    }
-    // Recurring monitors for the next role.
-    let Some(n) = next else { return };
-    // An unmanaged (but not maintenance) resource keeps being monitored where it runs.
-    let monitored_unmanaged = !rsc.meta_flag("is-managed", true)
-        && !rsc.meta_flag("maintenance", false)
-        && !view.config.maintenance_mode
-        && !view.nodes[n].maintenance
-        && running == [n];
-    if !managed && !monitored_unmanaged {
-        return;
-    }
-    let stays = running.len() == 1 && running[0] == n;
-    let history = rsc.node_state.get(&n);
-    let active: Vec<(String, u64)> = history
-        .map(|h| {
-            h.active_recurring()
-                .into_iter()
-                .map(|(a, b)| (a.to_string(), b))
-                .collect()
-        })
-        .unwrap_or_default();
-    let role_changes = stays
-        && history.is_some_and(|h| {
-            h.role != next_role
-                && !(h.role == Role::Started && next_role == Role::Unpromoted)
-                && !(h.role == Role::Unpromoted && next_role == Role::Started)
-        });
-    for op in &rsc.ops {
-        if op.interval_ms == 0 || !op.enabled || op.duplicate {
-            continue;
+        if managed || (!rsc.meta_flag("maintenance", false) && !view.config.maintenance_mode) {
+            stopped_monitors(view, r, next, t);
+            cancel_orphan_ops(view, r, t);
         }
-        if op.role == Some(Role::Stopped) {
-            continue;
-        }
-        let matches_role = match op.role {
-            // An operation without a role is for the started/unpromoted role.
-            None => next_role != Role::Promoted,
-            Some(Role::Started) => next_role == Role::Started || next_role == Role::Unpromoted,
-            Some(x) => x == next_role || (x == Role::Unpromoted && next_role == Role::Started),
-        };
-        let key = op_key(&id, &op.name, op.interval_ms);
-        if !matches_role {
-            // A monitor for the old role keeps running unless cancelled.
-            if stays
-                && active
-                    .iter()
-                    .any(|(a, b)| *a == op.name && *b == op.interval_ms)
-            {
+    }
+
+    /// Expired failures: the controller clears the fail count.
+    fn clear_expired_failures(&self, t: &mut ActionTable) {
+        let (view, r, rsc, id, managed) = (self.view, self.r, self.rsc, &self.id, self.managed);
+        for (&n, st) in &rsc.node_state {
+            // (An unmanaged resource's actions are all optional, this one too.)
+            if st.clear_failcount && managed && view.nodes[n].online {
                 let c = t.get(
                     Some(r),
-                    "cancel",
-                    key.clone(),
-                    op.interval_ms,
+                    "clear_failcount",
+                    op_key(id, "clear_failcount", 0),
+                    0,
+                    Some(n),
+                    ActionKind::CrmEvent,
+                );
+                t.require(c);
+            }
+        }
+    }
+
+    /// An orphan (no longer configured) has its history forgotten once stopped.
+    fn forget_orphan(&self, t: &mut ActionTable) {
+        let (view, r, rsc, id) = (self.view, self.r, self.rsc, &self.id);
+        if rsc.orphan && rsc.parent.is_none() && view.config.stop_orphan_resources {
+            // Forget the history of a resource that is no longer configured, once stopped.
+            for (&n, _) in rsc.node_state.iter() {
+                if !view.nodes[n].online || view.nodes[n].unclean {
+                    continue;
+                }
+                let d = t.get(
+                    Some(r),
+                    "delete",
+                    op_key(id, "delete", 0),
+                    0,
                     Some(n),
                     ActionKind::RscOp,
                 );
-                t.list[c]
-                    .meta
-                    .insert("CRM_meta_operation".into(), op.name.clone());
-                t.require(c);
-                if let Some(d) = demote_here {
-                    t.order(c, d, OPTIONAL);
-                }
-                if let Some(p) = promote {
-                    t.order(c, p, OPTIONAL);
+                t.require(d);
+                for s in t.of(r, "stop") {
+                    if t.list[s].node == Some(n) {
+                        t.order(s, d, OPTIONAL);
+                    }
                 }
             }
-            continue;
         }
+    }
+
+    /// Step 4: the recurring operations of the next role where it goes; those of the old role
+    /// that still run where it stays are cancelled.
+    fn recurring(
+        &self,
+        t: &mut ActionTable,
+        start: usize,
+        promote: Option<usize>,
+        demote_here: Option<usize>,
+    ) {
+        let (view, rsc, running, next, next_role, managed) = (
+            self.view,
+            self.rsc,
+            &self.running,
+            self.next,
+            self.next_role,
+            self.managed,
+        );
+        let Some(n) = next else { return };
+        // An unmanaged (but not maintenance) resource keeps being monitored where it runs.
+        let monitored_unmanaged = !rsc.meta_flag("is-managed", true)
+            && !rsc.meta_flag("maintenance", false)
+            && !view.config.maintenance_mode
+            && !view.nodes[n].maintenance
+            && running[..] == [n];
+        if !managed && !monitored_unmanaged {
+            return;
+        }
+        let stays = running.len() == 1 && running[0] == n;
+        let history = rsc.node_state.get(&n);
+        let active: Vec<(String, u64)> = history
+            .map(|h| {
+                h.active_recurring()
+                    .into_iter()
+                    .map(|(a, b)| (a.to_string(), b))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let role_changes = stays
+            && history.is_some_and(|h| {
+                h.role != next_role
+                    && !(h.role == Role::Started && next_role == Role::Unpromoted)
+                    && !(h.role == Role::Unpromoted && next_role == Role::Started)
+            });
+        for op in &rsc.ops {
+            if op.interval_ms == 0 || !op.enabled || op.duplicate || op.role == Some(Role::Stopped)
+            {
+                continue;
+            }
+            let running_here = stays
+                && active
+                    .iter()
+                    .any(|(a, b)| *a == op.name && *b == op.interval_ms);
+            if !for_role(op.role, next_role) {
+                // A monitor for the old role keeps running unless cancelled.
+                if running_here {
+                    self.cancel_for_role_change(t, op, n, promote, demote_here);
+                }
+                continue;
+            }
+            let required = !running_here
+                || role_changes
+                || history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
+            let mon = self.monitor(t, op, n);
+            if required {
+                t.require(mon);
+            }
+            t.order(start, mon, IMPLIES_THEN | RUNNABLE_LEFT);
+            if let Some(p) = promote {
+                t.order(p, mon, IMPLIES_THEN | RUNNABLE_LEFT);
+            }
+            if let Some(d) = demote_here {
+                if next_role != Role::Promoted {
+                    t.order(d, mon, IMPLIES_THEN | RUNNABLE_LEFT);
+                }
+            }
+        }
+    }
+
+    fn cancel_for_role_change(
+        &self,
+        t: &mut ActionTable,
+        op: &OpDef,
+        n: NodeIdx,
+        promote: Option<usize>,
+        demote_here: Option<usize>,
+    ) {
+        let r = self.r;
+        let key = op_key(&self.id, &op.name, op.interval_ms);
+        let c = t.get(
+            Some(r),
+            "cancel",
+            key.clone(),
+            op.interval_ms,
+            Some(n),
+            ActionKind::RscOp,
+        );
+        t.list[c]
+            .meta
+            .insert("CRM_meta_operation".into(), op.name.clone());
+        t.require(c);
+        if let Some(d) = demote_here {
+            t.order(c, d, OPTIONAL);
+        }
+        if let Some(p) = promote {
+            t.order(c, p, OPTIONAL);
+        }
+    }
+
+    /// A recurring operation where the resource goes.
+    fn monitor(&self, t: &mut ActionTable, op: &OpDef, n: NodeIdx) -> usize {
+        let r = self.r;
+        let key = op_key(&self.id, &op.name, op.interval_ms);
         let mon = t.get(
             Some(r),
             &op.name,
@@ -401,30 +569,50 @@ pub fn create(
             Some(n),
             ActionKind::RscOp,
         );
-        if let Some(inst) = &internal {
+        if let Some(inst) = &self.internal {
             t.list[mon].internal_key = Some(op_key(inst, &op.name, op.interval_ms));
         }
         t.list[mon]
             .meta
             .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
         set_op_meta(t, mon, op.timeout_ms);
-        let exists = stays
-            && active
-                .iter()
-                .any(|(a, b)| *a == op.name && *b == op.interval_ms);
-        if !exists || role_changes {
-            t.require(mon);
-        }
-        t.order(start, mon, IMPLIES_THEN | RUNNABLE_LEFT);
-        if let Some(p) = promote {
-            t.order(p, mon, IMPLIES_THEN | RUNNABLE_LEFT);
-        }
-        if let Some(d) = demote_here {
-            if next_role != Role::Promoted {
-                t.order(d, mon, IMPLIES_THEN | RUNNABLE_LEFT);
-            }
-        }
+        mon
     }
+}
+
+/// Whether an operation configured for `role` runs in `next_role` (no role: started or
+/// unpromoted).
+fn for_role(role: Option<Role>, next_role: Role) -> bool {
+    match role {
+        None => next_role != Role::Promoted,
+        Some(Role::Started) => next_role == Role::Started || next_role == Role::Unpromoted,
+        Some(x) => x == next_role || (x == Role::Unpromoted && next_role == Role::Started),
+    }
+}
+
+/// Without quorum (policy stop, freeze or demote): whether nothing new may start (fencing
+/// devices excepted), and whether what runs must stop.
+fn quorum_limits(view: &ClusterView, r: RscIdx, running: &[NodeIdx]) -> (bool, bool) {
+    let rsc = &view.resources[r];
+    let promotable = view.resources[view.top_of(r)]
+        .clone
+        .as_ref()
+        .is_some_and(|c| c.promotable);
+    let blocked = !view.config.have_quorum
+        && rsc.meta("requires") != Some("nothing")
+        && match view.config.no_quorum_policy {
+            crate::unpack::NoQuorumPolicy::Stop => rsc.class != "stonith",
+            crate::unpack::NoQuorumPolicy::Freeze => rsc.class != "stonith" && running.is_empty(),
+            // demote: promotable resources are only demoted; everything else stops.
+            crate::unpack::NoQuorumPolicy::Demote => !promotable,
+            _ => false,
+        };
+    let stop = blocked
+        && matches!(
+            view.config.no_quorum_policy,
+            crate::unpack::NoQuorumPolicy::Stop | crate::unpack::NoQuorumPolicy::Demote
+        );
+    (blocked, stop)
 }
 
 /// Recurring operations still running from an older configuration are cancelled.

@@ -24,31 +24,41 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let view = a.view;
     let cfg = view.resources[c].clone.clone().unwrap_or_default();
     let instances = view.resources[c].children.clone();
+    // With fewer instances than usable nodes, every colocation reaches the instances;
+    // otherwise only mandatory and negative ones do (Pacemaker's append_parent_colocation).
+    let usable = a
+        .scores_of(c)
+        .keys()
+        .filter(|n| node_usable(view, **n))
+        .count();
+    let all_coloc = cfg.max < usable;
     let mut adj: BTreeMap<NodeIdx, Score> =
         (0..view.nodes.len()).map(|n| (n, Score::ZERO)).collect();
-    a.apply_dependent_colocations(c, &mut adj);
+    a.apply_dependent_colocations_where(c, &mut adj, |col| {
+        all_coloc || col.score.0 < 0 || col.score.is_inf()
+    });
+    // The clone's own scores: its locations plus what is colocated with it.
     let mut clone_scores = a.scores_of(c);
-    for (n, v) in clone_scores.iter_mut() {
-        if let Some(x) = adj.get(n) {
-            *v = v.add(*x);
-        }
-    }
     let before = clone_scores.clone();
-    a.merge_dependents(c, &mut clone_scores, 0);
-    for (n, v) in &clone_scores {
-        let d = Score(v.0.saturating_sub(before.get(n).map(|b| b.0).unwrap_or(0)));
-        if !v.is_neg_inf() && !before.get(n).is_some_and(|b| b.is_neg_inf()) && d.0 != 0 {
-            let e = adj.entry(*n).or_insert(Score::ZERO);
-            *e = e.add(d);
+    a.merge_with_this_nonnegative(c, &mut clone_scores);
+    if all_coloc {
+        for (n, v) in &clone_scores {
+            let d = Score(v.0.saturating_sub(before.get(n).map(|b| b.0).unwrap_or(0)));
+            if !v.is_neg_inf() && !before.get(n).is_some_and(|b| b.is_neg_inf()) && d.0 != 0 {
+                let e = adj.entry(*n).or_insert(Score::ZERO);
+                *e = e.add(d);
+            }
         }
     }
-    for (n, s) in &clone_scores {
-        a.out.scores.push(ScoreLine {
-            prefix: "pcmk__clone_assign",
-            rsc: view.resources[c].id.clone(),
-            node: view.nodes[*n].uname.clone(),
-            score: *s,
-        });
+    // Pacemaker shows the clone's scores and, under the same heading, its instances'.
+    push_scores(a, "pcmk__clone_allocate", c, &clone_scores);
+    for &inst in &instances {
+        let mut stack = vec![inst];
+        while let Some(x) = stack.pop() {
+            let table = a.scores_of(x);
+            push_scores(a, "pcmk__clone_allocate", x, &table);
+            stack.extend(view.resources[x].children.iter().rev());
+        }
     }
     let blocked = a.blocked_by_policy(c);
     let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
@@ -74,15 +84,29 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             a.num_resources[n] += 1;
             continue;
         }
-        if blocked.is_some() {
+        if !node_usable(view, n) || count[n] >= loop_max || allocated >= cfg.max {
             continue;
         }
-        let s = instance_scores(a, inst, &adj);
-        if node_usable(view, n)
-            && s.get(&n).is_some_and(|v| v.0 >= 0)
-            && count[n] < cfg.node_max.min(loop_max.max(1)).max(1)
-            && allocated < cfg.max
-        {
+        if blocked.is_some() {
+            // Tried (and shown, banned everywhere) all the same.
+            let s = instance_scores(a, inst, &adj);
+            push_instance_scores(a, inst, &s);
+            continue;
+        }
+        let mut s = instance_scores(a, inst, &adj);
+        if s.get(&n).is_none_or(|v| v.0 < 0) {
+            continue;
+        }
+        ban_unfit_nodes(view, &mut s, &clone_scores, &count, cfg.node_max);
+        push_instance_scores(a, inst, &s);
+        // Kept where it runs only if no node is better there (else placed with the rest).
+        let best = s
+            .iter()
+            .filter(|(m, _)| node_usable(view, **m))
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(Score::NEG_INF);
+        if s.get(&n).is_some_and(|v| *v >= best) {
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
@@ -90,13 +114,23 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
     }
     // Pass 2: the rest.
+    if blocked.is_some() && !unmanaged && !freeze {
+        // A stopped clone's instances are still tried (and shown, banned everywhere).
+        for (i, &inst) in instances.iter().enumerate() {
+            if placed[i].is_none() && !a.out.frozen[inst] && a.target_stopped(inst) {
+                let s = instance_scores(a, inst, &adj);
+                push_instance_scores(a, inst, &s);
+            }
+        }
+    }
     if blocked.is_none() && !unmanaged && !freeze {
         for (i, &inst) in instances.iter().enumerate() {
             if placed[i].is_some() || allocated >= cfg.max || a.out.frozen[inst] {
                 continue;
             }
             let mut s = instance_scores(a, inst, &adj);
-            s.retain(|n, _| count[*n] < cfg.node_max);
+            ban_unfit_nodes(view, &mut s, &clone_scores, &count, cfg.node_max);
+            push_instance_scores(a, inst, &s);
             let running = view.running_on(inst);
             let current = if running.len() == 1 {
                 Some(running[0])
@@ -123,8 +157,18 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         a.out.role[inst] = Role::Started;
         if view.resources[inst].kind == Kind::Group {
             let mut ok = true;
-            for &m in &view.resources[inst].children.clone() {
+            let members = view.resources[inst].children.clone();
+            for (k, &m) in members.iter().enumerate() {
                 a.state[m] = 2;
+                if k > 0 {
+                    // Later members may only go where the one before them went.
+                    let own = a.scores_of(m);
+                    let table = own
+                        .iter()
+                        .map(|(x, v)| (*x, if *x == n { *v } else { Score::NEG_INF }))
+                        .collect();
+                    push_scores(a, "pcmk__primitive_assign", m, &table);
+                }
                 let s = a.scores_of(m).get(&n).copied().unwrap_or(Score::NEG_INF);
                 if ok && (s.0 >= 0 || unmanaged) && a.blocked_by_policy(m).is_none() {
                     a.out.node[m] = Some(n);
@@ -139,6 +183,74 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     if allocated > 0 {
         a.out.role[c] = Role::Started;
+    }
+}
+
+/// Nodes the next instance may not use (Pacemaker's can_run_instance): those that cannot
+/// run resources, those the clone itself may not use, those already holding `node_max`.
+fn ban_unfit_nodes(
+    view: &crate::unpack::ClusterView,
+    s: &mut BTreeMap<NodeIdx, Score>,
+    clone_scores: &BTreeMap<NodeIdx, Score>,
+    count: &[usize],
+    node_max: usize,
+) {
+    for (n, v) in s.iter_mut() {
+        let clone_ok = clone_scores.get(n).is_some_and(|c| c.0 >= 0);
+        if count[*n] >= node_max || !node_usable(view, *n) || !clone_ok {
+            *v = Score::NEG_INF;
+        }
+    }
+}
+
+fn push_scores(a: &mut Assigner, prefix: &'static str, r: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+    let view = a.view;
+    for (n, v) in s {
+        a.out.scores.push(ScoreLine {
+            prefix,
+            rsc: view.resources[r].id.clone(),
+            node: view.nodes[*n].uname.clone(),
+            score: *v,
+        });
+    }
+}
+
+/// The scores an instance is assigned with (a primitive instance's, as Pacemaker shows them).
+fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+    if a.view.resources[inst].kind == Kind::Group {
+        push_group_instance_scores(a, inst, s);
+        return;
+    }
+    if a.view.resources[inst].kind != Kind::Primitive {
+        return;
+    }
+    // An instance that is to be stopped is banned from every node before it is shown.
+    if a.target_stopped(inst) {
+        let banned = s.keys().map(|n| (*n, Score::NEG_INF)).collect();
+        push_scores(a, "pcmk__primitive_assign", inst, &banned);
+    } else {
+        push_scores(a, "pcmk__primitive_assign", inst, s);
+    }
+}
+
+/// A cloned group's instance: the group and its members (nodes the instance may not use
+/// banned), then its first member with the members' scores merged in.
+fn push_group_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+    let members = a.view.resources[inst].children.clone();
+    let banned = |t: BTreeMap<NodeIdx, Score>| -> BTreeMap<NodeIdx, Score> {
+        t.into_iter()
+            .map(|(n, v)| match s.get(&n) {
+                Some(x) if x.is_neg_inf() => (n, Score::NEG_INF),
+                _ => (n, v),
+            })
+            .collect()
+    };
+    for &x in std::iter::once(&inst).chain(&members) {
+        let table = banned(a.scores_of(x));
+        push_scores(a, "pcmk__group_assign", x, &table);
+    }
+    if let Some(&first) = members.first() {
+        push_scores(a, "pcmk__primitive_assign", first, s);
     }
 }
 
@@ -233,7 +345,16 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                     && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
             });
         for (i, &inst) in instances.iter().enumerate() {
-            let Some(n) = a.out.node[inst] else { continue };
+            let Some(n) = a.out.node[inst] else {
+                // An instance placed nowhere is shown with a zero score on no node.
+                a.out.scores.push(ScoreLine {
+                    prefix: "promotion",
+                    rsc: view.resources[inst].id.clone(),
+                    node: "none".into(),
+                    score: Score::ZERO,
+                });
+                continue;
+            };
             let s = promotion_score(a, c, inst, n);
             let was = view.primitives_of(inst).iter().any(|p| {
                 view.resources[*p]

@@ -3,6 +3,7 @@
 //! tie-breaks: higher score, then fewer assigned resources, then the current node, then name.
 
 mod clone;
+mod colocated;
 
 use crate::constraints::Constraints;
 use crate::score::{Score, INFINITY};
@@ -61,6 +62,8 @@ pub(crate) struct Assigner<'a> {
     pub state: Vec<u8>,
     pub num_resources: Vec<usize>,
     pub capacity: Vec<BTreeMap<String, i64>>,
+    /// A resource's node scores after its own colocations, once it has been assigned.
+    pub allowed_after: Vec<Option<BTreeMap<NodeIdx, Score>>>,
 }
 
 /// Whether a node can host resources at all.
@@ -86,6 +89,7 @@ impl<'a> Assigner<'a> {
             state: vec![0; n],
             num_resources: vec![0; view.nodes.len()],
             capacity: view.nodes.iter().map(|n| n.utilization.clone()).collect(),
+            allowed_after: vec![None; n],
         }
     }
 
@@ -114,11 +118,22 @@ impl<'a> Assigner<'a> {
             if loc.role.is_some_and(|r| r == Role::Promoted) {
                 continue;
             }
-            // A location on a collective applies to everything under it.
-            let mut stack = vec![loc.rsc];
-            while let Some(r) = stack.pop() {
-                self.contribute(r, loc.node, loc.score, loc.id.clone());
-                stack.extend(view.resources[r].children.iter().copied());
+            // A location on a collective applies to everything under it, except that in a
+            // (colocated) group only the first member gets the score: the others' scores
+            // reach it through the group's internal colocations, so they get 0 there.
+            let mut stack = vec![(loc.rsc, loc.score)];
+            while let Some((r, score)) = stack.pop() {
+                self.contribute(r, loc.node, score, loc.id.clone());
+                let rsc = &view.resources[r];
+                let colocated_group = rsc.kind == Kind::Group && rsc.meta_flag("collocated", true);
+                for (i, &child) in rsc.children.iter().enumerate() {
+                    let inherited = if colocated_group && i > 0 {
+                        Score::ZERO
+                    } else {
+                        score
+                    };
+                    stack.push((child, inherited));
+                }
             }
         }
         for (r, rsc) in view.resources.iter().enumerate() {
@@ -365,8 +380,14 @@ impl<'a> Assigner<'a> {
         self.out.node[r]
     }
 
-    /// Applies colocations where `r` is the dependent to `scores`.
-    fn apply_dependent_colocations(&mut self, r: RscIdx, scores: &mut BTreeMap<NodeIdx, Score>) {
+    /// Applies the colocations `keep` accepts where `r` is the dependent, each primary placed
+    /// first (whether kept or not).
+    fn apply_dependent_colocations_where(
+        &mut self,
+        r: RscIdx,
+        scores: &mut BTreeMap<NodeIdx, Score>,
+        keep: impl Fn(&crate::constraints::Colocation) -> bool,
+    ) {
         let cons: Vec<_> = self
             .cons
             .colocations
@@ -384,6 +405,20 @@ impl<'a> Assigner<'a> {
                 continue;
             }
             self.assign(c.primary);
+            if keep(&c) {
+                self.apply_colocation_with_placed(r, &c, scores);
+            }
+        }
+    }
+
+    /// Applies colocation `c` (dependent `r`) to `scores` once its primary has been placed.
+    fn apply_colocation_with_placed(
+        &mut self,
+        r: RscIdx,
+        c: &crate::constraints::Colocation,
+        scores: &mut BTreeMap<NodeIdx, Score>,
+    ) {
+        {
             let view = self.view;
             let primary_nodes: Vec<NodeIdx> = if view.resources[c.primary].kind == Kind::Clone {
                 view.resources[c.primary]
@@ -523,6 +558,14 @@ impl<'a> Assigner<'a> {
         if self.state[r] != 0 {
             return;
         }
+        // A group member is assigned as part of its group.
+        if let Some(g) = self.view.resources[r].parent {
+            let group = &self.view.resources[g];
+            if group.kind == Kind::Group && group.parent.is_none() && self.state[g] == 0 {
+                self.assign(g);
+                return;
+            }
+        }
         self.state[r] = 1;
         match self.view.resources[r].kind {
             Kind::Primitive => self.assign_primitive(r),
@@ -533,6 +576,18 @@ impl<'a> Assigner<'a> {
             }
         }
         self.state[r] = 2;
+    }
+
+    /// Whether `target-role=Stopped` applies to `r` (set on it or on a parent).
+    fn target_stopped(&self, r: RscIdx) -> bool {
+        let mut x = Some(r);
+        while let Some(i) = x {
+            if self.view.resources[i].target_role() == Some(Role::Stopped) {
+                return true;
+            }
+            x = self.view.resources[i].parent;
+        }
+        false
     }
 
     fn blocked_by_policy(&self, r: RscIdx) -> Option<&'static str> {
@@ -566,14 +621,21 @@ impl<'a> Assigner<'a> {
         let view = self.view;
         let rsc = &view.resources[r];
         let mut scores = self.scores_of(r);
-        self.apply_dependent_colocations(r, &mut scores);
-        self.merge_dependents(r, &mut scores, 0);
+        self.apply_this_with(r, &mut scores);
+        self.merge_with_this(r, &mut scores);
+        self.allowed_after[r] = Some(scores.clone());
         let running = rsc.running_nodes();
         let current = if running.len() == 1 {
             Some(running[0])
         } else {
             None
         };
+        // A resource that is to be stopped is banned from every node before it is shown.
+        if self.target_stopped(r) {
+            for v in scores.values_mut() {
+                *v = Score::NEG_INF;
+            }
+        }
         for (n, s) in &scores {
             self.out.scores.push(ScoreLine {
                 prefix: "pcmk__primitive_assign",
@@ -620,7 +682,20 @@ impl<'a> Assigner<'a> {
         }
         let util = (!rsc.utilization.is_empty()).then_some(&rsc.utilization);
         match self.choose(&scores, current, util) {
-            Some(n) => {
+            Some(best) => {
+                // Among nodes as good as the best one (with a positive score), the node the
+                // resource runs on wins over a less loaded one.
+                let n = match current {
+                    Some(c)
+                        if scores[&best].0 > 0
+                            && scores.get(&c) == Some(&scores[&best])
+                            && node_usable(view, c)
+                            && util.is_none_or(|u| self.fits(c, u)) =>
+                    {
+                        c
+                    }
+                    _ => best,
+                };
                 self.record_placement(r, n);
                 self.out.role[r] = Role::Started;
             }
@@ -630,87 +705,28 @@ impl<'a> Assigner<'a> {
         }
     }
 
+    /// A group: its members in order, each colocated with the one before it (Pacemaker's
+    /// internal colocations, see `this_with`), so the group goes where its first member goes.
     fn assign_group(&mut self, g: RscIdx) {
         let view = self.view;
         let members = view.resources[g].children.clone();
-        let mut scores = self.group_scores(g);
-        self.apply_dependent_colocations(g, &mut scores);
-        if let Some(&first) = members.first() {
-            self.apply_dependent_colocations(first, &mut scores);
-        }
-        self.merge_dependents(g, &mut scores, 0);
-        let running = view.running_on(g);
-        let current = if running.len() == 1 {
-            Some(running[0])
-        } else {
-            None
-        };
-        for (n, s) in &scores {
-            self.out.scores.push(ScoreLine {
-                prefix: "pcmk__group_assign",
-                rsc: view.resources[g].id.clone(),
-                node: view.nodes[*n].uname.clone(),
-                score: *s,
-            });
-        }
-        let group_block = self.blocked_by_policy(g);
-        let chosen = if group_block.is_some() {
-            None
-        } else {
-            self.choose(&scores, current, None)
-        };
-        if let Some(n) = chosen {
-            self.out.node[g] = Some(n);
-            self.out.role[g] = Role::Started;
-        }
-        let mut ok = chosen.is_some();
-        for &m in &members {
-            self.state[m] = 1;
-            let own = self.scores_of(m);
-            let rsc = &view.resources[m];
-            for (n, s) in &own {
+        // Pacemaker shows the group's scores and, under the same heading, its members'.
+        for &x in std::iter::once(&g).chain(&members) {
+            for (n, s) in &self.scores_of(x) {
                 self.out.scores.push(ScoreLine {
-                    prefix: "pcmk__primitive_assign",
-                    rsc: rsc.id.clone(),
+                    prefix: "pcmk__group_assign",
+                    rsc: view.resources[x].id.clone(),
                     node: view.nodes[*n].uname.clone(),
                     score: *s,
                 });
             }
-            let mrun = rsc.running_nodes();
-            if !rsc.managed() {
-                if mrun.len() == 1 {
-                    self.record_placement(m, mrun[0]);
-                    self.out.role[m] = Role::Started;
-                } else {
-                    // An unmanaged member that is not running holds back the rest.
-                    ok = false;
-                }
-                self.state[m] = 2;
-                continue;
-            }
-            if ok {
-                if let Some(why) = self.blocked_by_policy(m) {
-                    self.out.why_stopped.insert(m, why.into());
-                    ok = false;
-                } else if let Some(n) = chosen {
-                    let s = own.get(&n).copied().unwrap_or(Score::NEG_INF);
-                    if s.0 >= 0 || (!s.is_neg_inf() && own.contains_key(&n)) {
-                        self.record_placement(m, n);
-                        self.out.role[m] = Role::Started;
-                    } else {
-                        ok = false;
-                        self.out
-                            .why_stopped
-                            .insert(m, "cannot run on the group's node".into());
-                    }
-                }
-            }
-            self.state[m] = 2;
         }
-        // The group is where its first member is: nowhere, if that one cannot run.
-        if members.first().is_some_and(|&f| self.out.node[f].is_none()) {
-            self.out.node[g] = None;
-            self.out.role[g] = Role::Stopped;
+        for &m in &members {
+            self.assign(m);
+        }
+        if let Some(&first) = members.first() {
+            self.out.node[g] = self.out.node[first];
+            self.out.role[g] = self.out.role[first];
         }
     }
 }
@@ -757,28 +773,42 @@ pub fn fail_count(
 pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
     let mut a = Assigner::new(view, cons);
     a.compute_base();
-    let mut order: Vec<RscIdx> = view.top.clone();
-    // Processing order: higher priority first; then the higher (colocation-merged) score on
-    // the current node; then CIB order.
-    let keys: BTreeMap<RscIdx, (std::cmp::Reverse<i64>, std::cmp::Reverse<Score>)> = order
+    let mut order: Vec<RscIdx> = view
+        .top
         .iter()
-        .map(|&r| {
-            let rsc = &view.resources[r];
-            let mut merged = a.group_scores(r);
-            a.merge_dependents(r, &mut merged, 0);
-            let running = view.running_on(r);
-            let cur = if running.len() == 1 && node_usable(view, running[0]) {
-                merged.get(&running[0]).copied().unwrap_or(Score::NEG_INF)
-            } else {
-                Score::NEG_INF
-            };
-            (
-                r,
-                (std::cmp::Reverse(rsc.priority()), std::cmp::Reverse(cur)),
-            )
-        })
+        .copied()
+        .filter(|&r| !view.resources[r].orphan)
         .collect();
-    order.sort_by(|x, y| keys[x].cmp(&keys[y]));
+    // Pacemaker sorts the configured resources by priority when it unpacks them (a stable
+    // sort: CIB order among equals) and appends orphans found in the status afterwards.
+    order.sort_by_key(|&r| std::cmp::Reverse(view.resources[r].priority()));
+    order.extend(
+        view.top
+            .iter()
+            .copied()
+            .filter(|&r| view.resources[r].orphan),
+    );
+    if view.config.placement_strategy != "default" {
+        let keys: BTreeMap<RscIdx, (std::cmp::Reverse<i64>, std::cmp::Reverse<Score>)> = order
+            .iter()
+            .map(|&r| {
+                let rsc = &view.resources[r];
+                let mut merged = a.group_scores(r);
+                a.merge_dependents(r, &mut merged, 0);
+                let running = view.running_on(r);
+                let cur = if running.len() == 1 && node_usable(view, running[0]) {
+                    merged.get(&running[0]).copied().unwrap_or(Score::NEG_INF)
+                } else {
+                    Score::NEG_INF
+                };
+                (
+                    r,
+                    (std::cmp::Reverse(rsc.priority()), std::cmp::Reverse(cur)),
+                )
+            })
+            .collect();
+        order.sort_by(|x, y| keys[x].cmp(&keys[y]));
+    }
     for r in order {
         a.assign(r);
     }

@@ -550,6 +550,9 @@ fn ticket(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &
 }
 
 /// `loss-policy=fence`: nodes running a resource whose ticket was lost must be fenced.
+/// Why a node is fenced for a lost ticket (decided while scheduling: the node was clean).
+pub const TICKET_LOSS: &str = "deadman ticket was lost";
+
 pub fn fence_for_lost_tickets(view: &mut ClusterView, cons: &Constraints) {
     if !view.config.stonith_enabled {
         return;
@@ -574,7 +577,7 @@ pub fn fence_for_lost_tickets(view: &mut ClusterView, cons: &Constraints) {
             let node = &mut view.nodes[n];
             if !node.unclean {
                 node.unclean = true;
-                node.unclean_reason = "deadman ticket was lost".into();
+                node.unclean_reason = TICKET_LOSS.into();
             }
         }
     }

@@ -9,6 +9,36 @@ use crate::graph_build::in_graph;
 use crate::Schedule;
 use std::fmt::Write;
 
+/// `crm_simulate -S` (and with `with_scores`, `-sS`) output: current status, scores, transition
+/// summary, simulated execution and revised status. `original_date` is the CIB's
+/// `execution-date` as text, which Pacemaker announces before the status and again before the
+/// revised status.
+pub fn simulation(s: &Schedule, original_date: Option<&str>, with_scores: bool) -> String {
+    let mut out = String::new();
+    if let Some(date) = original_date {
+        let _ = writeln!(out, "Using the original execution date of: {date}");
+    }
+    out.push_str(&current_status(s));
+    if with_scores {
+        out.push_str("\nAllocation scores:\n");
+        out.push_str(&scores(s));
+    }
+    out.push_str(&transition_summary(s));
+    let executed = execution_and_revised(s);
+    match (original_date, executed.find("Revised Cluster Status:")) {
+        (Some(date), Some(at)) => {
+            let _ = write!(
+                out,
+                "{}\nUsing the original execution date of: {date}\n\n{}",
+                executed[..at].trim_end_matches('\n'),
+                &executed[at..]
+            );
+        }
+        _ => out.push_str(&executed),
+    }
+    out
+}
+
 /// `crm_simulate -s` lines (sorted, as cts-scheduler compares them).
 pub fn scores(s: &Schedule) -> String {
     let mut lines: Vec<String> = s
@@ -25,8 +55,8 @@ pub fn scores(s: &Schedule) -> String {
             }
         })
         .collect();
+    // Pacemaker shows a table each time it computes one (an instance may be assigned twice).
     lines.sort();
-    lines.dedup();
     let mut out = String::new();
     for l in lines {
         let _ = writeln!(out, "{l}");

@@ -103,7 +103,7 @@ fn node_list(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>, out: &
         let name = &node.uname;
         if fenced.contains(&n) {
             offline.push(name.clone());
-        } else if node.unclean {
+        } else if unclean_before(node) {
             let _ = writeln!(
                 out,
                 "    * Node {name}: UNCLEAN ({})",
@@ -175,9 +175,15 @@ fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
             }
         }
         [(n, role)] => {
+            // An instance of a promotable clone that is not promoted is unpromoted.
+            let promotable = view.resources[view.top_of(r)]
+                .clone
+                .as_ref()
+                .is_some_and(|c| c.promotable);
             let word = match role {
                 Role::Promoted => "Promoted",
                 Role::Unpromoted => "Unpromoted",
+                Role::Started if promotable => "Unpromoted",
                 _ => "Started",
             };
             let failed = rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean;
@@ -186,7 +192,7 @@ fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
             } else {
                 format!("{word} {}", view.nodes[*n].uname)
             };
-            if view.nodes[*n].unclean {
+            if unclean_before(&view.nodes[*n]) {
                 t.push_str(" (UNCLEAN)");
             }
             t
@@ -733,4 +739,9 @@ pub fn execution_and_revised(s: &Schedule) -> String {
         status(view, &revised_placement(s), &fenced)
     );
     out
+}
+
+/// Whether a node was unclean before scheduling (a node fenced for a lost ticket was not).
+fn unclean_before(node: &crate::unpack::NodeInfo) -> bool {
+    node.unclean && node.unclean_reason != crate::constraints::TICKET_LOSS
 }

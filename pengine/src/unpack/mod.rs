@@ -3,6 +3,7 @@
 //! resource is doing on each node according to its operation history).
 
 mod config;
+mod expiry;
 mod nodes;
 mod resources;
 mod status;

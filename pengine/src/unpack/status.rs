@@ -1,6 +1,6 @@
 //! The status section: each resource's state per node, replayed from its operation history.
 
-use super::{parse_interval_ms, ClusterView, Kind, Resource, Role, RscIdx};
+use super::{ClusterView, Kind, Resource, Role, RscIdx};
 use crate::rules::IdIndex;
 use crate::Diagnostics;
 use cib::Element;
@@ -70,6 +70,8 @@ pub struct OpRecord {
     pub migrate_target: Option<String>,
     /// Whether this op failed.
     pub failed: bool,
+    /// An expired failure of this recurring operation: it is to be scheduled again.
+    pub reschedule: bool,
 }
 
 /// A primitive's state on one node.
@@ -93,13 +95,24 @@ pub struct RscNodeState {
     pub partial_migration_target: Option<String>,
     /// Index in `ops` of the last start-like operation (recurring ops after it are active).
     pub last_start: Option<usize>,
-    /// A failure here has expired (failure-timeout): its fail count is to be cleared.
+    /// A failure here has expired (failure-timeout).
     pub expired_failure: bool,
+    /// The fail count here is to be cleared (every failure expired).
+    pub clear_failcount: bool,
     /// A failure here was ignored (`on-fail=ignore`): shown as "(failure ignored)".
     pub failure_ignored: bool,
 }
 
 impl RscNodeState {
+    /// Whether an expired failure of this recurring operation (since the last start) has it
+    /// scheduled again.
+    pub fn rescheduled(&self, task: &str, interval_ms: u64) -> bool {
+        let from = self.last_start.map(|i| i + 1).unwrap_or(0);
+        self.ops[from.min(self.ops.len())..]
+            .iter()
+            .any(|o| o.reschedule && o.task == task && o.interval_ms == interval_ms)
+    }
+
     /// Recurring operations active since the last start (key = interval, name).
     pub fn active_recurring(&self) -> Vec<(&str, u64)> {
         let from = self.last_start.map(|i| i + 1).unwrap_or(0);
@@ -164,6 +177,7 @@ fn read_op(el: &Element) -> OpRecord {
         migrate_source: el.attr("migrate_source").map(str::to_string),
         migrate_target: el.attr("migrate_target").map(str::to_string),
         failed: false,
+        reschedule: false,
     }
 }
 
@@ -401,12 +415,9 @@ fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: 
     }
 }
 
-fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -> RscNodeState {
+fn replay(view: &ClusterView, r: RscIdx, node: usize, mut ops: Vec<OpRecord>) -> RscNodeState {
     let rsc = &view.resources[r];
-    let failure_timeout_ms = rsc
-        .meta("failure-timeout")
-        .and_then(parse_interval_ms)
-        .unwrap_or(0);
+    let mut expiry = super::expiry::Expiry::new(view, rsc, node);
     let mut st = RscNodeState {
         role: Role::Unknown,
         ..Default::default()
@@ -415,6 +426,15 @@ fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -
         let o = op.clone();
         if o.status == 1 {
             continue;
+        }
+        let mut expired = false;
+        if o.status != -1 && o.status != 7 {
+            let (e, clear) = expiry.check(&o);
+            expired = e;
+            st.clear_failcount |= clear;
+            if clear {
+                st.expired_failure = true;
+            }
         }
         let probe = o.task == "monitor" && o.interval_ms == 0;
         if o.status == -1 {
@@ -488,14 +508,14 @@ fn replay(view: &ClusterView, r: RscIdx, _node: usize, mut ops: Vec<OpRecord>) -
             }
             continue;
         }
-        // A failure. Expired failures are ignored entirely.
-        if failure_timeout_ms > 0
-            && o.last_change > 0
-            && o.last_change + (failure_timeout_ms / 1000) as i64 <= view.now
-        {
+        // A failure. Expired failures are ignored entirely; an expired recurring monitor
+        // failure (with a digest, on a node that can run it) gets the monitor rescheduled.
+        if expired {
             if probe && o.rc == 7 {
                 st.role = Role::Stopped;
             }
+            let up = view.nodes[node].online && !view.nodes[node].unclean;
+            op.reschedule = o.interval_ms > 0 && o.digest.is_some() && up;
             st.expired_failure = true;
             continue;
         }

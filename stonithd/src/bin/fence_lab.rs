@@ -55,6 +55,20 @@ fn links(ns: &str, up: bool) {
     }
 }
 
+/// Success is claimed only once the node is seen off: no process left in its namespace and
+/// none of its links up.
+fn confirm_off(ns: &str) -> Result<(), String> {
+    let left = stonithd::netns::pids_checked(ns)?;
+    if !left.is_empty() {
+        return Err(format!("{} processes still running", left.len()));
+    }
+    let up = stonithd::netns::links_up(ns)?;
+    if !up.is_empty() {
+        return Err(format!("links still up: {}", up.join(" ")));
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let mut input = String::new();
     let _ = std::io::stdin().read_to_string(&mut input);
@@ -103,6 +117,11 @@ fn main() -> ExitCode {
     };
     match action {
         "off" | "reboot" => {
+            // What we cannot see, we cannot have switched off: fail rather than guess.
+            if let Err(why) = stonithd::netns::pids_checked(ns) {
+                eprintln!("fence_lab: cannot reach {node}'s namespace: {why}; not fenced");
+                return ExitCode::from(1);
+            }
             links(ns, false);
             for _ in 0..10 {
                 let pids = stonithd::netns::pids(ns);
@@ -116,6 +135,10 @@ fn main() -> ExitCode {
                     );
                 }
                 std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            if let Err(why) = confirm_off(ns) {
+                eprintln!("fence_lab: {node} {action} not confirmed: {why}");
+                return ExitCode::from(1);
             }
             // A reboot leaves the node powered but with nothing running; the lab starts it again.
             if action == "reboot" {

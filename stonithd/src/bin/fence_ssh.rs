@@ -105,6 +105,12 @@ fn main() -> ExitCode {
             } else {
                 "reboot -f"
             };
+            // A host we cannot reach now is one we cannot switch off: its silence afterwards
+            // would prove nothing (a partition looks the same), so that is a failure.
+            if !answers(&opts, &host) {
+                eprintln!("fence_ssh: cannot reach {host}; it was not fenced");
+                return ExitCode::from(1);
+            }
             // The connection usually dies with the host: its exit status says nothing.
             let _ = ssh(&opts, &host, remote, Duration::from_secs(10));
             let wait = opts

@@ -47,7 +47,7 @@ impl Daemon {
     fn cib(&self) -> Element {
         let mut cib = cib::store::CibStore::open(&self.cib_dir)
             .ok()
-            .and_then(|s| s.load().ok().flatten())
+            .and_then(|s| s.load_or_backup().ok().flatten())
             .map(|d| d.root)
             .unwrap_or_else(|| Element::new("cib"));
         let registered = self
@@ -329,6 +329,20 @@ fn reply(conn: &ipc::Conn, resp: &Response) {
 }
 
 fn main() -> Result<()> {
+    // The daemon takes no arguments: anything else gets usage, never a second daemon.
+    const USAGE: &str =
+        "usage: stonithd   (configured through HA_STATEDIR, HA_NODENAME, STONITHD_SOCKET)";
+    match std::env::args().nth(1).as_deref() {
+        None => {}
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            return Ok(());
+        }
+        Some(_) => {
+            eprintln!("{USAGE}");
+            std::process::exit(64);
+        }
+    }
     // heartbeat starts its children with its handled signals blocked; agents must not inherit that.
     let _ = nix::sys::signal::SigSet::all().thread_unblock();
     tracing_subscriber::fmt()

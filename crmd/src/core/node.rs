@@ -1,69 +1,25 @@
-//! What every node does: its initial CIB, its own operation history, running the actions the
-//! DC sends on the local lrmd, and reporting results and recurring-monitor changes.
+//! What every node does: its own operation history, running the actions the DC sends on the
+//! local lrmd, reporting results and recurring-monitor changes, and recovering when lrmd
+//! restarts.
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result};
-use cib::store::CibStore;
 use cib::xml::{Element, Node};
 use graph::{GraphAction, TransitionGraph};
 use lrm::op::OpResult;
 use tengine::record::OpSummary;
 
-use super::threads::LrmJob;
-use super::{Crmd, Options};
+use super::{Command, Core};
 use crate::peer::PeerMsg;
 use crate::status;
 
-/// The CIB to start from: the stored one, else an import of `haresources`, else an empty one.
-/// The status section always starts empty: it is rebuilt from every node's history at join.
-pub fn initial_cib(store: &CibStore, opts: &Options) -> Result<Element> {
-    if let Some(doc) = store.load().context("loading the stored CIB")? {
-        return Ok(status::without_status(&doc.root));
-    }
-    let haresources = opts.ha_dir.join("haresources");
-    if haresources.is_file() {
-        let cib = import_haresources(opts, &haresources)?;
-        tracing::info!("imported {} into a new CIB", haresources.display());
-        store.save(&cib).context("saving the imported CIB")?;
-        return Ok(cib);
-    }
-    Ok(empty_cib())
-}
-
-fn import_haresources(opts: &Options, path: &std::path::Path) -> Result<Element> {
-    use cib::haresources::{AutoFailback, HaResources, ImportOptions};
-    use messaging::config::{AutoFailback as Hb, Config};
-    let dir = opts.ha_dir.display().to_string();
-    let config = Config::load(&dir).with_context(|| format!("reading {dir}/ha.cf"))?;
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let hr = HaResources::parse(&text).with_context(|| path.display().to_string())?;
-    let import = ImportOptions {
-        nodes: config.nodes.clone(),
-        auto_failback: match config.auto_failback {
-            Hb::On => AutoFailback::On,
-            Hb::Off => AutoFailback::Off,
-            Hb::Legacy => AutoFailback::Legacy,
-        },
-        resource_dirs: vec![opts.ha_dir.join("resource.d")],
-        monitor: true,
-        connectivity_rule: !config.ping_nodes.is_empty(),
-    };
-    let mut cib = hr
-        .to_cib(&import)
-        .with_context(|| path.display().to_string())?;
-    if cib.attr("epoch").is_none() {
-        cib.set_attr("admin_epoch", "0");
-        cib.set_attr("epoch", "1");
-        cib.set_attr("num_updates", "0");
-    }
-    Ok(cib)
-}
+/// LRM op-status "error" (the action could not be run).
+const OP_ERROR: i32 = 4;
 
 /// A CIB with empty sections.
 pub fn empty_cib() -> Element {
     let mut cib = Element::new("cib")
+        .with_attr("crm_feature_set", cib::FEATURE_SET)
         .with_attr("admin_epoch", "0")
         .with_attr("epoch", "0")
         .with_attr("num_updates", "0")
@@ -84,6 +40,8 @@ pub struct LocalExec {
     /// Recurring monitors: (rsc, interval) -> (the action that started it, last rc reported).
     recurring: BTreeMap<(String, u64), (GraphAction, i32)>,
     me: String,
+    /// The `pingd` value last asked of the DC.
+    pub pingd_sent: Option<String>,
 }
 
 impl LocalExec {
@@ -93,6 +51,7 @@ impl LocalExec {
             status: Element::new("status"),
             recurring: BTreeMap::new(),
             me: me.to_string(),
+            pingd_sent: None,
         }
     }
 
@@ -128,6 +87,14 @@ impl LocalExec {
         self.recurring
             .retain(|(r, _), _| !(rsc.is_empty() || r == rsc || r.split(':').next() == Some(rsc)));
     }
+
+    /// The recurring monitors this node runs, as `rsc_monitor_interval` keys.
+    pub fn recurring_keys(&self) -> Vec<String> {
+        self.recurring
+            .keys()
+            .map(|(r, i)| format!("{r}_monitor_{i}"))
+            .collect()
+    }
 }
 
 /// The resource id the LRM and the status section use for an action.
@@ -161,7 +128,7 @@ pub fn action_target_rc(action: &GraphAction) -> i32 {
         .unwrap_or(0)
 }
 
-impl Crmd {
+impl Core {
     /// Our answer to a join offer.
     pub(super) fn own_report(&self, join: u64) -> PeerMsg {
         let attrs = status::transient_attrs(&self.cib, &self.me)
@@ -180,16 +147,25 @@ impl Crmd {
             .ok()
             .and_then(|g: TransitionGraph| g.synapses.into_iter().next())
             .map(|s| s.action);
-        match action {
-            Some(action) => {
-                tracing::info!(
-                    "executing {} (transition {tid}, action {})",
-                    action.reference.operation_key,
-                    action.reference.id
-                );
-                let _ = self.lrm_jobs.send(LrmJob { tid, action });
-            }
-            None => tracing::warn!("ignoring an unreadable action from the DC"),
+        let Some(action) = action else {
+            tracing::warn!("ignoring an unreadable action from the DC");
+            return;
+        };
+        tracing::info!(
+            "executing {} (transition {tid}, action {})",
+            action.reference.operation_key,
+            action.reference.id
+        );
+        // Before lrmd's first connection the runtime waits for it; after a loss, fail at once.
+        if self.lrm_up || !self.lrm_seen {
+            self.out.push(Command::LrmExec {
+                tid,
+                action: Box::new(action),
+            });
+        } else {
+            // Answer at once: the DC must not wait for a result lrmd can never give.
+            let why = "lrmd is not connected".to_string();
+            self.on_lrm_done(tid, action, Err(why));
         }
     }
 
@@ -199,25 +175,27 @@ impl Crmd {
         action: GraphAction,
         result: Result<OpSummary, String>,
     ) {
+        let wall = self.now.wall;
         let summary = result.unwrap_or_else(|e| {
             tracing::warn!("{}: {e}", action.reference.operation_key);
             OpSummary {
                 call_id: 0,
                 rc: 1,
-                op_status: 4,
+                op_status: OP_ERROR,
                 exit_reason: e,
                 exec_time_ms: 0,
                 queue_time_ms: 0,
-                last_rc_change: super::now_secs().max(0) as u64,
+                last_rc_change: wall.max(0) as u64,
             }
         });
         let rsc = action_rsc(&action);
         let interval = action_interval(&action);
-        if action.reference.operation == "monitor" && interval > 0 {
+        if action.reference.operation == "monitor" && interval > 0 && summary.op_status == 0 {
             self.local
                 .recurring
                 .insert((rsc.clone(), interval), (action.clone(), summary.rc));
         } else if action.reference.operation == "stop" && summary.rc == 0 {
+            // lrmd cancels a stopped resource's recurring operations; so do we.
             self.local.recurring.retain(|(r, _), _| r != &rsc);
         }
         self.report(tid, &action, &summary);
@@ -246,7 +224,7 @@ impl Crmd {
             interval_ms: action_interval(action),
             target_rc: action_target_rc(action),
         };
-        if !self.send_to_dc(&msg) {
+        if !self.send_to_dc(msg) {
             tracing::warn!("no DC to report {} to", action.reference.operation_key);
         }
     }
@@ -265,9 +243,8 @@ impl Crmd {
             return;
         }
         tracing::warn!(
-            "{}_{}_{}: rc changed from {last_rc} to {rc}",
+            "{}_monitor_{}: rc changed from {last_rc} to {rc}",
             result.rsc,
-            "monitor",
             result.interval_ms
         );
         self.local.recurring.insert(key, (action.clone(), rc));
@@ -281,5 +258,21 @@ impl Crmd {
             last_rc_change: result.run_at,
         };
         self.report(0, &action, &summary);
+    }
+
+    /// lrmd came back after a restart: it lost every resource, history and recurring monitor,
+    /// so what this node runs is unknown. Forget our own history and have the DC probe again;
+    /// the probes' results bring the recurring monitors back through the policy engine.
+    pub(super) fn lrm_restarted(&mut self) {
+        let lost = self.local.recurring_keys();
+        tracing::warn!(
+            "lrmd restarted: forgetting local history ({} recurring monitors lost: {}) and asking the DC to re-probe",
+            lost.len(),
+            lost.join(", ")
+        );
+        self.local.forget("");
+        if !self.send_to_dc(PeerMsg::Reprobe) {
+            tracing::info!("no DC yet: the next join reports the empty history");
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! What the DC does: join rounds that rebuild the status section, the single write path of the
-//! CIB, running the policy engine and driving its transition through the nodes' crmds.
+//! CIB, running the policy engine and driving its transition through the nodes' crmds, and
+//! fencing requests tied to their transition.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
 
 use cib::series::Series;
 use cib::version::CibVersion;
@@ -10,52 +10,57 @@ use cib::xml::Element;
 use graph::{ActionKind, GraphAction, Synapse, TransitionGraph};
 use tengine::transition::{Outcome, Transition};
 
-use super::{now_secs, Crmd};
+use super::fencing::{FenceRequest, Fencing, FENCE_SETTLE};
+use super::options::{self, cluster_option, set_cluster_option, DC_VERSION};
+use super::{Command, Core, Millis, Phase};
 use crate::peer::PeerMsg;
 use crate::proto::{RequestBody, Response};
 use crate::status;
+use crate::writer::Writer;
 
 /// How long a join round waits for members that do not answer.
-const JOIN_TIMEOUT: Duration = Duration::from_secs(3);
+const JOIN_TIMEOUT: Millis = 3_000;
 /// How long after an action's own timeout the DC waits for its result before counting it as
 /// timed out (the node's lrmd enforces the timeout itself; this covers lost nodes and messages).
-const RESULT_GRACE: Duration = Duration::from_secs(10);
+const RESULT_GRACE: Millis = 10_000;
 /// The pause before the policy engine asks again for a fencing that failed.
-const FENCE_RETRY_PAUSE: Duration = Duration::from_secs(5);
-/// How many policy engine inputs are kept on disk.
+const FENCE_RETRY_PAUSE: Millis = 5_000;
 /// The shortest pause between policy engine runs after a failed transition, so a failing action
 /// is not retried in a tight loop.
-const RETRY_PAUSE: Duration = Duration::from_millis(500);
+const RETRY_PAUSE: Millis = 500;
+/// The default `cluster-recheck-interval`.
+const RECHECK_DEFAULT: Millis = 15 * 60 * 1000;
 
 /// One member's join report.
 #[derive(Debug, Clone)]
-pub struct Report {
+struct Report {
     cib: Element,
     lrm: Option<Element>,
     attrs: Option<Element>,
 }
 
 /// A running transition.
-pub struct Running {
+struct Running {
     id: u64,
     transition: Transition,
-    /// Fired actions by id: (target node, action, when its result is overdue).
-    fired: BTreeMap<u32, (String, GraphAction, Instant)>,
+    /// Actions sent to a node, by id: (target node, action, when its result is overdue).
+    fired: BTreeMap<u32, (String, GraphAction, Millis)>,
 }
 
 /// The DC's own state.
-#[derive(Default)]
 pub struct DcState {
     join: u64,
     reports: BTreeMap<String, Report>,
-    join_deadline: Option<Instant>,
+    join_deadline: Option<Millis>,
     /// The status section has been rebuilt for the current membership.
     joined: bool,
     pe_needed: bool,
-    last_pe: Option<Instant>,
-    not_before: Option<Instant>,
+    last_pe: Option<Millis>,
+    not_before: Option<Millis>,
     running: Option<Running>,
     next_tid: u64,
+    /// Fencing requests of this DC's transitions.
+    pub fencing: Fencing,
 }
 
 /// A result a node reported.
@@ -72,6 +77,72 @@ pub struct OpOutcome {
     pub target_rc: i32,
 }
 
+impl DcState {
+    /// A new DC's state.
+    pub fn new() -> DcState {
+        DcState {
+            join: 0,
+            reports: BTreeMap::new(),
+            join_deadline: None,
+            joined: false,
+            pe_needed: false,
+            last_pe: None,
+            not_before: None,
+            running: None,
+            next_tid: 0,
+            fencing: Fencing::default(),
+        }
+    }
+
+    fn idle(&self) -> bool {
+        self.running
+            .as_ref()
+            .is_none_or(|r| r.transition.is_finished())
+    }
+
+    /// The DC's phase.
+    pub fn phase(&self) -> Phase {
+        if !self.joined {
+            Phase::Integration
+        } else if !self.idle() {
+            Phase::TransitionEngine
+        } else if self.pe_needed {
+            Phase::PolicyEngine
+        } else {
+            Phase::Idle
+        }
+    }
+
+    /// The earliest time something is due.
+    pub fn next_deadline(&self, cib: &Element) -> Option<Millis> {
+        let overdue = self
+            .running
+            .as_ref()
+            .and_then(|r| r.fired.values().map(|f| f.2).min());
+        let pe = (self.joined && self.pe_needed && self.idle())
+            .then_some(self.not_before)
+            .flatten();
+        let recheck = self.last_pe.map(|t| t + recheck_interval(cib));
+        [
+            self.join_deadline,
+            overdue,
+            pe,
+            recheck,
+            self.fencing.next_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+}
+
+fn recheck_interval(cib: &Element) -> Millis {
+    cluster_option(cib, "cluster-recheck-interval")
+        .and_then(|v| cib::values::parse_duration(&v).ok())
+        .filter(|d| !d.is_zero())
+        .map_or(RECHECK_DEFAULT, |d| d.as_millis() as Millis)
+}
+
 fn parse_opt(xml: &str) -> Option<Element> {
     if xml.trim().is_empty() {
         return None;
@@ -79,19 +150,9 @@ fn parse_opt(xml: &str) -> Option<Element> {
     cib::xml::parse_element(xml).ok()
 }
 
-pub(super) fn cluster_option(cib: &Element, name: &str) -> Option<String> {
-    cib.child("configuration")?
-        .child("crm_config")?
-        .descendants()
-        .into_iter()
-        .find(|e| e.name == "nvpair" && e.attr("name") == Some(name))
-        .and_then(|e| e.attr("value"))
-        .map(str::to_string)
-}
-
-impl Crmd {
+impl Core {
     fn dcs(&mut self) -> &mut DcState {
-        self.dc_state.get_or_insert_with(DcState::default)
+        self.dc_state.get_or_insert_with(DcState::new)
     }
 
     /// Starts a join round: every member sends its replica and its own history.
@@ -99,11 +160,12 @@ impl Crmd {
         let me = self.me.clone();
         let members: BTreeSet<String> = self.members().into_iter().collect();
         let report = self.own_report(0);
+        let deadline = self.now.ms + JOIN_TIMEOUT;
         let dcs = self.dcs();
         dcs.join += 1;
         dcs.reports.clear();
         dcs.joined = false;
-        dcs.join_deadline = Some(Instant::now() + JOIN_TIMEOUT);
+        dcs.join_deadline = Some(deadline);
         let join = dcs.join;
         if let Some(r) = dcs.running.as_mut() {
             r.transition.abort("membership changed");
@@ -112,10 +174,10 @@ impl Crmd {
             |node, _| !members.contains(node),
             "its node left the cluster",
         );
+        self.withdraw_fencing();
         tracing::info!("join round {join}");
-        if let Err(e) = self.hb.send_to_all(&PeerMsg::JoinOffer { join }.encode()) {
-            tracing::warn!("cannot send the join offer: {e}");
-        }
+        self.out
+            .push(Command::Broadcast(PeerMsg::JoinOffer { join }));
         if let PeerMsg::JoinReport {
             cib, lrm, attrs, ..
         } = report
@@ -162,6 +224,7 @@ impl Crmd {
         let members: BTreeSet<String> = self.members().into_iter().collect();
         let quorum = self.view.as_ref().is_some_and(|v| v.quorum);
         let me = self.me.clone();
+        let wall = self.now.wall;
         let old = self.cib.clone();
         let dcs = self.dcs();
         dcs.join_deadline = None;
@@ -221,13 +284,14 @@ impl Crmd {
             }
         }
         if cib.attr("cib-last-written").is_none() {
-            cib.set_attr("cib-last-written", pengine::datetime::ctime(now_secs()));
-            cib.set_attr("update-origin", me.as_str());
-            cib.set_attr("update-client", "crmd");
-            cib.set_attr("update-user", "hacluster");
+            cib.set_attr("cib-last-written", pengine::datetime::ctime(wall));
+            Writer::daemon(&me).stamp(&mut cib);
         }
         set_cluster_option(&mut cib, "dc-version", DC_VERSION);
-        set_cluster_option(&mut cib, "cluster-infrastructure", "heartbeat");
+        // "heartbeat" is a value every pacemaker-3.x schema refuses (a retired stack).
+        set_cluster_option(&mut cib, "cluster-infrastructure", "heartbeat-rs");
+        // Tools pick the patch format from this (crm_diff: v1 when missing).
+        cib.set_attr("crm_feature_set", cib::FEATURE_SET);
         cib.set_attr("have-quorum", if quorum { "1" } else { "0" });
         let dc_id = status::node_id(&cib, &me);
         cib.set_attr("dc-uuid", dc_id);
@@ -242,12 +306,9 @@ impl Crmd {
             members.len()
         );
         self.install(cib);
-        let full = PeerMsg::CibFull {
+        self.out.push(Command::Broadcast(PeerMsg::CibFull {
             cib: self.cib.to_xml_compact(),
-        };
-        if let Err(e) = self.hb.send_to_all(&full.encode()) {
-            tracing::warn!("cannot broadcast the CIB: {e}");
-        }
+        }));
         let dcs = self.dcs();
         dcs.joined = true;
         dcs.pe_needed = true;
@@ -268,16 +329,14 @@ impl Crmd {
             patch: patch.to_xml_compact(),
         };
         self.install(next);
-        if let Err(e) = self.hb.send_to_all(&msg.encode()) {
-            tracing::warn!("cannot replicate CIB {version}: {e}");
-        }
+        self.out.push(Command::Broadcast(msg));
     }
 
     /// A write from a client (local or forwarded). The answer comes after the change is
     /// stored here and sent to every member.
-    pub(super) fn dc_write(&mut self, body: RequestBody, origin: &str) -> Response {
+    pub(super) fn dc_write(&mut self, body: RequestBody, writer: &Writer) -> Response {
         match body {
-            RequestBody::Patch { patch } => self.write_patch(&patch, origin),
+            RequestBody::Patch { patch } => self.write_patch(&patch, writer),
             RequestBody::Cleanup { rsc, node } => {
                 let mut next = self.cib.clone();
                 if status::cleanup(&mut next, &node, &rsc) {
@@ -289,7 +348,7 @@ impl Crmd {
                     vec![node.clone()]
                 };
                 for t in targets {
-                    self.send_to(&t, &PeerMsg::Forget { rsc: rsc.clone() });
+                    self.send_to(&t, PeerMsg::Forget { rsc: rsc.clone() });
                 }
                 self.request_pe("cleanup");
                 Response::ok(0)
@@ -298,7 +357,7 @@ impl Crmd {
         }
     }
 
-    fn write_patch(&mut self, patch: &str, origin: &str) -> Response {
+    fn write_patch(&mut self, patch: &str, writer: &Writer) -> Response {
         if let Err(e) = cib::limits::check_request(&self.cib, patch.len()) {
             return Response::fail(0, 65, format!("Update refused: {e}"));
         }
@@ -315,12 +374,10 @@ impl Crmd {
         }
         // Versions and the change record are the DC's to assign.
         CibVersion::from_element(&self.cib).write_to(&mut next);
-        next.set_attr("cib-last-written", pengine::datetime::ctime(now_secs()));
-        next.set_attr("update-origin", origin);
-        next.set_attr("update-client", "cibadmin");
-        next.set_attr("update-user", "root");
-        let before: BTreeSet<String> = config_errors(&self.cib).into_iter().collect();
-        let new_errors: Vec<String> = config_errors(&next)
+        next.set_attr("cib-last-written", pengine::datetime::ctime(self.now.wall));
+        writer.stamp(&mut next);
+        let before: BTreeSet<String> = options::config_errors(&self.cib).into_iter().collect();
+        let new_errors: Vec<String> = options::config_errors(&next)
             .into_iter()
             .filter(|e| !before.contains(e))
             .collect();
@@ -339,8 +396,11 @@ impl Crmd {
                 .cib
                 .attrs
                 .iter()
-                .filter(|(k, _)| !is_version_attr(k))
-                .ne(next.attrs.iter().filter(|(k, _)| !is_version_attr(k)));
+                .filter(|(k, _)| !options::is_version_attr(k))
+                .ne(next
+                    .attrs
+                    .iter()
+                    .filter(|(k, _)| !options::is_version_attr(k)));
         if next == self.cib {
             return Response::ok(0);
         }
@@ -359,14 +419,47 @@ impl Crmd {
         }
     }
 
+    /// A member's lrmd restarted: what it runs is unknown, so its history goes and the policy
+    /// engine probes it again (as Pacemaker does after an executor restart).
+    pub(super) fn dc_reprobe(&mut self, node: &str) {
+        tracing::warn!("{node}'s lrmd restarted: re-probing its resources");
+        let mut next = self.cib.clone();
+        status::set_lrm(&mut next, node, None);
+        self.commit(next, false);
+        self.request_pe("re-probe after an lrmd restart");
+    }
+
     /// A node reported a result.
     pub(super) fn dc_result(&mut self, r: OpOutcome) {
         let mut next = self.cib.clone();
         if let Some(el) = parse_opt(&r.lrm_resource) {
+            // During a join the status is rebuilt from the reports: a result that arrives after
+            // its node's report must amend that report, or the join would undo it.
+            if let Some(report) = self.dcs().reports.get_mut(&r.node) {
+                let mut lrm_cib = Element::new("cib");
+                status::set_lrm(&mut lrm_cib, &r.node, report.lrm.clone());
+                replace_lrm_resource(&mut lrm_cib, &r.node, el.clone());
+                report.lrm = status::node_lrm(&lrm_cib, &r.node).cloned();
+            }
             replace_lrm_resource(&mut next, &r.node, el);
         }
         let probe = r.task == "monitor" && r.interval_ms == 0;
-        let failed = r.status != 0 || (r.rc != r.target_rc && !probe);
+        let device = options::is_fencing_device(&self.cib, &r.rsc);
+        let failed = if device && r.task == "monitor" {
+            // A fencing device's probe or monitor says whether the device is usable from that
+            // node; it is never a failure of the node (stonithd decides which device fences).
+            if r.rc != r.target_rc && !probe {
+                tracing::warn!(
+                    "fencing device {} is not usable from {} (rc {})",
+                    r.rsc,
+                    r.node,
+                    r.rc
+                );
+            }
+            false
+        } else {
+            r.status != 0 || (r.rc != r.target_rc && !probe)
+        };
         if failed && r.task != "cancel" && r.task != "notify" {
             let base = r.rsc.split(':').next().unwrap_or(&r.rsc).to_string();
             status::add_failure(
@@ -375,7 +468,7 @@ impl Crmd {
                 &base,
                 &r.task,
                 r.interval_ms,
-                now_secs(),
+                self.now.wall,
             );
             tracing::warn!(
                 "{}_{}_{} on {} failed: rc {} status {}",
@@ -388,6 +481,7 @@ impl Crmd {
             );
         }
         self.commit(next, false);
+        let now = self.now.ms;
         let dcs = self.dcs();
         let mut unexpected = r.tid == 0;
         match dcs.running.as_mut() {
@@ -395,7 +489,7 @@ impl Crmd {
                 run.fired.remove(&r.aid);
                 let outcome = Outcome::Done {
                     rc: r.rc,
-                    status: r.status,
+                    status: if device { 0 } else { r.status },
                 };
                 if let Err(e) = run.transition.complete(r.aid, outcome) {
                     tracing::warn!("result for transition {}: {e}", r.tid);
@@ -408,14 +502,14 @@ impl Crmd {
         }
         if unexpected {
             if failed {
-                dcs.not_before = Some(Instant::now() + RETRY_PAUSE);
+                dcs.not_before = Some(now + RETRY_PAUSE);
             }
             self.request_pe("unexpected result");
         }
         self.dispatch();
     }
 
-    /// stonithd answered a fencing request of transition `tid`.
+    /// stonithd answered a fencing request.
     pub(super) fn on_fence_done(
         &mut self,
         tid: u64,
@@ -423,13 +517,27 @@ impl Crmd {
         target: &str,
         result: Result<Vec<String>, String>,
     ) {
+        if tid == 0 {
+            match &result {
+                Ok(_) => tracing::warn!("{target} was fenced at this node's own request"),
+                Err(why) => tracing::error!("fencing {target} at its own request failed: {why}"),
+            }
+            return;
+        }
         if !self.is_dc() {
+            tracing::warn!(
+                "fencing of {target} ended ({result:?}) after this node stopped being DC"
+            );
             return;
         }
         let ok = result.is_ok();
+        let ours = self.dcs().fencing.finish(tid, aid);
         match &result {
             Ok(devices) => {
-                tracing::warn!("{target} was fenced (by {})", devices.join(","));
+                tracing::warn!(
+                    "{target} was fenced (by {}) for transition {tid}",
+                    devices.join(",")
+                );
                 // Only now may its resources be considered stopped: it is cleanly down, with
                 // no history and no transient attributes.
                 let mut next = self.cib.clone();
@@ -438,11 +546,15 @@ impl Crmd {
                 status::clear_transient_attrs(&mut next, target);
                 self.commit(next, false);
             }
+            // Not confirmed is not done: the node may still run its resources.
             Err(why) => tracing::error!("fencing {target} failed: {why}"),
         }
+        if ours.is_none() {
+            tracing::warn!("fencing result for {target} matches no request of this DC");
+        }
+        let now = self.now.ms;
         let dcs = self.dcs();
         if let Some(run) = dcs.running.as_mut().filter(|r| r.id == tid) {
-            run.fired.remove(&aid);
             let outcome = if ok {
                 Outcome::Done { rc: 0, status: 0 }
             } else {
@@ -452,17 +564,65 @@ impl Crmd {
         }
         if !ok {
             // Try again, but not in a tight loop.
-            dcs.not_before = Some(Instant::now() + FENCE_RETRY_PAUSE);
+            dcs.not_before = Some(now + FENCE_RETRY_PAUSE);
         }
         self.request_pe("fencing result");
         self.dispatch();
     }
 
+    /// Withdraws held fencing requests whose target is back as a healthy member.
+    fn withdraw_fencing(&mut self) {
+        let healthy: BTreeSet<String> = self
+            .members()
+            .into_iter()
+            .filter(|m| self.is_active_member(m))
+            .collect();
+        let withdrawn = self.dcs().fencing.withdraw(|t| healthy.contains(t));
+        for r in withdrawn {
+            tracing::warn!(
+                "fencing {} withdrawn (transition {}): it rejoined before the request started",
+                r.target,
+                r.tid
+            );
+            if let Some(run) = self.dcs().running.as_mut().filter(|x| x.id == r.tid) {
+                let _ = run.transition.complete(
+                    r.aid,
+                    Outcome::Failed("withdrawn: the node rejoined".into()),
+                );
+            }
+            self.request_pe("fencing withdrawn");
+        }
+    }
+
+    /// Hands the fencing requests whose settle time has passed to stonithd.
+    fn start_due_fencing(&mut self) {
+        let now = self.now.ms;
+        let me = self.me.clone();
+        for r in self.dcs().fencing.due(now) {
+            tracing::warn!(
+                "transition {}: fencing {} ({}): request handed to stonithd",
+                r.tid,
+                r.target,
+                r.action
+            );
+            self.out.push(Command::Fence {
+                tid: r.tid,
+                aid: r.aid,
+                target: r.target,
+                action: r.action,
+                origin: me.clone(),
+                delay_ms: r.delay_ms,
+            });
+        }
+    }
+
     /// Fires every ready action of the running transition.
     fn dispatch(&mut self) {
         let members: BTreeSet<String> = self.members().into_iter().collect();
-        let (tx, me) = (self.tx.clone(), self.me.clone());
+        let me = self.me.clone();
+        let now = self.now.ms;
         let cib_now = self.cib.clone();
+        let mut holds: Vec<FenceRequest> = Vec::new();
         let Some(run) = self.dcs().running.as_mut() else {
             return;
         };
@@ -475,25 +635,33 @@ impl Crmd {
             let node = action.reference.on_node.clone().unwrap_or_default();
             match action.reference.kind {
                 ActionKind::CrmEvent if action.reference.operation == "stonith" => {
+                    let node = node.to_lowercase();
+                    if node == me {
+                        // Only no-quorum-policy=suicide or an operator fences the DC's node.
+                        tracing::error!(
+                            "transition {tid}: refusing to fence {node}: the DC never fences its own node"
+                        );
+                        local_done.push((
+                            aid,
+                            Outcome::Failed("the DC never fences its own node".into()),
+                        ));
+                        continue;
+                    }
                     let action_name = tengine::attrs::meta(&action, "stonith_action")
                         .unwrap_or("reboot")
                         .to_string();
-                    tracing::warn!("transition {tid}: fencing {node} ({action_name})");
-                    super::threads::spawn_fence(
-                        tx.clone(),
+                    tracing::warn!(
+                        "transition {tid}: fencing {node} ({action_name}) in {FENCE_SETTLE} ms unless it rejoins"
+                    );
+                    holds.push(FenceRequest {
                         tid,
                         aid,
-                        node.clone(),
-                        action_name,
-                        me.clone(),
-                        priority_fencing_delay(&cib_now, &node),
-                    );
-                    // A fencing request gets no overdue deadline of its own: stonithd applies
-                    // the devices' timeouts and always answers.
-                    run.fired.insert(
-                        aid,
-                        (node, action, Instant::now() + Duration::from_secs(3600)),
-                    );
+                        delay_ms: options::priority_fencing_delay(&cib_now, &node),
+                        target: node,
+                        action: action_name,
+                        start_at: now + FENCE_SETTLE,
+                        started: false,
+                    });
                 }
                 ActionKind::CrmEvent => {
                     local_done.push((aid, self_event(&action)));
@@ -518,9 +686,7 @@ impl Crmd {
                             action: graph::xml::to_xml(&graph),
                         },
                     ));
-                    let overdue = Instant::now()
-                        + Duration::from_millis(tengine::attrs::timeout_ms(&action))
-                        + RESULT_GRACE;
+                    let overdue = now + tengine::attrs::timeout_ms(&action) + RESULT_GRACE;
                     run.fired.insert(aid, (node, action, overdue));
                 }
             }
@@ -529,8 +695,11 @@ impl Crmd {
             let _ = run.transition.complete(*aid, outcome.clone());
         }
         let again = !local_done.is_empty();
+        for r in holds {
+            self.dcs().fencing.hold(r);
+        }
         for (node, msg) in sends {
-            self.send_to(&node, &msg);
+            self.send_to(&node, msg);
         }
         for (_, outcome) in &local_done {
             if let Outcome::Failed(why) = outcome {
@@ -543,7 +712,7 @@ impl Crmd {
     }
 
     /// Completes, as failed, the fired actions `lost` selects (their result can never come).
-    fn fail_lost_actions(&mut self, lost: impl Fn(&str, Instant) -> bool, why: &str) {
+    fn fail_lost_actions(&mut self, lost: impl Fn(&str, Millis) -> bool, why: &str) {
         let Some(run) = self.dcs().running.as_mut() else {
             return;
         };
@@ -564,33 +733,26 @@ impl Crmd {
         }
     }
 
-    /// Periodic DC work: join timeouts, lost results, policy engine runs, the recheck interval.
-    pub(super) fn dc_tick(&mut self) {
-        let now = Instant::now();
+    /// The DC's timers: join timeouts, lost results, fencing holds, policy engine runs, the
+    /// recheck interval.
+    pub(super) fn dc_on_time(&mut self) {
+        let now = self.now.ms;
         self.fail_lost_actions(|_, overdue| now >= overdue, "its result is overdue");
-        let recheck = cluster_option(&self.cib, "cluster-recheck-interval")
-            .and_then(|v| cib::values::parse_duration(&v).ok())
-            .filter(|d| !d.is_zero())
-            .unwrap_or(Duration::from_secs(15 * 60));
+        self.withdraw_fencing();
+        self.start_due_fencing();
+        let recheck = recheck_interval(&self.cib);
         let dcs = self.dcs();
         if dcs.join_deadline.is_some_and(|d| now >= d) {
             self.finish_join();
-            return;
         }
         let dcs = self.dcs();
         if !dcs.joined {
             return;
         }
-        if dcs
-            .last_pe
-            .is_some_and(|t| now.duration_since(t) >= recheck)
-        {
+        if dcs.last_pe.is_some_and(|t| now >= t + recheck) {
             dcs.pe_needed = true;
         }
-        let idle = dcs
-            .running
-            .as_ref()
-            .is_none_or(|r| r.transition.is_finished());
+        let idle = dcs.idle();
         if idle && dcs.running.is_some() {
             let r = dcs.running.take().expect("checked");
             let st = r.transition.stats();
@@ -607,15 +769,21 @@ impl Crmd {
     }
 
     fn run_pe(&mut self) {
-        let now = now_secs();
-        let schedule = match pengine::schedule(&self.cib, now) {
+        let now = self.now.ms;
+        let cib = Box::new(self.cib.clone());
+        let dcs = self.dcs();
+        dcs.last_pe = Some(now);
+        dcs.next_tid += 1;
+        let tid = dcs.next_tid;
+        let schedule = match pengine::schedule(&self.cib, self.now.wall) {
             Ok(s) => s,
             Err(e) => {
-                let saved = self.save_pe_input(Series::Error);
-                tracing::error!(
-                    "policy engine: {e} ({})",
-                    saved.as_deref().unwrap_or("not saved")
-                );
+                tracing::error!("policy engine: {e}");
+                self.out.push(Command::SavePeInput {
+                    tid,
+                    series: Series::Error,
+                    cib,
+                });
                 return;
             }
         };
@@ -624,169 +792,18 @@ impl Crmd {
         } else {
             Series::Warn
         };
-        let saved = self.save_pe_input(series);
-        let dcs = self.dcs();
-        dcs.last_pe = Some(Instant::now());
-        dcs.next_tid += 1;
-        let tid = dcs.next_tid;
+        self.out.push(Command::SavePeInput { tid, series, cib });
         let n = schedule.graph.synapses.len();
-        tracing::info!(
-            "transition {tid}: {n} actions ({})",
-            saved.as_deref().unwrap_or("input not saved")
-        );
+        tracing::info!("transition {tid}: {n} actions");
         if n == 0 {
             return;
         }
-        dcs.running = Some(Running {
+        self.dcs().running = Some(Running {
             id: tid,
             transition: Transition::new(schedule.graph, tid),
             fired: BTreeMap::new(),
         });
         self.dispatch();
-    }
-
-    /// Keeps the policy engine's input in its series (`pe-input-N`, `pe-warn-N`, `pe-error-N`),
-    /// so any decision can be replayed with `crm_simulate -x`; returns the file name.
-    fn save_pe_input(&mut self, series: Series) -> Option<String> {
-        let max = series.max_in(&self.cib);
-        let xml = self.cib.to_xml();
-        match cib::series::save(&self.opts.pe_dir, series, max, self.opts.pe_compress, &xml) {
-            Ok(path) => path.and_then(|p| Some(p.file_name()?.to_string_lossy().into_owned())),
-            Err(e) => {
-                tracing::warn!("cannot save the policy engine input: {e}");
-                None
-            }
-        }
-    }
-}
-
-/// What `crm_mon` shows as the DC's version.
-const DC_VERSION: &str = concat!("2.1.5-heartbeat-rs-", env!("CARGO_PKG_VERSION"));
-
-/// Sets a `cib-bootstrap-options` cluster option (creating the set when missing).
-fn set_cluster_option(cib: &mut Element, name: &str, value: &str) {
-    use cib::xml::Node;
-    let crm_config = cib
-        .child_or_insert("configuration")
-        .child_or_insert("crm_config");
-    if !crm_config
-        .children_named("cluster_property_set")
-        .any(|s| s.attr("id") == Some("cib-bootstrap-options"))
-    {
-        crm_config.children.insert(
-            0,
-            Node::Element(
-                Element::new("cluster_property_set").with_attr("id", "cib-bootstrap-options"),
-            ),
-        );
-    }
-    let set = crm_config
-        .elements_mut()
-        .find(|s| s.name == "cluster_property_set" && s.attr("id") == Some("cib-bootstrap-options"))
-        .expect("just ensured");
-    let existing = set.children.iter().position(
-        |c| matches!(c, Node::Element(nv) if nv.name == "nvpair" && nv.attr("name") == Some(name)),
-    );
-    if let Some(Node::Element(nv)) = existing.map(|i| &mut set.children[i]) {
-        nv.set_attr("value", value);
-    } else {
-        set.children.push(Node::Element(
-            Element::new("nvpair")
-                .with_attr("id", format!("cib-bootstrap-options-{name}"))
-                .with_attr("name", name)
-                .with_attr("value", value),
-        ));
-    }
-}
-
-/// The configuration errors `crm_verify` would report, as text.
-fn config_errors(cib: &Element) -> Vec<String> {
-    cib::verify::verify_root(cib)
-        .diagnostics
-        .into_iter()
-        .filter(|d| matches!(d.severity, cib::verify::Severity::Error))
-        .map(|d| {
-            format!(
-                "{} {}: {}",
-                d.element,
-                d.id.as_deref().unwrap_or("(no id)"),
-                d.message
-            )
-        })
-        .collect()
-}
-
-fn is_version_attr(k: &str) -> bool {
-    matches!(
-        k,
-        "admin_epoch"
-            | "epoch"
-            | "num_updates"
-            | "cib-last-written"
-            | "update-origin"
-            | "update-client"
-            | "update-user"
-            | "have-quorum"
-            | "dc-uuid"
-    )
-}
-
-/// `priority-fencing-delay` (ms) for fencing `target`: the delay applies only when `target` runs
-/// resources of a higher combined `priority` than every other node, so in a two-node fencing
-/// race the node with the important resources survives.
-fn priority_fencing_delay(cib: &Element, target: &str) -> u64 {
-    let Some(delay) = cluster_option(cib, "priority-fencing-delay")
-        .and_then(|v| cib::values::parse_duration_ms(&v).ok())
-        .filter(|d| *d > 0)
-    else {
-        return 0;
-    };
-    let Some(resources) = cib
-        .child("configuration")
-        .and_then(|c| c.child("resources"))
-    else {
-        return 0;
-    };
-    let default = cib
-        .child("configuration")
-        .and_then(|c| c.child("rsc_defaults"))
-        .map(|d| d.descendants())
-        .unwrap_or_default()
-        .into_iter()
-        .find(|e| e.name == "nvpair" && e.attr("name") == Some("priority"))
-        .and_then(|e| e.attr("value"))
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
-    let mut per_node: BTreeMap<String, i64> = BTreeMap::new();
-    for top in resources.elements() {
-        let own = top
-            .children_named("meta_attributes")
-            .flat_map(|m| m.children_named("nvpair"))
-            .find(|nv| nv.attr("name") == Some("priority"))
-            .and_then(|nv| nv.attr("value"))
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(default);
-        let prims: Vec<&Element> = std::iter::once(top)
-            .chain(top.descendants())
-            .filter(|e| e.name == "primitive" && e.attr("class") != Some("stonith"))
-            .collect();
-        for p in prims {
-            for node in status::last_known_on(cib, p.attr("id").unwrap_or("")) {
-                *per_node.entry(node).or_default() += own;
-            }
-        }
-    }
-    let mine = per_node.get(target).copied().unwrap_or(0);
-    let others_max = per_node
-        .iter()
-        .filter(|(n, _)| n.as_str() != target)
-        .map(|(_, v)| *v)
-        .max()
-        .unwrap_or(0);
-    if mine > others_max {
-        delay
-    } else {
-        0
     }
 }
 

@@ -1,0 +1,191 @@
+//! The core driven directly, one input at a time.
+
+use super::*;
+use crate::peer::PeerMsg;
+
+fn now(ms: Millis) -> Now {
+    Now {
+        ms,
+        wall: 1_700_000_000,
+    }
+}
+
+fn view(members: &[(&str, u64)]) -> Input {
+    Input::View(ccm::api::ViewEvent {
+        event: ccm::api::EventKind::NewMembership,
+        instance: 5,
+        leader: members[0].0.to_string(),
+        quorum: true,
+        members: members.iter().map(|(n, b)| (n.to_string(), *b)).collect(),
+        joined: vec![],
+        left: vec![],
+    })
+}
+
+const START_A: &str = r#"<transition_graph><synapse id="0"><action_set>
+<rsc_op id="3" operation="start" operation_key="a_start_0" on_node="n2" on_node_uuid="n2">
+<primitive id="a" class="ocf" provider="heartbeat" type="Dummy"/>
+<attributes CRM_meta_timeout="20000"/></rsc_op></action_set><inputs/></synapse></transition_graph>"#;
+
+/// A message as heartbeat delivers it from a peer crmd.
+fn from_crmd(msg: PeerMsg) -> messaging::wire::Message {
+    let mut m = msg.encode();
+    messaging::origin::stamp(&mut m, "crmd", 0, 0);
+    m
+}
+
+/// n2 follows n1 (the older member).
+fn member() -> Core {
+    let mut core = Core::new(Config {
+        me: "n2".into(),
+        cib: empty_cib(),
+        nodes: vec!["n1".into(), "n2".into()],
+    });
+    core.step(
+        now(0),
+        Input::PeerCrmd {
+            node: "n1".into(),
+            up: true,
+        },
+    );
+    core.step(now(1), view(&[("n1", 1), ("n2", 2)]));
+    assert_eq!(core.dc(), Some("n1"));
+    assert_eq!(core.phase(), Phase::NotDc);
+    core
+}
+
+#[test]
+fn an_action_runs_on_the_lrm_while_lrmd_is_connected() {
+    let mut core = member();
+    core.step(now(2), Input::NeighbourBack(Neighbour::Lrmd));
+    let cmds = core.step(
+        now(3),
+        Input::Peer {
+            src: "n1".into(),
+            msg: from_crmd(PeerMsg::Exec {
+                tid: 1,
+                action: START_A.into(),
+            }),
+        },
+    );
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LrmExec { tid: 1, .. })),
+        "{cmds:?}"
+    );
+}
+
+/// After lrmd is lost, an action fails at once (reported to the DC) instead of waiting on a
+/// dead connection; when lrmd is back the DC is asked to re-probe.
+#[test]
+fn without_lrmd_actions_fail_at_once_and_its_return_asks_for_a_reprobe() {
+    let mut core = member();
+    core.step(now(2), Input::NeighbourBack(Neighbour::Lrmd));
+    core.step(now(3), Input::NeighbourLost(Neighbour::Lrmd));
+    assert_eq!(core.phase(), Phase::Recovery);
+    let cmds = core.step(
+        now(4),
+        Input::Peer {
+            src: "n1".into(),
+            msg: from_crmd(PeerMsg::Exec {
+                tid: 1,
+                action: START_A.into(),
+            }),
+        },
+    );
+    assert!(!cmds.iter().any(|c| matches!(c, Command::LrmExec { .. })));
+    assert!(
+        cmds.iter().any(|c| matches!(
+            c,
+            Command::Send { to, msg: PeerMsg::Result { status: 4, .. } } if to == "n1"
+        )),
+        "{cmds:?}"
+    );
+    let cmds = core.step(now(5), Input::NeighbourBack(Neighbour::Lrmd));
+    assert!(
+        cmds.contains(&Command::Send {
+            to: "n1".into(),
+            msg: PeerMsg::Reprobe
+        }),
+        "{cmds:?}"
+    );
+    assert_eq!(core.phase(), Phase::NotDc);
+}
+
+/// The first lrmd connection is not a restart.
+#[test]
+fn the_first_lrmd_connection_asks_for_nothing() {
+    let mut core = member();
+    let cmds = core.step(now(2), Input::NeighbourBack(Neighbour::Lrmd));
+    assert!(!cmds.iter().any(|c| matches!(c, Command::Send { .. })));
+}
+
+/// A lone node becomes DC, joins itself and asks to be woken for its timers; nothing blocks.
+#[test]
+fn a_lone_node_becomes_dc_and_goes_idle() {
+    let mut core = Core::new(Config {
+        me: "n1".into(),
+        cib: empty_cib(),
+        nodes: vec!["n1".into()],
+    });
+    let cmds = core.step(now(0), view(&[("n1", 1)]));
+    assert!(core.is_dc());
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, Command::SavePeInput { tid: 1, .. })));
+    assert_eq!(core.phase(), Phase::Idle);
+    assert!(cmds.iter().any(|c| matches!(c, Command::WakeAt(_))));
+}
+
+/// A node that knows its DC only from a join offer (its own view has not arrived) holds client
+/// writes: that DC has not seen it join yet and would drop the request, leaving the client
+/// without an answer. With the view, the write goes to the DC; unanswered, it fails in time.
+#[test]
+fn writes_wait_for_a_view_with_the_dc_and_fail_if_unanswered() {
+    let mut core = Core::new(Config {
+        me: "n2".into(),
+        cib: empty_cib(),
+        nodes: vec!["n1".into(), "n2".into()],
+    });
+    core.step(
+        now(0),
+        Input::Peer {
+            src: "n1".into(),
+            msg: from_crmd(PeerMsg::JoinOffer { join: 1 }),
+        },
+    );
+    assert_eq!(core.dc(), Some("n1"));
+    let write = Input::Client {
+        conn: 3,
+        req: Request {
+            id: 9,
+            body: RequestBody::Cleanup {
+                rsc: String::new(),
+                node: String::new(),
+            },
+            client: None,
+        },
+        user: "root".into(),
+    };
+    let is_request = |c: &Command| {
+        matches!(
+            c,
+            Command::Send {
+                msg: PeerMsg::Request { .. },
+                ..
+            }
+        )
+    };
+    let cmds = core.step(now(1), write);
+    assert!(!cmds.iter().any(is_request), "{cmds:?}");
+    let cmds = core.step(now(2), view(&[("n1", 1), ("n2", 2)]));
+    assert!(cmds.iter().any(is_request), "{cmds:?}");
+    let cmds = core.step(now(2 + WRITE_HOLD + 1), Input::Tick);
+    assert!(
+        cmds.iter().any(|c| matches!(
+            c,
+            Command::Reply { conn: 3, resp } if resp.id == 9 && resp.rc == 124
+        )),
+        "{cmds:?}"
+    );
+}

@@ -1,0 +1,67 @@
+//! A mandatory colocation fails when its primary cannot reach the colocated role: if no part
+//! of the primary can start, the dependent's starts cannot happen either (Pacemaker's blocking
+//! of colocation dependents; a dependent that runs is then stopped).
+//! Only top-level primitives and clones block this way: a group hands its colocations to its
+//! members when it is assigned.
+
+use super::ActionTable;
+use crate::constraints::Constraints;
+use crate::score::Score;
+use crate::unpack::{ClusterView, Kind, RscIdx};
+
+/// Marks the blocked dependents' actions unrunnable; true if anything changed (the caller
+/// propagates again, and calls this again, until nothing does).
+pub fn block_dependents(view: &ClusterView, cons: &Constraints, t: &mut ActionTable) -> bool {
+    let mut changed = false;
+    for c in &cons.colocations {
+        // (Role-limited colocations are left alone: how Pacemaker blocks those is not
+        // modelled yet.)
+        if c.score < Score::INF || c.primary_role.is_some() || c.dependent_role.is_some() {
+            continue;
+        }
+        let primary = c.primary;
+        if view.resources[primary].parent.is_some() || view.resources[primary].kind == Kind::Group {
+            continue;
+        }
+        if fails(view, t, primary, "start") {
+            changed |= block(view, t, c.dependent, "start", primary);
+        }
+    }
+    changed
+}
+
+/// Whether `r` fails to perform `task`: some part has it scheduled (on a node) and none can
+/// run it. A part that is not placed anywhere has no such action, and then nothing fails.
+fn fails(view: &ClusterView, t: &ActionTable, r: RscIdx, task: &str) -> bool {
+    let parts: Vec<RscIdx> = match view.resources[r].kind {
+        Kind::Clone => view.resources[r].children.clone(),
+        _ => vec![r],
+    };
+    !parts.is_empty()
+        && parts.iter().all(|&p| {
+            let actions: Vec<usize> = view
+                .primitives_of(p)
+                .iter()
+                .flat_map(|&x| t.of(x, task))
+                .filter(|&a| t.list[a].node.is_some())
+                .collect();
+            !actions.is_empty() && actions.iter().all(|&a| !t.list[a].runnable)
+        })
+}
+
+/// Makes every runnable `task` of `r` and what is under it unrunnable.
+fn block(view: &ClusterView, t: &mut ActionTable, r: RscIdx, task: &str, why: RscIdx) -> bool {
+    let mut changed = false;
+    let mut stack = vec![r];
+    while let Some(x) = stack.pop() {
+        for a in t.of(x, task) {
+            if t.list[a].runnable {
+                t.list[a].runnable = false;
+                t.list[a].blocked_by_active = !view.running_on(why).is_empty();
+                changed = true;
+            }
+        }
+        stack.extend(view.resources[x].children.iter().copied());
+    }
+    changed
+}

@@ -1,0 +1,114 @@
+//! Failure expiry (`failure-timeout`) of one resource's history on one node, as Pacemaker
+//! 2.1.5 judges it entry by entry: an entry older than the timeout is expired, unless the
+//! resource still has an unexpired fail count there; when every failure has expired the
+//! fail count is to be cleared. A failure of an operation configured with `on-fail=block`
+//! disables the timeout for the resource (a blocked resource stays blocked).
+
+use super::status::OpRecord;
+use super::{parse_interval_ms, ClusterView, NodeIdx, Resource};
+use crate::score::Score;
+
+/// Expiry state while replaying one resource's history on one node.
+pub struct Expiry<'a> {
+    rsc: &'a Resource,
+    attrs: &'a std::collections::BTreeMap<String, String>,
+    now: i64,
+    /// Seconds; Pacemaker drops it to 0 for good once a blocking failure is seen.
+    timeout: i64,
+}
+
+impl<'a> Expiry<'a> {
+    /// Starts with the resource's configured `failure-timeout`.
+    pub fn new(view: &'a ClusterView, rsc: &'a Resource, node: NodeIdx) -> Self {
+        let timeout = rsc
+            .meta("failure-timeout")
+            .and_then(parse_interval_ms)
+            .unwrap_or(0) as i64
+            / 1000;
+        Expiry {
+            rsc,
+            attrs: &view.nodes[node].attrs,
+            now: view.now,
+            timeout,
+        }
+    }
+
+    /// Whether history entry `op` has expired, and whether the fail count is to be cleared.
+    pub fn check(&mut self, op: &OpRecord) -> (bool, bool) {
+        let mut expired = false;
+        let mut unexpired = Score::ZERO;
+        if self.timeout > 0 && op.last_change > 0 {
+            expired = self.now >= op.last_change + self.timeout;
+            unexpired = self.fail_count(op, true);
+        }
+        let mut clear = false;
+        if expired && self.fail_count(op, false).0 > 0 {
+            if unexpired.0 == 0 {
+                clear = true;
+            } else {
+                // Old, but the resource has failed here more recently.
+                expired = false;
+            }
+        }
+        (expired, clear)
+    }
+
+    /// The fail count (all operations), `effective`ly: zero once the last failure expired.
+    fn fail_count(&mut self, op: &OpRecord, effective: bool) -> Score {
+        let name = &self.rsc.base_id;
+        let (mut count, mut last) = (Score::ZERO, 0i64);
+        for (k, v) in self.attrs {
+            if let Some(rest) = k.strip_prefix("fail-count-") {
+                if attr_matches(rest, name) {
+                    count = count.add(Score::parse(v).unwrap_or_default());
+                }
+            } else if let Some(rest) = k.strip_prefix("last-failure-") {
+                if attr_matches(rest, name) {
+                    last = last.max(v.parse().unwrap_or(0));
+                }
+            }
+        }
+        if count.0 > 0 && self.timeout > 0 && self.blocks(op) {
+            self.timeout = 0;
+        }
+        if effective
+            && count.0 > 0
+            && last > 0
+            && self.timeout > 0
+            && self.now > last + self.timeout
+        {
+            return Score::ZERO;
+        }
+        count
+    }
+
+    /// Whether `op` is a failure of an operation configured with `on-fail=block`.
+    fn blocks(&self, op: &OpRecord) -> bool {
+        let name = &self.rsc.base_id;
+        self.rsc.ops.iter().any(|d| {
+            d.on_fail.as_deref() == Some("block")
+                && d.name.eq_ignore_ascii_case(&op.task)
+                && d.interval_ms == op.interval_ms
+                && (op
+                    .id
+                    .eq_ignore_ascii_case(&format!("{name}_last_failure_0"))
+                    || (op
+                        .id
+                        .eq_ignore_ascii_case(&format!("{name}_{}_{}", d.name, d.interval_ms))
+                        && op.rc != op.expected_rc))
+        })
+    }
+}
+
+/// Whether a fail-count/last-failure attribute suffix names `rsc` (any clone instance number,
+/// any operation).
+fn attr_matches(rest: &str, rsc: &str) -> bool {
+    let Some(tail) = rest.strip_prefix(rsc) else {
+        return false;
+    };
+    let tail = match tail.strip_prefix(':') {
+        Some(t) => t.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => tail,
+    };
+    tail.is_empty() || tail.starts_with('#')
+}
