@@ -16,29 +16,45 @@ use crate::proto::{self, Response};
 /// The open connections.
 #[derive(Clone, Default)]
 pub struct Connections {
-    conns: Arc<Mutex<HashMap<ConnId, ipc::Conn>>>,
+    conns: Arc<Mutex<HashMap<ConnId, Entry>>>,
+}
+
+/// A connection, kept after its client shut down its side until every request it sent is
+/// answered (a client may send its request and close its write side, as `socat` does).
+struct Entry {
+    conn: ipc::Conn,
+    pending: usize,
+    closed: bool,
 }
 
 impl Connections {
     /// Sends an answer or event to a connection (dropped if it is gone; a client that does not
     /// read is dropped by its bounded queue).
     pub fn reply(&self, conn: ConnId, resp: Response) {
-        let Some(c) = self.get(conn) else {
+        let mut conns = self.lock();
+        let Some(e) = conns.get_mut(&conn) else {
             return;
         };
         match ipc::json::encode(&resp) {
             Ok(bytes) => {
-                c.send(&bytes);
+                e.conn.send(&bytes);
             }
-            Err(e) => tracing::warn!("cannot encode a CIB answer: {e}"),
+            Err(err) => tracing::warn!("cannot encode a CIB answer: {err}"),
+        }
+        // Events carry id 0; anything else answers a request.
+        if resp.id != 0 {
+            e.pending = e.pending.saturating_sub(1);
+        }
+        if e.closed && e.pending == 0 {
+            conns.remove(&conn);
         }
     }
 
     fn get(&self, conn: ConnId) -> Option<ipc::Conn> {
-        self.lock().get(&conn).cloned()
+        self.lock().get(&conn).map(|e| e.conn.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConnId, ipc::Conn>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ConnId, Entry>> {
         self.conns.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -55,12 +71,24 @@ pub fn spawn(socket: &Path, inputs: UnboundedSender<Input>) -> anyhow::Result<Co
     ipc::server::spawn(listener, policy, cfg, move |ev| match ev {
         ipc::Event::Connected(conn) => {
             users.insert(conn.id(), crate::writer::user_name(conn.peer().uid));
-            served.lock().insert(conn.id(), conn);
+            let entry = Entry {
+                conn,
+                pending: 0,
+                closed: false,
+            };
+            served.lock().insert(entry.conn.id(), entry);
             true
         }
         ipc::Event::Closed { id } => {
             users.remove(&id);
-            served.lock().remove(&id);
+            let mut conns = served.lock();
+            if let Some(e) = conns.get_mut(&id) {
+                e.closed = true;
+                if e.pending == 0 {
+                    conns.remove(&id);
+                }
+            }
+            drop(conns);
             inputs.send(Input::ClientGone(id)).is_ok()
         }
         ipc::Event::Frame { id, payload } => {
@@ -75,6 +103,11 @@ pub fn spawn(socket: &Path, inputs: UnboundedSender<Input>) -> anyhow::Result<Co
                 }
                 Ok(req) => {
                     let user = users.get(&id).cloned().unwrap_or_default();
+                    if req.id != 0 {
+                        if let Some(e) = served.lock().get_mut(&id) {
+                            e.pending += 1;
+                        }
+                    }
                     inputs
                         .send(Input::Client {
                             conn: id,
