@@ -173,7 +173,17 @@ pub const DAEMON_DIR: &str = "/usr/lib/heartbeat-rs";
 /// into a CIB on first start and managed by the CRM, which is how this implementation honours
 /// what Heartbeat did with that file.
 pub fn runs_classic_site(cfg: &Config, confdir: &Path) -> bool {
-    cfg.crm == CrmMode::Off && confdir.join("haresources").is_file()
+    cfg.crm == CrmMode::Off && has_resource_groups(&confdir.join("haresources"))
+}
+
+/// Whether a haresources file names at least one resource group (a line that is neither blank
+/// nor a comment); an empty file is a site with nothing to run.
+fn has_resource_groups(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        text.lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .any(|l| !l.is_empty())
+    })
 }
 
 /// The CRM daemons Heartbeat starts for a CRM mode, with their users.
@@ -315,4 +325,20 @@ pub(super) fn start_children(cfg: &Config, opts: &Options, me: &str) -> Supervis
         });
     }
     sup
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_haresources_file_with_groups_is_a_classic_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("haresources");
+        assert!(!has_resource_groups(&file), "missing file");
+        std::fs::write(&file, "# node1 10.0.0.1\n\n   \n").unwrap();
+        assert!(!has_resource_groups(&file), "comments and blanks only");
+        std::fs::write(&file, "# the site\nnode1 IPaddr::10.0.0.1 httpd\n").unwrap();
+        assert!(has_resource_groups(&file));
+    }
 }
