@@ -6,6 +6,7 @@
 //! - [`message::Packet`]: protocol messages and their heartbeat wire form.
 //! - [`runtime`]: the `ccm` daemon gluing the machine to `messaging::client` and serving
 //!   [`api`], the local Unix-socket API for ccm clients.
+//! - [`trust`]: membership messages count only from the peer ccm daemon (heartbeat's origin stamp).
 //!
 //! The seeded simulation and the namespace lab its tests use live in the dev-only `sim` crate.
 //!
@@ -29,4 +30,5 @@ pub mod connectivity;
 pub mod membership;
 pub mod message;
 pub mod runtime;
+pub mod trust;
 pub mod view;

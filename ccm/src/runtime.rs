@@ -14,6 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use messaging::client::{Client, Event, NodeStatus};
+use messaging::droplog::{DropLog, DropReason};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::SignalFd;
@@ -22,6 +23,9 @@ use crate::api::{Server, ViewEvent};
 use crate::membership::{Config, Dest, Input, Membership, Millis, Output, Timing};
 use crate::message::{Packet, MSG_TYPE};
 use crate::view::View;
+
+/// How long repeated drops of forged ccm messages from one node and client are only counted.
+const DROP_LOG_WINDOW: Duration = Duration::from_secs(30);
 
 /// The client name ccm signs on to heartbeat with.
 pub const CLIENT_NAME: &str = "ccm";
@@ -46,6 +50,8 @@ struct Daemon {
     started: Instant,
     timer: Option<Millis>,
     last_view: Option<View>,
+    /// Forged ccm messages seen, reported a few lines per window.
+    drops: DropLog,
 }
 
 /// Runs the daemon until SIGTERM/SIGINT (then it says `Leave` to its peers and returns `Ok`) or
@@ -105,6 +111,7 @@ pub fn run(opts: Options) -> Result<()> {
         started: Instant::now(),
         timer: None,
         last_view: None,
+        drops: DropLog::new(DROP_LOG_WINDOW),
     };
     d.feed(Input::Start)?;
     for n in nodes.iter().filter(|n| **n != local) {
@@ -167,6 +174,9 @@ impl Daemon {
                     self.on_hb_event(ev)?;
                 }
             }
+            for line in self.drops.tick(Instant::now()) {
+                eprintln!("ccm: {line}");
+            }
             if self.timer.is_some_and(|at| self.now() >= at) {
                 self.timer = None;
                 self.feed(Input::Tick)?;
@@ -189,6 +199,18 @@ impl Daemon {
             }
             Event::Message(m) if m.msg_type() == Some(MSG_TYPE) => {
                 let from = m.get("src").unwrap_or_default().to_string();
+                if let Err(e) = crate::trust::check(&m) {
+                    let source = format!("{from}/{}", e.client);
+                    let line =
+                        self.drops
+                            .dropped(Instant::now(), DropReason::BadAuth, &source, || {
+                                format!("ccm: dropping a ccm message from {from}: {e}")
+                            });
+                    if let Some(line) = line {
+                        eprintln!("{line}");
+                    }
+                    return Ok(());
+                }
                 match Packet::decode(&m) {
                     Ok(packet) => self.feed(Input::Packet { from, packet }),
                     Err(e) => {
