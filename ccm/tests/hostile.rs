@@ -140,3 +140,77 @@ fn idle_and_hostile_ccm_clients_change_nothing() {
     assert_eq!(v.map(|v| v.instance), Some(first.instance));
     idle.clear();
 }
+
+/// A local client other than ccm (root, signed on under another name, claiming to be ccm in the
+/// message body) sends membership messages through node0's heartbeat: a `Leave` for node0 and a
+/// `Commit` of a view without node1. Heartbeat authenticates node0 and stamps the real client, so
+/// every ccm drops them: no view changes, and node1/node2 log why.
+#[test]
+fn forged_ccm_messages_from_a_local_client_change_no_view() {
+    if skip_unless_root("forged_ccm_messages_from_a_local_client_change_no_view") {
+        return;
+    }
+    use ccm::message::{Body, Packet};
+    use ccm::view::View;
+    use messaging::client::Client;
+
+    let (_net, nodes) = start_cluster(3, &binaries(), 200);
+    let all: Vec<&Node> = nodes.iter().collect();
+    let names = ["node0", "node1", "node2"];
+    let mut first = None;
+    assert!(
+        wait_until(Duration::from_secs(30), || {
+            first = agree(&all, &names);
+            first.is_some()
+        }),
+        "3 nodes never agreed\n{}",
+        logs(&nodes)
+    );
+    let first = first.unwrap();
+    let mut forger = Client::connect(&nodes[0].api_socket(), "mytool").expect("sign on");
+    // A newer incarnation than node0's ccm, so the old code took it as node0 restarting and left.
+    let incarnation = u64::MAX / 2;
+    let forged_view = View {
+        instance: first.instance + 100,
+        leader: "node0".into(),
+        members: Default::default(),
+        quorum: true,
+    };
+    let mut sent = 0;
+    for body in [Body::Leave, Body::Commit { view: forged_view }] {
+        let mut m = Packet { incarnation, body }.encode();
+        // Claims heartbeat must overwrite.
+        m.set("from_id", "ccm").set("from_class", "daemon");
+        for _ in 0..20 {
+            forger.send_to_all(&m).expect("send");
+            sent += 1;
+        }
+    }
+    let started = Instant::now();
+    let mut samples = 0;
+    while started.elapsed() < Duration::from_secs(8) {
+        for n in &nodes {
+            let v = n.view();
+            assert_eq!(
+                v.as_ref().map(|v| (v.instance, v.members.clone())),
+                Some((first.instance, first.members.clone())),
+                "{} changed view after forged ccm messages: {v:?}\n{}",
+                n.name,
+                logs(&nodes)
+            );
+        }
+        samples += 1;
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let peer_logs = format!("{}\n{}", nodes[1].logs(), nodes[2].logs());
+    let reported = peer_logs
+        .lines()
+        .filter(|l| l.contains("dropping a ccm message from node0") && l.contains("[mytool]"))
+        .count();
+    println!(
+        "{sent} forged messages; view {} stable over {samples} samples of 3 nodes; {reported} drop lines on node1+node2",
+        first.instance
+    );
+    // Reported once per node and client, not once per message.
+    assert_eq!(reported, 2, "each peer logs the forgery once\n{peer_logs}");
+}

@@ -172,6 +172,11 @@ impl Node {
         self.rundir().join("ccm.sock")
     }
 
+    /// The node's heartbeat API socket (local clients sign on there).
+    pub fn api_socket(&self) -> PathBuf {
+        self.rundir().join("api.sock")
+    }
+
     fn log(&self, what: &str) -> std::fs::File {
         std::fs::OpenOptions::new()
             .create(true)
