@@ -11,6 +11,7 @@
 //! are derived from the state at the end of every step and logged when they change.
 
 mod dc;
+mod escalation;
 mod fencing;
 mod node;
 pub mod options;
@@ -30,6 +31,7 @@ use crate::peer::PeerMsg;
 use crate::proto::{ClusterInfo, Request, RequestBody, Response};
 use crate::writer::Writer;
 
+pub use escalation::{DAEMON_LOST_REACTION, NEIGHBOUR_GRACE};
 pub use node::{action_interval, action_rsc, action_target_rc, empty_cib};
 
 /// Monotonic milliseconds (the runtime's clock, or the simulation's).
@@ -273,6 +275,8 @@ pub struct Core {
     /// Ping nodes reached / configured, as heartbeat last said.
     connectivity: Option<(usize, usize)>,
     dc_state: Option<dc::DcState>,
+    /// Neighbours unreachable, for escalation.
+    lost: escalation::Lost,
     phase: Phase,
     /// The wake-up last asked for.
     wake: Option<Millis>,
@@ -301,6 +305,7 @@ impl Core {
             lrm_seen: false,
             connectivity: None,
             dc_state: None,
+            lost: escalation::Lost::default(),
             phase: Phase::Starting,
             wake: None,
             now: Now { ms: 0, wall: 0 },
@@ -338,11 +343,18 @@ impl Core {
                 self.connectivity = Some((reachable, total));
                 self.update_connectivity();
             }
-            Input::NeighbourLost(n) => self.on_neighbour_lost(n),
-            Input::NeighbourBack(n) => self.on_neighbour_back(n),
+            Input::NeighbourLost(n) => {
+                self.neighbour_lost_at(n);
+                self.on_neighbour_lost(n)
+            }
+            Input::NeighbourBack(n) => {
+                self.neighbour_back_at(n);
+                self.on_neighbour_back(n)
+            }
             Input::Tick => {}
         }
         self.on_time();
+        self.escalate_lost_neighbours();
         self.note_phase();
         self.schedule_wake();
         std::mem::take(&mut self.out)
@@ -495,6 +507,7 @@ impl Core {
             .iter()
             .map(|h| h.until + 1)
             .chain(self.forwarded.values().map(|f| f.2 + 1))
+            .chain(self.lost.next_deadline())
             .min();
         if let Some(d) = self.dc_state.as_ref().filter(|_| self.is_dc()) {
             next = [next, d.next_deadline(&self.cib)]

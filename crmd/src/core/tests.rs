@@ -189,3 +189,107 @@ fn writes_wait_for_a_view_with_the_dc_and_fail_if_unanswered() {
         "{cmds:?}"
     );
 }
+
+/// n2 with resource `a` started through its lrmd, then lrmd lost at 10 s.
+fn member_running_a_then_lrmd_lost() -> Core {
+    let mut core = member();
+    core.step(now(2), Input::NeighbourBack(Neighbour::Lrmd));
+    let cmds = core.step(
+        now(3),
+        Input::Peer {
+            src: "n1".into(),
+            msg: from_crmd(PeerMsg::Exec {
+                tid: 1,
+                action: START_A.into(),
+            }),
+        },
+    );
+    let Some(Command::LrmExec { tid, action }) = cmds
+        .into_iter()
+        .find(|c| matches!(c, Command::LrmExec { .. }))
+    else {
+        panic!("no LrmExec");
+    };
+    let summary = OpSummary {
+        call_id: 5,
+        rc: 0,
+        op_status: 0,
+        exit_reason: String::new(),
+        exec_time_ms: 10,
+        queue_time_ms: 0,
+        last_rc_change: 1_700_000_000,
+    };
+    core.step(
+        now(4),
+        Input::LrmDone {
+            tid,
+            action,
+            result: Ok(summary),
+        },
+    );
+    core.step(now(10_000), Input::NeighbourLost(Neighbour::Lrmd));
+    core
+}
+
+fn asks_dc_to_fail_a(cmds: &[Command]) -> bool {
+    cmds.iter().any(|c| {
+        matches!(c, Command::Send { to, msg } if to == "n1"
+            && format!("{msg:?}").contains("fail-count-a#start_0"))
+    })
+}
+
+/// A short lrmd outage (heartbeat respawns it) is not escalated.
+#[test]
+fn an_lrmd_back_within_the_grace_period_is_not_escalated() {
+    let mut core = member_running_a_then_lrmd_lost();
+    let cmds = core.step(now(10_000 + NEIGHBOUR_GRACE - 1_000), Input::Tick);
+    assert!(!asks_dc_to_fail_a(&cmds), "{cmds:?}");
+    core.step(
+        now(10_000 + NEIGHBOUR_GRACE - 500),
+        Input::NeighbourBack(Neighbour::Lrmd),
+    );
+    let cmds = core.step(now(10_000 + 5 * NEIGHBOUR_GRACE), Input::Tick);
+    assert!(!asks_dc_to_fail_a(&cmds), "{cmds:?}");
+}
+
+/// lrmd unreachable beyond the grace period: the core wakes itself, asks the DC (once) to move
+/// this node's resources away, and does not fence itself unless told to.
+#[test]
+fn an_lrmd_lost_for_good_makes_the_dc_recover_its_resources_elsewhere() {
+    let mut core = member_running_a_then_lrmd_lost();
+    let wake = core
+        .step(now(10_001), Input::Tick)
+        .into_iter()
+        .chain(core.step(now(10_002), Input::Tick))
+        .find_map(|c| match c {
+            Command::WakeAt(at) => Some(at),
+            _ => None,
+        });
+    assert!(wake.is_none() || wake == Some(10_000 + NEIGHBOUR_GRACE));
+    let cmds = core.step(now(10_000 + NEIGHBOUR_GRACE), Input::Tick);
+    assert!(asks_dc_to_fail_a(&cmds), "{cmds:?}");
+    assert!(!cmds.iter().any(|c| matches!(c, Command::Fence { .. })));
+    let cmds = core.step(now(10_000 + 3 * NEIGHBOUR_GRACE), Input::Tick);
+    assert!(!asks_dc_to_fail_a(&cmds), "escalated twice: {cmds:?}");
+}
+
+/// With `daemon-lost-reaction=fence` and fencing enabled, the node then fences itself.
+#[test]
+fn daemon_lost_reaction_fence_makes_the_node_fence_itself() {
+    let mut core = member_running_a_then_lrmd_lost();
+    options::set_cluster_option(&mut core.cib, DAEMON_LOST_REACTION, "fence");
+    options::set_cluster_option(&mut core.cib, "stonith-enabled", "true");
+    let cmds = core.step(now(10_000 + NEIGHBOUR_GRACE), Input::Tick);
+    assert!(asks_dc_to_fail_a(&cmds), "{cmds:?}");
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Fence { target, .. } if target == "n2")),
+        "{cmds:?}"
+    );
+    // Fencing disabled: recovery only.
+    let mut core = member_running_a_then_lrmd_lost();
+    options::set_cluster_option(&mut core.cib, DAEMON_LOST_REACTION, "fence");
+    options::set_cluster_option(&mut core.cib, "stonith-enabled", "false");
+    let cmds = core.step(now(10_000 + NEIGHBOUR_GRACE), Input::Tick);
+    assert!(!cmds.iter().any(|c| matches!(c, Command::Fence { .. })));
+}
