@@ -218,3 +218,54 @@ fn seeded_fault_sequences_converge_without_violations() {
         println!("{seed:>4}  {fences:>6}  {longest:>8}");
     }
 }
+
+/// #18: lrmd dies on the node running `a` and never comes back. Within the grace period
+/// nothing is escalated; beyond it the node gives its resources up, the DC's stop there fails,
+/// and a peer fences it (stonith-enabled) before `a` starts elsewhere (`check_always`: never
+/// active twice). After a power-on the cluster converges.
+#[test]
+fn an_lrmd_lost_for_good_gets_its_resources_recovered_elsewhere() {
+    let grace = crmd::core::NEIGHBOUR_GRACE;
+    for seed in 0..3 {
+        let mut c = cluster(seed);
+        let holder = (0..3)
+            .find(|&i| c.nodes[i].lrm.running.contains("a"))
+            .expect("a runs somewhere");
+        let name = c.nodes[holder].name.clone();
+        c.lose_lrmd(holder);
+        c.run_for(grace - 5_000);
+        assert!(
+            c.fences.is_empty(),
+            "seed {seed}: escalated early: {:?}",
+            c.fences
+        );
+        assert!(c.nodes[holder].lrm.running.contains("a"));
+        c.run_for(30_000);
+        assert!(
+            c.fences.iter().any(|f| f.target == name && f.by != name),
+            "seed {seed}: {name} was not fenced by a peer: {:?}",
+            c.fences
+        );
+        let on: Vec<&str> = c
+            .nodes
+            .iter()
+            .filter(|n| n.alive && n.lrm.running.contains("a"))
+            .map(|n| n.name.as_str())
+            .collect();
+        assert!(
+            on.len() == 1 && on[0] != name,
+            "seed {seed}: a runs on {on:?}"
+        );
+        println!(
+            "seed {seed}: {name} lost lrmd; fences {:?}; a now on {on:?}",
+            c.fences
+                .iter()
+                .map(|f| (&f.by, &f.target))
+                .collect::<Vec<_>>()
+        );
+        c.power_on(holder);
+        c.settle(60_000)
+            .unwrap_or_else(|e| panic!("seed {seed}: not settled after the power-on: {e}"));
+        assert_clean(&c, &format!("seed {seed}"));
+    }
+}

@@ -388,7 +388,8 @@ impl Cluster {
                 tid, aid, target, ..
             } => {
                 let by = self.nodes[from].name.clone();
-                if target == by {
+                // Only a node in trouble (lost quorum, a daemon lost for good) fences itself.
+                if target == by && !self.troubled.contains(&by) {
                     self.violations
                         .push(format!("t={} {by} asked to fence itself", self.now()));
                 }
@@ -572,6 +573,16 @@ impl Cluster {
         self.input(i, 1, Input::NeighbourLost(Neighbour::Lrmd));
         self.at(down, Ev::Views); // harmless: views unchanged
         self.lrm_back_later(i, down);
+    }
+
+    /// lrmd on node `i` dies and is never respawned (its agents' processes keep running).
+    pub fn lose_lrmd(&mut self, i: usize) {
+        if !self.nodes[i].alive {
+            return;
+        }
+        self.troubled.insert(self.nodes[i].name.clone());
+        self.nodes[i].lrm.up = false;
+        self.input(i, 1, Input::NeighbourLost(Neighbour::Lrmd));
     }
 
     fn lrm_back_later(&mut self, i: usize, down: Millis) {

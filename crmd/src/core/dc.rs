@@ -619,6 +619,11 @@ impl Core {
     /// Fires every ready action of the running transition.
     fn dispatch(&mut self) {
         let members: BTreeSet<String> = self.members().into_iter().collect();
+        let active: BTreeSet<String> = members
+            .iter()
+            .filter(|m| self.is_active_member(m))
+            .cloned()
+            .collect();
         let me = self.me.clone();
         let now = self.now.ms;
         let cib_now = self.cib.clone();
@@ -656,6 +661,7 @@ impl Core {
                     holds.push(FenceRequest {
                         tid,
                         aid,
+                        for_member: active.contains(&node),
                         delay_ms: options::priority_fencing_delay(&cib_now, &node),
                         target: node,
                         action: action_name,

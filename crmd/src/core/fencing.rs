@@ -29,6 +29,9 @@ pub struct FenceRequest {
     pub start_at: Millis,
     /// Handed to stonithd (no longer withdrawable).
     pub started: bool,
+    /// The target was an active member when the request was made: it is fenced for a failure
+    /// there (a failed stop), not for its loss, so its being a member does not withdraw it.
+    pub for_member: bool,
 }
 
 /// The DC's requests by (transition, action).
@@ -60,7 +63,7 @@ impl Fencing {
         let gone: Vec<(u64, u32)> = self
             .reqs
             .iter()
-            .filter(|(_, r)| !r.started && healthy(&r.target))
+            .filter(|(_, r)| !r.started && !r.for_member && healthy(&r.target))
             .map(|(k, _)| *k)
             .collect();
         gone.iter().filter_map(|k| self.reqs.remove(k)).collect()
@@ -122,6 +125,7 @@ mod tests {
             delay_ms: 0,
             start_at,
             started: false,
+            for_member: false,
         }
     }
 

@@ -88,6 +88,20 @@ impl LocalExec {
             .retain(|(r, _), _| !(rsc.is_empty() || r == rsc || r.split(':').next() == Some(rsc)));
     }
 
+    /// A call id after every one in our history, for a result lrmd never produced.
+    pub fn next_call_id(&self) -> u64 {
+        let mut max = 0;
+        let mut stack = vec![&self.status];
+        while let Some(e) = stack.pop() {
+            if e.name == "lrm_rsc_op" {
+                let id = e.attr("call-id").and_then(|v| v.parse::<u64>().ok());
+                max = max.max(id.unwrap_or(0));
+            }
+            stack.extend(e.elements());
+        }
+        max + 1
+    }
+
     /// The recurring monitors this node runs, as `rsc_monitor_interval` keys.
     pub fn recurring_keys(&self) -> Vec<String> {
         self.recurring
@@ -176,10 +190,13 @@ impl Core {
         result: Result<OpSummary, String>,
     ) {
         let wall = self.now.wall;
+        let next_call = self.local.next_call_id();
         let summary = result.unwrap_or_else(|e| {
             tracing::warn!("{}: {e}", action.reference.operation_key);
             OpSummary {
-                call_id: 0,
+                // After every op lrmd ran: the policy engine orders a resource's history by
+                // call id, and a failure it cannot see as the latest is retried forever.
+                call_id: next_call,
                 rc: 1,
                 op_status: OP_ERROR,
                 exit_reason: e,

@@ -259,6 +259,13 @@ pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mu
                 view.resources[r].clone_name = Some(rid.to_string());
             }
             let state = replay(view, r, node, ops);
+            // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
+            // default) makes the node unclean: it is fenced before the resource runs elsewhere.
+            if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
+                let n = &mut view.nodes[node];
+                n.unclean = true;
+                n.unclean_reason = format!("{rid} failed there");
+            }
             view.resources[r].node_state.insert(node, state);
         }
     }
