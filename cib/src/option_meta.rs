@@ -111,6 +111,15 @@ const CONTROLD: &[Opt] = &[
         "How often the DC re-runs the policy engine without any event",
     ),
     NO_QUORUM,
+    // Ours, not Pacemaker's: what a node does once lrmd, stonithd, ccm or heartbeat stayed
+    // unreachable beyond crmd's grace period (30 s) and its resources were given up.
+    Opt {
+        name: "daemon-lost-reaction",
+        kind: "select",
+        default: Some("recover"),
+        values: &["recover", "fence"],
+        short: "After a local cluster daemon stays unreachable for 30s and the node gives up its resources: recover (nothing more) or fence (the node fences itself, if stonith-enabled)",
+    },
 ];
 
 const SCHEDULERD: &[Opt] = &[
