@@ -116,3 +116,48 @@ fn the_same_input_gives_the_same_graph() {
     let b = graph::xml::to_xml(&pengine::schedule(&root, 1).unwrap().graph);
     assert_eq!(a, b);
 }
+
+/// A failed stop with fencing enabled (on-fail defaults to `fence`): its node is fenced and the
+/// resource starts elsewhere only after that (Pacemaker's behaviour). Before, the stop was
+/// retried forever.
+#[test]
+fn a_failed_stop_with_fencing_on_fences_its_node_before_the_move() {
+    let r = format!(r#"<primitive id="a" {DUMMY}/>"#);
+    let status = r#"<lrm><lrm_resources><lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
+        <lrm_rsc_op id="a_last_0" operation="stop" interval="0" call-id="5" rc-code="1" op-status="4" transition-key="1:2:0:x"/>
+        </lrm_resource></lrm_resources></lrm>"#;
+    let root = cib(&r, "", status);
+    let text = root.to_xml().replace(
+        r#"name="stonith-enabled" value="false""#,
+        r#"name="stonith-enabled" value="true""#,
+    );
+    let root = cib::Document::parse(&text).unwrap().root;
+    let s = pengine::schedule(&root, 1_700_000_000).unwrap();
+    let st = structure(&s.graph);
+    let fence = st
+        .actions
+        .keys()
+        .find(|k| k.contains("stonith") && k.contains("node1"))
+        .cloned()
+        .unwrap_or_else(|| panic!("node1 not fenced: {:?}", st.actions));
+    assert!(
+        !st.actions.contains_key("rsc_op a_stop_0 on node1"),
+        "the stop is retried: {:?}",
+        st.actions
+    );
+    let start = st
+        .actions
+        .keys()
+        .find(|k| k.starts_with("rsc_op a_start_0 on "))
+        .cloned()
+        .unwrap_or_else(|| panic!("a not started elsewhere: {:?}", st.actions));
+    assert!(!start.ends_with("node1"));
+    assert!(
+        st.edges.contains_key(&(fence.clone(), start.clone())),
+        "{start} does not wait for {fence}"
+    );
+    println!(
+        "{fence} -> {start}; edges {:?}",
+        st.edges.keys().collect::<Vec<_>>()
+    );
+}
