@@ -78,14 +78,14 @@ pub fn schedule(cib: &Element, now: i64) -> Result<Schedule, ScheduleError> {
     constraints::fence_for_lost_tickets(&mut view, &constraints);
     let assignment = assign::assign(&view, &constraints);
     let mut actions = actions::create(&view, &constraints, &assignment);
-    ordering::propagate(&mut actions);
+    ordering::propagate(&mut actions, &view);
     while actions::colocation_block::block_dependents(&view, &constraints, &mut actions) {
-        ordering::propagate(&mut actions);
+        ordering::propagate(&mut actions, &view);
     }
     actions::cancel_blocked_migrations(&mut actions);
     actions::mirror_migration_orderings(&view, &mut actions);
     actions::notify::create(&view, &assignment, &mut actions);
-    ordering::propagate(&mut actions);
+    ordering::propagate(&mut actions, &view);
     let graph = graph_build::build(&view, &actions);
     let mut scores = assignment.scores.clone();
     scores.sort();

@@ -74,6 +74,8 @@ pub struct Action {
     pub blocked_needed: bool,
     /// Its resource is active somewhere now.
     pub rsc_active: bool,
+    /// Why an ordering made it unrunnable (Pacemaker's "unrunnable A start"), for the summary.
+    pub unrunnable_reason: Option<String>,
 }
 
 /// An ordering edge.
@@ -133,6 +135,7 @@ impl ActionTable {
             blocked_by_active: false,
             blocked_needed: false,
             rsc_active: false,
+            unrunnable_reason: None,
         });
         self.by_key.insert((key, node), i);
         if let Some(r) = rsc {

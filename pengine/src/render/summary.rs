@@ -479,11 +479,20 @@ pub fn transition_summary(s: &Schedule) -> String {
         let restarted = acts.contains(&"stop") && acts.contains(&"start");
         let migrated = t.of(r, "migrate_to").iter().any(|&x| in_graph(t, x));
         let blocked_start = s.assignment.node[r].is_some() && b.is_empty() && a_.is_empty();
+        // Why the start cannot happen, when an ordering says so (Pacemaker names that
+        // rather than node availability).
+        let start_reason = t
+            .of(r, "start")
+            .iter()
+            .find_map(|&x| t.list[x].unrunnable_reason.clone());
         let change = match (b.as_slice(), a_.as_slice()) {
             ([], []) if blocked_start => Some((
                 "Start",
                 s.assignment.node[r].map(name).unwrap_or_default(),
-                " (blocked)".to_string(),
+                match &start_reason {
+                    Some(why) => format!("  due to {why} (blocked)"),
+                    None => " (blocked)".to_string(),
+                },
             )),
             ([], [(n, role)]) => Some(if *role == Role::Promoted {
                 (
@@ -505,7 +514,8 @@ pub fn transition_summary(s: &Schedule) -> String {
                     _ if promotable => format!("Unpromoted {}", name(*n)),
                     _ => name(*n),
                 };
-                Some(("Stop", details, "  due to node availability".into()))
+                let why = start_reason.as_deref().unwrap_or("node availability");
+                Some(("Stop", details, format!("  due to {why}")))
             }
             // Active on several nodes and stopped: one line per node.
             (b, []) if b.len() > 1 => {
