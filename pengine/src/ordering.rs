@@ -6,13 +6,13 @@ use crate::actions::{flags::*, ActionTable};
 use crate::unpack::ClusterView;
 use std::collections::VecDeque;
 
-/// Pacemaker's reason text for an action made unrunnable by `first`: the resource and task,
-/// or the key of an action without a resource.
-fn unrunnable_because(t: &ActionTable, view: &ClusterView, first: usize) -> String {
+/// Pacemaker's reason text for an action made unrunnable (or required) by `first`: the
+/// resource and task, or the key of an action without a resource.
+fn because(t: &ActionTable, view: &ClusterView, what: &str, first: usize) -> String {
     let a = &t.list[first];
     match a.rsc {
-        Some(r) => format!("unrunnable {} {}", view.resources[r].id, a.task),
-        None => format!("unrunnable {}", a.key),
+        Some(r) => format!("{what} {} {}", view.resources[r].id, a.task),
+        None => format!("{what} {}", a.key),
     }
 }
 
@@ -53,6 +53,9 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         let mut changed = Vec::new();
         if e.flags & IMPLIES_THEN != 0 && !t.list[f].optional && t.list[th].optional {
             t.list[th].optional = false;
+            if t.list[th].reason.is_none() && t.list[f].rsc.is_some() {
+                t.list[th].reason = Some(because(t, view, "required", f));
+            }
             changed.push(th);
         }
         if e.flags & IMPLIES_FIRST != 0 && !t.list[th].optional && t.list[f].optional {
@@ -96,8 +99,8 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         }
         if e.flags & RUNNABLE_LEFT != 0 && !t.list[f].runnable && t.list[th].runnable {
             t.list[th].runnable = false;
-            if t.list[th].unrunnable_reason.is_none() {
-                t.list[th].unrunnable_reason = Some(unrunnable_because(t, view, f));
+            if t.list[th].reason.is_none() {
+                t.list[th].reason = Some(because(t, view, "unrunnable", f));
             }
             t.list[th].blocked_by_active = t.list[f].rsc_active || t.list[f].blocked_by_active;
             changed.push(th);

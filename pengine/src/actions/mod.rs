@@ -74,8 +74,9 @@ pub struct Action {
     pub blocked_needed: bool,
     /// Its resource is active somewhere now.
     pub rsc_active: bool,
-    /// Why an ordering made it unrunnable (Pacemaker's "unrunnable A start"), for the summary.
-    pub unrunnable_reason: Option<String>,
+    /// Why an ordering made it unrunnable or required (Pacemaker's "unrunnable A start",
+    /// "required A start"), for the summary.
+    pub reason: Option<String>,
 }
 
 /// An ordering edge.
@@ -135,7 +136,7 @@ impl ActionTable {
             blocked_by_active: false,
             blocked_needed: false,
             rsc_active: false,
-            unrunnable_reason: None,
+            reason: None,
         });
         self.by_key.insert((key, node), i);
         if let Some(r) = rsc {

@@ -484,7 +484,7 @@ pub fn transition_summary(s: &Schedule) -> String {
         let start_reason = t
             .of(r, "start")
             .iter()
-            .find_map(|&x| t.list[x].unrunnable_reason.clone());
+            .find_map(|&x| t.list[x].reason.clone());
         let change = match (b.as_slice(), a_.as_slice()) {
             ([], []) if blocked_start => Some((
                 "Start",
@@ -514,7 +514,12 @@ pub fn transition_summary(s: &Schedule) -> String {
                     _ if promotable => format!("Unpromoted {}", name(*n)),
                     _ => name(*n),
                 };
-                let why = start_reason.as_deref().unwrap_or("node availability");
+                // A resource placed nowhere stops for node availability; one placed but
+                // unable to start says why it cannot.
+                let why = start_reason
+                    .as_deref()
+                    .filter(|_| s.assignment.node[r].is_some())
+                    .unwrap_or("node availability");
                 Some(("Stop", details, format!("  due to {why}")))
             }
             // Active on several nodes and stopped: one line per node.
@@ -578,7 +583,10 @@ pub fn transition_summary(s: &Schedule) -> String {
                 Some((
                     if failed { "Recover" } else { "Restart" },
                     name(*n),
-                    String::new(),
+                    start_reason
+                        .as_deref()
+                        .map(|why| format!("  due to {why}"))
+                        .unwrap_or_default(),
                 ))
             }
             _ => None,
