@@ -478,6 +478,12 @@ fn replay(view: &ClusterView, r: RscIdx, node: usize, mut ops: Vec<OpRecord>) ->
         // "Done" and "error" are re-judged from the return code; other statuses are final.
         let exec_ok = o.status == 0 || (o.status == 4 && !matches!(o.rc, 5 | 6));
         let success = exec_ok && (o.rc == o.expected_rc || (probe && matches!(o.rc, 0 | 7 | 8)));
+        // "Not running" as expected, whatever the operation: stopped, past failures cleared.
+        if success && o.rc == 7 && o.task != "monitor" {
+            st.role = Role::Stopped;
+            clear_failure(&mut st);
+            continue;
+        }
         if success {
             match o.task.as_str() {
                 "start" | "migrate_from" => {
