@@ -229,6 +229,7 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
     }
     primitive::probes(view, cons, asg, &mut t);
     node_actions::order_with_fencing(view, &mut t);
+    node_actions::unfence(view, &mut t);
     constraints::orderings(view, cons, asg, &mut t);
     probe_order::order_probes(view, &mut t);
     for a in t.list.iter_mut() {

@@ -437,6 +437,11 @@ struct Change {
     reason: String,
 }
 
+/// An unfencing ("stonith ... on") rather than a fencing.
+fn is_unfence(a: &crate::actions::Action) -> bool {
+    a.meta.get("CRM_meta_stonith_action").map(String::as_str) == Some("on")
+}
+
 /// "Transition Summary:" section.
 pub fn transition_summary(s: &Schedule) -> String {
     let view = &s.view;
@@ -444,13 +449,26 @@ pub fn transition_summary(s: &Schedule) -> String {
     let mut out = String::from("Transition Summary:\n");
     // Pacemaker lists fencing newest first: the reverse of the order the actions were made.
     for (i, a) in t.list.iter().enumerate().rev() {
-        if a.task == "stonith" && in_graph(t, i) {
+        if a.task == "stonith" && in_graph(t, i) && !is_unfence(a) {
             if let Some(n) = a.node {
                 let node = &view.nodes[n];
                 let _ = writeln!(
                     out,
                     "  * Fence ({}) {} '{}'",
                     view.config.stonith_action, node.uname, node.unclean_reason
+                );
+            }
+        }
+    }
+    // Unfencing follows, with the action that needs it.
+    for (i, a) in t.list.iter().enumerate().rev() {
+        if a.task == "stonith" && in_graph(t, i) && is_unfence(a) {
+            if let Some(n) = a.node {
+                let _ = writeln!(
+                    out,
+                    "  * Fence (on) {} '{}'",
+                    view.nodes[n].uname,
+                    a.reason.as_deref().unwrap_or_default()
                 );
             }
         }
@@ -712,7 +730,12 @@ pub fn execution_and_revised(s: &Schedule) -> String {
                     let _ = writeln!(out, "  * Pseudo action:   {}", a.key);
                 }
                 (ActionKind::CrmEvent, _) if a.task == "stonith" => {
-                    let _ = writeln!(out, "  * Fencing {} ({})", node, view.config.stonith_action);
+                    let how = if is_unfence(a) {
+                        "on"
+                    } else {
+                        view.config.stonith_action.as_str()
+                    };
+                    let _ = writeln!(out, "  * Fencing {node} ({how})");
                 }
                 (ActionKind::CrmEvent, _) => {
                     let _ = writeln!(out, "  * Cluster action:  {} on {}", a.task, node);
@@ -748,7 +771,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
         .list
         .iter()
         .enumerate()
-        .filter(|(i, a)| a.task == "stonith" && in_graph(t, *i))
+        .filter(|(i, a)| a.task == "stonith" && !is_unfence(a) && in_graph(t, *i))
         .filter_map(|(_, a)| a.node)
         .collect();
     let _ = write!(
