@@ -253,7 +253,20 @@ fn display_id(view: &ClusterView, r: RscIdx, node: Option<usize>) -> String {
             })
             .next()
     });
-    history_name.unwrap_or_else(|| rsc.id.clone())
+    // Otherwise as the graph's primitive id (the history name, else the clone-less id) when
+    // the simulator knows a resource by that name, else by the instance id.
+    history_name.unwrap_or_else(|| {
+        let graph_id = rsc.clone_name.as_deref().unwrap_or(&rsc.base_id);
+        let known = view
+            .resources
+            .iter()
+            .any(|x| x.id == graph_id || x.clone_name.as_deref() == Some(graph_id));
+        if known {
+            graph_id.to_string()
+        } else {
+            rsc.id.clone()
+        }
+    })
 }
 
 /// target-role=Stopped on the resource or an ancestor.
