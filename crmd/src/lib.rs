@@ -13,3 +13,4 @@ pub mod peer;
 pub mod proto;
 pub mod status;
 pub mod trust;
+pub mod writer;
