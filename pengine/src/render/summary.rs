@@ -620,6 +620,20 @@ pub fn transition_summary(s: &Schedule) -> String {
                         .unwrap_or_default(),
                 ))
             }
+            // Placed nowhere but its stop cannot run (it waits for a blocked action).
+            ([(n, _)], [(m, _)])
+                if n == m
+                    && s.assignment.node[r].is_none()
+                    && t.of(r, "stop")
+                        .iter()
+                        .any(|&x| t.list[x].node == Some(*n) && !t.list[x].runnable) =>
+            {
+                Some((
+                    "Stop",
+                    name(*n),
+                    "  due to node availability (blocked)".to_string(),
+                ))
+            }
             _ => None,
         };
         if let Some((verb, details, reason)) = change {
