@@ -764,7 +764,15 @@ pub fn execution_and_revised(s: &Schedule) -> String {
                     };
                     let _ = writeln!(out, "  * Fencing {node} ({how})");
                 }
-                (ActionKind::CrmEvent, _) => {
+                // A resource's cluster action (clear_failcount) names the resource.
+                (ActionKind::CrmEvent, Some(r)) => {
+                    let _ = writeln!(
+                        out,
+                        "  * Cluster action:  {} for {} on {}",
+                        a.task, view.resources[r].id, node
+                    );
+                }
+                (ActionKind::CrmEvent, None) => {
                     let _ = writeln!(out, "  * Cluster action:  {} on {}", a.task, node);
                 }
                 (ActionKind::RscOp, Some(r)) => {
