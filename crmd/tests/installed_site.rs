@@ -39,14 +39,29 @@ fn ok(lab: &Lab, node: usize, user: Option<&str>, cmd: &str) -> String {
     out
 }
 
-/// The user a node's process named `name` runs as.
-fn process_user(lab: &Lab, node: usize, name: &str) -> String {
-    ok(lab, node, None, &format!("ps -o user= -C {name}"))
-        .lines()
-        .next()
-        .unwrap_or_default()
+/// The uid of node `node`'s process named `name` (found through the node's network
+/// namespace: the PID namespace is the host's, shared with any other lab).
+fn process_uid(lab: &Lab, node: usize, name: &str) -> Option<u32> {
+    stonithd::netns::pids(&lab.nodes[node].ns)
+        .into_iter()
+        .find(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == name)
+        })
+        .and_then(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().next()?.parse().ok())
+        })
+}
+
+/// The uid `user` has on node `node` (its own /etc/passwd, as the package's postinst made it).
+fn uid_of(lab: &Lab, node: usize, user: &str) -> Option<u32> {
+    ok(lab, node, None, &format!("id -u {user}"))
         .trim()
-        .to_string()
+        .parse()
+        .ok()
 }
 
 #[test]
@@ -61,10 +76,16 @@ fn the_package_runs_the_classic_site_with_least_privilege() {
     );
 
     // Pacemaker's privilege split: the controller and membership unprivileged.
-    assert_eq!(process_user(&lab, 0, "crmd"), "hacluster");
-    assert_eq!(process_user(&lab, 0, "ccm"), "hacluster");
-    assert_eq!(process_user(&lab, 0, "lrmd"), "root");
-    assert_eq!(process_user(&lab, 0, "stonithd"), "root");
+    let hacluster = uid_of(&lab, 0, "hacluster");
+    assert!(hacluster.is_some_and(|u| u != 0), "{hacluster:?}");
+    for (daemon, uid) in [
+        ("crmd", hacluster),
+        ("ccm", hacluster),
+        ("lrmd", Some(0)),
+        ("stonithd", Some(0)),
+    ] {
+        assert_eq!(process_uid(&lab, 0, daemon), uid, "{daemon}'s uid");
+    }
     let modes = ok(
         &lab,
         0,
