@@ -65,7 +65,10 @@ fn agrees_with_pacemaker_on_the_scheduler_corpus() {
             .status;
         let ours = status.code().expect("exit code");
         if deliberate.contains(name) {
-            assert_ne!(ours, 0, "{name} must be refused (deliberate-differences.tsv)");
+            assert_ne!(
+                ours, 0,
+                "{name} must be refused (deliberate-differences.tsv)"
+            );
             continue;
         }
         if (ours == 0) == (*theirs == 0) {
