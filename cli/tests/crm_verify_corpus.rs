@@ -1,6 +1,7 @@
 //! Runs our `crm_verify -x` over the whole scheduler corpus and compares accept/reject with the
 //! verdicts of Pacemaker 2.1.5's own tool (cib/tests/data/verify/pacemaker-verdicts.tsv).
-//! Fails below 98% agreement, or when a file listed in agreeing.txt stops agreeing.
+//! Fails below 98% agreement, or when a file listed in agreeing.txt stops agreeing. Files in
+//! deliberate-differences.tsv (we refuse on purpose) must be refused and are not counted.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -45,6 +46,12 @@ fn agrees_with_pacemaker_on_the_scheduler_corpus() {
         .lines()
         .map(str::to_string)
         .collect();
+    // Where we refuse on purpose (agents named by a path); they must stay refused.
+    let deliberate: Vec<String> = data_file("deliberate-differences.tsv")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split('\t').next().map(str::to_string))
+        .collect();
     let bin = env!("CARGO_BIN_EXE_crm_verify");
     let mut agree = 0usize;
     let mut regressions = Vec::new();
@@ -57,6 +64,13 @@ fn agrees_with_pacemaker_on_the_scheduler_corpus() {
             .expect("run crm_verify")
             .status;
         let ours = status.code().expect("exit code");
+        if deliberate.contains(name) {
+            assert_ne!(
+                ours, 0,
+                "{name} must be refused (deliberate-differences.tsv)"
+            );
+            continue;
+        }
         if (ours == 0) == (*theirs == 0) {
             agree += 1;
         } else {
@@ -66,7 +80,7 @@ fn agrees_with_pacemaker_on_the_scheduler_corpus() {
             }
         }
     }
-    let total = verdicts.len();
+    let total = verdicts.len() - deliberate.len();
     println!("crm_verify corpus agreement: {agree}/{total}");
     for d in &disagreements {
         println!("  disagrees: {d}");

@@ -139,6 +139,23 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     }
 }
 
+/// The gid of group `haclient` (tests run clients as its members), created when missing.
+pub fn haclient_gid() -> u32 {
+    let find = || nix::unistd::Group::from_name("haclient").ok().flatten();
+    if find().is_none() {
+        let _ = Command::new("groupadd").args(["-r", "haclient"]).status();
+    }
+    find().expect("group haclient").gid.as_raw()
+}
+
+/// `cmd` prefixed to run as user nobody with primary group `haclient` and no other groups.
+pub fn as_haclient_member(cmd: &str) -> String {
+    format!(
+        "setpriv --reuid=65534 --regid={} --clear-groups {cmd}",
+        haclient_gid()
+    )
+}
+
 /// Whether the lab can run here.
 pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()

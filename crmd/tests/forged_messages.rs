@@ -9,35 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crmd::lab::{start_or_skip, wait_until, Lab, LabConfig, CLASSIC_VIP};
+use crmd::lab::{haclient_gid, start_or_skip, wait_until, Lab, LabConfig, CLASSIC_VIP};
 use messaging::wire::Message;
 
 fn bin_dir() -> PathBuf {
     crmd::lab::prepare_bins(Path::new(env!("CARGO_BIN_EXE_crmd"))).expect("daemons build")
 }
 
-/// The gid of group `haclient`, created when missing.
-fn haclient_gid() -> u32 {
-    if nix::unistd::Group::from_name("haclient")
-        .ok()
-        .flatten()
-        .is_none()
-    {
-        let _ = Command::new("groupadd").args(["-r", "haclient"]).status();
-    }
-    nix::unistd::Group::from_name("haclient")
-        .ok()
-        .flatten()
-        .expect("group haclient")
-        .gid
-        .as_raw()
-}
-
 fn frame(m: &Message) -> Vec<u8> {
-    let text = m.encode();
-    let mut out = (text.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(text.as_bytes());
-    out
+    ipc::frame::encode(m.encode().as_bytes()).expect("frame within the limit")
 }
 
 /// Signs on to `sock` as `client` (as user nobody with group haclient when `gid` is given,

@@ -8,35 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crmd::lab::{start_or_skip, wait_until, Lab, LabConfig, CLASSIC_VIP};
+use crmd::lab::{as_haclient_member, start_or_skip, wait_until, Lab, LabConfig, CLASSIC_VIP};
 
 fn bin_dir() -> PathBuf {
     crmd::lab::prepare_bins(Path::new(env!("CARGO_BIN_EXE_crmd"))).expect("daemons build")
-}
-
-/// The gid of group `haclient`, created when missing.
-fn haclient_gid() -> u32 {
-    if nix::unistd::Group::from_name("haclient")
-        .ok()
-        .flatten()
-        .is_none()
-    {
-        let _ = Command::new("groupadd").args(["-r", "haclient"]).status();
-    }
-    nix::unistd::Group::from_name("haclient")
-        .ok()
-        .flatten()
-        .expect("group haclient")
-        .gid
-        .as_raw()
-}
-
-/// `cmd` as user nobody with primary group haclient.
-fn as_haclient_member(cmd: &str) -> String {
-    format!(
-        "setpriv --reuid=65534 --regid={} --clear-groups {cmd}",
-        haclient_gid()
-    )
 }
 
 /// Lets user nobody reach node `i`'s CIB socket: the directories are root's, mode 0700. (The

@@ -68,6 +68,23 @@ pub struct Schedule {
 
 /// Computes the transition for `cib` (the `<cib>` root) at time `now` (epoch seconds).
 pub fn schedule(cib: &Element, now: i64) -> Result<Schedule, ScheduleError> {
+    let (diagnostics, view, constraints) = unpack_cib(cib, now)?;
+    Ok(plan(diagnostics, view, constraints))
+}
+
+/// As [`schedule`], but frees the CIB tree as soon as it is unpacked: for large status
+/// sections the tree is most of the memory, and planning never reads it.
+pub fn schedule_owned(cib: Element, now: i64) -> Result<Schedule, ScheduleError> {
+    let (diagnostics, view, constraints) = unpack_cib(&cib, now)?;
+    drop(cib);
+    Ok(plan(diagnostics, view, constraints))
+}
+
+/// Everything the scheduler takes from the CIB.
+fn unpack_cib(
+    cib: &Element,
+    now: i64,
+) -> Result<(Diagnostics, unpack::ClusterView, constraints::Constraints), ScheduleError> {
     if cib.name != "cib" {
         return Err(ScheduleError::NotACib(cib.name.clone()));
     }
@@ -76,20 +93,29 @@ pub fn schedule(cib: &Element, now: i64) -> Result<Schedule, ScheduleError> {
     let mut view = unpack::ClusterView::unpack(cib, &idx, now, &mut diagnostics);
     let constraints = constraints::unpack(cib, &idx, &view, &mut diagnostics);
     constraints::fence_for_lost_tickets(&mut view, &constraints);
+    Ok((diagnostics, view, constraints))
+}
+
+/// Placement, actions, orderings and the graph from the unpacked CIB.
+fn plan(
+    diagnostics: Diagnostics,
+    view: unpack::ClusterView,
+    constraints: constraints::Constraints,
+) -> Schedule {
     let assignment = assign::assign(&view, &constraints);
     let mut actions = actions::create(&view, &constraints, &assignment);
-    ordering::propagate(&mut actions);
+    ordering::propagate(&mut actions, &view);
     while actions::colocation_block::block_dependents(&view, &constraints, &mut actions) {
-        ordering::propagate(&mut actions);
+        ordering::propagate(&mut actions, &view);
     }
     actions::cancel_blocked_migrations(&mut actions);
     actions::mirror_migration_orderings(&view, &mut actions);
     actions::notify::create(&view, &assignment, &mut actions);
-    ordering::propagate(&mut actions);
+    ordering::propagate(&mut actions, &view);
     let graph = graph_build::build(&view, &actions);
     let mut scores = assignment.scores.clone();
     scores.sort();
-    Ok(Schedule {
+    Schedule {
         graph,
         scores,
         diagnostics,
@@ -97,5 +123,5 @@ pub fn schedule(cib: &Element, now: i64) -> Result<Schedule, ScheduleError> {
         constraints,
         assignment,
         actions,
-    })
+    }
 }

@@ -3,10 +3,21 @@
 //! runnable-left edges. A worklist keeps it linear in the number of edges touched.
 
 use crate::actions::{flags::*, ActionTable};
+use crate::unpack::ClusterView;
 use std::collections::VecDeque;
 
+/// Pacemaker's reason text for an action made unrunnable (or required) by `first`: the
+/// resource and task, or the key of an action without a resource.
+fn because(t: &ActionTable, view: &ClusterView, what: &str, first: usize) -> String {
+    let a = &t.list[first];
+    match a.rsc {
+        Some(r) => format!("{what} {} {}", view.resources[r].id, a.task),
+        None => format!("{what} {}", a.key),
+    }
+}
+
 /// Propagates required and runnable flags to a fixed point.
-pub fn propagate(t: &mut ActionTable) {
+pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
     let n = t.list.len();
     let mut out_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut in_edges: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -42,6 +53,9 @@ pub fn propagate(t: &mut ActionTable) {
         let mut changed = Vec::new();
         if e.flags & IMPLIES_THEN != 0 && !t.list[f].optional && t.list[th].optional {
             t.list[th].optional = false;
+            if t.list[th].reason.is_none() && t.list[f].rsc.is_some() {
+                t.list[th].reason = Some(because(t, view, "required", f));
+            }
             changed.push(th);
         }
         if e.flags & IMPLIES_FIRST != 0 && !t.list[th].optional && t.list[f].optional {
@@ -85,6 +99,9 @@ pub fn propagate(t: &mut ActionTable) {
         }
         if e.flags & RUNNABLE_LEFT != 0 && !t.list[f].runnable && t.list[th].runnable {
             t.list[th].runnable = false;
+            if t.list[th].reason.is_none() {
+                t.list[th].reason = Some(because(t, view, "unrunnable", f));
+            }
             t.list[th].blocked_by_active = t.list[f].rsc_active || t.list[f].blocked_by_active;
             changed.push(th);
         }

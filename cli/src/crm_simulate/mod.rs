@@ -87,8 +87,13 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::DataErr);
         }
     };
+    // The input text is not needed once parsed (it is as large as the tree's strings).
+    drop(text);
     let (now, original) = now_for(args, &doc.root)?;
-    let sched = match pengine::schedule(&doc.root, now) {
+    // The tree is needed afterwards only to save it (-O); the scheduler frees it once
+    // unpacked (most of the peak memory on a large status section).
+    let saved_xml = args.save_output.as_ref().map(|_| doc.root.to_xml());
+    let sched = match pengine::schedule_owned(doc.root, now) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("crm_simulate: {e}");
@@ -138,8 +143,8 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
         std::fs::write(d, pengine::render::dot(&sched))
             .with_context(|| format!("cannot write {d}"))?;
     }
-    if let Some(o) = &args.save_output {
-        std::fs::write(o, doc.root.to_xml()).with_context(|| format!("cannot write {o}"))?;
+    if let (Some(o), Some(xml)) = (&args.save_output, &saved_xml) {
+        std::fs::write(o, xml).with_context(|| format!("cannot write {o}"))?;
     }
     Ok(ExitCode::Ok)
 }

@@ -74,6 +74,9 @@ pub struct Action {
     pub blocked_needed: bool,
     /// Its resource is active somewhere now.
     pub rsc_active: bool,
+    /// Why an ordering made it unrunnable or required (Pacemaker's "unrunnable A start",
+    /// "required A start"), for the summary.
+    pub reason: Option<String>,
 }
 
 /// An ordering edge.
@@ -133,6 +136,7 @@ impl ActionTable {
             blocked_by_active: false,
             blocked_needed: false,
             rsc_active: false,
+            reason: None,
         });
         self.by_key.insert((key, node), i);
         if let Some(r) = rsc {
@@ -225,6 +229,7 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
     }
     primitive::probes(view, cons, asg, &mut t);
     node_actions::order_with_fencing(view, &mut t);
+    node_actions::unfence(view, &mut t);
     constraints::orderings(view, cons, asg, &mut t);
     probe_order::order_probes(view, &mut t);
     for a in t.list.iter_mut() {

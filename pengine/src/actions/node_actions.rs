@@ -155,8 +155,64 @@ pub fn requires(view: &ClusterView, r: usize) -> String {
     rsc.meta("requires").map(str::to_string).unwrap_or_else(|| {
         if rsc.class == "stonith" || !view.config.stonith_enabled {
             "quorum".into()
+        } else if unfencing_enabled(view) {
+            "unfencing".into()
         } else {
             "fencing".into()
         }
     })
+}
+
+/// Whether some fence device says it can unfence (`provides=unfencing`).
+pub fn unfencing_enabled(view: &ClusterView) -> bool {
+    view.config.stonith_enabled
+        && view.resources.iter().any(|r| {
+            r.class == "stonith"
+                && (r.meta("provides") == Some("unfencing")
+                    || r.params.get("provides").map(String::as_str) == Some("unfencing"))
+        })
+}
+
+/// Unfencing: a node never unfenced (no `#node-unfenced`) is unfenced ("stonith ... on")
+/// before it probes or starts a fence device or a resource that requires unfencing.
+pub fn unfence(view: &ClusterView, t: &mut ActionTable) {
+    if !unfencing_enabled(view) {
+        return;
+    }
+    let mut on: Vec<Option<usize>> = vec![None; view.nodes.len()];
+    // Probes first: the first action needing it names the unfencing's reason.
+    let is_probe = |a: &super::Action| a.task == "monitor" && a.interval_ms == 0;
+    let mut todo: Vec<usize> = (0..t.list.len())
+        .filter(|&i| is_probe(&t.list[i]))
+        .collect();
+    todo.extend((0..t.list.len()).filter(|&i| !is_probe(&t.list[i])));
+    for i in todo {
+        let a = &t.list[i];
+        let (Some(r), Some(n)) = (a.rsc, a.node) else {
+            continue;
+        };
+        let node = &view.nodes[n];
+        if !node.online || node.unclean || node.attrs.contains_key("#node-unfenced") {
+            continue;
+        }
+        let probe = a.task == "monitor" && a.interval_ms == 0;
+        let rsc = &view.resources[r];
+        let needed = (probe || a.task == "start")
+            && (rsc.class == "stonith" || requires(view, r) == "unfencing");
+        if !needed {
+            continue;
+        }
+        let task = a.task.clone();
+        let s = *on[n].get_or_insert_with(|| {
+            let key = format!("stonith-{}-on", node.uname);
+            let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
+            t.require(s);
+            t.list[s]
+                .meta
+                .insert("CRM_meta_stonith_action".into(), "on".into());
+            t.list[s].reason = Some(format!("required by {} {}", rsc.base_id, task));
+            s
+        });
+        t.order(s, i, OPTIONAL);
+    }
 }

@@ -261,9 +261,14 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     let mut total: Option<Score> = None;
     for p in view.primitives_of(inst) {
         let rsc = &view.resources[p];
+        // Pacemaker reads the score under the name the history gave the instance (its
+        // clone_name), else its own id, else the clone-less id.
         let v = node
             .attrs
-            .get(&format!("master-{}", rsc.id))
+            .get(&format!(
+                "master-{}",
+                rsc.clone_name.as_deref().unwrap_or(&rsc.id)
+            ))
             .or_else(|| node.attrs.get(&format!("master-{}", rsc.base_id)));
         if let Some(v) = v.and_then(|v| Score::parse(v)) {
             total = Some(total.unwrap_or(Score::ZERO).add(v));
@@ -330,7 +335,7 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
             return;
         }
         let instances = view.resources[c].children.clone();
-        let mut cands: Vec<(Score, bool, usize, RscIdx, NodeIdx)> = Vec::new();
+        let mut cands: Vec<(Score, bool, bool, usize, RscIdx, NodeIdx)> = Vec::new();
         let no_promote = view.resources[c]
             .target_role()
             .is_some_and(|r| r <= Role::Unpromoted)
@@ -368,12 +373,22 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 node: view.nodes[n].uname.clone(),
                 score: s,
             });
-            cands.push((s, was, i, inst, n));
+            // Equal candidates: an instance that failed where it runs comes last.
+            let failed = view
+                .primitives_of(inst)
+                .iter()
+                .any(|p| view.resources[*p].node_state.values().any(|s| s.failed));
+            cands.push((s, was, failed, i, inst, n));
         }
-        cands.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.cmp(&x.1)).then(x.2.cmp(&y.2)));
+        cands.sort_by(|x, y| {
+            y.0.cmp(&x.0)
+                .then(y.1.cmp(&x.1))
+                .then(x.2.cmp(&y.2))
+                .then(x.3.cmp(&y.3))
+        });
         let mut promoted = 0;
         let mut per_node = vec![0usize; view.nodes.len()];
-        for (s, was, _, inst, n) in cands {
+        for (s, was, _, _, inst, n) in cands {
             let frozen = !view.resources[inst].managed()
                 || view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
             let promote = if frozen {

@@ -253,7 +253,20 @@ fn display_id(view: &ClusterView, r: RscIdx, node: Option<usize>) -> String {
             })
             .next()
     });
-    history_name.unwrap_or_else(|| rsc.id.clone())
+    // Otherwise as the graph's primitive id (the history name, else the clone-less id) when
+    // the simulator knows a resource by that name, else by the instance id.
+    history_name.unwrap_or_else(|| {
+        let graph_id = rsc.clone_name.as_deref().unwrap_or(&rsc.base_id);
+        let known = view
+            .resources
+            .iter()
+            .any(|x| x.id == graph_id || x.clone_name.as_deref() == Some(graph_id));
+        if known {
+            graph_id.to_string()
+        } else {
+            rsc.id.clone()
+        }
+    })
 }
 
 /// target-role=Stopped on the resource or an ancestor.
@@ -437,6 +450,11 @@ struct Change {
     reason: String,
 }
 
+/// An unfencing ("stonith ... on") rather than a fencing.
+fn is_unfence(a: &crate::actions::Action) -> bool {
+    a.meta.get("CRM_meta_stonith_action").map(String::as_str) == Some("on")
+}
+
 /// "Transition Summary:" section.
 pub fn transition_summary(s: &Schedule) -> String {
     let view = &s.view;
@@ -444,13 +462,26 @@ pub fn transition_summary(s: &Schedule) -> String {
     let mut out = String::from("Transition Summary:\n");
     // Pacemaker lists fencing newest first: the reverse of the order the actions were made.
     for (i, a) in t.list.iter().enumerate().rev() {
-        if a.task == "stonith" && in_graph(t, i) {
+        if a.task == "stonith" && in_graph(t, i) && !is_unfence(a) {
             if let Some(n) = a.node {
                 let node = &view.nodes[n];
                 let _ = writeln!(
                     out,
                     "  * Fence ({}) {} '{}'",
                     view.config.stonith_action, node.uname, node.unclean_reason
+                );
+            }
+        }
+    }
+    // Unfencing follows, with the action that needs it.
+    for (i, a) in t.list.iter().enumerate().rev() {
+        if a.task == "stonith" && in_graph(t, i) && is_unfence(a) {
+            if let Some(n) = a.node {
+                let _ = writeln!(
+                    out,
+                    "  * Fence (on) {} '{}'",
+                    view.nodes[n].uname,
+                    a.reason.as_deref().unwrap_or_default()
                 );
             }
         }
@@ -479,11 +510,20 @@ pub fn transition_summary(s: &Schedule) -> String {
         let restarted = acts.contains(&"stop") && acts.contains(&"start");
         let migrated = t.of(r, "migrate_to").iter().any(|&x| in_graph(t, x));
         let blocked_start = s.assignment.node[r].is_some() && b.is_empty() && a_.is_empty();
+        // Why the start cannot happen, when an ordering says so (Pacemaker names that
+        // rather than node availability).
+        let start_reason = t
+            .of(r, "start")
+            .iter()
+            .find_map(|&x| t.list[x].reason.clone());
         let change = match (b.as_slice(), a_.as_slice()) {
             ([], []) if blocked_start => Some((
                 "Start",
                 s.assignment.node[r].map(name).unwrap_or_default(),
-                " (blocked)".to_string(),
+                match &start_reason {
+                    Some(why) => format!("  due to {why} (blocked)"),
+                    None => " (blocked)".to_string(),
+                },
             )),
             ([], [(n, role)]) => Some(if *role == Role::Promoted {
                 (
@@ -505,7 +545,13 @@ pub fn transition_summary(s: &Schedule) -> String {
                     _ if promotable => format!("Unpromoted {}", name(*n)),
                     _ => name(*n),
                 };
-                Some(("Stop", details, "  due to node availability".into()))
+                // A resource placed nowhere stops for node availability; one placed but
+                // unable to start says why it cannot.
+                let why = start_reason
+                    .as_deref()
+                    .filter(|_| s.assignment.node[r].is_some())
+                    .unwrap_or("node availability");
+                Some(("Stop", details, format!("  due to {why}")))
             }
             // Active on several nodes and stopped: one line per node.
             (b, []) if b.len() > 1 => {
@@ -568,7 +614,24 @@ pub fn transition_summary(s: &Schedule) -> String {
                 Some((
                     if failed { "Recover" } else { "Restart" },
                     name(*n),
-                    String::new(),
+                    start_reason
+                        .as_deref()
+                        .map(|why| format!("  due to {why}"))
+                        .unwrap_or_default(),
+                ))
+            }
+            // Placed nowhere but its stop cannot run (it waits for a blocked action).
+            ([(n, _)], [(m, _)])
+                if n == m
+                    && s.assignment.node[r].is_none()
+                    && t.of(r, "stop")
+                        .iter()
+                        .any(|&x| t.list[x].node == Some(*n) && !t.list[x].runnable) =>
+            {
+                Some((
+                    "Stop",
+                    name(*n),
+                    "  due to node availability (blocked)".to_string(),
                 ))
             }
             _ => None,
@@ -694,9 +757,22 @@ pub fn execution_and_revised(s: &Schedule) -> String {
                     let _ = writeln!(out, "  * Pseudo action:   {}", a.key);
                 }
                 (ActionKind::CrmEvent, _) if a.task == "stonith" => {
-                    let _ = writeln!(out, "  * Fencing {} ({})", node, view.config.stonith_action);
+                    let how = if is_unfence(a) {
+                        "on"
+                    } else {
+                        view.config.stonith_action.as_str()
+                    };
+                    let _ = writeln!(out, "  * Fencing {node} ({how})");
                 }
-                (ActionKind::CrmEvent, _) => {
+                // A resource's cluster action (clear_failcount) names the resource.
+                (ActionKind::CrmEvent, Some(r)) => {
+                    let _ = writeln!(
+                        out,
+                        "  * Cluster action:  {} for {} on {}",
+                        a.task, view.resources[r].id, node
+                    );
+                }
+                (ActionKind::CrmEvent, None) => {
                     let _ = writeln!(out, "  * Cluster action:  {} on {}", a.task, node);
                 }
                 (ActionKind::RscOp, Some(r)) => {
@@ -730,7 +806,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
         .list
         .iter()
         .enumerate()
-        .filter(|(i, a)| a.task == "stonith" && in_graph(t, *i))
+        .filter(|(i, a)| a.task == "stonith" && !is_unfence(a) && in_graph(t, *i))
         .filter_map(|(_, a)| a.node)
         .collect();
     let _ = write!(

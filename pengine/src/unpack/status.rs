@@ -231,7 +231,18 @@ pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mu
             let Some(rid) = lr.attr("id") else { continue };
             let mut ops: Vec<OpRecord> = lr.children_named("lrm_rsc_op").map(read_op).collect();
             ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
-            let r = match find_resource(view, &anon, rid, node) {
+            // Pacemaker gives an active history the first free instance even when that
+            // instance already has (inactive) history here; an inactive history then goes to
+            // an instance without history here.
+            let mut found = find_resource(view, &anon, rid, node, true);
+            if let Found::Instance(r) = found {
+                if view.resources[r].node_state.contains_key(&node)
+                    && !replay(view, r, node, ops.clone()).role.is_active()
+                {
+                    found = find_resource(view, &anon, rid, node, false);
+                }
+            }
+            let r = match found {
                 Found::Instance(r) => r,
                 Found::OrphanOf(c) => {
                     let inst = add_orphan_instance(view, c, &mut anon);
@@ -255,8 +266,10 @@ pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mu
                     add_orphan(view, lr, rid, diags)
                 }
             };
-            if view.resources[r].id != rid && view.resources[r].base_id != view.resources[r].id {
-                view.resources[r].clone_name = Some(rid.to_string());
+            if view.resources[r].base_id != view.resources[r].id {
+                // The latest history names the instance (none when it is the instance's own).
+                view.resources[r].clone_name =
+                    (view.resources[r].id != rid).then(|| rid.to_string());
             }
             let state = replay(view, r, node, ops);
             // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
@@ -267,6 +280,14 @@ pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mu
                 n.unclean_reason = format!("{rid} failed there");
             }
             view.resources[r].node_state.insert(node, state);
+        }
+    }
+    // An anonymous instance active nowhere loses another instance's number from its
+    // history: Pacemaker names its actions by its own id (a clone-less history name stays).
+    for r in view.resources.iter_mut() {
+        if r.clone_name.as_deref().is_some_and(|n| n.contains(':')) && r.running_nodes().is_empty()
+        {
+            r.clone_name = None;
         }
     }
 }
@@ -283,6 +304,7 @@ fn find_resource(
     anon: &BTreeMap<String, Vec<RscIdx>>,
     rid: &str,
     node: usize,
+    reuse_here: bool,
 ) -> Found {
     let base = rid.split(':').next().unwrap_or(rid);
     if let Some(instances) = anon.get(base) {
@@ -309,7 +331,7 @@ fn find_resource(
                 }
             } else if !skip_inactive
                 && inactive.is_none()
-                && !view.resources[r].node_state.contains_key(&node)
+                && (reuse_here || !view.resources[r].node_state.contains_key(&node))
             {
                 inactive = Some(r);
             }
@@ -463,6 +485,12 @@ fn replay(view: &ClusterView, r: RscIdx, node: usize, mut ops: Vec<OpRecord>) ->
         // "Done" and "error" are re-judged from the return code; other statuses are final.
         let exec_ok = o.status == 0 || (o.status == 4 && !matches!(o.rc, 5 | 6));
         let success = exec_ok && (o.rc == o.expected_rc || (probe && matches!(o.rc, 0 | 7 | 8)));
+        // "Not running" as expected, whatever the operation: stopped, past failures cleared.
+        if success && o.rc == 7 && o.task != "monitor" {
+            st.role = Role::Stopped;
+            clear_failure(&mut st);
+            continue;
+        }
         if success {
             match o.task.as_str() {
                 "start" | "migrate_from" => {
