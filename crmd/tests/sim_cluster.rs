@@ -269,3 +269,41 @@ fn an_lrmd_lost_for_good_gets_its_resources_recovered_elsewhere() {
         assert_clean(&c, &format!("seed {seed}"));
     }
 }
+
+/// #18 on the DC's own node, with `daemon-lost-reaction=fence`: the DC does not loop on a stop
+/// it cannot run (it never fences its own node); it fences itself after the grace period, a
+/// survivor becomes DC and recovers its resources, and the cluster converges after a power-on.
+#[test]
+fn a_dc_whose_lrmd_is_lost_for_good_fences_itself_when_configured() {
+    let grace = crmd::core::NEIGHBOUR_GRACE;
+    for seed in 0..3 {
+        let mut c = cluster(seed);
+        let dc = (0..3).find(|&i| c.nodes[i].core.is_dc()).expect("a DC");
+        let name = c.nodes[dc].name.clone();
+        let ours: Vec<String> = RESOURCES
+            .iter()
+            .filter(|r| c.nodes[dc].lrm.running.contains(**r))
+            .map(|r| r.to_string())
+            .collect();
+        c.set_option(dc, crmd::core::DAEMON_LOST_REACTION, "fence");
+        c.settle(60_000).expect("the option reaches every node");
+        c.lose_lrmd(dc);
+        c.run_for(grace + 20_000);
+        assert!(
+            c.fences.iter().any(|f| f.target == name && f.by == name),
+            "seed {seed}: {name} did not fence itself: {:?}",
+            c.fences
+        );
+        for r in &ours {
+            assert!(
+                c.nodes.iter().any(|n| n.alive && n.lrm.running.contains(r)),
+                "seed {seed}: {r} (was on {name}) not recovered"
+            );
+        }
+        println!("seed {seed}: DC {name} lost lrmd, fenced itself; {ours:?} recovered elsewhere");
+        c.power_on(dc);
+        c.settle(60_000)
+            .unwrap_or_else(|e| panic!("seed {seed}: not settled after the power-on: {e}"));
+        assert_clean(&c, &format!("seed {seed}"));
+    }
+}

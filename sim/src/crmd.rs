@@ -575,6 +575,28 @@ impl Cluster {
         self.lrm_back_later(i, down);
     }
 
+    /// An operator sets a cluster option through node `i`'s crmd (a CIB patch, as `crm_attribute`
+    /// sends).
+    pub fn set_option(&mut self, i: usize, name: &str, value: &str) {
+        let mut next = self.nodes[i].core.cib().clone();
+        crmd::core::options::set_cluster_option(&mut next, name, value);
+        let patch = cib::patch::diff(self.nodes[i].core.cib(), &next).to_xml_compact();
+        let req = crmd::proto::Request {
+            id: 1,
+            body: crmd::proto::RequestBody::Patch { patch },
+            client: None,
+        };
+        self.input(
+            i,
+            1,
+            Input::Client {
+                conn: 0,
+                req,
+                user: "root".into(),
+            },
+        );
+    }
+
     /// lrmd on node `i` dies and is never respawned (its agents' processes keep running).
     pub fn lose_lrmd(&mut self, i: usize) {
         if !self.nodes[i].alive {

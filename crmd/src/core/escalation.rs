@@ -83,7 +83,14 @@ impl Core {
             name(n),
             NEIGHBOUR_GRACE / 1000
         );
-        if n == Neighbour::Lrmd {
+        if n == Neighbour::Lrmd && self.is_dc() {
+            // The DC never fences its own node, so a stop failing here could never be
+            // resolved by this DC: leave the resources until another node is DC (or this one
+            // fences itself below).
+            tracing::error!(
+                "lrmd unreachable on the DC's own node: its resources stay until another node is DC"
+            );
+        } else if n == Neighbour::Lrmd {
             self.give_up_local_resources();
         }
         let reaction = options::cluster_option(&self.cib, DAEMON_LOST_REACTION);

@@ -353,8 +353,9 @@ impl Core {
             }
             Input::Tick => {}
         }
-        self.on_time();
+        // Before the timers: what the escalation writes is then acted on in this same step.
         self.escalate_lost_neighbours();
+        self.on_time();
         self.note_phase();
         self.schedule_wake();
         std::mem::take(&mut self.out)
