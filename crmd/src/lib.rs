@@ -11,5 +11,6 @@ pub mod election;
 pub mod lab;
 pub mod peer;
 pub mod proto;
+pub mod soak;
 pub mod status;
 pub mod trust;
