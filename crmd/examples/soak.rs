@@ -31,7 +31,10 @@ fn main() -> Result<()> {
     }
     let exe = std::env::current_exe().context("own path")?;
     // examples/ sits below the profile directory holding the daemons.
-    let profile = exe.parent().and_then(|p| p.parent()).context("profile dir")?;
+    let profile = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .context("profile dir")?;
     let bin_dir = crmd::lab::prepare_bins(&profile.join("crmd"))?;
     println!("soak: seed {seed}, {events} events, deadline {deadline} s");
     let summary = run(&SoakOptions {

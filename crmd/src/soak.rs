@@ -187,7 +187,10 @@ impl Probe {
     }
 }
 
-fn start_probe(ns: String, stop: Arc<AtomicBool>) -> (Arc<Mutex<Probe>>, std::thread::JoinHandle<()>) {
+fn start_probe(
+    ns: String,
+    stop: Arc<AtomicBool>,
+) -> (Arc<Mutex<Probe>>, std::thread::JoinHandle<()>) {
     let probe = Arc::new(Mutex::new(Probe::default()));
     let p = probe.clone();
     let handle = std::thread::spawn(move || {
@@ -216,7 +219,8 @@ pub fn run(opts: &SoakOptions) -> Result<Summary> {
     let mut lab = Lab::new(config)?;
     lab.start_all()?;
     if !wait_until(Duration::from_secs(90), || {
-        lab.client_get(CLASSIC_VIP, Duration::from_millis(400)).is_some()
+        lab.client_get(CLASSIC_VIP, Duration::from_millis(400))
+            .is_some()
     }) {
         anyhow::bail!("the classic site never came up:\n{}", lab.logs());
     }
@@ -326,8 +330,7 @@ impl Soak {
         stonithd::netns::pids(&self.lab.nodes[i].ns)
             .into_iter()
             .filter(|p| {
-                std::fs::read_to_string(format!("/proc/{p}/comm"))
-                    .is_ok_and(|c| c.trim() == name)
+                std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == name)
             })
             .collect()
     }
@@ -338,7 +341,11 @@ impl Soak {
         for node in &self.lab.nodes {
             for line in node.log().lines() {
                 if let Some(rest) = line.split("fenced ").nth(1) {
-                    if let Some(victim) = rest.split(" with ").next().filter(|_| rest.contains(" with ")) {
+                    if let Some(victim) = rest
+                        .split(" with ")
+                        .next()
+                        .filter(|_| rest.contains(" with "))
+                    {
                         *m.entry(victim.to_string()).or_insert(0) += 1;
                     }
                 }
@@ -405,7 +412,8 @@ impl Soak {
                 std::thread::sleep(Duration::from_secs(10));
             }
             Event::LossEnd(i) => {
-                self.lab.run_on(i, "iptables -F INPUT; iptables -F OUTPUT")?;
+                self.lab
+                    .run_on(i, "iptables -F INPUT; iptables -F OUTPUT")?;
             }
             Event::AgentFail(r) => {
                 // Dummy's monitor says "not running" (7) once its state file is gone.
@@ -415,20 +423,31 @@ impl Soak {
                 }
             }
             Event::Standby(i) | Event::Online(i) => {
-                let v = if matches!(event, Event::Standby(_)) { "on" } else { "off" };
+                let v = if matches!(event, Event::Standby(_)) {
+                    "on"
+                } else {
+                    "off"
+                };
                 let j = self.live_other(i);
-                let (rc, out) = self.lab.run_on(j, &format!("crm_standby -N {} -v {v}", self.lab.nodes[i].name))?;
+                let (rc, out) = self.lab.run_on(
+                    j,
+                    &format!("crm_standby -N {} -v {v}", self.lab.nodes[i].name),
+                )?;
                 anyhow::ensure!(rc == 0, "crm_standby: {out}");
             }
             Event::Move(r, i) => {
                 let j = self.live_other(i);
-                let (rc, out) =
-                    self.lab.run_on(j, &format!("crm_resource --move -r {r} -N {}", self.lab.nodes[i].name))?;
+                let (rc, out) = self.lab.run_on(
+                    j,
+                    &format!("crm_resource --move -r {r} -N {}", self.lab.nodes[i].name),
+                )?;
                 anyhow::ensure!(rc == 0, "crm_resource --move: {out}");
             }
             Event::Clear(r) => {
                 let j = self.live_other(usize::MAX);
-                let (rc, out) = self.lab.run_on(j, &format!("crm_resource --clear -r {r}"))?;
+                let (rc, out) = self
+                    .lab
+                    .run_on(j, &format!("crm_resource --clear -r {r}"))?;
                 anyhow::ensure!(rc == 0, "crm_resource --clear: {out}");
             }
         }
@@ -503,7 +522,11 @@ impl Soak {
             }
         }
         if cibs.len() < live.len() {
-            return (false, violations, "a live node's CIB does not answer".into());
+            return (
+                false,
+                violations,
+                "a live node's CIB does not answer".into(),
+            );
         }
         // Partitions: each node's set of online members must agree with its members' sets.
         let mut why = String::new();
@@ -583,7 +606,10 @@ fn primitives(cib: &Element) -> Vec<Primitive> {
         }
     }
     let mut out = Vec::new();
-    if let Some(r) = cib.child("configuration").and_then(|c| c.child("resources")) {
+    if let Some(r) = cib
+        .child("configuration")
+        .and_then(|c| c.child("resources"))
+    {
         walk(r, false, &mut out);
     }
     out
