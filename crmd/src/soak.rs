@@ -441,7 +441,8 @@ impl Soak {
                     j,
                     &format!("crm_resource --move -r {r} -N {}", self.lab.nodes[i].name),
                 )?;
-                anyhow::ensure!(rc == 0, "crm_resource --move: {out}");
+                // 108 (CRM_EX_EXISTS): it already runs there, as Pacemaker answers.
+                anyhow::ensure!(rc == 0 || rc == 108, "crm_resource --move: {out}");
             }
             Event::Clear(r) => {
                 let j = self.live_other(usize::MAX);
