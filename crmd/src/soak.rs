@@ -551,6 +551,8 @@ impl Soak {
                     why = format!("{me} and {m} disagree on the membership");
                 } else if version(other) != version(cib) {
                     why = format!("{me} and {m} have different CIB versions");
+                } else if other.to_xml_compact() != cib.to_xml_compact() {
+                    why = format!("{me} and {m} hold different CIBs at the same version");
                 } else if other.attr("dc-uuid") != cib.attr("dc-uuid") {
                     why = format!("{me} and {m} disagree on the DC");
                 }
@@ -666,4 +668,73 @@ fn standby(cib: &Element, name: &str) -> bool {
         .flat_map(|n| n.children_named("instance_attributes"))
         .flat_map(|ia| ia.children_named("nvpair"))
         .any(|nv| nv.attr("name") == Some("standby") && nv.attr("value") == Some("on"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CIB: &str = r#"<cib epoch="5" num_updates="2" admin_epoch="0" dc-uuid="u2">
+      <configuration>
+        <nodes>
+          <node id="u1" uname="node1"><instance_attributes id="n1-ia">
+            <nvpair id="n1-sb" name="standby" value="on"/></instance_attributes></node>
+          <node id="u2" uname="node2"/>
+        </nodes>
+        <resources>
+          <primitive id="d1" class="ocf" provider="heartbeat" type="Dummy"/>
+          <group id="g"><primitive id="ga" class="ocf" provider="heartbeat" type="Dummy"/></group>
+          <clone id="c"><primitive id="cd" class="ocf" provider="heartbeat" type="Dummy"/></clone>
+        </resources>
+      </configuration>
+      <status>
+        <node_state id="u1" uname="node1" crmd="online"/>
+        <node_state id="u2" uname="node2" crmd="online"/>
+        <node_state id="u3" uname="node3" crmd="offline"/>
+      </status>
+    </cib>"#;
+
+    #[test]
+    fn reads_primitives_membership_dc_and_standby_from_a_cib() {
+        let cib = cib::xml::parse_element(CIB).unwrap();
+        let p: Vec<(String, bool)> = primitives(&cib)
+            .into_iter()
+            .map(|p| (p.id, p.clone_member))
+            .collect();
+        assert_eq!(
+            p,
+            [
+                ("d1".to_string(), false),
+                ("ga".to_string(), false),
+                ("cd".to_string(), true)
+            ]
+        );
+        assert_eq!(
+            online(&cib).into_iter().collect::<Vec<_>>(),
+            ["node1", "node2"]
+        );
+        assert_eq!(dc_name(&cib).as_deref(), Some("node2"));
+        assert!(standby(&cib, "node1") && !standby(&cib, "node2"));
+        assert_eq!(version(&cib), (Some("0"), Some("5"), Some("2")));
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_events() {
+        let draw = |seed| {
+            let mut r = Rng(seed);
+            (0..50).map(|_| r.below(9)).collect::<Vec<_>>()
+        };
+        assert_eq!(draw(7), draw(7));
+        assert_ne!(draw(7), draw(8));
+        assert!(draw(7).iter().all(|&x| x < 9));
+    }
+
+    #[test]
+    fn faults_have_repairs_and_only_some_may_fence() {
+        assert!(matches!(Event::HbCut(1).repair(), Some(Event::HbHeal(1))));
+        assert!(Event::KillDaemon(0, "crmd").repair().is_none());
+        assert_eq!(Event::KillDaemon(2, "heartbeat").may_fence(), Some(2));
+        assert_eq!(Event::KillDaemon(2, "ccm").may_fence(), None);
+        assert_eq!(Event::Standby(1).may_fence(), None);
+    }
 }
