@@ -107,7 +107,7 @@ pub struct Config {
 }
 
 /// Something that happened to the machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Input {
     /// First input: start talking.
     Start,
@@ -147,7 +147,7 @@ pub enum Dest {
 }
 
 /// Something the machine wants done.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Output {
     /// Send `packet` to `to`.
     Send {

@@ -12,7 +12,7 @@ use crate::view::{Member, MemberSet, View};
 pub const MSG_TYPE: &str = "ccm";
 
 /// One protocol message plus the sender's incarnation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Packet {
     /// Incarnation of the sending ccm; messages of an older incarnation are ignored.
     pub incarnation: u64,
@@ -21,7 +21,7 @@ pub struct Packet {
 }
 
 /// The protocol messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Body {
     /// Periodic liveness and state summary, broadcast.
     Hello {

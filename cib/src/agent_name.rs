@@ -62,14 +62,20 @@ pub fn check_fence_agent(value: &str) -> Result<(), BadAgentName> {
     Ok(())
 }
 
-/// Checks the `class`, `provider` and `type` of a resource.
+/// Checks the `class`, `provider` and `type` of a resource. A fence device's type may be any
+/// plugin name (cluster-glue's `null`, `ssh`, `external/NAME`, ...), as Pacemaker accepts in a
+/// configuration; which of them this node can run is stonithd's [`check_fence_agent`].
 pub fn check_resource(class: &str, provider: Option<&str>, kind: &str) -> Result<(), BadAgentName> {
     check("class", class)?;
     if let Some(p) = provider {
         check("provider", p)?;
     }
     if class == "stonith" {
-        check_fence_agent(kind).map_err(|e| BadAgentName { field: "type", ..e })
+        let name = kind.strip_prefix(EXTERNAL_PREFIX).unwrap_or(kind);
+        check("type", name).map_err(|e| BadAgentName {
+            value: kind.replace('\0', "\\0"),
+            ..e
+        })
     } else {
         check("type", kind)
     }
@@ -125,5 +131,9 @@ mod tests {
         let e = check_resource("stonith", None, "/tmp/x.sh").unwrap_err();
         assert_eq!(e.field, "type");
         assert!(e.to_string().contains("'/tmp/x.sh'"), "{e}");
+        assert!(check_resource("stonith", None, "external/../x").is_err());
+        // Cluster-glue plugin names are valid configuration, as in Pacemaker.
+        assert_eq!(check_resource("stonith", None, "null"), Ok(()));
+        assert_eq!(check_resource("stonith", None, "external/ssh"), Ok(()));
     }
 }

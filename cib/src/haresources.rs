@@ -10,7 +10,7 @@
 //! `heartbeat` class primitives (positional parameters `1`..`N`) or `lsb` services.
 
 use crate::xml::Element;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A problem in a haresources file, naming its line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +49,17 @@ pub enum HaResourcesError {
         line: usize,
         /// The offending spec.
         spec: String,
+    },
+    /// A resource token that is neither `Type[::arg...]` with an installed agent's name nor an
+    /// address.
+    #[error("line {line}: bad resource [{token}]: {reason}")]
+    BadResource {
+        /// 1-based line number.
+        line: usize,
+        /// The offending token.
+        token: String,
+        /// What is wrong with it.
+        reason: String,
     },
 }
 
@@ -104,6 +115,22 @@ pub struct ImportOptions {
     /// ha.cf has `ping`/`ping_group` nodes: keep each group off nodes that reach none of them
     /// (the `pingd` node attribute the crmd maintains), as `ipfail` did for v1 sites.
     pub connectivity_rule: bool,
+    /// The OCF root whose installed providers decide where an OCF-style resource comes from.
+    pub ocf_root: PathBuf,
+}
+
+/// The OCF providers a haresources name may map to, in order of preference: ClusterLabs'
+/// `heartbeat` (as Heartbeat's own import did), then ours, installed by the heartbeat-rs
+/// package.
+const OCF_PROVIDERS: [&str; 2] = ["heartbeat", "heartbeat-rs"];
+
+/// The provider that has `agent` installed under `ocf_root`; `heartbeat` when none has, so the
+/// missing agent is reported by name where the configuration is checked.
+fn ocf_provider(ocf_root: &Path, agent: &str) -> &'static str {
+    OCF_PROVIDERS
+        .into_iter()
+        .find(|p| ocf_root.join("resource.d").join(p).join(agent).is_file())
+        .unwrap_or(OCF_PROVIDERS[0])
 }
 
 impl Default for ImportOptions {
@@ -114,6 +141,10 @@ impl Default for ImportOptions {
             resource_dirs: vec![PathBuf::from("/etc/ha.d/resource.d")],
             monitor: true,
             connectivity_rule: false,
+            // Every OCF tool honours OCF_ROOT; the import looks where the LRM will.
+            ocf_root: std::env::var_os("OCF_ROOT")
+                .filter(|v| !v.is_empty())
+                .map_or_else(|| PathBuf::from("/usr/lib/ocf"), PathBuf::from),
         }
     }
 }
@@ -125,7 +156,9 @@ impl HaResources {
         for (line, logical) in logical_lines(text) {
             let mut words = logical.split_whitespace();
             let Some(node) = words.next() else { continue };
-            let resources: Vec<ResourceSpec> = words.map(parse_token).collect();
+            let resources = words
+                .map(|w| parse_token(w, line))
+                .collect::<Result<Vec<ResourceSpec>, _>>()?;
             if resources.is_empty() {
                 return Err(HaResourcesError::NoResources {
                     line,
@@ -270,19 +303,38 @@ fn looks_like_address(token: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
-fn parse_token(token: &str) -> ResourceSpec {
+/// A resource token: an address spec (checked when the primitive is built), or
+/// `Type[::arg...]` where `Type` is a script's plain name and no argument is empty.
+fn parse_token(token: &str, line: usize) -> Result<ResourceSpec, HaResourcesError> {
     if looks_like_address(token) {
-        return ResourceSpec {
+        return Ok(ResourceSpec {
             agent: "IPaddr".into(),
             args: vec![token.to_string()],
-        };
+        });
+    }
+    let bad = |reason: String| HaResourcesError::BadResource {
+        line,
+        token: token.to_string(),
+        reason,
+    };
+    // Digits and dots first: meant as an address, but not a valid one.
+    if token.starts_with(|c: char| c.is_ascii_digit()) && token.contains('.') {
+        return Err(HaResourcesError::BadAddress {
+            line,
+            spec: token.to_string(),
+        });
     }
     let mut parts = token.split("::").map(str::to_string);
     let agent = parts.next().unwrap_or_default();
-    ResourceSpec {
-        agent,
-        args: parts.collect(),
+    let args: Vec<String> = parts.collect();
+    crate::agent_name::check("type", &agent).map_err(|e| bad(e.to_string()))?;
+    if agent.contains(':') {
+        return Err(bad("arguments are separated by '::'".into()));
     }
+    if args.iter().any(String::is_empty) {
+        return Err(bad("empty argument".into()));
+    }
+    Ok(ResourceSpec { agent, args })
 }
 
 fn group_key(spec: &ResourceSpec) -> String {
@@ -332,7 +384,23 @@ fn address_params(
     line: usize,
 ) -> Result<Vec<(&'static str, String)>, HaResourcesError> {
     let fields: Vec<&str> = spec.split('/').collect();
-    if !looks_like_address(spec) || fields.len() > 4 || fields.iter().any(|f| f.is_empty()) {
+    let is_ip = |f: &str| f.parse::<std::net::Ipv4Addr>().is_ok();
+    let bits_ok = |f: &str| f.parse::<u8>().is_ok_and(|b| (1..=32).contains(&b)) || is_ip(f);
+    // The fields after the bits: an interface (a plain name) or a broadcast address.
+    let rest_ok = |f: &str| {
+        if looks_like_address(f) {
+            is_ip(f)
+        } else {
+            crate::agent_name::check("nic", f).is_ok()
+        }
+    };
+    if !looks_like_address(spec)
+        || fields.len() > 4
+        || fields.iter().any(|f| f.is_empty())
+        || !is_ip(fields[0])
+        || fields.get(1).is_some_and(|b| !bits_ok(b))
+        || fields.iter().skip(2).any(|f| !rest_ok(f))
+    {
         return Err(HaResourcesError::BadAddress {
             line,
             spec: spec.to_string(),
@@ -405,7 +473,7 @@ fn primitive(
         Some(params) => {
             p = p
                 .with_attr("class", "ocf")
-                .with_attr("provider", "heartbeat")
+                .with_attr("provider", ocf_provider(&opts.ocf_root, &spec.agent))
                 .with_attr("type", spec.agent.clone());
             params
                 .into_iter()
@@ -599,6 +667,35 @@ mod tests {
                 .unwrap()
                 .attr("value"),
             Some("r0")
+        );
+    }
+
+    #[test]
+    fn ocf_resources_come_from_the_provider_that_has_the_agent() {
+        let root = tempfile::tempdir().unwrap();
+        let hr = HaResources::parse("node1 IPaddr::10.0.0.9/24/eth0").unwrap();
+        let provider = |root: &Path| {
+            let opts = ImportOptions {
+                ocf_root: root.to_path_buf(),
+                ..nodes()
+            };
+            let cib = hr.to_cib(&opts).unwrap();
+            let p = cib.find_by_id("IPaddr_10_0_0_9").unwrap();
+            p.attr("provider").unwrap().to_string()
+        };
+        // Nothing installed: ClusterLabs' name, so the missing agent is reported by name.
+        assert_eq!(provider(root.path()), "heartbeat");
+        let ours = root.path().join("resource.d/heartbeat-rs");
+        std::fs::create_dir_all(&ours).unwrap();
+        std::fs::write(ours.join("IPaddr"), "").unwrap();
+        assert_eq!(provider(root.path()), "heartbeat-rs");
+        let theirs = root.path().join("resource.d/heartbeat");
+        std::fs::create_dir_all(&theirs).unwrap();
+        std::fs::write(theirs.join("IPaddr"), "").unwrap();
+        assert_eq!(
+            provider(root.path()),
+            "heartbeat",
+            "resource-agents wins when installed"
         );
     }
 

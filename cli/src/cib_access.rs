@@ -204,6 +204,16 @@ impl CibAccess for FileCib {
         if !cib::edit::bump_for_change(base, &mut new) {
             return Ok(());
         }
+        // The invoking user, as the daemon records a client's (Pacemaker's update-user).
+        let host = nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        crmd::writer::Writer::local(
+            &host,
+            crmd::proto::program_name().as_deref(),
+            nix::unistd::geteuid().as_raw(),
+        )
+        .stamp(&mut new);
         cib::limits::check_result(&current.root, &new).map_err(|e| AccessError::Refused {
             code: ExitCode::DataErr.code().into(),
             message: format!("Update refused: {e}"),

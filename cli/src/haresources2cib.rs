@@ -119,6 +119,7 @@ fn import(args: &Args) -> Result<String, (ExitCode, String)> {
         resource_dirs: vec![resource_dir],
         monitor: args.monitor,
         connectivity_rule: !config.ping_nodes.is_empty(),
+        ..ImportOptions::default()
     };
     let cib = parsed.to_cib(&opts).map_err(in_file)?;
     Ok(cib::Document {

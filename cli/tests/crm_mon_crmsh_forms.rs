@@ -1,6 +1,7 @@
-//! crm_mon forms crmsh and its users rely on: `--as-xml` (the legacy `<crm_mon>` document crmsh's `crm status xml` asks for),
-//! the `last_change` element of `--output-as=xml`, which ClusterLabs' ha_cluster_exporter
-//! parses: the time alone in `time`, the rest in `user`/`client`/`origin`. Expected forms are
+//! crm_mon forms crmsh and its users rely on: `--as-xml` (the legacy `<crm_mon>` document
+//! crmsh's `crm status xml` asks for), the `last_change` element of `--output-as=xml`, which
+//! ClusterLabs' ha_cluster_exporter parses (the time alone in `time`, the rest in
+//! `user`/`client`/`origin`), and `crm status full` (`-ncrft`). Expected forms are
 //! Pacemaker 2.1.5's output for the same CIB.
 
 #![cfg(all(feature = "simulate", feature = "cib-tools"))]

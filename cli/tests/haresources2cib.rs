@@ -90,3 +90,57 @@ fn auto_failback_off_and_bad_node() {
         "{err}"
     );
 }
+
+/// Every kind of bad line is an error naming the file and the line, and nothing is written.
+#[test]
+fn bad_lines_are_errors_naming_file_and_line() {
+    let cases = [
+        (
+            "node1 10.0.0.300/24\n",
+            "line 1: bad IP address specification 10.0.0.300/24",
+        ),
+        (
+            "node1 10.0.0.7/40/eth0\n",
+            "line 1: bad IP address specification 10.0.0.7/40/eth0",
+        ),
+        (
+            "node1 IPaddr::10.0.0/24\n",
+            "line 1: bad IP address specification 10.0.0/24",
+        ),
+        (
+            "node1 10.0.0\n",
+            "line 1: bad IP address specification 10.0.0",
+        ),
+        (
+            "\n\nnode1 /tmp/x.sh\n",
+            "line 3: bad resource [/tmp/x.sh]: invalid type '/tmp/x.sh'",
+        ),
+        ("node1 ../evil\n", "line 1: bad resource [../evil]"),
+        (
+            "node1 IPaddr:10.0.0.7\n",
+            "line 1: bad resource [IPaddr:10.0.0.7]: arguments are separated by '::'",
+        ),
+        (
+            "node1 Filesystem::::/data\n",
+            "line 1: bad resource [Filesystem::::/data]: empty argument",
+        ),
+        (
+            "node1 10.0.0.7\nnode1\n",
+            "line 2: no resources listed for node node1",
+        ),
+    ];
+    for (text, want) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        write_site(dir.path(), "on", text);
+        let target = dir.path().join("cib.xml");
+        let out = import(dir.path(), &["-o", target.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(78), "{text:?}: {err}");
+        let file = dir.path().join("haresources");
+        assert!(
+            err.contains(&format!("{}: {want}", file.display())),
+            "{text:?}: {err}"
+        );
+        assert!(!target.exists(), "{text:?}: nothing may be imported");
+    }
+}

@@ -16,6 +16,10 @@ use anyhow::{bail, Context, Result};
 
 pub use crate::status::running_on;
 
+mod installed;
+pub use installed::unpack_package;
+use installed::INSTALLED_AGENTS;
+
 static NEXT_LAB: AtomicU32 = AtomicU32::new(0);
 
 /// The authkeys every lab node uses.
@@ -40,8 +44,10 @@ pub fn start_or_skip(test: &str, config: LabConfig) -> Option<Lab> {
 pub const CLIENT_ADDR: &str = "10.1.0.200";
 
 /// The heartbeat-class web server script the classic site runs (`webserver` in haresources):
-/// serves `index.html` saying which node answered, on port 8080.
-pub const WEB_SCRIPT: &str = r#"#!/bin/bash
+/// serves `index.html` saying which node answered, on port 8080, with our own static server
+/// (`ocf-agents serve`), so the site needs nothing but this workspace. `@SERVE@` is replaced
+/// by the path of the `ocf-agents` binary.
+pub const WEB_SCRIPT: &str = r#"#!/bin/sh
 # heartbeat class resource script: webserver {start|stop|status}
 dir="$(cd "$(dirname "$0")/.." && pwd)/www"
 pidfile="$dir/http.pid"
@@ -52,10 +58,10 @@ start)
     mkdir -p "$dir"
     echo "served by $(uname -n)" > "$dir/index.html"
     rm -f "$pidfile"
-    # The server writes its own pid (setsid may fork), in its own session so it outlives us.
-    cd "$dir" && PIDFILE="$pidfile" setsid sh -c 'echo $$ > "$PIDFILE"; exec python3 -m http.server 8080' >/dev/null 2>&1 </dev/null &
+    # In its own session so it outlives us; the pid is the server's own (exec).
+    PIDFILE="$pidfile" setsid sh -c 'echo $$ > "$PIDFILE"; exec "$0" serve "$1" 8080' @SERVE@ "$dir" >/dev/null 2>&1 </dev/null &
     i=0; while [ $i -lt 150 ]; do
-        (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null && exit 0
+        [ -n "$(ss -Hltn 'sport = :8080' 2>/dev/null)" ] && exit 0
         i=$((i+1)); sleep 0.1
     done
     exit 1 ;;
@@ -92,7 +98,15 @@ pub fn prepare_bins(exe: &Path) -> Result<PathBuf> {
         .context("binary without a directory")?
         .to_path_buf();
     let mut args = vec!["build", "-q"];
-    for p in ["messaging", "ccm", "lrm", "stonithd", "crmd", "cli"] {
+    for p in [
+        "messaging",
+        "ccm",
+        "lrm",
+        "stonithd",
+        "crmd",
+        "cli",
+        "ocf-agents",
+    ] {
         args.extend(["-p", p]);
     }
     args.push("--bins");
@@ -167,6 +181,11 @@ pub struct LabConfig {
     pub bin_dir: PathBuf,
     /// `ping` nodes for ha.cf (addresses on the public LAN, e.g. [`CLIENT_ADDR`]).
     pub ping: Vec<String>,
+    /// Write `crm respawn` in ha.cf (false: a v1 site's ha.cf, with no `crm` line).
+    pub crm_respawn: bool,
+    /// Run the nodes from an installed package instead of `bin_dir`: the root of an
+    /// unpacked `.deb` (its control files in `DEBIAN/`). See [`Lab::start`].
+    pub installed: Option<PathBuf>,
 }
 
 impl LabConfig {
@@ -181,6 +200,8 @@ impl LabConfig {
             haresources: "node1 IPaddr::10.1.0.100/24/eth0 webserver\n".into(),
             bin_dir,
             ping: Vec::new(),
+            crm_respawn: true,
+            installed: None,
         }
     }
 }
@@ -297,11 +318,50 @@ impl Lab {
                 heartbeat: None,
             });
         }
+        if config.installed.is_none() {
+            lab.make_ocf_root()?;
+        }
         let cl = lab.client_ns.clone();
         sh(&["ip", "netns", "add", &cl])?;
         sh(&["ip", "-n", &cl, "link", "set", "lo", "up"])?;
         lab.plug(&cl, "c0", "eth0", 0, &format!("{CLIENT_ADDR}/24"))?;
         Ok(lab)
+    }
+
+    /// The OCF root every node's LRM uses: our agents (provider `heartbeat-rs`) installed by
+    /// `ocf-agents install`, beside whatever providers the host has (Debian's
+    /// resource-agents, Pacemaker's), so the classic site runs with nothing installed and
+    /// the tests can still use ClusterLabs' agents.
+    fn ocf_root(&self) -> PathBuf {
+        self._dir.path().join("ocf")
+    }
+
+    fn make_ocf_root(&self) -> Result<()> {
+        let root = self.ocf_root();
+        let agents = self.config.bin_dir.join("ocf-agents");
+        let prefix = root.display().to_string();
+        let status = Command::new(&agents)
+            .args(["install", "--prefix", &prefix])
+            .stdout(Stdio::null())
+            .status()
+            .with_context(|| format!("running {}", agents.display()))?;
+        if !status.success() {
+            bail!("{} install --prefix {prefix} failed", agents.display());
+        }
+        let host = Path::new("/usr/lib/ocf");
+        for sub in ["resource.d", "lib"] {
+            std::fs::create_dir_all(root.join(sub))?;
+            let Ok(entries) = std::fs::read_dir(host.join(sub)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let link = root.join(sub).join(entry.file_name());
+                if !link.exists() {
+                    std::os::unix::fs::symlink(entry.path(), &link)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn plug(&self, ns: &str, tag: &str, ifname: &str, bridge: usize, addr: &str) -> Result<()> {
@@ -341,7 +401,7 @@ impl Lab {
             .collect();
         let pings: String = c.ping.iter().map(|p| format!("ping {p}\n")).collect();
         let hacf = format!(
-            "keepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\n{pings}auto_failback {}\nnode {}\ncrm respawn\n",
+            "keepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\n{pings}auto_failback {}\nnode {}\n{}",
             c.keepalive,
             c.deadtime,
             c.warntime,
@@ -349,6 +409,7 @@ impl Lab {
             peers.join("\n"),
             if c.auto_failback { "on" } else { "off" },
             c.nodes.join(" "),
+            if c.crm_respawn { "crm respawn\n" } else { "" },
         );
         std::fs::write(conf.join("ha.cf"), hacf)?;
         let keys = conf.join("authkeys");
@@ -358,7 +419,14 @@ impl Lab {
             std::fs::write(conf.join("haresources"), &c.haresources)?;
         }
         let web = conf.join("resource.d/webserver");
-        std::fs::write(&web, WEB_SCRIPT)?;
+        let serve = match c.installed {
+            Some(_) => PathBuf::from(INSTALLED_AGENTS),
+            None => self.config.bin_dir.join("ocf-agents"),
+        };
+        std::fs::write(
+            &web,
+            WEB_SCRIPT.replace("@SERVE@", &serve.display().to_string()),
+        )?;
         std::fs::set_permissions(&web, std::fs::Permissions::from_mode(0o755))?;
         Ok(())
     }
@@ -370,6 +438,7 @@ impl Lab {
             sh(&["ip", "-n", &self.nodes[i].ns, "link", "set", ifname, "up"])?;
         }
         let bin = self.config.bin_dir.join("heartbeat");
+        let ocf_root = self.ocf_root();
         let node = &mut self.nodes[i];
         // A node fenced from inside the cluster left our child as a zombie, which would look
         // like a running heartbeat to the new one's pid-file check.
@@ -383,35 +452,54 @@ impl Lab {
             .create(true)
             .append(true)
             .open(node.dir.join("node.log"))?;
-        let hb = format!(
-            "exec {} -f -c {} --rundir {} --statedir {}",
-            bin.display(),
-            node.dir.join("conf").display(),
-            node.dir.join("run").display(),
-            node.dir.join("state").display()
-        );
-        let child = Command::new("ip")
-            .args(["netns", "exec", &node.ns, "unshare", "--uts", "sh", "-c"])
-            .arg(format!("hostname {}; {hb}", node.name))
-            .env(
-                "HA_CRM_DAEMONS",
-                "ccm:root lrmd:root stonithd:root crmd:root",
-            )
-            .env("CRMD_LOG", "info")
-            // Agents keep their state files under HA_RSCTMP: one per node, since the nodes
-            // share a filesystem.
-            .env("HA_RSCTMP", node.dir.join("rsctmp"))
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .context("starting heartbeat")?;
+        let child = match &self.config.installed {
+            Some(pkg) => installed::start_command(pkg, node)?,
+            None => {
+                let hb = format!(
+                    "exec {} -f -c {} --rundir {} --statedir {}",
+                    bin.display(),
+                    node.dir.join("conf").display(),
+                    node.dir.join("run").display(),
+                    node.dir.join("state").display()
+                );
+                let mut cmd = Command::new("ip");
+                cmd.args(["netns", "exec", &node.ns, "unshare", "--uts", "sh", "-c"])
+                    .arg(format!("hostname {}; {hb}", node.name))
+                    .env(
+                        "HA_CRM_DAEMONS",
+                        "ccm:root lrmd:root stonithd:root crmd:root",
+                    )
+                    .env("CRMD_LOG", "info")
+                    // Agents keep their state files under HA_RSCTMP: one per node, since the
+                    // nodes share a filesystem.
+                    .env("HA_RSCTMP", node.dir.join("rsctmp"))
+                    .env("OCF_ROOT", &ocf_root);
+                cmd
+            }
+        }
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .context("starting heartbeat")?;
         node.heartbeat = Some(child);
         let sock = node.cib_socket();
         if !wait_until(Duration::from_secs(20), || sock.exists()) {
             bail!("node {} did not come up:\n{}", node.name, node.log());
         }
         Ok(())
+    }
+
+    /// Runs `cmd` on node `i` of an installed lab the way an administrator would: in the
+    /// node's own mount namespace (the installed files, `/etc/ha.d`, `/var/lib/heartbeat`),
+    /// with a clean environment, as root or as `user` (with that user's groups).
+    pub fn run_installed(&self, i: usize, user: Option<&str>, cmd: &str) -> Result<(i32, String)> {
+        let pid = self.nodes[i]
+            .heartbeat
+            .as_ref()
+            .map(Child::id)
+            .context("node is not running")?;
+        installed::run_in(pid, user, cmd)
     }
 
     /// Starts every node.
@@ -475,6 +563,7 @@ impl Lab {
             .env("CIB_SOCKET", node.cib_socket())
             .env("HA_API_SOCKET", node.hb_socket())
             .env("HA_RUNDIR", node.dir.join("run"))
+            .env("OCF_ROOT", self.ocf_root())
             .env(
                 "PATH",
                 format!(

@@ -14,3 +14,4 @@ pub mod proto;
 pub mod soak;
 pub mod status;
 pub mod trust;
+pub mod writer;

@@ -7,7 +7,7 @@
 //! | `cib_full` | DC → all or one | `cib` (the whole CIB) |
 //! | `cib_diff` | DC → all | `from`, `patch` (v2 patch from version `from`) |
 //! | `sync_req` | member → DC | — (its replica fell behind; answer: `cib_full`) |
-//! | `request` | member → DC | `rid`, `body` (a client [`crate::proto::Request`] as JSON) |
+//! | `request` | member → DC | `rid`, `body` (a client [`crate::proto::Request`] as JSON), `update_client`, `update_user` (who asked: [`crate::writer`]) |
 //! | `reply` | DC → member | `rid`, `body` (the [`crate::proto::Response`] as JSON) |
 //! | `exec` | DC → member | `tid`, `action` (one `<synapse>`'s action as a one-synapse graph) |
 //! | `result` | member → DC | `tid`, `aid`, `rc`, `status`, `task`, `interval`, `target_rc`, `rsc`, `op_xml` (the member's `<lrm_resource>` after recording) |
@@ -61,6 +61,10 @@ pub enum PeerMsg {
         rid: u64,
         /// JSON request body.
         body: String,
+        /// Who asked, on the origin node (`update-client`, `update-user`).
+        client: String,
+        /// See `client`.
+        user: String,
     },
     /// The DC's answer to a forwarded request.
     Reply {
@@ -156,10 +160,17 @@ impl PeerMsg {
             PeerMsg::SyncReq => {
                 m.set("op", "sync_req");
             }
-            PeerMsg::Request { rid, body } => {
+            PeerMsg::Request {
+                rid,
+                body,
+                client,
+                user,
+            } => {
                 m.set("op", "request")
                     .set("rid", rid.to_string())
-                    .set("body", body.as_str());
+                    .set("body", body.as_str())
+                    .set("update_client", client.as_str())
+                    .set("update_user", user.as_str());
             }
             PeerMsg::Reply { rid, body } => {
                 m.set("op", "reply")
@@ -248,6 +259,8 @@ impl PeerMsg {
             "request" => PeerMsg::Request {
                 rid: num("rid")?,
                 body: text("body")?,
+                client: m.get("update_client").unwrap_or("unknown").to_string(),
+                user: m.get("update_user").unwrap_or("unknown").to_string(),
             },
             "reply" => PeerMsg::Reply {
                 rid: num("rid")?,

@@ -24,7 +24,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 /// Largest frame accepted in either direction.
-pub const MAX_FRAME: usize = stonithd::proto::MAX_FRAME;
+pub const MAX_FRAME: usize = ipc::DEFAULT_MAX_FRAME;
 
 /// The socket path clients and the daemon use.
 pub fn socket_path() -> PathBuf {
@@ -73,6 +73,19 @@ pub struct Request {
     /// What is asked.
     #[serde(flatten)]
     pub body: RequestBody,
+    /// The asking program's name, recorded as `update-client` on a change (the user is taken
+    /// from the connection's credentials, never from the request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+}
+
+/// This program's name, as the tools tell crmd.
+pub fn program_name() -> Option<String> {
+    std::env::args_os().next().and_then(|a| {
+        std::path::Path::new(&a)
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+    })
 }
 
 /// The daemon's answer (or, with `id` 0, an event).
@@ -155,8 +168,24 @@ pub enum ClientError {
     },
 }
 
-// The frame codec (4-byte length + JSON) is the one stonithd's socket uses.
-pub use stonithd::proto::{read_frame, write_frame};
+/// Decodes a request frame's payload (the request decoder of `cib.sock`).
+pub fn decode_request(payload: &[u8]) -> io::Result<Request> {
+    ipc::json::decode(payload)
+}
+
+impl RequestBody {
+    /// What the request needs: `query`, `info` and `subscribe` read; `patch` and `cleanup` write.
+    pub fn need(&self) -> ipc::Need {
+        match self {
+            RequestBody::Query | RequestBody::Info | RequestBody::Subscribe => ipc::Need::Read,
+            RequestBody::Patch { .. } | RequestBody::Cleanup { .. } => ipc::Need::Write,
+        }
+    }
+}
+
+fn read_frame(stream: &mut UnixStream) -> io::Result<Option<Response>> {
+    ipc::json::read(stream, MAX_FRAME)
+}
 
 /// A blocking connection to the local crmd's CIB service.
 #[derive(Debug)]
@@ -173,7 +202,7 @@ impl CibClient {
 
     /// Connects to `path`.
     pub fn connect(path: &Path) -> Result<CibClient, ClientError> {
-        let stream = UnixStream::connect(path).map_err(|source| ClientError::Connect {
+        let stream = ipc::connect(path).map_err(|source| ClientError::Connect {
             path: path.to_path_buf(),
             source,
         })?;
@@ -186,9 +215,10 @@ impl CibClient {
     pub fn call(&mut self, body: RequestBody) -> Result<Response, ClientError> {
         let id = self.next_id;
         self.next_id += 1;
-        write_frame(&mut self.stream, &Request { id, body })?;
+        let client = program_name();
+        ipc::json::write(&mut self.stream, &Request { id, body, client })?;
         loop {
-            let resp: Response = read_frame(&mut self.stream)?.ok_or_else(|| {
+            let resp = read_frame(&mut self.stream)?.ok_or_else(|| {
                 io::Error::new(io::ErrorKind::UnexpectedEof, "crmd closed the connection")
             })?;
             if resp.id != id {
@@ -224,7 +254,7 @@ impl CibClient {
     /// Subscribes, then waits up to `timeout` for the next `cib_changed` event.
     pub fn wait_change(&mut self, timeout: Duration) -> Result<bool, ClientError> {
         self.stream.set_read_timeout(Some(timeout))?;
-        let r: io::Result<Option<Response>> = read_frame(&mut self.stream);
+        let r = read_frame(&mut self.stream);
         self.stream
             .set_read_timeout(Some(Duration::from_secs(60)))?;
         match r {

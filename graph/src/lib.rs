@@ -2,9 +2,10 @@
 //!
 //! [`model`] holds the types, [`xml`] reads and writes Pacemaker's `<transition_graph>` format,
 //! and [`compare`] gives the structural view (action keys and ordering edges) that
-//! implementations are compared on, ignoring ids and numbering.
+//! implementations are compared on, ignoring ids and numbering; [`cycles`] finds ordering loops.
 
 pub mod compare;
+pub mod cycles;
 pub mod model;
 pub mod xml;
 

@@ -3,6 +3,7 @@
 //!
 //! - [`frame`]: the only framing: a 4-byte big-endian length, then that many payload bytes, with a
 //!   per-server size limit. Payload codecs (text messages, JSON) stay with each daemon.
+//! - [`json`]: the JSON payload codec the CIB, lrmd and stonithd sockets share.
 //! - [`bind()`]: the only place a socket is bound: explicit mode and group, no umask window, stale
 //!   sockets replaced, a live one reported as already running.
 //! - [`peer`] and [`policy`]: who is at the other end (`SO_PEERCRED` plus supplementary groups)
@@ -14,6 +15,7 @@
 pub mod bind;
 pub mod client;
 pub mod frame;
+pub mod json;
 pub mod peer;
 pub mod policy;
 mod ratelimit;

@@ -5,8 +5,9 @@
 //! access), `Frame` and `Closed`. The connection lives while the daemon holds a handle to it:
 //! dropping every handle closes it once the queued frames are written; [`Conn::drop_now`] closes
 //! it at once. On `Closed` (the client went away or shut down its side) the daemon must drop its
-//! handles: replies it queued before are still written, then the connection's slot is freed. Sending never blocks: each connection has a bounded outgoing queue and a client
-//! that lets it fill up is dropped.
+//! handles: replies it queued before are still written, then the connection's slot is freed.
+//! Sending never blocks: each connection has a bounded outgoing queue and a client that lets it
+//! fill up is dropped.
 //!
 //! Daemons built on threads use [`spawn`] (one dedicated thread, current-thread runtime);
 //! daemons already on tokio call [`run`].
@@ -48,6 +49,9 @@ pub struct ServerConfig {
     pub queue: usize,
     /// How long writing one frame to a client may take.
     pub write_timeout: Duration,
+    /// How long a connection whose client has shut down its side stays open for the replies
+    /// the daemon still owes it (a client that closed fully cannot be told apart).
+    pub linger: Duration,
     /// Where refusals are logged (warning level); the default is `tracing::warn!`.
     pub warn: fn(&str),
 }
@@ -70,6 +74,7 @@ impl ServerConfig {
             idle_timeout: None,
             queue: 1024,
             write_timeout: Duration::from_secs(10),
+            linger: Duration::from_secs(60),
             warn: tracing_warn,
         }
     }
@@ -372,10 +377,14 @@ async fn connection(
     let mut frames = FrameBuffer::new(cfg.max_frame);
     let mut frame_started: Option<Instant> = None;
     let mut last_input = Instant::now();
-    // False once the client has shut down its side: what the daemon queues is still written.
+    // False once the client has shut down its side: what the daemon queues is still written,
+    // until the linger deadline.
     let mut reading = true;
+    let mut linger_deadline: Option<Instant> = None;
     let ended: Option<String> = 'conn: loop {
-        let frame_deadline = frame_started.map(|t| t + cfg.frame_timeout);
+        let frame_deadline = frame_started
+            .map(|t| t + cfg.frame_timeout)
+            .or(linger_deadline);
         let idle_deadline = cfg.idle_timeout.filter(|_| reading).map(|d| last_input + d);
         tokio::select! {
             ready = reader.readable(), if reading => {
@@ -389,6 +398,7 @@ async fn connection(
                         // Tell the daemon (after the frames already sent); it drops its handle,
                         // which ends this task once the replies are written.
                         reading = false;
+                        linger_deadline = Some(Instant::now() + cfg.linger);
                         if events.send(Event::Closed { id }).is_err() {
                             return;
                         }
@@ -438,6 +448,9 @@ async fn connection(
             },
             () = kill.notified() => break None,
             () = sleep_until(frame_deadline) => {
+                if !reading {
+                    break None;
+                }
                 break Some(format!("half-sent frame not completed within {:?}", cfg.frame_timeout));
             }
             () = sleep_until(idle_deadline) => break Some("idle limit reached".to_string()),

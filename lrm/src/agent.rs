@@ -141,8 +141,11 @@ impl Default for AgentDirs {
         AgentDirs {
             ocf_root: PathBuf::from("/usr/lib/ocf"),
             lsb_dir: PathBuf::from("/etc/init.d"),
+            // The administrator's scripts, then the heartbeat-rs package's own v1 scripts
+            // (kept apart so the package never owns a file in /etc), then init scripts.
             heartbeat_dirs: vec![
                 PathBuf::from("/etc/ha.d/resource.d"),
+                PathBuf::from("/usr/lib/heartbeat-rs/resource.d"),
                 PathBuf::from("/etc/init.d"),
             ],
         }

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::net::unix::OwnedWriteHalf;
-use tokio::net::UnixStream;
 use tokio::sync::{broadcast, oneshot};
 
 use crate::error::{Error, Result};
@@ -34,12 +33,10 @@ pub struct Client {
 impl Client {
     /// Connects to the daemon's socket.
     pub async fn connect(path: &Path) -> Result<Client> {
-        let stream = UnixStream::connect(path)
-            .await
-            .map_err(|source| Error::Io {
-                context: format!("connecting to {}", path.display()),
-                source,
-            })?;
+        let stream = ipc::connect_async(path).await.map_err(|source| Error::Io {
+            context: format!("connecting to {}", path.display()),
+            source,
+        })?;
         let (mut reader, writer) = stream.into_split();
         let pending: Pending = Arc::default();
         let (events, _) = broadcast::channel(4096);

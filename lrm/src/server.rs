@@ -1,105 +1,119 @@
-//! The lrmd side of the socket: accepts local clients, checks their credentials, and serves
-//! requests from an [`Executor`]. Frame format: see [`crate::wire`].
+//! The lrmd side of the socket, on the one IPC layer ([`ipc::server`]): only root and the
+//! cluster user (and the daemon's own uid) are admitted; requests are served from an
+//! [`Executor`]. Frame format: see [`crate::wire`].
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use tokio::net::{UnixListener, UnixStream};
+use ipc::{AccessTable, Conn, Policy, ServerConfig, SocketSpec};
+use tokio::net::UnixListener;
 use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
 use crate::executor::Executor;
-use crate::wire::{self, Reply, Request, RequestBody, ServerMessage};
+use crate::wire::{Reply, Request, RequestBody, ServerMessage};
 
-/// Binds the socket (replacing a stale one) with mode 0600: only root and the daemon's user.
+/// Binds the socket (mode 0660, group `haclient`; a stale one is replaced, a live one is an
+/// error). Call inside the tokio runtime.
 pub fn bind(path: &Path) -> Result<UnixListener> {
-    use std::os::unix::fs::PermissionsExt;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            context: format!("creating {}", dir.display()),
-            source,
-        })?;
-    }
-    if std::os::unix::net::UnixStream::connect(path).is_ok() {
-        return Err(Error::Io {
-            context: format!("binding {}", path.display()),
-            source: std::io::Error::new(std::io::ErrorKind::AddrInUse, "another lrmd is listening"),
-        });
-    }
-    let _ = std::fs::remove_file(path);
-    let listener = UnixListener::bind(path).map_err(|source| Error::Io {
+    let io = |source: std::io::Error| Error::Io {
         context: format!("binding {}", path.display()),
         source,
-    })?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
-        Error::Io {
-            context: format!("chmod {}", path.display()),
-            source,
-        }
-    })?;
-    Ok(listener)
+    };
+    let policy = Policy::from_env();
+    let listener = ipc::bind(path, &SocketSpec::new(0o660, policy.client_gid))
+        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    listener.set_nonblocking(true).map_err(io)?;
+    UnixListener::from_std(listener).map_err(io)
 }
 
-/// Serves clients until the listener fails.
+/// A connected client and its event subscription.
+struct Client {
+    conn: Conn,
+    subscription: Option<JoinHandle<()>>,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if let Some(task) = self.subscription.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Serves clients until the runtime stops.
 pub async fn serve(executor: Executor, listener: UnixListener) -> Result<()> {
-    let own_uid = nix::unistd::geteuid().as_raw();
-    loop {
-        let (stream, _) = listener.accept().await.map_err(|source| Error::Io {
-            context: "accepting a client".into(),
-            source,
-        })?;
-        let allowed = stream
-            .peer_cred()
-            .is_ok_and(|c| c.uid() == 0 || c.uid() == own_uid);
-        if !allowed {
-            tracing::warn!("refused a client with foreign credentials");
-            continue;
+    let (tx, mut events) = mpsc::unbounded_channel::<ipc::Event>();
+    let cfg = ServerConfig::new("lrmd.sock", AccessTable::CLUSTER_ONLY);
+    tokio::spawn(ipc::server::run(
+        listener,
+        Policy::from_env(),
+        cfg,
+        move |ev| tx.send(ev).is_ok(),
+    ));
+    let mut clients: HashMap<u64, Client> = HashMap::new();
+    while let Some(ev) = events.recv().await {
+        match ev {
+            ipc::Event::Connected(conn) => {
+                clients.insert(
+                    conn.id(),
+                    Client {
+                        conn,
+                        subscription: None,
+                    },
+                );
+            }
+            ipc::Event::Closed { id } => {
+                clients.remove(&id);
+            }
+            ipc::Event::Frame { id, payload } => {
+                let Some(client) = clients.get_mut(&id) else {
+                    continue;
+                };
+                let request = match Request::decode(&payload) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "dropping client after a bad frame");
+                        clients.remove(&id);
+                        continue;
+                    }
+                };
+                if request.body == RequestBody::Subscribe && client.subscription.is_none() {
+                    client.subscription = Some(tokio::spawn(forward_events(
+                        executor.subscribe(),
+                        client.conn.clone(),
+                    )));
+                }
+                let reply = if client.conn.access().permits(request.body.need()) {
+                    answer(&executor, request.body)
+                } else {
+                    client.conn.refuse("lrmd request: read-only access");
+                    Reply::Error {
+                        message: "permission denied".into(),
+                    }
+                };
+                send(
+                    &client.conn,
+                    &ServerMessage::Reply {
+                        id: request.id,
+                        reply,
+                    },
+                );
+            }
         }
-        tokio::spawn(serve_client(executor.clone(), stream));
     }
+    Ok(())
 }
 
-async fn serve_client(executor: Executor, stream: UnixStream) {
-    let (mut reader, mut writer) = stream.into_split();
-    let (out, mut outbox) = mpsc::unbounded_channel::<ServerMessage>();
-    let writer_task = tokio::spawn(async move {
-        while let Some(msg) = outbox.recv().await {
-            if wire::write_frame(&mut writer, &msg).await.is_err() {
-                break;
-            }
-        }
-    });
-    let mut subscription: Option<tokio::task::JoinHandle<()>> = None;
-    loop {
-        let request: Request = match wire::read_frame(&mut reader).await {
-            Ok(Some(r)) => r,
-            Ok(None) => break,
-            Err(e) => {
-                tracing::warn!(error = %e, "dropping client after a bad frame");
-                break;
-            }
-        };
-        if request.body == RequestBody::Subscribe && subscription.is_none() {
-            subscription = Some(tokio::spawn(forward_events(
-                executor.subscribe(),
-                out.clone(),
-            )));
-        }
-        let reply = answer(&executor, request.body);
-        if out
-            .send(ServerMessage::Reply {
-                id: request.id,
-                reply,
-            })
-            .is_err()
-        {
-            break;
+fn send(conn: &Conn, msg: &ServerMessage) -> bool {
+    match ipc::json::encode(msg) {
+        Ok(bytes) => conn.send(&bytes),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot encode a message");
+            false
         }
     }
-    if let Some(task) = subscription {
-        task.abort();
-    }
-    drop(out);
-    let _ = writer_task.await;
 }
 
 fn answer(executor: &Executor, body: RequestBody) -> Reply {
@@ -130,14 +144,11 @@ fn answer(executor: &Executor, body: RequestBody) -> Reply {
     })
 }
 
-async fn forward_events(
-    mut events: broadcast::Receiver<crate::op::OpResult>,
-    out: mpsc::UnboundedSender<ServerMessage>,
-) {
+async fn forward_events(mut events: broadcast::Receiver<crate::op::OpResult>, conn: Conn) {
     loop {
         match events.recv().await {
             Ok(result) => {
-                if out.send(ServerMessage::Event { result }).is_err() {
+                if !send(&conn, &ServerMessage::Event { result }) {
                     return;
                 }
             }

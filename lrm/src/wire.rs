@@ -13,14 +13,14 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::error::{Error, Result};
 use crate::history::ResourceHistory;
 use crate::op::{Action, OpRequest, OpResult, ResourceSpec};
 
 /// Largest accepted frame body (16 MiB): results carry at most 4 × 64 KiB of output.
-pub const MAX_FRAME: usize = 16 * 1024 * 1024;
+pub const MAX_FRAME: usize = ipc::DEFAULT_MAX_FRAME;
 
 /// Default socket path of the daemon (overridden by `LRMD_SOCKET` or `--socket`).
 pub const DEFAULT_SOCKET: &str = "/var/run/heartbeat/lrmd.sock";
@@ -133,54 +133,51 @@ pub enum Reply {
     },
 }
 
+impl Request {
+    /// Decodes a request frame's payload (the request decoder of `lrmd.sock`).
+    pub fn decode(payload: &[u8]) -> std::io::Result<Request> {
+        ipc::json::decode(payload)
+    }
+}
+
+impl RequestBody {
+    /// What the request needs: `history` and `list` read, the rest changes or runs something.
+    pub fn need(&self) -> ipc::Need {
+        match self {
+            RequestBody::History { .. } | RequestBody::List | RequestBody::Subscribe => {
+                ipc::Need::Read
+            }
+            RequestBody::Register { .. }
+            | RequestBody::Unregister { .. }
+            | RequestBody::Exec { .. }
+            | RequestBody::Cancel { .. } => ipc::Need::Write,
+        }
+    }
+}
+
 /// Writes one message as a frame.
 pub async fn write_frame<W: AsyncWrite + Unpin, T: Serialize>(w: &mut W, msg: &T) -> Result<()> {
-    let body = serde_json::to_vec(msg).map_err(|e| Error::Protocol(e.to_string()))?;
-    if body.len() > MAX_FRAME {
-        return Err(Error::Protocol(format!(
-            "frame of {} bytes exceeds {MAX_FRAME}",
-            body.len()
-        )));
-    }
-    let len = u32::try_from(body.len()).map_err(|_| Error::Protocol("frame too large".into()))?;
-    let mut frame = Vec::with_capacity(4 + body.len());
-    frame.extend_from_slice(&len.to_be_bytes());
-    frame.extend_from_slice(&body);
-    w.write_all(&frame).await.map_err(|source| Error::Io {
-        context: "writing a frame".into(),
-        source,
-    })
+    ipc::json::write_async(w, msg)
+        .await
+        .map_err(|source| Error::Io {
+            context: "writing a frame".into(),
+            source,
+        })
 }
 
 /// Reads one frame; `Ok(None)` at a clean end of stream.
-pub async fn read_frame<R: AsyncRead + Unpin, T: for<'de> Deserialize<'de>>(
+pub async fn read_frame<R: AsyncRead + Unpin, T: serde::de::DeserializeOwned>(
     r: &mut R,
 ) -> Result<Option<T>> {
-    let mut len = [0u8; 4];
-    match r.read_exact(&mut len).await {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(source) => {
-            return Err(Error::Io {
+    ipc::json::read_async(r, MAX_FRAME)
+        .await
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::InvalidData => Error::Protocol(source.to_string()),
+            _ => Error::Io {
                 context: "reading a frame".into(),
                 source,
-            })
-        }
-    }
-    let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(Error::Protocol(format!(
-            "frame of {len} bytes exceeds {MAX_FRAME}"
-        )));
-    }
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body).await.map_err(|source| Error::Io {
-        context: "reading a frame body".into(),
-        source,
-    })?;
-    serde_json::from_slice(&body)
-        .map(Some)
-        .map_err(|e| Error::Protocol(e.to_string()))
+            },
+        })
 }
 
 #[cfg(test)]
@@ -217,6 +214,7 @@ mod tests {
 
     #[tokio::test]
     async fn frames_round_trip_and_oversize_frames_are_refused() {
+        use tokio::io::AsyncWriteExt;
         let (mut a, mut b) = tokio::io::duplex(1 << 16);
         let req = Request {
             id: 1,

@@ -159,7 +159,7 @@ mod tests {
         for i in 0..10_000 {
             let src = format!("forged{i}");
             if log
-                .dropped(t0, DropReason::BadAuth, &src, || String::new())
+                .dropped(t0, DropReason::BadAuth, &src, String::new)
                 .is_some()
             {
                 reported += 1;

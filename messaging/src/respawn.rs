@@ -104,10 +104,14 @@ fn keep_alive(spec: ChildSpec, stop: Arc<AtomicBool>, pid: Arc<Mutex<Option<u32>
             Ok(Some(u)) => {
                 cmd.uid(u.uid.as_raw()).gid(u.gid.as_raw());
             }
-            _ => log::warn(&format!(
-                "User [{}] for client {name} unknown: running it as root",
-                spec.user
-            )),
+            // Never fall back to root: a daemon meant to run unprivileged stays stopped.
+            _ => {
+                log::error(&format!(
+                    "User [{}] for client {name} does not exist: not starting it (the heartbeat-rs package creates hacluster and haclient)",
+                    spec.user
+                ));
+                return;
+            }
         }
         let mut child = match cmd.spawn() {
             Ok(c) => c,

@@ -50,9 +50,18 @@ fn apiauth_decides_who_may_sign_on_as_what() {
     );
     let refused = signon_as_nobody(&node, "ccm", member);
     assert!(refused.contains("hbapi=signon-fail"), "{refused:?}");
-    // Names without their own line fall back to `anon` (gid haclient), which nobody is not in.
-    let refused = signon_as_nobody(&node, "whatever", member);
-    assert!(refused.contains("hbapi=signon-fail"), "{refused:?}");
+    // Names without their own line fall back to `anon` (gid haclient): a supplementary haclient
+    // membership counts, as in Pacemaker.
+    let allowed = signon_as_nobody(&node, "whatever", member);
+    assert!(allowed.contains("hbapi=signon-ok"), "{allowed:?}");
+    // The daemons' names are reserved for root/hacluster even without an apiauth line.
+    for daemon in ["crmd", "cib", "attrd", "stonithd", "lrmd"] {
+        let refused = signon_as_nobody(&node, daemon, member);
+        assert!(
+            refused.contains("hbapi=signon-fail"),
+            "{daemon}: {refused:?}"
+        );
+    }
     // Root may sign on as anything.
     let c = node.client("ccm");
     assert_eq!(c.local_node(), "authnode");

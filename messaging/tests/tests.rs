@@ -18,5 +18,7 @@ mod respawn;
 mod apiauth;
 // Watchdog feeding and disarming.
 mod watchdog;
+// Local API under attack: idle floods, umask 000, strangers and read-only members.
+mod idle_clients;
 // The pid file: stale files and reused pids.
 mod pidfile;

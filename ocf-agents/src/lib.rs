@@ -25,6 +25,7 @@ pub mod agents;
 pub mod attributes;
 pub mod heartbeat;
 pub mod http;
+pub mod httpd;
 pub mod install;
 pub mod log;
 pub mod metadata;
@@ -63,11 +64,16 @@ pub fn main_entry(args: Vec<String>) -> i32 {
             }
         },
         Some("list") => {
+            // `--heartbeat`: only the agents that also take v1 positional arguments.
+            let v1_only = args.get(2).is_some_and(|a| a == "--heartbeat");
             for spec in agent::all() {
-                println!("{}", spec.name);
+                if !v1_only || spec.heartbeat_args.is_some() {
+                    println!("{}", spec.name);
+                }
             }
             0
         }
+        Some("serve") => httpd::main(&args[2..]),
         Some("install") | Some("uninstall") => install_main(&args[1..]),
         Some("-h") | Some("--help") | Some("help") | None => {
             println!("{}", HELP);
@@ -81,7 +87,8 @@ pub fn main_entry(args: Vec<String>) -> i32 {
 }
 
 const HELP: &str = "\
-usage: ocf-agents list
+usage: ocf-agents list [--heartbeat]
+       ocf-agents serve DIR PORT [ADDRESS]    (a static web server for demos and tests)
        ocf-agents run AGENT ACTION            (same as calling the installed AGENT ACTION)
        ocf-agents install [--prefix DIR] [--provider NAME] [--heartbeat-dir DIR] [--force]
        ocf-agents uninstall [--prefix DIR] [--provider NAME] [--heartbeat-dir DIR]

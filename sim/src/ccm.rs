@@ -103,7 +103,7 @@ pub struct Sim {
     queue: EventQueue<Event>,
     nodes: Vec<SimNode>,
     committed: HashMap<u64, Vec<View>>,
-    trace: VecDeque<String>,
+    trace: VecDeque<TraceEntry>,
     hasher: DefaultHasher,
     /// Views installed, in order: `(time, node, view)`.
     pub installs: Vec<(Millis, usize, View)>,
@@ -208,7 +208,8 @@ impl Sim {
 
     /// The last trace lines, for failure reports.
     pub fn trace_tail(&self) -> String {
-        self.trace.iter().cloned().collect::<Vec<_>>().join("\n")
+        let lines: Vec<String> = self.trace.iter().map(TraceEntry::render).collect();
+        lines.join("\n")
     }
 
     /// Sets the packet-loss probability.
@@ -450,9 +451,16 @@ impl Sim {
     fn feed(&mut self, i: usize, input: Input) {
         let now = self.now();
         let outputs = self.nodes[i].machine.step(now, input.clone());
-        let line = format!("{now} {} {input:?} -> {outputs:?}", self.nodes[i].name);
-        line.hash(&mut self.hasher);
-        self.push_trace(line);
+        // Hashed as data and rendered only for a failure report: formatting every step would
+        // dominate the simulation's cost.
+        (now, i, &input, &outputs).hash(&mut self.hasher);
+        let node = self.nodes[i].name.clone();
+        self.push_trace(TraceEntry::Step {
+            now,
+            node,
+            input: input.clone(),
+            outputs: outputs.clone(),
+        });
         for out in outputs {
             match out {
                 Output::Send { to, packet } => self.send(i, to, &packet),
@@ -526,7 +534,7 @@ impl Sim {
         }
         self.nodes[i].last_instance = view.instance;
         let line = format!("{} {} INSTALL {view}", self.now(), self.nodes[i].name);
-        self.push_trace(line);
+        self.push_trace(TraceEntry::Line(line));
         self.installs.push((self.now(), i, view.clone()));
         let same = self.committed.entry(view.instance).or_default();
         if !same.contains(&view) {
@@ -540,14 +548,39 @@ impl Sim {
     fn note(&mut self, line: String) {
         let line = format!("{} == {line}", self.now());
         line.hash(&mut self.hasher);
-        self.push_trace(line);
+        self.push_trace(TraceEntry::Line(line));
     }
 
-    fn push_trace(&mut self, line: String) {
+    fn push_trace(&mut self, line: TraceEntry) {
         if self.trace.len() >= self.cfg.keep_trace {
             self.trace.pop_front();
         }
         self.trace.push_back(line);
+    }
+}
+
+/// One kept trace entry: a machine step, or a line said as it happened.
+enum TraceEntry {
+    Step {
+        now: Millis,
+        node: String,
+        input: Input,
+        outputs: Vec<Output>,
+    },
+    Line(String),
+}
+
+impl TraceEntry {
+    fn render(&self) -> String {
+        match self {
+            TraceEntry::Step {
+                now,
+                node,
+                input,
+                outputs,
+            } => format!("{now} {node} {input:?} -> {outputs:?}"),
+            TraceEntry::Line(line) => line.clone(),
+        }
     }
 }
 

@@ -9,8 +9,7 @@
 //! daemon <- {"rc":0,"devices":["fence-lab"]}
 //! ```
 
-use std::io::{self, Read, Write};
-use std::os::unix::net::UnixStream;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -19,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::history::Entry;
 
 /// Largest frame accepted.
-pub const MAX_FRAME: usize = 16 * 1024 * 1024;
+pub const MAX_FRAME: usize = ipc::DEFAULT_MAX_FRAME;
 
 /// The daemon's socket.
 pub fn socket_path() -> PathBuf {
@@ -103,50 +102,33 @@ pub struct Response {
     pub history: Vec<Entry>,
 }
 
-/// Writes one JSON frame.
-pub fn write_frame<W: Write, T: Serialize>(w: &mut W, msg: &T) -> io::Result<()> {
-    let body = serde_json::to_vec(msg).map_err(io::Error::other)?;
-    if body.len() > MAX_FRAME {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "frame too large",
-        ));
+impl Request {
+    /// What the request needs: listing and history only read; fencing, confirming and
+    /// (de)registering devices write.
+    pub fn need(&self) -> ipc::Need {
+        match self {
+            Request::ListRegistered | Request::ListCapable { .. } | Request::History { .. } => {
+                ipc::Need::Read
+            }
+            Request::Fence { .. }
+            | Request::Confirm { .. }
+            | Request::Register { .. }
+            | Request::Deregister { .. } => ipc::Need::Write,
+        }
     }
-    let mut buf = Vec::with_capacity(body.len() + 4);
-    buf.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    buf.extend_from_slice(&body);
-    w.write_all(&buf)?;
-    w.flush()
-}
 
-/// Reads one JSON frame; `Ok(None)` at a clean end of stream.
-pub fn read_frame<R: Read, T: for<'de> Deserialize<'de>>(r: &mut R) -> io::Result<Option<T>> {
-    let mut len = [0u8; 4];
-    match r.read_exact(&mut len) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e),
+    /// Decodes a request frame's payload (the request decoder of `stonithd.sock`).
+    pub fn decode(payload: &[u8]) -> io::Result<Request> {
+        ipc::json::decode(payload)
     }
-    let len = u32::from_be_bytes(len) as usize;
-    if len > MAX_FRAME {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("frame of {len} bytes is larger than {MAX_FRAME}"),
-        ));
-    }
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body)?;
-    serde_json::from_slice(&body)
-        .map(Some)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 /// One request over a fresh connection; waits up to `timeout` for the answer.
 pub fn call(path: &Path, req: &Request, timeout: Duration) -> io::Result<Response> {
-    let mut s = UnixStream::connect(path)?;
+    let mut s = ipc::connect(path)?;
     s.set_read_timeout(Some(timeout))?;
-    write_frame(&mut s, req)?;
-    read_frame(&mut s)?.ok_or_else(|| {
+    ipc::json::write(&mut s, req)?;
+    ipc::json::read(&mut s, MAX_FRAME)?.ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::UnexpectedEof,
             "stonithd closed the connection",

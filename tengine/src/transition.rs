@@ -83,11 +83,19 @@ pub struct Transition {
     abort_reason: Option<String>,
     /// Unexpected results, in the order they were reported.
     failures: Vec<(u32, Outcome)>,
+    /// Actions that wait on themselves (never fired), found before the transition starts.
+    loops: Vec<Vec<u32>>,
 }
 
 impl Transition {
     /// Starts tracking `graph`, numbered `transition_id` (used in transition keys).
     pub fn new(graph: TransitionGraph, transition_id: u64) -> Transition {
+        let loops = graph::cycles::ordering_loops(&graph);
+        for l in &loops {
+            tracing::error!(
+                "transition {transition_id}: actions {l:?} wait on each other and will never run"
+            );
+        }
         let mut synapses = graph.synapses;
         synapses.sort_by_key(|s| {
             (
@@ -108,7 +116,13 @@ impl Transition {
             by_action,
             abort_reason: None,
             failures: Vec::new(),
+            loops,
         }
+    }
+
+    /// The graph's ordering loops (action ids), which can never run; empty when well formed.
+    pub fn ordering_loops(&self) -> &[Vec<u32>] {
+        &self.loops
     }
 
     /// The transition's number.

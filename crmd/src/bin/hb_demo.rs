@@ -2,7 +2,8 @@
 //! Heartbeat site (a virtual IP plus a web server, preferring node1), on built-in defaults.
 //!
 //! It starts the nodes, shows `crm_mon`, kills node1 and measures the client's outage, brings
-//! node1 back, and then (on a terminal) lets you drive it: `mon`, `get`, `kill N`, `start N`,
+//! node1 back, turns fencing on and cuts node2's heartbeat link (a split brain: node2 is fenced,
+//! the VIP never has two holders), and then (on a terminal) lets you drive it: `mon`, `get`, `kill N`, `start N`,
 //! `standby N`, `takeover N`, `quit`. `--tour-only` stops after the tour. Needs root.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -105,6 +106,82 @@ fn tour(lab: &mut Lab) -> Result<()> {
     Ok(())
 }
 
+/// Whether every process of node `i` is gone (it was fenced or killed).
+fn node_down(lab: &Lab, i: usize) -> bool {
+    stonithd::netns::pids(&lab.nodes[i].ns).is_empty()
+}
+
+/// Fencing on, then the classic split brain: node2's heartbeat link is cut while the public
+/// LAN stays up. The majority fences node2, and the VIP never has two holders.
+fn split_brain(lab: &mut Lab) -> Result<()> {
+    println!(">>> fencing on: one fence_lab device per node (stonith-enabled=true)");
+    // The device that fences node1 (the active node) waits 3 s, so node1 wins a fencing race.
+    lab.enable_fencing(0, &[("node1", "3s")])?;
+    let devices_up = wait_until(Duration::from_secs(30), || {
+        lab.cib(0).is_some_and(|c| {
+            lab.nodes
+                .iter()
+                .all(|n| !crmd::status::running_on(&c, &format!("fence-{}", n.name)).is_empty())
+        })
+    });
+    if !devices_up {
+        println!("the fencing devices did not start within 30 s; skipping the split-brain step");
+        return Ok(());
+    }
+    show_mon(lab, 0);
+    println!(">>> cutting node2's heartbeat link (its public LAN stays up): a split brain");
+    let t = Instant::now();
+    lab.set_link(1, 1, false)?;
+    let (mut samples, mut most, mut outage, mut down_since) = (0, 0, Duration::ZERO, None);
+    let mut fenced_after = None;
+    while t.elapsed() < Duration::from_secs(30) {
+        let holders = lab.holders(VIP);
+        samples += 1;
+        most = most.max(holders.len());
+        match (page(lab).is_some(), down_since) {
+            (false, None) => down_since = Some(Instant::now()),
+            (true, Some(d)) => {
+                outage = outage.max(d.elapsed());
+                down_since = None;
+            }
+            _ => {}
+        }
+        if fenced_after.is_none() && node_down(lab, 1) {
+            fenced_after = Some(t.elapsed());
+        }
+        if fenced_after.is_some_and(|f| t.elapsed() > f + Duration::from_secs(2)) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    match fenced_after {
+        Some(f) => println!("node2 was fenced after {:.2} s", f.as_secs_f64()),
+        None => println!("node2 was not fenced within 30 s"),
+    }
+    println!(
+        "VIP holders: at most {most} at once over {samples} samples; longest client outage {:.2} s",
+        outage.as_secs_f64()
+    );
+    show_mon(lab, 0);
+    println!(">>> the link heals and node2 comes back");
+    lab.set_link(1, 1, true)?;
+    lab.start(1)?;
+    let rejoined = wait_until(Duration::from_secs(30), || {
+        lab.cib(0).is_some_and(|c| {
+            c.child("status").is_some_and(|s| {
+                s.children_named("node_state")
+                    .any(|n| n.attr("uname") == Some("node2") && n.attr("crmd") == Some("online"))
+            })
+        })
+    });
+    if !rejoined {
+        println!("node2 did not rejoin within 30 s");
+    }
+    settle(lab, "node1");
+    show_mon(lab, 0);
+    Ok(())
+}
+
 fn interactive(lab: &mut Lab, bins: &std::path::Path) -> Result<()> {
     println!("Commands: mon [N] | get | kill N | start N | standby N | takeover N | quit");
     println!(
@@ -145,24 +222,29 @@ fn interactive(lab: &mut Lab, bins: &std::path::Path) -> Result<()> {
     }
 }
 
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+}
+
 fn main() -> Result<()> {
     if !is_root() {
         eprintln!(
-            "hb-demo needs root: it creates network namespaces, veth pairs and a bridge (iproute2),\n\
-             and runs the real IPaddr agent (resource-agents) and python3's web server in them.\n\
+            "hb-demo needs root: it creates network namespaces, veth pairs and a bridge,\n\
+             and runs our own IPaddr agent and web server in them.\n\
              Run it as root, e.g.: sudo -E cargo run -p crmd --bin hb-demo"
         );
         std::process::exit(1);
     }
-    for (path, package) in [
-        (
-            "/usr/lib/ocf/resource.d/heartbeat/IPaddr",
-            "resource-agents",
-        ),
-        ("/usr/bin/python3", "python3"),
+    // Everything else is built from this workspace; these come with a Debian system.
+    for (program, package) in [
+        ("ip", "iproute2"),
+        ("ss", "iproute2"),
+        ("setsid", "util-linux"),
     ] {
-        if !std::path::Path::new(path).exists() {
-            eprintln!("hb-demo needs {path}: apt-get install -y {package}");
+        if !on_path(program) {
+            eprintln!("hb-demo needs `{program}`: apt-get install -y {package}");
             std::process::exit(1);
         }
     }
@@ -175,6 +257,7 @@ fn main() -> Result<()> {
     let mut lab = Lab::new(config)?;
     lab.start_all()?;
     tour(&mut lab)?;
+    split_brain(&mut lab)?;
     if !tour_only && std::io::stdin().is_terminal() {
         interactive(&mut lab, &bins)?;
     }

@@ -16,6 +16,7 @@ use super::{Command, Core, Millis, Phase};
 use crate::peer::PeerMsg;
 use crate::proto::{RequestBody, Response};
 use crate::status;
+use crate::writer::Writer;
 
 /// How long a join round waits for members that do not answer.
 const JOIN_TIMEOUT: Millis = 3_000;
@@ -284,9 +285,7 @@ impl Core {
         }
         if cib.attr("cib-last-written").is_none() {
             cib.set_attr("cib-last-written", pengine::datetime::ctime(wall));
-            cib.set_attr("update-origin", me.as_str());
-            cib.set_attr("update-client", "crmd");
-            cib.set_attr("update-user", "hacluster");
+            Writer::daemon(&me).stamp(&mut cib);
         }
         set_cluster_option(&mut cib, "dc-version", DC_VERSION);
         // "heartbeat" is a value every pacemaker-3.x schema refuses (a retired stack).
@@ -335,9 +334,9 @@ impl Core {
 
     /// A write from a client (local or forwarded). The answer comes after the change is
     /// stored here and sent to every member.
-    pub(super) fn dc_write(&mut self, body: RequestBody, origin: &str) -> Response {
+    pub(super) fn dc_write(&mut self, body: RequestBody, writer: &Writer) -> Response {
         match body {
-            RequestBody::Patch { patch } => self.write_patch(&patch, origin),
+            RequestBody::Patch { patch } => self.write_patch(&patch, writer),
             RequestBody::Cleanup { rsc, node } => {
                 let mut next = self.cib.clone();
                 if status::cleanup(&mut next, &node, &rsc) {
@@ -358,7 +357,7 @@ impl Core {
         }
     }
 
-    fn write_patch(&mut self, patch: &str, origin: &str) -> Response {
+    fn write_patch(&mut self, patch: &str, writer: &Writer) -> Response {
         if let Err(e) = cib::limits::check_request(&self.cib, patch.len()) {
             return Response::fail(0, 65, format!("Update refused: {e}"));
         }
@@ -376,9 +375,7 @@ impl Core {
         // Versions and the change record are the DC's to assign.
         CibVersion::from_element(&self.cib).write_to(&mut next);
         next.set_attr("cib-last-written", pengine::datetime::ctime(self.now.wall));
-        next.set_attr("update-origin", origin);
-        next.set_attr("update-client", "cibadmin");
-        next.set_attr("update-user", "root");
+        writer.stamp(&mut next);
         let before: BTreeSet<String> = options::config_errors(&self.cib).into_iter().collect();
         let new_errors: Vec<String> = options::config_errors(&next)
             .into_iter()

@@ -28,6 +28,7 @@ use tengine::record::OpSummary;
 use crate::election::choose_dc;
 use crate::peer::PeerMsg;
 use crate::proto::{ClusterInfo, Request, RequestBody, Response};
+use crate::writer::Writer;
 
 pub use node::{action_interval, action_rsc, action_target_rc, empty_cib};
 
@@ -86,6 +87,9 @@ pub enum Input {
         conn: ConnId,
         /// The request.
         req: Request,
+        /// The user the client runs as (from its connection's credentials), recorded as
+        /// `update-user` on a change it makes.
+        user: String,
     },
     /// A local client went away.
     ClientGone(ConnId),
@@ -242,6 +246,7 @@ struct Held {
     conn: ConnId,
     id: u64,
     until: Millis,
+    writer: Writer,
 }
 
 /// All of a crmd's state.
@@ -310,7 +315,10 @@ impl Core {
             Input::View(view) => self.on_view(view),
             Input::PeerCrmd { node, up } => self.on_peer_crmd(&node.to_lowercase(), up),
             Input::Peer { src, msg } => self.on_peer_message(&src.to_lowercase(), &msg),
-            Input::Client { conn, req } => self.on_client(conn, req),
+            Input::Client { conn, req, user } => {
+                let writer = Writer::new(&self.me, req.client.as_deref(), &user);
+                self.on_client(conn, req, writer)
+            }
             Input::ClientGone(conn) => {
                 self.subscribers.remove(&conn);
             }
@@ -402,7 +410,7 @@ impl Core {
             let ready = self.can_write();
             for h in std::mem::take(&mut self.held) {
                 if ready {
-                    self.write_or_forward(h.conn, h.id, h.body, h.until);
+                    self.write_or_forward(h.conn, h.id, h.body, h.until, h.writer);
                 } else if now > h.until {
                     self.reply(
                         h.conn,
@@ -453,10 +461,16 @@ impl Core {
 
     /// A client write: applied here on the DC, else forwarded to it (answered when it
     /// replies, or failed at `until`).
-    fn write_or_forward(&mut self, conn: ConnId, id: u64, body: RequestBody, until: Millis) {
+    fn write_or_forward(
+        &mut self,
+        conn: ConnId,
+        id: u64,
+        body: RequestBody,
+        until: Millis,
+        writer: Writer,
+    ) {
         if self.is_dc() {
-            let me = self.me.clone();
-            let mut r = self.dc_write(body, &me);
+            let mut r = self.dc_write(body, &writer);
             r.id = id;
             self.reply(conn, r);
             return;
@@ -466,6 +480,8 @@ impl Core {
         let msg = PeerMsg::Request {
             rid,
             body: serde_json::to_string(&body).unwrap_or_default(),
+            client: writer.client.clone(),
+            user: writer.user.clone(),
         };
         if self.send_to_dc(msg) {
             self.forwarded
@@ -671,9 +687,15 @@ impl Core {
                     self.send_to(src, full);
                 }
             }
-            PeerMsg::Request { rid, body } => {
+            PeerMsg::Request {
+                rid,
+                body,
+                client,
+                user,
+            } => {
+                let writer = Writer::forwarded(src, &client, &user);
                 let resp = match serde_json::from_str::<RequestBody>(&body) {
-                    Ok(body) if self.is_dc() => self.dc_write(body, src),
+                    Ok(body) if self.is_dc() => self.dc_write(body, &writer),
                     Ok(_) => Response::fail(0, 102, "this node is not the DC"),
                     Err(e) => Response::fail(0, 76, format!("invalid forwarded request: {e}")),
                 };
@@ -757,7 +779,7 @@ impl Core {
         self.out.push(Command::Reply { conn, resp });
     }
 
-    fn on_client(&mut self, conn: ConnId, req: Request) {
+    fn on_client(&mut self, conn: ConnId, req: Request, writer: Writer) {
         let id = req.id;
         let resp = match req.body {
             RequestBody::Query => Response {
@@ -775,7 +797,7 @@ impl Core {
             body => {
                 let until = self.now.ms + WRITE_HOLD;
                 if self.can_write() {
-                    self.write_or_forward(conn, id, body, until);
+                    self.write_or_forward(conn, id, body, until, writer);
                 } else {
                     // No DC we can reach yet (the cluster is starting): hold the write a while.
                     self.held.push(Held {
@@ -783,6 +805,7 @@ impl Core {
                         conn,
                         id,
                         until,
+                        writer,
                     });
                 }
                 return;
@@ -877,12 +900,15 @@ impl Core {
         crate::status::set_attr(&mut next, &me, "pingd", Some(&reachable));
         let patch = cib::patch::diff(&self.cib, &next).to_xml_compact();
         // Connection 0 is nobody: the answer is dropped.
+        let writer = Writer::daemon(&me);
         self.on_client(
             0,
             Request {
                 id: 0,
                 body: RequestBody::Patch { patch },
+                client: None,
             },
+            writer,
         );
     }
 

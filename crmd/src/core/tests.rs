@@ -163,7 +163,9 @@ fn writes_wait_for_a_view_with_the_dc_and_fail_if_unanswered() {
                 rsc: String::new(),
                 node: String::new(),
             },
+            client: None,
         },
+        user: "root".into(),
     };
     let is_request = |c: &Command| {
         matches!(

@@ -42,6 +42,7 @@ fn import_haresources(opts: &Options, path: &std::path::Path) -> Result<Element>
         resource_dirs: vec![opts.ha_dir.join("resource.d")],
         monitor: true,
         connectivity_rule: !config.ping_nodes.is_empty(),
+        ..ImportOptions::default()
     };
     let mut cib = hr
         .to_cib(&import)

@@ -102,9 +102,11 @@ impl Clients {
     }
 }
 
-/// Whether a peer with `uid`/`gid` may sign on as `client` under these apiauth rules.
+/// Whether a peer may sign on as `client` under these apiauth rules.
 /// Root may always; otherwise the client's own line, else `default`, else `anon`, decides.
-pub(super) fn authorised(rules: &[ApiAuth], client: &str, uid: u32, gid: u32) -> bool {
+/// Groups count whether primary or supplementary (as Pacemaker's client checks).
+pub(super) fn authorised(rules: &[ApiAuth], client: &str, peer: &ipc::Peer) -> bool {
+    let uid = peer.uid;
     if uid == 0 {
         return true;
     }
@@ -119,8 +121,8 @@ pub(super) fn authorised(rules: &[ApiAuth], client: &str, uid: u32, gid: u32) ->
         Err(_) => matches!(User::from_name(u), Ok(Some(user)) if user.uid.as_raw() == uid),
     });
     let gid_ok = rule.gids.iter().any(|g| match g.parse::<u32>() {
-        Ok(n) => n == gid,
-        Err(_) => matches!(Group::from_name(g), Ok(Some(grp)) if grp.gid.as_raw() == gid),
+        Ok(n) => peer.in_group(n),
+        Err(_) => matches!(Group::from_name(g), Ok(Some(grp)) if peer.in_group(grp.gid.as_raw())),
     });
     uid_ok || gid_ok
 }

@@ -151,6 +151,13 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     }
     let signals = options::block_signals();
     let (tx, rx) = std::sync::mpsc::channel::<Event>();
+    options::prepare_dirs(opts).with_context(|| {
+        format!(
+            "cannot prepare {} and {}",
+            opts.rundir.display(),
+            opts.statedir.display()
+        )
+    })?;
     let generation = crate::generation::next_generation(&opts.statedir)
         .with_context(|| format!("cannot keep generation in {}", opts.statedir.display()))?;
     log::info(&format!("Heartbeat generation: {generation}"));

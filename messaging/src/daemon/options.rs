@@ -10,6 +10,7 @@ use crate::client::DEFAULT_RUNDIR;
 use crate::config::{check_haresources, AuthKeys, Config, ConfigError, CrmMode, DEFAULT_CONFDIR};
 use crate::log;
 use crate::respawn::{ChildSpec, Supervisor};
+use ipc::policy::{DEFAULT_CLIENT_GROUP as CLIENT_GROUP, DEFAULT_CLUSTER_USER as CLUSTER_USER};
 
 /// Default state directory (generation file).
 pub const DEFAULT_STATEDIR: &str = "/var/lib/heartbeat";
@@ -116,6 +117,9 @@ impl Options {
         ));
         if config.crm == CrmMode::Off {
             check_haresources(&self.confdir, &config.nodes)?;
+            if runs_classic_site(&config, Path::new(&self.confdir)) {
+                log::info("No crm directive: the haresources site runs under the CRM (as with `crm respawn`); its groups are imported into the CIB on first start.");
+            }
         }
         Ok(Validated {
             config,
@@ -152,6 +156,36 @@ pub(super) fn forward_signals(set: SigSet, tx: Sender<Event>) {
         .expect("spawn signal thread");
 }
 
+/// Our CRM daemons in start order, with the user each runs as: as in Pacemaker, the executor
+/// and the fencer need root, membership and the controller do not.
+const CRM_DAEMONS: [(&str, &str); 4] = [
+    ("ccm", CLUSTER_USER),
+    ("lrmd", "root"),
+    ("stonithd", "root"),
+    ("crmd", CLUSTER_USER),
+];
+
+/// Where the package installs the daemons.
+pub const DAEMON_DIR: &str = "/usr/lib/heartbeat-rs";
+
+/// Whether this configuration runs the CRM daemons. Besides `crm on|respawn`, a classic v1
+/// site (no `crm` line, a `haresources` file) runs them too: its resource groups are imported
+/// into a CIB on first start and managed by the CRM, which is how this implementation honours
+/// what Heartbeat did with that file.
+pub fn runs_classic_site(cfg: &Config, confdir: &Path) -> bool {
+    cfg.crm == CrmMode::Off && has_resource_groups(&confdir.join("haresources"))
+}
+
+/// Whether a haresources file names at least one resource group (a line that is neither blank
+/// nor a comment); an empty file is a site with nothing to run.
+fn has_resource_groups(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        text.lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .any(|l| !l.is_empty())
+    })
+}
+
 /// The CRM daemons Heartbeat starts for a CRM mode, with their users.
 fn crm_daemon_list(cfg: &Config, opts: &Options) -> Vec<(String, String)> {
     let parse = |s: &str| match s.split_once(':') {
@@ -161,25 +195,30 @@ fn crm_daemon_list(cfg: &Config, opts: &Options) -> Vec<(String, String)> {
     if let Some(list) = &opts.crm_daemons {
         return list.iter().map(|s| parse(s)).collect();
     }
-    let names: Vec<&str> = match cfg.crm {
-        CrmMode::Off | CrmMode::Manual => vec![],
-        CrmMode::CcmOnly => vec!["ccm"],
-        CrmMode::Respawn if cfg.crmd_spawns_pengine => {
-            vec!["ccm", "cib", "lrmd", "stonithd", "attrd", "crmd"]
-        }
-        CrmMode::Respawn => vec!["ccm", "cib", "lrmd", "stonithd", "attrd", "pengine", "crmd"],
+    let all = || {
+        CRM_DAEMONS
+            .iter()
+            .map(|(n, u)| (n.to_string(), u.to_string()))
+            .collect()
     };
-    names.into_iter().map(parse).collect()
-}
-
-fn default_user(daemon: &str) -> &'static str {
-    match daemon {
-        "lrmd" | "stonithd" => "root",
-        _ => "hacluster",
+    match cfg.crm {
+        CrmMode::Respawn => all(),
+        CrmMode::Off if runs_classic_site(cfg, Path::new(&opts.confdir)) => all(),
+        CrmMode::CcmOnly => vec![("ccm".into(), CLUSTER_USER.into())],
+        CrmMode::Off | CrmMode::Manual => vec![],
     }
 }
 
-fn find_daemon(name: &str, cfg: &Config) -> Option<PathBuf> {
+fn default_user(daemon: &str) -> &'static str {
+    CRM_DAEMONS
+        .iter()
+        .find(|(n, _)| *n == daemon)
+        .map_or(CLUSTER_USER, |(_, u)| u)
+}
+
+/// The directories searched for a CRM daemon: `crm_daemon_dir`, heartbeat's own directory,
+/// then the package's.
+fn daemon_dirs(cfg: &Config) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(d) = &cfg.crm_daemon_dir {
         dirs.push(d.clone());
@@ -190,9 +229,48 @@ fn find_daemon(name: &str, cfg: &Config) -> Option<PathBuf> {
     {
         dirs.push(d);
     }
-    dirs.push("/usr/libexec/pacemaker".into());
-    dirs.push("/usr/libexec/heartbeat".into());
-    dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
+    dirs.push(DAEMON_DIR.into());
+    dirs
+}
+
+fn find_daemon(name: &str, cfg: &Config) -> Option<PathBuf> {
+    daemon_dirs(cfg)
+        .into_iter()
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Creates the run and state directories the daemons share, owned as Pacemaker's are: the
+/// run directory and the CIB and policy-engine directories belong to `hacluster:haclient`
+/// with mode 0750 (the controller writes there; clients in `haclient` may reach the sockets;
+/// nobody else may look in). Without those accounts (a test run), root keeps them, 0750.
+pub fn prepare_dirs(opts: &Options) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let owner = cluster_owner();
+    let private = [
+        opts.rundir.clone(),
+        opts.statedir.join("crm"),
+        opts.statedir.join("pengine"),
+    ];
+    std::fs::create_dir_all(&opts.statedir)?;
+    for dir in &private {
+        std::fs::create_dir_all(dir)?;
+        if let Some((uid, gid)) = owner {
+            nix::unistd::chown(dir, Some(uid), Some(gid)).map_err(std::io::Error::from)?;
+        }
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750))?;
+    }
+    Ok(())
+}
+
+/// `hacluster`'s uid and `haclient`'s gid, when both exist and we may hand files to them.
+fn cluster_owner() -> Option<(nix::unistd::Uid, nix::unistd::Gid)> {
+    if !nix::unistd::geteuid().is_root() {
+        return None;
+    }
+    let user = nix::unistd::User::from_name(CLUSTER_USER).ok()??;
+    let group = nix::unistd::Group::from_name(CLIENT_GROUP).ok()??;
+    Some((user.uid, group.gid))
 }
 
 /// Environment every child gets: where to find this heartbeat.
@@ -228,8 +306,13 @@ pub(super) fn start_children(cfg: &Config, opts: &Options, me: &str) -> Supervis
                 args: vec![],
                 env: env.clone(),
             }),
-            None => log::warn(&format!(
-                "CRM daemon {name} not found (crm_daemon_dir, heartbeat's own directory, /usr/libexec/pacemaker, /usr/libexec/heartbeat): not started"
+            None => log::error(&format!(
+                "CRM daemon {name} not found in {}: not started",
+                daemon_dirs(cfg)
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
         }
     }
@@ -242,4 +325,20 @@ pub(super) fn start_children(cfg: &Config, opts: &Options, me: &str) -> Supervis
         });
     }
     sup
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_haresources_file_with_groups_is_a_classic_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("haresources");
+        assert!(!has_resource_groups(&file), "missing file");
+        std::fs::write(&file, "# node1 10.0.0.1\n\n   \n").unwrap();
+        assert!(!has_resource_groups(&file), "comments and blanks only");
+        std::fs::write(&file, "# the site\nnode1 IPaddr::10.0.0.1 httpd\n").unwrap();
+        assert!(has_resource_groups(&file));
+    }
 }

@@ -47,7 +47,7 @@ impl Daemon {
         let conn = self.clients.conns.get_mut(&id).expect("checked");
         let ok = !cn.is_empty()
             && !cn.contains(char::is_whitespace)
-            && super::api::authorised(&self.cfg.apiauth, &cn, conn.uid(), conn.gid());
+            && super::api::authorised(&self.cfg.apiauth, &cn, conn.conn.peer());
         let mut reply = Message::new();
         if !ok {
             log::warn(&format!(

@@ -345,7 +345,16 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                     && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
             });
         for (i, &inst) in instances.iter().enumerate() {
-            let Some(n) = a.out.node[inst] else { continue };
+            let Some(n) = a.out.node[inst] else {
+                // An instance placed nowhere is shown with a zero score on no node.
+                a.out.scores.push(ScoreLine {
+                    prefix: "promotion",
+                    rsc: view.resources[inst].id.clone(),
+                    node: "none".into(),
+                    score: Score::ZERO,
+                });
+                continue;
+            };
             let s = promotion_score(a, c, inst, n);
             let was = view.primitives_of(inst).iter().any(|p| {
                 view.resources[*p]

@@ -2,10 +2,9 @@
 //! [`stonithd::proto`] on its socket and reads the fencing devices and topology from the CIB the
 //! local crmd stores (`$HA_STATEDIR/crm/cib.xml`), plus devices registered ad hoc.
 
-use std::collections::BTreeSet;
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -211,29 +210,121 @@ impl Daemon {
     }
 }
 
-fn serve(d: Arc<Daemon>, mut s: UnixStream) {
-    loop {
-        match proto::read_frame::<_, Request>(&mut s) {
-            Ok(Some(req)) => {
-                let resp = d.handle(req);
-                if proto::write_frame(&mut s, &resp).is_err() {
-                    return;
+/// Requests running at once (one per connection at most): fencing can take minutes, so each
+/// runs on a worker thread, and the connection limit bounds the workers.
+const MAX_CLIENTS: usize = 32;
+
+/// What the main thread reacts to.
+enum Ev {
+    Ipc(ipc::Event),
+    /// The request running for connection `id` has been answered.
+    Done(u64),
+}
+
+/// A client: its requests are answered one at a time, in order.
+struct Client {
+    conn: ipc::Conn,
+    busy: bool,
+    queued: VecDeque<Request>,
+}
+
+/// Serves the socket: access checks here, requests on workers.
+fn serve(
+    d: Arc<Daemon>,
+    listener: std::os::unix::net::UnixListener,
+    policy: ipc::Policy,
+) -> Result<()> {
+    let (tx, rx) = mpsc::channel::<Ev>();
+    let mut cfg = ipc::ServerConfig::new("stonithd.sock", ipc::AccessTable::CLIENTS_READ);
+    cfg.max_connections = MAX_CLIENTS;
+    cfg.max_per_uid = MAX_CLIENTS / 2;
+    let events = tx.clone();
+    ipc::server::spawn(listener, policy, cfg, move |ev| {
+        events.send(Ev::Ipc(ev)).is_ok()
+    })?;
+    let mut clients: HashMap<u64, Client> = HashMap::new();
+    for ev in rx {
+        let id = match ev {
+            Ev::Ipc(ipc::Event::Connected(conn)) => {
+                let client = Client {
+                    conn,
+                    busy: false,
+                    queued: VecDeque::new(),
+                };
+                clients.insert(client.conn.id(), client);
+                continue;
+            }
+            Ev::Ipc(ipc::Event::Closed { id }) => {
+                clients.remove(&id);
+                continue;
+            }
+            Ev::Ipc(ipc::Event::Frame { id, payload }) => {
+                let Some(c) = clients.get_mut(&id) else {
+                    continue;
+                };
+                match Request::decode(&payload) {
+                    Ok(req) if c.conn.access().permits(req.need()) => c.queued.push_back(req),
+                    Ok(req) => {
+                        c.conn.refuse(&format!("{req:?}: read-only access"));
+                        reply(
+                            &c.conn,
+                            &Response {
+                                rc: 4,
+                                error: Some("permission denied: this user may only query".into()),
+                                ..Response::default()
+                            },
+                        );
+                    }
+                    Err(e) => {
+                        tracing::warn!("stonithd client sent an invalid frame: {e}");
+                        reply(
+                            &c.conn,
+                            &Response {
+                                rc: 76,
+                                error: Some(format!("invalid request: {e}")),
+                                ..Response::default()
+                            },
+                        );
+                        clients.remove(&id);
+                        continue;
+                    }
                 }
+                id
             }
-            Ok(None) => return,
-            Err(e) => {
-                tracing::warn!("stonithd client sent an invalid frame: {e}");
-                let _ = proto::write_frame(
-                    &mut s,
-                    &Response {
-                        rc: 76,
-                        error: Some(format!("invalid request: {e}")),
-                        ..Response::default()
-                    },
-                );
-                return;
+            Ev::Done(id) => {
+                if let Some(c) = clients.get_mut(&id) {
+                    c.busy = false;
+                }
+                id
             }
+        };
+        let Some(c) = clients.get_mut(&id) else {
+            continue;
+        };
+        if c.busy {
+            continue;
         }
+        let Some(req) = c.queued.pop_front() else {
+            continue;
+        };
+        c.busy = true;
+        let (d, conn, done) = (d.clone(), c.conn.clone(), tx.clone());
+        std::thread::Builder::new()
+            .name("stonithd request".into())
+            .spawn(move || {
+                reply(&conn, &d.handle(req));
+                let _ = done.send(Ev::Done(conn.id()));
+            })?;
+    }
+    Ok(())
+}
+
+fn reply(conn: &ipc::Conn, resp: &Response) {
+    match ipc::json::encode(resp) {
+        Ok(bytes) => {
+            conn.send(&bytes);
+        }
+        Err(e) => tracing::warn!("cannot encode a reply: {e}"),
     }
 }
 
@@ -271,18 +362,14 @@ fn main() -> Result<()> {
             .unwrap_or_default()
     });
     let socket = proto::socket_path();
-    let _ = std::fs::remove_file(&socket);
-    let listener =
-        UnixListener::bind(&socket).with_context(|| format!("binding {}", socket.display()))?;
+    let policy = ipc::Policy::from_env();
+    let listener = ipc::bind(&socket, &ipc::SocketSpec::new(0o660, policy.client_gid))
+        .with_context(|| format!("binding {}", socket.display()))?;
     tracing::info!("stonithd ready on {}", socket.display());
     let daemon = Arc::new(Daemon {
         state: Mutex::new(State::default()),
         cib_dir: statedir.join("crm"),
         node,
     });
-    for stream in listener.incoming().flatten() {
-        let d = daemon.clone();
-        std::thread::spawn(move || serve(d, stream));
-    }
-    Ok(())
+    serve(daemon, listener, policy)
 }

@@ -150,6 +150,11 @@ fn missing_inputs_and_cycles_block_without_hanging() {
   <synapse id="3"><action_set><rsc_op id="4" operation="start" operation_key="d_start_0"><attributes/></rsc_op></action_set><inputs/></synapse>
 </transition_graph>"#;
     let mut t = Transition::new(graph::parse_graph(text).unwrap(), 1);
+    assert_eq!(
+        t.ordering_loops(),
+        [vec![2, 3]],
+        "the loop is named before anything runs"
+    );
     assert_eq!(ids(&t.take_ready()), vec![4]);
     assert_eq!(t.stats().skipped, 3);
     assert!(!t.is_finished());
