@@ -125,6 +125,24 @@ pub fn prepare_bins(exe: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// An HTTP GET of `http://<ip>:8080/` from namespace `ns` (the lab's client): the page body,
+/// or `None` when it fails within `timeout`. Free-standing so a probe thread can run it while
+/// the lab itself is being changed.
+pub fn client_get_in(ns: &str, ip: &str, timeout: Duration) -> Option<String> {
+    let script = format!(
+        "exec 3<>/dev/tcp/{ip}/8080 || exit 1; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"
+    );
+    let out = Command::new("timeout")
+        .arg(format!("{:.1}", timeout.as_secs_f64()))
+        .args(["ip", "netns", "exec", ns, "bash", "-c", &script])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let body = text.split("\r\n\r\n").nth(1)?.trim().to_string();
+    (out.status.success() && !body.is_empty()).then_some(body)
+}
+
 /// Polls `cond` every 50 ms until it holds or `timeout` passes.
 pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let end = Instant::now() + timeout;
@@ -581,26 +599,7 @@ impl Lab {
     /// The client's HTTP GET of `http://<ip>:8080/`: the page body, or `None` when it fails
     /// within `timeout`.
     pub fn client_get(&self, ip: &str, timeout: Duration) -> Option<String> {
-        let script = format!(
-            "exec 3<>/dev/tcp/{ip}/8080 || exit 1; printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"
-        );
-        let out = Command::new("timeout")
-            .arg(format!("{:.1}", timeout.as_secs_f64()))
-            .args([
-                "ip",
-                "netns",
-                "exec",
-                &self.client_ns,
-                "bash",
-                "-c",
-                &script,
-            ])
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let body = text.split("\r\n\r\n").nth(1)?.trim().to_string();
-        (out.status.success() && !body.is_empty()).then_some(body)
+        client_get_in(&self.client_ns, ip, timeout)
     }
 
     /// Whether the client gets the page "served by `node`" from `http://<ip>:8080/` now.

@@ -11,6 +11,7 @@ pub mod election;
 pub mod lab;
 pub mod peer;
 pub mod proto;
+pub mod soak;
 pub mod status;
 pub mod trust;
 pub mod writer;
