@@ -14,6 +14,7 @@
 
 use crate::{Element, Node};
 use md5::{Digest, Md5};
+use vocab::xml_escape::{push_escaped, Policy};
 
 /// The digest of `element` as Pacemaker computes it for `cibadmin -5`.
 pub fn digest(element: &Element) -> String {
@@ -81,19 +82,7 @@ fn write(out: &mut String, e: &Element, skip: &[&str]) {
         out.push(' ');
         out.push_str(k);
         out.push_str("=\"");
-        for c in v.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&apos;"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                c => out.push(c),
-            }
-        }
+        push_escaped(out, v, Policy::Digest);
         out.push('"');
     }
     let kids: Vec<&Node> = e

@@ -17,10 +17,10 @@
 //!   include all the input's attributes (values compared case-insensitively). Deleting
 //!   something that does not exist succeeds, as in Pacemaker.
 
-use crate::score::Score;
 use crate::version::CibVersion;
 use crate::xpath::{self, ElementPath, XPath, XPathError};
 use crate::{Element, Node};
+use vocab::Score;
 
 /// Why an edit was refused; the CIB is unchanged when one is returned.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -7,6 +7,7 @@
 //! before the root are kept.
 
 use crate::{Document, Element, Node};
+use vocab::xml_escape::{push_escaped, Policy};
 
 /// `element` indented, as `cibadmin --query` prints it (no trailing newline).
 pub fn element_to_string(element: &Element) -> String {
@@ -27,26 +28,10 @@ pub fn document_to_string(doc: &Document) -> String {
     out
 }
 
-fn escape(s: &str, out: &mut String, attribute: bool) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\'' if attribute => out.push_str("&apos;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\r' if attribute => out.push_str("&#13;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            c => out.push(c),
-        }
-    }
-}
-
 fn write_node(out: &mut String, node: &Node, indent: Option<usize>) {
     match node {
         Node::Element(e) => write_element(out, e, indent),
-        Node::Text(t) => escape(t, out, false),
+        Node::Text(t) => push_escaped(out, t, Policy::Text),
         Node::Comment(c) => {
             out.push_str("<!--");
             out.push_str(c);
@@ -72,7 +57,7 @@ fn write_element(out: &mut String, e: &Element, indent: Option<usize>) {
         out.push(' ');
         out.push_str(k);
         out.push_str("=\"");
-        escape(v, out, true);
+        push_escaped(out, v, Policy::Pacemaker);
         out.push('"');
     }
     if e.children.is_empty() {

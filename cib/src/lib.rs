@@ -9,8 +9,8 @@
 //! * [`model`]: typed, read-only views of the configuration (cluster options, nodes, resources,
 //!   constraints, defaults, fencing topology, alerts, tags, ACLs) and the status section,
 //!   built with `from_element` from the tree.
-//! * [`score`], [`values`], [`version`]: Pacemaker's score arithmetic, booleans and durations,
-//!   and the `(admin_epoch, epoch, num_updates)` version tuple.
+//! * [`version`]: the `(admin_epoch, epoch, num_updates)` version tuple. (Scores, booleans and
+//!   durations are the `vocab` crate's.)
 //! * [`digest`]: the MD5 content digest, identical to `cibadmin --md5-sum`.
 //! * [`format`](mod@format): XML output escaped as Pacemaker's tools print it.
 //! * [`xpath`]: the XPath subset administrators write (`//primitive[@id='x']`).
@@ -21,7 +21,8 @@
 //!   atomic writes and digest-checked loads.
 //!
 //! ```
-//! use cib::{xml::parse_element, xpath, score::Score};
+//! use cib::{xml::parse_element, xpath};
+//! use vocab::Score;
 //! let cib = parse_element(r#"<cib><configuration><resources>
 //!     <primitive id="ip" class="ocf" provider="heartbeat" type="IPaddr2"/>
 //!     </resources></configuration></cib>"#).unwrap();
@@ -40,10 +41,8 @@ pub mod model;
 pub mod node_id;
 pub mod option_meta;
 pub mod patch;
-pub mod score;
 pub mod series;
 pub mod store;
-pub mod values;
 pub mod verify;
 pub mod version;
 pub mod xml;
@@ -52,6 +51,5 @@ pub mod xpath;
 /// The `crm_feature_set` of Pacemaker 2.1.5 (its `CRM_FEATURE_SET`), which heartbeat-rs speaks.
 pub const FEATURE_SET: &str = "3.16.1";
 
-pub use score::Score;
 pub use version::CibVersion;
 pub use xml::{Document, Element, Node, XmlError};

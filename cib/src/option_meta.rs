@@ -3,6 +3,7 @@
 //! option is listed under the daemon that owns it in Pacemaker, with our defaults.
 
 use std::fmt::Write as _;
+use vocab::xml_escape::{escape, Policy};
 
 /// The Pacemaker release whose metadata layout this follows.
 const PACEMAKER_VERSION: &str = "2.1.5";
@@ -380,14 +381,6 @@ fn options(d: Daemon) -> &'static [Opt] {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
-
 /// The `metadata` answer of `d`, in Pacemaker's OCF-like layout.
 pub fn metadata(d: Daemon) -> String {
     let (long, short) = d.descriptions();
@@ -399,11 +392,19 @@ pub fn metadata(d: Daemon) -> String {
         d.name()
     );
     let _ = writeln!(x, "  <version>1.1</version>");
-    let _ = writeln!(x, "  <longdesc lang=\"en\">{}</longdesc>", escape(long));
-    let _ = writeln!(x, "  <shortdesc lang=\"en\">{}</shortdesc>", escape(short));
+    let _ = writeln!(
+        x,
+        "  <longdesc lang=\"en\">{}</longdesc>",
+        escape(long, Policy::Pacemaker)
+    );
+    let _ = writeln!(
+        x,
+        "  <shortdesc lang=\"en\">{}</shortdesc>",
+        escape(short, Policy::Pacemaker)
+    );
     let _ = writeln!(x, "  <parameters>");
     for o in options(d) {
-        let mut longdesc = escape(o.short);
+        let mut longdesc = escape(o.short, Policy::Pacemaker).into_owned();
         if !o.values.is_empty() {
             let _ = write!(longdesc, "  Allowed values: {}", o.values.join(", "));
         }
@@ -412,11 +413,11 @@ pub fn metadata(d: Daemon) -> String {
         let _ = writeln!(
             x,
             "      <shortdesc lang=\"en\">{}</shortdesc>",
-            escape(o.short)
+            escape(o.short, Policy::Pacemaker)
         );
         let default = o
             .default
-            .map(|v| format!(" default=\"{}\"", escape(v)))
+            .map(|v| format!(" default=\"{}\"", escape(v, Policy::Pacemaker)))
             .unwrap_or_default();
         if o.values.is_empty() {
             let _ = writeln!(x, "      <content type=\"{}\"{default}/>", o.kind);

@@ -8,6 +8,7 @@
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use std::fmt;
+use vocab::xml_escape::{push_escaped, Policy};
 
 /// A parse failure, with the 1-based line and column where the reader stopped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -552,34 +553,6 @@ fn push_merging_text(children: &mut Vec<Node>, node: Node) {
     children.push(node);
 }
 
-/// Escapes text content: `&`, `<`, `>`.
-fn escape_text(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Escapes an attribute value so that attribute-value normalisation gives it back unchanged.
-fn escape_attr(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
-        }
-    }
-}
-
 /// Indentation (of this writer and `cib::format`'s) stops growing at this level, so the written size stays linear in the tree's
 /// size however deep it is; a normal CIB (about 10 levels) never reaches it.
 const MAX_INDENT_LEVEL: usize = 32;
@@ -588,7 +561,7 @@ const MAX_INDENT_LEVEL: usize = 32;
 fn write_node(out: &mut String, node: &Node, indent: Option<usize>) {
     match node {
         Node::Element(e) => write_element(out, e, indent),
-        Node::Text(t) => escape_text(t, out),
+        Node::Text(t) => push_escaped(out, t, Policy::Text),
         Node::Comment(c) => {
             out.push_str("<!--");
             out.push_str(c);
@@ -620,7 +593,7 @@ fn write_element(out: &mut String, e: &Element, indent: Option<usize>) {
         out.push(' ');
         out.push_str(k);
         out.push_str("=\"");
-        escape_attr(v, out);
+        push_escaped(out, v, Policy::Attr);
         out.push('"');
     }
     if e.children.is_empty() {

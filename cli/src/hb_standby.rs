@@ -95,9 +95,7 @@ pub fn preferred_node(cib: &Element, rsc: &str) -> Option<String> {
             let (Some(node), Some(score)) = (node, score) else {
                 continue;
             };
-            let score = cib::Score::parse(score)
-                .map(|s| i64::from(s.value()))
-                .unwrap_or(0);
+            let score = vocab::Score::parse(score).map(|s| s.value()).unwrap_or(0);
             if score > 0 && best.as_ref().is_none_or(|(b, _)| score > *b) {
                 best = Some((score, node.to_string()));
             }

@@ -46,7 +46,7 @@ pub struct Device {
 }
 
 fn parse_secs(v: &str) -> Option<Duration> {
-    cib::values::parse_duration(v).ok()
+    vocab::parse_duration(v).ok()
 }
 
 impl Device {

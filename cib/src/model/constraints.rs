@@ -2,8 +2,8 @@
 
 use super::nvpair::Rule;
 use super::{optional, required, IdIndex, ModelError};
-use crate::values::parse_bool;
-use crate::{Element, Score};
+use crate::Element;
+use vocab::{parse_bool, Score};
 
 /// A constraint under `<constraints>`.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +44,7 @@ impl Constraint {
 fn score_attr(e: &Element, key: &'static str) -> Result<Option<Score>, ModelError> {
     e.attr(key)
         .map(|v| {
-            Score::parse(v).map_err(|err| ModelError::InvalidValue {
+            v.parse::<Score>().map_err(|err| ModelError::InvalidValue {
                 element: e.name.clone(),
                 attribute: key,
                 value: v.to_string(),
@@ -180,7 +180,7 @@ impl Colocation {
             rsc_role: optional(e, "rsc-role").or_else(|| optional(e, "from_role")),
             with_rsc_role: optional(e, "with-rsc-role").or_else(|| optional(e, "to_role")),
             node_attribute: optional(e, "node-attribute"),
-            influence: e.attr("influence").and_then(|v| parse_bool(v).ok()),
+            influence: e.attr("influence").and_then(|v| parse_bool(v)),
             sets: sets(e, ids)?,
         })
     }
@@ -258,7 +258,7 @@ impl Order {
         };
         let symmetrical = e
             .attr("symmetrical")
-            .and_then(|v| parse_bool(v).ok())
+            .and_then(|v| parse_bool(v))
             .unwrap_or(kind != OrderKind::Serialize);
         Ok(Order {
             id,

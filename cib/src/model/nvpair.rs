@@ -2,7 +2,8 @@
 //! `utilization`) and the rules that can guard them.
 
 use super::{optional, IdIndex, ModelError};
-use crate::{Element, Score};
+use crate::Element;
+use vocab::Score;
 
 /// One `<nvpair>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +64,7 @@ impl NvSet {
         Ok(NvSet {
             kind: e.name.clone(),
             id: optional(e, "id").or_else(|| optional(e, "id-ref")),
-            score: e.attr("score").and_then(|s| Score::parse(s).ok()),
+            score: e.attr("score").and_then(|s| Score::parse(s)),
             rule,
             pairs,
         })
@@ -174,7 +175,7 @@ impl Rule {
         Ok(Rule {
             id: optional(e, "id"),
             any: e.attr("boolean-op") == Some("or"),
-            score: e.attr("score").and_then(|s| Score::parse(s).ok()),
+            score: e.attr("score").and_then(|s| Score::parse(s)),
             score_attribute: optional(e, "score-attribute"),
             role: optional(e, "role"),
             expressions,

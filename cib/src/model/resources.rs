@@ -2,8 +2,8 @@
 
 use super::nvpair::{same_option_name, NvSet};
 use super::{optional, required, IdIndex, ModelError};
-use crate::values::{parse_bool, parse_duration_ms};
 use crate::Element;
+use vocab::{parse_bool, parse_duration_ms};
 
 /// A resource under `<resources>`.
 #[derive(Debug, Clone, PartialEq)]

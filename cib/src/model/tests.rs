@@ -1,6 +1,6 @@
 use super::*;
 use crate::xml::parse_element;
-use crate::Score;
+use vocab::Score;
 
 #[test]
 fn reads_crm_mon_example() {

@@ -3,8 +3,8 @@
 
 use super::diagnostic::{Check, Diagnostic, Severity};
 use super::model::{nvpairs, Cluster, Resource};
-use super::values::{parse_bool, parse_duration_ms};
 use crate::Element;
+use vocab::{is_true, parse_bool, parse_duration_ms};
 
 fn err(origin: &'static str, check: Check, e: &Element, msg: String) -> Diagnostic {
     Diagnostic::at(Severity::Error, check, origin, e, msg)
@@ -233,7 +233,7 @@ fn recurring_ops_created(cluster: &Cluster, index: usize) -> bool {
             .and_then(|s| s.child("tickets"))
             .is_some_and(|t| {
                 t.children_named("ticket_state")
-                    .any(|ts| ts.id() == Some(ticket) && super::values::is_true(ts.attr("granted")))
+                    .any(|ts| ts.id() == Some(ticket) && ts.attr("granted").is_some_and(is_true))
             })
     };
     let tickets: Vec<&Element> = cluster
@@ -245,7 +245,7 @@ fn recurring_ops_created(cluster: &Cluster, index: usize) -> bool {
     let mut cur = Some(index);
     while let Some(i) = cur {
         let rsc = &cluster.resources[i];
-        if super::values::is_true(rsc.meta("maintenance")) {
+        if rsc.meta("maintenance").is_some_and(is_true) {
             return false;
         }
         let frozen = tickets.iter().any(|t| {
@@ -270,7 +270,10 @@ fn check_operations(cluster: &Cluster, rsc: &Resource, created: bool, out: &mut 
     // Recurring operations must differ in name or interval. Pacemaker checks each recurring
     // operation and names the first two of its group, so a pair is reported twice.
     let key = |op: &Element| {
-        let interval = op.attr("interval").and_then(parse_duration_ms).unwrap_or(0);
+        let interval = op
+            .attr("interval")
+            .and_then(|v| parse_duration_ms(v).ok())
+            .unwrap_or(0);
         (op.attr("name").unwrap_or("").to_string(), interval)
     };
     for op in &ops {
@@ -297,7 +300,7 @@ fn check_operations(cluster: &Cluster, rsc: &Resource, created: bool, out: &mut 
         // An unreadable interval is only logged: Pacemaker treats it as 0 (not recurring).
         if let Some(interval) = op
             .attr("interval")
-            .filter(|v| parse_duration_ms(v).is_none())
+            .filter(|v| parse_duration_ms(v).is_err())
         {
             out.push(Diagnostic::at(
                 Severity::Advisory,
@@ -431,7 +434,10 @@ pub fn check_active_operations(
 
 /// The key Pacemaker gives an operation's action: `<instance>_<task>_<interval in ms>`.
 fn action_key(instance: &str, op: &Element) -> String {
-    let interval = op.attr("interval").and_then(parse_duration_ms).unwrap_or(0);
+    let interval = op
+        .attr("interval")
+        .and_then(|v| parse_duration_ms(v).ok())
+        .unwrap_or(0);
     format!("{instance}_{}_{interval}", op.attr("name").unwrap_or(""))
 }
 

@@ -3,8 +3,8 @@
 
 use super::config::op_on_fail;
 use super::model::Cluster;
-use super::values::parse_duration_ms;
 use crate::Element;
+use vocab::parse_duration_ms;
 
 /// Agent return codes and execution statuses the replay distinguishes.
 const RC_OK: i64 = 0;
@@ -95,7 +95,11 @@ fn configured_op<'a>(primitive: &'a Element, task: &str, interval_ms: u64) -> Op
         .children_named("op")
         .find(|op| {
             op.attr("name") == Some(task)
-                && op.attr("interval").and_then(parse_duration_ms).unwrap_or(0) == interval_ms
+                && op
+                    .attr("interval")
+                    .and_then(|v| parse_duration_ms(v).ok())
+                    .unwrap_or(0)
+                    == interval_ms
         })
 }
 

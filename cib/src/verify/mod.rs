@@ -14,11 +14,9 @@ mod placement;
 mod recover;
 mod schema;
 mod status;
-mod values;
 
 pub use diagnostic::{Check, Diagnostic, Severity};
 pub use schema::SchemaChoice;
-pub use values::{is_valid_score, parse_bool, parse_duration_ms};
 
 use crate::{Document, Element};
 use model::Cluster;

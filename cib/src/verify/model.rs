@@ -1,9 +1,9 @@
 //! A read-only view of the parts of a CIB the checks need: cluster options, the resource tree
 //! with effective meta-attributes, and the node list.
 
-use super::values::{is_true, parse_bool};
 use crate::Element;
 use std::collections::HashMap;
+use vocab::{is_true, parse_bool};
 
 /// Name/value pairs of every `nvpair` under the `set_name` children of `element`.
 /// The first occurrence of a name wins, as in Pacemaker (rules are not evaluated).
@@ -50,7 +50,8 @@ impl<'a> Resource<'a> {
 
     /// True for a promotable clone.
     pub fn is_promotable(&self) -> bool {
-        self.xml.name == "master" || (self.xml.name == "clone" && is_true(self.meta("promotable")))
+        self.xml.name == "master"
+            || (self.xml.name == "clone" && self.meta("promotable").is_some_and(is_true))
     }
 }
 
@@ -146,7 +147,7 @@ impl<'a> Cluster<'a> {
 
     /// `maintenance-mode` (default false).
     pub fn maintenance_mode(&self) -> bool {
-        is_true(self.option("maintenance-mode"))
+        self.option("maintenance-mode").is_some_and(is_true)
     }
 
     /// `stop-orphan-resources` (default true).

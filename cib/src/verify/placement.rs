@@ -2,8 +2,8 @@
 //! `resource-discovery="exclusive"` locations (with `#uname` and node-attribute rules).
 
 use super::model::{nvpairs, Cluster, ConfiguredNode};
-use super::values::is_true;
 use crate::Element;
+use vocab::is_true;
 
 /// The value of a node attribute: `#uname`, `#id`, or a permanent/transient node attribute.
 fn node_attribute<'a>(
@@ -71,7 +71,7 @@ pub fn may_run_on(
     node: &ConfiguredNode,
     state: Option<&Element>,
 ) -> bool {
-    if is_true(node_attribute(node, state, "standby")) {
+    if node_attribute(node, state, "standby").is_some_and(is_true) {
         return false;
     }
     let locations: Vec<&Element> = cluster

@@ -2,7 +2,6 @@
 //! schema failure, so these run first and, if any fires, nothing else does.
 
 use super::diagnostic::{Check, Diagnostic, Severity};
-use super::values::is_valid_score;
 use crate::Element;
 use std::collections::HashSet;
 
@@ -138,7 +137,10 @@ fn walk<'a>(
     } else if !own.is_empty() {
         let check = if duplicate {
             Check::DuplicateId
-        } else if e.attr("score").is_some_and(|v| !is_valid_score(v)) {
+        } else if e
+            .attr("score")
+            .is_some_and(|v| !vocab::Score::is_schema_valid(v))
+        {
             Check::InvalidScore
         } else {
             Check::Schema
@@ -176,7 +178,8 @@ fn element_errors(e: &Element) -> Vec<String> {
         | "meta_attributes"
         | "cluster_property_set"
         | "utilization"
-            if e.attr("score").is_some_and(|s| !is_valid_score(s)) =>
+            if e.attr("score")
+                .is_some_and(|s| !vocab::Score::is_schema_valid(s)) =>
         {
             return vec![format!("Invalid attribute score for element {name}")];
         }
@@ -187,7 +190,10 @@ fn element_errors(e: &Element) -> Vec<String> {
             ];
         }
         "rsc_location" | "rsc_colocation" | "rsc_order" => {
-            if let Some(score) = e.attr("score").filter(|s| !is_valid_score(s)) {
+            if let Some(score) = e
+                .attr("score")
+                .filter(|s| !vocab::Score::is_schema_valid(s))
+            {
                 return if name == "rsc_location" {
                     vec![
                         format!("Type integer doesn't allow value '{score}'"),

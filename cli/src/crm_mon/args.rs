@@ -282,7 +282,7 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
 
 /// `5`, `5s`, `500ms`, `2m` -> whole seconds (at least 1).
 fn parse_interval(v: &str) -> Option<u64> {
-    let ms = cib::values::parse_duration_ms(v).ok()?;
+    let ms = vocab::parse_duration_ms(v).ok()?;
     Some((ms / 1000).max(1))
 }
 

@@ -537,14 +537,14 @@ impl Status {
                 ("stop-all-resources", cfg.stop_all.to_string()),
                 (
                     "stonith-timeout-ms",
-                    cib::values::parse_duration_ms(&cfg.stonith_timeout)
+                    vocab::parse_duration_ms(&cfg.stonith_timeout)
                         .unwrap_or(60_000)
                         .to_string(),
                 ),
                 (
                     "priority-fencing-delay-ms",
                     cfg.get("priority-fencing-delay")
-                        .and_then(|v| cib::values::parse_duration_ms(v).ok())
+                        .and_then(|v| vocab::parse_duration_ms(v).ok())
                         .unwrap_or(0)
                         .to_string(),
                 ),

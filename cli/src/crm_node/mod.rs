@@ -158,9 +158,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
     match command {
         Command::Name => unreachable!("handled before"),
         Command::Quorum => {
-            let q = cib
-                .attr("have-quorum")
-                .is_some_and(|v| cib::values::parse_bool(v).unwrap_or(false));
+            let q = cib.attr("have-quorum").is_some_and(|v| vocab::is_true(v));
             let _ = writeln!(out, "{}", if q { 1 } else { 0 });
         }
         Command::List => {

@@ -138,7 +138,7 @@ impl DcState {
 
 fn recheck_interval(cib: &Element) -> Millis {
     cluster_option(cib, "cluster-recheck-interval")
-        .and_then(|v| cib::values::parse_duration(&v).ok())
+        .and_then(|v| vocab::parse_duration(&v).ok())
         .filter(|d| !d.is_zero())
         .map_or(RECHECK_DEFAULT, |d| d.as_millis() as Millis)
 }

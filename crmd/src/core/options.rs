@@ -19,8 +19,7 @@ pub fn cluster_option(cib: &Element, name: &str) -> Option<String> {
 
 /// Whether fencing is enabled (`stonith-enabled`, default true).
 pub fn fencing_enabled(cib: &Element) -> bool {
-    cluster_option(cib, "stonith-enabled")
-        .is_none_or(|v| cib::values::parse_bool(&v).unwrap_or(true))
+    cluster_option(cib, "stonith-enabled").is_none_or(|v| vocab::parse_bool(&v).unwrap_or(true))
 }
 
 /// Whether `rsc` (an LRM resource id, maybe a clone instance `id:N`) is a fencing device.
@@ -114,7 +113,7 @@ pub fn is_version_attr(k: &str) -> bool {
 /// race the node with the important resources survives.
 pub fn priority_fencing_delay(cib: &Element, target: &str) -> u64 {
     let Some(delay) = cluster_option(cib, "priority-fencing-delay")
-        .and_then(|v| cib::values::parse_duration_ms(&v).ok())
+        .and_then(|v| vocab::parse_duration_ms(&v).ok())
         .filter(|d| *d > 0)
     else {
         return 0;

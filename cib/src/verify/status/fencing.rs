@@ -18,7 +18,7 @@ impl<'a> Fencer<'a> {
         Fencer {
             unclean: Vec::new(),
             has_means: cluster.stonith_enabled() && cluster.has_fencing_device(),
-            may_fence_any: is_true(cluster.cib.attr("have-quorum"))
+            may_fence_any: cluster.cib.attr("have-quorum").is_some_and(is_true)
                 || cluster.option("no-quorum-policy") == Some("ignore"),
         }
     }
@@ -96,7 +96,7 @@ pub(super) fn check_tickets<'a>(
         .and_then(|s| s.child("tickets"))
         .map(|t| {
             t.children_named("ticket_state")
-                .filter(|t| is_true(t.attr("granted")))
+                .filter(|t| t.attr("granted").is_some_and(is_true))
                 .filter_map(|t| t.id())
                 .collect()
         })

@@ -33,7 +33,7 @@ pub(super) fn check_clone_capacity(
             .meta("clone-node-max")
             .and_then(|v| v.parse().ok())
             .unwrap_or(1);
-        let unique = is_true(clone.meta("globally-unique"));
+        let unique = clone.meta("globally-unique").is_some_and(is_true);
         let mut total = 0usize;
         let mut per_node: BTreeMap<&str, usize> = BTreeMap::new();
         for (lrm_id, outcomes) in active_on {
@@ -80,7 +80,7 @@ pub(super) fn check_failure_timeout_conflict(
     for (_, prim) in cluster.primitives() {
         let Some(timeout) = prim
             .meta("failure-timeout")
-            .and_then(crate::verify::values::parse_duration_ms)
+            .and_then(|v| vocab::parse_duration_ms(v).ok())
         else {
             continue;
         };

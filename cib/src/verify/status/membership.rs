@@ -14,7 +14,7 @@ pub(super) fn online_with_fencing(state: &Element) -> (bool, Option<&'static str
     let terminate = transient_attr(state, "terminate")
         .is_some_and(|v| parse_bool(v).unwrap_or_else(|| v.parse::<i64>().unwrap_or(0) > 0));
     let shutdown = transient_attr(state, "shutdown").is_some_and(|v| v != "0");
-    let in_cluster = is_true(in_ccm);
+    let in_cluster = in_ccm.is_some_and(is_true);
     if shutdown {
         (crmd_online, None)
     } else if in_ccm.is_none() {
@@ -51,7 +51,7 @@ pub(super) fn online_without_fencing(state: &Element) -> (bool, Option<&'static 
     let expected_up = state
         .attr("expected")
         .is_some_and(|v| v.eq_ignore_ascii_case("member"));
-    if !is_true(state.attr("in_ccm")) {
+    if !state.attr("in_ccm").is_some_and(is_true) {
         (false, None)
     } else if crmd_online {
         (

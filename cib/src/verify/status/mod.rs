@@ -4,8 +4,8 @@
 use super::diagnostic::{Check, Diagnostic, Severity};
 use super::model::{nvpairs, Cluster};
 use crate::verify::history::{replay, ReplayOutcome};
-use crate::verify::values::{is_true, parse_bool};
 use crate::Element;
+use vocab::{is_true, parse_bool};
 
 mod fencing;
 mod instances;
@@ -78,12 +78,10 @@ pub fn check(cluster: &Cluster) -> Vec<Diagnostic> {
             s.id() == node.xml.id()
                 || (s.attr("uname").is_some() && s.attr("uname") == Some(node.uname))
         });
-        let maintenance = is_true(
-            nvpairs(node.xml, "instance_attributes")
-                .into_iter()
-                .find(|(k, _)| *k == "maintenance")
-                .map(|(_, v)| v),
-        );
+        let maintenance = nvpairs(node.xml, "instance_attributes")
+            .into_iter()
+            .find(|(k, _)| *k == "maintenance")
+            .is_some_and(|(_, v)| is_true(v));
         let Some(state) = state.filter(|s| s.attr("uname").is_some()) else {
             if cluster.startup_fencing() {
                 fencer.mark_unseen(node.uname);
@@ -196,7 +194,7 @@ pub fn check(cluster: &Cluster) -> Vec<Diagnostic> {
                 );
                 // A failed connection that can start nowhere leaves the node's resources in an
                 // unknown state; only fencing can settle them (unless a reconnect is pending).
-                let reconnect_pending = is_true(state.attr("node_fenced"))
+                let reconnect_pending = state.attr("node_fenced").is_some_and(is_true)
                     && cluster.resource(name).is_some_and(|r| {
                         nvpairs(r.xml, "instance_attributes")
                             .iter()
@@ -294,7 +292,7 @@ fn is_managed(cluster: &Cluster, lrm_id: &str) -> bool {
     {
         Some(r) => {
             r.meta("is-managed").and_then(parse_bool).unwrap_or(true)
-                && !is_true(r.meta("maintenance"))
+                && !r.meta("maintenance").is_some_and(is_true)
         }
         None => true,
     }

@@ -24,7 +24,7 @@ pub(super) fn check_remote_connections<'a>(
         let state = states
             .iter()
             .find(|s| s.id() == Some(prim.id()) || s.attr("uname") == Some(prim.id()));
-        if state.is_some_and(|s| is_true(s.attr("node_fenced"))) {
+        if state.is_some_and(|s| s.attr("node_fenced").is_some_and(is_true)) {
             continue;
         }
         let reason = "remote connection is unrecoverable";
