@@ -203,7 +203,7 @@ fn installed() -> Vec<String> {
 }
 
 fn history_lines(out: &mut dyn Write, r: &Response, quiet: bool) {
-    let ctime = |t: i64| pengine::datetime::ctime(t);
+    let ctime = |t: i64| vocab::datetime::ctime(t);
     for e in &r.history {
         let state = match e.state {
             stonithd::history::State::Done => "successful",

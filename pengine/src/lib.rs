@@ -8,12 +8,10 @@
 pub mod actions;
 pub mod assign;
 pub mod constraints;
-pub mod datetime;
 pub mod graph_build;
 pub mod ordering;
 pub mod render;
 pub mod rules;
-pub mod score;
 pub mod unpack;
 
 use cib::Element;

@@ -1,10 +1,10 @@
 //! Rule evaluation: node-attribute expressions, date expressions and date specs, and the
 //! nvpair blocks (`instance_attributes`, `meta_attributes`, ...) that rules guard.
 
-use crate::datetime;
-use crate::score::Score;
 use cib::Element;
 use std::collections::{BTreeMap, HashMap};
+use vocab::datetime;
+use vocab::score::Score;
 
 /// Every element with an id, for `id-ref` resolution (lookup only; never iterated for output).
 pub struct IdIndex<'a> {

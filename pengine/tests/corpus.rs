@@ -183,7 +183,7 @@ fn run_case(corpus: &Path, case: &Case) -> Result<[Result<(), String>; 3], Strin
         .and_then(|v| v.parse::<i64>().ok());
     let default_now = recorded.unwrap_or_else(wall_clock);
     let now = match &case.date {
-        Some(d) => pengine::datetime::parse(d).ok_or_else(|| format!("bad date {d}"))?,
+        Some(d) => vocab::datetime::parse(d).ok_or_else(|| format!("bad date {d}"))?,
         None => default_now,
     };
 
@@ -233,7 +233,7 @@ fn run_case(corpus: &Path, case: &Case) -> Result<[Result<(), String>; 3], Strin
     };
     let summary = (|| {
         let expected = normalised(&read(&file("summary", "summary"))?);
-        let date = recorded.map(pengine::datetime::format);
+        let date = recorded.map(vocab::datetime::format);
         let text = pengine::render::simulation(summary_input, date.as_deref(), false);
         dump("summary", &text);
         let actual = normalised(&cts_sed(&text));

@@ -180,7 +180,7 @@ impl Colocation {
             rsc_role: optional(e, "rsc-role").or_else(|| optional(e, "from_role")),
             with_rsc_role: optional(e, "with-rsc-role").or_else(|| optional(e, "to_role")),
             node_attribute: optional(e, "node-attribute"),
-            influence: e.attr("influence").and_then(|v| parse_bool(v)),
+            influence: e.attr("influence").and_then(parse_bool),
             sets: sets(e, ids)?,
         })
     }
@@ -258,7 +258,7 @@ impl Order {
         };
         let symmetrical = e
             .attr("symmetrical")
-            .and_then(|v| parse_bool(v))
+            .and_then(parse_bool)
             .unwrap_or(kind != OrderKind::Serialize);
         Ok(Order {
             id,

@@ -139,7 +139,7 @@ impl Cib {
             version: CibVersion::from_element(cib),
             validate_with: optional(cib, "validate-with"),
             dc_uuid: optional(cib, "dc-uuid"),
-            have_quorum: cib.attr("have-quorum").and_then(|v| vocab::parse_bool(v)),
+            have_quorum: cib.attr("have-quorum").and_then(vocab::parse_bool),
             configuration,
             status,
         })

@@ -64,7 +64,7 @@ impl NvSet {
         Ok(NvSet {
             kind: e.name.clone(),
             id: optional(e, "id").or_else(|| optional(e, "id-ref")),
-            score: e.attr("score").and_then(|s| Score::parse(s)),
+            score: e.attr("score").and_then(Score::parse),
             rule,
             pairs,
         })
@@ -175,7 +175,7 @@ impl Rule {
         Ok(Rule {
             id: optional(e, "id"),
             any: e.attr("boolean-op") == Some("or"),
-            score: e.attr("score").and_then(|s| Score::parse(s)),
+            score: e.attr("score").and_then(Score::parse),
             score_attribute: optional(e, "score-attribute"),
             role: optional(e, "role"),
             expressions,

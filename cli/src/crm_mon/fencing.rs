@@ -23,7 +23,7 @@ pub fn history() -> Vec<Entry> {
 }
 
 fn line(e: &Entry, out: &mut String) {
-    let t = |s: i64| pengine::datetime::ctime(s);
+    let t = |s: i64| vocab::datetime::ctime(s);
     let _ = match e.state {
         State::Failed => writeln!(
             out,

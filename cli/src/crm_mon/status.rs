@@ -135,7 +135,7 @@ pub struct Status {
 
 /// `ctime(3)` text of `t` (UTC), as Pacemaker prints times.
 pub fn ctime(t: i64) -> String {
-    pengine::datetime::ctime(t)
+    vocab::datetime::ctime(t)
 }
 
 pub fn rc_text(rc: i64) -> &'static str {

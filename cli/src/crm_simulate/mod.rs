@@ -62,14 +62,14 @@ fn load_input(args: &Args) -> anyhow::Result<(String, String)> {
 
 fn now_for(args: &Args, cib: &cib::Element) -> anyhow::Result<(i64, Option<String>)> {
     if let Some(t) = &args.set_datetime {
-        let v = pengine::datetime::parse(t).ok_or_else(|| anyhow!("invalid date/time: {t}"))?;
+        let v = vocab::datetime::parse(t).ok_or_else(|| anyhow!("invalid date/time: {t}"))?;
         return Ok((v, None));
     }
     if let Some(e) = cib
         .attr("execution-date")
         .and_then(|v| v.parse::<i64>().ok())
     {
-        return Ok((e, Some(pengine::datetime::format(e))));
+        return Ok((e, Some(vocab::datetime::format(e))));
     }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

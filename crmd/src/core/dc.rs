@@ -284,7 +284,7 @@ impl Core {
             }
         }
         if cib.attr("cib-last-written").is_none() {
-            cib.set_attr("cib-last-written", pengine::datetime::ctime(wall));
+            cib.set_attr("cib-last-written", vocab::datetime::ctime(wall));
             Writer::daemon(&me).stamp(&mut cib);
         }
         set_cluster_option(&mut cib, "dc-version", DC_VERSION);
@@ -374,7 +374,7 @@ impl Core {
         }
         // Versions and the change record are the DC's to assign.
         CibVersion::from_element(&self.cib).write_to(&mut next);
-        next.set_attr("cib-last-written", pengine::datetime::ctime(self.now.wall));
+        next.set_attr("cib-last-written", vocab::datetime::ctime(self.now.wall));
         writer.stamp(&mut next);
         let before: BTreeSet<String> = options::config_errors(&self.cib).into_iter().collect();
         let new_errors: Vec<String> = options::config_errors(&next)

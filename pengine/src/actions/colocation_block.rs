@@ -6,8 +6,8 @@
 
 use super::ActionTable;
 use crate::constraints::Constraints;
-use crate::score::Score;
 use crate::unpack::{ClusterView, Kind, RscIdx};
+use vocab::score::Score;
 
 /// Marks the blocked dependents' actions unrunnable; true if anything changed (the caller
 /// propagates again, and calls this again, until nothing does).
@@ -16,7 +16,7 @@ pub fn block_dependents(view: &ClusterView, cons: &Constraints, t: &mut ActionTa
     for c in &cons.colocations {
         // (Role-limited colocations are left alone: how Pacemaker blocks those is not
         // modelled yet.)
-        if c.score < Score::INF || c.primary_role.is_some() || c.dependent_role.is_some() {
+        if c.score < Score::INFINITY || c.primary_role.is_some() || c.dependent_role.is_some() {
             continue;
         }
         let primary = c.primary;

@@ -143,7 +143,7 @@ fn anti_colocation_orderings(
     t: &mut ActionTable,
 ) {
     for c in &cons.colocations {
-        if !c.score.is_neg_inf() {
+        if !c.score.is_minus_infinite() {
             continue;
         }
         for (a, ar, b, br) in [

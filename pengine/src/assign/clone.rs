@@ -2,9 +2,9 @@
 //! best nodes (at most `clone-node-max` per node); then promotion for promotable clones.
 
 use super::{node_usable, Assigner, ScoreLine};
-use crate::score::Score;
 use crate::unpack::{Kind, NoQuorumPolicy, NodeIdx, Role, RscIdx};
 use std::collections::BTreeMap;
+use vocab::score::Score;
 
 fn instance_scores(
     a: &Assigner,
@@ -14,7 +14,7 @@ fn instance_scores(
     let mut s = a.group_scores(inst);
     for (n, v) in s.iter_mut() {
         if let Some(x) = adj.get(n) {
-            *v = v.add(*x);
+            *v = v.saturating_add(*x);
         }
     }
     s
@@ -35,7 +35,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let mut adj: BTreeMap<NodeIdx, Score> =
         (0..view.nodes.len()).map(|n| (n, Score::ZERO)).collect();
     a.apply_dependent_colocations_where(c, &mut adj, |col| {
-        all_coloc || col.score.0 < 0 || col.score.is_inf()
+        all_coloc || col.score.0 < 0 || col.score.is_infinite()
     });
     // The clone's own scores: its locations plus what is colocated with it.
     let mut clone_scores = a.scores_of(c);
@@ -44,9 +44,12 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     if all_coloc {
         for (n, v) in &clone_scores {
             let d = Score(v.0.saturating_sub(before.get(n).map(|b| b.0).unwrap_or(0)));
-            if !v.is_neg_inf() && !before.get(n).is_some_and(|b| b.is_neg_inf()) && d.0 != 0 {
+            if !v.is_minus_infinite()
+                && !before.get(n).is_some_and(|b| b.is_minus_infinite())
+                && d.0 != 0
+            {
                 let e = adj.entry(*n).or_insert(Score::ZERO);
-                *e = e.add(d);
+                *e = e.saturating_add(d);
             }
         }
     }
@@ -105,7 +108,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             .filter(|(m, _)| node_usable(view, **m))
             .map(|(_, v)| *v)
             .max()
-            .unwrap_or(Score::NEG_INF);
+            .unwrap_or(Score::MINUS_INFINITY);
         if s.get(&n).is_some_and(|v| *v >= best) {
             placed[i] = Some(n);
             count[n] += 1;
@@ -165,11 +168,15 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                     let own = a.scores_of(m);
                     let table = own
                         .iter()
-                        .map(|(x, v)| (*x, if *x == n { *v } else { Score::NEG_INF }))
+                        .map(|(x, v)| (*x, if *x == n { *v } else { Score::MINUS_INFINITY }))
                         .collect();
                     push_scores(a, "pcmk__primitive_assign", m, &table);
                 }
-                let s = a.scores_of(m).get(&n).copied().unwrap_or(Score::NEG_INF);
+                let s = a
+                    .scores_of(m)
+                    .get(&n)
+                    .copied()
+                    .unwrap_or(Score::MINUS_INFINITY);
                 if ok && (s.0 >= 0 || unmanaged) && a.blocked_by_policy(m).is_none() {
                     a.out.node[m] = Some(n);
                     a.out.role[m] = Role::Started;
@@ -198,7 +205,7 @@ fn ban_unfit_nodes(
     for (n, v) in s.iter_mut() {
         let clone_ok = clone_scores.get(n).is_some_and(|c| c.0 >= 0);
         if count[*n] >= node_max || !node_usable(view, *n) || !clone_ok {
-            *v = Score::NEG_INF;
+            *v = Score::MINUS_INFINITY;
         }
     }
 }
@@ -226,7 +233,7 @@ fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Sc
     }
     // An instance that is to be stopped is banned from every node before it is shown.
     if a.target_stopped(inst) {
-        let banned = s.keys().map(|n| (*n, Score::NEG_INF)).collect();
+        let banned = s.keys().map(|n| (*n, Score::MINUS_INFINITY)).collect();
         push_scores(a, "pcmk__primitive_assign", inst, &banned);
     } else {
         push_scores(a, "pcmk__primitive_assign", inst, s);
@@ -240,7 +247,7 @@ fn push_group_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeI
     let banned = |t: BTreeMap<NodeIdx, Score>| -> BTreeMap<NodeIdx, Score> {
         t.into_iter()
             .map(|(n, v)| match s.get(&n) {
-                Some(x) if x.is_neg_inf() => (n, Score::NEG_INF),
+                Some(x) if x.is_minus_infinite() => (n, Score::MINUS_INFINITY),
                 _ => (n, v),
             })
             .collect()
@@ -271,7 +278,7 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
             ))
             .or_else(|| node.attrs.get(&format!("master-{}", rsc.base_id)));
         if let Some(v) = v.and_then(|v| Score::parse(v)) {
-            total = Some(total.unwrap_or(Score::ZERO).add(v));
+            total = Some(total.unwrap_or(Score::ZERO).saturating_add(v));
         }
     }
     let mut score = match total {
@@ -292,7 +299,7 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     };
     for loc in &a.cons.locations {
         if loc.role == Some(Role::Promoted) && loc.node == n && (loc.rsc == c || loc.rsc == inst) {
-            score = score.add(loc.score);
+            score = score.saturating_add(loc.score);
         }
     }
     for col in &a.cons.colocations {
@@ -313,10 +320,10 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
                 a.out.node[col.primary].into_iter().collect()
             };
             let with = pnodes.contains(&n);
-            if (col.score.is_inf() && !with) || (col.score.is_neg_inf() && with) {
-                score = score.add(Score::NEG_INF);
+            if (col.score.is_infinite() && !with) || (col.score.is_minus_infinite() && with) {
+                score = score.saturating_add(Score::MINUS_INFINITY);
             } else if with {
-                score = score.add(col.score);
+                score = score.saturating_add(col.score);
             }
         }
     }

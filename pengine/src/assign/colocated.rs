@@ -7,9 +7,9 @@
 
 use super::{node_usable, Assigner};
 use crate::constraints::Colocation;
-use crate::score::{Score, INFINITY};
 use crate::unpack::{Kind, NodeIdx, Role, RscIdx};
 use std::collections::{BTreeMap, BTreeSet};
+use vocab::score::{Score, INFINITY};
 
 /// A resource's node scores.
 pub type Table = BTreeMap<NodeIdx, Score>;
@@ -65,7 +65,7 @@ impl Assigner<'_> {
             id: "group:internal_colocation".into(),
             dependent,
             primary,
-            score: Score::INF,
+            score: Score::INFINITY,
             dependent_role: None,
             primary_role: None,
             node_attribute: "#uname".into(),
@@ -217,7 +217,7 @@ impl Assigner<'_> {
                     0
                 };
             }
-            let new = Score(add).add(*weight);
+            let new = Score(add).saturating_add(*weight);
             if nonneg && new.0 < 0 && weight.0 > 0 {
                 *weight = Score(UNUSABLE);
                 continue;
@@ -375,7 +375,7 @@ impl Assigner<'_> {
                 self.apply_colocation_with_placed(r, &c, scores);
                 continue;
             }
-            let archive = (c.score.0 < 0 && !c.score.is_neg_inf()).then(|| scores.clone());
+            let archive = (c.score.0 < 0 && !c.score.is_minus_infinite()).then(|| scores.clone());
             self.apply_to_weights(r, &c, scores);
             if let Some(kept) = archive {
                 if !self.any_available(scores) {
@@ -393,7 +393,7 @@ impl Assigner<'_> {
         if view.resources[target].kind == Kind::Group {
             // Mandatory: the whole group must fit, so its last member; else its first.
             let members = &view.resources[target].children;
-            let member = if c.score.is_inf() {
+            let member = if c.score.is_infinite() {
                 members.last()
             } else {
                 members.first()
@@ -423,19 +423,19 @@ impl Assigner<'_> {
                         (None, None) => true,
                         _ => false,
                     };
-                    if same && !c.score.is_inf() {
+                    if same && !c.score.is_infinite() {
                         c.score
-                    } else if !same && c.score.is_inf() {
-                        Score::NEG_INF
+                    } else if !same && c.score.is_infinite() {
+                        Score::MINUS_INFINITY
                     } else {
                         continue;
                     }
                 }
             };
-            *w = delta.add(*w);
+            *w = delta.saturating_add(*w);
             deltas.push((n, delta));
         }
-        if c.score.is_inf() || c.score.is_neg_inf() || self.any_available(&work) {
+        if c.score.is_infinite() || c.score.is_minus_infinite() || self.any_available(&work) {
             *scores = work;
             for (node, score) in deltas {
                 self.out.contributions.push(super::Contribution {

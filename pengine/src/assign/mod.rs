@@ -6,9 +6,9 @@ mod clone;
 mod colocated;
 
 use crate::constraints::Constraints;
-use crate::score::{Score, INFINITY};
 use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, Role, RscIdx};
 use std::collections::BTreeMap;
+use vocab::score::{Score, INFINITY};
 
 /// One line of `crm_simulate -s` output.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -95,7 +95,7 @@ impl<'a> Assigner<'a> {
 
     fn contribute(&mut self, rsc: RscIdx, node: NodeIdx, score: Score, source: impl Into<String>) {
         let e = self.base[rsc].entry(node).or_insert(Score::ZERO);
-        *e = e.add(score);
+        *e = e.saturating_add(score);
         self.out.contributions.push(Contribution {
             rsc,
             node,
@@ -150,16 +150,16 @@ impl<'a> Assigner<'a> {
             }
             let top = view.top_of(r);
             let unique = view.resources[top].clone.as_ref().is_none_or(|c| c.unique);
-            let threshold = rsc.meta_score("migration-threshold", Score::INF);
+            let threshold = rsc.meta_score("migration-threshold", Score::INFINITY);
             for (n, node) in view.nodes.iter().enumerate() {
                 let fc = fail_count(node, &rsc.base_id, rsc, view.now);
                 if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
                     let target = if unique { r } else { top };
                     for x in view.primitives_of(target) {
-                        self.contribute(x, n, Score::NEG_INF, "migration-threshold");
+                        self.contribute(x, n, Score::MINUS_INFINITY, "migration-threshold");
                     }
                     if target != r {
-                        self.contribute(target, n, Score::NEG_INF, "migration-threshold");
+                        self.contribute(target, n, Score::MINUS_INFINITY, "migration-threshold");
                     }
                 }
             }
@@ -176,11 +176,11 @@ impl<'a> Assigner<'a> {
                     self.out.frozen[r] = true;
                 }
                 if st.banned {
-                    self.contribute(r, *n, Score::NEG_INF, "hard-error");
+                    self.contribute(r, *n, Score::MINUS_INFINITY, "hard-error");
                 }
                 if st.banned_everywhere {
                     for n in 0..view.nodes.len() {
-                        self.contribute(r, n, Score::NEG_INF, "fatal-error");
+                        self.contribute(r, n, Score::MINUS_INFINITY, "fatal-error");
                     }
                 }
             }
@@ -218,7 +218,7 @@ impl<'a> Assigner<'a> {
             let mut stack = vec![t.rsc];
             while let Some(r) = stack.pop() {
                 for n in 0..view.nodes.len() {
-                    self.contribute(r, n, Score::NEG_INF, t.id.clone());
+                    self.contribute(r, n, Score::MINUS_INFINITY, t.id.clone());
                 }
                 stack.extend(view.resources[r].children.iter().copied());
             }
@@ -232,7 +232,9 @@ impl<'a> Assigner<'a> {
         if strategy == "none" || strategy.is_empty() {
             return;
         }
-        let red = view.config.score_option("node-health-red", Score::NEG_INF);
+        let red = view
+            .config
+            .score_option("node-health-red", Score::MINUS_INFINITY);
         let yellow = view.config.score_option("node-health-yellow", Score::ZERO);
         let green = view.config.score_option("node-health-green", Score::ZERO);
         let base = view.config.score_option("node-health-base", Score::ZERO);
@@ -256,8 +258,8 @@ impl<'a> Assigner<'a> {
                 };
                 let value = match strategy.as_str() {
                     "migrate-on-red" => {
-                        if value.is_neg_inf() || v.eq_ignore_ascii_case("red") {
-                            Score::NEG_INF
+                        if value.is_minus_infinite() || v.eq_ignore_ascii_case("red") {
+                            Score::MINUS_INFINITY
                         } else {
                             Score::ZERO
                         }
@@ -266,12 +268,12 @@ impl<'a> Assigner<'a> {
                         if v.eq_ignore_ascii_case("green") {
                             Score::ZERO
                         } else {
-                            Score::NEG_INF
+                            Score::MINUS_INFINITY
                         }
                     }
                     _ => value,
                 };
-                score = score.add(value);
+                score = score.saturating_add(value);
             }
             if !any || score.0 == 0 {
                 continue;
@@ -448,25 +450,25 @@ impl<'a> Assigner<'a> {
             };
             for n in 0..view.nodes.len() {
                 let with = primary_nodes.iter().any(|p| same(n, *p));
-                let delta = if c.score.is_inf() {
+                let delta = if c.score.is_infinite() {
                     if with {
                         continue;
                     }
-                    Score::NEG_INF
-                } else if c.score.is_neg_inf() {
+                    Score::MINUS_INFINITY
+                } else if c.score.is_minus_infinite() {
                     if !with {
                         continue;
                     }
-                    Score::NEG_INF
+                    Score::MINUS_INFINITY
                 } else if with {
                     c.score
                 } else {
                     continue;
                 };
                 if let Some(s) = scores.get_mut(&n) {
-                    *s = s.add(delta);
+                    *s = s.saturating_add(delta);
                 } else if delta.0 < 0 {
-                    scores.insert(n, Score::NEG_INF);
+                    scores.insert(n, Score::MINUS_INFINITY);
                 }
                 self.out.contributions.push(crate::assign::Contribution {
                     rsc: r,
@@ -504,7 +506,7 @@ impl<'a> Assigner<'a> {
             let before = scores.clone();
             for (n, s) in scores.iter_mut() {
                 let Some(&d) = dep.get(n) else { continue };
-                let add = if d.is_inf() || d.is_neg_inf() {
+                let add = if d.is_infinite() || d.is_minus_infinite() {
                     if factor > 0.0 {
                         d
                     } else {
@@ -516,7 +518,7 @@ impl<'a> Assigner<'a> {
                 if depth > 0 && add.0 < 0 {
                     continue;
                 }
-                *s = s.add(add);
+                *s = s.saturating_add(add);
             }
             if !scores
                 .iter()
@@ -542,7 +544,7 @@ impl<'a> Assigner<'a> {
             let mut cand = own.clone();
             for (n, s) in cand.iter_mut() {
                 if let Some(x) = merged.get(n) {
-                    *s = s.add(*x);
+                    *s = s.saturating_add(*x);
                 }
             }
             let ok = cand
@@ -633,7 +635,7 @@ impl<'a> Assigner<'a> {
         // A resource that is to be stopped is banned from every node before it is shown.
         if self.target_stopped(r) {
             for v in scores.values_mut() {
-                *v = Score::NEG_INF;
+                *v = Score::MINUS_INFINITY;
             }
         }
         for (n, s) in &scores {
@@ -749,7 +751,7 @@ pub fn fail_count(
         if !(rest.is_empty() || rest.starts_with('#')) {
             continue;
         }
-        total = total.add(Score::parse(v).unwrap_or_default());
+        total = total.saturating_add(Score::parse(v).unwrap_or_default());
     }
     let lprefix = format!("last-failure-{base_id}");
     for (k, v) in node.attrs.range(lprefix.clone()..) {
@@ -797,9 +799,12 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
                 a.merge_dependents(r, &mut merged, 0);
                 let running = view.running_on(r);
                 let cur = if running.len() == 1 && node_usable(view, running[0]) {
-                    merged.get(&running[0]).copied().unwrap_or(Score::NEG_INF)
+                    merged
+                        .get(&running[0])
+                        .copied()
+                        .unwrap_or(Score::MINUS_INFINITY)
                 } else {
-                    Score::NEG_INF
+                    Score::MINUS_INFINITY
                 };
                 (
                     r,

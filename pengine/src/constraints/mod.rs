@@ -2,10 +2,10 @@
 //! resource sets, tags and templates expanded into plain pairwise constraints.
 
 use crate::rules::{self, IdIndex, RuleContext};
-use crate::score::Score;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
 use crate::Diagnostics;
 use cib::Element;
+use vocab::score::Score;
 
 /// One location preference of a resource for a node.
 #[derive(Debug, Clone)]
@@ -373,7 +373,7 @@ fn colocation(
             for w in members.windows(2) {
                 out.colocations.push(mk(w[1], w[0], set_score, role, role));
             }
-        } else if set_score.is_neg_inf() {
+        } else if set_score.is_minus_infinite() {
             for (i, a) in members.iter().enumerate() {
                 for b in &members[i + 1..] {
                     out.colocations.push(mk(*b, *a, set_score, role, role));

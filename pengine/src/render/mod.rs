@@ -128,9 +128,9 @@ pub fn explain(s: &Schedule, rsc_id: &str) -> Option<String> {
         let _ = writeln!(out, "Resource {}:", rsc.id);
         for (n, node) in view.nodes.iter().enumerate() {
             let mut total = if view.config.symmetric {
-                crate::score::Score::ZERO
+                vocab::score::Score::ZERO
             } else {
-                crate::score::Score::NEG_INF
+                vocab::score::Score::MINUS_INFINITY
             };
             let mut lines = Vec::new();
             if view.config.symmetric {
@@ -142,10 +142,10 @@ pub fn explain(s: &Schedule, rsc_id: &str) -> Option<String> {
                 .iter()
                 .filter(|c| c.rsc == r && c.node == n)
             {
-                if total.is_neg_inf() && !view.config.symmetric && lines.is_empty() {
-                    total = crate::score::Score::ZERO;
+                if total.is_minus_infinite() && !view.config.symmetric && lines.is_empty() {
+                    total = vocab::score::Score::ZERO;
                 }
-                total = total.add(c.score);
+                total = total.saturating_add(c.score);
                 lines.push(format!(
                     "    {:>10}  from {}",
                     c.score.to_string(),

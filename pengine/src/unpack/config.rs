@@ -2,9 +2,9 @@
 
 use super::is_true;
 use crate::rules::{self, IdIndex, RuleContext};
-use crate::score::Score;
 use cib::Element;
 use std::collections::BTreeMap;
+use vocab::score::Score;
 
 /// What to do without quorum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 
 use super::status::OpRecord;
 use super::{parse_interval_ms, ClusterView, NodeIdx, Resource};
-use crate::score::Score;
+use vocab::score::Score;
 
 /// Expiry state while replaying one resource's history on one node.
 pub struct Expiry<'a> {
@@ -60,7 +60,7 @@ impl<'a> Expiry<'a> {
         for (k, v) in self.attrs {
             if let Some(rest) = k.strip_prefix("fail-count-") {
                 if attr_matches(rest, name) {
-                    count = count.add(Score::parse(v).unwrap_or_default());
+                    count = count.saturating_add(Score::parse(v).unwrap_or_default());
                 }
             } else if let Some(rest) = k.strip_prefix("last-failure-") {
                 if attr_matches(rest, name) {

@@ -162,59 +162,13 @@ impl ClusterView {
     }
 }
 
-/// Pacemaker's boolean spellings.
-pub fn is_true(v: &str) -> bool {
-    matches!(
-        v.trim().to_ascii_lowercase().as_str(),
-        "true" | "yes" | "y" | "on" | "1"
-    )
-}
+pub use vocab::is_true;
 
-/// Parses an interval or timeout (`10s`, `5min`, `1h`, `PT5M`, bare seconds) into milliseconds.
+/// An op's `interval` or `timeout` in milliseconds; an empty value means 0 (an op without an
+/// interval), malformed text `None`.
 pub fn parse_interval_ms(v: &str) -> Option<u64> {
-    let v = v.trim();
-    if v.is_empty() {
+    if v.trim().is_empty() {
         return Some(0);
     }
-    if let Some(iso) = v.strip_prefix("PT").or_else(|| v.strip_prefix('P')) {
-        let mut total = 0f64;
-        let mut num = String::new();
-        let mut in_time = v.starts_with("PT");
-        for c in iso.chars() {
-            match c {
-                '0'..='9' | '.' => num.push(c),
-                'T' => in_time = true,
-                _ => {
-                    let n: f64 = num.parse().ok()?;
-                    num.clear();
-                    total += n * match (c, in_time) {
-                        ('H', _) => 3600.0,
-                        ('M', true) => 60.0,
-                        ('M', false) => 30.0 * 86400.0,
-                        ('S', _) => 1.0,
-                        ('D', _) => 86400.0,
-                        ('W', _) => 7.0 * 86400.0,
-                        ('Y', _) => 365.0 * 86400.0,
-                        _ => return None,
-                    };
-                }
-            }
-        }
-        return Some((total * 1000.0) as u64);
-    }
-    let split = v
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(v.len());
-    let (num, unit) = v.split_at(split);
-    let n: f64 = num.parse().ok()?;
-    let mult = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "s" | "sec" | "secs" | "second" | "seconds" => 1000.0,
-        "ms" | "msec" | "msecs" => 1.0,
-        "us" | "usec" | "usecs" => 0.001,
-        "m" | "min" | "mins" | "minute" | "minutes" => 60_000.0,
-        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0,
-        "d" | "day" | "days" => 86_400_000.0,
-        _ => return None,
-    };
-    Some((n * mult) as u64)
+    vocab::parse_duration_ms(v).ok()
 }

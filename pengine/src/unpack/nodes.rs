@@ -37,7 +37,7 @@ pub struct NodeInfo {
     /// Capacity (`utilization`).
     pub utilization: BTreeMap<String, i64>,
     /// Config-level score (`<node score>`), rarely used.
-    pub base_score: crate::score::Score,
+    pub base_score: vocab::score::Score,
 }
 
 impl NodeInfo {
@@ -83,7 +83,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
                 unclean_reason: "node is unclean".into(),
                 base_score: n
                     .attr("score")
-                    .and_then(crate::score::Score::parse)
+                    .and_then(vocab::score::Score::parse)
                     .unwrap_or_default(),
                 ..Default::default()
             });

@@ -3,10 +3,10 @@
 
 use super::{is_true, parse_interval_ms, ClusterView, Role, RscIdx};
 use crate::rules::{self, IdIndex, RuleContext};
-use crate::score::Score;
 use crate::Diagnostics;
 use cib::Element;
 use std::collections::BTreeMap;
+use vocab::score::Score;
 
 /// Resource variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
