@@ -20,8 +20,8 @@ use crate::error::{Error, Result};
 use crate::fencing::FencingDevices;
 use crate::history::ResourceHistory;
 use crate::op::{Action, OpRequest, OpResult, ResourceSpec};
-use crate::rc::{ExecStatus, OcfRc};
 use crate::runner::{self, RunnerConfig};
+use vocab::{ExecStatus, OcfRc};
 
 /// Executor settings.
 #[derive(Debug, Clone)]

@@ -20,8 +20,8 @@ use cib::Element;
 use stonithd::device::Device;
 
 use crate::op::{Action, OpRequest, ResourceSpec};
-use crate::rc::{ExecStatus, OcfRc};
 use crate::runner::Execution;
+use vocab::{ExecStatus, OcfRc};
 
 /// The devices started on this node.
 #[derive(Debug, Default)]

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::op::{Action, OpResult};
-use crate::rc::{ExecStatus, OcfRc};
+use vocab::{ExecStatus, OcfRc};
 
 /// One remembered operation result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 //! - [`agent`]: `class:provider:type` and where agents live ([`AgentDirs`], overridable).
 //! - [`runner`]: one operation, start to finish: environment ([`env`]), process supervision
 //!   ([`process`]: own process group, timeout → SIGTERM → SIGKILL, bounded [`capture`]), and
-//!   mapping exit codes to OCF ([`rc`]). systemd units go through D-Bus ([`systemd`]).
+//!   mapping exit codes to OCF (`vocab::OcfRc`). systemd units go through D-Bus ([`systemd`]).
 //! - [`executor`]: queues per resource, a global concurrency bound, recurring monitors that
 //!   report only changes, cancellation, and [`history`].
 //!
@@ -36,7 +36,7 @@ pub mod history;
 pub mod metadata;
 pub mod op;
 pub mod process;
-pub mod rc;
+
 pub mod runner;
 pub mod server;
 pub mod systemd;
@@ -48,5 +48,5 @@ pub use error::{Error, Result};
 pub use executor::{Executor, ExecutorConfig};
 pub use history::{OpRecord, ResourceHistory};
 pub use op::{Action, NotifyVars, OpRequest, OpResult, ResourceSpec};
-pub use rc::{ExecStatus, OcfRc};
 pub use runner::{Execution, RunnerConfig};
+pub use vocab::{ExecStatus, OcfRc};

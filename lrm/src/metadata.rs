@@ -4,6 +4,7 @@
 //! continuation lines (`#` then a tab or two blanks) are appended.
 
 use std::path::Path;
+use vocab::xml_escape::{escape, Policy};
 
 use crate::agent::ResourceClass;
 
@@ -48,16 +49,16 @@ pub fn generated(class: ResourceClass, name: &str, path: &Path) -> String {
     xml.push_str("<?xml version='1.0'?>\n<!DOCTYPE resource-agent SYSTEM 'ra-api-1.dtd'>\n");
     xml.push_str(&format!(
         "<resource-agent name='{}' version='0.1'>\n",
-        escape(name)
+        escape(name, Policy::Pacemaker)
     ));
     xml.push_str("  <version>1.0</version>\n");
     xml.push_str(&format!(
         "  <longdesc lang='en'>\n{}  </longdesc>\n",
-        escape(&long)
+        escape(&long, Policy::Text)
     ));
     xml.push_str(&format!(
         "  <shortdesc lang='en'>{}</shortdesc>\n",
-        escape(&short)
+        escape(&short, Policy::Text)
     ));
     xml.push_str("  <parameters>\n  </parameters>\n  <actions>\n");
     for (action, attrs) in actions {
@@ -71,7 +72,10 @@ pub fn generated(class: ResourceClass, name: &str, path: &Path) -> String {
             .iter()
             .find(|(f, _)| *f == field)
             .map_or("", |(_, v)| v.as_str());
-        xml.push_str(&format!("    <{field}>{}</{field}>\n", escape(value)));
+        xml.push_str(&format!(
+            "    <{field}>{}</{field}>\n",
+            escape(value, Policy::Text)
+        ));
     }
     xml.push_str("  </special>\n</resource-agent>\n");
     xml
@@ -128,13 +132,6 @@ fn lsb_header(text: &str) -> LsbHeader {
     header
 }
 
-/// Escapes `&`, `<` and `>` (quotes are left alone, as libxml2 does in text).
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +144,9 @@ mod tests {
         assert_eq!(h.short.as_deref(), Some(" Foo <d>\n"));
         assert_eq!(h.long.as_deref(), Some(" Runs\n   more\n"));
         assert_eq!(h.fields, vec![("Provides", "  foo\n".to_string())]);
-        assert_eq!(escape("Foo <d> & \"q\""), "Foo &lt;d&gt; &amp; \"q\"");
+        assert_eq!(
+            escape("Foo <d> & \"q\"", Policy::Text),
+            "Foo &lt;d&gt; &amp; \"q\""
+        );
     }
 }

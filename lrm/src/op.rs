@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::AgentId;
-use crate::rc::{ExecStatus, OcfRc};
+use vocab::{ExecStatus, OcfRc};
 
 /// An action an agent can be asked to perform.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

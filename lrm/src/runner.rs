@@ -11,8 +11,8 @@ use crate::env::{self, INHERITED_PREFIXES_REMOVED};
 use crate::metadata;
 use crate::op::{Action, OpRequest, ResourceSpec};
 use crate::process::{self, ProcessSpec, Termination};
-use crate::rc::{ExecStatus, OcfRc};
 use crate::systemd;
+use vocab::{ExecStatus, OcfRc};
 
 /// How agents are found and supervised.
 #[derive(Debug, Clone)]

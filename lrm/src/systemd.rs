@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use zbus::{Connection, OwnedObjectPath, OwnedVariant};
 
 use crate::op::Action;
-use crate::rc::{ExecStatus, OcfRc};
 use crate::runner::Execution;
+use vocab::{ExecStatus, OcfRc};
 
 const DEST: &str = "org.freedesktop.systemd1";
 const MANAGER_PATH: &str = "/org/freedesktop/systemd1";

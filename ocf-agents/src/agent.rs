@@ -31,7 +31,7 @@ pub fn find(name: &str) -> Option<&'static AgentSpec> {
 /// The failure returned for actions an agent does not implement.
 pub fn unsupported(action: &Action) -> Outcome {
     Err(Failure::new(
-        OcfRc::ErrUnimplemented,
+        OcfRc::ERR_UNIMPLEMENTED,
         format!("action {action:?} is not implemented"),
     ))
 }
@@ -57,7 +57,7 @@ pub fn execute(spec: &AgentSpec, action: &Action, env: &OcfEnv) -> i32 {
         Action::Other(name) => {
             eprintln!("{}", usage(spec));
             report(&Failure::new(
-                OcfRc::ErrUnimplemented,
+                OcfRc::ERR_UNIMPLEMENTED,
                 format!("unknown action '{name}'"),
             ))
         }
@@ -72,7 +72,7 @@ pub fn execute(spec: &AgentSpec, action: &Action, env: &OcfEnv) -> i32 {
 fn report(failure: &Failure) -> i32 {
     let prefix =
         std::env::var("OCF_EXIT_REASON_PREFIX").unwrap_or_else(|_| "ocf-exit-reason:".into());
-    if failure.rc != OcfRc::ErrUnimplemented {
+    if failure.rc != OcfRc::ERR_UNIMPLEMENTED {
         log::error(&failure.reason);
     }
     eprintln!("{prefix}{}", failure.reason);

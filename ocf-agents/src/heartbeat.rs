@@ -32,7 +32,7 @@ pub fn execute(spec: &AgentSpec, args: &[String], action: &str, base: &OcfEnv) -
     match action {
         Action::Monitor => {
             let rc = (spec.run)(&Action::Monitor, &env);
-            let running = matches!(rc, Ok(OcfRc::Success | OcfRc::RunningPromoted));
+            let running = matches!(rc, Ok(OcfRc::SUCCESS | OcfRc::RUNNING_PROMOTED));
             // Heartbeat greps for "running" / "stopped"; the LSB code agrees with it.
             println!("{}", if running { "running" } else { "stopped" });
             if running {

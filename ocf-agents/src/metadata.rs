@@ -2,6 +2,7 @@
 //! with, and claiming OCF RA API 1.1).
 
 use std::fmt::Write;
+use vocab::xml_escape::{escape, Policy};
 
 /// The content type of a parameter; the DTD allows exactly these four.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,38 +133,38 @@ impl Metadata {
         let _ = writeln!(
             out,
             "<resource-agent name=\"{}\" version=\"{}\">",
-            escape(self.name),
-            escape(self.version)
+            escape(self.name, Policy::Attr),
+            escape(self.version, Policy::Attr)
         );
         let _ = writeln!(out, "  <version>{OCF_API_VERSION}</version>");
         let _ = writeln!(
             out,
             "  <longdesc lang=\"en\">\n{}\n  </longdesc>",
-            escape(self.longdesc.trim())
+            escape(self.longdesc.trim(), Policy::Text)
         );
         let _ = writeln!(
             out,
             "  <shortdesc lang=\"en\">{}</shortdesc>",
-            escape(self.shortdesc)
+            escape(self.shortdesc, Policy::Text)
         );
         out.push_str("  <parameters>\n");
         for p in &self.parameters {
             let _ = writeln!(
                 out,
                 "    <parameter name=\"{}\" unique=\"{}\" required=\"{}\">",
-                escape(p.name),
+                escape(p.name, Policy::Attr),
                 u8::from(p.unique),
                 u8::from(p.required)
             );
             let _ = writeln!(
                 out,
                 "      <longdesc lang=\"en\">{}</longdesc>",
-                escape(p.longdesc.trim())
+                escape(p.longdesc.trim(), Policy::Text)
             );
             let _ = writeln!(
                 out,
                 "      <shortdesc lang=\"en\">{}</shortdesc>",
-                escape(p.shortdesc)
+                escape(p.shortdesc, Policy::Text)
             );
             match &p.default {
                 Some(d) => {
@@ -171,7 +172,7 @@ impl Metadata {
                         out,
                         "      <content type=\"{}\" default=\"{}\"/>",
                         p.content.as_str(),
-                        escape(d)
+                        escape(d, Policy::Attr)
                     );
                 }
                 None => {
@@ -201,21 +202,6 @@ impl Metadata {
         out.push_str("  </actions>\n</resource-agent>\n");
         out
     }
-}
-
-/// Escapes text and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// The action hints most agents share; monitor every `monitor_s`.

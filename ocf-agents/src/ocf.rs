@@ -3,42 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// OCF exit codes (OCF RA API 1.1 and Pacemaker's extensions agents may return).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OcfRc {
-    Success,
-    ErrGeneric,
-    ErrArgs,
-    ErrUnimplemented,
-    ErrPerm,
-    ErrInstalled,
-    ErrConfigured,
-    NotRunning,
-    RunningPromoted,
-    FailedPromoted,
-    Degraded,
-    DegradedPromoted,
-}
-
-impl OcfRc {
-    /// The numeric process exit code.
-    pub fn code(self) -> i32 {
-        match self {
-            OcfRc::Success => 0,
-            OcfRc::ErrGeneric => 1,
-            OcfRc::ErrArgs => 2,
-            OcfRc::ErrUnimplemented => 3,
-            OcfRc::ErrPerm => 4,
-            OcfRc::ErrInstalled => 5,
-            OcfRc::ErrConfigured => 6,
-            OcfRc::NotRunning => 7,
-            OcfRc::RunningPromoted => 8,
-            OcfRc::FailedPromoted => 9,
-            OcfRc::Degraded => 190,
-            OcfRc::DegradedPromoted => 191,
-        }
-    }
-}
+pub use vocab::OcfRc;
 
 /// An action that could not reach its goal: the exit code plus the human reason,
 /// which is printed as `ocf-exit-reason:<reason>` so the LRM can store it.
@@ -56,16 +21,16 @@ impl Failure {
         }
     }
     pub fn generic(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::ErrGeneric, reason)
+        Self::new(OcfRc::ERR_GENERIC, reason)
     }
     pub fn configured(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::ErrConfigured, reason)
+        Self::new(OcfRc::ERR_CONFIGURED, reason)
     }
     pub fn args(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::ErrArgs, reason)
+        Self::new(OcfRc::ERR_ARGS, reason)
     }
     pub fn installed(reason: impl Into<String>) -> Self {
-        Self::new(OcfRc::ErrInstalled, reason)
+        Self::new(OcfRc::ERR_INSTALLED, reason)
     }
 }
 
@@ -185,7 +150,7 @@ impl OcfEnv {
     pub fn flag(&self, name: &str, default: bool) -> Result<bool, Failure> {
         match self.param(name) {
             None => Ok(default),
-            Some(v) => parse_bool(v).ok_or_else(|| {
+            Some(v) => vocab::parse_bool(v).ok_or_else(|| {
                 Failure::configured(format!("parameter '{name}' must be a boolean, not '{v}'"))
             }),
         }
@@ -229,31 +194,9 @@ impl OcfEnv {
     }
 }
 
-/// Pacemaker's boolean spellings.
-pub fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "yes" | "y" | "true" | "on" => Some(true),
-        "0" | "no" | "n" | "false" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-/// Parses a duration in seconds with an optional unit (`5`, `1.5`, `500ms`, `2s`, `1min`).
+/// A duration parameter (`5`, `1.5`, `500ms`, `2s`, `1min`) in seconds.
 pub fn parse_seconds(value: &str) -> Option<f64> {
-    let v = value.trim();
-    let split = v
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(v.len());
-    let (number, unit) = v.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    let factor = match unit.trim() {
-        "" | "s" | "sec" => 1.0,
-        "ms" | "msec" => 0.001,
-        "m" | "min" => 60.0,
-        "h" | "hr" => 3600.0,
-        _ => return None,
-    };
-    Some(number * factor)
+    vocab::parse_duration(value).ok().map(|d| d.as_secs_f64())
 }
 
 #[cfg(test)]

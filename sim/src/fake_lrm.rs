@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crmd::core::{action_interval, action_rsc};
 use graph::GraphAction;
 use lrm::op::{Action, OpResult};
-use lrm::rc::{ExecStatus, OcfRc};
 use tengine::record::OpSummary;
+use vocab::{ExecStatus, OcfRc};
 
 /// One node's resource state.
 #[derive(Debug, Default)]

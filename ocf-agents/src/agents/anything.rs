@@ -31,18 +31,18 @@ pub fn metadata() -> Metadata {
 pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
     let daemon = Daemon::from_env(env, "anything")?;
     match action {
-        Action::Start => daemon.start().map(|_| OcfRc::Success),
-        Action::Stop => daemon.stop().map(|()| OcfRc::Success),
+        Action::Start => daemon.start().map(|_| OcfRc::SUCCESS),
+        Action::Stop => daemon.stop().map(|()| OcfRc::SUCCESS),
         Action::Monitor => monitor(&daemon, env.param("monitor_hook")),
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
-        Action::ValidateAll => daemon.validate().map(|_| OcfRc::Success),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
+        Action::ValidateAll => daemon.validate().map(|_| OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }
 
 fn monitor(daemon: &Daemon, hook: Option<&str>) -> Outcome {
     if daemon.running_pid().is_none() {
-        return Ok(OcfRc::NotRunning);
+        return Ok(OcfRc::NOT_RUNNING);
     }
     if let Some(hook) = hook {
         let ok = Command::new("/bin/sh")
@@ -55,5 +55,5 @@ fn monitor(daemon: &Daemon, hook: Option<&str>) -> Outcome {
             return Err(Failure::generic(format!("monitor_hook '{hook}' failed")));
         }
     }
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }

@@ -90,23 +90,23 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
                 sleep_secs(cfg.start);
                 state::write(&cfg.state, "started\n")?;
             }
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Stop => {
             if cfg.state.exists() {
                 sleep_secs(cfg.stop);
                 state::remove(&cfg.state)?;
             }
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Monitor => {
             if !cfg.state.exists() {
-                return Ok(OcfRc::NotRunning);
+                return Ok(OcfRc::NOT_RUNNING);
             }
             sleep_secs(cfg.monitor);
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
-        Action::ValidateAll => Ok(OcfRc::Success),
+        Action::ValidateAll => Ok(OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }

@@ -78,19 +78,19 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
     match action {
         Action::Start | Action::MigrateFrom => {
             state::write(&cfg.state, "started\n")?;
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Stop | Action::MigrateTo => {
             state::remove(&cfg.state)?;
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Monitor => Ok(if cfg.state.exists() {
-            OcfRc::Success
+            OcfRc::SUCCESS
         } else {
-            OcfRc::NotRunning
+            OcfRc::NOT_RUNNING
         }),
-        Action::Reload | Action::ReloadAgent => Ok(OcfRc::Success),
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
+        Action::Reload | Action::ReloadAgent => Ok(OcfRc::SUCCESS),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
         Action::ValidateAll => validate(&cfg, env),
         other => unsupported(other),
     }
@@ -102,6 +102,6 @@ fn validate(cfg: &Config, env: &OcfEnv) -> Outcome {
         Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() && dir != env.rsctmp => Err(
             Failure::args(format!("state directory {} does not exist", dir.display())),
         ),
-        _ => Ok(OcfRc::Success),
+        _ => Ok(OcfRc::SUCCESS),
     }
 }

@@ -158,8 +158,8 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
         Action::Start => start(&cfg),
         Action::Stop => stop(&cfg),
         Action::Monitor => monitor(&cfg, env),
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
-        Action::ValidateAll => validate(&cfg).map(|()| OcfRc::Success),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
+        Action::ValidateAll => validate(&cfg).map(|()| OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }
@@ -211,7 +211,7 @@ fn is_mounted(cfg: &Config) -> bool {
 
 fn monitor(cfg: &Config, env: &OcfEnv) -> Outcome {
     if !is_mounted(cfg) {
-        return Ok(OcfRc::NotRunning);
+        return Ok(OcfRc::NOT_RUNNING);
     }
     let dir = mount_point(cfg);
     if env.check_level.unwrap_or(0) >= 10 {
@@ -241,7 +241,7 @@ fn monitor(cfg: &Config, env: &OcfEnv) -> Outcome {
             }
         }
     }
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }
 
 /// True for devices that name a local file we can check for (not UUID=, host:/path, tmpfs).
@@ -288,7 +288,7 @@ fn fstype_supported(fstype: &str) -> bool {
 fn start(cfg: &Config) -> Outcome {
     validate(cfg)?;
     if is_mounted(cfg) {
-        return Ok(OcfRc::Success);
+        return Ok(OcfRc::SUCCESS);
     }
     std::fs::create_dir_all(&cfg.directory)
         .map_err(|e| Failure::generic(format!("cannot create {}: {e}", cfg.directory.display())))?;
@@ -306,7 +306,7 @@ fn start(cfg: &Config) -> Outcome {
     args.push(&dir);
     run_ok("mount", &args)?;
     log::info(&format!("mounted {} on {dir}", cfg.device));
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }
 
 /// Checks (and lets fsck repair) the file system first when `run_fsck` asks for it.
@@ -385,7 +385,7 @@ fn umount(dir: &str) -> Result<(), Failure> {
 
 fn stop(cfg: &Config) -> Outcome {
     if !is_mounted(cfg) {
-        return Ok(OcfRc::Success);
+        return Ok(OcfRc::SUCCESS);
     }
     let target = mount_point(cfg);
     let dir = target.to_string_lossy().into_owned();
@@ -419,7 +419,7 @@ fn stop(cfg: &Config) -> Outcome {
 
 fn stopped(dir: &str) -> Outcome {
     log::info(&format!("unmounted {dir}"));
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }
 
 /// `Filesystem::device::directory[::fstype[::options]]` in haresources.

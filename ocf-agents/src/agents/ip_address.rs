@@ -278,12 +278,12 @@ fn ours(cfg: &AddrConfig, all: &[AddressEntry]) -> Vec<AddressEntry> {
 pub fn monitor(cfg: &AddrConfig) -> Outcome {
     let found = ours(cfg, &list_addresses()?);
     match found.first() {
-        None => Ok(OcfRc::NotRunning),
+        None => Ok(OcfRc::NOT_RUNNING),
         Some(e) if !interface_up(&e.dev) => Err(Failure::generic(format!(
             "{} is on {}, but the interface is down",
             cfg.ip, e.dev
         ))),
-        Some(_) => Ok(OcfRc::Success),
+        Some(_) => Ok(OcfRc::SUCCESS),
     }
 }
 
@@ -299,7 +299,7 @@ pub fn start(cfg: &AddrConfig, env: &OcfEnv) -> Outcome {
     if !present {
         announce(cfg, &nic, prefix, env);
     }
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }
 
 fn add_address(
@@ -348,14 +348,14 @@ pub fn stop(cfg: &AddrConfig) -> Outcome {
         run_ok("ip", &["addr", "del", &address, "dev", &entry.dev])?;
         log::info(&format!("removed {address} from {}", entry.dev));
     }
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }
 
 pub fn validate(cfg: &AddrConfig) -> Outcome {
     if which("ip").is_none() {
         return Err(Failure::installed("ip (iproute2) is not installed"));
     }
-    resolve(cfg).map(|_| OcfRc::Success)
+    resolve(cfg).map(|_| OcfRc::SUCCESS)
 }
 
 /// Announces our address from `nic` (see [`announcement`](super::announcement)).

@@ -42,10 +42,10 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
         Action::Start => start(ip),
         Action::Stop => stop(ip),
         Action::Monitor => Ok(match default_route(ip) {
-            Ok(Some(route)) if source_of(&route) == Some(ip.to_string()) => OcfRc::Success,
-            _ => OcfRc::NotRunning,
+            Ok(Some(route)) if source_of(&route) == Some(ip.to_string()) => OcfRc::SUCCESS,
+            _ => OcfRc::NOT_RUNNING,
         }),
-        Action::ValidateAll => Ok(OcfRc::Success),
+        Action::ValidateAll => Ok(OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }
@@ -107,7 +107,7 @@ fn start(ip: IpAddr) -> Outcome {
         change(ip, new_route)?;
         log::info(&format!("default route now prefers source {ip}"));
     }
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }
 
 fn stop(ip: IpAddr) -> Outcome {
@@ -117,7 +117,7 @@ fn stop(ip: IpAddr) -> Outcome {
             log::info(&format!("default route no longer prefers {ip}"));
         }
     }
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }
 
 /// `IPsrcaddr::10.0.0.5[/24]` in haresources (the netmask is accepted and ignored).

@@ -45,7 +45,7 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
         Action::Start => ip_address::start(&cfg, &inner),
         Action::Stop => ip_address::stop(&cfg),
         Action::Monitor => ip_address::monitor(&cfg),
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
         Action::ValidateAll => ip_address::validate(&cfg),
         other => unsupported(other),
     }

@@ -89,21 +89,21 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
             validate(&cfg)?;
             notify(&cfg, "Takeover in progress at", "on");
             state::write(&state_file, "started\n")?;
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Stop => {
             if state_file.exists() {
                 notify(&cfg, "Migrating resource away at", "from");
             }
-            state::remove(&state_file).map(|()| OcfRc::Success)
+            state::remove(&state_file).map(|()| OcfRc::SUCCESS)
         }
         Action::Monitor => Ok(if state_file.exists() {
-            OcfRc::Success
+            OcfRc::SUCCESS
         } else {
-            OcfRc::NotRunning
+            OcfRc::NOT_RUNNING
         }),
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
-        Action::ValidateAll => validate(&cfg).map(|()| OcfRc::Success),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
+        Action::ValidateAll => validate(&cfg).map(|()| OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }

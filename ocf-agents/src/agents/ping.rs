@@ -125,18 +125,18 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
             validate(&cfg)?;
             let score = update(&cfg)?;
             log::info(&format!("started; {}={score}", cfg.name));
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Stop => {
             if cfg.state.exists() {
                 attribute_delete(&cfg);
             }
             state::remove(&cfg.state)?;
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Monitor => {
             if !cfg.state.exists() {
-                return Ok(OcfRc::NotRunning);
+                return Ok(OcfRc::NOT_RUNNING);
             }
             let score = update(&cfg)?;
             match cfg.failure_score {
@@ -144,11 +144,11 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
                     "{}={score} is below failure_score {min}",
                     cfg.name
                 ))),
-                _ => Ok(OcfRc::Success),
+                _ => Ok(OcfRc::SUCCESS),
             }
         }
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
-        Action::ValidateAll => validate(&cfg).map(|()| OcfRc::Success),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
+        Action::ValidateAll => validate(&cfg).map(|()| OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }

@@ -225,7 +225,7 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
                 Mode::Unblock => unblock(&cfg)?,
             }
             state::write(&state_file, "started\n")?;
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Stop => {
             if which(cfg.tool()).is_some() {
@@ -235,18 +235,18 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
                 }
             }
             state::remove(&state_file)?;
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Monitor => {
             if !state_file.exists() || which(cfg.tool()).is_none() {
-                return Ok(OcfRc::NotRunning);
+                return Ok(OcfRc::NOT_RUNNING);
             }
             let ok = match cfg.mode {
                 Mode::Block => blocked(&cfg)?,
                 Mode::Unblock => !blocked(&cfg)?,
             };
             if ok {
-                Ok(OcfRc::Success)
+                Ok(OcfRc::SUCCESS)
             } else {
                 Err(Failure::generic(format!(
                     "the iptables rules for {} were changed behind our back",
@@ -254,8 +254,8 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
                 )))
             }
         }
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
-        Action::ValidateAll => validate(&cfg).map(|()| OcfRc::Success),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
+        Action::ValidateAll => validate(&cfg).map(|()| OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }

@@ -121,12 +121,12 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
         Action::Start => start(&cfg),
         Action::Stop => stop(&cfg),
         Action::Monitor => Ok(if present(&cfg)? {
-            OcfRc::Success
+            OcfRc::SUCCESS
         } else {
-            OcfRc::NotRunning
+            OcfRc::NOT_RUNNING
         }),
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
-        Action::ValidateAll => validate(&cfg).map(|()| OcfRc::Success),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
+        Action::ValidateAll => validate(&cfg).map(|()| OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }
@@ -212,7 +212,7 @@ fn start(cfg: &Config) -> Outcome {
         ip(args)?;
         log::info(&format!("added route {}", route_spec(cfg, true).join(" ")));
     }
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }
 
 fn stop(cfg: &Config) -> Outcome {
@@ -226,5 +226,5 @@ fn stop(cfg: &Config) -> Outcome {
             route_spec(cfg, false).join(" ")
         ));
     }
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }

@@ -45,16 +45,16 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
             let host_prefix = if cfg.ip().is_ipv4() { 32 } else { 128 };
             ip_address::announce(&cfg, nic, host_prefix, env);
             state::write(&state_file, "started\n")?;
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
-        Action::Stop => state::remove(&state_file).map(|()| OcfRc::Success),
+        Action::Stop => state::remove(&state_file).map(|()| OcfRc::SUCCESS),
         Action::Monitor => Ok(if state_file.exists() {
-            OcfRc::Success
+            OcfRc::SUCCESS
         } else {
-            OcfRc::NotRunning
+            OcfRc::NOT_RUNNING
         }),
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
-        Action::ValidateAll => validate(nic).map(|()| OcfRc::Success),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
+        Action::ValidateAll => validate(nic).map(|()| OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }

@@ -95,17 +95,17 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
                 state::write(&cfg.state, UNPROMOTED)?;
             }
             set_promotion_score(env, Some(cfg.unpromoted_score));
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Stop => {
             state::remove(&cfg.state)?;
             set_promotion_score(env, None);
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Monitor => Ok(match role(&cfg).as_deref() {
-            None => OcfRc::NotRunning,
-            Some(PROMOTED) => OcfRc::RunningPromoted,
-            Some(_) => OcfRc::Success,
+            None => OcfRc::NOT_RUNNING,
+            Some(PROMOTED) => OcfRc::RUNNING_PROMOTED,
+            Some(_) => OcfRc::SUCCESS,
         }),
         Action::Promote => {
             if role(&cfg).is_none() {
@@ -113,7 +113,7 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
             }
             state::write(&cfg.state, PROMOTED)?;
             set_promotion_score(env, Some(cfg.promoted_score));
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Demote => {
             if role(&cfg).is_none() {
@@ -121,7 +121,7 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
             }
             state::write(&cfg.state, UNPROMOTED)?;
             set_promotion_score(env, Some(cfg.unpromoted_score));
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Notify => {
             let kind = env
@@ -135,9 +135,9 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
                 .map(String::as_str)
                 .unwrap_or("");
             log::info(&format!("notify: {kind}-{op}"));
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
-        Action::ValidateAll => Ok(OcfRc::Success),
+        Action::ValidateAll => Ok(OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }

@@ -122,25 +122,25 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
     match action {
         Action::Start => {
             publish(&cfg)?;
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
         Action::Stop => {
             if cfg.state.exists() && cfg.min_free.is_some() {
                 attributes::delete("#health_disk", &cfg.delay);
             }
-            state::remove(&cfg.state).map(|()| OcfRc::Success)
+            state::remove(&cfg.state).map(|()| OcfRc::SUCCESS)
         }
         Action::Monitor => {
             if !cfg.state.exists() {
-                return Ok(OcfRc::NotRunning);
+                return Ok(OcfRc::NOT_RUNNING);
             }
             publish(&cfg)?;
-            Ok(OcfRc::Success)
+            Ok(OcfRc::SUCCESS)
         }
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
         Action::ValidateAll => match cfg.disks.iter().find(|d| !d.exists()) {
             Some(d) => Err(Failure::args(format!("{} does not exist", d.display()))),
-            None => Ok(OcfRc::Success),
+            None => Ok(OcfRc::SUCCESS),
         },
         other => unsupported(other),
     }

@@ -84,10 +84,10 @@ pub fn run(action: &Action, env: &OcfEnv) -> Outcome {
     let cfg = config(env)?;
     match action {
         Action::Start => start(&cfg),
-        Action::Stop => cfg.daemon.stop().map(|()| OcfRc::Success),
+        Action::Stop => cfg.daemon.stop().map(|()| OcfRc::SUCCESS),
         Action::Monitor => monitor(&cfg),
-        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::Success),
-        Action::ValidateAll => cfg.daemon.validate().map(|_| OcfRc::Success),
+        Action::ValidateAll if !env.checks_host() => Ok(OcfRc::SUCCESS),
+        Action::ValidateAll => cfg.daemon.validate().map(|_| OcfRc::SUCCESS),
         other => unsupported(other),
     }
 }
@@ -111,7 +111,7 @@ fn start(cfg: &Config) -> Outcome {
     let deadline = Instant::now() + cfg.start_wait;
     loop {
         let last = match check(cfg) {
-            Ok(()) => return Ok(OcfRc::Success),
+            Ok(()) => return Ok(OcfRc::SUCCESS),
             Err(why) => why,
         };
         if !pid_alive(pid) {
@@ -133,8 +133,8 @@ fn start(cfg: &Config) -> Outcome {
 
 fn monitor(cfg: &Config) -> Outcome {
     if cfg.daemon.running_pid().is_none() {
-        return Ok(OcfRc::NotRunning);
+        return Ok(OcfRc::NOT_RUNNING);
     }
     check(cfg).map_err(Failure::generic)?;
-    Ok(OcfRc::Success)
+    Ok(OcfRc::SUCCESS)
 }
