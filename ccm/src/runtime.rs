@@ -81,7 +81,8 @@ pub fn run(opts: Options) -> Result<()> {
         .parameter("deadtime")
         .ok()
         .as_deref()
-        .and_then(parse_millis)
+        .and_then(vocab::duration::parse_heartbeat_time)
+        .map(|d| d.as_millis() as Millis)
     {
         timing.peer_timeout = timing.peer_timeout.max(deadtime + timing.hello_interval);
     }
@@ -245,31 +246,5 @@ impl Daemon {
             }
         }
         Ok(())
-    }
-}
-
-/// Reads heartbeat's time format: `1.5` (seconds) or `1500ms`.
-fn parse_millis(s: &str) -> Option<Millis> {
-    match s.trim().strip_suffix("ms") {
-        Some(ms) => ms.trim().parse().ok(),
-        None => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0)
-            .map(|secs| (secs * 1000.0).round() as Millis),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_millis;
-
-    #[test]
-    fn heartbeat_times_parse_in_both_spellings() {
-        assert_eq!(parse_millis("1.5"), Some(1500));
-        assert_eq!(parse_millis("30"), Some(30_000));
-        assert_eq!(parse_millis("750ms"), Some(750));
-        assert_eq!(parse_millis("soon"), None);
     }
 }

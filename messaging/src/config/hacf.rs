@@ -6,8 +6,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::values::{parse_bool, parse_time};
 use super::{conf_path, ConfigError};
+use vocab::duration::parse_heartbeat_time as parse_time;
+use vocab::parse_bool;
 
 /// Heartbeat's default UDP port (`ha-cluster` in /etc/services).
 pub const DEFAULT_UDPPORT: u16 = 694;

@@ -7,7 +7,6 @@
 mod authkeys;
 mod hacf;
 mod haresources;
-mod values;
 
 pub use authkeys::{AuthKey, AuthKeys, AuthMethod};
 pub use hacf::{
