@@ -23,7 +23,7 @@ pub mod crm_simulate;
 #[cfg(feature = "cib-tools")]
 pub mod crm_verify;
 pub mod daemon_compat;
-pub mod exit;
+pub use vocab::exit;
 #[cfg(all(feature = "cib-tools", feature = "hb-tools"))]
 pub mod haresources2cib;
 #[cfg(feature = "cib-tools")]

@@ -201,20 +201,9 @@ pub fn add_failure(
 ) {
     let name = fail_count_name(rsc, op, interval_ms);
     let old = get_attr(cib, uname, &name)
-        .and_then(|v| {
-            if v.eq_ignore_ascii_case("infinity") || v == "+INFINITY" {
-                Some(1_000_000)
-            } else {
-                v.parse::<i64>().ok()
-            }
-        })
-        .unwrap_or(0);
-    let new = (old + 1).min(1_000_000);
-    let value = if new >= 1_000_000 {
-        "INFINITY".to_string()
-    } else {
-        new.to_string()
-    };
+        .and_then(|v| vocab::Score::parse(&v))
+        .unwrap_or_default();
+    let value = (old + vocab::Score::from(1)).to_string();
     set_attr(cib, uname, &name, Some(&value));
     set_attr(
         cib,

@@ -3,6 +3,7 @@
 use crate::model::{ActionKind, ActionRef, GraphAction, Primitive, Synapse, TransitionGraph};
 use cib::xml::{Document, Element};
 use std::fmt::Write;
+use vocab::xml_escape::{self, Policy};
 
 /// Why a graph document could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -126,21 +127,8 @@ fn read_action(el: &Element) -> Result<GraphAction, GraphError> {
 }
 
 /// Escapes an attribute value the way Pacemaker's XML writer does.
-fn esc(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
-            _ => out.push(c),
-        }
-    }
-    out
+fn esc(value: &str) -> std::borrow::Cow<'_, str> {
+    xml_escape::escape(value, Policy::Pacemaker)
 }
 
 fn write_ref_attrs(out: &mut String, r: &ActionRef) {

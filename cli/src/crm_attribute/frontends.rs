@@ -172,21 +172,6 @@ pub fn crm_standby(args: &[String], out: &mut dyn Write, err: &mut dyn Write) ->
     super::report(result, err)
 }
 
-/// An interval as the script parses it (`10`, `10s`, `500ms`, `2m`, `1h`) in milliseconds.
-fn interval_ms(text: &str) -> u64 {
-    let t = text.trim();
-    let digits: String = t.chars().take_while(|c| c.is_ascii_digit()).collect();
-    let n: u64 = digits.parse().unwrap_or(0);
-    match t[digits.len()..].trim() {
-        "" | "s" | "sec" => n * 1000,
-        "ms" | "msec" => n,
-        "m" | "min" => n * 60_000,
-        "h" | "hr" => n * 3_600_000,
-        "us" | "usec" => n / 1000,
-        _ => 0,
-    }
-}
-
 /// The sum of the transient attributes of node `uname` whose names start with `prefix`,
 /// capped at INFINITY as the script does.
 fn sum_with_prefix(cib: &cib::Element, uname: &str, prefix: &str) -> String {
@@ -300,7 +285,7 @@ pub fn crm_failcount(args: &[String], out: &mut dyn Write, err: &mut dyn Write) 
         let base_name = format!("fail-count-{rsc}");
         let op_suffix = operation
             .as_ref()
-            .map(|o| format!("#{o}_{}", interval_ms(&interval)));
+            .map(|o| format!("#{o}_{}", vocab::parse_duration_ms(&interval).unwrap_or(0)));
         match op.unwrap_or(Action::Query) {
             Action::Query | Action::Update => {
                 let (mut shown, mut count) = match &op_suffix {
@@ -364,15 +349,4 @@ pub fn crm_failcount(args: &[String], out: &mut dyn Write, err: &mut dyn Write) 
         }
     })();
     super::report(result, err)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn intervals() {
-        assert_eq!(super::interval_ms("10s"), 10_000);
-        assert_eq!(super::interval_ms("500ms"), 500);
-        assert_eq!(super::interval_ms("2m"), 120_000);
-        assert_eq!(super::interval_ms("10"), 10_000);
-    }
 }

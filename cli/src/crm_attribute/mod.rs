@@ -119,7 +119,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
                 out,
                 "  <status code=\"{}\" message=\"{}\">\n    <errors>",
                 f.code.code(),
-                exit_message(f.code)
+                f.code.text()
             );
             for line in f.message.lines() {
                 let _ = writeln!(out, "      <error>{}</error>", xml_escape(line));
@@ -135,37 +135,9 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
 /// The `api-version` of Pacemaker 2.1.5's XML output.
 pub const XML_API_VERSION: &str = "2.25";
 
-/// `crm_error`'s description of an exit code, as the XML status element carries it.
-pub fn exit_message(code: ExitCode) -> &'static str {
-    match code {
-        ExitCode::Ok => "OK",
-        ExitCode::Error => "Error occurred",
-        ExitCode::InvalidParam => "Invalid parameter",
-        ExitCode::Usage => "Incorrect usage",
-        ExitCode::NoSuch => "No such object",
-        ExitCode::Multiple => "Multiple items match request",
-        ExitCode::Disconnect => "Not connected",
-        ExitCode::Config => "Invalid configuration",
-        ExitCode::CantCreat => "Can't create file",
-        ExitCode::Old => "Update was older than existing configuration",
-        _ => "Error occurred",
-    }
-}
-
-/// Escapes text for an XML attribute or element.
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
+/// Escapes text for an XML attribute or element, as Pacemaker's XML output does.
+pub fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
+    vocab::xml_escape::escape(s, vocab::xml_escape::Policy::Pacemaker)
 }
 
 /// Writes a failure's message and turns the result into an exit code.

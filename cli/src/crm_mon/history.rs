@@ -231,11 +231,10 @@ pub fn bans(cib: &Element) -> Vec<Ban> {
                 rsc: l.attr("rsc")?.to_string(),
                 node: l.attr("node")?.to_string(),
                 promoted_only: matches!(l.attr("role"), Some("Promoted" | "Master")),
-                weight: match l.attr("score").map(str::trim) {
-                    Some("-INFINITY" | "-infinity") => -1_000_000,
-                    Some(v) => v.parse().unwrap_or(0),
-                    None => 0,
-                },
+                weight: l
+                    .attr("score")
+                    .and_then(vocab::Score::parse)
+                    .map_or(0, vocab::Score::value),
             })
         })
         .collect()

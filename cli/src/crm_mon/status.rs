@@ -133,47 +133,9 @@ pub struct Status {
     rsc_filter: Option<BTreeSet<String>>,
 }
 
-/// `ctime(3)` text of `t` (UTC), as Pacemaker prints times.
-pub fn ctime(t: i64) -> String {
-    vocab::datetime::ctime(t)
-}
-
-pub fn rc_text(rc: i64) -> &'static str {
-    match rc {
-        0 => "ok",
-        1 => "error",
-        2 => "invalid parameter",
-        3 => "unimplemented feature",
-        4 => "insufficient privileges",
-        5 => "not installed",
-        6 => "not configured",
-        7 => "not running",
-        8 => "promoted",
-        9 => "promoted (failed)",
-        190 => "degraded",
-        191 => "promoted (degraded)",
-        _ => "unknown",
-    }
-}
-
-fn exec_status_text(s: i64) -> &'static str {
-    match s {
-        -1 => "pending",
-        0 => "complete",
-        1 => "Cancelled",
-        2 => "Timed Out",
-        3 => "NOT SUPPORTED",
-        4 => "Error",
-        5 => "Hard error",
-        6 => "Fatal error",
-        7 => "Not installed",
-        8 => "Internal communication failure",
-        9 => "Cannot execute now",
-        10 => "No fence device",
-        11 => "No secrets",
-        _ => "Unknown",
-    }
-}
+pub use vocab::datetime::ctime;
+use vocab::ocf::exec_status_text;
+pub use vocab::ocf::ocf_text as rc_text;
 
 fn is_internal_attr(name: &str) -> bool {
     name.starts_with('#')
@@ -423,19 +385,13 @@ impl Status {
                     .cloned()
                     .collect();
                 let prefix = format!("fail-count-{}#", h.id);
-                let fail_count: u64 = fails
+                let fail_count = fails
                     .iter()
                     .filter(|(k, _)| {
                         k.starts_with(&prefix) || **k == format!("fail-count-{}", h.id)
                     })
-                    .map(|(_, v)| {
-                        if v == "INFINITY" {
-                            1_000_000
-                        } else {
-                            v.parse().unwrap_or(0)
-                        }
-                    })
-                    .sum();
+                    .map(|(_, v)| vocab::Score::parse(v).unwrap_or_default())
+                    .fold(vocab::Score::ZERO, |sum, v| sum + v);
                 let threshold = view
                     .resources
                     .iter()
@@ -443,13 +399,8 @@ impl Status {
                     .and_then(|r| r.meta("migration-threshold").map(str::to_string))
                     .unwrap_or_else(|| "1000000".into());
                 let mut counts_text = format!("migration-threshold={threshold}");
-                if fail_count > 0 {
-                    let count = if fail_count >= 1_000_000 {
-                        "INFINITY".to_string()
-                    } else {
-                        fail_count.to_string()
-                    };
-                    counts_text.push_str(&format!(" fail-count={count}"));
+                if fail_count > vocab::Score::ZERO {
+                    counts_text.push_str(&format!(" fail-count={fail_count}"));
                     let last = fails
                         .iter()
                         .filter(|(k, _)| k.starts_with(&format!("last-failure-{}", h.id)))
@@ -463,7 +414,7 @@ impl Status {
                     id: h.id.clone(),
                     ops,
                     counts_text,
-                    fail_count,
+                    fail_count: u64::try_from(fail_count.value()).unwrap_or(0),
                 });
             }
             hist.push(NodeHistory {

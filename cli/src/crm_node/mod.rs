@@ -158,7 +158,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
     match command {
         Command::Name => unreachable!("handled before"),
         Command::Quorum => {
-            let q = cib.attr("have-quorum").is_some_and(|v| vocab::is_true(v));
+            let q = cib.attr("have-quorum").is_some_and(vocab::is_true);
             let _ = writeln!(out, "{}", if q { 1 } else { 0 });
         }
         Command::List => {

@@ -312,8 +312,10 @@ fn apply_value(opts: &mut Options, name: &str, value: String) -> Result<(), Usag
             opts.params.push((k.to_string(), v.to_string()));
         }
         "timeout" => {
-            opts.timeout_ms =
-                Some(parse_msec(&value).ok_or_else(|| UsageError::BadValue("--timeout".into()))?);
+            opts.timeout_ms = Some(
+                vocab::parse_duration_ms(&value)
+                    .map_err(|_| UsageError::BadValue("--timeout".into()))?,
+            );
         }
         "output-as" => opts.xml = value.eq_ignore_ascii_case("xml"),
         "list-agents" => opts.command = Some(Command::ListAgents(value)),
@@ -392,24 +394,6 @@ fn apply_modifier(opts: &mut Options, name: &str) {
     }
 }
 
-/// Pacemaker's `crm_get_msec`: a number with an optional unit (ms, s, m, h; bare = seconds).
-pub fn parse_msec(text: &str) -> Option<u64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number.parse().ok()?;
-    let factor = match unit.trim() {
-        "" | "s" | "sec" => 1000,
-        "ms" | "msec" => 1,
-        "m" | "min" => 60_000,
-        "h" | "hr" => 3_600_000,
-        _ => return None,
-    };
-    n.checked_mul(factor)
-}
-
 fn request_text(program: &str, args: &[String]) -> String {
     std::iter::once(program)
         .chain(args.iter().map(String::as_str))
@@ -475,8 +459,5 @@ mod tests {
             p(&["foo", "bar"]).unwrap_err().to_string(),
             "non-option ARGV-elements:\n[1 of 2] foo\n[2 of 2] bar\n"
         );
-        assert_eq!(parse_msec("1500ms"), Some(1500));
-        assert_eq!(parse_msec("2m"), Some(120_000));
-        assert_eq!(parse_msec("x"), None);
     }
 }

@@ -69,12 +69,12 @@ pub enum ClusterError {
 }
 
 fn access_text(e: &AccessError) -> String {
-    let what = output::exit_text(i32::from(e.exit_code().code()));
+    let what = vocab::exit::exit_text(i32::from(e.exit_code().code()));
     format!("{e}\nError performing operation: {what}")
 }
 
 fn failed_text(message: Option<&str>, code: ExitCode) -> String {
-    let what = output::exit_text(i32::from(code.code()));
+    let what = vocab::exit::exit_text(i32::from(code.code()));
     match message {
         Some(m) => format!("{m}\nError performing operation: {what}"),
         None => format!("Error performing operation: {what}"),

@@ -3,7 +3,6 @@
 //! number of CIB commits) as Pacemaker 2.1.5's crm_resource.
 
 use super::cluster::{ClusterError, Ctx, Reply};
-use super::lifetime;
 use super::snapshot::{now, Snapshot};
 use crate::exit::ExitCode;
 use cib::xml::Element;
@@ -39,7 +38,7 @@ fn lifetime_end(ctx: &Ctx<'_>, reply: &mut Reply) -> Result<Option<String>, Clus
     let Some(text) = ctx.opts.lifetime.as_deref() else {
         return Ok(None);
     };
-    let Some(secs) = lifetime::parse_duration(text) else {
+    let Some(secs) = vocab::duration::IsoDuration::parse(text).map(|d| d.fixed_seconds()) else {
         reply.error(format!(
             "Invalid duration specified: {text}\nPlease refer to https://en.wikipedia.org/wiki/ISO_8601#Durations for examples of valid durations"
         ));
@@ -49,7 +48,7 @@ fn lifetime_end(ctx: &Ctx<'_>, reply: &mut Reply) -> Result<Option<String>, Clus
             report: false,
         });
     };
-    let end = lifetime::format_time(now().saturating_add(secs));
+    let end = vocab::datetime::format_with_offset(now().saturating_add(secs));
     reply.info(format!("Migration will take effect until: {end}"));
     Ok(Some(end))
 }
@@ -385,7 +384,7 @@ fn expired_ids(cib: &Element, rsc: Option<&str>, node: Option<&str>) -> Vec<Stri
                 .into_iter()
                 .find(|e| e.name == "date_expression" && e.id() == Some(life.as_str()))?
                 .attr("end")
-                .and_then(lifetime::parse_time)?;
+                .and_then(vocab::datetime::parse)?;
             (on_node && end < t).then(|| id.to_string())
         })
         .collect()

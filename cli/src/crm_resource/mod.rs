@@ -13,7 +13,6 @@ mod cluster;
 mod constraints;
 mod discovery;
 #[cfg(all(feature = "cib-tools", feature = "simulate"))]
-mod lifetime;
 #[cfg(all(feature = "cib-tools", feature = "simulate"))]
 mod listing;
 #[cfg(all(feature = "cib-tools", feature = "simulate"))]

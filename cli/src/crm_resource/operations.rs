@@ -3,7 +3,6 @@
 //! (`--list-operations` keeps only the operations since the resource last started).
 
 use super::cluster::{ClusterError, Ctx, Reply};
-use super::lifetime;
 use super::listing;
 use super::output::escape;
 use super::snapshot::Snapshot;
@@ -104,23 +103,6 @@ fn find<'a>(
     out
 }
 
-/// Pacemaker's `pcmk_exec_status_str`.
-fn exec_status(code: &str) -> &'static str {
-    match code.parse::<i32>().unwrap_or(0) {
-        -1 => "pending",
-        0 => "complete",
-        1 => "Cancelled",
-        2 => "Timed Out",
-        3 => "NOT SUPPORTED",
-        4 => "Error",
-        5 => "Not installed",
-        6 => "Not connected",
-        7 => "Invalid parameter",
-        8 => "Node unavailable",
-        _ => "UNKNOWN",
-    }
-}
-
 /// `-O` (`active`) / `-o` `[-r RSC] [-N NODE]`.
 pub fn list(ctx: &mut Ctx<'_>, active: bool) -> Result<Reply, ClusterError> {
     let snap = ctx.snapshot()?;
@@ -142,12 +124,12 @@ pub fn list(ctx: &mut Ctx<'_>, active: bool) -> Result<Reply, ClusterError> {
             .attr("operation_key")
             .or_else(|| op.xml.id())
             .unwrap_or("");
-        let status = exec_status(attr(op.xml, "op-status"));
+        let status = vocab::ocf::exec_status_text(attr(op.xml, "op-status").parse().unwrap_or(0));
         let changed = op
             .xml
             .attr("last-rc-change")
             .and_then(|t| t.parse::<i64>().ok())
-            .map(lifetime::ctime);
+            .map(vocab::datetime::ctime);
         let exec = attr(op.xml, "exec-time");
         let change_text = changed
             .as_ref()

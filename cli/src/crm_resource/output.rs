@@ -1,6 +1,9 @@
 //! Pacemaker 2.1.5's text and XML renderings of an agent action's result.
 
 use lrm::{ExecStatus, OcfRc};
+use std::borrow::Cow;
+use vocab::exit::exit_text;
+use vocab::xml_escape::{self, Policy};
 
 /// Pacemaker's `api-version` for `--output-as=xml`.
 const API_VERSION: &str = "2.25";
@@ -164,42 +167,13 @@ pub fn result_close(code: i32, errors: &[String]) -> String {
 }
 
 /// Attribute escaping as libxml2 writes it.
-pub fn escape(text: &str) -> String {
-    escape_text(text)
-        .replace('"', "&quot;")
-        .replace('\n', "&#10;")
+pub fn escape(text: &str) -> Cow<'_, str> {
+    xml_escape::escape(text, Policy::Attr)
 }
 
 /// Element text escaping (quotes stay as they are, as libxml2 writes them).
-pub fn escape_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// `crm_exit_str`: the text of an exit code.
-pub fn exit_text(code: i32) -> &'static str {
-    match code {
-        0 => "OK",
-        1 => "Error occurred",
-        2 => "Invalid parameter",
-        3 => "Unimplemented",
-        4 => "Insufficient privileges",
-        5 => "Not installed",
-        6 => "Not configured",
-        7 => "Not running",
-        8 => "Promoted",
-        9 => "Failed in promoted role",
-        64 => "Incorrect usage",
-        102 => "Not connected",
-        105 => "No such object",
-        108 => "Requested item already exists",
-        109 => "Multiple items match request",
-        124 => "Timeout occurred",
-        190 => "Service is active but might fail soon",
-        191 => "Service is promoted but might fail soon",
-        _ => "Error occurred",
-    }
+pub fn escape_text(text: &str) -> Cow<'_, str> {
+    xml_escape::escape(text, Policy::Text)
 }
 
 #[cfg(test)]

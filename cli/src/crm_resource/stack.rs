@@ -58,19 +58,7 @@ impl Printer {
 
 /// Pacemaker's score text.
 fn score_text(s: &str) -> String {
-    match s.trim() {
-        "INFINITY" | "+INFINITY" | "infinity" | "+infinity" => "INFINITY".into(),
-        "-INFINITY" | "-infinity" => "-INFINITY".into(),
-        other => other.parse::<i64>().map_or(other.to_string(), |n| {
-            if n >= 1_000_000 {
-                "INFINITY".into()
-            } else if n <= -1_000_000 {
-                "-INFINITY".into()
-            } else {
-                n.to_string()
-            }
-        }),
-    }
+    vocab::Score::parse(s).map_or_else(|| s.trim().to_string(), |v| v.to_string())
 }
 
 /// Roles above Started (`Promoted`) are shown; Started and Stopped are the default.
