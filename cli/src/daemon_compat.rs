@@ -33,7 +33,7 @@ pub fn run(d: Daemon, args: &[String], out: &mut dyn Write, err: &mut dyn Write)
             ExitCode::Ok
         }
         Some("-$" | "--version") => {
-            let _ = write!(out, "{}", crate::version::banner());
+            let _ = out.write_all(crate::version::BANNER.as_bytes());
             ExitCode::Ok
         }
         Some("-h" | "--help" | "-?") => {
@@ -51,7 +51,7 @@ pub fn run(d: Daemon, args: &[String], out: &mut dyn Write, err: &mut dyn Write)
 pub fn run_pacemakerd(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     match args.first().map(String::as_str) {
         Some("-$" | "--version") => {
-            let _ = write!(out, "{}", crate::version::banner());
+            let _ = out.write_all(crate::version::BANNER.as_bytes());
             ExitCode::Ok
         }
         Some("-F" | "--features") => {
