@@ -85,6 +85,225 @@ const CRM_DIFF: &[Case] = &[
     ),
 ];
 
+/// Command lines every tool refuses or answers before reading anything: (tool, case).
+const PARSE_ONLY: &[(&str, Case)] = &[
+    (
+        "crm_verify",
+        case("-x", 64, "crm_verify: Missing argument for -x\n", ""),
+    ),
+    (
+        "crm_verify",
+        case(
+            "--xml-file",
+            64,
+            "crm_verify: Missing argument for --xml-file\n",
+            "",
+        ),
+    ),
+    (
+        "crm_verify",
+        case("-Lx", 64, "crm_verify: Missing argument for -x\n", ""),
+    ),
+    (
+        "crm_verify",
+        case(
+            "--bogus=1",
+            64,
+            "crm_verify: Unknown option --bogus=1\n",
+            "",
+        ),
+    ),
+    (
+        "crm_verify",
+        case("-LZ", 64, "crm_verify: Unknown option -Z\n", ""),
+    ),
+    (
+        "crm_verify",
+        case(
+            "--live-check=x -Z",
+            64,
+            "crm_verify: Unknown option -Z\n",
+            "",
+        ),
+    ),
+    (
+        "crm_node",
+        case("-N", 64, "crm_node: Missing argument for -N\n", ""),
+    ),
+    (
+        "crm_node",
+        case(
+            "--name-for-id",
+            64,
+            "crm_node: Missing argument for --name-for-id\n",
+            "",
+        ),
+    ),
+    (
+        "crm_node",
+        case("-i5", 64, "crm_node: Unknown option -5\n", ""),
+    ),
+    (
+        "crm_node",
+        case("--bogus", 64, "crm_node: Unknown option --bogus\n", ""),
+    ),
+    ("crm_node", case("-$", 0, "", BANNER)),
+    (
+        "stonith_admin",
+        case("--bogus", 64, "stonith_admin: Unknown option --bogus\n", ""),
+    ),
+    (
+        "stonith_admin",
+        case("-t", 64, "stonith_admin: Missing argument for -t\n", ""),
+    ),
+    (
+        "stonith_admin",
+        case("-LZ", 64, "stonith_admin: Unknown option -Z\n", ""),
+    ),
+    (
+        "crm_attribute",
+        case("-n", 64, "crm_attribute: Missing argument for -n\n", ""),
+    ),
+    (
+        "crm_attribute",
+        case(
+            "--name",
+            64,
+            "crm_attribute: Missing argument for --name\n",
+            "",
+        ),
+    ),
+    (
+        "crm_attribute",
+        case("-Gx", 64, "crm_attribute: Unknown option -x\n", ""),
+    ),
+    (
+        "crm_attribute",
+        case(
+            "--bogus -?",
+            64,
+            "crm_attribute: Unknown option --bogus\n",
+            "",
+        ),
+    ),
+    (
+        "crm_attribute",
+        case("-? --bogus", 0, "", "Usage:\n  crm_attribute"),
+    ),
+    ("crm_attribute", case("--version", 0, "", BANNER)),
+    (
+        "crm_simulate",
+        case("--bogus", 64, "crm_simulate: Unknown option --bogus\n", ""),
+    ),
+    (
+        "crm_simulate",
+        case("-x", 64, "crm_simulate: Missing argument for -x\n", ""),
+    ),
+    (
+        "crm_simulate",
+        case("-SZ", 64, "crm_simulate: Unknown option -Z\n", ""),
+    ),
+    ("crm_simulate", case("-$", 0, "", BANNER)),
+    // Pacemaker's shell scripts: getopt(1), then a blank line and the usage on stdout.
+    (
+        "crm_standby",
+        case(
+            "--bogus",
+            1,
+            "crm_standby: unrecognized option '--bogus'\n",
+            "\nUsage: crm_standby",
+        ),
+    ),
+    (
+        "crm_standby",
+        case(
+            "-N",
+            1,
+            "crm_standby: option requires an argument -- 'N'\n",
+            "\nUsage:",
+        ),
+    ),
+    (
+        "crm_standby",
+        case(
+            "--nod",
+            1,
+            "crm_standby: option '--node' requires an argument\n",
+            "\nUsage:",
+        ),
+    ),
+    (
+        "crm_standby",
+        case(
+            "--quiet=x",
+            1,
+            "crm_standby: option '--quiet' doesn't allow an argument\n",
+            "\nUsage:",
+        ),
+    ),
+    ("crm_standby", case("--version", 0, "", BANNER)),
+    (
+        "crm_failcount",
+        case(
+            "-r",
+            64,
+            "crm_failcount: option requires an argument -- 'r'\n",
+            "\nUsage: crm_failcount",
+        ),
+    ),
+    (
+        "crm_failcount",
+        case(
+            "--resource",
+            64,
+            "crm_failcount: option '--resource' requires an argument\n",
+            "\nUsage:",
+        ),
+    ),
+    (
+        "crm_failcount",
+        case(
+            "--bogus",
+            64,
+            "crm_failcount: unrecognized option '--bogus'\n",
+            "\nUsage:",
+        ),
+    ),
+    (
+        "crm_failcount",
+        case(
+            "-Z",
+            64,
+            "crm_failcount: invalid option -- 'Z'\n",
+            "\nUsage:",
+        ),
+    ),
+    (
+        "crm_failcount",
+        case(
+            "--q",
+            64,
+            "crm_failcount: option '--q' is ambiguous; possibilities: '--quiet' '--query'\n",
+            "\nUsage:",
+        ),
+    ),
+];
+
+/// Our build of `tool`.
+fn ours(tool: &str) -> &'static str {
+    match tool {
+        "crm_verify" => env!("CARGO_BIN_EXE_crm_verify"),
+        "crm_node" => env!("CARGO_BIN_EXE_crm_node"),
+        "stonith_admin" => env!("CARGO_BIN_EXE_stonith_admin"),
+        "crm_attribute" => env!("CARGO_BIN_EXE_crm_attribute"),
+        "crm_simulate" => env!("CARGO_BIN_EXE_crm_simulate"),
+        "crm_standby" => env!("CARGO_BIN_EXE_crm_standby"),
+        "crm_failcount" => env!("CARGO_BIN_EXE_crm_failcount"),
+        "crm_diff" => env!("CARGO_BIN_EXE_crm_diff"),
+        other => panic!("no case table for {other}"),
+    }
+}
+
 fn run(bin: &Path, args: &[String]) -> (i32, String, String) {
     let o = Command::new(bin)
         .args(args)
@@ -110,7 +329,11 @@ fn pacemakers(tool: &str) -> Option<std::path::PathBuf> {
 }
 
 /// Checks every case against `bin`; returns the mismatches.
-fn check(bin: &Path, cases: &[Case], files: &[(&str, String)]) -> Vec<String> {
+fn check<'a>(
+    bin: &Path,
+    cases: impl IntoIterator<Item = &'a Case>,
+    files: &[(&str, String)],
+) -> Vec<String> {
     let mut wrong = Vec::new();
     for c in cases {
         let args: Vec<String> = c
@@ -148,7 +371,7 @@ fn crm_diff_reads_glib_forms_as_pacemaker_does() {
         ("{O}", old.display().to_string()),
         ("{N}", new.display().to_string()),
     ];
-    let ours = check(Path::new(env!("CARGO_BIN_EXE_crm_diff")), CRM_DIFF, &files);
+    let ours = check(Path::new(ours("crm_diff")), CRM_DIFF, &files);
     assert!(ours.is_empty(), "{}", ours.join("\n"));
     match pacemakers("crm_diff") {
         Some(bin) => {
@@ -161,4 +384,28 @@ fn crm_diff_reads_glib_forms_as_pacemaker_does() {
         }
         None => eprintln!("SKIP: Pacemaker 2.1.5's crm_diff is not installed; checked ours only"),
     }
+}
+
+#[test]
+fn every_tool_refuses_and_answers_as_pacemaker_does() {
+    let mut tools: Vec<&str> = PARSE_ONLY.iter().map(|(t, _)| *t).collect();
+    tools.dedup();
+    let mut wrong = Vec::new();
+    for tool in tools {
+        let cases: Vec<&Case> = PARSE_ONLY
+            .iter()
+            .filter(|(t, _)| *t == tool)
+            .map(|(_, c)| c)
+            .collect();
+        wrong.extend(check(Path::new(ours(tool)), cases.iter().copied(), &[]));
+        match pacemakers(tool) {
+            Some(bin) => wrong.extend(
+                check(&bin, cases.iter().copied(), &[])
+                    .into_iter()
+                    .map(|w| format!("the table is not Pacemaker's: {w}")),
+            ),
+            None => eprintln!("SKIP: Pacemaker 2.1.5's {tool} is not installed; checked ours only"),
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
