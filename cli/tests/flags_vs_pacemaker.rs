@@ -204,6 +204,33 @@ const PARSE_ONLY: &[(&str, Case)] = &[
         case("-SZ", 64, "crm_simulate: Unknown option -Z\n", ""),
     ),
     ("crm_simulate", case("-$", 0, "", BANNER)),
+    (
+        "crm_mon",
+        case("-h", 64, "crm_mon: Missing argument for -h\n", ""),
+    ),
+    (
+        "crm_mon",
+        case("--bogus", 64, "crm_mon: Unknown option --bogus\n", ""),
+    ),
+    (
+        "crm_mon",
+        case("-i", 64, "crm_mon: Missing argument for -i\n", ""),
+    ),
+    (
+        "crm_mon",
+        case("-1Z", 64, "crm_mon: Unknown option -Z\n", ""),
+    ),
+    ("crm_mon", case("--help-display", 0, "", "Usage:")),
+    (
+        "crm_mon",
+        case(
+            "--help-bogus",
+            64,
+            "crm_mon: Unknown option --help-bogus\n",
+            "",
+        ),
+    ),
+    ("crm_mon", case("-$", 0, "", BANNER)),
     // Pacemaker's shell scripts: getopt(1), then a blank line and the usage on stdout.
     (
         "crm_standby",
@@ -300,6 +327,7 @@ fn ours(tool: &str) -> &'static str {
         "crm_standby" => env!("CARGO_BIN_EXE_crm_standby"),
         "crm_failcount" => env!("CARGO_BIN_EXE_crm_failcount"),
         "crm_diff" => env!("CARGO_BIN_EXE_crm_diff"),
+        "crm_mon" => env!("CARGO_BIN_EXE_crm_mon"),
         other => panic!("no case table for {other}"),
     }
 }
