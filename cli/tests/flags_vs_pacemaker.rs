@@ -231,6 +231,42 @@ const PARSE_ONLY: &[(&str, Case)] = &[
         ),
     ),
     ("crm_mon", case("-$", 0, "", BANNER)),
+    (
+        "crm_resource",
+        case(
+            "--validate foo",
+            64,
+            "crm_resource: Invalid check level setting: foo\n",
+            "",
+        ),
+    ),
+    (
+        "crm_resource",
+        case("--bogus", 64, "crm_resource: Unknown option --bogus\n", ""),
+    ),
+    (
+        "crm_resource",
+        case(
+            "--list-agents",
+            64,
+            "crm_resource: Missing argument for --list-agents\n",
+            "",
+        ),
+    ),
+    (
+        "crm_resource",
+        case(
+            "-L -- foo",
+            64,
+            "crm_resource: non-option ARGV-elements:\n[1 of 1] foo\n\n",
+            "",
+        ),
+    ),
+    (
+        "crm_resource",
+        case("-LZ", 64, "crm_resource: Unknown option -Z\n", ""),
+    ),
+    ("crm_resource", case("-$", 0, "", BANNER)),
     // Pacemaker's shell scripts: getopt(1), then a blank line and the usage on stdout.
     (
         "crm_standby",
@@ -328,6 +364,7 @@ fn ours(tool: &str) -> &'static str {
         "crm_failcount" => env!("CARGO_BIN_EXE_crm_failcount"),
         "crm_diff" => env!("CARGO_BIN_EXE_crm_diff"),
         "crm_mon" => env!("CARGO_BIN_EXE_crm_mon"),
+        "crm_resource" => env!("CARGO_BIN_EXE_crm_resource"),
         other => panic!("no case table for {other}"),
     }
 }
