@@ -309,7 +309,8 @@ mod tests {
     use super::*;
 
     fn p(a: &[&str]) -> Result<Options, String> {
-        parse(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        let a: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+        options(flags::parse(&SPEC, &a).map_err(|e| format!("{e:?}"))?)
     }
 
     #[test]
