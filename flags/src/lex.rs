@@ -31,6 +31,9 @@ pub fn parse(spec: &Spec, args: &[String]) -> Result<Vec<Given>, Stop> {
         match arg {
             Arg::Value(v) => given.push(Given::Arg(text(v)?)),
             Arg::Short(c) => match spec.by_short(c) {
+                // A tool's own letter for help or the version (`-h`, `-V`) means the same.
+                Some(opt) if opt.name == "help" => return Err(Stop::Help(HelpKind::Brief)),
+                Some(opt) if opt.name == "version" => builtin_short(spec, '$', &mut version)?,
                 Some(opt) => {
                     let value = short_value(spec, &mut p, opt, c)?;
                     given.push(Given::Opt {

@@ -72,6 +72,12 @@ impl Opt {
         }
     }
 
+    /// `-h` as help, for tools whose originals have it (heartbeat, ccm, lrmd, ...).
+    pub const HELP_H: Opt = Opt::flag('h', "help").short_only();
+
+    /// `-V` as the version (Heartbeat's daemons), not GLib's `--verbose`.
+    pub const VERSION_V: Opt = Opt::flag('V', "version").short_only();
+
     /// The same option with an optional value.
     pub const fn optional(self) -> Opt {
         Opt {

@@ -248,3 +248,21 @@ fn getopt_help_and_version_act_at_once() {
     assert_eq!(getopt(&["--he"]), Err(Stop::Help(HelpKind::Brief)));
     assert_eq!(getopt(&["-?"]), Err(Stop::Help(HelpKind::Brief)));
 }
+
+#[test]
+fn a_tools_own_help_and_version_letters() {
+    const DAEMON: Spec = Spec {
+        tool: "heartbeat",
+        dialect: Dialect::Getopt,
+        options: &[Opt::flag('k', "kill"), Opt::HELP_H, Opt::VERSION_V],
+        help_groups: &[],
+        help: "USAGE\n",
+        version: "heartbeat 3.0.6\n",
+    };
+    let p = |a: &[&str]| parse(&DAEMON, &args(a));
+    assert_eq!(p(&["-kh"]), Err(Stop::Help(HelpKind::Brief)));
+    assert_eq!(p(&["-V"]), Err(Stop::Version));
+    assert_eq!(p(&["--version"]), Err(Stop::Version));
+    assert_eq!(p(&["--help"]), Err(Stop::Help(HelpKind::Brief)));
+    assert_eq!(p(&["-k"]).unwrap(), vec![opt("kill", None)]);
+}

@@ -15,7 +15,11 @@ const USAGE: &str = "usage: lrmd [--socket PATH] [--max-parallel N]\n";
 const SPEC: Spec = Spec {
     tool: "lrmd",
     dialect: Dialect::Getopt,
-    options: &[Opt::long_value("socket"), Opt::long_value("max-parallel")],
+    options: &[
+        Opt::long_value("socket"),
+        Opt::long_value("max-parallel"),
+        Opt::HELP_H,
+    ],
     help_groups: &[],
     help: USAGE,
     version: concat!("lrmd (heartbeat-rs) ", env!("CARGO_PKG_VERSION"), "\n"),

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use ccm::api::{default_socket_path, CcmClient};
 use ccm::membership::Timing;
 use ccm::runtime::{run, Options};
-use flags::{Dialect, FlagError, Given, HelpKind, Opt, Spec, Stop};
+use flags::{Dialect, FlagError, Given, Opt, Spec, Stop};
 
 const USAGE: &str = "\
 Consensus membership on top of heartbeat
@@ -33,8 +33,8 @@ const SPEC: Spec = Spec {
         Opt::long_value("socket"),
         Opt::long_value("hb-socket"),
         Opt::long_value("hello-ms"),
-        Opt::flag('h', "help").short_only(),
-        Opt::flag('V', "version"),
+        Opt::HELP_H,
+        Opt::VERSION_V,
     ],
     help_groups: &[],
     help: USAGE,
@@ -77,8 +77,7 @@ fn parse(args: &[String]) -> Result<Cli, Stop> {
                     .parse()
                     .map_err(|_| refuse(format!("--hello-ms needs milliseconds, not '{v}'")))?;
             }
-            "help" => return Err(Stop::Help(HelpKind::Brief)),
-            _ => return Err(Stop::Version),
+            _ => {}
         }
     }
     if cli.query && cli.watch {

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use flags::{Dialect, FlagError, Given, HelpKind, Opt, Spec, Stop};
+use flags::{Dialect, FlagError, Given, Opt, Spec, Stop};
 use messaging::daemon::{self, Options};
 use messaging::log;
 use nix::sys::signal::{kill, Signal};
@@ -46,8 +46,8 @@ const SPEC: Spec = Spec {
         Opt::flag('s', "status").short_only(),
         Opt::flag('r', "reload").short_only(),
         Opt::flag('d', "debug").short_only(),
-        Opt::flag('h', "help").short_only(),
-        Opt::flag('V', "version"),
+        Opt::HELP_H,
+        Opt::VERSION_V,
     ],
     help_groups: &[],
     help: USAGE,
@@ -90,8 +90,7 @@ fn parse(args: &[String]) -> Result<Cli, Stop> {
             "status" => cli.status = true,
             "reload" => cli.reload = true,
             "debug" => cli.debug = cli.debug.saturating_add(1),
-            "help" => return Err(Stop::Help(HelpKind::Brief)),
-            _ => return Err(Stop::Version),
+            _ => {}
         }
     }
     Ok(cli)
