@@ -22,6 +22,37 @@ pub enum Given {
 /// once, as the originals exit from inside their parser; a GLib `--version` stops only after
 /// the whole line has parsed.
 pub fn parse(spec: &Spec, args: &[String]) -> Result<Vec<Given>, Stop> {
+    read(spec, args, None)
+}
+
+/// [`parse`] for tools that, like Heartbeat's `cl_status`, let getopt complain about an
+/// unknown option and go on: those complaints come back beside what was given.
+pub fn parse_lenient(spec: &Spec, args: &[String]) -> Result<(Vec<Given>, Vec<FlagError>), Stop> {
+    let mut unknown = Vec::new();
+    let given = read(spec, args, Some(&mut unknown))?;
+    Ok((given, unknown))
+}
+
+fn read(
+    spec: &Spec,
+    args: &[String],
+    mut unknown: Option<&mut Vec<FlagError>>,
+) -> Result<Vec<Given>, Stop> {
+    // An unknown option ends the parse, or is only noted when lenient.
+    let mut note = |r: Result<(), Stop>| match (r, unknown.as_deref_mut()) {
+        (
+            Err(Stop::Usage(
+                e @ (FlagError::Unknown(_)
+                | FlagError::InvalidShort(_)
+                | FlagError::UnrecognizedLong(_)),
+            )),
+            Some(list),
+        ) => {
+            list.push(e);
+            Ok(())
+        }
+        (r, _) => r,
+    };
     let mut p = Parser::from_args(args);
     // GLib (after Pacemaker's pre-processing) keeps the '=' of `-o=V` in the value.
     p.set_short_equals(false);
@@ -41,7 +72,7 @@ pub fn parse(spec: &Spec, args: &[String]) -> Result<Vec<Given>, Stop> {
                         value,
                     });
                 }
-                None => builtin_short(spec, c, &mut version)?,
+                None => note(builtin_short(spec, c, &mut version))?,
             },
             Arg::Long(name) => {
                 let name = name.to_string();
@@ -53,7 +84,7 @@ pub fn parse(spec: &Spec, args: &[String]) -> Result<Vec<Given>, Stop> {
                             value,
                         });
                     }
-                    None => builtin_long(spec, &mut p, &name, &mut version)?,
+                    None => note(builtin_long(spec, &mut p, &name, &mut version))?,
                 }
             }
         }

@@ -23,6 +23,6 @@ mod spec;
 mod stop;
 
 pub use error::FlagError;
-pub use lex::{parse, Given};
+pub use lex::{parse, parse_lenient, Given};
 pub use spec::{Dialect, Opt, Spec, Takes};
 pub use stop::{HelpKind, Stop, EXIT_USAGE};

@@ -266,3 +266,21 @@ fn a_tools_own_help_and_version_letters() {
     assert_eq!(p(&["--help"]), Err(Stop::Help(HelpKind::Brief)));
     assert_eq!(p(&["-k"]).unwrap(), vec![opt("kill", None)]);
 }
+
+#[test]
+fn lenient_parsing_notes_unknown_options_and_goes_on() {
+    let (given, unknown) = flags::parse_lenient(&GETOPT, &args(&["-QZ", "--bogus", "-s"])).unwrap();
+    assert_eq!(given, vec![opt("query", None), opt("sync-call", None)]);
+    assert_eq!(
+        unknown,
+        vec![
+            FlagError::InvalidShort('Z'),
+            FlagError::UnrecognizedLong("--bogus".into())
+        ]
+    );
+    // A missing value still ends it.
+    assert_eq!(
+        flags::parse_lenient(&GETOPT, &args(&["-o"])),
+        Err(Stop::Usage(FlagError::ShortNeedsValue('o')))
+    );
+}
