@@ -280,6 +280,12 @@ const PARSE_ONLY: &[(&str, Case)] = &[
     ("cibadmin", case("-QZ", 64, "cibadmin: invalid option -- 'Z'\n", "")),
     ("cibadmin", case("-Q extra", 64, "cibadmin - ", "")),
     ("cibadmin", case("--vers", 0, "", BANNER)),
+    // Heartbeat 3.0.6's cl_status: plain getopt after the sub-command; an unknown option is
+    // complained about and the command still runs (here: no heartbeat is running).
+    ("cl_status", case("hbstatus -Z", 1, "hbstatus: invalid option -- 'Z'\n", "Heartbeat is stopped")),
+    ("cl_status", case("hbstatus --x", 1, "hbstatus: invalid option -- '-'\nhbstatus: invalid option -- 'x'\n", "Heartbeat is stopped")),
+    ("cl_status", Case { args: "-v hbstatus", rc: 11, stderr: None, stdout: "" }),
+    ("cl_status", case("", 0, "", "Usage: cl_status <sub-command>")),
     // Pacemaker's shell scripts: getopt(1), then a blank line and the usage on stdout.
     (
         "crm_standby",
@@ -377,6 +383,7 @@ fn ours(tool: &str) -> &'static str {
         "crm_failcount" => env!("CARGO_BIN_EXE_crm_failcount"),
         "crm_diff" => env!("CARGO_BIN_EXE_crm_diff"),
         "crm_mon" => env!("CARGO_BIN_EXE_crm_mon"),
+        "cl_status" => env!("CARGO_BIN_EXE_cl_status"),
         "cibadmin" => env!("CARGO_BIN_EXE_cibadmin"),
         "crm_resource" => env!("CARGO_BIN_EXE_crm_resource"),
         other => panic!("no case table for {other}"),
@@ -388,6 +395,8 @@ fn run(bin: &Path, args: &[String]) -> (i32, String, String) {
     let name = bin.file_name().unwrap_or_default();
     let o = Command::new(bin)
         .arg0(name)
+        .env_remove("HA_API_SOCKET")
+        .env_remove("HA_RUNDIR")
         .args(args)
         .stdin(Stdio::null())
         .env_remove("CIB_file")
@@ -401,8 +410,15 @@ fn run(bin: &Path, args: &[String]) -> (i32, String, String) {
     )
 }
 
-/// Pacemaker 2.1.5's own tool, when installed.
+/// Pacemaker 2.1.5's own tool (Heartbeat 3.0.6's `cl_status`), when installed.
 fn pacemakers(tool: &str) -> Option<std::path::PathBuf> {
+    if tool == "cl_status" {
+        let bin = Path::new("/usr/bin/cl_status");
+        let out = Command::new(bin).output().ok()?;
+        return String::from_utf8_lossy(&out.stdout)
+            .starts_with("Usage: cl_status")
+            .then(|| bin.to_path_buf());
+    }
     let bin = Path::new("/usr/sbin").join(tool);
     let out = Command::new(&bin).arg("--version").output().ok()?;
     String::from_utf8_lossy(&out.stdout)
