@@ -66,7 +66,22 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         },
         Some("list") => {
             // `--heartbeat`: only the agents that also take v1 positional arguments.
-            let v1_only = args.get(2).is_some_and(|a| a == "--heartbeat");
+            let v1_only = match flags::parse(&LIST, &args[2..]) {
+                Ok(given) if given.iter().all(|g| matches!(g, Given::Opt { .. })) => {
+                    !given.is_empty()
+                }
+                Ok(_) => {
+                    eprintln!("ocf-agents list: unexpected argument\n{HELP}");
+                    return 2;
+                }
+                Err(stop) => {
+                    return match stop.report(&LIST, &mut std::io::stdout(), &mut std::io::stderr())
+                    {
+                        0 => 0,
+                        _ => 2,
+                    }
+                }
+            };
             for spec in agent::all() {
                 if !v1_only || spec.heartbeat_args.is_some() {
                     println!("{}", spec.name);
@@ -111,6 +126,12 @@ fn agent_main(spec: &AgentSpec, rest: &[String]) -> i32 {
         [positional @ .., action] => heartbeat::execute(spec, positional, action, &env),
     }
 }
+
+/// `ocf-agents list` options.
+const LIST: Spec = Spec {
+    options: &[Opt::long_flag("heartbeat")],
+    ..INSTALL
+};
 
 /// `ocf-agents install|uninstall` options.
 const INSTALL: Spec = Spec {
