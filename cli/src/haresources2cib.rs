@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const USAGE: &str =
-    "usage: haresources2cib [-c HA_CF] [--no-monitor] [--stdout | -o FILE] [HARESOURCES]\n";
+    "usage: haresources2cib [-c HA_CF] [--no-monitor] [--stdout | -o FILE] [HARESOURCES]";
 
 /// Parsed command line.
 #[derive(Debug, PartialEq, Eq)]

@@ -5,19 +5,6 @@ use std::process::ExitCode;
 
 use flags::{Dialect, Given, Opt, Spec};
 
-// crmsh falls back to `crmd version` / `crmd metadata` when it finds no pacemaker-controld;
-// any other argument must not start a second daemon.
-const USAGE: &str = "usage: crmd [version|metadata]   (the daemon takes no arguments; it is configured through HA_NODENAME, HA_RUNDIR, HA_STATEDIR, HA_DIR, HA_API_SOCKET, CIB_SOCKET, LRMD_SOCKET, CCM_SOCKET)\n";
-
-const SPEC: Spec = Spec {
-    tool: "crmd",
-    dialect: Dialect::Getopt,
-    options: &[Opt::HELP_H],
-    help_groups: &[],
-    help: USAGE,
-    version: concat!("crmd (heartbeat-rs) ", env!("CARGO_PKG_VERSION"), "\n"),
-};
-
 fn main() -> ExitCode {
     // heartbeat blocks the signals it handles before starting its children, and a blocked mask
     // is inherited through exec: undo it, or agents (and their services) could never be
@@ -30,7 +17,18 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // crmsh falls back to `crmd version` / `crmd metadata` when it finds no
+    // pacemaker-controld; any other argument must not start a second daemon.
+    const USAGE: &str = "usage: crmd [version|metadata]   (the daemon takes no arguments; it is configured through HA_NODENAME, HA_RUNDIR, HA_STATEDIR, HA_DIR, HA_API_SOCKET, CIB_SOCKET, LRMD_SOCKET, CCM_SOCKET)";
     let args: Vec<String> = std::env::args().skip(1).collect();
+    const SPEC: Spec = Spec {
+        tool: "crmd",
+        dialect: Dialect::Getopt,
+        options: &[Opt::HELP_H],
+        help_groups: &[],
+        help: USAGE,
+        version: concat!("crmd (heartbeat-rs) ", env!("CARGO_PKG_VERSION"), "\n"),
+    };
     let words = match flags::parse(&SPEC, &args) {
         Ok(given) => given,
         Err(stop) => {
@@ -58,7 +56,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         _ => {
-            eprint!("{USAGE}");
+            eprintln!("{USAGE}");
             return ExitCode::from(flags::EXIT_USAGE);
         }
     }

@@ -48,14 +48,24 @@ impl Stop {
     /// `TOOL: text`, getopt tools adding their usage) and returns the exit code.
     pub fn report(&self, spec: &Spec, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         let _ = match self {
-            Stop::Help(_) => out.write_all(spec.help.as_bytes()),
-            Stop::Version => out.write_all(spec.version.as_bytes()),
+            Stop::Help(_) => write_text(out, spec.help),
+            Stop::Version => write_text(out, spec.version),
             Stop::Usage(e) => match spec.dialect {
                 Dialect::Glib => writeln!(err, "{}: {e}", spec.tool),
-                Dialect::Getopt => writeln!(err, "{}: {e}", spec.tool)
-                    .and_then(|()| err.write_all(spec.help.as_bytes())),
+                Dialect::Getopt => {
+                    writeln!(err, "{}: {e}", spec.tool).and_then(|()| write_text(err, spec.help))
+                }
             },
         };
         self.exit_code()
     }
+}
+
+/// Writes a help or version text, ending it with a newline if it has none.
+fn write_text(w: &mut dyn Write, text: &str) -> std::io::Result<()> {
+    w.write_all(text.as_bytes())?;
+    if !text.is_empty() && !text.ends_with('\n') {
+        w.write_all(b"\n")?;
+    }
+    Ok(())
 }

@@ -284,3 +284,16 @@ fn lenient_parsing_notes_unknown_options_and_goes_on() {
         Err(Stop::Usage(FlagError::ShortNeedsValue('o')))
     );
 }
+
+#[test]
+fn help_and_version_texts_end_with_a_newline() {
+    const BARE: Spec = Spec {
+        help: "usage: x",
+        version: "x 1",
+        ..GETOPT
+    };
+    let mut out = Vec::new();
+    Stop::Help(HelpKind::Brief).report(&BARE, &mut out, &mut Vec::new());
+    Stop::Version.report(&BARE, &mut out, &mut Vec::new());
+    assert_eq!(String::from_utf8(out).unwrap(), "usage: x\nx 1\n");
+}

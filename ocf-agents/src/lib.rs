@@ -102,16 +102,13 @@ pub fn main_entry(args: Vec<String>) -> i32 {
     }
 }
 
-const HELP: &str = HELP_TEXT.trim_ascii_end();
-
-const HELP_TEXT: &str = "\
+const HELP: &str = "\
 usage: ocf-agents list [--heartbeat]
        ocf-agents serve DIR PORT [ADDRESS]    (a static web server for demos and tests)
        ocf-agents run AGENT ACTION            (same as calling the installed AGENT ACTION)
        ocf-agents install [--prefix DIR] [--provider NAME] [--heartbeat-dir DIR] [--force]
        ocf-agents uninstall [--prefix DIR] [--provider NAME] [--heartbeat-dir DIR]
-defaults: --prefix /usr/lib/ocf --provider heartbeat-rs
-";
+defaults: --prefix /usr/lib/ocf --provider heartbeat-rs";
 
 /// Runs an agent: one word is an OCF action; more words are a heartbeat-class call.
 fn agent_main(spec: &AgentSpec, rest: &[String]) -> i32 {
@@ -144,7 +141,7 @@ const INSTALL: Spec = Spec {
         Opt::long_flag("force"),
     ],
     help_groups: &[],
-    help: HELP_TEXT,
+    help: HELP,
     version: concat!(
         "ocf-agents (heartbeat-rs) ",
         env!("CARGO_PKG_VERSION"),

@@ -42,8 +42,7 @@ pub const USAGE: &str = "Usage: crm_simulate [-x FILE | -L] [-S] [-s] [-Q] [-G F
   -D, --save-dotfile=FILE  Save the transition graph (DOT) to FILE
   -O, --save-output=FILE   Save the input CIB to FILE
   -t, --set-datetime=DATE  Set \"now\" for rules and failure timeouts
-      --explain=RSC        Show every score contribution for RSC per node, and why it runs where it runs
-";
+      --explain=RSC        Show every score contribution for RSC per node, and why it runs where it runs";
 
 /// The command line `crm_simulate` accepts.
 pub const SPEC: Spec = Spec {
