@@ -5,7 +5,7 @@ use std::io::Write;
 use crate::{Dialect, FlagError, Spec};
 
 /// Pacemaker's CRM_EX_USAGE, the exit code of every refused command line.
-pub const EXIT_USAGE: u8 = 64;
+pub const EXIT_USAGE: u8 = vocab::ExitCode::Usage as u8;
 
 /// Which help was asked for (the tools print one text for each).
 #[derive(Debug, Clone, PartialEq, Eq)]
