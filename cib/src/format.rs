@@ -6,13 +6,14 @@
 //! attribute values stay lossless character references (`&#10;`), and text and the comments
 //! before the root are kept.
 
-use crate::{Document, Element, Node};
-use vocab::xml_escape::{push_escaped, Policy};
+use crate::xml::{write_element, write_node};
+use crate::{Document, Element};
+use vocab::xml_escape::Policy;
 
 /// `element` indented, as `cibadmin --query` prints it (no trailing newline).
 pub fn element_to_string(element: &Element) -> String {
     let mut out = String::new();
-    write_element(&mut out, element, Some(0));
+    write_element(&mut out, element, Some(0), Policy::Pacemaker);
     out
 }
 
@@ -20,71 +21,12 @@ pub fn element_to_string(element: &Element) -> String {
 pub fn document_to_string(doc: &Document) -> String {
     let mut out = String::new();
     for node in &doc.prolog {
-        write_node(&mut out, node, Some(0));
+        write_node(&mut out, node, Some(0), Policy::Pacemaker);
         out.push('\n');
     }
-    write_element(&mut out, &doc.root, Some(0));
+    write_element(&mut out, &doc.root, Some(0), Policy::Pacemaker);
     out.push('\n');
     out
-}
-
-fn write_node(out: &mut String, node: &Node, indent: Option<usize>) {
-    match node {
-        Node::Element(e) => write_element(out, e, indent),
-        Node::Text(t) => push_escaped(out, t, Policy::Text),
-        Node::Comment(c) => {
-            out.push_str("<!--");
-            out.push_str(c);
-            out.push_str("-->");
-        }
-        Node::CData(c) => {
-            out.push_str("<![CDATA[");
-            out.push_str(c);
-            out.push_str("]]>");
-        }
-        Node::ProcessingInstruction(p) => {
-            out.push_str("<?");
-            out.push_str(p);
-            out.push_str("?>");
-        }
-    }
-}
-
-fn write_element(out: &mut String, e: &Element, indent: Option<usize>) {
-    out.push('<');
-    out.push_str(&e.name);
-    for (k, v) in &e.attrs {
-        out.push(' ');
-        out.push_str(k);
-        out.push_str("=\"");
-        push_escaped(out, v, Policy::Pacemaker);
-        out.push('"');
-    }
-    if e.children.is_empty() {
-        out.push_str("/>");
-        return;
-    }
-    out.push('>');
-    // Mixed content stays inline: added whitespace would change the text.
-    let inline = e
-        .children
-        .iter()
-        .any(|n| matches!(n, Node::Text(_) | Node::CData(_)));
-    let child_indent = if inline { None } else { indent.map(|i| i + 1) };
-    for child in &e.children {
-        if let Some(level) = child_indent {
-            out.push('\n');
-            crate::xml::push_indent(out, level);
-        }
-        write_node(out, child, child_indent);
-    }
-    if let (Some(level), false) = (indent, inline) {
-        out.push('\n');
-        crate::xml::push_indent(out, level);
-    }
-    out.push_str("</");
-    out.push_str(&e.name);
-    out.push('>');
 }
 
 #[cfg(test)]

@@ -220,14 +220,14 @@ impl Element {
     /// Serialises the subtree, indented by two spaces per level.
     pub fn to_xml(&self) -> String {
         let mut out = String::new();
-        write_element(&mut out, self, Some(0));
+        write_element(&mut out, self, Some(0), Policy::Attr);
         out
     }
 
     /// Serialises the subtree on one line, with no added whitespace.
     pub fn to_xml_compact(&self) -> String {
         let mut out = String::new();
-        write_element(&mut out, self, None);
+        write_element(&mut out, self, None, Policy::Attr);
         out
     }
 }
@@ -254,10 +254,10 @@ impl Document {
     pub fn to_xml(&self) -> String {
         let mut out = String::new();
         for node in &self.prolog {
-            write_node(&mut out, node, Some(0));
+            write_node(&mut out, node, Some(0), Policy::Attr);
             out.push('\n');
         }
-        write_element(&mut out, &self.root, Some(0));
+        write_element(&mut out, &self.root, Some(0), Policy::Attr);
         out.push('\n');
         out
     }
@@ -557,10 +557,11 @@ fn push_merging_text(children: &mut Vec<Node>, node: Node) {
 /// size however deep it is; a normal CIB (about 10 levels) never reaches it.
 const MAX_INDENT_LEVEL: usize = 32;
 
-/// Indentation per level; `None` writes everything on one line.
-fn write_node(out: &mut String, node: &Node, indent: Option<usize>) {
+/// Writes `node` with `indent` levels (`None` writes everything on one line), escaping
+/// attribute values under `attrs` (libxml2's for the CIB, Pacemaker's for `cib::format`).
+pub(crate) fn write_node(out: &mut String, node: &Node, indent: Option<usize>, attrs: Policy) {
     match node {
-        Node::Element(e) => write_element(out, e, indent),
+        Node::Element(e) => write_element(out, e, indent, attrs),
         Node::Text(t) => push_escaped(out, t, Policy::Text),
         Node::Comment(c) => {
             out.push_str("<!--");
@@ -586,14 +587,15 @@ pub(crate) fn push_indent(out: &mut String, level: usize) {
     }
 }
 
-fn write_element(out: &mut String, e: &Element, indent: Option<usize>) {
+/// Writes `e` as [`write_node`] does.
+pub(crate) fn write_element(out: &mut String, e: &Element, indent: Option<usize>, attrs: Policy) {
     out.push('<');
     out.push_str(&e.name);
     for (k, v) in &e.attrs {
         out.push(' ');
         out.push_str(k);
         out.push_str("=\"");
-        push_escaped(out, v, Policy::Attr);
+        push_escaped(out, v, attrs);
         out.push('"');
     }
     if e.children.is_empty() {
@@ -616,7 +618,7 @@ fn write_element(out: &mut String, e: &Element, indent: Option<usize>) {
             out.push('\n');
             push_indent(out, level);
         }
-        write_node(out, child, child_indent);
+        write_node(out, child, child_indent, attrs);
     }
     if let (Some(level), false) = (indent, has_text) {
         out.push('\n');
