@@ -11,6 +11,7 @@ pub mod constraints;
 pub mod datetime;
 pub mod graph_build;
 pub mod ordering;
+pub mod remote;
 pub mod render;
 pub mod rules;
 pub mod score;
@@ -103,6 +104,8 @@ fn plan(
     constraints: constraints::Constraints,
 ) -> Schedule {
     let assignment = assign::assign(&view, &constraints);
+    let mut view = view;
+    remote::settle(&mut view, &assignment);
     let mut actions = actions::create(&view, &constraints, &assignment);
     ordering::propagate(&mut actions, &view);
     while actions::colocation_block::block_dependents(&view, &constraints, &mut actions) {

@@ -10,6 +10,7 @@ mod node_actions;
 pub mod notify;
 mod primitive;
 mod probe_order;
+mod remote_order;
 
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
@@ -232,6 +233,7 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
     node_actions::unfence(view, &mut t);
     constraints::orderings(view, cons, asg, &mut t);
     probe_order::order_probes(view, &mut t);
+    remote_order::order(view, &mut t);
     for a in t.list.iter_mut() {
         if let Some(r) = a.rsc {
             a.rsc_active = !view.running_on(r).is_empty();

@@ -35,7 +35,7 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
             } else {
                 fencing_ops.push(s);
             }
-        } else if node.shutdown && node.online && !node.unclean {
+        } else if node.shutdown && node.online && !node.unclean && !node.is_remote() {
             let s = t.get(
                 None,
                 "do_shutdown",

@@ -724,6 +724,19 @@ fn discovery_never(cons: &Constraints, view: &ClusterView, r: RscIdx, n: usize) 
     false
 }
 
+/// Remote nodes run no fence devices and no connections, and probe nothing when resource
+/// discovery is disabled there (honoured on a remote node only with fencing enabled).
+fn probe_on_remote(view: &ClusterView, rsc: &Resource, node: &crate::unpack::NodeInfo) -> bool {
+    let discovery_off = node
+        .attrs
+        .get("resource-discovery-enabled")
+        .is_some_and(|v| !crate::unpack::is_true(v));
+    if discovery_off && (view.config.stonith_enabled || node.is_guest()) {
+        return false;
+    }
+    rsc.class != "stonith" && !rsc.is_connection()
+}
+
 /// Probes (`monitor_0`) wherever a resource's state on an online node is unknown.
 pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut ActionTable) {
     if !view.config.enable_probes {
@@ -741,6 +754,9 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             && top != r;
         for (n, node) in view.nodes.iter().enumerate() {
             if !node.online || node.unclean || node.pending || node.shutdown {
+                continue;
+            }
+            if node.is_remote() && !probe_on_remote(view, rsc, node) {
                 continue;
             }
             if rsc.node_state.get(&n).is_some_and(|h| h.known()) {

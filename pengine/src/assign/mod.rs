@@ -64,11 +64,9 @@ pub(crate) struct Assigner<'a> {
     pub capacity: Vec<BTreeMap<String, i64>>,
     /// A resource's node scores after its own colocations, once it has been assigned.
     pub allowed_after: Vec<Option<BTreeMap<NodeIdx, Score>>>,
-}
-
-/// Whether a node can host resources at all.
-pub fn node_usable(view: &ClusterView, n: NodeIdx) -> bool {
-    view.nodes[n].can_run()
+    /// Whether each node can host resources now (a remote node's changes once its
+    /// connection is placed).
+    pub usable: Vec<bool>,
 }
 
 impl<'a> Assigner<'a> {
@@ -90,7 +88,13 @@ impl<'a> Assigner<'a> {
             num_resources: vec![0; view.nodes.len()],
             capacity: view.nodes.iter().map(|n| n.utilization.clone()).collect(),
             allowed_after: vec![None; n],
+            usable: view.nodes.iter().map(|n| n.can_run()).collect(),
         }
+    }
+
+    /// Whether node `n` can host resources at this point of placement.
+    pub fn usable(&self, n: NodeIdx) -> bool {
+        self.usable[n]
     }
 
     fn contribute(&mut self, rsc: RscIdx, node: NodeIdx, score: Score, source: impl Into<String>) {
@@ -186,6 +190,7 @@ impl<'a> Assigner<'a> {
             }
         }
         self.apply_node_health();
+        self.keep_off_remote_nodes();
         for t in &self.cons.tickets {
             let (granted, standby) = view
                 .tickets
@@ -222,6 +227,35 @@ impl<'a> Assigner<'a> {
                 }
                 stack.extend(view.resources[r].children.iter().copied());
             }
+        }
+    }
+
+    /// Connections and fence devices never run on Pacemaker Remote nodes.
+    fn keep_off_remote_nodes(&mut self) {
+        let view = self.view;
+        for (r, rsc) in view.resources.iter().enumerate() {
+            if rsc.kind != Kind::Primitive || !(rsc.is_connection() || rsc.class == "stonith") {
+                continue;
+            }
+            for (n, node) in view.nodes.iter().enumerate() {
+                if node.is_remote() && self.base[r].contains_key(&n) {
+                    self.base[r].insert(n, Score::NEG_INF);
+                }
+            }
+        }
+    }
+
+    /// A remote node can host resources once its connection is placed (and not otherwise).
+    fn connections_placed(&mut self) {
+        let view = self.view;
+        for (n, node) in view.nodes.iter().enumerate() {
+            let Some(c) = node.remote.as_ref().and_then(|l| l.connection) else {
+                continue;
+            };
+            let placed = self.out.node[c].is_some() && self.out.role[c] != Role::Stopped;
+            let mut after = node.clone();
+            crate::remote::after_placement(&mut after, placed);
+            self.usable[n] = after.can_run();
         }
     }
 
@@ -297,10 +331,9 @@ impl<'a> Assigner<'a> {
         current: Option<NodeIdx>,
         util: Option<&BTreeMap<String, i64>>,
     ) -> Option<NodeIdx> {
-        let view = self.view;
         let mut best: Option<(NodeIdx, Score)> = None;
         for (&n, &s) in scores {
-            if s.0 < 0 || !node_usable(view, n) {
+            if s.0 < 0 || !self.usable(n) {
                 continue;
             }
             if let Some(u) = util {
@@ -518,12 +551,8 @@ impl<'a> Assigner<'a> {
                 }
                 *s = s.add(add);
             }
-            if !scores
-                .iter()
-                .any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n))
-                && before
-                    .iter()
-                    .any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n))
+            if !scores.iter().any(|(n, s)| s.0 >= 0 && self.usable(*n))
+                && before.iter().any(|(n, s)| s.0 >= 0 && self.usable(*n))
             {
                 *scores = before;
             }
@@ -545,9 +574,7 @@ impl<'a> Assigner<'a> {
                     *s = s.add(*x);
                 }
             }
-            let ok = cand
-                .iter()
-                .any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n));
+            let ok = cand.iter().any(|(n, s)| s.0 >= 0 && self.usable(*n));
             merged = if ok { cand } else { own };
         }
         merged
@@ -674,7 +701,7 @@ impl<'a> Assigner<'a> {
             return;
         }
         if !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze {
-            if let Some(c) = current.filter(|c| node_usable(view, *c)) {
+            if let Some(c) = current.filter(|c| self.usable(*c)) {
                 self.record_placement(r, c);
                 self.out.role[r] = Role::Started;
             }
@@ -689,7 +716,7 @@ impl<'a> Assigner<'a> {
                     Some(c)
                         if scores[&best].0 > 0
                             && scores.get(&c) == Some(&scores[&best])
-                            && node_usable(view, c)
+                            && self.usable(c)
                             && util.is_none_or(|u| self.fits(c, u)) =>
                     {
                         c
@@ -796,7 +823,7 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
                 let mut merged = a.group_scores(r);
                 a.merge_dependents(r, &mut merged, 0);
                 let running = view.running_on(r);
-                let cur = if running.len() == 1 && node_usable(view, running[0]) {
+                let cur = if running.len() == 1 && a.usable(running[0]) {
                     merged.get(&running[0]).copied().unwrap_or(Score::NEG_INF)
                 } else {
                     Score::NEG_INF
@@ -809,6 +836,13 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
             .collect();
         order.sort_by(|x, y| keys[x].cmp(&keys[y]));
     }
+    // Remote connections first: where they go decides which remote nodes can run resources.
+    for &r in &order {
+        if view.resources[r].is_connection() {
+            a.assign(r);
+        }
+    }
+    a.connections_placed();
     for r in order {
         a.assign(r);
     }

@@ -5,6 +5,7 @@
 mod config;
 mod expiry;
 mod nodes;
+pub mod remote;
 mod resources;
 mod status;
 
@@ -111,7 +112,9 @@ impl ClusterView {
             unsupported_ids: Vec::new(),
             now,
         };
+        remote::add_nodes(root, idx, &mut view);
         resources::unpack(root, idx, &mut view, diags);
+        remote::link_connections(&mut view);
         status::unpack(root, idx, &mut view, diags);
         nodes::finish(&mut view);
         if let Some(t) = root.child("status").and_then(|s| s.child("tickets")) {

@@ -38,9 +38,21 @@ pub struct NodeInfo {
     pub utilization: BTreeMap<String, i64>,
     /// Config-level score (`<node score>`), rarely used.
     pub base_score: crate::score::Score,
+    /// For a Pacemaker Remote or guest node: its connection and what is known about it.
+    pub remote: Option<super::remote::RemoteLink>,
 }
 
 impl NodeInfo {
+    /// A Pacemaker Remote or guest node (reached through a connection resource).
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// A guest node (its connection runs inside a container resource).
+    pub fn is_guest(&self) -> bool {
+        self.remote.as_ref().is_some_and(|r| r.container.is_some())
+    }
+
     /// Can this node host resources?
     pub fn can_run(&self) -> bool {
         self.online && !self.unclean && !self.standby && !self.maintenance && !self.shutdown
@@ -85,6 +97,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
                     .attr("score")
                     .and_then(crate::score::Score::parse)
                     .unwrap_or_default(),
+                remote: (kind == "remote").then(super::remote::RemoteLink::default),
                 ..Default::default()
             });
         }

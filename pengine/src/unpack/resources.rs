@@ -159,6 +159,16 @@ impl Resource {
             .find(|o| o.name == name && o.interval_ms == interval_ms)
     }
 
+    /// A Pacemaker Remote connection (`ocf:pacemaker:remote`).
+    pub fn is_connection(&self) -> bool {
+        self.kind == Kind::Primitive
+            && super::remote::is_connection_agent(
+                &self.class,
+                self.provider.as_deref(),
+                &self.agent,
+            )
+    }
+
     /// The id used in operation keys (the history's name when it differs).
     pub fn key_id(&self) -> &str {
         self.clone_name.as_deref().unwrap_or(&self.id)

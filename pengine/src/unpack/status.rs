@@ -1,6 +1,6 @@
 //! The status section: each resource's state per node, replayed from its operation history.
 
-use super::{ClusterView, Kind, Resource, Role, RscIdx};
+use super::{remote, ClusterView, Kind, Resource, Role, RscIdx};
 use crate::rules::IdIndex;
 use crate::Diagnostics;
 use cib::Element;
@@ -182,7 +182,7 @@ fn read_op(el: &Element) -> OpRecord {
 }
 
 /// Unpacks every node's executor history.
-pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mut Diagnostics) {
+pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut Diagnostics) {
     let Some(status) = root.child("status") else {
         return;
     };
@@ -196,92 +196,67 @@ pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mu
             }
         }
     }
-    // Histories of online nodes first, then of unclean nodes about to be fenced; the
-    // history of any other offline node says nothing about what runs now.
-    let mut order: Vec<(usize, &Element)> = Vec::new();
-    for pass in 0..2 {
-        for ns in status.children_named("node_state") {
-            let Some(node) = view
-                .nodes
+    // Histories of online cluster nodes first, then of remote nodes whose connection is
+    // known to be up, then of unclean nodes about to be fenced (and, with fencing, of every
+    // remaining remote node); the history of any other offline node says nothing about
+    // what runs now.
+    remote::read_fenced_flags(status, view);
+    let states: Vec<(usize, &Element)> = status
+        .children_named("node_state")
+        .filter_map(|ns| {
+            let id = ns.attr("id")?;
+            let n = view.nodes.iter().position(|n| n.id == id)?;
+            Some((n, ns))
+        })
+        .collect();
+    let cluster_pass = |view: &ClusterView, pass: usize, node: usize| {
+        let n = &view.nodes[node];
+        if n.is_remote() {
+            return false;
+        }
+        let maintenance = n
+            .attrs
+            .get("maintenance")
+            .is_some_and(|v| super::is_true(v));
+        if pass == 0 {
+            n.online || maintenance
+        } else {
+            !n.online && !maintenance && n.unclean && view.config.stonith_enabled
+        }
+    };
+    let remote_passes = |view: &mut ClusterView,
+                         anon: &mut BTreeMap<String, Vec<RscIdx>>,
+                         diags: &mut Diagnostics,
+                         fencing: bool| {
+        loop {
+            let ready: Vec<(usize, &Element)> = states
                 .iter()
-                .position(|n| Some(n.id.as_str()) == ns.attr("id"))
-            else {
-                continue;
-            };
-            let n = &view.nodes[node];
-            let maintenance = n
-                .attrs
-                .get("maintenance")
-                .is_some_and(|v| super::is_true(v));
-            let wanted = if pass == 0 {
-                n.online || maintenance
-            } else {
-                !n.online && !maintenance && n.unclean && view.config.stonith_enabled
-            };
-            if wanted {
-                order.push((node, ns));
+                .copied()
+                .filter(|(n, _)| remote::history_ready(view, *n, fencing))
+                .collect();
+            if ready.is_empty() {
+                return;
+            }
+            for (n, ns) in ready {
+                remote::before_history(view, n, ns, idx);
+                node_history(view, anon, n, ns, diags);
+                remote::after_history(view, n);
             }
         }
-    }
-    for (node, ns) in order {
-        let Some(lrm_rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {
-            continue;
-        };
-        for lr in lrm_rscs.children_named("lrm_resource") {
-            let Some(rid) = lr.attr("id") else { continue };
-            let mut ops: Vec<OpRecord> = lr.children_named("lrm_rsc_op").map(read_op).collect();
-            ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
-            // Pacemaker gives an active history the first free instance even when that
-            // instance already has (inactive) history here; an inactive history then goes to
-            // an instance without history here.
-            let mut found = find_resource(view, &anon, rid, node, true);
-            if let Found::Instance(r) = found {
-                if view.resources[r].node_state.contains_key(&node)
-                    && !replay(view, r, node, ops.clone()).role.is_active()
-                {
-                    found = find_resource(view, &anon, rid, node, false);
-                }
+    };
+    for pass in 0..2 {
+        for &(node, ns) in &states {
+            if cluster_pass(view, pass, node) {
+                node_history(view, &mut anon, node, ns, diags);
             }
-            let r = match found {
-                Found::Instance(r) => r,
-                Found::OrphanOf(c) => {
-                    let inst = add_orphan_instance(view, c, &mut anon);
-                    let base = rid.split(':').next().unwrap_or(rid);
-                    view.primitives_of(inst)
-                        .into_iter()
-                        .find(|p| view.resources[*p].base_id == base)
-                        .unwrap_or(inst)
-                }
-                Found::None => {
-                    let base = rid.split(':').next().unwrap_or(rid);
-                    if view.unsupported_ids.iter().any(|u| {
-                        if u.ends_with('-') {
-                            rid.starts_with(u.as_str())
-                        } else {
-                            u == base
-                        }
-                    }) {
-                        continue;
-                    }
-                    add_orphan(view, lr, rid, diags)
-                }
-            };
-            if view.resources[r].base_id != view.resources[r].id {
-                // The latest history names the instance (none when it is the instance's own).
-                view.resources[r].clone_name =
-                    (view.resources[r].id != rid).then(|| rid.to_string());
-            }
-            let state = replay(view, r, node, ops);
-            // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
-            // default) makes the node unclean: it is fenced before the resource runs elsewhere.
-            if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
-                let n = &mut view.nodes[node];
-                n.unclean = true;
-                n.unclean_reason = format!("{rid} failed there");
-            }
-            view.resources[r].node_state.insert(node, state);
         }
+        remote::connection_failures(view);
+        remote_passes(view, &mut anon, diags, false);
     }
+    if view.config.stonith_enabled {
+        remote_passes(view, &mut anon, diags, true);
+    }
+    remote::finish(view);
     // An anonymous instance active nowhere loses another instance's number from its
     // history: Pacemaker names its actions by its own id (a clone-less history name stays).
     for r in view.resources.iter_mut() {
@@ -289,6 +264,73 @@ pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mu
         {
             r.clone_name = None;
         }
+    }
+}
+
+/// Replays one node's `<lrm_resources>`: each resource's history, found or added as an
+/// orphan, becomes its state on the node.
+fn node_history(
+    view: &mut ClusterView,
+    anon: &mut BTreeMap<String, Vec<RscIdx>>,
+    node: usize,
+    ns: &Element,
+    diags: &mut Diagnostics,
+) {
+    let Some(lrm_rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {
+        return;
+    };
+    for lr in lrm_rscs.children_named("lrm_resource") {
+        let Some(rid) = lr.attr("id") else { continue };
+        let mut ops: Vec<OpRecord> = lr.children_named("lrm_rsc_op").map(read_op).collect();
+        ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
+        // Pacemaker gives an active history the first free instance even when that
+        // instance already has (inactive) history here; an inactive history then goes to
+        // an instance without history here.
+        let mut found = find_resource(view, anon, rid, node, true);
+        if let Found::Instance(r) = found {
+            if view.resources[r].node_state.contains_key(&node)
+                && !replay(view, r, node, ops.clone()).role.is_active()
+            {
+                found = find_resource(view, anon, rid, node, false);
+            }
+        }
+        let r = match found {
+            Found::Instance(r) => r,
+            Found::OrphanOf(c) => {
+                let inst = add_orphan_instance(view, c, anon);
+                let base = rid.split(':').next().unwrap_or(rid);
+                view.primitives_of(inst)
+                    .into_iter()
+                    .find(|p| view.resources[*p].base_id == base)
+                    .unwrap_or(inst)
+            }
+            Found::None => {
+                let base = rid.split(':').next().unwrap_or(rid);
+                if view.unsupported_ids.iter().any(|u| {
+                    if u.ends_with('-') {
+                        rid.starts_with(u.as_str())
+                    } else {
+                        u == base
+                    }
+                }) {
+                    continue;
+                }
+                add_orphan(view, lr, rid, diags)
+            }
+        };
+        if view.resources[r].base_id != view.resources[r].id {
+            // The latest history names the instance (none when it is the instance's own).
+            view.resources[r].clone_name = (view.resources[r].id != rid).then(|| rid.to_string());
+        }
+        let state = replay(view, r, node, ops);
+        // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
+        // default) makes the node unclean: it is fenced before the resource runs elsewhere.
+        if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
+            let n = &mut view.nodes[node];
+            n.unclean = true;
+            n.unclean_reason = format!("{rid} failed there");
+        }
+        view.resources[r].node_state.insert(node, state);
     }
 }
 

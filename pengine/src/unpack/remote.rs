@@ -1,0 +1,338 @@
+//! Pacemaker Remote and guest nodes: the node each connection resource (`ocf:pacemaker:remote`)
+//! creates, and that node's state, which follows its connection (and, for a guest node, the
+//! container resource the connection runs in) rather than a `node_state` of its own.
+//!
+//! Unpacking happens in steps, because a remote node's state is only known once the history of
+//! its connection (recorded on cluster nodes) has been replayed:
+//! [`add_nodes`] before the resources (clone-max counts them), [`link_connections`] after them,
+//! then, per remote `node_state`, [`history_ready`] / [`before_history`] / [`after_history`]
+//! while the status section is replayed, and [`finish`] at its end.
+
+use super::{is_true, ClusterView, NodeIdx, NodeInfo, Role, RscIdx};
+use crate::rules::IdIndex;
+use cib::Element;
+
+/// What links a remote or guest node to its connection.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteLink {
+    /// The connection resource (None: a node entry left over after its connection was removed).
+    pub connection: Option<RscIdx>,
+    /// For a guest node, the resource its connection runs inside.
+    pub container: Option<RscIdx>,
+    /// Never seen since start-up: a fencing for that alone is revoked if the connection starts.
+    pub unseen: bool,
+    /// The node state says the node was fenced since it was last up (`node_fenced`).
+    pub was_fenced: bool,
+    /// The node must be reset (fenced, or its container recovered) before it runs anything.
+    pub requires_reset: bool,
+    /// Its resource history has been replayed.
+    pub unpacked: bool,
+    /// Online when the status was unpacked (before placement may bring the connection up).
+    pub was_online: bool,
+    /// Unclean when the status was unpacked.
+    pub was_unclean: bool,
+    /// What its connection does in this transition (known after placement).
+    pub state: Option<crate::remote::ConnectionState>,
+}
+
+/// Whether a configured primitive is a Pacemaker Remote connection.
+pub fn is_connection_agent(class: &str, provider: Option<&str>, agent: &str) -> bool {
+    class == "ocf" && provider == Some("pacemaker") && agent == "remote"
+}
+
+/// Creates the node of every top-level remote connection primitive that has no `<node>` entry
+/// (Pacemaker's nodes named after their connection), before the resources are unpacked.
+pub fn add_nodes(root: &Element, idx: &IdIndex, view: &mut ClusterView) {
+    let Some(resources) = root
+        .child("configuration")
+        .and_then(|c| c.child("resources"))
+    else {
+        return;
+    };
+    for el in resources.elements() {
+        let el = idx.resolve(el);
+        if el.name != "primitive" {
+            continue;
+        }
+        let (Some(id), Some(class), Some(agent)) =
+            (el.attr("id"), el.attr("class"), el.attr("type"))
+        else {
+            continue;
+        };
+        if !is_connection_agent(class, el.attr("provider"), agent) {
+            continue;
+        }
+        add_node(view, id);
+    }
+}
+
+/// The node named `name`, created as a remote node when missing.
+fn add_node(view: &mut ClusterView, name: &str) -> NodeIdx {
+    if let Some(&n) = view.node_by_name.get(name) {
+        let node = &mut view.nodes[n];
+        node.kind = "remote".into();
+        node.remote.get_or_insert_with(RemoteLink::default);
+        return n;
+    }
+    let n = view.nodes.len();
+    view.nodes.push(NodeInfo {
+        id: name.to_string(),
+        uname: name.to_string(),
+        kind: "remote".into(),
+        unclean_reason: "node is unclean".into(),
+        remote: Some(RemoteLink::default()),
+        ..Default::default()
+    });
+    view.node_by_name.insert(name.to_string(), n);
+    n
+}
+
+/// Links each remote node to its connection resource (same id) once the resources are known;
+/// a remote node (not a guest) is unclean until seen, as a cluster node is at start-up.
+pub fn link_connections(view: &mut ClusterView) {
+    let startup_fencing = view.config.stonith_enabled && view.config.startup_fencing;
+    for n in 0..view.nodes.len() {
+        if view.nodes[n].remote.is_none() {
+            continue;
+        }
+        let uname = view.nodes[n].uname.clone();
+        let connection = view.rsc_by_id.get(&uname).copied().filter(|&r| {
+            let rsc = &view.resources[r];
+            is_connection_agent(&rsc.class, rsc.provider.as_deref(), &rsc.agent)
+        });
+        let node = &mut view.nodes[n];
+        let link = node.remote.get_or_insert_with(RemoteLink::default);
+        link.connection = connection;
+        if connection.is_some() && link.container.is_none() {
+            link.unseen = true;
+            node.unclean = startup_fencing;
+        }
+    }
+}
+
+/// Whether a remote node's history can be replayed yet: its connection (and container) must
+/// be known to be up. With `fencing` (the last pass), any remaining node with a history is.
+pub fn history_ready(view: &ClusterView, n: NodeIdx, fencing: bool) -> bool {
+    let Some(link) = &view.nodes[n].remote else {
+        return false;
+    };
+    if link.unpacked {
+        return false;
+    }
+    if fencing {
+        return true;
+    }
+    let Some(c) = link.connection else {
+        return false;
+    };
+    role_of(view, c) == Role::Started
+        && link
+            .container
+            .is_none_or(|k| role_of(view, k) == Role::Started)
+}
+
+/// The most active role a primitive has anywhere (Pacemaker's `rsc->role`).
+fn role_of(view: &ClusterView, r: RscIdx) -> Role {
+    view.resources[r]
+        .node_state
+        .values()
+        .map(|s| s.role)
+        .max()
+        .unwrap_or(Role::Stopped)
+        .max(Role::Stopped)
+}
+
+/// Whether a primitive failed anywhere (and needs recovery).
+fn failed(view: &ClusterView, r: RscIdx) -> bool {
+    view.resources[r].node_state.values().any(|s| s.failed)
+}
+
+/// A remote node's online state from its connection (and container), as far as known now.
+pub fn determine_online(view: &mut ClusterView, n: NodeIdx) {
+    let Some(link) = view.nodes[n].remote.clone() else {
+        return;
+    };
+    let Some(c) = link.connection else {
+        view.nodes[n].online = false;
+        return;
+    };
+    let running = view.resources[c].running_nodes();
+    let host = match (link.container, running.as_slice()) {
+        (Some(_), [h]) => Some(*h),
+        _ => None,
+    };
+    let host_dead = host.is_some_and(|h| !view.nodes[h].online && view.nodes[h].unclean);
+    let container_failed = link.container.is_some_and(|k| failed(view, k));
+    let container_stopped = link
+        .container
+        .is_some_and(|k| role_of(view, k) == Role::Stopped);
+    let conn_failed = failed(view, c);
+    let conn_role = role_of(view, c);
+    let node = &mut view.nodes[n];
+    let link = node.remote.as_mut().expect("remote node");
+    if conn_role == Role::Started {
+        node.online = true;
+    }
+    if container_failed {
+        node.online = false;
+        link.requires_reset = true;
+    } else if conn_failed {
+        node.online = false;
+    } else if conn_role == Role::Stopped || container_stopped {
+        node.online = false;
+        link.requires_reset = false;
+    } else if host_dead {
+        node.online = false;
+        link.requires_reset = true;
+    }
+}
+
+/// Before a remote node's history: its online state, its `node_state` flags and transient
+/// attributes (standby, maintenance, resource discovery, shutdown).
+pub fn before_history(view: &mut ClusterView, n: NodeIdx, ns: &Element, idx: &IdIndex) {
+    determine_online(view, n);
+    let now = view.now;
+    let conn_managed = view.nodes[n]
+        .remote
+        .as_ref()
+        .and_then(|l| l.connection)
+        .is_none_or(|c| view.resources[c].managed());
+    let node = &mut view.nodes[n];
+    let link = node.remote.as_mut().expect("remote node");
+    link.unpacked = true;
+    if !link.requires_reset {
+        node.unclean = false;
+        link.unseen = false;
+    }
+    if let Some(ta) = ns.child("transient_attributes") {
+        let ctx = crate::rules::RuleContext {
+            now,
+            ..Default::default()
+        };
+        let mut transient = std::collections::BTreeMap::new();
+        crate::rules::unpack_nvpairs(idx, ta, "instance_attributes", &ctx, &mut transient);
+        node.attrs.extend(transient);
+    }
+    if node
+        .attrs
+        .get("shutdown")
+        .is_some_and(|v| v != "0" && !v.is_empty())
+    {
+        node.shutdown = true;
+    }
+    if ns
+        .attr("node_in_maintenance")
+        .is_some_and(|v| v.trim() == "1")
+        || !conn_managed
+    {
+        node.maintenance = true;
+    }
+}
+
+/// Reads `node_fenced` from every remote `node_state` (needed while replaying cluster nodes).
+pub fn read_fenced_flags(status: &Element, view: &mut ClusterView) {
+    for ns in status.children_named("node_state") {
+        let Some(&n) = ns.attr("uname").and_then(|u| view.node_by_name.get(u)) else {
+            continue;
+        };
+        if let Some(link) = view.nodes[n].remote.as_mut() {
+            link.was_fenced = ns
+                .attr("node_fenced")
+                .is_some_and(|v| v.trim().parse::<i64>().is_ok_and(|x| x > 0) || is_true(v));
+        }
+    }
+}
+
+/// After a remote node's history: a managed resource active on it while it is down means the
+/// node must be fenced, unless the connection can be re-established elsewhere (`unseen`).
+pub fn after_history(view: &mut ClusterView, n: NodeIdx) {
+    let node = &view.nodes[n];
+    if node.online || node.maintenance || !view.config.stonith_enabled {
+        return;
+    }
+    let active = view
+        .resources
+        .iter()
+        .find(|r| r.managed() && r.node_state.get(&n).is_some_and(|s| s.role.is_active()));
+    let Some(rsc) = active else { return };
+    let reason = format!("{} is thought to be active there", rsc.id);
+    let conn_failed = node
+        .remote
+        .as_ref()
+        .and_then(|l| l.connection)
+        .is_some_and(|c| failed(view, c));
+    if node.is_guest() {
+        return;
+    }
+    let node = &mut view.nodes[n];
+    let link = node.remote.as_mut().expect("remote node");
+    if !conn_failed {
+        link.unseen = true;
+    }
+    link.requires_reset = true;
+    if !node.unclean {
+        node.unclean = true;
+        node.unclean_reason = reason;
+    }
+}
+
+/// A failed connection (its own failure, not a start or probe) means the remote node must be
+/// fenced: a lost connection may have left resources running there. Pacemaker's
+/// `on-fail=reset-remote` default for connections with fencing enabled.
+pub fn connection_failures(view: &mut ClusterView) {
+    if !view.config.stonith_enabled {
+        return;
+    }
+    for n in 0..view.nodes.len() {
+        let Some(link) = &view.nodes[n].remote else {
+            continue;
+        };
+        let (Some(c), None) = (link.connection, link.container) else {
+            continue;
+        };
+        let rsc = &view.resources[c];
+        if !rsc.managed() {
+            continue;
+        }
+        let lost = rsc.node_state.values().any(|s| {
+            s.failed
+                && s.ops.iter().any(|o| {
+                    o.failed
+                        && !(o.task == "start" || (o.task == "monitor" && o.interval_ms == 0))
+                        && rsc
+                            .op(&o.task, o.interval_ms)
+                            .is_none_or(|d| d.on_fail.is_none())
+                })
+        });
+        let was_fenced = link.was_fenced;
+        let node = &mut view.nodes[n];
+        if lost && !was_fenced {
+            node.remote.as_mut().expect("remote node").requires_reset = true;
+            if !node.unclean {
+                node.unclean = true;
+                node.unclean_reason = "remote connection is unrecoverable".into();
+            }
+        }
+        // A failed connection to an unclean node: fence it whether or not it reconnects.
+        if failed(view, c) && view.nodes[n].unclean {
+            view.nodes[n].remote.as_mut().expect("remote node").unseen = false;
+        }
+    }
+}
+
+/// At the end of the status section: the online state of remote nodes without a history,
+/// and what was known at unpack time (for the status display).
+pub fn finish(view: &mut ClusterView) {
+    for n in 0..view.nodes.len() {
+        let Some(link) = &view.nodes[n].remote else {
+            continue;
+        };
+        if !link.unpacked {
+            determine_online(view, n);
+        }
+        let (online, unclean) = (view.nodes[n].online, view.nodes[n].unclean);
+        let link = view.nodes[n].remote.as_mut().expect("remote node");
+        link.was_online = online;
+        link.was_unclean = unclean;
+    }
+}
