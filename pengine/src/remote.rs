@@ -129,12 +129,7 @@ pub fn settle(view: &mut ClusterView, asg: &Assignment) {
             may_run_something(view, n)
         };
         if let Some(reason) = reason {
-            let node = &mut view.nodes[n];
-            if !node.unclean {
-                node.unclean = true;
-                node.unclean_reason = reason.into();
-            }
-            node.remote.as_mut().expect("remote node").requires_reset = true;
+            crate::unpack::remote::fence(&mut view.nodes[n], reason);
         }
     }
 }

@@ -95,54 +95,100 @@ fn agent(view: &ClusterView, r: RscIdx) -> String {
     }
 }
 
-fn node_list(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>, out: &mut String) {
+/// A node's state for the listing: `(online, unclean)`. A remote or guest node follows its
+/// connection: as unpacked for the current status, as placed by the transition for the
+/// revised one (`fenced` is given then).
+fn shown_state(
+    view: &ClusterView,
+    p: &Placement,
+    fenced: Option<&BTreeSet<usize>>,
+    n: usize,
+) -> (bool, bool) {
+    let node = &view.nodes[n];
+    let Some(link) = &node.remote else {
+        return (node.online, unclean_before(node));
+    };
+    match fenced {
+        None => (link.was_online, link.was_unclean),
+        Some(_) => {
+            let up = |r: Option<RscIdx>| r.is_some_and(|r| p.get(&r).is_some_and(|v| !v.is_empty()));
+            let online = up(link.connection) && link.container.is_none_or(|c| up(Some(c)));
+            (online, false)
+        }
+    }
+}
+
+fn node_list(
+    view: &ClusterView,
+    p: &Placement,
+    fenced: Option<&BTreeSet<usize>>,
+    out: &mut String,
+) {
     out.push_str("  * Node List:\n");
     let mut online = Vec::new();
     let mut offline = Vec::new();
+    let mut remote_online = Vec::new();
+    let mut remote_offline = Vec::new();
+    let mut guest_online = Vec::new();
     for (n, node) in view.nodes.iter().enumerate() {
         let name = &node.uname;
-        if fenced.contains(&n) {
+        let label = match (node.is_guest(), node.is_remote()) {
+            (true, _) => "GuestNode",
+            (_, true) => "RemoteNode",
+            _ => "Node",
+        };
+        let (is_online, unclean) = shown_state(view, p, fenced, n);
+        let (online_list, offline_list) = match (node.is_guest(), node.is_remote()) {
+            (true, _) => (&mut guest_online, None),
+            (_, true) => (&mut remote_online, Some(&mut remote_offline)),
+            _ => (&mut online, Some(&mut offline)),
+        };
+        if fenced.is_some_and(|f| f.contains(&n)) && !node.is_remote() {
             offline.push(name.clone());
-        } else if unclean_before(node) {
+        } else if unclean {
             let _ = writeln!(
                 out,
-                "    * Node {name}: UNCLEAN ({})",
-                if node.online { "online" } else { "offline" }
+                "    * {label} {name}: UNCLEAN ({})",
+                if is_online { "online" } else { "offline" }
             );
         } else if node.pending {
-            let _ = writeln!(out, "    * Node {name}: pending");
-        } else if node.online && node.maintenance {
-            let _ = writeln!(out, "    * Node {name}: maintenance");
-        } else if node.online && node.standby {
+            let _ = writeln!(out, "    * {label} {name}: pending");
+        } else if is_online && node.maintenance {
+            let _ = writeln!(out, "    * {label} {name}: maintenance");
+        } else if is_online && node.standby {
             let active = p.values().flatten().any(|(node, _)| *node == n);
             let with = if active {
                 " (with active resources)"
             } else {
                 ""
             };
-            let _ = writeln!(out, "    * Node {name}: standby{with}");
-        } else if node.online
+            let _ = writeln!(out, "    * {label} {name}: standby{with}");
+        } else if is_online
             && !matches!(view.config.health_strategy.as_str(), "" | "none")
             && health(node) != "GREEN"
         {
             let _ = writeln!(
                 out,
-                "    * Node {name}: online (health is {})",
+                "    * {label} {name}: online (health is {})",
                 health(node)
             );
-        } else if node.online {
-            online.push(name.clone());
-        } else {
-            offline.push(name.clone());
+        } else if is_online {
+            online_list.push(name.clone());
+        } else if let Some(list) = offline_list {
+            list.push(name.clone());
         }
     }
-    online.sort();
-    offline.sort();
-    if !online.is_empty() {
-        let _ = writeln!(out, "    * Online: [ {} ]", online.join(" "));
-    }
-    if !offline.is_empty() {
-        let _ = writeln!(out, "    * OFFLINE: [ {} ]", offline.join(" "));
+    for (title, mut list) in [
+        ("Online", online),
+        ("OFFLINE", offline),
+        ("RemoteOnline", remote_online),
+        ("RemoteOFFLINE", remote_offline),
+        ("GuestOnline", guest_online),
+    ] {
+        list.sort();
+        if !list.is_empty() {
+            let _ = writeln!(out, "    * {title}: [ {} ]", list.join(" "));
+        }
     }
 }
 
@@ -401,7 +447,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
     }
 }
 
-fn status(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>) -> String {
+fn status(view: &ClusterView, p: &Placement, fenced: Option<&BTreeSet<usize>>) -> String {
     let mut out = String::new();
     node_list(view, p, fenced, &mut out);
     out.push('\n');
@@ -436,7 +482,7 @@ pub fn current_status(s: &Schedule) -> String {
     let _ = write!(
         out,
         "Current cluster status:\n{}\n",
-        status(view, &current_placement(view), &BTreeSet::new())
+        status(view, &current_placement(view), None)
     );
     out
 }
@@ -812,7 +858,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     let _ = write!(
         out,
         "Revised Cluster Status:\n{}",
-        status(view, &revised_placement(s), &fenced)
+        status(view, &revised_placement(s), Some(&fenced))
     );
     out
 }

@@ -106,6 +106,8 @@ pub fn link_connections(view: &mut ClusterView) {
         if connection.is_some() && link.container.is_none() {
             link.unseen = true;
             node.unclean = startup_fencing;
+            // No reason yet: the first fencing asked for names it.
+            node.unclean_reason.clear();
         }
     }
 }
@@ -265,14 +267,20 @@ pub fn after_history(view: &mut ClusterView, n: NodeIdx) {
         return;
     }
     let node = &mut view.nodes[n];
-    let link = node.remote.as_mut().expect("remote node");
     if !conn_failed {
-        link.unseen = true;
+        node.remote.as_mut().expect("remote node").unseen = true;
     }
-    link.requires_reset = true;
-    if !node.unclean {
-        node.unclean = true;
-        node.unclean_reason = reason;
+    fence(node, &reason);
+}
+
+/// Marks a remote node for fencing; the first reason given is the one reported.
+pub fn fence(node: &mut NodeInfo, reason: &str) {
+    if !node.unclean || node.unclean_reason.is_empty() {
+        node.unclean_reason = reason.to_string();
+    }
+    node.unclean = true;
+    if let Some(link) = node.remote.as_mut() {
+        link.requires_reset = true;
     }
 }
 
@@ -307,11 +315,7 @@ pub fn connection_failures(view: &mut ClusterView) {
         let was_fenced = link.was_fenced;
         let node = &mut view.nodes[n];
         if lost && !was_fenced {
-            node.remote.as_mut().expect("remote node").requires_reset = true;
-            if !node.unclean {
-                node.unclean = true;
-                node.unclean_reason = "remote connection is unrecoverable".into();
-            }
+            fence(node, "remote connection is unrecoverable");
         }
         // A failed connection to an unclean node: fence it whether or not it reconnects.
         if failed(view, c) && view.nodes[n].unclean {
