@@ -191,6 +191,7 @@ impl<'a> Assigner<'a> {
         }
         self.apply_node_health();
         self.keep_off_remote_nodes();
+        self.apply_exclusive_discovery();
         for t in &self.cons.tickets {
             let (granted, standby) = view
                 .tickets
@@ -241,6 +242,35 @@ impl<'a> Assigner<'a> {
                 if node.is_remote() && self.base[r].contains_key(&n) {
                     self.base[r].insert(n, Score::NEG_INF);
                 }
+            }
+        }
+    }
+
+    /// `resource-discovery=exclusive`: a resource with such a location runs only on the nodes
+    /// that constraint lists.
+    fn apply_exclusive_discovery(&mut self) {
+        let view = self.view;
+        let lineage = |r: RscIdx| {
+            std::iter::successors(Some(r), move |&x| view.resources[x].parent).collect::<Vec<_>>()
+        };
+        let exclusive_on = |r: RscIdx, n: Option<NodeIdx>| {
+            lineage(r).iter().any(|&x| {
+                self.cons.discovery.iter().any(|(cr, cn, mode)| {
+                    *cr == x && n.is_none_or(|n| *cn == n) && mode == "exclusive"
+                })
+            })
+        };
+        for r in 0..view.resources.len() {
+            if !exclusive_on(r, None) {
+                continue;
+            }
+            let banned: Vec<NodeIdx> = self.base[r]
+                .keys()
+                .copied()
+                .filter(|&n| !exclusive_on(r, Some(n)))
+                .collect();
+            for n in banned {
+                self.base[r].insert(n, Score::NEG_INF);
             }
         }
     }

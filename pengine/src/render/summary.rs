@@ -111,7 +111,8 @@ fn shown_state(
     match fenced {
         None => (link.was_online, link.was_unclean),
         Some(_) => {
-            let up = |r: Option<RscIdx>| r.is_some_and(|r| p.get(&r).is_some_and(|v| !v.is_empty()));
+            let up =
+                |r: Option<RscIdx>| r.is_some_and(|r| p.get(&r).is_some_and(|v| !v.is_empty()));
             let online = up(link.connection) && link.container.is_none_or(|c| up(Some(c)));
             (online, false)
         }
