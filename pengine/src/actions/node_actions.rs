@@ -153,7 +153,8 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
 pub fn requires(view: &ClusterView, r: usize) -> String {
     let rsc = &view.resources[r];
     rsc.meta("requires").map(str::to_string).unwrap_or_else(|| {
-        if rsc.class == "stonith" || !view.config.stonith_enabled {
+        // Fence devices and remote connections need only quorum.
+        if rsc.class == "stonith" || rsc.is_connection() || !view.config.stonith_enabled {
             "quorum".into()
         } else if unfencing_enabled(view) {
             "unfencing".into()

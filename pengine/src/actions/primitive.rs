@@ -26,7 +26,7 @@ fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> b
     let rsc = &view.resources[r];
     let running = rsc.running_nodes();
     let moving = !running.is_empty() && asg.node[r] != running.first().copied();
-    moving && !rsc.meta_flag("allow-migrate", false)
+    moving && !rsc.allow_migrate()
 }
 
 /// What the action creation of one primitive works from: where it runs, where it goes, in
@@ -174,7 +174,7 @@ impl<'a> Plan<'a> {
             self.next_role,
             self.managed,
         );
-        rsc.meta_flag("allow-migrate", false)
+        rsc.allow_migrate()
         && rsc.parent.is_none()
         && managed
         && rsc.class != "stonith"

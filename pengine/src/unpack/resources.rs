@@ -169,6 +169,14 @@ impl Resource {
             )
     }
 
+    /// `allow-migrate`; a remote node's connection migrates by default, so the node's
+    /// resources need not stop when it moves (a guest's connection does not).
+    pub fn allow_migrate(&self) -> bool {
+        self.meta("allow-migrate")
+            .map(is_true)
+            .unwrap_or_else(|| self.is_connection() && self.meta("container").is_none())
+    }
+
     /// The id used in operation keys (the history's name when it differs).
     pub fn key_id(&self) -> &str {
         self.clone_name.as_deref().unwrap_or(&self.id)
