@@ -123,8 +123,8 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                         } else {
                             "start"
                         };
-                        t.order_rsc(p, first, c, "start", IMPLIES_THEN | RUNNABLE_LEFT);
-                        t.order_rsc(c, "stop", p, "stop", IMPLIES_FIRST);
+                        t.order_rsc(p, first, c, "start", OPTIONAL);
+                        t.order_rsc(c, "stop", p, "stop", OPTIONAL);
                     }
                 }
                 prev = Some(c);
