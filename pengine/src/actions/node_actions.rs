@@ -11,10 +11,13 @@ pub fn can_fence(view: &ClusterView) -> bool {
 }
 
 /// Creates fencing and shutdown actions. Without concurrent fencing, fencing runs in
-/// CIB node order; the DC is fenced or shut down last.
+/// node name order (Pacemaker's node list order); the DC is fenced or shut down last.
 pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
     let fence = can_fence(view);
-    let order: Vec<usize> = (0..view.nodes.len()).collect();
+    let mut order: Vec<usize> = (0..view.nodes.len()).collect();
+    order.sort_by(|&a, &b| {
+        crate::unpack::cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname)
+    });
     let mut fencing_ops = Vec::new();
     let mut shutdown_ops = Vec::new();
     let mut dc_down: Option<(usize, bool)> = None;

@@ -187,10 +187,11 @@ fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
     for (stop, fencing) in implied {
         let Some(p) = t.list[stop].rsc else { continue };
         let top = view.top_of(p);
-        if !view.resources[top].clone.as_ref().is_some_and(|c| c.notify) || top == p {
+        let prsc = &view.resources[p];
+        // The instance's own `notify` (set on it or inherited from its clone).
+        if view.resources[top].clone.is_none() || top == p || !prsc.meta_flag("notify", false) {
             continue;
         }
-        let prsc = &view.resources[p];
         let name = prsc.key_id().to_string();
         let pseudo = |t: &mut ActionTable, key: String, internal: String, op: &str| {
             let i = t.get(Some(p), op, key, 0, None, ActionKind::PseudoEvent);

@@ -10,7 +10,7 @@ mod resources;
 mod status;
 
 pub use config::{Config, NoQuorumPolicy};
-pub use nodes::NodeInfo;
+pub use nodes::{cmp_names as cmp_node_names, NodeInfo};
 pub use resources::{CloneConfig, Kind, OpDef, Resource};
 pub use status::{OnFail, OpRecord, RscNodeState};
 
