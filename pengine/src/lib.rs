@@ -105,7 +105,7 @@ fn plan(
 ) -> Schedule {
     let assignment = assign::assign(&view, &constraints);
     let mut view = view;
-    remote::settle(&mut view, &assignment);
+    remote::settle(&mut view, &constraints, &assignment);
     let mut actions = actions::create(&view, &constraints, &assignment);
     ordering::propagate(&mut actions, &view);
     while actions::colocation_block::block_dependents(&view, &constraints, &mut actions) {

@@ -4,6 +4,7 @@
 //! while something runs there (or might, as far as we know).
 
 use crate::assign::Assignment;
+use crate::constraints::Constraints;
 use crate::unpack::{ClusterView, NodeIdx, NodeInfo, Role, RscIdx};
 
 /// What the scheduler can expect of a remote node's connection in this transition
@@ -83,7 +84,7 @@ fn connection_state(
 }
 
 /// Whether anything managed is, or may be, active on `n` (what a lost connection leaves there).
-fn may_run_something(view: &ClusterView, n: NodeIdx) -> Option<&'static str> {
+fn may_run_something(view: &ClusterView, cons: &Constraints, n: NodeIdx) -> Option<&'static str> {
     let active = view
         .resources
         .iter()
@@ -93,20 +94,44 @@ fn may_run_something(view: &ClusterView, n: NodeIdx) -> Option<&'static str> {
     }
     let node = &view.nodes[n];
     let probes = view.config.enable_probes && node.online && !node.unclean;
+    // Known on a node: for an anonymous clone instance, any instance known there.
+    let known = |i: RscIdx| {
+        let r = &view.resources[i];
+        let top = view.top_of(i);
+        let anonymous = top != i
+            && view.resources[top]
+                .clone
+                .as_ref()
+                .is_some_and(|c| !c.unique);
+        let siblings = if anonymous {
+            view.primitives_of(top)
+        } else {
+            vec![i]
+        };
+        siblings.iter().any(|&s| {
+            view.resources[s].base_id == r.base_id
+                && view.resources[s]
+                    .node_state
+                    .get(&n)
+                    .is_some_and(|st| st.known())
+        })
+    };
     let unknown = probes
-        && view.resources.iter().any(|r| {
+        && (0..view.resources.len()).any(|i| {
+            let r = &view.resources[i];
             r.kind == crate::unpack::Kind::Primitive
                 && !r.orphan
                 && !r.is_connection()
                 && r.class != "stonith"
-                && !r.node_state.get(&n).is_some_and(|s| s.known())
+                && !known(i)
+                && !cons.discovery_never(view, i, n)
         });
     unknown.then_some("resources are in unknown state and connection is unrecoverable")
 }
 
 /// Updates the remote nodes after placement, fencing those whose connection is lost while
 /// they may run something (or that are down with a lost connection).
-pub fn settle(view: &mut ClusterView, asg: &Assignment) {
+pub fn settle(view: &mut ClusterView, cons: &Constraints, asg: &Assignment) {
     for n in 0..view.nodes.len() {
         let Some(c) = view.nodes[n].remote.as_ref().and_then(|l| l.connection) else {
             continue;
@@ -126,7 +151,7 @@ pub fn settle(view: &mut ClusterView, asg: &Assignment) {
         let reason = if !node.online {
             Some("the connection is unrecoverable")
         } else {
-            may_run_something(view, n)
+            may_run_something(view, cons, n)
         };
         if let Some(reason) = reason {
             crate::unpack::remote::fence(&mut view.nodes[n], reason);

@@ -709,21 +709,6 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
     }
 }
 
-fn discovery_never(cons: &Constraints, view: &ClusterView, r: RscIdx, n: usize) -> bool {
-    let mut x = Some(r);
-    while let Some(i) = x {
-        if cons
-            .discovery
-            .iter()
-            .any(|(rr, nn, mode)| *rr == i && *nn == n && mode == "never")
-        {
-            return true;
-        }
-        x = view.resources[i].parent;
-    }
-    false
-}
-
 /// Remote nodes run no fence devices and no connections, and probe nothing when resource
 /// discovery is disabled there (honoured on a remote node only with fencing enabled).
 fn probe_on_remote(view: &ClusterView, rsc: &Resource, node: &crate::unpack::NodeInfo) -> bool {
@@ -793,7 +778,7 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                     continue;
                 }
             }
-            if discovery_never(cons, view, r, n) {
+            if cons.discovery_never(view, r, n) {
                 continue;
             }
             let id = rsc.key_id().to_string();

@@ -107,6 +107,18 @@ pub struct Constraints {
     pub tickets: Vec<TicketDep>,
 }
 
+impl Constraints {
+    /// Whether `r` (or an ancestor) may not be probed on node `n` (`resource-discovery=never`,
+    /// or another node's `exclusive`).
+    pub fn discovery_never(&self, view: &ClusterView, r: RscIdx, n: usize) -> bool {
+        std::iter::successors(Some(r), |&x| view.resources[x].parent).any(|x| {
+            self.discovery
+                .iter()
+                .any(|(rr, nn, mode)| *rr == x && *nn == n && mode == "never")
+        })
+    }
+}
+
 /// Resolves a constraint's resource reference (resource, clone child, tag, template).
 fn resolve(view: &ClusterView, root: &Element, idx: &IdIndex, id: &str) -> Vec<RscIdx> {
     if let Some(&r) = view.rsc_by_id.get(id) {
