@@ -56,11 +56,7 @@ fn connection_state(
         if !failed(view, c) {
             return ConnectionState::Stopped;
         }
-        let reconnects = view.resources[c]
-            .params
-            .get("reconnect_interval")
-            .and_then(|v| crate::unpack::parse_interval_ms(v))
-            .is_some_and(|ms| ms > 0);
+        let reconnects = crate::unpack::remote::reconnect_interval_ms(&view.resources[c]) > 0;
         let was_fenced = view.nodes[n].remote.as_ref().is_some_and(|l| l.was_fenced);
         if reconnects && was_fenced && !view.nodes[n].attrs.contains_key("shutdown") {
             return ConnectionState::Unknown;

@@ -656,6 +656,10 @@ impl<'a> Assigner<'a> {
         if rsc.orphan {
             return Some("orphan");
         }
+        // A lost connection with a reconnect interval stays down until its failure expires.
+        if crate::unpack::remote::awaits_reconnect(rsc) {
+            return Some("remote reset");
+        }
         // on-fail=stop: after such a failure the resource stays stopped.
         if rsc
             .node_state
@@ -815,11 +819,7 @@ pub fn fail_count(
         }
         last_failure = last_failure.max(v.parse().unwrap_or(0));
     }
-    let timeout = rsc
-        .meta("failure-timeout")
-        .and_then(crate::unpack::parse_interval_ms)
-        .unwrap_or(0) as i64
-        / 1000;
+    let timeout = rsc.failure_timeout_ms() as i64 / 1000;
     if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
         return Score::ZERO;
     }

@@ -8,7 +8,7 @@
 //! then, per remote `node_state`, [`history_ready`] / [`before_history`] / [`after_history`]
 //! while the status section is replayed, and [`finish`] at its end.
 
-use super::{is_true, ClusterView, NodeIdx, NodeInfo, Role, RscIdx};
+use super::{is_true, ClusterView, NodeIdx, NodeInfo, Resource, Role, RscIdx};
 use crate::rules::IdIndex;
 use cib::Element;
 
@@ -302,16 +302,7 @@ pub fn connection_failures(view: &mut ClusterView) {
         if !rsc.managed() {
             continue;
         }
-        let lost = rsc.node_state.values().any(|s| {
-            s.failed
-                && s.ops.iter().any(|o| {
-                    o.failed
-                        && !(o.task == "start" || (o.task == "monitor" && o.interval_ms == 0))
-                        && rsc
-                            .op(&o.task, o.interval_ms)
-                            .is_none_or(|d| d.on_fail.is_none())
-                })
-        });
+        let lost = lost_connection(rsc);
         let was_fenced = link.was_fenced;
         let node = &mut view.nodes[n];
         if lost && !was_fenced {
@@ -322,6 +313,38 @@ pub fn connection_failures(view: &mut ClusterView) {
             view.nodes[n].remote.as_mut().expect("remote node").unseen = false;
         }
     }
+}
+
+/// Whether a connection failed in a way that loses the remote node (a failure of its own,
+/// not of a start or probe, with no `on-fail` configured): Pacemaker's `reset-remote`.
+pub fn lost_connection(rsc: &Resource) -> bool {
+    rsc.node_state.values().any(|s| {
+        s.failed
+            && s.ops.iter().any(|o| {
+                o.failed
+                    && !(o.task == "start" || (o.task == "monitor" && o.interval_ms == 0))
+                    && rsc
+                        .op(&o.task, o.interval_ms)
+                        .is_none_or(|d| d.on_fail.is_none())
+            })
+    })
+}
+
+/// A remote connection's `reconnect_interval` (milliseconds, 0 if none; guests have none).
+pub fn reconnect_interval_ms(rsc: &Resource) -> u64 {
+    if !rsc.is_connection() || rsc.meta("container").is_some() {
+        return 0;
+    }
+    rsc.params
+        .get("reconnect_interval")
+        .and_then(|v| super::parse_interval_ms(v))
+        .unwrap_or(0)
+}
+
+/// A lost connection with a reconnect interval is not started again until its failure
+/// expires (which takes the reconnect interval).
+pub fn awaits_reconnect(rsc: &Resource) -> bool {
+    reconnect_interval_ms(rsc) > 0 && rsc.managed() && lost_connection(rsc)
 }
 
 /// At the end of the status section: the online state of remote nodes without a history,

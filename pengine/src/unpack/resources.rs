@@ -177,6 +177,18 @@ impl Resource {
             .unwrap_or_else(|| self.is_connection() && self.meta("container").is_none())
     }
 
+    /// `failure-timeout` in milliseconds (0: never); a remote connection's
+    /// `reconnect_interval` replaces it, so its failure expires when it may reconnect.
+    pub fn failure_timeout_ms(&self) -> u64 {
+        let reconnect = super::remote::reconnect_interval_ms(self);
+        if reconnect > 0 {
+            return reconnect;
+        }
+        self.meta("failure-timeout")
+            .and_then(parse_interval_ms)
+            .unwrap_or(0)
+    }
+
     /// The id used in operation keys (the history's name when it differs).
     pub fn key_id(&self) -> &str {
         self.clone_name.as_deref().unwrap_or(&self.id)
