@@ -440,10 +440,9 @@ impl<'a> Plan<'a> {
                     ActionKind::RscOp,
                 );
                 t.require(d);
+                // Stop (wherever it runs) -> clean-up.
                 for s in t.of(r, "stop") {
-                    if t.list[s].node == Some(n) {
-                        t.order(s, d, OPTIONAL);
-                    }
+                    t.order(s, d, OPTIONAL);
                 }
             }
         }

@@ -112,6 +112,21 @@ pub fn link_connections(view: &mut ClusterView) {
     }
 }
 
+/// A connection found only in the status section: its remote node (added if need be) is
+/// shutting down with it.
+pub fn orphaned_connection(view: &mut ClusterView, r: RscIdx) {
+    let name = view.resources[r].id.clone();
+    let n = add_node(view, &name);
+    let startup_fencing = view.config.stonith_enabled && view.config.startup_fencing;
+    let node = &mut view.nodes[n];
+    let link = node.remote.get_or_insert_with(RemoteLink::default);
+    link.connection = Some(r);
+    link.unseen = true;
+    node.unclean = startup_fencing;
+    node.unclean_reason.clear();
+    node.shutdown = true;
+}
+
 /// Whether a remote node's history can be replayed yet: its connection (and container) must
 /// be known to be up. With `fencing` (the last pass), any remaining node with a history is.
 pub fn history_ready(view: &ClusterView, n: NodeIdx, fencing: bool) -> bool {

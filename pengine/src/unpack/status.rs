@@ -201,14 +201,19 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
     // remaining remote node); the history of any other offline node says nothing about
     // what runs now.
     remote::read_fenced_flags(status, view);
-    let states: Vec<(usize, &Element)> = status
-        .children_named("node_state")
-        .filter_map(|ns| {
-            let id = ns.attr("id")?;
-            let n = view.nodes.iter().position(|n| n.id == id)?;
-            Some((n, ns))
-        })
-        .collect();
+    // Node states by node, looked up when used: an orphaned connection found in a history
+    // adds its remote node on the way.
+    let node_states: Vec<&Element> = status.children_named("node_state").collect();
+    let states = |view: &ClusterView| -> Vec<(usize, &Element)> {
+        node_states
+            .iter()
+            .filter_map(|ns| {
+                let id = ns.attr("id")?;
+                let n = view.nodes.iter().position(|n| n.id == id)?;
+                Some((n, *ns))
+            })
+            .collect()
+    };
     let cluster_pass = |view: &ClusterView, pass: usize, node: usize| {
         let n = &view.nodes[node];
         if n.is_remote() {
@@ -229,9 +234,8 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
                          diags: &mut Diagnostics,
                          fencing: bool| {
         loop {
-            let ready: Vec<(usize, &Element)> = states
-                .iter()
-                .copied()
+            let ready: Vec<(usize, &Element)> = states(view)
+                .into_iter()
                 .filter(|(n, _)| remote::history_ready(view, *n, fencing))
                 .collect();
             if ready.is_empty() {
@@ -245,7 +249,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
         }
     };
     for pass in 0..2 {
-        for &(node, ns) in &states {
+        for (node, ns) in states(view) {
             if cluster_pass(view, pass, node) {
                 node_history(view, &mut anon, node, ns, diags);
             }
@@ -461,6 +465,9 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
     });
     view.rsc_by_id.insert(rid.to_string(), idx);
     view.top.push(idx);
+    if view.resources[idx].is_connection() {
+        remote::orphaned_connection(view, idx);
+    }
     idx
 }
 
