@@ -92,7 +92,8 @@ fn unpack_cib(
     let mut diagnostics = Diagnostics::default();
     let idx = rules::IdIndex::new(cib);
     let mut view = unpack::ClusterView::unpack(cib, &idx, now, &mut diagnostics);
-    let constraints = constraints::unpack(cib, &idx, &view, &mut diagnostics);
+    let mut constraints = constraints::unpack(cib, &idx, &view, &mut diagnostics);
+    constraints::containers::add_colocations(&view, &mut constraints);
     constraints::fence_for_lost_tickets(&mut view, &constraints);
     Ok((diagnostics, view, constraints))
 }

@@ -135,7 +135,7 @@ impl<'a> Plan<'a> {
             };
             let stop = self.action(t, "stop", Some(c), kind);
             let need = next != Some(c)
-                || st.failed
+                || st.must_recover()
                 || running.len() > 1
                 || next_role == Role::Stopped
                 || quorum_stop;
@@ -181,7 +181,7 @@ impl<'a> Plan<'a> {
         && running.len() == 1
         && next.is_some_and(|n| n != running[0])
         && next_role == Role::Started
-        && !rsc.node_state[&running[0]].failed
+        && !rsc.node_state[&running[0]].must_recover()
         && rsc.node_state[&running[0]].partial_migration_target.is_none()
         && view.nodes[running[0]].online
         && !view.nodes[running[0]].unclean
@@ -216,7 +216,8 @@ impl<'a> Plan<'a> {
         match next {
             None => t.list[start].runnable = false,
             Some(n) => {
-                let stays = running.len() == 1 && running[0] == n && !rsc.node_state[&n].failed;
+                let stays =
+                    running.len() == 1 && running[0] == n && !rsc.node_state[&n].must_recover();
                 if !managed {
                     if !stays {
                         t.list[start].runnable = false;
@@ -293,7 +294,7 @@ impl<'a> Plan<'a> {
                 let already = running.len() == 1
                     && running[0] == n
                     && rsc.node_state[&n].role == Role::Promoted
-                    && !rsc.node_state[&n].failed;
+                    && !rsc.node_state[&n].must_recover();
                 if !already && managed {
                     t.require(p);
                 }

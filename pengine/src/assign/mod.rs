@@ -191,6 +191,7 @@ impl<'a> Assigner<'a> {
         }
         self.apply_node_health();
         self.keep_off_remote_nodes();
+        self.apply_container_rules();
         self.apply_exclusive_discovery();
         for t in &self.cons.tickets {
             let (granted, standby) = view
@@ -242,6 +243,38 @@ impl<'a> Assigner<'a> {
                 if node.is_remote() && self.base[r].contains_key(&n) {
                     self.base[r].insert(n, Score::NEG_INF);
                 }
+            }
+        }
+    }
+
+    /// Resources inside containers: one whose container is a remote or guest node runs only
+    /// there; a guest's container never runs on a remote node (no nesting); a guest's
+    /// connection may go wherever its container goes, even in an opt-in cluster.
+    fn apply_container_rules(&mut self) {
+        use crate::constraints::containers::{placement, Placement};
+        let view = self.view;
+        for r in 0..view.resources.len() {
+            match placement(view, r) {
+                Some(Placement::OnNode(only)) => {
+                    for (&n, s) in self.base[r].iter_mut() {
+                        if n != only {
+                            *s = Score::NEG_INF;
+                        }
+                    }
+                }
+                Some(Placement::WithContainer(k)) if view.resources[r].is_connection() => {
+                    if !view.config.symmetric {
+                        for n in 0..view.nodes.len() {
+                            self.base[r].entry(n).or_insert(Score::ZERO);
+                        }
+                    }
+                    for (n, node) in view.nodes.iter().enumerate() {
+                        if node.is_remote() && self.base[k].contains_key(&n) {
+                            self.base[k].insert(n, Score::NEG_INF);
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }

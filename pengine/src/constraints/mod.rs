@@ -1,6 +1,8 @@
 //! Stage 2: constraints (`rsc_location`, `rsc_colocation`, `rsc_order`, `rsc_ticket`), with
 //! resource sets, tags and templates expanded into plain pairwise constraints.
 
+pub mod containers;
+
 use crate::rules::{self, IdIndex, RuleContext};
 use crate::score::Score;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};

@@ -41,7 +41,8 @@ pub fn is_connection_agent(class: &str, provider: Option<&str>, agent: &str) -> 
 }
 
 /// Creates the node of every top-level remote connection primitive that has no `<node>` entry
-/// (Pacemaker's nodes named after their connection), before the resources are unpacked.
+/// (Pacemaker's nodes named after their connection), and of every guest (a primitive, alone
+/// or in a group, with a `remote-node` meta attribute), before the resources are unpacked.
 pub fn add_nodes(root: &Element, idx: &IdIndex, view: &mut ClusterView) {
     let Some(resources) = root
         .child("configuration")
@@ -51,19 +52,112 @@ pub fn add_nodes(root: &Element, idx: &IdIndex, view: &mut ClusterView) {
     };
     for el in resources.elements() {
         let el = idx.resolve(el);
-        if el.name != "primitive" {
-            continue;
-        }
-        let (Some(id), Some(class), Some(agent)) =
-            (el.attr("id"), el.attr("class"), el.attr("type"))
-        else {
-            continue;
+        let candidates: Vec<&Element> = match el.name.as_str() {
+            "primitive" => vec![el],
+            "group" => el
+                .children_named("primitive")
+                .map(|p| idx.resolve(p))
+                .collect(),
+            _ => continue,
         };
-        if !is_connection_agent(class, el.attr("provider"), agent) {
-            continue;
+        if el.name == "primitive" {
+            if let (Some(id), Some(class), Some(agent)) =
+                (el.attr("id"), el.attr("class"), el.attr("type"))
+            {
+                if is_connection_agent(class, el.attr("provider"), agent) {
+                    add_node(view, id);
+                    continue;
+                }
+            }
         }
-        add_node(view, id);
+        for p in candidates {
+            if let Some(guest) = guest_meta(p, idx).get("remote-node") {
+                let n = add_node(view, guest);
+                view.nodes[n].kind = "container".into();
+            }
+        }
     }
+}
+
+/// The raw `remote-*` meta attributes of a would-be guest's container (Pacemaker reads them
+/// before any rule is evaluated).
+pub fn guest_meta(el: &Element, idx: &IdIndex) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    for set in el.children_named("meta_attributes") {
+        let set = idx.resolve(set);
+        for nv in set.children_named("nvpair") {
+            let nv = idx.resolve(nv);
+            if let (Some(name), Some(value)) = (nv.attr("name"), nv.attr("value")) {
+                let name = name.to_ascii_lowercase();
+                if name.starts_with("remote-") || name == "is-managed" {
+                    out.entry(name).or_insert_with(|| value.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The connection resource Pacemaker creates for a guest node: `ocf:pacemaker:remote` named
+/// after the guest, inside its container, reaching it at `remote-addr` (default: its name).
+pub fn guest_connection_xml(
+    container: &str,
+    meta: &std::collections::BTreeMap<String, String>,
+) -> Option<Element> {
+    let name = meta.get("remote-node")?;
+    let nv = |id: String, name: &str, value: &str| {
+        Element::new("nvpair")
+            .with_attr("id", id)
+            .with_attr("name", name)
+            .with_attr("value", value)
+    };
+    let mut metas = Element::new("meta_attributes")
+        .with_attr("id", format!("{name}-meta_attributes"))
+        .with_child(nv(format!("{name}-meta-internal"), "internal_rsc", "true"))
+        .with_child(nv(format!("{name}-meta-container"), "container", container));
+    if let Some(v) = meta.get("remote-allow-migrate") {
+        metas = metas.with_child(nv(format!("{name}-meta-migrate"), "allow-migrate", v));
+    }
+    if let Some(v) = meta.get("is-managed") {
+        metas = metas.with_child(nv(format!("{name}-meta-managed"), "is-managed", v));
+    }
+    let mut el = Element::new("primitive")
+        .with_attr("id", name.as_str())
+        .with_attr("class", "ocf")
+        .with_attr("provider", "pacemaker")
+        .with_attr("type", "remote")
+        .with_child(metas);
+    let server = meta.get("remote-addr");
+    let port = meta.get("remote-port");
+    if server.is_some() || port.is_some() {
+        let mut inst = Element::new("instance_attributes")
+            .with_attr("id", format!("{name}-instance_attributes"));
+        if let Some(v) = server {
+            inst = inst.with_child(nv(format!("{name}-addr"), "addr", v));
+        }
+        if let Some(v) = port {
+            inst = inst.with_child(nv(format!("{name}-port"), "port", v));
+        }
+        el = el.with_child(inst);
+    }
+    let timeout = meta
+        .get("remote-connect-timeout")
+        .map(String::as_str)
+        .unwrap_or("60s");
+    let op = |interval: &str, op: &str, timeout: &str| {
+        Element::new("op")
+            .with_attr("id", format!("{name}-{op}-interval-{interval}"))
+            .with_attr("name", op)
+            .with_attr("interval", interval)
+            .with_attr("timeout", timeout)
+    };
+    Some(
+        el.with_child(
+            Element::new("operations")
+                .with_child(op("30s", "monitor", "30s"))
+                .with_child(op("0", "start", timeout)),
+        ),
+    )
 }
 
 /// The node named `name`, created as a remote node when missing.
@@ -100,10 +194,16 @@ pub fn link_connections(view: &mut ClusterView) {
             let rsc = &view.resources[r];
             is_connection_agent(&rsc.class, rsc.provider.as_deref(), &rsc.agent)
         });
+        let container = connection
+            .and_then(|c| view.resources[c].meta("container"))
+            .and_then(|k| view.rsc_by_id.get(k).copied());
         let node = &mut view.nodes[n];
         let link = node.remote.get_or_insert_with(RemoteLink::default);
         link.connection = connection;
-        if connection.is_some() && link.container.is_none() {
+        link.container = container;
+        if container.is_some() {
+            node.kind = "container".into();
+        } else if connection.is_some() {
             link.unseen = true;
             node.unclean = startup_fencing;
             // No reason yet: the first fencing asked for names it.
@@ -125,6 +225,84 @@ pub fn orphaned_connection(view: &mut ClusterView, r: RscIdx) {
     node.unclean = startup_fencing;
     node.unclean_reason.clear();
     node.shutdown = true;
+}
+
+/// The resource `rsc` runs inside (its `container` meta attribute), if any.
+pub fn container_of(view: &ClusterView, rsc: &Resource) -> Option<RscIdx> {
+    if rsc.kind != super::Kind::Primitive {
+        return None;
+    }
+    let id = rsc.meta("container")?;
+    (id != rsc.id).then(|| view.rsc_by_id.get(id).copied())?
+}
+
+/// The guest node whose container is `k`, if any.
+pub fn guest_of_container(view: &ClusterView, k: RscIdx) -> Option<NodeIdx> {
+    view.nodes
+        .iter()
+        .position(|n| n.remote.as_ref().is_some_and(|l| l.container == Some(k)))
+}
+
+/// The remote or guest node a connection resource creates, if any.
+pub fn node_of_connection(view: &ClusterView, c: RscIdx) -> Option<NodeIdx> {
+    view.nodes
+        .iter()
+        .position(|n| n.remote.as_ref().is_some_and(|l| l.connection == Some(c)))
+}
+
+/// After the status section: a failure inside a container (with the default on-fail,
+/// `restart-container`) stops the container where it runs, so it restarts.
+pub fn restart_containers(view: &mut ClusterView) {
+    let mut restarts = Vec::new();
+    for rsc in &view.resources {
+        let Some(k) = container_of(view, rsc) else {
+            continue;
+        };
+        for (&n, st) in &rsc.node_state {
+            if st.failed && st.on_fail == super::OnFail::RestartContainer {
+                // A guest's connection may run elsewhere than its container.
+                let at = if view.resources[k]
+                    .node_state
+                    .get(&n)
+                    .is_some_and(|s| s.role.is_active())
+                {
+                    Some(n)
+                } else {
+                    view.resources[k].running_nodes().first().copied()
+                };
+                if let Some(at) = at {
+                    restarts.push((k, at));
+                }
+            }
+        }
+    }
+    for (k, n) in restarts {
+        if let Some(st) = view.resources[k].node_state.get_mut(&n) {
+            st.restart = true;
+        }
+    }
+}
+
+/// A guest node must be "fenced" (by recovering its container): the container is marked
+/// failed wherever it runs.
+pub fn fence_guest(view: &mut ClusterView, n: NodeIdx) {
+    let Some(k) = view.nodes[n].remote.as_ref().and_then(|l| l.container) else {
+        return;
+    };
+    if !view.resources[k].managed() {
+        return;
+    }
+    view.nodes[n]
+        .remote
+        .as_mut()
+        .expect("remote node")
+        .requires_reset = true;
+    for st in view.resources[k].node_state.values_mut() {
+        if st.role.is_active() && !st.failed {
+            st.failed = true;
+            st.on_fail = st.on_fail.max(super::OnFail::Restart);
+        }
+    }
 }
 
 /// Whether a remote node's history can be replayed yet: its connection (and container) must
@@ -264,7 +442,8 @@ pub fn read_fenced_flags(status: &Element, view: &mut ClusterView) {
 /// node must be fenced, unless the connection can be re-established elsewhere (`unseen`).
 pub fn after_history(view: &mut ClusterView, n: NodeIdx) {
     let node = &view.nodes[n];
-    if node.online || node.maintenance || !view.config.stonith_enabled {
+    // A guest is "fenced" by recovering its container, fencing enabled or not.
+    if node.online || node.maintenance || (!view.config.stonith_enabled && !node.is_guest()) {
         return;
     }
     let active = view
@@ -279,6 +458,7 @@ pub fn after_history(view: &mut ClusterView, n: NodeIdx) {
         .and_then(|l| l.connection)
         .is_some_and(|c| failed(view, c));
     if node.is_guest() {
+        fence_guest(view, n);
         return;
     }
     let node = &mut view.nodes[n];

@@ -252,6 +252,50 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             view.top.push(r);
         }
     }
+    add_guest_connections(&ctx, resources, view, diags);
+}
+
+/// Each guest's connection, which Pacemaker adds after the configured resources.
+fn add_guest_connections(
+    ctx: &Ctx,
+    resources: &Element,
+    view: &mut ClusterView,
+    diags: &mut Diagnostics,
+) {
+    let mut order = resources.elements().count();
+    for el in resources.elements() {
+        let el = ctx.idx.resolve(el);
+        let members: Vec<&Element> = match el.name.as_str() {
+            "primitive" => vec![el],
+            "group" => el
+                .children_named("primitive")
+                .map(|p| ctx.idx.resolve(p))
+                .collect(),
+            _ => continue,
+        };
+        for p in members {
+            let meta = super::remote::guest_meta(p, ctx.idx);
+            let (Some(container), Some(xml)) = (
+                p.attr("id"),
+                super::remote::guest_connection_xml(p.attr("id").unwrap_or(""), &meta),
+            ) else {
+                continue;
+            };
+            if meta
+                .get("remote-node")
+                .is_some_and(|g| view.rsc_by_id.contains_key(g))
+            {
+                diags.warn(format!(
+                    "guest node of {container} has the name of a resource; ignored"
+                ));
+                continue;
+            }
+            if let Some(r) = add(ctx, &xml, None, None, order, view, diags) {
+                view.top.push(r);
+                order += 1;
+            }
+        }
+    }
 }
 
 fn add(

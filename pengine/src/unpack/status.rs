@@ -16,6 +16,9 @@ pub enum OnFail {
     Demote,
     /// Stop and start again (here or elsewhere).
     Restart,
+    /// Restart the container the resource runs in (resources inside containers, guest
+    /// connections).
+    RestartContainer,
     /// Move away.
     Migrate,
     /// Leave it alone, unmanaged.
@@ -34,6 +37,7 @@ impl OnFail {
             "ignore" | "nothing" => OnFail::Ignore,
             "demote" => OnFail::Demote,
             "restart" => OnFail::Restart,
+            "restart-container" => OnFail::RestartContainer,
             "block" => OnFail::Block,
             "stop" => OnFail::Stop,
             "standby" => OnFail::Standby,
@@ -101,9 +105,16 @@ pub struct RscNodeState {
     pub clear_failcount: bool,
     /// A failure here was ignored (`on-fail=ignore`): shown as "(failure ignored)".
     pub failure_ignored: bool,
+    /// Must stop here although it did not fail (a resource inside it failed).
+    pub restart: bool,
 }
 
 impl RscNodeState {
+    /// Whether it must be stopped here (and recovered): it failed, or its content did.
+    pub fn must_recover(&self) -> bool {
+        self.failed || self.restart
+    }
+
     /// Whether an expired failure of this recurring operation (since the last start) has it
     /// scheduled again.
     pub fn rescheduled(&self, task: &str, interval_ms: u64) -> bool {
@@ -260,6 +271,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
     if view.config.stonith_enabled {
         remote_passes(view, &mut anon, diags, true);
     }
+    remote::restart_containers(view);
     remote::finish(view);
     // An anonymous instance active nowhere loses another instance's number from its
     // history: Pacemaker names its actions by its own id (a clone-less history name stays).
@@ -476,11 +488,16 @@ fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: 
         .op(task, interval_ms)
         .and_then(|o| o.on_fail.as_deref())
         .and_then(OnFail::parse);
-    if let Some(c) = configured {
-        if c == OnFail::Fence && !view.config.stonith_enabled {
-            return OnFail::Block;
-        }
-        return c;
+    let in_container = super::remote::container_of(view, rsc).is_some();
+    match configured {
+        Some(OnFail::Fence) if !view.config.stonith_enabled => return OnFail::Block,
+        Some(OnFail::RestartContainer) if !in_container => {}
+        Some(c) => return c,
+        None => {}
+    }
+    // Whatever fails inside a container is recovered by restarting the container.
+    if in_container {
+        return OnFail::RestartContainer;
     }
     if task == "stop" {
         if view.config.stonith_enabled {
@@ -685,7 +702,11 @@ fn replay(view: &ClusterView, r: RscIdx, node: usize, mut ops: Vec<OpRecord>) ->
 fn clear_failure(st: &mut RscNodeState) {
     if matches!(
         st.on_fail,
-        OnFail::Ignore | OnFail::Demote | OnFail::Restart | OnFail::Block
+        OnFail::Ignore
+            | OnFail::Demote
+            | OnFail::Restart
+            | OnFail::RestartContainer
+            | OnFail::Block
     ) {
         st.on_fail = OnFail::Ignore;
         st.failed = false;
