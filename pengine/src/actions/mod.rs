@@ -6,6 +6,7 @@
 mod collective;
 pub mod colocation_block;
 mod constraints;
+mod container_order;
 mod node_actions;
 pub mod notify;
 mod primitive;
@@ -233,6 +234,8 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
     node_actions::unfence(view, &mut t);
     constraints::orderings(view, cons, asg, &mut t);
     probe_order::order_probes(view, &mut t);
+    container_order::order(view, &mut t);
+    node_actions::fence_guests(view, &mut t);
     remote_order::order(view, &mut t);
     for a in t.list.iter_mut() {
         if let Some(r) = a.rsc {

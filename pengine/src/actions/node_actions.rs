@@ -80,6 +80,74 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
     }
 }
 
+/// Whether guest node `n` is to be "fenced" by recovering its container: it needs a reset,
+/// its container is managed, and every node its container runs on is up or fenceable.
+pub fn guest_reset(view: &ClusterView, n: usize) -> bool {
+    let node = &view.nodes[n];
+    let Some(link) = &node.remote else {
+        return false;
+    };
+    let Some(k) = link.container else {
+        return false;
+    };
+    link.requires_reset
+        && view.resources[k].managed()
+        && view.resources[k]
+            .running_nodes()
+            .iter()
+            .all(|&h| view.nodes[h].online || can_fence(view))
+}
+
+/// Whether stops on node `n` are implied by its fencing (pseudo actions).
+pub fn stops_implied(view: &ClusterView, n: usize) -> bool {
+    (view.nodes[n].unclean && can_fence(view)) || guest_reset(view, n)
+}
+
+/// Guest nodes are "fenced" by recovering their container: a pseudo fencing once the
+/// container is down (or its host fenced), which implies the stops on the guest.
+pub fn fence_guests(view: &ClusterView, t: &mut ActionTable) {
+    for n in 0..view.nodes.len() {
+        if !guest_reset(view, n) {
+            continue;
+        }
+        let Some(link) = &view.nodes[n].remote else {
+            continue;
+        };
+        let (Some(k), Some(c)) = (link.container, link.connection) else {
+            continue;
+        };
+        let stop = t.of(k, "stop").first().copied();
+        let action = if t.of(k, "start").is_empty() {
+            "off"
+        } else {
+            "reboot"
+        };
+        let key = format!("stonith-{}-{action}", view.nodes[n].uname);
+        let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::PseudoEvent);
+        t.require(s);
+        t.list[s].downed.push(n);
+        t.list[s]
+            .meta
+            .insert("CRM_meta_stonith_action".into(), action.into());
+        match stop {
+            Some(stop) if t.list[stop].kind == ActionKind::PseudoEvent => {
+                let host = t.list[stop].node;
+                let host_fencing = (0..t.list.len())
+                    .find(|&f| t.list[f].task == "stonith" && t.list[f].node == host && f != s);
+                if let Some(f) = host_fencing {
+                    t.order(f, s, RUNNABLE_LEFT | IMPLIES_THEN);
+                }
+            }
+            Some(stop) => t.order(stop, s, RUNNABLE_LEFT | IMPLIES_THEN),
+            None => {
+                for cs in t.of(c, "stop") {
+                    t.order(cs, s, OPTIONAL);
+                }
+            }
+        }
+    }
+}
+
 /// Orders stops on fenced nodes after the fencing, and shutdowns after the node's stops.
 pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
     let mut stonith = vec![None; view.nodes.len()];
@@ -130,9 +198,11 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
         }
         let task = a.task.clone();
         if task == "stop" || task == "demote" {
-            let needs_fencing = t.list[i]
-                .rsc
-                .is_some_and(|r| requires(view, r) == "fencing");
+            // Stops on a guest node always wait for its (container's) recovery.
+            let needs_fencing = view.nodes[n].is_guest()
+                || t.list[i]
+                    .rsc
+                    .is_some_and(|r| requires(view, r) == "fencing");
             if let (Some(s), true) = (stonith[n], needs_fencing) {
                 t.order(s, i, IMPLIES_THEN);
                 // The top-level collective's stop also waits for the fencing.

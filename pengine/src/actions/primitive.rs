@@ -127,7 +127,7 @@ impl<'a> Plan<'a> {
         for &c in running {
             let st = &rsc.node_state[&c];
             let node = &view.nodes[c];
-            let fenced = node.unclean && super::node_actions::can_fence(view);
+            let fenced = super::node_actions::stops_implied(view, c);
             let kind = if fenced {
                 ActionKind::PseudoEvent
             } else {
@@ -719,7 +719,11 @@ fn probe_on_remote(view: &ClusterView, rsc: &Resource, node: &crate::unpack::Nod
     if discovery_off && (view.config.stonith_enabled || node.is_guest()) {
         return false;
     }
-    rsc.class != "stonith" && !rsc.is_connection()
+    // Nothing that holds a guest node runs on a guest node (no nesting).
+    let holds_guest = view.rsc_by_id.get(&rsc.id).is_some_and(|&r| {
+        crate::unpack::remote::guest_of_container(view, r).is_some()
+    });
+    rsc.class != "stonith" && !rsc.is_connection() && !(node.is_guest() && holds_guest)
 }
 
 /// Probes (`monitor_0`) wherever a resource's state on an online node is unknown.
@@ -742,6 +746,10 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                 continue;
             }
             if node.is_remote() && !probe_on_remote(view, rsc, node) {
+                continue;
+            }
+            // What runs inside a container is known from the container.
+            if !rsc.is_connection() && crate::unpack::remote::container_of(view, rsc).is_some() {
                 continue;
             }
             if rsc.node_state.get(&n).is_some_and(|h| h.known()) {

@@ -39,6 +39,28 @@ fn before_stop(t: &mut ActionTable, c: RscIdx, i: usize, extra: u32) {
     }
 }
 
+/// An action on a guest node: up-actions wait for the container (and are redone when it
+/// restarts) and the connection; down-actions precede the connection's stop, unless the
+/// container failed (then they are implied by its recovery).
+fn guest_ordering(view: &ClusterView, t: &mut ActionTable, i: usize, c: RscIdx, k: RscIdx) {
+    let a = &t.list[i];
+    let recurring = a.interval_ms > 0;
+    match task_of(&a.task.clone()) {
+        Task::Up => {
+            after_start(t, k, i, IMPLIES_THEN);
+            after_start(t, c, i, OPTIONAL);
+        }
+        Task::Down | Task::Demote => {
+            let container_failed = view.resources[k].node_state.values().any(|s| s.failed);
+            if !container_failed {
+                before_stop(t, c, i, OPTIONAL);
+            }
+        }
+        Task::Other if recurring => after_start(t, c, i, IMPLIES_THEN),
+        Task::Other => after_start(t, c, i, OPTIONAL),
+    }
+}
+
 /// Orders every resource action on a remote node relative to that node's connection.
 pub fn order(view: &ClusterView, t: &mut ActionTable) {
     for i in 0..t.list.len() {
@@ -73,7 +95,8 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
                 }
             }
         }
-        if link.container.is_some() {
+        if let Some(k) = link.container {
+            guest_ordering(view, t, i, c, k);
             continue;
         }
         let next_stopped = matches!(state, ConnectionState::Stopped | ConnectionState::Failed)
