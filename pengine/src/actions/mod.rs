@@ -230,12 +230,12 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
         }
     }
     primitive::probes(view, cons, asg, &mut t);
+    node_actions::fence_guests(view, &mut t);
     node_actions::order_with_fencing(view, &mut t);
     node_actions::unfence(view, &mut t);
     constraints::orderings(view, cons, asg, &mut t);
     probe_order::order_probes(view, &mut t);
     container_order::order(view, &mut t);
-    node_actions::fence_guests(view, &mut t);
     remote_order::order(view, &mut t);
     for a in t.list.iter_mut() {
         if let Some(r) = a.rsc {

@@ -709,6 +709,15 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
     }
 }
 
+/// Whether guest node `n`'s container `k` is going down (failed, stopping, or moving).
+fn guest_will_stop(view: &ClusterView, asg: &Assignment, n: NodeIdx, k: RscIdx) -> bool {
+    let running = view.resources[k].running_nodes();
+    view.nodes[n].remote.as_ref().is_some_and(|l| l.requires_reset)
+        || view.resources[k].node_state.values().any(|s| s.must_recover())
+        || asg.node[k].is_none()
+        || (!running.is_empty() && asg.node[k].is_some_and(|a| !running.contains(&a)))
+}
+
 /// Remote nodes run no fence devices and no connections, and probe nothing when resource
 /// discovery is disabled there (honoured on a remote node only with fencing enabled).
 fn probe_on_remote(view: &ClusterView, rsc: &Resource, node: &crate::unpack::NodeInfo) -> bool {
@@ -748,10 +757,6 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             if node.is_remote() && !probe_on_remote(view, rsc, node) {
                 continue;
             }
-            // What runs inside a container is known from the container.
-            if !rsc.is_connection() && crate::unpack::remote::container_of(view, rsc).is_some() {
-                continue;
-            }
             if rsc.node_state.get(&n).is_some_and(|h| h.known()) {
                 continue;
             }
@@ -787,6 +792,35 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                 }
             }
             if cons.discovery_never(view, r, n) {
+                continue;
+            }
+            if let Some(k) = node.remote.as_ref().and_then(|l| l.container) {
+                // Nothing runs on a guest whose container is stopped or about to stop: no
+                // probe, but a restart waits for the container's stop.
+                if guest_will_stop(view, asg, n, k) {
+                    for stop in t.of(k, "stop") {
+                        for start in t.of(top, "start") {
+                            t.order(stop, start, OPTIONAL);
+                        }
+                    }
+                    continue;
+                }
+                if view.resources[k].running_nodes().is_empty() {
+                    // Once the container is found not running where it goes, the start may go.
+                    let unknown_there = asg.node[k]
+                        .is_some_and(|a| !view.resources[k].node_state.get(&a).is_some_and(|s| s.known()));
+                    if unknown_there {
+                        for probe in t.of(k, "monitor") {
+                            for start in t.of(top, "start") {
+                                t.order(probe, start, OPTIONAL);
+                            }
+                        }
+                    }
+                    continue;
+                }
+            }
+            // What runs inside a container is known from the container.
+            if !rsc.is_connection() && crate::unpack::remote::container_of(view, rsc).is_some() {
                 continue;
             }
             let id = rsc.key_id().to_string();
