@@ -259,7 +259,7 @@ pub fn restart_containers(view: &mut ClusterView) {
             continue;
         };
         for (&n, st) in &rsc.node_state {
-            if st.failed && st.on_fail == super::OnFail::RestartContainer {
+            if st.on_fail == super::OnFail::RestartContainer {
                 // A guest's connection may run elsewhere than its container.
                 let at = if view.resources[k]
                     .node_state

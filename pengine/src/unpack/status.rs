@@ -623,9 +623,15 @@ fn replay(view: &ClusterView, r: RscIdx, node: usize, mut ops: Vec<OpRecord>) ->
         op.failed = true;
         let mut on_fail = default_on_fail(view, rsc, &o.task, o.interval_ms);
         let hard_error = o.status == 7 || (exec_ok && matches!(o.rc, 5 | 6));
-        if on_fail == OnFail::Ignore && !hard_error {
+        // A failed stop inside a container counts as done too: restarting the container
+        // stops it anyway.
+        let container_stop = on_fail == OnFail::RestartContainer && o.task == "stop";
+        if (on_fail == OnFail::Ignore || container_stop) && !hard_error {
             // The failure is ignored: the operation counts as done.
             st.failure_ignored = true;
+            if container_stop {
+                st.on_fail = st.on_fail.max(OnFail::RestartContainer);
+            }
             match o.task.as_str() {
                 "stop" => st.role = Role::Stopped,
                 "start" | "migrate_from" => st.role = Role::Started,
