@@ -155,8 +155,21 @@ impl<'a> Assigner<'a> {
             let top = view.top_of(r);
             let unique = view.resources[top].clone.as_ref().is_none_or(|c| c.unique);
             let threshold = rsc.meta_score("migration-threshold", Score::INF);
+            // A container's failures include those of the resources inside it.
+            let fillers: Vec<&crate::unpack::Resource> = view
+                .resources
+                .iter()
+                .filter(|f| crate::unpack::remote::container_of(view, f) == Some(r))
+                .collect();
+            let failure_ignored = rsc.node_state.values().any(|s| s.failure_ignored);
             for (n, node) in view.nodes.iter().enumerate() {
-                let fc = fail_count(node, &rsc.base_id, rsc, view.now);
+                if failure_ignored {
+                    break;
+                }
+                let fc = fillers.iter().fold(
+                    fail_count(node, &rsc.base_id, rsc, view.now),
+                    |acc, f| acc.add(fail_count(node, &f.base_id, f, view.now)),
+                );
                 if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
                     let target = if unique { r } else { top };
                     for x in view.primitives_of(target) {
