@@ -423,10 +423,29 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// An orphan (no longer configured) has its history forgotten once stopped.
+    /// An orphan (no longer configured) has its fail counts cleared before it stops, and its
+    /// history forgotten once stopped.
     fn forget_orphan(&self, t: &mut ActionTable) {
         let (view, r, rsc, id) = (self.view, self.r, self.rsc, &self.id);
         if rsc.orphan && rsc.parent.is_none() && view.config.stop_orphan_resources {
+            for (n, node) in view.nodes.iter().enumerate() {
+                let failed = crate::assign::fail_count(node, &rsc.base_id, rsc, view.now);
+                if !node.online || failed.0 <= 0 {
+                    continue;
+                }
+                let c = t.get(
+                    Some(r),
+                    "clear_failcount",
+                    op_key(id, "clear_failcount", 0),
+                    0,
+                    Some(n),
+                    ActionKind::CrmEvent,
+                );
+                t.require(c);
+                for s in t.of(r, "stop") {
+                    t.order(c, s, OPTIONAL);
+                }
+            }
             // Forget the history of a resource that is no longer configured, once stopped.
             for (&n, _) in rsc.node_state.iter() {
                 if !view.nodes[n].online || view.nodes[n].unclean {

@@ -216,13 +216,19 @@ pub fn link_connections(view: &mut ClusterView) {
 /// shutting down with it.
 pub fn orphaned_connection(view: &mut ClusterView, r: RscIdx) {
     let name = view.resources[r].id.clone();
+    let container = container_of(view, &view.resources[r]);
     let n = add_node(view, &name);
     let startup_fencing = view.config.stonith_enabled && view.config.startup_fencing;
     let node = &mut view.nodes[n];
     let link = node.remote.get_or_insert_with(RemoteLink::default);
     link.connection = Some(r);
-    link.unseen = true;
-    node.unclean = startup_fencing;
+    link.container = container;
+    if container.is_some() {
+        node.kind = "container".into();
+    } else {
+        link.unseen = true;
+        node.unclean = startup_fencing;
+    }
     node.unclean_reason.clear();
     node.shutdown = true;
 }

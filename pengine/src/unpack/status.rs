@@ -475,6 +475,10 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         config_order: usize::MAX,
         clone_name: None,
     });
+    // An orphan that ran inside a container says so in its history.
+    if let Some(k) = lr.attr("container") {
+        view.resources[idx].meta.insert("container".into(), k.to_string());
+    }
     view.rsc_by_id.insert(rid.to_string(), idx);
     view.top.push(idx);
     if view.resources[idx].is_connection() {
