@@ -448,7 +448,7 @@ impl<'a> Plan<'a> {
             }
             // Forget the history of a resource that is no longer configured, once stopped.
             for (&n, _) in rsc.node_state.iter() {
-                if !view.nodes[n].online || view.nodes[n].unclean {
+                if !view.nodes[n].available_before_placement() {
                     continue;
                 }
                 let d = t.get(
@@ -731,8 +731,14 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
 /// Whether guest node `n`'s container `k` is going down (failed, stopping, or moving).
 fn guest_will_stop(view: &ClusterView, asg: &Assignment, n: NodeIdx, k: RscIdx) -> bool {
     let running = view.resources[k].running_nodes();
-    view.nodes[n].remote.as_ref().is_some_and(|l| l.requires_reset)
-        || view.resources[k].node_state.values().any(|s| s.must_recover())
+    view.nodes[n]
+        .remote
+        .as_ref()
+        .is_some_and(|l| l.requires_reset)
+        || view.resources[k]
+            .node_state
+            .values()
+            .any(|s| s.must_recover())
         || asg.node[k].is_none()
         || (!running.is_empty() && asg.node[k].is_some_and(|a| !running.contains(&a)))
 }
@@ -748,9 +754,10 @@ fn probe_on_remote(view: &ClusterView, rsc: &Resource, node: &crate::unpack::Nod
         return false;
     }
     // Nothing that holds a guest node runs on a guest node (no nesting).
-    let holds_guest = view.rsc_by_id.get(&rsc.id).is_some_and(|&r| {
-        crate::unpack::remote::guest_of_container(view, r).is_some()
-    });
+    let holds_guest = view
+        .rsc_by_id
+        .get(&rsc.id)
+        .is_some_and(|&r| crate::unpack::remote::guest_of_container(view, r).is_some());
     rsc.class != "stonith" && !rsc.is_connection() && !(node.is_guest() && holds_guest)
 }
 
@@ -826,8 +833,12 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                 }
                 if view.resources[k].running_nodes().is_empty() {
                     // Once the container is found not running where it goes, the start may go.
-                    let unknown_there = asg.node[k]
-                        .is_some_and(|a| !view.resources[k].node_state.get(&a).is_some_and(|s| s.known()));
+                    let unknown_there = asg.node[k].is_some_and(|a| {
+                        !view.resources[k]
+                            .node_state
+                            .get(&a)
+                            .is_some_and(|s| s.known())
+                    });
                     if unknown_there {
                         for probe in t.of(k, "monitor") {
                             for start in t.of(top, "start") {

@@ -166,10 +166,11 @@ impl<'a> Assigner<'a> {
                 if failure_ignored {
                     break;
                 }
-                let fc = fillers.iter().fold(
-                    fail_count(node, &rsc.base_id, rsc, view.now),
-                    |acc, f| acc.add(fail_count(node, &f.base_id, f, view.now)),
-                );
+                let fc = fillers
+                    .iter()
+                    .fold(fail_count(node, &rsc.base_id, rsc, view.now), |acc, f| {
+                        acc.add(fail_count(node, &f.base_id, f, view.now))
+                    });
                 if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
                     let target = if unique { r } else { top };
                     for x in view.primitives_of(target) {

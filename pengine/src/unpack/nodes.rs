@@ -53,6 +53,16 @@ impl NodeInfo {
         self.remote.as_ref().is_some_and(|r| r.container.is_some())
     }
 
+    /// Whether it could run resources as unpacked, before placement brought remote nodes up
+    /// or down (Pacemaker checks configuration changes and clean-ups at that point).
+    pub fn available_before_placement(&self) -> bool {
+        let (online, unclean, shutdown) = match &self.remote {
+            Some(l) => (l.was_online, l.was_unclean, l.was_shutdown),
+            None => (self.online, self.unclean, self.shutdown),
+        };
+        online && !unclean && !shutdown && !self.standby && !self.maintenance
+    }
+
     /// Can this node host resources?
     pub fn can_run(&self) -> bool {
         self.online && !self.unclean && !self.standby && !self.maintenance && !self.shutdown

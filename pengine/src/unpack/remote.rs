@@ -31,6 +31,8 @@ pub struct RemoteLink {
     pub was_online: bool,
     /// Unclean when the status was unpacked.
     pub was_unclean: bool,
+    /// Shutting down when the status was unpacked.
+    pub was_shutdown: bool,
     /// What its connection does in this transition (known after placement).
     pub state: Option<crate::remote::ConnectionState>,
 }
@@ -558,9 +560,11 @@ pub fn finish(view: &mut ClusterView) {
         if !link.unpacked {
             determine_online(view, n);
         }
-        let (online, unclean) = (view.nodes[n].online, view.nodes[n].unclean);
-        let link = view.nodes[n].remote.as_mut().expect("remote node");
+        let node = &mut view.nodes[n];
+        let (online, unclean, shutdown) = (node.online, node.unclean, node.shutdown);
+        let link = node.remote.as_mut().expect("remote node");
         link.was_online = online;
         link.was_unclean = unclean;
+        link.was_shutdown = shutdown;
     }
 }

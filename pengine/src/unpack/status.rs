@@ -477,7 +477,9 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
     });
     // An orphan that ran inside a container says so in its history.
     if let Some(k) = lr.attr("container") {
-        view.resources[idx].meta.insert("container".into(), k.to_string());
+        view.resources[idx]
+            .meta
+            .insert("container".into(), k.to_string());
     }
     view.rsc_by_id.insert(rid.to_string(), idx);
     view.top.push(idx);
