@@ -343,6 +343,10 @@ fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
         if rsc.orphan && p.get(&r).is_none_or(|v| v.is_empty()) {
             continue;
         }
+        // Implicit resources (a guest's connection) are not listed.
+        if rsc.meta_flag("internal_rsc", false) {
+            continue;
+        }
         match rsc.kind {
             Kind::Primitive => {
                 let _ = writeln!(
@@ -512,11 +516,28 @@ pub fn transition_summary(s: &Schedule) -> String {
         if a.task == "stonith" && in_graph(t, i) && !is_unfence(a) {
             if let Some(n) = a.node {
                 let node = &view.nodes[n];
-                let _ = writeln!(
-                    out,
-                    "  * Fence ({}) {} '{}'",
-                    view.config.stonith_action, node.uname, node.unclean_reason
-                );
+                // A guest is "fenced" by recovering its container.
+                let guest = node
+                    .remote
+                    .as_ref()
+                    .and_then(|l| l.container)
+                    .filter(|_| a.kind == ActionKind::PseudoEvent);
+                let (action, with, reason) = match guest {
+                    Some(k) => (
+                        a.meta
+                            .get("CRM_meta_stonith_action")
+                            .cloned()
+                            .unwrap_or_default(),
+                        format!(" (resource: {})", view.resources[k].id),
+                        "guest is unclean",
+                    ),
+                    None => (
+                        view.config.stonith_action.clone(),
+                        String::new(),
+                        node.unclean_reason.as_str(),
+                    ),
+                };
+                let _ = writeln!(out, "  * Fence ({action}) {}{with} '{reason}'", node.uname);
             }
         }
     }
@@ -866,5 +887,9 @@ pub fn execution_and_revised(s: &Schedule) -> String {
 
 /// Whether a node was unclean before scheduling (a node fenced for a lost ticket was not).
 fn unclean_before(node: &crate::unpack::NodeInfo) -> bool {
+    // A remote node's state may change with placement: show it as unpacked.
+    if let Some(link) = &node.remote {
+        return link.was_unclean;
+    }
     node.unclean && node.unclean_reason != crate::constraints::TICKET_LOSS
 }
