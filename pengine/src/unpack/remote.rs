@@ -459,20 +459,34 @@ pub fn after_history(view: &mut ClusterView, n: NodeIdx) {
         .iter()
         .find(|r| r.managed() && r.node_state.get(&n).is_some_and(|s| s.role.is_active()));
     let Some(rsc) = active else { return };
-    let reason = format!("{} is thought to be active there", rsc.id);
+    let id = rsc.id.clone();
     let conn_failed = node
         .remote
         .as_ref()
         .and_then(|l| l.connection)
         .is_some_and(|c| failed(view, c));
     if node.is_guest() {
+        // What ran there is lost with the guest: it is recovered once the guest is back.
+        for r in view.resources.iter_mut().filter(|r| r.managed()) {
+            if let Some(st) = r.node_state.get_mut(&n).filter(|s| s.role.is_active()) {
+                st.failed = true;
+                st.on_fail = st.on_fail.max(super::OnFail::Restart);
+            }
+        }
         fence_guest(view, n);
         return;
     }
     let node = &mut view.nodes[n];
-    if !conn_failed {
+    let reason = if conn_failed {
+        format!("{id} is thought to be active there")
+    } else {
+        // Fencing for this alone is revoked if the connection comes back.
         node.remote.as_mut().expect("remote node").unseen = true;
-    }
+        format!(
+            "{id} is active there (fencing will be revoked if remote connection can be \
+             re-established elsewhere)"
+        )
+    };
     fence(node, &reason);
 }
 
