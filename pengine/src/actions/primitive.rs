@@ -302,9 +302,6 @@ impl<'a> Plan<'a> {
                 if quorum_blocked {
                     t.list[p].runnable = false;
                 }
-                for &s in stops {
-                    t.order(s, p, OPTIONAL);
-                }
                 promote = Some(p);
             }
         }
