@@ -181,7 +181,13 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
             for &(n, s) in &fencing {
                 match requires.as_str() {
                     "fencing" | "unfencing" => t.order(s, i, OPTIONAL),
-                    "quorum" if t.list[i].task == "start" && !rsc.node_state.contains_key(&n) => {
+                    // (A guest's container restarting is that guest's "fencing".)
+                    "quorum"
+                        if t.list[i].task == "start"
+                            && !rsc.node_state.contains_key(&n)
+                            && view.nodes[n].remote.as_ref().and_then(|l| l.container)
+                                != Some(r) =>
+                    {
                         t.order(s, i, RUNNABLE_LEFT)
                     }
                     _ => {}

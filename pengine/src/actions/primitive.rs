@@ -61,7 +61,7 @@ pub fn create(
     let p = Plan::new(view, cons, asg, r);
     let stops = p.stop_current(t);
     let start = p.start_next(t, &stops);
-    let (promote, demote_here) = p.promote_next(t, start, &stops);
+    let (promote, demote_here) = p.promote_next(t, start);
     p.order_by_load(t, &stops, start);
     p.pause_for_maintenance(t);
     p.clear_expired_failures(t);
@@ -272,12 +272,7 @@ impl<'a> Plan<'a> {
     }
 
     /// Step 3: the promote where it goes in the promoted role, and the demote there if any.
-    fn promote_next(
-        &self,
-        t: &mut ActionTable,
-        start: usize,
-        stops: &[usize],
-    ) -> (Option<usize>, Option<usize>) {
+    fn promote_next(&self, t: &mut ActionTable, start: usize) -> (Option<usize>, Option<usize>) {
         let (r, rsc, running, next, next_role, managed, quorum_blocked) = (
             self.r,
             self.rsc,

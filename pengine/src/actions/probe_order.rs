@@ -61,6 +61,11 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
         if x == y || fa != "stop" {
             continue;
         }
+        let in_container =
+            crate::unpack::remote::container_of(view, &view.resources[*x]) == Some(*y);
+        if in_container && ta == "stop" {
+            continue;
+        }
         for th in t.of(*y, ta) {
             for &p in &probes_of[*x] {
                 if probe_needed_before(t, p, th) {
