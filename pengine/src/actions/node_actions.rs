@@ -129,8 +129,16 @@ pub fn fence_guests(view: &ClusterView, t: &mut ActionTable) {
         t.list[s]
             .meta
             .insert("CRM_meta_stonith_action".into(), action.into());
+        // Pacemaker fences in node name order: the container's stop is known to be implied by
+        // its host's fencing only if the host comes first.
+        let host_first = |t: &ActionTable, stop: usize| {
+            t.list[stop].node.is_some_and(|h| {
+                crate::unpack::cmp_node_names(&view.nodes[h].uname, &view.nodes[n].uname)
+                    == std::cmp::Ordering::Less
+            })
+        };
         match stop {
-            Some(stop) if t.list[stop].kind == ActionKind::PseudoEvent => {
+            Some(stop) if t.list[stop].kind == ActionKind::PseudoEvent && host_first(t, stop) => {
                 let host = t.list[stop].node;
                 let host_fencing = (0..t.list.len())
                     .find(|&f| t.list[f].task == "stonith" && t.list[f].node == host && f != s);

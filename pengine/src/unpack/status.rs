@@ -234,10 +234,12 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             .attrs
             .get("maintenance")
             .is_some_and(|v| super::is_true(v));
+        // With fencing, the history of every offline node is read too: whatever it says runs
+        // there has the node fenced.
         if pass == 0 {
             n.online || maintenance
         } else {
-            !n.online && !maintenance && n.unclean && view.config.stonith_enabled
+            !n.online && !maintenance && view.config.stonith_enabled
         }
     };
     let remote_passes = |view: &mut ClusterView,
@@ -263,6 +265,9 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
         for (node, ns) in states(view) {
             if cluster_pass(view, pass, node) {
                 node_history(view, &mut anon, node, ns, diags);
+                if pass == 1 {
+                    fence_if_active(view, node);
+                }
             }
         }
         remote::connection_failures(view);
@@ -347,6 +352,25 @@ fn node_history(
             n.unclean_reason = format!("{rid} failed there");
         }
         view.resources[r].node_state.insert(node, state);
+    }
+}
+
+/// An offline cluster node whose history shows a managed resource running is fenced.
+fn fence_if_active(view: &mut ClusterView, node: usize) {
+    if view.nodes[node].unclean {
+        return;
+    }
+    let active = view.resources.iter().find(|r| {
+        r.managed()
+            && r.node_state
+                .get(&node)
+                .is_some_and(|s| s.role.is_active())
+    });
+    if let Some(r) = active {
+        let reason = format!("{} is thought to be active there", r.id);
+        let n = &mut view.nodes[node];
+        n.unclean = true;
+        n.unclean_reason = reason;
     }
 }
 
