@@ -47,6 +47,8 @@ struct Plan<'a> {
     quorum_blocked: bool,
     /// What runs must stop (or, promotable, demote) for lack of quorum.
     quorum_stop: bool,
+    /// Continues a partial live migration (its `migrate_to` already done).
+    partial: bool,
 }
 
 /// Creates the actions of one primitive, in Pacemaker's order: take it down where it must
@@ -73,7 +75,12 @@ impl<'a> Plan<'a> {
     fn new(view: &'a ClusterView, cons: &'a Constraints, asg: &'a Assignment, r: RscIdx) -> Self {
         let rsc = &view.resources[r];
         let next = asg.node[r];
-        let running = rsc.running_nodes();
+        let mut running = rsc.running_nodes();
+        // A partial migration to where it goes continues: it runs on the source only.
+        let partial_source = next.and_then(|n| rsc.node_state.get(&n)?.migrating_from);
+        if let Some(src) = partial_source {
+            running.retain(|&n| n == src);
+        }
         let (quorum_blocked, quorum_stop) = quorum_limits(view, r, &running);
         Plan {
             view,
@@ -93,6 +100,7 @@ impl<'a> Plan<'a> {
             managed: rsc.managed() && !asg.frozen[r],
             quorum_blocked,
             quorum_stop,
+            partial: partial_source.is_some(),
         }
     }
 
@@ -182,7 +190,7 @@ impl<'a> Plan<'a> {
         && next.is_some_and(|n| n != running[0])
         && next_role == Role::Started
         && !rsc.node_state[&running[0]].must_recover()
-        && rsc.node_state[&running[0]].partial_migration_target.is_none()
+        && (self.partial || rsc.node_state[&running[0]].partial_migration_target.is_none())
         && view.nodes[running[0]].online
         && !view.nodes[running[0]].unclean
         // A restart of something this resource is ordered after prevents live migration.
@@ -244,16 +252,7 @@ impl<'a> Plan<'a> {
     fn migrate_actions(&self, t: &mut ActionTable, start: usize, stops: &[usize]) {
         let (view, running, next) = (self.view, &self.running, self.next);
         let (from, to) = (running[0], next.unwrap_or(running[0]));
-        let mt = self.action(t, "migrate_to", Some(from), ActionKind::RscOp);
         let mf = self.action(t, "migrate_from", Some(to), ActionKind::RscOp);
-        t.list[mt].meta.insert(
-            "CRM_meta_migrate_source".into(),
-            view.nodes[from].uname.clone(),
-        );
-        t.list[mt].meta.insert(
-            "CRM_meta_migrate_target".into(),
-            view.nodes[to].uname.clone(),
-        );
         t.list[mf].meta.insert(
             "CRM_meta_migrate_source".into(),
             view.nodes[from].uname.clone(),
@@ -262,13 +261,26 @@ impl<'a> Plan<'a> {
             "CRM_meta_migrate_target".into(),
             view.nodes[to].uname.clone(),
         );
-        t.require(mt);
         t.require(mf);
-        t.order(mt, mf, OPTIONAL);
         t.order(mf, start, OPTIONAL);
         for &s in stops {
             t.order(mf, s, OPTIONAL);
         }
+        // A partial migration continues with its migrate_from: migrate_to is done.
+        if self.partial {
+            return;
+        }
+        let mt = self.action(t, "migrate_to", Some(from), ActionKind::RscOp);
+        t.list[mt].meta.insert(
+            "CRM_meta_migrate_source".into(),
+            view.nodes[from].uname.clone(),
+        );
+        t.list[mt].meta.insert(
+            "CRM_meta_migrate_target".into(),
+            view.nodes[to].uname.clone(),
+        );
+        t.require(mt);
+        t.order(mt, mf, OPTIONAL);
     }
 
     /// Step 3: the promote where it goes in the promoted role, and the demote there if any.

@@ -122,7 +122,11 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
                     after_start(t, c, i, OPTIONAL);
                 }
             }
-            Task::Other if recurring => after_start(t, c, i, IMPLIES_THEN),
+            // (A connection that migrates does not restart what runs behind it.)
+            Task::Other if recurring => {
+                let migrating = !t.of(c, "migrate_from").is_empty();
+                after_start(t, c, i, if migrating { OPTIONAL } else { IMPLIES_THEN });
+            }
             Task::Other => {
                 let up_now = !view.resources[c].running_nodes().is_empty();
                 if up_now && state == ConnectionState::Stopped {

@@ -107,6 +107,8 @@ pub struct RscNodeState {
     pub failure_ignored: bool,
     /// Must stop here although it did not fail (a resource inside it failed).
     pub restart: bool,
+    /// Active here as the target of an unfinished live migration from this node.
+    pub migrating_from: Option<usize>,
 }
 
 impl RscNodeState {
@@ -136,9 +138,11 @@ impl RscNodeState {
 
     /// Whether the history tells anything (a probe still in flight does not).
     pub fn known(&self) -> bool {
-        self.ops
-            .iter()
-            .any(|o| !(o.task == "monitor" && o.interval_ms == 0 && o.status == -1))
+        self.migrating_from.is_some()
+            || self
+                .ops
+                .iter()
+                .any(|o| !(o.task == "monitor" && o.interval_ms == 0 && o.status == -1))
     }
 
     /// All recurring operations in the history that were not cancelled.
@@ -277,6 +281,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
         remote_passes(view, &mut anon, diags, true);
     }
     remote::restart_containers(view);
+    partial_migration_targets(view);
     remote::finish(view);
     // An anonymous instance active nowhere loses another instance's number from its
     // history: Pacemaker names its actions by its own id (a clone-less history name stays).
@@ -355,17 +360,64 @@ fn node_history(
     }
 }
 
+/// A live migration whose `migrate_to` succeeded but whose `migrate_from` has no result yet
+/// leaves the resource active on both nodes: on the target as well, unless the target is down
+/// or has a history of its own since.
+fn partial_migration_targets(view: &mut ClusterView) {
+    for r in 0..view.resources.len() {
+        let moves: Vec<(usize, usize, i64)> = view.resources[r]
+            .node_state
+            .iter()
+            .filter(|(_, st)| st.role.is_active())
+            .filter_map(|(&src, st)| {
+                let target = st.partial_migration_target.as_deref()?;
+                let when = st
+                    .ops
+                    .iter()
+                    .rev()
+                    .find(|o| o.task == "migrate_to")
+                    .map_or(0, |o| o.last_change);
+                Some((src, *view.node_by_name.get(target)?, when))
+            })
+            .collect();
+        for (src, target, when) in moves {
+            let node = &view.nodes[target];
+            if !node.online || node.unclean {
+                continue;
+            }
+            let rsc = &mut view.resources[r];
+            // A newer result on the target (than the migrate_to) tells its real state.
+            let newer = rsc.node_state.get(&target).is_some_and(|s| {
+                // A migrate_from with a result ends the partial migration (done or failed).
+                s.ops
+                    .iter()
+                    .any(|o| o.task == "migrate_from" && o.status != -1)
+                    || (when > 0 && s.ops.iter().any(|o| o.last_change > when))
+            });
+            if newer {
+                continue;
+            }
+            rsc.node_state.insert(
+                target,
+                RscNodeState {
+                    role: Role::Started,
+                    migrating_from: Some(src),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+}
+
 /// An offline cluster node whose history shows a managed resource running is fenced.
 fn fence_if_active(view: &mut ClusterView, node: usize) {
     if view.nodes[node].unclean {
         return;
     }
-    let active = view.resources.iter().find(|r| {
-        r.managed()
-            && r.node_state
-                .get(&node)
-                .is_some_and(|s| s.role.is_active())
-    });
+    let active = view
+        .resources
+        .iter()
+        .find(|r| r.managed() && r.node_state.get(&node).is_some_and(|s| s.role.is_active()));
     if let Some(r) = active {
         let reason = format!("{} is thought to be active there", r.id);
         let n = &mut view.nodes[node];
