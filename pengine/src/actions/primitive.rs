@@ -779,7 +779,8 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             .clone
             .as_ref()
             .is_some_and(|c| !c.unique)
-            && top != r;
+            && top != r
+            && rsc.id != rsc.base_id;
         for (n, node) in view.nodes.iter().enumerate() {
             if !node.online || node.unclean || node.pending || node.shutdown {
                 continue;

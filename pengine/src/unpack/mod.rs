@@ -2,6 +2,7 @@
 //! cluster (options, nodes, the resource tree with clone instances expanded, and what each
 //! resource is doing on each node according to its operation history).
 
+pub mod bundle;
 mod config;
 mod expiry;
 mod nodes;
@@ -85,8 +86,10 @@ pub struct ClusterView {
     pub top: Vec<RscIdx>,
     /// Tickets: id -> (granted, standby).
     pub tickets: BTreeMap<String, (bool, bool)>,
-    /// History ids (or `id-` prefixes) of unsupported constructs (bundles), not orphans.
+    /// History ids (or `id-` prefixes) of unsupported constructs, not orphans.
     pub unsupported_ids: Vec<String>,
+    /// Bundles and the resources and guest nodes they were expanded into.
+    pub bundles: Vec<bundle::Bundle>,
     /// "Now" used for rules and failure timeouts.
     pub now: i64,
 }
@@ -110,6 +113,7 @@ impl ClusterView {
             top: Vec::new(),
             tickets: BTreeMap::new(),
             unsupported_ids: Vec::new(),
+            bundles: Vec::new(),
             now,
         };
         remote::add_nodes(root, idx, &mut view);

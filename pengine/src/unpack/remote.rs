@@ -163,7 +163,7 @@ pub fn guest_connection_xml(
 }
 
 /// The node named `name`, created as a remote node when missing.
-fn add_node(view: &mut ClusterView, name: &str) -> NodeIdx {
+pub(crate) fn add_node(view: &mut ClusterView, name: &str) -> NodeIdx {
     if let Some(&n) = view.node_by_name.get(name) {
         let node = &mut view.nodes[n];
         node.kind = "remote".into();
