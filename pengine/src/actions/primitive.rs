@@ -780,13 +780,23 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             .as_ref()
             .is_some_and(|c| !c.unique)
             && top != r
-            && rsc.id != rsc.base_id;
+            && rsc.id != rsc.base_id
+            && crate::unpack::bundle::replica_of(view, r).is_none();
         for (n, node) in view.nodes.iter().enumerate() {
             if !node.online || node.unclean || node.pending || node.shutdown {
                 continue;
             }
             if node.is_remote() && !probe_on_remote(view, rsc, node) {
                 continue;
+            }
+            // On a bundle's guest node only that replica's instance is probed.
+            if let Some(rep) = crate::unpack::bundle::replica_on_node(view, n) {
+                if !rep
+                    .child
+                    .is_some_and(|c| c == r || view.primitives_of(c).contains(&r))
+                {
+                    continue;
+                }
             }
             if rsc.node_state.get(&n).is_some_and(|h| h.known()) {
                 continue;
@@ -884,7 +894,11 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                     t.order(p, m, OPTIONAL);
                 }
             }
-            if view.resources[top].kind == Kind::Clone {
+            let in_bundle = crate::unpack::bundle::replica_of(view, r);
+            if let Some((b, rep)) = in_bundle {
+                bundle_probe_orders(view, t, p, r, b, rep);
+            }
+            if view.resources[top].kind == Kind::Clone && in_bundle.is_none() {
                 for s in t.of(top, "start") {
                     t.order(p, s, OPTIONAL);
                 }
@@ -892,6 +906,34 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                 for s in t.of(r, "start").into_iter().chain(t.of(r, "migrate_to")) {
                     t.order(p, s, OPTIONAL);
                 }
+            }
+        }
+    }
+}
+
+/// A bundle's probes: a connection is probed only once its container runs; with one replica
+/// per host, no other container starts on a node before this one is known there.
+fn bundle_probe_orders(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    probe: usize,
+    r: RscIdx,
+    b: &crate::unpack::bundle::Bundle,
+    rep: &crate::unpack::bundle::Replica,
+) {
+    if rep.remote == Some(r) {
+        for s in t.of(rep.container, "start") {
+            t.order(s, probe, RUNNABLE_LEFT);
+        }
+    }
+    let per_host = view.resources[b.rsc]
+        .clone
+        .as_ref()
+        .map_or(1, |c| c.node_max);
+    if rep.container == r && per_host == 1 {
+        for other in b.replicas.iter().filter(|o| o.container != r) {
+            for s in t.of(other.container, "start") {
+                t.order(probe, s, OPTIONAL | SAME_NODE);
             }
         }
     }

@@ -248,3 +248,27 @@ pub fn bundle_xml(bundle: &Element) -> Element {
     }
     el
 }
+
+/// The bundle replica whose guest node is `n`, if any.
+pub fn replica_on_node(view: &super::ClusterView, n: usize) -> Option<&Replica> {
+    view.bundles
+        .iter()
+        .flat_map(|b| &b.replicas)
+        .find(|r| r.node == Some(n))
+}
+
+/// The bundle replica a resource belongs to (container, IP, connection or instance).
+pub fn replica_of(view: &super::ClusterView, r: RscIdx) -> Option<(&Bundle, &Replica)> {
+    view.bundles.iter().find_map(|b| {
+        b.replicas
+            .iter()
+            .find(|x| {
+                x.container == r
+                    || x.ip == Some(r)
+                    || x.remote == Some(r)
+                    || x.child
+                        .is_some_and(|c| view.primitives_of(c).contains(&r) || c == r)
+            })
+            .map(|x| (b, x))
+    })
+}
