@@ -3,6 +3,7 @@
 //! fencing and shutdown) and the orderings between them. Actions start out optional and
 //! are made required by the reasons that need them; [`crate::ordering`] then propagates.
 
+mod bundle_order;
 mod collective;
 pub mod colocation_block;
 mod constraints;
@@ -235,6 +236,7 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
     node_actions::unfence(view, &mut t);
     constraints::orderings(view, cons, asg, &mut t);
     container_order::order(view, &mut t);
+    bundle_order::order(view, &mut t);
     remote_order::order(view, &mut t);
     probe_order::order_probes(view, &mut t);
     for a in t.list.iter_mut() {

@@ -276,7 +276,11 @@ impl<'a> Assigner<'a> {
                         }
                     }
                 }
-                Some(Placement::WithContainer(k)) if view.resources[r].is_connection() => {
+                // (A bundle's connection may run on a remote node: bundles may nest.)
+                Some(Placement::WithContainer(k))
+                    if view.resources[r].is_connection()
+                        && crate::unpack::bundle::replica_of(view, r).is_none() =>
+                {
                     if !view.config.symmetric {
                         for n in 0..view.nodes.len() {
                             self.base[r].entry(n).or_insert(Score::ZERO);
@@ -677,9 +681,25 @@ impl<'a> Assigner<'a> {
             Kind::Clone => {
                 clone::assign_clone(self, r);
                 clone::promote(self, r);
+                self.assign_bundle_members(r);
             }
         }
         self.state[r] = 2;
+    }
+
+    /// A bundle, once its containers are placed: each replica's IP and connection (which
+    /// follow their container), after which the replicas' guest nodes can be used.
+    fn assign_bundle_members(&mut self, b: RscIdx) {
+        let view = self.view;
+        let Some(bundle) = view.bundles.iter().find(|x| x.rsc == b) else {
+            return;
+        };
+        for rep in &bundle.replicas {
+            for x in rep.ip.into_iter().chain(rep.remote) {
+                self.assign(x);
+            }
+        }
+        self.connections_placed();
     }
 
     /// Whether `target-role=Stopped` applies to `r` (set on it or on a parent).

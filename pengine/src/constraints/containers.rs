@@ -34,15 +34,33 @@ pub fn placement(view: &ClusterView, r: RscIdx) -> Option<Placement> {
     })
 }
 
-/// Adds the mandatory colocation of each resource with the container it runs with.
+/// Adds the mandatory colocation of each resource with the container it runs with (and of
+/// each bundle replica's IP with its container).
 pub fn add_colocations(view: &ClusterView, cons: &mut Constraints) {
+    for rep in view.bundles.iter().flat_map(|b| &b.replicas) {
+        if let Some(ip) = rep.ip {
+            cons.colocations.push(Colocation {
+                id: "ip-with-docker".into(),
+                dependent: ip,
+                primary: rep.container,
+                score: Score::INF,
+                dependent_role: None,
+                primary_role: None,
+                node_attribute: "#uname".into(),
+                influence: true,
+            });
+        }
+    }
     for r in 0..view.resources.len() {
         if let Some(Placement::WithContainer(k)) = placement(view, r) {
+            // A bundle's connection prefers its container's host but may go elsewhere (a
+            // bundle on a remote node connects from a cluster node).
+            let bundled = crate::unpack::bundle::replica_of(view, r).is_some();
             cons.colocations.push(Colocation {
                 id: "resource-with-container".into(),
                 dependent: r,
                 primary: k,
-                score: Score::INF,
+                score: if bundled { Score(10_000) } else { Score::INF },
                 dependent_role: None,
                 primary_role: None,
                 node_attribute: "#uname".into(),
