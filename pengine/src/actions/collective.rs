@@ -46,8 +46,11 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     } else {
         t.order(stopped, start, OPTIONAL);
     }
-    t.order(stop, stopped, RUNNABLE_LEFT);
-    t.order(start, running, RUNNABLE_LEFT);
+    // (A bundle's start and stop lead to running and stopped only through its members.)
+    if !view.bundles.iter().any(|b| b.rsc == r) {
+        t.order(stop, stopped, RUNNABLE_LEFT);
+        t.order(start, running, RUNNABLE_LEFT);
+    }
     let children = rsc.children.clone();
     match rsc.kind {
         Kind::Group => {

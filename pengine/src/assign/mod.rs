@@ -206,6 +206,7 @@ impl<'a> Assigner<'a> {
         self.apply_node_health();
         self.keep_off_remote_nodes();
         self.apply_container_rules();
+        self.reserve_bundle_nodes();
         self.apply_exclusive_discovery();
         for t in &self.cons.tickets {
             let (granted, standby) = view
@@ -293,6 +294,34 @@ impl<'a> Assigner<'a> {
                     }
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// A bundle replica's guest node runs that replica's instance and nothing else.
+    fn reserve_bundle_nodes(&mut self) {
+        let view = self.view;
+        for rep in view.bundles.iter().flat_map(|b| &b.replicas) {
+            let Some(n) = rep.node else { continue };
+            let own: Vec<RscIdx> = rep
+                .child
+                .map(|c| {
+                    let mut v = view.primitives_of(c);
+                    v.push(c);
+                    v
+                })
+                .unwrap_or_default();
+            for r in 0..view.resources.len() {
+                if own.contains(&r) {
+                    continue;
+                }
+                // The bundle's clone may use its replicas' nodes (its instances decide).
+                if view.bundles.iter().any(|b| b.child == Some(r)) {
+                    continue;
+                }
+                if let Some(s) = self.base[r].get_mut(&n) {
+                    *s = Score::NEG_INF;
+                }
             }
         }
     }

@@ -221,6 +221,16 @@ pub fn child_clone_xml(bundle: &Element, s: &Settings, primitive: &Element) -> E
             "globally-unique",
             if s.per_host > 1 { "true" } else { "false" },
         ));
+    // The clone notifies when its primitive does.
+    let notify = primitive
+        .children_named("meta_attributes")
+        .flat_map(|m| m.children_named("nvpair"))
+        .any(|nv| {
+            nv.attr("name") == Some("notify") && nv.attr("value").is_some_and(super::is_true)
+        });
+    if notify {
+        meta = meta.with_child(nvpair(format!("{id}-notify"), "notify", "true"));
+    }
     if s.promoted_max > 0 {
         meta = meta
             .with_child(nvpair(format!("{id}-promotable"), "promotable", "true"))
