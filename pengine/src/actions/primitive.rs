@@ -789,6 +789,15 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             if node.is_remote() && !probe_on_remote(view, rsc, node) {
                 continue;
             }
+            // A bundle's instance is probed only on its replica's guest node (exclusive
+            // discovery), and on that node only it is.
+            if let Some(crate::constraints::containers::Placement::OnNode(only)) =
+                crate::constraints::containers::placement(view, r)
+            {
+                if crate::unpack::bundle::replica_of(view, r).is_some() && only != n {
+                    continue;
+                }
+            }
             // On a bundle's guest node only that replica's instance is probed.
             if let Some(rep) = crate::unpack::bundle::replica_on_node(view, n) {
                 if !rep

@@ -21,6 +21,18 @@ pub enum Placement {
 /// The placement rule for `r`, if it is inside a container.
 pub fn placement(view: &ClusterView, r: RscIdx) -> Option<Placement> {
     let rsc = &view.resources[r];
+    // A bundle's instance runs on its replica's guest node.
+    if rsc.kind == crate::unpack::Kind::Primitive {
+        if let Some((_, rep)) = crate::unpack::bundle::replica_of(view, r) {
+            if rep.child.is_some()
+                && rep.remote != Some(r)
+                && rep.ip != Some(r)
+                && rep.container != r
+            {
+                return rep.node.map(Placement::OnNode);
+            }
+        }
+    }
     let k = container_of(view, rsc)?;
     if rsc.is_connection() {
         return Some(Placement::WithContainer(k));

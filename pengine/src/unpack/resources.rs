@@ -343,14 +343,9 @@ fn add_bundle(
             view,
             diags,
         ) {
-            // Each instance runs on its replica's guest node.
+            // Each instance belongs to a replica (and runs on its guest node).
             let instances = view.resources[c].children.clone();
             for (i, inst) in instances.into_iter().enumerate() {
-                for m in view.primitives_of(inst) {
-                    view.resources[m]
-                        .meta
-                        .insert("container".into(), format!("{bid}-{i}"));
-                }
                 if let Some(r) = out.replicas.get_mut(i) {
                     r.child = Some(inst);
                 }
