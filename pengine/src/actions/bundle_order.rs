@@ -55,6 +55,19 @@ fn promotable(view: &ClusterView, t: &mut ActionTable, r: usize, c: usize) {
             .entry("CRM_meta_timeout".into())
             .or_insert_with(|| "20000".into());
     }
+    // Start and promote after everything stopped and demoted, promote after it all runs,
+    // demoted after demote (Pacemaker's promotable restart ordering).
+    for (first, then) in [
+        ("stopped", "start"),
+        ("stopped", "promote"),
+        ("demoted", "stop"),
+        ("demoted", "start"),
+        ("demoted", "promote"),
+        ("running", "promote"),
+        ("demote", "demoted"),
+    ] {
+        t.order_rsc(r, first, r, then, OPTIONAL);
+    }
     t.order_rsc(c, "demoted", r, "demoted", IMPLIES_THEN);
     t.order_rsc(r, "demote", c, "demote", IMPLIES_FIRST);
     t.order_rsc(c, "promoted", r, "promoted", IMPLIES_THEN);

@@ -234,9 +234,9 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
     node_actions::fence_guests(view, &mut t);
     node_actions::order_with_fencing(view, &mut t);
     node_actions::unfence(view, &mut t);
+    bundle_order::order(view, &mut t);
     constraints::orderings(view, cons, asg, &mut t);
     container_order::order(view, &mut t);
-    bundle_order::order(view, &mut t);
     remote_order::order(view, &mut t);
     probe_order::order_probes(view, &mut t);
     for a in t.list.iter_mut() {

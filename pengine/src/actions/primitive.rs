@@ -903,11 +903,15 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                     t.order(p, m, OPTIONAL);
                 }
             }
-            let in_bundle = crate::unpack::bundle::replica_of(view, r);
-            if let Some((b, rep)) = in_bundle {
+            // A bundle's members (not its instances, which belong to its clone) are probed
+            // before their own start.
+            let member = crate::unpack::bundle::replica_of(view, r).filter(|(_, rep)| {
+                rep.container == r || rep.ip == Some(r) || rep.remote == Some(r)
+            });
+            if let Some((b, rep)) = member {
                 bundle_probe_orders(view, t, p, r, b, rep);
             }
-            if view.resources[top].kind == Kind::Clone && in_bundle.is_none() {
+            if view.resources[top].kind == Kind::Clone && member.is_none() {
                 for s in t.of(top, "start") {
                     t.order(p, s, OPTIONAL);
                 }
