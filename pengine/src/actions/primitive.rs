@@ -644,6 +644,11 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
     if !view.config.stop_orphan_actions || rsc.orphan {
         return;
     }
+    // A bundle connection's parameters are only known once placed: Pacemaker defers its
+    // checks (and cancels nothing).
+    if crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r)) {
+        return;
+    }
     let id = rsc.key_id().to_string();
     for (&n, st) in &rsc.node_state {
         if !st.role.is_active() || !view.nodes[n].online || view.nodes[n].unclean {
