@@ -282,3 +282,18 @@ pub fn replica_of(view: &super::ClusterView, r: RscIdx) -> Option<(&Bundle, &Rep
             .map(|x| (b, x))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::addresses;
+
+    #[test]
+    fn replica_addresses_count_up_and_wrap_into_the_next_subnet() {
+        assert_eq!(
+            addresses("192.168.1.253", 3),
+            ["192.168.1.253", "192.168.1.254", "192.168.2.1"]
+        );
+        assert!(addresses("not-an-ip", 2).is_empty());
+        assert!(addresses("fe80::1", 2).is_empty());
+    }
+}
