@@ -441,6 +441,16 @@ fn find_resource(
     reuse_here: bool,
 ) -> Found {
     let base = rid.split(':').next().unwrap_or(rid);
+    // On a bundle's guest node the history is that replica's instance.
+    if let Some(rep) = super::bundle::replica_on_node(view, node) {
+        if let Some(p) = rep
+            .child
+            .map(|c| view.primitives_of(c))
+            .and_then(|ps| ps.into_iter().find(|p| view.resources[*p].base_id == base))
+        {
+            return Found::Instance(p);
+        }
+    }
     if let Some(instances) = anon.get(base) {
         // Pacemaker's rule: the instance already active on this node (unless this member
         // already has history there: then the extra history is an orphan), else the first
