@@ -724,9 +724,23 @@ impl<'a> Assigner<'a> {
             return;
         };
         for rep in &bundle.replicas {
-            for x in rep.ip.into_iter().chain(rep.remote) {
-                self.assign(x);
+            if let Some(ip) = rep.ip {
+                self.assign(ip);
             }
+            let Some(remote) = rep.remote else { continue };
+            // A container on a remote node is reached through that node's own connection
+            // host (Pacemaker Remote serves one connection at a time).
+            let host_link = self.out.node[rep.container]
+                .and_then(|h| view.nodes[h].remote.as_ref())
+                .and_then(|l| l.connection);
+            if let Some(via) = host_link.and_then(|c| self.out.node[c]) {
+                for (&n, s) in self.base[remote].iter_mut() {
+                    if n != via {
+                        *s = Score::NEG_INF;
+                    }
+                }
+            }
+            self.assign(remote);
         }
         self.connections_placed();
     }
