@@ -43,7 +43,7 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
             t.list[start].runnable = false;
         }
         t.order(stopped, start, OPTIONAL);
-    } else {
+    } else if !view.bundles.iter().any(|b| b.rsc == r) {
         t.order(stopped, start, OPTIONAL);
     }
     // (A bundle's start and stop lead to running and stopped only through its members.)

@@ -193,8 +193,11 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
                     "quorum"
                         if t.list[i].task == "start"
                             && !rsc.node_state.contains_key(&n)
-                            && view.nodes[n].remote.as_ref().and_then(|l| l.container)
-                                != Some(r) =>
+                            && !view.nodes[n].remote.as_ref().is_some_and(|l| {
+                                l.container == Some(r)
+                                    || (l.connection == Some(r)
+                                        && crate::unpack::bundle::replica_of(view, r).is_some())
+                            }) =>
                     {
                         t.order(s, i, RUNNABLE_LEFT)
                     }
@@ -217,8 +220,17 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
                 || t.list[i]
                     .rsc
                     .is_some_and(|r| requires(view, r) == "fencing");
+            // (Not for a bundle's instance: its clone's stop waits instead, or they loop.)
+            let bundled = t.list[i].rsc.is_some_and(|r| {
+                crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| {
+                    rep.child
+                        .is_some_and(|c| view.primitives_of(c).contains(&r))
+                })
+            });
             if let (Some(s), true) = (stonith[n], needs_fencing) {
-                t.order(s, i, IMPLIES_THEN);
+                if !bundled {
+                    t.order(s, i, IMPLIES_THEN);
+                }
                 // The top-level collective's stop also waits for the fencing.
                 if let Some(r) = t.list[i].rsc {
                     let top = view.top_of(r);
