@@ -210,7 +210,7 @@ fn health(node: &crate::unpack::NodeInfo) -> &'static str {
     worst
 }
 
-fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
+fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> String {
     let rsc = &view.resources[r];
     let on = p.get(&r).cloned().unwrap_or_default();
     let mut text = match on.as_slice() {
@@ -239,7 +239,8 @@ fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
             } else {
                 format!("{word} {}", view.nodes[*n].uname)
             };
-            if unclean_before(&view.nodes[*n]) {
+            // (A remote node is clean again once the transition ran.)
+            if unclean_before(&view.nodes[*n]) && !(revised && view.nodes[*n].is_remote()) {
                 t.push_str(" (UNCLEAN)");
             }
             t
@@ -336,7 +337,7 @@ fn display_order(view: &ClusterView) -> Vec<RscIdx> {
     top
 }
 
-fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
+fn resources(view: &ClusterView, p: &Placement, revised: bool, out: &mut String) {
     out.push_str("  * Full List of Resources:\n");
     for r in display_order(view) {
         let rsc = &view.resources[r];
@@ -354,7 +355,7 @@ fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
                     "    * {}\t({}):\t {}",
                     rsc.id,
                     agent(view, r),
-                    primitive_state(view, r, p)
+                    primitive_state(view, r, p, revised)
                 );
             }
             Kind::Group => {
@@ -365,16 +366,16 @@ fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
                         "      * {}\t({}):\t {}",
                         view.resources[m].id,
                         agent(view, m),
-                        primitive_state(view, m, p)
+                        primitive_state(view, m, p, revised)
                     );
                 }
             }
-            Kind::Clone => clone_lines(view, r, p, out),
+            Kind::Clone => clone_lines(view, r, p, revised, out),
         }
     }
 }
 
-fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
+fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out: &mut String) {
     let rsc = &view.resources[c];
     let cfg = rsc.clone.clone().unwrap_or_default();
     let child_id = rsc
@@ -403,7 +404,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
                     "      * {}\t({}):\t {}",
                     view.resources[m].id,
                     agent(view, m),
-                    primitive_state(view, m, p)
+                    primitive_state(view, m, p, revised)
                 );
             }
         }
@@ -456,7 +457,7 @@ fn status(view: &ClusterView, p: &Placement, fenced: Option<&BTreeSet<usize>>) -
     let mut out = String::new();
     node_list(view, p, fenced, &mut out);
     out.push('\n');
-    resources(view, p, &mut out);
+    resources(view, p, fenced.is_some(), &mut out);
     out
 }
 
@@ -821,6 +822,10 @@ pub fn execution_and_revised(s: &Schedule) -> String {
                 .map(|n| view.nodes[n].uname.clone())
                 .unwrap_or_default();
             match (a.kind, a.rsc) {
+                // A guest's pseudo fencing names its node.
+                (ActionKind::PseudoEvent, _) if a.task == "stonith" => {
+                    let _ = writeln!(out, "  * Pseudo action:   {} on {node}", a.key);
+                }
                 (ActionKind::PseudoEvent, _) => {
                     let _ = writeln!(out, "  * Pseudo action:   {}", a.key);
                 }
