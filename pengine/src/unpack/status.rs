@@ -411,7 +411,13 @@ fn partial_migration_targets(view: &mut ClusterView) {
 
 /// An offline cluster node whose history shows a managed resource running is fenced.
 fn fence_if_active(view: &mut ClusterView, node: usize) {
-    if view.nodes[node].unclean {
+    // Nothing is managed in maintenance mode (cluster-wide or on the node).
+    let maintenance = view.config.maintenance_mode
+        || view.nodes[node]
+            .attrs
+            .get("maintenance")
+            .is_some_and(|v| super::is_true(v));
+    if view.nodes[node].unclean || maintenance {
         return;
     }
     let active = view
