@@ -10,6 +10,7 @@ pub mod assign;
 pub mod constraints;
 pub mod graph_build;
 pub mod ordering;
+pub mod remote;
 pub mod render;
 pub mod rules;
 pub mod unpack;
@@ -89,7 +90,8 @@ fn unpack_cib(
     let mut diagnostics = Diagnostics::default();
     let idx = rules::IdIndex::new(cib);
     let mut view = unpack::ClusterView::unpack(cib, &idx, now, &mut diagnostics);
-    let constraints = constraints::unpack(cib, &idx, &view, &mut diagnostics);
+    let mut constraints = constraints::unpack(cib, &idx, &view, &mut diagnostics);
+    constraints::containers::add_colocations(&view, &mut constraints);
     constraints::fence_for_lost_tickets(&mut view, &constraints);
     Ok((diagnostics, view, constraints))
 }
@@ -101,6 +103,8 @@ fn plan(
     constraints: constraints::Constraints,
 ) -> Schedule {
     let assignment = assign::assign(&view, &constraints);
+    let mut view = view;
+    remote::settle(&mut view, &constraints, &assignment);
     let mut actions = actions::create(&view, &constraints, &assignment);
     ordering::propagate(&mut actions, &view);
     while actions::colocation_block::block_dependents(&view, &constraints, &mut actions) {

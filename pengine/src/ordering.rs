@@ -16,6 +16,29 @@ fn because(t: &ActionTable, view: &ClusterView, what: &str, first: usize) -> Str
     }
 }
 
+/// A clone's action, seen from an ordering with an action on `node`, is required only if one
+/// of its instances' actions on that node is (Pacemaker judges clone actions in orderings per
+/// node); any other action is judged as a whole.
+fn clone_action_required_on(
+    t: &ActionTable,
+    view: &ClusterView,
+    i: usize,
+    node: Option<crate::unpack::NodeIdx>,
+) -> bool {
+    let a = &t.list[i];
+    let (Some(r), Some(n)) = (a.rsc, node) else {
+        return true;
+    };
+    if view.resources[r].kind != crate::unpack::Kind::Clone || a.node.is_some() {
+        return true;
+    }
+    view.primitives_of(r).into_iter().any(|p| {
+        t.of(p, &a.task)
+            .into_iter()
+            .any(|x| t.list[x].node == Some(n) && !t.list[x].optional)
+    })
+}
+
 /// Propagates required and runnable flags to a fixed point.
 pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
     let n = t.list.len();
@@ -58,7 +81,11 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
             }
             changed.push(th);
         }
-        if e.flags & IMPLIES_FIRST != 0 && !t.list[th].optional && t.list[f].optional {
+        if e.flags & IMPLIES_FIRST != 0
+            && !t.list[th].optional
+            && t.list[f].optional
+            && clone_action_required_on(t, view, th, t.list[f].node)
+        {
             t.list[f].optional = false;
             changed.push(f);
         }

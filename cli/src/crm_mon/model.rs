@@ -267,7 +267,22 @@ fn item(view: &ClusterView, r: RscIdx) -> Item {
 /// The resources in configuration order, bundles included.
 pub fn resources(cib: &Element, view: &ClusterView) -> Vec<Item> {
     let mut out = Vec::new();
-    let mut tops = view.top.iter().peekable();
+    // The scheduler's view also holds what it expands bundles and guest nodes into (the
+    // bundle, its clone, guest connections); the bundles are modelled here instead.
+    let implicit = |r: RscIdx| {
+        view.bundles
+            .iter()
+            .any(|b| b.rsc == r || b.child == Some(r))
+            || view.resources[r].meta_flag("internal_rsc", false)
+    };
+    let own_tops: Vec<RscIdx> = view.top.iter().copied().filter(|&r| !implicit(r)).collect();
+    let mut tops = own_tops.iter().peekable();
+    let bundle_nodes = view
+        .bundles
+        .iter()
+        .flat_map(|b| &b.replicas)
+        .filter(|r| r.node.is_some())
+        .count();
     let configured: Vec<&Element> = cib
         .child("configuration")
         .and_then(|c| c.child("resources"))
@@ -307,7 +322,7 @@ pub fn resources(cib: &Element, view: &ClusterView) -> Vec<Item> {
                 }
                 let explicit_max = history::meta_attributes(e).contains_key("clone-max");
                 if !explicit_max && guests > 0 {
-                    pad_instances(&mut it, view.nodes.len() + guests);
+                    pad_instances(&mut it, view.nodes.len() - bundle_nodes + guests);
                 }
                 out.push(it);
                 tops.next();

@@ -201,9 +201,14 @@ impl Status {
     pub fn gather(cib: &Element, view: &ClusterView, opts: &Options, now: i64) -> Status {
         let cfg = &view.config;
         let resources = model::resources(cib, view);
+        // (Bundle guest nodes, which the scheduler now unpacks too, come from the bundle
+        // model below.)
         let mut nodes: Vec<NodeView> = view
             .nodes
             .iter()
+            .enumerate()
+            .filter(|(i, _)| pengine::unpack::bundle::replica_on_node(view, *i).is_none())
+            .map(|(_, n)| n)
             .map(|n| {
                 let state = history::node_states(cib)
                     .into_iter()
@@ -222,10 +227,10 @@ impl Status {
                 NodeView {
                     name: n.uname.clone(),
                     id: n.id.clone(),
-                    kind: if n.kind == "member" {
-                        NodeKind::Member
-                    } else {
-                        NodeKind::Remote
+                    kind: match n.kind.as_str() {
+                        "member" => NodeKind::Member,
+                        "container" => NodeKind::Guest,
+                        _ => NodeKind::Remote,
                     },
                     online: n.online,
                     standby: n.standby && !n.pending,
@@ -299,8 +304,11 @@ impl Status {
             let fails = transient(cib, state.id().unwrap_or_default());
             let mut rscs = Vec::new();
             for h in history::histories(state) {
-                let guest =
-                    state.attr("remote_node").is_some() || !view.node_by_name.contains_key(&name);
+                let guest = state.attr("remote_node").is_some()
+                    || view
+                        .node_by_name
+                        .get(&name)
+                        .is_none_or(|&i| view.nodes[i].is_guest());
                 // Hard failures: Pacemaker logs, while unpacking, that it bans the resource.
                 let mut logged_calls = Vec::new();
                 let mut hard: Vec<&history::Op> = h

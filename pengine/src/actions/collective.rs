@@ -43,11 +43,14 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
             t.list[start].runnable = false;
         }
         t.order(stopped, start, OPTIONAL);
-    } else {
+    } else if !view.bundles.iter().any(|b| b.rsc == r) {
         t.order(stopped, start, OPTIONAL);
     }
-    t.order(stop, stopped, RUNNABLE_LEFT);
-    t.order(start, running, RUNNABLE_LEFT);
+    // (A bundle's start and stop lead to running and stopped only through its members.)
+    if !view.bundles.iter().any(|b| b.rsc == r) {
+        t.order(stop, stopped, RUNNABLE_LEFT);
+        t.order(start, running, RUNNABLE_LEFT);
+    }
     let children = rsc.children.clone();
     match rsc.kind {
         Kind::Group => {
@@ -123,8 +126,8 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                         } else {
                             "start"
                         };
-                        t.order_rsc(p, first, c, "start", IMPLIES_THEN | RUNNABLE_LEFT);
-                        t.order_rsc(c, "stop", p, "stop", IMPLIES_FIRST);
+                        t.order_rsc(p, first, c, "start", OPTIONAL);
+                        t.order_rsc(c, "stop", p, "stop", OPTIONAL);
                     }
                 }
                 prev = Some(c);

@@ -3,13 +3,16 @@
 //! fencing and shutdown) and the orderings between them. Actions start out optional and
 //! are made required by the reasons that need them; [`crate::ordering`] then propagates.
 
+mod bundle_order;
 mod collective;
 pub mod colocation_block;
 mod constraints;
+mod container_order;
 mod node_actions;
 pub mod notify;
 mod primitive;
 mod probe_order;
+mod remote_order;
 
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
@@ -228,9 +231,13 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
         }
     }
     primitive::probes(view, cons, asg, &mut t);
+    node_actions::fence_guests(view, &mut t);
     node_actions::order_with_fencing(view, &mut t);
     node_actions::unfence(view, &mut t);
+    bundle_order::order(view, &mut t);
     constraints::orderings(view, cons, asg, &mut t);
+    container_order::order(view, &mut t);
+    remote_order::order(view, &mut t);
     probe_order::order_probes(view, &mut t);
     for a in t.list.iter_mut() {
         if let Some(r) = a.rsc {

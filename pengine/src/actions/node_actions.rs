@@ -11,10 +11,13 @@ pub fn can_fence(view: &ClusterView) -> bool {
 }
 
 /// Creates fencing and shutdown actions. Without concurrent fencing, fencing runs in
-/// CIB node order; the DC is fenced or shut down last.
+/// node name order (Pacemaker's node list order); the DC is fenced or shut down last.
 pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
     let fence = can_fence(view);
-    let order: Vec<usize> = (0..view.nodes.len()).collect();
+    let mut order: Vec<usize> = (0..view.nodes.len()).collect();
+    order.sort_by(|&a, &b| {
+        crate::unpack::cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname)
+    });
     let mut fencing_ops = Vec::new();
     let mut shutdown_ops = Vec::new();
     let mut dc_down: Option<(usize, bool)> = None;
@@ -35,7 +38,7 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
             } else {
                 fencing_ops.push(s);
             }
-        } else if node.shutdown && node.online && !node.unclean {
+        } else if node.shutdown && node.online && !node.unclean && !node.is_remote() {
             let s = t.get(
                 None,
                 "do_shutdown",
@@ -77,6 +80,82 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
     }
 }
 
+/// Whether guest node `n` is to be "fenced" by recovering its container: it needs a reset,
+/// its container is managed, and every node its container runs on is up or fenceable.
+pub fn guest_reset(view: &ClusterView, n: usize) -> bool {
+    let node = &view.nodes[n];
+    let Some(link) = &node.remote else {
+        return false;
+    };
+    let Some(k) = link.container else {
+        return false;
+    };
+    link.requires_reset
+        && view.resources[k].managed()
+        && view.resources[k]
+            .running_nodes()
+            .iter()
+            .all(|&h| view.nodes[h].online || can_fence(view))
+}
+
+/// Whether stops on node `n` are implied by its fencing (pseudo actions).
+pub fn stops_implied(view: &ClusterView, n: usize) -> bool {
+    (view.nodes[n].unclean && can_fence(view)) || guest_reset(view, n)
+}
+
+/// Guest nodes are "fenced" by recovering their container: a pseudo fencing once the
+/// container is down (or its host fenced), which implies the stops on the guest.
+pub fn fence_guests(view: &ClusterView, t: &mut ActionTable) {
+    for n in 0..view.nodes.len() {
+        if !guest_reset(view, n) {
+            continue;
+        }
+        let Some(link) = &view.nodes[n].remote else {
+            continue;
+        };
+        let (Some(k), Some(c)) = (link.container, link.connection) else {
+            continue;
+        };
+        let stop = t.of(k, "stop").first().copied();
+        let action = if t.of(k, "start").is_empty() {
+            "off"
+        } else {
+            "reboot"
+        };
+        let key = format!("stonith-{}-{action}", view.nodes[n].uname);
+        let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::PseudoEvent);
+        t.require(s);
+        t.list[s].downed.push(n);
+        t.list[s]
+            .meta
+            .insert("CRM_meta_stonith_action".into(), action.into());
+        // Pacemaker fences in node name order: the container's stop is known to be implied by
+        // its host's fencing only if the host comes first.
+        let host_first = |t: &ActionTable, stop: usize| {
+            t.list[stop].node.is_some_and(|h| {
+                crate::unpack::cmp_node_names(&view.nodes[h].uname, &view.nodes[n].uname)
+                    == std::cmp::Ordering::Less
+            })
+        };
+        match stop {
+            Some(stop) if t.list[stop].kind == ActionKind::PseudoEvent && host_first(t, stop) => {
+                let host = t.list[stop].node;
+                let host_fencing = (0..t.list.len())
+                    .find(|&f| t.list[f].task == "stonith" && t.list[f].node == host && f != s);
+                if let Some(f) = host_fencing {
+                    t.order(f, s, RUNNABLE_LEFT | IMPLIES_THEN);
+                }
+            }
+            Some(stop) => t.order(stop, s, RUNNABLE_LEFT | IMPLIES_THEN),
+            None => {
+                for cs in t.of(c, "stop") {
+                    t.order(cs, s, OPTIONAL);
+                }
+            }
+        }
+    }
+}
+
 /// Orders stops on fenced nodes after the fencing, and shutdowns after the node's stops.
 pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
     let mut stonith = vec![None; view.nodes.len()];
@@ -110,7 +189,16 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
             for &(n, s) in &fencing {
                 match requires.as_str() {
                     "fencing" | "unfencing" => t.order(s, i, OPTIONAL),
-                    "quorum" if t.list[i].task == "start" && !rsc.node_state.contains_key(&n) => {
+                    // (A guest's container restarting is that guest's "fencing".)
+                    "quorum"
+                        if t.list[i].task == "start"
+                            && !rsc.node_state.contains_key(&n)
+                            && !view.nodes[n].remote.as_ref().is_some_and(|l| {
+                                l.container == Some(r)
+                                    || (l.connection == Some(r)
+                                        && crate::unpack::bundle::replica_of(view, r).is_some())
+                            }) =>
+                    {
                         t.order(s, i, RUNNABLE_LEFT)
                     }
                     _ => {}
@@ -127,11 +215,22 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
         }
         let task = a.task.clone();
         if task == "stop" || task == "demote" {
-            let needs_fencing = t.list[i]
-                .rsc
-                .is_some_and(|r| requires(view, r) == "fencing");
+            // Stops on a guest node always wait for its (container's) recovery.
+            let needs_fencing = view.nodes[n].is_guest()
+                || t.list[i]
+                    .rsc
+                    .is_some_and(|r| requires(view, r) == "fencing");
+            // (Not for a bundle's instance: its clone's stop waits instead, or they loop.)
+            let bundled = t.list[i].rsc.is_some_and(|r| {
+                crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| {
+                    rep.child
+                        .is_some_and(|c| view.primitives_of(c).contains(&r))
+                })
+            });
             if let (Some(s), true) = (stonith[n], needs_fencing) {
-                t.order(s, i, IMPLIES_THEN);
+                if !bundled {
+                    t.order(s, i, IMPLIES_THEN);
+                }
                 // The top-level collective's stop also waits for the fencing.
                 if let Some(r) = t.list[i].rsc {
                     let top = view.top_of(r);
@@ -153,7 +252,8 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
 pub fn requires(view: &ClusterView, r: usize) -> String {
     let rsc = &view.resources[r];
     rsc.meta("requires").map(str::to_string).unwrap_or_else(|| {
-        if rsc.class == "stonith" || !view.config.stonith_enabled {
+        // Fence devices and remote connections need only quorum.
+        if rsc.class == "stonith" || rsc.is_connection() || !view.config.stonith_enabled {
             "quorum".into()
         } else if unfencing_enabled(view) {
             "unfencing".into()

@@ -18,6 +18,7 @@ const TASKS: [(&str, &str); 4] = [
 
 /// Adds the notification actions of every clone with `notify=true`.
 pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
+    after_fencing(view, asg, t);
     // Recurring monitors by resource, built once (no scans per clone).
     let mut monitors: std::collections::BTreeMap<usize, Vec<usize>> =
         std::collections::BTreeMap::new();
@@ -161,6 +162,83 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                     }
                 }
             }
+        }
+    }
+}
+
+/// A notify instance's stop implied by fencing its node: once the fencing is done, the
+/// instances still active are told of the stop (post-notifications only; the stopped instance
+/// cannot be asked before).
+fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
+    let implied: Vec<(usize, usize)> = (0..t.list.len())
+        .filter(|&i| {
+            let a = &t.list[i];
+            a.task == "stop" && a.kind == ActionKind::PseudoEvent && in_graph(t, i)
+        })
+        .filter_map(|i| {
+            let n = t.list[i].node?;
+            let fencing = (0..t.list.len()).find(|&f| {
+                let a = &t.list[f];
+                a.task == "stonith" && a.node == Some(n) && in_graph(t, f) && a.downed.contains(&n)
+            })?;
+            Some((i, fencing))
+        })
+        .collect();
+    for (stop, fencing) in implied {
+        let Some(p) = t.list[stop].rsc else { continue };
+        let top = view.top_of(p);
+        let prsc = &view.resources[p];
+        // The instance's own `notify` (set on it or inherited from its clone).
+        if view.resources[top].clone.is_none() || top == p || !prsc.meta_flag("notify", false) {
+            continue;
+        }
+        let name = prsc.key_id().to_string();
+        let pseudo = |t: &mut ActionTable, key: String, internal: String, op: &str| {
+            let i = t.get(Some(p), op, key, 0, None, ActionKind::PseudoEvent);
+            t.list[i].internal_key = Some(internal);
+            t.list[i].runnable = true;
+            t.require(i);
+            t.list[i]
+                .meta
+                .insert("CRM_meta_notify_operation".into(), "stop".into());
+            i
+        };
+        let post = pseudo(
+            t,
+            format!("{name}_post_notify_stop_0"),
+            format!("{}_post_notify_stonith_0", prsc.id),
+            "notify",
+        );
+        let post_done = pseudo(
+            t,
+            format!("{name}_notified_0"),
+            format!("{}_confirmed-post_notify_stonith_0", prsc.id),
+            "notified",
+        );
+        t.order(fencing, post, IMPLIES_THEN);
+        t.order(post, post_done, IMPLIES_THEN);
+        for q in view.primitives_of(top) {
+            let qrsc = &view.resources[q];
+            if qrsc.base_id != prsc.base_id {
+                continue;
+            }
+            let Some(n) = asg.node[q].filter(|_| asg.role[q] != Role::Stopped) else {
+                continue;
+            };
+            if !view.nodes[n].online || view.nodes[n].unclean {
+                continue;
+            }
+            let i = t.get(
+                Some(q),
+                "notify",
+                format!("{}_post_notify_stop_0", qrsc.key_id()),
+                0,
+                Some(n),
+                ActionKind::RscOp,
+            );
+            t.require(i);
+            t.order(post, i, OPTIONAL);
+            t.order(i, post_done, OPTIONAL);
         }
     }
 }

@@ -26,7 +26,7 @@ fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> b
     let rsc = &view.resources[r];
     let running = rsc.running_nodes();
     let moving = !running.is_empty() && asg.node[r] != running.first().copied();
-    moving && !rsc.meta_flag("allow-migrate", false)
+    moving && !rsc.allow_migrate()
 }
 
 /// What the action creation of one primitive works from: where it runs, where it goes, in
@@ -47,6 +47,8 @@ struct Plan<'a> {
     quorum_blocked: bool,
     /// What runs must stop (or, promotable, demote) for lack of quorum.
     quorum_stop: bool,
+    /// Continues a partial live migration (its `migrate_to` already done).
+    partial: bool,
 }
 
 /// Creates the actions of one primitive, in Pacemaker's order: take it down where it must
@@ -61,7 +63,7 @@ pub fn create(
     let p = Plan::new(view, cons, asg, r);
     let stops = p.stop_current(t);
     let start = p.start_next(t, &stops);
-    let (promote, demote_here) = p.promote_next(t, start, &stops);
+    let (promote, demote_here) = p.promote_next(t, start);
     p.order_by_load(t, &stops, start);
     p.pause_for_maintenance(t);
     p.clear_expired_failures(t);
@@ -73,7 +75,12 @@ impl<'a> Plan<'a> {
     fn new(view: &'a ClusterView, cons: &'a Constraints, asg: &'a Assignment, r: RscIdx) -> Self {
         let rsc = &view.resources[r];
         let next = asg.node[r];
-        let running = rsc.running_nodes();
+        let mut running = rsc.running_nodes();
+        // A partial migration to where it goes continues: it runs on the source only.
+        let partial_source = next.and_then(|n| rsc.node_state.get(&n)?.migrating_from);
+        if let Some(src) = partial_source {
+            running.retain(|&n| n == src);
+        }
         let (quorum_blocked, quorum_stop) = quorum_limits(view, r, &running);
         Plan {
             view,
@@ -93,6 +100,7 @@ impl<'a> Plan<'a> {
             managed: rsc.managed() && !asg.frozen[r],
             quorum_blocked,
             quorum_stop,
+            partial: partial_source.is_some(),
         }
     }
 
@@ -127,7 +135,7 @@ impl<'a> Plan<'a> {
         for &c in running {
             let st = &rsc.node_state[&c];
             let node = &view.nodes[c];
-            let fenced = node.unclean && super::node_actions::can_fence(view);
+            let fenced = super::node_actions::stops_implied(view, c);
             let kind = if fenced {
                 ActionKind::PseudoEvent
             } else {
@@ -135,7 +143,7 @@ impl<'a> Plan<'a> {
             };
             let stop = self.action(t, "stop", Some(c), kind);
             let need = next != Some(c)
-                || st.failed
+                || st.must_recover()
                 || running.len() > 1
                 || next_role == Role::Stopped
                 || quorum_stop;
@@ -174,15 +182,15 @@ impl<'a> Plan<'a> {
             self.next_role,
             self.managed,
         );
-        rsc.meta_flag("allow-migrate", false)
+        rsc.allow_migrate()
         && rsc.parent.is_none()
         && managed
         && rsc.class != "stonith"
         && running.len() == 1
         && next.is_some_and(|n| n != running[0])
         && next_role == Role::Started
-        && !rsc.node_state[&running[0]].failed
-        && rsc.node_state[&running[0]].partial_migration_target.is_none()
+        && !rsc.node_state[&running[0]].must_recover()
+        && (self.partial || rsc.node_state[&running[0]].partial_migration_target.is_none())
         && view.nodes[running[0]].online
         && !view.nodes[running[0]].unclean
         // A restart of something this resource is ordered after prevents live migration.
@@ -216,7 +224,8 @@ impl<'a> Plan<'a> {
         match next {
             None => t.list[start].runnable = false,
             Some(n) => {
-                let stays = running.len() == 1 && running[0] == n && !rsc.node_state[&n].failed;
+                let stays =
+                    running.len() == 1 && running[0] == n && !rsc.node_state[&n].must_recover();
                 if !managed {
                     if !stays {
                         t.list[start].runnable = false;
@@ -243,16 +252,7 @@ impl<'a> Plan<'a> {
     fn migrate_actions(&self, t: &mut ActionTable, start: usize, stops: &[usize]) {
         let (view, running, next) = (self.view, &self.running, self.next);
         let (from, to) = (running[0], next.unwrap_or(running[0]));
-        let mt = self.action(t, "migrate_to", Some(from), ActionKind::RscOp);
         let mf = self.action(t, "migrate_from", Some(to), ActionKind::RscOp);
-        t.list[mt].meta.insert(
-            "CRM_meta_migrate_source".into(),
-            view.nodes[from].uname.clone(),
-        );
-        t.list[mt].meta.insert(
-            "CRM_meta_migrate_target".into(),
-            view.nodes[to].uname.clone(),
-        );
         t.list[mf].meta.insert(
             "CRM_meta_migrate_source".into(),
             view.nodes[from].uname.clone(),
@@ -261,22 +261,30 @@ impl<'a> Plan<'a> {
             "CRM_meta_migrate_target".into(),
             view.nodes[to].uname.clone(),
         );
-        t.require(mt);
         t.require(mf);
-        t.order(mt, mf, OPTIONAL);
         t.order(mf, start, OPTIONAL);
         for &s in stops {
             t.order(mf, s, OPTIONAL);
         }
+        // A partial migration continues with its migrate_from: migrate_to is done.
+        if self.partial {
+            return;
+        }
+        let mt = self.action(t, "migrate_to", Some(from), ActionKind::RscOp);
+        t.list[mt].meta.insert(
+            "CRM_meta_migrate_source".into(),
+            view.nodes[from].uname.clone(),
+        );
+        t.list[mt].meta.insert(
+            "CRM_meta_migrate_target".into(),
+            view.nodes[to].uname.clone(),
+        );
+        t.require(mt);
+        t.order(mt, mf, OPTIONAL);
     }
 
     /// Step 3: the promote where it goes in the promoted role, and the demote there if any.
-    fn promote_next(
-        &self,
-        t: &mut ActionTable,
-        start: usize,
-        stops: &[usize],
-    ) -> (Option<usize>, Option<usize>) {
+    fn promote_next(&self, t: &mut ActionTable, start: usize) -> (Option<usize>, Option<usize>) {
         let (r, rsc, running, next, next_role, managed, quorum_blocked) = (
             self.r,
             self.rsc,
@@ -293,16 +301,13 @@ impl<'a> Plan<'a> {
                 let already = running.len() == 1
                     && running[0] == n
                     && rsc.node_state[&n].role == Role::Promoted
-                    && !rsc.node_state[&n].failed;
+                    && !rsc.node_state[&n].must_recover();
                 if !already && managed {
                     t.require(p);
                 }
                 t.order(start, p, IMPLIES_THEN | RUNNABLE_LEFT);
                 if quorum_blocked {
                     t.list[p].runnable = false;
-                }
-                for &s in stops {
-                    t.order(s, p, OPTIONAL);
                 }
                 promote = Some(p);
             }
@@ -422,13 +427,32 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// An orphan (no longer configured) has its history forgotten once stopped.
+    /// An orphan (no longer configured) has its fail counts cleared before it stops, and its
+    /// history forgotten once stopped.
     fn forget_orphan(&self, t: &mut ActionTable) {
         let (view, r, rsc, id) = (self.view, self.r, self.rsc, &self.id);
         if rsc.orphan && rsc.parent.is_none() && view.config.stop_orphan_resources {
+            for (n, node) in view.nodes.iter().enumerate() {
+                let failed = crate::assign::fail_count(node, &rsc.base_id, rsc, view.now);
+                if !node.online || failed.0 <= 0 {
+                    continue;
+                }
+                let c = t.get(
+                    Some(r),
+                    "clear_failcount",
+                    op_key(id, "clear_failcount", 0),
+                    0,
+                    Some(n),
+                    ActionKind::CrmEvent,
+                );
+                t.require(c);
+                for s in t.of(r, "stop") {
+                    t.order(c, s, OPTIONAL);
+                }
+            }
             // Forget the history of a resource that is no longer configured, once stopped.
             for (&n, _) in rsc.node_state.iter() {
-                if !view.nodes[n].online || view.nodes[n].unclean {
+                if !view.nodes[n].available_before_placement() {
                     continue;
                 }
                 let d = t.get(
@@ -440,10 +464,9 @@ impl<'a> Plan<'a> {
                     ActionKind::RscOp,
                 );
                 t.require(d);
+                // Stop (wherever it runs) -> clean-up.
                 for s in t.of(r, "stop") {
-                    if t.list[s].node == Some(n) {
-                        t.order(s, d, OPTIONAL);
-                    }
+                    t.order(s, d, OPTIONAL);
                 }
             }
         }
@@ -621,6 +644,11 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
     if !view.config.stop_orphan_actions || rsc.orphan {
         return;
     }
+    // A bundle connection's parameters are only known once placed: Pacemaker defers its
+    // checks (and cancels nothing).
+    if crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r)) {
+        return;
+    }
     let id = rsc.key_id().to_string();
     for (&n, st) in &rsc.node_state {
         if !st.role.is_active() || !view.nodes[n].online || view.nodes[n].unclean {
@@ -709,19 +737,37 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
     }
 }
 
-fn discovery_never(cons: &Constraints, view: &ClusterView, r: RscIdx, n: usize) -> bool {
-    let mut x = Some(r);
-    while let Some(i) = x {
-        if cons
-            .discovery
-            .iter()
-            .any(|(rr, nn, mode)| *rr == i && *nn == n && mode == "never")
-        {
-            return true;
-        }
-        x = view.resources[i].parent;
+/// Whether guest node `n`'s container `k` is going down (failed, stopping, or moving).
+fn guest_will_stop(view: &ClusterView, asg: &Assignment, n: NodeIdx, k: RscIdx) -> bool {
+    let running = view.resources[k].running_nodes();
+    view.nodes[n]
+        .remote
+        .as_ref()
+        .is_some_and(|l| l.requires_reset)
+        || view.resources[k]
+            .node_state
+            .values()
+            .any(|s| s.must_recover())
+        || asg.node[k].is_none()
+        || (!running.is_empty() && asg.node[k].is_some_and(|a| !running.contains(&a)))
+}
+
+/// Remote nodes run no fence devices and no connections, and probe nothing when resource
+/// discovery is disabled there (honoured on a remote node only with fencing enabled).
+fn probe_on_remote(view: &ClusterView, rsc: &Resource, node: &crate::unpack::NodeInfo) -> bool {
+    let discovery_off = node
+        .attrs
+        .get("resource-discovery-enabled")
+        .is_some_and(|v| !crate::unpack::is_true(v));
+    if discovery_off && (view.config.stonith_enabled || node.is_guest()) {
+        return false;
     }
-    false
+    // Nothing that holds a guest node runs on a guest node (no nesting).
+    let holds_guest = view
+        .rsc_by_id
+        .get(&rsc.id)
+        .is_some_and(|&r| crate::unpack::remote::guest_of_container(view, r).is_some());
+    rsc.class != "stonith" && !rsc.is_connection() && !(node.is_guest() && holds_guest)
 }
 
 /// Probes (`monitor_0`) wherever a resource's state on an online node is unknown.
@@ -738,10 +784,33 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             .clone
             .as_ref()
             .is_some_and(|c| !c.unique)
-            && top != r;
+            && top != r
+            && rsc.id != rsc.base_id
+            && crate::unpack::bundle::replica_of(view, r).is_none();
         for (n, node) in view.nodes.iter().enumerate() {
             if !node.online || node.unclean || node.pending || node.shutdown {
                 continue;
+            }
+            if node.is_remote() && !probe_on_remote(view, rsc, node) {
+                continue;
+            }
+            // A bundle's instance is probed only on its replica's guest node (exclusive
+            // discovery), and on that node only it is.
+            if let Some(crate::constraints::containers::Placement::OnNode(only)) =
+                crate::constraints::containers::placement(view, r)
+            {
+                if crate::unpack::bundle::replica_of(view, r).is_some() && only != n {
+                    continue;
+                }
+            }
+            // On a bundle's guest node only that replica's instance is probed.
+            if let Some(rep) = crate::unpack::bundle::replica_on_node(view, n) {
+                if !rep
+                    .child
+                    .is_some_and(|c| c == r || view.primitives_of(c).contains(&r))
+                {
+                    continue;
+                }
             }
             if rsc.node_state.get(&n).is_some_and(|h| h.known()) {
                 continue;
@@ -777,7 +846,40 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                     continue;
                 }
             }
-            if discovery_never(cons, view, r, n) {
+            if cons.discovery_never(view, r, n) {
+                continue;
+            }
+            if let Some(k) = node.remote.as_ref().and_then(|l| l.container) {
+                // Nothing runs on a guest whose container is stopped or about to stop: no
+                // probe, but a restart waits for the container's stop.
+                if guest_will_stop(view, asg, n, k) {
+                    for stop in t.of(k, "stop") {
+                        for start in t.of(top, "start") {
+                            t.order(stop, start, OPTIONAL);
+                        }
+                    }
+                    continue;
+                }
+                if view.resources[k].running_nodes().is_empty() {
+                    // Once the container is found not running where it goes, the start may go.
+                    let unknown_there = asg.node[k].is_some_and(|a| {
+                        !view.resources[k]
+                            .node_state
+                            .get(&a)
+                            .is_some_and(|s| s.known())
+                    });
+                    if unknown_there {
+                        for probe in t.of(k, "monitor") {
+                            for start in t.of(top, "start") {
+                                t.order(probe, start, OPTIONAL);
+                            }
+                        }
+                    }
+                    continue;
+                }
+            }
+            // What runs inside a container is known from the container.
+            if !rsc.is_connection() && crate::unpack::remote::container_of(view, rsc).is_some() {
                 continue;
             }
             let id = rsc.key_id().to_string();
@@ -806,7 +908,15 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                     t.order(p, m, OPTIONAL);
                 }
             }
-            if view.resources[top].kind == Kind::Clone {
+            // A bundle's members (not its instances, which belong to its clone) are probed
+            // before their own start.
+            let member = crate::unpack::bundle::replica_of(view, r).filter(|(_, rep)| {
+                rep.container == r || rep.ip == Some(r) || rep.remote == Some(r)
+            });
+            if let Some((b, rep)) = member {
+                bundle_probe_orders(view, t, p, r, b, rep);
+            }
+            if view.resources[top].kind == Kind::Clone && member.is_none() {
                 for s in t.of(top, "start") {
                     t.order(p, s, OPTIONAL);
                 }
@@ -814,6 +924,34 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                 for s in t.of(r, "start").into_iter().chain(t.of(r, "migrate_to")) {
                     t.order(p, s, OPTIONAL);
                 }
+            }
+        }
+    }
+}
+
+/// A bundle's probes: a connection is probed only once its container runs; with one replica
+/// per host, no other container starts on a node before this one is known there.
+fn bundle_probe_orders(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    probe: usize,
+    r: RscIdx,
+    b: &crate::unpack::bundle::Bundle,
+    rep: &crate::unpack::bundle::Replica,
+) {
+    if rep.remote == Some(r) {
+        for s in t.of(rep.container, "start") {
+            t.order(s, probe, RUNNABLE_LEFT);
+        }
+    }
+    let per_host = view.resources[b.rsc]
+        .clone
+        .as_ref()
+        .map_or(1, |c| c.node_max);
+    if rep.container == r && per_host == 1 {
+        for other in b.replicas.iter().filter(|o| o.container != r) {
+            for s in t.of(other.container, "start") {
+                t.order(probe, s, OPTIONAL | SAME_NODE);
             }
         }
     }

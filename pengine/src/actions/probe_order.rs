@@ -45,6 +45,12 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
         if x == y || f.task != "stop" {
             continue;
         }
+        // Not for a resource inside a stopping container: the probe could come after the
+        // container starts again (a loop).
+        let in_container = crate::unpack::remote::container_of(view, &view.resources[x]) == Some(y);
+        if in_container && th.task == "stop" {
+            continue;
+        }
         for &p in &probes_of[x] {
             if probe_needed_before(t, p, e.then) {
                 new_edges.push((p, e.then, e.flags & SAME_NODE));
@@ -53,6 +59,11 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
     }
     for (x, fa, y, ta, fl) in &t.rsc_orders {
         if x == y || fa != "stop" {
+            continue;
+        }
+        let in_container =
+            crate::unpack::remote::container_of(view, &view.resources[*x]) == Some(*y);
+        if in_container && ta == "stop" {
             continue;
         }
         for th in t.of(*y, ta) {

@@ -1,10 +1,10 @@
 //! Clone placement: instances stay where they run if they can, the rest spread over the
 //! best nodes (at most `clone-node-max` per node); then promotion for promotable clones.
 
-use super::{node_usable, Assigner, ScoreLine};
+use super::{Assigner, ScoreLine};
+use vocab::score::Score;
 use crate::unpack::{Kind, NoQuorumPolicy, NodeIdx, Role, RscIdx};
 use std::collections::BTreeMap;
-use vocab::score::Score;
 
 fn instance_scores(
     a: &Assigner,
@@ -26,12 +26,10 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let instances = view.resources[c].children.clone();
     // With fewer instances than usable nodes, every colocation reaches the instances;
     // otherwise only mandatory and negative ones do (Pacemaker's append_parent_colocation).
-    let usable = a
-        .scores_of(c)
-        .keys()
-        .filter(|n| node_usable(view, **n))
-        .count();
-    let all_coloc = cfg.max < usable;
+    let usable = a.usable.clone();
+    let usable = |n: NodeIdx| usable[n];
+    let usable_count = a.scores_of(c).keys().filter(|n| usable(**n)).count();
+    let all_coloc = cfg.max < usable_count;
     let mut adj: BTreeMap<NodeIdx, Score> =
         (0..view.nodes.len()).map(|n| (n, Score::ZERO)).collect();
     a.apply_dependent_colocations_where(c, &mut adj, |col| {
@@ -67,7 +65,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
     let unmanaged = !view.resources[c].managed();
     let available = (0..view.nodes.len())
-        .filter(|n| node_usable(view, *n) && clone_scores.get(n).is_some_and(|s| s.0 >= 0))
+        .filter(|n| usable(*n) && clone_scores.get(n).is_some_and(|s| s.0 >= 0))
         .count();
     let loop_max = cfg.max.checked_div(available).unwrap_or(1).max(1);
     let mut count = vec![0usize; view.nodes.len()];
@@ -87,7 +85,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             a.num_resources[n] += 1;
             continue;
         }
-        if !node_usable(view, n) || count[n] >= loop_max || allocated >= cfg.max {
+        if !usable(n) || count[n] >= loop_max || allocated >= cfg.max {
             continue;
         }
         if blocked.is_some() {
@@ -100,12 +98,12 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         if s.get(&n).is_none_or(|v| v.0 < 0) {
             continue;
         }
-        ban_unfit_nodes(view, &mut s, &clone_scores, &count, cfg.node_max);
+        ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
         push_instance_scores(a, inst, &s);
         // Kept where it runs only if no node is better there (else placed with the rest).
         let best = s
             .iter()
-            .filter(|(m, _)| node_usable(view, **m))
+            .filter(|(m, _)| usable(**m))
             .map(|(_, v)| *v)
             .max()
             .unwrap_or(Score::MINUS_INFINITY);
@@ -132,7 +130,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 continue;
             }
             let mut s = instance_scores(a, inst, &adj);
-            ban_unfit_nodes(view, &mut s, &clone_scores, &count, cfg.node_max);
+            ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
             push_instance_scores(a, inst, &s);
             let running = view.running_on(inst);
             let current = if running.len() == 1 {
@@ -196,7 +194,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
 /// Nodes the next instance may not use (Pacemaker's can_run_instance): those that cannot
 /// run resources, those the clone itself may not use, those already holding `node_max`.
 fn ban_unfit_nodes(
-    view: &crate::unpack::ClusterView,
+    usable: &[bool],
     s: &mut BTreeMap<NodeIdx, Score>,
     clone_scores: &BTreeMap<NodeIdx, Score>,
     count: &[usize],
@@ -204,7 +202,7 @@ fn ban_unfit_nodes(
 ) {
     for (n, v) in s.iter_mut() {
         let clone_ok = clone_scores.get(n).is_some_and(|c| c.0 >= 0);
-        if count[*n] >= node_max || !node_usable(view, *n) || !clone_ok {
+        if count[*n] >= node_max || !usable[*n] || !clone_ok {
             *v = Score::MINUS_INFINITY;
         }
     }

@@ -5,7 +5,7 @@
 //! attribute value, scaled by the colocation's strength; the walk follows colocations
 //! transitively at full strength (only the sign of the scale carries over).
 
-use super::{node_usable, Assigner};
+use super::Assigner;
 use crate::constraints::Colocation;
 use crate::unpack::{Kind, NodeIdx, Role, RscIdx};
 use std::collections::{BTreeMap, BTreeSet};
@@ -166,8 +166,7 @@ impl Assigner<'_> {
     }
 
     fn any_available(&self, t: &Table) -> bool {
-        t.iter()
-            .any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n))
+        t.iter().any(|(n, s)| s.0 >= 0 && self.usable(*n))
     }
 
     fn attr_value(&self, n: NodeIdx, attr: &str) -> Option<&str> {
@@ -183,7 +182,7 @@ impl Assigner<'_> {
                 (None, None) => true,
                 _ => false,
             };
-            if s.0 > best && node_usable(self.view, n) && same {
+            if s.0 > best && self.usable(n) && same {
                 best = s.0;
             }
         }

@@ -64,11 +64,9 @@ pub(crate) struct Assigner<'a> {
     pub capacity: Vec<BTreeMap<String, i64>>,
     /// A resource's node scores after its own colocations, once it has been assigned.
     pub allowed_after: Vec<Option<BTreeMap<NodeIdx, Score>>>,
-}
-
-/// Whether a node can host resources at all.
-pub fn node_usable(view: &ClusterView, n: NodeIdx) -> bool {
-    view.nodes[n].can_run()
+    /// Whether each node can host resources now (a remote node's changes once its
+    /// connection is placed).
+    pub usable: Vec<bool>,
 }
 
 impl<'a> Assigner<'a> {
@@ -90,7 +88,13 @@ impl<'a> Assigner<'a> {
             num_resources: vec![0; view.nodes.len()],
             capacity: view.nodes.iter().map(|n| n.utilization.clone()).collect(),
             allowed_after: vec![None; n],
+            usable: view.nodes.iter().map(|n| n.can_run()).collect(),
         }
+    }
+
+    /// Whether node `n` can host resources at this point of placement.
+    pub fn usable(&self, n: NodeIdx) -> bool {
+        self.usable[n]
     }
 
     fn contribute(&mut self, rsc: RscIdx, node: NodeIdx, score: Score, source: impl Into<String>) {
@@ -151,8 +155,22 @@ impl<'a> Assigner<'a> {
             let top = view.top_of(r);
             let unique = view.resources[top].clone.as_ref().is_none_or(|c| c.unique);
             let threshold = rsc.meta_score("migration-threshold", Score::INFINITY);
+            // A container's failures include those of the resources inside it.
+            let fillers: Vec<&crate::unpack::Resource> = view
+                .resources
+                .iter()
+                .filter(|f| crate::unpack::remote::container_of(view, f) == Some(r))
+                .collect();
+            let failure_ignored = rsc.node_state.values().any(|s| s.failure_ignored);
             for (n, node) in view.nodes.iter().enumerate() {
-                let fc = fail_count(node, &rsc.base_id, rsc, view.now);
+                if failure_ignored {
+                    break;
+                }
+                let fc = fillers
+                    .iter()
+                    .fold(fail_count(node, &rsc.base_id, rsc, view.now), |acc, f| {
+                        acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
+                    });
                 if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
                     let target = if unique { r } else { top };
                     for x in view.primitives_of(target) {
@@ -186,6 +204,10 @@ impl<'a> Assigner<'a> {
             }
         }
         self.apply_node_health();
+        self.keep_off_remote_nodes();
+        self.apply_container_rules();
+        self.reserve_bundle_nodes();
+        self.apply_exclusive_discovery();
         for t in &self.cons.tickets {
             let (granted, standby) = view
                 .tickets
@@ -222,6 +244,128 @@ impl<'a> Assigner<'a> {
                 }
                 stack.extend(view.resources[r].children.iter().copied());
             }
+        }
+    }
+
+    /// Connections and fence devices never run on Pacemaker Remote nodes.
+    fn keep_off_remote_nodes(&mut self) {
+        let view = self.view;
+        for (r, rsc) in view.resources.iter().enumerate() {
+            if rsc.kind != Kind::Primitive || !(rsc.is_connection() || rsc.class == "stonith") {
+                continue;
+            }
+            for (n, node) in view.nodes.iter().enumerate() {
+                if node.is_remote() && self.base[r].contains_key(&n) {
+                    self.base[r].insert(n, Score::MINUS_INFINITY);
+                }
+            }
+        }
+    }
+
+    /// Resources inside containers: one whose container is a remote or guest node runs only
+    /// there; a guest's container never runs on a remote node (no nesting); a guest's
+    /// connection may go wherever its container goes, even in an opt-in cluster.
+    fn apply_container_rules(&mut self) {
+        use crate::constraints::containers::{placement, Placement};
+        let view = self.view;
+        for r in 0..view.resources.len() {
+            match placement(view, r) {
+                Some(Placement::OnNode(only)) => {
+                    for (&n, s) in self.base[r].iter_mut() {
+                        if n != only {
+                            *s = Score::MINUS_INFINITY;
+                        }
+                    }
+                }
+                // (A bundle's connection may run on a remote node: bundles may nest.)
+                Some(Placement::WithContainer(k))
+                    if view.resources[r].is_connection()
+                        && crate::unpack::bundle::replica_of(view, r).is_none() =>
+                {
+                    if !view.config.symmetric {
+                        for n in 0..view.nodes.len() {
+                            self.base[r].entry(n).or_insert(Score::ZERO);
+                        }
+                    }
+                    for (n, node) in view.nodes.iter().enumerate() {
+                        if node.is_remote() && self.base[k].contains_key(&n) {
+                            self.base[k].insert(n, Score::MINUS_INFINITY);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A bundle replica's guest node runs that replica's instance and nothing else.
+    fn reserve_bundle_nodes(&mut self) {
+        let view = self.view;
+        for rep in view.bundles.iter().flat_map(|b| &b.replicas) {
+            let Some(n) = rep.node else { continue };
+            let own: Vec<RscIdx> = rep
+                .child
+                .map(|c| {
+                    let mut v = view.primitives_of(c);
+                    v.push(c);
+                    v
+                })
+                .unwrap_or_default();
+            for r in 0..view.resources.len() {
+                if own.contains(&r) {
+                    continue;
+                }
+                // The bundle's clone may use its replicas' nodes (its instances decide).
+                if view.bundles.iter().any(|b| b.child == Some(r)) {
+                    continue;
+                }
+                if let Some(s) = self.base[r].get_mut(&n) {
+                    *s = Score::MINUS_INFINITY;
+                }
+            }
+        }
+    }
+
+    /// `resource-discovery=exclusive`: a resource with such a location runs only on the nodes
+    /// that constraint lists.
+    fn apply_exclusive_discovery(&mut self) {
+        let view = self.view;
+        let lineage = |r: RscIdx| {
+            std::iter::successors(Some(r), move |&x| view.resources[x].parent).collect::<Vec<_>>()
+        };
+        let exclusive_on = |r: RscIdx, n: Option<NodeIdx>| {
+            lineage(r).iter().any(|&x| {
+                self.cons.discovery.iter().any(|(cr, cn, mode)| {
+                    *cr == x && n.is_none_or(|n| *cn == n) && mode == "exclusive"
+                })
+            })
+        };
+        for r in 0..view.resources.len() {
+            if !exclusive_on(r, None) {
+                continue;
+            }
+            let banned: Vec<NodeIdx> = self.base[r]
+                .keys()
+                .copied()
+                .filter(|&n| !exclusive_on(r, Some(n)))
+                .collect();
+            for n in banned {
+                self.base[r].insert(n, Score::MINUS_INFINITY);
+            }
+        }
+    }
+
+    /// A remote node can host resources once its connection is placed (and not otherwise).
+    fn connections_placed(&mut self) {
+        let view = self.view;
+        for (n, node) in view.nodes.iter().enumerate() {
+            let Some(c) = node.remote.as_ref().and_then(|l| l.connection) else {
+                continue;
+            };
+            let placed = self.out.node[c].is_some() && self.out.role[c] != Role::Stopped;
+            let mut after = node.clone();
+            crate::remote::after_placement(&mut after, placed);
+            self.usable[n] = after.can_run();
         }
     }
 
@@ -299,10 +443,9 @@ impl<'a> Assigner<'a> {
         current: Option<NodeIdx>,
         util: Option<&BTreeMap<String, i64>>,
     ) -> Option<NodeIdx> {
-        let view = self.view;
         let mut best: Option<(NodeIdx, Score)> = None;
         for (&n, &s) in scores {
-            if s.0 < 0 || !node_usable(view, n) {
+            if s.0 < 0 || !self.usable(n) {
                 continue;
             }
             if let Some(u) = util {
@@ -520,12 +663,8 @@ impl<'a> Assigner<'a> {
                 }
                 *s = s.saturating_add(add);
             }
-            if !scores
-                .iter()
-                .any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n))
-                && before
-                    .iter()
-                    .any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n))
+            if !scores.iter().any(|(n, s)| s.0 >= 0 && self.usable(*n))
+                && before.iter().any(|(n, s)| s.0 >= 0 && self.usable(*n))
             {
                 *scores = before;
             }
@@ -547,9 +686,7 @@ impl<'a> Assigner<'a> {
                     *s = s.saturating_add(*x);
                 }
             }
-            let ok = cand
-                .iter()
-                .any(|(n, s)| s.0 >= 0 && node_usable(self.view, *n));
+            let ok = cand.iter().any(|(n, s)| s.0 >= 0 && self.usable(*n));
             merged = if ok { cand } else { own };
         }
         merged
@@ -575,9 +712,39 @@ impl<'a> Assigner<'a> {
             Kind::Clone => {
                 clone::assign_clone(self, r);
                 clone::promote(self, r);
+                self.assign_bundle_members(r);
             }
         }
         self.state[r] = 2;
+    }
+
+    /// A bundle, once its containers are placed: each replica's IP and connection (which
+    /// follow their container), after which the replicas' guest nodes can be used.
+    fn assign_bundle_members(&mut self, b: RscIdx) {
+        let view = self.view;
+        let Some(bundle) = view.bundles.iter().find(|x| x.rsc == b) else {
+            return;
+        };
+        for rep in &bundle.replicas {
+            if let Some(ip) = rep.ip {
+                self.assign(ip);
+            }
+            let Some(remote) = rep.remote else { continue };
+            // A container on a remote node is reached through that node's own connection
+            // host (Pacemaker Remote serves one connection at a time).
+            let host_link = self.out.node[rep.container]
+                .and_then(|h| view.nodes[h].remote.as_ref())
+                .and_then(|l| l.connection);
+            if let Some(via) = host_link.and_then(|c| self.out.node[c]) {
+                for (&n, s) in self.base[remote].iter_mut() {
+                    if n != via {
+                        *s = Score::MINUS_INFINITY;
+                    }
+                }
+            }
+            self.assign(remote);
+        }
+        self.connections_placed();
     }
 
     /// Whether `target-role=Stopped` applies to `r` (set on it or on a parent).
@@ -600,6 +767,10 @@ impl<'a> Assigner<'a> {
         }
         if rsc.orphan {
             return Some("orphan");
+        }
+        // A lost connection with a reconnect interval stays down until its failure expires.
+        if crate::unpack::remote::awaits_reconnect(rsc) {
+            return Some("remote reset");
         }
         // on-fail=stop: after such a failure the resource stays stopped.
         if rsc
@@ -676,7 +847,7 @@ impl<'a> Assigner<'a> {
             return;
         }
         if !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze {
-            if let Some(c) = current.filter(|c| node_usable(view, *c)) {
+            if let Some(c) = current.filter(|c| self.usable(*c)) {
                 self.record_placement(r, c);
                 self.out.role[r] = Role::Started;
             }
@@ -691,7 +862,7 @@ impl<'a> Assigner<'a> {
                     Some(c)
                         if scores[&best].0 > 0
                             && scores.get(&c) == Some(&scores[&best])
-                            && node_usable(view, c)
+                            && self.usable(c)
                             && util.is_none_or(|u| self.fits(c, u)) =>
                     {
                         c
@@ -760,11 +931,7 @@ pub fn fail_count(
         }
         last_failure = last_failure.max(v.parse().unwrap_or(0));
     }
-    let timeout = rsc
-        .meta("failure-timeout")
-        .and_then(crate::unpack::parse_interval_ms)
-        .unwrap_or(0) as i64
-        / 1000;
+    let timeout = rsc.failure_timeout_ms() as i64 / 1000;
     if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
         return Score::ZERO;
     }
@@ -798,11 +965,8 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
                 let mut merged = a.group_scores(r);
                 a.merge_dependents(r, &mut merged, 0);
                 let running = view.running_on(r);
-                let cur = if running.len() == 1 && node_usable(view, running[0]) {
-                    merged
-                        .get(&running[0])
-                        .copied()
-                        .unwrap_or(Score::MINUS_INFINITY)
+                let cur = if running.len() == 1 && a.usable(running[0]) {
+                    merged.get(&running[0]).copied().unwrap_or(Score::MINUS_INFINITY)
                 } else {
                     Score::MINUS_INFINITY
                 };
@@ -814,6 +978,13 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
             .collect();
         order.sort_by(|x, y| keys[x].cmp(&keys[y]));
     }
+    // Remote connections first: where they go decides which remote nodes can run resources.
+    for &r in &order {
+        if view.resources[r].is_connection() {
+            a.assign(r);
+        }
+    }
+    a.connections_placed();
     for r in order {
         a.assign(r);
     }

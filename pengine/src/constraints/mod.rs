@@ -1,6 +1,8 @@
 //! Stage 2: constraints (`rsc_location`, `rsc_colocation`, `rsc_order`, `rsc_ticket`), with
 //! resource sets, tags and templates expanded into plain pairwise constraints.
 
+pub mod containers;
+
 use crate::rules::{self, IdIndex, RuleContext};
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
 use crate::Diagnostics;
@@ -105,6 +107,18 @@ pub struct Constraints {
     pub orders: Vec<Order>,
     /// Ticket dependencies.
     pub tickets: Vec<TicketDep>,
+}
+
+impl Constraints {
+    /// Whether `r` (or an ancestor) may not be probed on node `n` (`resource-discovery=never`,
+    /// or another node's `exclusive`).
+    pub fn discovery_never(&self, view: &ClusterView, r: RscIdx, n: usize) -> bool {
+        std::iter::successors(Some(r), |&x| view.resources[x].parent).any(|x| {
+            self.discovery
+                .iter()
+                .any(|(rr, nn, mode)| *rr == x && *nn == n && mode == "never")
+        })
+    }
 }
 
 /// Resolves a constraint's resource reference (resource, clone child, tag, template).

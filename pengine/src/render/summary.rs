@@ -95,54 +95,101 @@ fn agent(view: &ClusterView, r: RscIdx) -> String {
     }
 }
 
-fn node_list(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>, out: &mut String) {
+/// A node's state for the listing: `(online, unclean)`. A remote or guest node follows its
+/// connection: as unpacked for the current status, as placed by the transition for the
+/// revised one (`fenced` is given then).
+fn shown_state(
+    view: &ClusterView,
+    p: &Placement,
+    fenced: Option<&BTreeSet<usize>>,
+    n: usize,
+) -> (bool, bool) {
+    let node = &view.nodes[n];
+    let Some(link) = &node.remote else {
+        return (node.online, unclean_before(node));
+    };
+    match fenced {
+        None => (link.was_online, link.was_unclean),
+        Some(_) => {
+            let up =
+                |r: Option<RscIdx>| r.is_some_and(|r| p.get(&r).is_some_and(|v| !v.is_empty()));
+            let online = up(link.connection) && link.container.is_none_or(|c| up(Some(c)));
+            (online, false)
+        }
+    }
+}
+
+fn node_list(
+    view: &ClusterView,
+    p: &Placement,
+    fenced: Option<&BTreeSet<usize>>,
+    out: &mut String,
+) {
     out.push_str("  * Node List:\n");
     let mut online = Vec::new();
     let mut offline = Vec::new();
+    let mut remote_online = Vec::new();
+    let mut remote_offline = Vec::new();
+    let mut guest_online = Vec::new();
     for (n, node) in view.nodes.iter().enumerate() {
         let name = &node.uname;
-        if fenced.contains(&n) {
+        let label = match (node.is_guest(), node.is_remote()) {
+            (true, _) => "GuestNode",
+            (_, true) => "RemoteNode",
+            _ => "Node",
+        };
+        let (is_online, unclean) = shown_state(view, p, fenced, n);
+        let (online_list, offline_list) = match (node.is_guest(), node.is_remote()) {
+            (true, _) => (&mut guest_online, None),
+            (_, true) => (&mut remote_online, Some(&mut remote_offline)),
+            _ => (&mut online, Some(&mut offline)),
+        };
+        if fenced.is_some_and(|f| f.contains(&n)) && !node.is_remote() {
             offline.push(name.clone());
-        } else if unclean_before(node) {
+        } else if unclean {
             let _ = writeln!(
                 out,
-                "    * Node {name}: UNCLEAN ({})",
-                if node.online { "online" } else { "offline" }
+                "    * {label} {name}: UNCLEAN ({})",
+                if is_online { "online" } else { "offline" }
             );
         } else if node.pending {
-            let _ = writeln!(out, "    * Node {name}: pending");
-        } else if node.online && node.maintenance {
-            let _ = writeln!(out, "    * Node {name}: maintenance");
-        } else if node.online && node.standby {
+            let _ = writeln!(out, "    * {label} {name}: pending");
+        } else if is_online && node.maintenance {
+            let _ = writeln!(out, "    * {label} {name}: maintenance");
+        } else if is_online && node.standby {
             let active = p.values().flatten().any(|(node, _)| *node == n);
             let with = if active {
                 " (with active resources)"
             } else {
                 ""
             };
-            let _ = writeln!(out, "    * Node {name}: standby{with}");
-        } else if node.online
+            let _ = writeln!(out, "    * {label} {name}: standby{with}");
+        } else if is_online
             && !matches!(view.config.health_strategy.as_str(), "" | "none")
             && health(node) != "GREEN"
         {
             let _ = writeln!(
                 out,
-                "    * Node {name}: online (health is {})",
+                "    * {label} {name}: online (health is {})",
                 health(node)
             );
-        } else if node.online {
-            online.push(name.clone());
-        } else {
-            offline.push(name.clone());
+        } else if is_online {
+            online_list.push(name.clone());
+        } else if let Some(list) = offline_list {
+            list.push(name.clone());
         }
     }
-    online.sort();
-    offline.sort();
-    if !online.is_empty() {
-        let _ = writeln!(out, "    * Online: [ {} ]", online.join(" "));
-    }
-    if !offline.is_empty() {
-        let _ = writeln!(out, "    * OFFLINE: [ {} ]", offline.join(" "));
+    for (title, mut list) in [
+        ("Online", online),
+        ("OFFLINE", offline),
+        ("RemoteOnline", remote_online),
+        ("RemoteOFFLINE", remote_offline),
+        ("GuestOnline", guest_online),
+    ] {
+        list.sort();
+        if !list.is_empty() {
+            let _ = writeln!(out, "    * {title}: [ {} ]", list.join(" "));
+        }
     }
 }
 
@@ -163,7 +210,7 @@ fn health(node: &crate::unpack::NodeInfo) -> &'static str {
     worst
 }
 
-fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
+fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> String {
     let rsc = &view.resources[r];
     let on = p.get(&r).cloned().unwrap_or_default();
     let mut text = match on.as_slice() {
@@ -192,7 +239,8 @@ fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
             } else {
                 format!("{word} {}", view.nodes[*n].uname)
             };
-            if unclean_before(&view.nodes[*n]) {
+            // (A remote node is clean again once the transition ran.)
+            if unclean_before(&view.nodes[*n]) && !(revised && view.nodes[*n].is_remote()) {
                 t.push_str(" (UNCLEAN)");
             }
             t
@@ -289,11 +337,15 @@ fn display_order(view: &ClusterView) -> Vec<RscIdx> {
     top
 }
 
-fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
+fn resources(view: &ClusterView, p: &Placement, revised: bool, out: &mut String) {
     out.push_str("  * Full List of Resources:\n");
     for r in display_order(view) {
         let rsc = &view.resources[r];
         if rsc.orphan && p.get(&r).is_none_or(|v| v.is_empty()) {
+            continue;
+        }
+        // Implicit resources (a guest's connection) are not listed.
+        if rsc.meta_flag("internal_rsc", false) {
             continue;
         }
         match rsc.kind {
@@ -303,7 +355,7 @@ fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
                     "    * {}\t({}):\t {}",
                     rsc.id,
                     agent(view, r),
-                    primitive_state(view, r, p)
+                    primitive_state(view, r, p, revised)
                 );
             }
             Kind::Group => {
@@ -314,16 +366,16 @@ fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
                         "      * {}\t({}):\t {}",
                         view.resources[m].id,
                         agent(view, m),
-                        primitive_state(view, m, p)
+                        primitive_state(view, m, p, revised)
                     );
                 }
             }
-            Kind::Clone => clone_lines(view, r, p, out),
+            Kind::Clone => clone_lines(view, r, p, revised, out),
         }
     }
 }
 
-fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
+fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out: &mut String) {
     let rsc = &view.resources[c];
     let cfg = rsc.clone.clone().unwrap_or_default();
     let child_id = rsc
@@ -352,7 +404,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
                     "      * {}\t({}):\t {}",
                     view.resources[m].id,
                     agent(view, m),
-                    primitive_state(view, m, p)
+                    primitive_state(view, m, p, revised)
                 );
             }
         }
@@ -401,11 +453,11 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
     }
 }
 
-fn status(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>) -> String {
+fn status(view: &ClusterView, p: &Placement, fenced: Option<&BTreeSet<usize>>) -> String {
     let mut out = String::new();
     node_list(view, p, fenced, &mut out);
     out.push('\n');
-    resources(view, p, &mut out);
+    resources(view, p, fenced.is_some(), &mut out);
     out
 }
 
@@ -436,7 +488,7 @@ pub fn current_status(s: &Schedule) -> String {
     let _ = write!(
         out,
         "Current cluster status:\n{}\n",
-        status(view, &current_placement(view), &BTreeSet::new())
+        status(view, &current_placement(view), None)
     );
     out
 }
@@ -465,11 +517,28 @@ pub fn transition_summary(s: &Schedule) -> String {
         if a.task == "stonith" && in_graph(t, i) && !is_unfence(a) {
             if let Some(n) = a.node {
                 let node = &view.nodes[n];
-                let _ = writeln!(
-                    out,
-                    "  * Fence ({}) {} '{}'",
-                    view.config.stonith_action, node.uname, node.unclean_reason
-                );
+                // A guest is "fenced" by recovering its container.
+                let guest = node
+                    .remote
+                    .as_ref()
+                    .and_then(|l| l.container)
+                    .filter(|_| a.kind == ActionKind::PseudoEvent);
+                let (action, with, reason) = match guest {
+                    Some(k) => (
+                        a.meta
+                            .get("CRM_meta_stonith_action")
+                            .cloned()
+                            .unwrap_or_default(),
+                        format!(" (resource: {})", view.resources[k].id),
+                        "guest is unclean",
+                    ),
+                    None => (
+                        view.config.stonith_action.clone(),
+                        String::new(),
+                        node.unclean_reason.as_str(),
+                    ),
+                };
+                let _ = writeln!(out, "  * Fence ({action}) {}{with} '{reason}'", node.uname);
             }
         }
     }
@@ -753,6 +822,10 @@ pub fn execution_and_revised(s: &Schedule) -> String {
                 .map(|n| view.nodes[n].uname.clone())
                 .unwrap_or_default();
             match (a.kind, a.rsc) {
+                // A guest's pseudo fencing names its node.
+                (ActionKind::PseudoEvent, _) if a.task == "stonith" => {
+                    let _ = writeln!(out, "  * Pseudo action:   {} on {node}", a.key);
+                }
                 (ActionKind::PseudoEvent, _) => {
                     let _ = writeln!(out, "  * Pseudo action:   {}", a.key);
                 }
@@ -812,12 +885,16 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     let _ = write!(
         out,
         "Revised Cluster Status:\n{}",
-        status(view, &revised_placement(s), &fenced)
+        status(view, &revised_placement(s), Some(&fenced))
     );
     out
 }
 
 /// Whether a node was unclean before scheduling (a node fenced for a lost ticket was not).
 fn unclean_before(node: &crate::unpack::NodeInfo) -> bool {
+    // A remote node's state may change with placement: show it as unpacked.
+    if let Some(link) = &node.remote {
+        return link.was_unclean;
+    }
     node.unclean && node.unclean_reason != crate::constraints::TICKET_LOSS
 }

@@ -5,7 +5,7 @@
 //! disables the timeout for the resource (a blocked resource stays blocked).
 
 use super::status::OpRecord;
-use super::{parse_interval_ms, ClusterView, NodeIdx, Resource};
+use super::{ClusterView, NodeIdx, Resource};
 use vocab::score::Score;
 
 /// Expiry state while replaying one resource's history on one node.
@@ -15,21 +15,28 @@ pub struct Expiry<'a> {
     now: i64,
     /// Seconds; Pacemaker drops it to 0 for good once a blocking failure is seen.
     timeout: i64,
+    /// A remote connection's monitor failures do not expire before its node is fenced
+    /// (the monitor reports only changes, so an expired failure could hide a lost node).
+    hold_monitor_failures: bool,
 }
 
 impl<'a> Expiry<'a> {
     /// Starts with the resource's configured `failure-timeout`.
     pub fn new(view: &'a ClusterView, rsc: &'a Resource, node: NodeIdx) -> Self {
-        let timeout = rsc
-            .meta("failure-timeout")
-            .and_then(parse_interval_ms)
-            .unwrap_or(0) as i64
-            / 1000;
+        let timeout = rsc.failure_timeout_ms() as i64 / 1000;
+        let remote_unfenced = view
+            .node_by_name
+            .get(&rsc.id)
+            .and_then(|&n| view.nodes[n].remote.as_ref())
+            .is_some_and(|l| !l.was_fenced);
         Expiry {
             rsc,
             attrs: &view.nodes[node].attrs,
             now: view.now,
             timeout,
+            hold_monitor_failures: super::remote::reconnect_interval_ms(rsc) > 0
+                && view.config.stonith_enabled
+                && remote_unfenced,
         }
     }
 
@@ -38,7 +45,8 @@ impl<'a> Expiry<'a> {
         let mut expired = false;
         let mut unexpired = Score::ZERO;
         if self.timeout > 0 && op.last_change > 0 {
-            expired = self.now >= op.last_change + self.timeout;
+            let held = self.hold_monitor_failures && op.interval_ms > 0 && op.task == "monitor";
+            expired = self.now >= op.last_change + self.timeout && !held;
             unexpired = self.fail_count(op, true);
         }
         let mut clear = false;

@@ -2,14 +2,16 @@
 //! cluster (options, nodes, the resource tree with clone instances expanded, and what each
 //! resource is doing on each node according to its operation history).
 
+pub mod bundle;
 mod config;
 mod expiry;
 mod nodes;
+pub mod remote;
 mod resources;
 mod status;
 
 pub use config::{Config, NoQuorumPolicy};
-pub use nodes::NodeInfo;
+pub use nodes::{cmp_names as cmp_node_names, NodeInfo};
 pub use resources::{CloneConfig, Kind, OpDef, Resource};
 pub use status::{OnFail, OpRecord, RscNodeState};
 
@@ -84,8 +86,10 @@ pub struct ClusterView {
     pub top: Vec<RscIdx>,
     /// Tickets: id -> (granted, standby).
     pub tickets: BTreeMap<String, (bool, bool)>,
-    /// History ids (or `id-` prefixes) of unsupported constructs (bundles), not orphans.
+    /// History ids (or `id-` prefixes) of unsupported constructs, not orphans.
     pub unsupported_ids: Vec<String>,
+    /// Bundles and the resources and guest nodes they were expanded into.
+    pub bundles: Vec<bundle::Bundle>,
     /// "Now" used for rules and failure timeouts.
     pub now: i64,
 }
@@ -109,9 +113,12 @@ impl ClusterView {
             top: Vec::new(),
             tickets: BTreeMap::new(),
             unsupported_ids: Vec::new(),
+            bundles: Vec::new(),
             now,
         };
+        remote::add_nodes(root, idx, &mut view);
         resources::unpack(root, idx, &mut view, diags);
+        remote::link_connections(&mut view);
         status::unpack(root, idx, &mut view, diags);
         nodes::finish(&mut view);
         if let Some(t) = root.child("status").and_then(|s| s.child("tickets")) {

@@ -38,9 +38,31 @@ pub struct NodeInfo {
     pub utilization: BTreeMap<String, i64>,
     /// Config-level score (`<node score>`), rarely used.
     pub base_score: vocab::score::Score,
+    /// For a Pacemaker Remote or guest node: its connection and what is known about it.
+    pub remote: Option<super::remote::RemoteLink>,
 }
 
 impl NodeInfo {
+    /// A Pacemaker Remote or guest node (reached through a connection resource).
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// A guest node (its connection runs inside a container resource).
+    pub fn is_guest(&self) -> bool {
+        self.remote.as_ref().is_some_and(|r| r.container.is_some())
+    }
+
+    /// Whether it could run resources as unpacked, before placement brought remote nodes up
+    /// or down (Pacemaker checks configuration changes and clean-ups at that point).
+    pub fn available_before_placement(&self) -> bool {
+        let (online, unclean, shutdown) = match &self.remote {
+            Some(l) => (l.was_online, l.was_unclean, l.was_shutdown),
+            None => (self.online, self.unclean, self.shutdown),
+        };
+        online && !unclean && !shutdown && !self.standby && !self.maintenance
+    }
+
     /// Can this node host resources?
     pub fn can_run(&self) -> bool {
         self.online && !self.unclean && !self.standby && !self.maintenance && !self.shutdown
@@ -85,6 +107,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
                     .attr("score")
                     .and_then(vocab::score::Score::parse)
                     .unwrap_or_default(),
+                remote: (kind == "remote").then(super::remote::RemoteLink::default),
                 ..Default::default()
             });
         }
@@ -213,5 +236,57 @@ pub fn finish(view: &mut ClusterView) {
         if let Some(name) = view.config.get("cluster-name") {
             n.attrs.insert("#cluster-name".into(), name.to_string());
         }
+    }
+}
+
+/// Pacemaker's node name order: case-insensitive, with runs of digits compared as numbers
+/// ("node9" < "node10" < "remotenode9"); the order its node list, and so fencing, follows.
+pub fn cmp_names(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let digits =
+        |s: &[u8], from: usize| from + s[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            let (ei, ej) = (digits(a, i), digits(b, j));
+            let value = |s: &[u8]| {
+                s.iter().fold(0u128, |v, c| {
+                    v.saturating_mul(10).saturating_add(u128::from(c - b'0'))
+                })
+            };
+            let by_value = value(&a[i..ei]).cmp(&value(&b[j..ej]));
+            let by_len = (ei - i).cmp(&(ej - j));
+            match by_value.then(by_len) {
+                Ordering::Equal => {}
+                other => return other,
+            }
+            (i, j) = (ei, ej);
+        } else {
+            match a[i].to_ascii_lowercase().cmp(&b[j].to_ascii_lowercase()) {
+                Ordering::Equal => {}
+                other => return other,
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    // Whichever has characters left sorts last.
+    (a.len() - i).min(1).cmp(&(b.len() - j).min(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cmp_names;
+    use std::cmp::Ordering::*;
+
+    #[test]
+    fn numbers_sort_by_value_and_case_is_ignored() {
+        assert_eq!(cmp_names("node9", "node10"), Less);
+        assert_eq!(cmp_names("node10", "remotenode9"), Less);
+        assert_eq!(cmp_names("Node1", "node1"), Equal);
+        assert_eq!(cmp_names("node007", "node7"), Greater);
+        assert_eq!(cmp_names("galera-2", "messaging-1"), Less);
+        assert_eq!(cmp_names("node", "node1"), Less);
     }
 }

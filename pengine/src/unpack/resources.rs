@@ -159,6 +159,36 @@ impl Resource {
             .find(|o| o.name == name && o.interval_ms == interval_ms)
     }
 
+    /// A Pacemaker Remote connection (`ocf:pacemaker:remote`).
+    pub fn is_connection(&self) -> bool {
+        self.kind == Kind::Primitive
+            && super::remote::is_connection_agent(
+                &self.class,
+                self.provider.as_deref(),
+                &self.agent,
+            )
+    }
+
+    /// `allow-migrate`; a remote node's connection migrates by default, so the node's
+    /// resources need not stop when it moves (a guest's connection does not).
+    pub fn allow_migrate(&self) -> bool {
+        self.meta("allow-migrate")
+            .map(is_true)
+            .unwrap_or_else(|| self.is_connection() && self.meta("container").is_none())
+    }
+
+    /// `failure-timeout` in milliseconds (0: never); a remote connection's
+    /// `reconnect_interval` replaces it, so its failure expires when it may reconnect.
+    pub fn failure_timeout_ms(&self) -> u64 {
+        let reconnect = super::remote::reconnect_interval_ms(self);
+        if reconnect > 0 {
+            return reconnect;
+        }
+        self.meta("failure-timeout")
+            .and_then(parse_interval_ms)
+            .unwrap_or(0)
+    }
+
     /// The id used in operation keys (the history's name when it differs).
     pub fn key_id(&self) -> &str {
         self.clone_name.as_deref().unwrap_or(&self.id)
@@ -202,17 +232,8 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
                 add(&ctx, el, None, None, order, view, diags)
             }
             "bundle" => {
-                diags.warn(format!(
-                    "bundle {} is not supported yet; ignored",
-                    el.attr("id").unwrap_or("?")
-                ));
-                if let Some(id) = el.attr("id") {
-                    view.unsupported_ids.push(format!("{id}-"));
-                }
-                for p in el.children_named("primitive") {
-                    if let Some(id) = p.attr("id") {
-                        view.unsupported_ids.push(id.to_string());
-                    }
+                for r in add_bundle(&ctx, el, order, view, diags) {
+                    view.top.push(r);
                 }
                 None
             }
@@ -220,6 +241,171 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
         };
         if let Some(r) = added {
             view.top.push(r);
+        }
+    }
+    add_guest_connections(&ctx, resources, view, diags);
+}
+
+/// A bundle: the bundle (a collective of its containers), each replica's container, IP and
+/// connection (members of the bundle, not of its collective), and the clone of the wrapped
+/// primitive with each instance confined to its replica's guest node. Returns the
+/// top-level resources (the bundle, then its clone).
+fn add_bundle(
+    ctx: &Ctx,
+    el: &Element,
+    order: usize,
+    view: &mut ClusterView,
+    diags: &mut Diagnostics,
+) -> Vec<RscIdx> {
+    use super::bundle;
+    let Some(bid) = el.attr("id") else {
+        return Vec::new();
+    };
+    let Some(s) = bundle::settings(el) else {
+        diags.warn(format!(
+            "bundle {bid} has no docker, podman or rkt element; ignored"
+        ));
+        return Vec::new();
+    };
+    let Some(b) = add(ctx, &bundle::bundle_xml(el), None, None, order, view, diags) else {
+        return Vec::new();
+    };
+    // The bundle is placed like an anonymous clone of its containers.
+    view.resources[b].kind = Kind::Clone;
+    view.resources[b].clone = Some(CloneConfig {
+        max: s.replicas,
+        node_max: s.per_host,
+        unique: s.per_host > 1,
+        ..Default::default()
+    });
+    let primitive = el
+        .children_named("primitive")
+        .next()
+        .map(|p| ctx.idx.resolve(p))
+        .filter(|_| s.ip_range_start.is_some() || s.control_port.is_some());
+    let addrs = s
+        .ip_range_start
+        .as_deref()
+        .map(|a| bundle::addresses(a, s.replicas))
+        .unwrap_or_default();
+    let mut out = bundle::Bundle {
+        rsc: b,
+        ..Default::default()
+    };
+    for i in 0..s.replicas {
+        let Some(container) = add(
+            ctx,
+            &bundle::container_xml(bid, &s, i),
+            Some(b),
+            None,
+            i,
+            view,
+            diags,
+        ) else {
+            continue;
+        };
+        view.resources[b].children.push(container);
+        let addr = addrs.get(i).map(String::as_str);
+        let ip = addr.and_then(|a| {
+            add(
+                ctx,
+                &bundle::ip_xml(bid, &s, i, a),
+                Some(b),
+                None,
+                i,
+                view,
+                diags,
+            )
+        });
+        let mut replica = bundle::Replica {
+            container,
+            ip,
+            ..Default::default()
+        };
+        if primitive.is_some() {
+            if let Some(xml) = bundle::remote_xml(bid, &s, i, addr) {
+                replica.remote = add(ctx, &xml, Some(b), None, i, view, diags);
+                let n = super::remote::add_node(view, &format!("{bid}-{i}"));
+                view.nodes[n].kind = "container".into();
+                replica.node = Some(n);
+            }
+        }
+        out.replicas.push(replica);
+    }
+    let mut top = vec![b];
+    if let Some(p) = primitive {
+        if let Some(c) = add(
+            ctx,
+            &bundle::child_clone_xml(el, &s, p),
+            None,
+            None,
+            order,
+            view,
+            diags,
+        ) {
+            // Each instance belongs to a replica (and runs on its guest node).
+            let instances = view.resources[c].children.clone();
+            for (i, inst) in instances.into_iter().enumerate() {
+                if let Some(r) = out.replicas.get_mut(i) {
+                    r.child = Some(inst);
+                }
+            }
+            // The primitive's utilization belongs to the containers.
+            let util = view.resources[instances_first(view, c)].utilization.clone();
+            for r in &out.replicas {
+                view.resources[r.container].utilization = util.clone();
+            }
+            out.child = Some(c);
+            top.push(c);
+        }
+    }
+    view.bundles.push(out);
+    top
+}
+
+fn instances_first(view: &ClusterView, c: RscIdx) -> RscIdx {
+    view.resources[c].children.first().copied().unwrap_or(c)
+}
+
+/// Each guest's connection, which Pacemaker adds after the configured resources.
+fn add_guest_connections(
+    ctx: &Ctx,
+    resources: &Element,
+    view: &mut ClusterView,
+    diags: &mut Diagnostics,
+) {
+    let mut order = resources.elements().count();
+    for el in resources.elements() {
+        let el = ctx.idx.resolve(el);
+        let members: Vec<&Element> = match el.name.as_str() {
+            "primitive" => vec![el],
+            "group" => el
+                .children_named("primitive")
+                .map(|p| ctx.idx.resolve(p))
+                .collect(),
+            _ => continue,
+        };
+        for p in members {
+            let meta = super::remote::guest_meta(p, ctx.idx);
+            let (Some(container), Some(xml)) = (
+                p.attr("id"),
+                super::remote::guest_connection_xml(p.attr("id").unwrap_or(""), &meta),
+            ) else {
+                continue;
+            };
+            if meta
+                .get("remote-node")
+                .is_some_and(|g| view.rsc_by_id.contains_key(g))
+            {
+                diags.warn(format!(
+                    "guest node of {container} has the name of a resource; ignored"
+                ));
+                continue;
+            }
+            if let Some(r) = add(ctx, &xml, None, None, order, view, diags) {
+                view.top.push(r);
+                order += 1;
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The status section: each resource's state per node, replayed from its operation history.
 
-use super::{ClusterView, Kind, Resource, Role, RscIdx};
+use super::{remote, ClusterView, Kind, Resource, Role, RscIdx};
 use crate::rules::IdIndex;
 use crate::Diagnostics;
 use cib::Element;
@@ -16,6 +16,9 @@ pub enum OnFail {
     Demote,
     /// Stop and start again (here or elsewhere).
     Restart,
+    /// Restart the container the resource runs in (resources inside containers, guest
+    /// connections).
+    RestartContainer,
     /// Move away.
     Migrate,
     /// Leave it alone, unmanaged.
@@ -34,6 +37,7 @@ impl OnFail {
             "ignore" | "nothing" => OnFail::Ignore,
             "demote" => OnFail::Demote,
             "restart" => OnFail::Restart,
+            "restart-container" => OnFail::RestartContainer,
             "block" => OnFail::Block,
             "stop" => OnFail::Stop,
             "standby" => OnFail::Standby,
@@ -101,9 +105,18 @@ pub struct RscNodeState {
     pub clear_failcount: bool,
     /// A failure here was ignored (`on-fail=ignore`): shown as "(failure ignored)".
     pub failure_ignored: bool,
+    /// Must stop here although it did not fail (a resource inside it failed).
+    pub restart: bool,
+    /// Active here as the target of an unfinished live migration from this node.
+    pub migrating_from: Option<usize>,
 }
 
 impl RscNodeState {
+    /// Whether it must be stopped here (and recovered): it failed, or its content did.
+    pub fn must_recover(&self) -> bool {
+        self.failed || self.restart
+    }
+
     /// Whether an expired failure of this recurring operation (since the last start) has it
     /// scheduled again.
     pub fn rescheduled(&self, task: &str, interval_ms: u64) -> bool {
@@ -125,9 +138,11 @@ impl RscNodeState {
 
     /// Whether the history tells anything (a probe still in flight does not).
     pub fn known(&self) -> bool {
-        self.ops
-            .iter()
-            .any(|o| !(o.task == "monitor" && o.interval_ms == 0 && o.status == -1))
+        self.migrating_from.is_some()
+            || self
+                .ops
+                .iter()
+                .any(|o| !(o.task == "monitor" && o.interval_ms == 0 && o.status == -1))
     }
 
     /// All recurring operations in the history that were not cancelled.
@@ -182,7 +197,7 @@ fn read_op(el: &Element) -> OpRecord {
 }
 
 /// Unpacks every node's executor history.
-pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mut Diagnostics) {
+pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut Diagnostics) {
     let Some(status) = root.child("status") else {
         return;
     };
@@ -196,92 +211,78 @@ pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mu
             }
         }
     }
-    // Histories of online nodes first, then of unclean nodes about to be fenced; the
-    // history of any other offline node says nothing about what runs now.
-    let mut order: Vec<(usize, &Element)> = Vec::new();
+    // Histories of online cluster nodes first, then of remote nodes whose connection is
+    // known to be up, then of unclean nodes about to be fenced (and, with fencing, of every
+    // remaining remote node); the history of any other offline node says nothing about
+    // what runs now.
+    remote::read_fenced_flags(status, view);
+    // Node states by node, looked up when used: an orphaned connection found in a history
+    // adds its remote node on the way.
+    let node_states: Vec<&Element> = status.children_named("node_state").collect();
+    let states = |view: &ClusterView| -> Vec<(usize, &Element)> {
+        node_states
+            .iter()
+            .filter_map(|ns| {
+                let id = ns.attr("id")?;
+                let n = view.nodes.iter().position(|n| n.id == id)?;
+                Some((n, *ns))
+            })
+            .collect()
+    };
+    let cluster_pass = |view: &ClusterView, pass: usize, node: usize| {
+        let n = &view.nodes[node];
+        if n.is_remote() {
+            return false;
+        }
+        let maintenance = n
+            .attrs
+            .get("maintenance")
+            .is_some_and(|v| super::is_true(v));
+        // With fencing, the history of every offline node is read too: whatever it says runs
+        // there has the node fenced.
+        if pass == 0 {
+            n.online || maintenance
+        } else {
+            !n.online && !maintenance && view.config.stonith_enabled
+        }
+    };
+    let remote_passes = |view: &mut ClusterView,
+                         anon: &mut BTreeMap<String, Vec<RscIdx>>,
+                         diags: &mut Diagnostics,
+                         fencing: bool| {
+        loop {
+            let ready: Vec<(usize, &Element)> = states(view)
+                .into_iter()
+                .filter(|(n, _)| remote::history_ready(view, *n, fencing))
+                .collect();
+            if ready.is_empty() {
+                return;
+            }
+            for (n, ns) in ready {
+                remote::before_history(view, n, ns, idx);
+                node_history(view, anon, n, ns, diags);
+                remote::after_history(view, n);
+            }
+        }
+    };
     for pass in 0..2 {
-        for ns in status.children_named("node_state") {
-            let Some(node) = view
-                .nodes
-                .iter()
-                .position(|n| Some(n.id.as_str()) == ns.attr("id"))
-            else {
-                continue;
-            };
-            let n = &view.nodes[node];
-            let maintenance = n
-                .attrs
-                .get("maintenance")
-                .is_some_and(|v| super::is_true(v));
-            let wanted = if pass == 0 {
-                n.online || maintenance
-            } else {
-                !n.online && !maintenance && n.unclean && view.config.stonith_enabled
-            };
-            if wanted {
-                order.push((node, ns));
+        for (node, ns) in states(view) {
+            if cluster_pass(view, pass, node) {
+                node_history(view, &mut anon, node, ns, diags);
+                if pass == 1 {
+                    fence_if_active(view, node);
+                }
             }
         }
+        remote::connection_failures(view);
+        remote_passes(view, &mut anon, diags, false);
     }
-    for (node, ns) in order {
-        let Some(lrm_rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {
-            continue;
-        };
-        for lr in lrm_rscs.children_named("lrm_resource") {
-            let Some(rid) = lr.attr("id") else { continue };
-            let mut ops: Vec<OpRecord> = lr.children_named("lrm_rsc_op").map(read_op).collect();
-            ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
-            // Pacemaker gives an active history the first free instance even when that
-            // instance already has (inactive) history here; an inactive history then goes to
-            // an instance without history here.
-            let mut found = find_resource(view, &anon, rid, node, true);
-            if let Found::Instance(r) = found {
-                if view.resources[r].node_state.contains_key(&node)
-                    && !replay(view, r, node, ops.clone()).role.is_active()
-                {
-                    found = find_resource(view, &anon, rid, node, false);
-                }
-            }
-            let r = match found {
-                Found::Instance(r) => r,
-                Found::OrphanOf(c) => {
-                    let inst = add_orphan_instance(view, c, &mut anon);
-                    let base = rid.split(':').next().unwrap_or(rid);
-                    view.primitives_of(inst)
-                        .into_iter()
-                        .find(|p| view.resources[*p].base_id == base)
-                        .unwrap_or(inst)
-                }
-                Found::None => {
-                    let base = rid.split(':').next().unwrap_or(rid);
-                    if view.unsupported_ids.iter().any(|u| {
-                        if u.ends_with('-') {
-                            rid.starts_with(u.as_str())
-                        } else {
-                            u == base
-                        }
-                    }) {
-                        continue;
-                    }
-                    add_orphan(view, lr, rid, diags)
-                }
-            };
-            if view.resources[r].base_id != view.resources[r].id {
-                // The latest history names the instance (none when it is the instance's own).
-                view.resources[r].clone_name =
-                    (view.resources[r].id != rid).then(|| rid.to_string());
-            }
-            let state = replay(view, r, node, ops);
-            // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
-            // default) makes the node unclean: it is fenced before the resource runs elsewhere.
-            if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
-                let n = &mut view.nodes[node];
-                n.unclean = true;
-                n.unclean_reason = format!("{rid} failed there");
-            }
-            view.resources[r].node_state.insert(node, state);
-        }
+    if view.config.stonith_enabled {
+        remote_passes(view, &mut anon, diags, true);
     }
+    remote::restart_containers(view);
+    partial_migration_targets(view);
+    remote::finish(view);
     // An anonymous instance active nowhere loses another instance's number from its
     // history: Pacemaker names its actions by its own id (a clone-less history name stays).
     for r in view.resources.iter_mut() {
@@ -289,6 +290,145 @@ pub fn unpack(root: &Element, _idx: &IdIndex, view: &mut ClusterView, diags: &mu
         {
             r.clone_name = None;
         }
+    }
+}
+
+/// Replays one node's `<lrm_resources>`: each resource's history, found or added as an
+/// orphan, becomes its state on the node.
+fn node_history(
+    view: &mut ClusterView,
+    anon: &mut BTreeMap<String, Vec<RscIdx>>,
+    node: usize,
+    ns: &Element,
+    diags: &mut Diagnostics,
+) {
+    let Some(lrm_rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {
+        return;
+    };
+    for lr in lrm_rscs.children_named("lrm_resource") {
+        let Some(rid) = lr.attr("id") else { continue };
+        let mut ops: Vec<OpRecord> = lr.children_named("lrm_rsc_op").map(read_op).collect();
+        ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
+        // Pacemaker gives an active history the first free instance even when that
+        // instance already has (inactive) history here; an inactive history then goes to
+        // an instance without history here.
+        let mut found = find_resource(view, anon, rid, node, true);
+        if let Found::Instance(r) = found {
+            if view.resources[r].node_state.contains_key(&node)
+                && !replay(view, r, node, ops.clone()).role.is_active()
+            {
+                found = find_resource(view, anon, rid, node, false);
+            }
+        }
+        let r = match found {
+            Found::Instance(r) => r,
+            Found::OrphanOf(c) => {
+                let inst = add_orphan_instance(view, c, anon);
+                let base = rid.split(':').next().unwrap_or(rid);
+                view.primitives_of(inst)
+                    .into_iter()
+                    .find(|p| view.resources[*p].base_id == base)
+                    .unwrap_or(inst)
+            }
+            Found::None => {
+                let base = rid.split(':').next().unwrap_or(rid);
+                if view.unsupported_ids.iter().any(|u| {
+                    if u.ends_with('-') {
+                        rid.starts_with(u.as_str())
+                    } else {
+                        u == base
+                    }
+                }) {
+                    continue;
+                }
+                add_orphan(view, lr, rid, diags)
+            }
+        };
+        if view.resources[r].base_id != view.resources[r].id {
+            // The latest history names the instance (none when it is the instance's own).
+            view.resources[r].clone_name = (view.resources[r].id != rid).then(|| rid.to_string());
+        }
+        let state = replay(view, r, node, ops);
+        // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
+        // default) makes the node unclean: it is fenced before the resource runs elsewhere.
+        if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
+            let n = &mut view.nodes[node];
+            n.unclean = true;
+            n.unclean_reason = format!("{rid} failed there");
+        }
+        view.resources[r].node_state.insert(node, state);
+    }
+}
+
+/// A live migration whose `migrate_to` succeeded but whose `migrate_from` has no result yet
+/// leaves the resource active on both nodes: on the target as well, unless the target is down
+/// or has a history of its own since.
+fn partial_migration_targets(view: &mut ClusterView) {
+    for r in 0..view.resources.len() {
+        let moves: Vec<(usize, usize, i64)> = view.resources[r]
+            .node_state
+            .iter()
+            .filter(|(_, st)| st.role.is_active())
+            .filter_map(|(&src, st)| {
+                let target = st.partial_migration_target.as_deref()?;
+                let when = st
+                    .ops
+                    .iter()
+                    .rev()
+                    .find(|o| o.task == "migrate_to")
+                    .map_or(0, |o| o.last_change);
+                Some((src, *view.node_by_name.get(target)?, when))
+            })
+            .collect();
+        for (src, target, when) in moves {
+            let node = &view.nodes[target];
+            if !node.online || node.unclean {
+                continue;
+            }
+            let rsc = &mut view.resources[r];
+            // A newer result on the target (than the migrate_to) tells its real state.
+            let newer = rsc.node_state.get(&target).is_some_and(|s| {
+                // A migrate_from with a result ends the partial migration (done or failed).
+                s.ops
+                    .iter()
+                    .any(|o| o.task == "migrate_from" && o.status != -1)
+                    || (when > 0 && s.ops.iter().any(|o| o.last_change > when))
+            });
+            if newer {
+                continue;
+            }
+            rsc.node_state.insert(
+                target,
+                RscNodeState {
+                    role: Role::Started,
+                    migrating_from: Some(src),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+}
+
+/// An offline cluster node whose history shows a managed resource running is fenced.
+fn fence_if_active(view: &mut ClusterView, node: usize) {
+    // Nothing is managed in maintenance mode (cluster-wide or on the node).
+    let maintenance = view.config.maintenance_mode
+        || view.nodes[node]
+            .attrs
+            .get("maintenance")
+            .is_some_and(|v| super::is_true(v));
+    if view.nodes[node].unclean || maintenance {
+        return;
+    }
+    let active = view
+        .resources
+        .iter()
+        .find(|r| r.managed() && r.node_state.get(&node).is_some_and(|s| s.role.is_active()));
+    if let Some(r) = active {
+        let reason = format!("{} is thought to be active there", r.id);
+        let n = &mut view.nodes[node];
+        n.unclean = true;
+        n.unclean_reason = reason;
     }
 }
 
@@ -307,6 +447,16 @@ fn find_resource(
     reuse_here: bool,
 ) -> Found {
     let base = rid.split(':').next().unwrap_or(rid);
+    // On a bundle's guest node the history is that replica's instance.
+    if let Some(rep) = super::bundle::replica_on_node(view, node) {
+        if let Some(p) = rep
+            .child
+            .map(|c| view.primitives_of(c))
+            .and_then(|ps| ps.into_iter().find(|p| view.resources[*p].base_id == base))
+        {
+            return Found::Instance(p);
+        }
+    }
     if let Some(instances) = anon.get(base) {
         // Pacemaker's rule: the instance already active on this node (unless this member
         // already has history there: then the extra history is an orphan), else the first
@@ -417,8 +567,17 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         config_order: usize::MAX,
         clone_name: None,
     });
+    // An orphan that ran inside a container says so in its history.
+    if let Some(k) = lr.attr("container") {
+        view.resources[idx]
+            .meta
+            .insert("container".into(), k.to_string());
+    }
     view.rsc_by_id.insert(rid.to_string(), idx);
     view.top.push(idx);
+    if view.resources[idx].is_connection() {
+        remote::orphaned_connection(view, idx);
+    }
     idx
 }
 
@@ -427,11 +586,16 @@ fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: 
         .op(task, interval_ms)
         .and_then(|o| o.on_fail.as_deref())
         .and_then(OnFail::parse);
-    if let Some(c) = configured {
-        if c == OnFail::Fence && !view.config.stonith_enabled {
-            return OnFail::Block;
-        }
-        return c;
+    let in_container = super::remote::container_of(view, rsc).is_some();
+    match configured {
+        Some(OnFail::Fence) if !view.config.stonith_enabled => return OnFail::Block,
+        Some(OnFail::RestartContainer) if !in_container => {}
+        Some(c) => return c,
+        None => {}
+    }
+    // Whatever fails inside a container is recovered by restarting the container.
+    if in_container {
+        return OnFail::RestartContainer;
     }
     if task == "stop" {
         if view.config.stonith_enabled {
@@ -557,9 +721,15 @@ fn replay(view: &ClusterView, r: RscIdx, node: usize, mut ops: Vec<OpRecord>) ->
         op.failed = true;
         let mut on_fail = default_on_fail(view, rsc, &o.task, o.interval_ms);
         let hard_error = o.status == 7 || (exec_ok && matches!(o.rc, 5 | 6));
-        if on_fail == OnFail::Ignore && !hard_error {
+        // A failed stop inside a container counts as done too: restarting the container
+        // stops it anyway.
+        let container_stop = on_fail == OnFail::RestartContainer && o.task == "stop";
+        if (on_fail == OnFail::Ignore || container_stop) && !hard_error {
             // The failure is ignored: the operation counts as done.
             st.failure_ignored = true;
+            if container_stop {
+                st.on_fail = st.on_fail.max(OnFail::RestartContainer);
+            }
             match o.task.as_str() {
                 "stop" => st.role = Role::Stopped,
                 "start" | "migrate_from" => st.role = Role::Started,
@@ -636,7 +806,11 @@ fn replay(view: &ClusterView, r: RscIdx, node: usize, mut ops: Vec<OpRecord>) ->
 fn clear_failure(st: &mut RscNodeState) {
     if matches!(
         st.on_fail,
-        OnFail::Ignore | OnFail::Demote | OnFail::Restart | OnFail::Block
+        OnFail::Ignore
+            | OnFail::Demote
+            | OnFail::Restart
+            | OnFail::RestartContainer
+            | OnFail::Block
     ) {
         st.on_fail = OnFail::Ignore;
         st.failed = false;

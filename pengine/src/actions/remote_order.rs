@@ -1,0 +1,140 @@
+//! Orderings between the actions on a Pacemaker Remote node and its connection: nothing
+//! runs there before the connection is up, and what must stop there stops before the
+//! connection goes down (Pacemaker's `pcmk__order_remote_connection_actions`).
+
+use super::{flags::*, ActionTable};
+use crate::remote::ConnectionState;
+use crate::unpack::{ClusterView, RscIdx};
+use graph::ActionKind;
+
+/// The kind of task, as Pacemaker groups them for remote ordering.
+#[derive(PartialEq)]
+enum Task {
+    Up,
+    Down,
+    Demote,
+    Other,
+}
+
+fn task_of(task: &str) -> Task {
+    match task {
+        "start" | "promote" => Task::Up,
+        "stop" | "migrate_to" | "migrate_from" => Task::Down,
+        "demote" => Task::Demote,
+        _ => Task::Other,
+    }
+}
+
+/// Connection start(s) before action `i`.
+fn after_start(t: &mut ActionTable, c: RscIdx, i: usize, extra: u32) {
+    for s in t.of(c, "start") {
+        t.order(s, i, RUNNABLE_LEFT | extra);
+    }
+}
+
+/// Action `i` before the connection stop(s).
+fn before_stop(t: &mut ActionTable, c: RscIdx, i: usize, extra: u32) {
+    for s in t.of(c, "stop") {
+        t.order(i, s, extra);
+    }
+}
+
+/// An action on a guest node: up-actions wait for the container (and are redone when it
+/// restarts) and the connection; down-actions precede the connection's stop, unless the
+/// container failed (then they are implied by its recovery).
+fn guest_ordering(view: &ClusterView, t: &mut ActionTable, i: usize, c: RscIdx, k: RscIdx) {
+    let a = &t.list[i];
+    let recurring = a.interval_ms > 0;
+    match task_of(&a.task.clone()) {
+        Task::Up => {
+            after_start(t, k, i, IMPLIES_THEN);
+            after_start(t, c, i, OPTIONAL);
+        }
+        Task::Down | Task::Demote => {
+            let container_failed = view.resources[k].node_state.values().any(|s| s.failed);
+            if !container_failed {
+                before_stop(t, c, i, OPTIONAL);
+            }
+        }
+        Task::Other if recurring => after_start(t, c, i, IMPLIES_THEN),
+        Task::Other => after_start(t, c, i, OPTIONAL),
+    }
+}
+
+/// Orders every resource action on a remote node relative to that node's connection.
+pub fn order(view: &ClusterView, t: &mut ActionTable) {
+    for i in 0..t.list.len() {
+        let a = &t.list[i];
+        let Some(r) = a.rsc else { continue };
+        // A connection's fail count is cleared before it starts again.
+        if view.resources[r].is_connection() && a.task == "clear_failcount" {
+            for s in t.of(r, "start") {
+                t.order(i, s, OPTIONAL);
+            }
+            continue;
+        }
+        let Some(n) = a.node else { continue };
+        let node = &view.nodes[n];
+        let Some(link) = &node.remote else { continue };
+        let Some(c) = link.connection else { continue };
+        // Pseudo actions are skipped, except those a fencing of the node implies.
+        if a.kind == ActionKind::PseudoEvent && !node.unclean {
+            continue;
+        }
+        let state = link.state.unwrap_or(ConnectionState::Alive);
+        let task = a.task.clone();
+        let recurring = a.interval_ms > 0;
+        // A resource moving onto the remote node leaves its old node only once the
+        // connection is up, so a failed connection leaves it where it was.
+        if task == "start" {
+            for s in t.of(r, "stop") {
+                if t.list[s].node != Some(n) {
+                    for cs in t.of(c, "start") {
+                        t.order(cs, s, OPTIONAL);
+                    }
+                }
+            }
+        }
+        if let Some(k) = link.container {
+            guest_ordering(view, t, i, c, k);
+            continue;
+        }
+        let next_stopped = matches!(state, ConnectionState::Stopped | ConnectionState::Failed)
+            || t.of(c, "start").iter().all(|&s| !t.list[s].runnable);
+        match task_of(&task) {
+            Task::Up => {
+                let extra = if state == ConnectionState::Failed {
+                    IMPLIES_THEN
+                } else {
+                    OPTIONAL
+                };
+                after_start(t, c, i, extra);
+            }
+            Task::Down => match state {
+                ConnectionState::Alive => before_stop(t, c, i, IMPLIES_FIRST),
+                // Implied by fencing the node.
+                ConnectionState::Failed => {}
+                _ if next_stopped => before_stop(t, c, i, IMPLIES_FIRST),
+                _ => after_start(t, c, i, OPTIONAL),
+            },
+            Task::Demote => {
+                if matches!(state, ConnectionState::Resting | ConnectionState::Unknown) {
+                    after_start(t, c, i, OPTIONAL);
+                }
+            }
+            // (A connection that migrates does not restart what runs behind it.)
+            Task::Other if recurring => {
+                let migrating = !t.of(c, "migrate_from").is_empty();
+                after_start(t, c, i, if migrating { OPTIONAL } else { IMPLIES_THEN });
+            }
+            Task::Other => {
+                let up_now = !view.resources[c].running_nodes().is_empty();
+                if up_now && state == ConnectionState::Stopped {
+                    before_stop(t, c, i, RUNNABLE_LEFT);
+                } else {
+                    after_start(t, c, i, OPTIONAL);
+                }
+            }
+        }
+    }
+}

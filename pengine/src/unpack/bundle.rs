@@ -1,0 +1,299 @@
+//! Bundles: a `<bundle>` becomes, per replica, a container resource (docker, podman or rkt),
+//! an optional IP address, and, when it wraps a primitive, a Pacemaker Remote connection
+//! running inside the container and a guest node (`BUNDLE-N`) on which that replica of the
+//! primitive runs. The primitive's replicas form a clone (`BUNDLE-clone`, or `BUNDLE-master`
+//! when promotable). The generated resources are described as CIB XML and unpacked like
+//! configured ones, as Pacemaker does.
+
+use super::{remote, RscIdx};
+use cib::Element;
+
+/// One replica of a bundle.
+#[derive(Debug, Clone, Default)]
+pub struct Replica {
+    /// The container resource (`BUNDLE-docker-N`).
+    pub container: RscIdx,
+    /// The IP address resource, with `ip-range-start`.
+    pub ip: Option<RscIdx>,
+    /// The connection to the replica's guest node (`BUNDLE-N`).
+    pub remote: Option<RscIdx>,
+    /// The replica's guest node.
+    pub node: Option<usize>,
+    /// The replica's instance of the wrapped primitive.
+    pub child: Option<RscIdx>,
+}
+
+/// A bundle and what it was expanded into.
+#[derive(Debug, Clone, Default)]
+pub struct Bundle {
+    /// The bundle itself (a collective of its containers).
+    pub rsc: RscIdx,
+    /// The clone of the wrapped primitive, if any.
+    pub child: Option<RscIdx>,
+    /// Replicas in order.
+    pub replicas: Vec<Replica>,
+}
+
+/// The container settings Pacemaker reads from a `<bundle>`.
+pub struct Settings {
+    /// `docker`, `podman` or `rkt`.
+    pub agent: String,
+    /// `replicas` (default: promoted-max, else 1).
+    pub replicas: usize,
+    /// `replicas-per-host`.
+    pub per_host: usize,
+    /// `promoted-max`.
+    pub promoted_max: usize,
+    /// `image`.
+    pub image: String,
+    /// `network/@ip-range-start`.
+    pub ip_range_start: Option<String>,
+    /// `network/@control-port`.
+    pub control_port: Option<String>,
+    /// `network/@host-netmask`, `host-interface`.
+    pub netmask: Option<String>,
+    /// `network/@host-interface`.
+    pub interface: Option<String>,
+}
+
+fn num(v: Option<&str>) -> Option<usize> {
+    v.and_then(|v| v.trim().parse().ok())
+}
+
+/// Reads a bundle's settings; None when it has no container element.
+pub fn settings(el: &Element) -> Option<Settings> {
+    let container = ["docker", "rkt", "podman"]
+        .iter()
+        .find_map(|a| el.child(a))?;
+    let promoted_max =
+        num(container.attr("promoted-max").or(container.attr("masters"))).unwrap_or(0);
+    let replicas =
+        num(container.attr("replicas")).unwrap_or(if promoted_max > 0 { promoted_max } else { 1 });
+    let network = el.child("network");
+    let net = |k: &str| network.and_then(|n| n.attr(k)).map(str::to_string);
+    Some(Settings {
+        agent: container.name.clone(),
+        replicas: replicas.max(1),
+        per_host: num(container.attr("replicas-per-host")).unwrap_or(1).max(1),
+        promoted_max,
+        image: container.attr("image").unwrap_or("").to_string(),
+        ip_range_start: net("ip-range-start"),
+        control_port: net("control-port"),
+        netmask: net("host-netmask"),
+        interface: net("host-interface"),
+    })
+}
+
+/// The replicas' IP addresses, counting up from `ip-range-start` (IPv4 only).
+pub fn addresses(start: &str, count: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(mut octets) = start
+        .split('.')
+        .map(|o| o.parse::<u32>().ok())
+        .collect::<Option<Vec<u32>>>()
+        .filter(|o| o.len() == 4)
+    else {
+        return out;
+    };
+    for i in 0..count {
+        if i > 0 {
+            if octets[2] > 253 {
+                break;
+            }
+            if octets[3] > 253 {
+                octets[2] += 1;
+                octets[3] = 1;
+            } else {
+                octets[3] += 1;
+            }
+        }
+        out.push(
+            octets
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join("."),
+        );
+    }
+    out
+}
+
+fn nvpair(id: String, name: &str, value: &str) -> Element {
+    Element::new("nvpair")
+        .with_attr("id", id)
+        .with_attr("name", name)
+        .with_attr("value", value)
+}
+
+fn monitor(id: &str, interval: &str) -> Element {
+    Element::new("operations").with_child(
+        Element::new("op")
+            .with_attr("id", format!("{id}-monitor-{interval}"))
+            .with_attr("name", "monitor")
+            .with_attr("interval", interval),
+    )
+}
+
+/// The container resource of replica `i`.
+pub fn container_xml(bundle: &str, s: &Settings, i: usize) -> Element {
+    let id = format!("{bundle}-{}-{i}", s.agent);
+    let attrs = Element::new("instance_attributes")
+        .with_attr("id", format!("{bundle}-attributes-{i}"))
+        .with_child(nvpair(format!("{id}-name"), "name", &id))
+        .with_child(nvpair(format!("{id}-image"), "image", &s.image))
+        .with_child(nvpair(format!("{id}-allow_pull"), "allow_pull", "true"))
+        .with_child(nvpair(format!("{id}-force_kill"), "force_kill", "false"))
+        .with_child(nvpair(format!("{id}-reuse"), "reuse", "false"));
+    Element::new("primitive")
+        .with_attr("id", id.as_str())
+        .with_attr("class", "ocf")
+        .with_attr("provider", "heartbeat")
+        .with_attr("type", s.agent.as_str())
+        .with_child(attrs)
+        .with_child(monitor(&id, "60s"))
+}
+
+/// The IP address resource of a replica.
+pub fn ip_xml(bundle: &str, s: &Settings, i: usize, addr: &str) -> Element {
+    let id = format!("{bundle}-ip-{addr}");
+    let mut attrs = Element::new("instance_attributes")
+        .with_attr("id", format!("{bundle}-attributes-{i}"))
+        .with_child(nvpair(format!("{id}-ip"), "ip", addr));
+    if let Some(nic) = &s.interface {
+        attrs = attrs.with_child(nvpair(format!("{id}-nic"), "nic", nic));
+    }
+    if let Some(mask) = &s.netmask {
+        attrs = attrs.with_child(nvpair(format!("{id}-cidr_netmask"), "cidr_netmask", mask));
+    }
+    Element::new("primitive")
+        .with_attr("id", id.as_str())
+        .with_attr("class", "ocf")
+        .with_attr("provider", "heartbeat")
+        .with_attr("type", "IPaddr2")
+        .with_child(attrs)
+        .with_child(monitor(&id, "60s"))
+}
+
+/// The connection to replica `i`'s guest node, inside its container.
+pub fn remote_xml(bundle: &str, s: &Settings, i: usize, addr: Option<&str>) -> Option<Element> {
+    let container = format!("{bundle}-{}-{i}", s.agent);
+    let mut meta = std::collections::BTreeMap::new();
+    meta.insert("remote-node".to_string(), format!("{bundle}-{i}"));
+    // Without an address of its own the connection goes to the host (a magic name).
+    meta.insert(
+        "remote-addr".to_string(),
+        addr.unwrap_or("#uname").to_string(),
+    );
+    meta.insert(
+        "remote-port".to_string(),
+        s.control_port.clone().unwrap_or_else(|| "3121".into()),
+    );
+    remote::guest_connection_xml(&container, &meta)
+}
+
+/// The clone of the wrapped primitive: one instance per replica, ordered, promotable when
+/// the bundle has a promoted-max.
+pub fn child_clone_xml(bundle: &Element, s: &Settings, primitive: &Element) -> Element {
+    let bid = bundle.attr("id").unwrap_or("");
+    let id = format!(
+        "{bid}-{}",
+        if s.promoted_max > 0 {
+            "master"
+        } else {
+            "clone"
+        }
+    );
+    let mut meta = Element::new("meta_attributes")
+        .with_attr("id", format!("{id}-meta"))
+        .with_child(nvpair(format!("{id}-ordered"), "ordered", "true"))
+        .with_child(nvpair(
+            format!("{id}-clone-max"),
+            "clone-max",
+            &s.replicas.to_string(),
+        ))
+        .with_child(nvpair(
+            format!("{id}-clone-node-max"),
+            "clone-node-max",
+            &s.per_host.to_string(),
+        ))
+        .with_child(nvpair(
+            format!("{id}-unique"),
+            "globally-unique",
+            if s.per_host > 1 { "true" } else { "false" },
+        ));
+    // The clone notifies when its primitive does.
+    let notify = primitive
+        .children_named("meta_attributes")
+        .flat_map(|m| m.children_named("nvpair"))
+        .any(|nv| {
+            nv.attr("name") == Some("notify") && nv.attr("value").is_some_and(super::is_true)
+        });
+    if notify {
+        meta = meta.with_child(nvpair(format!("{id}-notify"), "notify", "true"));
+    }
+    if s.promoted_max > 0 {
+        meta = meta
+            .with_child(nvpair(format!("{id}-promotable"), "promotable", "true"))
+            .with_child(nvpair(
+                format!("{id}-promoted-max"),
+                "promoted-max",
+                &s.promoted_max.to_string(),
+            ));
+    }
+    let mut el = Element::new("clone")
+        .with_attr("id", id.as_str())
+        .with_child(meta);
+    // The bundle's own meta attributes (is-managed, target-role, ...) apply inside it too.
+    for m in bundle.children_named("meta_attributes") {
+        el = el.with_child(m.clone());
+    }
+    el.with_child(primitive.clone())
+}
+
+/// The bundle itself, as a collective (its meta attributes only).
+pub fn bundle_xml(bundle: &Element) -> Element {
+    let mut el = Element::new("group").with_attr("id", bundle.attr("id").unwrap_or(""));
+    for m in bundle.children_named("meta_attributes") {
+        el = el.with_child(m.clone());
+    }
+    el
+}
+
+/// The bundle replica whose guest node is `n`, if any.
+pub fn replica_on_node(view: &super::ClusterView, n: usize) -> Option<&Replica> {
+    view.bundles
+        .iter()
+        .flat_map(|b| &b.replicas)
+        .find(|r| r.node == Some(n))
+}
+
+/// The bundle replica a resource belongs to (container, IP, connection or instance).
+pub fn replica_of(view: &super::ClusterView, r: RscIdx) -> Option<(&Bundle, &Replica)> {
+    view.bundles.iter().find_map(|b| {
+        b.replicas
+            .iter()
+            .find(|x| {
+                x.container == r
+                    || x.ip == Some(r)
+                    || x.remote == Some(r)
+                    || x.child
+                        .is_some_and(|c| view.primitives_of(c).contains(&r) || c == r)
+            })
+            .map(|x| (b, x))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::addresses;
+
+    #[test]
+    fn replica_addresses_count_up_and_wrap_into_the_next_subnet() {
+        assert_eq!(
+            addresses("192.168.1.253", 3),
+            ["192.168.1.253", "192.168.1.254", "192.168.2.1"]
+        );
+        assert!(addresses("not-an-ip", 2).is_empty());
+        assert!(addresses("fe80::1", 2).is_empty());
+    }
+}
