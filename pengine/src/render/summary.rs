@@ -1,6 +1,10 @@
 //! crm_simulate -S sections: current status, transition summary, the simulated execution of
 //! the graph, and the revised status, in Pacemaker 2.1.5's layout.
 
+use super::resource_text::{
+    clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
+    CloneFlags, Nodes, PrimitiveText,
+};
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
 use crate::Schedule;
@@ -87,14 +91,6 @@ fn revised_placement(s: &Schedule) -> Placement {
     p
 }
 
-fn agent(view: &ClusterView, r: RscIdx) -> String {
-    let rsc = &view.resources[r];
-    match &rsc.provider {
-        Some(p) => format!("{}:{}:{}", rsc.class, p, rsc.agent),
-        None => format!("{}:{}", rsc.class, rsc.agent),
-    }
-}
-
 fn node_list(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>, out: &mut String) {
     out.push_str("  * Node List:\n");
     let mut online = Vec::new();
@@ -163,65 +159,23 @@ fn health(node: &crate::unpack::NodeInfo) -> &'static str {
     worst
 }
 
-fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
+/// A primitive's line at placement `p`, in the one shared text form.
+fn primitive_line(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
     let rsc = &view.resources[r];
     let on = p.get(&r).cloned().unwrap_or_default();
-    let mut text = match on.as_slice() {
-        [] => {
-            if rsc.target_role() == Some(Role::Stopped) {
-                "Stopped (disabled)".to_string()
-            } else {
-                "Stopped".to_string()
-            }
-        }
-        [(n, role)] => {
-            // An instance of a promotable clone that is not promoted is unpromoted.
-            let promotable = view.resources[view.top_of(r)]
-                .clone
-                .as_ref()
-                .is_some_and(|c| c.promotable);
-            let word = match role {
-                Role::Promoted => "Promoted",
-                Role::Unpromoted => "Unpromoted",
-                Role::Started if promotable => "Unpromoted",
-                _ => "Started",
-            };
-            let failed = rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean;
-            let mut t = if failed {
-                format!("FAILED {}", view.nodes[*n].uname)
-            } else {
-                format!("{word} {}", view.nodes[*n].uname)
-            };
-            if unclean_before(&view.nodes[*n]) {
-                t.push_str(" (UNCLEAN)");
-            }
-            t
-        }
-        many => format!(
-            "Started [ {} ]",
-            many.iter()
-                .map(|(n, _)| view.nodes[*n].uname.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-    };
-    if !rsc.managed() {
-        text.push_str(" (unmanaged)");
-    }
-    if !on.is_empty() && disabled(view, r) {
-        text.push_str(" (disabled)");
-    }
-    if blocked(view, r)
+    let mut text = PrimitiveText::of(view, r, &on);
+    // The simulation names instances by their own id.
+    text.name = rsc.id.clone();
+    // A failure on a node that will be fenced is the node's, not the resource's.
+    text.failed = matches!(on.as_slice(), [(n, _)]
+        if rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean);
+    text.unclean_node = matches!(on.as_slice(), [(n, _)]
+        if !view.nodes[*n].online && unclean_before(&view.nodes[*n]));
+    text.blocked = blocked(view, r)
         && on
             .iter()
-            .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed))
-    {
-        text.push_str(" (blocked)");
-    }
-    if rsc.node_state.values().any(|st| st.failure_ignored) {
-        text.push_str(" (failure ignored)");
-    }
-    text
+            .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed));
+    text.line(Nodes::Shown)
 }
 
 /// The name crm_simulate shows for a resource in action lines (anonymous clone instances
@@ -269,18 +223,6 @@ fn display_id(view: &ClusterView, r: RscIdx, node: Option<usize>) -> String {
     })
 }
 
-/// target-role=Stopped on the resource or an ancestor.
-fn disabled(view: &ClusterView, r: RscIdx) -> bool {
-    let mut x = Some(r);
-    while let Some(i) = x {
-        if view.resources[i].target_role() == Some(Role::Stopped) {
-            return true;
-        }
-        x = view.resources[i].parent;
-    }
-    false
-}
-
 /// Top-level resources in the order Pacemaker lists them: by priority, highest first, then
 /// in configuration order.
 fn display_order(view: &ClusterView) -> Vec<RscIdx> {
@@ -298,24 +240,13 @@ fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
         }
         match rsc.kind {
             Kind::Primitive => {
-                let _ = writeln!(
-                    out,
-                    "    * {}\t({}):\t {}",
-                    rsc.id,
-                    agent(view, r),
-                    primitive_state(view, r, p)
-                );
+                let _ = writeln!(out, "    * {}", primitive_line(view, r, p));
             }
             Kind::Group => {
-                let _ = writeln!(out, "    * Resource Group: {}:", rsc.id);
+                let heading = group_heading(&rsc.id, &group_flags(view, r));
+                let _ = writeln!(out, "    * {heading}");
                 for &m in &rsc.children {
-                    let _ = writeln!(
-                        out,
-                        "      * {}\t({}):\t {}",
-                        view.resources[m].id,
-                        agent(view, m),
-                        primitive_state(view, m, p)
-                    );
+                    let _ = writeln!(out, "      * {}", primitive_line(view, m, p));
                 }
             }
             Kind::Clone => clone_lines(view, r, p, out),
@@ -326,34 +257,12 @@ fn resources(view: &ClusterView, p: &Placement, out: &mut String) {
 fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
     let rsc = &view.resources[c];
     let cfg = rsc.clone.clone().unwrap_or_default();
-    let child_id = rsc
-        .children
-        .first()
-        .map(|ch| view.resources[*ch].base_id.clone())
-        .unwrap_or_default();
-    let mut flags = Vec::new();
-    if cfg.promotable {
-        flags.push("promotable");
-    }
-    if cfg.unique {
-        flags.push("unique");
-    }
-    let suffix = if flags.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", flags.join(", "))
-    };
-    let _ = writeln!(out, "    * Clone Set: {} [{}]{}:", rsc.id, child_id, suffix);
+    let heading = clone_heading(&rsc.id, &clone_child_name(view, c), CloneFlags::of(view, c));
+    let _ = writeln!(out, "    * {heading}");
     if cfg.unique {
         for &i in &rsc.children {
             for m in view.primitives_of(i) {
-                let _ = writeln!(
-                    out,
-                    "      * {}\t({}):\t {}",
-                    view.resources[m].id,
-                    agent(view, m),
-                    primitive_state(view, m, p)
-                );
+                let _ = writeln!(out, "      * {}", primitive_line(view, m, p));
             }
         }
         return;
@@ -382,11 +291,8 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
         (Role::Started, "Started"),
     ] {
         if let Some(nodes) = by_role.get(&role) {
-            let _ = writeln!(
-                out,
-                "      * {label}: [ {} ]",
-                nodes.iter().cloned().collect::<Vec<_>>().join(" ")
-            );
+            let nodes: Vec<String> = nodes.iter().cloned().collect();
+            let _ = writeln!(out, "      * {}", node_list_line(label, &nodes));
         }
     }
     let stopped: Vec<String> = view
@@ -397,7 +303,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
         .map(|(_, node)| node.uname.clone())
         .collect();
     if !stopped.is_empty() {
-        let _ = writeln!(out, "      * Stopped: [ {} ]", stopped.join(" "));
+        let _ = writeln!(out, "      * {}", node_list_line("Stopped", &stopped));
     }
 }
 
