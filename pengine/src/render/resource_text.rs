@@ -5,6 +5,7 @@
 //! the group and clone headings with their flag lists.
 
 use crate::unpack::{ClusterView, Role, RscIdx};
+use cib::Element;
 
 /// Everything one primitive's line shows. Build it with [`PrimitiveText::of`] from the
 /// scheduler's view, or fill it from another model of the same state.
@@ -15,7 +16,9 @@ pub struct PrimitiveText {
     /// `class[:provider]:type`.
     pub agent: String,
     /// Where it is active and in which role, in display order.
-    pub on: Vec<(String, Role)>,
+    pub on: Vec<ActiveOn>,
+    /// The `target-role` in effect (its own or an ancestor's), as configured.
+    pub target_role: Option<String>,
     /// A failed operation left it failed.
     pub failed: bool,
     /// In the history but no longer configured.
@@ -36,6 +39,19 @@ pub struct PrimitiveText {
     pub managed: bool,
     /// A failure was ignored (on-fail=ignore).
     pub failure_ignored: bool,
+}
+
+/// One node a primitive is active on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveOn {
+    /// Node name.
+    pub name: String,
+    /// Node id (XML shows it).
+    pub id: String,
+    /// The node is online (XML's `cached`, as Pacemaker 2.1.5 fills it).
+    pub online: bool,
+    /// The role there, as shown.
+    pub role: Role,
 }
 
 /// How much of the location a line shows.
@@ -124,8 +140,14 @@ impl PrimitiveText {
             agent: agent_text(view, r),
             on: on
                 .iter()
-                .map(|&(n, role)| (view.nodes[n].uname.clone(), shown_role(role, promotable)))
+                .map(|&(n, role)| ActiveOn {
+                    name: view.nodes[n].uname.clone(),
+                    id: view.nodes[n].id.clone(),
+                    online: view.nodes[n].online,
+                    role: shown_role(role, promotable),
+                })
                 .collect(),
+            target_role: target.clone(),
             failed: rsc.node_state.values().any(|s| s.failed),
             orphan: rsc.orphan,
             failed_probe: None,
@@ -149,13 +171,57 @@ impl PrimitiveText {
         !self.on.is_empty()
     }
 
+    /// The role shown: the first node's, `Stopped` when inactive.
+    pub fn role(&self) -> Role {
+        self.on.first().map_or(Role::Stopped, |n| n.role)
+    }
+
+    /// The `<resource>` element as crm_mon and crm_resource write it, `indent` spaces in,
+    /// ending with a newline.
+    pub fn xml(&self, indent: usize) -> String {
+        indented(&cib::format::element_to_string(&self.element()), indent)
+    }
+
+    /// The `<resource>` element.
+    pub fn element(&self) -> Element {
+        let mut e = Element::new("resource")
+            .with_attr("id", self.name.as_str())
+            .with_attr("resource_agent", self.agent.as_str())
+            .with_attr("role", self.role().name());
+        if let Some(t) = &self.target_role {
+            e.set_attr("target_role", t.as_str());
+        }
+        let flag = |b: bool| b.to_string();
+        e = e
+            .with_attr("active", flag(self.active()))
+            .with_attr("orphaned", flag(self.orphan))
+            .with_attr("blocked", flag(self.blocked))
+            // Blocked or maintenance implies unmanaged.
+            .with_attr(
+                "managed",
+                flag(self.managed && !self.maintenance && !self.blocked),
+            )
+            .with_attr("failed", flag(self.failed))
+            .with_attr("failure_ignored", flag(self.failure_ignored))
+            .with_attr("nodes_running_on", self.on.len().to_string());
+        for n in &self.on {
+            e = e.with_child(
+                Element::new("node")
+                    .with_attr("name", n.name.as_str())
+                    .with_attr("id", n.id.as_str())
+                    .with_attr("cached", flag(n.online)),
+            );
+        }
+        e
+    }
+
     /// The text after `name\t(agent):\t` (with its leading space).
     pub fn state(&self, nodes: Nodes) -> String {
         let mut out = String::new();
         if self.orphan {
             out.push_str(" ORPHANED");
         }
-        let role = self.on.first().map_or(Role::Stopped, |(_, r)| *r);
+        let role = self.role();
         if self.failed && self.active() {
             out.push_str(" FAILED");
             if role > Role::Unpromoted {
@@ -166,9 +232,9 @@ impl PrimitiveText {
             out.push(' ');
             out.push_str(role.name());
         }
-        if let ([(node, _)], Nodes::Shown) = (self.on.as_slice(), nodes) {
+        if let ([node], Nodes::Shown) = (self.on.as_slice(), nodes) {
             out.push(' ');
-            out.push_str(node);
+            out.push_str(&node.name);
         }
         if let (Some(probe), false) = (&self.failed_probe, self.active()) {
             // Pacemaker leaves a space after the parenthesis.
@@ -196,7 +262,7 @@ impl PrimitiveText {
         }
         out.push_str(&flag_list(&flags));
         if self.on.len() > 1 && nodes == Nodes::Shown {
-            let names: Vec<&str> = self.on.iter().map(|(n, _)| n.as_str()).collect();
+            let names: Vec<&str> = self.on.iter().map(|n| n.name.as_str()).collect();
             out.push_str(&format!(" [ {} ]", names.join(" ")));
         }
         out
@@ -211,6 +277,13 @@ impl PrimitiveText {
     pub fn line_named(&self, name: &str, nodes: Nodes) -> String {
         format!("{name}\t({}):\t{}", self.agent, self.state(nodes))
     }
+}
+
+/// Every line of `xml` indented by `indent` spaces, each ending with a newline.
+pub fn indented(xml: &str, indent: usize) -> String {
+    xml.lines()
+        .map(|l| format!("{:indent$}{l}\n", ""))
+        .collect()
 }
 
 /// ` (a, b)`, or nothing for no flags.
@@ -288,6 +361,50 @@ pub fn clone_heading(id: &str, child: &str, f: CloneFlags) -> String {
     format!("Clone Set: {id} [{child}]{}:", flag_list(&flags))
 }
 
+/// `<group>` with its members' elements.
+pub fn group_element(
+    id: &str,
+    size: usize,
+    managed: bool,
+    disabled: bool,
+    members: Vec<Element>,
+) -> Element {
+    let mut e = Element::new("group")
+        .with_attr("id", id)
+        .with_attr("number_resources", size.to_string())
+        .with_attr("managed", managed.to_string())
+        .with_attr("disabled", disabled.to_string());
+    for m in members {
+        e = e.with_child(m);
+    }
+    e
+}
+
+/// `<clone>` with its instances' elements.
+pub fn clone_element(
+    id: &str,
+    f: CloneFlags,
+    failed: bool,
+    target_role: Option<&str>,
+    instances: Vec<Element>,
+) -> Element {
+    let mut e = Element::new("clone")
+        .with_attr("id", id)
+        .with_attr("multi_state", f.promotable.to_string())
+        .with_attr("unique", f.unique.to_string())
+        .with_attr("managed", (!f.unmanaged).to_string())
+        .with_attr("disabled", f.disabled.to_string())
+        .with_attr("failed", failed.to_string())
+        .with_attr("failure_ignored", "false");
+    if let Some(t) = target_role {
+        e.set_attr("target_role", t);
+    }
+    for i in instances {
+        e = e.with_child(i);
+    }
+    e
+}
+
 /// A clone summary line: `Started: [ n1 n2 ]`, `Stopped (disabled): [ n3 ]`.
 pub fn node_list_line(label: &str, nodes: &[String]) -> String {
     format!("{label}: [ {} ]", nodes.join(" "))
@@ -301,7 +418,15 @@ mod tests {
         PrimitiveText {
             name: "ip".into(),
             agent: "ocf:heartbeat:IPaddr2".into(),
-            on: on.iter().map(|(n, r)| (n.to_string(), *r)).collect(),
+            on: on
+                .iter()
+                .map(|(n, r)| ActiveOn {
+                    name: n.to_string(),
+                    id: format!("id-{n}"),
+                    online: true,
+                    role: *r,
+                })
+                .collect(),
             managed: true,
             ..Default::default()
         }
@@ -337,6 +462,18 @@ mod tests {
         p.blocked = true;
         p.managed = false;
         assert_eq!(p.state(Nodes::Shown), " Stopped (not installed)  (blocked)");
+    }
+
+    #[test]
+    fn xml_carries_the_same_state() {
+        let mut p = prim(&[("n1", Role::Started)]);
+        p.target_role = Some("Started".into());
+        p.name = "a&b".into();
+        assert_eq!(
+            p.xml(2),
+            "  <resource id=\"a&amp;b\" resource_agent=\"ocf:heartbeat:IPaddr2\" role=\"Started\" target_role=\"Started\" active=\"true\" orphaned=\"false\" blocked=\"false\" managed=\"true\" failed=\"false\" failure_ignored=\"false\" nodes_running_on=\"1\">\n    <node name=\"n1\" id=\"id-n1\" cached=\"true\"/>\n  </resource>\n"
+        );
+        assert!(prim(&[]).xml(0).ends_with("nodes_running_on=\"0\"/>\n"));
     }
 
     #[test]
