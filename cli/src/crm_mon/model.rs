@@ -3,7 +3,9 @@
 //! yet and which are read here from the configuration and the operation history.
 
 use super::history;
+use super::status::NodeView;
 use cib::Element;
+use pengine::render::resource_text::{ActiveOn, PrimitiveText};
 use pengine::unpack::{ClusterView, Kind, Role, RscIdx};
 
 /// One primitive instance.
@@ -39,6 +41,40 @@ impl Prim {
     /// Active anywhere.
     pub fn active(&self) -> bool {
         !self.on.is_empty()
+    }
+
+    /// The shared text and XML form of this primitive, active on `host` when given (a bundled
+    /// resource shows its container's node) else where it runs; `nodes` give ids and state.
+    pub fn text(&self, nodes: &[NodeView], host: Option<&[(String, Role)]>) -> PrimitiveText {
+        let node = |name: &str| nodes.iter().find(|n| n.name == name);
+        let on: Vec<ActiveOn> = host
+            .unwrap_or(&self.on)
+            .iter()
+            .map(|(name, role)| ActiveOn {
+                name: name.clone(),
+                id: node(name).map_or_else(|| name.clone(), |n| n.id.clone()),
+                online: node(name).is_some_and(|n| n.online),
+                role: *role,
+            })
+            .collect();
+        let unclean_node = matches!(on.as_slice(), [n]
+            if node(&n.name).is_some_and(|x| !x.online && x.unclean));
+        PrimitiveText {
+            name: self.id.clone(),
+            agent: self.agent.clone(),
+            on,
+            target_role: self.target_role.clone(),
+            failed: self.failed,
+            orphan: self.orphan,
+            failed_probe: self.not_installed.then(|| "not installed".to_string()),
+            unclean_node,
+            disabled: self.disabled,
+            target_unpromoted: None,
+            blocked: false,
+            maintenance: false,
+            managed: self.managed,
+            failure_ignored: false,
+        }
     }
 }
 

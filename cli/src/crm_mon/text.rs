@@ -4,71 +4,20 @@
 use super::args::Options;
 use super::model::{Item, Prim, Replica};
 use super::status::{NodeKind, NodeView, Status};
+use pengine::render::resource_text::{flag_list, Nodes};
 use pengine::unpack::Role;
 use std::fmt::Write;
 
-fn role_word(role: Role) -> &'static str {
-    match role {
-        Role::Promoted => "Promoted",
-        Role::Unpromoted => "Unpromoted",
-        _ => "Started",
-    }
-}
-
 fn flags_suffix(flags: &[&str]) -> String {
-    if flags.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", flags.join(", "))
-    }
+    flag_list(flags)
 }
 
-/// The state part of a primitive line; `show_node` is false in per-node listings.
-fn prim_state(p: &Prim, host: Option<&[(String, Role)]>, show_node: bool) -> String {
-    let on = host.unwrap_or(&p.on);
-    let mut text = match on {
-        [] if p.not_installed => "Stopped (not installed) ".to_string(),
-        [] => "Stopped".to_string(),
-        [(n, role)] => {
-            let word = if p.failed { "FAILED" } else { role_word(*role) };
-            let word = if p.failed && *role == Role::Promoted {
-                "FAILED Promoted"
-            } else {
-                word
-            };
-            if show_node {
-                format!("{word} {n}")
-            } else {
-                word.to_string()
-            }
-        }
-        many => {
-            let names: Vec<&str> = many.iter().map(|(n, _)| n.as_str()).collect();
-            format!("Started [ {} ]", names.join(" "))
-        }
-    };
-    let mut flags = Vec::new();
-    if p.orphan {
-        flags.push("ORPHANED");
-    }
-    if p.disabled {
-        flags.push("disabled");
-    }
-    if !p.managed {
-        flags.push("unmanaged");
-    }
-    text.push_str(&flags_suffix(&flags));
-    text
-}
-
-fn prim_line(out: &mut String, indent: usize, p: &Prim, name: Option<&str>) {
+fn prim_line(out: &mut String, indent: usize, st: &Status, p: &Prim) {
     let _ = writeln!(
         out,
-        "{:indent$}* {}\t({}):\t {}",
+        "{:indent$}* {}",
         "",
-        name.unwrap_or(&p.id),
-        p.agent,
-        prim_state(p, None, true),
+        p.text(&st.nodes, None).line(Nodes::Shown),
         indent = indent
     );
 }
@@ -76,9 +25,11 @@ fn prim_line(out: &mut String, indent: usize, p: &Prim, name: Option<&str>) {
 /// A group's configured flags: (managed, disabled).
 type GroupFlags = (bool, bool);
 
+#[allow(clippy::too_many_arguments)]
 fn group_lines(
     out: &mut String,
     indent: usize,
+    st: &Status,
     id: &str,
     members: &[Prim],
     (managed, disabled): GroupFlags,
@@ -105,7 +56,7 @@ fn group_lines(
         indent = indent
     );
     for m in members.iter().filter(|m| inactive || m.active()) {
-        prim_line(out, indent + 2, m, None);
+        prim_line(out, indent + 2, st, m);
     }
 }
 
@@ -165,7 +116,7 @@ fn clone_lines(
             match inst {
                 Item::Prim(p) => {
                     if p.active() || opts.detail {
-                        prim_line(out, inner, p, None);
+                        prim_line(out, inner, st, p);
                     }
                 }
                 Item::Group {
@@ -178,6 +129,7 @@ fn clone_lines(
                         group_lines(
                             out,
                             inner,
+                            st,
                             id,
                             members,
                             (*managed, *disabled),
@@ -269,7 +221,14 @@ fn stopped_list(
     }
 }
 
-fn replica_lines(out: &mut String, indent: usize, r: &Replica, detail: bool, single: bool) {
+fn replica_lines(
+    out: &mut String,
+    indent: usize,
+    st: &Status,
+    r: &Replica,
+    detail: bool,
+    single: bool,
+) {
     if detail {
         // A single replica is listed without its "Replica[0]" heading.
         if !single {
@@ -281,7 +240,7 @@ fn replica_lines(out: &mut String, indent: usize, r: &Replica, detail: bool, sin
                 .chain(Some(&r.container).filter(|_| r.container_shown))
                 .chain(r.remote.iter())
         {
-            prim_line(out, indent + 2, p, None);
+            prim_line(out, indent + 2, st, p);
         }
         return;
     }
@@ -292,17 +251,12 @@ fn replica_lines(out: &mut String, indent: usize, r: &Replica, detail: bool, sin
             } else {
                 Vec::new()
             };
-            let _ = writeln!(
-                out,
-                "{:indent$}* {}\t({}):\t {}",
-                "",
-                c.label.as_deref().unwrap_or(&c.id),
-                c.agent,
-                prim_state(c, Some(&host), true),
-                indent = indent
-            );
+            let line = c
+                .text(&st.nodes, Some(&host))
+                .line_named(c.label.as_deref().unwrap_or(&c.id), Nodes::Shown);
+            let _ = writeln!(out, "{:indent$}* {line}", "", indent = indent);
         }
-        None => prim_line(out, indent, &r.container, None),
+        None => prim_line(out, indent, st, &r.container),
     }
 }
 
@@ -315,7 +269,7 @@ fn render_item(
     inactive: bool,
 ) {
     match item {
-        Item::Prim(p) => prim_line(out, indent, p, None),
+        Item::Prim(p) => prim_line(out, indent, st, p),
         Item::Group {
             id,
             members,
@@ -324,6 +278,7 @@ fn render_item(
         } => group_lines(
             out,
             indent,
+            st,
             id,
             members,
             (*managed, *disabled),
@@ -352,7 +307,14 @@ fn render_item(
                 indent = indent
             );
             for r in replicas {
-                replica_lines(out, indent + 2, r, opts.detail || *partial, set.is_empty());
+                replica_lines(
+                    out,
+                    indent + 2,
+                    st,
+                    r,
+                    opts.detail || *partial,
+                    set.is_empty(),
+                );
             }
         }
     }
@@ -523,10 +485,8 @@ fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
                 for p in here {
                     let _ = writeln!(
                         out,
-                        "      * {}\t({}):\t {}",
-                        p.id,
-                        p.agent,
-                        prim_state(p, None, false)
+                        "      * {}",
+                        p.text(&st.nodes, None).line(Nodes::Hidden)
                     );
                 }
             }
