@@ -4,13 +4,11 @@
 use super::args::Options;
 use super::model::{Item, Prim, Replica};
 use super::status::{NodeKind, NodeView, Status};
-use pengine::render::resource_text::{flag_list, Nodes};
+use pengine::render::resource_text::{
+    clone_heading, group_heading, node_list_line, CloneFlags, Nodes,
+};
 use pengine::unpack::Role;
 use std::fmt::Write;
-
-fn flags_suffix(flags: &[&str]) -> String {
-    flag_list(flags)
-}
 
 fn prim_line(out: &mut String, indent: usize, st: &Status, p: &Prim) {
     let _ = writeln!(
@@ -48,13 +46,8 @@ fn group_lines(
     if disabled {
         flags.push("disabled");
     }
-    let _ = writeln!(
-        out,
-        "{:indent$}* Resource Group: {id}{}:",
-        "",
-        flags_suffix(&flags),
-        indent = indent
-    );
+    let heading = group_heading(id, &flags);
+    let _ = writeln!(out, "{:indent$}* {heading}", "", indent = indent);
     for m in members.iter().filter(|m| inactive || m.active()) {
         prim_line(out, indent + 2, st, m);
     }
@@ -80,26 +73,14 @@ fn clone_lines(
     else {
         return;
     };
-    let mut flags = Vec::new();
-    if *promotable {
-        flags.push("promotable");
-    }
-    if *unique {
-        flags.push("unique");
-    }
-    if !managed {
-        flags.push("unmanaged");
-    }
-    if *disabled {
-        flags.push("disabled");
-    }
-    let _ = writeln!(
-        out,
-        "{:indent$}* Clone Set: {id} [{child}]{}:",
-        "",
-        flags_suffix(&flags),
-        indent = indent
-    );
+    let flags = CloneFlags {
+        promotable: *promotable,
+        unique: *unique,
+        unmanaged: !managed,
+        disabled: *disabled,
+    };
+    let heading = clone_heading(id, child, flags);
+    let _ = writeln!(out, "{:indent$}* {heading}", "", indent = indent);
     let inner = indent + 2;
     let any_unmanaged = instances.iter().flat_map(Item::prims).any(|p| !p.managed);
     let any_failed = instances.iter().flat_map(Item::prims).any(|p| p.failed);
@@ -169,13 +150,8 @@ fn clone_lines(
         if let Some(nodes) = by_role.get_mut(&key) {
             nodes.sort();
             nodes.dedup();
-            let _ = writeln!(
-                out,
-                "{:inner$}* {label}: [ {} ]",
-                "",
-                nodes.join(" "),
-                inner = inner
-            );
+            let line = node_list_line(label, nodes);
+            let _ = writeln!(out, "{:inner$}* {line}", "", inner = inner);
         }
     }
     stopped_list(out, inner, st, instances, *disabled, inactive);
@@ -210,14 +186,13 @@ fn stopped_list(
         .collect();
     stopped.sort();
     if !stopped.is_empty() {
-        let _ = writeln!(
-            out,
-            "{:inner$}* Stopped{}: [ {} ]",
-            "",
-            if disabled { " (disabled)" } else { "" },
-            stopped.join(" "),
-            inner = inner
-        );
+        let label = if disabled {
+            "Stopped (disabled)"
+        } else {
+            "Stopped"
+        };
+        let line = node_list_line(label, &stopped);
+        let _ = writeln!(out, "{:inner$}* {line}", "", inner = inner);
     }
 }
 
@@ -531,7 +506,7 @@ fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
             continue;
         }
         names.sort();
-        let _ = writeln!(out, "  * {label}: [ {} ]", names.join(" "));
+        let _ = writeln!(out, "  * {}", node_list_line(label, &names));
     }
     true
 }
@@ -573,7 +548,7 @@ fn resources(st: &Status, opts: &Options, out: &mut String) {
                     if *disabled {
                         flags.push("disabled");
                     }
-                    let _ = writeln!(out, "  * Resource Group: {id}{}:", flags_suffix(&flags));
+                    let _ = writeln!(out, "  * {}", group_heading(id, &flags));
                     let refs: Vec<&Prim> = members.iter().collect();
                     brief_lines(out, 4, &refs, true, true);
                 }
