@@ -5,7 +5,7 @@
 use super::history;
 use super::status::NodeView;
 use cib::Element;
-use pengine::render::resource_text::{ActiveOn, PrimitiveText};
+use pengine::render::resource_text::{disabled, managed, ActiveOn, PrimitiveText};
 use pengine::unpack::{ClusterView, Kind, Role, RscIdx};
 
 /// One primitive instance.
@@ -183,90 +183,27 @@ impl Item {
     }
 }
 
-fn agent(view: &ClusterView, r: RscIdx) -> String {
-    let rsc = &view.resources[r];
-    match &rsc.provider {
-        Some(p) => format!("{}:{}:{}", rsc.class, p, rsc.agent),
-        None => format!("{}:{}", rsc.class, rsc.agent),
-    }
-}
-
-fn managed(view: &ClusterView, r: RscIdx) -> bool {
-    if view.config.maintenance_mode {
-        return false;
-    }
-    let mut x = Some(r);
-    while let Some(i) = x {
-        if !view.resources[i].managed() {
-            return false;
-        }
-        x = view.resources[i].parent;
-    }
-    true
-}
-
-fn disabled(view: &ClusterView, r: RscIdx) -> bool {
-    let mut x = Some(r);
-    while let Some(i) = x {
-        if view.resources[i].target_role() == Some(Role::Stopped) {
-            return true;
-        }
-        x = view.resources[i].parent;
-    }
-    false
-}
-
 fn prim(view: &ClusterView, r: RscIdx) -> Prim {
     let rsc = &view.resources[r];
-    let anonymous_instance = view.resources[view.top_of(r)]
-        .clone
-        .as_ref()
-        .is_some_and(|c| !c.unique)
-        && rsc.id != rsc.base_id;
-    let promotable = view.resources[view.top_of(r)]
-        .clone
-        .as_ref()
-        .is_some_and(|c| c.promotable);
-    let on: Vec<(String, Role)> = rsc
+    let on: Vec<(usize, Role)> = rsc
         .node_state
         .iter()
         .filter(|(_, s)| s.role.is_active())
-        .map(|(n, s)| {
-            let role = if promotable && s.role == Role::Started {
-                Role::Unpromoted
-            } else {
-                s.role
-            };
-            (view.nodes[*n].uname.clone(), role)
-        })
+        .map(|(n, s)| (*n, s.role))
         .collect();
+    let text = PrimitiveText::of(view, r, &on);
     Prim {
-        id: if anonymous_instance {
-            rsc.base_id.clone()
-        } else {
-            rsc.id.clone()
-        },
+        id: text.name,
         instance_id: rsc.id.clone(),
-        agent: agent(view, r),
-        failed: rsc.node_state.values().any(|s| s.failed),
-        on,
-        managed: managed(view, r),
-        disabled: disabled(view, r),
-        orphan: rsc.orphan,
+        agent: text.agent,
+        on: text.on.into_iter().map(|n| (n.name, n.role)).collect(),
+        failed: text.failed,
+        managed: text.managed,
+        disabled: text.disabled,
+        orphan: text.orphan,
         label: None,
         connection: false,
-        target_role: {
-            let mut x = Some(r);
-            let mut found = None;
-            while let Some(i) = x {
-                if let Some(t) = view.resources[i].meta("target-role") {
-                    found = Some(t.to_string());
-                    break;
-                }
-                x = view.resources[i].parent;
-            }
-            found
-        },
+        target_role: text.target_role,
         not_installed: false,
     }
 }
