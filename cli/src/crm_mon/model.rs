@@ -5,7 +5,7 @@
 use super::history;
 use super::status::NodeView;
 use cib::Element;
-use pengine::render::resource_text::{disabled, managed, ActiveOn, PrimitiveText};
+use pengine::render::status_text::{disabled, managed, ActiveOn, PrimitiveText};
 use pengine::unpack::{ClusterView, Kind, Role, RscIdx};
 
 /// One primitive instance.

@@ -294,13 +294,15 @@ impl Status {
             for r in replicas {
                 let Some(remote) = &r.remote else { continue };
                 let host = r.container.on.first().map(|(n, _)| n.clone());
+                let online = host.is_some() && remote.active();
                 nodes.push(NodeView {
                     name: remote.id.clone(),
                     id: remote.id.clone(),
                     kind: NodeKind::Guest,
-                    online: host.is_some() && remote.active(),
+                    online,
                     standby: false,
-                    maintenance: !remote.managed,
+                    // An offline guest node is not shown, in maintenance or not.
+                    maintenance: online && !remote.managed,
                     pending: false,
                     unclean: false,
                     feature_set: String::new(),

@@ -4,8 +4,8 @@
 use super::args::Options;
 use super::model::{Item, Prim, Replica};
 use super::status::{NodeKind, NodeView, Status};
-use pengine::render::resource_text::{
-    clone_heading, group_heading, node_list_line, CloneFlags, Nodes,
+use pengine::render::status_text::{
+    clone_heading, group_heading, node_list_line, CloneFlags, NodeMode, Nodes,
 };
 use pengine::unpack::Role;
 use std::fmt::Write;
@@ -417,23 +417,20 @@ fn node_label(n: &NodeView, detail: bool) -> String {
     }
 }
 
-fn node_state_word(n: &NodeView) -> String {
-    if n.unclean {
-        return format!("UNCLEAN ({})", if n.online { "online" } else { "offline" });
+/// The node's state in the shared wording (the same as crm_simulate's).
+fn node_mode(st: &Status, n: &NodeView) -> NodeMode {
+    NodeMode {
+        online: n.online,
+        unclean: n.unclean,
+        pending: n.pending,
+        standby: n.standby,
+        maintenance: n.maintenance,
+        running_resources: !st.prims_on(&n.name, true).is_empty(),
     }
-    if n.pending {
-        return "pending".into();
-    }
-    if !n.online {
-        return "OFFLINE".into();
-    }
-    if n.maintenance {
-        return "maintenance".into();
-    }
-    if n.standby {
-        return "standby".into();
-    }
-    "online".into()
+}
+
+fn node_state_word(st: &Status, n: &NodeView) -> String {
+    node_mode(st, n).word().to_string()
 }
 
 fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
@@ -447,7 +444,7 @@ fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
             if opts.brief && st.prims_on(&n.name, true).is_empty() {
                 continue;
             }
-            let mut word = node_state_word(n);
+            let mut word = node_state_word(st, n);
             if opts.detail && n.kind == NodeKind::Member && n.online {
                 let _ = write!(word, ", feature set {}", n.feature_set);
             }
@@ -470,7 +467,7 @@ fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
     }
     if opts.detail {
         for n in &shown {
-            let mut word = node_state_word(n);
+            let mut word = node_state_word(st, n);
             if n.kind == NodeKind::Member && n.online {
                 let _ = write!(word, ", feature set {}", n.feature_set);
             }
@@ -486,9 +483,13 @@ fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
         ("GuestOnline", Vec::new()),
     ];
     for n in &shown {
-        let special = n.unclean || n.pending || (n.online && (n.maintenance || n.standby));
-        if special {
-            let _ = writeln!(out, "  * {}: {}", node_label(n, false), node_state_word(n));
+        if !node_mode(st, n).listed() {
+            let _ = writeln!(
+                out,
+                "  * {}: {}",
+                node_label(n, false),
+                node_state_word(st, n)
+            );
             continue;
         }
         let slot = match (n.kind, n.online) {

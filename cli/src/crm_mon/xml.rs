@@ -8,7 +8,7 @@ use super::model::{Item, Prim};
 use super::status::{NodeKind, NodeView, Status};
 use crate::crm_attribute::{xml_escape as esc, XML_API_VERSION};
 use cib::Element;
-use pengine::render::resource_text::{clone_element, group_element, indented, CloneFlags};
+use pengine::render::status_text::{clone_element, group_element, indented, CloneFlags};
 use std::fmt::Write;
 
 fn resource(out: &mut String, indent: usize, st: &Status, p: &Prim) {

@@ -7,7 +7,7 @@ use super::output::{escape, escape_text};
 use super::snapshot::Snapshot;
 use crate::exit::ExitCode;
 use cib::Element;
-use pengine::render::resource_text::{
+use pengine::render::status_text::{
     clone_child_name, clone_element, clone_heading, disabled, group_element, group_flags,
     group_heading, indented, managed, node_list_line, shown_role, CloneFlags, Nodes, PrimitiveText,
 };

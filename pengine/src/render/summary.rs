@@ -1,9 +1,9 @@
 //! crm_simulate -S sections: current status, transition summary, the simulated execution of
 //! the graph, and the revised status, in Pacemaker 2.1.5's layout.
 
-use super::resource_text::{
+use super::status_text::{
     clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
-    CloneFlags, Nodes, PrimitiveText,
+    CloneFlags, NodeMode, Nodes, PrimitiveText,
 };
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
@@ -97,36 +97,25 @@ fn node_list(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>, out: &
     let mut offline = Vec::new();
     for (n, node) in view.nodes.iter().enumerate() {
         let name = &node.uname;
-        if fenced.contains(&n) {
-            offline.push(name.clone());
-        } else if unclean_before(node) {
-            let _ = writeln!(
-                out,
-                "    * Node {name}: UNCLEAN ({})",
-                if node.online { "online" } else { "offline" }
-            );
-        } else if node.pending {
-            let _ = writeln!(out, "    * Node {name}: pending");
-        } else if node.online && node.maintenance {
-            let _ = writeln!(out, "    * Node {name}: maintenance");
-        } else if node.online && node.standby {
-            let active = p.values().flatten().any(|(node, _)| *node == n);
-            let with = if active {
-                " (with active resources)"
-            } else {
-                ""
-            };
-            let _ = writeln!(out, "    * Node {name}: standby{with}");
-        } else if node.online
+        let mode = NodeMode {
+            online: node.online && !fenced.contains(&n),
+            unclean: unclean_before(node) && !fenced.contains(&n),
+            pending: node.pending && !fenced.contains(&n),
+            // Pending nodes are also in standby, which their word already says.
+            standby: node.standby && !node.pending,
+            maintenance: node.maintenance,
+            running_resources: p.values().flatten().any(|(x, _)| *x == n),
+        };
+        let health = health(node);
+        let word = mode.word();
+        if word == "online"
             && !matches!(view.config.health_strategy.as_str(), "" | "none")
-            && health(node) != "GREEN"
+            && health != "GREEN"
         {
-            let _ = writeln!(
-                out,
-                "    * Node {name}: online (health is {})",
-                health(node)
-            );
-        } else if node.online {
+            let _ = writeln!(out, "    * Node {name}: online (health is {health})");
+        } else if !mode.listed() {
+            let _ = writeln!(out, "    * Node {name}: {word}");
+        } else if mode.online {
             online.push(name.clone());
         } else {
             offline.push(name.clone());
@@ -135,10 +124,10 @@ fn node_list(view: &ClusterView, p: &Placement, fenced: &BTreeSet<usize>, out: &
     online.sort();
     offline.sort();
     if !online.is_empty() {
-        let _ = writeln!(out, "    * Online: [ {} ]", online.join(" "));
+        let _ = writeln!(out, "    * {}", node_list_line("Online", &online));
     }
     if !offline.is_empty() {
-        let _ = writeln!(out, "    * OFFLINE: [ {} ]", offline.join(" "));
+        let _ = writeln!(out, "    * {}", node_list_line("OFFLINE", &offline));
     }
 }
 

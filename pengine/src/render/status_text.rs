@@ -1,4 +1,4 @@
-//! The one text form of a resource's state, shared by `crm_simulate -S`, `crm_mon` and
+//! The one text form of node and resource state, shared by `crm_simulate -S`, `crm_mon` and
 //! `crm_resource`, so the same state prints the same everywhere. It follows Pacemaker 2.1.5's
 //! layout: `name\t(class:provider:type):\t [ORPHANED ](FAILED [role]|role)[ node][ (probe) ]`
 //! then one parenthesised flag list, then `[ node node ]` when active on several nodes; and
@@ -6,6 +6,62 @@
 
 use crate::unpack::{ClusterView, Role, RscIdx};
 use cib::Element;
+
+/// What a node's state word depends on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NodeMode {
+    /// Online.
+    pub online: bool,
+    /// Must be fenced.
+    pub unclean: bool,
+    /// Joining.
+    pub pending: bool,
+    /// In standby.
+    pub standby: bool,
+    /// In maintenance.
+    pub maintenance: bool,
+    /// Some resource is active on it.
+    pub running_resources: bool,
+}
+
+impl NodeMode {
+    /// Pacemaker's word for the node: `online` and `OFFLINE` nodes are listed together
+    /// (`Online: [ ... ]`), every other word gets a line of its own.
+    pub fn word(&self) -> &'static str {
+        if self.unclean {
+            if self.online {
+                "UNCLEAN (online)"
+            } else if self.pending {
+                "UNCLEAN (pending)"
+            } else {
+                "UNCLEAN (offline)"
+            }
+        } else if self.pending {
+            "pending"
+        } else if self.standby {
+            match (self.online, self.running_resources) {
+                (false, _) => "OFFLINE (standby)",
+                (true, true) => "standby (with active resources)",
+                (true, false) => "standby",
+            }
+        } else if self.maintenance {
+            if self.online {
+                "maintenance"
+            } else {
+                "OFFLINE (maintenance)"
+            }
+        } else if self.online {
+            "online"
+        } else {
+            "OFFLINE"
+        }
+    }
+
+    /// True when the node goes in the `Online`/`OFFLINE` lists rather than a line of its own.
+    pub fn listed(&self) -> bool {
+        matches!(self.word(), "online" | "OFFLINE")
+    }
+}
 
 /// Everything one primitive's line shows. Build it with [`PrimitiveText::of`] from the
 /// scheduler's view, or fill it from another model of the same state.
@@ -474,6 +530,35 @@ mod tests {
             "  <resource id=\"a&amp;b\" resource_agent=\"ocf:heartbeat:IPaddr2\" role=\"Started\" target_role=\"Started\" active=\"true\" orphaned=\"false\" blocked=\"false\" managed=\"true\" failed=\"false\" failure_ignored=\"false\" nodes_running_on=\"1\">\n    <node name=\"n1\" id=\"id-n1\" cached=\"true\"/>\n  </resource>\n"
         );
         assert!(prim(&[]).xml(0).ends_with("nodes_running_on=\"0\"/>\n"));
+    }
+
+    #[test]
+    fn node_words_follow_pacemakers_precedence() {
+        let m = |online, unclean, pending, standby, maintenance| NodeMode {
+            online,
+            unclean,
+            pending,
+            standby,
+            maintenance,
+            running_resources: false,
+        };
+        assert_eq!(
+            m(true, true, false, false, false).word(),
+            "UNCLEAN (online)"
+        );
+        assert_eq!(
+            m(false, false, false, true, false).word(),
+            "OFFLINE (standby)"
+        );
+        assert_eq!(m(true, false, false, true, true).word(), "standby");
+        assert_eq!(
+            m(false, false, false, false, true).word(),
+            "OFFLINE (maintenance)"
+        );
+        assert!(m(false, false, false, false, false).listed());
+        let mut busy = m(true, false, false, true, false);
+        busy.running_resources = true;
+        assert_eq!(busy.word(), "standby (with active resources)");
     }
 
     #[test]
