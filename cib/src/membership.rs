@@ -3,8 +3,9 @@
 //! rule: the scheduler (`pengine::unpack`) and the configuration checks (`cib::verify`) both
 //! call [`judge`], so `crm_simulate`, `crm_mon` and `crm_verify` agree about every node.
 //!
-//! Values compare case-insensitively, as Pacemaker's do. `in_ccm` and `crmd` also accept the
-//! epoch timestamps newer Pacemaker releases record (a number above 0 means "since then").
+//! Values compare case-insensitively, as Pacemaker's do. Like 2.1.5, `in_ccm` must be a true
+//! boolean and `crmd` must be `online`: the epoch timestamps Pacemaker 2.1.7 and later record
+//! there are not membership to 2.1.5, so a node described that way is offline here too.
 
 use crate::values::parse_bool;
 use crate::Element;
@@ -60,19 +61,14 @@ fn eq(value: Option<&str>, word: &str) -> bool {
     value.is_some_and(|v| v.trim().eq_ignore_ascii_case(word))
 }
 
-/// A positive epoch timestamp (newer Pacemaker records times instead of booleans).
-fn positive_number(value: &str) -> bool {
-    value.trim().parse::<i64>().is_ok_and(|n| n > 0)
-}
-
-/// `in_ccm`: a true boolean or a timestamp.
+/// `in_ccm`: a true boolean.
 fn in_cluster(value: Option<&str>) -> bool {
-    value.is_some_and(|v| parse_bool(v).unwrap_or_else(|_| positive_number(v)))
+    value.is_some_and(|v| parse_bool(v).unwrap_or(false))
 }
 
-/// `crmd`: `online` or a timestamp.
+/// `crmd`: `online`.
 fn controller_up(value: Option<&str>) -> bool {
-    value.is_some_and(|v| v.trim().eq_ignore_ascii_case("online") || positive_number(v))
+    value.is_some_and(|v| v.trim().eq_ignore_ascii_case("online"))
 }
 
 /// `terminate`: a true boolean, or a time (any number not starting with 0).
@@ -168,19 +164,25 @@ mod tests {
     }
 
     #[test]
-    fn a_healthy_member_is_online_in_any_case_and_with_timestamps() {
+    fn a_healthy_member_is_online_in_any_case() {
         for f in [
             facts("true", "online", "member", "member"),
             facts("TRUE", "Online", "MEMBER", "Member"),
-            facts("1700000000", "1700000000", "member", "member"),
+            facts("yes", "ONLINE", "member", "member"),
         ] {
             let m = judge(&f, true);
-            assert!(
-                m.online && !m.pending && m.unclean.is_none(),
-                "{f:?}: {m:?}"
-            );
+            assert!(m.online && !m.pending && m.unclean.is_none(), "{f:?}: {m:?}");
             assert!(judge(&f, false).online, "{f:?} without fencing");
         }
+    }
+
+    #[test]
+    fn timestamps_are_not_membership_to_2_1_5() {
+        let f = facts("1700000000", "1700000000", "member", "member");
+        assert!(!judge(&f, false).online);
+        let m = judge(&f, true);
+        assert!(!m.online);
+        assert_eq!(m.unclean, Some("peer is no longer part of the cluster"));
     }
 
     #[test]
@@ -197,7 +199,7 @@ mod tests {
     }
 
     #[test]
-    fn joining_nodes_are_pending_and_a_zero_timestamp_is_not_membership() {
+    fn joining_nodes_are_pending() {
         let m = judge(&facts("true", "online", "pending", "member"), true);
         assert!(m.pending && m.online && m.unclean.is_none());
         let m = judge(&facts("0", "offline", "down", "down"), true);
