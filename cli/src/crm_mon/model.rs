@@ -5,7 +5,9 @@
 use super::history;
 use super::status::NodeView;
 use cib::Element;
-use pengine::render::status_text::{disabled, managed, ActiveOn, PrimitiveText};
+use pengine::render::status_text::{
+    clone_child_name, disabled, managed, ActiveOn, CloneFlags, PrimitiveText,
+};
 use pengine::unpack::{ClusterView, Kind, Role, RscIdx};
 
 /// One primitive instance.
@@ -117,14 +119,8 @@ pub enum Item {
         id: String,
         /// The cloned resource's id.
         child: String,
-        /// Promotable.
-        promotable: bool,
-        /// globally-unique.
-        unique: bool,
-        /// Managed.
-        managed: bool,
-        /// Disabled.
-        disabled: bool,
+        /// promotable, globally-unique, unmanaged, disabled.
+        flags: CloneFlags,
         /// Instances (primitives or groups).
         instances: Vec<Item>,
     },
@@ -185,13 +181,7 @@ impl Item {
 
 fn prim(view: &ClusterView, r: RscIdx) -> Prim {
     let rsc = &view.resources[r];
-    let on: Vec<(usize, Role)> = rsc
-        .node_state
-        .iter()
-        .filter(|(_, s)| s.role.is_active())
-        .map(|(n, s)| (*n, s.role))
-        .collect();
-    let text = PrimitiveText::of(view, r, &on);
+    let text = PrimitiveText::of(view, r, &view.active_roles(r));
     Prim {
         id: text.name,
         instance_id: rsc.id.clone(),
@@ -218,22 +208,12 @@ fn item(view: &ClusterView, r: RscIdx) -> Item {
             managed: managed(view, r),
             disabled: disabled(view, r),
         },
-        Kind::Clone => {
-            let cfg = rsc.clone.clone().unwrap_or_default();
-            Item::Clone {
-                id: rsc.id.clone(),
-                child: rsc
-                    .children
-                    .first()
-                    .map(|c| view.resources[*c].base_id.clone())
-                    .unwrap_or_default(),
-                promotable: cfg.promotable,
-                unique: cfg.unique,
-                managed: managed(view, r),
-                disabled: disabled(view, r),
-                instances: rsc.children.iter().map(|&c| item(view, c)).collect(),
-            }
-        }
+        Kind::Clone => Item::Clone {
+            id: rsc.id.clone(),
+            child: clone_child_name(view, r),
+            flags: CloneFlags::of(view, r),
+            instances: rsc.children.iter().map(|&c| item(view, c)).collect(),
+        },
     }
 }
 

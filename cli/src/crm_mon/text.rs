@@ -5,7 +5,7 @@ use super::args::Options;
 use super::model::{Item, Prim, Replica};
 use super::status::{NodeKind, NodeView, Status};
 use pengine::render::status_text::{
-    clone_heading, group_heading, node_list_line, CloneFlags, NodeMode, Nodes,
+    clone_heading, group_flag_words, group_heading, node_list_line, NodeMode, Nodes,
 };
 use pengine::unpack::Role;
 use std::fmt::Write;
@@ -40,12 +40,7 @@ fn group_lines(
     if !inactive && hidden > 0 && members.iter().any(Prim::active) {
         flags.push(hidden_text.as_str());
     }
-    if !managed {
-        flags.push("unmanaged");
-    }
-    if disabled {
-        flags.push("disabled");
-    }
+    flags.extend(group_flag_words(managed, disabled));
     let heading = group_heading(id, &flags);
     let _ = writeln!(out, "{:indent$}* {heading}", "", indent = indent);
     for m in members.iter().filter(|m| inactive || m.active()) {
@@ -64,22 +59,13 @@ fn clone_lines(
     let Item::Clone {
         id,
         child,
-        promotable,
-        unique,
-        managed,
-        disabled,
+        flags,
         instances,
     } = item
     else {
         return;
     };
-    let flags = CloneFlags {
-        promotable: *promotable,
-        unique: *unique,
-        unmanaged: !managed,
-        disabled: *disabled,
-    };
-    let heading = clone_heading(id, child, flags);
+    let heading = clone_heading(id, child, *flags);
     let _ = writeln!(out, "{:indent$}* {heading}", "", indent = indent);
     let inner = indent + 2;
     let any_unmanaged = instances.iter().flat_map(Item::prims).any(|p| !p.managed);
@@ -91,7 +77,7 @@ fn clone_lines(
         }
         _ => false,
     });
-    let individually = *unique || opts.detail || any_unmanaged || any_failed || partial;
+    let individually = flags.unique || opts.detail || any_unmanaged || any_failed || partial;
     if individually {
         for inst in instances {
             match inst {
@@ -123,7 +109,7 @@ fn clone_lines(
             }
         }
         if !opts.detail {
-            stopped_list(out, inner, st, instances, *disabled, inactive);
+            stopped_list(out, inner, st, instances, flags.disabled, inactive);
         }
         return;
     }
@@ -140,7 +126,7 @@ fn clone_lines(
             let key = match role {
                 Role::Promoted => 0,
                 Role::Unpromoted => 1,
-                _ if *promotable => 1,
+                _ if flags.promotable => 1,
                 _ => 2,
             };
             by_role.entry(key).or_default().push(n.clone());
@@ -154,7 +140,7 @@ fn clone_lines(
             let _ = writeln!(out, "{:inner$}* {line}", "", inner = inner);
         }
     }
-    stopped_list(out, inner, st, instances, *disabled, inactive);
+    stopped_list(out, inner, st, instances, flags.disabled, inactive);
 }
 
 /// "Stopped: [ nodes ]": the cluster nodes running no instance (with `-r`).
@@ -542,13 +528,7 @@ fn resources(st: &Status, opts: &Options, out: &mut String) {
                     managed,
                     disabled,
                 } => {
-                    let mut flags = Vec::new();
-                    if !managed {
-                        flags.push("unmanaged");
-                    }
-                    if *disabled {
-                        flags.push("disabled");
-                    }
+                    let flags = group_flag_words(*managed, *disabled);
                     let _ = writeln!(out, "  * {}", group_heading(id, &flags));
                     let refs: Vec<&Prim> = members.iter().collect();
                     brief_lines(out, 4, &refs, true, true);

@@ -8,7 +8,7 @@ use super::model::{Item, Prim};
 use super::status::{NodeKind, NodeView, Status};
 use crate::crm_attribute::{xml_escape as esc, XML_API_VERSION};
 use cib::Element;
-use pengine::render::status_text::{clone_element, group_element, indented, CloneFlags};
+use pengine::render::status_text::{clone_element, group_element, indented};
 use std::fmt::Write;
 
 fn resource(out: &mut String, indent: usize, st: &Status, p: &Prim) {
@@ -43,23 +43,14 @@ fn element(st: &Status, it: &Item) -> Element {
         ),
         Item::Clone {
             id,
-            promotable,
-            unique,
-            managed,
-            disabled,
+            flags,
             instances,
             ..
         } => {
-            let flags = CloneFlags {
-                promotable: *promotable,
-                unique: *unique,
-                unmanaged: !managed,
-                disabled: *disabled,
-            };
             let failed = it.prims().iter().any(|p| p.failed);
             let target = st.clone_target_role(id);
             let children = instances.iter().map(|i| element(st, i)).collect();
-            clone_element(id, flags, failed, target.as_deref(), children)
+            clone_element(id, *flags, failed, target.as_deref(), children)
         }
         Item::Bundle {
             id,

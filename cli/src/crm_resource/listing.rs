@@ -157,13 +157,7 @@ pub fn query_xml(ctx: &mut Ctx<'_>, raw: bool) -> Result<Reply, ClusterError> {
 
 /// The shared text and XML form of primitive `r` where it runs now.
 fn primitive_text(snap: &Snapshot, r: RscIdx) -> PrimitiveText {
-    let on: Vec<(usize, Role)> = snap
-        .view
-        .running_on(r)
-        .into_iter()
-        .map(|n| (n, snap.role_on(r, n)))
-        .collect();
-    PrimitiveText::of(&snap.view, r, &on)
+    PrimitiveText::of(&snap.view, r, &snap.view.active_roles(r))
 }
 
 /// A primitive's line as operation listings start it: `rsc\t(agent):\t Started`.

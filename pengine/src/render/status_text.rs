@@ -384,14 +384,15 @@ impl CloneFlags {
 
 /// The flags of group `r`'s heading: `unmanaged`, `disabled`.
 pub fn group_flags(view: &ClusterView, r: RscIdx) -> Vec<&'static str> {
-    let mut flags = Vec::new();
-    if !managed(view, r) {
-        flags.push("unmanaged");
-    }
-    if disabled(view, r) {
-        flags.push("disabled");
-    }
-    flags
+    group_flag_words(managed(view, r), disabled(view, r))
+}
+
+/// A group heading's flags from its state, in Pacemaker's order.
+pub fn group_flag_words(managed: bool, disabled: bool) -> Vec<&'static str> {
+    [(!managed, "unmanaged"), (disabled, "disabled")]
+        .into_iter()
+        .filter_map(|(on, word)| on.then_some(word))
+        .collect()
 }
 
 /// The id a clone's heading shows in brackets: its child's configured id.

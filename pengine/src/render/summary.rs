@@ -16,20 +16,10 @@ use std::fmt::Write;
 type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
 
 fn current_placement(view: &ClusterView) -> Placement {
-    let mut p = Placement::new();
-    for (r, rsc) in view.resources.iter().enumerate() {
-        if rsc.kind != Kind::Primitive {
-            continue;
-        }
-        let on: Vec<(usize, Role)> = rsc
-            .node_state
-            .iter()
-            .filter(|(_, s)| s.role.is_active())
-            .map(|(n, s)| (*n, s.role))
-            .collect();
-        p.insert(r, on);
-    }
-    p
+    (0..view.resources.len())
+        .filter(|&r| view.resources[r].kind == Kind::Primitive)
+        .map(|r| (r, view.active_roles(r)))
+        .collect()
 }
 
 /// The placement after the executed graph: stops remove, starts add, promotions change roles.
