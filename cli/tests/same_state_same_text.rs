@@ -92,3 +92,34 @@ fn crm_mon_crm_simulate_and_crm_resource_print_one_state_the_same_way() {
         has_line(&res, line, "crm_resource");
     }
 }
+
+#[test]
+fn crm_verify_and_crm_simulate_judge_node_membership_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let cib = dir.path().join("cib.xml");
+    let fencing = CIB.replace(
+        r#"name="stonith-enabled" value="false""#,
+        r#"name="stonith-enabled" value="true""#,
+    );
+    std::fs::write(&cib, fencing).unwrap();
+    let path = cib.to_str().unwrap();
+    let verify = Command::new(env!("CARGO_BIN_EXE_crm_verify"))
+        .args(["-VV", "-x", path])
+        .output()
+        .unwrap();
+    let verify = String::from_utf8_lossy(&verify.stderr).into_owned();
+    let sim = run(
+        env!("CARGO_BIN_EXE_crm_simulate"),
+        &["-S", "-x", path],
+        &cib,
+    );
+    // node2's timestamps are not membership: both tools make it unclean, for the same reason.
+    assert!(
+        verify.contains("Cluster node node2 is unclean: peer is no longer part of the cluster"),
+        "{verify}"
+    );
+    has_line(&sim, "    * Node node2: UNCLEAN (offline)", "crm_simulate");
+    // node1, written in other letter case, is a healthy member to both.
+    assert!(!verify.contains("node1 is unclean"), "{verify}");
+    has_line(&sim, "    * Online: [ node1 ]", "crm_simulate");
+}
