@@ -5,7 +5,7 @@ use super::args::Options;
 use super::model::{Item, Prim, Replica};
 use super::status::{NodeKind, NodeView, Status};
 use pengine::render::status_text::{
-    clone_heading, group_flag_words, group_heading, node_list_line, NodeMode, Nodes,
+    clone_heading, group_flag_words, group_heading, node_list_line, stopped_label, NodeMode, Nodes,
 };
 use pengine::unpack::Role;
 use std::fmt::Write;
@@ -172,12 +172,7 @@ fn stopped_list(
         .collect();
     stopped.sort();
     if !stopped.is_empty() {
-        let label = if disabled {
-            "Stopped (disabled)"
-        } else {
-            "Stopped"
-        };
-        let line = node_list_line(label, &stopped);
+        let line = node_list_line(stopped_label(disabled), &stopped);
         let _ = writeln!(out, "{:inner$}* {line}", "", inner = inner);
     }
 }

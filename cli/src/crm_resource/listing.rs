@@ -9,7 +9,8 @@ use crate::exit::ExitCode;
 use cib::Element;
 use pengine::render::status_text::{
     clone_child_name, clone_element, clone_heading, disabled, group_element, group_flags,
-    group_heading, indented, managed, node_list_line, shown_role, CloneFlags, Nodes, PrimitiveText,
+    group_heading, indented, managed, node_list_line, shown_role, stopped_label, CloneFlags, Nodes,
+    PrimitiveText,
 };
 use pengine::unpack::{Kind, Role, RscIdx};
 
@@ -253,11 +254,7 @@ fn clone_lines(snap: &Snapshot, r: RscIdx, indent: usize, out: &mut String) {
         .collect();
     stopped.sort_unstable();
     if !stopped.is_empty() {
-        let label = if flags.disabled {
-            "Stopped (disabled)"
-        } else {
-            "Stopped"
-        };
+        let label = stopped_label(flags.disabled);
         out.push_str(&format!("{pad}  * {}\n", node_list_line(label, &stopped)));
     }
 }

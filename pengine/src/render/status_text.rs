@@ -462,6 +462,15 @@ pub fn clone_element(
     e
 }
 
+/// The label of a clone's stopped-instances line.
+pub fn stopped_label(disabled: bool) -> &'static str {
+    if disabled {
+        "Stopped (disabled)"
+    } else {
+        "Stopped"
+    }
+}
+
 /// A clone summary line: `Started: [ n1 n2 ]`, `Stopped (disabled): [ n3 ]`.
 pub fn node_list_line(label: &str, nodes: &[String]) -> String {
     format!("{label}: [ {} ]", nodes.join(" "))

@@ -3,7 +3,7 @@
 
 use super::status_text::{
     clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
-    CloneFlags, NodeMode, Nodes, PrimitiveText,
+    stopped_label, CloneFlags, NodeMode, Nodes, PrimitiveText,
 };
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
@@ -282,7 +282,8 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
         .map(|(_, node)| node.uname.clone())
         .collect();
     if !stopped.is_empty() {
-        let _ = writeln!(out, "      * {}", node_list_line("Stopped", &stopped));
+        let label = stopped_label(disabled(view, c));
+        let _ = writeln!(out, "      * {}", node_list_line(label, &stopped));
     }
 }
 
