@@ -5,7 +5,7 @@ use super::args::Options;
 use super::model::{Item, Prim, Replica};
 use super::status::{NodeKind, NodeView, Status};
 use pengine::render::status_text::{
-    clone_heading, group_flag_words, group_heading, node_list_line, stopped_label, NodeMode, Nodes,
+    clone_heading, group_flag_words, group_heading, node_list_line, stopped_line, NodeMode, Nodes,
 };
 use pengine::unpack::Role;
 use std::fmt::Write;
@@ -163,16 +163,18 @@ fn stopped_list(
                 .flat_map(|p| p.on.iter().map(|(n, _)| n.clone()))
         })
         .collect();
-    let mut stopped: Vec<String> = st
+    let stopped: Vec<String> = st
         .nodes
         .iter()
         .filter(|n| n.kind == NodeKind::Member && !active_nodes.contains(&n.name))
         .filter(|n| st.node_shown(n))
         .map(|n| n.name.clone())
         .collect();
-    stopped.sort();
-    if !stopped.is_empty() {
-        let line = node_list_line(stopped_label(disabled), &stopped);
+    let idle = instances
+        .iter()
+        .filter(|i| !i.active() && !i.prims().iter().any(|p| p.orphan))
+        .count();
+    if let Some(line) = stopped_line(disabled, stopped, idle) {
         let _ = writeln!(out, "{:inner$}* {line}", "", inner = inner);
     }
 }

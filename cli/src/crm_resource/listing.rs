@@ -9,7 +9,7 @@ use crate::exit::ExitCode;
 use cib::Element;
 use pengine::render::status_text::{
     clone_child_name, clone_element, clone_heading, disabled, group_element, group_flags,
-    group_heading, indented, managed, node_list_line, shown_role, stopped_label, CloneFlags, Nodes,
+    group_heading, indented, managed, node_list_line, shown_role, stopped_line, CloneFlags, Nodes,
     PrimitiveText,
 };
 use pengine::unpack::{Kind, Role, RscIdx};
@@ -245,17 +245,20 @@ fn clone_lines(snap: &Snapshot, r: RscIdx, indent: usize, out: &mut String) {
             node_list_line(role.name(), &nodes)
         ));
     }
-    let mut stopped: Vec<String> = view
+    let stopped: Vec<String> = view
         .nodes
         .iter()
         .enumerate()
         .filter(|(i, _)| !running.contains(i))
         .map(|(_, n)| n.uname.clone())
         .collect();
-    stopped.sort_unstable();
-    if !stopped.is_empty() {
-        let label = stopped_label(flags.disabled);
-        out.push_str(&format!("{pad}  * {}\n", node_list_line(label, &stopped)));
+    let idle = rsc
+        .children
+        .iter()
+        .filter(|&&c| view.running_on(c).is_empty() && !view.resources[c].orphan)
+        .count();
+    if let Some(line) = stopped_line(flags.disabled, stopped, idle) {
+        out.push_str(&format!("{pad}  * {line}\n"));
     }
 }
 

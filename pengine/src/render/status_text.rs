@@ -471,6 +471,20 @@ pub fn stopped_label(disabled: bool) -> &'static str {
     }
 }
 
+/// A clone's `Stopped: [ nodes ]` line: the nodes running no instance, sorted, shown only
+/// while some instance is inactive (a clone whose every instance runs has none).
+pub fn stopped_line(
+    disabled: bool,
+    mut nodes: Vec<String>,
+    inactive_instances: usize,
+) -> Option<String> {
+    if inactive_instances == 0 || nodes.is_empty() {
+        return None;
+    }
+    nodes.sort();
+    Some(node_list_line(stopped_label(disabled), &nodes))
+}
+
 /// A clone summary line: `Started: [ n1 n2 ]`, `Stopped (disabled): [ n3 ]`.
 pub fn node_list_line(label: &str, nodes: &[String]) -> String {
     format!("{label}: [ {} ]", nodes.join(" "))

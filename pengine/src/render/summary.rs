@@ -3,7 +3,7 @@
 
 use super::status_text::{
     clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
-    stopped_label, CloneFlags, NodeMode, Nodes, PrimitiveText,
+    stopped_line, CloneFlags, NodeMode, Nodes, PrimitiveText,
 };
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
@@ -248,9 +248,13 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
     }
     let mut by_role: BTreeMap<Role, BTreeSet<String>> = BTreeMap::new();
     let mut active_nodes = BTreeSet::new();
+    let mut inactive = 0;
     for &i in &rsc.children {
         let prims = view.primitives_of(i);
         let first = prims.first().copied().unwrap_or(i);
+        if p.get(&first).is_none_or(|on| on.is_empty()) && !view.resources[first].orphan {
+            inactive += 1;
+        }
         for (n, role) in p.get(&first).cloned().unwrap_or_default() {
             active_nodes.insert(n);
             let role = if cfg.promotable && role == Role::Started {
@@ -281,9 +285,8 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
         .filter(|(n, _)| !active_nodes.contains(n))
         .map(|(_, node)| node.uname.clone())
         .collect();
-    if !stopped.is_empty() {
-        let label = stopped_label(disabled(view, c));
-        let _ = writeln!(out, "      * {}", node_list_line(label, &stopped));
+    if let Some(line) = stopped_line(disabled(view, c), stopped, inactive) {
+        let _ = writeln!(out, "      * {line}");
     }
 }
 
