@@ -81,8 +81,9 @@ fn clone_lines(
     if individually {
         for inst in instances {
             match inst {
+                // A unique clone lists every instance, stopped ones too when asked to.
                 Item::Prim(p) => {
-                    if p.active() || opts.detail {
+                    if p.active() || opts.detail || (flags.unique && inactive && !p.orphan) {
                         prim_line(out, inner, st, p);
                     }
                 }
@@ -108,7 +109,8 @@ fn clone_lines(
                 other => render_item(out, inner, st, opts, other, inactive),
             }
         }
-        if !opts.detail {
+        // Only anonymous clones sum their stopped instances up by node.
+        if !opts.detail && !flags.unique {
             stopped_list(out, inner, st, instances, flags.disabled, inactive);
         }
         return;
@@ -166,7 +168,7 @@ fn stopped_list(
     let stopped: Vec<String> = st
         .nodes
         .iter()
-        .filter(|n| n.kind == NodeKind::Member && !active_nodes.contains(&n.name))
+        .filter(|n| n.kind != NodeKind::Guest && !active_nodes.contains(&n.name))
         .filter(|n| st.node_shown(n))
         .map(|n| n.name.clone())
         .collect();
