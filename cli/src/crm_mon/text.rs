@@ -68,70 +68,54 @@ fn clone_lines(
     let heading = clone_heading(id, child, *flags);
     let _ = writeln!(out, "{:indent$}* {heading}", "", indent = indent);
     let inner = indent + 2;
-    let any_unmanaged = instances.iter().flat_map(Item::prims).any(|p| !p.managed);
-    let any_failed = instances.iter().flat_map(Item::prims).any(|p| p.failed);
-    // A group instance is summarized only when all its members run on one node.
-    let partial = instances.iter().any(|i| match i {
-        Item::Group { members, .. } => {
-            members.iter().any(Prim::active) && !members.iter().all(Prim::active)
-        }
-        _ => false,
-    });
-    let individually = flags.unique || opts.detail || any_unmanaged || any_failed || partial;
-    if individually {
-        for inst in instances {
-            match inst {
-                // A unique clone lists every instance, stopped ones too when asked to.
-                Item::Prim(p) => {
-                    if p.active() || opts.detail || (flags.unique && inactive && !p.orphan) {
-                        prim_line(out, inner, st, p);
-                    }
-                }
-                Item::Group {
-                    id,
-                    members,
-                    managed,
-                    disabled,
-                } => {
-                    if members.iter().any(Prim::active) {
-                        group_lines(
-                            out,
-                            inner,
-                            st,
-                            id,
-                            members,
-                            (*managed, *disabled),
-                            inactive,
-                            None,
-                        );
-                    }
-                }
-                other => render_item(out, inner, st, opts, other, inactive),
-            }
-        }
-        // Only anonymous clones sum their stopped instances up by node.
-        if !opts.detail && !flags.unique {
-            stopped_list(out, inner, st, instances, flags.disabled, inactive);
-        }
-        return;
-    }
+    let individually = flags.unique || opts.detail;
     let mut by_role: std::collections::BTreeMap<u8, Vec<String>> = Default::default();
-    let mut active_nodes = std::collections::BTreeSet::new();
     for inst in instances {
         let prims = inst.prims();
-        let Some(first) = prims.first() else { continue };
-        for (n, role) in &first.on {
-            active_nodes.insert(n.clone());
-            if !st.node_shown_by_name(n) {
+        if !individually {
+            if !prims.iter().any(|p| p.active()) {
+                continue; // summed up in the Stopped line
+            }
+            if let Some((node, role)) = summarised_location(st, &prims) {
+                if st.node_shown_by_name(&node) {
+                    let key = match role {
+                        Role::Promoted => 0,
+                        Role::Unpromoted => 1,
+                        _ if flags.promotable => 1,
+                        _ => 2,
+                    };
+                    by_role.entry(key).or_default().push(node);
+                }
                 continue;
             }
-            let key = match role {
-                Role::Promoted => 0,
-                Role::Unpromoted => 1,
-                _ if flags.promotable => 1,
-                _ => 2,
-            };
-            by_role.entry(key).or_default().push(n.clone());
+        }
+        match inst {
+            // A unique clone lists every instance, stopped ones too when asked to.
+            Item::Prim(p) => {
+                if p.active() || opts.detail || (flags.unique && inactive && !p.orphan) {
+                    prim_line(out, inner, st, p);
+                }
+            }
+            Item::Group {
+                id,
+                members,
+                managed,
+                disabled,
+            } => {
+                if members.iter().any(Prim::active) {
+                    group_lines(
+                        out,
+                        inner,
+                        st,
+                        id,
+                        members,
+                        (*managed, *disabled),
+                        inactive,
+                        None,
+                    );
+                }
+            }
+            other => render_item(out, inner, st, opts, other, inactive),
         }
     }
     for (key, label) in [(0u8, "Promoted"), (1, "Unpromoted"), (2, "Started")] {
@@ -142,7 +126,35 @@ fn clone_lines(
             let _ = writeln!(out, "{:inner$}* {line}", "", inner = inner);
         }
     }
-    stopped_list(out, inner, st, instances, flags.disabled, inactive);
+    // Only anonymous clones sum their stopped instances up by node.
+    if !opts.detail && !flags.unique {
+        stopped_list(out, inner, st, instances, flags.disabled, inactive);
+    }
+}
+
+/// Where an active instance of an anonymous clone is summed up (`Started: [ node ]`), with
+/// its highest role; `None` when Pacemaker prints it in full instead: failed, unmanaged or
+/// orphaned, partially active, spread over nodes, or on an offline unclean node.
+fn summarised_location(st: &Status, prims: &[&Prim]) -> Option<(String, Role)> {
+    if prims
+        .iter()
+        .any(|p| p.failed || !p.managed || p.orphan || p.on.len() != 1)
+    {
+        return None;
+    }
+    let (node, _) = &prims.first()?.on[0];
+    if prims.iter().any(|p| p.on[0].0 != *node) {
+        return None;
+    }
+    let unclean = st
+        .nodes
+        .iter()
+        .any(|n| n.name == *node && !n.online && n.unclean);
+    if unclean {
+        return None;
+    }
+    let role = prims.iter().map(|p| p.on[0].1).max()?;
+    Some((node.clone(), role))
 }
 
 /// "Stopped: [ nodes ]": the cluster nodes running no instance (with `-r`).
