@@ -5,7 +5,8 @@ use super::args::Options;
 use super::model::{Item, Prim, Replica};
 use super::status::{NodeKind, NodeView, Status};
 use pengine::render::status_text::{
-    clone_heading, group_flag_words, group_heading, node_list_line, stopped_line, NodeMode, Nodes,
+    clone_heading, group_flag_words, group_heading, node_list_line, stopped_line,
+    summarised_location, NodeMode, Nodes,
 };
 use pengine::unpack::Role;
 use std::fmt::Write;
@@ -76,7 +77,8 @@ fn clone_lines(
             if !prims.iter().any(|p| p.active()) {
                 continue; // summed up in the Stopped line
             }
-            if let Some((node, role)) = summarised_location(st, &prims) {
+            let texts: Vec<_> = prims.iter().map(|p| p.text(&st.nodes, None)).collect();
+            if let Some((node, role)) = summarised_location(&texts) {
                 if st.node_shown_by_name(&node) {
                     let key = match role {
                         Role::Promoted => 0,
@@ -130,31 +132,6 @@ fn clone_lines(
     if !opts.detail && !flags.unique {
         stopped_list(out, inner, st, instances, flags.disabled, inactive);
     }
-}
-
-/// Where an active instance of an anonymous clone is summed up (`Started: [ node ]`), with
-/// its highest role; `None` when Pacemaker prints it in full instead: failed, unmanaged or
-/// orphaned, partially active, spread over nodes, or on an offline unclean node.
-fn summarised_location(st: &Status, prims: &[&Prim]) -> Option<(String, Role)> {
-    if prims
-        .iter()
-        .any(|p| p.failed || !p.managed || p.orphan || p.on.len() != 1)
-    {
-        return None;
-    }
-    let (node, _) = &prims.first()?.on[0];
-    if prims.iter().any(|p| p.on[0].0 != *node) {
-        return None;
-    }
-    let unclean = st
-        .nodes
-        .iter()
-        .any(|n| n.name == *node && !n.online && n.unclean);
-    if unclean {
-        return None;
-    }
-    let role = prims.iter().map(|p| p.on[0].1).max()?;
-    Some((node.clone(), role))
 }
 
 /// "Stopped: [ nodes ]": the cluster nodes running no instance (with `-r`).

@@ -342,6 +342,26 @@ pub fn indented(xml: &str, indent: usize) -> String {
         .collect()
 }
 
+/// Where an active instance (its primitives) of an anonymous clone is summed up
+/// (`Started: [ node ]`), with its highest role; `None` when Pacemaker prints the instance in
+/// full instead: failed, unmanaged, orphaned, partially active, spread over nodes, or on an
+/// offline unclean node.
+pub fn summarised_location(instance: &[PrimitiveText]) -> Option<(String, Role)> {
+    let whole = |p: &PrimitiveText| {
+        !(p.failed || !p.managed || p.maintenance || p.blocked || p.orphan || p.unclean_node)
+            && p.on.len() == 1
+    };
+    if !instance.iter().all(whole) {
+        return None;
+    }
+    let node = &instance.first()?.on[0].name;
+    if instance.iter().any(|p| p.on[0].name != *node) {
+        return None;
+    }
+    let role = instance.iter().map(|p| p.on[0].role).max()?;
+    Some((node.clone(), role))
+}
+
 /// ` (a, b)`, or nothing for no flags.
 pub fn flag_list<S: AsRef<str>>(flags: &[S]) -> String {
     if flags.is_empty() {
