@@ -3,7 +3,7 @@
 
 use super::status_text::{
     clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
-    stopped_line, CloneFlags, NodeMode, Nodes, PrimitiveText,
+    stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
 };
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
@@ -140,11 +140,14 @@ fn health(node: &crate::unpack::NodeInfo) -> &'static str {
 
 /// A primitive's line at placement `p`, in the one shared text form.
 fn primitive_line(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
+    primitive_text(view, r, p).line(Nodes::Shown)
+}
+
+/// A primitive's shared text form at placement `p`.
+fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement) -> PrimitiveText {
     let rsc = &view.resources[r];
     let on = p.get(&r).cloned().unwrap_or_default();
     let mut text = PrimitiveText::of(view, r, &on);
-    // The simulation names instances by their own id.
-    text.name = rsc.id.clone();
     // A failure on a node that will be fenced is the node's, not the resource's.
     text.failed = matches!(on.as_slice(), [(n, _)]
         if rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean);
@@ -154,7 +157,7 @@ fn primitive_line(view: &ClusterView, r: RscIdx, p: &Placement) -> String {
         && on
             .iter()
             .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed));
-    text.line(Nodes::Shown)
+    text
 }
 
 /// The name crm_simulate shows for a resource in action lines (anonymous clone instances
@@ -251,21 +254,33 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, out: &mut String) {
     let mut inactive = 0;
     for &i in &rsc.children {
         let prims = view.primitives_of(i);
-        let first = prims.first().copied().unwrap_or(i);
-        if p.get(&first).is_none_or(|on| on.is_empty()) && !view.resources[first].orphan {
-            inactive += 1;
+        let texts: Vec<PrimitiveText> = prims.iter().map(|&m| primitive_text(view, m, p)).collect();
+        for &m in &prims {
+            active_nodes.extend(p.get(&m).into_iter().flatten().map(|(n, _)| *n));
         }
-        for (n, role) in p.get(&first).cloned().unwrap_or_default() {
-            active_nodes.insert(n);
-            let role = if cfg.promotable && role == Role::Started {
-                Role::Unpromoted
-            } else {
-                role
-            };
-            by_role
-                .entry(role)
-                .or_default()
-                .insert(view.nodes[n].uname.clone());
+        if !texts.iter().any(PrimitiveText::active) {
+            if !prims.iter().any(|&m| view.resources[m].orphan) {
+                inactive += 1;
+            }
+            continue;
+        }
+        match summarised_location(&texts) {
+            Some((node, role)) => {
+                by_role.entry(role).or_default().insert(node);
+            }
+            // Printed in full: a failed, unmanaged or partial instance.
+            None if view.resources[i].kind == Kind::Group => {
+                let heading = group_heading(&view.resources[i].id, &group_flags(view, i));
+                let _ = writeln!(out, "      * {heading}");
+                for t in &texts {
+                    let _ = writeln!(out, "        * {}", t.line(Nodes::Shown));
+                }
+            }
+            None => {
+                for t in &texts {
+                    let _ = writeln!(out, "      * {}", t.line(Nodes::Shown));
+                }
+            }
         }
     }
     for (role, label) in [
