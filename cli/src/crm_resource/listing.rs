@@ -9,8 +9,8 @@ use crate::exit::ExitCode;
 use cib::Element;
 use pengine::render::status_text::{
     clone_child_name, clone_element, clone_heading, disabled, group_element, group_flags,
-    group_heading, indented, managed, node_list_line, shown_role, stopped_line, CloneFlags, Nodes,
-    PrimitiveText,
+    group_heading, indented, managed, node_list_line, stopped_line, summarised_location,
+    CloneFlags, Nodes, PrimitiveText,
 };
 use pengine::unpack::{Kind, Role, RscIdx};
 
@@ -213,12 +213,12 @@ fn text_lines(snap: &Snapshot, r: RscIdx, indent: usize, show_nodes: bool, out: 
                 text_lines(snap, c, indent + 2, show_nodes, out);
             }
         }
-        Kind::Clone => clone_lines(snap, r, indent, out),
+        Kind::Clone => clone_lines(snap, r, indent, show_nodes, out),
     }
 }
 
 /// A clone as crm_mon summarises it: the instances grouped by role.
-fn clone_lines(snap: &Snapshot, r: RscIdx, indent: usize, out: &mut String) {
+fn clone_lines(snap: &Snapshot, r: RscIdx, indent: usize, show_nodes: bool, out: &mut String) {
     let pad = " ".repeat(indent);
     let view = &snap.view;
     let rsc = &view.resources[r];
@@ -228,13 +228,22 @@ fn clone_lines(snap: &Snapshot, r: RscIdx, indent: usize, out: &mut String) {
     let mut by_role: Vec<(Role, Vec<String>)> = Vec::new();
     let mut running = Vec::new();
     for &c in &rsc.children {
-        for n in view.running_on(c) {
-            let role = shown_role(snap.role_on(c, n), flags.promotable);
-            running.push(n);
-            match by_role.iter_mut().find(|(r, _)| *r == role) {
-                Some((_, v)) => v.push(snap.node_name(n).to_string()),
-                None => by_role.push((role, vec![snap.node_name(n).to_string()])),
-            }
+        running.extend(view.running_on(c));
+        let texts: Vec<PrimitiveText> = view
+            .primitives_of(c)
+            .into_iter()
+            .map(|m| primitive_text(snap, m))
+            .collect();
+        if !flags.unique && !texts.iter().any(PrimitiveText::active) {
+            continue;
+        }
+        // The same rule as crm_mon's: unique, failed, unmanaged or partial instances in full.
+        match summarised_location(&texts).filter(|_| !flags.unique) {
+            Some((node, role)) => match by_role.iter_mut().find(|(r, _)| *r == role) {
+                Some((_, v)) => v.push(node),
+                None => by_role.push((role, vec![node])),
+            },
+            None => text_lines(snap, c, indent + 2, show_nodes, out),
         }
     }
     by_role.sort_by_key(|b| std::cmp::Reverse(b.0));
@@ -257,6 +266,8 @@ fn clone_lines(snap: &Snapshot, r: RscIdx, indent: usize, out: &mut String) {
         .iter()
         .filter(|&&c| view.running_on(c).is_empty() && !view.resources[c].orphan)
         .count();
+    // A unique clone has listed every instance already.
+    let idle = if flags.unique { 0 } else { idle };
     if let Some(line) = stopped_line(flags.disabled, stopped, idle) {
         out.push_str(&format!("{pad}  * {line}\n"));
     }
