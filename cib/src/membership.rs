@@ -171,7 +171,10 @@ mod tests {
             facts("yes", "ONLINE", "member", "member"),
         ] {
             let m = judge(&f, true);
-            assert!(m.online && !m.pending && m.unclean.is_none(), "{f:?}: {m:?}");
+            assert!(
+                m.online && !m.pending && m.unclean.is_none(),
+                "{f:?}: {m:?}"
+            );
             assert!(judge(&f, false).online, "{f:?} without fencing");
         }
     }
