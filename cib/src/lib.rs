@@ -11,6 +11,8 @@
 //!   built with `from_element` from the tree.
 //! * [`version`]: the `(admin_epoch, epoch, num_updates)` version tuple. (Scores, booleans and
 //!   durations are the `vocab` crate's.)
+//! * [`membership`]: the one rule saying whether a node is online, pending or must be fenced,
+//!   from its `<node_state>` (the scheduler and [`verify`] both use it).
 //! * [`digest`]: the MD5 content digest, identical to `cibadmin --md5-sum`.
 //! * [`format`](mod@format): XML output escaped as Pacemaker's tools print it.
 //! * [`xpath`]: the XPath subset administrators write (`//primitive[@id='x']`).
@@ -37,6 +39,7 @@ pub mod edit;
 pub mod format;
 pub mod haresources;
 pub mod limits;
+pub mod membership;
 pub mod model;
 pub mod node_id;
 pub mod option_meta;

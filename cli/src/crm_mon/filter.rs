@@ -90,10 +90,7 @@ impl Filter<'_> {
             Item::Clone {
                 id,
                 child,
-                promotable,
-                unique,
-                managed,
-                disabled,
+                flags,
                 instances,
             } => {
                 let inside = ancestors || (self.rsc.is_some() && self.ancestor_named(id));
@@ -104,10 +101,7 @@ impl Filter<'_> {
                 (!kept.is_empty()).then(|| Item::Clone {
                     id: id.clone(),
                     child: child.clone(),
-                    promotable: *promotable,
-                    unique: *unique,
-                    managed: *managed,
-                    disabled: *disabled,
+                    flags: *flags,
                     instances: kept,
                 })
             }

@@ -3,7 +3,11 @@
 //! yet and which are read here from the configuration and the operation history.
 
 use super::history;
+use super::status::NodeView;
 use cib::Element;
+use pengine::render::status_text::{
+    clone_child_name, disabled, managed, ActiveOn, CloneFlags, PrimitiveText,
+};
 use pengine::unpack::{ClusterView, Kind, Role, RscIdx};
 
 /// One primitive instance.
@@ -39,6 +43,40 @@ impl Prim {
     /// Active anywhere.
     pub fn active(&self) -> bool {
         !self.on.is_empty()
+    }
+
+    /// The shared text and XML form of this primitive, active on `host` when given (a bundled
+    /// resource shows its container's node) else where it runs; `nodes` give ids and state.
+    pub fn text(&self, nodes: &[NodeView], host: Option<&[(String, Role)]>) -> PrimitiveText {
+        let node = |name: &str| nodes.iter().find(|n| n.name == name);
+        let on: Vec<ActiveOn> = host
+            .unwrap_or(&self.on)
+            .iter()
+            .map(|(name, role)| ActiveOn {
+                name: name.clone(),
+                id: node(name).map_or_else(|| name.clone(), |n| n.id.clone()),
+                online: node(name).is_some_and(|n| n.online),
+                role: *role,
+            })
+            .collect();
+        let unclean_node = matches!(on.as_slice(), [n]
+            if node(&n.name).is_some_and(|x| !x.online && x.unclean));
+        PrimitiveText {
+            name: self.id.clone(),
+            agent: self.agent.clone(),
+            on,
+            target_role: self.target_role.clone(),
+            failed: self.failed,
+            orphan: self.orphan,
+            failed_probe: self.not_installed.then(|| "not installed".to_string()),
+            unclean_node,
+            disabled: self.disabled,
+            target_unpromoted: None,
+            blocked: false,
+            maintenance: false,
+            managed: self.managed,
+            failure_ignored: false,
+        }
     }
 }
 
@@ -81,14 +119,8 @@ pub enum Item {
         id: String,
         /// The cloned resource's id.
         child: String,
-        /// Promotable.
-        promotable: bool,
-        /// globally-unique.
-        unique: bool,
-        /// Managed.
-        managed: bool,
-        /// Disabled.
-        disabled: bool,
+        /// promotable, globally-unique, unmanaged, disabled.
+        flags: CloneFlags,
         /// Instances (primitives or groups).
         instances: Vec<Item>,
     },
@@ -147,90 +179,21 @@ impl Item {
     }
 }
 
-fn agent(view: &ClusterView, r: RscIdx) -> String {
-    let rsc = &view.resources[r];
-    match &rsc.provider {
-        Some(p) => format!("{}:{}:{}", rsc.class, p, rsc.agent),
-        None => format!("{}:{}", rsc.class, rsc.agent),
-    }
-}
-
-fn managed(view: &ClusterView, r: RscIdx) -> bool {
-    if view.config.maintenance_mode {
-        return false;
-    }
-    let mut x = Some(r);
-    while let Some(i) = x {
-        if !view.resources[i].managed() {
-            return false;
-        }
-        x = view.resources[i].parent;
-    }
-    true
-}
-
-fn disabled(view: &ClusterView, r: RscIdx) -> bool {
-    let mut x = Some(r);
-    while let Some(i) = x {
-        if view.resources[i].target_role() == Some(Role::Stopped) {
-            return true;
-        }
-        x = view.resources[i].parent;
-    }
-    false
-}
-
 fn prim(view: &ClusterView, r: RscIdx) -> Prim {
     let rsc = &view.resources[r];
-    let anonymous_instance = view.resources[view.top_of(r)]
-        .clone
-        .as_ref()
-        .is_some_and(|c| !c.unique)
-        && rsc.id != rsc.base_id;
-    let promotable = view.resources[view.top_of(r)]
-        .clone
-        .as_ref()
-        .is_some_and(|c| c.promotable);
-    let on: Vec<(String, Role)> = rsc
-        .node_state
-        .iter()
-        .filter(|(_, s)| s.role.is_active())
-        .map(|(n, s)| {
-            let role = if promotable && s.role == Role::Started {
-                Role::Unpromoted
-            } else {
-                s.role
-            };
-            (view.nodes[*n].uname.clone(), role)
-        })
-        .collect();
+    let text = PrimitiveText::of(view, r, &view.active_roles(r));
     Prim {
-        id: if anonymous_instance {
-            rsc.base_id.clone()
-        } else {
-            rsc.id.clone()
-        },
+        id: text.name,
         instance_id: rsc.id.clone(),
-        agent: agent(view, r),
-        failed: rsc.node_state.values().any(|s| s.failed),
-        on,
-        managed: managed(view, r),
-        disabled: disabled(view, r),
-        orphan: rsc.orphan,
+        agent: text.agent,
+        on: text.on.into_iter().map(|n| (n.name, n.role)).collect(),
+        failed: text.failed,
+        managed: text.managed,
+        disabled: text.disabled,
+        orphan: text.orphan,
         label: None,
         connection: false,
-        target_role: {
-            let mut x = Some(r);
-            let mut found = None;
-            while let Some(i) = x {
-                if let Some(t) = view.resources[i].meta("target-role") {
-                    found = Some(t.to_string());
-                    break;
-                }
-                x = view.resources[i].parent;
-            }
-            found
-        },
+        target_role: text.target_role,
         not_installed: false,
     }
 }
@@ -245,22 +208,12 @@ fn item(view: &ClusterView, r: RscIdx) -> Item {
             managed: managed(view, r),
             disabled: disabled(view, r),
         },
-        Kind::Clone => {
-            let cfg = rsc.clone.clone().unwrap_or_default();
-            Item::Clone {
-                id: rsc.id.clone(),
-                child: rsc
-                    .children
-                    .first()
-                    .map(|c| view.resources[*c].base_id.clone())
-                    .unwrap_or_default(),
-                promotable: cfg.promotable,
-                unique: cfg.unique,
-                managed: managed(view, r),
-                disabled: disabled(view, r),
-                instances: rsc.children.iter().map(|&c| item(view, c)).collect(),
-            }
-        }
+        Kind::Clone => Item::Clone {
+            id: rsc.id.clone(),
+            child: clone_child_name(view, r),
+            flags: CloneFlags::of(view, r),
+            instances: rsc.children.iter().map(|&c| item(view, c)).collect(),
+        },
     }
 }
 

@@ -196,6 +196,20 @@ fn bundle_clone_name(resources: &[Item], rsc: &str, guest: bool) -> Option<Strin
     })
 }
 
+/// (node name, `lrm_rsc_op` id) of every operation the scheduler's replay found failed.
+fn failed_operations(view: &ClusterView) -> BTreeSet<(&str, &str)> {
+    view.resources
+        .iter()
+        .flat_map(|r| r.node_state.iter())
+        .flat_map(|(&n, st)| {
+            st.ops
+                .iter()
+                .filter(|o| o.failed)
+                .map(move |o| (view.nodes[n].uname.as_str(), o.id.as_str()))
+        })
+        .collect()
+}
+
 impl Status {
     /// Gathers the screen for `cib` at time `now`.
     pub fn gather(cib: &Element, view: &ClusterView, opts: &Options, now: i64) -> Status {
@@ -261,13 +275,15 @@ impl Status {
             for r in replicas {
                 let Some(remote) = &r.remote else { continue };
                 let host = r.container.on.first().map(|(n, _)| n.clone());
+                let online = host.is_some() && remote.active();
                 nodes.push(NodeView {
                     name: remote.id.clone(),
                     id: remote.id.clone(),
                     kind: NodeKind::Guest,
-                    online: host.is_some() && remote.active(),
+                    online,
                     standby: false,
-                    maintenance: !remote.managed,
+                    // An offline guest node is not shown, in maintenance or not.
+                    maintenance: online && !remote.managed,
                     pending: false,
                     unclean: false,
                     feature_set: String::new(),
@@ -294,6 +310,7 @@ impl Status {
             .collect();
         let mut hist = Vec::new();
         let mut failures = Vec::new();
+        let failed_ops = failed_operations(view);
         let mut warnings = Vec::new();
         for state in history::node_states(cib) {
             let name = state
@@ -345,17 +362,12 @@ impl Status {
                     });
                 }
                 for op in &h.ops {
+                    // The scheduler's replay decides what failed (expired, masked and
+                    // not-unpacked histories are not failures).
                     let probe_not_installed =
                         op.task == "monitor" && op.interval_ms == 0 && op.rc == 5;
-                    let failed = !guest
-                        && !probe_not_installed
-                        && op.status != -1
-                        && op.call >= 0
-                        && (op.status != 0 || op.rc != op.expected_rc)
-                        && !(op.task == "monitor"
-                            && op.interval_ms == 0
-                            && op.rc == 7
-                            && op.status == 0);
+                    let failed =
+                        !guest && !probe_not_installed && failed_ops.contains(&(&name, &op.id));
                     if failed {
                         let mut text = format!(
                             "{} on {name} '{}' ({}): call={}, status='{}'",

@@ -4,71 +4,19 @@
 use super::args::Options;
 use super::model::{Item, Prim, Replica};
 use super::status::{NodeKind, NodeView, Status};
+use pengine::render::status_text::{
+    clone_heading, group_flag_words, group_heading, node_list_line, stopped_line,
+    summarised_location, NodeMode, Nodes,
+};
 use pengine::unpack::Role;
 use std::fmt::Write;
 
-fn role_word(role: Role) -> &'static str {
-    match role {
-        Role::Promoted => "Promoted",
-        Role::Unpromoted => "Unpromoted",
-        _ => "Started",
-    }
-}
-
-fn flags_suffix(flags: &[&str]) -> String {
-    if flags.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", flags.join(", "))
-    }
-}
-
-/// The state part of a primitive line; `show_node` is false in per-node listings.
-fn prim_state(p: &Prim, host: Option<&[(String, Role)]>, show_node: bool) -> String {
-    let on = host.unwrap_or(&p.on);
-    let mut text = match on {
-        [] if p.not_installed => "Stopped (not installed) ".to_string(),
-        [] => "Stopped".to_string(),
-        [(n, role)] => {
-            let word = if p.failed { "FAILED" } else { role_word(*role) };
-            let word = if p.failed && *role == Role::Promoted {
-                "FAILED Promoted"
-            } else {
-                word
-            };
-            if show_node {
-                format!("{word} {n}")
-            } else {
-                word.to_string()
-            }
-        }
-        many => {
-            let names: Vec<&str> = many.iter().map(|(n, _)| n.as_str()).collect();
-            format!("Started [ {} ]", names.join(" "))
-        }
-    };
-    let mut flags = Vec::new();
-    if p.orphan {
-        flags.push("ORPHANED");
-    }
-    if p.disabled {
-        flags.push("disabled");
-    }
-    if !p.managed {
-        flags.push("unmanaged");
-    }
-    text.push_str(&flags_suffix(&flags));
-    text
-}
-
-fn prim_line(out: &mut String, indent: usize, p: &Prim, name: Option<&str>) {
+fn prim_line(out: &mut String, indent: usize, st: &Status, p: &Prim) {
     let _ = writeln!(
         out,
-        "{:indent$}* {}\t({}):\t {}",
+        "{:indent$}* {}",
         "",
-        name.unwrap_or(&p.id),
-        p.agent,
-        prim_state(p, None, true),
+        p.text(&st.nodes, None).line(Nodes::Shown),
         indent = indent
     );
 }
@@ -76,9 +24,11 @@ fn prim_line(out: &mut String, indent: usize, p: &Prim, name: Option<&str>) {
 /// A group's configured flags: (managed, disabled).
 type GroupFlags = (bool, bool);
 
+#[allow(clippy::too_many_arguments)]
 fn group_lines(
     out: &mut String,
     indent: usize,
+    st: &Status,
     id: &str,
     members: &[Prim],
     (managed, disabled): GroupFlags,
@@ -91,21 +41,11 @@ fn group_lines(
     if !inactive && hidden > 0 && members.iter().any(Prim::active) {
         flags.push(hidden_text.as_str());
     }
-    if !managed {
-        flags.push("unmanaged");
-    }
-    if disabled {
-        flags.push("disabled");
-    }
-    let _ = writeln!(
-        out,
-        "{:indent$}* Resource Group: {id}{}:",
-        "",
-        flags_suffix(&flags),
-        indent = indent
-    );
+    flags.extend(group_flag_words(managed, disabled));
+    let heading = group_heading(id, &flags);
+    let _ = writeln!(out, "{:indent$}* {heading}", "", indent = indent);
     for m in members.iter().filter(|m| inactive || m.active()) {
-        prim_line(out, indent + 2, m, None);
+        prim_line(out, indent + 2, st, m);
     }
 }
 
@@ -120,113 +60,78 @@ fn clone_lines(
     let Item::Clone {
         id,
         child,
-        promotable,
-        unique,
-        managed,
-        disabled,
+        flags,
         instances,
     } = item
     else {
         return;
     };
-    let mut flags = Vec::new();
-    if *promotable {
-        flags.push("promotable");
-    }
-    if *unique {
-        flags.push("unique");
-    }
-    if !managed {
-        flags.push("unmanaged");
-    }
-    if *disabled {
-        flags.push("disabled");
-    }
-    let _ = writeln!(
-        out,
-        "{:indent$}* Clone Set: {id} [{child}]{}:",
-        "",
-        flags_suffix(&flags),
-        indent = indent
-    );
+    let heading = clone_heading(id, child, *flags);
+    let _ = writeln!(out, "{:indent$}* {heading}", "", indent = indent);
     let inner = indent + 2;
-    let any_unmanaged = instances.iter().flat_map(Item::prims).any(|p| !p.managed);
-    let any_failed = instances.iter().flat_map(Item::prims).any(|p| p.failed);
-    // A group instance is summarized only when all its members run on one node.
-    let partial = instances.iter().any(|i| match i {
-        Item::Group { members, .. } => {
-            members.iter().any(Prim::active) && !members.iter().all(Prim::active)
-        }
-        _ => false,
-    });
-    let individually = *unique || opts.detail || any_unmanaged || any_failed || partial;
-    if individually {
-        for inst in instances {
-            match inst {
-                Item::Prim(p) => {
-                    if p.active() || opts.detail {
-                        prim_line(out, inner, p, None);
-                    }
-                }
-                Item::Group {
-                    id,
-                    members,
-                    managed,
-                    disabled,
-                } => {
-                    if members.iter().any(Prim::active) {
-                        group_lines(
-                            out,
-                            inner,
-                            id,
-                            members,
-                            (*managed, *disabled),
-                            inactive,
-                            None,
-                        );
-                    }
-                }
-                other => render_item(out, inner, st, opts, other, inactive),
-            }
-        }
-        if !opts.detail {
-            stopped_list(out, inner, st, instances, *disabled, inactive);
-        }
-        return;
-    }
+    let individually = flags.unique || opts.detail;
     let mut by_role: std::collections::BTreeMap<u8, Vec<String>> = Default::default();
-    let mut active_nodes = std::collections::BTreeSet::new();
     for inst in instances {
         let prims = inst.prims();
-        let Some(first) = prims.first() else { continue };
-        for (n, role) in &first.on {
-            active_nodes.insert(n.clone());
-            if !st.node_shown_by_name(n) {
+        if !individually {
+            if !prims.iter().any(|p| p.active()) {
+                continue; // summed up in the Stopped line
+            }
+            let texts: Vec<_> = prims.iter().map(|p| p.text(&st.nodes, None)).collect();
+            if let Some((node, role)) = summarised_location(&texts) {
+                if st.node_shown_by_name(&node) {
+                    let key = match role {
+                        Role::Promoted => 0,
+                        Role::Unpromoted => 1,
+                        _ if flags.promotable => 1,
+                        _ => 2,
+                    };
+                    by_role.entry(key).or_default().push(node);
+                }
                 continue;
             }
-            let key = match role {
-                Role::Promoted => 0,
-                Role::Unpromoted => 1,
-                _ if *promotable => 1,
-                _ => 2,
-            };
-            by_role.entry(key).or_default().push(n.clone());
+        }
+        match inst {
+            // A unique clone lists every instance, stopped ones too when asked to.
+            Item::Prim(p) => {
+                if p.active() || opts.detail || (flags.unique && inactive && !p.orphan) {
+                    prim_line(out, inner, st, p);
+                }
+            }
+            Item::Group {
+                id,
+                members,
+                managed,
+                disabled,
+            } => {
+                if members.iter().any(Prim::active) {
+                    group_lines(
+                        out,
+                        inner,
+                        st,
+                        id,
+                        members,
+                        (*managed, *disabled),
+                        inactive,
+                        None,
+                    );
+                }
+            }
+            other => render_item(out, inner, st, opts, other, inactive),
         }
     }
     for (key, label) in [(0u8, "Promoted"), (1, "Unpromoted"), (2, "Started")] {
         if let Some(nodes) = by_role.get_mut(&key) {
             nodes.sort();
             nodes.dedup();
-            let _ = writeln!(
-                out,
-                "{:inner$}* {label}: [ {} ]",
-                "",
-                nodes.join(" "),
-                inner = inner
-            );
+            let line = node_list_line(label, nodes);
+            let _ = writeln!(out, "{:inner$}* {line}", "", inner = inner);
         }
     }
-    stopped_list(out, inner, st, instances, *disabled, inactive);
+    // Only anonymous clones sum their stopped instances up by node.
+    if !opts.detail && !flags.unique {
+        stopped_list(out, inner, st, instances, flags.disabled, inactive);
+    }
 }
 
 /// "Stopped: [ nodes ]": the cluster nodes running no instance (with `-r`).
@@ -249,27 +154,30 @@ fn stopped_list(
                 .flat_map(|p| p.on.iter().map(|(n, _)| n.clone()))
         })
         .collect();
-    let mut stopped: Vec<String> = st
+    let stopped: Vec<String> = st
         .nodes
         .iter()
-        .filter(|n| n.kind == NodeKind::Member && !active_nodes.contains(&n.name))
+        .filter(|n| n.kind != NodeKind::Guest && !active_nodes.contains(&n.name))
         .filter(|n| st.node_shown(n))
         .map(|n| n.name.clone())
         .collect();
-    stopped.sort();
-    if !stopped.is_empty() {
-        let _ = writeln!(
-            out,
-            "{:inner$}* Stopped{}: [ {} ]",
-            "",
-            if disabled { " (disabled)" } else { "" },
-            stopped.join(" "),
-            inner = inner
-        );
+    let idle = instances
+        .iter()
+        .filter(|i| !i.active() && !i.prims().iter().any(|p| p.orphan))
+        .count();
+    if let Some(line) = stopped_line(disabled, stopped, idle) {
+        let _ = writeln!(out, "{:inner$}* {line}", "", inner = inner);
     }
 }
 
-fn replica_lines(out: &mut String, indent: usize, r: &Replica, detail: bool, single: bool) {
+fn replica_lines(
+    out: &mut String,
+    indent: usize,
+    st: &Status,
+    r: &Replica,
+    detail: bool,
+    single: bool,
+) {
     if detail {
         // A single replica is listed without its "Replica[0]" heading.
         if !single {
@@ -281,7 +189,7 @@ fn replica_lines(out: &mut String, indent: usize, r: &Replica, detail: bool, sin
                 .chain(Some(&r.container).filter(|_| r.container_shown))
                 .chain(r.remote.iter())
         {
-            prim_line(out, indent + 2, p, None);
+            prim_line(out, indent + 2, st, p);
         }
         return;
     }
@@ -292,17 +200,12 @@ fn replica_lines(out: &mut String, indent: usize, r: &Replica, detail: bool, sin
             } else {
                 Vec::new()
             };
-            let _ = writeln!(
-                out,
-                "{:indent$}* {}\t({}):\t {}",
-                "",
-                c.label.as_deref().unwrap_or(&c.id),
-                c.agent,
-                prim_state(c, Some(&host), true),
-                indent = indent
-            );
+            let line = c
+                .text(&st.nodes, Some(&host))
+                .line_named(c.label.as_deref().unwrap_or(&c.id), Nodes::Shown);
+            let _ = writeln!(out, "{:indent$}* {line}", "", indent = indent);
         }
-        None => prim_line(out, indent, &r.container, None),
+        None => prim_line(out, indent, st, &r.container),
     }
 }
 
@@ -315,7 +218,7 @@ fn render_item(
     inactive: bool,
 ) {
     match item {
-        Item::Prim(p) => prim_line(out, indent, p, None),
+        Item::Prim(p) => prim_line(out, indent, st, p),
         Item::Group {
             id,
             members,
@@ -324,6 +227,7 @@ fn render_item(
         } => group_lines(
             out,
             indent,
+            st,
             id,
             members,
             (*managed, *disabled),
@@ -352,7 +256,14 @@ fn render_item(
                 indent = indent
             );
             for r in replicas {
-                replica_lines(out, indent + 2, r, opts.detail || *partial, set.is_empty());
+                replica_lines(
+                    out,
+                    indent + 2,
+                    st,
+                    r,
+                    opts.detail || *partial,
+                    set.is_empty(),
+                );
             }
         }
     }
@@ -480,23 +391,20 @@ fn node_label(n: &NodeView, detail: bool) -> String {
     }
 }
 
-fn node_state_word(n: &NodeView) -> String {
-    if n.unclean {
-        return format!("UNCLEAN ({})", if n.online { "online" } else { "offline" });
+/// The node's state in the shared wording (the same as crm_simulate's).
+fn node_mode(st: &Status, n: &NodeView) -> NodeMode {
+    NodeMode {
+        online: n.online,
+        unclean: n.unclean,
+        pending: n.pending,
+        standby: n.standby,
+        maintenance: n.maintenance,
+        running_resources: !st.prims_on(&n.name, true).is_empty(),
     }
-    if n.pending {
-        return "pending".into();
-    }
-    if !n.online {
-        return "OFFLINE".into();
-    }
-    if n.maintenance {
-        return "maintenance".into();
-    }
-    if n.standby {
-        return "standby".into();
-    }
-    "online".into()
+}
+
+fn node_state_word(st: &Status, n: &NodeView) -> String {
+    node_mode(st, n).word().to_string()
 }
 
 fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
@@ -510,7 +418,7 @@ fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
             if opts.brief && st.prims_on(&n.name, true).is_empty() {
                 continue;
             }
-            let mut word = node_state_word(n);
+            let mut word = node_state_word(st, n);
             if opts.detail && n.kind == NodeKind::Member && n.online {
                 let _ = write!(word, ", feature set {}", n.feature_set);
             }
@@ -523,10 +431,8 @@ fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
                 for p in here {
                     let _ = writeln!(
                         out,
-                        "      * {}\t({}):\t {}",
-                        p.id,
-                        p.agent,
-                        prim_state(p, None, false)
+                        "      * {}",
+                        p.text(&st.nodes, None).line(Nodes::Hidden)
                     );
                 }
             }
@@ -535,7 +441,7 @@ fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
     }
     if opts.detail {
         for n in &shown {
-            let mut word = node_state_word(n);
+            let mut word = node_state_word(st, n);
             if n.kind == NodeKind::Member && n.online {
                 let _ = write!(word, ", feature set {}", n.feature_set);
             }
@@ -551,9 +457,13 @@ fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
         ("GuestOnline", Vec::new()),
     ];
     for n in &shown {
-        let special = n.unclean || n.pending || (n.online && (n.maintenance || n.standby));
-        if special {
-            let _ = writeln!(out, "  * {}: {}", node_label(n, false), node_state_word(n));
+        if !node_mode(st, n).listed() {
+            let _ = writeln!(
+                out,
+                "  * {}: {}",
+                node_label(n, false),
+                node_state_word(st, n)
+            );
             continue;
         }
         let slot = match (n.kind, n.online) {
@@ -571,7 +481,7 @@ fn node_list(st: &Status, opts: &Options, out: &mut String) -> bool {
             continue;
         }
         names.sort();
-        let _ = writeln!(out, "  * {label}: [ {} ]", names.join(" "));
+        let _ = writeln!(out, "  * {}", node_list_line(label, &names));
     }
     true
 }
@@ -606,14 +516,8 @@ fn resources(st: &Status, opts: &Options, out: &mut String) {
                     managed,
                     disabled,
                 } => {
-                    let mut flags = Vec::new();
-                    if !managed {
-                        flags.push("unmanaged");
-                    }
-                    if *disabled {
-                        flags.push("disabled");
-                    }
-                    let _ = writeln!(out, "  * Resource Group: {id}{}:", flags_suffix(&flags));
+                    let flags = group_flag_words(*managed, *disabled);
+                    let _ = writeln!(out, "  * {}", group_heading(id, &flags));
                     let refs: Vec<&Prim> = members.iter().collect();
                     brief_lines(out, 4, &refs, true, true);
                 }

@@ -7,114 +7,50 @@ use super::args::Options;
 use super::model::{Item, Prim};
 use super::status::{NodeKind, NodeView, Status};
 use crate::crm_attribute::{xml_escape as esc, XML_API_VERSION};
-use pengine::unpack::Role;
+use cib::Element;
+use pengine::render::status_text::{clone_element, group_element, indented};
 use std::fmt::Write;
 
-fn role_name(on: &[(String, Role)]) -> &'static str {
-    match on.first().map(|(_, r)| *r) {
-        None => "Stopped",
-        Some(Role::Promoted) => "Promoted",
-        Some(Role::Unpromoted) => "Unpromoted",
-        Some(_) => "Started",
-    }
-}
-
-fn node_id(st: &Status, name: &str) -> String {
-    st.nodes
-        .iter()
-        .find(|n| n.name == name)
-        .map(|n| n.id.clone())
-        .unwrap_or_else(|| name.to_string())
-}
-
-fn node_online(st: &Status, name: &str) -> bool {
-    st.nodes.iter().any(|n| n.name == name && n.online)
-}
-
 fn resource(out: &mut String, indent: usize, st: &Status, p: &Prim) {
-    let mut line = format!(
-        "{:indent$}<resource id=\"{}\" resource_agent=\"{}\" role=\"{}\"",
-        "",
-        esc(&p.id),
-        esc(&p.agent),
-        role_name(&p.on),
-        indent = indent
-    );
-    if let Some(t) = &p.target_role {
-        let _ = write!(line, " target_role=\"{}\"", esc(t));
-    }
-    let _ = write!(
-        line,
-        " active=\"{}\" orphaned=\"{}\" blocked=\"false\" managed=\"{}\" failed=\"{}\" failure_ignored=\"false\" nodes_running_on=\"{}\"",
-        p.active(),
-        p.orphan,
-        p.managed,
-        p.failed,
-        p.on.len()
-    );
-    if p.on.is_empty() {
-        let _ = writeln!(out, "{line}/>");
-        return;
-    }
-    let _ = writeln!(out, "{line}>");
-    for (n, _) in &p.on {
-        let _ = writeln!(
-            out,
-            "{:indent$}  <node name=\"{}\" id=\"{}\" cached=\"{}\"/>",
-            "",
-            esc(n),
-            esc(&node_id(st, n)),
-            node_online(st, n),
-            indent = indent
-        );
-    }
-    let _ = writeln!(out, "{:indent$}</resource>", "", indent = indent);
+    out.push_str(&p.text(&st.nodes, None).xml(indent));
 }
 
 fn item(out: &mut String, indent: usize, st: &Status, it: &Item) {
-    let pad = " ".repeat(indent);
+    out.push_str(&indented(
+        &cib::format::element_to_string(&element(st, it)),
+        indent,
+    ));
+}
+
+/// One resource (and its members) as the shared XML layer writes it.
+fn element(st: &Status, it: &Item) -> Element {
     match it {
-        Item::Prim(p) => resource(out, indent, st, p),
+        Item::Prim(p) => p.text(&st.nodes, None).element(),
         Item::Group {
             id,
             members,
             managed,
             disabled,
-        } => {
-            let _ = writeln!(
-                out,
-                "{pad}<group id=\"{}\" number_resources=\"{}\" managed=\"{managed}\" disabled=\"{disabled}\">",
-                esc(id),
-                st.group_size(id).unwrap_or(members.len())
-            );
-            for m in members {
-                resource(out, indent + 2, st, m);
-            }
-            let _ = writeln!(out, "{pad}</group>");
-        }
+        } => group_element(
+            id,
+            st.group_size(id).unwrap_or(members.len()),
+            *managed,
+            *disabled,
+            members
+                .iter()
+                .map(|m| m.text(&st.nodes, None).element())
+                .collect(),
+        ),
         Item::Clone {
             id,
-            promotable,
-            unique,
-            managed,
-            disabled,
+            flags,
             instances,
             ..
         } => {
-            let prims = it.prims();
-            let failed = prims.iter().any(|p| p.failed);
-            let mut line = format!(
-                "{pad}<clone id=\"{}\" multi_state=\"{promotable}\" unique=\"{unique}\" managed=\"{managed}\" disabled=\"{disabled}\" failed=\"{failed}\" failure_ignored=\"false\"",
-                esc(id)
-            );
-            if let Some(t) = st.clone_target_role(id) {
-                let _ = write!(line, " target_role=\"{}\"", esc(&t));
-            }
-            let _ = writeln!(out, "{line}>");
-            for i in instances {
-                item(out, indent + 2, st, i);
-            }
-            let _ = writeln!(out, "{pad}</clone>");
+            let failed = it.prims().iter().any(|p| p.failed);
+            let target = st.clone_target_role(id);
+            let children = instances.iter().map(|i| element(st, i)).collect();
+            clone_element(id, *flags, failed, target.as_deref(), children)
         }
         Item::Bundle {
             id,
@@ -125,27 +61,26 @@ fn item(out: &mut String, indent: usize, st: &Status, it: &Item) {
             ..
         } => {
             // Pacemaker does not carry member failures up to the bundle.
-            let failed = false;
-            let _ = writeln!(
-                out,
-                "{pad}<bundle id=\"{}\" type=\"{}\" image=\"{}\" unique=\"false\" managed=\"{managed}\" failed=\"{failed}\">",
-                esc(id),
-                esc(kind),
-                esc(image)
-            );
+            let mut e = Element::new("bundle")
+                .with_attr("id", id.as_str())
+                .with_attr("type", kind.as_str())
+                .with_attr("image", image.as_str())
+                .with_attr("unique", "false")
+                .with_attr("managed", managed.to_string())
+                .with_attr("failed", "false");
             for r in replicas {
-                let _ = writeln!(out, "{pad}  <replica id=\"{}\">", r.index);
+                let mut replica = Element::new("replica").with_attr("id", r.index.to_string());
                 for p in
                     r.ip.iter()
                         .chain(r.child.iter())
                         .chain(Some(&r.container).filter(|_| r.container_shown))
                         .chain(r.remote.iter())
                 {
-                    resource(out, indent + 4, st, p);
+                    replica = replica.with_child(p.text(&st.nodes, None).element());
                 }
-                let _ = writeln!(out, "{pad}  </replica>");
+                e = e.with_child(replica);
             }
-            let _ = writeln!(out, "{pad}</bundle>");
+            e
         }
     }
 }

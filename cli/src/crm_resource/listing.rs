@@ -6,6 +6,12 @@ use super::cluster::{ClusterError, Ctx, Reply};
 use super::output::{escape, escape_text};
 use super::snapshot::Snapshot;
 use crate::exit::ExitCode;
+use cib::Element;
+use pengine::render::status_text::{
+    clone_child_name, clone_element, clone_heading, disabled, group_element, group_flags,
+    group_heading, indented, managed, node_list_line, stopped_line, summarised_location,
+    CloneFlags, Nodes, PrimitiveText,
+};
 use pengine::unpack::{Kind, Role, RscIdx};
 
 /// `-L/--list` (also the default command).
@@ -150,19 +156,14 @@ pub fn query_xml(ctx: &mut Ctx<'_>, raw: bool) -> Result<Reply, ClusterError> {
     Ok(reply)
 }
 
+/// The shared text and XML form of primitive `r` where it runs now.
+fn primitive_text(snap: &Snapshot, r: RscIdx) -> PrimitiveText {
+    PrimitiveText::of(&snap.view, r, &snap.view.active_roles(r))
+}
+
 /// A primitive's line as operation listings start it: `rsc\t(agent):\t Started`.
 pub fn primitive_label(snap: &Snapshot, r: RscIdx) -> String {
-    let rsc = &snap.view.resources[r];
-    let name = if in_anonymous_clone(snap, r) {
-        &rsc.base_id
-    } else {
-        &rsc.id
-    };
-    format!(
-        "{name}\t({}):\t {}",
-        agent(snap, r),
-        primitive_state(snap, r, false)
-    )
+    primitive_text(snap, r).line(Nodes::Hidden)
 }
 
 /// `class:provider:type`, the provider empty when there is none (XML's `agent`).
@@ -174,15 +175,6 @@ pub fn agent_spec(snap: &Snapshot, r: RscIdx) -> String {
         rsc.provider.as_deref().unwrap_or(""),
         rsc.agent
     )
-}
-
-/// `class:provider:type` of a primitive.
-fn agent(snap: &Snapshot, r: RscIdx) -> String {
-    let rsc = &snap.view.resources[r];
-    match &rsc.provider {
-        Some(p) => format!("{}:{p}:{}", rsc.class, rsc.agent),
-        None => format!("{}:{}", rsc.class, rsc.agent),
-    }
 }
 
 /// The instance number of the clone instance `r` belongs to (`N` of `rsc:N`).
@@ -199,257 +191,116 @@ fn instance_number(snap: &Snapshot, r: RscIdx) -> Option<String> {
     None
 }
 
-/// A promotable clone's instance that runs unpromoted shows as `Unpromoted`.
-fn shown_role(snap: &Snapshot, r: RscIdx, role: Role) -> Role {
-    let mut cur = snap.view.resources[r].parent;
-    while let Some(p) = cur {
-        let rsc = &snap.view.resources[p];
-        if rsc.clone.as_ref().is_some_and(|c| c.promotable) && role == Role::Started {
-            return Role::Unpromoted;
-        }
-        cur = rsc.parent;
-    }
-    role
-}
-
-/// True when `r` is inside a clone whose instances share one name (XML shows that name).
-fn in_anonymous_clone(snap: &Snapshot, r: RscIdx) -> bool {
-    let mut cur = snap.view.resources[r].parent;
-    while let Some(p) = cur {
-        let rsc = &snap.view.resources[p];
-        if rsc.kind == Kind::Clone {
-            return !rsc.clone.as_ref().is_some_and(|c| c.unique);
-        }
-        cur = rsc.parent;
-    }
-    false
-}
-
-fn target_role(snap: &Snapshot, r: RscIdx) -> Option<String> {
-    snap.view.resources[r]
-        .meta("target-role")
-        .map(str::to_string)
-}
-
-fn disabled(snap: &Snapshot, r: RscIdx) -> bool {
-    let mut cur = Some(r);
-    while let Some(x) = cur {
-        if snap.view.resources[x].target_role() == Some(Role::Stopped) {
-            return true;
-        }
-        cur = snap.view.resources[x].parent;
-    }
-    false
-}
-
-/// ` (disabled)` after a group's or clone's header when it is stopped by target-role.
-fn disabled_flag(snap: &Snapshot, r: RscIdx) -> &'static str {
-    if disabled(snap, r) {
-        " (disabled)"
-    } else {
-        ""
-    }
-}
-
-/// The state text of a primitive: `Stopped`, `Started node1`, `Promoted node2`, with flags
-/// (`--list` shows no nodes, `--query-xml` does).
-fn primitive_state(snap: &Snapshot, r: RscIdx, show_nodes: bool) -> String {
-    let nodes = snap.view.running_on(r);
-    let mut text = match nodes.first() {
-        None => "Stopped".to_string(),
-        Some(&n) => {
-            let role = shown_role(snap, r, snap.role_on(r, n));
-            if !show_nodes {
-                role.name().to_string()
-            } else {
-                let names: Vec<&str> = nodes.iter().map(|&n| snap.node_name(n)).collect();
-                format!("{} {}", role.name(), names.join(" "))
-            }
-        }
-    };
-    let mut flags = Vec::new();
-    if disabled(snap, r) {
-        flags.push("disabled");
-    }
-    if !snap.view.resources[r].managed() {
-        flags.push("unmanaged");
-    }
-    if !flags.is_empty() {
-        text.push_str(&format!(" ({})", flags.join(", ")));
-    }
-    text
-}
-
-/// Text lines of one resource and its children, `indent` spaces in.
+/// Text lines of one resource and its children, `indent` spaces in (`--list` shows no nodes,
+/// `--query-xml` does).
 fn text_lines(snap: &Snapshot, r: RscIdx, indent: usize, show_nodes: bool, out: &mut String) {
     let pad = " ".repeat(indent);
-    let rsc = &snap.view.resources[r];
+    let view = &snap.view;
+    let rsc = &view.resources[r];
     match rsc.kind {
-        Kind::Primitive => out.push_str(&format!(
-            "{pad}* {}\t({}):\t {}\n",
-            if in_anonymous_clone(snap, r) {
-                &rsc.base_id
+        Kind::Primitive => {
+            let nodes = if show_nodes {
+                Nodes::Shown
             } else {
-                &rsc.id
-            },
-            agent(snap, r),
-            primitive_state(snap, r, show_nodes)
-        )),
+                Nodes::Hidden
+            };
+            out.push_str(&format!("{pad}* {}\n", primitive_text(snap, r).line(nodes)));
+        }
         Kind::Group => {
-            out.push_str(&format!(
-                "{pad}* Resource Group: {}{}:\n",
-                rsc.id,
-                disabled_flag(snap, r)
-            ));
+            let heading = group_heading(&rsc.id, &group_flags(view, r));
+            out.push_str(&format!("{pad}* {heading}\n"));
             for &c in &rsc.children {
                 text_lines(snap, c, indent + 2, show_nodes, out);
             }
         }
-        Kind::Clone => clone_lines(snap, r, indent, out),
+        Kind::Clone => clone_lines(snap, r, indent, show_nodes, out),
     }
 }
 
 /// A clone as crm_mon summarises it: the instances grouped by role.
-fn clone_lines(snap: &Snapshot, r: RscIdx, indent: usize, out: &mut String) {
+fn clone_lines(snap: &Snapshot, r: RscIdx, indent: usize, show_nodes: bool, out: &mut String) {
     let pad = " ".repeat(indent);
-    let rsc = &snap.view.resources[r];
-    let promotable = rsc.clone.as_ref().is_some_and(|c| c.promotable);
-    let child_name = rsc
-        .children
-        .first()
-        .map(|&c| snap.view.resources[c].base_id.clone())
-        .unwrap_or_default();
-    out.push_str(&format!(
-        "{pad}* Clone Set: {} [{child_name}]{}{}:\n",
-        rsc.id,
-        if promotable { " (promotable)" } else { "" },
-        disabled_flag(snap, r)
-    ));
+    let view = &snap.view;
+    let rsc = &view.resources[r];
+    let flags = CloneFlags::of(view, r);
+    let heading = clone_heading(&rsc.id, &clone_child_name(view, r), flags);
+    out.push_str(&format!("{pad}* {heading}\n"));
     let mut by_role: Vec<(Role, Vec<String>)> = Vec::new();
     let mut running = Vec::new();
     for &c in &rsc.children {
-        for n in snap.view.running_on(c) {
-            let role = match snap.role_on(c, n) {
-                Role::Started if promotable => Role::Unpromoted,
-                role => role,
-            };
-            running.push(n);
-            match by_role.iter_mut().find(|(r, _)| *r == role) {
-                Some((_, v)) => v.push(snap.node_name(n).to_string()),
-                None => by_role.push((role, vec![snap.node_name(n).to_string()])),
-            }
+        running.extend(view.running_on(c));
+        let texts: Vec<PrimitiveText> = view
+            .primitives_of(c)
+            .into_iter()
+            .map(|m| primitive_text(snap, m))
+            .collect();
+        if !flags.unique && !texts.iter().any(PrimitiveText::active) {
+            continue;
+        }
+        // The same rule as crm_mon's: unique, failed, unmanaged or partial instances in full.
+        match summarised_location(&texts).filter(|_| !flags.unique) {
+            Some((node, role)) => match by_role.iter_mut().find(|(r, _)| *r == role) {
+                Some((_, v)) => v.push(node),
+                None => by_role.push((role, vec![node])),
+            },
+            None => text_lines(snap, c, indent + 2, show_nodes, out),
         }
     }
     by_role.sort_by_key(|b| std::cmp::Reverse(b.0));
     for (role, mut nodes) in by_role {
         nodes.sort();
         out.push_str(&format!(
-            "{pad}  * {}: [ {} ]\n",
-            role.name(),
-            nodes.join(" ")
+            "{pad}  * {}\n",
+            node_list_line(role.name(), &nodes)
         ));
     }
-    let mut stopped: Vec<&str> = snap
-        .view
+    let stopped: Vec<String> = view
         .nodes
         .iter()
         .enumerate()
         .filter(|(i, _)| !running.contains(i))
-        .map(|(_, n)| n.uname.as_str())
+        .map(|(_, n)| n.uname.clone())
         .collect();
-    stopped.sort_unstable();
-    if !stopped.is_empty() {
-        let flag = if disabled(snap, r) { " (disabled)" } else { "" };
-        out.push_str(&format!(
-            "{pad}  * Stopped{flag}: [ {} ]\n",
-            stopped.join(" ")
-        ));
+    let idle = rsc
+        .children
+        .iter()
+        .filter(|&&c| view.running_on(c).is_empty() && !view.resources[c].orphan)
+        .count();
+    // A unique clone has listed every instance already.
+    let idle = if flags.unique { 0 } else { idle };
+    if let Some(line) = stopped_line(flags.disabled, stopped, idle) {
+        out.push_str(&format!("{pad}  * {line}\n"));
     }
 }
 
 /// `<resource>` (and `<group>`/`<clone>`) elements as crm_mon's XML prints them.
 fn xml_lines(snap: &Snapshot, r: RscIdx, indent: usize, out: &mut String) {
-    let pad = " ".repeat(indent);
-    let rsc = &snap.view.resources[r];
+    out.push_str(&indented(
+        &cib::format::element_to_string(&xml_element(snap, r)),
+        indent,
+    ));
+}
+
+fn xml_element(snap: &Snapshot, r: RscIdx) -> Element {
+    let view = &snap.view;
+    let rsc = &view.resources[r];
+    let children = || rsc.children.iter().map(|&c| xml_element(snap, c)).collect();
     match rsc.kind {
-        Kind::Primitive => {
-            let nodes = snap.view.running_on(r);
-            let role = nodes
-                .first()
-                .map_or(Role::Stopped, |&n| shown_role(snap, r, snap.role_on(r, n)));
-            let target = target_role(snap, r)
-                .map(|t| format!(" target_role=\"{}\"", escape(&t)))
-                .unwrap_or_default();
-            let failed = rsc.node_state.values().any(|s| s.failed);
-            let shown_id = if in_anonymous_clone(snap, r) {
-                &rsc.base_id
-            } else {
-                &rsc.id
-            };
-            out.push_str(&format!(
-                "{pad}<resource id=\"{}\" resource_agent=\"{}\" role=\"{}\"{target} active=\"{}\" orphaned=\"{}\" blocked=\"false\" managed=\"{}\" failed=\"{failed}\" failure_ignored=\"false\" nodes_running_on=\"{}\"",
-                escape(shown_id),
-                escape(&agent(snap, r)),
-                role.name(),
-                !nodes.is_empty(),
-                rsc.orphan,
-                rsc.managed(),
-                nodes.len()
-            ));
-            if nodes.is_empty() {
-                out.push_str("/>\n");
-                return;
-            }
-            out.push_str(">\n");
-            for n in nodes {
-                let node = &snap.view.nodes[n];
-                out.push_str(&format!(
-                    "{pad}  <node name=\"{}\" id=\"{}\" cached=\"true\"/>\n",
-                    escape(&node.uname),
-                    escape(&node.id)
-                ));
-            }
-            out.push_str(&format!("{pad}</resource>\n"));
-        }
-        Kind::Group | Kind::Clone => {
-            let tag = if rsc.kind == Kind::Group {
-                format!(
-                    "group id=\"{}\" number_resources=\"{}\"",
-                    escape(&rsc.id),
-                    rsc.children.len()
-                )
-            } else {
-                let c = rsc.clone.clone().unwrap_or_default();
-                format!(
-                    "clone id=\"{}\" multi_state=\"{}\" unique=\"{}\"",
-                    escape(&rsc.id),
-                    c.promotable,
-                    c.unique
-                )
-            };
-            let name = if rsc.kind == Kind::Group {
-                "group"
-            } else {
-                "clone"
-            };
-            let extra = if rsc.kind == Kind::Clone {
-                let target = target_role(snap, r)
-                    .map(|t| format!(" target_role=\"{}\"", escape(&t)))
-                    .unwrap_or_default();
-                format!(" failed=\"false\" failure_ignored=\"false\"{target}")
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "{pad}<{tag} managed=\"{}\" disabled=\"{}\"{extra}>\n",
-                rsc.managed(),
-                disabled(snap, r)
-            ));
-            for &c in &rsc.children {
-                xml_lines(snap, c, indent + 2, out);
-            }
-            out.push_str(&format!("{pad}</{name}>\n"));
-        }
+        Kind::Primitive => primitive_text(snap, r).element(),
+        Kind::Group => group_element(
+            &rsc.id,
+            rsc.children.len(),
+            managed(view, r),
+            disabled(view, r),
+            children(),
+        ),
+        Kind::Clone => clone_element(
+            &rsc.id,
+            CloneFlags::of(view, r),
+            false,
+            rsc.meta("target-role"),
+            children(),
+        ),
     }
 }
 

@@ -186,10 +186,12 @@ impl<'a> Assigner<'a> {
                 if st.role.is_active() && view.nodes[*n].maintenance {
                     self.out.frozen[r] = true;
                 }
-                // A failure handled with on-fail=block freezes the resource.
+                // A failure handled with on-fail=block freezes the resource, unless its node
+                // is to be fenced (fencing resolves it).
                 if st.on_fail == crate::unpack::OnFail::Block
                     && st.role.is_active()
                     && view.nodes[*n].online
+                    && !view.nodes[*n].unclean
                 {
                     self.out.frozen[r] = true;
                 }

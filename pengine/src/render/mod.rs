@@ -1,6 +1,7 @@
 //! Text renderings of a [`crate::Schedule`]: crm_simulate's summary sections, scores,
 //! a DOT graph, and the per-node score explanation.
 
+pub mod status_text;
 mod summary;
 
 pub use summary::{current_status, execution_and_revised, transition_summary};

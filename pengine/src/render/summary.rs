@@ -1,6 +1,10 @@
 //! crm_simulate -S sections: current status, transition summary, the simulated execution of
 //! the graph, and the revised status, in Pacemaker 2.1.5's layout.
 
+use super::status_text::{
+    clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
+    stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
+};
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
 use crate::Schedule;
@@ -12,20 +16,10 @@ use std::fmt::Write;
 type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
 
 fn current_placement(view: &ClusterView) -> Placement {
-    let mut p = Placement::new();
-    for (r, rsc) in view.resources.iter().enumerate() {
-        if rsc.kind != Kind::Primitive {
-            continue;
-        }
-        let on: Vec<(usize, Role)> = rsc
-            .node_state
-            .iter()
-            .filter(|(_, s)| s.role.is_active())
-            .map(|(n, s)| (*n, s.role))
-            .collect();
-        p.insert(r, on);
-    }
-    p
+    (0..view.resources.len())
+        .filter(|&r| view.resources[r].kind == Kind::Primitive)
+        .map(|r| (r, view.active_roles(r)))
+        .collect()
 }
 
 /// The placement after the executed graph: stops remove, starts add, promotions change roles.
@@ -87,14 +81,6 @@ fn revised_placement(s: &Schedule) -> Placement {
     p
 }
 
-fn agent(view: &ClusterView, r: RscIdx) -> String {
-    let rsc = &view.resources[r];
-    match &rsc.provider {
-        Some(p) => format!("{}:{}:{}", rsc.class, p, rsc.agent),
-        None => format!("{}:{}", rsc.class, rsc.agent),
-    }
-}
-
 /// A node's state for the listing: `(online, unclean)`. A remote or guest node follows its
 /// connection: as unpacked for the current status, as placed by the transition for the
 /// revised one (`fenced` is given then).
@@ -139,41 +125,31 @@ fn node_list(
             _ => "Node",
         };
         let (is_online, unclean) = shown_state(view, p, fenced, n);
+        let was_fenced = fenced.is_some_and(|f| f.contains(&n)) && !node.is_remote();
+        let mode = NodeMode {
+            online: is_online && !was_fenced,
+            unclean: unclean && !was_fenced,
+            pending: node.pending && !was_fenced,
+            // Pending nodes are also in standby, which their word already says.
+            standby: node.standby && !node.pending,
+            maintenance: node.maintenance,
+            running_resources: p.values().flatten().any(|(x, _)| *x == n),
+        };
         let (online_list, offline_list) = match (node.is_guest(), node.is_remote()) {
             (true, _) => (&mut guest_online, None),
             (_, true) => (&mut remote_online, Some(&mut remote_offline)),
             _ => (&mut online, Some(&mut offline)),
         };
-        if fenced.is_some_and(|f| f.contains(&n)) && !node.is_remote() {
-            offline.push(name.clone());
-        } else if unclean {
-            let _ = writeln!(
-                out,
-                "    * {label} {name}: UNCLEAN ({})",
-                if is_online { "online" } else { "offline" }
-            );
-        } else if node.pending {
-            let _ = writeln!(out, "    * {label} {name}: pending");
-        } else if is_online && node.maintenance {
-            let _ = writeln!(out, "    * {label} {name}: maintenance");
-        } else if is_online && node.standby {
-            let active = p.values().flatten().any(|(node, _)| *node == n);
-            let with = if active {
-                " (with active resources)"
-            } else {
-                ""
-            };
-            let _ = writeln!(out, "    * {label} {name}: standby{with}");
-        } else if is_online
+        let health = health(node);
+        let word = mode.word();
+        if word == "online"
             && !matches!(view.config.health_strategy.as_str(), "" | "none")
-            && health(node) != "GREEN"
+            && health != "GREEN"
         {
-            let _ = writeln!(
-                out,
-                "    * {label} {name}: online (health is {})",
-                health(node)
-            );
-        } else if is_online {
+            let _ = writeln!(out, "    * {label} {name}: online (health is {health})");
+        } else if !mode.listed() {
+            let _ = writeln!(out, "    * {label} {name}: {word}");
+        } else if mode.online {
             online_list.push(name.clone());
         } else if let Some(list) = offline_list {
             list.push(name.clone());
@@ -188,7 +164,7 @@ fn node_list(
     ] {
         list.sort();
         if !list.is_empty() {
-            let _ = writeln!(out, "    * {title}: [ {} ]", list.join(" "));
+            let _ = writeln!(out, "    * {}", node_list_line(title, &list));
         }
     }
 }
@@ -210,65 +186,27 @@ fn health(node: &crate::unpack::NodeInfo) -> &'static str {
     worst
 }
 
-fn primitive_state(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> String {
+/// A primitive's line at placement `p`, in the one shared text form.
+fn primitive_line(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> String {
+    primitive_text(view, r, p, revised).line(Nodes::Shown)
+}
+
+/// A primitive's shared text form at placement `p`.
+fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> PrimitiveText {
     let rsc = &view.resources[r];
     let on = p.get(&r).cloned().unwrap_or_default();
-    let mut text = match on.as_slice() {
-        [] => {
-            if rsc.target_role() == Some(Role::Stopped) {
-                "Stopped (disabled)".to_string()
-            } else {
-                "Stopped".to_string()
-            }
-        }
-        [(n, role)] => {
-            // An instance of a promotable clone that is not promoted is unpromoted.
-            let promotable = view.resources[view.top_of(r)]
-                .clone
-                .as_ref()
-                .is_some_and(|c| c.promotable);
-            let word = match role {
-                Role::Promoted => "Promoted",
-                Role::Unpromoted => "Unpromoted",
-                Role::Started if promotable => "Unpromoted",
-                _ => "Started",
-            };
-            let failed = rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean;
-            let mut t = if failed {
-                format!("FAILED {}", view.nodes[*n].uname)
-            } else {
-                format!("{word} {}", view.nodes[*n].uname)
-            };
+    let mut text = PrimitiveText::of(view, r, &on);
+    // A failure on a node that will be fenced is the node's, not the resource's.
+    text.failed = matches!(on.as_slice(), [(n, _)]
+        if rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean);
+    text.unclean_node = matches!(on.as_slice(), [(n, _)]
+        if !view.nodes[*n].online && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
-            if unclean_before(&view.nodes[*n]) && !(revised && view.nodes[*n].is_remote()) {
-                t.push_str(" (UNCLEAN)");
-            }
-            t
-        }
-        many => format!(
-            "Started [ {} ]",
-            many.iter()
-                .map(|(n, _)| view.nodes[*n].uname.as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-    };
-    if !rsc.managed() {
-        text.push_str(" (unmanaged)");
-    }
-    if !on.is_empty() && disabled(view, r) {
-        text.push_str(" (disabled)");
-    }
-    if blocked(view, r)
+            && !(revised && view.nodes[*n].is_remote()));
+    text.blocked = blocked(view, r)
         && on
             .iter()
-            .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed))
-    {
-        text.push_str(" (blocked)");
-    }
-    if rsc.node_state.values().any(|st| st.failure_ignored) {
-        text.push_str(" (failure ignored)");
-    }
+            .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed));
     text
 }
 
@@ -317,18 +255,6 @@ fn display_id(view: &ClusterView, r: RscIdx, node: Option<usize>) -> String {
     })
 }
 
-/// target-role=Stopped on the resource or an ancestor.
-fn disabled(view: &ClusterView, r: RscIdx) -> bool {
-    let mut x = Some(r);
-    while let Some(i) = x {
-        if view.resources[i].target_role() == Some(Role::Stopped) {
-            return true;
-        }
-        x = view.resources[i].parent;
-    }
-    false
-}
-
 /// Top-level resources in the order Pacemaker lists them: by priority, highest first, then
 /// in configuration order.
 fn display_order(view: &ClusterView) -> Vec<RscIdx> {
@@ -350,24 +276,13 @@ fn resources(view: &ClusterView, p: &Placement, revised: bool, out: &mut String)
         }
         match rsc.kind {
             Kind::Primitive => {
-                let _ = writeln!(
-                    out,
-                    "    * {}\t({}):\t {}",
-                    rsc.id,
-                    agent(view, r),
-                    primitive_state(view, r, p, revised)
-                );
+                let _ = writeln!(out, "    * {}", primitive_line(view, r, p, revised));
             }
             Kind::Group => {
-                let _ = writeln!(out, "    * Resource Group: {}:", rsc.id);
+                let heading = group_heading(&rsc.id, &group_flags(view, r));
+                let _ = writeln!(out, "    * {heading}");
                 for &m in &rsc.children {
-                    let _ = writeln!(
-                        out,
-                        "      * {}\t({}):\t {}",
-                        view.resources[m].id,
-                        agent(view, m),
-                        primitive_state(view, m, p, revised)
-                    );
+                    let _ = writeln!(out, "      * {}", primitive_line(view, m, p, revised));
                 }
             }
             Kind::Clone => clone_lines(view, r, p, revised, out),
@@ -378,54 +293,48 @@ fn resources(view: &ClusterView, p: &Placement, revised: bool, out: &mut String)
 fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out: &mut String) {
     let rsc = &view.resources[c];
     let cfg = rsc.clone.clone().unwrap_or_default();
-    let child_id = rsc
-        .children
-        .first()
-        .map(|ch| view.resources[*ch].base_id.clone())
-        .unwrap_or_default();
-    let mut flags = Vec::new();
-    if cfg.promotable {
-        flags.push("promotable");
-    }
-    if cfg.unique {
-        flags.push("unique");
-    }
-    let suffix = if flags.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", flags.join(", "))
-    };
-    let _ = writeln!(out, "    * Clone Set: {} [{}]{}:", rsc.id, child_id, suffix);
+    let heading = clone_heading(&rsc.id, &clone_child_name(view, c), CloneFlags::of(view, c));
+    let _ = writeln!(out, "    * {heading}");
     if cfg.unique {
         for &i in &rsc.children {
             for m in view.primitives_of(i) {
-                let _ = writeln!(
-                    out,
-                    "      * {}\t({}):\t {}",
-                    view.resources[m].id,
-                    agent(view, m),
-                    primitive_state(view, m, p, revised)
-                );
+                let _ = writeln!(out, "      * {}", primitive_line(view, m, p, revised));
             }
         }
         return;
     }
     let mut by_role: BTreeMap<Role, BTreeSet<String>> = BTreeMap::new();
     let mut active_nodes = BTreeSet::new();
+    let mut inactive = 0;
     for &i in &rsc.children {
         let prims = view.primitives_of(i);
-        let first = prims.first().copied().unwrap_or(i);
-        for (n, role) in p.get(&first).cloned().unwrap_or_default() {
-            active_nodes.insert(n);
-            let role = if cfg.promotable && role == Role::Started {
-                Role::Unpromoted
-            } else {
-                role
-            };
-            by_role
-                .entry(role)
-                .or_default()
-                .insert(view.nodes[n].uname.clone());
+        let texts: Vec<PrimitiveText> = prims.iter().map(|&m| primitive_text(view, m, p, revised)).collect();
+        for &m in &prims {
+            active_nodes.extend(p.get(&m).into_iter().flatten().map(|(n, _)| *n));
+        }
+        if !texts.iter().any(PrimitiveText::active) {
+            if !prims.iter().any(|&m| view.resources[m].orphan) {
+                inactive += 1;
+            }
+            continue;
+        }
+        match summarised_location(&texts) {
+            Some((node, role)) => {
+                by_role.entry(role).or_default().insert(node);
+            }
+            // Printed in full: a failed, unmanaged or partial instance.
+            None if view.resources[i].kind == Kind::Group => {
+                let heading = group_heading(&view.resources[i].id, &group_flags(view, i));
+                let _ = writeln!(out, "      * {heading}");
+                for t in &texts {
+                    let _ = writeln!(out, "        * {}", t.line(Nodes::Shown));
+                }
+            }
+            None => {
+                for t in &texts {
+                    let _ = writeln!(out, "      * {}", t.line(Nodes::Shown));
+                }
+            }
         }
     }
     for (role, label) in [
@@ -434,11 +343,8 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         (Role::Started, "Started"),
     ] {
         if let Some(nodes) = by_role.get(&role) {
-            let _ = writeln!(
-                out,
-                "      * {label}: [ {} ]",
-                nodes.iter().cloned().collect::<Vec<_>>().join(" ")
-            );
+            let nodes: Vec<String> = nodes.iter().cloned().collect();
+            let _ = writeln!(out, "      * {}", node_list_line(label, &nodes));
         }
     }
     let stopped: Vec<String> = view
@@ -448,8 +354,8 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         .filter(|(n, _)| !active_nodes.contains(n))
         .map(|(_, node)| node.uname.clone())
         .collect();
-    if !stopped.is_empty() {
-        let _ = writeln!(out, "      * Stopped: [ {} ]", stopped.join(" "));
+    if let Some(line) = stopped_line(disabled(view, c), stopped, inactive) {
+        let _ = writeln!(out, "      * {line}");
     }
 }
 

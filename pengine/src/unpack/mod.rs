@@ -156,6 +156,16 @@ impl ClusterView {
         out
     }
 
+    /// Where primitive `r` is active and in which role, by node index.
+    pub fn active_roles(&self, r: RscIdx) -> Vec<(NodeIdx, Role)> {
+        self.resources[r]
+            .node_state
+            .iter()
+            .filter(|(_, s)| s.role.is_active())
+            .map(|(n, s)| (*n, s.role))
+            .collect()
+    }
+
     /// Nodes a resource (any kind) is active on, sorted and deduplicated.
     pub fn running_on(&self, r: RscIdx) -> Vec<NodeIdx> {
         let mut v: Vec<NodeIdx> = self

@@ -2,6 +2,7 @@
 
 use super::{is_true, ClusterView, Config};
 use crate::rules::{self, IdIndex, RuleContext};
+use cib::membership::{judge, NodeStateFacts};
 use cib::Element;
 use std::collections::BTreeMap;
 
@@ -140,73 +141,24 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
     nodes
 }
 
-fn member_flag(v: Option<&str>) -> Option<bool> {
-    v.map(|v| is_true(v) || v.parse::<i64>().is_ok_and(|n| n > 0))
-}
-
+/// Applies the one membership rule ([`cib::membership::judge`]) to a cluster node.
 fn determine_online(node: &mut NodeInfo, ns: &Element, cfg: &Config) {
-    let in_cluster = member_flag(ns.attr("in_ccm"));
-    let crmd_online = ns
-        .attr("crmd")
-        .is_some_and(|c| c == "online" || c.parse::<i64>().is_ok_and(|n| n > 0));
-    let join = ns.attr("join").unwrap_or("");
-    let expected = ns.attr("expected").unwrap_or("");
-    node.expected_up = expected == "member";
-    node.shutdown = node
-        .attrs
-        .get("shutdown")
-        .is_some_and(|v| v != "0" && !v.is_empty());
-    let terminate = node
-        .attrs
-        .get("terminate")
-        .is_some_and(|v| is_true(v) || v.parse::<i64>().is_ok_and(|n| n > 0));
-    let fence = |node: &mut NodeInfo, reason: &str| {
+    let facts = NodeStateFacts::of(
+        ns,
+        node.attrs.get("shutdown").map(String::as_str),
+        node.attrs.get("terminate").map(String::as_str),
+    );
+    let m = judge(&facts, cfg.stonith_enabled);
+    node.online = m.online;
+    node.expected_up = m.expected_up;
+    node.shutdown = m.shutdown;
+    if m.pending {
+        node.pending = true;
+        node.standby = true;
+    }
+    if let Some(reason) = m.unclean {
         node.unclean = true;
         node.unclean_reason = reason.to_string();
-    };
-    if !cfg.stonith_enabled {
-        if in_cluster != Some(true) {
-            return;
-        }
-        if crmd_online {
-            if join == "member" {
-                node.online = true;
-            }
-        } else if node.expected_up && !node.shutdown {
-            fence(node, "peer is unexpectedly down");
-        }
-        return;
-    }
-    if node.shutdown {
-        node.online = in_cluster == Some(true) && crmd_online;
-    } else if in_cluster.is_none() {
-        fence(node, "peer has not been seen by the cluster");
-    } else if join == "nack" {
-        fence(node, "peer failed Pacemaker membership criteria");
-    } else if !terminate && expected == "down" {
-        if in_cluster == Some(true) || crmd_online {
-            node.standby = true;
-            node.pending = true;
-        }
-    } else if terminate && join == "down" && in_cluster == Some(false) && !crmd_online {
-        // just fenced
-    } else if in_cluster == Some(false) && (node.expected_up || join != "down") {
-        fence(node, "peer is no longer part of the cluster");
-    } else if in_cluster == Some(false) {
-        // Left cleanly: simply offline.
-    } else if !crmd_online && node.expected_up {
-        fence(node, "peer process is no longer available");
-    } else if !crmd_online {
-        // Never fully joined: not running anything we know of.
-    } else if terminate {
-        fence(node, "termination was requested");
-    } else if join == "member" {
-        node.online = true;
-    } else if join == "pending" || join == "down" {
-        node.standby = true;
-        node.pending = true;
-    } else {
-        fence(node, "peer was in an unknown state");
     }
 }
 

@@ -15,7 +15,7 @@ mod remote;
 use fencing::{check_tickets, schedule_fencing, Fencer};
 use instances::{check_clone_capacity, check_failure_timeout_conflict, check_stop_operations};
 pub(in crate::verify) use membership::has_online_node;
-use membership::{online_with_fencing, online_without_fencing};
+use membership::membership;
 use remote::{check_remote_connections, connection_can_run, fence_disconnected_remote};
 use std::collections::{BTreeMap, HashSet};
 
@@ -95,13 +95,11 @@ pub fn check(cluster: &Cluster) -> Vec<Diagnostic> {
             });
             continue;
         };
-        let (online, reason) = if fencing {
-            online_with_fencing(state)
-        } else {
-            online_without_fencing(state)
-        };
-        if let Some(reason) = reason {
-            fencer.fence("Cluster", (node.uname, online), reason, state, &mut out);
+        let judged = membership(state, fencing);
+        let online = judged.online;
+        if let Some(reason) = judged.unclean {
+            // Pacemaker decides whether it can fence before it records the node as online.
+            fencer.fence("Cluster", (node.uname, false), reason, state, &mut out);
         }
         if fencer.is_unclean(node.uname) {
             out.push(Diagnostic::at(
