@@ -200,7 +200,7 @@ fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
     text.failed = matches!(on.as_slice(), [(n, _)]
         if rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean);
     text.unclean_node = matches!(on.as_slice(), [(n, _)]
-        if !view.nodes[*n].online && unclean_before(&view.nodes[*n])
+        if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
             && !(revised && view.nodes[*n].is_remote()));
     text.blocked = blocked(view, r)
@@ -208,6 +208,14 @@ fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
             .iter()
             .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed));
     text
+}
+
+/// Whether node `n` shows as online: a remote node as unpacked in the current status.
+fn shown_online(view: &ClusterView, n: usize, revised: bool) -> bool {
+    match &view.nodes[n].remote {
+        Some(link) if !revised => link.was_online,
+        _ => view.nodes[n].online,
+    }
 }
 
 /// The name crm_simulate shows for a resource in action lines (anonymous clone instances
