@@ -82,6 +82,9 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             count[n] += 1;
             allocated += 1;
             a.num_resources[n] += 1;
+            if view.resources[inst].kind == Kind::Primitive {
+                a.log_placement(inst, n);
+            }
             continue;
         }
         if !node_usable(view, n) || count[n] >= loop_max || allocated >= cfg.max {
@@ -111,6 +114,9 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             count[n] += 1;
             allocated += 1;
             a.num_resources[n] += 1;
+            if view.resources[inst].kind == Kind::Primitive {
+                a.log_placement(inst, n);
+            }
         }
     }
     // Pass 2: the rest.
@@ -142,6 +148,9 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 count[n] += 1;
                 allocated += 1;
                 a.num_resources[n] += 1;
+                if view.resources[inst].kind == Kind::Primitive {
+                    a.log_placement(inst, n);
+                }
             }
         }
     }
@@ -172,6 +181,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 let s = a.scores_of(m).get(&n).copied().unwrap_or(Score::NEG_INF);
                 if ok && (s.0 >= 0 || unmanaged) && a.blocked_by_policy(m).is_none() {
                     a.out.node[m] = Some(n);
+                    a.log_placement(m, n);
                     a.out.role[m] = Role::Started;
                 } else {
                     ok = false;
