@@ -51,11 +51,57 @@ fn upgrade_moves_to_the_latest_schema_once() {
     );
 }
 
+/// A Heartbeat 2.x era CIB (pacemaker-1.0, underscore options, `cluster-infrastructure=
+/// heartbeat`, `type="normal"` nodes) upgrades exactly as Pacemaker 2.1.5 upgraded it
+/// (`tests/data/cibadmin_upgrade`): options renamed or dropped, nodes `member`, and the
+/// content change bumps epoch to 2 (num_updates 0).
+#[test]
+fn heartbeat_era_cib_upgrades_as_pacemaker() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cibadmin_upgrade");
+    let input = std::fs::read_to_string(data.join("heartbeat-2.x.xml")).unwrap();
+    let (_d, cib) = common::temp_cib(&input);
+    let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
+    assert_eq!(rc, 0, "{err}");
+    let expected =
+        std::fs::read_to_string(data.join("heartbeat-2.x.upgraded-by-pacemaker.xml")).unwrap();
+    assert_eq!(root(&cib), cib::Document::parse(&expected).unwrap().root);
+}
+
 #[test]
 fn schemas_needing_transforms_are_refused_unchanged() {
-    let (_d, cib) = common::temp_cib(&CIB.replace("pacemaker-3.2", "pacemaker-2.10"));
-    let before = std::fs::read_to_string(&cib).unwrap();
-    let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
-    assert_eq!(rc, 3, "{err}");
-    assert_eq!(std::fs::read_to_string(&cib).unwrap(), before);
+    // upgrade-2.10.xsl would move this option into rsc_defaults; upgrade-1.3.xsl would
+    // rewrite the first ACL syntax. Neither is carried: exit 3, nothing changed.
+    let moved = CIB.replace("pacemaker-3.2", "pacemaker-2.10").replace(
+        "<crm_config/>",
+        r#"<crm_config><cluster_property_set id="c"><nvpair id="s" name="default-resource-stickiness" value="100"/></cluster_property_set></crm_config>"#,
+    );
+    let acl = CIB.replace("pacemaker-3.2", "pacemaker-1.2").replace(
+        "<constraints/>",
+        r#"<constraints/><acls><acl_user id="u"><read id="r" xpath="/cib"/></acl_user></acls>"#,
+    );
+    for (text, names) in [
+        (moved, "default-resource-stickiness"),
+        (acl, "upgrade-1.3.xsl"),
+    ] {
+        let (_d, cib) = common::temp_cib(&text);
+        let before = std::fs::read_to_string(&cib).unwrap();
+        let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
+        assert_eq!(rc, 3, "{err}");
+        assert!(err.contains(names), "{err}");
+        assert_eq!(std::fs::read_to_string(&cib).unwrap(), before);
+    }
+}
+
+/// Pacemaker 2.1.5 on schema names it does not ship: exit 78 and these two lines.
+#[test]
+fn unknown_schemas_fail_as_pacemaker() {
+    for v in ["transitional-0.6", "pacemaker-0.7", "pacemaker-1.1"] {
+        let (_d, cib) = common::temp_cib(&CIB.replace("pacemaker-3.2", v));
+        let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
+        assert_eq!(
+            (rc, err.as_str()),
+            (78, "Could not connect to the CIB: Update does not conform to the configured schema\nInit failed, could not perform requested operations\n"),
+            "{v}"
+        );
+    }
 }
