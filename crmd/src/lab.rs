@@ -417,8 +417,10 @@ impl Lab {
             .map(|j| format!("ucast eth1 10.2.0.{}", j + 1))
             .collect();
         let pings: String = c.ping.iter().map(|p| format!("ping {p}\n")).collect();
+        // Every daemon's lines also land in the node's own `ha-log` (Heartbeat's logfile).
         let hacf = format!(
-            "keepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\n{pings}auto_failback {}\nnode {}\n{}",
+            "logfile {}\nkeepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\n{pings}auto_failback {}\nnode {}\n{}",
+            dir.join("ha-log").display(),
             c.keepalive,
             c.deadtime,
             c.warntime,

@@ -17,7 +17,7 @@ pub struct LogConfig {
     pub syslog_format: bool,
     /// Debug lines wanted even without a debug file (`HA_debug`, `-d`).
     pub debug: bool,
-    /// Lines also on stderr, `entity: [pid]: info: text` (heartbeat before it detaches).
+    /// Lines also on stderr, in the files' layout (heartbeat before it detaches).
     pub stderr: bool,
     /// The syslog socket (`/dev/log`).
     pub syslog_socket: PathBuf,
@@ -46,7 +46,7 @@ impl LogConfig {
 
     /// What cl_log's `cl_inherit_logging_environment` takes from the environment:
     /// `HA_logfile`, `HA_debugfile`, `HA_logfacility`, `HA_syslogmsgfmt`, `HA_debug`. A file
-    /// named `/dev/null` is no output.
+    /// named `/dev/null` is no output. The node name is `HA_NODENAME` when heartbeat set it.
     pub fn from_env(entity: &str) -> LogConfig {
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
         let file = |n: &str| var(n).filter(|v| v != "/dev/null").map(PathBuf::from);
@@ -61,6 +61,10 @@ impl LogConfig {
             );
         }
         c.debug = var("HA_debug").is_some_and(|v| v.trim().parse::<i32>().is_ok_and(|d| d != 0));
+        // heartbeat names the node its children run for (`uname -n` unless overridden).
+        if let Some(n) = var("HA_NODENAME") {
+            c.nodename = n;
+        }
         c
     }
 

@@ -96,9 +96,6 @@ impl HaLayer {
         let mut st = self.lock();
         let State { cfg, outputs } = &mut *st;
         let entity = &cfg.entity;
-        if prio != Priority::Debug && cfg.stderr {
-            eprintln!("{entity}: [{pid}]: {}: {msg}", prio.name());
-        }
         let line = file_line(
             cfg.syslog_format,
             epoch,
@@ -108,6 +105,10 @@ impl HaLayer {
             prio,
             msg,
         );
+        // cl_log writes its stderr copy in the files' layout.
+        if prio != Priority::Debug && cfg.stderr {
+            eprint!("{line}");
+        }
         if prio != Priority::Debug {
             if let Some(f) = outputs.logfile.as_mut() {
                 let _ = f.write_all(line.as_bytes());

@@ -69,6 +69,7 @@ fn options(cli: &Cli) -> Options {
 }
 
 fn main() -> ExitCode {
+    log::init();
     // An argument we do not know must not start a daemon: usage and CRM_EX_USAGE (64).
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -143,6 +144,7 @@ fn main() -> ExitCode {
         logfile: cfg.logfile.as_deref(),
         debugfile: cfg.debugfile.as_deref(),
         facility,
+        syslog_format: cfg.syslogmsgfmt,
         debug: cli.debug > 0 || cfg.debug > 0,
     });
     if let Some(pid) = running {

@@ -184,6 +184,8 @@ pub struct Config {
     pub debugfile: Option<PathBuf>,
     /// syslog facility (`None` also for `none`).
     pub logfacility: Option<String>,
+    /// `syslogmsgfmt`: log file lines in syslog's layout (default on).
+    pub syslogmsgfmt: bool,
     /// Log through ha_logd.
     pub use_logd: bool,
     /// Join policy.
@@ -310,7 +312,6 @@ const ACCEPTED_ONLY: &[&str] = &[
     "hbgenmethod",
     "msgfmt",
     "log_badpack",
-    "syslogmsgfmt",
     "coredumps",
     "coreroot",
     "use_apphbd",
@@ -333,7 +334,6 @@ const ACCEPTED_ONLY: &[&str] = &[
 const BOOLEAN_ONLY: &[&str] = &[
     "realtime",
     "log_badpack",
-    "syslogmsgfmt",
     "coredumps",
     "use_apphbd",
     "traditional_compression",
@@ -395,6 +395,7 @@ impl<'a> Parser<'a> {
                 logfile: None,
                 debugfile: None,
                 logfacility: None,
+                syslogmsgfmt: true,
                 use_logd: false,
                 autojoin: Autojoin::None,
                 uuidfrom: UuidFrom::File,
@@ -739,6 +740,7 @@ impl<'a> Parser<'a> {
                 self.cfg.logfacility = (v != "none").then_some(v);
             }
             "use_logd" => self.cfg.use_logd = self.boolean(d, args)?,
+            "syslogmsgfmt" => self.cfg.syslogmsgfmt = self.boolean(d, args)?,
             "autojoin" => {
                 self.cfg.autojoin = match self.one(d, args)?.to_ascii_lowercase().as_str() {
                     "none" => Autojoin::None,

@@ -285,11 +285,20 @@ fn child_env(cfg: &Config, opts: &Options, me: &str) -> Vec<(String, String)> {
         ("HA_DIR".into(), opts.confdir.clone()),
         ("HA_NODENAME".into(), me.to_string()),
     ];
-    if let Some(f) = &cfg.logfacility {
-        env.push(("HA_logfacility".into(), f.clone()));
+    // As heartbeat hands its log setup to its children (cl_log reads these); with no log
+    // setting at all the lines go to syslog's daemon facility, as ha_logd would send them.
+    let facility = cfg
+        .logfacility
+        .as_deref()
+        .or(cfg.use_logd.then_some("daemon"));
+    if let Some(f) = facility {
+        env.push(("HA_logfacility".into(), f.to_string()));
     }
     if let Some(f) = &cfg.logfile {
         env.push(("HA_logfile".into(), f.display().to_string()));
+    }
+    if let Some(f) = &cfg.debugfile {
+        env.push(("HA_debugfile".into(), f.display().to_string()));
     }
     env.extend(cfg.env.iter().cloned());
     env
