@@ -82,7 +82,7 @@ pub fn assignment_log(s: &Schedule, scores: bool, utilization: bool) -> String {
             );
         }
     }
-    let lines = &s.assignment.scores;
+    let lines = by_node_name(&s.assignment.scores);
     let mut placed = s.assignment.placed.iter().peekable();
     for at in 0..=lines.len() {
         while let Some(p) = placed.next_if(|p| p.after_scores == at) {
@@ -122,6 +122,52 @@ pub fn assignment_log(s: &Schedule, scores: bool, utilization: bool) -> String {
     out
 }
 
+/// Pacemaker shows each score table (one resource, one step) by node name.
+fn by_node_name(lines: &[crate::assign::ScoreLine]) -> Vec<crate::assign::ScoreLine> {
+    let mut out = lines.to_vec();
+    let mut start = 0;
+    while start < out.len() {
+        let key = (out[start].prefix, out[start].rsc.clone());
+        let end = (start..out.len())
+            .find(|&i| (out[i].prefix, &out[i].rsc) != (key.0, &key.1))
+            .unwrap_or(out.len());
+        out[start..end].sort_by(|a, b| numeric_casecmp(&a.node, &b.node));
+        start = end;
+    }
+    out
+}
+
+/// Pacemaker's `pcmk__numeric_strcasecmp`: case-insensitive, digit runs compared as numbers.
+fn numeric_casecmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    while let (Some(&x), Some(&y)) = (a.first(), b.first()) {
+        if x.is_ascii_digit() && y.is_ascii_digit() {
+            let run = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+            let (nx, ny) = (run(a), run(b));
+            let num = |s: &[u8]| {
+                let t = std::str::from_utf8(s)
+                    .unwrap_or("0")
+                    .trim_start_matches('0');
+                (t.len(), t.to_string())
+            };
+            let ord = num(&a[..nx]).cmp(&num(&b[..ny]));
+            if ord.is_ne() {
+                return ord;
+            }
+            a = &a[nx..];
+            b = &b[ny..];
+            continue;
+        }
+        let ord = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
+        if ord.is_ne() {
+            return ord;
+        }
+        a = &a[1..];
+        b = &b[1..];
+    }
+    a.len().cmp(&b.len())
+}
+
 /// Pacemaker subtracts a placed resource's utilization from its node whatever the
 /// placement strategy; a name the node lacks becomes 0.
 fn consume(node: &mut GTable, used: &GTable) {
@@ -151,6 +197,13 @@ fn node_order(s: &Schedule) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_names_sort_as_pacemaker() {
+        let mut v = vec!["node10", "Node2", "node1", "hb2", "hb1"];
+        v.sort_by(|a, b| numeric_casecmp(a, b));
+        assert_eq!(v, ["hb1", "hb2", "node1", "Node2", "node10"]);
+    }
 
     #[test]
     fn drops_headings_bullets_and_node_list_names() {
