@@ -373,6 +373,14 @@ fn crmsh_everyday_commands_on_a_live_cluster() {
         .is_empty()
     });
     crm.editor = None;
+    // Both run crm_simulate: on the live CIB (-sUL), and on crmsh's copy through stdin.
+    crm.step("resource scores", |_, out| {
+        out.contains("pcmk__primitive_assign: d1 allocation score on node1:")
+            && out.contains("Original: node1 capacity:")
+    });
+    crm.step("configure ptest nograph scores utilization", |_, out| {
+        out.contains("allocation score on node1:") && out.contains("Remaining: node1 capacity:")
+    });
 
     // crm_simulate on the live cluster (through the CIB service), as Pacemaker's layout.
     let (rc, out) = lab
