@@ -43,7 +43,8 @@ fn main() -> ExitCode {
     match crmd::daemon::run(crmd::daemon::Options::from_env()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("crmd: {e:#}");
+            // Also into ha.cf's log file: why the controller stopped.
+            tracing::error!("{e:#}");
             ExitCode::FAILURE
         }
     }
