@@ -51,36 +51,43 @@ fn upgrade_moves_to_the_latest_schema_once() {
     );
 }
 
-/// A Heartbeat 2.x era CIB (pacemaker-1.0, underscore options, `cluster-infrastructure=
-/// heartbeat`, `type="normal"` nodes) upgrades exactly as Pacemaker 2.1.5 upgraded it
-/// (`tests/data/cibadmin_upgrade`): options renamed or dropped, nodes `member`, and the
-/// content change bumps epoch to 2 (num_updates 0).
+/// Heartbeat 2.x era CIBs (pacemaker-1.0: underscore options, `cluster-infrastructure=
+/// heartbeat`, `type="normal"` nodes; cluster-wide defaults that moved to `rsc_defaults` and
+/// `op_defaults`) upgrade exactly as Pacemaker 2.1.5 upgraded them (`tests/data/
+/// cibadmin_upgrade`); the content change bumps epoch to 2 (num_updates 0).
 #[test]
-fn heartbeat_era_cib_upgrades_as_pacemaker() {
+fn heartbeat_era_cibs_upgrade_as_pacemaker() {
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cibadmin_upgrade");
-    let input = std::fs::read_to_string(data.join("heartbeat-2.x.xml")).unwrap();
-    let (_d, cib) = common::temp_cib(&input);
-    let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
-    assert_eq!(rc, 0, "{err}");
-    let expected =
-        std::fs::read_to_string(data.join("heartbeat-2.x.upgraded-by-pacemaker.xml")).unwrap();
-    assert_eq!(root(&cib), cib::Document::parse(&expected).unwrap().root);
+    for name in ["heartbeat-2.x", "defaults-moved"] {
+        let input = std::fs::read_to_string(data.join(format!("{name}.xml"))).unwrap();
+        let (_d, cib) = common::temp_cib(&input);
+        let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
+        assert_eq!(rc, 0, "{name}: {err}");
+        let expected =
+            std::fs::read_to_string(data.join(format!("{name}.upgraded-by-pacemaker.xml")))
+                .unwrap();
+        assert_eq!(
+            root(&cib),
+            cib::Document::parse(&expected).unwrap().root,
+            "{name}"
+        );
+    }
 }
 
 #[test]
 fn schemas_needing_transforms_are_refused_unchanged() {
-    // upgrade-2.10.xsl would move this option into rsc_defaults; upgrade-1.3.xsl would
-    // rewrite the first ACL syntax. Neither is carried: exit 3, nothing changed.
+    // upgrade-2.10.xsl would rewrite this operation's `requires`; upgrade-1.3.xsl the first
+    // ACL syntax. Neither is carried: exit 3, nothing changed.
     let moved = CIB.replace("pacemaker-3.2", "pacemaker-2.10").replace(
-        "<crm_config/>",
-        r#"<crm_config><cluster_property_set id="c"><nvpair id="s" name="default-resource-stickiness" value="100"/></cluster_property_set></crm_config>"#,
+        "<resources/>",
+        r#"<resources><primitive id="p" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="p-start" name="start" interval="0" requires="fencing"/></operations></primitive></resources>"#,
     );
     let acl = CIB.replace("pacemaker-3.2", "pacemaker-1.2").replace(
         "<constraints/>",
         r#"<constraints/><acls><acl_user id="u"><read id="r" xpath="/cib"/></acl_user></acls>"#,
     );
     for (text, names) in [
-        (moved, "default-resource-stickiness"),
+        (moved, "operation p-start"),
         (acl, "upgrade-1.3.xsl"),
     ] {
         let (_d, cib) = common::temp_cib(&text);

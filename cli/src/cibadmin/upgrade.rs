@@ -5,10 +5,11 @@
 //! Pacemaker walks its schemas in order (1.0, 1.2, 1.3, 2.0 ... 2.10, 3.0 ... 3.9) and on
 //! the way applies two XSL transforms: `upgrade-1.3.xsl` (the first ACL syntax) and
 //! `upgrade-2.10.xsl` (renamed and retired options). heartbeat-rs carries no XSLT; it does
-//! the 2.10 rewrites that are a rename, a drop or a new value in place (those a Heartbeat
-//! 2.x CIB has: `stonith_enabled`, `cluster-infrastructure=heartbeat`, `type="normal"`
-//! nodes), and refuses, naming the construct and changing nothing, where the transform would
-//! move options into other sections or rewrite ACLs.
+//! the 2.10 rewrites of cluster options and nodes (those a Heartbeat 2.x CIB has:
+//! `stonith_enabled`, `cluster-infrastructure=heartbeat`, `default-resource-stickiness`
+//! moved to `rsc_defaults`, `type="normal"` nodes), and refuses, naming the construct and
+//! changing nothing, where the transform would rewrite ACLs, resources, operations,
+//! colocations or options under rules.
 
 use crate::exit::ExitCode;
 use cib::{CibVersion, Element};
@@ -70,24 +71,37 @@ const RENAMED: [(&str, &str); 13] = [
 ];
 
 /// Cluster options it drops (with no replacement).
-const DROPPED: [&str; 6] = [
+const DROPPED: [&str; 5] = [
     "expected-quorum-votes",
     "default-migration-threshold",
     "default_migration_threshold",
     "notification-agent",
     "notification-recipient",
-    "default-resource-failure-stickiness",
 ];
 
-/// Cluster options it moves to `rsc_defaults`/`op_defaults` (not done here).
-const MOVED: [&str; 6] = [
-    "default-action-timeout",
-    "default_action_timeout",
-    "default-resource-stickiness",
-    "default_resource_stickiness",
-    "is-managed-default",
-    "is_managed_default",
+/// Cluster options it moves into `op_defaults`/`rsc_defaults`: (old name, section, new name).
+const MOVED: [(&str, &str, &str); 6] = [
+    ("default-action-timeout", "op_defaults", "timeout"),
+    ("default_action_timeout", "op_defaults", "timeout"),
+    (
+        "default-resource-stickiness",
+        "rsc_defaults",
+        "resource-stickiness",
+    ),
+    (
+        "default_resource_stickiness",
+        "rsc_defaults",
+        "resource-stickiness",
+    ),
+    ("is-managed-default", "rsc_defaults", "is-managed"),
+    ("is_managed_default", "rsc_defaults", "is-managed"),
 ];
+
+/// An option on its way to a defaults section.
+struct Moved {
+    section: &'static str,
+    nvpair: Element,
+}
 
 /// Stacks whose `cluster-infrastructure` value the transform removes.
 const RETIRED_STACKS: [&str; 5] = [
@@ -163,12 +177,30 @@ fn rewrite_2_10(cib: &mut Element) -> Result<(), String> {
     let Some(config) = cib.child_mut("configuration") else {
         return Ok(());
     };
+    let mut moved = Vec::new();
     if let Some(crm_config) = config.child_mut("crm_config") {
         for set in crm_config
             .elements_mut()
             .filter(|e| e.name == "cluster_property_set")
         {
-            rewrite_cluster_options(set)?;
+            rewrite_cluster_options(set, &mut moved)?;
+        }
+        // Sets left without options go (the transform drops empty ones).
+        crm_config.children.retain(|n| match n {
+            cib::Node::Element(e) if e.name == "cluster_property_set" => {
+                e.child("rule").is_some() || e.child("nvpair").is_some()
+            }
+            _ => true,
+        });
+    }
+    for section in ["op_defaults", "rsc_defaults"] {
+        let here: Vec<Element> = moved
+            .iter()
+            .filter(|m| m.section == section)
+            .map(|m| m.nvpair.clone())
+            .collect();
+        if !here.is_empty() {
+            add_defaults(config, section, here)?;
         }
     }
     if let Some(nodes) = config.child_mut("nodes") {
@@ -181,35 +213,79 @@ fn rewrite_2_10(cib: &mut Element) -> Result<(), String> {
     refuse_resource_rewrites(config)
 }
 
-fn rewrite_cluster_options(set: &mut Element) -> Result<(), String> {
+/// Appends `nvpairs` to the section's first rule-less `meta_attributes`, or to a new
+/// `_2TO3_-op-defaults` / `_2TO3_-rsc-defaults` block in a new section at the end.
+fn add_defaults(config: &mut Element, section: &str, nvpairs: Vec<Element>) -> Result<(), String> {
+    if config.child(section).is_none() {
+        let id = format!("_2TO3_-{}", section.replace('_', "-"));
+        config.children.push(cib::Node::Element(
+            Element::new(section).with_child(Element::new("meta_attributes").with_attr("id", id)),
+        ));
+    }
+    let Some(defaults) = config.child_mut(section) else {
+        return Ok(());
+    };
+    let Some(block) = defaults
+        .elements_mut()
+        .find(|e| e.name == "meta_attributes" && e.child("rule").is_none())
+    else {
+        return Err(format!("{section} whose meta_attributes all have rules"));
+    };
+    block
+        .children
+        .extend(nvpairs.into_iter().map(cib::Node::Element));
+    Ok(())
+}
+
+fn rewrite_cluster_options(set: &mut Element, moved: &mut Vec<Moved>) -> Result<(), String> {
+    let ruled = set.child("rule").is_some();
     let mut keep = Vec::with_capacity(set.children.len());
     for node in std::mem::take(&mut set.children) {
         let cib::Node::Element(mut nv) = node else {
             keep.push(node);
             continue;
         };
+        if nv.name != "nvpair" {
+            keep.push(cib::Node::Element(nv));
+            continue;
+        }
         let name = nv.attr("name").unwrap_or("").to_string();
-        let value = nv.attr("value").unwrap_or("");
-        let what = || format!("cluster option {name} (nvpair {})", nv.id().unwrap_or(""));
-        if nv.name == "nvpair" {
-            if MOVED.contains(&name.as_str())
-                || (name.ends_with("failure_stickiness") || name.ends_with("failure-stickiness"))
-                    && value == "-INFINITY"
-            {
-                let what = what();
+        let value = nv.attr("value").unwrap_or("").to_string();
+        let failure_stickiness = name == "default-resource-failure-stickiness"
+            || name == "default_resource_failure_stickiness";
+        // -INFINITY failure stickiness meant "move away at the first failure".
+        let target = MOVED
+            .iter()
+            .find(|(old, _, _)| *old == name)
+            .map(|(_, section, new)| (*section, *new, value.clone()))
+            .or_else(|| {
+                (failure_stickiness && value == "-INFINITY")
+                    .then(|| ("rsc_defaults", "migration-threshold", "1".to_string()))
+            });
+        if let Some((section, new_name, new_value)) = target {
+            if ruled {
+                let what = format!(
+                    "cluster option {name} (nvpair {}) under a rule",
+                    nv.id().unwrap_or("")
+                );
                 set.children = keep;
                 return Err(what);
             }
-            let retired_stack = name == "cluster-infrastructure" && RETIRED_STACKS.contains(&value);
-            if retired_stack
-                || DROPPED.contains(&name.as_str())
-                || name == "default_resource_failure_stickiness"
-            {
-                continue;
-            }
-            if let Some((_, new)) = RENAMED.iter().find(|(old, _)| *old == name) {
-                nv.set_attr("name", *new);
-            }
+            nv.set_attr("name", new_name);
+            nv.set_attr("value", new_value);
+            moved.push(Moved {
+                section,
+                nvpair: nv,
+            });
+            continue;
+        }
+        let retired_stack =
+            name == "cluster-infrastructure" && RETIRED_STACKS.contains(&value.as_str());
+        if retired_stack || DROPPED.contains(&name.as_str()) || failure_stickiness {
+            continue;
+        }
+        if let Some((_, new)) = RENAMED.iter().find(|(old, _)| *old == name) {
+            nv.set_attr("name", *new);
         }
         keep.push(cib::Node::Element(nv));
     }
@@ -304,8 +380,8 @@ mod tests {
     }
 
     #[test]
-    fn acl_v1_and_moved_options_are_refused_unchanged() {
-        let text = r#"<cib validate-with="pacemaker-1.2" epoch="5" admin_epoch="0"><configuration><crm_config><cluster_property_set id="c"><nvpair id="n" name="stonith_enabled" value="false"/><nvpair id="m" name="default-resource-stickiness" value="100"/></cluster_property_set></crm_config><acls><acl_user id="u"/></acls></configuration></cib>"#;
+    fn acl_v1_and_operation_rewrites_are_refused_unchanged() {
+        let text = r#"<cib validate-with="pacemaker-1.2" epoch="5" admin_epoch="0"><configuration><crm_config><cluster_property_set id="c"><nvpair id="n" name="stonith_enabled" value="false"/></cluster_property_set></crm_config><resources><primitive id="p" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="p-start" name="start" interval="0" requires="fencing"/></operations></primitive></resources><acls><acl_user id="u"/></acls></configuration></cib>"#;
         let mut c = parse(text);
         let e = upgrade(&mut c).unwrap_err();
         assert!(e.to_string().contains("upgrade-1.3.xsl"), "{e}");
@@ -313,7 +389,7 @@ mod tests {
         let text = text.replace(r#"<acls><acl_user id="u"/></acls>"#, "");
         let mut c = parse(&text);
         let e = upgrade(&mut c).unwrap_err();
-        assert!(e.to_string().contains("default-resource-stickiness"), "{e}");
+        assert!(e.to_string().contains("operation p-start"), "{e}");
         assert_eq!(e.exit_code(), ExitCode::UnimplementFeature);
         assert_eq!(c, parse(&text));
     }
