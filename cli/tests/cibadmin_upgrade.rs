@@ -86,10 +86,7 @@ fn schemas_needing_transforms_are_refused_unchanged() {
         "<constraints/>",
         r#"<constraints/><acls><acl_user id="u"><read id="r" xpath="/cib"/></acl_user></acls>"#,
     );
-    for (text, names) in [
-        (moved, "operation p-start"),
-        (acl, "upgrade-1.3.xsl"),
-    ] {
+    for (text, names) in [(moved, "operation p-start"), (acl, "upgrade-1.3.xsl")] {
         let (_d, cib) = common::temp_cib(&text);
         let before = std::fs::read_to_string(&cib).unwrap();
         let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
