@@ -352,7 +352,7 @@ impl Server {
             state: Arc::default(),
         };
         let mut cfg = ServerConfig::new("ccm.sock", AccessTable::CLIENTS_READ);
-        cfg.warn = |line| eprintln!("ccm: WARN: {line}");
+        cfg.warn = |line| tracing::warn!("{line}");
         // A client must say what it wants promptly; subscribers then only listen.
         cfg.frame_timeout = Duration::from_secs(5);
         let state = Arc::clone(&server.state);

@@ -93,8 +93,8 @@ pub fn run(opts: Options) -> Result<()> {
         .unwrap_or(1);
     let server = Server::bind(&opts.ccm_socket)
         .with_context(|| format!("binding {}", opts.ccm_socket.display()))?;
-    eprintln!(
-        "ccm: {local} incarnation {incarnation:x}, nodes {:?}, api {}",
+    tracing::info!(
+        "{local} incarnation {incarnation:x}, nodes {:?}, api {}",
         nodes,
         opts.ccm_socket.display()
     );
@@ -162,7 +162,7 @@ impl Daemon {
             };
             if signalled {
                 let sig = self.signals.read_signal().ok().flatten();
-                eprintln!("ccm: signal {:?}, leaving", sig.map(|s| s.ssi_signo));
+                tracing::info!("signal {:?}, leaving", sig.map(|s| s.ssi_signo));
                 return self.feed(Input::Shutdown);
             }
             if hb_ready {
@@ -176,7 +176,7 @@ impl Daemon {
                 }
             }
             for line in self.drops.tick(Instant::now()) {
-                eprintln!("ccm: {line}");
+                tracing::warn!("{line}");
             }
             if self.timer.is_some_and(|at| self.now() >= at) {
                 self.timer = None;
@@ -188,14 +188,14 @@ impl Daemon {
     fn on_hb_event(&mut self, ev: Event) -> Result<()> {
         match ev {
             Event::Node(n) if !matches!(n.status, NodeStatus::Ping | NodeStatus::Init) => {
-                eprintln!("ccm: heartbeat says {} is {}", n.node, n.status);
+                tracing::info!("heartbeat says {} is {}", n.node, n.status);
                 self.feed(Input::NodeStatus {
                     node: n.node,
                     alive: n.status.is_alive(),
                 })
             }
             Event::Client(c) if c.client == CLIENT_NAME && c.status == "leave" => {
-                eprintln!("ccm: ccm on {} signed off", c.node);
+                tracing::info!("ccm on {} signed off", c.node);
                 self.feed(Input::PeerLeft { node: c.node })
             }
             Event::Message(m) if m.msg_type() == Some(MSG_TYPE) => {
@@ -205,17 +205,17 @@ impl Daemon {
                     let line =
                         self.drops
                             .dropped(Instant::now(), DropReason::BadAuth, &source, || {
-                                format!("ccm: dropping a ccm message from {from}: {e}")
+                                format!("dropping a ccm message from {from}: {e}")
                             });
                     if let Some(line) = line {
-                        eprintln!("{line}");
+                        tracing::warn!("{line}");
                     }
                     return Ok(());
                 }
                 match Packet::decode(&m) {
                     Ok(packet) => self.feed(Input::Packet { from, packet }),
                     Err(e) => {
-                        eprintln!("ccm: ignoring bad packet from {from}: {e}");
+                        tracing::warn!("ignoring bad packet from {from}: {e}");
                         Ok(())
                     }
                 }
@@ -239,7 +239,7 @@ impl Daemon {
                 Output::SetTimer { at } => self.timer = Some(at),
                 Output::NewView(view) => {
                     let ev = ViewEvent::new(&view, self.last_view.as_ref());
-                    eprintln!("ccm: new view {view}");
+                    tracing::info!("new view {view}");
                     self.server.publish(&ev);
                     self.last_view = Some(view);
                 }

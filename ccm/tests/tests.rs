@@ -10,3 +10,5 @@ mod scenarios;
 mod cluster;
 // Idle, half-sent and unauthorised local clients (root only).
 mod hostile;
+// Its lines in heartbeat's log file.
+mod logging;

@@ -130,15 +130,14 @@ fn generate(
         }
     }
     let digest = digest::versioned_digest_as(&new, old.attr("crm_feature_set"));
-    let original_new = as_cib.then(|| new.clone());
-    if as_cib {
-        ignore_attribute_moves(old, &mut new);
-    }
     let Some(mut diff) = patch::diff_for(old, &new) else {
         return ExitCode::Ok;
     };
-    if let Some(original) = &original_new {
-        restore_result_order(&mut diff, original);
+    if as_cib && diff.attr("format") == Some("2") {
+        drop_attribute_moves(&mut diff, old);
+        if !diff.elements().any(|c| c.name == "change") {
+            return ExitCode::Ok;
+        }
     }
     let v1 = diff.attr("format") == Some("1");
     if v1 || as_cib {
@@ -156,50 +155,36 @@ fn generate(
     ExitCode::Error
 }
 
-/// With `--cib` the original compares "significant" changes only, where an attribute that
-/// merely changed place is no change: give the elements of `new` the old attribute order
-/// (attributes only `new` has last), so only changed values show.
-fn ignore_attribute_moves(old: &Element, new: &mut Element) {
-    let mut attrs: Vec<(String, String)> = old
-        .attrs
-        .iter()
-        .filter_map(|(k, _)| new.attr(k).map(|v| (k.clone(), v.to_string())))
-        .collect();
-    for (k, v) in &new.attrs {
-        if old.attr(k).is_none() {
-            attrs.push((k.clone(), v.clone()));
-        }
-    }
-    new.attrs = attrs;
-    for child in new.elements_mut() {
-        let twin = old
-            .elements()
-            .find(|o| o.name == child.name && o.id() == child.id());
-        if let Some(twin) = twin {
-            ignore_attribute_moves(twin, child);
-        }
-    }
-}
-
-/// A modify's `<change-result>` shows the element as the new document has it.
-fn restore_result_order(diff: &mut Element, new: &Element) {
-    for change in diff.elements_mut() {
-        let Some(path) = change.attr("path").map(str::to_string) else {
-            continue;
+/// With `--cib` the original compares "significant" changes only: an attribute whose value
+/// is the same is never listed, even when it changed place (also when the removal of
+/// another attribute shifted it). Drops such `set`s, and modifies left with nothing.
+fn drop_attribute_moves(diff: &mut Element, old: &Element) {
+    diff.children.retain_mut(|node| {
+        let cib::Node::Element(change) = node else {
+            return true;
         };
-        let Some(target) = cib::xpath::select(new, &path)
-            .ok()
+        if change.name != "change" || change.attr("operation") != Some("modify") {
+            return true;
+        }
+        let Some(before) = change
+            .attr("path")
+            .and_then(|p| cib::xpath::select(old, p).ok())
             .and_then(|v| v.first().copied())
         else {
-            continue;
+            return true;
         };
-        if let Some(result) = change
-            .child_mut("change-result")
-            .and_then(|r| r.elements_mut().next())
-        {
-            result.attrs = target.attrs.clone();
-        }
-    }
+        let Some(list) = change.child_mut("change-list") else {
+            return true;
+        };
+        list.children.retain(|n| match n {
+            cib::Node::Element(a) if a.attr("operation") == Some("set") => {
+                let name = a.attr("name").unwrap_or_default();
+                before.attr(name) != a.attr("value")
+            }
+            _ => true,
+        });
+        list.elements().next().is_some()
+    });
 }
 
 fn apply(

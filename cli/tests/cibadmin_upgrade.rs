@@ -51,11 +51,61 @@ fn upgrade_moves_to_the_latest_schema_once() {
     );
 }
 
+/// Heartbeat 2.x era CIBs (pacemaker-1.0: underscore options, `cluster-infrastructure=
+/// heartbeat`, `type="normal"` nodes; cluster-wide defaults that moved to `rsc_defaults` and
+/// `op_defaults`) upgrade exactly as Pacemaker 2.1.5 upgraded them (`tests/data/
+/// cibadmin_upgrade`); the content change bumps epoch to 2 (num_updates 0).
+#[test]
+fn heartbeat_era_cibs_upgrade_as_pacemaker() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cibadmin_upgrade");
+    for name in ["heartbeat-2.x", "defaults-moved"] {
+        let input = std::fs::read_to_string(data.join(format!("{name}.xml"))).unwrap();
+        let (_d, cib) = common::temp_cib(&input);
+        let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
+        assert_eq!(rc, 0, "{name}: {err}");
+        let expected =
+            std::fs::read_to_string(data.join(format!("{name}.upgraded-by-pacemaker.xml")))
+                .unwrap();
+        assert_eq!(
+            root(&cib),
+            cib::Document::parse(&expected).unwrap().root,
+            "{name}"
+        );
+    }
+}
+
 #[test]
 fn schemas_needing_transforms_are_refused_unchanged() {
-    let (_d, cib) = common::temp_cib(&CIB.replace("pacemaker-3.2", "pacemaker-2.10"));
-    let before = std::fs::read_to_string(&cib).unwrap();
-    let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
-    assert_eq!(rc, 3, "{err}");
-    assert_eq!(std::fs::read_to_string(&cib).unwrap(), before);
+    // upgrade-2.10.xsl would rewrite this operation's `requires`; upgrade-1.3.xsl the first
+    // ACL syntax. Neither is carried: exit 3, nothing changed.
+    let moved = CIB.replace("pacemaker-3.2", "pacemaker-2.10").replace(
+        "<resources/>",
+        r#"<resources><primitive id="p" class="ocf" provider="heartbeat" type="Dummy"><operations><op id="p-start" name="start" interval="0" requires="fencing"/></operations></primitive></resources>"#,
+    );
+    let acl = CIB.replace("pacemaker-3.2", "pacemaker-1.2").replace(
+        "<constraints/>",
+        r#"<constraints/><acls><acl_user id="u"><read id="r" xpath="/cib"/></acl_user></acls>"#,
+    );
+    for (text, names) in [(moved, "operation p-start"), (acl, "upgrade-1.3.xsl")] {
+        let (_d, cib) = common::temp_cib(&text);
+        let before = std::fs::read_to_string(&cib).unwrap();
+        let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
+        assert_eq!(rc, 3, "{err}");
+        assert!(err.contains(names), "{err}");
+        assert_eq!(std::fs::read_to_string(&cib).unwrap(), before);
+    }
+}
+
+/// Pacemaker 2.1.5 on schema names it does not ship: exit 78 and these two lines.
+#[test]
+fn unknown_schemas_fail_as_pacemaker() {
+    for v in ["transitional-0.6", "pacemaker-0.7", "pacemaker-1.1"] {
+        let (_d, cib) = common::temp_cib(&CIB.replace("pacemaker-3.2", v));
+        let (rc, err) = cibadmin(&cib, &["--upgrade", "--force"]);
+        assert_eq!(
+            (rc, err.as_str()),
+            (78, "Could not connect to the CIB: Update does not conform to the configured schema\nInit failed, could not perform requested operations\n"),
+            "{v}"
+        );
+    }
 }

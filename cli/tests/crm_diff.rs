@@ -180,3 +180,44 @@ fn errors_exit_as_pacemaker() {
     assert_eq!(rc, 0);
     assert!(out.starts_with("Pacemaker 2.1.5\n"));
 }
+
+/// `--cib` lists only changed values: removing `y` shifts `z`, which Pacemaker 2.1.5 does not
+/// list (without `--cib` it does, as a move). Expected texts are Pacemaker's output.
+#[test]
+fn cib_mode_ignores_attributes_shifted_by_a_removal() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = r#"<cib epoch="1" num_updates="0" admin_epoch="0" validate-with="pacemaker-3.9" crm_feature_set="3.16.1"><configuration><crm_config><cluster_property_set id="cps"><nvpair id="nv1" name="a" value="1" x="1" y="2" z="3"/></cluster_property_set></crm_config><nodes/><resources/><constraints/></configuration><status/></cib>"#;
+    let o = dir.path().join("old.xml");
+    let n = dir.path().join("new.xml");
+    std::fs::write(&o, old).unwrap();
+    std::fs::write(&n, old.replace(r#" y="2""#, "")).unwrap();
+    let (o, n) = (o.to_str().unwrap(), n.to_str().unwrap());
+    let path = "/cib/configuration/crm_config/cluster_property_set[@id=&apos;cps&apos;]/nvpair[@id=&apos;nv1&apos;]";
+    let expected = |list: &str| {
+        format!(
+            "<diff format=\"2\" digest=\"ae02933a4d9e68269b6c7c4a34a4e678\">\n  <version>\n    <source admin_epoch=\"0\" epoch=\"1\" num_updates=\"0\"/>\n    <target admin_epoch=\"0\" epoch=\"1\" num_updates=\"0\"/>\n  </version>\n  <change operation=\"modify\" path=\"{path}\">\n    <change-list>\n{list}    </change-list>\n    <change-result>\n      <nvpair id=\"nv1\" name=\"a\" value=\"1\" x=\"1\" z=\"3\"/>\n    </change-result>\n  </change>\n</diff>\n"
+        )
+    };
+    let unset = "      <change-attr name=\"y\" operation=\"unset\"/>\n";
+    assert_eq!(
+        crm_diff(&["--cib", "-o", o, "-n", n], ""),
+        (1, expected(unset), String::new())
+    );
+    let (rc, out, _) = crm_diff(&["-o", o, "-n", n], "");
+    assert_eq!(rc, 1);
+    assert!(
+        out.contains("<change-attr name=\"z\" operation=\"set\" value=\"3\"/>\n")
+            && out.contains(unset),
+        "{out}"
+    );
+    // Only a reordering: nothing significant, exit 0 and no output.
+    std::fs::write(
+        n,
+        old.replace(r#"name="a" value="1" x="1""#, r#"x="1" value="1" name="a""#),
+    )
+    .unwrap();
+    assert_eq!(
+        crm_diff(&["--cib", "-o", o, "-n", n], ""),
+        (0, String::new(), String::new())
+    );
+}

@@ -110,6 +110,38 @@ fn constraints(path: &Path) -> String {
 
 // ---- round trips ----
 
+/// `-O`/`-o` on a bundle's parts (container, address, remote connection, and the bundled
+/// primitive on its guest nodes): Pacemaker 2.1.5's output on the cli-corpus `crm_mon.xml`.
+#[test]
+fn list_operations_knows_bundle_parts() {
+    let cib = PathBuf::from(common::CORPUS).join("crm_mon.xml");
+    if !cib.exists() {
+        eprintln!("SKIP: cli corpus not found");
+        return;
+    }
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/crm_resource_bundle_ops");
+    let expect = |f: &str| std::fs::read_to_string(data.join(f)).expect("fixture");
+    for (args, file) in [
+        (&["-O"][..], "O.txt"),
+        (&["-o", "-r", "httpd"][..], "o-httpd.txt"),
+        (&["-O", "-r", "httpd-bundle-docker-2"][..], "O-docker-2.txt"),
+    ] {
+        let out = crm_resource(&cib, args);
+        assert_eq!(
+            (out.code, out.stdout + &out.stderr),
+            (0, expect(file)),
+            "{args:?}"
+        );
+    }
+    let out = crm_resource(&cib, &["-O", "-r", "httpd-bundle-0", "--output-as=xml"]);
+    let xml = out.stdout.replacen(
+        "request=\"crm_resource -O -r httpd-bundle-0 --output-as=xml\"",
+        "request=\"\"",
+        1,
+    );
+    assert_eq!(xml, expect("O-bundle-0.xml"));
+}
+
 #[test]
 fn move_then_clear_leaves_no_constraint() {
     let (_d, cib) = temp_cib(RUNNING);

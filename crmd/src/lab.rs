@@ -417,8 +417,15 @@ impl Lab {
             .map(|j| format!("ucast eth1 10.2.0.{}", j + 1))
             .collect();
         let pings: String = c.ping.iter().map(|p| format!("ping {p}\n")).collect();
+        // Every daemon's lines also land in the node's own `ha-log` (Heartbeat's logfile): in
+        // its directory, or where the package keeps it for an installed node.
+        let logfile = match c.installed {
+            Some(_) => PathBuf::from("/var/log/ha-log"),
+            None => dir.join("ha-log"),
+        };
         let hacf = format!(
-            "keepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\n{pings}auto_failback {}\nnode {}\n{}",
+            "logfile {}\nkeepalive {}\ndeadtime {}\nwarntime {}\ninitdead {}\nudpport 694\n{}\n{pings}auto_failback {}\nnode {}\n{}",
+            logfile.display(),
             c.keepalive,
             c.deadtime,
             c.warntime,

@@ -10,13 +10,9 @@ fn main() -> ExitCode {
     // is inherited through exec: undo it, or agents (and their services) could never be
     // stopped with SIGTERM.
     let _ = nix::sys::signal::SigSet::all().thread_unblock();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CRMD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // One logging path: stderr, and ha.cf's log files and syslog from heartbeat's HA_*
+    // environment, as Heartbeat's crmd logged.
+    halog::init("crmd", "CRMD_LOG");
     // crmsh falls back to `crmd version` / `crmd metadata` when it finds no
     // pacemaker-controld; any other argument must not start a second daemon.
     const USAGE: &str = "usage: crmd [version|metadata]   (the daemon takes no arguments; it is configured through HA_NODENAME, HA_RUNDIR, HA_STATEDIR, HA_DIR, HA_API_SOCKET, CIB_SOCKET, LRMD_SOCKET, CCM_SOCKET)";
@@ -63,7 +59,8 @@ fn main() -> ExitCode {
     match crmd::daemon::run(crmd::daemon::Options::from_env()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("crmd: {e:#}");
+            // Also into ha.cf's log file: why the controller stopped.
+            tracing::error!("{e:#}");
             ExitCode::FAILURE
         }
     }

@@ -69,17 +69,31 @@ struct Crm<'a> {
     home: PathBuf,
     bin: PathBuf,
     report: Vec<(String, i32, bool)>,
+    /// `EDITOR` for `crm configure edit`.
+    editor: Option<PathBuf>,
 }
 
 impl Crm<'_> {
     fn run(&mut self, node: usize, args: &str) -> (i32, String) {
-        let cmd = format!(
-            "mkdir -p /var/log/crmsh; HOME={home} PYTHONPATH={root}/usr/lib/python3/dist-packages \
-             PATH={bin}:/usr/bin:/bin /usr/bin/python3 {root}/usr/sbin/crm {args} 2>&1",
+        let editor = self
+            .editor
+            .as_ref()
+            .map(|e| format!("EDITOR={} ", e.display()))
+            .unwrap_or_default();
+        let crm = format!(
+            "{editor}HOME={home} PYTHONPATH={root}/usr/lib/python3/dist-packages \
+             PATH={bin}:/usr/bin:/bin /usr/bin/python3 {root}/usr/sbin/crm {args}",
             home = self.home.display(),
             root = self.root.display(),
             bin = self.bin.display(),
         );
+        // crmsh edits only on a terminal: give `configure edit` one (util-linux script).
+        let crm = if editor.is_empty() {
+            crm
+        } else {
+            format!("script -qec '{crm}' /dev/null")
+        };
+        let cmd = format!("mkdir -p /var/log/crmsh; {crm} 2>&1");
         self.lab.run_on(node, &cmd).expect("run crm")
     }
 
@@ -189,6 +203,7 @@ fn crmsh_everyday_commands_on_a_live_cluster() {
         home: home.path().to_path_buf(),
         bin,
         report: Vec::new(),
+        editor: None,
     };
 
     let live = lab.cib(0).expect("cib");
@@ -311,6 +326,80 @@ fn crmsh_everyday_commands_on_a_live_cluster() {
     crm.step("resource failcount d1 show node1", |_, out| {
         out.contains("value=")
     });
+    crm.step("configure show xml", |_, out| {
+        out.contains("<primitive") && out.contains("id=\"d1\"")
+    });
+    crm.step("resource param d1 set fake 42", |c, _| {
+        !find(
+            c,
+            "//primitive[@id='d1']/instance_attributes/nvpair[@name='fake'][@value='42']",
+        )
+        .is_empty()
+    });
+    crm.step("resource param d1 show fake", |_, out| {
+        out.trim_end().ends_with("42")
+    });
+    crm.step("node attribute node1 set rack r1", |c, _| {
+        !find(
+            c,
+            "//nodes/node[@uname='node1']/instance_attributes/nvpair[@name='rack'][@value='r1']",
+        )
+        .is_empty()
+    });
+    crm.step("node attribute node1 show rack", |_, out| {
+        out.contains("value=r1")
+    });
+    crm.step(
+        "configure primitive d9 ocf:heartbeat:Dummy meta target-role=Stopped",
+        |c, _| !find(c, "//primitive[@id='d9']").is_empty(),
+    );
+    crm.step("configure delete d9", |c, _| {
+        find(c, "//primitive[@id='d9']").is_empty()
+    });
+    // `crm configure edit` through an EDITOR that rewrites the text crmsh shows.
+    let editor = crm.home.join("edit.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i 's/cluster-recheck-interval=10min/cluster-recheck-interval=11min/' \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    crm.editor = Some(editor);
+    crm.step("configure edit", |c, _| {
+        !find(
+            c,
+            "//crm_config//nvpair[@name='cluster-recheck-interval'][@value='11min']",
+        )
+        .is_empty()
+    });
+    crm.editor = None;
+    // Both run crm_simulate: on the live CIB (-sUL), and on crmsh's copy through stdin.
+    crm.step("resource scores", |_, out| {
+        out.contains("pcmk__primitive_assign: d1 allocation score on node1:")
+            && out.contains("Original: node1 capacity:")
+    });
+    crm.step("configure ptest nograph scores utilization", |_, out| {
+        out.contains("allocation score on node1:") && out.contains("Remaining: node1 capacity:")
+    });
+
+    // crm_simulate on the live cluster (through the CIB service), as Pacemaker's layout.
+    let (rc, out) = lab
+        .run_on(
+            0,
+            &format!(
+                "PATH={}:/usr/bin:/bin crm_simulate -sUL 2>&1",
+                crm.bin.display()
+            ),
+        )
+        .expect("crm_simulate");
+    let ok = rc == 0
+        && out.contains("Original: node1 capacity:")
+        && out.contains("pcmk__primitive_assign: d1 allocation score on node1:")
+        && !out.contains("Current cluster status:");
+    if !ok {
+        eprintln!("crm_simulate -sUL -> {rc}\n{out}");
+    }
+    crm.report.push(("crm_simulate -sUL (live)".into(), rc, ok));
 
     // A v1 patch (what crm_diff writes for a CIB without crm_feature_set, as crmsh sent to
     // clusters that did not announce one) goes into the live cluster through cibadmin -P. Like

@@ -111,6 +111,21 @@ fn the_package_runs_the_classic_site_with_least_privilege() {
         "cib.xml must not be world-readable: {cib_mode}"
     );
 
+    // One logging path: the daemons running as hacluster append to ha.cf's logfile too.
+    let log = ok(
+        &lab,
+        0,
+        None,
+        "stat -c '%U:%G %a' /var/log/ha-log; cat /var/log/ha-log",
+    );
+    assert!(log.starts_with("root:haclient 660\n"), "{log}");
+    for entity in ["heartbeat", "ccm", "crmd", "lrmd"] {
+        assert!(
+            log.contains(&format!(" node1 {entity}: [")),
+            "no {entity} line in /var/log/ha-log:\n{log}"
+        );
+    }
+
     // An operator in haclient, and an unknown user.
     ok(&lab, 0, None, "useradd --system --gid haclient hbop");
     ok(&lab, 1, None, "useradd --system --gid haclient hbop");

@@ -56,13 +56,9 @@ fn main() -> anyhow::Result<()> {
     // is inherited through exec: undo it, or agents (and their services) could never be
     // stopped with SIGTERM.
     let _ = nix::sys::signal::SigSet::all().thread_unblock();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LRMD_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // One logging path: stderr, and ha.cf's log files and syslog from heartbeat's HA_*
+    // environment, as Heartbeat's lrmd logged.
+    halog::init("lrmd", "LRMD_LOG");
     let mut socket = lrm::wire::socket_path();
     let mut config = ExecutorConfig::default();
     let args: Vec<String> = std::env::args().skip(1).collect();

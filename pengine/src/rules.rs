@@ -245,6 +245,19 @@ pub fn unpack_nvpairs(
     ctx: &RuleContext,
     out: &mut BTreeMap<String, String>,
 ) {
+    for (name, value) in nvpairs_in_order(idx, parent, block, ctx) {
+        out.entry(name).or_insert(value);
+    }
+}
+
+/// As [`unpack_nvpairs`], as a list in the order Pacemaker inserts the names into its table
+/// (which decides the order its tools print them in).
+pub fn nvpairs_in_order(
+    idx: &IdIndex,
+    parent: &Element,
+    block: &str,
+    ctx: &RuleContext,
+) -> Vec<(String, String)> {
     let mut blocks: Vec<&Element> = parent
         .children_named(block)
         .map(|b| idx.resolve(b))
@@ -258,6 +271,7 @@ pub fn unpack_nvpairs(
     });
     // cib-bootstrap-options is always processed first.
     blocks.sort_by_key(|b| b.attr("id") != Some("cib-bootstrap-options"));
+    let mut out: Vec<(String, String)> = Vec::new();
     for b in blocks {
         if let Some(rule) = b.child("rule") {
             if !eval_rule(idx, rule, ctx) {
@@ -267,9 +281,11 @@ pub fn unpack_nvpairs(
         for nv in b.children_named("nvpair") {
             let nv = idx.resolve(nv);
             if let (Some(name), Some(value)) = (nv.attr("name"), nv.attr("value")) {
-                out.entry(name.to_string())
-                    .or_insert_with(|| value.to_string());
+                if !out.iter().any(|(n, _)| n == name) {
+                    out.push((name.to_string(), value.to_string()));
+                }
             }
         }
     }
+    out
 }

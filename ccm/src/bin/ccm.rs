@@ -100,8 +100,18 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // The daemon logs as Heartbeat's ccm did (ha.cf's files and syslog, from heartbeat's
+    // environment); the query and watch clients only print.
+    let daemon = !cli.query && !cli.watch;
+    if daemon {
+        halog::init("ccm", "CCM_LOG");
+    }
     match real_main(cli) {
         Ok(code) => code,
+        Err(e) if daemon => {
+            tracing::error!("{e:#}");
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("ccm: {e:#}");
             ExitCode::from(1)

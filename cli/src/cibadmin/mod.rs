@@ -8,6 +8,7 @@
 //! changes nothing does not write either.
 
 mod args;
+mod upgrade;
 
 pub use args::{options, Command, Options, XmlSource, SPEC};
 
@@ -439,38 +440,9 @@ fn edit_cib(
     Ok(())
 }
 
-/// The newest schema Pacemaker 2.1.5 knows.
-const LATEST_SCHEMA: (u32, u32) = (3, 9);
-
-/// `--upgrade`: a CIB on an older pacemaker-3.x schema moves to the latest one (its content is
-/// valid under it unchanged) with admin_epoch raised and epoch restarted, as Pacemaker does;
-/// one already there is left alone. Older schemas need Pacemaker's XSL transforms, which
-/// heartbeat-rs does not carry.
+/// `--upgrade` ([`upgrade::upgrade`]).
 fn upgrade(cib: &mut Element) -> Result<(), Failure> {
-    let current = cib.attr("validate-with").unwrap_or("none").to_string();
-    let version = current
-        .strip_prefix("pacemaker-")
-        .and_then(|v| v.split_once('.'))
-        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)));
-    match version {
-        Some(v) if v >= LATEST_SCHEMA => Ok(()),
-        Some((3, _)) => {
-            let (major, minor) = LATEST_SCHEMA;
-            cib.set_attr("validate-with", format!("pacemaker-{major}.{minor}"));
-            let v = CibVersion::from_element(cib);
-            CibVersion {
-                admin_epoch: v.admin_epoch + 1,
-                epoch: 1,
-                num_updates: v.num_updates,
-            }
-            .write_to(cib);
-            Ok(())
-        }
-        _ => Err(Failure::new(
-            ExitCode::UnimplementFeature,
-            format!("cibadmin: upgrading a CIB from {current} needs Pacemaker's XSL transforms, which heartbeat-rs does not carry"),
-        )),
-    }
+    upgrade::upgrade(cib).map_err(|e| Failure::new(e.exit_code(), e.to_string()))
 }
 
 fn apply_patch(diff: &Element, cib: &mut Element) -> Result<(), Failure> {

@@ -8,6 +8,8 @@
 
 mod args;
 #[cfg(all(feature = "cib-tools", feature = "simulate"))]
+mod bundle_parts;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
 mod cluster;
 #[cfg(all(feature = "cib-tools", feature = "simulate"))]
 mod constraints;

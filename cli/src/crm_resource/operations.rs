@@ -2,6 +2,7 @@
 //! the status section, per node in status order and by call id, as Pacemaker 2.1.5 lists it
 //! (`--list-operations` keeps only the operations since the resource last started).
 
+use super::bundle_parts::{self, Part};
 use super::cluster::{ClusterError, Ctx, Reply};
 use super::listing;
 use super::output::escape;
@@ -67,17 +68,38 @@ fn find<'a>(
     node: Option<&str>,
     active: bool,
 ) -> Vec<Op<'a>> {
+    find_on(snap, rsc, node, active, true)
+}
+
+/// As [`find`]; `with_guests` false leaves out bundles' guest nodes (where no container
+/// runs, so asking whether a container runs needs no guest node).
+fn find_on<'a>(
+    snap: &'a Snapshot,
+    rsc: Option<&str>,
+    node: Option<&str>,
+    active: bool,
+    with_guests: bool,
+) -> Vec<Op<'a>> {
     let mut out = Vec::new();
     let Some(status) = snap.cib.child("status") else {
         return out;
     };
+    let guests = bundle_parts::guest_nodes(&snap.cib);
     for state in status.children_named("node_state") {
         let uname = attr(state, "uname");
         if node.is_some_and(|n| !n.eq_ignore_ascii_case(uname)) {
             continue;
         }
-        let Some(n) = snap.node(uname) else { continue };
-        if !snap.view.nodes[n].online && !snap.view.config.stonith_enabled {
+        let online = match snap.node(uname) {
+            Some(n) => snap.view.nodes[n].online,
+            // A bundle's guest node is up while its container runs.
+            None if !with_guests => continue,
+            None => match guests.iter().find(|(g, _)| g == uname) {
+                Some((_, container)) => runs(snap, container, None),
+                None => continue,
+            },
+        };
+        if !online && !snap.view.config.stonith_enabled {
             continue;
         }
         let Some(rscs) = state.child("lrm").and_then(|l| l.child("lrm_resources")) else {
@@ -103,6 +125,43 @@ fn find<'a>(
     out
 }
 
+/// A bundle part's label: its id, agent and whether it runs (the bundled primitive: on the
+/// guest node the operation ran on).
+fn part_label(snap: &Snapshot, p: &Part, node: &str) -> String {
+    let on = p.inside.then_some(node);
+    let state = if runs(snap, &p.id, on) {
+        "Started"
+    } else {
+        "Stopped"
+    };
+    let agent = p.agent.replace("::", ":");
+    format!("{}\t({agent}):\t {state}", p.id)
+}
+
+/// Whether the history says `rsc` runs (on `node`, or anywhere): its last start, stop or
+/// monitor left it running.
+fn runs(snap: &Snapshot, rsc: &str, node: Option<&str>) -> bool {
+    find_on(snap, Some(rsc), node, false, node.is_some())
+        .into_iter()
+        .filter(|op| op.rsc == rsc)
+        .fold(std::collections::BTreeMap::new(), |mut last, op| {
+            let task = attr(op.xml, "operation");
+            let rc = attr(op.xml, "rc-code");
+            let state = match task {
+                "start" | "migrate_from" | "promote" | "demote" if rc == "0" => Some(true),
+                "stop" | "migrate_to" if rc == "0" => Some(false),
+                "monitor" => Some(matches!(rc, "0" | "8")),
+                _ => None,
+            };
+            if let Some(s) = state {
+                last.insert(op.node, s);
+            }
+            last
+        })
+        .values()
+        .any(|running| *running)
+}
+
 /// `-O` (`active`) / `-o` `[-r RSC] [-N NODE]`.
 pub fn list(ctx: &mut Ctx<'_>, active: bool) -> Result<Reply, ClusterError> {
     let snap = ctx.snapshot()?;
@@ -110,14 +169,20 @@ pub fn list(ctx: &mut Ctx<'_>, active: bool) -> Result<Reply, ClusterError> {
     let node = ctx.opts.node.clone();
     let mut reply = Reply::default();
     let mut xml = String::new();
+    let parts = bundle_parts::parts(&snap.cib);
     for op in find(&snap, rsc.as_deref(), node.as_deref(), active) {
         let found = snap.find(op.rsc);
-        let (label, agent) = match found {
-            Some(r) => (
+        let part = found
+            .is_none()
+            .then(|| parts.iter().find(|p| p.id == op.rsc))
+            .flatten();
+        let (label, agent) = match (found, part) {
+            (Some(r), _) => (
                 listing::primitive_label(&snap, r),
                 listing::agent_spec(&snap, r),
             ),
-            None => (format!("Unknown resource {}", op.rsc), String::new()),
+            (None, Some(p)) => (part_label(&snap, p, op.node), p.agent.clone()),
+            (None, None) => (format!("Unknown resource {}", op.rsc), String::new()),
         };
         let key = op
             .xml
@@ -148,7 +213,7 @@ pub fn list(ctx: &mut Ctx<'_>, active: bool) -> Result<Reply, ClusterError> {
             escape(attr(op.xml, "call-id")),
             escape(attr(op.xml, "rc-code"))
         ));
-        if found.is_some() {
+        if found.is_some() || part.is_some() {
             xml.push_str(&format!(
                 " rsc=\"{}\" agent=\"{}\"",
                 escape(op.rsc),

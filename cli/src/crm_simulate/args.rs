@@ -11,7 +11,7 @@ pub struct Args {
     pub live: bool,
     /// `-S/--simulate`.
     pub simulate: bool,
-    /// `-U/--show-utilization` (accepted; the utilization lines are not written yet).
+    /// `-U/--show-utilization`.
     pub show_utilization: bool,
     /// `-s/--show-scores`.
     pub show_scores: bool,
@@ -32,11 +32,12 @@ pub struct Args {
 }
 
 /// Usage text.
-pub const USAGE: &str = "Usage: crm_simulate [-x FILE | -L] [-S] [-s] [-Q] [-G FILE] [-D FILE] [-O FILE] [-t DATE] [--explain RSC]
+pub const USAGE: &str = "Usage: crm_simulate [-x FILE | -L] [-S] [-s] [-U] [-Q] [-G FILE] [-D FILE] [-O FILE] [-t DATE] [--explain RSC]
   -x, --xml-file=FILE      Use the CIB in FILE (- for stdin)
-  -L, --live-check         Use the live CIB (for now: the file named by $CIB_file)
+  -L, --live-check         Use the live CIB (or the file named by $CIB_file)
   -S, --simulate           Simulate the transition and show the resulting cluster status
   -s, --show-scores        Show allocation scores
+  -U, --show-utilization   Show utilization information
   -Q, --quiet              Display only essential output
   -G, --save-graph=FILE    Save the transition graph (XML) to FILE
   -D, --save-dotfile=FILE  Save the transition graph (DOT) to FILE

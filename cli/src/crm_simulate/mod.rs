@@ -18,7 +18,11 @@ pub fn main_with_args(argv: &[String]) -> ExitCode {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
             eprintln!("crm_simulate: {e:#}");
-            ExitCode::Error
+            if e.is::<NoLiveCib>() {
+                ExitCode::NoInput
+            } else {
+                ExitCode::Error
+            }
         }
         Err(_) => {
             eprintln!("crm_simulate: internal error while scheduling (this is a bug)");
@@ -37,9 +41,10 @@ fn load_input(args: &Args) -> anyhow::Result<(String, String)> {
     let path = if let Some(x) = &args.xml_file {
         x.clone()
     } else if args.live {
-        std::env::var("CIB_file").map_err(|_| {
-            anyhow!("--live-check needs a running cluster; set CIB_file to a CIB file for now")
-        })?
+        match std::env::var("CIB_file") {
+            Ok(p) if !p.is_empty() => p,
+            _ => return live_cib(),
+        }
     } else {
         return Err(anyhow!("no input: use --xml-file FILE or --live-check"));
     };
@@ -52,6 +57,29 @@ fn load_input(args: &Args) -> anyhow::Result<(String, String)> {
         cib::series::read_text(std::path::Path::new(&path), &input_limits())?
     };
     Ok((path, text))
+}
+
+/// No CIB service answered `-L` (Pacemaker: exit CRM_EX_NOINPUT).
+#[derive(Debug, thiserror::Error)]
+#[error("CIB query failed: Input file not available")]
+struct NoLiveCib;
+
+/// The running cluster's CIB, from the local crmd's CIB service (as Pacemaker's `-L` asks
+/// its CIB manager).
+#[cfg(feature = "cib-tools")]
+fn live_cib() -> anyhow::Result<(String, String)> {
+    let root = crate::cib_access::LiveCib::connect()
+        .and_then(|mut cib| crate::cib_access::CibAccess::query(&mut cib))
+        // Pacemaker says only that the query failed, whatever the cause.
+        .map_err(|_| NoLiveCib)?;
+    Ok(("(live CIB)".to_string(), root.to_xml()))
+}
+
+#[cfg(not(feature = "cib-tools"))]
+fn live_cib() -> anyhow::Result<(String, String)> {
+    Err(anyhow!(
+        "--live-check: this build has no CIB client (feature cib-tools); set CIB_file"
+    ))
 }
 
 fn now_for(args: &Args, cib: &cib::Element) -> anyhow::Result<(i64, Option<String>)> {
@@ -70,6 +98,34 @@ fn now_for(args: &Args, cib: &cib::Element) -> anyhow::Result<(i64, Option<Strin
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     Ok((now, None))
+}
+
+/// With `-s` or `-U` Pacemaker prints its plain layout: the status, the assignment log
+/// (scores, utilization), the transition summary and, with `-S`, the simulation; `-Q`
+/// leaves only the assignment log.
+fn plain_report(args: &Args, sched: &pengine::Schedule, original: Option<&str>) -> String {
+    use pengine::render::{assignment_log, plain};
+    let log = assignment_log(sched, args.show_scores, args.show_utilization);
+    if args.quiet {
+        // The simulation's (quiet) sections leave one blank line.
+        return if args.simulate { log + "\n" } else { log };
+    }
+    let fancy = if args.simulate {
+        pengine::render::simulation(sched, original, false)
+    } else {
+        let date_line = original
+            .map(|d| format!("Using the original execution date of: {d}\n"))
+            .unwrap_or_default();
+        let summary = pengine::render::transition_summary(sched);
+        format!(
+            "{date_line}{}{}",
+            pengine::render::current_status(sched),
+            // Without the simulation nothing follows the summary's items.
+            summary.strip_suffix('\n').unwrap_or(&summary)
+        )
+    };
+    let at = fancy.find("Transition Summary:\n").unwrap_or(fancy.len());
+    format!("{}{log}\n{}", plain(&fancy[..at]), plain(&fancy[at..]))
 }
 
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -104,30 +160,23 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.debug_actions {
         write!(out, "{}", pengine::render::debug_actions(&sched))?;
     }
-    if args.simulate {
-        let text = pengine::render::simulation(&sched, original.as_deref(), args.show_scores);
+    let date_line = original
+        .as_deref()
+        .map(|d| format!("Using the original execution date of: {d}\n"))
+        .unwrap_or_default();
+    if let (Some(t), false) = (&args.set_datetime, args.quiet) {
+        // As Pacemaker announces -t, in every layout.
+        writeln!(out, "Setting effective cluster time: {t}")?;
+    }
+    if args.show_scores || args.show_utilization {
+        write!(out, "{}", plain_report(args, &sched, original.as_deref()))?;
+    } else if args.simulate {
+        let text = pengine::render::simulation(&sched, original.as_deref(), false);
         write!(out, "{text}")?;
-    } else {
-        // As Pacemaker: the status unless -Q, the scores (with a heading unless -Q), and the
-        // transition summary whenever the scheduler's results are asked for.
-        if !args.quiet {
-            let status = pengine::render::current_status(&sched);
-            if args.show_scores || args.show_utilization {
-                write!(out, "{status}")?;
-            } else {
-                // Nothing follows: no separating blank line.
-                writeln!(out, "{}", status.trim_end_matches('\n'))?;
-            }
-        }
-        if args.show_scores {
-            if !args.quiet {
-                write!(out, "\nAllocation scores:\n")?;
-            }
-            write!(out, "{}", pengine::render::scores(&sched))?;
-        }
-        if !args.quiet && (args.show_scores || args.show_utilization) {
-            write!(out, "{}", pengine::render::transition_summary(&sched))?;
-        }
+    } else if !args.quiet {
+        let status = pengine::render::current_status(&sched);
+        // Nothing follows: no separating blank line.
+        writeln!(out, "{date_line}{}", status.trim_end_matches('\n'))?;
     }
     if let Some(g) = &args.save_graph {
         std::fs::write(g, graph::xml::to_xml(&sched.graph))

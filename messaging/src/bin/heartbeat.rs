@@ -118,6 +118,7 @@ fn options(cli: &Cli) -> Options {
 }
 
 fn main() -> ExitCode {
+    log::init();
     // An argument we do not know must not start a daemon: usage and CRM_EX_USAGE (64).
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cli = match parse(&args) {
@@ -193,6 +194,7 @@ fn main() -> ExitCode {
         logfile: cfg.logfile.as_deref(),
         debugfile: cfg.debugfile.as_deref(),
         facility,
+        syslog_format: cfg.syslogmsgfmt,
         debug: cli.debug > 0 || cfg.debug > 0,
     });
     if let Some(pid) = running {

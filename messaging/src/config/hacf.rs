@@ -185,6 +185,8 @@ pub struct Config {
     pub debugfile: Option<PathBuf>,
     /// syslog facility (`None` also for `none`).
     pub logfacility: Option<String>,
+    /// `syslogmsgfmt`: log file lines in syslog's layout (default on).
+    pub syslogmsgfmt: bool,
     /// Log through ha_logd.
     pub use_logd: bool,
     /// Join policy.
@@ -311,7 +313,6 @@ const ACCEPTED_ONLY: &[&str] = &[
     "hbgenmethod",
     "msgfmt",
     "log_badpack",
-    "syslogmsgfmt",
     "coredumps",
     "coreroot",
     "use_apphbd",
@@ -334,7 +335,6 @@ const ACCEPTED_ONLY: &[&str] = &[
 const BOOLEAN_ONLY: &[&str] = &[
     "realtime",
     "log_badpack",
-    "syslogmsgfmt",
     "coredumps",
     "use_apphbd",
     "traditional_compression",
@@ -396,6 +396,7 @@ impl<'a> Parser<'a> {
                 logfile: None,
                 debugfile: None,
                 logfacility: None,
+                syslogmsgfmt: true,
                 use_logd: false,
                 autojoin: Autojoin::None,
                 uuidfrom: UuidFrom::File,
@@ -740,6 +741,7 @@ impl<'a> Parser<'a> {
                 self.cfg.logfacility = (v != "none").then_some(v);
             }
             "use_logd" => self.cfg.use_logd = self.boolean(d, args)?,
+            "syslogmsgfmt" => self.cfg.syslogmsgfmt = self.boolean(d, args)?,
             "autojoin" => {
                 self.cfg.autojoin = match self.one(d, args)?.to_ascii_lowercase().as_str() {
                     "none" => Autojoin::None,

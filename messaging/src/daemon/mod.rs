@@ -158,6 +158,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
             opts.statedir.display()
         )
     })?;
+    options::share_log_files(&v.config);
     let generation = crate::generation::next_generation(&opts.statedir)
         .with_context(|| format!("cannot keep generation in {}", opts.statedir.display()))?;
     log::info(&format!("Heartbeat generation: {generation}"));

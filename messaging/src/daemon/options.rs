@@ -263,6 +263,30 @@ pub fn prepare_dirs(opts: &Options) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The daemons heartbeat starts as `hacluster` append to ha.cf's `logfile` and `debugfile`
+/// themselves (the one logging path): make them exist as `root:haclient` 0660, as
+/// Pacemaker's own log file is group-writable. Failures are logged, not fatal.
+pub fn share_log_files(cfg: &Config) {
+    use std::os::unix::fs::PermissionsExt;
+    let Some((_, gid)) = cluster_owner() else {
+        return;
+    };
+    for path in [&cfg.logfile, &cfg.debugfile].into_iter().flatten() {
+        if path.as_os_str() == "/dev/null" {
+            continue;
+        }
+        let shared = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|_| nix::unistd::chown(path, None, Some(gid)).map_err(std::io::Error::from))
+            .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660)));
+        if let Err(e) = shared {
+            crate::log::warn(&format!("cannot share log file {}: {e}", path.display()));
+        }
+    }
+}
+
 /// `hacluster`'s uid and `haclient`'s gid, when both exist and we may hand files to them.
 fn cluster_owner() -> Option<(nix::unistd::Uid, nix::unistd::Gid)> {
     if !nix::unistd::geteuid().is_root() {
@@ -285,11 +309,20 @@ fn child_env(cfg: &Config, opts: &Options, me: &str) -> Vec<(String, String)> {
         ("HA_DIR".into(), opts.confdir.clone()),
         ("HA_NODENAME".into(), me.to_string()),
     ];
-    if let Some(f) = &cfg.logfacility {
-        env.push(("HA_logfacility".into(), f.clone()));
+    // As heartbeat hands its log setup to its children (cl_log reads these); with no log
+    // setting at all the lines go to syslog's daemon facility, as ha_logd would send them.
+    let facility = cfg
+        .logfacility
+        .as_deref()
+        .or(cfg.use_logd.then_some("daemon"));
+    if let Some(f) = facility {
+        env.push(("HA_logfacility".into(), f.to_string()));
     }
     if let Some(f) = &cfg.logfile {
         env.push(("HA_logfile".into(), f.display().to_string()));
+    }
+    if let Some(f) = &cfg.debugfile {
+        env.push(("HA_debugfile".into(), f.display().to_string()));
     }
     env.extend(cfg.env.iter().cloned());
     env

@@ -83,6 +83,9 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             count[n] += 1;
             allocated += 1;
             a.num_resources[n] += 1;
+            if view.resources[inst].kind == Kind::Primitive {
+                a.log_placement(inst, n);
+            }
             continue;
         }
         if !usable(n) || count[n] >= loop_max || allocated >= cfg.max {
@@ -112,6 +115,9 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             count[n] += 1;
             allocated += 1;
             a.num_resources[n] += 1;
+            if view.resources[inst].kind == Kind::Primitive {
+                a.log_placement(inst, n);
+            }
         }
     }
     // Pass 2: the rest.
@@ -143,6 +149,9 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 count[n] += 1;
                 allocated += 1;
                 a.num_resources[n] += 1;
+                if view.resources[inst].kind == Kind::Primitive {
+                    a.log_placement(inst, n);
+                }
             }
         }
     }
@@ -177,6 +186,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                     .unwrap_or(Score::MINUS_INFINITY);
                 if ok && (s.0 >= 0 || unmanaged) && a.blocked_by_policy(m).is_none() {
                     a.out.node[m] = Some(n);
+                    a.log_placement(m, n);
                     a.out.role[m] = Role::Started;
                 } else {
                     ok = false;

@@ -36,6 +36,18 @@ pub struct Contribution {
     pub source: String,
 }
 
+/// One primitive placed on a node, in placement order (`crm_simulate -U` shows each
+/// placement after the score lines that led to it, as Pacemaker does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    /// How many score lines (`Assignment::scores`) were written before the placement.
+    pub after_scores: usize,
+    /// The primitive.
+    pub rsc: RscIdx,
+    /// Its node.
+    pub node: NodeIdx,
+}
+
 /// The result of placement.
 #[derive(Debug, Clone)]
 pub struct Assignment {
@@ -51,6 +63,8 @@ pub struct Assignment {
     pub why_stopped: BTreeMap<RscIdx, String>,
     /// Resources that may not start anything new (freeze policies, unmanaged).
     pub frozen: Vec<bool>,
+    /// Every primitive placement, in order.
+    pub placed: Vec<Placed>,
 }
 
 /// Placement state.
@@ -83,6 +97,7 @@ impl<'a> Assigner<'a> {
                 contributions: Vec::new(),
                 why_stopped: BTreeMap::new(),
                 frozen: vec![false; n],
+                placed: Vec::new(),
             },
             state: vec![0; n],
             num_resources: vec![0; view.nodes.len()],
@@ -512,6 +527,7 @@ impl<'a> Assigner<'a> {
 
     fn record_placement(&mut self, r: RscIdx, n: NodeIdx) {
         self.out.node[r] = Some(n);
+        self.log_placement(r, n);
         self.num_resources[n] += 1;
         if self.view.config.placement_strategy != "default" {
             for (k, v) in &self.view.resources[r].utilization {
@@ -519,6 +535,17 @@ impl<'a> Assigner<'a> {
                     *c -= v;
                 }
             }
+        }
+    }
+
+    /// Logs where the primitives of `r` (itself, or a clone instance's) were placed.
+    pub fn log_placement(&mut self, r: RscIdx, n: NodeIdx) {
+        for rsc in self.view.primitives_of(r) {
+            self.out.placed.push(Placed {
+                after_scores: self.out.scores.len(),
+                rsc,
+                node: n,
+            });
         }
     }
 

@@ -2,8 +2,11 @@
 //! a DOT graph, and the per-node score explanation.
 
 pub mod status_text;
+mod ghash;
+mod plain;
 mod summary;
 
+pub use plain::{assignment_log, plain};
 pub use summary::{current_status, execution_and_revised, transition_summary};
 
 use crate::graph_build::in_graph;
@@ -42,20 +45,7 @@ pub fn simulation(s: &Schedule, original_date: Option<&str>, with_scores: bool) 
 
 /// `crm_simulate -s` lines (sorted, as cts-scheduler compares them).
 pub fn scores(s: &Schedule) -> String {
-    let mut lines: Vec<String> = s
-        .scores
-        .iter()
-        .map(|l| {
-            if l.prefix == "promotion" {
-                format!("{} promotion score on {}: {}", l.rsc, l.node, l.score)
-            } else {
-                format!(
-                    "{}: {} allocation score on {}: {}",
-                    l.prefix, l.rsc, l.node, l.score
-                )
-            }
-        })
-        .collect();
+    let mut lines: Vec<String> = s.scores.iter().map(score_line).collect();
     // Pacemaker shows a table each time it computes one (an instance may be assigned twice).
     lines.sort();
     let mut out = String::new();
@@ -63,6 +53,18 @@ pub fn scores(s: &Schedule) -> String {
         let _ = writeln!(out, "{l}");
     }
     out
+}
+
+/// One score line as Pacemaker prints it.
+fn score_line(l: &crate::assign::ScoreLine) -> String {
+    if l.prefix == "promotion" {
+        format!("{} promotion score on {}: {}", l.rsc, l.node, l.score)
+    } else {
+        format!(
+            "{}: {} allocation score on {}: {}",
+            l.prefix, l.rsc, l.node, l.score
+        )
+    }
 }
 
 /// A graphviz rendering of the graph (required actions and their orderings).

@@ -630,12 +630,16 @@ pub fn transition_summary(s: &Schedule) -> String {
         }
     }
     changes.sort_by_key(|c| c.order);
-    let rsc_width = changes
-        .iter()
-        .map(|c| if c.rsc.len() > 5 { c.rsc.len() + 2 } else { 5 })
-        .max()
-        .unwrap_or(5);
-    let detail_width = changes.iter().map(|c| c.details.len()).max().unwrap_or(0);
+    // Pacemaker widens its columns item by item (from 5): an id longer than the column
+    // makes it that id's length plus 2, a longer detail its length. It lists the actions
+    // once before printing them, so every line gets the final widths.
+    let (mut rsc_width, mut detail_width) = (5, 5);
+    for c in &changes {
+        if c.rsc.len() > rsc_width {
+            rsc_width = c.rsc.len() + 2;
+        }
+        detail_width = detail_width.max(c.details.len());
+    }
     for c in changes {
         let _ = writeln!(
             out,

@@ -37,6 +37,8 @@ pub struct NodeInfo {
     pub attrs: BTreeMap<String, String>,
     /// Capacity (`utilization`).
     pub utilization: BTreeMap<String, i64>,
+    /// Capacity as written, in the order Pacemaker reads it (for `crm_simulate -U`).
+    pub utilization_text: Vec<(String, String)>,
     /// Config-level score (`<node score>`), rarely used.
     pub base_score: vocab::score::Score,
     /// For a Pacemaker Remote or guest node: its connection and what is known about it.
@@ -90,11 +92,10 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
             };
             let mut attrs = BTreeMap::new();
             rules::unpack_nvpairs(idx, n, "instance_attributes", &ctx, &mut attrs);
-            let mut util = BTreeMap::new();
-            rules::unpack_nvpairs(idx, n, "utilization", &ctx, &mut util);
-            let utilization = util
-                .into_iter()
-                .filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k, v)))
+            let utilization_text = rules::nvpairs_in_order(idx, n, "utilization", &ctx);
+            let utilization = utilization_text
+                .iter()
+                .filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k.clone(), v)))
                 .collect();
             nodes.push(NodeInfo {
                 id,
@@ -102,6 +103,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
                 kind: kind.into(),
                 attrs,
                 utilization,
+                utilization_text,
                 unclean: cfg.stonith_enabled && cfg.startup_fencing && kind == "member",
                 unclean_reason: "node is unclean".into(),
                 base_score: n

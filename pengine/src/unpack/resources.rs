@@ -92,6 +92,8 @@ pub struct Resource {
     pub ops: Vec<OpDef>,
     /// Resource utilization.
     pub utilization: BTreeMap<String, i64>,
+    /// Utilization as written, in the order Pacemaker reads it (for `crm_simulate -U`).
+    pub utilization_text: Vec<(String, String)>,
     /// Clone options (clones only).
     pub clone: Option<CloneConfig>,
     /// Per-node state from the status section (primitives only).
@@ -483,14 +485,17 @@ fn add(
     if let Some(t) = template {
         rules::unpack_nvpairs(ctx.idx, t, "instance_attributes", &rctx, &mut params);
     }
-    let mut util = BTreeMap::new();
-    rules::unpack_nvpairs(ctx.idx, el, "utilization", &rctx, &mut util);
+    let mut utilization_text = rules::nvpairs_in_order(ctx.idx, el, "utilization", &rctx);
     if let Some(t) = template {
-        rules::unpack_nvpairs(ctx.idx, t, "utilization", &rctx, &mut util);
+        for (k, v) in rules::nvpairs_in_order(ctx.idx, t, "utilization", &rctx) {
+            if !utilization_text.iter().any(|(n, _)| *n == k) {
+                utilization_text.push((k, v));
+            }
+        }
     }
-    let utilization = util
-        .into_iter()
-        .filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k, v)))
+    let utilization = utilization_text
+        .iter()
+        .filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k.clone(), v)))
         .collect();
 
     let mut ops = Vec::new();
@@ -545,6 +550,7 @@ fn add(
         params,
         ops,
         utilization,
+        utilization_text,
         clone: clone.clone(),
         node_state: BTreeMap::new(),
         orphan: false,

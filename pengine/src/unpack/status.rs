@@ -561,6 +561,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         params: BTreeMap::new(),
         ops: Vec::new(),
         utilization: BTreeMap::new(),
+        utilization_text: Vec::new(),
         clone: None,
         node_state: BTreeMap::new(),
         orphan: true,

@@ -357,13 +357,9 @@ fn main() -> Result<()> {
     }
     // heartbeat starts its children with its handled signals blocked; agents must not inherit that.
     let _ = nix::sys::signal::SigSet::all().thread_unblock();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("STONITHD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    // One logging path: stderr, and ha.cf's log files and syslog from heartbeat's HA_*
+    // environment, as Heartbeat's stonithd logged.
+    halog::init("stonithd", "STONITHD_LOG");
     let statedir = std::env::var_os("HA_STATEDIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/var/lib/heartbeat"));
