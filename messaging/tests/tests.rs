@@ -24,3 +24,5 @@ mod idle_clients;
 mod pidfile;
 // Packets captured from the real Heartbeat 3.0.6: byte-exact round trip and auth.
 mod hb306_fixtures;
+// A mixed cluster: a real Heartbeat 3.0.6 node and one of ours.
+mod mixed;

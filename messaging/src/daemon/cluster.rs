@@ -443,6 +443,8 @@ impl Daemon {
                     self.deliver(src, whole);
                 }
             }
+            "reqnodes" => self.answer_reqnodes(src),
+            "repnodes" => {}
             "hbapi-clstat" => {
                 let (Some(cn), Some(cs)) = (msg.get("cn"), msg.get("cs")) else {
                     return;
@@ -477,6 +479,19 @@ impl Daemon {
                 self.deliver_local(msg);
             }
         }
+    }
+
+    /// A starting Heartbeat asks one live node for the node list (`t=reqnodes`) and opens its
+    /// client API only once a `t=repnodes` answer arrives.
+    fn answer_reqnodes(&mut self, src: &str) {
+        let nodelist: String = self.cfg.nodes.iter().map(|n| format!("{n} ")).collect();
+        let mut p = Packet::new();
+        p.push_str("dest", src)
+            .push_str("t", "repnodes")
+            .push_str("nodelist", nodelist)
+            // Heartbeat writes a single space when no node was deleted.
+            .push_str("delnodelist", " ");
+        self.send_packet(p);
     }
 
     /// Adds a fragment; returns the message once its last fragment is in.
