@@ -71,8 +71,11 @@ fn main() -> anyhow::Result<()> {
     lab.start(1)?;
     let up = Duration::from_secs(30);
     anyhow::ensure!(
-        lab.wait_status(0, "beta", "active", up, Some(&cl)).is_some()
-            && lab.wait_status(1, "alpha", "active", up, Some(&cl)).is_some(),
+        lab.wait_status(0, "beta", "active", up, Some(&cl))
+            .is_some()
+            && lab
+                .wait_status(1, "alpha", "active", up, Some(&cl))
+                .is_some(),
         "the cluster did not form\n{}\n{}",
         lab.log(0),
         lab.log(1)
@@ -170,7 +173,11 @@ fn main() -> anyhow::Result<()> {
     );
     // What the real node complained about (its mlockall warning aside).
     let mut complaints = std::collections::BTreeMap::<String, u64>::new();
-    for line in lab.log(0).lines().filter(|l| l.contains("ERROR") || l.contains("CRIT")) {
+    for line in lab
+        .log(0)
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("CRIT"))
+    {
         if line.contains("lock ourselves into memory") {
             continue;
         }

@@ -11,6 +11,7 @@ use crate::liveness::{Change, NodeKind};
 use crate::log;
 use crate::media::MAX_PACKET;
 use crate::reliable::{Inbox, Received};
+use crate::wire::compress;
 use crate::wire::datagram::{self, DatagramError, SealOptions};
 use crate::wire::packet::{Packet, Value};
 use crate::wire::Message;
@@ -103,21 +104,53 @@ impl Daemon {
             }
             p.set(name, value);
         }
-        let bytes = datagram::seal(&p, &self.keys, SealOptions::default());
+        let bytes = self.seal(p);
         if !protocol {
             self.outbox.keep(bytes.clone());
         }
         self.transmit(&bytes);
     }
 
+    /// The datagram for a packet with its control fields: signed as `msgfmt` says, and
+    /// compressed as a whole (`_compressed_payload`) when `traditional_compression` is on and it
+    /// is larger than `compression_threshold`, or when it would not fit in one datagram.
+    fn seal(&mut self, mut p: Packet) -> Vec<u8> {
+        let classic_auth = !self.cfg.msgfmt_netstring;
+        let bytes = datagram::seal(&p, &self.keys, SealOptions { classic_auth });
+        let large =
+            self.cfg.traditional_compression && bytes.len() > self.cfg.compression_threshold;
+        if !large && bytes.len() <= MAX_WIRE {
+            return bytes;
+        }
+        if classic_auth && !p.needs_netstring() {
+            // The compressed inner message is what Heartbeat would have sent: with its `auth`.
+            let _ = datagram::sign_classic(&mut p, &self.keys);
+        }
+        let packed = compress::compress(&p, self.cfg.compression, self.cfg.msgfmt_netstring);
+        let small = datagram::seal_as_is(&packed, &self.keys);
+        if small.len() < bytes.len() {
+            self.stats.compressed_out += 1;
+            small
+        } else {
+            bytes
+        }
+    }
+
+    /// Whether `m` fits in one datagram once compressed (control fields leave a margin).
+    fn fits_compressed(&self, m: &Message) -> bool {
+        let raw = crate::wire::netstring::encode(&Packet::from_message(m));
+        self.cfg.compression.compress(&raw).len() + 600 < MAX_WIRE
+    }
+
     /// Stamps, signs and sends a cluster message to all nodes (`dest` filters delivery).
-    /// A message too large for one datagram goes as consecutive `hbapi-frag` messages; ordered
-    /// delivery keeps them adjacent, so the receiver only has to concatenate.
+    /// A message too large for one datagram goes compressed, as Heartbeat sends it; one still
+    /// too large goes as consecutive `hbapi-frag` messages (ours only); ordered delivery keeps
+    /// them adjacent, so the receiver only has to concatenate.
     pub(super) fn send_sequenced(&mut self, mut m: Message) {
         for ours in ["src", "srcuuid", "seq", "hg", "ts", "ld", "ttl", "auth"] {
             m.remove(ours);
         }
-        if Self::fits_on_wire(&m) {
+        if Self::fits_on_wire(&m) || self.fits_compressed(&m) {
             self.send_packet(Packet::from_message(&m));
             return;
         }

@@ -79,6 +79,8 @@ pub struct Stats {
     pub rexmitted: u64,
     /// Cluster messages delivered to local clients (counted once per message).
     pub delivered: u64,
+    /// Packets sent compressed as a whole (`_compressed_payload`).
+    pub compressed_out: u64,
     /// Flow-control acks (`NS_ackmsg`) we sent and received.
     pub acks_out: u64,
     /// See [`Stats::acks_out`].
@@ -98,6 +100,7 @@ impl Stats {
             ("rexmit_requests", self.rexmit_requests),
             ("rexmitted", self.rexmitted),
             ("delivered", self.delivered),
+            ("compressed_out", self.compressed_out),
             ("acks_out", self.acks_out),
             ("acks_in", self.acks_in),
         ]
@@ -347,10 +350,23 @@ impl Daemon {
         }
     }
 
-    /// Sends a sealed datagram on every medium.
+    /// Sends a sealed datagram on every medium (as classic text where the medium needs it).
     fn transmit(&mut self, bytes: &[u8]) {
+        let mut classic: Option<Option<Vec<u8>>> = None;
         for m in &self.media {
-            if m.send(bytes).is_ok() {
+            let out = if m.classic_only() {
+                let text = classic.get_or_insert_with(|| {
+                    let p = crate::wire::datagram::parse(bytes).ok()?.packet;
+                    crate::wire::datagram::seal_classic(&p, &self.keys).ok()
+                });
+                match text {
+                    Some(t) => t.as_slice(),
+                    None => continue,
+                }
+            } else {
+                bytes
+            };
+            if m.send(out).is_ok() {
                 self.stats.packets_out += 1;
             }
         }

@@ -131,14 +131,24 @@ pub fn expand(p: &Packet) -> Result<Packet, CompressError> {
     inner_message(&algorithm_of(p)?.inflate(data)?)
 }
 
-/// Wraps `inner` as a traditionally compressed message (its unsigned netstring form compressed).
-pub fn compress(inner: &Packet, algorithm: Algorithm) -> Packet {
+/// Wraps `inner` as a traditionally compressed message. As cluster-glue does, the compressed
+/// bytes are the inner message's unsigned wire form: netstring when `netstring` (`msgfmt
+/// netstring`, or nested messages) or when it has no classic form, else classic text with its
+/// terminating NUL.
+pub fn compress(inner: &Packet, algorithm: Algorithm, netstring: bool) -> Packet {
+    let classic = (!netstring && !inner.needs_netstring())
+        .then(|| super::classic::encode(inner).ok())
+        .flatten();
+    let raw = match classic {
+        Some(mut text) => {
+            text.push(0);
+            text
+        }
+        None => super::netstring::encode(inner),
+    };
     let mut p = Packet::new();
-    p.push(
-        PAYLOAD_FIELD,
-        Value::Binary(algorithm.compress(&super::netstring::encode(inner))),
-    )
-    .push_str(ALGORITHM_FIELD, algorithm.name());
+    p.push(PAYLOAD_FIELD, Value::Binary(algorithm.compress(&raw)))
+        .push_str(ALGORITHM_FIELD, algorithm.name());
     p
 }
 
@@ -170,10 +180,12 @@ mod tests {
         let mut inner = Packet::with_type("crmd");
         inner.push_str("crm_xml", "<cib>".repeat(2000));
         for a in [Algorithm::Zlib, Algorithm::Bz2] {
-            let c = compress(&inner, a);
-            assert!(is_compressed(&c));
-            assert!(super::super::netstring::encode(&c).len() < 2000);
-            assert_eq!(expand(&c).unwrap(), inner);
+            for netstring in [false, true] {
+                let c = compress(&inner, a, netstring);
+                assert!(is_compressed(&c));
+                assert!(super::super::netstring::encode(&c).len() < 2000);
+                assert_eq!(expand(&c).unwrap(), inner);
+            }
         }
     }
 

@@ -213,7 +213,7 @@ mod tests {
         let mut big = Packet::with_type("crmd");
         big.push_str("x", "y".repeat(5000));
         let bytes = seal(
-            &compress::compress(&big, compress::Algorithm::Zlib),
+            &compress::compress(&big, compress::Algorithm::Zlib, false),
             &k,
             SealOptions::default(),
         );
