@@ -22,3 +22,7 @@ mod watchdog;
 mod idle_clients;
 // The pid file: stale files and reused pids.
 mod pidfile;
+// Packets captured from the real Heartbeat 3.0.6: byte-exact round trip and auth.
+mod hb306_fixtures;
+// A mixed cluster: a real Heartbeat 3.0.6 node and one of ours.
+mod mixed;

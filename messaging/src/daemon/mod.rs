@@ -67,9 +67,9 @@ pub struct Stats {
     pub malformed: u64,
     /// Unsigned, unknown key or wrong digest.
     pub bad_auth: u64,
-    /// Old heartbeat counter or old generation: replays.
+    /// Old generation: replays.
     pub replayed: u64,
-    /// Sequenced messages already delivered (second path, retransmission).
+    /// Sequenced packets already delivered (second path, retransmission, same-generation replay).
     pub duplicates: u64,
     /// From nodes not in the configuration.
     pub unknown_node: u64,
@@ -79,6 +79,12 @@ pub struct Stats {
     pub rexmitted: u64,
     /// Cluster messages delivered to local clients (counted once per message).
     pub delivered: u64,
+    /// Packets sent compressed as a whole (`_compressed_payload`).
+    pub compressed_out: u64,
+    /// Flow-control acks (`NS_ackmsg`) we sent and received.
+    pub acks_out: u64,
+    /// See [`Stats::acks_out`].
+    pub acks_in: u64,
 }
 
 impl Stats {
@@ -94,6 +100,9 @@ impl Stats {
             ("rexmit_requests", self.rexmit_requests),
             ("rexmitted", self.rexmitted),
             ("delivered", self.delivered),
+            ("compressed_out", self.compressed_out),
+            ("acks_out", self.acks_out),
+            ("acks_in", self.acks_in),
         ]
     }
 }
@@ -101,9 +110,15 @@ impl Stats {
 /// Per remote node: what we follow of its message stream.
 #[derive(Debug, Default)]
 pub(crate) struct Peer {
-    inbox: Option<Inbox>,
-    hbseq: u64,
-    link_hbseq: BTreeMap<usize, u64>,
+    inbox: Option<Inbox<crate::wire::packet::Packet>>,
+    /// The newest heartbeat `seq` heard, over any link and per link.
+    status_seq: u64,
+    link_seq: BTreeMap<usize, u64>,
+    /// Whether its heartbeats say `protocol` (it expects flow-control acks).
+    protocol: bool,
+    /// Our ack offset for it (0..10) and the last `seq` acked.
+    ack_trigger: u64,
+    acked: u64,
     clients: BTreeSet<String>,
     uuid: Option<String>,
     /// Reassembly of a fragmented message: next fragment number and text so far.
@@ -121,8 +136,8 @@ pub(crate) struct Daemon {
     link_names: Vec<String>,
     liveness: Liveness,
     peers: BTreeMap<String, Peer>,
-    outbox: Outbox,
-    hbseq: u64,
+    /// Sealed datagrams by `seq`, for retransmission.
+    outbox: Outbox<Vec<u8>>,
     pinger: Option<Pinger>,
     ping_addrs: BTreeMap<IpAddr, Vec<String>>,
     clients: api::Clients,
@@ -232,7 +247,6 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         liveness,
         peers: BTreeMap::new(),
         outbox: Outbox::default(),
-        hbseq: 0,
         pinger,
         ping_addrs,
         clients: api::Clients::new(),
@@ -337,12 +351,23 @@ impl Daemon {
         }
     }
 
-    /// Signs and sends a packet on every medium.
-    fn transmit(&mut self, msg: &mut Message) {
-        crate::auth::sign(msg, &self.keys);
-        let bytes = msg.encode();
+    /// Sends a sealed datagram on every medium (as classic text where the medium needs it).
+    fn transmit(&mut self, bytes: &[u8]) {
+        let mut classic: Option<Option<Vec<u8>>> = None;
         for m in &self.media {
-            if m.send(bytes.as_bytes()).is_ok() {
+            let out = if m.classic_only() {
+                let text = classic.get_or_insert_with(|| {
+                    let p = crate::wire::datagram::parse(bytes).ok()?.packet;
+                    crate::wire::datagram::seal_classic(&p, &self.keys).ok()
+                });
+                match text {
+                    Some(t) => t.as_slice(),
+                    None => continue,
+                }
+            } else {
+                bytes
+            };
+            if m.send(out).is_ok() {
                 self.stats.packets_out += 1;
             }
         }
