@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod crypto;
 pub mod daemon;
 pub mod droplog;
 pub mod frame;
