@@ -25,6 +25,29 @@ pub fn conf_path(confdir: &str, file: &str) -> String {
     format!("{confdir}/{file}")
 }
 
+/// The checks between ha.cf's `crypto` and authkeys: a key must be there, and packets must be
+/// signed with an HMAC (with `crc` anyone could forge a clear heartbeat and so switch encryption
+/// off, see [`crate::crypto::MixedCluster`]).
+pub fn check_crypto(cfg: &Config, keys: &AuthKeys) -> Result<(), ConfigError> {
+    let Some(cipher) = cfg.crypto else {
+        return Ok(());
+    };
+    if keys.crypto.is_none() {
+        return Err(ConfigError::Auth(format!(
+            "crypto {} in {} needs a 'crypto <64 hex digits>' line in authkeys",
+            cipher.name(),
+            cfg.path
+        )));
+    }
+    if keys.active_key().method == AuthMethod::Crc {
+        return Err(ConfigError::Auth(format!(
+            "crypto {} needs an HMAC auth method (md5, sha1, sha256, sha512), not crc",
+            cipher.name()
+        )));
+    }
+    Ok(())
+}
+
 /// Everything that stops heartbeat from starting. `Display` gives Heartbeat's text.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -49,6 +49,10 @@ impl Daemon {
             .set_hex("ts", unix_now())
             .set_hex("dt", self.cfg.deadtime.as_millis() as u64)
             .set("protocol", "1");
+        if let Some(s) = &self.sealing {
+            // Says "I can decrypt" even in clear, so a mixed period ends once Heartbeat is gone.
+            m.set("crypto", s.name());
+        }
         self.transmit(&mut m);
     }
 
@@ -91,6 +95,7 @@ impl Daemon {
         }
         let changes = self.liveness.tick(now);
         self.apply(changes);
+        self.check_sealing(now);
         let interval = self.rexmit_interval();
         let mut requests = Vec::new();
         for (name, peer) in self.peers.iter_mut() {
@@ -126,7 +131,12 @@ impl Daemon {
 
     /// Counts a dropped packet and logs it, rate-limited per reason and source
     /// ([`crate::droplog`]).
-    fn drop_packet(&mut self, reason: DropReason, source: &str, detail: impl FnOnce() -> String) {
+    pub(super) fn drop_packet(
+        &mut self,
+        reason: DropReason,
+        source: &str,
+        detail: impl FnOnce() -> String,
+    ) {
         let counter = match reason {
             DropReason::Malformed => &mut self.stats.malformed,
             DropReason::BadAuth => &mut self.stats.bad_auth,
@@ -156,6 +166,16 @@ impl Daemon {
             });
             return;
         }
+        let opened: Vec<u8>;
+        let (data, sealed_by) = if crate::crypto::is_sealed(data) {
+            let Some((sender, clear)) = self.open_sealed(&via, data) else {
+                return;
+            };
+            opened = clear;
+            (&opened[..], Some(sender))
+        } else {
+            (data, None)
+        };
         let msg = match Message::decode(data) {
             Ok(m) => m,
             Err(e) => {
@@ -183,6 +203,17 @@ impl Daemon {
             return;
         };
         if src == self.me {
+            return;
+        }
+        if let Some(sender) = sealed_by
+            .as_deref()
+            .filter(|s| !s.eq_ignore_ascii_case(&src))
+        {
+            self.drop_packet(DropReason::BadAuth, sender, || {
+                format!(
+                    "dropped encrypted packet from [{sender}] claiming to be [{src}] on link {via}"
+                )
+            });
             return;
         }
         if self.liveness.kind(&src).is_none() {
@@ -224,7 +255,7 @@ impl Daemon {
             }
         }
         match msg.msg_type().unwrap_or_default() {
-            "status" => self.on_heartbeat(&src, link, hg, &msg),
+            "status" => self.on_heartbeat(&src, link, hg, &msg, sealed_by.is_some()),
             "NS_rexmit" => {
                 if msg.get("dest") == Some(self.me.as_str()) {
                     self.on_rexmit_request(&src, &msg);
@@ -279,7 +310,7 @@ impl Daemon {
             .expect("inbox created on first packet")
     }
 
-    fn on_heartbeat(&mut self, src: &str, link: usize, hg: u64, msg: &Message) {
+    fn on_heartbeat(&mut self, src: &str, link: usize, hg: u64, msg: &Message, sealed: bool) {
         let Some(hbseq) = msg.get_hex("hbseq") else {
             let via = self.link_name(link);
             self.drop_packet(DropReason::Malformed, src, || {
@@ -306,6 +337,7 @@ impl Daemon {
             if let Some(inbox) = peer.inbox.as_mut() {
                 inbox.heartbeat(msg.get_hex("lastseq").unwrap_or(0), hbseq);
             }
+            self.note_heartbeat_sealing(src, sealed, msg.get("crypto").is_some());
         }
         let announced = msg
             .get("st")

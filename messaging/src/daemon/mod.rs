@@ -13,6 +13,7 @@ mod cluster;
 mod options;
 mod pidfile;
 mod queries;
+mod sealing;
 
 pub use options::{Options, Validated};
 pub use pidfile::running_pid;
@@ -79,6 +80,10 @@ pub struct Stats {
     pub rexmitted: u64,
     /// Cluster messages delivered to local clients (counted once per message).
     pub delivered: u64,
+    /// Packets sent sealed (`crypto`), one per medium.
+    pub encrypted_out: u64,
+    /// Sealed packets that opened (authentic, not replayed).
+    pub encrypted_in: u64,
 }
 
 impl Stats {
@@ -94,6 +99,8 @@ impl Stats {
             ("rexmit_requests", self.rexmit_requests),
             ("rexmitted", self.rexmitted),
             ("delivered", self.delivered),
+            ("encrypted_out", self.encrypted_out),
+            ("encrypted_in", self.encrypted_in),
         ]
     }
 }
@@ -129,6 +136,8 @@ pub(crate) struct Daemon {
     stats: Stats,
     drops: crate::droplog::DropLog,
     watchdog: Option<crate::watchdog::Watchdog>,
+    /// Link encryption (`crypto` in ha.cf).
+    sealing: Option<sealing::Sealing>,
 }
 
 /// Starts the daemon with a validated configuration and runs until SIGTERM.
@@ -161,6 +170,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     let generation = crate::generation::next_generation(&opts.statedir)
         .with_context(|| format!("cannot keep generation in {}", opts.statedir.display()))?;
     log::info(&format!("Heartbeat generation: {generation}"));
+    let sealing = sealing::Sealing::start(&v.config, &v.keys, &v.nodename, generation)?;
     let uuid = crate::uuid::node_uuid(&opts.statedir, v.config.uuidfrom, &v.nodename)
         .with_context(|| format!("cannot keep node uuid in {}", opts.statedir.display()))?;
 
@@ -248,6 +258,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
                 })
                 .ok()
         }),
+        sealing,
         cfg: v.config,
     };
     log::info(&format!(
@@ -340,8 +351,11 @@ impl Daemon {
     fn transmit(&mut self, msg: &mut Message) {
         crate::auth::sign(msg, &self.keys);
         let bytes = msg.encode();
-        for m in &self.media {
-            if m.send(bytes.as_bytes()).is_ok() {
+        for i in 0..self.media.len() {
+            let Some(out) = self.outgoing(bytes.as_bytes()) else {
+                continue;
+            };
+            if self.media[i].send(&out).is_ok() {
                 self.stats.packets_out += 1;
             }
         }

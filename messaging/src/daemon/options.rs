@@ -7,7 +7,9 @@ use nix::sys::signal::{SigSet, Signal};
 
 use super::Event;
 use crate::client::DEFAULT_RUNDIR;
-use crate::config::{check_haresources, AuthKeys, Config, ConfigError, CrmMode, DEFAULT_CONFDIR};
+use crate::config::{
+    check_crypto, check_haresources, AuthKeys, Config, ConfigError, CrmMode, DEFAULT_CONFDIR,
+};
 use crate::log;
 use crate::respawn::{ChildSpec, Supervisor};
 use ipc::policy::{DEFAULT_CLIENT_GROUP as CLIENT_GROUP, DEFAULT_CLUSTER_USER as CLUSTER_USER};
@@ -107,6 +109,7 @@ impl Options {
         }
         let nodename = self.node_name();
         config.check(&nodename)?;
+        check_crypto(&config, &keys)?;
         if config.initdead < std::time::Duration::from_secs(10) {
             log::warn("Initial dead time is less than 10 seconds; consider a larger initdead.");
         }
