@@ -22,3 +22,5 @@ mod watchdog;
 mod idle_clients;
 // The pid file: stale files and reused pids.
 mod pidfile;
+// Encrypted links: what a capture shows, tampering, replays, a node without crypto.
+mod crypto;
