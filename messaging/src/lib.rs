@@ -25,5 +25,6 @@ pub mod origin;
 pub mod reliable;
 pub mod respawn;
 pub mod uuid;
+pub mod v1rsc;
 pub mod watchdog;
 pub mod wire;
