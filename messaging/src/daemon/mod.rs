@@ -40,6 +40,9 @@ pub const HB_VERSION: &str = "3.0.6";
 /// count at its end.
 const DROP_LOG_WINDOW: Duration = Duration::from_secs(30);
 
+/// How long a clean stop waits for `hb_v1rsc` to release its groups.
+const V1_RELEASE_LIMIT: Duration = Duration::from_secs(300);
+
 /// Everything the main loop reacts to.
 #[derive(Debug)]
 pub(crate) enum Event {
@@ -269,7 +272,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         daemon.cfg.deadtime.as_millis()
     ));
     let supervisor = options::start_children(&daemon.cfg, opts, &daemon.me);
-    daemon.main_loop(rx);
+    daemon.main_loop(rx, &supervisor);
     daemon.announce_shutdown();
     supervisor.shutdown(Duration::from_secs(5));
     if let Some(w) = daemon.watchdog.take() {
@@ -301,14 +304,19 @@ fn dedup(names: &[String]) -> Vec<String> {
 }
 
 impl Daemon {
-    fn main_loop(&mut self, rx: Receiver<Event>) {
+    fn main_loop(&mut self, rx: Receiver<Event>, children: &crate::respawn::Supervisor) {
         let keepalive = self.cfg.keepalive;
         let check_every =
             (keepalive / 2).clamp(Duration::from_millis(20), Duration::from_millis(500));
         let mut next_beat = Instant::now();
         let mut next_check = Instant::now() + check_every;
+        let v1_manager = options::V1_RESOURCE_MANAGER.0;
+        let mut draining: Option<Instant> = None;
         loop {
             let now = Instant::now();
+            if draining.is_some_and(|end| now >= end || children.pids_of(v1_manager).is_empty()) {
+                return;
+            }
             if now >= next_beat {
                 self.send_heartbeat(crate::client::NodeStatus::Active);
                 if let Some(w) = self.watchdog.as_mut() {
@@ -327,8 +335,29 @@ impl Daemon {
             let wait = next_beat
                 .min(next_check)
                 .saturating_duration_since(Instant::now());
+            // While draining, look at the v1 manager often enough to stop soon after it did.
+            let wait = match draining {
+                Some(_) => wait.min(Duration::from_millis(100)),
+                None => wait,
+            };
             match rx.recv_timeout(wait) {
-                Ok(Event::Shutdown) => return,
+                Ok(Event::Shutdown) if draining.is_none() => {
+                    let pids = children.pids_of(v1_manager);
+                    if pids.is_empty() {
+                        return;
+                    }
+                    // hb_v1rsc releases the groups and says `shutdone` while we still carry its
+                    // messages and heartbeats, as Heartbeat gives up resources before it stops.
+                    log::info("Heartbeat shutdown: hb_v1rsc is releasing the resource groups.");
+                    for pid in pids {
+                        let _ = nix::sys::signal::kill(
+                            nix::unistd::Pid::from_raw(pid as i32),
+                            nix::sys::signal::Signal::SIGTERM,
+                        );
+                    }
+                    draining = Some(Instant::now() + V1_RELEASE_LIMIT);
+                }
+                Ok(Event::Shutdown) => {}
                 Ok(ev) => self.handle(ev),
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,

@@ -1,0 +1,196 @@
+//! `hb_v1rsc`: Heartbeat v1's resource manager, for a node of ours in a two-node haresources
+//! site whose other node still runs Heartbeat 3.0.6 (a rolling migration). Heartbeat starts it
+//! instead of the CRM daemons when `HA_RESOURCE_MANAGER=v1`; it speaks v1's resource messages
+//! through the local heartbeat ([`messaging::v1rsc`]) and runs the haresources groups with the
+//! LRM's heartbeat-class runner ([`lrm::v1groups`]).
+//!
+//! ```text
+//! hb_v1rsc                                   the resource manager (started by heartbeat)
+//! hb_v1rsc standby [all|local|foreign|failback]   as Heartbeat's hb_standby
+//! hb_v1rsc takeover [all|local|foreign|failback]  as Heartbeat's hb_takeover
+//! ```
+//!
+//! On SIGTERM it releases every group, says `shutdone` and exits 100 (not respawned).
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use lrm::runner::RunnerConfig;
+use lrm::v1groups::Groups;
+use messaging::client::{Client, Event, NodeStatus};
+use messaging::config::{AutoFailback, Config, DEFAULT_CONFDIR};
+use messaging::log;
+use messaging::v1rsc::{Action, Command, Held, Input, Machine};
+use messaging::wire::Message;
+use nix::sys::signal::{SigSet, Signal};
+
+/// Exit code heartbeat does not respawn.
+const NO_RESTART: u8 = 100;
+/// Message types the machine handles.
+const RESOURCE_TYPES: [&str; 5] = [
+    "starting",
+    "resource",
+    "ask_resources",
+    "hb_takeover",
+    "shutdone",
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None => serve(),
+        Some(kind @ ("standby" | "takeover")) => request(kind, args.get(1).map(String::as_str)),
+        Some(other) => {
+            eprintln!(
+                "usage: hb_v1rsc [standby|takeover [all|local|foreign|failback]] (not {other:?})"
+            );
+            return ExitCode::from(64);
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            log::error(&format!("hb_v1rsc: {e:#}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Sends what Heartbeat's `hb_standby` / `hb_takeover` scripts send.
+fn request(kind: &str, set: Option<&str>) -> anyhow::Result<u8> {
+    let word = set.unwrap_or("all");
+    if Held::parse(word).is_none() {
+        bail!("{kind}: wrong resources({word}): all, local, foreign or failback");
+    }
+    let mut client = Client::connect_default("hb_v1rsc").context("cannot reach heartbeat")?;
+    let mut m = if kind == "standby" {
+        let mut m = Message::with_type("ask_resources");
+        // hb_standby says `failback` as `foreign`.
+        m.set("rsc_hold", Held::parse(word).expect("checked").as_str())
+            .set("info", "me");
+        m
+    } else {
+        let mut m = Message::with_type("hb_takeover");
+        m.set("rsc_hold", word);
+        m
+    };
+    m.set("src", client.local_node().to_string());
+    client.send_to_all(&m)?;
+    Ok(0)
+}
+
+fn serve() -> anyhow::Result<u8> {
+    let stop = Arc::new(AtomicBool::new(false));
+    watch_sigterm(stop.clone());
+    let confdir = std::env::var("HA_DIR").unwrap_or_else(|_| DEFAULT_CONFDIR.to_string());
+    let cfg = Config::load(&confdir).context("ha.cf")?;
+    let mut client = Client::connect_default("hb_v1rsc").context("cannot reach heartbeat")?;
+    let me = client.local_node().to_string();
+    let peers: Vec<&String> = cfg.nodes.iter().filter(|n| **n != me).collect();
+    let [peer] = peers[..] else {
+        bail!(
+            "the v1 resource manager runs two-node sites; ha.cf lists {:?}",
+            cfg.nodes
+        );
+    };
+    let peer = peer.clone();
+    if cfg.auto_failback == AutoFailback::Legacy {
+        log::warn("auto_failback legacy is run as auto_failback on by the v1 resource manager");
+    }
+    let groups = Groups::load(&std::path::Path::new(&confdir).join("haresources"), &me)?;
+    let runner = RunnerConfig::default();
+    let mut machine = Machine::new(&me, &peer, cfg.auto_failback != AutoFailback::Off);
+    log::info(&format!(
+        "v1 resource manager on {me} (peer {peer}, auto_failback {})",
+        cfg.auto_failback != AutoFailback::Off
+    ));
+
+    let (done_tx, done_rx) = mpsc::channel::<(u64, Vec<String>)>();
+    let mut comm_up = false;
+    let mut shutdown_sent = false;
+    let mut next_tick = Instant::now() + Duration::from_secs(1);
+    loop {
+        let mut inputs = Vec::new();
+        if !comm_up {
+            // Heartbeat's "comm up": the peer is known to be alive or dead.
+            match client.node_status(&peer)? {
+                NodeStatus::Up | NodeStatus::Active => {
+                    comm_up = true;
+                    inputs.push(Input::CommUp);
+                }
+                NodeStatus::Dead => {
+                    comm_up = true;
+                    inputs.extend([Input::CommUp, Input::PeerDead]);
+                }
+                _ => {}
+            }
+        }
+        if stop.load(Ordering::SeqCst) && !shutdown_sent {
+            shutdown_sent = true;
+            inputs.push(Input::Shutdown);
+        }
+        while let Ok((id, failures)) = done_rx.try_recv() {
+            for f in failures {
+                log::error(&f);
+            }
+            inputs.push(Input::Done(id));
+        }
+        if Instant::now() >= next_tick {
+            next_tick = Instant::now() + Duration::from_secs(1);
+            inputs.push(Input::Tick);
+        }
+        if let Some(ev) = client.recv_timeout(Duration::from_millis(100))? {
+            match ev {
+                Event::Message(m)
+                    if comm_up && m.msg_type().is_some_and(|t| RESOURCE_TYPES.contains(&t)) =>
+                {
+                    inputs.push(Input::Delivered(m))
+                }
+                Event::Node(n) if n.node == peer && n.status == NodeStatus::Dead && comm_up => {
+                    inputs.push(Input::PeerDead)
+                }
+                _ => {}
+            }
+        }
+        for input in inputs {
+            for cmd in machine.step(input) {
+                match cmd {
+                    Command::Send(mut m) => {
+                        m.set("src", me.clone());
+                        client.send_to_all(&m)?;
+                    }
+                    Command::Run { id, action } => {
+                        let (groups, runner, tx) =
+                            (groups.clone(), runner.clone(), done_tx.clone());
+                        std::thread::spawn(move || {
+                            let failures = match action {
+                                Action::Acquire(set) => groups.acquire(&runner, set),
+                                Action::Release(set) => groups.release(&runner, set),
+                            };
+                            let _ = tx.send((id, failures));
+                        });
+                    }
+                    Command::Info(s) => log::info(&s),
+                    Command::Warn(s) => log::warn(&s),
+                    Command::Error(s) => log::error(&s),
+                    Command::Stopped => return Ok(NO_RESTART),
+                }
+            }
+        }
+    }
+}
+
+fn watch_sigterm(stop: Arc<AtomicBool>) {
+    let mut set = SigSet::empty();
+    set.add(Signal::SIGTERM);
+    set.add(Signal::SIGINT);
+    let _ = set.thread_block();
+    std::thread::spawn(move || {
+        if set.wait().is_ok() {
+            stop.store(true, Ordering::SeqCst);
+        }
+    });
+}
