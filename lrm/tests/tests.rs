@@ -13,3 +13,5 @@ mod scheduling;
 mod socket;
 // Fencing devices: probe, monitor, start and stop.
 mod fencing;
+// A haresources site run by hb_v1rsc on two namespace nodes (root).
+mod v1_site;
