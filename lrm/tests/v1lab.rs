@@ -127,7 +127,9 @@ impl Site {
             sh(&["ip", "-n", &ns, "link", "set", &a, "name", "eth0"]);
             let addr = format!("10.1.0.{}/24", i + 1);
             // `brd +`: Heartbeat sends to the interface's broadcast address as the kernel has it.
-            sh(&["ip", "-n", &ns, "addr", "add", &addr, "brd", "+", "dev", "eth0"]);
+            sh(&[
+                "ip", "-n", &ns, "addr", "add", &addr, "brd", "+", "dev", "eth0",
+            ]);
             sh(&["ip", "-n", &ns, "link", "set", "eth0", "up"]);
             sh(&["ip", "-n", &ns, "link", "set", "lo", "up"]);
             sh(&["ip", "-n", &sw, "link", "set", &b, "master", "br0"]);
