@@ -41,7 +41,8 @@ pub const HB_VERSION: &str = "3.0.6";
 const DROP_LOG_WINDOW: Duration = Duration::from_secs(30);
 
 /// How long a clean stop waits for `hb_v1rsc` to release its groups.
-const V1_RELEASE_LIMIT: Duration = Duration::from_secs(300);
+/// (Below the unit's `TimeoutStopSec`, so heartbeat still stops cleanly.)
+const V1_RELEASE_LIMIT: Duration = Duration::from_secs(100);
 
 /// Everything the main loop reacts to.
 #[derive(Debug)]
