@@ -265,3 +265,35 @@ fn a_node_without_crypto_makes_links_clear_until_it_is_gone() {
         .collect();
     assert!(!from0.is_empty() && from0.iter().all(|(_, p)| is_sealed(p)));
 }
+
+/// Not crypto, but the same probe trick: a classic site run by the CRM here says loudly when a
+/// peer speaks Heartbeat v1's resource protocol (both could run the groups).
+#[test]
+fn a_crm_site_reports_a_peer_speaking_the_v1_resource_protocol() {
+    if skip_unless_root("v1_guard") {
+        return;
+    }
+    let net = Net::new(2, 1);
+    let hacf = hacf(2, "bcast eth0", "");
+    let mut nodes: Vec<Node> = (0..2)
+        .map(|i| Node::prepare(&format!("node{i}"), Some(&net.nodes[i]), &hacf, AUTHKEYS))
+        .collect();
+    // node0 runs a haresources site (no crm line); its CRM daemons are not needed here.
+    std::fs::write(nodes[0].confdir().join("haresources"), "node0 Dummy\n").unwrap();
+    nodes[0].extra_args = vec!["--crm-daemons".into(), "'no-such-daemon:root'".into()];
+    for n in nodes.iter_mut() {
+        n.start();
+    }
+    assert!(wait_until(Duration::from_secs(10), || sees(
+        &nodes[0], "node1", "active"
+    )));
+    let mut peer = nodes[1].client("v1peer");
+    peer.send_to_all(&Message::with_type("starting")).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(5), || nodes[0].log().contains(
+            "ERROR: node node1 runs Heartbeat v1's resource protocol"
+        )),
+        "{}",
+        nodes[0].log()
+    );
+}

@@ -407,6 +407,18 @@ impl Daemon {
                     self.client_event(src, new, "join");
                 }
             }
+            "starting"
+                if self.crm_classic_site && self.v1_peers_reported.insert(src.to_string()) =>
+            {
+                log::error(&format!(
+                    "node {src} runs Heartbeat v1's resource protocol (Heartbeat 3.0.6, or \
+                     HA_RESOURCE_MANAGER=v1) while this node runs the haresources site under the \
+                     CRM: both may run its groups. Give both nodes the same resource manager \
+                     (README: Upgrading a Heartbeat 3.0.6 site)."
+                ));
+                msg.remove("auth");
+                self.deliver_local(msg);
+            }
             _ => {
                 if msg.get("dest").is_some_and(|d| d != self.me) {
                     return;

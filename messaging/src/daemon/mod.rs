@@ -142,6 +142,10 @@ pub(crate) struct Daemon {
     watchdog: Option<crate::watchdog::Watchdog>,
     /// Link encryption (`crypto` in ha.cf).
     sealing: Option<sealing::Sealing>,
+    /// A haresources site run by the CRM here: a peer speaking v1's resource protocol is an
+    /// error worth saying (both may run the groups). Peers already reported.
+    crm_classic_site: bool,
+    v1_peers_reported: BTreeSet<String>,
 }
 
 /// Starts the daemon with a validated configuration and runs until SIGTERM.
@@ -263,6 +267,11 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
                 .ok()
         }),
         sealing,
+        crm_classic_site: options::runs_classic_site(
+            &v.config,
+            std::path::Path::new(&opts.confdir),
+        ) && options::ClassicManager::from_env() == options::ClassicManager::Crm,
+        v1_peers_reported: BTreeSet::new(),
         cfg: v.config,
     };
     log::info(&format!(
