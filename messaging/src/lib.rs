@@ -2,11 +2,13 @@
 //!
 //! Principal pieces:
 //! - [`client::Client`]: the library local daemons (ccm, crmd, cl_status) use to talk to `heartbeat`.
-//! - [`wire::Message`]: Heartbeat's classic `>>>` / `name=value` / `<<<` message layout.
+//! - [`wire::Message`]: the local API's text message; [`wire::datagram`]: Heartbeat 3.0.6's
+//!   packets between nodes (netstring or classic, typed fields, compression, authkeys signatures).
 //! - [`config`]: `ha.cf` and `authkeys` parsing with Heartbeat's checks and messages.
 //! - [`auth`]: packet signing (crc, md5, sha1, sha256, sha512).
 //! - [`liveness`] and [`reliable`]: sans-IO cores for node/link death and ordered delivery.
 //! - [`daemon`]: the runtime gluing media, timers, children and the client API together.
+//! - [`lab`]: namespace lab of real Heartbeat 3.0.6 nodes next to ours (tests, examples).
 
 #![deny(missing_docs)]
 
@@ -18,6 +20,7 @@ pub mod daemon;
 pub mod droplog;
 pub mod frame;
 pub mod generation;
+pub mod lab;
 pub mod liveness;
 pub mod log;
 pub mod media;

@@ -1,39 +1,53 @@
 //! Reliable, ordered delivery per sender (sans-IO).
 //!
-//! Every cluster message a node sends carries `seq` (hex, from 1 in each generation `hg`). Its
-//! heartbeats carry `lastseq`, the newest `seq` sent so far, so a receiver notices a lost tail.
-//! A receiver delivers in `seq` order, buffers what arrives early and asks the sender for the gap
-//! with `t=NS_rexmit firstseq= lastseq=`. The sender answers from its history, or with
-//! `t=NS_nak_rexmit` for what it no longer holds, and the receiver then skips those numbers.
+//! As in Heartbeat 3.0.6, every packet a node sends except the `NS_` protocol packets carries
+//! `seq` (hex) from one counter per process, its heartbeats (`t=status`) included, so each
+//! heartbeat also tells how far the sender got. A receiver delivers in `seq` order, buffers what
+//! arrives early and asks the sender for each missing number (`t=NS_rexmit`, decimal
+//! `firstseq`=`lastseq`). The sender answers from its history, or with `t=NS_nak_rexmit
+//! firstseq=<hex>` for what it no longer holds, and the receiver then skips that number.
+//! Items are generic: the daemon keeps sealed datagrams on the sending side and packets on the
+//! receiving side.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
-
-use crate::wire::Message;
 
 /// How many sent messages a node keeps for retransmission.
 pub const HISTORY_LEN: usize = 1000;
 /// How many early messages a receiver buffers per sender before giving up on a gap.
 pub const MAX_PENDING: usize = 2000;
-/// A sender whose first heartbeat we see with `hbseq` at most this just started: deliver from seq 1.
-pub const FRESH_START_HBSEQ: u64 = 3;
+/// A sender whose first packet we see with `seq` at most this just started: deliver from seq 1.
+pub const FRESH_START_SEQ: u64 = 3;
 
 /// The sending side: sequence numbers and history.
-#[derive(Debug, Default)]
-pub struct Outbox {
+#[derive(Debug)]
+pub struct Outbox<T> {
     last_seq: u64,
-    history: VecDeque<(u64, Message)>,
+    history: VecDeque<(u64, T)>,
 }
 
-impl Outbox {
-    /// Stamps `msg` with the next `seq` and keeps a copy.
-    pub fn stamp(&mut self, msg: &mut Message) -> u64 {
+impl<T> Default for Outbox<T> {
+    fn default() -> Self {
+        Outbox {
+            last_seq: 0,
+            history: VecDeque::new(),
+        }
+    }
+}
+
+impl<T: Clone> Outbox<T> {
+    /// The `seq` the next [`Outbox::keep`] takes.
+    pub fn next_seq(&self) -> u64 {
+        self.last_seq + 1
+    }
+
+    /// Keeps `item`, sent with the next `seq`, for retransmission; returns that `seq`.
+    pub fn keep(&mut self, item: T) -> u64 {
         self.last_seq += 1;
-        msg.set_hex("seq", self.last_seq);
         if self.history.len() == HISTORY_LEN {
             self.history.pop_front();
         }
-        self.history.push_back((self.last_seq, msg.clone()));
+        self.history.push_back((self.last_seq, item));
         self.last_seq
     }
 
@@ -43,7 +57,7 @@ impl Outbox {
     }
 
     /// Answers a retransmission request: the messages still held, and the range no longer held.
-    pub fn retransmit(&self, first: u64, last: u64) -> (Vec<Message>, Option<(u64, u64)>) {
+    pub fn retransmit(&self, first: u64, last: u64) -> (Vec<T>, Option<(u64, u64)>) {
         let last = last.min(self.last_seq);
         let oldest = self
             .history
@@ -63,9 +77,9 @@ impl Outbox {
 
 /// What became of one incoming sequenced message.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Received {
+pub enum Received<T> {
     /// These messages are now deliverable, in order.
-    Deliver(Vec<Message>),
+    Deliver(Vec<T>),
     /// Already delivered or buffered (a second path, a retransmission, or a replay).
     Duplicate,
     /// Held until the gap before it is filled.
@@ -74,16 +88,16 @@ pub enum Received {
 
 /// The receiving side for one sender and generation.
 #[derive(Debug)]
-pub struct Inbox {
+pub struct Inbox<T> {
     generation: u64,
     delivered: u64,
     started: bool,
-    pending: BTreeMap<u64, Message>,
+    pending: BTreeMap<u64, T>,
     highest_known: u64,
     last_request: Option<Instant>,
 }
 
-impl Inbox {
+impl<T> Inbox<T> {
     /// A receiver for a sender's generation, before anything is known of its numbering.
     pub fn new(generation: u64) -> Self {
         Inbox {
@@ -106,25 +120,12 @@ impl Inbox {
         self.delivered
     }
 
-    /// A heartbeat says the sender has sent up to `lastseq`; `hbseq` is the heartbeat's counter.
-    pub fn heartbeat(&mut self, lastseq: u64, hbseq: u64) {
+    /// A sequenced message arrived.
+    pub fn receive(&mut self, seq: u64, msg: T) -> Received<T> {
         if !self.started {
             self.started = true;
             // A sender that just started: everything it sent is for us. Otherwise join at its present.
-            self.delivered = if hbseq <= FRESH_START_HBSEQ {
-                0
-            } else {
-                lastseq
-            };
-        }
-        self.highest_known = self.highest_known.max(lastseq);
-    }
-
-    /// A sequenced message arrived.
-    pub fn receive(&mut self, seq: u64, msg: Message) -> Received {
-        if !self.started {
-            self.started = true;
-            self.delivered = seq.saturating_sub(1);
+            self.delivered = if seq <= FRESH_START_SEQ { 0 } else { seq - 1 };
         }
         self.highest_known = self.highest_known.max(seq);
         if seq <= self.delivered || self.pending.contains_key(&seq) {
@@ -146,7 +147,7 @@ impl Inbox {
     }
 
     /// The sender no longer holds `first..=last`: stop waiting for it.
-    pub fn skip(&mut self, first: u64, last: u64) -> Vec<Message> {
+    pub fn skip(&mut self, first: u64, last: u64) -> Vec<T> {
         if first <= self.delivered + 1 && last > self.delivered {
             self.delivered = last;
             self.pending.retain(|s, _| *s > last);
@@ -173,7 +174,18 @@ impl Inbox {
         Some((first, last))
     }
 
-    fn drain(&mut self) -> Vec<Message> {
+    /// The numbers still missing below the newest known one (at most `max`), once per `interval`.
+    pub fn missing(&mut self, now: Instant, interval: Duration, max: usize) -> Vec<u64> {
+        let Some((first, last)) = self.wanted(now, interval) else {
+            return Vec::new();
+        };
+        (first..=last)
+            .filter(|s| !self.pending.contains_key(s))
+            .take(max)
+            .collect()
+    }
+
+    fn drain(&mut self) -> Vec<T> {
         let mut out = Vec::new();
         while let Some(m) = self.pending.remove(&(self.delivered + 1)) {
             self.delivered += 1;
@@ -190,57 +202,53 @@ impl Inbox {
 mod tests {
     use super::*;
 
-    fn msg(n: u64) -> Message {
-        let mut m = Message::with_type("app");
-        m.set_hex("n", n);
-        m
-    }
-
     #[test]
     fn delivers_in_order_across_loss_and_duplicates() {
         let mut out = Outbox::default();
-        let sent: Vec<Message> = (1..=5)
-            .map(|i| {
-                let mut m = msg(i);
-                out.stamp(&mut m);
-                m
-            })
-            .collect();
+        let sent: Vec<u64> = (1..=5).map(|i| out.keep(i * 10)).collect();
+        assert_eq!(sent, vec![1, 2, 3, 4, 5]);
         let mut inbox = Inbox::new(9);
-        inbox.heartbeat(0, 1);
-        assert_eq!(
-            inbox.receive(1, sent[0].clone()),
-            Received::Deliver(vec![sent[0].clone()])
-        );
-        assert_eq!(inbox.receive(3, sent[2].clone()), Received::Buffered);
-        assert_eq!(inbox.receive(3, sent[2].clone()), Received::Duplicate);
-        inbox.heartbeat(5, 4);
+        assert_eq!(inbox.receive(1, 10), Received::Deliver(vec![10]));
+        assert_eq!(inbox.receive(3, 30), Received::Buffered);
+        assert_eq!(inbox.receive(3, 30), Received::Duplicate);
+        assert_eq!(inbox.receive(5, 50), Received::Buffered);
         let now = Instant::now();
-        assert_eq!(inbox.wanted(now, Duration::from_millis(100)), Some((2, 5)));
-        assert_eq!(inbox.wanted(now, Duration::from_millis(100)), None);
+        let gap = Duration::from_millis(100);
+        assert_eq!(inbox.missing(now, gap, 10), vec![2, 4]);
+        assert_eq!(inbox.missing(now, gap, 10), Vec::<u64>::new());
         let (again, lost) = out.retransmit(2, 2);
         assert_eq!(lost, None);
+        assert_eq!(inbox.receive(2, again[0]), Received::Deliver(vec![20, 30]));
+        assert_eq!(inbox.missing(now, gap, 10), vec![4]);
+        assert_eq!(inbox.receive(1, 10), Received::Duplicate);
+    }
+
+    #[test]
+    fn joins_a_running_sender_at_its_present() {
+        let mut inbox = Inbox::new(1);
+        assert_eq!(inbox.receive(500, 'a'), Received::Deliver(vec!['a']));
+        let mut fresh = Inbox::new(1);
+        assert_eq!(fresh.receive(3, 'c'), Received::Buffered);
         assert_eq!(
-            inbox.receive(2, again[0].clone()),
-            Received::Deliver(vec![sent[1].clone(), sent[2].clone()])
+            fresh.missing(Instant::now(), Duration::from_millis(1), 9),
+            vec![1, 2]
         );
-        assert_eq!(inbox.wanted(now, Duration::from_millis(100)), Some((4, 5)));
-        assert_eq!(inbox.receive(1, sent[0].clone()), Received::Duplicate);
     }
 
     #[test]
     fn skips_what_the_sender_forgot() {
         let mut out = Outbox::default();
         for i in 0..(HISTORY_LEN as u64 + 10) {
-            out.stamp(&mut msg(i));
+            out.keep(i);
         }
         let (msgs, lost) = out.retransmit(1, 20);
         assert_eq!(lost, Some((1, 10)));
         assert_eq!(msgs.len(), 10);
         let mut inbox = Inbox::new(1);
-        inbox.heartbeat(0, 1);
-        assert_eq!(inbox.receive(11, msg(11)), Received::Buffered);
-        assert_eq!(inbox.skip(1, 10).len(), 1);
+        assert_eq!(inbox.receive(2, 2u64), Received::Buffered);
+        assert_eq!(inbox.receive(11, 11u64), Received::Buffered);
+        assert_eq!(inbox.skip(1, 1), vec![2]);
+        assert_eq!(inbox.skip(3, 10), vec![11]);
         assert_eq!(inbox.delivered(), 11);
     }
 }

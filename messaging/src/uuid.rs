@@ -47,7 +47,21 @@ pub fn from_name(nodename: &str) -> String {
     format_uuid(&bytes)
 }
 
-fn format_uuid(b: &[u8; 16]) -> String {
+/// The 16 bytes of a UUID in text form (Heartbeat sends `srcuuid` as these bytes).
+pub fn to_bytes(text: &str) -> Option<[u8; 16]> {
+    let hex: Vec<u8> = text.bytes().filter(|b| *b != b'-').collect();
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, pair) in hex.chunks(2).enumerate() {
+        out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The text form of 16 UUID bytes.
+pub fn format_uuid(b: &[u8; 16]) -> String {
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
     format!(
         "{}-{}-{}-{}-{}",
@@ -71,5 +85,7 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(from_name("Node1"), from_name("node1"));
         assert_ne!(from_name("node1"), from_name("node2"));
+        assert_eq!(to_bytes(&a).map(|b| format_uuid(&b)), Some(a));
+        assert_eq!(to_bytes("not-a-uuid"), None);
     }
 }

@@ -1,9 +1,9 @@
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
-use messaging::auth;
 use messaging::config::AuthKeys;
-use messaging::wire::Message;
+use messaging::wire::datagram::{self, SealOptions};
+use messaging::wire::netstring;
 
 use crate::harness::{
     hacf, in_netns, sees, skip_unless_root, start_cluster, wait_until, Net, Node, AUTHKEYS,
@@ -45,8 +45,10 @@ fn hostile_packets_are_dropped_and_counted() {
         let captured = loop {
             assert!(Instant::now() < end, "no heartbeat captured");
             let (n, _) = sock.recv_from(&mut buf).expect("capture");
-            let m = Message::decode(&buf[..n]).expect("genuine packet parses");
-            if m.get("src") == Some("node1") && m.msg_type() == Some("status") {
+            let p = datagram::parse(&buf[..n])
+                .expect("genuine packet parses")
+                .packet;
+            if p.get_str("src") == Some("node1") && p.msg_type() == Some("status") {
                 break buf[..n].to_vec();
             }
         };
@@ -54,31 +56,34 @@ fn hostile_packets_are_dropped_and_counted() {
         let send = |b: &[u8]| {
             sock.send_to(b, bcast).expect("send");
         };
+        let genuine = datagram::parse(&captured).unwrap();
+        let keys = AuthKeys::parse(AUTHKEYS, "k").unwrap();
         // Malformed: garbage, truncated, oversized.
         send(b"GET / HTTP/1.0\r\n\r\n");
         send(&captured[..captured.len() / 2]);
         send(&vec![b'A'; 65_507]);
-        // Bad authentication: altered field, wrong key, unsigned.
-        let mut altered = Message::decode(&captured).unwrap();
-        altered.set("st", "dead");
-        send(altered.encode().as_bytes());
-        let mut forged = Message::decode(&captured).unwrap();
-        forged.set("hbseq", "fffffff");
-        auth::sign(
-            &mut forged,
-            &AuthKeys::parse("auth 1\n1 sha1 wrong-secret\n", "k").unwrap(),
-        );
-        send(forged.encode().as_bytes());
-        let mut unsigned = Message::decode(&captured).unwrap();
-        unsigned.remove("auth");
-        send(unsigned.encode().as_bytes());
-        // Replay of the genuine packet.
+        // Bad authentication: altered field under the genuine trailer, wrong key, unsigned.
+        let mut altered = genuine.packet.clone();
+        altered.set_str("st", "dead");
+        let mut bytes = netstring::encode(&altered);
+        bytes.extend_from_slice(&captured[genuine.body_len..]);
+        send(&bytes);
+        let mut forged = genuine.packet.clone();
+        forged.set_str("seq", "fffffff");
+        let wrong = AuthKeys::parse("auth 1\n1 sha1 wrong-secret\n", "k").unwrap();
+        send(&datagram::seal(&forged, &wrong, SealOptions::default()));
+        send(&netstring::encode(&genuine.packet));
+        // Replay of the genuine packet: a duplicate, changes nothing.
         send(&captured);
+        // Properly signed but of an older generation: Heartbeat's replay warning.
+        let mut old = genuine.packet.clone();
+        let hg = old.get_hex("hg").unwrap();
+        old.set_str("hg", format!("{:x}", hg - 1));
+        send(&datagram::seal(&old, &keys, SealOptions::default()));
         // Properly signed, from a node ha.cf does not list.
-        let mut stranger = Message::decode(&captured).unwrap();
-        stranger.set("src", "intruder");
-        auth::sign(&mut stranger, &AuthKeys::parse(AUTHKEYS, "k").unwrap());
-        send(stranger.encode().as_bytes());
+        let mut stranger = genuine.packet.clone();
+        stranger.set_str("src", "intruder");
+        send(&datagram::seal(&stranger, &keys, SealOptions::default()));
     });
 
     assert!(
@@ -86,7 +91,8 @@ fn hostile_packets_are_dropped_and_counted() {
             let after = counters(&nodes[0]);
             counter(&after, "malformed") - counter(&before, "malformed") == 3
                 && counter(&after, "bad_auth") - counter(&before, "bad_auth") == 3
-                && counter(&after, "replayed") > counter(&before, "replayed")
+                && counter(&after, "replayed") - counter(&before, "replayed") == 1
+                && counter(&after, "duplicates") > counter(&before, "duplicates")
         }),
         "counters before {before:?} after {:?}",
         counters(&nodes[0])

@@ -1,9 +1,10 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use messaging::auth;
 use messaging::config::AuthKeys;
 use messaging::crypto::is_sealed;
+use messaging::wire::datagram::{self, SealOptions};
+use messaging::wire::packet::Packet;
 use messaging::wire::Message;
 
 use crate::harness::{
@@ -188,17 +189,20 @@ fn encrypted_links_hide_cib_content_and_drop_tampered_and_replayed_packets() {
 }
 
 /// A clear heartbeat as Heartbeat 3.0.6 would send it (no `crypto=`), signed with the site's key.
-fn clear_heartbeat(src: &str, hg: u64, hbseq: u64) -> Vec<u8> {
-    let mut m = Message::with_type("status");
-    m.set("st", "active")
-        .set("src", src)
-        .set_hex("hg", hg)
-        .set_hex("hbseq", hbseq)
-        .set_hex("lastseq", 0)
-        .set_hex("ts", 0x6560_0000)
-        .set("protocol", "1");
-    auth::sign(&mut m, &AuthKeys::parse(AUTHKEYS, "k").unwrap());
-    m.encode().into_bytes()
+fn clear_heartbeat(src: &str, hg: u64, seq: u64) -> Vec<u8> {
+    let mut p = Packet::with_type("status");
+    p.push_str("st", "active")
+        .push_str("dt", "5dc")
+        .push_str("protocol", "1")
+        .push_str("src", src)
+        .push_str("seq", format!("{seq:x}"))
+        .push_str("hg", format!("{hg:x}"))
+        .push_str("ts", "65600000");
+    datagram::seal(
+        &p,
+        &AuthKeys::parse(AUTHKEYS, "k").unwrap(),
+        SealOptions::default(),
+    )
 }
 
 #[test]
@@ -236,16 +240,16 @@ fn a_node_without_crypto_makes_links_clear_until_it_is_gone() {
     );
     // Once switched, node0 sends authentic clear packets that still say it can decrypt.
     let keys = AuthKeys::parse(AUTHKEYS, "k").unwrap();
-    let clear_from_node0: Vec<Message> = mixed
+    let clear_from_node0: Vec<Packet> = mixed
         .iter()
         .filter(|(from, _)| from.ip().to_string() == net.addr(0, 0))
-        .filter_map(|(_, p)| Message::decode(p).ok())
+        .filter(|(_, p)| !is_sealed(p))
+        .map(|(_, p)| datagram::open(p, &keys).expect("signed").0)
         .collect();
     assert!(clear_from_node0.len() >= 3, "node0 never went clear");
-    for m in &clear_from_node0 {
-        auth::verify(m, &keys).expect("signed");
-        if m.msg_type() == Some("status") {
-            assert_eq!(m.get("crypto"), Some("chacha20poly1305"));
+    for p in &clear_from_node0 {
+        if p.msg_type() == Some("status") {
+            assert_eq!(p.get_str("crypto"), Some("chacha20poly1305"));
         }
     }
     assert!(sees(&nodes[1], "node0", "active") && sees(&nodes[0], "node1", "active"));

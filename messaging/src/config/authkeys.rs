@@ -137,7 +137,9 @@ impl AuthKeys {
                 unknown_method = true;
                 continue;
             };
-            let secret = words[2..].join(" ");
+            // Heartbeat reads `%d%s%s`: the secret is the first word after the method; anything
+            // after it is ignored, so "2 sha1 pass phrase" keys with "pass".
+            let secret = words.get(2).copied().unwrap_or_default().to_string();
             match method {
                 AuthMethod::Crc if !secret.is_empty() => {
                     warnings.push("Auth method [crc] doesn't use a key".to_string())
@@ -206,6 +208,8 @@ mod tests {
         );
         let e = AuthKeys::parse("auth 1\n1 md5\n", P).unwrap_err();
         assert_eq!(e.to_string(), "Auth method [md5] requires a key");
+        let k = AuthKeys::parse("auth 3\n3 sha1 s3cret! ignored words\n", P).unwrap();
+        assert_eq!(k.active_key().secret, b"s3cret!");
         let e = AuthKeys::parse("auth 1\n16 md5 x\n", P).unwrap_err();
         assert_eq!(e.to_string(), "Invalid authnum [16] in /etc/ha.d//authkeys");
     }

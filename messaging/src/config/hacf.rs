@@ -198,6 +198,14 @@ pub struct Config {
     pub max_rexmit_delay: Duration,
     /// `crypto`: encrypt the links between our nodes (key in authkeys).
     pub crypto: Option<crate::crypto::Cipher>,
+    /// `msgfmt netstring`: leave out the classic `auth` field Heartbeat adds with `classic`.
+    pub msgfmt_netstring: bool,
+    /// `compression` (`zlib`, the default, or `bz2`).
+    pub compression: crate::wire::compress::Algorithm,
+    /// `compression_threshold` in bytes (written in KB; default 2 KB).
+    pub compression_threshold: usize,
+    /// `traditional_compression`: compress whole messages larger than the threshold.
+    pub traditional_compression: bool,
     /// Every directive as written (last wins), for `cl_status parameter`.
     pub raw: Vec<(String, String)>,
     /// Warnings about directives accepted but not acted upon, and similar.
@@ -310,15 +318,11 @@ const ACCEPTED_ONLY: &[&str] = &[
     "realtime",
     "rtprio",
     "hbgenmethod",
-    "msgfmt",
     "log_badpack",
     "syslogmsgfmt",
     "coredumps",
     "coreroot",
     "use_apphbd",
-    "compression",
-    "compression_threshold",
-    "traditional_compression",
     "record_config_changes",
     "record_pengine_inputs",
     "enable_config_writes",
@@ -338,7 +342,6 @@ const BOOLEAN_ONLY: &[&str] = &[
     "syslogmsgfmt",
     "coredumps",
     "use_apphbd",
-    "traditional_compression",
     "record_config_changes",
     "record_pengine_inputs",
     "enable_config_writes",
@@ -404,6 +407,10 @@ impl<'a> Parser<'a> {
                 debug: 0,
                 max_rexmit_delay: Duration::from_millis(250),
                 crypto: None,
+                msgfmt_netstring: false,
+                compression: crate::wire::compress::Algorithm::Zlib,
+                compression_threshold: 2 * 1024,
+                traditional_compression: false,
                 raw: vec![],
                 warnings: vec![],
             },
@@ -788,6 +795,30 @@ impl<'a> Parser<'a> {
                         self.bad(d, args, "Invalid crypto method (chacha20poly1305|off)")
                     })?),
                 };
+            }
+            "msgfmt" => {
+                self.cfg.msgfmt_netstring = match self.one(d, args)? {
+                    "classic" => false,
+                    "netstring" => true,
+                    _ => return Err(self.bad(d, args, "Invalid msgfmt (classic|netstring)")),
+                };
+            }
+            "compression" => {
+                let v = self.one(d, args)?;
+                self.cfg.compression = crate::wire::compress::Algorithm::parse(v)
+                    .map_err(|_| self.bad(d, args, "Compression module not found (zlib|bz2)"))?;
+            }
+            "compression_threshold" => {
+                let kb: usize = self
+                    .one(d, args)?
+                    .parse()
+                    .ok()
+                    .filter(|kb| *kb > 0)
+                    .ok_or_else(|| self.bad(d, args, "compress_threshhold invalid"))?;
+                self.cfg.compression_threshold = kb * 1024;
+            }
+            "traditional_compression" => {
+                self.cfg.traditional_compression = self.boolean(d, args)?;
             }
             other if ACCEPTED_ONLY.contains(&other) => {
                 need_args(self)?;

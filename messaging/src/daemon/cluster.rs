@@ -11,6 +11,9 @@ use crate::liveness::{Change, NodeKind};
 use crate::log;
 use crate::media::MAX_PACKET;
 use crate::reliable::{Inbox, Received};
+use crate::wire::compress;
+use crate::wire::datagram::{self, DatagramError, SealOptions};
+use crate::wire::packet::{Packet, Value};
 use crate::wire::Message;
 
 /// Message types the daemon keeps for itself; clients may not send them.
@@ -18,6 +21,7 @@ pub(super) const RESERVED_TYPES: &[&str] = &[
     "status",
     "NS_rexmit",
     "NS_nak_rexmit",
+    "NS_ackmsg",
     "hbapi-clstat",
     "hbapi-clstat-all",
     "hbapi-frag",
@@ -29,6 +33,12 @@ const FRAGMENT_TEXT: usize = 30_000;
 /// The largest packet we put on a medium (UDP over IPv4 carries at most 65507 bytes).
 pub(super) const MAX_WIRE: usize = 65_000;
 
+/// Flow-control acks go out for one `seq` in this many (Heartbeat's `ACK_MSG_DIV`).
+const ACK_DIV: u64 = 10;
+
+/// The most retransmission requests sent per sender per round.
+const MAX_REXMIT_REQUESTS: usize = 20;
+
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -36,49 +46,126 @@ fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// `/proc/loadavg`'s line, which Heartbeat sends as `ld`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.lines().next().map(str::to_string))
+        .unwrap_or_else(|| "n/a".into())
+}
+
+fn is_protocol_type(t: &str) -> bool {
+    t.starts_with("NS_")
+}
+
 impl Daemon {
     pub(super) fn send_heartbeat(&mut self, status: NodeStatus) {
-        self.hbseq += 1;
-        let mut m = Message::with_type("status");
-        m.set("st", status.as_str())
-            .set("src", self.me.clone())
-            .set("srcuuid", self.uuid.clone())
-            .set_hex("hg", self.generation)
-            .set_hex("hbseq", self.hbseq)
-            .set_hex("lastseq", self.outbox.last_seq())
-            .set_hex("ts", unix_now())
-            .set_hex("dt", self.cfg.deadtime.as_millis() as u64)
-            .set("protocol", "1");
+        let mut p = Packet::with_type("status");
+        p.push_str("st", status.as_str())
+            .push_str("dt", format!("{:x}", self.cfg.deadtime.as_millis()))
+            // We send flow-control acks, so peers may expect them (Heartbeat's PROTOCOL_VERSION).
+            .push_str("protocol", "1");
         if let Some(s) = &self.sealing {
             // Says "I can decrypt" even in clear, so a mixed period ends once Heartbeat is gone.
-            m.set("crypto", s.name());
+            p.push_str("crypto", s.name());
         }
-        self.transmit(&mut m);
+        self.send_packet(p);
+    }
+
+    /// Adds Heartbeat's control fields (`add_control_msg_fields`: `src`, `srcuuid`, `seq`, `hg`,
+    /// `ts`, `ld`, `ttl`; protocol packets get no `seq`/`ld` and keep what they carry), signs,
+    /// keeps sequenced packets for retransmission and sends on every medium.
+    pub(super) fn send_packet(&mut self, mut p: Packet) {
+        let protocol = p.msg_type().is_some_and(is_protocol_type);
+        if let Some(uuid) = p
+            .get_str("dest")
+            .and_then(|d| self.peers.get(d))
+            .and_then(|peer| peer.uuid.as_deref())
+            .and_then(crate::uuid::to_bytes)
+        {
+            p.set("destuuid", Value::Binary(uuid.to_vec()));
+        }
+        let uuid = crate::uuid::to_bytes(&self.uuid)
+            .unwrap_or_default()
+            .to_vec();
+        let ttl = (self.cfg.nodes.len() + self.cfg.ping_nodes.len() + 1).to_string();
+        let defaults: [(&str, Option<Value>); 7] = [
+            ("src", Some(Value::Str(self.me.clone()))),
+            ("srcuuid", Some(Value::Binary(uuid))),
+            (
+                "seq",
+                (!protocol).then(|| Value::Str(format!("{:x}", self.outbox.next_seq()))),
+            ),
+            ("hg", Some(Value::Str(format!("{:x}", self.generation)))),
+            ("ts", Some(Value::Str(format!("{:x}", unix_now())))),
+            ("ld", (!protocol).then(|| Value::Str(load_average()))),
+            ("ttl", Some(Value::Str(ttl))),
+        ];
+        for (name, value) in defaults {
+            let Some(value) = value else { continue };
+            if protocol && p.get(name).is_some() {
+                continue;
+            }
+            p.set(name, value);
+        }
+        let bytes = self.seal(p);
+        if !protocol {
+            self.outbox.keep(bytes.clone());
+        }
+        self.transmit(&bytes);
+    }
+
+    /// The datagram for a packet with its control fields: signed as `msgfmt` says, and
+    /// compressed as a whole (`_compressed_payload`) when `traditional_compression` is on and it
+    /// is larger than `compression_threshold`, or when it would not fit in one datagram.
+    fn seal(&mut self, mut p: Packet) -> Vec<u8> {
+        let classic_auth = !self.cfg.msgfmt_netstring;
+        let bytes = datagram::seal(&p, &self.keys, SealOptions { classic_auth });
+        let large =
+            self.cfg.traditional_compression && bytes.len() > self.cfg.compression_threshold;
+        if !large && bytes.len() <= MAX_WIRE {
+            return bytes;
+        }
+        if classic_auth && !p.needs_netstring() {
+            // The compressed inner message is what Heartbeat would have sent: with its `auth`.
+            let _ = datagram::sign_classic(&mut p, &self.keys);
+        }
+        let packed = compress::compress(&p, self.cfg.compression, self.cfg.msgfmt_netstring);
+        let small = datagram::seal_as_is(&packed, &self.keys);
+        if small.len() < bytes.len() {
+            self.stats.compressed_out += 1;
+            small
+        } else {
+            bytes
+        }
+    }
+
+    /// Whether `m` fits in one datagram once compressed (control fields leave a margin).
+    fn fits_compressed(&self, m: &Message) -> bool {
+        let raw = crate::wire::netstring::encode(&Packet::from_message(m));
+        self.cfg.compression.compress(&raw).len() + 600 < MAX_WIRE
     }
 
     /// Stamps, signs and sends a cluster message to all nodes (`dest` filters delivery).
-    /// A message too large for one datagram goes as consecutive `hbapi-frag` messages; ordered
-    /// delivery keeps them adjacent, so the receiver only has to concatenate.
+    /// A message too large for one datagram goes compressed, as Heartbeat sends it; one still
+    /// too large goes as consecutive `hbapi-frag` messages (ours only); ordered delivery keeps
+    /// them adjacent, so the receiver only has to concatenate.
     pub(super) fn send_sequenced(&mut self, mut m: Message) {
-        m.set("src", self.me.clone())
-            .set_hex("hg", self.generation)
-            .set_hex("ts", unix_now());
-        if Self::fits_on_wire(&m) {
-            self.outbox.stamp(&mut m);
-            self.transmit(&mut m);
+        for ours in ["src", "srcuuid", "seq", "hg", "ts", "ld", "ttl", "auth"] {
+            m.remove(ours);
+        }
+        if Self::fits_on_wire(&m) || self.fits_compressed(&m) {
+            self.send_packet(Packet::from_message(&m));
             return;
         }
         let text = m.encode();
         let chunks = split_text(&text, FRAGMENT_TEXT);
         for (i, chunk) in chunks.iter().enumerate() {
-            let mut f = Message::with_type("hbapi-frag");
-            f.set("src", self.me.clone())
-                .set_hex("hg", self.generation)
-                .set_hex("fragno", i as u64)
-                .set_hex("fragcount", chunks.len() as u64)
-                .set("data", *chunk);
-            self.outbox.stamp(&mut f);
-            self.transmit(&mut f);
+            let mut f = Packet::with_type("hbapi-frag");
+            f.push_str("fragno", format!("{i:x}"))
+                .push_str("fragcount", format!("{:x}", chunks.len()))
+                .push_str("data", *chunk);
+            self.send_packet(f);
         }
     }
 
@@ -99,24 +186,25 @@ impl Daemon {
         let interval = self.rexmit_interval();
         let mut requests = Vec::new();
         for (name, peer) in self.peers.iter_mut() {
-            if let Some((first, last)) = peer.inbox.as_mut().and_then(|i| i.wanted(now, interval)) {
-                requests.push((name.clone(), first, last));
+            if let Some(inbox) = peer.inbox.as_mut() {
+                for seq in inbox.missing(now, interval, MAX_REXMIT_REQUESTS) {
+                    requests.push((name.clone(), seq));
+                }
             }
         }
-        for (node, first, last) in requests {
-            self.request_rexmit(&node, first, last);
+        for (node, seq) in requests {
+            self.request_rexmit(&node, seq);
         }
     }
 
-    fn request_rexmit(&mut self, node: &str, first: u64, last: u64) {
+    /// Asks `node` for one packet, as Heartbeat does: decimal `firstseq` = `lastseq`.
+    fn request_rexmit(&mut self, node: &str, seq: u64) {
         self.stats.rexmit_requests += 1;
-        let mut m = Message::with_type("NS_rexmit");
-        m.set("src", self.me.clone())
-            .set("dest", node)
-            .set_hex("hg", self.generation)
-            .set_hex("firstseq", first)
-            .set_hex("lastseq", last.min(first + 200));
-        self.transmit(&mut m);
+        let mut p = Packet::with_type("NS_rexmit");
+        p.push_str("dest", node)
+            .push_str("firstseq", seq.to_string())
+            .push_str("lastseq", seq.to_string());
+        self.send_packet(p);
     }
 
     pub(super) fn on_ping_reply(&mut self, addr: IpAddr) {
@@ -176,8 +264,19 @@ impl Daemon {
         } else {
             (data, None)
         };
-        let msg = match Message::decode(data) {
-            Ok(m) => m,
+        let msg = match datagram::open(data, &self.keys) {
+            Ok((p, _)) => p,
+            Err(DatagramError::Auth(e)) => {
+                // The source is only what the packet claims: it did not authenticate.
+                let claimed = datagram::parse(data)
+                    .ok()
+                    .and_then(|p| p.packet.get_str("src").map(str::to_ascii_lowercase))
+                    .unwrap_or_else(|| "?".into());
+                self.drop_packet(DropReason::BadAuth, &claimed, || {
+                    format!("dropped packet failing authentication from [{claimed}] (claimed) on link {via}: {e}")
+                });
+                return;
+            }
             Err(e) => {
                 self.drop_packet(DropReason::Malformed, &via, || {
                     format!("dropped malformed packet on link {via}: {e}")
@@ -185,16 +284,8 @@ impl Daemon {
                 return;
             }
         };
-        if let Err(e) = crate::auth::verify(&msg, &self.keys) {
-            // The source is only what the packet claims: it did not authenticate.
-            let claimed = msg.get("src").unwrap_or("?").to_ascii_lowercase();
-            self.drop_packet(DropReason::BadAuth, &claimed, || {
-                format!("dropped packet failing authentication from [{claimed}] (claimed) on link {via}: {e}")
-            });
-            return;
-        }
         let (Some(src), Some(hg)) = (
-            msg.get("src").map(str::to_ascii_lowercase),
+            msg.get_str("src").map(str::to_ascii_lowercase),
             msg.get_hex("hg"),
         ) else {
             self.drop_packet(DropReason::Malformed, &via, || {
@@ -247,6 +338,7 @@ impl Daemon {
                 peer,
                 Peer {
                     inbox: Some(Inbox::new(hg)),
+                    ack_trigger: unix_now() % ACK_DIV,
                     ..Peer::default()
                 },
             );
@@ -254,93 +346,84 @@ impl Daemon {
                 self.client_event(&src, &cn, "leave");
             }
         }
+        if let Some(uuid) = msg
+            .get_binary("srcuuid")
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+        {
+            self.peers.get_mut(&src).expect("peer created").uuid =
+                Some(crate::uuid::format_uuid(&uuid));
+        }
+        let for_me = msg.get_str("dest").is_none_or(|d| d == self.me);
         match msg.msg_type().unwrap_or_default() {
-            "status" => self.on_heartbeat(&src, link, hg, &msg, sealed_by.is_some()),
-            "NS_rexmit" => {
-                if msg.get("dest") == Some(self.me.as_str()) {
-                    self.on_rexmit_request(&src, &msg);
-                }
-            }
-            "NS_nak_rexmit" => {
-                if msg.get("dest") == Some(self.me.as_str()) {
-                    let (Some(first), Some(last)) =
-                        (msg.get_hex("firstseq"), msg.get_hex("lastseq"))
-                    else {
-                        return;
-                    };
-                    let inbox = self.inbox(&src);
-                    let msgs = inbox.skip(first, last);
-                    log::warn(&format!(
-                        "{src} no longer holds messages {first}..{last}: skipped"
-                    ));
-                    for m in msgs {
-                        self.deliver(&src, m);
-                    }
-                }
-            }
-            _ => {
-                let Some(seq) = msg.get_hex("seq") else {
-                    self.drop_packet(DropReason::Malformed, &src, || {
-                        format!("dropped message without seq from [{src}] on link {via}")
-                    });
+            "NS_rexmit" if for_me => self.on_rexmit_request(&src, &msg),
+            "NS_nak_rexmit" if for_me => {
+                let Some(seq) = msg.get_hex("firstseq") else {
                     return;
                 };
-                match self.inbox(&src).receive(seq, msg) {
-                    Received::Deliver(msgs) => {
-                        for m in msgs {
-                            self.deliver(&src, m);
-                        }
-                    }
-                    Received::Duplicate => self.stats.duplicates += 1,
-                    Received::Buffered => {
-                        let interval = self.rexmit_interval();
-                        if let Some((f, l)) = self.inbox(&src).wanted(Instant::now(), interval) {
-                            self.request_rexmit(&src, f, l);
-                        }
-                    }
+                log::warn(&format!("{src} no longer holds packet {seq}: skipped"));
+                let msgs = self.inbox(&src).skip(seq, seq);
+                self.deliver_all(&src, msgs);
+            }
+            "NS_ackmsg" => self.stats.acks_in += 1,
+            t if is_protocol_type(t) => {}
+            _ => self.on_sequenced(&src, link, msg, sealed_by.is_some()),
+        }
+    }
+
+    /// A packet with a `seq`: heartbeats update liveness at once; everything goes through the
+    /// per-sender ordering, so a heartbeat also fills its place in the sequence.
+    fn on_sequenced(&mut self, src: &str, link: usize, msg: Packet, sealed: bool) {
+        let Some(seq) = msg.get_hex("seq").filter(|s| *s > 0) else {
+            let via = self.link_name(link);
+            self.drop_packet(DropReason::Malformed, src, || {
+                format!("dropped message without seq from [{src}] on link {via}")
+            });
+            return;
+        };
+        if msg.msg_type() == Some("status") {
+            self.on_heartbeat(src, link, seq, &msg, sealed);
+        }
+        match self.inbox(src).receive(seq, msg) {
+            Received::Deliver(msgs) => self.deliver_all(src, msgs),
+            Received::Duplicate => self.stats.duplicates += 1,
+            Received::Buffered => {
+                let interval = self.rexmit_interval();
+                let wanted = self
+                    .inbox(src)
+                    .missing(Instant::now(), interval, MAX_REXMIT_REQUESTS);
+                for s in wanted {
+                    self.request_rexmit(src, s);
                 }
             }
         }
     }
 
-    fn inbox(&mut self, src: &str) -> &mut Inbox {
+    fn inbox(&mut self, src: &str) -> &mut Inbox<Packet> {
         self.peers
             .get_mut(src)
             .and_then(|p| p.inbox.as_mut())
             .expect("inbox created on first packet")
     }
 
-    fn on_heartbeat(&mut self, src: &str, link: usize, hg: u64, msg: &Message, sealed: bool) {
-        let Some(hbseq) = msg.get_hex("hbseq") else {
-            let via = self.link_name(link);
-            self.drop_packet(DropReason::Malformed, src, || {
-                format!("dropped heartbeat without hbseq from [{src}] on link {via}")
-            });
-            return;
-        };
+    fn on_heartbeat(&mut self, src: &str, link: usize, seq: u64, msg: &Packet, sealed: bool) {
         let peer = self.peers.get_mut(src).expect("peer created");
-        if let Some(u) = msg.get("srcuuid") {
-            peer.uuid = Some(u.to_string());
-        }
-        let last_on_link = peer.link_hbseq.get(&link).copied().unwrap_or(0);
-        if hbseq <= last_on_link {
-            let via = self.link_name(link);
-            self.drop_packet(DropReason::Replay, src, || {
-                format!("attempted replay attack [{src}]? [hbseq = {hbseq}, last = {last_on_link}] on link {via}")
-            });
+        peer.protocol = msg.get_str("protocol").is_some();
+        // An old heartbeat (retransmitted, or replayed) says nothing about the present.
+        let last_on_link = peer.link_seq.get(&link).copied().unwrap_or(0);
+        if seq <= last_on_link {
             return;
         }
-        peer.link_hbseq.insert(link, hbseq);
-        let node_fresh = hbseq > peer.hbseq;
+        peer.link_seq.insert(link, seq);
+        let node_fresh = seq > peer.status_seq;
         if node_fresh {
-            peer.hbseq = hbseq;
-            if let Some(inbox) = peer.inbox.as_mut() {
-                inbox.heartbeat(msg.get_hex("lastseq").unwrap_or(0), hbseq);
-            }
-            self.note_heartbeat_sealing(src, sealed, msg.get("crypto").is_some());
+            peer.status_seq = seq;
+            let advertises = msg.get_str("crypto").is_some();
+            self.note_heartbeat_sealing(src, sealed, advertises);
         }
+        let peer = self.peers.get_mut(src).expect("peer created");
+        let hg = peer.inbox.as_ref().map_or(0, Inbox::generation);
         let announced = msg
-            .get("st")
+            .get_str("st")
             .and_then(NodeStatus::parse)
             .unwrap_or(NodeStatus::Active);
         let link_name = self.link_names[link].clone();
@@ -350,24 +433,73 @@ impl Daemon {
         self.apply(ch);
     }
 
-    fn on_rexmit_request(&mut self, src: &str, msg: &Message) {
-        let (Some(first), Some(last)) = (msg.get_hex("firstseq"), msg.get_hex("lastseq")) else {
+    /// Answers a retransmission request (decimal range, as Heartbeat sends it; at most 200
+    /// numbers): what we hold goes out again byte for byte, what we no longer hold gets a
+    /// `NS_nak_rexmit` per number.
+    fn on_rexmit_request(&mut self, src: &str, msg: &Packet) {
+        let (Some(first), Some(last)) = (msg.get_dec("firstseq"), msg.get_dec("lastseq")) else {
             return;
         };
-        let (msgs, lost) = self.outbox.retransmit(first, last);
-        for mut m in msgs {
+        if first == 0 || first > last {
+            return;
+        }
+        let last = last.min(first + 200);
+        let (again, lost) = self.outbox.retransmit(first, last);
+        for bytes in again {
             self.stats.rexmitted += 1;
-            self.transmit(&mut m);
+            self.transmit(&bytes);
         }
         if let Some((f, l)) = lost {
-            let mut nak = Message::with_type("NS_nak_rexmit");
-            nak.set("src", self.me.clone())
-                .set("dest", src)
-                .set_hex("hg", self.generation)
-                .set_hex("firstseq", f)
-                .set_hex("lastseq", l);
-            self.transmit(&mut nak);
+            for seq in f..=l {
+                let mut nak = Packet::with_type("NS_nak_rexmit");
+                nak.push_str("firstseq", format!("{seq:x}"))
+                    .push_str("dest", src)
+                    .push_str("info", "seqno too low");
+                self.send_packet(nak);
+            }
         }
+    }
+
+    /// Delivers in-order packets from `src` and acknowledges them for the sender's flow control.
+    fn deliver_all(&mut self, src: &str, msgs: Vec<Packet>) {
+        for p in msgs {
+            if p.msg_type() == Some("status") {
+                continue;
+            }
+            let addressed = match p.get_binary("destuuid") {
+                Some(u) => crate::uuid::to_bytes(&self.uuid).is_some_and(|me| me[..] == *u),
+                None => p.get_str("dest").is_none_or(|d| d == self.me),
+            };
+            if addressed {
+                self.deliver(src, p.to_message());
+            }
+        }
+        self.ack_if_due(src);
+    }
+
+    /// Heartbeat's flow control: a sender that announced `protocol` frees its history and lets
+    /// its clients go on only as receivers acknowledge; each receiver acks one `seq` in
+    /// [`ACK_DIV`], at its own random offset, up to what it has delivered in order.
+    fn ack_if_due(&mut self, src: &str) {
+        let Some(peer) = self.peers.get_mut(src) else {
+            return;
+        };
+        let Some(delivered) = peer.inbox.as_ref().map(Inbox::delivered) else {
+            return;
+        };
+        if !peer.protocol || delivered < peer.ack_trigger {
+            return;
+        }
+        let due = (delivered - peer.ack_trigger) / ACK_DIV * ACK_DIV + peer.ack_trigger;
+        if due == 0 || due <= peer.acked {
+            return;
+        }
+        peer.acked = due;
+        self.stats.acks_out += 1;
+        let mut ack = Packet::with_type("NS_ackmsg");
+        ack.push_str("dest", src)
+            .push_str("ackseq", format!("{due:x}"));
+        self.send_packet(ack);
     }
 
     /// A cluster message from `src`, in order: handle ours, hand the rest to clients.
@@ -378,6 +510,8 @@ impl Daemon {
                     self.deliver(src, whole);
                 }
             }
+            "reqnodes" => self.answer_reqnodes(src),
+            "repnodes" => {}
             "hbapi-clstat" => {
                 let (Some(cn), Some(cs)) = (msg.get("cn"), msg.get("cs")) else {
                     return;
@@ -420,13 +554,23 @@ impl Daemon {
                 self.deliver_local(msg);
             }
             _ => {
-                if msg.get("dest").is_some_and(|d| d != self.me) {
-                    return;
-                }
                 msg.remove("auth");
                 self.deliver_local(msg);
             }
         }
+    }
+
+    /// A starting Heartbeat asks one live node for the node list (`t=reqnodes`) and opens its
+    /// client API only once a `t=repnodes` answer arrives.
+    fn answer_reqnodes(&mut self, src: &str) {
+        let nodelist: String = self.cfg.nodes.iter().map(|n| format!("{n} ")).collect();
+        let mut p = Packet::new();
+        p.push_str("dest", src)
+            .push_str("t", "repnodes")
+            .push_str("nodelist", nodelist)
+            // Heartbeat writes a single space when no node was deleted.
+            .push_str("delnodelist", " ");
+        self.send_packet(p);
     }
 
     /// Adds a fragment; returns the message once its last fragment is in.

@@ -72,9 +72,9 @@ pub struct Stats {
     pub malformed: u64,
     /// Unsigned, unknown key or wrong digest.
     pub bad_auth: u64,
-    /// Old heartbeat counter or old generation: replays.
+    /// Old generation: replays.
     pub replayed: u64,
-    /// Sequenced messages already delivered (second path, retransmission).
+    /// Sequenced packets already delivered (second path, retransmission, same-generation replay).
     pub duplicates: u64,
     /// From nodes not in the configuration.
     pub unknown_node: u64,
@@ -88,6 +88,12 @@ pub struct Stats {
     pub encrypted_out: u64,
     /// Sealed packets that opened (authentic, not replayed).
     pub encrypted_in: u64,
+    /// Packets sent compressed as a whole (`_compressed_payload`).
+    pub compressed_out: u64,
+    /// Flow-control acks (`NS_ackmsg`) we sent and received.
+    pub acks_out: u64,
+    /// See [`Stats::acks_out`].
+    pub acks_in: u64,
 }
 
 impl Stats {
@@ -105,6 +111,9 @@ impl Stats {
             ("delivered", self.delivered),
             ("encrypted_out", self.encrypted_out),
             ("encrypted_in", self.encrypted_in),
+            ("compressed_out", self.compressed_out),
+            ("acks_out", self.acks_out),
+            ("acks_in", self.acks_in),
         ]
     }
 }
@@ -112,9 +121,15 @@ impl Stats {
 /// Per remote node: what we follow of its message stream.
 #[derive(Debug, Default)]
 pub(crate) struct Peer {
-    inbox: Option<Inbox>,
-    hbseq: u64,
-    link_hbseq: BTreeMap<usize, u64>,
+    inbox: Option<Inbox<crate::wire::packet::Packet>>,
+    /// The newest heartbeat `seq` heard, over any link and per link.
+    status_seq: u64,
+    link_seq: BTreeMap<usize, u64>,
+    /// Whether its heartbeats say `protocol` (it expects flow-control acks).
+    protocol: bool,
+    /// Our ack offset for it (0..10) and the last `seq` acked.
+    ack_trigger: u64,
+    acked: u64,
     clients: BTreeSet<String>,
     uuid: Option<String>,
     /// Reassembly of a fragmented message: next fragment number and text so far.
@@ -132,8 +147,8 @@ pub(crate) struct Daemon {
     link_names: Vec<String>,
     liveness: Liveness,
     peers: BTreeMap<String, Peer>,
-    outbox: Outbox,
-    hbseq: u64,
+    /// Sealed datagrams by `seq`, for retransmission.
+    outbox: Outbox<Vec<u8>>,
     pinger: Option<Pinger>,
     ping_addrs: BTreeMap<IpAddr, Vec<String>>,
     clients: api::Clients,
@@ -249,7 +264,6 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         liveness,
         peers: BTreeMap::new(),
         outbox: Outbox::default(),
-        hbseq: 0,
         pinger,
         ping_addrs,
         clients: api::Clients::new(),
@@ -386,12 +400,28 @@ impl Daemon {
         }
     }
 
-    /// Signs and sends a packet on every medium.
-    fn transmit(&mut self, msg: &mut Message) {
-        crate::auth::sign(msg, &self.keys);
-        let bytes = msg.encode();
+    /// Sends a signed datagram on every medium (as classic text where the medium needs it),
+    /// sealed per medium when links are encrypted ([`Daemon::outgoing`]).
+    fn transmit(&mut self, bytes: &[u8]) {
+        let classic: Option<Vec<u8>> = self
+            .media
+            .iter()
+            .any(|m| m.classic_only())
+            .then(|| {
+                let p = crate::wire::datagram::parse(bytes).ok()?.packet;
+                crate::wire::datagram::seal_classic(&p, &self.keys).ok()
+            })
+            .flatten();
         for i in 0..self.media.len() {
-            let Some(out) = self.outgoing(bytes.as_bytes()) else {
+            let clear = if self.media[i].classic_only() {
+                match classic.as_deref() {
+                    Some(t) => t,
+                    None => continue,
+                }
+            } else {
+                bytes
+            };
+            let Some(out) = self.outgoing(clear) else {
                 continue;
             };
             if self.media[i].send(&out).is_ok() {

@@ -24,6 +24,12 @@ pub type Inbound = Arc<dyn Fn(usize, Vec<u8>) + Send + Sync>;
 pub trait MediumTx: Send {
     /// Sends one packet to every peer this medium reaches.
     fn send(&self, packet: &[u8]) -> io::Result<()>;
+
+    /// Whether the medium carries only the classic text form (serial lines: Heartbeat's serial
+    /// plugin rewrites netstring packets as `>>>` ... `<<<` with the `auth` field).
+    fn classic_only(&self) -> bool {
+        false
+    }
 }
 
 /// Opens a medium and starts its reader thread.

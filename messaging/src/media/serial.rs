@@ -20,6 +20,10 @@ impl MediumTx for SerialTx {
             Err(TrySendError::Disconnected(_)) => Err(io::Error::other("serial writer stopped")),
         }
     }
+
+    fn classic_only(&self) -> bool {
+        true
+    }
 }
 
 /// Opens `device` at `baud` (8N1, raw).

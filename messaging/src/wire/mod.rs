@@ -1,5 +1,8 @@
-//! Heartbeat's "classic" message layout, used both on the wire between nodes and inside local
-//! client frames.
+//! Messages: [`Message`], the text message of the local client API, and Heartbeat 3.0.6's wire
+//! formats between nodes: the typed [`packet::Packet`], its [`netstring`] and [`classic`]
+//! encodings, [`compress`]ion, and signed [`datagram`]s.
+//!
+//! [`Message`] is the classic layout restricted to text values, used inside local client frames.
 //!
 //! A message is an ordered list of `name=value` fields between a `>>>` line and a `<<<` line:
 //!
@@ -19,6 +22,12 @@
 //! Names are non-empty and contain neither `=` nor a newline. Values are text; a newline in a value
 //! is written as `\n` and a backslash as `\\`, so every field stays on one line (Heartbeat would
 //! base64 such values; escaping keeps the packet readable in `tcpdump -A`).
+
+pub mod classic;
+pub mod compress;
+pub mod datagram;
+pub mod netstring;
+pub mod packet;
 
 use std::fmt::Write as _;
 
