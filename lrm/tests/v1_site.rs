@@ -97,3 +97,53 @@ fn the_same_site_on_two_heartbeat_306_nodes() {
     site.request(0, &["takeover"]);
     site.expect_on("node1", long);
 }
+
+/// Heartbeat 3.0.6 and ours in one site (a rolling migration half done): failover both ways,
+/// auto-failback, hb_standby and hb_takeover issued on either implementation.
+fn mixed(kinds: [Kind; 2]) {
+    let long = Duration::from_secs(30);
+    let mut site = Site::new(&bins(), kinds, "on");
+    site.start(0);
+    site.start(1);
+    site.expect_on("node1", long);
+    site.crash(0);
+    site.expect_on("node2", long);
+    site.start(0);
+    site.expect_on("node1", long);
+    site.settle();
+    site.request(0, &["standby"]);
+    site.expect_on("node2", long);
+    site.settle();
+    site.request(0, &["takeover"]);
+    site.expect_on("node1", long);
+    site.settle();
+    site.request(1, &["takeover"]);
+    site.expect_on("node2", long);
+    site.settle();
+    site.crash(1);
+    site.expect_on("node1", long);
+}
+
+#[test]
+fn mixed_site_heartbeat_306_home_node_and_ours() {
+    if skip_unless_root("v1_site_mixed_a") {
+        return;
+    }
+    if !heartbeat_installed() {
+        eprintln!("SKIP v1_site_mixed_a: Debian's heartbeat 3.0.6 is not installed");
+        return;
+    }
+    mixed([Kind::Heartbeat, Kind::Ours]);
+}
+
+#[test]
+fn mixed_site_our_home_node_and_heartbeat_306() {
+    if skip_unless_root("v1_site_mixed_b") {
+        return;
+    }
+    if !heartbeat_installed() {
+        eprintln!("SKIP v1_site_mixed_b: Debian's heartbeat 3.0.6 is not installed");
+        return;
+    }
+    mixed([Kind::Ours, Kind::Heartbeat]);
+}
