@@ -147,3 +147,57 @@ fn mixed_site_our_home_node_and_heartbeat_306() {
     }
     mixed([Kind::Ours, Kind::Heartbeat]);
 }
+
+/// The rolling migration of README's "Upgrading a Heartbeat 3.0.6 site": two Heartbeat 3.0.6
+/// nodes become two of ours, one at a time, keeping ha.cf, authkeys and haresources, with one
+/// planned switch-over (auto_failback off: the site stays where it was moved).
+#[test]
+fn rolling_migration_from_heartbeat_306_with_one_switch_over() {
+    if skip_unless_root("v1_rolling_migration") {
+        return;
+    }
+    if !heartbeat_installed() {
+        eprintln!("SKIP v1_rolling_migration: Debian's heartbeat 3.0.6 is not installed");
+        return;
+    }
+    let long = Duration::from_secs(30);
+    let mut site = Site::new(&bins(), [Kind::Heartbeat, Kind::Heartbeat], "off");
+    site.start(0);
+    site.start(1);
+    site.expect_on("node1", long);
+    site.settle();
+    let watch = site.watch_outages();
+    // 1. node2: Heartbeat stopped, heartbeat-rs installed with the same files, started.
+    site.stop(1);
+    site.replace(1, Kind::Ours);
+    site.start(1);
+    site.settle();
+    site.expect_on("node1", Duration::from_secs(1));
+    // 2. The planned switch-over.
+    site.request(0, &["standby"]);
+    site.expect_on("node2", long);
+    site.settle();
+    // 3. node1 replaced the same way; the site stays on node2.
+    site.stop(0);
+    site.replace(0, Kind::Ours);
+    site.start(0);
+    site.settle();
+    site.settle();
+    site.expect_on("node2", Duration::from_secs(1));
+    let (outages, longest) = watch.finish();
+    assert_eq!(
+        outages, 1,
+        "only the planned switch-over may interrupt the site"
+    );
+    eprintln!(
+        "rolling migration: 1 outage of {:.2} s",
+        longest.as_secs_f64()
+    );
+    // Both nodes are ours now: failover still works, both ways.
+    site.crash(1);
+    site.expect_on("node1", long);
+    site.start(1);
+    site.settle();
+    site.crash(0);
+    site.expect_on("node2", long);
+}

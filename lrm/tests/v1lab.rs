@@ -91,6 +91,7 @@ pub struct Site {
     bins: PathBuf,
     kinds: [Kind; 2],
     nodes: [Option<Child>; 2],
+    auto_failback: String,
 }
 
 fn write_mode(path: &Path, text: &str, mode: u32) {
@@ -111,6 +112,7 @@ impl Site {
             bins: bins.to_path_buf(),
             kinds,
             nodes: [None, None],
+            auto_failback: auto_failback.to_string(),
         };
         let sw = format!("{prefix}-sw");
         sh(&["ip", "netns", "add", &sw]);
@@ -171,6 +173,46 @@ impl Site {
         write_mode(&conf.join("haresources"), "node1 Site\n", 0o644);
         let script = SCRIPT.replace("HOLDERS", &self.holders().display().to_string());
         write_mode(&conf.join("resource.d/Site"), &script, 0o755);
+    }
+
+    /// Replaces node `i` (stopped) by an installation of `kind` with the same ha.cf, authkeys
+    /// and haresources, as an administrator upgrading it would.
+    pub fn replace(&mut self, i: usize, kind: Kind) {
+        assert!(self.nodes[i].is_none(), "stop node{} first", i + 1);
+        let _ = std::fs::remove_dir_all(self.node_dir(i));
+        self.kinds[i] = kind;
+        let af = self.auto_failback.clone();
+        self.configure(i, &af);
+    }
+
+    /// Samples every 20 ms until the returned guard is dropped; the guard's `outages()` counts
+    /// the periods during which no node ran the site.
+    pub fn watch_outages(&self) -> OutageWatch {
+        let holders = self.holders();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let (mut outages, mut down_since, mut longest) = (0u32, None, Duration::ZERO);
+            while !stop2.load(std::sync::atomic::Ordering::SeqCst) {
+                let empty = std::fs::read_dir(&holders)
+                    .map(|d| d.count() == 0)
+                    .unwrap_or(true);
+                match (empty, down_since) {
+                    (true, None) => {
+                        outages += 1;
+                        down_since = Some(Instant::now());
+                    }
+                    (false, Some(t)) => {
+                        longest = longest.max(Instant::now() - t);
+                        down_since = None;
+                    }
+                    _ => {}
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (outages, longest)
+        });
+        OutageWatch { stop, thread }
     }
 
     fn ns(&self, i: usize) -> String {
@@ -378,4 +420,18 @@ pub fn skip_unless_root(test: &str) -> bool {
     }
     eprintln!("SKIP {test}: needs root (network namespaces)");
     true
+}
+
+/// See [`Site::watch_outages`].
+pub struct OutageWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(u32, Duration)>,
+}
+
+impl OutageWatch {
+    /// Stops watching: the number of outages and the longest one.
+    pub fn finish(self) -> (u32, Duration) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.thread.join().expect("watch thread")
+    }
 }
