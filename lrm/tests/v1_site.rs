@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::v1lab::{heartbeat_installed, prepare_bins, skip_unless_root, Kind, Site};
+use crate::v1lab::{heartbeat_installed, prepare_bins, skip_unless_root, wait_until, Kind, Site};
 
 fn bins() -> PathBuf {
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_hb_v1rsc"));
@@ -200,4 +200,39 @@ fn rolling_migration_from_heartbeat_306_with_one_switch_over() {
     site.settle();
     site.crash(0);
     site.expect_on("node2", long);
+}
+
+/// Encryption configured on our nodes from the start of the migration: off while the Heartbeat
+/// 3.0.6 node is up (said in the log), on once both nodes are ours.
+#[test]
+fn crypto_waits_for_the_last_heartbeat_306_node() {
+    if skip_unless_root("v1_crypto_migration") {
+        return;
+    }
+    if !heartbeat_installed() {
+        eprintln!("SKIP v1_crypto_migration: Debian's heartbeat 3.0.6 is not installed");
+        return;
+    }
+    let long = Duration::from_secs(30);
+    let mut site = Site::with_crypto(&bins(), [Kind::Heartbeat, Kind::Ours], "off", true);
+    site.start(0);
+    site.start(1);
+    site.expect_on("node1", long);
+    let warning = "node node1 sends clear heartbeats without crypto support (Heartbeat 3.0.6?): \
+                   mixed cluster, links are NOT encrypted while it is up";
+    assert!(site.log(1).contains(warning), "{}", site.log(1));
+    // The mixed pair works in clear: a failover to our node.
+    site.crash(0);
+    site.expect_on("node2", long);
+    // node1 comes back as ours: links encrypted again, the pair still works.
+    site.replace(0, Kind::Ours);
+    site.start(0);
+    assert!(
+        wait_until(long, || site.log(1).contains("links are encrypted again")),
+        "{}",
+        site.log(1)
+    );
+    site.settle();
+    site.crash(1);
+    site.expect_on("node1", long);
 }

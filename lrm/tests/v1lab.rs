@@ -92,6 +92,8 @@ pub struct Site {
     kinds: [Kind; 2],
     nodes: [Option<Child>; 2],
     auto_failback: String,
+    /// Our nodes get `crypto chacha20poly1305` and a key (Heartbeat's files never do).
+    crypto: bool,
 }
 
 fn write_mode(path: &Path, text: &str, mode: u32) {
@@ -103,6 +105,11 @@ fn write_mode(path: &Path, text: &str, mode: u32) {
 impl Site {
     /// Namespaces and configuration (nothing started) for nodes of `kinds`.
     pub fn new(bins: &Path, kinds: [Kind; 2], auto_failback: &str) -> Site {
+        Site::with_crypto(bins, kinds, auto_failback, false)
+    }
+
+    /// [`Site::new`], our nodes encrypting their links when `crypto`.
+    pub fn with_crypto(bins: &Path, kinds: [Kind; 2], auto_failback: &str, crypto: bool) -> Site {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let prefix = format!("v1s{}x{n}", std::process::id() % 100_000);
@@ -113,6 +120,7 @@ impl Site {
             kinds,
             nodes: [None, None],
             auto_failback: auto_failback.to_string(),
+            crypto,
         };
         let sw = format!("{prefix}-sw");
         sh(&["ip", "netns", "add", &sw]);
@@ -167,9 +175,14 @@ impl Site {
                 d.join("log").display()
             ));
         }
+        let mut authkeys = "auth 1\n1 sha1 v1-site\n".to_string();
+        if self.crypto && self.kinds[i] == Kind::Ours {
+            hacf.push_str("crypto chacha20poly1305\n");
+            authkeys.push_str(&format!("crypto {}\n", "5a".repeat(32)));
+        }
         std::fs::create_dir_all(conf.join("resource.d")).unwrap();
         write_mode(&conf.join("ha.cf"), &hacf, 0o644);
-        write_mode(&conf.join("authkeys"), "auth 1\n1 sha1 v1-site\n", 0o600);
+        write_mode(&conf.join("authkeys"), &authkeys, 0o600);
         write_mode(&conf.join("haresources"), "node1 Site\n", 0o644);
         let script = SCRIPT.replace("HOLDERS", &self.holders().display().to_string());
         write_mode(&conf.join("resource.d/Site"), &script, 0o755);
