@@ -1,6 +1,7 @@
 //! Failover times of one haresources site (keepalive 200 ms, deadtime 1500 ms, auto_failback on)
 //! in the v1 namespace lab, for all-Heartbeat 3.0.6, all-ours (`hb_v1rsc`) and mixed (Heartbeat
-//! on node1, ours on node2) clusters. Needs root and Debian's `heartbeat` package.
+//! on one node, ours on the other, both ways round) clusters. Needs root and Debian's
+//! `heartbeat` package.
 //!
 //! ```text
 //! cargo run -p lrm --example v1_failover [-- ROUNDS]

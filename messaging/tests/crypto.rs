@@ -301,3 +301,45 @@ fn a_crm_site_reports_a_peer_speaking_the_v1_resource_protocol() {
         nodes[0].log()
     );
 }
+
+/// Sealed packets cross a serial line (which carries only `>>>`/`<<<` text) as text frames.
+#[test]
+fn encrypted_serial_line() {
+    if skip_unless_root("crypto_serial") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("ttyA"), dir.path().join("ttyB"));
+    let mut socat = std::process::Command::new("socat")
+        .arg(format!("pty,raw,echo=0,link={}", a.display()))
+        .arg(format!("pty,raw,echo=0,link={}", b.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("socat");
+    assert!(wait_until(Duration::from_secs(5), || a.exists() && b.exists()));
+    let conf = |dev: &std::path::Path| {
+        format!(
+            "keepalive 200ms\ndeadtime 1500ms\ninitdead 2\nbaud 115200\nserial {}\n\
+             node sera serb\ncrypto chacha20poly1305\n",
+            dev.display()
+        )
+    };
+    let keys = format!("{AUTHKEYS}{KEY_LINE}");
+    let mut na = Node::prepare("sera", None, &conf(&a), &keys);
+    let mut nb = Node::prepare("serb", None, &conf(&b), &keys);
+    na.start();
+    nb.start();
+    let ok = wait_until(Duration::from_secs(10), || {
+        sees(&na, "serb", "active") && sees(&nb, "sera", "active")
+    });
+    assert!(
+        ok,
+        "encrypted serial heartbeats not seen:\n{}\n{}",
+        na.log(),
+        nb.log()
+    );
+    assert!(counter(&na, "encrypted_in") > 0 && counter(&nb, "encrypted_in") > 0);
+    let _ = socat.kill();
+    let _ = socat.wait();
+}

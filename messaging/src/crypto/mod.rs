@@ -66,6 +66,25 @@ pub fn is_sealed(packet: &[u8]) -> bool {
     packet.starts_with(MAGIC)
 }
 
+/// The text frame of a sealed packet on a medium that carries only `>>>`/`<<<` text (serial
+/// lines): the sealed bytes in base64 as the one field of a classic message.
+const TEXT_START: &[u8] = b">>>\n_hbx=";
+const TEXT_END: &[u8] = b"\n<<<\n";
+
+/// Wraps a sealed packet for a text-only medium.
+pub fn to_text(sealed: &[u8]) -> Vec<u8> {
+    let mut out = TEXT_START.to_vec();
+    out.extend_from_slice(crate::wire::classic::base64(sealed).as_bytes());
+    out.extend_from_slice(TEXT_END);
+    out
+}
+
+/// The sealed packet inside a [`to_text`] frame, if `data` is one.
+pub fn from_text(data: &[u8]) -> Option<Vec<u8>> {
+    let b64 = data.strip_prefix(TEXT_START)?.strip_suffix(TEXT_END)?;
+    crate::wire::classic::unbase64(b64).filter(|p| is_sealed(p))
+}
+
 /// Why a sealed packet was refused.
 #[derive(Debug, Error, PartialEq, Eq)]
 #[non_exhaustive]
@@ -419,6 +438,22 @@ mod tests {
             b.open(&twin.seal(b"twin").unwrap()),
             Err(CryptoError::OldGeneration { .. })
         ));
+    }
+
+    #[test]
+    fn text_frames_carry_sealed_packets_over_serial_lines() {
+        let (mut a, mut b) = pair();
+        let sealed = a.seal(b"over the null-modem cable").unwrap();
+        let text = to_text(&sealed);
+        assert!(text.starts_with(b">>>\n") && text.ends_with(b"\n<<<\n"));
+        assert_eq!(
+            text.iter().filter(|c| **c == b'\n').count(),
+            3,
+            "one field line"
+        );
+        let back = from_text(&text).unwrap();
+        assert_eq!(b.open(&back).unwrap().1, b"over the null-modem cable");
+        assert_eq!(from_text(b">>>\nt=status\n<<<\n"), None);
     }
 
     #[test]

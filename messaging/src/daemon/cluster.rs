@@ -254,6 +254,9 @@ impl Daemon {
             });
             return;
         }
+        // Serial lines carry sealed packets as text frames.
+        let unframed = crate::crypto::from_text(data);
+        let data = unframed.as_deref().unwrap_or(data);
         let opened: Vec<u8>;
         let (data, sealed_by) = if crate::crypto::is_sealed(data) {
             let Some((sender, clear)) = self.open_sealed(&via, data) else {

@@ -421,9 +421,12 @@ impl Daemon {
             } else {
                 bytes
             };
-            let Some(out) = self.outgoing(clear) else {
+            let Some(mut out) = self.outgoing(clear) else {
                 continue;
             };
+            if self.media[i].classic_only() && crate::crypto::is_sealed(&out) {
+                out = crate::crypto::to_text(&out).into();
+            }
             if self.media[i].send(&out).is_ok() {
                 self.stats.packets_out += 1;
             }
