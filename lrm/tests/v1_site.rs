@@ -160,12 +160,11 @@ fn rolling_migration_from_heartbeat_306_with_one_switch_over() {
     site.settle();
     site.expect_on("node2", Duration::from_secs(1));
     let (outages, longest) = watch.finish();
-    assert_eq!(
-        outages, 1,
-        "only the planned switch-over may interrupt the site"
-    );
+    // At most the planned switch-over interrupts the site (a gap shorter than the 20 ms
+    // sampling may go unseen).
+    assert!(outages <= 1, "{outages} interruptions");
     eprintln!(
-        "rolling migration: 1 outage of {:.2} s",
+        "rolling migration: {outages} outage(s), longest {:.2} s",
         longest.as_secs_f64()
     );
     // Both nodes are ours now: failover still works, both ways.
