@@ -50,7 +50,8 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
-/// Builds heartbeat and hb_v1rsc into `dir` (a target profile directory) and returns it.
+/// Builds heartbeat, hb_v1rsc, hb_standby and hb_takeover into `dir` (a target profile
+/// directory) and returns it.
 pub fn prepare_bins(dir: PathBuf) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut args = vec![
@@ -64,6 +65,12 @@ pub fn prepare_bins(dir: PathBuf) -> PathBuf {
         "lrm",
         "--bin",
         "hb_v1rsc",
+        "-p",
+        "cli",
+        "--bin",
+        "hb_standby",
+        "--bin",
+        "hb_takeover",
     ];
     if dir.ends_with("release") {
         args.push("--release");
@@ -393,8 +400,9 @@ impl Site {
     /// `hb_standby` / `hb_takeover` (`what` = `standby`/`takeover` and the set) on node `i`.
     pub fn request(&self, i: usize, what: &[&str]) {
         let st = match self.kinds[i] {
-            Kind::Ours => Command::new(self.bins.join("hb_v1rsc"))
-                .args(what)
+            Kind::Ours => Command::new(self.bins.join(format!("hb_{}", what[0])))
+                .args(&what[1..])
+                .env("HA_RESOURCE_MANAGER", "v1")
                 .env("HA_API_SOCKET", self.socket(i))
                 .status()
                 .unwrap(),

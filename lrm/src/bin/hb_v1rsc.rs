@@ -4,12 +4,7 @@
 //! through the local heartbeat ([`messaging::v1rsc`]) and runs the haresources groups with the
 //! LRM's heartbeat-class runner ([`lrm::v1groups`]).
 //!
-//! ```text
-//! hb_v1rsc                                   the resource manager (started by heartbeat)
-//! hb_v1rsc standby [all|local|foreign|failback]   as Heartbeat's hb_standby
-//! hb_v1rsc takeover [all|local|foreign|failback]  as Heartbeat's hb_takeover
-//! ```
-//!
+//! `hb_standby` and `hb_takeover` (cli) send their v1 requests when `HA_RESOURCE_MANAGER=v1`.
 //! On SIGTERM it releases every group, says `shutdone` and exits 100 (not respawned).
 
 use std::process::ExitCode;
@@ -23,8 +18,7 @@ use lrm::v1groups::Groups;
 use messaging::client::{Client, Event, NodeStatus};
 use messaging::config::{AutoFailback, Config, DEFAULT_CONFDIR};
 use messaging::log;
-use messaging::v1rsc::{Action, Command, Held, Input, Machine};
-use messaging::wire::Message;
+use messaging::v1rsc::{Action, Command, Input, Machine};
 use nix::sys::signal::{SigSet, Signal};
 
 /// Exit code heartbeat does not respawn.
@@ -39,47 +33,17 @@ const RESOURCE_TYPES: [&str; 5] = [
 ];
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        None => serve(),
-        Some(kind @ ("standby" | "takeover")) => request(kind, args.get(1).map(String::as_str)),
-        Some(other) => {
-            eprintln!(
-                "usage: hb_v1rsc [standby|takeover [all|local|foreign|failback]] (not {other:?})"
-            );
-            return ExitCode::from(64);
-        }
-    };
-    match result {
+    if let Some(arg) = std::env::args().nth(1) {
+        eprintln!("usage: hb_v1rsc (started by heartbeat; no arguments, not {arg:?})");
+        return ExitCode::from(64);
+    }
+    match serve() {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             log::error(&format!("hb_v1rsc: {e:#}"));
             ExitCode::FAILURE
         }
     }
-}
-
-/// Sends what Heartbeat's `hb_standby` / `hb_takeover` scripts send.
-fn request(kind: &str, set: Option<&str>) -> anyhow::Result<u8> {
-    let word = set.unwrap_or("all");
-    if Held::parse(word).is_none() {
-        bail!("{kind}: wrong resources({word}): all, local, foreign or failback");
-    }
-    let mut client = Client::connect_default("hb_v1rsc").context("cannot reach heartbeat")?;
-    let mut m = if kind == "standby" {
-        let mut m = Message::with_type("ask_resources");
-        // hb_standby says `failback` as `foreign`.
-        m.set("rsc_hold", Held::parse(word).expect("checked").as_str())
-            .set("info", "me");
-        m
-    } else {
-        let mut m = Message::with_type("hb_takeover");
-        m.set("rsc_hold", word);
-        m
-    };
-    m.set("src", client.local_node().to_string());
-    client.send_to_all(&m)?;
-    Ok(0)
 }
 
 fn serve() -> anyhow::Result<u8> {

@@ -24,6 +24,41 @@ mod tests;
 
 pub use machine::{Action, ActionId, Command, Input, Machine, Phase, Standby};
 
+use crate::wire::Message;
+
+/// Whether this node runs its haresources site with the v1 resource manager: `HA_RESOURCE_MANAGER`
+/// in the environment, else in `/etc/default/heartbeat-rs` (the unit's environment file), is `v1`.
+pub fn selected() -> bool {
+    let from_file = || {
+        std::fs::read_to_string("/etc/default/heartbeat-rs")
+            .ok()?
+            .lines()
+            .rev()
+            .find_map(|l| l.trim().strip_prefix("HA_RESOURCE_MANAGER="))
+            .map(|v| v.trim_matches(['"', '\'']).to_string())
+    };
+    std::env::var("HA_RESOURCE_MANAGER")
+        .ok()
+        .or_else(from_file)
+        .as_deref()
+        == Some("v1")
+}
+
+/// What Heartbeat's `hb_standby [set]` sends (`failback` is sent as `foreign`).
+pub fn standby_request(set: Held) -> Message {
+    let mut m = Message::with_type("ask_resources");
+    m.set("rsc_hold", set.as_str()).set("info", "me");
+    m
+}
+
+/// What Heartbeat's `hb_takeover [word]` sends: the word as given (`failback` included, which
+/// the other node reads as `all`).
+pub fn takeover_request(word: &str) -> Message {
+    let mut m = Message::with_type("hb_takeover");
+    m.set("rsc_hold", word);
+    m
+}
+
 /// Which groups: bits "local" (home here) and "foreign" (home on the other node).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Held(u8);
