@@ -9,6 +9,10 @@
 //! `cargo run -p messaging --example mixed_soak -- --minutes N [--loss PERCENT]` (root, Debian's
 //! `heartbeat` package; needs our `heartbeat` and cli's `cl_status` built: `cargo build -p
 //! messaging -p cli`).
+//!
+//! `-- --detect R` instead measures death detection in the same lab for all-Heartbeat, all-ours
+//! and mixed pairs: R rounds of SIGKILL to each node in turn, time until the other's `cl_status
+//! nodestatus` says `dead` (polled every 50 ms), as a table.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -39,10 +43,100 @@ fn stat(s: &[(String, u64)], name: &str) -> u64 {
     s.iter().find(|(n, _)| n == name).map_or(0, |(_, v)| *v)
 }
 
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Real => "Heartbeat 3.0.6",
+        Kind::Ours => "heartbeat-rs",
+    }
+}
+
+/// Death detection for each pairing, `rounds` kills of each node.
+fn detect(rounds: u64, ours: &Path, cl: &Path) -> anyhow::Result<()> {
+    println!("death detection, keepalive 250ms, deadtime 2s, cl_status polled every 50 ms");
+    println!("| killed | observer | rounds | min ms | median ms | max ms |");
+    println!("|---|---|---|---|---|---|");
+    for pair in [
+        [Kind::Real, Kind::Real],
+        [Kind::Ours, Kind::Ours],
+        [Kind::Real, Kind::Ours],
+    ] {
+        let mut lab = Lab::new(
+            &[("alpha", pair[0]), ("beta", pair[1])],
+            HACF,
+            AUTHKEYS,
+            ours,
+        )?;
+        lab.start(0)?;
+        lab.start(1)?;
+        let up = Duration::from_secs(40);
+        let names = ["alpha", "beta"];
+        let formed = |lab: &Lab| {
+            lab.wait_status(0, "beta", "active", up, Some(cl)).is_some()
+                && lab
+                    .wait_status(1, "alpha", "active", up, Some(cl))
+                    .is_some()
+        };
+        anyhow::ensure!(
+            formed(&lab),
+            "no cluster
+{}
+{}",
+            lab.log(0),
+            lab.log(1)
+        );
+        let mut times: [Vec<u128>; 2] = [vec![], vec![]];
+        for _ in 0..rounds {
+            for victim in [0, 1] {
+                let observer = 1 - victim;
+                lab.kill9(victim);
+                let t = lab.wait_status(
+                    observer,
+                    names[victim],
+                    "dead",
+                    Duration::from_secs(20),
+                    Some(cl),
+                );
+                times[victim].push(t.map_or(u128::MAX, |d| d.as_millis()));
+                lab.start(victim)?;
+                anyhow::ensure!(
+                    formed(&lab),
+                    "no rejoin
+{}
+{}",
+                    lab.log(0),
+                    lab.log(1)
+                );
+            }
+        }
+        for victim in [0, 1] {
+            if pair[0] == pair[1] && victim == 1 {
+                // Same kinds: fold both directions into one row.
+                continue;
+            }
+            let mut t = times[victim].clone();
+            if pair[0] == pair[1] {
+                t.extend(&times[1]);
+            }
+            t.sort_unstable();
+            println!(
+                "| {} | {} | {} | {} | {} | {} |",
+                kind_name(pair[victim]),
+                kind_name(pair[1 - victim]),
+                t.len(),
+                t[0],
+                t[t.len() / 2],
+                t[t.len() - 1]
+            );
+        }
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let minutes = arg(&args, "--minutes", 1);
     let loss = arg(&args, "--loss", 0);
+    let detect_rounds = arg(&args, "--detect", 0);
     if let Some(why) = lab::unavailable() {
         println!("SKIP mixed_soak: {why}");
         return Ok(());
@@ -61,6 +155,9 @@ fn main() -> anyhow::Result<()> {
         ours.display(),
         cl.display()
     );
+    if detect_rounds > 0 {
+        return detect(detect_rounds, &ours, &cl);
+    }
     let mut lab = Lab::new(
         &[("alpha", Kind::Real), ("beta", Kind::Ours)],
         HACF,

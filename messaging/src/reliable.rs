@@ -19,6 +19,21 @@ pub const MAX_PENDING: usize = 2000;
 /// A sender whose first packet we see with `seq` at most this just started: deliver from seq 1.
 pub const FRESH_START_SEQ: u64 = 3;
 
+/// Flow-control acks go out for one `seq` in this many (Heartbeat's `ACK_MSG_DIV`).
+pub const ACK_DIV: u64 = 10;
+
+/// Heartbeat's flow control: a sender that announced `protocol` frees its history and lets its
+/// clients go on only as receivers acknowledge (`t=NS_ackmsg ackseq=<hex>`). Each receiver acks
+/// the numbers `n` with `n % ACK_DIV == trigger` (its own random offset) up to what it has
+/// delivered in order. The `seq` to ack now, if it is newer than `acked`.
+pub fn ack_due(delivered: u64, trigger: u64, acked: u64) -> Option<u64> {
+    if delivered < trigger {
+        return None;
+    }
+    let due = (delivered - trigger) / ACK_DIV * ACK_DIV + trigger;
+    (due > 0 && due > acked).then_some(due)
+}
+
 /// The sending side: sequence numbers and history.
 #[derive(Debug)]
 pub struct Outbox<T> {
@@ -221,6 +236,17 @@ mod tests {
         assert_eq!(inbox.receive(2, again[0]), Received::Deliver(vec![20, 30]));
         assert_eq!(inbox.missing(now, gap, 10), vec![4]);
         assert_eq!(inbox.receive(1, 10), Received::Duplicate);
+    }
+
+    #[test]
+    fn acks_one_seq_in_ten_at_the_receivers_offset() {
+        assert_eq!(ack_due(6, 7, 0), None);
+        assert_eq!(ack_due(7, 7, 0), Some(7));
+        assert_eq!(ack_due(16, 7, 7), None);
+        assert_eq!(ack_due(17, 7, 7), Some(17));
+        assert_eq!(ack_due(42, 3, 0), Some(33));
+        assert_eq!(ack_due(9, 0, 0), None);
+        assert_eq!(ack_due(10, 0, 0), Some(10));
     }
 
     #[test]

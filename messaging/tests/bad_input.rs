@@ -73,8 +73,10 @@ fn hostile_packets_are_dropped_and_counted() {
         let wrong = AuthKeys::parse("auth 1\n1 sha1 wrong-secret\n", "k").unwrap();
         send(&datagram::seal(&forged, &wrong, SealOptions::default()));
         send(&netstring::encode(&genuine.packet));
-        // Replay of the genuine packet: a duplicate, changes nothing.
+        // Replay of the genuine packet, and the same packet in the classic encoding (accepted
+        // as Heartbeat accepts it): duplicates, change nothing.
         send(&captured);
+        send(&datagram::seal_classic(&genuine.packet, &keys).unwrap());
         // Properly signed but of an older generation: Heartbeat's replay warning.
         let mut old = genuine.packet.clone();
         let hg = old.get_hex("hg").unwrap();

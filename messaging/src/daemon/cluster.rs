@@ -33,9 +33,6 @@ const FRAGMENT_TEXT: usize = 30_000;
 /// The largest packet we put on a medium (UDP over IPv4 carries at most 65507 bytes).
 pub(super) const MAX_WIRE: usize = 65_000;
 
-/// Flow-control acks go out for one `seq` in this many (Heartbeat's `ACK_MSG_DIV`).
-const ACK_DIV: u64 = 10;
-
 /// The most retransmission requests sent per sender per round.
 const MAX_REXMIT_REQUESTS: usize = 20;
 
@@ -341,7 +338,7 @@ impl Daemon {
                 peer,
                 Peer {
                     inbox: Some(Inbox::new(hg)),
-                    ack_trigger: unix_now() % ACK_DIV,
+                    ack_trigger: unix_now() % crate::reliable::ACK_DIV,
                     ..Peer::default()
                 },
             );
@@ -480,9 +477,7 @@ impl Daemon {
         self.ack_if_due(src);
     }
 
-    /// Heartbeat's flow control: a sender that announced `protocol` frees its history and lets
-    /// its clients go on only as receivers acknowledge; each receiver acks one `seq` in
-    /// [`ACK_DIV`], at its own random offset, up to what it has delivered in order.
+    /// Acknowledges `src`'s packets for its flow control ([`crate::reliable::ack_due`]).
     fn ack_if_due(&mut self, src: &str) {
         let Some(peer) = self.peers.get_mut(src) else {
             return;
@@ -490,13 +485,12 @@ impl Daemon {
         let Some(delivered) = peer.inbox.as_ref().map(Inbox::delivered) else {
             return;
         };
-        if !peer.protocol || delivered < peer.ack_trigger {
+        if !peer.protocol {
             return;
         }
-        let due = (delivered - peer.ack_trigger) / ACK_DIV * ACK_DIV + peer.ack_trigger;
-        if due == 0 || due <= peer.acked {
+        let Some(due) = crate::reliable::ack_due(delivered, peer.ack_trigger, peer.acked) else {
             return;
-        }
+        };
         peer.acked = due;
         self.stats.acks_out += 1;
         let mut ack = Packet::with_type("NS_ackmsg");
