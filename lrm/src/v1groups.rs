@@ -83,6 +83,37 @@ impl Groups {
             .collect()
     }
 
+    /// The keys (Heartbeat's group names) of the groups in `set`, in file order.
+    pub fn keys(&self, set: Held) -> Vec<String> {
+        self.select(set)
+            .into_iter()
+            .map(|g| g.key.clone())
+            .collect()
+    }
+
+    /// Starts the group called `key`, as [`Groups::acquire`] (an unknown key is a failure).
+    pub fn acquire_group(&self, runner: &RunnerConfig, key: &str) -> Vec<String> {
+        let Some(g) = self.groups.iter().find(|g| g.key == key) else {
+            return vec![format!("no resource group [{key}] in haresources")];
+        };
+        (0..g.resources.len())
+            .map(|i| run(runner, g, i, Action::Start))
+            .find_map(Result::err)
+            .into_iter()
+            .collect()
+    }
+
+    /// Stops the group called `key`, last resource first.
+    pub fn release_group(&self, runner: &RunnerConfig, key: &str) -> Vec<String> {
+        let Some(g) = self.groups.iter().find(|g| g.key == key) else {
+            return vec![format!("no resource group [{key}] in haresources")];
+        };
+        (0..g.resources.len())
+            .rev()
+            .filter_map(|i| run(runner, g, i, Action::Stop).err())
+            .collect()
+    }
+
     /// Starts the groups of `set`; a group stops at its first failing resource. Returns one
     /// line per failure.
     pub fn acquire(&self, runner: &RunnerConfig, set: Held) -> Vec<String> {

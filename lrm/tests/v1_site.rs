@@ -37,11 +37,9 @@ fn v1_site_fails_over_fails_back_and_obeys_standby_and_takeover() {
     // The exchange ends with both nodes' `done` and resource reports after the group started;
     // Heartbeat ignores a standby request until then, so let it finish.
     site.settle();
-    site.request(0, &["standby"]);
-    site.expect_on("node2", long);
+    site.move_by(0, &["standby"], "node2");
     site.settle();
-    site.request(0, &["takeover"]);
-    site.expect_on("node1", long);
+    site.move_by(0, &["takeover"], "node1");
     site.settle();
     // A clean stop hands the site over before heartbeat leaves.
     site.stop(0);
@@ -86,14 +84,11 @@ fn mixed(kinds: [Kind; 2]) {
     site.start(0);
     site.expect_on("node1", long);
     site.settle();
-    site.request(0, &["standby"]);
-    site.expect_on("node2", long);
+    site.move_by(0, &["standby"], "node2");
     site.settle();
-    site.request(0, &["takeover"]);
-    site.expect_on("node1", long);
+    site.move_by(0, &["takeover"], "node1");
     site.settle();
-    site.request(1, &["takeover"]);
-    site.expect_on("node2", long);
+    site.move_by(1, &["takeover"], "node2");
     site.settle();
     site.crash(1);
     site.expect_on("node1", long);
@@ -149,8 +144,7 @@ fn rolling_migration_from_heartbeat_306_with_one_switch_over() {
     site.settle();
     site.expect_on("node1", Duration::from_secs(1));
     // 2. The planned switch-over.
-    site.request(0, &["standby"]);
-    site.expect_on("node2", long);
+    site.move_by(0, &["standby"], "node2");
     site.settle();
     // 3. node1 replaced the same way; the site stays on node2.
     site.stop(0);
@@ -209,4 +203,31 @@ fn crypto_waits_for_the_last_heartbeat_306_node() {
     site.settle();
     site.crash(1);
     site.expect_on("node1", long);
+}
+
+/// Heartbeat's default `auto_failback legacy` (`ip-request` / `ip-request-resp`): the site
+/// always goes home, asked for by its home node, whichever implementation each node runs.
+#[test]
+fn mixed_site_in_legacy_mode() {
+    if skip_unless_root("v1_site_mixed_legacy") {
+        return;
+    }
+    if !heartbeat_installed() {
+        eprintln!("SKIP v1_site_mixed_legacy: Debian's heartbeat 3.0.6 is not installed");
+        return;
+    }
+    let long = Duration::from_secs(30);
+    for kinds in [[Kind::Heartbeat, Kind::Ours], [Kind::Ours, Kind::Heartbeat]] {
+        let mut site = Site::new(&bins(), kinds, "legacy");
+        site.start(0);
+        site.start(1);
+        site.expect_on("node1", long);
+        site.crash(0);
+        site.expect_on("node2", long);
+        site.start(0);
+        site.expect_on("node1", long);
+        site.settle();
+        site.stop(0);
+        site.expect_on("node2", long);
+    }
 }

@@ -397,6 +397,19 @@ impl Site {
         std::thread::sleep(Duration::from_secs(2));
     }
 
+    /// `request` on node `i`, then waits for the site to run on `to`. Like Heartbeat, both
+    /// implementations ignore a standby request while a previous move is still finishing (its
+    /// last messages), so an administrator (and this) asks again when nothing happened.
+    pub fn move_by(&self, i: usize, what: &[&str], to: &str) {
+        for _ in 0..5 {
+            self.request(i, what);
+            if self.wait_on(to, Duration::from_secs(6)).is_some() {
+                return;
+            }
+        }
+        self.expect_on(to, Duration::from_secs(1));
+    }
+
     /// `hb_standby` / `hb_takeover` (`what` = `standby`/`takeover` and the set) on node `i`.
     pub fn request(&self, i: usize, what: &[&str]) {
         let st = match self.kinds[i] {

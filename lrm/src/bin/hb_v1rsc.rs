@@ -18,19 +18,36 @@ use lrm::v1groups::Groups;
 use messaging::client::{Client, Event, NodeStatus};
 use messaging::config::{AutoFailback, Config, DEFAULT_CONFDIR};
 use messaging::log;
-use messaging::v1rsc::{Action, Command, Input, Machine};
+use messaging::v1rsc::{Action, Command, Held, Input, LegacyMachine, Machine};
 use nix::sys::signal::{SigSet, Signal};
 
 /// Exit code heartbeat does not respawn.
 const NO_RESTART: u8 = 100;
 /// Message types the machine handles.
-const RESOURCE_TYPES: [&str; 5] = [
+const RESOURCE_TYPES: [&str; 7] = [
     "starting",
     "resource",
     "ask_resources",
     "hb_takeover",
     "shutdone",
+    "ip-request",
+    "ip-request-resp",
 ];
+
+/// Heartbeat's two resource protocols: "nice failback" (`auto_failback on|off`) and `legacy`.
+enum Manager {
+    Nice(Machine),
+    Legacy(LegacyMachine),
+}
+
+impl Manager {
+    fn step(&mut self, input: Input) -> Vec<Command> {
+        match self {
+            Manager::Nice(m) => m.step(input),
+            Manager::Legacy(m) => m.step(input),
+        }
+    }
+}
 
 fn main() -> ExitCode {
     if let Some(arg) = std::env::args().nth(1) {
@@ -61,15 +78,29 @@ fn serve() -> anyhow::Result<u8> {
         );
     };
     let peer = peer.clone();
-    if cfg.auto_failback == AutoFailback::Legacy {
-        log::warn("auto_failback legacy is run as auto_failback on by the v1 resource manager");
-    }
     let groups = Groups::load(&std::path::Path::new(&confdir).join("haresources"), &me)?;
     let runner = RunnerConfig::default();
-    let mut machine = Machine::new(&me, &peer, cfg.auto_failback != AutoFailback::Off);
+    let mut manager = if cfg.auto_failback == AutoFailback::Legacy {
+        Manager::Legacy(LegacyMachine::new(
+            &me,
+            &peer,
+            groups.keys(Held::LOCAL),
+            groups.keys(Held::FOREIGN),
+        ))
+    } else {
+        Manager::Nice(Machine::new(
+            &me,
+            &peer,
+            cfg.auto_failback == AutoFailback::On,
+        ))
+    };
     log::info(&format!(
         "v1 resource manager on {me} (peer {peer}, auto_failback {})",
-        cfg.auto_failback != AutoFailback::Off
+        match cfg.auto_failback {
+            AutoFailback::On => "on",
+            AutoFailback::Off => "off",
+            AutoFailback::Legacy => "legacy",
+        }
     ));
 
     let (done_tx, done_rx) = mpsc::channel::<(u64, Vec<String>)>();
@@ -79,9 +110,10 @@ fn serve() -> anyhow::Result<u8> {
     loop {
         let mut inputs = Vec::new();
         if !comm_up {
-            // Heartbeat's "comm up": the peer is known to be alive or dead.
+            // Heartbeat's "comm up": the peer is known to be alive or dead. A Heartbeat peer is
+            // `up` before it handles resource messages, `active` from then on.
             match client.node_status(&peer)? {
-                NodeStatus::Up | NodeStatus::Active => {
+                NodeStatus::Active => {
                     comm_up = true;
                     inputs.push(Input::CommUp);
                 }
@@ -120,11 +152,15 @@ fn serve() -> anyhow::Result<u8> {
             }
         }
         for input in inputs {
-            for cmd in machine.step(input) {
+            for cmd in manager.step(input) {
                 match cmd {
                     Command::Send(mut m) => {
                         m.set("src", me.clone());
-                        client.send_to_all(&m)?;
+                        // `dest` (an ip-request-resp) is a node to send to, as Heartbeat reads it.
+                        match m.get("dest").map(str::to_string) {
+                            Some(node) => client.send_to_node(&node, &m)?,
+                            None => client.send_to_all(&m)?,
+                        }
                     }
                     Command::Run { id, action } => {
                         let (groups, runner, tx) =
@@ -133,6 +169,8 @@ fn serve() -> anyhow::Result<u8> {
                             let failures = match action {
                                 Action::Acquire(set) => groups.acquire(&runner, set),
                                 Action::Release(set) => groups.release(&runner, set),
+                                Action::AcquireGroup(key) => groups.acquire_group(&runner, &key),
+                                Action::ReleaseGroup(key) => groups.release_group(&runner, &key),
                             };
                             let _ = tx.send((id, failures));
                         });

@@ -42,12 +42,16 @@ pub enum Standby {
 pub type ActionId = u64;
 
 /// A group action for the runtime (`ResourceManager takegroup/givegroup` over the set's groups).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Start the set's groups (each resource in order).
     Acquire(Held),
     /// Stop the set's groups (each resource in reverse order).
     Release(Held),
+    /// Start the one group with this key (legacy mode's `ip-request`).
+    AcquireGroup(String),
+    /// Stop the one group with this key.
+    ReleaseGroup(String),
 }
 
 /// What the runtime must do.

@@ -18,10 +18,12 @@
 //! actions, local `hb_standby`/`hb_takeover`/shutdown requests and a one-second tick; outputs are
 //! messages to broadcast, group actions to run and log lines.
 
+mod legacy;
 mod machine;
 #[cfg(test)]
 mod tests;
 
+pub use legacy::LegacyMachine;
 pub use machine::{Action, ActionId, Command, Input, Machine, Phase, Standby};
 
 use crate::wire::Message;

@@ -4,14 +4,47 @@
 
 use std::collections::VecDeque;
 
-use super::{Action, Command, Held, Input, Machine};
+use super::{Action, Command, Held, Input, LegacyMachine, Machine};
 use crate::wire::Message;
 
 const NAMES: [&str; 2] = ["node1", "node2"];
 
+/// Either resource manager.
+#[derive(Debug)]
+enum Node {
+    Nice(Machine),
+    Legacy(LegacyMachine),
+}
+
+impl Node {
+    fn step(&mut self, input: Input) -> Vec<Command> {
+        match self {
+            Node::Nice(m) => m.step(input),
+            Node::Legacy(m) => m.step(input),
+        }
+    }
+
+    fn resource_state(&self) -> &'static str {
+        match self {
+            Node::Nice(m) => m.resource_state(),
+            Node::Legacy(m) => m.resource_state(),
+        }
+    }
+
+    fn is_stable(&self) -> bool {
+        match self {
+            Node::Nice(m) => m.is_stable(),
+            Node::Legacy(m) => m.resource_state() != "transition",
+        }
+    }
+}
+
+/// Group keys: `KEYS[i]` has its home on node `i`.
+const KEYS: [&str; 2] = ["g1", "g2"];
+
 /// Two groups: `G[i]` has its home on node `i`.
 struct Site {
-    nodes: [Option<Machine>; 2],
+    nodes: [Option<Node>; 2],
     /// Whether node `i` runs group `g`: `runs[i][g]`.
     runs: [[bool; 2]; 2],
     queue: VecDeque<(usize, Input)>,
@@ -19,6 +52,7 @@ struct Site {
     logs: [Vec<String>; 2],
     sent: Vec<(usize, Message)>,
     auto_failback: bool,
+    legacy: bool,
 }
 
 impl Site {
@@ -31,11 +65,29 @@ impl Site {
             logs: [vec![], vec![]],
             sent: vec![],
             auto_failback,
+            legacy: false,
+        }
+    }
+
+    fn legacy() -> Site {
+        Site {
+            legacy: true,
+            ..Site::new(true)
         }
     }
 
     fn start(&mut self, i: usize) {
-        self.nodes[i] = Some(Machine::new(NAMES[i], NAMES[1 - i], self.auto_failback));
+        self.nodes[i] = Some(if self.legacy {
+            let keys = |n: usize| vec![KEYS[n].to_string()];
+            Node::Legacy(LegacyMachine::new(
+                NAMES[i],
+                NAMES[1 - i],
+                keys(i),
+                keys(1 - i),
+            ))
+        } else {
+            Node::Nice(Machine::new(NAMES[i], NAMES[1 - i], self.auto_failback))
+        });
         self.queue.push_back((i, Input::CommUp));
     }
 
@@ -75,14 +127,22 @@ impl Site {
     }
 
     fn run_action(&mut self, i: usize, action: Action) {
-        let (set, on) = match action {
-            Action::Acquire(s) => (s, true),
-            Action::Release(s) => (s, false),
+        let groups = |set: Held| {
+            [(i, Held::LOCAL), (1 - i, Held::FOREIGN)]
+                .into_iter()
+                .filter(move |(_, bit)| set.contains(*bit))
+                .map(|(g, _)| g)
+                .collect::<Vec<_>>()
         };
-        for (g, bit) in [(i, Held::LOCAL), (1 - i, Held::FOREIGN)] {
-            if set.contains(bit) {
-                self.runs[i][g] = on;
-            }
+        let key = |k: &str| vec![KEYS.iter().position(|x| *x == k).expect("known key")];
+        let (gs, on) = match action {
+            Action::Acquire(s) => (groups(s), true),
+            Action::Release(s) => (groups(s), false),
+            Action::AcquireGroup(k) => (key(&k), true),
+            Action::ReleaseGroup(k) => (key(&k), false),
+        };
+        for g in gs {
+            self.runs[i][g] = on;
         }
         for g in 0..2 {
             assert!(
@@ -110,7 +170,7 @@ impl Site {
                     break;
                 }
             }
-            if self.nodes.iter().flatten().all(Machine::is_stable) {
+            if self.nodes.iter().flatten().all(Node::is_stable) {
                 return;
             }
             for i in 0..2 {
@@ -126,9 +186,7 @@ impl Site {
     }
 
     fn state(&self, i: usize) -> &'static str {
-        self.nodes[i]
-            .as_ref()
-            .map_or("down", Machine::resource_state)
+        self.nodes[i].as_ref().map_or("down", Node::resource_state)
     }
 
     /// Where each group runs: `[G1's node, G2's node]`.
@@ -269,4 +327,31 @@ fn standby_is_refused_while_the_other_side_is_in_flux() {
         s.logs
     );
     assert_eq!(s.placement(), [Some(0), Some(1)]);
+}
+
+#[test]
+fn legacy_mode_asks_for_home_groups_and_takes_a_dead_nodes() {
+    let mut s = Site::legacy();
+    s.start(0);
+    s.input(0, Input::PeerDead);
+    s.settle(5);
+    assert_eq!(s.placement(), [Some(0), Some(0)], "alone: everything");
+    // node2 comes: it asks for its home group and gets it.
+    s.start(1);
+    s.settle(5);
+    assert_eq!(s.placement(), [Some(0), Some(1)], "{:?}", s.logs);
+    assert!(s.sent.iter().any(|(n, m)| *n == 0
+        && m.msg_type() == Some("ip-request-resp")
+        && m.get("weown") == Some("yes")));
+    // node1 dies: node2 takes its group; node1 back: it asks for it again (always home).
+    s.crash(0);
+    s.settle(5);
+    assert_eq!(s.placement(), [Some(1), Some(1)]);
+    s.start(0);
+    s.settle(5);
+    assert_eq!(s.placement(), [Some(0), Some(1)], "{:?}", s.logs);
+    // A clean stop hands the groups over.
+    s.input(1, Input::Shutdown);
+    s.settle(5);
+    assert_eq!(s.placement(), [Some(0), Some(0)], "{:?}", s.logs);
 }
