@@ -25,6 +25,8 @@ fn v1_site_fails_over_fails_back_and_obeys_standby_and_takeover() {
     site.start(0);
     site.start(1);
     site.expect_on("node1", long);
+    // Agents (and the services they start) must not inherit heartbeat's blocked signals.
+    assert_eq!(site.start_mask("node1"), "SigBlk:\t0000000000000000");
     site.crash(0);
     site.expect_on("node2", long);
     site.start(0);

@@ -84,7 +84,7 @@ const SCRIPT: &str = r#"#!/bin/sh
 # heartbeat class: Site {start|stop|status}; runs where $HOLDERS/<hostname> exists
 H="HOLDERS/$(hostname)"
 case "$1" in
-  start) touch "$H";;
+  start) touch "$H"; grep SigBlk /proc/$$/status > "MASKS/$(hostname)";;
   stop) rm -f "$H";;
   status) if [ -e "$H" ]; then echo running; else echo stopped; fi;;
 esac
@@ -191,7 +191,11 @@ impl Site {
         write_mode(&conf.join("ha.cf"), &hacf, 0o644);
         write_mode(&conf.join("authkeys"), &authkeys, 0o600);
         write_mode(&conf.join("haresources"), "node1 Site\n", 0o644);
-        let script = SCRIPT.replace("HOLDERS", &self.holders().display().to_string());
+        let masks = self.dir.path().join("masks");
+        std::fs::create_dir_all(&masks).unwrap();
+        let script = SCRIPT
+            .replace("HOLDERS", &self.holders().display().to_string())
+            .replace("MASKS", &masks.display().to_string());
         write_mode(&conf.join("resource.d/Site"), &script, 0o755);
     }
 
@@ -390,6 +394,15 @@ impl Site {
                 self.log(1)
             )
         })
+    }
+
+    /// The signals blocked in the site's start script when it last started on `node`
+    /// (`SigBlk` of /proc/PID/status).
+    pub fn start_mask(&self, node: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join("masks").join(node))
+            .unwrap_or_default()
+            .trim()
+            .to_string()
     }
 
     /// Lets a finished move's last messages (the standby exchange's `done`s) go round.

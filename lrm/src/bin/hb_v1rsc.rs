@@ -19,7 +19,7 @@ use messaging::client::{Client, Event, NodeStatus};
 use messaging::config::{AutoFailback, Config, DEFAULT_CONFDIR};
 use messaging::log;
 use messaging::v1rsc::{Action, Command, Held, Input, LegacyMachine, Machine};
-use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signal::SigSet;
 
 /// Exit code heartbeat does not respawn.
 const NO_RESTART: u8 = 100;
@@ -185,14 +185,29 @@ fn serve() -> anyhow::Result<u8> {
     }
 }
 
+/// Sets `stop` on SIGTERM or SIGINT. Signals are caught with a handler (tokio's), not blocked:
+/// heartbeat starts us with its signals blocked and a blocked mask would pass to every agent,
+/// and to the services the agents start, which then could never be stopped with SIGTERM.
 fn watch_sigterm(stop: Arc<AtomicBool>) {
-    let mut set = SigSet::empty();
-    set.add(Signal::SIGTERM);
-    set.add(Signal::SIGINT);
-    let _ = set.thread_block();
+    let _ = SigSet::all().thread_unblock();
+    let (ready_tx, ready_rx) = mpsc::channel();
     std::thread::spawn(move || {
-        if set.wait().is_ok() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("signal runtime");
+        runtime.block_on(async move {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+            let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
+            let _ = ready_tx.send(());
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
             stop.store(true, Ordering::SeqCst);
-        }
+        });
     });
+    // Handlers are in place before any group is touched.
+    let _ = ready_rx.recv();
 }
