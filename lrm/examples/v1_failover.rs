@@ -62,6 +62,10 @@ fn main() {
             "mixed (node1 3.0.6, node2 ours)",
             [Kind::Heartbeat, Kind::Ours],
         ),
+        (
+            "mixed (node1 ours, node2 3.0.6)",
+            [Kind::Ours, Kind::Heartbeat],
+        ),
     ];
     println!(
         "| cluster | round | failover after power-off (s) | auto-failback (s) | hb_standby (s) |"
