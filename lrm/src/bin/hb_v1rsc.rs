@@ -13,6 +13,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use flags::{Dialect, FlagError, Given, Opt, Spec};
 use lrm::runner::RunnerConfig;
 use lrm::v1groups::Groups;
 use messaging::client::{Client, Event, NodeStatus};
@@ -49,10 +50,28 @@ impl Manager {
     }
 }
 
+const USAGE: &str = "usage: hb_v1rsc (started by heartbeat with HA_RESOURCE_MANAGER=v1)\n";
+
+const SPEC: Spec = Spec {
+    tool: "hb_v1rsc",
+    dialect: Dialect::Getopt,
+    options: &[Opt::HELP_H],
+    help_groups: &[],
+    help: USAGE,
+    version: concat!("hb_v1rsc (heartbeat-rs) ", env!("CARGO_PKG_VERSION"), "\n"),
+};
+
 fn main() -> ExitCode {
-    if let Some(arg) = std::env::args().nth(1) {
-        eprintln!("usage: hb_v1rsc (started by heartbeat; no arguments, not {arg:?})");
-        return ExitCode::from(64);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // No options: anything but help or version is a usage error (64), and nothing starts.
+    let checked = flags::parse(&SPEC, &args).and_then(|given| match given.first() {
+        None => Ok(()),
+        Some(Given::Arg(a)) => Err(FlagError::Invalid(format!("unexpected argument '{a}'")).into()),
+        Some(Given::Opt { name, .. }) => unreachable!("--{name} is not in the spec"),
+    });
+    if let Err(stop) = checked {
+        let code = stop.report(&SPEC, &mut std::io::stdout(), &mut std::io::stderr());
+        return ExitCode::from(code);
     }
     match serve() {
         Ok(code) => ExitCode::from(code),
