@@ -84,7 +84,9 @@ const SCRIPT: &str = r#"#!/bin/sh
 # heartbeat class: Site {start|stop|status}; runs where $HOLDERS/<hostname> exists
 H="HOLDERS/$(hostname)"
 case "$1" in
-  start) touch "$H"; grep SigBlk /proc/$$/status > "MASKS/$(hostname)";;
+  # The shell's own mask, read with builtins only: while it waits for a child (grep) the
+  # shell blocks every signal itself.
+  start) touch "$H"; while read -r l; do case "$l" in SigBlk*) echo "$l" > "MASKS/$(hostname)";; esac; done < /proc/$$/status;;
   stop) rm -f "$H";;
   status) if [ -e "$H" ]; then echo running; else echo stopped; fi;;
 esac

@@ -20,6 +20,7 @@ use messaging::client::{Client, Event, NodeStatus};
 use messaging::config::{AutoFailback, Config, DEFAULT_CONFDIR};
 use messaging::log;
 use messaging::v1rsc::{Action, Command, Held, Input, LegacyMachine, Machine};
+use messaging::wire::Message;
 use nix::sys::signal::SigSet;
 
 /// Exit code heartbeat does not respawn.
@@ -124,6 +125,9 @@ fn serve() -> anyhow::Result<u8> {
 
     let (done_tx, done_rx) = mpsc::channel::<(u64, Vec<String>)>();
     let mut comm_up = false;
+    // The peer's requests that arrive before our links are up (its `ip-request` at its own comm
+    // up, its `starting`) are kept for then rather than lost.
+    let mut early: Vec<Message> = Vec::new();
     let mut shutdown_sent = false;
     let mut next_tick = Instant::now() + Duration::from_secs(1);
     loop {
@@ -135,9 +139,11 @@ fn serve() -> anyhow::Result<u8> {
                 NodeStatus::Active => {
                     comm_up = true;
                     inputs.push(Input::CommUp);
+                    inputs.extend(early.drain(..).map(Input::Delivered));
                 }
                 NodeStatus::Dead => {
                     comm_up = true;
+                    early.clear();
                     inputs.extend([Input::CommUp, Input::PeerDead]);
                 }
                 _ => {}
@@ -159,10 +165,12 @@ fn serve() -> anyhow::Result<u8> {
         }
         if let Some(ev) = client.recv_timeout(Duration::from_millis(100))? {
             match ev {
-                Event::Message(m)
-                    if comm_up && m.msg_type().is_some_and(|t| RESOURCE_TYPES.contains(&t)) =>
-                {
-                    inputs.push(Input::Delivered(m))
+                Event::Message(m) if m.msg_type().is_some_and(|t| RESOURCE_TYPES.contains(&t)) => {
+                    if comm_up {
+                        inputs.push(Input::Delivered(m));
+                    } else {
+                        early.push(m);
+                    }
                 }
                 Event::Node(n) if n.node == peer && n.status == NodeStatus::Dead && comm_up => {
                     inputs.push(Input::PeerDead)
