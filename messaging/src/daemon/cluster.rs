@@ -538,7 +538,7 @@ impl Daemon {
                     self.client_event(src, new, "join");
                 }
             }
-            "starting"
+            "starting" | "ip-request"
                 if self.crm_classic_site && self.v1_peers_reported.insert(src.to_string()) =>
             {
                 log::error(&format!(
