@@ -2,7 +2,7 @@
 # Installs a built heartbeat-rs into $DESTDIR (default: the running system) in the layout the
 # Debian package ships:
 #
-#   /usr/lib/heartbeat-rs/{heartbeat,ccm,lrmd,stonithd,crmd}   the daemons (heartbeat starts the rest)
+#   /usr/lib/heartbeat-rs/{heartbeat,ccm,lrmd,stonithd,crmd,hb_v1rsc}   the daemons (heartbeat starts the rest)
 #   /usr/lib/heartbeat-rs/resource.d/<Agent>                   our Heartbeat-class (v1) scripts
 #   /usr/sbin/<tool>                                           the user commands and fence_ssh
 #   /usr/lib/ocf/lib/heartbeat-rs/ocf-agents, /usr/lib/ocf/resource.d/heartbeat-rs/<Agent>
@@ -19,7 +19,7 @@ top=$(dirname "$here")
 build=${1:-$top/target/release}
 dest=${DESTDIR:-}
 
-daemons="heartbeat ccm lrmd stonithd crmd"
+daemons="heartbeat ccm lrmd stonithd crmd hb_v1rsc"
 # Every binary of the cli crate is a user command.
 tools=$(awk '/^\[\[bin\]\]/{b=1; next} b && /^name *=/{gsub(/[" ]/, "", $0); sub(/name=/, ""); print; b=0}' "$top/cli/Cargo.toml")
 tools="$tools fence_ssh"

@@ -79,6 +79,9 @@ pub struct ResourceGroup {
     pub line: usize,
     /// The preferred node.
     pub node: String,
+    /// The group's name as Heartbeat knows it: its first resource token as written (what its
+    /// ResourceManager lists and its `ip-request` messages carry).
+    pub key: String,
     /// Resources in start order.
     pub resources: Vec<ResourceSpec>,
 }
@@ -156,6 +159,11 @@ impl HaResources {
         for (line, logical) in logical_lines(text) {
             let mut words = logical.split_whitespace();
             let Some(node) = words.next() else { continue };
+            let token = logical
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
             let resources = words
                 .map(|w| parse_token(w, line))
                 .collect::<Result<Vec<ResourceSpec>, _>>()?;
@@ -176,6 +184,7 @@ impl HaResources {
             groups.push(ResourceGroup {
                 line,
                 node: node.to_string(),
+                key: token,
                 resources,
             });
         }

@@ -281,6 +281,11 @@ pub fn main_with_args(mode: Mode, args: &[String]) -> ExitCode {
             return ExitCode::Error;
         }
     };
+    // A site run by Heartbeat v1's resource manager has no CRM: speak v1's messages instead.
+    #[cfg(feature = "hb-tools")]
+    if messaging::v1rsc::selected() {
+        return crate::hb_standby_v1::run(mode, which, args.first().map(String::as_str));
+    }
     let me = nix::unistd::gethostname()
         .ok()
         .and_then(|h| h.into_string().ok())

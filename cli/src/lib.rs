@@ -29,6 +29,8 @@ pub use vocab::exit;
 pub mod haresources2cib;
 #[cfg(feature = "cib-tools")]
 pub mod hb_standby;
+#[cfg(all(feature = "cib-tools", feature = "hb-tools"))]
+pub mod hb_standby_v1;
 #[cfg(feature = "stonith-tools")]
 pub mod stonith_admin;
 pub mod version;

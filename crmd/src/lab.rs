@@ -203,7 +203,12 @@ pub struct LabConfig {
     /// Run the nodes from an installed package instead of `bin_dir`: the root of an
     /// unpacked `.deb` (its control files in `DEBIAN/`). See [`Lab::start`].
     pub installed: Option<PathBuf>,
+    /// Encrypt the heartbeat links (`crypto chacha20poly1305`, [`LAB_CRYPTO_KEY`]).
+    pub crypto: bool,
 }
+
+/// The link encryption key of a lab with [`LabConfig::crypto`].
+pub const LAB_CRYPTO_KEY: &str = "3c1d5e7f9a2b4c6d8e0f1a3b5c7d9e2f4a6b8c0d1e3f5a7b9c2d4e6f8a0b1c3d";
 
 impl LabConfig {
     /// The classic two-node site: `node1 10.1.0.100/24/eth0 webserver`.
@@ -219,6 +224,7 @@ impl LabConfig {
             ping: Vec::new(),
             crm_respawn: true,
             installed: None,
+            crypto: false,
         }
     }
 }
@@ -435,9 +441,17 @@ impl Lab {
             c.nodes.join(" "),
             if c.crm_respawn { "crm respawn\n" } else { "" },
         );
+        let (hacf, keys_text) = if c.crypto {
+            (
+                format!("{hacf}crypto chacha20poly1305\n"),
+                format!("{AUTHKEYS}crypto {LAB_CRYPTO_KEY}\n"),
+            )
+        } else {
+            (hacf, AUTHKEYS.to_string())
+        };
         std::fs::write(conf.join("ha.cf"), hacf)?;
         let keys = conf.join("authkeys");
-        std::fs::write(&keys, AUTHKEYS)?;
+        std::fs::write(&keys, keys_text)?;
         std::fs::set_permissions(&keys, std::fs::Permissions::from_mode(0o600))?;
         if !c.haresources.is_empty() {
             std::fs::write(conf.join("haresources"), &c.haresources)?;

@@ -40,6 +40,7 @@ pub mod process;
 pub mod runner;
 pub mod server;
 pub mod systemd;
+pub mod v1groups;
 pub mod wire;
 
 pub use agent::{AgentDirs, AgentId, ResourceClass};

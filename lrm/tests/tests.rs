@@ -13,3 +13,7 @@ mod scheduling;
 mod socket;
 // Fencing devices: probe, monitor, start and stop.
 mod fencing;
+// The v1 namespace lab: our nodes and/or Heartbeat 3.0.6 nodes running one haresources site.
+mod v1lab;
+// A haresources site run by hb_v1rsc on two namespace nodes, and on two Heartbeat 3.0.6 nodes.
+mod v1_site;

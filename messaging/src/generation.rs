@@ -1,7 +1,7 @@
 //! The heartbeat generation: a number bumped at every start and kept in `<statedir>/hb_generation`,
 //! so peers recognise a restarted node and refuse packets replayed from an earlier life.
 
-use std::io;
+use std::io::{self, Write as _};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -30,8 +30,13 @@ pub fn next_generation(statedir: &Path) -> io::Result<u64> {
         }
     };
     let tmp = statedir.join(format!("{GENERATION_FILE}.tmp"));
-    std::fs::write(&tmp, format!("{next}\n"))?;
+    // Synced before use: encrypted links take their nonces from the generation, so a crash must
+    // never bring back a generation already used.
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(format!("{next}\n").as_bytes())?;
+    file.sync_all()?;
     std::fs::rename(&tmp, &path)?;
+    std::fs::File::open(statedir)?.sync_all()?;
     Ok(next)
 }
 

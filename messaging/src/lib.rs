@@ -15,6 +15,7 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod crypto;
 pub mod daemon;
 pub mod droplog;
 pub mod frame;
@@ -27,5 +28,6 @@ pub mod origin;
 pub mod reliable;
 pub mod respawn;
 pub mod uuid;
+pub mod v1rsc;
 pub mod watchdog;
 pub mod wire;

@@ -36,6 +36,8 @@ pub struct ChildSpec {
 }
 
 struct Running {
+    /// The program's file name.
+    name: String,
     stop: Arc<AtomicBool>,
     pid: Arc<Mutex<Option<u32>>>,
     thread: JoinHandle<()>,
@@ -53,17 +55,36 @@ impl Supervisor {
         let stop = Arc::new(AtomicBool::new(false));
         let pid = Arc::new(Mutex::new(None));
         let (stop2, pid2) = (stop.clone(), pid.clone());
+        let name = spec
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let thread = std::thread::Builder::new()
             .name(format!("respawn-{}", spec.path.display()))
             .spawn(move || keep_alive(spec, stop2, pid2))
             .expect("spawn supervisor thread");
-        self.children.push(Running { stop, pid, thread });
+        self.children.push(Running {
+            name,
+            stop,
+            pid,
+            thread,
+        });
     }
 
     /// Process ids currently running.
     pub fn pids(&self) -> Vec<u32> {
         self.children
             .iter()
+            .filter_map(|c| *c.pid.lock().unwrap_or_else(|e| e.into_inner()))
+            .collect()
+    }
+
+    /// Process ids of the running children whose program is called `name`.
+    pub fn pids_of(&self, name: &str) -> Vec<u32> {
+        self.children
+            .iter()
+            .filter(|c| c.name == name)
             .filter_map(|c| *c.pid.lock().unwrap_or_else(|e| e.into_inner()))
             .collect()
     }

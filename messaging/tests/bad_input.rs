@@ -1,14 +1,12 @@
-use std::fs::File;
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
 use messaging::config::AuthKeys;
 use messaging::wire::datagram::{self, SealOptions};
 use messaging::wire::netstring;
-use nix::sched::{setns, CloneFlags};
 
 use crate::harness::{
-    hacf, sees, skip_unless_root, start_cluster, wait_until, Net, Node, AUTHKEYS,
+    hacf, in_netns, sees, skip_unless_root, start_cluster, wait_until, Net, Node, AUTHKEYS,
 };
 
 fn counters(node: &Node) -> Vec<(String, u64)> {
@@ -21,18 +19,6 @@ fn counter(stats: &[(String, u64)], name: &str) -> u64 {
         .find(|(n, _)| n == name)
         .map(|(_, v)| *v)
         .expect(name)
-}
-
-/// Runs `f` on a thread that has entered network namespace `ns`.
-fn in_netns<T: Send + 'static>(ns: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let path = format!("/run/netns/{ns}");
-    std::thread::spawn(move || {
-        let fd = File::open(path).expect("netns");
-        setns(fd, CloneFlags::CLONE_NEWNET).expect("setns");
-        f()
-    })
-    .join()
-    .expect("netns thread")
 }
 
 #[test]

@@ -22,6 +22,8 @@ mod watchdog;
 mod idle_clients;
 // The pid file: stale files and reused pids.
 mod pidfile;
+// Encrypted links: what a capture shows, tampering, replays, a node without crypto.
+mod crypto;
 // Packets captured from the real Heartbeat 3.0.6: byte-exact round trip and auth.
 mod hb306_fixtures;
 // A mixed cluster: a real Heartbeat 3.0.6 node and one of ours.

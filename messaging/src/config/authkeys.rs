@@ -3,6 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use super::{conf_path, ConfigError};
+use crate::crypto::CryptoKey;
 
 /// A signing method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,9 @@ pub struct AuthKeys {
     pub keys: Vec<AuthKey>,
     /// Non-fatal remarks (e.g. a key given to crc).
     pub warnings: Vec<String>,
+    /// The link encryption key (`crypto <64 hex digits>`; ours only, Heartbeat 3.0.6 refuses
+    /// the line).
+    pub crypto: Option<CryptoKey>,
 }
 
 impl AuthKeys {
@@ -91,6 +95,7 @@ impl AuthKeys {
         let mut keys: Vec<AuthKey> = Vec::new();
         let mut warnings = Vec::new();
         let mut unknown_method = false;
+        let mut crypto = None;
         for raw in text.lines() {
             let line = raw.split('#').next().unwrap_or("").trim();
             if line.is_empty() {
@@ -103,6 +108,18 @@ impl AuthKeys {
                     .and_then(|n| n.parse::<i64>().ok())
                     .ok_or_else(|| err(format!("Invalid auth line [{line}] in {path}")))?;
                 active = Some(n);
+                continue;
+            }
+            if words[0] == "crypto" {
+                let key = match words[1..] {
+                    [hex] => CryptoKey::from_hex(hex),
+                    _ => None,
+                };
+                crypto = Some(key.ok_or_else(|| {
+                    err(format!(
+                        "Invalid crypto key in {path}: 64 hexadecimal digits (32 bytes) expected"
+                    ))
+                })?);
                 continue;
             }
             let n: i64 = words[0]
@@ -158,6 +175,7 @@ impl AuthKeys {
             active: active as u8,
             keys,
             warnings,
+            crypto,
         })
     }
 
@@ -194,5 +212,24 @@ mod tests {
         assert_eq!(k.active_key().secret, b"s3cret!");
         let e = AuthKeys::parse("auth 1\n16 md5 x\n", P).unwrap_err();
         assert_eq!(e.to_string(), "Invalid authnum [16] in /etc/ha.d//authkeys");
+    }
+
+    #[test]
+    fn reads_the_crypto_key_line() {
+        let hex = "ab".repeat(32);
+        let k = AuthKeys::parse(&format!("auth 1\n1 sha1 s\ncrypto {hex}\n"), P).unwrap();
+        assert_eq!(k.crypto, CryptoKey::from_hex(&hex));
+        assert_eq!(
+            AuthKeys::parse("auth 1\n1 sha1 s\n", P).unwrap().crypto,
+            None
+        );
+        for bad in ["crypto", "crypto abcd", &format!("crypto {hex} extra")] {
+            let e = AuthKeys::parse(&format!("auth 1\n1 sha1 s\n{bad}\n"), P).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "Invalid crypto key in /etc/ha.d//authkeys: 64 hexadecimal digits (32 bytes) expected",
+                "{bad}"
+            );
+        }
     }
 }

@@ -199,6 +199,8 @@ pub struct Config {
     pub debug: u32,
     /// Cap on the retransmission request delay.
     pub max_rexmit_delay: Duration,
+    /// `crypto`: encrypt the links between our nodes (key in authkeys).
+    pub crypto: Option<crate::crypto::Cipher>,
     /// `msgfmt netstring`: leave out the classic `auth` field Heartbeat adds with `classic`.
     pub msgfmt_netstring: bool,
     /// `compression` (`zlib`, the default, or `bz2`).
@@ -406,6 +408,7 @@ impl<'a> Parser<'a> {
                 env: vec![],
                 debug: 0,
                 max_rexmit_delay: Duration::from_millis(250),
+                crypto: None,
                 msgfmt_netstring: false,
                 compression: crate::wire::compress::Algorithm::Zlib,
                 compression_threshold: 2 * 1024,
@@ -787,6 +790,15 @@ impl<'a> Parser<'a> {
                     .map_err(|_| self.bad(d, args, "Invalid delay (ms)"))?;
                 self.cfg.max_rexmit_delay = Duration::from_millis(ms);
             }
+            "crypto" => {
+                let v = self.one(d, args)?;
+                self.cfg.crypto = match v.to_ascii_lowercase().as_str() {
+                    "off" | "none" => None,
+                    name => Some(crate::crypto::Cipher::parse(name).ok_or_else(|| {
+                        self.bad(d, args, "Invalid crypto method (chacha20poly1305|off)")
+                    })?),
+                };
+            }
             "msgfmt" => {
                 self.cfg.msgfmt_netstring = match self.one(d, args)? {
                     "classic" => false,
@@ -901,6 +913,18 @@ mod tests {
             "Illegal directive [bogus] in /etc/ha.d//ha.cf"
         );
         assert!(matches!(e, ConfigError::IllegalDirective { line: 3, .. }));
+    }
+
+    #[test]
+    fn crypto_names_a_cipher_or_off() {
+        let c = parse("node a\nbcast lo\ncrypto ChaCha20Poly1305\n").unwrap();
+        assert_eq!(c.crypto, Some(crate::crypto::Cipher::ChaCha20Poly1305));
+        assert_eq!(parse("node a\ncrypto off\n").unwrap().crypto, None);
+        let e = parse("node a\n\ncrypto aes128\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Invalid crypto method (chacha20poly1305|off) in /etc/ha.d//ha.cf line 3: crypto aes128"
+        );
     }
 
     #[test]

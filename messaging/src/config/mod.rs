@@ -24,6 +24,29 @@ pub fn conf_path(confdir: &str, file: &str) -> String {
     format!("{confdir}/{file}")
 }
 
+/// The checks between ha.cf's `crypto` and authkeys: a key must be there, and packets must be
+/// signed with an HMAC (with `crc` anyone could forge a clear heartbeat and so switch encryption
+/// off, see [`crate::crypto::MixedCluster`]).
+pub fn check_crypto(cfg: &Config, keys: &AuthKeys) -> Result<(), ConfigError> {
+    let Some(cipher) = cfg.crypto else {
+        return Ok(());
+    };
+    if keys.crypto.is_none() {
+        return Err(ConfigError::Auth(format!(
+            "crypto {} in {} needs a 'crypto <64 hex digits>' line in authkeys",
+            cipher.name(),
+            cfg.path
+        )));
+    }
+    if keys.active_key().method == AuthMethod::Crc {
+        return Err(ConfigError::Auth(format!(
+            "crypto {} needs an HMAC auth method (md5, sha1, sha256, sha512), not crc",
+            cipher.name()
+        )));
+    }
+    Ok(())
+}
+
 /// Everything that stops heartbeat from starting. `Display` gives Heartbeat's text.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -144,5 +167,34 @@ impl ConfigError {
                 | ConfigError::IllegalDirective { .. }
                 | ConfigError::BadValue { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crypto_needs_a_key_and_an_hmac_signature() {
+        let cfg = Config::parse(
+            "node a\nbcast lo\ncrypto chacha20poly1305\n",
+            "/etc/ha.d//ha.cf",
+        )
+        .unwrap();
+        let key = format!("crypto {}\n", "ab".repeat(32));
+        let keys = |text: &str| AuthKeys::parse(text, "/etc/ha.d//authkeys").unwrap();
+        assert_eq!(
+            check_crypto(&cfg, &keys("auth 1\n1 sha1 s\n")).unwrap_err().to_string(),
+            "crypto chacha20poly1305 in /etc/ha.d//ha.cf needs a 'crypto <64 hex digits>' line in authkeys"
+        );
+        assert_eq!(
+            check_crypto(&cfg, &keys(&format!("auth 1\n1 crc\n{key}")))
+                .unwrap_err()
+                .to_string(),
+            "crypto chacha20poly1305 needs an HMAC auth method (md5, sha1, sha256, sha512), not crc"
+        );
+        check_crypto(&cfg, &keys(&format!("auth 1\n1 md5 s\n{key}"))).unwrap();
+        let plain = Config::parse("node a\nbcast lo\n", "/etc/ha.d//ha.cf").unwrap();
+        check_crypto(&plain, &keys("auth 1\n1 crc\n")).unwrap();
     }
 }

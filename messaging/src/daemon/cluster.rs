@@ -62,6 +62,10 @@ impl Daemon {
             .push_str("dt", format!("{:x}", self.cfg.deadtime.as_millis()))
             // We send flow-control acks, so peers may expect them (Heartbeat's PROTOCOL_VERSION).
             .push_str("protocol", "1");
+        if let Some(s) = &self.sealing {
+            // Says "I can decrypt" even in clear, so a mixed period ends once Heartbeat is gone.
+            p.push_str("crypto", s.name());
+        }
         self.send_packet(p);
     }
 
@@ -175,6 +179,7 @@ impl Daemon {
         }
         let changes = self.liveness.tick(now);
         self.apply(changes);
+        self.check_sealing(now);
         let interval = self.rexmit_interval();
         let mut requests = Vec::new();
         for (name, peer) in self.peers.iter_mut() {
@@ -211,7 +216,12 @@ impl Daemon {
 
     /// Counts a dropped packet and logs it, rate-limited per reason and source
     /// ([`crate::droplog`]).
-    fn drop_packet(&mut self, reason: DropReason, source: &str, detail: impl FnOnce() -> String) {
+    pub(super) fn drop_packet(
+        &mut self,
+        reason: DropReason,
+        source: &str,
+        detail: impl FnOnce() -> String,
+    ) {
         let counter = match reason {
             DropReason::Malformed => &mut self.stats.malformed,
             DropReason::BadAuth => &mut self.stats.bad_auth,
@@ -241,6 +251,19 @@ impl Daemon {
             });
             return;
         }
+        // Serial lines carry sealed packets as text frames.
+        let unframed = crate::crypto::from_text(data);
+        let data = unframed.as_deref().unwrap_or(data);
+        let opened: Vec<u8>;
+        let (data, sealed_by) = if crate::crypto::is_sealed(data) {
+            let Some((sender, clear)) = self.open_sealed(&via, data) else {
+                return;
+            };
+            opened = clear;
+            (&opened[..], Some(sender))
+        } else {
+            (data, None)
+        };
         let msg = match datagram::open(data, &self.keys) {
             Ok((p, _)) => p,
             Err(DatagramError::Auth(e)) => {
@@ -271,6 +294,17 @@ impl Daemon {
             return;
         };
         if src == self.me {
+            return;
+        }
+        if let Some(sender) = sealed_by
+            .as_deref()
+            .filter(|s| !s.eq_ignore_ascii_case(&src))
+        {
+            self.drop_packet(DropReason::BadAuth, sender, || {
+                format!(
+                    "dropped encrypted packet from [{sender}] claiming to be [{src}] on link {via}"
+                )
+            });
             return;
         }
         if self.liveness.kind(&src).is_none() {
@@ -332,13 +366,13 @@ impl Daemon {
             }
             "NS_ackmsg" => self.stats.acks_in += 1,
             t if is_protocol_type(t) => {}
-            _ => self.on_sequenced(&src, link, msg),
+            _ => self.on_sequenced(&src, link, msg, sealed_by.is_some()),
         }
     }
 
     /// A packet with a `seq`: heartbeats update liveness at once; everything goes through the
     /// per-sender ordering, so a heartbeat also fills its place in the sequence.
-    fn on_sequenced(&mut self, src: &str, link: usize, msg: Packet) {
+    fn on_sequenced(&mut self, src: &str, link: usize, msg: Packet, sealed: bool) {
         let Some(seq) = msg.get_hex("seq").filter(|s| *s > 0) else {
             let via = self.link_name(link);
             self.drop_packet(DropReason::Malformed, src, || {
@@ -347,7 +381,7 @@ impl Daemon {
             return;
         };
         if msg.msg_type() == Some("status") {
-            self.on_heartbeat(src, link, seq, &msg);
+            self.on_heartbeat(src, link, seq, &msg, sealed);
         }
         match self.inbox(src).receive(seq, msg) {
             Received::Deliver(msgs) => self.deliver_all(src, msgs),
@@ -371,7 +405,7 @@ impl Daemon {
             .expect("inbox created on first packet")
     }
 
-    fn on_heartbeat(&mut self, src: &str, link: usize, seq: u64, msg: &Packet) {
+    fn on_heartbeat(&mut self, src: &str, link: usize, seq: u64, msg: &Packet, sealed: bool) {
         let peer = self.peers.get_mut(src).expect("peer created");
         peer.protocol = msg.get_str("protocol").is_some();
         // An old heartbeat (retransmitted, or replayed) says nothing about the present.
@@ -383,7 +417,10 @@ impl Daemon {
         let node_fresh = seq > peer.status_seq;
         if node_fresh {
             peer.status_seq = seq;
+            let advertises = msg.get_str("crypto").is_some();
+            self.note_heartbeat_sealing(src, sealed, advertises);
         }
+        let peer = self.peers.get_mut(src).expect("peer created");
         let hg = peer.inbox.as_ref().map_or(0, Inbox::generation);
         let announced = msg
             .get_str("st")
@@ -500,6 +537,18 @@ impl Daemon {
                 for new in list.difference(&old) {
                     self.client_event(src, new, "join");
                 }
+            }
+            "starting" | "ip-request"
+                if self.crm_classic_site && self.v1_peers_reported.insert(src.to_string()) =>
+            {
+                log::error(&format!(
+                    "node {src} runs Heartbeat v1's resource protocol (Heartbeat 3.0.6, or \
+                     HA_RESOURCE_MANAGER=v1) while this node runs the haresources site under the \
+                     CRM: both may run its groups. Give both nodes the same resource manager \
+                     (README: Upgrading a Heartbeat 3.0.6 site)."
+                ));
+                msg.remove("auth");
+                self.deliver_local(msg);
             }
             _ => {
                 msg.remove("auth");

@@ -13,6 +13,7 @@ mod cluster;
 mod options;
 mod pidfile;
 mod queries;
+mod sealing;
 
 pub use options::{Options, Validated};
 pub use pidfile::running_pid;
@@ -38,6 +39,10 @@ pub const HB_VERSION: &str = "3.0.6";
 /// Each kind of dropped packet from one source is logged at most once per this window, plus a
 /// count at its end.
 const DROP_LOG_WINDOW: Duration = Duration::from_secs(30);
+
+/// How long a clean stop waits for `hb_v1rsc` to release its groups.
+/// (Below the unit's `TimeoutStopSec`, so heartbeat still stops cleanly.)
+const V1_RELEASE_LIMIT: Duration = Duration::from_secs(100);
 
 /// Everything the main loop reacts to.
 #[derive(Debug)]
@@ -79,6 +84,10 @@ pub struct Stats {
     pub rexmitted: u64,
     /// Cluster messages delivered to local clients (counted once per message).
     pub delivered: u64,
+    /// Packets sent sealed (`crypto`), one per medium.
+    pub encrypted_out: u64,
+    /// Sealed packets that opened (authentic, not replayed).
+    pub encrypted_in: u64,
     /// Packets sent compressed as a whole (`_compressed_payload`).
     pub compressed_out: u64,
     /// Flow-control acks (`NS_ackmsg`) we sent and received.
@@ -100,6 +109,8 @@ impl Stats {
             ("rexmit_requests", self.rexmit_requests),
             ("rexmitted", self.rexmitted),
             ("delivered", self.delivered),
+            ("encrypted_out", self.encrypted_out),
+            ("encrypted_in", self.encrypted_in),
             ("compressed_out", self.compressed_out),
             ("acks_out", self.acks_out),
             ("acks_in", self.acks_in),
@@ -144,6 +155,12 @@ pub(crate) struct Daemon {
     stats: Stats,
     drops: crate::droplog::DropLog,
     watchdog: Option<crate::watchdog::Watchdog>,
+    /// Link encryption (`crypto` in ha.cf).
+    sealing: Option<sealing::Sealing>,
+    /// A haresources site run by the CRM here: a peer speaking v1's resource protocol is an
+    /// error worth saying (both may run the groups). Peers already reported.
+    crm_classic_site: bool,
+    v1_peers_reported: BTreeSet<String>,
 }
 
 /// Starts the daemon with a validated configuration and runs until SIGTERM.
@@ -177,6 +194,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     let generation = crate::generation::next_generation(&opts.statedir)
         .with_context(|| format!("cannot keep generation in {}", opts.statedir.display()))?;
     log::info(&format!("Heartbeat generation: {generation}"));
+    let sealing = sealing::Sealing::start(&v.config, &v.keys, &v.nodename, generation)?;
     let uuid = crate::uuid::node_uuid(&opts.statedir, v.config.uuidfrom, &v.nodename)
         .with_context(|| format!("cannot keep node uuid in {}", opts.statedir.display()))?;
 
@@ -263,6 +281,12 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
                 })
                 .ok()
         }),
+        sealing,
+        crm_classic_site: options::runs_classic_site(
+            &v.config,
+            std::path::Path::new(&opts.confdir),
+        ) && options::ClassicManager::from_env() == options::ClassicManager::Crm,
+        v1_peers_reported: BTreeSet::new(),
         cfg: v.config,
     };
     log::info(&format!(
@@ -273,7 +297,7 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         daemon.cfg.deadtime.as_millis()
     ));
     let supervisor = options::start_children(&daemon.cfg, opts, &daemon.me);
-    daemon.main_loop(rx);
+    daemon.main_loop(rx, &supervisor);
     daemon.announce_shutdown();
     supervisor.shutdown(Duration::from_secs(5));
     if let Some(w) = daemon.watchdog.take() {
@@ -305,14 +329,19 @@ fn dedup(names: &[String]) -> Vec<String> {
 }
 
 impl Daemon {
-    fn main_loop(&mut self, rx: Receiver<Event>) {
+    fn main_loop(&mut self, rx: Receiver<Event>, children: &crate::respawn::Supervisor) {
         let keepalive = self.cfg.keepalive;
         let check_every =
             (keepalive / 2).clamp(Duration::from_millis(20), Duration::from_millis(500));
         let mut next_beat = Instant::now();
         let mut next_check = Instant::now() + check_every;
+        let v1_manager = options::V1_RESOURCE_MANAGER.0;
+        let mut draining: Option<Instant> = None;
         loop {
             let now = Instant::now();
+            if draining.is_some_and(|end| now >= end || children.pids_of(v1_manager).is_empty()) {
+                return;
+            }
             if now >= next_beat {
                 self.send_heartbeat(crate::client::NodeStatus::Active);
                 if let Some(w) = self.watchdog.as_mut() {
@@ -331,8 +360,29 @@ impl Daemon {
             let wait = next_beat
                 .min(next_check)
                 .saturating_duration_since(Instant::now());
+            // While draining, look at the v1 manager often enough to stop soon after it did.
+            let wait = match draining {
+                Some(_) => wait.min(Duration::from_millis(100)),
+                None => wait,
+            };
             match rx.recv_timeout(wait) {
-                Ok(Event::Shutdown) => return,
+                Ok(Event::Shutdown) if draining.is_none() => {
+                    let pids = children.pids_of(v1_manager);
+                    if pids.is_empty() {
+                        return;
+                    }
+                    // hb_v1rsc releases the groups and says `shutdone` while we still carry its
+                    // messages and heartbeats, as Heartbeat gives up resources before it stops.
+                    log::info("Heartbeat shutdown: hb_v1rsc is releasing the resource groups.");
+                    for pid in pids {
+                        let _ = nix::sys::signal::kill(
+                            nix::unistd::Pid::from_raw(pid as i32),
+                            nix::sys::signal::Signal::SIGTERM,
+                        );
+                    }
+                    draining = Some(Instant::now() + V1_RELEASE_LIMIT);
+                }
+                Ok(Event::Shutdown) => {}
                 Ok(ev) => self.handle(ev),
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
@@ -351,23 +401,34 @@ impl Daemon {
         }
     }
 
-    /// Sends a sealed datagram on every medium (as classic text where the medium needs it).
+    /// Sends a signed datagram on every medium (as classic text where the medium needs it),
+    /// sealed per medium when links are encrypted ([`Daemon::outgoing`]).
     fn transmit(&mut self, bytes: &[u8]) {
-        let mut classic: Option<Option<Vec<u8>>> = None;
-        for m in &self.media {
-            let out = if m.classic_only() {
-                let text = classic.get_or_insert_with(|| {
-                    let p = crate::wire::datagram::parse(bytes).ok()?.packet;
-                    crate::wire::datagram::seal_classic(&p, &self.keys).ok()
-                });
-                match text {
-                    Some(t) => t.as_slice(),
+        let classic: Option<Vec<u8>> = self
+            .media
+            .iter()
+            .any(|m| m.classic_only())
+            .then(|| {
+                let p = crate::wire::datagram::parse(bytes).ok()?.packet;
+                crate::wire::datagram::seal_classic(&p, &self.keys).ok()
+            })
+            .flatten();
+        for i in 0..self.media.len() {
+            let clear = if self.media[i].classic_only() {
+                match classic.as_deref() {
+                    Some(t) => t,
                     None => continue,
                 }
             } else {
                 bytes
             };
-            if m.send(out).is_ok() {
+            let Some(mut out) = self.outgoing(clear) else {
+                continue;
+            };
+            if self.media[i].classic_only() && crate::crypto::is_sealed(&out) {
+                out = crate::crypto::to_text(&out).into();
+            }
+            if self.media[i].send(&out).is_ok() {
                 self.stats.packets_out += 1;
             }
         }

@@ -7,7 +7,9 @@ use nix::sys::signal::{SigSet, Signal};
 
 use super::Event;
 use crate::client::DEFAULT_RUNDIR;
-use crate::config::{check_haresources, AuthKeys, Config, ConfigError, CrmMode, DEFAULT_CONFDIR};
+use crate::config::{
+    check_crypto, check_haresources, AuthKeys, Config, ConfigError, CrmMode, DEFAULT_CONFDIR,
+};
 use crate::log;
 use crate::respawn::{ChildSpec, Supervisor};
 use ipc::policy::{DEFAULT_CLIENT_GROUP as CLIENT_GROUP, DEFAULT_CLUSTER_USER as CLUSTER_USER};
@@ -107,6 +109,7 @@ impl Options {
         }
         let nodename = self.node_name();
         config.check(&nodename)?;
+        check_crypto(&config, &keys)?;
         if config.initdead < std::time::Duration::from_secs(10) {
             log::warn("Initial dead time is less than 10 seconds; consider a larger initdead.");
         }
@@ -117,7 +120,11 @@ impl Options {
         ));
         if config.crm == CrmMode::Off {
             check_haresources(&self.confdir, &config.nodes)?;
-            if runs_classic_site(&config, Path::new(&self.confdir)) {
+            if runs_classic_site(&config, Path::new(&self.confdir))
+                && ClassicManager::from_env() == ClassicManager::V1
+            {
+                log::info("HA_RESOURCE_MANAGER=v1: the haresources groups are run by Heartbeat v1's resource protocol (hb_v1rsc), for a cluster with a Heartbeat 3.0.6 node; no CRM daemons.");
+            } else if runs_classic_site(&config, Path::new(&self.confdir)) {
                 log::info("No crm directive: the haresources site runs under the CRM (as with `crm respawn`); its groups are imported into the CIB on first start.");
             }
         }
@@ -165,6 +172,30 @@ const CRM_DAEMONS: [(&str, &str); 4] = [
     ("crmd", CLUSTER_USER),
 ];
 
+/// The resource manager a classic site runs under: the CRM (the default), or Heartbeat v1's own
+/// protocol (`hb_v1rsc`) when `HA_RESOURCE_MANAGER=v1` is set for a mixed cluster whose other
+/// node still runs Heartbeat 3.0.6 (its CRM-less nodes cannot join a CRM cluster).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassicManager {
+    /// ccm, lrmd, stonithd and crmd, the groups imported into a CIB.
+    Crm,
+    /// `hb_v1rsc`, speaking v1's resource messages with the Heartbeat peer.
+    V1,
+}
+
+impl ClassicManager {
+    /// From `HA_RESOURCE_MANAGER` (`v1` or `crm`, default `crm`).
+    pub fn from_env() -> ClassicManager {
+        match std::env::var("HA_RESOURCE_MANAGER").as_deref() {
+            Ok("v1") => ClassicManager::V1,
+            _ => ClassicManager::Crm,
+        }
+    }
+}
+
+/// The v1 resource manager's binary, run as root (it configures addresses and services).
+pub const V1_RESOURCE_MANAGER: (&str, &str) = ("hb_v1rsc", "root");
+
 /// Where the package installs the daemons.
 pub const DAEMON_DIR: &str = "/usr/lib/heartbeat-rs";
 
@@ -203,7 +234,15 @@ fn crm_daemon_list(cfg: &Config, opts: &Options) -> Vec<(String, String)> {
     };
     match cfg.crm {
         CrmMode::Respawn => all(),
-        CrmMode::Off if runs_classic_site(cfg, Path::new(&opts.confdir)) => all(),
+        CrmMode::Off if runs_classic_site(cfg, Path::new(&opts.confdir)) => {
+            match ClassicManager::from_env() {
+                ClassicManager::Crm => all(),
+                ClassicManager::V1 => {
+                    let (n, u) = V1_RESOURCE_MANAGER;
+                    vec![(n.to_string(), u.to_string())]
+                }
+            }
+        }
         CrmMode::CcmOnly => vec![("ccm".into(), CLUSTER_USER.into())],
         CrmMode::Off | CrmMode::Manual => vec![],
     }
