@@ -252,6 +252,7 @@ impl Core {
             if let Some(r) = reports.get(node) {
                 status::set_membership(&mut cib, node, true, false);
                 status::set_lrm(&mut cib, node, r.lrm.clone());
+                let inherited = r.attrs.is_none();
                 let attrs = r
                     .attrs
                     .clone()
@@ -259,10 +260,23 @@ impl Core {
                 if let Some(a) = attrs {
                     status::set_transient_attrs(&mut cib, node, a);
                 }
+                if inherited {
+                    // Only the node's own crmd asks to shut down: a fresh crmd does not.
+                    status::set_attr(&mut cib, node, super::SHUTDOWN_ATTR, None);
+                }
             } else if members.contains(node) {
-                // In the membership but its crmd did not answer: not usable, not lost.
-                status::set_membership(&mut cib, node, false, true);
+                // In the membership but its crmd did not answer (it exited, or has not started
+                // yet): not usable. If it was a member and did not say it was shutting down,
+                // its crmd was lost while it may run resources: the policy engine makes it
+                // unclean ("peer process is no longer available"), as Pacemaker does.
+                let shutdown =
+                    status::get_attr(&old, node, super::SHUTDOWN_ATTR).is_some_and(|v| v != "0");
+                let was_member = status::expected(&old, node).as_deref() == Some("member");
+                status::set_crmd_gone(&mut cib, node, was_member && !shutdown);
                 status::set_lrm(&mut cib, node, status::node_lrm(&old, node).cloned());
+                if let Some(a) = status::transient_attrs(&old, node).cloned() {
+                    status::set_transient_attrs(&mut cib, node, a);
+                }
             } else {
                 // Gone cleanly if it said it was shutting down, or if it was already known to
                 // be down (fenced, or stopped): only an unexpected loss makes it unclean.
@@ -278,8 +292,10 @@ impl Core {
                     status::node_lrm(&old, node).cloned()
                 };
                 status::set_lrm(&mut cib, node, history);
-                if let Some(a) = status::transient_attrs(&old, node).cloned() {
-                    status::set_transient_attrs(&mut cib, node, a);
+                // A node that left cleanly keeps no transient attributes (as Pacemaker erases
+                // them), so it does not ask to shut down again when it returns.
+                if let Some(a) = status::transient_attrs(&old, node).filter(|_| !shutdown) {
+                    status::set_transient_attrs(&mut cib, node, a.clone());
                 }
             }
         }
@@ -628,6 +644,7 @@ impl Core {
         let now = self.now.ms;
         let cib_now = self.cib.clone();
         let mut holds: Vec<FenceRequest> = Vec::new();
+        let mut shut_me_down = false;
         let Some(run) = self.dcs().running.as_mut() else {
             return;
         };
@@ -668,6 +685,31 @@ impl Core {
                         start_at: now + FENCE_SETTLE,
                         started: false,
                     });
+                }
+                ActionKind::CrmEvent if action.reference.operation == "do_shutdown" => {
+                    // Its stops are done: tell the node (Pacemaker does not wait for an answer).
+                    let node = node.to_lowercase();
+                    if node == me {
+                        shut_me_down = true;
+                    } else if members.contains(&node) {
+                        let graph = TransitionGraph {
+                            attributes: vec![],
+                            synapses: vec![Synapse {
+                                id: 0,
+                                priority: None,
+                                action: action.clone(),
+                                inputs: vec![],
+                            }],
+                        };
+                        sends.push((
+                            node,
+                            PeerMsg::Exec {
+                                tid,
+                                action: graph::xml::to_xml(&graph),
+                            },
+                        ));
+                    }
+                    local_done.push((aid, Outcome::Done { rc: 0, status: 0 }));
                 }
                 ActionKind::CrmEvent => {
                     local_done.push((aid, self_event(&action)));
@@ -711,6 +753,9 @@ impl Core {
             if let Outcome::Failed(why) = outcome {
                 tracing::warn!("transition {tid}: {why}");
             }
+        }
+        if shut_me_down {
+            self.on_do_shutdown(&me);
         }
         if again {
             self.dispatch();

@@ -15,6 +15,7 @@ mod escalation;
 mod fencing;
 mod node;
 pub mod options;
+mod stopping;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,8 +32,9 @@ use crate::peer::PeerMsg;
 use crate::proto::{ClusterInfo, Request, RequestBody, Response};
 use crate::writer::Writer;
 
-pub use escalation::{DAEMON_LOST_REACTION, NEIGHBOUR_GRACE};
+pub use escalation::{DAEMON_LOST_REACTION, EXIT_FATAL, NEIGHBOUR_GRACE};
 pub use node::{action_interval, action_rsc, action_target_rc, empty_cib};
+pub use stopping::SHUTDOWN_ATTR;
 
 /// Monotonic milliseconds (the runtime's clock, or the simulation's).
 pub type Millis = u64;
@@ -128,6 +130,8 @@ pub enum Input {
     NeighbourLost(Neighbour),
     /// A neighbour is connected (again).
     NeighbourBack(Neighbour),
+    /// SIGTERM: stop cleanly (hand this node's resources to the others, then exit).
+    Shutdown,
     /// A timer the core asked for ([`Command::WakeAt`]) expired.
     Tick,
 }
@@ -188,6 +192,9 @@ pub enum Command {
     },
     /// Wake me (with [`Input::Tick`]) at this time; replaces the previous wake-up.
     WakeAt(Millis),
+    /// End the process with this code (0: a clean stop; [`EXIT_FATAL`]: do not respawn me).
+    /// The core takes no input after it.
+    Exit(i32),
 }
 
 /// The controller's phase (Pacemaker's FSA states that fit this design).
@@ -201,6 +208,8 @@ pub enum Phase {
     NotDc,
     /// A local neighbour (lrmd) is gone: local actions fail until it is back.
     Recovery,
+    /// Stopping cleanly: waiting for the DC to stop this node's resources.
+    Stopping,
     /// DC: a join round is collecting the members' reports.
     Integration,
     /// DC: the policy engine is due (possibly waiting for a retry pause).
@@ -219,6 +228,7 @@ impl Phase {
             Phase::Pending => "S_PENDING",
             Phase::NotDc => "S_NOT_DC",
             Phase::Recovery => "S_RECOVERY",
+            Phase::Stopping => "S_STOPPING",
             Phase::Integration => "S_INTEGRATION",
             Phase::PolicyEngine => "S_POLICY_ENGINE",
             Phase::TransitionEngine => "S_TRANSITION_ENGINE",
@@ -277,6 +287,10 @@ pub struct Core {
     dc_state: Option<dc::DcState>,
     /// Neighbours unreachable, for escalation.
     lost: escalation::Lost,
+    /// A clean stop in progress.
+    stopping: Option<stopping::Stopping>,
+    /// The core asked the runtime to exit: it takes no more input.
+    exited: bool,
     phase: Phase,
     /// The wake-up last asked for.
     wake: Option<Millis>,
@@ -306,6 +320,8 @@ impl Core {
             connectivity: None,
             dc_state: None,
             lost: escalation::Lost::default(),
+            stopping: None,
+            exited: false,
             phase: Phase::Starting,
             wake: None,
             now: Now { ms: 0, wall: 0 },
@@ -315,6 +331,9 @@ impl Core {
 
     /// Handles one input at `now`; returns what to do.
     pub fn step(&mut self, now: Now, input: Input) -> Vec<Command> {
+        if self.exited {
+            return Vec::new();
+        }
         self.now = now;
         match input {
             Input::View(view) => self.on_view(view),
@@ -351,10 +370,12 @@ impl Core {
                 self.neighbour_back_at(n);
                 self.on_neighbour_back(n)
             }
+            Input::Shutdown => self.on_shutdown(),
             Input::Tick => {}
         }
         // Before the timers: what the escalation writes is then acted on in this same step.
         self.escalate_lost_neighbours();
+        self.progress_shutdown();
         self.on_time();
         self.note_phase();
         self.schedule_wake();
@@ -395,6 +416,9 @@ impl Core {
     }
 
     fn derive_phase(&self) -> Phase {
+        if self.stopping.is_some() {
+            return Phase::Stopping;
+        }
         if self.view.is_none() {
             return Phase::Starting;
         }
@@ -509,6 +533,7 @@ impl Core {
             .map(|h| h.until + 1)
             .chain(self.forwarded.values().map(|f| f.2 + 1))
             .chain(self.lost.next_deadline())
+            .chain(self.stopping.as_ref().map(|s| s.next_deadline(&self.cib)))
             .min();
         if let Some(d) = self.dc_state.as_ref().filter(|_| self.is_dc()) {
             next = [next, d.next_deadline(&self.cib)]

@@ -252,10 +252,11 @@ fn an_lrmd_back_within_the_grace_period_is_not_escalated() {
     assert!(!asks_dc_to_fail_a(&cmds), "{cmds:?}");
 }
 
-/// lrmd unreachable beyond the grace period: the core wakes itself, asks the DC (once) to move
-/// this node's resources away, and does not fence itself unless told to.
+/// lrmd unreachable beyond the grace period under the default `daemon-lost-reaction=recover`:
+/// the core wakes itself and exits with CRM_EX_FATAL (as Pacemaker's controller does), so the
+/// peers recover the node; it does not fence itself and takes no input afterwards.
 #[test]
-fn an_lrmd_lost_for_good_makes_the_dc_recover_its_resources_elsewhere() {
+fn an_lrmd_lost_for_good_makes_crmd_exit_fatally() {
     let mut core = member_running_a_then_lrmd_lost();
     let wake = core
         .step(now(10_001), Input::Tick)
@@ -266,11 +267,13 @@ fn an_lrmd_lost_for_good_makes_the_dc_recover_its_resources_elsewhere() {
             _ => None,
         });
     assert!(wake.is_none() || wake == Some(10_000 + NEIGHBOUR_GRACE));
+    let cmds = core.step(now(10_000 + NEIGHBOUR_GRACE - 1), Input::Tick);
+    assert!(!cmds.contains(&Command::Exit(EXIT_FATAL)), "{cmds:?}");
     let cmds = core.step(now(10_000 + NEIGHBOUR_GRACE), Input::Tick);
-    assert!(asks_dc_to_fail_a(&cmds), "{cmds:?}");
+    assert!(cmds.contains(&Command::Exit(EXIT_FATAL)), "{cmds:?}");
     assert!(!cmds.iter().any(|c| matches!(c, Command::Fence { .. })));
     let cmds = core.step(now(10_000 + 3 * NEIGHBOUR_GRACE), Input::Tick);
-    assert!(!asks_dc_to_fail_a(&cmds), "escalated twice: {cmds:?}");
+    assert!(cmds.is_empty(), "acted after exiting: {cmds:?}");
 }
 
 /// With `daemon-lost-reaction=fence` and fencing enabled, the node then fences itself.
@@ -292,4 +295,60 @@ fn daemon_lost_reaction_fence_makes_the_node_fence_itself() {
     options::set_cluster_option(&mut core.cib, "stonith-enabled", "false");
     let cmds = core.step(now(10_000 + NEIGHBOUR_GRACE), Input::Tick);
     assert!(!cmds.iter().any(|c| matches!(c, Command::Fence { .. })));
+}
+
+const SHUTDOWN_N2: &str = r#"<transition_graph><synapse id="0"><action_set>
+<crm_event id="7" operation="do_shutdown" operation_key="do_shutdown-n2" on_node="n2" on_node_uuid="n2">
+<attributes CRM_meta_op_no_wait="true"/></crm_event></action_set><inputs/></synapse></transition_graph>"#;
+
+fn do_shutdown_from_dc() -> Input {
+    Input::Peer {
+        src: "n1".into(),
+        msg: from_crmd(PeerMsg::Exec {
+            tid: 4,
+            action: SHUTDOWN_N2.into(),
+        }),
+    }
+}
+
+/// S_STOPPING: SIGTERM makes the member ask the DC for its `shutdown` attribute (again while the
+/// replica does not show it) and exit 0 only on the DC's `do_shutdown`; an unasked
+/// `do_shutdown` is ignored.
+#[test]
+fn sigterm_asks_the_dc_to_stop_this_node_and_exits_on_its_do_shutdown() {
+    let mut core = member();
+    core.step(now(2), Input::NeighbourBack(Neighbour::Lrmd));
+    let cmds = core.step(now(3), do_shutdown_from_dc());
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::Exit(_))),
+        "{cmds:?}"
+    );
+
+    let asks = |cmds: &[Command]| {
+        cmds.iter().any(|c| {
+            matches!(c, Command::Send { to, msg: PeerMsg::Request { body, .. } }
+                if to == "n1" && body.contains(r#"name=\"shutdown\""#))
+        })
+    };
+    let cmds = core.step(now(10), Input::Shutdown);
+    assert_eq!(core.phase(), Phase::Stopping);
+    assert!(asks(&cmds), "{cmds:?}");
+    assert!(!cmds.iter().any(|c| matches!(c, Command::Exit(_))));
+    // No answer (the DC changed its mind, a join lost it): asked again.
+    let cmds = core.step(now(2_010), Input::Tick);
+    assert!(asks(&cmds), "{cmds:?}");
+    let cmds = core.step(now(2_500), do_shutdown_from_dc());
+    assert!(cmds.contains(&Command::Exit(0)), "{cmds:?}");
+}
+
+/// A crmd that never found a DC has nothing to hand over: SIGTERM exits at once.
+#[test]
+fn sigterm_before_any_dc_exits_at_once() {
+    let mut core = Core::new(Config {
+        me: "n2".into(),
+        cib: empty_cib(),
+        nodes: vec!["n1".into(), "n2".into()],
+    });
+    let cmds = core.step(now(1), Input::Shutdown);
+    assert!(cmds.contains(&Command::Exit(0)), "{cmds:?}");
 }
