@@ -54,6 +54,8 @@ pub(crate) enum Event {
     ClientGone { id: u64 },
     /// SIGTERM/SIGINT.
     Shutdown,
+    /// Every child has stopped after a shutdown began.
+    ChildrenStopped,
 }
 
 /// Packet and delivery counters (`cl_status`-independent; see `Client::stats`).
@@ -258,9 +260,8 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         daemon.cfg.deadtime.as_millis()
     ));
     let supervisor = options::start_children(&daemon.cfg, opts, &daemon.me);
-    daemon.main_loop(rx);
+    daemon.main_loop(rx, tx, supervisor);
     daemon.announce_shutdown();
-    supervisor.shutdown(Duration::from_secs(5));
     if let Some(w) = daemon.watchdog.take() {
         w.disarm();
     }
@@ -290,7 +291,15 @@ fn dedup(names: &[String]) -> Vec<String> {
 }
 
 impl Daemon {
-    fn main_loop(&mut self, rx: Receiver<Event>) {
+    /// Runs until the children have stopped after a SIGTERM: as in Heartbeat, messaging goes on
+    /// while they stop (crmd hands its resources over through it).
+    fn main_loop(
+        &mut self,
+        rx: Receiver<Event>,
+        tx: std::sync::mpsc::Sender<Event>,
+        supervisor: crate::respawn::Supervisor,
+    ) {
+        let mut supervisor = Some(supervisor);
         let keepalive = self.cfg.keepalive;
         let check_every =
             (keepalive / 2).clamp(Duration::from_millis(20), Duration::from_millis(500));
@@ -317,7 +326,16 @@ impl Daemon {
                 .min(next_check)
                 .saturating_duration_since(Instant::now());
             match rx.recv_timeout(wait) {
-                Ok(Event::Shutdown) => return,
+                Ok(Event::Shutdown) => {
+                    if let Some(sup) = supervisor.take() {
+                        let tx = tx.clone();
+                        std::thread::spawn(move || {
+                            sup.shutdown(Duration::from_secs(5));
+                            let _ = tx.send(Event::ChildrenStopped);
+                        });
+                    }
+                }
+                Ok(Event::ChildrenStopped) => return,
                 Ok(ev) => self.handle(ev),
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
@@ -332,7 +350,7 @@ impl Daemon {
             Event::ClientConnected(conn) => self.clients.connected(conn),
             Event::ClientFrame { id, msg } => self.on_client_frame(id, msg),
             Event::ClientGone { id } => self.on_client_gone(id),
-            Event::Shutdown => {}
+            Event::Shutdown | Event::ChildrenStopped => {}
         }
     }
 
