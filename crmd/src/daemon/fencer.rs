@@ -1,12 +1,54 @@
 //! Fencing requests to the local stonithd. Each request is one connection (stonithd's protocol
 //! answers when the fencing is over), made on tokio's blocking pool so nothing else waits; an
 //! unreachable stonithd is a failed request, which the DC retries.
+//!
+//! Since requests are not a standing connection, a liveness probe watches stonithd (a cheap
+//! `ListRegistered` every [`PROBE_EVERY`]) and reports it lost or back ([`Neighbour::Stonithd`]),
+//! so a fencer that heartbeat cannot respawn is escalated like any other neighbour.
 
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::core::Input;
+use crate::core::{Input, Neighbour};
+
+/// How often the liveness probe asks stonithd.
+pub const PROBE_EVERY: Duration = Duration::from_secs(1);
+/// How long one probe waits for stonithd's answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Starts the liveness probe: [`Input::NeighbourLost`] / [`Input::NeighbourBack`] on each change
+/// (the first answer counts as "back"; no answer at start counts as lost).
+pub fn watch(inputs: UnboundedSender<Input>) {
+    std::thread::Builder::new()
+        .name("stonithd-probe".into())
+        .spawn(move || {
+            let socket = stonithd::proto::socket_path();
+            let mut up: Option<bool> = None;
+            loop {
+                let ok = stonithd::proto::call(
+                    &socket,
+                    &stonithd::proto::Request::ListRegistered,
+                    PROBE_TIMEOUT,
+                )
+                .is_ok();
+                if up != Some(ok) {
+                    let input = if ok {
+                        tracing::info!("stonithd answers at {}", socket.display());
+                        Input::NeighbourBack(Neighbour::Stonithd)
+                    } else {
+                        Input::NeighbourLost(Neighbour::Stonithd)
+                    };
+                    if inputs.send(input).is_err() {
+                        return;
+                    }
+                    up = Some(ok);
+                }
+                std::thread::sleep(PROBE_EVERY);
+            }
+        })
+        .expect("spawn the stonithd probe thread");
+}
 
 /// Hands one request to stonithd; the answer comes back as [`Input::FenceDone`].
 pub fn fence(
