@@ -352,3 +352,27 @@ fn sigterm_before_any_dc_exits_at_once() {
     let cmds = core.step(now(1), Input::Shutdown);
     assert!(cmds.contains(&Command::Exit(0)), "{cmds:?}");
 }
+
+/// A stonithd lost for good is escalated (an error), but never by exiting or self-fencing:
+/// the fencer is what fencing would need, and crmd still runs the node's resources.
+#[test]
+fn a_stonithd_lost_for_good_neither_exits_nor_fences() {
+    for reaction in ["recover", "fence"] {
+        let mut core = member();
+        options::set_cluster_option(&mut core.cib, DAEMON_LOST_REACTION, reaction);
+        options::set_cluster_option(&mut core.cib, "stonith-enabled", "true");
+        let cmds = core.step(now(10), Input::NeighbourLost(Neighbour::Stonithd));
+        assert!(
+            cmds.contains(&Command::WakeAt(10 + NEIGHBOUR_GRACE)),
+            "the escalation is not scheduled: {cmds:?}"
+        );
+        let cmds = core.step(now(10 + NEIGHBOUR_GRACE), Input::Tick);
+        assert!(
+            !cmds
+                .iter()
+                .any(|c| matches!(c, Command::Exit(_) | Command::Fence { .. })),
+            "{reaction}: {cmds:?}"
+        );
+        assert_eq!(core.phase(), Phase::NotDc);
+    }
+}

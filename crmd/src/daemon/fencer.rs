@@ -19,11 +19,10 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Starts the liveness probe: [`Input::NeighbourLost`] / [`Input::NeighbourBack`] on each change
 /// (the first answer counts as "back"; no answer at start counts as lost).
-pub fn watch(inputs: UnboundedSender<Input>) {
+pub fn watch(socket: std::path::PathBuf, inputs: UnboundedSender<Input>) {
     std::thread::Builder::new()
         .name("stonithd-probe".into())
         .spawn(move || {
-            let socket = stonithd::proto::socket_path();
             let mut up: Option<bool> = None;
             loop {
                 let ok = stonithd::proto::call(
@@ -86,4 +85,57 @@ pub fn fence(
             result,
         });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::net::UnixListener;
+
+    /// A stonithd stand-in answering every request with success, until dropped.
+    fn fake_stonithd(path: &std::path::Path) -> std::thread::JoinHandle<()> {
+        let listener: UnixListener =
+            ipc::bind::bind(path, &ipc::bind::SocketSpec::new(0o600, None)).expect("bind");
+        std::thread::spawn(move || {
+            // Serves a few probes, then goes away (as a killed stonithd does).
+            for _ in 0..2 {
+                let Ok((mut s, _)) = listener.accept() else {
+                    return;
+                };
+                let _: Option<stonithd::proto::Request> =
+                    ipc::json::read(&mut s, 1 << 20).ok().flatten();
+                let _ = ipc::json::write(&mut s, &stonithd::proto::Response::default());
+            }
+        })
+    }
+
+    fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Input>) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(i) = rx.try_recv() {
+                return format!("{i:?}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no input from the probe"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// #18: stonithd is watched, not only dialled per request: absent at start it is reported
+    /// lost, answering it is back, and once it stops answering (killed) it is lost again.
+    #[test]
+    fn the_probe_reports_stonithd_lost_back_and_lost_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sock = dir.path().join("stonithd.sock");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        watch(sock.clone(), tx);
+        assert_eq!(next(&mut rx), "NeighbourLost(Stonithd)");
+        let server = fake_stonithd(&sock);
+        assert_eq!(next(&mut rx), "NeighbourBack(Stonithd)");
+        server.join().expect("fake stonithd");
+        let _ = std::fs::remove_file(&sock);
+        assert_eq!(next(&mut rx), "NeighbourLost(Stonithd)");
+    }
 }

@@ -122,7 +122,7 @@ pub fn run(opts: Options) -> Result<()> {
         let clients = clients::spawn(&opts.cib_socket, tx.clone())
             .with_context(|| format!("binding {}", opts.cib_socket.display()))?;
         forward_sigterm(tx.clone())?;
-        fencer::watch(tx.clone());
+        fencer::watch(stonithd::proto::socket_path(), tx.clone());
         tracing::info!(
             node = %me,
             "crmd started; CIB version {}",
