@@ -11,6 +11,7 @@
 //! are derived from the state at the end of every step and logged when they change.
 
 mod dc;
+mod election;
 mod escalation;
 mod fencing;
 mod node;
@@ -204,6 +205,9 @@ pub enum Phase {
     Starting,
     /// A view, but no DC known.
     Pending,
+    /// An election round: members of the view whose crmd state is unknown could win, so the
+    /// DC is chosen once they answered (or the round timed out).
+    Election,
     /// A member under another node's DC.
     NotDc,
     /// A local neighbour (lrmd) is gone: local actions fail until it is back.
@@ -226,6 +230,7 @@ impl Phase {
         match self {
             Phase::Starting => "S_STARTING",
             Phase::Pending => "S_PENDING",
+            Phase::Election => "S_ELECTION",
             Phase::NotDc => "S_NOT_DC",
             Phase::Recovery => "S_RECOVERY",
             Phase::Stopping => "S_STOPPING",
@@ -289,6 +294,8 @@ pub struct Core {
     lost: escalation::Lost,
     /// A clean stop in progress.
     stopping: Option<stopping::Stopping>,
+    /// The open election round, if any.
+    election: Option<election::Round>,
     /// The core asked the runtime to exit: it takes no more input.
     exited: bool,
     phase: Phase,
@@ -321,6 +328,7 @@ impl Core {
             dc_state: None,
             lost: escalation::Lost::default(),
             stopping: None,
+            election: None,
             exited: false,
             phase: Phase::Starting,
             wake: None,
@@ -425,6 +433,9 @@ impl Core {
         if self.lrm_seen && !self.lrm_up {
             return Phase::Recovery;
         }
+        if self.election.as_ref().is_some_and(|r| r.deferred) {
+            return Phase::Election;
+        }
         match (&self.dc, &self.dc_state) {
             (None, _) => Phase::Pending,
             (Some(_), Some(d)) if self.is_dc() => d.phase(),
@@ -442,6 +453,7 @@ impl Core {
 
     /// Everything that happens at a time: held writes, unanswered forwarded writes, DC timers.
     fn on_time(&mut self) {
+        self.election_timeout();
         let now = self.now.ms;
         if !self.held.is_empty() {
             let ready = self.can_write();
@@ -534,6 +546,7 @@ impl Core {
             .chain(self.forwarded.values().map(|f| f.2 + 1))
             .chain(self.lost.next_deadline())
             .chain(self.stopping.as_ref().map(|s| s.next_deadline(&self.cib)))
+            .chain(self.election.as_ref().map(|r| r.until))
             .min();
         if let Some(d) = self.dc_state.as_ref().filter(|_| self.is_dc()) {
             next = [next, d.next_deadline(&self.cib)]
@@ -564,7 +577,9 @@ impl Core {
             .filter(|n| !self.crmd_up.contains(*n))
             .cloned()
             .collect();
+        self.prune_round(&members);
         if !unknown.is_empty() {
+            self.open_round(&unknown);
             self.out.push(Command::AskCrmdStatus(unknown));
         }
         self.crmd_up.retain(|n| members.contains(n));
@@ -580,6 +595,7 @@ impl Core {
         if node == self.me {
             return;
         }
+        let closed = self.vote(node);
         if up {
             // A crmd that (re)started has an empty replica and history: a new join round.
             // (One already known is old news, e.g. a status answer after its first message.)
@@ -591,6 +607,9 @@ impl Core {
             if !self.elect() && self.is_dc() {
                 self.start_join();
             }
+        }
+        if closed {
+            self.elect();
         }
     }
 
@@ -650,7 +669,8 @@ impl Core {
 
     /// A crmd message from `node` proves its crmd runs.
     fn peer_seen(&mut self, node: &str) {
-        if self.crmd_up.insert(node.to_string()) {
+        let closed = self.vote(node);
+        if self.crmd_up.insert(node.to_string()) || closed {
             self.elect();
         }
     }
@@ -668,6 +688,9 @@ impl Core {
             None => return false,
         };
         let dc = choose_dc(&candidates).map(str::to_string);
+        if self.election_defers(&candidates) {
+            return false;
+        }
         if dc == self.dc {
             return false;
         }
@@ -970,6 +993,7 @@ impl Core {
                 tracing::error!("lost the connection to heartbeat: no peers until it is back");
                 // Without the messaging layer there is no membership: stand down.
                 self.view = None;
+                self.election = None;
                 self.crmd_up = BTreeSet::from([self.me.clone()]);
                 if self.is_dc() {
                     if let Some(d) = self.dc_state.take() {

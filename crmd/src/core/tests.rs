@@ -376,3 +376,66 @@ fn a_stonithd_lost_for_good_neither_exits_nor_fences() {
         assert_eq!(core.phase(), Phase::NotDc);
     }
 }
+
+/// S_ELECTION: a starting node whose view holds an older member of unknown crmd state waits for
+/// heartbeat's answer instead of electing itself (and starting a join round it would lose); a
+/// "running" answer makes the older member DC, and a round nobody answers times out to the
+/// members known to run a crmd.
+#[test]
+fn an_election_round_waits_for_members_that_could_win() {
+    let fresh = || {
+        Core::new(Config {
+            me: "n2".into(),
+            cib: empty_cib(),
+            nodes: vec!["n1".into(), "n2".into()],
+        })
+    };
+    let mut core = fresh();
+    let cmds = core.step(now(1), view(&[("n1", 1), ("n2", 2)]));
+    assert!(
+        cmds.contains(&Command::AskCrmdStatus(vec!["n1".into()])),
+        "{cmds:?}"
+    );
+    assert_eq!(core.phase(), Phase::Election);
+    assert_eq!(core.dc(), None);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Command::Broadcast(PeerMsg::JoinOffer { .. }))),
+        "elected itself: {cmds:?}"
+    );
+    core.step(
+        now(5),
+        Input::PeerCrmd {
+            node: "n1".into(),
+            up: true,
+        },
+    );
+    assert_eq!(core.dc(), Some("n1"));
+    assert_eq!(core.phase(), Phase::NotDc);
+
+    // heartbeat says n1 runs no crmd: n2 is DC at once.
+    let mut core = fresh();
+    core.step(now(1), view(&[("n1", 1), ("n2", 2)]));
+    core.step(
+        now(5),
+        Input::PeerCrmd {
+            node: "n1".into(),
+            up: false,
+        },
+    );
+    assert_eq!(core.dc(), Some("n2"));
+
+    // No answer at all: the round closes after its timeout.
+    let mut core = fresh();
+    core.step(now(1), view(&[("n1", 1), ("n2", 2)]));
+    core.step(now(1 + election::ROUND_TIMEOUT - 1), Input::Tick);
+    assert_eq!(core.phase(), Phase::Election);
+    let cmds = core.step(now(1 + election::ROUND_TIMEOUT), Input::Tick);
+    assert_eq!(core.dc(), Some("n2"));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Broadcast(PeerMsg::JoinOffer { .. }))),
+        "{cmds:?}"
+    );
+}
