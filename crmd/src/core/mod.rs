@@ -216,6 +216,8 @@ pub enum Phase {
     Stopping,
     /// DC: a join round is collecting the members' reports.
     Integration,
+    /// DC: the join's CIB was sent; waiting for the members to confirm they installed it.
+    FinalizeJoin,
     /// DC: the policy engine is due (possibly waiting for a retry pause).
     PolicyEngine,
     /// DC: a transition is running.
@@ -235,6 +237,7 @@ impl Phase {
             Phase::Recovery => "S_RECOVERY",
             Phase::Stopping => "S_STOPPING",
             Phase::Integration => "S_INTEGRATION",
+            Phase::FinalizeJoin => "S_FINALIZE_JOIN",
             Phase::PolicyEngine => "S_POLICY_ENGINE",
             Phase::TransitionEngine => "S_TRANSITION_ENGINE",
             Phase::Idle => "S_IDLE",
@@ -739,11 +742,18 @@ impl Core {
                 lrm,
                 attrs,
             } => self.on_join_report(src, join, &cib, &lrm, &attrs),
-            PeerMsg::CibFull { cib } => self.on_cib_full(&cib),
+            PeerMsg::CibFull { cib, join } => {
+                self.on_cib_full(&cib);
+                if join > 0 {
+                    self.send_to(src, PeerMsg::JoinAck { join });
+                }
+            }
+            PeerMsg::JoinAck { join } => self.on_join_ack(src, join),
             PeerMsg::CibDiff { from, patch } => self.on_cib_diff(src, &from, &patch),
             PeerMsg::SyncReq => {
                 if self.is_dc() {
                     let full = PeerMsg::CibFull {
+                        join: 0,
                         cib: self.cib.to_xml_compact(),
                     };
                     self.send_to(src, full);

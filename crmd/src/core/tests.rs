@@ -439,3 +439,86 @@ fn an_election_round_waits_for_members_that_could_win() {
         "{cmds:?}"
     );
 }
+
+/// S_FINALIZE_JOIN: the DC sends the join's CIB tagged with the round and runs the policy
+/// engine only once the member that reported confirmed it (or after a timeout); the member
+/// confirms the round it installed.
+#[test]
+fn the_policy_engine_waits_for_the_members_to_confirm_the_joins_cib() {
+    let mut dc = Core::new(Config {
+        me: "n1".into(),
+        cib: empty_cib(),
+        nodes: vec!["n1".into(), "n2".into()],
+    });
+    dc.step(
+        now(0),
+        Input::PeerCrmd {
+            node: "n2".into(),
+            up: true,
+        },
+    );
+    dc.step(now(1), view(&[("n1", 1), ("n2", 2)]));
+    assert!(dc.is_dc());
+    let mut n2 = member();
+    let Some(PeerMsg::JoinReport { join, .. }) = n2
+        .step(
+            now(2),
+            Input::Peer {
+                src: "n1".into(),
+                msg: from_crmd(PeerMsg::JoinOffer { join: 1 }),
+            },
+        )
+        .into_iter()
+        .find_map(|c| match c {
+            Command::Send { msg, .. } => Some(msg),
+            _ => None,
+        })
+    else {
+        panic!("no join report");
+    };
+    assert_eq!(join, 1);
+    let report = n2.own_report(1);
+    let cmds = dc.step(
+        now(3),
+        Input::Peer {
+            src: "n2".into(),
+            msg: from_crmd(report),
+        },
+    );
+    assert_eq!(dc.phase(), Phase::FinalizeJoin);
+    assert!(!cmds
+        .iter()
+        .any(|c| matches!(c, Command::SavePeInput { .. })));
+    let Some(full) = cmds.into_iter().find_map(|c| match c {
+        Command::Broadcast(m @ PeerMsg::CibFull { join: 1, .. }) => Some(m),
+        _ => None,
+    }) else {
+        panic!("the join's CIB was not sent tagged with its round");
+    };
+    let cmds = n2.step(
+        now(4),
+        Input::Peer {
+            src: "n1".into(),
+            msg: from_crmd(full),
+        },
+    );
+    let ack = PeerMsg::JoinAck { join: 1 };
+    assert!(
+        cmds.contains(&Command::Send {
+            to: "n1".into(),
+            msg: ack.clone()
+        }),
+        "{cmds:?}"
+    );
+    let cmds = dc.step(
+        now(5),
+        Input::Peer {
+            src: "n2".into(),
+            msg: from_crmd(ack),
+        },
+    );
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, Command::SavePeInput { .. })));
+    assert_ne!(dc.phase(), Phase::FinalizeJoin);
+}
