@@ -10,19 +10,52 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use ccm::membership::Millis;
-use clap::Parser;
+use flags::{Dialect, Given, Opt, Spec};
 use sim::ccm::{Sim, SimConfig};
 use sim::ccm_lab::{agree, is_root, start_cluster, wait_until, Binaries, Node};
 
-/// ccm view-agreement benchmark.
-#[derive(Parser, Debug)]
+/// ccm view-agreement benchmark: `--runs N` simulated runs per row (50), `--real-runs N`
+/// real-cluster repetitions (3; 0 skips the real benchmark).
+const SPEC: Spec = Spec {
+    tool: "ccm_bench",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::long_value("runs"),
+        Opt::long_value("real-runs"),
+        // What `cargo bench` passes to a bench without the test harness.
+        Opt::long_flag("bench"),
+    ],
+    help_groups: &[],
+    help: "usage: ccm_bench [--runs N] [--real-runs N]\n",
+    version: "ccm_bench\n",
+};
+
 struct Cli {
-    /// Simulated runs per row.
-    #[arg(long, default_value_t = 50)]
     runs: u64,
-    /// Real-cluster repetitions (0 skips the real benchmark).
-    #[arg(long, default_value_t = 3)]
     real_runs: usize,
+}
+
+fn parse_cli() -> Result<Cli> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut cli = Cli {
+        runs: 50,
+        real_runs: 3,
+    };
+    let given = flags::parse(&SPEC, &args).map_err(|stop| anyhow::anyhow!("{stop:?}"))?;
+    for g in given {
+        match g {
+            Given::Opt {
+                name: "runs",
+                value,
+            } => cli.runs = value.unwrap_or_default().parse().context("--runs")?,
+            Given::Opt {
+                name: "real-runs",
+                value,
+            } => cli.real_runs = value.unwrap_or_default().parse().context("--real-runs")?,
+            _ => {}
+        }
+    }
+    Ok(cli)
 }
 
 const DETECT: Millis = 500;
@@ -35,7 +68,7 @@ enum Fault {
 }
 
 fn main() -> Result<()> {
-    let cli = Cli::parse();
+    let cli = parse_cli()?;
     println!("Simulation (1-30 ms one-way delay, heartbeat detection fixed at {DETECT} ms and subtracted; default timing: settle 200 ms, proposal timeout 1000 ms)");
     println!(
         "{:<8} {:>5} {:>5} {:>6} {:>9} {:>9} {:>9} {:>11} {:>9}",

@@ -6,8 +6,10 @@
 //! them from the patch, which is how crmsh commits its changes.
 
 use crate::exit::ExitCode;
+use crate::version::BANNER;
 use cib::patch::{self, v1, PatchError};
 use cib::{digest, format, Document, Element};
+use flags::{Dialect, Given, Opt, Spec};
 use std::io::{Read, Write};
 
 const USAGE: &str = "Usage:
@@ -52,8 +54,6 @@ struct Options {
     as_cib: bool,
     no_version: bool,
     use_stdin: bool,
-    help: bool,
-    version: bool,
 }
 
 /// Runs `crm_diff` with `args` (without the program name).
@@ -63,21 +63,10 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> ExitCode {
-    let opts = match parse(args) {
-        Ok(o) => o,
-        Err(msg) => {
-            let _ = writeln!(err, "crm_diff: {msg}");
-            return ExitCode::Usage;
-        }
+    let opts = match crate::command_line::read(&SPEC, args, out, err) {
+        Ok(given) => options(given),
+        Err(code) => return code,
     };
-    if opts.help {
-        let _ = write!(out, "{USAGE}");
-        return ExitCode::Ok;
-    }
-    if opts.version {
-        let _ = write!(out, "{}", crate::version::banner());
-        return ExitCode::Ok;
-    }
     if opts.apply && opts.no_version {
         let _ = writeln!(err, "warning: -u/--no-version ignored with -p/--patch");
     } else if opts.as_cib && opts.no_version {
@@ -248,82 +237,47 @@ fn apply(
     }
 }
 
-/// Reads the command line as GLib does for the original: long options with `=` or a separate
-/// value, short options bundled, and a value glued to its short option (`-oFILE`).
-fn parse(args: &[String]) -> Result<Options, String> {
+const SPEC: Spec = Spec {
+    tool: "crm_diff",
+    dialect: Dialect::Glib,
+    options: &[
+        Opt::value('o', "original"),
+        Opt::value('O', "original-string"),
+        Opt::value('n', "new"),
+        Opt::value('N', "new-string"),
+        Opt::value('p', "patch"),
+        Opt::flag('c', "cib"),
+        Opt::flag('s', "stdin"),
+        Opt::flag('u', "no-version"),
+        Opt::flag('V', "verbose"),
+    ],
+    help_groups: &[],
+    help: USAGE,
+    version: BANNER,
+};
+
+/// The options in the order given; stray arguments are ignored, as by the original.
+fn options(given: Vec<Given>) -> Options {
     let mut o = Options::default();
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        let value = |inline: Option<String>, i: &mut usize, name: &str| {
-            if let Some(v) = inline {
-                return Ok(v);
-            }
-            let v = args
-                .get(*i)
-                .cloned()
-                .ok_or_else(|| format!("Missing argument for {name}"))?;
-            *i += 1;
-            Ok::<String, String>(v)
-        };
-        if let Some(long) = arg.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            let shown = format!("--{name}");
-            match name {
-                "original" => o.original = Some(Source::File(value(inline, &mut i, &shown)?)),
-                "original-string" => {
-                    o.original = Some(Source::Text(value(inline, &mut i, &shown)?))
-                }
-                "new" => o.second = Some(Source::File(value(inline, &mut i, &shown)?)),
-                "new-string" => o.second = Some(Source::Text(value(inline, &mut i, &shown)?)),
-                "patch" => {
-                    o.apply = true;
-                    o.second = Some(Source::File(value(inline, &mut i, &shown)?));
-                }
-                "cib" => o.as_cib = true,
-                "stdin" => o.use_stdin = true,
-                "no-version" => o.no_version = true,
-                "help" | "help-all" => o.help = true,
-                "version" => o.version = true,
-                "verbose" => {}
-                _ => return Err(format!("Unknown option {arg}")),
-            }
-            continue;
-        }
-        let Some(shorts) = arg.strip_prefix('-').filter(|s| !s.is_empty()) else {
-            // The original ignores stray arguments.
+    for g in given {
+        let Given::Opt { name, value } = g else {
             continue;
         };
-        for (pos, c) in shorts.char_indices() {
-            let rest = &shorts[pos + c.len_utf8()..];
-            let inline = (!rest.is_empty()).then(|| rest.to_string());
-            let shown = format!("-{c}");
-            let takes_value = matches!(c, 'o' | 'O' | 'n' | 'N' | 'p');
-            match c {
-                'o' => o.original = Some(Source::File(value(inline, &mut i, &shown)?)),
-                'O' => o.original = Some(Source::Text(value(inline, &mut i, &shown)?)),
-                'n' => o.second = Some(Source::File(value(inline, &mut i, &shown)?)),
-                'N' => o.second = Some(Source::Text(value(inline, &mut i, &shown)?)),
-                'p' => {
-                    o.apply = true;
-                    o.second = Some(Source::File(value(inline, &mut i, &shown)?));
-                }
-                'c' => o.as_cib = true,
-                's' => o.use_stdin = true,
-                'u' => o.no_version = true,
-                'h' | '?' => o.help = true,
-                '$' => o.version = true,
-                'V' => {}
-                _ => return Err(format!("Unknown option -{c}")),
+        let value = value.unwrap_or_default();
+        match name {
+            "original" => o.original = Some(Source::File(value)),
+            "original-string" => o.original = Some(Source::Text(value)),
+            "new" => o.second = Some(Source::File(value)),
+            "new-string" => o.second = Some(Source::Text(value)),
+            "patch" => {
+                o.apply = true;
+                o.second = Some(Source::File(value));
             }
-            if takes_value {
-                break;
-            }
+            "cib" => o.as_cib = true,
+            "stdin" => o.use_stdin = true,
+            "no-version" => o.no_version = true,
+            _ => {}
         }
     }
-    Ok(o)
+    o
 }

@@ -7,6 +7,7 @@
 
 use crate::exit::ExitCode;
 use cib::haresources::{AutoFailback, HaResources, ImportOptions};
+use flags::{Dialect, FlagError, Given, Opt, Spec, Stop};
 use messaging::config::{AutoFailback as HbAutoFailback, Config};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,31 +24,54 @@ struct Args {
     monitor: bool,
 }
 
-fn parse_args(args: &[String]) -> Result<Args, String> {
+const SPEC: Spec = Spec {
+    tool: "haresources2cib",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::value('c', "config"),
+        Opt::value('o', "output"),
+        Opt::long_flag("stdout"),
+        Opt::long_flag("no-monitor"),
+        // Our agents are OCF already; accepted for the old command lines.
+        Opt::long_flag("no-ocf"),
+    ],
+    help_groups: &[],
+    help: USAGE,
+    version: concat!(
+        "haresources2cib (heartbeat-rs) ",
+        env!("CARGO_PKG_VERSION"),
+        "\n"
+    ),
+};
+
+fn parse_args(args: &[String]) -> Result<Args, Stop> {
     let mut out = Args {
         ha_cf: PathBuf::from("/etc/ha.d/ha.cf"),
         haresources: PathBuf::from("/etc/ha.d/haresources"),
         output: Some(PathBuf::from("/var/lib/heartbeat/crm/cib.xml")),
         monitor: true,
     };
-    let mut it = args.iter();
     let mut positional = Vec::new();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-c" | "--config" => out.ha_cf = it.next().ok_or("-c needs a file")?.into(),
-            "-o" | "--output" => out.output = Some(it.next().ok_or("-o needs a file")?.into()),
-            "--stdout" => out.output = None,
-            "--no-monitor" => out.monitor = false,
-            // Our agents are OCF already; accepted for the old command lines.
-            "--no-ocf" => {}
-            s if s.starts_with('-') => return Err(format!("unknown option {s}")),
-            s => positional.push(s),
+    for g in flags::parse(&SPEC, args)? {
+        match g {
+            Given::Opt { name, value } => match name {
+                "config" => out.ha_cf = value.unwrap_or_default().into(),
+                "output" => out.output = value.map(PathBuf::from),
+                "stdout" => out.output = None,
+                "no-monitor" => out.monitor = false,
+                _ => {}
+            },
+            Given::Arg(a) => positional.push(a),
         }
     }
     match positional.as_slice() {
         [] => {}
         [file] => out.haresources = PathBuf::from(file),
-        _ => return Err("only one haresources file may be given".into()),
+        _ => {
+            return Err(Stop::Usage(FlagError::Invalid(
+                "only one haresources file may be given".into(),
+            )))
+        }
     }
     Ok(out)
 }
@@ -56,9 +80,11 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
 pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> ExitCode {
     let args = match parse_args(args) {
         Ok(a) => a,
-        Err(e) => {
-            let _ = writeln!(stderr, "haresources2cib: {e}\n{USAGE}");
-            return ExitCode::Usage;
+        Err(stop) => {
+            return match stop.report(&SPEC, stdout, stderr) {
+                0 => ExitCode::Ok,
+                _ => ExitCode::Usage,
+            }
         }
     };
     match import(&args) {

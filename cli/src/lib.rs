@@ -9,6 +9,7 @@ pub mod cib_access;
 pub mod cibadmin;
 #[cfg(feature = "hb-tools")]
 pub mod cl_status;
+pub mod command_line;
 #[cfg(feature = "cib-tools")]
 pub mod crm_attribute;
 pub mod crm_diff;

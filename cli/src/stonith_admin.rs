@@ -11,6 +11,7 @@ use std::time::Duration;
 use stonithd::proto::{self, Request, Response};
 
 use crate::exit::ExitCode;
+use flags::{Dialect, Given, Opt, Spec};
 
 const USAGE: &str = "Usage:\n  stonith_admin [OPTION...]\n\n\
 Commands:\n\
@@ -43,7 +44,6 @@ enum Command {
     Metadata,
     Register(String),
     Deregister(String),
-    Help,
 }
 
 #[derive(Debug, Default)]
@@ -55,73 +55,41 @@ struct Options {
     quiet: bool,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
+const SPEC: Spec = Spec {
+    tool: "stonith_admin",
+    dialect: Dialect::Glib,
+    options: &[
+        Opt::flag('L', "list-registered"),
+        Opt::flag('I', "list-installed"),
+        Opt::value('l', "list"),
+        Opt::value('F', "fence"),
+        Opt::value('U', "unfence"),
+        Opt::value('B', "reboot"),
+        Opt::value('C', "confirm"),
+        Opt::value('H', "history"),
+        Opt::flag('M', "metadata"),
+        Opt::value('R', "register"),
+        Opt::value('D', "deregister"),
+        Opt::value('a', "agent"),
+        Opt::value('o', "option"),
+        Opt::value('t', "timeout"),
+        Opt::flag('q', "quiet"),
+        Opt::flag('V', "verbose"),
+    ],
+    help_groups: &[],
+    help: USAGE,
+    version: crate::version::BANNER,
+};
+
+/// The options given, in order (the last command wins); stray words are ignored.
+fn options(given: Vec<Given>) -> Result<Options, String> {
     let mut o = Options::default();
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        let (name, inline) = match arg.strip_prefix("--") {
-            Some(long) => match long.split_once('=') {
-                Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                None => (long.to_string(), None),
-            },
-            None => match arg.strip_prefix('-').filter(|s| !s.is_empty()) {
-                Some(short) => {
-                    let mut cs = short.chars();
-                    let c = cs.next().unwrap_or(' ');
-                    let rest: String = cs.collect();
-                    let long = match c {
-                        'L' => "list-registered",
-                        'I' => "list-installed",
-                        'l' => "list",
-                        'F' => "fence",
-                        'U' => "unfence",
-                        'B' => "reboot",
-                        'C' => "confirm",
-                        'H' => "history",
-                        'M' => "metadata",
-                        'R' => "register",
-                        'D' => "deregister",
-                        'a' => "agent",
-                        'o' => "option",
-                        't' => "timeout",
-                        'q' => "quiet",
-                        'h' | '?' => "help",
-                        _ => return Err(format!("Unknown option -{c}")),
-                    };
-                    (long.to_string(), (!rest.is_empty()).then_some(rest))
-                }
-                None => return Err(format!("non-option ARGV-elements: {arg}")),
-            },
+    for g in given {
+        let Given::Opt { name, value } = g else {
+            continue;
         };
-        let takes_value = matches!(
-            name.as_str(),
-            "list"
-                | "fence"
-                | "unfence"
-                | "reboot"
-                | "confirm"
-                | "history"
-                | "register"
-                | "deregister"
-                | "agent"
-                | "option"
-                | "timeout"
-        );
-        let value = if takes_value {
-            match inline {
-                Some(v) => v,
-                None if i < args.len() => {
-                    i += 1;
-                    args[i - 1].clone()
-                }
-                None => return Err(format!("Missing argument for --{name}")),
-            }
-        } else {
-            String::new()
-        };
-        match name.as_str() {
+        let value = value.unwrap_or_default();
+        match name {
             "list-registered" => o.command = Some(Command::ListRegistered),
             "list-installed" => o.command = Some(Command::ListInstalled),
             "list" => o.command = Some(Command::List(value)),
@@ -148,8 +116,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
                 )
             }
             "quiet" => o.quiet = true,
-            "help" | "help-all" => o.command = Some(Command::Help),
-            other => return Err(format!("Unknown option --{other}")),
+            _ => {}
         }
     }
     Ok(o)
@@ -234,22 +201,19 @@ fn history_lines(out: &mut dyn Write, r: &Response, quiet: bool) {
 
 /// Runs `stonith_admin` with `args`; returns the exit code.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let o = match parse(args) {
+    let given = match crate::command_line::read(&SPEC, args, out, err) {
+        Ok(given) => given,
+        Err(code) => return code,
+    };
+    let o = match options(given) {
         Ok(o) => o,
-        Err(e) => {
-            let _ = writeln!(err, "stonith_admin: {e}\n{USAGE}");
-            return ExitCode::Usage;
-        }
+        Err(e) => return crate::command_line::refuse(&SPEC, &e, err),
     };
     let timeout = Duration::from_secs(o.timeout.unwrap_or(120));
     let result: Result<(), (ExitCode, String)> = match o.command.clone() {
-        None | Some(Command::Help) => {
+        None => {
             let _ = out.write_all(USAGE.as_bytes());
-            return if o.command.is_none() {
-                ExitCode::Usage
-            } else {
-                ExitCode::Ok
-            };
+            return ExitCode::Usage;
         }
         Some(Command::ListRegistered) => {
             call(Request::ListRegistered, timeout).map(|r| list(out, &r.devices, o.quiet))
@@ -345,7 +309,8 @@ mod tests {
     use super::*;
 
     fn p(a: &[&str]) -> Result<Options, String> {
-        parse(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        let a: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+        options(flags::parse(&SPEC, &a).map_err(|e| format!("{e:?}"))?)
     }
 
     #[test]

@@ -1,11 +1,17 @@
 //! The Pacemaker release whose tool surface heartbeat-rs reproduces, as tools print it.
 
+macro_rules! pacemaker_version {
+    () => {
+        "2.1.5"
+    };
+}
+
 /// The Pacemaker version our tools and daemons answer with.
-pub const PACEMAKER_VERSION: &str = "2.1.5";
+pub const PACEMAKER_VERSION: &str = pacemaker_version!();
 
 /// What Pacemaker's tools print for `--version` (`-$`).
-pub fn banner() -> String {
-    format!(
-        "Pacemaker {PACEMAKER_VERSION}\nWritten by Andrew Beekhof and the Pacemaker project contributors\n"
-    )
-}
+pub const BANNER: &str = concat!(
+    "Pacemaker ",
+    pacemaker_version!(),
+    "\nWritten by Andrew Beekhof and the Pacemaker project contributors\n"
+);

@@ -5,6 +5,7 @@
 //!
 //! `cargo bench -p crmd --bench failover [-- --runs N]`
 
+use flags::{Dialect, Given, Opt, Spec};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -113,18 +114,41 @@ fn usage(ns: &str) -> (f64, u64) {
     (rss_kb as f64 / 1024.0, ticks)
 }
 
+/// `--runs N` (5); `--bench` is what `cargo bench` passes.
+fn runs_from_command_line() -> usize {
+    const SPEC: Spec = Spec {
+        tool: "failover",
+        dialect: Dialect::Getopt,
+        options: &[Opt::long_value("runs"), Opt::long_flag("bench")],
+        help_groups: &[],
+        help: "usage: failover [--runs N]\n",
+        version: "failover\n",
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let given = flags::parse(&SPEC, &args).unwrap_or_else(|stop| {
+        std::process::exit(
+            stop.report(&SPEC, &mut std::io::stdout(), &mut std::io::stderr())
+                .into(),
+        )
+    });
+    given
+        .iter()
+        .find_map(|g| match g {
+            Given::Opt {
+                name: "runs",
+                value,
+            } => value.as_deref()?.parse().ok(),
+            _ => None,
+        })
+        .unwrap_or(5)
+}
+
 fn main() {
     if !is_root() {
         eprintln!("SKIP failover benchmark: needs root (network namespaces)");
         return;
     }
-    let args: Vec<String> = std::env::args().collect();
-    let runs: usize = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+    let runs = runs_from_command_line();
     let bins = bin_dir();
     println!("classic site (VIP + web server), SIGKILL of every process of the active node, {runs} runs each");
     println!(

@@ -8,26 +8,46 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use crmd::soak::{run, SoakOptions};
+use flags::{Dialect, Given, Opt, Spec};
+
+const SPEC: Spec = Spec {
+    tool: "soak",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::long_value("events"),
+        Opt::long_value("seed"),
+        Opt::long_value("deadline"),
+    ],
+    help_groups: &[],
+    help: "usage: soak [--events N] [--seed S] [--deadline SECS]",
+    version: "soak",
+};
 
 fn main() -> Result<()> {
+    let (mut events, mut seed, mut deadline) = (200usize, 1u64, 60u64);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let given = flags::parse(&SPEC, &args).unwrap_or_else(|stop| {
+        std::process::exit(
+            stop.report(&SPEC, &mut std::io::stdout(), &mut std::io::stderr())
+                .into(),
+        )
+    });
+    for g in given {
+        let Given::Opt { name, value } = g else {
+            bail!("unexpected argument {g:?} (--events N, --seed S, --deadline SECS)");
+        };
+        let number: u64 = value
+            .unwrap_or_default()
+            .parse()
+            .with_context(|| format!("--{name} takes a number"))?;
+        match name {
+            "events" => events = number as usize,
+            "seed" => seed = number,
+            _ => deadline = number,
+        }
+    }
     if !crmd::lab::is_root() {
         bail!("the soak needs root (network namespaces)");
-    }
-    let (mut events, mut seed, mut deadline) = (200usize, 1u64, 60u64);
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = |name: &str| -> Result<u64> {
-            args.next()
-                .with_context(|| format!("{name} needs a value"))?
-                .parse()
-                .with_context(|| format!("{name} takes a number"))
-        };
-        match a.as_str() {
-            "--events" => events = value("--events")? as usize,
-            "--seed" => seed = value("--seed")?,
-            "--deadline" => deadline = value("--deadline")?,
-            other => bail!("unknown argument {other} (--events N, --seed S, --deadline SECS)"),
-        }
     }
     let exe = std::env::current_exe().context("own path")?;
     // examples/ sits below the profile directory holding the daemons.

@@ -6,8 +6,50 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use flags::{Dialect, FlagError, Given, Opt, Spec, Stop};
 use lrm::{Executor, ExecutorConfig};
 use tokio::signal::unix::{signal, SignalKind};
+
+const USAGE: &str = "usage: lrmd [--socket PATH] [--max-parallel N]\n";
+
+const SPEC: Spec = Spec {
+    tool: "lrmd",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::long_value("socket"),
+        Opt::long_value("max-parallel"),
+        Opt::HELP_H,
+    ],
+    help_groups: &[],
+    help: USAGE,
+    version: concat!("lrmd (heartbeat-rs) ", env!("CARGO_PKG_VERSION"), "\n"),
+};
+
+/// Applies the command line to the defaults.
+fn options(args: &[String], socket: &mut PathBuf, config: &mut ExecutorConfig) -> Result<(), Stop> {
+    for g in flags::parse(&SPEC, args)? {
+        match g {
+            Given::Opt {
+                name: "socket",
+                value,
+            } => *socket = value.unwrap_or_default().into(),
+            Given::Opt {
+                name: "max-parallel",
+                value,
+            } => {
+                let text = value.unwrap_or_default();
+                config.max_parallel = text.parse().map_err(|_| {
+                    FlagError::Invalid(format!("--max-parallel needs a number, not '{text}'"))
+                })?;
+            }
+            Given::Opt { name, .. } => unreachable!("--{name} is not in the spec"),
+            Given::Arg(a) => {
+                return Err(FlagError::Invalid(format!("unexpected argument '{a}'")).into())
+            }
+        }
+    }
+    Ok(())
+}
 
 fn main() -> anyhow::Result<()> {
     // heartbeat blocks the signals it handles before starting its children, and a blocked mask
@@ -23,26 +65,13 @@ fn main() -> anyhow::Result<()> {
         .init();
     let mut socket = lrm::wire::socket_path();
     let mut config = ExecutorConfig::default();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--socket" => socket = PathBuf::from(args.next().context("--socket needs a path")?),
-            "--max-parallel" => {
-                config.max_parallel = args
-                    .next()
-                    .context("--max-parallel needs a number")?
-                    .parse()
-                    .context("--max-parallel")?;
-            }
-            "-h" | "--help" => {
-                println!("usage: lrmd [--socket PATH] [--max-parallel N]");
-                return Ok(());
-            }
-            other => {
-                // Never start a daemon on an argument we do not know (CRM_EX_USAGE).
-                eprintln!("lrmd: unknown argument {other}\nusage: lrmd [--socket PATH] [--max-parallel N]");
-                std::process::exit(64);
-            }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match options(&args, &mut socket, &mut config) {
+        Ok(()) => {}
+        // Never start a daemon on an argument we do not know: usage and CRM_EX_USAGE (64).
+        Err(stop) => {
+            let code = stop.report(&SPEC, &mut std::io::stdout(), &mut std::io::stderr());
+            std::process::exit(code.into());
         }
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;

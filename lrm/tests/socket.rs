@@ -215,3 +215,40 @@ async fn raw_frames_follow_the_documented_format() {
     // The daemon itself keeps serving.
     assert!(daemon.client().await.list().await.unwrap().is_empty());
 }
+
+/// A daemon never starts on a command line it does not understand: getopt's message, the
+/// usage and CRM_EX_USAGE (64), before any socket is bound.
+#[test]
+fn lrmd_refuses_bad_command_lines_with_usage() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("lrmd.sock");
+    for (args, first_line) in [
+        (vec!["--bogus"], "lrmd: unrecognized option '--bogus'"),
+        (
+            vec!["--max-parallel"],
+            "lrmd: option '--max-parallel' requires an argument",
+        ),
+        (
+            vec!["--max-parallel", "many"],
+            "lrmd: --max-parallel needs a number, not 'many'",
+        ),
+        (vec!["extra"], "lrmd: unexpected argument 'extra'"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_lrmd"))
+            .args(["--socket", socket.to_str().unwrap()])
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {err}");
+        assert_eq!(err.lines().next(), Some(first_line), "{args:?}");
+        assert!(err.contains("usage: lrmd"), "{args:?}: {err}");
+        assert!(!socket.exists(), "{args:?} bound the socket");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_lrmd"))
+        .arg("-h")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("usage: lrmd"));
+}

@@ -392,3 +392,45 @@ fn every_heartbeat_directive_is_accepted() {
         "{stderr}"
     );
 }
+
+/// The command line is read as getopt does (Heartbeat's forms): a mistake prints getopt's
+/// message and the usage and exits 64 without starting anything; `-V` is the version.
+#[test]
+fn command_line_mistakes_get_usage_and_64() {
+    let run = |args: &[&str]| {
+        Command::new(heartbeat_bin())
+            .args(args)
+            .env_remove("HA_DIR")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    for (args, first_line) in [
+        (&["--bogus"][..], "heartbeat: unrecognized option '--bogus'"),
+        (&["-fZ"][..], "heartbeat: invalid option -- 'Z'"),
+        (&["-c"][..], "heartbeat: option requires an argument -- 'c'"),
+        (
+            &["--rundir"][..],
+            "heartbeat: option '--rundir' requires an argument",
+        ),
+        (
+            &["-f", "extra"][..],
+            "heartbeat: unexpected argument 'extra'",
+        ),
+    ] {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {err}");
+        assert_eq!(err.lines().next(), Some(first_line), "{args:?}");
+        assert!(err.contains("Usage: heartbeat"), "{args:?}");
+    }
+    let out = run(&["-V"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "heartbeat 3.0.6\n");
+    // Abbreviated long options work as with getopt_long.
+    let out = run(&["--vers"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "heartbeat 3.0.6\n");
+    let out = run(&["--he"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--crm-daemons LIST"));
+}

@@ -39,6 +39,7 @@ use std::path::{Path, PathBuf};
 use crate::agent::AgentSpec;
 use crate::install::InstallOptions;
 use crate::ocf::{Action, OcfEnv};
+use flags::{Dialect, Given, Opt, Spec};
 
 /// The whole program: dispatches on the name it was called by, else on a subcommand.
 pub fn main_entry(args: Vec<String>) -> i32 {
@@ -65,7 +66,22 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         },
         Some("list") => {
             // `--heartbeat`: only the agents that also take v1 positional arguments.
-            let v1_only = args.get(2).is_some_and(|a| a == "--heartbeat");
+            let v1_only = match flags::parse(&LIST, &args[2..]) {
+                Ok(given) if given.iter().all(|g| matches!(g, Given::Opt { .. })) => {
+                    !given.is_empty()
+                }
+                Ok(_) => {
+                    eprintln!("ocf-agents list: unexpected argument\n{HELP}");
+                    return 2;
+                }
+                Err(stop) => {
+                    return match stop.report(&LIST, &mut std::io::stdout(), &mut std::io::stderr())
+                    {
+                        0 => 0,
+                        _ => 2,
+                    }
+                }
+            };
             for spec in agent::all() {
                 if !v1_only || spec.heartbeat_args.is_some() {
                     println!("{}", spec.name);
@@ -108,18 +124,56 @@ fn agent_main(spec: &AgentSpec, rest: &[String]) -> i32 {
     }
 }
 
+/// `ocf-agents list` options.
+const LIST: Spec = Spec {
+    options: &[Opt::long_flag("heartbeat")],
+    ..INSTALL
+};
+
+/// `ocf-agents install|uninstall` options.
+const INSTALL: Spec = Spec {
+    tool: "ocf-agents",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::long_value("prefix"),
+        Opt::long_value("provider"),
+        Opt::long_value("heartbeat-dir"),
+        Opt::long_flag("force"),
+    ],
+    help_groups: &[],
+    help: HELP,
+    version: concat!(
+        "ocf-agents (heartbeat-rs) ",
+        env!("CARGO_PKG_VERSION"),
+        "\n"
+    ),
+};
+
 fn install_main(args: &[String]) -> i32 {
     let mut opts = InstallOptions::default();
-    let mut it = args[1..].iter();
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().cloned().unwrap_or_default();
-        match flag.as_str() {
-            "--prefix" => opts.prefix = PathBuf::from(value()),
-            "--provider" => opts.provider = value(),
-            "--heartbeat-dir" => opts.heartbeat_dir = Some(PathBuf::from(value())),
-            "--force" => opts.force = true,
-            other => {
-                eprintln!("ocf-agents: unknown option '{other}'\n{HELP}");
+    let given = match flags::parse(&INSTALL, &args[1..]) {
+        Ok(given) => given,
+        // Usage errors exit 2, as every other misuse of this multi-call binary.
+        Err(stop) => {
+            return match stop.report(&INSTALL, &mut std::io::stdout(), &mut std::io::stderr()) {
+                0 => 0,
+                _ => 2,
+            }
+        }
+    };
+    for g in given {
+        match g {
+            Given::Opt { name, value } => {
+                let value = value.unwrap_or_default();
+                match name {
+                    "prefix" => opts.prefix = PathBuf::from(value),
+                    "provider" => opts.provider = value,
+                    "heartbeat-dir" => opts.heartbeat_dir = Some(PathBuf::from(value)),
+                    _ => opts.force = true,
+                }
+            }
+            Given::Arg(a) => {
+                eprintln!("ocf-agents: unexpected argument '{a}'\n{HELP}");
                 return 2;
             }
         }

@@ -7,27 +7,83 @@ use anyhow::{Context, Result};
 use ccm::api::{default_socket_path, CcmClient};
 use ccm::membership::Timing;
 use ccm::runtime::{run, Options};
-use clap::Parser;
+use flags::{Dialect, FlagError, Given, Opt, Spec, Stop};
 
-/// Consensus membership on top of heartbeat.
-#[derive(Parser, Debug)]
-#[command(name = "ccm", version)]
+const USAGE: &str = "\
+Consensus membership on top of heartbeat
+
+Usage: ccm [OPTIONS]
+
+Options:
+  -q, --query           Print the current view and exit (like `ccm_tool`)
+  -w, --watch           Print every new view as it comes
+      --socket PATH     ccm client socket [env: CCM_SOCKET] (default $HA_RUNDIR/ccm.sock)
+      --hb-socket PATH  Heartbeat API socket [env: HA_API_SOCKET] (default $HA_RUNDIR/api.sock)
+      --hello-ms MS     Hello interval in ms (peer timeout, settle and proposal timeouts scale with it) [default: 1000]
+  -h, --help            Print help
+  -V, --version         Print version
+";
+
+const SPEC: Spec = Spec {
+    tool: "ccm",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::flag('q', "query"),
+        Opt::flag('w', "watch"),
+        Opt::long_value("socket"),
+        Opt::long_value("hb-socket"),
+        Opt::long_value("hello-ms"),
+        Opt::HELP_H,
+        Opt::VERSION_V,
+    ],
+    help_groups: &[],
+    help: USAGE,
+    version: concat!("ccm ", env!("CARGO_PKG_VERSION"), "\n"),
+};
+
+/// The command line.
+#[derive(Debug)]
 struct Cli {
-    /// Print the current view and exit (like `ccm_tool`).
-    #[arg(short = 'q', long, conflicts_with = "watch")]
     query: bool,
-    /// Print every new view as it comes.
-    #[arg(short = 'w', long)]
     watch: bool,
-    /// ccm client socket [env: CCM_SOCKET] (default $HA_RUNDIR/ccm.sock).
-    #[arg(long, value_name = "PATH")]
     socket: Option<PathBuf>,
-    /// Heartbeat API socket [env: HA_API_SOCKET] (default $HA_RUNDIR/api.sock).
-    #[arg(long, value_name = "PATH")]
     hb_socket: Option<PathBuf>,
-    /// Hello interval in ms (peer timeout, settle and proposal timeouts scale with it).
-    #[arg(long, value_name = "MS", default_value_t = 1000)]
     hello_ms: u64,
+}
+
+/// Reads the command line; help, the version and usage errors stop it.
+fn parse(args: &[String]) -> Result<Cli, Stop> {
+    let mut cli = Cli {
+        query: false,
+        watch: false,
+        socket: None,
+        hb_socket: None,
+        hello_ms: 1000,
+    };
+    let refuse = |text: String| Stop::Usage(FlagError::Invalid(text));
+    for g in flags::parse(&SPEC, args)? {
+        let (name, value) = match g {
+            Given::Opt { name, value } => (name, value),
+            Given::Arg(a) => return Err(refuse(format!("unexpected argument '{a}'"))),
+        };
+        match name {
+            "query" => cli.query = true,
+            "watch" => cli.watch = true,
+            "socket" => cli.socket = value.map(PathBuf::from),
+            "hb-socket" => cli.hb_socket = value.map(PathBuf::from),
+            "hello-ms" => {
+                let v = value.unwrap_or_default();
+                cli.hello_ms = v
+                    .parse()
+                    .map_err(|_| refuse(format!("--hello-ms needs milliseconds, not '{v}'")))?;
+            }
+            _ => {}
+        }
+    }
+    if cli.query && cli.watch {
+        return Err(refuse("--query and --watch cannot be used together".into()));
+    }
+    Ok(cli)
 }
 
 fn main() -> ExitCode {
@@ -36,11 +92,12 @@ fn main() -> ExitCode {
     // stopped with SIGTERM.
     let _ = nix::sys::signal::SigSet::all().thread_unblock();
     // An argument we do not know must not start a daemon: usage and CRM_EX_USAGE (64).
-    let cli = match Cli::try_parse() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cli = match parse(&args) {
         Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 64 } else { 0 });
+        Err(stop) => {
+            let code = stop.report(&SPEC, &mut std::io::stdout(), &mut std::io::stderr());
+            return ExitCode::from(code);
         }
     };
     match real_main(cli) {

@@ -1,5 +1,7 @@
-//! Command-line parsing for `cibadmin`, with glib-style short option clusters (`-Ql`,
-//! `-oresources`) and `--long=value` / `--long value`.
+//! `cibadmin`'s command line (getopt_long in Pacemaker 2.1.5: clusters such as `-Ql`,
+//! `-oresources`, `--long=value` / `--long value`, unique abbreviations), read by the flags layer.
+
+use flags::{Dialect, Given, Opt, Spec};
 
 /// The operation requested; the last one given wins, as in Pacemaker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,159 +68,95 @@ pub struct Options {
     pub verbosity: u32,
 }
 
-/// Why the options can not be used (or a request for help).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UsageError {
-    /// `-?/--help`
-    Help,
-    /// `-$/--version`
-    Version,
-    /// An unknown option or a missing value.
-    Invalid(String),
-}
+/// The command line `cibadmin` accepts: Pacemaker 2.1.5's cibadmin still uses getopt_long, in
+/// this order (which decides how an ambiguous abbreviation is reported).
+pub const SPEC: Spec = Spec {
+    tool: "cibadmin",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::flag('V', "verbose"),
+        Opt::flag('u', "upgrade"),
+        Opt::flag('Q', "query"),
+        Opt::flag('E', "erase"),
+        Opt::flag('B', "bump"),
+        Opt::flag('C', "create"),
+        Opt::flag('M', "modify"),
+        Opt::flag('P', "patch"),
+        Opt::flag('R', "replace"),
+        Opt::flag('D', "delete"),
+        Opt::flag('d', "delete-all"),
+        Opt::flag('a', "empty"),
+        Opt::flag('5', "md5-sum"),
+        Opt::flag('6', "md5-sum-versioned"),
+        Opt::flag('S', "show-access").optional(),
+        Opt::flag('f', "force"),
+        Opt::value('t', "timeout"),
+        Opt::value('U', "user"),
+        Opt::flag('s', "sync-call"),
+        Opt::flag('l', "local"),
+        Opt::flag('c', "allow-create"),
+        Opt::flag('n', "no-children"),
+        Opt::value('X', "xml-text"),
+        Opt::value('x', "xml-file"),
+        Opt::flag('p', "xml-pipe"),
+        Opt::value('o', "scope"),
+        Opt::value('A', "xpath"),
+        Opt::flag('e', "node-path"),
+        Opt::value('N', "node"),
+    ],
+    help_groups: &[],
+    help: super::USAGE,
+    version: crate::version::BANNER,
+};
 
-/// The options: (short, long, takes a value).
-const OPTIONS: &[(char, &str, bool)] = &[
-    ('?', "help", false),
-    ('$', "version", false),
-    ('V', "verbose", false),
-    ('u', "upgrade", false),
-    ('Q', "query", false),
-    ('E', "erase", false),
-    ('B', "bump", false),
-    ('C', "create", false),
-    ('M', "modify", false),
-    ('P', "patch", false),
-    ('R', "replace", false),
-    ('D', "delete", false),
-    ('d', "delete-all", false),
-    ('a', "empty", false),
-    ('5', "md5-sum", false),
-    ('6', "md5-sum-versioned", false),
-    ('f', "force", false),
-    ('t', "timeout", true),
-    ('U', "user", true),
-    ('s', "sync-call", false),
-    ('l', "local", false),
-    ('c', "allow-create", false),
-    ('n', "no-children", false),
-    ('X', "xml-text", true),
-    ('x', "xml-file", true),
-    ('p', "xml-pipe", false),
-    ('o', "scope", true),
-    ('A', "xpath", true),
-    ('e', "node-path", false),
-    ('N', "node", true),
-    ('S', "show-access", false),
-];
-
-/// Parses the arguments (without the program name).
-pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
+/// The options given, in order (the last command wins, as in Pacemaker); `None` when a word
+/// that is no option was given, which the original answers with its usage.
+pub fn options(given: Vec<Given>) -> Option<Options> {
     let mut opts = Options::default();
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        if let Some(long) = arg.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            // show-access takes an optional value only in the --x=y form.
-            let &(short, _, takes) = OPTIONS
-                .iter()
-                .find(|(_, l, _)| *l == name)
-                .ok_or_else(|| UsageError::Invalid(format!("unrecognized option '--{name}'")))?;
-            let value = if takes {
-                match inline {
-                    Some(v) => Some(v),
-                    None => {
-                        let v = args.get(i).cloned().ok_or_else(|| {
-                            UsageError::Invalid(format!("option '--{name}' requires an argument"))
-                        })?;
-                        i += 1;
-                        Some(v)
-                    }
-                }
-            } else {
-                None
-            };
-            apply(&mut opts, short, value)?;
-        } else if let Some(cluster) = arg.strip_prefix('-').filter(|c| !c.is_empty()) {
-            let chars: Vec<char> = cluster.chars().collect();
-            let mut k = 0;
-            while k < chars.len() {
-                let c = chars[k];
-                k += 1;
-                let &(short, _, takes) = OPTIONS
-                    .iter()
-                    .find(|(s, _, _)| *s == c)
-                    .ok_or_else(|| UsageError::Invalid(format!("invalid option -- '{c}'")))?;
-                let value = if takes {
-                    let rest: String = chars[k..].iter().collect();
-                    k = chars.len();
-                    if rest.is_empty() {
-                        let v = args.get(i).cloned().ok_or_else(|| {
-                            UsageError::Invalid(format!("option requires an argument -- '{c}'"))
-                        })?;
-                        i += 1;
-                        Some(v)
-                    } else {
-                        Some(rest)
-                    }
-                } else {
-                    None
-                };
-                apply(&mut opts, short, value)?;
-            }
-        } else {
-            return Err(UsageError::Invalid(format!("unexpected argument '{arg}'")));
+    for g in given {
+        let Given::Opt { name, value } = g else {
+            return None;
+        };
+        let command = |c| Some(c);
+        match name {
+            "verbose" => opts.verbosity += 1,
+            "upgrade" => opts.command = command(Command::Upgrade),
+            "query" => opts.command = command(Command::Query),
+            "erase" => opts.command = command(Command::Erase),
+            "bump" => opts.command = command(Command::Bump),
+            "create" => opts.command = command(Command::Create),
+            "modify" => opts.command = command(Command::Modify),
+            "patch" => opts.command = command(Command::Patch),
+            "replace" => opts.command = command(Command::Replace),
+            "delete" => opts.command = command(Command::Delete),
+            "empty" => opts.command = command(Command::Empty),
+            "md5-sum" => opts.command = command(Command::Md5Sum),
+            "md5-sum-versioned" => opts.command = command(Command::Md5SumVersioned),
+            "delete-all" => opts.delete_all = true,
+            "force" => opts.force = true,
+            "allow-create" => opts.allow_create = true,
+            "no-children" => opts.no_children = true,
+            "node-path" => opts.node_path = true,
+            "xml-text" => opts.input = value.map(XmlSource::Text),
+            "xml-file" => opts.input = value.map(XmlSource::File),
+            "xml-pipe" => opts.input = Some(XmlSource::Pipe),
+            "scope" => opts.scope = value,
+            "xpath" => opts.xpath = value,
+            // Accepted for compatibility; meaningless offline.
+            _ => {}
         }
     }
-    Ok(opts)
-}
-
-fn apply(opts: &mut Options, short: char, value: Option<String>) -> Result<(), UsageError> {
-    let command = |c| Some(c);
-    match short {
-        '?' => return Err(UsageError::Help),
-        '$' => return Err(UsageError::Version),
-        'V' => opts.verbosity += 1,
-        'u' => opts.command = command(Command::Upgrade),
-        'Q' => opts.command = command(Command::Query),
-        'E' => opts.command = command(Command::Erase),
-        'B' => opts.command = command(Command::Bump),
-        'C' => opts.command = command(Command::Create),
-        'M' => opts.command = command(Command::Modify),
-        'P' => opts.command = command(Command::Patch),
-        'R' => opts.command = command(Command::Replace),
-        'D' => opts.command = command(Command::Delete),
-        'a' => opts.command = command(Command::Empty),
-        '5' => opts.command = command(Command::Md5Sum),
-        '6' => opts.command = command(Command::Md5SumVersioned),
-        'd' => opts.delete_all = true,
-        'f' => opts.force = true,
-        'c' => opts.allow_create = true,
-        'n' => opts.no_children = true,
-        'e' => opts.node_path = true,
-        'X' => opts.input = value.map(XmlSource::Text),
-        'x' => opts.input = value.map(XmlSource::File),
-        'p' => opts.input = Some(XmlSource::Pipe),
-        'o' => opts.scope = value,
-        'A' => opts.xpath = value,
-        // Accepted for compatibility; meaningless offline.
-        't' | 'U' | 's' | 'l' | 'N' | 'S' => {}
-        other => return Err(UsageError::Invalid(format!("invalid option -- '{other}'"))),
-    }
-    Ok(())
+    Some(opts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flags::{FlagError, HelpKind, Stop};
 
-    fn parse(s: &[&str]) -> Result<Options, UsageError> {
-        parse_args(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>())
+    fn parse(s: &[&str]) -> Result<Options, Stop> {
+        let given = flags::parse(&SPEC, &s.iter().map(|x| x.to_string()).collect::<Vec<_>>())?;
+        Ok(options(given).expect("no stray words"))
     }
 
     #[test]
@@ -234,10 +172,13 @@ mod tests {
         assert!(o.delete_all && o.force);
         assert_eq!(o.xpath.as_deref(), Some("//x"));
         assert_eq!(
-            parse(&["--bogus"]),
-            Err(UsageError::Invalid("unrecognized option '--bogus'".into()))
+            parse(&["--bogus"]).unwrap_err(),
+            Stop::Usage(FlagError::UnrecognizedLong("--bogus".into()))
         );
-        assert!(matches!(parse(&["-o"]), Err(UsageError::Invalid(_))));
-        assert_eq!(parse(&["-?"]), Err(UsageError::Help));
+        assert_eq!(
+            parse(&["-o"]).unwrap_err(),
+            Stop::Usage(FlagError::ShortNeedsValue('o'))
+        );
+        assert_eq!(parse(&["-?"]).unwrap_err(), Stop::Help(HelpKind::Brief));
     }
 }

@@ -9,7 +9,7 @@
 
 mod args;
 
-pub use args::{parse_args, Command, Options, UsageError, XmlSource};
+pub use args::{options, Command, Options, XmlSource, SPEC};
 
 use crate::exit::ExitCode;
 use cib::edit::{self, EditError};
@@ -109,25 +109,14 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> ExitCode {
-    let opts = match parse_args(args) {
-        Ok(o) => o,
-        Err(UsageError::Help) => {
-            let _ = out.write_all(USAGE.as_bytes());
-            return ExitCode::Ok;
-        }
-        Err(UsageError::Version) => {
-            let _ = writeln!(
-                out,
-                "Pacemaker 2.1.5 (heartbeat-rs {})",
-                env!("CARGO_PKG_VERSION")
-            );
-            return ExitCode::Ok;
-        }
-        Err(UsageError::Invalid(message)) => {
-            let _ = writeln!(err, "cibadmin: {message}");
-            let _ = err.write_all(USAGE.as_bytes());
-            return ExitCode::Usage;
-        }
+    let given = match crate::command_line::read(&SPEC, args, out, err) {
+        Ok(given) => given,
+        Err(code) => return code,
+    };
+    let Some(opts) = options(given) else {
+        // A stray word: the original prints its usage only.
+        let _ = err.write_all(USAGE.as_bytes());
+        return ExitCode::Usage;
     };
     match execute(&opts, cib_file, stdin, out, err) {
         Ok(()) => ExitCode::Ok,

@@ -1,5 +1,7 @@
 //! cl_status's command line: `cl_status <sub-command> [-v] [-m] [-p|-n] [parameters]`
-//! (options may appear anywhere after the sub-command, as with getopt).
+//! (options may appear anywhere after the sub-command, as with getopt), read by the flags layer.
+
+use flags::{Dialect, FlagError, Given, Opt, Spec, Stop};
 
 /// Default `clientstatus` timeout (ms).
 pub const DEFAULT_CLIENT_TIMEOUT_MS: u64 = 100;
@@ -51,26 +53,68 @@ pub enum ParseError {
     NotEnough,
 }
 
-/// Parses the arguments after the program name.
-pub fn parse(args: &[String]) -> Result<(Command, Flags), ParseError> {
+/// The option letters of Heartbeat's cl_status (getopt, no long options).
+const SPEC: Spec = Spec {
+    tool: "cl_status",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::flag('v', "verbose").short_only(),
+        Opt::flag('m', "human").short_only(),
+        Opt::flag('p', "ping").short_only(),
+        Opt::flag('n', "normal").short_only(),
+        Opt::HELP_H,
+    ],
+    help_groups: &[],
+    help: "",
+    version: "",
+};
+
+/// Parses the arguments after the program name. As Heartbeat's getopt loop over the
+/// sub-command's arguments, an unknown option is complained about (`SUB: invalid option -- 'Z'`,
+/// pushed to `complaints`) and otherwise ignored.
+pub fn parse(
+    args: &[String],
+    complaints: &mut Vec<String>,
+) -> Result<(Command, Flags), ParseError> {
     let (sub, rest) = args.split_first().ok_or(ParseError::NoCommand)?;
     let mut flags = Flags::default();
-    let mut params: Vec<&str> = Vec::new();
-    let mut param_name: Option<String> = None;
-    let mut it = rest.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-v" => flags.verbose = true,
-            "-m" => flags.human = true,
-            "-n" => flags.normal_only = true,
-            "-p" if matches!(sub.as_str(), "hbparameter" | "parameter") => {
-                param_name = Some(it.next().ok_or(ParseError::NotEnough)?.clone());
-            }
-            "-p" => flags.ping_only = true,
-            s if s.starts_with('-') && s.len() > 1 => return Err(ParseError::Invalid(sub.clone())),
-            s => params.push(s),
+    let (given, unknown) = match flags::parse_lenient(&SPEC, rest) {
+        Ok(parsed) => parsed,
+        Err(Stop::Help(_)) => return Err(ParseError::NoCommand),
+        Err(_) => return Err(ParseError::Invalid(sub.clone())),
+    };
+    for e in unknown {
+        match e {
+            // Plain getopt knows no long options: `--x` is the letters '-' and 'x'.
+            FlagError::UnrecognizedLong(word) => complaints.extend(
+                word.chars()
+                    .skip(1)
+                    .map(|c| format!("{sub}: {}", FlagError::InvalidShort(c))),
+            ),
+            e => complaints.push(format!("{sub}: {e}")),
         }
     }
+    let mut params: Vec<&str> = Vec::new();
+    let mut by_name = false;
+    for g in &given {
+        match g {
+            Given::Opt {
+                name: "verbose", ..
+            } => flags.verbose = true,
+            Given::Opt { name: "human", .. } => flags.human = true,
+            Given::Opt { name: "normal", .. } => flags.normal_only = true,
+            // `hbparameter -p NAME`; `listnodes -p`: ping nodes only.
+            Given::Opt { name: "ping", .. } => {
+                by_name = true;
+                flags.ping_only = true;
+            }
+            Given::Opt { .. } => {}
+            Given::Arg(a) => params.push(a),
+        }
+    }
+    let param_name = by_name
+        .then(|| params.first().map(|p| p.to_string()))
+        .flatten();
     let need = |n: usize| {
         if params.len() < n {
             Err(ParseError::NotEnough)
@@ -117,7 +161,10 @@ mod tests {
     use super::*;
 
     fn p(s: &str) -> Result<(Command, Flags), ParseError> {
-        parse(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        parse(
+            &s.split_whitespace().map(str::to_string).collect::<Vec<_>>(),
+            &mut Vec::new(),
+        )
     }
 
     #[test]
@@ -136,6 +183,23 @@ mod tests {
             Command::Parameter("keepalive".into())
         );
         assert!(p("listnodes -p").unwrap().1.ping_only);
+        let (_, f) = p("listnodes -pn").unwrap();
+        assert!(f.ping_only && f.normal_only);
+        let mut complaints = Vec::new();
+        let args: Vec<String> = ["hbstatus", "-Z", "-v"].map(String::from).to_vec();
+        let (cmd, f) = parse(&args, &mut complaints).unwrap();
+        assert_eq!((cmd, f.verbose), (Command::HbStatus, true));
+        assert_eq!(complaints, ["hbstatus: invalid option -- 'Z'"]);
+        complaints.clear();
+        let args: Vec<String> = ["hbstatus", "--x"].map(String::from).to_vec();
+        parse(&args, &mut complaints).unwrap();
+        assert_eq!(
+            complaints,
+            [
+                "hbstatus: invalid option -- '-'",
+                "hbstatus: invalid option -- 'x'"
+            ]
+        );
         assert_eq!(p("nodestatus"), Err(ParseError::NotEnough));
         assert_eq!(p("bogus"), Err(ParseError::Invalid("bogus".into())));
         assert_eq!(p(""), Err(ParseError::NoCommand));

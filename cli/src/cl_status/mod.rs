@@ -90,7 +90,12 @@ impl Io<'_> {
 /// Runs `cl_status` with `args` (without the program name); returns the exit status.
 pub fn run(args: &[String], env: &Env, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut io = Io { out, err };
-    let (cmd, flags) = match parse(args) {
+    let mut complaints = Vec::new();
+    let parsed = parse(args, &mut complaints);
+    for c in &complaints {
+        let _ = writeln!(io.err, "{c}");
+    }
+    let (cmd, flags) = match parsed {
         Ok(p) => p,
         Err(ParseError::NoCommand) => {
             let _ = write!(io.out, "{USAGE}");

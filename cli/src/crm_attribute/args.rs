@@ -1,4 +1,7 @@
-//! Command-line parsing for `crm_attribute` (Pacemaker 2.1.5's options and aliases).
+//! `crm_attribute`'s command line (Pacemaker 2.1.5's options and aliases), read by the flags
+//! layer.
+
+use flags::{Dialect, Given, Opt, Spec};
 
 /// What to do with the attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,143 +48,89 @@ pub struct Options {
     pub xml: bool,
 }
 
-/// Why the arguments were not accepted.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum UsageError {
-    /// `--help`.
-    #[error("help requested")]
-    Help,
-    /// `--version`.
-    #[error("version requested")]
-    Version,
-    /// Anything else, with Pacemaker's message.
-    #[error("{0}")]
-    Invalid(String),
-}
+/// The command line `crm_attribute` accepts, with Pacemaker's deprecated aliases.
+pub const SPEC: Spec = Spec {
+    tool: "crm_attribute",
+    dialect: Dialect::Glib,
+    options: &[
+        Opt::flag('V', "verbose"),
+        Opt::value('n', "name"),
+        Opt::long_value("attr-name"),
+        Opt::value('P', "pattern"),
+        Opt::value('v', "update"),
+        Opt::long_value("attr-value"),
+        Opt::flag('G', "query"),
+        Opt::long_flag("get-value"),
+        Opt::flag('D', "delete"),
+        Opt::long_flag("delete-attr"),
+        Opt::value('N', "node"),
+        Opt::value('U', "uname"),
+        Opt::value('l', "lifetime"),
+        Opt::value('t', "type"),
+        Opt::long_value("scope"),
+        Opt::flag('q', "quiet"),
+        Opt::flag('Q', "quiet").short_only(),
+        Opt::value('d', "default"),
+        Opt::value('s', "set-name"),
+        Opt::value('i', "id"),
+        Opt::long_value("attr-id"),
+        Opt::flag('z', "utilization"),
+        Opt::value('p', "promotion"),
+        Opt::value('W', "wait"),
+        Opt::value('u', "wait").short_only(),
+        Opt::flag('!', "force"),
+        Opt::long_value("output-as"),
+    ],
+    help_groups: &[],
+    help: super::USAGE,
+    version: crate::version::BANNER,
+};
 
-/// Parses `args` (without the program name).
-pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
+/// The options given, in order; a bad value is refused with Pacemaker's message.
+pub fn options(given: Vec<Given>) -> Result<Options, String> {
     let mut o = Options::default();
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        let (flag, inline) = split_flag(arg);
-        let mut value = |what: &str| -> Result<String, UsageError> {
-            if let Some(v) = inline.clone() {
-                return Ok(v);
-            }
-            let v = args.get(i).cloned().ok_or_else(|| {
-                UsageError::Invalid(format!("option {what} requires an argument"))
-            })?;
-            i += 1;
-            Ok(v)
+    for g in given {
+        let Given::Opt { name, value } = g else {
+            continue;
         };
-        match flag.as_str() {
-            "-?" | "--help" | "-h" => return Err(UsageError::Help),
-            "-$" | "--version" => return Err(UsageError::Version),
-            "-V" | "--verbose" => {}
-            "-n" | "--name" | "--attr-name" => o.name = Some(value(&flag)?),
-            "-P" | "--pattern" => o.pattern = Some(value(&flag)?),
-            "-v" | "--update" | "--attr-value" => {
-                o.value = Some(value(&flag)?);
+        let v = value.unwrap_or_default();
+        match name {
+            "name" | "attr-name" => o.name = Some(v),
+            "pattern" => o.pattern = Some(v),
+            "update" | "attr-value" => {
+                o.value = Some(v);
                 o.action = Action::Update;
             }
-            "-G" | "--query" | "--get-value" => o.action = Action::Query,
-            "-D" | "--delete" | "--delete-attr" => o.action = Action::Delete,
-            "-N" | "--node" | "-U" | "--uname" => o.node = Some(value(&flag)?),
-            "-l" | "--lifetime" => {
-                let v = value(&flag)?;
+            "query" | "get-value" => o.action = Action::Query,
+            "delete" | "delete-attr" => o.action = Action::Delete,
+            "node" | "uname" => o.node = Some(v),
+            "lifetime" => {
                 o.lifetime = Some(match v.as_str() {
                     "reboot" => "reboot".into(),
                     "forever" | "permanent" => "forever".into(),
                     _ => {
-                        return Err(UsageError::Invalid(format!(
+                        return Err(format!(
                             "Invalid value for --lifetime: {v} (use reboot or forever)"
-                        )))
+                        ))
                     }
                 });
             }
-            "-t" | "--type" | "--scope" => o.section = Some(value(&flag)?),
-            "-q" | "--quiet" | "-Q" => o.quiet = true,
-            "-d" | "--default" => o.default = Some(value(&flag)?),
-            "-s" | "--set-name" => o.set_id = Some(value(&flag)?),
-            "-i" | "--id" | "--attr-id" => o.attr_id = Some(value(&flag)?),
-            "-z" | "--utilization" => o.utilization = true,
-            "-p" | "--promotion" => o.promotion = Some(value(&flag)?),
-            "-W" | "--wait" | "-u" => {
-                value(&flag)?;
-            }
-            "-!" | "--force" => {}
-            "--output-as" => {
-                let v = value(&flag)?;
-                match v.as_str() {
-                    "xml" => o.xml = true,
-                    "text" => o.xml = false,
-                    _ => return Err(UsageError::Invalid(format!("Unknown output format '{v}'"))),
-                }
-            }
-            _ if flag.starts_with('-') && flag.len() > 2 && !flag.starts_with("--") => {
-                // Bundled short flags (`-qG`): expand and reparse.
-                let mut expanded: Vec<String> =
-                    flag[1..].chars().map(|c| format!("-{c}")).collect();
-                expanded.extend(args[i..].iter().cloned());
-                let rest = parse_args_into(o, &expanded)?;
-                return Ok(rest);
-            }
-            _ => return Err(UsageError::Invalid(format!("unrecognized option '{arg}'"))),
+            "type" | "scope" => o.section = Some(v),
+            "quiet" => o.quiet = true,
+            "default" => o.default = Some(v),
+            "set-name" => o.set_id = Some(v),
+            "id" | "attr-id" => o.attr_id = Some(v),
+            "utilization" => o.utilization = true,
+            "promotion" => o.promotion = Some(v),
+            "output-as" => match v.as_str() {
+                "xml" => o.xml = true,
+                "text" => o.xml = false,
+                _ => return Err(format!("Unknown output format '{v}'")),
+            },
+            _ => {}
         }
     }
     Ok(o)
-}
-
-fn parse_args_into(base: Options, args: &[String]) -> Result<Options, UsageError> {
-    let parsed = parse_args(args)?;
-    Ok(merge(base, parsed))
-}
-
-fn merge(a: Options, b: Options) -> Options {
-    Options {
-        name: b.name.or(a.name),
-        pattern: b.pattern.or(a.pattern),
-        value: b.value.or(a.value),
-        action: if b.action != Action::Query {
-            b.action
-        } else {
-            a.action
-        },
-        node: b.node.or(a.node),
-        lifetime: b.lifetime.or(a.lifetime),
-        section: b.section.or(a.section),
-        quiet: a.quiet || b.quiet,
-        default: b.default.or(a.default),
-        set_id: b.set_id.or(a.set_id),
-        attr_id: b.attr_id.or(a.attr_id),
-        utilization: a.utilization || b.utilization,
-        promotion: b.promotion.or(a.promotion),
-        xml: a.xml || b.xml,
-    }
-}
-
-/// `--opt=value` -> (`--opt`, Some(value)); `-nNAME` -> (`-n`, Some(NAME)) for value flags.
-fn split_flag(arg: &str) -> (String, Option<String>) {
-    if let Some(rest) = arg.strip_prefix("--") {
-        if let Some((k, v)) = rest.split_once('=') {
-            return (format!("--{k}"), Some(v.to_string()));
-        }
-        return (arg.to_string(), None);
-    }
-    let takes_value = "nPvNUltdsipWu";
-    let mut chars = arg.chars();
-    if chars.next() == Some('-') {
-        if let Some(c) = chars.next() {
-            let rest: String = chars.collect();
-            if takes_value.contains(c) && !rest.is_empty() {
-                return (format!("-{c}"), Some(rest));
-            }
-        }
-    }
-    (arg.to_string(), None)
 }
 
 #[cfg(test)]
@@ -189,7 +138,8 @@ mod tests {
     use super::*;
 
     fn p(s: &str) -> Options {
-        parse_args(&s.split_whitespace().map(String::from).collect::<Vec<_>>()).expect("parse")
+        let args: Vec<String> = s.split_whitespace().map(String::from).collect();
+        options(flags::parse(&SPEC, &args).expect("parse")).expect("values")
     }
 
     #[test]

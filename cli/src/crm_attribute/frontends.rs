@@ -4,6 +4,7 @@
 use super::{execute, Action, Failure, Options};
 use crate::cib_access::{self, CibAccess};
 use crate::exit::ExitCode;
+use flags::{Dialect, Given, Opt, Spec, Stop};
 use std::io::Write;
 
 const STANDBY_USAGE: &str = "\
@@ -46,32 +47,78 @@ Additional Options:
  -N, --node=value       Use failcount on named node (instead of local node)
 ";
 
-/// Splits `--opt=value` and returns (flag, inline value).
-fn split(arg: &str) -> (&str, Option<&str>) {
-    match arg.split_once('=') {
-        Some((k, v)) if k.starts_with("--") => (k, Some(v)),
-        _ => (arg, None),
-    }
-}
+/// Pacemaker's script: getopt(1) with these options, then `crm_attribute` underneath.
+const STANDBY: Spec = Spec {
+    tool: "crm_standby",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::flag('V', "verbose"),
+        Opt::flag('q', "quiet"),
+        Opt::flag('Q', "quiet").short_only(),
+        Opt::flag('G', "query"),
+        Opt::long_flag("get-value"),
+        Opt::value('v', "update"),
+        Opt::long_value("attr-value"),
+        Opt::flag('D', "delete"),
+        Opt::long_flag("delete-attr"),
+        Opt::value('N', "node"),
+        Opt::value('U', "uname"),
+        Opt::value('l', "lifetime"),
+        Opt::value('i', "id"),
+        Opt::long_value("attr-id"),
+    ],
+    help_groups: &[],
+    help: STANDBY_USAGE,
+    version: crate::version::BANNER,
+};
 
-/// Takes the value of a flag: inline, or the next argument.
-fn take(
+const FAILCOUNT: Spec = Spec {
+    tool: "crm_failcount",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::flag('V', "verbose"),
+        Opt::flag('q', "quiet"),
+        Opt::flag('Q', "quiet").short_only(),
+        Opt::flag('G', "query"),
+        Opt::long_flag("get-value"),
+        Opt::flag('D', "delete"),
+        Opt::long_flag("delete-attr"),
+        Opt::value('r', "resource"),
+        Opt::long_value("resource-id"),
+        Opt::value('n', "operation"),
+        Opt::value('I', "interval"),
+        Opt::value('N', "node"),
+        Opt::value('U', "uname"),
+        Opt::value('l', "lifetime"),
+        Opt::value('i', "attr-id"),
+        Opt::value('v', "attr-value"),
+    ],
+    help_groups: &[],
+    help: FAILCOUNT_USAGE,
+    version: crate::version::BANNER,
+};
+
+/// The scripts' getopt(1) step: its message on stderr, then a blank line and the usage on
+/// stdout, and the script's own exit code (`crm_standby` 1, `crm_failcount` 64).
+fn read_script_args(
+    spec: &Spec,
     args: &[String],
-    i: &mut usize,
-    inline: Option<&str>,
-    flag: &str,
-) -> Result<String, Failure> {
-    if let Some(v) = inline {
-        return Ok(v.to_string());
+    refused: ExitCode,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Vec<Given>, ExitCode> {
+    match flags::parse(spec, args) {
+        Ok(given) => Ok(given),
+        Err(Stop::Usage(e)) => {
+            let _ = writeln!(err, "{}: {e}", spec.tool);
+            let _ = writeln!(out, "\n{}", spec.help.trim_end());
+            Err(refused)
+        }
+        Err(stop) => {
+            stop.report(spec, out, err);
+            Err(ExitCode::Ok)
+        }
     }
-    let v = args.get(*i).cloned().ok_or_else(|| {
-        Failure::new(
-            ExitCode::Usage,
-            format!("error: option '{flag}' requires an argument"),
-        )
-    })?;
-    *i += 1;
-    Ok(v)
 }
 
 /// Runs `crm_standby`.
@@ -82,51 +129,33 @@ pub fn crm_standby(args: &[String], out: &mut dyn Write, err: &mut dyn Write) ->
             ..Options::default()
         };
         let mut op = None;
-        let mut i = 0;
-        while i < args.len() {
-            let (flag, inline) = split(&args[i]);
-            i += 1;
-            match flag {
-                "--help" | "-?" => {
-                    let _ = out.write_all(STANDBY_USAGE.as_bytes());
-                    return Ok(());
-                }
-                "--version" => {
-                    let _ = writeln!(
-                        out,
-                        "Pacemaker 2.1.5 (heartbeat-rs {})",
-                        env!("CARGO_PKG_VERSION")
-                    );
-                    return Ok(());
-                }
-                "-q" | "--quiet" | "-Q" => base.quiet = true,
-                "-V" | "--verbose" => {}
-                "-N" | "--node" | "-U" | "--uname" => {
-                    base.node = Some(take(args, &mut i, inline, flag)?)
-                }
-                "-G" | "--query" | "--get-value" => op = Some(Action::Query),
-                "-v" | "--update" | "--attr-value" => {
-                    base.value = Some(take(args, &mut i, inline, flag)?);
+        let given = match read_script_args(&STANDBY, args, ExitCode::Error, out, err) {
+            Ok(given) => given,
+            Err(code) => return Err(Failure::new(code, String::new())),
+        };
+        for g in given {
+            let Given::Opt { name, value } = g else {
+                continue;
+            };
+            let v = value.unwrap_or_default();
+            match name {
+                "quiet" => base.quiet = true,
+                "node" | "uname" => base.node = Some(v),
+                "query" | "get-value" => op = Some(Action::Query),
+                "update" | "attr-value" => {
+                    base.value = Some(v);
                     op = Some(Action::Update);
                 }
-                "-D" | "--delete" | "--delete-attr" => op = Some(Action::Delete),
-                "-l" | "--lifetime" => {
-                    let v = take(args, &mut i, inline, flag)?;
+                "delete" | "delete-attr" => op = Some(Action::Delete),
+                "lifetime" => {
                     base.lifetime = Some(if v == "reboot" {
                         "reboot".into()
                     } else {
                         "forever".into()
                     });
                 }
-                "-i" | "--id" | "--attr-id" => {
-                    base.attr_id = Some(take(args, &mut i, inline, flag)?)
-                }
-                other => {
-                    return Err(Failure::new(
-                        ExitCode::Error,
-                        format!("error: unknown option '{other}'\n\n{STANDBY_USAGE}"),
-                    ))
-                }
+                "id" | "attr-id" => base.attr_id = Some(v),
+                _ => {}
             }
         }
         if base.node.is_none() {
@@ -245,48 +274,27 @@ pub fn crm_failcount(args: &[String], out: &mut dyn Write, err: &mut dyn Write) 
         let mut operation = None;
         let mut interval = "0".to_string();
         let mut node = None;
-        let mut i = 0;
-        while i < args.len() {
-            let (flag, inline) = split(&args[i]);
-            i += 1;
-            match flag {
-                "--help" | "-?" => {
-                    let _ = out.write_all(FAILCOUNT_USAGE.as_bytes());
-                    return Ok(());
-                }
-                "--version" => {
-                    let _ = writeln!(
-                        out,
-                        "Pacemaker 2.1.5 (heartbeat-rs {})",
-                        env!("CARGO_PKG_VERSION")
-                    );
-                    return Ok(());
-                }
-                "-q" | "--quiet" => quiet = true,
-                "-V" | "--verbose" => {}
-                "-G" | "--query" | "--get-value" => op = Some(Action::Query),
-                "-D" | "--delete" | "--delete-attr" => op = Some(Action::Delete),
-                "-r" | "--resource" | "--resource-id" => {
-                    rsc = Some(take(args, &mut i, inline, flag)?)
-                }
-                "-n" | "--operation" => operation = Some(take(args, &mut i, inline, flag)?),
-                "-I" | "--interval" => interval = take(args, &mut i, inline, flag)?,
-                "-N" | "--node" | "-U" | "--uname" => {
-                    node = Some(take(args, &mut i, inline, flag)?)
-                }
-                "-l" | "--lifetime" | "-i" | "--attr-id" => {
-                    take(args, &mut i, inline, flag)?;
-                }
-                "-v" | "--attr-value" => {
-                    take(args, &mut i, inline, flag)?;
+        let given = match read_script_args(&FAILCOUNT, args, ExitCode::Usage, out, err) {
+            Ok(given) => given,
+            Err(code) => return Err(Failure::new(code, String::new())),
+        };
+        for g in given {
+            let Given::Opt { name, value } = g else {
+                continue;
+            };
+            let v = value.unwrap_or_default();
+            match name {
+                "quiet" => quiet = true,
+                "query" | "get-value" => op = Some(Action::Query),
+                "delete" | "delete-attr" => op = Some(Action::Delete),
+                "resource" | "resource-id" => rsc = Some(v),
+                "operation" => operation = Some(v),
+                "interval" => interval = v,
+                "node" | "uname" => node = Some(v),
+                "attr-value" => {
                     let _ = writeln!(err, "warning: setting a fail count is deprecated; ignored");
                 }
-                other => {
-                    return Err(Failure::new(
-                        ExitCode::Usage,
-                        format!("error: unknown option '{other}'\n\n{FAILCOUNT_USAGE}"),
-                    ))
-                }
+                _ => {}
             }
         }
         let rsc = rsc.ok_or_else(|| {

@@ -10,7 +10,7 @@ pub mod frontends;
 mod nvpairs;
 mod target;
 
-pub use args::{parse_args, Action, Options, UsageError};
+pub use args::{options, Action, Options, SPEC};
 pub use target::Section;
 
 use crate::cib_access::{self, AccessError, CibAccess};
@@ -74,24 +74,13 @@ impl From<AccessError> for Failure {
 /// Runs `crm_attribute` with `args` (without the program name) on the CIB from the
 /// environment; returns the exit code.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let opts = match parse_args(args) {
+    let given = match crate::command_line::read(&SPEC, args, out, err) {
+        Ok(given) => given,
+        Err(code) => return code,
+    };
+    let opts = match options(given) {
         Ok(o) => o,
-        Err(UsageError::Help) => {
-            let _ = out.write_all(USAGE.as_bytes());
-            return ExitCode::Ok;
-        }
-        Err(UsageError::Version) => {
-            let _ = writeln!(
-                out,
-                "Pacemaker 2.1.5 (heartbeat-rs {})",
-                env!("CARGO_PKG_VERSION")
-            );
-            return ExitCode::Ok;
-        }
-        Err(UsageError::Invalid(m)) => {
-            let _ = writeln!(err, "crm_attribute: {m}");
-            return ExitCode::Usage;
-        }
+        Err(m) => return crate::command_line::refuse(&SPEC, &m, err),
     };
     if !opts.xml {
         return report(execute_env(&opts, out), err);

@@ -1,6 +1,9 @@
-//! Command-line parsing for `crm_mon` (Pacemaker 2.1.5's options, `--include`/`--exclude`).
+//! `crm_mon`'s command line (Pacemaker 2.1.5's options, `--include`/`--exclude`), read by the
+//! flags layer.
 
 use std::collections::BTreeSet;
+
+use flags::{Dialect, Given, Opt, Spec};
 
 /// The sections `--include`/`--exclude` name.
 pub const ALL_SECTIONS: &[&str] = &[
@@ -51,20 +54,6 @@ pub struct Options {
     pub request: String,
 }
 
-/// Why the arguments were not accepted.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum UsageError {
-    /// `--help`.
-    #[error("help requested")]
-    Help,
-    /// `--version`.
-    #[error("version requested")]
-    Version,
-    /// Anything else, with the message.
-    #[error("{0}")]
-    Invalid(String),
-}
-
 fn default_sections() -> BTreeSet<String> {
     [
         "summary",
@@ -79,7 +68,7 @@ fn default_sections() -> BTreeSet<String> {
     .collect()
 }
 
-fn apply(sections: &mut BTreeSet<String>, list: &str, include: bool) -> Result<(), UsageError> {
+fn apply(sections: &mut BTreeSet<String>, list: &str, include: bool) -> Result<(), String> {
     for s in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let names: Vec<&str> = match s {
             "all" => ALL_SECTIONS
@@ -102,10 +91,10 @@ fn apply(sections: &mut BTreeSet<String>, list: &str, include: bool) -> Result<(
             "stack" | "dc" | "times" | "count" => vec!["summary"],
             other if ALL_SECTIONS.contains(&other) => vec![other],
             other => {
-                return Err(UsageError::Invalid(format!(
+                return Err(format!(
                     "--{} option: unknown section '{other}'",
                     if include { "include" } else { "exclude" }
-                )))
+                ))
             }
         };
         for n in names {
@@ -119,8 +108,56 @@ fn apply(sections: &mut BTreeSet<String>, list: &str, include: bool) -> Result<(
     Ok(())
 }
 
-/// Parses `args` (without the program name).
-pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
+/// The command line `crm_mon` accepts (Pacemaker 2.1.5's options; the display-only ones
+/// heartbeat-rs has nothing to do for are accepted and ignored).
+pub const SPEC: Spec = Spec {
+    tool: "crm_mon",
+    dialect: Dialect::Glib,
+    options: &[
+        Opt::flag('1', "one-shot"),
+        // Pending operations show only with record-pending, which heartbeat-rs does not
+        // record: accepted (crmsh passes it when our help lists it) and shows nothing more.
+        Opt::flag('j', "pending"),
+        Opt::flag('r', "inactive"),
+        Opt::flag('f', "failcounts"),
+        Opt::flag('A', "show-node-attributes"),
+        Opt::flag('o', "operations"),
+        Opt::flag('L', "neg-locations").optional(),
+        Opt::flag('c', "tickets"),
+        Opt::flag('m', "fence-history").optional(),
+        Opt::flag('n', "group-by-node"),
+        Opt::long_flag("ungroup-by-node"),
+        Opt::flag('R', "show-detail"),
+        Opt::flag('b', "brief"),
+        Opt::flag('s', "simple-status"),
+        Opt::flag('X', "as-xml"),
+        Opt::flag('w', "web-cgi"),
+        Opt::value('h', "as-html"),
+        Opt::long_value("output-as"),
+        Opt::long_value("output-to"),
+        Opt::value('I', "include"),
+        Opt::value('U', "exclude"),
+        Opt::long_value("node"),
+        Opt::long_value("resource"),
+        Opt::value('i', "interval"),
+        Opt::flag('t', "timing-details"),
+        Opt::flag('V', "verbose"),
+        Opt::flag('Q', "quiet"),
+        Opt::flag('W', "watch-fencing"),
+        Opt::flag('d', "daemonize"),
+        Opt::flag('N', "disable-ncurses"),
+        Opt::value('p', "pid-file"),
+        Opt::value('E', "external-agent"),
+        Opt::value('e', "external-recipient"),
+    ],
+    help_groups: &["output", "display", "additional", "deprecated"],
+    help: super::USAGE,
+    version: crate::version::BANNER,
+};
+
+/// The options given (`args` is the command line, echoed in XML output); a bad value is
+/// refused with its message.
+pub fn options(args: &[String], given: Vec<Given>) -> Result<Options, String> {
     let mut o = Options {
         one_shot: false,
         interval: 5,
@@ -139,64 +176,33 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
             .collect::<Vec<_>>()
             .join(" "),
     };
-    // Expand bundled short flags (`-1R`) first.
-    let mut expanded = Vec::new();
-    for a in args {
-        if a.starts_with('-') && !a.starts_with("--") && a.len() > 2 && !a.starts_with("-i") {
-            expanded.extend(a[1..].chars().map(|c| format!("-{c}")));
-        } else {
-            expanded.push(a.clone());
-        }
-    }
-    let mut i = 0;
-    while i < expanded.len() {
-        let arg = expanded[i].clone();
-        i += 1;
-        let (flag, inline) = match arg.split_once('=') {
-            Some((k, v)) if k.starts_with("--") => (k.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
+    for g in given {
+        let Given::Opt { name, value } = g else {
+            continue;
         };
-        let mut value = |what: &str| -> Result<String, UsageError> {
-            if let Some(v) = inline.clone() {
-                return Ok(v);
-            }
-            if let Some(v) = what.strip_prefix("-i").filter(|v| !v.is_empty()) {
-                return Ok(v.to_string());
-            }
-            let v = expanded.get(i).cloned().ok_or_else(|| {
-                UsageError::Invalid(format!("option {what} requires an argument"))
-            })?;
-            i += 1;
-            Ok(v)
-        };
-        match flag.as_str() {
-            "-?" | "--help" | "-h" => return Err(UsageError::Help),
-            "-$" | "--version" => return Err(UsageError::Version),
-            "-1" | "--one-shot" => o.one_shot = true,
-            // Pending operations show only with record-pending, which heartbeat-rs does not
-            // record: accepted (crmsh passes it when our help lists it) and shows nothing more.
-            "-j" | "--pending" => {}
-            "-r" | "--inactive" => {
+        match name {
+            "one-shot" => o.one_shot = true,
+            "inactive" => {
                 o.sections.insert("inactive".into());
             }
-            "-f" | "--failcounts" => {
+            "failcounts" => {
                 o.sections.insert("failcounts".into());
             }
-            "-A" | "--show-node-attributes" => {
+            "show-node-attributes" => {
                 o.sections.insert("attributes".into());
             }
-            "-o" | "--operations" => {
+            "operations" => {
                 o.sections.insert("operations".into());
             }
-            "-L" | "--neg-locations" => {
+            "neg-locations" => {
                 o.sections.insert("bans".into());
             }
-            "-c" | "--tickets" => {
+            "tickets" => {
                 o.sections.insert("tickets".into());
             }
-            "-m" | "--fence-history" => {
+            "fence-history" => {
                 // 0: no fencing sections; 1: failed and pending; 2 and up: the whole history.
-                let level: u32 = value(&flag)?.trim().parse().unwrap_or(2);
+                let level: u32 = value.and_then(|v| v.trim().parse().ok()).unwrap_or(2);
                 for s in ["fencing-failed", "fencing-pending", "fencing-succeeded"] {
                     o.sections.remove(s);
                 }
@@ -208,76 +214,55 @@ pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
                     o.sections.insert("fencing-succeeded".into());
                 }
             }
-            "-n" | "--group-by-node" => o.group_by_node = true,
-            "-N" | "--ungroup-by-node" => o.group_by_node = false,
-            "-R" | "--show-detail" => o.detail = true,
-            "-b" | "--brief" => o.brief = true,
-            "-s" | "--simple-status" => {
+            "group-by-node" => o.group_by_node = true,
+            "ungroup-by-node" => o.group_by_node = false,
+            "show-detail" => o.detail = true,
+            "brief" => o.brief = true,
+            "simple-status" => {
                 o.simple = true;
                 o.one_shot = true;
             }
-            "-X" | "--as-xml" => {
+            "as-xml" => {
                 // The same content as --output-as=xml, in the legacy root element.
                 o.xml = true;
                 o.legacy_xml = true;
-                for s in ALL_SECTIONS.iter().filter(|s| **s != "inactive") {
-                    o.sections.insert(s.to_string());
-                }
+                all_sections(&mut o.sections);
                 o.one_shot = true;
             }
-            "-w" | "--web-cgi" | "-h5" | "--as-html" => {
-                return Err(UsageError::Invalid(format!(
-                    "{flag}: output format not supported"
-                )))
-            }
-            "--output-as" => match value(&flag)?.as_str() {
+            "web-cgi" | "as-html" => return Err(format!("--{name}: output format not supported")),
+            "output-as" => match value.unwrap_or_default().as_str() {
                 "xml" => {
                     o.xml = true;
                     o.one_shot = true;
-                    for s in ALL_SECTIONS.iter().filter(|s| **s != "inactive") {
-                        o.sections.insert(s.to_string());
-                    }
+                    all_sections(&mut o.sections);
                 }
                 "text" | "console" => {}
-                other => {
-                    return Err(UsageError::Invalid(format!(
-                        "Unknown output format '{other}'"
-                    )))
-                }
+                other => return Err(format!("Unknown output format '{other}'")),
             },
-            "--output-to" => {
-                value(&flag)?;
+            "include" => apply(&mut o.sections, &value.unwrap_or_default(), true)?,
+            "exclude" => apply(&mut o.sections, &value.unwrap_or_default(), false)?,
+            "node" => o.node = value,
+            "resource" => o.resource = value,
+            "interval" => {
+                let v = value.unwrap_or_default();
+                o.interval = parse_interval(&v).ok_or_else(|| format!("Invalid interval '{v}'"))?;
             }
-            "--include" | "-I" => {
-                let v = value(&flag)?;
-                apply(&mut o.sections, &v, true)?;
-            }
-            "--exclude" | "-U" => {
-                let v = value(&flag)?;
-                apply(&mut o.sections, &v, false)?;
-            }
-            "--node" => o.node = Some(value(&flag)?),
-            "--resource" => o.resource = Some(value(&flag)?),
-            "-i" | "--interval" => {
-                let v = value(&flag)?;
-                o.interval = parse_interval(&v)
-                    .ok_or_else(|| UsageError::Invalid(format!("Invalid interval '{v}'")))?;
-            }
-            "-t" | "--timing-details" => {
+            "timing-details" => {
                 // Pacemaker: -t shows the operations section, with timing.
                 o.timing = true;
                 o.sections.insert("operations".into());
             }
-            "-V" | "--verbose" | "-Q" | "--quiet" | "-W" | "--watch-fencing" | "-d"
-            | "--daemonize" | "-E" | "-e" | "-p" | "-x" | "-!" => {}
-            _ if flag.starts_with("-i") && flag.len() > 2 => {
-                o.interval = parse_interval(&flag[2..])
-                    .ok_or_else(|| UsageError::Invalid(format!("Invalid interval '{flag}'")))?;
-            }
-            _ => return Err(UsageError::Invalid(format!("Unknown option {arg}"))),
+            _ => {}
         }
     }
     Ok(o)
+}
+
+/// Every section but the inactive resources (what XML output shows).
+fn all_sections(sections: &mut BTreeSet<String>) {
+    for s in ALL_SECTIONS.iter().filter(|s| **s != "inactive") {
+        sections.insert(s.to_string());
+    }
 }
 
 /// `5`, `5s`, `500ms`, `2m` -> whole seconds (at least 1).
@@ -291,7 +276,8 @@ mod tests {
     use super::*;
 
     fn p(s: &str) -> Options {
-        parse_args(&s.split_whitespace().map(String::from).collect::<Vec<_>>()).expect("parse")
+        let args: Vec<String> = s.split_whitespace().map(String::from).collect();
+        options(&args, flags::parse(&SPEC, &args).expect("parse")).expect("values")
     }
 
     #[test]

@@ -104,12 +104,17 @@ mod tests {
     #[test]
     fn failed_and_pending_by_default_history_with_m() {
         let h = vec![entry("node1", State::Failed), entry("node3", State::Done)];
-        let default = super::super::args::parse_args(&["-1".to_string()]).unwrap();
+        let parse = |a: &[&str]| {
+            let a: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+            let given = flags::parse(&super::super::args::SPEC, &a).unwrap();
+            super::super::args::options(&a, given).unwrap()
+        };
+        let default = parse(&["-1"]);
         assert_eq!(
             render(&h, &default),
             "\nFailed Fencing Actions:\n  * reboot of node1 failed: delegate=node2, client=crmd, origin=node2, last-failed='Fri Jan  2 00:00:00 1970'\n"
         );
-        let m = super::super::args::parse_args(&["-1".to_string(), "-m3".to_string()]).unwrap();
+        let m = parse(&["-1", "-m3"]);
         assert!(render(&h, &m).contains("Fencing History:\n  * reboot of node3 successful"));
     }
 }

@@ -15,7 +15,7 @@ mod status;
 mod text;
 mod xml;
 
-pub use args::{parse_args, Options, UsageError};
+pub use args::{options, Options, SPEC};
 
 use crate::cib_access::{self, AccessError};
 use crate::exit::ExitCode;
@@ -120,24 +120,13 @@ fn simple(st: &status::Status) -> (String, ExitCode) {
 
 /// Runs `crm_mon` with `args` (without the program name) on the CIB from the environment.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let opts = match parse_args(args) {
+    let given = match crate::command_line::read(&SPEC, args, out, err) {
+        Ok(given) => given,
+        Err(code) => return code,
+    };
+    let opts = match options(args, given) {
         Ok(o) => o,
-        Err(UsageError::Help) => {
-            let _ = out.write_all(USAGE.as_bytes());
-            return ExitCode::Ok;
-        }
-        Err(UsageError::Version) => {
-            let _ = writeln!(
-                out,
-                "Pacemaker 2.1.5 (heartbeat-rs {})",
-                env!("CARGO_PKG_VERSION")
-            );
-            return ExitCode::Ok;
-        }
-        Err(UsageError::Invalid(m)) => {
-            let _ = writeln!(err, "crm_mon: {m}");
-            return ExitCode::Usage;
-        }
+        Err(m) => return crate::command_line::refuse(&SPEC, &m, err),
     };
     loop {
         match screen(&opts, err) {

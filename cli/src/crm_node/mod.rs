@@ -7,6 +7,7 @@
 use crate::cib_access::{self, AccessError};
 use crate::exit::ExitCode;
 use cib::Element;
+use flags::{Dialect, Given, Opt, Spec};
 use std::io::Write;
 
 const USAGE: &str = "\
@@ -88,6 +89,24 @@ pub fn members(cib: &Element) -> Vec<Member> {
     out
 }
 
+const SPEC: Spec = Spec {
+    tool: "crm_node",
+    dialect: Dialect::Glib,
+    options: &[
+        Opt::flag('n', "name"),
+        Opt::value('N', "name-for-id"),
+        Opt::flag('q', "quorum"),
+        Opt::flag('l', "list"),
+        Opt::flag('p', "partition"),
+        Opt::flag('i', "cluster-id"),
+        Opt::flag('A', "all"),
+        Opt::flag('V', "verbose"),
+    ],
+    help_groups: &[],
+    help: USAGE,
+    version: crate::version::BANNER,
+};
+
 enum Command {
     Name,
     NameFor(String),
@@ -99,49 +118,23 @@ enum Command {
 
 /// Runs `crm_node` with `args` (without the program name) on the CIB from the environment.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let mut command = None;
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        i += 1;
-        command = Some(match a {
-            "-n" | "--name" => Command::Name,
-            "-q" | "--quorum" => Command::Quorum,
-            "-l" | "--list" => Command::List,
-            "-p" | "--partition" => Command::Partition,
-            "-i" | "--cluster-id" => Command::Id,
-            "-N" | "--name-for-id" => match args.get(i) {
-                Some(id) => {
-                    i += 1;
-                    Command::NameFor(id.clone())
-                }
-                None => {
-                    let _ = writeln!(err, "crm_node: option -N requires an argument");
-                    return ExitCode::Usage;
-                }
-            },
-            _ if a.starts_with("--name-for-id=") => {
-                Command::NameFor(a["--name-for-id=".len()..].to_string())
-            }
-            "-?" | "--help" => {
-                let _ = out.write_all(USAGE.as_bytes());
-                return ExitCode::Ok;
-            }
-            "-$" | "--version" => {
-                let _ = writeln!(
-                    out,
-                    "Pacemaker 2.1.5 (heartbeat-rs {})",
-                    env!("CARGO_PKG_VERSION")
-                );
-                return ExitCode::Ok;
-            }
-            "-V" | "--verbose" | "-A" | "--all" => continue,
-            _ => {
-                let _ = writeln!(err, "crm_node: unrecognized option '{a}'\n{USAGE}");
-                return ExitCode::Usage;
-            }
-        });
-    }
+    let given = match crate::command_line::read(&SPEC, args, out, err) {
+        Ok(given) => given,
+        Err(code) => return code,
+    };
+    // The last command wins; stray words are ignored.
+    let command = given.into_iter().fold(None, |command, g| match g {
+        Given::Opt { name, value } => match name {
+            "name" => Some(Command::Name),
+            "quorum" => Some(Command::Quorum),
+            "list" => Some(Command::List),
+            "partition" => Some(Command::Partition),
+            "cluster-id" => Some(Command::Id),
+            "name-for-id" => Some(Command::NameFor(value.unwrap_or_default())),
+            _ => command,
+        },
+        Given::Arg(_) => command,
+    });
     let Some(command) = command else {
         let _ = writeln!(err, "crm_node: No command specified\n{USAGE}");
         return ExitCode::Usage;

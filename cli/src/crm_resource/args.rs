@@ -1,5 +1,6 @@
-//! Command-line parsing with GLib's conventions (`--opt VALUE`, `--opt=VALUE`, `-rVALUE`,
-//! optional values only as `--opt=VALUE`), as Pacemaker 2.1.5's crm_resource parses them.
+//! `crm_resource`'s command line (Pacemaker 2.1.5's options), read by the flags layer.
+
+use flags::{Dialect, FlagError, Given, Opt, Spec, Stop};
 
 /// An agent action run locally, bypassing the cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,10 +60,6 @@ pub enum Command {
     ListOcfAlternatives(String),
     /// `--show-metadata=SPEC`
     ShowMetadata(String),
-    /// `--help`
-    Help,
-    /// `--version`
-    Version,
     /// Any command that works on the cluster's CIB (`--list`, `--locate`, `--move`, ...).
     Cluster(String),
 }
@@ -116,21 +113,193 @@ pub struct Options {
     pub rsc_type: Option<String>,
 }
 
-/// Why the command line was rejected (each becomes `crm_resource: <text>`, exit 64).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UsageError {
-    /// An option nobody knows.
-    #[error("Unknown option {0}")]
-    UnknownOption(String),
-    /// An option that needs a value got none.
-    #[error("Missing argument for {0}")]
-    MissingArgument(String),
-    /// A value that does not parse.
-    #[error("Error parsing option {0}")]
-    BadValue(String),
-    /// Words that are not options.
-    #[error("{}", extra_args_text(.0))]
-    ExtraArguments(Vec<String>),
+/// The command line `crm_resource` accepts (Pacemaker 2.1.5's options).
+pub const SPEC: Spec = Spec {
+    tool: "crm_resource",
+    dialect: Dialect::Glib,
+    options: &[
+        // Values.
+        Opt::value('r', "resource"),
+        Opt::long_value("class"),
+        Opt::long_value("agent"),
+        Opt::long_value("provider"),
+        Opt::long_value("option"),
+        Opt::value('T', "timeout"),
+        Opt::long_value("output-as"),
+        Opt::long_value("output-to"),
+        Opt::long_value("list-agents"),
+        Opt::long_value("show-metadata"),
+        Opt::long_value("list-ocf-alternatives"),
+        Opt::value('N', "node"),
+        Opt::value('p', "set-parameter"),
+        Opt::value('g', "get-parameter"),
+        Opt::value('d', "delete-parameter"),
+        Opt::value('v', "parameter-value"),
+        Opt::value('n', "operation"),
+        Opt::value('I', "interval"),
+        Opt::value('u', "lifetime"),
+        Opt::value('s', "set-name"),
+        Opt::value('i', "nvpair"),
+        Opt::value('t', "resource-type"),
+        Opt::long_value("element"),
+        // Agent actions without a cluster, and discovery.
+        Opt::long_flag("force-start"),
+        Opt::long_flag("force-stop"),
+        Opt::long_flag("force-promote"),
+        Opt::long_flag("force-demote"),
+        Opt::long_flag("force-check").optional(),
+        Opt::long_flag("validate").optional(),
+        Opt::long_flag("list-standards"),
+        Opt::long_flag("list-ocf-providers"),
+        // Commands on the cluster's CIB.
+        Opt::flag('L', "list"),
+        Opt::flag('l', "list-raw"),
+        Opt::flag('O', "list-operations"),
+        Opt::flag('o', "list-all-operations"),
+        Opt::flag('W', "locate"),
+        Opt::flag('q', "query-xml"),
+        Opt::flag('w', "query-xml-raw"),
+        Opt::flag('M', "move"),
+        Opt::flag('B', "ban"),
+        Opt::flag('U', "clear"),
+        Opt::flag('C', "cleanup"),
+        Opt::flag('R', "refresh"),
+        Opt::flag('F', "fail"),
+        Opt::flag('D', "delete"),
+        Opt::flag('a', "constraints"),
+        Opt::flag('A', "stack"),
+        Opt::flag('Y', "why"),
+        Opt::long_flag("restart"),
+        Opt::long_flag("wait"),
+        Opt::long_flag("digests"),
+        // Modifiers.
+        Opt::flag('V', "verbose"),
+        Opt::flag('Q', "quiet"),
+        Opt::flag('m', "meta"),
+        Opt::flag('z', "utilization"),
+        Opt::flag('f', "force"),
+        Opt::long_flag("recursive"),
+        Opt::long_flag("promoted"),
+        Opt::long_flag("master"),
+        Opt::long_flag("all"),
+        Opt::long_flag("expired"),
+    ],
+    help_groups: &[],
+    help: super::USAGE,
+    version: crate::version::BANNER,
+};
+
+/// Commands that work on the cluster's CIB.
+const CLUSTER_COMMANDS: &[&str] = &[
+    "list",
+    "list-raw",
+    "list-operations",
+    "list-all-operations",
+    "locate",
+    "query-xml",
+    "query-xml-raw",
+    "move",
+    "ban",
+    "clear",
+    "cleanup",
+    "refresh",
+    "fail",
+    "delete",
+    "constraints",
+    "stack",
+    "why",
+    "restart",
+    "wait",
+    "digests",
+    "set-parameter",
+    "get-parameter",
+    "delete-parameter",
+];
+
+/// Parses `args` (without the program name, which is only echoed in XML output). Help,
+/// version and GLib's errors come back as the [`Stop`] to report; so do bad values and stray
+/// words, with Pacemaker's messages.
+pub fn parse(program: &str, args: &[String]) -> Result<Options, Stop> {
+    let given = flags::parse(&SPEC, args)?;
+    let mut opts = Options {
+        request: request_text(program, args),
+        ..Options::default()
+    };
+    let refuse = |text: String| Stop::Usage(FlagError::Invalid(text));
+    let mut extra = Vec::new();
+    for g in given {
+        let (name, value) = match g {
+            Given::Opt { name, value } => (name, value),
+            Given::Arg(a) => {
+                extra.push(a);
+                continue;
+            }
+        };
+        let level = |v: Option<String>| -> Result<Option<u32>, Stop> {
+            v.map(|v| {
+                v.parse()
+                    .map_err(|_| refuse(format!("Invalid check level setting: {v}")))
+            })
+            .transpose()
+        };
+        let agent = |cmd| Some(Command::Agent(cmd, None));
+        let v = || value.clone().unwrap_or_default();
+        match name {
+            "resource" => opts.resource = value,
+            "class" => opts.class = value,
+            "agent" => opts.agent = value,
+            "provider" => opts.provider = value,
+            "option" => {
+                let v = v();
+                let (k, val) = v
+                    .split_once('=')
+                    .ok_or_else(|| refuse("Error parsing option --option".into()))?;
+                opts.params.push((k.to_string(), val.to_string()));
+            }
+            "timeout" => {
+                let ms = parse_msec(&v())
+                    .ok_or_else(|| refuse("Error parsing option --timeout".into()))?;
+                opts.timeout_ms = Some(ms);
+            }
+            "output-as" => opts.xml = v().eq_ignore_ascii_case("xml"),
+            "list-agents" => opts.command = Some(Command::ListAgents(v())),
+            "show-metadata" => opts.command = Some(Command::ShowMetadata(v())),
+            "list-ocf-alternatives" => opts.command = Some(Command::ListOcfAlternatives(v())),
+            "set-parameter" | "get-parameter" | "delete-parameter" => opts.prop_name = value,
+            "node" => opts.node = value,
+            "parameter-value" => opts.prop_value = value,
+            "lifetime" => opts.lifetime = value,
+            "set-name" => opts.set_name = value,
+            "nvpair" => opts.nvpair_id = value,
+            "resource-type" => opts.rsc_type = value,
+            "force-start" => opts.command = agent(AgentCommand::Start),
+            "force-stop" => opts.command = agent(AgentCommand::Stop),
+            "force-promote" => opts.command = agent(AgentCommand::Promote),
+            "force-demote" => opts.command = agent(AgentCommand::Demote),
+            "force-check" => {
+                opts.command = Some(Command::Agent(AgentCommand::Check, level(value)?));
+            }
+            "validate" => {
+                opts.command = Some(Command::Agent(AgentCommand::Validate, level(value)?));
+            }
+            "list-standards" => opts.command = Some(Command::ListStandards),
+            "list-ocf-providers" => opts.command = Some(Command::ListOcfProviders),
+            "quiet" => opts.quiet = true,
+            "meta" => opts.meta = true,
+            "utilization" => opts.utilization = true,
+            "force" => opts.force = true,
+            "expired" => opts.expired = true,
+            "promoted" | "master" => opts.promoted = true,
+            _ => {}
+        }
+        if CLUSTER_COMMANDS.contains(&name) {
+            opts.command = Some(Command::Cluster(name.to_string()));
+        }
+    }
+    if !extra.is_empty() {
+        return Err(refuse(extra_args_text(&extra)));
+    }
+    Ok(opts)
 }
 
 fn extra_args_text(args: &[String]) -> String {
@@ -139,257 +308,6 @@ fn extra_args_text(args: &[String]) -> String {
         text.push_str(&format!("[{} of {}] {arg}\n", i + 1, args.len()));
     }
     text
-}
-
-/// Long options taking a value; the `Cluster` ones make the command a CIB command.
-const VALUE_OPTIONS: &[&str] = &[
-    "resource",
-    "class",
-    "agent",
-    "provider",
-    "option",
-    "timeout",
-    "output-as",
-    "output-to",
-    "list-agents",
-    "show-metadata",
-    "list-ocf-alternatives",
-    "node",
-    "set-parameter",
-    "get-parameter",
-    "delete-parameter",
-    "parameter-value",
-    "operation",
-    "interval",
-    "lifetime",
-    "set-name",
-    "nvpair",
-    "resource-type",
-    "element",
-];
-/// Short options taking a value, and their long names.
-const SHORT_VALUES: &[(char, &str)] = &[
-    ('r', "resource"),
-    ('N', "node"),
-    ('p', "set-parameter"),
-    ('g', "get-parameter"),
-    ('d', "delete-parameter"),
-    ('v', "parameter-value"),
-    ('n', "operation"),
-    ('I', "interval"),
-    ('u', "lifetime"),
-    ('s', "set-name"),
-    ('i', "nvpair"),
-    ('t', "resource-type"),
-    ('T', "timeout"),
-];
-/// Flag options that are CIB commands.
-const CLUSTER_FLAGS: &[(&str, Option<char>)] = &[
-    ("list", Some('L')),
-    ("list-raw", Some('l')),
-    ("list-operations", Some('O')),
-    ("list-all-operations", Some('o')),
-    ("locate", Some('W')),
-    ("query-xml", Some('q')),
-    ("query-xml-raw", Some('w')),
-    ("move", Some('M')),
-    ("ban", Some('B')),
-    ("clear", Some('U')),
-    ("cleanup", Some('C')),
-    ("refresh", Some('R')),
-    ("fail", Some('F')),
-    ("delete", Some('D')),
-    ("constraints", Some('a')),
-    ("stack", Some('A')),
-    ("why", Some('Y')),
-    ("restart", None),
-    ("wait", None),
-    ("digests", None),
-];
-/// Flags that only modify other commands.
-const MODIFIER_FLAGS: &[(&str, Option<char>)] = &[
-    ("verbose", Some('V')),
-    ("quiet", Some('Q')),
-    ("meta", Some('m')),
-    ("utilization", Some('z')),
-    ("force", Some('f')),
-    ("recursive", None),
-    ("promoted", None),
-    ("master", None),
-    ("all", None),
-    ("expired", None),
-];
-
-/// Parses `args` (without the program name, which is only echoed in XML output).
-pub fn parse(program: &str, args: &[String]) -> Result<Options, UsageError> {
-    let mut opts = Options {
-        request: request_text(program, args),
-        ..Options::default()
-    };
-    let mut extra = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        if let Some(long) = arg.strip_prefix("--") {
-            if long.is_empty() {
-                extra.extend(args[i..].iter().cloned());
-                break;
-            }
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            if VALUE_OPTIONS.contains(&name) {
-                let value = match inline {
-                    Some(v) => v,
-                    None if i < args.len() => {
-                        i += 1;
-                        args[i - 1].clone()
-                    }
-                    None => return Err(UsageError::MissingArgument(format!("--{name}"))),
-                };
-                apply_value(&mut opts, name, value)?;
-            } else {
-                apply_flag(&mut opts, name, inline, &format!("--{name}"))?;
-            }
-        } else if let Some(shorts) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
-            let chars: Vec<char> = shorts.chars().collect();
-            let mut k = 0;
-            while k < chars.len() {
-                let c = chars[k];
-                k += 1;
-                if let Some((_, long)) = SHORT_VALUES.iter().find(|(s, _)| *s == c) {
-                    let value = if k < chars.len() {
-                        let v: String = chars[k..].iter().collect();
-                        k = chars.len();
-                        v
-                    } else if i < args.len() {
-                        i += 1;
-                        args[i - 1].clone()
-                    } else {
-                        return Err(UsageError::MissingArgument(format!("-{c}")));
-                    };
-                    apply_value(&mut opts, long, value)?;
-                } else {
-                    let long = short_flag_name(c)
-                        .ok_or_else(|| UsageError::UnknownOption(format!("-{c}")))?;
-                    apply_flag(&mut opts, long, None, &format!("-{c}"))?;
-                }
-            }
-        } else {
-            extra.push(arg.clone());
-        }
-    }
-    if !extra.is_empty() {
-        return Err(UsageError::ExtraArguments(extra));
-    }
-    Ok(opts)
-}
-
-fn short_flag_name(c: char) -> Option<&'static str> {
-    match c {
-        'h' | '?' => Some("help"),
-        '$' => Some("version"),
-        _ => CLUSTER_FLAGS
-            .iter()
-            .chain(MODIFIER_FLAGS)
-            .find(|(_, s)| *s == Some(c))
-            .map(|(l, _)| *l),
-    }
-}
-
-fn apply_value(opts: &mut Options, name: &str, value: String) -> Result<(), UsageError> {
-    match name {
-        "resource" => opts.resource = Some(value),
-        "class" => opts.class = Some(value),
-        "agent" => opts.agent = Some(value),
-        "provider" => opts.provider = Some(value),
-        "option" => {
-            let (k, v) = value
-                .split_once('=')
-                .ok_or_else(|| UsageError::BadValue("--option".into()))?;
-            opts.params.push((k.to_string(), v.to_string()));
-        }
-        "timeout" => {
-            opts.timeout_ms =
-                Some(parse_msec(&value).ok_or_else(|| UsageError::BadValue("--timeout".into()))?);
-        }
-        "output-as" => opts.xml = value.eq_ignore_ascii_case("xml"),
-        "list-agents" => opts.command = Some(Command::ListAgents(value)),
-        "show-metadata" => opts.command = Some(Command::ShowMetadata(value)),
-        "list-ocf-alternatives" => opts.command = Some(Command::ListOcfAlternatives(value)),
-        "set-parameter" | "get-parameter" | "delete-parameter" => {
-            opts.prop_name = Some(value);
-            opts.command = Some(Command::Cluster(name.to_string()));
-        }
-        "node" => opts.node = Some(value),
-        "parameter-value" => opts.prop_value = Some(value),
-        "lifetime" => opts.lifetime = Some(value),
-        "set-name" => opts.set_name = Some(value),
-        "nvpair" => opts.nvpair_id = Some(value),
-        "resource-type" => opts.rsc_type = Some(value),
-        _ => {} // modifiers of CIB commands not used yet
-    }
-    Ok(())
-}
-
-fn apply_flag(
-    opts: &mut Options,
-    name: &str,
-    inline: Option<String>,
-    shown: &str,
-) -> Result<(), UsageError> {
-    let level = |inline: Option<String>| -> Result<Option<u32>, UsageError> {
-        inline
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| UsageError::BadValue(shown.to_string()))
-            })
-            .transpose()
-    };
-    let agent = |cmd| Command::Agent(cmd, None);
-    let command = match name {
-        "force-start" => agent(AgentCommand::Start),
-        "force-stop" => agent(AgentCommand::Stop),
-        "force-promote" => agent(AgentCommand::Promote),
-        "force-demote" => agent(AgentCommand::Demote),
-        "force-check" => Command::Agent(AgentCommand::Check, level(inline.clone())?),
-        "validate" => Command::Agent(AgentCommand::Validate, level(inline.clone())?),
-        "list-standards" => Command::ListStandards,
-        "list-ocf-providers" => Command::ListOcfProviders,
-        "help" | "help-all" => Command::Help,
-        "version" => Command::Version,
-        _ if CLUSTER_FLAGS.iter().any(|(l, _)| *l == name) => Command::Cluster(name.to_string()),
-        _ if MODIFIER_FLAGS.iter().any(|(l, _)| *l == name) => {
-            apply_modifier(opts, name);
-            return Ok(());
-        }
-        _ => return Err(UsageError::UnknownOption(shown.to_string())),
-    };
-    if inline.is_some()
-        && !matches!(
-            command,
-            Command::Agent(AgentCommand::Check | AgentCommand::Validate, _)
-        )
-    {
-        return Err(UsageError::BadValue(shown.to_string()));
-    }
-    opts.command = Some(command);
-    Ok(())
-}
-
-/// Records a flag that modifies a CIB command.
-fn apply_modifier(opts: &mut Options, name: &str) {
-    match name {
-        "quiet" => opts.quiet = true,
-        "meta" => opts.meta = true,
-        "utilization" => opts.utilization = true,
-        "force" => opts.force = true,
-        "expired" => opts.expired = true,
-        "promoted" | "master" => opts.promoted = true,
-        _ => {}
-    }
 }
 
 /// Pacemaker's `crm_get_msec`: a number with an optional unit (ms, s, m, h; bare = seconds).
@@ -421,11 +339,15 @@ fn request_text(program: &str, args: &[String]) -> String {
 mod tests {
     use super::*;
 
-    fn p(args: &[&str]) -> Result<Options, UsageError> {
+    fn p(args: &[&str]) -> Result<Options, String> {
         parse(
             "crm_resource",
             &args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
         )
+        .map_err(|stop| match stop {
+            Stop::Usage(e) => e.to_string(),
+            other => format!("{other:?}"),
+        })
     }
 
     #[test]
@@ -459,20 +381,14 @@ mod tests {
 
     #[test]
     fn usage_errors_read_like_pacemaker() {
+        assert_eq!(p(&["--bogus"]).unwrap_err(), "Unknown option --bogus");
+        assert_eq!(p(&["--agent"]).unwrap_err(), "Missing argument for --agent");
         assert_eq!(
-            p(&["--bogus"]).unwrap_err().to_string(),
-            "Unknown option --bogus"
-        );
-        assert_eq!(
-            p(&["--agent"]).unwrap_err().to_string(),
-            "Missing argument for --agent"
-        );
-        assert_eq!(
-            p(&["--option", "foo"]).unwrap_err().to_string(),
+            p(&["--option", "foo"]).unwrap_err(),
             "Error parsing option --option"
         );
         assert_eq!(
-            p(&["foo", "bar"]).unwrap_err().to_string(),
+            p(&["foo", "bar"]).unwrap_err(),
             "non-option ARGV-elements:\n[1 of 2] foo\n[2 of 2] bar\n"
         );
         assert_eq!(parse_msec("1500ms"), Some(1500));

@@ -36,7 +36,7 @@ use lrm::{
     AgentDirs, AgentId, ExecStatus, OcfRc, OpRequest, ResourceClass, ResourceSpec, RunnerConfig,
 };
 
-pub use args::{AgentCommand, Command, Options, UsageError};
+pub use args::{AgentCommand, Command, Options, SPEC};
 
 /// Default operation timeout (Pacemaker's 20s).
 const DEFAULT_TIMEOUT_MS: u64 = 20_000;
@@ -81,7 +81,16 @@ pub fn run(argv: &[String]) -> Outcome {
         .map_or(("crm_resource", &[][..]), |(p, a)| (p.as_str(), a));
     let opts = match args::parse(program, args) {
         Ok(o) => o,
-        Err(e) => return Outcome::fail(format!("crm_resource: {e}\n"), 64),
+        Err(stop) => {
+            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+            let code = stop.report(&SPEC, &mut stdout, &mut stderr);
+            let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+            return Outcome {
+                stdout: text(stdout),
+                stderr: text(stderr),
+                code,
+            };
+        }
     };
     #[cfg(all(feature = "cib-tools", feature = "simulate"))]
     if opts.class.is_none() && opts.agent.is_none() && opts.provider.is_none() {
@@ -126,8 +135,6 @@ fn dispatch(opts: &Options) -> Outcome {
         Some(Command::ListAgents(spec)) => discovery::list_agents(&dirs, &spec),
         Some(Command::ListOcfAlternatives(kind)) => discovery::list_ocf_alternatives(&dirs, &kind),
         Some(Command::ShowMetadata(spec)) => discovery::show_metadata(&dirs, &spec),
-        Some(Command::Help) => Outcome::ok(usage()),
-        Some(Command::Version) => Outcome::ok(format!("crm_resource (heartbeat-rs) {}\n", env!("CARGO_PKG_VERSION"))),
         Some(Command::Cluster(name)) => cluster_command(&name),
         None => cluster_command("list"),
     }
@@ -329,8 +336,8 @@ fn resource_from_cib(rsc: &str) -> Result<ResourceSpec, Outcome> {
     })
 }
 
-fn usage() -> String {
-    "Usage:\n  crm_resource [OPTION?]\n\nPerform tasks related to Pacemaker cluster resources\n\n\
+/// What `crm_resource --help` prints.
+const USAGE: &str = "Usage:\n  crm_resource [OPTION?]\n\nPerform tasks related to Pacemaker cluster resources\n\n\
 Resource agent actions (without a cluster):\n\
   --force-start, --force-stop, --force-check[=LEVEL], --force-promote, --force-demote, --validate[=LEVEL]\n\
   -r, --resource=RSC (from CIB_file) or --class=CLASS --provider=PROVIDER --agent=TYPE [--option=NAME=VALUE ...]\n\
@@ -344,6 +351,4 @@ Cluster (CIB_file, else the running cluster):\n\
   -M/--move [-N NODE] [-u LIFETIME], -B/--ban [-N NODE], -U/--clear [-N NODE] [--expired],\n\
   -C/--cleanup, -R/--refresh, --restart [--timeout T], -D/--delete -t TYPE,\n\
   -p/--set-parameter NAME -v VALUE, -g/--get-parameter NAME, -d/--delete-parameter NAME\n\
-  [--meta|--utilization] [--force] [-s SET] [-i ID], all with -r RSC\n"
-        .to_string()
-}
+  [--meta|--utilization] [--force] [-s SET] [-i ID], all with -r RSC\n";

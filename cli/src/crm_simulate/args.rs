@@ -1,4 +1,6 @@
-//! crm_simulate's command line (Pacemaker 2.1.5 option names).
+//! crm_simulate's command line (Pacemaker 2.1.5 option names), read by the flags layer.
+
+use flags::{Dialect, Given, Opt, Spec};
 
 /// Parsed options.
 #[derive(Debug, Default, Clone)]
@@ -25,8 +27,6 @@ pub struct Args {
     pub set_datetime: Option<String>,
     /// `--explain RSC` (beyond Pacemaker).
     pub explain: Option<String>,
-    /// `-h/--help`.
-    pub help: bool,
     /// `--debug-actions`: list every action with its flags and orderings (diagnostics).
     pub debug_actions: bool,
 }
@@ -44,80 +44,58 @@ pub const USAGE: &str = "Usage: crm_simulate [-x FILE | -L] [-S] [-s] [-Q] [-G F
   -t, --set-datetime=DATE  Set \"now\" for rules and failure timeouts
       --explain=RSC        Show every score contribution for RSC per node, and why it runs where it runs";
 
-impl Args {
-    /// Parses arguments (without the program name).
-    pub fn parse(argv: &[String]) -> Result<Args, String> {
-        let mut a = Args::default();
-        let mut i = 0;
-        while i < argv.len() {
-            let raw = &argv[i];
-            let (name, inline) = match raw.split_once('=') {
-                Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
-                _ => (raw.clone(), None),
-            };
-            // Bundled short flags such as -sSQ.
-            if !name.starts_with("--")
-                && name.len() > 2
-                && name.starts_with('-')
-                && name[1..].chars().all(|c| "SsQqLVhUj".contains(c))
-            {
-                for c in name[1..].chars() {
-                    a.flag(c);
-                }
-                i += 1;
-                continue;
-            }
-            let value = |i: &mut usize| -> Result<String, String> {
-                if let Some(v) = &inline {
-                    return Ok(v.clone());
-                }
-                if name.len() > 2 && !name.starts_with("--") {
-                    return Ok(name[2..].to_string());
-                }
-                *i += 1;
-                argv.get(*i)
-                    .cloned()
-                    .ok_or_else(|| format!("option {name} needs a value"))
-            };
-            let short = if name.starts_with("--") {
-                name.as_str()
-            } else {
-                &name[..name.len().min(2)]
-            };
-            match short {
-                "-x" | "--xml-file" => a.xml_file = Some(value(&mut i)?),
-                "-G" | "--save-graph" => a.save_graph = Some(value(&mut i)?),
-                "-D" | "--save-dotfile" => a.save_dotfile = Some(value(&mut i)?),
-                "-O" | "--save-output" => a.save_output = Some(value(&mut i)?),
-                "-t" | "--set-datetime" => a.set_datetime = Some(value(&mut i)?),
-                "--explain" => a.explain = Some(value(&mut i)?),
-                "--debug-actions" => a.debug_actions = true,
-                "-L" | "--live-check" => a.live = true,
-                "-S" | "--simulate" => a.simulate = true,
-                "-s" | "--show-scores" => a.show_scores = true,
-                "-U" | "--show-utilization" => a.show_utilization = true,
-                // --pending: pending operations show only with record-pending (not recorded).
-                "-j" | "--pending" => {}
-                "-Q" | "-q" | "--quiet" => a.quiet = true,
-                "-V" | "--verbose" => {}
-                "-h" | "--help" | "-?" => a.help = true,
-                _ => return Err(format!("unknown option {raw}")),
-            }
-            i += 1;
-        }
-        Ok(a)
-    }
+/// The command line `crm_simulate` accepts.
+pub const SPEC: Spec = Spec {
+    tool: "crm_simulate",
+    dialect: Dialect::Glib,
+    options: &[
+        Opt::value('x', "xml-file"),
+        Opt::value('G', "save-graph"),
+        Opt::value('D', "save-dotfile"),
+        Opt::value('O', "save-output"),
+        Opt::value('t', "set-datetime"),
+        Opt::long_value("explain"),
+        Opt::long_flag("debug-actions"),
+        Opt::flag('L', "live-check"),
+        Opt::flag('S', "simulate"),
+        Opt::flag('s', "show-scores"),
+        Opt::flag('U', "show-utilization"),
+        // Pending operations show only with record-pending, which is not recorded.
+        Opt::flag('j', "pending"),
+        Opt::flag('Q', "quiet"),
+        Opt::flag('q', "quiet").short_only(),
+        Opt::flag('V', "verbose"),
+    ],
+    help_groups: &[],
+    help: USAGE,
+    version: crate::version::BANNER,
+};
 
-    fn flag(&mut self, c: char) {
-        match c {
-            'S' => self.simulate = true,
-            's' => self.show_scores = true,
-            'Q' | 'q' => self.quiet = true,
-            'L' => self.live = true,
-            'U' => self.show_utilization = true,
-            'h' => self.help = true,
-            _ => {}
+impl Args {
+    /// The options given, in order; stray words are ignored.
+    pub fn from_given(given: Vec<Given>) -> Args {
+        let mut a = Args::default();
+        for g in given {
+            let Given::Opt { name, value } = g else {
+                continue;
+            };
+            match name {
+                "xml-file" => a.xml_file = value,
+                "save-graph" => a.save_graph = value,
+                "save-dotfile" => a.save_dotfile = value,
+                "save-output" => a.save_output = value,
+                "set-datetime" => a.set_datetime = value,
+                "explain" => a.explain = value,
+                "debug-actions" => a.debug_actions = true,
+                "live-check" => a.live = true,
+                "simulate" => a.simulate = true,
+                "show-scores" => a.show_scores = true,
+                "show-utilization" => a.show_utilization = true,
+                "quiet" => a.quiet = true,
+                _ => {}
+            }
         }
+        a
     }
 }
 
@@ -137,11 +115,11 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let a = Args::parse(&v).unwrap();
+        let a = Args::from_given(flags::parse(&SPEC, &v).unwrap());
         assert_eq!(a.xml_file.as_deref(), Some("a.xml"));
         assert!(a.simulate && a.show_scores && a.quiet);
         assert_eq!(a.save_graph.as_deref(), Some("out.xml"));
         assert_eq!(a.set_datetime.as_deref(), Some("2020-01-01"));
-        assert!(Args::parse(&["--bogus".to_string()]).is_err());
+        assert!(flags::parse(&SPEC, &["--bogus".to_string()]).is_err());
     }
 }

@@ -9,17 +9,11 @@ use std::io::Write;
 
 /// Runs crm_simulate with command-line arguments (without the program name).
 pub fn main_with_args(argv: &[String]) -> ExitCode {
-    let args = match Args::parse(argv) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("crm_simulate: {e}");
-            return ExitCode::Usage;
-        }
+    let (out, err) = (&mut std::io::stdout(), &mut std::io::stderr());
+    let args = match crate::command_line::read(&args::SPEC, argv, out, err) {
+        Ok(given) => Args::from_given(given),
+        Err(code) => return code,
     };
-    if args.help {
-        println!("{}", args::USAGE);
-        return ExitCode::Ok;
-    }
     match std::panic::catch_unwind(|| run(&args)) {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {

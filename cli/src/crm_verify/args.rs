@@ -1,4 +1,6 @@
-//! Command-line parsing for `crm_verify` (GLib-style short and long options).
+//! `crm_verify`'s options (Pacemaker 2.1.5's names), read by the flags layer.
+
+use flags::{Dialect, Given, Opt, Spec};
 
 /// Where the CIB comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,118 +28,64 @@ pub struct Options {
     pub quiet: bool,
 }
 
-/// Why parsing stopped without options.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UsageError {
-    /// `--help`.
-    Help,
-    /// `--version`.
-    Version,
-    /// A bad option; the message to print.
-    Invalid(String),
-}
+/// The command line `crm_verify` accepts.
+pub const SPEC: Spec = Spec {
+    tool: "crm_verify",
+    dialect: Dialect::Glib,
+    options: &[
+        Opt::flag('L', "live-check"),
+        Opt::value('x', "xml-file"),
+        Opt::value('X', "xml-text"),
+        Opt::flag('p', "xml-pipe"),
+        Opt::flag('V', "verbose"),
+        Opt::flag('q', "quiet"),
+    ],
+    help_groups: &[],
+    help: super::USAGE,
+    version: crate::version::BANNER,
+};
 
-/// Parses the arguments (without the program name).
-pub fn parse_args(args: &[String]) -> Result<Options, UsageError> {
+/// The options given; the last source wins and stray words are ignored, as by the original.
+pub fn options(given: Vec<Given>) -> Options {
     let mut opts = Options {
         source: Source::None,
         verbosity: 0,
         quiet: false,
     };
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        if let Some(long) = arg.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
-            };
-            let value = |i: &mut usize| -> Result<String, UsageError> {
-                if let Some(v) = inline.clone() {
-                    return Ok(v);
-                }
-                let v = args
-                    .get(*i)
-                    .cloned()
-                    .ok_or_else(|| UsageError::Invalid(format!("Missing argument for --{name}")))?;
-                *i += 1;
-                Ok(v)
-            };
-            match name {
-                "live-check" => opts.source = Source::Live,
-                "xml-file" => opts.source = Source::File(value(&mut i)?),
-                "xml-text" => opts.source = Source::Text(value(&mut i)?),
-                "xml-pipe" => opts.source = Source::Pipe,
-                "verbose" => opts.verbosity = opts.verbosity.saturating_add(1),
-                "quiet" => opts.quiet = true,
-                "help" => return Err(UsageError::Help),
-                "version" => return Err(UsageError::Version),
-                _ => return Err(UsageError::Invalid(format!("Unknown option --{name}"))),
-            }
+    for g in given {
+        let Given::Opt { name, value } = g else {
             continue;
-        }
-        let Some(shorts) = arg.strip_prefix('-').filter(|s| !s.is_empty()) else {
-            return Err(UsageError::Invalid(format!("Unexpected argument {arg}")));
         };
-        for (pos, c) in shorts.char_indices() {
-            let rest = &shorts[pos + c.len_utf8()..];
-            let take_value = |i: &mut usize| -> Result<String, UsageError> {
-                if !rest.is_empty() {
-                    return Ok(rest.to_string());
-                }
-                let v = args
-                    .get(*i)
-                    .cloned()
-                    .ok_or_else(|| UsageError::Invalid(format!("Missing argument for -{c}")))?;
-                *i += 1;
-                Ok(v)
-            };
-            match c {
-                'L' => opts.source = Source::Live,
-                'p' => opts.source = Source::Pipe,
-                'V' => opts.verbosity = opts.verbosity.saturating_add(1),
-                'q' => opts.quiet = true,
-                'h' | '?' => return Err(UsageError::Help),
-                '$' => return Err(UsageError::Version),
-                'x' => {
-                    opts.source = Source::File(take_value(&mut i)?);
-                    break;
-                }
-                'X' => {
-                    opts.source = Source::Text(take_value(&mut i)?);
-                    break;
-                }
-                _ => return Err(UsageError::Invalid(format!("Unknown option -{c}"))),
-            }
+        let value = value.unwrap_or_default();
+        match name {
+            "live-check" => opts.source = Source::Live,
+            "xml-file" => opts.source = Source::File(value),
+            "xml-text" => opts.source = Source::Text(value),
+            "xml-pipe" => opts.source = Source::Pipe,
+            "verbose" => opts.verbosity = opts.verbosity.saturating_add(1),
+            "quiet" => opts.quiet = true,
+            _ => {}
         }
     }
-    Ok(opts)
+    opts
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(a: &[&str]) -> Result<Options, UsageError> {
-        parse_args(&a.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    fn parse(a: &[&str]) -> Options {
+        let args: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+        options(flags::parse(&SPEC, &args).unwrap())
     }
 
     #[test]
     fn bundled_short_options_and_values() {
-        let o = parse(&["-VVx", "cib.xml"]).unwrap();
+        let o = parse(&["-VVx", "cib.xml"]);
         assert_eq!(o.source, Source::File("cib.xml".into()));
         assert_eq!(o.verbosity, 2);
-        let o = parse(&["--xml-text=<cib/>", "-q"]).unwrap();
+        let o = parse(&["--xml-text=<cib/>", "-q"]);
         assert_eq!(o.source, Source::Text("<cib/>".into()));
         assert!(o.quiet);
-        assert_eq!(
-            parse(&["-Z"]),
-            Err(UsageError::Invalid("Unknown option -Z".into()))
-        );
-        assert_eq!(
-            parse(&["-x"]),
-            Err(UsageError::Invalid("Missing argument for -x".into()))
-        );
     }
 }

@@ -6,7 +6,7 @@
 
 mod args;
 
-pub use args::{parse_args, Options, Source, UsageError};
+pub use args::{options, Options, Source, SPEC};
 
 use crate::exit::ExitCode;
 use cib::verify::{verify_text, Check, Severity, Verification};
@@ -44,20 +44,9 @@ struct Input {
 
 /// Runs the tool with `args` (without the program name), writing to `err`; returns the exit code.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    let opts = match parse_args(args) {
-        Ok(o) => o,
-        Err(UsageError::Help) => {
-            let _ = out.write_all(USAGE.as_bytes());
-            return ExitCode::Ok;
-        }
-        Err(UsageError::Version) => {
-            let _ = writeln!(out, "Pacemaker 2.1.5 (heartbeat-rs)");
-            return ExitCode::Ok;
-        }
-        Err(UsageError::Invalid(message)) => {
-            let _ = writeln!(err, "crm_verify: {message}");
-            return ExitCode::Usage;
-        }
+    let opts = match crate::command_line::read(&SPEC, args, out, err) {
+        Ok(given) => options(given),
+        Err(code) => return code,
     };
     let input = match read_input(&opts.source) {
         Ok(i) => i,

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use crmd::lab::{is_root, wait_until, Lab, LabConfig};
+use flags::{Dialect, Given, Opt, Spec};
 
 use crmd::lab::CLASSIC_VIP as VIP;
 
@@ -228,7 +229,33 @@ fn on_path(program: &str) -> bool {
         .unwrap_or(false)
 }
 
+const USAGE: &str = "usage: hb-demo [--tour-only]
+  A three-node demo cluster in network namespaces (needs root); --tour-only skips the prompt.
+";
+
+const SPEC: Spec = Spec {
+    tool: "hb-demo",
+    dialect: Dialect::Getopt,
+    options: &[Opt::long_flag("tour-only"), Opt::HELP_H],
+    help_groups: &[],
+    help: USAGE,
+    version: concat!("hb-demo (heartbeat-rs) ", env!("CARGO_PKG_VERSION"), "\n"),
+};
+
 fn main() -> Result<()> {
+    // Read the command line before anything is created, so a typo starts nothing.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let tour_only = match flags::parse(&SPEC, &args) {
+        Ok(given) if given.iter().all(|g| matches!(g, Given::Opt { .. })) => !given.is_empty(),
+        Ok(_) => {
+            eprint!("{USAGE}");
+            std::process::exit(flags::EXIT_USAGE.into());
+        }
+        Err(stop) => {
+            let code = stop.report(&SPEC, &mut std::io::stdout(), &mut std::io::stderr());
+            std::process::exit(code.into());
+        }
+    };
     if !is_root() {
         eprintln!(
             "hb-demo needs root: it creates network namespaces, veth pairs and a bridge,\n\
@@ -248,7 +275,6 @@ fn main() -> Result<()> {
             std::process::exit(1);
         }
     }
-    let tour_only = std::env::args().any(|a| a == "--tour-only");
     let bins = bin_dir()?;
     let mut config = LabConfig::classic(bins.clone());
     config.nodes = vec!["node1".into(), "node2".into(), "node3".into()];

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use flags::{Dialect, FlagError, Given, Opt, Spec, Stop};
 use messaging::daemon::{self, Options};
 use messaging::log;
 use nix::sys::signal::{kill, Signal};
@@ -12,39 +12,88 @@ use nix::unistd::Pid;
 /// Exit status Heartbeat uses for configuration errors (LSB "not configured").
 const EXIT_NOT_CONFIGURED: u8 = 6;
 
-#[derive(Parser, Debug)]
-#[command(name = "heartbeat", version = daemon::HB_VERSION, about = "Heartbeat cluster messaging daemon")]
+const USAGE: &str = "\
+Heartbeat cluster messaging daemon
+
+Usage: heartbeat [OPTIONS]
+
+Options:
+  -c, --confdir DIR       Configuration directory holding ha.cf and authkeys [env: HA_DIR] (default /etc/ha.d)
+  -n, --nodename NAME     Local node name instead of `uname -n` [env: HA_NODENAME]
+      --rundir DIR        Directory for api.sock and heartbeat.pid [env: HA_RUNDIR] (default /var/run/heartbeat)
+      --statedir DIR      Directory for hb_generation [env: HA_STATEDIR] (default /var/lib/heartbeat)
+  -f, --foreground        Stay in the foreground instead of daemonizing
+      --crm-daemons LIST  CRM daemons started by `crm respawn`, e.g. \"ccm lrmd crmd:hacluster\" [env: HA_CRM_DAEMONS]
+  -k                      Stop the running heartbeat
+  -s                      Report whether heartbeat is running
+  -r                      Ask the running heartbeat to reload (SIGHUP)
+  -d                      More debug output (repeatable)
+  -h, --help              Print help
+  -V, --version           Print version
+";
+
+const SPEC: Spec = Spec {
+    tool: "heartbeat",
+    dialect: Dialect::Getopt,
+    options: &[
+        Opt::value('c', "confdir"),
+        Opt::value('n', "nodename"),
+        Opt::long_value("rundir"),
+        Opt::long_value("statedir"),
+        Opt::flag('f', "foreground"),
+        Opt::long_value("crm-daemons"),
+        Opt::flag('k', "kill").short_only(),
+        Opt::flag('s', "status").short_only(),
+        Opt::flag('r', "reload").short_only(),
+        Opt::flag('d', "debug").short_only(),
+        Opt::HELP_H,
+        Opt::VERSION_V,
+    ],
+    help_groups: &[],
+    help: USAGE,
+    version: concat!("heartbeat ", "3.0.6", "\n"),
+};
+
+/// The command line.
+#[derive(Debug, Default)]
 struct Cli {
-    /// Configuration directory holding ha.cf and authkeys [env: HA_DIR] (default /etc/ha.d)
-    #[arg(short = 'c', long = "confdir", value_name = "DIR")]
     confdir: Option<String>,
-    /// Local node name instead of `uname -n` [env: HA_NODENAME]
-    #[arg(short = 'n', long = "nodename", value_name = "NAME")]
     nodename: Option<String>,
-    /// Directory for api.sock and heartbeat.pid [env: HA_RUNDIR] (default /var/run/heartbeat)
-    #[arg(long, value_name = "DIR")]
     rundir: Option<String>,
-    /// Directory for hb_generation [env: HA_STATEDIR] (default /var/lib/heartbeat)
-    #[arg(long, value_name = "DIR")]
     statedir: Option<String>,
-    /// Stay in the foreground instead of daemonizing
-    #[arg(short = 'f', long)]
     foreground: bool,
-    /// CRM daemons started by `crm respawn`, e.g. "ccm lrmd crmd:hacluster" [env: HA_CRM_DAEMONS]
-    #[arg(long, value_name = "LIST")]
     crm_daemons: Option<String>,
-    /// Stop the running heartbeat
-    #[arg(short = 'k')]
     kill: bool,
-    /// Report whether heartbeat is running
-    #[arg(short = 's')]
     status: bool,
-    /// Ask the running heartbeat to reload (SIGHUP)
-    #[arg(short = 'r')]
     reload: bool,
-    /// More debug output (repeatable)
-    #[arg(short = 'd', action = clap::ArgAction::Count)]
     debug: u8,
+}
+
+/// Reads the command line; help, the version and usage errors stop it.
+fn parse(args: &[String]) -> Result<Cli, Stop> {
+    let mut cli = Cli::default();
+    for g in flags::parse(&SPEC, args)? {
+        let (name, value) = match g {
+            Given::Opt { name, value } => (name, value),
+            Given::Arg(a) => {
+                return Err(FlagError::Invalid(format!("unexpected argument '{a}'")).into())
+            }
+        };
+        match name {
+            "confdir" => cli.confdir = value,
+            "nodename" => cli.nodename = value,
+            "rundir" => cli.rundir = value,
+            "statedir" => cli.statedir = value,
+            "foreground" => cli.foreground = true,
+            "crm-daemons" => cli.crm_daemons = value,
+            "kill" => cli.kill = true,
+            "status" => cli.status = true,
+            "reload" => cli.reload = true,
+            "debug" => cli.debug = cli.debug.saturating_add(1),
+            _ => {}
+        }
+    }
+    Ok(cli)
 }
 
 fn options(cli: &Cli) -> Options {
@@ -70,11 +119,12 @@ fn options(cli: &Cli) -> Options {
 
 fn main() -> ExitCode {
     // An argument we do not know must not start a daemon: usage and CRM_EX_USAGE (64).
-    let cli = match Cli::try_parse() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cli = match parse(&args) {
         Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 64 } else { 0 });
+        Err(stop) => {
+            let code = stop.report(&SPEC, &mut std::io::stdout(), &mut std::io::stderr());
+            return ExitCode::from(code);
         }
     };
     let opts = options(&cli);
@@ -155,5 +205,16 @@ fn main() -> ExitCode {
             log::error(&format!("{e:#}"));
             ExitCode::from(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn version_line_names_the_heartbeat_version() {
+        assert_eq!(
+            super::SPEC.version,
+            format!("heartbeat {}\n", messaging::daemon::HB_VERSION)
+        );
     }
 }

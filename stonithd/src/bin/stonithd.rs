@@ -2,6 +2,7 @@
 //! [`stonithd::proto`] on its socket and reads the fencing devices and topology from the CIB the
 //! local crmd stores (`$HA_STATEDIR/crm/cib.xml`), plus devices registered ad hoc.
 
+use flags::{Dialect, Opt, Spec};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
@@ -328,19 +329,30 @@ fn reply(conn: &ipc::Conn, resp: &Response) {
     }
 }
 
+const USAGE: &str =
+    "usage: stonithd   (configured through HA_STATEDIR, HA_NODENAME, STONITHD_SOCKET)\n";
+
+const SPEC: Spec = Spec {
+    tool: "stonithd",
+    dialect: Dialect::Getopt,
+    options: &[Opt::HELP_H],
+    help_groups: &[],
+    help: USAGE,
+    version: concat!("stonithd (heartbeat-rs) ", env!("CARGO_PKG_VERSION"), "\n"),
+};
+
 fn main() -> Result<()> {
     // The daemon takes no arguments: anything else gets usage, never a second daemon.
-    const USAGE: &str =
-        "usage: stonithd   (configured through HA_STATEDIR, HA_NODENAME, STONITHD_SOCKET)";
-    match std::env::args().nth(1).as_deref() {
-        None => {}
-        Some("-h" | "--help") => {
-            println!("{USAGE}");
-            return Ok(());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match flags::parse(&SPEC, &args) {
+        Ok(given) if given.is_empty() => {}
+        Ok(_) => {
+            eprint!("{USAGE}");
+            std::process::exit(flags::EXIT_USAGE.into());
         }
-        Some(_) => {
-            eprintln!("{USAGE}");
-            std::process::exit(64);
+        Err(stop) => {
+            let code = stop.report(&SPEC, &mut std::io::stdout(), &mut std::io::stderr());
+            std::process::exit(code.into());
         }
     }
     // heartbeat starts its children with its handled signals blocked; agents must not inherit that.
