@@ -147,7 +147,7 @@ fn seeded_fault_sequences_converge_without_violations() {
         let mut longest = 0;
         for event in 0..events {
             let i = c.random(0, 3) as usize;
-            let what = match c.random(0, 6) {
+            let what = match c.random(0, 7) {
                 0 => {
                     c.crash(i);
                     let down = c.random(2_000, 8_000);
@@ -176,6 +176,13 @@ fn seeded_fault_sequences_converge_without_violations() {
                     let r = ["a", "b", "c"][i];
                     c.agent_fails(r);
                     "agent failure"
+                }
+                5 => {
+                    c.stop_heartbeat(i);
+                    let down = c.random(5_000, 15_000);
+                    c.run_for(down);
+                    c.power_on(i);
+                    "clean stop+return"
                 }
                 _ => {
                     c.ccm_blip(i);
