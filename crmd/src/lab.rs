@@ -475,6 +475,13 @@ impl Lab {
         for ifname in ["eth0", "eth1"] {
             sh(&["ip", "-n", &self.nodes[i].ns, "link", "set", ifname, "up"])?;
         }
+        // A boot starts with an empty HA_RSCTMP (a tmpfs on a real host): no agent runs yet.
+        let rsctmp = self.nodes[i].dir.join("rsctmp");
+        if let Ok(entries) = std::fs::read_dir(&rsctmp) {
+            for e in entries.flatten() {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
         let bin = self.config.bin_dir.join("heartbeat");
         let ocf_root = self.ocf_root();
         let node = &mut self.nodes[i];

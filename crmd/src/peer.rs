@@ -4,7 +4,8 @@
 //! |---|---|---|
 //! | `join_offer` | DC → all | `join` (round number) |
 //! | `join_report` | member → DC | `join`, `cib` (its replica, status removed), `lrm` (its own `<lrm>` history), `attrs` (its `<transient_attributes>`) |
-//! | `cib_full` | DC → all or one | `cib` (the whole CIB) |
+//! | `cib_full` | DC → all or one | `cib` (the whole CIB), `join` (the join round it finalizes; absent or 0: none) |
+//! | `join_ack` | member → DC | `join` (it installed that round's CIB: S_FINALIZE_JOIN may end) |
 //! | `cib_diff` | DC → all | `from`, `patch` (v2 patch from version `from`) |
 //! | `sync_req` | member → DC | — (its replica fell behind; answer: `cib_full`) |
 //! | `request` | member → DC | `rid`, `body` (a client [`crate::proto::Request`] as JSON), `update_client`, `update_user` (who asked: [`crate::writer`]) |
@@ -45,6 +46,13 @@ pub enum PeerMsg {
     CibFull {
         /// XML.
         cib: String,
+        /// The join round this CIB finalizes (0: none; members then answer `JoinAck`).
+        join: u64,
+    },
+    /// A member installed the CIB of a join round.
+    JoinAck {
+        /// Round number.
+        join: u64,
     },
     /// A change from version `from`.
     CibDiff {
@@ -149,8 +157,14 @@ impl PeerMsg {
                     .set("lrm", lrm.as_str())
                     .set("attrs", attrs.as_str());
             }
-            PeerMsg::CibFull { cib } => {
+            PeerMsg::CibFull { cib, join } => {
                 m.set("op", "cib_full").set("cib", cib.as_str());
+                if *join > 0 {
+                    m.set("join", join.to_string());
+                }
+            }
+            PeerMsg::JoinAck { join } => {
+                m.set("op", "join_ack").set("join", join.to_string());
             }
             PeerMsg::CibDiff { from, patch } => {
                 m.set("op", "cib_diff")
@@ -250,7 +264,11 @@ impl PeerMsg {
                 lrm: text("lrm")?,
                 attrs: text("attrs")?,
             },
-            "cib_full" => PeerMsg::CibFull { cib: text("cib")? },
+            "cib_full" => PeerMsg::CibFull {
+                cib: text("cib")?,
+                join: m.get("join").and_then(|v| v.parse().ok()).unwrap_or(0),
+            },
+            "join_ack" => PeerMsg::JoinAck { join: num("join")? },
             "cib_diff" => PeerMsg::CibDiff {
                 from: text("from")?,
                 patch: text("patch")?,
@@ -299,6 +317,11 @@ mod tests {
     fn every_message_survives_the_wire_text_form() {
         let msgs = vec![
             PeerMsg::JoinOffer { join: 3 },
+            PeerMsg::JoinAck { join: 4 },
+            PeerMsg::CibFull {
+                cib: "<cib/>".into(),
+                join: 7,
+            },
             PeerMsg::JoinReport {
                 join: 3,
                 cib: "<cib epoch=\"1\">\n<configuration/></cib>".into(),

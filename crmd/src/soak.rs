@@ -119,13 +119,15 @@ enum Event {
     Clear(&'static str),
     /// A node that was fenced (or lost its heartbeat) boots again.
     Reboot(usize),
+    /// `systemctl stop heartbeat`: SIGTERM; its resources must move without any fencing.
+    StopHeartbeat(usize),
 }
 
 impl Event {
     /// The repair that must follow this fault, if any.
     fn repair(&self) -> Option<Event> {
         match *self {
-            Event::PowerOff(i) => Some(Event::PowerOn(i)),
+            Event::PowerOff(i) | Event::StopHeartbeat(i) => Some(Event::PowerOn(i)),
             Event::HbCut(i) => Some(Event::HbHeal(i)),
             Event::PublicDown(i) => Some(Event::PublicUp(i)),
             Event::Loss(i) => Some(Event::LossEnd(i)),
@@ -164,6 +166,18 @@ impl Event {
             Event::Move(r, i) => format!("move {r} to {}", n(*i)),
             Event::Clear(r) => format!("clear {r}"),
             Event::Reboot(i) => format!("reboot {} (fenced or lost)", n(*i)),
+            Event::StopHeartbeat(i) => format!("stop heartbeat on {}", n(*i)),
+        }
+    }
+
+    /// The event's kind, for the per-kind counts.
+    fn kind(&self) -> String {
+        match self {
+            Event::KillDaemon(_, d) => format!("kill -9 {d}"),
+            other => {
+                let dbg = format!("{other:?}");
+                dbg.split('(').next().unwrap_or("").to_string()
+            }
         }
     }
 }
@@ -249,6 +263,8 @@ pub fn run(opts: &SoakOptions) -> Result<Summary> {
     let stop = Arc::new(AtomicBool::new(false));
     let (probe, handle) = start_probe(soak.lab.client_ns.clone(), stop.clone());
     let mut summary = Summary::default();
+    // Per kind: (events, not converged, violations).
+    let mut kinds: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     let mut pending: Option<Event> = None;
     for n in 1..=opts.events {
         let event = match pending.take() {
@@ -264,7 +280,16 @@ pub fn run(opts: &SoakOptions) -> Result<Summary> {
         }
         pending = event.repair();
         let applied = started.elapsed().as_secs_f64();
-        let (converged, mut violations) = soak.settle(opts.deadline);
+        let (mut converged, mut violations) = soak.settle(opts.deadline);
+        if let (Event::KillDaemon(i, "lrmd"), Some(_)) = (&event, converged) {
+            // The respawned lrmd must run the node's recurring monitors again.
+            if let Err(v) = soak.monitor_sees_a_failure_on(*i) {
+                violations.insert(v);
+            }
+            let (again, more) = soak.settle(opts.deadline);
+            converged = converged.zip(again).map(|(a, b)| a + b);
+            violations.extend(more);
+        }
         let fenced = soak.fencings();
         for (victim, count) in &fenced {
             let new = count - fenced_before.get(victim).copied().unwrap_or(0);
@@ -278,6 +303,10 @@ pub fn run(opts: &SoakOptions) -> Result<Summary> {
         let outage = probe.lock().expect("probe lock").take_longest();
         summary.events += 1;
         summary.violations += violations.len();
+        let k = kinds.entry(event.kind()).or_default();
+        k.0 += 1;
+        k.1 += usize::from(converged.is_none());
+        k.2 += violations.len();
         summary.longest_outage = summary.longest_outage.max(outage);
         let conv = if let Some(t) = converged {
             format!("converged in {:.1} s", applied + t)
@@ -298,6 +327,9 @@ pub fn run(opts: &SoakOptions) -> Result<Summary> {
     }
     stop.store(true, Ordering::Relaxed);
     let _ = handle.join();
+    for (kind, (count, nc, v)) in &kinds {
+        println!("  {kind:<20} {count:4} events, {nc} not converged, {v} violations");
+    }
     println!("{summary}");
     if summary.violations > 0 || summary.not_converged > 0 {
         if let Ok(dir) = std::env::var("SOAK_KEEP_LOGS") {
@@ -360,7 +392,7 @@ impl Soak {
             return Event::Reboot(i);
         }
         let i = self.rng.below(self.n());
-        match self.rng.below(9) {
+        match self.rng.below(10) {
             0 | 1 => {
                 let d = DAEMONS[self.next_daemon % DAEMONS.len()];
                 self.next_daemon += 1;
@@ -372,6 +404,7 @@ impl Soak {
             5 => Event::Loss(i),
             6 => Event::AgentFail(DUMMIES[self.rng.below(DUMMIES.len())]),
             7 => Event::Standby(i),
+            8 => Event::StopHeartbeat(i),
             _ => Event::Move(DUMMIES[self.rng.below(DUMMIES.len())], i),
         }
     }
@@ -389,6 +422,17 @@ impl Soak {
             Event::PowerOff(i) => {
                 self.lab.kill(i);
                 self.powered_off.insert(i);
+            }
+            Event::StopHeartbeat(i) => {
+                for pid in self.pids_named(i, "heartbeat") {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGTERM,
+                    );
+                }
+                self.powered_off.insert(i);
+                // crmd hands the node's resources over before heartbeat ends.
+                let _ = wait_until(Duration::from_secs(110), || !self.alive(i));
             }
             Event::PowerOn(i) | Event::Reboot(i) => {
                 self.lab.kill(i);
@@ -494,9 +538,73 @@ impl Soak {
         }
     }
 
+    /// The Dummy agents' state files on the live nodes (the agents' own truth, not the CIB's):
+    /// instance (`d1`, `cd:0`) -> nodes where it is active.
+    fn dummies_on_disk(&self) -> BTreeMap<String, Vec<String>> {
+        let mut on: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (i, node) in self.lab.nodes.iter().enumerate() {
+            if !self.alive(i) {
+                continue;
+            }
+            let Ok(dir) = std::fs::read_dir(node.dir.join("rsctmp")) else {
+                continue;
+            };
+            for e in dir.flatten() {
+                let f = e.file_name().to_string_lossy().into_owned();
+                if let Some(inst) = f
+                    .strip_prefix("Dummy-")
+                    .and_then(|r| r.strip_suffix(".state"))
+                {
+                    on.entry(inst.to_string())
+                        .or_default()
+                        .push(node.name.clone());
+                }
+            }
+        }
+        on
+    }
+
+    /// After an lrmd restart on node `i`: a Dummy running there loses its state file, and its
+    /// recurring monitor must notice (a new monitor failure in the CIB) within a bound.
+    fn monitor_sees_a_failure_on(&self, i: usize) -> std::result::Result<(), String> {
+        let name = self.lab.nodes[i].name.clone();
+        let disk = self.dummies_on_disk();
+        let Some(rsc) = DUMMIES
+            .iter()
+            .find(|r| disk.get(**r).is_some_and(|on| on == &vec![name.clone()]))
+        else {
+            return Ok(()); // nothing of ours runs there
+        };
+        let failures = |c: &Element| {
+            crate::status::get_attr(
+                c,
+                &name,
+                &crate::status::fail_count_name(rsc, "monitor", 3000),
+            )
+        };
+        let before = self.lab.cib(i).map(|c| failures(&c));
+        let f = self.lab.nodes[i]
+            .dir
+            .join(format!("rsctmp/Dummy-{rsc}.state"));
+        let _ = std::fs::remove_file(f);
+        let seen = wait_until(Duration::from_secs(15), || {
+            (0..self.n())
+                .filter_map(|j| self.lab.cib(j))
+                .any(|c| Some(failures(&c)) != before)
+        });
+        if seen {
+            Ok(())
+        } else {
+            Err(format!(
+                "{rsc}'s monitor on {name} did not run after the lrmd restart"
+            ))
+        }
+    }
+
     /// One look at the cluster: (converged, safety violations, why not converged).
     fn check(&self) -> (bool, Vec<String>, String) {
         let mut violations = Vec::new();
+        let disk = self.dummies_on_disk();
         let holders = self.lab.holders(CLASSIC_VIP);
         if holders.len() > 1 {
             violations.push(format!("VIP held by {}", holders.join(",")));
@@ -520,6 +628,27 @@ impl Soak {
                         self.lab.nodes[*i].name
                     ));
                 }
+            }
+        }
+        // An anonymous clone's instances may share a name; every other instance runs once.
+        let clones: BTreeSet<String> = cibs
+            .values()
+            .next()
+            .map(|c| {
+                primitives(c)
+                    .into_iter()
+                    .filter(|p| p.clone_member)
+                    .map(|p| p.id)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (inst, on) in &disk {
+            let anonymous = clones.contains(inst);
+            if on.len() > 1 && !anonymous {
+                violations.push(format!(
+                    "{inst} active on {} (agent state files)",
+                    on.join(",")
+                ));
             }
         }
         if cibs.len() < live.len() {
@@ -583,6 +712,30 @@ impl Soak {
                     format!("{} runs on {on:?}, expected {want} instance(s)", rsc.id),
                 );
             }
+            if !rsc.dummy {
+                continue;
+            }
+            // The agents agree: each instance active once, on the node the CIB says.
+            let mut agents: Vec<String> = disk
+                .iter()
+                .filter(|(inst, _)| {
+                    inst.as_str() == rsc.id || inst.split(':').next() == Some(rsc.id.as_str())
+                })
+                .flat_map(|(_, nodes)| nodes.iter().cloned())
+                .collect();
+            agents.sort();
+            let mut cib_on = on.clone();
+            cib_on.sort();
+            if agents != cib_on {
+                return (
+                    false,
+                    violations,
+                    format!(
+                        "{}'s agents run on {agents:?}, the CIB says {cib_on:?}",
+                        rsc.id
+                    ),
+                );
+            }
         }
         (true, violations, String::new())
     }
@@ -591,6 +744,8 @@ impl Soak {
 struct Primitive {
     id: String,
     clone_member: bool,
+    /// An `ocf:heartbeat:Dummy` (its state file tells where it runs).
+    dummy: bool,
 }
 
 /// Every configured primitive, noting which are clone instances.
@@ -601,6 +756,7 @@ fn primitives(cib: &Element) -> Vec<Primitive> {
                 "primitive" => out.push(Primitive {
                     id: c.attr("id").unwrap_or_default().to_string(),
                     clone_member: in_clone,
+                    dummy: c.attr("type") == Some("Dummy"),
                 }),
                 "group" => walk(c, in_clone, out),
                 "clone" | "master" => walk(c, true, out),

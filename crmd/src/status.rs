@@ -84,6 +84,20 @@ pub fn set_membership(cib: &mut Element, uname: &str, member: bool, left_cleanly
     ns.set_attr("crm-debug-origin", "crmd_join");
 }
 
+/// Marks a node that is in the membership but whose crmd is gone: `expected` stays `member`
+/// when `was_member` (its crmd was lost while it may run resources, so the policy engine makes
+/// it unclean), else `down` (its crmd has not started, or it is stopping cleanly).
+pub fn set_crmd_gone(cib: &mut Element, uname: &str, was_member: bool) {
+    let id = ensure_node(cib, uname);
+    let ns = node_state_mut(cib, &id, uname);
+    ns.set_attr("uname", uname);
+    ns.set_attr("in_ccm", "true");
+    ns.set_attr("crmd", "offline");
+    ns.set_attr("join", "down");
+    ns.set_attr("expected", if was_member { "member" } else { "down" });
+    ns.set_attr("crm-debug-origin", "crmd_join");
+}
+
 /// Replaces a node's `<lrm>` history (or removes it when `lrm` is `None`).
 pub fn set_lrm(cib: &mut Element, uname: &str, lrm: Option<Element>) {
     let id = ensure_node(cib, uname);

@@ -1,7 +1,9 @@
 //! End to end (#18): lrmd on node1 dies and cannot be respawned (its binary is gone). Within
-//! crmd's grace period nothing is escalated; beyond it node1's crmd logs an error naming lrmd,
-//! gives its resources up, and with `daemon-lost-reaction=fence` fences itself, so the service
-//! moves to node2. Needs root (network namespaces).
+//! crmd's grace period nothing is escalated; beyond it node1's crmd logs an error naming lrmd.
+//! With `daemon-lost-reaction=fence` it gives its resources up and fences itself; with the
+//! default `recover` it exits with CRM_EX_FATAL (100), heartbeat does not respawn it, and a peer
+//! DC fences node1 ("peer process is no longer available"). Either way the service moves to
+//! node2. Needs root (network namespaces).
 
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -52,7 +54,7 @@ fn lrmd_pid(exe: &Path, ns: &str) -> Option<i32> {
 
 #[test]
 fn an_lrmd_that_cannot_be_respawned_is_escalated_and_the_service_moves() {
-    let tmp = std::env::temp_dir().join(format!("lost-lrmd-{}", std::process::id()));
+    let tmp = std::env::temp_dir().join(format!("lost-lrmd-fence-{}", std::process::id()));
     let bins = private_bins(&tmp);
     let Some(lab) = start_or_skip("lost_lrmd", LabConfig::classic(bins.clone())) else {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -115,6 +117,58 @@ fn an_lrmd_that_cannot_be_respawned_is_escalated_and_the_service_moves() {
     );
     println!(
         "lrmd lost on node1; service on node2 after {:.1}s",
+        moved.as_secs_f64()
+    );
+    drop(lab);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn an_lrmd_that_cannot_be_respawned_makes_crmd_exit_and_a_peer_fences_the_node() {
+    let tmp = std::env::temp_dir().join(format!("lost-lrmd-recover-{}", std::process::id()));
+    let bins = private_bins(&tmp);
+    let Some(lab) = start_or_skip("lost_lrmd", LabConfig::classic(bins.clone())) else {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return;
+    };
+    assert!(
+        wait_until(Duration::from_secs(60), || lab.serves(VIP, "node1")),
+        "{}",
+        lab.logs()
+    );
+    lab.enable_fencing(1, &[]).expect("fencing configured");
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(lab.serves(VIP, "node1"), "{}", lab.logs());
+
+    let exe = bins.join("lrmd");
+    let pid = lrmd_pid(&exe, &lab.nodes[0].ns).expect("node1's lrmd runs");
+    std::fs::remove_file(&exe).expect("lrmd removed");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill lrmd");
+    let lost_at = Instant::now();
+    assert!(
+        wait_until(Duration::from_secs(120), || lab.serves(VIP, "node2")),
+        "the service never moved\n{}",
+        lab.logs()
+    );
+    let moved = lost_at.elapsed();
+    let log = lab.nodes[0].log();
+    assert!(log.contains("lrmd unreachable for 30 s"), "{log}");
+    assert!(log.contains("crmd exits with code 100"), "{log}");
+    assert!(
+        log.contains("exited with return code 100.") && log.contains("not restarting it"),
+        "heartbeat respawned crmd or did not say why not\n{log}"
+    );
+    let logs = lab.logs();
+    assert!(
+        logs.lines().any(|l| l.contains("fenced node1 with")),
+        "node1 was not fenced by a peer\n{logs}"
+    );
+    println!(
+        "lrmd lost on node1 (default recover): crmd exited 100, node1 fenced, service on node2 after {:.1}s",
         moved.as_secs_f64()
     );
     drop(lab);

@@ -147,7 +147,7 @@ fn seeded_fault_sequences_converge_without_violations() {
         let mut longest = 0;
         for event in 0..events {
             let i = c.random(0, 3) as usize;
-            let what = match c.random(0, 6) {
+            let what = match c.random(0, 7) {
                 0 => {
                     c.crash(i);
                     let down = c.random(2_000, 8_000);
@@ -176,6 +176,13 @@ fn seeded_fault_sequences_converge_without_violations() {
                     let r = ["a", "b", "c"][i];
                     c.agent_fails(r);
                     "agent failure"
+                }
+                5 => {
+                    c.stop_heartbeat(i);
+                    let down = c.random(5_000, 15_000);
+                    c.run_for(down);
+                    c.power_on(i);
+                    "clean stop+return"
                 }
                 _ => {
                     c.ccm_blip(i);
@@ -304,6 +311,114 @@ fn a_dc_whose_lrmd_is_lost_for_good_fences_itself_when_configured() {
         c.power_on(dc);
         c.settle(60_000)
             .unwrap_or_else(|e| panic!("seed {seed}: not settled after the power-on: {e}"));
+        assert_clean(&c, &format!("seed {seed}"));
+    }
+}
+
+/// #18, the default `daemon-lost-reaction=recover` on the DC's own node: after the grace period
+/// the DC's crmd exits with CRM_EX_FATAL (100) and is not respawned; a survivor becomes DC, sees
+/// a member whose crmd is gone ("peer process is no longer available"), fences it and recovers
+/// its resources; after a power-on the cluster converges.
+#[test]
+fn a_dc_whose_lrmd_is_lost_for_good_exits_fatally_and_a_peer_recovers_its_node() {
+    let grace = crmd::core::NEIGHBOUR_GRACE;
+    for seed in 0..3 {
+        let mut c = cluster(seed);
+        let dc = (0..3).find(|&i| c.nodes[i].core.is_dc()).expect("a DC");
+        let name = c.nodes[dc].name.clone();
+        let ours: Vec<String> = RESOURCES
+            .iter()
+            .filter(|r| c.nodes[dc].lrm.running.contains(**r))
+            .map(|r| r.to_string())
+            .collect();
+        c.lose_lrmd(dc);
+        c.run_for(grace - 5_000);
+        assert!(
+            c.exits.is_empty(),
+            "seed {seed}: exited early: {:?}",
+            c.exits
+        );
+        c.run_for(25_000);
+        assert!(
+            c.exits
+                .iter()
+                .any(|(_, n, code)| *n == name && *code == crmd::core::EXIT_FATAL),
+            "seed {seed}: {name}'s crmd did not exit fatally: {:?}",
+            c.exits
+        );
+        assert!(
+            c.fences.iter().any(|f| f.target == name && f.by != name),
+            "seed {seed}: {name} was not fenced by a peer: {:?}",
+            c.fences
+        );
+        let new_dc = (0..3).find(|&i| c.nodes[i].alive && c.nodes[i].core.is_dc());
+        assert!(
+            new_dc.is_some_and(|i| i != dc),
+            "seed {seed}: no new DC ({new_dc:?})"
+        );
+        for r in &ours {
+            assert!(
+                c.nodes.iter().any(|n| n.alive && n.lrm.running.contains(r)),
+                "seed {seed}: {r} (was on {name}) not recovered"
+            );
+        }
+        println!(
+            "seed {seed}: DC {name} lost lrmd, exited 100, fenced by {:?}; {ours:?} recovered",
+            c.fences.iter().map(|f| &f.by).collect::<Vec<_>>()
+        );
+        c.power_on(dc);
+        c.settle(60_000)
+            .unwrap_or_else(|e| panic!("seed {seed}: not settled after the power-on: {e}"));
+        assert_clean(&c, &format!("seed {seed}"));
+    }
+}
+
+/// #18 S_STOPPING: heartbeat stops on a node (its crmd gets SIGTERM). The crmd asks the DC to
+/// stop its resources (`shutdown` attribute), waits for the DC's `do_shutdown`, exits 0 and the
+/// node leaves: its resources run elsewhere, nobody is fenced, and it rejoins cleanly later.
+/// Done for a member and for the DC itself.
+#[test]
+fn stopping_heartbeat_moves_the_nodes_resources_without_fencing() {
+    for seed in 0..4 {
+        let mut c = cluster(seed);
+        let dc = (0..3).find(|&i| c.nodes[i].core.is_dc()).expect("a DC");
+        let target = if seed % 2 == 0 {
+            dc
+        } else {
+            (0..3)
+                .filter(|&i| i != dc)
+                .max_by_key(|&i| c.nodes[i].lrm.running.len())
+                .expect("a member")
+        };
+        let name = c.nodes[target].name.clone();
+        let ours: Vec<String> = RESOURCES
+            .iter()
+            .filter(|r| c.nodes[target].lrm.running.contains(**r))
+            .map(|r| r.to_string())
+            .collect();
+        c.stop_heartbeat(target);
+        c.run_for(20_000);
+        assert!(
+            c.exits.iter().any(|(_, n, code)| *n == name && *code == 0),
+            "seed {seed}: {name} did not stop cleanly: {:?}",
+            c.exits
+        );
+        assert!(!c.nodes[target].alive, "seed {seed}: {name} did not leave");
+        assert!(c.fences.is_empty(), "seed {seed}: fenced: {:?}", c.fences);
+        for r in &ours {
+            assert!(
+                c.nodes.iter().any(|n| n.alive && n.lrm.running.contains(r)),
+                "seed {seed}: {r} (was on {name}) not moved"
+            );
+        }
+        println!(
+            "seed {seed}: stopped {name}{}; {ours:?} moved, no fencing",
+            if target == dc { " (the DC)" } else { "" }
+        );
+        c.power_on(target);
+        c.settle(60_000)
+            .unwrap_or_else(|e| panic!("seed {seed}: not settled after the return: {e}"));
+        assert!(c.fences.is_empty(), "seed {seed}: fenced: {:?}", c.fences);
         assert_clean(&c, &format!("seed {seed}"));
     }
 }

@@ -1,6 +1,10 @@
 //! Children heartbeat keeps running (`respawn` lines and the CRM daemons): each is started as its
 //! user, restarted when it dies unless it exits with 100, with a growing delay when it keeps dying
-//! quickly ("respawning too fast").
+//! quickly ("respawning too fast"). As in Heartbeat 3.0.6 (`ManagedChildDied`), an exit with 100
+//! is logged ("Client ... exited with return code 100.") and never respawned: it is how crmd says
+//! it cannot go on (CRM_EX_FATAL). On shutdown the children are stopped one at a time in reverse
+//! start order (crmd first, while messaging and lrmd still run, so it can hand its resources
+//! over), each given time to exit before SIGKILL.
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
@@ -17,6 +21,9 @@ use crate::log;
 
 /// Exit status meaning "do not restart me".
 pub const NO_RESTART_EXIT: i32 = 100;
+/// How long crmd may take to stop cleanly (its node's resources are moved away first); inside
+/// the 120 s `TimeoutStopSec` of heartbeat.service.
+pub const CRMD_STOP_GRACE: Duration = Duration::from_secs(100);
 /// A child that ran at least this long is considered healthy again.
 const HEALTHY_RUN: Duration = Duration::from_secs(10);
 const FIRST_DELAY: Duration = Duration::from_millis(200);
@@ -89,18 +96,27 @@ impl Supervisor {
             .collect()
     }
 
-    /// Stops restarting, sends SIGTERM, and SIGKILL after `grace`.
+    /// Stops the children one at a time, last started first: stops restarting it, sends
+    /// SIGTERM, and SIGKILL after `grace` ([`CRMD_STOP_GRACE`] for crmd).
     pub fn shutdown(self, grace: Duration) {
-        for c in &self.children {
+        for c in self.children.into_iter().rev() {
             c.stop.store(true, Ordering::SeqCst);
             signal(&c.pid, Signal::SIGTERM);
-        }
-        let deadline = Instant::now() + grace;
-        for c in self.children {
+            let grace = if c.name == "crmd" {
+                CRMD_STOP_GRACE
+            } else {
+                grace
+            };
+            let deadline = Instant::now() + grace;
             while !c.thread.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
             if !c.thread.is_finished() {
+                log::error(&format!(
+                    "Client {} did not stop within {} s: killing it",
+                    c.name,
+                    grace.as_secs()
+                ));
                 signal(&c.pid, Signal::SIGKILL);
             }
             let _ = c.thread.join();
@@ -167,8 +183,23 @@ fn keep_alive(spec: ChildSpec, stop: Arc<AtomicBool>, pid: Arc<Mutex<Option<u32>
             "Managed {name} process {} exited with {how}.",
             child.id()
         ));
+        // Heartbeat 3.0.6 logs every abnormal end of a client as an error.
+        match &status {
+            Ok(s) if s.code().is_some_and(|c| c != 0) => log::error(&format!(
+                "Client {name} exited with return code {}.",
+                s.code().unwrap_or_default()
+            )),
+            Ok(s) if s.signal().is_some() => log::error(&format!(
+                "Client {name} (pid={}) killed by signal {}.",
+                child.id(),
+                s.signal().unwrap_or_default()
+            )),
+            _ => {}
+        }
         if code == Some(NO_RESTART_EXIT) {
-            log::info(&format!("Client {name} exited with 100: not restarting it"));
+            log::error(&format!(
+                "Client {name} exited with {NO_RESTART_EXIT}: not restarting it"
+            ));
             break;
         }
         delay = if started.elapsed() >= HEALTHY_RUN {

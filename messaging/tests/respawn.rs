@@ -65,6 +65,15 @@ fn respawned_children_restart_as_their_user_unless_they_exit_100() {
         vec![node.socket().display().to_string()],
         "exit 100 must not be restarted; children learn the API socket"
     );
+    // Logged as Heartbeat 3.0.6 does.
+    let log = node.log();
+    assert!(
+        log.contains(&format!(
+            "Client {} exited with return code 100.",
+            done.display()
+        )) && log.contains("exited with 100: not restarting it"),
+        "{log}"
+    );
     node.terminate();
     let after = lines(&log1).len();
     std::thread::sleep(Duration::from_millis(800));
@@ -106,4 +115,59 @@ fn crm_respawn_starts_listed_daemons_and_skips_missing_ones() {
         node.log()
     );
     node.terminate();
+}
+
+/// On shutdown the children stop one at a time, last started first (crmd, the last CRM daemon,
+/// first), each allowed to finish before the next gets SIGTERM.
+#[test]
+fn children_stop_in_reverse_start_order_one_at_a_time() {
+    if skip_unless_root("respawn_order") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let order = work.path().join("order.log");
+    let (first, second) = (work.path().join("first.sh"), work.path().join("second.sh"));
+    // Each records its SIGTERM; the second takes a second to finish stopping.
+    script(
+        &first,
+        &format!(
+            "trap 'echo first-term >> {0}; exit 0' TERM\necho first-up >> {0}\nwhile :; do sleep 0.1; done",
+            order.display()
+        ),
+    );
+    script(
+        &second,
+        &format!(
+            "trap 'echo second-term >> {0}; sleep 1; echo second-done >> {0}; exit 0' TERM\necho second-up >> {0}\nwhile :; do sleep 0.1; done",
+            order.display()
+        ),
+    );
+    let hacf = format!(
+        "udpport 16962\nbcast lo\nkeepalive 200ms\ndeadtime 2\ninitdead 2\nnode ordr\ncrm off\n\
+         respawn root {}\nrespawn root {}\n",
+        first.display(),
+        second.display()
+    );
+    let mut node = Node::prepare("ordr", None, &hacf, AUTHKEYS);
+    node.start();
+    assert!(
+        wait_until(Duration::from_secs(10), || lines(&order).len() == 2),
+        "{:?}\n{}",
+        lines(&order),
+        node.log()
+    );
+    node.terminate();
+    assert!(
+        wait_until(Duration::from_secs(10), || lines(&order).len() == 5),
+        "{:?}\n{}",
+        lines(&order),
+        node.log()
+    );
+    assert_eq!(
+        lines(&order)[2..],
+        ["second-term", "second-done", "first-term"],
+        "{}",
+        node.log()
+    );
 }

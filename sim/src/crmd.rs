@@ -34,6 +34,10 @@ pub struct SimNode {
     pub core: Core,
     /// Powered on.
     pub alive: bool,
+    /// Its crmd runs (false after it exited and until a power-on or restart).
+    pub crmd_running: bool,
+    /// heartbeat is stopping on it (`stop_heartbeat`): when crmd exits 0 the node leaves.
+    pub leaving: bool,
     /// crmd incarnation: inputs for an older one are dropped.
     pub gen: u64,
     /// The view instance it joined in (ccm's "born").
@@ -99,6 +103,8 @@ pub struct Cluster {
     pub violations: Vec<String>,
     /// Resources configured (names as the LRM knows them).
     pub resources: Vec<String>,
+    /// Every crmd exit: (time, node, exit code).
+    pub exits: Vec<(Millis, String, i32)>,
 }
 
 impl Cluster {
@@ -111,6 +117,8 @@ impl Cluster {
                 name: name.clone(),
                 core: new_core(name, &names, cib),
                 alive: true,
+                crmd_running: true,
+                leaving: false,
                 gen: 1,
                 born: 1,
                 lrm: FakeLrm {
@@ -140,6 +148,7 @@ impl Cluster {
             fences: Vec::new(),
             violations: Vec::new(),
             resources: resources.iter().map(|s| s.to_string()).collect(),
+            exits: Vec::new(),
         };
         for i in 0..n {
             c.lrm_connects(i, 5);
@@ -347,14 +356,8 @@ impl Cluster {
                 for name in names {
                     if let Some(j) = self.index(&name) {
                         if self.linked(from, j) {
-                            self.input(
-                                from,
-                                2,
-                                Input::PeerCrmd {
-                                    node: name,
-                                    up: true,
-                                },
-                            );
+                            let up = self.nodes[j].crmd_running;
+                            self.input(from, 2, Input::PeerCrmd { node: name, up });
                         }
                     }
                 }
@@ -416,6 +419,7 @@ impl Cluster {
                     },
                 );
             }
+            Command::Exit(code) => self.crmd_exits(from, code),
             Command::Reply { .. } | Command::SavePeInput { .. } => {}
             Command::SaveCib(cib) => {
                 self.nodes[from].disk = crmd::status::without_status(&cib);
@@ -482,7 +486,43 @@ impl Cluster {
         }
     }
 
+    /// Node `i`'s crmd exited: heartbeat does not respawn it (it exits only to stop cleanly
+    /// or with CRM_EX_FATAL); after a clean stop heartbeat finishes and the node leaves.
+    fn crmd_exits(&mut self, i: usize, code: i32) {
+        let name = self.nodes[i].name.clone();
+        self.exits.push((self.now(), name.clone(), code));
+        let n = &mut self.nodes[i];
+        n.crmd_running = false;
+        n.gen += 1;
+        n.wake = None;
+        self.peer_crmd_all(i, false);
+        if code == 0 && self.nodes[i].leaving {
+            let left: Vec<&String> = self
+                .resources
+                .iter()
+                .filter(|r| self.nodes[i].lrm.running.contains(*r))
+                .collect();
+            if !left.is_empty() {
+                self.violations.push(format!(
+                    "t={} {name} stopped cleanly with {left:?} still running",
+                    self.now()
+                ));
+            }
+            self.nodes[i].leaving = false;
+            self.power_off(i);
+        }
+    }
+
     // ---- faults ----
+
+    /// `systemctl stop heartbeat` on node `i`: its crmd gets SIGTERM and stops cleanly.
+    pub fn stop_heartbeat(&mut self, i: usize) {
+        if !self.nodes[i].alive || !self.nodes[i].crmd_running {
+            return;
+        }
+        self.nodes[i].leaving = true;
+        self.input(i, 1, Input::Shutdown);
+    }
 
     fn power_off(&mut self, i: usize) {
         self.net.set_up(i, false);
@@ -511,6 +551,7 @@ impl Cluster {
         let names: Vec<String> = self.nodes.iter().map(|n| n.name.clone()).collect();
         let n = &mut self.nodes[i];
         n.alive = true;
+        n.crmd_running = true;
         n.gen += 1;
         n.born = self.instance;
         n.core = new_core(&n.name, &names, &n.disk);
@@ -530,6 +571,7 @@ impl Cluster {
         let n = &mut self.nodes[i];
         n.gen += 1;
         n.wake = None;
+        n.crmd_running = true;
         n.core = new_core(&n.name, &names, &n.disk);
         self.lrm_connects(i, 50);
         // ccm sends the current view to a new subscriber.
@@ -673,6 +715,13 @@ impl Cluster {
     /// The settled-state properties; `Err` says which failed.
     pub fn check_converged(&self) -> Result<(), String> {
         for group in self.partitions() {
+            let group: Vec<usize> = group
+                .into_iter()
+                .filter(|&i| self.nodes[i].crmd_running)
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
             let dcs: Vec<&str> = group
                 .iter()
                 .filter(|&&i| self.nodes[i].core.is_dc())

@@ -20,6 +20,8 @@ use crate::writer::Writer;
 
 /// How long a join round waits for members that do not answer.
 const JOIN_TIMEOUT: Millis = 3_000;
+/// How long S_FINALIZE_JOIN waits for members to confirm the join's CIB.
+const FINALIZE_TIMEOUT: Millis = 2_000;
 /// How long after an action's own timeout the DC waits for its result before counting it as
 /// timed out (the node's lrmd enforces the timeout itself; this covers lost nodes and messages).
 const RESULT_GRACE: Millis = 10_000;
@@ -54,6 +56,8 @@ pub struct DcState {
     join_deadline: Option<Millis>,
     /// The status section has been rebuilt for the current membership.
     joined: bool,
+    /// S_FINALIZE_JOIN: the members yet to confirm the join's CIB, until when.
+    finalizing: Option<(BTreeSet<String>, Millis)>,
     pe_needed: bool,
     last_pe: Option<Millis>,
     not_before: Option<Millis>,
@@ -85,6 +89,7 @@ impl DcState {
             reports: BTreeMap::new(),
             join_deadline: None,
             joined: false,
+            finalizing: None,
             pe_needed: false,
             last_pe: None,
             not_before: None,
@@ -104,6 +109,8 @@ impl DcState {
     pub fn phase(&self) -> Phase {
         if !self.joined {
             Phase::Integration
+        } else if self.finalizing.is_some() {
+            Phase::FinalizeJoin
         } else if !self.idle() {
             Phase::TransitionEngine
         } else if self.pe_needed {
@@ -125,6 +132,7 @@ impl DcState {
         let recheck = self.last_pe.map(|t| t + recheck_interval(cib));
         [
             self.join_deadline,
+            self.finalizing.as_ref().map(|f| f.1),
             overdue,
             pe,
             recheck,
@@ -165,6 +173,7 @@ impl Core {
         dcs.join += 1;
         dcs.reports.clear();
         dcs.joined = false;
+        dcs.finalizing = None;
         dcs.join_deadline = Some(deadline);
         let join = dcs.join;
         if let Some(r) = dcs.running.as_mut() {
@@ -229,6 +238,7 @@ impl Core {
         let dcs = self.dcs();
         dcs.join_deadline = None;
         let reports = std::mem::take(&mut dcs.reports);
+        let join = dcs.join;
         let mut newest = status::without_status(&old);
         let mut top = CibVersion::from_element(&old);
         for r in reports.values() {
@@ -252,6 +262,7 @@ impl Core {
             if let Some(r) = reports.get(node) {
                 status::set_membership(&mut cib, node, true, false);
                 status::set_lrm(&mut cib, node, r.lrm.clone());
+                let inherited = r.attrs.is_none();
                 let attrs = r
                     .attrs
                     .clone()
@@ -259,10 +270,23 @@ impl Core {
                 if let Some(a) = attrs {
                     status::set_transient_attrs(&mut cib, node, a);
                 }
+                if inherited {
+                    // Only the node's own crmd asks to shut down: a fresh crmd does not.
+                    status::set_attr(&mut cib, node, super::SHUTDOWN_ATTR, None);
+                }
             } else if members.contains(node) {
-                // In the membership but its crmd did not answer: not usable, not lost.
-                status::set_membership(&mut cib, node, false, true);
+                // In the membership but its crmd did not answer (it exited, or has not started
+                // yet): not usable. If it was a member and did not say it was shutting down,
+                // its crmd was lost while it may run resources: the policy engine makes it
+                // unclean ("peer process is no longer available"), as Pacemaker does.
+                let shutdown =
+                    status::get_attr(&old, node, super::SHUTDOWN_ATTR).is_some_and(|v| v != "0");
+                let was_member = status::expected(&old, node).as_deref() == Some("member");
+                status::set_crmd_gone(&mut cib, node, was_member && !shutdown);
                 status::set_lrm(&mut cib, node, status::node_lrm(&old, node).cloned());
+                if let Some(a) = status::transient_attrs(&old, node).cloned() {
+                    status::set_transient_attrs(&mut cib, node, a);
+                }
             } else {
                 // Gone cleanly if it said it was shutting down, or if it was already known to
                 // be down (fenced, or stopped): only an unexpected loss makes it unclean.
@@ -278,8 +302,10 @@ impl Core {
                     status::node_lrm(&old, node).cloned()
                 };
                 status::set_lrm(&mut cib, node, history);
-                if let Some(a) = status::transient_attrs(&old, node).cloned() {
-                    status::set_transient_attrs(&mut cib, node, a);
+                // A node that left cleanly keeps no transient attributes (as Pacemaker erases
+                // them), so it does not ask to shut down again when it returns.
+                if let Some(a) = status::transient_attrs(&old, node).filter(|_| !shutdown) {
+                    status::set_transient_attrs(&mut cib, node, a.clone());
                 }
             }
         }
@@ -308,10 +334,34 @@ impl Core {
         self.install(cib);
         self.out.push(Command::Broadcast(PeerMsg::CibFull {
             cib: self.cib.to_xml_compact(),
+            join,
         }));
+        // S_FINALIZE_JOIN: the policy engine runs once the members that reported have the
+        // join's CIB (or after a timeout).
+        let waiting: BTreeSet<String> = reports.keys().filter(|n| **n != me).cloned().collect();
+        let until = self.now.ms + FINALIZE_TIMEOUT;
         let dcs = self.dcs();
         dcs.joined = true;
         dcs.pe_needed = true;
+        dcs.finalizing = (!waiting.is_empty()).then_some((waiting, until));
+    }
+
+    /// A member confirmed it installed join round `join`'s CIB.
+    pub(super) fn on_join_ack(&mut self, src: &str, join: u64) {
+        if !self.is_dc() {
+            return;
+        }
+        let dcs = self.dcs();
+        if join != dcs.join {
+            return;
+        }
+        if let Some((waiting, _)) = dcs.finalizing.as_mut() {
+            waiting.remove(src);
+            if waiting.is_empty() {
+                dcs.finalizing = None;
+                tracing::info!("join round {join} finalized: every member has its CIB");
+            }
+        }
     }
 
     /// Installs `next` as a new version and replicates it as a diff.
@@ -628,6 +678,7 @@ impl Core {
         let now = self.now.ms;
         let cib_now = self.cib.clone();
         let mut holds: Vec<FenceRequest> = Vec::new();
+        let mut shut_me_down = false;
         let Some(run) = self.dcs().running.as_mut() else {
             return;
         };
@@ -668,6 +719,31 @@ impl Core {
                         start_at: now + FENCE_SETTLE,
                         started: false,
                     });
+                }
+                ActionKind::CrmEvent if action.reference.operation == "do_shutdown" => {
+                    // Its stops are done: tell the node (Pacemaker does not wait for an answer).
+                    let node = node.to_lowercase();
+                    if node == me {
+                        shut_me_down = true;
+                    } else if members.contains(&node) {
+                        let graph = TransitionGraph {
+                            attributes: vec![],
+                            synapses: vec![Synapse {
+                                id: 0,
+                                priority: None,
+                                action: action.clone(),
+                                inputs: vec![],
+                            }],
+                        };
+                        sends.push((
+                            node,
+                            PeerMsg::Exec {
+                                tid,
+                                action: graph::xml::to_xml(&graph),
+                            },
+                        ));
+                    }
+                    local_done.push((aid, Outcome::Done { rc: 0, status: 0 }));
                 }
                 ActionKind::CrmEvent => {
                     local_done.push((aid, self_event(&action)));
@@ -712,6 +788,9 @@ impl Core {
                 tracing::warn!("transition {tid}: {why}");
             }
         }
+        if shut_me_down {
+            self.on_do_shutdown(&me);
+        }
         if again {
             self.dispatch();
         }
@@ -754,6 +833,17 @@ impl Core {
         let dcs = self.dcs();
         if !dcs.joined {
             return;
+        }
+        if let Some((waiting, until)) = &dcs.finalizing {
+            if now < *until {
+                return;
+            }
+            tracing::warn!(
+                "join round {}: no confirmation from {} within {FINALIZE_TIMEOUT} ms: going on",
+                dcs.join,
+                waiting.iter().cloned().collect::<Vec<_>>().join(", ")
+            );
+            dcs.finalizing = None;
         }
         if dcs.last_pe.is_some_and(|t| now >= t + recheck) {
             dcs.pe_needed = true;

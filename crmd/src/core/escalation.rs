@@ -1,21 +1,28 @@
 //! A local daemon that stays unreachable is escalated, never retried silently: after
-//! [`NEIGHBOUR_GRACE`] crmd logs an error naming it and recovers locally; then, if the cluster
-//! option [`DAEMON_LOST_REACTION`] is `fence` (and fencing is enabled), it fences itself.
+//! [`NEIGHBOUR_GRACE`] crmd logs an error naming it and recovers.
 //!
 //! Heartbeat respawns its children within a few seconds, so a restart inside the grace period
-//! is not escalated. The local recovery for lrmd follows Pacemaker's semantics for a node that
-//! cannot run its resources: each resource in this node's history gets an INFINITY start
-//! fail-count, so the DC's policy engine moves it away (stopping it here fails while lrmd is
-//! gone, which with `stonith-enabled` makes the peers fence this node, as Pacemaker does for a
-//! failed stop).
+//! is not escalated. For lrmd, the cluster option [`DAEMON_LOST_REACTION`] chooses:
+//! - `recover` (default), as Pacemaker's controller does when it cannot reconnect to its
+//!   executor: crmd exits with [`EXIT_FATAL`] (CRM_EX_FATAL), which heartbeat does not respawn.
+//!   The peers then see a member whose crmd is gone: the DC (a new one, if this node was DC)
+//!   marks it unclean ("peer process is no longer available"), fences it when fencing is
+//!   enabled and recovers its resources.
+//! - `fence`: each resource in this node's history gets an INFINITY start fail-count, so the DC
+//!   moves it away, and (if fencing is enabled) the node fences itself.
 
 use super::{options, Command, Core, Millis, Neighbour, Request, RequestBody, Writer};
 
 /// How long a neighbour may stay unreachable before it is escalated.
 pub const NEIGHBOUR_GRACE: Millis = 30_000;
 
-/// The cluster option choosing what follows the local recovery: `recover` (default: nothing
-/// more) or `fence` (this node fences itself, if `stonith-enabled`).
+/// Pacemaker's CRM_EX_FATAL: crmd cannot go on and must not be respawned (heartbeat restarts
+/// no child that exits 100).
+pub const EXIT_FATAL: i32 = 100;
+
+/// The cluster option choosing how a lost lrmd is recovered: `recover` (default: crmd exits
+/// fatally and the peers recover the node) or `fence` (resources moved away, then this node
+/// fences itself, if `stonith-enabled`).
 pub const DAEMON_LOST_REACTION: &str = "daemon-lost-reaction";
 
 /// When each neighbour was lost, and whether it was escalated yet.
@@ -83,18 +90,23 @@ impl Core {
             name(n),
             NEIGHBOUR_GRACE / 1000
         );
+        let reaction = options::cluster_option(&self.cib, DAEMON_LOST_REACTION);
+        let fence = reaction.as_deref() == Some("fence");
+        if n == Neighbour::Lrmd && !fence {
+            tracing::error!(
+                "lrmd cannot be reconnected: crmd exits (CRM_EX_FATAL {EXIT_FATAL}) so the peers recover this node"
+            );
+            self.exit(EXIT_FATAL);
+            return;
+        }
         if n == Neighbour::Lrmd && self.is_dc() {
             // The DC never fences its own node, so a stop failing here could never be
-            // resolved by this DC: leave the resources until another node is DC (or this one
-            // fences itself below).
-            tracing::error!(
-                "lrmd unreachable on the DC's own node: its resources stay until another node is DC"
-            );
+            // resolved by this DC: the node fences itself below.
+            tracing::error!("lrmd unreachable on the DC's own node");
         } else if n == Neighbour::Lrmd {
             self.give_up_local_resources();
         }
-        let reaction = options::cluster_option(&self.cib, DAEMON_LOST_REACTION);
-        if reaction.as_deref() != Some("fence") {
+        if !fence {
             return;
         }
         if !options::fencing_enabled(&self.cib) || n == Neighbour::Stonithd {

@@ -11,10 +11,12 @@
 //! are derived from the state at the end of every step and logged when they change.
 
 mod dc;
+mod election;
 mod escalation;
 mod fencing;
 mod node;
 pub mod options;
+mod stopping;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,8 +33,9 @@ use crate::peer::PeerMsg;
 use crate::proto::{ClusterInfo, Request, RequestBody, Response};
 use crate::writer::Writer;
 
-pub use escalation::{DAEMON_LOST_REACTION, NEIGHBOUR_GRACE};
+pub use escalation::{DAEMON_LOST_REACTION, EXIT_FATAL, NEIGHBOUR_GRACE};
 pub use node::{action_interval, action_rsc, action_target_rc, empty_cib};
+pub use stopping::SHUTDOWN_ATTR;
 
 /// Monotonic milliseconds (the runtime's clock, or the simulation's).
 pub type Millis = u64;
@@ -128,6 +131,8 @@ pub enum Input {
     NeighbourLost(Neighbour),
     /// A neighbour is connected (again).
     NeighbourBack(Neighbour),
+    /// SIGTERM: stop cleanly (hand this node's resources to the others, then exit).
+    Shutdown,
     /// A timer the core asked for ([`Command::WakeAt`]) expired.
     Tick,
 }
@@ -188,6 +193,9 @@ pub enum Command {
     },
     /// Wake me (with [`Input::Tick`]) at this time; replaces the previous wake-up.
     WakeAt(Millis),
+    /// End the process with this code (0: a clean stop; [`EXIT_FATAL`]: do not respawn me).
+    /// The core takes no input after it.
+    Exit(i32),
 }
 
 /// The controller's phase (Pacemaker's FSA states that fit this design).
@@ -197,12 +205,19 @@ pub enum Phase {
     Starting,
     /// A view, but no DC known.
     Pending,
+    /// An election round: members of the view whose crmd state is unknown could win, so the
+    /// DC is chosen once they answered (or the round timed out).
+    Election,
     /// A member under another node's DC.
     NotDc,
     /// A local neighbour (lrmd) is gone: local actions fail until it is back.
     Recovery,
+    /// Stopping cleanly: waiting for the DC to stop this node's resources.
+    Stopping,
     /// DC: a join round is collecting the members' reports.
     Integration,
+    /// DC: the join's CIB was sent; waiting for the members to confirm they installed it.
+    FinalizeJoin,
     /// DC: the policy engine is due (possibly waiting for a retry pause).
     PolicyEngine,
     /// DC: a transition is running.
@@ -217,9 +232,12 @@ impl Phase {
         match self {
             Phase::Starting => "S_STARTING",
             Phase::Pending => "S_PENDING",
+            Phase::Election => "S_ELECTION",
             Phase::NotDc => "S_NOT_DC",
             Phase::Recovery => "S_RECOVERY",
+            Phase::Stopping => "S_STOPPING",
             Phase::Integration => "S_INTEGRATION",
+            Phase::FinalizeJoin => "S_FINALIZE_JOIN",
             Phase::PolicyEngine => "S_POLICY_ENGINE",
             Phase::TransitionEngine => "S_TRANSITION_ENGINE",
             Phase::Idle => "S_IDLE",
@@ -277,6 +295,12 @@ pub struct Core {
     dc_state: Option<dc::DcState>,
     /// Neighbours unreachable, for escalation.
     lost: escalation::Lost,
+    /// A clean stop in progress.
+    stopping: Option<stopping::Stopping>,
+    /// The open election round, if any.
+    election: Option<election::Round>,
+    /// The core asked the runtime to exit: it takes no more input.
+    exited: bool,
     phase: Phase,
     /// The wake-up last asked for.
     wake: Option<Millis>,
@@ -306,6 +330,9 @@ impl Core {
             connectivity: None,
             dc_state: None,
             lost: escalation::Lost::default(),
+            stopping: None,
+            election: None,
+            exited: false,
             phase: Phase::Starting,
             wake: None,
             now: Now { ms: 0, wall: 0 },
@@ -315,6 +342,9 @@ impl Core {
 
     /// Handles one input at `now`; returns what to do.
     pub fn step(&mut self, now: Now, input: Input) -> Vec<Command> {
+        if self.exited {
+            return Vec::new();
+        }
         self.now = now;
         match input {
             Input::View(view) => self.on_view(view),
@@ -351,10 +381,12 @@ impl Core {
                 self.neighbour_back_at(n);
                 self.on_neighbour_back(n)
             }
+            Input::Shutdown => self.on_shutdown(),
             Input::Tick => {}
         }
         // Before the timers: what the escalation writes is then acted on in this same step.
         self.escalate_lost_neighbours();
+        self.progress_shutdown();
         self.on_time();
         self.note_phase();
         self.schedule_wake();
@@ -395,11 +427,17 @@ impl Core {
     }
 
     fn derive_phase(&self) -> Phase {
+        if self.stopping.is_some() {
+            return Phase::Stopping;
+        }
         if self.view.is_none() {
             return Phase::Starting;
         }
         if self.lrm_seen && !self.lrm_up {
             return Phase::Recovery;
+        }
+        if self.election.as_ref().is_some_and(|r| r.deferred) {
+            return Phase::Election;
         }
         match (&self.dc, &self.dc_state) {
             (None, _) => Phase::Pending,
@@ -418,6 +456,7 @@ impl Core {
 
     /// Everything that happens at a time: held writes, unanswered forwarded writes, DC timers.
     fn on_time(&mut self) {
+        self.election_timeout();
         let now = self.now.ms;
         if !self.held.is_empty() {
             let ready = self.can_write();
@@ -509,6 +548,8 @@ impl Core {
             .map(|h| h.until + 1)
             .chain(self.forwarded.values().map(|f| f.2 + 1))
             .chain(self.lost.next_deadline())
+            .chain(self.stopping.as_ref().map(|s| s.next_deadline(&self.cib)))
+            .chain(self.election.as_ref().map(|r| r.until))
             .min();
         if let Some(d) = self.dc_state.as_ref().filter(|_| self.is_dc()) {
             next = [next, d.next_deadline(&self.cib)]
@@ -539,7 +580,9 @@ impl Core {
             .filter(|n| !self.crmd_up.contains(*n))
             .cloned()
             .collect();
+        self.prune_round(&members);
         if !unknown.is_empty() {
+            self.open_round(&unknown);
             self.out.push(Command::AskCrmdStatus(unknown));
         }
         self.crmd_up.retain(|n| members.contains(n));
@@ -555,6 +598,7 @@ impl Core {
         if node == self.me {
             return;
         }
+        let closed = self.vote(node);
         if up {
             // A crmd that (re)started has an empty replica and history: a new join round.
             // (One already known is old news, e.g. a status answer after its first message.)
@@ -566,6 +610,9 @@ impl Core {
             if !self.elect() && self.is_dc() {
                 self.start_join();
             }
+        }
+        if closed {
+            self.elect();
         }
     }
 
@@ -625,7 +672,8 @@ impl Core {
 
     /// A crmd message from `node` proves its crmd runs.
     fn peer_seen(&mut self, node: &str) {
-        if self.crmd_up.insert(node.to_string()) {
+        let closed = self.vote(node);
+        if self.crmd_up.insert(node.to_string()) || closed {
             self.elect();
         }
     }
@@ -643,6 +691,9 @@ impl Core {
             None => return false,
         };
         let dc = choose_dc(&candidates).map(str::to_string);
+        if self.election_defers(&candidates) {
+            return false;
+        }
         if dc == self.dc {
             return false;
         }
@@ -691,11 +742,18 @@ impl Core {
                 lrm,
                 attrs,
             } => self.on_join_report(src, join, &cib, &lrm, &attrs),
-            PeerMsg::CibFull { cib } => self.on_cib_full(&cib),
+            PeerMsg::CibFull { cib, join } => {
+                self.on_cib_full(&cib);
+                if join > 0 {
+                    self.send_to(src, PeerMsg::JoinAck { join });
+                }
+            }
+            PeerMsg::JoinAck { join } => self.on_join_ack(src, join),
             PeerMsg::CibDiff { from, patch } => self.on_cib_diff(src, &from, &patch),
             PeerMsg::SyncReq => {
                 if self.is_dc() {
                     let full = PeerMsg::CibFull {
+                        join: 0,
                         cib: self.cib.to_xml_compact(),
                     };
                     self.send_to(src, full);
@@ -945,6 +1003,7 @@ impl Core {
                 tracing::error!("lost the connection to heartbeat: no peers until it is back");
                 // Without the messaging layer there is no membership: stand down.
                 self.view = None;
+                self.election = None;
                 self.crmd_up = BTreeSet::from([self.me.clone()]);
                 if self.is_dc() {
                     if let Some(d) = self.dc_state.take() {

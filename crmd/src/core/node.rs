@@ -165,6 +165,11 @@ impl Core {
             tracing::warn!("ignoring an unreadable action from the DC");
             return;
         };
+        if action.reference.operation == "do_shutdown" {
+            let dc = self.dc.clone().unwrap_or_default();
+            self.on_do_shutdown(&dc);
+            return;
+        }
         tracing::info!(
             "executing {} (transition {tid}, action {})",
             action.reference.operation_key,

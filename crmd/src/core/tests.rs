@@ -252,10 +252,11 @@ fn an_lrmd_back_within_the_grace_period_is_not_escalated() {
     assert!(!asks_dc_to_fail_a(&cmds), "{cmds:?}");
 }
 
-/// lrmd unreachable beyond the grace period: the core wakes itself, asks the DC (once) to move
-/// this node's resources away, and does not fence itself unless told to.
+/// lrmd unreachable beyond the grace period under the default `daemon-lost-reaction=recover`:
+/// the core wakes itself and exits with CRM_EX_FATAL (as Pacemaker's controller does), so the
+/// peers recover the node; it does not fence itself and takes no input afterwards.
 #[test]
-fn an_lrmd_lost_for_good_makes_the_dc_recover_its_resources_elsewhere() {
+fn an_lrmd_lost_for_good_makes_crmd_exit_fatally() {
     let mut core = member_running_a_then_lrmd_lost();
     let wake = core
         .step(now(10_001), Input::Tick)
@@ -266,11 +267,13 @@ fn an_lrmd_lost_for_good_makes_the_dc_recover_its_resources_elsewhere() {
             _ => None,
         });
     assert!(wake.is_none() || wake == Some(10_000 + NEIGHBOUR_GRACE));
+    let cmds = core.step(now(10_000 + NEIGHBOUR_GRACE - 1), Input::Tick);
+    assert!(!cmds.contains(&Command::Exit(EXIT_FATAL)), "{cmds:?}");
     let cmds = core.step(now(10_000 + NEIGHBOUR_GRACE), Input::Tick);
-    assert!(asks_dc_to_fail_a(&cmds), "{cmds:?}");
+    assert!(cmds.contains(&Command::Exit(EXIT_FATAL)), "{cmds:?}");
     assert!(!cmds.iter().any(|c| matches!(c, Command::Fence { .. })));
     let cmds = core.step(now(10_000 + 3 * NEIGHBOUR_GRACE), Input::Tick);
-    assert!(!asks_dc_to_fail_a(&cmds), "escalated twice: {cmds:?}");
+    assert!(cmds.is_empty(), "acted after exiting: {cmds:?}");
 }
 
 /// With `daemon-lost-reaction=fence` and fencing enabled, the node then fences itself.
@@ -292,4 +295,230 @@ fn daemon_lost_reaction_fence_makes_the_node_fence_itself() {
     options::set_cluster_option(&mut core.cib, "stonith-enabled", "false");
     let cmds = core.step(now(10_000 + NEIGHBOUR_GRACE), Input::Tick);
     assert!(!cmds.iter().any(|c| matches!(c, Command::Fence { .. })));
+}
+
+const SHUTDOWN_N2: &str = r#"<transition_graph><synapse id="0"><action_set>
+<crm_event id="7" operation="do_shutdown" operation_key="do_shutdown-n2" on_node="n2" on_node_uuid="n2">
+<attributes CRM_meta_op_no_wait="true"/></crm_event></action_set><inputs/></synapse></transition_graph>"#;
+
+fn do_shutdown_from_dc() -> Input {
+    Input::Peer {
+        src: "n1".into(),
+        msg: from_crmd(PeerMsg::Exec {
+            tid: 4,
+            action: SHUTDOWN_N2.into(),
+        }),
+    }
+}
+
+/// S_STOPPING: SIGTERM makes the member ask the DC for its `shutdown` attribute (again while the
+/// replica does not show it) and exit 0 only on the DC's `do_shutdown`; an unasked
+/// `do_shutdown` is ignored.
+#[test]
+fn sigterm_asks_the_dc_to_stop_this_node_and_exits_on_its_do_shutdown() {
+    let mut core = member();
+    core.step(now(2), Input::NeighbourBack(Neighbour::Lrmd));
+    let cmds = core.step(now(3), do_shutdown_from_dc());
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::Exit(_))),
+        "{cmds:?}"
+    );
+
+    let asks = |cmds: &[Command]| {
+        cmds.iter().any(|c| {
+            matches!(c, Command::Send { to, msg: PeerMsg::Request { body, .. } }
+                if to == "n1" && body.contains(r#"name=\"shutdown\""#))
+        })
+    };
+    let cmds = core.step(now(10), Input::Shutdown);
+    assert_eq!(core.phase(), Phase::Stopping);
+    assert!(asks(&cmds), "{cmds:?}");
+    assert!(!cmds.iter().any(|c| matches!(c, Command::Exit(_))));
+    // No answer (the DC changed its mind, a join lost it): asked again.
+    let cmds = core.step(now(2_010), Input::Tick);
+    assert!(asks(&cmds), "{cmds:?}");
+    let cmds = core.step(now(2_500), do_shutdown_from_dc());
+    assert!(cmds.contains(&Command::Exit(0)), "{cmds:?}");
+}
+
+/// A crmd that never found a DC has nothing to hand over: SIGTERM exits at once.
+#[test]
+fn sigterm_before_any_dc_exits_at_once() {
+    let mut core = Core::new(Config {
+        me: "n2".into(),
+        cib: empty_cib(),
+        nodes: vec!["n1".into(), "n2".into()],
+    });
+    let cmds = core.step(now(1), Input::Shutdown);
+    assert!(cmds.contains(&Command::Exit(0)), "{cmds:?}");
+}
+
+/// A stonithd lost for good is escalated (an error), but never by exiting or self-fencing:
+/// the fencer is what fencing would need, and crmd still runs the node's resources.
+#[test]
+fn a_stonithd_lost_for_good_neither_exits_nor_fences() {
+    for reaction in ["recover", "fence"] {
+        let mut core = member();
+        options::set_cluster_option(&mut core.cib, DAEMON_LOST_REACTION, reaction);
+        options::set_cluster_option(&mut core.cib, "stonith-enabled", "true");
+        let cmds = core.step(now(10), Input::NeighbourLost(Neighbour::Stonithd));
+        assert!(
+            cmds.contains(&Command::WakeAt(10 + NEIGHBOUR_GRACE)),
+            "the escalation is not scheduled: {cmds:?}"
+        );
+        let cmds = core.step(now(10 + NEIGHBOUR_GRACE), Input::Tick);
+        assert!(
+            !cmds
+                .iter()
+                .any(|c| matches!(c, Command::Exit(_) | Command::Fence { .. })),
+            "{reaction}: {cmds:?}"
+        );
+        assert_eq!(core.phase(), Phase::NotDc);
+    }
+}
+
+/// S_ELECTION: a starting node whose view holds an older member of unknown crmd state waits for
+/// heartbeat's answer instead of electing itself (and starting a join round it would lose); a
+/// "running" answer makes the older member DC, and a round nobody answers times out to the
+/// members known to run a crmd.
+#[test]
+fn an_election_round_waits_for_members_that_could_win() {
+    let fresh = || {
+        Core::new(Config {
+            me: "n2".into(),
+            cib: empty_cib(),
+            nodes: vec!["n1".into(), "n2".into()],
+        })
+    };
+    let mut core = fresh();
+    let cmds = core.step(now(1), view(&[("n1", 1), ("n2", 2)]));
+    assert!(
+        cmds.contains(&Command::AskCrmdStatus(vec!["n1".into()])),
+        "{cmds:?}"
+    );
+    assert_eq!(core.phase(), Phase::Election);
+    assert_eq!(core.dc(), None);
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Command::Broadcast(PeerMsg::JoinOffer { .. }))),
+        "elected itself: {cmds:?}"
+    );
+    core.step(
+        now(5),
+        Input::PeerCrmd {
+            node: "n1".into(),
+            up: true,
+        },
+    );
+    assert_eq!(core.dc(), Some("n1"));
+    assert_eq!(core.phase(), Phase::NotDc);
+
+    // heartbeat says n1 runs no crmd: n2 is DC at once.
+    let mut core = fresh();
+    core.step(now(1), view(&[("n1", 1), ("n2", 2)]));
+    core.step(
+        now(5),
+        Input::PeerCrmd {
+            node: "n1".into(),
+            up: false,
+        },
+    );
+    assert_eq!(core.dc(), Some("n2"));
+
+    // No answer at all: the round closes after its timeout.
+    let mut core = fresh();
+    core.step(now(1), view(&[("n1", 1), ("n2", 2)]));
+    core.step(now(1 + election::ROUND_TIMEOUT - 1), Input::Tick);
+    assert_eq!(core.phase(), Phase::Election);
+    let cmds = core.step(now(1 + election::ROUND_TIMEOUT), Input::Tick);
+    assert_eq!(core.dc(), Some("n2"));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Broadcast(PeerMsg::JoinOffer { .. }))),
+        "{cmds:?}"
+    );
+}
+
+/// S_FINALIZE_JOIN: the DC sends the join's CIB tagged with the round and runs the policy
+/// engine only once the member that reported confirmed it (or after a timeout); the member
+/// confirms the round it installed.
+#[test]
+fn the_policy_engine_waits_for_the_members_to_confirm_the_joins_cib() {
+    let mut dc = Core::new(Config {
+        me: "n1".into(),
+        cib: empty_cib(),
+        nodes: vec!["n1".into(), "n2".into()],
+    });
+    dc.step(
+        now(0),
+        Input::PeerCrmd {
+            node: "n2".into(),
+            up: true,
+        },
+    );
+    dc.step(now(1), view(&[("n1", 1), ("n2", 2)]));
+    assert!(dc.is_dc());
+    let mut n2 = member();
+    let Some(PeerMsg::JoinReport { join, .. }) = n2
+        .step(
+            now(2),
+            Input::Peer {
+                src: "n1".into(),
+                msg: from_crmd(PeerMsg::JoinOffer { join: 1 }),
+            },
+        )
+        .into_iter()
+        .find_map(|c| match c {
+            Command::Send { msg, .. } => Some(msg),
+            _ => None,
+        })
+    else {
+        panic!("no join report");
+    };
+    assert_eq!(join, 1);
+    let report = n2.own_report(1);
+    let cmds = dc.step(
+        now(3),
+        Input::Peer {
+            src: "n2".into(),
+            msg: from_crmd(report),
+        },
+    );
+    assert_eq!(dc.phase(), Phase::FinalizeJoin);
+    assert!(!cmds
+        .iter()
+        .any(|c| matches!(c, Command::SavePeInput { .. })));
+    let Some(full) = cmds.into_iter().find_map(|c| match c {
+        Command::Broadcast(m @ PeerMsg::CibFull { join: 1, .. }) => Some(m),
+        _ => None,
+    }) else {
+        panic!("the join's CIB was not sent tagged with its round");
+    };
+    let cmds = n2.step(
+        now(4),
+        Input::Peer {
+            src: "n1".into(),
+            msg: from_crmd(full),
+        },
+    );
+    let ack = PeerMsg::JoinAck { join: 1 };
+    assert!(
+        cmds.contains(&Command::Send {
+            to: "n1".into(),
+            msg: ack.clone()
+        }),
+        "{cmds:?}"
+    );
+    let cmds = dc.step(
+        now(5),
+        Input::Peer {
+            src: "n2".into(),
+            msg: from_crmd(ack),
+        },
+    );
+    assert!(cmds
+        .iter()
+        .any(|c| matches!(c, Command::SavePeInput { .. })));
+    assert_ne!(dc.phase(), Phase::FinalizeJoin);
 }

@@ -26,6 +26,8 @@ pub enum HbCmd {
     Broadcast(Message),
     /// Ask whether these nodes' crmds run.
     AskCrmd(Vec<String>),
+    /// Answer once every command queued before this one is carried out.
+    Flush(mpsc::Sender<()>),
 }
 
 /// The core's handle on the heartbeat thread.
@@ -183,11 +185,14 @@ fn carry_out(
         HbCmd::AskCrmd(nodes) => {
             for node in nodes {
                 let status = hb.client_status(&node, "crmd", Duration::from_millis(200))?;
-                // Only "up" is news: a crmd that is down says so by leaving.
-                if status == "online" || status == "join" {
-                    let _ = inputs.send(Input::PeerCrmd { node, up: true });
-                }
+                // Both answers count: they close the election round.
+                let up = status == "online" || status == "join";
+                let _ = inputs.send(Input::PeerCrmd { node, up });
             }
+            Ok(())
+        }
+        HbCmd::Flush(done) => {
+            let _ = done.send(());
             Ok(())
         }
     }

@@ -121,6 +121,8 @@ pub fn run(opts: Options) -> Result<()> {
         let lrm = lrm_link::spawn(opts.lrmd_socket.clone(), tx.clone());
         let clients = clients::spawn(&opts.cib_socket, tx.clone())
             .with_context(|| format!("binding {}", opts.cib_socket.display()))?;
+        forward_sigterm(tx.clone())?;
+        fencer::watch(stonithd::proto::socket_path(), tx.clone());
         tracing::info!(
             node = %me,
             "crmd started; CIB version {}",
@@ -199,14 +201,34 @@ async fn drive(mut core: Core, mut io: Io, mut rx: tokio::sync::mpsc::UnboundedR
             None => rx.recv().await,
         };
         let Some(input) = input else { return };
+        let mut exit = None;
         for cmd in core.step(now(), input) {
-            if let Command::WakeAt(at) = cmd {
-                wake = Some(at);
-            } else {
-                io.carry_out(cmd);
+            match cmd {
+                Command::WakeAt(at) => wake = Some(at),
+                Command::Exit(code) => exit = Some(code),
+                cmd => io.carry_out(cmd),
             }
         }
+        if let Some(code) = exit {
+            io.flush_heartbeat();
+            tracing::warn!("crmd exits with code {code}");
+            std::process::exit(code);
+        }
     }
+}
+
+/// SIGTERM (heartbeat stopping, or an operator) starts a clean stop ([`Input::Shutdown`]).
+fn forward_sigterm(inputs: tokio::sync::mpsc::UnboundedSender<Input>) -> Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    tokio::spawn(async move {
+        while term.recv().await.is_some() {
+            if inputs.send(Input::Shutdown).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
 }
 
 impl Io {
@@ -244,8 +266,16 @@ impl Io {
                 }
             }
             Command::SavePeInput { tid, series, cib } => self.save_pe_input(tid, series, &cib),
-            Command::WakeAt(_) => {}
+            Command::WakeAt(_) | Command::Exit(_) => {}
         }
+    }
+
+    /// Waits (briefly) until the heartbeat thread has sent everything queued, so the last
+    /// messages before an exit reach the peers.
+    fn flush_heartbeat(&mut self) {
+        let (done, wait) = std::sync::mpsc::channel();
+        self.hb.send(HbCmd::Flush(done));
+        let _ = wait.recv_timeout(Duration::from_secs(2));
     }
 
     /// Keeps the policy engine's input in its series (`pe-input-N`, `pe-warn-N`,

@@ -59,6 +59,8 @@ pub(crate) enum Event {
     ClientGone { id: u64 },
     /// SIGTERM/SIGINT.
     Shutdown,
+    /// Every child has stopped after a shutdown began.
+    ChildrenStopped,
 }
 
 /// Packet and delivery counters (`cl_status`-independent; see `Client::stats`).
@@ -297,9 +299,8 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         daemon.cfg.deadtime.as_millis()
     ));
     let supervisor = options::start_children(&daemon.cfg, opts, &daemon.me);
-    daemon.main_loop(rx, &supervisor);
+    daemon.main_loop(rx, tx, supervisor);
     daemon.announce_shutdown();
-    supervisor.shutdown(Duration::from_secs(5));
     if let Some(w) = daemon.watchdog.take() {
         w.disarm();
     }
@@ -328,8 +329,31 @@ fn dedup(names: &[String]) -> Vec<String> {
     out
 }
 
+/// Stops the children in the background (once), so messaging goes on while they stop; the
+/// thread reports back with [`Event::ChildrenStopped`].
+fn stop_children(
+    supervisor: &mut Option<crate::respawn::Supervisor>,
+    tx: &std::sync::mpsc::Sender<Event>,
+) {
+    if let Some(sup) = supervisor.take() {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            sup.shutdown(Duration::from_secs(5));
+            let _ = tx.send(Event::ChildrenStopped);
+        });
+    }
+}
+
 impl Daemon {
-    fn main_loop(&mut self, rx: Receiver<Event>, children: &crate::respawn::Supervisor) {
+    /// Runs until the children have stopped after a SIGTERM: as in Heartbeat, messaging goes on
+    /// while they stop (crmd hands its resources over through it).
+    fn main_loop(
+        &mut self,
+        rx: Receiver<Event>,
+        tx: std::sync::mpsc::Sender<Event>,
+        supervisor: crate::respawn::Supervisor,
+    ) {
+        let mut supervisor = Some(supervisor);
         let keepalive = self.cfg.keepalive;
         let check_every =
             (keepalive / 2).clamp(Duration::from_millis(20), Duration::from_millis(500));
@@ -339,8 +363,14 @@ impl Daemon {
         let mut draining: Option<Instant> = None;
         loop {
             let now = Instant::now();
-            if draining.is_some_and(|end| now >= end || children.pids_of(v1_manager).is_empty()) {
-                return;
+            if draining.is_some_and(|end| {
+                now >= end
+                    || supervisor
+                        .as_ref()
+                        .is_none_or(|s| s.pids_of(v1_manager).is_empty())
+            }) {
+                draining = None;
+                stop_children(&mut supervisor, &tx);
             }
             if now >= next_beat {
                 self.send_heartbeat(crate::client::NodeStatus::Active);
@@ -366,10 +396,14 @@ impl Daemon {
                 None => wait,
             };
             match rx.recv_timeout(wait) {
-                Ok(Event::Shutdown) if draining.is_none() => {
-                    let pids = children.pids_of(v1_manager);
+                Ok(Event::Shutdown) if draining.is_none() && supervisor.is_some() => {
+                    let pids = supervisor
+                        .as_ref()
+                        .map(|s| s.pids_of(v1_manager))
+                        .unwrap_or_default();
                     if pids.is_empty() {
-                        return;
+                        stop_children(&mut supervisor, &tx);
+                        continue;
                     }
                     // hb_v1rsc releases the groups and says `shutdone` while we still carry its
                     // messages and heartbeats, as Heartbeat gives up resources before it stops.
@@ -383,6 +417,7 @@ impl Daemon {
                     draining = Some(Instant::now() + V1_RELEASE_LIMIT);
                 }
                 Ok(Event::Shutdown) => {}
+                Ok(Event::ChildrenStopped) => return,
                 Ok(ev) => self.handle(ev),
                 Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                 Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
@@ -397,7 +432,7 @@ impl Daemon {
             Event::ClientConnected(conn) => self.clients.connected(conn),
             Event::ClientFrame { id, msg } => self.on_client_frame(id, msg),
             Event::ClientGone { id } => self.on_client_gone(id),
-            Event::Shutdown => {}
+            Event::Shutdown | Event::ChildrenStopped => {}
         }
     }
 
