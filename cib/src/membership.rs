@@ -7,8 +7,8 @@
 //! boolean and `crmd` must be `online`: the epoch timestamps Pacemaker 2.1.7 and later record
 //! there are not membership to 2.1.5, so a node described that way is offline here too.
 
-use vocab::boolean::parse_bool;
 use crate::Element;
+use vocab::boolean::parse_bool;
 
 /// The node-state attributes the rule reads, plus the two transient attributes that matter.
 #[derive(Debug, Clone, Copy, Default)]

@@ -83,7 +83,9 @@ pub fn syslog_datagram(
     // glibc pads the day with a space where cl_log's own stamp uses a zero.
     let stamp = syslog_timestamp(epoch);
     let (month, rest) = stamp.split_at(4);
-    let rest = rest.strip_prefix('0').map_or(rest.to_string(), |r| format!(" {r}"));
+    let rest = rest
+        .strip_prefix('0')
+        .map_or(rest.to_string(), |r| format!(" {r}"));
     let pri = u16::from(facility) * 8 + u16::from(prio.severity());
     format!(
         "<{pri}>{month}{rest} {entity}: [{pid}]: {}: {msg}",

@@ -11,8 +11,8 @@ use thiserror::Error;
 
 use crate::agent::{AgentId, ResourceClass};
 use crate::op::{Action, OpRequest, ResourceSpec};
-use crate::OcfRc;
 use crate::runner::{execute_blocking, RunnerConfig};
+use crate::OcfRc;
 
 /// Time each start or stop may take (Heartbeat's scripts had no limit; ours has a generous one).
 const ACTION_TIMEOUT_MS: u64 = 120_000;

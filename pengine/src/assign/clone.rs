@@ -2,9 +2,9 @@
 //! best nodes (at most `clone-node-max` per node); then promotion for promotable clones.
 
 use super::{Assigner, ScoreLine};
-use vocab::score::Score;
 use crate::unpack::{Kind, NoQuorumPolicy, NodeIdx, Role, RscIdx};
 use std::collections::BTreeMap;
+use vocab::score::Score;
 
 fn instance_scores(
     a: &Assigner,

@@ -995,7 +995,10 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
                 a.merge_dependents(r, &mut merged, 0);
                 let running = view.running_on(r);
                 let cur = if running.len() == 1 && a.usable(running[0]) {
-                    merged.get(&running[0]).copied().unwrap_or(Score::MINUS_INFINITY)
+                    merged
+                        .get(&running[0])
+                        .copied()
+                        .unwrap_or(Score::MINUS_INFINITY)
                 } else {
                     Score::MINUS_INFINITY
                 };

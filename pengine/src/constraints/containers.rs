@@ -4,9 +4,9 @@
 //! constraints for containers).
 
 use super::{Colocation, Constraints};
-use vocab::score::Score;
 use crate::unpack::remote::{container_of, guest_of_container, node_of_connection};
 use crate::unpack::{ClusterView, NodeIdx, RscIdx};
+use vocab::score::Score;
 
 /// Where a resource inside a container must run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +72,11 @@ pub fn add_colocations(view: &ClusterView, cons: &mut Constraints) {
                 id: "resource-with-container".into(),
                 dependent: r,
                 primary: k,
-                score: if bundled { Score(10_000) } else { Score::INFINITY },
+                score: if bundled {
+                    Score(10_000)
+                } else {
+                    Score::INFINITY
+                },
                 dependent_role: None,
                 primary_role: None,
                 node_attribute: "#uname".into(),

@@ -1,9 +1,9 @@
 //! Text renderings of a [`crate::Schedule`]: crm_simulate's summary sections, scores,
 //! a DOT graph, and the per-node score explanation.
 
-pub mod status_text;
 mod ghash;
 mod plain;
+pub mod status_text;
 mod summary;
 
 pub use plain::{assignment_log, plain};

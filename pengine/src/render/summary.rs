@@ -316,7 +316,10 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     let mut inactive = 0;
     for &i in &rsc.children {
         let prims = view.primitives_of(i);
-        let texts: Vec<PrimitiveText> = prims.iter().map(|&m| primitive_text(view, m, p, revised)).collect();
+        let texts: Vec<PrimitiveText> = prims
+            .iter()
+            .map(|&m| primitive_text(view, m, p, revised))
+            .collect();
         for &m in &prims {
             active_nodes.extend(p.get(&m).into_iter().flatten().map(|(n, _)| *n));
         }
