@@ -290,6 +290,9 @@ pub struct Core {
     /// Whether lrmd is connected, and whether it ever was (a reconnect means a restart).
     lrm_up: bool,
     lrm_seen: bool,
+    /// Stops asked for while lrmd is away: run when it is back. A failed stop gets the node
+    /// fenced, and lrmd is usually respawned within a second (lost for good, crmd exits).
+    held_stops: Vec<(u64, GraphAction)>,
     /// Ping nodes reached / configured, as heartbeat last said.
     connectivity: Option<(usize, usize)>,
     dc_state: Option<dc::DcState>,
@@ -327,6 +330,7 @@ impl Core {
             held: Vec::new(),
             lrm_up: false,
             lrm_seen: false,
+            held_stops: Vec::new(),
             connectivity: None,
             dc_state: None,
             lost: escalation::Lost::default(),
@@ -1024,6 +1028,16 @@ impl Core {
                 self.lrm_seen = true;
                 if restarted {
                     self.lrm_restarted();
+                }
+                for (tid, action) in std::mem::take(&mut self.held_stops) {
+                    tracing::info!(
+                        "lrmd is back: running the held {}",
+                        action.reference.operation_key
+                    );
+                    self.out.push(Command::LrmExec {
+                        tid,
+                        action: Box::new(action),
+                    });
                 }
             }
             other => tracing::info!("{other:?} connected"),

@@ -181,6 +181,12 @@ impl Core {
                 tid,
                 action: Box::new(action),
             });
+        } else if action.reference.operation == "stop" {
+            tracing::warn!(
+                "holding {} until lrmd is back (a failed stop would get this node fenced)",
+                action.reference.operation_key
+            );
+            self.held_stops.push((tid, action));
         } else {
             // Answer at once: the DC must not wait for a result lrmd can never give.
             let why = "lrmd is not connected".to_string();

@@ -112,6 +112,46 @@ fn without_lrmd_actions_fail_at_once_and_its_return_asks_for_a_reprobe() {
     assert_eq!(core.phase(), Phase::NotDc);
 }
 
+/// A stop asked for while lrmd is being respawned waits for it instead of failing: a failed
+/// stop would get the node fenced for a restart of lrmd that lost nothing.
+#[test]
+fn a_stop_while_lrmd_is_away_waits_for_it_and_then_runs() {
+    let mut core = member();
+    core.step(now(2), Input::NeighbourBack(Neighbour::Lrmd));
+    core.step(now(3), Input::NeighbourLost(Neighbour::Lrmd));
+    let stop_a = START_A
+        .replace("operation=\"start\"", "operation=\"stop\"")
+        .replace("a_start_0", "a_stop_0");
+    let cmds = core.step(
+        now(4),
+        Input::Peer {
+            src: "n1".into(),
+            msg: from_crmd(PeerMsg::Exec {
+                tid: 7,
+                action: stop_a,
+            }),
+        },
+    );
+    assert!(
+        !cmds.iter().any(|c| matches!(
+            c,
+            Command::LrmExec { .. }
+                | Command::Send {
+                    msg: PeerMsg::Result { .. },
+                    ..
+                }
+        )),
+        "{cmds:?}"
+    );
+    let cmds = core.step(now(5), Input::NeighbourBack(Neighbour::Lrmd));
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::LrmExec { tid: 7, action }
+            if action.reference.operation == "stop")),
+        "{cmds:?}"
+    );
+}
+
 /// The first lrmd connection is not a restart.
 #[test]
 fn the_first_lrmd_connection_asks_for_nothing() {

@@ -74,6 +74,8 @@ fn main() -> ExitCode {
         let code = stop.report(&SPEC, &mut std::io::stdout(), &mut std::io::stderr());
         return ExitCode::from(code);
     }
+    // Its lines go where heartbeat's children log (stderr and ha.cf's files, via halog).
+    halog::init("hb_v1rsc", "HB_V1RSC_LOG");
     match serve() {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
