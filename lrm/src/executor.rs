@@ -342,6 +342,11 @@ async fn worker(
             queue_time_ms: millis(queue_time),
             run_at,
         };
+        // A recurring run that was already executing when its operation was cancelled (by a
+        // cancel or a stop) must not put the forgotten operation back into the history.
+        if job.cancelled.as_ref().is_some_and(|c| *c.borrow()) {
+            continue;
+        }
         history
             .lock()
             .unwrap_or_else(|e| e.into_inner())

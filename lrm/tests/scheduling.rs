@@ -169,6 +169,41 @@ exit 7"#,
     wait_for_runs(&moved, after_stop + 2).await;
 }
 
+/// A stop that arrives while a monitor run is executing: the run finishes after its operation
+/// was cancelled and must not put it back into the history (the CIB would show a monitor on a
+/// stopped resource).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_monitor_run_in_flight_at_a_stop_leaves_no_recurring_entry() {
+    let agents = Agents::new();
+    let started = agents.path("slow.started");
+    let agent = agents.ocf(
+        "SlowMonitor",
+        &format!(
+            r#"[ "$1" = monitor ] || exit 0
+echo x >> {started}
+sleep 0.5
+exit 0"#,
+            started = started.display()
+        ),
+    );
+    let lrm = support::executor(agents.dirs(), 4);
+    lrm.register(support::resource("slow", agent, &[]));
+    lrm.exec(OpRequest::new("slow", Action::Monitor, 10_000, 5_000))
+        .unwrap();
+    wait_for_runs(&started, 1).await;
+    let stop = lrm
+        .exec_wait(OpRequest::new("slow", Action::Stop, 0, 5_000))
+        .await
+        .unwrap();
+    assert!(stop.ok, "{stop:?}");
+    let history = lrm.history("slow").unwrap();
+    assert!(history.recurring.is_empty(), "{:?}", history.recurring);
+    assert_eq!(
+        history.last.as_ref().map(|r| r.op_key.as_str()),
+        Some("slow_stop_0")
+    );
+}
+
 async fn wait_for_runs(count: &std::path::Path, n: usize) {
     for _ in 0..500 {
         let runs = std::fs::read_to_string(count)
