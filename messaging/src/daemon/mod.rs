@@ -183,6 +183,19 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         nix::unistd::daemon(true, false).context("cannot daemonize")?;
         log::detach_stderr();
     }
+    // Before any thread exists: threads inherit the scheduling policy.
+    if v.config.realtime {
+        let rt = crate::realtime::enter(v.config.rtprio);
+        if let Some(e) = &rt.schedule_error {
+            log::error(&format!("Unable to set scheduler parameters: {e}"));
+        }
+        if let Some(e) = &rt.lock_error {
+            log::error(&format!("Cannot lock ourselves into memory: {e}"));
+        }
+        if let Some(p) = rt.priority {
+            log::debug(&format!("realtime: SCHED_RR priority {p}"));
+        }
+    }
     let signals = options::block_signals();
     let (tx, rx) = std::sync::mpsc::channel::<Event>();
     options::prepare_dirs(opts).with_context(|| {
