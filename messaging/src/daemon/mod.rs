@@ -186,11 +186,14 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
     // Before any thread exists: threads inherit the scheduling policy.
     if v.config.realtime {
         let rt = crate::realtime::enter(v.config.rtprio);
+        // Warnings (Heartbeat says ERROR): the daemon runs on, only less shielded from load.
         if let Some(e) = &rt.schedule_error {
-            log::error(&format!("Unable to set scheduler parameters: {e}"));
+            log::warn(&format!(
+                "Unable to set scheduler parameters: {e} (realtime: running at normal priority)"
+            ));
         }
         if let Some(e) = &rt.lock_error {
-            log::error(&format!("Cannot lock ourselves into memory: {e}"));
+            log::warn(&format!("Cannot lock ourselves into memory: {e}"));
         }
         if let Some(p) = rt.priority {
             log::debug(&format!("realtime: SCHED_RR priority {p}"));
