@@ -9,8 +9,8 @@
 mod record;
 mod replay;
 
-pub use record::{history, records, OpRecord};
-pub use replay::{replay, OnFail, Role, RscNodeState, Rules};
+pub use record::{history, in_call_order, records, OpRecord};
+pub use replay::{replay, Defaults, OnFail, Role, RscNodeState, Rules};
 
 #[cfg(test)]
 mod tests;

@@ -28,10 +28,10 @@ pub struct OpRecord {
     pub last_change: i64,
     /// `last-rc-change` itself, when recorded.
     pub last_rc_change: Option<i64>,
-    /// `exec-time` in ms.
-    pub exec_ms: u64,
-    /// `queue-time` in ms.
-    pub queue_ms: u64,
+    /// `exec-time` in ms, when recorded.
+    pub exec_ms: Option<u64>,
+    /// `queue-time` in ms, when recorded.
+    pub queue_ms: Option<u64>,
     /// `exit-reason` ("" when absent).
     pub exit_reason: String,
     /// `migrate_source`.
@@ -82,8 +82,8 @@ impl OpRecord {
             digest: e.attr("op-digest").map(str::to_string),
             last_change: last_rc_change.or_else(|| num(e, "last-run")).unwrap_or(0),
             last_rc_change,
-            exec_ms: num(e, "exec-time").unwrap_or(0),
-            queue_ms: num(e, "queue-time").unwrap_or(0),
+            exec_ms: num(e, "exec-time"),
+            queue_ms: num(e, "queue-time"),
             exit_reason: e.attr("exit-reason").unwrap_or("").to_string(),
             migrate_source: e.attr("migrate_source").map(str::to_string),
             migrate_target: e.attr("migrate_target").map(str::to_string),
@@ -118,6 +118,11 @@ pub fn records(lrm_resource: &Element) -> impl Iterator<Item = OpRecord> + '_ {
 /// -1) last, as Pacemaker orders a history.
 pub fn history(lrm_resource: &Element) -> Vec<OpRecord> {
     let mut ops: Vec<OpRecord> = records(lrm_resource).collect();
-    ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
+    in_call_order(&mut ops);
     ops
+}
+
+/// Sorts operations by call id, pending ones (call id -1) last.
+pub fn in_call_order(ops: &mut [OpRecord]) {
+    ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
 }

@@ -185,6 +185,33 @@ pub trait Rules {
     fn node_up(&self) -> bool;
 }
 
+/// The rules without a configuration: Pacemaker's default reactions (a failed stop fences
+/// the node when fencing is enabled and blocks otherwise; any other failure restarts), and no
+/// failure expires.
+#[derive(Debug, Clone, Copy)]
+pub struct Defaults {
+    /// `stonith-enabled`.
+    pub fencing: bool,
+}
+
+impl Rules for Defaults {
+    fn on_fail(&self, task: &str, _interval_ms: u64) -> OnFail {
+        match task {
+            "stop" if self.fencing => OnFail::Fence,
+            "stop" => OnFail::Block,
+            _ => OnFail::Restart,
+        }
+    }
+
+    fn expiry(&mut self, _op: &OpRecord) -> (bool, bool) {
+        (false, false)
+    }
+
+    fn node_up(&self) -> bool {
+        false
+    }
+}
+
 /// Replays `ops` (one resource's history on one node, in call-id order): the state it leaves,
 /// holding the operations with their `failed` and `reschedule` verdicts.
 pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {

@@ -56,7 +56,7 @@ fn record_reads_every_field() {
     assert_eq!(op.display_task(), "probe");
     assert_eq!((op.rc, op.expected_rc, op.call_id), (7, 7, 4));
     assert_eq!((op.last_change, op.last_rc_change), (50, None));
-    assert_eq!((op.exec_ms, op.queue_ms), (12, 3));
+    assert_eq!((op.exec_ms, op.queue_ms), (Some(12), Some(3)));
     assert_eq!(op.exit_reason, "gone");
     assert_eq!(op.digest.as_deref(), Some("abc"));
 }

@@ -3,7 +3,7 @@
 
 use super::config::op_on_fail;
 use super::model::{nvpairs, Cluster};
-use crate::history::{self, OnFail, Role, Rules};
+use crate::history::{self, Defaults, OnFail, Role, Rules};
 use crate::Element;
 use vocab::parse_duration_ms;
 
@@ -71,9 +71,7 @@ impl Rules for ConfigRules<'_, '_> {
         match self.configured(task, interval_ms) {
             Some(OnFail::Fence) if !fencing => OnFail::Block,
             Some(c) => c,
-            None if task == "stop" && fencing => OnFail::Fence,
-            None if task == "stop" => OnFail::Block,
-            None => OnFail::Restart,
+            None => Defaults { fencing }.on_fail(task, interval_ms),
         }
     }
 
