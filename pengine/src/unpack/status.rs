@@ -302,12 +302,25 @@ fn node_history(
     ns: &Element,
     diags: &mut Diagnostics,
 ) {
-    let Some(lrm_rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {
+    let Some(lrm) = ns.child("lrm") else { return };
+    // A history left unparsed by the reader (cib::Document::parse_deferring) is parsed now,
+    // one node at a time, and dropped when replayed.
+    let lrm = match lrm.expanded() {
+        Ok(lrm) => lrm,
+        Err(e) => {
+            let id = ns.attr("uname").or(ns.attr("id")).unwrap_or("");
+            diags.warn(format!("node {id}: unreadable operation history: {e}"));
+            return;
+        }
+    };
+    let Some(lrm_rscs) = lrm.child("lrm_resources") else {
         return;
     };
     for lr in lrm_rscs.children_named("lrm_resource") {
         let Some(rid) = lr.attr("id") else { continue };
         let mut ops: Vec<OpRecord> = lr.children_named("lrm_rsc_op").map(read_op).collect();
+        // Kept for the whole run, one per resource and node: no growth slack.
+        ops.shrink_to_fit();
         ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
         // Pacemaker gives an active history the first free instance even when that
         // instance already has (inactive) history here; an inactive history then goes to
