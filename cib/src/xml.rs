@@ -411,39 +411,46 @@ fn start_element(
     start: &BytesStart<'_>,
     pos: usize,
     lines: &mut LineCounter,
+    scratch: &mut Vec<(String, String)>,
 ) -> Result<Element, XmlError> {
-    let err = |m: String| position_error(text, pos, m);
-    let name = start.name().as_ref().to_string();
-    if !is_xml_name(&name) {
-        return Err(err(format!("invalid element name {name:?}")));
-    }
+    scratch.clear();
+    let name = check_start(text, start, pos, |k, v| {
+        scratch.push((k.to_string(), v.into_owned()))
+    })?;
     let mut el = Element::new(name);
     el.line = lines.line_at(text, pos);
+    // Exactly sized: growth slack would be a third of a large tree.
+    el.attrs = Vec::with_capacity(scratch.len());
+    el.attrs.append(scratch);
+    Ok(el)
+}
+
+/// Checks a start tag (names, attribute syntax and values, repeats) and hands each attribute
+/// to `each`; returns the element's name. A deferred element's content is only checked.
+fn check_start<'s>(
+    text: &str,
+    start: &'s BytesStart<'_>,
+    pos: usize,
+    mut each: impl FnMut(&str, std::borrow::Cow<'s, str>),
+) -> Result<&'s str, XmlError> {
+    let err = |m: String| position_error(text, pos, m);
+    let name = start.name().into_inner();
+    if !is_xml_name(name) {
+        return Err(err(format!("invalid element name {name:?}")));
+    }
+    // Checked attributes: a repeated name is an error.
     for attr in start.attributes().with_checks(true) {
-        let attr = attr.map_err(|e| err(format!("bad attribute in <{}>: {e}", el.name)))?;
-        let key = attr.key.as_ref().to_string();
-        if !is_xml_name(&key) {
-            return Err(err(format!(
-                "invalid attribute name {key:?} in <{}>",
-                el.name
-            )));
+        let attr = attr.map_err(|e| err(format!("bad attribute in <{name}>: {e}")))?;
+        let key = attr.key.into_inner();
+        if !is_xml_name(key) {
+            return Err(err(format!("invalid attribute name {key:?} in <{name}>")));
         }
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|e| {
-                err(format!(
-                    "bad value of attribute {key} in <{}>: {e}",
-                    el.name
-                ))
-            })?
-            .into_owned();
-        if el.attr(&key).is_some() {
-            return Err(err(format!("attribute {key} repeated in <{}>", el.name)));
-        }
-        el.attrs.push((key, value));
+            .map_err(|e| err(format!("bad value of attribute {key} in <{name}>: {e}")))?;
+        each(key, value);
     }
-    el.attrs.shrink_to_fit();
-    Ok(el)
+    Ok(name)
 }
 
 fn limit_error(text: &str, pos: usize, message: impl Into<String>) -> XmlError {
@@ -522,6 +529,7 @@ fn parse_document(
     let mut root: Option<Element> = None;
     let mut lines = LineCounter { pos: 0, line: 1 };
     let mut skipping: Option<Skip> = None;
+    let mut scratch = Vec::new();
     loop {
         let pos = reader.buffer_position() as usize;
         let event = reader
@@ -541,12 +549,12 @@ fn parse_document(
                 Event::Eof => break,
                 Event::Start(s) => {
                     check_depth()?;
-                    start_element(text, &s, pos, &mut lines)?;
+                    check_start(text, &s, pos, |_, _| {})?;
                     skip.nested += 1;
                 }
                 Event::Empty(s) => {
                     check_depth()?;
-                    start_element(text, &s, pos, &mut lines)?;
+                    check_start(text, &s, pos, |_, _| {})?;
                 }
                 Event::End(_) if skip.nested > 0 => skip.nested -= 1,
                 Event::End(_) => {
@@ -593,7 +601,7 @@ fn parse_document(
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(pos));
                 }
-                let el = start_element(text, &s, pos, &mut lines)?;
+                let el = start_element(text, &s, pos, &mut lines, &mut scratch)?;
                 let parent = stack.last().map_or("", |p| p.name.as_str());
                 if defer.is_some_and(|d| d(parent, &el.name)) {
                     let start = reader.buffer_position() as usize;
@@ -618,7 +626,7 @@ fn parse_document(
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(pos));
                 }
-                Node::Element(start_element(text, &s, pos, &mut lines)?)
+                Node::Element(start_element(text, &s, pos, &mut lines, &mut scratch)?)
             }
             Event::End(_) => {
                 let mut done = stack.pop().expect("reader checks end tags");
