@@ -33,9 +33,9 @@ fn action_ref(view: &ClusterView, t: &ActionTable, i: usize, id: u32) -> ActionR
     }
 }
 
-/// Builds the graph.
-pub fn build(view: &ClusterView, t: &ActionTable) -> TransitionGraph {
-    let included: Vec<usize> = (0..t.list.len()).filter(|&i| in_graph(t, i)).collect();
+/// Builds the graph; `included` lists the in-graph actions in synapse order
+/// ([`crate::synapse_order`]).
+pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> TransitionGraph {
     let mut ids = vec![u32::MAX; t.list.len()];
     for (k, &i) in included.iter().enumerate() {
         ids[i] = k as u32;

@@ -65,6 +65,10 @@ pub struct Assignment {
     pub frozen: Vec<bool>,
     /// Every primitive placement, in order.
     pub placed: Vec<Placed>,
+    /// Top-level resources in the order placement walked them (Pacemaker's resource list:
+    /// by priority, then configuration order, orphans last; re-sorted by placement
+    /// strategy), which is also the order their actions enter the graph.
+    pub order: Vec<RscIdx>,
 }
 
 /// Placement state.
@@ -98,6 +102,7 @@ impl<'a> Assigner<'a> {
                 why_stopped: BTreeMap::new(),
                 frozen: vec![false; n],
                 placed: Vec::new(),
+                order: Vec::new(),
             },
             state: vec![0; n],
             num_resources: vec![0; view.nodes.len()],
@@ -1010,6 +1015,7 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
             .collect();
         order.sort_by(|x, y| keys[x].cmp(&keys[y]));
     }
+    a.out.order = order.clone();
     // Remote connections first: where they go decides which remote nodes can run resources.
     for &r in &order {
         if view.resources[r].is_connection() {

@@ -686,43 +686,9 @@ pub fn execution_and_revised(s: &Schedule) -> String {
             pending_inputs.entry(e.then).or_default().insert(e.first);
         }
     }
-    // Synapse order as Pacemaker builds it: resources in tree order (parents first), each
-    // resource's actions newest first; controller actions last. The simulation walks the
-    // synapses repeatedly, and an action fired completes at once, so later synapses in the
-    // same walk may already use it.
-    let mut tree_pos = vec![usize::MAX; view.resources.len()];
-    let mut pos = 0;
-    let mut stack: Vec<RscIdx> = view.top.iter().rev().copied().collect();
-    while let Some(r) = stack.pop() {
-        tree_pos[r] = pos;
-        pos += 1;
-        stack.extend(view.resources[r].children.iter().rev());
-    }
-    let rank = |task: &str, interval: u64| -> u8 {
-        match task {
-            "notify" => 0,
-            _ if interval > 0 => 1,
-            "promote" | "promoted" => 2,
-            "migrate_from" => 3,
-            "migrate_to" => 4,
-            "start" | "running" => 5,
-            "stop" | "stopped" => 6,
-            "demote" | "demoted" => 7,
-            "monitor" => 8,
-            _ => 9,
-        }
-    };
-    let mut order = included.clone();
-    order.sort_by_key(|&i| {
-        let a = &t.list[i];
-        let tp = a.rsc.map(|r| tree_pos[r]).unwrap_or(usize::MAX);
-        (
-            tp,
-            rank(&a.task, a.interval_ms),
-            std::cmp::Reverse(a.node),
-            std::cmp::Reverse(i),
-        )
-    });
+    // The simulation walks the synapses in the graph's order again and again; an action
+    // fired completes at once, so later synapses in the same walk may already use it.
+    let order = crate::synapse_order::synapse_order(view, &s.assignment, t);
     let mut done = BTreeSet::new();
     while done.len() < included.len() {
         let mut fired = Vec::new();
