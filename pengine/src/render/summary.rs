@@ -218,49 +218,19 @@ fn shown_online(view: &ClusterView, n: usize, revised: bool) -> bool {
     }
 }
 
-/// The name crm_simulate shows for a resource in action lines (anonymous clone instances
-/// go by their history name, else their clone-less id).
-fn display_id(view: &ClusterView, r: RscIdx, node: Option<usize>) -> String {
-    let rsc = &view.resources[r];
-    let top = view.top_of(r);
-    let anonymous = view.resources[top]
-        .clone
-        .as_ref()
-        .is_some_and(|c| !c.unique)
-        && rsc.id != rsc.base_id;
-    if !anonymous {
-        return rsc.clone_name.clone().unwrap_or_else(|| rsc.id.clone());
-    }
-    // The simulator names the instance as the node's history does, if it has any.
-    let history_name = node.and_then(|n| {
-        view.primitives_of(top)
-            .into_iter()
-            .filter(|p| {
-                view.resources[*p].base_id == rsc.base_id
-                    && view.resources[*p].node_state.contains_key(&n)
-            })
-            .map(|p| {
-                view.resources[p]
-                    .clone_name
-                    .clone()
-                    .unwrap_or_else(|| view.resources[p].id.clone())
-            })
-            .next()
-    });
-    // Otherwise as the graph's primitive id (the history name, else the clone-less id) when
-    // the simulator knows a resource by that name, else by the instance id.
-    history_name.unwrap_or_else(|| {
-        let graph_id = rsc.clone_name.as_deref().unwrap_or(&rsc.base_id);
-        let known = view
-            .resources
+/// The name crm_simulate shows for a resource in action lines: of the graph's two names for
+/// it, the first that names a resource (by id or history name), else the first.
+fn display_id(view: &ClusterView, r: RscIdx) -> String {
+    let (id, long_id) = crate::graph_build::primitive_names(view, r);
+    let known = |name: &str| {
+        view.resources
             .iter()
-            .any(|x| x.id == graph_id || x.clone_name.as_deref() == Some(graph_id));
-        if known {
-            graph_id.to_string()
-        } else {
-            rsc.id.clone()
-        }
-    })
+            .any(|x| x.id == name || x.clone_name.as_deref() == Some(name))
+    };
+    match long_id {
+        Some(long) if !known(&id) && known(&long) => long,
+        _ => id,
+    }
 }
 
 /// Top-level resources in the order Pacemaker lists them: by priority, highest first, then
@@ -724,12 +694,15 @@ pub fn execution_and_revised(s: &Schedule) -> String {
                     };
                     let _ = writeln!(out, "  * Fencing {node} ({how})");
                 }
-                // A resource's cluster action (clear_failcount) names the resource.
+                // A resource's cluster action (clear_failcount) names the resource as the
+                // graph does.
                 (ActionKind::CrmEvent, Some(r)) => {
                     let _ = writeln!(
                         out,
                         "  * Cluster action:  {} for {} on {}",
-                        a.task, view.resources[r].id, node
+                        a.task,
+                        crate::graph_build::primitive_names(view, r).0,
+                        node
                     );
                 }
                 (ActionKind::CrmEvent, None) => {
@@ -752,7 +725,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
                     let _ = writeln!(
                         out,
                         "  * Resource action: {:<15} {} on {}",
-                        display_id(view, r, a.node),
+                        display_id(view, r),
                         task,
                         node
                     );
