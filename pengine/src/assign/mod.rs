@@ -239,32 +239,29 @@ impl<'a> Assigner<'a> {
             if granted && !standby {
                 continue;
             }
+            // Pacemaker applies a ticket to the primitives under the resource, each by
+            // whether it runs itself; the collectives' own scores are left alone.
             let promoted_only = t.role == Some(Role::Promoted);
-            let running = !view.running_on(t.rsc).is_empty();
-            let ban = if !granted && running {
-                // The ticket was lost while the resource runs: apply the loss policy.
-                match t.loss_policy.as_str() {
-                    "freeze" => {
-                        for p in view.primitives_of(t.rsc) {
-                            self.out.frozen[p] = true;
+            for r in view.primitives_of(t.rsc) {
+                let running = !view.running_on(r).is_empty();
+                let ban = if !granted && running {
+                    // The ticket was lost while the resource runs: apply the loss policy.
+                    match t.loss_policy.as_str() {
+                        "freeze" => {
+                            self.out.frozen[r] = true;
+                            false
                         }
-                        false
+                        "demote" => !promoted_only,
+                        _ => true,
                     }
-                    "demote" => !promoted_only,
-                    _ => true,
+                } else {
+                    !promoted_only || t.loss_policy == "stop"
+                };
+                if ban {
+                    for n in 0..view.nodes.len() {
+                        self.contribute(r, n, Score::MINUS_INFINITY, t.id.clone());
+                    }
                 }
-            } else {
-                !promoted_only || t.loss_policy == "stop"
-            };
-            if !ban {
-                continue;
-            }
-            let mut stack = vec![t.rsc];
-            while let Some(r) = stack.pop() {
-                for n in 0..view.nodes.len() {
-                    self.contribute(r, n, Score::MINUS_INFINITY, t.id.clone());
-                }
-                stack.extend(view.resources[r].children.iter().copied());
             }
         }
     }
