@@ -23,6 +23,13 @@ fn instance_scores(
 pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let view = a.view;
     let cfg = view.resources[c].clone.clone().unwrap_or_default();
+    // Instances with a higher promotion score are placed first (Pacemaker raises their
+    // priority to it).
+    let promotion_priority = if cfg.promotable {
+        add_promotion_scores(a, c)
+    } else {
+        BTreeMap::new()
+    };
     let instances = view.resources[c].children.clone();
     // With fewer instances than usable nodes, every colocation reaches the instances;
     // otherwise only mandatory and negative ones do (Pacemaker's append_parent_colocation).
@@ -131,7 +138,17 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
     }
     if blocked.is_none() && !unmanaged && !freeze {
-        for (i, &inst) in instances.iter().enumerate() {
+        let mut by_priority: Vec<usize> = (0..instances.len()).collect();
+        by_priority.sort_by_key(|&i| {
+            std::cmp::Reverse(
+                promotion_priority
+                    .get(&instances[i])
+                    .copied()
+                    .unwrap_or(Score::ZERO),
+            )
+        });
+        for i in by_priority {
+            let inst = instances[i];
             if placed[i].is_some() || allocated >= cfg.max || a.out.frozen[inst] {
                 continue;
             }
@@ -336,6 +353,68 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
         }
     }
     score
+}
+
+/// Before placing a promotable clone, Pacemaker adds each instance's positive promotion
+/// score (its `master-*` node attribute) to its preference for the node, on every node that
+/// can run resources (pcmk__add_promotion_scores). Only primitive instances here.
+fn add_promotion_scores(a: &mut Assigner, c: RscIdx) -> BTreeMap<RscIdx, Score> {
+    let view = a.view;
+    let mut priority = BTreeMap::new();
+    for &inst in &view.resources[c].children {
+        if view.resources[inst].kind != Kind::Primitive {
+            continue;
+        }
+        let nodes: Vec<NodeIdx> = a.base[inst].keys().copied().collect();
+        for n in nodes {
+            if !view.nodes[n].can_run() {
+                continue;
+            }
+            let score = attribute_promotion_score(a, c, inst, n);
+            if score.0 > 0 {
+                let e = a.base[inst].entry(n).or_insert(Score::ZERO);
+                *e = e.saturating_add(score);
+                let p = priority.entry(inst).or_insert(Score::ZERO);
+                *p = (*p).max(score);
+            }
+        }
+    }
+    priority
+}
+
+/// An instance's promotion score attribute on a node, where it counts (Pacemaker's
+/// promotion_score_applies): an anonymous instance's where it is the one active there, or
+/// where no instance is active but one was probed; else where this instance is known (or
+/// anywhere while it is known nowhere); and only where the instance may run.
+fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
+    let view = a.view;
+    let rsc = &view.resources[inst];
+    let unique = view.resources[c].clone.as_ref().is_some_and(|x| x.unique);
+    let siblings = || {
+        view.resources[c]
+            .children
+            .iter()
+            .filter(|&&x| view.resources[x].base_id == rsc.base_id)
+    };
+    let active_here = siblings().find(|&&x| view.resources[x].running_nodes().contains(&n));
+    let applies = if !unique && active_here == Some(&inst) {
+        true
+    } else if !unique
+        && active_here.is_none()
+        && siblings().any(|&x| view.resources[x].node_state.contains_key(&n))
+    {
+        true
+    } else {
+        rsc.node_state.is_empty() || rsc.node_state.contains_key(&n)
+    };
+    let allowed = a.base[inst].get(&n).is_some_and(|s| s.0 >= 0);
+    if !applies || !allowed {
+        return Score::ZERO;
+    }
+    let attr = |name: &str| view.nodes[n].attrs.get(&format!("master-{name}"));
+    let value = attr(rsc.clone_name.as_deref().unwrap_or(&rsc.id))
+        .or_else(|| (!unique).then(|| attr(&rsc.base_id)).flatten());
+    value.map_or(Score::ZERO, |v| Score::parse_lenient(v))
 }
 
 /// Chooses the promoted instances of a promotable clone (right after it is placed, so
