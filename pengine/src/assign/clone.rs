@@ -397,16 +397,12 @@ fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) 
             .filter(|&&x| view.resources[x].base_id == rsc.base_id)
     };
     let active_here = siblings().find(|&&x| view.resources[x].running_nodes().contains(&n));
-    let applies = if !unique && active_here == Some(&inst) {
-        true
-    } else if !unique
+    let active_is_this = !unique && active_here == Some(&inst);
+    let probed_sibling = !unique
         && active_here.is_none()
-        && siblings().any(|&x| view.resources[x].node_state.contains_key(&n))
-    {
-        true
-    } else {
-        rsc.node_state.is_empty() || rsc.node_state.contains_key(&n)
-    };
+        && siblings().any(|&x| view.resources[x].node_state.contains_key(&n));
+    let known = rsc.node_state.is_empty() || rsc.node_state.contains_key(&n);
+    let applies = active_is_this || probed_sibling || known;
     let allowed = a.base[inst].get(&n).is_some_and(|s| s.0 >= 0);
     if !applies || !allowed {
         return Score::ZERO;
