@@ -60,6 +60,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     // Pacemaker shows the clone's scores and, under the same heading, its instances'.
     push_scores(a, "pcmk__clone_allocate", c, &clone_scores);
+    a.clone_weights.insert(c, clone_scores.clone());
     for &inst in &instances {
         let mut stack = vec![inst];
         while let Some(x) = stack.pop() {
@@ -425,10 +426,10 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
             return;
         }
         let instances = view.resources[c].children.clone();
-        let mut cands: Vec<(Score, bool, bool, usize, RscIdx, NodeIdx)> = Vec::new();
+        let mut cands: Vec<(Score, bool, Score, bool, usize, RscIdx, NodeIdx)> = Vec::new();
         let no_promote = view.resources[c]
             .target_role()
-            .is_some_and(|r| r <= Role::Unpromoted)
+            .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted))
             || (!view.config.have_quorum
                 && matches!(
                     view.config.no_quorum_policy,
@@ -439,6 +440,14 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                     && t.role == Some(Role::Promoted)
                     && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
             });
+        // Each placed instance's promotion priority: a frozen instance keeps its role
+        // (INFINITY promoted, else -INFINITY), as does one whose target role is at most
+        // unpromoted; else its promotion score where it goes.
+        // (Started is no limit: it sorts below Unpromoted but means "any role".)
+        let target_low = view.resources[c]
+            .target_role()
+            .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted));
+        let mut placed = Vec::new();
         for (i, &inst) in instances.iter().enumerate() {
             let Some(n) = a.out.node[inst] else {
                 // An instance placed nowhere is shown with a zero score on no node.
@@ -450,13 +459,53 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 });
                 continue;
             };
-            let s = promotion_score(a, c, inst, n);
             let was = view.primitives_of(inst).iter().any(|p| {
                 view.resources[*p]
                     .node_state
                     .get(&n)
                     .is_some_and(|s| s.role == Role::Promoted)
             });
+            // Unmanaged (also by a lost ticket's freeze policy) keeps its role.
+            let ticket_frozen = a.cons.tickets.iter().any(|t| {
+                t.rsc == c
+                    && t.loss_policy == "freeze"
+                    && !view.tickets.get(&t.ticket).is_some_and(|(g, _)| *g)
+            }) && view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
+            let frozen = !view.resources[inst].managed() || ticket_frozen;
+            let initial = match (frozen, was) {
+                (true, true) => Score::INFINITY,
+                (true, false) => Score::MINUS_INFINITY,
+                _ if target_low => Score::MINUS_INFINITY,
+                _ => promotion_score(a, c, inst, n),
+            };
+            placed.push((i, inst, n, was, frozen, initial));
+        }
+        // The final priority of an instance with a non-negative one is its node's weight
+        // for the clone plus every such instance's priority there (a missing ticket for
+        // the promoted role bans the clone everywhere first).
+        let ticket_ban = a.cons.tickets.iter().any(|t| {
+            t.rsc == c
+                && t.role == Some(Role::Promoted)
+                && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
+        });
+        let weights = a.clone_weights.get(&c).cloned().unwrap_or_default();
+        for &(i, inst, n, was, frozen, initial) in &placed {
+            let s = if frozen && was {
+                Score::INFINITY
+            } else if initial.0 < 0 {
+                initial
+            } else {
+                let mut w = weights.get(&n).copied().unwrap_or(Score::ZERO);
+                for &(_, _, m, _, _, x) in &placed {
+                    if m == n && x.0 >= 0 {
+                        w = w.saturating_add(x);
+                    }
+                }
+                if ticket_ban {
+                    w = w.saturating_add(Score::MINUS_INFINITY);
+                }
+                w
+            };
             a.out.scores.push(ScoreLine {
                 prefix: "promotion",
                 rsc: view.resources[inst].id.clone(),
@@ -468,17 +517,19 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 .primitives_of(inst)
                 .iter()
                 .any(|p| view.resources[*p].node_state.values().any(|s| s.failed));
-            cands.push((s, was, failed, i, inst, n));
+            cands.push((s, was, initial, failed, i, inst, n));
         }
+        // By final priority, then the current role, then the instance's own priority.
         cands.sort_by(|x, y| {
             y.0.cmp(&x.0)
                 .then(y.1.cmp(&x.1))
-                .then(x.2.cmp(&y.2))
+                .then(y.2.cmp(&x.2))
                 .then(x.3.cmp(&y.3))
+                .then(x.4.cmp(&y.4))
         });
         let mut promoted = 0;
         let mut per_node = vec![0usize; view.nodes.len()];
-        for (s, was, _, _, inst, n) in cands {
+        for (s, was, _, _, _, inst, n) in cands {
             let frozen = !view.resources[inst].managed()
                 || view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
             let promote = if frozen {

@@ -82,6 +82,9 @@ pub(crate) struct Assigner<'a> {
     pub capacity: Vec<BTreeMap<String, i64>>,
     /// A resource's node scores after its own colocations, once it has been assigned.
     pub allowed_after: Vec<Option<BTreeMap<NodeIdx, Score>>>,
+    /// Each clone's own node weights as placement showed them (promotion adds its
+    /// instances' promotion priorities to them).
+    pub clone_weights: BTreeMap<RscIdx, BTreeMap<NodeIdx, Score>>,
     /// Whether each node can host resources now (a remote node's changes once its
     /// connection is placed).
     pub usable: Vec<bool>,
@@ -108,6 +111,7 @@ impl<'a> Assigner<'a> {
             num_resources: vec![0; view.nodes.len()],
             capacity: view.nodes.iter().map(|n| n.utilization.clone()).collect(),
             allowed_after: vec![None; n],
+            clone_weights: BTreeMap::new(),
             usable: view.nodes.iter().map(|n| n.can_run()).collect(),
         }
     }
