@@ -205,6 +205,26 @@ impl<'a> Assigner<'a> {
                     }
                 }
             }
+            // An unmanaged resource found active on a node (there since it runs on a node
+            // in maintenance, is not managed, or failed there with on-fail=block) is held
+            // there with INFINITY (Pacemaker's native_add_running).
+            let unmanaged = {
+                let mut x = Some(r);
+                let mut managed = true;
+                while let Some(i) = x {
+                    managed &= view.resources[i].managed();
+                    x = view.resources[i].parent;
+                }
+                !managed
+            };
+            for (n, st) in &rsc.node_state {
+                let held = unmanaged
+                    || view.nodes[*n].maintenance
+                    || (st.failed && st.on_fail == crate::unpack::OnFail::Block);
+                if held && st.role.is_active() {
+                    self.contribute(r, *n, Score::INFINITY, "not_managed_default");
+                }
+            }
             for (n, st) in &rsc.node_state {
                 // Resources on a node in maintenance are left alone.
                 if st.role.is_active() && view.nodes[*n].maintenance {
