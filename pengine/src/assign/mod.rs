@@ -858,13 +858,18 @@ impl<'a> Assigner<'a> {
         } else {
             None
         };
-        // A resource that is to be stopped is banned from every node before it is shown.
-        if self.target_stopped(r) {
+        // A resource that is to be stopped (target-role, or on-fail=stop after a failure)
+        // is banned from every node before it is shown.
+        let stop_after_failure = rsc
+            .node_state
+            .values()
+            .any(|s| s.on_fail == crate::unpack::OnFail::Stop);
+        if self.target_stopped(r) || stop_after_failure {
             for v in scores.values_mut() {
                 *v = Score::MINUS_INFINITY;
             }
         }
-        for (n, s) in &scores {
+        for (n, s) in scores.iter().filter(|_| !rsc.orphan) {
             self.out.scores.push(ScoreLine {
                 prefix: "pcmk__primitive_assign",
                 rsc: rsc.id.clone(),
