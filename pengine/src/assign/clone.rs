@@ -119,6 +119,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             .max()
             .unwrap_or(Score::MINUS_INFINITY);
         if s.get(&n).is_some_and(|v| *v >= best) {
+            a.placed_weight.insert(inst, s[&n]);
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
@@ -163,6 +164,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 None
             };
             if let Some(n) = a.choose(&s, current, None) {
+                a.placed_weight.insert(inst, s[&n]);
                 placed[i] = Some(n);
                 count[n] += 1;
                 allocated += 1;

@@ -85,6 +85,9 @@ pub(crate) struct Assigner<'a> {
     /// Each clone's own node weights as placement showed them (promotion adds its
     /// instances' promotion priorities to them).
     pub clone_weights: BTreeMap<RscIdx, BTreeMap<NodeIdx, Score>>,
+    /// A clone instance's score on the node it was placed on (Pacemaker's `allocated_to`
+    /// node weight, which a mandatory colocation with its role passes on).
+    pub placed_weight: BTreeMap<RscIdx, Score>,
     /// Whether each node can host resources now (a remote node's changes once its
     /// connection is placed).
     pub usable: Vec<bool>,
@@ -112,6 +115,7 @@ impl<'a> Assigner<'a> {
             capacity: view.nodes.iter().map(|n| n.utilization.clone()).collect(),
             allowed_after: vec![None; n],
             clone_weights: BTreeMap::new(),
+            placed_weight: BTreeMap::new(),
             usable: view.nodes.iter().map(|n| n.can_run()).collect(),
         }
     }
@@ -646,13 +650,42 @@ impl<'a> Assigner<'a> {
                     va.is_some() && va == view.nodes[b].attrs.get(&c.node_attribute)
                 }
             };
+            // A mandatory colocation with a role of a promotable clone also adds, where an
+            // instance in that role is, the score that instance was placed with
+            // (Pacemaker merges the instances' assigned nodes into the dependent's).
+            let promotable_role = c.primary_role.is_some()
+                && view.resources[c.primary]
+                    .clone
+                    .as_ref()
+                    .is_some_and(|cfg| cfg.promotable);
+            let merged_weight = |n: NodeIdx| -> Score {
+                view.resources[c.primary]
+                    .children
+                    .iter()
+                    .filter(|ch| self.out.node[**ch] == Some(n))
+                    .filter(|ch| {
+                        c.primary_role
+                            .is_some_and(|role| self.out.role[**ch] == role)
+                    })
+                    .filter_map(|ch| self.placed_weight.get(ch).copied())
+                    .fold(Score::ZERO, Score::saturating_add)
+            };
             for n in 0..view.nodes.len() {
                 let with = primary_nodes.iter().any(|p| same(n, *p));
                 let delta = if c.score.is_infinite() {
                     if with {
-                        continue;
+                        let w = if promotable_role {
+                            merged_weight(n)
+                        } else {
+                            Score::ZERO
+                        };
+                        if w.0 == 0 {
+                            continue;
+                        }
+                        w
+                    } else {
+                        Score::MINUS_INFINITY
                     }
-                    Score::MINUS_INFINITY
                 } else if c.score.is_minus_infinite() {
                     if !with {
                         continue;
