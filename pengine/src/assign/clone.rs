@@ -240,6 +240,14 @@ fn ban_unfit_nodes(
 
 fn push_scores(a: &mut Assigner, prefix: &'static str, r: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
     let view = a.view;
+    // Pacemaker shows no scores for orphans (or anything under one).
+    let mut x = Some(r);
+    while let Some(i) = x {
+        if view.resources[i].orphan {
+            return;
+        }
+        x = view.resources[i].parent;
+    }
     for (n, v) in s {
         a.out.scores.push(ScoreLine {
             prefix,
