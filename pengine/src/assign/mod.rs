@@ -221,6 +221,12 @@ impl<'a> Assigner<'a> {
                 }
                 !managed
             };
+            // Found active on several nodes with multiple-active=stop_only: banned everywhere.
+            if running.len() > 1 && rsc.meta("multiple-active") == Some("stop_only") {
+                for n in 0..view.nodes.len() {
+                    self.contribute(r, n, Score::MINUS_INFINITY, "multiple-active=stop_only");
+                }
+            }
             for (n, st) in &rsc.node_state {
                 let held = unmanaged
                     || view.nodes[*n].maintenance
