@@ -1,6 +1,7 @@
 //! crm_simulate -S sections: current status, transition summary, the simulated execution of
 //! the graph, and the revised status, in Pacemaker 2.1.5's layout.
 
+use super::bundle_text;
 use super::status_text::{
     clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
     stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
@@ -282,6 +283,14 @@ fn resources(view: &ClusterView, p: &Placement, revised: bool, out: &mut String)
         if rsc.meta_flag("internal_rsc", false) {
             continue;
         }
+        // A bundle lists its replicas; the clone of its primitive is part of them.
+        if let Some(b) = view.bundles.iter().find(|b| b.rsc == r) {
+            bundle_lines(view, b, p, revised, out);
+            continue;
+        }
+        if view.bundles.iter().any(|b| b.child == Some(r)) {
+            continue;
+        }
         match rsc.kind {
             Kind::Primitive => {
                 let _ = writeln!(out, "    * {}", primitive_line(view, r, p, revised));
@@ -295,6 +304,22 @@ fn resources(view: &ClusterView, p: &Placement, revised: bool, out: &mut String)
             }
             Kind::Clone => clone_lines(view, r, p, revised, out),
         }
+    }
+}
+
+fn bundle_lines(
+    view: &ClusterView,
+    b: &crate::unpack::bundle::Bundle,
+    p: &Placement,
+    revised: bool,
+    out: &mut String,
+) {
+    let _ = writeln!(out, "    * {}", bundle_text::heading(view, b));
+    for rep in &b.replicas {
+        let instance = rep.child.map(|c| primitive_text(view, c, p, revised));
+        let container = primitive_text(view, rep.container, p, revised);
+        let line = bundle_text::replica_line(view, rep, instance, container);
+        let _ = writeln!(out, "      * {line}");
     }
 }
 
@@ -690,14 +715,37 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     // resource's actions newest first; controller actions last. The simulation walks the
     // synapses repeatedly, and an action fired completes at once, so later synapses in the
     // same walk may already use it.
+    // A bundle adds its primitive's clone, then each replica's IP, container and connection;
+    // its own pseudo actions come after every resource's, in the order they were created.
     let mut tree_pos = vec![usize::MAX; view.resources.len()];
     let mut pos = 0;
-    let mut stack: Vec<RscIdx> = view.top.iter().rev().copied().collect();
+    let bundle_child = |r: &RscIdx| view.bundles.iter().any(|b| b.child == Some(*r));
+    let mut stack: Vec<RscIdx> = view
+        .top
+        .iter()
+        .rev()
+        .filter(|r| !bundle_child(r))
+        .copied()
+        .collect();
+    let mut bundles_own = Vec::new();
     while let Some(r) = stack.pop() {
+        match view.bundles.iter().find(|b| b.rsc == r) {
+            Some(b) => {
+                bundles_own.push(r);
+                stack.extend(b.graph_order().iter().rev());
+            }
+            None => {
+                tree_pos[r] = pos;
+                pos += 1;
+                stack.extend(view.resources[r].children.iter().rev());
+            }
+        }
+    }
+    for r in bundles_own {
         tree_pos[r] = pos;
         pos += 1;
-        stack.extend(view.resources[r].children.iter().rev());
     }
+    let is_bundle = |r: Option<RscIdx>| r.is_some_and(|r| view.bundles.iter().any(|b| b.rsc == r));
     let rank = |task: &str, interval: u64| -> u8 {
         match task {
             "notify" => 0,
@@ -718,7 +766,11 @@ pub fn execution_and_revised(s: &Schedule) -> String {
         let tp = a.rsc.map(|r| tree_pos[r]).unwrap_or(usize::MAX);
         (
             tp,
-            rank(&a.task, a.interval_ms),
+            if is_bundle(a.rsc) {
+                crate::unpack::bundle::creation_rank(&a.task)
+            } else {
+                rank(&a.task, a.interval_ms)
+            },
             std::cmp::Reverse(a.node),
             std::cmp::Reverse(i),
         )

@@ -21,6 +21,8 @@ pub struct Replica {
     pub node: Option<usize>,
     /// The replica's instance of the wrapped primitive.
     pub child: Option<RscIdx>,
+    /// The replica's address (from `ip-range-start`), shown after its name.
+    pub addr: Option<String>,
 }
 
 /// A bundle and what it was expanded into.
@@ -32,6 +34,36 @@ pub struct Bundle {
     pub child: Option<RscIdx>,
     /// Replicas in order.
     pub replicas: Vec<Replica>,
+    /// The container image, shown in the bundle's heading.
+    pub image: String,
+}
+
+impl Bundle {
+    /// The resources whose actions the graph lists for this bundle, in Pacemaker's order:
+    /// the primitive's clone, then each replica's IP, container and connection.
+    pub fn graph_order(&self) -> Vec<RscIdx> {
+        let replicas = self
+            .replicas
+            .iter()
+            .flat_map(|r| r.ip.into_iter().chain([r.container]).chain(r.remote));
+        self.child.into_iter().chain(replicas).collect()
+    }
+}
+
+/// Where a bundle's own pseudo action stands among them in creation order (start, running,
+/// stop, stopped, then promote, promoted, demote, demoted).
+pub fn creation_rank(task: &str) -> u8 {
+    match task {
+        "start" => 0,
+        "running" => 1,
+        "stop" => 2,
+        "stopped" => 3,
+        "promote" => 4,
+        "promoted" => 5,
+        "demote" => 6,
+        "demoted" => 7,
+        _ => 8,
+    }
 }
 
 /// The container settings Pacemaker reads from a `<bundle>`.

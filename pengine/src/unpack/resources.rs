@@ -292,6 +292,7 @@ fn add_bundle(
         .unwrap_or_default();
     let mut out = bundle::Bundle {
         rsc: b,
+        image: s.image.clone(),
         ..Default::default()
     };
     for i in 0..s.replicas {
@@ -322,6 +323,7 @@ fn add_bundle(
         let mut replica = bundle::Replica {
             container,
             ip,
+            addr: addr.map(str::to_string),
             ..Default::default()
         };
         if primitive.is_some() {
