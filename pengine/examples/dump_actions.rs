@@ -8,12 +8,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let filter = args.next().unwrap_or_default();
     let text = std::fs::read_to_string(&path)?;
     let doc = cib::Document::parse(&text)?;
-    // "Now" is the CIB's recorded execution date, as the corpus runs it.
+    // "Now" is the CIB's recorded execution date, else the clock, as the corpus runs it.
     let now = doc
         .root
         .attr("execution-date")
         .and_then(|d| d.parse().ok())
-        .unwrap_or(0);
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
     let s = pengine::schedule(&doc.root, now)?;
     let t = &s.actions;
     let name = |i: usize| {

@@ -51,7 +51,8 @@ fn before_stop(t: &mut ActionTable, c: RscIdx, i: usize, extra: u32) {
 fn guest_ordering(view: &ClusterView, t: &mut ActionTable, i: usize, c: RscIdx, k: RscIdx) {
     let a = &t.list[i];
     let recurring = a.interval_ms > 0;
-    match task_of(&a.task.clone()) {
+    let a_task = a.task.clone();
+    match task_of(&a_task) {
         Task::Up => {
             after_start(view, t, k, i, IMPLIES_THEN);
             after_start(view, t, c, i, OPTIONAL);
@@ -62,6 +63,8 @@ fn guest_ordering(view: &ClusterView, t: &mut ActionTable, i: usize, c: RscIdx, 
                 before_stop(t, c, i, OPTIONAL);
             }
         }
+        // (A cancellation is no task Pacemaker knows here: it waits for nothing.)
+        Task::Other if recurring && a_task == "cancel" => {}
         Task::Other if recurring => after_start(view, t, c, i, IMPLIES_THEN),
         Task::Other => after_start(view, t, c, i, OPTIONAL),
     }
