@@ -45,6 +45,10 @@ pub mod flags {
     /// before it weighs the restart: that start's resource stops even when what blocks it
     /// is still running.
     pub const AFTER_RESTART: u32 = 256;
+    /// An instance's action makes its collective's summary action required (Pacemaker sets
+    /// this when it creates the summary, its ordering only "prints" the implication): the
+    /// probe restart walk does not follow it.
+    pub const SUMMARISES: u32 = 512;
 }
 
 /// One scheduled (or merely possible) action.
