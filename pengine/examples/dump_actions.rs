@@ -26,8 +26,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .node
             .map(|n| s.view.nodes[n].uname.as_str())
             .unwrap_or("-");
-        format!("{}@{}", a.key, node)
+        let rsc = a
+            .rsc
+            .map(|r| s.view.resources[r].id.as_str())
+            .unwrap_or("-");
+        format!("{}@{} [{rsc}]", a.key, node)
     };
+    for (i, r) in s.view.resources.iter().enumerate() {
+        if r.id.contains(&filter) || filter.contains(r.id.as_str()) {
+            let on: Vec<&str> = r
+                .node_state
+                .keys()
+                .map(|n| s.view.nodes[*n].uname.as_str())
+                .collect();
+            println!("rsc {i} {} orphan={} history on {on:?}", r.id, r.orphan);
+        }
+    }
     for (i, a) in t.list.iter().enumerate() {
         let n = name(i);
         if !n.contains(&filter) {

@@ -284,7 +284,7 @@ fn add_bundle(
         .children_named("primitive")
         .next()
         .map(|p| ctx.idx.resolve(p))
-        .filter(|_| s.ip_range_start.is_some() || s.control_port.is_some());
+        .filter(|_| s.wraps_primitive);
     let addrs = s
         .ip_range_start
         .as_deref()
@@ -296,9 +296,10 @@ fn add_bundle(
         ..Default::default()
     };
     for i in 0..s.replicas {
+        let addr = addrs.get(i).map(String::as_str);
         let Some(container) = add(
             ctx,
-            &bundle::container_xml(bid, &s, i),
+            &bundle::container_xml(bid, &s, i, addr),
             Some(b),
             None,
             i,
@@ -308,7 +309,6 @@ fn add_bundle(
             continue;
         };
         view.resources[b].children.push(container);
-        let addr = addrs.get(i).map(String::as_str);
         let ip = addr.and_then(|a| {
             add(
                 ctx,
