@@ -1,6 +1,8 @@
 //! `crm_simulate`: options, input loading, and output files around [`pengine::schedule`].
 
 mod args;
+#[cfg(all(feature = "cib-tools", feature = "stonith-tools"))]
+mod xml;
 
 use crate::exit::ExitCode;
 use anyhow::{anyhow, Context};
@@ -14,7 +16,15 @@ pub fn main_with_args(argv: &[String]) -> ExitCode {
         Ok(given) => Args::from_given(given),
         Err(code) => return code,
     };
-    match std::panic::catch_unwind(|| run(&args)) {
+    if let Some(f) = &args.bad_format {
+        eprintln!("Error creating output format {f}: Unknown output format");
+        return ExitCode::NoSuch;
+    }
+    let request = std::iter::once("crm_simulate")
+        .chain(argv.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    match std::panic::catch_unwind(|| run(&args, &request)) {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
             eprintln!("crm_simulate: {e:#}");
@@ -128,7 +138,92 @@ fn plain_report(args: &Args, sched: &pengine::Schedule, original: Option<&str>) 
     format!("{}{log}\n{}", plain(&fancy[..at]), plain(&fancy[at..]))
 }
 
-fn run(args: &Args) -> anyhow::Result<ExitCode> {
+/// The text layouts: fancy (`-S`, or the status alone), plain (`-s`/`-U`), diagnostics.
+fn text_report(
+    args: &Args,
+    sched: &pengine::Schedule,
+    original: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if let Some(explain) = &args.explain {
+        let text = pengine::render::explain(sched, explain)
+            .ok_or_else(|| anyhow!("resource {explain} not found"))?;
+        write!(out, "{text}")?;
+    }
+    if args.debug_actions {
+        write!(out, "{}", pengine::render::debug_actions(sched))?;
+    }
+    let date_line = original
+        .map(|d| format!("Using the original execution date of: {d}\n"))
+        .unwrap_or_default();
+    if let (Some(t), false) = (&args.set_datetime, args.quiet) {
+        // As Pacemaker announces -t, in every layout.
+        writeln!(out, "Setting effective cluster time: {t}")?;
+    }
+    if args.show_scores || args.show_utilization {
+        write!(out, "{}", plain_report(args, sched, original))?;
+    } else if args.simulate {
+        let text = pengine::render::simulation(sched, original, false);
+        write!(out, "{text}")?;
+    } else if !args.quiet {
+        let status = pengine::render::current_status(sched);
+        // Nothing follows: no separating blank line.
+        writeln!(out, "{date_line}{}", status.trim_end_matches('\n'))?;
+    }
+    Ok(())
+}
+
+/// The XML document (`-Q` changes nothing in it, as in Pacemaker's). The cluster status
+/// before and after comes from crm_mon's code, which reads the CIB itself (history,
+/// attributes) as well as the scheduler's view.
+#[cfg(all(feature = "cib-tools", feature = "stonith-tools"))]
+fn xml_report(
+    args: &Args,
+    request: &str,
+    cib: &cib::Element,
+    sched: &pengine::Schedule,
+    now: i64,
+) -> anyhow::Result<String> {
+    use crate::crm_mon::status::Status;
+    let opts = crate::crm_mon::status_options();
+    let before = Status::gather(cib, &sched.view, &opts, now);
+    let after = args.simulate.then(|| {
+        let mut st = Status::gather(cib, &sched.view, &opts, now);
+        st.apply_placement(
+            &sched.view,
+            &pengine::render::revised_placement(sched),
+            &pengine::render::fenced_nodes(sched),
+        );
+        st
+    });
+    let show = xml::Sections {
+        scores: args.show_scores,
+        utilization: args.show_utilization,
+        simulate: args.simulate,
+    };
+    Ok(xml::document(
+        request,
+        sched,
+        &before,
+        after.as_ref(),
+        &show,
+    ))
+}
+
+#[cfg(not(all(feature = "cib-tools", feature = "stonith-tools")))]
+fn xml_report(
+    _: &Args,
+    _: &str,
+    _: &cib::Element,
+    _: &pengine::Schedule,
+    _: i64,
+) -> anyhow::Result<String> {
+    Err(anyhow!(
+        "--output-as=xml: this build has no crm_mon (features cib-tools, stonith-tools)"
+    ))
+}
+
+fn run(args: &Args, request: &str) -> anyhow::Result<ExitCode> {
     let (path, text) = load_input(args)?;
     let doc = match cib::Document::parse_with(&text, &input_limits()) {
         Ok(d) => d,
@@ -140,9 +235,10 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // The input text is not needed once parsed (it is as large as the tree's strings).
     drop(text);
     let (now, original) = now_for(args, &doc.root)?;
-    // The tree is needed afterwards only to save it (-O); the scheduler frees it once
-    // unpacked (most of the peak memory on a large status section).
+    // The tree is needed afterwards only to save it (-O) or for the XML status; the
+    // scheduler frees it once unpacked (most of the peak memory on a large status section).
     let saved_xml = args.save_output.as_ref().map(|_| doc.root.to_xml());
+    let kept_cib = args.xml.then(|| doc.root.clone());
     let sched = match pengine::schedule_owned(doc.root, now) {
         Ok(s) => s,
         Err(e) => {
@@ -152,31 +248,9 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if let Some(explain) = &args.explain {
-        let text = pengine::render::explain(&sched, explain)
-            .ok_or_else(|| anyhow!("resource {explain} not found"))?;
-        write!(out, "{text}")?;
-    }
-    if args.debug_actions {
-        write!(out, "{}", pengine::render::debug_actions(&sched))?;
-    }
-    let date_line = original
-        .as_deref()
-        .map(|d| format!("Using the original execution date of: {d}\n"))
-        .unwrap_or_default();
-    if let (Some(t), false) = (&args.set_datetime, args.quiet) {
-        // As Pacemaker announces -t, in every layout.
-        writeln!(out, "Setting effective cluster time: {t}")?;
-    }
-    if args.show_scores || args.show_utilization {
-        write!(out, "{}", plain_report(args, &sched, original.as_deref()))?;
-    } else if args.simulate {
-        let text = pengine::render::simulation(&sched, original.as_deref(), false);
-        write!(out, "{text}")?;
-    } else if !args.quiet {
-        let status = pengine::render::current_status(&sched);
-        // Nothing follows: no separating blank line.
-        writeln!(out, "{date_line}{}", status.trim_end_matches('\n'))?;
+    match &kept_cib {
+        Some(cib) => write!(out, "{}", xml_report(args, request, cib, &sched, now)?)?,
+        None => text_report(args, &sched, original.as_deref(), &mut out)?,
     }
     if let Some(g) = &args.save_graph {
         std::fs::write(g, graph::xml::to_xml(&sched.graph))

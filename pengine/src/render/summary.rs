@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// Where every primitive runs, and in which role, at one point in time.
-type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
+pub type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
 
 fn current_placement(view: &ClusterView) -> Placement {
     (0..view.resources.len())
@@ -23,7 +23,7 @@ fn current_placement(view: &ClusterView) -> Placement {
 }
 
 /// The placement after the executed graph: stops remove, starts add, promotions change roles.
-fn revised_placement(s: &Schedule) -> Placement {
+pub fn revised_placement(s: &Schedule) -> Placement {
     let view = &s.view;
     let mut p = current_placement(view);
     let t = &s.actions;
@@ -796,19 +796,24 @@ pub fn execution_and_revised(s: &Schedule) -> String {
         }
     }
     out.push('\n');
-    let fenced: BTreeSet<usize> = t
-        .list
-        .iter()
-        .enumerate()
-        .filter(|(i, a)| a.task == "stonith" && !is_unfence(a) && in_graph(t, *i))
-        .filter_map(|(_, a)| a.node)
-        .collect();
+    let fenced = fenced_nodes(s);
     let _ = write!(
         out,
         "Revised Cluster Status:\n{}",
         status(view, &revised_placement(s), Some(&fenced))
     );
     out
+}
+
+/// The nodes the transition fences (unfencing aside).
+pub fn fenced_nodes(s: &Schedule) -> BTreeSet<usize> {
+    let t = &s.actions;
+    t.list
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| a.task == "stonith" && !is_unfence(a) && in_graph(t, *i))
+        .filter_map(|(_, a)| a.node)
+        .collect()
 }
 
 /// Whether a node was unclean before scheduling (a node fenced for a lost ticket was not).
