@@ -1,6 +1,7 @@
 //! The status after a simulated transition (crm_simulate's revised cluster status): the
 //! screen gathered for the input CIB, with every primitive where the executed graph leaves
-//! it and the fenced nodes down, as Pacemaker's simulation records them.
+//! it (as the text's revised status shows it) and the fenced nodes down, as Pacemaker's
+//! simulation records them.
 
 use super::model::{Item, Prim};
 use super::status::{NodeKind, Status};
@@ -50,12 +51,10 @@ impl Status {
                 let Some(&r) = by_id.get(p.instance_id.as_str()) else {
                     continue;
                 };
-                p.on = placement
-                    .get(&r)
-                    .into_iter()
-                    .flatten()
-                    .map(|&(n, role)| (view.nodes[n].uname.clone(), role))
-                    .collect();
+                // The same roles and failure as the text's revised status shows.
+                let text = pengine::render::primitive_text(view, r, placement, true);
+                p.on = text.on.into_iter().map(|n| (n.name, n.role)).collect();
+                p.failed = text.failed;
             }
         }
         let fenced: BTreeSet<&str> = fenced

@@ -105,7 +105,7 @@ pub struct Status {
     /// The parts of the last change: time, user, client, origin (empty when unknown), as
     /// the XML `last_change` element carries them.
     pub last_change_parts: [String; 4],
-    /// Nodes (members first, then remote and guest nodes).
+    /// Nodes, by name (Pacemaker's order).
     pub nodes: Vec<NodeView>,
     /// Configured primitive instances.
     pub instances: usize,
@@ -296,6 +296,8 @@ impl Status {
                 });
             }
         }
+        // Pacemaker keeps its node list sorted by name, remote and guest nodes included.
+        nodes.sort_by(|a, b| pengine::render::numeric_casecmp(&a.name, &b.name));
         let prims: Vec<&Prim> = resources
             .iter()
             .flat_map(Item::prims)

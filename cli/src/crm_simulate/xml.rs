@@ -175,12 +175,13 @@ fn summary_item(item: &str) -> Option<Element> {
     let mut e = Element::new("rsc_action")
         .with_attr("action", verb.to_ascii_lowercase())
         .with_attr("resource", rsc);
-    // The detail forms of Pacemaker's rsc-action-item, in its order of cases.
-    let start_or_stop = matches!(verb, "Start" | "Stop");
+    // The detail forms of Pacemaker's rsc-action-item, in its order of cases. A start has
+    // no origin, a stop and an in-place recovery no destination: those name `node`.
+    let one_node = matches!(verb, "Start" | "Stop" | "Recover");
     let attrs: Vec<(&str, &str)> = match details.as_slice() {
-        [n] if start_or_stop => vec![("node", n)],
+        [n] if one_node => vec![("node", n)],
         [n] => vec![("source", n)],
-        [role, n] if verb == "Stop" => vec![("role", role), ("node", n)],
+        [role, n] if one_node => vec![("role", role), ("node", n)],
         [role, n] => vec![("role", role), ("source", n)],
         [from, "->", to] => vec![("source", from), ("dest", to)],
         ["Stopped", "->", next, n] => vec![("role", "Stopped"), ("next-role", next), ("dest", n)],

@@ -6,10 +6,10 @@ mod plain;
 pub mod status_text;
 mod summary;
 
-pub use plain::{assignment_log, plain};
+pub use plain::{assignment_log, numeric_casecmp, plain};
 pub use summary::{
-    current_status, execution_and_revised, fenced_nodes, revised_placement, transition_summary,
-    Placement,
+    current_status, execution_and_revised, fenced_nodes, primitive_text, revised_placement,
+    transition_summary, Placement,
 };
 
 use crate::graph_build::in_graph;

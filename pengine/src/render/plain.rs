@@ -138,7 +138,7 @@ fn by_node_name(lines: &[crate::assign::ScoreLine]) -> Vec<crate::assign::ScoreL
 }
 
 /// Pacemaker's `pcmk__numeric_strcasecmp`: case-insensitive, digit runs compared as numbers.
-fn numeric_casecmp(a: &str, b: &str) -> std::cmp::Ordering {
+pub fn numeric_casecmp(a: &str, b: &str) -> std::cmp::Ordering {
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
     while let (Some(&x), Some(&y)) = (a.first(), b.first()) {
         if x.is_ascii_digit() && y.is_ascii_digit() {

@@ -191,8 +191,13 @@ fn primitive_line(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
     primitive_text(view, r, p, revised).line(Nodes::Shown)
 }
 
-/// A primitive's shared text form at placement `p`.
-fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> PrimitiveText {
+/// A primitive's shared text form at placement `p` (`revised`: after the transition).
+pub fn primitive_text(
+    view: &ClusterView,
+    r: RscIdx,
+    p: &Placement,
+    revised: bool,
+) -> PrimitiveText {
     let rsc = &view.resources[r];
     let on = p.get(&r).cloned().unwrap_or_default();
     let mut text = PrimitiveText::of(view, r, &on);
