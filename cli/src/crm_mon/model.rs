@@ -37,6 +37,10 @@ pub struct Prim {
     pub target_role: Option<String>,
     /// Stopped because a probe found the agent missing.
     pub not_installed: bool,
+    /// A failure with `on-fail=block` froze it (shown unmanaged and blocked).
+    pub blocked: bool,
+    /// A failure it had was ignored (`on-fail=ignore`).
+    pub failure_ignored: bool,
 }
 
 impl Prim {
@@ -72,10 +76,10 @@ impl Prim {
             unclean_node,
             disabled: self.disabled,
             target_unpromoted: None,
-            blocked: false,
+            blocked: self.blocked,
             maintenance: false,
             managed: self.managed,
-            failure_ignored: false,
+            failure_ignored: self.failure_ignored,
         }
     }
 }
@@ -181,7 +185,10 @@ impl Item {
 
 fn prim(view: &ClusterView, r: RscIdx) -> Prim {
     let rsc = &view.resources[r];
-    let text = PrimitiveText::of(view, r, &view.active_roles(r));
+    // The same form as crm_simulate's current status: a failure on a node about to be
+    // fenced is the node's, a failure with on-fail=block blocks.
+    let placement = std::iter::once((r, view.active_roles(r))).collect();
+    let text = pengine::render::primitive_text(view, r, &placement, false);
     Prim {
         id: text.name,
         instance_id: rsc.id.clone(),
@@ -195,6 +202,8 @@ fn prim(view: &ClusterView, r: RscIdx) -> Prim {
         connection: false,
         target_role: text.target_role,
         not_installed: false,
+        blocked: text.blocked,
+        failure_ignored: text.failure_ignored,
     }
 }
 
@@ -384,6 +393,8 @@ fn bundle(cib: &Element, view: &ClusterView, b: &Element) -> Item {
         connection: false,
         target_role: meta.get("target-role").cloned(),
         not_installed: false,
+        blocked: false,
+        failure_ignored: false,
     };
     let started = |rid: &str| -> Vec<(String, Role)> {
         history::active_nodes(cib, rid)

@@ -39,6 +39,8 @@ pub struct NodeView {
     pub pending: bool,
     /// Needs fencing.
     pub unclean: bool,
+    /// The worst `#health*` attribute: `red`, `yellow` or `green`.
+    pub health: &'static str,
     /// The controller's feature set (`<3.15.1` when not recorded).
     pub feature_set: String,
     /// For guests: the node running the container.
@@ -253,7 +255,15 @@ impl Status {
                         .get("maintenance")
                         .is_some_and(|v| pengine::unpack::is_true(v)),
                     pending: n.pending,
-                    unclean: n.unclean,
+                    // As unpacked: a ticket's loss-policy fences only once scheduled.
+                    unclean: pengine::render::unclean_before(n),
+                    // Without a node-health-strategy every node counts as green.
+                    health: match pengine::render::health(n) {
+                        _ if matches!(cfg.health_strategy.as_str(), "" | "none") => "green",
+                        "RED" => "red",
+                        "YELLOW" => "yellow",
+                        _ => "green",
+                    },
                     feature_set: state
                         .filter(|_| n.online)
                         .and_then(|s| s.attr("crm_feature_set"))
@@ -286,6 +296,7 @@ impl Status {
                     maintenance: online && !remote.managed,
                     pending: false,
                     unclean: false,
+                    health: "green",
                     feature_set: String::new(),
                     host,
                     attrs: BTreeMap::new(),

@@ -93,14 +93,15 @@ fn node_line(st: &Status, n: &NodeView) -> String {
         .filter(|p| p.on.iter().any(|(x, _)| *x == n.name))
         .count();
     let mut line = format!(
-        "<node name=\"{}\" id=\"{}\" online=\"{}\" standby=\"{}\" standby_onfail=\"false\" maintenance=\"{}\" pending=\"{}\" unclean=\"{}\" health=\"green\"",
+        "<node name=\"{}\" id=\"{}\" online=\"{}\" standby=\"{}\" standby_onfail=\"false\" maintenance=\"{}\" pending=\"{}\" unclean=\"{}\" health=\"{}\"",
         esc(&n.name),
         esc(&n.id),
         n.online,
         n.standby,
         n.maintenance,
         n.pending,
-        n.unclean
+        n.unclean,
+        n.health
     );
     if n.kind == NodeKind::Member && n.online {
         let _ = write!(line, " feature_set=\"{}\"", esc(&n.feature_set));

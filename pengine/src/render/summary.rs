@@ -170,7 +170,7 @@ fn node_list(
 }
 
 /// The worst `#health*` node attribute: RED, YELLOW or GREEN.
-fn health(node: &crate::unpack::NodeInfo) -> &'static str {
+pub fn health(node: &crate::unpack::NodeInfo) -> &'static str {
     let mut worst = "GREEN";
     for (k, v) in &node.attrs {
         if !k.starts_with("#health") {
@@ -822,7 +822,7 @@ pub fn fenced_nodes(s: &Schedule) -> BTreeSet<usize> {
 }
 
 /// Whether a node was unclean before scheduling (a node fenced for a lost ticket was not).
-fn unclean_before(node: &crate::unpack::NodeInfo) -> bool {
+pub fn unclean_before(node: &crate::unpack::NodeInfo) -> bool {
     // A remote node's state may change with placement: show it as unpacked.
     if let Some(link) = &node.remote {
         return link.was_unclean;
