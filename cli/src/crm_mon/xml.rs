@@ -97,7 +97,8 @@ fn node_line(st: &Status, n: &NodeView) -> String {
         esc(&n.name),
         esc(&n.id),
         n.online,
-        n.standby,
+        // A pending node is in standby too (the text shows only "pending").
+        n.standby || n.pending,
         n.maintenance,
         n.pending,
         n.unclean,
