@@ -291,6 +291,15 @@ pub fn resources(cib: &Element, view: &ClusterView) -> Vec<Item> {
             }
         }
     }
+    // Pacemaker lists its configured resources by priority, highest first (a stable sort);
+    // orphans, found later in the status, follow.
+    let priority = |it: &Item| {
+        view.resources
+            .iter()
+            .find(|x| x.id == it.id())
+            .map_or(0, |x| x.priority())
+    };
+    out.sort_by_key(|it| std::cmp::Reverse(priority(it)));
     // Orphans and anything not matched above.
     for &r in tops {
         out.push(item(view, r));
