@@ -80,6 +80,19 @@ impl Score {
         })
     }
 
+    /// A score as Pacemaker's `char2score` reads any value, where a number ends at the first
+    /// non-digit as with strtoll (`2.0` is 2: Pacemaker only warns about what is left over)
+    /// and a value without digits is 0. [`Score::parse`] refuses what is not a whole score.
+    pub fn parse_lenient(text: &str) -> Score {
+        if let Some(s) = Score::parse(text) {
+            return s;
+        }
+        let t = text.trim();
+        let sign = usize::from(t.starts_with(['+', '-']));
+        let len = sign + t[sign..].bytes().take_while(u8::is_ascii_digit).count();
+        Score::parse(&t[..len]).unwrap_or(Score::ZERO)
+    }
+
     /// True when `text` is a score the CIB schema accepts: an integer or (+/-)INFINITY.
     pub fn is_schema_valid(text: &str) -> bool {
         let v = text.trim();
@@ -150,6 +163,10 @@ mod tests {
         for bad in ["abc", "", "1.5", "inf", "+", "INFINITY!"] {
             assert_eq!(Score::parse(bad), None, "{bad}");
         }
+        assert_eq!(Score::parse_lenient("2.0").value(), 2);
+        assert_eq!(Score::parse_lenient("-15abc").value(), -15);
+        assert_eq!(Score::parse_lenient("abc"), Score::ZERO);
+        assert_eq!(Score::parse_lenient("INFINITY"), Score::INFINITY);
         assert_eq!(
             "x".parse::<Score>(),
             Err(ValueError::Score("x".to_string()))

@@ -124,7 +124,9 @@ impl Resource {
 
     /// `priority`.
     pub fn priority(&self) -> i64 {
-        self.meta_score("priority", Score::ZERO).0
+        // Pacemaker reads it with char2score: "2.0" is 2.
+        self.meta("priority")
+            .map_or(0, |v| Score::parse_lenient(v).0)
     }
 
     /// `resource-stickiness`.
