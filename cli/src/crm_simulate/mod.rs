@@ -9,8 +9,8 @@ use anyhow::{anyhow, Context};
 pub use args::Args;
 use std::io::Write;
 
-/// Runs crm_simulate with command-line arguments (without the program name).
-pub fn main_with_args(argv: &[String]) -> ExitCode {
+/// Runs crm_simulate invoked as `program` with command-line arguments `argv`.
+pub fn main_with_args(program: &str, argv: &[String]) -> ExitCode {
     let (out, err) = (&mut std::io::stdout(), &mut std::io::stderr());
     let args = match crate::command_line::read(&args::SPEC, argv, out, err) {
         Ok(given) => Args::from_given(given),
@@ -20,7 +20,7 @@ pub fn main_with_args(argv: &[String]) -> ExitCode {
         eprintln!("Error creating output format {f}: Unknown output format");
         return ExitCode::NoSuch;
     }
-    let request = std::iter::once("crm_simulate")
+    let request = std::iter::once(program)
         .chain(argv.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join(" ");
