@@ -147,3 +147,30 @@ fn text_is_the_default_and_an_unknown_format_is_refused() {
         "Error creating output format html5: Unknown output format\n"
     );
 }
+
+#[test]
+fn a_bad_input_is_reported_inside_the_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(&bad, "<cib><configuration>").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crm_simulate"))
+        .arg0("crm_simulate")
+        .arg("-x")
+        .arg(&bad)
+        .arg("--output-as=xml")
+        .output()
+        .unwrap();
+    // CRM_EX_DATAERR, in the exit status and in the document's status.
+    assert_eq!(out.status.code(), Some(65));
+    let doc = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        doc.starts_with("<pacemaker-result api-version=\"2.25\" request=\"crm_simulate -x "),
+        "{doc}"
+    );
+    assert!(doc.contains("  <status code=\"65\" message=\"Invalid data given\">\n    <errors>\n      <error>crm_simulate: "), "{doc}");
+    assert!(doc.contains("not a valid CIB: line 1"), "{doc}");
+    assert!(
+        doc.ends_with("    </errors>\n  </status>\n</pacemaker-result>\n"),
+        "{doc}"
+    );
+}

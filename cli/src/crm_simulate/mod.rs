@@ -27,12 +27,19 @@ pub fn main_with_args(program: &str, argv: &[String]) -> ExitCode {
     match std::panic::catch_unwind(|| run(&args, &request)) {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
-            eprintln!("crm_simulate: {e:#}");
-            if e.is::<NoLiveCib>() {
+            let message = format!("crm_simulate: {e:#}");
+            eprintln!("{message}");
+            let code = if e.is::<NoLiveCib>() {
                 ExitCode::NoInput
+            } else if e.is::<BadInput>() {
+                ExitCode::DataErr
             } else {
                 ExitCode::Error
+            };
+            if args.xml {
+                print!("{}", xml_failure(&request, code, &message));
             }
+            code
         }
         Err(_) => {
             eprintln!("crm_simulate: internal error while scheduling (this is a bug)");
@@ -68,6 +75,29 @@ fn load_input(args: &Args) -> anyhow::Result<(String, String)> {
     };
     Ok((path, text))
 }
+
+/// The XML document of a failed run: Pacemaker's envelope with the exit code and the error.
+fn xml_failure(request: &str, code: ExitCode, message: &str) -> String {
+    #[cfg(all(feature = "cib-tools", feature = "stonith-tools"))]
+    {
+        use crate::crm_attribute::{xml_escape, xml_status, XML_API_VERSION};
+        format!(
+            "<pacemaker-result api-version=\"{XML_API_VERSION}\" request=\"{}\">\n{}</pacemaker-result>\n",
+            xml_escape(request),
+            xml_status(code, &[message])
+        )
+    }
+    #[cfg(not(all(feature = "cib-tools", feature = "stonith-tools")))]
+    {
+        let _ = (request, code, message);
+        String::new()
+    }
+}
+
+/// An input that is not a CIB the scheduler can read (Pacemaker: CRM_EX_DATAERR).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct BadInput(String);
 
 /// No CIB service answered `-L` (Pacemaker: exit CRM_EX_NOINPUT).
 #[derive(Debug, thiserror::Error)]
@@ -225,13 +255,8 @@ fn xml_report(
 
 fn run(args: &Args, request: &str) -> anyhow::Result<ExitCode> {
     let (path, text) = load_input(args)?;
-    let doc = match cib::Document::parse_with(&text, &input_limits()) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("crm_simulate: {path}: not a valid CIB: {e}");
-            return Ok(ExitCode::DataErr);
-        }
-    };
+    let doc = cib::Document::parse_with(&text, &input_limits())
+        .map_err(|e| BadInput(format!("{path}: not a valid CIB: {e}")))?;
     // The input text is not needed once parsed (it is as large as the tree's strings).
     drop(text);
     let (now, original) = now_for(args, &doc.root)?;
@@ -239,13 +264,7 @@ fn run(args: &Args, request: &str) -> anyhow::Result<ExitCode> {
     // scheduler frees it once unpacked (most of the peak memory on a large status section).
     let saved_xml = args.save_output.as_ref().map(|_| doc.root.to_xml());
     let kept_cib = args.xml.then(|| doc.root.clone());
-    let sched = match pengine::schedule_owned(doc.root, now) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("crm_simulate: {e}");
-            return Ok(ExitCode::DataErr);
-        }
-    };
+    let sched = pengine::schedule_owned(doc.root, now).map_err(|e| BadInput(e.to_string()))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match &kept_cib {
