@@ -177,6 +177,12 @@ impl Item {
         self.prims().iter().any(|p| p.active())
     }
 
+    /// Deleted from the configuration and no longer running: Pacemaker does not list it.
+    pub fn inactive_orphan(&self) -> bool {
+        let prims = self.prims();
+        !prims.is_empty() && prims.iter().all(|p| p.orphan && !p.active())
+    }
+
     /// Every instance, member or replica part runs.
     pub fn fully_active(&self) -> bool {
         self.prims().iter().all(|p| p.active())
@@ -300,9 +306,12 @@ pub fn resources(cib: &Element, view: &ClusterView) -> Vec<Item> {
             .map_or(0, |x| x.priority())
     };
     out.sort_by_key(|it| std::cmp::Reverse(priority(it)));
-    // Orphans and anything not matched above.
+    // Orphans and anything not matched above; Pacemaker lists no inactive orphan.
     for &r in tops {
-        out.push(item(view, r));
+        let it = item(view, r);
+        if !it.inactive_orphan() {
+            out.push(it);
+        }
     }
     for it in &mut out {
         mark_not_installed(cib, it);

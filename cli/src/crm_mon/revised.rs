@@ -57,6 +57,8 @@ impl Status {
                 p.failed = text.failed;
             }
         }
+        // An orphan the transition stopped is no longer listed.
+        self.resources.retain(|it| !it.inactive_orphan());
         let fenced: BTreeSet<&str> = fenced
             .iter()
             .map(|&n| view.nodes[n].uname.as_str())
