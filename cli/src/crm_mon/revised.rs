@@ -59,19 +59,23 @@ impl Status {
         }
         // An orphan the transition stopped is no longer listed.
         self.resources.retain(|it| !it.inactive_orphan());
-        let fenced: BTreeSet<&str> = fenced
+        let fenced_names: BTreeSet<&str> = fenced
             .iter()
             .map(|&n| view.nodes[n].uname.as_str())
             .collect();
-        for n in self
-            .nodes
-            .iter_mut()
-            .filter(|n| n.kind == NodeKind::Member && fenced.contains(n.name.as_str()))
-        {
-            n.online = false;
-            n.unclean = false;
-            n.pending = false;
-            n.expected_up = false;
+        for n in self.nodes.iter_mut() {
+            if n.kind == NodeKind::Member {
+                if fenced_names.contains(n.name.as_str()) {
+                    n.online = false;
+                    n.unclean = false;
+                    n.pending = false;
+                    n.expected_up = false;
+                }
+            } else if let Some(&i) = view.node_by_name.get(&n.name) {
+                // A remote or guest node follows its connection as the transition placed it.
+                (n.online, n.unclean) =
+                    pengine::render::shown_state(view, placement, Some(fenced), i);
+            }
         }
     }
 }

@@ -248,7 +248,8 @@ impl Status {
                         "container" => NodeKind::Guest,
                         _ => NodeKind::Remote,
                     },
-                    online: n.online,
+                    // A remote node as unpacked, before scheduling moves its connection.
+                    online: n.remote.as_ref().map_or(n.online, |l| l.was_online),
                     standby: n.standby && !n.pending,
                     maintenance: n
                         .attrs
@@ -273,7 +274,7 @@ impl Status {
                     attrs,
                     is_dc: cfg.dc_uuid.as_deref() == Some(n.id.as_str()),
                     expected_up: n.expected_up,
-                    shutdown: n.shutdown,
+                    shutdown: n.remote.as_ref().map_or(n.shutdown, |l| l.was_shutdown),
                     container: None,
                 }
             })

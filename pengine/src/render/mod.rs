@@ -9,7 +9,7 @@ mod summary;
 pub use plain::{assignment_log, numeric_casecmp, plain};
 pub use summary::{
     current_status, execution_and_revised, fenced_nodes, health, primitive_text, revised_placement,
-    transition_summary, unclean_before, Placement,
+    shown_state, transition_summary, unclean_before, Placement,
 };
 
 use crate::graph_build::in_graph;

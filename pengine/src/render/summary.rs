@@ -84,7 +84,7 @@ pub fn revised_placement(s: &Schedule) -> Placement {
 /// A node's state for the listing: `(online, unclean)`. A remote or guest node follows its
 /// connection: as unpacked for the current status, as placed by the transition for the
 /// revised one (`fenced` is given then).
-fn shown_state(
+pub fn shown_state(
     view: &ClusterView,
     p: &Placement,
     fenced: Option<&BTreeSet<usize>>,
