@@ -21,7 +21,8 @@ fn corpus() -> Option<PathBuf> {
 
 /// (input, options, recording): the status alone, each section (-s, -U, -S) and their
 /// mixes, covering fencing, migration, promotion, groups, clones, a remote node, blocked
-/// starts, cluster actions, utilization tables, priorities and pending or unhealthy nodes.
+/// starts, cluster actions, utilization tables, priorities, pending or unhealthy nodes, a
+/// fenced remote node and orphans.
 const CASES: &[(&str, &[&str], &str)] = &[
     ("simple1", &[], "simple1.xml"),
     ("simple1", &["-S", "-s"], "simple1.Ss.xml"),
@@ -65,6 +66,12 @@ const CASES: &[(&str, &[&str], &str)] = &[
     ("probe-3", &["-S"], "probe-3.S.xml"),
     ("unmanaged-stop-1", &["-S"], "unmanaged-stop-1.S.xml"),
     ("systemhealthm3", &["-S"], "systemhealthm3.S.xml"),
+    (
+        "remote-fence-unclean2",
+        &["-S"],
+        "remote-fence-unclean2.S.xml",
+    ),
+    ("bug-lf-2493", &["-S"], "bug-lf-2493.S.xml"),
 ];
 
 /// Runs `crm_simulate` as `crm_simulate` (argv[0] is echoed in the XML `request`).
