@@ -80,17 +80,20 @@ impl Score {
         })
     }
 
-    /// A score as Pacemaker's `char2score` reads any value, where a number ends at the first
-    /// non-digit as with strtoll (`2.0` is 2: Pacemaker only warns about what is left over)
-    /// and a value without digits is 0. [`Score::parse`] refuses what is not a whole score.
+    /// `char2score` on any text, as the scheduler reads meta attributes such as `priority`:
+    /// what [`Score::parse`] accepts, else the leading integer as `strtoll` reads it
+    /// (`"2.0"` is 2), else 0.
     pub fn parse_lenient(text: &str) -> Score {
         if let Some(s) = Score::parse(text) {
             return s;
         }
-        let t = text.trim();
+        let t = text.trim_start();
         let sign = usize::from(t.starts_with(['+', '-']));
-        let len = sign + t[sign..].bytes().take_while(u8::is_ascii_digit).count();
-        Score::parse(&t[..len]).unwrap_or(Score::ZERO)
+        let digits = t[sign..].bytes().take_while(u8::is_ascii_digit).count();
+        match digits {
+            0 => Score::ZERO,
+            _ => Score::parse(&t[..sign + digits]).unwrap_or(Score::ZERO),
+        }
     }
 
     /// True when `text` is a score the CIB schema accepts: an integer or (+/-)INFINITY.
@@ -148,6 +151,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lenient_parse_reads_the_leading_integer_as_char2score() {
+        assert_eq!(Score::parse_lenient("2.0"), Score::new(2));
+        assert_eq!(Score::parse_lenient("-5x"), Score::new(-5));
+        assert_eq!(Score::parse_lenient("INFINITY"), Score::INFINITY);
+        assert_eq!(Score::parse_lenient("abc"), Score::ZERO);
+        assert_eq!(Score::parse_lenient(""), Score::ZERO);
+    }
+
+    #[test]
     fn parses_words_and_numbers() {
         let p = |s| Score::parse(s).unwrap();
         assert_eq!(p("INFINITY"), Score::INFINITY);
@@ -163,10 +175,6 @@ mod tests {
         for bad in ["abc", "", "1.5", "inf", "+", "INFINITY!"] {
             assert_eq!(Score::parse(bad), None, "{bad}");
         }
-        assert_eq!(Score::parse_lenient("2.0").value(), 2);
-        assert_eq!(Score::parse_lenient("-15abc").value(), -15);
-        assert_eq!(Score::parse_lenient("abc"), Score::ZERO);
-        assert_eq!(Score::parse_lenient("INFINITY"), Score::INFINITY);
         assert_eq!(
             "x".parse::<Score>(),
             Err(ValueError::Score("x".to_string()))

@@ -131,12 +131,13 @@ fn by_node_name(lines: &[crate::assign::ScoreLine]) -> Vec<crate::assign::ScoreL
         let end = (start..out.len())
             .find(|&i| (out[i].prefix, &out[i].rsc) != (key.0, &key.1))
             .unwrap_or(out.len());
-        out[start..end].sort_by(|a, b| numeric_casecmp(&a.node, &b.node));
+        out[start..end].sort_by(|a, b| crate::synapse_order::numeric_casecmp(&a.node, &b.node));
         start = end;
     }
     out
 }
 
+<<<<<<< HEAD
 /// Pacemaker's `pcmk__numeric_strcasecmp`: case-insensitive, digit runs compared as numbers.
 pub fn numeric_casecmp(a: &str, b: &str) -> std::cmp::Ordering {
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
@@ -168,6 +169,8 @@ pub fn numeric_casecmp(a: &str, b: &str) -> std::cmp::Ordering {
     a.len().cmp(&b.len())
 }
 
+=======
+>>>>>>> main
 /// Pacemaker subtracts a placed resource's utilization from its node whatever the
 /// placement strategy; a name the node lacks becomes 0.
 fn consume(node: &mut GTable, used: &GTable) {
@@ -201,7 +204,7 @@ mod tests {
     #[test]
     fn node_names_sort_as_pacemaker() {
         let mut v = vec!["node10", "Node2", "node1", "hb2", "hb1"];
-        v.sort_by(|a, b| numeric_casecmp(a, b));
+        v.sort_by(|a, b| crate::synapse_order::numeric_casecmp(a, b));
         assert_eq!(v, ["hb1", "hb2", "node1", "Node2", "node10"]);
     }
 

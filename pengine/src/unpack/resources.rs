@@ -122,9 +122,8 @@ impl Resource {
         self.meta(name).and_then(Score::parse).unwrap_or(default)
     }
 
-    /// `priority`.
+    /// `priority` (read leniently, as Pacemaker does: `2.0` is 2).
     pub fn priority(&self) -> i64 {
-        // Pacemaker reads it with char2score: "2.0" is 2.
         self.meta("priority")
             .map_or(0, |v| Score::parse_lenient(v).0)
     }
