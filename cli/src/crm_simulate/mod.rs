@@ -168,7 +168,6 @@ fn plain_report(args: &Args, sched: &pengine::Schedule, original: Option<&str>) 
     format!("{}{log}\n{}", plain(&fancy[..at]), plain(&fancy[at..]))
 }
 
-<<<<<<< HEAD
 /// The text layouts: fancy (`-S`, or the status alone), plain (`-s`/`-U`), diagnostics.
 fn text_report(
     args: &Args,
@@ -176,33 +175,6 @@ fn text_report(
     original: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-=======
-fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let (path, text) = load_input(args)?;
-    // Node histories are parsed one node at a time while scheduling, never as one tree.
-    let doc = match cib::Document::parse_deferring(&text, &input_limits(), &pengine::read_lazily) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("crm_simulate: {path}: not a valid CIB: {e}");
-            return Ok(ExitCode::DataErr);
-        }
-    };
-    // The input text is not needed once parsed (it is as large as the tree's strings).
-    drop(text);
-    let (now, original) = now_for(args, &doc.root)?;
-    // The tree is needed afterwards only to save it (-O); the scheduler frees it once
-    // unpacked (most of the peak memory on a large status section).
-    let saved_xml = args.save_output.as_ref().map(|_| doc.root.to_xml());
-    let sched = match pengine::schedule_owned(doc.root, now) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("crm_simulate: {e}");
-            return Ok(ExitCode::DataErr);
-        }
-    };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
->>>>>>> main
     if let Some(explain) = &args.explain {
         let text = pengine::render::explain(sched, explain)
             .ok_or_else(|| anyhow!("resource {explain} not found"))?;
@@ -283,8 +255,14 @@ fn xml_report(
 
 fn run(args: &Args, request: &str) -> anyhow::Result<ExitCode> {
     let (path, text) = load_input(args)?;
-    let doc = cib::Document::parse_with(&text, &input_limits())
-        .map_err(|e| BadInput(format!("{path}: not a valid CIB: {e}")))?;
+    // Node histories are parsed one node at a time while scheduling, never as one tree;
+    // the XML status (crm_mon's code) reads them all, so it takes the whole tree.
+    let parsed = if args.xml {
+        cib::Document::parse_with(&text, &input_limits())
+    } else {
+        cib::Document::parse_deferring(&text, &input_limits(), &pengine::read_lazily)
+    };
+    let doc = parsed.map_err(|e| BadInput(format!("{path}: not a valid CIB: {e}")))?;
     // The input text is not needed once parsed (it is as large as the tree's strings).
     drop(text);
     let (now, original) = now_for(args, &doc.root)?;

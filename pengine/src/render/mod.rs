@@ -6,7 +6,7 @@ mod plain;
 pub mod status_text;
 mod summary;
 
-pub use plain::{assignment_log, numeric_casecmp, plain};
+pub use plain::{assignment_log, plain};
 pub use summary::{
     current_status, execution_and_revised, fenced_nodes, health, primitive_text, revised_placement,
     shown_state, transition_summary, unclean_before, Placement,

@@ -137,40 +137,6 @@ fn by_node_name(lines: &[crate::assign::ScoreLine]) -> Vec<crate::assign::ScoreL
     out
 }
 
-<<<<<<< HEAD
-/// Pacemaker's `pcmk__numeric_strcasecmp`: case-insensitive, digit runs compared as numbers.
-pub fn numeric_casecmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    while let (Some(&x), Some(&y)) = (a.first(), b.first()) {
-        if x.is_ascii_digit() && y.is_ascii_digit() {
-            let run = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
-            let (nx, ny) = (run(a), run(b));
-            let num = |s: &[u8]| {
-                let t = std::str::from_utf8(s)
-                    .unwrap_or("0")
-                    .trim_start_matches('0');
-                (t.len(), t.to_string())
-            };
-            let ord = num(&a[..nx]).cmp(&num(&b[..ny]));
-            if ord.is_ne() {
-                return ord;
-            }
-            a = &a[nx..];
-            b = &b[ny..];
-            continue;
-        }
-        let ord = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
-        if ord.is_ne() {
-            return ord;
-        }
-        a = &a[1..];
-        b = &b[1..];
-    }
-    a.len().cmp(&b.len())
-}
-
-=======
->>>>>>> main
 /// Pacemaker subtracts a placed resource's utilization from its node whatever the
 /// placement strategy; a name the node lacks becomes 0.
 fn consume(node: &mut GTable, used: &GTable) {
