@@ -39,6 +39,8 @@ pub struct NodeView {
     pub pending: bool,
     /// Needs fencing.
     pub unclean: bool,
+    /// The worst `#health*` attribute: `red`, `yellow` or `green`.
+    pub health: &'static str,
     /// The controller's feature set (`<3.15.1` when not recorded).
     pub feature_set: String,
     /// For guests: the node running the container.
@@ -105,7 +107,7 @@ pub struct Status {
     /// The parts of the last change: time, user, client, origin (empty when unknown), as
     /// the XML `last_change` element carries them.
     pub last_change_parts: [String; 4],
-    /// Nodes (members first, then remote and guest nodes).
+    /// Nodes, by name (Pacemaker's order).
     pub nodes: Vec<NodeView>,
     /// Configured primitive instances.
     pub instances: usize,
@@ -246,14 +248,23 @@ impl Status {
                         "container" => NodeKind::Guest,
                         _ => NodeKind::Remote,
                     },
-                    online: n.online,
+                    // A remote node as unpacked, before scheduling moves its connection.
+                    online: n.remote.as_ref().map_or(n.online, |l| l.was_online),
                     standby: n.standby && !n.pending,
                     maintenance: n
                         .attrs
                         .get("maintenance")
                         .is_some_and(|v| pengine::unpack::is_true(v)),
                     pending: n.pending,
-                    unclean: n.unclean,
+                    // As unpacked: a ticket's loss-policy fences only once scheduled.
+                    unclean: pengine::render::unclean_before(n),
+                    // Without a node-health-strategy every node counts as green.
+                    health: match pengine::render::health(n) {
+                        _ if matches!(cfg.health_strategy.as_str(), "" | "none") => "green",
+                        "RED" => "red",
+                        "YELLOW" => "yellow",
+                        _ => "green",
+                    },
                     feature_set: state
                         .filter(|_| n.online)
                         .and_then(|s| s.attr("crm_feature_set"))
@@ -263,7 +274,7 @@ impl Status {
                     attrs,
                     is_dc: cfg.dc_uuid.as_deref() == Some(n.id.as_str()),
                     expected_up: n.expected_up,
-                    shutdown: n.shutdown,
+                    shutdown: n.remote.as_ref().map_or(n.shutdown, |l| l.was_shutdown),
                     container: None,
                 }
             })
@@ -286,6 +297,7 @@ impl Status {
                     maintenance: online && !remote.managed,
                     pending: false,
                     unclean: false,
+                    health: "green",
                     feature_set: String::new(),
                     host,
                     attrs: BTreeMap::new(),
@@ -296,6 +308,8 @@ impl Status {
                 });
             }
         }
+        // Pacemaker keeps its node list sorted by name, remote and guest nodes included.
+        nodes.sort_by(|a, b| pengine::synapse_order::numeric_casecmp(&a.name, &b.name));
         let prims: Vec<&Prim> = resources
             .iter()
             .flat_map(Item::prims)
