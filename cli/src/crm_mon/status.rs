@@ -331,6 +331,9 @@ impl Status {
                 let mut hard: Vec<&cib::history::OpRecord> = h
                     .ops
                     .iter()
+                    // A failure the scheduler unpacked (not expired, on a node it reads)
+                    // that the executor completed with a hard error.
+                    .filter(|o| failed_ops.contains(&(name.as_str(), o.id.as_str())))
                     .filter(|o| o.status == 0 && o.rc != o.expected_rc)
                     .filter(|o| {
                         let probe = o.task == "monitor" && o.interval_ms == 0;
@@ -405,23 +408,26 @@ impl Status {
                     .filter(|o| o.task != "notify")
                     .cloned()
                     .collect();
-                let prefix = format!("fail-count-{}#", h.id);
-                let fail_count = fails
-                    .iter()
-                    .filter(|(k, _)| {
-                        k.starts_with(&prefix) || **k == format!("fail-count-{}", h.id)
-                    })
-                    .map(|(_, v)| vocab::Score::parse(v).unwrap_or_default())
-                    .fold(vocab::Score::ZERO, |sum, v| sum + v);
-                let threshold = view
+                // The fail count and migration-threshold the scheduler weighs against each
+                // other (a failure past its failure-timeout counts no more).
+                let rsc = view
                     .resources
                     .iter()
-                    .find(|r| r.id == h.id || r.base_id == h.id)
-                    .and_then(|r| r.meta("migration-threshold").map(str::to_string))
-                    .unwrap_or_else(|| "1000000".into());
+                    .find(|r| r.id == h.id || r.base_id == h.id);
+                let fail_count = match (rsc, view.node_by_name.get(&name)) {
+                    (Some(r), Some(&n)) => {
+                        pengine::assign::fail_count(&view.nodes[n], &h.id, r, view.now)
+                    }
+                    _ => vocab::Score::ZERO,
+                };
+                let threshold = rsc
+                    .map_or(vocab::Score::INFINITY, |r| {
+                        r.meta_score("migration-threshold", vocab::Score::INFINITY)
+                    })
+                    .value();
                 let mut counts_text = format!("migration-threshold={threshold}");
                 if fail_count > vocab::Score::ZERO {
-                    counts_text.push_str(&format!(" fail-count={fail_count}"));
+                    counts_text.push_str(&format!(" fail-count={}", fail_count.value()));
                     let last = fails
                         .iter()
                         .filter(|(k, _)| k.starts_with(&format!("last-failure-{}", h.id)))
