@@ -408,18 +408,29 @@ impl Status {
                     .filter(|o| o.task != "notify")
                     .cloned()
                     .collect();
-                // The fail count and migration-threshold the scheduler weighs against each
-                // other (a failure past its failure-timeout counts no more).
+                // The recorded fail count, unless the scheduler found every failure behind
+                // it expired (failure-timeout; a failure that blocks recovery never expires).
                 let rsc = view
                     .resources
                     .iter()
                     .find(|r| r.id == h.id || r.base_id == h.id);
-                let fail_count = match (rsc, view.node_by_name.get(&name)) {
-                    (Some(r), Some(&n)) => {
-                        pengine::assign::fail_count(&view.nodes[n], &h.id, r, view.now)
-                    }
-                    _ => vocab::Score::ZERO,
-                };
+                // (What the scheduler clears: a blocked resource keeps its fail count.)
+                let expired = rsc
+                    .filter(|r| r.managed())
+                    .zip(view.node_by_name.get(&name))
+                    .and_then(|(r, n)| r.node_state.get(n))
+                    .is_some_and(|st| {
+                        st.clear_failcount && st.on_fail != pengine::unpack::OnFail::Block
+                    });
+                let prefix = format!("fail-count-{}#", h.id);
+                let fail_count = fails
+                    .iter()
+                    .filter(|_| !expired)
+                    .filter(|(k, _)| {
+                        k.starts_with(&prefix) || **k == format!("fail-count-{}", h.id)
+                    })
+                    .map(|(_, v)| vocab::Score::parse(v).unwrap_or_default())
+                    .fold(vocab::Score::ZERO, |sum, v| sum + v);
                 let threshold = rsc
                     .map_or(vocab::Score::INFINITY, |r| {
                         r.meta_score("migration-threshold", vocab::Score::INFINITY)
