@@ -118,6 +118,8 @@ pub fn records(lrm_resource: &Element) -> impl Iterator<Item = OpRecord> + '_ {
 /// -1) last, as Pacemaker orders a history.
 pub fn history(lrm_resource: &Element) -> Vec<OpRecord> {
     let mut ops: Vec<OpRecord> = records(lrm_resource).collect();
+    // Kept for a whole scheduler run, one per resource and node: no growth slack.
+    ops.shrink_to_fit();
     in_call_order(&mut ops);
     ops
 }

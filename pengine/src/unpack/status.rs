@@ -113,7 +113,18 @@ fn node_history(
     ns: &Element,
     diags: &mut Diagnostics,
 ) {
-    let Some(lrm_rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {
+    let Some(lrm) = ns.child("lrm") else { return };
+    // A history left unparsed by the reader (cib::Document::parse_deferring) is parsed now,
+    // one node at a time, and dropped when replayed.
+    let lrm = match lrm.expanded() {
+        Ok(lrm) => lrm,
+        Err(e) => {
+            let id = ns.attr("uname").or(ns.attr("id")).unwrap_or("");
+            diags.warn(format!("node {id}: unreadable operation history: {e}"));
+            return;
+        }
+    };
+    let Some(lrm_rscs) = lrm.child("lrm_resources") else {
         return;
     };
     for lr in lrm_rscs.children_named("lrm_resource") {
