@@ -387,4 +387,14 @@ fn fail_counts_are_the_schedulers() {
         text.contains("virt-fencing: migration-threshold=1000000 fail-count=1000000 "),
         "{text}"
     );
+    // The same counts as XML attributes, the failure's time whole.
+    let o = crm_mon(&xml.join("bug-5025-2.xml"), &["--output-as=xml"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(
+            "<resource_history id=\"virt-fencing\" orphan=\"false\" migration-threshold=\"1000000\" fail-count=\"1000000\" last-failure=\"Mon Mar 19 21:42:00 2012\">"
+        ),
+        "{text}"
+    );
+    cib::Document::parse(&text).expect("well-formed XML");
 }

@@ -62,10 +62,38 @@ pub struct RscOps {
     pub id: String,
     /// The operations shown (probes that found it stopped left out).
     pub ops: Vec<cib::history::OpRecord>,
-    /// "migration-threshold=N[ fail-count=N last-failure='...']".
-    pub counts_text: String,
+    /// The resource's migration-threshold.
+    pub threshold: i64,
     /// The resource's fail count on this node.
     pub fail_count: u64,
+    /// When it last failed here (ctime), shown with a fail count.
+    pub last_failure: Option<String>,
+}
+
+impl RscOps {
+    /// The counts as name/value pairs, in Pacemaker's order.
+    pub fn counts(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![("migration-threshold", self.threshold.to_string())];
+        if self.fail_count > 0 {
+            out.push(("fail-count", self.fail_count.to_string()));
+            if let Some(t) = &self.last_failure {
+                out.push(("last-failure", t.clone()));
+            }
+        }
+        out
+    }
+
+    /// "migration-threshold=N[ fail-count=N last-failure='...']".
+    pub fn counts_text(&self) -> String {
+        self.counts()
+            .into_iter()
+            .map(|(k, v)| match k {
+                "last-failure" => format!("{k}='{v}'"),
+                _ => format!("{k}={v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// A node's operation history.
@@ -436,23 +464,18 @@ impl Status {
                         r.meta_score("migration-threshold", vocab::Score::INFINITY)
                     })
                     .value();
-                let mut counts_text = format!("migration-threshold={threshold}");
-                if fail_count > vocab::Score::ZERO {
-                    counts_text.push_str(&format!(" fail-count={}", fail_count.value()));
-                    let last = fails
-                        .iter()
-                        .filter(|(k, _)| k.starts_with(&format!("last-failure-{}", h.id)))
-                        .filter_map(|(_, v)| v.parse::<i64>().ok())
-                        .max();
-                    if let Some(t) = last {
-                        counts_text.push_str(&format!(" last-failure='{}'", ctime(t)));
-                    }
-                }
+                let last_failure = fails
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(&format!("last-failure-{}", h.id)))
+                    .filter_map(|(_, v)| v.parse::<i64>().ok())
+                    .max()
+                    .map(ctime);
                 rscs.push(RscOps {
                     id: h.id.clone(),
                     ops,
-                    counts_text,
+                    threshold,
                     fail_count: u64::try_from(fail_count.value()).unwrap_or(0),
+                    last_failure,
                 });
             }
             hist.push(NodeHistory {
