@@ -361,6 +361,21 @@ pub fn restart_changed_containers(view: &mut super::ClusterView) {
     }
 }
 
+/// The parent whose locations and discovery `r` shares: none past a bundle, except for the
+/// bundle's containers and IPs, to which it applies them (Pacemaker's ancestry stops below a
+/// bundle).
+pub fn sharing_parent(view: &super::ClusterView, r: RscIdx) -> Option<RscIdx> {
+    let p = view.resources[r].parent?;
+    match view.bundles.iter().find(|b| b.rsc == p) {
+        Some(b) => b
+            .replicas
+            .iter()
+            .any(|rep| rep.container == r || rep.ip == Some(r))
+            .then_some(p),
+        None => Some(p),
+    }
+}
+
 /// The bundle replica whose guest node is `n`, if any.
 pub fn replica_on_node(view: &super::ClusterView, n: usize) -> Option<&Replica> {
     view.bundles
