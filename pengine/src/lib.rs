@@ -13,6 +13,7 @@ pub mod ordering;
 pub mod remote;
 pub mod render;
 pub mod rules;
+pub mod synapse_order;
 pub mod unpack;
 
 use cib::Element;
@@ -79,6 +80,13 @@ pub fn schedule_owned(cib: Element, now: i64) -> Result<Schedule, ScheduleError>
     Ok(plan(diagnostics, view, constraints))
 }
 
+/// The parts of a CIB the scheduler reads one at a time, so a reader may leave them unparsed
+/// (`cib::Document::parse_deferring`): each node's operation history (`node_state/lrm`),
+/// nearly all of a large cluster's CIB.
+pub fn read_lazily(parent: &str, name: &str) -> bool {
+    parent == "node_state" && name == "lrm"
+}
+
 /// Everything the scheduler takes from the CIB.
 fn unpack_cib(
     cib: &Element,
@@ -114,7 +122,11 @@ fn plan(
     actions::mirror_migration_orderings(&view, &mut actions);
     actions::notify::create(&view, &assignment, &mut actions);
     ordering::propagate(&mut actions, &view);
-    let graph = graph_build::build(&view, &actions);
+    let graph = graph_build::build(
+        &view,
+        &actions,
+        &synapse_order::synapse_order(&view, &assignment, &actions),
+    );
     let mut scores = assignment.scores.clone();
     scores.sort();
     Schedule {
