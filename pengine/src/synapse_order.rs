@@ -157,6 +157,20 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         let (task, post, _) = notification(a).unwrap_or((0, false, false));
         return (5, (task as i64 * 2 + post as i64) * 1000 + node);
     }
+    // A recurring operation the history shows active is made once its resource's history is
+    // read: after that history's fail-count clean-ups, before the history checks' cancels.
+    let from_history = a.interval_ms > 0
+        && a.node.is_some_and(|n| {
+            rsc.node_state.get(&n).is_some_and(|h| {
+                h.role.is_active()
+                    && h.active_recurring()
+                        .iter()
+                        .any(|(task, ms)| *task == a.task && *ms == a.interval_ms)
+            })
+        });
+    if from_history {
+        return (1, node - 1_000_000);
+    }
     match (a.task.as_str(), a.interval_ms) {
         // Failure clean-ups and cancellations come from the history checks, before probing.
         ("clear_failcount", _) => (0, node),
