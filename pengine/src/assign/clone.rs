@@ -331,10 +331,13 @@ fn push_group_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeI
 /// The promotion preference of an instance on its node.
 fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     let view = a.view;
-    let node = &view.nodes[n];
     let mut total: Option<Score> = None;
     for p in view.primitives_of(inst) {
         let rsc = &view.resources[p];
+        let Some(at) = crate::unpack::bundle::attribute_node(view, p, n) else {
+            continue;
+        };
+        let node = &view.nodes[at];
         // Pacemaker reads the score under the name the history gave the instance (its
         // clone_name), else its own id, else the clone-less id.
         let v = node

@@ -353,11 +353,14 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             let _ = writeln!(out, "      * {}", node_list_line(label, &nodes));
         }
     }
+    // (A bundle's guest nodes are never among a resource's allowed nodes: Pacemaker makes
+    // them with discovery "never", which the symmetric default skips.)
     let stopped: Vec<String> = view
         .nodes
         .iter()
         .enumerate()
         .filter(|(n, _)| !active_nodes.contains(n))
+        .filter(|(n, _)| crate::unpack::bundle::replica_on_node(view, *n).is_none())
         .map(|(_, node)| node.uname.clone())
         .collect();
     if let Some(line) = stopped_line(disabled(view, c), stopped, inactive) {

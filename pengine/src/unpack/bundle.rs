@@ -376,6 +376,18 @@ pub fn sharing_parent(view: &super::ClusterView, r: RscIdx) -> Option<RscIdx> {
     }
 }
 
+/// Whose node attributes resource `r` reads on node `n`: with `container-attribute-target=host`
+/// on a guest node, those of the node its container runs on (none while it runs nowhere).
+pub fn attribute_node(view: &super::ClusterView, r: RscIdx, n: usize) -> Option<usize> {
+    let to_host = view.resources[r]
+        .meta("container-attribute-target")
+        .is_some_and(|t| t.eq_ignore_ascii_case("host"));
+    match view.nodes[n].remote.as_ref().and_then(|l| l.container) {
+        Some(k) if to_host => view.resources[k].running_nodes().first().copied(),
+        _ => Some(n),
+    }
+}
+
 /// The bundle replica whose guest node is `n`, if any.
 pub fn replica_on_node(view: &super::ClusterView, n: usize) -> Option<&Replica> {
     view.bundles
