@@ -190,9 +190,11 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
                 match requires.as_str() {
                     "fencing" | "unfencing" => t.order(s, i, OPTIONAL),
                     // (A guest's container restarting is that guest's "fencing".)
+                    // (Only where it may run: never on a bundle's guest node.)
                     "quorum"
                         if t.list[i].task == "start"
                             && !rsc.node_state.contains_key(&n)
+                            && crate::unpack::bundle::replica_on_node(view, n).is_none()
                             && !view.nodes[n].remote.as_ref().is_some_and(|l| {
                                 l.container == Some(r)
                                     || (l.connection == Some(r)

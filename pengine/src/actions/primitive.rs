@@ -651,7 +651,10 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
     }
     let id = rsc.key_id().to_string();
     for (&n, st) in &rsc.node_state {
-        if !st.role.is_active() || !view.nodes[n].online || view.nodes[n].unclean {
+        // (Pacemaker checks histories before placement: only on nodes available then, or
+        // in maintenance.)
+        let node = &view.nodes[n];
+        if !st.role.is_active() || !(node.available_before_placement() || node.maintenance) {
             continue;
         }
         for (name, interval) in st.active_recurring() {
