@@ -117,11 +117,9 @@ pub fn fence_guests(view: &ClusterView, t: &mut ActionTable) {
             continue;
         };
         let stop = t.of(k, "stop").first().copied();
-        let action = if t.of(k, "start").is_empty() {
-            "off"
-        } else {
-            "reboot"
-        };
+        // (A start made only as the missing first of an ordering, on no node, is not one.)
+        let restarts = t.of(k, "start").iter().any(|&s| t.list[s].node.is_some());
+        let action = if restarts { "reboot" } else { "off" };
         let key = format!("stonith-{}-{action}", view.nodes[n].uname);
         let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::PseudoEvent);
         t.require(s);
