@@ -943,9 +943,13 @@ fn bundle_probe_orders(
     b: &crate::unpack::bundle::Bundle,
     rep: &crate::unpack::bundle::Replica,
 ) {
+    // (Pacemaker's probe ordering: the start of a container running now that cannot run
+    // does not block the probe, the ordering just lapses.)
     if rep.remote == Some(r) {
+        let running = !view.resources[rep.container].running_nodes().is_empty();
+        let flags = if running { OPTIONAL } else { RUNNABLE_LEFT };
         for s in t.of(rep.container, "start") {
-            t.order(s, probe, RUNNABLE_LEFT);
+            t.order(s, probe, flags);
         }
     }
     let per_host = view.resources[b.rsc]
