@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// Where every primitive runs, and in which role, at one point in time.
-type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
+pub type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
 
 fn current_placement(view: &ClusterView) -> Placement {
     (0..view.resources.len())
@@ -24,7 +24,7 @@ fn current_placement(view: &ClusterView) -> Placement {
 }
 
 /// The placement after the executed graph: stops remove, starts add, promotions change roles.
-fn revised_placement(s: &Schedule) -> Placement {
+pub fn revised_placement(s: &Schedule) -> Placement {
     let view = &s.view;
     let mut p = current_placement(view);
     let t = &s.actions;
@@ -85,7 +85,7 @@ fn revised_placement(s: &Schedule) -> Placement {
 /// A node's state for the listing: `(online, unclean)`. A remote or guest node follows its
 /// connection: as unpacked for the current status, as placed by the transition for the
 /// revised one (`fenced` is given then).
-fn shown_state(
+pub fn shown_state(
     view: &ClusterView,
     p: &Placement,
     fenced: Option<&BTreeSet<usize>>,
@@ -171,7 +171,7 @@ fn node_list(
 }
 
 /// The worst `#health*` node attribute: RED, YELLOW or GREEN.
-fn health(node: &crate::unpack::NodeInfo) -> &'static str {
+pub fn health(node: &crate::unpack::NodeInfo) -> &'static str {
     let mut worst = "GREEN";
     for (k, v) in &node.attrs {
         if !k.starts_with("#health") {
@@ -192,8 +192,13 @@ fn primitive_line(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
     primitive_text(view, r, p, revised).line(Nodes::Shown)
 }
 
-/// A primitive's shared text form at placement `p`.
-fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> PrimitiveText {
+/// A primitive's shared text form at placement `p` (`revised`: after the transition).
+pub fn primitive_text(
+    view: &ClusterView,
+    r: RscIdx,
+    p: &Placement,
+    revised: bool,
+) -> PrimitiveText {
     let rsc = &view.resources[r];
     let on = p.get(&r).cloned().unwrap_or_default();
     let mut text = PrimitiveText::of(view, r, &on);
@@ -763,13 +768,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
         }
     }
     out.push('\n');
-    let fenced: BTreeSet<usize> = t
-        .list
-        .iter()
-        .enumerate()
-        .filter(|(i, a)| a.task == "stonith" && !is_unfence(a) && in_graph(t, *i))
-        .filter_map(|(_, a)| a.node)
-        .collect();
+    let fenced = fenced_nodes(s);
     let _ = write!(
         out,
         "Revised Cluster Status:\n{}",
@@ -778,8 +777,19 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     out
 }
 
+/// The nodes the transition fences (unfencing aside).
+pub fn fenced_nodes(s: &Schedule) -> BTreeSet<usize> {
+    let t = &s.actions;
+    t.list
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| a.task == "stonith" && !is_unfence(a) && in_graph(t, *i))
+        .filter_map(|(_, a)| a.node)
+        .collect()
+}
+
 /// Whether a node was unclean before scheduling (a node fenced for a lost ticket was not).
-fn unclean_before(node: &crate::unpack::NodeInfo) -> bool {
+pub fn unclean_before(node: &crate::unpack::NodeInfo) -> bool {
     // A remote node's state may change with placement: show it as unpacked.
     if let Some(link) = &node.remote {
         return link.was_unclean;
