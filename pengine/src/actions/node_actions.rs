@@ -117,11 +117,9 @@ pub fn fence_guests(view: &ClusterView, t: &mut ActionTable) {
             continue;
         };
         let stop = t.of(k, "stop").first().copied();
-        let action = if t.of(k, "start").is_empty() {
-            "off"
-        } else {
-            "reboot"
-        };
+        // (A start made only as the missing first of an ordering, on no node, is not one.)
+        let restarts = t.of(k, "start").iter().any(|&s| t.list[s].node.is_some());
+        let action = if restarts { "reboot" } else { "off" };
         let key = format!("stonith-{}-{action}", view.nodes[n].uname);
         let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::PseudoEvent);
         t.require(s);
@@ -190,9 +188,11 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
                 match requires.as_str() {
                     "fencing" | "unfencing" => t.order(s, i, OPTIONAL),
                     // (A guest's container restarting is that guest's "fencing".)
+                    // (Only where it may run: never on a bundle's guest node.)
                     "quorum"
                         if t.list[i].task == "start"
                             && !rsc.node_state.contains_key(&n)
+                            && crate::unpack::bundle::replica_on_node(view, n).is_none()
                             && !view.nodes[n].remote.as_ref().is_some_and(|l| {
                                 l.container == Some(r)
                                     || (l.connection == Some(r)

@@ -102,7 +102,9 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                     };
                     for n in before {
                         let node = &view.nodes[n];
-                        if !node.online || node.unclean {
+                        // (Nor a guest node about to be reset: its stops are implied.)
+                        let reset = node.remote.as_ref().is_some_and(|l| l.requires_reset);
+                        if !node.online || node.unclean || reset {
                             continue;
                         }
                         let i = t.get(

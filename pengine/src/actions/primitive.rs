@@ -651,7 +651,10 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
     }
     let id = rsc.key_id().to_string();
     for (&n, st) in &rsc.node_state {
-        if !st.role.is_active() || !view.nodes[n].online || view.nodes[n].unclean {
+        // (Pacemaker checks histories before placement: only on nodes available then, or
+        // in maintenance.)
+        let node = &view.nodes[n];
+        if !st.role.is_active() || !(node.available_before_placement() || node.maintenance) {
             continue;
         }
         for (name, interval) in st.active_recurring() {
@@ -940,9 +943,13 @@ fn bundle_probe_orders(
     b: &crate::unpack::bundle::Bundle,
     rep: &crate::unpack::bundle::Replica,
 ) {
+    // (Pacemaker's probe ordering: the start of a container running now that cannot run
+    // does not block the probe, the ordering just lapses.)
     if rep.remote == Some(r) {
+        let running = !view.resources[rep.container].running_nodes().is_empty();
+        let flags = if running { OPTIONAL } else { RUNNABLE_LEFT };
         for s in t.of(rep.container, "start") {
-            t.order(s, probe, RUNNABLE_LEFT);
+            t.order(s, probe, flags);
         }
     }
     let per_host = view.resources[b.rsc]

@@ -20,6 +20,18 @@ fn instance_scores(
     s
 }
 
+/// A bundle's container is assigned as a primitive: once the nodes it may not use are banned,
+/// what is colocated with it (its IP, its connection) weighs in (rolled back if that leaves
+/// no node).
+fn merge_bundle_dependents(a: &Assigner, inst: RscIdx, s: &mut BTreeMap<NodeIdx, Score>) {
+    let in_bundle = a.view.resources[inst]
+        .parent
+        .is_some_and(|b| a.view.bundles.iter().any(|x| x.rsc == b));
+    if in_bundle {
+        a.merge_with_this(inst, s);
+    }
+}
+
 pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let view = a.view;
     let cfg = view.resources[c].clone.clone().unwrap_or_default();
@@ -123,6 +135,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             continue;
         }
         ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+        merge_bundle_dependents(a, inst, &mut s);
         push_instance_scores(a, inst, &s);
         // Kept where it runs only if no node is better there (else placed with the rest).
         let best = s
@@ -173,6 +186,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            merge_bundle_dependents(a, inst, &mut s);
             push_instance_scores(a, inst, &s);
             let running = view.running_on(inst);
             let current = if running.len() == 1 {
@@ -317,10 +331,13 @@ fn push_group_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeI
 /// The promotion preference of an instance on its node.
 fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     let view = a.view;
-    let node = &view.nodes[n];
     let mut total: Option<Score> = None;
     for p in view.primitives_of(inst) {
         let rsc = &view.resources[p];
+        let Some(at) = crate::unpack::bundle::attribute_node(view, p, n) else {
+            continue;
+        };
+        let node = &view.nodes[at];
         // Pacemaker reads the score under the name the history gave the instance (its
         // clone_name), else its own id, else the clone-less id.
         let v = node

@@ -154,7 +154,22 @@ impl Assigner<'_> {
 
     /// Whether the dependent of `c` may pull its primary towards its own preferences.
     pub fn has_influence(&self, c: &Colocation) -> bool {
-        c.influence || self.view.running_on(c.primary).is_empty()
+        let view = self.view;
+        let running = view.running_on(c.primary);
+        // A bundle's connection never moves its clean container that runs on one node
+        // (moving the connection is cheap, moving the container interrupts the service).
+        let bundle_connection = crate::unpack::bundle::replica_of(view, c.dependent)
+            .is_some_and(|(_, rep)| rep.remote == Some(c.dependent));
+        let failed = view.primitives_of(c.primary).iter().any(|&p| {
+            view.resources[p]
+                .node_state
+                .values()
+                .any(|s| s.must_recover())
+        });
+        if bundle_connection && !failed && running.len() == 1 {
+            return false;
+        }
+        c.influence || running.is_empty()
     }
 
     /// A resource's node table as Pacemaker holds it now: after its own colocations once it

@@ -391,8 +391,12 @@ impl<'a> Assigner<'a> {
     /// that constraint lists.
     fn apply_exclusive_discovery(&mut self) {
         let view = self.view;
+        // (A bundle passes its discovery on to its containers and IPs only.)
         let lineage = |r: RscIdx| {
-            std::iter::successors(Some(r), move |&x| view.resources[x].parent).collect::<Vec<_>>()
+            std::iter::successors(Some(r), move |&x| {
+                crate::unpack::bundle::sharing_parent(view, x)
+            })
+            .collect::<Vec<_>>()
         };
         let exclusive_on = |r: RscIdx, n: Option<NodeIdx>| {
             lineage(r).iter().any(|&x| {

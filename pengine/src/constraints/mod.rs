@@ -113,11 +113,13 @@ impl Constraints {
     /// Whether `r` (or an ancestor) may not be probed on node `n` (`resource-discovery=never`,
     /// or another node's `exclusive`).
     pub fn discovery_never(&self, view: &ClusterView, r: RscIdx, n: usize) -> bool {
-        std::iter::successors(Some(r), |&x| view.resources[x].parent).any(|x| {
-            self.discovery
-                .iter()
-                .any(|(rr, nn, mode)| *rr == x && *nn == n && mode == "never")
-        })
+        std::iter::successors(Some(r), |&x| crate::unpack::bundle::sharing_parent(view, x)).any(
+            |x| {
+                self.discovery
+                    .iter()
+                    .any(|(rr, nn, mode)| *rr == x && *nn == n && mode == "never")
+            },
+        )
     }
 }
 

@@ -358,11 +358,14 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             let _ = writeln!(out, "      * {}", node_list_line(label, &nodes));
         }
     }
+    // (A bundle's guest nodes are never among a resource's allowed nodes: Pacemaker makes
+    // them with discovery "never", which the symmetric default skips.)
     let stopped: Vec<String> = view
         .nodes
         .iter()
         .enumerate()
         .filter(|(n, _)| !active_nodes.contains(n))
+        .filter(|(n, _)| crate::unpack::bundle::replica_on_node(view, *n).is_none())
         .map(|(_, node)| node.uname.clone())
         .collect();
     if let Some(line) = stopped_line(disabled(view, c), stopped, inactive) {
@@ -411,8 +414,9 @@ pub fn current_status(s: &Schedule) -> String {
 }
 
 struct Change {
-    /// Position of its top-level resource in the listing order.
-    order: usize,
+    /// Position of its top-level resource in the listing order (then, in a bundle, its
+    /// replica and its part of it).
+    order: (usize, usize, u8),
     verb: &'static str,
     rsc: String,
     details: String,
@@ -422,6 +426,29 @@ struct Change {
 /// An unfencing ("stonith ... on") rather than a fencing.
 fn is_unfence(a: &crate::actions::Action) -> bool {
     a.meta.get("CRM_meta_stonith_action").map(String::as_str) == Some("on")
+}
+
+/// Where a resource's change is listed: after its top-level resource's position; a bundle
+/// lists replica by replica, each's IP, container, connection, then instance.
+fn summary_order(view: &ClusterView, pos: &[usize], r: RscIdx) -> (usize, usize, u8) {
+    let Some((b, rep)) = crate::unpack::bundle::replica_of(view, r) else {
+        return (pos[view.top_of(r)], 0, 0);
+    };
+    let i = b
+        .replicas
+        .iter()
+        .position(|x| std::ptr::eq(x, rep))
+        .unwrap_or(0);
+    let part = if rep.ip == Some(r) {
+        0
+    } else if rep.container == r {
+        1
+    } else if rep.remote == Some(r) {
+        2
+    } else {
+        3
+    };
+    (pos[b.rsc], i, part)
 }
 
 /// "Transition Summary:" section.
@@ -543,7 +570,7 @@ pub fn transition_summary(s: &Schedule) -> String {
             (b, []) if b.len() > 1 => {
                 for (n, _) in &b[..b.len() - 1] {
                     changes.push(Change {
-                        order: pos[view.top_of(r)],
+                        order: summary_order(view, &pos, r),
                         verb: "Stop",
                         rsc: rsc.id.clone(),
                         details: name(*n),
@@ -624,7 +651,7 @@ pub fn transition_summary(s: &Schedule) -> String {
         };
         if let Some((verb, details, reason)) = change {
             changes.push(Change {
-                order: pos[view.top_of(r)],
+                order: summary_order(view, &pos, r),
                 verb,
                 rsc: rsc.id.clone(),
                 details,

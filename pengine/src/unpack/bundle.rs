@@ -361,6 +361,33 @@ pub fn restart_changed_containers(view: &mut super::ClusterView) {
     }
 }
 
+/// The parent whose locations and discovery `r` shares: none past a bundle, except for the
+/// bundle's containers and IPs, to which it applies them (Pacemaker's ancestry stops below a
+/// bundle).
+pub fn sharing_parent(view: &super::ClusterView, r: RscIdx) -> Option<RscIdx> {
+    let p = view.resources[r].parent?;
+    match view.bundles.iter().find(|b| b.rsc == p) {
+        Some(b) => b
+            .replicas
+            .iter()
+            .any(|rep| rep.container == r || rep.ip == Some(r))
+            .then_some(p),
+        None => Some(p),
+    }
+}
+
+/// Whose node attributes resource `r` reads on node `n`: with `container-attribute-target=host`
+/// on a guest node, those of the node its container runs on (none while it runs nowhere).
+pub fn attribute_node(view: &super::ClusterView, r: RscIdx, n: usize) -> Option<usize> {
+    let to_host = view.resources[r]
+        .meta("container-attribute-target")
+        .is_some_and(|t| t.eq_ignore_ascii_case("host"));
+    match view.nodes[n].remote.as_ref().and_then(|l| l.container) {
+        Some(k) if to_host => view.resources[k].running_nodes().first().copied(),
+        _ => Some(n),
+    }
+}
+
 /// The bundle replica whose guest node is `n`, if any.
 pub fn replica_on_node(view: &super::ClusterView, n: usize) -> Option<&Replica> {
     view.bundles
