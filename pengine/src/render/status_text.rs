@@ -491,7 +491,8 @@ pub fn stopped_label(disabled: bool) -> &'static str {
     }
 }
 
-/// A clone's `Stopped: [ nodes ]` line: the nodes running no instance, sorted, shown only
+/// A clone's `Stopped: [ nodes ]` line: the nodes running no instance, sorted as Pacemaker
+/// sorts node names (numbers as numbers), shown only
 /// while some instance is inactive (a clone whose every instance runs has none).
 pub fn stopped_line(
     disabled: bool,
@@ -501,7 +502,7 @@ pub fn stopped_line(
     if inactive_instances == 0 || nodes.is_empty() {
         return None;
     }
-    nodes.sort();
+    nodes.sort_by(|a, b| crate::synapse_order::numeric_casecmp(a, b));
     Some(node_list_line(stopped_label(disabled), &nodes))
 }
 

@@ -162,7 +162,8 @@ fn node_list(
         ("RemoteOFFLINE", remote_offline),
         ("GuestOnline", guest_online),
     ] {
-        list.sort();
+        // Pacemaker's node list order: names with numbers compared as numbers.
+        list.sort_by(|a, b| crate::synapse_order::numeric_casecmp(a, b));
         if !list.is_empty() {
             let _ = writeln!(out, "    * {}", node_list_line(title, &list));
         }
@@ -324,7 +325,8 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         (Role::Started, "Started"),
     ] {
         if let Some(nodes) = by_role.get(&role) {
-            let nodes: Vec<String> = nodes.iter().cloned().collect();
+            let mut nodes: Vec<String> = nodes.iter().cloned().collect();
+            nodes.sort_by(|a, b| crate::synapse_order::numeric_casecmp(a, b));
             let _ = writeln!(out, "      * {}", node_list_line(label, &nodes));
         }
     }
