@@ -51,6 +51,19 @@ pub struct Element {
     pub children: Vec<Node>,
     /// 1-based source line of the start tag (0 when built in memory); not part of equality.
     pub line: usize,
+    /// Content left as checked markup by [`Document::parse_deferring`] (then `children` is
+    /// empty until [`Element::expanded`]).
+    deferred: Option<Box<Deferred>>,
+}
+
+/// An element's content kept as source text, already checked to be well-formed: parsed only
+/// when read, so a huge section (a status section's histories) never exists as one tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Deferred {
+    /// The markup between the start and the end tag.
+    body: Box<str>,
+    /// Source line where `body` starts.
+    line: usize,
 }
 
 /// Dropping a tree frees its nodes from an explicit stack: a deep tree built in memory must not
@@ -74,7 +87,10 @@ impl Drop for Element {
 
 impl PartialEq for Element {
     fn eq(&self, other: &Self) -> bool {
-        self.name == other.name && self.attrs == other.attrs && self.children == other.children
+        self.name == other.name
+            && self.attrs == other.attrs
+            && self.children == other.children
+            && self.deferred == other.deferred
     }
 }
 impl Eq for Element {}
@@ -96,7 +112,41 @@ impl Element {
             attrs: Vec::new(),
             children: Vec::new(),
             line: 0,
+            deferred: None,
         }
+    }
+
+    /// Whether the content is still source text (see [`Document::parse_deferring`]).
+    pub fn is_deferred(&self) -> bool {
+        self.deferred.is_some()
+    }
+
+    /// This element with its content parsed: itself when it was not deferred, else a copy
+    /// whose children come from the deferred text (with their source lines).
+    pub fn expanded(&self) -> Result<std::borrow::Cow<'_, Element>, XmlError> {
+        let Some(d) = &self.deferred else {
+            return Ok(std::borrow::Cow::Borrowed(self));
+        };
+        // The body was checked when it was read; the wrapper only gives it one root.
+        let wrapped = format!("<{}>{}</{}>", self.name, d.body, self.name);
+        let limits = Limits::with_max_bytes(wrapped.len());
+        let shift = |line: usize| line + d.line - 1;
+        let mut root = parse_document(&wrapped, &limits, None)
+            .map_err(|e| XmlError {
+                line: shift(e.line),
+                ..e
+            })?
+            .root;
+        let mut out = Element::new(self.name.clone());
+        out.attrs = self.attrs.clone();
+        out.line = self.line;
+        out.children = std::mem::take(&mut root.children);
+        let mut stack: Vec<&mut Element> = out.elements_mut().collect();
+        while let Some(e) = stack.pop() {
+            e.line = shift(e.line);
+            stack.extend(e.elements_mut());
+        }
+        Ok(std::borrow::Cow::Owned(out))
     }
 
     /// Builder: adds or replaces an attribute.
@@ -242,12 +292,25 @@ impl Document {
     /// Parses a document within [`Limits::default`]. Fails on malformed XML, on a missing root,
     /// on content after it, and on input beyond the limits.
     pub fn parse(text: &str) -> Result<Document, XmlError> {
-        parse_document(text, &Limits::default())
+        parse_document(text, &Limits::default(), None)
     }
 
     /// Parses a document within `limits`.
     pub fn parse_with(text: &str, limits: &Limits) -> Result<Document, XmlError> {
-        parse_document(text, limits)
+        parse_document(text, limits, None)
+    }
+
+    /// As [`Document::parse_with`], but the content of each element for which
+    /// `defer(parent name, element name)` holds is checked (well-formed, within the limits)
+    /// and kept as text instead of a subtree: [`Element::expanded`] parses it when needed.
+    /// A reader of a large CIB that visits one such part at a time (the scheduler replaying
+    /// one node's history) then never holds the whole tree.
+    pub fn parse_deferring(
+        text: &str,
+        limits: &Limits,
+        defer: &dyn Fn(&str, &str) -> bool,
+    ) -> Result<Document, XmlError> {
+        parse_document(text, limits, Some(defer))
     }
 
     /// Serialises the prolog and the root, indented, with a trailing newline and no declaration.
@@ -265,7 +328,7 @@ impl Document {
 
 /// Parses `text` within [`Limits::default`] and returns only its root element.
 pub fn parse_element(text: &str) -> Result<Element, XmlError> {
-    Ok(parse_document(text, &Limits::default())?.root)
+    Ok(parse_document(text, &Limits::default(), None)?.root)
 }
 
 /// Deepest element nesting a parse accepts (the root is level 1): libxml2's default, which
@@ -348,38 +411,46 @@ fn start_element(
     start: &BytesStart<'_>,
     pos: usize,
     lines: &mut LineCounter,
+    scratch: &mut Vec<(String, String)>,
 ) -> Result<Element, XmlError> {
-    let err = |m: String| position_error(text, pos, m);
-    let name = start.name().as_ref().to_string();
-    if !is_xml_name(&name) {
-        return Err(err(format!("invalid element name {name:?}")));
-    }
+    scratch.clear();
+    let name = check_start(text, start, pos, |k, v| {
+        scratch.push((k.to_string(), v.into_owned()))
+    })?;
     let mut el = Element::new(name);
     el.line = lines.line_at(text, pos);
+    // Exactly sized: growth slack would be a third of a large tree.
+    el.attrs = Vec::with_capacity(scratch.len());
+    el.attrs.append(scratch);
+    Ok(el)
+}
+
+/// Checks a start tag (names, attribute syntax and values, repeats) and hands each attribute
+/// to `each`; returns the element's name. A deferred element's content is only checked.
+fn check_start<'s>(
+    text: &str,
+    start: &'s BytesStart<'_>,
+    pos: usize,
+    mut each: impl FnMut(&str, std::borrow::Cow<'s, str>),
+) -> Result<&'s str, XmlError> {
+    let err = |m: String| position_error(text, pos, m);
+    let name = start.name().into_inner();
+    if !is_xml_name(name) {
+        return Err(err(format!("invalid element name {name:?}")));
+    }
+    // Checked attributes: a repeated name is an error.
     for attr in start.attributes().with_checks(true) {
-        let attr = attr.map_err(|e| err(format!("bad attribute in <{}>: {e}", el.name)))?;
-        let key = attr.key.as_ref().to_string();
-        if !is_xml_name(&key) {
-            return Err(err(format!(
-                "invalid attribute name {key:?} in <{}>",
-                el.name
-            )));
+        let attr = attr.map_err(|e| err(format!("bad attribute in <{name}>: {e}")))?;
+        let key = attr.key.into_inner();
+        if !is_xml_name(key) {
+            return Err(err(format!("invalid attribute name {key:?} in <{name}>")));
         }
         let value = attr
             .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|e| {
-                err(format!(
-                    "bad value of attribute {key} in <{}>: {e}",
-                    el.name
-                ))
-            })?
-            .into_owned();
-        if el.attr(&key).is_some() {
-            return Err(err(format!("attribute {key} repeated in <{}>", el.name)));
-        }
-        el.attrs.push((key, value));
+            .map_err(|e| err(format!("bad value of attribute {key} in <{name}>: {e}")))?;
+        each(key, value);
     }
-    Ok(el)
+    Ok(name)
 }
 
 fn limit_error(text: &str, pos: usize, message: impl Into<String>) -> XmlError {
@@ -406,7 +477,20 @@ fn forbidden_control(text: &str) -> Option<usize> {
         .position(|b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
 }
 
-fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
+/// Where the content of the element being deferred starts, and how deep the reader is in it.
+struct Skip {
+    start: usize,
+    line: usize,
+    nested: usize,
+}
+
+type DeferRule<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+fn parse_document(
+    text: &str,
+    limits: &Limits,
+    defer: Option<DeferRule<'_>>,
+) -> Result<Document, XmlError> {
     if text.len() > limits.max_bytes {
         return Err(limit_error(
             text,
@@ -444,11 +528,61 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let mut lines = LineCounter { pos: 0, line: 1 };
+    let mut skipping: Option<Skip> = None;
+    let mut scratch = Vec::new();
     loop {
         let pos = reader.buffer_position() as usize;
         let event = reader
             .read_event()
             .map_err(|e| position_error(text, reader.error_position() as usize, e.to_string()))?;
+        if let Some(skip) = &mut skipping {
+            // Inside a deferred element: every check a parse makes, nothing kept.
+            let nested = skip.nested;
+            let check_depth = || {
+                if stack.len() + nested >= limits.max_depth {
+                    Err(too_deep(pos))
+                } else {
+                    Ok(())
+                }
+            };
+            match event {
+                Event::Eof => break,
+                Event::Start(s) => {
+                    check_depth()?;
+                    check_start(text, &s, pos, |_, _| {})?;
+                    skip.nested += 1;
+                }
+                Event::Empty(s) => {
+                    check_depth()?;
+                    check_start(text, &s, pos, |_, _| {})?;
+                }
+                Event::End(_) if skip.nested > 0 => skip.nested -= 1,
+                Event::End(_) => {
+                    let mut done = stack.pop().expect("the deferred element is open");
+                    done.deferred = Some(Box::new(Deferred {
+                        body: text[skip.start..pos].into(),
+                        line: skip.line,
+                    }));
+                    skipping = None;
+                    attach(&mut stack, &mut root, Node::Element(done), text, pos)?;
+                }
+                Event::Text(t) => {
+                    quick_xml::escape::unescape(&t.xml10_content())
+                        .map_err(|e| position_error(text, pos, format!("bad text: {e}")))?;
+                }
+                Event::GeneralRef(r) => {
+                    quick_xml::escape::unescape(&format!("&{};", r.into_inner()))
+                        .map_err(|e| position_error(text, pos, format!("bad reference: {e}")))?;
+                }
+                Event::DocType(d) => {
+                    if d.into_inner().contains('[') {
+                        return Err(entity_error(text, pos));
+                    }
+                }
+                Event::Decl(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
+            }
+            continue;
+        }
         let node = match event {
             Event::Eof => break,
             Event::Decl(_) => continue,
@@ -456,11 +590,7 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
             // needs neither, so only a bare `<!DOCTYPE name ...>` is let through.
             Event::DocType(d) => {
                 if d.into_inner().contains('[') {
-                    return Err(limit_error(
-                        text,
-                        pos,
-                        "DTD declarations (<!DOCTYPE ... [...]>, <!ENTITY>) are not accepted",
-                    ));
+                    return Err(entity_error(text, pos));
                 }
                 continue;
             }
@@ -471,7 +601,22 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(pos));
                 }
-                stack.push(start_element(text, &s, pos, &mut lines)?);
+                let el = start_element(text, &s, pos, &mut lines, &mut scratch)?;
+                let parent = stack.last().map_or("", |p| p.name.as_str());
+                if defer.is_some_and(|d| d(parent, &el.name)) {
+                    let start = reader.buffer_position() as usize;
+                    // Blank content is no content: nothing to defer.
+                    let blank = text[start..].trim_start().starts_with("</");
+                    if !blank {
+                        let line = lines.line_at(text, start);
+                        skipping = Some(Skip {
+                            start,
+                            line,
+                            nested: 0,
+                        });
+                    }
+                }
+                stack.push(el);
                 continue;
             }
             Event::Empty(s) => {
@@ -481,7 +626,7 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
                 if stack.len() >= limits.max_depth {
                     return Err(too_deep(pos));
                 }
-                Node::Element(start_element(text, &s, pos, &mut lines)?)
+                Node::Element(start_element(text, &s, pos, &mut lines, &mut scratch)?)
             }
             Event::End(_) => {
                 let mut done = stack.pop().expect("reader checks end tags");
@@ -489,6 +634,8 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
                 // have been merged with their neighbours, so `x &gt; ` keeps its spaces.
                 done.children
                     .retain(|n| !matches!(n, Node::Text(t) if t.trim().is_empty()));
+                // Growth slack would be a third of a large tree.
+                done.children.shrink_to_fit();
                 Node::Element(done)
             }
             Event::Text(t) => {
@@ -513,24 +660,10 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
             Event::Comment(c) => Node::Comment(c.into_inner().into_owned()),
             Event::PI(p) => Node::ProcessingInstruction(p.into_inner().into_owned()),
         };
-        match stack.last_mut() {
-            Some(parent) => push_merging_text(&mut parent.children, node),
-            None => match node {
-                Node::Element(e) => {
-                    if root.is_some() {
-                        return Err(position_error(text, pos, "more than one root element"));
-                    }
-                    root = Some(e);
-                }
-                Node::Text(_) | Node::CData(_) => {
-                    return Err(position_error(text, pos, "text outside the root element"))
-                }
-                other => {
-                    if root.is_none() {
-                        prolog.push(other)
-                    }
-                }
-            },
+        if let Some(other) = attach(&mut stack, &mut root, node, text, pos)? {
+            if root.is_none() {
+                prolog.push(other)
+            }
         }
     }
     if let Some(open) = stack.last() {
@@ -542,6 +675,41 @@ fn parse_document(text: &str, limits: &Limits) -> Result<Document, XmlError> {
     }
     let root = root.ok_or_else(|| position_error(text, text.len(), "no root element"))?;
     Ok(Document { prolog, root })
+}
+
+/// Puts a finished node into its parent (or makes it the root); returns what precedes the root
+/// (comments, processing instructions) for the prolog.
+fn attach(
+    stack: &mut [Element],
+    root: &mut Option<Element>,
+    node: Node,
+    text: &str,
+    pos: usize,
+) -> Result<Option<Node>, XmlError> {
+    match stack.last_mut() {
+        Some(parent) => push_merging_text(&mut parent.children, node),
+        None => match node {
+            Node::Element(e) => {
+                if root.is_some() {
+                    return Err(position_error(text, pos, "more than one root element"));
+                }
+                *root = Some(e);
+            }
+            Node::Text(_) | Node::CData(_) => {
+                return Err(position_error(text, pos, "text outside the root element"))
+            }
+            other => return Ok(Some(other)),
+        },
+    }
+    Ok(None)
+}
+
+fn entity_error(text: &str, pos: usize) -> XmlError {
+    limit_error(
+        text,
+        pos,
+        "DTD declarations (<!DOCTYPE ... [...]>, <!ENTITY>) are not accepted",
+    )
 }
 
 /// Entity references arrive as separate events; join them with neighbouring text.
@@ -587,8 +755,8 @@ pub(crate) fn push_indent(out: &mut String, level: usize) {
     }
 }
 
-/// Writes `e` as [`write_node`] does.
-pub(crate) fn write_element(out: &mut String, e: &Element, indent: Option<usize>, attrs: Policy) {
+/// `<name attr="value" ...` without the closing `>`.
+fn write_start_tag(out: &mut String, e: &Element, attrs: Policy) {
     out.push('<');
     out.push_str(&e.name);
     for (k, v) in &e.attrs {
@@ -598,6 +766,26 @@ pub(crate) fn write_element(out: &mut String, e: &Element, indent: Option<usize>
         push_escaped(out, v, attrs);
         out.push('"');
     }
+}
+
+/// Writes `e` as [`write_node`] does.
+pub(crate) fn write_element(out: &mut String, e: &Element, indent: Option<usize>, attrs: Policy) {
+    if let Some(d) = &e.deferred {
+        match e.expanded() {
+            Ok(full) => write_element(out, &full, indent, attrs),
+            // Checked when read, so not expected; the source text is still the content.
+            Err(_) => {
+                write_start_tag(out, e, attrs);
+                out.push('>');
+                out.push_str(&d.body);
+                out.push_str("</");
+                out.push_str(&e.name);
+                out.push('>');
+            }
+        }
+        return;
+    }
+    write_start_tag(out, e, attrs);
     if e.children.is_empty() {
         out.push_str("/>");
         return;
@@ -753,5 +941,88 @@ mod tests {
         }
         assert_eq!(root.depth(), 1_000_001);
         drop(root);
+    }
+
+    const HISTORY: &str = "<cib>\n<status>\n<node_state id=\"1\">\n<lrm id=\"1\">\n\
+        <lrm_resources>\n<lrm_resource id=\"a\">\n<lrm_rsc_op id=\"a_0\" x=\"1 &amp; 2\"/>\n\
+        <!-- kept --></lrm_resource>\n</lrm_resources>\n</lrm>\n<lrm/>\n<lrm>  </lrm>\n\
+        </node_state>\n</status>\n</cib>\n";
+
+    fn lrm_deferred(parent: &str, name: &str) -> bool {
+        parent == "node_state" && name == "lrm"
+    }
+
+    fn lines(e: &Element) -> Vec<(String, usize)> {
+        e.descendants()
+            .into_iter()
+            .map(|d| (d.name.clone(), d.line))
+            .collect()
+    }
+
+    #[test]
+    fn deferred_content_expands_to_the_same_subtree() {
+        let full = Document::parse(HISTORY).unwrap();
+        let lazy = Document::parse_deferring(HISTORY, &Limits::default(), &lrm_deferred).unwrap();
+        let ns = |d: &Document| {
+            d.root
+                .child("status")
+                .unwrap()
+                .child("node_state")
+                .unwrap()
+                .clone()
+        };
+        let (full_ns, lazy_ns) = (ns(&full), ns(&lazy));
+        let lrms: Vec<&Element> = lazy_ns.children_named("lrm").collect();
+        assert!(lrms[0].is_deferred() && lrms[0].children.is_empty());
+        // Empty and blank content has nothing to defer.
+        assert!(!lrms[1].is_deferred() && !lrms[2].is_deferred());
+        let expanded = lrms[0].expanded().unwrap();
+        let original = full_ns.child("lrm").unwrap();
+        assert_eq!(&*expanded, original);
+        assert_eq!(lines(&expanded), lines(original), "source lines survive");
+        assert_eq!(lazy.to_xml(), full.to_xml(), "written as if never deferred");
+        assert_ne!(
+            lazy, full,
+            "a deferred tree is not the parsed one until expanded"
+        );
+    }
+
+    #[test]
+    fn deferred_content_is_checked_when_read() {
+        let bad = [
+            (
+                "<cib><node_state><lrm>\n<a b=\"1\" b=\"2\"/></lrm></node_state></cib>",
+                2,
+                "duplicated",
+            ),
+            (
+                "<cib><node_state><lrm>\n\n<a></b></lrm></node_state></cib>",
+                3,
+                "",
+            ),
+            (
+                "<cib><node_state><lrm><a>&bogus;</a></lrm></node_state></cib>",
+                1,
+                "",
+            ),
+            ("<cib><node_state><lrm><a>", 1, "not closed"),
+            (
+                "<cib><node_state><lrm><a><b><c/></b></a></lrm></node_state></cib>",
+                1,
+                "deeper",
+            ),
+        ];
+        let limits = Limits {
+            max_depth: 5,
+            ..Limits::default()
+        };
+        for (text, line, what) in bad {
+            let e = Document::parse_deferring(text, &limits, &lrm_deferred).unwrap_err();
+            assert_eq!(e.line, line, "{text}: {e}");
+            assert!(e.message.contains(what), "{text}: {e}");
+            let plain = Document::parse_with(text, &limits).unwrap_err();
+            assert_eq!(plain.line, e.line, "{text}: the same verdict either way");
+            assert!(plain.message.contains(what), "{text}: {plain}");
+        }
     }
 }

@@ -80,6 +80,13 @@ pub fn schedule_owned(cib: Element, now: i64) -> Result<Schedule, ScheduleError>
     Ok(plan(diagnostics, view, constraints))
 }
 
+/// The parts of a CIB the scheduler reads one at a time, so a reader may leave them unparsed
+/// (`cib::Document::parse_deferring`): each node's operation history (`node_state/lrm`),
+/// nearly all of a large cluster's CIB.
+pub fn read_lazily(parent: &str, name: &str) -> bool {
+    parent == "node_state" && name == "lrm"
+}
+
 /// Everything the scheduler takes from the CIB.
 fn unpack_cib(
     cib: &Element,

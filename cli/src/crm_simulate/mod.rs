@@ -130,7 +130,8 @@ fn plain_report(args: &Args, sched: &pengine::Schedule, original: Option<&str>) 
 
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let (path, text) = load_input(args)?;
-    let doc = match cib::Document::parse_with(&text, &input_limits()) {
+    // Node histories are parsed one node at a time while scheduling, never as one tree.
+    let doc = match cib::Document::parse_deferring(&text, &input_limits(), &pengine::read_lazily) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("crm_simulate: {path}: not a valid CIB: {e}");

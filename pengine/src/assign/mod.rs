@@ -168,6 +168,14 @@ impl<'a> Assigner<'a> {
                 }
             }
         }
+        // The resources inside each container, found once (not once per resource).
+        let mut fillers_of: Vec<Vec<&crate::unpack::Resource>> =
+            vec![Vec::new(); view.resources.len()];
+        for f in &view.resources {
+            if let Some(k) = crate::unpack::remote::container_of(view, f) {
+                fillers_of[k].push(f);
+            }
+        }
         for (r, rsc) in view.resources.iter().enumerate() {
             if rsc.kind != Kind::Primitive {
                 continue;
@@ -184,11 +192,7 @@ impl<'a> Assigner<'a> {
             let unique = view.resources[top].clone.as_ref().is_none_or(|c| c.unique);
             let threshold = rsc.meta_score("migration-threshold", Score::INFINITY);
             // A container's failures include those of the resources inside it.
-            let fillers: Vec<&crate::unpack::Resource> = view
-                .resources
-                .iter()
-                .filter(|f| crate::unpack::remote::container_of(view, f) == Some(r))
-                .collect();
+            let fillers = &fillers_of[r];
             let failure_ignored = rsc.node_state.values().any(|s| s.failure_ignored);
             for (n, node) in view.nodes.iter().enumerate() {
                 if failure_ignored {
