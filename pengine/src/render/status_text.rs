@@ -213,7 +213,7 @@ impl PrimitiveText {
                 .filter(|t| promotable && Role::parse(t) == Some(Role::Unpromoted)),
             blocked: false,
             // maintenance-mode, the resource's (or an ancestor's) maintenance, or a node in
-            // maintenance where it runs: Pacemaker shows "maintenance" instead of "unmanaged".
+            // maintenance where it runs: unmanaged, whatever its own setting says.
             maintenance: view.config.maintenance_mode
                 || ancestry(view, r).any(|i| view.resources[i].meta_flag("maintenance", false))
                 || on.iter().any(|&(n, _)| view.nodes[n].maintenance),
@@ -305,12 +305,11 @@ impl PrimitiveText {
         } else if let Some(t) = &self.target_unpromoted {
             flags.push(format!("target-role:{t}"));
         }
-        // Blocked or maintenance implies unmanaged.
+        // Blocked or maintenance implies unmanaged (Pacemaker 2.1.5 has no "maintenance"
+        // word for a resource).
         if self.blocked {
             flags.push("blocked".into());
-        } else if self.maintenance {
-            flags.push("maintenance".into());
-        } else if !self.managed {
+        } else if self.maintenance || !self.managed {
             flags.push("unmanaged".into());
         }
         if self.failure_ignored {
