@@ -12,14 +12,37 @@ use graph::ActionKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-/// Where every primitive runs, and in which role, at one point in time.
-type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
+/// Where every primitive runs, and in which role, at one point in time (dereferences to
+/// that map), and where a failure was cleared by the transition.
+#[derive(Default)]
+struct Placement {
+    on: BTreeMap<RscIdx, Vec<(usize, Role)>>,
+    /// `(resource, node)` pairs whose failure a stop or start there has cleared (the
+    /// revised status re-reads a history that now ends with it).
+    recovered: BTreeSet<(RscIdx, usize)>,
+}
+
+impl std::ops::Deref for Placement {
+    type Target = BTreeMap<RscIdx, Vec<(usize, Role)>>;
+    fn deref(&self) -> &Self::Target {
+        &self.on
+    }
+}
+
+impl std::ops::DerefMut for Placement {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.on
+    }
+}
 
 fn current_placement(view: &ClusterView) -> Placement {
-    (0..view.resources.len())
-        .filter(|&r| view.resources[r].kind == Kind::Primitive)
-        .map(|r| (r, view.active_roles(r)))
-        .collect()
+    Placement {
+        on: (0..view.resources.len())
+            .filter(|&r| view.resources[r].kind == Kind::Primitive)
+            .map(|r| (r, view.active_roles(r)))
+            .collect(),
+        recovered: BTreeSet::new(),
+    }
 }
 
 /// The placement after the executed graph: stops remove, starts add, promotions change roles.
@@ -54,6 +77,9 @@ fn revised_placement(s: &Schedule) -> Placement {
         let (Some(r), Some(n)) = (a.rsc, a.node) else {
             continue;
         };
+        if matches!(a.task.as_str(), "stop" | "start") {
+            p.recovered.insert((r, n));
+        }
         let entry = p.entry(r).or_default();
         match a.task.as_str() {
             "start" | "migrate_from" if !entry.iter().any(|(x, _)| *x == n) => {
@@ -199,7 +225,8 @@ fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
     let mut text = PrimitiveText::of(view, r, &on);
     // A failure on a node that will be fenced is the node's, not the resource's.
     text.failed = matches!(on.as_slice(), [(n, _)]
-        if rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean);
+        if rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean
+            && !p.recovered.contains(&(r, *n)));
     text.unclean_node = matches!(on.as_slice(), [(n, _)]
         if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
