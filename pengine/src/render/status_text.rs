@@ -278,7 +278,7 @@ impl PrimitiveText {
             out.push_str(" ORPHANED");
         }
         let role = self.role();
-        if self.failed && self.active() {
+        if self.failed {
             out.push_str(" FAILED");
             if role > Role::Unpromoted {
                 out.push(' ');

@@ -224,9 +224,11 @@ fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
     let on = p.get(&r).cloned().unwrap_or_default();
     let mut text = PrimitiveText::of(view, r, &on);
     // A failure on a node that will be fenced is the node's, not the resource's.
-    text.failed = matches!(on.as_slice(), [(n, _)]
-        if rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean
-            && !p.recovered.contains(&(r, *n)));
+    // (Pacemaker's flag is the resource's: a failure on any node, wherever it runs now.)
+    text.failed = rsc
+        .node_state
+        .iter()
+        .any(|(n, st)| st.failed && !view.nodes[*n].unclean && !p.recovered.contains(&(r, *n)));
     text.unclean_node = matches!(on.as_slice(), [(n, _)]
         if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
