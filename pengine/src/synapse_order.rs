@@ -13,45 +13,14 @@
 use crate::actions::{Action, ActionTable};
 use crate::assign::Assignment;
 use crate::graph_build::in_graph;
-use crate::unpack::{ClusterView, Kind, NodeIdx, Role, RscIdx};
+use crate::unpack::{cmp_node_names, ClusterView, Kind, NodeIdx, Role, RscIdx};
 use graph::ActionKind;
-use std::cmp::{Ordering, Reverse};
-
-/// Pacemaker's `pcmk__numeric_strcasecmp`: case-insensitive, digit runs compared as numbers.
-pub fn numeric_casecmp(a: &str, b: &str) -> Ordering {
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    while let (Some(&x), Some(&y)) = (a.first(), b.first()) {
-        if x.is_ascii_digit() && y.is_ascii_digit() {
-            let run = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
-            let (nx, ny) = (run(a), run(b));
-            let num = |s: &[u8]| {
-                let t = std::str::from_utf8(s)
-                    .unwrap_or("0")
-                    .trim_start_matches('0');
-                (t.len(), t.to_string())
-            };
-            let ord = num(&a[..nx]).cmp(&num(&b[..ny]));
-            if ord.is_ne() {
-                return ord;
-            }
-            a = &a[nx..];
-            b = &b[ny..];
-            continue;
-        }
-        let ord = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
-        if ord.is_ne() {
-            return ord;
-        }
-        a = &a[1..];
-        b = &b[1..];
-    }
-    a.len().cmp(&b.len())
-}
+use std::cmp::Reverse;
 
 /// Each node's position in Pacemaker's node list (sorted by name, numbers as numbers).
 fn node_ranks(view: &ClusterView) -> Vec<usize> {
     let mut by_name: Vec<NodeIdx> = (0..view.nodes.len()).collect();
-    by_name.sort_by(|&a, &b| numeric_casecmp(&view.nodes[a].uname, &view.nodes[b].uname));
+    by_name.sort_by(|&a, &b| cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname));
     let mut rank = vec![0; view.nodes.len()];
     for (i, n) in by_name.into_iter().enumerate() {
         rank[n] = i;

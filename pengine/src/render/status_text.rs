@@ -501,7 +501,7 @@ pub fn stopped_line(
     if inactive_instances == 0 || nodes.is_empty() {
         return None;
     }
-    nodes.sort_by(|a, b| crate::synapse_order::numeric_casecmp(a, b));
+    nodes.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
     Some(node_list_line(stopped_label(disabled), &nodes))
 }
 

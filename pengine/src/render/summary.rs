@@ -189,7 +189,7 @@ fn node_list(
         ("GuestOnline", guest_online),
     ] {
         // Pacemaker's node list order: names with numbers compared as numbers.
-        list.sort_by(|a, b| crate::synapse_order::numeric_casecmp(a, b));
+        list.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
         if !list.is_empty() {
             let _ = writeln!(out, "    * {}", node_list_line(title, &list));
         }
@@ -355,7 +355,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     ] {
         if let Some(nodes) = by_role.get(&role) {
             let mut nodes: Vec<String> = nodes.iter().cloned().collect();
-            nodes.sort_by(|a, b| crate::synapse_order::numeric_casecmp(a, b));
+            nodes.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
             let _ = writeln!(out, "      * {}", node_list_line(label, &nodes));
         }
     }
