@@ -224,6 +224,9 @@ fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
     let on = p.get(&r).cloned().unwrap_or_default();
     let mut text = PrimitiveText::of(view, r, &on);
     // A failure on a node that will be fenced is the node's, not the resource's.
+    if on.is_empty() {
+        text.failed_probe = failed_probe(view, r);
+    }
     // (Pacemaker's flag is the resource's: a failure on any node, wherever it runs now.)
     text.failed = rsc
         .node_state
@@ -238,6 +241,24 @@ fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
             .iter()
             .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed));
     text
+}
+
+/// The result of a probe that found the agent unusable (not installed, invalid parameters),
+/// which a stopped resource's line shows; the first node's (clone instances: none here).
+fn failed_probe(view: &ClusterView, r: RscIdx) -> Option<String> {
+    if view.resources[view.top_of(r)].kind == Kind::Clone {
+        return None;
+    }
+    view.resources[r].node_state.values().find_map(|st| {
+        st.ops
+            .iter()
+            .find(|o| {
+                o.task == "monitor"
+                    && o.interval_ms == 0
+                    && (o.rc == 5 || o.rc == 2 || o.status == 7)
+            })
+            .map(|o| vocab::ocf::ocf_text(o.rc).to_string())
+    })
 }
 
 /// Whether node `n` shows as online: a remote node as unpacked in the current status.
