@@ -143,7 +143,13 @@ fn node_list(
     let mut remote_online = Vec::new();
     let mut remote_offline = Vec::new();
     let mut guest_online = Vec::new();
-    for (n, node) in view.nodes.iter().enumerate() {
+    // Nodes in Pacemaker's node list order (by name, numbers as numbers).
+    let mut order: Vec<usize> = (0..view.nodes.len()).collect();
+    order.sort_by(|&a, &b| {
+        crate::unpack::cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname)
+    });
+    for n in order {
+        let node = &view.nodes[n];
         let name = &node.uname;
         let label = match (node.is_guest(), node.is_remote()) {
             (true, _) => "GuestNode",
