@@ -76,6 +76,7 @@ impl Prim {
             maintenance: false,
             managed: self.managed,
             failure_ignored: false,
+            pending: None,
         }
     }
 }

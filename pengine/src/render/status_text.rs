@@ -95,6 +95,8 @@ pub struct PrimitiveText {
     pub managed: bool,
     /// A failure was ignored (on-fail=ignore).
     pub failure_ignored: bool,
+    /// An operation in flight shown instead of the role ("Starting", "Stopping", ...).
+    pub pending: Option<&'static str>,
 }
 
 /// One node a primitive is active on.
@@ -141,6 +143,18 @@ pub fn agent_text(view: &ClusterView, r: RscIdx) -> String {
 /// target-role=Stopped on the resource or an ancestor.
 pub fn disabled(view: &ClusterView, r: RscIdx) -> bool {
     ancestry(view, r).any(|i| view.resources[i].target_role() == Some(Role::Stopped))
+}
+
+/// The word Pacemaker shows for an operation in flight (its `native_pending_state`).
+pub fn pending_word(task: &str) -> Option<&'static str> {
+    match task {
+        "start" => Some("Starting"),
+        "stop" => Some("Stopping"),
+        "migrate_to" | "migrate_from" => Some("Migrating"),
+        "promote" => Some("Promoting"),
+        "demote" => Some("Demoting"),
+        _ => None,
+    }
 }
 
 /// Managed, as the resource and its ancestors say (maintenance-mode unmanages all).
@@ -219,6 +233,7 @@ impl PrimitiveText {
                 || on.iter().any(|&(n, _)| view.nodes[n].maintenance),
             managed: managed(view, r),
             failure_ignored: rsc.node_state.values().any(|s| s.failure_ignored),
+            pending: None,
         }
     }
 
@@ -286,7 +301,7 @@ impl PrimitiveText {
             }
         } else {
             out.push(' ');
-            out.push_str(role.name());
+            out.push_str(self.pending.unwrap_or(role.name()));
         }
         if let ([node], Nodes::Shown) = (self.on.as_slice(), nodes) {
             out.push(' ');

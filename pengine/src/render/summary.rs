@@ -46,7 +46,9 @@ fn current_placement(view: &ClusterView) -> Placement {
 }
 
 /// The placement after the executed graph: stops remove, starts add, promotions change roles.
-fn revised_placement(s: &Schedule) -> Placement {
+/// `as_shown`: as the revised status re-reads the history, where an operation still in
+/// flight stays last (a stop does not end it).
+fn revised_placement(s: &Schedule, as_shown: bool) -> Placement {
     let view = &s.view;
     let mut p = current_placement(view);
     let t = &s.actions;
@@ -62,6 +64,14 @@ fn revised_placement(s: &Schedule) -> Placement {
         }
         let entry = p.entry(r).or_default();
         match a.task.as_str() {
+            // An operation still in flight there stays the last of the history (its call
+            // id sorts last), so the resource still shows active there.
+            "stop"
+                if as_shown
+                    && view.resources[r]
+                        .node_state
+                        .get(&n)
+                        .is_some_and(|st| st.pending_task.is_some()) => {}
             "stop" => entry.retain(|(x, _)| *x != n),
             "demote" => entry
                 .iter_mut()
@@ -227,11 +237,24 @@ fn primitive_line(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
 /// A primitive's shared text form at placement `p`.
 fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> PrimitiveText {
     let rsc = &view.resources[r];
-    let on = p.get(&r).cloned().unwrap_or_default();
+    let mut on = p.get(&r).cloned().unwrap_or_default();
+    // The revised status re-reads a history written node by node: by node name.
+    if revised {
+        on.sort_by(|a, b| {
+            crate::unpack::cmp_node_names(&view.nodes[a.0].uname, &view.nodes[b.0].uname)
+        });
+    }
     let mut text = PrimitiveText::of(view, r, &on);
     // A failure on a node that will be fenced is the node's, not the resource's.
     if on.is_empty() {
         text.failed_probe = failed_probe(view, r);
+    }
+    // The current status shows an operation still in flight on its one node.
+    if let ([(n, _)], false) = (on.as_slice(), revised) {
+        text.pending = rsc.node_state[n]
+            .pending_task
+            .as_deref()
+            .and_then(super::status_text::pending_word);
     }
     // (Pacemaker's flag is the resource's: a failure on any node, wherever it runs now.)
     text.failed = rsc
@@ -501,7 +524,7 @@ pub fn transition_summary(s: &Schedule) -> String {
         }
     }
     let before = current_placement(view);
-    let after = revised_placement(s);
+    let after = revised_placement(s, false);
     let mut pos = vec![0; view.resources.len()];
     for (i, r) in display_order(view).into_iter().enumerate() {
         pos[r] = i;
@@ -803,7 +826,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     let _ = write!(
         out,
         "Revised Cluster Status:\n{}",
-        status(view, &revised_placement(s), Some(&fenced))
+        status(view, &revised_placement(s, true), Some(&fenced))
     );
     out
 }
