@@ -174,7 +174,14 @@ fn node_list(
             pending: node.pending && !was_fenced,
             // Pending nodes are also in standby, which their word already says.
             standby: node.standby && !node.pending,
-            maintenance: node.maintenance,
+            // (maintenance-mode puts every node in maintenance for scheduling; the list
+            // shows a node's own setting.)
+            maintenance: node.maintenance
+                && (!view.config.maintenance_mode
+                    || node
+                        .attrs
+                        .get("maintenance")
+                        .is_some_and(|v| crate::unpack::is_true(v))),
             running_resources: p.values().flatten().any(|(x, _)| *x == n),
         };
         let (online_list, offline_list) = match (node.is_guest(), node.is_remote()) {
@@ -446,6 +453,10 @@ pub fn current_status(s: &Schedule) -> String {
     let disabled_count = prims.iter().filter(|&&r| disabled(view, r)).count();
     let blocked_count = prims.iter().filter(|&&r| blocked(view, r)).count();
     let mut out = String::new();
+    if view.config.maintenance_mode {
+        out.push_str("\n              *** Resource management is DISABLED ***\n");
+        out.push_str("  The cluster will not attempt to start, stop or recover services\n\n");
+    }
     if disabled_count > 0 || blocked_count > 0 {
         let _ = writeln!(
             out,
