@@ -272,10 +272,11 @@ fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
         if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
             && !(revised && view.nodes[*n].is_remote()));
-    text.blocked = blocked(view, r)
-        && on
-            .iter()
-            .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed));
+    text.blocked = multiply_active_blocked(view, r)
+        || (blocked(view, r)
+            && on
+                .iter()
+                .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed)));
     text
 }
 
@@ -441,7 +442,13 @@ fn blocked(view: &ClusterView, r: RscIdx) -> bool {
     // A failure on a node that will be fenced does not block: fencing resolves it.
     view.resources[r].node_state.iter().any(|(n, st)| {
         st.failed && st.on_fail == crate::unpack::OnFail::Block && !view.nodes[*n].unclean
-    })
+    }) || multiply_active_blocked(view, r)
+}
+
+/// Active on several nodes with `multiple-active=block`: frozen where it is.
+fn multiply_active_blocked(view: &ClusterView, r: RscIdx) -> bool {
+    let rsc = &view.resources[r];
+    rsc.meta("multiple-active") == Some("block") && rsc.running_nodes().len() > 1
 }
 
 /// "Current cluster status:" section (preceded by the disabled-resources note, if any).
