@@ -113,13 +113,33 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     if a.task == "notify" {
         // Instance notifications are made while the graph is written.
         let (task, post, _) = notification(a).unwrap_or((0, false, false));
-        return (5, (task as i64 * 2 + post as i64) * 1000 + node);
+        return (6, (task as i64 * 2 + post as i64) * 1000 + node);
+    }
+    // Reading the history makes (oldest of all) the clean-up of expired failures, the
+    // actions of the recurring operations active on a node, and the stop where a failure
+    // must be recovered.
+    if a.task == "clear_failcount" {
+        return (0, node - 1000);
+    }
+    let here = a.node.and_then(|n| rsc.node_state.get(&n));
+    if let Some(st) = here {
+        if a.interval_ms > 0
+            && a.task != "cancel"
+            && st
+                .active_recurring()
+                .iter()
+                .any(|&(task, interval)| task == a.task && interval == a.interval_ms)
+        {
+            return (0, node);
+        }
+        if a.task == "stop" && st.must_recover() {
+            return (0, 1000 + node);
+        }
     }
     match (a.task.as_str(), a.interval_ms) {
-        // Failure clean-ups and cancellations come from the history checks, before probing.
-        ("clear_failcount", _) => (0, node),
-        ("cancel", _) => (1, node),
-        ("monitor", 0) if a.kind != ActionKind::PseudoEvent => (2, node),
+        // Cancellations come from the history checks, before probing.
+        ("cancel", _) => (2, node),
+        ("monitor", 0) if a.kind != ActionKind::PseudoEvent => (3, node),
         (task, interval) => {
             // A promoted resource staying put gets its start first (to learn whether it
             // must be recovered); then down (demote, stop), up (start, promote), the
@@ -139,7 +159,7 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
                 "migrate_from" => 7,
                 _ => 8,
             };
-            (4, step * 1000 + node)
+            (5, step * 1000 + node)
         }
     }
 }
