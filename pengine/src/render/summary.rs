@@ -665,7 +665,11 @@ pub fn transition_summary(s: &Schedule) -> String {
                 Some(("Restart", name(*m), String::new()))
             }
             ([(n, _)], [_]) if restarted => {
-                let failed = rsc.node_state.get(n).is_some_and(|st| st.failed);
+                // (Pacemaker's failed flag is the resource's.)
+                let failed = rsc
+                    .node_state
+                    .iter()
+                    .any(|(m, st)| st.failed && !view.nodes[*m].unclean);
                 Some((
                     if failed { "Recover" } else { "Restart" },
                     name(*n),
