@@ -31,6 +31,14 @@ fn node_ranks(view: &ClusterView) -> Vec<usize> {
 /// Resources in the order Pacemaker adds their actions to the graph.
 fn expand_order(view: &ClusterView, asg: &Assignment) -> Vec<RscIdx> {
     fn expand(view: &ClusterView, r: RscIdx, out: &mut Vec<RscIdx>) {
+        // A bundle adds its primitive's clone, then each replica's IP, container and
+        // connection; its own actions are added with those of no resource.
+        if let Some(b) = view.bundles.iter().find(|b| b.rsc == r) {
+            for x in b.graph_order() {
+                expand(view, x, out);
+            }
+            return;
+        }
         let rsc = &view.resources[r];
         match rsc.kind {
             Kind::Clone => {
@@ -56,7 +64,10 @@ fn expand_order(view: &ClusterView, asg: &Assignment) -> Vec<RscIdx> {
         }
     }
     for r in tops {
-        expand(view, r, &mut out);
+        // (A bundle's clone comes with its bundle.)
+        if !view.bundles.iter().any(|b| b.child == Some(r)) {
+            expand(view, r, &mut out);
+        }
     }
     out
 }
@@ -172,11 +183,18 @@ pub fn synapse_order(view: &ClusterView, asg: &Assignment, t: &ActionTable) -> V
         pos[r] = i;
     }
     let mut order: Vec<usize> = (0..t.list.len()).filter(|&i| in_graph(t, i)).collect();
+    // A bundle's own pseudo actions are added with the actions of no resource, newest
+    // first: after those (made later), the last bundle's first, each newest first.
+    let bundle_rank = |r: RscIdx| view.bundles.iter().position(|b| b.rsc == r);
     order.sort_by_key(|&i| {
         let a = &t.list[i];
         let (stage, at) = birth(view, asg, &ranks, a);
+        let bundle = a.rsc.and_then(bundle_rank);
         (
-            a.rsc.map_or(usize::MAX, |r| pos[r]),
+            a.rsc
+                .filter(|_| bundle.is_none())
+                .map_or(usize::MAX, |r| pos[r]),
+            bundle.map(|b| Reverse((b, crate::unpack::bundle::creation_rank(&a.task)))),
             Reverse(stage),
             Reverse(at),
             Reverse(i),
