@@ -615,6 +615,11 @@ pub fn transition_summary(s: &Schedule) -> String {
             .of(r, "start")
             .iter()
             .find_map(|&x| t.list[x].reason.clone());
+        let stop_reason = t
+            .of(r, "stop")
+            .iter()
+            .filter(|&&x| in_graph(t, x))
+            .find_map(|&x| t.list[x].reason.clone());
         let change = match (b.as_slice(), a_.as_slice()) {
             ([], []) if blocked_start => Some((
                 "Start",
@@ -679,7 +684,12 @@ pub fn transition_summary(s: &Schedule) -> String {
                         "Move"
                     },
                     format!("{} -> {}", name(*n), name(*m)),
-                    String::new(),
+                    // Why, when an ordering says so (the stop's reason, else the start's).
+                    stop_reason
+                        .as_deref()
+                        .or(start_reason.as_deref())
+                        .map(|why| format!("  due to {why}"))
+                        .unwrap_or_default(),
                 ))
             }
             ([(n, r1)], [(_, r2)]) if r1 != r2 && *r2 == Role::Promoted => Some((
