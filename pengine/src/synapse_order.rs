@@ -13,45 +13,14 @@
 use crate::actions::{Action, ActionTable};
 use crate::assign::Assignment;
 use crate::graph_build::in_graph;
-use crate::unpack::{ClusterView, Kind, NodeIdx, Role, RscIdx};
+use crate::unpack::{cmp_node_names, ClusterView, Kind, NodeIdx, Role, RscIdx};
 use graph::ActionKind;
-use std::cmp::{Ordering, Reverse};
-
-/// Pacemaker's `pcmk__numeric_strcasecmp`: case-insensitive, digit runs compared as numbers.
-pub fn numeric_casecmp(a: &str, b: &str) -> Ordering {
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    while let (Some(&x), Some(&y)) = (a.first(), b.first()) {
-        if x.is_ascii_digit() && y.is_ascii_digit() {
-            let run = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
-            let (nx, ny) = (run(a), run(b));
-            let num = |s: &[u8]| {
-                let t = std::str::from_utf8(s)
-                    .unwrap_or("0")
-                    .trim_start_matches('0');
-                (t.len(), t.to_string())
-            };
-            let ord = num(&a[..nx]).cmp(&num(&b[..ny]));
-            if ord.is_ne() {
-                return ord;
-            }
-            a = &a[nx..];
-            b = &b[ny..];
-            continue;
-        }
-        let ord = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
-        if ord.is_ne() {
-            return ord;
-        }
-        a = &a[1..];
-        b = &b[1..];
-    }
-    a.len().cmp(&b.len())
-}
+use std::cmp::Reverse;
 
 /// Each node's position in Pacemaker's node list (sorted by name, numbers as numbers).
 fn node_ranks(view: &ClusterView) -> Vec<usize> {
     let mut by_name: Vec<NodeIdx> = (0..view.nodes.len()).collect();
-    by_name.sort_by(|&a, &b| numeric_casecmp(&view.nodes[a].uname, &view.nodes[b].uname));
+    by_name.sort_by(|&a, &b| cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname));
     let mut rank = vec![0; view.nodes.len()];
     for (i, n) in by_name.into_iter().enumerate() {
         rank[n] = i;
@@ -155,7 +124,28 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     if a.task == "notify" {
         // Instance notifications are made while the graph is written.
         let (task, post, _) = notification(a).unwrap_or((0, false, false));
-        return (5, (task as i64 * 2 + post as i64) * 1000 + node);
+        return (6, (task as i64 * 2 + post as i64) * 1000 + node);
+    }
+    // Reading the history makes (oldest of all) the clean-up of expired failures, the
+    // actions of the recurring operations active on a node, and the stop where a failure
+    // must be recovered.
+    if a.task == "clear_failcount" {
+        return (0, node - 1000);
+    }
+    let here = a.node.and_then(|n| rsc.node_state.get(&n));
+    if let Some(st) = here {
+        if a.interval_ms > 0
+            && a.task != "cancel"
+            && st
+                .active_recurring()
+                .iter()
+                .any(|&(task, interval)| task == a.task && interval == a.interval_ms)
+        {
+            return (0, node);
+        }
+        if a.task == "stop" && st.must_recover() {
+            return (0, 1000 + node);
+        }
     }
     // A recurring operation the history shows active is made once its resource's history is
     // read: after that history's fail-count clean-ups, before the history checks' cancels.
@@ -172,10 +162,9 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         return (1, node - 1_000_000);
     }
     match (a.task.as_str(), a.interval_ms) {
-        // Failure clean-ups and cancellations come from the history checks, before probing.
-        ("clear_failcount", _) => (0, node),
-        ("cancel", _) => (1, node),
-        ("monitor", 0) if a.kind != ActionKind::PseudoEvent => (2, node),
+        // Cancellations come from the history checks, before probing.
+        ("cancel", _) => (2, node),
+        ("monitor", 0) if a.kind != ActionKind::PseudoEvent => (3, node),
         (task, interval) => {
             // A promoted resource staying put gets its start first (to learn whether it
             // must be recovered); then down (demote, stop), up (start, promote), the
@@ -195,7 +184,7 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
                 "migrate_from" => 7,
                 _ => 8,
             };
-            (4, step * 1000 + node)
+            (5, step * 1000 + node)
         }
     }
 }

@@ -80,6 +80,7 @@ impl Prim {
             maintenance: false,
             managed: self.managed,
             failure_ignored: self.failure_ignored,
+            pending: None,
         }
     }
 }

@@ -337,7 +337,7 @@ impl Status {
             }
         }
         // Pacemaker keeps its node list sorted by name, remote and guest nodes included.
-        nodes.sort_by(|a, b| pengine::synapse_order::numeric_casecmp(&a.name, &b.name));
+        nodes.sort_by(|a, b| pengine::unpack::cmp_node_names(&a.name, &b.name));
         let prims: Vec<&Prim> = resources
             .iter()
             .flat_map(Item::prims)

@@ -243,8 +243,22 @@ impl<'a> Plan<'a> {
         }
         if quorum_blocked {
             t.list[start].runnable = false;
+            self.quorum_reason(t, start);
         }
         start
+    }
+
+    /// Why a start or promote cannot run without quorum, as Pacemaker words it (only for an
+    /// action that has a node).
+    fn quorum_reason(&self, t: &mut ActionTable, i: usize) {
+        if t.list[i].node.is_none() {
+            return;
+        }
+        let why = match self.view.config.no_quorum_policy {
+            crate::unpack::NoQuorumPolicy::Freeze => "quorum freeze",
+            _ => "no quorum",
+        };
+        t.list[i].reason = Some(why.to_string());
     }
 
     /// migrate_to on the old node, migrate_from on the new one, before the stop and the
@@ -308,6 +322,7 @@ impl<'a> Plan<'a> {
                 t.order(start, p, IMPLIES_THEN | RUNNABLE_LEFT);
                 if quorum_blocked {
                     t.list[p].runnable = false;
+                    self.quorum_reason(t, p);
                 }
                 promote = Some(p);
             }

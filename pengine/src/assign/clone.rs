@@ -353,19 +353,9 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     }
     let mut score = match total {
         Some(s) => s,
-        None => {
-            // No promotion preference: only an instance already promoted here keeps a chance.
-            if view.primitives_of(inst).iter().any(|p| {
-                view.resources[*p]
-                    .node_state
-                    .get(&n)
-                    .is_some_and(|s| s.role == Role::Promoted)
-            }) {
-                Score::ZERO
-            } else {
-                Score(-1)
-            }
-        }
+        // No promotion preference: -1, so that only a location for the promoted role can
+        // make it eligible.
+        None => Score(-1),
     };
     for loc in &a.cons.locations {
         if loc.role == Some(Role::Promoted) && loc.node == n && (loc.rsc == c || loc.rsc == inst) {

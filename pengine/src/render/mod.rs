@@ -23,6 +23,9 @@ use std::fmt::Write;
 /// revised status.
 pub fn simulation(s: &Schedule, original_date: Option<&str>, with_scores: bool) -> String {
     let mut out = String::new();
+    if s.view.config.schema_validation_disabled {
+        out.push_str("Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)\n");
+    }
     if let Some(date) = original_date {
         let _ = writeln!(out, "Using the original execution date of: {date}");
     }

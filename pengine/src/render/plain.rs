@@ -131,7 +131,7 @@ fn by_node_name(lines: &[crate::assign::ScoreLine]) -> Vec<crate::assign::ScoreL
         let end = (start..out.len())
             .find(|&i| (out[i].prefix, &out[i].rsc) != (key.0, &key.1))
             .unwrap_or(out.len());
-        out[start..end].sort_by(|a, b| crate::synapse_order::numeric_casecmp(&a.node, &b.node));
+        out[start..end].sort_by(|a, b| crate::unpack::cmp_node_names(&a.node, &b.node));
         start = end;
     }
     out
@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn node_names_sort_as_pacemaker() {
         let mut v = vec!["node10", "Node2", "node1", "hb2", "hb1"];
-        v.sort_by(|a, b| crate::synapse_order::numeric_casecmp(a, b));
+        v.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
         assert_eq!(v, ["hb1", "hb2", "node1", "Node2", "node10"]);
     }
 

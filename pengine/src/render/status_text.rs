@@ -95,6 +95,8 @@ pub struct PrimitiveText {
     pub managed: bool,
     /// A failure was ignored (on-fail=ignore).
     pub failure_ignored: bool,
+    /// An operation in flight shown instead of the role ("Starting", "Stopping", ...).
+    pub pending: Option<&'static str>,
 }
 
 /// One node a primitive is active on.
@@ -141,6 +143,18 @@ pub fn agent_text(view: &ClusterView, r: RscIdx) -> String {
 /// target-role=Stopped on the resource or an ancestor.
 pub fn disabled(view: &ClusterView, r: RscIdx) -> bool {
     ancestry(view, r).any(|i| view.resources[i].target_role() == Some(Role::Stopped))
+}
+
+/// The word Pacemaker shows for an operation in flight (its `native_pending_state`).
+pub fn pending_word(task: &str) -> Option<&'static str> {
+    match task {
+        "start" => Some("Starting"),
+        "stop" => Some("Stopping"),
+        "migrate_to" | "migrate_from" => Some("Migrating"),
+        "promote" => Some("Promoting"),
+        "demote" => Some("Demoting"),
+        _ => None,
+    }
 }
 
 /// Managed, as the resource and its ancestors say (maintenance-mode unmanages all).
@@ -213,12 +227,13 @@ impl PrimitiveText {
                 .filter(|t| promotable && Role::parse(t) == Some(Role::Unpromoted)),
             blocked: false,
             // maintenance-mode, the resource's (or an ancestor's) maintenance, or a node in
-            // maintenance where it runs: Pacemaker shows "maintenance" instead of "unmanaged".
+            // maintenance where it runs: unmanaged, whatever its own setting says.
             maintenance: view.config.maintenance_mode
                 || ancestry(view, r).any(|i| view.resources[i].meta_flag("maintenance", false))
                 || on.iter().any(|&(n, _)| view.nodes[n].maintenance),
             managed: managed(view, r),
             failure_ignored: rsc.node_state.values().any(|s| s.failure_ignored),
+            pending: None,
         }
     }
 
@@ -278,7 +293,7 @@ impl PrimitiveText {
             out.push_str(" ORPHANED");
         }
         let role = self.role();
-        if self.failed && self.active() {
+        if self.failed {
             out.push_str(" FAILED");
             if role > Role::Unpromoted {
                 out.push(' ');
@@ -286,7 +301,7 @@ impl PrimitiveText {
             }
         } else {
             out.push(' ');
-            out.push_str(role.name());
+            out.push_str(self.pending.unwrap_or(role.name()));
         }
         if let ([node], Nodes::Shown) = (self.on.as_slice(), nodes) {
             out.push(' ');
@@ -305,12 +320,11 @@ impl PrimitiveText {
         } else if let Some(t) = &self.target_unpromoted {
             flags.push(format!("target-role:{t}"));
         }
-        // Blocked or maintenance implies unmanaged.
+        // Blocked or maintenance implies unmanaged (Pacemaker 2.1.5 has no "maintenance"
+        // word for a resource).
         if self.blocked {
             flags.push("blocked".into());
-        } else if self.maintenance {
-            flags.push("maintenance".into());
-        } else if !self.managed {
+        } else if self.maintenance || !self.managed {
             flags.push("unmanaged".into());
         }
         if self.failure_ignored {
@@ -491,7 +505,8 @@ pub fn stopped_label(disabled: bool) -> &'static str {
     }
 }
 
-/// A clone's `Stopped: [ nodes ]` line: the nodes running no instance, sorted, shown only
+/// A clone's `Stopped: [ nodes ]` line: the nodes running no instance, sorted as Pacemaker
+/// sorts node names (numbers as numbers), shown only
 /// while some instance is inactive (a clone whose every instance runs has none).
 pub fn stopped_line(
     disabled: bool,
@@ -501,7 +516,7 @@ pub fn stopped_line(
     if inactive_instances == 0 || nodes.is_empty() {
         return None;
     }
-    nodes.sort();
+    nodes.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
     Some(node_list_line(stopped_label(disabled), &nodes))
 }
 

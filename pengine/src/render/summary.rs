@@ -13,18 +13,57 @@ use graph::ActionKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-/// Where every primitive runs, and in which role, at one point in time.
-pub type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
+/// Where every primitive runs, and in which role, at one point in time (dereferences to
+/// that map), and where a failure was cleared by the transition.
+#[derive(Default)]
+pub struct Placement {
+    on: BTreeMap<RscIdx, Vec<(usize, Role)>>,
+    /// `(resource, node)` pairs whose failure a stop or start there has cleared (the
+    /// revised status re-reads a history that now ends with it).
+    recovered: BTreeSet<(RscIdx, usize)>,
+}
+
+impl std::ops::Deref for Placement {
+    type Target = BTreeMap<RscIdx, Vec<(usize, Role)>>;
+    fn deref(&self) -> &Self::Target {
+        &self.on
+    }
+}
+
+impl std::ops::DerefMut for Placement {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.on
+    }
+}
+
+impl FromIterator<(RscIdx, Vec<(usize, Role)>)> for Placement {
+    fn from_iter<I: IntoIterator<Item = (RscIdx, Vec<(usize, Role)>)>>(iter: I) -> Self {
+        Placement {
+            on: iter.into_iter().collect(),
+            recovered: BTreeSet::new(),
+        }
+    }
+}
 
 fn current_placement(view: &ClusterView) -> Placement {
-    (0..view.resources.len())
-        .filter(|&r| view.resources[r].kind == Kind::Primitive)
-        .map(|r| (r, view.active_roles(r)))
-        .collect()
+    Placement {
+        on: (0..view.resources.len())
+            .filter(|&r| view.resources[r].kind == Kind::Primitive)
+            .map(|r| (r, view.active_roles(r)))
+            .collect(),
+        recovered: BTreeSet::new(),
+    }
 }
 
 /// The placement after the executed graph: stops remove, starts add, promotions change roles.
+/// As the revised status shows it (see [`placement_after`]).
 pub fn revised_placement(s: &Schedule) -> Placement {
+    placement_after(s, true)
+}
+
+/// The placement after the executed graph. `as_shown`: as the revised status re-reads the
+/// history, where an operation still in flight stays last (a stop does not end it).
+fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
     let view = &s.view;
     let mut p = current_placement(view);
     let t = &s.actions;
@@ -40,6 +79,14 @@ pub fn revised_placement(s: &Schedule) -> Placement {
         }
         let entry = p.entry(r).or_default();
         match a.task.as_str() {
+            // An operation still in flight there stays the last of the history (its call
+            // id sorts last), so the resource still shows active there.
+            "stop"
+                if as_shown
+                    && view.resources[r]
+                        .node_state
+                        .get(&n)
+                        .is_some_and(|st| st.pending_task.is_some()) => {}
             "stop" => entry.retain(|(x, _)| *x != n),
             "demote" => entry
                 .iter_mut()
@@ -55,6 +102,9 @@ pub fn revised_placement(s: &Schedule) -> Placement {
         let (Some(r), Some(n)) = (a.rsc, a.node) else {
             continue;
         };
+        if matches!(a.task.as_str(), "stop" | "start") {
+            p.recovered.insert((r, n));
+        }
         let entry = p.entry(r).or_default();
         match a.task.as_str() {
             "start" | "migrate_from" if !entry.iter().any(|(x, _)| *x == n) => {
@@ -118,7 +168,13 @@ fn node_list(
     let mut remote_online = Vec::new();
     let mut remote_offline = Vec::new();
     let mut guest_online = Vec::new();
-    for (n, node) in view.nodes.iter().enumerate() {
+    // Nodes in Pacemaker's node list order (by name, numbers as numbers).
+    let mut order: Vec<usize> = (0..view.nodes.len()).collect();
+    order.sort_by(|&a, &b| {
+        crate::unpack::cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname)
+    });
+    for n in order {
+        let node = &view.nodes[n];
         let name = &node.uname;
         let label = match (node.is_guest(), node.is_remote()) {
             (true, _) => "GuestNode",
@@ -133,7 +189,14 @@ fn node_list(
             pending: node.pending && !was_fenced,
             // Pending nodes are also in standby, which their word already says.
             standby: node.standby && !node.pending,
-            maintenance: node.maintenance,
+            // (maintenance-mode puts every node in maintenance for scheduling; the list
+            // shows a node's own setting.)
+            maintenance: node.maintenance
+                && (!view.config.maintenance_mode
+                    || node
+                        .attrs
+                        .get("maintenance")
+                        .is_some_and(|v| crate::unpack::is_true(v))),
             running_resources: p.values().flatten().any(|(x, _)| *x == n),
         };
         let (online_list, offline_list) = match (node.is_guest(), node.is_remote()) {
@@ -163,7 +226,8 @@ fn node_list(
         ("RemoteOFFLINE", remote_offline),
         ("GuestOnline", guest_online),
     ] {
-        list.sort();
+        // Pacemaker's node list order: names with numbers compared as numbers.
+        list.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
         if !list.is_empty() {
             let _ = writeln!(out, "    * {}", node_list_line(title, &list));
         }
@@ -200,20 +264,58 @@ pub fn primitive_text(
     revised: bool,
 ) -> PrimitiveText {
     let rsc = &view.resources[r];
-    let on = p.get(&r).cloned().unwrap_or_default();
+    let mut on = p.get(&r).cloned().unwrap_or_default();
+    // The revised status re-reads a history written node by node: by node name.
+    if revised {
+        on.sort_by(|a, b| {
+            crate::unpack::cmp_node_names(&view.nodes[a.0].uname, &view.nodes[b.0].uname)
+        });
+    }
     let mut text = PrimitiveText::of(view, r, &on);
     // A failure on a node that will be fenced is the node's, not the resource's.
-    text.failed = matches!(on.as_slice(), [(n, _)]
-        if rsc.node_state.get(n).is_some_and(|s| s.failed) && !view.nodes[*n].unclean);
+    if on.is_empty() {
+        text.failed_probe = failed_probe(view, r);
+    }
+    // The current status shows an operation still in flight on its one node.
+    if let ([(n, _)], false) = (on.as_slice(), revised) {
+        text.pending = rsc.node_state[n]
+            .pending_task
+            .as_deref()
+            .and_then(super::status_text::pending_word);
+    }
+    // (Pacemaker's flag is the resource's: a failure on any node, wherever it runs now.)
+    text.failed = rsc
+        .node_state
+        .iter()
+        .any(|(n, st)| st.failed && !view.nodes[*n].unclean && !p.recovered.contains(&(r, *n)));
     text.unclean_node = matches!(on.as_slice(), [(n, _)]
         if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
             && !(revised && view.nodes[*n].is_remote()));
-    text.blocked = blocked(view, r)
-        && on
-            .iter()
-            .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed));
+    text.blocked = multiply_active_blocked(view, r)
+        || (blocked(view, r)
+            && on
+                .iter()
+                .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed)));
     text
+}
+
+/// The result of a probe that found the agent unusable (not installed, invalid parameters),
+/// which a stopped resource's line shows; the first node's (clone instances: none here).
+fn failed_probe(view: &ClusterView, r: RscIdx) -> Option<String> {
+    if view.resources[view.top_of(r)].kind == Kind::Clone {
+        return None;
+    }
+    view.resources[r].node_state.values().find_map(|st| {
+        st.ops
+            .iter()
+            .find(|o| {
+                o.task == "monitor"
+                    && o.interval_ms == 0
+                    && (o.rc == 5 || o.rc == 2 || o.status == 7)
+            })
+            .map(|o| vocab::ocf::ocf_text(o.rc).to_string())
+    })
 }
 
 /// Whether node `n` shows as online: a remote node as unpacked in the current status.
@@ -354,7 +456,8 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         (Role::Started, "Started"),
     ] {
         if let Some(nodes) = by_role.get(&role) {
-            let nodes: Vec<String> = nodes.iter().cloned().collect();
+            let mut nodes: Vec<String> = nodes.iter().cloned().collect();
+            nodes.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
             let _ = writeln!(out, "      * {}", node_list_line(label, &nodes));
         }
     }
@@ -386,7 +489,13 @@ fn blocked(view: &ClusterView, r: RscIdx) -> bool {
     // A failure on a node that will be fenced does not block: fencing resolves it.
     view.resources[r].node_state.iter().any(|(n, st)| {
         st.failed && st.on_fail == crate::unpack::OnFail::Block && !view.nodes[*n].unclean
-    })
+    }) || multiply_active_blocked(view, r)
+}
+
+/// Active on several nodes with `multiple-active=block`: frozen where it is.
+fn multiply_active_blocked(view: &ClusterView, r: RscIdx) -> bool {
+    let rsc = &view.resources[r];
+    rsc.meta("multiple-active") == Some("block") && rsc.running_nodes().len() > 1
 }
 
 /// "Current cluster status:" section (preceded by the disabled-resources note, if any).
@@ -398,6 +507,10 @@ pub fn current_status(s: &Schedule) -> String {
     let disabled_count = prims.iter().filter(|&&r| disabled(view, r)).count();
     let blocked_count = prims.iter().filter(|&&r| blocked(view, r)).count();
     let mut out = String::new();
+    if view.config.maintenance_mode {
+        out.push_str("\n              *** Resource management is DISABLED ***\n");
+        out.push_str("  The cluster will not attempt to start, stop or recover services\n\n");
+    }
     if disabled_count > 0 || blocked_count > 0 {
         let _ = writeln!(
             out,
@@ -500,7 +613,7 @@ pub fn transition_summary(s: &Schedule) -> String {
         }
     }
     let before = current_placement(view);
-    let after = revised_placement(s);
+    let after = placement_after(s, false);
     let mut pos = vec![0; view.resources.len()];
     for (i, r) in display_order(view).into_iter().enumerate() {
         pos[r] = i;
@@ -528,6 +641,11 @@ pub fn transition_summary(s: &Schedule) -> String {
         let start_reason = t
             .of(r, "start")
             .iter()
+            .find_map(|&x| t.list[x].reason.clone());
+        let stop_reason = t
+            .of(r, "stop")
+            .iter()
+            .filter(|&&x| in_graph(t, x))
             .find_map(|&x| t.list[x].reason.clone());
         let change = match (b.as_slice(), a_.as_slice()) {
             ([], []) if blocked_start => Some((
@@ -593,7 +711,12 @@ pub fn transition_summary(s: &Schedule) -> String {
                         "Move"
                     },
                     format!("{} -> {}", name(*n), name(*m)),
-                    String::new(),
+                    // Why, when an ordering says so (the stop's reason, else the start's).
+                    stop_reason
+                        .as_deref()
+                        .or(start_reason.as_deref())
+                        .map(|why| format!("  due to {why}"))
+                        .unwrap_or_default(),
                 ))
             }
             ([(n, r1)], [(_, r2)]) if r1 != r2 && *r2 == Role::Promoted => Some((
@@ -623,7 +746,11 @@ pub fn transition_summary(s: &Schedule) -> String {
                 Some(("Restart", name(*m), String::new()))
             }
             ([(n, _)], [_]) if restarted => {
-                let failed = rsc.node_state.get(n).is_some_and(|st| st.failed);
+                // (Pacemaker's failed flag is the resource's.)
+                let failed = rsc
+                    .node_state
+                    .iter()
+                    .any(|(m, st)| st.failed && !view.nodes[*m].unclean);
                 Some((
                     if failed { "Recover" } else { "Restart" },
                     name(*n),

@@ -70,6 +70,8 @@ pub struct Config {
     pub op_defaults: Option<Element>,
     /// `dc-uuid`.
     pub dc_uuid: Option<String>,
+    /// `validate-with="none"`: the CIB asks for no schema validation (tools warn).
+    pub schema_validation_disabled: bool,
 }
 
 impl Config {
@@ -164,6 +166,9 @@ pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
         rsc_defaults: configuration.and_then(|c| c.child("rsc_defaults")).cloned(),
         op_defaults: configuration.and_then(|c| c.child("op_defaults")).cloned(),
         dc_uuid: root.attr("dc-uuid").map(str::to_string),
+        schema_validation_disabled: root
+            .attr("validate-with")
+            .is_some_and(|v| v.eq_ignore_ascii_case("none")),
         options,
     }
 }
