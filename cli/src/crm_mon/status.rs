@@ -64,10 +64,38 @@ pub struct RscOps {
     pub id: String,
     /// The operations shown (probes that found it stopped left out).
     pub ops: Vec<cib::history::OpRecord>,
-    /// "migration-threshold=N[ fail-count=N last-failure='...']".
-    pub counts_text: String,
+    /// The resource's migration-threshold.
+    pub threshold: i64,
     /// The resource's fail count on this node.
     pub fail_count: u64,
+    /// When it last failed here (ctime), shown with a fail count.
+    pub last_failure: Option<String>,
+}
+
+impl RscOps {
+    /// The counts as name/value pairs, in Pacemaker's order.
+    pub fn counts(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![("migration-threshold", self.threshold.to_string())];
+        if self.fail_count > 0 {
+            out.push(("fail-count", self.fail_count.to_string()));
+            if let Some(t) = &self.last_failure {
+                out.push(("last-failure", t.clone()));
+            }
+        }
+        out
+    }
+
+    /// "migration-threshold=N[ fail-count=N last-failure='...']".
+    pub fn counts_text(&self) -> String {
+        self.counts()
+            .into_iter()
+            .map(|(k, v)| match k {
+                "last-failure" => format!("{k}='{v}'"),
+                _ => format!("{k}={v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// A node's operation history.
@@ -345,6 +373,9 @@ impl Status {
                 let mut hard: Vec<&cib::history::OpRecord> = h
                     .ops
                     .iter()
+                    // A failure the scheduler unpacked (not expired, on a node it reads)
+                    // that the executor completed with a hard error.
+                    .filter(|o| failed_ops.contains(&(name.as_str(), o.id.as_str())))
                     .filter(|o| o.status == 0 && o.rc != o.expected_rc)
                     .filter(|o| {
                         let probe = o.task == "monitor" && o.interval_ms == 0;
@@ -419,37 +450,46 @@ impl Status {
                     .filter(|o| o.task != "notify")
                     .cloned()
                     .collect();
+                // The recorded fail count, unless the scheduler found every failure behind
+                // it expired (failure-timeout; a failure that blocks recovery never expires).
+                let rsc = view
+                    .resources
+                    .iter()
+                    .find(|r| r.id == h.id || r.base_id == h.id);
+                // (What the scheduler clears: a blocked resource keeps its fail count.)
+                let expired = rsc
+                    .filter(|r| r.managed())
+                    .zip(view.node_by_name.get(&name))
+                    .and_then(|(r, n)| r.node_state.get(n))
+                    .is_some_and(|st| {
+                        st.clear_failcount && st.on_fail != pengine::unpack::OnFail::Block
+                    });
                 let prefix = format!("fail-count-{}#", h.id);
                 let fail_count = fails
                     .iter()
+                    .filter(|_| !expired)
                     .filter(|(k, _)| {
                         k.starts_with(&prefix) || **k == format!("fail-count-{}", h.id)
                     })
                     .map(|(_, v)| vocab::Score::parse(v).unwrap_or_default())
                     .fold(vocab::Score::ZERO, |sum, v| sum + v);
-                let threshold = view
-                    .resources
+                let threshold = rsc
+                    .map_or(vocab::Score::INFINITY, |r| {
+                        r.meta_score("migration-threshold", vocab::Score::INFINITY)
+                    })
+                    .value();
+                let last_failure = fails
                     .iter()
-                    .find(|r| r.id == h.id || r.base_id == h.id)
-                    .and_then(|r| r.meta("migration-threshold").map(str::to_string))
-                    .unwrap_or_else(|| "1000000".into());
-                let mut counts_text = format!("migration-threshold={threshold}");
-                if fail_count > vocab::Score::ZERO {
-                    counts_text.push_str(&format!(" fail-count={fail_count}"));
-                    let last = fails
-                        .iter()
-                        .filter(|(k, _)| k.starts_with(&format!("last-failure-{}", h.id)))
-                        .filter_map(|(_, v)| v.parse::<i64>().ok())
-                        .max();
-                    if let Some(t) = last {
-                        counts_text.push_str(&format!(" last-failure='{}'", ctime(t)));
-                    }
-                }
+                    .filter(|(k, _)| k.starts_with(&format!("last-failure-{}", h.id)))
+                    .filter_map(|(_, v)| v.parse::<i64>().ok())
+                    .max()
+                    .map(ctime);
                 rscs.push(RscOps {
                     id: h.id.clone(),
                     ops,
-                    counts_text,
+                    threshold,
                     fail_count: u64::try_from(fail_count.value()).unwrap_or(0),
+                    last_failure,
                 });
             }
             hist.push(NodeHistory {

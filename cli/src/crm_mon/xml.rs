@@ -268,12 +268,9 @@ pub fn render(st: &Status, opts: &Options) -> String {
                     node_body,
                     "      <resource_history id=\"{}\" orphan=\"false\" {}",
                     esc(&r.id),
-                    r.counts_text
-                        .split(' ')
-                        .map(|kv| match kv.split_once('=') {
-                            Some((k, v)) => format!("{k}=\"{}\"", esc(v.trim_matches('\''))),
-                            None => kv.to_string(),
-                        })
+                    r.counts()
+                        .into_iter()
+                        .map(|(k, v)| format!("{k}=\"{}\"", esc(&v)))
                         .collect::<Vec<_>>()
                         .join(" ")
                 );

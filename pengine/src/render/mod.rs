@@ -1,6 +1,7 @@
 //! Text renderings of a [`crate::Schedule`]: crm_simulate's summary sections, scores,
 //! a DOT graph, and the per-node score explanation.
 
+mod bundle_text;
 mod ghash;
 mod plain;
 pub mod status_text;

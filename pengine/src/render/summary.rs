@@ -1,6 +1,7 @@
 //! crm_simulate -S sections: current status, transition summary, the simulated execution of
 //! the graph, and the revised status, in Pacemaker 2.1.5's layout.
 
+use super::bundle_text;
 use super::status_text::{
     clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
     stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
@@ -257,6 +258,14 @@ fn resources(view: &ClusterView, p: &Placement, revised: bool, out: &mut String)
         if rsc.meta_flag("internal_rsc", false) {
             continue;
         }
+        // A bundle lists its replicas; the clone of its primitive is part of them.
+        if let Some(b) = view.bundles.iter().find(|b| b.rsc == r) {
+            bundle_lines(view, b, p, revised, out);
+            continue;
+        }
+        if view.bundles.iter().any(|b| b.child == Some(r)) {
+            continue;
+        }
         match rsc.kind {
             Kind::Primitive => {
                 let _ = writeln!(out, "    * {}", primitive_line(view, r, p, revised));
@@ -270,6 +279,22 @@ fn resources(view: &ClusterView, p: &Placement, revised: bool, out: &mut String)
             }
             Kind::Clone => clone_lines(view, r, p, revised, out),
         }
+    }
+}
+
+fn bundle_lines(
+    view: &ClusterView,
+    b: &crate::unpack::bundle::Bundle,
+    p: &Placement,
+    revised: bool,
+    out: &mut String,
+) {
+    let _ = writeln!(out, "    * {}", bundle_text::heading(view, b));
+    for rep in &b.replicas {
+        let instance = rep.child.map(|c| primitive_text(view, c, p, revised));
+        let container = primitive_text(view, rep.container, p, revised);
+        let line = bundle_text::replica_line(view, rep, instance, container);
+        let _ = writeln!(out, "      * {line}");
     }
 }
 
