@@ -22,7 +22,7 @@ fn corpus() -> Option<PathBuf> {
 /// (input, options, recording): the status alone, each section (-s, -U, -S) and their
 /// mixes, covering fencing, migration, promotion, groups, clones, a remote node, blocked
 /// starts, cluster actions, utilization tables, priorities, pending or unhealthy nodes, a
-/// fenced remote node and orphans.
+/// fenced remote node, orphans and anonymous clone instances renumbered after the transition.
 const CASES: &[(&str, &[&str], &str)] = &[
     ("simple1", &[], "simple1.xml"),
     ("simple1", &["-S", "-s"], "simple1.Ss.xml"),
@@ -72,6 +72,11 @@ const CASES: &[(&str, &[&str], &str)] = &[
         "remote-fence-unclean2.S.xml",
     ),
     ("bug-lf-2493", &["-S"], "bug-lf-2493.S.xml"),
+    (
+        "clone-require-all-5",
+        &["-S", "-s"],
+        "clone-require-all-5.Ss.xml",
+    ),
 ];
 
 /// Runs `crm_simulate` as `crm_simulate` (argv[0] is echoed in the XML `request`).

@@ -59,6 +59,10 @@ impl Status {
         }
         // An orphan the transition stopped is no longer listed.
         self.resources.retain(|it| !it.inactive_orphan());
+        let status_order: Vec<String> = self.history.iter().map(|h| h.node.clone()).collect();
+        for item in &mut self.resources {
+            renumber_anonymous_instances(item, &status_order);
+        }
         let fenced_names: BTreeSet<&str> = fenced
             .iter()
             .map(|&n| view.nodes[n].uname.as_str())
@@ -78,4 +82,42 @@ impl Status {
             }
         }
     }
+}
+
+/// Pacemaker re-reads the simulated CIB, numbering an anonymous clone's instances in the
+/// order it finds them running: node by node as the status lists them. Active primitive
+/// instances take the first numbers in that order, inactive ones follow.
+fn renumber_anonymous_instances(item: &mut Item, status_order: &[String]) {
+    let Item::Clone {
+        flags, instances, ..
+    } = item
+    else {
+        return;
+    };
+    if flags.unique || !instances.iter().all(|i| matches!(i, Item::Prim(_))) {
+        return;
+    }
+    let position = |on: &[(String, pengine::unpack::Role)]| {
+        on.first().map_or(usize::MAX, |(n, _)| {
+            status_order
+                .iter()
+                .position(|x| x == n)
+                .unwrap_or(usize::MAX - 1)
+        })
+    };
+    let mut placed: Vec<Prim> = instances
+        .iter()
+        .filter_map(|i| match i {
+            Item::Prim(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    // Only where each instance runs moves; the instances keep their own names.
+    let mut locations: Vec<_> = placed.iter().map(|p| (p.on.clone(), p.failed)).collect();
+    locations.sort_by_key(|(on, _)| position(on));
+    for (p, (on, failed)) in placed.iter_mut().zip(locations) {
+        p.on = on;
+        p.failed = failed;
+    }
+    *instances = placed.into_iter().map(Item::Prim).collect();
 }

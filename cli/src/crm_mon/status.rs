@@ -603,7 +603,17 @@ impl Status {
                 .resources
                 .iter()
                 .filter(|r| r.kind == pengine::unpack::Kind::Clone)
-                .filter_map(|r| r.meta("target-role").map(|t| (r.id.clone(), t.to_string())))
+                .filter_map(|r| {
+                    // Pacemaker's clone shows its cloned primitive's target-role too.
+                    let child = r.children.first().map(|&c| &view.resources[c]);
+                    r.meta("target-role")
+                        .or_else(|| {
+                            child
+                                .filter(|c| c.kind == pengine::unpack::Kind::Primitive)?
+                                .meta("target-role")
+                        })
+                        .map(|t| (r.id.clone(), t.to_string()))
+                })
                 .collect(),
             node_filter,
             rsc_filter,
