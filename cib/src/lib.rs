@@ -38,6 +38,7 @@ pub mod digest;
 pub mod edit;
 pub mod format;
 pub mod haresources;
+pub mod history;
 pub mod limits;
 pub mod membership;
 pub mod model;

@@ -40,12 +40,9 @@ fn as_nobody(sock: &Path, groups: &str, payload: &str) -> String {
         .stderr(Stdio::null())
         .spawn()
         .expect("setpriv socat");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&frame(payload))
-        .unwrap();
+    // socat may already have given up (a refused connection closes at once): a broken pipe
+    // here is an outcome, judged by what came back, not a test failure.
+    let _ = child.stdin.take().unwrap().write_all(&frame(payload));
     let out = child.wait_with_output().unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

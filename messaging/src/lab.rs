@@ -244,7 +244,17 @@ impl Lab {
         let node = &self.nodes[i];
         let out = match node.kind {
             Kind::Real => {
-                let pid = node.child.as_ref()?.id().to_string();
+                // Any process of the node will do: all share its namespaces. Not the child
+                // the lab started: Heartbeat re-executes itself (and forks) when it restarts
+                // after a node it declared dead comes back.
+                let pids = Command::new("ip")
+                    .args(["netns", "pids", &node.ns])
+                    .output()
+                    .ok()?;
+                let pid = String::from_utf8_lossy(&pids.stdout)
+                    .split_whitespace()
+                    .next()?
+                    .to_string();
                 Command::new("nsenter")
                     .args(["-t", &pid, "-m", "-u", "-n", REAL_CL_STATUS])
                     .args(args)

@@ -7,6 +7,7 @@
 //! - [`config`]: `ha.cf` and `authkeys` parsing with Heartbeat's checks and messages.
 //! - [`auth`]: packet signing (crc, md5, sha1, sha256, sha512).
 //! - [`liveness`] and [`reliable`]: sans-IO cores for node/link death and ordered delivery.
+//! - [`realtime`]: ha.cf `realtime`/`rtprio`: real-time scheduling and locked memory.
 //! - [`daemon`]: the runtime gluing media, timers, children and the client API together.
 //! - [`lab`]: namespace lab of real Heartbeat 3.0.6 nodes next to ours (tests, examples).
 
@@ -25,6 +26,7 @@ pub mod liveness;
 pub mod log;
 pub mod media;
 pub mod origin;
+pub mod realtime;
 pub mod reliable;
 pub mod respawn;
 pub mod uuid;

@@ -137,6 +137,8 @@ fn keep_alive(spec: ChildSpec, stop: Arc<AtomicBool>, pid: Arc<Mutex<Option<u32>
         let started = Instant::now();
         let mut cmd = Command::new(&spec.path);
         cmd.args(&spec.args).envs(spec.env.iter().cloned());
+        // heartbeat itself may run real-time (ha.cf `realtime`); its children do not.
+        crate::realtime::children_at_normal_priority(&mut cmd);
         match User::from_name(&spec.user) {
             Ok(Some(u)) => {
                 cmd.uid(u.uid.as_raw()).gid(u.gid.as_raw());

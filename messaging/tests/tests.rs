@@ -14,6 +14,8 @@ mod bad_input;
 mod config_errors;
 // Children: respawn lines and CRM daemons.
 mod respawn;
+// Real-time scheduling and locked memory (`realtime`, `rtprio`).
+mod realtime;
 // Local API: who may sign on (apiauth + SO_PEERCRED).
 mod apiauth;
 // Watchdog feeding and disarming.

@@ -2,7 +2,7 @@
 //! inputs are its required, runnable predecessors.
 
 use crate::actions::ActionTable;
-use crate::unpack::ClusterView;
+use crate::unpack::{ClusterView, RscIdx};
 use graph::{ActionKind, ActionRef, GraphAction, Primitive, Synapse, TransitionGraph};
 use std::collections::BTreeSet;
 
@@ -33,9 +33,9 @@ fn action_ref(view: &ClusterView, t: &ActionTable, i: usize, id: u32) -> ActionR
     }
 }
 
-/// Builds the graph.
-pub fn build(view: &ClusterView, t: &ActionTable) -> TransitionGraph {
-    let included: Vec<usize> = (0..t.list.len()).filter(|&i| in_graph(t, i)).collect();
+/// Builds the graph; `included` lists the in-graph actions in synapse order
+/// ([`crate::synapse_order`]).
+pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> TransitionGraph {
     let mut ids = vec![u32::MAX; t.list.len()];
     for (k, &i) in included.iter().enumerate() {
         ids[i] = k as u32;
@@ -63,19 +63,10 @@ pub fn build(view: &ClusterView, t: &ActionTable) -> TransitionGraph {
         let reference = action_ref(view, t, i, ids[i]);
         let mut attributes: Vec<(String, String)> = Vec::new();
         let primitive = match (a.kind, a.rsc) {
-            (ActionKind::RscOp, Some(r)) => {
+            // (A resource's cluster action, clear_failcount, names it too.)
+            (ActionKind::RscOp | ActionKind::CrmEvent, Some(r)) => {
                 let rsc = &view.resources[r];
-                // Anonymous clone instances go by their clone-less id, with the instance as long-id.
-                let anonymous = rsc.id != rsc.base_id
-                    && view.resources[view.top_of(r)]
-                        .clone
-                        .as_ref()
-                        .is_some_and(|c| !c.unique);
-                let (id, long_id) = if anonymous {
-                    (rsc.base_id.clone(), Some(rsc.id.clone()))
-                } else {
-                    (rsc.id.clone(), None)
-                };
+                let (id, long_id) = primitive_names(view, r);
                 Some(Primitive {
                     id,
                     long_id,
@@ -129,6 +120,31 @@ pub fn build(view: &ClusterView, t: &ActionTable) -> TransitionGraph {
             ("transition_id".into(), "0".into()),
         ],
         synapses,
+    }
+}
+
+/// The `id` and `long-id` a resource's actions carry in the graph: an orphaned instance
+/// goes by its history name, with its instance id as the long id; an anonymous clone
+/// instance by its clone-less id, with its history name (if another) or else its instance
+/// id as the long id; anything else by its id.
+pub fn primitive_names(view: &ClusterView, r: RscIdx) -> (String, Option<String>) {
+    let rsc = &view.resources[r];
+    let anonymous = rsc.id != rsc.base_id
+        && view.resources[view.top_of(r)]
+            .clone
+            .as_ref()
+            .is_some_and(|c| !c.unique);
+    match &rsc.clone_name {
+        Some(name) if rsc.orphan => (name.clone(), Some(rsc.id.clone())),
+        _ if anonymous => {
+            let long = rsc
+                .clone_name
+                .as_ref()
+                .filter(|n| **n != rsc.base_id)
+                .unwrap_or(&rsc.id);
+            (rsc.base_id.clone(), Some(long.clone()))
+        }
+        _ => (rsc.id.clone(), None),
     }
 }
 

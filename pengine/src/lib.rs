@@ -13,6 +13,7 @@ pub mod ordering;
 pub mod remote;
 pub mod render;
 pub mod rules;
+pub mod synapse_order;
 pub mod unpack;
 
 use cib::Element;
@@ -121,7 +122,11 @@ fn plan(
     actions::mirror_migration_orderings(&view, &mut actions);
     actions::notify::create(&view, &assignment, &mut actions);
     ordering::propagate(&mut actions, &view);
-    let graph = graph_build::build(&view, &actions);
+    let graph = graph_build::build(
+        &view,
+        &actions,
+        &synapse_order::synapse_order(&view, &assignment, &actions),
+    );
     let mut scores = assignment.scores.clone();
     scores.sort();
     Schedule {

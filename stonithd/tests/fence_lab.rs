@@ -40,7 +40,10 @@ struct Victim {
 
 impl Victim {
     fn new() -> Victim {
-        let ns = format!("hbfl{}", std::process::id());
+        // Tests run in parallel threads of one process: a counter keeps their namespaces apart.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let ns = format!("hbfl{}x{n}", std::process::id());
         let ip = |args: &[&str]| {
             assert!(
                 Command::new("ip").args(args).status().unwrap().success(),
@@ -95,4 +98,48 @@ fn off_kills_the_namespace_and_confirms_it() {
         victim.ns
     ));
     assert_eq!(rc, 2, "{out}");
+}
+
+#[test]
+fn a_node_fencing_itself_ends_every_process_before_the_agent() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!(
+            "SKIP a_node_fencing_itself_ends_every_process_before_the_agent: needs root (network namespaces)"
+        );
+        return;
+    }
+    let victim = Victim::new();
+    // Inside the namespace: `sh` starts a daemon stand-in, then becomes the agent, so the agent
+    // has a LOWER pid than a process it must stop (as after pid wrap-around). Before: it killed
+    // itself first and left that process running.
+    let input = format!("action=reboot\nport=n1\nnetns_map=n1:{}\n", victim.ns);
+    let mut agent = Command::new("ip")
+        .args(["netns", "exec", &victim.ns, "sh", "-c"])
+        .arg(format!(
+            "sleep 300 & exec {}",
+            env!("CARGO_BIN_EXE_fence_lab")
+        ))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    agent
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let status = agent.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(9), "the agent ends itself last");
+    let mut left = stonithd::netns::pids(&victim.ns);
+    for _ in 0..50 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        left = stonithd::netns::pids(&victim.ns);
+    }
+    assert_eq!(left, Vec::<i32>::new(), "processes survived the self-fence");
 }

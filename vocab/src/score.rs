@@ -80,6 +80,22 @@ impl Score {
         })
     }
 
+    /// `char2score` on any text, as the scheduler reads meta attributes such as `priority`:
+    /// what [`Score::parse`] accepts, else the leading integer as `strtoll` reads it
+    /// (`"2.0"` is 2), else 0.
+    pub fn parse_lenient(text: &str) -> Score {
+        if let Some(s) = Score::parse(text) {
+            return s;
+        }
+        let t = text.trim_start();
+        let sign = usize::from(t.starts_with(['+', '-']));
+        let digits = t[sign..].bytes().take_while(u8::is_ascii_digit).count();
+        match digits {
+            0 => Score::ZERO,
+            _ => Score::parse(&t[..sign + digits]).unwrap_or(Score::ZERO),
+        }
+    }
+
     /// True when `text` is a score the CIB schema accepts: an integer or (+/-)INFINITY.
     pub fn is_schema_valid(text: &str) -> bool {
         let v = text.trim();
@@ -133,6 +149,15 @@ impl fmt::Display for Score {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lenient_parse_reads_the_leading_integer_as_char2score() {
+        assert_eq!(Score::parse_lenient("2.0"), Score::new(2));
+        assert_eq!(Score::parse_lenient("-5x"), Score::new(-5));
+        assert_eq!(Score::parse_lenient("INFINITY"), Score::INFINITY);
+        assert_eq!(Score::parse_lenient("abc"), Score::ZERO);
+        assert_eq!(Score::parse_lenient(""), Score::ZERO);
+    }
 
     #[test]
     fn parses_words_and_numbers() {

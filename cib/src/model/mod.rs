@@ -20,7 +20,7 @@ pub use config::{Acls, Alert, Configuration, FencingLevel, NodeDef, Tag};
 pub use constraints::{Colocation, Constraint, Location, Order, OrderKind, ResourceSet, Ticket};
 pub use nvpair::{NvPair, NvSet, Rule, RuleExpr};
 pub use resources::{Bundle, Clone, Group, Op, Primitive, Resource};
-pub use status::{LrmResource, LrmRscOp, NodeState, Status};
+pub use status::{LrmResource, NodeState, Status};
 
 use crate::{CibVersion, Element};
 use std::collections::HashMap;

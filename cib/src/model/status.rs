@@ -2,6 +2,7 @@
 
 use super::nvpair::{lookup, NvSet};
 use super::{optional, required, IdIndex, ModelError};
+use crate::history::OpRecord;
 use crate::Element;
 
 /// `<status>`.
@@ -106,8 +107,9 @@ pub struct LrmResource {
     pub provider: Option<String>,
     /// `type`.
     pub agent: Option<String>,
-    /// The recorded operations in order.
-    pub ops: Vec<LrmRscOp>,
+    /// The recorded operations in status-section order (the one record type,
+    /// [`crate::history::OpRecord`]).
+    pub ops: Vec<OpRecord>,
 }
 
 impl LrmResource {
@@ -120,69 +122,8 @@ impl LrmResource {
             agent: optional(e, "type"),
             ops: e
                 .children_named("lrm_rsc_op")
-                .map(LrmRscOp::from_element)
+                .map(|op| required(op, "id").map(|_| OpRecord::read(op)))
                 .collect::<Result<_, _>>()?,
-        })
-    }
-}
-
-/// `<lrm_rsc_op>`: one recorded operation result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LrmRscOp {
-    /// `id` (`<rsc>_last_0`, `<rsc>_last_failure_0`, `<rsc>_monitor_<ms>`).
-    pub id: String,
-    /// `operation_key` (`<rsc>_<op>_<interval_ms>`).
-    pub operation_key: Option<String>,
-    /// `operation`.
-    pub operation: Option<String>,
-    /// `call-id`.
-    pub call_id: Option<i64>,
-    /// `rc-code`.
-    pub rc_code: Option<i32>,
-    /// `op-status`.
-    pub op_status: Option<i32>,
-    /// `interval` in ms.
-    pub interval_ms: u64,
-    /// `transition-key` (`action:graph:target_rc:dc-uuid`).
-    pub transition_key: Option<String>,
-    /// `transition-magic` (`op_status:rc:transition-key`).
-    pub transition_magic: Option<String>,
-    /// `last-rc-change` (epoch seconds).
-    pub last_rc_change: Option<i64>,
-    /// `exec-time` in ms.
-    pub exec_time: Option<i64>,
-    /// `queue-time` in ms.
-    pub queue_time: Option<i64>,
-    /// `op-digest`.
-    pub op_digest: Option<String>,
-    /// `exit-reason`.
-    pub exit_reason: Option<String>,
-    /// `on_node`.
-    pub on_node: Option<String>,
-}
-
-impl LrmRscOp {
-    /// Reads an `<lrm_rsc_op>`.
-    pub fn from_element(e: &Element) -> Result<LrmRscOp, ModelError> {
-        fn num<T: std::str::FromStr>(e: &Element, k: &str) -> Option<T> {
-            e.attr(k).and_then(|v| v.trim().parse().ok())
-        }
-        Ok(LrmRscOp {
-            id: required(e, "id")?.to_string(),
-            operation_key: optional(e, "operation_key"),
-            operation: optional(e, "operation"),
-            call_id: num(e, "call-id"),
-            rc_code: num(e, "rc-code"),
-            op_status: num(e, "op-status"),
-            interval_ms: num(e, "interval").unwrap_or(0),
-            transition_key: optional(e, "transition-key"),
-            transition_magic: optional(e, "transition-magic"),
-            last_rc_change: num(e, "last-rc-change"),
-            exec_time: num(e, "exec-time"),
-            queue_time: num(e, "queue-time"),
-            op_digest: optional(e, "op-digest"),
-            exit_reason: optional(e, "exit-reason"),
-            on_node: optional(e, "on_node"),
         })
     }
 }

@@ -55,7 +55,7 @@ fn reads_crm_mon_example() {
     let n2 = cib.status.node("cluster02").unwrap();
     let ping_ops = &n2.resources.iter().find(|r| r.id == "ping").unwrap().ops;
     assert_eq!(ping_ops[1].interval_ms, 10_000);
-    assert_eq!(ping_ops[0].rc_code, Some(0));
+    assert_eq!(ping_ops[0].rc, 0);
     assert_eq!(
         cib.status.node("cluster01").unwrap().attribute("pingd"),
         Some("1000")
@@ -158,6 +158,21 @@ fn id_refs_sets_and_errors() {
     assert!(matches!(
         Cib::from_element(&Element::new("x")),
         Err(ModelError::NotACib(_))
+    ));
+    // A recorded operation without an id is refused, naming its line.
+    let bad = parse_element(
+        "<cib><status><node_state id=\"1\" uname=\"n\"><lrm><lrm_resources>\n\
+         <lrm_resource id=\"r\"><lrm_rsc_op operation=\"start\" call-id=\"3\"/>\
+         </lrm_resource></lrm_resources></lrm></node_state></status></cib>",
+    )
+    .unwrap();
+    assert!(matches!(
+        Cib::from_element(&bad),
+        Err(ModelError::MissingAttribute {
+            element,
+            attribute: "id",
+            line: 2,
+        }) if element == "lrm_rsc_op"
     ));
 }
 

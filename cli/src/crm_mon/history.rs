@@ -2,6 +2,7 @@
 //! interpretation: operation history (in the order the status section lists it), node
 //! states, meta attributes of constructs the scheduler skips (bundles), location bans.
 
+use cib::history::{self, OpRecord};
 use cib::Element;
 use std::collections::BTreeMap;
 
@@ -25,85 +26,14 @@ pub fn node_states(cib: &Element) -> Vec<&Element> {
         .unwrap_or_default()
 }
 
-/// One recorded operation.
-#[derive(Debug, Clone)]
-pub struct Op {
-    /// `operation`.
-    pub task: String,
-    /// `call-id`.
-    pub call: i64,
-    /// `rc-code`.
-    pub rc: i64,
-    /// `op-status`.
-    pub status: i64,
-    /// `interval` in ms.
-    pub interval_ms: u64,
-    /// `exec-time` in ms.
-    pub exec_ms: u64,
-    /// `queue-time` in ms.
-    pub queue_ms: u64,
-    /// `exit-reason`.
-    pub exit_reason: String,
-    /// `last-rc-change` (seconds since the epoch), when recorded.
-    pub last_rc_change: Option<i64>,
-    /// The expected rc (from `transition-key`).
-    pub expected_rc: i64,
-    /// The record's id (`rsc_last_0`).
-    pub id: String,
-    /// `operation_key` (`rsc_monitor_10000`).
-    pub key: String,
-}
-
-impl Op {
-    /// The task as crm_mon names it: a one-time monitor is a probe.
-    pub fn display_task(&self) -> &str {
-        if self.task == "monitor" && self.interval_ms == 0 {
-            "probe"
-        } else {
-            &self.task
-        }
-    }
-}
-
 /// The history of one resource on one node.
 #[derive(Debug, Clone)]
 pub struct RscHistory {
     /// The resource id as recorded.
     pub id: String,
-    /// Operations sorted by call id.
-    pub ops: Vec<Op>,
-}
-
-fn num<T: std::str::FromStr + Default>(e: &Element, k: &str) -> T {
-    e.attr(k)
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_default()
-}
-
-fn op_of(e: &Element) -> Op {
-    let expected_rc = e
-        .attr("transition-key")
-        .and_then(|k| k.split(':').nth(2))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    Op {
-        task: e.attr("operation").unwrap_or_default().to_string(),
-        call: num(e, "call-id"),
-        rc: num(e, "rc-code"),
-        status: num(e, "op-status"),
-        interval_ms: num(e, "interval"),
-        exec_ms: num(e, "exec-time"),
-        queue_ms: num(e, "queue-time"),
-        exit_reason: e.attr("exit-reason").unwrap_or_default().to_string(),
-        last_rc_change: e.attr("last-rc-change").and_then(|v| v.trim().parse().ok()),
-        expected_rc,
-        id: e.id().unwrap_or_default().to_string(),
-        key: e
-            .attr("operation_key")
-            .or(e.id())
-            .unwrap_or_default()
-            .to_string(),
-    }
+    /// Operations sorted by call id (unrecorded and pending ones first, as crm_mon lists
+    /// them).
+    pub ops: Vec<OpRecord>,
 }
 
 /// The resource histories of a node state, in the order they are recorded.
@@ -112,8 +42,8 @@ pub fn histories(state: &Element) -> Vec<RscHistory> {
     for lrm in state.children_named("lrm") {
         for rs in lrm.children_named("lrm_resources") {
             for r in rs.children_named("lrm_resource") {
-                let mut ops: Vec<Op> = r.children_named("lrm_rsc_op").map(op_of).collect();
-                ops.sort_by_key(|o| o.call);
+                let mut ops: Vec<OpRecord> = history::records(r).collect();
+                ops.sort_by_key(|o| o.call_id);
                 out.push(RscHistory {
                     id: r.id().unwrap_or_default().to_string(),
                     ops,
@@ -124,36 +54,13 @@ pub fn histories(state: &Element) -> Vec<RscHistory> {
     out
 }
 
-/// How a history ends: running, and whether a failure left it failed there; probes that
-/// found the agent missing (rc 5) leave it stopped.
+/// How a history ends, by the one replay under Pacemaker's default reactions: running, and
+/// whether a failure left it failed there (a later start or stop clears it).
 pub fn history_state(h: &RscHistory) -> (bool, bool) {
-    let mut active = false;
-    let mut failed = false;
-    for op in &h.ops {
-        if op.status != 0 || op.call < 0 {
-            continue;
-        }
-        let probe = op.task == "monitor" && op.interval_ms == 0;
-        match (op.task.as_str(), op.rc) {
-            ("start" | "promote" | "demote" | "migrate_from", 0) => {
-                active = true;
-                failed = false;
-            }
-            ("stop" | "migrate_to", 0) => {
-                active = false;
-                failed = false;
-            }
-            ("monitor", 0 | 8) => active = true,
-            ("monitor", 7) => active = false,
-            (_, 5) if probe => active = false,
-            (_, rc) if rc != op.expected_rc => {
-                active = true;
-                failed = true;
-            }
-            _ => {}
-        }
-    }
-    (active, failed)
+    let mut ops = h.ops.clone();
+    history::in_call_order(&mut ops);
+    let state = history::replay(&mut history::Defaults { fencing: false }, ops);
+    (state.role.is_active(), state.failed)
 }
 
 /// Whether the history ends with the resource running.

@@ -61,7 +61,7 @@ pub struct RscOps {
     /// Resource id as recorded.
     pub id: String,
     /// The operations shown (probes that found it stopped left out).
-    pub ops: Vec<history::Op>,
+    pub ops: Vec<cib::history::OpRecord>,
     /// "migration-threshold=N[ fail-count=N last-failure='...']".
     pub counts_text: String,
     /// The resource's fail count on this node.
@@ -328,7 +328,7 @@ impl Status {
                         .is_none_or(|&i| view.nodes[i].is_guest());
                 // Hard failures: Pacemaker logs, while unpacking, that it bans the resource.
                 let mut logged_calls = Vec::new();
-                let mut hard: Vec<&history::Op> = h
+                let mut hard: Vec<&cib::history::OpRecord> = h
                     .ops
                     .iter()
                     .filter(|o| o.status == 0 && o.rc != o.expected_rc)
@@ -337,12 +337,12 @@ impl Status {
                         matches!(o.rc, 2..=4 | 6) || (o.rc == 5 && !probe)
                     })
                     .collect();
-                hard.sort_by_key(|o| (o.call, !o.id.ends_with("_last_failure_0")));
+                hard.sort_by_key(|o| (o.call_id, !o.id.ends_with("_last_failure_0")));
                 for o in hard {
-                    if logged_calls.contains(&o.call) {
+                    if logged_calls.contains(&o.call_id) {
                         continue;
                     }
-                    logged_calls.push(o.call);
+                    logged_calls.push(o.call_id);
                     let rsc_name =
                         bundle_clone_name(&resources, &h.id, guest).unwrap_or_else(|| h.id.clone());
                     warnings.push(if o.rc == 6 {
@@ -374,7 +374,7 @@ impl Status {
                             op.key,
                             rc_text(op.rc),
                             op.rc,
-                            op.call,
+                            op.call_id,
                             exec_status_text(op.status)
                         );
                         if !op.exit_reason.is_empty() {
@@ -382,7 +382,8 @@ impl Status {
                         }
                         text.push_str(&format!(
                             ", queued={}ms, exec={}ms",
-                            op.queue_ms, op.exec_ms
+                            op.queue_ms.unwrap_or(0),
+                            op.exec_ms.unwrap_or(0)
                         ));
                         if !failures.iter().any(|f: &FailedOp| f.text == text) {
                             failures.push(FailedOp {
@@ -396,10 +397,10 @@ impl Status {
                 if !online.contains(&name) {
                     continue;
                 }
-                let ops: Vec<history::Op> = h
+                let ops: Vec<cib::history::OpRecord> = h
                     .ops
                     .iter()
-                    .filter(|o| o.call >= 0)
+                    .filter(|o| o.call_id >= 0)
                     .filter(|o| !(o.task == "monitor" && o.interval_ms == 0 && o.rc == 7))
                     .filter(|o| o.task != "notify")
                     .cloned()

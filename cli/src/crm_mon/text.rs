@@ -581,7 +581,7 @@ fn operations(st: &Status, opts: &Options, out: &mut String) -> bool {
             }
             let _ = writeln!(node_body, "    * {}: {}:", r.id, r.counts_text);
             for op in &r.ops {
-                let _ = write!(node_body, "      * ({}) {}", op.call, op.display_task());
+                let _ = write!(node_body, "      * ({}) {}", op.call_id, op.display_task());
                 let mut details = Vec::new();
                 if op.interval_ms > 0 {
                     details.push(format!("interval=\"{}ms\"", op.interval_ms));
@@ -590,8 +590,8 @@ fn operations(st: &Status, opts: &Options, out: &mut String) -> bool {
                     if let Some(t) = op.last_rc_change {
                         details.push(format!("last-rc-change=\"{}\"", super::status::ctime(t)));
                     }
-                    details.push(format!("exec-time=\"{}ms\"", op.exec_ms));
-                    details.push(format!("queue-time=\"{}ms\"", op.queue_ms));
+                    details.push(format!("exec-time=\"{}ms\"", op.exec_ms.unwrap_or(0)));
+                    details.push(format!("queue-time=\"{}ms\"", op.queue_ms.unwrap_or(0)));
                     details.push(format!("rc={} ({})", op.rc, super::status::rc_text(op.rc)));
                 }
                 if !details.is_empty() {

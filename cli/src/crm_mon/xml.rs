@@ -273,7 +273,7 @@ pub fn render(st: &Status, opts: &Options) -> String {
                     let _ = write!(
                         node_body,
                         "        <operation_history call=\"{}\" task=\"{}\" rc=\"{}\" rc_text=\"{}\"",
-                        op.call,
+                        op.call_id,
                         esc(op.display_task()),
                         op.rc,
                         super::status::rc_text(op.rc)
@@ -284,7 +284,8 @@ pub fn render(st: &Status, opts: &Options) -> String {
                     let _ = writeln!(
                         node_body,
                         " exec-time=\"{}ms\" queue-time=\"{}ms\"/>",
-                        op.exec_ms, op.queue_ms
+                        op.exec_ms.unwrap_or(0),
+                        op.queue_ms.unwrap_or(0)
                     );
                 }
                 node_body.push_str("      </resource_history>\n");

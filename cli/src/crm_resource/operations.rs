@@ -7,37 +7,34 @@ use super::cluster::{ClusterError, Ctx, Reply};
 use super::listing;
 use super::output::escape;
 use super::snapshot::Snapshot;
+use cib::history::{self, Defaults, OpRecord};
 use cib::xml::Element;
 
 /// One recorded operation with the node it ran on.
 struct Op<'a> {
     node: &'a str,
     rsc: &'a str,
-    xml: &'a Element,
+    op: OpRecord,
 }
 
 fn attr<'a>(e: &'a Element, name: &str) -> &'a str {
     e.attr(name).unwrap_or("")
 }
 
-fn call_id(e: &Element) -> i64 {
-    attr(e, "call-id").parse().unwrap_or(-1)
-}
-
 /// Pacemaker's `calculate_active_ops` + `extract_operations`: the operations after the last
 /// start (or the first monitor that found it running), none when it stopped since.
-fn active_only(ops: Vec<&Element>) -> Vec<&Element> {
+fn active_only(ops: Vec<OpRecord>) -> Vec<OpRecord> {
     let (mut start, mut stop) = (-1i64, -1i64);
     let (mut implied_monitor, mut implied_clone) = (-1i64, -1i64);
     for (i, op) in ops.iter().enumerate() {
         let i = i64::try_from(i).unwrap_or(i64::MAX);
-        let task = attr(op, "operation");
-        if task.eq_ignore_ascii_case("stop") && attr(op, "op-status") == "0" {
+        let task = op.task.as_str();
+        if task.eq_ignore_ascii_case("stop") && op.status == 0 {
             stop = i;
         } else if task.eq_ignore_ascii_case("start") || task.eq_ignore_ascii_case("migrate_from") {
             start = i;
         } else if implied_monitor <= stop && task.eq_ignore_ascii_case("monitor") {
-            if matches!(attr(op, "rc-code"), "0" | "8") {
+            if matches!(op.rc, 0 | 8) {
                 implied_monitor = i;
             }
         } else if task.eq_ignore_ascii_case("promote") || task.eq_ignore_ascii_case("demote") {
@@ -110,15 +107,16 @@ fn find_on<'a>(
             if rsc.is_some_and(|r| !r.eq_ignore_ascii_case(id)) {
                 continue;
             }
-            let mut ops: Vec<&Element> = lrm_rsc.children_named("lrm_rsc_op").collect();
-            ops.sort_by_key(|op| call_id(op));
+            // By call id, unrecorded and pending ones first, as Pacemaker lists them.
+            let mut ops: Vec<OpRecord> = history::records(lrm_rsc).collect();
+            ops.sort_by_key(|op| op.call_id);
             if active {
                 ops = active_only(ops);
             }
-            out.extend(ops.into_iter().map(|xml| Op {
+            out.extend(ops.into_iter().map(|op| Op {
                 node: uname,
                 rsc: id,
-                xml,
+                op,
             }));
         }
     }
@@ -138,28 +136,22 @@ fn part_label(snap: &Snapshot, p: &Part, node: &str) -> String {
     format!("{}\t({agent}):\t {state}", p.id)
 }
 
-/// Whether the history says `rsc` runs (on `node`, or anywhere): its last start, stop or
-/// monitor left it running.
+/// Whether the history says `rsc` runs (on `node`, or anywhere), by the one replay under
+/// Pacemaker's default reactions.
 fn runs(snap: &Snapshot, rsc: &str, node: Option<&str>) -> bool {
-    find_on(snap, Some(rsc), node, false, node.is_some())
-        .into_iter()
-        .filter(|op| op.rsc == rsc)
-        .fold(std::collections::BTreeMap::new(), |mut last, op| {
-            let task = attr(op.xml, "operation");
-            let rc = attr(op.xml, "rc-code");
-            let state = match task {
-                "start" | "migrate_from" | "promote" | "demote" if rc == "0" => Some(true),
-                "stop" | "migrate_to" if rc == "0" => Some(false),
-                "monitor" => Some(matches!(rc, "0" | "8")),
-                _ => None,
-            };
-            if let Some(s) = state {
-                last.insert(op.node, s);
-            }
-            last
-        })
-        .values()
-        .any(|running| *running)
+    let mut by_node: std::collections::BTreeMap<&str, Vec<OpRecord>> = Default::default();
+    for op in find_on(snap, Some(rsc), node, false, node.is_some()) {
+        if op.rsc == rsc {
+            by_node.entry(op.node).or_default().push(op.op);
+        }
+    }
+    let fencing = snap.view.config.stonith_enabled;
+    by_node.into_values().any(|mut ops| {
+        history::in_call_order(&mut ops);
+        history::replay(&mut Defaults { fencing }, ops)
+            .role
+            .is_active()
+    })
 }
 
 /// `-O` (`active`) / `-o` `[-r RSC] [-N NODE]`.
@@ -184,34 +176,26 @@ pub fn list(ctx: &mut Ctx<'_>, active: bool) -> Result<Reply, ClusterError> {
             (None, Some(p)) => (part_label(&snap, p, op.node), p.agent.clone()),
             (None, None) => (format!("Unknown resource {}", op.rsc), String::new()),
         };
-        let key = op
-            .xml
-            .attr("operation_key")
-            .or_else(|| op.xml.id())
-            .unwrap_or("");
-        let status = vocab::ocf::exec_status_text(attr(op.xml, "op-status").parse().unwrap_or(0));
-        let changed = op
-            .xml
-            .attr("last-rc-change")
-            .and_then(|t| t.parse::<i64>().ok())
-            .map(vocab::datetime::ctime);
-        let exec = attr(op.xml, "exec-time");
+        let rec = &op.op;
+        let key = rec.key.as_str();
+        let status = vocab::ocf::exec_status_text(rec.status);
+        let changed = rec.last_rc_change.map(vocab::datetime::ctime);
+        // Printed as recorded: nothing when the record has no exec-time.
+        let exec = rec.exec_ms.map(|ms| ms.to_string()).unwrap_or_default();
         let change_text = changed
             .as_ref()
             .map(|c| format!(", last-rc-change='{c}', exec={exec}ms"))
             .unwrap_or_default();
         reply.info(format!(
             "{label}: {key} (node={}, call={}, rc={}{change_text}): {status}",
-            op.node,
-            attr(op.xml, "call-id"),
-            attr(op.xml, "rc-code")
+            op.node, rec.call_id, rec.rc
         ));
         xml.push_str(&format!(
             "    <operation op=\"{}\" node=\"{}\" call=\"{}\" rc=\"{}\" status=\"{status}\"",
             escape(key),
             escape(op.node),
-            escape(attr(op.xml, "call-id")),
-            escape(attr(op.xml, "rc-code"))
+            rec.call_id,
+            rec.rc
         ));
         if found.is_some() || part.is_some() {
             xml.push_str(&format!(
@@ -224,7 +208,7 @@ pub fn list(ctx: &mut Ctx<'_>, active: bool) -> Result<Reply, ClusterError> {
             xml.push_str(&format!(
                 " last-rc-change=\"{}\" exec-time=\"{}\"",
                 escape(c),
-                escape(exec)
+                exec
             ));
         }
         xml.push_str("/>\n");

@@ -197,6 +197,11 @@ pub struct Config {
     pub env: Vec<(String, String)>,
     /// Debug level.
     pub debug: u32,
+    /// `realtime` (default on): heartbeat runs with round-robin real-time scheduling and
+    /// locked memory, so a loaded machine does not delay its heartbeats past deadtime.
+    pub realtime: bool,
+    /// `rtprio`: the real-time priority (1..=99); `None` is the lowest (1).
+    pub rtprio: Option<i32>,
     /// Cap on the retransmission request delay.
     pub max_rexmit_delay: Duration,
     /// `crypto`: encrypt the links between our nodes (key in authkeys).
@@ -318,8 +323,6 @@ const ACCEPTED_ONLY: &[&str] = &[
     "ucast6",
     "hopfudge",
     "conn_logd_time",
-    "realtime",
-    "rtprio",
     "hbgenmethod",
     "log_badpack",
     "coredumps",
@@ -339,7 +342,6 @@ const ACCEPTED_ONLY: &[&str] = &[
 ];
 
 const BOOLEAN_ONLY: &[&str] = &[
-    "realtime",
     "log_badpack",
     "coredumps",
     "use_apphbd",
@@ -407,6 +409,8 @@ impl<'a> Parser<'a> {
                 uuidfrom: UuidFrom::File,
                 env: vec![],
                 debug: 0,
+                realtime: true,
+                rtprio: None,
                 max_rexmit_delay: Duration::from_millis(250),
                 crypto: None,
                 msgfmt_netstring: false,
@@ -751,6 +755,14 @@ impl<'a> Parser<'a> {
                 self.cfg.logfacility = (v != "none").then_some(v);
             }
             "use_logd" => self.cfg.use_logd = self.boolean(d, args)?,
+            "realtime" => self.cfg.realtime = self.boolean(d, args)?,
+            "rtprio" => {
+                let v = self.one(d, args)?;
+                // Heartbeat's range: SCHED_FIFO's priorities, 1..=99 on Linux.
+                let prio = v.parse::<i32>().ok().filter(|p| (1..=99).contains(p));
+                self.cfg.rtprio =
+                    Some(prio.ok_or_else(|| self.bad(d, args, "Illegal realtime priority"))?);
+            }
             "syslogmsgfmt" => self.cfg.syslogmsgfmt = self.boolean(d, args)?,
             "autojoin" => {
                 self.cfg.autojoin = match self.one(d, args)?.to_ascii_lowercase().as_str() {
@@ -913,6 +925,23 @@ mod tests {
             "Illegal directive [bogus] in /etc/ha.d//ha.cf"
         );
         assert!(matches!(e, ConfigError::IllegalDirective { line: 3, .. }));
+    }
+
+    #[test]
+    fn realtime_is_on_by_default_and_rtprio_is_range_checked() {
+        let c = parse("node a\n").unwrap();
+        assert!(c.realtime);
+        assert_eq!(c.rtprio, None);
+        let c = parse("node a\nrealtime off\nrtprio 99\n").unwrap();
+        assert!(!c.realtime);
+        assert_eq!(c.rtprio, Some(99));
+        for bad in ["0", "100", "high"] {
+            let e = parse(&format!("node a\n\nrtprio {bad}\n")).unwrap_err();
+            assert!(matches!(e, ConfigError::BadValue { line: 3, .. }), "{e:?}");
+            assert!(e.to_string().contains("Illegal realtime priority"), "{e}");
+        }
+        let e = parse("node a\nrealtime maybe\n").unwrap_err();
+        assert!(matches!(e, ConfigError::BadValue { line: 2, .. }), "{e:?}");
     }
 
     #[test]

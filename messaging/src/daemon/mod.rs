@@ -183,6 +183,22 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
         nix::unistd::daemon(true, false).context("cannot daemonize")?;
         log::detach_stderr();
     }
+    // Before any thread exists: threads inherit the scheduling policy.
+    if v.config.realtime {
+        let rt = crate::realtime::enter(v.config.rtprio);
+        // Warnings (Heartbeat says ERROR): the daemon runs on, only less shielded from load.
+        if let Some(e) = &rt.schedule_error {
+            log::warn(&format!(
+                "Unable to set scheduler parameters: {e} (realtime: running at normal priority)"
+            ));
+        }
+        if let Some(e) = &rt.lock_error {
+            log::warn(&format!("Cannot lock ourselves into memory: {e}"));
+        }
+        if let Some(p) = rt.priority {
+            log::debug(&format!("realtime: SCHED_RR priority {p}"));
+        }
+    }
     let signals = options::block_signals();
     let (tx, rx) = std::sync::mpsc::channel::<Event>();
     options::prepare_dirs(opts).with_context(|| {

@@ -23,6 +23,13 @@ fn instance_scores(
 pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let view = a.view;
     let cfg = view.resources[c].clone.clone().unwrap_or_default();
+    // Instances with a higher promotion score are placed first (Pacemaker raises their
+    // priority to it).
+    let promotion_priority = if cfg.promotable {
+        add_promotion_scores(a, c)
+    } else {
+        BTreeMap::new()
+    };
     let instances = view.resources[c].children.clone();
     // With fewer instances than usable nodes, every colocation reaches the instances;
     // otherwise only mandatory and negative ones do (Pacemaker's append_parent_colocation).
@@ -53,6 +60,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     // Pacemaker shows the clone's scores and, under the same heading, its instances'.
     push_scores(a, "pcmk__clone_allocate", c, &clone_scores);
+    a.clone_weights.insert(c, clone_scores.clone());
     for &inst in &instances {
         let mut stack = vec![inst];
         while let Some(x) = stack.pop() {
@@ -111,6 +119,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             .max()
             .unwrap_or(Score::MINUS_INFINITY);
         if s.get(&n).is_some_and(|v| *v >= best) {
+            a.placed_weight.insert(inst, s[&n]);
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
@@ -131,7 +140,17 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
     }
     if blocked.is_none() && !unmanaged && !freeze {
-        for (i, &inst) in instances.iter().enumerate() {
+        let mut by_priority: Vec<usize> = (0..instances.len()).collect();
+        by_priority.sort_by_key(|&i| {
+            std::cmp::Reverse(
+                promotion_priority
+                    .get(&instances[i])
+                    .copied()
+                    .unwrap_or(Score::ZERO),
+            )
+        });
+        for i in by_priority {
+            let inst = instances[i];
             if placed[i].is_some() || allocated >= cfg.max || a.out.frozen[inst] {
                 continue;
             }
@@ -145,6 +164,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 None
             };
             if let Some(n) = a.choose(&s, current, None) {
+                a.placed_weight.insert(inst, s[&n]);
                 placed[i] = Some(n);
                 count[n] += 1;
                 allocated += 1;
@@ -220,6 +240,14 @@ fn ban_unfit_nodes(
 
 fn push_scores(a: &mut Assigner, prefix: &'static str, r: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
     let view = a.view;
+    // Pacemaker shows no scores for orphans (or anything under one).
+    let mut x = Some(r);
+    while let Some(i) = x {
+        if view.resources[i].orphan {
+            return;
+        }
+        x = view.resources[i].parent;
+    }
     for (n, v) in s {
         a.out.scores.push(ScoreLine {
             prefix,
@@ -338,6 +366,64 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     score
 }
 
+/// Before placing a promotable clone, Pacemaker adds each instance's positive promotion
+/// score (its `master-*` node attribute) to its preference for the node, on every node that
+/// can run resources (pcmk__add_promotion_scores). Only primitive instances here.
+fn add_promotion_scores(a: &mut Assigner, c: RscIdx) -> BTreeMap<RscIdx, Score> {
+    let view = a.view;
+    let mut priority = BTreeMap::new();
+    for &inst in &view.resources[c].children {
+        if view.resources[inst].kind != Kind::Primitive {
+            continue;
+        }
+        let nodes: Vec<NodeIdx> = a.base[inst].keys().copied().collect();
+        for n in nodes {
+            if !view.nodes[n].can_run() {
+                continue;
+            }
+            let score = attribute_promotion_score(a, c, inst, n);
+            if score.0 > 0 {
+                let e = a.base[inst].entry(n).or_insert(Score::ZERO);
+                *e = e.saturating_add(score);
+                let p = priority.entry(inst).or_insert(Score::ZERO);
+                *p = (*p).max(score);
+            }
+        }
+    }
+    priority
+}
+
+/// An instance's promotion score attribute on a node, where it counts (Pacemaker's
+/// promotion_score_applies): an anonymous instance's where it is the one active there, or
+/// where no instance is active but one was probed; else where this instance is known (or
+/// anywhere while it is known nowhere); and only where the instance may run.
+fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
+    let view = a.view;
+    let rsc = &view.resources[inst];
+    let unique = view.resources[c].clone.as_ref().is_some_and(|x| x.unique);
+    let siblings = || {
+        view.resources[c]
+            .children
+            .iter()
+            .filter(|&&x| view.resources[x].base_id == rsc.base_id)
+    };
+    let active_here = siblings().find(|&&x| view.resources[x].running_nodes().contains(&n));
+    let active_is_this = !unique && active_here == Some(&inst);
+    let probed_sibling = !unique
+        && active_here.is_none()
+        && siblings().any(|&x| view.resources[x].node_state.contains_key(&n));
+    let known = rsc.node_state.is_empty() || rsc.node_state.contains_key(&n);
+    let applies = active_is_this || probed_sibling || known;
+    let allowed = a.base[inst].get(&n).is_some_and(|s| s.0 >= 0);
+    if !applies || !allowed {
+        return Score::ZERO;
+    }
+    let attr = |name: &str| view.nodes[n].attrs.get(&format!("master-{name}"));
+    let value = attr(rsc.clone_name.as_deref().unwrap_or(&rsc.id))
+        .or_else(|| (!unique).then(|| attr(&rsc.base_id)).flatten());
+    value.map_or(Score::ZERO, |v| Score::parse_lenient(v))
+}
+
 /// Chooses the promoted instances of a promotable clone (right after it is placed, so
 /// that what is colocated with its promoted role can follow).
 pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
@@ -350,10 +436,10 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
             return;
         }
         let instances = view.resources[c].children.clone();
-        let mut cands: Vec<(Score, bool, bool, usize, RscIdx, NodeIdx)> = Vec::new();
+        let mut cands: Vec<(Score, bool, Score, bool, usize, RscIdx, NodeIdx)> = Vec::new();
         let no_promote = view.resources[c]
             .target_role()
-            .is_some_and(|r| r <= Role::Unpromoted)
+            .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted))
             || (!view.config.have_quorum
                 && matches!(
                     view.config.no_quorum_policy,
@@ -364,6 +450,14 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                     && t.role == Some(Role::Promoted)
                     && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
             });
+        // Each placed instance's promotion priority: a frozen instance keeps its role
+        // (INFINITY promoted, else -INFINITY), as does one whose target role is at most
+        // unpromoted; else its promotion score where it goes.
+        // (Started is no limit: it sorts below Unpromoted but means "any role".)
+        let target_low = view.resources[c]
+            .target_role()
+            .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted));
+        let mut placed = Vec::new();
         for (i, &inst) in instances.iter().enumerate() {
             let Some(n) = a.out.node[inst] else {
                 // An instance placed nowhere is shown with a zero score on no node.
@@ -375,13 +469,53 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 });
                 continue;
             };
-            let s = promotion_score(a, c, inst, n);
             let was = view.primitives_of(inst).iter().any(|p| {
                 view.resources[*p]
                     .node_state
                     .get(&n)
                     .is_some_and(|s| s.role == Role::Promoted)
             });
+            // Unmanaged (also by a lost ticket's freeze policy) keeps its role.
+            let ticket_frozen = a.cons.tickets.iter().any(|t| {
+                t.rsc == c
+                    && t.loss_policy == "freeze"
+                    && !view.tickets.get(&t.ticket).is_some_and(|(g, _)| *g)
+            }) && view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
+            let frozen = !view.resources[inst].managed() || ticket_frozen;
+            let initial = match (frozen, was) {
+                (true, true) => Score::INFINITY,
+                (true, false) => Score::MINUS_INFINITY,
+                _ if target_low => Score::MINUS_INFINITY,
+                _ => promotion_score(a, c, inst, n),
+            };
+            placed.push((i, inst, n, was, frozen, initial));
+        }
+        // The final priority of an instance with a non-negative one is its node's weight
+        // for the clone plus every such instance's priority there (a missing ticket for
+        // the promoted role bans the clone everywhere first).
+        let ticket_ban = a.cons.tickets.iter().any(|t| {
+            t.rsc == c
+                && t.role == Some(Role::Promoted)
+                && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
+        });
+        let weights = a.clone_weights.get(&c).cloned().unwrap_or_default();
+        for &(i, inst, n, was, frozen, initial) in &placed {
+            let s = if frozen && was {
+                Score::INFINITY
+            } else if initial.0 < 0 {
+                initial
+            } else {
+                let mut w = weights.get(&n).copied().unwrap_or(Score::ZERO);
+                for &(_, _, m, _, _, x) in &placed {
+                    if m == n && x.0 >= 0 {
+                        w = w.saturating_add(x);
+                    }
+                }
+                if ticket_ban {
+                    w = w.saturating_add(Score::MINUS_INFINITY);
+                }
+                w
+            };
             a.out.scores.push(ScoreLine {
                 prefix: "promotion",
                 rsc: view.resources[inst].id.clone(),
@@ -393,17 +527,19 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 .primitives_of(inst)
                 .iter()
                 .any(|p| view.resources[*p].node_state.values().any(|s| s.failed));
-            cands.push((s, was, failed, i, inst, n));
+            cands.push((s, was, initial, failed, i, inst, n));
         }
+        // By final priority, then the current role, then the instance's own priority.
         cands.sort_by(|x, y| {
             y.0.cmp(&x.0)
                 .then(y.1.cmp(&x.1))
-                .then(x.2.cmp(&y.2))
+                .then(y.2.cmp(&x.2))
                 .then(x.3.cmp(&y.3))
+                .then(x.4.cmp(&y.4))
         });
         let mut promoted = 0;
         let mut per_node = vec![0usize; view.nodes.len()];
-        for (s, was, _, _, inst, n) in cands {
+        for (s, was, _, _, _, inst, n) in cands {
             let frozen = !view.resources[inst].managed()
                 || view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
             let promote = if frozen {

@@ -65,6 +65,10 @@ pub struct Assignment {
     pub frozen: Vec<bool>,
     /// Every primitive placement, in order.
     pub placed: Vec<Placed>,
+    /// Top-level resources in the order placement walked them (Pacemaker's resource list:
+    /// by priority, then configuration order, orphans last; re-sorted by placement
+    /// strategy), which is also the order their actions enter the graph.
+    pub order: Vec<RscIdx>,
 }
 
 /// Placement state.
@@ -78,6 +82,12 @@ pub(crate) struct Assigner<'a> {
     pub capacity: Vec<BTreeMap<String, i64>>,
     /// A resource's node scores after its own colocations, once it has been assigned.
     pub allowed_after: Vec<Option<BTreeMap<NodeIdx, Score>>>,
+    /// Each clone's own node weights as placement showed them (promotion adds its
+    /// instances' promotion priorities to them).
+    pub clone_weights: BTreeMap<RscIdx, BTreeMap<NodeIdx, Score>>,
+    /// A clone instance's score on the node it was placed on (Pacemaker's `allocated_to`
+    /// node weight, which a mandatory colocation with its role passes on).
+    pub placed_weight: BTreeMap<RscIdx, Score>,
     /// Whether each node can host resources now (a remote node's changes once its
     /// connection is placed).
     pub usable: Vec<bool>,
@@ -98,11 +108,14 @@ impl<'a> Assigner<'a> {
                 why_stopped: BTreeMap::new(),
                 frozen: vec![false; n],
                 placed: Vec::new(),
+                order: Vec::new(),
             },
             state: vec![0; n],
             num_resources: vec![0; view.nodes.len()],
             capacity: view.nodes.iter().map(|n| n.utilization.clone()).collect(),
             allowed_after: vec![None; n],
+            clone_weights: BTreeMap::new(),
+            placed_weight: BTreeMap::new(),
             usable: view.nodes.iter().map(|n| n.can_run()).collect(),
         }
     }
@@ -200,6 +213,32 @@ impl<'a> Assigner<'a> {
                     }
                 }
             }
+            // An unmanaged resource found active on a node (there since it runs on a node
+            // in maintenance, is not managed, or failed there with on-fail=block) is held
+            // there with INFINITY (Pacemaker's native_add_running).
+            let unmanaged = {
+                let mut x = Some(r);
+                let mut managed = true;
+                while let Some(i) = x {
+                    managed &= view.resources[i].managed();
+                    x = view.resources[i].parent;
+                }
+                !managed
+            };
+            // Found active on several nodes with multiple-active=stop_only: banned everywhere.
+            if running.len() > 1 && rsc.meta("multiple-active") == Some("stop_only") {
+                for n in 0..view.nodes.len() {
+                    self.contribute(r, n, Score::MINUS_INFINITY, "multiple-active=stop_only");
+                }
+            }
+            for (n, st) in &rsc.node_state {
+                let held = unmanaged
+                    || view.nodes[*n].maintenance
+                    || (st.failed && st.on_fail == crate::unpack::OnFail::Block);
+                if held && st.role.is_active() {
+                    self.contribute(r, *n, Score::INFINITY, "not_managed_default");
+                }
+            }
             for (n, st) in &rsc.node_state {
                 // Resources on a node in maintenance are left alone.
                 if st.role.is_active() && view.nodes[*n].maintenance {
@@ -238,32 +277,29 @@ impl<'a> Assigner<'a> {
             if granted && !standby {
                 continue;
             }
+            // Pacemaker applies a ticket to the primitives under the resource, each by
+            // whether it runs itself; the collectives' own scores are left alone.
             let promoted_only = t.role == Some(Role::Promoted);
-            let running = !view.running_on(t.rsc).is_empty();
-            let ban = if !granted && running {
-                // The ticket was lost while the resource runs: apply the loss policy.
-                match t.loss_policy.as_str() {
-                    "freeze" => {
-                        for p in view.primitives_of(t.rsc) {
-                            self.out.frozen[p] = true;
+            for r in view.primitives_of(t.rsc) {
+                let running = !view.running_on(r).is_empty();
+                let ban = if !granted && running {
+                    // The ticket was lost while the resource runs: apply the loss policy.
+                    match t.loss_policy.as_str() {
+                        "freeze" => {
+                            self.out.frozen[r] = true;
+                            false
                         }
-                        false
+                        "demote" => !promoted_only,
+                        _ => true,
                     }
-                    "demote" => !promoted_only,
-                    _ => true,
+                } else {
+                    !promoted_only || t.loss_policy == "stop"
+                };
+                if ban {
+                    for n in 0..view.nodes.len() {
+                        self.contribute(r, n, Score::MINUS_INFINITY, t.id.clone());
+                    }
                 }
-            } else {
-                !promoted_only || t.loss_policy == "stop"
-            };
-            if !ban {
-                continue;
-            }
-            let mut stack = vec![t.rsc];
-            while let Some(r) = stack.pop() {
-                for n in 0..view.nodes.len() {
-                    self.contribute(r, n, Score::MINUS_INFINITY, t.id.clone());
-                }
-                stack.extend(view.resources[r].children.iter().copied());
             }
         }
     }
@@ -624,13 +660,42 @@ impl<'a> Assigner<'a> {
                     va.is_some() && va == view.nodes[b].attrs.get(&c.node_attribute)
                 }
             };
+            // A mandatory colocation with a role of a promotable clone also adds, where an
+            // instance in that role is, the score that instance was placed with
+            // (Pacemaker merges the instances' assigned nodes into the dependent's).
+            let promotable_role = c.primary_role.is_some()
+                && view.resources[c.primary]
+                    .clone
+                    .as_ref()
+                    .is_some_and(|cfg| cfg.promotable);
+            let merged_weight = |n: NodeIdx| -> Score {
+                view.resources[c.primary]
+                    .children
+                    .iter()
+                    .filter(|ch| self.out.node[**ch] == Some(n))
+                    .filter(|ch| {
+                        c.primary_role
+                            .is_some_and(|role| self.out.role[**ch] == role)
+                    })
+                    .filter_map(|ch| self.placed_weight.get(ch).copied())
+                    .fold(Score::ZERO, Score::saturating_add)
+            };
             for n in 0..view.nodes.len() {
                 let with = primary_nodes.iter().any(|p| same(n, *p));
                 let delta = if c.score.is_infinite() {
                     if with {
-                        continue;
+                        let w = if promotable_role {
+                            merged_weight(n)
+                        } else {
+                            Score::ZERO
+                        };
+                        if w.0 == 0 {
+                            continue;
+                        }
+                        w
+                    } else {
+                        Score::MINUS_INFINITY
                     }
-                    Score::MINUS_INFINITY
                 } else if c.score.is_minus_infinite() {
                     if !with {
                         continue;
@@ -836,13 +901,18 @@ impl<'a> Assigner<'a> {
         } else {
             None
         };
-        // A resource that is to be stopped is banned from every node before it is shown.
-        if self.target_stopped(r) {
+        // A resource that is to be stopped (target-role, or on-fail=stop after a failure)
+        // is banned from every node before it is shown.
+        let stop_after_failure = rsc
+            .node_state
+            .values()
+            .any(|s| s.on_fail == crate::unpack::OnFail::Stop);
+        if self.target_stopped(r) || stop_after_failure {
             for v in scores.values_mut() {
                 *v = Score::MINUS_INFINITY;
             }
         }
-        for (n, s) in &scores {
+        for (n, s) in scores.iter().filter(|_| !rsc.orphan) {
             self.out.scores.push(ScoreLine {
                 prefix: "pcmk__primitive_assign",
                 rsc: rsc.id.clone(),
@@ -1014,6 +1084,7 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
             .collect();
         order.sort_by(|x, y| keys[x].cmp(&keys[y]));
     }
+    a.out.order = order.clone();
     // Remote connections first: where they go decides which remote nodes can run resources.
     for &r in &order {
         if view.resources[r].is_connection() {

@@ -131,41 +131,10 @@ fn by_node_name(lines: &[crate::assign::ScoreLine]) -> Vec<crate::assign::ScoreL
         let end = (start..out.len())
             .find(|&i| (out[i].prefix, &out[i].rsc) != (key.0, &key.1))
             .unwrap_or(out.len());
-        out[start..end].sort_by(|a, b| numeric_casecmp(&a.node, &b.node));
+        out[start..end].sort_by(|a, b| crate::synapse_order::numeric_casecmp(&a.node, &b.node));
         start = end;
     }
     out
-}
-
-/// Pacemaker's `pcmk__numeric_strcasecmp`: case-insensitive, digit runs compared as numbers.
-fn numeric_casecmp(a: &str, b: &str) -> std::cmp::Ordering {
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    while let (Some(&x), Some(&y)) = (a.first(), b.first()) {
-        if x.is_ascii_digit() && y.is_ascii_digit() {
-            let run = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
-            let (nx, ny) = (run(a), run(b));
-            let num = |s: &[u8]| {
-                let t = std::str::from_utf8(s)
-                    .unwrap_or("0")
-                    .trim_start_matches('0');
-                (t.len(), t.to_string())
-            };
-            let ord = num(&a[..nx]).cmp(&num(&b[..ny]));
-            if ord.is_ne() {
-                return ord;
-            }
-            a = &a[nx..];
-            b = &b[ny..];
-            continue;
-        }
-        let ord = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
-        if ord.is_ne() {
-            return ord;
-        }
-        a = &a[1..];
-        b = &b[1..];
-    }
-    a.len().cmp(&b.len())
 }
 
 /// Pacemaker subtracts a placed resource's utilization from its node whatever the
@@ -201,7 +170,7 @@ mod tests {
     #[test]
     fn node_names_sort_as_pacemaker() {
         let mut v = vec!["node10", "Node2", "node1", "hb2", "hb1"];
-        v.sort_by(|a, b| numeric_casecmp(a, b));
+        v.sort_by(|a, b| crate::synapse_order::numeric_casecmp(a, b));
         assert_eq!(v, ["hb1", "hb2", "node1", "Node2", "node10"]);
     }
 

@@ -218,49 +218,19 @@ fn shown_online(view: &ClusterView, n: usize, revised: bool) -> bool {
     }
 }
 
-/// The name crm_simulate shows for a resource in action lines (anonymous clone instances
-/// go by their history name, else their clone-less id).
-fn display_id(view: &ClusterView, r: RscIdx, node: Option<usize>) -> String {
-    let rsc = &view.resources[r];
-    let top = view.top_of(r);
-    let anonymous = view.resources[top]
-        .clone
-        .as_ref()
-        .is_some_and(|c| !c.unique)
-        && rsc.id != rsc.base_id;
-    if !anonymous {
-        return rsc.clone_name.clone().unwrap_or_else(|| rsc.id.clone());
-    }
-    // The simulator names the instance as the node's history does, if it has any.
-    let history_name = node.and_then(|n| {
-        view.primitives_of(top)
-            .into_iter()
-            .filter(|p| {
-                view.resources[*p].base_id == rsc.base_id
-                    && view.resources[*p].node_state.contains_key(&n)
-            })
-            .map(|p| {
-                view.resources[p]
-                    .clone_name
-                    .clone()
-                    .unwrap_or_else(|| view.resources[p].id.clone())
-            })
-            .next()
-    });
-    // Otherwise as the graph's primitive id (the history name, else the clone-less id) when
-    // the simulator knows a resource by that name, else by the instance id.
-    history_name.unwrap_or_else(|| {
-        let graph_id = rsc.clone_name.as_deref().unwrap_or(&rsc.base_id);
-        let known = view
-            .resources
+/// The name crm_simulate shows for a resource in action lines: of the graph's two names for
+/// it, the first that names a resource (by id or history name), else the first.
+fn display_id(view: &ClusterView, r: RscIdx) -> String {
+    let (id, long_id) = crate::graph_build::primitive_names(view, r);
+    let known = |name: &str| {
+        view.resources
             .iter()
-            .any(|x| x.id == graph_id || x.clone_name.as_deref() == Some(graph_id));
-        if known {
-            graph_id.to_string()
-        } else {
-            rsc.id.clone()
-        }
-    })
+            .any(|x| x.id == name || x.clone_name.as_deref() == Some(name))
+    };
+    match long_id {
+        Some(long) if !known(&id) && known(&long) => long,
+        _ => id,
+    }
 }
 
 /// Top-level resources in the order Pacemaker lists them: by priority, highest first, then
@@ -686,43 +656,9 @@ pub fn execution_and_revised(s: &Schedule) -> String {
             pending_inputs.entry(e.then).or_default().insert(e.first);
         }
     }
-    // Synapse order as Pacemaker builds it: resources in tree order (parents first), each
-    // resource's actions newest first; controller actions last. The simulation walks the
-    // synapses repeatedly, and an action fired completes at once, so later synapses in the
-    // same walk may already use it.
-    let mut tree_pos = vec![usize::MAX; view.resources.len()];
-    let mut pos = 0;
-    let mut stack: Vec<RscIdx> = view.top.iter().rev().copied().collect();
-    while let Some(r) = stack.pop() {
-        tree_pos[r] = pos;
-        pos += 1;
-        stack.extend(view.resources[r].children.iter().rev());
-    }
-    let rank = |task: &str, interval: u64| -> u8 {
-        match task {
-            "notify" => 0,
-            _ if interval > 0 => 1,
-            "promote" | "promoted" => 2,
-            "migrate_from" => 3,
-            "migrate_to" => 4,
-            "start" | "running" => 5,
-            "stop" | "stopped" => 6,
-            "demote" | "demoted" => 7,
-            "monitor" => 8,
-            _ => 9,
-        }
-    };
-    let mut order = included.clone();
-    order.sort_by_key(|&i| {
-        let a = &t.list[i];
-        let tp = a.rsc.map(|r| tree_pos[r]).unwrap_or(usize::MAX);
-        (
-            tp,
-            rank(&a.task, a.interval_ms),
-            std::cmp::Reverse(a.node),
-            std::cmp::Reverse(i),
-        )
-    });
+    // The simulation walks the synapses in the graph's order again and again; an action
+    // fired completes at once, so later synapses in the same walk may already use it.
+    let order = crate::synapse_order::synapse_order(view, &s.assignment, t);
     let mut done = BTreeSet::new();
     while done.len() < included.len() {
         let mut fired = Vec::new();
@@ -758,12 +694,15 @@ pub fn execution_and_revised(s: &Schedule) -> String {
                     };
                     let _ = writeln!(out, "  * Fencing {node} ({how})");
                 }
-                // A resource's cluster action (clear_failcount) names the resource.
+                // A resource's cluster action (clear_failcount) names the resource as the
+                // graph does.
                 (ActionKind::CrmEvent, Some(r)) => {
                     let _ = writeln!(
                         out,
                         "  * Cluster action:  {} for {} on {}",
-                        a.task, view.resources[r].id, node
+                        a.task,
+                        crate::graph_build::primitive_names(view, r).0,
+                        node
                     );
                 }
                 (ActionKind::CrmEvent, None) => {
@@ -786,7 +725,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
                     let _ = writeln!(
                         out,
                         "  * Resource action: {:<15} {} on {}",
-                        display_id(view, r, a.node),
+                        display_id(view, r),
                         task,
                         node
                     );

@@ -4,7 +4,7 @@
 //! fail count is to be cleared. A failure of an operation configured with `on-fail=block`
 //! disables the timeout for the resource (a blocked resource stays blocked).
 
-use super::status::OpRecord;
+use super::OpRecord;
 use super::{ClusterView, NodeIdx, Resource};
 use vocab::score::Score;
 

@@ -10,60 +10,15 @@ pub mod remote;
 mod resources;
 mod status;
 
+pub use cib::history::{OnFail, OpRecord, Role, RscNodeState};
 pub use config::{Config, NoQuorumPolicy};
 pub use nodes::{cmp_names as cmp_node_names, NodeInfo};
 pub use resources::{CloneConfig, Kind, OpDef, Resource};
-pub use status::{OnFail, OpRecord, RscNodeState};
 
 use crate::rules::IdIndex;
 use crate::Diagnostics;
 use cib::Element;
 use std::collections::BTreeMap;
-
-/// A resource role, in Pacemaker's order (higher is "more active").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub enum Role {
-    /// Not known yet.
-    #[default]
-    Unknown,
-    /// Not running.
-    Stopped,
-    /// Running (non-promotable, or promotable before its role is known).
-    Started,
-    /// Running as the unpromoted instance of a promotable clone.
-    Unpromoted,
-    /// Running promoted.
-    Promoted,
-}
-
-impl Role {
-    /// Parses target-role / rsc-role values, including the legacy Master/Slave names.
-    pub fn parse(text: &str) -> Option<Role> {
-        match text.to_ascii_lowercase().as_str() {
-            "stopped" => Some(Role::Stopped),
-            "started" => Some(Role::Started),
-            "unpromoted" | "slave" => Some(Role::Unpromoted),
-            "promoted" | "master" => Some(Role::Promoted),
-            _ => None,
-        }
-    }
-
-    /// The name crm_simulate prints.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Unknown => "Unknown",
-            Role::Stopped => "Stopped",
-            Role::Started => "Started",
-            Role::Unpromoted => "Unpromoted",
-            Role::Promoted => "Promoted",
-        }
-    }
-
-    /// True when the resource is running in this role.
-    pub fn is_active(self) -> bool {
-        self >= Role::Started
-    }
-}
 
 /// Index of a node in [`ClusterView::nodes`].
 pub type NodeIdx = usize;

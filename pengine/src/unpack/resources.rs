@@ -122,9 +122,10 @@ impl Resource {
         self.meta(name).and_then(Score::parse).unwrap_or(default)
     }
 
-    /// `priority`.
+    /// `priority` (read leniently, as Pacemaker does: `2.0` is 2).
     pub fn priority(&self) -> i64 {
-        self.meta_score("priority", Score::ZERO).0
+        self.meta("priority")
+            .map_or(0, |v| Score::parse_lenient(v).0)
     }
 
     /// `resource-stickiness`.

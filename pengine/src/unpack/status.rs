@@ -3,198 +3,9 @@
 use super::{remote, ClusterView, Kind, Resource, Role, RscIdx};
 use crate::rules::IdIndex;
 use crate::Diagnostics;
+use cib::history::{self, OnFail, OpRecord, RscNodeState, Rules};
 use cib::Element;
 use std::collections::BTreeMap;
-
-/// How to react to a failed operation, in increasing severity (Pacemaker's order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub enum OnFail {
-    /// Pretend it succeeded.
-    #[default]
-    Ignore,
-    /// Demote only.
-    Demote,
-    /// Stop and start again (here or elsewhere).
-    Restart,
-    /// Restart the container the resource runs in (resources inside containers, guest
-    /// connections).
-    RestartContainer,
-    /// Move away.
-    Migrate,
-    /// Leave it alone, unmanaged.
-    Block,
-    /// Stop and leave stopped.
-    Stop,
-    /// Put the node in standby.
-    Standby,
-    /// Fence the node.
-    Fence,
-}
-
-impl OnFail {
-    fn parse(v: &str) -> Option<OnFail> {
-        Some(match v.to_ascii_lowercase().as_str() {
-            "ignore" | "nothing" => OnFail::Ignore,
-            "demote" => OnFail::Demote,
-            "restart" => OnFail::Restart,
-            "restart-container" => OnFail::RestartContainer,
-            "block" => OnFail::Block,
-            "stop" => OnFail::Stop,
-            "standby" => OnFail::Standby,
-            "fence" => OnFail::Fence,
-            _ => return None,
-        })
-    }
-}
-
-/// One recorded operation.
-#[derive(Debug, Clone, Default)]
-pub struct OpRecord {
-    /// lrm_rsc_op id.
-    pub id: String,
-    /// Operation name.
-    pub task: String,
-    /// Interval (ms).
-    pub interval_ms: u64,
-    /// OCF return code.
-    pub rc: i64,
-    /// Execution status (0 done, -1 pending, 1 cancelled, ...).
-    pub status: i64,
-    /// Call id (-1 pending).
-    pub call_id: i64,
-    /// Expected return code from the transition key.
-    pub expected_rc: i64,
-    /// `op-digest`.
-    pub digest: Option<String>,
-    /// `last-rc-change` (or `last-run`).
-    pub last_change: i64,
-    /// `migrate_source` / `migrate_target`.
-    pub migrate_source: Option<String>,
-    /// Migration target node.
-    pub migrate_target: Option<String>,
-    /// Whether this op failed.
-    pub failed: bool,
-    /// An expired failure of this recurring operation: it is to be scheduled again.
-    pub reschedule: bool,
-}
-
-/// A primitive's state on one node.
-#[derive(Debug, Clone, Default)]
-pub struct RscNodeState {
-    /// Role after replaying the history.
-    pub role: Role,
-    /// Needs recovery (stop, then start where placement says).
-    pub failed: bool,
-    /// Most severe unrecovered on-fail.
-    pub on_fail: OnFail,
-    /// Operation history sorted by call id.
-    pub ops: Vec<OpRecord>,
-    /// An operation still in flight.
-    pub pending_task: Option<String>,
-    /// Must never run here again (stop failure, hard error).
-    pub banned: bool,
-    /// Banned on every node (fatal error).
-    pub banned_everywhere: bool,
-    /// A migrate_to from here is unfinished (target node name).
-    pub partial_migration_target: Option<String>,
-    /// Index in `ops` of the last start-like operation (recurring ops after it are active).
-    pub last_start: Option<usize>,
-    /// A failure here has expired (failure-timeout).
-    pub expired_failure: bool,
-    /// The fail count here is to be cleared (every failure expired).
-    pub clear_failcount: bool,
-    /// A failure here was ignored (`on-fail=ignore`): shown as "(failure ignored)".
-    pub failure_ignored: bool,
-    /// Must stop here although it did not fail (a resource inside it failed).
-    pub restart: bool,
-    /// Active here as the target of an unfinished live migration from this node.
-    pub migrating_from: Option<usize>,
-}
-
-impl RscNodeState {
-    /// Whether it must be stopped here (and recovered): it failed, or its content did.
-    pub fn must_recover(&self) -> bool {
-        self.failed || self.restart
-    }
-
-    /// Whether an expired failure of this recurring operation (since the last start) has it
-    /// scheduled again.
-    pub fn rescheduled(&self, task: &str, interval_ms: u64) -> bool {
-        let from = self.last_start.map(|i| i + 1).unwrap_or(0);
-        self.ops[from.min(self.ops.len())..]
-            .iter()
-            .any(|o| o.reschedule && o.task == task && o.interval_ms == interval_ms)
-    }
-
-    /// Recurring operations active since the last start (key = interval, name).
-    pub fn active_recurring(&self) -> Vec<(&str, u64)> {
-        let from = self.last_start.map(|i| i + 1).unwrap_or(0);
-        self.ops[from.min(self.ops.len())..]
-            .iter()
-            .filter(|o| o.interval_ms > 0 && o.status != 1 && o.status != -1)
-            .map(|o| (o.task.as_str(), o.interval_ms))
-            .collect()
-    }
-
-    /// Whether the history tells anything (a probe still in flight does not).
-    pub fn known(&self) -> bool {
-        self.migrating_from.is_some()
-            || self
-                .ops
-                .iter()
-                .any(|o| !(o.task == "monitor" && o.interval_ms == 0 && o.status == -1))
-    }
-
-    /// All recurring operations in the history that were not cancelled.
-    pub fn recorded_recurring(&self) -> Vec<(&str, u64)> {
-        let mut v: Vec<(&str, u64)> = self
-            .ops
-            .iter()
-            .filter(|o| o.interval_ms > 0 && o.status != 1)
-            .map(|o| (o.task.as_str(), o.interval_ms))
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    }
-}
-
-fn num(el: &Element, k: &str, d: i64) -> i64 {
-    el.attr(k).and_then(|v| v.trim().parse().ok()).unwrap_or(d)
-}
-
-fn read_op(el: &Element) -> OpRecord {
-    let task = el.attr("operation").unwrap_or("").to_string();
-    let interval_ms = el
-        .attr("interval")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(0);
-    let expected_rc = el
-        .attr("transition-key")
-        .and_then(|k| k.split(':').nth(2))
-        .and_then(|v| v.parse().ok())
-        .or_else(|| el.attr("op-expected-rc").and_then(|v| v.parse().ok()))
-        .unwrap_or(if task == "monitor" && interval_ms == 0 {
-            7
-        } else {
-            0
-        });
-    OpRecord {
-        id: el.attr("id").unwrap_or("").to_string(),
-        task,
-        interval_ms,
-        rc: num(el, "rc-code", 0),
-        status: num(el, "op-status", 0),
-        call_id: num(el, "call-id", 0),
-        expected_rc,
-        digest: el.attr("op-digest").map(str::to_string),
-        last_change: num(el, "last-rc-change", num(el, "last-run", 0)),
-        migrate_source: el.attr("migrate_source").map(str::to_string),
-        migrate_target: el.attr("migrate_target").map(str::to_string),
-        failed: false,
-        reschedule: false,
-    }
-}
 
 /// Unpacks every node's executor history.
 pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut Diagnostics) {
@@ -318,10 +129,7 @@ fn node_history(
     };
     for lr in lrm_rscs.children_named("lrm_resource") {
         let Some(rid) = lr.attr("id") else { continue };
-        let mut ops: Vec<OpRecord> = lr.children_named("lrm_rsc_op").map(read_op).collect();
-        // Kept for the whole run, one per resource and node: no growth slack.
-        ops.shrink_to_fit();
-        ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
+        let ops = history::history(lr);
         // Pacemaker gives an active history the first free instance even when that
         // instance already has (inactive) history here; an inactive history then goes to
         // an instance without history here.
@@ -622,211 +430,37 @@ fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: 
     }
 }
 
-fn replay(view: &ClusterView, r: RscIdx, node: usize, mut ops: Vec<OpRecord>) -> RscNodeState {
-    let rsc = &view.resources[r];
-    let mut expiry = super::expiry::Expiry::new(view, rsc, node);
-    let mut st = RscNodeState {
-        role: Role::Unknown,
-        ..Default::default()
-    };
-    for (i, op) in ops.iter_mut().enumerate() {
-        let o = op.clone();
-        if o.status == 1 {
-            continue;
-        }
-        let mut expired = false;
-        if o.status != -1 && o.status != 7 {
-            let (e, clear) = expiry.check(&o);
-            expired = e;
-            st.clear_failcount |= clear;
-            if clear {
-                st.expired_failure = true;
-            }
-        }
-        let probe = o.task == "monitor" && o.interval_ms == 0;
-        if o.status == -1 {
-            st.pending_task = Some(o.task.clone());
-            match o.task.as_str() {
-                "start" | "migrate_from" => {
-                    st.role = st.role.max(Role::Started);
-                    st.last_start = Some(i);
-                }
-                "promote" => st.role = Role::Promoted,
-                "demote" | "stop" | "migrate_to" => {
-                    st.role = st.role.max(Role::Started);
-                }
-                _ => {}
-            }
-            continue;
-        }
-        st.pending_task = None;
-        // "Done" and "error" are re-judged from the return code; other statuses are final.
-        let exec_ok = o.status == 0 || (o.status == 4 && !matches!(o.rc, 5 | 6));
-        let success = exec_ok && (o.rc == o.expected_rc || (probe && matches!(o.rc, 0 | 7 | 8)));
-        // "Not running" as expected, whatever the operation: stopped, past failures cleared.
-        if success && o.rc == 7 && o.task != "monitor" {
-            st.role = Role::Stopped;
-            clear_failure(&mut st);
-            continue;
-        }
-        if success {
-            match o.task.as_str() {
-                "start" | "migrate_from" => {
-                    st.role = Role::Started;
-                    st.last_start = Some(i);
-                    clear_failure(&mut st);
-                }
-                "stop" => {
-                    st.role = Role::Stopped;
-                    st.last_start = Some(i);
-                    clear_failure(&mut st);
-                    st.partial_migration_target = None;
-                }
-                // A role change restarts the recurring operations too.
-                "promote" => {
-                    st.role = Role::Promoted;
-                    st.last_start = Some(i);
-                    clear_failure(&mut st);
-                }
-                "demote" => {
-                    if st.on_fail == OnFail::Demote {
-                        clear_failure(&mut st);
-                    }
-                    st.role = Role::Unpromoted;
-                    st.last_start = Some(i);
-                }
-                "migrate_to" => {
-                    st.role = Role::Started;
-                    st.partial_migration_target = o.migrate_target.clone();
-                }
-                "monitor" => match o.rc {
-                    7 => {
-                        st.role = Role::Stopped;
-                        if probe {
-                            st.last_start = Some(i);
-                        }
-                    }
-                    8 => st.role = Role::Promoted,
-                    _ => {
-                        if st.role < Role::Started {
-                            st.role = Role::Started;
-                        }
-                    }
-                },
-                _ => {
-                    if st.role < Role::Started && o.task != "notify" && o.task != "meta-data" {
-                        st.role = Role::Started;
-                    }
-                }
-            }
-            continue;
-        }
-        // A failure. Expired failures are ignored entirely; an expired recurring monitor
-        // failure (with a digest, on a node that can run it) gets the monitor rescheduled.
-        if expired {
-            if probe && o.rc == 7 {
-                st.role = Role::Stopped;
-            }
-            let up = view.nodes[node].online && !view.nodes[node].unclean;
-            op.reschedule = o.interval_ms > 0 && o.digest.is_some() && up;
-            st.expired_failure = true;
-            continue;
-        }
-        op.failed = true;
-        let mut on_fail = default_on_fail(view, rsc, &o.task, o.interval_ms);
-        let hard_error = o.status == 7 || (exec_ok && matches!(o.rc, 5 | 6));
-        // A failed stop inside a container counts as done too: restarting the container
-        // stops it anyway.
-        let container_stop = on_fail == OnFail::RestartContainer && o.task == "stop";
-        if (on_fail == OnFail::Ignore || container_stop) && !hard_error {
-            // The failure is ignored: the operation counts as done.
-            st.failure_ignored = true;
-            if container_stop {
-                st.on_fail = st.on_fail.max(OnFail::RestartContainer);
-            }
-            match o.task.as_str() {
-                "stop" => st.role = Role::Stopped,
-                "start" | "migrate_from" => st.role = Role::Started,
-                "promote" => st.role = Role::Promoted,
-                "demote" => st.role = Role::Unpromoted,
-                _ => {
-                    if st.role < Role::Started && !probe {
-                        st.role = Role::Started;
-                    }
-                }
-            }
-            continue;
-        }
-        if exec_ok && o.rc == 5 || o.status == 7 {
-            // Not installed: this node can never run it.
-            st.banned = true;
-            if probe || o.task == "stop" && o.rc == 5 {
-                st.role = Role::Stopped;
-                continue;
-            }
-        }
-        if exec_ok && o.rc == 6 {
-            st.banned_everywhere = true;
-        }
-        // Invalid parameters, unimplemented actions and missing privileges are hard errors:
-        // this node is out for good.
-        if exec_ok && matches!(o.rc, 2..=4) && !(o.rc == 3 && o.interval_ms > 0) {
-            st.banned = true;
-        }
-        if probe && exec_ok && o.rc == 5 {
-            continue;
-        }
-        match o.task.as_str() {
-            "stop" => {
-                st.banned = true;
-                st.role = st.role.max(Role::Started);
-            }
-            "promote" => st.role = Role::Promoted,
-            // A failed demote leaves the instance promoted.
-            "demote" => st.role = Role::Promoted,
-            "migrate_to" => {
-                st.role = Role::Started;
-            }
-            "monitor" if exec_ok && (o.rc == 8 || o.rc == 9) => st.role = Role::Promoted,
-            "monitor" if exec_ok && o.rc == 7 && !probe => {
-                st.role = Role::Started;
-            }
-            _ => {
-                if st.role < Role::Started {
-                    st.role = Role::Started;
-                }
-            }
-        }
-        if o.task == "monitor" && o.interval_ms > 0 && o.rc == 9 && on_fail == OnFail::Restart {
-            on_fail = OnFail::Restart;
-        }
-        if on_fail == OnFail::Ignore {
-            continue;
-        }
-        if on_fail > st.on_fail {
-            st.on_fail = on_fail;
-        }
-    }
-    if st.role == Role::Unknown {
-        st.role = Role::Stopped;
-    }
-    if st.on_fail > OnFail::Ignore && st.role.is_active() {
-        st.failed = true;
-    }
-    st.ops = ops;
-    st
+/// The scheduler's rules for one resource on one node: on-fail from its configuration,
+/// failure expiry against "now".
+struct ViewRules<'a> {
+    view: &'a ClusterView,
+    rsc: &'a Resource,
+    node: usize,
+    expiry: super::expiry::Expiry<'a>,
 }
 
-fn clear_failure(st: &mut RscNodeState) {
-    if matches!(
-        st.on_fail,
-        OnFail::Ignore
-            | OnFail::Demote
-            | OnFail::Restart
-            | OnFail::RestartContainer
-            | OnFail::Block
-    ) {
-        st.on_fail = OnFail::Ignore;
-        st.failed = false;
+impl Rules for ViewRules<'_> {
+    fn on_fail(&self, task: &str, interval_ms: u64) -> OnFail {
+        default_on_fail(self.view, self.rsc, task, interval_ms)
     }
+
+    fn expiry(&mut self, op: &OpRecord) -> (bool, bool) {
+        self.expiry.check(op)
+    }
+
+    fn node_up(&self) -> bool {
+        let n = &self.view.nodes[self.node];
+        n.online && !n.unclean
+    }
+}
+
+fn replay(view: &ClusterView, r: RscIdx, node: usize, ops: Vec<OpRecord>) -> RscNodeState {
+    let rsc = &view.resources[r];
+    let mut rules = ViewRules {
+        view,
+        rsc,
+        node,
+        expiry: super::expiry::Expiry::new(view, rsc, node),
+    };
+    history::replay(&mut rules, ops)
 }

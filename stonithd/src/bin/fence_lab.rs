@@ -123,18 +123,31 @@ fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
             links(ns, false);
+            // A node fencing itself runs this agent inside the namespace it empties: like a
+            // power switch, the agent's own end comes last (pids wrap around, so killing in
+            // pid order could end the agent before the daemons it is meant to stop).
+            let me = i32::try_from(std::process::id()).unwrap_or(i32::MAX);
+            let mut inside = false;
             for _ in 0..10 {
                 let pids = stonithd::netns::pids(ns);
-                if pids.is_empty() {
+                inside = pids.contains(&me);
+                let others: Vec<i32> = pids.into_iter().filter(|p| *p != me).collect();
+                if others.is_empty() {
                     break;
                 }
-                for pid in pids {
+                for pid in others {
                     let _ = nix::sys::signal::kill(
                         nix::unistd::Pid::from_raw(pid),
                         nix::sys::signal::Signal::SIGKILL,
                     );
                 }
                 std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            if inside {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(me),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
             }
             if let Err(why) = confirm_off(ns) {
                 eprintln!("fence_lab: {node} {action} not confirmed: {why}");

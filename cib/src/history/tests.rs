@@ -1,0 +1,97 @@
+use super::*;
+use crate::xml::parse_element;
+
+/// Fixed rules: stops fence, everything else restarts; nothing expires.
+struct Fixed;
+
+impl Rules for Fixed {
+    fn on_fail(&self, task: &str, _interval_ms: u64) -> OnFail {
+        if task == "stop" {
+            OnFail::Fence
+        } else {
+            OnFail::Restart
+        }
+    }
+    fn expiry(&mut self, _op: &OpRecord) -> (bool, bool) {
+        (false, false)
+    }
+    fn node_up(&self) -> bool {
+        true
+    }
+}
+
+fn replayed(ops: &str) -> RscNodeState {
+    let lrm = parse_element(&format!("<lrm_resource id=\"r\">{ops}</lrm_resource>")).unwrap();
+    replay(&mut Fixed, history(&lrm))
+}
+
+#[test]
+fn history_runs_by_call_id_with_pending_last() {
+    let lrm = parse_element(
+        r#"<lrm_resource id="r">
+        <lrm_rsc_op id="r_last_0" operation="start" call-id="-1" op-status="-1"/>
+        <lrm_rsc_op id="r_monitor_10000" operation="monitor" interval="10000" call-id="9"/>
+        <lrm_rsc_op id="r_last_failure_0" operation="monitor" call-id="3" rc-code="7"/>
+        </lrm_resource>"#,
+    )
+    .unwrap();
+    let calls: Vec<i64> = history(&lrm).iter().map(|o| o.call_id).collect();
+    assert_eq!(calls, [3, 9, -1]);
+    let raw: Vec<i64> = records(&lrm).map(|o| o.call_id).collect();
+    assert_eq!(raw, [-1, 9, 3]);
+}
+
+#[test]
+fn record_reads_every_field() {
+    let op = OpRecord::read(
+        &parse_element(
+            r#"<lrm_rsc_op id="r_last_0" operation="monitor" call-id="4" rc-code="7"
+            op-status="0" interval="0" last-run="50" exec-time="12" queue-time="3"
+            exit-reason="gone" op-digest="abc" transition-key="1:2:7:uuid"/>"#,
+        )
+        .unwrap(),
+    );
+    assert_eq!(op.key, "r_last_0");
+    assert!(op.is_probe());
+    assert_eq!(op.display_task(), "probe");
+    assert_eq!((op.rc, op.expected_rc, op.call_id), (7, 7, 4));
+    assert_eq!((op.last_change, op.last_rc_change), (50, None));
+    assert_eq!((op.exec_ms, op.queue_ms), (Some(12), Some(3)));
+    assert_eq!(op.exit_reason, "gone");
+    assert_eq!(op.digest.as_deref(), Some("abc"));
+}
+
+#[test]
+fn an_error_expected_of_a_start_is_still_a_failure() {
+    // Pacemaker fences the remote node of remote-fence-unclean-3 for such a start.
+    let st = replayed(
+        r#"<lrm_rsc_op id="r_last_0" operation="start" call-id="2" rc-code="1" op-status="0"
+        transition-key="5:1:1:uuid"/>"#,
+    );
+    assert!(st.failed);
+    assert_eq!(st.on_fail, OnFail::Restart);
+    assert!(st.ops[0].failed);
+}
+
+#[test]
+fn a_start_expected_not_running_is_stopped() {
+    let st = replayed(
+        r#"<lrm_rsc_op id="r_last_0" operation="start" call-id="2" rc-code="7" op-status="0"
+        transition-key="5:1:7:uuid"/>"#,
+    );
+    assert_eq!(st.role, Role::Stopped);
+    assert!(!st.failed);
+}
+
+#[test]
+fn a_stop_that_finds_the_agent_missing_fails_with_its_on_fail() {
+    // Pacemaker fences per-op-failcount's node for this stop ("prmDummy failed there").
+    let st = replayed(
+        r#"<lrm_rsc_op id="r_start_0" operation="start" call-id="1" rc-code="0"/>
+        <lrm_rsc_op id="r_last_0" operation="stop" call-id="18" rc-code="5" op-status="7"
+        transition-key="2:3:0:uuid"/>"#,
+    );
+    assert!(st.role.is_active());
+    assert!(st.failed && st.banned);
+    assert_eq!(st.on_fail, OnFail::Fence);
+}

@@ -1,0 +1,197 @@
+//! The order in which Pacemaker writes a graph's synapses.
+//!
+//! Pacemaker adds resources' actions first, walking its resource list (a group before its
+//! members, a clone's instances before the clone), each resource's actions newest first;
+//! then the actions of no resource (fencing, shutdowns, `load_stopped_*`), newest first.
+//! crm_simulate runs a graph by walking the synapses in that order again and again, firing
+//! every one whose inputs are done, so this order decides the order of its "Executing
+//! Cluster Transition" lines.
+//!
+//! Our actions are not created in Pacemaker's order, so "newest first" is modelled by the
+//! stage at which Pacemaker creates each kind of action ([`birth`]).
+
+use crate::actions::{Action, ActionTable};
+use crate::assign::Assignment;
+use crate::graph_build::in_graph;
+use crate::unpack::{ClusterView, Kind, NodeIdx, Role, RscIdx};
+use graph::ActionKind;
+use std::cmp::{Ordering, Reverse};
+
+/// Pacemaker's `pcmk__numeric_strcasecmp`: case-insensitive, digit runs compared as numbers.
+pub fn numeric_casecmp(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    while let (Some(&x), Some(&y)) = (a.first(), b.first()) {
+        if x.is_ascii_digit() && y.is_ascii_digit() {
+            let run = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+            let (nx, ny) = (run(a), run(b));
+            let num = |s: &[u8]| {
+                let t = std::str::from_utf8(s)
+                    .unwrap_or("0")
+                    .trim_start_matches('0');
+                (t.len(), t.to_string())
+            };
+            let ord = num(&a[..nx]).cmp(&num(&b[..ny]));
+            if ord.is_ne() {
+                return ord;
+            }
+            a = &a[nx..];
+            b = &b[ny..];
+            continue;
+        }
+        let ord = x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase());
+        if ord.is_ne() {
+            return ord;
+        }
+        a = &a[1..];
+        b = &b[1..];
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Each node's position in Pacemaker's node list (sorted by name, numbers as numbers).
+fn node_ranks(view: &ClusterView) -> Vec<usize> {
+    let mut by_name: Vec<NodeIdx> = (0..view.nodes.len()).collect();
+    by_name.sort_by(|&a, &b| numeric_casecmp(&view.nodes[a].uname, &view.nodes[b].uname));
+    let mut rank = vec![0; view.nodes.len()];
+    for (i, n) in by_name.into_iter().enumerate() {
+        rank[n] = i;
+    }
+    rank
+}
+
+/// Resources in the order Pacemaker adds their actions to the graph.
+fn expand_order(view: &ClusterView, asg: &Assignment) -> Vec<RscIdx> {
+    fn expand(view: &ClusterView, r: RscIdx, out: &mut Vec<RscIdx>) {
+        let rsc = &view.resources[r];
+        match rsc.kind {
+            Kind::Clone => {
+                for &c in &rsc.children {
+                    expand(view, c, out);
+                }
+                out.push(r);
+            }
+            _ => {
+                out.push(r);
+                for &c in &rsc.children {
+                    expand(view, c, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(view.resources.len());
+    let mut tops = asg.order.clone();
+    // Whatever the assignment did not walk (it skips nothing today) follows in tree order.
+    for &r in &view.top {
+        if !tops.contains(&r) {
+            tops.push(r);
+        }
+    }
+    for r in tops {
+        expand(view, r, &mut out);
+    }
+    out
+}
+
+/// Which notification an action is, from its key: `(task, post, confirmed)` with task the
+/// notified operation's position (start, stop, promote, demote).
+fn notification(a: &Action) -> Option<(u8, bool, bool)> {
+    let (_, rest) = a
+        .key
+        .rsplit_once("_pre_notify_")
+        .map(|(x, y)| (x, (false, y)))
+        .or_else(|| {
+            a.key
+                .rsplit_once("_post_notify_")
+                .map(|(x, y)| (x, (true, y)))
+        })?;
+    let (post, op) = rest;
+    let task = match op.trim_end_matches("_0") {
+        "start" | "running" => 0,
+        "stop" | "stopped" => 1,
+        "promote" | "promoted" => 2,
+        _ => 3,
+    };
+    Some((task, post, a.key.contains("_confirmed-")))
+}
+
+/// When Pacemaker creates an action relative to the other actions of its resource: a
+/// sortable stage (older first) and a position within it.
+fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (u8, i64) {
+    let node = a.node.map_or(0, |n| ranks[n] as i64);
+    let Some(r) = a.rsc else {
+        return (0, node);
+    };
+    let rsc = &view.resources[r];
+    if rsc.kind != Kind::Primitive {
+        // Collective pseudo actions: start, running, the start notifications, stop,
+        // stopped, the stop notifications, then the same for promote and demote.
+        if let Some((task, post, confirmed)) = notification(a) {
+            return (3, task as i64 * 6 + 2 + post as i64 * 2 + confirmed as i64);
+        }
+        let task = match a.task.as_str() {
+            "start" => 0,
+            "running" => 1,
+            "stop" => 6,
+            "stopped" => 7,
+            "promote" => 12,
+            "promoted" => 13,
+            "demote" => 18,
+            "demoted" => 19,
+            _ => 24,
+        };
+        return (3, task);
+    }
+    if a.task == "notify" {
+        // Instance notifications are made while the graph is written.
+        let (task, post, _) = notification(a).unwrap_or((0, false, false));
+        return (5, (task as i64 * 2 + post as i64) * 1000 + node);
+    }
+    match (a.task.as_str(), a.interval_ms) {
+        // Failure clean-ups and cancellations come from the history checks, before probing.
+        ("clear_failcount", _) => (0, node),
+        ("cancel", _) => (1, node),
+        ("monitor", 0) if a.kind != ActionKind::PseudoEvent => (2, node),
+        (task, interval) => {
+            // A promoted resource staying put gets its start first (to learn whether it
+            // must be recovered); then down (demote, stop), up (start, promote), the
+            // recurring monitors and the migration.
+            let promoted_now = view
+                .active_roles(r)
+                .iter()
+                .any(|(_, x)| *x == Role::Promoted);
+            let step = match task {
+                _ if interval > 0 => 5,
+                "start" if promoted_now && asg.node[r].is_some() => -1,
+                "demote" => 1,
+                "stop" => 2,
+                "start" => 3,
+                "promote" => 4,
+                "migrate_to" => 6,
+                "migrate_from" => 7,
+                _ => 8,
+            };
+            (4, step * 1000 + node)
+        }
+    }
+}
+
+/// The in-graph actions in Pacemaker's synapse order.
+pub fn synapse_order(view: &ClusterView, asg: &Assignment, t: &ActionTable) -> Vec<usize> {
+    let ranks = node_ranks(view);
+    let mut pos = vec![usize::MAX; view.resources.len()];
+    for (i, r) in expand_order(view, asg).into_iter().enumerate() {
+        pos[r] = i;
+    }
+    let mut order: Vec<usize> = (0..t.list.len()).filter(|&i| in_graph(t, i)).collect();
+    order.sort_by_key(|&i| {
+        let a = &t.list[i];
+        let (stage, at) = birth(view, asg, &ranks, a);
+        (
+            a.rsc.map_or(usize::MAX, |r| pos[r]),
+            Reverse(stage),
+            Reverse(at),
+            Reverse(i),
+        )
+    });
+    order
+}
