@@ -130,7 +130,9 @@ fn plain_report(args: &Args, sched: &pengine::Schedule, original: Option<&str>) 
 
 fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let (path, text) = load_input(args)?;
-    // Node histories are parsed one node at a time while scheduling, never as one tree.
+    // Node histories are parsed one node at a time while scheduling, never as one tree;
+    // until then they stay in the input text, which the tree shares.
+    let text = std::sync::Arc::new(text);
     let doc = match cib::Document::parse_deferring(&text, &input_limits(), &pengine::read_lazily) {
         Ok(d) => d,
         Err(e) => {
@@ -138,7 +140,7 @@ fn run(args: &Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::DataErr);
         }
     };
-    // The input text is not needed once parsed (it is as large as the tree's strings).
+    // The deferred histories keep the input alive until the tree is freed (once unpacked).
     drop(text);
     let (now, original) = now_for(args, &doc.root)?;
     // The tree is needed afterwards only to save it (-O); the scheduler frees it once
