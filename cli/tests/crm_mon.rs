@@ -362,3 +362,39 @@ fn refresh_mode_redraws_until_killed() {
     assert!(text.matches("Cluster Summary:").count() >= 2, "{text}");
     assert!(text.contains("\x1b[H\x1b[2J"));
 }
+
+/// The resource history shows the fail count the scheduler keeps: one whose failures all
+/// expired (failure-timeout) is cleared, one blocked by `on-fail=block` is not; counts and
+/// thresholds print as numbers, as Pacemaker's `%d` does.
+#[test]
+fn fail_counts_are_the_schedulers() {
+    let xml = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/scheduler-corpus/xml");
+    if !xml.is_dir() {
+        println!("SKIP: scheduler corpus not found at {}", xml.display());
+        return;
+    }
+    let o = crm_mon(&xml.join("expire-non-blocked-failure.xml"), &["-1", "-f"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    // (The migration summary lists only resources with a fail count.)
+    assert!(!text.contains("rsc2: migration-threshold"), "{text}");
+    assert!(
+        text.contains("    * rsc1: migration-threshold=1000000 fail-count=2 "),
+        "{text}"
+    );
+    let o = crm_mon(&xml.join("bug-5025-2.xml"), &["-1", "-f"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("virt-fencing: migration-threshold=1000000 fail-count=1000000 "),
+        "{text}"
+    );
+    // The same counts as XML attributes, the failure's time whole.
+    let o = crm_mon(&xml.join("bug-5025-2.xml"), &["--output-as=xml"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(
+            "<resource_history id=\"virt-fencing\" orphan=\"false\" migration-threshold=\"1000000\" fail-count=\"1000000\" last-failure=\"Mon Mar 19 21:42:00 2012\">"
+        ),
+        "{text}"
+    );
+    cib::Document::parse(&text).expect("well-formed XML");
+}

@@ -123,3 +123,45 @@ fn crm_verify_and_crm_simulate_judge_node_membership_alike() {
     assert!(!verify.contains("node1 is unclean"), "{verify}");
     has_line(&sim, "    * Online: [ node1 ]", "crm_simulate");
 }
+
+/// One replay of the operation history behind crm_verify's status checks and the scheduler:
+/// both fence the same nodes for the same history (a stop that found the agent missing, a
+/// connection start whose error the transition expected), as Pacemaker 2.1.5 does.
+#[test]
+fn crm_verify_and_crm_simulate_fence_for_the_same_history() {
+    let xml = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/scheduler-corpus/xml");
+    if !xml.is_dir() {
+        println!("SKIP: scheduler corpus not found at {}", xml.display());
+        return;
+    }
+    for (case, node, reason) in [
+        ("per-op-failcount", "rh73-01-snmp", "prmDummy failed there"),
+        (
+            "remote-fence-unclean-3",
+            "overcloud-novacompute-0",
+            "the connection is unrecoverable",
+        ),
+    ] {
+        let cib = xml.join(format!("{case}.xml"));
+        let path = cib.to_str().unwrap();
+        let verify = Command::new(env!("CARGO_BIN_EXE_crm_verify"))
+            .args(["-VVV", "-x", path])
+            .output()
+            .unwrap();
+        let verify = String::from_utf8_lossy(&verify.stderr).into_owned();
+        assert!(
+            verify.contains(&format!("node {node} will be fenced: {reason}")),
+            "{case}: {verify}"
+        );
+        let sim = run(
+            env!("CARGO_BIN_EXE_crm_simulate"),
+            &["-S", "-x", path],
+            &cib,
+        );
+        has_line(
+            &sim,
+            &format!("  * Fence (reboot) {node} '{reason}'"),
+            "crm_simulate",
+        );
+    }
+}

@@ -74,15 +74,25 @@ fn v1_site_with_auto_failback_off_stays_put_and_fails_over_the_other_way() {
 }
 
 /// Heartbeat 3.0.6 and ours in one site (a rolling migration half done): failover both ways,
-/// auto-failback, hb_standby and hb_takeover issued on either implementation.
+/// auto-failback, hb_standby and hb_takeover issued on either implementation, and what
+/// `cl_status rscstatus` says on each.
 fn mixed(kinds: [Kind; 2]) {
     let long = Duration::from_secs(30);
     let mut site = Site::new(&bins(), kinds, "on");
     site.start(0);
     site.start(1);
     site.expect_on("node1", long);
+    // `cl_status rscstatus` as Heartbeat 3.0.6's own tool answers on its node: each node holds
+    // its local set (node2's is empty), and the survivor all of them (once nothing moves).
+    let holds = |site: &Site, i: usize, word: &str| {
+        let ok = wait_until(long, || site.rscstatus(i) == (word.to_string(), 0));
+        assert!(ok, "node{} {kinds:?}: {:?}", i + 1, site.rscstatus(i));
+    };
+    holds(&site, 0, "local");
+    holds(&site, 1, "local");
     site.crash(0);
     site.expect_on("node2", long);
+    holds(&site, 1, "all");
     site.start(0);
     site.expect_on("node1", long);
     site.settle();

@@ -50,7 +50,7 @@ pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
-/// Builds heartbeat, hb_v1rsc, hb_standby and hb_takeover into `dir` (a target profile
+/// Builds heartbeat, hb_v1rsc, hb_standby, hb_takeover and cl_status into `dir` (a target profile
 /// directory) and returns it.
 pub fn prepare_bins(dir: PathBuf) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -71,6 +71,8 @@ pub fn prepare_bins(dir: PathBuf) -> PathBuf {
         "hb_standby",
         "--bin",
         "hb_takeover",
+        "--bin",
+        "cl_status",
     ];
     if dir.ends_with("release") {
         args.push("--release");
@@ -423,6 +425,27 @@ impl Site {
             }
         }
         self.expect_on(to, Duration::from_secs(1));
+    }
+
+    /// `cl_status rscstatus` on node `i`, with that implementation's own cl_status: its
+    /// output line and exit status.
+    pub fn rscstatus(&self, i: usize) -> (String, i32) {
+        let out = match self.kinds[i] {
+            Kind::Ours => Command::new(self.bins.join("cl_status"))
+                .arg("rscstatus")
+                .env("HA_API_SOCKET", self.socket(i))
+                .output()
+                .unwrap(),
+            Kind::Heartbeat => {
+                let pid = self.nodes[i].as_ref().expect("running").id().to_string();
+                Command::new("nsenter")
+                    .args(["-t", &pid, "-m", "-u", "-n", "cl_status", "rscstatus"])
+                    .output()
+                    .unwrap()
+            }
+        };
+        let line = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        (line, out.status.code().unwrap_or(-1))
     }
 
     /// `hb_standby` / `hb_takeover` (`what` = `standby`/`takeover` and the set) on node `i`.

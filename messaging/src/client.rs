@@ -40,6 +40,7 @@
 //! | daemon → client | `event` | `ev=node node= st=init\|up\|active\|dead\|ping hg=`; `ev=link node= link= st=up\|dead`; `ev=client node= cn= cs=join\|leave` |
 //! | client → daemon | `query` | `qid=<n> q=<what>` with `node=`, `link=`, `cn=`, `timeout=` (ms) or `name=` as the query needs |
 //! | daemon → client | `reply` | `qid=<n> rc=0\|1 result=<text>`; lists are space-separated |
+//! | client → daemon | `rscstate` | `st=none\|local\|foreign\|all\|transition`: what `rscstatus` answers (from `hb_v1rsc` only) |
 //!
 //! Queries (`q=`): `nodes`, `nodetype`, `nodestatus`, `nodegen`, `nodeuuid`, `links`, `linkstatus`, `clientstatus`,
 //! `parameter`, `rscstatus`, `clients` (all on the local node), `stats` (packet counters).
@@ -341,9 +342,17 @@ impl Client {
         self.query("parameter", &[("name", name)])
     }
 
-    /// v1 resource ownership: `all`, `local`, `foreign` or `none`.
+    /// v1 resource ownership: `all`, `local`, `foreign`, `none` or `transition`.
     pub fn resource_status(&mut self) -> Result<String> {
         self.query("rscstatus", &[])
+    }
+
+    /// Tells heartbeat what `rscstatus` answers from now on (the v1 resource manager
+    /// `hb_v1rsc` only: heartbeat refuses it from anyone else).
+    pub fn report_resources(&mut self, status: crate::v1rsc::RscStatus) -> Result<()> {
+        let mut m = Message::new();
+        m.set("hbapi", "rscstate").set("st", status.as_str());
+        self.write(&m)
     }
 
     /// The daemon's packet counters as `name=value` pairs.

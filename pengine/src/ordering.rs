@@ -39,6 +39,15 @@ fn clone_action_required_on(
     })
 }
 
+/// Whether one of these inputs that Pacemaker orders after the restart ordering (see
+/// [`AFTER_RESTART`]) makes the action unrunnable.
+fn blocked_after_restart(t: &ActionTable, inputs: &[usize]) -> bool {
+    inputs.iter().any(|&x| {
+        let e = &t.edges[x];
+        e.flags & AFTER_RESTART != 0 && e.flags & RUNNABLE_LEFT != 0 && !t.list[e.first].runnable
+    })
+}
+
 /// Propagates required and runnable flags to a fixed point.
 pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
     let n = t.list.len();
@@ -93,7 +102,9 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         if e.flags & RESTART != 0
             && t.list[f].optional
             && t.list[f].runnable
-            && (!t.list[th].optional || (!t.list[th].runnable && !t.list[th].blocked_by_active))
+            && (!t.list[th].optional
+                || (!t.list[th].runnable
+                    && (!t.list[th].blocked_by_active || blocked_after_restart(t, &in_edges[th]))))
         {
             t.list[f].optional = false;
             changed.push(f);

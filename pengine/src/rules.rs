@@ -281,7 +281,10 @@ pub fn nvpairs_in_order(
         for nv in b.children_named("nvpair") {
             let nv = idx.resolve(nv);
             if let (Some(name), Some(value)) = (nv.attr("name"), nv.attr("value")) {
-                if !out.iter().any(|(n, _)| n == name) {
+                // "#default" lets the default apply: Pacemaker drops a value set before it.
+                if value.eq_ignore_ascii_case("#default") {
+                    out.retain(|(n, _)| n != name);
+                } else if !out.iter().any(|(n, _)| n == name) {
                     out.push((name.to_string(), value.to_string()));
                 }
             }

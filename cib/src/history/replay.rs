@@ -120,6 +120,8 @@ pub struct RscNodeState {
     pub failure_ignored: bool,
     /// Must stop here although it did not fail (a resource inside it failed).
     pub restart: bool,
+    /// Started here with other parameters than it has now: restarted, not failed.
+    pub definition_changed: bool,
     /// Active here as the target of an unfinished live migration from this node.
     pub migrating_from: Option<usize>,
 }
@@ -127,7 +129,7 @@ pub struct RscNodeState {
 impl RscNodeState {
     /// Whether it must be stopped here (and recovered): it failed, or its content did.
     pub fn must_recover(&self) -> bool {
-        self.failed || self.restart
+        self.failed || self.restart || self.definition_changed
     }
 
     /// Whether an expired failure of this recurring operation (since the last start) has it

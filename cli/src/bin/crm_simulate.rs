@@ -6,7 +6,10 @@
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = cli::crm_simulate::main_with_args(&args);
+    let mut args = std::env::args();
+    // As Pacemaker, XML output echoes the program name as it was invoked.
+    let program = args.next().unwrap_or_else(|| "crm_simulate".into());
+    let args: Vec<String> = args.collect();
+    let code = cli::crm_simulate::main_with_args(&program, &args);
     std::process::exit(i32::from(code.code()));
 }

@@ -4,11 +4,14 @@
 //! `err` as `Mon DD HH:MM:SS host cl_status: [pid]: ERROR: ...` like Heartbeat's tools do.
 
 mod args;
+#[cfg(all(feature = "cib-tools", feature = "simulate"))]
+pub mod classic;
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use messaging::client::{default_socket_path, Client, ClientError};
+use messaging::v1rsc::{RscStatus, RSC_UNDER_CRM};
 
 pub use args::{parse, Command, Flags, ParseError};
 
@@ -135,6 +138,33 @@ pub fn run(args: &[String], env: &Env, out: &mut dyn Write, err: &mut dyn Write)
     }
 }
 
+/// `rscstatus`'s line: the word, or Heartbeat's sentence with `-m`.
+fn held_line(word: &str, human: bool) -> String {
+    if human {
+        format!("This node is holding {word} resources.")
+    } else {
+        word.to_string()
+    }
+}
+
+/// Where a classic site's groups run, from the CIB (`$HA_DIR`'s haresources names them);
+/// `None` when there is no such site or this build cannot read a CIB.
+fn classic_site_status(me: &str) -> Option<Result<RscStatus, String>> {
+    #[cfg(all(feature = "cib-tools", feature = "simulate"))]
+    {
+        let dir = std::env::var_os("HA_DIR").map_or_else(
+            || PathBuf::from(messaging::config::DEFAULT_CONFDIR),
+            PathBuf::from,
+        );
+        classic::from_cib(&dir, me)
+    }
+    #[cfg(not(all(feature = "cib-tools", feature = "simulate")))]
+    {
+        let _ = me;
+        None
+    }
+}
+
 /// Whether a query failure means "no such node/link/client" rather than a broken connection.
 fn refused(r: &Result<String, ClientError>) -> bool {
     matches!(r, Err(ClientError::QueryFailed(_)))
@@ -242,16 +272,31 @@ fn execute(cmd: &Command, f: Flags, hb: &mut Client, io: &mut Io<'_>) -> Result<
         }
         Command::RscStatus => match hb.resource_status() {
             Ok(s) => {
-                io.line(&if f.human {
-                    format!("This node is holding {s} resources.")
-                } else {
-                    s
-                });
+                io.line(&held_line(&s, f.human));
                 Ok(0)
             }
+            // Under the CRM heartbeat has no answer; a classic site's groups are in the CIB.
+            Err(ClientError::QueryFailed(reason)) if reason == RSC_UNDER_CRM => {
+                match classic_site_status(hb.local_node()) {
+                    Some(Ok(s)) => {
+                        io.line(&held_line(s.as_str(), f.human));
+                        Ok(0)
+                    }
+                    Some(Err(why)) => {
+                        io.error("Cannot get cluster resource status");
+                        io.error(&format!("REASON: {why}"));
+                        Ok(EXIT_QUERY_FAILED)
+                    }
+                    None => {
+                        io.error(&reason);
+                        Ok(1)
+                    }
+                }
+            }
             Err(ClientError::QueryFailed(reason)) => {
-                io.error(&reason);
-                Ok(1)
+                io.error("Cannot get cluster resource status");
+                io.error(&format!("REASON: {reason}"));
+                Ok(EXIT_QUERY_FAILED)
             }
             Err(e) => Err(e),
         },

@@ -104,21 +104,32 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> ExitCod
             ExitCode::Ok
         }
         Err(f) => {
-            let _ = writeln!(
-                out,
-                "  <status code=\"{}\" message=\"{}\">\n    <errors>",
-                f.code.code(),
-                f.code.text()
-            );
-            for line in f.message.lines() {
-                let _ = writeln!(out, "      <error>{}</error>", xml_escape(line));
-            }
-            let _ = writeln!(out, "    </errors>\n  </status>");
+            let lines: Vec<&str> = f.message.lines().collect();
+            let _ = write!(out, "{}", xml_status(f.code, &lines));
             f.code
         }
     };
     let _ = writeln!(out, "</pacemaker-result>");
     code
+}
+
+/// The `<status>` element closing Pacemaker's XML documents: the exit code, its text and
+/// any error messages.
+pub fn xml_status(code: ExitCode, errors: &[&str]) -> String {
+    let open = format!(
+        "  <status code=\"{}\" message=\"{}\"",
+        code.code(),
+        xml_escape(code.text())
+    );
+    if errors.is_empty() {
+        return format!("{open}/>\n");
+    }
+    let mut x = format!("{open}>\n    <errors>\n");
+    for e in errors {
+        x.push_str(&format!("      <error>{}</error>\n", xml_escape(e)));
+    }
+    x.push_str("    </errors>\n  </status>\n");
+    x
 }
 
 /// The `api-version` of Pacemaker 2.1.5's XML output.

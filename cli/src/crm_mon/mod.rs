@@ -11,9 +11,10 @@ mod fencing;
 mod filter;
 mod history;
 mod model;
-mod status;
+mod revised;
+pub(crate) mod status;
 mod text;
-mod xml;
+pub(crate) mod xml;
 
 pub use args::{options, Options, SPEC};
 
@@ -86,6 +87,16 @@ fn screen(opts: &Options, err: &mut dyn Write) -> Result<(String, ExitCode), Acc
         text.push_str(&fencing::render(&fencing::history(), opts));
     }
     Ok((text, ExitCode::Ok))
+}
+
+/// crm_mon's options for the XML node and resource sections alone: the cluster status
+/// crm_simulate shows.
+pub(crate) fn status_options() -> Options {
+    let mut o = options(&[], Vec::new()).unwrap_or_else(|_| unreachable!("no options given"));
+    o.xml = true;
+    o.one_shot = true;
+    o.sections = ["nodes", "resources"].map(String::from).into();
+    o
 }
 
 /// `-s`: one line for monitoring systems.

@@ -37,6 +37,10 @@ pub struct Prim {
     pub target_role: Option<String>,
     /// Stopped because a probe found the agent missing.
     pub not_installed: bool,
+    /// A failure with `on-fail=block` froze it (shown unmanaged and blocked).
+    pub blocked: bool,
+    /// A failure it had was ignored (`on-fail=ignore`).
+    pub failure_ignored: bool,
 }
 
 impl Prim {
@@ -72,10 +76,10 @@ impl Prim {
             unclean_node,
             disabled: self.disabled,
             target_unpromoted: None,
-            blocked: false,
+            blocked: self.blocked,
             maintenance: false,
             managed: self.managed,
-            failure_ignored: false,
+            failure_ignored: self.failure_ignored,
         }
     }
 }
@@ -173,6 +177,12 @@ impl Item {
         self.prims().iter().any(|p| p.active())
     }
 
+    /// Deleted from the configuration and no longer running: Pacemaker does not list it.
+    pub fn inactive_orphan(&self) -> bool {
+        let prims = self.prims();
+        !prims.is_empty() && prims.iter().all(|p| p.orphan && !p.active())
+    }
+
     /// Every instance, member or replica part runs.
     pub fn fully_active(&self) -> bool {
         self.prims().iter().all(|p| p.active())
@@ -181,7 +191,10 @@ impl Item {
 
 fn prim(view: &ClusterView, r: RscIdx) -> Prim {
     let rsc = &view.resources[r];
-    let text = PrimitiveText::of(view, r, &view.active_roles(r));
+    // The same form as crm_simulate's current status: a failure on a node about to be
+    // fenced is the node's, a failure with on-fail=block blocks.
+    let placement = std::iter::once((r, view.active_roles(r))).collect();
+    let text = pengine::render::primitive_text(view, r, &placement, false);
     Prim {
         id: text.name,
         instance_id: rsc.id.clone(),
@@ -195,6 +208,8 @@ fn prim(view: &ClusterView, r: RscIdx) -> Prim {
         connection: false,
         target_role: text.target_role,
         not_installed: false,
+        blocked: text.blocked,
+        failure_ignored: text.failure_ignored,
     }
 }
 
@@ -282,9 +297,21 @@ pub fn resources(cib: &Element, view: &ClusterView) -> Vec<Item> {
             }
         }
     }
-    // Orphans and anything not matched above.
+    // Pacemaker lists its configured resources by priority, highest first (a stable sort);
+    // orphans, found later in the status, follow.
+    let priority = |it: &Item| {
+        view.resources
+            .iter()
+            .find(|x| x.id == it.id())
+            .map_or(0, |x| x.priority())
+    };
+    out.sort_by_key(|it| std::cmp::Reverse(priority(it)));
+    // Orphans and anything not matched above; Pacemaker lists no inactive orphan.
     for &r in tops {
-        out.push(item(view, r));
+        let it = item(view, r);
+        if !it.inactive_orphan() {
+            out.push(it);
+        }
     }
     for it in &mut out {
         mark_not_installed(cib, it);
@@ -384,6 +411,8 @@ fn bundle(cib: &Element, view: &ClusterView, b: &Element) -> Item {
         connection: false,
         target_role: meta.get("target-role").cloned(),
         not_installed: false,
+        blocked: false,
+        failure_ignored: false,
     };
     let started = |rid: &str| -> Vec<(String, Role)> {
         history::active_nodes(cib, rid)

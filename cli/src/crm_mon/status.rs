@@ -39,6 +39,8 @@ pub struct NodeView {
     pub pending: bool,
     /// Needs fencing.
     pub unclean: bool,
+    /// The worst `#health*` attribute: `red`, `yellow` or `green`.
+    pub health: &'static str,
     /// The controller's feature set (`<3.15.1` when not recorded).
     pub feature_set: String,
     /// For guests: the node running the container.
@@ -62,10 +64,38 @@ pub struct RscOps {
     pub id: String,
     /// The operations shown (probes that found it stopped left out).
     pub ops: Vec<cib::history::OpRecord>,
-    /// "migration-threshold=N[ fail-count=N last-failure='...']".
-    pub counts_text: String,
+    /// The resource's migration-threshold.
+    pub threshold: i64,
     /// The resource's fail count on this node.
     pub fail_count: u64,
+    /// When it last failed here (ctime), shown with a fail count.
+    pub last_failure: Option<String>,
+}
+
+impl RscOps {
+    /// The counts as name/value pairs, in Pacemaker's order.
+    pub fn counts(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![("migration-threshold", self.threshold.to_string())];
+        if self.fail_count > 0 {
+            out.push(("fail-count", self.fail_count.to_string()));
+            if let Some(t) = &self.last_failure {
+                out.push(("last-failure", t.clone()));
+            }
+        }
+        out
+    }
+
+    /// "migration-threshold=N[ fail-count=N last-failure='...']".
+    pub fn counts_text(&self) -> String {
+        self.counts()
+            .into_iter()
+            .map(|(k, v)| match k {
+                "last-failure" => format!("{k}='{v}'"),
+                _ => format!("{k}={v}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
 }
 
 /// A node's operation history.
@@ -105,7 +135,7 @@ pub struct Status {
     /// The parts of the last change: time, user, client, origin (empty when unknown), as
     /// the XML `last_change` element carries them.
     pub last_change_parts: [String; 4],
-    /// Nodes (members first, then remote and guest nodes).
+    /// Nodes, by name (Pacemaker's order).
     pub nodes: Vec<NodeView>,
     /// Configured primitive instances.
     pub instances: usize,
@@ -246,14 +276,23 @@ impl Status {
                         "container" => NodeKind::Guest,
                         _ => NodeKind::Remote,
                     },
-                    online: n.online,
+                    // A remote node as unpacked, before scheduling moves its connection.
+                    online: n.remote.as_ref().map_or(n.online, |l| l.was_online),
                     standby: n.standby && !n.pending,
                     maintenance: n
                         .attrs
                         .get("maintenance")
                         .is_some_and(|v| pengine::unpack::is_true(v)),
                     pending: n.pending,
-                    unclean: n.unclean,
+                    // As unpacked: a ticket's loss-policy fences only once scheduled.
+                    unclean: pengine::render::unclean_before(n),
+                    // Without a node-health-strategy every node counts as green.
+                    health: match pengine::render::health(n) {
+                        _ if matches!(cfg.health_strategy.as_str(), "" | "none") => "green",
+                        "RED" => "red",
+                        "YELLOW" => "yellow",
+                        _ => "green",
+                    },
                     feature_set: state
                         .filter(|_| n.online)
                         .and_then(|s| s.attr("crm_feature_set"))
@@ -263,7 +302,7 @@ impl Status {
                     attrs,
                     is_dc: cfg.dc_uuid.as_deref() == Some(n.id.as_str()),
                     expected_up: n.expected_up,
-                    shutdown: n.shutdown,
+                    shutdown: n.remote.as_ref().map_or(n.shutdown, |l| l.was_shutdown),
                     container: None,
                 }
             })
@@ -286,6 +325,7 @@ impl Status {
                     maintenance: online && !remote.managed,
                     pending: false,
                     unclean: false,
+                    health: "green",
                     feature_set: String::new(),
                     host,
                     attrs: BTreeMap::new(),
@@ -296,6 +336,8 @@ impl Status {
                 });
             }
         }
+        // Pacemaker keeps its node list sorted by name, remote and guest nodes included.
+        nodes.sort_by(|a, b| pengine::synapse_order::numeric_casecmp(&a.name, &b.name));
         let prims: Vec<&Prim> = resources
             .iter()
             .flat_map(Item::prims)
@@ -331,6 +373,9 @@ impl Status {
                 let mut hard: Vec<&cib::history::OpRecord> = h
                     .ops
                     .iter()
+                    // A failure the scheduler unpacked (not expired, on a node it reads)
+                    // that the executor completed with a hard error.
+                    .filter(|o| failed_ops.contains(&(name.as_str(), o.id.as_str())))
                     .filter(|o| o.status == 0 && o.rc != o.expected_rc)
                     .filter(|o| {
                         let probe = o.task == "monitor" && o.interval_ms == 0;
@@ -405,37 +450,46 @@ impl Status {
                     .filter(|o| o.task != "notify")
                     .cloned()
                     .collect();
+                // The recorded fail count, unless the scheduler found every failure behind
+                // it expired (failure-timeout; a failure that blocks recovery never expires).
+                let rsc = view
+                    .resources
+                    .iter()
+                    .find(|r| r.id == h.id || r.base_id == h.id);
+                // (What the scheduler clears: a blocked resource keeps its fail count.)
+                let expired = rsc
+                    .filter(|r| r.managed())
+                    .zip(view.node_by_name.get(&name))
+                    .and_then(|(r, n)| r.node_state.get(n))
+                    .is_some_and(|st| {
+                        st.clear_failcount && st.on_fail != pengine::unpack::OnFail::Block
+                    });
                 let prefix = format!("fail-count-{}#", h.id);
                 let fail_count = fails
                     .iter()
+                    .filter(|_| !expired)
                     .filter(|(k, _)| {
                         k.starts_with(&prefix) || **k == format!("fail-count-{}", h.id)
                     })
                     .map(|(_, v)| vocab::Score::parse(v).unwrap_or_default())
                     .fold(vocab::Score::ZERO, |sum, v| sum + v);
-                let threshold = view
-                    .resources
+                let threshold = rsc
+                    .map_or(vocab::Score::INFINITY, |r| {
+                        r.meta_score("migration-threshold", vocab::Score::INFINITY)
+                    })
+                    .value();
+                let last_failure = fails
                     .iter()
-                    .find(|r| r.id == h.id || r.base_id == h.id)
-                    .and_then(|r| r.meta("migration-threshold").map(str::to_string))
-                    .unwrap_or_else(|| "1000000".into());
-                let mut counts_text = format!("migration-threshold={threshold}");
-                if fail_count > vocab::Score::ZERO {
-                    counts_text.push_str(&format!(" fail-count={fail_count}"));
-                    let last = fails
-                        .iter()
-                        .filter(|(k, _)| k.starts_with(&format!("last-failure-{}", h.id)))
-                        .filter_map(|(_, v)| v.parse::<i64>().ok())
-                        .max();
-                    if let Some(t) = last {
-                        counts_text.push_str(&format!(" last-failure='{}'", ctime(t)));
-                    }
-                }
+                    .filter(|(k, _)| k.starts_with(&format!("last-failure-{}", h.id)))
+                    .filter_map(|(_, v)| v.parse::<i64>().ok())
+                    .max()
+                    .map(ctime);
                 rscs.push(RscOps {
                     id: h.id.clone(),
                     ops,
-                    counts_text,
+                    threshold,
                     fail_count: u64::try_from(fail_count.value()).unwrap_or(0),
+                    last_failure,
                 });
             }
             hist.push(NodeHistory {

@@ -579,7 +579,7 @@ fn operations(st: &Status, opts: &Options, out: &mut String) -> bool {
             if r.ops.is_empty() || !st.history_shown(&r.id) {
                 continue;
             }
-            let _ = writeln!(node_body, "    * {}: {}:", r.id, r.counts_text);
+            let _ = writeln!(node_body, "    * {}: {}:", r.id, r.counts_text());
             for op in &r.ops {
                 let _ = write!(node_body, "      * ({}) {}", op.call_id, op.display_task());
                 let mut details = Vec::new();
@@ -625,7 +625,7 @@ fn migration_summary(st: &Status, opts: &Options, out: &mut String) -> bool {
         let label = st.history_node_label(n, opts.detail);
         let _ = writeln!(body, "  * Node: {label}:");
         for r in failing {
-            let _ = writeln!(body, "    * {}: {}", r.id, r.counts_text);
+            let _ = writeln!(body, "    * {}: {}", r.id, r.counts_text());
         }
     }
     // Pacemaker prints the heading even when no resource has failed.

@@ -93,14 +93,16 @@ fn node_line(st: &Status, n: &NodeView) -> String {
         .filter(|p| p.on.iter().any(|(x, _)| *x == n.name))
         .count();
     let mut line = format!(
-        "<node name=\"{}\" id=\"{}\" online=\"{}\" standby=\"{}\" standby_onfail=\"false\" maintenance=\"{}\" pending=\"{}\" unclean=\"{}\" health=\"green\"",
+        "<node name=\"{}\" id=\"{}\" online=\"{}\" standby=\"{}\" standby_onfail=\"false\" maintenance=\"{}\" pending=\"{}\" unclean=\"{}\" health=\"{}\"",
         esc(&n.name),
         esc(&n.id),
         n.online,
-        n.standby,
+        // A pending node is in standby too (the text shows only "pending").
+        n.standby || n.pending,
         n.maintenance,
         n.pending,
-        n.unclean
+        n.unclean,
+        n.health
     );
     if n.kind == NodeKind::Member && n.online {
         let _ = write!(line, " feature_set=\"{}\"", esc(&n.feature_set));
@@ -121,6 +123,50 @@ fn node_line(st: &Status, n: &NodeView) -> String {
         let _ = write!(line, " id_as_resource=\"{}\"", esc(c));
     }
     line
+}
+
+/// The `<nodes>` and `<resources>` sections (as `opts` selects them), at indent 2: crm_mon's
+/// document and crm_simulate's cluster status share them.
+pub fn nodes_and_resources(out: &mut String, st: &Status, opts: &Options) {
+    let has = |s: &str| opts.sections.contains(s);
+    if has("nodes") {
+        let shown: Vec<&NodeView> = st.nodes.iter().filter(|n| st.node_shown(n)).collect();
+        if shown.is_empty() {
+            out.push_str("  <nodes/>\n");
+        } else {
+            out.push_str("  <nodes>\n");
+            for n in shown {
+                let line = node_line(st, n);
+                if opts.group_by_node {
+                    let here = st.prims_on(&n.name, true);
+                    if here.is_empty() {
+                        let _ = writeln!(out, "    {line}/>");
+                    } else {
+                        let _ = writeln!(out, "    {line}>");
+                        for p in here {
+                            resource(out, 6, st, p);
+                        }
+                        out.push_str("    </node>\n");
+                    }
+                } else {
+                    let _ = writeln!(out, "    {line}/>");
+                }
+            }
+            out.push_str("  </nodes>\n");
+        }
+    }
+    if has("resources") && !opts.group_by_node {
+        let kept = st.shown_resources();
+        if kept.is_empty() {
+            out.push_str("  <resources/>\n");
+        } else {
+            out.push_str("  <resources>\n");
+            for i in &kept {
+                item(out, 4, st, i);
+            }
+            out.push_str("  </resources>\n");
+        }
+    }
 }
 
 /// The XML document.
@@ -181,44 +227,7 @@ pub fn render(st: &Status, opts: &Options) -> String {
         let _ = writeln!(out, "    <cluster_options {}/>", opts_text.join(" "));
         out.push_str("  </summary>\n");
     }
-    if has("nodes") {
-        let shown: Vec<&NodeView> = st.nodes.iter().filter(|n| st.node_shown(n)).collect();
-        if shown.is_empty() {
-            out.push_str("  <nodes/>\n");
-        } else {
-            out.push_str("  <nodes>\n");
-            for n in shown {
-                let line = node_line(st, n);
-                if opts.group_by_node {
-                    let here = st.prims_on(&n.name, true);
-                    if here.is_empty() {
-                        let _ = writeln!(out, "    {line}/>");
-                    } else {
-                        let _ = writeln!(out, "    {line}>");
-                        for p in here {
-                            resource(&mut out, 6, st, p);
-                        }
-                        out.push_str("    </node>\n");
-                    }
-                } else {
-                    let _ = writeln!(out, "    {line}/>");
-                }
-            }
-            out.push_str("  </nodes>\n");
-        }
-    }
-    if has("resources") && !opts.group_by_node {
-        let kept = st.shown_resources();
-        if kept.is_empty() {
-            out.push_str("  <resources/>\n");
-        } else {
-            out.push_str("  <resources>\n");
-            for i in &kept {
-                item(&mut out, 4, st, i);
-            }
-            out.push_str("  </resources>\n");
-        }
-    }
+    nodes_and_resources(&mut out, st, opts);
     if has("attributes") {
         let nodes: Vec<&NodeView> = st
             .nodes
@@ -259,12 +268,9 @@ pub fn render(st: &Status, opts: &Options) -> String {
                     node_body,
                     "      <resource_history id=\"{}\" orphan=\"false\" {}",
                     esc(&r.id),
-                    r.counts_text
-                        .split(' ')
-                        .map(|kv| match kv.split_once('=') {
-                            Some((k, v)) => format!("{k}=\"{}\"", esc(v.trim_matches('\''))),
-                            None => kv.to_string(),
-                        })
+                    r.counts()
+                        .into_iter()
+                        .map(|(k, v)| format!("{k}=\"{}\"", esc(&v)))
                         .collect::<Vec<_>>()
                         .join(" ")
                 );

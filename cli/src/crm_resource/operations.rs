@@ -11,7 +11,7 @@ use cib::history::{self, Defaults, OpRecord};
 use cib::xml::Element;
 
 /// One recorded operation with the node it ran on.
-struct Op<'a> {
+struct Placed<'a> {
     node: &'a str,
     rsc: &'a str,
     op: OpRecord,
@@ -64,7 +64,7 @@ fn find<'a>(
     rsc: Option<&str>,
     node: Option<&str>,
     active: bool,
-) -> Vec<Op<'a>> {
+) -> Vec<Placed<'a>> {
     find_on(snap, rsc, node, active, true)
 }
 
@@ -76,7 +76,7 @@ fn find_on<'a>(
     node: Option<&str>,
     active: bool,
     with_guests: bool,
-) -> Vec<Op<'a>> {
+) -> Vec<Placed<'a>> {
     let mut out = Vec::new();
     let Some(status) = snap.cib.child("status") else {
         return out;
@@ -113,7 +113,7 @@ fn find_on<'a>(
             if active {
                 ops = active_only(ops);
             }
-            out.extend(ops.into_iter().map(|op| Op {
+            out.extend(ops.into_iter().map(|op| Placed {
                 node: uname,
                 rsc: id,
                 op,

@@ -29,10 +29,14 @@ pub struct Args {
     pub explain: Option<String>,
     /// `--debug-actions`: list every action with its flags and orderings (diagnostics).
     pub debug_actions: bool,
+    /// `--output-as=xml`: Pacemaker's `<pacemaker-result>` document instead of text.
+    pub xml: bool,
+    /// An `--output-as` value other than `text` or `xml`.
+    pub bad_format: Option<String>,
 }
 
 /// Usage text.
-pub const USAGE: &str = "Usage: crm_simulate [-x FILE | -L] [-S] [-s] [-U] [-Q] [-G FILE] [-D FILE] [-O FILE] [-t DATE] [--explain RSC]
+pub const USAGE: &str = "Usage: crm_simulate [-x FILE | -L] [-S] [-s] [-U] [-Q] [-G FILE] [-D FILE] [-O FILE] [-t DATE] [--output-as=FORMAT] [--explain RSC]
   -x, --xml-file=FILE      Use the CIB in FILE (- for stdin)
   -L, --live-check         Use the live CIB (or the file named by $CIB_file)
   -S, --simulate           Simulate the transition and show the resulting cluster status
@@ -43,6 +47,7 @@ pub const USAGE: &str = "Usage: crm_simulate [-x FILE | -L] [-S] [-s] [-U] [-Q] 
   -D, --save-dotfile=FILE  Save the transition graph (DOT) to FILE
   -O, --save-output=FILE   Save the input CIB to FILE
   -t, --set-datetime=DATE  Set \"now\" for rules and failure timeouts
+      --output-as=FORMAT   text (default) or xml
       --explain=RSC        Show every score contribution for RSC per node, and why it runs where it runs";
 
 /// The command line `crm_simulate` accepts.
@@ -57,6 +62,7 @@ pub const SPEC: Spec = Spec {
         Opt::value('t', "set-datetime"),
         Opt::long_value("explain"),
         Opt::long_flag("debug-actions"),
+        Opt::long_value("output-as"),
         Opt::flag('L', "live-check"),
         Opt::flag('S', "simulate"),
         Opt::flag('s', "show-scores"),
@@ -88,6 +94,11 @@ impl Args {
                 "set-datetime" => a.set_datetime = value,
                 "explain" => a.explain = value,
                 "debug-actions" => a.debug_actions = true,
+                "output-as" => match value.as_deref().unwrap_or_default() {
+                    "xml" => a.xml = true,
+                    "text" => a.xml = false,
+                    other => a.bad_format = Some(other.to_string()),
+                },
                 "live-check" => a.live = true,
                 "simulate" => a.simulate = true,
                 "show-scores" => a.show_scores = true,

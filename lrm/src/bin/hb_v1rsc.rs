@@ -19,7 +19,7 @@ use lrm::v1groups::Groups;
 use messaging::client::{Client, Event, NodeStatus};
 use messaging::config::{AutoFailback, Config, DEFAULT_CONFDIR};
 use messaging::log;
-use messaging::v1rsc::{Action, Command, Held, Input, LegacyMachine, Machine};
+use messaging::v1rsc::{Action, Command, Held, Input, LegacyMachine, Machine, RscStatus};
 use messaging::wire::Message;
 use nix::sys::signal::SigSet;
 
@@ -47,6 +47,13 @@ impl Manager {
         match self {
             Manager::Nice(m) => m.step(input),
             Manager::Legacy(m) => m.step(input),
+        }
+    }
+
+    fn resource_state(&self) -> RscStatus {
+        match self {
+            Manager::Nice(m) => m.resource_state(),
+            Manager::Legacy(m) => m.resource_state(),
         }
     }
 }
@@ -132,7 +139,14 @@ fn serve() -> anyhow::Result<u8> {
     let mut early: Vec<Message> = Vec::new();
     let mut shutdown_sent = false;
     let mut next_tick = Instant::now() + Duration::from_secs(1);
+    // What heartbeat answers `cl_status rscstatus` with, sent on every change.
+    let mut reported = None;
     loop {
+        let state = manager.resource_state();
+        if reported != Some(state) {
+            client.report_resources(state)?;
+            reported = Some(state);
+        }
         let mut inputs = Vec::new();
         if !comm_up {
             // Heartbeat's "comm up": the peer is known to be alive or dead. A Heartbeat peer is
@@ -207,7 +221,11 @@ fn serve() -> anyhow::Result<u8> {
                     Command::Info(s) => log::info(&s),
                     Command::Warn(s) => log::warn(&s),
                     Command::Error(s) => log::error(&s),
-                    Command::Stopped => return Ok(NO_RESTART),
+                    Command::Stopped => {
+                        // Released: heartbeat answers `none` until it stops.
+                        client.report_resources(manager.resource_state())?;
+                        return Ok(NO_RESTART);
+                    }
                 }
             }
         }

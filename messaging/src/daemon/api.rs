@@ -44,10 +44,11 @@ pub(super) fn listen(path: &Path, tx: Sender<Event>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What an API request needs: sending to the cluster writes, everything else reads.
+/// What an API request needs: sending to the cluster and reporting resource ownership
+/// write, everything else reads.
 pub(super) fn need(msg: &Message) -> Need {
     match msg.get("hbapi") {
-        Some("send") => Need::Write,
+        Some("send" | "rscstate") => Need::Write,
         _ => Need::Read,
     }
 }

@@ -163,6 +163,10 @@ pub(crate) struct Daemon {
     /// error worth saying (both may run the groups). Peers already reported.
     crm_classic_site: bool,
     v1_peers_reported: BTreeSet<String>,
+    /// A haresources site run by `hb_v1rsc` here (`HA_RESOURCE_MANAGER=v1`).
+    v1_site: bool,
+    /// What `hb_v1rsc` last reported holding (`rscstatus`).
+    rsc_status: Option<crate::v1rsc::RscStatus>,
 }
 
 /// Starts the daemon with a validated configuration and runs until SIGTERM.
@@ -305,6 +309,9 @@ pub fn run(v: Validated, opts: &Options) -> anyhow::Result<()> {
             std::path::Path::new(&opts.confdir),
         ) && options::ClassicManager::from_env() == options::ClassicManager::Crm,
         v1_peers_reported: BTreeSet::new(),
+        v1_site: options::runs_classic_site(&v.config, std::path::Path::new(&opts.confdir))
+            && options::ClassicManager::from_env() == options::ClassicManager::V1,
+        rsc_status: None,
         cfg: v.config,
     };
     log::info(&format!(

@@ -1,10 +1,12 @@
 //! Frames from local clients: sign-on, send, queries.
 
 use super::cluster::RESERVED_TYPES;
+use super::options::V1_RESOURCE_MANAGER;
 use super::Daemon;
 use crate::client::NodeStatus;
 use crate::config::CrmMode;
 use crate::log;
+use crate::v1rsc::{RscStatus, RSC_UNDER_CRM};
 use crate::wire::Message;
 
 impl Daemon {
@@ -22,6 +24,7 @@ impl Daemon {
         match (msg.get("hbapi"), signed_on) {
             (Some("signon"), false) => self.signon(id, &msg),
             (Some("send"), true) => self.client_send(id, msg),
+            (Some("rscstate"), true) => self.rsc_state_reported(id, &msg),
             (Some("query"), true) => {
                 let (rc, result) = self.answer(&msg);
                 let mut reply = Message::new();
@@ -38,6 +41,25 @@ impl Daemon {
                 log::warn(&format!("API client {id}: unexpected frame, disconnecting"));
                 self.on_client_gone(id);
             }
+        }
+    }
+
+    /// `hb_v1rsc` says which groups it holds, or that they move.
+    fn rsc_state_reported(&mut self, id: u64, msg: &Message) {
+        let from = self.clients.conns[&id].name.clone().unwrap_or_default();
+        let status = msg.get("st").and_then(RscStatus::parse);
+        match status {
+            Some(st) if self.v1_site && from == V1_RESOURCE_MANAGER.0 => {
+                if self.rsc_status != Some(st) {
+                    log::debug(&format!("resource status: {st}"));
+                }
+                self.rsc_status = Some(st);
+            }
+            _ => log::warn(&format!(
+                "API client {from}: resource status report {:?} ignored (only {} reports, in a v1 site)",
+                msg.get("st").unwrap_or_default(),
+                V1_RESOURCE_MANAGER.0
+            )),
         }
     }
 
@@ -239,12 +261,18 @@ impl Daemon {
                 Some(v) => (true, v),
                 None => (false, "no such parameter".into()),
             },
+            // Heartbeat answers for its own v1 resource manager; under the CRM it has no
+            // answer (cl_status then reads where a classic site's groups run in the CIB).
             "rscstatus" => match self.cfg.crm {
-                CrmMode::Off => (true, "none".into()),
-                _ => (
-                    false,
-                    "Cannot get cluster resource status of a pacemaker cluster; try crm_mon".into(),
+                CrmMode::Off if self.v1_site => (
+                    true,
+                    self.rsc_status
+                        .unwrap_or(RscStatus::Transition)
+                        .as_str()
+                        .into(),
                 ),
+                CrmMode::Off if !self.crm_classic_site => (true, "none".into()),
+                _ => (false, RSC_UNDER_CRM.into()),
             },
             "clients" => (true, self.clients.names().join(" ")),
             "stats" => (

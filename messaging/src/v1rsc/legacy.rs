@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::machine::{Action, ActionId, Command, Input};
+use super::RscStatus;
 use crate::wire::Message;
 
 /// What to do when an action finishes.
@@ -52,17 +53,12 @@ impl LegacyMachine {
     }
 
     /// What `cl_status rscstatus` prints: the held set when idle, else `transition`.
-    pub fn resource_state(&self) -> &'static str {
+    pub fn resource_state(&self) -> RscStatus {
         if !self.running.is_empty() {
-            return "transition";
+            return RscStatus::Transition;
         }
         let has = |keys: &[String]| !keys.is_empty() && keys.iter().all(|k| self.held.contains(k));
-        match (has(&self.local), has(&self.foreign)) {
-            (true, true) => "all",
-            (true, false) => "local",
-            (false, true) => "foreign",
-            (false, false) => "none",
-        }
+        RscStatus::of_groups(Some(has(&self.local)), Some(has(&self.foreign)))
     }
 
     /// Feeds one input; returns what to do, in order.

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Held;
+use super::{Held, RscStatus};
 use crate::wire::Message;
 
 /// Heartbeat's resource states (`HB_R_*`).
@@ -206,11 +206,11 @@ impl Machine {
     }
 
     /// What `cl_status rscstatus` prints: the held set when stable, else `transition`.
-    pub fn resource_state(&self) -> &'static str {
+    pub fn resource_state(&self) -> RscStatus {
         if self.is_stable() {
-            self.held.as_str()
+            RscStatus::Stable(self.held)
         } else {
-            "transition"
+            RscStatus::Transition
         }
     }
 

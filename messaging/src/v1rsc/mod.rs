@@ -117,8 +117,88 @@ impl Held {
     }
 }
 
+/// Heartbeat 3.0.6's `cl_status rscstatus` error when the CRM runs the resources (heartbeat
+/// answers the query so then).
+pub const RSC_UNDER_CRM: &str =
+    "Cannot get cluster resource status of a pacemaker cluster; try crm_mon";
+
+/// What `cl_status rscstatus` prints about a node: the groups it holds while nothing moves,
+/// else `transition` (Heartbeat answers so while `hb_rsc_isstable` is false).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RscStatus {
+    /// Nothing moves; these groups run here.
+    Stable(Held),
+    /// Groups are being acquired or released.
+    Transition,
+}
+
+impl RscStatus {
+    /// Heartbeat's word: `none`, `local`, `foreign`, `all` or `transition`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RscStatus::Stable(h) => h.as_str(),
+            RscStatus::Transition => "transition",
+        }
+    }
+
+    /// Parses one of [`RscStatus::as_str`]'s words (only those: `failback` is no status).
+    pub fn parse(s: &str) -> Option<RscStatus> {
+        match s {
+            "transition" => Some(RscStatus::Transition),
+            "failback" => None,
+            other => Held::parse(other).map(RscStatus::Stable),
+        }
+    }
+
+    /// The status of groups split by home: `local` and `foreign` each tell whether every
+    /// group of that kind runs here (`None`: partly, so moving). A kind without groups is
+    /// not held, as Heartbeat never sets its bit.
+    pub fn of_groups(local: Option<bool>, foreign: Option<bool>) -> RscStatus {
+        match (local, foreign) {
+            (Some(l), Some(f)) => RscStatus::Stable(
+                [(l, Held::LOCAL), (f, Held::FOREIGN)]
+                    .into_iter()
+                    .filter(|(held, _)| *held)
+                    .fold(Held::NONE, |acc, (_, h)| acc.with(h)),
+            ),
+            _ => RscStatus::Transition,
+        }
+    }
+}
+
+impl std::fmt::Display for RscStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl std::fmt::Display for Held {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod status_words {
+    use super::{Held, RscStatus};
+
+    #[test]
+    fn groups_held_map_to_heartbeats_words() {
+        let cases = [
+            (Some(false), Some(false), "none"),
+            (Some(true), Some(false), "local"),
+            (Some(false), Some(true), "foreign"),
+            (Some(true), Some(true), "all"),
+            (None, Some(true), "transition"),
+            (Some(true), None, "transition"),
+        ];
+        for (local, foreign, word) in cases {
+            let s = RscStatus::of_groups(local, foreign);
+            assert_eq!(s.as_str(), word, "{local:?} {foreign:?}");
+            assert_eq!(RscStatus::parse(word), Some(s));
+        }
+        assert_eq!(RscStatus::parse("failback"), None);
+        assert_eq!(RscStatus::parse("bogus"), None);
+        assert_eq!(RscStatus::Stable(Held::ALL).to_string(), "all");
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Action, Command, Held, Input, LegacyMachine, Machine};
+use super::{Action, Command, Held, Input, LegacyMachine, Machine, RscStatus};
 use crate::wire::Message;
 
 const NAMES: [&str; 2] = ["node1", "node2"];
@@ -26,15 +26,15 @@ impl Node {
 
     fn resource_state(&self) -> &'static str {
         match self {
-            Node::Nice(m) => m.resource_state(),
-            Node::Legacy(m) => m.resource_state(),
+            Node::Nice(m) => m.resource_state().as_str(),
+            Node::Legacy(m) => m.resource_state().as_str(),
         }
     }
 
     fn is_stable(&self) -> bool {
         match self {
             Node::Nice(m) => m.is_stable(),
-            Node::Legacy(m) => m.resource_state() != "transition",
+            Node::Legacy(m) => m.resource_state() != RscStatus::Transition,
         }
     }
 }

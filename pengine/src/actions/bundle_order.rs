@@ -14,7 +14,9 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
         if let Some(c) = b.child {
             t.order_rsc(r, "start", c, "start", IMPLIES_FIRST);
             t.order_rsc(r, "stop", c, "stop", IMPLIES_FIRST);
-            t.order_rsc(c, "running", r, "running", IMPLIES_THEN);
+            // The bundle runs as its primitive's clone does (Pacemaker sums the clone's flags
+            // into the bundle's): required when it is, unrunnable when it is.
+            t.order_rsc(c, "running", r, "running", IMPLIES_THEN | RUNNABLE_LEFT);
             t.order_rsc(c, "stopped", r, "stopped", IMPLIES_THEN);
             if view.resources[c]
                 .clone

@@ -107,7 +107,7 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 }
                 t.list[start].min_runnable = 1;
                 for s in child_actions(t, c, if collective { "running" } else { "start" }) {
-                    t.order(s, running, IMPLIES_THEN);
+                    t.order(s, running, IMPLIES_THEN | SUMMARISES);
                 }
                 for s in child_actions(t, c, "stop") {
                     t.order(stop, s, IMPLIES_FIRST);

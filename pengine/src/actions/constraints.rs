@@ -118,6 +118,21 @@ fn order_pair(
     }
     // An order with a group as "then" also updates each member's action of the same task
     // (Pacemaker's group update_ordered_actions): a required first forces the members' too.
+    // So does one with a bundle as "then", for each replica's container (not its clone's
+    // instances), when that container's action can run.
+    let bundle = view.bundles.iter().find(|x| x.rsc == b);
+    if let (Some(bundle), true) = (bundle, flags & IMPLIES_THEN != 0) {
+        for rep in &bundle.replicas {
+            for th in t.of(rep.container, ta) {
+                if !t.list[th].runnable {
+                    continue;
+                }
+                for &f in &firsts {
+                    t.order(f, th, IMPLIES_THEN | SUMMARY);
+                }
+            }
+        }
+    }
     if rb.kind == Kind::Group && flags & IMPLIES_THEN != 0 {
         for &m in &rb.children {
             for th in t.of(m, ta) {

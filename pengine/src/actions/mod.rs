@@ -40,6 +40,15 @@ pub mod flags {
     pub const SUMMARY: u32 = 64;
     /// Then is runnable only if first is optional or runnable (a group's member stops).
     pub const STOP_CHAIN: u32 = 128;
+    /// Created after the resources' own stop -> start orderings (a remote or guest node's
+    /// connection before what runs there), so Pacemaker sees the start it makes unrunnable
+    /// before it weighs the restart: that start's resource stops even when what blocks it
+    /// is still running.
+    pub const AFTER_RESTART: u32 = 256;
+    /// An instance's action makes its collective's summary action required (Pacemaker sets
+    /// this when it creates the summary, its ordering only "prints" the implication): the
+    /// probe restart walk does not follow it.
+    pub const SUMMARISES: u32 = 512;
 }
 
 /// One scheduled (or merely possible) action.
@@ -150,6 +159,21 @@ impl ActionTable {
                     .push(i);
             }
         }
+        i
+    }
+
+    /// An unrunnable start of `r` on no node: the first action of an ordering that `r` has
+    /// no start for (Pacemaker creates it, so what must follow a start cannot run).
+    pub fn unrunnable_start(&mut self, r: RscIdx, id: &str) -> usize {
+        let i = self.get(
+            Some(r),
+            "start",
+            op_key(id, "start", 0),
+            0,
+            None,
+            ActionKind::RscOp,
+        );
+        self.list[i].runnable = false;
         i
     }
 

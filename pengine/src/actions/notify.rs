@@ -121,7 +121,10 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                 // After: instances active once the action is done.
                 if completes {
                     if let Some(n) = asg.node[p] {
-                        if asg.role[p] != Role::Stopped && view.nodes[n].online {
+                        if asg.role[p] != Role::Stopped
+                            && view.nodes[n].online
+                            && told_after(view, t, task, p, n)
+                        {
                             let i = t.get(
                                 Some(p),
                                 "notify",
@@ -163,6 +166,30 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                 }
             }
         }
+    }
+}
+
+/// Whether instance `p`, placed on `n`, gets the post-notification of `task`: not when it
+/// stops there itself (a required stop: it is not active after a stop), nor when it waits
+/// on a remote or guest node whose connection cannot start (Pacemaker's
+/// `create_notify_actions`).
+fn told_after(view: &ClusterView, t: &ActionTable, task: &str, p: usize, n: usize) -> bool {
+    let on_n = |task: &str| {
+        t.of(p, task)
+            .into_iter()
+            .filter(move |&i| t.list[i].node == Some(n))
+    };
+    match task {
+        "stop" => on_n("stop").all(|i| t.list[i].optional),
+        "start" | "promote" => {
+            let connection = view.nodes[n].remote.as_ref().and_then(|l| l.connection);
+            let blocked = connection.is_some_and(|c| {
+                let starts = t.of(c, "start");
+                !starts.is_empty() && starts.iter().all(|&s| !t.list[s].runnable)
+            });
+            !(blocked && on_n("start").next().is_some())
+        }
+        _ => true,
     }
 }
 

@@ -744,10 +744,11 @@ fn guest_will_stop(view: &ClusterView, asg: &Assignment, n: NodeIdx, k: RscIdx) 
         .remote
         .as_ref()
         .is_some_and(|l| l.requires_reset)
+        // (A container restarted for new parameters has not failed: its guest stays.)
         || view.resources[k]
             .node_state
             .values()
-            .any(|s| s.must_recover())
+            .any(|s| s.failed || s.restart)
         || asg.node[k].is_none()
         || (!running.is_empty() && asg.node[k].is_some_and(|a| !running.contains(&a)))
 }

@@ -140,7 +140,7 @@ fn walk(
         }
         for &ei in &out[a] {
             let e = t.edges[ei];
-            if e.flags & IMPLIES_THEN == 0 {
+            if e.flags & IMPLIES_THEN == 0 || e.flags & SUMMARISES != 0 {
                 // Only descend from a collective into its own children.
                 let Some(ar) = act.rsc else { continue };
                 if view.resources[ar].kind == Kind::Primitive

@@ -25,10 +25,16 @@ fn task_of(task: &str) -> Task {
     }
 }
 
-/// Connection start(s) before action `i`.
-fn after_start(t: &mut ActionTable, c: RscIdx, i: usize, extra: u32) {
-    for s in t.of(c, "start") {
-        t.order(s, i, RUNNABLE_LEFT | extra);
+/// Connection start(s) before action `i`. A connection with no start (it is placed
+/// nowhere) gets an unrunnable one, as Pacemaker creates the missing first action of an
+/// ordering: what needs the connection up cannot run.
+fn after_start(view: &ClusterView, t: &mut ActionTable, c: RscIdx, i: usize, extra: u32) {
+    let mut starts = t.of(c, "start");
+    if starts.is_empty() {
+        starts.push(t.unrunnable_start(c, &view.resources[c].id));
+    }
+    for s in starts {
+        t.order(s, i, RUNNABLE_LEFT | AFTER_RESTART | extra);
     }
 }
 
@@ -45,10 +51,11 @@ fn before_stop(t: &mut ActionTable, c: RscIdx, i: usize, extra: u32) {
 fn guest_ordering(view: &ClusterView, t: &mut ActionTable, i: usize, c: RscIdx, k: RscIdx) {
     let a = &t.list[i];
     let recurring = a.interval_ms > 0;
-    match task_of(&a.task.clone()) {
+    let a_task = a.task.clone();
+    match task_of(&a_task) {
         Task::Up => {
-            after_start(t, k, i, IMPLIES_THEN);
-            after_start(t, c, i, OPTIONAL);
+            after_start(view, t, k, i, IMPLIES_THEN);
+            after_start(view, t, c, i, OPTIONAL);
         }
         Task::Down | Task::Demote => {
             let container_failed = view.resources[k].node_state.values().any(|s| s.failed);
@@ -56,8 +63,10 @@ fn guest_ordering(view: &ClusterView, t: &mut ActionTable, i: usize, c: RscIdx, 
                 before_stop(t, c, i, OPTIONAL);
             }
         }
-        Task::Other if recurring => after_start(t, c, i, IMPLIES_THEN),
-        Task::Other => after_start(t, c, i, OPTIONAL),
+        // (A cancellation is no task Pacemaker knows here: it waits for nothing.)
+        Task::Other if recurring && a_task == "cancel" => {}
+        Task::Other if recurring => after_start(view, t, c, i, IMPLIES_THEN),
+        Task::Other => after_start(view, t, c, i, OPTIONAL),
     }
 }
 
@@ -108,31 +117,37 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
                 } else {
                     OPTIONAL
                 };
-                after_start(t, c, i, extra);
+                after_start(view, t, c, i, extra);
             }
             Task::Down => match state {
                 ConnectionState::Alive => before_stop(t, c, i, IMPLIES_FIRST),
                 // Implied by fencing the node.
                 ConnectionState::Failed => {}
                 _ if next_stopped => before_stop(t, c, i, IMPLIES_FIRST),
-                _ => after_start(t, c, i, OPTIONAL),
+                _ => after_start(view, t, c, i, OPTIONAL),
             },
             Task::Demote => {
                 if matches!(state, ConnectionState::Resting | ConnectionState::Unknown) {
-                    after_start(t, c, i, OPTIONAL);
+                    after_start(view, t, c, i, OPTIONAL);
                 }
             }
             // (A connection that migrates does not restart what runs behind it.)
             Task::Other if recurring => {
                 let migrating = !t.of(c, "migrate_from").is_empty();
-                after_start(t, c, i, if migrating { OPTIONAL } else { IMPLIES_THEN });
+                after_start(
+                    view,
+                    t,
+                    c,
+                    i,
+                    if migrating { OPTIONAL } else { IMPLIES_THEN },
+                );
             }
             Task::Other => {
                 let up_now = !view.resources[c].running_nodes().is_empty();
                 if up_now && state == ConnectionState::Stopped {
                     before_stop(t, c, i, RUNNABLE_LEFT);
                 } else {
-                    after_start(t, c, i, OPTIONAL);
+                    after_start(view, t, c, i, OPTIONAL);
                 }
             }
         }

@@ -79,8 +79,21 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let mut count = vec![0usize; view.nodes.len()];
     let mut allocated = 0usize;
     let mut placed = vec![None; instances.len()];
+    // Bundle instances assigned with their replicas stay as they were decided.
+    for (i, &inst) in instances.iter().enumerate() {
+        if a.preassigned[inst] {
+            placed[i] = a.out.node[inst];
+            if let Some(n) = placed[i] {
+                count[n] += 1;
+                allocated += 1;
+            }
+        }
+    }
     // Pass 1: keep instances where they are.
     for (i, &inst) in instances.iter().enumerate() {
+        if a.preassigned[inst] {
+            continue;
+        }
         let running = view.running_on(inst);
         if running.len() != 1 {
             continue;
@@ -151,7 +164,11 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         });
         for i in by_priority {
             let inst = instances[i];
-            if placed[i].is_some() || allocated >= cfg.max || a.out.frozen[inst] {
+            if placed[i].is_some()
+                || allocated >= cfg.max
+                || a.out.frozen[inst]
+                || a.preassigned[inst]
+            {
                 continue;
             }
             let mut s = instance_scores(a, inst, &adj);
@@ -546,8 +563,11 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 // Unmanaged instances keep their role.
                 was
             } else {
+                // (Not on a node that cannot run resources, such as a guest node whose
+                // container is placed nowhere, although the instance may be assigned there.)
                 !no_promote
                     && s.0 >= 0
+                    && a.usable(n)
                     && promoted < cfg.promoted_max
                     && per_node[n] < cfg.promoted_node_max
             };

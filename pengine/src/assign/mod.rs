@@ -91,6 +91,9 @@ pub(crate) struct Assigner<'a> {
     /// Whether each node can host resources now (a remote node's changes once its
     /// connection is placed).
     pub usable: Vec<bool>,
+    /// Bundle instances already decided with their replica (placed or not): their clone
+    /// takes them as they are.
+    pub preassigned: Vec<bool>,
 }
 
 impl<'a> Assigner<'a> {
@@ -117,6 +120,7 @@ impl<'a> Assigner<'a> {
             clone_weights: BTreeMap::new(),
             placed_weight: BTreeMap::new(),
             usable: view.nodes.iter().map(|n| n.can_run()).collect(),
+            preassigned: vec![false; n],
         }
     }
 
@@ -522,6 +526,27 @@ impl<'a> Assigner<'a> {
             });
         }
         best.map(|(n, _)| n)
+            .or_else(|| self.choose_unavailable_guest(scores, current))
+    }
+
+    /// With no usable node, Pacemaker still takes the first of the others (all sorted as
+    /// -INFINITY, so by the tie-breaks alone) when it is a guest node the resource may use:
+    /// the graph assumes the guest's connection will come up, and the start there waits
+    /// for it (and is unrunnable when the connection cannot start).
+    fn choose_unavailable_guest(
+        &self,
+        scores: &BTreeMap<NodeIdx, Score>,
+        current: Option<NodeIdx>,
+    ) -> Option<NodeIdx> {
+        let tied = Score::MINUS_INFINITY;
+        let first = scores.keys().copied().reduce(|b, n| {
+            if self.better(n, tied, b, tied, current) {
+                n
+            } else {
+                b
+            }
+        })?;
+        (scores[&first].0 >= 0 && self.view.nodes[first].is_guest()).then_some(first)
     }
 
     fn better(
@@ -843,6 +868,51 @@ impl<'a> Assigner<'a> {
             self.assign(remote);
         }
         self.connections_placed();
+        for rep in &bundle.replicas {
+            if let (Some(inst), Some(node)) = (rep.child, rep.node) {
+                self.assign_replica_instance(inst, node);
+            }
+        }
+    }
+
+    /// A replica's instance is assigned with its replica, before its clone: to the replica's
+    /// guest node only (INFINITY there unless its failures forbid it), even when that node
+    /// is not up yet (its start then waits for the connection). Instances the clone must
+    /// decide as a whole (unmanaged, frozen, stopped by policy) are left to it.
+    fn assign_replica_instance(&mut self, inst: RscIdx, node: NodeIdx) {
+        let view = self.view;
+        let clone = view.resources[inst].parent;
+        let whole_clone = clone
+            .is_some_and(|c| !view.resources[c].managed() || self.blocked_by_policy(c).is_some());
+        if view.resources[inst].kind != Kind::Primitive
+            || whole_clone
+            || !view.resources[inst].managed()
+            || self.out.frozen[inst]
+            || self.blocked_by_policy(inst).is_some()
+            || (!view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze)
+        {
+            return;
+        }
+        let own = self.base[inst].get(&node).copied().unwrap_or(Score::ZERO);
+        let score = if own.is_minus_infinite() {
+            own
+        } else {
+            Score::INFINITY
+        };
+        let table = BTreeMap::from([(node, score)]);
+        self.out.scores.push(ScoreLine {
+            prefix: "pcmk__primitive_assign",
+            rsc: view.resources[inst].id.clone(),
+            node: view.nodes[node].uname.clone(),
+            score,
+        });
+        self.preassigned[inst] = true;
+        let running = view.resources[inst].running_nodes();
+        let current = (running.len() == 1).then(|| running[0]);
+        if let Some(n) = self.choose(&table, current, None) {
+            self.record_placement(inst, n);
+            self.out.role[inst] = Role::Started;
+        }
     }
 
     /// Whether `target-role=Stopped` applies to `r` (set on it or on a parent).

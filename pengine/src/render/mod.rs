@@ -1,13 +1,17 @@
 //! Text renderings of a [`crate::Schedule`]: crm_simulate's summary sections, scores,
 //! a DOT graph, and the per-node score explanation.
 
+mod bundle_text;
 mod ghash;
 mod plain;
 pub mod status_text;
 mod summary;
 
 pub use plain::{assignment_log, plain};
-pub use summary::{current_status, execution_and_revised, transition_summary};
+pub use summary::{
+    current_status, execution_and_revised, fenced_nodes, health, primitive_text, revised_placement,
+    shown_state, transition_summary, unclean_before, Placement,
+};
 
 use crate::graph_build::in_graph;
 use crate::Schedule;

@@ -1,6 +1,7 @@
 //! crm_simulate -S sections: current status, transition summary, the simulated execution of
 //! the graph, and the revised status, in Pacemaker 2.1.5's layout.
 
+use super::bundle_text;
 use super::status_text::{
     clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
     stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
@@ -13,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// Where every primitive runs, and in which role, at one point in time.
-type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
+pub type Placement = BTreeMap<RscIdx, Vec<(usize, Role)>>;
 
 fn current_placement(view: &ClusterView) -> Placement {
     (0..view.resources.len())
@@ -23,7 +24,7 @@ fn current_placement(view: &ClusterView) -> Placement {
 }
 
 /// The placement after the executed graph: stops remove, starts add, promotions change roles.
-fn revised_placement(s: &Schedule) -> Placement {
+pub fn revised_placement(s: &Schedule) -> Placement {
     let view = &s.view;
     let mut p = current_placement(view);
     let t = &s.actions;
@@ -84,7 +85,7 @@ fn revised_placement(s: &Schedule) -> Placement {
 /// A node's state for the listing: `(online, unclean)`. A remote or guest node follows its
 /// connection: as unpacked for the current status, as placed by the transition for the
 /// revised one (`fenced` is given then).
-fn shown_state(
+pub fn shown_state(
     view: &ClusterView,
     p: &Placement,
     fenced: Option<&BTreeSet<usize>>,
@@ -170,7 +171,7 @@ fn node_list(
 }
 
 /// The worst `#health*` node attribute: RED, YELLOW or GREEN.
-fn health(node: &crate::unpack::NodeInfo) -> &'static str {
+pub fn health(node: &crate::unpack::NodeInfo) -> &'static str {
     let mut worst = "GREEN";
     for (k, v) in &node.attrs {
         if !k.starts_with("#health") {
@@ -191,8 +192,13 @@ fn primitive_line(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -
     primitive_text(view, r, p, revised).line(Nodes::Shown)
 }
 
-/// A primitive's shared text form at placement `p`.
-fn primitive_text(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> PrimitiveText {
+/// A primitive's shared text form at placement `p` (`revised`: after the transition).
+pub fn primitive_text(
+    view: &ClusterView,
+    r: RscIdx,
+    p: &Placement,
+    revised: bool,
+) -> PrimitiveText {
     let rsc = &view.resources[r];
     let on = p.get(&r).cloned().unwrap_or_default();
     let mut text = PrimitiveText::of(view, r, &on);
@@ -252,6 +258,14 @@ fn resources(view: &ClusterView, p: &Placement, revised: bool, out: &mut String)
         if rsc.meta_flag("internal_rsc", false) {
             continue;
         }
+        // A bundle lists its replicas; the clone of its primitive is part of them.
+        if let Some(b) = view.bundles.iter().find(|b| b.rsc == r) {
+            bundle_lines(view, b, p, revised, out);
+            continue;
+        }
+        if view.bundles.iter().any(|b| b.child == Some(r)) {
+            continue;
+        }
         match rsc.kind {
             Kind::Primitive => {
                 let _ = writeln!(out, "    * {}", primitive_line(view, r, p, revised));
@@ -265,6 +279,22 @@ fn resources(view: &ClusterView, p: &Placement, revised: bool, out: &mut String)
             }
             Kind::Clone => clone_lines(view, r, p, revised, out),
         }
+    }
+}
+
+fn bundle_lines(
+    view: &ClusterView,
+    b: &crate::unpack::bundle::Bundle,
+    p: &Placement,
+    revised: bool,
+    out: &mut String,
+) {
+    let _ = writeln!(out, "    * {}", bundle_text::heading(view, b));
+    for rep in &b.replicas {
+        let instance = rep.child.map(|c| primitive_text(view, c, p, revised));
+        let container = primitive_text(view, rep.container, p, revised);
+        let line = bundle_text::replica_line(view, rep, instance, container);
+        let _ = writeln!(out, "      * {line}");
     }
 }
 
@@ -735,13 +765,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
         }
     }
     out.push('\n');
-    let fenced: BTreeSet<usize> = t
-        .list
-        .iter()
-        .enumerate()
-        .filter(|(i, a)| a.task == "stonith" && !is_unfence(a) && in_graph(t, *i))
-        .filter_map(|(_, a)| a.node)
-        .collect();
+    let fenced = fenced_nodes(s);
     let _ = write!(
         out,
         "Revised Cluster Status:\n{}",
@@ -750,8 +774,19 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     out
 }
 
+/// The nodes the transition fences (unfencing aside).
+pub fn fenced_nodes(s: &Schedule) -> BTreeSet<usize> {
+    let t = &s.actions;
+    t.list
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| a.task == "stonith" && !is_unfence(a) && in_graph(t, *i))
+        .filter_map(|(_, a)| a.node)
+        .collect()
+}
+
 /// Whether a node was unclean before scheduling (a node fenced for a lost ticket was not).
-fn unclean_before(node: &crate::unpack::NodeInfo) -> bool {
+pub fn unclean_before(node: &crate::unpack::NodeInfo) -> bool {
     // A remote node's state may change with placement: show it as unpacked.
     if let Some(link) = &node.remote {
         return link.was_unclean;

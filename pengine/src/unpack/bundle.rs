@@ -5,7 +5,7 @@
 //! when promotable). The generated resources are described as CIB XML and unpacked like
 //! configured ones, as Pacemaker does.
 
-use super::{remote, RscIdx};
+use super::{bundle_container, remote, RscIdx};
 use cib::Element;
 
 /// One replica of a bundle.
@@ -21,6 +21,8 @@ pub struct Replica {
     pub node: Option<usize>,
     /// The replica's instance of the wrapped primitive.
     pub child: Option<RscIdx>,
+    /// The replica's address (from `ip-range-start`), shown after its name.
+    pub addr: Option<String>,
 }
 
 /// A bundle and what it was expanded into.
@@ -32,6 +34,36 @@ pub struct Bundle {
     pub child: Option<RscIdx>,
     /// Replicas in order.
     pub replicas: Vec<Replica>,
+    /// The container image, shown in the bundle's heading.
+    pub image: String,
+}
+
+impl Bundle {
+    /// The resources whose actions the graph lists for this bundle, in Pacemaker's order:
+    /// the primitive's clone, then each replica's IP, container and connection.
+    pub fn graph_order(&self) -> Vec<RscIdx> {
+        let replicas = self
+            .replicas
+            .iter()
+            .flat_map(|r| r.ip.into_iter().chain([r.container]).chain(r.remote));
+        self.child.into_iter().chain(replicas).collect()
+    }
+}
+
+/// Where a bundle's own pseudo action stands among them in creation order (start, running,
+/// stop, stopped, then promote, promoted, demote, demoted).
+pub fn creation_rank(task: &str) -> u8 {
+    match task {
+        "start" => 0,
+        "running" => 1,
+        "stop" => 2,
+        "stopped" => 3,
+        "promote" => 4,
+        "promoted" => 5,
+        "demote" => 6,
+        "demoted" => 7,
+        _ => 8,
+    }
 }
 
 /// The container settings Pacemaker reads from a `<bundle>`.
@@ -54,6 +86,24 @@ pub struct Settings {
     pub netmask: Option<String>,
     /// `network/@host-interface`.
     pub interface: Option<String>,
+    /// The bundle's id: the prefix of everything it generates.
+    pub prefix: String,
+    /// The container's `run-command`.
+    pub run_command: Option<String>,
+    /// The container's `options` (passed to the container launcher).
+    pub options: Option<String>,
+    /// The container's `network`.
+    pub network: Option<String>,
+    /// `network/@add-host` (default true).
+    pub add_host: bool,
+    /// Storage mappings, then (with a wrapped primitive) the key and log mounts.
+    pub mounts: Vec<bundle_container::Mount>,
+    /// Port mappings, then (with a wrapped primitive) the control port.
+    pub ports: Vec<bundle_container::Port>,
+    /// A primitive is wrapped (an IP range or a control port lets the cluster reach it).
+    pub wraps_primitive: bool,
+    /// The replicas' host entries, the same in every container.
+    pub host_options: String,
 }
 
 fn num(v: Option<&str>) -> Option<usize> {
@@ -71,17 +121,42 @@ pub fn settings(el: &Element) -> Option<Settings> {
         num(container.attr("replicas")).unwrap_or(if promoted_max > 0 { promoted_max } else { 1 });
     let network = el.child("network");
     let net = |k: &str| network.and_then(|n| n.attr(k)).map(str::to_string);
-    Some(Settings {
+    let own = |k: &str| container.attr(k).map(str::to_string);
+    let (mounts, has_log_mount) = bundle_container::mounts(el);
+    let mut s = Settings {
         agent: container.name.clone(),
         replicas: replicas.max(1),
         per_host: num(container.attr("replicas-per-host")).unwrap_or(1).max(1),
         promoted_max,
-        image: container.attr("image").unwrap_or("").to_string(),
+        image: own("image").unwrap_or_default(),
         ip_range_start: net("ip-range-start"),
         control_port: net("control-port"),
         netmask: net("host-netmask"),
         interface: net("host-interface"),
-    })
+        prefix: el.attr("id").unwrap_or("").to_string(),
+        run_command: own("run-command"),
+        options: own("options"),
+        network: own("network"),
+        add_host: net("add-host").is_none_or(|v| super::is_true(&v)),
+        mounts,
+        ports: bundle_container::ports(network),
+        wraps_primitive: false,
+        host_options: String::new(),
+    };
+    s.wraps_primitive =
+        el.child("primitive").is_some() && (s.ip_range_start.is_some() || s.control_port.is_some());
+    if s.wraps_primitive {
+        let (mut mounts, mut ports) = (std::mem::take(&mut s.mounts), std::mem::take(&mut s.ports));
+        bundle_container::add_remote_daemon(&mut mounts, has_log_mount, &mut ports, &s);
+        (s.mounts, s.ports) = (mounts, ports);
+    }
+    let addrs = s
+        .ip_range_start
+        .as_deref()
+        .map(|a| addresses(a, s.replicas))
+        .unwrap_or_default();
+    s.host_options = bundle_container::host_options(&s, &addrs);
+    Some(s)
 }
 
 /// The replicas' IP addresses, counting up from `ip-range-start` (IPv4 only).
@@ -134,16 +209,14 @@ fn monitor(id: &str, interval: &str) -> Element {
     )
 }
 
-/// The container resource of replica `i`.
-pub fn container_xml(bundle: &str, s: &Settings, i: usize) -> Element {
+/// The container resource of replica `i` (address `addr`).
+pub fn container_xml(bundle: &str, s: &Settings, i: usize, addr: Option<&str>) -> Element {
     let id = format!("{bundle}-{}-{i}", s.agent);
-    let attrs = Element::new("instance_attributes")
-        .with_attr("id", format!("{bundle}-attributes-{i}"))
-        .with_child(nvpair(format!("{id}-name"), "name", &id))
-        .with_child(nvpair(format!("{id}-image"), "image", &s.image))
-        .with_child(nvpair(format!("{id}-allow_pull"), "allow_pull", "true"))
-        .with_child(nvpair(format!("{id}-force_kill"), "force_kill", "false"))
-        .with_child(nvpair(format!("{id}-reuse"), "reuse", "false"));
+    let mut attrs =
+        Element::new("instance_attributes").with_attr("id", format!("{bundle}-attributes-{i}"));
+    for (name, value) in bundle_container::params(s, i, addr, s.wraps_primitive) {
+        attrs = attrs.with_child(nvpair(format!("{id}-{name}"), &name, &value));
+    }
     Element::new("primitive")
         .with_attr("id", id.as_str())
         .with_attr("class", "ocf")
@@ -162,9 +235,8 @@ pub fn ip_xml(bundle: &str, s: &Settings, i: usize, addr: &str) -> Element {
     if let Some(nic) = &s.interface {
         attrs = attrs.with_child(nvpair(format!("{id}-nic"), "nic", nic));
     }
-    if let Some(mask) = &s.netmask {
-        attrs = attrs.with_child(nvpair(format!("{id}-cidr_netmask"), "cidr_netmask", mask));
-    }
+    let mask = s.netmask.as_deref().unwrap_or("32");
+    attrs = attrs.with_child(nvpair(format!("{id}-cidr_netmask"), "cidr_netmask", mask));
     Element::new("primitive")
         .with_attr("id", id.as_str())
         .with_attr("class", "ocf")
@@ -186,7 +258,9 @@ pub fn remote_xml(bundle: &str, s: &Settings, i: usize, addr: Option<&str>) -> O
     );
     meta.insert(
         "remote-port".to_string(),
-        s.control_port.clone().unwrap_or_else(|| "3121".into()),
+        s.control_port
+            .clone()
+            .unwrap_or_else(|| bundle_container::DEFAULT_REMOTE_PORT.into()),
     );
     remote::guest_connection_xml(&container, &meta)
 }
@@ -257,6 +331,34 @@ pub fn bundle_xml(bundle: &Element) -> Element {
         el = el.with_child(m.clone());
     }
     el
+}
+
+/// A container started with other parameters than it has now (Pacemaker compares the start's
+/// recorded digest) is restarted where it runs. Only nodes that can run resources are checked.
+pub fn restart_changed_containers(view: &mut super::ClusterView) {
+    let containers: Vec<RscIdx> = view
+        .bundles
+        .iter()
+        .flat_map(|b| b.replicas.iter().map(|r| r.container))
+        .collect();
+    for c in containers {
+        let now = bundle_container::digest(&view.resources[c].params);
+        let nodes: Vec<usize> = view.resources[c].node_state.keys().copied().collect();
+        for n in nodes {
+            if !view.nodes[n].can_run() {
+                continue;
+            }
+            let st = view.resources[c].node_state.get_mut(&n).expect("listed");
+            let started_with = st
+                .last_start
+                .and_then(|i| st.ops.get(i))
+                .filter(|op| op.task == "start")
+                .and_then(|op| op.digest.as_deref());
+            if st.role.is_active() && started_with.is_some_and(|d| d != now) {
+                st.definition_changed = true;
+            }
+        }
+    }
 }
 
 /// The bundle replica whose guest node is `n`, if any.

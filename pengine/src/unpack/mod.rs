@@ -3,6 +3,7 @@
 //! resource is doing on each node according to its operation history).
 
 pub mod bundle;
+pub mod bundle_container;
 mod config;
 mod expiry;
 mod nodes;
@@ -76,6 +77,7 @@ impl ClusterView {
         remote::link_connections(&mut view);
         status::unpack(root, idx, &mut view, diags);
         nodes::finish(&mut view);
+        bundle::restart_changed_containers(&mut view);
         if let Some(t) = root.child("status").and_then(|s| s.child("tickets")) {
             for ticket in t.children_named("ticket_state") {
                 if let Some(id) = ticket.attr("id") {

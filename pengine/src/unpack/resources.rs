@@ -285,7 +285,7 @@ fn add_bundle(
         .children_named("primitive")
         .next()
         .map(|p| ctx.idx.resolve(p))
-        .filter(|_| s.ip_range_start.is_some() || s.control_port.is_some());
+        .filter(|_| s.wraps_primitive);
     let addrs = s
         .ip_range_start
         .as_deref()
@@ -293,12 +293,14 @@ fn add_bundle(
         .unwrap_or_default();
     let mut out = bundle::Bundle {
         rsc: b,
+        image: s.image.clone(),
         ..Default::default()
     };
     for i in 0..s.replicas {
+        let addr = addrs.get(i).map(String::as_str);
         let Some(container) = add(
             ctx,
-            &bundle::container_xml(bid, &s, i),
+            &bundle::container_xml(bid, &s, i, addr),
             Some(b),
             None,
             i,
@@ -308,7 +310,6 @@ fn add_bundle(
             continue;
         };
         view.resources[b].children.push(container);
-        let addr = addrs.get(i).map(String::as_str);
         let ip = addr.and_then(|a| {
             add(
                 ctx,
@@ -323,6 +324,7 @@ fn add_bundle(
         let mut replica = bundle::Replica {
             container,
             ip,
+            addr: addr.map(str::to_string),
             ..Default::default()
         };
         if primitive.is_some() {

@@ -268,12 +268,26 @@ fn find_resource(
     reuse_here: bool,
 ) -> Found {
     let base = rid.split(':').next().unwrap_or(rid);
-    // On a bundle's guest node the history is that replica's instance.
+    // On a bundle's guest node the history is that replica's instance (by its exact id when
+    // the bundle's clone is unique: a plain id is then an orphan).
     if let Some(rep) = super::bundle::replica_on_node(view, node) {
+        let unique = |p: RscIdx| {
+            view.resources[p]
+                .parent
+                .and_then(|c| view.resources[c].clone.as_ref())
+                .is_some_and(|c| c.unique)
+        };
+        let matches = |p: RscIdx| {
+            if unique(p) {
+                view.resources[p].id == rid
+            } else {
+                view.resources[p].base_id == base
+            }
+        };
         if let Some(p) = rep
             .child
             .map(|c| view.primitives_of(c))
-            .and_then(|ps| ps.into_iter().find(|p| view.resources[*p].base_id == base))
+            .and_then(|ps| ps.into_iter().find(|p| matches(*p)))
         {
             return Found::Instance(p);
         }
