@@ -164,12 +164,19 @@ pub fn read_text(path: &Path, limits: &Limits) -> Result<String, ReadError> {
         source,
     };
     let file = std::fs::File::open(path).map_err(io_err)?;
-    let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "bz2") {
+    let compressed = path.extension().is_some_and(|e| e == "bz2");
+    // A plain file is read into a buffer of its size: growing one for a 400 MB CIB would
+    // copy it several times and need up to twice the memory.
+    let size = match compressed {
+        false => file.metadata().map_or(0, |m| m.len() as usize),
+        true => 0,
+    };
+    let reader: Box<dyn Read> = if compressed {
         Box::new(bzip2::read::MultiBzDecoder::new(file))
     } else {
         Box::new(file)
     };
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(size.min(limits.max_bytes) + 1);
     reader
         .take(limits.max_bytes as u64 + 1)
         .read_to_end(&mut bytes)

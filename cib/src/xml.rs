@@ -58,13 +58,28 @@ pub struct Element {
 
 /// An element's content kept as source text, already checked to be well-formed: parsed only
 /// when read, so a huge section (a status section's histories) never exists as one tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct Deferred {
-    /// The markup between the start and the end tag.
-    body: Box<str>,
-    /// Source line where `body` starts.
+    /// The whole document read (shared, not copied: it lives while a deferred part does).
+    source: std::sync::Arc<String>,
+    /// Where the markup between the start and the end tag is in `source`.
+    range: std::ops::Range<usize>,
+    /// Source line where the markup starts.
     line: usize,
 }
+
+impl Deferred {
+    fn body(&self) -> &str {
+        &self.source[self.range.clone()]
+    }
+}
+
+impl PartialEq for Deferred {
+    fn eq(&self, other: &Self) -> bool {
+        self.body() == other.body()
+    }
+}
+impl Eq for Deferred {}
 
 /// Dropping a tree frees its nodes from an explicit stack: a deep tree built in memory must not
 /// overflow the thread's stack on the way out.
@@ -128,7 +143,7 @@ impl Element {
             return Ok(std::borrow::Cow::Borrowed(self));
         };
         // The body was checked when it was read; the wrapper only gives it one root.
-        let wrapped = format!("<{}>{}</{}>", self.name, d.body, self.name);
+        let wrapped = format!("<{}>{}</{}>", self.name, d.body(), self.name);
         let limits = Limits::with_max_bytes(wrapped.len());
         let shift = |line: usize| line + d.line - 1;
         let mut root = parse_document(&wrapped, &limits, None)
@@ -304,13 +319,14 @@ impl Document {
     /// `defer(parent name, element name)` holds is checked (well-formed, within the limits)
     /// and kept as text instead of a subtree: [`Element::expanded`] parses it when needed.
     /// A reader of a large CIB that visits one such part at a time (the scheduler replaying
-    /// one node's history) then never holds the whole tree.
+    /// one node's history) then never holds the whole tree. The deferred parts share `text`
+    /// (no copy); it is freed with the last of them.
     pub fn parse_deferring(
-        text: &str,
+        text: &std::sync::Arc<String>,
         limits: &Limits,
         defer: &dyn Fn(&str, &str) -> bool,
     ) -> Result<Document, XmlError> {
-        parse_document(text, limits, Some(defer))
+        parse_document(text, limits, Some((defer, text)))
     }
 
     /// Serialises the prolog and the root, indented, with a trailing newline and no declaration.
@@ -484,7 +500,8 @@ struct Skip {
     nested: usize,
 }
 
-type DeferRule<'a> = &'a dyn Fn(&str, &str) -> bool;
+/// Which elements to defer, and the shared text their content stays in.
+type DeferRule<'a> = (&'a dyn Fn(&str, &str) -> bool, &'a std::sync::Arc<String>);
 
 fn parse_document(
     text: &str,
@@ -559,8 +576,10 @@ fn parse_document(
                 Event::End(_) if skip.nested > 0 => skip.nested -= 1,
                 Event::End(_) => {
                     let mut done = stack.pop().expect("the deferred element is open");
+                    let source = defer.expect("only deferred with a rule").1.clone();
                     done.deferred = Some(Box::new(Deferred {
-                        body: text[skip.start..pos].into(),
+                        source,
+                        range: skip.start..pos,
                         line: skip.line,
                     }));
                     skipping = None;
@@ -603,7 +622,7 @@ fn parse_document(
                 }
                 let el = start_element(text, &s, pos, &mut lines, &mut scratch)?;
                 let parent = stack.last().map_or("", |p| p.name.as_str());
-                if defer.is_some_and(|d| d(parent, &el.name)) {
+                if defer.is_some_and(|(d, _)| d(parent, &el.name)) {
                     let start = reader.buffer_position() as usize;
                     // Blank content is no content: nothing to defer.
                     let blank = text[start..].trim_start().starts_with("</");
@@ -777,7 +796,7 @@ pub(crate) fn write_element(out: &mut String, e: &Element, indent: Option<usize>
             Err(_) => {
                 write_start_tag(out, e, attrs);
                 out.push('>');
-                out.push_str(&d.body);
+                out.push_str(d.body());
                 out.push_str("</");
                 out.push_str(&e.name);
                 out.push('>');
@@ -962,7 +981,8 @@ mod tests {
     #[test]
     fn deferred_content_expands_to_the_same_subtree() {
         let full = Document::parse(HISTORY).unwrap();
-        let lazy = Document::parse_deferring(HISTORY, &Limits::default(), &lrm_deferred).unwrap();
+        let shared = std::sync::Arc::new(HISTORY.to_string());
+        let lazy = Document::parse_deferring(&shared, &Limits::default(), &lrm_deferred).unwrap();
         let ns = |d: &Document| {
             d.root
                 .child("status")
@@ -1017,7 +1037,8 @@ mod tests {
             ..Limits::default()
         };
         for (text, line, what) in bad {
-            let e = Document::parse_deferring(text, &limits, &lrm_deferred).unwrap_err();
+            let shared = std::sync::Arc::new(text.to_string());
+            let e = Document::parse_deferring(&shared, &limits, &lrm_deferred).unwrap_err();
             assert_eq!(e.line, line, "{text}: {e}");
             assert!(e.message.contains(what), "{text}: {e}");
             let plain = Document::parse_with(text, &limits).unwrap_err();

@@ -44,7 +44,7 @@ fn lazy_histories_schedule_as_parsed_ones() {
     let limits = cib::xml::Limits::default();
     let mut deferred_histories = 0;
     for path in &inputs {
-        let text = std::fs::read_to_string(path).expect("readable");
+        let text = std::sync::Arc::new(std::fs::read_to_string(path).expect("readable"));
         let full = cib::Document::parse(&text).expect("parses").root;
         let lazy = cib::Document::parse_deferring(&text, &limits, &pengine::read_lazily)
             .expect("parses lazily")

@@ -256,14 +256,16 @@ fn xml_report(
 fn run(args: &Args, request: &str) -> anyhow::Result<ExitCode> {
     let (path, text) = load_input(args)?;
     // Node histories are parsed one node at a time while scheduling, never as one tree;
-    // the XML status (crm_mon's code) reads them all, so it takes the whole tree.
+    // the XML status (crm_mon's code) reads them all, so it takes the whole tree. Deferred
+    // histories stay in the input text, which the tree shares.
+    let text = std::sync::Arc::new(text);
     let parsed = if args.xml {
         cib::Document::parse_with(&text, &input_limits())
     } else {
         cib::Document::parse_deferring(&text, &input_limits(), &pengine::read_lazily)
     };
     let doc = parsed.map_err(|e| BadInput(format!("{path}: not a valid CIB: {e}")))?;
-    // The input text is not needed once parsed (it is as large as the tree's strings).
+    // The deferred histories keep the input alive until the tree is freed (once unpacked).
     drop(text);
     let (now, original) = now_for(args, &doc.root)?;
     // The tree is needed afterwards only to save it (-O) or for the XML status; the

@@ -105,6 +105,17 @@ fn order_pair(
             t.order(f, th, flags);
         }
     }
+    // A required "then" that needs a clone's stop (or demote) first needs it everywhere: the
+    // clone's instances all stop (Pacemaker applies the ordering to each instance's action).
+    if ra.kind == Kind::Clone && flags & IMPLIES_FIRST != 0 {
+        for p in view.primitives_of(a) {
+            for f in t.of(p, fa) {
+                for &th in &thens {
+                    t.order(f, th, IMPLIES_FIRST | SUMMARY);
+                }
+            }
+        }
+    }
     // An order with a group as "then" also updates each member's action of the same task
     // (Pacemaker's group update_ordered_actions): a required first forces the members' too.
     // So does one with a bundle as "then", for each replica's container (not its clone's
