@@ -313,19 +313,16 @@ fn history_says_running(cib: &Element, rsc: &str, online_only: bool) -> Vec<Stri
         let Some(rscs) = ns.child("lrm").and_then(|l| l.child("lrm_resources")) else {
             continue;
         };
+        // The one history replay (cib::history), under Pacemaker's default reactions.
         let runs = rscs.children_named("lrm_resource").any(|r| {
             let id = r.attr("id").unwrap_or("");
             if id != rsc && id.split(':').next() != Some(rsc) {
                 return false;
             }
-            r.children_named("lrm_rsc_op")
-                .find(|op| op.attr("id").is_some_and(|i| i.ends_with("_last_0")))
-                .is_some_and(|op| {
-                    let rc = op.attr("rc-code").unwrap_or("");
-                    let task = op.attr("operation").unwrap_or("");
-                    op.attr("op-status") == Some("0")
-                        && ((rc == "0" && task != "stop") || (rc == "8"))
-                })
+            let ops = cib::history::history(r);
+            cib::history::replay(&mut cib::history::Defaults { fencing: false }, ops)
+                .role
+                .is_active()
         });
         if runs {
             nodes.push(ns.attr("uname").unwrap_or("").to_string());
