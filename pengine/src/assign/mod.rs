@@ -1088,26 +1088,8 @@ pub fn fail_count(
     rsc: &crate::unpack::Resource,
     now: i64,
 ) -> Score {
-    let mut total = Score::ZERO;
-    let prefix = format!("fail-count-{base_id}");
-    let mut last_failure = 0i64;
-    for (k, v) in node.attrs.range(prefix.clone()..) {
-        if !k.starts_with(&prefix) {
-            break;
-        }
-        let rest = &k[prefix.len()..];
-        if !(rest.is_empty() || rest.starts_with('#')) {
-            continue;
-        }
-        total = total.saturating_add(Score::parse(v).unwrap_or_default());
-    }
-    let lprefix = format!("last-failure-{base_id}");
-    for (k, v) in node.attrs.range(lprefix.clone()..) {
-        if !k.starts_with(&lprefix) {
-            break;
-        }
-        last_failure = last_failure.max(v.parse().unwrap_or(0));
-    }
+    let (total, last_failure) =
+        crate::unpack::expiry::recorded_failures(&node.attrs, base_id, false);
     let timeout = rsc.failure_timeout_ms() as i64 / 1000;
     if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
         return Score::ZERO;

@@ -63,19 +63,7 @@ impl<'a> Expiry<'a> {
 
     /// The fail count (all operations), `effective`ly: zero once the last failure expired.
     fn fail_count(&mut self, op: &OpRecord, effective: bool) -> Score {
-        let name = &self.rsc.base_id;
-        let (mut count, mut last) = (Score::ZERO, 0i64);
-        for (k, v) in self.attrs {
-            if let Some(rest) = k.strip_prefix("fail-count-") {
-                if attr_matches(rest, name) {
-                    count = count.saturating_add(Score::parse(v).unwrap_or_default());
-                }
-            } else if let Some(rest) = k.strip_prefix("last-failure-") {
-                if attr_matches(rest, name) {
-                    last = last.max(v.parse().unwrap_or(0));
-                }
-            }
-        }
+        let (count, last) = recorded_failures(self.attrs, &self.rsc.base_id, true);
         if count.0 > 0 && self.timeout > 0 && self.blocks(op) {
             self.timeout = 0;
         }
@@ -110,6 +98,34 @@ impl<'a> Expiry<'a> {
 
 /// Whether a fail-count/last-failure attribute suffix names `rsc` (any clone instance number,
 /// any operation).
+/// A resource's recorded failures on one node, from its transient attributes: the sum of its
+/// `fail-count-RSC[#op_interval]` values (instances `RSC:N` included) and the latest
+/// `last-failure-RSC...` time. The one reading of those attributes. `instances`: whether
+/// `RSC:N` attributes count too (the history's expiry check counts them; placement reads the
+/// resource's own, as the corpus shows Pacemaker does).
+pub(crate) fn recorded_failures<'a>(
+    attrs: impl IntoIterator<Item = (&'a String, &'a String)>,
+    base_id: &str,
+    instances: bool,
+) -> (Score, i64) {
+    let matches = |rest: &str| {
+        attr_matches(rest, base_id) && (instances || !rest[base_id.len()..].starts_with(':'))
+    };
+    let (mut count, mut last) = (Score::ZERO, 0i64);
+    for (k, v) in attrs {
+        if let Some(rest) = k.strip_prefix("fail-count-") {
+            if matches(rest) {
+                count = count.saturating_add(Score::parse(v).unwrap_or_default());
+            }
+        } else if let Some(rest) = k.strip_prefix("last-failure-") {
+            if matches(rest) {
+                last = last.max(v.parse().unwrap_or(0));
+            }
+        }
+    }
+    (count, last)
+}
+
 fn attr_matches(rest: &str, rsc: &str) -> bool {
     let Some(tail) = rest.strip_prefix(rsc) else {
         return false;

@@ -5,7 +5,7 @@
 pub mod bundle;
 pub mod bundle_container;
 mod config;
-mod expiry;
+pub(crate) mod expiry;
 mod nodes;
 pub mod remote;
 mod resources;
