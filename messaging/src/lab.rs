@@ -276,7 +276,8 @@ impl Lab {
     }
 
     fn api_status(&self, i: usize, args: &[&str]) -> Option<String> {
-        let mut c = Client::connect(&self.socket(i), "anon").ok()?;
+        // Casual (named by our pid), as Heartbeat's cl_status: no join/leave for the cluster.
+        let mut c = Client::connect(&self.socket(i), &std::process::id().to_string()).ok()?;
         match args {
             ["nodestatus", n] => c.node_status(n).ok().map(|s| s.as_str().to_string()),
             ["listnodes"] => c.nodes().ok().map(|v| v.join("\n")),

@@ -79,11 +79,20 @@ fn messages_to_one_and_all_nodes_with_client_status() {
     assert_eq!(got.get("xml"), Some(body.as_str()));
     assert_eq!(got.get("from_id"), Some("sender"));
 
+    // A casual client (signed on under its own pid, as cl_status does) comes and goes
+    // without a join or leave reaching anyone; the named one's leave below still does.
+    let casual = nodes[1].client(&std::process::id().to_string());
+    drop(casual);
     drop(r1);
     let mut saw_leave = false;
     let end = Instant::now() + Duration::from_secs(5);
     while !saw_leave && Instant::now() < end {
         if let Some(Event::Client(c)) = s.recv_timeout(Duration::from_millis(100)).unwrap() {
+            assert_ne!(
+                c.client,
+                std::process::id().to_string(),
+                "a casual client was announced: {c:?}"
+            );
             saw_leave = c.node == "node1" && c.client == "receiver" && c.status == "leave";
         }
     }

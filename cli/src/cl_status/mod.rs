@@ -113,7 +113,9 @@ pub fn run(args: &[String], env: &Env, out: &mut dyn Write, err: &mut dyn Write)
             return EXIT_USAGE;
         }
     };
-    let mut hb = match Client::connect(&env.socket, "cl_status") {
+    // A casual client, as Heartbeat's cl_status: signed on under its own pid, so heartbeat
+    // announces no join/leave of it to the cluster.
+    let mut hb = match Client::connect(&env.socket, &std::process::id().to_string()) {
         Ok(c) => c,
         Err(e) => {
             if cmd == Command::HbStatus {

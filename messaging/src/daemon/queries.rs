@@ -89,6 +89,9 @@ impl Daemon {
             self.clients.conns.remove(&id);
             return;
         }
+        // Heartbeat's casual client (cl_status and the like) signs on under its own pid: it
+        // is nobody the cluster needs to hear about, so no join/leave goes out for it.
+        let casual = cn == conn.conn.peer().pid.to_string();
         conn.name = Some(cn.clone());
         reply
             .set("hbapi", "signon-ok")
@@ -96,7 +99,7 @@ impl Daemon {
             .set_hex("hg", self.generation);
         conn.send(reply);
         log::debug(&format!("API client {cn} signed on"));
-        if first_of_name {
+        if first_of_name && !casual {
             self.client_changed(&cn, "join");
         }
     }
@@ -114,7 +117,8 @@ impl Daemon {
             return;
         };
         if let Some(cn) = conn.name {
-            if !self.clients.names().contains(&cn) {
+            let casual = cn == conn.conn.peer().pid.to_string();
+            if !casual && !self.clients.names().contains(&cn) {
                 self.client_changed(&cn, "leave");
             }
         }
