@@ -86,7 +86,14 @@ fn mixed(kinds: [Kind; 2]) {
     // its local set (node2's is empty), and the survivor all of them (once nothing moves).
     let holds = |site: &Site, i: usize, word: &str| {
         let ok = wait_until(long, || site.rscstatus(i) == (word.to_string(), 0));
-        assert!(ok, "node{} {kinds:?}: {:?}", i + 1, site.rscstatus(i));
+        assert!(
+            ok,
+            "node{} {kinds:?}: {:?}\n===== node1\n{}\n===== node2\n{}",
+            i + 1,
+            site.rscstatus(i),
+            site.log(0),
+            site.log(1)
+        );
     };
     holds(&site, 0, "local");
     holds(&site, 1, "local");

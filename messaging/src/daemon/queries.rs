@@ -89,9 +89,7 @@ impl Daemon {
             self.clients.conns.remove(&id);
             return;
         }
-        // Heartbeat's casual client (cl_status and the like) signs on under its own pid: it
-        // is nobody the cluster needs to hear about, so no join/leave goes out for it.
-        let casual = cn == conn.conn.peer().pid.to_string();
+        let casual = is_casual(&cn, conn.conn.peer());
         conn.name = Some(cn.clone());
         reply
             .set("hbapi", "signon-ok")
@@ -117,7 +115,7 @@ impl Daemon {
             return;
         };
         if let Some(cn) = conn.name {
-            let casual = cn == conn.conn.peer().pid.to_string();
+            let casual = is_casual(&cn, conn.conn.peer());
             if !casual && !self.clients.names().contains(&cn) {
                 self.client_changed(&cn, "leave");
             }
@@ -304,4 +302,10 @@ impl Daemon {
         }
         self.liveness.links(node).unwrap_or_default()
     }
+}
+
+/// Heartbeat's casual client (cl_status and the like) signs on under its own pid: nobody the
+/// cluster needs to hear about, so no join/leave goes out for it.
+fn is_casual(name: &str, peer: &ipc::Peer) -> bool {
+    name == peer.pid.to_string()
 }
