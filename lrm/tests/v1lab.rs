@@ -85,6 +85,7 @@ pub fn prepare_bins(dir: PathBuf) -> PathBuf {
 const SCRIPT: &str = r#"#!/bin/sh
 # heartbeat class: Site {start|stop|status}; runs where $HOLDERS/<hostname> exists
 H="HOLDERS/$(hostname)"
+echo "$(hostname) $1 begin" >> TRACE
 case "$1" in
   # The shell's own mask, read with builtins only: while it waits for a child (grep) the
   # shell blocks every signal itself.
@@ -92,6 +93,7 @@ case "$1" in
   stop) rm -f "$H";;
   status) if [ -e "$H" ]; then echo running; else echo stopped; fi;;
 esac
+echo "$(hostname) $1 end" >> TRACE
 exit 0
 "#;
 
@@ -199,7 +201,8 @@ impl Site {
         std::fs::create_dir_all(&masks).unwrap();
         let script = SCRIPT
             .replace("HOLDERS", &self.holders().display().to_string())
-            .replace("MASKS", &masks.display().to_string());
+            .replace("MASKS", &masks.display().to_string())
+            .replace("TRACE", &self.trace_file().display().to_string());
         write_mode(&conf.join("resource.d/Site"), &script, 0o755);
     }
 
@@ -357,6 +360,15 @@ impl Site {
         }
     }
 
+    /// Every run of the Site script, in order: `<node> <action> begin|end`.
+    fn trace_file(&self) -> PathBuf {
+        self.dir.path().join("trace")
+    }
+
+    fn trace(&self) -> String {
+        std::fs::read_to_string(self.trace_file()).unwrap_or_default()
+    }
+
     fn holders(&self) -> PathBuf {
         self.dir.path().join("holders")
     }
@@ -379,9 +391,10 @@ impl Site {
             let on = self.running_on();
             assert!(
                 on.len() <= 1,
-                "the site runs on {on:?}:\n--- node1\n{}\n--- node2\n{}",
+                "the site runs on {on:?}:\n--- node1\n{}\n--- node2\n{}\n--- Site runs\n{}",
                 self.log(0),
-                self.log(1)
+                self.log(1),
+                self.trace()
             );
             on == [node]
         })
@@ -392,10 +405,11 @@ impl Site {
     pub fn expect_on(&self, node: &str, timeout: Duration) -> Duration {
         self.wait_on(node, timeout).unwrap_or_else(|| {
             panic!(
-                "site not on {node} (on {:?}):\n--- node1\n{}\n--- node2\n{}",
+                "site not on {node} (on {:?}):\n--- node1\n{}\n--- node2\n{}\n--- Site runs\n{}",
                 self.running_on(),
                 self.log(0),
-                self.log(1)
+                self.log(1),
+                self.trace()
             )
         })
     }

@@ -114,3 +114,84 @@ fn graceful_shutdown_is_announced_before_deadtime() {
         "SIGTERM'd node not announced dead"
     );
 }
+
+/// A restarted Heartbeat 3.0.6 asks a live node for the node list (`t=reqnodes`) and, when the
+/// answer comes, counts the nodes it knows to be active; alone, in `auto_failback legacy`, it
+/// takes its groups without asking. So our status must reach it before our `repnodes`, even when
+/// the first packet it heard from us was not a heartbeat. A probe plays the restarted node.
+#[test]
+fn a_node_list_request_is_answered_after_our_status() {
+    use messaging::config::AuthKeys;
+    use messaging::wire::datagram::{self, SealOptions};
+    use messaging::wire::packet::Packet;
+    use std::time::Instant;
+
+    if skip_unless_root("reqnodes_after_status") {
+        return;
+    }
+    let mut net = Net::new(1, 1);
+    let probe = net.add_probe();
+    // A long keepalive: a periodic heartbeat landing between the request and the answer would
+    // pass for the one this test looks for.
+    let hacf = "keepalive 3\ndeadtime 15\nwarntime 5\ninitdead 15\nbcast eth0\nnode node0 node1\n";
+    let mut node =
+        crate::harness::Node::prepare("node0", Some(&net.nodes[0]), hacf, crate::harness::AUTHKEYS);
+    node.start();
+    let keys = AuthKeys::parse(crate::harness::AUTHKEYS, "k").unwrap();
+    let seal = move |mut p: Packet, seq: u64| {
+        p.push_str("src", "node1")
+            .push_str("seq", format!("{seq:x}"))
+            .push_str("hg", "6a000001")
+            .push_str("ts", "6a000001")
+            .push_str("ttl", "3");
+        datagram::seal(&p, &keys, SealOptions::default())
+    };
+    let seen = in_netns_probe(&probe, move |sock| {
+        let mut status = Packet::with_type("status");
+        status
+            .push_str("st", "up")
+            .push_str("dt", "3a98")
+            .push_str("protocol", "1");
+        sock.send_to(&seal(status, 1), "10.1.0.255:694").unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let mut ask = Packet::with_type("reqnodes");
+        ask.push_str("dest", "node0");
+        sock.send_to(&seal(ask, 2), "10.1.0.255:694").unwrap();
+        let mut types = Vec::new();
+        let mut buf = vec![0u8; 70_000];
+        let end = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < end && !types.iter().any(|t| t == "repnodes") {
+            let Ok((n, _)) = sock.recv_from(&mut buf) else {
+                continue;
+            };
+            let Ok(d) = datagram::parse(&buf[..n]) else {
+                continue;
+            };
+            if d.packet.get_str("src") == Some("node0") {
+                types.push(d.packet.msg_type().unwrap_or_default().to_string());
+            }
+        }
+        types
+    });
+    let answer = seen.iter().position(|t| t == "repnodes");
+    let status = seen.iter().position(|t| t == "status");
+    assert!(
+        answer.is_some() && status < answer && status.is_some(),
+        "node0 sent, after the request: {seen:?}\n{}",
+        node.log()
+    );
+}
+
+/// Runs `f` in `ns` with a broadcast UDP socket bound to port 694 (read timeout 200 ms).
+fn in_netns_probe<T: Send + 'static>(
+    ns: &str,
+    f: impl FnOnce(&std::net::UdpSocket) -> T + Send + 'static,
+) -> T {
+    crate::harness::in_netns(ns, move || {
+        let sock = std::net::UdpSocket::bind("0.0.0.0:694").expect("bind 694");
+        sock.set_broadcast(true).unwrap();
+        sock.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        f(&sock)
+    })
+}

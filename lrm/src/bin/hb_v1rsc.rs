@@ -133,6 +133,7 @@ fn serve() -> anyhow::Result<u8> {
     ));
 
     let (done_tx, done_rx) = mpsc::channel::<(u64, Vec<String>)>();
+    let actions = spawn_action_worker(groups, runner, done_tx);
     let mut comm_up = false;
     // The peer's requests that arrive before our links are up (its `ip-request` at its own comm
     // up, its `starting`) are kept for then rather than lost.
@@ -205,19 +206,9 @@ fn serve() -> anyhow::Result<u8> {
                             None => client.send_to_all(&m)?,
                         }
                     }
-                    Command::Run { id, action } => {
-                        let (groups, runner, tx) =
-                            (groups.clone(), runner.clone(), done_tx.clone());
-                        std::thread::spawn(move || {
-                            let failures = match action {
-                                Action::Acquire(set) => groups.acquire(&runner, set),
-                                Action::Release(set) => groups.release(&runner, set),
-                                Action::AcquireGroup(key) => groups.acquire_group(&runner, &key),
-                                Action::ReleaseGroup(key) => groups.release_group(&runner, &key),
-                            };
-                            let _ = tx.send((id, failures));
-                        });
-                    }
+                    Command::Run { id, action } => actions
+                        .send((id, action))
+                        .context("the group action worker ended")?,
                     Command::Info(s) => log::info(&s),
                     Command::Warn(s) => log::warn(&s),
                     Command::Error(s) => log::error(&s),
@@ -230,6 +221,32 @@ fn serve() -> anyhow::Result<u8> {
             }
         }
     }
+}
+
+/// Runs group actions one at a time, in the order asked, reporting each on `done`. One at a
+/// time because two actions on one group must not overlap: a takeover still starting a group
+/// when the peer asks for it back would otherwise race the release, and the group could end
+/// up running on both nodes.
+fn spawn_action_worker(
+    groups: Groups,
+    runner: RunnerConfig,
+    done: mpsc::Sender<(u64, Vec<String>)>,
+) -> mpsc::Sender<(u64, Action)> {
+    let (tx, rx) = mpsc::channel::<(u64, Action)>();
+    std::thread::spawn(move || {
+        for (id, action) in rx {
+            let failures = match action {
+                Action::Acquire(set) => groups.acquire(&runner, set),
+                Action::Release(set) => groups.release(&runner, set),
+                Action::AcquireGroup(key) => groups.acquire_group(&runner, &key),
+                Action::ReleaseGroup(key) => groups.release_group(&runner, &key),
+            };
+            if done.send((id, failures)).is_err() {
+                return;
+            }
+        }
+    });
+    tx
 }
 
 /// Sets `stop` on SIGTERM or SIGINT. Signals are caught with a handler (tokio's), not blocked:

@@ -559,7 +559,13 @@ impl Daemon {
 
     /// A starting Heartbeat asks one live node for the node list (`t=reqnodes`) and opens its
     /// client API only once a `t=repnodes` answer arrives.
+    ///
+    /// Our status goes first. The asker counts the nodes it knows to be active the moment the
+    /// answer arrives; if the first packet it heard from us was not a heartbeat (an ack, a
+    /// retransmission), it would count itself alone and, in `auto_failback legacy`, take its
+    /// groups without asking us to give them up: the site would run on both nodes.
     fn answer_reqnodes(&mut self, src: &str) {
+        self.send_heartbeat(crate::client::NodeStatus::Active);
         let nodelist: String = self.cfg.nodes.iter().map(|n| format!("{n} ")).collect();
         let mut p = Packet::new();
         p.push_str("dest", src)

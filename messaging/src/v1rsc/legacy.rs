@@ -128,8 +128,16 @@ impl LegacyMachine {
             // rc.d/ip-request: give the group up if we run it, then answer.
             "ip-request" if !key.is_empty() => {
                 if self.held.remove(&key) {
+                    self.out.push(Command::Info(format!(
+                        "{} asks for resource group {key}: releasing it.",
+                        self.peer
+                    )));
                     self.run(Action::ReleaseGroup(key.clone()), After::Answer(key));
                 } else {
+                    self.out.push(Command::Info(format!(
+                        "{} asks for resource group {key}: not held here.",
+                        self.peer
+                    )));
                     self.answer(&key, false);
                 }
             }

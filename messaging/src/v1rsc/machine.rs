@@ -357,7 +357,9 @@ impl Machine {
                         self.auto_failback();
                     }
                 } else {
-                    self.held = update(self.held);
+                    // Our own report, back from the cluster. What we hold changed when we sent
+                    // it, and may have changed again since (an action finishing first), so its
+                    // `rsc_hold` is not applied: a late `none` would undo a local takeover.
                     match m.get("info") {
                         Some("mach_down") => {
                             self.info("mach_down takeover complete.".into());
