@@ -118,6 +118,7 @@ fn plan(
     while actions::colocation_block::block_dependents(&view, &constraints, &mut actions) {
         ordering::propagate(&mut actions, &view);
     }
+    actions::drop_cancelled_reloads(&mut actions);
     actions::cancel_blocked_migrations(&mut actions);
     actions::mirror_migration_orderings(&view, &mut actions);
     actions::notify::create(&view, &assignment, &mut actions);

@@ -24,6 +24,16 @@ pub struct OpRecord {
     pub expected_rc: i64,
     /// `op-digest`.
     pub digest: Option<String>,
+    /// `op-restart-digest`: recorded only when the agent can reload.
+    pub restart_digest: Option<String>,
+    /// `op-force-restart`: the parameters a reload cannot change (space-separated).
+    pub force_restart: Option<String>,
+    /// `op-secure-digest`: the digest without the private parameters.
+    pub secure_digest: Option<String>,
+    /// `op-secure-params`: the private parameters (space-separated).
+    pub secure_params: Option<String>,
+    /// `crm_feature_set` of the controller that recorded it.
+    pub feature_set: Option<String>,
     /// `last-rc-change` (or `last-run`; 0 when neither).
     pub last_change: i64,
     /// `last-rc-change` itself, when recorded.
@@ -80,6 +90,11 @@ impl OpRecord {
             call_id: num(e, "call-id").unwrap_or(0),
             expected_rc,
             digest: e.attr("op-digest").map(str::to_string),
+            restart_digest: e.attr("op-restart-digest").map(str::to_string),
+            force_restart: e.attr("op-force-restart").map(str::to_string),
+            secure_digest: e.attr("op-secure-digest").map(str::to_string),
+            secure_params: e.attr("op-secure-params").map(str::to_string),
+            feature_set: e.attr("crm_feature_set").map(str::to_string),
             last_change: last_rc_change.or_else(|| num(e, "last-run")).unwrap_or(0),
             last_rc_change,
             exec_ms: num(e, "exec-time"),

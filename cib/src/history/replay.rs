@@ -122,6 +122,11 @@ pub struct RscNodeState {
     pub restart: bool,
     /// Started here with other parameters than it has now: restarted, not failed.
     pub definition_changed: bool,
+    /// Started here with other parameters than it has now, and the agent can reload them.
+    pub reload: bool,
+    /// The `lrm_resource` id the history was read from (an anonymous clone instance may
+    /// take another instance's history).
+    pub entry_id: String,
     /// Active here as the target of an unfinished live migration from this node.
     pub migrating_from: Option<usize>,
 }

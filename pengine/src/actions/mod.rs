@@ -271,6 +271,25 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
     t
 }
 
+/// A required stop cancels the agent reload on its node (Pacemaker's "then cancels first":
+/// the restart applies the new parameters anyway).
+pub fn drop_cancelled_reloads(t: &mut ActionTable) {
+    for i in 0..t.list.len() {
+        let a = &t.list[i];
+        let (Some(r), "reload-agent") = (a.rsc, a.task.as_str()) else {
+            continue;
+        };
+        let node = a.node;
+        let stopping = t
+            .of(r, "stop")
+            .into_iter()
+            .any(|s| t.list[s].node == node && !t.list[s].optional);
+        if stopping {
+            t.list[i].optional = true;
+        }
+    }
+}
+
 /// A migration whose completing (pseudo) start cannot happen does not happen either.
 pub fn cancel_blocked_migrations(t: &mut ActionTable) {
     for i in 0..t.list.len() {

@@ -63,12 +63,13 @@ pub fn create(
     let p = Plan::new(view, cons, asg, r);
     let stops = p.stop_current(t);
     let start = p.start_next(t, &stops);
+    let reload = p.reload(t);
     let (promote, demote_here) = p.promote_next(t, start);
     p.order_by_load(t, &stops, start);
     p.pause_for_maintenance(t);
     p.clear_expired_failures(t);
     p.forget_orphan(t);
-    p.recurring(t, start, promote, demote_here);
+    p.recurring(t, start, reload, promote, demote_here);
 }
 
 impl<'a> Plan<'a> {
@@ -246,6 +247,20 @@ impl<'a> Plan<'a> {
             self.quorum_reason(t, start);
         }
         start
+    }
+
+    /// Step 2b: an agent reload where it stays and its parameters changed (the agent can
+    /// reload them). A required stop there cancels it ([`super::drop_cancelled_reloads`]).
+    fn reload(&self, t: &mut ActionTable) -> Option<usize> {
+        let n = self.next?;
+        let st = self.rsc.node_state.get(&n)?;
+        if !st.reload || self.running[..] != [n] || !self.managed {
+            return None;
+        }
+        let i = self.action(t, "reload-agent", Some(n), ActionKind::RscOp);
+        t.require(i);
+        t.list[i].reason = Some("resource definition change".into());
+        Some(i)
     }
 
     /// Why a start or promote cannot run without quorum, as Pacemaker words it (only for an
@@ -493,6 +508,7 @@ impl<'a> Plan<'a> {
         &self,
         t: &mut ActionTable,
         start: usize,
+        reload: Option<usize>,
         promote: Option<usize>,
         demote_here: Option<usize>,
     ) {
@@ -554,6 +570,9 @@ impl<'a> Plan<'a> {
                 t.require(mon);
             }
             t.order(start, mon, IMPLIES_THEN | RUNNABLE_LEFT);
+            if let Some(l) = reload {
+                t.order(l, mon, IMPLIES_THEN | RUNNABLE_LEFT);
+            }
             if let Some(p) = promote {
                 t.order(p, mon, IMPLIES_THEN | RUNNABLE_LEFT);
             }
@@ -934,6 +953,9 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             });
             if let Some((b, rep)) = member {
                 bundle_probe_orders(view, t, p, r, b, rep);
+            }
+            for l in t.of(r, "reload-agent") {
+                t.order(p, l, OPTIONAL);
             }
             if view.resources[top].kind == Kind::Clone && member.is_none() {
                 for s in t.of(top, "start") {

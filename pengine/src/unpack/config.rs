@@ -26,6 +26,8 @@ pub enum NoQuorumPolicy {
 pub struct Config {
     /// All raw options (first value wins).
     pub options: BTreeMap<String, String>,
+    /// The CIB's `crm_feature_set` (the version a history entry without one was written by).
+    pub feature_set: Option<String>,
     /// `stonith-enabled`.
     pub stonith_enabled: bool,
     /// `stonith-action` (reboot or off).
@@ -120,6 +122,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
     };
     let stonith_enabled = flag("stonith-enabled", true);
     Config {
+        feature_set: root.attr("crm_feature_set").map(str::to_string),
         stonith_enabled,
         stonith_action: options
             .get("stonith-action")

@@ -5,6 +5,7 @@
 pub mod bundle;
 pub mod bundle_container;
 mod config;
+mod config_changes;
 pub(crate) mod expiry;
 mod nodes;
 pub mod remote;
@@ -78,6 +79,7 @@ impl ClusterView {
         status::unpack(root, idx, &mut view, diags);
         nodes::finish(&mut view);
         bundle::restart_changed_containers(&mut view);
+        config_changes::check(&mut view);
         if let Some(t) = root.child("status").and_then(|s| s.child("tickets")) {
             for ticket in t.children_named("ticket_state") {
                 if let Some(id) = ticket.attr("id") {

@@ -63,6 +63,9 @@ pub struct OpDef {
     pub duplicate: bool,
     /// Other op attributes and op meta/instance attributes, for `CRM_meta_*`.
     pub extra: BTreeMap<String, String>,
+    /// The op's own instance attributes: agent parameters for this operation only (part of
+    /// its digest).
+    pub params: BTreeMap<String, String>,
 }
 
 /// One resource (any variant).
@@ -488,6 +491,12 @@ fn add(
     if let Some(t) = template {
         rules::unpack_nvpairs(ctx.idx, t, "instance_attributes", &rctx, &mut params);
     }
+    // A collective's instance attributes are its members' parameters too (own ones win).
+    if let Some(p) = parent {
+        for (k, v) in &view.resources[p].params {
+            params.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
     let mut utilization_text = rules::nvpairs_in_order(ctx.idx, el, "utilization", &rctx);
     if let Some(t) = template {
         for (k, v) in rules::nvpairs_in_order(ctx.idx, t, "utilization", &rctx) {
@@ -624,7 +633,11 @@ fn unpack_ops(
             ..*rctx
         };
         rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut extra);
-        rules::unpack_nvpairs(ctx.idx, op, "instance_attributes", &octx, &mut extra);
+        let mut op_params = BTreeMap::new();
+        rules::unpack_nvpairs(ctx.idx, op, "instance_attributes", &octx, &mut op_params);
+        for (k, v) in &op_params {
+            extra.entry(k.clone()).or_insert_with(|| v.clone());
+        }
         if let Some(d) = &view.config.op_defaults {
             let mut defaults = BTreeMap::new();
             rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", &octx, &mut defaults);
@@ -659,6 +672,7 @@ fn unpack_ops(
             enabled,
             duplicate,
             extra,
+            params: op_params,
         });
     }
 }

@@ -169,7 +169,8 @@ fn node_history(
             // The latest history names the instance (none when it is the instance's own).
             view.resources[r].clone_name = (view.resources[r].id != rid).then(|| rid.to_string());
         }
-        let state = replay(view, r, node, ops);
+        let mut state = replay(view, r, node, ops);
+        state.entry_id = rid.to_string();
         // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
         // default) makes the node unclean: it is fenced before the resource runs elsewhere.
         if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {

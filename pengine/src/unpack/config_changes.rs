@@ -1,0 +1,289 @@
+//! Configuration changes seen in the operation history: each recorded operation of an active
+//! resource carries the digest of the parameters it ran with; when today's parameters give
+//! another digest, Pacemaker 2.1.5 restarts the resource, reloads it (the agent recorded a
+//! restart digest, so it can reload), or schedules the recurring operation again.
+
+use super::{ClusterView, OpDef, RscIdx};
+use cib::history::OpRecord;
+use cib::Element;
+use std::collections::BTreeMap;
+
+/// What a recorded operation's digests say about the configuration now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Unchanged.
+    Same,
+    /// A parameter the agent cannot reload changed (or the op's own parameters did).
+    Restart,
+    /// Some parameter changed (or no digest was recorded): reload if the agent can.
+    Changed,
+}
+
+/// Names never part of an operation digest (Pacemaker's digest filter, besides `CRM_meta_*`).
+const NOT_DIGESTED: [&str; 6] = [
+    "id",
+    "crm_feature_set",
+    "op-digest",
+    "on_node",
+    "on_node_uuid",
+    "pcmk_external_ip",
+];
+
+/// Checks every active resource's history on every node that can run resources (or is in
+/// maintenance), as Pacemaker does before placement, and marks what must change.
+pub fn check(view: &mut ClusterView) {
+    for n in 0..view.nodes.len() {
+        let node = &view.nodes[n];
+        if !(node.maintenance || node.available_before_placement()) {
+            continue;
+        }
+        for r in 0..view.resources.len() {
+            if skipped(view, r) {
+                continue;
+            }
+            let Some(st) = view.resources[r].node_state.get(&n) else {
+                continue;
+            };
+            // Pacemaker looks the history up by name: an instance whose history here goes by
+            // another instance's name (and not its own last taken one) is not checked.
+            let rsc = &view.resources[r];
+            let by_name = st.entry_id.is_empty()
+                || st.entry_id == rsc.id
+                || rsc.clone_name.as_deref() == Some(st.entry_id.as_str());
+            if !st.role.is_active() || !by_name {
+                continue;
+            }
+            let checks: Vec<(usize, Verdict)> = active_ops(&st.ops)
+                .filter(|&i| checked(view, r, n, &st.ops[i]))
+                .map(|i| (i, compare(view, r, &st.ops[i])))
+                .filter(|(_, v)| *v != Verdict::Same)
+                .collect();
+            for (i, verdict) in checks {
+                apply(view, r, n, i, verdict);
+            }
+        }
+    }
+}
+
+/// Resources this check leaves alone: orphans (cleaned up instead) and bundle parts (their
+/// containers are compared by [`super::bundle::restart_changed_containers`]).
+fn skipped(view: &ClusterView, r: RscIdx) -> bool {
+    let rsc = &view.resources[r];
+    rsc.kind != super::Kind::Primitive || rsc.orphan || super::bundle::replica_of(view, r).is_some()
+}
+
+/// Indices of the operations since the last start, or none when the last stop came after it
+/// (Pacemaker's active-operation window: a successful stop ends it; a start or migrate_from
+/// begins it, else a successful monitor after the stop, else a promote or demote).
+fn active_ops(ops: &[OpRecord]) -> impl Iterator<Item = usize> {
+    let (mut start, mut stop) = (None, None);
+    let (mut implied_monitor, mut implied_clone) = (None, None);
+    for (i, o) in ops.iter().enumerate() {
+        match o.task.as_str() {
+            "stop" if o.status == 0 => stop = Some(i),
+            "start" | "migrate_from" => start = Some(i),
+            "monitor" if implied_monitor <= stop && (o.rc == 0 || o.rc == 8) => {
+                implied_monitor = Some(i)
+            }
+            "promote" | "demote" => implied_clone = Some(i),
+            _ => {}
+        }
+    }
+    let start = start.or(implied_clone).or(implied_monitor);
+    let from = if start < stop {
+        ops.len()
+    } else {
+        start.unwrap_or(0)
+    };
+    from..ops.len()
+}
+
+/// Whether Pacemaker compares this entry's digest: recurring operations that are still
+/// configured (and not paused by maintenance), and the one-shot start-like operations.
+fn checked(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> bool {
+    if op.interval_ms > 0 {
+        let paused = view.resources[r].meta_flag("maintenance", false)
+            || view.nodes[n].maintenance
+            || view.config.maintenance_mode;
+        return !paused && configured(view, r, &op.task, op.interval_ms).is_some();
+    }
+    matches!(
+        op.task.as_str(),
+        "monitor" | "start" | "promote" | "migrate_from"
+    )
+}
+
+/// The enabled configuration of an operation.
+fn configured<'a>(
+    view: &'a ClusterView,
+    r: RscIdx,
+    task: &str,
+    interval: u64,
+) -> Option<&'a OpDef> {
+    view.resources[r]
+        .ops
+        .iter()
+        .find(|o| o.name == task && o.interval_ms == interval && o.enabled)
+}
+
+/// Compares a recorded operation's digests with today's parameters for it.
+fn compare(view: &ClusterView, r: RscIdx, op: &OpRecord) -> Verdict {
+    let config = configured(view, r, &op.task, op.interval_ms);
+    let all = digested_params(view, r, op, config);
+    // A one-shot operation with parameters of its own is restarted on any change, so that
+    // they apply (a reload would not pass them).
+    let own_params = op.interval_ms == 0 && config.is_some_and(|c| !c.params.is_empty());
+    if let Some(recorded) = &op.restart_digest {
+        let restart = restart_params(&all, op.force_restart.as_deref());
+        if digest(&restart) != *recorded {
+            return Verdict::Restart;
+        }
+    }
+    let verdict = match &op.digest {
+        None => Verdict::Changed,
+        Some(d) if *d == digest(&all) => Verdict::Same,
+        Some(_) if own_params => Verdict::Restart,
+        Some(_) => Verdict::Changed,
+    };
+    // crm_simulate works on sanitized input: a change of private parameters only is none.
+    let only_private = op
+        .secure_digest
+        .as_ref()
+        .is_some_and(|d| *d == digest(&secure_params(view, r, op, &all)));
+    if verdict != Verdict::Same && only_private {
+        return Verdict::Same;
+    }
+    verdict
+}
+
+/// The parameters of the secure digest: without the private ones, and as a controller older
+/// than feature set 3.16.0 hashed them (only the resource's own parameters, without
+/// Pacemaker's fencing parameters or the timeout).
+fn secure_params(
+    view: &ClusterView,
+    r: RscIdx,
+    op: &OpRecord,
+    all: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let version = op
+        .feature_set
+        .as_deref()
+        .or(view.config.feature_set.as_deref())
+        .unwrap_or("3.16.2");
+    let old = cib::patch::compare_versions(version, "3.16.0").is_lt();
+    let private: Vec<&str> = op
+        .secure_params
+        .as_deref()
+        .map(|l| l.split_whitespace().collect())
+        .unwrap_or_default();
+    let rsc = &view.resources[r];
+    let mut out = if old { rsc.params.clone() } else { all.clone() };
+    let fencing_own = old && rsc.class == "stonith";
+    out.retain(|k, _| {
+        let dropped = private.contains(&k.as_str())
+            || k.starts_with("CRM_meta_")
+            || NOT_DIGESTED.contains(&k.as_str())
+            || (fencing_own && is_fence_param(k));
+        !dropped
+    });
+    if !old {
+        if let Some(t) = all.get("CRM_meta_timeout") {
+            out.insert("CRM_meta_timeout".into(), t.clone());
+        }
+    }
+    out
+}
+
+/// The parameters Pacemaker itself interprets for a fencing device (not the agent's).
+fn is_fence_param(name: &str) -> bool {
+    if matches!(name, "provides" | "stonith-timeout") {
+        return true;
+    }
+    let Some(rest) = name.strip_prefix("pcmk_") else {
+        return false;
+    };
+    if matches!(
+        rest,
+        "action_limit"
+            | "delay_base"
+            | "delay_max"
+            | "host_argument"
+            | "host_check"
+            | "host_list"
+            | "host_map"
+    ) {
+        return true;
+    }
+    // pcmk_<action>_action, pcmk_<action>_timeout, pcmk_<action>_retries
+    rest.find('_')
+        .is_some_and(|i| matches!(&rest[i..], "_action" | "_timeout" | "_retries"))
+}
+
+/// The parameters an operation's digest covers: the resource's, the operation's own, and
+/// for a recurring operation its timeout.
+fn digested_params(
+    view: &ClusterView,
+    r: RscIdx,
+    op: &OpRecord,
+    config: Option<&OpDef>,
+) -> BTreeMap<String, String> {
+    let mut all = view.resources[r].params.clone();
+    if let Some(c) = config {
+        all.extend(c.params.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    all.retain(|k, _| !k.starts_with("CRM_meta_") && !NOT_DIGESTED.contains(&k.as_str()));
+    if op.interval_ms > 0 {
+        let timeout = config.map_or(20_000, |c| c.timeout_ms);
+        all.insert("CRM_meta_timeout".into(), timeout.to_string());
+    }
+    all
+}
+
+/// The parameters a reload cannot change: those the history lists in `op-force-restart`.
+fn restart_params(
+    all: &BTreeMap<String, String>,
+    force_restart: Option<&str>,
+) -> BTreeMap<String, String> {
+    let Some(list) = force_restart else {
+        return all.clone();
+    };
+    let names: Vec<&str> = list.split_whitespace().collect();
+    all.iter()
+        .filter(|(k, _)| names.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Pacemaker's operation digest of a parameter set.
+fn digest(params: &BTreeMap<String, String>) -> String {
+    let mut el = Element::new("parameters");
+    for (k, v) in params {
+        el.set_attr(k, v);
+    }
+    cib::digest::digest(&el)
+}
+
+/// Records the consequence of a changed digest on the resource's state on node `n`.
+fn apply(view: &mut ClusterView, r: RscIdx, n: usize, i: usize, verdict: Verdict) {
+    let managed = view.resources[r].managed();
+    let st = view.resources[r]
+        .node_state
+        .get_mut(&n)
+        .expect("checked above");
+    if st.ops[i].interval_ms > 0 {
+        // A recurring operation is not reloaded: it runs again with the new parameters.
+        st.ops[i].reschedule = true;
+        return;
+    }
+    let reloadable = st.ops[i].restart_digest.is_some();
+    if verdict == Verdict::Changed && reloadable {
+        if st.pending_task.as_deref() == Some("start") {
+            // A start still in flight ran with the old parameters: stop and start again.
+            st.definition_changed = true;
+        } else if managed && !st.failed {
+            st.reload = true;
+        }
+        return;
+    }
+    st.definition_changed = true;
+}
