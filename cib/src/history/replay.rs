@@ -124,6 +124,9 @@ pub struct RscNodeState {
     pub definition_changed: bool,
     /// Started here with other parameters than it has now, and the agent can reload them.
     pub reload: bool,
+    /// The history was recorded for another agent (class, provider or type differ): it is
+    /// deleted here (after a restart where it runs).
+    pub agent_changed: bool,
     /// The `lrm_resource` id the history was read from (an anonymous clone instance may
     /// take another instance's history).
     pub entry_id: String,

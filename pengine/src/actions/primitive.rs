@@ -69,6 +69,7 @@ pub fn create(
     p.pause_for_maintenance(t);
     p.clear_expired_failures(t);
     p.forget_orphan(t);
+    p.forget_other_agent(t, start);
     p.recurring(t, start, reload, promote, demote_here);
 }
 
@@ -459,6 +460,26 @@ impl<'a> Plan<'a> {
 
     /// An orphan (no longer configured) has its fail counts cleared before it stops, and its
     /// history forgotten once stopped.
+    /// A history recorded for another agent is deleted where it is (after the stop there;
+    /// before the start), unless the resource failed somewhere.
+    fn forget_other_agent(&self, t: &mut ActionTable, start: usize) {
+        let rsc = self.rsc;
+        if rsc.node_state.values().any(|s| s.failed) {
+            return;
+        }
+        for (&n, st) in &rsc.node_state {
+            if !st.agent_changed {
+                continue;
+            }
+            let d = self.action(t, "delete", Some(n), ActionKind::RscOp);
+            t.require(d);
+            for s in t.of(self.r, "stop") {
+                t.order(s, d, OPTIONAL);
+            }
+            t.order(d, start, OPTIONAL);
+        }
+    }
+
     fn forget_orphan(&self, t: &mut ActionTable) {
         let (view, r, rsc, id) = (self.view, self.r, self.rsc, &self.id);
         if rsc.orphan && rsc.parent.is_none() && view.config.stop_orphan_resources {
@@ -826,7 +847,7 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             && rsc.id != rsc.base_id
             && crate::unpack::bundle::replica_of(view, r).is_none();
         for (n, node) in view.nodes.iter().enumerate() {
-            if !node.online || node.unclean || node.pending || node.shutdown {
+            if !node.online || node.unclean || node.pending {
                 continue;
             }
             if node.is_remote() && !probe_on_remote(view, rsc, node) {

@@ -34,13 +34,8 @@ const NOT_DIGESTED: [&str; 6] = [
 pub fn check(view: &mut ClusterView) {
     for n in 0..view.nodes.len() {
         let node = &view.nodes[n];
-        if !(node.maintenance || node.available_before_placement()) {
-            continue;
-        }
+        let eligible = node.maintenance || node.available_before_placement();
         for r in 0..view.resources.len() {
-            if skipped(view, r) {
-                continue;
-            }
             let Some(st) = view.resources[r].node_state.get(&n) else {
                 continue;
             };
@@ -50,7 +45,18 @@ pub fn check(view: &mut ClusterView) {
             let by_name = st.entry_id.is_empty()
                 || st.entry_id == rsc.id
                 || rsc.clone_name.as_deref() == Some(st.entry_id.as_str());
-            if !st.role.is_active() || !by_name {
+            if !eligible || !by_name || skipped(view, r) {
+                let st = view.resources[r].node_state.get_mut(&n).expect("listed");
+                st.agent_changed = false;
+                continue;
+            }
+            if !st.role.is_active() {
+                continue;
+            }
+            if st.agent_changed {
+                // Another agent ran it: stop that one (the new one starts afresh).
+                let st = view.resources[r].node_state.get_mut(&n).expect("listed");
+                st.definition_changed = true;
                 continue;
             }
             let checks: Vec<(usize, Verdict)> = active_ops(&st.ops)

@@ -171,6 +171,10 @@ fn node_history(
         }
         let mut state = replay(view, r, node, ops);
         state.entry_id = rid.to_string();
+        let rsc = &view.resources[r];
+        state.agent_changed = lr.attr("class") != Some(rsc.class.as_str())
+            || lr.attr("type") != Some(rsc.agent.as_str())
+            || lr.attr("provider") != rsc.provider.as_deref();
         // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
         // default) makes the node unclean: it is fenced before the resource runs elsewhere.
         if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
