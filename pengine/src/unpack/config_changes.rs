@@ -7,6 +7,7 @@ use super::{ClusterView, OpDef, RscIdx};
 use cib::history::OpRecord;
 use cib::Element;
 use std::collections::BTreeMap;
+use vocab::score::Score;
 
 /// What a recorded operation's digests say about the configuration now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,18 @@ pub fn check(view: &mut ClusterView) {
                 .map(|i| (i, compare(view, r, &st.ops[i])))
                 .filter(|(_, v)| *v != Verdict::Same)
                 .collect();
+            let orphaned = active_ops(&st.ops).any(|i| orphaned(view, r, n, &st.ops[i]));
+            // A changed definition gives a failed resource a fresh start: its fail count here
+            // is cleared.
+            let failed_before = {
+                let rsc = &view.resources[r];
+                crate::assign::fail_count(&view.nodes[n], &rsc.base_id, rsc, view.now)
+                    != Score::ZERO
+            };
+            if (orphaned || !checks.is_empty()) && failed_before {
+                let st = view.resources[r].node_state.get_mut(&n).expect("listed");
+                st.clear_failcount = true;
+            }
             for (i, verdict) in checks {
                 apply(view, r, n, i, verdict);
             }
@@ -108,15 +121,26 @@ fn active_ops(ops: &[OpRecord]) -> impl Iterator<Item = usize> {
 /// configured (and not paused by maintenance), and the one-shot start-like operations.
 fn checked(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> bool {
     if op.interval_ms > 0 {
-        let paused = view.resources[r].meta_flag("maintenance", false)
-            || view.nodes[n].maintenance
-            || view.config.maintenance_mode;
-        return !paused && configured(view, r, &op.task, op.interval_ms).is_some();
+        return !paused(view, r, n) && configured(view, r, &op.task, op.interval_ms).is_some();
     }
     matches!(
         op.task.as_str(),
         "monitor" | "start" | "promote" | "migrate_from"
     )
+}
+
+/// A recurring operation that is no longer configured (or disabled): cancelled elsewhere.
+fn orphaned(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> bool {
+    op.interval_ms > 0
+        && !paused(view, r, n)
+        && configured(view, r, &op.task, op.interval_ms).is_none()
+}
+
+/// Maintenance pauses monitoring (what runs is cancelled, not checked).
+fn paused(view: &ClusterView, r: RscIdx, n: usize) -> bool {
+    view.resources[r].meta_flag("maintenance", false)
+        || view.nodes[n].maintenance
+        || view.config.maintenance_mode
 }
 
 /// The enabled configuration of an operation.
