@@ -7,7 +7,7 @@ use graph::compare::structure;
 fn digest(params: &[(&str, &str)]) -> String {
     let mut el = cib::Element::new("parameters");
     for (k, v) in params {
-        el.set_attr(*k, *v);
+        el.set_attr(k, *v);
     }
     cib::digest::digest(&el)
 }
