@@ -547,11 +547,12 @@ impl<'a> Plan<'a> {
             && !rsc.meta_flag("maintenance", false)
             && !view.config.maintenance_mode
             && !view.nodes[n].maintenance
-            && running[..] == [n];
+            && running.contains(&n);
         if !managed && !monitored_unmanaged {
             return;
         }
-        let stays = running.len() == 1 && running[0] == n;
+        // (Unmanaged and active on several nodes, it stays on the first.)
+        let stays = (running.len() == 1 || !managed) && running.first() == Some(&n);
         let history = rsc.node_state.get(&n);
         let active: Vec<(String, u64)> = history
             .map(|h| {
@@ -589,6 +590,11 @@ impl<'a> Plan<'a> {
             let mon = self.monitor(t, op, n);
             if required {
                 t.require(mon);
+            }
+            // An unmanaged resource's monitors follow nothing (Pacemaker orders them only for
+            // managed resources).
+            if !managed {
+                continue;
             }
             t.order(start, mon, IMPLIES_THEN | RUNNABLE_LEFT);
             if let Some(l) = reload {

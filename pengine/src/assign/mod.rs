@@ -1012,8 +1012,9 @@ impl<'a> Assigner<'a> {
             }
         }
         if ((!rsc.managed() || self.out.frozen[r]) && !rsc.orphan) || kept_orphan {
-            // Unmanaged (or blocked): stays where it is, whatever else is asked.
-            if let Some(c) = current {
+            // Unmanaged (or blocked): stays where it is, whatever else is asked (active on
+            // several nodes: on the first, as Pacemaker's current node).
+            if let Some(c) = current.or(running.first().copied()) {
                 self.record_placement(r, c);
                 self.out.role[r] = rsc.node_state[&c].role;
             }
