@@ -840,6 +840,7 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
     if !view.config.enable_probes {
         return;
     }
+    let reprobed = reprobe_nodes(view, t);
     for (r, rsc) in view.resources.iter().enumerate() {
         if rsc.kind != Kind::Primitive || rsc.orphan {
             continue;
@@ -853,7 +854,7 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             && rsc.id != rsc.base_id
             && crate::unpack::bundle::replica_of(view, r).is_none();
         for (n, node) in view.nodes.iter().enumerate() {
-            if !node.online || node.unclean || node.pending {
+            if !node.online || node.unclean || node.pending || reprobed.contains(&n) {
                 continue;
             }
             if node.is_remote() && !probe_on_remote(view, rsc, node) {
@@ -995,6 +996,35 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             }
         }
     }
+}
+
+/// Nodes whose `probe_complete` attribute is false (a CIB older than Pacemaker 1.1.14 asking
+/// for a new probe) get one `probe_again` action instead of probes.
+fn reprobe_nodes(view: &ClusterView, t: &mut ActionTable) -> Vec<NodeIdx> {
+    let mut out = Vec::new();
+    for (n, node) in view.nodes.iter().enumerate() {
+        let asked = node
+            .attrs
+            .get("probe_complete")
+            .is_some_and(|v| !crate::unpack::is_true(v));
+        if !node.online || node.unclean || !asked {
+            continue;
+        }
+        let i = t.get(
+            None,
+            "probe_again",
+            format!("probe_again-{}", node.uname),
+            0,
+            Some(n),
+            ActionKind::RscOp,
+        );
+        t.list[i]
+            .meta
+            .insert("CRM_meta_op_no_wait".into(), "true".into());
+        t.require(i);
+        out.push(n);
+    }
+    out
 }
 
 /// A bundle's probes: a connection is probed only once its container runs; with one replica
