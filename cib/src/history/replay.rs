@@ -127,6 +127,9 @@ pub struct RscNodeState {
     /// The history was recorded for another agent (class, provider or type differ): it is
     /// deleted here (after a restart where it runs).
     pub agent_changed: bool,
+    /// The replay found a role (Pacemaker's "known on" this node): not when the history
+    /// holds only probes in flight or failures that expired.
+    pub role_known: bool,
     /// The `lrm_resource` id the history was read from (an anonymous clone instance may
     /// take another instance's history).
     pub entry_id: String,
@@ -159,13 +162,10 @@ impl RscNodeState {
             .collect()
     }
 
-    /// Whether the history tells anything (a probe still in flight does not).
+    /// Whether the history tells anything, as Pacemaker's "known on": its replay left a role
+    /// (a probe still in flight, or a failure that expired, does not).
     pub fn known(&self) -> bool {
-        self.migrating_from.is_some()
-            || self
-                .ops
-                .iter()
-                .any(|o| !(o.task == "monitor" && o.interval_ms == 0 && o.status == -1))
+        self.migrating_from.is_some() || self.role_known
     }
 
     /// All recurring operations in the history that were not cancelled.
@@ -406,6 +406,7 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
             st.on_fail = on_fail;
         }
     }
+    st.role_known = st.role != Role::Unknown;
     if st.role == Role::Unknown {
         st.role = Role::Stopped;
     }
