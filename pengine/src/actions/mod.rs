@@ -9,6 +9,7 @@ pub mod colocation_block;
 mod constraints;
 mod container_order;
 mod node_actions;
+pub use node_actions::unfencing_enabled;
 pub mod notify;
 mod primitive;
 mod probe_order;

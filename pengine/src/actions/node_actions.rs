@@ -292,7 +292,8 @@ pub fn unfence(view: &ClusterView, t: &mut ActionTable) {
             continue;
         };
         let node = &view.nodes[n];
-        if !node.online || node.unclean || node.attrs.contains_key("#node-unfenced") {
+        let again = node.unfence_reason.is_some();
+        if !node.online || node.unclean || (node.attrs.contains_key("#node-unfenced") && !again) {
             continue;
         }
         let probe = a.task == "monitor" && a.interval_ms == 0;
@@ -310,9 +311,28 @@ pub fn unfence(view: &ClusterView, t: &mut ActionTable) {
             t.list[s]
                 .meta
                 .insert("CRM_meta_stonith_action".into(), "on".into());
-            t.list[s].reason = Some(format!("required by {} {}", rsc.base_id, task));
+            t.list[s].reason = Some(match &node.unfence_reason {
+                Some(why) => why.clone(),
+                None => format!("required by {} {}", rsc.base_id, task),
+            });
             s
         });
-        t.order(s, i, OPTIONAL);
+        // A new unfencing restarts what runs there and needs it.
+        let flags = if again && task == "start" {
+            super::flags::IMPLIES_THEN
+        } else {
+            OPTIONAL
+        };
+        t.order(s, i, flags);
+    }
+    // What needs unfencing stops before the node is unfenced.
+    for i in 0..t.list.len() {
+        let a = &t.list[i];
+        let (Some(r), Some(n), "stop") = (a.rsc, a.node, a.task.as_str()) else {
+            continue;
+        };
+        if let Some(s) = on[n].filter(|_| requires(view, r) == "unfencing") {
+            t.order(i, s, OPTIONAL);
+        }
     }
 }

@@ -58,6 +58,7 @@ pub fn check(view: &mut ClusterView) {
                 // Another agent ran it: stop that one (the new one starts afresh).
                 let st = view.resources[r].node_state.get_mut(&n).expect("listed");
                 st.definition_changed = true;
+                unfence_again(view, r, n, "Device definition changed");
                 continue;
             }
             let checks: Vec<(usize, Verdict)> = active_ops(&st.ops)
@@ -293,8 +294,36 @@ fn digest(params: &BTreeMap<String, String>) -> String {
     cib::digest::digest(&el)
 }
 
+/// A fencing device whose definition changed on a node has the node unfenced again (when
+/// unfencing is in use and the node is up and staying).
+fn unfence_again(view: &mut ClusterView, r: RscIdx, n: usize, reason: &str) {
+    let node = &view.nodes[n];
+    if view.resources[r].class != "stonith"
+        || !node.online
+        || node.unclean
+        || node.shutdown
+        || !crate::actions::unfencing_enabled(view)
+    {
+        return;
+    }
+    let node = &mut view.nodes[n];
+    node.unfence_reason
+        .get_or_insert_with(|| reason.to_string());
+}
+
 /// Records the consequence of a changed digest on the resource's state on node `n`.
 fn apply(view: &mut ClusterView, r: RscIdx, n: usize, i: usize, verdict: Verdict) {
+    let reload = verdict == Verdict::Changed
+        && view.resources[r].node_state[&n].ops[i]
+            .restart_digest
+            .is_some();
+    let reason = match (view.resources[r].node_state[&n].ops[i].interval_ms, reload) {
+        (0, true) => "Device parameters changed (reload)",
+        (0, false) => "Device parameters changed",
+        _ if verdict == Verdict::Changed => "Device parameters changed (reschedule)",
+        _ => "Device parameters changed",
+    };
+    unfence_again(view, r, n, reason);
     let managed = view.resources[r].managed();
     let st = view.resources[r]
         .node_state

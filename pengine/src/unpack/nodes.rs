@@ -43,6 +43,9 @@ pub struct NodeInfo {
     pub base_score: vocab::score::Score,
     /// For a Pacemaker Remote or guest node: its connection and what is known about it.
     pub remote: Option<super::remote::RemoteLink>,
+    /// A fencing device's definition changed here: the node is unfenced again (with this
+    /// reason), and what needs unfencing restarts after it.
+    pub unfence_reason: Option<String>,
 }
 
 impl NodeInfo {
