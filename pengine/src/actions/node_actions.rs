@@ -318,7 +318,7 @@ pub fn unfence(view: &ClusterView, t: &mut ActionTable) {
             s
         });
         // A new unfencing restarts what runs there and needs it.
-        let flags = if again && task == "start" {
+        let flags = if task == "start" {
             super::flags::IMPLIES_THEN
         } else {
             OPTIONAL
