@@ -7,11 +7,14 @@ use crate::unpack::ClusterView;
 use std::collections::VecDeque;
 
 /// Pacemaker's reason text for an action made unrunnable (or required) by `first`: the
-/// resource and task, or the key of an action without a resource.
+/// resource and task, or the task alone for an action without a resource (a pseudo action's
+/// task is its key).
 fn because(t: &ActionTable, view: &ClusterView, what: &str, first: usize) -> String {
     let a = &t.list[first];
     match a.rsc {
         Some(r) => format!("{what} {} {}", view.resources[r].id, a.task),
+        // (A cluster event's task is not its key: "stonith", "do_shutdown".)
+        None if a.kind == graph::ActionKind::CrmEvent => format!("{what} {}", a.task),
         None => format!("{what} {}", a.key),
     }
 }
@@ -85,7 +88,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         let mut changed = Vec::new();
         if e.flags & IMPLIES_THEN != 0 && !t.list[f].optional && t.list[th].optional {
             t.list[th].optional = false;
-            if t.list[th].reason.is_none() && t.list[f].rsc.is_some() {
+            if t.list[th].reason.is_none() {
                 t.list[th].reason = Some(because(t, view, "required", f));
             }
             changed.push(th);

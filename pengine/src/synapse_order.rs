@@ -143,7 +143,13 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         {
             return (0, node);
         }
-        if a.task == "stop" && st.must_recover() {
+        // (A definition change alone makes the start instead: Pacemaker requires it.)
+        let changed_only =
+            st.definition_changed && !st.definition_stop && !st.failed && !st.restart;
+        if a.task == "stop" && st.must_recover() && !changed_only {
+            return (0, 1000 + node);
+        }
+        if a.task == "start" && changed_only {
             return (0, 1000 + node);
         }
     }

@@ -122,6 +122,9 @@ pub struct RscNodeState {
     pub restart: bool,
     /// Started here with other parameters than it has now: restarted, not failed.
     pub definition_changed: bool,
+    /// With `definition_changed`: the change requires the stop here (another agent ran it, or
+    /// its start was still in flight), rather than the start.
+    pub definition_stop: bool,
     /// Started here with other parameters than it has now, and the agent can reload them.
     pub reload: bool,
     /// The history was recorded for another agent (class, provider or type differ): it is

@@ -243,6 +243,13 @@ impl<'a> Plan<'a> {
                 t.order(s, start, IMPLIES_THEN | RESTART);
             }
         }
+        // Pacemaker requires the start when the history shows the definition changed.
+        let changed = next.and_then(|n| rsc.node_state.get(&n)).is_some_and(|st| {
+            st.definition_changed && !st.definition_stop && !st.failed && !st.restart
+        });
+        if changed && managed {
+            t.list[start].reason = Some("resource definition change".into());
+        }
         if quorum_blocked {
             t.list[start].runnable = false;
             self.quorum_reason(t, start);

@@ -58,6 +58,7 @@ pub fn check(view: &mut ClusterView) {
                 // Another agent ran it: stop that one (the new one starts afresh).
                 let st = view.resources[r].node_state.get_mut(&n).expect("listed");
                 st.definition_changed = true;
+                st.definition_stop = true;
                 unfence_again(view, r, n, "Device definition changed");
                 continue;
             }
@@ -339,6 +340,7 @@ fn apply(view: &mut ClusterView, r: RscIdx, n: usize, i: usize, verdict: Verdict
         if st.pending_task.as_deref() == Some("start") {
             // A start still in flight ran with the old parameters: stop and start again.
             st.definition_changed = true;
+            st.definition_stop = true;
         } else if managed && !st.failed {
             st.reload = true;
         }
