@@ -273,6 +273,18 @@ pub fn unfencing_enabled(view: &ClusterView) -> bool {
         })
 }
 
+/// The required unfencing ("stonith ... on") of node `n`.
+fn unfence_op(t: &mut ActionTable, node: &crate::unpack::NodeInfo, n: usize, why: String) -> usize {
+    let key = format!("stonith-{}-on", node.uname);
+    let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
+    t.require(s);
+    t.list[s]
+        .meta
+        .insert("CRM_meta_stonith_action".into(), "on".into());
+    t.list[s].reason = Some(why);
+    s
+}
+
 /// Unfencing: a node never unfenced (no `#node-unfenced`) is unfenced ("stonith ... on")
 /// before it probes or starts a fence device or a resource that requires unfencing.
 pub fn unfence(view: &ClusterView, t: &mut ActionTable) {
@@ -280,6 +292,13 @@ pub fn unfence(view: &ClusterView, t: &mut ActionTable) {
         return;
     }
     let mut on: Vec<Option<usize>> = vec![None; view.nodes.len()];
+    // A device's changed definition asks for unfencing while the history is read, before
+    // any action is made.
+    for (n, node) in view.nodes.iter().enumerate() {
+        if let Some(why) = node.unfence_reason.as_ref().filter(|_| node.online) {
+            on[n] = Some(unfence_op(t, node, n, why.clone()));
+        }
+    }
     // Probes first: the first action needing it names the unfencing's reason.
     let is_probe = |a: &super::Action| a.task == "monitor" && a.interval_ms == 0;
     let mut todo: Vec<usize> = (0..t.list.len())
@@ -305,17 +324,7 @@ pub fn unfence(view: &ClusterView, t: &mut ActionTable) {
         }
         let task = a.task.clone();
         let s = *on[n].get_or_insert_with(|| {
-            let key = format!("stonith-{}-on", node.uname);
-            let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
-            t.require(s);
-            t.list[s]
-                .meta
-                .insert("CRM_meta_stonith_action".into(), "on".into());
-            t.list[s].reason = Some(match &node.unfence_reason {
-                Some(why) => why.clone(),
-                None => format!("required by {} {}", rsc.base_id, task),
-            });
-            s
+            unfence_op(t, node, n, format!("required by {} {}", rsc.base_id, task))
         });
         // A new unfencing restarts what runs there and needs it.
         let flags = if task == "start" {
