@@ -129,10 +129,13 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     // Reading the history makes (oldest of all) the clean-up of expired failures, the
     // actions of the recurring operations active on a node, and the stop where a failure
     // must be recovered.
-    if a.task == "clear_failcount" {
-        return (0, node - 1000);
-    }
     let here = a.node.and_then(|n| rsc.node_state.get(&n));
+    if a.task == "clear_failcount" {
+        // (One asked by a changed definition comes with the history checks, after the
+        // start they require.)
+        let from_check = here.is_some_and(|st| st.clear_failcount && !st.expired_failure);
+        return (0, if from_check { 1000 + node } else { node - 1000 });
+    }
     if let Some(st) = here {
         if a.interval_ms > 0
             && a.task != "cancel"
