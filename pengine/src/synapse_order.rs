@@ -152,7 +152,7 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         if a.task == "stop" && st.must_recover() && !changed_only {
             return (0, 1000 + node);
         }
-        if a.task == "start" && changed_only {
+        if (a.task == "start" && changed_only) || a.task == "reload-agent" {
             return (0, 1000 + node);
         }
     }

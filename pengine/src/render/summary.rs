@@ -647,7 +647,11 @@ pub fn transition_summary(s: &Schedule) -> String {
             .iter()
             .filter(|&&x| in_graph(t, x))
             .find_map(|&x| t.list[x].reason.clone());
+        let reloaded = t.of(r, "reload-agent").iter().any(|&x| in_graph(t, x));
         let change = match (b.as_slice(), a_.as_slice()) {
+            ([(n, _)], [(m, _)]) if n == m && reloaded && !restarted => {
+                Some(("Reload", name(*n), String::new()))
+            }
             ([], []) if blocked_start => Some((
                 "Start",
                 s.assignment.node[r].map(name).unwrap_or_default(),
