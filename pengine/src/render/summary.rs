@@ -310,8 +310,10 @@ fn failed_probe(view: &ClusterView, r: RscIdx) -> Option<String> {
         st.ops
             .iter()
             .find(|o| {
+                // (A failure that expired is forgotten.)
                 o.task == "monitor"
                     && o.interval_ms == 0
+                    && o.failed
                     && (o.rc == 5 || o.rc == 2 || o.status == 7)
             })
             .map(|o| vocab::ocf::ocf_text(o.rc).to_string())
