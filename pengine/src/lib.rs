@@ -100,6 +100,7 @@ fn unpack_cib(
     let mut view = unpack::ClusterView::unpack(cib, &idx, now, &mut diagnostics);
     let mut constraints = constraints::unpack(cib, &idx, &view, &mut diagnostics);
     constraints::containers::add_colocations(&view, &mut constraints);
+    constraints::ban_from_all_but_lock(&view, &mut constraints);
     constraints::fence_for_lost_tickets(&mut view, &constraints);
     Ok((diagnostics, view, constraints))
 }

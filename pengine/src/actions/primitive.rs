@@ -70,6 +70,7 @@ pub fn create(
     p.clear_expired_failures(t);
     p.forget_orphan(t);
     p.forget_other_agent(t, start);
+    p.forget_lock(t);
     p.recurring(t, start, reload, promote, demote_here);
 }
 
@@ -484,6 +485,14 @@ impl<'a> Plan<'a> {
                 t.order(s, d, OPTIONAL);
             }
             t.order(d, start, OPTIONAL);
+        }
+    }
+
+    /// A shutdown lock that expired or was lifted: the node forgets its history of it.
+    fn forget_lock(&self, t: &mut ActionTable) {
+        for &n in &self.rsc.forget_on {
+            let i = self.action(t, "lrm_delete", Some(n), ActionKind::CrmEvent);
+            t.require(i);
         }
     }
 

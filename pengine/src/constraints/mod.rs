@@ -123,6 +123,24 @@ impl Constraints {
     }
 }
 
+/// A resource locked to a node by `shutdown-lock` may run on no other node.
+pub fn ban_from_all_but_lock(view: &ClusterView, cons: &mut Constraints) {
+    for (r, rsc) in view.resources.iter().enumerate() {
+        let Some((locked, _)) = rsc.lock else {
+            continue;
+        };
+        for n in (0..view.nodes.len()).filter(|&n| n != locked) {
+            cons.locations.push(LocationScore {
+                id: "shutdown-lock".into(),
+                rsc: r,
+                node: n,
+                score: Score::MINUS_INFINITY,
+                role: None,
+            });
+        }
+    }
+}
+
 /// Resolves a constraint's resource reference (resource, clone child, tag, template).
 fn resolve(view: &ClusterView, root: &Element, idx: &IdIndex, id: &str) -> Vec<RscIdx> {
     if let Some(&r) = view.rsc_by_id.get(id) {

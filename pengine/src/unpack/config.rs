@@ -60,6 +60,8 @@ pub struct Config {
     pub stonith_timeout: String,
     /// `shutdown-lock`.
     pub shutdown_lock: bool,
+    /// `shutdown-lock-limit` in seconds (0: a lock lasts until the node is back).
+    pub shutdown_lock_limit_s: i64,
     /// `concurrent-fencing`.
     pub concurrent_fencing: bool,
     /// `node-health-strategy`.
@@ -157,6 +159,10 @@ pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
             .cloned()
             .unwrap_or_else(|| "60s".into()),
         shutdown_lock: flag("shutdown-lock", false),
+        shutdown_lock_limit_s: options
+            .get("shutdown-lock-limit")
+            .and_then(|v| super::parse_interval_ms(v))
+            .map_or(0, |ms| (ms / 1000) as i64),
         concurrent_fencing: flag("concurrent-fencing", false),
         health_strategy: options
             .get("node-health-strategy")

@@ -10,6 +10,7 @@ pub(crate) mod expiry;
 mod nodes;
 pub mod remote;
 mod resources;
+mod shutdown_lock;
 mod status;
 
 pub use cib::history::{OnFail, OpRecord, Role, RscNodeState};
@@ -80,6 +81,7 @@ impl ClusterView {
         nodes::finish(&mut view);
         bundle::restart_changed_containers(&mut view);
         config_changes::check(&mut view);
+        shutdown_lock::apply(&mut view);
         if let Some(t) = root.child("status").and_then(|s| s.child("tickets")) {
             for ticket in t.children_named("ticket_state") {
                 if let Some(id) = ticket.attr("id") {

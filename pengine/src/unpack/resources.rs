@@ -107,6 +107,11 @@ pub struct Resource {
     pub config_order: usize,
     /// The name the history uses when it differs from `id` (anonymous clone instances).
     pub clone_name: Option<String>,
+    /// Locked to a node by `shutdown-lock` (the node, and when the lock began in epoch
+    /// seconds): it may run nowhere else until the lock goes.
+    pub lock: Option<(usize, i64)>,
+    /// Nodes whose history of it is to be forgotten (a shutdown lock expired or was lifted).
+    pub forget_on: Vec<usize>,
 }
 
 impl Resource {
@@ -568,6 +573,8 @@ fn add(
         orphan: false,
         config_order: order,
         clone_name: None,
+        lock: None,
+        forget_on: Vec::new(),
     });
     view.rsc_by_id.insert(id, me);
 

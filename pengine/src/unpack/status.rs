@@ -169,6 +169,7 @@ fn node_history(
             // The latest history names the instance (none when it is the instance's own).
             view.resources[r].clone_name = (view.resources[r].id != rid).then(|| rid.to_string());
         }
+        super::shutdown_lock::read(view, r, node, lr);
         let mut state = replay(view, r, node, ops);
         state.entry_id = rid.to_string();
         let rsc = &view.resources[r];
@@ -407,6 +408,8 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         orphan: true,
         config_order: usize::MAX,
         clone_name: None,
+        lock: None,
+        forget_on: Vec::new(),
     });
     // An orphan that ran inside a container says so in its history.
     if let Some(k) = lr.attr("container") {
