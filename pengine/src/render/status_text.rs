@@ -97,6 +97,8 @@ pub struct PrimitiveText {
     pub failure_ignored: bool,
     /// An operation in flight shown instead of the role ("Starting", "Stopping", ...).
     pub pending: Option<&'static str>,
+    /// The node a shutdown lock holds it to (shown as its node while it is stopped).
+    pub locked_to: Option<String>,
 }
 
 /// One node a primitive is active on.
@@ -234,6 +236,7 @@ impl PrimitiveText {
             managed: managed(view, r),
             failure_ignored: rsc.node_state.values().any(|s| s.failure_ignored),
             pending: None,
+            locked_to: rsc.recorded_lock.map(|n| view.nodes[n].uname.clone()),
         }
     }
 
@@ -303,9 +306,15 @@ impl PrimitiveText {
             out.push(' ');
             out.push_str(self.pending.unwrap_or(role.name()));
         }
-        if let ([node], Nodes::Shown) = (self.on.as_slice(), nodes) {
+        // The node shown: where it is active, else the node it is locked to.
+        let shown = match (self.on.as_slice(), nodes) {
+            ([node], Nodes::Shown) => Some(node.name.as_str()),
+            ([], Nodes::Shown) => self.locked_to.as_deref(),
+            _ => None,
+        };
+        if let Some(name) = shown {
             out.push(' ');
-            out.push_str(&node.name);
+            out.push_str(name);
         }
         if let (Some(probe), false) = (&self.failed_probe, self.active()) {
             // Pacemaker leaves a space after the parenthesis.
@@ -314,6 +323,9 @@ impl PrimitiveText {
         let mut flags: Vec<String> = Vec::new();
         if self.unclean_node && nodes == Nodes::Shown {
             flags.push("UNCLEAN".into());
+        }
+        if shown.is_some() && shown == self.locked_to.as_deref() {
+            flags.push("LOCKED".into());
         }
         if self.disabled {
             flags.push("disabled".into());

@@ -112,6 +112,8 @@ pub struct Resource {
     pub lock: Option<(usize, i64)>,
     /// Nodes whose history of it is to be forgotten (a shutdown lock expired or was lifted).
     pub forget_on: Vec<usize>,
+    /// The node a shutdown lock recorded in the history names (the status shows it).
+    pub recorded_lock: Option<usize>,
 }
 
 impl Resource {
@@ -575,6 +577,7 @@ fn add(
         clone_name: None,
         lock: None,
         forget_on: Vec::new(),
+        recorded_lock: None,
     });
     view.rsc_by_id.insert(id, me);
 

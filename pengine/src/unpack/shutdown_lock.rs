@@ -24,6 +24,7 @@ pub fn read(view: &mut ClusterView, r: RscIdx, node: usize, lr: &Element) {
         rsc.forget_on.push(node);
     } else {
         rsc.lock = Some((node, since));
+        rsc.recorded_lock = Some(node);
     }
 }
 

@@ -410,6 +410,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         clone_name: None,
         lock: None,
         forget_on: Vec::new(),
+        recorded_lock: None,
     });
     // An orphan that ran inside a container says so in its history.
     if let Some(k) = lr.attr("container") {
