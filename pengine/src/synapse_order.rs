@@ -130,6 +130,10 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     // actions of the recurring operations active on a node, and the stop where a failure
     // must be recovered.
     let here = a.node.and_then(|n| rsc.node_state.get(&n));
+    // A shutdown lock's forgotten history is asked while the status is read.
+    if a.task == "lrm_delete" {
+        return (0, node - 1000);
+    }
     if a.task == "clear_failcount" {
         // (One asked by a changed definition comes with the history checks, after the
         // start they require.)
