@@ -4,16 +4,18 @@ use super::{flags::*, ActionTable};
 use crate::unpack::{ClusterView, NoQuorumPolicy};
 use graph::ActionKind;
 
-/// Whether the cluster may fence now.
-pub fn can_fence(view: &ClusterView) -> bool {
+/// Whether the cluster may fence node `n` now: with quorum (or told to ignore its loss), or
+/// a node still in our membership (online), as Pacemaker's `pe_can_fence`.
+pub fn can_fence(view: &ClusterView, n: usize) -> bool {
     view.config.stonith_enabled
-        && (view.config.have_quorum || view.config.no_quorum_policy == NoQuorumPolicy::Ignore)
+        && (view.config.have_quorum
+            || view.config.no_quorum_policy == NoQuorumPolicy::Ignore
+            || view.nodes[n].online)
 }
 
 /// Creates fencing and shutdown actions. Without concurrent fencing, fencing runs in
 /// node name order (Pacemaker's node list order); the DC is fenced or shut down last.
 pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
-    let fence = can_fence(view);
     let mut order: Vec<usize> = (0..view.nodes.len()).collect();
     order.sort_by(|&a, &b| {
         crate::unpack::cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname)
@@ -24,7 +26,7 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
     for n in order {
         let node = &view.nodes[n];
         let is_dc = view.config.dc_uuid.as_deref() == Some(node.id.as_str());
-        if node.unclean && fence {
+        if node.unclean && can_fence(view, n) {
             let key = format!("stonith-{}-{}", node.uname, view.config.stonith_action);
             let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
             t.require(s);
@@ -95,12 +97,12 @@ pub fn guest_reset(view: &ClusterView, n: usize) -> bool {
         && view.resources[k]
             .running_nodes()
             .iter()
-            .all(|&h| view.nodes[h].online || can_fence(view))
+            .all(|&h| view.nodes[h].online || can_fence(view, h))
 }
 
 /// Whether stops on node `n` are implied by its fencing (pseudo actions).
 pub fn stops_implied(view: &ClusterView, n: usize) -> bool {
-    (view.nodes[n].unclean && can_fence(view)) || guest_reset(view, n)
+    (view.nodes[n].unclean && can_fence(view, n)) || guest_reset(view, n)
 }
 
 /// Guest nodes are "fenced" by recovering their container: a pseudo fencing once the

@@ -701,7 +701,7 @@ fn quorum_limits(view: &ClusterView, r: RscIdx, running: &[NodeIdx]) -> (bool, b
     let blocked = !view.config.have_quorum
         && rsc.meta("requires") != Some("nothing")
         && match view.config.no_quorum_policy {
-            crate::unpack::NoQuorumPolicy::Stop => rsc.class != "stonith",
+            crate::unpack::NoQuorumPolicy::Stop => true,
             crate::unpack::NoQuorumPolicy::Freeze => rsc.class != "stonith" && running.is_empty(),
             // demote: promotable resources are only demoted; everything else stops.
             crate::unpack::NoQuorumPolicy::Demote => !promotable,
