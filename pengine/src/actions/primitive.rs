@@ -702,7 +702,7 @@ fn quorum_limits(view: &ClusterView, r: RscIdx, running: &[NodeIdx]) -> (bool, b
         && rsc.meta("requires") != Some("nothing")
         && match view.config.no_quorum_policy {
             crate::unpack::NoQuorumPolicy::Stop => true,
-            crate::unpack::NoQuorumPolicy::Freeze => rsc.class != "stonith" && running.is_empty(),
+            crate::unpack::NoQuorumPolicy::Freeze => running.is_empty(),
             // demote: promotable resources are only demoted; everything else stops.
             crate::unpack::NoQuorumPolicy::Demote => !promotable,
             _ => false,
