@@ -49,6 +49,11 @@ struct Plan<'a> {
     quorum_stop: bool,
     /// Continues a partial live migration (its `migrate_to` already done).
     partial: bool,
+    /// Active on more than one node that counts (Pacemaker's "multiply active"): a resource
+    /// that does not need fencing is not counted as active on unclean nodes.
+    multiply_active: bool,
+    /// The node it runs on as far as staying is concerned (the one active node that counts).
+    current: Option<NodeIdx>,
 }
 
 /// Creates the actions of one primitive, in Pacemaker's order: take it down where it must
@@ -85,6 +90,20 @@ impl<'a> Plan<'a> {
             running.retain(|&n| n == src);
         }
         let (quorum_blocked, quorum_stop) = quorum_limits(view, r, &running);
+        let needs_fencing = matches!(
+            super::node_actions::requires(view, r).as_str(),
+            "fencing" | "unfencing"
+        );
+        let counted: Vec<NodeIdx> = running
+            .iter()
+            .copied()
+            .filter(|&n| needs_fencing || !view.nodes[n].unclean)
+            .collect();
+        let multiply_active = counted.len() > 1;
+        let current = match (running.as_slice(), counted.as_slice()) {
+            ([only], _) | (_, [only]) => Some(*only),
+            _ => None,
+        };
         Plan {
             view,
             cons,
@@ -104,6 +123,8 @@ impl<'a> Plan<'a> {
             quorum_blocked,
             quorum_stop,
             partial: partial_source.is_some(),
+            multiply_active,
+            current,
         }
     }
 
@@ -145,9 +166,15 @@ impl<'a> Plan<'a> {
                 ActionKind::RscOp
             };
             let stop = self.action(t, "stop", Some(c), kind);
-            let need = next != Some(c)
+            // Where it is not counted as active (an unclean node, for what does not need
+            // fencing), it stops only if it moves as a whole: its fencing stops it anyway.
+            let moves = match self.current {
+                Some(cur) if cur != c => next != Some(cur),
+                _ => next != Some(c),
+            };
+            let need = moves
                 || st.must_recover()
-                || running.len() > 1
+                || self.multiply_active
                 || next_role == Role::Stopped
                 || quorum_stop;
             let node_managed = !node.maintenance;
@@ -227,8 +254,9 @@ impl<'a> Plan<'a> {
         match next {
             None => t.list[start].runnable = false,
             Some(n) => {
-                let stays =
-                    running.len() == 1 && running[0] == n && !rsc.node_state[&n].must_recover();
+                let stays = !self.multiply_active
+                    && self.current == Some(n)
+                    && !rsc.node_state[&n].must_recover();
                 if !managed {
                     if !stays {
                         t.list[start].runnable = false;
