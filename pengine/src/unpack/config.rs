@@ -123,6 +123,16 @@ pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
         _ => NoQuorumPolicy::Stop,
     };
     let stonith_enabled = flag("stonith-enabled", true);
+    // Suicide needs fencing, and a cluster that had quorum once (or `no-quorum-panic`):
+    // otherwise it is "stop".
+    let ever_quorate = root.attr("have-quorum").is_some_and(is_true)
+        || root
+            .attr("no-quorum-panic")
+            .is_some_and(|v| v.trim().parse::<i64>().is_ok_and(|n| n != 0));
+    let no_quorum_policy = match no_quorum_policy {
+        NoQuorumPolicy::Suicide if !(stonith_enabled && ever_quorate) => NoQuorumPolicy::Stop,
+        other => other,
+    };
     Config {
         feature_set: root.attr("crm_feature_set").map(str::to_string),
         stonith_enabled,
