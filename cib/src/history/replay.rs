@@ -336,7 +336,8 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
         }
         op.failed = true;
         let mut on_fail = rules.on_fail(&o.task, o.interval_ms);
-        let hard_error = o.status == 7 || (exec_ok && matches!(o.rc, 5 | 6));
+        // (Only an agent found missing by the executor cannot be ignored; a hard error is.)
+        let hard_error = o.status == 7;
         // A failed stop inside a container counts as done too: restarting the container
         // stops it anyway.
         let container_stop = on_fail == OnFail::RestartContainer && o.task == "stop";
