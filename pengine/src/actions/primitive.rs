@@ -54,6 +54,9 @@ struct Plan<'a> {
     multiply_active: bool,
     /// The node it runs on as far as staying is concerned (the one active node that counts).
     current: Option<NodeIdx>,
+    /// Multiply active with `multiple-active=stop_unexpected`: it stops only where it is not
+    /// expected, and its "start" where it goes is a pseudo action.
+    stop_unexpected: bool,
 }
 
 /// Creates the actions of one primitive, in Pacemaker's order: take it down where it must
@@ -104,6 +107,10 @@ impl<'a> Plan<'a> {
             ([only], _) | (_, [only]) => Some(*only),
             _ => None,
         };
+        let stop_unexpected = multiply_active
+            && rsc.meta("multiple-active") == Some("stop_unexpected")
+            && next.is_some_and(|n| running.contains(&n))
+            && asg.role[r] > Role::Stopped;
         Plan {
             view,
             cons,
@@ -125,6 +132,7 @@ impl<'a> Plan<'a> {
             partial: partial_source.is_some(),
             multiply_active,
             current,
+            stop_unexpected,
         }
     }
 
@@ -157,6 +165,10 @@ impl<'a> Plan<'a> {
         let quorum_stop = self.quorum_stop;
         let mut stops = Vec::new();
         for &c in running {
+            if self.stop_unexpected && next == Some(c) {
+                // Where it is expected it keeps running.
+                continue;
+            }
             let st = &rsc.node_state[&c];
             let node = &view.nodes[c];
             let fenced = super::node_actions::stops_implied(view, c);
@@ -242,7 +254,7 @@ impl<'a> Plan<'a> {
             t,
             "start",
             next,
-            if migrate {
+            if migrate || self.stop_unexpected {
                 ActionKind::PseudoEvent
             } else {
                 ActionKind::RscOp
