@@ -270,6 +270,9 @@ pub fn primitive_text(
         on.sort_by(|a, b| {
             crate::unpack::cmp_node_names(&view.nodes[a.0].uname, &view.nodes[b.0].uname)
         });
+    } else {
+        // The current status lists them in the order the histories were read.
+        on.sort_by_key(|a| view.nodes[a.0].status_order);
     }
     let mut text = PrimitiveText::of(view, r, &on);
     // A failure on a node that will be fenced is the node's, not the resource's.

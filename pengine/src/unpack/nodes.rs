@@ -43,6 +43,9 @@ pub struct NodeInfo {
     pub base_score: vocab::score::Score,
     /// For a Pacemaker Remote or guest node: its connection and what is known about it.
     pub remote: Option<super::remote::RemoteLink>,
+    /// Position of its `node_state` in the status section (the order Pacemaker reads
+    /// histories in, so the order a multiply active resource lists its nodes in).
+    pub status_order: usize,
     /// A fencing device's definition changed here: the node is unfenced again (with this
     /// reason), and what needs unfencing restarts after it.
     pub unfence_reason: Option<String>,
@@ -121,7 +124,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
     let Some(status) = root.child("status") else {
         return nodes;
     };
-    for ns in status.children_named("node_state") {
+    for (order, ns) in status.children_named("node_state").enumerate() {
         let id = ns.attr("id").unwrap_or_default();
         let Some(node) = nodes
             .iter_mut()
@@ -133,6 +136,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
             continue;
         }
         node.seen = true;
+        node.status_order = order;
         node.unclean = false;
         if let Some(ta) = ns.child("transient_attributes") {
             let mut transient = BTreeMap::new();
