@@ -75,9 +75,12 @@ fn order_pair(
                     continue;
                 }
                 matched = true;
+                // Pacemaker updates an interleaved pair with the first instance's own flags,
+                // so a required "then" instance never makes its first required: a dependent
+                // instance stops only when its own start cannot happen.
                 for f in first_actions(view, t, ai, fa) {
                     for &th in &thens {
-                        t.order(f, th, flags);
+                        t.order(f, th, flags & !IMPLIES_FIRST);
                     }
                 }
                 // Only one compatible instance per node.
