@@ -81,7 +81,10 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             stack.extend(view.resources[x].children.iter().rev());
         }
     }
-    let blocked = a.blocked_by_policy(c);
+    // A stopped clone's target-role reaches its instances only where they set none.
+    let blocked = a
+        .blocked_by_policy(c)
+        .filter(|why| *why != "target-role" || instances.iter().any(|&i| a.target_stopped(i)));
     let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
     let unmanaged = !view.resources[c].managed();
     let available = (0..view.nodes.len())

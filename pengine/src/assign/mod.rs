@@ -921,14 +921,7 @@ impl<'a> Assigner<'a> {
 
     /// Whether `target-role=Stopped` applies to `r` (set on it or on a parent).
     fn target_stopped(&self, r: RscIdx) -> bool {
-        let mut x = Some(r);
-        while let Some(i) = x {
-            if self.view.resources[i].target_role() == Some(Role::Stopped) {
-                return true;
-            }
-            x = self.view.resources[i].parent;
-        }
-        false
+        target_role_stopped(self.view, r)
     }
 
     fn blocked_by_policy(&self, r: RscIdx) -> Option<&'static str> {
@@ -952,14 +945,7 @@ impl<'a> Assigner<'a> {
         {
             return Some("on-fail=stop");
         }
-        let mut x = Some(r);
-        while let Some(i) = x {
-            if view.resources[i].target_role() == Some(Role::Stopped) {
-                return Some("target-role");
-            }
-            x = view.resources[i].parent;
-        }
-        None
+        target_role_stopped(view, r).then_some("target-role")
     }
 
     fn assign_primitive(&mut self, r: RscIdx) {
@@ -1152,4 +1138,20 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
         a.assign(r);
     }
     a.out
+}
+
+/// Whether `target-role=Stopped` applies to `r`: set on it or on a parent group, but a clone's
+/// value only through its instances' own meta attributes, which it fills only where they set
+/// none (an instance's own `target-role=Started` overrides a stopped clone, as in Pacemaker).
+fn target_role_stopped(view: &ClusterView, r: RscIdx) -> bool {
+    let mut x = r;
+    loop {
+        if view.resources[x].target_role() == Some(Role::Stopped) {
+            return true;
+        }
+        match view.resources[x].parent {
+            Some(p) if view.resources[p].kind != crate::unpack::Kind::Clone => x = p,
+            _ => return false,
+        }
+    }
 }
