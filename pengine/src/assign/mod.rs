@@ -294,6 +294,11 @@ impl<'a> Assigner<'a> {
                             false
                         }
                         "demote" => !promoted_only,
+                        // Fencing applies only to the instances in the ticket's role now.
+                        "fence" if promoted_only => view
+                            .active_roles(r)
+                            .iter()
+                            .any(|&(_, role)| role == Role::Promoted),
                         _ => true,
                     }
                 } else {
