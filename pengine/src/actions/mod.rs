@@ -274,9 +274,8 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
             // (A clone's start passes on to its instances only what holds it back itself.)
             let clone_entry = view.resources[r].kind == crate::unpack::Kind::Clone
                 && matches!(t.list[i].task.as_str(), "start" | "promote");
-            t.list[i].rsc_active = !clone_entry
-                && !view.running_on(r).is_empty()
-                && !start_after_stop(view, &t, i, r);
+            t.list[i].rsc_active =
+                !clone_entry && !view.running_on(r).is_empty() && !start_after_stop(view, &t, i, r);
         }
     }
     t
