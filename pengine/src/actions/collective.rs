@@ -138,6 +138,8 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 let demote = pseudo(t, r, &id, "demote");
                 let demoted = pseudo(t, r, &id, "demoted");
                 t.order(demote, demoted, RUNNABLE_LEFT);
+                // (A clone whose promotion is blocked has no promoted point either.)
+                t.order(promote, promoted, RUNNABLE_LEFT | SUMMARY);
                 t.order(running, promote, OPTIONAL | RUNNABLE_LEFT);
                 t.order(demoted, start, OPTIONAL);
                 t.order(demoted, stop, OPTIONAL);

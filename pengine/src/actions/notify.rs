@@ -6,7 +6,7 @@
 use super::{flags::*, ActionTable};
 use crate::assign::Assignment;
 use crate::graph_build::in_graph;
-use crate::unpack::{ClusterView, Kind, Role};
+use crate::unpack::{ClusterView, Role};
 use graph::ActionKind;
 
 const TASKS: [(&str, &str); 4] = [
@@ -113,7 +113,6 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                     }
                 }
             }
-            let _ = Kind::Clone;
             // Whatever waits for the clone action to complete also waits for its notifications.
             let followers: Vec<usize> = t
                 .edges

@@ -564,6 +564,19 @@ fn summary_order(view: &ClusterView, pos: &[usize], r: RscIdx) -> (usize, usize,
     (pos[b.rsc], i, part)
 }
 
+/// Why `r`, assigned the promoted role, cannot be promoted: its promote exists on a node but
+/// cannot run.
+fn blocked_promote(s: &Schedule, r: usize) -> Option<String> {
+    let t = &s.actions;
+    if s.assignment.role[r] != Role::Promoted {
+        return None;
+    }
+    t.of(r, "promote")
+        .into_iter()
+        .find(|&x| t.list[x].node.is_some() && !t.list[x].runnable)
+        .and_then(|x| t.list[x].reason.clone())
+}
+
 /// "Transition Summary:" section.
 pub fn transition_summary(s: &Schedule) -> String {
     let view = &s.view;
@@ -661,6 +674,13 @@ pub fn transition_summary(s: &Schedule) -> String {
                     "Promote",
                     format!("Stopped -> Promoted {}", name(*n)),
                     String::new(),
+                )
+            } else if let Some(why) = blocked_promote(s, r) {
+                // Placed to be promoted, but only the start can happen.
+                (
+                    "Promote",
+                    format!("Stopped -> Promoted {}", name(*n)),
+                    format!("  due to {why} (blocked)"),
                 )
             } else {
                 ("Start", name(*n), String::new())
