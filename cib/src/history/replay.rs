@@ -373,8 +373,10 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
                 st.role = st.role.max(Role::Started);
             }
             "promote" => st.role = Role::Promoted,
-            // A failed demote leaves the instance promoted.
-            "demote" => st.role = Role::Promoted,
+            // A failed demote leaves the instance promoted only when on-fail=block; else it
+            // counts as unpromoted (its recovery stops it anyway, and any promotion follows).
+            "demote" if on_fail == OnFail::Block => st.role = Role::Promoted,
+            "demote" => st.role = Role::Unpromoted,
             "migrate_to" => {
                 st.role = Role::Started;
             }

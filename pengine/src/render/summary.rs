@@ -564,6 +564,22 @@ fn summary_order(view: &ClusterView, pos: &[usize], r: RscIdx) -> (usize, usize,
     (pos[b.rsc], i, part)
 }
 
+/// Whether `r` is an instance of a promotable clone.
+fn promotable_instance(view: &ClusterView, r: usize) -> bool {
+    view.resources[view.top_of(r)]
+        .clone
+        .as_ref()
+        .is_some_and(|c| c.promotable)
+}
+
+/// Pacemaker's failed flag is the resource's: failed on some node not being fenced.
+fn failed_somewhere(view: &ClusterView, r: usize) -> bool {
+    view.resources[r]
+        .node_state
+        .iter()
+        .any(|(m, st)| st.failed && !view.nodes[*m].unclean)
+}
+
 /// Why `r`, assigned the promoted role, cannot be promoted: its promote exists on a node but
 /// cannot run.
 fn blocked_promote(s: &Schedule, r: usize) -> Option<String> {
@@ -739,6 +755,30 @@ pub fn transition_summary(s: &Schedule) -> String {
                         .unwrap_or_default(),
                 ))
             }
+            // A promotable instance restarted in place says its roles.
+            ([(n, r1)], [(m, r2)]) if restarted && n == m && promotable_instance(view, r) => {
+                let role = |x: &Role| match x {
+                    Role::Promoted => "Promoted",
+                    _ => "Unpromoted",
+                };
+                let roles = if role(r1) == role(r2) {
+                    role(r1).to_string()
+                } else {
+                    format!("{} -> {}", role(r1), role(r2))
+                };
+                Some((
+                    if failed_somewhere(view, r) {
+                        "Recover"
+                    } else {
+                        "Restart"
+                    },
+                    format!("{roles} {}", name(*n)),
+                    start_reason
+                        .as_deref()
+                        .map(|why| format!("  due to {why}"))
+                        .unwrap_or_default(),
+                ))
+            }
             ([(n, r1)], [(_, r2)]) if r1 != r2 && *r2 == Role::Promoted => Some((
                 "Promote",
                 format!(
@@ -765,21 +805,18 @@ pub fn transition_summary(s: &Schedule) -> String {
             (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
                 Some(("Restart", name(*m), String::new()))
             }
-            ([(n, _)], [_]) if restarted => {
-                // (Pacemaker's failed flag is the resource's.)
-                let failed = rsc
-                    .node_state
-                    .iter()
-                    .any(|(m, st)| st.failed && !view.nodes[*m].unclean);
-                Some((
-                    if failed { "Recover" } else { "Restart" },
-                    name(*n),
-                    start_reason
-                        .as_deref()
-                        .map(|why| format!("  due to {why}"))
-                        .unwrap_or_default(),
-                ))
-            }
+            ([(n, _)], [_]) if restarted => Some((
+                if failed_somewhere(view, r) {
+                    "Recover"
+                } else {
+                    "Restart"
+                },
+                name(*n),
+                start_reason
+                    .as_deref()
+                    .map(|why| format!("  due to {why}"))
+                    .unwrap_or_default(),
+            )),
             // Placed nowhere but its stop cannot run (it waits for a blocked action).
             ([(n, _)], [(m, _)])
                 if n == m
