@@ -32,7 +32,9 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
         if !cfg.notify {
             continue;
         }
-        let mut prev_done: Option<usize> = None;
+        // Every earlier task's confirmed post-notification precedes a later task's
+        // pre-notification (Pacemaker orders each such pair).
+        let mut prev_dones: Vec<usize> = Vec::new();
         for (task, complete) in TASKS {
             let Some(&action) = t.of(c, task).first() else {
                 continue;
@@ -83,10 +85,10 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             t.order(pre_done, post, OPTIONAL);
             t.order(done, post, IMPLIES_THEN);
             t.order(post, post_done, IMPLIES_THEN);
-            if let Some(p) = prev_done {
+            for &p in &prev_dones {
                 t.order(p, pre, OPTIONAL);
             }
-            prev_done = Some(post_done);
+            prev_dones.push(post_done);
             for p in view.primitives_of(c) {
                 let targets = notified_nodes(view, asg, t, task, p);
                 let id = view.resources[p].key_id().to_string();
