@@ -381,8 +381,10 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
                 st.role = Role::Started;
             }
             "monitor" if exec_ok && (o.rc == 8 || o.rc == 9) => st.role = Role::Promoted,
+            // A monitor that finds it not running, unexpectedly, leaves the role it had
+            // (a promoted instance is recovered from its promoted role).
             "monitor" if exec_ok && o.rc == 7 && !probe => {
-                st.role = Role::Started;
+                st.role = st.role.max(Role::Started);
             }
             _ => {
                 if st.role < Role::Started {

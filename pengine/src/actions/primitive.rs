@@ -4,8 +4,18 @@
 use super::{flags::*, op_key, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, Kind, NodeIdx, OpDef, Resource, Role, RscIdx};
+use crate::unpack::{
+    ClusterView, Kind, NodeIdx, OnFail, OpDef, Resource, Role, RscIdx, RscNodeState,
+};
 use graph::ActionKind;
+
+/// Whether the state on a node is recovered by stopping (and starting again): a failure with
+/// on-fail=demote is recovered by demoting only (Pacemaker marks the resource failed but not
+/// to be stopped).
+fn restarts(st: &RscNodeState) -> bool {
+    st.must_recover()
+        && !(st.failed && st.on_fail == OnFail::Demote && !st.restart && !st.definition_changed)
+}
 
 fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
     t.list[i]
@@ -143,7 +153,7 @@ impl<'a> Plan<'a> {
             };
             let stop = self.action(t, "stop", Some(c), kind);
             let need = next != Some(c)
-                || st.must_recover()
+                || restarts(st)
                 || running.len() > 1
                 || next_role == Role::Stopped
                 || quorum_stop;
@@ -160,7 +170,8 @@ impl<'a> Plan<'a> {
                 let demote = self.action(t, "demote", Some(c), kind);
                 if !managed || !node_managed {
                     t.list[demote].runnable = false;
-                } else if need || next_role != Role::Promoted {
+                } else if need || next_role != Role::Promoted || st.must_recover() {
+                    // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }
                 t.order(demote, stop, IMPLIES_FIRST);
@@ -189,7 +200,7 @@ impl<'a> Plan<'a> {
         && running.len() == 1
         && next.is_some_and(|n| n != running[0])
         && next_role == Role::Started
-        && !rsc.node_state[&running[0]].must_recover()
+        && !restarts(&rsc.node_state[&running[0]])
         && (self.partial || rsc.node_state[&running[0]].partial_migration_target.is_none())
         && view.nodes[running[0]].online
         && !view.nodes[running[0]].unclean
@@ -224,8 +235,7 @@ impl<'a> Plan<'a> {
         match next {
             None => t.list[start].runnable = false,
             Some(n) => {
-                let stays =
-                    running.len() == 1 && running[0] == n && !rsc.node_state[&n].must_recover();
+                let stays = running.len() == 1 && running[0] == n && !restarts(&rsc.node_state[&n]);
                 if !managed {
                     if !stays {
                         t.list[start].runnable = false;
