@@ -78,6 +78,7 @@ pub fn create(
     p.pause_for_maintenance(t);
     p.clear_expired_failures(t);
     p.forget_orphan(t);
+    p.forget_other_agent(t);
     p.recurring(t, start, promote, demote_here);
 }
 
@@ -493,6 +494,38 @@ impl<'a> Plan<'a> {
                 for s in t.of(r, "stop") {
                     t.order(s, d, OPTIONAL);
                 }
+            }
+        }
+    }
+
+    /// A history on a node where it is inactive that names another agent than the
+    /// configuration is cleaned up there (stop -> clean-up -> start), unless the resource
+    /// failed or the node is unavailable.
+    fn forget_other_agent(&self, t: &mut ActionTable) {
+        let (view, r, rsc, id) = (self.view, self.r, self.rsc, &self.id);
+        if rsc.node_state.values().any(|s| s.failed) {
+            return;
+        }
+        let running = view.running_on(r);
+        for &n in &rsc.other_agent_on {
+            let node = &view.nodes[n];
+            if running.contains(&n) || !node.online || node.unclean {
+                continue;
+            }
+            let d = t.get(
+                Some(r),
+                "delete",
+                op_key(id, "delete", 0),
+                0,
+                Some(n),
+                ActionKind::RscOp,
+            );
+            t.require(d);
+            for s in t.of(r, "stop") {
+                t.order(s, d, OPTIONAL);
+            }
+            for s in t.of(r, "start") {
+                t.order(d, s, OPTIONAL);
             }
         }
     }
