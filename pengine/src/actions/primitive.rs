@@ -13,8 +13,8 @@ use graph::ActionKind;
 /// on-fail=demote is recovered by demoting only (Pacemaker marks the resource failed but not
 /// to be stopped).
 fn restarts(st: &RscNodeState) -> bool {
-    st.must_recover()
-        && !(st.failed && st.on_fail == OnFail::Demote && !st.restart && !st.definition_changed)
+    let demote_only = st.failed && st.on_fail == OnFail::Demote;
+    st.must_recover() && (!demote_only || st.restart || st.definition_changed)
 }
 
 fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
