@@ -6,7 +6,7 @@ mod clone;
 mod colocated;
 
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, Role, RscIdx};
+use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, OnFail, Role, RscIdx};
 use std::collections::BTreeMap;
 use vocab::score::{Score, INFINITY};
 
@@ -681,6 +681,9 @@ impl<'a> Assigner<'a> {
                             || c.primary_role
                                 .is_none_or(|role| self.out.role[**ch] == role)
                     })
+                    // A mandatory colocation does not count instances blocked by a failure
+                    // (on-fail=block), as Pacemaker.
+                    .filter(|ch| !c.score.is_infinite() || !blocked_by_failure(view, **ch))
                     .filter_map(|ch| self.out.node[*ch])
                     .collect()
             } else {
@@ -1159,4 +1162,14 @@ fn target_role_stopped(view: &ClusterView, r: RscIdx) -> bool {
             _ => return false,
         }
     }
+}
+
+/// Whether `r` or a resource under it failed with on-fail=block (Pacemaker's blocked flag).
+fn blocked_by_failure(view: &ClusterView, r: RscIdx) -> bool {
+    view.primitives_of(r).into_iter().any(|p| {
+        view.resources[p]
+            .node_state
+            .values()
+            .any(|s| s.failed && s.on_fail == OnFail::Block)
+    })
 }
