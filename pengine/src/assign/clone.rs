@@ -525,23 +525,29 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 && t.role == Some(Role::Promoted)
                 && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
         });
-        let weights = a.clone_weights.get(&c).cloned().unwrap_or_default();
+        // The clone's node weights plus each instance's non-negative priority there, then
+        // what is colocated with its promoted role (Pacemaker merges those after the
+        // priorities, so a banned dependent can outweigh them).
+        let mut weights = a.clone_weights.get(&c).cloned().unwrap_or_default();
+        for &(_, _, m, _, _, x) in &placed {
+            if x.0 >= 0 {
+                let w = weights.entry(m).or_insert(Score::ZERO);
+                *w = w.saturating_add(x);
+            }
+        }
+        a.merge_with_this_promoted(c, &mut weights);
         for &(i, inst, n, was, frozen, initial) in &placed {
             let s = if frozen && was {
                 Score::INFINITY
             } else if initial.0 < 0 {
                 initial
             } else {
-                let mut w = weights.get(&n).copied().unwrap_or(Score::ZERO);
-                for &(_, _, m, _, _, x) in &placed {
-                    if m == n && x.0 >= 0 {
-                        w = w.saturating_add(x);
-                    }
-                }
+                let w = weights.get(&n).copied().unwrap_or(Score::ZERO);
                 if ticket_ban {
-                    w = w.saturating_add(Score::MINUS_INFINITY);
+                    w.saturating_add(Score::MINUS_INFINITY)
+                } else {
+                    w
                 }
-                w
             };
             a.out.scores.push(ScoreLine {
                 prefix: "promotion",
