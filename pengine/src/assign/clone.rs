@@ -508,7 +508,15 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                     && t.loss_policy == "freeze"
                     && !view.tickets.get(&t.ticket).is_some_and(|(g, _)| *g)
             }) && view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
-            let frozen = !view.resources[inst].managed() || ticket_frozen;
+            // (So is one held where it runs by a failure with on-fail=block.)
+            let blocked = view.primitives_of(inst).iter().any(|&p| {
+                a.out.frozen[p]
+                    && view.resources[p]
+                        .node_state
+                        .values()
+                        .any(|s| s.failed && s.on_fail == crate::unpack::OnFail::Block)
+            });
+            let frozen = !view.resources[inst].managed() || ticket_frozen || blocked;
             let initial = match (frozen, was) {
                 (true, true) => Score::INFINITY,
                 (true, false) => Score::MINUS_INFINITY,

@@ -202,11 +202,11 @@ impl<'a> Assigner<'a> {
                 if failure_ignored {
                     break;
                 }
-                let fc = fillers
-                    .iter()
-                    .fold(fail_count(node, &rsc.base_id, rsc, view.now), |acc, f| {
-                        acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
-                    });
+                // (An anonymous instance's counts may carry any instance number.)
+                let own = fail_count_of(node, &rsc.base_id, rsc, view.now, !unique);
+                let fc = fillers.iter().fold(own, |acc, f| {
+                    acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
+                });
                 if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
                     let target = if unique { r } else { top };
                     for x in view.primitives_of(target) {
@@ -1082,8 +1082,20 @@ pub fn fail_count(
     rsc: &crate::unpack::Resource,
     now: i64,
 ) -> Score {
+    fail_count_of(node, base_id, rsc, now, false)
+}
+
+/// [`fail_count`], counting `RSC:N` attributes too when `instances` (an anonymous clone's
+/// instance: Pacemaker matches its counts with any instance number).
+fn fail_count_of(
+    node: &crate::unpack::NodeInfo,
+    base_id: &str,
+    rsc: &crate::unpack::Resource,
+    now: i64,
+    instances: bool,
+) -> Score {
     let (total, last_failure) =
-        crate::unpack::expiry::recorded_failures(&node.attrs, base_id, false);
+        crate::unpack::expiry::recorded_failures(&node.attrs, base_id, instances);
     let timeout = rsc.failure_timeout_ms() as i64 / 1000;
     if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
         return Score::ZERO;
