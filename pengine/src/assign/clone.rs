@@ -169,13 +169,28 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
     }
     if blocked.is_none() && !unmanaged && !freeze {
+        // Pacemaker's instance order: one active where it may no longer run comes after
+        // the others, then by priority.
+        let stuck: Vec<bool> = instances
+            .iter()
+            .map(|&inst| {
+                let running = view.running_on(inst);
+                running.len() == 1
+                    && a.scores_of(inst)
+                        .get(&running[0])
+                        .is_none_or(|s| s.0 < 0)
+            })
+            .collect();
         let mut by_priority: Vec<usize> = (0..instances.len()).collect();
         by_priority.sort_by_key(|&i| {
-            std::cmp::Reverse(
-                promotion_priority
-                    .get(&instances[i])
-                    .copied()
-                    .unwrap_or(Score::ZERO),
+            (
+                stuck[i],
+                std::cmp::Reverse(
+                    promotion_priority
+                        .get(&instances[i])
+                        .copied()
+                        .unwrap_or(Score::ZERO),
+                ),
             )
         });
         for i in by_priority {
