@@ -89,8 +89,13 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                 t.order(p, pre, OPTIONAL);
             }
             prev_dones.push(post_done);
+            // Instances told after the action: their recurring monitors wait for that.
+            let mut told_after = Vec::new();
             for p in view.primitives_of(c) {
                 let targets = notified_nodes(view, asg, t, task, p);
+                if !targets.post.is_empty() {
+                    told_after.push(p);
+                }
                 let id = view.resources[p].key_id().to_string();
                 let phases = [
                     (happens, "pre", pre, pre_done, targets.pre),
@@ -132,11 +137,9 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                     e.first = post_done;
                 }
             }
-            if task != "stop" {
-                for p in view.primitives_of(c) {
-                    for &m in monitors.get(&p).map(Vec::as_slice).unwrap_or(&[]) {
-                        t.order(post_done, m, OPTIONAL);
-                    }
+            for p in told_after {
+                for &m in monitors.get(&p).map(Vec::as_slice).unwrap_or(&[]) {
+                    t.order(post_done, m, OPTIONAL);
                 }
             }
         }

@@ -175,10 +175,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             .iter()
             .map(|&inst| {
                 let running = view.running_on(inst);
-                running.len() == 1
-                    && a.scores_of(inst)
-                        .get(&running[0])
-                        .is_none_or(|s| s.0 < 0)
+                running.len() == 1 && a.scores_of(inst).get(&running[0]).is_none_or(|s| s.0 < 0)
             })
             .collect();
         let mut by_priority: Vec<usize> = (0..instances.len()).collect();
