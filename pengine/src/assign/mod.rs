@@ -202,8 +202,15 @@ impl<'a> Assigner<'a> {
                 if failure_ignored {
                     break;
                 }
-                // (An anonymous instance's counts may carry any instance number.)
-                let own = fail_count_of(node, &rsc.base_id, rsc, view.now, !unique);
+                // Pacemaker's fail-count names: a unique resource's own name (the history's
+                // for an instance); an anonymous instance's without its number, matching
+                // any instance number.
+                let own = if unique {
+                    let name = rsc.clone_name.as_deref().unwrap_or(&rsc.id);
+                    fail_count_of(node, name, rsc, view.now, false)
+                } else {
+                    fail_count_of(node, &rsc.base_id, rsc, view.now, true)
+                };
                 let fc = fillers.iter().fold(own, |acc, f| {
                     acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
                 });
