@@ -136,6 +136,16 @@ fn order_pair(
             }
         }
     }
+    // So does a clone as "then" (not interleaved): each instance's action of the task.
+    if rb.kind == Kind::Clone && flags & IMPLIES_THEN != 0 && bundle.is_none() {
+        for p in view.primitives_of(b) {
+            for th in t.of(p, ta) {
+                for &f in &firsts {
+                    t.order(f, th, IMPLIES_THEN | SUMMARY);
+                }
+            }
+        }
+    }
     if rb.kind == Kind::Group && flags & IMPLIES_THEN != 0 {
         for &m in &rb.children {
             for th in t.of(m, ta) {
