@@ -342,7 +342,11 @@ pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
             (_, "stop" | "start", None, Some(mt)) => extra.push((e.first, mt)),
             _ => {}
         }
-        if fa.task == "stop" && f_to.is_some() && t_to.is_none() {
+        // (Only a purely optional one: Pacemaker leaves such an input out of the graph.)
+        let optional = e.flags
+            & (flags::IMPLIES_THEN | flags::IMPLIES_FIRST | flags::RUNNABLE_LEFT | flags::RESTART)
+            == 0;
+        if fa.task == "stop" && f_to.is_some() && t_to.is_none() && optional {
             dropped.push(ei);
         }
     }
