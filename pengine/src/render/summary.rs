@@ -304,12 +304,8 @@ pub fn primitive_text(
 /// which a stopped resource's line shows; the first node's (clone instances: none here).
 /// A stop and start on the same node: "Recover" when the resource failed (Pacemaker's failed
 /// flag is the resource's, from any node not being fenced), else "Restart".
-fn restart_verb(view: &ClusterView, rsc: &crate::unpack::Resource) -> &'static str {
-    let failed = rsc
-        .node_state
-        .iter()
-        .any(|(m, st)| st.failed && !view.nodes[*m].unclean);
-    if failed {
+fn restart_verb(view: &ClusterView, r: RscIdx) -> &'static str {
+    if failed_somewhere(view, r) {
         "Recover"
     } else {
         "Restart"
@@ -578,6 +574,35 @@ fn summary_order(view: &ClusterView, pos: &[usize], r: RscIdx) -> (usize, usize,
     (pos[b.rsc], i, part)
 }
 
+/// Whether `r` is an instance of a promotable clone.
+fn promotable_instance(view: &ClusterView, r: usize) -> bool {
+    view.resources[view.top_of(r)]
+        .clone
+        .as_ref()
+        .is_some_and(|c| c.promotable)
+}
+
+/// Pacemaker's failed flag is the resource's: failed on some node not being fenced.
+fn failed_somewhere(view: &ClusterView, r: usize) -> bool {
+    view.resources[r]
+        .node_state
+        .iter()
+        .any(|(m, st)| st.failed && !view.nodes[*m].unclean)
+}
+
+/// Why `r`, assigned the promoted role, cannot be promoted: its promote exists on a node but
+/// cannot run.
+fn blocked_promote(s: &Schedule, r: usize) -> Option<String> {
+    let t = &s.actions;
+    if s.assignment.role[r] != Role::Promoted {
+        return None;
+    }
+    t.of(r, "promote")
+        .into_iter()
+        .find(|&x| t.list[x].node.is_some() && !t.list[x].runnable)
+        .and_then(|x| t.list[x].reason.clone())
+}
+
 /// "Transition Summary:" section.
 pub fn transition_summary(s: &Schedule) -> String {
     let view = &s.view;
@@ -676,6 +701,13 @@ pub fn transition_summary(s: &Schedule) -> String {
                     format!("Stopped -> Promoted {}", name(*n)),
                     String::new(),
                 )
+            } else if let Some(why) = blocked_promote(s, r) {
+                // Placed to be promoted, but only the start can happen.
+                (
+                    "Promote",
+                    format!("Stopped -> Promoted {}", name(*n)),
+                    format!("  due to {why} (blocked)"),
+                )
             } else {
                 ("Start", name(*n), String::new())
             }),
@@ -733,6 +765,30 @@ pub fn transition_summary(s: &Schedule) -> String {
                         .unwrap_or_default(),
                 ))
             }
+            // A promotable instance restarted in place says its roles.
+            ([(n, r1)], [(m, r2)]) if restarted && n == m && promotable_instance(view, r) => {
+                let role = |x: &Role| match x {
+                    Role::Promoted => "Promoted",
+                    _ => "Unpromoted",
+                };
+                let roles = if role(r1) == role(r2) {
+                    role(r1).to_string()
+                } else {
+                    format!("{} -> {}", role(r1), role(r2))
+                };
+                Some((
+                    if failed_somewhere(view, r) {
+                        "Recover"
+                    } else {
+                        "Restart"
+                    },
+                    format!("{roles} {}", name(*n)),
+                    start_reason
+                        .as_deref()
+                        .map(|why| format!("  due to {why}"))
+                        .unwrap_or_default(),
+                ))
+            }
             ([(n, r1)], [(_, r2)]) if r1 != r2 && *r2 == Role::Promoted => Some((
                 "Promote",
                 format!(
@@ -757,10 +813,10 @@ pub fn transition_summary(s: &Schedule) -> String {
             }
             // Active on several nodes: stopped everywhere and started on one of them.
             (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
-                Some((restart_verb(view, rsc), name(*m), String::new()))
+                Some((restart_verb(view, r), name(*m), String::new()))
             }
             ([(n, _)], [_]) if restarted => Some((
-                restart_verb(view, rsc),
+                restart_verb(view, r),
                 name(*n),
                 start_reason
                     .as_deref()
