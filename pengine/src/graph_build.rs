@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 /// Whether an action ends up in the graph.
 pub fn in_graph(t: &ActionTable, i: usize) -> bool {
     let a = &t.list[i];
-    !a.optional && a.runnable
+    (!a.optional || a.print_always) && a.runnable
 }
 
 fn action_ref(view: &ClusterView, t: &ActionTable, i: usize, id: u32) -> ActionRef {

@@ -74,6 +74,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
                 t.list[a].blocked_by_active = ins.iter().any(|&x| {
                     let first = &t.list[t.edges[x].first];
                     t.edges[x].flags & ONE_OR_MORE != 0
+                        && !first.runnable
                         && (first.rsc_active || first.blocked_by_active)
                 });
             }
@@ -92,6 +93,9 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
                 t.list[th].reason = Some(because(t, view, "required", f));
             }
             changed.push(th);
+        }
+        if e.flags & IMPLIES_THEN_PRINTED != 0 && !t.list[f].optional && t.list[f].runnable {
+            t.list[th].print_always = true;
         }
         if e.flags & IMPLIES_FIRST != 0
             && !t.list[th].optional
@@ -124,6 +128,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
                 t.list[th].blocked_by_active = in_edges[th].iter().any(|&x| {
                     let first = &t.list[t.edges[x].first];
                     t.edges[x].flags & ONE_OR_MORE != 0
+                        && !first.runnable
                         && (first.rsc_active || first.blocked_by_active)
                 });
                 changed.push(th);

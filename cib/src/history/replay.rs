@@ -127,9 +127,6 @@ pub struct RscNodeState {
     pub definition_stop: bool,
     /// Started here with other parameters than it has now, and the agent can reload them.
     pub reload: bool,
-    /// The history was recorded for another agent (class, provider or type differ): it is
-    /// deleted here (after a restart where it runs).
-    pub agent_changed: bool,
     /// The replay found a role (Pacemaker's "known on" this node): not when the history
     /// holds only probes in flight or failures that expired.
     pub role_known: bool,
@@ -385,14 +382,18 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
                 st.role = st.role.max(Role::Started);
             }
             "promote" => st.role = Role::Promoted,
-            // A failed demote leaves the instance promoted.
-            "demote" => st.role = Role::Promoted,
+            // A failed demote leaves the instance promoted only when on-fail=block; else it
+            // counts as unpromoted (its recovery stops it anyway, and any promotion follows).
+            "demote" if on_fail == OnFail::Block => st.role = Role::Promoted,
+            "demote" => st.role = Role::Unpromoted,
             "migrate_to" => {
                 st.role = Role::Started;
             }
             "monitor" if exec_ok && (o.rc == 8 || o.rc == 9) => st.role = Role::Promoted,
+            // A monitor that finds it not running, unexpectedly, leaves the role it had
+            // (a promoted instance is recovered from its promoted role).
             "monitor" if exec_ok && o.rc == 7 && !probe => {
-                st.role = Role::Started;
+                st.role = st.role.max(Role::Started);
             }
             _ => {
                 if st.role < Role::Started {

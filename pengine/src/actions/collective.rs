@@ -94,6 +94,9 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 }
                 prev = Some(m);
             }
+            if in_promotable_clone(view, r) {
+                group_promotion(t, r, &id, &children, ordered);
+            }
         }
         Kind::Clone => {
             let cfg = rsc.clone.clone().unwrap_or_default();
@@ -138,6 +141,8 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 let demote = pseudo(t, r, &id, "demote");
                 let demoted = pseudo(t, r, &id, "demoted");
                 t.order(demote, demoted, RUNNABLE_LEFT);
+                // (A clone whose promotion is blocked has no promoted point either.)
+                t.order(promote, promoted, RUNNABLE_LEFT | SUMMARY);
                 t.order(running, promote, OPTIONAL | RUNNABLE_LEFT);
                 t.order(demoted, start, OPTIONAL);
                 t.order(demoted, stop, OPTIONAL);
@@ -148,17 +153,73 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                         for a in t.of(p, "promote") {
                             t.order(a, promote, ONE_OR_MORE | SUMMARY);
                             t.list[promote].min_runnable = 1;
-                            t.order(promote, a, IMPLIES_FIRST | RUNNABLE_LEFT);
-                            t.order(a, promoted, IMPLIES_THEN);
                         }
-                        for a in t.of(p, "demote") {
-                            t.order(demote, a, IMPLIES_FIRST);
-                            t.order(a, demoted, IMPLIES_THEN);
+                    }
+                    // A group instance is promoted and demoted through its own pseudo actions.
+                    // (`task` for a primitive; `group_task` for a group instance.)
+                    let instance_actions = |t: &ActionTable, task: &str, group_task: &str| {
+                        if view.resources[c].kind == Kind::Group {
+                            t.of(c, group_task)
+                        } else {
+                            view.primitives_of(c)
+                                .into_iter()
+                                .flat_map(|p| t.of(p, task))
+                                .collect()
                         }
+                    };
+                    for a in instance_actions(t, "promote", "promote") {
+                        t.order(promote, a, IMPLIES_FIRST | RUNNABLE_LEFT);
+                    }
+                    for a in instance_actions(t, "promote", "promoted") {
+                        t.order(a, promoted, IMPLIES_THEN);
+                    }
+                    for a in instance_actions(t, "demote", "demote") {
+                        t.order(demote, a, IMPLIES_FIRST);
+                    }
+                    for a in instance_actions(t, "demote", "demoted") {
+                        t.order(a, demoted, IMPLIES_THEN);
                     }
                 }
             }
         }
         Kind::Primitive => {}
+    }
+}
+
+/// Whether `r` is (part of) an instance of a promotable clone.
+fn in_promotable_clone(view: &ClusterView, r: RscIdx) -> bool {
+    view.resources[view.top_of(r)]
+        .clone
+        .as_ref()
+        .is_some_and(|c| c.promotable)
+}
+
+/// A group instance of a promotable clone: its promote/promoted and demote/demoted pseudo
+/// actions around its members' (Pacemaker's group member constraints).
+fn group_promotion(t: &mut ActionTable, g: RscIdx, id: &str, members: &[RscIdx], ordered: bool) {
+    let promote = pseudo(t, g, id, "promote");
+    let promoted = pseudo(t, g, id, "promoted");
+    let demote = pseudo(t, g, id, "demote");
+    let demoted = pseudo(t, g, id, "demoted");
+    let mut prev: Option<RscIdx> = None;
+    for &m in members {
+        for a in t.of(m, "demote") {
+            t.order(demote, a, IMPLIES_FIRST);
+            t.order(a, demoted, IMPLIES_THEN);
+        }
+        for a in t.of(m, "promote") {
+            t.order(a, promoted, RUNNABLE_LEFT | IMPLIES_THEN);
+            let flags = if ordered {
+                IMPLIES_FIRST
+            } else {
+                IMPLIES_FIRST | IMPLIES_THEN | RUNNABLE_LEFT
+            };
+            t.order(promote, a, flags);
+        }
+        if let (true, Some(p)) = (ordered, prev) {
+            t.order_rsc(p, "promote", m, "promote", IMPLIES_THEN | RUNNABLE_LEFT);
+            t.order_rsc(m, "demote", p, "demote", OPTIONAL);
+        }
+        prev = Some(m);
     }
 }

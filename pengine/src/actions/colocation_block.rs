@@ -6,7 +6,7 @@
 
 use super::ActionTable;
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, Kind, RscIdx};
+use crate::unpack::{ClusterView, Kind, Role, RscIdx};
 use vocab::score::Score;
 
 /// Marks the blocked dependents' actions unrunnable; true if anything changed (the caller
@@ -14,17 +14,30 @@ use vocab::score::Score;
 pub fn block_dependents(view: &ClusterView, cons: &Constraints, t: &mut ActionTable) -> bool {
     let mut changed = false;
     for c in &cons.colocations {
-        // (Role-limited colocations are left alone: how Pacemaker blocks those is not
-        // modelled yet.)
-        if c.score < Score::INFINITY || c.primary_role.is_some() || c.dependent_role.is_some() {
+        // (Other role-limited colocations are left alone: how Pacemaker blocks a dependent
+        // running in any role with a primary's promoted role is not modelled yet.)
+        let promoted_dependent = c.dependent_role == Some(Role::Promoted);
+        if c.score < Score::INFINITY
+            || (!promoted_dependent && (c.primary_role.is_some() || c.dependent_role.is_some()))
+        {
             continue;
         }
         let primary = c.primary;
         if view.resources[primary].parent.is_some() || view.resources[primary].kind == Kind::Group {
             continue;
         }
-        if fails(view, t, primary, "start") {
-            changed |= block(view, t, c.dependent, "start", primary);
+        // The dependent cannot reach its colocated role: promoted, or else running.
+        let task = if promoted_dependent {
+            "promote"
+        } else {
+            "start"
+        };
+        // A primary that cannot start blocks whatever its role; one that cannot be promoted
+        // blocks only a colocation with its promoted role.
+        if fails(view, t, primary, "start")
+            || (c.primary_role == Some(Role::Promoted) && fails(view, t, primary, "promote"))
+        {
+            changed |= block(view, t, c.dependent, task, primary);
         }
     }
     changed
@@ -58,6 +71,9 @@ fn block(view: &ClusterView, t: &mut ActionTable, r: RscIdx, task: &str, why: Rs
             if t.list[a].runnable {
                 t.list[a].runnable = false;
                 t.list[a].blocked_by_active = !view.running_on(why).is_empty();
+                if t.list[a].reason.is_none() {
+                    t.list[a].reason = Some(format!("colocation with {}", view.resources[why].id));
+                }
                 changed = true;
             }
         }

@@ -75,9 +75,12 @@ fn order_pair(
                     continue;
                 }
                 matched = true;
+                // Pacemaker updates an interleaved pair with the first instance's own flags,
+                // so a required "then" instance never makes its first required: a dependent
+                // instance stops only when its own start cannot happen.
                 for f in first_actions(view, t, ai, fa) {
                     for &th in &thens {
-                        t.order(f, th, flags);
+                        t.order(f, th, flags & !IMPLIES_FIRST);
                     }
                 }
                 // Only one compatible instance per node.
@@ -127,6 +130,16 @@ fn order_pair(
                 if !t.list[th].runnable {
                     continue;
                 }
+                for &f in &firsts {
+                    t.order(f, th, IMPLIES_THEN | SUMMARY);
+                }
+            }
+        }
+    }
+    // So does a clone as "then" (not interleaved): each instance's action of the task.
+    if rb.kind == Kind::Clone && flags & IMPLIES_THEN != 0 && bundle.is_none() {
+        for p in view.primitives_of(b) {
+            for th in t.of(p, ta) {
                 for &f in &firsts {
                     t.order(f, th, IMPLIES_THEN | SUMMARY);
                 }
@@ -185,6 +198,46 @@ fn anti_colocation_orderings(
     }
 }
 
+/// An instance's actions that a clone-min (or require-all=false) ordering counts. Pacemaker
+/// names every instance's start there, creating it (unrunnable, on no node) for an instance
+/// that will not start, before the instance's own stop -> start ordering is applied: so an
+/// instance that stops makes that start required, and a required instance start puts the
+/// clone's start and running pseudo actions in the graph.
+fn instance_starts_for_clone_min(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    clone: RscIdx,
+    inst: RscIdx,
+    task: &str,
+) -> Vec<usize> {
+    let found = first_actions(view, t, inst, task);
+    if task != "start" || view.resources[inst].kind != Kind::Primitive {
+        return found;
+    }
+    if !found.is_empty() {
+        for &s in &found {
+            if t.list[s].node.is_none() {
+                for stop in t.of(inst, "stop") {
+                    t.order(stop, s, IMPLIES_THEN);
+                }
+            }
+        }
+        return found;
+    }
+    let s = t.unrunnable_start(inst, &view.resources[inst].id);
+    for stop in t.of(inst, "stop") {
+        t.order(stop, s, IMPLIES_THEN);
+    }
+    let id = &view.resources[clone].id;
+    if let Some(clone_start) = t.find(&super::op_key(id, "start", 0), None) {
+        t.order(clone_start, s, IMPLIES_FIRST | RUNNABLE_LEFT);
+    }
+    if let Some(running) = t.find(&super::op_key(id, "running", 0), None) {
+        t.order(s, running, IMPLIES_THEN | SUMMARISES);
+    }
+    vec![s]
+}
+
 /// Adds all `rsc_order` orderings.
 pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut ActionTable) {
     anti_colocation_orderings(view, cons, asg, t);
@@ -228,16 +281,18 @@ pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &m
             );
             t.list[p].min_runnable = min;
             let firsts: Vec<usize> = if o.one_or_more.is_none() {
-                view.resources[o.first]
-                    .children
-                    .iter()
-                    .flat_map(|&i| first_actions(view, t, i, &o.first_action))
+                let children = view.resources[o.first].children.clone();
+                children
+                    .into_iter()
+                    .flat_map(|i| {
+                        instance_starts_for_clone_min(view, t, o.first, i, &o.first_action)
+                    })
                     .collect()
             } else {
                 first_actions(view, t, o.first, &o.first_action)
             };
             for f in firsts {
-                t.order(f, p, ONE_OR_MORE | IMPLIES_THEN);
+                t.order(f, p, ONE_OR_MORE | IMPLIES_THEN_PRINTED);
             }
             for th in then_actions(view, t, o.then, &o.then_action) {
                 t.order(p, th, IMPLIES_THEN | RUNNABLE_LEFT);

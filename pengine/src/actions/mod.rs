@@ -50,6 +50,9 @@ pub mod flags {
     /// this when it creates the summary, its ordering only "prints" the implication): the
     /// probe restart walk does not follow it.
     pub const SUMMARISES: u32 = 512;
+    /// First required and runnable => then is shown in the graph, without being required
+    /// (Pacemaker's "implies then printed": a clone-min pseudo action its instances feed).
+    pub const IMPLIES_THEN_PRINTED: u32 = 1024;
 }
 
 /// One scheduled (or merely possible) action.
@@ -71,6 +74,8 @@ pub struct Action {
     pub kind: ActionKind,
     /// Not needed (yet).
     pub optional: bool,
+    /// In the graph even though optional (when runnable).
+    pub print_always: bool,
     /// Can be executed.
     pub runnable: bool,
     /// Extra `CRM_meta_*`/parameters for the graph.
@@ -141,6 +146,7 @@ impl ActionTable {
             node,
             kind,
             optional: true,
+            print_always: false,
             runnable: true,
             meta: BTreeMap::new(),
             priority: 0,
@@ -264,9 +270,13 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
     container_order::order(view, &mut t);
     remote_order::order(view, &mut t);
     probe_order::order_probes(view, &mut t);
-    for a in t.list.iter_mut() {
-        if let Some(r) = a.rsc {
-            a.rsc_active = !view.running_on(r).is_empty();
+    for i in 0..t.list.len() {
+        if let Some(r) = t.list[i].rsc {
+            // (A clone's start passes on to its instances only what holds it back itself.)
+            let clone_entry = view.resources[r].kind == crate::unpack::Kind::Clone
+                && matches!(t.list[i].task.as_str(), "start" | "promote");
+            t.list[i].rsc_active =
+                !clone_entry && !view.running_on(r).is_empty() && !start_after_stop(view, &t, i, r);
         }
     }
     t
@@ -289,6 +299,20 @@ pub fn drop_cancelled_reloads(t: &mut ActionTable) {
             t.list[i].optional = true;
         }
     }
+}
+
+/// A clone instance's start on no node while the instance must stop (Pacemaker creates one
+/// for a clone-min ordering): what it blocks is not held back by something that keeps
+/// running.
+fn start_after_stop(view: &ClusterView, t: &ActionTable, i: usize, r: RscIdx) -> bool {
+    let a = &t.list[i];
+    let in_clone = view.resources[r]
+        .parent
+        .is_some_and(|p| view.resources[p].kind == crate::unpack::Kind::Clone);
+    in_clone
+        && a.task == "start"
+        && a.node.is_none()
+        && t.of(r, "stop").iter().any(|&s| !t.list[s].optional)
 }
 
 /// A migration whose completing (pseudo) start cannot happen does not happen either.
@@ -338,7 +362,11 @@ pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
             (_, "stop" | "start", None, Some(mt)) => extra.push((e.first, mt)),
             _ => {}
         }
-        if fa.task == "stop" && f_to.is_some() && t_to.is_none() {
+        // (Only a purely optional one: Pacemaker leaves such an input out of the graph.)
+        let optional = e.flags
+            & (flags::IMPLIES_THEN | flags::IMPLIES_FIRST | flags::RUNNABLE_LEFT | flags::RESTART)
+            == 0;
+        if fa.task == "stop" && f_to.is_some() && t_to.is_none() && optional {
             dropped.push(ei);
         }
     }

@@ -6,7 +6,7 @@
 use super::{flags::*, ActionTable};
 use crate::assign::Assignment;
 use crate::graph_build::in_graph;
-use crate::unpack::{ClusterView, Kind, Role};
+use crate::unpack::{ClusterView, Role};
 use graph::ActionKind;
 
 const TASKS: [(&str, &str); 4] = [
@@ -32,7 +32,9 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
         if !cfg.notify {
             continue;
         }
-        let mut prev_done: Option<usize> = None;
+        // Every earlier task's confirmed post-notification precedes a later task's
+        // pre-notification (Pacemaker orders each such pair).
+        let mut prev_dones: Vec<usize> = Vec::new();
         for (task, complete) in TASKS {
             let Some(&action) = t.of(c, task).first() else {
                 continue;
@@ -83,66 +85,41 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             t.order(pre_done, post, OPTIONAL);
             t.order(done, post, IMPLIES_THEN);
             t.order(post, post_done, IMPLIES_THEN);
-            if let Some(p) = prev_done {
+            for &p in &prev_dones {
                 t.order(p, pre, OPTIONAL);
             }
-            prev_done = Some(post_done);
+            prev_dones.push(post_done);
+            // Instances told after the action: their recurring monitors wait for that.
+            let mut told_after = Vec::new();
             for p in view.primitives_of(c) {
-                let prsc = &view.resources[p];
-                let id = prsc.key_id().to_string();
-                // Before: instances active now (for promote: once started).
-                if happens {
-                    let before: Vec<usize> = if task == "promote" {
-                        asg.node[p]
-                            .filter(|_| asg.role[p] != Role::Stopped)
-                            .into_iter()
-                            .collect()
-                    } else {
-                        prsc.running_nodes()
-                    };
-                    for n in before {
-                        let node = &view.nodes[n];
-                        // (Nor a guest node about to be reset: its stops are implied.)
-                        let reset = node.remote.as_ref().is_some_and(|l| l.requires_reset);
-                        if !node.online || node.unclean || reset {
-                            continue;
-                        }
+                let targets = notified_nodes(view, asg, t, task, p);
+                if !targets.post.is_empty() {
+                    told_after.push(p);
+                }
+                let id = view.resources[p].key_id().to_string();
+                let phases = [
+                    (happens, "pre", pre, pre_done, targets.pre),
+                    (completes, "post", post, post_done, targets.post),
+                ];
+                for (on, phase, first, last, nodes) in phases {
+                    if !on {
+                        continue;
+                    }
+                    for n in nodes {
                         let i = t.get(
                             Some(p),
                             "notify",
-                            format!("{id}_pre_notify_{task}_0"),
+                            format!("{id}_{phase}_notify_{task}_0"),
                             0,
                             Some(n),
                             ActionKind::RscOp,
                         );
                         t.require(i);
-                        t.order(pre, i, OPTIONAL);
-                        t.order(i, pre_done, OPTIONAL);
-                    }
-                }
-                // After: instances active once the action is done.
-                if completes {
-                    if let Some(n) = asg.node[p] {
-                        if asg.role[p] != Role::Stopped
-                            && view.nodes[n].online
-                            && told_after(view, t, task, p, n)
-                        {
-                            let i = t.get(
-                                Some(p),
-                                "notify",
-                                format!("{id}_post_notify_{task}_0"),
-                                0,
-                                Some(n),
-                                ActionKind::RscOp,
-                            );
-                            t.require(i);
-                            t.order(post, i, OPTIONAL);
-                            t.order(i, post_done, OPTIONAL);
-                        }
+                        t.order(first, i, OPTIONAL);
+                        t.order(i, last, OPTIONAL);
                     }
                 }
             }
-            let _ = Kind::Clone;
             // Whatever waits for the clone action to complete also waits for its notifications.
             let followers: Vec<usize> = t
                 .edges
@@ -160,39 +137,76 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                     e.first = post_done;
                 }
             }
-            if task != "stop" {
-                for p in view.primitives_of(c) {
-                    for &m in monitors.get(&p).map(Vec::as_slice).unwrap_or(&[]) {
-                        t.order(post_done, m, OPTIONAL);
-                    }
+            for p in told_after {
+                for &m in monitors.get(&p).map(Vec::as_slice).unwrap_or(&[]) {
+                    t.order(post_done, m, OPTIONAL);
                 }
             }
         }
     }
 }
 
-/// Whether instance `p`, placed on `n`, gets the post-notification of `task`: not when it
-/// stops there itself (a required stop: it is not active after a stop), nor when it waits
-/// on a remote or guest node whose connection cannot start (Pacemaker's
-/// `create_notify_actions`).
-fn told_after(view: &ClusterView, t: &ActionTable, task: &str, p: usize, n: usize) -> bool {
-    let on_n = |task: &str| {
-        t.of(p, task)
-            .into_iter()
-            .filter(move |&i| t.list[i].node == Some(n))
+/// The nodes where instance `p` is told before (pre) and after (post) its clone's `task`.
+struct Targets {
+    pre: Vec<usize>,
+    post: Vec<usize>,
+}
+
+/// Pacemaker's `create_notify_actions`: for a stop or demote, the nodes the instance is active
+/// on now (after a stop only if it does not stop itself); for a start or promote, the node it
+/// is placed on (before a start only if it is not the one starting), not while it waits on a
+/// remote or guest node whose connection cannot start.
+fn notified_nodes(
+    view: &ClusterView,
+    asg: &Assignment,
+    t: &ActionTable,
+    task: &str,
+    p: usize,
+) -> Targets {
+    let prsc = &view.resources[p];
+    let required = |task: &str| t.of(p, task).into_iter().any(|i| !t.list[i].optional);
+    let mut out = Targets {
+        pre: Vec::new(),
+        post: Vec::new(),
     };
     match task {
-        "stop" => on_n("stop").all(|i| t.list[i].optional),
-        "start" | "promote" => {
+        "stop" | "demote" => {
+            let stays = task == "demote" || !required("stop");
+            for n in prsc.running_nodes() {
+                let node = &view.nodes[n];
+                // (Nor a guest node about to be reset: its stops are implied.)
+                let reset = node.remote.as_ref().is_some_and(|l| l.requires_reset);
+                if !node.online || node.unclean || reset {
+                    continue;
+                }
+                out.pre.push(n);
+                if stays {
+                    out.post.push(n);
+                }
+            }
+        }
+        _ => {
+            let Some(n) = asg.node[p].filter(|_| asg.role[p] != Role::Stopped) else {
+                return out;
+            };
+            if !view.nodes[n].online {
+                return out;
+            }
             let connection = view.nodes[n].remote.as_ref().and_then(|l| l.connection);
             let blocked = connection.is_some_and(|c| {
                 let starts = t.of(c, "start");
                 !starts.is_empty() && starts.iter().all(|&s| !t.list[s].runnable)
             });
-            !(blocked && on_n("start").next().is_some())
+            if blocked && !t.of(p, "start").is_empty() {
+                return out;
+            }
+            if task != "start" || !required("start") {
+                out.pre.push(n);
+            }
+            out.post.push(n);
         }
-        _ => true,
     }
+    out
 }
 
 /// A notify instance's stop implied by fencing its node: once the fencing is done, the

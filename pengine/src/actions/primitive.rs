@@ -4,8 +4,18 @@
 use super::{flags::*, op_key, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, Kind, NodeIdx, OpDef, Resource, Role, RscIdx};
+use crate::unpack::{
+    ClusterView, Kind, NodeIdx, OnFail, OpDef, Resource, Role, RscIdx, RscNodeState,
+};
 use graph::ActionKind;
+
+/// Whether the state on a node is recovered by stopping (and starting again): a failure with
+/// on-fail=demote is recovered by demoting only (Pacemaker marks the resource failed but not
+/// to be stopped).
+fn restarts(st: &RscNodeState) -> bool {
+    let demote_only = st.failed && st.on_fail == OnFail::Demote;
+    st.must_recover() && (!demote_only || st.restart || st.definition_changed)
+}
 
 fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
     t.list[i]
@@ -25,7 +35,9 @@ fn op_timeout(view: &ClusterView, r: RscIdx, name: &str, interval: u64) -> u64 {
 fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> bool {
     let rsc = &view.resources[r];
     let running = rsc.running_nodes();
-    let moving = !running.is_empty() && asg.node[r] != running.first().copied();
+    // (One that only stops starts nowhere: nothing after it waits for a start.)
+    let moving =
+        !running.is_empty() && asg.node[r].is_some() && asg.node[r] != running.first().copied();
     moving && !rsc.allow_migrate()
 }
 
@@ -77,7 +89,7 @@ pub fn create(
     p.pause_for_maintenance(t);
     p.clear_expired_failures(t);
     p.forget_orphan(t);
-    p.forget_other_agent(t, start);
+    p.forget_other_agent(t);
     p.forget_lock(t);
     p.recurring(t, start, reload, promote, demote_here);
 }
@@ -185,7 +197,7 @@ impl<'a> Plan<'a> {
                 _ => next != Some(c),
             };
             let need = moves
-                || st.must_recover()
+                || restarts(st)
                 || self.multiply_active
                 || next_role == Role::Stopped
                 || quorum_stop;
@@ -202,7 +214,8 @@ impl<'a> Plan<'a> {
                 let demote = self.action(t, "demote", Some(c), kind);
                 if !managed || !node_managed {
                     t.list[demote].runnable = false;
-                } else if need || next_role != Role::Promoted {
+                } else if need || next_role != Role::Promoted || st.must_recover() {
+                    // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }
                 t.order(demote, stop, IMPLIES_FIRST);
@@ -231,7 +244,7 @@ impl<'a> Plan<'a> {
         && running.len() == 1
         && next.is_some_and(|n| n != running[0])
         && next_role == Role::Started
-        && !rsc.node_state[&running[0]].must_recover()
+        && !restarts(&rsc.node_state[&running[0]])
         && (self.partial || rsc.node_state[&running[0]].partial_migration_target.is_none())
         && view.nodes[running[0]].online
         && !view.nodes[running[0]].unclean
@@ -268,7 +281,7 @@ impl<'a> Plan<'a> {
             Some(n) => {
                 let stays = !self.multiply_active
                     && self.current == Some(n)
-                    && !rsc.node_state[&n].must_recover();
+                    && !restarts(&rsc.node_state[&n]);
                 if !managed {
                     if !stays {
                         t.list[start].runnable = false;
@@ -508,23 +521,33 @@ impl<'a> Plan<'a> {
 
     /// An orphan (no longer configured) has its fail counts cleared before it stops, and its
     /// history forgotten once stopped.
-    /// A history recorded for another agent is deleted where it is (after the stop there;
-    /// before the start), unless the resource failed somewhere.
-    fn forget_other_agent(&self, t: &mut ActionTable, start: usize) {
-        let rsc = self.rsc;
+    /// A history that names another agent than the configuration is cleaned up where it is
+    /// (stop -> clean-up -> start), unless the resource failed or the node is unavailable.
+    fn forget_other_agent(&self, t: &mut ActionTable) {
+        let (view, r, rsc, id) = (self.view, self.r, self.rsc, &self.id);
         if rsc.node_state.values().any(|s| s.failed) {
             return;
         }
-        for (&n, st) in &rsc.node_state {
-            if !st.agent_changed {
+        for &n in &rsc.other_agent_on {
+            let node = &view.nodes[n];
+            if !node.online || node.unclean {
                 continue;
             }
-            let d = self.action(t, "delete", Some(n), ActionKind::RscOp);
+            let d = t.get(
+                Some(r),
+                "delete",
+                op_key(id, "delete", 0),
+                0,
+                Some(n),
+                ActionKind::RscOp,
+            );
             t.require(d);
-            for s in t.of(self.r, "stop") {
+            for s in t.of(r, "stop") {
                 t.order(s, d, OPTIONAL);
             }
-            t.order(d, start, OPTIONAL);
+            for s in t.of(r, "start") {
+                t.order(d, s, OPTIONAL);
+            }
         }
     }
 

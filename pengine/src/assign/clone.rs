@@ -81,7 +81,10 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             stack.extend(view.resources[x].children.iter().rev());
         }
     }
-    let blocked = a.blocked_by_policy(c);
+    // A stopped clone's target-role reaches its instances only where they set none.
+    let blocked = a
+        .blocked_by_policy(c)
+        .filter(|why| *why != "target-role" || instances.iter().any(|&i| a.target_stopped(i)));
     let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
     let unmanaged = !view.resources[c].managed();
     let available = (0..view.nodes.len())
@@ -166,13 +169,25 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
     }
     if blocked.is_none() && !unmanaged && !freeze {
+        // Pacemaker's instance order: one active where it may no longer run comes after
+        // the others, then by priority.
+        let stuck: Vec<bool> = instances
+            .iter()
+            .map(|&inst| {
+                let running = view.running_on(inst);
+                running.len() == 1 && a.scores_of(inst).get(&running[0]).is_none_or(|s| s.0 < 0)
+            })
+            .collect();
         let mut by_priority: Vec<usize> = (0..instances.len()).collect();
         by_priority.sort_by_key(|&i| {
-            std::cmp::Reverse(
-                promotion_priority
-                    .get(&instances[i])
-                    .copied()
-                    .unwrap_or(Score::ZERO),
+            (
+                stuck[i],
+                std::cmp::Reverse(
+                    promotion_priority
+                        .get(&instances[i])
+                        .copied()
+                        .unwrap_or(Score::ZERO),
+                ),
             )
         });
         for i in by_priority {
@@ -505,7 +520,15 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                     && t.loss_policy == "freeze"
                     && !view.tickets.get(&t.ticket).is_some_and(|(g, _)| *g)
             }) && view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
-            let frozen = !view.resources[inst].managed() || ticket_frozen;
+            // (So is one held where it runs by a failure with on-fail=block.)
+            let blocked = view.primitives_of(inst).iter().any(|&p| {
+                a.out.frozen[p]
+                    && view.resources[p]
+                        .node_state
+                        .values()
+                        .any(|s| s.failed && s.on_fail == crate::unpack::OnFail::Block)
+            });
+            let frozen = !view.resources[inst].managed() || ticket_frozen || blocked;
             let initial = match (frozen, was) {
                 (true, true) => Score::INFINITY,
                 (true, false) => Score::MINUS_INFINITY,
@@ -522,23 +545,29 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 && t.role == Some(Role::Promoted)
                 && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
         });
-        let weights = a.clone_weights.get(&c).cloned().unwrap_or_default();
+        // The clone's node weights plus each instance's non-negative priority there, then
+        // what is colocated with its promoted role (Pacemaker merges those after the
+        // priorities, so a banned dependent can outweigh them).
+        let mut weights = a.clone_weights.get(&c).cloned().unwrap_or_default();
+        for &(_, _, m, _, _, x) in &placed {
+            if x.0 >= 0 {
+                let w = weights.entry(m).or_insert(Score::ZERO);
+                *w = w.saturating_add(x);
+            }
+        }
+        a.merge_with_this_promoted(c, &mut weights);
         for &(i, inst, n, was, frozen, initial) in &placed {
             let s = if frozen && was {
                 Score::INFINITY
             } else if initial.0 < 0 {
                 initial
             } else {
-                let mut w = weights.get(&n).copied().unwrap_or(Score::ZERO);
-                for &(_, _, m, _, _, x) in &placed {
-                    if m == n && x.0 >= 0 {
-                        w = w.saturating_add(x);
-                    }
-                }
+                let w = weights.get(&n).copied().unwrap_or(Score::ZERO);
                 if ticket_ban {
-                    w = w.saturating_add(Score::MINUS_INFINITY);
+                    w.saturating_add(Score::MINUS_INFINITY)
+                } else {
+                    w
                 }
-                w
             };
             a.out.scores.push(ScoreLine {
                 prefix: "promotion",

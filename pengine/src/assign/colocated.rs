@@ -347,9 +347,25 @@ impl Assigner<'_> {
         self.merge_with_this_as(r, scores, true);
     }
 
+    /// Pacemaker's promotion step merges the dependents of the clone's promoted role once
+    /// more (on top of the clone's own node weights, which hold them already).
+    pub fn merge_with_this_promoted(&self, r: RscIdx, scores: &mut Table) {
+        self.merge_with_this_filtered(r, scores, true, |c| c.primary_role == Some(Role::Promoted));
+    }
+
     fn merge_with_this_as(&self, r: RscIdx, scores: &mut Table, nonnegative: bool) {
+        self.merge_with_this_filtered(r, scores, nonnegative, |_| true);
+    }
+
+    fn merge_with_this_filtered(
+        &self,
+        r: RscIdx,
+        scores: &mut Table,
+        nonnegative: bool,
+        wanted: impl Fn(&Colocation) -> bool,
+    ) {
         for c in self.with_this(r) {
-            if !self.has_influence(&c) {
+            if !wanted(&c) || !self.has_influence(&c) {
                 continue;
             }
             let factor = c.score.0 as f32 / INFINITY as f32;

@@ -6,7 +6,7 @@ mod clone;
 mod colocated;
 
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, Role, RscIdx};
+use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, OnFail, Role, RscIdx};
 use std::collections::BTreeMap;
 use vocab::score::{Score, INFINITY};
 
@@ -202,11 +202,18 @@ impl<'a> Assigner<'a> {
                 if failure_ignored {
                     break;
                 }
-                let fc = fillers
-                    .iter()
-                    .fold(fail_count(node, &rsc.base_id, rsc, view.now), |acc, f| {
-                        acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
-                    });
+                // Pacemaker's fail-count names: a unique resource's own name (the history's
+                // for an instance); an anonymous instance's without its number, matching
+                // any instance number.
+                let own = if unique {
+                    let name = rsc.clone_name.as_deref().unwrap_or(&rsc.id);
+                    fail_count_of(node, name, rsc, view.now, false)
+                } else {
+                    fail_count_of(node, &rsc.base_id, rsc, view.now, true)
+                };
+                let fc = fillers.iter().fold(own, |acc, f| {
+                    acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
+                });
                 if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
                     let target = if unique { r } else { top };
                     for x in view.primitives_of(target) {
@@ -294,6 +301,11 @@ impl<'a> Assigner<'a> {
                             false
                         }
                         "demote" => !promoted_only,
+                        // Fencing applies only to the instances in the ticket's role now.
+                        "fence" if promoted_only => view
+                            .active_roles(r)
+                            .iter()
+                            .any(|&(_, role)| role == Role::Promoted),
                         _ => true,
                     }
                 } else {
@@ -676,6 +688,9 @@ impl<'a> Assigner<'a> {
                             || c.primary_role
                                 .is_none_or(|role| self.out.role[**ch] == role)
                     })
+                    // A mandatory colocation does not count instances blocked by a failure
+                    // (on-fail=block), as Pacemaker.
+                    .filter(|ch| !c.score.is_infinite() || !blocked_by_failure(view, **ch))
                     .filter_map(|ch| self.out.node[*ch])
                     .collect()
             } else {
@@ -921,14 +936,7 @@ impl<'a> Assigner<'a> {
 
     /// Whether `target-role=Stopped` applies to `r` (set on it or on a parent).
     fn target_stopped(&self, r: RscIdx) -> bool {
-        let mut x = Some(r);
-        while let Some(i) = x {
-            if self.view.resources[i].target_role() == Some(Role::Stopped) {
-                return true;
-            }
-            x = self.view.resources[i].parent;
-        }
-        false
+        target_role_stopped(self.view, r)
     }
 
     fn blocked_by_policy(&self, r: RscIdx) -> Option<&'static str> {
@@ -952,14 +960,7 @@ impl<'a> Assigner<'a> {
         {
             return Some("on-fail=stop");
         }
-        let mut x = Some(r);
-        while let Some(i) = x {
-            if view.resources[i].target_role() == Some(Role::Stopped) {
-                return Some("target-role");
-            }
-            x = view.resources[i].parent;
-        }
-        None
+        target_role_stopped(view, r).then_some("target-role")
     }
 
     fn assign_primitive(&mut self, r: RscIdx) {
@@ -1089,8 +1090,20 @@ pub fn fail_count(
     rsc: &crate::unpack::Resource,
     now: i64,
 ) -> Score {
+    fail_count_of(node, base_id, rsc, now, false)
+}
+
+/// [`fail_count`], counting `RSC:N` attributes too when `instances` (an anonymous clone's
+/// instance: Pacemaker matches its counts with any instance number).
+fn fail_count_of(
+    node: &crate::unpack::NodeInfo,
+    base_id: &str,
+    rsc: &crate::unpack::Resource,
+    now: i64,
+    instances: bool,
+) -> Score {
     let (total, last_failure) =
-        crate::unpack::expiry::recorded_failures(&node.attrs, base_id, false);
+        crate::unpack::expiry::recorded_failures(&node.attrs, base_id, instances);
     let timeout = rsc.failure_timeout_ms() as i64 / 1000;
     if timeout > 0 && last_failure > 0 && now >= last_failure + timeout {
         return Score::ZERO;
@@ -1153,4 +1166,30 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
         a.assign(r);
     }
     a.out
+}
+
+/// Whether `target-role=Stopped` applies to `r`: set on it or on a parent group, but a clone's
+/// value only through its instances' own meta attributes, which it fills only where they set
+/// none (an instance's own `target-role=Started` overrides a stopped clone, as in Pacemaker).
+fn target_role_stopped(view: &ClusterView, r: RscIdx) -> bool {
+    let mut x = r;
+    loop {
+        if view.resources[x].target_role() == Some(Role::Stopped) {
+            return true;
+        }
+        match view.resources[x].parent {
+            Some(p) if view.resources[p].kind != crate::unpack::Kind::Clone => x = p,
+            _ => return false,
+        }
+    }
+}
+
+/// Whether `r` or a resource under it failed with on-fail=block (Pacemaker's blocked flag).
+fn blocked_by_failure(view: &ClusterView, r: RscIdx) -> bool {
+    view.primitives_of(r).into_iter().any(|p| {
+        view.resources[p]
+            .node_state
+            .values()
+            .any(|s| s.failed && s.on_fail == OnFail::Block)
+    })
 }

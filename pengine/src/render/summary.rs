@@ -272,7 +272,33 @@ pub fn primitive_text(
         });
     } else {
         // The current status lists them in the order the histories were read.
-        on.sort_by_key(|a| view.nodes[a.0].status_order);
+        // (With fencing or shutdown locks, offline and remote nodes' histories come last.)
+        let later = |n: usize| {
+            let node = &view.nodes[n];
+            (view.config.stonith_enabled || view.config.shutdown_lock)
+                && (!node.online || node.is_remote())
+        };
+        // A migration's target is found active while the source's history is read (before
+        // the source itself).
+        let source_of = |n: usize| {
+            on.iter().map(|x| x.0).find(|&src| {
+                rsc.node_state.get(&src).is_some_and(|st| {
+                    st.ops.iter().any(|o| {
+                        o.task == "migrate_to"
+                            && o.rc == 0
+                            && o.status == 0
+                            && o.migrate_target.as_deref() == Some(view.nodes[n].uname.as_str())
+                    })
+                })
+            })
+        };
+        let key = |n: usize| match source_of(n) {
+            Some(src) => (later(src), view.nodes[src].status_order, 0),
+            None => (later(n), view.nodes[n].status_order, 1),
+        };
+        let mut keyed: Vec<_> = on.iter().map(|a| (key(a.0), *a)).collect();
+        keyed.sort_by_key(|(k, _)| *k);
+        on = keyed.into_iter().map(|(_, a)| a).collect();
     }
     let mut text = PrimitiveText::of(view, r, &on);
     // A failure on a node that will be fenced is the node's, not the resource's.
@@ -305,6 +331,16 @@ pub fn primitive_text(
 
 /// The result of a probe that found the agent unusable (not installed, invalid parameters),
 /// which a stopped resource's line shows; the first node's (clone instances: none here).
+/// A stop and start on the same node: "Recover" when the resource failed (Pacemaker's failed
+/// flag is the resource's, from any node not being fenced), else "Restart".
+fn restart_verb(view: &ClusterView, r: RscIdx) -> &'static str {
+    if failed_somewhere(view, r) {
+        "Recover"
+    } else {
+        "Restart"
+    }
+}
+
 fn failed_probe(view: &ClusterView, r: RscIdx) -> Option<String> {
     if view.resources[view.top_of(r)].kind == Kind::Clone {
         return None;
@@ -569,6 +605,35 @@ fn summary_order(view: &ClusterView, pos: &[usize], r: RscIdx) -> (usize, usize,
     (pos[b.rsc], i, part)
 }
 
+/// Whether `r` is an instance of a promotable clone.
+fn promotable_instance(view: &ClusterView, r: usize) -> bool {
+    view.resources[view.top_of(r)]
+        .clone
+        .as_ref()
+        .is_some_and(|c| c.promotable)
+}
+
+/// Pacemaker's failed flag is the resource's: failed on some node not being fenced.
+fn failed_somewhere(view: &ClusterView, r: usize) -> bool {
+    view.resources[r]
+        .node_state
+        .iter()
+        .any(|(m, st)| st.failed && !view.nodes[*m].unclean)
+}
+
+/// Why `r`, assigned the promoted role, cannot be promoted: its promote exists on a node but
+/// cannot run.
+fn blocked_promote(s: &Schedule, r: usize) -> Option<String> {
+    let t = &s.actions;
+    if s.assignment.role[r] != Role::Promoted {
+        return None;
+    }
+    t.of(r, "promote")
+        .into_iter()
+        .find(|&x| t.list[x].node.is_some() && !t.list[x].runnable)
+        .and_then(|x| t.list[x].reason.clone())
+}
+
 /// "Transition Summary:" section.
 pub fn transition_summary(s: &Schedule) -> String {
     let view = &s.view;
@@ -671,6 +736,13 @@ pub fn transition_summary(s: &Schedule) -> String {
                     format!("Stopped -> Promoted {}", name(*n)),
                     String::new(),
                 )
+            } else if let Some(why) = blocked_promote(s, r) {
+                // Placed to be promoted, but only the start can happen.
+                (
+                    "Promote",
+                    format!("Stopped -> Promoted {}", name(*n)),
+                    format!("  due to {why} (blocked)"),
+                )
             } else {
                 ("Start", name(*n), String::new())
             }),
@@ -728,6 +800,30 @@ pub fn transition_summary(s: &Schedule) -> String {
                         .unwrap_or_default(),
                 ))
             }
+            // A promotable instance restarted in place says its roles.
+            ([(n, r1)], [(m, r2)]) if restarted && n == m && promotable_instance(view, r) => {
+                let role = |x: &Role| match x {
+                    Role::Promoted => "Promoted",
+                    _ => "Unpromoted",
+                };
+                let roles = if role(r1) == role(r2) {
+                    role(r1).to_string()
+                } else {
+                    format!("{} -> {}", role(r1), role(r2))
+                };
+                Some((
+                    if failed_somewhere(view, r) {
+                        "Recover"
+                    } else {
+                        "Restart"
+                    },
+                    format!("{roles} {}", name(*n)),
+                    start_reason
+                        .as_deref()
+                        .map(|why| format!("  due to {why}"))
+                        .unwrap_or_default(),
+                ))
+            }
             ([(n, r1)], [(_, r2)]) if r1 != r2 && *r2 == Role::Promoted => Some((
                 "Promote",
                 format!(
@@ -752,23 +848,16 @@ pub fn transition_summary(s: &Schedule) -> String {
             }
             // Active on several nodes: stopped everywhere and started on one of them.
             (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
-                Some(("Restart", name(*m), String::new()))
+                Some((restart_verb(view, r), name(*m), String::new()))
             }
-            ([(n, _)], [_]) if restarted => {
-                // (Pacemaker's failed flag is the resource's.)
-                let failed = rsc
-                    .node_state
-                    .iter()
-                    .any(|(m, st)| st.failed && !view.nodes[*m].unclean);
-                Some((
-                    if failed { "Recover" } else { "Restart" },
-                    name(*n),
-                    start_reason
-                        .as_deref()
-                        .map(|why| format!("  due to {why}"))
-                        .unwrap_or_default(),
-                ))
-            }
+            ([(n, _)], [_]) if restarted => Some((
+                restart_verb(view, r),
+                name(*n),
+                start_reason
+                    .as_deref()
+                    .map(|why| format!("  due to {why}"))
+                    .unwrap_or_default(),
+            )),
             // Placed nowhere but its stop cannot run (it waits for a blocked action).
             ([(n, _)], [(m, _)])
                 if n == m

@@ -46,15 +46,10 @@ pub fn check(view: &mut ClusterView) {
             let by_name = st.entry_id.is_empty()
                 || st.entry_id == rsc.id
                 || rsc.clone_name.as_deref() == Some(st.entry_id.as_str());
-            if !eligible || !by_name || skipped(view, r) {
-                let st = view.resources[r].node_state.get_mut(&n).expect("listed");
-                st.agent_changed = false;
+            if !eligible || !by_name || skipped(view, r) || !st.role.is_active() {
                 continue;
             }
-            if !st.role.is_active() {
-                continue;
-            }
-            if st.agent_changed {
+            if rsc.other_agent_on.contains(&n) {
                 // Another agent ran it: stop that one (the new one starts afresh).
                 let st = view.resources[r].node_state.get_mut(&n).expect("listed");
                 st.definition_changed = true;

@@ -103,6 +103,10 @@ pub struct Resource {
     pub node_state: BTreeMap<usize, super::RscNodeState>,
     /// Not in the configuration any more (found only in the status section).
     pub orphan: bool,
+    /// Nodes whose history under this resource's exact id names another agent (class,
+    /// provider or type) than the configuration: cleaned up there (after a restart where
+    /// it runs).
+    pub other_agent_on: Vec<usize>,
     /// Index among the configuration's top-level resources / children (tie-breaks).
     pub config_order: usize,
     /// The name the history uses when it differs from `id` (anonymous clone instances).
@@ -573,6 +577,7 @@ fn add(
         clone: clone.clone(),
         node_state: BTreeMap::new(),
         orphan: false,
+        other_agent_on: Vec::new(),
         config_order: order,
         clone_name: None,
         lock: None,

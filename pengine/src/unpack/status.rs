@@ -172,10 +172,12 @@ fn node_history(
         super::shutdown_lock::read(view, r, node, lr);
         let mut state = replay(view, r, node, ops);
         state.entry_id = rid.to_string();
-        let rsc = &view.resources[r];
-        state.agent_changed = lr.attr("class") != Some(rsc.class.as_str())
-            || lr.attr("type") != Some(rsc.agent.as_str())
-            || lr.attr("provider") != rsc.provider.as_deref();
+        // Pacemaker checks the agent against the resource named exactly by the history.
+        if let Some(&x) = view.rsc_by_id.get(rid) {
+            if agent_changed(&view.resources[x], lr) {
+                view.resources[x].other_agent_on.push(node);
+            }
+        }
         // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
         // default) makes the node unclean: it is fenced before the resource runs elsewhere.
         if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
@@ -185,6 +187,15 @@ fn node_history(
         }
         view.resources[r].node_state.insert(node, state);
     }
+}
+
+/// Whether a configured primitive's history names another agent than its configuration.
+fn agent_changed(rsc: &Resource, lr: &Element) -> bool {
+    rsc.kind == Kind::Primitive
+        && !rsc.orphan
+        && (lr.attr("class") != Some(rsc.class.as_str())
+            || lr.attr("provider") != rsc.provider.as_deref()
+            || lr.attr("type") != Some(rsc.agent.as_str()))
 }
 
 /// A live migration whose `migrate_to` succeeded but whose `migrate_from` has no result yet
@@ -406,6 +417,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         clone: None,
         node_state: BTreeMap::new(),
         orphan: true,
+        other_agent_on: Vec::new(),
         config_order: usize::MAX,
         clone_name: None,
         lock: None,
