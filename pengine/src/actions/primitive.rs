@@ -529,8 +529,11 @@ impl<'a> Plan<'a> {
             return;
         }
         for &n in &rsc.other_agent_on {
+            // (Pacemaker checks histories only on nodes that can run resources or are in
+            // maintenance, and cleans up only on nodes up and clean.)
             let node = &view.nodes[n];
-            if !node.online || node.unclean {
+            let checked = node.maintenance || node.available_before_placement();
+            if !checked || !node.online || node.unclean {
                 continue;
             }
             let d = t.get(
