@@ -194,7 +194,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             } else {
                 None
             };
-            if let Some(n) = a.choose(&s, current, None) {
+            if let Some(n) = a.choose(&s, current) {
                 a.placed_weight.insert(inst, s[&n]);
                 placed[i] = Some(n);
                 count[n] += 1;

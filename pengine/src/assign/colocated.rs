@@ -54,7 +54,7 @@ impl Assigner<'_> {
     }
 
     /// Whether a group's members are colocated with each other (`collocated`, default true).
-    fn colocated_group(&self, g: RscIdx) -> bool {
+    pub(super) fn colocated_group(&self, g: RscIdx) -> bool {
         self.view.resources[g].meta_flag("collocated", true)
     }
 
