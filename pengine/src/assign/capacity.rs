@@ -253,3 +253,18 @@ impl Assigner<'_> {
         order.sort_by(|x, y| keys[y].cmp(&keys[x]));
     }
 }
+
+impl Assigner<'_> {
+    /// Takes what primitive `r` uses from node `n`'s remaining capacity (an attribute the
+    /// node does not list reads as 0 either way).
+    pub fn consume_capacity(&mut self, r: RscIdx, n: NodeIdx) {
+        if self.view.config.placement_strategy == "default" {
+            return;
+        }
+        for (k, v) in &self.view.resources[r].utilization {
+            if let Some(c) = self.capacity[n].get_mut(k) {
+                *c -= v;
+            }
+        }
+    }
+}

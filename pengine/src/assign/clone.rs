@@ -117,6 +117,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             allocated += 1;
             a.num_resources[n] += 1;
             if view.resources[inst].kind == Kind::Primitive {
+                a.consume_capacity(inst, n);
                 a.log_placement(inst, n);
             }
             continue;
@@ -137,6 +138,10 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
         merge_bundle_dependents(a, inst, &mut s);
         push_instance_scores(a, inst, &s);
+        // Without the capacity to stay, it is placed with the rest.
+        if a.capacity_limit(inst, &s).banned.contains(&n) {
+            continue;
+        }
         // Kept where it runs only if no node is better there (else placed with the rest).
         let best = s
             .iter()
@@ -151,6 +156,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             allocated += 1;
             a.num_resources[n] += 1;
             if view.resources[inst].kind == Kind::Primitive {
+                a.consume_capacity(inst, n);
                 a.log_placement(inst, n);
             }
         }
@@ -194,13 +200,20 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             } else {
                 None
             };
-            if let Some(n) = a.choose(&s, current) {
+            let limit = a.capacity_limit(inst, &s);
+            Assigner::ban_for_capacity(&limit, &mut s);
+            if let Some(best) = a.choose(&s, current) {
+                let n = limit
+                    .prefer
+                    .filter(|p| s.get(p).is_some_and(|v| *v >= s[&best]) && a.usable(*p))
+                    .unwrap_or(best);
                 a.placed_weight.insert(inst, s[&n]);
                 placed[i] = Some(n);
                 count[n] += 1;
                 allocated += 1;
                 a.num_resources[n] += 1;
                 if view.resources[inst].kind == Kind::Primitive {
+                    a.consume_capacity(inst, n);
                     a.log_placement(inst, n);
                 }
             }
@@ -237,6 +250,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                     .unwrap_or(Score::MINUS_INFINITY);
                 if ok && (s.0 >= 0 || unmanaged) && a.blocked_by_policy(m).is_none() {
                     a.out.node[m] = Some(n);
+                    a.consume_capacity(m, n);
                     a.log_placement(m, n);
                     a.out.role[m] = Role::Started;
                 } else {

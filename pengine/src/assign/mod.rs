@@ -585,13 +585,7 @@ impl<'a> Assigner<'a> {
         self.out.node[r] = Some(n);
         self.log_placement(r, n);
         self.num_resources[n] += 1;
-        if self.view.config.placement_strategy != "default" {
-            for (k, v) in &self.view.resources[r].utilization {
-                if let Some(c) = self.capacity[n].get_mut(k) {
-                    *c -= v;
-                }
-            }
-        }
+        self.consume_capacity(r, n);
     }
 
     /// Logs where the primitives of `r` (itself, or a clone instance's) were placed.
