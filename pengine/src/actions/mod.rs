@@ -292,7 +292,8 @@ pub fn cancel_blocked_migrations(t: &mut ActionTable) {
 /// Orderings around live migrations: what must precede a migrating resource's stop or
 /// start (and is not migrating itself) also precedes its `migrate_to`; two migrating
 /// resources in sequence chain `migrate_from` -> `migrate_to`; and a migrating resource's
-/// stop (which happens after the move) orders nothing else.
+/// stop (which happens after the move) orders nothing else, unless a mandatory ordering
+/// asks for it.
 pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
     let migration = |t: &ActionTable, r: RscIdx, task: &str| {
         t.of(r, task).into_iter().find(|&i| t.list[i].runnable)
@@ -318,7 +319,8 @@ pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
             (_, "stop" | "start", None, Some(mt)) => extra.push((e.first, mt)),
             _ => {}
         }
-        if fa.task == "stop" && f_to.is_some() && t_to.is_none() {
+        let mandatory = e.flags & (flags::IMPLIES_THEN | flags::IMPLIES_FIRST) != 0;
+        if fa.task == "stop" && f_to.is_some() && t_to.is_none() && !mandatory {
             dropped.push(ei);
         }
     }

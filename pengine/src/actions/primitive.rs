@@ -25,7 +25,9 @@ fn op_timeout(view: &ClusterView, r: RscIdx, name: &str, interval: u64) -> u64 {
 fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> bool {
     let rsc = &view.resources[r];
     let running = rsc.running_nodes();
-    let moving = !running.is_empty() && asg.node[r] != running.first().copied();
+    // (Only a start elsewhere counts: a plain stop leaves the migration alone.)
+    let moving =
+        !running.is_empty() && asg.node[r].is_some() && asg.node[r] != running.first().copied();
     moving && !rsc.allow_migrate()
 }
 
