@@ -657,6 +657,9 @@ impl<'a> Assigner<'a> {
                             || c.primary_role
                                 .is_none_or(|role| self.out.role[**ch] == role)
                     })
+                    // An instance held by an on-fail=block failure gives no place to
+                    // follow (Pacemaker skips blocked instances for mandatory colocations).
+                    .filter(|ch| !(c.score.is_infinite() && self.blocked_by_failure(**ch)))
                     .filter_map(|ch| self.out.node[*ch])
                     .collect()
             } else {
@@ -850,6 +853,17 @@ impl<'a> Assigner<'a> {
             self.record_placement(inst, n);
             self.out.role[inst] = Role::Started;
         }
+    }
+
+    /// Whether anything in `r` failed where on-fail=block holds it (Pacemaker's
+    /// `pe_rsc_block`).
+    fn blocked_by_failure(&self, r: RscIdx) -> bool {
+        self.view.primitives_of(r).iter().any(|&p| {
+            self.view.resources[p]
+                .node_state
+                .values()
+                .any(|st| st.failed && st.on_fail == crate::unpack::OnFail::Block)
+        })
     }
 
     /// Whether `target-role=Stopped` applies to `r` (set on it or on a parent).
