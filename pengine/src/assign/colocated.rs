@@ -173,7 +173,8 @@ impl Assigner<'_> {
     }
 
     /// A resource's node table as Pacemaker holds it now: after its own colocations once it
-    /// has been assigned, its location-based scores before.
+    /// has been assigned (or as far as they have been applied), its location-based scores
+    /// before.
     pub fn allowed(&self, r: RscIdx) -> Table {
         self.allowed_after[r]
             .clone()
@@ -396,6 +397,8 @@ impl Assigner<'_> {
                     *scores = kept;
                 }
             }
+            // Pacemaker changes the node table in place: the next primary placed sees it.
+            self.allowed_after[r] = Some(scores.clone());
         }
     }
 
