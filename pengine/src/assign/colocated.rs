@@ -137,6 +137,19 @@ impl Assigner<'_> {
                 if self.colocated_group(g) {
                     list.push(self.internal_colocation(g, r, members[at - 1]));
                 }
+                // After an unmanaged member the internal colocations no longer carry the
+                // group's mandatory colocations: each later member gets them itself.
+                if self.group_expanded(g)
+                    && members[..at].iter().any(|&m| !view.resources[m].managed())
+                {
+                    list.extend(
+                        self.cons
+                            .colocations
+                            .iter()
+                            .filter(|c| c.dependent == g && c.score.is_infinite())
+                            .cloned(),
+                    );
+                }
             } else if self.group_expanded(g) {
                 // "Group with R" became "first member with R".
                 list.extend(
