@@ -125,7 +125,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         if !usable(n) || count[n] >= loop_max || allocated >= cfg.max {
             continue;
         }
-        if blocked.is_some() {
+        if blocked.is_some() || a.target_stopped(inst) {
             // Tried (and shown, banned everywhere) all the same.
             let s = instance_scores(a, inst, &adj);
             push_instance_scores(a, inst, &s);
@@ -194,6 +194,10 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
             merge_bundle_dependents(a, inst, &mut s);
             push_instance_scores(a, inst, &s);
+            // (Its own target-role=Stopped bans it everywhere.)
+            if a.target_stopped(inst) {
+                continue;
+            }
             let running = view.running_on(inst);
             let current = if running.len() == 1 {
                 Some(running[0])
