@@ -198,6 +198,13 @@ pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &m
                 (fwd, inv)
             }
             OrderKind::Serialize => continue,
+            // The deprecated restart-type=restart on "then": it restarts with "first".
+            _ if view.resources[o.then]
+                .meta("restart-type")
+                .is_some_and(|v| v.eq_ignore_ascii_case("restart")) =>
+            {
+                (IMPLIES_THEN, IMPLIES_FIRST)
+            }
             _ => (OPTIONAL, OPTIONAL),
         };
         let clone_min = view.resources[o.first]
