@@ -197,7 +197,6 @@ pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &m
                 let inv = IMPLIES_FIRST | RUNNABLE_LEFT;
                 (fwd, inv)
             }
-            OrderKind::Serialize => continue,
             // The deprecated restart-type=restart on "then": it restarts with "first".
             _ if view.resources[o.then]
                 .meta("restart-type")
