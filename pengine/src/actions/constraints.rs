@@ -83,7 +83,10 @@ fn order_pair(
                 // Only one compatible instance per node.
                 break;
             }
-            if !matched && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() {
+            // (Pacemaker inhibits only an instance that would become active: a stop or
+            // demote without a partner on its node is left alone.)
+            let leaving = matches!(ta, "stop" | "stopped" | "demote" | "demoted");
+            if !matched && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() && !leaving {
                 for &th in &thens {
                     t.list[th].runnable = false;
                 }
