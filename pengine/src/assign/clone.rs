@@ -70,16 +70,11 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
         }
     }
-    // Pacemaker shows the clone's scores and, under the same heading, its instances'.
-    push_scores(a, "pcmk__clone_allocate", c, &clone_scores);
+    // Pacemaker shows the clone's scores and, under the same heading, its instances' (a
+    // bundle and its clone show theirs as bundles do).
     a.clone_weights.insert(c, clone_scores.clone());
-    for &inst in &instances {
-        let mut stack = vec![inst];
-        while let Some(x) = stack.pop() {
-            let table = a.scores_of(x);
-            push_scores(a, "pcmk__clone_allocate", x, &table);
-            stack.extend(view.resources[x].children.iter().rev());
-        }
+    if !a.push_bundle_tables(c, &clone_scores) {
+        push_clone_tables(a, c, &clone_scores);
     }
     let blocked = a.blocked_by_policy(c);
     let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
@@ -267,6 +262,23 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     if allocated > 0 {
         a.out.role[c] = Role::Started;
+    }
+}
+
+/// The clone's table and its instances', under `pcmk__clone_allocate`.
+fn push_clone_tables(a: &mut Assigner, c: RscIdx, clone_scores: &BTreeMap<NodeIdx, Score>) {
+    let view = a.view;
+    let table = a
+        .bundle_clone_table(c, clone_scores)
+        .unwrap_or_else(|| clone_scores.clone());
+    push_scores(a, "pcmk__clone_allocate", c, &table);
+    for &inst in &view.resources[c].children {
+        let mut stack = vec![inst];
+        while let Some(x) = stack.pop() {
+            let table = a.bundle_instance_table(x).unwrap_or_else(|| a.scores_of(x));
+            push_scores(a, "pcmk__clone_allocate", x, &table);
+            stack.extend(view.resources[x].children.iter().rev());
+        }
     }
 }
 

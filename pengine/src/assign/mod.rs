@@ -2,6 +2,7 @@
 //! colocations) and is assigned to its best node, in Pacemaker's order and with its
 //! tie-breaks: higher score, then fewer assigned resources, then the current node, then name.
 
+mod bundle_scores;
 mod capacity;
 mod clone;
 mod colocated;
@@ -1083,5 +1084,6 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
     for r in order {
         a.assign(r);
     }
+    a.hide_undiscovered_guest_nodes();
     a.out
 }
