@@ -11,7 +11,7 @@
 use super::{Assigner, ScoreLine};
 use crate::unpack::bundle::Bundle;
 use crate::unpack::{NodeIdx, RscIdx};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use vocab::score::Score;
 
 /// The weight a bundle gives its replica's node in the instance's table before placement.
@@ -23,15 +23,6 @@ impl Assigner<'_> {
     /// The bundle that `b` is, if any.
     fn bundle(&self, b: RscIdx) -> Option<&Bundle> {
         self.view.bundles.iter().find(|x| x.rsc == b)
-    }
-
-    /// Every bundle's guest nodes.
-    fn bundle_nodes(&self) -> BTreeSet<NodeIdx> {
-        self.view
-            .bundles
-            .iter()
-            .flat_map(|b| b.replicas.iter().filter_map(|r| r.node))
-            .collect()
     }
 
     fn push_table(&mut self, prefix: &'static str, r: RscIdx, table: &Table) {
@@ -46,17 +37,6 @@ impl Assigner<'_> {
         }
     }
 
-    /// A table as Pacemaker holds it for a resource of bundle `b`: without guest nodes of
-    /// bundles (the bundle's clone has its own, banned).
-    fn without_guest_nodes(&self, table: &Table) -> Table {
-        let hidden = self.bundle_nodes();
-        table
-            .iter()
-            .filter(|(n, _)| !hidden.contains(n))
-            .map(|(n, s)| (*n, *s))
-            .collect()
-    }
-
     /// Shows the tables of bundle `b` and what it expanded into, as the bundle's assignment
     /// starts (`table` is the bundle's own). Returns false for anything but a bundle.
     pub(super) fn push_bundle_tables(&mut self, b: RscIdx, table: &Table) -> bool {
@@ -64,16 +44,15 @@ impl Assigner<'_> {
             return false;
         };
         const PREFIX: &str = "pcmk__bundle_allocate";
-        let own = self.without_guest_nodes(table);
-        self.push_table(PREFIX, b, &own);
+        self.push_table(PREFIX, b, table);
         for rep in &bundle.replicas {
             for r in rep.ip.into_iter().chain([rep.container]).chain(rep.remote) {
-                let t = self.without_guest_nodes(&self.scores_of(r));
+                let t = self.scores_of(r);
                 self.push_table(PREFIX, r, &t);
             }
         }
         if let Some(clone) = bundle.child {
-            let mut t = self.without_guest_nodes(&self.scores_of(clone));
+            let mut t = self.scores_of(clone);
             for n in bundle.replicas.iter().filter_map(|r| r.node) {
                 t.insert(n, Score::MINUS_INFINITY);
             }
@@ -92,27 +71,17 @@ impl Assigner<'_> {
         self.view.bundles.iter().find(|b| b.child == Some(c))
     }
 
-    /// A bundle clone's own table when it is assigned: its replicas' nodes where an instance
-    /// was placed (0), every other node banned.
+    /// A bundle clone's own table when it is assigned: its replicas' nodes (0), every other
+    /// node banned.
     pub(super) fn bundle_clone_table(&self, c: RscIdx, table: &Table) -> Option<Table> {
         let bundle = self.bundle_of_clone(c)?;
-        let mut t: Table = self
-            .without_guest_nodes(table)
-            .into_keys()
+        let mut t: Table = table
+            .keys()
+            .copied()
             .map(|n| (n, Score::MINUS_INFINITY))
             .collect();
-        for rep in &bundle.replicas {
-            if let Some(n) = rep.node {
-                let placed = rep.child.is_some_and(|i| self.out.node[i] == Some(n));
-                t.insert(
-                    n,
-                    if placed {
-                        Score::ZERO
-                    } else {
-                        Score::MINUS_INFINITY
-                    },
-                );
-            }
+        for n in bundle.replicas.iter().filter_map(|r| r.node) {
+            t.insert(n, Score::ZERO);
         }
         Some(t)
     }
@@ -139,16 +108,35 @@ impl Assigner<'_> {
     }
 
     /// Drops score lines on bundle guest nodes from the tables of resources that never hold
-    /// them (everything but the bundle's clone and the replica's instance).
+    /// them: everything but the bundle's clone and the replica's instance, and, for a node
+    /// also listed under `<nodes>`, what was unpacked before the replica's connection (the
+    /// resources configured before the bundle, the replica's IP and container, and the
+    /// earlier replicas' resources).
     pub(super) fn hide_undiscovered_guest_nodes(&mut self) {
         let view = self.view;
+        let position = |r: RscIdx| view.top.iter().position(|&t| t == view.top_of(r));
         let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for b in &view.bundles {
-            for rep in &b.replicas {
+            for (k, rep) in b.replicas.iter().enumerate() {
                 let Some(n) = rep.node else { continue };
                 let list = owners.entry(view.nodes[n].uname.as_str()).or_default();
                 list.extend(b.child.map(|c| view.resources[c].id.as_str()));
                 list.extend(rep.child.map(|i| view.resources[i].id.as_str()));
+                if !view.nodes[n].configured {
+                    continue;
+                }
+                let before_bundle = (0..view.resources.len())
+                    .filter(|&r| position(r).is_some_and(|p| Some(p) < position(b.rsc)));
+                let earlier_replicas = b.replicas[..k]
+                    .iter()
+                    .flat_map(|x| x.ip.into_iter().chain([x.container]).chain(x.remote));
+                let own = rep.ip.into_iter().chain([rep.container]);
+                list.extend(
+                    before_bundle
+                        .chain(earlier_replicas)
+                        .chain(own)
+                        .map(|r| view.resources[r].id.as_str()),
+                );
             }
         }
         self.out.scores.retain(|l| {

@@ -825,8 +825,23 @@ impl<'a> Assigner<'a> {
         let clone = view.resources[inst].parent;
         let whole_clone = clone
             .is_some_and(|c| !view.resources[c].managed() || self.blocked_by_policy(c).is_some());
-        if view.resources[inst].kind != Kind::Primitive
-            || whole_clone
+        if view.resources[inst].kind != Kind::Primitive {
+            return;
+        }
+        let own = self.base[inst].get(&node).copied().unwrap_or(Score::ZERO);
+        let score = if own.is_minus_infinite() || self.target_stopped(inst) {
+            Score::MINUS_INFINITY
+        } else {
+            Score::INFINITY
+        };
+        // (Shown even when the clone decides it as a whole: Pacemaker assigns it here first.)
+        self.out.scores.push(ScoreLine {
+            prefix: "pcmk__primitive_assign",
+            rsc: view.resources[inst].id.clone(),
+            node: view.nodes[node].uname.clone(),
+            score,
+        });
+        if whole_clone
             || !view.resources[inst].managed()
             || self.out.frozen[inst]
             || self.blocked_by_policy(inst).is_some()
@@ -834,19 +849,7 @@ impl<'a> Assigner<'a> {
         {
             return;
         }
-        let own = self.base[inst].get(&node).copied().unwrap_or(Score::ZERO);
-        let score = if own.is_minus_infinite() {
-            own
-        } else {
-            Score::INFINITY
-        };
         let table = BTreeMap::from([(node, score)]);
-        self.out.scores.push(ScoreLine {
-            prefix: "pcmk__primitive_assign",
-            rsc: view.resources[inst].id.clone(),
-            node: view.nodes[node].uname.clone(),
-            score,
-        });
         self.preassigned[inst] = true;
         let running = view.resources[inst].running_nodes();
         let current = (running.len() == 1).then(|| running[0]);
