@@ -156,6 +156,13 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
         }
     }
+    // An unmanaged bundle's containers are still assigned one by one (and shown).
+    if unmanaged && view.bundles.iter().any(|b| b.rsc == c) {
+        for &inst in &instances {
+            let s = instance_scores(a, inst, &adj);
+            push_instance_scores(a, inst, &s);
+        }
+    }
     // Pass 2: the rest.
     if blocked.is_some() && !unmanaged && !freeze {
         // A stopped clone's instances are still tried (and shown, banned everywhere).
