@@ -158,8 +158,12 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     // An unmanaged bundle's containers are still assigned one by one (and shown).
     if unmanaged && view.bundles.iter().any(|b| b.rsc == c) {
-        for &inst in &instances {
-            let s = instance_scores(a, inst, &adj);
+        for (i, &inst) in instances.iter().enumerate() {
+            let mut s = instance_scores(a, inst, &adj);
+            // (Those kept where they run came first and fill their nodes.)
+            if placed[i].is_none() {
+                ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            }
             push_instance_scores(a, inst, &s);
         }
     }
