@@ -37,9 +37,11 @@ impl Assigner<'_> {
         }
     }
 
-    /// Shows the tables of bundle `b` and what it expanded into, as the bundle's assignment
-    /// starts (`table` is the bundle's own). Returns false for anything but a bundle.
-    pub(super) fn push_bundle_tables(&mut self, b: RscIdx, table: &Table) -> bool {
+    /// Shows the tables of bundle `b` and what it expanded into, as each assignment of the
+    /// bundle starts (`table` is the bundle's own): Pacemaker assigns a bundle again each
+    /// time something colocated with it asks, showing them `again` as they are by then.
+    /// Returns false for anything but a bundle.
+    pub(super) fn push_bundle_tables(&mut self, b: RscIdx, table: &Table, again: bool) -> bool {
         let Some(bundle) = self.bundle(b).cloned() else {
             return false;
         };
@@ -47,19 +49,39 @@ impl Assigner<'_> {
         self.push_table(PREFIX, b, table);
         for rep in &bundle.replicas {
             for r in rep.ip.into_iter().chain([rep.container]).chain(rep.remote) {
-                let t = self.scores_of(r);
+                let mut t = self.scores_of(r);
+                if again {
+                    if let Some(after) = &self.allowed_after[r] {
+                        t = after.clone();
+                    }
+                    // A resource to be stopped was banned everywhere when it was assigned.
+                    if self.target_stopped(r) {
+                        t.values_mut().for_each(|s| *s = Score::MINUS_INFINITY);
+                    }
+                }
                 self.push_table(PREFIX, r, &t);
             }
         }
         if let Some(clone) = bundle.child {
-            let mut t = self.scores_of(clone);
-            for n in bundle.replicas.iter().filter_map(|r| r.node) {
-                t.insert(n, Score::MINUS_INFINITY);
-            }
+            let t = if again && self.state[clone] == 2 {
+                self.bundle_clone_table(clone, &self.scores_of(clone))
+                    .unwrap_or_default()
+            } else {
+                let mut t = self.scores_of(clone);
+                for n in bundle.replicas.iter().filter_map(|r| r.node) {
+                    t.insert(n, Score::MINUS_INFINITY);
+                }
+                t
+            };
             self.push_table(PREFIX, clone, &t);
             for rep in &bundle.replicas {
                 if let (Some(inst), Some(n)) = (rep.child, rep.node) {
-                    self.push_table(PREFIX, inst, &BTreeMap::from([(n, REPLICA_NODE_WEIGHT)]));
+                    let t = if again {
+                        self.bundle_instance_table(inst).unwrap_or_default()
+                    } else {
+                        BTreeMap::from([(n, REPLICA_NODE_WEIGHT)])
+                    };
+                    self.push_table(PREFIX, inst, &t);
                 }
             }
         }

@@ -73,7 +73,8 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     // Pacemaker shows the clone's scores and, under the same heading, its instances' (a
     // bundle and its clone show theirs as bundles do).
     a.clone_weights.insert(c, clone_scores.clone());
-    if !a.push_bundle_tables(c, &clone_scores) {
+    let own = a.scores_of(c);
+    if !a.push_bundle_tables(c, &own, false) {
         push_clone_tables(a, c, &clone_scores);
     }
     let blocked = a.blocked_by_policy(c);

@@ -758,6 +758,10 @@ impl<'a> Assigner<'a> {
 
     /// Assigns a resource (and, first, what it depends on).
     pub fn assign(&mut self, r: RscIdx) {
+        if self.state[r] == 2 {
+            let own = self.scores_of(r);
+            self.push_bundle_tables(r, &own, true);
+        }
         if self.state[r] != 0 {
             return;
         }
