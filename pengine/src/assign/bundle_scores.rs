@@ -49,16 +49,10 @@ impl Assigner<'_> {
         self.push_table(PREFIX, b, table);
         for rep in &bundle.replicas {
             for r in rep.ip.into_iter().chain([rep.container]).chain(rep.remote) {
-                let mut t = self.scores_of(r);
-                if again {
-                    if let Some(after) = &self.allowed_after[r] {
-                        t = after.clone();
-                    }
-                    // A resource to be stopped was banned everywhere when it was assigned.
-                    if self.target_stopped(r) {
-                        t.values_mut().for_each(|s| *s = Score::MINUS_INFINITY);
-                    }
-                }
+                let t = match self.last_shown.get(&r) {
+                    Some(shown) if again => shown.clone(),
+                    _ => self.scores_of(r),
+                };
                 self.push_table(PREFIX, r, &t);
             }
         }
@@ -76,10 +70,13 @@ impl Assigner<'_> {
             self.push_table(PREFIX, clone, &t);
             for rep in &bundle.replicas {
                 if let (Some(inst), Some(n)) = (rep.child, rep.node) {
+                    // (Until the bundle pins it there: its own preferences for the node,
+                    // stickiness included, on top of the replica's weight.)
                     let t = if again {
                         self.bundle_instance_table(inst).unwrap_or_default()
                     } else {
-                        BTreeMap::from([(n, REPLICA_NODE_WEIGHT)])
+                        let own = self.base[inst].get(&n).copied().unwrap_or(Score::ZERO);
+                        BTreeMap::from([(n, REPLICA_NODE_WEIGHT.saturating_add(own))])
                     };
                     self.push_table(PREFIX, inst, &t);
                 }

@@ -341,12 +341,13 @@ fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Sc
         return;
     }
     // An instance that is to be stopped is banned from every node before it is shown.
-    if a.target_stopped(inst) {
-        let banned = s.keys().map(|n| (*n, Score::MINUS_INFINITY)).collect();
-        push_scores(a, "pcmk__primitive_assign", inst, &banned);
+    let shown = if a.target_stopped(inst) {
+        s.keys().map(|n| (*n, Score::MINUS_INFINITY)).collect()
     } else {
-        push_scores(a, "pcmk__primitive_assign", inst, s);
-    }
+        s.clone()
+    };
+    push_scores(a, "pcmk__primitive_assign", inst, &shown);
+    a.last_shown.insert(inst, shown);
 }
 
 /// A cloned group's instance: the group and its members (nodes the instance may not use

@@ -96,6 +96,9 @@ pub(crate) struct Assigner<'a> {
     /// Bundle instances already decided with their replica (placed or not): their clone
     /// takes them as they are.
     pub preassigned: Vec<bool>,
+    /// The table each primitive was last shown with when assigned (a bundle shows its
+    /// members' tables again as they are by then).
+    pub last_shown: BTreeMap<RscIdx, BTreeMap<NodeIdx, Score>>,
 }
 
 impl<'a> Assigner<'a> {
@@ -123,6 +126,7 @@ impl<'a> Assigner<'a> {
             placed_weight: BTreeMap::new(),
             usable: view.nodes.iter().map(|n| n.can_run()).collect(),
             preassigned: vec![false; n],
+            last_shown: BTreeMap::new(),
         }
     }
 
@@ -941,6 +945,7 @@ impl<'a> Assigner<'a> {
                 *v = Score::MINUS_INFINITY;
             }
         }
+        self.last_shown.insert(r, scores.clone());
         for (n, s) in scores.iter().filter(|_| !rsc.orphan) {
             self.out.scores.push(ScoreLine {
                 prefix: "pcmk__primitive_assign",
