@@ -98,6 +98,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
     }
     // Pass 1: keep instances where they are.
+    let mut shown = vec![false; instances.len()];
     for (i, &inst) in instances.iter().enumerate() {
         if a.preassigned[inst] {
             continue;
@@ -121,10 +122,15 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         if !usable(n) || count[n] >= loop_max || allocated >= cfg.max {
             continue;
         }
-        if blocked.is_some() || a.target_stopped(inst) {
+        // (An instance whose own target-role is Stopped is not kept, and not shown here.)
+        if a.target_stopped(inst) && blocked.is_none() {
+            continue;
+        }
+        if blocked.is_some() {
             // Tried (and shown, banned everywhere) all the same.
             let s = instance_scores(a, inst, &adj);
             push_instance_scores(a, inst, &s);
+            shown[i] = true;
             continue;
         }
         let mut s = instance_scores(a, inst, &adj);
@@ -172,7 +178,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     if blocked.is_some() && !unmanaged && !freeze {
         // A stopped clone's instances are still tried (and shown, banned everywhere).
         for (i, &inst) in instances.iter().enumerate() {
-            if placed[i].is_none() && !a.out.frozen[inst] && a.target_stopped(inst) {
+            if placed[i].is_none() && !shown[i] && !a.out.frozen[inst] && a.target_stopped(inst) {
                 let s = instance_scores(a, inst, &adj);
                 push_instance_scores(a, inst, &s);
             }
@@ -197,14 +203,14 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             {
                 continue;
             }
+            // (Its own target-role=Stopped keeps it out, unshown.)
+            if a.target_stopped(inst) {
+                continue;
+            }
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
             merge_bundle_dependents(a, inst, &mut s);
             push_instance_scores(a, inst, &s);
-            // (Its own target-role=Stopped bans it everywhere.)
-            if a.target_stopped(inst) {
-                continue;
-            }
             let running = view.running_on(inst);
             let current = if running.len() == 1 {
                 Some(running[0])
