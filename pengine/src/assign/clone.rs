@@ -109,6 +109,11 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
         let n = running[0];
         if unmanaged || a.out.frozen[inst] {
+            // (Assigned where it is, after being shown as any instance is.)
+            let mut s = instance_scores(a, inst, &adj);
+            ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            push_instance_scores(a, inst, &s);
+            shown[i] = true;
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
@@ -165,7 +170,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     // An unmanaged bundle's containers are still assigned one by one (and shown).
     if unmanaged && view.bundles.iter().any(|b| b.rsc == c) {
-        for (i, &inst) in instances.iter().enumerate() {
+        for (i, &inst) in instances.iter().enumerate().filter(|(i, _)| !shown[*i]) {
             let mut s = instance_scores(a, inst, &adj);
             // (Those kept where they run came first and fill their nodes.)
             if placed[i].is_none() {
