@@ -192,7 +192,24 @@ fn anti_colocation_orderings(
 pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut ActionTable) {
     anti_colocation_orderings(view, cons, asg, t);
     for o in &cons.orders {
+        // A primitive going down for good still has a start when it is ordered first by
+        // it (Pacemaker creates the action for the ordering), which its stop requires.
+        // (Modelled for plain symmetrical mandatory orderings only.)
+        if o.first_action == "start"
+            && o.kind == OrderKind::Mandatory
+            && o.symmetrical
+            && o.one_or_more.is_none()
+            && view.resources[o.first].kind == Kind::Primitive
+            && asg.node[o.first].is_none()
+        {
+            for stop in t.of(o.first, "stop") {
+                for start in t.of(o.first, "start") {
+                    t.order(stop, start, IMPLIES_THEN);
+                }
+            }
+        }
         let (fwd, inv) = match o.kind {
+            OrderKind::Mandatory if !o.symmetrical => (ASYMMETRIC, OPTIONAL),
             OrderKind::Mandatory => {
                 // "Then" cannot happen if "first" cannot.
                 let fwd = IMPLIES_THEN | RUNNABLE_LEFT;

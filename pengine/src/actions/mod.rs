@@ -49,6 +49,9 @@ pub mod flags {
     /// this when it creates the summary, its ordering only "prints" the implication): the
     /// probe restart walk does not follow it.
     pub const SUMMARISES: u32 = 512;
+    /// An asymmetric mandatory ordering: first unrunnable => then required and unrunnable,
+    /// unless then is a start of something already running there that nothing requires.
+    pub const ASYMMETRIC: u32 = 1024;
 }
 
 /// One scheduled (or merely possible) action.
