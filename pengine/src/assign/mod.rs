@@ -762,7 +762,7 @@ impl<'a> Assigner<'a> {
 
     /// Assigns a resource (and, first, what it depends on).
     pub fn assign(&mut self, r: RscIdx) {
-        if self.state[r] == 2 {
+        if self.state[r] == 2 && self.view.bundles.iter().any(|b| b.rsc == r) {
             let own = self.scores_of(r);
             self.push_bundle_tables(r, &own, true);
         }
