@@ -133,6 +133,9 @@ impl Assigner<'_> {
     /// earlier replicas' resources).
     pub(super) fn hide_undiscovered_guest_nodes(&mut self) {
         let view = self.view;
+        if view.bundles.is_empty() {
+            return;
+        }
         let position = |r: RscIdx| view.top.iter().position(|&t| t == view.top_of(r));
         let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for b in &view.bundles {
