@@ -302,6 +302,20 @@ pub fn primitive_text(
 
 /// The result of a probe that found the agent unusable (not installed, invalid parameters),
 /// which a stopped resource's line shows; the first node's (clone instances: none here).
+/// A stop and start on the same node: "Recover" when the resource failed (Pacemaker's failed
+/// flag is the resource's, from any node not being fenced), else "Restart".
+fn restart_verb(view: &ClusterView, rsc: &crate::unpack::Resource) -> &'static str {
+    let failed = rsc
+        .node_state
+        .iter()
+        .any(|(m, st)| st.failed && !view.nodes[*m].unclean);
+    if failed {
+        "Recover"
+    } else {
+        "Restart"
+    }
+}
+
 fn failed_probe(view: &ClusterView, r: RscIdx) -> Option<String> {
     if view.resources[view.top_of(r)].kind == Kind::Clone {
         return None;
@@ -743,23 +757,16 @@ pub fn transition_summary(s: &Schedule) -> String {
             }
             // Active on several nodes: stopped everywhere and started on one of them.
             (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
-                Some(("Restart", name(*m), String::new()))
+                Some((restart_verb(view, rsc), name(*m), String::new()))
             }
-            ([(n, _)], [_]) if restarted => {
-                // (Pacemaker's failed flag is the resource's.)
-                let failed = rsc
-                    .node_state
-                    .iter()
-                    .any(|(m, st)| st.failed && !view.nodes[*m].unclean);
-                Some((
-                    if failed { "Recover" } else { "Restart" },
-                    name(*n),
-                    start_reason
-                        .as_deref()
-                        .map(|why| format!("  due to {why}"))
-                        .unwrap_or_default(),
-                ))
-            }
+            ([(n, _)], [_]) if restarted => Some((
+                restart_verb(view, rsc),
+                name(*n),
+                start_reason
+                    .as_deref()
+                    .map(|why| format!("  due to {why}"))
+                    .unwrap_or_default(),
+            )),
             // Placed nowhere but its stop cannot run (it waits for a blocked action).
             ([(n, _)], [(m, _)])
                 if n == m
