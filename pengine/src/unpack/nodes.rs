@@ -49,6 +49,8 @@ pub struct NodeInfo {
     /// A fencing device's definition changed here: the node is unfenced again (with this
     /// reason), and what needs unfencing restarts after it.
     pub unfence_reason: Option<String>,
+    /// Listed under `<nodes>` (not only made for a remote connection or bundle replica).
+    pub configured: bool,
 }
 
 impl NodeInfo {
@@ -117,6 +119,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
                     .and_then(vocab::score::Score::parse)
                     .unwrap_or_default(),
                 remote: (kind == "remote").then(super::remote::RemoteLink::default),
+                configured: true,
                 ..Default::default()
             });
         }
