@@ -936,7 +936,7 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             && rsc.id != rsc.base_id
             && crate::unpack::bundle::replica_of(view, r).is_none();
         for (n, node) in view.nodes.iter().enumerate() {
-            if !node.online || node.unclean || node.pending || reprobed.contains(&n) {
+            if !node.online || node.unclean || reprobed.contains(&n) {
                 continue;
             }
             if node.is_remote() && !probe_on_remote(view, rsc, node) {
@@ -1047,6 +1047,14 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                 .insert("CRM_meta_op_target_rc".into(), "7".into());
             set_op_meta(t, p, 20_000);
             t.require(p);
+            // A pending node cannot probe yet: what runs nowhere cannot start before it has.
+            let mut start_flags = OPTIONAL;
+            if node.pending {
+                t.list[p].runnable = false;
+                if view.running_on(r).is_empty() {
+                    start_flags |= RUNNABLE_LEFT;
+                }
+            }
             for op in rsc
                 .ops
                 .iter()
@@ -1069,11 +1077,11 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             }
             if view.resources[top].kind == Kind::Clone && member.is_none() {
                 for s in t.of(top, "start") {
-                    t.order(p, s, OPTIONAL);
+                    t.order(p, s, start_flags);
                 }
             } else {
                 for s in t.of(r, "start").into_iter().chain(t.of(r, "migrate_to")) {
-                    t.order(p, s, OPTIONAL);
+                    t.order(p, s, start_flags);
                 }
             }
         }
