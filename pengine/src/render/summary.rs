@@ -272,12 +272,8 @@ pub fn primitive_text(
         });
     } else {
         // The current status lists them in the order the histories were read.
-        // (With fencing or shutdown locks, offline and remote nodes' histories come last.)
-        let later = |n: usize| {
-            let node = &view.nodes[n];
-            (view.config.stonith_enabled || view.config.shutdown_lock)
-                && (!node.online || node.is_remote())
-        };
+        // (Remote nodes' histories are read once their connections are known.)
+        let later = |n: usize| view.nodes[n].is_remote();
         // A migration's target is found active while the source's history is read (before
         // the source itself).
         let source_of = |n: usize| {

@@ -54,7 +54,8 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
         if pass == 0 {
             n.online || maintenance
         } else {
-            !n.online && !maintenance && view.config.stonith_enabled
+            // (Shutdown locks are read from there too.)
+            !n.online && !maintenance && (view.config.stonith_enabled || view.config.shutdown_lock)
         }
     };
     let remote_passes = |view: &mut ClusterView,
