@@ -244,8 +244,20 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
                 }
             }
             // (Only stops come before a shutdown, as Pacemaker orders them.)
-            if let (Some(s), "stop") = (shutdown[n], task.as_str()) {
-                t.order(i, s, OPTIONAL);
+            // A stop that cannot run holds the shutdown back, unless its resource is left
+            // alone (unmanaged but not blocked by a failure, or in maintenance).
+            if let (Some(s), Some(r), "stop") = (shutdown[n], t.list[i].rsc, task.as_str()) {
+                let rsc = &view.resources[r];
+                let blocked = rsc
+                    .node_state
+                    .values()
+                    .any(|st| st.failed && st.on_fail == crate::unpack::OnFail::Block);
+                let maintenance = rsc.meta_flag("maintenance", false)
+                    || view.nodes[n].maintenance
+                    || view.config.maintenance_mode;
+                if !maintenance && (rsc.managed() || blocked) {
+                    t.order(i, s, RUNNABLE_LEFT);
+                }
             }
         }
     }
