@@ -115,6 +115,19 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
             t.list[f].optional = false;
             changed.push(f);
         }
+        // Restart: a stop that is needed but cannot run leaves the start after it unable
+        // to run too (Pacemaker's restart ordering).
+        if e.flags & RESTART != 0
+            && !t.list[f].optional
+            && !t.list[f].runnable
+            && t.list[th].runnable
+        {
+            t.list[th].runnable = false;
+            if t.list[th].reason.is_none() {
+                t.list[th].reason = Some(because(t, view, "unrunnable", f));
+            }
+            changed.push(th);
+        }
         // Restart: a start that must happen, or that cannot happen any more, needs the stop.
         if e.flags & RESTART != 0
             && t.list[f].optional
