@@ -158,7 +158,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
             }
         }
         if e.flags & STOP_CHAIN != 0
-            && t.list[f].blocked_needed
+            && (t.list[f].blocked_needed || !t.list[f].optional)
             && !t.list[f].runnable
             && t.list[th].runnable
         {
