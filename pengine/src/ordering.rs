@@ -113,6 +113,9 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
             && clone_action_required_on(t, view, th, t.list[f].node)
         {
             t.list[f].optional = false;
+            if t.list[f].reason.is_none() && e.flags & STOP_CHAIN != 0 {
+                t.list[f].reason = Some(because(t, view, "required", th));
+            }
             changed.push(f);
         }
         // Restart: a stop that is needed but cannot run leaves the start after it unable
@@ -123,7 +126,8 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
             && t.list[th].runnable
         {
             t.list[th].runnable = false;
-            if t.list[th].reason.is_none() {
+            // (A stop not needed yet keeps the reason it gets when it becomes needed.)
+            if t.list[th].reason.is_none() && !t.list[th].optional {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
             }
             changed.push(th);
@@ -164,6 +168,9 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         {
             t.list[th].runnable = false;
             t.list[th].blocked_needed = !t.list[th].optional || t.list[th].blocked_needed;
+            if t.list[th].reason.is_none() {
+                t.list[th].reason = Some(because(t, view, "unrunnable", f));
+            }
             changed.push(th);
         }
         if e.flags & ASYMMETRIC != 0

@@ -854,6 +854,26 @@ pub fn transition_summary(s: &Schedule) -> String {
                     .map(|why| format!("  due to {why}"))
                     .unwrap_or_default(),
             )),
+            // Staying, but it must stop first and cannot (a blocked action before its stop):
+            // neither happens.
+            ([(n, _)], [(m, _)])
+                if n == m
+                    && s.assignment.node[r] == Some(*n)
+                    && rsc.managed()
+                    && !s.assignment.frozen[r]
+                    && t.of(r, "stop").iter().any(|&x| {
+                        t.list[x].node == Some(*n) && !t.list[x].optional && !t.list[x].runnable
+                    })
+                    && t.of(r, "start").iter().all(|&x| !t.list[x].runnable) =>
+            {
+                let why = t
+                    .of(r, "stop")
+                    .iter()
+                    .find_map(|&x| t.list[x].reason.clone())
+                    .map(|w| format!("  due to {w} (blocked)"))
+                    .unwrap_or_else(|| " (blocked)".into());
+                Some(("Stop", name(*n), why))
+            }
             // Placed nowhere but its stop cannot run (it waits for a blocked action).
             ([(n, _)], [(m, _)])
                 if n == m
