@@ -109,3 +109,35 @@ fn a_history_of_another_agent_is_deleted_after_a_restart() {
         assert!(text_acts.contains(&a.to_string()), "{a}: {text_acts:?}");
     }
 }
+
+#[test]
+fn a_fence_device_with_new_parameters_unfences_its_node_again() {
+    let old = digest(&[("ipaddr", "10.0.0.1")]);
+    let text = format!(
+        r##"<cib have-quorum="true"><configuration>
+        <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="true"/></cluster_property_set></crm_config>
+        <nodes><node id="n1" uname="node1"/></nodes>
+        <resources>
+          <primitive id="fence" class="stonith" type="fence_scsi">
+            <instance_attributes id="f-p"><nvpair id="f-p1" name="ipaddr" value="10.0.0.2"/></instance_attributes>
+            <meta_attributes id="f-m"><nvpair id="f-m1" name="provides" value="unfencing"/></meta_attributes>
+          </primitive>
+        </resources><constraints/></configuration>
+        <status><node_state id="n1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+          <transient_attributes id="n1"><instance_attributes id="n1-t"><nvpair id="n1-t1" name="#node-unfenced" value="1"/></instance_attributes></transient_attributes>
+          <lrm id="n1"><lrm_resources><lrm_resource id="fence" class="stonith" type="fence_scsi">
+            <lrm_rsc_op id="fence_last_0" operation_key="fence_start_0" operation="start" crm_feature_set="3.16.2" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" call-id="3" rc-code="0" op-status="0" interval="0" op-digest="{old}"/>
+          </lrm_resource></lrm_resources></lrm>
+        </node_state></status></cib>"##
+    );
+    let root = cib::Document::parse(&text).unwrap().root;
+    let s = pengine::schedule(&root, 1_700_000_000).unwrap();
+    let acts: Vec<String> = structure(&s.graph).actions.into_keys().collect();
+    for a in [
+        "crm_event stonith-node1-on on node1",
+        "rsc_op fence_stop_0 on node1",
+        "rsc_op fence_start_0 on node1",
+    ] {
+        assert!(acts.contains(&a.to_string()), "{a}: {acts:?}");
+    }
+}
