@@ -54,6 +54,18 @@ pub struct RuleContext<'a> {
     pub rsc: Option<(&'a str, Option<&'a str>, &'a str)>,
     /// (name, interval ms) for `op_expression`.
     pub op: Option<(&'a str, u64)>,
+    /// A location constraint's resource: its parameters and meta attributes, which
+    /// `value-source="param"`/`"meta"` expressions compare against.
+    pub matched_rsc: Option<MatchedRsc<'a>>,
+}
+
+/// The resource a location rule is evaluated for (Pacemaker's match data).
+#[derive(Clone, Copy)]
+pub struct MatchedRsc<'a> {
+    /// Instance attributes.
+    pub params: &'a BTreeMap<String, String>,
+    /// Meta attributes.
+    pub meta: &'a BTreeMap<String, String>,
 }
 
 /// Evaluates a `<rule>` element (resolving id-ref).
@@ -108,6 +120,21 @@ fn eval_op_expression(el: &Element, ctx: &RuleContext) -> bool {
             .is_none_or(|i| crate::unpack::parse_interval_ms(i) == Some(interval))
 }
 
+/// An expression's `value`: literal, or (in a location rule) the resource's parameter or
+/// meta attribute it names (`value-source`).
+fn expected_value<'a>(el: &'a Element, ctx: &RuleContext<'a>) -> Option<&'a str> {
+    let Some(m) = ctx.matched_rsc else {
+        return el.attr("value");
+    };
+    let value = el.attr("value").filter(|v| !v.is_empty());
+    let table = match el.attr("value-source") {
+        Some(s) if s.eq_ignore_ascii_case("param") => m.params,
+        Some(s) if s.eq_ignore_ascii_case("meta") => m.meta,
+        _ => return value,
+    };
+    table.get(value?).map(String::as_str)
+}
+
 fn eval_expression(el: &Element, ctx: &RuleContext) -> bool {
     let attr = el.attr("attribute").unwrap_or("");
     let op = el.attr("operation").unwrap_or("");
@@ -117,7 +144,7 @@ fn eval_expression(el: &Element, ctx: &RuleContext) -> bool {
         "not_defined" => return actual.is_none(),
         _ => {}
     }
-    let expected = el.attr("value");
+    let expected = expected_value(el, ctx);
     let (Some(actual), Some(expected)) = (actual, expected) else {
         return op == "ne" && actual.is_none() != expected.is_none();
     };

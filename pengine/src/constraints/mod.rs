@@ -236,11 +236,21 @@ fn location(
     if let Some(r) = c.attr("rsc") {
         rscs = resolve(view, root, idx, r);
     } else if let Some(pattern) = c.attr("rsc-pattern") {
+        let (invert, re) = match pattern.strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, pattern),
+        };
+        let Ok(re) = regex_automata::meta::Regex::new(re) else {
+            diags.warn(format!(
+                "location constraint {id}: invalid rsc-pattern {pattern:?}"
+            ));
+            return;
+        };
         rscs = view
             .top
             .iter()
             .copied()
-            .filter(|r| simple_match(pattern, &view.resources[*r].id))
+            .filter(|r| re.is_match(view.resources[*r].id.as_str()) != invert)
             .collect();
     }
     let mut set_role = None;
@@ -286,7 +296,21 @@ fn location(
                 node_attrs: Some(&node.attrs),
                 ..Default::default()
             };
-            if !rules::eval_rule(idx, rule, &ctx) {
+            // (Each resource's rule may compare against its own parameters or meta
+            // attributes: value-source.)
+            let holds = |r: RscIdx| {
+                let rsc = &view.resources[r];
+                let ctx = RuleContext {
+                    matched_rsc: Some(rules::MatchedRsc {
+                        params: rsc.params_on(n),
+                        meta: &rsc.meta,
+                    }),
+                    ..ctx
+                };
+                rules::eval_rule(idx, rule, &ctx)
+            };
+            let applies: Vec<RscIdx> = rscs.iter().copied().filter(|&r| holds(r)).collect();
+            if applies.is_empty() {
                 continue;
             }
             let score = match (fixed, attr) {
@@ -297,7 +321,7 @@ fn location(
                 },
                 _ => Score::ZERO,
             };
-            for &r in &rscs {
+            for &r in &applies {
                 out.locations.push(LocationScore {
                     id: rule.attr("id").unwrap_or(&id).to_string(),
                     rsc: r,
@@ -320,25 +344,6 @@ fn location(
             }
         }
     }
-}
-
-/// `rsc-pattern` support for plain prefixes/anchors (no full regular expressions).
-fn simple_match(pattern: &str, id: &str) -> bool {
-    let (neg, p) = match pattern.strip_prefix('!') {
-        Some(p) => (true, p),
-        None => (false, pattern),
-    };
-    let anchored_start = p.starts_with('^');
-    let anchored_end = p.ends_with('$');
-    let core = p.trim_start_matches('^').trim_end_matches('$');
-    let core = core.strip_suffix(".*").unwrap_or(core);
-    let m = match (anchored_start, anchored_end) {
-        (true, true) => id == core,
-        (true, false) => id.starts_with(core),
-        (false, true) => id.ends_with(core),
-        (false, false) => id.contains(core),
-    };
-    m != neg
 }
 
 fn colocation(

@@ -59,7 +59,7 @@ pub fn check(view: &mut ClusterView) {
             }
             let checks: Vec<(usize, Verdict)> = active_ops(&st.ops)
                 .filter(|&i| checked(view, r, n, &st.ops[i]))
-                .map(|i| (i, compare(view, r, &st.ops[i])))
+                .map(|i| (i, compare(view, r, n, &st.ops[i])))
                 .filter(|(_, v)| *v != Verdict::Same)
                 .collect();
             let orphaned = active_ops(&st.ops).any(|i| orphaned(view, r, n, &st.ops[i]));
@@ -154,9 +154,10 @@ fn configured<'a>(
 }
 
 /// Compares a recorded operation's digests with today's parameters for it.
-fn compare(view: &ClusterView, r: RscIdx, op: &OpRecord) -> Verdict {
+/// (On node `n`: the parameters may differ per node.)
+fn compare(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> Verdict {
     let config = configured(view, r, &op.task, op.interval_ms);
-    let all = digested_params(view, r, op, config);
+    let all = digested_params(view, r, n, op, config);
     // A one-shot operation with parameters of its own is restarted on any change, so that
     // they apply (a reload would not pass them).
     let own_params = op.interval_ms == 0 && config.is_some_and(|c| !c.params.is_empty());
@@ -176,7 +177,7 @@ fn compare(view: &ClusterView, r: RscIdx, op: &OpRecord) -> Verdict {
     let only_private = op
         .secure_digest
         .as_ref()
-        .is_some_and(|d| *d == digest(&secure_params(view, r, op, &all)));
+        .is_some_and(|d| *d == digest(&secure_params(view, r, n, op, &all)));
     if verdict != Verdict::Same && only_private {
         return Verdict::Same;
     }
@@ -189,6 +190,7 @@ fn compare(view: &ClusterView, r: RscIdx, op: &OpRecord) -> Verdict {
 fn secure_params(
     view: &ClusterView,
     r: RscIdx,
+    n: usize,
     op: &OpRecord,
     all: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
@@ -204,7 +206,11 @@ fn secure_params(
         .map(|l| l.split_whitespace().collect())
         .unwrap_or_default();
     let rsc = &view.resources[r];
-    let mut out = if old { rsc.params.clone() } else { all.clone() };
+    let mut out = if old {
+        rsc.params_on(n).clone()
+    } else {
+        all.clone()
+    };
     let fencing_own = old && rsc.class == "stonith";
     out.retain(|k, _| {
         let dropped = private.contains(&k.as_str())
@@ -251,10 +257,11 @@ fn is_fence_param(name: &str) -> bool {
 fn digested_params(
     view: &ClusterView,
     r: RscIdx,
+    n: usize,
     op: &OpRecord,
     config: Option<&OpDef>,
 ) -> BTreeMap<String, String> {
-    let mut all = view.resources[r].params.clone();
+    let mut all = view.resources[r].params_on(n).clone();
     if let Some(c) = config {
         all.extend(c.params.iter().map(|(k, v)| (k.clone(), v.clone())));
     }

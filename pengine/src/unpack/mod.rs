@@ -7,6 +7,7 @@ pub mod bundle_container;
 mod config;
 mod config_changes;
 pub(crate) mod expiry;
+mod node_params;
 mod nodes;
 pub mod remote;
 mod resources;
@@ -79,6 +80,7 @@ impl ClusterView {
         remote::link_connections(&mut view);
         status::unpack(root, idx, &mut view, diags);
         nodes::finish(&mut view);
+        node_params::unpack(root, idx, &mut view);
         bundle::restart_changed_containers(&mut view);
         config_changes::check(&mut view);
         shutdown_lock::apply(&mut view);

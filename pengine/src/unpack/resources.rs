@@ -91,6 +91,9 @@ pub struct Resource {
     pub meta: BTreeMap<String, String>,
     /// Instance attributes (agent parameters).
     pub params: BTreeMap<String, String>,
+    /// The parameters on each node (by node index) when rules make them differ per node;
+    /// empty otherwise (see [`Resource::params_on`]).
+    pub params_by_node: Vec<BTreeMap<String, String>>,
     /// Configured operations.
     pub ops: Vec<OpDef>,
     /// Resource utilization.
@@ -121,6 +124,11 @@ pub struct Resource {
 }
 
 impl Resource {
+    /// Its parameters on node `n`.
+    pub fn params_on(&self, n: usize) -> &BTreeMap<String, String> {
+        self.params_by_node.get(n).unwrap_or(&self.params)
+    }
+
     /// A meta attribute.
     pub fn meta(&self, name: &str) -> Option<&str> {
         self.meta.get(name).map(String::as_str)
@@ -571,6 +579,7 @@ fn add(
         agent,
         meta,
         params,
+        params_by_node: Vec::new(),
         ops,
         utilization,
         utilization_text,

@@ -412,6 +412,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         agent: lr.attr("type").unwrap_or("").to_string(),
         meta: BTreeMap::new(),
         params: BTreeMap::new(),
+        params_by_node: Vec::new(),
         ops: Vec::new(),
         utilization: BTreeMap::new(),
         utilization_text: Vec::new(),
