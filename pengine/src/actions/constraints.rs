@@ -86,7 +86,10 @@ fn order_pair(
                 // Only one compatible instance per node.
                 break;
             }
-            if !matched && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() {
+            // An instance with no first instance beside it cannot start (or be promoted);
+            // one that stops or demotes is left alone (Pacemaker ignores it).
+            let current = matches!(ta, "stop" | "demote");
+            if !matched && !current && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() {
                 for &th in &thens {
                     t.list[th].runnable = false;
                 }
