@@ -39,6 +39,17 @@ fn clone_action_required_on(
     })
 }
 
+/// A collective's "completed" pseudo action (stopped, running, ...): required only through
+/// its members' actions (Pacemaker judges it by their flags), never by what follows it.
+fn is_completion(a: &crate::actions::Action) -> bool {
+    a.kind == graph::ActionKind::PseudoEvent
+        && a.rsc.is_some()
+        && matches!(
+            a.task.as_str(),
+            "stopped" | "running" | "demoted" | "promoted"
+        )
+}
+
 /// Whether one of these inputs that Pacemaker orders after the restart ordering (see
 /// [`AFTER_RESTART`]) makes the action unrunnable.
 fn blocked_after_restart(t: &ActionTable, inputs: &[usize]) -> bool {
@@ -97,6 +108,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         if e.flags & IMPLIES_FIRST != 0
             && !t.list[th].optional
             && t.list[f].optional
+            && !is_completion(&t.list[f])
             && clone_action_required_on(t, view, th, t.list[f].node)
         {
             t.list[f].optional = false;
