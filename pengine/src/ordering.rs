@@ -32,8 +32,16 @@ fn clone_action_required_on(
     if view.resources[r].kind != crate::unpack::Kind::Clone || a.node.is_some() {
         return true;
     }
+    // (A completed pseudo action stands for its instances' action.)
+    let task = match a.task.as_str() {
+        "running" => "start",
+        "stopped" => "stop",
+        "promoted" => "promote",
+        "demoted" => "demote",
+        other => other,
+    };
     view.primitives_of(r).into_iter().any(|p| {
-        t.of(p, &a.task)
+        t.of(p, task)
             .into_iter()
             .any(|x| t.list[x].node == Some(n) && !t.list[x].optional)
     })
@@ -95,7 +103,11 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         let e = t.edges[ei];
         let (f, th) = (e.first, e.then);
         let mut changed = Vec::new();
-        if e.flags & IMPLIES_THEN != 0 && !t.list[f].optional && t.list[th].optional {
+        if e.flags & IMPLIES_THEN != 0
+            && !t.list[f].optional
+            && t.list[th].optional
+            && clone_action_required_on(t, view, f, t.list[th].node)
+        {
             t.list[th].optional = false;
             if t.list[th].reason.is_none() && t.list[f].rsc.is_some() {
                 t.list[th].reason = Some(because(t, view, "required", f));
