@@ -668,7 +668,8 @@ impl<'a> Plan<'a> {
 fn for_role(role: Option<Role>, next_role: Role) -> bool {
     match role {
         None => next_role != Role::Promoted,
-        Some(Role::Started) => next_role == Role::Started || next_role == Role::Unpromoted,
+        // (A promotable instance's next role is Unpromoted or Promoted, never Started.)
+        Some(Role::Started) => next_role == Role::Started,
         Some(x) => x == next_role || (x == Role::Unpromoted && next_role == Role::Started),
     }
 }
