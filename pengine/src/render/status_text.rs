@@ -140,9 +140,11 @@ pub fn agent_text(view: &ClusterView, r: RscIdx) -> String {
     }
 }
 
-/// target-role=Stopped on the resource or an ancestor.
+/// `target-role=Stopped` in effect for the resource (its own, else inherited, else rsc_defaults).
 pub fn disabled(view: &ClusterView, r: RscIdx) -> bool {
-    ancestry(view, r).any(|i| view.resources[i].target_role() == Some(Role::Stopped))
+    // The resource's own meta already holds its parent's and rsc_defaults' values where it sets
+    // none, so a child's `target-role=Started` wins over a parent's (or the defaults') Stopped.
+    view.resources[r].target_role() == Some(Role::Stopped)
 }
 
 /// The word Pacemaker shows for an operation in flight (its `native_pending_state`).

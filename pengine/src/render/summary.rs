@@ -302,6 +302,16 @@ pub fn primitive_text(
 
 /// The result of a probe that found the agent unusable (not installed, invalid parameters),
 /// which a stopped resource's line shows; the first node's (clone instances: none here).
+/// A stop and start on the same node: "Recover" when the resource failed (Pacemaker's failed
+/// flag is the resource's, from any node not being fenced), else "Restart".
+fn restart_verb(view: &ClusterView, r: RscIdx) -> &'static str {
+    if failed_somewhere(view, r) {
+        "Recover"
+    } else {
+        "Restart"
+    }
+}
+
 fn failed_probe(view: &ClusterView, r: RscIdx) -> Option<String> {
     if view.resources[view.top_of(r)].kind == Kind::Clone {
         return None;
@@ -803,14 +813,10 @@ pub fn transition_summary(s: &Schedule) -> String {
             }
             // Active on several nodes: stopped everywhere and started on one of them.
             (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
-                Some(("Restart", name(*m), String::new()))
+                Some((restart_verb(view, r), name(*m), String::new()))
             }
             ([(n, _)], [_]) if restarted => Some((
-                if failed_somewhere(view, r) {
-                    "Recover"
-                } else {
-                    "Restart"
-                },
+                restart_verb(view, r),
                 name(*n),
                 start_reason
                     .as_deref()
