@@ -602,8 +602,9 @@ impl<'a> Plan<'a> {
             if let Some(p) = promote {
                 t.order(p, mon, IMPLIES_THEN | RUNNABLE_LEFT);
             }
-            if let Some(d) = demote_here {
-                if next_role != Role::Promoted {
+            // A demote anywhere (also one implied by fencing elsewhere) comes first.
+            if next_role != Role::Promoted {
+                for d in t.of(self.r, "demote") {
                     t.order(d, mon, IMPLIES_THEN | RUNNABLE_LEFT);
                 }
             }
