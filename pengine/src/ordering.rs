@@ -106,7 +106,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         if e.flags & IMPLIES_THEN != 0
             && !t.list[f].optional
             && t.list[th].optional
-            && clone_action_required_on(t, view, f, t.list[th].node)
+            && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node))
         {
             t.list[th].optional = false;
             if t.list[th].reason.is_none() && t.list[f].rsc.is_some() {
