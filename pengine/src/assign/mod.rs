@@ -852,6 +852,10 @@ impl<'a> Assigner<'a> {
             Kind::Primitive => self.assign_primitive(r),
             Kind::Group => self.assign_group(r),
             Kind::Clone => {
+                // What the clone is colocated with is assigned (and promoted) first.
+                for c in self.this_with(r) {
+                    self.assign(c.primary);
+                }
                 clone::assign_clone(self, r);
                 clone::promote(self, r);
                 self.assign_bundle_members(r);
