@@ -253,6 +253,14 @@ impl<'a> Plan<'a> {
             for &s in stops {
                 t.order(s, start, IMPLIES_THEN | RESTART);
             }
+            // A start still pending is shown in the graph (Pacemaker's start_pending).
+            if rsc
+                .node_state
+                .values()
+                .any(|st| st.pending_task.as_deref() == Some("start"))
+            {
+                t.list[start].print_always = true;
+            }
         }
         if quorum_blocked {
             t.list[start].runnable = false;
