@@ -57,6 +57,7 @@ pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> Transit
             inputs[e.then].insert(e.first);
         }
     }
+    break_load_loops(t, &mut inputs);
     let mut synapses = Vec::with_capacity(included.len());
     for (k, &i) in included.iter().enumerate() {
         let a = &t.list[i];
@@ -121,6 +122,45 @@ pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> Transit
         ],
         synapses,
     }
+}
+
+/// A resource migrating to a node waits for that node's load to drop (`load_stopped_NODE`),
+/// but not when the load drop itself waits for this migration (two resources swapping
+/// nodes): Pacemaker drops such a `load_stopped -> migrate_to` input as a loop, checking the
+/// newest actions first (its action list is built by prepending).
+fn break_load_loops(t: &ActionTable, inputs: &mut [BTreeSet<usize>]) {
+    for then in (0..t.list.len()).rev() {
+        if t.list[then].task != "migrate_to" {
+            continue;
+        }
+        let loads: Vec<usize> = inputs[then]
+            .iter()
+            .copied()
+            .filter(|&f| t.list[f].task == "load_stopped")
+            .collect();
+        for first in loads {
+            if depends_on(inputs, first, then) {
+                inputs[then].remove(&first);
+            }
+        }
+    }
+}
+
+/// Whether action `a` waits, directly or not, for action `b`.
+fn depends_on(inputs: &[BTreeSet<usize>], a: usize, b: usize) -> bool {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![a];
+    while let Some(x) = stack.pop() {
+        for &f in &inputs[x] {
+            if f == b {
+                return true;
+            }
+            if seen.insert(f) {
+                stack.push(f);
+            }
+        }
+    }
+    false
 }
 
 /// The `id` and `long-id` a resource's actions carry in the graph: an orphaned instance

@@ -67,6 +67,16 @@ fn blocked_after_restart(t: &ActionTable, inputs: &[usize]) -> bool {
     })
 }
 
+/// An optional start of a resource that already runs (only) on the start's node: an
+/// asymmetric ordering leaves it alone.
+fn started_where_it_runs(t: &ActionTable, view: &ClusterView, i: usize) -> bool {
+    let a = &t.list[i];
+    let (Some(r), Some(n)) = (a.rsc, a.node) else {
+        return false;
+    };
+    a.task == "start" && a.optional && view.running_on(r) == [n]
+}
+
 /// Propagates required and runnable flags to a fixed point.
 pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
     let n = t.list.len();
@@ -162,6 +172,24 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         {
             t.list[th].runnable = false;
             t.list[th].blocked_needed = !t.list[th].optional || t.list[th].blocked_needed;
+            changed.push(th);
+        }
+        if e.flags & ASYMMETRIC != 0
+            && !t.list[f].runnable
+            && t.list[th].runnable
+            && !started_where_it_runs(t, view, th)
+        {
+            t.list[th].runnable = false;
+            t.list[th].optional = false;
+            // A collective's start passes this on to its instances; one already started where
+            // it runs is left alone (only a start elsewhere is blocked), so nothing is
+            // restarted for it.
+            if t.list[th].node.is_none() {
+                t.list[th].blocked_by_active = true;
+            }
+            if t.list[th].reason.is_none() {
+                t.list[th].reason = Some(because(t, view, "unrunnable", f));
+            }
             changed.push(th);
         }
         if e.flags & RUNNABLE_LEFT != 0 && !t.list[f].runnable && t.list[th].runnable {

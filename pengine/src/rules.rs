@@ -17,7 +17,9 @@ impl<'a> IdIndex<'a> {
         let mut by_id = HashMap::new();
         let mut stack = vec![root];
         while let Some(el) = stack.pop() {
-            if let Some(id) = el.attr("id") {
+            // (A set's `resource_ref` and a tag's `obj_ref` name another element.)
+            let reference = el.name == "resource_ref" || el.name == "obj_ref";
+            if let Some(id) = el.attr("id").filter(|_| !reference) {
                 if el.attr("id-ref").is_none() {
                     by_id.entry(id).or_insert(el);
                 }
@@ -291,4 +293,23 @@ pub fn nvpairs_in_order(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod id_index_tests {
+    use super::IdIndex;
+
+    #[test]
+    fn a_reference_does_not_shadow_the_element_it_names() {
+        let root = cib::xml::parse_element(
+            r#"<cib><configuration>
+                 <resources><template id="t1" class="ocf" provider="pacemaker" type="Dummy"/></resources>
+                 <constraints><rsc_ticket id="k" ticket="A"><resource_set id="s">
+                   <resource_ref id="t1"/></resource_set></rsc_ticket></constraints>
+               </configuration></cib>"#,
+        )
+        .expect("test CIB parses");
+        let idx = IdIndex::new(&root);
+        assert_eq!(idx.get("t1").map(|e| e.name.as_str()), Some("template"));
+    }
 }

@@ -70,7 +70,8 @@ fn block(view: &ClusterView, t: &mut ActionTable, r: RscIdx, task: &str, why: Rs
         for a in t.of(x, task) {
             if t.list[a].runnable {
                 t.list[a].runnable = false;
-                t.list[a].blocked_by_active = !view.running_on(why).is_empty();
+                // (What runs of the dependent stops: it cannot stay without its primary.)
+                t.list[a].blocked_by_active = false;
                 if t.list[a].reason.is_none() {
                     t.list[a].reason = Some(format!("colocation with {}", view.resources[why].id));
                 }

@@ -86,10 +86,10 @@ fn order_pair(
                 // Only one compatible instance per node.
                 break;
             }
-            // An instance with no first instance beside it cannot start (or be promoted);
-            // one that stops or demotes is left alone (Pacemaker ignores it).
-            let current = matches!(ta, "stop" | "demote");
-            if !matched && !current && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() {
+            // (Pacemaker inhibits only an instance that would become active: a stop or
+            // demote without a partner on its node is left alone.)
+            let leaving = matches!(ta, "stop" | "stopped" | "demote" | "demoted");
+            if !matched && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() && !leaving {
                 for &th in &thens {
                     t.list[th].runnable = false;
                 }
@@ -245,7 +245,24 @@ fn instance_starts_for_clone_min(
 pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut ActionTable) {
     anti_colocation_orderings(view, cons, asg, t);
     for o in &cons.orders {
+        // A primitive going down for good still has a start when it is ordered first by
+        // it (Pacemaker creates the action for the ordering), which its stop requires.
+        // (Modelled for plain symmetrical mandatory orderings only.)
+        if o.first_action == "start"
+            && o.kind == OrderKind::Mandatory
+            && o.symmetrical
+            && o.one_or_more.is_none()
+            && view.resources[o.first].kind == Kind::Primitive
+            && asg.node[o.first].is_none()
+        {
+            for stop in t.of(o.first, "stop") {
+                for start in t.of(o.first, "start") {
+                    t.order(stop, start, IMPLIES_THEN);
+                }
+            }
+        }
         let (fwd, inv) = match o.kind {
+            OrderKind::Mandatory if !o.symmetrical => (ASYMMETRIC, OPTIONAL),
             OrderKind::Mandatory => {
                 // "Then" cannot happen if "first" cannot.
                 let fwd = IMPLIES_THEN | RUNNABLE_LEFT;
@@ -253,7 +270,13 @@ pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &m
                 let inv = IMPLIES_FIRST | RUNNABLE_LEFT;
                 (fwd, inv)
             }
-            OrderKind::Serialize => continue,
+            // The deprecated restart-type=restart on "then": it restarts with "first".
+            _ if view.resources[o.then]
+                .meta("restart-type")
+                .is_some_and(|v| v.eq_ignore_ascii_case("restart")) =>
+            {
+                (IMPLIES_THEN, IMPLIES_FIRST)
+            }
             _ => (OPTIONAL, OPTIONAL),
         };
         let clone_min = view.resources[o.first]

@@ -52,6 +52,9 @@ pub mod flags {
     /// First required and runnable => then is shown in the graph, without being required
     /// (Pacemaker's "implies then printed": a clone-min pseudo action its instances feed).
     pub const IMPLIES_THEN_PRINTED: u32 = 1024;
+    /// An asymmetric mandatory ordering: first unrunnable => then required and unrunnable,
+    /// unless then is a start of something already running there that nothing requires.
+    pub const ASYMMETRIC: u32 = 2048;
 }
 
 /// One scheduled (or merely possible) action.
@@ -320,7 +323,8 @@ pub fn cancel_blocked_migrations(t: &mut ActionTable) {
 /// Orderings around live migrations: what must precede a migrating resource's stop or
 /// start (and is not migrating itself) also precedes its `migrate_to`; two migrating
 /// resources in sequence chain `migrate_from` -> `migrate_to`; and a migrating resource's
-/// stop (which happens after the move) orders nothing else.
+/// stop (which happens after the move) orders nothing else, unless a mandatory ordering
+/// asks for it.
 pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
     let migration = |t: &ActionTable, r: RscIdx, task: &str| {
         t.of(r, task).into_iter().find(|&i| t.list[i].runnable)

@@ -70,16 +70,12 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
         }
     }
-    // Pacemaker shows the clone's scores and, under the same heading, its instances'.
-    push_scores(a, "pcmk__clone_allocate", c, &clone_scores);
+    // Pacemaker shows the clone's scores and, under the same heading, its instances' (a
+    // bundle and its clone show theirs as bundles do).
     a.clone_weights.insert(c, clone_scores.clone());
-    for &inst in &instances {
-        let mut stack = vec![inst];
-        while let Some(x) = stack.pop() {
-            let table = a.scores_of(x);
-            push_scores(a, "pcmk__clone_allocate", x, &table);
-            stack.extend(view.resources[x].children.iter().rev());
-        }
+    let own = a.scores_of(c);
+    if !a.push_bundle_tables(c, &own, false) {
+        push_clone_tables(a, c, &clone_scores);
     }
     // A stopped clone's target-role reaches its instances only where they set none.
     let blocked = a
@@ -105,6 +101,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
     }
     // Pass 1: keep instances where they are.
+    let mut shown = vec![false; instances.len()];
     for (i, &inst) in instances.iter().enumerate() {
         if a.preassigned[inst] {
             continue;
@@ -115,11 +112,17 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
         let n = running[0];
         if unmanaged || a.out.frozen[inst] {
+            // (Assigned where it is, after being shown as any instance is.)
+            let mut s = instance_scores(a, inst, &adj);
+            ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            push_instance_scores(a, inst, &s);
+            shown[i] = true;
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
             a.num_resources[n] += 1;
             if view.resources[inst].kind == Kind::Primitive {
+                a.consume_capacity(inst, n);
                 a.log_placement(inst, n);
             }
             continue;
@@ -127,10 +130,15 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         if !usable(n) || count[n] >= loop_max || allocated >= cfg.max {
             continue;
         }
+        // (An instance whose own target-role is Stopped is not kept, and not shown here.)
+        if a.target_stopped(inst) && blocked.is_none() {
+            continue;
+        }
         if blocked.is_some() {
             // Tried (and shown, banned everywhere) all the same.
             let s = instance_scores(a, inst, &adj);
             push_instance_scores(a, inst, &s);
+            shown[i] = true;
             continue;
         }
         let mut s = instance_scores(a, inst, &adj);
@@ -140,6 +148,10 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
         merge_bundle_dependents(a, inst, &mut s);
         push_instance_scores(a, inst, &s);
+        // Without the capacity to stay, it is placed with the rest.
+        if a.capacity_limit(inst, &s).banned.contains(&n) {
+            continue;
+        }
         // Kept where it runs only if no node is better there (else placed with the rest).
         let best = s
             .iter()
@@ -154,15 +166,27 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             allocated += 1;
             a.num_resources[n] += 1;
             if view.resources[inst].kind == Kind::Primitive {
+                a.consume_capacity(inst, n);
                 a.log_placement(inst, n);
             }
+        }
+    }
+    // An unmanaged bundle's containers are still assigned one by one (and shown).
+    if unmanaged && view.bundles.iter().any(|b| b.rsc == c) {
+        for (i, &inst) in instances.iter().enumerate().filter(|(i, _)| !shown[*i]) {
+            let mut s = instance_scores(a, inst, &adj);
+            // (Those kept where they run came first and fill their nodes.)
+            if placed[i].is_none() {
+                ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            }
+            push_instance_scores(a, inst, &s);
         }
     }
     // Pass 2: the rest.
     if blocked.is_some() && !unmanaged && !freeze {
         // A stopped clone's instances are still tried (and shown, banned everywhere).
         for (i, &inst) in instances.iter().enumerate() {
-            if placed[i].is_none() && !a.out.frozen[inst] && a.target_stopped(inst) {
+            if placed[i].is_none() && !shown[i] && !a.out.frozen[inst] && a.target_stopped(inst) {
                 let s = instance_scores(a, inst, &adj);
                 push_instance_scores(a, inst, &s);
             }
@@ -199,6 +223,10 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             {
                 continue;
             }
+            // (Its own target-role=Stopped keeps it out, unshown.)
+            if a.target_stopped(inst) {
+                continue;
+            }
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
             merge_bundle_dependents(a, inst, &mut s);
@@ -209,13 +237,20 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             } else {
                 None
             };
-            if let Some(n) = a.choose(&s, current, None) {
+            let limit = a.capacity_limit(inst, &s);
+            Assigner::ban_for_capacity(&limit, &mut s);
+            if let Some(best) = a.choose(&s, current) {
+                let n = limit
+                    .prefer
+                    .filter(|p| s.get(p).is_some_and(|v| *v >= s[&best]) && a.usable(*p))
+                    .unwrap_or(best);
                 a.placed_weight.insert(inst, s[&n]);
                 placed[i] = Some(n);
                 count[n] += 1;
                 allocated += 1;
                 a.num_resources[n] += 1;
                 if view.resources[inst].kind == Kind::Primitive {
+                    a.consume_capacity(inst, n);
                     a.log_placement(inst, n);
                 }
             }
@@ -252,6 +287,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                     .unwrap_or(Score::MINUS_INFINITY);
                 if ok && (s.0 >= 0 || unmanaged) && a.blocked_by_policy(m).is_none() {
                     a.out.node[m] = Some(n);
+                    a.consume_capacity(m, n);
                     a.log_placement(m, n);
                     a.out.role[m] = Role::Started;
                 } else {
@@ -264,6 +300,23 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     if allocated > 0 {
         a.out.role[c] = Role::Started;
+    }
+}
+
+/// The clone's table and its instances', under `pcmk__clone_allocate`.
+fn push_clone_tables(a: &mut Assigner, c: RscIdx, clone_scores: &BTreeMap<NodeIdx, Score>) {
+    let view = a.view;
+    let table = a
+        .bundle_clone_table(c, clone_scores)
+        .unwrap_or_else(|| clone_scores.clone());
+    push_scores(a, "pcmk__clone_allocate", c, &table);
+    for &inst in &view.resources[c].children {
+        let mut stack = vec![inst];
+        while let Some(x) = stack.pop() {
+            let table = a.bundle_instance_table(x).unwrap_or_else(|| a.scores_of(x));
+            push_scores(a, "pcmk__clone_allocate", x, &table);
+            stack.extend(view.resources[x].children.iter().rev());
+        }
     }
 }
 
@@ -314,12 +367,13 @@ fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Sc
         return;
     }
     // An instance that is to be stopped is banned from every node before it is shown.
-    if a.target_stopped(inst) {
-        let banned = s.keys().map(|n| (*n, Score::MINUS_INFINITY)).collect();
-        push_scores(a, "pcmk__primitive_assign", inst, &banned);
+    let shown = if a.target_stopped(inst) {
+        s.keys().map(|n| (*n, Score::MINUS_INFINITY)).collect()
     } else {
-        push_scores(a, "pcmk__primitive_assign", inst, s);
-    }
+        s.clone()
+    };
+    push_scores(a, "pcmk__primitive_assign", inst, &shown);
+    a.last_shown.insert(inst, shown);
 }
 
 /// A cloned group's instance: the group and its members (nodes the instance may not use

@@ -54,7 +54,7 @@ impl Assigner<'_> {
     }
 
     /// Whether a group's members are colocated with each other (`collocated`, default true).
-    fn colocated_group(&self, g: RscIdx) -> bool {
+    pub(super) fn colocated_group(&self, g: RscIdx) -> bool {
         self.view.resources[g].meta_flag("collocated", true)
     }
 
@@ -137,6 +137,19 @@ impl Assigner<'_> {
                 if self.colocated_group(g) {
                     list.push(self.internal_colocation(g, r, members[at - 1]));
                 }
+                // After an unmanaged member the internal colocations no longer carry the
+                // group's mandatory colocations: each later member gets them itself.
+                if self.group_expanded(g)
+                    && members[..at].iter().any(|&m| !view.resources[m].managed())
+                {
+                    list.extend(
+                        self.cons
+                            .colocations
+                            .iter()
+                            .filter(|c| c.dependent == g && c.score.is_infinite())
+                            .cloned(),
+                    );
+                }
             } else if self.group_expanded(g) {
                 // "Group with R" became "first member with R".
                 list.extend(
@@ -173,7 +186,8 @@ impl Assigner<'_> {
     }
 
     /// A resource's node table as Pacemaker holds it now: after its own colocations once it
-    /// has been assigned, its location-based scores before.
+    /// has been assigned (or as far as they have been applied), its location-based scores
+    /// before.
     pub fn allowed(&self, r: RscIdx) -> Table {
         self.allowed_after[r]
             .clone()
@@ -412,6 +426,8 @@ impl Assigner<'_> {
                     *scores = kept;
                 }
             }
+            // Pacemaker changes the node table in place: the next primary placed sees it.
+            self.allowed_after[r] = Some(scores.clone());
         }
     }
 

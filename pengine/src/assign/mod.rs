@@ -2,13 +2,15 @@
 //! colocations) and is assigned to its best node, in Pacemaker's order and with its
 //! tie-breaks: higher score, then fewer assigned resources, then the current node, then name.
 
+mod bundle_scores;
+mod capacity;
 mod clone;
 mod colocated;
 
 use crate::constraints::Constraints;
 use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, OnFail, Role, RscIdx};
 use std::collections::BTreeMap;
-use vocab::score::{Score, INFINITY};
+use vocab::score::Score;
 
 /// One line of `crm_simulate -s` output.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -94,6 +96,9 @@ pub(crate) struct Assigner<'a> {
     /// Bundle instances already decided with their replica (placed or not): their clone
     /// takes them as they are.
     pub preassigned: Vec<bool>,
+    /// The table each primitive was last shown with when assigned (a bundle shows its
+    /// members' tables again as they are by then).
+    pub last_shown: BTreeMap<RscIdx, BTreeMap<NodeIdx, Score>>,
 }
 
 impl<'a> Assigner<'a> {
@@ -121,6 +126,7 @@ impl<'a> Assigner<'a> {
             placed_weight: BTreeMap::new(),
             usable: view.nodes.iter().map(|n| n.can_run()).collect(),
             preassigned: vec![false; n],
+            last_shown: BTreeMap::new(),
         }
     }
 
@@ -518,17 +524,11 @@ impl<'a> Assigner<'a> {
         &self,
         scores: &BTreeMap<NodeIdx, Score>,
         current: Option<NodeIdx>,
-        util: Option<&BTreeMap<String, i64>>,
     ) -> Option<NodeIdx> {
         let mut best: Option<(NodeIdx, Score)> = None;
         for (&n, &s) in scores {
             if s.0 < 0 || !self.usable(n) {
                 continue;
-            }
-            if let Some(u) = util {
-                if !self.fits(n, u) {
-                    continue;
-                }
             }
             best = Some(match best {
                 None => (n, s),
@@ -581,9 +581,9 @@ impl<'a> Assigner<'a> {
             return self.view.nodes[n].uname < self.view.nodes[b].uname;
         }
         if strategy == "balanced" {
-            let free = |x: NodeIdx| self.capacity[x].values().sum::<i64>();
-            if free(n) != free(b) {
-                return free(n) > free(b);
+            let more = self.more_capacity(n, b);
+            if more != 0 {
+                return more > 0;
             }
         }
         if self.num_resources[n] != self.num_resources[b] {
@@ -598,25 +598,11 @@ impl<'a> Assigner<'a> {
         self.view.nodes[n].uname < self.view.nodes[b].uname
     }
 
-    fn fits(&self, n: NodeIdx, util: &BTreeMap<String, i64>) -> bool {
-        if self.view.config.placement_strategy == "default" {
-            return true;
-        }
-        util.iter()
-            .all(|(k, v)| self.capacity[n].get(k).copied().unwrap_or(0) >= *v)
-    }
-
     fn record_placement(&mut self, r: RscIdx, n: NodeIdx) {
         self.out.node[r] = Some(n);
         self.log_placement(r, n);
         self.num_resources[n] += 1;
-        if self.view.config.placement_strategy != "default" {
-            for (k, v) in &self.view.resources[r].utilization {
-                if let Some(c) = self.capacity[n].get_mut(k) {
-                    *c -= v;
-                }
-            }
-        }
+        self.consume_capacity(r, n);
     }
 
     /// Logs where the primitives of `r` (itself, or a clone instance's) were placed.
@@ -765,54 +751,6 @@ impl<'a> Assigner<'a> {
         }
     }
 
-    /// Adds the preferences of not-yet-placed resources that want to be with `r`.
-    fn merge_dependents(&self, r: RscIdx, scores: &mut BTreeMap<NodeIdx, Score>, depth: usize) {
-        if depth > 5 {
-            return;
-        }
-        for c in self
-            .cons
-            .colocations
-            .iter()
-            .filter(|c| c.primary == r && c.influence)
-        {
-            if self.state[c.dependent] == 2
-                || c.dependent_role.is_some()
-                || c.primary_role.is_some()
-            {
-                continue;
-            }
-            if c.node_attribute != "#uname" {
-                continue;
-            }
-            let mut dep = self.group_scores(c.dependent);
-            self.merge_dependents(c.dependent, &mut dep, depth + 1);
-            let factor = c.score.0 as f64 / INFINITY as f64;
-            let before = scores.clone();
-            for (n, s) in scores.iter_mut() {
-                let Some(&d) = dep.get(n) else { continue };
-                let add = if d.is_infinite() || d.is_minus_infinite() {
-                    if factor > 0.0 {
-                        d
-                    } else {
-                        Score(-d.0)
-                    }
-                } else {
-                    Score((factor * d.0 as f64) as i64)
-                };
-                if depth > 0 && add.0 < 0 {
-                    continue;
-                }
-                *s = s.saturating_add(add);
-            }
-            if !scores.iter().any(|(n, s)| s.0 >= 0 && self.usable(*n))
-                && before.iter().any(|(n, s)| s.0 >= 0 && self.usable(*n))
-            {
-                *scores = before;
-            }
-        }
-    }
-
     /// Combined scores of a group (or a primitive's own scores).
     fn group_scores(&self, r: RscIdx) -> BTreeMap<NodeIdx, Score> {
         let rsc = &self.view.resources[r];
@@ -836,6 +774,10 @@ impl<'a> Assigner<'a> {
 
     /// Assigns a resource (and, first, what it depends on).
     pub fn assign(&mut self, r: RscIdx) {
+        if self.state[r] == 2 && self.view.bundles.iter().any(|b| b.rsc == r) {
+            let own = self.scores_of(r);
+            self.push_bundle_tables(r, &own, true);
+        }
         if self.state[r] != 0 {
             return;
         }
@@ -853,8 +795,11 @@ impl<'a> Assigner<'a> {
             Kind::Group => self.assign_group(r),
             Kind::Clone => {
                 // What the clone is colocated with is assigned (and promoted) first.
-                for c in self.this_with(r) {
-                    self.assign(c.primary);
+                // (A bundle's own assignment handles its colocations.)
+                if !self.view.bundles.iter().any(|b| b.rsc == r) {
+                    for c in self.this_with(r) {
+                        self.assign(c.primary);
+                    }
                 }
                 clone::assign_clone(self, r);
                 clone::promote(self, r);
@@ -907,8 +852,23 @@ impl<'a> Assigner<'a> {
         let clone = view.resources[inst].parent;
         let whole_clone = clone
             .is_some_and(|c| !view.resources[c].managed() || self.blocked_by_policy(c).is_some());
-        if view.resources[inst].kind != Kind::Primitive
-            || whole_clone
+        if view.resources[inst].kind != Kind::Primitive {
+            return;
+        }
+        let own = self.base[inst].get(&node).copied().unwrap_or(Score::ZERO);
+        let score = if own.is_minus_infinite() || self.target_stopped(inst) {
+            Score::MINUS_INFINITY
+        } else {
+            Score::INFINITY
+        };
+        // (Shown even when the clone decides it as a whole: Pacemaker assigns it here first.)
+        self.out.scores.push(ScoreLine {
+            prefix: "pcmk__primitive_assign",
+            rsc: view.resources[inst].id.clone(),
+            node: view.nodes[node].uname.clone(),
+            score,
+        });
+        if whole_clone
             || !view.resources[inst].managed()
             || self.out.frozen[inst]
             || self.blocked_by_policy(inst).is_some()
@@ -916,23 +876,11 @@ impl<'a> Assigner<'a> {
         {
             return;
         }
-        let own = self.base[inst].get(&node).copied().unwrap_or(Score::ZERO);
-        let score = if own.is_minus_infinite() {
-            own
-        } else {
-            Score::INFINITY
-        };
         let table = BTreeMap::from([(node, score)]);
-        self.out.scores.push(ScoreLine {
-            prefix: "pcmk__primitive_assign",
-            rsc: view.resources[inst].id.clone(),
-            node: view.nodes[node].uname.clone(),
-            score,
-        });
         self.preassigned[inst] = true;
         let running = view.resources[inst].running_nodes();
         let current = (running.len() == 1).then(|| running[0]);
-        if let Some(n) = self.choose(&table, current, None) {
+        if let Some(n) = self.choose(&table, current) {
             self.record_placement(inst, n);
             self.out.role[inst] = Role::Started;
         }
@@ -991,6 +939,7 @@ impl<'a> Assigner<'a> {
                 *v = Score::MINUS_INFINITY;
             }
         }
+        self.last_shown.insert(r, scores.clone());
         for (n, s) in scores.iter().filter(|_| !rsc.orphan) {
             self.out.scores.push(ScoreLine {
                 prefix: "pcmk__primitive_assign",
@@ -1035,17 +984,23 @@ impl<'a> Assigner<'a> {
             }
             return;
         }
-        let util = (!rsc.utilization.is_empty()).then_some(&rsc.utilization);
-        match self.choose(&scores, current, util) {
+        let limit = self.capacity_limit(r, &scores);
+        Self::ban_for_capacity(&limit, &mut scores);
+        match self.choose(&scores, current) {
             Some(best) => {
-                // Among nodes as good as the best one (with a positive score), the node the
+                // The node with the most free capacity (when nothing fits the resource and
+                // what is colocated with it) wins if it is as good as the best; else, among
+                // nodes as good as the best one (with a positive score), the node the
                 // resource runs on wins over a less loaded one.
-                let n = match current {
-                    Some(c)
+                let preferred = limit.prefer.filter(|p| {
+                    scores.get(p).is_some_and(|s| *s >= scores[&best]) && self.usable(*p)
+                });
+                let n = match (preferred, current) {
+                    (Some(p), _) => p,
+                    (None, Some(c))
                         if scores[&best].0 > 0
                             && scores.get(&c) == Some(&scores[&best])
-                            && self.usable(c)
-                            && util.is_none_or(|u| self.fits(c, u)) =>
+                            && self.usable(c) =>
                     {
                         c
                     }
@@ -1134,28 +1089,7 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
             .filter(|&r| view.resources[r].orphan),
     );
     if view.config.placement_strategy != "default" {
-        let keys: BTreeMap<RscIdx, (std::cmp::Reverse<i64>, std::cmp::Reverse<Score>)> = order
-            .iter()
-            .map(|&r| {
-                let rsc = &view.resources[r];
-                let mut merged = a.group_scores(r);
-                a.merge_dependents(r, &mut merged, 0);
-                let running = view.running_on(r);
-                let cur = if running.len() == 1 && a.usable(running[0]) {
-                    merged
-                        .get(&running[0])
-                        .copied()
-                        .unwrap_or(Score::MINUS_INFINITY)
-                } else {
-                    Score::MINUS_INFINITY
-                };
-                (
-                    r,
-                    (std::cmp::Reverse(rsc.priority()), std::cmp::Reverse(cur)),
-                )
-            })
-            .collect();
-        order.sort_by(|x, y| keys[x].cmp(&keys[y]));
+        a.sort_for_strategy(&mut order);
     }
     a.out.order = order.clone();
     // Remote connections first: where they go decides which remote nodes can run resources.
@@ -1168,6 +1102,7 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
     for r in order {
         a.assign(r);
     }
+    a.hide_undiscovered_guest_nodes();
     a.out
 }
 

@@ -336,7 +336,8 @@ fn colocation(
         .and_then(Score::parse)
         .unwrap_or(Score::ZERO);
     let node_attribute = c.attr("node-attribute").unwrap_or("#uname").to_string();
-    let influence_attr = c.attr("influence").map(crate::unpack::is_true);
+    // (An invalid value falls back to the default, the dependent's `critical`.)
+    let influence_attr = c.attr("influence").and_then(vocab::boolean::parse_bool);
     let mk = |dep: RscIdx, prim: RscIdx, s: Score, dr: Option<Role>, pr: Option<Role>| Colocation {
         id: id.clone(),
         dependent: dep,

@@ -43,6 +43,8 @@ pub struct NodeInfo {
     pub base_score: vocab::score::Score,
     /// For a Pacemaker Remote or guest node: its connection and what is known about it.
     pub remote: Option<super::remote::RemoteLink>,
+    /// Listed under `<nodes>` (not only made for a remote connection or bundle replica).
+    pub configured: bool,
 }
 
 impl NodeInfo {
@@ -111,6 +113,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, cfg: &Config, now: i64) -> Vec<Node
                     .and_then(vocab::score::Score::parse)
                     .unwrap_or_default(),
                 remote: (kind == "remote").then(super::remote::RemoteLink::default),
+                configured: true,
                 ..Default::default()
             });
         }
