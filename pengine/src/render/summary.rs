@@ -417,8 +417,16 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     let _ = writeln!(out, "    * {heading}");
     if cfg.unique {
         for &i in &rsc.children {
+            // A unique clone's group instance is shown as a group, its members below it.
+            let indent = if view.resources[i].kind == Kind::Group {
+                let heading = group_heading(&view.resources[i].id, &group_flags(view, i));
+                let _ = writeln!(out, "      * {heading}");
+                "        "
+            } else {
+                "      "
+            };
             for m in view.primitives_of(i) {
-                let _ = writeln!(out, "      * {}", primitive_line(view, m, p, revised));
+                let _ = writeln!(out, "{indent}* {}", primitive_line(view, m, p, revised));
             }
         }
         return;
