@@ -140,11 +140,12 @@ fn order_pair(
         }
     }
     // So does a clone as "then" (not interleaved): each instance's action of the task.
+    // (Also for runnability: an instance that cannot start names the first as the reason.)
     if rb.kind == Kind::Clone && flags & IMPLIES_THEN != 0 && bundle.is_none() {
         for p in view.primitives_of(b) {
             for th in t.of(p, ta) {
                 for &f in &firsts {
-                    t.order(f, th, IMPLIES_THEN | SUMMARY);
+                    t.order(f, th, IMPLIES_THEN | (flags & RUNNABLE_LEFT) | SUMMARY);
                 }
             }
         }
