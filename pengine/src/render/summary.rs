@@ -440,6 +440,9 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     let mut by_role: BTreeMap<Role, BTreeSet<String>> = BTreeMap::new();
     let mut active_nodes = BTreeSet::new();
     let mut inactive = 0;
+    // Instances summarised in a role list (Pacemaker counts only those as active when it
+    // decides whether to list the stopped nodes).
+    let mut listed = 0usize;
     for &i in &rsc.children {
         let prims = view.primitives_of(i);
         let texts: Vec<PrimitiveText> = prims
@@ -458,6 +461,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         match summarised_location(&texts) {
             Some((node, role)) => {
                 by_role.entry(role).or_default().insert(node);
+                listed += 1;
             }
             // Printed in full: a failed, unmanaged or partial instance.
             None if view.resources[i].kind == Kind::Group => {
@@ -495,7 +499,8 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         .filter(|(n, _)| crate::unpack::bundle::replica_on_node(view, *n).is_none())
         .map(|(_, node)| node.uname.clone())
         .collect();
-    if let Some(line) = stopped_line(disabled(view, c), stopped, inactive) {
+    let unlisted = inactive.max(cfg.max.saturating_sub(listed));
+    if let Some(line) = stopped_line(disabled(view, c), stopped, unlisted) {
         let _ = writeln!(out, "      * {line}");
     }
 }
