@@ -593,6 +593,23 @@ fn summary_order(view: &ClusterView, pos: &[usize], r: RscIdx) -> (usize, usize,
     (pos[b.rsc], i, part)
 }
 
+/// A move's details as Pacemaker writes them: with the roles when the instance is (or
+/// becomes) unpromoted or promoted, the role once when it does not change.
+fn moved_details(view: &ClusterView, r: usize, from: (String, Role), to: (String, Role)) -> String {
+    let promotable = promotable_instance(view, r);
+    let role = |x: Role| match x {
+        Role::Started if promotable => Role::Unpromoted,
+        other => other,
+    };
+    let (r1, r2) = (role(from.1), role(to.1));
+    let need_role = matches!(r1, Role::Unpromoted | Role::Promoted) || r2 == Role::Promoted;
+    match (need_role, r1 == r2) {
+        (true, true) => format!("{} -> {} {}", from.0, to.0, r1.name()),
+        (true, false) => format!("{} {} -> {} {}", r1.name(), from.0, r2.name(), to.0),
+        _ => format!("{} -> {}", from.0, to.0),
+    }
+}
+
 /// Whether `r` is an instance of a promotable clone.
 fn promotable_instance(view: &ClusterView, r: usize) -> bool {
     view.resources[view.top_of(r)]
@@ -775,7 +792,7 @@ pub fn transition_summary(s: &Schedule) -> String {
                     } else {
                         "Move"
                     },
-                    format!("{} -> {}", name(*n), name(*m)),
+                    moved_details(view, r, (name(*n), *r1), (name(*m), *r2)),
                     // Why, when an ordering says so (the stop's reason, else the start's).
                     stop_reason
                         .as_deref()
