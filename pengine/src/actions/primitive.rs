@@ -341,9 +341,9 @@ impl<'a> Plan<'a> {
                     t.require(p);
                 }
                 t.order(start, p, IMPLIES_THEN | RUNNABLE_LEFT);
+                // (Pacemaker gives the blocked promotion no reason of its own.)
                 if quorum_blocked {
                     t.list[p].runnable = false;
-                    self.quorum_reason(t, p);
                 }
                 promote = Some(p);
             }

@@ -533,11 +533,9 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
         let no_promote = view.resources[c]
             .target_role()
             .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted))
-            || (!view.config.have_quorum
-                && matches!(
-                    view.config.no_quorum_policy,
-                    NoQuorumPolicy::Demote | NoQuorumPolicy::Stop | NoQuorumPolicy::Freeze
-                ))
+            // (Without quorum only policy demote takes the role away; under stop or freeze
+            // the promotion stays planned, its action blocked.)
+            || (!view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Demote)
             || a.cons.tickets.iter().any(|t| {
                 t.rsc == c
                     && t.role == Some(Role::Promoted)

@@ -723,12 +723,28 @@ pub fn transition_summary(s: &Schedule) -> String {
             .filter(|&&x| in_graph(t, x))
             .find_map(|&x| t.list[x].reason.clone());
         let change = match (b.as_slice(), a_.as_slice()) {
+            // Placed to be promoted: the promotion is what is blocked, for its own reason.
+            ([], []) if blocked_start && s.assignment.role[r] == Role::Promoted => Some((
+                "Promote",
+                format!(
+                    "Stopped -> Promoted {}",
+                    s.assignment.node[r].map(name).unwrap_or_default()
+                ),
+                match t
+                    .of(r, "promote")
+                    .iter()
+                    .find_map(|&x| t.list[x].reason.clone())
+                {
+                    Some(why) => format!("  due to {why} (blocked)"),
+                    None => "  blocked".to_string(),
+                },
+            )),
             ([], []) if blocked_start => Some((
                 "Start",
                 s.assignment.node[r].map(name).unwrap_or_default(),
                 match &start_reason {
                     Some(why) => format!("  due to {why} (blocked)"),
-                    None => " (blocked)".to_string(),
+                    None => "  blocked".to_string(),
                 },
             )),
             ([], [(n, role)]) => Some(if *role == Role::Promoted {
