@@ -197,7 +197,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
             if t.list[th].reason.is_none() {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
             }
-            t.list[th].blocked_by_active = t.list[f].rsc_active || t.list[f].blocked_by_active;
+            t.list[th].blocked_by_active = t.list[f].blocked_by_active;
             changed.push(th);
         }
         for a in changed {
