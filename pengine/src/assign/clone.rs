@@ -127,7 +127,8 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
             continue;
         }
-        if !usable(n) || count[n] >= loop_max || allocated >= cfg.max {
+        // (Nor beyond clone-node-max where it runs: the rest are placed with the others.)
+        if !usable(n) || count[n] >= loop_max || count[n] >= cfg.node_max || allocated >= cfg.max {
             continue;
         }
         // (An instance whose own target-role is Stopped is not kept, and not shown here.)
