@@ -857,7 +857,7 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
         let anon_clone = view.resources[top]
             .clone
             .as_ref()
-            .is_some_and(|c| !c.unique)
+            .is_some_and(|c| !c.unique || c.forced_anonymous)
             && top != r
             && rsc.id != rsc.base_id
             && crate::unpack::bundle::replica_of(view, r).is_none();
