@@ -862,8 +862,9 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             && rsc.id != rsc.base_id
             && crate::unpack::bundle::replica_of(view, r).is_none();
         for (n, node) in view.nodes.iter().enumerate() {
-            // (A node shutting down is probed too, as Pacemaker does.)
-            if !node.online || node.unclean || node.pending {
+            // (A cluster node shutting down is probed too, as Pacemaker does; a remote or
+            // guest node going down is not.)
+            if !node.online || node.unclean || node.pending || (node.shutdown && node.is_remote()) {
                 continue;
             }
             if node.is_remote() && !probe_on_remote(view, rsc, node) {
