@@ -769,8 +769,9 @@ pub fn transition_summary(s: &Schedule) -> String {
                     .as_ref()
                     .is_some_and(|c| c.promotable);
                 // Instances of a promotable clone say which role they stop from.
+                // (So does anything that stops from the promoted role, an orphan too.)
                 let details = match role {
-                    Role::Promoted if promotable => format!("Promoted {}", name(*n)),
+                    Role::Promoted => format!("Promoted {}", name(*n)),
                     _ if promotable => format!("Unpromoted {}", name(*n)),
                     _ => name(*n),
                 };
