@@ -311,7 +311,14 @@ fn push_clone_tables(a: &mut Assigner, c: RscIdx, clone_scores: &BTreeMap<NodeId
         .bundle_clone_table(c, clone_scores)
         .unwrap_or_else(|| clone_scores.clone());
     push_scores(a, "pcmk__clone_allocate", c, &table);
-    for &inst in &view.resources[c].children {
+    // (With clone-max=0 the one instance kept for the history is not shown.)
+    let max = view.resources[c].clone.as_ref().map_or(1, |x| x.max);
+    let shown: &[RscIdx] = if max == 0 {
+        &[]
+    } else {
+        &view.resources[c].children
+    };
+    for &inst in shown {
         let mut stack = vec![inst];
         while let Some(x) = stack.pop() {
             let table = a.bundle_instance_table(x).unwrap_or_else(|| a.scores_of(x));

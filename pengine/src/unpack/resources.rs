@@ -603,7 +603,9 @@ fn add(
                 return Some(me);
             };
             let child = ctx.idx.resolve(child);
-            for i in 0..cfg.max {
+            // Even with clone-max=0 there is one instance (never placed), so that the
+            // history finds the clone, as Pacemaker creates it.
+            for i in 0..cfg.max.max(1) {
                 if let Some(c) = add(ctx, child, Some(me), Some(i), i, view, diags) {
                     view.resources[me].children.push(c);
                 }
