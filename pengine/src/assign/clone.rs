@@ -408,6 +408,15 @@ fn push_group_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeI
 /// The promotion preference of an instance on its node.
 fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     let view = a.view;
+    // A group instance with a member that cannot run there cannot be promoted there.
+    if view.resources[inst].kind == Kind::Group
+        && view
+            .primitives_of(inst)
+            .iter()
+            .any(|&p| a.scores_of(p).get(&n).is_none_or(|s| s.0 < 0))
+    {
+        return Score::MINUS_INFINITY;
+    }
     let mut total: Option<Score> = None;
     for p in view.primitives_of(inst) {
         let rsc = &view.resources[p];
