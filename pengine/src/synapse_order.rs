@@ -132,6 +132,10 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     if a.task == "clear_failcount" {
         return (0, node - 1000);
     }
+    // ... and the clean-up of a history that names another agent (or an orphan's).
+    if a.task == "delete" {
+        return (0, node);
+    }
     let here = a.node.and_then(|n| rsc.node_state.get(&n));
     if let Some(st) = here {
         if a.interval_ms > 0
