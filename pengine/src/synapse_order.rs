@@ -140,6 +140,10 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         let from_check = here.is_some_and(|st| st.clear_failcount && !st.expired_failure);
         return (0, if from_check { 1000 + node } else { node - 1000 });
     }
+    // ... and the clean-up of a history that names another agent (or an orphan's).
+    if a.task == "delete" {
+        return (0, node);
+    }
     if let Some(st) = here {
         if a.interval_ms > 0
             && a.task != "cancel"
