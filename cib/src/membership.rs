@@ -17,7 +17,7 @@ pub struct NodeStateFacts<'a> {
     pub in_ccm: Option<&'a str>,
     /// `crmd`: the controller is up (`online`).
     pub crmd: Option<&'a str>,
-    /// `join`: down, pending, member, nack.
+    /// `join`: down, pending, member, banned.
     pub join: Option<&'a str>,
     /// `expected`: member or down.
     pub expected: Option<&'a str>,
@@ -121,7 +121,8 @@ fn with_fencing(f: &NodeStateFacts<'_>, m: &mut Membership) {
         m.online = crmd_up;
     } else if f.in_ccm.is_none() {
         m.unclean = Some("peer has not been seen by the cluster");
-    } else if eq(f.join, "nack") {
+    } else if eq(f.join, "banned") {
+        // (Pacemaker's CRMD_JOINSTATE_NACK is written "banned".)
         m.unclean = Some("peer failed Pacemaker membership criteria");
     } else if !terminate && expected_down {
         // Coming up (or down): not ready to run resources while anything of it runs.
@@ -199,6 +200,13 @@ mod tests {
         assert!(m.online);
         let m = judge(&facts("true", "offline", "member", "member"), false);
         assert_eq!(m.unclean, Some("peer is unexpectedly down"));
+    }
+
+    #[test]
+    fn a_peer_banned_from_joining_is_fenced_while_online() {
+        let m = judge(&facts("true", "online", "banned", "member"), true);
+        assert!(m.online && !m.pending);
+        assert_eq!(m.unclean, Some("peer failed Pacemaker membership criteria"));
     }
 
     #[test]
