@@ -28,6 +28,9 @@ pub struct OpRecord {
     pub restart_digest: Option<String>,
     /// `op-force-restart`: the parameters a reload cannot change (space-separated).
     pub force_restart: Option<String>,
+    /// The transition that asked for it (`transition-magic`'s key, else `transition-key`):
+    /// its number and the transition engine's uuid.
+    pub transition: Option<(i64, String)>,
     /// `op-secure-digest`: the digest without the private parameters.
     pub secure_digest: Option<String>,
     /// `op-secure-params`: the private parameters (space-separated).
@@ -92,6 +95,7 @@ impl OpRecord {
             digest: e.attr("op-digest").map(str::to_string),
             restart_digest: e.attr("op-restart-digest").map(str::to_string),
             force_restart: e.attr("op-force-restart").map(str::to_string),
+            transition: transition_of(e),
             secure_digest: e.attr("op-secure-digest").map(str::to_string),
             secure_params: e.attr("op-secure-params").map(str::to_string),
             feature_set: e.attr("crm_feature_set").map(str::to_string),
@@ -142,4 +146,41 @@ pub fn history(lrm_resource: &Element) -> Vec<OpRecord> {
 /// Sorts operations by call id, pending ones (call id -1) last.
 pub fn in_call_order(ops: &mut [OpRecord]) {
     ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
+    // An operation still pending goes before what a later transition of the same transition
+    // engine did (a pending start superseded by a later stop), as Pacemaker's op ordering.
+    let done = ops.iter().take_while(|o| o.call_id >= 0).count();
+    if done == 0 || done == ops.len() {
+        return;
+    }
+    let mut order: Vec<usize> = (0..done).collect();
+    for p in done..ops.len() {
+        let at = ops[p].transition.as_ref().and_then(|(t, uuid)| {
+            order.iter().position(|&d| {
+                ops[d]
+                    .transition
+                    .as_ref()
+                    .is_some_and(|(dt, du)| du == uuid && *t >= 0 && dt > t)
+            })
+        });
+        match at {
+            Some(i) => order.insert(i, p),
+            None => order.push(p),
+        }
+    }
+    let sorted: Vec<OpRecord> = order.iter().map(|&i| ops[i].clone()).collect();
+    ops.clone_from_slice(&sorted);
+}
+
+/// The transition number and uuid an operation's result names: `transition-magic`
+/// (`status:rc;action:transition:rc:uuid`), else `transition-key`.
+fn transition_of(e: &Element) -> Option<(i64, String)> {
+    let key = match e.attr("transition-magic") {
+        Some(m) => m.split_once(';')?.1,
+        None => e.attr("transition-key")?,
+    };
+    let mut parts = key.splitn(4, ':');
+    let _action = parts.next()?;
+    let transition = parts.next()?.trim().parse().ok()?;
+    let _rc = parts.next()?;
+    Some((transition, parts.next()?.to_string()))
 }

@@ -95,3 +95,24 @@ fn a_stop_that_finds_the_agent_missing_fails_with_its_on_fail() {
     assert!(st.failed && st.banned);
     assert_eq!(st.on_fail, OnFail::Fence);
 }
+
+#[test]
+fn a_pending_start_superseded_by_a_later_transitions_stop_comes_first() {
+    let st = replayed(
+        r#"<lrm_rsc_op id="r_last_0" operation="start" call-id="-1" op-status="-1" rc-code="-1"
+              transition-magic="-1:-1;-1:8:0:uuid"/>
+           <lrm_rsc_op id="r_last_1" operation="stop" call-id="8" op-status="0" rc-code="0"
+              transition-magic="0:0;0:9:0:uuid"/>"#,
+    );
+    let tasks: Vec<&str> = st.ops.iter().map(|o| o.task.as_str()).collect();
+    assert_eq!(tasks, ["start", "stop"]);
+    assert!(!st.role.is_active());
+    // From the same transition (or another engine), the pending one stays last.
+    let st = replayed(
+        r#"<lrm_rsc_op id="r_last_0" operation="start" call-id="-1" op-status="-1" rc-code="-1"
+              transition-magic="-1:-1;-1:9:0:uuid"/>
+           <lrm_rsc_op id="r_last_1" operation="stop" call-id="8" op-status="0" rc-code="0"
+              transition-magic="0:0;0:9:0:uuid"/>"#,
+    );
+    assert!(st.role.is_active());
+}
