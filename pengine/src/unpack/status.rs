@@ -94,6 +94,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
     }
     remote::restart_containers(view);
     partial_migration_targets(view);
+    failed_migration_targets(view);
     remote::finish(view);
     // An anonymous instance active nowhere loses another instance's number from its
     // history: Pacemaker names its actions by its own id (a clone-less history name stays).
@@ -197,6 +198,62 @@ fn agent_changed(rsc: &Resource, lr: &Element) -> bool {
         && (lr.attr("class") != Some(rsc.class.as_str())
             || lr.attr("provider") != rsc.provider.as_deref()
             || lr.attr("type") != Some(rsc.agent.as_str()))
+}
+
+/// A failed `migrate_to` leaves the resource possibly active on the target too (Pacemaker's
+/// migrate_to failure): unless the target's history is unknown or has news since the
+/// migration (another action, or a monitor finding it stopped), it is stopped there as well.
+fn failed_migration_targets(view: &mut ClusterView) {
+    for r in 0..view.resources.len() {
+        let mut targets: Vec<usize> = Vec::new();
+        for (&src, st) in &view.resources[r].node_state {
+            for op in st.ops.iter().filter(|o| o.task == "migrate_to" && o.failed) {
+                let Some(&target) = op
+                    .migrate_target
+                    .as_deref()
+                    .and_then(|t| view.node_by_name.get(t))
+                else {
+                    continue;
+                };
+                let Some(there) = view.resources[r].node_state.get(&target) else {
+                    continue;
+                };
+                if target == src || there.ops.is_empty() || !view.nodes[target].online {
+                    continue;
+                }
+                // Compared with the target's own successful migrate_from (by call id), else
+                // with the migrate_to (by time).
+                let source = &view.nodes[src].uname;
+                let from = there.ops.iter().find(|o| {
+                    o.task == "migrate_from"
+                        && o.rc == 0
+                        && o.status == 0
+                        && o.migrate_source.as_deref() == Some(source.as_str())
+                });
+                let newer = |o: &OpRecord| match from {
+                    Some(f) => o.call_id > f.call_id,
+                    None => o.last_change > op.last_change,
+                };
+                let news = there.ops.iter().any(|o| {
+                    let telling = o.task != "monitor" || o.rc == 7;
+                    telling && newer(o)
+                });
+                if !news {
+                    targets.push(target);
+                }
+            }
+        }
+        for target in targets {
+            let st = view.resources[r]
+                .node_state
+                .get_mut(&target)
+                .expect("checked above");
+            if !st.role.is_active() {
+                st.role = Role::Started;
+                st.restart = true;
+            }
+        }
+    }
 }
 
 /// A live migration whose `migrate_to` succeeded but whose `migrate_from` has no result yet
