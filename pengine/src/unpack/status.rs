@@ -206,7 +206,11 @@ fn agent_changed(rsc: &Resource, lr: &Element) -> bool {
 fn failed_migration_targets(view: &mut ClusterView) {
     for r in 0..view.resources.len() {
         let mut targets: Vec<usize> = Vec::new();
+        // (Only while the source still holds it: a later stop there ends the question.)
         for (&src, st) in &view.resources[r].node_state {
+            if !st.role.is_active() {
+                continue;
+            }
             for op in st.ops.iter().filter(|o| o.task == "migrate_to" && o.failed) {
                 let Some(&target) = op
                     .migrate_target
@@ -230,9 +234,13 @@ fn failed_migration_targets(view: &mut ClusterView) {
                         && o.status == 0
                         && o.migrate_source.as_deref() == Some(source.as_str())
                 });
+                // (Without a recorded last-rc-change on either, neither is newer.)
                 let newer = |o: &OpRecord| match from {
                     Some(f) => o.call_id > f.call_id,
-                    None => o.last_change > op.last_change,
+                    None => o
+                        .last_rc_change
+                        .zip(op.last_rc_change)
+                        .is_some_and(|(a, b)| a > b),
                 };
                 let news = there.ops.iter().any(|o| {
                     let telling = o.task != "monitor" || o.rc == 7;
