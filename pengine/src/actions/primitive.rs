@@ -221,6 +221,16 @@ impl<'a> Plan<'a> {
                 t.order(demote, stop, IMPLIES_FIRST);
             }
         }
+        // A migration still pending from an unclean node may have reached its target: it is
+        // stopped there too (Pacemaker forces that stop).
+        for &c in &rsc.stop_forced_on {
+            if running.contains(&c) || !view.nodes[c].online || !managed {
+                continue;
+            }
+            let stop = self.action(t, "stop", Some(c), ActionKind::RscOp);
+            t.require(stop);
+            stops.push(stop);
+        }
         stops
     }
 

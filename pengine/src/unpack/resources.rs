@@ -125,6 +125,9 @@ pub struct Resource {
     pub forget_on: Vec<usize>,
     /// The node a shutdown lock recorded in the history names (the status shows it).
     pub recorded_lock: Option<usize>,
+    /// Nodes it must be stopped on although not active there (the target of a migration
+    /// still pending from an unclean node).
+    pub stop_forced_on: Vec<usize>,
 }
 
 impl Resource {
@@ -606,6 +609,7 @@ fn add(
         lock: None,
         forget_on: Vec::new(),
         recorded_lock: None,
+        stop_forced_on: Vec::new(),
     });
     view.rsc_by_id.insert(id, me);
 

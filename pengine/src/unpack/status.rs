@@ -95,6 +95,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
     remote::restart_containers(view);
     partial_migration_targets(view);
     failed_migration_targets(view);
+    pending_migrations_from_unclean(view);
     remote::finish(view);
     // An anonymous instance active nowhere loses another instance's number from its
     // history: Pacemaker names its actions by its own id (a clone-less history name stays).
@@ -198,6 +199,22 @@ fn agent_changed(rsc: &Resource, lr: &Element) -> bool {
         && (lr.attr("class") != Some(rsc.class.as_str())
             || lr.attr("provider") != rsc.provider.as_deref()
             || lr.attr("type") != Some(rsc.agent.as_str()))
+}
+
+/// A `migrate_to` still pending on an unclean node may have reached its target: Pacemaker
+/// forces a stop there.
+fn pending_migrations_from_unclean(view: &mut ClusterView) {
+    for r in 0..view.resources.len() {
+        let targets: Vec<usize> = view.resources[r]
+            .node_state
+            .iter()
+            .filter(|(n, _)| view.nodes[**n].unclean)
+            .flat_map(|(_, st)| &st.ops)
+            .filter(|o| o.task == "migrate_to" && o.status == -1)
+            .filter_map(|o| view.node_by_name.get(o.migrate_target.as_deref()?).copied())
+            .collect();
+        view.resources[r].stop_forced_on.extend(targets);
+    }
 }
 
 /// A failed `migrate_to` leaves the resource possibly active on the target too (Pacemaker's
@@ -490,6 +507,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         lock: None,
         forget_on: Vec::new(),
         recorded_lock: None,
+        stop_forced_on: Vec::new(),
     });
     // An orphan that ran inside a container says so in its history.
     if let Some(k) = lr.attr("container") {
