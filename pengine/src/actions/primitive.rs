@@ -221,6 +221,13 @@ impl<'a> Plan<'a> {
                 t.order(demote, stop, IMPLIES_FIRST);
             }
         }
+        // A completed migration's source still has it to stop.
+        for &c in &rsc.dangling_on {
+            if view.nodes[c].online && managed {
+                let stop = self.action(t, "stop", Some(c), ActionKind::RscOp);
+                t.require(stop);
+            }
+        }
         // A migration still pending from an unclean node may have reached its target: it is
         // stopped there too (Pacemaker forces that stop).
         for &c in &rsc.stop_forced_on {
@@ -247,7 +254,9 @@ impl<'a> Plan<'a> {
             self.next_role,
             self.managed,
         );
-        rsc.allow_migrate()
+        // (A completed migration still to clean up on its source blocks a new one.)
+        rsc.dangling_on.is_empty()
+            && rsc.allow_migrate()
         && rsc.parent.is_none()
         && managed
         && rsc.class != "stonith"
@@ -305,6 +314,12 @@ impl<'a> Plan<'a> {
         if next.is_some() {
             for &s in stops {
                 t.order(s, start, IMPLIES_THEN | RESTART);
+            }
+            // A completed migration's leftover stop only goes first.
+            for &c in &rsc.dangling_on {
+                if let Some(d) = t.find(&op_key(&self.id, "stop", 0), Some(c)) {
+                    t.order(d, start, OPTIONAL);
+                }
             }
             // A start still pending is shown in the graph (Pacemaker's start_pending).
             if rsc

@@ -128,6 +128,9 @@ pub struct Resource {
     /// Nodes it must be stopped on although not active there (the target of a migration
     /// still pending from an unclean node).
     pub stop_forced_on: Vec<usize>,
+    /// Nodes a completed live migration left it on (migrate_to and migrate_from done, the
+    /// source not stopped yet): stopped there, the resource runs on the target.
+    pub dangling_on: Vec<usize>,
 }
 
 impl Resource {
@@ -610,6 +613,7 @@ fn add(
         forget_on: Vec::new(),
         recorded_lock: None,
         stop_forced_on: Vec::new(),
+        dangling_on: Vec::new(),
     });
     view.rsc_by_id.insert(id, me);
 

@@ -93,6 +93,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
         remote_passes(view, &mut anon, diags, true);
     }
     remote::restart_containers(view);
+    dangling_migrations(view);
     partial_migration_targets(view);
     failed_migration_targets(view);
     pending_migrations_from_unclean(view);
@@ -199,6 +200,41 @@ fn agent_changed(rsc: &Resource, lr: &Element) -> bool {
         && (lr.attr("class") != Some(rsc.class.as_str())
             || lr.attr("provider") != rsc.provider.as_deref()
             || lr.attr("type") != Some(rsc.agent.as_str()))
+}
+
+/// A live migration whose migrate_to and migrate_from both succeeded leaves only the source's
+/// stop to do: the source no longer counts as running it (Pacemaker's dangling migration).
+fn dangling_migrations(view: &mut ClusterView) {
+    for r in 0..view.resources.len() {
+        let mut sources = Vec::new();
+        for (&src, st) in &view.resources[r].node_state {
+            let Some(target) = st.partial_migration_target.as_deref() else {
+                continue;
+            };
+            let Some(&t) = view.node_by_name.get(target) else {
+                continue;
+            };
+            let source = view.nodes[src].uname.as_str();
+            let done = view.resources[r].node_state.get(&t).is_some_and(|ts| {
+                ts.ops.iter().any(|o| {
+                    o.task == "migrate_from"
+                        && o.rc == 0
+                        && o.status == 0
+                        && o.migrate_source.as_deref() == Some(source)
+                })
+            });
+            if st.role.is_active() && done {
+                sources.push(src);
+            }
+        }
+        for src in sources {
+            let rsc = &mut view.resources[r];
+            let st = rsc.node_state.get_mut(&src).expect("listed");
+            st.role = Role::Stopped;
+            st.partial_migration_target = None;
+            rsc.dangling_on.push(src);
+        }
+    }
 }
 
 /// A `migrate_to` still pending on an unclean node may have reached its target: Pacemaker
@@ -508,6 +544,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         forget_on: Vec::new(),
         recorded_lock: None,
         stop_forced_on: Vec::new(),
+        dangling_on: Vec::new(),
     });
     // An orphan that ran inside a container says so in its history.
     if let Some(k) = lr.attr("container") {
