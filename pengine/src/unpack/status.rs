@@ -217,6 +217,14 @@ fn partial_migration_targets(view: &mut ClusterView) {
             })
             .collect();
         for (src, target, when) in moves {
+            if migration_abandoned(&view.resources[r], src, target, when, &view.nodes[target]) {
+                // Pacemaker counts it failed: recovered by a full restart, never migrated on.
+                if let Some(st) = view.resources[r].node_state.get_mut(&src) {
+                    st.failed = true;
+                    st.on_fail = st.on_fail.max(OnFail::Restart);
+                }
+                continue;
+            }
             let node = &view.nodes[target];
             if !node.online || node.unclean {
                 continue;
@@ -243,6 +251,43 @@ fn partial_migration_targets(view: &mut ClusterView) {
             );
         }
     }
+}
+
+/// A migration that no longer matters for its target (the target is down or has a newer
+/// result than the migration, and the migrate_from did not succeed) while its migrate_to is
+/// still the source's last word: the resource's state on the source is unknown.
+fn migration_abandoned(
+    rsc: &Resource,
+    src: usize,
+    target: usize,
+    when: i64,
+    target_node: &super::NodeInfo,
+) -> bool {
+    let tstate = rsc.node_state.get(&target);
+    let from = tstate.and_then(|s| {
+        s.ops
+            .iter()
+            .rev()
+            .find(|o| o.task == "migrate_from" && o.status != -1)
+    });
+    if from.is_some_and(|o| o.rc == 0 && o.status == 0) {
+        return false;
+    }
+    let newer = tstate.is_some_and(|s| match from {
+        // A failed migrate_from: a later call on the target says what happened since.
+        Some(f) => s.ops.iter().any(|o| o.call_id > f.call_id),
+        None => when > 0 && s.ops.iter().any(|o| o.last_change > when),
+    });
+    let down = !target_node.online || target_node.unclean;
+    // A newer non-monitor call on the source makes the migrate_to history there.
+    let source_newer = rsc.node_state.get(&src).is_some_and(|s| {
+        s.ops
+            .iter()
+            .rev()
+            .take_while(|o| o.task != "migrate_to")
+            .any(|o| o.task != "monitor")
+    });
+    (down || newer) && !source_newer
 }
 
 /// An offline cluster node whose history shows a managed resource running is fenced.
