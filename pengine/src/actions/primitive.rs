@@ -378,19 +378,26 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        // A load-stopped point exists for every node the resource may use.
-        for n in 0..view.nodes.len() {
-            let allowed = view.config.symmetric
-                || cons
-                    .locations
-                    .iter()
-                    .any(|l| l.node == n && view.primitives_of(l.rsc).contains(&r));
-            if allowed && Some(n) != next {
-                load_stopped(t, n);
-            }
-        }
-        if let Some(n) = next {
+        // A load-stopped point exists for every node the resource may use, made in node
+        // name order (the order of their synapses depends on it).
+        let mut allowed: Vec<usize> = (0..view.nodes.len())
+            .filter(|&n| {
+                Some(n) == next
+                    || view.config.symmetric
+                    || cons
+                        .locations
+                        .iter()
+                        .any(|l| l.node == n && view.primitives_of(l.rsc).contains(&r))
+            })
+            .collect();
+        allowed.sort_by(|&a, &b| {
+            crate::unpack::cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname)
+        });
+        for n in allowed {
             let l = load_stopped(t, n);
+            if Some(n) != next {
+                continue;
+            }
             // Only consumers of capacity wait for the node's load to drop.
             let consumer = !rsc.utilization.is_empty();
             if consumer {
