@@ -252,6 +252,7 @@ pub fn op_key(id: &str, task: &str, interval_ms: u64) -> String {
 pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> ActionTable {
     let mut t = ActionTable::default();
     node_actions::fencing_and_shutdown(view, &mut t);
+    primitive::load_points_in_order(view, cons, asg, &mut t);
     for (r, rsc) in view.resources.iter().enumerate() {
         if rsc.kind == crate::unpack::Kind::Primitive {
             primitive::create(view, cons, asg, r, &mut t);
