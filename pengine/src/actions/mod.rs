@@ -8,7 +8,7 @@ mod collective;
 pub mod colocation_block;
 mod constraints;
 mod container_order;
-mod node_actions;
+pub(crate) mod node_actions;
 pub mod notify;
 mod primitive;
 mod probe_order;
@@ -55,6 +55,9 @@ pub mod flags {
     /// An asymmetric mandatory ordering: first unrunnable => then required and unrunnable,
     /// unless then is a start of something already running there that nothing requires.
     pub const ASYMMETRIC: u32 = 2048;
+    /// An interleaved pair's instance ordering, which Pacemaker makes between the actions
+    /// directly (no ordering constraint): probes are not ordered by it.
+    pub const INTERLEAVED: u32 = 4096;
 }
 
 /// One scheduled (or merely possible) action.

@@ -40,56 +40,59 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             })
             .collect()
     };
-    let cluster_pass = |view: &ClusterView, pass: usize, node: usize| {
+    // Which cluster nodes' histories a walk reads: online ones, and with fencing every
+    // offline one too (whatever it says runs there has the node fenced).
+    let cluster_ready = |view: &ClusterView, node: usize| {
         let n = &view.nodes[node];
-        if n.is_remote() {
-            return false;
-        }
         let maintenance = n
             .attrs
             .get("maintenance")
             .is_some_and(|v| super::is_true(v));
-        // With fencing, the history of every offline node is read too: whatever it says runs
-        // there has the node fenced.
-        if pass == 0 {
-            n.online || maintenance
-        } else {
-            !n.online && !maintenance && view.config.stonith_enabled
-        }
+        n.online || maintenance || view.config.stonith_enabled
     };
-    let remote_passes = |view: &mut ClusterView,
-                         anon: &mut BTreeMap<String, Vec<RscIdx>>,
-                         diags: &mut Diagnostics,
-                         fencing: bool| {
-        loop {
-            let ready: Vec<(usize, &Element)> = states(view)
-                .into_iter()
-                .filter(|(n, _)| remote::history_ready(view, *n, fencing))
-                .collect();
-            if ready.is_empty() {
-                return;
-            }
-            for (n, ns) in ready {
-                remote::before_history(view, n, ns, idx);
-                node_history(view, anon, n, ns, diags);
-                remote::after_history(view, n);
-            }
-        }
-    };
-    for pass in 0..2 {
+    // Pacemaker walks the node states in document order again and again, reading each
+    // history it can (a remote node's once its connection is known to be up), until a walk
+    // reads nothing; anonymous clone instances are numbered in that order.
+    let mut read = vec![false; view.nodes.len()];
+    let mut walk = |view: &mut ClusterView,
+                    anon: &mut BTreeMap<String, Vec<RscIdx>>,
+                    diags: &mut Diagnostics,
+                    fencing: bool| loop {
+        let mut any = false;
         for (node, ns) in states(view) {
-            if cluster_pass(view, pass, node) {
-                node_history(view, &mut anon, node, ns, diags);
-                if pass == 1 {
+            if view.nodes[node].is_remote() {
+                remote::connection_failures(view);
+                if !remote::history_ready(view, node, fencing) {
+                    continue;
+                }
+                remote::before_history(view, node, ns, idx);
+                node_history(view, anon, node, ns, diags);
+                remote::after_history(view, node);
+            } else {
+                if node >= read.len() || read[node] || !cluster_ready(view, node) {
+                    continue;
+                }
+                read[node] = true;
+                node_history(view, anon, node, ns, diags);
+                let n = &view.nodes[node];
+                let maintenance = n
+                    .attrs
+                    .get("maintenance")
+                    .is_some_and(|v| super::is_true(v));
+                if !n.online && !maintenance {
                     fence_if_active(view, node);
                 }
             }
+            any = true;
         }
         remote::connection_failures(view);
-        remote_passes(view, &mut anon, diags, false);
-    }
+        if !any {
+            return;
+        }
+    };
+    walk(view, &mut anon, diags, false);
     if view.config.stonith_enabled {
-        remote_passes(view, &mut anon, diags, true);
+        walk(view, &mut anon, diags, true);
     }
     remote::restart_containers(view);
     partial_migration_targets(view);
@@ -364,6 +367,7 @@ fn find_resource(
         };
         let mut inactive = None;
         let mut skip_inactive = false;
+        let mut here = None;
         for &r in instances {
             let locs = view.running_on(group_instance(r));
             if !locs.is_empty() {
@@ -371,7 +375,8 @@ fn find_resource(
                     if !view.resources[r].running_nodes().is_empty() {
                         skip_inactive = true;
                     } else {
-                        return Found::Instance(r);
+                        here = Some(r);
+                        break;
                     }
                 }
             } else if !skip_inactive
@@ -381,10 +386,35 @@ fn find_resource(
                 inactive = Some(r);
             }
         }
+        let top = view.top_of(instances[0]);
+        let found = here.or(inactive.filter(|_| !skip_inactive));
+        // An instance needing only quorum does not use up a number on a node that is down
+        // or unclean (unless the clone has one instance per node): it is an orphan there, so
+        // another instance may start elsewhere. A guest's "fencing" is a stop: not there.
+        let n = &view.nodes[node];
+        let needs_fencing = matches!(
+            crate::actions::node_actions::requires(view, instances[0]).as_str(),
+            "fencing" | "unfencing"
+        );
+        let universal = view.resources[top]
+            .clone
+            .as_ref()
+            .is_some_and(|c| c.max == view.nodes.len());
+        if found.is_some()
+            && !needs_fencing
+            && (!n.online || n.unclean)
+            && !n.is_guest()
+            && !universal
+        {
+            return Found::OrphanOf(top);
+        }
+        if let Some(r) = here {
+            return Found::Instance(r);
+        }
         if let (Some(r), false) = (inactive, skip_inactive) {
             return Found::Instance(r);
         }
-        return Found::OrphanOf(view.top_of(instances[0]));
+        return Found::OrphanOf(top);
     }
     match view
         .rsc_by_id
