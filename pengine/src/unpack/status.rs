@@ -22,10 +22,8 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             }
         }
     }
-    // Histories of online cluster nodes first, then of remote nodes whose connection is
-    // known to be up, then of unclean nodes about to be fenced (and, with fencing, of every
-    // remaining remote node); the history of any other offline node says nothing about
-    // what runs now.
+    // Without fencing, the history of an offline cluster node says nothing about what runs
+    // now (see `walk` below for the order histories are read in).
     remote::read_fenced_flags(status, view);
     // Node states by node, looked up when used: an orphaned connection found in a history
     // adds its remote node on the way.
