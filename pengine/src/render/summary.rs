@@ -102,7 +102,13 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
         let (Some(r), Some(n)) = (a.rsc, a.node) else {
             continue;
         };
-        if matches!(a.task.as_str(), "stop" | "start") {
+        // A stop or start ends a failure; a demote ends one whose on-fail is `demote`.
+        let demote_recovers = a.task == "demote"
+            && view.resources[r]
+                .node_state
+                .get(&n)
+                .is_some_and(|st| st.on_fail == crate::unpack::OnFail::Demote);
+        if matches!(a.task.as_str(), "stop" | "start") || demote_recovers {
             p.recovered.insert((r, n));
         }
         let entry = p.entry(r).or_default();
