@@ -431,7 +431,6 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     }
     let mut by_role: BTreeMap<Role, BTreeSet<String>> = BTreeMap::new();
     let mut active_nodes = BTreeSet::new();
-    let mut inactive = 0;
     for &i in &rsc.children {
         let prims = view.primitives_of(i);
         let texts: Vec<PrimitiveText> = prims
@@ -442,9 +441,6 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             active_nodes.extend(p.get(&m).into_iter().flatten().map(|(n, _)| *n));
         }
         if !texts.iter().any(PrimitiveText::active) {
-            if !prims.iter().any(|&m| view.resources[m].orphan) {
-                inactive += 1;
-            }
             continue;
         }
         match summarised_location(&texts) {
@@ -487,7 +483,11 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         .filter(|(n, _)| crate::unpack::bundle::replica_on_node(view, *n).is_none())
         .map(|(_, node)| node.uname.clone())
         .collect();
-    if let Some(line) = stopped_line(disabled(view, c), stopped, inactive) {
+    // Pacemaker lists the stopped nodes while fewer instances are summarised in the lists
+    // above than clone-max (an instance printed in full does not count).
+    let listed: usize = by_role.values().map(BTreeSet::len).sum();
+    let missing = cfg.max.saturating_sub(listed);
+    if let Some(line) = stopped_line(disabled(view, c), stopped, missing) {
         let _ = writeln!(out, "      * {line}");
     }
 }
