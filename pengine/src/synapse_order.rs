@@ -99,6 +99,10 @@ fn notification(a: &Action) -> Option<(u8, bool, bool)> {
 fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (u8, i64) {
     let node = a.node.map_or(0, |n| ranks[n] as i64);
     let Some(r) = a.rsc else {
+        // Load-stopped points go by when they were made (see `order_by_load`).
+        if a.task == "load_stopped" {
+            return (0, 0);
+        }
         return (0, node);
     };
     let rsc = &view.resources[r];

@@ -404,6 +404,11 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
         if o.task == "monitor" && o.interval_ms > 0 && o.rc == 9 && on_fail == OnFail::Restart {
             on_fail = OnFail::Restart;
         }
+        // A hard error (agent not installed, invalid configuration) cannot be ignored: the
+        // resource is failed and recovered elsewhere whatever its on-fail says.
+        if on_fail == OnFail::Ignore && hard_error {
+            on_fail = OnFail::Restart;
+        }
         if on_fail == OnFail::Ignore {
             continue;
         }

@@ -116,3 +116,46 @@ fn a_pending_start_superseded_by_a_later_transitions_stop_comes_first() {
     );
     assert!(st.role.is_active());
 }
+
+/// Rules whose every operation says `on-fail=ignore`.
+struct IgnoreAll;
+
+impl Rules for IgnoreAll {
+    fn on_fail(&self, _task: &str, _interval_ms: u64) -> OnFail {
+        OnFail::Ignore
+    }
+    fn expiry(&mut self, _op: &OpRecord) -> (bool, bool) {
+        (false, false)
+    }
+    fn node_up(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn on_fail_ignore_does_not_hide_a_missing_agent() {
+    // not-installed-agent: a monitor that found the agent gone fails the resource anyway.
+    let lrm = parse_element(
+        r#"<lrm_resource id="r">
+        <lrm_rsc_op id="r_last_0" operation="start" call-id="2" rc-code="0" op-status="0"/>
+        <lrm_rsc_op id="r_last_failure_0" operation="monitor" interval="10000" call-id="3"
+        rc-code="5" op-status="7"/>
+        </lrm_resource>"#,
+    )
+    .unwrap();
+    let st = replay(&mut IgnoreAll, history(&lrm));
+    assert!(st.failed);
+    assert!(st.banned);
+    // An ordinary error stays ignored.
+    let lrm = parse_element(
+        r#"<lrm_resource id="r">
+        <lrm_rsc_op id="r_last_0" operation="start" call-id="2" rc-code="0" op-status="0"/>
+        <lrm_rsc_op id="r_last_failure_0" operation="monitor" interval="10000" call-id="3"
+        rc-code="1" op-status="0"/>
+        </lrm_resource>"#,
+    )
+    .unwrap();
+    let st = replay(&mut IgnoreAll, history(&lrm));
+    assert!(!st.failed);
+    assert!(st.failure_ignored);
+}

@@ -80,7 +80,7 @@ fn order_pair(
                 // instance stops only when its own start cannot happen.
                 for f in first_actions(view, t, ai, fa) {
                     for &th in &thens {
-                        t.order(f, th, flags & !IMPLIES_FIRST);
+                        t.order(f, th, (flags & !IMPLIES_FIRST) | INTERLEAVED);
                     }
                 }
                 // Only one compatible instance per node.

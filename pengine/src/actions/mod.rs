@@ -8,7 +8,7 @@ mod collective;
 pub mod colocation_block;
 mod constraints;
 mod container_order;
-mod node_actions;
+pub(crate) mod node_actions;
 pub use node_actions::unfencing_enabled;
 pub mod notify;
 mod primitive;
@@ -56,6 +56,9 @@ pub mod flags {
     /// An asymmetric mandatory ordering: first unrunnable => then required and unrunnable,
     /// unless then is a start of something already running there that nothing requires.
     pub const ASYMMETRIC: u32 = 2048;
+    /// An interleaved pair's instance ordering, which Pacemaker makes between the actions
+    /// directly (no ordering constraint): probes are not ordered by it.
+    pub const INTERLEAVED: u32 = 4096;
 }
 
 /// One scheduled (or merely possible) action.
@@ -257,6 +260,7 @@ pub fn op_key(id: &str, task: &str, interval_ms: u64) -> String {
 pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> ActionTable {
     let mut t = ActionTable::default();
     node_actions::fencing_and_shutdown(view, &mut t);
+    primitive::load_points_in_order(view, cons, asg, &mut t);
     for (r, rsc) in view.resources.iter().enumerate() {
         if rsc.kind == crate::unpack::Kind::Primitive {
             primitive::create(view, cons, asg, r, &mut t);

@@ -71,6 +71,67 @@ struct Plan<'a> {
     stop_unexpected: bool,
 }
 
+/// The nodes a primitive going to `next` gets a load-stopped point on: every node it may
+/// use, by node name (Pacemaker makes them in that order).
+pub fn load_points(
+    view: &ClusterView,
+    cons: &Constraints,
+    r: RscIdx,
+    next: Option<NodeIdx>,
+) -> Vec<NodeIdx> {
+    let mut allowed: Vec<NodeIdx> = (0..view.nodes.len())
+        .filter(|&n| {
+            Some(n) == next
+                || view.config.symmetric
+                || cons
+                    .locations
+                    .iter()
+                    .any(|l| l.node == n && view.primitives_of(l.rsc).contains(&r))
+        })
+        .collect();
+    allowed.sort_by(|&a, &b| {
+        crate::unpack::cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname)
+    });
+    allowed
+}
+
+/// Makes the load-stopped points (optional until a primitive needs one) in the order
+/// Pacemaker makes them, before any assignment: resource by resource by priority (then
+/// configuration order), each one's current nodes then the nodes it may use. Their synapses
+/// are listed newest first.
+pub fn load_points_in_order(
+    view: &ClusterView,
+    cons: &Constraints,
+    asg: &Assignment,
+    t: &mut ActionTable,
+) {
+    if view.config.placement_strategy == "default" {
+        return;
+    }
+    let point = |t: &mut ActionTable, n: NodeIdx| {
+        t.get(
+            None,
+            "load_stopped",
+            format!("load_stopped_{}", view.nodes[n].uname),
+            0,
+            Some(n),
+            ActionKind::PseudoEvent,
+        );
+    };
+    let mut tops = view.top.clone();
+    tops.sort_by_key(|&r| std::cmp::Reverse(view.resources[r].priority()));
+    for top in tops {
+        for r in view.primitives_of(top) {
+            for n in view.running_on(r) {
+                point(t, n);
+            }
+            for n in load_points(view, cons, r, asg.node[r]) {
+                point(t, n);
+            }
+        }
+    }
+}
+
 /// Creates the actions of one primitive, in Pacemaker's order: take it down where it must
 /// stop, bring it up where it goes (or migrate it), promote it, then its recurring operations.
 pub fn create(
@@ -475,19 +536,11 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        // A load-stopped point exists for every node the resource may use.
-        for n in 0..view.nodes.len() {
-            let allowed = view.config.symmetric
-                || cons
-                    .locations
-                    .iter()
-                    .any(|l| l.node == n && view.primitives_of(l.rsc).contains(&r));
-            if allowed && Some(n) != next {
-                load_stopped(t, n);
-            }
-        }
-        if let Some(n) = next {
+        for n in load_points(view, cons, r, next) {
             let l = load_stopped(t, n);
+            if Some(n) != next {
+                continue;
+            }
             // Only consumers of capacity wait for the node's load to drop.
             let consumer = !rsc.utilization.is_empty();
             if consumer {

@@ -42,7 +42,7 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
         let (Some(x), Some(y)) = (f.rsc, th.rsc) else {
             continue;
         };
-        if x == y || f.task != "stop" {
+        if x == y || f.task != "stop" || e.flags & INTERLEAVED != 0 {
             continue;
         }
         // Not for a resource inside a stopping container: the probe could come after the

@@ -318,7 +318,7 @@ pub fn primitive_text(
     text.failed = rsc
         .node_state
         .iter()
-        .any(|(n, st)| st.failed && !view.nodes[*n].unclean && !p.recovered.contains(&(r, *n)));
+        .any(|(n, st)| failure_shown(view, *n, st) && !p.recovered.contains(&(r, *n)));
     text.unclean_node = matches!(on.as_slice(), [(n, _)]
         if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
@@ -466,7 +466,6 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     }
     let mut by_role: BTreeMap<Role, BTreeSet<String>> = BTreeMap::new();
     let mut active_nodes = BTreeSet::new();
-    let mut inactive = 0;
     // Instances summarised in a role list (Pacemaker counts only those as active when it
     // decides whether to list the stopped nodes).
     let mut listed = 0usize;
@@ -480,9 +479,6 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             active_nodes.extend(p.get(&m).into_iter().flatten().map(|(n, _)| *n));
         }
         if !texts.iter().any(PrimitiveText::active) {
-            if !prims.iter().any(|&m| view.resources[m].orphan) {
-                inactive += 1;
-            }
             continue;
         }
         match summarised_location(&texts) {
@@ -526,7 +522,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         .filter(|(n, _)| crate::unpack::bundle::replica_on_node(view, *n).is_none())
         .map(|(_, node)| node.uname.clone())
         .collect();
-    let unlisted = inactive.max(cfg.max.saturating_sub(listed));
+    let unlisted = cfg.max.saturating_sub(listed);
     if let Some(line) = stopped_line(disabled(view, c), stopped, unlisted) {
         let _ = writeln!(out, "      * {line}");
     }
@@ -650,7 +646,14 @@ fn failed_somewhere(view: &ClusterView, r: usize) -> bool {
     view.resources[r]
         .node_state
         .iter()
-        .any(|(m, st)| st.failed && !view.nodes[*m].unclean)
+        .any(|(m, st)| failure_shown(view, *m, st))
+}
+
+/// Whether a failure on node `n` counts as the resource's: a node being fenced for another
+/// reason takes the failure with it, but a failure that itself fences the node
+/// (`on-fail=fence`) stays the resource's.
+fn failure_shown(view: &ClusterView, n: usize, st: &crate::unpack::RscNodeState) -> bool {
+    st.failed && (!view.nodes[n].unclean || st.on_fail == crate::unpack::OnFail::Fence)
 }
 
 /// Why `r`, assigned the promoted role, cannot be promoted: its promote exists on a node but
@@ -830,8 +833,10 @@ pub fn transition_summary(s: &Schedule) -> String {
             }
             ([(n, r1)], [(m, r2)]) if n != m => {
                 // A failure on a node being fenced is the node's, not the resource's: a move.
-                let failed =
-                    rsc.node_state.get(n).is_some_and(|st| st.failed) && !view.nodes[*n].unclean;
+                let failed = rsc
+                    .node_state
+                    .get(n)
+                    .is_some_and(|st| failure_shown(view, *n, st));
                 Some((
                     if migrated {
                         "Migrate"

@@ -22,10 +22,8 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             }
         }
     }
-    // Histories of online cluster nodes first, then of remote nodes whose connection is
-    // known to be up, then of unclean nodes about to be fenced (and, with fencing, of every
-    // remaining remote node); the history of any other offline node says nothing about
-    // what runs now.
+    // Without fencing, the history of an offline cluster node says nothing about what runs
+    // now (see `walk` below for the order histories are read in).
     remote::read_fenced_flags(status, view);
     // Node states by node, looked up when used: an orphaned connection found in a history
     // adds its remote node on the way.
@@ -40,57 +38,60 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             })
             .collect()
     };
-    let cluster_pass = |view: &ClusterView, pass: usize, node: usize| {
+    // Which cluster nodes' histories a walk reads: online ones, and with fencing every
+    // offline one too (whatever it says runs there has the node fenced).
+    let cluster_ready = |view: &ClusterView, node: usize| {
         let n = &view.nodes[node];
-        if n.is_remote() {
-            return false;
-        }
         let maintenance = n
             .attrs
             .get("maintenance")
             .is_some_and(|v| super::is_true(v));
-        // With fencing, the history of every offline node is read too: whatever it says runs
-        // there has the node fenced.
-        if pass == 0 {
-            n.online || maintenance
-        } else {
-            // (Shutdown locks are read from there too.)
-            !n.online && !maintenance && (view.config.stonith_enabled || view.config.shutdown_lock)
-        }
+        // (Shutdown locks are read from offline nodes too.)
+        n.online || maintenance || view.config.stonith_enabled || view.config.shutdown_lock
     };
-    let remote_passes = |view: &mut ClusterView,
-                         anon: &mut BTreeMap<String, Vec<RscIdx>>,
-                         diags: &mut Diagnostics,
-                         fencing: bool| {
-        loop {
-            let ready: Vec<(usize, &Element)> = states(view)
-                .into_iter()
-                .filter(|(n, _)| remote::history_ready(view, *n, fencing))
-                .collect();
-            if ready.is_empty() {
-                return;
-            }
-            for (n, ns) in ready {
-                remote::before_history(view, n, ns, idx);
-                node_history(view, anon, n, ns, diags);
-                remote::after_history(view, n);
-            }
-        }
-    };
-    for pass in 0..2 {
+    // Pacemaker walks the node states in document order again and again, reading each
+    // history it can (a remote node's once its connection is known to be up), until a walk
+    // reads nothing; anonymous clone instances are numbered in that order.
+    let mut read = vec![false; view.nodes.len()];
+    let mut walk = |view: &mut ClusterView,
+                    anon: &mut BTreeMap<String, Vec<RscIdx>>,
+                    diags: &mut Diagnostics,
+                    fencing: bool| loop {
+        let mut any = false;
         for (node, ns) in states(view) {
-            if cluster_pass(view, pass, node) {
-                node_history(view, &mut anon, node, ns, diags);
-                if pass == 1 {
+            if view.nodes[node].is_remote() {
+                remote::connection_failures(view);
+                if !remote::history_ready(view, node, fencing) {
+                    continue;
+                }
+                remote::before_history(view, node, ns, idx);
+                node_history(view, anon, node, ns, diags);
+                remote::after_history(view, node);
+            } else {
+                if node >= read.len() || read[node] || !cluster_ready(view, node) {
+                    continue;
+                }
+                read[node] = true;
+                node_history(view, anon, node, ns, diags);
+                let n = &view.nodes[node];
+                let maintenance = n
+                    .attrs
+                    .get("maintenance")
+                    .is_some_and(|v| super::is_true(v));
+                if !n.online && !maintenance {
                     fence_if_active(view, node);
                 }
             }
+            any = true;
         }
         remote::connection_failures(view);
-        remote_passes(view, &mut anon, diags, false);
-    }
+        if !any {
+            return;
+        }
+    };
+    walk(view, &mut anon, diags, false);
     if view.config.stonith_enabled {
-        remote_passes(view, &mut anon, diags, true);
+        walk(view, &mut anon, diags, true);
     }
     remote::restart_containers(view);
     dangling_migrations(view);
@@ -338,6 +339,14 @@ fn partial_migration_targets(view: &mut ClusterView) {
             })
             .collect();
         for (src, target, when) in moves {
+            if migration_abandoned(&view.resources[r], src, target, when, &view.nodes[target]) {
+                // Pacemaker counts it failed: recovered by a full restart, never migrated on.
+                if let Some(st) = view.resources[r].node_state.get_mut(&src) {
+                    st.failed = true;
+                    st.on_fail = st.on_fail.max(OnFail::Restart);
+                }
+                continue;
+            }
             let node = &view.nodes[target];
             if !node.online || node.unclean {
                 continue;
@@ -364,6 +373,43 @@ fn partial_migration_targets(view: &mut ClusterView) {
             );
         }
     }
+}
+
+/// A migration that no longer matters for its target (the target is down or has a newer
+/// result than the migration, and the migrate_from did not succeed) while its migrate_to is
+/// still the source's last word: the resource's state on the source is unknown.
+fn migration_abandoned(
+    rsc: &Resource,
+    src: usize,
+    target: usize,
+    when: i64,
+    target_node: &super::NodeInfo,
+) -> bool {
+    let tstate = rsc.node_state.get(&target);
+    let from = tstate.and_then(|s| {
+        s.ops
+            .iter()
+            .rev()
+            .find(|o| o.task == "migrate_from" && o.status != -1)
+    });
+    if from.is_some_and(|o| o.rc == 0 && o.status == 0) {
+        return false;
+    }
+    let newer = tstate.is_some_and(|s| match from {
+        // A failed migrate_from: a later call on the target says what happened since.
+        Some(f) => s.ops.iter().any(|o| o.call_id > f.call_id),
+        None => when > 0 && s.ops.iter().any(|o| o.last_change > when),
+    });
+    let down = !target_node.online || target_node.unclean;
+    // A newer non-monitor call on the source makes the migrate_to history there.
+    let source_newer = rsc.node_state.get(&src).is_some_and(|s| {
+        s.ops
+            .iter()
+            .rev()
+            .take_while(|o| o.task != "migrate_to")
+            .any(|o| o.task != "monitor")
+    });
+    (down || newer) && !source_newer
 }
 
 /// An offline cluster node whose history shows a managed resource running is fenced.
@@ -440,6 +486,7 @@ fn find_resource(
         };
         let mut inactive = None;
         let mut skip_inactive = false;
+        let mut here = None;
         for &r in instances {
             let locs = view.running_on(group_instance(r));
             if !locs.is_empty() {
@@ -447,7 +494,8 @@ fn find_resource(
                     if !view.resources[r].running_nodes().is_empty() {
                         skip_inactive = true;
                     } else {
-                        return Found::Instance(r);
+                        here = Some(r);
+                        break;
                     }
                 }
             } else if !skip_inactive
@@ -457,10 +505,35 @@ fn find_resource(
                 inactive = Some(r);
             }
         }
+        let top = view.top_of(instances[0]);
+        let found = here.or(inactive.filter(|_| !skip_inactive));
+        // An instance needing only quorum does not use up a number on a node that is down
+        // or unclean (unless the clone has one instance per node): it is an orphan there, so
+        // another instance may start elsewhere. A guest's "fencing" is a stop: not there.
+        let n = &view.nodes[node];
+        let needs_fencing = matches!(
+            crate::actions::node_actions::requires(view, instances[0]).as_str(),
+            "fencing" | "unfencing"
+        );
+        let universal = view.resources[top]
+            .clone
+            .as_ref()
+            .is_some_and(|c| c.max == view.nodes.len());
+        if found.is_some()
+            && !needs_fencing
+            && (!n.online || n.unclean)
+            && !n.is_guest()
+            && !universal
+        {
+            return Found::OrphanOf(top);
+        }
+        if let Some(r) = here {
+            return Found::Instance(r);
+        }
         if let (Some(r), false) = (inactive, skip_inactive) {
             return Found::Instance(r);
         }
-        return Found::OrphanOf(view.top_of(instances[0]));
+        return Found::OrphanOf(top);
     }
     match view
         .rsc_by_id
