@@ -508,14 +508,10 @@ pub fn stopped_label(disabled: bool) -> &'static str {
 }
 
 /// A clone's `Stopped: [ nodes ]` line: the nodes running no instance, sorted as Pacemaker
-/// sorts node names (numbers as numbers), shown only
-/// while some instance is inactive (a clone whose every instance runs has none).
-pub fn stopped_line(
-    disabled: bool,
-    mut nodes: Vec<String>,
-    inactive_instances: usize,
-) -> Option<String> {
-    if inactive_instances == 0 || nodes.is_empty() {
+/// sorts node names (numbers as numbers), shown only while `missing` instances are not in
+/// the clone's node lists (a clone whose every instance runs has none).
+pub fn stopped_line(disabled: bool, mut nodes: Vec<String>, missing: usize) -> Option<String> {
+    if missing == 0 || nodes.is_empty() {
         return None;
     }
     nodes.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
