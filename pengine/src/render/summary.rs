@@ -422,9 +422,17 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     let heading = clone_heading(&rsc.id, &clone_child_name(view, c), CloneFlags::of(view, c));
     let _ = writeln!(out, "    * {heading}");
     if cfg.unique {
+        // Every instance in full: a group instance under its own heading.
         for &i in &rsc.children {
+            let indent = if view.resources[i].kind == Kind::Group {
+                let heading = group_heading(&view.resources[i].id, &group_flags(view, i));
+                let _ = writeln!(out, "      * {heading}");
+                "        "
+            } else {
+                "      "
+            };
             for m in view.primitives_of(i) {
-                let _ = writeln!(out, "      * {}", primitive_line(view, m, p, revised));
+                let _ = writeln!(out, "{indent}* {}", primitive_line(view, m, p, revised));
             }
         }
         return;
