@@ -161,7 +161,14 @@ pub fn pending_word(task: &str) -> Option<&'static str> {
 
 /// Managed, as the resource and its ancestors say (maintenance-mode unmanages all).
 pub fn managed(view: &ClusterView, r: RscIdx) -> bool {
-    !view.config.maintenance_mode && ancestry(view, r).all(|i| view.resources[i].managed())
+    // An orphan kept by `stop-orphan-resources=false` is left alone: unmanaged.
+    let kept_orphan = {
+        let rsc = &view.resources[r];
+        rsc.orphan && rsc.parent.is_none() && !view.config.stop_orphan_resources
+    };
+    !view.config.maintenance_mode
+        && !kept_orphan
+        && ancestry(view, r).all(|i| view.resources[i].managed())
 }
 
 /// The `target-role` in effect: the resource's own, else the nearest ancestor's.

@@ -225,7 +225,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             }
         }
     }
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         idx,
         now: view.now,
         templates,
@@ -238,9 +238,17 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
                 add(&ctx, el, None, None, order, view, diags)
             }
             "bundle" => {
+                let bundles = view.bundles.len();
                 for r in add_bundle(&ctx, el, order, view, diags) {
                     view.top.push(r);
                 }
+                // Its replicas' guest nodes exist from here on: a clone configured after it
+                // counts them in its default clone-max (Pacemaker makes them as it goes).
+                ctx.num_nodes += view.bundles[bundles..]
+                    .iter()
+                    .flat_map(|b| &b.replicas)
+                    .filter(|r| r.remote.is_some())
+                    .count();
                 None
             }
             _ => None,
