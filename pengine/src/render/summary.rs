@@ -293,7 +293,7 @@ pub fn primitive_text(
     text.failed = rsc
         .node_state
         .iter()
-        .any(|(n, st)| failure_shown(view, *n, st) && !p.recovered.contains(&(r, *n)));
+        .any(|(n, st)| failure_shown(view, r, *n, st) && !p.recovered.contains(&(r, *n)));
     text.unclean_node = matches!(on.as_slice(), [(n, _)]
         if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
@@ -601,14 +601,28 @@ fn failed_somewhere(view: &ClusterView, r: usize) -> bool {
     view.resources[r]
         .node_state
         .iter()
-        .any(|(m, st)| failure_shown(view, *m, st))
+        .any(|(m, st)| failure_shown(view, r, *m, st))
 }
 
-/// Whether a failure on node `n` counts as the resource's: a node being fenced for another
-/// reason takes the failure with it, but a failure that itself fences the node
-/// (`on-fail=fence`) stays the resource's.
-fn failure_shown(view: &ClusterView, n: usize, st: &crate::unpack::RscNodeState) -> bool {
-    st.failed && (!view.nodes[n].unclean || st.on_fail == crate::unpack::OnFail::Fence)
+/// Whether `r`'s failure on node `n` counts as the resource's: a node being fenced for
+/// another reason takes the failure with it, but a failure that itself fences the node
+/// (`on-fail=fence`) stays the resource's, and so does a guest's container whose recovery
+/// fences the guest.
+fn failure_shown(
+    view: &ClusterView,
+    r: RscIdx,
+    n: usize,
+    st: &crate::unpack::RscNodeState,
+) -> bool {
+    let fences_guest = || {
+        view.nodes.iter().any(|g| {
+            g.remote
+                .as_ref()
+                .is_some_and(|l| l.container == Some(r) && l.requires_reset)
+        })
+    };
+    st.failed
+        && (!view.nodes[n].unclean || st.on_fail == crate::unpack::OnFail::Fence || fences_guest())
 }
 
 /// Why `r`, assigned the promoted role, cannot be promoted: its promote exists on a node but
@@ -770,7 +784,7 @@ pub fn transition_summary(s: &Schedule) -> String {
                 let failed = rsc
                     .node_state
                     .get(n)
-                    .is_some_and(|st| failure_shown(view, *n, st));
+                    .is_some_and(|st| failure_shown(view, r, *n, st));
                 Some((
                     if migrated {
                         "Migrate"
