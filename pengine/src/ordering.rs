@@ -32,11 +32,30 @@ fn clone_action_required_on(
     if view.resources[r].kind != crate::unpack::Kind::Clone || a.node.is_some() {
         return true;
     }
+    // (A completed pseudo action stands for its instances' action.)
+    let task = match a.task.as_str() {
+        "running" => "start",
+        "stopped" => "stop",
+        "promoted" => "promote",
+        "demoted" => "demote",
+        other => other,
+    };
     view.primitives_of(r).into_iter().any(|p| {
-        t.of(p, &a.task)
+        t.of(p, task)
             .into_iter()
             .any(|x| t.list[x].node == Some(n) && !t.list[x].optional)
     })
+}
+
+/// A collective's "completed" pseudo action (stopped, running, ...): required only through
+/// its members' actions (Pacemaker judges it by their flags), never by what follows it.
+fn is_completion(a: &crate::actions::Action) -> bool {
+    a.kind == graph::ActionKind::PseudoEvent
+        && a.rsc.is_some()
+        && matches!(
+            a.task.as_str(),
+            "stopped" | "running" | "demoted" | "promoted"
+        )
 }
 
 /// Whether one of these inputs that Pacemaker orders after the restart ordering (see
@@ -94,7 +113,11 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         let e = t.edges[ei];
         let (f, th) = (e.first, e.then);
         let mut changed = Vec::new();
-        if e.flags & IMPLIES_THEN != 0 && !t.list[f].optional && t.list[th].optional {
+        if e.flags & IMPLIES_THEN != 0
+            && !t.list[f].optional
+            && t.list[th].optional
+            && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node))
+        {
             t.list[th].optional = false;
             if t.list[th].reason.is_none() && t.list[f].rsc.is_some() {
                 t.list[th].reason = Some(because(t, view, "required", f));
@@ -107,6 +130,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         if e.flags & IMPLIES_FIRST != 0
             && !t.list[th].optional
             && t.list[f].optional
+            && !is_completion(&t.list[f])
             && clone_action_required_on(t, view, th, t.list[f].node)
         {
             t.list[f].optional = false;
@@ -173,7 +197,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
             if t.list[th].reason.is_none() {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
             }
-            t.list[th].blocked_by_active = t.list[f].rsc_active || t.list[f].blocked_by_active;
+            t.list[th].blocked_by_active = t.list[f].blocked_by_active;
             changed.push(th);
         }
         for a in changed {

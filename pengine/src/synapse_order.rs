@@ -136,6 +136,10 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     if a.task == "clear_failcount" {
         return (0, node - 1000);
     }
+    // ... and the clean-up of a history that names another agent (or an orphan's).
+    if a.task == "delete" {
+        return (0, node);
+    }
     // Pacemaker makes a history's recurring operations only on a node that is up (a guest
     // being recovered is not).
     let up = a.node.is_some_and(|n| {

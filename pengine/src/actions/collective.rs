@@ -42,6 +42,7 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
         if asg.node[r].is_none() {
             t.list[start].runnable = false;
         }
+        t.list[start].ordering_node = asg.node[r];
         t.order(stopped, start, OPTIONAL);
     } else if !view.bundles.iter().any(|b| b.rsc == r) {
         t.order(stopped, start, OPTIONAL);

@@ -140,11 +140,12 @@ fn order_pair(
         }
     }
     // So does a clone as "then" (not interleaved): each instance's action of the task.
+    // (Also for runnability: an instance that cannot start names the first as the reason.)
     if rb.kind == Kind::Clone && flags & IMPLIES_THEN != 0 && bundle.is_none() {
         for p in view.primitives_of(b) {
             for th in t.of(p, ta) {
                 for &f in &firsts {
-                    t.order(f, th, IMPLIES_THEN | SUMMARY);
+                    t.order(f, th, IMPLIES_THEN | (flags & RUNNABLE_LEFT) | SUMMARY);
                 }
             }
         }
@@ -322,6 +323,16 @@ pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &m
             }
             for th in then_actions(view, t, o.then, &o.then_action) {
                 t.order(p, th, IMPLIES_THEN | RUNNABLE_LEFT);
+            }
+            // A clone as "then" has the ordering applied to each instance too (so an
+            // instance that cannot start says it is for want of this pseudo action).
+            let then_bundle = view.bundles.iter().any(|x| x.rsc == o.then);
+            if view.resources[o.then].kind == Kind::Clone && !then_bundle {
+                for inst in view.primitives_of(o.then) {
+                    for th in t.of(inst, &o.then_action) {
+                        t.order(p, th, RUNNABLE_LEFT | SUMMARY);
+                    }
+                }
             }
             if o.symmetrical {
                 if let (Some(it), Some(ifa)) = (inverse(&o.then_action), inverse(&o.first_action)) {

@@ -75,6 +75,9 @@ pub struct Action {
     pub interval_ms: u64,
     /// Node, if any.
     pub node: Option<NodeIdx>,
+    /// The node orderings judge it by when it has none: a group's start pseudo action
+    /// stands for where the group goes (Pacemaker's ordering node for a group start).
+    pub ordering_node: Option<NodeIdx>,
     /// Element kind.
     pub kind: ActionKind,
     /// Not needed (yet).
@@ -149,6 +152,7 @@ impl ActionTable {
             internal_key: None,
             interval_ms,
             node,
+            ordering_node: None,
             kind,
             optional: true,
             print_always: false,

@@ -241,7 +241,8 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
                     }
                 }
             }
-            if let Some(s) = shutdown[n] {
+            // (Only stops come before a shutdown, as Pacemaker orders them.)
+            if let (Some(s), "stop") = (shutdown[n], task.as_str()) {
                 t.order(i, s, OPTIONAL);
             }
         }

@@ -282,6 +282,16 @@ fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             t.require(i);
             t.order(post, i, OPTIONAL);
             t.order(i, post_done, OPTIONAL);
+            // Its recurring monitors wait for the notifications (new_post_notify_action).
+            let monitors: Vec<usize> = (0..t.list.len())
+                .filter(|&m| {
+                    let a = &t.list[m];
+                    a.rsc == Some(q) && a.task == "monitor" && a.interval_ms > 0
+                })
+                .collect();
+            for m in monitors {
+                t.order(post_done, m, OPTIONAL);
+            }
         }
     }
 }

@@ -314,6 +314,14 @@ impl<'a> Plan<'a> {
             for &s in stops {
                 t.order(s, start, IMPLIES_THEN | RESTART);
             }
+            // A start still pending is shown in the graph (Pacemaker's start_pending).
+            if rsc
+                .node_state
+                .values()
+                .any(|st| st.pending_task.as_deref() == Some("start"))
+            {
+                t.list[start].print_always = true;
+            }
         }
         if quorum_blocked {
             t.list[start].runnable = false;
@@ -394,9 +402,9 @@ impl<'a> Plan<'a> {
                     t.require(p);
                 }
                 t.order(start, p, IMPLIES_THEN | RUNNABLE_LEFT);
+                // (Pacemaker gives the blocked promotion no reason of its own.)
                 if quorum_blocked {
                     t.list[p].runnable = false;
-                    self.quorum_reason(t, p);
                 }
                 promote = Some(p);
             }
@@ -655,8 +663,9 @@ impl<'a> Plan<'a> {
             if let Some(p) = promote {
                 t.order(p, mon, IMPLIES_THEN | RUNNABLE_LEFT);
             }
-            if let Some(d) = demote_here {
-                if next_role != Role::Promoted {
+            // A demote anywhere (also one implied by fencing elsewhere) comes first.
+            if next_role != Role::Promoted {
+                for d in t.of(self.r, "demote") {
                     t.order(d, mon, IMPLIES_THEN | RUNNABLE_LEFT);
                 }
             }
@@ -721,7 +730,8 @@ impl<'a> Plan<'a> {
 fn for_role(role: Option<Role>, next_role: Role) -> bool {
     match role {
         None => next_role != Role::Promoted,
-        Some(Role::Started) => next_role == Role::Started || next_role == Role::Unpromoted,
+        // (A promotable instance's next role is Unpromoted or Promoted, never Started.)
+        Some(Role::Started) => next_role == Role::Started,
         Some(x) => x == next_role || (x == Role::Unpromoted && next_role == Role::Started),
     }
 }
@@ -900,12 +910,14 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
         let anon_clone = view.resources[top]
             .clone
             .as_ref()
-            .is_some_and(|c| !c.unique)
+            .is_some_and(|c| !c.unique || c.forced_anonymous)
             && top != r
             && rsc.id != rsc.base_id
             && crate::unpack::bundle::replica_of(view, r).is_none();
         for (n, node) in view.nodes.iter().enumerate() {
-            if !node.online || node.unclean || node.pending || node.shutdown {
+            // (A cluster node shutting down is probed too, as Pacemaker does; a remote or
+            // guest node going down is not.)
+            if !node.online || node.unclean || node.pending || (node.shutdown && node.is_remote()) {
                 continue;
             }
             if node.is_remote() && !probe_on_remote(view, rsc, node) {

@@ -171,5 +171,36 @@ fn walk(
             }
             stack.push(e.then);
         }
+        // Pacemaker keeps a user ordering after a collective's start on that start (the
+        // graph moves it to "running"): the walk follows it from the start too.
+        if let Some(ar) = act.rsc {
+            let completed = match act.task.as_str() {
+                "start" => Some("running"),
+                "promote" => Some("promoted"),
+                _ => None,
+            };
+            // (Not inside a bundle, whose orderings go through its replicas.)
+            let bundled = view
+                .bundles
+                .iter()
+                .any(|b| b.rsc == view.top_of(ar) || b.child == Some(ar));
+            if let (Some(c), false) = (
+                completed,
+                view.resources[ar].kind == Kind::Primitive || bundled,
+            ) {
+                let key = super::op_key(&view.resources[ar].id, c, 0);
+                if let Some(done) = t.find(&key, None) {
+                    for &ei in &out[done] {
+                        let e = t.edges[ei];
+                        let other = t.list[e.then]
+                            .rsc
+                            .is_some_and(|x| view.top_of(x) != view.top_of(ar));
+                        if e.flags & IMPLIES_THEN != 0 && e.flags & SUMMARISES == 0 && other {
+                            stack.push(e.then);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

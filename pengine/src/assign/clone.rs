@@ -127,7 +127,8 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
             continue;
         }
-        if !usable(n) || count[n] >= loop_max || allocated >= cfg.max {
+        // (Nor beyond clone-node-max where it runs: the rest are placed with the others.)
+        if !usable(n) || count[n] >= loop_max || count[n] >= cfg.node_max || allocated >= cfg.max {
             continue;
         }
         // (An instance whose own target-role is Stopped is not kept, and not shown here.)
@@ -310,7 +311,14 @@ fn push_clone_tables(a: &mut Assigner, c: RscIdx, clone_scores: &BTreeMap<NodeId
         .bundle_clone_table(c, clone_scores)
         .unwrap_or_else(|| clone_scores.clone());
     push_scores(a, "pcmk__clone_allocate", c, &table);
-    for &inst in &view.resources[c].children {
+    // (With clone-max=0 the one instance kept for the history is not shown.)
+    let max = view.resources[c].clone.as_ref().map_or(1, |x| x.max);
+    let shown: &[RscIdx] = if max == 0 {
+        &[]
+    } else {
+        &view.resources[c].children
+    };
+    for &inst in shown {
         let mut stack = vec![inst];
         while let Some(x) = stack.pop() {
             let table = a.bundle_instance_table(x).unwrap_or_else(|| a.scores_of(x));
@@ -400,6 +408,15 @@ fn push_group_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeI
 /// The promotion preference of an instance on its node.
 fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     let view = a.view;
+    // A group instance with a member that cannot run there cannot be promoted there.
+    if view.resources[inst].kind == Kind::Group
+        && view
+            .primitives_of(inst)
+            .iter()
+            .any(|&p| a.scores_of(p).get(&n).is_none_or(|s| s.0 < 0))
+    {
+        return Score::MINUS_INFINITY;
+    }
     let mut total: Option<Score> = None;
     for p in view.primitives_of(inst) {
         let rsc = &view.resources[p];
@@ -533,11 +550,9 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
         let no_promote = view.resources[c]
             .target_role()
             .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted))
-            || (!view.config.have_quorum
-                && matches!(
-                    view.config.no_quorum_policy,
-                    NoQuorumPolicy::Demote | NoQuorumPolicy::Stop | NoQuorumPolicy::Freeze
-                ))
+            // (Without quorum only policy demote takes the role away; under stop or freeze
+            // the promotion stays planned, its action blocked.)
+            || (!view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Demote)
             || a.cons.tickets.iter().any(|t| {
                 t.rsc == c
                     && t.role == Some(Role::Promoted)

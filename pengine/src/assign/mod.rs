@@ -794,6 +794,13 @@ impl<'a> Assigner<'a> {
             Kind::Primitive => self.assign_primitive(r),
             Kind::Group => self.assign_group(r),
             Kind::Clone => {
+                // What the clone is colocated with is assigned (and promoted) first.
+                // (A bundle's own assignment handles its colocations.)
+                if !self.view.bundles.iter().any(|b| b.rsc == r) {
+                    for c in self.this_with(r) {
+                        self.assign(c.primary);
+                    }
+                }
                 clone::assign_clone(self, r);
                 clone::promote(self, r);
                 self.assign_bundle_members(r);
@@ -1099,20 +1106,11 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
     a.out
 }
 
-/// Whether `target-role=Stopped` applies to `r`: set on it or on a parent group, but a clone's
-/// value only through its instances' own meta attributes, which it fills only where they set
-/// none (an instance's own `target-role=Started` overrides a stopped clone, as in Pacemaker).
+/// Whether `target-role=Stopped` applies to `r`: its own value, which holds its parents'
+/// where it sets none (Pacemaker's children inherit only the meta attributes they do not
+/// set, so a member's or instance's own `target-role=Started` overrides a stopped parent).
 fn target_role_stopped(view: &ClusterView, r: RscIdx) -> bool {
-    let mut x = r;
-    loop {
-        if view.resources[x].target_role() == Some(Role::Stopped) {
-            return true;
-        }
-        match view.resources[x].parent {
-            Some(p) if view.resources[p].kind != crate::unpack::Kind::Clone => x = p,
-            _ => return false,
-        }
-    }
+    view.resources[r].target_role() == Some(Role::Stopped)
 }
 
 /// Whether `r` or a resource under it failed with on-fail=block (Pacemaker's blocked flag).

@@ -102,7 +102,7 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
         let (Some(r), Some(n)) = (a.rsc, a.node) else {
             continue;
         };
-        // A stop or start ends a failure; a demote ends one whose on-fail is `demote`.
+        // (A demote recovers a failure handled with on-fail=demote.)
         let demote_recovers = a.task == "demote"
             && view.resources[r]
                 .node_state
@@ -422,8 +422,8 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     let heading = clone_heading(&rsc.id, &clone_child_name(view, c), CloneFlags::of(view, c));
     let _ = writeln!(out, "    * {heading}");
     if cfg.unique {
-        // Every instance in full: a group instance under its own heading.
         for &i in &rsc.children {
+            // A unique clone's group instance is shown as a group, its members below it.
             let indent = if view.resources[i].kind == Kind::Group {
                 let heading = group_heading(&view.resources[i].id, &group_flags(view, i));
                 let _ = writeln!(out, "      * {heading}");
@@ -439,6 +439,9 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     }
     let mut by_role: BTreeMap<Role, BTreeSet<String>> = BTreeMap::new();
     let mut active_nodes = BTreeSet::new();
+    // Instances summarised in a role list (Pacemaker counts only those as active when it
+    // decides whether to list the stopped nodes).
+    let mut listed = 0usize;
     for &i in &rsc.children {
         let prims = view.primitives_of(i);
         let texts: Vec<PrimitiveText> = prims
@@ -454,6 +457,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         match summarised_location(&texts) {
             Some((node, role)) => {
                 by_role.entry(role).or_default().insert(node);
+                listed += 1;
             }
             // Printed in full: a failed, unmanaged or partial instance.
             None if view.resources[i].kind == Kind::Group => {
@@ -491,11 +495,8 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         .filter(|(n, _)| crate::unpack::bundle::replica_on_node(view, *n).is_none())
         .map(|(_, node)| node.uname.clone())
         .collect();
-    // Pacemaker lists the stopped nodes while fewer instances are summarised in the lists
-    // above than clone-max (an instance printed in full does not count).
-    let listed: usize = by_role.values().map(BTreeSet::len).sum();
-    let missing = cfg.max.saturating_sub(listed);
-    if let Some(line) = stopped_line(disabled(view, c), stopped, missing) {
+    let unlisted = cfg.max.saturating_sub(listed);
+    if let Some(line) = stopped_line(disabled(view, c), stopped, unlisted) {
         let _ = writeln!(out, "      * {line}");
     }
 }
@@ -586,6 +587,23 @@ fn summary_order(view: &ClusterView, pos: &[usize], r: RscIdx) -> (usize, usize,
         3
     };
     (pos[b.rsc], i, part)
+}
+
+/// A move's details as Pacemaker writes them: with the roles when the instance is (or
+/// becomes) unpromoted or promoted, the role once when it does not change.
+fn moved_details(view: &ClusterView, r: usize, from: (String, Role), to: (String, Role)) -> String {
+    let promotable = promotable_instance(view, r);
+    let role = |x: Role| match x {
+        Role::Started if promotable => Role::Unpromoted,
+        other => other,
+    };
+    let (r1, r2) = (role(from.1), role(to.1));
+    let need_role = matches!(r1, Role::Unpromoted | Role::Promoted) || r2 == Role::Promoted;
+    match (need_role, r1 == r2) {
+        (true, true) => format!("{} -> {} {}", from.0, to.0, r1.name()),
+        (true, false) => format!("{} {} -> {} {}", r1.name(), from.0, r2.name(), to.0),
+        _ => format!("{} -> {}", from.0, to.0),
+    }
 }
 
 /// Whether `r` is an instance of a promotable clone.
@@ -722,12 +740,28 @@ pub fn transition_summary(s: &Schedule) -> String {
             .filter(|&&x| in_graph(t, x))
             .find_map(|&x| t.list[x].reason.clone());
         let change = match (b.as_slice(), a_.as_slice()) {
+            // Placed to be promoted: the promotion is what is blocked, for its own reason.
+            ([], []) if blocked_start && s.assignment.role[r] == Role::Promoted => Some((
+                "Promote",
+                format!(
+                    "Stopped -> Promoted {}",
+                    s.assignment.node[r].map(name).unwrap_or_default()
+                ),
+                match t
+                    .of(r, "promote")
+                    .iter()
+                    .find_map(|&x| t.list[x].reason.clone())
+                {
+                    Some(why) => format!("  due to {why} (blocked)"),
+                    None => "  blocked".to_string(),
+                },
+            )),
             ([], []) if blocked_start => Some((
                 "Start",
                 s.assignment.node[r].map(name).unwrap_or_default(),
                 match &start_reason {
                     Some(why) => format!("  due to {why} (blocked)"),
-                    None => " (blocked)".to_string(),
+                    None => "  blocked".to_string(),
                 },
             )),
             ([], [(n, role)]) => Some(if *role == Role::Promoted {
@@ -752,8 +786,9 @@ pub fn transition_summary(s: &Schedule) -> String {
                     .as_ref()
                     .is_some_and(|c| c.promotable);
                 // Instances of a promotable clone say which role they stop from.
+                // (So does anything that stops from the promoted role, an orphan too.)
                 let details = match role {
-                    Role::Promoted if promotable => format!("Promoted {}", name(*n)),
+                    Role::Promoted => format!("Promoted {}", name(*n)),
                     _ if promotable => format!("Unpromoted {}", name(*n)),
                     _ => name(*n),
                 };
@@ -793,7 +828,7 @@ pub fn transition_summary(s: &Schedule) -> String {
                     } else {
                         "Move"
                     },
-                    format!("{} -> {}", name(*n), name(*m)),
+                    moved_details(view, r, (name(*n), *r1), (name(*m), *r2)),
                     // Why, when an ordering says so (the stop's reason, else the start's).
                     stop_reason
                         .as_deref()

@@ -42,6 +42,10 @@ pub struct CloneConfig {
     pub promoted_max: usize,
     /// `promoted-node-max`.
     pub promoted_node_max: usize,
+    /// globally-unique, but with an agent class that cannot be unique: Pacemaker clears
+    /// the flag after naming the instances (they keep their numbers; probes go as for an
+    /// anonymous clone).
+    pub forced_anonymous: bool,
 }
 
 /// A configured operation.
@@ -530,16 +534,25 @@ fn add(
                 .and_then(|v| v.trim().parse::<usize>().ok())
                 .unwrap_or(d)
         };
-        let node_max = num("clone-node-max", "clone_node_max", 1);
+        let mut node_max = num("clone-node-max", "clone_node_max", 1);
+        let mut max = num("clone-max", "clone_max", ctx.num_nodes);
+        let unique = meta
+            .get("globally-unique")
+            .or(meta.get("globally_unique"))
+            .map(|v| is_true(v))
+            .unwrap_or(false);
+        // An agent class that cannot be a unique clone (lsb, systemd, ...) makes Pacemaker
+        // keep one instance per node, at most one per node of the cluster.
+        let forced_anonymous = unique && has_non_unique_agent(el);
+        if forced_anonymous {
+            node_max = 1;
+            max = max.min(ctx.num_nodes);
+        }
         CloneConfig {
-            max: num("clone-max", "clone_max", ctx.num_nodes),
+            max,
             node_max,
             min: num("clone-min", "clone_min", 0),
-            unique: meta
-                .get("globally-unique")
-                .or(meta.get("globally_unique"))
-                .map(|v| is_true(v))
-                .unwrap_or(false),
+            unique,
             interleave: meta.get("interleave").map(|v| is_true(v)).unwrap_or(false),
             notify: meta.get("notify").map(|v| is_true(v)).unwrap_or(false),
             ordered: meta.get("ordered").map(|v| is_true(v)).unwrap_or(false),
@@ -547,6 +560,7 @@ fn add(
                 || meta.get("promotable").map(|v| is_true(v)).unwrap_or(false),
             promoted_max: num("promoted-max", "master-max", 1),
             promoted_node_max: num("promoted-node-max", "master-node-max", 1),
+            forced_anonymous,
         }
     });
 
@@ -597,7 +611,9 @@ fn add(
                 return Some(me);
             };
             let child = ctx.idx.resolve(child);
-            for i in 0..cfg.max {
+            // Even with clone-max=0 there is one instance (never placed), so that the
+            // history finds the clone, as Pacemaker creates it.
+            for i in 0..cfg.max.max(1) {
                 if let Some(c) = add(ctx, child, Some(me), Some(i), i, view, diags) {
                     view.resources[me].children.push(c);
                 }
@@ -683,4 +699,20 @@ fn dup_count(operations: &Element, name: &str, interval_ms: u64) -> usize {
                 && o.attr("interval").and_then(parse_interval_ms).unwrap_or(0) == interval_ms
         })
         .count()
+}
+
+/// Whether a clone's primitives (directly or in its group) include one whose agent class
+/// has no unique-clone capability (Pacemaker: only ocf and stonith have it).
+fn has_non_unique_agent(clone: &Element) -> bool {
+    let classes = |el: &Element| {
+        el.children_named("primitive")
+            .map(|p| p.attr("class").unwrap_or("").to_ascii_lowercase())
+            .collect::<Vec<_>>()
+    };
+    let mut all = classes(clone);
+    for g in clone.children_named("group") {
+        all.extend(classes(g));
+    }
+    all.iter()
+        .any(|c| !c.is_empty() && c != "ocf" && c != "stonith")
 }
