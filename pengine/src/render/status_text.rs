@@ -180,7 +180,7 @@ pub fn target_role(view: &ClusterView, r: RscIdx) -> Option<String> {
 pub fn in_anonymous_clone(view: &ClusterView, r: RscIdx) -> bool {
     ancestry(view, r)
         .skip(1)
-        .find_map(|i| view.resources[i].clone.as_ref().map(|c| !c.unique))
+        .find_map(|i| view.resources[i].clone.as_ref().map(|c| !c.shown_unique()))
         .unwrap_or(false)
 }
 
@@ -418,7 +418,7 @@ impl CloneFlags {
         let cfg = view.resources[r].clone.clone().unwrap_or_default();
         CloneFlags {
             promotable: cfg.promotable,
-            unique: cfg.unique,
+            unique: cfg.shown_unique(),
             unmanaged: !managed(view, r),
             disabled: disabled(view, r),
         }

@@ -421,7 +421,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     let cfg = rsc.clone.clone().unwrap_or_default();
     let heading = clone_heading(&rsc.id, &clone_child_name(view, c), CloneFlags::of(view, c));
     let _ = writeln!(out, "    * {heading}");
-    if cfg.unique {
+    if cfg.shown_unique() {
         for &i in &rsc.children {
             // A unique clone's group instance is shown as a group, its members below it.
             let indent = if view.resources[i].kind == Kind::Group {

@@ -48,6 +48,13 @@ pub struct CloneConfig {
     pub forced_anonymous: bool,
 }
 
+impl CloneConfig {
+    /// Globally unique as the status shows it (a forced-anonymous clone is not).
+    pub fn shown_unique(&self) -> bool {
+        self.unique && !self.forced_anonymous
+    }
+}
+
 /// A configured operation.
 #[derive(Debug, Clone)]
 pub struct OpDef {
