@@ -623,6 +623,12 @@ fn add(
             for i in 0..cfg.max.max(1) {
                 if let Some(c) = add(ctx, child, Some(me), Some(i), i, view, diags) {
                     view.resources[me].children.push(c);
+                    // (That one is beyond clone-max: an orphan, as Pacemaker marks it.)
+                    if i >= cfg.max {
+                        for m in view.primitives_of(c) {
+                            view.resources[m].orphan = true;
+                        }
+                    }
                 }
             }
         }
