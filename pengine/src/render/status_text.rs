@@ -97,6 +97,8 @@ pub struct PrimitiveText {
     pub failure_ignored: bool,
     /// An operation in flight shown instead of the role ("Starting", "Stopping", ...).
     pub pending: Option<&'static str>,
+    /// An operation in flight shown among the flags (a recurring monitor: "Monitoring").
+    pub pending_flag: Option<&'static str>,
 }
 
 /// One node a primitive is active on.
@@ -243,6 +245,7 @@ impl PrimitiveText {
             managed: managed(view, r),
             failure_ignored: rsc.node_state.values().any(|s| s.failure_ignored),
             pending: None,
+            pending_flag: None,
         }
     }
 
@@ -323,6 +326,9 @@ impl PrimitiveText {
         let mut flags: Vec<String> = Vec::new();
         if self.unclean_node && nodes == Nodes::Shown {
             flags.push("UNCLEAN".into());
+        }
+        if let Some(f) = self.pending_flag {
+            flags.push(f.into());
         }
         if self.disabled {
             flags.push("disabled".into());

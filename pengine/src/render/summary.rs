@@ -86,7 +86,10 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
                     && view.resources[r]
                         .node_state
                         .get(&n)
-                        .is_some_and(|st| st.pending_task.is_some()) => {}
+                        // (A monitor in flight does not make it active again.)
+                        .is_some_and(|st| {
+                            st.pending_task.as_deref().is_some_and(|t| t != "monitor")
+                        }) => {}
             "stop" => entry.retain(|(x, _)| *x != n),
             "demote" => entry
                 .iter_mut()
@@ -288,6 +291,15 @@ pub fn primitive_text(
             .pending_task
             .as_deref()
             .and_then(super::status_text::pending_word);
+    }
+    // A recurring monitor in flight is a flag of the current status (probes are not shown).
+    if !revised {
+        let monitoring = rsc.node_state.values().any(|st| {
+            st.ops
+                .iter()
+                .any(|o| o.status == -1 && o.task == "monitor" && o.interval_ms > 0)
+        });
+        text.pending_flag = monitoring.then_some("Monitoring");
     }
     // (Pacemaker's flag is the resource's: a failure on any node, wherever it runs now.)
     text.failed = rsc
