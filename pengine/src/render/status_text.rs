@@ -373,11 +373,13 @@ pub fn indented(xml: &str, indent: usize) -> String {
 
 /// Where an active instance (its primitives) of an anonymous clone is summed up
 /// (`Started: [ node ]`), with its highest role; `None` when Pacemaker prints the instance in
-/// full instead: failed, unmanaged, orphaned, partially active, spread over nodes, or on an
-/// offline unclean node.
+/// full instead: failed, unmanaged, orphaned, partially active, spread over nodes, on an
+/// offline unclean node, or with an operation in flight.
 pub fn summarised_location(instance: &[PrimitiveText]) -> Option<(String, Role)> {
     let whole = |p: &PrimitiveText| {
         !(p.failed || !p.managed || p.maintenance || p.blocked || p.orphan || p.unclean_node)
+            && p.pending.is_none()
+            && p.pending_flag.is_none()
             && p.on.len() == 1
     };
     if !instance.iter().all(whole) {
