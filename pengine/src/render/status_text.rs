@@ -650,4 +650,16 @@ mod tests {
             "Stopped: [ a b ]"
         );
     }
+
+    #[test]
+    fn a_monitor_in_flight_is_a_flag_and_keeps_the_instance_out_of_the_lists() {
+        let mut p = prim(&[("n1", Role::Started)]);
+        assert!(summarised_location(std::slice::from_ref(&p)).is_some());
+        p.pending_flag = Some("Monitoring");
+        assert_eq!(
+            p.line(Nodes::Shown),
+            "ip\t(ocf:heartbeat:IPaddr2):\t Started n1 (Monitoring)"
+        );
+        assert_eq!(summarised_location(std::slice::from_ref(&p)), None);
+    }
 }
