@@ -460,8 +460,16 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             .iter()
             .map(|&m| primitive_text(view, m, p, revised))
             .collect();
-        for &m in &prims {
-            active_nodes.extend(p.get(&m).into_iter().flatten().map(|(n, _)| *n));
+        // (An unmanaged instance counts for the clone only where its node is online.)
+        for (&m, t) in prims.iter().zip(&texts) {
+            let unmanaged = !t.managed || t.maintenance;
+            active_nodes.extend(
+                p.get(&m)
+                    .into_iter()
+                    .flatten()
+                    .map(|(n, _)| *n)
+                    .filter(|&n| !unmanaged || view.nodes[n].online),
+            );
         }
         if !texts.iter().any(PrimitiveText::active) {
             continue;
