@@ -513,6 +513,14 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         .enumerate()
         .filter(|(n, _)| !active_nodes.contains(n))
         .filter(|(n, _)| crate::unpack::bundle::replica_on_node(view, *n).is_none())
+        // (Nor is the node of an orphaned connection, made from the history after them.)
+        .filter(|(_, node)| {
+            !node
+                .remote
+                .as_ref()
+                .and_then(|l| l.connection)
+                .is_some_and(|c| view.resources[c].orphan)
+        })
         .map(|(_, node)| node.uname.clone())
         .collect();
     let unlisted = cfg.max.saturating_sub(listed);
