@@ -49,7 +49,11 @@ fn current_placement(view: &ClusterView) -> Placement {
     Placement {
         on: (0..view.resources.len())
             .filter(|&r| view.resources[r].kind == Kind::Primitive)
-            .map(|r| (r, view.active_roles(r)))
+            .map(|r| {
+                let mut on = view.active_roles(r);
+                on.retain(|(n, _)| !crate::unpack::status::dangling_migration(view, r, *n));
+                (r, on)
+            })
             .collect(),
         recovered: BTreeSet::new(),
     }

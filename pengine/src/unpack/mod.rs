@@ -9,7 +9,7 @@ pub(crate) mod expiry;
 mod nodes;
 pub mod remote;
 mod resources;
-mod status;
+pub(crate) mod status;
 
 pub use cib::history::{OnFail, OpRecord, Role, RscNodeState};
 pub use config::{Config, NoQuorumPolicy};
