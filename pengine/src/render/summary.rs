@@ -825,12 +825,14 @@ pub fn transition_summary(s: &Schedule) -> String {
                     _ => name(*n),
                 };
                 // A resource placed nowhere stops for node availability; one placed but
-                // unable to start says why it cannot.
-                let why = start_reason
-                    .as_deref()
-                    .filter(|_| s.assignment.node[r].is_some())
-                    .unwrap_or("node availability");
-                Some(("Stop", details, format!("  due to {why}")))
+                // unable to start says why (its stop's reason, else its start's), if any.
+                let why = if s.assignment.node[r].is_none() {
+                    Some("node availability")
+                } else {
+                    stop_reason.as_deref().or(start_reason.as_deref())
+                };
+                let why = why.map(|w| format!("  due to {w}")).unwrap_or_default();
+                Some(("Stop", details, why))
             }
             // Active on several nodes and stopped: one line per node.
             (b, []) if b.len() > 1 => {
