@@ -863,12 +863,16 @@ pub fn transition_summary(s: &Schedule) -> String {
                         "Move"
                     },
                     moved_details(view, r, (name(*n), *r1), (name(*m), *r2)),
-                    // Why, when an ordering says so (the stop's reason, else the start's).
-                    stop_reason
-                        .as_deref()
-                        .or(start_reason.as_deref())
-                        .map(|why| format!("  due to {why}"))
-                        .unwrap_or_default(),
+                    // Why, when an ordering says so: a migration's start's reason, a move's
+                    // (or recovery's) stop's, as Pacemaker picks them.
+                    if migrated {
+                        &start_reason
+                    } else {
+                        &stop_reason
+                    }
+                    .as_deref()
+                    .map(|why| format!("  due to {why}"))
+                    .unwrap_or_default(),
                 ))
             }
             // A promotable instance restarted in place says its roles.
