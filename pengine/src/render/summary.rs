@@ -75,6 +75,17 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
         if !in_graph(t, i) {
             continue;
         }
+        // A primitive's stop implied by fencing (a pseudo action on no node) stops it
+        // wherever it ran, and ends its failures there.
+        if let (Some(r), None, "stop") = (a.rsc, a.node, a.task.as_str()) {
+            if view.resources[r].kind == Kind::Primitive {
+                let gone = p.entry(r).or_default();
+                let nodes: Vec<usize> = gone.iter().map(|(n, _)| *n).collect();
+                gone.clear();
+                p.recovered.extend(nodes.into_iter().map(|n| (r, n)));
+            }
+            continue;
+        }
         let (Some(r), Some(n)) = (a.rsc, a.node) else {
             continue;
         };
@@ -475,7 +486,18 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
                     .filter(|&n| !unmanaged || view.nodes[n].online),
             );
         }
-        if !texts.iter().any(PrimitiveText::active) {
+        // (Pacemaker's "active" skips a clean offline node where a managed instance ran: an
+        // instance left only there is neither listed nor stopped.)
+        let active = |m: RscIdx, t: &PrimitiveText| {
+            t.active()
+                && (revised
+                    || !t.managed
+                    || p.get(&m).into_iter().flatten().any(|(n, _)| {
+                        let (online, unclean) = shown_state(view, p, None, *n);
+                        online || unclean
+                    }))
+        };
+        if !prims.iter().zip(&texts).any(|(&m, t)| active(m, t)) {
             continue;
         }
         match summarised_location(&texts) {
