@@ -320,7 +320,8 @@ pub fn primitive_text(
     text.failed = rsc
         .node_state
         .iter()
-        .any(|(n, st)| failure_shown(view, r, *n, st) && !p.recovered.contains(&(r, *n)));
+        .any(|(n, st)| failure_shown(view, r, *n, st) && !p.recovered.contains(&(r, *n)))
+        || (!revised && fences_guest(view, r));
     text.unclean_node = matches!(on.as_slice(), [(n, _)]
         if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
@@ -686,15 +687,20 @@ fn failure_shown(
     n: usize,
     st: &crate::unpack::RscNodeState,
 ) -> bool {
-    let fences_guest = || {
-        view.nodes.iter().any(|g| {
-            g.remote
-                .as_ref()
-                .is_some_and(|l| l.container == Some(r) && l.requires_reset)
-        })
-    };
     st.failed
-        && (!view.nodes[n].unclean || st.on_fail == crate::unpack::OnFail::Fence || fences_guest())
+        && (!view.nodes[n].unclean
+            || st.on_fail == crate::unpack::OnFail::Fence
+            || fences_guest(view, r))
+}
+
+/// Whether `r` is the container of a guest node that must be fenced: Pacemaker fences a
+/// guest by marking its container failed (running or not).
+fn fences_guest(view: &ClusterView, r: RscIdx) -> bool {
+    view.nodes.iter().any(|g| {
+        g.remote
+            .as_ref()
+            .is_some_and(|l| l.container == Some(r) && l.fenced_by_container)
+    })
 }
 
 /// Why `r`, assigned the promoted role, cannot be promoted: its promote exists on a node but
