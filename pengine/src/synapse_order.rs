@@ -150,6 +150,7 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     if let Some(st) = here {
         if a.interval_ms > 0
             && up
+            && st.role.is_active()
             && a.task != "cancel"
             && st
                 .active_recurring()

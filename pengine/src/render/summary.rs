@@ -687,7 +687,10 @@ fn failure_shown(
     n: usize,
     st: &crate::unpack::RscNodeState,
 ) -> bool {
-    st.failed
+    // (A failure recovered by restarting the container fails the resource even when it
+    // counts as stopped.)
+    let failed = st.failed || st.on_fail == crate::unpack::OnFail::RestartContainer;
+    failed
         && (!view.nodes[n].unclean
             || st.on_fail == crate::unpack::OnFail::Fence
             || fences_guest(view, r))
