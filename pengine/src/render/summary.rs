@@ -952,6 +952,29 @@ pub fn transition_summary(s: &Schedule) -> String {
                     String::new(),
                 ))
             }
+            // A partial migration completed: from its source to the target it reached.
+            (b, [(m, r2)])
+                if b.len() == 2
+                    && t.of(r, "migrate_from")
+                        .iter()
+                        .any(|&x| in_graph(t, x) && t.list[x].node == Some(*m))
+                    && rsc
+                        .node_state
+                        .get(m)
+                        .and_then(|st| st.migrating_from)
+                        .is_some() =>
+            {
+                let src = rsc.node_state[m].migrating_from.unwrap_or(*m);
+                let r1 = b.iter().find(|(n, _)| *n == src).map_or(*r2, |(_, x)| *x);
+                Some((
+                    "Migrate",
+                    moved_details(view, r, (name(src), r1), (name(*m), *r2)),
+                    start_reason
+                        .as_deref()
+                        .map(|why| format!("  due to {why}"))
+                        .unwrap_or_default(),
+                ))
+            }
             // Active on several nodes: stopped everywhere and started on one of them.
             (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
                 Some((restart_verb(view, r), name(*m), String::new()))
