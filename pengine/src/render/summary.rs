@@ -295,6 +295,22 @@ pub fn primitive_text(
             crate::unpack::cmp_node_names(&view.nodes[a.0].uname, &view.nodes[b.0].uname)
         });
     }
+    // A partial migration's target was found active while its source's history was read,
+    // before the source itself: it comes first.
+    if !revised {
+        let target = on.iter().position(|(n, _)| {
+            rsc.node_state
+                .get(n)
+                .and_then(|st| st.migrating_from)
+                .is_some_and(|src| on.iter().any(|(m, _)| *m == src))
+        });
+        if let Some(i) = target {
+            let src = rsc.node_state[&on[i].0].migrating_from;
+            let entry = on.remove(i);
+            let at = on.iter().position(|(m, _)| Some(*m) == src).unwrap_or(0);
+            on.insert(at, entry);
+        }
+    }
     let mut text = PrimitiveText::of(view, r, &on);
     // A failure on a node that will be fenced is the node's, not the resource's.
     if on.is_empty() {
