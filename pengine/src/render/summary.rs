@@ -706,10 +706,15 @@ fn failure_shown(
     // (A failure recovered by restarting the container fails the resource even when it
     // counts as stopped.)
     let failed = st.failed || st.on_fail == crate::unpack::OnFail::RestartContainer;
-    failed
-        && (!view.nodes[n].unclean
-            || st.on_fail == crate::unpack::OnFail::Fence
-            || fences_guest(view, r))
+    // (The resource whose failure fenced the node: the one its fencing reason names.)
+    let rsc = &view.resources[r];
+    let fenced_for_it = st.on_fail == crate::unpack::OnFail::Fence
+        && view.nodes[n].unclean_reason
+            == format!(
+                "{} failed there",
+                rsc.clone_name.as_deref().unwrap_or(&rsc.id)
+            );
+    failed && (!view.nodes[n].unclean || fenced_for_it || fences_guest(view, r))
 }
 
 /// Whether `r` is the container of a guest node that must be fenced: Pacemaker fences a
@@ -995,6 +1000,20 @@ pub fn transition_summary(s: &Schedule) -> String {
             (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
                 Some((restart_verb(view, r), name(*m), String::new()))
             }
+            // Active on several nodes and started on another: Pacemaker names the move from
+            // the first of them.
+            ([(n, r1), ..], [(m, r2)]) if b.len() > 1 && b.iter().all(|(x, _)| x != m) => Some((
+                if failed_somewhere(view, r) {
+                    "Recover"
+                } else {
+                    "Move"
+                },
+                moved_details(view, r, (name(*n), *r1), (name(*m), *r2)),
+                stop_reason
+                    .as_deref()
+                    .map(|why| format!("  due to {why}"))
+                    .unwrap_or_default(),
+            )),
             ([(n, _)], [_]) if restarted => Some((
                 restart_verb(view, r),
                 name(*n),
