@@ -7,8 +7,8 @@ use crate::unpack::ClusterView;
 use std::collections::VecDeque;
 
 /// Pacemaker's reason text for an action made unrunnable (or required) by `first`: the
-/// resource and task, or the task alone for an action without a resource (a pseudo action's
-/// task is its key).
+/// resource and task, or the key of an action without a resource. (Pacemaker gives no reason
+/// when both actions are of the same resource.)
 fn because(t: &ActionTable, view: &ClusterView, what: &str, first: usize) -> String {
     let a = &t.list[first];
     match a.rsc {
@@ -122,7 +122,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
             && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node))
         {
             t.list[th].optional = false;
-            if t.list[th].reason.is_none() {
+            if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
                 t.list[th].reason = Some(because(t, view, "required", f));
             }
             changed.push(th);
@@ -210,14 +210,14 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
             if t.list[th].node.is_none() {
                 t.list[th].blocked_by_active = true;
             }
-            if t.list[th].reason.is_none() {
+            if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
             }
             changed.push(th);
         }
         if e.flags & RUNNABLE_LEFT != 0 && !t.list[f].runnable && t.list[th].runnable {
             t.list[th].runnable = false;
-            if t.list[th].reason.is_none() {
+            if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
             }
             t.list[th].blocked_by_active = t.list[f].blocked_by_active;

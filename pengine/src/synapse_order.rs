@@ -148,8 +148,17 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     if a.task == "delete" {
         return (0, node);
     }
+    // Pacemaker makes a history's recurring operations only on a node that is up (a guest
+    // being recovered is not).
+    let up = a.node.is_some_and(|n| {
+        let node = &view.nodes[n];
+        node.online && !node.remote.as_ref().is_some_and(|l| l.requires_reset)
+    });
+    let here = a.node.and_then(|n| rsc.node_state.get(&n));
     if let Some(st) = here {
         if a.interval_ms > 0
+            && up
+            && st.role.is_active()
             && a.task != "cancel"
             && st
                 .active_recurring()
@@ -171,6 +180,7 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     // A recurring operation the history shows active is made once its resource's history is
     // read: after that history's fail-count clean-ups, before the history checks' cancels.
     let from_history = a.interval_ms > 0
+        && up
         && a.node.is_some_and(|n| {
             rsc.node_state.get(&n).is_some_and(|h| {
                 h.role.is_active()

@@ -82,6 +82,7 @@ impl Prim {
             failure_ignored: self.failure_ignored,
             pending: None,
             locked_to: None,
+            pending_flag: None,
         }
     }
 }

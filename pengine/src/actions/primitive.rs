@@ -304,11 +304,30 @@ impl<'a> Plan<'a> {
 
     /// Whether it moves by live migration (migrate_to, migrate_from) instead of stop/start.
     fn migrates(&self) -> bool {
-        let (view, cons, asg, r, rsc, running, next, next_role, managed) = (
+        self.could_migrate() && self.migration_blocker().is_none()
+    }
+
+    /// The first resource of a mandatory ordering before this one that restarts elsewhere
+    /// (it prevents live migration).
+    fn migration_blocker(&self) -> Option<RscIdx> {
+        let (view, cons, asg, r) = (self.view, self.cons, self.asg, self.r);
+        cons.orders
+            .iter()
+            .find(|o| {
+                o.then == r
+                    && o.kind == crate::constraints::OrderKind::Mandatory
+                    && view
+                        .primitives_of(o.first)
+                        .iter()
+                        .any(|f| moves_without_migrating(view, asg, *f))
+            })
+            .map(|o| o.first)
+    }
+
+    /// Whether it could move by live migration, orderings aside.
+    fn could_migrate(&self) -> bool {
+        let (view, rsc, running, next, next_role, managed) = (
             self.view,
-            self.cons,
-            self.asg,
-            self.r,
             self.rsc,
             &self.running,
             self.next,
@@ -318,18 +337,19 @@ impl<'a> Plan<'a> {
         // (A completed migration still to clean up on its source blocks a new one.)
         rsc.dangling_on.is_empty()
             && rsc.allow_migrate()
-        && rsc.parent.is_none()
-        && managed
-        && rsc.class != "stonith"
-        && running.len() == 1
-        && next.is_some_and(|n| n != running[0])
-        && next_role == Role::Started
-        && !restarts(&rsc.node_state[&running[0]])
-        && (self.partial || rsc.node_state[&running[0]].partial_migration_target.is_none())
-        && view.nodes[running[0]].online
-        && !view.nodes[running[0]].unclean
-        // A restart of something this resource is ordered after prevents live migration.
-        && !cons.orders.iter().any(|o| o.then == r && o.kind == crate::constraints::OrderKind::Mandatory && view.primitives_of(o.first).iter().any(|f| moves_without_migrating(view, asg, *f)))
+            && rsc.parent.is_none()
+            && managed
+            && rsc.class != "stonith"
+            && running.len() == 1
+            && next.is_some_and(|n| n != running[0])
+            && next_role == Role::Started
+            && !restarts(&rsc.node_state[&running[0]])
+            && (self.partial
+                || rsc.node_state[&running[0]]
+                    .partial_migration_target
+                    .is_none())
+            && view.nodes[running[0]].online
+            && !view.nodes[running[0]].unclean
     }
 
     /// Step 2: the start where it goes (a pseudo start after a migration), required unless it
@@ -343,6 +363,13 @@ impl<'a> Plan<'a> {
             self.quorum_blocked,
         );
         let migrate = self.migrates();
+        // Pacemaker names what kept it from migrating as its stop's reason.
+        if let (true, Some(first)) = (self.could_migrate(), self.migration_blocker()) {
+            for &s in stops {
+                let why = format!("unrunnable {} stop", self.view.resources[first].id);
+                t.list[s].reason = Some(why);
+            }
+        }
         let start = self.action(
             t,
             "start",

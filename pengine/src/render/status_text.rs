@@ -99,6 +99,8 @@ pub struct PrimitiveText {
     pub pending: Option<&'static str>,
     /// The node a shutdown lock holds it to (shown as its node while it is stopped).
     pub locked_to: Option<String>,
+    /// An operation in flight shown among the flags (a recurring monitor: "Monitoring").
+    pub pending_flag: Option<&'static str>,
 }
 
 /// One node a primitive is active on.
@@ -163,7 +165,14 @@ pub fn pending_word(task: &str) -> Option<&'static str> {
 
 /// Managed, as the resource and its ancestors say (maintenance-mode unmanages all).
 pub fn managed(view: &ClusterView, r: RscIdx) -> bool {
-    !view.config.maintenance_mode && ancestry(view, r).all(|i| view.resources[i].managed())
+    // An orphan kept by `stop-orphan-resources=false` is left alone: unmanaged.
+    let kept_orphan = {
+        let rsc = &view.resources[r];
+        rsc.orphan && rsc.parent.is_none() && !view.config.stop_orphan_resources
+    };
+    !view.config.maintenance_mode
+        && !kept_orphan
+        && ancestry(view, r).all(|i| view.resources[i].managed())
 }
 
 /// The `target-role` in effect: the resource's own, else the nearest ancestor's.
@@ -175,7 +184,7 @@ pub fn target_role(view: &ClusterView, r: RscIdx) -> Option<String> {
 pub fn in_anonymous_clone(view: &ClusterView, r: RscIdx) -> bool {
     ancestry(view, r)
         .skip(1)
-        .find_map(|i| view.resources[i].clone.as_ref().map(|c| !c.unique))
+        .find_map(|i| view.resources[i].clone.as_ref().map(|c| !c.shown_unique()))
         .unwrap_or(false)
 }
 
@@ -239,6 +248,7 @@ impl PrimitiveText {
             failure_ignored: rsc.node_state.values().any(|s| s.failure_ignored),
             pending: None,
             locked_to: rsc.recorded_lock.map(|n| view.nodes[n].uname.clone()),
+            pending_flag: None,
         }
     }
 
@@ -329,6 +339,9 @@ impl PrimitiveText {
         if shown.is_some() && shown == self.locked_to.as_deref() {
             flags.push("LOCKED".into());
         }
+        if let Some(f) = self.pending_flag {
+            flags.push(f.into());
+        }
         if self.disabled {
             flags.push("disabled".into());
         } else if let Some(t) = &self.target_unpromoted {
@@ -372,11 +385,13 @@ pub fn indented(xml: &str, indent: usize) -> String {
 
 /// Where an active instance (its primitives) of an anonymous clone is summed up
 /// (`Started: [ node ]`), with its highest role; `None` when Pacemaker prints the instance in
-/// full instead: failed, unmanaged, orphaned, partially active, spread over nodes, or on an
-/// offline unclean node.
+/// full instead: failed, unmanaged, orphaned, partially active, spread over nodes, on an
+/// offline unclean node, or with an operation in flight.
 pub fn summarised_location(instance: &[PrimitiveText]) -> Option<(String, Role)> {
     let whole = |p: &PrimitiveText| {
         !(p.failed || !p.managed || p.maintenance || p.blocked || p.orphan || p.unclean_node)
+            && p.pending.is_none()
+            && p.pending_flag.is_none()
             && p.on.len() == 1
     };
     if !instance.iter().all(whole) {
@@ -423,7 +438,7 @@ impl CloneFlags {
         let cfg = view.resources[r].clone.clone().unwrap_or_default();
         CloneFlags {
             promotable: cfg.promotable,
-            unique: cfg.unique,
+            unique: cfg.shown_unique(),
             unmanaged: !managed(view, r),
             disabled: disabled(view, r),
         }
@@ -520,14 +535,10 @@ pub fn stopped_label(disabled: bool) -> &'static str {
 }
 
 /// A clone's `Stopped: [ nodes ]` line: the nodes running no instance, sorted as Pacemaker
-/// sorts node names (numbers as numbers), shown only
-/// while some instance is inactive (a clone whose every instance runs has none).
-pub fn stopped_line(
-    disabled: bool,
-    mut nodes: Vec<String>,
-    inactive_instances: usize,
-) -> Option<String> {
-    if inactive_instances == 0 || nodes.is_empty() {
+/// sorts node names (numbers as numbers), shown only while `missing` instances are not in
+/// the clone's node lists (a clone whose every instance runs has none).
+pub fn stopped_line(disabled: bool, mut nodes: Vec<String>, missing: usize) -> Option<String> {
+    if missing == 0 || nodes.is_empty() {
         return None;
     }
     nodes.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
@@ -650,5 +661,17 @@ mod tests {
             node_list_line("Stopped", &["a".into(), "b".into()]),
             "Stopped: [ a b ]"
         );
+    }
+
+    #[test]
+    fn a_monitor_in_flight_is_a_flag_and_keeps_the_instance_out_of_the_lists() {
+        let mut p = prim(&[("n1", Role::Started)]);
+        assert!(summarised_location(std::slice::from_ref(&p)).is_some());
+        p.pending_flag = Some("Monitoring");
+        assert_eq!(
+            p.line(Nodes::Shown),
+            "ip\t(ocf:heartbeat:IPaddr2):\t Started n1 (Monitoring)"
+        );
+        assert_eq!(summarised_location(std::slice::from_ref(&p)), None);
     }
 }

@@ -49,7 +49,11 @@ fn current_placement(view: &ClusterView) -> Placement {
     Placement {
         on: (0..view.resources.len())
             .filter(|&r| view.resources[r].kind == Kind::Primitive)
-            .map(|r| (r, view.active_roles(r)))
+            .map(|r| {
+                let mut on = view.active_roles(r);
+                on.retain(|(n, _)| !crate::unpack::status::dangling_migration(view, r, *n));
+                (r, on)
+            })
             .collect(),
         recovered: BTreeSet::new(),
     }
@@ -71,6 +75,17 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
         if !in_graph(t, i) {
             continue;
         }
+        // A primitive's stop implied by fencing (a pseudo action on no node) stops it
+        // wherever it ran, and ends its failures there.
+        if let (Some(r), None, "stop") = (a.rsc, a.node, a.task.as_str()) {
+            if view.resources[r].kind == Kind::Primitive {
+                let gone = p.entry(r).or_default();
+                let nodes: Vec<usize> = gone.iter().map(|(n, _)| *n).collect();
+                gone.clear();
+                p.recovered.extend(nodes.into_iter().map(|n| (r, n)));
+            }
+            continue;
+        }
         let (Some(r), Some(n)) = (a.rsc, a.node) else {
             continue;
         };
@@ -86,7 +101,10 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
                     && view.resources[r]
                         .node_state
                         .get(&n)
-                        .is_some_and(|st| st.pending_task.is_some()) => {}
+                        // (A monitor in flight does not make it active again.)
+                        .is_some_and(|st| {
+                            st.pending_task.as_deref().is_some_and(|t| t != "monitor")
+                        }) => {}
             "stop" => entry.retain(|(x, _)| *x != n),
             "demote" => entry
                 .iter_mut()
@@ -302,6 +320,22 @@ pub fn primitive_text(
         keyed.sort_by_key(|(k, _)| *k);
         on = keyed.into_iter().map(|(_, a)| a).collect();
     }
+    // A partial migration's target was found active while its source's history was read,
+    // before the source itself: it comes first.
+    if !revised {
+        let target = on.iter().position(|(n, _)| {
+            rsc.node_state
+                .get(n)
+                .and_then(|st| st.migrating_from)
+                .is_some_and(|src| on.iter().any(|(m, _)| *m == src))
+        });
+        if let Some(i) = target {
+            let src = rsc.node_state[&on[i].0].migrating_from;
+            let entry = on.remove(i);
+            let at = on.iter().position(|(m, _)| Some(*m) == src).unwrap_or(0);
+            on.insert(at, entry);
+        }
+    }
     let mut text = PrimitiveText::of(view, r, &on);
     // A failure on a node that will be fenced is the node's, not the resource's.
     if on.is_empty() {
@@ -314,11 +348,21 @@ pub fn primitive_text(
             .as_deref()
             .and_then(super::status_text::pending_word);
     }
+    // A recurring monitor in flight is a flag of the current status (probes are not shown).
+    if !revised {
+        let monitoring = rsc.node_state.values().any(|st| {
+            st.ops
+                .iter()
+                .any(|o| o.status == -1 && o.task == "monitor" && o.interval_ms > 0)
+        });
+        text.pending_flag = monitoring.then_some("Monitoring");
+    }
     // (Pacemaker's flag is the resource's: a failure on any node, wherever it runs now.)
     text.failed = rsc
         .node_state
         .iter()
-        .any(|(n, st)| failure_shown(view, *n, st) && !p.recovered.contains(&(r, *n)));
+        .any(|(n, st)| failure_shown(view, r, *n, st) && !p.recovered.contains(&(r, *n)))
+        || (!revised && fences_guest(view, r));
     text.unclean_node = matches!(on.as_slice(), [(n, _)]
         if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
@@ -448,7 +492,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     let cfg = rsc.clone.clone().unwrap_or_default();
     let heading = clone_heading(&rsc.id, &clone_child_name(view, c), CloneFlags::of(view, c));
     let _ = writeln!(out, "    * {heading}");
-    if cfg.unique {
+    if cfg.shown_unique() {
         for &i in &rsc.children {
             // A unique clone's group instance is shown as a group, its members below it.
             let indent = if view.resources[i].kind == Kind::Group {
@@ -475,10 +519,29 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             .iter()
             .map(|&m| primitive_text(view, m, p, revised))
             .collect();
-        for &m in &prims {
-            active_nodes.extend(p.get(&m).into_iter().flatten().map(|(n, _)| *n));
+        // (An unmanaged instance counts for the clone only where its node is online.)
+        for (&m, t) in prims.iter().zip(&texts) {
+            let unmanaged = !t.managed || t.maintenance;
+            active_nodes.extend(
+                p.get(&m)
+                    .into_iter()
+                    .flatten()
+                    .map(|(n, _)| *n)
+                    .filter(|&n| !unmanaged || view.nodes[n].online),
+            );
         }
-        if !texts.iter().any(PrimitiveText::active) {
+        // (Pacemaker's "active" skips a clean offline node where a managed instance ran: an
+        // instance left only there is neither listed nor stopped.)
+        let active = |m: RscIdx, t: &PrimitiveText| {
+            t.active()
+                && (revised
+                    || !t.managed
+                    || p.get(&m).into_iter().flatten().any(|(n, _)| {
+                        let (online, unclean) = shown_state(view, p, None, *n);
+                        online || unclean
+                    }))
+        };
+        if !prims.iter().zip(&texts).any(|(&m, t)| active(m, t)) {
             continue;
         }
         match summarised_location(&texts) {
@@ -520,6 +583,14 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         .enumerate()
         .filter(|(n, _)| !active_nodes.contains(n))
         .filter(|(n, _)| crate::unpack::bundle::replica_on_node(view, *n).is_none())
+        // (Nor is the node of an orphaned connection, made from the history after them.)
+        .filter(|(_, node)| {
+            !node
+                .remote
+                .as_ref()
+                .and_then(|l| l.connection)
+                .is_some_and(|c| view.resources[c].orphan)
+        })
         .map(|(_, node)| node.uname.clone())
         .collect();
     let unlisted = cfg.max.saturating_sub(listed);
@@ -646,14 +717,41 @@ fn failed_somewhere(view: &ClusterView, r: usize) -> bool {
     view.resources[r]
         .node_state
         .iter()
-        .any(|(m, st)| failure_shown(view, *m, st))
+        .any(|(m, st)| failure_shown(view, r, *m, st))
 }
 
-/// Whether a failure on node `n` counts as the resource's: a node being fenced for another
-/// reason takes the failure with it, but a failure that itself fences the node
-/// (`on-fail=fence`) stays the resource's.
-fn failure_shown(view: &ClusterView, n: usize, st: &crate::unpack::RscNodeState) -> bool {
-    st.failed && (!view.nodes[n].unclean || st.on_fail == crate::unpack::OnFail::Fence)
+/// Whether `r`'s failure on node `n` counts as the resource's: a node being fenced for
+/// another reason takes the failure with it, but a failure that itself fences the node
+/// (`on-fail=fence`) stays the resource's, and so does a guest's container whose recovery
+/// fences the guest.
+fn failure_shown(
+    view: &ClusterView,
+    r: RscIdx,
+    n: usize,
+    st: &crate::unpack::RscNodeState,
+) -> bool {
+    // (A failure recovered by restarting the container fails the resource even when it
+    // counts as stopped.)
+    let failed = st.failed || st.on_fail == crate::unpack::OnFail::RestartContainer;
+    // (The resource whose failure fenced the node: the one its fencing reason names.)
+    let rsc = &view.resources[r];
+    let fenced_for_it = st.on_fail == crate::unpack::OnFail::Fence
+        && view.nodes[n].unclean_reason
+            == format!(
+                "{} failed there",
+                rsc.clone_name.as_deref().unwrap_or(&rsc.id)
+            );
+    failed && (!view.nodes[n].unclean || fenced_for_it || fences_guest(view, r))
+}
+
+/// Whether `r` is the container of a guest node that must be fenced: Pacemaker fences a
+/// guest by marking its container failed (running or not).
+fn fences_guest(view: &ClusterView, r: RscIdx) -> bool {
+    view.nodes.iter().any(|g| {
+        g.remote
+            .as_ref()
+            .is_some_and(|l| l.container == Some(r) && l.fenced_by_container)
+    })
 }
 
 /// Why `r`, assigned the promoted role, cannot be promoted: its promote exists on a node but
@@ -810,12 +908,14 @@ pub fn transition_summary(s: &Schedule) -> String {
                     _ => name(*n),
                 };
                 // A resource placed nowhere stops for node availability; one placed but
-                // unable to start says why it cannot.
-                let why = start_reason
-                    .as_deref()
-                    .filter(|_| s.assignment.node[r].is_some())
-                    .unwrap_or("node availability");
-                Some(("Stop", details, format!("  due to {why}")))
+                // unable to start says why (its stop's reason, else its start's), if any.
+                let why = if s.assignment.node[r].is_none() {
+                    Some("node availability")
+                } else {
+                    stop_reason.as_deref().or(start_reason.as_deref())
+                };
+                let why = why.map(|w| format!("  due to {w}")).unwrap_or_default();
+                Some(("Stop", details, why))
             }
             // Active on several nodes and stopped: one line per node.
             (b, []) if b.len() > 1 => {
@@ -836,7 +936,7 @@ pub fn transition_summary(s: &Schedule) -> String {
                 let failed = rsc
                     .node_state
                     .get(n)
-                    .is_some_and(|st| failure_shown(view, *n, st));
+                    .is_some_and(|st| failure_shown(view, r, *n, st));
                 Some((
                     if migrated {
                         "Migrate"
@@ -846,12 +946,16 @@ pub fn transition_summary(s: &Schedule) -> String {
                         "Move"
                     },
                     moved_details(view, r, (name(*n), *r1), (name(*m), *r2)),
-                    // Why, when an ordering says so (the stop's reason, else the start's).
-                    stop_reason
-                        .as_deref()
-                        .or(start_reason.as_deref())
-                        .map(|why| format!("  due to {why}"))
-                        .unwrap_or_default(),
+                    // Why, when an ordering says so: a migration's start's reason, a move's
+                    // (or recovery's) stop's, as Pacemaker picks them.
+                    if migrated {
+                        &start_reason
+                    } else {
+                        &stop_reason
+                    }
+                    .as_deref()
+                    .map(|why| format!("  due to {why}"))
+                    .unwrap_or_default(),
                 ))
             }
             // A promotable instance restarted in place says its roles.
@@ -900,10 +1004,47 @@ pub fn transition_summary(s: &Schedule) -> String {
                     String::new(),
                 ))
             }
+            // A partial migration completed: from its source to the target it reached.
+            (b, [(m, r2)])
+                if b.len() == 2
+                    && t.of(r, "migrate_from")
+                        .iter()
+                        .any(|&x| in_graph(t, x) && t.list[x].node == Some(*m))
+                    && rsc
+                        .node_state
+                        .get(m)
+                        .and_then(|st| st.migrating_from)
+                        .is_some() =>
+            {
+                let src = rsc.node_state[m].migrating_from.unwrap_or(*m);
+                let r1 = b.iter().find(|(n, _)| *n == src).map_or(*r2, |(_, x)| *x);
+                Some((
+                    "Migrate",
+                    moved_details(view, r, (name(src), r1), (name(*m), *r2)),
+                    start_reason
+                        .as_deref()
+                        .map(|why| format!("  due to {why}"))
+                        .unwrap_or_default(),
+                ))
+            }
             // Active on several nodes: stopped everywhere and started on one of them.
             (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
                 Some((restart_verb(view, r), name(*m), String::new()))
             }
+            // Active on several nodes and started on another: Pacemaker names the move from
+            // the first of them.
+            ([(n, r1), ..], [(m, r2)]) if b.len() > 1 && b.iter().all(|(x, _)| x != m) => Some((
+                if failed_somewhere(view, r) {
+                    "Recover"
+                } else {
+                    "Move"
+                },
+                moved_details(view, r, (name(*n), *r1), (name(*m), *r2)),
+                stop_reason
+                    .as_deref()
+                    .map(|why| format!("  due to {why}"))
+                    .unwrap_or_default(),
+            )),
             ([(n, _)], [_]) if restarted => Some((
                 restart_verb(view, r),
                 name(*n),

@@ -12,7 +12,7 @@ mod nodes;
 pub mod remote;
 mod resources;
 mod shutdown_lock;
-mod status;
+pub(crate) mod status;
 
 pub use cib::history::{OnFail, OpRecord, Role, RscNodeState};
 pub use config::{Config, NoQuorumPolicy};

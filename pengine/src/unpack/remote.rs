@@ -25,6 +25,9 @@ pub struct RemoteLink {
     pub was_fenced: bool,
     /// The node must be reset (fenced, or its container recovered) before it runs anything.
     pub requires_reset: bool,
+    /// A guest fenced by marking its container failed (the guest's own fencing, not only
+    /// its host's).
+    pub fenced_by_container: bool,
     /// Its resource history has been replayed.
     pub unpacked: bool,
     /// Online when the status was unpacked (before placement may bring the connection up).
@@ -300,11 +303,9 @@ pub fn fence_guest(view: &mut ClusterView, n: NodeIdx) {
     if !view.resources[k].managed() {
         return;
     }
-    view.nodes[n]
-        .remote
-        .as_mut()
-        .expect("remote node")
-        .requires_reset = true;
+    let link = view.nodes[n].remote.as_mut().expect("remote node");
+    link.requires_reset = true;
+    link.fenced_by_container = true;
     for st in view.resources[k].node_state.values_mut() {
         if st.role.is_active() && !st.failed {
             st.failed = true;

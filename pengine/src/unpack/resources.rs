@@ -48,6 +48,13 @@ pub struct CloneConfig {
     pub forced_anonymous: bool,
 }
 
+impl CloneConfig {
+    /// Globally unique as the status shows it (a forced-anonymous clone is not).
+    pub fn shown_unique(&self) -> bool {
+        self.unique && !self.forced_anonymous
+    }
+}
+
 /// A configured operation.
 #[derive(Debug, Clone)]
 pub struct OpDef {
@@ -254,7 +261,7 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             }
         }
     }
-    let ctx = Ctx {
+    let mut ctx = Ctx {
         idx,
         now: view.now,
         templates,
@@ -267,9 +274,17 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
                 add(&ctx, el, None, None, order, view, diags)
             }
             "bundle" => {
+                let bundles = view.bundles.len();
                 for r in add_bundle(&ctx, el, order, view, diags) {
                     view.top.push(r);
                 }
+                // Its replicas' guest nodes exist from here on: a clone configured after it
+                // counts them in its default clone-max (Pacemaker makes them as it goes).
+                ctx.num_nodes += view.bundles[bundles..]
+                    .iter()
+                    .flat_map(|b| &b.replicas)
+                    .filter(|r| r.remote.is_some())
+                    .count();
                 None
             }
             _ => None,
@@ -645,6 +660,12 @@ fn add(
             for i in 0..cfg.max.max(1) {
                 if let Some(c) = add(ctx, child, Some(me), Some(i), i, view, diags) {
                     view.resources[me].children.push(c);
+                    // (That one is beyond clone-max: an orphan, as Pacemaker marks it.)
+                    if i >= cfg.max {
+                        for m in view.primitives_of(c) {
+                            view.resources[m].orphan = true;
+                        }
+                    }
                 }
             }
         }

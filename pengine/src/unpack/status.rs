@@ -375,6 +375,27 @@ fn partial_migration_targets(view: &mut ClusterView) {
     }
 }
 
+/// A completed live migration whose source still shows the resource (its stop there is
+/// outstanding): Pacemaker counts it stopped on the source, the stop only cleans up.
+pub fn dangling_migration(view: &ClusterView, r: RscIdx, src: usize) -> bool {
+    let rsc = &view.resources[r];
+    let Some(target) = rsc
+        .node_state
+        .get(&src)
+        .and_then(|st| st.partial_migration_target.as_deref())
+        .and_then(|t| view.node_by_name.get(t))
+    else {
+        return false;
+    };
+    rsc.node_state.get(target).is_some_and(|st| {
+        st.ops
+            .iter()
+            .rev()
+            .find(|o| o.task == "migrate_from" && o.status != -1)
+            .is_some_and(|o| o.rc == 0 && o.status == 0)
+    })
+}
+
 /// A migration that no longer matters for its target (the target is down or has a newer
 /// result than the migration, and the migrate_from did not succeed) while its migrate_to is
 /// still the source's last word: the resource's state on the source is unknown.
