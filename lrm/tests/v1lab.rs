@@ -89,7 +89,8 @@ echo "$(hostname) $1 begin" >> TRACE
 case "$1" in
   # The shell's own mask, read with builtins only: while it waits for a child (grep) the
   # shell blocks every signal itself.
-  start) touch "$H"; while read -r l; do case "$l" in SigBlk*) echo "$l" > "MASKS/$(hostname)";; esac; done < /proc/$$/status;;
+  # The mask is written before the holder file: a test seeing the site up may read it at once.
+  start) while read -r l; do case "$l" in SigBlk*) echo "$l" > "MASKS/$(hostname)";; esac; done < /proc/$$/status; touch "$H";;
   stop) rm -f "$H";;
   status) if [ -e "$H" ]; then echo running; else echo stopped; fi;;
 esac
