@@ -1051,6 +1051,21 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             && rsc.id != rsc.base_id
             && crate::unpack::bundle::replica_of(view, r).is_none();
         for (n, node) in view.nodes.iter().enumerate() {
+            // A node still joining cannot be probed: a resource that runs nowhere and is
+            // unknown there cannot start until it is (Pacemaker's unrunnable probe before
+            // the start).
+            if node.online
+                && node.pending
+                && !node.unclean
+                && top == r
+                && view.running_on(r).is_empty()
+                && !rsc.node_state.get(&n).is_some_and(|h| h.known())
+                && !cons.discovery_never(view, r, n)
+            {
+                for s in t.of(r, "start") {
+                    t.list[s].runnable = false;
+                }
+            }
             // (A cluster node shutting down is probed too, as Pacemaker does; a remote or
             // guest node going down is not.)
             if !node.online

@@ -190,6 +190,15 @@ fn node_history(
             n.unclean = true;
             n.unclean_reason = format!("{rid} failed there");
         }
+        // A second history of the same resource on the node (a duplicate entry) does not
+        // undo that the first found it active (Pacemaker keeps the node it runs on).
+        let keeps_active = view.resources[r]
+            .node_state
+            .get(&node)
+            .is_some_and(|old| old.role.is_active() && !state.role.is_active());
+        if keeps_active {
+            continue;
+        }
         view.resources[r].node_state.insert(node, state);
     }
 }
