@@ -35,20 +35,26 @@ impl Assigner<'_> {
         c.score.is_infinite() && c.dependent_role.is_none() && c.primary_role.is_none()
     }
 
+    /// The members of group `r` that go where it goes: all of a colocated or cloned group,
+    /// else only the first.
+    fn members_placed_together(&self, r: RscIdx) -> &[RscIdx] {
+        let rsc = &self.view.resources[r];
+        let cloned = rsc
+            .parent
+            .is_some_and(|p| self.view.resources[p].kind == Kind::Clone);
+        if self.colocated_group(r) || cloned {
+            &rsc.children[..]
+        } else {
+            &rsc.children[..rsc.children.len().min(1)]
+        }
+    }
+
     /// The resources chained to `r` by mandatory colocations, `r` first (Pacemaker's
     /// `colocated_resources`); `orig` is where the walk started.
     fn colocated_resources(&self, r: RscIdx, orig: RscIdx, list: &mut Vec<RscIdx>) {
         let rsc = &self.view.resources[r];
         if rsc.kind == Kind::Group {
-            let cloned = rsc
-                .parent
-                .is_some_and(|p| self.view.resources[p].kind == Kind::Clone);
-            let members = if self.colocated_group(r) || cloned {
-                &rsc.children[..]
-            } else {
-                &rsc.children[..rsc.children.len().min(1)]
-            };
-            for &m in members {
+            for &m in self.members_placed_together(r) {
                 self.colocated_resources(m, orig, list);
             }
         }
@@ -87,15 +93,7 @@ impl Assigner<'_> {
                 }
             }
             Kind::Group => {
-                let cloned = rsc
-                    .parent
-                    .is_some_and(|p| self.view.resources[p].kind == Kind::Clone);
-                let members = if self.colocated_group(r) || cloned {
-                    &rsc.children[..]
-                } else {
-                    &rsc.children[..rsc.children.len().min(1)]
-                };
-                for &m in members {
+                for &m in self.members_placed_together(r) {
                     if self.provisional(m) && !all.contains(&m) {
                         self.add_utilization(m, all, sum);
                     }
