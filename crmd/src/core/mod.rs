@@ -280,6 +280,9 @@ pub struct Core {
     view: Option<ccm::api::ViewEvent>,
     /// Nodes whose crmd is known to run.
     crmd_up: BTreeSet<String>,
+    /// The latest join offer from each node that was not yet in our view when it arrived (its
+    /// offer can outrun our membership news); answered once a view lists the node.
+    early_offers: BTreeMap<String, Message>,
     dc: Option<String>,
     subscribers: BTreeSet<ConnId>,
     /// Forwarded writes waiting for the DC: rid -> (client connection, client's id, give-up time).
@@ -318,6 +321,7 @@ impl Core {
         Core {
             local: node::LocalExec::new(&cfg.me),
             crmd_up: BTreeSet::from([cfg.me.clone()]),
+            early_offers: BTreeMap::new(),
             me: cfg.me,
             nodes: cfg.nodes,
             cib: cfg.cib,
@@ -596,6 +600,13 @@ impl Core {
         if !self.elect() && self.is_dc() {
             self.start_join();
         }
+        // Offers refused only because their sender was not in our view yet: a DC waiting for
+        // our report would otherwise finish its join without us and never ask again.
+        for (src, offer) in std::mem::take(&mut self.early_offers) {
+            if members.contains(&src) {
+                self.on_peer_message(&src, &offer);
+            }
+        }
     }
 
     fn on_peer_crmd(&mut self, node: &str, up: bool) {
@@ -658,6 +669,11 @@ impl Core {
             dc: self.dc.as_deref(),
         };
         if let Err(why) = crate::trust::check(src, m, ctx) {
+            if matches!(why, crate::trust::Refused::NotMember(_))
+                && m.get("op") == Some("join_offer")
+            {
+                self.early_offers.insert(src.to_string(), m.clone());
+            }
             tracing::warn!(
                 "dropping crmd message op={} from node {src} client [{}]: {why}",
                 m.get("op").unwrap_or("?"),

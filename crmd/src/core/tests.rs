@@ -562,3 +562,29 @@ fn the_policy_engine_waits_for_the_members_to_confirm_the_joins_cib() {
         .any(|c| matches!(c, Command::SavePeInput { .. })));
     assert_ne!(dc.phase(), Phase::FinalizeJoin);
 }
+
+/// Seen in the split-brain lab after a partition healed: the DC's join offer reached the
+/// rejoining node just before its own membership view listed the DC. The offer was refused
+/// ("not a member"), the DC finished its join without that node and never asked again, so the
+/// node's resources were never started. The refused offer is answered once a view lists its
+/// sender.
+#[test]
+fn a_join_offer_that_outruns_our_view_is_answered_once_the_view_lists_its_sender() {
+    let mut n2 = member();
+    // The partition: n1 leaves our view.
+    n2.step(now(2), view(&[("n2", 2)]));
+    let offer = Input::Peer {
+        src: "n1".into(),
+        msg: from_crmd(PeerMsg::JoinOffer { join: 7 }),
+    };
+    let report_to_n1 = |cmds: &[Command]| {
+        cmds.iter().any(|c| {
+            matches!(c, Command::Send { to, msg: PeerMsg::JoinReport { join: 7, .. } } if to == "n1")
+        })
+    };
+    let cmds = n2.step(now(3), offer);
+    assert!(!report_to_n1(&cmds), "answered a non-member: {cmds:?}");
+    // Healed: the view lists n1 again, and the offer is answered.
+    let cmds = n2.step(now(4), view(&[("n1", 1), ("n2", 2)]));
+    assert!(report_to_n1(&cmds), "offer never answered: {cmds:?}");
+}
