@@ -25,7 +25,8 @@ impl Assigner<'_> {
         self.view.bundles.iter().find(|x| x.rsc == b)
     }
 
-    fn push_table(&mut self, prefix: &'static str, r: RscIdx, table: &Table) {
+    /// One `-s` line per node of `table`, for resource `r`.
+    pub(super) fn push_table(&mut self, prefix: &'static str, r: RscIdx, table: &Table) {
         let view = self.view;
         for (n, s) in table {
             self.out.scores.push(ScoreLine {

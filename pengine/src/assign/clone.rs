@@ -355,14 +355,7 @@ fn push_scores(a: &mut Assigner, prefix: &'static str, r: RscIdx, s: &BTreeMap<N
         }
         x = view.resources[i].parent;
     }
-    for (n, v) in s {
-        a.out.scores.push(ScoreLine {
-            prefix,
-            rsc: view.resources[r].id.clone(),
-            node: view.nodes[*n].uname.clone(),
-            score: *v,
-        });
-    }
+    a.push_table(prefix, r, s);
 }
 
 /// The scores an instance is assigned with (a primitive instance's, as Pacemaker shows them).
