@@ -360,7 +360,9 @@ pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
         let (Some(fr), Some(tr)) = (fa.rsc, ta.rsc) else {
             continue;
         };
-        if view.top_of(fr) == view.top_of(tr) {
+        // (Pacemaker mirrors orderings between unrelated resources only: group siblings are
+        // unrelated, a resource and its parent are not.)
+        if view.is_within(fr, tr) || view.is_within(tr, fr) {
             continue;
         }
         let f_to = migration(t, fr, "migrate_to");

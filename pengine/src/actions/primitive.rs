@@ -41,6 +41,16 @@ fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> b
     moving && !rsc.allow_migrate()
 }
 
+/// The member started just before `r` in its ordered group, if any.
+fn group_predecessor(view: &ClusterView, r: RscIdx) -> Option<RscIdx> {
+    let group = &view.resources[view.resources[r].parent?];
+    if group.kind != Kind::Group || !group.meta_flag("ordered", true) {
+        return None;
+    }
+    let at = group.children.iter().position(|&c| c == r)?;
+    at.checked_sub(1).map(|i| group.children[i])
+}
+
 /// What the action creation of one primitive works from: where it runs, where it goes, in
 /// which role, and whether it may be touched at all.
 struct Plan<'a> {
@@ -308,20 +318,23 @@ impl<'a> Plan<'a> {
     }
 
     /// The first resource of a mandatory ordering before this one that restarts elsewhere
-    /// (it prevents live migration).
+    /// (it prevents live migration): an ordering constraint's, or the member before it in an
+    /// ordered group.
     fn migration_blocker(&self) -> Option<RscIdx> {
         let (view, cons, asg, r) = (self.view, self.cons, self.asg, self.r);
-        cons.orders
-            .iter()
-            .find(|o| {
-                o.then == r
-                    && o.kind == crate::constraints::OrderKind::Mandatory
-                    && view
-                        .primitives_of(o.first)
-                        .iter()
-                        .any(|f| moves_without_migrating(view, asg, *f))
-            })
+        let restarts_elsewhere = |first: RscIdx| {
+            view.primitives_of(first)
+                .iter()
+                .any(|f| moves_without_migrating(view, asg, *f))
+        };
+        let constraint = cons.orders.iter().find(|o| {
+            o.then == r
+                && o.kind == crate::constraints::OrderKind::Mandatory
+                && restarts_elsewhere(o.first)
+        });
+        constraint
             .map(|o| o.first)
+            .or_else(|| group_predecessor(view, r).filter(|&p| restarts_elsewhere(p)))
     }
 
     /// Whether it could move by live migration, orderings aside.
@@ -337,7 +350,9 @@ impl<'a> Plan<'a> {
         // (A completed migration still to clean up on its source blocks a new one.)
         rsc.dangling_on.is_empty()
             && rsc.allow_migrate()
-            && rsc.parent.is_none()
+            && rsc
+                .parent
+                .is_none_or(|p| view.resources[p].kind == Kind::Group)
             && managed
             && rsc.class != "stonith"
             && running.len() == 1
