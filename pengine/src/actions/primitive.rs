@@ -420,7 +420,7 @@ impl<'a> Plan<'a> {
             }
             // A completed migration's leftover stop only goes first.
             for &c in &rsc.dangling_on {
-                if let Some(d) = t.find(&op_key(&self.id, "stop", 0), Some(c)) {
+                if let Some(d) = t.find(Some(self.r), &op_key(&self.id, "stop", 0), Some(c)) {
                     t.order(d, start, OPTIONAL);
                 }
             }
@@ -1211,7 +1211,7 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
                 .iter()
                 .filter(|o| o.role == Some(Role::Stopped) && o.interval_ms > 0)
             {
-                if let Some(m) = t.find(&op_key(&id, &op.name, op.interval_ms), Some(n)) {
+                if let Some(m) = t.find(Some(r), &op_key(&id, &op.name, op.interval_ms), Some(n)) {
                     t.order(p, m, OPTIONAL);
                 }
             }
