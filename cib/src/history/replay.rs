@@ -229,6 +229,9 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
         role: Role::Unknown,
         ..Default::default()
     };
+    // The operation (name, interval) of the latest failure that was not ignored: the same
+    // monitor succeeding later clears it (Pacemaker's `last_failure`).
+    let mut last_failure: Option<(String, u64)> = None;
     for (i, op) in ops.iter_mut().enumerate() {
         let o = op.clone();
         if o.status == 1 {
@@ -299,20 +302,28 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
                     st.role = Role::Started;
                     st.partial_migration_target = o.migrate_target.clone();
                 }
-                "monitor" => match o.rc {
-                    7 => {
-                        st.role = Role::Stopped;
-                        if probe {
-                            st.last_start = Some(i);
+                "monitor" => {
+                    match o.rc {
+                        7 => {
+                            st.role = Role::Stopped;
+                            if probe {
+                                st.last_start = Some(i);
+                            }
+                        }
+                        8 => st.role = Role::Promoted,
+                        _ => {
+                            if st.role < Role::Started {
+                                st.role = Role::Started;
+                            }
                         }
                     }
-                    8 => st.role = Role::Promoted,
-                    _ => {
-                        if st.role < Role::Started {
-                            st.role = Role::Started;
-                        }
+                    let same = |(task, interval): &(String, u64)| {
+                        *task == o.task && *interval == o.interval_ms
+                    };
+                    if last_failure.as_ref().is_some_and(same) {
+                        clear_failure(&mut st);
                     }
-                },
+                }
                 _ => {
                     if st.role < Role::Started && o.task != "notify" && o.task != "meta-data" {
                         st.role = Role::Started;
@@ -332,6 +343,7 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
             continue;
         }
         op.failed = true;
+        last_failure = Some((o.task.clone(), o.interval_ms));
         let mut on_fail = rules.on_fail(&o.task, o.interval_ms);
         // (Only an agent found missing by the executor cannot be ignored; a hard error is.)
         let hard_error = o.status == 7;
