@@ -399,7 +399,18 @@ impl<'a> Plan<'a> {
             self.migrate_actions(t, start, stops);
         }
         match next {
-            None => t.list[start].runnable = false,
+            None => {
+                t.list[start].runnable = false;
+                // A changed definition asks for a start before placement (Pacemaker's
+                // force_restart, on no node): it stays required, though it cannot run.
+                let forced = rsc
+                    .node_state
+                    .iter()
+                    .any(|(n, st)| st.definition_changed && !rsc.other_agent_on.contains(n));
+                if forced && managed {
+                    t.require(start);
+                }
+            }
             Some(n) => {
                 let stays = !self.multiply_active
                     && self.current == Some(n)
