@@ -409,14 +409,24 @@ fn colocation(
             .attr("role")
             .and_then(Role::parse)
             .filter(|r| *r != Role::Started);
-        if sequential {
+        // (Pacemaker's unpack_colocation_set: a non-sequential set has none; a positive
+        // score chains each member with the previous one, or the other way round with
+        // ordering="listed"; a negative one sets each member against every earlier one.)
+        let listed = set
+            .attr("ordering")
+            .is_some_and(|o| !o.eq_ignore_ascii_case("group"));
+        if !sequential || set_score == Score::ZERO {
+            // Nothing inside the set.
+        } else if set_score > Score::ZERO {
             for w in members.windows(2) {
-                out.colocations.push(mk(w[1], w[0], set_score, role, role));
+                let (dep, primary) = if listed { (w[0], w[1]) } else { (w[1], w[0]) };
+                out.colocations
+                    .push(mk(dep, primary, set_score, role, role));
             }
-        } else if set_score.is_minus_infinite() {
-            for (i, a) in members.iter().enumerate() {
-                for b in &members[i + 1..] {
-                    out.colocations.push(mk(*b, *a, set_score, role, role));
+        } else {
+            for (i, &b) in members.iter().enumerate() {
+                for &a in &members[..i] {
+                    out.colocations.push(mk(b, a, set_score, role, role));
                 }
             }
         }
