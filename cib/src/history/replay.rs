@@ -193,6 +193,12 @@ pub trait Rules {
     /// Whether the node is up and clean (an expired recurring failure is scheduled again only
     /// there).
     fn node_up(&self) -> bool;
+    /// Whether the resource's recorded last failure (`*_last_failure_0`) ran with other
+    /// parameters than configured now: its fail count is then cleared. Without a
+    /// configuration to compare with, never.
+    fn last_failure_params_changed(&self, _op: &OpRecord) -> bool {
+        false
+    }
 }
 
 /// The rules without a configuration: Pacemaker's default reactions (a failed stop fences
@@ -244,6 +250,8 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
             st.clear_failcount |= clear;
             if clear {
                 st.expired_failure = true;
+            } else if !expired && rules.last_failure_params_changed(&o) {
+                st.clear_failcount = true;
             }
         }
         let probe = o.task == "monitor" && o.interval_ms == 0;

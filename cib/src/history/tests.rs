@@ -184,3 +184,38 @@ fn a_monitor_that_succeeds_after_its_own_failure_has_recovered() {
     );
     assert!(st.failed);
 }
+
+/// Fixed rules whose configuration differs from every recorded last failure's parameters.
+struct ChangedParams;
+
+impl Rules for ChangedParams {
+    fn on_fail(&self, _task: &str, _interval_ms: u64) -> OnFail {
+        OnFail::Restart
+    }
+    fn expiry(&mut self, _op: &OpRecord) -> (bool, bool) {
+        (false, false)
+    }
+    fn node_up(&self) -> bool {
+        true
+    }
+    fn last_failure_params_changed(&self, op: &OpRecord) -> bool {
+        op.id.ends_with("_last_failure_0")
+    }
+}
+
+#[test]
+fn a_last_failure_with_changed_parameters_has_its_fail_count_cleared() {
+    // failed-probe-clone: Pacemaker clears the fail count of a probe that found the agent
+    // missing once the parameters changed, though nothing expired.
+    let lrm = parse_element(
+        r#"<lrm_resource id="r">
+        <lrm_rsc_op id="r_last_failure_0" operation="monitor" interval="0" call-id="5"
+        rc-code="5" op-status="0" op-digest="abc"/></lrm_resource>"#,
+    )
+    .unwrap();
+    let st = replay(&mut ChangedParams, history(&lrm));
+    assert!(st.clear_failcount);
+    assert!(!st.expired_failure);
+    let st = replay(&mut Fixed, history(&lrm));
+    assert!(!st.clear_failcount);
+}

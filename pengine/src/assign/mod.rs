@@ -146,6 +146,21 @@ impl<'a> Assigner<'a> {
         });
     }
 
+    /// Bans primitive `r` from node `n` after a failure there: a unique resource itself, an
+    /// anonymous clone instance its whole clone (Pacemaker bans the uber-parent).
+    fn ban_failed(&mut self, r: RscIdx, n: NodeIdx, source: &str) {
+        let view = self.view;
+        let top = view.top_of(r);
+        let unique = view.resources[top].clone.as_ref().is_none_or(|c| c.unique);
+        let target = if unique { r } else { top };
+        for x in view.primitives_of(target) {
+            self.contribute(x, n, Score::MINUS_INFINITY, source);
+        }
+        if target != r {
+            self.contribute(target, n, Score::MINUS_INFINITY, source);
+        }
+    }
+
     /// Location constraints, stickiness, failures and bans for every resource.
     fn compute_base(&mut self) {
         let view = self.view;
@@ -221,13 +236,7 @@ impl<'a> Assigner<'a> {
                     acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
                 });
                 if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
-                    let target = if unique { r } else { top };
-                    for x in view.primitives_of(target) {
-                        self.contribute(x, n, Score::MINUS_INFINITY, "migration-threshold");
-                    }
-                    if target != r {
-                        self.contribute(target, n, Score::MINUS_INFINITY, "migration-threshold");
-                    }
+                    self.ban_failed(r, n, "migration-threshold");
                 }
             }
             // An unmanaged resource found active on a node (there since it runs on a node
@@ -270,12 +279,13 @@ impl<'a> Assigner<'a> {
                 {
                     self.out.frozen[r] = true;
                 }
+                // (Pacemaker bans an anonymous clone instance's whole clone.)
                 if st.banned {
-                    self.contribute(r, *n, Score::MINUS_INFINITY, "hard-error");
+                    self.ban_failed(r, *n, "hard-error");
                 }
                 if st.banned_everywhere {
                     for n in 0..view.nodes.len() {
-                        self.contribute(r, n, Score::MINUS_INFINITY, "fatal-error");
+                        self.ban_failed(r, n, "fatal-error");
                     }
                 }
             }

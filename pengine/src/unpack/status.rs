@@ -706,6 +706,7 @@ fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: 
 /// failure expiry against "now".
 struct ViewRules<'a> {
     view: &'a ClusterView,
+    r: RscIdx,
     rsc: &'a Resource,
     node: usize,
     expiry: super::expiry::Expiry<'a>,
@@ -724,12 +725,17 @@ impl Rules for ViewRules<'_> {
         let n = &self.view.nodes[self.node];
         n.online && !n.unclean
     }
+
+    fn last_failure_params_changed(&self, op: &OpRecord) -> bool {
+        super::config_changes::last_failure_params_changed(self.view, self.r, self.node, op)
+    }
 }
 
 fn replay(view: &ClusterView, r: RscIdx, node: usize, ops: Vec<OpRecord>) -> RscNodeState {
     let rsc = &view.resources[r];
     let mut rules = ViewRules {
         view,
+        r,
         rsc,
         node,
         expiry: super::expiry::Expiry::new(view, rsc, node),
