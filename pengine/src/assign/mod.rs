@@ -418,29 +418,15 @@ impl<'a> Assigner<'a> {
     /// `resource-discovery=exclusive`: a resource with such a location runs only on the nodes
     /// that constraint lists.
     fn apply_exclusive_discovery(&mut self) {
-        let view = self.view;
-        // (A bundle passes its discovery on to its containers and IPs only.)
-        let lineage = |r: RscIdx| {
-            std::iter::successors(Some(r), move |&x| {
-                crate::unpack::bundle::sharing_parent(view, x)
-            })
-            .collect::<Vec<_>>()
-        };
-        let exclusive_on = |r: RscIdx, n: Option<NodeIdx>| {
-            lineage(r).iter().any(|&x| {
-                self.cons.discovery.iter().any(|(cr, cn, mode)| {
-                    *cr == x && n.is_none_or(|n| *cn == n) && mode == "exclusive"
-                })
-            })
-        };
+        let (view, cons) = (self.view, self.cons);
         for r in 0..view.resources.len() {
-            if !exclusive_on(r, None) {
+            if !cons.exclusive_discovery(view, r, None) {
                 continue;
             }
             let banned: Vec<NodeIdx> = self.base[r]
                 .keys()
                 .copied()
-                .filter(|&n| !exclusive_on(r, Some(n)))
+                .filter(|&n| !cons.exclusive_discovery(view, r, Some(n)))
                 .collect();
             for n in banned {
                 self.base[r].insert(n, Score::MINUS_INFINITY);

@@ -110,17 +110,43 @@ pub struct Constraints {
 }
 
 impl Constraints {
-    /// Whether `r` (or an ancestor) may not be probed on node `n` (`resource-discovery=never`,
-    /// or another node's `exclusive`).
+    /// Whether `r` may not be probed on node `n`: its discovery mode there is `never`, or it
+    /// has exclusive discovery and its mode there is not exclusive.
     pub fn discovery_never(&self, view: &ClusterView, r: RscIdx, n: usize) -> bool {
-        std::iter::successors(Some(r), |&x| crate::unpack::bundle::sharing_parent(view, x)).any(
-            |x| {
+        if self.exclusive_discovery(view, r, None) {
+            !self.exclusive_discovery(view, r, Some(n))
+        } else {
+            self.discovery_mode_on(view, r, n, "never")
+        }
+    }
+
+    /// Whether `r` or an ancestor has a `resource-discovery=exclusive` location (on node `n`,
+    /// or anywhere): Pacemaker's `exclusive_discover`, and the allowed node's discovery mode
+    /// (the strongest of its locations there: exclusive, never, always).
+    pub fn exclusive_discovery(&self, view: &ClusterView, r: RscIdx, n: Option<usize>) -> bool {
+        match n {
+            Some(n) => self.discovery_mode_on(view, r, n, "exclusive"),
+            None => {
+                let lineage = discovery_lineage(view, r);
                 self.discovery
                     .iter()
-                    .any(|(rr, nn, mode)| *rr == x && *nn == n && mode == "never")
-            },
-        )
+                    .any(|(x, _, m)| m == "exclusive" && lineage.contains(x))
+            }
+        }
     }
+
+    fn discovery_mode_on(&self, view: &ClusterView, r: RscIdx, n: usize, mode: &str) -> bool {
+        let lineage = discovery_lineage(view, r);
+        self.discovery
+            .iter()
+            .any(|(x, nn, m)| *nn == n && m == mode && lineage.contains(x))
+    }
+}
+
+/// `r` and the ancestors whose locations it shares (a bundle passes its discovery on to its
+/// containers and IPs only).
+fn discovery_lineage(view: &ClusterView, r: RscIdx) -> Vec<RscIdx> {
+    std::iter::successors(Some(r), |&x| crate::unpack::bundle::sharing_parent(view, x)).collect()
 }
 
 /// A resource locked to a node by `shutdown-lock` may run on no other node.
@@ -331,15 +357,6 @@ fn location(
                 });
                 if discovery != "always" {
                     out.discovery.push((r, n, discovery.clone()));
-                }
-            }
-        }
-        if discovery == "exclusive" {
-            for (n, _) in view.nodes.iter().enumerate() {
-                for &r in &rscs {
-                    if !out.discovery.iter().any(|(x, y, _)| *x == r && *y == n) {
-                        out.discovery.push((r, n, "never".into()));
-                    }
                 }
             }
         }
