@@ -60,9 +60,14 @@ fn order_pair(
         && rb.kind == Kind::Clone
         && deciding.clone.as_ref().is_some_and(|c| c.interleave);
     if interleave {
+        let clone_flags = if flags & IMPLIES_THEN != 0 {
+            CLONE_IMPLIES_THEN
+        } else {
+            OPTIONAL
+        };
         for f in first_actions(view, t, a, fa) {
             for th in then_actions(view, t, b, ta) {
-                t.order(f, th, OPTIONAL);
+                t.order(f, th, clone_flags);
             }
         }
         for &bi in &rb.children {

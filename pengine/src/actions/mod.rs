@@ -60,6 +60,10 @@ pub mod flags {
     /// An interleaved pair's instance ordering, which Pacemaker makes between the actions
     /// directly (no ordering constraint): probes are not ordered by it.
     pub const INTERLEAVED: u32 = 4096;
+    /// An interleaved clone ordering's clone-level edge, whose "implies then" Pacemaker applies
+    /// instance by instance: propagation leaves it out, the probe restart walk follows it as
+    /// Pacemaker's ordering.
+    pub const CLONE_IMPLIES_THEN: u32 = 8192;
 }
 
 /// One scheduled (or merely possible) action.
