@@ -214,7 +214,7 @@ fn a_last_failure_with_changed_parameters_has_its_fail_count_cleared() {
     )
     .unwrap();
     let st = replay(&mut ChangedParams, history(&lrm));
-    assert!(st.clear_failcount);
+    assert!(st.clear_failcount && st.failure_params_changed);
     assert!(!st.expired_failure);
     let st = replay(&mut Fixed, history(&lrm));
     assert!(!st.clear_failcount);

@@ -235,7 +235,13 @@ impl<'a> Assigner<'a> {
                 let fc = fillers.iter().fold(own, |acc, f| {
                     acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
                 });
-                if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
+                // (A fail count being cleared keeps it nowhere away: Pacemaker skips the
+                // threshold where a clear_failcount is already scheduled.)
+                let clearing = rsc
+                    .node_state
+                    .get(&n)
+                    .is_some_and(|st| st.failure_params_changed);
+                if threshold.0 > 0 && fc.0 > 0 && fc >= threshold && !clearing {
                     self.ban_failed(r, n, "migration-threshold");
                 }
             }
