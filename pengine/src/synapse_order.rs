@@ -140,8 +140,11 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     }
     if a.task == "clear_failcount" {
         // (One asked by a changed definition comes with the history checks, after the
-        // start they require.)
-        let from_check = here.is_some_and(|st| st.clear_failcount && !st.expired_failure);
+        // start they require; an expired failure's, or a last failure's whose parameters
+        // changed, is asked while the history is read.)
+        let from_check = here.is_some_and(|st| {
+            st.clear_failcount && !st.expired_failure && !st.failure_params_changed
+        });
         return (0, if from_check { 1000 + node } else { node - 1000 });
     }
     // ... and the clean-up of a history that names another agent (or an orphan's).
