@@ -333,7 +333,8 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
                     let same = |(task, interval): &(String, u64)| {
                         *task == o.task && *interval == o.interval_ms
                     };
-                    if last_failure.as_ref().is_some_and(same) {
+                    // ("Not running" as expected clears past failures too.)
+                    if o.rc == 7 || last_failure.as_ref().is_some_and(same) {
                         clear_failure(&mut st);
                     }
                 }
