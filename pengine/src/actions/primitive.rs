@@ -283,7 +283,8 @@ impl<'a> Plan<'a> {
             stops.push(stop);
             if st.role == Role::Promoted {
                 let demote = self.action(t, "demote", Some(c), kind);
-                if !managed || !node_managed {
+                // (Like the stop, it cannot run on an unclean node that is not fenced.)
+                if !managed || !node_managed || (node.unclean && !fenced) {
                     t.list[demote].runnable = false;
                 } else if need || next_role != Role::Promoted || st.must_recover() {
                     // (A failure with on-fail=demote is recovered by demoting.)
@@ -545,7 +546,7 @@ impl<'a> Plan<'a> {
                 }
                 t.order(start, p, IMPLIES_THEN | RUNNABLE_LEFT);
                 // (Pacemaker gives the blocked promotion no reason of its own.)
-                if quorum_blocked {
+                if quorum_blocked || freeze_holds_role(self.view, r, n) {
                     t.list[p].runnable = false;
                 }
                 promote = Some(p);
@@ -920,6 +921,17 @@ fn quorum_limits(view: &ClusterView, r: RscIdx, running: &[NodeIdx]) -> (bool, b
             crate::unpack::NoQuorumPolicy::Stop | crate::unpack::NoQuorumPolicy::Demote
         );
     (blocked, stop)
+}
+
+/// Without quorum and with `no-quorum-policy=freeze`, nothing moves up a role: a promotion
+/// of what is not promoted yet cannot run (Pacemaker: next role above the current one).
+fn freeze_holds_role(view: &ClusterView, r: RscIdx, n: NodeIdx) -> bool {
+    let rsc = &view.resources[r];
+    let role = rsc.node_state.get(&n).map_or(Role::Stopped, |st| st.role);
+    !view.config.have_quorum
+        && view.config.no_quorum_policy == crate::unpack::NoQuorumPolicy::Freeze
+        && rsc.meta("requires") != Some("nothing")
+        && role < Role::Promoted
 }
 
 /// Recurring operations still running from an older configuration are cancelled.
