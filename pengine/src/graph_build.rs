@@ -53,6 +53,9 @@ pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> Transit
         {
             continue;
         }
+        if e.flags & crate::actions::flags::CONSTRAINT != 0 && guest_and_container(view, fa, ta) {
+            continue;
+        }
         if ids[e.first] != u32::MAX && ids[e.then] != u32::MAX {
             inputs[e.then].insert(e.first);
         }
@@ -122,6 +125,20 @@ pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> Transit
         ],
         synapses,
     }
+}
+
+/// Whether `first` runs on a guest node and `then` is an action of that node's container: a
+/// user ordering between them is invalid (Pacemaker's `ordering_is_invalid`).
+fn guest_and_container(
+    view: &ClusterView,
+    first: &crate::actions::Action,
+    then: &crate::actions::Action,
+) -> bool {
+    let container = first
+        .node
+        .and_then(|n| view.nodes[n].remote.as_ref())
+        .and_then(|l| l.container);
+    first.rsc.is_some() && then.rsc.is_some() && container == then.rsc
 }
 
 /// A resource migrating to a node waits for that node's load to drop (`load_stopped_NODE`),

@@ -85,7 +85,7 @@ fn order_pair(
                 // instance stops only when its own start cannot happen.
                 for f in first_actions(view, t, ai, fa) {
                     for &th in &thens {
-                        t.order(f, th, (flags & !IMPLIES_FIRST) | INTERLEAVED);
+                        t.order(f, th, (flags & !IMPLIES_FIRST) | INTERLEAVED | CONSTRAINT);
                     }
                 }
                 // Only one compatible instance per node.
@@ -113,7 +113,7 @@ fn order_pair(
     let thens = then_actions(view, t, b, ta);
     for &f in &firsts {
         for &th in &thens {
-            t.order(f, th, flags);
+            t.order(f, th, flags | CONSTRAINT);
         }
     }
     // A required "then" that needs a clone's stop (or demote) first needs it everywhere: the

@@ -64,6 +64,10 @@ pub mod flags {
     /// instance by instance: propagation leaves it out, the probe restart walk follows it as
     /// Pacemaker's ordering.
     pub const CLONE_IMPLIES_THEN: u32 = 8192;
+    /// Made from an `rsc_order` constraint (Pacemaker's orderings without `pe_order_preserve`):
+    /// the graph leaves it out between an action on a guest node and that node's container
+    /// (Pacemaker's invalid orderings).
+    pub const CONSTRAINT: u32 = 16384;
 }
 
 /// One scheduled (or merely possible) action.

@@ -163,6 +163,7 @@ pub fn create(
     p.forget_other_agent(t);
     p.forget_lock(t);
     p.recurring(t, start, reload, promote, demote_here);
+    p.history_monitors(t);
 }
 
 impl<'a> Plan<'a> {
@@ -829,6 +830,27 @@ impl<'a> Plan<'a> {
             if next_role != Role::Promoted {
                 for d in t.of(self.r, "demote") {
                     t.order(d, mon, IMPLIES_THEN | RUNNABLE_LEFT);
+                }
+            }
+        }
+    }
+
+    /// Step 5: a recurring operation the history shows active on a node that is up has an
+    /// (optional) action there, wherever the resource goes (Pacemaker makes it while reading
+    /// the history): what is ordered before it, such as a remote node's connection
+    /// restarting, can still require it.
+    fn history_monitors(&self, t: &mut ActionTable) {
+        let (view, rsc) = (self.view, self.rsc);
+        for (&n, st) in &rsc.node_state {
+            // (A node to be fenced counts as down: a remote node whose connection is lost
+            // is offline to Pacemaker when it reads the history.)
+            let node = &view.nodes[n];
+            if !node.online || node.unclean || !st.role.is_active() {
+                continue;
+            }
+            for (name, interval) in st.active_recurring() {
+                if let Some(op) = rsc.op(name, interval) {
+                    self.monitor(t, op, n);
                 }
             }
         }

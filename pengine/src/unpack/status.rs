@@ -185,7 +185,11 @@ fn node_history(
         }
         // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
         // default) makes the node unclean: it is fenced before the resource runs elsewhere.
-        if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
+        // A guest node is "fenced" by recovering its container instead (it stays clean, so
+        // it may run resources again once the container is back).
+        if state.failed && state.on_fail == OnFail::Fence && view.nodes[node].is_guest() {
+            super::remote::fence_guest(view, node);
+        } else if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
             let n = &mut view.nodes[node];
             n.unclean = true;
             n.unclean_reason = format!("{rid} failed there");
