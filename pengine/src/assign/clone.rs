@@ -100,9 +100,12 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
         }
     }
+    // Both passes walk the instances in Pacemaker's assignment order.
+    let order = super::instance_order::instance_order(a, c, &instances, &promotion_priority);
     // Pass 1: keep instances where they are.
     let mut shown = vec![false; instances.len()];
-    for (i, &inst) in instances.iter().enumerate() {
+    for &i in &order {
+        let inst = instances[i];
         if a.preassigned[inst] {
             continue;
         }
@@ -127,8 +130,14 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
             continue;
         }
-        // (Nor beyond clone-node-max where it runs: the rest are placed with the others.)
-        if !usable(n) || count[n] >= loop_max || count[n] >= cfg.node_max || allocated >= cfg.max {
+        // (Nor a failed one, nor beyond clone-node-max where it runs: those are placed with
+        // the others.)
+        if super::instance_order::primitive_failed(a, inst)
+            || !usable(n)
+            || count[n] >= loop_max
+            || count[n] >= cfg.node_max
+            || allocated >= cfg.max
+        {
             continue;
         }
         // (An instance whose own target-role is Stopped is not kept, and not shown here.)
@@ -194,28 +203,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         }
     }
     if blocked.is_none() && !unmanaged && !freeze {
-        // Pacemaker's instance order: one active where it may no longer run comes after
-        // the others, then by priority.
-        let stuck: Vec<bool> = instances
-            .iter()
-            .map(|&inst| {
-                let running = view.running_on(inst);
-                running.len() == 1 && a.scores_of(inst).get(&running[0]).is_none_or(|s| s.0 < 0)
-            })
-            .collect();
-        let mut by_priority: Vec<usize> = (0..instances.len()).collect();
-        by_priority.sort_by_key(|&i| {
-            (
-                stuck[i],
-                std::cmp::Reverse(
-                    promotion_priority
-                        .get(&instances[i])
-                        .copied()
-                        .unwrap_or(Score::ZERO),
-                ),
-            )
-        });
-        for i in by_priority {
+        for &i in &order {
             let inst = instances[i];
             if placed[i].is_some()
                 || allocated >= cfg.max

@@ -6,6 +6,7 @@ mod bundle_scores;
 mod capacity;
 mod clone;
 mod colocated;
+mod instance_order;
 
 use crate::constraints::Constraints;
 use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, OnFail, Role, RscIdx};
