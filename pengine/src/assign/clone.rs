@@ -51,8 +51,19 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let all_coloc = cfg.max < usable_count;
     let mut adj: BTreeMap<NodeIdx, Score> =
         (0..view.nodes.len()).map(|n| (n, Score::ZERO)).collect();
-    a.apply_dependent_colocations_where(c, &mut adj, |col| {
+    let reaches = |col: &crate::constraints::Colocation| {
         all_coloc || col.score.0 < 0 || col.score.is_infinite()
+    };
+    // An interleaved colocation reaches each instance with its own partner (below).
+    let paired: Vec<_> = a
+        .cons
+        .colocations
+        .iter()
+        .filter(|col| col.dependent == c && reaches(col) && a.interleaved(col))
+        .cloned()
+        .collect();
+    a.apply_dependent_colocations_where(c, &mut adj, |col| {
+        reaches(col) && !paired.iter().any(|p| p == col)
     });
     // The clone's own scores: its locations plus what is colocated with it.
     let mut clone_scores = a.scores_of(c);
@@ -104,6 +115,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let order = super::instance_order::instance_order(a, c, &instances, &promotion_priority);
     // Pass 1: keep instances where they are.
     let mut shown = vec![false; instances.len()];
+    let mut unpaired = vec![false; instances.len()];
     for &i in &order {
         let inst = instances[i];
         if a.preassigned[inst] {
@@ -156,8 +168,14 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             continue;
         }
         ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+        let paired_ok = a.apply_interleaved(inst, &paired, &mut s);
         merge_bundle_dependents(a, inst, &mut s);
         push_instance_scores(a, inst, &s);
+        if !paired_ok {
+            // (No partner for a mandatory interleaved colocation: decided, stopped.)
+            unpaired[i] = true;
+            continue;
+        }
         // Without the capacity to stay, it is placed with the rest.
         if a.capacity_limit(inst, &s).banned.contains(&n) {
             continue;
@@ -206,6 +224,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         for &i in &order {
             let inst = instances[i];
             if placed[i].is_some()
+                || unpaired[i]
                 || allocated >= cfg.max
                 || a.out.frozen[inst]
                 || a.preassigned[inst]
@@ -218,8 +237,12 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            let paired_ok = a.apply_interleaved(inst, &paired, &mut s);
             merge_bundle_dependents(a, inst, &mut s);
             push_instance_scores(a, inst, &s);
+            if !paired_ok {
+                continue;
+            }
             let running = view.running_on(inst);
             let current = if running.len() == 1 {
                 Some(running[0])

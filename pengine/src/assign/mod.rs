@@ -7,6 +7,7 @@ mod capacity;
 mod clone;
 mod colocated;
 mod instance_order;
+mod interleave;
 
 use crate::constraints::Constraints;
 use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, OnFail, Role, RscIdx};
