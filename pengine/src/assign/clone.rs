@@ -199,6 +199,21 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
         }
     }
+    // An unmanaged clone's other instances are still tried one by one (and shown; they stay
+    // where they are, which for these is nowhere), up to clone-max.
+    let in_bundle = view.bundles.iter().any(|b| b.rsc == c) || a.bundle_of_clone(c).is_some();
+    if unmanaged && !in_bundle {
+        for &i in &order {
+            let inst = instances[i];
+            if shown[i] || placed[i].is_some() || allocated >= cfg.max {
+                continue;
+            }
+            let mut s = instance_scores(a, inst, &adj);
+            ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            a.apply_interleaved(inst, &paired, &mut s);
+            push_instance_scores(a, inst, &s);
+        }
+    }
     // An unmanaged bundle's containers are still assigned one by one (and shown).
     if unmanaged && view.bundles.iter().any(|b| b.rsc == c) {
         for (i, &inst) in instances.iter().enumerate().filter(|(i, _)| !shown[*i]) {
@@ -212,10 +227,19 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     // Pass 2: the rest.
     if blocked.is_some() && !unmanaged && !freeze {
-        // A stopped clone's instances are still tried (and shown, banned everywhere).
-        for (i, &inst) in instances.iter().enumerate() {
-            if placed[i].is_none() && !shown[i] && !a.out.frozen[inst] && a.target_stopped(inst) {
-                let s = instance_scores(a, inst, &adj);
+        // A stopped clone's instances are still tried (and shown, banned everywhere); under
+        // stop-all-resources every instance is tried as usual and then left stopped.
+        // (A bundle's instances were shown with their replicas.)
+        let stop_all = blocked == Some("stop-all-resources") && a.bundle_of_clone(c).is_none();
+        for &i in &order {
+            let inst = instances[i];
+            let tried = a.target_stopped(inst) || stop_all;
+            if placed[i].is_none() && !shown[i] && !a.out.frozen[inst] && tried {
+                let mut s = instance_scores(a, inst, &adj);
+                if stop_all {
+                    ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+                    a.apply_interleaved(inst, &paired, &mut s);
+                }
                 push_instance_scores(a, inst, &s);
             }
         }
