@@ -171,6 +171,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         let paired_ok = a.apply_interleaved(inst, &paired, &mut s);
         merge_bundle_dependents(a, inst, &mut s);
         push_instance_scores(a, inst, &s);
+        shown[i] = true;
         if !paired_ok {
             // (No partner for a mandatory interleaved colocation: decided, stopped.)
             unpaired[i] = true;
@@ -212,17 +213,22 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
             a.apply_interleaved(inst, &paired, &mut s);
             push_instance_scores(a, inst, &s);
+            shown[i] = true;
         }
     }
     // An unmanaged bundle's containers are still assigned one by one (and shown).
     if unmanaged && view.bundles.iter().any(|b| b.rsc == c) {
-        for (i, &inst) in instances.iter().enumerate().filter(|(i, _)| !shown[*i]) {
+        for (i, &inst) in instances.iter().enumerate() {
+            if shown[i] {
+                continue;
+            }
             let mut s = instance_scores(a, inst, &adj);
             // (Those kept where they run came first and fill their nodes.)
             if placed[i].is_none() {
                 ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
             }
             push_instance_scores(a, inst, &s);
+            shown[i] = true;
         }
     }
     // Pass 2: the rest.
@@ -241,6 +247,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                     a.apply_interleaved(inst, &paired, &mut s);
                 }
                 push_instance_scores(a, inst, &s);
+                shown[i] = true;
             }
         }
     }
@@ -264,6 +271,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             let paired_ok = a.apply_interleaved(inst, &paired, &mut s);
             merge_bundle_dependents(a, inst, &mut s);
             push_instance_scores(a, inst, &s);
+            shown[i] = true;
             if !paired_ok {
                 continue;
             }
@@ -297,6 +305,9 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         let Some(n) = placed[i] else {
             for m in view.primitives_of(inst) {
                 a.state[m] = 2;
+            }
+            if shown[i] {
+                push_unplaced_members(a, inst);
             }
             continue;
         };
@@ -336,6 +347,22 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     if allocated > 0 {
         a.out.role[c] = Role::Started;
+    }
+}
+
+/// A group instance tried but placed nowhere: its later members were assigned after it all
+/// the same, each colocated with an unplaced member before it, so banned everywhere.
+fn push_unplaced_members(a: &mut Assigner, inst: RscIdx) {
+    if a.view.resources[inst].kind != Kind::Group {
+        return;
+    }
+    for &m in a.view.resources[inst].children.clone().iter().skip(1) {
+        let table = a
+            .scores_of(m)
+            .into_keys()
+            .map(|n| (n, Score::MINUS_INFINITY))
+            .collect();
+        push_scores(a, "pcmk__primitive_assign", m, &table);
     }
 }
 
