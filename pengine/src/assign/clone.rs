@@ -152,11 +152,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         {
             continue;
         }
-        // (An instance whose own target-role is Stopped is not kept, and not shown here.)
-        if a.target_stopped(inst) && blocked.is_none() {
-            continue;
-        }
-        if blocked.is_some() {
+        if blocked.is_some() || a.target_stopped(inst) {
             // Tried (and shown, banned everywhere) all the same.
             let s = instance_scores(a, inst, &adj);
             push_instance_scores(a, inst, &s);
@@ -262,8 +258,13 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             {
                 continue;
             }
-            // (Its own target-role=Stopped keeps it out, unshown.)
+            // (Its own target-role=Stopped keeps it out, shown banned everywhere once.)
             if a.target_stopped(inst) {
+                if !shown[i] {
+                    let s = instance_scores(a, inst, &adj);
+                    push_instance_scores(a, inst, &s);
+                    shown[i] = true;
+                }
                 continue;
             }
             let mut s = instance_scores(a, inst, &adj);
