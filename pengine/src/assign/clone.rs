@@ -320,12 +320,14 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             for (k, &m) in members.iter().enumerate() {
                 a.state[m] = 2;
                 if k > 0 {
-                    // Later members may only go where the one before them went.
+                    // Later members may only go where the one before them went, and the
+                    // members after them weigh in (as for any primitive).
                     let own = a.scores_of(m);
-                    let table = own
+                    let mut table = own
                         .iter()
                         .map(|(x, v)| (*x, if *x == n { *v } else { Score::MINUS_INFINITY }))
                         .collect();
+                    a.merge_with_this(m, &mut table);
                     push_scores(a, "pcmk__primitive_assign", m, &table);
                 }
                 let s = a
