@@ -130,7 +130,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             // (Assigned where it is, after being shown as any instance is.)
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
-            push_instance_scores(a, inst, &s);
+            push_instance_scores(a, inst, &s, &s);
             shown[i] = true;
             placed[i] = Some(n);
             count[n] += 1;
@@ -155,7 +155,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         if blocked.is_some() || a.target_stopped(inst) {
             // Tried (and shown, banned everywhere) all the same.
             let s = instance_scores(a, inst, &adj);
-            push_instance_scores(a, inst, &s);
+            push_instance_scores(a, inst, &s, &s);
             shown[i] = true;
             continue;
         }
@@ -164,9 +164,10 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             continue;
         }
         ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+        let fit = s.clone();
         let paired_ok = a.apply_interleaved(inst, &paired, &mut s);
         merge_bundle_dependents(a, inst, &mut s);
-        push_instance_scores(a, inst, &s);
+        push_instance_scores(a, inst, &s, &fit);
         shown[i] = true;
         if !paired_ok {
             // (No partner for a mandatory interleaved colocation: decided, stopped.)
@@ -207,8 +208,9 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            let fit = s.clone();
             a.apply_interleaved(inst, &paired, &mut s);
-            push_instance_scores(a, inst, &s);
+            push_instance_scores(a, inst, &s, &fit);
             shown[i] = true;
         }
     }
@@ -223,7 +225,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             if placed[i].is_none() {
                 ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
             }
-            push_instance_scores(a, inst, &s);
+            push_instance_scores(a, inst, &s, &s);
             shown[i] = true;
         }
     }
@@ -240,9 +242,12 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 let mut s = instance_scores(a, inst, &adj);
                 if stop_all {
                     ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+                    let fit = s.clone();
                     a.apply_interleaved(inst, &paired, &mut s);
+                    push_instance_scores(a, inst, &s, &fit);
+                } else {
+                    push_instance_scores(a, inst, &s, &s);
                 }
-                push_instance_scores(a, inst, &s);
                 shown[i] = true;
             }
         }
@@ -262,16 +267,17 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             if a.target_stopped(inst) {
                 if !shown[i] {
                     let s = instance_scores(a, inst, &adj);
-                    push_instance_scores(a, inst, &s);
+                    push_instance_scores(a, inst, &s, &s);
                     shown[i] = true;
                 }
                 continue;
             }
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            let fit = s.clone();
             let paired_ok = a.apply_interleaved(inst, &paired, &mut s);
             merge_bundle_dependents(a, inst, &mut s);
-            push_instance_scores(a, inst, &s);
+            push_instance_scores(a, inst, &s, &fit);
             shown[i] = true;
             if !paired_ok {
                 continue;
@@ -424,9 +430,14 @@ fn push_scores(a: &mut Assigner, prefix: &'static str, r: RscIdx, s: &BTreeMap<N
 }
 
 /// The scores an instance is assigned with (a primitive instance's, as Pacemaker shows them).
-fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+fn push_instance_scores(
+    a: &mut Assigner,
+    inst: RscIdx,
+    s: &BTreeMap<NodeIdx, Score>,
+    fit: &BTreeMap<NodeIdx, Score>,
+) {
     if a.view.resources[inst].kind == Kind::Group {
-        push_group_instance_scores(a, inst, s);
+        push_group_instance_scores(a, inst, s, fit);
         return;
     }
     if a.view.resources[inst].kind != Kind::Primitive {
@@ -443,12 +454,18 @@ fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Sc
 }
 
 /// A cloned group's instance: the group and its members (nodes the instance may not use
-/// banned), then its first member with the members' scores merged in.
-fn push_group_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+/// banned, as `fit` shows them, before the first member's own colocations), then its first
+/// member with the members' scores merged in.
+fn push_group_instance_scores(
+    a: &mut Assigner,
+    inst: RscIdx,
+    s: &BTreeMap<NodeIdx, Score>,
+    fit: &BTreeMap<NodeIdx, Score>,
+) {
     let members = a.view.resources[inst].children.clone();
     let banned = |t: BTreeMap<NodeIdx, Score>| -> BTreeMap<NodeIdx, Score> {
         t.into_iter()
-            .map(|(n, v)| match s.get(&n) {
+            .map(|(n, v)| match fit.get(&n) {
                 Some(x) if x.is_minus_infinite() => (n, Score::MINUS_INFINITY),
                 _ => (n, v),
             })
