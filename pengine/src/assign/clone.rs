@@ -20,6 +20,40 @@ fn instance_scores(
     s
 }
 
+/// What is colocated with the clone weighs in on each instance's table, as on a primitive's
+/// (rolled back if that leaves no node): every such colocation when some nodes get no
+/// instance, else only the negative ones (Pacemaker's append_parent_colocation).
+fn merge_clone_dependents(
+    a: &Assigner,
+    c: RscIdx,
+    inst: RscIdx,
+    all_coloc: bool,
+    s: &mut BTreeMap<NodeIdx, Score>,
+) {
+    let inactive = a.view.running_on(inst).is_empty();
+    for col in a.with_this(c) {
+        if !(all_coloc || col.score.0 < 0) || !(col.influence || inactive) {
+            continue;
+        }
+        let factor = col.score.0 as f32 / vocab::score::INFINITY as f32;
+        let select = super::colocated::Select {
+            active: true,
+            ..Default::default()
+        };
+        let mut merging = std::collections::BTreeSet::new();
+        if let Some(t) = a.add_colocated_scores(
+            col.dependent,
+            Some(s),
+            &col.node_attribute,
+            factor,
+            select,
+            &mut merging,
+        ) {
+            *s = t;
+        }
+    }
+}
+
 /// A bundle's container is assigned as a primitive: once the nodes it may not use are banned,
 /// what is colocated with it (its IP, its connection) weighs in (rolled back if that leaves
 /// no node).
@@ -67,20 +101,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     });
     // The clone's own scores: its locations plus what is colocated with it.
     let mut clone_scores = a.scores_of(c);
-    let before = clone_scores.clone();
     a.merge_with_this_nonnegative(c, &mut clone_scores);
-    if all_coloc {
-        for (n, v) in &clone_scores {
-            let d = Score(v.0.saturating_sub(before.get(n).map(|b| b.0).unwrap_or(0)));
-            if !v.is_minus_infinite()
-                && !before.get(n).is_some_and(|b| b.is_minus_infinite())
-                && d.0 != 0
-            {
-                let e = adj.entry(*n).or_insert(Score::ZERO);
-                *e = e.saturating_add(d);
-            }
-        }
-    }
     // Pacemaker shows the clone's scores and, under the same heading, its instances' (a
     // bundle and its clone show theirs as bundles do).
     a.clone_weights.insert(c, clone_scores.clone());
@@ -166,6 +187,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
         let fit = s.clone();
         let paired_ok = a.apply_interleaved(inst, &paired, &mut s);
+        merge_clone_dependents(a, c, inst, all_coloc, &mut s);
         merge_bundle_dependents(a, inst, &mut s);
         push_instance_scores(a, inst, &s, &fit);
         shown[i] = true;
@@ -210,6 +232,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
             let fit = s.clone();
             a.apply_interleaved(inst, &paired, &mut s);
+            merge_clone_dependents(a, c, inst, all_coloc, &mut s);
             push_instance_scores(a, inst, &s, &fit);
             shown[i] = true;
         }
@@ -244,6 +267,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                     ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
                     let fit = s.clone();
                     a.apply_interleaved(inst, &paired, &mut s);
+                    merge_clone_dependents(a, c, inst, all_coloc, &mut s);
                     push_instance_scores(a, inst, &s, &fit);
                 } else {
                     push_instance_scores(a, inst, &s, &s);
@@ -276,6 +300,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
             let fit = s.clone();
             let paired_ok = a.apply_interleaved(inst, &paired, &mut s);
+            merge_clone_dependents(a, c, inst, all_coloc, &mut s);
             merge_bundle_dependents(a, inst, &mut s);
             push_instance_scores(a, inst, &s, &fit);
             shown[i] = true;
