@@ -736,11 +736,7 @@ fn failure_shown(
     // (The resource whose failure fenced the node: the one its fencing reason names.)
     let rsc = &view.resources[r];
     let fenced_for_it = st.on_fail == crate::unpack::OnFail::Fence
-        && view.nodes[n].unclean_reason
-            == format!(
-                "{} failed there",
-                rsc.clone_name.as_deref().unwrap_or(&rsc.id)
-            );
+        && view.nodes[n].unclean_reason == format!("{} failed there", rsc.id);
     failed && (!view.nodes[n].unclean || fenced_for_it || fences_guest(view, r))
 }
 
