@@ -422,7 +422,10 @@ impl<'a> Plan<'a> {
         let changed = next.and_then(|n| rsc.node_state.get(&n)).is_some_and(|st| {
             st.definition_changed && !st.definition_stop && !st.failed && !st.restart
         });
-        if changed && managed {
+        // (A start that requires nothing loses that reason: Pacemaker clears it each time
+        // it looks the start up again while creating the resource's actions.)
+        let requires_nothing = super::node_actions::requires(self.view, self.r) == "nothing";
+        if changed && managed && !requires_nothing {
             t.list[start].reason = Some("resource definition change".into());
         }
         if quorum_blocked {
