@@ -270,6 +270,10 @@ impl<'a> Plan<'a> {
             } else if need {
                 t.require(stop);
             }
+            if self.stop_unexpected && next.is_some() {
+                // (Pacemaker's reason for a stop away from the expected node.)
+                t.list[stop].reason = Some("being multiply active".into());
+            }
             stops.push(stop);
             if st.role == Role::Promoted {
                 let demote = self.action(t, "demote", Some(c), kind);

@@ -1024,8 +1024,16 @@ pub fn transition_summary(s: &Schedule) -> String {
                 ))
             }
             // Active on several nodes: stopped everywhere and started on one of them.
+            // (A recovery names its stop's reason, a restart its start's.)
             (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
-                Some((restart_verb(view, r), name(*m), String::new()))
+                let verb = restart_verb(view, r);
+                let why = if verb == "Recover" {
+                    &stop_reason
+                } else {
+                    &start_reason
+                };
+                let why = why.as_deref().map(|w| format!("  due to {w}"));
+                Some((verb, name(*m), why.unwrap_or_default()))
             }
             // Active on several nodes and started on another: Pacemaker names the move from
             // the first of them.
