@@ -113,6 +113,22 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
             _ => {}
         }
     }
+    // A node really fenced (not a guest's pseudo fencing) loses its whole resource history:
+    // crm_simulate deletes it as the controller would.
+    for (i, a) in t.list.iter().enumerate() {
+        if a.task != "stonith" || a.kind != graph::ActionKind::CrmEvent || is_unfence(a) {
+            continue;
+        }
+        let Some(n) = a.node.filter(|_| in_graph(t, i)) else {
+            continue;
+        };
+        for (&r, entry) in p.on.iter_mut() {
+            if entry.iter().any(|(x, _)| *x == n) {
+                entry.retain(|(x, _)| *x != n);
+                p.recovered.insert((r, n));
+            }
+        }
+    }
     for (i, a) in t.list.iter().enumerate() {
         if !in_graph(t, i) {
             continue;
