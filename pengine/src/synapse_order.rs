@@ -130,9 +130,10 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         let (task, post, _) = notification(a).unwrap_or((0, false, false));
         return (6, (task as i64 * 2 + post as i64) * 1000 + node);
     }
-    // Reading the history makes (oldest of all) the clean-up of expired failures, the
-    // actions of the recurring operations active on a node, and the stop where a failure
-    // must be recovered.
+    // Reading the history makes (oldest of all), node by node, the clean-up of expired
+    // failures, the actions of the recurring operations active there, and the stop where a
+    // failure must be recovered.
+    let read = |step: i64| node * 4 + step;
     let here = a.node.and_then(|n| rsc.node_state.get(&n));
     // A shutdown lock's forgotten history is asked while the status is read.
     if a.task == "lrm_delete" {
@@ -142,11 +143,11 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         // (One asked by a changed definition comes with the history checks, after the
         // start they require.)
         let from_check = here.is_some_and(|st| st.clear_failcount && !st.expired_failure);
-        return (0, if from_check { 1000 + node } else { node - 1000 });
+        return (0, if from_check { 1000 + node } else { read(0) });
     }
     // ... and the clean-up of a history that names another agent (or an orphan's).
     if a.task == "delete" {
-        return (0, node);
+        return (0, read(1));
     }
     // Pacemaker makes a history's recurring operations only on a node that is up (a guest
     // being recovered is not).
@@ -165,13 +166,13 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
                 .iter()
                 .any(|&(task, interval)| task == a.task && interval == a.interval_ms)
         {
-            return (0, node);
+            return (0, read(1));
         }
         // (A definition change alone makes the start instead: Pacemaker requires it.)
         let changed_only =
             st.definition_changed && !st.definition_stop && !st.failed && !st.restart;
         if a.task == "stop" && st.must_recover() && !changed_only {
-            return (0, 1000 + node);
+            return (0, read(2));
         }
         if (a.task == "start" && changed_only) || a.task == "reload-agent" {
             return (0, 1000 + node);
