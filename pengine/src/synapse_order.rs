@@ -143,7 +143,13 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         // (One asked by a changed definition comes with the history checks, after the
         // start they require.)
         let from_check = here.is_some_and(|st| st.clear_failcount && !st.expired_failure);
-        return (0, if from_check { 1000 + node } else { read(0) });
+        // (Asked by a recurring operation alone, it follows that operation's cancel.)
+        let after_cancel = here.is_some_and(|st| !st.definition_changed && !st.reload);
+        return match (from_check, after_cancel) {
+            (true, true) => (2, node * 2 + 1),
+            (true, false) => (0, 1000 + node),
+            _ => (0, read(0)),
+        };
     }
     // ... and the clean-up of a history that names another agent (or an orphan's).
     if a.task == "delete" {
@@ -195,7 +201,7 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     }
     match (a.task.as_str(), a.interval_ms) {
         // Cancellations come from the history checks, before probing.
-        ("cancel", _) => (2, node),
+        ("cancel", _) => (2, node * 2),
         ("monitor", 0) if a.kind != ActionKind::PseudoEvent => (3, node),
         (task, interval) => {
             // A promoted resource staying put gets its start first (to learn whether it
