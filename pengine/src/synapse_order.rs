@@ -134,6 +134,9 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     // failures, the actions of the recurring operations active there, and the stop where a
     // failure must be recovered.
     let read = |step: i64| node * 4 + step;
+    // Then the history checks, node by node: a changed agent's stop and clean-up, then
+    // what the operations' checks ask (a start, a reload, a fail-count clean-up).
+    let check = |step: i64| 1_000_000 + node * 4 + step;
     let here = a.node.and_then(|n| rsc.node_state.get(&n));
     // A shutdown lock's forgotten history is asked while the status is read.
     if a.task == "lrm_delete" {
@@ -147,13 +150,13 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         let after_cancel = here.is_some_and(|st| !st.definition_changed && !st.reload);
         return match (from_check, after_cancel) {
             (true, true) => (2, node * 2 + 1),
-            (true, false) => (0, 1000 + node),
+            (true, false) => (0, check(2)),
             _ => (0, read(0)),
         };
     }
     // ... and the clean-up of a history that names another agent (or an orphan's).
     if a.task == "delete" {
-        return (0, read(1));
+        return (0, check(1));
     }
     // Pacemaker makes a history's recurring operations only on a node that is up (a guest
     // being recovered is not).
@@ -177,11 +180,12 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         // (A definition change alone makes the start instead: Pacemaker requires it.)
         let changed_only =
             st.definition_changed && !st.definition_stop && !st.failed && !st.restart;
+        let agent_changed = st.definition_stop && !st.failed && !st.restart;
         if a.task == "stop" && st.must_recover() && !changed_only {
-            return (0, read(2));
+            return (0, if agent_changed { check(0) } else { read(2) });
         }
         if (a.task == "start" && changed_only) || a.task == "reload-agent" {
-            return (0, 1000 + node);
+            return (0, check(2));
         }
     }
     // A recurring operation the history shows active is made once its resource's history is
