@@ -181,7 +181,10 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         let changed_only =
             st.definition_changed && !st.definition_stop && !st.failed && !st.restart;
         let agent_changed = st.definition_stop && !st.failed && !st.restart;
-        if a.task == "stop" && st.must_recover() && !changed_only {
+        // (A failed migration's target is stopped like any other active node: that stop is
+        // not made while reading the history.)
+        let migration_target = st.restart && !st.failed && !st.definition_changed;
+        if a.task == "stop" && st.must_recover() && !changed_only && !migration_target {
             return (0, if agent_changed { check(0) } else { read(2) });
         }
         if (a.task == "start" && changed_only) || a.task == "reload-agent" {
@@ -215,7 +218,10 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
                 .active_roles(r)
                 .iter()
                 .any(|(_, x)| *x == Role::Promoted);
+            // (A completed migration's leftover stop at the source is made before all.)
+            let dangling = a.node.is_some_and(|n| rsc.dangling_on.contains(&n));
             let step = match task {
+                "stop" if dangling => -2,
                 _ if interval > 0 => 5,
                 "start" if promoted_now && asg.node[r].is_some() => -1,
                 "demote" => 1,
