@@ -829,8 +829,12 @@ pub fn transition_summary(s: &Schedule) -> String {
     }
     let before = current_placement(view);
     let after = placement_after(s, false);
+    // Pacemaker lists the changes walking its resource list as placement sorted it.
     let mut pos = vec![0; view.resources.len()];
-    for (i, r) in display_order(view).into_iter().enumerate() {
+    // (Anything placement did not walk follows in display order.)
+    let mut listed = s.assignment.order.clone();
+    listed.extend(display_order(view));
+    for (i, &r) in listed.iter().enumerate().rev() {
         pos[r] = i;
     }
     let mut changes = Vec::new();
