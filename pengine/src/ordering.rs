@@ -145,13 +145,16 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         // Restart: a stop that is needed but cannot run leaves the start after it unable
         // to run too (Pacemaker's restart ordering).
         if e.flags & RESTART != 0
-            && !t.list[f].optional
+            && (!t.list[f].optional || t.list[f].blocked_needed)
             && !t.list[f].runnable
             && t.list[th].runnable
         {
             t.list[th].runnable = false;
             // (A stop not needed yet keeps the reason it gets when it becomes needed.)
-            if t.list[th].reason.is_none() && !t.list[th].optional {
+            if t.list[th].reason.is_none()
+                && !t.list[th].optional
+                && t.list[f].rsc != t.list[th].rsc
+            {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
             }
             changed.push(th);

@@ -1097,6 +1097,22 @@ pub fn transition_summary(s: &Schedule) -> String {
                     .unwrap_or_else(|| " (blocked)".into());
                 Some(("Stop", name(*n), why))
             }
+            // Placed elsewhere, but the stop here cannot run, so neither can the start there:
+            // Pacemaker names the stop (its reason, else the start's).
+            ([(n, _)], [(m, _)])
+                if n == m
+                    && rsc.managed()
+                    && s.assignment.node[r].is_some_and(|x| x != *n)
+                    && t.of(r, "stop")
+                        .iter()
+                        .any(|&x| t.list[x].node == Some(*n) && !t.list[x].runnable)
+                    && t.of(r, "start").iter().all(|&x| !t.list[x].runnable) =>
+            {
+                let why = stop_reason.as_deref().or(start_reason.as_deref());
+                let why =
+                    why.map_or_else(|| "  blocked".into(), |w| format!("  due to {w} (blocked)"));
+                Some(("Stop", name(*n), why))
+            }
             // Placed nowhere but its stop cannot run (it waits for a blocked action).
             ([(n, _)], [(m, _)])
                 if n == m
