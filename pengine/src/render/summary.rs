@@ -142,7 +142,9 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
                 .node_state
                 .get(&n)
                 .is_some_and(|st| st.on_fail == crate::unpack::OnFail::Demote);
-        if matches!(a.task.as_str(), "stop" | "start") || demote_recovers {
+        // (A lost connection waiting to reconnect keeps its failure until that expires.)
+        let awaits = crate::unpack::remote::awaits_reconnect(&view.resources[r]);
+        if (matches!(a.task.as_str(), "stop" | "start") && !awaits) || demote_recovers {
             p.recovered.insert((r, n));
         }
         let entry = p.entry(r).or_default();
@@ -191,7 +193,11 @@ pub fn shown_state(
             let up =
                 |r: Option<RscIdx>| r.is_some_and(|r| p.get(&r).is_some_and(|v| !v.is_empty()));
             let online = up(link.connection) && link.container.is_none_or(|c| up(Some(c)));
-            (online, false)
+            // A connection still failed (waiting to reconnect) leaves its node unclean.
+            let lost = link
+                .connection
+                .is_some_and(|c| crate::unpack::remote::awaits_reconnect(&view.resources[c]));
+            (online, lost)
         }
     }
 }
