@@ -860,7 +860,12 @@ pub fn transition_summary(s: &Schedule) -> String {
             .collect();
         let restarted = acts.contains(&"stop") && acts.contains(&"start");
         let migrated = t.of(r, "migrate_to").iter().any(|&x| in_graph(t, x));
-        let blocked_start = s.assignment.node[r].is_some() && b.is_empty() && a_.is_empty();
+        // (An instance an interleaved ordering inhibited is placed nowhere, as Pacemaker
+        // unassigns it.)
+        let inhibited =
+            t.inhibited.contains(&r) || rsc.parent.is_some_and(|p| t.inhibited.contains(&p));
+        let blocked_start =
+            s.assignment.node[r].is_some() && !inhibited && b.is_empty() && a_.is_empty();
         // Why the start cannot happen, when an ordering says so (Pacemaker names that
         // rather than node availability).
         let start_reason = t
