@@ -89,6 +89,64 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         out_edges[e.first].push(i);
         in_edges[e.then].push(i);
     }
+    let before: Vec<Before> = t
+        .list
+        .iter()
+        .map(|a| Before {
+            optional: a.optional,
+            had_reason: a.reason.is_some(),
+        })
+        .collect();
+    to_fixed_point(t, view, &in_edges, &out_edges);
+    restate_reasons(t, view, &before, &in_edges);
+}
+
+/// An action's flags before a propagation.
+struct Before {
+    optional: bool,
+    had_reason: bool,
+}
+
+/// Pacemaker checks an ordering's "first is required" before its "first cannot run": an
+/// action made both required and unrunnable through one ordering is named "required" by
+/// it. The worklist may make it unrunnable before that first becomes required, so such a
+/// reason is restated from the final flags.
+fn restate_reasons(
+    t: &mut ActionTable,
+    view: &ClusterView,
+    before: &[Before],
+    in_edges: &[Vec<usize>],
+) {
+    for (i, b) in before.iter().enumerate() {
+        let a = &t.list[i];
+        if b.had_reason || !b.optional || a.optional {
+            continue;
+        }
+        let Some(said) = a.reason.as_deref() else {
+            continue;
+        };
+        let why = in_edges[i].iter().find_map(|&x| {
+            let e = t.edges[x];
+            let f = &t.list[e.first];
+            (e.flags & IMPLIES_THEN != 0
+                && !f.optional
+                && f.rsc != a.rsc
+                && because(t, view, "unrunnable", e.first) == said)
+                .then(|| because(t, view, "required", e.first))
+        });
+        if let Some(why) = why {
+            t.list[i].reason = Some(why);
+        }
+    }
+}
+
+/// The worklist: required and runnable flags along the edges until nothing changes.
+fn to_fixed_point(
+    t: &mut ActionTable,
+    view: &ClusterView,
+    in_edges: &[Vec<usize>],
+    out_edges: &[Vec<usize>],
+) {
     // One-or-more actions with too few possible inputs from the start.
     for (a, ins) in in_edges.iter().enumerate() {
         if t.list[a].min_runnable > 0 {
