@@ -3,8 +3,8 @@
 
 use super::bundle_text;
 use super::status_text::{
-    clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
-    stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
+    clone_child_name, clone_disabled, clone_heading, disabled, group_flags, group_heading,
+    node_list_line, stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
 };
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
@@ -616,7 +616,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         .map(|(_, node)| node.uname.clone())
         .collect();
     let unlisted = cfg.max.saturating_sub(listed);
-    if let Some(line) = stopped_line(disabled(view, c), stopped, unlisted) {
+    if let Some(line) = stopped_line(clone_disabled(view, c), stopped, unlisted) {
         let _ = writeln!(out, "      * {line}");
     }
 }
