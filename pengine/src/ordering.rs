@@ -109,8 +109,9 @@ struct Before {
 
 /// Pacemaker checks an ordering's "first is required" before its "first cannot run": an
 /// action made both required and unrunnable through one ordering is named "required" by
-/// it. The worklist may make it unrunnable before that first becomes required, so such a
-/// reason is restated from the final flags.
+/// it. The worklist may make it unrunnable before that first becomes required, or required
+/// through its own resource's ordering first (which names nothing), so such a reason is
+/// restated from the final flags.
 fn restate_reasons(
     t: &mut ActionTable,
     view: &ClusterView,
@@ -122,16 +123,17 @@ fn restate_reasons(
         if b.had_reason || !b.optional || a.optional {
             continue;
         }
-        let Some(said) = a.reason.as_deref() else {
-            continue;
-        };
+        // (Made required without a reason, by its own resource's ordering, it may have been
+        // by another's first in Pacemaker's order.)
+        let said = a.reason.clone();
         let why = in_edges[i].iter().find_map(|&x| {
             let e = t.edges[x];
             let f = &t.list[e.first];
-            (e.flags & IMPLIES_THEN != 0
-                && !f.optional
-                && f.rsc != a.rsc
-                && because(t, view, "unrunnable", e.first) == said)
+            let named = match &said {
+                Some(said) => because(t, view, "unrunnable", e.first) == *said,
+                None => clone_action_required_on(t, view, e.first, a.node.or(a.ordering_node)),
+            };
+            (e.flags & IMPLIES_THEN != 0 && !f.optional && f.rsc != a.rsc && named)
                 .then(|| because(t, view, "required", e.first))
         });
         if let Some(why) = why {
