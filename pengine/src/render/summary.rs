@@ -1119,7 +1119,13 @@ pub fn transition_summary(s: &Schedule) -> String {
                         .any(|&x| t.list[x].node == Some(*n) && !t.list[x].runnable)
                     && t.of(r, "start").iter().all(|&x| !t.list[x].runnable) =>
             {
-                let why = stop_reason.as_deref().or(start_reason.as_deref());
+                let stop_here = t
+                    .of(r, "stop")
+                    .into_iter()
+                    .find(|&x| t.list[x].node == Some(*n));
+                let why = stop_here
+                    .and_then(|x| t.list[x].reason.clone())
+                    .or(start_reason.clone());
                 let why =
                     why.map_or_else(|| "  blocked".into(), |w| format!("  due to {w} (blocked)"));
                 Some(("Stop", name(*n), why))
