@@ -98,7 +98,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         })
         .collect();
     to_fixed_point(t, view, &in_edges, &out_edges);
-    restate_reasons(t, view, &before, &in_edges);
+    restate_reasons(t, view, &before, &in_edges, &out_edges);
 }
 
 /// An action's flags before a propagation.
@@ -117,6 +117,7 @@ fn restate_reasons(
     view: &ClusterView,
     before: &[Before],
     in_edges: &[Vec<usize>],
+    out_edges: &[Vec<usize>],
 ) {
     for (i, b) in before.iter().enumerate() {
         let a = &t.list[i];
@@ -135,6 +136,24 @@ fn restate_reasons(
             };
             (e.flags & IMPLIES_THEN != 0 && !f.optional && f.rsc != a.rsc && named)
                 .then(|| because(t, view, "required", e.first))
+        });
+        // (A stop that cannot run because what stops after it cannot, and that is required
+        // by what stops before it, is named by the latter: Pacemaker checks "then is
+        // required" when it reaches the pair.)
+        let why = why.or_else(|| {
+            let stop_blocked = said
+                .as_deref()
+                .is_some_and(|w| w.starts_with("unrunnable "));
+            out_edges[i].iter().find_map(|&x| {
+                let e = t.edges[x];
+                let th = &t.list[e.then];
+                (stop_blocked
+                    && e.flags & STOP_CHAIN != 0
+                    && e.flags & IMPLIES_FIRST != 0
+                    && !th.optional
+                    && th.rsc != a.rsc)
+                    .then(|| because(t, view, "required", e.then))
+            })
         });
         if let Some(why) = why {
             t.list[i].reason = Some(why);
