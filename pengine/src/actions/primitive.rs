@@ -280,6 +280,10 @@ impl<'a> Plan<'a> {
             } else if need {
                 t.require(stop);
             }
+            if self.stop_unexpected && next.is_some() {
+                // (Pacemaker's reason for a stop away from the expected node.)
+                t.list[stop].reason = Some("being multiply active".into());
+            }
             stops.push(stop);
             if st.role == Role::Promoted {
                 let demote = self.action(t, "demote", Some(c), kind);
@@ -448,7 +452,10 @@ impl<'a> Plan<'a> {
         let changed = next.and_then(|n| rsc.node_state.get(&n)).is_some_and(|st| {
             st.definition_changed && !st.definition_stop && !st.failed && !st.restart
         });
-        if changed && managed {
+        // (A start that requires nothing loses that reason: Pacemaker clears it each time
+        // it looks the start up again while creating the resource's actions.)
+        let requires_nothing = super::node_actions::requires(self.view, self.r) == "nothing";
+        if changed && managed && !requires_nothing {
             t.list[start].reason = Some("resource definition change".into());
         }
         if quorum_blocked {

@@ -984,13 +984,6 @@ impl<'a> Assigner<'a> {
             self.out.why_stopped.insert(r, why.into());
             return;
         }
-        if !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze {
-            if let Some(c) = current.filter(|c| self.usable(*c)) {
-                self.record_placement(r, c);
-                self.out.role[r] = Role::Started;
-            }
-            return;
-        }
         let limit = self.capacity_limit(r, &scores);
         Self::ban_for_capacity(&limit, &mut scores);
         match self.choose(&scores, current) {
