@@ -267,6 +267,11 @@ impl<'a> Plan<'a> {
                 t.list[stop].runnable = false;
                 // Needed but impossible: what must stop after it cannot stop either.
                 t.list[stop].blocked_needed = need;
+                // (Only an unmanaged resource's actions are forced optional; a stop on an
+                // unclean node is still required, which its collective's pseudo actions see.)
+                if need && managed && node_managed {
+                    t.require(stop);
+                }
             } else if need {
                 t.require(stop);
             }
