@@ -56,12 +56,12 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     match rsc.kind {
         Kind::Group => {
             // An unordered group's members start and stop independently of each other.
+            // (Pacemaker also orders an unordered group's start before each member's with
+            // implies-then, but drops that ordering as a duplicate: it shares a flag with
+            // the group start -> member start ordering made first. So a member starting
+            // never restarts the others.)
             let ordered = rsc.meta_flag("ordered", true);
-            let start_flags = if ordered {
-                IMPLIES_FIRST | RUNNABLE_LEFT
-            } else {
-                IMPLIES_FIRST | RUNNABLE_LEFT | IMPLIES_THEN
-            };
+            let start_flags = IMPLIES_FIRST | RUNNABLE_LEFT;
             let mut prev: Option<RscIdx> = None;
             let mut prev_stopping: Option<RscIdx> = None;
             for &m in &children {
@@ -212,6 +212,8 @@ fn group_promotion(t: &mut ActionTable, g: RscIdx, id: &str, members: &[RscIdx],
     let promoted = pseudo(t, g, id, "promoted");
     let demote = pseudo(t, g, id, "demote");
     let demoted = pseudo(t, g, id, "demoted");
+    // The instance is demoted before it is promoted (Pacemaker orders each instance).
+    t.order(demote, promote, OPTIONAL);
     let mut prev: Option<RscIdx> = None;
     for &m in members {
         for a in t.of(m, "demote") {
@@ -220,12 +222,9 @@ fn group_promotion(t: &mut ActionTable, g: RscIdx, id: &str, members: &[RscIdx],
         }
         for a in t.of(m, "promote") {
             t.order(a, promoted, RUNNABLE_LEFT | IMPLIES_THEN);
-            let flags = if ordered {
-                IMPLIES_FIRST
-            } else {
-                IMPLIES_FIRST | IMPLIES_THEN | RUNNABLE_LEFT
-            };
-            t.order(promote, a, flags);
+            // (As for starts, the unordered group's implies-then ordering is a dropped
+            // duplicate.)
+            t.order(promote, a, IMPLIES_FIRST);
         }
         if let (true, Some(p)) = (ordered, prev) {
             t.order_rsc(p, "promote", m, "promote", IMPLIES_THEN | RUNNABLE_LEFT);

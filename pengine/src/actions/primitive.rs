@@ -535,7 +535,12 @@ impl<'a> Plan<'a> {
                 .into_iter()
                 .find(|&d| t.list[d].node == Some(n))
         });
-        if let (Some(p), Some(d)) = (promote, demote_here) {
+        // Demote before promote is ordered per clone instance: a group instance orders its
+        // own pseudo actions instead (see `collective`).
+        let in_group = rsc
+            .parent
+            .is_some_and(|g| self.view.resources[g].kind == crate::unpack::Kind::Group);
+        if let (Some(p), Some(d), false) = (promote, demote_here, in_group) {
             t.order(d, p, OPTIONAL);
         }
         (promote, demote_here)
