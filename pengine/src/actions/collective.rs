@@ -120,8 +120,11 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                     t.order(s, start, ONE_OR_MORE | SUMMARY);
                 }
                 t.list[start].min_runnable = 1;
+                // The clone is running only if some instance's start (or running point) can
+                // run (Pacemaker's summary of its instances' flags).
                 for s in child_actions(t, c, if collective { "running" } else { "start" }) {
-                    t.order(s, running, IMPLIES_THEN | SUMMARISES);
+                    t.order(s, running, IMPLIES_THEN | SUMMARISES | ONE_OR_MORE);
+                    t.list[running].min_runnable = 1;
                 }
                 for s in child_actions(t, c, "stop") {
                     t.order(stop, s, IMPLIES_FIRST);
