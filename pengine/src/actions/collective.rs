@@ -149,6 +149,9 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 }
                 prev = Some(c);
             }
+            if cfg.ordered {
+                chain_required_instances(view, t, &children);
+            }
             if cfg.promotable {
                 let promote = pseudo(t, r, &id, "promote");
                 let promoted = pseudo(t, r, &id, "promoted");
@@ -197,6 +200,42 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
             }
         }
         Kind::Primitive => {}
+    }
+}
+
+/// An ordered clone also chains the instances that already must start (or stop), skipping
+/// those that need not: Pacemaker orders each such start after the previous one's (stops in
+/// reverse). Only a primitive instance with exactly one required action of the task counts
+/// (a group instance's pseudo actions are still optional when this is decided).
+fn chain_required_instances(view: &ClusterView, t: &mut ActionTable, children: &[RscIdx]) {
+    let required_one = |t: &ActionTable, c: RscIdx, task: &str| {
+        if view.resources[c].kind != Kind::Primitive {
+            return None;
+        }
+        match t
+            .of(c, task)
+            .into_iter()
+            .filter(|&i| !t.list[i].optional)
+            .collect::<Vec<_>>()[..]
+        {
+            [only] => Some(only),
+            _ => None,
+        }
+    };
+    let (mut last_start, mut last_stop) = (None, None);
+    for &c in children {
+        if let Some(stop) = required_one(t, c, "stop") {
+            if let Some(prev) = last_stop {
+                t.order(stop, prev, OPTIONAL);
+            }
+            last_stop = Some(stop);
+        }
+        if let Some(start) = required_one(t, c, "start") {
+            if let Some(prev) = last_start {
+                t.order(prev, start, OPTIONAL);
+            }
+            last_start = Some(start);
+        }
     }
 }
 
