@@ -780,16 +780,16 @@ impl<'a> Plan<'a> {
                 && active
                     .iter()
                     .any(|(a, b)| *a == op.name && *b == op.interval_ms);
+            let rescheduled = history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
             if !for_role(op.role, next_role) {
-                // A monitor for the old role keeps running unless cancelled.
-                if running_here {
+                // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
+                // one whose definition changed alone: it counts as not running).
+                if running_here && !rescheduled {
                     self.cancel_for_role_change(t, op, n, promote, demote_here);
                 }
                 continue;
             }
-            let required = !running_here
-                || role_changes
-                || history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
+            let required = !running_here || role_changes || rescheduled;
             let mon = self.monitor(t, op, n);
             if required {
                 t.require(mon);
