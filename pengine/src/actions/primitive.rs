@@ -235,6 +235,7 @@ impl<'a> Plan<'a> {
         );
         let quorum_stop = self.quorum_stop;
         let mut stops = Vec::new();
+        let mut demotes = Vec::new();
         for &c in running {
             if self.stop_unexpected && next == Some(c) {
                 // Where it is expected it keeps running.
@@ -274,7 +275,9 @@ impl<'a> Plan<'a> {
                 t.require(stop);
             }
             stops.push(stop);
-            if st.role == Role::Promoted {
+            // (Pacemaker keeps one role per resource, the highest found anywhere: a
+            // primitive promoted on one node is demoted wherever it runs.)
+            if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
                 let demote = self.action(t, "demote", Some(c), kind);
                 if !managed || !node_managed {
                     t.list[demote].runnable = false;
@@ -282,7 +285,13 @@ impl<'a> Plan<'a> {
                     // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }
-                t.order(demote, stop, IMPLIES_FIRST);
+                demotes.push(demote);
+            }
+        }
+        // Demoted before stopped, as a resource: each demote precedes every stop.
+        for &d in &demotes {
+            for &s in &stops {
+                t.order(d, s, IMPLIES_FIRST);
             }
         }
         // A completed migration's source still has it to stop.
