@@ -206,6 +206,9 @@ fn node_history(
         }
         view.resources[r].node_state.insert(node, state);
     }
+    // An orphan's container may come later in the same history (Pacemaker links orphans to
+    // their containers once the node's history is read).
+    remote::link_orphan_containers(view);
 }
 
 /// A stop that failed with a hard error (Pacemaker's check when it maps the result): only
