@@ -919,11 +919,6 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
     if !view.config.stop_orphan_actions || rsc.orphan {
         return;
     }
-    // A bundle connection's parameters are only known once placed: Pacemaker defers its
-    // checks (and cancels nothing).
-    if crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r)) {
-        return;
-    }
     let id = rsc.key_id().to_string();
     for (&n, st) in &rsc.node_state {
         // (Pacemaker checks histories before placement: only on nodes available then, or
@@ -1029,4 +1024,8 @@ fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u6
         .meta
         .insert("CRM_meta_operation".into(), name.to_string());
     t.require(c);
+    // Cancellations happen after stops.
+    for s in t.of(r, "stop") {
+        t.order(s, c, OPTIONAL);
+    }
 }
