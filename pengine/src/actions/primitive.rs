@@ -247,6 +247,7 @@ impl<'a> Plan<'a> {
         );
         let quorum_stop = self.quorum_stop;
         let mut stops = Vec::new();
+        let mut demotes = Vec::new();
         for &c in running {
             if self.stop_unexpected && next == Some(c) {
                 // Where it is expected it keeps running.
@@ -277,6 +278,11 @@ impl<'a> Plan<'a> {
                 t.list[stop].runnable = false;
                 // Needed but impossible: what must stop after it cannot stop either.
                 t.list[stop].blocked_needed = need;
+                // (Only an unmanaged resource's actions are forced optional; a stop on an
+                // unclean node is still required, which its collective's pseudo actions see.)
+                if need && managed && node_managed {
+                    t.require(stop);
+                }
             } else if need {
                 t.require(stop);
             }
@@ -285,7 +291,9 @@ impl<'a> Plan<'a> {
                 t.list[stop].reason = Some("being multiply active".into());
             }
             stops.push(stop);
-            if st.role == Role::Promoted {
+            // (Pacemaker keeps one role per resource, the highest found anywhere: a
+            // primitive promoted on one node is demoted wherever it runs.)
+            if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
                 let demote = self.action(t, "demote", Some(c), kind);
                 if !managed || !node_managed {
                     t.list[demote].runnable = false;
@@ -293,7 +301,13 @@ impl<'a> Plan<'a> {
                     // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }
-                t.order(demote, stop, IMPLIES_FIRST);
+                demotes.push(demote);
+            }
+        }
+        // Demoted before stopped, as a resource: each demote precedes every stop.
+        for &d in &demotes {
+            for &s in &stops {
+                t.order(d, s, IMPLIES_FIRST);
             }
         }
         // A completed migration's source still has it to stop.
@@ -563,7 +577,12 @@ impl<'a> Plan<'a> {
                 .into_iter()
                 .find(|&d| t.list[d].node == Some(n))
         });
-        if let (Some(p), Some(d)) = (promote, demote_here) {
+        // Demote before promote is ordered per clone instance: a group instance orders its
+        // own pseudo actions instead (see `collective`).
+        let in_group = rsc
+            .parent
+            .is_some_and(|g| self.view.resources[g].kind == crate::unpack::Kind::Group);
+        if let (Some(p), Some(d), false) = (promote, demote_here, in_group) {
             t.order(d, p, OPTIONAL);
         }
         (promote, demote_here)
@@ -805,16 +824,16 @@ impl<'a> Plan<'a> {
                 && active
                     .iter()
                     .any(|(a, b)| *a == op.name && *b == op.interval_ms);
+            let rescheduled = history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
             if !for_role(op.role, next_role) {
-                // A monitor for the old role keeps running unless cancelled.
-                if running_here {
+                // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
+                // one whose definition changed alone: it counts as not running).
+                if running_here && !rescheduled {
                     self.cancel_for_role_change(t, op, n, promote, demote_here);
                 }
                 continue;
             }
-            let required = !running_here
-                || role_changes
-                || history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
+            let required = !running_here || role_changes || rescheduled;
             let mon = self.monitor(t, op, n);
             if required {
                 t.require(mon);
@@ -935,11 +954,6 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
     if !view.config.stop_orphan_actions || rsc.orphan {
         return;
     }
-    // A bundle connection's parameters are only known once placed: Pacemaker defers its
-    // checks (and cancels nothing).
-    if crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r)) {
-        return;
-    }
     let id = rsc.key_id().to_string();
     for (&n, st) in &rsc.node_state {
         // (Pacemaker checks histories before placement: only on nodes available then, or
@@ -1045,4 +1059,8 @@ fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u6
         .meta
         .insert("CRM_meta_operation".into(), name.to_string());
     t.require(c);
+    // Cancellations happen after stops.
+    for s in t.of(r, "stop") {
+        t.order(s, c, OPTIONAL);
+    }
 }
