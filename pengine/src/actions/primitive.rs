@@ -17,20 +17,6 @@ fn restarts(st: &RscNodeState) -> bool {
     st.must_recover() && (!demote_only || st.restart || st.definition_changed)
 }
 
-fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
-    t.list[i]
-        .meta
-        .entry("CRM_meta_timeout".into())
-        .or_insert_with(|| timeout_ms.to_string());
-}
-
-fn op_timeout(view: &ClusterView, r: RscIdx, name: &str, interval: u64) -> u64 {
-    let rsc = &view.resources[r];
-    rsc.op(name, interval)
-        .map(|o| o.timeout_ms)
-        .unwrap_or(20_000)
-}
-
 /// Whether a primitive moves without being able to migrate (restarts elsewhere).
 fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> bool {
     let rsc = &view.resources[r];
@@ -209,7 +195,7 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// A (non-recurring) action of this resource, with its timeout.
+    /// A (non-recurring) action of this resource.
     fn action(
         &self,
         t: &mut ActionTable,
@@ -221,7 +207,6 @@ impl<'a> Plan<'a> {
         if let Some(inst) = &self.internal {
             t.list[i].internal_key = Some(op_key(inst, task, 0));
         }
-        set_op_meta(t, i, op_timeout(self.view, self.r, task, 0));
         i
     }
 
@@ -852,10 +837,6 @@ impl<'a> Plan<'a> {
         if let Some(inst) = &self.internal {
             t.list[mon].internal_key = Some(op_key(inst, &op.name, op.interval_ms));
         }
-        t.list[mon]
-            .meta
-            .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
-        set_op_meta(t, mon, op.timeout_ms);
         mon
     }
 }
@@ -977,9 +958,6 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
                 Some(n),
                 ActionKind::RscOp,
             );
-            t.list[mon]
-                .meta
-                .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
             let active = rsc.node_state.get(&n).is_some_and(|h| {
                 h.role == Role::Stopped
                     && h.active_recurring()
@@ -1181,7 +1159,6 @@ pub fn probes(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut 
             t.list[p]
                 .meta
                 .insert("CRM_meta_op_target_rc".into(), "7".into());
-            set_op_meta(t, p, 20_000);
             t.require(p);
             // A pending node cannot probe yet: what runs nowhere cannot start before it has.
             let mut start_flags = OPTIONAL;
