@@ -125,18 +125,32 @@ pub fn attributes(
                 out.insert("addr".into(), host);
             }
         }
-        let mut meta = operation_meta(view, r, a, &sources.defaults);
-        if let Some(vars) = sources.notify_variables(view, t, i) {
-            meta.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
-        for (k, v) in meta {
+        for (k, v) in operation_meta(view, r, a, &sources.defaults) {
             if let Some(name) = meta_name(&k) {
                 out.insert(name, v);
             }
         }
     }
+    // What scheduling added never replaces what the operation's definition says (an op's
+    // own `record-pending` stays), nor do the notification variables.
     for (k, v) in &a.meta {
-        out.insert(k.clone(), v.clone());
+        out.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    if let Some(vars) = sources.notify_variables(view, t, i) {
+        for (k, v) in vars {
+            if let Some(name) = meta_name(k) {
+                out.entry(name).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    // A fencing action passes on its target's node attributes (Pacemaker's old fencing
+    // library read them).
+    if let (None, Some(n), "stonith") = (a.rsc, a.node, a.task.as_str()) {
+        for (k, v) in &view.nodes[n].attrs {
+            if let Some(name) = meta_name(k) {
+                out.insert(name, v.clone());
+            }
+        }
     }
     if let Some(r) = a.rsc {
         resource_meta(view, r, &mut out);

@@ -476,6 +476,13 @@ impl<'a> Plan<'a> {
             "CRM_meta_migrate_target".into(),
             view.nodes[to].uname.clone(),
         );
+        // (A pending migrate_to is recorded: its target may be affected if the source
+        // leaves mid-way; a remote connection needs no record.)
+        if !self.rsc.is_connection() {
+            t.list[mt]
+                .meta
+                .insert("CRM_meta_record_pending".into(), "true".into());
+        }
         t.require(mt);
         t.order(mt, mf, OPTIONAL);
     }
@@ -837,6 +844,12 @@ impl<'a> Plan<'a> {
         if let Some(inst) = &self.internal {
             t.list[mon].internal_key = Some(op_key(inst, &op.name, op.interval_ms));
         }
+        // (Where it is to be promoted, a monitor expects "running promoted".)
+        if self.next_role == Role::Promoted {
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "8".into());
+        }
         mon
     }
 }
@@ -964,6 +977,10 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
                         .iter()
                         .any(|(a, b)| *a == op.name && *b == op.interval_ms)
             });
+            // (It expects "not running".)
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "7".into());
             if !active {
                 t.require(mon);
             }
