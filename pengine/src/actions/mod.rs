@@ -13,6 +13,7 @@ pub use node_actions::unfencing_enabled;
 pub mod notify;
 mod primitive;
 mod probe_order;
+mod probes;
 mod remote_order;
 
 use crate::assign::Assignment;
@@ -272,7 +273,7 @@ pub fn create(view: &ClusterView, cons: &Constraints, asg: &Assignment) -> Actio
             collective::create(view, asg, r, &mut t);
         }
     }
-    primitive::probes(view, cons, asg, &mut t);
+    probes::probes(view, cons, asg, &mut t);
     node_actions::fence_guests(view, &mut t);
     node_actions::order_with_fencing(view, &mut t);
     node_actions::unfence(view, &mut t);

@@ -465,6 +465,9 @@ fn add_guest_connections(
     }
 }
 
+/// Adds the resource `el` (instance `instance` of a clone when given) under `parent`, then
+/// its members: its agent, meta attributes, parameters, utilization, operations and clone
+/// settings, each in its own step.
 fn add(
     ctx: &Ctx,
     el: &Element,
@@ -487,76 +490,19 @@ fn add(
     let template = el
         .attr("template")
         .and_then(|t| ctx.templates.get(t).copied());
-    let class_src = template.unwrap_or(el);
-    let class = el
-        .attr("class")
-        .or(class_src.attr("class"))
-        .unwrap_or("")
-        .to_string();
-    let provider = el
-        .attr("provider")
-        .or(class_src.attr("provider"))
-        .map(str::to_string);
-    let agent = el
-        .attr("type")
-        .or(class_src.attr("type"))
-        .unwrap_or("")
-        .to_string();
-
-    let mut meta = BTreeMap::new();
+    let (class, provider, agent) = agent_of(el, template.unwrap_or(el));
     let rctx = RuleContext {
         now: ctx.now,
         rsc: Some((&class, provider.as_deref(), &agent)),
         ..Default::default()
     };
-    rules::unpack_nvpairs(ctx.idx, el, "meta_attributes", &rctx, &mut meta);
-    if let Some(t) = template {
-        rules::unpack_nvpairs(ctx.idx, t, "meta_attributes", &rctx, &mut meta);
-    }
-    if let Some(p) = parent {
-        for (k, v) in &view.resources[p].meta {
-            meta.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
-    if kind == Kind::Clone
-        && !meta.contains_key("resource-stickiness")
-        && !meta.contains_key("resource_stickiness")
-    {
-        let mut defaults = BTreeMap::new();
-        if let Some(d) = &view.config.rsc_defaults {
-            rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", &rctx, &mut defaults);
-        }
-        if !defaults.contains_key("resource-stickiness") {
-            meta.insert("resource-stickiness".into(), "1".into());
-        }
-    }
-    if let Some(d) = &view.config.rsc_defaults {
-        rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", &rctx, &mut meta);
-    }
-    let mut params = BTreeMap::new();
-    rules::unpack_nvpairs(ctx.idx, el, "instance_attributes", &rctx, &mut params);
-    if let Some(t) = template {
-        rules::unpack_nvpairs(ctx.idx, t, "instance_attributes", &rctx, &mut params);
-    }
-    // A collective's instance attributes are its members' parameters too (own ones win).
-    if let Some(p) = parent {
-        for (k, v) in &view.resources[p].params {
-            params.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-    }
-    let mut utilization_text = rules::nvpairs_in_order(ctx.idx, el, "utilization", &rctx);
-    if let Some(t) = template {
-        for (k, v) in rules::nvpairs_in_order(ctx.idx, t, "utilization", &rctx) {
-            if !utilization_text.iter().any(|(n, _)| *n == k) {
-                utilization_text.push((k, v));
-            }
-        }
-    }
+    let meta = unpack_meta(ctx, el, template, parent, kind, &rctx, view);
+    let params = unpack_params(ctx, el, template, parent, &rctx, view);
+    let utilization_text = unpack_utilization(ctx, el, template, &rctx);
     let utilization = utilization_text
         .iter()
         .filter_map(|(k, v)| v.trim().parse().ok().map(|v| (k.clone(), v)))
         .collect();
-
     let mut ops = Vec::new();
     if kind == Kind::Primitive {
         // A primitive's own operations replace its template's.
@@ -567,43 +513,7 @@ fn add(
             _ => unpack_ops(ctx, el, view, &rctx, &mut ops),
         }
     }
-
-    let clone = (kind == Kind::Clone).then(|| {
-        let num = |k: &str, alt: &str, d: usize| {
-            meta.get(k)
-                .or(meta.get(alt))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(d)
-        };
-        let mut node_max = num("clone-node-max", "clone_node_max", 1);
-        let mut max = num("clone-max", "clone_max", ctx.num_nodes);
-        let unique = meta
-            .get("globally-unique")
-            .or(meta.get("globally_unique"))
-            .map(|v| is_true(v))
-            .unwrap_or(false);
-        // An agent class that cannot be a unique clone (lsb, systemd, ...) makes Pacemaker
-        // keep one instance per node, at most one per node of the cluster.
-        let forced_anonymous = unique && has_non_unique_agent(el);
-        if forced_anonymous {
-            node_max = 1;
-            max = max.min(ctx.num_nodes);
-        }
-        CloneConfig {
-            max,
-            node_max,
-            min: num("clone-min", "clone_min", 0),
-            unique,
-            interleave: meta.get("interleave").map(|v| is_true(v)).unwrap_or(false),
-            notify: meta.get("notify").map(|v| is_true(v)).unwrap_or(false),
-            ordered: meta.get("ordered").map(|v| is_true(v)).unwrap_or(false),
-            promotable: el.name == "master"
-                || meta.get("promotable").map(|v| is_true(v)).unwrap_or(false),
-            promoted_max: num("promoted-max", "master-max", 1),
-            promoted_node_max: num("promoted-node-max", "master-node-max", 1),
-            forced_anonymous,
-        }
-    });
+    let clone = (kind == Kind::Clone).then(|| clone_config(ctx, el, &meta));
 
     let me = view.resources.len();
     view.resources.push(Resource {
@@ -634,46 +544,193 @@ fn add(
         dangling_on: Vec::new(),
     });
     view.rsc_by_id.insert(id, me);
-
     match kind {
         Kind::Primitive => {}
-        Kind::Group => {
-            for (i, child) in el.elements().filter(|c| c.name == "primitive").enumerate() {
-                let child = ctx.idx.resolve(child);
-                if let Some(c) = add(ctx, child, Some(me), instance, i, view, diags) {
-                    view.resources[me].children.push(c);
-                }
+        Kind::Group => add_group_members(ctx, el, me, instance, view, diags),
+        Kind::Clone => add_clone_instances(ctx, el, me, clone.unwrap_or_default(), view, diags),
+    }
+    Some(me)
+}
+
+/// Class, provider and agent type: the resource's own, else its template's.
+fn agent_of(el: &Element, class_src: &Element) -> (String, Option<String>, String) {
+    let class = el.attr("class").or(class_src.attr("class")).unwrap_or("");
+    let provider = el.attr("provider").or(class_src.attr("provider"));
+    let agent = el.attr("type").or(class_src.attr("type")).unwrap_or("");
+    (
+        class.to_string(),
+        provider.map(str::to_string),
+        agent.to_string(),
+    )
+}
+
+/// Meta attributes, first found wins: the resource's own, its template's, its parent's, then
+/// rsc_defaults (a clone without a stickiness anywhere gets 1, as Pacemaker gives it).
+fn unpack_meta(
+    ctx: &Ctx,
+    el: &Element,
+    template: Option<&Element>,
+    parent: Option<RscIdx>,
+    kind: Kind,
+    rctx: &RuleContext,
+    view: &ClusterView,
+) -> BTreeMap<String, String> {
+    let mut meta = BTreeMap::new();
+    rules::unpack_nvpairs(ctx.idx, el, "meta_attributes", rctx, &mut meta);
+    if let Some(t) = template {
+        rules::unpack_nvpairs(ctx.idx, t, "meta_attributes", rctx, &mut meta);
+    }
+    if let Some(p) = parent {
+        for (k, v) in &view.resources[p].meta {
+            meta.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    if kind == Kind::Clone
+        && !meta.contains_key("resource-stickiness")
+        && !meta.contains_key("resource_stickiness")
+    {
+        let mut defaults = BTreeMap::new();
+        if let Some(d) = &view.config.rsc_defaults {
+            rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", rctx, &mut defaults);
+        }
+        if !defaults.contains_key("resource-stickiness") {
+            meta.insert("resource-stickiness".into(), "1".into());
+        }
+    }
+    if let Some(d) = &view.config.rsc_defaults {
+        rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", rctx, &mut meta);
+    }
+    meta
+}
+
+/// Instance attributes: the resource's own, its template's, then a collective's (a
+/// collective's instance attributes are its members' parameters too; own ones win).
+fn unpack_params(
+    ctx: &Ctx,
+    el: &Element,
+    template: Option<&Element>,
+    parent: Option<RscIdx>,
+    rctx: &RuleContext,
+    view: &ClusterView,
+) -> BTreeMap<String, String> {
+    let mut params = BTreeMap::new();
+    rules::unpack_nvpairs(ctx.idx, el, "instance_attributes", rctx, &mut params);
+    if let Some(t) = template {
+        rules::unpack_nvpairs(ctx.idx, t, "instance_attributes", rctx, &mut params);
+    }
+    if let Some(p) = parent {
+        for (k, v) in &view.resources[p].params {
+            params.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    params
+}
+
+/// Utilization as written (in order; the resource's own before its template's).
+fn unpack_utilization(
+    ctx: &Ctx,
+    el: &Element,
+    template: Option<&Element>,
+    rctx: &RuleContext,
+) -> Vec<(String, String)> {
+    let mut text = rules::nvpairs_in_order(ctx.idx, el, "utilization", rctx);
+    if let Some(t) = template {
+        for (k, v) in rules::nvpairs_in_order(ctx.idx, t, "utilization", rctx) {
+            if !text.iter().any(|(n, _)| *n == k) {
+                text.push((k, v));
             }
         }
-        Kind::Clone => {
-            let cfg = clone.unwrap_or_default();
-            let Some(child) = el
-                .elements()
-                .find(|c| c.name == "primitive" || c.name == "group")
-            else {
-                diags.warn(format!(
-                    "clone {} has no primitive or group",
-                    view.resources[me].id
-                ));
-                return Some(me);
-            };
-            let child = ctx.idx.resolve(child);
-            // Even with clone-max=0 there is one instance (never placed), so that the
-            // history finds the clone, as Pacemaker creates it.
-            for i in 0..cfg.max.max(1) {
-                if let Some(c) = add(ctx, child, Some(me), Some(i), i, view, diags) {
-                    view.resources[me].children.push(c);
-                    // (That one is beyond clone-max: an orphan, as Pacemaker marks it.)
-                    if i >= cfg.max {
-                        for m in view.primitives_of(c) {
-                            view.resources[m].orphan = true;
-                        }
-                    }
+    }
+    text
+}
+
+/// A clone's settings from its meta attributes (old underscore and master- names too).
+fn clone_config(ctx: &Ctx, el: &Element, meta: &BTreeMap<String, String>) -> CloneConfig {
+    let num = |k: &str, alt: &str, d: usize| {
+        meta.get(k)
+            .or(meta.get(alt))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(d)
+    };
+    let flag = |k: &str| meta.get(k).is_some_and(|v| is_true(v));
+    let mut node_max = num("clone-node-max", "clone_node_max", 1);
+    let mut max = num("clone-max", "clone_max", ctx.num_nodes);
+    let unique = meta
+        .get("globally-unique")
+        .or(meta.get("globally_unique"))
+        .is_some_and(|v| is_true(v));
+    // An agent class that cannot be a unique clone (lsb, systemd, ...) makes Pacemaker
+    // keep one instance per node, at most one per node of the cluster.
+    let forced_anonymous = unique && has_non_unique_agent(el);
+    if forced_anonymous {
+        node_max = 1;
+        max = max.min(ctx.num_nodes);
+    }
+    CloneConfig {
+        max,
+        node_max,
+        min: num("clone-min", "clone_min", 0),
+        unique,
+        interleave: flag("interleave"),
+        notify: flag("notify"),
+        ordered: flag("ordered"),
+        promotable: el.name == "master" || flag("promotable"),
+        promoted_max: num("promoted-max", "master-max", 1),
+        promoted_node_max: num("promoted-node-max", "master-node-max", 1),
+        forced_anonymous,
+    }
+}
+
+/// A group's members, in order (each an instance of the clone the group is in, if any).
+fn add_group_members(
+    ctx: &Ctx,
+    el: &Element,
+    me: RscIdx,
+    instance: Option<usize>,
+    view: &mut ClusterView,
+    diags: &mut Diagnostics,
+) {
+    for (i, child) in el.elements().filter(|c| c.name == "primitive").enumerate() {
+        let child = ctx.idx.resolve(child);
+        if let Some(c) = add(ctx, child, Some(me), instance, i, view, diags) {
+            view.resources[me].children.push(c);
+        }
+    }
+}
+
+/// A clone's instances of its primitive or group.
+fn add_clone_instances(
+    ctx: &Ctx,
+    el: &Element,
+    me: RscIdx,
+    cfg: CloneConfig,
+    view: &mut ClusterView,
+    diags: &mut Diagnostics,
+) {
+    let Some(child) = el
+        .elements()
+        .find(|c| c.name == "primitive" || c.name == "group")
+    else {
+        diags.warn(format!(
+            "clone {} has no primitive or group",
+            view.resources[me].id
+        ));
+        return;
+    };
+    let child = ctx.idx.resolve(child);
+    // Even with clone-max=0 there is one instance (never placed), so that the history finds
+    // the clone, as Pacemaker creates it.
+    for i in 0..cfg.max.max(1) {
+        if let Some(c) = add(ctx, child, Some(me), Some(i), i, view, diags) {
+            view.resources[me].children.push(c);
+            // (That one is beyond clone-max: an orphan, as Pacemaker marks it.)
+            if i >= cfg.max {
+                for m in view.primitives_of(c) {
+                    view.resources[m].orphan = true;
                 }
             }
         }
     }
-    Some(me)
 }
 
 fn unpack_ops(
