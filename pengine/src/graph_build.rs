@@ -3,6 +3,7 @@
 
 use crate::actions::ActionTable;
 use crate::assign::Assignment;
+use crate::constraints::Constraints;
 use crate::graph_meta;
 use crate::unpack::{ClusterView, RscIdx};
 use graph::{ActionKind, ActionRef, GraphAction, Primitive, Synapse, TransitionGraph};
@@ -39,6 +40,7 @@ fn action_ref(view: &ClusterView, t: &ActionTable, i: usize, id: u32) -> ActionR
 /// ([`crate::synapse_order`]).
 pub fn build(
     view: &ClusterView,
+    cons: &Constraints,
     asg: &Assignment,
     t: &ActionTable,
     included: &[usize],
@@ -65,7 +67,7 @@ pub fn build(
         }
     }
     break_load_loops(t, &mut inputs);
-    let sources = graph_meta::Sources::new(view, asg, t);
+    let sources = graph_meta::Sources::new(view, cons, asg, t);
     let mut synapses = Vec::with_capacity(included.len());
     for (k, &i) in included.iter().enumerate() {
         let a = &t.list[i];

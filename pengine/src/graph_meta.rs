@@ -7,6 +7,7 @@
 
 use crate::actions::{Action, ActionTable};
 use crate::assign::Assignment;
+use crate::constraints::Constraints;
 use crate::rules::{self, IdIndex, RuleContext};
 use crate::unpack::{parse_interval_ms, ClusterView, Kind, OpDef, Resource, RscIdx};
 use cib::xml::Element;
@@ -26,10 +27,15 @@ pub struct Sources<'a> {
 
 impl<'a> Sources<'a> {
     /// Reads `op_defaults` and computes the notification variables (every action settled).
-    pub fn new(view: &'a ClusterView, asg: &'a Assignment, t: &ActionTable) -> Self {
+    pub fn new(
+        view: &'a ClusterView,
+        cons: &Constraints,
+        asg: &'a Assignment,
+        t: &ActionTable,
+    ) -> Self {
         let notify = (0..view.resources.len())
             .filter(|&c| view.resources[c].clone.as_ref().is_some_and(|k| k.notify))
-            .map(|c| (c, crate::notify_vars::variables(view, t, c)))
+            .map(|c| (c, crate::notify_vars::variables(view, cons, t, c)))
             .collect();
         Sources {
             asg,
@@ -188,7 +194,7 @@ fn op_entry<'r>(rsc: &'r Resource, a: &Action) -> Option<&'r OpDef> {
             .find(|o| o.name.eq_ignore_ascii_case(name) && o.interval_ms == interval)
     };
     match name {
-        "notify" => find("notify", 0),
+        "notify" | "notified" => find("notify", 0),
         "migrate_to" | "migrate_from" => find(name, 0).or_else(|| find("migrate", 0)),
         _ => find(name, a.interval_ms),
     }

@@ -128,6 +128,7 @@ fn plan(
     ordering::propagate(&mut actions, &view);
     let graph = graph_build::build(
         &view,
+        &constraints,
         &assignment,
         &actions,
         &synapse_order::synapse_order(&view, &assignment, &actions),

@@ -5,6 +5,7 @@
 //! operations and to their required start, stop, promote and demote operations.
 
 use crate::actions::ActionTable;
+use crate::constraints::Constraints;
 use crate::unpack::{cmp_node_names, ClusterView, NodeIdx, Role, RscIdx};
 use graph::ActionKind;
 use std::collections::BTreeMap;
@@ -13,7 +14,12 @@ use std::collections::BTreeMap;
 type Entry = (String, Option<NodeIdx>);
 
 /// The notification variables of clone `c` (names without `CRM_meta_`).
-pub fn variables(view: &ClusterView, t: &ActionTable, c: RscIdx) -> BTreeMap<String, String> {
+pub fn variables(
+    view: &ClusterView,
+    cons: &Constraints,
+    t: &ActionTable,
+    c: RscIdx,
+) -> BTreeMap<String, String> {
     let mut lists: BTreeMap<&str, Vec<Entry>> = BTreeMap::new();
     let instances = view.primitives_of(c);
     for &p in &instances {
@@ -81,14 +87,57 @@ pub fn variables(view: &ClusterView, t: &ActionTable, c: RscIdx) -> BTreeMap<Str
         false,
     );
 
-    let mut names: Vec<&str> = view.nodes.iter().map(|n| n.uname.as_str()).collect();
-    names.sort_by(|a, b| cmp_node_names(a, b));
+    let mut available: Vec<&str> = allowed_nodes(view, cons, c)
+        .map(|n| view.nodes[n].uname.as_str())
+        .collect();
+    available.sort_by(|a, b| cmp_node_names(a, b));
     out.insert(
         "notify_available_uname".into(),
-        joined(names.iter().copied()),
+        joined(available.into_iter()),
     );
-    out.insert("notify_all_uname".into(), joined(names.iter().copied()));
+    let mut names: Vec<&str> = view.nodes.iter().map(|n| n.uname.as_str()).collect();
+    names.sort_by(|a, b| cmp_node_names(a, b));
+    out.insert("notify_all_uname".into(), joined(names.into_iter()));
     out
+}
+
+/// The nodes clone `c` may be placed on at all: every node in a symmetric cluster, else
+/// those a location constraint names; with exclusive discovery, not the nodes up for
+/// probing that it is not to be discovered on (Pacemaker drops those when probing).
+fn allowed_nodes<'a>(
+    view: &'a ClusterView,
+    cons: &'a Constraints,
+    c: RscIdx,
+) -> impl Iterator<Item = NodeIdx> + 'a {
+    let exclusive = move |n: NodeIdx| {
+        cons.discovery
+            .iter()
+            .any(|(r, m, mode)| *r == c && *m == n && mode == "exclusive")
+    };
+    let exclusive_clone = cons
+        .discovery
+        .iter()
+        .any(|(r, _, mode)| *r == c && mode == "exclusive");
+    // A bundle's clone may go to its own replicas' nodes, but no other bundle's.
+    let bundle = view.bundles.iter().find(|b| b.child == Some(c));
+    let replica_node = move |n: NodeIdx, b: &crate::unpack::bundle::Bundle| {
+        b.replicas.iter().any(|r| r.node == Some(n))
+    };
+    let other_bundles_node =
+        move |n: NodeIdx| bundle.is_some() && view.bundles.iter().any(|b| replica_node(n, b));
+    (0..view.nodes.len()).filter(move |&n| {
+        let node = &view.nodes[n];
+        let located = bundle.is_some_and(|b| replica_node(n, b))
+            || (view.config.symmetric && !other_bundles_node(n))
+            || cons.locations.iter().any(|l| l.rsc == c && l.node == n);
+        let probed = node.online
+            && !node.unclean
+            && node
+                .attrs
+                .get("resource-discovery-enabled")
+                .is_none_or(|v| crate::unpack::is_true(v));
+        located && !(exclusive_clone && probed && !exclusive(n))
+    })
 }
 
 /// The instances of a list (sorted by id, each once) and their nodes, as space-separated

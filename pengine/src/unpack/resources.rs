@@ -444,7 +444,7 @@ fn add_guest_connections(
             let meta = super::remote::guest_meta(p, ctx.idx);
             let (Some(container), Some(xml)) = (
                 p.attr("id"),
-                super::remote::guest_connection_xml(p.attr("id").unwrap_or(""), &meta),
+                super::remote::guest_connection_xml(p.attr("id").unwrap_or(""), &meta, false),
             ) else {
                 continue;
             };
