@@ -291,6 +291,9 @@ pub fn nvpairs_in_order(
         .children_named(block)
         .map(|b| idx.resolve(b))
         .collect();
+    // Blocks of equal score go last-written first (Pacemaker prepends them to its list
+    // before a stable sort by score).
+    blocks.reverse();
     blocks.sort_by_key(|b| {
         std::cmp::Reverse(
             b.attr("score")
