@@ -110,7 +110,10 @@ pub fn attributes(
 ) -> Vec<(String, String)> {
     let a = &t.list[i];
     let mut out = Meta::new();
-    let node = a.node.filter(|_| a.kind != ActionKind::PseudoEvent);
+    // (A fencing pseudo action, of a guest node, names its node too.)
+    let node = a
+        .node
+        .filter(|_| a.kind != ActionKind::PseudoEvent || a.task == "stonith");
     if let Some(n) = node {
         out.insert("CRM_meta_on_node".into(), view.nodes[n].uname.clone());
         out.insert("CRM_meta_on_node_uuid".into(), view.nodes[n].id.clone());
@@ -258,6 +261,15 @@ fn resource_meta(view: &ClusterView, r: RscIdx, out: &mut Meta) {
         }
         if let Some(v) = rsc.meta("remote-node") {
             out.insert("CRM_meta_remote_node".into(), v.to_string());
+        }
+        // A bundle replica's instance is told the replica's address.
+        let replica = view
+            .bundles
+            .iter()
+            .flat_map(|b| &b.replicas)
+            .find(|rep| rep.child == Some(r));
+        if let Some(addr) = replica.and_then(|rep| rep.addr.as_ref()) {
+            out.insert("pcmk_external_ip".into(), addr.clone());
         }
         let mut p = Some(r);
         while let Some(x) = p {

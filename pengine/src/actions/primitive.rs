@@ -609,15 +609,7 @@ impl<'a> Plan<'a> {
         for (&n, st) in &rsc.node_state {
             // (An unmanaged resource's actions are all optional, this one too.)
             if st.clear_failcount && managed && view.nodes[n].online {
-                let c = t.get(
-                    Some(r),
-                    "clear_failcount",
-                    op_key(id, "clear_failcount", 0),
-                    0,
-                    Some(n),
-                    ActionKind::CrmEvent,
-                );
-                t.require(c);
+                clear_failcount(t, r, id, n);
             }
         }
     }
@@ -673,15 +665,7 @@ impl<'a> Plan<'a> {
                 if !node.online || failed.0 <= 0 {
                     continue;
                 }
-                let c = t.get(
-                    Some(r),
-                    "clear_failcount",
-                    op_key(id, "clear_failcount", 0),
-                    0,
-                    Some(n),
-                    ActionKind::CrmEvent,
-                );
-                t.require(c);
+                let c = clear_failcount(t, r, id, n);
                 for s in t.of(r, "stop") {
                     t.order(c, s, OPTIONAL);
                 }
@@ -850,6 +834,24 @@ impl<'a> Plan<'a> {
         }
         mon
     }
+}
+
+/// The controller's clearing of `r`'s fail count on node `n` (required; nothing waits for a
+/// result from it).
+fn clear_failcount(t: &mut ActionTable, r: RscIdx, id: &str, n: NodeIdx) -> usize {
+    let c = t.get(
+        Some(r),
+        "clear_failcount",
+        op_key(id, "clear_failcount", 0),
+        0,
+        Some(n),
+        ActionKind::CrmEvent,
+    );
+    t.list[c]
+        .meta
+        .insert("CRM_meta_op_no_wait".into(), "true".into());
+    t.require(c);
+    c
 }
 
 /// Whether an operation configured for `role` runs in `next_role` (no role: started or
