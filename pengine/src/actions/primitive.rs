@@ -593,7 +593,14 @@ impl<'a> Plan<'a> {
             }
             if let Some(st) = rsc.node_state.get(&n) {
                 for (name, interval) in st.active_recurring() {
-                    add_cancel(t, r, id, name, interval, n);
+                    add_cancel(
+                        t,
+                        r,
+                        id,
+                        (name, interval),
+                        n,
+                        recorded_call(st, name, interval),
+                    );
                 }
             }
         }
@@ -917,7 +924,14 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
             {
                 continue;
             }
-            add_cancel(t, r, &id, name, interval, n);
+            add_cancel(
+                t,
+                r,
+                &id,
+                (name, interval),
+                n,
+                recorded_call(st, name, interval),
+            );
         }
     }
 }
@@ -993,8 +1007,25 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
     }
 }
 
-/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`.
-fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u64, n: NodeIdx) {
+/// The call id the history records for the recurring `name`/`interval` operation.
+fn recorded_call(st: &RscNodeState, name: &str, interval: u64) -> Option<i64> {
+    st.ops
+        .iter()
+        .rev()
+        .find(|o| o.task == name && o.interval_ms == interval)
+        .map(|o| o.call_id)
+}
+
+/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`,
+/// naming the call it cancels (as the history recorded it).
+fn add_cancel(
+    t: &mut ActionTable,
+    r: RscIdx,
+    id: &str,
+    (name, interval): (&str, u64),
+    n: NodeIdx,
+    call_id: Option<i64>,
+) {
     let c = t.get(
         Some(r),
         "cancel",
@@ -1006,5 +1037,10 @@ fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u6
     t.list[c]
         .meta
         .insert("CRM_meta_operation".into(), name.to_string());
+    if let Some(call) = call_id {
+        t.list[c]
+            .meta
+            .insert("CRM_meta_call_id".into(), call.to_string());
+    }
     t.require(c);
 }
