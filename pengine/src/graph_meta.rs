@@ -160,6 +160,11 @@ pub fn attributes(
                 out.insert(name, v.clone());
             }
         }
+        if crate::actions::unfencing_enabled(view) {
+            let (all, secure) = unfencing_device_digests(view, n);
+            out.insert("CRM_meta_digests_all".into(), all);
+            out.insert("CRM_meta_digests_secure".into(), secure);
+        }
     }
     if let Some(r) = a.rsc {
         resource_meta(view, r, &mut out);
@@ -384,4 +389,22 @@ fn guest_host_meta(view: &ClusterView, asg: &Assignment, a: &Action, out: &mut M
         "CRM_meta_physical_host".into(),
         view.nodes[host].uname.clone(),
     );
+}
+
+/// `ID:AGENT:DIGEST,` for each fence device that unfences, last configured first (the two
+/// digest kinds of [`crate::unpack::config_changes::fencing_digests`]).
+fn unfencing_device_digests(view: &ClusterView, n: usize) -> (String, String) {
+    let (mut all, mut secure) = (String::new(), String::new());
+    for (r, rsc) in view.resources.iter().enumerate().rev() {
+        let unfences = rsc.meta("provides") == Some("unfencing")
+            || rsc.params.get("provides").map(String::as_str) == Some("unfencing")
+            || rsc.meta("requires") == Some("unfencing");
+        if rsc.kind != Kind::Primitive || rsc.class != "stonith" || !unfences {
+            continue;
+        }
+        let (a, s) = crate::unpack::config_changes::fencing_digests(view, r, n);
+        all += &format!("{}:{}:{a},", rsc.id, rsc.agent);
+        secure += &format!("{}:{}:{s},", rsc.id, rsc.agent);
+    }
+    (all, secure)
 }

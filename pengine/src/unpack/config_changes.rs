@@ -288,6 +288,17 @@ fn restart_params(
         .collect()
 }
 
+/// A fence device's parameter digests on node `n` (all, and without the parameters Pacemaker
+/// itself interprets), which a fencing action lists when unfencing is in use so that a
+/// device whose definition changed unfences its nodes again.
+pub(crate) fn fencing_digests(view: &ClusterView, r: RscIdx, n: usize) -> (String, String) {
+    let mut all = view.resources[r].params_on(n).clone();
+    all.retain(|k, _| !k.starts_with("CRM_meta_") && !NOT_DIGESTED.contains(&k.as_str()));
+    let mut secure = all.clone();
+    secure.retain(|k, _| !is_fence_param(k));
+    (digest(&all), digest(&secure))
+}
+
 /// Pacemaker's operation digest of a parameter set.
 fn digest(params: &BTreeMap<String, String>) -> String {
     let mut el = Element::new("parameters");
