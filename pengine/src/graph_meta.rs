@@ -243,8 +243,23 @@ fn operation_meta(view: &ClusterView, r: RscIdx, a: &Action, defaults: &OpDefaul
     if let Some(d) = meta.get("start-delay") {
         let ms = parse_interval_ms(d).unwrap_or(0);
         meta.insert("start-delay".into(), ms.to_string());
+    } else if let Some(ms) = meta
+        .get("interval-origin")
+        .and_then(|o| delay_to_origin(o, a.interval_ms, view.now))
+    {
+        meta.insert("start-delay".into(), ms.to_string());
     }
     meta
+}
+
+/// A recurring operation with an `interval-origin` first runs at the next multiple of its
+/// interval after that origin: the delay from `now`, in milliseconds.
+fn delay_to_origin(origin: &str, interval_ms: u64, now: i64) -> Option<i64> {
+    let interval = i64::try_from(interval_ms / 1000).ok().filter(|&i| i > 0)?;
+    let since = now - vocab::datetime::parse(origin)?;
+    // (C's remainder: negative when the origin is still to come.)
+    let into = since % interval;
+    Some((if into <= 0 { 0 } else { interval } - into) * 1000)
 }
 
 /// The enabled recurring monitor with the shortest interval.

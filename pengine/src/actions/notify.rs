@@ -233,6 +233,35 @@ fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
         );
         t.order(fencing, post, IMPLIES_THEN);
         t.order(post, post_done, IMPLIES_THEN);
+        // What these notifications tell: only that the instance stopped there. Every
+        // instance's required changes carry it too, ahead of the clone's own table.
+        let stopped = [
+            ("CRM_meta_notify_stop_resource", prsc.id.clone()),
+            (
+                "CRM_meta_notify_stop_uname",
+                t.list[stop]
+                    .node
+                    .map_or(String::new(), |n| view.nodes[n].uname.clone()),
+            ),
+        ];
+        let told = |t: &mut ActionTable, i: usize| {
+            for (k, v) in &stopped {
+                t.list[i]
+                    .meta
+                    .entry(k.to_string())
+                    .or_insert_with(|| v.clone());
+            }
+        };
+        for q in view.primitives_of(top) {
+            let changes: Vec<usize> = ["start", "stop", "promote", "demote"]
+                .iter()
+                .flat_map(|task| t.of(q, task))
+                .filter(|&i| !t.list[i].optional && t.list[i].node.is_some())
+                .collect();
+            for i in changes {
+                told(t, i);
+            }
+        }
         for q in view.primitives_of(top) {
             let qrsc = &view.resources[q];
             if qrsc.base_id != prsc.base_id {
@@ -253,6 +282,7 @@ fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                 ActionKind::RscOp,
             );
             t.require(i);
+            told(t, i);
             tell(t, post, i);
             t.order(post, i, OPTIONAL);
             t.order(i, post_done, OPTIONAL);
