@@ -80,13 +80,11 @@ impl<'a> OpDefaults<'a> {
         let mut out = Meta::new();
         if let Some((el, idx)) = &self.element {
             // (Only a primitive has an agent for `rsc_expression` to match.)
-            let agent = (rsc.kind == Kind::Primitive).then(|| {
-                (
-                    rsc.class.as_str(),
-                    rsc.provider.as_deref(),
-                    rsc.agent.as_str(),
-                )
-            });
+            let agent = (rsc.kind == Kind::Primitive).then_some((
+                rsc.class.as_str(),
+                rsc.provider.as_deref(),
+                rsc.agent.as_str(),
+            ));
             let ctx = RuleContext {
                 now: view.now,
                 rsc: agent,
