@@ -95,9 +95,26 @@ pub fn variables(
         "notify_available_uname".into(),
         joined(available.into_iter()),
     );
-    let mut names: Vec<&str> = view.nodes.iter().map(|n| n.uname.as_str()).collect();
-    names.sort_by(|a, b| cmp_node_names(a, b));
-    out.insert("notify_all_uname".into(), joined(names.into_iter()));
+    let mut nodes: Vec<NodeIdx> = (0..view.nodes.len()).collect();
+    nodes.sort_by(|&a, &b| cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname));
+    let names = nodes.iter().map(|&n| view.nodes[n].uname.as_str());
+    out.insert("notify_all_uname".into(), joined(names));
+    // Agents whose attributes live on the host are told each node's host too (a bundle's
+    // clone takes the setting from its primitive).
+    let instance = view.primitives_of(c).first().copied();
+    let bundled = view.bundles.iter().any(|b| b.child == Some(c));
+    let holder = if bundled { instance } else { Some(c) };
+    if let Some(h) = holder.filter(|&h| {
+        view.resources[h]
+            .meta("container-attribute-target")
+            .is_some_and(|t| t.eq_ignore_ascii_case("host"))
+    }) {
+        let hosts = nodes.iter().map(|&n| {
+            let host = crate::unpack::bundle::attribute_node(view, h, n).unwrap_or(n);
+            view.nodes[host].uname.as_str()
+        });
+        out.insert("notify_all_hosts".into(), joined(hosts));
+    }
     out
 }
 
