@@ -80,16 +80,6 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 }
                 if let Some(p) = prev {
                     t.order_rsc(p, "start", m, "start", IMPLIES_THEN | RUNNABLE_LEFT);
-                    // A member that goes down for good still has a start here (Pacemaker
-                    // creates it as the first of this ordering), which its stop requires:
-                    // a group that stays then keeps a required start point.
-                    if asg.node[r].is_some() && asg.node[p].is_none() {
-                        for stop in t.of(p, "stop") {
-                            for start in t.of(p, "start") {
-                                t.order(stop, start, IMPLIES_THEN);
-                            }
-                        }
-                    }
                     t.order_rsc(m, "stop", p, "stop", IMPLIES_FIRST | STOP_CHAIN);
                     // A member with nothing to stop does not break the stop chain.
                     if t.of(p, "stop").is_empty() {

@@ -233,10 +233,10 @@ fn instance_starts_for_clone_min(
         t.order(stop, s, IMPLIES_THEN);
     }
     let id = &view.resources[clone].id;
-    if let Some(clone_start) = t.find(&super::op_key(id, "start", 0), None) {
+    if let Some(clone_start) = t.find(Some(clone), &super::op_key(id, "start", 0), None) {
         t.order(clone_start, s, IMPLIES_FIRST | RUNNABLE_LEFT);
     }
-    if let Some(running) = t.find(&super::op_key(id, "running", 0), None) {
+    if let Some(running) = t.find(Some(clone), &super::op_key(id, "running", 0), None) {
         t.order(s, running, IMPLIES_THEN | SUMMARISES);
     }
     vec![s]

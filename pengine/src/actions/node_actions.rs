@@ -217,11 +217,12 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
         }
         let task = a.task.clone();
         if task == "stop" || task == "demote" {
-            // Stops on a guest node always wait for its (container's) recovery.
+            // Stops on a guest node always wait for its (container's) recovery; so does what
+            // needs fencing (`requires` fencing or unfencing).
             let needs_fencing = view.nodes[n].is_guest()
                 || t.list[i]
                     .rsc
-                    .is_some_and(|r| requires(view, r) == "fencing");
+                    .is_some_and(|r| matches!(requires(view, r).as_str(), "fencing" | "unfencing"));
             // (Not for a bundle's instance: its clone's stop waits instead, or they loop.)
             let bundled = t.list[i].rsc.is_some_and(|r| {
                 crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| {

@@ -4,7 +4,9 @@
 use super::{flags::*, op_key, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, NodeIdx, OnFail, OpDef, Resource, Role, RscIdx, RscNodeState};
+use crate::unpack::{
+    ClusterView, Kind, NodeIdx, OnFail, OpDef, Resource, Role, RscIdx, RscNodeState,
+};
 use graph::ActionKind;
 
 /// Whether the state on a node is recovered by stopping (and starting again): a failure with
@@ -23,6 +25,16 @@ fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> b
     let moving =
         !running.is_empty() && asg.node[r].is_some() && asg.node[r] != running.first().copied();
     moving && !rsc.allow_migrate()
+}
+
+/// The member started just before `r` in its ordered group, if any.
+fn group_predecessor(view: &ClusterView, r: RscIdx) -> Option<RscIdx> {
+    let group = &view.resources[view.resources[r].parent?];
+    if group.kind != Kind::Group || !group.meta_flag("ordered", true) {
+        return None;
+    }
+    let at = group.children.iter().position(|&c| c == r)?;
+    at.checked_sub(1).map(|i| group.children[i])
 }
 
 /// What the action creation of one primitive works from: where it runs, where it goes, in
@@ -291,20 +303,23 @@ impl<'a> Plan<'a> {
     }
 
     /// The first resource of a mandatory ordering before this one that restarts elsewhere
-    /// (it prevents live migration).
+    /// (it prevents live migration): an ordering constraint's, or the member before it in an
+    /// ordered group.
     fn migration_blocker(&self) -> Option<RscIdx> {
         let (view, cons, asg, r) = (self.view, self.cons, self.asg, self.r);
-        cons.orders
-            .iter()
-            .find(|o| {
-                o.then == r
-                    && o.kind == crate::constraints::OrderKind::Mandatory
-                    && view
-                        .primitives_of(o.first)
-                        .iter()
-                        .any(|f| moves_without_migrating(view, asg, *f))
-            })
+        let restarts_elsewhere = |first: RscIdx| {
+            view.primitives_of(first)
+                .iter()
+                .any(|f| moves_without_migrating(view, asg, *f))
+        };
+        let constraint = cons.orders.iter().find(|o| {
+            o.then == r
+                && o.kind == crate::constraints::OrderKind::Mandatory
+                && restarts_elsewhere(o.first)
+        });
+        constraint
             .map(|o| o.first)
+            .or_else(|| group_predecessor(view, r).filter(|&p| restarts_elsewhere(p)))
     }
 
     /// Whether it could move by live migration, orderings aside.
@@ -320,7 +335,9 @@ impl<'a> Plan<'a> {
         // (A completed migration still to clean up on its source blocks a new one.)
         rsc.dangling_on.is_empty()
             && rsc.allow_migrate()
-            && rsc.parent.is_none()
+            && rsc
+                .parent
+                .is_none_or(|p| view.resources[p].kind == Kind::Group)
             && managed
             && rsc.class != "stonith"
             && running.len() == 1
@@ -367,7 +384,18 @@ impl<'a> Plan<'a> {
             self.migrate_actions(t, start, stops);
         }
         match next {
-            None => t.list[start].runnable = false,
+            None => {
+                t.list[start].runnable = false;
+                // A changed definition asks for a start before placement (Pacemaker's
+                // force_restart, on no node): it stays required, though it cannot run.
+                let forced = rsc
+                    .node_state
+                    .iter()
+                    .any(|(n, st)| st.definition_changed && !rsc.other_agent_on.contains(n));
+                if forced && managed {
+                    t.require(start);
+                }
+            }
             Some(n) => {
                 let stays = !self.multiply_active
                     && self.current == Some(n)
@@ -388,7 +416,7 @@ impl<'a> Plan<'a> {
             }
             // A completed migration's leftover stop only goes first.
             for &c in &rsc.dangling_on {
-                if let Some(d) = t.find(&op_key(&self.id, "stop", 0), Some(c)) {
+                if let Some(d) = t.find(Some(self.r), &op_key(&self.id, "stop", 0), Some(c)) {
                     t.order(d, start, OPTIONAL);
                 }
             }

@@ -248,7 +248,7 @@ fn order_probe(view: &ClusterView, t: &mut ActionTable, p: usize, r: RscIdx, n: 
         .iter()
         .filter(|o| o.role == Some(Role::Stopped) && o.interval_ms > 0)
     {
-        if let Some(m) = t.find(&op_key(id, &op.name, op.interval_ms), Some(n)) {
+        if let Some(m) = t.find(Some(r), &op_key(id, &op.name, op.interval_ms), Some(n)) {
             t.order(p, m, OPTIONAL);
         }
     }

@@ -104,6 +104,19 @@ impl ClusterView {
         r
     }
 
+    /// Whether `inner` is `outer` or lies inside it.
+    pub fn is_within(&self, mut inner: RscIdx, outer: RscIdx) -> bool {
+        loop {
+            if inner == outer {
+                return true;
+            }
+            match self.resources[inner].parent {
+                Some(p) => inner = p,
+                None => return false,
+            }
+        }
+    }
+
     /// All primitives under (or equal to) `r`, in tree order.
     pub fn primitives_of(&self, r: RscIdx) -> Vec<RscIdx> {
         let mut out = Vec::new();

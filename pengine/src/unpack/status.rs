@@ -617,8 +617,20 @@ fn add_orphan_instance(
 }
 
 fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagnostics) -> RscIdx {
-    if let Some(&r) = view.rsc_by_id.get(rid) {
-        return r;
+    // A history named like a configured group or clone is an orphan of its own (Pacemaker:
+    // "no longer primitive"); the name keeps meaning the configured resource.
+    match view.rsc_by_id.get(rid) {
+        Some(&r) if view.resources[r].kind == Kind::Primitive => return r,
+        Some(_) => {
+            let known = view.top.iter().copied().find(|&r| {
+                let o = &view.resources[r];
+                o.orphan && o.kind == Kind::Primitive && o.id == rid
+            });
+            if let Some(r) = known {
+                return r;
+            }
+        }
+        None => {}
     }
     diags.info(format!("{rid} is an orphan (not in the configuration)"));
     let idx = view.resources.len();
@@ -655,7 +667,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
             .meta
             .insert("container".into(), k.to_string());
     }
-    view.rsc_by_id.insert(rid.to_string(), idx);
+    view.rsc_by_id.entry(rid.to_string()).or_insert(idx);
     view.top.push(idx);
     if view.resources[idx].is_connection() {
         remote::orphaned_connection(view, idx);
@@ -694,6 +706,7 @@ fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: 
 /// failure expiry against "now".
 struct ViewRules<'a> {
     view: &'a ClusterView,
+    r: RscIdx,
     rsc: &'a Resource,
     node: usize,
     expiry: super::expiry::Expiry<'a>,
@@ -712,12 +725,17 @@ impl Rules for ViewRules<'_> {
         let n = &self.view.nodes[self.node];
         n.online && !n.unclean
     }
+
+    fn last_failure_params_changed(&self, op: &OpRecord) -> bool {
+        super::config_changes::last_failure_params_changed(self.view, self.r, self.node, op)
+    }
 }
 
 fn replay(view: &ClusterView, r: RscIdx, node: usize, ops: Vec<OpRecord>) -> RscNodeState {
     let rsc = &view.resources[r];
     let mut rules = ViewRules {
         view,
+        r,
         rsc,
         node,
         expiry: super::expiry::Expiry::new(view, rsc, node),
