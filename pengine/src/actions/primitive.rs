@@ -560,7 +560,7 @@ impl<'a> Plan<'a> {
                 }
                 t.order(start, p, IMPLIES_THEN | RUNNABLE_LEFT);
                 // (Pacemaker gives the blocked promotion no reason of its own.)
-                if quorum_blocked || freeze_holds_role(self.view, r, n) {
+                if quorum_blocked {
                     t.list[p].runnable = false;
                 }
                 promote = Some(p);
@@ -983,17 +983,6 @@ fn quorum_limits(view: &ClusterView, r: RscIdx, running: &[NodeIdx]) -> (bool, b
             crate::unpack::NoQuorumPolicy::Stop | crate::unpack::NoQuorumPolicy::Demote
         );
     (blocked, stop)
-}
-
-/// Without quorum and with `no-quorum-policy=freeze`, nothing moves up a role: a promotion
-/// of what is not promoted yet cannot run (Pacemaker: next role above the current one).
-fn freeze_holds_role(view: &ClusterView, r: RscIdx, n: NodeIdx) -> bool {
-    let rsc = &view.resources[r];
-    let role = rsc.node_state.get(&n).map_or(Role::Stopped, |st| st.role);
-    !view.config.have_quorum
-        && view.config.no_quorum_policy == crate::unpack::NoQuorumPolicy::Freeze
-        && rsc.meta("requires") != Some("nothing")
-        && role < Role::Promoted
 }
 
 /// Recurring operations still running from an older configuration are cancelled.

@@ -650,8 +650,8 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
         let no_promote = view.resources[c]
             .target_role()
             .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted))
-            // (Without quorum only policy demote takes the role away; under stop or freeze
-            // the promotion stays planned, its action blocked.)
+            // (Without quorum policy demote takes the role away; under stop the promotion
+            // stays planned, its action blocked; under freeze see below.)
             || (!view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Demote)
             || a.cons.tickets.iter().any(|t| {
                 t.rsc == c
@@ -770,11 +770,17 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
             } else {
                 // (Not on a node that cannot run resources, such as a guest node whose
                 // container is placed nowhere, although the instance may be assigned there.)
+                // (Without quorum under freeze, only what is promoted already stays so, and
+                // one not chosen leaves the count alone: Pacemaker's set_instance_role.)
+                let frozen_out = !view.config.have_quorum
+                    && view.config.no_quorum_policy == NoQuorumPolicy::Freeze
+                    && !was;
                 !no_promote
                     && s.0 >= 0
                     && a.usable(n)
                     && promoted < cfg.promoted_max
                     && per_node[n] < cfg.promoted_node_max
+                    && !frozen_out
             };
             let role = if promote {
                 promoted += 1;
