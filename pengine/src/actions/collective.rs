@@ -166,6 +166,11 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                             t.order(a, promote, ONE_OR_MORE | SUMMARY);
                             t.list[promote].min_runnable = 1;
                         }
+                        // (So does the demote: Pacemaker's summary of the instances' flags.)
+                        for a in t.of(p, "demote") {
+                            t.order(a, demote, ONE_OR_MORE | SUMMARY);
+                            t.list[demote].min_runnable = 1;
+                        }
                     }
                     // A group instance is promoted and demoted through its own pseudo actions.
                     // (`task` for a primitive; `group_task` for a group instance.)
