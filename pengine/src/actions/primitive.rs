@@ -669,9 +669,19 @@ impl<'a> Plan<'a> {
     /// Expired failures: the controller clears the fail count.
     fn clear_expired_failures(&self, t: &mut ActionTable) {
         let (view, r, rsc, id, managed) = (self.view, self.r, self.rsc, &self.id, self.managed);
+        // (A bundle connection's last failure is checked once placed, against its host.)
+        let host = crate::graph_meta::bundle_connection_host(view, self.asg, r);
         for (&n, st) in &rsc.node_state {
+            let changed_at_host = host.as_deref().is_some_and(|h| {
+                !st.expired_failure
+                    && st.ops.iter().any(|o| {
+                        crate::unpack::config_changes::last_failure_params_changed_at(
+                            view, r, n, o, h,
+                        )
+                    })
+            });
             // (An unmanaged resource's actions are all optional, this one too.)
-            if st.clear_failcount && managed && view.nodes[n].online {
+            if (st.clear_failcount || changed_at_host) && managed && view.nodes[n].online {
                 clear_failcount(t, r, id, n);
             }
         }

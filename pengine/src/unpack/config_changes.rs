@@ -174,6 +174,37 @@ fn compare(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> Verdict {
 /// parameters than configured now: its fail count is cleared (Pacemaker's
 /// `should_clear_for_param_change`, which also counts private parameters).
 pub fn last_failure_params_changed(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> bool {
+    // (A bundle connection that reaches its container's host is checked once placed, when
+    // that address is known: `last_failure_params_changed_at`.)
+    !needs_host_name(view, r) && last_failure_params_differ(view, r, n, op, None)
+}
+
+/// The check of `last_failure_params_changed` for a bundle connection that reaches its
+/// container's host (`addr` is `#uname`), made once placed with that host's name `host`
+/// (Pacemaker's deferred parameter check).
+pub fn last_failure_params_changed_at(
+    view: &ClusterView,
+    r: RscIdx,
+    n: usize,
+    op: &OpRecord,
+    host: &str,
+) -> bool {
+    needs_host_name(view, r) && last_failure_params_differ(view, r, n, op, Some(host))
+}
+
+/// A bundle replica's connection whose address is its container's host name.
+fn needs_host_name(view: &ClusterView, r: RscIdx) -> bool {
+    super::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r))
+        && view.resources[r].params.get("addr").map(String::as_str) == Some("#uname")
+}
+
+fn last_failure_params_differ(
+    view: &ClusterView,
+    r: RscIdx,
+    n: usize,
+    op: &OpRecord,
+    host: Option<&str>,
+) -> bool {
     if !op.id.ends_with("_last_failure_0")
         || !matches!(op.task.as_str(), "start" | "monitor")
         || op.digest.is_none()
@@ -181,7 +212,10 @@ pub fn last_failure_params_changed(view: &ClusterView, r: RscIdx, n: usize, op: 
         return false;
     }
     let config = configured(view, r, &op.task, op.interval_ms);
-    let all = digested_params(view, r, n, op, config);
+    let mut all = digested_params(view, r, n, op, config);
+    if let Some(h) = host {
+        all.insert("addr".into(), h.to_string());
+    }
     compare_digests(view, r, op, &all) != Verdict::Same
 }
 
