@@ -69,12 +69,23 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
             for &m in &children {
                 for s in t.of(m, "start") {
                     t.order(start, s, start_flags);
-                    t.order(s, running, IMPLIES_THEN | RUNNABLE_LEFT);
+                    // (Printed even when a migration's start implies nothing.)
+                    t.order(
+                        s,
+                        running,
+                        IMPLIES_THEN | RUNNABLE_LEFT | IMPLIES_THEN_PRINTED,
+                    );
                 }
                 for s in t.of(m, "stop") {
                     t.order(stop, s, IMPLIES_FIRST);
                 }
-                t.order_rsc(m, "stop", r, "stopped", IMPLIES_THEN | RUNNABLE_LEFT);
+                t.order_rsc(
+                    m,
+                    "stop",
+                    r,
+                    "stopped",
+                    IMPLIES_THEN | RUNNABLE_LEFT | IMPLIES_THEN_PRINTED,
+                );
                 if !ordered {
                     continue;
                 }

@@ -390,6 +390,18 @@ pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
             (_, "stop" | "start", None, Some(mt)) => extra.push((e.first, mt)),
             _ => {}
         }
+        // Pacemaker makes "first stop -> then migrate_to" even when the first migrates too
+        // (the graph drops it then), and the first's probes precede whatever follows its
+        // stop: so they precede the migrate_to.
+        if let ("stop", "stop", Some(mt)) = (fa.task.as_str(), ta.task.as_str(), t_to) {
+            let probes = t.of(fr, "monitor");
+            for p in probes {
+                let pa = &t.list[p];
+                if pa.interval_ms == 0 && pa.node.is_some() {
+                    extra.push((p, mt));
+                }
+            }
+        }
         // (Only a purely optional one: Pacemaker leaves such an input out of the graph.)
         let optional = e.flags
             & (flags::IMPLIES_THEN | flags::IMPLIES_FIRST | flags::RUNNABLE_LEFT | flags::RESTART)
