@@ -935,10 +935,16 @@ impl<'a> Assigner<'a> {
         self.merge_with_this(r, &mut scores);
         self.allowed_after[r] = Some(scores.clone());
         let running = rsc.running_nodes();
+        // (A partial migration's target is Pacemaker's current node: reading the source's
+        // migrate_to adds it before the source itself.)
+        let partial_target = running
+            .iter()
+            .copied()
+            .find(|n| rsc.node_state[n].migrating_from.is_some());
         let current = if running.len() == 1 {
             Some(running[0])
         } else {
-            None
+            partial_target
         };
         // A resource that is to be stopped (target-role, or on-fail=stop after a failure)
         // is banned from every node before it is shown.
@@ -1001,7 +1007,12 @@ impl<'a> Assigner<'a> {
                 let preferred = limit.prefer.filter(|p| {
                     scores.get(p).is_some_and(|s| *s >= scores[&best]) && self.usable(*p)
                 });
-                let n = match (preferred, current) {
+                // (A remote connection is assigned preferring its partial migration's
+                // target, which wins any tie: Pacemaker's preferred node.)
+                let migration_target = partial_target.filter(|_| rsc.is_connection()).filter(|p| {
+                    scores.get(p).is_some_and(|s| *s >= scores[&best]) && self.usable(*p)
+                });
+                let n = match (migration_target.or(preferred), current) {
                     (Some(p), _) => p,
                     (None, Some(c))
                         if scores[&best].0 > 0
