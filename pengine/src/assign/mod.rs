@@ -194,7 +194,7 @@ impl<'a> Assigner<'a> {
             }
             let running = rsc.running_nodes();
             let sticky = rsc.stickiness();
-            if rsc.managed() && running.len() == 1 && sticky.0 > 0 {
+            if rsc.managed() && !self.frozen_by_ticket(r) && running.len() == 1 && sticky.0 > 0 {
                 let n = running[0];
                 if view.config.symmetric || self.base[r].contains_key(&n) {
                     self.contribute(r, n, sticky, "resource-stickiness");
@@ -334,6 +334,19 @@ impl<'a> Assigner<'a> {
                 }
             }
         }
+    }
+
+    /// Whether a lost ticket with loss-policy=freeze unmanages `r` (active, under the
+    /// ticket's resource), which also drops its stickiness.
+    fn frozen_by_ticket(&self, r: RscIdx) -> bool {
+        let view = self.view;
+        if view.running_on(r).is_empty() {
+            return false;
+        }
+        self.cons.tickets.iter().any(|t| {
+            let granted = view.tickets.get(&t.ticket).is_some_and(|(g, _)| *g);
+            !granted && t.loss_policy == "freeze" && view.primitives_of(t.rsc).contains(&r)
+        })
     }
 
     /// Connections and fence devices never run on Pacemaker Remote nodes.
