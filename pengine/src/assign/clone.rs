@@ -698,9 +698,18 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                         .any(|s| s.failed && s.on_fail == crate::unpack::OnFail::Block)
             });
             let frozen = !view.resources[inst].managed() || ticket_frozen || blocked;
+            // A frozen instance's next role is its current one: unpromoted (after a demote)
+            // rules promotion out, while merely started leaves its promotion score.
+            let unpromoted = view.primitives_of(inst).iter().any(|p| {
+                view.resources[*p]
+                    .node_state
+                    .get(&n)
+                    .is_some_and(|s| s.role == Role::Unpromoted)
+            });
             let initial = match (frozen, was) {
                 (true, true) => Score::INFINITY,
-                (true, false) => Score::MINUS_INFINITY,
+                (true, false) if unpromoted => Score::MINUS_INFINITY,
+                (true, false) => promotion_score(a, c, inst, n),
                 _ if target_low => Score::MINUS_INFINITY,
                 _ => promotion_score(a, c, inst, n),
             };

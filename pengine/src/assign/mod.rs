@@ -337,7 +337,7 @@ impl<'a> Assigner<'a> {
     }
 
     /// Whether a lost ticket with loss-policy=freeze unmanages `r` (active, under the
-    /// ticket's resource), which also drops its stickiness.
+    /// ticket's resource, in its role if it names one), which also drops its stickiness.
     fn frozen_by_ticket(&self, r: RscIdx) -> bool {
         let view = self.view;
         if view.running_on(r).is_empty() {
@@ -345,7 +345,14 @@ impl<'a> Assigner<'a> {
         }
         self.cons.tickets.iter().any(|t| {
             let granted = view.tickets.get(&t.ticket).is_some_and(|(g, _)| *g);
-            !granted && t.loss_policy == "freeze" && view.primitives_of(t.rsc).contains(&r)
+            // (A ticket for a role freezes only what is in that role now.)
+            let role_matches = t
+                .role
+                .is_none_or(|role| view.active_roles(r).iter().any(|&(_, now)| now == role));
+            !granted
+                && t.loss_policy == "freeze"
+                && role_matches
+                && view.primitives_of(t.rsc).contains(&r)
         })
     }
 
