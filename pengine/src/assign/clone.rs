@@ -588,7 +588,7 @@ fn add_promotion_scores(a: &mut Assigner, c: RscIdx) -> BTreeMap<RscIdx, Score> 
         }
         let nodes: Vec<NodeIdx> = a.base[inst].keys().copied().collect();
         for n in nodes {
-            if !view.nodes[n].can_run() {
+            if !a.usable(n) {
                 continue;
             }
             let score = attribute_promotion_score(a, c, inst, n);
