@@ -578,20 +578,22 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
 
 /// Before placing a promotable clone, Pacemaker adds each instance's positive promotion
 /// score (its `master-*` node attribute) to its preference for the node, on every node that
-/// can run resources (pcmk__add_promotion_scores). Only primitive instances here.
+/// can run resources (pcmk__add_promotion_scores).
 fn add_promotion_scores(a: &mut Assigner, c: RscIdx) -> BTreeMap<RscIdx, Score> {
     let view = a.view;
     let mut priority = BTreeMap::new();
     for &inst in &view.resources[c].children {
-        if view.resources[inst].kind != Kind::Primitive {
-            continue;
-        }
         let nodes: Vec<NodeIdx> = a.base[inst].keys().copied().collect();
         for n in nodes {
             if !a.usable(n) {
                 continue;
             }
-            let score = attribute_promotion_score(a, c, inst, n);
+            // (A group instance's is the sum of its members'.)
+            let score = view
+                .primitives_of(inst)
+                .into_iter()
+                .map(|p| attribute_promotion_score(a, c, p, n))
+                .fold(Score::ZERO, Score::saturating_add);
             if score.0 > 0 {
                 let e = a.base[inst].entry(n).or_insert(Score::ZERO);
                 *e = e.saturating_add(score);
@@ -611,10 +613,10 @@ fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) 
     let view = a.view;
     let rsc = &view.resources[inst];
     let unique = view.resources[c].clone.as_ref().is_some_and(|x| x.unique);
+    // (The same primitive in the other instances, also inside cloned groups.)
+    let all = view.primitives_of(c);
     let siblings = || {
-        view.resources[c]
-            .children
-            .iter()
+        all.iter()
             .filter(|&&x| view.resources[x].base_id == rsc.base_id)
     };
     let active_here = siblings().find(|&&x| view.resources[x].running_nodes().contains(&n));
