@@ -359,6 +359,11 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                         .map(|(x, v)| (*x, if *x == n { *v } else { Score::MINUS_INFINITY }))
                         .collect();
                     a.merge_with_this(m, &mut table);
+                    // (What is colocated with the clone reaches a group instance's last
+                    // member, as a colocation with a group does.)
+                    if k + 1 == members.len() {
+                        merge_clone_dependents(a, c, inst, all_coloc, &mut table);
+                    }
                     push_scores(a, "pcmk__primitive_assign", m, &table);
                 }
                 let s = a

@@ -740,6 +740,47 @@ impl<'a> Assigner<'a> {
                     .filter_map(|ch| self.placed_weight.get(ch).copied())
                     .fold(Score::ZERO, Score::saturating_add)
             };
+            // A finite colocation of a primitive or group with a clone is applied instance by
+            // instance: one placed adds the score where it is, one placed nowhere takes the
+            // score away everywhere, and a step that would leave no node is dropped
+            // (Pacemaker's clone colocation through each instance).
+            let finite = !c.score.is_infinite() && !c.score.is_minus_infinite();
+            let bundle = view.bundles.iter().any(|b| b.rsc == c.primary);
+            if finite
+                && view.resources[c.primary].kind == Kind::Clone
+                && !bundle
+                && !promotable_role
+                && view.resources[r].kind != Kind::Clone
+            {
+                for &ch in &view.resources[c.primary].children {
+                    let at = self.out.node[ch];
+                    let deltas: Vec<(NodeIdx, Score)> = scores
+                        .keys()
+                        .filter_map(|&n| match at {
+                            None => Some((n, Score(-c.score.0))),
+                            Some(p) => same(n, p).then_some((n, c.score)),
+                        })
+                        .collect();
+                    let mut work = scores.clone();
+                    for &(n, d) in &deltas {
+                        if let Some(w) = work.get_mut(&n) {
+                            *w = w.saturating_add(d);
+                        }
+                    }
+                    if work.iter().any(|(n, v)| v.0 >= 0 && self.usable(*n)) {
+                        *scores = work;
+                        for (node, score) in deltas {
+                            self.out.contributions.push(crate::assign::Contribution {
+                                rsc: r,
+                                node,
+                                score,
+                                source: c.id.clone(),
+                            });
+                        }
+                    }
+                }
+                return;
+            }
             for n in 0..view.nodes.len() {
                 let with = primary_nodes.iter().any(|p| same(n, *p));
                 let delta = if c.score.is_infinite() {
