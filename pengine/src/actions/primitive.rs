@@ -4,7 +4,9 @@
 use super::{flags::*, op_key, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, NodeIdx, OnFail, OpDef, Resource, Role, RscIdx, RscNodeState};
+use crate::unpack::{
+    ClusterView, Kind, NodeIdx, OnFail, OpDef, Resource, Role, RscIdx, RscNodeState,
+};
 use graph::ActionKind;
 
 /// Whether the state on a node is recovered by stopping (and starting again): a failure with
@@ -37,6 +39,16 @@ fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> b
     let moving =
         !running.is_empty() && asg.node[r].is_some() && asg.node[r] != running.first().copied();
     moving && !rsc.allow_migrate()
+}
+
+/// The member started just before `r` in its ordered group, if any.
+fn group_predecessor(view: &ClusterView, r: RscIdx) -> Option<RscIdx> {
+    let group = &view.resources[view.resources[r].parent?];
+    if group.kind != Kind::Group || !group.meta_flag("ordered", true) {
+        return None;
+    }
+    let at = group.children.iter().position(|&c| c == r)?;
+    at.checked_sub(1).map(|i| group.children[i])
 }
 
 /// What the action creation of one primitive works from: where it runs, where it goes, in
@@ -235,6 +247,7 @@ impl<'a> Plan<'a> {
         );
         let quorum_stop = self.quorum_stop;
         let mut stops = Vec::new();
+        let mut demotes = Vec::new();
         for &c in running {
             if self.stop_unexpected && next == Some(c) {
                 // Where it is expected it keeps running.
@@ -265,11 +278,22 @@ impl<'a> Plan<'a> {
                 t.list[stop].runnable = false;
                 // Needed but impossible: what must stop after it cannot stop either.
                 t.list[stop].blocked_needed = need;
+                // (Only an unmanaged resource's actions are forced optional; a stop on an
+                // unclean node is still required, which its collective's pseudo actions see.)
+                if need && managed && node_managed {
+                    t.require(stop);
+                }
             } else if need {
                 t.require(stop);
             }
+            if self.stop_unexpected && next.is_some() {
+                // (Pacemaker's reason for a stop away from the expected node.)
+                t.list[stop].reason = Some("being multiply active".into());
+            }
             stops.push(stop);
-            if st.role == Role::Promoted {
+            // (Pacemaker keeps one role per resource, the highest found anywhere: a
+            // primitive promoted on one node is demoted wherever it runs.)
+            if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
                 let demote = self.action(t, "demote", Some(c), kind);
                 if !managed || !node_managed {
                     t.list[demote].runnable = false;
@@ -277,7 +301,13 @@ impl<'a> Plan<'a> {
                     // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }
-                t.order(demote, stop, IMPLIES_FIRST);
+                demotes.push(demote);
+            }
+        }
+        // Demoted before stopped, as a resource: each demote precedes every stop.
+        for &d in &demotes {
+            for &s in &stops {
+                t.order(d, s, IMPLIES_FIRST);
             }
         }
         // A completed migration's source still has it to stop.
@@ -306,20 +336,23 @@ impl<'a> Plan<'a> {
     }
 
     /// The first resource of a mandatory ordering before this one that restarts elsewhere
-    /// (it prevents live migration).
+    /// (it prevents live migration): an ordering constraint's, or the member before it in an
+    /// ordered group.
     fn migration_blocker(&self) -> Option<RscIdx> {
         let (view, cons, asg, r) = (self.view, self.cons, self.asg, self.r);
-        cons.orders
-            .iter()
-            .find(|o| {
-                o.then == r
-                    && o.kind == crate::constraints::OrderKind::Mandatory
-                    && view
-                        .primitives_of(o.first)
-                        .iter()
-                        .any(|f| moves_without_migrating(view, asg, *f))
-            })
+        let restarts_elsewhere = |first: RscIdx| {
+            view.primitives_of(first)
+                .iter()
+                .any(|f| moves_without_migrating(view, asg, *f))
+        };
+        let constraint = cons.orders.iter().find(|o| {
+            o.then == r
+                && o.kind == crate::constraints::OrderKind::Mandatory
+                && restarts_elsewhere(o.first)
+        });
+        constraint
             .map(|o| o.first)
+            .or_else(|| group_predecessor(view, r).filter(|&p| restarts_elsewhere(p)))
     }
 
     /// Whether it could move by live migration, orderings aside.
@@ -335,7 +368,9 @@ impl<'a> Plan<'a> {
         // (A completed migration still to clean up on its source blocks a new one.)
         rsc.dangling_on.is_empty()
             && rsc.allow_migrate()
-            && rsc.parent.is_none()
+            && rsc
+                .parent
+                .is_none_or(|p| view.resources[p].kind == Kind::Group)
             && managed
             && rsc.class != "stonith"
             && running.len() == 1
@@ -382,7 +417,18 @@ impl<'a> Plan<'a> {
             self.migrate_actions(t, start, stops);
         }
         match next {
-            None => t.list[start].runnable = false,
+            None => {
+                t.list[start].runnable = false;
+                // A changed definition asks for a start before placement (Pacemaker's
+                // force_restart, on no node): it stays required, though it cannot run.
+                let forced = rsc
+                    .node_state
+                    .iter()
+                    .any(|(n, st)| st.definition_changed && !rsc.other_agent_on.contains(n));
+                if forced && managed {
+                    t.require(start);
+                }
+            }
             Some(n) => {
                 let stays = !self.multiply_active
                     && self.current == Some(n)
@@ -403,7 +449,7 @@ impl<'a> Plan<'a> {
             }
             // A completed migration's leftover stop only goes first.
             for &c in &rsc.dangling_on {
-                if let Some(d) = t.find(&op_key(&self.id, "stop", 0), Some(c)) {
+                if let Some(d) = t.find(Some(self.r), &op_key(&self.id, "stop", 0), Some(c)) {
                     t.order(d, start, OPTIONAL);
                 }
             }
@@ -420,7 +466,10 @@ impl<'a> Plan<'a> {
         let changed = next.and_then(|n| rsc.node_state.get(&n)).is_some_and(|st| {
             st.definition_changed && !st.definition_stop && !st.failed && !st.restart
         });
-        if changed && managed {
+        // (A start that requires nothing loses that reason: Pacemaker clears it each time
+        // it looks the start up again while creating the resource's actions.)
+        let requires_nothing = super::node_actions::requires(self.view, self.r) == "nothing";
+        if changed && managed && !requires_nothing {
             t.list[start].reason = Some("resource definition change".into());
         }
         if quorum_blocked {
@@ -528,7 +577,12 @@ impl<'a> Plan<'a> {
                 .into_iter()
                 .find(|&d| t.list[d].node == Some(n))
         });
-        if let (Some(p), Some(d)) = (promote, demote_here) {
+        // Demote before promote is ordered per clone instance: a group instance orders its
+        // own pseudo actions instead (see `collective`).
+        let in_group = rsc
+            .parent
+            .is_some_and(|g| self.view.resources[g].kind == crate::unpack::Kind::Group);
+        if let (Some(p), Some(d), false) = (promote, demote_here, in_group) {
             t.order(d, p, OPTIONAL);
         }
         (promote, demote_here)
@@ -770,16 +824,16 @@ impl<'a> Plan<'a> {
                 && active
                     .iter()
                     .any(|(a, b)| *a == op.name && *b == op.interval_ms);
+            let rescheduled = history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
             if !for_role(op.role, next_role) {
-                // A monitor for the old role keeps running unless cancelled.
-                if running_here {
+                // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
+                // one whose definition changed alone: it counts as not running).
+                if running_here && !rescheduled {
                     self.cancel_for_role_change(t, op, n, promote, demote_here);
                 }
                 continue;
             }
-            let required = !running_here
-                || role_changes
-                || history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
+            let required = !running_here || role_changes || rescheduled;
             let mon = self.monitor(t, op, n);
             if required {
                 t.require(mon);
@@ -900,11 +954,6 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
     if !view.config.stop_orphan_actions || rsc.orphan {
         return;
     }
-    // A bundle connection's parameters are only known once placed: Pacemaker defers its
-    // checks (and cancels nothing).
-    if crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r)) {
-        return;
-    }
     let id = rsc.key_id().to_string();
     for (&n, st) in &rsc.node_state {
         // (Pacemaker checks histories before placement: only on nodes available then, or
@@ -1010,4 +1059,8 @@ fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u6
         .meta
         .insert("CRM_meta_operation".into(), name.to_string());
     t.require(c);
+    // Cancellations happen after stops.
+    for s in t.of(r, "stop") {
+        t.order(s, c, OPTIONAL);
+    }
 }

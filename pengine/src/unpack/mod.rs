@@ -104,6 +104,31 @@ impl ClusterView {
         r
     }
 
+    /// Whether `inner` is `outer` or lies inside it.
+    pub fn is_within(&self, mut inner: RscIdx, outer: RscIdx) -> bool {
+        loop {
+            if inner == outer {
+                return true;
+            }
+            match self.resources[inner].parent {
+                Some(p) => inner = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// The topmost resource above `r` below any bundle (Pacemaker's `uber_parent`: a bundle's
+    /// container, IP and connection, and its clone, are their own tops).
+    pub fn top_below_bundle(&self, mut r: RscIdx) -> RscIdx {
+        while let Some(p) = self.resources[r].parent {
+            if self.bundles.iter().any(|b| b.rsc == p) {
+                break;
+            }
+            r = p;
+        }
+        r
+    }
+
     /// All primitives under (or equal to) `r`, in tree order.
     pub fn primitives_of(&self, r: RscIdx) -> Vec<RscIdx> {
         let mut out = Vec::new();
