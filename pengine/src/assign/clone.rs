@@ -114,7 +114,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         .blocked_by_policy(c)
         .filter(|why| *why != "target-role" || instances.iter().any(|&i| a.target_stopped(i)));
     let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
-    let unmanaged = !view.resources[c].managed();
+    let unmanaged = !view.resources[c].managed() || a.no_fencing_device();
     let available = (0..view.nodes.len())
         .filter(|n| usable(*n) && clone_scores.get(n).is_some_and(|s| s.0 >= 0))
         .count();
@@ -151,7 +151,10 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             // (Assigned where it is, after being shown as any instance is.)
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
-            push_instance_scores(a, inst, &s, &s);
+            let fit = s.clone();
+            a.apply_interleaved(inst, &paired, &mut s);
+            merge_clone_dependents(a, c, inst, all_coloc, &mut s);
+            push_instance_scores(a, inst, &s, &fit);
             shown[i] = true;
             placed[i] = Some(n);
             count[n] += 1;

@@ -346,6 +346,13 @@ impl<'a> Assigner<'a> {
         }
     }
 
+    /// Fencing is enabled but no fencing device is configured: Pacemaker then assigns every
+    /// primitive as unmanaged (it stays where it runs).
+    pub(super) fn no_fencing_device(&self) -> bool {
+        let view = self.view;
+        view.config.stonith_enabled && !view.resources.iter().any(|r| r.class == "stonith")
+    }
+
     /// Whether a lost ticket with loss-policy=freeze unmanages `r` (active, under the
     /// ticket's resource, in its role if it names one), which also drops its stickiness.
     fn frozen_by_ticket(&self, r: RscIdx) -> bool {
@@ -1032,7 +1039,8 @@ impl<'a> Assigner<'a> {
                 _ => {}
             }
         }
-        if ((!rsc.managed() || self.out.frozen[r]) && !rsc.orphan) || kept_orphan {
+        let managed = rsc.managed() && !self.no_fencing_device();
+        if ((!managed || self.out.frozen[r]) && !rsc.orphan) || kept_orphan {
             // Unmanaged (or blocked): stays where it is, whatever else is asked (active on
             // several nodes: on the first, as Pacemaker's current node).
             if let Some(c) = current.or(running.first().copied()) {
