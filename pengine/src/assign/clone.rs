@@ -477,11 +477,10 @@ fn push_instance_scores(
         return;
     }
     // An instance that is to be stopped is banned from every node before it is shown.
-    let shown = if a.target_stopped(inst) {
-        s.keys().map(|n| (*n, Score::MINUS_INFINITY)).collect()
-    } else {
-        s.clone()
-    };
+    let mut shown = s.clone();
+    if a.target_stopped(inst) {
+        a.ban_everywhere(inst, &mut shown);
+    }
     push_scores(a, "pcmk__primitive_assign", inst, &shown);
     a.last_shown.insert(inst, shown);
 }

@@ -101,6 +101,9 @@ pub(crate) struct Assigner<'a> {
     /// The table each primitive was last shown with when assigned (a bundle shows its
     /// members' tables again as they are by then).
     pub last_shown: BTreeMap<RscIdx, BTreeMap<NodeIdx, Score>>,
+    /// Resources banned from every node when assigned (they are to stop): their tables
+    /// list every node, guest nodes included.
+    pub banned_everywhere: std::collections::BTreeSet<RscIdx>,
 }
 
 impl<'a> Assigner<'a> {
@@ -129,6 +132,7 @@ impl<'a> Assigner<'a> {
             usable: view.nodes.iter().map(|n| n.can_run()).collect(),
             preassigned: vec![false; n],
             last_shown: BTreeMap::new(),
+            banned_everywhere: std::collections::BTreeSet::new(),
         }
     }
 
@@ -351,6 +355,15 @@ impl<'a> Assigner<'a> {
     pub(super) fn no_fencing_device(&self) -> bool {
         let view = self.view;
         view.config.stonith_enabled && !view.resources.iter().any(|r| r.class == "stonith")
+    }
+
+    /// A resource that is to stop is banned from every node before it is shown (Pacemaker's
+    /// location for all nodes, which by then include every guest node).
+    pub(super) fn ban_everywhere(&mut self, r: RscIdx, scores: &mut BTreeMap<NodeIdx, Score>) {
+        *scores = (0..self.view.nodes.len())
+            .map(|n| (n, Score::MINUS_INFINITY))
+            .collect();
+        self.banned_everywhere.insert(r);
     }
 
     /// Whether a lost ticket with loss-policy=freeze unmanages `r` (active, under the
@@ -1008,10 +1021,11 @@ impl<'a> Assigner<'a> {
             .node_state
             .values()
             .any(|s| s.on_fail == crate::unpack::OnFail::Stop);
-        if self.target_stopped(r) || stop_after_failure {
-            for v in scores.values_mut() {
-                *v = Score::MINUS_INFINITY;
-            }
+        if self.target_stopped(r)
+            || stop_after_failure
+            || crate::unpack::remote::awaits_reconnect(rsc)
+        {
+            self.ban_everywhere(r, &mut scores);
         }
         self.last_shown.insert(r, scores.clone());
         for (n, s) in scores.iter().filter(|_| !rsc.orphan) {
