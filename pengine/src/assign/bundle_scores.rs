@@ -185,7 +185,7 @@ impl Assigner<'_> {
             .collect();
         self.out.scores.retain(|l| {
             located.contains(&(l.rsc.as_str(), l.node.as_str()))
-                || banned.contains(l.rsc.as_str())
+                || (l.prefix == "pcmk__primitive_assign" && banned.contains(l.rsc.as_str()))
                 || owners
                     .get(l.node.as_str())
                     .is_none_or(|ids| ids.contains(&l.rsc.as_str()))
