@@ -357,6 +357,43 @@ impl<'a> Assigner<'a> {
         view.config.stonith_enabled && !view.resources.iter().any(|r| r.class == "stonith")
     }
 
+    /// A node made for an orphaned connection found in the status did not exist when the
+    /// resources were unpacked: it is in a resource's table only where something scored the
+    /// resource there later (a location, stickiness, a failure: the first `base` score
+    /// contributions, those made before placement).
+    fn hide_orphan_connection_nodes(&mut self, base: usize) {
+        let view = self.view;
+        let late: std::collections::BTreeSet<&str> = view
+            .nodes
+            .iter()
+            .filter(|n| {
+                n.remote
+                    .as_ref()
+                    .and_then(|l| l.connection)
+                    .is_some_and(|c| view.resources[c].orphan)
+            })
+            .map(|n| n.uname.as_str())
+            .collect();
+        if late.is_empty() {
+            return;
+        }
+        let scored: std::collections::BTreeSet<(&str, &str)> = self
+            .out
+            .contributions
+            .iter()
+            .take(base)
+            .map(|c| {
+                (
+                    view.resources[c.rsc].id.as_str(),
+                    view.nodes[c.node].uname.as_str(),
+                )
+            })
+            .collect();
+        self.out.scores.retain(|l| {
+            !late.contains(l.node.as_str()) || scored.contains(&(l.rsc.as_str(), l.node.as_str()))
+        });
+    }
+
     /// A resource that is to stop is banned from every node before it is shown (Pacemaker's
     /// location for all nodes, which by then include every guest node).
     pub(super) fn ban_everywhere(&mut self, r: RscIdx, scores: &mut BTreeMap<NodeIdx, Score>) {
@@ -1156,6 +1193,7 @@ fn fail_count_of(
 pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
     let mut a = Assigner::new(view, cons);
     a.compute_base();
+    let base_contributions = a.out.contributions.len();
     let mut order: Vec<RscIdx> = view
         .top
         .iter()
@@ -1186,6 +1224,7 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
         a.assign(r);
     }
     a.hide_undiscovered_guest_nodes();
+    a.hide_orphan_connection_nodes(base_contributions);
     a.out
 }
 
