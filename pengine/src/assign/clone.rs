@@ -354,18 +354,31 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             for (k, &m) in members.iter().enumerate() {
                 a.state[m] = 2;
                 if k > 0 {
-                    // Later members may only go where the one before them went, and the
-                    // members after them weigh in (as for any primitive).
+                    // Later members may only go where the one before them went (nowhere
+                    // once one before them could not), and the members after them weigh in
+                    // (as for any primitive); one that is to stop is banned everywhere.
                     let own = a.scores_of(m);
                     let mut table = own
                         .iter()
-                        .map(|(x, v)| (*x, if *x == n { *v } else { Score::MINUS_INFINITY }))
+                        .map(|(x, v)| {
+                            (
+                                *x,
+                                if ok && *x == n {
+                                    *v
+                                } else {
+                                    Score::MINUS_INFINITY
+                                },
+                            )
+                        })
                         .collect();
                     a.merge_with_this(m, &mut table);
                     // (What is colocated with the clone reaches a group instance's last
                     // member, as a colocation with a group does.)
                     if k + 1 == members.len() {
                         merge_clone_dependents(a, c, inst, all_coloc, &mut table);
+                    }
+                    if a.target_stopped(m) {
+                        a.ban_everywhere(m, &mut table);
                     }
                     push_scores(a, "pcmk__primitive_assign", m, &table);
                 }
