@@ -836,6 +836,15 @@ impl<'a> Assigner<'a> {
             }
             for n in 0..view.nodes.len() {
                 let with = primary_nodes.iter().any(|p| same(n, *p));
+                if !scores.contains_key(&n) {
+                    // A node the dependent has no score on is only added by a mandatory
+                    // colocation, where an instance of the primary is, banned (Pacemaker's
+                    // node_list_exclude).
+                    if c.score.is_infinite() && primary_nodes.contains(&n) {
+                        scores.insert(n, Score::MINUS_INFINITY);
+                    }
+                    continue;
+                }
                 let delta = if c.score.is_infinite() {
                     if with {
                         let w = if promotable_role {
@@ -862,8 +871,6 @@ impl<'a> Assigner<'a> {
                 };
                 if let Some(s) = scores.get_mut(&n) {
                     *s = s.saturating_add(delta);
-                } else if delta.0 < 0 {
-                    scores.insert(n, Score::MINUS_INFINITY);
                 }
                 self.out.contributions.push(crate::assign::Contribution {
                     rsc: r,
