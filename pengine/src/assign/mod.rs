@@ -836,12 +836,12 @@ impl<'a> Assigner<'a> {
             }
             for n in 0..view.nodes.len() {
                 let with = primary_nodes.iter().any(|p| same(n, *p));
-                if !scores.contains_key(&n) {
+                if let std::collections::btree_map::Entry::Vacant(missing) = scores.entry(n) {
                     // A node the dependent has no score on is only added by a mandatory
                     // colocation, where an instance of the primary is, banned (Pacemaker's
                     // node_list_exclude).
                     if c.score.is_infinite() && primary_nodes.contains(&n) {
-                        scores.insert(n, Score::MINUS_INFINITY);
+                        missing.insert(Score::MINUS_INFINITY);
                     }
                     continue;
                 }
