@@ -17,20 +17,6 @@ fn restarts(st: &RscNodeState) -> bool {
     st.must_recover() && (!demote_only || st.restart || st.definition_changed)
 }
 
-pub(super) fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
-    t.list[i]
-        .meta
-        .entry("CRM_meta_timeout".into())
-        .or_insert_with(|| timeout_ms.to_string());
-}
-
-fn op_timeout(view: &ClusterView, r: RscIdx, name: &str, interval: u64) -> u64 {
-    let rsc = &view.resources[r];
-    rsc.op(name, interval)
-        .map(|o| o.timeout_ms)
-        .unwrap_or(20_000)
-}
-
 /// Whether a primitive moves without being able to migrate (restarts elsewhere).
 fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> bool {
     let rsc = &view.resources[r];
@@ -219,7 +205,7 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// A (non-recurring) action of this resource, with its timeout.
+    /// A (non-recurring) action of this resource.
     fn action(
         &self,
         t: &mut ActionTable,
@@ -231,7 +217,6 @@ impl<'a> Plan<'a> {
         if let Some(inst) = &self.internal {
             t.list[i].internal_key = Some(op_key(inst, task, 0));
         }
-        set_op_meta(t, i, op_timeout(self.view, self.r, task, 0));
         i
     }
 
@@ -538,6 +523,13 @@ impl<'a> Plan<'a> {
             "CRM_meta_migrate_target".into(),
             view.nodes[to].uname.clone(),
         );
+        // (A pending migrate_to is recorded: its target may be affected if the source
+        // leaves mid-way; a remote connection needs no record.)
+        if !self.rsc.is_connection() {
+            t.list[mt]
+                .meta
+                .insert("CRM_meta_record_pending".into(), "true".into());
+        }
         t.require(mt);
         t.order(mt, mf, OPTIONAL);
     }
@@ -655,7 +647,14 @@ impl<'a> Plan<'a> {
             }
             if let Some(st) = rsc.node_state.get(&n) {
                 for (name, interval) in st.active_recurring() {
-                    add_cancel(t, r, id, name, interval, n);
+                    add_cancel(
+                        t,
+                        r,
+                        id,
+                        (name, interval),
+                        n,
+                        recorded_call(st, name, interval),
+                    );
                 }
             }
         }
@@ -671,15 +670,7 @@ impl<'a> Plan<'a> {
         for (&n, st) in &rsc.node_state {
             // (An unmanaged resource's actions are all optional, this one too.)
             if st.clear_failcount && managed && view.nodes[n].online {
-                let c = t.get(
-                    Some(r),
-                    "clear_failcount",
-                    op_key(id, "clear_failcount", 0),
-                    0,
-                    Some(n),
-                    ActionKind::CrmEvent,
-                );
-                t.require(c);
+                clear_failcount(t, r, id, n);
             }
         }
     }
@@ -735,15 +726,7 @@ impl<'a> Plan<'a> {
                 if !node.online || failed.0 <= 0 {
                     continue;
                 }
-                let c = t.get(
-                    Some(r),
-                    "clear_failcount",
-                    op_key(id, "clear_failcount", 0),
-                    0,
-                    Some(n),
-                    ActionKind::CrmEvent,
-                );
-                t.require(c);
+                let c = clear_failcount(t, r, id, n);
                 for s in t.of(r, "stop") {
                     t.order(c, s, OPTIONAL);
                 }
@@ -904,12 +887,32 @@ impl<'a> Plan<'a> {
         if let Some(inst) = &self.internal {
             t.list[mon].internal_key = Some(op_key(inst, &op.name, op.interval_ms));
         }
-        t.list[mon]
-            .meta
-            .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
-        set_op_meta(t, mon, op.timeout_ms);
+        // (Where it is to be promoted, a monitor expects "running promoted".)
+        if self.next_role == Role::Promoted {
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "8".into());
+        }
         mon
     }
+}
+
+/// The controller's clearing of `r`'s fail count on node `n` (required; nothing waits for a
+/// result from it).
+fn clear_failcount(t: &mut ActionTable, r: RscIdx, id: &str, n: NodeIdx) -> usize {
+    let c = t.get(
+        Some(r),
+        "clear_failcount",
+        op_key(id, "clear_failcount", 0),
+        0,
+        Some(n),
+        ActionKind::CrmEvent,
+    );
+    t.list[c]
+        .meta
+        .insert("CRM_meta_op_no_wait".into(), "true".into());
+    t.require(c);
+    c
 }
 
 /// Whether an operation configured for `role` runs in `next_role` (no role: started or
@@ -970,7 +973,14 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
             {
                 continue;
             }
-            add_cancel(t, r, &id, name, interval, n);
+            add_cancel(
+                t,
+                r,
+                &id,
+                (name, interval),
+                n,
+                recorded_call(st, name, interval),
+            );
         }
     }
 }
@@ -1024,15 +1034,16 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
                 Some(n),
                 ActionKind::RscOp,
             );
-            t.list[mon]
-                .meta
-                .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
             let active = rsc.node_state.get(&n).is_some_and(|h| {
                 h.role == Role::Stopped
                     && h.active_recurring()
                         .iter()
                         .any(|(a, b)| *a == op.name && *b == op.interval_ms)
             });
+            // (It expects "not running".)
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "7".into());
             if !active {
                 t.require(mon);
             }
@@ -1045,8 +1056,25 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
     }
 }
 
-/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`.
-fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u64, n: NodeIdx) {
+/// The call id the history records for the recurring `name`/`interval` operation.
+fn recorded_call(st: &RscNodeState, name: &str, interval: u64) -> Option<i64> {
+    st.ops
+        .iter()
+        .rev()
+        .find(|o| o.task == name && o.interval_ms == interval)
+        .map(|o| o.call_id)
+}
+
+/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`,
+/// naming the call it cancels (as the history recorded it).
+fn add_cancel(
+    t: &mut ActionTable,
+    r: RscIdx,
+    id: &str,
+    (name, interval): (&str, u64),
+    n: NodeIdx,
+    call_id: Option<i64>,
+) {
     let c = t.get(
         Some(r),
         "cancel",
@@ -1058,6 +1086,11 @@ fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u6
     t.list[c]
         .meta
         .insert("CRM_meta_operation".into(), name.to_string());
+    if let Some(call) = call_id {
+        t.list[c]
+            .meta
+            .insert("CRM_meta_call_id".into(), call.to_string());
+    }
     t.require(c);
     // Cancellations happen after stops.
     for s in t.of(r, "stop") {

@@ -5,7 +5,7 @@
 pub mod bundle;
 pub mod bundle_container;
 mod config;
-mod config_changes;
+pub(crate) mod config_changes;
 pub(crate) mod expiry;
 mod node_params;
 mod nodes;
