@@ -159,11 +159,11 @@ impl<'a> Assigner<'a> {
         let top = view.top_of(r);
         let unique = view.resources[top].clone.as_ref().is_none_or(|c| c.unique);
         let target = if unique { r } else { top };
-        for x in view.primitives_of(target) {
+        // (A location on a clone reaches every resource under it, cloned groups included.)
+        let mut stack = vec![target];
+        while let Some(x) = stack.pop() {
             self.contribute(x, n, Score::MINUS_INFINITY, source);
-        }
-        if target != r {
-            self.contribute(target, n, Score::MINUS_INFINITY, source);
+            stack.extend(view.resources[x].children.iter().rev());
         }
     }
 
