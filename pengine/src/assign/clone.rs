@@ -114,7 +114,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
         .blocked_by_policy(c)
         .filter(|why| *why != "target-role" || instances.iter().any(|&i| a.target_stopped(i)));
     let freeze = !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze;
-    let unmanaged = !view.resources[c].managed() || a.no_fencing_device();
+    let unmanaged = !view.resources[c].managed();
     let available = (0..view.nodes.len())
         .filter(|n| usable(*n) && clone_scores.get(n).is_some_and(|s| s.0 >= 0))
         .count();

@@ -350,13 +350,6 @@ impl<'a> Assigner<'a> {
         }
     }
 
-    /// Fencing is enabled but no fencing device is configured: Pacemaker then assigns every
-    /// primitive as unmanaged (it stays where it runs).
-    pub(super) fn no_fencing_device(&self) -> bool {
-        let view = self.view;
-        view.config.stonith_enabled && !view.resources.iter().any(|r| r.class == "stonith")
-    }
-
     /// A node made for an orphaned connection found in the status did not exist when the
     /// resources were unpacked: it is in a resource's table only where something scored the
     /// resource there later (a location, stickiness, a failure: the first `base` score
@@ -1097,8 +1090,7 @@ impl<'a> Assigner<'a> {
                 _ => {}
             }
         }
-        let managed = rsc.managed() && !self.no_fencing_device();
-        if ((!managed || self.out.frozen[r]) && !rsc.orphan) || kept_orphan {
+        if ((!rsc.managed() || self.out.frozen[r]) && !rsc.orphan) || kept_orphan {
             // Unmanaged (or blocked): stays where it is, whatever else is asked (active on
             // several nodes: on the first, as Pacemaker's current node).
             if let Some(c) = current.or(running.first().copied()) {
