@@ -421,3 +421,35 @@ fn unfencing_device_digests(view: &ClusterView, n: usize) -> (String, String) {
     }
     (all, secure)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_names_are_shell_names_and_cluster_attributes_stay_out() {
+        assert_eq!(meta_name("on-fail").as_deref(), Some("CRM_meta_on_fail"));
+        assert_eq!(meta_name("fail-count-rsc#start_0"), None);
+        assert_eq!(meta_name("last-failure-rsc:0"), None);
+    }
+
+    #[test]
+    fn interval_origin_delays_to_the_next_multiple() {
+        let origin = vocab::datetime::parse("2020-01-01T00:00:00Z").unwrap();
+        assert_eq!(
+            delay_to_origin("2020-01-01T00:00:00Z", 60_000, origin + 90),
+            Some(30_000)
+        );
+        assert_eq!(
+            delay_to_origin("2020-01-01T00:00:00Z", 60_000, origin + 120),
+            Some(0)
+        );
+        // (An origin still to come is waited for.)
+        assert_eq!(
+            delay_to_origin("2020-01-01T00:00:00Z", 60_000, origin - 10),
+            Some(10_000)
+        );
+        assert_eq!(delay_to_origin("not a date", 60_000, origin), None);
+        assert_eq!(delay_to_origin("2020-01-01T00:00:00Z", 0, origin), None);
+    }
+}
