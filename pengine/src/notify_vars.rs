@@ -147,8 +147,10 @@ fn allowed_nodes<'a>(
         let located = bundle.is_some_and(|b| replica_node(n, b))
             || (view.config.symmetric && !other_bundles_node(n))
             || cons.locations.iter().any(|l| l.rsc == c && l.node == n);
+        // (Probes come before remote nodes whose connections are lost are fenced.)
+        let unclean = node.remote.as_ref().map_or(node.unclean, |l| l.was_unclean);
         let probed = node.online
-            && !node.unclean
+            && !unclean
             && node
                 .attrs
                 .get("resource-discovery-enabled")
