@@ -116,6 +116,9 @@ fn plan(
     let mut view = view;
     remote::settle(&mut view, &constraints, &assignment);
     let mut actions = actions::create(&view, &constraints, &assignment);
+    // (Pacemaker blocks the dependents of what cannot start from the outset before it
+    // updates any ordering.)
+    actions::colocation_block::block_dependents(&view, &constraints, &mut actions);
     ordering::propagate(&mut actions, &view);
     while actions::colocation_block::block_dependents(&view, &constraints, &mut actions) {
         ordering::propagate(&mut actions, &view);

@@ -127,6 +127,9 @@ pub struct ActionTable {
     pub edges: Vec<Edge>,
     /// Resource-level orderings as declared (kept even when no action exists yet).
     pub rsc_orders: Vec<(RscIdx, String, RscIdx, String, u32)>,
+    /// Clone instances an interleaved ordering found no partner for: Pacemaker unassigns
+    /// them there, so later interleaved orderings see them placed nowhere.
+    pub inhibited: std::collections::BTreeSet<RscIdx>,
     /// By resource (none for node actions), key and node: an orphan history named like a
     /// configured clone has actions with that clone's keys.
     by_key: HashMap<(Option<RscIdx>, String, Option<NodeIdx>), usize>,

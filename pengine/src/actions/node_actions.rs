@@ -301,9 +301,10 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
                 if !bundled {
                     t.order(s, i, IMPLIES_THEN);
                 }
-                // The top-level collective's stop also waits for the fencing.
+                // The top-level collective's stop also waits for the fencing (a bundle's
+                // parts count as top-level).
                 if let Some(r) = t.list[i].rsc {
-                    let top = view.top_of(r);
+                    let top = view.top_below_bundle(r);
                     if task == "stop" && top != r {
                         for ps in t.of(top, "stop") {
                             t.order(s, ps, OPTIONAL);
@@ -335,9 +336,15 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
 pub fn requires(view: &ClusterView, r: usize) -> String {
     let rsc = &view.resources[r];
     rsc.meta("requires").map(str::to_string).unwrap_or_else(|| {
-        // Fence devices and remote connections need only quorum.
-        if rsc.class == "stonith" || rsc.is_connection() || !view.config.stonith_enabled {
+        // Fence devices and remote connections need only quorum; without fencing, a
+        // cluster that ignores quorum needs nothing.
+        if rsc.class == "stonith" || rsc.is_connection() {
             "quorum".into()
+        } else if !view.config.stonith_enabled {
+            match view.config.no_quorum_policy {
+                crate::unpack::NoQuorumPolicy::Ignore => "nothing".into(),
+                _ => "quorum".into(),
+            }
         } else if unfencing_enabled(view) {
             "unfencing".into()
         } else {

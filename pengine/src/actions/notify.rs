@@ -70,7 +70,14 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             prev_dones.push(post_done);
             // Instances told after the action: their recurring monitors wait for that.
             let mut told_after = Vec::new();
-            for p in view.primitives_of(c) {
+            // No instance is told of a start, promote or demote that no instance really
+            // does (a stop may be implied by fencing, so it is always told).
+            let instances = if task == "stop" || instance_acts(view, t, c, task) {
+                view.primitives_of(c)
+            } else {
+                Vec::new()
+            };
+            for p in instances {
                 let targets = notified_nodes(view, asg, t, task, p);
                 if !targets.post.is_empty() {
                     told_after.push(p);
@@ -124,6 +131,17 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             }
         }
     }
+}
+
+/// Whether some instance of clone `c` has a required, runnable `task` action on a node
+/// (Pacemaker's notification data lists only those).
+fn instance_acts(view: &ClusterView, t: &ActionTable, c: usize, task: &str) -> bool {
+    view.primitives_of(c).into_iter().any(|p| {
+        t.of(p, task).into_iter().any(|i| {
+            let a = &t.list[i];
+            !a.optional && a.runnable && a.node.is_some()
+        })
+    })
 }
 
 /// The nodes where instance `p` is told before (pre) and after (post) its clone's `task`.

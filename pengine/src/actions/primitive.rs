@@ -232,6 +232,7 @@ impl<'a> Plan<'a> {
         );
         let quorum_stop = self.quorum_stop;
         let mut stops = Vec::new();
+        let mut demotes = Vec::new();
         for &c in running {
             if self.stop_unexpected && next == Some(c) {
                 // Where it is expected it keeps running.
@@ -262,11 +263,22 @@ impl<'a> Plan<'a> {
                 t.list[stop].runnable = false;
                 // Needed but impossible: what must stop after it cannot stop either.
                 t.list[stop].blocked_needed = need;
+                // (Only an unmanaged resource's actions are forced optional; a stop on an
+                // unclean node is still required, which its collective's pseudo actions see.)
+                if need && managed && node_managed {
+                    t.require(stop);
+                }
             } else if need {
                 t.require(stop);
             }
+            if self.stop_unexpected && next.is_some() {
+                // (Pacemaker's reason for a stop away from the expected node.)
+                t.list[stop].reason = Some("being multiply active".into());
+            }
             stops.push(stop);
-            if st.role == Role::Promoted {
+            // (Pacemaker keeps one role per resource, the highest found anywhere: a
+            // primitive promoted on one node is demoted wherever it runs.)
+            if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
                 let demote = self.action(t, "demote", Some(c), kind);
                 if !managed || !node_managed {
                     t.list[demote].runnable = false;
@@ -274,7 +286,13 @@ impl<'a> Plan<'a> {
                     // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }
-                t.order(demote, stop, IMPLIES_FIRST);
+                demotes.push(demote);
+            }
+        }
+        // Demoted before stopped, as a resource: each demote precedes every stop.
+        for &d in &demotes {
+            for &s in &stops {
+                t.order(d, s, IMPLIES_FIRST);
             }
         }
         // A completed migration's source still has it to stop.
@@ -433,7 +451,10 @@ impl<'a> Plan<'a> {
         let changed = next.and_then(|n| rsc.node_state.get(&n)).is_some_and(|st| {
             st.definition_changed && !st.definition_stop && !st.failed && !st.restart
         });
-        if changed && managed {
+        // (A start that requires nothing loses that reason: Pacemaker clears it each time
+        // it looks the start up again while creating the resource's actions.)
+        let requires_nothing = super::node_actions::requires(self.view, self.r) == "nothing";
+        if changed && managed && !requires_nothing {
             t.list[start].reason = Some("resource definition change".into());
         }
         if quorum_blocked {
@@ -548,7 +569,12 @@ impl<'a> Plan<'a> {
                 .into_iter()
                 .find(|&d| t.list[d].node == Some(n))
         });
-        if let (Some(p), Some(d)) = (promote, demote_here) {
+        // Demote before promote is ordered per clone instance: a group instance orders its
+        // own pseudo actions instead (see `collective`).
+        let in_group = rsc
+            .parent
+            .is_some_and(|g| self.view.resources[g].kind == crate::unpack::Kind::Group);
+        if let (Some(p), Some(d), false) = (promote, demote_here, in_group) {
             t.order(d, p, OPTIONAL);
         }
         (promote, demote_here)
@@ -781,16 +807,16 @@ impl<'a> Plan<'a> {
                 && active
                     .iter()
                     .any(|(a, b)| *a == op.name && *b == op.interval_ms);
+            let rescheduled = history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
             if !for_role(op.role, next_role) {
-                // A monitor for the old role keeps running unless cancelled.
-                if running_here {
+                // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
+                // one whose definition changed alone: it counts as not running).
+                if running_here && !rescheduled {
                     self.cancel_for_role_change(t, op, n, promote, demote_here);
                 }
                 continue;
             }
-            let required = !running_here
-                || role_changes
-                || history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
+            let required = !running_here || role_changes || rescheduled;
             let mon = self.monitor(t, op, n);
             if required {
                 t.require(mon);
@@ -931,11 +957,6 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
     if !view.config.stop_orphan_actions || rsc.orphan {
         return;
     }
-    // A bundle connection's parameters are only known once placed: Pacemaker defers its
-    // checks (and cancels nothing).
-    if crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r)) {
-        return;
-    }
     let id = rsc.key_id().to_string();
     for (&n, st) in &rsc.node_state {
         // (Pacemaker checks histories before placement: only on nodes available then, or
@@ -1071,4 +1092,8 @@ fn add_cancel(
             .insert("CRM_meta_call_id".into(), call.to_string());
     }
     t.require(c);
+    // Cancellations happen after stops.
+    for s in t.of(r, "stop") {
+        t.order(s, c, OPTIONAL);
+    }
 }

@@ -314,8 +314,9 @@ pub(crate) fn fencing_digests(view: &ClusterView, r: RscIdx, n: usize) -> (Strin
     let version = view.config.feature_set.as_deref().unwrap_or("3.16.2");
     let old = cib::patch::compare_versions(version, "3.16.0").is_lt();
     let mut secure = all.clone();
-    let secret = |k: &str| matches!(k, "passwd" | "password" | "user");
-    let left_out = |k: &str| secret(k) || (old && is_fence_param(k));
+    // (Before 3.16.0 the fence parameters Pacemaker adds itself were left out too.)
+    let left_out =
+        |k: &str| matches!(k, "passwd" | "password" | "user") || (old && is_fence_param(k));
     secure.retain(|k, _| !left_out(k));
     (digest(&all), digest(&secure))
 }

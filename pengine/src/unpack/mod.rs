@@ -117,6 +117,18 @@ impl ClusterView {
         }
     }
 
+    /// The topmost resource above `r` below any bundle (Pacemaker's `uber_parent`: a bundle's
+    /// container, IP and connection, and its clone, are their own tops).
+    pub fn top_below_bundle(&self, mut r: RscIdx) -> RscIdx {
+        while let Some(p) = self.resources[r].parent {
+            if self.bundles.iter().any(|b| b.rsc == p) {
+                break;
+            }
+            r = p;
+        }
+        r
+    }
+
     /// All primitives under (or equal to) `r`, in tree order.
     pub fn primitives_of(&self, r: RscIdx) -> Vec<RscIdx> {
         let mut out = Vec::new();

@@ -239,6 +239,33 @@ pub fn orphaned_connection(view: &mut ClusterView, r: RscIdx) {
     node.shutdown = true;
 }
 
+/// An orphaned connection whose container was not known when it was found: once known, its
+/// node is a guest node (not an unseen remote node).
+pub fn link_orphan_containers(view: &mut ClusterView) {
+    for n in 0..view.nodes.len() {
+        let Some(link) = &view.nodes[n].remote else {
+            continue;
+        };
+        let Some(c) = link.connection.filter(|&c| view.resources[c].orphan) else {
+            continue;
+        };
+        if link.container.is_some() {
+            continue;
+        }
+        let Some(k) = container_of(view, &view.resources[c]) else {
+            continue;
+        };
+        let node = &mut view.nodes[n];
+        let link = node.remote.as_mut().expect("checked");
+        link.container = Some(k);
+        // (Unseen and so unclean only as a remote node would be.)
+        if std::mem::take(&mut link.unseen) {
+            node.unclean = false;
+        }
+        node.kind = "container".into();
+    }
+}
+
 /// The resource `rsc` runs inside (its `container` meta attribute), if any.
 pub fn container_of(view: &ClusterView, rsc: &Resource) -> Option<RscIdx> {
     if rsc.kind != super::Kind::Primitive {

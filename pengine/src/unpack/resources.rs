@@ -141,6 +141,10 @@ pub struct Resource {
     /// Nodes a completed live migration left it on (migrate_to and migrate_from done, the
     /// source not stopped yet): stopped there, the resource runs on the target.
     pub dangling_on: Vec<usize>,
+    /// A stop failed with a hard error (not installed, invalid parameters, ...) on a node
+    /// that cannot be fenced: no recovery is possible, so Pacemaker blocks the resource
+    /// (unmanaged from then on).
+    pub stop_unrecoverable: bool,
 }
 
 impl Resource {
@@ -183,9 +187,11 @@ impl Resource {
         self.meta("target-role").and_then(Role::parse)
     }
 
-    /// `is-managed` and not in maintenance.
+    /// `is-managed`, not in maintenance, and not blocked by an unrecoverable stop.
     pub fn managed(&self) -> bool {
-        self.meta_flag("is-managed", true) && !self.meta_flag("maintenance", false)
+        self.meta_flag("is-managed", true)
+            && !self.meta_flag("maintenance", false)
+            && !self.stop_unrecoverable
     }
 
     /// Nodes where this primitive is active.
@@ -542,6 +548,7 @@ fn add(
         recorded_lock: None,
         stop_forced_on: Vec::new(),
         dangling_on: Vec::new(),
+        stop_unrecoverable: false,
     });
     view.rsc_by_id.insert(id, me);
     match kind {
