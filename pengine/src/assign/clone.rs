@@ -583,7 +583,12 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
                     .filter_map(|ch| a.out.node[*ch])
                     .collect()
             } else {
-                a.out.node[col.primary].into_iter().collect()
+                // A primary placed nowhere changes nothing (Pacemaker compares the nodes
+                // both were assigned to, and there is none).
+                let Some(m) = a.out.node[col.primary] else {
+                    continue;
+                };
+                vec![m]
             };
             let with = pnodes.contains(&n);
             if (col.score.is_infinite() && !with) || (col.score.is_minus_infinite() && with) {
@@ -755,6 +760,7 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 *w = w.saturating_add(x);
             }
         }
+        a.merge_promoted_with(c, &mut weights);
         a.merge_with_this_promoted(c, &mut weights);
         for &(i, inst, n, was, frozen, initial) in &placed {
             let s = if frozen && was {
