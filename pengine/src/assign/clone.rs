@@ -568,8 +568,11 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
             score = score.saturating_add(loc.score);
         }
     }
+    // (A group instance hands the colocation to its first member, whose parent is the
+    // group, not the promotable clone: Pacemaker then leaves the priority alone.)
+    let grouped = view.resources[inst].kind == Kind::Group;
     for col in &a.cons.colocations {
-        if col.dependent == c && col.dependent_role == Some(Role::Promoted) {
+        if col.dependent == c && col.dependent_role == Some(Role::Promoted) && !grouped {
             let pnodes: Vec<NodeIdx> = if view.resources[col.primary].kind == Kind::Clone {
                 view.resources[col.primary]
                     .children
