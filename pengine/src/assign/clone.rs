@@ -525,6 +525,19 @@ fn push_group_instance_scores(
     }
 }
 
+/// Whether a promotable instance's history leaves it active without a start (Pacemaker's
+/// set_active: a monitor finding it running makes it unpromoted, only a start "started").
+fn active_unpromoted(s: &crate::unpack::RscNodeState) -> bool {
+    let last_change = s.ops.iter().rev().find(|o| {
+        matches!(
+            o.task.as_str(),
+            "start" | "migrate_from" | "promote" | "demote" | "stop" | "migrate_to"
+        )
+    });
+    s.role == Role::Started
+        && !last_change.is_some_and(|o| matches!(o.task.as_str(), "start" | "migrate_from"))
+}
+
 /// The promotion preference of an instance on its node.
 fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     let view = a.view;
@@ -543,6 +556,11 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
         let Some(at) = crate::unpack::bundle::attribute_node(view, p, n) else {
             continue;
         };
+        // (Where the instance may no longer run once placed, its attribute does not count.)
+        let allowed = a.last_shown.get(&p).unwrap_or(&a.base[p]);
+        if !promotion_score_applies(a, c, p, n, allowed) {
+            continue;
+        }
         let node = &view.nodes[at];
         // Pacemaker reads the score under the name the history gave the instance (its
         // clone_name), else its own id, else the clone-less id.
@@ -641,6 +659,27 @@ fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) 
     let view = a.view;
     let rsc = &view.resources[inst];
     let unique = view.resources[c].clone.as_ref().is_some_and(|x| x.unique);
+    if !promotion_score_applies(a, c, inst, n, &a.base[inst]) {
+        return Score::ZERO;
+    }
+    let attr = |name: &str| view.nodes[n].attrs.get(&format!("master-{name}"));
+    let value = attr(rsc.clone_name.as_deref().unwrap_or(&rsc.id))
+        .or_else(|| (!unique).then(|| attr(&rsc.base_id)).flatten());
+    value.map_or(Score::ZERO, |v| Score::parse_lenient(v))
+}
+
+/// Pacemaker's promotion_score_applies for primitive instance `inst` of clone `c` on node
+/// `n`, where `allowed` is the instance's table of allowed nodes at that point.
+fn promotion_score_applies(
+    a: &Assigner,
+    c: RscIdx,
+    inst: RscIdx,
+    n: NodeIdx,
+    allowed: &BTreeMap<NodeIdx, Score>,
+) -> bool {
+    let view = a.view;
+    let rsc = &view.resources[inst];
+    let unique = view.resources[c].clone.as_ref().is_some_and(|x| x.unique);
     // (The same primitive in the other instances, also inside cloned groups.)
     let all = view.primitives_of(c);
     let siblings = || {
@@ -654,14 +693,7 @@ fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) 
         && siblings().any(|&x| view.resources[x].node_state.contains_key(&n));
     let known = rsc.node_state.is_empty() || rsc.node_state.contains_key(&n);
     let applies = active_is_this || probed_sibling || known;
-    let allowed = a.base[inst].get(&n).is_some_and(|s| s.0 >= 0);
-    if !applies || !allowed {
-        return Score::ZERO;
-    }
-    let attr = |name: &str| view.nodes[n].attrs.get(&format!("master-{name}"));
-    let value = attr(rsc.clone_name.as_deref().unwrap_or(&rsc.id))
-        .or_else(|| (!unique).then(|| attr(&rsc.base_id)).flatten());
-    value.map_or(Score::ZERO, |v| Score::parse_lenient(v))
+    applies && allowed.get(&n).is_some_and(|s| s.0 >= 0)
 }
 
 /// Chooses the promoted instances of a promotable clone (right after it is placed, so
@@ -734,7 +766,7 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 view.resources[*p]
                     .node_state
                     .get(&n)
-                    .is_some_and(|s| s.role == Role::Unpromoted)
+                    .is_some_and(|s| s.role == Role::Unpromoted || active_unpromoted(s))
             });
             let initial = match (frozen, was) {
                 (true, true) => Score::INFINITY,
