@@ -115,7 +115,7 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
             for &c in &children {
                 let collective = view.resources[c].kind != Kind::Primitive;
                 for s in child_actions(t, c, "start") {
-                    t.order(start, s, IMPLIES_FIRST | RUNNABLE_LEFT);
+                    t.order(start, s, IMPLIES_FIRST_RUNNABLE | RUNNABLE_LEFT);
                     // The clone can start only if some instance can.
                     t.order(s, start, ONE_OR_MORE | SUMMARY);
                 }

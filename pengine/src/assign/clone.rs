@@ -663,9 +663,15 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
             } else {
                 // (Not on a node that cannot run resources, such as a guest node whose
                 // container is placed nowhere, although the instance may be assigned there.)
+                let container_placed = view.nodes[n]
+                    .remote
+                    .as_ref()
+                    .and_then(|l| l.container)
+                    .is_none_or(|k| a.out.node[k].is_some());
                 !no_promote
                     && s.0 >= 0
                     && a.usable(n)
+                    && container_placed
                     && promoted < cfg.promoted_max
                     && per_node[n] < cfg.promoted_node_max
             };
