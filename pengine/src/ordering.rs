@@ -130,16 +130,10 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         if e.flags & IMPLIES_THEN_PRINTED != 0 && !t.list[f].optional && t.list[f].runnable {
             t.list[th].print_always = true;
         }
-        if e.flags & IMPLIES_FIRST_RUNNABLE != 0
-            && !t.list[th].optional
-            && !t.list[th].runnable
-            && t.list[f].optional
-        {
+        if e.flags & IMPLIES_FIRST_PRINTED != 0 && !t.list[th].optional && t.list[f].optional {
             t.list[f].print_always = true;
         }
-        let implies_first = e.flags & IMPLIES_FIRST != 0
-            || (e.flags & IMPLIES_FIRST_RUNNABLE != 0 && t.list[th].runnable);
-        if implies_first
+        if e.flags & IMPLIES_FIRST != 0
             && !t.list[th].optional
             && t.list[f].optional
             && !is_completion(&t.list[f])

@@ -115,7 +115,15 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
             for &c in &children {
                 let collective = view.resources[c].kind != Kind::Primitive;
                 for s in child_actions(t, c, "start") {
-                    t.order(start, s, IMPLIES_FIRST_RUNNABLE | RUNNABLE_LEFT);
+                    // Only an instance start required and able to run when it was created
+                    // counts as the clone starting (Pacemaker decides that when it creates the
+                    // clone's actions); any other only shows the clone's start.
+                    let implies = if !t.list[s].optional && t.list[s].runnable {
+                        IMPLIES_FIRST
+                    } else {
+                        IMPLIES_FIRST_PRINTED
+                    };
+                    t.order(start, s, implies | RUNNABLE_LEFT);
                     // The clone can start only if some instance can.
                     t.order(s, start, ONE_OR_MORE | SUMMARY);
                 }

@@ -60,10 +60,9 @@ pub mod flags {
     /// An interleaved pair's instance ordering, which Pacemaker makes between the actions
     /// directly (no ordering constraint): probes are not ordered by it.
     pub const INTERLEAVED: u32 = 4096;
-    /// A clone's start before an instance's: a required instance start that can run makes
-    /// the clone's start required; one that cannot only shows it in the graph (Pacemaker
-    /// counts only runnable instance starts as the clone starting).
-    pub const IMPLIES_FIRST_RUNNABLE: u32 = 8192;
+    /// Then required => first is shown in the graph, without being required (Pacemaker's
+    /// "implies first printed").
+    pub const IMPLIES_FIRST_PRINTED: u32 = 8192;
 }
 
 /// One scheduled (or merely possible) action.

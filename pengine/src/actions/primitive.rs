@@ -792,8 +792,9 @@ impl<'a> Plan<'a> {
             let rescheduled = history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
             if !for_role(op.role, next_role) {
                 // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
-                // one whose definition changed alone: it counts as not running).
-                if running_here && !rescheduled {
+                // alone one whose definition changed, as not running, and any whose start is
+                // required, as a restart).
+                if running_here && !rescheduled && t.list[start].optional {
                     self.cancel_for_role_change(t, op, n, promote, demote_here);
                 }
                 continue;
