@@ -262,7 +262,14 @@ impl<'a> Plan<'a> {
                 || next_role == Role::Stopped
                 || quorum_stop;
             let node_managed = !node.maintenance;
-            if !managed || !node_managed || (node.unclean && !fenced) {
+            // A guest node down as unpacked and needing a reset runs nothing, unless its
+            // fencing (its container's stop) implies the stop.
+            let remote_down = node.is_guest()
+                && node
+                    .remote
+                    .as_ref()
+                    .is_some_and(|l| !l.was_online && l.requires_reset && !fenced);
+            if !managed || !node_managed || (node.unclean && !fenced) || remote_down {
                 t.list[stop].runnable = false;
                 // Needed but impossible: what must stop after it cannot stop either.
                 t.list[stop].blocked_needed = need;
@@ -279,7 +286,7 @@ impl<'a> Plan<'a> {
             // primitive promoted on one node is demoted wherever it runs.)
             if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
                 let demote = self.action(t, "demote", Some(c), kind);
-                if !managed || !node_managed {
+                if !managed || !node_managed || remote_down {
                     t.list[demote].runnable = false;
                 } else if need || next_role != Role::Promoted || st.must_recover() {
                     // (A failure with on-fail=demote is recovered by demoting.)
