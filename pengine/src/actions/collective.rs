@@ -168,6 +168,9 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 t.order(demote, demoted, RUNNABLE_LEFT);
                 // (A clone whose promotion is blocked has no promoted point either.)
                 t.order(promote, promoted, RUNNABLE_LEFT | SUMMARY);
+                // Promoted only if some instance's promote can run (none at all: unrunnable,
+                // as Pacemaker's summary of its instances' flags).
+                t.list[promote].min_runnable = 1;
                 t.order(running, promote, OPTIONAL | RUNNABLE_LEFT);
                 t.order(demoted, start, OPTIONAL);
                 t.order(demoted, stop, OPTIONAL);
@@ -177,7 +180,6 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                     for p in view.primitives_of(c) {
                         for a in t.of(p, "promote") {
                             t.order(a, promote, ONE_OR_MORE | SUMMARY);
-                            t.list[promote].min_runnable = 1;
                         }
                     }
                     // A group instance is promoted and demoted through its own pseudo actions.
