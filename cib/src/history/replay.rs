@@ -193,6 +193,12 @@ pub trait Rules {
     /// Whether the node is up and clean (an expired recurring failure is scheduled again only
     /// there).
     fn node_up(&self) -> bool;
+    /// Whether the resource's recorded last failure (`*_last_failure_0`) ran with other
+    /// parameters than configured now: its fail count is then cleared. Without a
+    /// configuration to compare with, never.
+    fn last_failure_params_changed(&self, _op: &OpRecord) -> bool {
+        false
+    }
 }
 
 /// The rules without a configuration: Pacemaker's default reactions (a failed stop fences
@@ -229,6 +235,9 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
         role: Role::Unknown,
         ..Default::default()
     };
+    // The operation (name, interval) of the latest failure that was not ignored: the same
+    // monitor succeeding later clears it (Pacemaker's `last_failure`).
+    let mut last_failure: Option<(String, u64)> = None;
     for (i, op) in ops.iter_mut().enumerate() {
         let o = op.clone();
         if o.status == 1 {
@@ -241,6 +250,8 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
             st.clear_failcount |= clear;
             if clear {
                 st.expired_failure = true;
+            } else if !expired && rules.last_failure_params_changed(&o) {
+                st.clear_failcount = true;
             }
         }
         let probe = o.task == "monitor" && o.interval_ms == 0;
@@ -299,20 +310,28 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
                     st.role = Role::Started;
                     st.partial_migration_target = o.migrate_target.clone();
                 }
-                "monitor" => match o.rc {
-                    7 => {
-                        st.role = Role::Stopped;
-                        if probe {
-                            st.last_start = Some(i);
+                "monitor" => {
+                    match o.rc {
+                        7 => {
+                            st.role = Role::Stopped;
+                            if probe {
+                                st.last_start = Some(i);
+                            }
+                        }
+                        8 => st.role = Role::Promoted,
+                        _ => {
+                            if st.role < Role::Started {
+                                st.role = Role::Started;
+                            }
                         }
                     }
-                    8 => st.role = Role::Promoted,
-                    _ => {
-                        if st.role < Role::Started {
-                            st.role = Role::Started;
-                        }
+                    let same = |(task, interval): &(String, u64)| {
+                        *task == o.task && *interval == o.interval_ms
+                    };
+                    if last_failure.as_ref().is_some_and(same) {
+                        clear_failure(&mut st);
                     }
-                },
+                }
                 _ => {
                     if st.role < Role::Started && o.task != "notify" && o.task != "meta-data" {
                         st.role = Role::Started;
@@ -332,6 +351,7 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
             continue;
         }
         op.failed = true;
+        last_failure = Some((o.task.clone(), o.interval_ms));
         let mut on_fail = rules.on_fail(&o.task, o.interval_ms);
         // (Only an agent found missing by the executor cannot be ignored; a hard error is.)
         let hard_error = o.status == 7;

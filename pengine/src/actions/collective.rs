@@ -6,19 +6,14 @@ use crate::unpack::{ClusterView, Kind, RscIdx};
 use graph::ActionKind;
 
 fn pseudo(t: &mut ActionTable, r: RscIdx, id: &str, task: &str) -> usize {
-    let i = t.get(
+    t.get(
         Some(r),
         task,
         op_key(id, task, 0),
         0,
         None,
         ActionKind::PseudoEvent,
-    );
-    t.list[i]
-        .meta
-        .entry("CRM_meta_timeout".into())
-        .or_insert_with(|| "20000".into());
-    i
+    )
 }
 
 /// Actions of a child for `task`, as seen by its parent: for a collective child, its
@@ -35,6 +30,13 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     let running = pseudo(t, r, &id, "running");
     let stop = pseudo(t, r, &id, "stop");
     let stopped = pseudo(t, r, &id, "stopped");
+    // A clone's (or bundle's) completion points go first among the ready synapses.
+    let bundle = view.bundles.iter().any(|b| b.rsc == r);
+    if rsc.kind == Kind::Clone || bundle {
+        for i in [running, stopped] {
+            t.list[i].priority = vocab::score::INFINITY;
+        }
+    }
 
     if rsc.kind == Kind::Group {
         // A group that stays keeps its start point after a partial stop; one that cannot
@@ -78,16 +80,6 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 }
                 if let Some(p) = prev {
                     t.order_rsc(p, "start", m, "start", IMPLIES_THEN | RUNNABLE_LEFT);
-                    // A member that goes down for good still has a start here (Pacemaker
-                    // creates it as the first of this ordering), which its stop requires:
-                    // a group that stays then keeps a required start point.
-                    if asg.node[r].is_some() && asg.node[p].is_none() {
-                        for stop in t.of(p, "stop") {
-                            for start in t.of(p, "start") {
-                                t.order(stop, start, IMPLIES_THEN);
-                            }
-                        }
-                    }
                     t.order_rsc(m, "stop", p, "stop", IMPLIES_FIRST | STOP_CHAIN);
                     // A member with nothing to stop does not break the stop chain.
                     if t.of(p, "stop").is_empty() {
@@ -165,6 +157,9 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 let promoted = pseudo(t, r, &id, "promoted");
                 let demote = pseudo(t, r, &id, "demote");
                 let demoted = pseudo(t, r, &id, "demoted");
+                for i in [promoted, demoted] {
+                    t.list[i].priority = vocab::score::INFINITY;
+                }
                 t.order(demote, demoted, RUNNABLE_LEFT);
                 // (A clone whose promotion is blocked has no promoted point either.)
                 t.order(promote, promoted, RUNNABLE_LEFT | SUMMARY);

@@ -130,7 +130,12 @@ pub struct ActionTable {
     pub edges: Vec<Edge>,
     /// Resource-level orderings as declared (kept even when no action exists yet).
     pub rsc_orders: Vec<(RscIdx, String, RscIdx, String, u32)>,
-    by_key: HashMap<(String, Option<NodeIdx>), usize>,
+    /// Clone instances an interleaved ordering found no partner for: Pacemaker unassigns
+    /// them there, so later interleaved orderings see them placed nowhere.
+    pub inhibited: std::collections::BTreeSet<RscIdx>,
+    /// By resource (none for node actions), key and node: an orphan history named like a
+    /// configured clone has actions with that clone's keys.
+    by_key: HashMap<(Option<RscIdx>, String, Option<NodeIdx>), usize>,
     by_rsc_task: HashMap<(RscIdx, String), Vec<usize>>,
 }
 
@@ -146,7 +151,7 @@ impl ActionTable {
         node: Option<NodeIdx>,
         kind: ActionKind,
     ) -> usize {
-        if let Some(&i) = self.by_key.get(&(key.clone(), node)) {
+        if let Some(&i) = self.by_key.get(&(rsc, key.clone(), node)) {
             return i;
         }
         let i = self.list.len();
@@ -171,7 +176,7 @@ impl ActionTable {
             rsc_active: false,
             reason: None,
         });
-        self.by_key.insert((key, node), i);
+        self.by_key.insert((rsc, key, node), i);
         if let Some(r) = rsc {
             if interval_ms == 0 {
                 self.by_rsc_task
@@ -199,8 +204,8 @@ impl ActionTable {
     }
 
     /// The action with this key on this node, if created.
-    pub fn find(&self, key: &str, node: Option<NodeIdx>) -> Option<usize> {
-        self.by_key.get(&(key.to_string(), node)).copied()
+    pub fn find(&self, rsc: Option<RscIdx>, key: &str, node: Option<NodeIdx>) -> Option<usize> {
+        self.by_key.get(&(rsc, key.to_string(), node)).copied()
     }
 
     /// Existing actions of a resource for a (non-recurring) task.
@@ -364,7 +369,9 @@ pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
         let (Some(fr), Some(tr)) = (fa.rsc, ta.rsc) else {
             continue;
         };
-        if view.top_of(fr) == view.top_of(tr) {
+        // (Pacemaker mirrors orderings between unrelated resources only: group siblings are
+        // unrelated, a resource and its parent are not.)
+        if view.is_within(fr, tr) || view.is_within(tr, fr) {
             continue;
         }
         let f_to = migration(t, fr, "migrate_to");

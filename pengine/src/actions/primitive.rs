@@ -4,7 +4,9 @@
 use super::{flags::*, op_key, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, NodeIdx, OnFail, OpDef, Resource, Role, RscIdx, RscNodeState};
+use crate::unpack::{
+    ClusterView, Kind, NodeIdx, OnFail, OpDef, Resource, Role, RscIdx, RscNodeState,
+};
 use graph::ActionKind;
 
 /// Whether the state on a node is recovered by stopping (and starting again): a failure with
@@ -15,20 +17,6 @@ fn restarts(st: &RscNodeState) -> bool {
     st.must_recover() && (!demote_only || st.restart || st.definition_changed)
 }
 
-pub(super) fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
-    t.list[i]
-        .meta
-        .entry("CRM_meta_timeout".into())
-        .or_insert_with(|| timeout_ms.to_string());
-}
-
-fn op_timeout(view: &ClusterView, r: RscIdx, name: &str, interval: u64) -> u64 {
-    let rsc = &view.resources[r];
-    rsc.op(name, interval)
-        .map(|o| o.timeout_ms)
-        .unwrap_or(20_000)
-}
-
 /// Whether a primitive moves without being able to migrate (restarts elsewhere).
 fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> bool {
     let rsc = &view.resources[r];
@@ -37,6 +25,16 @@ fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> b
     let moving =
         !running.is_empty() && asg.node[r].is_some() && asg.node[r] != running.first().copied();
     moving && !rsc.allow_migrate()
+}
+
+/// The member started just before `r` in its ordered group, if any.
+fn group_predecessor(view: &ClusterView, r: RscIdx) -> Option<RscIdx> {
+    let group = &view.resources[view.resources[r].parent?];
+    if group.kind != Kind::Group || !group.meta_flag("ordered", true) {
+        return None;
+    }
+    let at = group.children.iter().position(|&c| c == r)?;
+    at.checked_sub(1).map(|i| group.children[i])
 }
 
 /// What the action creation of one primitive works from: where it runs, where it goes, in
@@ -207,7 +205,7 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// A (non-recurring) action of this resource, with its timeout.
+    /// A (non-recurring) action of this resource.
     fn action(
         &self,
         t: &mut ActionTable,
@@ -219,7 +217,6 @@ impl<'a> Plan<'a> {
         if let Some(inst) = &self.internal {
             t.list[i].internal_key = Some(op_key(inst, task, 0));
         }
-        set_op_meta(t, i, op_timeout(self.view, self.r, task, 0));
         i
     }
 
@@ -281,6 +278,10 @@ impl<'a> Plan<'a> {
             } else if need {
                 t.require(stop);
             }
+            if self.stop_unexpected && next.is_some() {
+                // (Pacemaker's reason for a stop away from the expected node.)
+                t.list[stop].reason = Some("being multiply active".into());
+            }
             stops.push(stop);
             // (Pacemaker keeps one role per resource, the highest found anywhere: a
             // primitive promoted on one node is demoted wherever it runs.)
@@ -327,20 +328,23 @@ impl<'a> Plan<'a> {
     }
 
     /// The first resource of a mandatory ordering before this one that restarts elsewhere
-    /// (it prevents live migration).
+    /// (it prevents live migration): an ordering constraint's, or the member before it in an
+    /// ordered group.
     fn migration_blocker(&self) -> Option<RscIdx> {
         let (view, cons, asg, r) = (self.view, self.cons, self.asg, self.r);
-        cons.orders
-            .iter()
-            .find(|o| {
-                o.then == r
-                    && o.kind == crate::constraints::OrderKind::Mandatory
-                    && view
-                        .primitives_of(o.first)
-                        .iter()
-                        .any(|f| moves_without_migrating(view, asg, *f))
-            })
+        let restarts_elsewhere = |first: RscIdx| {
+            view.primitives_of(first)
+                .iter()
+                .any(|f| moves_without_migrating(view, asg, *f))
+        };
+        let constraint = cons.orders.iter().find(|o| {
+            o.then == r
+                && o.kind == crate::constraints::OrderKind::Mandatory
+                && restarts_elsewhere(o.first)
+        });
+        constraint
             .map(|o| o.first)
+            .or_else(|| group_predecessor(view, r).filter(|&p| restarts_elsewhere(p)))
     }
 
     /// Whether it could move by live migration, orderings aside.
@@ -356,7 +360,9 @@ impl<'a> Plan<'a> {
         // (A completed migration still to clean up on its source blocks a new one.)
         rsc.dangling_on.is_empty()
             && rsc.allow_migrate()
-            && rsc.parent.is_none()
+            && rsc
+                .parent
+                .is_none_or(|p| view.resources[p].kind == Kind::Group)
             && managed
             && rsc.class != "stonith"
             && running.len() == 1
@@ -403,7 +409,18 @@ impl<'a> Plan<'a> {
             self.migrate_actions(t, start, stops);
         }
         match next {
-            None => t.list[start].runnable = false,
+            None => {
+                t.list[start].runnable = false;
+                // A changed definition asks for a start before placement (Pacemaker's
+                // force_restart, on no node): it stays required, though it cannot run.
+                let forced = rsc
+                    .node_state
+                    .iter()
+                    .any(|(n, st)| st.definition_changed && !rsc.other_agent_on.contains(n));
+                if forced && managed {
+                    t.require(start);
+                }
+            }
             Some(n) => {
                 let stays = !self.multiply_active
                     && self.current == Some(n)
@@ -424,7 +441,7 @@ impl<'a> Plan<'a> {
             }
             // A completed migration's leftover stop only goes first.
             for &c in &rsc.dangling_on {
-                if let Some(d) = t.find(&op_key(&self.id, "stop", 0), Some(c)) {
+                if let Some(d) = t.find(Some(self.r), &op_key(&self.id, "stop", 0), Some(c)) {
                     t.order(d, start, OPTIONAL);
                 }
             }
@@ -441,7 +458,10 @@ impl<'a> Plan<'a> {
         let changed = next.and_then(|n| rsc.node_state.get(&n)).is_some_and(|st| {
             st.definition_changed && !st.definition_stop && !st.failed && !st.restart
         });
-        if changed && managed {
+        // (A start that requires nothing loses that reason: Pacemaker clears it each time
+        // it looks the start up again while creating the resource's actions.)
+        let requires_nothing = super::node_actions::requires(self.view, self.r) == "nothing";
+        if changed && managed && !requires_nothing {
             t.list[start].reason = Some("resource definition change".into());
         }
         if quorum_blocked {
@@ -510,6 +530,13 @@ impl<'a> Plan<'a> {
             "CRM_meta_migrate_target".into(),
             view.nodes[to].uname.clone(),
         );
+        // (A pending migrate_to is recorded: its target may be affected if the source
+        // leaves mid-way; a remote connection needs no record.)
+        if !self.rsc.is_connection() {
+            t.list[mt]
+                .meta
+                .insert("CRM_meta_record_pending".into(), "true".into());
+        }
         t.require(mt);
         t.order(mt, mf, OPTIONAL);
     }
@@ -627,7 +654,14 @@ impl<'a> Plan<'a> {
             }
             if let Some(st) = rsc.node_state.get(&n) {
                 for (name, interval) in st.active_recurring() {
-                    add_cancel(t, r, id, name, interval, n);
+                    add_cancel(
+                        t,
+                        r,
+                        id,
+                        (name, interval),
+                        n,
+                        recorded_call(st, name, interval),
+                    );
                 }
             }
         }
@@ -643,15 +677,7 @@ impl<'a> Plan<'a> {
         for (&n, st) in &rsc.node_state {
             // (An unmanaged resource's actions are all optional, this one too.)
             if st.clear_failcount && managed && view.nodes[n].online {
-                let c = t.get(
-                    Some(r),
-                    "clear_failcount",
-                    op_key(id, "clear_failcount", 0),
-                    0,
-                    Some(n),
-                    ActionKind::CrmEvent,
-                );
-                t.require(c);
+                clear_failcount(t, r, id, n);
             }
         }
     }
@@ -707,15 +733,7 @@ impl<'a> Plan<'a> {
                 if !node.online || failed.0 <= 0 {
                     continue;
                 }
-                let c = t.get(
-                    Some(r),
-                    "clear_failcount",
-                    op_key(id, "clear_failcount", 0),
-                    0,
-                    Some(n),
-                    ActionKind::CrmEvent,
-                );
-                t.require(c);
+                let c = clear_failcount(t, r, id, n);
                 for s in t.of(r, "stop") {
                     t.order(c, s, OPTIONAL);
                 }
@@ -877,12 +895,32 @@ impl<'a> Plan<'a> {
         if let Some(inst) = &self.internal {
             t.list[mon].internal_key = Some(op_key(inst, &op.name, op.interval_ms));
         }
-        t.list[mon]
-            .meta
-            .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
-        set_op_meta(t, mon, op.timeout_ms);
+        // (Where it is to be promoted, a monitor expects "running promoted".)
+        if self.next_role == Role::Promoted {
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "8".into());
+        }
         mon
     }
+}
+
+/// The controller's clearing of `r`'s fail count on node `n` (required; nothing waits for a
+/// result from it).
+fn clear_failcount(t: &mut ActionTable, r: RscIdx, id: &str, n: NodeIdx) -> usize {
+    let c = t.get(
+        Some(r),
+        "clear_failcount",
+        op_key(id, "clear_failcount", 0),
+        0,
+        Some(n),
+        ActionKind::CrmEvent,
+    );
+    t.list[c]
+        .meta
+        .insert("CRM_meta_op_no_wait".into(), "true".into());
+    t.require(c);
+    c
 }
 
 /// Whether an operation configured for `role` runs in `next_role` (no role: started or
@@ -943,7 +981,14 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
             {
                 continue;
             }
-            add_cancel(t, r, &id, name, interval, n);
+            add_cancel(
+                t,
+                r,
+                &id,
+                (name, interval),
+                n,
+                recorded_call(st, name, interval),
+            );
         }
     }
 }
@@ -997,15 +1042,16 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
                 Some(n),
                 ActionKind::RscOp,
             );
-            t.list[mon]
-                .meta
-                .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
             let active = rsc.node_state.get(&n).is_some_and(|h| {
                 h.role == Role::Stopped
                     && h.active_recurring()
                         .iter()
                         .any(|(a, b)| *a == op.name && *b == op.interval_ms)
             });
+            // (It expects "not running".)
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "7".into());
             if !active {
                 t.require(mon);
             }
@@ -1018,8 +1064,25 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
     }
 }
 
-/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`.
-fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u64, n: NodeIdx) {
+/// The call id the history records for the recurring `name`/`interval` operation.
+fn recorded_call(st: &RscNodeState, name: &str, interval: u64) -> Option<i64> {
+    st.ops
+        .iter()
+        .rev()
+        .find(|o| o.task == name && o.interval_ms == interval)
+        .map(|o| o.call_id)
+}
+
+/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`,
+/// naming the call it cancels (as the history recorded it).
+fn add_cancel(
+    t: &mut ActionTable,
+    r: RscIdx,
+    id: &str,
+    (name, interval): (&str, u64),
+    n: NodeIdx,
+    call_id: Option<i64>,
+) {
     let c = t.get(
         Some(r),
         "cancel",
@@ -1031,6 +1094,11 @@ fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u6
     t.list[c]
         .meta
         .insert("CRM_meta_operation".into(), name.to_string());
+    if let Some(call) = call_id {
+        t.list[c]
+            .meta
+            .insert("CRM_meta_call_id".into(), call.to_string());
+    }
     t.require(c);
     // Cancellations happen after stops.
     for s in t.of(r, "stop") {

@@ -189,7 +189,7 @@ fn walk(
                 view.resources[ar].kind == Kind::Primitive || bundled,
             ) {
                 let key = super::op_key(&view.resources[ar].id, c, 0);
-                if let Some(done) = t.find(&key, None) {
+                if let Some(done) = t.find(Some(ar), &key, None) {
                     for &ei in &out[done] {
                         let e = t.edges[ei];
                         let other = t.list[e.then]

@@ -3,7 +3,6 @@
 //! waits for a joining node, decide whether the node is probed at all, let a guest node's
 //! container gate it, then add the probe and its orderings.
 
-use super::primitive::set_op_meta;
 use super::{flags::*, op_key, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::containers::{self, Placement};
@@ -238,7 +237,6 @@ fn add_probe(view: &ClusterView, t: &mut ActionTable, r: RscIdx, n: NodeIdx) -> 
     t.list[p]
         .meta
         .insert("CRM_meta_op_target_rc".into(), "7".into());
-    set_op_meta(t, p, 20_000);
     t.require(p);
     if view.nodes[n].pending {
         t.list[p].runnable = false;
@@ -262,7 +260,7 @@ fn order_probe(view: &ClusterView, t: &mut ActionTable, p: usize, r: RscIdx, n: 
         .iter()
         .filter(|o| o.role == Some(Role::Stopped) && o.interval_ms > 0)
     {
-        if let Some(m) = t.find(&op_key(id, &op.name, op.interval_ms), Some(n)) {
+        if let Some(m) = t.find(Some(r), &op_key(id, &op.name, op.interval_ms), Some(n)) {
             t.order(p, m, OPTIONAL);
         }
     }

@@ -6,6 +6,8 @@ mod bundle_scores;
 mod capacity;
 mod clone;
 mod colocated;
+mod instance_order;
+mod interleave;
 
 use crate::constraints::Constraints;
 use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, OnFail, Role, RscIdx};
@@ -146,6 +148,21 @@ impl<'a> Assigner<'a> {
         });
     }
 
+    /// Bans primitive `r` from node `n` after a failure there: a unique resource itself, an
+    /// anonymous clone instance its whole clone (Pacemaker bans the uber-parent).
+    fn ban_failed(&mut self, r: RscIdx, n: NodeIdx, source: &str) {
+        let view = self.view;
+        let top = view.top_of(r);
+        let unique = view.resources[top].clone.as_ref().is_none_or(|c| c.unique);
+        let target = if unique { r } else { top };
+        for x in view.primitives_of(target) {
+            self.contribute(x, n, Score::MINUS_INFINITY, source);
+        }
+        if target != r {
+            self.contribute(target, n, Score::MINUS_INFINITY, source);
+        }
+    }
+
     /// Location constraints, stickiness, failures and bans for every resource.
     fn compute_base(&mut self) {
         let view = self.view;
@@ -221,13 +238,7 @@ impl<'a> Assigner<'a> {
                     acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
                 });
                 if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
-                    let target = if unique { r } else { top };
-                    for x in view.primitives_of(target) {
-                        self.contribute(x, n, Score::MINUS_INFINITY, "migration-threshold");
-                    }
-                    if target != r {
-                        self.contribute(target, n, Score::MINUS_INFINITY, "migration-threshold");
-                    }
+                    self.ban_failed(r, n, "migration-threshold");
                 }
             }
             // An unmanaged resource found active on a node (there since it runs on a node
@@ -248,10 +259,18 @@ impl<'a> Assigner<'a> {
                     self.contribute(r, n, Score::MINUS_INFINITY, "multiple-active=stop_only");
                 }
             }
+            // A failure handled with on-fail=block unmanages the resource from the node
+            // state it is read in on: there and on every node read after it.
+            let blocked_from = rsc
+                .node_state
+                .iter()
+                .filter(|(_, st)| st.failed && st.on_fail == crate::unpack::OnFail::Block)
+                .map(|(n, _)| view.nodes[*n].status_order)
+                .min();
             for (n, st) in &rsc.node_state {
                 let held = unmanaged
                     || view.nodes[*n].maintenance
-                    || (st.failed && st.on_fail == crate::unpack::OnFail::Block);
+                    || blocked_from.is_some_and(|o| view.nodes[*n].status_order >= o);
                 if held && st.role.is_active() {
                     self.contribute(r, *n, Score::INFINITY, "not_managed_default");
                 }
@@ -270,12 +289,13 @@ impl<'a> Assigner<'a> {
                 {
                     self.out.frozen[r] = true;
                 }
+                // (Pacemaker bans an anonymous clone instance's whole clone.)
                 if st.banned {
-                    self.contribute(r, *n, Score::MINUS_INFINITY, "hard-error");
+                    self.ban_failed(r, *n, "hard-error");
                 }
                 if st.banned_everywhere {
                     for n in 0..view.nodes.len() {
-                        self.contribute(r, n, Score::MINUS_INFINITY, "fatal-error");
+                        self.ban_failed(r, n, "fatal-error");
                     }
                 }
             }
@@ -408,29 +428,15 @@ impl<'a> Assigner<'a> {
     /// `resource-discovery=exclusive`: a resource with such a location runs only on the nodes
     /// that constraint lists.
     fn apply_exclusive_discovery(&mut self) {
-        let view = self.view;
-        // (A bundle passes its discovery on to its containers and IPs only.)
-        let lineage = |r: RscIdx| {
-            std::iter::successors(Some(r), move |&x| {
-                crate::unpack::bundle::sharing_parent(view, x)
-            })
-            .collect::<Vec<_>>()
-        };
-        let exclusive_on = |r: RscIdx, n: Option<NodeIdx>| {
-            lineage(r).iter().any(|&x| {
-                self.cons.discovery.iter().any(|(cr, cn, mode)| {
-                    *cr == x && n.is_none_or(|n| *cn == n) && mode == "exclusive"
-                })
-            })
-        };
+        let (view, cons) = (self.view, self.cons);
         for r in 0..view.resources.len() {
-            if !exclusive_on(r, None) {
+            if !cons.exclusive_discovery(view, r, None) {
                 continue;
             }
             let banned: Vec<NodeIdx> = self.base[r]
                 .keys()
                 .copied()
-                .filter(|&n| !exclusive_on(r, Some(n)))
+                .filter(|&n| !cons.exclusive_discovery(view, r, Some(n)))
                 .collect();
             for n in banned {
                 self.base[r].insert(n, Score::MINUS_INFINITY);
@@ -976,13 +982,6 @@ impl<'a> Assigner<'a> {
         }
         if let Some(why) = self.blocked_by_policy(r) {
             self.out.why_stopped.insert(r, why.into());
-            return;
-        }
-        if !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze {
-            if let Some(c) = current.filter(|c| self.usable(*c)) {
-                self.record_placement(r, c);
-                self.out.role[r] = Role::Started;
-            }
             return;
         }
         let limit = self.capacity_limit(r, &scores);

@@ -5,7 +5,7 @@
 pub mod bundle;
 pub mod bundle_container;
 mod config;
-mod config_changes;
+pub(crate) mod config_changes;
 pub(crate) mod expiry;
 mod node_params;
 mod nodes;
@@ -102,6 +102,19 @@ impl ClusterView {
             r = p;
         }
         r
+    }
+
+    /// Whether `inner` is `outer` or lies inside it.
+    pub fn is_within(&self, mut inner: RscIdx, outer: RscIdx) -> bool {
+        loop {
+            if inner == outer {
+                return true;
+            }
+            match self.resources[inner].parent {
+                Some(p) => inner = p,
+                None => return false,
+            }
+        }
     }
 
     /// The topmost resource above `r` below any bundle (Pacemaker's `uber_parent`: a bundle's

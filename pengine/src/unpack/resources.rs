@@ -77,6 +77,9 @@ pub struct OpDef {
     /// The op's own instance attributes: agent parameters for this operation only (part of
     /// its digest).
     pub params: BTreeMap<String, String>,
+    /// What its actions take as meta attributes: the op's XML attributes (but `id`), then
+    /// its `meta_attributes` (the graph's `CRM_meta_*`, with `op_defaults` under them).
+    pub meta: BTreeMap<String, String>,
 }
 
 /// One resource (any variant).
@@ -447,7 +450,7 @@ fn add_guest_connections(
             let meta = super::remote::guest_meta(p, ctx.idx);
             let (Some(container), Some(xml)) = (
                 p.attr("id"),
-                super::remote::guest_connection_xml(p.attr("id").unwrap_or(""), &meta),
+                super::remote::guest_connection_xml(p.attr("id").unwrap_or(""), &meta, false),
             ) else {
                 continue;
             };
@@ -766,6 +769,13 @@ fn unpack_ops(
             ..*rctx
         };
         rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut extra);
+        let mut meta: BTreeMap<String, String> = op
+            .attrs
+            .iter()
+            .filter(|(k, _)| k.as_str() != "id")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut meta);
         let mut op_params = BTreeMap::new();
         rules::unpack_nvpairs(ctx.idx, op, "instance_attributes", &octx, &mut op_params);
         for (k, v) in &op_params {
@@ -806,6 +816,7 @@ fn unpack_ops(
             duplicate,
             extra,
             params: op_params,
+            meta,
         });
     }
 }

@@ -191,9 +191,11 @@ fn node_history(
         // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
         // default) makes the node unclean: it is fenced before the resource runs elsewhere.
         if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
+            // (Pacemaker names the instance the history was mapped to, not the history.)
+            let reason = format!("{} failed there", view.resources[r].id);
             let n = &mut view.nodes[node];
             n.unclean = true;
-            n.unclean_reason = format!("{rid} failed there");
+            n.unclean_reason = reason;
         }
         // A second history of the same resource on the node (a duplicate entry) does not
         // undo that the first found it active (Pacemaker keeps the node it runs on).
@@ -634,8 +636,20 @@ fn add_orphan_instance(
 }
 
 fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagnostics) -> RscIdx {
-    if let Some(&r) = view.rsc_by_id.get(rid) {
-        return r;
+    // A history named like a configured group or clone is an orphan of its own (Pacemaker:
+    // "no longer primitive"); the name keeps meaning the configured resource.
+    match view.rsc_by_id.get(rid) {
+        Some(&r) if view.resources[r].kind == Kind::Primitive => return r,
+        Some(_) => {
+            let known = view.top.iter().copied().find(|&r| {
+                let o = &view.resources[r];
+                o.orphan && o.kind == Kind::Primitive && o.id == rid
+            });
+            if let Some(r) = known {
+                return r;
+            }
+        }
+        None => {}
     }
     diags.info(format!("{rid} is an orphan (not in the configuration)"));
     let idx = view.resources.len();
@@ -673,7 +687,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
             .meta
             .insert("container".into(), k.to_string());
     }
-    view.rsc_by_id.insert(rid.to_string(), idx);
+    view.rsc_by_id.entry(rid.to_string()).or_insert(idx);
     view.top.push(idx);
     if view.resources[idx].is_connection() {
         remote::orphaned_connection(view, idx);
@@ -712,6 +726,7 @@ fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: 
 /// failure expiry against "now".
 struct ViewRules<'a> {
     view: &'a ClusterView,
+    r: RscIdx,
     rsc: &'a Resource,
     node: usize,
     expiry: super::expiry::Expiry<'a>,
@@ -730,12 +745,17 @@ impl Rules for ViewRules<'_> {
         let n = &self.view.nodes[self.node];
         n.online && !n.unclean
     }
+
+    fn last_failure_params_changed(&self, op: &OpRecord) -> bool {
+        super::config_changes::last_failure_params_changed(self.view, self.r, self.node, op)
+    }
 }
 
 fn replay(view: &ClusterView, r: RscIdx, node: usize, ops: Vec<OpRecord>) -> RscNodeState {
     let rsc = &view.resources[r];
     let mut rules = ViewRules {
         view,
+        r,
         rsc,
         node,
         expiry: super::expiry::Expiry::new(view, rsc, node),
