@@ -674,9 +674,20 @@ impl<'a> Plan<'a> {
     /// Expired failures: the controller clears the fail count.
     fn clear_expired_failures(&self, t: &mut ActionTable) {
         let (view, r, rsc, id, managed) = (self.view, self.r, self.rsc, &self.id, self.managed);
+        // A bundle connection reaching its container by the host's name is checked where the
+        // container goes.
+        let host = crate::unpack::bundle::replica_of(view, r)
+            .and_then(|(_, rep)| self.asg.node[rep.container]);
         for (&n, st) in &rsc.node_state {
+            let placed_check = || {
+                st.ops.iter().any(|op| {
+                    crate::unpack::config_changes::placed_last_failure_params_changed(
+                        view, r, n, op, host,
+                    )
+                })
+            };
             // (An unmanaged resource's actions are all optional, this one too.)
-            if st.clear_failcount && managed && view.nodes[n].online {
+            if (st.clear_failcount || placed_check()) && managed && view.nodes[n].online {
                 clear_failcount(t, r, id, n);
             }
         }
