@@ -61,6 +61,16 @@ fn is_completion(a: &crate::actions::Action) -> bool {
         )
 }
 
+/// A live migration's start or stop (a pseudo action around migrate_to/migrate_from):
+/// Pacemaker's "migrate runnable" first, which implies nothing after it (what runs inside a
+/// migrating container is not restarted).
+fn live_migration_step(t: &ActionTable, i: usize) -> bool {
+    let a = &t.list[i];
+    a.kind == graph::ActionKind::PseudoEvent
+        && matches!(a.task.as_str(), "start" | "stop")
+        && a.rsc.is_some_and(|r| !t.of(r, "migrate_from").is_empty())
+}
+
 /// Whether one of these inputs that Pacemaker orders after the restart ordering (see
 /// [`AFTER_RESTART`]) makes the action unrunnable.
 fn blocked_after_restart(t: &ActionTable, inputs: &[usize]) -> bool {
@@ -198,6 +208,7 @@ fn to_fixed_point(
         if e.flags & IMPLIES_THEN != 0
             && !t.list[f].optional
             && t.list[th].optional
+            && !live_migration_step(t, f)
             && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node))
         {
             t.list[th].optional = false;

@@ -69,7 +69,11 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
             for &m in &children {
                 for s in t.of(m, "start") {
                     t.order(start, s, start_flags);
-                    t.order(s, running, IMPLIES_THEN | RUNNABLE_LEFT);
+                    t.order(
+                        s,
+                        running,
+                        IMPLIES_THEN | RUNNABLE_LEFT | IMPLIES_THEN_PRINTED,
+                    );
                 }
                 for s in t.of(m, "stop") {
                     t.order(stop, s, IMPLIES_FIRST);
@@ -123,7 +127,11 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 // The clone is running only if some instance's start (or running point) can
                 // run (Pacemaker's summary of its instances' flags).
                 for s in child_actions(t, c, if collective { "running" } else { "start" }) {
-                    t.order(s, running, IMPLIES_THEN | SUMMARISES | ONE_OR_MORE);
+                    t.order(
+                        s,
+                        running,
+                        IMPLIES_THEN | SUMMARISES | ONE_OR_MORE | IMPLIES_THEN_PRINTED,
+                    );
                     t.list[running].min_runnable = 1;
                 }
                 for s in child_actions(t, c, "stop") {
