@@ -425,11 +425,18 @@ impl<'a> Plan<'a> {
                 let stays = !self.multiply_active
                     && self.current == Some(n)
                     && !restarts(&rsc.node_state[&n]);
+                // Recovered in place into a lower role (promoted now, unpromoted next):
+                // Pacemaker's restart brings it back up only to the role it has, so the
+                // start is created optional (its stop requires it later).
+                let lower_role_in_place = self.current == Some(n)
+                    && rsc.node_state[&n].role > self.next_role
+                    && !self.multiply_active;
                 if !managed {
                     if !stays {
                         t.list[start].runnable = false;
                     }
-                } else if !(stays || (quorum_blocked && running.is_empty())) {
+                } else if !(stays || lower_role_in_place || (quorum_blocked && running.is_empty()))
+                {
                     // (A new start blocked by lack of quorum is not needed, merely impossible.)
                     t.require(start);
                 }
@@ -821,7 +828,11 @@ impl<'a> Plan<'a> {
             {
                 continue;
             }
+            // (Pacemaker records no recurring operation as active on a remote node that was
+            // down when its history was read.)
+            let up_when_read = view.nodes[n].remote.as_ref().is_none_or(|l| l.was_online);
             let running_here = stays
+                && up_when_read
                 && active
                     .iter()
                     .any(|(a, b)| *a == op.name && *b == op.interval_ms);
