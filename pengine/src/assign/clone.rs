@@ -156,7 +156,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
-            a.num_resources[n] += 1;
+            a.num_resources[n] += view.primitives_of(inst).len();
             if view.resources[inst].kind == Kind::Primitive {
                 a.consume_capacity(inst, n);
                 a.log_placement(inst, n);
@@ -212,7 +212,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
-            a.num_resources[n] += 1;
+            a.num_resources[n] += view.primitives_of(inst).len();
             if view.resources[inst].kind == Kind::Primitive {
                 a.consume_capacity(inst, n);
                 a.log_placement(inst, n);
@@ -324,7 +324,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 placed[i] = Some(n);
                 count[n] += 1;
                 allocated += 1;
-                a.num_resources[n] += 1;
+                a.num_resources[n] += view.primitives_of(inst).len();
                 if view.resources[inst].kind == Kind::Primitive {
                     a.consume_capacity(inst, n);
                     a.log_placement(inst, n);
