@@ -129,8 +129,11 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
                 };
                 after_start(view, t, c, i, extra);
             }
+            // (Pacemaker orders these with implies-first, which in 2.1.5 never requires a
+            // primitive's action: it compares the first action's flags with themselves. What
+            // must stop there stops because it moves.)
             Task::Down => match state {
-                ConnectionState::Alive => before_stop(t, c, i, IMPLIES_FIRST),
+                ConnectionState::Alive => before_stop(t, c, i, OPTIONAL),
                 // Implied by fencing the node.
                 ConnectionState::Failed => {}
                 _ if next_stopped => before_stop(t, c, i, IMPLIES_FIRST),

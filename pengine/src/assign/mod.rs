@@ -943,10 +943,17 @@ impl<'a> Assigner<'a> {
         self.merge_with_this(r, &mut scores);
         self.allowed_after[r] = Some(scores.clone());
         let running = rsc.running_nodes();
+        // A partial migration counts as running on its target first (Pacemaker lists the
+        // target before the source), which wins ties.
+        let partial_target = rsc
+            .node_state
+            .iter()
+            .find(|(_, st)| st.migrating_from.is_some())
+            .map(|(&n, _)| n);
         let current = if running.len() == 1 {
             Some(running[0])
         } else {
-            None
+            partial_target
         };
         // A resource that is to be stopped (target-role, or on-fail=stop after a failure)
         // is banned from every node before it is shown.
@@ -1006,7 +1013,12 @@ impl<'a> Assigner<'a> {
                 // what is colocated with it) wins if it is as good as the best; else, among
                 // nodes as good as the best one (with a positive score), the node the
                 // resource runs on wins over a less loaded one.
-                let preferred = limit.prefer.filter(|p| {
+                // (A remote connection in a partial migration prefers its target: Pacemaker
+                // assigns connections first, asking for that node.)
+                let asked = partial_target
+                    .filter(|_| rsc.is_connection())
+                    .or(limit.prefer);
+                let preferred = asked.filter(|p| {
                     scores.get(p).is_some_and(|s| *s >= scores[&best]) && self.usable(*p)
                 });
                 let n = match (preferred, current) {
