@@ -171,9 +171,10 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 t.order(demote, demoted, RUNNABLE_LEFT);
                 // (A clone whose promotion is blocked has no promoted point either.)
                 t.order(promote, promoted, RUNNABLE_LEFT | SUMMARY);
-                // Promoted only if some instance's promote can run (none at all: unrunnable,
-                // as Pacemaker's summary of its instances' flags).
+                // Promoted (demoted) only if some instance's promote (demote) can run (none at
+                // all: unrunnable, as Pacemaker's summary of its instances' flags).
                 t.list[promote].min_runnable = 1;
+                t.list[demote].min_runnable = 1;
                 t.order(running, promote, OPTIONAL | RUNNABLE_LEFT);
                 t.order(demoted, start, OPTIONAL);
                 t.order(demoted, stop, OPTIONAL);
@@ -205,6 +206,7 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                     }
                     for a in instance_actions(t, "demote", "demote") {
                         t.order(demote, a, IMPLIES_FIRST);
+                        t.order(a, demote, ONE_OR_MORE | SUMMARY);
                     }
                     for a in instance_actions(t, "demote", "demoted") {
                         t.order(a, demoted, IMPLIES_THEN);

@@ -287,9 +287,16 @@ impl<'a> Plan<'a> {
             // primitive promoted on one node is demoted wherever it runs.)
             if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
                 let demote = self.action(t, "demote", Some(c), kind);
+                let wanted = need || next_role != Role::Promoted || st.must_recover();
                 if !managed || !node_managed || remote_down {
                     t.list[demote].runnable = false;
-                } else if need || next_role != Role::Promoted || st.must_recover() {
+                } else if node.unclean && !fenced {
+                    // (As its stop: needed but impossible on a node that is not fenced.)
+                    t.list[demote].runnable = false;
+                    if wanted {
+                        t.require(demote);
+                    }
+                } else if wanted {
                     // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }

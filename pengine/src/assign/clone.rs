@@ -770,6 +770,15 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
             } else {
                 // (Not on a node that cannot run resources, such as a guest node whose
                 // container is placed nowhere, although the instance may be assigned there.)
+                // Without quorum under policy freeze, only an instance promoted now may be.
+                let frozen_out = !view.config.have_quorum
+                    && view.config.no_quorum_policy == NoQuorumPolicy::Freeze
+                    && !view.primitives_of(inst).iter().any(|p| {
+                        view.resources[*p]
+                            .node_state
+                            .values()
+                            .any(|s| s.role == Role::Promoted)
+                    });
                 let container_placed = view.nodes[n]
                     .remote
                     .as_ref()
@@ -779,6 +788,7 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                     && s.0 >= 0
                     && a.usable(n)
                     && container_placed
+                    && !frozen_out
                     && promoted < cfg.promoted_max
                     && per_node[n] < cfg.promoted_node_max
             };
