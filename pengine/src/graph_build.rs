@@ -51,15 +51,7 @@ pub fn build(
     }
     let mut inputs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); t.list.len()];
     for e in &t.edges {
-        if e.flags & crate::actions::flags::SUMMARY != 0 {
-            continue;
-        }
-        let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
-        if e.flags & crate::actions::flags::SAME_NODE != 0
-            && fa.node.is_some()
-            && ta.node.is_some()
-            && fa.node != ta.node
-        {
+        if !graph_input(view, t, e) {
             continue;
         }
         if ids[e.first] != u32::MAX && ids[e.then] != u32::MAX {
@@ -116,6 +108,33 @@ pub fn build(
         ],
         synapses,
     }
+}
+
+/// Whether ordering `e` can be a graph input (when both its actions are in the graph): not
+/// a summary-only edge, not a same-node ordering between actions on different nodes, and
+/// not a user ordering Pacemaker finds invalid. The graph and the simulated execution of
+/// crm_simulate both follow this.
+pub fn graph_input(view: &ClusterView, t: &ActionTable, e: &crate::actions::Edge) -> bool {
+    use crate::actions::flags::{CONSTRAINT, SAME_NODE, SUMMARY};
+    let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
+    let other_nodes = fa.node.is_some() && ta.node.is_some() && fa.node != ta.node;
+    !(e.flags & SUMMARY != 0
+        || (e.flags & SAME_NODE != 0 && other_nodes)
+        || (e.flags & CONSTRAINT != 0 && guest_and_container(view, fa, ta)))
+}
+
+/// Whether `first` runs on a guest node and `then` is an action of that node's container: a
+/// user ordering between them is invalid (Pacemaker's `ordering_is_invalid`).
+fn guest_and_container(
+    view: &ClusterView,
+    first: &crate::actions::Action,
+    then: &crate::actions::Action,
+) -> bool {
+    let container = first
+        .node
+        .and_then(|n| view.nodes[n].remote.as_ref())
+        .and_then(|l| l.container);
+    first.rsc.is_some() && then.rsc.is_some() && container == then.rsc
 }
 
 /// A resource migrating to a node waits for that node's load to drop (`load_stopped_NODE`),

@@ -349,7 +349,11 @@ fn valid_attr_name(name: &str) -> bool {
 
 /// A bundle replica's connection configured to reach its container's host (`addr` is
 /// `#uname`) reaches the node its container goes to, else the one it runs on now.
-fn bundle_connection_host(view: &ClusterView, asg: &Assignment, r: RscIdx) -> Option<String> {
+pub(crate) fn bundle_connection_host(
+    view: &ClusterView,
+    asg: &Assignment,
+    r: RscIdx,
+) -> Option<String> {
     if view.resources[r].params.get("addr").map(String::as_str) != Some("#uname") {
         return None;
     }

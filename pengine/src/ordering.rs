@@ -61,16 +61,6 @@ fn is_completion(a: &crate::actions::Action) -> bool {
         )
 }
 
-/// A live migration's start or stop (a pseudo action around migrate_to/migrate_from):
-/// Pacemaker's "migrate runnable" first, which implies nothing after it (what runs inside a
-/// migrating container is not restarted).
-fn live_migration_step(t: &ActionTable, i: usize) -> bool {
-    let a = &t.list[i];
-    a.kind == graph::ActionKind::PseudoEvent
-        && matches!(a.task.as_str(), "start" | "stop")
-        && a.rsc.is_some_and(|r| !t.of(r, "migrate_from").is_empty())
-}
-
 /// Whether one of these inputs that Pacemaker orders after the restart ordering (see
 /// [`AFTER_RESTART`]) makes the action unrunnable.
 fn blocked_after_restart(t: &ActionTable, inputs: &[usize]) -> bool {
@@ -172,6 +162,25 @@ fn restate_reasons(
 }
 
 /// The worklist: required and runnable flags along the edges until nothing changes.
+/// The stops and pseudo starts of resources that migrate live (with a runnable
+/// `migrate_from`): Pacemaker's "migrate runnable" actions.
+fn migration_steps(t: &ActionTable) -> Vec<bool> {
+    let mut migrating = vec![false; t.list.len()];
+    for a in &t.list {
+        let Some(r) = a.rsc else { continue };
+        if a.task != "migrate_from" || !a.runnable {
+            continue;
+        }
+        for s in t.of(r, "stop") {
+            migrating[s] = true;
+        }
+        for s in t.of(r, "start") {
+            migrating[s] = t.list[s].kind == graph::ActionKind::PseudoEvent;
+        }
+    }
+    migrating
+}
+
 fn to_fixed_point(
     t: &mut ActionTable,
     view: &ClusterView,
@@ -198,6 +207,7 @@ fn to_fixed_point(
             }
         }
     }
+    let migrating = migration_steps(t);
     let mut queue: VecDeque<usize> = (0..t.edges.len()).collect();
     let mut queued = vec![true; t.edges.len()];
     while let Some(ei) = queue.pop_front() {
@@ -205,10 +215,12 @@ fn to_fixed_point(
         let e = t.edges[ei];
         let (f, th) = (e.first, e.then);
         let mut changed = Vec::new();
+        // (The stop and pseudo start of a live migration require nothing after them:
+        // Pacemaker's "migrate runnable" first implies no then.)
         if e.flags & IMPLIES_THEN != 0
+            && !migrating[f]
             && !t.list[f].optional
             && t.list[th].optional
-            && !live_migration_step(t, f)
             && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node))
         {
             t.list[th].optional = false;

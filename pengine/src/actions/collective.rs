@@ -69,6 +69,7 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
             for &m in &children {
                 for s in t.of(m, "start") {
                     t.order(start, s, start_flags);
+                    // (Printed even when a migration's start implies nothing.)
                     t.order(
                         s,
                         running,
@@ -78,7 +79,13 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 for s in t.of(m, "stop") {
                     t.order(stop, s, IMPLIES_FIRST);
                 }
-                t.order_rsc(m, "stop", r, "stopped", IMPLIES_THEN | RUNNABLE_LEFT);
+                t.order_rsc(
+                    m,
+                    "stop",
+                    r,
+                    "stopped",
+                    IMPLIES_THEN | RUNNABLE_LEFT | IMPLIES_THEN_PRINTED,
+                );
                 if !ordered {
                     continue;
                 }
@@ -185,6 +192,9 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                         for a in t.of(p, "promote") {
                             t.order(a, promote, ONE_OR_MORE | SUMMARY);
                         }
+                        for a in t.of(p, "demote") {
+                            t.order(a, demote, ONE_OR_MORE | SUMMARY);
+                        }
                     }
                     // A group instance is promoted and demoted through its own pseudo actions.
                     // (`task` for a primitive; `group_task` for a group instance.)
@@ -206,7 +216,6 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                     }
                     for a in instance_actions(t, "demote", "demote") {
                         t.order(demote, a, IMPLIES_FIRST);
-                        t.order(a, demote, ONE_OR_MORE | SUMMARY);
                     }
                     for a in instance_actions(t, "demote", "demoted") {
                         t.order(a, demoted, IMPLIES_THEN);

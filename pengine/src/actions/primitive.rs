@@ -149,6 +149,7 @@ pub fn create(
     p.forget_other_agent(t);
     p.forget_lock(t);
     p.recurring(t, start, reload, promote, demote_here);
+    p.history_monitors(t);
 }
 
 impl<'a> Plan<'a> {
@@ -688,20 +689,19 @@ impl<'a> Plan<'a> {
     /// Expired failures: the controller clears the fail count.
     fn clear_expired_failures(&self, t: &mut ActionTable) {
         let (view, r, rsc, id, managed) = (self.view, self.r, self.rsc, &self.id, self.managed);
-        // A bundle connection reaching its container by the host's name is checked where the
-        // container goes.
-        let host = crate::unpack::bundle::replica_of(view, r)
-            .and_then(|(_, rep)| self.asg.node[rep.container]);
+        // (A bundle connection's last failure is checked once placed, against its host.)
+        let host = crate::graph_meta::bundle_connection_host(view, self.asg, r);
         for (&n, st) in &rsc.node_state {
-            let placed_check = || {
-                st.ops.iter().any(|op| {
-                    crate::unpack::config_changes::placed_last_failure_params_changed(
-                        view, r, n, op, host,
-                    )
-                })
-            };
+            let changed_at_host = host.as_deref().is_some_and(|h| {
+                !st.expired_failure
+                    && st.ops.iter().any(|o| {
+                        crate::unpack::config_changes::last_failure_params_changed_at(
+                            view, r, n, o, h,
+                        )
+                    })
+            });
             // (An unmanaged resource's actions are all optional, this one too.)
-            if (st.clear_failcount || placed_check()) && managed && view.nodes[n].online {
+            if (st.clear_failcount || changed_at_host) && managed && view.nodes[n].online {
                 clear_failcount(t, r, id, n);
             }
         }
@@ -879,6 +879,50 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// The recurring `name`/`interval` operation's action on node `n` (found or made).
+    fn recurring_action(
+        &self,
+        t: &mut ActionTable,
+        name: &str,
+        interval: u64,
+        n: NodeIdx,
+    ) -> usize {
+        let key = op_key(&self.id, name, interval);
+        let mon = t.get(
+            Some(self.r),
+            name,
+            key,
+            interval,
+            Some(n),
+            ActionKind::RscOp,
+        );
+        if let Some(inst) = &self.internal {
+            t.list[mon].internal_key = Some(op_key(inst, name, interval));
+        }
+        mon
+    }
+
+    /// Step 5: a recurring operation the history shows active on a node that is up has an
+    /// (optional) action there, wherever the resource goes (Pacemaker makes it while reading
+    /// the history): what is ordered before it, such as a remote node's connection
+    /// restarting, can still require it.
+    fn history_monitors(&self, t: &mut ActionTable) {
+        let (view, rsc) = (self.view, self.rsc);
+        for (&n, st) in &rsc.node_state {
+            // (A node to be fenced counts as down: a remote node whose connection is lost
+            // is offline to Pacemaker when it reads the history.)
+            let node = &view.nodes[n];
+            if !node.online || node.unclean || !st.role.is_active() {
+                continue;
+            }
+            for (name, interval) in st.active_recurring() {
+                if rsc.op(name, interval).is_some() {
+                    self.recurring_action(t, name, interval, n);
+                }
+            }
+        }
+    }
+
     fn cancel_for_role_change(
         &self,
         t: &mut ActionTable,
@@ -911,19 +955,7 @@ impl<'a> Plan<'a> {
 
     /// A recurring operation where the resource goes.
     fn monitor(&self, t: &mut ActionTable, op: &OpDef, n: NodeIdx) -> usize {
-        let r = self.r;
-        let key = op_key(&self.id, &op.name, op.interval_ms);
-        let mon = t.get(
-            Some(r),
-            &op.name,
-            key,
-            op.interval_ms,
-            Some(n),
-            ActionKind::RscOp,
-        );
-        if let Some(inst) = &self.internal {
-            t.list[mon].internal_key = Some(op_key(inst, &op.name, op.interval_ms));
-        }
+        let mon = self.recurring_action(t, &op.name, op.interval_ms, n);
         // (Where it is to be promoted, a monitor expects "running promoted".)
         if self.next_role == Role::Promoted {
             t.list[mon]

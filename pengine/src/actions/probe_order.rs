@@ -45,18 +45,6 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
         if x == y || f.task != "stop" || e.flags & INTERLEAVED != 0 {
             continue;
         }
-        // "X stop then Y stop" with Y migrating also orders X's stop before Y's migrate_to
-        // (Pacemaker's migration equivalent), which X's probes precede too, even when X runs
-        // inside Y.
-        if th.task == "stop" && !view.is_within(x, y) && !view.is_within(y, x) {
-            for mt in t.of(y, "migrate_to") {
-                for &p in &probes_of[x] {
-                    if probe_needed_before(t, p, mt) {
-                        new_edges.push((p, mt, e.flags & SAME_NODE));
-                    }
-                }
-            }
-        }
         // Not for a resource inside a stopping container: the probe could come after the
         // container starts again (a loop).
         let in_container = crate::unpack::remote::container_of(view, &view.resources[x]) == Some(y);
@@ -207,7 +195,8 @@ fn walk(
                         let other = t.list[e.then]
                             .rsc
                             .is_some_and(|x| view.top_of(x) != view.top_of(ar));
-                        if e.flags & IMPLIES_THEN != 0 && e.flags & SUMMARISES == 0 && other {
+                        let implies = e.flags & (IMPLIES_THEN | CLONE_IMPLIES_THEN) != 0;
+                        if implies && e.flags & SUMMARISES == 0 && other {
                             stack.push(e.then);
                         }
                     }

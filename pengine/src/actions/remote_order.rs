@@ -129,14 +129,14 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
                 };
                 after_start(view, t, c, i, extra);
             }
-            // (Pacemaker orders these with implies-first, which in 2.1.5 never requires a
-            // primitive's action: it compares the first action's flags with themselves. What
-            // must stop there stops because it moves.)
+            // (Pacemaker orders these stops before the connection's stop with "implies
+            // first", which changes nothing for a primitive's action: a resource that stays
+            // on a remote node whose connection moves or migrates is not stopped.)
             Task::Down => match state {
                 ConnectionState::Alive => before_stop(t, c, i, OPTIONAL),
                 // Implied by fencing the node.
                 ConnectionState::Failed => {}
-                _ if next_stopped => before_stop(t, c, i, IMPLIES_FIRST),
+                _ if next_stopped => before_stop(t, c, i, OPTIONAL),
                 _ => after_start(view, t, c, i, OPTIONAL),
             },
             Task::Demote => {

@@ -1193,17 +1193,8 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     let mut pending_inputs: BTreeMap<usize, BTreeSet<usize>> =
         included.iter().map(|&i| (i, BTreeSet::new())).collect();
     for e in &t.edges {
-        // The simulation follows the graph's own inputs: no summary-only edges, and no
-        // same-node orderings between actions on different nodes.
-        if e.flags & crate::actions::flags::SUMMARY != 0 {
-            continue;
-        }
-        let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
-        if e.flags & crate::actions::flags::SAME_NODE != 0
-            && fa.node.is_some()
-            && ta.node.is_some()
-            && fa.node != ta.node
-        {
+        // The simulation follows the graph's own inputs.
+        if !crate::graph_build::graph_input(view, t, e) {
             continue;
         }
         if in_graph(t, e.first) && in_graph(t, e.then) {

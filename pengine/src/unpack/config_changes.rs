@@ -173,37 +173,37 @@ fn compare(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> Verdict {
 /// Whether a failed start or monitor recorded as the resource's last failure ran with other
 /// parameters than configured now: its fail count is cleared (Pacemaker's
 /// `should_clear_for_param_change`, which also counts private parameters).
-/// A bundle connection reaching its container by the host's name is checked only once its
-/// container is placed ([`placed_last_failure_params_changed`]).
 pub fn last_failure_params_changed(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> bool {
-    !needs_remote_name(view, r) && last_failure_changed(view, r, n, op, None)
+    // (A bundle connection that reaches its container's host is checked once placed, when
+    // that address is known: `last_failure_params_changed_at`.)
+    !needs_host_name(view, r) && last_failure_params_differ(view, r, n, op, None)
 }
 
-/// The check Pacemaker defers for a bundle connection whose address is its container's host
-/// name (`#uname`): with `host`, where the container is placed (None: nowhere).
-pub fn placed_last_failure_params_changed(
+/// The check of `last_failure_params_changed` for a bundle connection that reaches its
+/// container's host (`addr` is `#uname`), made once placed with that host's name `host`
+/// (Pacemaker's deferred parameter check).
+pub fn last_failure_params_changed_at(
     view: &ClusterView,
     r: RscIdx,
     n: usize,
     op: &OpRecord,
-    host: Option<usize>,
+    host: &str,
 ) -> bool {
-    let addr = host.map_or("#uname", |h| view.nodes[h].uname.as_str());
-    needs_remote_name(view, r) && last_failure_changed(view, r, n, op, Some(addr))
+    needs_host_name(view, r) && last_failure_params_differ(view, r, n, op, Some(host))
 }
 
-/// A bundle connection whose address is `#uname` (Pacemaker's "needs remote name").
-pub fn needs_remote_name(view: &ClusterView, r: RscIdx) -> bool {
-    view.resources[r].params.get("addr").map(String::as_str) == Some("#uname")
-        && super::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r))
+/// A bundle replica's connection whose address is its container's host name.
+fn needs_host_name(view: &ClusterView, r: RscIdx) -> bool {
+    super::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r))
+        && view.resources[r].params.get("addr").map(String::as_str) == Some("#uname")
 }
 
-fn last_failure_changed(
+fn last_failure_params_differ(
     view: &ClusterView,
     r: RscIdx,
     n: usize,
     op: &OpRecord,
-    addr: Option<&str>,
+    host: Option<&str>,
 ) -> bool {
     if !op.id.ends_with("_last_failure_0")
         || !matches!(op.task.as_str(), "start" | "monitor")
@@ -213,8 +213,8 @@ fn last_failure_changed(
     }
     let config = configured(view, r, &op.task, op.interval_ms);
     let mut all = digested_params(view, r, n, op, config);
-    if let Some(a) = addr {
-        all.insert("addr".into(), a.to_string());
+    if let Some(h) = host {
+        all.insert("addr".into(), h.to_string());
     }
     compare_digests(view, r, op, &all) != Verdict::Same
 }
