@@ -99,7 +99,9 @@ pub struct Action {
     pub print_always: bool,
     /// Can be executed.
     pub runnable: bool,
-    /// Extra `CRM_meta_*`/parameters for the graph.
+    /// What scheduling adds to the action's meta attributes, by graph name (`CRM_meta_*`:
+    /// expected result, notification, migration, fencing details); [`crate::graph_meta`]
+    /// adds the operation's own definition, which these never replace.
     pub meta: BTreeMap<String, String>,
     /// Synapse priority.
     pub priority: i64,
