@@ -68,6 +68,9 @@ pub mod flags {
     /// the graph leaves it out between an action on a guest node and that node's container
     /// (Pacemaker's invalid orderings).
     pub const CONSTRAINT: u32 = 16384;
+    /// Then required => first is shown in the graph, without being required (Pacemaker's
+    /// "implies first printed").
+    pub const IMPLIES_FIRST_PRINTED: u32 = 32768;
 }
 
 /// One scheduled (or merely possible) action.

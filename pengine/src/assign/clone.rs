@@ -389,7 +389,7 @@ impl InstancePlacement {
         self.placed[i] = Some(n);
         self.count[n] += 1;
         self.allocated += 1;
-        a.num_resources[n] += 1;
+        a.num_resources[n] += a.view.primitives_of(inst).len();
         if a.view.resources[inst].kind == Kind::Primitive {
             a.consume_capacity(inst, n);
             a.log_placement(inst, n);
@@ -927,9 +927,15 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 let frozen_out = !view.config.have_quorum
                     && view.config.no_quorum_policy == NoQuorumPolicy::Freeze
                     && !was;
+                let container_placed = view.nodes[n]
+                    .remote
+                    .as_ref()
+                    .and_then(|l| l.container)
+                    .is_none_or(|k| a.out.node[k].is_some());
                 !no_promote
                     && s.0 >= 0
                     && a.usable(n)
+                    && container_placed
                     && promoted < cfg.promoted_max
                     && per_node[n] < cfg.promoted_node_max
                     && !frozen_out
