@@ -4,7 +4,7 @@
 use super::bundle_text;
 use super::status_text::{
     clone_child_name, clone_disabled, clone_heading, disabled, group_flags, group_heading,
-    node_list_line, stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
+    node_list_line, stopped_lines, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
 };
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
@@ -599,7 +599,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     }
     // (A bundle's guest nodes are never among a resource's allowed nodes: Pacemaker makes
     // them with discovery "never", which the symmetric default skips.)
-    let stopped: Vec<String> = view
+    let stopped: Vec<(String, Option<String>)> = view
         .nodes
         .iter()
         .enumerate()
@@ -613,12 +613,31 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
                 .and_then(|l| l.connection)
                 .is_some_and(|c| view.resources[c].orphan)
         })
-        .map(|(_, node)| node.uname.clone())
+        .map(|(n, node)| (node.uname.clone(), clone_failed_probe(view, c, n)))
         .collect();
     let unlisted = cfg.max.saturating_sub(listed);
-    if let Some(line) = stopped_line(clone_disabled(view, c), stopped, unlisted) {
+    for line in stopped_lines(clone_disabled(view, c), stopped, unlisted) {
         let _ = writeln!(out, "      * {line}");
     }
+}
+
+/// Why a clone is stopped on node `n` when a probe there found its agent unusable (Pacemaker
+/// looks for the clone's failed probe on that node).
+fn clone_failed_probe(view: &ClusterView, c: RscIdx, n: usize) -> Option<String> {
+    view.primitives_of(c).into_iter().find_map(|p| {
+        view.resources[p]
+            .node_state
+            .get(&n)?
+            .ops
+            .iter()
+            .find_map(|o| {
+                (o.task == "monitor"
+                    && o.interval_ms == 0
+                    && o.failed
+                    && (o.rc == 5 || o.rc == 2 || o.status == 7))
+                    .then(|| vocab::ocf::ocf_text(o.rc).to_string())
+            })
+    })
 }
 
 fn status(view: &ClusterView, p: &Placement, fenced: Option<&BTreeSet<usize>>) -> String {
