@@ -103,6 +103,11 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         if a.task == "load_stopped" {
             return (0, 0);
         }
+        // A remote node's fencing decided while its actions are ordered is made then.
+        if let (Some(n), "stonith") = (a.node, a.task.as_str()) {
+            let decided = crate::remote::fence_decided(&view.nodes[n].unclean_reason);
+            return (0, i64::from(decided) * 1_000_000 + node);
+        }
         return (0, node);
     };
     let rsc = &view.resources[r];
