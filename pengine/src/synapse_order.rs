@@ -189,7 +189,15 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         // (A failed migration's target is stopped like any other active node: that stop is
         // not made while reading the history.)
         let migration_target = st.restart && !st.failed && !st.definition_changed;
-        if a.task == "stop" && st.must_recover() && !changed_only && !migration_target {
+        // (A failure recovered by restarting the container stops the container then.)
+        let container_recovers = st.on_fail == crate::unpack::OnFail::RestartContainer
+            && rsc.meta("container").is_some();
+        if a.task == "stop"
+            && st.must_recover()
+            && !changed_only
+            && !migration_target
+            && !container_recovers
+        {
             return (0, if agent_changed { check(0) } else { read(2) });
         }
         if (a.task == "start" && changed_only) || a.task == "reload-agent" {
@@ -225,9 +233,15 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
                 .any(|(_, x)| *x == Role::Promoted);
             // (A completed migration's leftover stop at the source is made before all.)
             let dangling = a.node.is_some_and(|n| rsc.dangling_on.contains(&n));
+            // (So is the start standing for a start found in flight.)
+            let start_pending = rsc
+                .node_state
+                .values()
+                .any(|st| st.ops.iter().any(|o| o.status == -1 && o.task == "start"));
             let step = match task {
                 "stop" if dangling => -2,
                 _ if interval > 0 => 5,
+                "start" if start_pending && asg.node[r].is_some() => -1,
                 "start" if promoted_now && asg.node[r].is_some() => -1,
                 "demote" => 1,
                 "stop" => 2,

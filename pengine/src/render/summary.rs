@@ -94,17 +94,14 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
         }
         let entry = p.entry(r).or_default();
         match a.task.as_str() {
-            // An operation still in flight there stays the last of the history (its call
-            // id sorts last), so the resource still shows active there.
+            // An operation still in flight there can stay the last of the history, so the
+            // resource still shows active there.
             "stop"
                 if as_shown
                     && view.resources[r]
                         .node_state
                         .get(&n)
-                        // (A monitor in flight does not make it active again.)
-                        .is_some_and(|st| {
-                            st.pending_task.as_deref().is_some_and(|t| t != "monitor")
-                        }) => {}
+                        .is_some_and(|st| outlives_simulated_op(st)) => {}
             "stop" => entry.retain(|(x, _)| *x != n),
             "demote" => entry
                 .iter_mut()
@@ -172,6 +169,25 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
         }
     }
     p
+}
+
+/// Whether the operation in flight that ends a history still sorts after an operation the
+/// simulation records there. crm_simulate gives its record the next call id and a
+/// transition key of transition -1 from its fake transition engine: an operation in flight
+/// with a call id sorts before it; one without a call id sorts after it when it comes from
+/// another engine or from the same transition -1, else before it (the record's transition
+/// -1 sorts last) - Pacemaker's pe__is_newer_op. A monitor in flight does not make it
+/// active.
+fn outlives_simulated_op(st: &crate::unpack::RscNodeState) -> bool {
+    const FAKE_TE_ID: &str = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    st.pending_task.as_deref().is_some_and(|t| t != "monitor")
+        && st.ops.last().is_some_and(|o| {
+            o.status == -1
+                && o.call_id == -1
+                && o.transition
+                    .as_ref()
+                    .is_some_and(|(id, uuid)| uuid != FAKE_TE_ID || *id == -1)
+        })
 }
 
 /// A node's state for the listing: `(online, unclean)`. A remote or guest node follows its
@@ -363,12 +379,17 @@ pub fn primitive_text(
     if on.is_empty() {
         text.failed_probe = failed_probe(view, r);
     }
-    // The current status shows an operation still in flight on its one node.
-    if let ([(n, _)], false) = (on.as_slice(), revised) {
-        text.pending = rsc.node_state[n]
-            .pending_task
-            .as_deref()
-            .and_then(super::status_text::pending_word);
+    // The current status shows the operation found in flight (on its one node, or where
+    // that operation is, for a resource active nowhere).
+    if let (Some((task, at)), false) = (first_pending(view, r), revised) {
+        match on.as_slice() {
+            [_] => text.pending = super::status_text::pending_word(task),
+            [] => {
+                text.pending = super::status_text::pending_word(task);
+                text.pending_node = text.pending.map(|_| view.nodes[at].uname.clone());
+            }
+            _ => {}
+        }
     }
     // A recurring monitor in flight is a flag of the current status (probes are not shown).
     if !revised {
@@ -395,6 +416,21 @@ pub fn primitive_text(
                 .iter()
                 .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed)));
     text
+}
+
+/// The first operation in flight (not a probe) Pacemaker meets reading the resource's
+/// history, node by node in status order, and its node: it stays the resource's pending
+/// operation even when a later operation there supersedes it.
+fn first_pending(view: &ClusterView, r: RscIdx) -> Option<(&str, usize)> {
+    let mut nodes: Vec<usize> = view.resources[r].node_state.keys().copied().collect();
+    nodes.sort_by_key(|&n| (view.nodes[n].is_remote(), view.nodes[n].status_order));
+    nodes.into_iter().find_map(|n| {
+        view.resources[r].node_state[&n]
+            .ops
+            .iter()
+            .find(|o| o.status == -1 && !(o.task == "monitor" && o.interval_ms == 0))
+            .map(|o| (o.task.as_str(), n))
+    })
 }
 
 /// The result of a probe that found the agent unusable (not installed, invalid parameters),
