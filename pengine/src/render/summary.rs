@@ -101,7 +101,7 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
                     && view.resources[r]
                         .node_state
                         .get(&n)
-                        .is_some_and(|st| outlives_simulated_op(st)) => {}
+                        .is_some_and(outlives_simulated_op) => {}
             "stop" => entry.retain(|(x, _)| *x != n),
             "demote" => entry
                 .iter_mut()
