@@ -132,6 +132,9 @@ fn restate_reasons(
             let f = &t.list[e.first];
             let named = match &said {
                 Some(said) => because(t, view, "unrunnable", e.first) == *said,
+                // (A clone's ordering passed on to the instances judges the clone's action
+                // as a whole.)
+                None if e.flags & SUMMARY != 0 => true,
                 None => clone_action_required_on(t, view, e.first, a.node.or(a.ordering_node)),
             };
             (e.flags & IMPLIES_THEN != 0 && !f.optional && f.rsc != a.rsc && named)

@@ -96,12 +96,7 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
         match a.task.as_str() {
             // An operation still in flight there can stay the last of the history, so the
             // resource still shows active there.
-            "stop"
-                if as_shown
-                    && view.resources[r]
-                        .node_state
-                        .get(&n)
-                        .is_some_and(outlives_simulated_op) => {}
+            "stop" if as_shown && outlives_simulated_op(&view.resources[r], n) => {}
             "stop" => entry.retain(|(x, _)| *x != n),
             "demote" => entry
                 .iter_mut()
@@ -178,7 +173,14 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
 /// another engine or from the same transition -1, else before it (the record's transition
 /// -1 sorts last) - Pacemaker's pe__is_newer_op. A monitor in flight does not make it
 /// active.
-fn outlives_simulated_op(st: &crate::unpack::RscNodeState) -> bool {
+fn outlives_simulated_op(rsc: &crate::unpack::Resource, n: usize) -> bool {
+    // (With several entries there, the record goes to a new one: the others stay.)
+    if rsc.duplicate_history_on.contains(&n) {
+        return true;
+    }
+    let Some(st) = rsc.node_state.get(&n) else {
+        return false;
+    };
     const FAKE_TE_ID: &str = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
     st.pending_task.as_deref().is_some_and(|t| t != "monitor")
         && st.ops.last().is_some_and(|o| {

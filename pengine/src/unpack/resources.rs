@@ -138,6 +138,10 @@ pub struct Resource {
     /// Nodes a completed live migration left it on (migrate_to and migrate_from done, the
     /// source not stopped yet): stopped there, the resource runs on the target.
     pub dangling_on: Vec<usize>,
+    /// Nodes whose status holds more than one history entry for it: what the simulation
+    /// records there goes to a new entry (crm_simulate finds no single one), so an entry
+    /// that found it active still does.
+    pub duplicate_history_on: Vec<usize>,
 }
 
 impl Resource {
@@ -539,6 +543,7 @@ fn add(
         recorded_lock: None,
         stop_forced_on: Vec::new(),
         dangling_on: Vec::new(),
+        duplicate_history_on: Vec::new(),
     });
     view.rsc_by_id.insert(id, me);
     match kind {

@@ -198,6 +198,14 @@ fn node_history(
             .node_state
             .get(&node)
             .is_some_and(|old| old.role.is_active() && !state.role.is_active());
+        // (The same entry id twice: crm_simulate finds no single entry to record in.)
+        let duplicate = view.resources[r]
+            .node_state
+            .get(&node)
+            .is_some_and(|old| old.entry_id == state.entry_id);
+        if duplicate {
+            view.resources[r].duplicate_history_on.push(node);
+        }
         if keeps_active {
             continue;
         }
@@ -662,6 +670,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         recorded_lock: None,
         stop_forced_on: Vec::new(),
         dangling_on: Vec::new(),
+        duplicate_history_on: Vec::new(),
     });
     // An orphan that ran inside a container says so in its history.
     if let Some(k) = lr.attr("container") {
