@@ -2,6 +2,9 @@
 //! inputs are its required, runnable predecessors.
 
 use crate::actions::ActionTable;
+use crate::assign::Assignment;
+use crate::constraints::Constraints;
+use crate::graph_meta;
 use crate::unpack::{ClusterView, RscIdx};
 use graph::{ActionKind, ActionRef, GraphAction, Primitive, Synapse, TransitionGraph};
 use std::collections::BTreeSet;
@@ -35,7 +38,13 @@ fn action_ref(view: &ClusterView, t: &ActionTable, i: usize, id: u32) -> ActionR
 
 /// Builds the graph; `included` lists the in-graph actions in synapse order
 /// ([`crate::synapse_order`]).
-pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> TransitionGraph {
+pub fn build(
+    view: &ClusterView,
+    cons: &Constraints,
+    asg: &Assignment,
+    t: &ActionTable,
+    included: &[usize],
+) -> TransitionGraph {
     let mut ids = vec![u32::MAX; t.list.len()];
     for (k, &i) in included.iter().enumerate() {
         ids[i] = k as u32;
@@ -58,11 +67,11 @@ pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> Transit
         }
     }
     break_load_loops(t, &mut inputs);
+    let sources = graph_meta::Sources::new(view, cons, asg, t);
     let mut synapses = Vec::with_capacity(included.len());
     for (k, &i) in included.iter().enumerate() {
         let a = &t.list[i];
         let reference = action_ref(view, t, i, ids[i]);
-        let mut attributes: Vec<(String, String)> = Vec::new();
         let primitive = match (a.kind, a.rsc) {
             // (A resource's cluster action, clear_failcount, names it too.)
             (ActionKind::RscOp | ActionKind::CrmEvent, Some(r)) => {
@@ -78,25 +87,10 @@ pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> Transit
             }
             _ => None,
         };
-        if let (Some(n), true) = (a.node, a.kind != ActionKind::PseudoEvent) {
-            attributes.push(("CRM_meta_on_node".into(), view.nodes[n].uname.clone()));
-            attributes.push(("CRM_meta_on_node_uuid".into(), view.nodes[n].id.clone()));
-        }
-        for (k2, v) in &a.meta {
-            attributes.push((k2.clone(), v.clone()));
-        }
-        attributes.sort();
-        if let (ActionKind::RscOp, Some(r)) = (a.kind, a.rsc) {
-            for (k2, v) in &view.resources[r].params {
-                if !valid_attr_name(k2) {
-                    continue;
-                }
-                attributes.push((k2.clone(), v.clone()));
-            }
-        }
+        let attributes = graph_meta::attributes(view, t, i, &sources);
         synapses.push(Synapse {
             id: k as u32,
-            priority: (a.priority != 0).then_some(a.priority),
+            priority: graph_meta::synapse_priority(view, a),
             action: GraphAction {
                 reference,
                 primitive,
@@ -186,12 +180,4 @@ pub fn primitive_names(view: &ClusterView, r: RscIdx) -> (String, Option<String>
         }
         _ => (rsc.id.clone(), None),
     }
-}
-
-fn valid_attr_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }

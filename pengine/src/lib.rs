@@ -9,6 +9,8 @@ pub mod actions;
 pub mod assign;
 pub mod constraints;
 pub mod graph_build;
+pub mod graph_meta;
+pub mod notify_vars;
 pub mod ordering;
 pub mod remote;
 pub mod render;
@@ -129,6 +131,8 @@ fn plan(
     ordering::propagate(&mut actions, &view);
     let graph = graph_build::build(
         &view,
+        &constraints,
+        &assignment,
         &actions,
         &synapse_order::synapse_order(&view, &assignment, &actions),
     );

@@ -247,9 +247,10 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
                 if !bundled {
                     t.order(s, i, IMPLIES_THEN);
                 }
-                // The top-level collective's stop also waits for the fencing.
+                // The top-level collective's stop also waits for the fencing (a bundle's
+                // parts count as top-level).
                 if let Some(r) = t.list[i].rsc {
-                    let top = view.top_of(r);
+                    let top = view.top_below_bundle(r);
                     if task == "stop" && top != r {
                         for ps in t.of(top, "stop") {
                             t.order(s, ps, OPTIONAL);

@@ -17,20 +17,6 @@ fn restarts(st: &RscNodeState) -> bool {
     st.must_recover() && (!demote_only || st.restart || st.definition_changed)
 }
 
-pub(super) fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
-    t.list[i]
-        .meta
-        .entry("CRM_meta_timeout".into())
-        .or_insert_with(|| timeout_ms.to_string());
-}
-
-fn op_timeout(view: &ClusterView, r: RscIdx, name: &str, interval: u64) -> u64 {
-    let rsc = &view.resources[r];
-    rsc.op(name, interval)
-        .map(|o| o.timeout_ms)
-        .unwrap_or(20_000)
-}
-
 /// Whether a primitive moves without being able to migrate (restarts elsewhere).
 fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> bool {
     let rsc = &view.resources[r];
@@ -219,7 +205,7 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// A (non-recurring) action of this resource, with its timeout.
+    /// A (non-recurring) action of this resource.
     fn action(
         &self,
         t: &mut ActionTable,
@@ -231,7 +217,6 @@ impl<'a> Plan<'a> {
         if let Some(inst) = &self.internal {
             t.list[i].internal_key = Some(op_key(inst, task, 0));
         }
-        set_op_meta(t, i, op_timeout(self.view, self.r, task, 0));
         i
     }
 
@@ -247,6 +232,7 @@ impl<'a> Plan<'a> {
         );
         let quorum_stop = self.quorum_stop;
         let mut stops = Vec::new();
+        let mut demotes = Vec::new();
         for &c in running {
             if self.stop_unexpected && next == Some(c) {
                 // Where it is expected it keeps running.
@@ -277,6 +263,11 @@ impl<'a> Plan<'a> {
                 t.list[stop].runnable = false;
                 // Needed but impossible: what must stop after it cannot stop either.
                 t.list[stop].blocked_needed = need;
+                // (Only an unmanaged resource's actions are forced optional; a stop on an
+                // unclean node is still required, which its collective's pseudo actions see.)
+                if need && managed && node_managed {
+                    t.require(stop);
+                }
             } else if need {
                 t.require(stop);
             }
@@ -285,7 +276,9 @@ impl<'a> Plan<'a> {
                 t.list[stop].reason = Some("being multiply active".into());
             }
             stops.push(stop);
-            if st.role == Role::Promoted {
+            // (Pacemaker keeps one role per resource, the highest found anywhere: a
+            // primitive promoted on one node is demoted wherever it runs.)
+            if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
                 let demote = self.action(t, "demote", Some(c), kind);
                 if !managed || !node_managed {
                     t.list[demote].runnable = false;
@@ -293,7 +286,13 @@ impl<'a> Plan<'a> {
                     // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }
-                t.order(demote, stop, IMPLIES_FIRST);
+                demotes.push(demote);
+            }
+        }
+        // Demoted before stopped, as a resource: each demote precedes every stop.
+        for &d in &demotes {
+            for &s in &stops {
+                t.order(d, s, IMPLIES_FIRST);
             }
         }
         // A completed migration's source still has it to stop.
@@ -524,6 +523,13 @@ impl<'a> Plan<'a> {
             "CRM_meta_migrate_target".into(),
             view.nodes[to].uname.clone(),
         );
+        // (A pending migrate_to is recorded: its target may be affected if the source
+        // leaves mid-way; a remote connection needs no record.)
+        if !self.rsc.is_connection() {
+            t.list[mt]
+                .meta
+                .insert("CRM_meta_record_pending".into(), "true".into());
+        }
         t.require(mt);
         t.order(mt, mf, OPTIONAL);
     }
@@ -563,7 +569,12 @@ impl<'a> Plan<'a> {
                 .into_iter()
                 .find(|&d| t.list[d].node == Some(n))
         });
-        if let (Some(p), Some(d)) = (promote, demote_here) {
+        // Demote before promote is ordered per clone instance: a group instance orders its
+        // own pseudo actions instead (see `collective`).
+        let in_group = rsc
+            .parent
+            .is_some_and(|g| self.view.resources[g].kind == crate::unpack::Kind::Group);
+        if let (Some(p), Some(d), false) = (promote, demote_here, in_group) {
             t.order(d, p, OPTIONAL);
         }
         (promote, demote_here)
@@ -636,7 +647,14 @@ impl<'a> Plan<'a> {
             }
             if let Some(st) = rsc.node_state.get(&n) {
                 for (name, interval) in st.active_recurring() {
-                    add_cancel(t, r, id, name, interval, n);
+                    add_cancel(
+                        t,
+                        r,
+                        id,
+                        (name, interval),
+                        n,
+                        recorded_call(st, name, interval),
+                    );
                 }
             }
         }
@@ -652,15 +670,7 @@ impl<'a> Plan<'a> {
         for (&n, st) in &rsc.node_state {
             // (An unmanaged resource's actions are all optional, this one too.)
             if st.clear_failcount && managed && view.nodes[n].online {
-                let c = t.get(
-                    Some(r),
-                    "clear_failcount",
-                    op_key(id, "clear_failcount", 0),
-                    0,
-                    Some(n),
-                    ActionKind::CrmEvent,
-                );
-                t.require(c);
+                clear_failcount(t, r, id, n);
             }
         }
     }
@@ -716,15 +726,7 @@ impl<'a> Plan<'a> {
                 if !node.online || failed.0 <= 0 {
                     continue;
                 }
-                let c = t.get(
-                    Some(r),
-                    "clear_failcount",
-                    op_key(id, "clear_failcount", 0),
-                    0,
-                    Some(n),
-                    ActionKind::CrmEvent,
-                );
-                t.require(c);
+                let c = clear_failcount(t, r, id, n);
                 for s in t.of(r, "stop") {
                     t.order(c, s, OPTIONAL);
                 }
@@ -805,16 +807,16 @@ impl<'a> Plan<'a> {
                 && active
                     .iter()
                     .any(|(a, b)| *a == op.name && *b == op.interval_ms);
+            let rescheduled = history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
             if !for_role(op.role, next_role) {
-                // A monitor for the old role keeps running unless cancelled.
-                if running_here {
+                // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
+                // one whose definition changed alone: it counts as not running).
+                if running_here && !rescheduled {
                     self.cancel_for_role_change(t, op, n, promote, demote_here);
                 }
                 continue;
             }
-            let required = !running_here
-                || role_changes
-                || history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
+            let required = !running_here || role_changes || rescheduled;
             let mon = self.monitor(t, op, n);
             if required {
                 t.require(mon);
@@ -885,12 +887,32 @@ impl<'a> Plan<'a> {
         if let Some(inst) = &self.internal {
             t.list[mon].internal_key = Some(op_key(inst, &op.name, op.interval_ms));
         }
-        t.list[mon]
-            .meta
-            .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
-        set_op_meta(t, mon, op.timeout_ms);
+        // (Where it is to be promoted, a monitor expects "running promoted".)
+        if self.next_role == Role::Promoted {
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "8".into());
+        }
         mon
     }
+}
+
+/// The controller's clearing of `r`'s fail count on node `n` (required; nothing waits for a
+/// result from it).
+fn clear_failcount(t: &mut ActionTable, r: RscIdx, id: &str, n: NodeIdx) -> usize {
+    let c = t.get(
+        Some(r),
+        "clear_failcount",
+        op_key(id, "clear_failcount", 0),
+        0,
+        Some(n),
+        ActionKind::CrmEvent,
+    );
+    t.list[c]
+        .meta
+        .insert("CRM_meta_op_no_wait".into(), "true".into());
+    t.require(c);
+    c
 }
 
 /// Whether an operation configured for `role` runs in `next_role` (no role: started or
@@ -935,11 +957,6 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
     if !view.config.stop_orphan_actions || rsc.orphan {
         return;
     }
-    // A bundle connection's parameters are only known once placed: Pacemaker defers its
-    // checks (and cancels nothing).
-    if crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r)) {
-        return;
-    }
     let id = rsc.key_id().to_string();
     for (&n, st) in &rsc.node_state {
         // (Pacemaker checks histories before placement: only on nodes available then, or
@@ -956,7 +973,14 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
             {
                 continue;
             }
-            add_cancel(t, r, &id, name, interval, n);
+            add_cancel(
+                t,
+                r,
+                &id,
+                (name, interval),
+                n,
+                recorded_call(st, name, interval),
+            );
         }
     }
 }
@@ -1010,15 +1034,16 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
                 Some(n),
                 ActionKind::RscOp,
             );
-            t.list[mon]
-                .meta
-                .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
             let active = rsc.node_state.get(&n).is_some_and(|h| {
                 h.role == Role::Stopped
                     && h.active_recurring()
                         .iter()
                         .any(|(a, b)| *a == op.name && *b == op.interval_ms)
             });
+            // (It expects "not running".)
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "7".into());
             if !active {
                 t.require(mon);
             }
@@ -1031,8 +1056,25 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
     }
 }
 
-/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`.
-fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u64, n: NodeIdx) {
+/// The call id the history records for the recurring `name`/`interval` operation.
+fn recorded_call(st: &RscNodeState, name: &str, interval: u64) -> Option<i64> {
+    st.ops
+        .iter()
+        .rev()
+        .find(|o| o.task == name && o.interval_ms == interval)
+        .map(|o| o.call_id)
+}
+
+/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`,
+/// naming the call it cancels (as the history recorded it).
+fn add_cancel(
+    t: &mut ActionTable,
+    r: RscIdx,
+    id: &str,
+    (name, interval): (&str, u64),
+    n: NodeIdx,
+    call_id: Option<i64>,
+) {
     let c = t.get(
         Some(r),
         "cancel",
@@ -1044,5 +1086,14 @@ fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u6
     t.list[c]
         .meta
         .insert("CRM_meta_operation".into(), name.to_string());
+    if let Some(call) = call_id {
+        t.list[c]
+            .meta
+            .insert("CRM_meta_call_id".into(), call.to_string());
+    }
     t.require(c);
+    // Cancellations happen after stops.
+    for s in t.of(r, "stop") {
+        t.order(s, c, OPTIONAL);
+    }
 }

@@ -433,7 +433,7 @@ impl Assigner<'_> {
 
     /// One colocation with a placed primitive or group, as Pacemaker applies it to the
     /// dependent's node scores (a finite one is dropped if it would leave no node).
-    fn apply_to_weights(&mut self, r: RscIdx, c: &Colocation, scores: &mut Table) {
+    pub(super) fn apply_to_weights(&mut self, r: RscIdx, c: &Colocation, scores: &mut Table) {
         let view = self.view;
         let mut target = c.primary;
         if view.resources[target].kind == Kind::Group {

@@ -6,6 +6,8 @@ mod bundle_scores;
 mod capacity;
 mod clone;
 mod colocated;
+mod instance_order;
+mod interleave;
 
 use crate::constraints::Constraints;
 use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, OnFail, Role, RscIdx};
@@ -257,10 +259,18 @@ impl<'a> Assigner<'a> {
                     self.contribute(r, n, Score::MINUS_INFINITY, "multiple-active=stop_only");
                 }
             }
+            // A failure handled with on-fail=block unmanages the resource from the node
+            // state it is read in on: there and on every node read after it.
+            let blocked_from = rsc
+                .node_state
+                .iter()
+                .filter(|(_, st)| st.failed && st.on_fail == crate::unpack::OnFail::Block)
+                .map(|(n, _)| view.nodes[*n].status_order)
+                .min();
             for (n, st) in &rsc.node_state {
                 let held = unmanaged
                     || view.nodes[*n].maintenance
-                    || (st.failed && st.on_fail == crate::unpack::OnFail::Block);
+                    || blocked_from.is_some_and(|o| view.nodes[*n].status_order >= o);
                 if held && st.role.is_active() {
                     self.contribute(r, *n, Score::INFINITY, "not_managed_default");
                 }

@@ -25,7 +25,7 @@ pub struct LocationScore {
 }
 
 /// A colocation between two resources.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Colocation {
     /// Constraint id.
     pub id: String,

@@ -314,6 +314,24 @@ fn restart_params(
         .collect()
 }
 
+/// A fence device's parameter digests on node `n` (all, and without the parameters Pacemaker
+/// itself interprets), which a fencing action lists when unfencing is in use so that a
+/// device whose definition changed unfences its nodes again.
+/// The secure digest leaves out the usual secrets (no agent meta-data says which), and for a
+/// CIB older than feature set 3.16.0 the parameters Pacemaker adds itself.
+pub(crate) fn fencing_digests(view: &ClusterView, r: RscIdx, n: usize) -> (String, String) {
+    let mut all = view.resources[r].params_on(n).clone();
+    all.retain(|k, _| !k.starts_with("CRM_meta_") && !NOT_DIGESTED.contains(&k.as_str()));
+    let version = view.config.feature_set.as_deref().unwrap_or("3.16.2");
+    let old = cib::patch::compare_versions(version, "3.16.0").is_lt();
+    let mut secure = all.clone();
+    // (Before 3.16.0 the fence parameters Pacemaker adds itself were left out too.)
+    let left_out =
+        |k: &str| matches!(k, "passwd" | "password" | "user") || (old && is_fence_param(k));
+    secure.retain(|k, _| !left_out(k));
+    (digest(&all), digest(&secure))
+}
+
 /// Pacemaker's operation digest of a parameter set.
 fn digest(params: &BTreeMap<String, String>) -> String {
     let mut el = Element::new("parameters");

@@ -5,7 +5,7 @@
 pub mod bundle;
 pub mod bundle_container;
 mod config;
-mod config_changes;
+pub(crate) mod config_changes;
 pub(crate) mod expiry;
 mod node_params;
 mod nodes;
@@ -115,6 +115,18 @@ impl ClusterView {
                 None => return false,
             }
         }
+    }
+
+    /// The topmost resource above `r` below any bundle (Pacemaker's `uber_parent`: a bundle's
+    /// container, IP and connection, and its clone, are their own tops).
+    pub fn top_below_bundle(&self, mut r: RscIdx) -> RscIdx {
+        while let Some(p) = self.resources[r].parent {
+            if self.bundles.iter().any(|b| b.rsc == p) {
+                break;
+            }
+            r = p;
+        }
+        r
     }
 
     /// All primitives under (or equal to) `r`, in tree order.

@@ -203,6 +203,18 @@ pub fn finish(view: &mut ClusterView) {
         if let Some(name) = view.config.get("cluster-name") {
             n.attrs.insert("#cluster-name".into(), name.to_string());
         }
+        // The node's site: its `site-name` attribute, else the cluster's name.
+        if !n.attrs.contains_key("#site-name") {
+            let site = n
+                .attrs
+                .get("site-name")
+                .map(String::as_str)
+                .or_else(|| view.config.get("cluster-name"))
+                .map(str::to_string);
+            if let Some(site) = site {
+                n.attrs.insert("#site-name".into(), site);
+            }
+        }
     }
 }
 

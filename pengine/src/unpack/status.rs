@@ -175,6 +175,11 @@ fn node_history(
             view.resources[r].clone_name = (view.resources[r].id != rid).then(|| rid.to_string());
         }
         super::shutdown_lock::read(view, r, node, lr);
+        if !crate::actions::node_actions::can_fence(view, node)
+            && ops.iter().any(unrecoverable_stop)
+        {
+            view.resources[r].stop_unrecoverable = true;
+        }
         let mut state = replay(view, r, node, ops);
         state.entry_id = rid.to_string();
         // Pacemaker checks the agent against the resource named exactly by the history.
@@ -211,6 +216,18 @@ fn node_history(
         }
         view.resources[r].node_state.insert(node, state);
     }
+    // An orphan's container may come later in the same history (Pacemaker links orphans to
+    // their containers once the node's history is read).
+    remote::link_orphan_containers(view);
+}
+
+/// A stop that failed with a hard error (Pacemaker's check when it maps the result): only
+/// fencing could recover from it.
+fn unrecoverable_stop(op: &OpRecord) -> bool {
+    // (Only a finished or failed execution is judged by its result.)
+    op.task == "stop"
+        && matches!(op.status, 0 | 4)
+        && (matches!(op.rc, 2 | 4 | 5) || (op.rc == 3 && op.interval_ms == 0))
 }
 
 /// Whether a configured primitive's history names another agent than its configuration.
@@ -671,6 +688,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         stop_forced_on: Vec::new(),
         dangling_on: Vec::new(),
         duplicate_history_on: Vec::new(),
+        stop_unrecoverable: false,
     });
     // An orphan that ran inside a container says so in its history.
     if let Some(k) = lr.attr("container") {
