@@ -94,6 +94,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         .iter()
         .map(|a| Before {
             optional: a.optional,
+            runnable: a.runnable,
             had_reason: a.reason.is_some(),
         })
         .collect();
@@ -104,6 +105,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
 /// An action's flags before a propagation.
 struct Before {
     optional: bool,
+    runnable: bool,
     had_reason: bool,
 }
 
@@ -121,9 +123,10 @@ fn restate_reasons(
 ) {
     for (i, b) in before.iter().enumerate() {
         let a = &t.list[i];
-        if b.had_reason || !b.optional || a.optional {
+        if b.had_reason {
             continue;
         }
+        let became_required = b.optional && !a.optional;
         // (Made required without a reason, by its own resource's ordering, it may have been
         // by another's first in Pacemaker's order.)
         let said = a.reason.clone();
@@ -137,7 +140,11 @@ fn restate_reasons(
                 None if e.flags & SUMMARY != 0 => true,
                 None => clone_action_required_on(t, view, e.first, a.node.or(a.ordering_node)),
             };
-            (e.flags & IMPLIES_THEN != 0 && !f.optional && f.rsc != a.rsc && named)
+            (became_required
+                && e.flags & IMPLIES_THEN != 0
+                && !f.optional
+                && f.rsc != a.rsc
+                && named)
                 .then(|| because(t, view, "required", e.first))
         });
         // (A stop that cannot run because what stops after it cannot, and that is required
@@ -150,12 +157,34 @@ fn restate_reasons(
             out_edges[i].iter().find_map(|&x| {
                 let e = t.edges[x];
                 let th = &t.list[e.then];
-                (stop_blocked
+                (became_required
+                    && stop_blocked
                     && e.flags & STOP_CHAIN != 0
                     && e.flags & IMPLIES_FIRST != 0
                     && !th.optional
                     && th.rsc != a.rsc)
                     .then(|| because(t, view, "required", e.then))
+            })
+        });
+        // (Unable to run because of a first that could run until something before both
+        // could not, it is named by that one: it could never run, so Pacemaker meets it
+        // first.)
+        let why = why.or_else(|| {
+            let said = said.as_deref().filter(|_| b.runnable && !a.runnable)?;
+            let blocks = |x: &usize| t.edges[*x].flags & RUNNABLE_LEFT != 0;
+            let from = in_edges[i]
+                .iter()
+                .filter(|x| blocks(x))
+                .map(|&x| t.edges[x].first)
+                .find(|&f| before[f].runnable && because(t, view, "unrunnable", f) == said)?;
+            in_edges[i].iter().filter(|x| blocks(x)).find_map(|&x| {
+                let g = t.edges[x].first;
+                let root = !before[g].runnable
+                    && t.list[g].rsc != a.rsc
+                    && in_edges[from]
+                        .iter()
+                        .any(|&y| blocks(&y) && t.edges[y].first == g);
+                root.then(|| because(t, view, "unrunnable", g))
             })
         });
         if let Some(why) = why {
