@@ -1002,18 +1002,24 @@ pub fn transition_summary(s: &Schedule) -> String {
                 Some(("Stop", details, why))
             }
             // Active on several nodes and stopped: one line per node.
+            // (Each names the resource's role when it is promoted or unpromoted.)
             (b, []) if b.len() > 1 => {
+                let role = b.iter().map(|(_, x)| *x).max().unwrap_or(Role::Started);
+                let at = |n: usize| match role {
+                    Role::Promoted | Role::Unpromoted => format!("{} {}", role.name(), name(n)),
+                    _ => name(n),
+                };
                 for (n, _) in &b[..b.len() - 1] {
                     changes.push(Change {
                         order: summary_order(view, &pos, r),
                         verb: "Stop",
                         rsc: rsc.id.clone(),
-                        details: name(*n),
+                        details: at(*n),
                         reason: "  due to node availability".into(),
                     });
                 }
                 b.last()
-                    .map(|(n, _)| ("Stop", name(*n), "  due to node availability".into()))
+                    .map(|(n, _)| ("Stop", at(*n), "  due to node availability".into()))
             }
             ([(n, r1)], [(m, r2)]) if n != m => {
                 // A failure on a node being fenced is the node's, not the resource's: a move.
