@@ -75,13 +75,15 @@ fn expand_order(view: &ClusterView, asg: &Assignment) -> Vec<RscIdx> {
 /// Which notification an action is, from its key: `(task, post, confirmed)` with task the
 /// notified operation's position (start, stop, promote, demote).
 fn notification(a: &Action) -> Option<(u8, bool, bool)> {
-    let (_, rest) = a
-        .key
-        .rsplit_once("_pre_notify_")
+    // (A confirmation's key reads "..._confirmed-pre_notify_...".)
+    let (_, rest) = ["_pre_notify_", "-pre_notify_"]
+        .iter()
+        .find_map(|m| a.key.rsplit_once(m))
         .map(|(x, y)| (x, (false, y)))
         .or_else(|| {
-            a.key
-                .rsplit_once("_post_notify_")
+            ["_post_notify_", "-post_notify_"]
+                .iter()
+                .find_map(|m| a.key.rsplit_once(m))
                 .map(|(x, y)| (x, (true, y)))
         })?;
     let (post, op) = rest;
