@@ -156,7 +156,7 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         // (Asked by a recurring operation alone, it follows that operation's cancel.)
         let after_cancel = here.is_some_and(|st| !st.definition_changed && !st.reload);
         return match (from_check, after_cancel) {
-            (true, true) => (2, node * 2 + 1),
+            (true, true) => (2, node * 2_000_000 + 1_000_000),
             (true, false) => (0, check(2)),
             _ => (0, read(0)),
         };
@@ -223,7 +223,19 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     }
     match (a.task.as_str(), a.interval_ms) {
         // Cancellations come from the history checks, before probing.
-        ("cancel", _) => (2, node * 2),
+        // (Several on one node go in history order: the later operation's is newer.)
+        ("cancel", interval) => {
+            let call = here
+                .and_then(|st| {
+                    st.ops
+                        .iter()
+                        .filter(|o| o.interval_ms == interval)
+                        .map(|o| o.call_id)
+                        .max()
+                })
+                .unwrap_or(0);
+            (2, node * 2_000_000 + call.clamp(0, 999_999))
+        }
         ("monitor", 0) if a.kind != ActionKind::PseudoEvent => (3, node),
         (task, interval) => {
             // A promoted resource staying put gets its start first (to learn whether it
