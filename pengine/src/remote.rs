@@ -85,13 +85,15 @@ const DOWN_AND_LOST: &str = "the connection is unrecoverable";
 const ACTIVE_BUT_LOST: &str = "resources are active but connection is unrecoverable";
 const UNKNOWN_AND_LOST: &str = "resources are in unknown state and connection is unrecoverable";
 
-/// When Pacemaker decides to fence a node, as a rank: 0 while reading the status, then
-/// (ordering the remote nodes' actions) for the resources active on it, then for those in
-/// an unknown state. Its fencing action is made at that moment.
+/// When Pacemaker decides to fence a node, as a rank: 0 while reading the cluster nodes'
+/// status, 1 reading a remote connection's failure (after those), then (ordering the
+/// remote nodes' actions) 2 for the resources active on it, 3 for those in an unknown
+/// state. Its fencing action is made at that moment.
 pub fn fence_decided(reason: &str) -> u8 {
     match reason {
-        DOWN_AND_LOST | ACTIVE_BUT_LOST => 1,
-        UNKNOWN_AND_LOST => 2,
+        crate::unpack::remote::CONNECTION_LOST => 1,
+        DOWN_AND_LOST | ACTIVE_BUT_LOST => 2,
+        UNKNOWN_AND_LOST => 3,
         _ => 0,
     }
 }
