@@ -12,6 +12,16 @@ use std::collections::VecDeque;
 fn because(t: &ActionTable, view: &ClusterView, what: &str, first: usize) -> String {
     let a = &t.list[first];
     match a.rsc {
+        // (An ordering after a clone that notifies waits for its notifications to be
+        // confirmed: Pacemaker names that action's task.)
+        Some(r)
+            if matches!(
+                a.task.as_str(),
+                "running" | "stopped" | "promoted" | "demoted"
+            ) && view.resources[r].clone.as_ref().is_some_and(|c| c.notify) =>
+        {
+            format!("{what} {} notified", view.resources[r].id)
+        }
         Some(r) => format!("{what} {} {}", view.resources[r].id, a.task),
         // (A cluster event's task is not its key: "stonith", "do_shutdown".)
         None if a.kind == graph::ActionKind::CrmEvent => format!("{what} {}", a.task),
@@ -185,6 +195,27 @@ fn restate_reasons(
                         .iter()
                         .any(|&y| blocks(&y) && t.edges[y].first == g);
                 root.then(|| because(t, view, "unrunnable", g))
+            })
+        });
+        // (Unable to run because its collective's action could not, when the collective
+        // passes that ordering on to its members, it is named by the collective's first:
+        // Pacemaker updates the members with it in the same step.)
+        let why = why.or_else(|| {
+            let said = said.as_deref().filter(|_| b.runnable && !a.runnable)?;
+            let whole = in_edges[i]
+                .iter()
+                .map(|&x| t.edges[x].first)
+                .find(|&g| t.list[g].node.is_none() && because(t, view, "unrunnable", g) == said)?;
+            in_edges[i].iter().find_map(|&x| {
+                let e = t.edges[x];
+                let f = e.first;
+                let passed_on = e.flags & SUMMARY != 0
+                    && !t.list[f].runnable
+                    && t.list[f].rsc != a.rsc
+                    && in_edges[whole]
+                        .iter()
+                        .any(|&y| t.edges[y].first == f && t.edges[y].flags & RUNNABLE_LEFT != 0);
+                passed_on.then(|| because(t, view, "unrunnable", f))
             })
         });
         if let Some(why) = why {
