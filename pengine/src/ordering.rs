@@ -131,6 +131,7 @@ fn restate_reasons(
     in_edges: &[Vec<usize>],
     out_edges: &[Vec<usize>],
 ) {
+    let original: Vec<Option<String>> = t.list.iter().map(|a| a.reason.clone()).collect();
     for (i, b) in before.iter().enumerate() {
         let a = &t.list[i];
         if b.had_reason {
@@ -216,6 +217,28 @@ fn restate_reasons(
                         .iter()
                         .any(|&y| t.edges[y].first == f && t.edges[y].flags & RUNNABLE_LEFT != 0);
                 passed_on.then(|| because(t, view, "unrunnable", f))
+            })
+        });
+        // (Required by what its collective passes on, like the member before it, it is
+        // named by that member: Pacemaker reaches it from there first.)
+        let why = why.or_else(|| {
+            let said = said.as_deref().filter(|w| w.starts_with("required "))?;
+            let passed_on = in_edges[i].iter().any(|&x| {
+                t.edges[x].flags & SUMMARY != 0
+                    && because(t, view, "required", t.edges[x].first) == said
+            });
+            if !passed_on {
+                return None;
+            }
+            in_edges[i].iter().find_map(|&x| {
+                let e = t.edges[x];
+                let p = &t.list[e.first];
+                (e.flags & IMPLIES_THEN != 0
+                    && e.flags & SUMMARY == 0
+                    && !p.optional
+                    && p.rsc != a.rsc
+                    && original[e.first].as_deref() == Some(said))
+                .then(|| because(t, view, "required", e.first))
             })
         });
         if let Some(why) = why {
