@@ -102,10 +102,12 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
     let before: Vec<Before> = t
         .list
         .iter()
-        .map(|a| Before {
+        .enumerate()
+        .map(|(i, a)| Before {
             optional: a.optional,
             runnable: a.runnable,
-            had_reason: a.reason.is_some(),
+            // (A reason an ordering gave in an earlier propagation may be restated.)
+            had_reason: a.reason.is_some() && !t.ordering_reasons.contains(&i),
         })
         .collect();
     to_fixed_point(t, view, &in_edges, &out_edges);
@@ -243,6 +245,7 @@ fn restate_reasons(
         });
         if let Some(why) = why {
             t.list[i].reason = Some(why);
+            t.ordering_reasons.insert(i);
         }
     }
 }
@@ -289,6 +292,7 @@ fn to_fixed_point(
             t.list[th].optional = false;
             if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
                 t.list[th].reason = Some(because(t, view, "required", f));
+                t.ordering_reasons.insert(th);
             }
             changed.push(th);
         }
@@ -304,6 +308,7 @@ fn to_fixed_point(
             t.list[f].optional = false;
             if t.list[f].reason.is_none() && e.flags & STOP_CHAIN != 0 {
                 t.list[f].reason = Some(because(t, view, "required", th));
+                t.ordering_reasons.insert(f);
             }
             changed.push(f);
         }
@@ -321,6 +326,7 @@ fn to_fixed_point(
                 && t.list[f].rsc != t.list[th].rsc
             {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
+                t.ordering_reasons.insert(th);
             }
             changed.push(th);
         }
@@ -362,6 +368,7 @@ fn to_fixed_point(
             t.list[th].blocked_needed = !t.list[th].optional || t.list[th].blocked_needed;
             if t.list[th].reason.is_none() {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
+                t.ordering_reasons.insert(th);
             }
             changed.push(th);
         }
@@ -380,6 +387,7 @@ fn to_fixed_point(
             }
             if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
+                t.ordering_reasons.insert(th);
             }
             changed.push(th);
         }
@@ -387,6 +395,7 @@ fn to_fixed_point(
             t.list[th].runnable = false;
             if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
+                t.ordering_reasons.insert(th);
             }
             t.list[th].blocked_by_active = t.list[f].blocked_by_active;
             changed.push(th);
