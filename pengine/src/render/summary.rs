@@ -360,17 +360,29 @@ pub fn primitive_text(
         keyed.sort_by_key(|(k, _)| *k);
         on = keyed.into_iter().map(|(_, a)| a).collect();
     }
-    // A partial migration's target was found active while its source's history was read,
-    // before the source itself: it comes first.
+    // A partial (or failed) migration's target was found active while its source's history
+    // was read, before the source itself: it comes first.
     if !revised {
-        let target = on.iter().position(|(n, _)| {
+        let source_of = |n: usize| {
             rsc.node_state
-                .get(n)
+                .get(&n)
                 .and_then(|st| st.migrating_from)
-                .is_some_and(|src| on.iter().any(|(m, _)| *m == src))
+                .or_else(|| {
+                    let target = view.nodes[n].uname.as_str();
+                    on.iter().map(|(m, _)| *m).find(|m| {
+                        rsc.node_state[m].ops.iter().any(|o| {
+                            o.task == "migrate_to"
+                                && o.failed
+                                && o.migrate_target.as_deref() == Some(target)
+                        })
+                    })
+                })
+        };
+        let target = on.iter().position(|(n, _)| {
+            source_of(*n).is_some_and(|src| src != *n && on.iter().any(|(m, _)| *m == src))
         });
         if let Some(i) = target {
-            let src = rsc.node_state[&on[i].0].migrating_from;
+            let src = source_of(on[i].0);
             let entry = on.remove(i);
             let at = on.iter().position(|(m, _)| Some(*m) == src).unwrap_or(0);
             on.insert(at, entry);
