@@ -49,24 +49,7 @@ pub fn build(
     for (k, &i) in included.iter().enumerate() {
         ids[i] = k as u32;
     }
-    let mut inputs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); t.list.len()];
-    for e in &t.edges {
-        if e.flags & crate::actions::flags::SUMMARY != 0 {
-            continue;
-        }
-        let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
-        if e.flags & crate::actions::flags::SAME_NODE != 0
-            && fa.node.is_some()
-            && ta.node.is_some()
-            && fa.node != ta.node
-        {
-            continue;
-        }
-        if ids[e.first] != u32::MAX && ids[e.then] != u32::MAX {
-            inputs[e.then].insert(e.first);
-        }
-    }
-    break_load_loops(t, &mut inputs);
+    let inputs = graph_inputs(t);
     let sources = graph_meta::Sources::new(view, cons, asg, t);
     let mut synapses = Vec::with_capacity(included.len());
     for (k, &i) in included.iter().enumerate() {
@@ -116,6 +99,30 @@ pub fn build(
         ],
         synapses,
     }
+}
+
+/// Each action's inputs in the graph (indexed by action): its orderings between in-graph
+/// actions, without summary-only edges, same-node orderings across nodes, or load loops.
+pub fn graph_inputs(t: &ActionTable) -> Vec<BTreeSet<usize>> {
+    let mut inputs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); t.list.len()];
+    for e in &t.edges {
+        if e.flags & crate::actions::flags::SUMMARY != 0 {
+            continue;
+        }
+        let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
+        if e.flags & crate::actions::flags::SAME_NODE != 0
+            && fa.node.is_some()
+            && ta.node.is_some()
+            && fa.node != ta.node
+        {
+            continue;
+        }
+        if in_graph(t, e.first) && in_graph(t, e.then) {
+            inputs[e.then].insert(e.first);
+        }
+    }
+    break_load_loops(t, &mut inputs);
+    inputs
 }
 
 /// A resource migrating to a node waits for that node's load to drop (`load_stopped_NODE`),

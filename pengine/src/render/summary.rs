@@ -1265,26 +1265,8 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     let mut out = String::from("Executing Cluster Transition:\n");
     // Run the graph: each round executes every action whose inputs are done.
     let included: Vec<usize> = (0..t.list.len()).filter(|&i| in_graph(t, i)).collect();
-    let mut pending_inputs: BTreeMap<usize, BTreeSet<usize>> =
-        included.iter().map(|&i| (i, BTreeSet::new())).collect();
-    for e in &t.edges {
-        // The simulation follows the graph's own inputs: no summary-only edges, and no
-        // same-node orderings between actions on different nodes.
-        if e.flags & crate::actions::flags::SUMMARY != 0 {
-            continue;
-        }
-        let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
-        if e.flags & crate::actions::flags::SAME_NODE != 0
-            && fa.node.is_some()
-            && ta.node.is_some()
-            && fa.node != ta.node
-        {
-            continue;
-        }
-        if in_graph(t, e.first) && in_graph(t, e.then) {
-            pending_inputs.entry(e.then).or_default().insert(e.first);
-        }
-    }
+    // The simulation follows the graph's own inputs.
+    let inputs = crate::graph_build::graph_inputs(t);
     // The simulation walks the synapses in the graph's order again and again; an action
     // fired completes at once, so later synapses in the same walk may already use it.
     let order = crate::synapse_order::synapse_order(view, &s.assignment, t);
@@ -1292,7 +1274,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     while done.len() < included.len() {
         let mut fired = Vec::new();
         for &i in &order {
-            if done.contains(&i) || !pending_inputs[&i].iter().all(|x| done.contains(x)) {
+            if done.contains(&i) || !inputs[i].iter().all(|x| done.contains(x)) {
                 continue;
             }
             done.insert(i);
