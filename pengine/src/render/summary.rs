@@ -704,6 +704,8 @@ fn blocked(view: &ClusterView, r: RscIdx) -> bool {
     view.resources[r].node_state.iter().any(|(n, st)| {
         st.failed && st.on_fail == crate::unpack::OnFail::Block && !view.nodes[*n].unclean
     }) || multiply_active_blocked(view, r)
+        // (A stop that failed for good where nothing can fence blocks it too.)
+        || view.resources[r].stop_unrecoverable
 }
 
 /// Active on several nodes with `multiple-active=block`: frozen where it is.
