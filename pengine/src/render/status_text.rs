@@ -97,8 +97,9 @@ pub struct PrimitiveText {
     pub failure_ignored: bool,
     /// An operation in flight shown instead of the role ("Starting", "Stopping", ...).
     pub pending: Option<&'static str>,
-    /// Where that operation is in flight, shown as the node of a resource active nowhere.
-    pub pending_node: Option<String>,
+    /// The node shown for a resource active nowhere: where that operation is in flight, or
+    /// where Pacemaker still lists it (a failed migration's target, stopped later).
+    pub idle_node: Option<String>,
     /// The node a shutdown lock holds it to (shown as its node while it is stopped).
     pub locked_to: Option<String>,
     /// An operation in flight shown among the flags (a recurring monitor: "Monitoring").
@@ -263,7 +264,7 @@ impl PrimitiveText {
             managed: managed(view, r),
             failure_ignored: rsc.node_state.values().any(|s| s.failure_ignored),
             pending: None,
-            pending_node: None,
+            idle_node: None,
             locked_to: rsc.recorded_lock.map(|n| view.nodes[n].uname.clone()),
             pending_flag: None,
         }
@@ -338,7 +339,7 @@ impl PrimitiveText {
         // The node shown: where it is active, else the node it is locked to.
         let shown = match (self.on.as_slice(), nodes) {
             ([node], Nodes::Shown) => Some(node.name.as_str()),
-            ([], Nodes::Shown) => self.pending_node.as_deref().or(self.locked_to.as_deref()),
+            ([], Nodes::Shown) => self.idle_node.as_deref().or(self.locked_to.as_deref()),
             _ => None,
         };
         if let Some(name) = shown {

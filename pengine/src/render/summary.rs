@@ -400,10 +400,19 @@ pub fn primitive_text(
             [_] => text.pending = super::status_text::pending_word(task),
             [] => {
                 text.pending = super::status_text::pending_word(task);
-                text.pending_node = text.pending.map(|_| view.nodes[at].uname.clone());
+                text.idle_node = text.pending.map(|_| view.nodes[at].uname.clone());
             }
             _ => {}
         }
+    }
+    // A failed migration's target stopped later is still listed (before the transition).
+    if let (Some(n), [], false, None) = (
+        rsc.stopped_listed_on,
+        on.as_slice(),
+        revised,
+        &text.idle_node,
+    ) {
+        text.idle_node = Some(view.nodes[n].uname.clone());
     }
     // A recurring monitor in flight is a flag of the current status (probes are not shown).
     if !revised {
@@ -976,6 +985,15 @@ pub fn transition_summary(s: &Schedule) -> String {
                     Some(why) => format!("  due to {why} (blocked)"),
                     None => "  blocked".to_string(),
                 },
+            )),
+            // (Where Pacemaker still lists it, stopped, the start is a restart.)
+            ([], [(n, _)]) if rsc.stopped_listed_on == Some(*n) => Some((
+                "Restart",
+                name(*n),
+                start_reason
+                    .as_deref()
+                    .map(|why| format!("  due to {why}"))
+                    .unwrap_or_default(),
             )),
             ([], [(n, role)]) => Some(if *role == Role::Promoted {
                 (
