@@ -49,7 +49,7 @@ pub fn build(
     for (k, &i) in included.iter().enumerate() {
         ids[i] = k as u32;
     }
-    let inputs = graph_inputs(t);
+    let inputs = graph_inputs(view, t);
     let sources = graph_meta::Sources::new(view, cons, asg, t);
     let mut synapses = Vec::with_capacity(included.len());
     for (k, &i) in included.iter().enumerate() {
@@ -102,27 +102,44 @@ pub fn build(
 }
 
 /// Each action's inputs in the graph (indexed by action): its orderings between in-graph
-/// actions, without summary-only edges, same-node orderings across nodes, or load loops.
-pub fn graph_inputs(t: &ActionTable) -> Vec<BTreeSet<usize>> {
+/// actions that can be graph inputs ([`graph_input`]), without load loops. The graph and
+/// crm_simulate's simulated execution both follow them.
+pub fn graph_inputs(view: &ClusterView, t: &ActionTable) -> Vec<BTreeSet<usize>> {
     let mut inputs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); t.list.len()];
     for e in &t.edges {
-        if e.flags & crate::actions::flags::SUMMARY != 0 {
-            continue;
-        }
-        let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
-        if e.flags & crate::actions::flags::SAME_NODE != 0
-            && fa.node.is_some()
-            && ta.node.is_some()
-            && fa.node != ta.node
-        {
-            continue;
-        }
-        if in_graph(t, e.first) && in_graph(t, e.then) {
+        if graph_input(view, t, e) && in_graph(t, e.first) && in_graph(t, e.then) {
             inputs[e.then].insert(e.first);
         }
     }
     break_load_loops(t, &mut inputs);
     inputs
+}
+
+/// Whether ordering `e` can be a graph input (when both its actions are in the graph): not
+/// a summary-only edge, not a same-node ordering between actions on different nodes, and
+/// not a user ordering Pacemaker finds invalid. The graph and the simulated execution of
+/// crm_simulate both follow this.
+pub fn graph_input(view: &ClusterView, t: &ActionTable, e: &crate::actions::Edge) -> bool {
+    use crate::actions::flags::{CONSTRAINT, SAME_NODE, SUMMARY};
+    let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
+    let other_nodes = fa.node.is_some() && ta.node.is_some() && fa.node != ta.node;
+    !(e.flags & SUMMARY != 0
+        || (e.flags & SAME_NODE != 0 && other_nodes)
+        || (e.flags & CONSTRAINT != 0 && guest_and_container(view, fa, ta)))
+}
+
+/// Whether `first` runs on a guest node and `then` is an action of that node's container: a
+/// user ordering between them is invalid (Pacemaker's `ordering_is_invalid`).
+fn guest_and_container(
+    view: &ClusterView,
+    first: &crate::actions::Action,
+    then: &crate::actions::Action,
+) -> bool {
+    let container = first
+        .node
+        .and_then(|n| view.nodes[n].remote.as_ref())
+        .and_then(|l| l.container);
+    first.rsc.is_some() && then.rsc.is_some() && container == then.rsc
 }
 
 /// A resource migrating to a node waits for that node's load to drop (`load_stopped_NODE`),

@@ -251,6 +251,25 @@ fn restate_reasons(
 }
 
 /// The worklist: required and runnable flags along the edges until nothing changes.
+/// The stops and pseudo starts of resources that migrate live (with a runnable
+/// `migrate_from`): Pacemaker's "migrate runnable" actions.
+fn migration_steps(t: &ActionTable) -> Vec<bool> {
+    let mut migrating = vec![false; t.list.len()];
+    for a in &t.list {
+        let Some(r) = a.rsc else { continue };
+        if a.task != "migrate_from" || !a.runnable {
+            continue;
+        }
+        for s in t.of(r, "stop") {
+            migrating[s] = true;
+        }
+        for s in t.of(r, "start") {
+            migrating[s] = t.list[s].kind == graph::ActionKind::PseudoEvent;
+        }
+    }
+    migrating
+}
+
 fn to_fixed_point(
     t: &mut ActionTable,
     view: &ClusterView,
@@ -277,6 +296,7 @@ fn to_fixed_point(
             }
         }
     }
+    let migrating = migration_steps(t);
     let mut queue: VecDeque<usize> = (0..t.edges.len()).collect();
     let mut queued = vec![true; t.edges.len()];
     while let Some(ei) = queue.pop_front() {
@@ -284,7 +304,10 @@ fn to_fixed_point(
         let e = t.edges[ei];
         let (f, th) = (e.first, e.then);
         let mut changed = Vec::new();
+        // (The stop and pseudo start of a live migration require nothing after them:
+        // Pacemaker's "migrate runnable" first implies no then.)
         if e.flags & IMPLIES_THEN != 0
+            && !migrating[f]
             && !t.list[f].optional
             && t.list[th].optional
             && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node))
@@ -298,6 +321,9 @@ fn to_fixed_point(
         }
         if e.flags & IMPLIES_THEN_PRINTED != 0 && !t.list[f].optional && t.list[f].runnable {
             t.list[th].print_always = true;
+        }
+        if e.flags & IMPLIES_FIRST_PRINTED != 0 && !t.list[th].optional && t.list[f].optional {
+            t.list[f].print_always = true;
         }
         if e.flags & IMPLIES_FIRST != 0
             && !t.list[th].optional

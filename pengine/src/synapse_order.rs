@@ -151,8 +151,11 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     }
     if a.task == "clear_failcount" {
         // (One asked by a changed definition comes with the history checks, after the
-        // start they require.)
-        let from_check = here.is_some_and(|st| st.clear_failcount && !st.expired_failure);
+        // start they require; an expired failure's, or a last failure's whose parameters
+        // changed, is asked while the history is read.)
+        let from_check = here.is_some_and(|st| {
+            st.clear_failcount && !st.expired_failure && !st.failure_params_changed
+        });
         // (Asked by a recurring operation alone, it follows that operation's cancel.)
         let after_cancel = here.is_some_and(|st| !st.definition_changed && !st.reload);
         return match (from_check, after_cancel) {

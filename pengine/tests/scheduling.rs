@@ -161,3 +161,98 @@ fn a_failed_stop_with_fencing_on_fences_its_node_before_the_move() {
         st.edges.keys().collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn no_quorum_freeze_promotes_nothing() {
+    // bug-cl-5212's rule: with no-quorum-policy=freeze and no quorum, what runs keeps its
+    // role; an unpromoted instance is not promoted (Pacemaker: next role above the current).
+    let text = r#"<cib have-quorum="false"><configuration>
+        <crm_config><cluster_property_set id="o">
+          <nvpair id="o1" name="stonith-enabled" value="false"/>
+          <nvpair id="o2" name="no-quorum-policy" value="freeze"/>
+        </cluster_property_set></crm_config>
+        <nodes><node id="n1" uname="node1"/><node id="n2" uname="node2"/></nodes>
+        <resources><clone id="ms">
+          <meta_attributes id="ms-m"><nvpair id="ms-m1" name="promotable" value="true"/></meta_attributes>
+          <primitive id="s" class="ocf" provider="pacemaker" type="Stateful"/>
+        </clone></resources><constraints/></configuration>
+        <status>
+          <node_state id="n1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+            <transient_attributes id="n1"><instance_attributes id="n1-a">
+              <nvpair id="n1-a1" name="master-s" value="10"/>
+            </instance_attributes></transient_attributes>
+            <lrm><lrm_resources><lrm_resource id="s" class="ocf" provider="pacemaker" type="Stateful">
+              <lrm_rsc_op id="s_last_0" operation="start" interval="0" call-id="2" rc-code="0" op-status="0" transition-key="1:1:0:x"/>
+            </lrm_resource></lrm_resources></lrm>
+          </node_state>
+          <node_state id="n2" uname="node2" in_ccm="false" crmd="offline" join="down" expected="down"/>
+        </status></cib>"#;
+    let root = cib::Document::parse(text).unwrap().root;
+    let acts = actions(&root);
+    assert!(
+        !acts.iter().any(|a| a.contains("promote")),
+        "promoted without quorum under freeze: {acts:?}"
+    );
+}
+
+/// What the agents of a promotable, notifying clone are told: their instance and the clone's
+/// limits, the notification lists, the operation's own definition (name, timeout), and that a
+/// monitor where the instance is promoted expects "running promoted".
+#[test]
+fn clone_agents_get_their_meta_attributes() {
+    let r = r#"<clone id="ms"><meta_attributes id="ms-m">
+          <nvpair id="ms-p" name="promotable" value="true"/>
+          <nvpair id="ms-n" name="notify" value="true"/></meta_attributes>
+        <primitive id="s" class="ocf" provider="pacemaker" type="Stateful"><operations>
+          <op id="s-start" name="start" interval="0" timeout="30s"/>
+          <op id="s-mp" name="monitor" interval="10s" role="Promoted"/>
+          <op id="s-mu" name="monitor" interval="11s" role="Unpromoted"/>
+        </operations></primitive></clone>"#;
+    // (node1 has a promotion score for it.)
+    let promotable_on_1 = r#"<transient_attributes id="n1"><instance_attributes id="n1-t">
+        <nvpair id="n1-ms" name="master-s" value="10"/></instance_attributes></transient_attributes>"#;
+    let s = pengine::schedule(&cib(r, "", promotable_on_1), 1_700_000_000).unwrap();
+    let attrs = |key: &str| {
+        s.graph
+            .synapses
+            .iter()
+            .map(|syn| &syn.action)
+            .find(|a| a.reference.operation_key == key)
+            .unwrap_or_else(|| panic!("no {key}"))
+            .attributes
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let start = attrs("s:0_start_0");
+    for (name, value) in [
+        ("CRM_meta_clone", "0"),
+        ("CRM_meta_clone_max", "3"),
+        ("CRM_meta_notify", "true"),
+        ("CRM_meta_promoted_max", "1"),
+        ("CRM_meta_name", "start"),
+        ("CRM_meta_timeout", "30000"),
+        ("CRM_meta_notify_start_resource", "s:0 s:1 s:2"),
+        ("CRM_meta_notify_active_resource", " "),
+    ] {
+        assert_eq!(
+            start.get(name).map(String::as_str),
+            Some(value),
+            "{name}: {start:?}"
+        );
+    }
+    let promoted_monitor = s
+        .graph
+        .synapses
+        .iter()
+        .map(|syn| &syn.action)
+        .find(|a| a.reference.operation_key.ends_with("_monitor_10000"))
+        .expect("a promoted monitor");
+    assert!(
+        promoted_monitor
+            .attributes
+            .contains(&("CRM_meta_op_target_rc".into(), "8".into())),
+        "{:?}",
+        promoted_monitor.attributes
+    );
+}

@@ -114,8 +114,12 @@ pub struct RscNodeState {
     pub last_start: Option<usize>,
     /// A failure here has expired (failure-timeout).
     pub expired_failure: bool,
-    /// The fail count here is to be cleared (every failure expired).
+    /// The fail count here is to be cleared (every failure expired, or the last failure's
+    /// parameters changed).
     pub clear_failcount: bool,
+    /// The last failure here ran with other parameters than configured now: its fail count is
+    /// cleared, so it keeps nothing away from this node.
+    pub failure_params_changed: bool,
     /// A failure here was ignored (`on-fail=ignore`): shown as "(failure ignored)".
     pub failure_ignored: bool,
     /// Must stop here although it did not fail (a resource inside it failed).
@@ -252,6 +256,7 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
                 st.expired_failure = true;
             } else if !expired && rules.last_failure_params_changed(&o) {
                 st.clear_failcount = true;
+                st.failure_params_changed = true;
             }
         }
         let probe = o.task == "monitor" && o.interval_ms == 0;
@@ -328,7 +333,8 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
                     let same = |(task, interval): &(String, u64)| {
                         *task == o.task && *interval == o.interval_ms
                     };
-                    if last_failure.as_ref().is_some_and(same) {
+                    // ("Not running" as expected clears past failures too.)
+                    if o.rc == 7 || last_failure.as_ref().is_some_and(same) {
                         clear_failure(&mut st);
                     }
                 }

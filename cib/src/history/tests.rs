@@ -214,8 +214,23 @@ fn a_last_failure_with_changed_parameters_has_its_fail_count_cleared() {
     )
     .unwrap();
     let st = replay(&mut ChangedParams, history(&lrm));
-    assert!(st.clear_failcount);
+    assert!(st.clear_failcount && st.failure_params_changed);
     assert!(!st.expired_failure);
     let st = replay(&mut Fixed, history(&lrm));
     assert!(!st.clear_failcount);
+}
+
+#[test]
+fn a_probe_finding_it_not_running_clears_past_failures() {
+    // Pacemaker's update_resource_state: an expected "not running" clears a past failure
+    // (a restart-type one), whatever the operation.
+    let st = replayed(
+        r#"<lrm_rsc_op id="r_last_failure_0" operation="monitor" interval="10000" call-id="4"
+        rc-code="1" op-status="0"/>
+        <lrm_rsc_op id="r_last_0" operation="monitor" interval="0" call-id="5" rc-code="7"
+        op-status="0"/>"#,
+    );
+    assert_eq!(st.role, Role::Stopped);
+    assert!(!st.failed);
+    assert_eq!(st.on_fail, OnFail::Ignore);
 }

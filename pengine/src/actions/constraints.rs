@@ -132,9 +132,14 @@ fn order_pair(
     let ra = &view.resources[a];
     let rb = &view.resources[b];
     if interleaved(view, a, b, ta) {
+        let clone_flags = if flags & IMPLIES_THEN != 0 {
+            CLONE_IMPLIES_THEN
+        } else {
+            OPTIONAL
+        };
         for f in first_actions(view, t, a, fa) {
             for th in then_actions(view, t, b, ta) {
-                t.order(f, th, OPTIONAL);
+                t.order(f, th, clone_flags);
             }
         }
         for &bi in &rb.children {
@@ -152,7 +157,7 @@ fn order_pair(
                 // instance stops only when its own start cannot happen.
                 for f in first_actions(view, t, ai, fa) {
                     for &th in &thens {
-                        t.order(f, th, (flags & !IMPLIES_FIRST) | INTERLEAVED);
+                        t.order(f, th, (flags & !IMPLIES_FIRST) | INTERLEAVED | CONSTRAINT);
                     }
                 }
                 // Only one compatible instance per node.
@@ -178,7 +183,7 @@ fn order_pair(
     let thens = then_actions(view, t, b, ta);
     for &f in &firsts {
         for &th in &thens {
-            t.order(f, th, flags);
+            t.order(f, th, flags | CONSTRAINT);
         }
     }
     // A required "then" that needs a clone's stop (or demote) first needs it everywhere: the

@@ -60,6 +60,17 @@ pub mod flags {
     /// An interleaved pair's instance ordering, which Pacemaker makes between the actions
     /// directly (no ordering constraint): probes are not ordered by it.
     pub const INTERLEAVED: u32 = 4096;
+    /// An interleaved clone ordering's clone-level edge, whose "implies then" Pacemaker applies
+    /// instance by instance: propagation leaves it out, the probe restart walk follows it as
+    /// Pacemaker's ordering.
+    pub const CLONE_IMPLIES_THEN: u32 = 8192;
+    /// Made from an `rsc_order` constraint (Pacemaker's orderings without `pe_order_preserve`):
+    /// the graph leaves it out between an action on a guest node and that node's container
+    /// (Pacemaker's invalid orderings).
+    pub const CONSTRAINT: u32 = 16384;
+    /// Then required => first is shown in the graph, without being required (Pacemaker's
+    /// "implies first printed").
+    pub const IMPLIES_FIRST_PRINTED: u32 = 32768;
 }
 
 /// One scheduled (or merely possible) action.
@@ -88,7 +99,9 @@ pub struct Action {
     pub print_always: bool,
     /// Can be executed.
     pub runnable: bool,
-    /// Extra `CRM_meta_*`/parameters for the graph.
+    /// What scheduling adds to the action's meta attributes, by graph name (`CRM_meta_*`:
+    /// expected result, notification, migration, fencing details); [`crate::graph_meta`]
+    /// adds the operation's own definition, which these never replace.
     pub meta: BTreeMap<String, String>,
     /// Synapse priority.
     pub priority: i64,
@@ -383,6 +396,18 @@ pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
             }
             (_, "stop" | "start", None, Some(mt)) => extra.push((e.first, mt)),
             _ => {}
+        }
+        // Pacemaker makes "first stop -> then migrate_to" even when the first migrates too
+        // (the graph drops it then), and the first's probes precede whatever follows its
+        // stop: so they precede the migrate_to.
+        if let ("stop", "stop", Some(mt)) = (fa.task.as_str(), ta.task.as_str(), t_to) {
+            let probes = t.of(fr, "monitor");
+            for p in probes {
+                let pa = &t.list[p];
+                if pa.interval_ms == 0 && pa.node.is_some() {
+                    extra.push((p, mt));
+                }
+            }
         }
         // (Only a purely optional one: Pacemaker leaves such an input out of the graph.)
         let optional = e.flags

@@ -149,6 +149,7 @@ pub fn create(
     p.forget_other_agent(t);
     p.forget_lock(t);
     p.recurring(t, start, reload, promote, demote_here);
+    p.history_monitors(t);
 }
 
 impl<'a> Plan<'a> {
@@ -259,7 +260,14 @@ impl<'a> Plan<'a> {
                 || next_role == Role::Stopped
                 || quorum_stop;
             let node_managed = !node.maintenance;
-            if !managed || !node_managed || (node.unclean && !fenced) {
+            // A guest node down as unpacked and needing a reset runs nothing, unless its
+            // fencing (its container's stop) implies the stop.
+            let remote_down = node.is_guest()
+                && node
+                    .remote
+                    .as_ref()
+                    .is_some_and(|l| !l.was_online && l.requires_reset && !fenced);
+            if !managed || !node_managed || (node.unclean && !fenced) || remote_down {
                 t.list[stop].runnable = false;
                 // Needed but impossible: what must stop after it cannot stop either.
                 t.list[stop].blocked_needed = need;
@@ -280,9 +288,16 @@ impl<'a> Plan<'a> {
             // primitive promoted on one node is demoted wherever it runs.)
             if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
                 let demote = self.action(t, "demote", Some(c), kind);
-                if !managed || !node_managed {
+                let wanted = need || next_role != Role::Promoted || st.must_recover();
+                if !managed || !node_managed || remote_down {
                     t.list[demote].runnable = false;
-                } else if need || next_role != Role::Promoted || st.must_recover() {
+                } else if node.unclean && !fenced {
+                    // (As its stop: needed but impossible on a node that is not fenced.)
+                    t.list[demote].runnable = false;
+                    if wanted {
+                        t.require(demote);
+                    }
+                } else if wanted {
                     // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }
@@ -418,11 +433,18 @@ impl<'a> Plan<'a> {
                 let stays = !self.multiply_active
                     && self.current == Some(n)
                     && !restarts(&rsc.node_state[&n]);
+                // Recovered in place into a lower role (promoted now, unpromoted next):
+                // Pacemaker's restart brings it back up only to the role it has, so the
+                // start is created optional (its stop requires it later).
+                let lower_role_in_place = self.current == Some(n)
+                    && rsc.node_state[&n].role > self.next_role
+                    && !self.multiply_active;
                 if !managed {
                     if !stays {
                         t.list[start].runnable = false;
                     }
-                } else if !(stays || (quorum_blocked && running.is_empty())) {
+                } else if !(stays || lower_role_in_place || (quorum_blocked && running.is_empty()))
+                {
                     // (A new start blocked by lack of quorum is not needed, merely impossible.)
                     t.require(start);
                 }
@@ -667,9 +689,19 @@ impl<'a> Plan<'a> {
     /// Expired failures: the controller clears the fail count.
     fn clear_expired_failures(&self, t: &mut ActionTable) {
         let (view, r, rsc, id, managed) = (self.view, self.r, self.rsc, &self.id, self.managed);
+        // (A bundle connection's last failure is checked once placed, against its host.)
+        let host = crate::graph_meta::bundle_connection_host(view, self.asg, r);
         for (&n, st) in &rsc.node_state {
+            let changed_at_host = host.as_deref().is_some_and(|h| {
+                !st.expired_failure
+                    && st.ops.iter().any(|o| {
+                        crate::unpack::config_changes::last_failure_params_changed_at(
+                            view, r, n, o, h,
+                        )
+                    })
+            });
             // (An unmanaged resource's actions are all optional, this one too.)
-            if st.clear_failcount && managed && view.nodes[n].online {
+            if (st.clear_failcount || changed_at_host) && managed && view.nodes[n].online {
                 clear_failcount(t, r, id, n);
             }
         }
@@ -803,15 +835,20 @@ impl<'a> Plan<'a> {
             {
                 continue;
             }
+            // (Pacemaker records no recurring operation as active on a remote node that was
+            // down when its history was read.)
+            let up_when_read = view.nodes[n].remote.as_ref().is_none_or(|l| l.was_online);
             let running_here = stays
+                && up_when_read
                 && active
                     .iter()
                     .any(|(a, b)| *a == op.name && *b == op.interval_ms);
             let rescheduled = history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
             if !for_role(op.role, next_role) {
                 // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
-                // one whose definition changed alone: it counts as not running).
-                if running_here && !rescheduled {
+                // alone one whose definition changed, as not running, and any whose start is
+                // required, as a restart).
+                if running_here && !rescheduled && t.list[start].optional {
                     self.cancel_for_role_change(t, op, n, promote, demote_here);
                 }
                 continue;
@@ -837,6 +874,50 @@ impl<'a> Plan<'a> {
             if next_role != Role::Promoted {
                 for d in t.of(self.r, "demote") {
                     t.order(d, mon, IMPLIES_THEN | RUNNABLE_LEFT);
+                }
+            }
+        }
+    }
+
+    /// The recurring `name`/`interval` operation's action on node `n` (found or made).
+    fn recurring_action(
+        &self,
+        t: &mut ActionTable,
+        name: &str,
+        interval: u64,
+        n: NodeIdx,
+    ) -> usize {
+        let key = op_key(&self.id, name, interval);
+        let mon = t.get(
+            Some(self.r),
+            name,
+            key,
+            interval,
+            Some(n),
+            ActionKind::RscOp,
+        );
+        if let Some(inst) = &self.internal {
+            t.list[mon].internal_key = Some(op_key(inst, name, interval));
+        }
+        mon
+    }
+
+    /// Step 5: a recurring operation the history shows active on a node that is up has an
+    /// (optional) action there, wherever the resource goes (Pacemaker makes it while reading
+    /// the history): what is ordered before it, such as a remote node's connection
+    /// restarting, can still require it.
+    fn history_monitors(&self, t: &mut ActionTable) {
+        let (view, rsc) = (self.view, self.rsc);
+        for (&n, st) in &rsc.node_state {
+            // (A node to be fenced counts as down: a remote node whose connection is lost
+            // is offline to Pacemaker when it reads the history.)
+            let node = &view.nodes[n];
+            if !node.online || node.unclean || !st.role.is_active() {
+                continue;
+            }
+            for (name, interval) in st.active_recurring() {
+                if rsc.op(name, interval).is_some() {
+                    self.recurring_action(t, name, interval, n);
                 }
             }
         }
@@ -874,19 +955,7 @@ impl<'a> Plan<'a> {
 
     /// A recurring operation where the resource goes.
     fn monitor(&self, t: &mut ActionTable, op: &OpDef, n: NodeIdx) -> usize {
-        let r = self.r;
-        let key = op_key(&self.id, &op.name, op.interval_ms);
-        let mon = t.get(
-            Some(r),
-            &op.name,
-            key,
-            op.interval_ms,
-            Some(n),
-            ActionKind::RscOp,
-        );
-        if let Some(inst) = &self.internal {
-            t.list[mon].internal_key = Some(op_key(inst, &op.name, op.interval_ms));
-        }
+        let mon = self.recurring_action(t, &op.name, op.interval_ms, n);
         // (Where it is to be promoted, a monitor expects "running promoted".)
         if self.next_role == Role::Promoted {
             t.list[mon]

@@ -195,7 +195,8 @@ fn walk(
                         let other = t.list[e.then]
                             .rsc
                             .is_some_and(|x| view.top_of(x) != view.top_of(ar));
-                        if e.flags & IMPLIES_THEN != 0 && e.flags & SUMMARISES == 0 && other {
+                        let implies = e.flags & (IMPLIES_THEN | CLONE_IMPLIES_THEN) != 0;
+                        if implies && e.flags & SUMMARISES == 0 && other {
                             stack.push(e.then);
                         }
                     }

@@ -53,11 +53,11 @@ fn guest_ordering(view: &ClusterView, t: &mut ActionTable, i: usize, c: RscIdx, 
     let recurring = a.interval_ms > 0;
     let a_task = a.task.clone();
     match task_of(&a_task) {
-        // (The connection's ordering is weighed first, as Pacemaker's newer orderings are: an
-        // action both block is unrunnable because of the connection.)
+        // (The container's ordering is weighed first, as Pacemaker creates it first: an
+        // action both block is unrunnable because of the container.)
         Task::Up => {
-            after_start(view, t, c, i, OPTIONAL);
             after_start(view, t, k, i, IMPLIES_THEN);
+            after_start(view, t, c, i, OPTIONAL);
         }
         Task::Down | Task::Demote => {
             let container_failed = view.resources[k].node_state.values().any(|s| s.failed);
@@ -129,11 +129,14 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
                 };
                 after_start(view, t, c, i, extra);
             }
+            // (Pacemaker orders these stops before the connection's stop with "implies
+            // first", which changes nothing for a primitive's action: a resource that stays
+            // on a remote node whose connection moves or migrates is not stopped.)
             Task::Down => match state {
-                ConnectionState::Alive => before_stop(t, c, i, IMPLIES_FIRST),
+                ConnectionState::Alive => before_stop(t, c, i, OPTIONAL),
                 // Implied by fencing the node.
                 ConnectionState::Failed => {}
-                _ if next_stopped => before_stop(t, c, i, IMPLIES_FIRST),
+                _ if next_stopped => before_stop(t, c, i, OPTIONAL),
                 _ => after_start(view, t, c, i, OPTIONAL),
             },
             Task::Demote => {

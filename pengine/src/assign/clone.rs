@@ -151,12 +151,15 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             // (Assigned where it is, after being shown as any instance is.)
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
-            push_instance_scores(a, inst, &s, &s);
+            let fit = s.clone();
+            a.apply_interleaved(inst, &paired, &mut s);
+            merge_clone_dependents(a, c, inst, all_coloc, &mut s);
+            push_instance_scores(a, inst, &s, &fit);
             shown[i] = true;
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
-            a.num_resources[n] += 1;
+            a.num_resources[n] += view.primitives_of(inst).len();
             if view.resources[inst].kind == Kind::Primitive {
                 a.consume_capacity(inst, n);
                 a.log_placement(inst, n);
@@ -212,7 +215,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
-            a.num_resources[n] += 1;
+            a.num_resources[n] += view.primitives_of(inst).len();
             if view.resources[inst].kind == Kind::Primitive {
                 a.consume_capacity(inst, n);
                 a.log_placement(inst, n);
@@ -324,7 +327,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 placed[i] = Some(n);
                 count[n] += 1;
                 allocated += 1;
-                a.num_resources[n] += 1;
+                a.num_resources[n] += view.primitives_of(inst).len();
                 if view.resources[inst].kind == Kind::Primitive {
                     a.consume_capacity(inst, n);
                     a.log_placement(inst, n);
@@ -351,14 +354,32 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             for (k, &m) in members.iter().enumerate() {
                 a.state[m] = 2;
                 if k > 0 {
-                    // Later members may only go where the one before them went, and the
-                    // members after them weigh in (as for any primitive).
+                    // Later members may only go where the one before them went (nowhere
+                    // once one before them could not), and the members after them weigh in
+                    // (as for any primitive); one that is to stop is banned everywhere.
                     let own = a.scores_of(m);
                     let mut table = own
                         .iter()
-                        .map(|(x, v)| (*x, if *x == n { *v } else { Score::MINUS_INFINITY }))
+                        .map(|(x, v)| {
+                            (
+                                *x,
+                                if ok && *x == n {
+                                    *v
+                                } else {
+                                    Score::MINUS_INFINITY
+                                },
+                            )
+                        })
                         .collect();
                     a.merge_with_this(m, &mut table);
+                    // (What is colocated with the clone reaches a group instance's last
+                    // member, as a colocation with a group does.)
+                    if k + 1 == members.len() {
+                        merge_clone_dependents(a, c, inst, all_coloc, &mut table);
+                    }
+                    if a.target_stopped(m) {
+                        a.ban_everywhere(m, &mut table);
+                    }
                     push_scores(a, "pcmk__primitive_assign", m, &table);
                 }
                 let s = a
@@ -469,11 +490,10 @@ fn push_instance_scores(
         return;
     }
     // An instance that is to be stopped is banned from every node before it is shown.
-    let shown = if a.target_stopped(inst) {
-        s.keys().map(|n| (*n, Score::MINUS_INFINITY)).collect()
-    } else {
-        s.clone()
-    };
+    let mut shown = s.clone();
+    if a.target_stopped(inst) {
+        a.ban_everywhere(inst, &mut shown);
+    }
     push_scores(a, "pcmk__primitive_assign", inst, &shown);
     a.last_shown.insert(inst, shown);
 }
@@ -578,20 +598,22 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
 
 /// Before placing a promotable clone, Pacemaker adds each instance's positive promotion
 /// score (its `master-*` node attribute) to its preference for the node, on every node that
-/// can run resources (pcmk__add_promotion_scores). Only primitive instances here.
+/// can run resources (pcmk__add_promotion_scores).
 fn add_promotion_scores(a: &mut Assigner, c: RscIdx) -> BTreeMap<RscIdx, Score> {
     let view = a.view;
     let mut priority = BTreeMap::new();
     for &inst in &view.resources[c].children {
-        if view.resources[inst].kind != Kind::Primitive {
-            continue;
-        }
         let nodes: Vec<NodeIdx> = a.base[inst].keys().copied().collect();
         for n in nodes {
-            if !view.nodes[n].can_run() {
+            if !a.usable(n) {
                 continue;
             }
-            let score = attribute_promotion_score(a, c, inst, n);
+            // (A group instance's is the sum of its members'.)
+            let score = view
+                .primitives_of(inst)
+                .into_iter()
+                .map(|p| attribute_promotion_score(a, c, p, n))
+                .fold(Score::ZERO, Score::saturating_add);
             if score.0 > 0 {
                 let e = a.base[inst].entry(n).or_insert(Score::ZERO);
                 *e = e.saturating_add(score);
@@ -611,10 +633,10 @@ fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) 
     let view = a.view;
     let rsc = &view.resources[inst];
     let unique = view.resources[c].clone.as_ref().is_some_and(|x| x.unique);
+    // (The same primitive in the other instances, also inside cloned groups.)
+    let all = view.primitives_of(c);
     let siblings = || {
-        view.resources[c]
-            .children
-            .iter()
+        all.iter()
             .filter(|&&x| view.resources[x].base_id == rsc.base_id)
     };
     let active_here = siblings().find(|&&x| view.resources[x].running_nodes().contains(&n));
@@ -650,8 +672,8 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
         let no_promote = view.resources[c]
             .target_role()
             .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted))
-            // (Without quorum only policy demote takes the role away; under stop or freeze
-            // the promotion stays planned, its action blocked.)
+            // (Without quorum policy demote takes the role away; under stop the promotion
+            // stays planned, its action blocked; under freeze see below.)
             || (!view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Demote)
             || a.cons.tickets.iter().any(|t| {
                 t.rsc == c
@@ -698,9 +720,18 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                         .any(|s| s.failed && s.on_fail == crate::unpack::OnFail::Block)
             });
             let frozen = !view.resources[inst].managed() || ticket_frozen || blocked;
+            // A frozen instance's next role is its current one: unpromoted (after a demote)
+            // rules promotion out, while merely started leaves its promotion score.
+            let unpromoted = view.primitives_of(inst).iter().any(|p| {
+                view.resources[*p]
+                    .node_state
+                    .get(&n)
+                    .is_some_and(|s| s.role == Role::Unpromoted)
+            });
             let initial = match (frozen, was) {
                 (true, true) => Score::INFINITY,
-                (true, false) => Score::MINUS_INFINITY,
+                (true, false) if unpromoted => Score::MINUS_INFINITY,
+                (true, false) => promotion_score(a, c, inst, n),
                 _ if target_low => Score::MINUS_INFINITY,
                 _ => promotion_score(a, c, inst, n),
             };
@@ -770,11 +801,23 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
             } else {
                 // (Not on a node that cannot run resources, such as a guest node whose
                 // container is placed nowhere, although the instance may be assigned there.)
+                // (Without quorum under freeze, only what is promoted already stays so, and
+                // one not chosen leaves the count alone: Pacemaker's set_instance_role.)
+                let frozen_out = !view.config.have_quorum
+                    && view.config.no_quorum_policy == NoQuorumPolicy::Freeze
+                    && !was;
+                let container_placed = view.nodes[n]
+                    .remote
+                    .as_ref()
+                    .and_then(|l| l.container)
+                    .is_none_or(|k| a.out.node[k].is_some());
                 !no_promote
                     && s.0 >= 0
                     && a.usable(n)
+                    && container_placed
                     && promoted < cfg.promoted_max
                     && per_node[n] < cfg.promoted_node_max
+                    && !frozen_out
             };
             let role = if promote {
                 promoted += 1;

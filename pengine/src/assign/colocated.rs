@@ -417,6 +417,8 @@ impl Assigner<'_> {
             self.assign(c.primary);
             if self.view.resources[c.primary].kind == Kind::Clone {
                 self.apply_colocation_with_placed(r, &c, scores);
+                // (In place, as below.)
+                self.allowed_after[r] = Some(scores.clone());
                 continue;
             }
             let archive = (c.score.0 < 0 && !c.score.is_minus_infinite()).then(|| scores.clone());

@@ -1286,7 +1286,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     // Run the graph: each round executes every action whose inputs are done.
     let included: Vec<usize> = (0..t.list.len()).filter(|&i| in_graph(t, i)).collect();
     // The simulation follows the graph's own inputs.
-    let inputs = crate::graph_build::graph_inputs(t);
+    let inputs = crate::graph_build::graph_inputs(view, t);
     // The simulation walks the synapses in the graph's order again and again; an action
     // fired completes at once, so later synapses in the same walk may already use it.
     let order = crate::synapse_order::synapse_order(view, &s.assignment, t);

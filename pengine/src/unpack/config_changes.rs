@@ -20,16 +20,6 @@ enum Verdict {
     Changed,
 }
 
-/// Names never part of an operation digest (Pacemaker's digest filter, besides `CRM_meta_*`).
-const NOT_DIGESTED: [&str; 6] = [
-    "id",
-    "crm_feature_set",
-    "op-digest",
-    "on_node",
-    "on_node_uuid",
-    "pcmk_external_ip",
-];
-
 /// Checks every active resource's history on every node that can run resources (or is in
 /// maintenance), as Pacemaker does before placement, and marks what must change.
 pub fn check(view: &mut ClusterView) {
@@ -174,6 +164,37 @@ fn compare(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> Verdict {
 /// parameters than configured now: its fail count is cleared (Pacemaker's
 /// `should_clear_for_param_change`, which also counts private parameters).
 pub fn last_failure_params_changed(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> bool {
+    // (A bundle connection that reaches its container's host is checked once placed, when
+    // that address is known: `last_failure_params_changed_at`.)
+    !needs_host_name(view, r) && last_failure_params_differ(view, r, n, op, None)
+}
+
+/// The check of `last_failure_params_changed` for a bundle connection that reaches its
+/// container's host (`addr` is `#uname`), made once placed with that host's name `host`
+/// (Pacemaker's deferred parameter check).
+pub fn last_failure_params_changed_at(
+    view: &ClusterView,
+    r: RscIdx,
+    n: usize,
+    op: &OpRecord,
+    host: &str,
+) -> bool {
+    needs_host_name(view, r) && last_failure_params_differ(view, r, n, op, Some(host))
+}
+
+/// A bundle replica's connection whose address is its container's host name.
+fn needs_host_name(view: &ClusterView, r: RscIdx) -> bool {
+    super::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r))
+        && view.resources[r].params.get("addr").map(String::as_str) == Some("#uname")
+}
+
+fn last_failure_params_differ(
+    view: &ClusterView,
+    r: RscIdx,
+    n: usize,
+    op: &OpRecord,
+    host: Option<&str>,
+) -> bool {
     if !op.id.ends_with("_last_failure_0")
         || !matches!(op.task.as_str(), "start" | "monitor")
         || op.digest.is_none()
@@ -181,7 +202,10 @@ pub fn last_failure_params_changed(view: &ClusterView, r: RscIdx, n: usize, op: 
         return false;
     }
     let config = configured(view, r, &op.task, op.interval_ms);
-    let all = digested_params(view, r, n, op, config);
+    let mut all = digested_params(view, r, n, op, config);
+    if let Some(h) = host {
+        all.insert("addr".into(), h.to_string());
+    }
     compare_digests(view, r, op, &all) != Verdict::Same
 }
 
@@ -240,8 +264,7 @@ fn secure_params(
     let fencing_own = old && rsc.class == "stonith";
     out.retain(|k, _| {
         let dropped = private.contains(&k.as_str())
-            || k.starts_with("CRM_meta_")
-            || NOT_DIGESTED.contains(&k.as_str())
+            || cib::digest::not_digested(k)
             || (fencing_own && is_fence_param(k));
         !dropped
     });
@@ -291,7 +314,7 @@ fn digested_params(
     if let Some(c) = config {
         all.extend(c.params.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
-    all.retain(|k, _| !k.starts_with("CRM_meta_") && !NOT_DIGESTED.contains(&k.as_str()));
+    all.retain(|k, _| !cib::digest::not_digested(k));
     if op.interval_ms > 0 {
         let timeout = config.map_or(20_000, |c| c.timeout_ms);
         all.insert("CRM_meta_timeout".into(), timeout.to_string());
@@ -321,7 +344,7 @@ fn restart_params(
 /// CIB older than feature set 3.16.0 the parameters Pacemaker adds itself.
 pub(crate) fn fencing_digests(view: &ClusterView, r: RscIdx, n: usize) -> (String, String) {
     let mut all = view.resources[r].params_on(n).clone();
-    all.retain(|k, _| !k.starts_with("CRM_meta_") && !NOT_DIGESTED.contains(&k.as_str()));
+    all.retain(|k, _| !cib::digest::not_digested(k));
     let version = view.config.feature_set.as_deref().unwrap_or("3.16.2");
     let old = cib::patch::compare_versions(version, "3.16.0").is_lt();
     let mut secure = all.clone();

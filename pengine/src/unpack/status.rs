@@ -190,7 +190,11 @@ fn node_history(
         }
         // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
         // default) makes the node unclean: it is fenced before the resource runs elsewhere.
-        if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
+        // A guest node is "fenced" by recovering its container instead (it stays clean, so
+        // it may run resources again once the container is back).
+        if state.failed && state.on_fail == OnFail::Fence && view.nodes[node].is_guest() {
+            super::remote::fence_guest(view, node);
+        } else if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
             // (Pacemaker names the instance the history was mapped to, not the history.)
             let reason = format!("{} failed there", view.resources[r].id);
             let n = &mut view.nodes[node];
