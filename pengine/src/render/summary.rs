@@ -806,6 +806,16 @@ fn moved_details(view: &ClusterView, r: usize, from: (String, Role), to: (String
     }
 }
 
+/// A stop's details: instances of a promotable clone say which role they stop from (so
+/// does anything that stops from the promoted role, an orphan too).
+fn stop_details(view: &ClusterView, r: RscIdx, role: Role, node: String) -> String {
+    match role {
+        Role::Promoted => format!("Promoted {node}"),
+        _ if promotable_instance(view, r) => format!("Unpromoted {node}"),
+        _ => node,
+    }
+}
+
 /// Whether `r` is an instance of a promotable clone.
 fn promotable_instance(view: &ClusterView, r: usize) -> bool {
     view.resources[view.top_of(r)]
@@ -1012,17 +1022,7 @@ pub fn transition_summary(s: &Schedule) -> String {
                 ("Start", name(*n), String::new())
             }),
             ([(n, role)], []) => {
-                let promotable = view.resources[view.top_of(r)]
-                    .clone
-                    .as_ref()
-                    .is_some_and(|c| c.promotable);
-                // Instances of a promotable clone say which role they stop from.
-                // (So does anything that stops from the promoted role, an orphan too.)
-                let details = match role {
-                    Role::Promoted => format!("Promoted {}", name(*n)),
-                    _ if promotable => format!("Unpromoted {}", name(*n)),
-                    _ => name(*n),
-                };
+                let details = stop_details(view, r, *role, name(*n));
                 // A resource placed nowhere stops for node availability; one placed but
                 // unable to start says why (its stop's reason, else its start's), if any.
                 let why = if s.assignment.node[r].is_none() {
@@ -1185,7 +1185,8 @@ pub fn transition_summary(s: &Schedule) -> String {
             )),
             // Staying, but it must stop first and cannot (a blocked action before its stop):
             // neither happens.
-            ([(n, _)], [(m, _)])
+            // (The stop's reason, else the start's, names why.)
+            ([(n, role)], [(m, _)])
                 if n == m
                     && s.assignment.node[r] == Some(*n)
                     && rsc.managed()
@@ -1199,13 +1200,13 @@ pub fn transition_summary(s: &Schedule) -> String {
                     .of(r, "stop")
                     .iter()
                     .find_map(|&x| t.list[x].reason.clone())
-                    .map(|w| format!("  due to {w} (blocked)"))
-                    .unwrap_or_else(|| " (blocked)".into());
-                Some(("Stop", name(*n), why))
+                    .or(start_reason.clone())
+                    .map_or_else(|| "  blocked".into(), |w| format!("  due to {w} (blocked)"));
+                Some(("Stop", stop_details(view, r, *role, name(*n)), why))
             }
             // Placed elsewhere, but the stop here cannot run, so neither can the start there:
             // Pacemaker names the stop (its reason, else the start's).
-            ([(n, _)], [(m, _)])
+            ([(n, role)], [(m, _)])
                 if n == m
                     && rsc.managed()
                     && s.assignment.node[r].is_some_and(|x| x != *n)
@@ -1223,10 +1224,10 @@ pub fn transition_summary(s: &Schedule) -> String {
                     .or(start_reason.clone());
                 let why =
                     why.map_or_else(|| "  blocked".into(), |w| format!("  due to {w} (blocked)"));
-                Some(("Stop", name(*n), why))
+                Some(("Stop", stop_details(view, r, *role, name(*n)), why))
             }
             // Placed nowhere but its stop cannot run (it waits for a blocked action).
-            ([(n, _)], [(m, _)])
+            ([(n, role)], [(m, _)])
                 if n == m
                     && s.assignment.node[r].is_none()
                     && t.of(r, "stop")
@@ -1235,7 +1236,7 @@ pub fn transition_summary(s: &Schedule) -> String {
             {
                 Some((
                     "Stop",
-                    name(*n),
+                    stop_details(view, r, *role, name(*n)),
                     "  due to node availability (blocked)".to_string(),
                 ))
             }
