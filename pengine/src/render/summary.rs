@@ -210,7 +210,15 @@ pub fn shown_state(
         Some(_) => {
             let up =
                 |r: Option<RscIdx>| r.is_some_and(|r| p.get(&r).is_some_and(|v| !v.is_empty()));
-            let online = up(link.connection) && link.container.is_none_or(|c| up(Some(c)));
+            // (A guest whose container's host is down and unclean is not online.)
+            let host_down = |c: RscIdx| {
+                p.get(&c).into_iter().flatten().any(|(h, _)| {
+                    let host = &view.nodes[*h];
+                    !host.online && host.unclean
+                })
+            };
+            let online =
+                up(link.connection) && link.container.is_none_or(|c| up(Some(c)) && !host_down(c));
             // A connection still failed (waiting to reconnect) leaves its node unclean.
             let lost = link
                 .connection
