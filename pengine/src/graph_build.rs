@@ -2,6 +2,9 @@
 //! inputs are its required, runnable predecessors.
 
 use crate::actions::ActionTable;
+use crate::assign::Assignment;
+use crate::constraints::Constraints;
+use crate::graph_meta;
 use crate::unpack::{ClusterView, RscIdx};
 use graph::{ActionKind, ActionRef, GraphAction, Primitive, Synapse, TransitionGraph};
 use std::collections::BTreeSet;
@@ -35,22 +38,20 @@ fn action_ref(view: &ClusterView, t: &ActionTable, i: usize, id: u32) -> ActionR
 
 /// Builds the graph; `included` lists the in-graph actions in synapse order
 /// ([`crate::synapse_order`]).
-pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> TransitionGraph {
+pub fn build(
+    view: &ClusterView,
+    cons: &Constraints,
+    asg: &Assignment,
+    t: &ActionTable,
+    included: &[usize],
+) -> TransitionGraph {
     let mut ids = vec![u32::MAX; t.list.len()];
     for (k, &i) in included.iter().enumerate() {
         ids[i] = k as u32;
     }
     let mut inputs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); t.list.len()];
     for e in &t.edges {
-        if e.flags & crate::actions::flags::SUMMARY != 0 {
-            continue;
-        }
-        let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
-        if e.flags & crate::actions::flags::SAME_NODE != 0
-            && fa.node.is_some()
-            && ta.node.is_some()
-            && fa.node != ta.node
-        {
+        if !graph_input(view, t, e) {
             continue;
         }
         if ids[e.first] != u32::MAX && ids[e.then] != u32::MAX {
@@ -58,11 +59,11 @@ pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> Transit
         }
     }
     break_load_loops(t, &mut inputs);
+    let sources = graph_meta::Sources::new(view, cons, asg, t);
     let mut synapses = Vec::with_capacity(included.len());
     for (k, &i) in included.iter().enumerate() {
         let a = &t.list[i];
         let reference = action_ref(view, t, i, ids[i]);
-        let mut attributes: Vec<(String, String)> = Vec::new();
         let primitive = match (a.kind, a.rsc) {
             // (A resource's cluster action, clear_failcount, names it too.)
             (ActionKind::RscOp | ActionKind::CrmEvent, Some(r)) => {
@@ -78,25 +79,10 @@ pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> Transit
             }
             _ => None,
         };
-        if let (Some(n), true) = (a.node, a.kind != ActionKind::PseudoEvent) {
-            attributes.push(("CRM_meta_on_node".into(), view.nodes[n].uname.clone()));
-            attributes.push(("CRM_meta_on_node_uuid".into(), view.nodes[n].id.clone()));
-        }
-        for (k2, v) in &a.meta {
-            attributes.push((k2.clone(), v.clone()));
-        }
-        attributes.sort();
-        if let (ActionKind::RscOp, Some(r)) = (a.kind, a.rsc) {
-            for (k2, v) in &view.resources[r].params {
-                if !valid_attr_name(k2) {
-                    continue;
-                }
-                attributes.push((k2.clone(), v.clone()));
-            }
-        }
+        let attributes = graph_meta::attributes(view, t, i, &sources);
         synapses.push(Synapse {
             id: k as u32,
-            priority: (a.priority != 0).then_some(a.priority),
+            priority: graph_meta::synapse_priority(view, a),
             action: GraphAction {
                 reference,
                 primitive,
@@ -122,6 +108,33 @@ pub fn build(view: &ClusterView, t: &ActionTable, included: &[usize]) -> Transit
         ],
         synapses,
     }
+}
+
+/// Whether ordering `e` can be a graph input (when both its actions are in the graph): not
+/// a summary-only edge, not a same-node ordering between actions on different nodes, and
+/// not a user ordering Pacemaker finds invalid. The graph and the simulated execution of
+/// crm_simulate both follow this.
+pub fn graph_input(view: &ClusterView, t: &ActionTable, e: &crate::actions::Edge) -> bool {
+    use crate::actions::flags::{CONSTRAINT, SAME_NODE, SUMMARY};
+    let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
+    let other_nodes = fa.node.is_some() && ta.node.is_some() && fa.node != ta.node;
+    !(e.flags & SUMMARY != 0
+        || (e.flags & SAME_NODE != 0 && other_nodes)
+        || (e.flags & CONSTRAINT != 0 && guest_and_container(view, fa, ta)))
+}
+
+/// Whether `first` runs on a guest node and `then` is an action of that node's container: a
+/// user ordering between them is invalid (Pacemaker's `ordering_is_invalid`).
+fn guest_and_container(
+    view: &ClusterView,
+    first: &crate::actions::Action,
+    then: &crate::actions::Action,
+) -> bool {
+    let container = first
+        .node
+        .and_then(|n| view.nodes[n].remote.as_ref())
+        .and_then(|l| l.container);
+    first.rsc.is_some() && then.rsc.is_some() && container == then.rsc
 }
 
 /// A resource migrating to a node waits for that node's load to drop (`load_stopped_NODE`),
@@ -186,12 +199,4 @@ pub fn primitive_names(view: &ClusterView, r: RscIdx) -> (String, Option<String>
         }
         _ => (rsc.id.clone(), None),
     }
-}
-
-fn valid_attr_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }

@@ -9,6 +9,8 @@ pub mod actions;
 pub mod assign;
 pub mod constraints;
 pub mod graph_build;
+pub mod graph_meta;
+pub mod notify_vars;
 pub mod ordering;
 pub mod remote;
 pub mod render;
@@ -115,6 +117,9 @@ fn plan(
     let mut view = view;
     remote::settle(&mut view, &constraints, &assignment);
     let mut actions = actions::create(&view, &constraints, &assignment);
+    // (Pacemaker blocks the dependents of what cannot start from the outset before it
+    // updates any ordering.)
+    actions::colocation_block::block_dependents(&view, &constraints, &mut actions);
     ordering::propagate(&mut actions, &view);
     while actions::colocation_block::block_dependents(&view, &constraints, &mut actions) {
         ordering::propagate(&mut actions, &view);
@@ -126,6 +131,8 @@ fn plan(
     ordering::propagate(&mut actions, &view);
     let graph = graph_build::build(
         &view,
+        &constraints,
+        &assignment,
         &actions,
         &synapse_order::synapse_order(&view, &assignment, &actions),
     );

@@ -89,6 +89,104 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         out_edges[e.first].push(i);
         in_edges[e.then].push(i);
     }
+    let before: Vec<Before> = t
+        .list
+        .iter()
+        .map(|a| Before {
+            optional: a.optional,
+            had_reason: a.reason.is_some(),
+        })
+        .collect();
+    to_fixed_point(t, view, &in_edges, &out_edges);
+    restate_reasons(t, view, &before, &in_edges, &out_edges);
+}
+
+/// An action's flags before a propagation.
+struct Before {
+    optional: bool,
+    had_reason: bool,
+}
+
+/// Pacemaker checks an ordering's "first is required" before its "first cannot run": an
+/// action made both required and unrunnable through one ordering is named "required" by
+/// it. The worklist may make it unrunnable before that first becomes required, or required
+/// through its own resource's ordering first (which names nothing), so such a reason is
+/// restated from the final flags.
+fn restate_reasons(
+    t: &mut ActionTable,
+    view: &ClusterView,
+    before: &[Before],
+    in_edges: &[Vec<usize>],
+    out_edges: &[Vec<usize>],
+) {
+    for (i, b) in before.iter().enumerate() {
+        let a = &t.list[i];
+        if b.had_reason || !b.optional || a.optional {
+            continue;
+        }
+        // (Made required without a reason, by its own resource's ordering, it may have been
+        // by another's first in Pacemaker's order.)
+        let said = a.reason.clone();
+        let why = in_edges[i].iter().find_map(|&x| {
+            let e = t.edges[x];
+            let f = &t.list[e.first];
+            let named = match &said {
+                Some(said) => because(t, view, "unrunnable", e.first) == *said,
+                None => clone_action_required_on(t, view, e.first, a.node.or(a.ordering_node)),
+            };
+            (e.flags & IMPLIES_THEN != 0 && !f.optional && f.rsc != a.rsc && named)
+                .then(|| because(t, view, "required", e.first))
+        });
+        // (A stop that cannot run because what stops after it cannot, and that is required
+        // by what stops before it, is named by the latter: Pacemaker checks "then is
+        // required" when it reaches the pair.)
+        let why = why.or_else(|| {
+            let stop_blocked = said
+                .as_deref()
+                .is_some_and(|w| w.starts_with("unrunnable "));
+            out_edges[i].iter().find_map(|&x| {
+                let e = t.edges[x];
+                let th = &t.list[e.then];
+                (stop_blocked
+                    && e.flags & STOP_CHAIN != 0
+                    && e.flags & IMPLIES_FIRST != 0
+                    && !th.optional
+                    && th.rsc != a.rsc)
+                    .then(|| because(t, view, "required", e.then))
+            })
+        });
+        if let Some(why) = why {
+            t.list[i].reason = Some(why);
+        }
+    }
+}
+
+/// The worklist: required and runnable flags along the edges until nothing changes.
+/// The stops and pseudo starts of resources that migrate live (with a runnable
+/// `migrate_from`): Pacemaker's "migrate runnable" actions.
+fn migration_steps(t: &ActionTable) -> Vec<bool> {
+    let mut migrating = vec![false; t.list.len()];
+    for a in &t.list {
+        let Some(r) = a.rsc else { continue };
+        if a.task != "migrate_from" || !a.runnable {
+            continue;
+        }
+        for s in t.of(r, "stop") {
+            migrating[s] = true;
+        }
+        for s in t.of(r, "start") {
+            migrating[s] = t.list[s].kind == graph::ActionKind::PseudoEvent;
+        }
+    }
+    migrating
+}
+
+fn to_fixed_point(
+    t: &mut ActionTable,
+    view: &ClusterView,
+    in_edges: &[Vec<usize>],
+    out_edges: &[Vec<usize>],
+) {
     // One-or-more actions with too few possible inputs from the start.
     for (a, ins) in in_edges.iter().enumerate() {
         if t.list[a].min_runnable > 0 {
@@ -109,6 +207,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
             }
         }
     }
+    let migrating = migration_steps(t);
     let mut queue: VecDeque<usize> = (0..t.edges.len()).collect();
     let mut queued = vec![true; t.edges.len()];
     while let Some(ei) = queue.pop_front() {
@@ -116,7 +215,10 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         let e = t.edges[ei];
         let (f, th) = (e.first, e.then);
         let mut changed = Vec::new();
+        // (The stop and pseudo start of a live migration require nothing after them:
+        // Pacemaker's "migrate runnable" first implies no then.)
         if e.flags & IMPLIES_THEN != 0
+            && !migrating[f]
             && !t.list[f].optional
             && t.list[th].optional
             && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node))
@@ -145,13 +247,16 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
         // Restart: a stop that is needed but cannot run leaves the start after it unable
         // to run too (Pacemaker's restart ordering).
         if e.flags & RESTART != 0
-            && !t.list[f].optional
+            && (!t.list[f].optional || t.list[f].blocked_needed)
             && !t.list[f].runnable
             && t.list[th].runnable
         {
             t.list[th].runnable = false;
             // (A stop not needed yet keeps the reason it gets when it becomes needed.)
-            if t.list[th].reason.is_none() && !t.list[th].optional {
+            if t.list[th].reason.is_none()
+                && !t.list[th].optional
+                && t.list[f].rsc != t.list[th].rsc
+            {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
             }
             changed.push(th);

@@ -291,6 +291,9 @@ pub fn nvpairs_in_order(
         .children_named(block)
         .map(|b| idx.resolve(b))
         .collect();
+    // Blocks of equal score go last-written first (Pacemaker prepends them to its list
+    // before a stable sort by score).
+    blocks.reverse();
     blocks.sort_by_key(|b| {
         std::cmp::Reverse(
             b.attr("score")
@@ -308,8 +311,11 @@ pub fn nvpairs_in_order(
             }
         }
         for nv in b.children_named("nvpair") {
-            let nv = idx.resolve(nv);
-            if let (Some(name), Some(value)) = (nv.attr("name"), nv.attr("value")) {
+            // A reference takes the name and value it does not give itself from its target.
+            let target = idx.resolve(nv);
+            let name = nv.attr("name").or_else(|| target.attr("name"));
+            let value = nv.attr("value").or_else(|| target.attr("value"));
+            if let (Some(name), Some(value)) = (name, value) {
                 // "#default" lets the default apply: Pacemaker drops a value set before it.
                 if value.eq_ignore_ascii_case("#default") {
                     out.retain(|(n, _)| n != name);

@@ -130,9 +130,13 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         let (task, post, _) = notification(a).unwrap_or((0, false, false));
         return (6, (task as i64 * 2 + post as i64) * 1000 + node);
     }
-    // Reading the history makes (oldest of all) the clean-up of expired failures, the
-    // actions of the recurring operations active on a node, and the stop where a failure
-    // must be recovered.
+    // Reading the history makes (oldest of all), node by node, the clean-up of expired
+    // failures, the actions of the recurring operations active there, and the stop where a
+    // failure must be recovered.
+    let read = |step: i64| node * 4 + step;
+    // Then the history checks, node by node: a changed agent's stop and clean-up, then
+    // what the operations' checks ask (a start, a reload, a fail-count clean-up).
+    let check = |step: i64| 1_000_000 + node * 4 + step;
     let here = a.node.and_then(|n| rsc.node_state.get(&n));
     // A shutdown lock's forgotten history is asked while the status is read.
     if a.task == "lrm_delete" {
@@ -140,13 +144,22 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     }
     if a.task == "clear_failcount" {
         // (One asked by a changed definition comes with the history checks, after the
-        // start they require.)
-        let from_check = here.is_some_and(|st| st.clear_failcount && !st.expired_failure);
-        return (0, if from_check { 1000 + node } else { node - 1000 });
+        // start they require; an expired failure's, or a last failure's whose parameters
+        // changed, is asked while the history is read.)
+        let from_check = here.is_some_and(|st| {
+            st.clear_failcount && !st.expired_failure && !st.failure_params_changed
+        });
+        // (Asked by a recurring operation alone, it follows that operation's cancel.)
+        let after_cancel = here.is_some_and(|st| !st.definition_changed && !st.reload);
+        return match (from_check, after_cancel) {
+            (true, true) => (2, node * 2 + 1),
+            (true, false) => (0, check(2)),
+            _ => (0, read(0)),
+        };
     }
     // ... and the clean-up of a history that names another agent (or an orphan's).
     if a.task == "delete" {
-        return (0, node);
+        return (0, check(1));
     }
     // Pacemaker makes a history's recurring operations only on a node that is up (a guest
     // being recovered is not).
@@ -165,16 +178,20 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
                 .iter()
                 .any(|&(task, interval)| task == a.task && interval == a.interval_ms)
         {
-            return (0, node);
+            return (0, read(1));
         }
         // (A definition change alone makes the start instead: Pacemaker requires it.)
         let changed_only =
             st.definition_changed && !st.definition_stop && !st.failed && !st.restart;
-        if a.task == "stop" && st.must_recover() && !changed_only {
-            return (0, 1000 + node);
+        let agent_changed = st.definition_stop && !st.failed && !st.restart;
+        // (A failed migration's target is stopped like any other active node: that stop is
+        // not made while reading the history.)
+        let migration_target = st.restart && !st.failed && !st.definition_changed;
+        if a.task == "stop" && st.must_recover() && !changed_only && !migration_target {
+            return (0, if agent_changed { check(0) } else { read(2) });
         }
         if (a.task == "start" && changed_only) || a.task == "reload-agent" {
-            return (0, 1000 + node);
+            return (0, check(2));
         }
     }
     // A recurring operation the history shows active is made once its resource's history is
@@ -194,7 +211,7 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     }
     match (a.task.as_str(), a.interval_ms) {
         // Cancellations come from the history checks, before probing.
-        ("cancel", _) => (2, node),
+        ("cancel", _) => (2, node * 2),
         ("monitor", 0) if a.kind != ActionKind::PseudoEvent => (3, node),
         (task, interval) => {
             // A promoted resource staying put gets its start first (to learn whether it
@@ -204,7 +221,10 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
                 .active_roles(r)
                 .iter()
                 .any(|(_, x)| *x == Role::Promoted);
+            // (A completed migration's leftover stop at the source is made before all.)
+            let dangling = a.node.is_some_and(|n| rsc.dangling_on.contains(&n));
             let step = match task {
+                "stop" if dangling => -2,
                 _ if interval > 0 => 5,
                 "start" if promoted_now && asg.node[r].is_some() => -1,
                 "demote" => 1,

@@ -1,14 +1,17 @@
 //! The scheduler regression corpus (Pacemaker 2.1.5's `cts/scheduler`), one trial per case.
 //!
-//! Each case is compared three ways, as Pacemaker's cts-scheduler compares them:
+//! Each case is compared four ways (the first three as Pacemaker's cts-scheduler compares them):
 //! - graph: action keys and ordering edges (`tools/graph-compare`'s default verdict), with the
 //!   case's extra arguments (`-t DATE`);
 //! - summary: `crm_simulate -S` text against `summary/NAME.summary` (no extra arguments, the
 //!   cts sed mapping, whitespace and blank lines ignored);
-//! - scores: `crm_simulate -s` lines against `scores/NAME.scores` (lines sorted).
+//! - scores: `crm_simulate -s` lines against `scores/NAME.scores` (lines sorted);
+//! - attrs: the graph is equal and so are each action's attributes (`CRM_meta_*` and
+//!   parameters), `<primitive>` class/provider/type and synapse priority
+//!   (`tools/graph-compare --attrs`): what the transition engine hands to the agents.
 //!
 //! The cases that pass each comparison are recorded in `tests/corpus-expect/{graph,summary,
-//! scores}.pass`. A recorded pass that fails is a regression and fails its trial; a new pass is
+//! scores,attrs}.pass`. A recorded pass that fails is a regression and fails its trial; a new pass is
 //! reported at the end. `UPDATE_EXPECT=1` rewrites the records (and `counts.md`, the pass counts
 //! by name prefix) from the cases that ran.
 //!
@@ -23,8 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// The three comparisons, in the order they are reported.
-const CHECKS: [&str; 3] = ["graph", "summary", "scores"];
+/// The comparisons, in the order they are reported.
+const CHECKS: [&str; 4] = ["graph", "summary", "scores", "attrs"];
 
 /// Report groups: a case belongs to the first group one of whose name prefixes it starts with.
 const GROUPS: &[(&str, &[&str])] = &[
@@ -172,7 +175,7 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 /// Runs one case; for each check, `Ok(())` if it matches or `Err(why not)`.
-fn run_case(corpus: &Path, case: &Case) -> Result<[Result<(), String>; 3], String> {
+fn run_case(corpus: &Path, case: &Case) -> Result<[Result<(), String>; 4], String> {
     let name = &case.name;
     let file = |dir: &str, ext: &str| corpus.join(dir).join(format!("{name}.{ext}"));
     let xml = read(&file("xml", "xml"))?;
@@ -197,21 +200,29 @@ fn run_case(corpus: &Path, case: &Case) -> Result<[Result<(), String>; 3], Strin
     };
     dump("exp", &graph::xml::to_xml(&sched.graph));
     dump("scores", &pengine::render::scores(&sched));
-    let graph = (|| {
+    let graphs = (|| {
         let expected = graph::parse_graph(&read(&file("exp", "exp"))?)
             .map_err(|e| format!("{name}.exp: {e}"))?;
         // Round-trip our graph through its XML to check what we write, not just the model.
         let written = graph::parse_graph(&graph::xml::to_xml(&sched.graph))
             .map_err(|e| format!("our graph: {e}"))?;
-        let diffs = graph::compare::differences(
-            &graph::compare::structure(&expected),
-            &graph::compare::structure(&written),
-        );
-        match diffs.is_empty() {
-            true => Ok(()),
-            false => Err(diffs.into_iter().take(30).collect::<Vec<_>>().join("\n")),
-        }
+        Ok((expected, written))
     })();
+    let first_lines = |diffs: Vec<String>| match diffs.is_empty() {
+        true => Ok(()),
+        false => Err(diffs.into_iter().take(30).collect::<Vec<_>>().join("\n")),
+    };
+    let graph = graphs.as_ref().map_err(String::clone).and_then(|(e, w)| {
+        first_lines(graph::compare::differences(
+            &graph::compare::structure(e),
+            &graph::compare::structure(w),
+        ))
+    });
+    // (Attributes are compared only between equal graphs, as `graph-compare --attrs`.)
+    let attrs = match (&graph, &graphs) {
+        (Ok(()), Ok((e, w))) => first_lines(graph::compare::attribute_differences(e, w)),
+        (Err(_), _) | (_, Err(_)) => Err("graph differs".to_string()),
+    };
     let scores = (|| {
         let mut expected = normalised(&read(&file("scores", "scores"))?);
         let mut actual = normalised(&pengine::render::scores(&sched));
@@ -242,7 +253,7 @@ fn run_case(corpus: &Path, case: &Case) -> Result<[Result<(), String>; 3], Strin
             false => Err(first_difference(&expected, &actual)),
         }
     })();
-    Ok([graph, summary, scores])
+    Ok([graph, summary, scores, attrs])
 }
 
 fn read_pass_set(check: &str) -> BTreeSet<String> {
@@ -256,10 +267,10 @@ fn read_pass_set(check: &str) -> BTreeSet<String> {
 }
 
 /// Per case that ran: which checks passed.
-type Outcomes = BTreeMap<String, [bool; 3]>;
+type Outcomes = BTreeMap<String, [bool; 4]>;
 
-fn counts_table(all: &[Case], passed: &[BTreeSet<String>; 3]) -> String {
-    let mut rows: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
+fn counts_table(all: &[Case], passed: &[BTreeSet<String>; 4]) -> String {
+    let mut rows: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
     for case in all {
         let row = rows.entry(group_of(&case.name)).or_default();
         row[0] += 1;
@@ -269,27 +280,30 @@ fn counts_table(all: &[Case], passed: &[BTreeSet<String>; 3]) -> String {
     }
     let mut out = String::from(
         "# Scheduler corpus pass counts (written by `UPDATE_EXPECT=1 cargo test -p pengine --test corpus`)\n\n\
-         | group | cases | graph | summary | scores |\n|---|---|---|---|---|\n",
+         | group | cases | graph | summary | scores | attrs |\n|---|---|---|---|---|---|\n",
     );
     let order = GROUPS.iter().map(|(g, _)| *g).chain(["other"]);
-    let mut total = [0; 4];
+    let mut total = [0; 5];
     for g in order {
         if let Some(r) = rows.get(g) {
-            out += &format!("| {g} | {} | {} | {} | {} |\n", r[0], r[1], r[2], r[3]);
-            for i in 0..4 {
+            out += &format!(
+                "| {g} | {} | {} | {} | {} | {} |\n",
+                r[0], r[1], r[2], r[3], r[4]
+            );
+            for i in 0..5 {
                 total[i] += r[i];
             }
         }
     }
     out += &format!(
-        "| **all** | {} | {} | {} | {} |\n",
-        total[0], total[1], total[2], total[3]
+        "| **all** | {} | {} | {} | {} | {} |\n",
+        total[0], total[1], total[2], total[3], total[4]
     );
     out
 }
 
 /// Writes the pass records from this run (cases that did not run keep their recorded state).
-fn update_expect(all: &[Case], outcomes: &Outcomes, recorded: &[BTreeSet<String>; 3]) {
+fn update_expect(all: &[Case], outcomes: &Outcomes, recorded: &[BTreeSet<String>; 4]) {
     let mut passed = recorded.clone();
     for (i, set) in passed.iter_mut().enumerate() {
         for (name, ok) in outcomes {
@@ -322,7 +336,7 @@ fn main() {
         return;
     }
     let cases = Arc::new(manifest(&corpus));
-    let recorded: Arc<[BTreeSet<String>; 3]> = Arc::new(CHECKS.map(read_pass_set));
+    let recorded: Arc<[BTreeSet<String>; 4]> = Arc::new(CHECKS.map(read_pass_set));
     let outcomes: Arc<Mutex<Outcomes>> = Arc::default();
     let trials = (0..cases.len())
         .map(|i| {
@@ -335,10 +349,10 @@ fn main() {
             Trial::test(cases[i].name.clone(), move || {
                 let case = &cases[i];
                 let results = run_case(&corpus, case)
-                    .unwrap_or_else(|e| [Err(e.clone()), Err(e.clone()), Err(e)]);
-                let ok = [0, 1, 2].map(|c| results[c].is_ok());
+                    .unwrap_or_else(|e| [0, 1, 2, 3].map(|_| Err(e.clone())));
+                let ok = [0, 1, 2, 3].map(|c| results[c].is_ok());
                 outcomes.lock().unwrap().insert(case.name.clone(), ok);
-                let regressions: Vec<String> = (0..3)
+                let regressions: Vec<String> = (0..CHECKS.len())
                     .filter(|&c| recorded[c].contains(&case.name))
                     .filter_map(|c| {
                         results[c]

@@ -161,3 +161,36 @@ fn a_failed_stop_with_fencing_on_fences_its_node_before_the_move() {
         st.edges.keys().collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn no_quorum_freeze_promotes_nothing() {
+    // bug-cl-5212's rule: with no-quorum-policy=freeze and no quorum, what runs keeps its
+    // role; an unpromoted instance is not promoted (Pacemaker: next role above the current).
+    let text = r#"<cib have-quorum="false"><configuration>
+        <crm_config><cluster_property_set id="o">
+          <nvpair id="o1" name="stonith-enabled" value="false"/>
+          <nvpair id="o2" name="no-quorum-policy" value="freeze"/>
+        </cluster_property_set></crm_config>
+        <nodes><node id="n1" uname="node1"/><node id="n2" uname="node2"/></nodes>
+        <resources><clone id="ms">
+          <meta_attributes id="ms-m"><nvpair id="ms-m1" name="promotable" value="true"/></meta_attributes>
+          <primitive id="s" class="ocf" provider="pacemaker" type="Stateful"/>
+        </clone></resources><constraints/></configuration>
+        <status>
+          <node_state id="n1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+            <transient_attributes id="n1"><instance_attributes id="n1-a">
+              <nvpair id="n1-a1" name="master-s" value="10"/>
+            </instance_attributes></transient_attributes>
+            <lrm><lrm_resources><lrm_resource id="s" class="ocf" provider="pacemaker" type="Stateful">
+              <lrm_rsc_op id="s_last_0" operation="start" interval="0" call-id="2" rc-code="0" op-status="0" transition-key="1:1:0:x"/>
+            </lrm_resource></lrm_resources></lrm>
+          </node_state>
+          <node_state id="n2" uname="node2" in_ccm="false" crmd="offline" join="down" expected="down"/>
+        </status></cib>"#;
+    let root = cib::Document::parse(text).unwrap().root;
+    let acts = actions(&root);
+    assert!(
+        !acts.iter().any(|a| a.contains("promote")),
+        "promoted without quorum under freeze: {acts:?}"
+    );
+}

@@ -143,9 +143,30 @@ pub fn history(lrm_resource: &Element) -> Vec<OpRecord> {
     ops
 }
 
-/// Sorts operations by call id, pending ones (call id -1) last.
+/// Sorts operations by call id, pending ones (call id -1) last. Two records of one call (a
+/// recurring monitor's latest result and its `last_failure`) go by `last-rc-change`, as
+/// Pacemaker's `sort_op_by_callid`: a monitor that failed and then succeeded again has
+/// recovered.
 pub fn in_call_order(ops: &mut [OpRecord]) {
-    ops.sort_by_key(|o| if o.call_id < 0 { i64::MAX } else { o.call_id });
+    ops.sort_by(|a, b| {
+        let call = |o: &OpRecord| if o.call_id < 0 { i64::MAX } else { o.call_id };
+        call(a).cmp(&call(b)).then_with(|| {
+            if a.call_id < 0 {
+                return std::cmp::Ordering::Equal;
+            }
+            let (la, lb) = (
+                a.last_rc_change.unwrap_or(-1),
+                b.last_rc_change.unwrap_or(-1),
+            );
+            if la >= 0 && la < lb {
+                std::cmp::Ordering::Less
+            } else if lb >= 0 && la > lb {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+    });
     // An operation still pending goes before what a later transition of the same transition
     // engine did (a pending start superseded by a later stop), as Pacemaker's op ordering.
     let done = ops.iter().take_while(|o| o.call_id >= 0).count();

@@ -114,8 +114,12 @@ pub struct RscNodeState {
     pub last_start: Option<usize>,
     /// A failure here has expired (failure-timeout).
     pub expired_failure: bool,
-    /// The fail count here is to be cleared (every failure expired).
+    /// The fail count here is to be cleared (every failure expired, or the last failure's
+    /// parameters changed).
     pub clear_failcount: bool,
+    /// The last failure here ran with other parameters than configured now: its fail count is
+    /// cleared, so it keeps nothing away from this node.
+    pub failure_params_changed: bool,
     /// A failure here was ignored (`on-fail=ignore`): shown as "(failure ignored)".
     pub failure_ignored: bool,
     /// Must stop here although it did not fail (a resource inside it failed).
@@ -193,6 +197,12 @@ pub trait Rules {
     /// Whether the node is up and clean (an expired recurring failure is scheduled again only
     /// there).
     fn node_up(&self) -> bool;
+    /// Whether the resource's recorded last failure (`*_last_failure_0`) ran with other
+    /// parameters than configured now: its fail count is then cleared. Without a
+    /// configuration to compare with, never.
+    fn last_failure_params_changed(&self, _op: &OpRecord) -> bool {
+        false
+    }
 }
 
 /// The rules without a configuration: Pacemaker's default reactions (a failed stop fences
@@ -229,6 +239,9 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
         role: Role::Unknown,
         ..Default::default()
     };
+    // The operation (name, interval) of the latest failure that was not ignored: the same
+    // monitor succeeding later clears it (Pacemaker's `last_failure`).
+    let mut last_failure: Option<(String, u64)> = None;
     for (i, op) in ops.iter_mut().enumerate() {
         let o = op.clone();
         if o.status == 1 {
@@ -241,6 +254,9 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
             st.clear_failcount |= clear;
             if clear {
                 st.expired_failure = true;
+            } else if !expired && rules.last_failure_params_changed(&o) {
+                st.clear_failcount = true;
+                st.failure_params_changed = true;
             }
         }
         let probe = o.task == "monitor" && o.interval_ms == 0;
@@ -299,20 +315,29 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
                     st.role = Role::Started;
                     st.partial_migration_target = o.migrate_target.clone();
                 }
-                "monitor" => match o.rc {
-                    7 => {
-                        st.role = Role::Stopped;
-                        if probe {
-                            st.last_start = Some(i);
+                "monitor" => {
+                    match o.rc {
+                        7 => {
+                            st.role = Role::Stopped;
+                            if probe {
+                                st.last_start = Some(i);
+                            }
+                        }
+                        8 => st.role = Role::Promoted,
+                        _ => {
+                            if st.role < Role::Started {
+                                st.role = Role::Started;
+                            }
                         }
                     }
-                    8 => st.role = Role::Promoted,
-                    _ => {
-                        if st.role < Role::Started {
-                            st.role = Role::Started;
-                        }
+                    let same = |(task, interval): &(String, u64)| {
+                        *task == o.task && *interval == o.interval_ms
+                    };
+                    // ("Not running" as expected clears past failures too.)
+                    if o.rc == 7 || last_failure.as_ref().is_some_and(same) {
+                        clear_failure(&mut st);
                     }
-                },
+                }
                 _ => {
                     if st.role < Role::Started && o.task != "notify" && o.task != "meta-data" {
                         st.role = Role::Started;
@@ -332,6 +357,7 @@ pub fn replay(rules: &mut impl Rules, mut ops: Vec<OpRecord>) -> RscNodeState {
             continue;
         }
         op.failed = true;
+        last_failure = Some((o.task.clone(), o.interval_ms));
         let mut on_fail = rules.on_fail(&o.task, o.interval_ms);
         // (Only an agent found missing by the executor cannot be ignored; a hard error is.)
         let hard_error = o.status == 7;

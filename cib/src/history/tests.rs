@@ -159,3 +159,78 @@ fn on_fail_ignore_does_not_hide_a_missing_agent() {
     assert!(!st.failed);
     assert!(st.failure_ignored);
 }
+
+#[test]
+fn a_monitor_that_succeeds_after_its_own_failure_has_recovered() {
+    // monitor-recovery: one call recorded twice, the failure (older last-rc-change) listed
+    // after the later success; Pacemaker orders them by last-rc-change.
+    let st = replayed(
+        r#"<lrm_rsc_op id="r_last_0" operation="start" call-id="41" rc-code="0" op-status="0"/>
+        <lrm_rsc_op id="r_monitor_15000" operation="monitor" interval="15000" call-id="44"
+        rc-code="0" op-status="0" last-rc-change="200"/>
+        <lrm_rsc_op id="r_last_failure_0" operation="monitor" interval="15000" call-id="44"
+        rc-code="1" op-status="0" last-rc-change="100"/>"#,
+    );
+    assert!(!st.failed);
+    assert_eq!(st.on_fail, OnFail::Ignore);
+    assert_eq!(st.role, Role::Started);
+    // Another operation's success does not clear it.
+    let st = replayed(
+        r#"<lrm_rsc_op id="r_last_0" operation="start" call-id="41" rc-code="0" op-status="0"/>
+        <lrm_rsc_op id="r_last_failure_0" operation="monitor" interval="15000" call-id="44"
+        rc-code="1" op-status="0"/>
+        <lrm_rsc_op id="r_monitor_30000" operation="monitor" interval="30000" call-id="45"
+        rc-code="0" op-status="0"/>"#,
+    );
+    assert!(st.failed);
+}
+
+/// Fixed rules whose configuration differs from every recorded last failure's parameters.
+struct ChangedParams;
+
+impl Rules for ChangedParams {
+    fn on_fail(&self, _task: &str, _interval_ms: u64) -> OnFail {
+        OnFail::Restart
+    }
+    fn expiry(&mut self, _op: &OpRecord) -> (bool, bool) {
+        (false, false)
+    }
+    fn node_up(&self) -> bool {
+        true
+    }
+    fn last_failure_params_changed(&self, op: &OpRecord) -> bool {
+        op.id.ends_with("_last_failure_0")
+    }
+}
+
+#[test]
+fn a_last_failure_with_changed_parameters_has_its_fail_count_cleared() {
+    // failed-probe-clone: Pacemaker clears the fail count of a probe that found the agent
+    // missing once the parameters changed, though nothing expired.
+    let lrm = parse_element(
+        r#"<lrm_resource id="r">
+        <lrm_rsc_op id="r_last_failure_0" operation="monitor" interval="0" call-id="5"
+        rc-code="5" op-status="0" op-digest="abc"/></lrm_resource>"#,
+    )
+    .unwrap();
+    let st = replay(&mut ChangedParams, history(&lrm));
+    assert!(st.clear_failcount && st.failure_params_changed);
+    assert!(!st.expired_failure);
+    let st = replay(&mut Fixed, history(&lrm));
+    assert!(!st.clear_failcount);
+}
+
+#[test]
+fn a_probe_finding_it_not_running_clears_past_failures() {
+    // Pacemaker's update_resource_state: an expected "not running" clears a past failure
+    // (a restart-type one), whatever the operation.
+    let st = replayed(
+        r#"<lrm_rsc_op id="r_last_failure_0" operation="monitor" interval="10000" call-id="4"
+        rc-code="1" op-status="0"/>
+        <lrm_rsc_op id="r_last_0" operation="monitor" interval="0" call-id="5" rc-code="7"
+        op-status="0"/>"#,
+    );
+    assert_eq!(st.role, Role::Stopped);
+    assert!(!st.failed);
+    assert_eq!(st.on_fail, OnFail::Ignore);
+}

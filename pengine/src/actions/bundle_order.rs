@@ -52,10 +52,10 @@ fn promotable(view: &ClusterView, t: &mut ActionTable, r: usize, c: usize) {
             None,
             ActionKind::PseudoEvent,
         );
-        t.list[i]
-            .meta
-            .entry("CRM_meta_timeout".into())
-            .or_insert_with(|| "20000".into());
+        // (Their completion points go first among the ready synapses.)
+        if task.ends_with('d') {
+            t.list[i].priority = vocab::score::INFINITY;
+        }
     }
     // Start and promote after everything stopped and demoted, promote after it all runs,
     // demoted after demote (Pacemaker's promotable restart ordering).

@@ -6,19 +6,14 @@ use crate::unpack::{ClusterView, Kind, RscIdx};
 use graph::ActionKind;
 
 fn pseudo(t: &mut ActionTable, r: RscIdx, id: &str, task: &str) -> usize {
-    let i = t.get(
+    t.get(
         Some(r),
         task,
         op_key(id, task, 0),
         0,
         None,
         ActionKind::PseudoEvent,
-    );
-    t.list[i]
-        .meta
-        .entry("CRM_meta_timeout".into())
-        .or_insert_with(|| "20000".into());
-    i
+    )
 }
 
 /// Actions of a child for `task`, as seen by its parent: for a collective child, its
@@ -35,6 +30,13 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     let running = pseudo(t, r, &id, "running");
     let stop = pseudo(t, r, &id, "stop");
     let stopped = pseudo(t, r, &id, "stopped");
+    // A clone's (or bundle's) completion points go first among the ready synapses.
+    let bundle = view.bundles.iter().any(|b| b.rsc == r);
+    if rsc.kind == Kind::Clone || bundle {
+        for i in [running, stopped] {
+            t.list[i].priority = vocab::score::INFINITY;
+        }
+    }
 
     if rsc.kind == Kind::Group {
         // A group's start stays runnable even where no member can start (Pacemaker's group
@@ -53,38 +55,39 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     match rsc.kind {
         Kind::Group => {
             // An unordered group's members start and stop independently of each other.
+            // (Pacemaker also orders an unordered group's start before each member's with
+            // implies-then, but drops that ordering as a duplicate: it shares a flag with
+            // the group start -> member start ordering made first. So a member starting
+            // never restarts the others.)
             let ordered = rsc.meta_flag("ordered", true);
-            let start_flags = if ordered {
-                IMPLIES_FIRST | RUNNABLE_LEFT
-            } else {
-                IMPLIES_FIRST | RUNNABLE_LEFT | IMPLIES_THEN
-            };
+            let start_flags = IMPLIES_FIRST | RUNNABLE_LEFT;
             let mut prev: Option<RscIdx> = None;
             let mut prev_stopping: Option<RscIdx> = None;
             for &m in &children {
                 for s in t.of(m, "start") {
                     t.order(start, s, start_flags);
-                    t.order(s, running, IMPLIES_THEN | RUNNABLE_LEFT);
+                    // (Printed even when a migration's start implies nothing.)
+                    t.order(
+                        s,
+                        running,
+                        IMPLIES_THEN | RUNNABLE_LEFT | IMPLIES_THEN_PRINTED,
+                    );
                 }
                 for s in t.of(m, "stop") {
                     t.order(stop, s, IMPLIES_FIRST);
                 }
-                t.order_rsc(m, "stop", r, "stopped", IMPLIES_THEN | RUNNABLE_LEFT);
+                t.order_rsc(
+                    m,
+                    "stop",
+                    r,
+                    "stopped",
+                    IMPLIES_THEN | RUNNABLE_LEFT | IMPLIES_THEN_PRINTED,
+                );
                 if !ordered {
                     continue;
                 }
                 if let Some(p) = prev {
                     t.order_rsc(p, "start", m, "start", IMPLIES_THEN | RUNNABLE_LEFT);
-                    // A member that goes down for good still has a start here (Pacemaker
-                    // creates it as the first of this ordering), which its stop requires:
-                    // a group that stays then keeps a required start point.
-                    if asg.node[r].is_some() && asg.node[p].is_none() {
-                        for stop in t.of(p, "stop") {
-                            for start in t.of(p, "start") {
-                                t.order(stop, start, IMPLIES_THEN);
-                            }
-                        }
-                    }
                     t.order_rsc(m, "stop", p, "stop", IMPLIES_FIRST | STOP_CHAIN);
                     // A member with nothing to stop does not break the stop chain.
                     if t.of(p, "stop").is_empty() {
@@ -117,8 +120,11 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                     t.order(s, start, ONE_OR_MORE | SUMMARY);
                 }
                 t.list[start].min_runnable = 1;
+                // The clone is running only if some instance's start (or running point) can
+                // run (Pacemaker's summary of its instances' flags).
                 for s in child_actions(t, c, if collective { "running" } else { "start" }) {
-                    t.order(s, running, IMPLIES_THEN | SUMMARISES);
+                    t.order(s, running, IMPLIES_THEN | SUMMARISES | ONE_OR_MORE);
+                    t.list[running].min_runnable = 1;
                 }
                 for s in child_actions(t, c, "stop") {
                     t.order(stop, s, IMPLIES_FIRST);
@@ -143,11 +149,17 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 }
                 prev = Some(c);
             }
+            if cfg.ordered {
+                chain_required_instances(view, t, &children);
+            }
             if cfg.promotable {
                 let promote = pseudo(t, r, &id, "promote");
                 let promoted = pseudo(t, r, &id, "promoted");
                 let demote = pseudo(t, r, &id, "demote");
                 let demoted = pseudo(t, r, &id, "demoted");
+                for i in [promoted, demoted] {
+                    t.list[i].priority = vocab::score::INFINITY;
+                }
                 t.order(demote, demoted, RUNNABLE_LEFT);
                 // (A clone whose promotion is blocked has no promoted point either.)
                 t.order(promote, promoted, RUNNABLE_LEFT | SUMMARY);
@@ -161,6 +173,11 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                         for a in t.of(p, "promote") {
                             t.order(a, promote, ONE_OR_MORE | SUMMARY);
                             t.list[promote].min_runnable = 1;
+                        }
+                        // (So does the demote: Pacemaker's summary of the instances' flags.)
+                        for a in t.of(p, "demote") {
+                            t.order(a, demote, ONE_OR_MORE | SUMMARY);
+                            t.list[demote].min_runnable = 1;
                         }
                     }
                     // A group instance is promoted and demoted through its own pseudo actions.
@@ -194,6 +211,42 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     }
 }
 
+/// An ordered clone also chains the instances that already must start (or stop), skipping
+/// those that need not: Pacemaker orders each such start after the previous one's (stops in
+/// reverse). Only a primitive instance with exactly one required action of the task counts
+/// (a group instance's pseudo actions are still optional when this is decided).
+fn chain_required_instances(view: &ClusterView, t: &mut ActionTable, children: &[RscIdx]) {
+    let required_one = |t: &ActionTable, c: RscIdx, task: &str| {
+        if view.resources[c].kind != Kind::Primitive {
+            return None;
+        }
+        match t
+            .of(c, task)
+            .into_iter()
+            .filter(|&i| !t.list[i].optional)
+            .collect::<Vec<_>>()[..]
+        {
+            [only] => Some(only),
+            _ => None,
+        }
+    };
+    let (mut last_start, mut last_stop) = (None, None);
+    for &c in children {
+        if let Some(stop) = required_one(t, c, "stop") {
+            if let Some(prev) = last_stop {
+                t.order(stop, prev, OPTIONAL);
+            }
+            last_stop = Some(stop);
+        }
+        if let Some(start) = required_one(t, c, "start") {
+            if let Some(prev) = last_start {
+                t.order(prev, start, OPTIONAL);
+            }
+            last_start = Some(start);
+        }
+    }
+}
+
 /// Whether `r` is (part of) an instance of a promotable clone.
 fn in_promotable_clone(view: &ClusterView, r: RscIdx) -> bool {
     view.resources[view.top_of(r)]
@@ -209,6 +262,8 @@ fn group_promotion(t: &mut ActionTable, g: RscIdx, id: &str, members: &[RscIdx],
     let promoted = pseudo(t, g, id, "promoted");
     let demote = pseudo(t, g, id, "demote");
     let demoted = pseudo(t, g, id, "demoted");
+    // The instance is demoted before it is promoted (Pacemaker orders each instance).
+    t.order(demote, promote, OPTIONAL);
     let mut prev: Option<RscIdx> = None;
     for &m in members {
         for a in t.of(m, "demote") {
@@ -217,12 +272,9 @@ fn group_promotion(t: &mut ActionTable, g: RscIdx, id: &str, members: &[RscIdx],
         }
         for a in t.of(m, "promote") {
             t.order(a, promoted, RUNNABLE_LEFT | IMPLIES_THEN);
-            let flags = if ordered {
-                IMPLIES_FIRST
-            } else {
-                IMPLIES_FIRST | IMPLIES_THEN | RUNNABLE_LEFT
-            };
-            t.order(promote, a, flags);
+            // (As for starts, the unordered group's implies-then ordering is a dropped
+            // duplicate.)
+            t.order(promote, a, IMPLIES_FIRST);
         }
         if let (true, Some(p)) = (ordered, prev) {
             t.order_rsc(p, "promote", m, "promote", IMPLIES_THEN | RUNNABLE_LEFT);

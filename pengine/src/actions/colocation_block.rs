@@ -66,14 +66,41 @@ fn fails(view: &ClusterView, t: &ActionTable, r: RscIdx, task: &str) -> bool {
 fn block(view: &ClusterView, t: &mut ActionTable, r: RscIdx, task: &str, why: RscIdx) -> bool {
     let mut changed = false;
     let mut stack = vec![r];
+    let pid = &view.resources[why].id;
+    let colocation = format!("colocation with {pid}");
+    // (Pacemaker blocks the dependents as soon as the primary's start cannot run, before it
+    // updates what is ordered after that start: a reason an ordering from the primary gave
+    // gives way, unless the primary was required before it could not run, which a primary
+    // made required and unrunnable in one step, by a required first, was not.)
+    let names_primary = |reason: &str, verb: &str| {
+        reason
+            .strip_prefix(verb)
+            .and_then(|x| x.strip_prefix(pid.as_str()))
+            .is_some_and(|x| x.starts_with(' '))
+    };
+    let required_at_once = ["start", "running"].iter().any(|task| {
+        t.of(why, task).iter().any(|&a| {
+            t.list[a]
+                .reason
+                .as_deref()
+                .is_some_and(|w| w.starts_with("required "))
+        })
+    });
+    let from_primary = |reason: &str| {
+        names_primary(reason, "unrunnable ")
+            || (required_at_once && names_primary(reason, "required "))
+    };
     while let Some(x) = stack.pop() {
         for a in t.of(x, task) {
+            if !t.list[a].runnable && t.list[a].reason.as_deref().is_some_and(from_primary) {
+                t.list[a].reason = Some(colocation.clone());
+            }
             if t.list[a].runnable {
                 t.list[a].runnable = false;
                 // (What runs of the dependent stops: it cannot stay without its primary.)
                 t.list[a].blocked_by_active = false;
                 if t.list[a].reason.is_none() {
-                    t.list[a].reason = Some(format!("colocation with {}", view.resources[why].id));
+                    t.list[a].reason = Some(colocation.clone());
                 }
                 changed = true;
             }

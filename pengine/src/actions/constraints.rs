@@ -30,10 +30,91 @@ fn then_actions(view: &ClusterView, t: &ActionTable, r: RscIdx, task: &str) -> V
     t.of(r, task)
 }
 
-fn instance_node(view: &ClusterView, asg: &Assignment, inst: RscIdx, task: &str) -> Vec<usize> {
+fn instance_node(
+    view: &ClusterView,
+    asg: &Assignment,
+    t: &ActionTable,
+    inst: RscIdx,
+    task: &str,
+) -> Vec<usize> {
     match task {
         "stop" | "demote" => view.running_on(inst),
+        _ if t.inhibited.contains(&inst) => Vec::new(),
         _ => asg.node[inst].into_iter().collect(),
+    }
+}
+
+/// Whether an ordering between two clones pairs their instances node by node: Pacemaker
+/// takes `interleave` from the "then" clone, except for stops and demotes.
+fn interleaved(view: &ClusterView, a: RscIdx, b: RscIdx, ta: &str) -> bool {
+    let (ra, rb) = (&view.resources[a], &view.resources[b]);
+    let deciding = if matches!(ta, "stop" | "demote") {
+        ra
+    } else {
+        rb
+    };
+    ra.kind == Kind::Clone
+        && rb.kind == Kind::Clone
+        && deciding.clone.as_ref().is_some_and(|c| c.interleave)
+}
+
+/// A "then" task that takes an instance down: Pacemaker inhibits only an instance that would
+/// become active, so one without a partner on its node is left alone.
+fn leaving(ta: &str) -> bool {
+    matches!(ta, "stop" | "stopped" | "demote" | "demoted")
+}
+
+/// The instances mandatory interleaved orderings leave without a partner on their node,
+/// inhibited before any ordering is added. Pacemaker unassigns such an instance when it
+/// updates the ordering and updates again whatever is ordered after it, so an instance
+/// left without a partner by another inhibition is inhibited too: a fixed point.
+fn inhibit_unpartnered(
+    view: &ClusterView,
+    cons: &Constraints,
+    asg: &Assignment,
+    t: &mut ActionTable,
+) {
+    let mandatory: Vec<&crate::constraints::Order> = cons
+        .orders
+        .iter()
+        .filter(|o| {
+            o.kind == OrderKind::Mandatory
+                && o.symmetrical
+                && o.one_or_more.is_none()
+                && o.require_all
+                && view.resources[o.first]
+                    .clone
+                    .as_ref()
+                    .is_none_or(|c| c.min == 0)
+                && !leaving(&o.then_action)
+                && interleaved(view, o.first, o.then, &o.then_action)
+        })
+        .collect();
+    loop {
+        let mut changed = false;
+        for o in &mandatory {
+            for &bi in &view.resources[o.then].children {
+                let then_nodes = instance_node(view, asg, t, bi, &o.then_action);
+                if then_nodes.is_empty() {
+                    continue;
+                }
+                let partnered = view.resources[o.first].children.iter().any(|&ai| {
+                    instance_node(view, asg, t, ai, &o.first_action)
+                        .iter()
+                        .any(|n| then_nodes.contains(n))
+                });
+                if !partnered && t.inhibited.insert(bi) {
+                    // (As when the ordering is added: its action cannot run.)
+                    for th in t.of(bi, &o.then_action) {
+                        t.list[th].runnable = false;
+                    }
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return;
+        }
     }
 }
 
@@ -50,27 +131,23 @@ fn order_pair(
 ) {
     let ra = &view.resources[a];
     let rb = &view.resources[b];
-    // Pacemaker takes `interleave` from the "then" clone, except for stops and demotes.
-    let deciding = if matches!(ta, "stop" | "demote") {
-        ra
-    } else {
-        rb
-    };
-    let interleave = ra.kind == Kind::Clone
-        && rb.kind == Kind::Clone
-        && deciding.clone.as_ref().is_some_and(|c| c.interleave);
-    if interleave {
+    if interleaved(view, a, b, ta) {
+        let clone_flags = if flags & IMPLIES_THEN != 0 {
+            CLONE_IMPLIES_THEN
+        } else {
+            OPTIONAL
+        };
         for f in first_actions(view, t, a, fa) {
             for th in then_actions(view, t, b, ta) {
-                t.order(f, th, OPTIONAL);
+                t.order(f, th, clone_flags);
             }
         }
         for &bi in &rb.children {
-            let then_nodes = instance_node(view, asg, bi, ta);
+            let then_nodes = instance_node(view, asg, t, bi, ta);
             let thens = t.of(bi, ta);
             let mut matched = false;
             for &ai in &ra.children {
-                let first_nodes = instance_node(view, asg, ai, fa);
+                let first_nodes = instance_node(view, asg, t, ai, fa);
                 if !first_nodes.iter().any(|n| then_nodes.contains(n)) {
                     continue;
                 }
@@ -80,19 +157,17 @@ fn order_pair(
                 // instance stops only when its own start cannot happen.
                 for f in first_actions(view, t, ai, fa) {
                     for &th in &thens {
-                        t.order(f, th, (flags & !IMPLIES_FIRST) | INTERLEAVED);
+                        t.order(f, th, (flags & !IMPLIES_FIRST) | INTERLEAVED | CONSTRAINT);
                     }
                 }
                 // Only one compatible instance per node.
                 break;
             }
-            // (Pacemaker inhibits only an instance that would become active: a stop or
-            // demote without a partner on its node is left alone.)
-            let leaving = matches!(ta, "stop" | "stopped" | "demote" | "demoted");
-            if !matched && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() && !leaving {
+            if !matched && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() && !leaving(ta) {
                 for &th in &thens {
                     t.list[th].runnable = false;
                 }
+                t.inhibited.insert(bi);
             }
         }
         return;
@@ -108,7 +183,7 @@ fn order_pair(
     let thens = then_actions(view, t, b, ta);
     for &f in &firsts {
         for &th in &thens {
-            t.order(f, th, flags);
+            t.order(f, th, flags | CONSTRAINT);
         }
     }
     // A required "then" that needs a clone's stop (or demote) first needs it everywhere: the
@@ -233,10 +308,10 @@ fn instance_starts_for_clone_min(
         t.order(stop, s, IMPLIES_THEN);
     }
     let id = &view.resources[clone].id;
-    if let Some(clone_start) = t.find(&super::op_key(id, "start", 0), None) {
+    if let Some(clone_start) = t.find(Some(clone), &super::op_key(id, "start", 0), None) {
         t.order(clone_start, s, IMPLIES_FIRST | RUNNABLE_LEFT);
     }
-    if let Some(running) = t.find(&super::op_key(id, "running", 0), None) {
+    if let Some(running) = t.find(Some(clone), &super::op_key(id, "running", 0), None) {
         t.order(s, running, IMPLIES_THEN | SUMMARISES);
     }
     vec![s]
@@ -244,6 +319,7 @@ fn instance_starts_for_clone_min(
 
 /// Adds all `rsc_order` orderings.
 pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &mut ActionTable) {
+    inhibit_unpartnered(view, cons, asg, t);
     anti_colocation_orderings(view, cons, asg, t);
     for o in &cons.orders {
         // A primitive going down for good still has a start when it is ordered first by

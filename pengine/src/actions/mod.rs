@@ -60,6 +60,14 @@ pub mod flags {
     /// An interleaved pair's instance ordering, which Pacemaker makes between the actions
     /// directly (no ordering constraint): probes are not ordered by it.
     pub const INTERLEAVED: u32 = 4096;
+    /// An interleaved clone ordering's clone-level edge, whose "implies then" Pacemaker applies
+    /// instance by instance: propagation leaves it out, the probe restart walk follows it as
+    /// Pacemaker's ordering.
+    pub const CLONE_IMPLIES_THEN: u32 = 8192;
+    /// Made from an `rsc_order` constraint (Pacemaker's orderings without `pe_order_preserve`):
+    /// the graph leaves it out between an action on a guest node and that node's container
+    /// (Pacemaker's invalid orderings).
+    pub const CONSTRAINT: u32 = 16384;
 }
 
 /// One scheduled (or merely possible) action.
@@ -127,7 +135,12 @@ pub struct ActionTable {
     pub edges: Vec<Edge>,
     /// Resource-level orderings as declared (kept even when no action exists yet).
     pub rsc_orders: Vec<(RscIdx, String, RscIdx, String, u32)>,
-    by_key: HashMap<(String, Option<NodeIdx>), usize>,
+    /// Clone instances an interleaved ordering found no partner for: Pacemaker unassigns
+    /// them there, so later interleaved orderings see them placed nowhere.
+    pub inhibited: std::collections::BTreeSet<RscIdx>,
+    /// By resource (none for node actions), key and node: an orphan history named like a
+    /// configured clone has actions with that clone's keys.
+    by_key: HashMap<(Option<RscIdx>, String, Option<NodeIdx>), usize>,
     by_rsc_task: HashMap<(RscIdx, String), Vec<usize>>,
 }
 
@@ -143,7 +156,7 @@ impl ActionTable {
         node: Option<NodeIdx>,
         kind: ActionKind,
     ) -> usize {
-        if let Some(&i) = self.by_key.get(&(key.clone(), node)) {
+        if let Some(&i) = self.by_key.get(&(rsc, key.clone(), node)) {
             return i;
         }
         let i = self.list.len();
@@ -168,7 +181,7 @@ impl ActionTable {
             rsc_active: false,
             reason: None,
         });
-        self.by_key.insert((key, node), i);
+        self.by_key.insert((rsc, key, node), i);
         if let Some(r) = rsc {
             if interval_ms == 0 {
                 self.by_rsc_task
@@ -196,8 +209,8 @@ impl ActionTable {
     }
 
     /// The action with this key on this node, if created.
-    pub fn find(&self, key: &str, node: Option<NodeIdx>) -> Option<usize> {
-        self.by_key.get(&(key.to_string(), node)).copied()
+    pub fn find(&self, rsc: Option<RscIdx>, key: &str, node: Option<NodeIdx>) -> Option<usize> {
+        self.by_key.get(&(rsc, key.to_string(), node)).copied()
     }
 
     /// Existing actions of a resource for a (non-recurring) task.
@@ -361,7 +374,9 @@ pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
         let (Some(fr), Some(tr)) = (fa.rsc, ta.rsc) else {
             continue;
         };
-        if view.top_of(fr) == view.top_of(tr) {
+        // (Pacemaker mirrors orderings between unrelated resources only: group siblings are
+        // unrelated, a resource and its parent are not.)
+        if view.is_within(fr, tr) || view.is_within(tr, fr) {
             continue;
         }
         let f_to = migration(t, fr, "migrate_to");
@@ -374,6 +389,18 @@ pub fn mirror_migration_orderings(view: &ClusterView, t: &mut ActionTable) {
             }
             (_, "stop" | "start", None, Some(mt)) => extra.push((e.first, mt)),
             _ => {}
+        }
+        // Pacemaker makes "first stop -> then migrate_to" even when the first migrates too
+        // (the graph drops it then), and the first's probes precede whatever follows its
+        // stop: so they precede the migrate_to.
+        if let ("stop", "stop", Some(mt)) = (fa.task.as_str(), ta.task.as_str(), t_to) {
+            let probes = t.of(fr, "monitor");
+            for p in probes {
+                let pa = &t.list[p];
+                if pa.interval_ms == 0 && pa.node.is_some() {
+                    extra.push((p, mt));
+                }
+            }
         }
         // (Only a purely optional one: Pacemaker leaves such an input out of the graph.)
         let optional = e.flags

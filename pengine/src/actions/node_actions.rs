@@ -217,11 +217,12 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
         }
         let task = a.task.clone();
         if task == "stop" || task == "demote" {
-            // Stops on a guest node always wait for its (container's) recovery.
+            // Stops on a guest node always wait for its (container's) recovery; so does what
+            // needs fencing (`requires` fencing or unfencing).
             let needs_fencing = view.nodes[n].is_guest()
                 || t.list[i]
                     .rsc
-                    .is_some_and(|r| requires(view, r) == "fencing");
+                    .is_some_and(|r| matches!(requires(view, r).as_str(), "fencing" | "unfencing"));
             // (Not for a bundle's instance: its clone's stop waits instead, or they loop.)
             let bundled = t.list[i].rsc.is_some_and(|r| {
                 crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| {
@@ -233,9 +234,10 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
                 if !bundled {
                     t.order(s, i, IMPLIES_THEN);
                 }
-                // The top-level collective's stop also waits for the fencing.
+                // The top-level collective's stop also waits for the fencing (a bundle's
+                // parts count as top-level).
                 if let Some(r) = t.list[i].rsc {
-                    let top = view.top_of(r);
+                    let top = view.top_below_bundle(r);
                     if task == "stop" && top != r {
                         for ps in t.of(top, "stop") {
                             t.order(s, ps, OPTIONAL);
@@ -267,9 +269,15 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
 pub fn requires(view: &ClusterView, r: usize) -> String {
     let rsc = &view.resources[r];
     rsc.meta("requires").map(str::to_string).unwrap_or_else(|| {
-        // Fence devices and remote connections need only quorum.
-        if rsc.class == "stonith" || rsc.is_connection() || !view.config.stonith_enabled {
+        // Fence devices and remote connections need only quorum; without fencing, a
+        // cluster that ignores quorum needs nothing.
+        if rsc.class == "stonith" || rsc.is_connection() {
             "quorum".into()
+        } else if !view.config.stonith_enabled {
+            match view.config.no_quorum_policy {
+                crate::unpack::NoQuorumPolicy::Ignore => "nothing".into(),
+                _ => "quorum".into(),
+            }
         } else if unfencing_enabled(view) {
             "unfencing".into()
         } else {

@@ -47,39 +47,18 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             if !happens && !completes {
                 continue;
             }
-            let pseudo = |t: &mut ActionTable, key: String, op: &str, required: bool| {
+            let pseudo = |t: &mut ActionTable, kind: &str, of: &str, op: &str, required: bool| {
+                let key = format!("{}_{kind}_notify_{of}_0", rsc.id);
                 let i = t.get(Some(c), op, key, 0, None, ActionKind::PseudoEvent);
                 t.list[i].optional = !required;
                 t.list[i].runnable = true;
-                t.list[i]
-                    .meta
-                    .insert("CRM_meta_notify_operation".into(), task.into());
+                set_notify_meta(&mut t.list[i], kind, of, task);
                 i
             };
-            let pre = pseudo(
-                t,
-                format!("{}_pre_notify_{task}_0", rsc.id),
-                "notify",
-                happens,
-            );
-            let pre_done = pseudo(
-                t,
-                format!("{}_confirmed-pre_notify_{task}_0", rsc.id),
-                "notified",
-                happens,
-            );
-            let post = pseudo(
-                t,
-                format!("{}_post_notify_{complete}_0", rsc.id),
-                "notify",
-                completes,
-            );
-            let post_done = pseudo(
-                t,
-                format!("{}_confirmed-post_notify_{complete}_0", rsc.id),
-                "notified",
-                completes,
-            );
+            let pre = pseudo(t, "pre", task, "notify", happens);
+            let pre_done = pseudo(t, "confirmed-pre", task, "notified", happens);
+            let post = pseudo(t, "post", complete, "notify", completes);
+            let post_done = pseudo(t, "confirmed-post", complete, "notified", completes);
             t.order(pre, pre_done, OPTIONAL);
             t.order(pre_done, action, OPTIONAL);
             t.order(pre_done, post, OPTIONAL);
@@ -91,7 +70,14 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             prev_dones.push(post_done);
             // Instances told after the action: their recurring monitors wait for that.
             let mut told_after = Vec::new();
-            for p in view.primitives_of(c) {
+            // No instance is told of a start, promote or demote that no instance really
+            // does (a stop may be implied by fencing, so it is always told).
+            let instances = if task == "stop" || instance_acts(view, t, c, task) {
+                view.primitives_of(c)
+            } else {
+                Vec::new()
+            };
+            for p in instances {
                 let targets = notified_nodes(view, asg, t, task, p);
                 if !targets.post.is_empty() {
                     told_after.push(p);
@@ -115,6 +101,7 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                             ActionKind::RscOp,
                         );
                         t.require(i);
+                        tell(t, first, i);
                         t.order(first, i, OPTIONAL);
                         t.order(i, last, OPTIONAL);
                     }
@@ -144,6 +131,17 @@ pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             }
         }
     }
+}
+
+/// Whether some instance of clone `c` has a required, runnable `task` action on a node
+/// (Pacemaker's notification data lists only those).
+fn instance_acts(view: &ClusterView, t: &ActionTable, c: usize, task: &str) -> bool {
+    view.primitives_of(c).into_iter().any(|p| {
+        t.of(p, task).into_iter().any(|i| {
+            let a = &t.list[i];
+            !a.optional && a.runnable && a.node.is_some()
+        })
+    })
 }
 
 /// The nodes where instance `p` is told before (pre) and after (post) its clone's `task`.
@@ -236,30 +234,52 @@ fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             continue;
         }
         let name = prsc.key_id().to_string();
-        let pseudo = |t: &mut ActionTable, key: String, internal: String, op: &str| {
+        let pseudo = |t: &mut ActionTable, key: String, kind: &str, op: &str| {
             let i = t.get(Some(p), op, key, 0, None, ActionKind::PseudoEvent);
-            t.list[i].internal_key = Some(internal);
+            t.list[i].internal_key = Some(format!("{}_{kind}_notify_stonith_0", prsc.id));
             t.list[i].runnable = true;
             t.require(i);
-            t.list[i]
-                .meta
-                .insert("CRM_meta_notify_operation".into(), "stop".into());
+            set_notify_meta(&mut t.list[i], kind, "stonith", "stop");
             i
         };
-        let post = pseudo(
-            t,
-            format!("{name}_post_notify_stop_0"),
-            format!("{}_post_notify_stonith_0", prsc.id),
-            "notify",
-        );
+        let post = pseudo(t, format!("{name}_post_notify_stop_0"), "post", "notify");
         let post_done = pseudo(
             t,
             format!("{name}_notified_0"),
-            format!("{}_confirmed-post_notify_stonith_0", prsc.id),
+            "confirmed-post",
             "notified",
         );
         t.order(fencing, post, IMPLIES_THEN);
         t.order(post, post_done, IMPLIES_THEN);
+        // What these notifications tell: only that the instance stopped there. Every
+        // instance's required changes carry it too, ahead of the clone's own table.
+        let stopped = [
+            ("CRM_meta_notify_stop_resource", prsc.id.clone()),
+            (
+                "CRM_meta_notify_stop_uname",
+                t.list[stop]
+                    .node
+                    .map_or(String::new(), |n| view.nodes[n].uname.clone()),
+            ),
+        ];
+        let told = |t: &mut ActionTable, i: usize| {
+            for (k, v) in &stopped {
+                t.list[i]
+                    .meta
+                    .entry(k.to_string())
+                    .or_insert_with(|| v.clone());
+            }
+        };
+        for q in view.primitives_of(top) {
+            let changes: Vec<usize> = ["start", "stop", "promote", "demote"]
+                .iter()
+                .flat_map(|task| t.of(q, task))
+                .filter(|&i| !t.list[i].optional && t.list[i].node.is_some())
+                .collect();
+            for i in changes {
+                told(t, i);
+            }
+        }
         for q in view.primitives_of(top) {
             let qrsc = &view.resources[q];
             if qrsc.base_id != prsc.base_id {
@@ -280,6 +300,8 @@ fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
                 ActionKind::RscOp,
             );
             t.require(i);
+            told(t, i);
+            tell(t, post, i);
             t.order(post, i, OPTIONAL);
             t.order(i, post_done, OPTIONAL);
             // Its recurring monitors wait for the notifications (new_post_notify_action).
@@ -294,4 +316,39 @@ fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             }
         }
     }
+}
+
+/// What a notification pseudo action tells: `kind` (`pre`, `confirmed-pre`, `post`,
+/// `confirmed-post`) of the clone action `of` (`start`, `running`, ...; `stonith` after
+/// fencing), which is part of `operation` (`start`, `stop`, `promote`, `demote`). The
+/// post-notifications go first among the ready synapses.
+fn set_notify_meta(a: &mut super::Action, kind: &str, of: &str, operation: &str) {
+    let phase = kind.strip_prefix("confirmed-").unwrap_or(kind);
+    for (name, value) in [
+        ("notify_type", phase),
+        ("notify_operation", operation),
+        ("notify_key_type", kind),
+        ("notify_key_operation", of),
+    ] {
+        a.meta.insert(format!("CRM_meta_{name}"), value.into());
+    }
+    if phase == "post" {
+        a.priority = vocab::score::INFINITY;
+    }
+}
+
+/// An instance's notify action `i` ordered after the pseudo action `first`: it tells what
+/// `first` tells (Pacemaker copies the pseudo action's meta attributes it lacks), and a
+/// post-notification goes first among the ready synapses.
+fn tell(t: &mut ActionTable, first: usize, i: usize) {
+    let told: Vec<(String, String)> = t.list[first]
+        .meta
+        .iter()
+        .filter(|(k, _)| k.starts_with("CRM_meta_notify_"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in told {
+        t.list[i].meta.entry(k).or_insert(v);
+    }
+    t.list[i].priority = t.list[i].priority.max(t.list[first].priority);
 }

@@ -4,7 +4,9 @@
 use super::{flags::*, op_key, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
-use crate::unpack::{ClusterView, NodeIdx, OnFail, OpDef, Resource, Role, RscIdx, RscNodeState};
+use crate::unpack::{
+    ClusterView, Kind, NodeIdx, OnFail, OpDef, Resource, Role, RscIdx, RscNodeState,
+};
 use graph::ActionKind;
 
 /// Whether the state on a node is recovered by stopping (and starting again): a failure with
@@ -15,20 +17,6 @@ fn restarts(st: &RscNodeState) -> bool {
     st.must_recover() && (!demote_only || st.restart || st.definition_changed)
 }
 
-pub(super) fn set_op_meta(t: &mut ActionTable, i: usize, timeout_ms: u64) {
-    t.list[i]
-        .meta
-        .entry("CRM_meta_timeout".into())
-        .or_insert_with(|| timeout_ms.to_string());
-}
-
-fn op_timeout(view: &ClusterView, r: RscIdx, name: &str, interval: u64) -> u64 {
-    let rsc = &view.resources[r];
-    rsc.op(name, interval)
-        .map(|o| o.timeout_ms)
-        .unwrap_or(20_000)
-}
-
 /// Whether a primitive moves without being able to migrate (restarts elsewhere).
 fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> bool {
     let rsc = &view.resources[r];
@@ -37,6 +25,16 @@ fn moves_without_migrating(view: &ClusterView, asg: &Assignment, r: RscIdx) -> b
     let moving =
         !running.is_empty() && asg.node[r].is_some() && asg.node[r] != running.first().copied();
     moving && !rsc.allow_migrate()
+}
+
+/// The member started just before `r` in its ordered group, if any.
+fn group_predecessor(view: &ClusterView, r: RscIdx) -> Option<RscIdx> {
+    let group = &view.resources[view.resources[r].parent?];
+    if group.kind != Kind::Group || !group.meta_flag("ordered", true) {
+        return None;
+    }
+    let at = group.children.iter().position(|&c| c == r)?;
+    at.checked_sub(1).map(|i| group.children[i])
 }
 
 /// What the action creation of one primitive works from: where it runs, where it goes, in
@@ -151,6 +149,7 @@ pub fn create(
     p.forget_other_agent(t);
     p.forget_lock(t);
     p.recurring(t, start, reload, promote, demote_here);
+    p.history_monitors(t);
 }
 
 impl<'a> Plan<'a> {
@@ -207,7 +206,7 @@ impl<'a> Plan<'a> {
         }
     }
 
-    /// A (non-recurring) action of this resource, with its timeout.
+    /// A (non-recurring) action of this resource.
     fn action(
         &self,
         t: &mut ActionTable,
@@ -219,7 +218,6 @@ impl<'a> Plan<'a> {
         if let Some(inst) = &self.internal {
             t.list[i].internal_key = Some(op_key(inst, task, 0));
         }
-        set_op_meta(t, i, op_timeout(self.view, self.r, task, 0));
         i
     }
 
@@ -235,6 +233,7 @@ impl<'a> Plan<'a> {
         );
         let quorum_stop = self.quorum_stop;
         let mut stops = Vec::new();
+        let mut demotes = Vec::new();
         for &c in running {
             if self.stop_unexpected && next == Some(c) {
                 // Where it is expected it keeps running.
@@ -265,19 +264,37 @@ impl<'a> Plan<'a> {
                 t.list[stop].runnable = false;
                 // Needed but impossible: what must stop after it cannot stop either.
                 t.list[stop].blocked_needed = need;
+                // (Only an unmanaged resource's actions are forced optional; a stop on an
+                // unclean node is still required, which its collective's pseudo actions see.)
+                if need && managed && node_managed {
+                    t.require(stop);
+                }
             } else if need {
                 t.require(stop);
             }
+            if self.stop_unexpected && next.is_some() {
+                // (Pacemaker's reason for a stop away from the expected node.)
+                t.list[stop].reason = Some("being multiply active".into());
+            }
             stops.push(stop);
-            if st.role == Role::Promoted {
+            // (Pacemaker keeps one role per resource, the highest found anywhere: a
+            // primitive promoted on one node is demoted wherever it runs.)
+            if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
                 let demote = self.action(t, "demote", Some(c), kind);
-                if !managed || !node_managed {
+                // (Like the stop, it cannot run on an unclean node that is not fenced.)
+                if !managed || !node_managed || (node.unclean && !fenced) {
                     t.list[demote].runnable = false;
                 } else if need || next_role != Role::Promoted || st.must_recover() {
                     // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }
-                t.order(demote, stop, IMPLIES_FIRST);
+                demotes.push(demote);
+            }
+        }
+        // Demoted before stopped, as a resource: each demote precedes every stop.
+        for &d in &demotes {
+            for &s in &stops {
+                t.order(d, s, IMPLIES_FIRST);
             }
         }
         // A completed migration's source still has it to stop.
@@ -306,20 +323,23 @@ impl<'a> Plan<'a> {
     }
 
     /// The first resource of a mandatory ordering before this one that restarts elsewhere
-    /// (it prevents live migration).
+    /// (it prevents live migration): an ordering constraint's, or the member before it in an
+    /// ordered group.
     fn migration_blocker(&self) -> Option<RscIdx> {
         let (view, cons, asg, r) = (self.view, self.cons, self.asg, self.r);
-        cons.orders
-            .iter()
-            .find(|o| {
-                o.then == r
-                    && o.kind == crate::constraints::OrderKind::Mandatory
-                    && view
-                        .primitives_of(o.first)
-                        .iter()
-                        .any(|f| moves_without_migrating(view, asg, *f))
-            })
+        let restarts_elsewhere = |first: RscIdx| {
+            view.primitives_of(first)
+                .iter()
+                .any(|f| moves_without_migrating(view, asg, *f))
+        };
+        let constraint = cons.orders.iter().find(|o| {
+            o.then == r
+                && o.kind == crate::constraints::OrderKind::Mandatory
+                && restarts_elsewhere(o.first)
+        });
+        constraint
             .map(|o| o.first)
+            .or_else(|| group_predecessor(view, r).filter(|&p| restarts_elsewhere(p)))
     }
 
     /// Whether it could move by live migration, orderings aside.
@@ -335,7 +355,9 @@ impl<'a> Plan<'a> {
         // (A completed migration still to clean up on its source blocks a new one.)
         rsc.dangling_on.is_empty()
             && rsc.allow_migrate()
-            && rsc.parent.is_none()
+            && rsc
+                .parent
+                .is_none_or(|p| view.resources[p].kind == Kind::Group)
             && managed
             && rsc.class != "stonith"
             && running.len() == 1
@@ -382,7 +404,18 @@ impl<'a> Plan<'a> {
             self.migrate_actions(t, start, stops);
         }
         match next {
-            None => t.list[start].runnable = false,
+            None => {
+                t.list[start].runnable = false;
+                // A changed definition asks for a start before placement (Pacemaker's
+                // force_restart, on no node): it stays required, though it cannot run.
+                let forced = rsc
+                    .node_state
+                    .iter()
+                    .any(|(n, st)| st.definition_changed && !rsc.other_agent_on.contains(n));
+                if forced && managed {
+                    t.require(start);
+                }
+            }
             Some(n) => {
                 let stays = !self.multiply_active
                     && self.current == Some(n)
@@ -410,7 +443,7 @@ impl<'a> Plan<'a> {
             }
             // A completed migration's leftover stop only goes first.
             for &c in &rsc.dangling_on {
-                if let Some(d) = t.find(&op_key(&self.id, "stop", 0), Some(c)) {
+                if let Some(d) = t.find(Some(self.r), &op_key(&self.id, "stop", 0), Some(c)) {
                     t.order(d, start, OPTIONAL);
                 }
             }
@@ -427,7 +460,10 @@ impl<'a> Plan<'a> {
         let changed = next.and_then(|n| rsc.node_state.get(&n)).is_some_and(|st| {
             st.definition_changed && !st.definition_stop && !st.failed && !st.restart
         });
-        if changed && managed {
+        // (A start that requires nothing loses that reason: Pacemaker clears it each time
+        // it looks the start up again while creating the resource's actions.)
+        let requires_nothing = super::node_actions::requires(self.view, self.r) == "nothing";
+        if changed && managed && !requires_nothing {
             t.list[start].reason = Some("resource definition change".into());
         }
         if quorum_blocked {
@@ -496,6 +532,13 @@ impl<'a> Plan<'a> {
             "CRM_meta_migrate_target".into(),
             view.nodes[to].uname.clone(),
         );
+        // (A pending migrate_to is recorded: its target may be affected if the source
+        // leaves mid-way; a remote connection needs no record.)
+        if !self.rsc.is_connection() {
+            t.list[mt]
+                .meta
+                .insert("CRM_meta_record_pending".into(), "true".into());
+        }
         t.require(mt);
         t.order(mt, mf, OPTIONAL);
     }
@@ -535,7 +578,12 @@ impl<'a> Plan<'a> {
                 .into_iter()
                 .find(|&d| t.list[d].node == Some(n))
         });
-        if let (Some(p), Some(d)) = (promote, demote_here) {
+        // Demote before promote is ordered per clone instance: a group instance orders its
+        // own pseudo actions instead (see `collective`).
+        let in_group = rsc
+            .parent
+            .is_some_and(|g| self.view.resources[g].kind == crate::unpack::Kind::Group);
+        if let (Some(p), Some(d), false) = (promote, demote_here, in_group) {
             t.order(d, p, OPTIONAL);
         }
         (promote, demote_here)
@@ -608,7 +656,14 @@ impl<'a> Plan<'a> {
             }
             if let Some(st) = rsc.node_state.get(&n) {
                 for (name, interval) in st.active_recurring() {
-                    add_cancel(t, r, id, name, interval, n);
+                    add_cancel(
+                        t,
+                        r,
+                        id,
+                        (name, interval),
+                        n,
+                        recorded_call(st, name, interval),
+                    );
                 }
             }
         }
@@ -621,18 +676,20 @@ impl<'a> Plan<'a> {
     /// Expired failures: the controller clears the fail count.
     fn clear_expired_failures(&self, t: &mut ActionTable) {
         let (view, r, rsc, id, managed) = (self.view, self.r, self.rsc, &self.id, self.managed);
+        // (A bundle connection's last failure is checked once placed, against its host.)
+        let host = crate::graph_meta::bundle_connection_host(view, self.asg, r);
         for (&n, st) in &rsc.node_state {
+            let changed_at_host = host.as_deref().is_some_and(|h| {
+                !st.expired_failure
+                    && st.ops.iter().any(|o| {
+                        crate::unpack::config_changes::last_failure_params_changed_at(
+                            view, r, n, o, h,
+                        )
+                    })
+            });
             // (An unmanaged resource's actions are all optional, this one too.)
-            if st.clear_failcount && managed && view.nodes[n].online {
-                let c = t.get(
-                    Some(r),
-                    "clear_failcount",
-                    op_key(id, "clear_failcount", 0),
-                    0,
-                    Some(n),
-                    ActionKind::CrmEvent,
-                );
-                t.require(c);
+            if (st.clear_failcount || changed_at_host) && managed && view.nodes[n].online {
+                clear_failcount(t, r, id, n);
             }
         }
     }
@@ -688,15 +745,7 @@ impl<'a> Plan<'a> {
                 if !node.online || failed.0 <= 0 {
                     continue;
                 }
-                let c = t.get(
-                    Some(r),
-                    "clear_failcount",
-                    op_key(id, "clear_failcount", 0),
-                    0,
-                    Some(n),
-                    ActionKind::CrmEvent,
-                );
-                t.require(c);
+                let c = clear_failcount(t, r, id, n);
                 for s in t.of(r, "stop") {
                     t.order(c, s, OPTIONAL);
                 }
@@ -777,16 +826,16 @@ impl<'a> Plan<'a> {
                 && active
                     .iter()
                     .any(|(a, b)| *a == op.name && *b == op.interval_ms);
+            let rescheduled = history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
             if !for_role(op.role, next_role) {
-                // A monitor for the old role keeps running unless cancelled.
-                if running_here {
+                // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
+                // one whose definition changed alone: it counts as not running).
+                if running_here && !rescheduled {
                     self.cancel_for_role_change(t, op, n, promote, demote_here);
                 }
                 continue;
             }
-            let required = !running_here
-                || role_changes
-                || history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
+            let required = !running_here || role_changes || rescheduled;
             let mon = self.monitor(t, op, n);
             if required {
                 t.require(mon);
@@ -807,6 +856,50 @@ impl<'a> Plan<'a> {
             if next_role != Role::Promoted {
                 for d in t.of(self.r, "demote") {
                     t.order(d, mon, IMPLIES_THEN | RUNNABLE_LEFT);
+                }
+            }
+        }
+    }
+
+    /// The recurring `name`/`interval` operation's action on node `n` (found or made).
+    fn recurring_action(
+        &self,
+        t: &mut ActionTable,
+        name: &str,
+        interval: u64,
+        n: NodeIdx,
+    ) -> usize {
+        let key = op_key(&self.id, name, interval);
+        let mon = t.get(
+            Some(self.r),
+            name,
+            key,
+            interval,
+            Some(n),
+            ActionKind::RscOp,
+        );
+        if let Some(inst) = &self.internal {
+            t.list[mon].internal_key = Some(op_key(inst, name, interval));
+        }
+        mon
+    }
+
+    /// Step 5: a recurring operation the history shows active on a node that is up has an
+    /// (optional) action there, wherever the resource goes (Pacemaker makes it while reading
+    /// the history): what is ordered before it, such as a remote node's connection
+    /// restarting, can still require it.
+    fn history_monitors(&self, t: &mut ActionTable) {
+        let (view, rsc) = (self.view, self.rsc);
+        for (&n, st) in &rsc.node_state {
+            // (A node to be fenced counts as down: a remote node whose connection is lost
+            // is offline to Pacemaker when it reads the history.)
+            let node = &view.nodes[n];
+            if !node.online || node.unclean || !st.role.is_active() {
+                continue;
+            }
+            for (name, interval) in st.active_recurring() {
+                if rsc.op(name, interval).is_some() {
+                    self.recurring_action(t, name, interval, n);
                 }
             }
         }
@@ -844,25 +937,33 @@ impl<'a> Plan<'a> {
 
     /// A recurring operation where the resource goes.
     fn monitor(&self, t: &mut ActionTable, op: &OpDef, n: NodeIdx) -> usize {
-        let r = self.r;
-        let key = op_key(&self.id, &op.name, op.interval_ms);
-        let mon = t.get(
-            Some(r),
-            &op.name,
-            key,
-            op.interval_ms,
-            Some(n),
-            ActionKind::RscOp,
-        );
-        if let Some(inst) = &self.internal {
-            t.list[mon].internal_key = Some(op_key(inst, &op.name, op.interval_ms));
+        let mon = self.recurring_action(t, &op.name, op.interval_ms, n);
+        // (Where it is to be promoted, a monitor expects "running promoted".)
+        if self.next_role == Role::Promoted {
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "8".into());
         }
-        t.list[mon]
-            .meta
-            .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
-        set_op_meta(t, mon, op.timeout_ms);
         mon
     }
+}
+
+/// The controller's clearing of `r`'s fail count on node `n` (required; nothing waits for a
+/// result from it).
+fn clear_failcount(t: &mut ActionTable, r: RscIdx, id: &str, n: NodeIdx) -> usize {
+    let c = t.get(
+        Some(r),
+        "clear_failcount",
+        op_key(id, "clear_failcount", 0),
+        0,
+        Some(n),
+        ActionKind::CrmEvent,
+    );
+    t.list[c]
+        .meta
+        .insert("CRM_meta_op_no_wait".into(), "true".into());
+    t.require(c);
+    c
 }
 
 /// Whether an operation configured for `role` runs in `next_role` (no role: started or
@@ -907,11 +1008,6 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
     if !view.config.stop_orphan_actions || rsc.orphan {
         return;
     }
-    // A bundle connection's parameters are only known once placed: Pacemaker defers its
-    // checks (and cancels nothing).
-    if crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r)) {
-        return;
-    }
     let id = rsc.key_id().to_string();
     for (&n, st) in &rsc.node_state {
         // (Pacemaker checks histories before placement: only on nodes available then, or
@@ -928,7 +1024,14 @@ fn cancel_orphan_ops(view: &ClusterView, r: RscIdx, t: &mut ActionTable) {
             {
                 continue;
             }
-            add_cancel(t, r, &id, name, interval, n);
+            add_cancel(
+                t,
+                r,
+                &id,
+                (name, interval),
+                n,
+                recorded_call(st, name, interval),
+            );
         }
     }
 }
@@ -982,15 +1085,16 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
                 Some(n),
                 ActionKind::RscOp,
             );
-            t.list[mon]
-                .meta
-                .insert("CRM_meta_interval".into(), op.interval_ms.to_string());
             let active = rsc.node_state.get(&n).is_some_and(|h| {
                 h.role == Role::Stopped
                     && h.active_recurring()
                         .iter()
                         .any(|(a, b)| *a == op.name && *b == op.interval_ms)
             });
+            // (It expects "not running".)
+            t.list[mon]
+                .meta
+                .insert("CRM_meta_op_target_rc".into(), "7".into());
             if !active {
                 t.require(mon);
             }
@@ -1003,8 +1107,25 @@ fn stopped_monitors(view: &ClusterView, r: RscIdx, next: Option<usize>, t: &mut 
     }
 }
 
-/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`.
-fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u64, n: NodeIdx) {
+/// The call id the history records for the recurring `name`/`interval` operation.
+fn recorded_call(st: &RscNodeState, name: &str, interval: u64) -> Option<i64> {
+    st.ops
+        .iter()
+        .rev()
+        .find(|o| o.task == name && o.interval_ms == interval)
+        .map(|o| o.call_id)
+}
+
+/// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`,
+/// naming the call it cancels (as the history recorded it).
+fn add_cancel(
+    t: &mut ActionTable,
+    r: RscIdx,
+    id: &str,
+    (name, interval): (&str, u64),
+    n: NodeIdx,
+    call_id: Option<i64>,
+) {
     let c = t.get(
         Some(r),
         "cancel",
@@ -1016,5 +1137,14 @@ fn add_cancel(t: &mut ActionTable, r: RscIdx, id: &str, name: &str, interval: u6
     t.list[c]
         .meta
         .insert("CRM_meta_operation".into(), name.to_string());
+    if let Some(call) = call_id {
+        t.list[c]
+            .meta
+            .insert("CRM_meta_call_id".into(), call.to_string());
+    }
     t.require(c);
+    // Cancellations happen after stops.
+    for s in t.of(r, "stop") {
+        t.order(s, c, OPTIONAL);
+    }
 }

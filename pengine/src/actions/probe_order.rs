@@ -245,13 +245,14 @@ fn walk(
                 view.resources[ar].kind == Kind::Primitive || bundled,
             ) {
                 let key = super::op_key(&view.resources[ar].id, c, 0);
-                if let Some(done) = t.find(&key, None) {
+                if let Some(done) = t.find(Some(ar), &key, None) {
                     for &ei in &out[done] {
                         let e = t.edges[ei];
                         let other = t.list[e.then]
                             .rsc
                             .is_some_and(|x| view.top_of(x) != view.top_of(ar));
-                        if e.flags & IMPLIES_THEN != 0 && e.flags & SUMMARISES == 0 && other {
+                        let implies = e.flags & (IMPLIES_THEN | CLONE_IMPLIES_THEN) != 0;
+                        if implies && e.flags & SUMMARISES == 0 && other {
                             stack.push(e.then);
                         }
                     }

@@ -3,7 +3,6 @@
 //! waits for a joining node, decide whether the node is probed at all, let a guest node's
 //! container gate it, then add the probe and its orderings.
 
-use super::primitive::set_op_meta;
 use super::{flags::*, op_key, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::containers::{self, Placement};
@@ -143,12 +142,24 @@ fn unknown_here(view: &ClusterView, asg: &Assignment, r: RscIdx, n: NodeIdx) -> 
     if siblings.iter().any(|p| known(*p)) {
         return false;
     }
-    let asker = siblings
+    // Pacemaker picks the clone instance (a group instance as a whole) running there, else
+    // the one placed there, else the first; that instance's member asks.
+    let instances = &view.resources[top].children;
+    let runs_here = |i: RscIdx| {
+        view.primitives_of(i)
+            .iter()
+            .any(|&p| view.resources[p].running_nodes().contains(&n))
+    };
+    let Some(chosen) = instances
         .iter()
         .copied()
-        .find(|p| asg.node[*p] == Some(n))
-        .unwrap_or(siblings[0]);
-    asker == r
+        .find(|&i| runs_here(i))
+        .or_else(|| instances.iter().copied().find(|&i| asg.node[i] == Some(n)))
+        .or_else(|| instances.first().copied())
+    else {
+        return false;
+    };
+    view.primitives_of(chosen).contains(&r)
 }
 
 /// On a guest node, nothing is probed while its container is stopped or about to stop; the
@@ -226,7 +237,6 @@ fn add_probe(view: &ClusterView, t: &mut ActionTable, r: RscIdx, n: NodeIdx) -> 
     t.list[p]
         .meta
         .insert("CRM_meta_op_target_rc".into(), "7".into());
-    set_op_meta(t, p, 20_000);
     t.require(p);
     if view.nodes[n].pending {
         t.list[p].runnable = false;
@@ -250,7 +260,7 @@ fn order_probe(view: &ClusterView, t: &mut ActionTable, p: usize, r: RscIdx, n: 
         .iter()
         .filter(|o| o.role == Some(Role::Stopped) && o.interval_ms > 0)
     {
-        if let Some(m) = t.find(&op_key(id, &op.name, op.interval_ms), Some(n)) {
+        if let Some(m) = t.find(Some(r), &op_key(id, &op.name, op.interval_ms), Some(n)) {
             t.order(p, m, OPTIONAL);
         }
     }

@@ -82,6 +82,14 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
             for s in t.of(r, "start") {
                 t.order(i, s, OPTIONAL);
             }
+            // With a reconnect interval it is also cleared only after any fencing of its
+            // node (Pacemaker's order_after_remote_fencing).
+            let reconnects = crate::unpack::remote::reconnect_interval_ms(&view.resources[r]) > 0;
+            if view.config.stonith_enabled && reconnects {
+                for f in fencing_of_connection_node(view, t, r) {
+                    t.order(f, i, IMPLIES_THEN);
+                }
+            }
             continue;
         }
         let Some(n) = a.node else { continue };
@@ -121,11 +129,14 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
                 };
                 after_start(view, t, c, i, extra);
             }
+            // (Pacemaker orders these stops before the connection's stop with "implies
+            // first", which changes nothing for a primitive's action: a resource that stays
+            // on a remote node whose connection moves or migrates is not stopped.)
             Task::Down => match state {
-                ConnectionState::Alive => before_stop(t, c, i, IMPLIES_FIRST),
+                ConnectionState::Alive => before_stop(t, c, i, OPTIONAL),
                 // Implied by fencing the node.
                 ConnectionState::Failed => {}
-                _ if next_stopped => before_stop(t, c, i, IMPLIES_FIRST),
+                _ if next_stopped => before_stop(t, c, i, OPTIONAL),
                 _ => after_start(view, t, c, i, OPTIONAL),
             },
             Task::Demote => {
@@ -154,4 +165,22 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
             }
         }
     }
+}
+
+/// The fencing actions of the remote node that connection `c` connects.
+fn fencing_of_connection_node(view: &ClusterView, t: &ActionTable, c: RscIdx) -> Vec<usize> {
+    let Some(n) = view.nodes.iter().position(|node| {
+        node.remote
+            .as_ref()
+            .is_some_and(|l| l.connection == Some(c))
+    }) else {
+        return Vec::new();
+    };
+    (0..t.list.len())
+        .filter(|&f| {
+            let a = &t.list[f];
+            let unfencing = a.meta.get("CRM_meta_stonith_action").map(String::as_str) == Some("on");
+            a.task == "stonith" && a.node == Some(n) && !unfencing
+        })
+        .collect()
 }

@@ -162,10 +162,33 @@ impl Assigner<'_> {
                 );
             }
         }
+        // A location constraint is unpacked once every guest node exists: the nodes it
+        // names or its rule matches are in the resource's table whatever came before.
+        let location_ids: std::collections::BTreeSet<&str> =
+            self.cons.locations.iter().map(|l| l.id.as_str()).collect();
+        let located: std::collections::BTreeSet<(&str, &str)> = self
+            .out
+            .contributions
+            .iter()
+            .filter(|c| location_ids.contains(c.source.as_str()))
+            .map(|c| {
+                (
+                    view.resources[c.rsc].id.as_str(),
+                    view.nodes[c.node].uname.as_str(),
+                )
+            })
+            .collect();
+        let banned: std::collections::BTreeSet<&str> = self
+            .banned_everywhere
+            .iter()
+            .map(|&r| view.resources[r].id.as_str())
+            .collect();
         self.out.scores.retain(|l| {
-            owners
-                .get(l.node.as_str())
-                .is_none_or(|ids| ids.contains(&l.rsc.as_str()))
+            located.contains(&(l.rsc.as_str(), l.node.as_str()))
+                || (l.prefix == "pcmk__primitive_assign" && banned.contains(l.rsc.as_str()))
+                || owners
+                    .get(l.node.as_str())
+                    .is_none_or(|ids| ids.contains(&l.rsc.as_str()))
         });
     }
 }

@@ -20,6 +20,40 @@ fn instance_scores(
     s
 }
 
+/// What is colocated with the clone weighs in on each instance's table, as on a primitive's
+/// (rolled back if that leaves no node): every such colocation when some nodes get no
+/// instance, else only the negative ones (Pacemaker's append_parent_colocation).
+fn merge_clone_dependents(
+    a: &Assigner,
+    c: RscIdx,
+    inst: RscIdx,
+    all_coloc: bool,
+    s: &mut BTreeMap<NodeIdx, Score>,
+) {
+    let inactive = a.view.running_on(inst).is_empty();
+    for col in a.with_this(c) {
+        if !(all_coloc || col.score.0 < 0) || !(col.influence || inactive) {
+            continue;
+        }
+        let factor = col.score.0 as f32 / vocab::score::INFINITY as f32;
+        let select = super::colocated::Select {
+            active: true,
+            ..Default::default()
+        };
+        let mut merging = std::collections::BTreeSet::new();
+        if let Some(t) = a.add_colocated_scores(
+            col.dependent,
+            Some(s),
+            &col.node_attribute,
+            factor,
+            select,
+            &mut merging,
+        ) {
+            *s = t;
+        }
+    }
+}
+
 /// A bundle's container is assigned as a primitive: once the nodes it may not use are banned,
 /// what is colocated with it (its IP, its connection) weighs in (rolled back if that leaves
 /// no node).
@@ -51,25 +85,23 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     let all_coloc = cfg.max < usable_count;
     let mut adj: BTreeMap<NodeIdx, Score> =
         (0..view.nodes.len()).map(|n| (n, Score::ZERO)).collect();
-    a.apply_dependent_colocations_where(c, &mut adj, |col| {
+    let reaches = |col: &crate::constraints::Colocation| {
         all_coloc || col.score.0 < 0 || col.score.is_infinite()
+    };
+    // An interleaved colocation reaches each instance with its own partner (below).
+    let paired: Vec<_> = a
+        .cons
+        .colocations
+        .iter()
+        .filter(|col| col.dependent == c && reaches(col) && a.interleaved(col))
+        .cloned()
+        .collect();
+    a.apply_dependent_colocations_where(c, &mut adj, |col| {
+        reaches(col) && !paired.iter().any(|p| p == col)
     });
     // The clone's own scores: its locations plus what is colocated with it.
     let mut clone_scores = a.scores_of(c);
-    let before = clone_scores.clone();
     a.merge_with_this_nonnegative(c, &mut clone_scores);
-    if all_coloc {
-        for (n, v) in &clone_scores {
-            let d = Score(v.0.saturating_sub(before.get(n).map(|b| b.0).unwrap_or(0)));
-            if !v.is_minus_infinite()
-                && !before.get(n).is_some_and(|b| b.is_minus_infinite())
-                && d.0 != 0
-            {
-                let e = adj.entry(*n).or_insert(Score::ZERO);
-                *e = e.saturating_add(d);
-            }
-        }
-    }
     // Pacemaker shows the clone's scores and, under the same heading, its instances' (a
     // bundle and its clone show theirs as bundles do).
     a.clone_weights.insert(c, clone_scores.clone());
@@ -100,9 +132,13 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
         }
     }
+    // Both passes walk the instances in Pacemaker's assignment order.
+    let order = super::instance_order::instance_order(a, c, &instances, &promotion_priority);
     // Pass 1: keep instances where they are.
     let mut shown = vec![false; instances.len()];
-    for (i, &inst) in instances.iter().enumerate() {
+    let mut unpaired = vec![false; instances.len()];
+    for &i in &order {
+        let inst = instances[i];
         if a.preassigned[inst] {
             continue;
         }
@@ -115,7 +151,10 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             // (Assigned where it is, after being shown as any instance is.)
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
-            push_instance_scores(a, inst, &s);
+            let fit = s.clone();
+            a.apply_interleaved(inst, &paired, &mut s);
+            merge_clone_dependents(a, c, inst, all_coloc, &mut s);
+            push_instance_scores(a, inst, &s, &fit);
             shown[i] = true;
             placed[i] = Some(n);
             count[n] += 1;
@@ -127,18 +166,20 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
             continue;
         }
-        // (Nor beyond clone-node-max where it runs: the rest are placed with the others.)
-        if !usable(n) || count[n] >= loop_max || count[n] >= cfg.node_max || allocated >= cfg.max {
+        // (Nor a failed one, nor beyond clone-node-max where it runs: those are placed with
+        // the others.)
+        if super::instance_order::primitive_failed(a, inst)
+            || !usable(n)
+            || count[n] >= loop_max
+            || count[n] >= cfg.node_max
+            || allocated >= cfg.max
+        {
             continue;
         }
-        // (An instance whose own target-role is Stopped is not kept, and not shown here.)
-        if a.target_stopped(inst) && blocked.is_none() {
-            continue;
-        }
-        if blocked.is_some() {
+        if blocked.is_some() || a.target_stopped(inst) {
             // Tried (and shown, banned everywhere) all the same.
             let s = instance_scores(a, inst, &adj);
-            push_instance_scores(a, inst, &s);
+            push_instance_scores(a, inst, &s, &s);
             shown[i] = true;
             continue;
         }
@@ -147,8 +188,17 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             continue;
         }
         ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+        let fit = s.clone();
+        let paired_ok = a.apply_interleaved(inst, &paired, &mut s);
+        merge_clone_dependents(a, c, inst, all_coloc, &mut s);
         merge_bundle_dependents(a, inst, &mut s);
-        push_instance_scores(a, inst, &s);
+        push_instance_scores(a, inst, &s, &fit);
+        shown[i] = true;
+        if !paired_ok {
+            // (No partner for a mandatory interleaved colocation: decided, stopped.)
+            unpaired[i] = true;
+            continue;
+        }
         // Without the capacity to stay, it is placed with the rest.
         if a.capacity_limit(inst, &s).banned.contains(&n) {
             continue;
@@ -172,66 +222,94 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             }
         }
     }
+    // An unmanaged clone's other instances are still tried one by one (and shown; they stay
+    // where they are, which for these is nowhere), up to clone-max.
+    let in_bundle = view.bundles.iter().any(|b| b.rsc == c) || a.bundle_of_clone(c).is_some();
+    if unmanaged && !in_bundle {
+        for &i in &order {
+            let inst = instances[i];
+            if shown[i] || placed[i].is_some() || allocated >= cfg.max {
+                continue;
+            }
+            let mut s = instance_scores(a, inst, &adj);
+            ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            let fit = s.clone();
+            a.apply_interleaved(inst, &paired, &mut s);
+            merge_clone_dependents(a, c, inst, all_coloc, &mut s);
+            push_instance_scores(a, inst, &s, &fit);
+            shown[i] = true;
+        }
+    }
     // An unmanaged bundle's containers are still assigned one by one (and shown).
     if unmanaged && view.bundles.iter().any(|b| b.rsc == c) {
-        for (i, &inst) in instances.iter().enumerate().filter(|(i, _)| !shown[*i]) {
+        for (i, &inst) in instances.iter().enumerate() {
+            if shown[i] {
+                continue;
+            }
             let mut s = instance_scores(a, inst, &adj);
             // (Those kept where they run came first and fill their nodes.)
             if placed[i].is_none() {
                 ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
             }
-            push_instance_scores(a, inst, &s);
+            push_instance_scores(a, inst, &s, &s);
+            shown[i] = true;
         }
     }
     // Pass 2: the rest.
     if blocked.is_some() && !unmanaged && !freeze {
-        // A stopped clone's instances are still tried (and shown, banned everywhere).
-        for (i, &inst) in instances.iter().enumerate() {
-            if placed[i].is_none() && !shown[i] && !a.out.frozen[inst] && a.target_stopped(inst) {
-                let s = instance_scores(a, inst, &adj);
-                push_instance_scores(a, inst, &s);
+        // A stopped clone's instances are still tried (and shown, banned everywhere); under
+        // stop-all-resources every instance is tried as usual and then left stopped.
+        // (A bundle's instances were shown with their replicas.)
+        let stop_all = blocked == Some("stop-all-resources") && a.bundle_of_clone(c).is_none();
+        for &i in &order {
+            let inst = instances[i];
+            let tried = a.target_stopped(inst) || stop_all;
+            if placed[i].is_none() && !shown[i] && !a.out.frozen[inst] && tried {
+                let mut s = instance_scores(a, inst, &adj);
+                if stop_all {
+                    ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+                    let fit = s.clone();
+                    a.apply_interleaved(inst, &paired, &mut s);
+                    merge_clone_dependents(a, c, inst, all_coloc, &mut s);
+                    push_instance_scores(a, inst, &s, &fit);
+                } else {
+                    push_instance_scores(a, inst, &s, &s);
+                }
+                shown[i] = true;
             }
         }
     }
     if blocked.is_none() && !unmanaged && !freeze {
-        // Pacemaker's instance order: one active where it may no longer run comes after
-        // the others, then by priority.
-        let stuck: Vec<bool> = instances
-            .iter()
-            .map(|&inst| {
-                let running = view.running_on(inst);
-                running.len() == 1 && a.scores_of(inst).get(&running[0]).is_none_or(|s| s.0 < 0)
-            })
-            .collect();
-        let mut by_priority: Vec<usize> = (0..instances.len()).collect();
-        by_priority.sort_by_key(|&i| {
-            (
-                stuck[i],
-                std::cmp::Reverse(
-                    promotion_priority
-                        .get(&instances[i])
-                        .copied()
-                        .unwrap_or(Score::ZERO),
-                ),
-            )
-        });
-        for i in by_priority {
+        for &i in &order {
             let inst = instances[i];
             if placed[i].is_some()
+                || unpaired[i]
                 || allocated >= cfg.max
                 || a.out.frozen[inst]
                 || a.preassigned[inst]
             {
                 continue;
             }
-            // (Its own target-role=Stopped keeps it out, unshown.)
+            // (Its own target-role=Stopped keeps it out, shown banned everywhere once.)
             if a.target_stopped(inst) {
+                if !shown[i] {
+                    let s = instance_scores(a, inst, &adj);
+                    push_instance_scores(a, inst, &s, &s);
+                    shown[i] = true;
+                }
                 continue;
             }
             let mut s = instance_scores(a, inst, &adj);
             ban_unfit_nodes(&a.usable, &mut s, &clone_scores, &count, cfg.node_max);
+            let fit = s.clone();
+            let paired_ok = a.apply_interleaved(inst, &paired, &mut s);
+            merge_clone_dependents(a, c, inst, all_coloc, &mut s);
             merge_bundle_dependents(a, inst, &mut s);
-            push_instance_scores(a, inst, &s);
+            push_instance_scores(a, inst, &s, &fit);
+            shown[i] = true;
+            if !paired_ok {
+                continue;
+            }
             let running = view.running_on(inst);
             let current = if running.len() == 1 {
                 Some(running[0])
@@ -263,6 +341,9 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             for m in view.primitives_of(inst) {
                 a.state[m] = 2;
             }
+            if shown[i] {
+                push_unplaced_members(a, inst);
+            }
             continue;
         };
         a.out.node[inst] = Some(n);
@@ -273,12 +354,32 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             for (k, &m) in members.iter().enumerate() {
                 a.state[m] = 2;
                 if k > 0 {
-                    // Later members may only go where the one before them went.
+                    // Later members may only go where the one before them went (nowhere
+                    // once one before them could not), and the members after them weigh in
+                    // (as for any primitive); one that is to stop is banned everywhere.
                     let own = a.scores_of(m);
-                    let table = own
+                    let mut table = own
                         .iter()
-                        .map(|(x, v)| (*x, if *x == n { *v } else { Score::MINUS_INFINITY }))
+                        .map(|(x, v)| {
+                            (
+                                *x,
+                                if ok && *x == n {
+                                    *v
+                                } else {
+                                    Score::MINUS_INFINITY
+                                },
+                            )
+                        })
                         .collect();
+                    a.merge_with_this(m, &mut table);
+                    // (What is colocated with the clone reaches a group instance's last
+                    // member, as a colocation with a group does.)
+                    if k + 1 == members.len() {
+                        merge_clone_dependents(a, c, inst, all_coloc, &mut table);
+                    }
+                    if a.target_stopped(m) {
+                        a.ban_everywhere(m, &mut table);
+                    }
                     push_scores(a, "pcmk__primitive_assign", m, &table);
                 }
                 let s = a
@@ -301,6 +402,22 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
     }
     if allocated > 0 {
         a.out.role[c] = Role::Started;
+    }
+}
+
+/// A group instance tried but placed nowhere: its later members were assigned after it all
+/// the same, each colocated with an unplaced member before it, so banned everywhere.
+fn push_unplaced_members(a: &mut Assigner, inst: RscIdx) {
+    if a.view.resources[inst].kind != Kind::Group {
+        return;
+    }
+    for &m in a.view.resources[inst].children.clone().iter().skip(1) {
+        let table = a
+            .scores_of(m)
+            .into_keys()
+            .map(|n| (n, Score::MINUS_INFINITY))
+            .collect();
+        push_scores(a, "pcmk__primitive_assign", m, &table);
     }
 }
 
@@ -359,31 +476,41 @@ fn push_scores(a: &mut Assigner, prefix: &'static str, r: RscIdx, s: &BTreeMap<N
 }
 
 /// The scores an instance is assigned with (a primitive instance's, as Pacemaker shows them).
-fn push_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+fn push_instance_scores(
+    a: &mut Assigner,
+    inst: RscIdx,
+    s: &BTreeMap<NodeIdx, Score>,
+    fit: &BTreeMap<NodeIdx, Score>,
+) {
     if a.view.resources[inst].kind == Kind::Group {
-        push_group_instance_scores(a, inst, s);
+        push_group_instance_scores(a, inst, s, fit);
         return;
     }
     if a.view.resources[inst].kind != Kind::Primitive {
         return;
     }
     // An instance that is to be stopped is banned from every node before it is shown.
-    let shown = if a.target_stopped(inst) {
-        s.keys().map(|n| (*n, Score::MINUS_INFINITY)).collect()
-    } else {
-        s.clone()
-    };
+    let mut shown = s.clone();
+    if a.target_stopped(inst) {
+        a.ban_everywhere(inst, &mut shown);
+    }
     push_scores(a, "pcmk__primitive_assign", inst, &shown);
     a.last_shown.insert(inst, shown);
 }
 
 /// A cloned group's instance: the group and its members (nodes the instance may not use
-/// banned), then its first member with the members' scores merged in.
-fn push_group_instance_scores(a: &mut Assigner, inst: RscIdx, s: &BTreeMap<NodeIdx, Score>) {
+/// banned, as `fit` shows them, before the first member's own colocations), then its first
+/// member with the members' scores merged in.
+fn push_group_instance_scores(
+    a: &mut Assigner,
+    inst: RscIdx,
+    s: &BTreeMap<NodeIdx, Score>,
+    fit: &BTreeMap<NodeIdx, Score>,
+) {
     let members = a.view.resources[inst].children.clone();
     let banned = |t: BTreeMap<NodeIdx, Score>| -> BTreeMap<NodeIdx, Score> {
         t.into_iter()
-            .map(|(n, v)| match s.get(&n) {
+            .map(|(n, v)| match fit.get(&n) {
                 Some(x) if x.is_minus_infinite() => (n, Score::MINUS_INFINITY),
                 _ => (n, v),
             })
@@ -471,20 +598,22 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
 
 /// Before placing a promotable clone, Pacemaker adds each instance's positive promotion
 /// score (its `master-*` node attribute) to its preference for the node, on every node that
-/// can run resources (pcmk__add_promotion_scores). Only primitive instances here.
+/// can run resources (pcmk__add_promotion_scores).
 fn add_promotion_scores(a: &mut Assigner, c: RscIdx) -> BTreeMap<RscIdx, Score> {
     let view = a.view;
     let mut priority = BTreeMap::new();
     for &inst in &view.resources[c].children {
-        if view.resources[inst].kind != Kind::Primitive {
-            continue;
-        }
         let nodes: Vec<NodeIdx> = a.base[inst].keys().copied().collect();
         for n in nodes {
-            if !view.nodes[n].can_run() {
+            if !a.usable(n) {
                 continue;
             }
-            let score = attribute_promotion_score(a, c, inst, n);
+            // (A group instance's is the sum of its members'.)
+            let score = view
+                .primitives_of(inst)
+                .into_iter()
+                .map(|p| attribute_promotion_score(a, c, p, n))
+                .fold(Score::ZERO, Score::saturating_add);
             if score.0 > 0 {
                 let e = a.base[inst].entry(n).or_insert(Score::ZERO);
                 *e = e.saturating_add(score);
@@ -504,10 +633,10 @@ fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) 
     let view = a.view;
     let rsc = &view.resources[inst];
     let unique = view.resources[c].clone.as_ref().is_some_and(|x| x.unique);
+    // (The same primitive in the other instances, also inside cloned groups.)
+    let all = view.primitives_of(c);
     let siblings = || {
-        view.resources[c]
-            .children
-            .iter()
+        all.iter()
             .filter(|&&x| view.resources[x].base_id == rsc.base_id)
     };
     let active_here = siblings().find(|&&x| view.resources[x].running_nodes().contains(&n));
@@ -543,8 +672,8 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
         let no_promote = view.resources[c]
             .target_role()
             .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted))
-            // (Without quorum only policy demote takes the role away; under stop or freeze
-            // the promotion stays planned, its action blocked.)
+            // (Without quorum policy demote takes the role away; under stop the promotion
+            // stays planned, its action blocked; under freeze see below.)
             || (!view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Demote)
             || a.cons.tickets.iter().any(|t| {
                 t.rsc == c
@@ -591,9 +720,18 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                         .any(|s| s.failed && s.on_fail == crate::unpack::OnFail::Block)
             });
             let frozen = !view.resources[inst].managed() || ticket_frozen || blocked;
+            // A frozen instance's next role is its current one: unpromoted (after a demote)
+            // rules promotion out, while merely started leaves its promotion score.
+            let unpromoted = view.primitives_of(inst).iter().any(|p| {
+                view.resources[*p]
+                    .node_state
+                    .get(&n)
+                    .is_some_and(|s| s.role == Role::Unpromoted)
+            });
             let initial = match (frozen, was) {
                 (true, true) => Score::INFINITY,
-                (true, false) => Score::MINUS_INFINITY,
+                (true, false) if unpromoted => Score::MINUS_INFINITY,
+                (true, false) => promotion_score(a, c, inst, n),
                 _ if target_low => Score::MINUS_INFINITY,
                 _ => promotion_score(a, c, inst, n),
             };
@@ -663,11 +801,17 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
             } else {
                 // (Not on a node that cannot run resources, such as a guest node whose
                 // container is placed nowhere, although the instance may be assigned there.)
+                // (Without quorum under freeze, only what is promoted already stays so, and
+                // one not chosen leaves the count alone: Pacemaker's set_instance_role.)
+                let frozen_out = !view.config.have_quorum
+                    && view.config.no_quorum_policy == NoQuorumPolicy::Freeze
+                    && !was;
                 !no_promote
                     && s.0 >= 0
                     && a.usable(n)
                     && promoted < cfg.promoted_max
                     && per_node[n] < cfg.promoted_node_max
+                    && !frozen_out
             };
             let role = if promote {
                 promoted += 1;

@@ -417,6 +417,8 @@ impl Assigner<'_> {
             self.assign(c.primary);
             if self.view.resources[c.primary].kind == Kind::Clone {
                 self.apply_colocation_with_placed(r, &c, scores);
+                // (In place, as below.)
+                self.allowed_after[r] = Some(scores.clone());
                 continue;
             }
             let archive = (c.score.0 < 0 && !c.score.is_minus_infinite()).then(|| scores.clone());
@@ -433,7 +435,7 @@ impl Assigner<'_> {
 
     /// One colocation with a placed primitive or group, as Pacemaker applies it to the
     /// dependent's node scores (a finite one is dropped if it would leave no node).
-    fn apply_to_weights(&mut self, r: RscIdx, c: &Colocation, scores: &mut Table) {
+    pub(super) fn apply_to_weights(&mut self, r: RscIdx, c: &Colocation, scores: &mut Table) {
         let view = self.view;
         let mut target = c.primary;
         if view.resources[target].kind == Kind::Group {

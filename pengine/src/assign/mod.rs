@@ -6,6 +6,8 @@ mod bundle_scores;
 mod capacity;
 mod clone;
 mod colocated;
+mod instance_order;
+mod interleave;
 
 use crate::constraints::Constraints;
 use crate::unpack::{ClusterView, Kind, NoQuorumPolicy, NodeIdx, OnFail, Role, RscIdx};
@@ -99,6 +101,9 @@ pub(crate) struct Assigner<'a> {
     /// The table each primitive was last shown with when assigned (a bundle shows its
     /// members' tables again as they are by then).
     pub last_shown: BTreeMap<RscIdx, BTreeMap<NodeIdx, Score>>,
+    /// Resources banned from every node when assigned (they are to stop): their tables
+    /// list every node, guest nodes included.
+    pub banned_everywhere: std::collections::BTreeSet<RscIdx>,
 }
 
 impl<'a> Assigner<'a> {
@@ -127,6 +132,7 @@ impl<'a> Assigner<'a> {
             usable: view.nodes.iter().map(|n| n.can_run()).collect(),
             preassigned: vec![false; n],
             last_shown: BTreeMap::new(),
+            banned_everywhere: std::collections::BTreeSet::new(),
         }
     }
 
@@ -144,6 +150,21 @@ impl<'a> Assigner<'a> {
             score,
             source: source.into(),
         });
+    }
+
+    /// Bans primitive `r` from node `n` after a failure there: a unique resource itself, an
+    /// anonymous clone instance its whole clone (Pacemaker bans the uber-parent).
+    fn ban_failed(&mut self, r: RscIdx, n: NodeIdx, source: &str) {
+        let view = self.view;
+        let top = view.top_of(r);
+        let unique = view.resources[top].clone.as_ref().is_none_or(|c| c.unique);
+        let target = if unique { r } else { top };
+        // (A location on a clone reaches every resource under it, cloned groups included.)
+        let mut stack = vec![target];
+        while let Some(x) = stack.pop() {
+            self.contribute(x, n, Score::MINUS_INFINITY, source);
+            stack.extend(view.resources[x].children.iter().rev());
+        }
     }
 
     /// Location constraints, stickiness, failures and bans for every resource.
@@ -192,7 +213,7 @@ impl<'a> Assigner<'a> {
             }
             let running = rsc.running_nodes();
             let sticky = rsc.stickiness();
-            if rsc.managed() && running.len() == 1 && sticky.0 > 0 {
+            if rsc.managed() && !self.frozen_by_ticket(r) && running.len() == 1 && sticky.0 > 0 {
                 let n = running[0];
                 if view.config.symmetric || self.base[r].contains_key(&n) {
                     self.contribute(r, n, sticky, "resource-stickiness");
@@ -220,14 +241,14 @@ impl<'a> Assigner<'a> {
                 let fc = fillers.iter().fold(own, |acc, f| {
                     acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
                 });
-                if threshold.0 > 0 && fc.0 > 0 && fc >= threshold {
-                    let target = if unique { r } else { top };
-                    for x in view.primitives_of(target) {
-                        self.contribute(x, n, Score::MINUS_INFINITY, "migration-threshold");
-                    }
-                    if target != r {
-                        self.contribute(target, n, Score::MINUS_INFINITY, "migration-threshold");
-                    }
+                // (A fail count being cleared keeps it nowhere away: Pacemaker skips the
+                // threshold where a clear_failcount is already scheduled.)
+                let clearing = rsc
+                    .node_state
+                    .get(&n)
+                    .is_some_and(|st| st.failure_params_changed);
+                if threshold.0 > 0 && fc.0 > 0 && fc >= threshold && !clearing {
+                    self.ban_failed(r, n, "migration-threshold");
                 }
             }
             // An unmanaged resource found active on a node (there since it runs on a node
@@ -248,10 +269,18 @@ impl<'a> Assigner<'a> {
                     self.contribute(r, n, Score::MINUS_INFINITY, "multiple-active=stop_only");
                 }
             }
+            // A failure handled with on-fail=block unmanages the resource from the node
+            // state it is read in on: there and on every node read after it.
+            let blocked_from = rsc
+                .node_state
+                .iter()
+                .filter(|(_, st)| st.failed && st.on_fail == crate::unpack::OnFail::Block)
+                .map(|(n, _)| view.nodes[*n].status_order)
+                .min();
             for (n, st) in &rsc.node_state {
                 let held = unmanaged
                     || view.nodes[*n].maintenance
-                    || (st.failed && st.on_fail == crate::unpack::OnFail::Block);
+                    || blocked_from.is_some_and(|o| view.nodes[*n].status_order >= o);
                 if held && st.role.is_active() {
                     self.contribute(r, *n, Score::INFINITY, "not_managed_default");
                 }
@@ -270,12 +299,13 @@ impl<'a> Assigner<'a> {
                 {
                     self.out.frozen[r] = true;
                 }
+                // (Pacemaker bans an anonymous clone instance's whole clone.)
                 if st.banned {
-                    self.contribute(r, *n, Score::MINUS_INFINITY, "hard-error");
+                    self.ban_failed(r, *n, "hard-error");
                 }
                 if st.banned_everywhere {
                     for n in 0..view.nodes.len() {
-                        self.contribute(r, n, Score::MINUS_INFINITY, "fatal-error");
+                        self.ban_failed(r, n, "fatal-error");
                     }
                 }
             }
@@ -324,6 +354,72 @@ impl<'a> Assigner<'a> {
                 }
             }
         }
+    }
+
+    /// A node made for an orphaned connection found in the status did not exist when the
+    /// resources were unpacked: it is in a resource's table only where something scored the
+    /// resource there later (a location, stickiness, a failure: the first `base` score
+    /// contributions, those made before placement).
+    fn hide_orphan_connection_nodes(&mut self, base: usize) {
+        let view = self.view;
+        let late: std::collections::BTreeSet<&str> = view
+            .nodes
+            .iter()
+            .filter(|n| {
+                n.remote
+                    .as_ref()
+                    .and_then(|l| l.connection)
+                    .is_some_and(|c| view.resources[c].orphan)
+            })
+            .map(|n| n.uname.as_str())
+            .collect();
+        if late.is_empty() {
+            return;
+        }
+        let scored: std::collections::BTreeSet<(&str, &str)> = self
+            .out
+            .contributions
+            .iter()
+            .take(base)
+            .map(|c| {
+                (
+                    view.resources[c.rsc].id.as_str(),
+                    view.nodes[c.node].uname.as_str(),
+                )
+            })
+            .collect();
+        self.out.scores.retain(|l| {
+            !late.contains(l.node.as_str()) || scored.contains(&(l.rsc.as_str(), l.node.as_str()))
+        });
+    }
+
+    /// A resource that is to stop is banned from every node before it is shown (Pacemaker's
+    /// location for all nodes, which by then include every guest node).
+    pub(super) fn ban_everywhere(&mut self, r: RscIdx, scores: &mut BTreeMap<NodeIdx, Score>) {
+        *scores = (0..self.view.nodes.len())
+            .map(|n| (n, Score::MINUS_INFINITY))
+            .collect();
+        self.banned_everywhere.insert(r);
+    }
+
+    /// Whether a lost ticket with loss-policy=freeze unmanages `r` (active, under the
+    /// ticket's resource, in its role if it names one), which also drops its stickiness.
+    fn frozen_by_ticket(&self, r: RscIdx) -> bool {
+        let view = self.view;
+        if view.running_on(r).is_empty() {
+            return false;
+        }
+        self.cons.tickets.iter().any(|t| {
+            let granted = view.tickets.get(&t.ticket).is_some_and(|(g, _)| *g);
+            // (A ticket for a role freezes only what is in that role now.)
+            let role_matches = t
+                .role
+                .is_none_or(|role| view.active_roles(r).iter().any(|&(_, now)| now == role));
+            !granted
+                && t.loss_policy == "freeze"
+                && role_matches
+                && view.primitives_of(t.rsc).contains(&r)
+        })
     }
 
     /// Connections and fence devices never run on Pacemaker Remote nodes.
@@ -408,29 +504,15 @@ impl<'a> Assigner<'a> {
     /// `resource-discovery=exclusive`: a resource with such a location runs only on the nodes
     /// that constraint lists.
     fn apply_exclusive_discovery(&mut self) {
-        let view = self.view;
-        // (A bundle passes its discovery on to its containers and IPs only.)
-        let lineage = |r: RscIdx| {
-            std::iter::successors(Some(r), move |&x| {
-                crate::unpack::bundle::sharing_parent(view, x)
-            })
-            .collect::<Vec<_>>()
-        };
-        let exclusive_on = |r: RscIdx, n: Option<NodeIdx>| {
-            lineage(r).iter().any(|&x| {
-                self.cons.discovery.iter().any(|(cr, cn, mode)| {
-                    *cr == x && n.is_none_or(|n| *cn == n) && mode == "exclusive"
-                })
-            })
-        };
+        let (view, cons) = (self.view, self.cons);
         for r in 0..view.resources.len() {
-            if !exclusive_on(r, None) {
+            if !cons.exclusive_discovery(view, r, None) {
                 continue;
             }
             let banned: Vec<NodeIdx> = self.base[r]
                 .keys()
                 .copied()
-                .filter(|&n| !exclusive_on(r, Some(n)))
+                .filter(|&n| !cons.exclusive_discovery(view, r, Some(n)))
                 .collect();
             for n in banned {
                 self.base[r].insert(n, Score::MINUS_INFINITY);
@@ -710,8 +792,58 @@ impl<'a> Assigner<'a> {
                     .filter_map(|ch| self.placed_weight.get(ch).copied())
                     .fold(Score::ZERO, Score::saturating_add)
             };
+            // A finite colocation of a primitive or group with a clone is applied instance by
+            // instance: one placed adds the score where it is, one placed nowhere takes the
+            // score away everywhere, and a step that would leave no node is dropped
+            // (Pacemaker's clone colocation through each instance).
+            let finite = !c.score.is_infinite() && !c.score.is_minus_infinite();
+            let bundle = view.bundles.iter().any(|b| b.rsc == c.primary);
+            if finite
+                && view.resources[c.primary].kind == Kind::Clone
+                && !bundle
+                && !promotable_role
+                && view.resources[r].kind != Kind::Clone
+            {
+                for &ch in &view.resources[c.primary].children {
+                    let at = self.out.node[ch];
+                    let deltas: Vec<(NodeIdx, Score)> = scores
+                        .keys()
+                        .filter_map(|&n| match at {
+                            None => Some((n, Score(-c.score.0))),
+                            Some(p) => same(n, p).then_some((n, c.score)),
+                        })
+                        .collect();
+                    let mut work = scores.clone();
+                    for &(n, d) in &deltas {
+                        if let Some(w) = work.get_mut(&n) {
+                            *w = w.saturating_add(d);
+                        }
+                    }
+                    if work.iter().any(|(n, v)| v.0 >= 0 && self.usable(*n)) {
+                        *scores = work;
+                        for (node, score) in deltas {
+                            self.out.contributions.push(crate::assign::Contribution {
+                                rsc: r,
+                                node,
+                                score,
+                                source: c.id.clone(),
+                            });
+                        }
+                    }
+                }
+                return;
+            }
             for n in 0..view.nodes.len() {
                 let with = primary_nodes.iter().any(|p| same(n, *p));
+                if let std::collections::btree_map::Entry::Vacant(missing) = scores.entry(n) {
+                    // A node the dependent has no score on is only added by a mandatory
+                    // colocation, where an instance of the primary is, banned (Pacemaker's
+                    // node_list_exclude).
+                    if c.score.is_infinite() && primary_nodes.contains(&n) {
+                        missing.insert(Score::MINUS_INFINITY);
+                    }
+                    continue;
+                }
                 let delta = if c.score.is_infinite() {
                     if with {
                         let w = if promotable_role {
@@ -738,8 +870,6 @@ impl<'a> Assigner<'a> {
                 };
                 if let Some(s) = scores.get_mut(&n) {
                     *s = s.saturating_add(delta);
-                } else if delta.0 < 0 {
-                    scores.insert(n, Score::MINUS_INFINITY);
                 }
                 self.out.contributions.push(crate::assign::Contribution {
                     rsc: r,
@@ -923,10 +1053,16 @@ impl<'a> Assigner<'a> {
         self.merge_with_this(r, &mut scores);
         self.allowed_after[r] = Some(scores.clone());
         let running = rsc.running_nodes();
+        // (A partial migration's target is Pacemaker's current node: reading the source's
+        // migrate_to adds it before the source itself.)
+        let partial_target = running
+            .iter()
+            .copied()
+            .find(|n| rsc.node_state[n].migrating_from.is_some());
         let current = if running.len() == 1 {
             Some(running[0])
         } else {
-            None
+            partial_target
         };
         // A resource that is to be stopped (target-role, or on-fail=stop after a failure)
         // is banned from every node before it is shown.
@@ -934,10 +1070,11 @@ impl<'a> Assigner<'a> {
             .node_state
             .values()
             .any(|s| s.on_fail == crate::unpack::OnFail::Stop);
-        if self.target_stopped(r) || stop_after_failure {
-            for v in scores.values_mut() {
-                *v = Score::MINUS_INFINITY;
-            }
+        if self.target_stopped(r)
+            || stop_after_failure
+            || crate::unpack::remote::awaits_reconnect(rsc)
+        {
+            self.ban_everywhere(r, &mut scores);
         }
         self.last_shown.insert(r, scores.clone());
         for (n, s) in scores.iter().filter(|_| !rsc.orphan) {
@@ -978,13 +1115,6 @@ impl<'a> Assigner<'a> {
             self.out.why_stopped.insert(r, why.into());
             return;
         }
-        if !view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Freeze {
-            if let Some(c) = current.filter(|c| self.usable(*c)) {
-                self.record_placement(r, c);
-                self.out.role[r] = Role::Started;
-            }
-            return;
-        }
         let limit = self.capacity_limit(r, &scores);
         Self::ban_for_capacity(&limit, &mut scores);
         match self.choose(&scores, current) {
@@ -996,7 +1126,12 @@ impl<'a> Assigner<'a> {
                 let preferred = limit.prefer.filter(|p| {
                     scores.get(p).is_some_and(|s| *s >= scores[&best]) && self.usable(*p)
                 });
-                let n = match (preferred, current) {
+                // (A remote connection is assigned preferring its partial migration's
+                // target, which wins any tie: Pacemaker's preferred node.)
+                let migration_target = partial_target.filter(|_| rsc.is_connection()).filter(|p| {
+                    scores.get(p).is_some_and(|s| *s >= scores[&best]) && self.usable(*p)
+                });
+                let n = match (migration_target.or(preferred), current) {
                     (Some(p), _) => p,
                     (None, Some(c))
                         if scores[&best].0 > 0
@@ -1074,6 +1209,7 @@ fn fail_count_of(
 pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
     let mut a = Assigner::new(view, cons);
     a.compute_base();
+    let base_contributions = a.out.contributions.len();
     let mut order: Vec<RscIdx> = view
         .top
         .iter()
@@ -1104,6 +1240,7 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
         a.assign(r);
     }
     a.hide_undiscovered_guest_nodes();
+    a.hide_orphan_connection_nodes(base_contributions);
     a.out
 }
 

@@ -25,7 +25,7 @@ pub struct LocationScore {
 }
 
 /// A colocation between two resources.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Colocation {
     /// Constraint id.
     pub id: String,
@@ -110,17 +110,43 @@ pub struct Constraints {
 }
 
 impl Constraints {
-    /// Whether `r` (or an ancestor) may not be probed on node `n` (`resource-discovery=never`,
-    /// or another node's `exclusive`).
+    /// Whether `r` may not be probed on node `n`: its discovery mode there is `never`, or it
+    /// has exclusive discovery and its mode there is not exclusive.
     pub fn discovery_never(&self, view: &ClusterView, r: RscIdx, n: usize) -> bool {
-        std::iter::successors(Some(r), |&x| crate::unpack::bundle::sharing_parent(view, x)).any(
-            |x| {
+        if self.exclusive_discovery(view, r, None) {
+            !self.exclusive_discovery(view, r, Some(n))
+        } else {
+            self.discovery_mode_on(view, r, n, "never")
+        }
+    }
+
+    /// Whether `r` or an ancestor has a `resource-discovery=exclusive` location (on node `n`,
+    /// or anywhere): Pacemaker's `exclusive_discover`, and the allowed node's discovery mode
+    /// (the strongest of its locations there: exclusive, never, always).
+    pub fn exclusive_discovery(&self, view: &ClusterView, r: RscIdx, n: Option<usize>) -> bool {
+        match n {
+            Some(n) => self.discovery_mode_on(view, r, n, "exclusive"),
+            None => {
+                let lineage = discovery_lineage(view, r);
                 self.discovery
                     .iter()
-                    .any(|(rr, nn, mode)| *rr == x && *nn == n && mode == "never")
-            },
-        )
+                    .any(|(x, _, m)| m == "exclusive" && lineage.contains(x))
+            }
+        }
     }
+
+    fn discovery_mode_on(&self, view: &ClusterView, r: RscIdx, n: usize, mode: &str) -> bool {
+        let lineage = discovery_lineage(view, r);
+        self.discovery
+            .iter()
+            .any(|(x, nn, m)| *nn == n && m == mode && lineage.contains(x))
+    }
+}
+
+/// `r` and the ancestors whose locations it shares (a bundle passes its discovery on to its
+/// containers and IPs only).
+fn discovery_lineage(view: &ClusterView, r: RscIdx) -> Vec<RscIdx> {
+    std::iter::successors(Some(r), |&x| crate::unpack::bundle::sharing_parent(view, x)).collect()
 }
 
 /// A resource locked to a node by `shutdown-lock` may run on no other node.
@@ -334,15 +360,6 @@ fn location(
                 }
             }
         }
-        if discovery == "exclusive" {
-            for (n, _) in view.nodes.iter().enumerate() {
-                for &r in &rscs {
-                    if !out.discovery.iter().any(|(x, y, _)| *x == r && *y == n) {
-                        out.discovery.push((r, n, "never".into()));
-                    }
-                }
-            }
-        }
     }
 }
 
@@ -409,14 +426,24 @@ fn colocation(
             .attr("role")
             .and_then(Role::parse)
             .filter(|r| *r != Role::Started);
-        if sequential {
+        // (Pacemaker's unpack_colocation_set: a non-sequential set has none; a positive
+        // score chains each member with the previous one, or the other way round with
+        // ordering="listed"; a negative one sets each member against every earlier one.)
+        let listed = set
+            .attr("ordering")
+            .is_some_and(|o| !o.eq_ignore_ascii_case("group"));
+        if !sequential || set_score == Score::ZERO {
+            // Nothing inside the set.
+        } else if set_score > Score::ZERO {
             for w in members.windows(2) {
-                out.colocations.push(mk(w[1], w[0], set_score, role, role));
+                let (dep, primary) = if listed { (w[0], w[1]) } else { (w[1], w[0]) };
+                out.colocations
+                    .push(mk(dep, primary, set_score, role, role));
             }
-        } else if set_score.is_minus_infinite() {
-            for (i, a) in members.iter().enumerate() {
-                for b in &members[i + 1..] {
-                    out.colocations.push(mk(*b, *a, set_score, role, role));
+        } else {
+            for (i, &b) in members.iter().enumerate() {
+                for &a in &members[..i] {
+                    out.colocations.push(mk(b, a, set_score, role, role));
                 }
             }
         }

@@ -151,6 +151,20 @@ pub fn disabled(view: &ClusterView, r: RscIdx) -> bool {
     view.resources[r].target_role() == Some(Role::Stopped)
 }
 
+/// Whether a clone's stopped instances show as disabled: the clone's `target-role`, else its
+/// first instance's (Pacemaker's configured role of a clone).
+pub fn clone_disabled(view: &ClusterView, c: RscIdx) -> bool {
+    let clone = &view.resources[c];
+    let shown = match clone.meta("target-role") {
+        Some(_) => clone,
+        None => match clone.children.first() {
+            Some(&first) => &view.resources[first],
+            None => clone,
+        },
+    };
+    shown.target_role() == Some(Role::Stopped)
+}
+
 /// The word Pacemaker shows for an operation in flight (its `native_pending_state`).
 pub fn pending_word(task: &str) -> Option<&'static str> {
     match task {

@@ -3,8 +3,8 @@
 
 use super::bundle_text;
 use super::status_text::{
-    clone_child_name, clone_heading, disabled, group_flags, group_heading, node_list_line,
-    stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
+    clone_child_name, clone_disabled, clone_heading, disabled, group_flags, group_heading,
+    node_list_line, stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
 };
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
@@ -113,6 +113,22 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
             _ => {}
         }
     }
+    // A node really fenced (not a guest's pseudo fencing) loses its whole resource history:
+    // crm_simulate deletes it as the controller would.
+    for (i, a) in t.list.iter().enumerate() {
+        if a.task != "stonith" || a.kind != graph::ActionKind::CrmEvent || is_unfence(a) {
+            continue;
+        }
+        let Some(n) = a.node.filter(|_| in_graph(t, i)) else {
+            continue;
+        };
+        for (&r, entry) in p.on.iter_mut() {
+            if entry.iter().any(|(x, _)| *x == n) {
+                entry.retain(|(x, _)| *x != n);
+                p.recovered.insert((r, n));
+            }
+        }
+    }
     for (i, a) in t.list.iter().enumerate() {
         if !in_graph(t, i) {
             continue;
@@ -126,7 +142,9 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
                 .node_state
                 .get(&n)
                 .is_some_and(|st| st.on_fail == crate::unpack::OnFail::Demote);
-        if matches!(a.task.as_str(), "stop" | "start") || demote_recovers {
+        // (A lost connection waiting to reconnect keeps its failure until that expires.)
+        let awaits = crate::unpack::remote::awaits_reconnect(&view.resources[r]);
+        if (matches!(a.task.as_str(), "stop" | "start") && !awaits) || demote_recovers {
             p.recovered.insert((r, n));
         }
         let entry = p.entry(r).or_default();
@@ -175,7 +193,11 @@ pub fn shown_state(
             let up =
                 |r: Option<RscIdx>| r.is_some_and(|r| p.get(&r).is_some_and(|v| !v.is_empty()));
             let online = up(link.connection) && link.container.is_none_or(|c| up(Some(c)));
-            (online, false)
+            // A connection still failed (waiting to reconnect) leaves its node unclean.
+            let lost = link
+                .connection
+                .is_some_and(|c| crate::unpack::remote::awaits_reconnect(&view.resources[c]));
+            (online, lost)
         }
     }
 }
@@ -594,7 +616,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         .map(|(_, node)| node.uname.clone())
         .collect();
     let unlisted = cfg.max.saturating_sub(listed);
-    if let Some(line) = stopped_line(disabled(view, c), stopped, unlisted) {
+    if let Some(line) = stopped_line(clone_disabled(view, c), stopped, unlisted) {
         let _ = writeln!(out, "      * {line}");
     }
 }
@@ -736,11 +758,7 @@ fn failure_shown(
     // (The resource whose failure fenced the node: the one its fencing reason names.)
     let rsc = &view.resources[r];
     let fenced_for_it = st.on_fail == crate::unpack::OnFail::Fence
-        && view.nodes[n].unclean_reason
-            == format!(
-                "{} failed there",
-                rsc.clone_name.as_deref().unwrap_or(&rsc.id)
-            );
+        && view.nodes[n].unclean_reason == format!("{} failed there", rsc.id);
     failed && (!view.nodes[n].unclean || fenced_for_it || fences_guest(view, r))
 }
 
@@ -817,8 +835,12 @@ pub fn transition_summary(s: &Schedule) -> String {
     }
     let before = current_placement(view);
     let after = placement_after(s, false);
+    // Pacemaker lists the changes walking its resource list as placement sorted it.
     let mut pos = vec![0; view.resources.len()];
-    for (i, r) in display_order(view).into_iter().enumerate() {
+    // (Anything placement did not walk follows in display order.)
+    let mut listed = s.assignment.order.clone();
+    listed.extend(display_order(view));
+    for (i, &r) in listed.iter().enumerate().rev() {
         pos[r] = i;
     }
     let mut changes = Vec::new();
@@ -838,7 +860,12 @@ pub fn transition_summary(s: &Schedule) -> String {
             .collect();
         let restarted = acts.contains(&"stop") && acts.contains(&"start");
         let migrated = t.of(r, "migrate_to").iter().any(|&x| in_graph(t, x));
-        let blocked_start = s.assignment.node[r].is_some() && b.is_empty() && a_.is_empty();
+        // (An instance an interleaved ordering inhibited is placed nowhere, as Pacemaker
+        // unassigns it.)
+        let inhibited =
+            t.inhibited.contains(&r) || rsc.parent.is_some_and(|p| t.inhibited.contains(&p));
+        let blocked_start =
+            s.assignment.node[r].is_some() && !inhibited && b.is_empty() && a_.is_empty();
         // Why the start cannot happen, when an ordering says so (Pacemaker names that
         // rather than node availability).
         let start_reason = t
@@ -1028,8 +1055,16 @@ pub fn transition_summary(s: &Schedule) -> String {
                 ))
             }
             // Active on several nodes: stopped everywhere and started on one of them.
+            // (A recovery names its stop's reason, a restart its start's.)
             (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
-                Some((restart_verb(view, r), name(*m), String::new()))
+                let verb = restart_verb(view, r);
+                let why = if verb == "Recover" {
+                    &stop_reason
+                } else {
+                    &start_reason
+                };
+                let why = why.as_deref().map(|w| format!("  due to {w}"));
+                Some((verb, name(*m), why.unwrap_or_default()))
             }
             // Active on several nodes and started on another: Pacemaker names the move from
             // the first of them.
@@ -1071,6 +1106,28 @@ pub fn transition_summary(s: &Schedule) -> String {
                     .find_map(|&x| t.list[x].reason.clone())
                     .map(|w| format!("  due to {w} (blocked)"))
                     .unwrap_or_else(|| " (blocked)".into());
+                Some(("Stop", name(*n), why))
+            }
+            // Placed elsewhere, but the stop here cannot run, so neither can the start there:
+            // Pacemaker names the stop (its reason, else the start's).
+            ([(n, _)], [(m, _)])
+                if n == m
+                    && rsc.managed()
+                    && s.assignment.node[r].is_some_and(|x| x != *n)
+                    && t.of(r, "stop")
+                        .iter()
+                        .any(|&x| t.list[x].node == Some(*n) && !t.list[x].runnable)
+                    && t.of(r, "start").iter().all(|&x| !t.list[x].runnable) =>
+            {
+                let stop_here = t
+                    .of(r, "stop")
+                    .into_iter()
+                    .find(|&x| t.list[x].node == Some(*n));
+                let why = stop_here
+                    .and_then(|x| t.list[x].reason.clone())
+                    .or(start_reason.clone());
+                let why =
+                    why.map_or_else(|| "  blocked".into(), |w| format!("  due to {w} (blocked)"));
                 Some(("Stop", name(*n), why))
             }
             // Placed nowhere but its stop cannot run (it waits for a blocked action).
@@ -1136,17 +1193,8 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     let mut pending_inputs: BTreeMap<usize, BTreeSet<usize>> =
         included.iter().map(|&i| (i, BTreeSet::new())).collect();
     for e in &t.edges {
-        // The simulation follows the graph's own inputs: no summary-only edges, and no
-        // same-node orderings between actions on different nodes.
-        if e.flags & crate::actions::flags::SUMMARY != 0 {
-            continue;
-        }
-        let (fa, ta) = (&t.list[e.first], &t.list[e.then]);
-        if e.flags & crate::actions::flags::SAME_NODE != 0
-            && fa.node.is_some()
-            && ta.node.is_some()
-            && fa.node != ta.node
-        {
+        // The simulation follows the graph's own inputs.
+        if !crate::graph_build::graph_input(view, t, e) {
             continue;
         }
         if in_graph(t, e.first) && in_graph(t, e.then) {

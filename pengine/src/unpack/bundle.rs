@@ -262,7 +262,7 @@ pub fn remote_xml(bundle: &str, s: &Settings, i: usize, addr: Option<&str>) -> O
             .clone()
             .unwrap_or_else(|| bundle_container::DEFAULT_REMOTE_PORT.into()),
     );
-    remote::guest_connection_xml(&container, &meta)
+    remote::guest_connection_xml(&container, &meta, true)
 }
 
 /// The clone of the wrapped primitive: one instance per replica, ordered, promotable when

@@ -158,21 +158,7 @@ fn configured<'a>(
 fn compare(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> Verdict {
     let config = configured(view, r, &op.task, op.interval_ms);
     let all = digested_params(view, r, n, op, config);
-    // A one-shot operation with parameters of its own is restarted on any change, so that
-    // they apply (a reload would not pass them).
-    let own_params = op.interval_ms == 0 && config.is_some_and(|c| !c.params.is_empty());
-    if let Some(recorded) = &op.restart_digest {
-        let restart = restart_params(&all, op.force_restart.as_deref());
-        if digest(&restart) != *recorded {
-            return Verdict::Restart;
-        }
-    }
-    let verdict = match &op.digest {
-        None => Verdict::Changed,
-        Some(d) if *d == digest(&all) => Verdict::Same,
-        Some(_) if own_params => Verdict::Restart,
-        Some(_) => Verdict::Changed,
-    };
+    let verdict = compare_digests(view, r, op, &all);
     // crm_simulate works on sanitized input: a change of private parameters only is none.
     let only_private = op
         .secure_digest
@@ -182,6 +168,80 @@ fn compare(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> Verdict {
         return Verdict::Same;
     }
     verdict
+}
+
+/// Whether a failed start or monitor recorded as the resource's last failure ran with other
+/// parameters than configured now: its fail count is cleared (Pacemaker's
+/// `should_clear_for_param_change`, which also counts private parameters).
+pub fn last_failure_params_changed(view: &ClusterView, r: RscIdx, n: usize, op: &OpRecord) -> bool {
+    // (A bundle connection that reaches its container's host is checked once placed, when
+    // that address is known: `last_failure_params_changed_at`.)
+    !needs_host_name(view, r) && last_failure_params_differ(view, r, n, op, None)
+}
+
+/// The check of `last_failure_params_changed` for a bundle connection that reaches its
+/// container's host (`addr` is `#uname`), made once placed with that host's name `host`
+/// (Pacemaker's deferred parameter check).
+pub fn last_failure_params_changed_at(
+    view: &ClusterView,
+    r: RscIdx,
+    n: usize,
+    op: &OpRecord,
+    host: &str,
+) -> bool {
+    needs_host_name(view, r) && last_failure_params_differ(view, r, n, op, Some(host))
+}
+
+/// A bundle replica's connection whose address is its container's host name.
+fn needs_host_name(view: &ClusterView, r: RscIdx) -> bool {
+    super::bundle::replica_of(view, r).is_some_and(|(_, rep)| rep.remote == Some(r))
+        && view.resources[r].params.get("addr").map(String::as_str) == Some("#uname")
+}
+
+fn last_failure_params_differ(
+    view: &ClusterView,
+    r: RscIdx,
+    n: usize,
+    op: &OpRecord,
+    host: Option<&str>,
+) -> bool {
+    if !op.id.ends_with("_last_failure_0")
+        || !matches!(op.task.as_str(), "start" | "monitor")
+        || op.digest.is_none()
+    {
+        return false;
+    }
+    let config = configured(view, r, &op.task, op.interval_ms);
+    let mut all = digested_params(view, r, n, op, config);
+    if let Some(h) = host {
+        all.insert("addr".into(), h.to_string());
+    }
+    compare_digests(view, r, op, &all) != Verdict::Same
+}
+
+/// The digests' verdict, private parameters included.
+fn compare_digests(
+    view: &ClusterView,
+    r: RscIdx,
+    op: &OpRecord,
+    all: &BTreeMap<String, String>,
+) -> Verdict {
+    let config = configured(view, r, &op.task, op.interval_ms);
+    // A one-shot operation with parameters of its own is restarted on any change, so that
+    // they apply (a reload would not pass them).
+    let own_params = op.interval_ms == 0 && config.is_some_and(|c| !c.params.is_empty());
+    if let Some(recorded) = &op.restart_digest {
+        let restart = restart_params(all, op.force_restart.as_deref());
+        if digest(&restart) != *recorded {
+            return Verdict::Restart;
+        }
+    }
+    match &op.digest {
+        None => Verdict::Changed,
+        Some(d) if *d == digest(all) => Verdict::Same,
+        Some(_) if own_params => Verdict::Restart,
+        Some(_) => Verdict::Changed,
+    }
 }
 
 /// The parameters of the secure digest: without the private ones, and as a controller older
@@ -286,6 +346,24 @@ fn restart_params(
         .filter(|(k, _)| names.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// A fence device's parameter digests on node `n` (all, and without the parameters Pacemaker
+/// itself interprets), which a fencing action lists when unfencing is in use so that a
+/// device whose definition changed unfences its nodes again.
+/// The secure digest leaves out the usual secrets (no agent meta-data says which), and for a
+/// CIB older than feature set 3.16.0 the parameters Pacemaker adds itself.
+pub(crate) fn fencing_digests(view: &ClusterView, r: RscIdx, n: usize) -> (String, String) {
+    let mut all = view.resources[r].params_on(n).clone();
+    all.retain(|k, _| !k.starts_with("CRM_meta_") && !NOT_DIGESTED.contains(&k.as_str()));
+    let version = view.config.feature_set.as_deref().unwrap_or("3.16.2");
+    let old = cib::patch::compare_versions(version, "3.16.0").is_lt();
+    let mut secure = all.clone();
+    // (Before 3.16.0 the fence parameters Pacemaker adds itself were left out too.)
+    let left_out =
+        |k: &str| matches!(k, "passwd" | "password" | "user") || (old && is_fence_param(k));
+    secure.retain(|k, _| !left_out(k));
+    (digest(&all), digest(&secure))
 }
 
 /// Pacemaker's operation digest of a parameter set.

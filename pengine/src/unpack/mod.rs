@@ -5,7 +5,7 @@
 pub mod bundle;
 pub mod bundle_container;
 mod config;
-mod config_changes;
+pub(crate) mod config_changes;
 pub(crate) mod expiry;
 mod node_params;
 mod nodes;
@@ -99,6 +99,31 @@ impl ClusterView {
     /// The top-level ancestor of a resource.
     pub fn top_of(&self, mut r: RscIdx) -> RscIdx {
         while let Some(p) = self.resources[r].parent {
+            r = p;
+        }
+        r
+    }
+
+    /// Whether `inner` is `outer` or lies inside it.
+    pub fn is_within(&self, mut inner: RscIdx, outer: RscIdx) -> bool {
+        loop {
+            if inner == outer {
+                return true;
+            }
+            match self.resources[inner].parent {
+                Some(p) => inner = p,
+                None => return false,
+            }
+        }
+    }
+
+    /// The topmost resource above `r` below any bundle (Pacemaker's `uber_parent`: a bundle's
+    /// container, IP and connection, and its clone, are their own tops).
+    pub fn top_below_bundle(&self, mut r: RscIdx) -> RscIdx {
+        while let Some(p) = self.resources[r].parent {
+            if self.bundles.iter().any(|b| b.rsc == p) {
+                break;
+            }
             r = p;
         }
         r

@@ -178,7 +178,10 @@ fn determine_online(node: &mut NodeInfo, ns: &Element, cfg: &Config) {
 pub fn finish(view: &mut ClusterView) {
     let dc = view.config.dc_uuid.clone();
     for n in &mut view.nodes {
-        if n.attrs.get("standby").is_some_and(|v| is_true(v)) {
+        // (Pacemaker reads a cluster node's standby with its node state: a node the status
+        // never mentions is not in standby.)
+        let stated = n.seen || n.kind != "member";
+        if stated && n.attrs.get("standby").is_some_and(|v| is_true(v)) {
             n.standby = true;
         }
         if n.attrs.get("maintenance").is_some_and(|v| is_true(v)) || view.config.maintenance_mode {
@@ -199,6 +202,18 @@ pub fn finish(view: &mut ClusterView) {
         );
         if let Some(name) = view.config.get("cluster-name") {
             n.attrs.insert("#cluster-name".into(), name.to_string());
+        }
+        // The node's site: its `site-name` attribute, else the cluster's name.
+        if !n.attrs.contains_key("#site-name") {
+            let site = n
+                .attrs
+                .get("site-name")
+                .map(String::as_str)
+                .or_else(|| view.config.get("cluster-name"))
+                .map(str::to_string);
+            if let Some(site) = site {
+                n.attrs.insert("#site-name".into(), site);
+            }
         }
     }
 }

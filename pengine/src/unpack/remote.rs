@@ -105,9 +105,12 @@ pub fn guest_meta(el: &Element, idx: &IdIndex) -> std::collections::BTreeMap<Str
 
 /// The connection resource Pacemaker creates for a guest node: `ocf:pacemaker:remote` named
 /// after the guest, inside its container, reaching it at `remote-addr` (default: its name).
+/// A guest's connection has a start operation timing out after `remote-connect-timeout`
+/// (default 60s); a bundle replica's (`bundle` true) has none.
 pub fn guest_connection_xml(
     container: &str,
     meta: &std::collections::BTreeMap<String, String>,
+    bundle: bool,
 ) -> Option<Element> {
     let name = meta.get("remote-node")?;
     let nv = |id: String, name: &str, value: &str| {
@@ -145,10 +148,6 @@ pub fn guest_connection_xml(
         }
         el = el.with_child(inst);
     }
-    let timeout = meta
-        .get("remote-connect-timeout")
-        .map(String::as_str)
-        .unwrap_or("60s");
     let op = |interval: &str, op: &str, timeout: &str| {
         Element::new("op")
             .with_attr("id", format!("{name}-{op}-interval-{interval}"))
@@ -156,13 +155,15 @@ pub fn guest_connection_xml(
             .with_attr("interval", interval)
             .with_attr("timeout", timeout)
     };
-    Some(
-        el.with_child(
-            Element::new("operations")
-                .with_child(op("30s", "monitor", "30s"))
-                .with_child(op("0", "start", timeout)),
-        ),
-    )
+    let mut ops = Element::new("operations").with_child(op("30s", "monitor", "30s"));
+    if !bundle {
+        let timeout = meta
+            .get("remote-connect-timeout")
+            .map(String::as_str)
+            .unwrap_or("60s");
+        ops = ops.with_child(op("0", "start", timeout));
+    }
+    Some(el.with_child(ops))
 }
 
 /// The node named `name`, created as a remote node when missing.
@@ -236,6 +237,33 @@ pub fn orphaned_connection(view: &mut ClusterView, r: RscIdx) {
     }
     node.unclean_reason.clear();
     node.shutdown = true;
+}
+
+/// An orphaned connection whose container was not known when it was found: once known, its
+/// node is a guest node (not an unseen remote node).
+pub fn link_orphan_containers(view: &mut ClusterView) {
+    for n in 0..view.nodes.len() {
+        let Some(link) = &view.nodes[n].remote else {
+            continue;
+        };
+        let Some(c) = link.connection.filter(|&c| view.resources[c].orphan) else {
+            continue;
+        };
+        if link.container.is_some() {
+            continue;
+        }
+        let Some(k) = container_of(view, &view.resources[c]) else {
+            continue;
+        };
+        let node = &mut view.nodes[n];
+        let link = node.remote.as_mut().expect("checked");
+        link.container = Some(k);
+        // (Unseen and so unclean only as a remote node would be.)
+        if std::mem::take(&mut link.unseen) {
+            node.unclean = false;
+        }
+        node.kind = "container".into();
+    }
 }
 
 /// The resource `rsc` runs inside (its `container` meta attribute), if any.

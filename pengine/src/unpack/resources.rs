@@ -77,6 +77,9 @@ pub struct OpDef {
     /// The op's own instance attributes: agent parameters for this operation only (part of
     /// its digest).
     pub params: BTreeMap<String, String>,
+    /// What its actions take as meta attributes: the op's XML attributes (but `id`), then
+    /// its `meta_attributes` (the graph's `CRM_meta_*`, with `op_defaults` under them).
+    pub meta: BTreeMap<String, String>,
 }
 
 /// One resource (any variant).
@@ -138,6 +141,10 @@ pub struct Resource {
     /// Nodes a completed live migration left it on (migrate_to and migrate_from done, the
     /// source not stopped yet): stopped there, the resource runs on the target.
     pub dangling_on: Vec<usize>,
+    /// A stop failed with a hard error (not installed, invalid parameters, ...) on a node
+    /// that cannot be fenced: no recovery is possible, so Pacemaker blocks the resource
+    /// (unmanaged from then on).
+    pub stop_unrecoverable: bool,
 }
 
 impl Resource {
@@ -180,9 +187,11 @@ impl Resource {
         self.meta("target-role").and_then(Role::parse)
     }
 
-    /// `is-managed` and not in maintenance.
+    /// `is-managed`, not in maintenance, and not blocked by an unrecoverable stop.
     pub fn managed(&self) -> bool {
-        self.meta_flag("is-managed", true) && !self.meta_flag("maintenance", false)
+        self.meta_flag("is-managed", true)
+            && !self.meta_flag("maintenance", false)
+            && !self.stop_unrecoverable
     }
 
     /// Nodes where this primitive is active.
@@ -441,7 +450,7 @@ fn add_guest_connections(
             let meta = super::remote::guest_meta(p, ctx.idx);
             let (Some(container), Some(xml)) = (
                 p.attr("id"),
-                super::remote::guest_connection_xml(p.attr("id").unwrap_or(""), &meta),
+                super::remote::guest_connection_xml(p.attr("id").unwrap_or(""), &meta, false),
             ) else {
                 continue;
             };
@@ -539,6 +548,7 @@ fn add(
         recorded_lock: None,
         stop_forced_on: Vec::new(),
         dangling_on: Vec::new(),
+        stop_unrecoverable: false,
     });
     view.rsc_by_id.insert(id, me);
     match kind {
@@ -759,6 +769,13 @@ fn unpack_ops(
             ..*rctx
         };
         rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut extra);
+        let mut meta: BTreeMap<String, String> = op
+            .attrs
+            .iter()
+            .filter(|(k, _)| k.as_str() != "id")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut meta);
         let mut op_params = BTreeMap::new();
         rules::unpack_nvpairs(ctx.idx, op, "instance_attributes", &octx, &mut op_params);
         for (k, v) in &op_params {
@@ -799,6 +816,7 @@ fn unpack_ops(
             duplicate,
             extra,
             params: op_params,
+            meta,
         });
     }
 }

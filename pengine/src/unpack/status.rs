@@ -175,6 +175,11 @@ fn node_history(
             view.resources[r].clone_name = (view.resources[r].id != rid).then(|| rid.to_string());
         }
         super::shutdown_lock::read(view, r, node, lr);
+        if !crate::actions::node_actions::can_fence(view, node)
+            && ops.iter().any(unrecoverable_stop)
+        {
+            view.resources[r].stop_unrecoverable = true;
+        }
         let mut state = replay(view, r, node, ops);
         state.entry_id = rid.to_string();
         // Pacemaker checks the agent against the resource named exactly by the history.
@@ -185,10 +190,16 @@ fn node_history(
         }
         // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
         // default) makes the node unclean: it is fenced before the resource runs elsewhere.
-        if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
+        // A guest node is "fenced" by recovering its container instead (it stays clean, so
+        // it may run resources again once the container is back).
+        if state.failed && state.on_fail == OnFail::Fence && view.nodes[node].is_guest() {
+            super::remote::fence_guest(view, node);
+        } else if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
+            // (Pacemaker names the instance the history was mapped to, not the history.)
+            let reason = format!("{} failed there", view.resources[r].id);
             let n = &mut view.nodes[node];
             n.unclean = true;
-            n.unclean_reason = format!("{rid} failed there");
+            n.unclean_reason = reason;
         }
         // A second history of the same resource on the node (a duplicate entry) does not
         // undo that the first found it active (Pacemaker keeps the node it runs on).
@@ -201,6 +212,18 @@ fn node_history(
         }
         view.resources[r].node_state.insert(node, state);
     }
+    // An orphan's container may come later in the same history (Pacemaker links orphans to
+    // their containers once the node's history is read).
+    remote::link_orphan_containers(view);
+}
+
+/// A stop that failed with a hard error (Pacemaker's check when it maps the result): only
+/// fencing could recover from it.
+fn unrecoverable_stop(op: &OpRecord) -> bool {
+    // (Only a finished or failed execution is judged by its result.)
+    op.task == "stop"
+        && matches!(op.status, 0 | 4)
+        && (matches!(op.rc, 2 | 4 | 5) || (op.rc == 3 && op.interval_ms == 0))
 }
 
 /// Whether a configured primitive's history names another agent than its configuration.
@@ -617,8 +640,20 @@ fn add_orphan_instance(
 }
 
 fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagnostics) -> RscIdx {
-    if let Some(&r) = view.rsc_by_id.get(rid) {
-        return r;
+    // A history named like a configured group or clone is an orphan of its own (Pacemaker:
+    // "no longer primitive"); the name keeps meaning the configured resource.
+    match view.rsc_by_id.get(rid) {
+        Some(&r) if view.resources[r].kind == Kind::Primitive => return r,
+        Some(_) => {
+            let known = view.top.iter().copied().find(|&r| {
+                let o = &view.resources[r];
+                o.orphan && o.kind == Kind::Primitive && o.id == rid
+            });
+            if let Some(r) = known {
+                return r;
+            }
+        }
+        None => {}
     }
     diags.info(format!("{rid} is an orphan (not in the configuration)"));
     let idx = view.resources.len();
@@ -648,6 +683,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         recorded_lock: None,
         stop_forced_on: Vec::new(),
         dangling_on: Vec::new(),
+        stop_unrecoverable: false,
     });
     // An orphan that ran inside a container says so in its history.
     if let Some(k) = lr.attr("container") {
@@ -655,7 +691,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
             .meta
             .insert("container".into(), k.to_string());
     }
-    view.rsc_by_id.insert(rid.to_string(), idx);
+    view.rsc_by_id.entry(rid.to_string()).or_insert(idx);
     view.top.push(idx);
     if view.resources[idx].is_connection() {
         remote::orphaned_connection(view, idx);
@@ -694,6 +730,7 @@ fn default_on_fail(view: &ClusterView, rsc: &Resource, task: &str, interval_ms: 
 /// failure expiry against "now".
 struct ViewRules<'a> {
     view: &'a ClusterView,
+    r: RscIdx,
     rsc: &'a Resource,
     node: usize,
     expiry: super::expiry::Expiry<'a>,
@@ -712,12 +749,17 @@ impl Rules for ViewRules<'_> {
         let n = &self.view.nodes[self.node];
         n.online && !n.unclean
     }
+
+    fn last_failure_params_changed(&self, op: &OpRecord) -> bool {
+        super::config_changes::last_failure_params_changed(self.view, self.r, self.node, op)
+    }
 }
 
 fn replay(view: &ClusterView, r: RscIdx, node: usize, ops: Vec<OpRecord>) -> RscNodeState {
     let rsc = &view.resources[r];
     let mut rules = ViewRules {
         view,
+        r,
         rsc,
         node,
         expiry: super::expiry::Expiry::new(view, rsc, node),
