@@ -80,6 +80,9 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
     for probes in &probes_of {
         for &p in probes {
             for &ei in &out[p] {
+                if created_after_user_orderings(view, t, t.edges[ei]) {
+                    continue;
+                }
                 let after = t.edges[ei].then;
                 walk(
                     view,
@@ -126,7 +129,10 @@ fn created_after_user_orderings(view: &ClusterView, t: &ActionTable, e: super::E
     match (last_into, created) {
         (Some(into), Some(created)) => into < created,
         (Some(_), None) => true,
-        (None, _) => false,
+        // Never created by an ordering either (a stand-alone resource's start is made by
+        // nothing else): no ordering into it exists.
+        (None, None) => view.resources[y].parent.is_none(),
+        (None, Some(_)) => false,
     }
 }
 
@@ -151,8 +157,11 @@ fn user_order_after_completion(view: &ClusterView, t: &ActionTable, e: super::Ed
 }
 
 /// Edges of ours that Pacemaker's probe walk does not see (its ordering wrappers differ).
+/// (A summary edge is ours alone: Pacemaker updates the instances' flags without one.)
 fn absent_when_probes_are_ordered(view: &ClusterView, t: &ActionTable, e: super::Edge) -> bool {
-    user_order_after_completion(view, t, e) || created_after_user_orderings(view, t, e)
+    e.flags & SUMMARY != 0
+        || user_order_after_completion(view, t, e)
+        || created_after_user_orderings(view, t, e)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -216,8 +225,14 @@ fn walk(
                         .as_ref()
                         .is_some_and(|c| c.interleave)
                 {
-                    // Only the instance on the probe's node.
-                    let pn = t.list[probe].node;
+                    // Only the instance placed with the probed resource (Pacemaker's
+                    // compatible child; a resource placed nowhere is paired by node
+                    // preference, which the probe's node stands for here).
+                    let pn = t
+                        .of(probe_rsc, "start")
+                        .into_iter()
+                        .find_map(|s| t.list[s].node)
+                        .or(t.list[probe].node);
                     if !t.of(child, "start").iter().any(|s| t.list[*s].node == pn)
                         && view.resources[child].kind == Kind::Primitive
                     {
@@ -252,7 +267,11 @@ fn walk(
                             .rsc
                             .is_some_and(|x| view.top_of(x) != view.top_of(ar));
                         let implies = e.flags & (IMPLIES_THEN | CLONE_IMPLIES_THEN) != 0;
-                        if implies && e.flags & SUMMARISES == 0 && other {
+                        if implies
+                            && e.flags & SUMMARISES == 0
+                            && other
+                            && !created_after_user_orderings(view, t, e)
+                        {
                             stack.push(e.then);
                         }
                     }
