@@ -16,6 +16,21 @@ use crate::{Element, Node};
 use md5::{Digest, Md5};
 use vocab::xml_escape::{push_escaped, Policy};
 
+/// Whether an operation parameter stays out of an operation digest (`op-digest`): every
+/// `CRM_meta_*` and the names the cluster itself adds (Pacemaker's digest filter; the
+/// scheduler re-computes what the executor records, so both must leave out the same).
+pub fn not_digested(name: &str) -> bool {
+    name.starts_with("CRM_meta_")
+        || matches!(
+            name,
+            "id" | "crm_feature_set"
+                | "op-digest"
+                | "on_node"
+                | "on_node_uuid"
+                | "pcmk_external_ip"
+        )
+}
+
 /// The digest of `element` as Pacemaker computes it for `cibadmin -5`.
 pub fn digest(element: &Element) -> String {
     md5_hex(&canonical_text(element))

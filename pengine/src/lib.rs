@@ -10,7 +10,6 @@ pub mod assign;
 pub mod constraints;
 pub mod graph_build;
 pub mod graph_meta;
-pub mod notify_vars;
 pub mod ordering;
 pub mod remote;
 pub mod render;

@@ -232,6 +232,9 @@ fn to_fixed_point(
         if e.flags & IMPLIES_THEN_PRINTED != 0 && !t.list[f].optional && t.list[f].runnable {
             t.list[th].print_always = true;
         }
+        if e.flags & IMPLIES_FIRST_PRINTED != 0 && !t.list[th].optional && t.list[f].optional {
+            t.list[f].print_always = true;
+        }
         if e.flags & IMPLIES_FIRST != 0
             && !t.list[th].optional
             && t.list[f].optional

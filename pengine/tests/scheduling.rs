@@ -194,3 +194,65 @@ fn no_quorum_freeze_promotes_nothing() {
         "promoted without quorum under freeze: {acts:?}"
     );
 }
+
+/// What the agents of a promotable, notifying clone are told: their instance and the clone's
+/// limits, the notification lists, the operation's own definition (name, timeout), and that a
+/// monitor where the instance is promoted expects "running promoted".
+#[test]
+fn clone_agents_get_their_meta_attributes() {
+    let r = r#"<clone id="ms"><meta_attributes id="ms-m">
+          <nvpair id="ms-p" name="promotable" value="true"/>
+          <nvpair id="ms-n" name="notify" value="true"/></meta_attributes>
+        <primitive id="s" class="ocf" provider="pacemaker" type="Stateful"><operations>
+          <op id="s-start" name="start" interval="0" timeout="30s"/>
+          <op id="s-mp" name="monitor" interval="10s" role="Promoted"/>
+          <op id="s-mu" name="monitor" interval="11s" role="Unpromoted"/>
+        </operations></primitive></clone>"#;
+    // (node1 has a promotion score for it.)
+    let promotable_on_1 = r#"<transient_attributes id="n1"><instance_attributes id="n1-t">
+        <nvpair id="n1-ms" name="master-s" value="10"/></instance_attributes></transient_attributes>"#;
+    let s = pengine::schedule(&cib(r, "", promotable_on_1), 1_700_000_000).unwrap();
+    let attrs = |key: &str| {
+        s.graph
+            .synapses
+            .iter()
+            .map(|syn| &syn.action)
+            .find(|a| a.reference.operation_key == key)
+            .unwrap_or_else(|| panic!("no {key}"))
+            .attributes
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let start = attrs("s:0_start_0");
+    for (name, value) in [
+        ("CRM_meta_clone", "0"),
+        ("CRM_meta_clone_max", "3"),
+        ("CRM_meta_notify", "true"),
+        ("CRM_meta_promoted_max", "1"),
+        ("CRM_meta_name", "start"),
+        ("CRM_meta_timeout", "30000"),
+        ("CRM_meta_notify_start_resource", "s:0 s:1 s:2"),
+        ("CRM_meta_notify_active_resource", " "),
+    ] {
+        assert_eq!(
+            start.get(name).map(String::as_str),
+            Some(value),
+            "{name}: {start:?}"
+        );
+    }
+    let promoted_monitor = s
+        .graph
+        .synapses
+        .iter()
+        .map(|syn| &syn.action)
+        .find(|a| a.reference.operation_key.ends_with("_monitor_10000"))
+        .expect("a promoted monitor");
+    assert!(
+        promoted_monitor
+            .attributes
+            .contains(&("CRM_meta_op_target_rc".into(), "8".into())),
+        "{:?}",
+        promoted_monitor.attributes
+    );
+}

@@ -120,7 +120,7 @@ pub fn op_digest(action: &GraphAction) -> String {
     let mut params: BTreeMap<&str, &str> = action
         .attributes
         .iter()
-        .filter(|(k, _)| attrs::is_param(k))
+        .filter(|(k, _)| attrs::is_param(k) && !cib::digest::not_digested(k))
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     if attrs::interval_ms(action) > 0 {

@@ -115,7 +115,15 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
             for &c in &children {
                 let collective = view.resources[c].kind != Kind::Primitive;
                 for s in child_actions(t, c, "start") {
-                    t.order(start, s, IMPLIES_FIRST | RUNNABLE_LEFT);
+                    // Only an instance start required and able to run when it was created
+                    // counts as the clone starting (Pacemaker decides that when it creates the
+                    // clone's actions); any other only shows the clone's start.
+                    let implies = if !t.list[s].optional && t.list[s].runnable {
+                        IMPLIES_FIRST
+                    } else {
+                        IMPLIES_FIRST_PRINTED
+                    };
+                    t.order(start, s, implies | RUNNABLE_LEFT);
                     // The clone can start only if some instance can.
                     t.order(s, start, ONE_OR_MORE | SUMMARY);
                 }
@@ -123,7 +131,11 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 // The clone is running only if some instance's start (or running point) can
                 // run (Pacemaker's summary of its instances' flags).
                 for s in child_actions(t, c, if collective { "running" } else { "start" }) {
-                    t.order(s, running, IMPLIES_THEN | SUMMARISES | ONE_OR_MORE);
+                    t.order(
+                        s,
+                        running,
+                        IMPLIES_THEN | SUMMARISES | ONE_OR_MORE | IMPLIES_THEN_PRINTED,
+                    );
                     t.list[running].min_runnable = 1;
                 }
                 for s in child_actions(t, c, "stop") {
@@ -163,6 +175,10 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                 t.order(demote, demoted, RUNNABLE_LEFT);
                 // (A clone whose promotion is blocked has no promoted point either.)
                 t.order(promote, promoted, RUNNABLE_LEFT | SUMMARY);
+                // Promoted (demoted) only if some instance's promote (demote) can run (none at
+                // all: unrunnable, as Pacemaker's summary of its instances' flags).
+                t.list[promote].min_runnable = 1;
+                t.list[demote].min_runnable = 1;
                 t.order(running, promote, OPTIONAL | RUNNABLE_LEFT);
                 t.order(demoted, start, OPTIONAL);
                 t.order(demoted, stop, OPTIONAL);
@@ -172,12 +188,9 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
                     for p in view.primitives_of(c) {
                         for a in t.of(p, "promote") {
                             t.order(a, promote, ONE_OR_MORE | SUMMARY);
-                            t.list[promote].min_runnable = 1;
                         }
-                        // (So does the demote: Pacemaker's summary of the instances' flags.)
                         for a in t.of(p, "demote") {
                             t.order(a, demote, ONE_OR_MORE | SUMMARY);
-                            t.list[demote].min_runnable = 1;
                         }
                     }
                     // A group instance is promoted and demoted through its own pseudo actions.

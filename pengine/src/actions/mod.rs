@@ -68,6 +68,9 @@ pub mod flags {
     /// the graph leaves it out between an action on a guest node and that node's container
     /// (Pacemaker's invalid orderings).
     pub const CONSTRAINT: u32 = 16384;
+    /// Then required => first is shown in the graph, without being required (Pacemaker's
+    /// "implies first printed").
+    pub const IMPLIES_FIRST_PRINTED: u32 = 32768;
 }
 
 /// One scheduled (or merely possible) action.
@@ -96,7 +99,9 @@ pub struct Action {
     pub print_always: bool,
     /// Can be executed.
     pub runnable: bool,
-    /// Extra `CRM_meta_*`/parameters for the graph.
+    /// What scheduling adds to the action's meta attributes, by graph name (`CRM_meta_*`:
+    /// expected result, notification, migration, fencing details); [`crate::graph_meta`]
+    /// adds the operation's own definition, which these never replace.
     pub meta: BTreeMap<String, String>,
     /// Synapse priority.
     pub priority: i64,

@@ -35,6 +35,11 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
                 "CRM_meta_stonith_action".into(),
                 view.config.stonith_action.clone(),
             );
+            if let Some(delay) = priority_fencing_delay(view, n) {
+                t.list[s]
+                    .meta
+                    .insert("CRM_meta_priority_fencing_delay".into(), delay.to_string());
+            }
             if is_dc {
                 dc_down = Some((s, true));
             } else {
@@ -98,6 +103,68 @@ pub fn guest_reset(view: &ClusterView, n: usize) -> bool {
             .running_nodes()
             .iter()
             .all(|&h| view.nodes[h].online || can_fence(view, h))
+}
+
+/// `priority-fencing-delay` (seconds) for fencing a cluster node that left the membership:
+/// the configured delay when it was the more important side of a split (fewer than half the
+/// members online, and it runs the most resource priority), else 0 (so that no device delay
+/// applies either); none when not configured or the node did not just leave.
+fn priority_fencing_delay(view: &ClusterView, n: usize) -> Option<u64> {
+    let delay = view
+        .config
+        .get("priority-fencing-delay")
+        .and_then(crate::unpack::parse_interval_ms)
+        .map(|ms| ms / 1000)
+        .filter(|&d| d > 0)?;
+    let node = &view.nodes[n];
+    if node.unclean_reason != "peer is no longer part of the cluster" {
+        return None;
+    }
+    let members: Vec<usize> = (0..view.nodes.len())
+        .filter(|&m| !view.nodes[m].is_remote())
+        .collect();
+    let online = members.iter().filter(|&&m| view.nodes[m].online).count();
+    let priorities: Vec<i64> = members.iter().map(|&m| node_priority(view, m)).collect();
+    let (top, lowest) = (
+        priorities.iter().copied().max().unwrap_or(0),
+        priorities.iter().copied().min().unwrap_or(0),
+    );
+    let applies = !node.is_remote()
+        && !node.online
+        && online <= members.len() / 2
+        && top != lowest
+        && node_priority(view, n) >= top;
+    Some(if applies { delay } else { 0 })
+}
+
+/// The priority of what runs on cluster node `n` (a promoted instance counts one more), with
+/// what runs on guest nodes whose containers run there; resources with a recorded failure do
+/// not count.
+fn node_priority(view: &ClusterView, n: usize) -> i64 {
+    let mut sum = 0;
+    for rsc in &view.resources {
+        let priority = rsc.priority();
+        if priority == 0 {
+            continue;
+        }
+        for (&at, st) in &rsc.node_state {
+            // (What has a failed operation counts for nothing; a node's uncleanness is no
+            // failure here.)
+            if !st.role.is_active() || st.ops.iter().any(|o| o.failed) {
+                continue;
+            }
+            let hosted_here = at == n
+                || view.nodes[at]
+                    .remote
+                    .as_ref()
+                    .and_then(|l| l.container)
+                    .is_some_and(|k| view.resources[k].running_nodes().contains(&n));
+            if hosted_here {
+                sum += priority + i64::from(st.role == crate::unpack::Role::Promoted);
+            }
+        }
+    }
+    sum
 }
 
 /// Whether stops on node `n` are implied by its fencing (pseudo actions).

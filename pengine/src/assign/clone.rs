@@ -159,7 +159,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
-            a.num_resources[n] += 1;
+            a.num_resources[n] += view.primitives_of(inst).len();
             if view.resources[inst].kind == Kind::Primitive {
                 a.consume_capacity(inst, n);
                 a.log_placement(inst, n);
@@ -215,7 +215,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
             placed[i] = Some(n);
             count[n] += 1;
             allocated += 1;
-            a.num_resources[n] += 1;
+            a.num_resources[n] += view.primitives_of(inst).len();
             if view.resources[inst].kind == Kind::Primitive {
                 a.consume_capacity(inst, n);
                 a.log_placement(inst, n);
@@ -327,7 +327,7 @@ pub(super) fn assign_clone(a: &mut Assigner, c: RscIdx) {
                 placed[i] = Some(n);
                 count[n] += 1;
                 allocated += 1;
-                a.num_resources[n] += 1;
+                a.num_resources[n] += view.primitives_of(inst).len();
                 if view.resources[inst].kind == Kind::Primitive {
                     a.consume_capacity(inst, n);
                     a.log_placement(inst, n);
@@ -806,9 +806,15 @@ pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
                 let frozen_out = !view.config.have_quorum
                     && view.config.no_quorum_policy == NoQuorumPolicy::Freeze
                     && !was;
+                let container_placed = view.nodes[n]
+                    .remote
+                    .as_ref()
+                    .and_then(|l| l.container)
+                    .is_none_or(|k| a.out.node[k].is_some());
                 !no_promote
                     && s.0 >= 0
                     && a.usable(n)
+                    && container_placed
                     && promoted < cfg.promoted_max
                     && per_node[n] < cfg.promoted_node_max
                     && !frozen_out

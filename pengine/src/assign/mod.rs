@@ -229,6 +229,20 @@ impl<'a> Assigner<'a> {
                 if failure_ignored {
                     break;
                 }
+                // A fail count already being cleared there, as the history was read (its
+                // failure expired, or ran with parameters changed since), bans nothing.
+                // (Pacemaker decides configuration changes only later: those still ban.)
+                let cleared = rsc.node_state.get(&n).is_some_and(|s| {
+                    s.expired_failure
+                        || s.ops.iter().any(|op| {
+                            crate::unpack::config_changes::last_failure_params_changed(
+                                view, r, n, op,
+                            )
+                        })
+                });
+                if cleared {
+                    continue;
+                }
                 // Pacemaker's fail-count names: a unique resource's own name (the history's
                 // for an instance); an anonymous instance's without its number, matching
                 // any instance number.

@@ -20,16 +20,6 @@ enum Verdict {
     Changed,
 }
 
-/// Names never part of an operation digest (Pacemaker's digest filter, besides `CRM_meta_*`).
-const NOT_DIGESTED: [&str; 6] = [
-    "id",
-    "crm_feature_set",
-    "op-digest",
-    "on_node",
-    "on_node_uuid",
-    "pcmk_external_ip",
-];
-
 /// Checks every active resource's history on every node that can run resources (or is in
 /// maintenance), as Pacemaker does before placement, and marks what must change.
 pub fn check(view: &mut ClusterView) {
@@ -274,8 +264,7 @@ fn secure_params(
     let fencing_own = old && rsc.class == "stonith";
     out.retain(|k, _| {
         let dropped = private.contains(&k.as_str())
-            || k.starts_with("CRM_meta_")
-            || NOT_DIGESTED.contains(&k.as_str())
+            || cib::digest::not_digested(k)
             || (fencing_own && is_fence_param(k));
         !dropped
     });
@@ -325,7 +314,7 @@ fn digested_params(
     if let Some(c) = config {
         all.extend(c.params.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
-    all.retain(|k, _| !k.starts_with("CRM_meta_") && !NOT_DIGESTED.contains(&k.as_str()));
+    all.retain(|k, _| !cib::digest::not_digested(k));
     if op.interval_ms > 0 {
         let timeout = config.map_or(20_000, |c| c.timeout_ms);
         all.insert("CRM_meta_timeout".into(), timeout.to_string());
@@ -355,7 +344,7 @@ fn restart_params(
 /// CIB older than feature set 3.16.0 the parameters Pacemaker adds itself.
 pub(crate) fn fencing_digests(view: &ClusterView, r: RscIdx, n: usize) -> (String, String) {
     let mut all = view.resources[r].params_on(n).clone();
-    all.retain(|k, _| !k.starts_with("CRM_meta_") && !NOT_DIGESTED.contains(&k.as_str()));
+    all.retain(|k, _| !cib::digest::not_digested(k));
     let version = view.config.feature_set.as_deref().unwrap_or("3.16.2");
     let old = cib::patch::compare_versions(version, "3.16.0").is_lt();
     let mut secure = all.clone();

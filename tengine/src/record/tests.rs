@@ -111,6 +111,20 @@ fn digest_ignores_meta_and_attribute_order() {
 }
 
 #[test]
+fn digest_leaves_out_the_bundle_address_as_the_scheduler_does() {
+    // (A bundle replica's instance gets `pcmk_external_ip`; the scheduler's digest check
+    // leaves it out, so the recorded digest must too, or every replica restarts.)
+    let plain = action(1, "start", 0, r#"state="/x""#);
+    let bundled = action(
+        1,
+        "start",
+        0,
+        r#"state="/x" pcmk_external_ip="192.168.20.188""#,
+    );
+    assert_eq!(op_digest(&plain), op_digest(&bundled));
+}
+
+#[test]
 fn probe_and_failures_get_their_ids() {
     let probe = action(2, "monitor", 0, r#"CRM_meta_op_target_rc="7""#);
     let op = lrm_rsc_op(&probe, &done(1, 7), 1, "u", "node1");

@@ -3,19 +3,18 @@
 //! definition over `op_defaults`, and what scheduling added), and what each resource above
 //! it adds (clone number and limits, container). The transition engine hands these to the
 //! agent: clone agents read `CRM_meta_clone*` and `CRM_meta_notify_*`, every agent its
-//! timeout.
+//! timeout. [`operation`] is the operation's part, [`notify`] the notification variables.
 
 use crate::actions::{Action, ActionTable};
 use crate::assign::Assignment;
 use crate::constraints::Constraints;
-use crate::rules::{self, IdIndex, RuleContext};
-use crate::unpack::{parse_interval_ms, ClusterView, Kind, OpDef, Resource, RscIdx};
-use cib::xml::Element;
+use crate::unpack::{ClusterView, Kind, RscIdx};
 use graph::ActionKind;
+use operation::{op_entry, operation_meta, OpDefaults};
 use std::collections::BTreeMap;
 
-/// An operation's timeout when nothing sets one (Pacemaker's `CRM_DEFAULT_OP_TIMEOUT_S`).
-const DEFAULT_TIMEOUT_MS: u64 = 20_000;
+mod notify;
+mod operation;
 
 /// What the attributes of one graph's actions are made from, read once per graph.
 pub struct Sources<'a> {
@@ -35,7 +34,7 @@ impl<'a> Sources<'a> {
     ) -> Self {
         let notify = (0..view.resources.len())
             .filter(|&c| view.resources[c].clone.as_ref().is_some_and(|k| k.notify))
-            .map(|c| (c, crate::notify_vars::variables(view, cons, t, c)))
+            .map(|c| (c, notify::variables(view, cons, t, c)))
             .collect();
         Sources {
             asg,
@@ -46,7 +45,7 @@ impl<'a> Sources<'a> {
 
     /// The variables action `i` tells, if it is one that carries them.
     fn notify_variables(&self, view: &ClusterView, t: &ActionTable, i: usize) -> Option<&Meta> {
-        if !crate::notify_vars::carries_variables(t, i) {
+        if !notify::carries_variables(t, i) {
             return None;
         }
         let mut x = t.list[i].rsc?;
@@ -57,43 +56,6 @@ impl<'a> Sources<'a> {
             x = p;
         }
         None
-    }
-}
-
-/// `op_defaults`: its rules are evaluated per action.
-struct OpDefaults<'a> {
-    element: Option<(&'a Element, IdIndex<'a>)>,
-}
-
-impl<'a> OpDefaults<'a> {
-    fn new(view: &'a ClusterView) -> Self {
-        let element = view
-            .config
-            .op_defaults
-            .as_ref()
-            .map(|e| (e, IdIndex::new(e)));
-        OpDefaults { element }
-    }
-
-    /// Its meta attributes for operation `task` at `interval_ms` of `rsc`.
-    fn meta(&self, view: &ClusterView, rsc: &Resource, task: &str, interval_ms: u64) -> Meta {
-        let mut out = Meta::new();
-        if let Some((el, idx)) = &self.element {
-            // (Only a primitive has an agent for `rsc_expression` to match.)
-            let agent = (rsc.kind == Kind::Primitive).then_some((
-                rsc.class.as_str(),
-                rsc.provider.as_deref(),
-                rsc.agent.as_str(),
-            ));
-            let ctx = RuleContext {
-                now: view.now,
-                rsc: agent,
-                op: Some((task, interval_ms)),
-                ..Default::default()
-            };
-            rules::unpack_nvpairs(idx, el, "meta_attributes", &ctx, &mut out);
-        }
-        out
     }
 }
 
@@ -182,90 +144,6 @@ pub fn synapse_priority(view: &ClusterView, a: &Action) -> Option<i64> {
 /// the cluster's own attributes (`#` or `:` in the name).
 fn meta_name(name: &str) -> Option<String> {
     (!name.contains(['#', ':'])).then(|| format!("CRM_meta_{}", name.replace('-', "_")))
-}
-
-/// The configured operation an action of `rsc` runs as (disabled ones too): by name and
-/// interval; a notification by `notify`, a migration by `migrate` when it has no own.
-fn op_entry<'r>(rsc: &'r Resource, a: &Action) -> Option<&'r OpDef> {
-    let name = match a.task.as_str() {
-        "cancel" => a
-            .meta
-            .get("CRM_meta_operation")
-            .map_or("cancel", String::as_str),
-        task => task,
-    };
-    let find = |name: &str, interval: u64| {
-        rsc.ops
-            .iter()
-            .find(|o| o.name.eq_ignore_ascii_case(name) && o.interval_ms == interval)
-    };
-    match name {
-        "notify" | "notified" => find("notify", 0),
-        "migrate_to" | "migrate_from" => find(name, 0).or_else(|| find("migrate", 0)),
-        _ => find(name, a.interval_ms),
-    }
-}
-
-/// An action's meta attributes from its operation (Pacemaker's operation unpacking):
-/// `op_defaults`, the operation's own, its interval and timeout in milliseconds (a probe's
-/// timeout defaults to the most frequent monitor's, a fence device's start and probe take
-/// `pcmk_monitor_timeout`), and a start delay in milliseconds.
-fn operation_meta(view: &ClusterView, r: RscIdx, a: &Action, defaults: &OpDefaults) -> Meta {
-    let rsc = &view.resources[r];
-    let probe = a.task == "monitor" && a.interval_ms == 0;
-    let mut meta = defaults.meta(view, rsc, &a.task, a.interval_ms);
-    if probe {
-        if let Some(t) = most_frequent_monitor(rsc).and_then(|m| m.meta.get("timeout")) {
-            meta.insert("timeout".into(), t.clone());
-        }
-    }
-    if let Some(op) = op_entry(rsc, a) {
-        meta.extend(op.meta.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
-    meta.remove("id");
-    match a.interval_ms {
-        0 => meta.remove("interval"),
-        ms => meta.insert("interval".into(), ms.to_string()),
-    };
-    if rsc.class == "stonith" && (a.task == "start" || probe) {
-        let params = a.node.map_or(&rsc.params, |n| rsc.params_on(n));
-        if let Some(t) = params.get("pcmk_monitor_timeout") {
-            meta.insert("timeout".into(), t.clone());
-        }
-    }
-    let timeout = meta
-        .get("timeout")
-        .and_then(|t| parse_interval_ms(t))
-        .unwrap_or(DEFAULT_TIMEOUT_MS);
-    meta.insert("timeout".into(), timeout.to_string());
-    if let Some(d) = meta.get("start-delay") {
-        let ms = parse_interval_ms(d).unwrap_or(0);
-        meta.insert("start-delay".into(), ms.to_string());
-    } else if let Some(ms) = meta
-        .get("interval-origin")
-        .and_then(|o| delay_to_origin(o, a.interval_ms, view.now))
-    {
-        meta.insert("start-delay".into(), ms.to_string());
-    }
-    meta
-}
-
-/// A recurring operation with an `interval-origin` first runs at the next multiple of its
-/// interval after that origin: the delay from `now`, in milliseconds.
-fn delay_to_origin(origin: &str, interval_ms: u64, now: i64) -> Option<i64> {
-    let interval = i64::try_from(interval_ms / 1000).ok().filter(|&i| i > 0)?;
-    let since = now - vocab::datetime::parse(origin)?;
-    // (C's remainder: negative when the origin is still to come.)
-    let into = since % interval;
-    Some((if into <= 0 { 0 } else { interval } - into) * 1000)
-}
-
-/// The enabled recurring monitor with the shortest interval.
-fn most_frequent_monitor(rsc: &Resource) -> Option<&OpDef> {
-    rsc.ops
-        .iter()
-        .filter(|o| o.name == "monitor" && o.interval_ms > 0 && o.enabled)
-        .min_by_key(|o| o.interval_ms)
 }
 
 /// What `r` and each resource above it add: a clone instance its number, a clone its
@@ -424,4 +302,16 @@ fn unfencing_device_digests(view: &ClusterView, n: usize) -> (String, String) {
         secure += &format!("{}:{}:{s},", rsc.id, rsc.agent);
     }
     (all, secure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meta_names_are_shell_names_and_cluster_attributes_stay_out() {
+        assert_eq!(meta_name("on-fail").as_deref(), Some("CRM_meta_on_fail"));
+        assert_eq!(meta_name("fail-count-rsc#start_0"), None);
+        assert_eq!(meta_name("last-failure-rsc:0"), None);
+    }
 }

@@ -50,17 +50,19 @@ pub fn variables(
             _ => lists.entry("active").or_default().push(entry),
         }
     }
-    for a in &t.list {
-        let (Some(p), Some(n)) = (a.rsc, a.node) else {
-            continue;
-        };
-        let implied_stop = a.task == "stop" && view.nodes[n].unclean;
-        if a.optional || !instances.contains(&p) || !(a.runnable || implied_stop) {
-            continue;
-        }
-        if let task @ ("start" | "stop" | "promote" | "demote") = a.task.as_str() {
-            let id = view.resources[p].id.clone();
-            lists.entry(task).or_default().push((id, Some(n)));
+    // What each instance does in this transition (its own actions only, by index).
+    for &p in &instances {
+        for task in ["start", "stop", "promote", "demote"] {
+            for i in t.of(p, task) {
+                let a = &t.list[i];
+                let Some(n) = a.node else { continue };
+                let implied_stop = task == "stop" && view.nodes[n].unclean;
+                if a.optional || !(a.runnable || implied_stop) {
+                    continue;
+                }
+                let id = view.resources[p].id.clone();
+                lists.entry(task).or_default().push((id, Some(n)));
+            }
         }
     }
     let mut out = BTreeMap::new();
@@ -147,8 +149,10 @@ fn allowed_nodes<'a>(
         let located = bundle.is_some_and(|b| replica_node(n, b))
             || (view.config.symmetric && !other_bundles_node(n))
             || cons.locations.iter().any(|l| l.rsc == c && l.node == n);
+        // (Probes come before remote nodes whose connections are lost are fenced.)
+        let unclean = node.remote.as_ref().map_or(node.unclean, |l| l.was_unclean);
         let probed = node.online
-            && !node.unclean
+            && !unclean
             && node
                 .attrs
                 .get("resource-discovery-enabled")
