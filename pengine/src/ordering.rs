@@ -12,6 +12,16 @@ use std::collections::VecDeque;
 fn because(t: &ActionTable, view: &ClusterView, what: &str, first: usize) -> String {
     let a = &t.list[first];
     match a.rsc {
+        // (An ordering after a clone that notifies waits for its notifications to be
+        // confirmed: Pacemaker names that action's task.)
+        Some(r)
+            if matches!(
+                a.task.as_str(),
+                "running" | "stopped" | "promoted" | "demoted"
+            ) && view.resources[r].clone.as_ref().is_some_and(|c| c.notify) =>
+        {
+            format!("{what} {} notified", view.resources[r].id)
+        }
         Some(r) => format!("{what} {} {}", view.resources[r].id, a.task),
         // (A cluster event's task is not its key: "stonith", "do_shutdown".)
         None if a.kind == graph::ActionKind::CrmEvent => format!("{what} {}", a.task),
@@ -92,9 +102,12 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
     let before: Vec<Before> = t
         .list
         .iter()
-        .map(|a| Before {
+        .enumerate()
+        .map(|(i, a)| Before {
             optional: a.optional,
-            had_reason: a.reason.is_some(),
+            runnable: a.runnable,
+            // (A reason an ordering gave in an earlier propagation may be restated.)
+            had_reason: a.reason.is_some() && !t.ordering_reasons.contains(&i),
         })
         .collect();
     to_fixed_point(t, view, &in_edges, &out_edges);
@@ -104,6 +117,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
 /// An action's flags before a propagation.
 struct Before {
     optional: bool,
+    runnable: bool,
     had_reason: bool,
 }
 
@@ -119,11 +133,13 @@ fn restate_reasons(
     in_edges: &[Vec<usize>],
     out_edges: &[Vec<usize>],
 ) {
+    let original: Vec<Option<String>> = t.list.iter().map(|a| a.reason.clone()).collect();
     for (i, b) in before.iter().enumerate() {
         let a = &t.list[i];
-        if b.had_reason || !b.optional || a.optional {
+        if b.had_reason {
             continue;
         }
+        let became_required = b.optional && !a.optional;
         // (Made required without a reason, by its own resource's ordering, it may have been
         // by another's first in Pacemaker's order.)
         let said = a.reason.clone();
@@ -132,9 +148,16 @@ fn restate_reasons(
             let f = &t.list[e.first];
             let named = match &said {
                 Some(said) => because(t, view, "unrunnable", e.first) == *said,
+                // (A clone's ordering passed on to the instances judges the clone's action
+                // as a whole.)
+                None if e.flags & SUMMARY != 0 => true,
                 None => clone_action_required_on(t, view, e.first, a.node.or(a.ordering_node)),
             };
-            (e.flags & IMPLIES_THEN != 0 && !f.optional && f.rsc != a.rsc && named)
+            (became_required
+                && e.flags & IMPLIES_THEN != 0
+                && !f.optional
+                && f.rsc != a.rsc
+                && named)
                 .then(|| because(t, view, "required", e.first))
         });
         // (A stop that cannot run because what stops after it cannot, and that is required
@@ -147,7 +170,8 @@ fn restate_reasons(
             out_edges[i].iter().find_map(|&x| {
                 let e = t.edges[x];
                 let th = &t.list[e.then];
-                (stop_blocked
+                (became_required
+                    && stop_blocked
                     && e.flags & STOP_CHAIN != 0
                     && e.flags & IMPLIES_FIRST != 0
                     && !th.optional
@@ -155,8 +179,73 @@ fn restate_reasons(
                     .then(|| because(t, view, "required", e.then))
             })
         });
+        // (Unable to run because of a first that could run until something before both
+        // could not, it is named by that one: it could never run, so Pacemaker meets it
+        // first.)
+        let why = why.or_else(|| {
+            let said = said.as_deref().filter(|_| b.runnable && !a.runnable)?;
+            let blocks = |x: &usize| t.edges[*x].flags & RUNNABLE_LEFT != 0;
+            let from = in_edges[i]
+                .iter()
+                .filter(|x| blocks(x))
+                .map(|&x| t.edges[x].first)
+                .find(|&f| before[f].runnable && because(t, view, "unrunnable", f) == said)?;
+            in_edges[i].iter().filter(|x| blocks(x)).find_map(|&x| {
+                let g = t.edges[x].first;
+                let root = !before[g].runnable
+                    && t.list[g].rsc != a.rsc
+                    && in_edges[from]
+                        .iter()
+                        .any(|&y| blocks(&y) && t.edges[y].first == g);
+                root.then(|| because(t, view, "unrunnable", g))
+            })
+        });
+        // (Unable to run because its collective's action could not, when the collective
+        // passes that ordering on to its members, it is named by the collective's first:
+        // Pacemaker updates the members with it in the same step.)
+        let why = why.or_else(|| {
+            let said = said.as_deref().filter(|_| b.runnable && !a.runnable)?;
+            let whole = in_edges[i]
+                .iter()
+                .map(|&x| t.edges[x].first)
+                .find(|&g| t.list[g].node.is_none() && because(t, view, "unrunnable", g) == said)?;
+            in_edges[i].iter().find_map(|&x| {
+                let e = t.edges[x];
+                let f = e.first;
+                let passed_on = e.flags & SUMMARY != 0
+                    && !t.list[f].runnable
+                    && t.list[f].rsc != a.rsc
+                    && in_edges[whole]
+                        .iter()
+                        .any(|&y| t.edges[y].first == f && t.edges[y].flags & RUNNABLE_LEFT != 0);
+                passed_on.then(|| because(t, view, "unrunnable", f))
+            })
+        });
+        // (Required by what its collective passes on, like the member before it, it is
+        // named by that member: Pacemaker reaches it from there first.)
+        let why = why.or_else(|| {
+            let said = said.as_deref().filter(|w| w.starts_with("required "))?;
+            let passed_on = in_edges[i].iter().any(|&x| {
+                t.edges[x].flags & SUMMARY != 0
+                    && because(t, view, "required", t.edges[x].first) == said
+            });
+            if !passed_on {
+                return None;
+            }
+            in_edges[i].iter().find_map(|&x| {
+                let e = t.edges[x];
+                let p = &t.list[e.first];
+                (e.flags & IMPLIES_THEN != 0
+                    && e.flags & SUMMARY == 0
+                    && !p.optional
+                    && p.rsc != a.rsc
+                    && original[e.first].as_deref() == Some(said))
+                .then(|| because(t, view, "required", e.first))
+            })
+        });
         if let Some(why) = why {
             t.list[i].reason = Some(why);
+            t.ordering_reasons.insert(i);
         }
     }
 }
@@ -226,6 +315,7 @@ fn to_fixed_point(
             t.list[th].optional = false;
             if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
                 t.list[th].reason = Some(because(t, view, "required", f));
+                t.ordering_reasons.insert(th);
             }
             changed.push(th);
         }
@@ -244,6 +334,7 @@ fn to_fixed_point(
             t.list[f].optional = false;
             if t.list[f].reason.is_none() && e.flags & STOP_CHAIN != 0 {
                 t.list[f].reason = Some(because(t, view, "required", th));
+                t.ordering_reasons.insert(f);
             }
             changed.push(f);
         }
@@ -261,6 +352,7 @@ fn to_fixed_point(
                 && t.list[f].rsc != t.list[th].rsc
             {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
+                t.ordering_reasons.insert(th);
             }
             changed.push(th);
         }
@@ -302,6 +394,7 @@ fn to_fixed_point(
             t.list[th].blocked_needed = !t.list[th].optional || t.list[th].blocked_needed;
             if t.list[th].reason.is_none() {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
+                t.ordering_reasons.insert(th);
             }
             changed.push(th);
         }
@@ -320,6 +413,7 @@ fn to_fixed_point(
             }
             if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
+                t.ordering_reasons.insert(th);
             }
             changed.push(th);
         }
@@ -327,6 +421,7 @@ fn to_fixed_point(
             t.list[th].runnable = false;
             if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
                 t.list[th].reason = Some(because(t, view, "unrunnable", f));
+                t.ordering_reasons.insert(th);
             }
             t.list[th].blocked_by_active = t.list[f].blocked_by_active;
             changed.push(th);

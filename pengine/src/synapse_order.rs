@@ -75,13 +75,15 @@ fn expand_order(view: &ClusterView, asg: &Assignment) -> Vec<RscIdx> {
 /// Which notification an action is, from its key: `(task, post, confirmed)` with task the
 /// notified operation's position (start, stop, promote, demote).
 fn notification(a: &Action) -> Option<(u8, bool, bool)> {
-    let (_, rest) = a
-        .key
-        .rsplit_once("_pre_notify_")
+    // (A confirmation's key reads "..._confirmed-pre_notify_...".)
+    let (_, rest) = ["_pre_notify_", "-pre_notify_"]
+        .iter()
+        .find_map(|m| a.key.rsplit_once(m))
         .map(|(x, y)| (x, (false, y)))
         .or_else(|| {
-            a.key
-                .rsplit_once("_post_notify_")
+            ["_post_notify_", "-post_notify_"]
+                .iter()
+                .find_map(|m| a.key.rsplit_once(m))
                 .map(|(x, y)| (x, (true, y)))
         })?;
     let (post, op) = rest;
@@ -102,6 +104,11 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         // Load-stopped points go by when they were made (see `order_by_load`).
         if a.task == "load_stopped" {
             return (0, 0);
+        }
+        // A remote node's fencing decided while its actions are ordered is made then.
+        if let (Some(n), "stonith") = (a.node, a.task.as_str()) {
+            let decided = crate::remote::fence_decided(&view.nodes[n].unclean_reason);
+            return (0, i64::from(decided) * 1_000_000 + node);
         }
         return (0, node);
     };
@@ -152,7 +159,7 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         // (Asked by a recurring operation alone, it follows that operation's cancel.)
         let after_cancel = here.is_some_and(|st| !st.definition_changed && !st.reload);
         return match (from_check, after_cancel) {
-            (true, true) => (2, node * 2 + 1),
+            (true, true) => (2, node * 2_000_000 + 1_000_000),
             (true, false) => (0, check(2)),
             _ => (0, read(0)),
         };
@@ -187,7 +194,15 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
         // (A failed migration's target is stopped like any other active node: that stop is
         // not made while reading the history.)
         let migration_target = st.restart && !st.failed && !st.definition_changed;
-        if a.task == "stop" && st.must_recover() && !changed_only && !migration_target {
+        // (A failure recovered by restarting the container stops the container then.)
+        let container_recovers = st.on_fail == crate::unpack::OnFail::RestartContainer
+            && rsc.meta("container").is_some();
+        if a.task == "stop"
+            && st.must_recover()
+            && !changed_only
+            && !migration_target
+            && !container_recovers
+        {
             return (0, if agent_changed { check(0) } else { read(2) });
         }
         if (a.task == "start" && changed_only) || a.task == "reload-agent" {
@@ -211,7 +226,19 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
     }
     match (a.task.as_str(), a.interval_ms) {
         // Cancellations come from the history checks, before probing.
-        ("cancel", _) => (2, node * 2),
+        // (Several on one node go in history order: the later operation's is newer.)
+        ("cancel", interval) => {
+            let call = here
+                .and_then(|st| {
+                    st.ops
+                        .iter()
+                        .filter(|o| o.interval_ms == interval)
+                        .map(|o| o.call_id)
+                        .max()
+                })
+                .unwrap_or(0);
+            (2, node * 2_000_000 + call.clamp(0, 999_999))
+        }
         ("monitor", 0) if a.kind != ActionKind::PseudoEvent => (3, node),
         (task, interval) => {
             // A promoted resource staying put gets its start first (to learn whether it
@@ -223,9 +250,15 @@ fn birth(view: &ClusterView, asg: &Assignment, ranks: &[usize], a: &Action) -> (
                 .any(|(_, x)| *x == Role::Promoted);
             // (A completed migration's leftover stop at the source is made before all.)
             let dangling = a.node.is_some_and(|n| rsc.dangling_on.contains(&n));
+            // (So is the start standing for a start found in flight.)
+            let start_pending = rsc
+                .node_state
+                .values()
+                .any(|st| st.ops.iter().any(|o| o.status == -1 && o.task == "start"));
             let step = match task {
                 "stop" if dangling => -2,
                 _ if interval > 0 => 5,
+                "start" if start_pending && asg.node[r].is_some() => -1,
                 "start" if promoted_now && asg.node[r].is_some() => -1,
                 "demote" => 1,
                 "stop" => 2,

@@ -143,6 +143,8 @@ pub struct ActionTable {
     /// Clone instances an interleaved ordering found no partner for: Pacemaker unassigns
     /// them there, so later interleaved orderings see them placed nowhere.
     pub inhibited: std::collections::BTreeSet<RscIdx>,
+    /// Actions whose reason an ordering gave (the propagation may restate those).
+    pub ordering_reasons: std::collections::BTreeSet<usize>,
     /// By resource (none for node actions), key and node: an orphan history named like a
     /// configured clone has actions with that clone's keys.
     by_key: HashMap<(Option<RscIdx>, String, Option<NodeIdx>), usize>,

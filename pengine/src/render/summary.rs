@@ -4,7 +4,7 @@
 use super::bundle_text;
 use super::status_text::{
     clone_child_name, clone_disabled, clone_heading, disabled, group_flags, group_heading,
-    node_list_line, stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
+    node_list_line, stopped_lines, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
 };
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
@@ -94,17 +94,9 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
         }
         let entry = p.entry(r).or_default();
         match a.task.as_str() {
-            // An operation still in flight there stays the last of the history (its call
-            // id sorts last), so the resource still shows active there.
-            "stop"
-                if as_shown
-                    && view.resources[r]
-                        .node_state
-                        .get(&n)
-                        // (A monitor in flight does not make it active again.)
-                        .is_some_and(|st| {
-                            st.pending_task.as_deref().is_some_and(|t| t != "monitor")
-                        }) => {}
+            // An operation still in flight there can stay the last of the history, so the
+            // resource still shows active there.
+            "stop" if as_shown && outlives_simulated_op(&view.resources[r], n) => {}
             "stop" => entry.retain(|(x, _)| *x != n),
             "demote" => entry
                 .iter_mut()
@@ -174,6 +166,32 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
     p
 }
 
+/// Whether the operation in flight that ends a history still sorts after an operation the
+/// simulation records there. crm_simulate gives its record the next call id and a
+/// transition key of transition -1 from its fake transition engine: an operation in flight
+/// with a call id sorts before it; one without a call id sorts after it when it comes from
+/// another engine or from the same transition -1, else before it (the record's transition
+/// -1 sorts last) - Pacemaker's pe__is_newer_op. A monitor in flight does not make it
+/// active.
+fn outlives_simulated_op(rsc: &crate::unpack::Resource, n: usize) -> bool {
+    // (With several entries there, the record goes to a new one: the others stay.)
+    if rsc.duplicate_history_on.contains(&n) {
+        return true;
+    }
+    let Some(st) = rsc.node_state.get(&n) else {
+        return false;
+    };
+    const FAKE_TE_ID: &str = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    st.pending_task.as_deref().is_some_and(|t| t != "monitor")
+        && st.ops.last().is_some_and(|o| {
+            o.status == -1
+                && o.call_id == -1
+                && o.transition
+                    .as_ref()
+                    .is_some_and(|(id, uuid)| uuid != FAKE_TE_ID || *id == -1)
+        })
+}
+
 /// A node's state for the listing: `(online, unclean)`. A remote or guest node follows its
 /// connection: as unpacked for the current status, as placed by the transition for the
 /// revised one (`fenced` is given then).
@@ -192,7 +210,15 @@ pub fn shown_state(
         Some(_) => {
             let up =
                 |r: Option<RscIdx>| r.is_some_and(|r| p.get(&r).is_some_and(|v| !v.is_empty()));
-            let online = up(link.connection) && link.container.is_none_or(|c| up(Some(c)));
+            // (A guest whose container's host is down and unclean is not online.)
+            let host_down = |c: RscIdx| {
+                p.get(&c).into_iter().flatten().any(|(h, _)| {
+                    let host = &view.nodes[*h];
+                    !host.online && host.unclean
+                })
+            };
+            let online =
+                up(link.connection) && link.container.is_none_or(|c| up(Some(c)) && !host_down(c));
             // A connection still failed (waiting to reconnect) leaves its node unclean.
             let lost = link
                 .connection
@@ -342,17 +368,29 @@ pub fn primitive_text(
         keyed.sort_by_key(|(k, _)| *k);
         on = keyed.into_iter().map(|(_, a)| a).collect();
     }
-    // A partial migration's target was found active while its source's history was read,
-    // before the source itself: it comes first.
+    // A partial (or failed) migration's target was found active while its source's history
+    // was read, before the source itself: it comes first.
     if !revised {
-        let target = on.iter().position(|(n, _)| {
+        let source_of = |n: usize| {
             rsc.node_state
-                .get(n)
+                .get(&n)
                 .and_then(|st| st.migrating_from)
-                .is_some_and(|src| on.iter().any(|(m, _)| *m == src))
+                .or_else(|| {
+                    let target = view.nodes[n].uname.as_str();
+                    on.iter().map(|(m, _)| *m).find(|m| {
+                        rsc.node_state[m].ops.iter().any(|o| {
+                            o.task == "migrate_to"
+                                && o.failed
+                                && o.migrate_target.as_deref() == Some(target)
+                        })
+                    })
+                })
+        };
+        let target = on.iter().position(|(n, _)| {
+            source_of(*n).is_some_and(|src| src != *n && on.iter().any(|(m, _)| *m == src))
         });
         if let Some(i) = target {
-            let src = rsc.node_state[&on[i].0].migrating_from;
+            let src = source_of(on[i].0);
             let entry = on.remove(i);
             let at = on.iter().position(|(m, _)| Some(*m) == src).unwrap_or(0);
             on.insert(at, entry);
@@ -363,12 +401,26 @@ pub fn primitive_text(
     if on.is_empty() {
         text.failed_probe = failed_probe(view, r);
     }
-    // The current status shows an operation still in flight on its one node.
-    if let ([(n, _)], false) = (on.as_slice(), revised) {
-        text.pending = rsc.node_state[n]
-            .pending_task
-            .as_deref()
-            .and_then(super::status_text::pending_word);
+    // The current status shows the operation found in flight (on its one node, or where
+    // that operation is, for a resource active nowhere).
+    if let (Some((task, at)), false) = (first_pending(view, r), revised) {
+        match on.as_slice() {
+            [_] => text.pending = super::status_text::pending_word(task),
+            [] => {
+                text.pending = super::status_text::pending_word(task);
+                text.idle_node = text.pending.map(|_| view.nodes[at].uname.clone());
+            }
+            _ => {}
+        }
+    }
+    // A failed migration's target stopped later is still listed (before the transition).
+    if let (Some(n), [], false, None) = (
+        rsc.stopped_listed_on,
+        on.as_slice(),
+        revised,
+        &text.idle_node,
+    ) {
+        text.idle_node = Some(view.nodes[n].uname.clone());
     }
     // A recurring monitor in flight is a flag of the current status (probes are not shown).
     if !revised {
@@ -395,6 +447,21 @@ pub fn primitive_text(
                 .iter()
                 .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed)));
     text
+}
+
+/// The first operation in flight (not a probe) Pacemaker meets reading the resource's
+/// history, node by node in status order, and its node: it stays the resource's pending
+/// operation even when a later operation there supersedes it.
+fn first_pending(view: &ClusterView, r: RscIdx) -> Option<(&str, usize)> {
+    let mut nodes: Vec<usize> = view.resources[r].node_state.keys().copied().collect();
+    nodes.sort_by_key(|&n| (view.nodes[n].is_remote(), view.nodes[n].status_order));
+    nodes.into_iter().find_map(|n| {
+        view.resources[r].node_state[&n]
+            .ops
+            .iter()
+            .find(|o| o.status == -1 && !(o.task == "monitor" && o.interval_ms == 0))
+            .map(|o| (o.task.as_str(), n))
+    })
 }
 
 /// The result of a probe that found the agent unusable (not installed, invalid parameters),
@@ -599,7 +666,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     }
     // (A bundle's guest nodes are never among a resource's allowed nodes: Pacemaker makes
     // them with discovery "never", which the symmetric default skips.)
-    let stopped: Vec<String> = view
+    let stopped: Vec<(String, Option<String>)> = view
         .nodes
         .iter()
         .enumerate()
@@ -613,12 +680,31 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
                 .and_then(|l| l.connection)
                 .is_some_and(|c| view.resources[c].orphan)
         })
-        .map(|(_, node)| node.uname.clone())
+        .map(|(n, node)| (node.uname.clone(), clone_failed_probe(view, c, n)))
         .collect();
     let unlisted = cfg.max.saturating_sub(listed);
-    if let Some(line) = stopped_line(clone_disabled(view, c), stopped, unlisted) {
+    for line in stopped_lines(clone_disabled(view, c), stopped, unlisted) {
         let _ = writeln!(out, "      * {line}");
     }
+}
+
+/// Why a clone is stopped on node `n` when a probe there found its agent unusable (Pacemaker
+/// looks for the clone's failed probe on that node).
+fn clone_failed_probe(view: &ClusterView, c: RscIdx, n: usize) -> Option<String> {
+    view.primitives_of(c).into_iter().find_map(|p| {
+        view.resources[p]
+            .node_state
+            .get(&n)?
+            .ops
+            .iter()
+            .find_map(|o| {
+                (o.task == "monitor"
+                    && o.interval_ms == 0
+                    && o.failed
+                    && (o.rc == 5 || o.rc == 2 || o.status == 7))
+                    .then(|| vocab::ocf::ocf_text(o.rc).to_string())
+            })
+    })
 }
 
 fn status(view: &ClusterView, p: &Placement, fenced: Option<&BTreeSet<usize>>) -> String {
@@ -635,6 +721,8 @@ fn blocked(view: &ClusterView, r: RscIdx) -> bool {
     view.resources[r].node_state.iter().any(|(n, st)| {
         st.failed && st.on_fail == crate::unpack::OnFail::Block && !view.nodes[*n].unclean
     }) || multiply_active_blocked(view, r)
+        // (A stop that failed for good where nothing can fence blocks it too.)
+        || view.resources[r].stop_unrecoverable
 }
 
 /// Active on several nodes with `multiple-active=block`: frozen where it is.
@@ -723,6 +811,16 @@ fn moved_details(view: &ClusterView, r: usize, from: (String, Role), to: (String
         (true, true) => format!("{} -> {} {}", from.0, to.0, r1.name()),
         (true, false) => format!("{} {} -> {} {}", r1.name(), from.0, r2.name(), to.0),
         _ => format!("{} -> {}", from.0, to.0),
+    }
+}
+
+/// A stop's details: instances of a promotable clone say which role they stop from (so
+/// does anything that stops from the promoted role, an orphan too).
+fn stop_details(view: &ClusterView, r: RscIdx, role: Role, node: String) -> String {
+    match role {
+        Role::Promoted => format!("Promoted {node}"),
+        _ if promotable_instance(view, r) => format!("Unpromoted {node}"),
+        _ => node,
     }
 }
 
@@ -906,6 +1004,15 @@ pub fn transition_summary(s: &Schedule) -> String {
                     None => "  blocked".to_string(),
                 },
             )),
+            // (Where Pacemaker still lists it, stopped, the start is a restart.)
+            ([], [(n, _)]) if rsc.stopped_listed_on == Some(*n) => Some((
+                "Restart",
+                name(*n),
+                start_reason
+                    .as_deref()
+                    .map(|why| format!("  due to {why}"))
+                    .unwrap_or_default(),
+            )),
             ([], [(n, role)]) => Some(if *role == Role::Promoted {
                 (
                     "Promote",
@@ -923,17 +1030,7 @@ pub fn transition_summary(s: &Schedule) -> String {
                 ("Start", name(*n), String::new())
             }),
             ([(n, role)], []) => {
-                let promotable = view.resources[view.top_of(r)]
-                    .clone
-                    .as_ref()
-                    .is_some_and(|c| c.promotable);
-                // Instances of a promotable clone say which role they stop from.
-                // (So does anything that stops from the promoted role, an orphan too.)
-                let details = match role {
-                    Role::Promoted => format!("Promoted {}", name(*n)),
-                    _ if promotable => format!("Unpromoted {}", name(*n)),
-                    _ => name(*n),
-                };
+                let details = stop_details(view, r, *role, name(*n));
                 // A resource placed nowhere stops for node availability; one placed but
                 // unable to start says why (its stop's reason, else its start's), if any.
                 let why = if s.assignment.node[r].is_none() {
@@ -945,18 +1042,24 @@ pub fn transition_summary(s: &Schedule) -> String {
                 Some(("Stop", details, why))
             }
             // Active on several nodes and stopped: one line per node.
+            // (Each names the resource's role when it is promoted or unpromoted.)
             (b, []) if b.len() > 1 => {
+                let role = b.iter().map(|(_, x)| *x).max().unwrap_or(Role::Started);
+                let at = |n: usize| match role {
+                    Role::Promoted | Role::Unpromoted => format!("{} {}", role.name(), name(n)),
+                    _ => name(n),
+                };
                 for (n, _) in &b[..b.len() - 1] {
                     changes.push(Change {
                         order: summary_order(view, &pos, r),
                         verb: "Stop",
                         rsc: rsc.id.clone(),
-                        details: name(*n),
+                        details: at(*n),
                         reason: "  due to node availability".into(),
                     });
                 }
                 b.last()
-                    .map(|(n, _)| ("Stop", name(*n), "  due to node availability".into()))
+                    .map(|(n, _)| ("Stop", at(*n), "  due to node availability".into()))
             }
             ([(n, r1)], [(m, r2)]) if n != m => {
                 // A failure on a node being fenced is the node's, not the resource's: a move.
@@ -1090,7 +1193,8 @@ pub fn transition_summary(s: &Schedule) -> String {
             )),
             // Staying, but it must stop first and cannot (a blocked action before its stop):
             // neither happens.
-            ([(n, _)], [(m, _)])
+            // (The stop's reason, else the start's, names why.)
+            ([(n, role)], [(m, _)])
                 if n == m
                     && s.assignment.node[r] == Some(*n)
                     && rsc.managed()
@@ -1104,13 +1208,13 @@ pub fn transition_summary(s: &Schedule) -> String {
                     .of(r, "stop")
                     .iter()
                     .find_map(|&x| t.list[x].reason.clone())
-                    .map(|w| format!("  due to {w} (blocked)"))
-                    .unwrap_or_else(|| " (blocked)".into());
-                Some(("Stop", name(*n), why))
+                    .or(start_reason.clone())
+                    .map_or_else(|| "  blocked".into(), |w| format!("  due to {w} (blocked)"));
+                Some(("Stop", stop_details(view, r, *role, name(*n)), why))
             }
             // Placed elsewhere, but the stop here cannot run, so neither can the start there:
             // Pacemaker names the stop (its reason, else the start's).
-            ([(n, _)], [(m, _)])
+            ([(n, role)], [(m, _)])
                 if n == m
                     && rsc.managed()
                     && s.assignment.node[r].is_some_and(|x| x != *n)
@@ -1128,10 +1232,10 @@ pub fn transition_summary(s: &Schedule) -> String {
                     .or(start_reason.clone());
                 let why =
                     why.map_or_else(|| "  blocked".into(), |w| format!("  due to {w} (blocked)"));
-                Some(("Stop", name(*n), why))
+                Some(("Stop", stop_details(view, r, *role, name(*n)), why))
             }
             // Placed nowhere but its stop cannot run (it waits for a blocked action).
-            ([(n, _)], [(m, _)])
+            ([(n, role)], [(m, _)])
                 if n == m
                     && s.assignment.node[r].is_none()
                     && t.of(r, "stop")
@@ -1140,7 +1244,7 @@ pub fn transition_summary(s: &Schedule) -> String {
             {
                 Some((
                     "Stop",
-                    name(*n),
+                    stop_details(view, r, *role, name(*n)),
                     "  due to node availability (blocked)".to_string(),
                 ))
             }
@@ -1190,17 +1294,8 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     let mut out = String::from("Executing Cluster Transition:\n");
     // Run the graph: each round executes every action whose inputs are done.
     let included: Vec<usize> = (0..t.list.len()).filter(|&i| in_graph(t, i)).collect();
-    let mut pending_inputs: BTreeMap<usize, BTreeSet<usize>> =
-        included.iter().map(|&i| (i, BTreeSet::new())).collect();
-    for e in &t.edges {
-        // The simulation follows the graph's own inputs.
-        if !crate::graph_build::graph_input(view, t, e) {
-            continue;
-        }
-        if in_graph(t, e.first) && in_graph(t, e.then) {
-            pending_inputs.entry(e.then).or_default().insert(e.first);
-        }
-    }
+    // The simulation follows the graph's own inputs.
+    let inputs = crate::graph_build::graph_inputs(view, t);
     // The simulation walks the synapses in the graph's order again and again; an action
     // fired completes at once, so later synapses in the same walk may already use it.
     let order = crate::synapse_order::synapse_order(view, &s.assignment, t);
@@ -1208,7 +1303,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     while done.len() < included.len() {
         let mut fired = Vec::new();
         for &i in &order {
-            if done.contains(&i) || !pending_inputs[&i].iter().all(|x| done.contains(x)) {
+            if done.contains(&i) || !inputs[i].iter().all(|x| done.contains(x)) {
                 continue;
             }
             done.insert(i);

@@ -141,6 +141,13 @@ pub struct Resource {
     /// Nodes a completed live migration left it on (migrate_to and migrate_from done, the
     /// source not stopped yet): stopped there, the resource runs on the target.
     pub dangling_on: Vec<usize>,
+    /// Nodes whose status holds more than one history entry for it: what the simulation
+    /// records there goes to a new entry (crm_simulate finds no single one), so an entry
+    /// that found it active still does.
+    pub duplicate_history_on: Vec<usize>,
+    /// A failed migration's target whose source stopped it later: Pacemaker still lists the
+    /// resource there (stopped), so the start there shows as a restart.
+    pub stopped_listed_on: Option<usize>,
     /// A stop failed with a hard error (not installed, invalid parameters, ...) on a node
     /// that cannot be fenced: no recovery is possible, so Pacemaker blocks the resource
     /// (unmanaged from then on).
@@ -548,6 +555,8 @@ fn add(
         recorded_lock: None,
         stop_forced_on: Vec::new(),
         dangling_on: Vec::new(),
+        duplicate_history_on: Vec::new(),
+        stopped_listed_on: None,
         stop_unrecoverable: false,
     });
     view.rsc_by_id.insert(id, me);

@@ -207,6 +207,14 @@ fn node_history(
             .node_state
             .get(&node)
             .is_some_and(|old| old.role.is_active() && !state.role.is_active());
+        // (The same entry id twice: crm_simulate finds no single entry to record in.)
+        let duplicate = view.resources[r]
+            .node_state
+            .get(&node)
+            .is_some_and(|old| old.entry_id == state.entry_id);
+        if duplicate {
+            view.resources[r].duplicate_history_on.push(node);
+        }
         if keeps_active {
             continue;
         }
@@ -292,11 +300,11 @@ fn pending_migrations_from_unclean(view: &mut ClusterView) {
 fn failed_migration_targets(view: &mut ClusterView) {
     for r in 0..view.resources.len() {
         let mut targets: Vec<usize> = Vec::new();
-        // (Only while the source still holds it: a later stop there ends the question.)
+        let mut listed: Vec<usize> = Vec::new();
+        // (Only while the source still holds it does the target run it too: after a later
+        // stop there, Pacemaker still lists the target, with the resource stopped.)
         for (&src, st) in &view.resources[r].node_state {
-            if !st.role.is_active() {
-                continue;
-            }
+            let source_active = st.role.is_active();
             for op in st.ops.iter().filter(|o| o.task == "migrate_to" && o.failed) {
                 let Some(&target) = op
                     .migrate_target
@@ -332,11 +340,14 @@ fn failed_migration_targets(view: &mut ClusterView) {
                     let telling = o.task != "monitor" || o.rc == 7;
                     telling && newer(o)
                 });
-                if !news {
+                if !news && source_active {
                     targets.push(target);
+                } else if !news {
+                    listed.push(target);
                 }
             }
         }
+        view.resources[r].stopped_listed_on = listed.first().copied();
         for target in targets {
             let st = view.resources[r]
                 .node_state
@@ -683,6 +694,8 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         recorded_lock: None,
         stop_forced_on: Vec::new(),
         dangling_on: Vec::new(),
+        duplicate_history_on: Vec::new(),
+        stopped_listed_on: None,
         stop_unrecoverable: false,
     });
     // An orphan that ran inside a container says so in its history.
