@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use vocab::score::Score;
 
 /// Resource variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Kind {
     /// A single agent instance.
+    #[default]
     Primitive,
     /// An ordered, colocated chain of primitives.
     Group,
@@ -83,7 +84,7 @@ pub struct OpDef {
 }
 
 /// One resource (any variant).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Resource {
     /// Instance id (`rsc:1` for unique and anonymous clone instances).
     pub id: String,
@@ -534,30 +535,17 @@ fn add(
         base_id,
         kind,
         parent,
-        children: Vec::new(),
         class,
         provider,
         agent,
         meta,
         params,
-        params_by_node: Vec::new(),
         ops,
         utilization,
         utilization_text,
         clone: clone.clone(),
-        node_state: BTreeMap::new(),
-        orphan: false,
-        other_agent_on: Vec::new(),
         config_order: order,
-        clone_name: None,
-        lock: None,
-        forget_on: Vec::new(),
-        recorded_lock: None,
-        stop_forced_on: Vec::new(),
-        dangling_on: Vec::new(),
-        duplicate_history_on: Vec::new(),
-        stopped_listed_on: None,
-        stop_unrecoverable: false,
+        ..Default::default()
     });
     view.rsc_by_id.insert(id, me);
     match kind {

@@ -671,32 +671,12 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
     view.resources.push(Resource {
         id: rid.to_string(),
         base_id: rid.to_string(),
-        kind: Kind::Primitive,
-        parent: None,
-        children: Vec::new(),
         class: lr.attr("class").unwrap_or("ocf").to_string(),
         provider: lr.attr("provider").map(str::to_string),
         agent: lr.attr("type").unwrap_or("").to_string(),
-        meta: BTreeMap::new(),
-        params: BTreeMap::new(),
-        params_by_node: Vec::new(),
-        ops: Vec::new(),
-        utilization: BTreeMap::new(),
-        utilization_text: Vec::new(),
-        clone: None,
-        node_state: BTreeMap::new(),
         orphan: true,
-        other_agent_on: Vec::new(),
         config_order: usize::MAX,
-        clone_name: None,
-        lock: None,
-        forget_on: Vec::new(),
-        recorded_lock: None,
-        stop_forced_on: Vec::new(),
-        dangling_on: Vec::new(),
-        duplicate_history_on: Vec::new(),
-        stopped_listed_on: None,
-        stop_unrecoverable: false,
+        ..Default::default()
     });
     // An orphan that ran inside a container says so in its history.
     if let Some(k) = lr.attr("container") {
