@@ -778,180 +778,237 @@ fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) 
 }
 
 /// Chooses the promoted instances of a promotable clone (right after it is placed, so
-/// that what is colocated with its promoted role can follow).
+/// that what is colocated with its promoted role can follow): each placed instance's own
+/// priority, then the final priorities (shown), then the best promoted up to the limits.
 pub(super) fn promote(a: &mut Assigner, c: RscIdx) {
+    let Some(cfg) = a.view.resources[c].clone.clone() else {
+        return;
+    };
+    if !cfg.promotable {
+        return;
+    }
+    let placed = instance_priorities(a, c);
+    let ranked = final_priorities(a, c, &placed);
+    set_roles(a, c, &cfg, ranked);
+}
+
+/// A placed instance of a promotable clone, with its own promotion priority.
+#[derive(Clone, Copy)]
+struct Candidate {
+    /// Its position among the clone's instances.
+    i: usize,
+    inst: RscIdx,
+    n: NodeIdx,
+    /// Promoted there now.
+    was: bool,
+    /// Keeps its current role.
+    frozen: bool,
+    initial: Score,
+}
+
+/// A candidate with its final priority.
+struct Ranked {
+    score: Score,
+    /// Failed where it runs: last among equals.
+    failed: bool,
+    cand: Candidate,
+}
+
+/// Each placed instance's promotion priority: a frozen instance keeps its role
+/// (INFINITY promoted, else -INFINITY), as does one whose target role is at most
+/// unpromoted; else its promotion score where it goes. An instance placed nowhere is
+/// shown with a zero score on no node.
+fn instance_priorities(a: &mut Assigner, c: RscIdx) -> Vec<Candidate> {
     let view = a.view;
-    {
-        let Some(cfg) = view.resources[c].clone.clone() else {
-            return;
-        };
-        if !cfg.promotable {
-            return;
-        }
-        let instances = view.resources[c].children.clone();
-        let mut cands: Vec<(Score, bool, Score, bool, usize, RscIdx, NodeIdx)> = Vec::new();
-        let no_promote = view.resources[c]
-            .target_role()
-            .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted))
-            // (Without quorum policy demote takes the role away; under stop the promotion
-            // stays planned, its action blocked; under freeze see below.)
-            || (!view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Demote)
-            || a.cons.tickets.iter().any(|t| {
-                t.rsc == c
-                    && t.role == Some(Role::Promoted)
-                    && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
-            });
-        // Each placed instance's promotion priority: a frozen instance keeps its role
-        // (INFINITY promoted, else -INFINITY), as does one whose target role is at most
-        // unpromoted; else its promotion score where it goes.
-        // (Started is no limit: it sorts below Unpromoted but means "any role".)
-        let target_low = view.resources[c]
-            .target_role()
-            .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted));
-        let mut placed = Vec::new();
-        for (i, &inst) in instances.iter().enumerate() {
-            let Some(n) = a.out.node[inst] else {
-                // An instance placed nowhere is shown with a zero score on no node.
-                a.out.scores.push(ScoreLine {
-                    prefix: "promotion",
-                    rsc: view.resources[inst].id.clone(),
-                    node: "none".into(),
-                    score: Score::ZERO,
-                });
-                continue;
-            };
-            let was = view.primitives_of(inst).iter().any(|p| {
-                view.resources[*p]
-                    .node_state
-                    .get(&n)
-                    .is_some_and(|s| s.role == Role::Promoted)
-            });
-            // Unmanaged (also by a lost ticket's freeze policy) keeps its role.
-            let ticket_frozen = a.cons.tickets.iter().any(|t| {
-                t.rsc == c
-                    && t.loss_policy == "freeze"
-                    && !view.tickets.get(&t.ticket).is_some_and(|(g, _)| *g)
-            }) && view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
-            // (So is one held where it runs by a failure with on-fail=block.)
-            let blocked = view.primitives_of(inst).iter().any(|&p| {
-                a.out.frozen[p]
-                    && view.resources[p]
-                        .node_state
-                        .values()
-                        .any(|s| s.failed && s.on_fail == crate::unpack::OnFail::Block)
-            });
-            let frozen = !view.resources[inst].managed() || ticket_frozen || blocked;
-            // A frozen instance's next role is its current one: unpromoted (after a demote)
-            // rules promotion out, while merely started leaves its promotion score.
-            let unpromoted = view.primitives_of(inst).iter().any(|p| {
-                view.resources[*p]
-                    .node_state
-                    .get(&n)
-                    .is_some_and(|s| s.role == Role::Unpromoted)
-            });
-            let initial = match (frozen, was) {
-                (true, true) => Score::INFINITY,
-                (true, false) if unpromoted => Score::MINUS_INFINITY,
-                (true, false) => promotion_score(a, c, inst, n),
-                _ if target_low => Score::MINUS_INFINITY,
-                _ => promotion_score(a, c, inst, n),
-            };
-            placed.push((i, inst, n, was, frozen, initial));
-        }
-        // The final priority of an instance with a non-negative one is its node's weight
-        // for the clone plus every such instance's priority there (a missing ticket for
-        // the promoted role bans the clone everywhere first).
-        let ticket_ban = a.cons.tickets.iter().any(|t| {
-            t.rsc == c
-                && t.role == Some(Role::Promoted)
-                && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
-        });
-        // The clone's node weights plus each instance's non-negative priority there, then
-        // what is colocated with its promoted role (Pacemaker merges those after the
-        // priorities, so a banned dependent can outweigh them).
-        let mut weights = a.clone_weights.get(&c).cloned().unwrap_or_default();
-        for &(_, _, m, _, _, x) in &placed {
-            if x.0 >= 0 {
-                let w = weights.entry(m).or_insert(Score::ZERO);
-                *w = w.saturating_add(x);
-            }
-        }
-        a.merge_with_this_promoted(c, &mut weights);
-        for &(i, inst, n, was, frozen, initial) in &placed {
-            let s = if frozen && was {
-                Score::INFINITY
-            } else if initial.0 < 0 {
-                initial
-            } else {
-                let w = weights.get(&n).copied().unwrap_or(Score::ZERO);
-                if ticket_ban {
-                    w.saturating_add(Score::MINUS_INFINITY)
-                } else {
-                    w
-                }
-            };
+    // (Started is no limit: it sorts below Unpromoted but means "any role".)
+    let target_low = view.resources[c]
+        .target_role()
+        .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted));
+    let mut placed = Vec::new();
+    for (i, &inst) in view.resources[c].children.iter().enumerate() {
+        let Some(n) = a.out.node[inst] else {
             a.out.scores.push(ScoreLine {
                 prefix: "promotion",
                 rsc: view.resources[inst].id.clone(),
-                node: view.nodes[n].uname.clone(),
-                score: s,
+                node: "none".into(),
+                score: Score::ZERO,
             });
-            // Equal candidates: an instance that failed where it runs comes last.
-            let failed = view
-                .primitives_of(inst)
-                .iter()
-                .any(|p| view.resources[*p].node_state.values().any(|s| s.failed));
-            cands.push((s, was, initial, failed, i, inst, n));
-        }
-        // By final priority, then the current role, then the instance's own priority.
-        cands.sort_by(|x, y| {
-            y.0.cmp(&x.0)
-                .then(y.1.cmp(&x.1))
-                .then(y.2.cmp(&x.2))
-                .then(x.3.cmp(&y.3))
-                .then(x.4.cmp(&y.4))
+            continue;
+        };
+        let was = in_role(a, inst, n, Role::Promoted);
+        let frozen = keeps_role(a, c, inst);
+        // A frozen instance's next role is its current one: unpromoted (after a demote)
+        // rules promotion out, while merely started leaves its promotion score.
+        let unpromoted = in_role(a, inst, n, Role::Unpromoted);
+        let initial = match (frozen, was) {
+            (true, true) => Score::INFINITY,
+            (true, false) if unpromoted => Score::MINUS_INFINITY,
+            (true, false) => promotion_score(a, c, inst, n),
+            _ if target_low => Score::MINUS_INFINITY,
+            _ => promotion_score(a, c, inst, n),
+        };
+        placed.push(Candidate {
+            i,
+            inst,
+            n,
+            was,
+            frozen,
+            initial,
         });
-        let mut promoted = 0;
-        let mut per_node = vec![0usize; view.nodes.len()];
-        for (s, was, _, _, _, inst, n) in cands {
-            let frozen = !view.resources[inst].managed()
-                || view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
-            let promote = if frozen {
-                // Unmanaged instances keep their role.
-                was
+    }
+    placed
+}
+
+/// Some primitive of instance `inst` is in `role` on `n` now.
+fn in_role(a: &Assigner, inst: RscIdx, n: NodeIdx, role: Role) -> bool {
+    let view = a.view;
+    view.primitives_of(inst).iter().any(|p| {
+        view.resources[*p]
+            .node_state
+            .get(&n)
+            .is_some_and(|s| s.role == role)
+    })
+}
+
+/// An instance keeps its current role when unmanaged (also by a lost ticket's freeze
+/// policy) or held where it runs by a failure with on-fail=block.
+fn keeps_role(a: &Assigner, c: RscIdx, inst: RscIdx) -> bool {
+    let view = a.view;
+    let ticket_frozen = a.cons.tickets.iter().any(|t| {
+        t.rsc == c
+            && t.loss_policy == "freeze"
+            && !view.tickets.get(&t.ticket).is_some_and(|(g, _)| *g)
+    }) && view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
+    let blocked = view.primitives_of(inst).iter().any(|&p| {
+        a.out.frozen[p]
+            && view.resources[p]
+                .node_state
+                .values()
+                .any(|s| s.failed && s.on_fail == crate::unpack::OnFail::Block)
+    });
+    !view.resources[inst].managed() || ticket_frozen || blocked
+}
+
+/// A ticket for the clone's promoted role is not granted (or in standby).
+fn promotion_ticket_missing(a: &Assigner, c: RscIdx) -> bool {
+    let view = a.view;
+    a.cons.tickets.iter().any(|t| {
+        t.rsc == c
+            && t.role == Some(Role::Promoted)
+            && !view.tickets.get(&t.ticket).is_some_and(|(g, s)| *g && !*s)
+    })
+}
+
+/// The final priority of an instance with a non-negative one: the clone's node weight plus
+/// every such instance's priority there, then what is colocated with its promoted role
+/// (Pacemaker merges those after the priorities, so a banned dependent can outweigh them);
+/// a missing ticket for the promoted role bans the clone everywhere. Shown, and sorted by
+/// final priority, then the current role, then the instance's own priority.
+fn final_priorities(a: &mut Assigner, c: RscIdx, placed: &[Candidate]) -> Vec<Ranked> {
+    let view = a.view;
+    let ticket_ban = promotion_ticket_missing(a, c);
+    let mut weights = a.clone_weights.get(&c).cloned().unwrap_or_default();
+    for p in placed {
+        if p.initial.0 >= 0 {
+            let w = weights.entry(p.n).or_insert(Score::ZERO);
+            *w = w.saturating_add(p.initial);
+        }
+    }
+    a.merge_with_this_promoted(c, &mut weights);
+    let mut ranked = Vec::new();
+    for &p in placed {
+        let s = if p.frozen && p.was {
+            Score::INFINITY
+        } else if p.initial.0 < 0 {
+            p.initial
+        } else {
+            let w = weights.get(&p.n).copied().unwrap_or(Score::ZERO);
+            if ticket_ban {
+                w.saturating_add(Score::MINUS_INFINITY)
             } else {
-                // (Not on a node that cannot run resources, such as a guest node whose
-                // container is placed nowhere, although the instance may be assigned there.)
-                // (Without quorum under freeze, only what is promoted already stays so, and
-                // one not chosen leaves the count alone: Pacemaker's set_instance_role.)
-                let frozen_out = !view.config.have_quorum
-                    && view.config.no_quorum_policy == NoQuorumPolicy::Freeze
-                    && !was;
-                let container_placed = view.nodes[n]
-                    .remote
-                    .as_ref()
-                    .and_then(|l| l.container)
-                    .is_none_or(|k| a.out.node[k].is_some());
-                !no_promote
-                    && s.0 >= 0
-                    && a.usable(n)
-                    && container_placed
-                    && promoted < cfg.promoted_max
-                    && per_node[n] < cfg.promoted_node_max
-                    && !frozen_out
-            };
-            let role = if promote {
-                promoted += 1;
-                per_node[n] += 1;
-                Role::Promoted
-            } else {
-                Role::Unpromoted
-            };
-            a.out.role[inst] = role;
-            for p in view.primitives_of(inst) {
-                if a.out.node[p].is_some() {
-                    a.out.role[p] = role;
-                }
+                w
+            }
+        };
+        a.out.scores.push(ScoreLine {
+            prefix: "promotion",
+            rsc: view.resources[p.inst].id.clone(),
+            node: view.nodes[p.n].uname.clone(),
+            score: s,
+        });
+        let failed = view
+            .primitives_of(p.inst)
+            .iter()
+            .any(|q| view.resources[*q].node_state.values().any(|s| s.failed));
+        ranked.push(Ranked {
+            score: s,
+            failed,
+            cand: p,
+        });
+    }
+    ranked.sort_by(|x, y| {
+        y.score
+            .cmp(&x.score)
+            .then(y.cand.was.cmp(&x.cand.was))
+            .then(y.cand.initial.cmp(&x.cand.initial))
+            .then(x.failed.cmp(&y.failed))
+            .then(x.cand.i.cmp(&y.cand.i))
+    });
+    ranked
+}
+
+/// Best first, an instance is promoted while promoted-max and promoted-node-max allow and
+/// its node can take it; a frozen one keeps its role; the others are unpromoted (Pacemaker's
+/// set_instance_role).
+fn set_roles(a: &mut Assigner, c: RscIdx, cfg: &CloneConfig, ranked: Vec<Ranked>) {
+    let view = a.view;
+    let no_promote = view.resources[c]
+        .target_role()
+        .is_some_and(|r| matches!(r, Role::Stopped | Role::Unpromoted))
+        // (Without quorum policy demote takes the role away; under stop the promotion
+        // stays planned, its action blocked; under freeze see below.)
+        || (!view.config.have_quorum && view.config.no_quorum_policy == NoQuorumPolicy::Demote)
+        || promotion_ticket_missing(a, c);
+    let mut promoted = 0;
+    let mut per_node = vec![0usize; view.nodes.len()];
+    for Ranked { score: s, cand, .. } in ranked {
+        let (inst, n, was) = (cand.inst, cand.n, cand.was);
+        let frozen = !view.resources[inst].managed()
+            || view.primitives_of(inst).iter().any(|p| a.out.frozen[*p]);
+        let promote = if frozen {
+            // Unmanaged instances keep their role.
+            was
+        } else {
+            // (Not on a node that cannot run resources, such as a guest node whose
+            // container is placed nowhere, although the instance may be assigned there.)
+            // (Without quorum under freeze, only what is promoted already stays so, and
+            // one not chosen leaves the count alone: Pacemaker's set_instance_role.)
+            let frozen_out = !view.config.have_quorum
+                && view.config.no_quorum_policy == NoQuorumPolicy::Freeze
+                && !was;
+            let container_placed = view.nodes[n]
+                .remote
+                .as_ref()
+                .and_then(|l| l.container)
+                .is_none_or(|k| a.out.node[k].is_some());
+            !no_promote
+                && s.0 >= 0
+                && a.usable(n)
+                && container_placed
+                && promoted < cfg.promoted_max
+                && per_node[n] < cfg.promoted_node_max
+                && !frozen_out
+        };
+        let role = if promote {
+            promoted += 1;
+            per_node[n] += 1;
+            Role::Promoted
+        } else {
+            Role::Unpromoted
+        };
+        a.out.role[inst] = role;
+        for p in view.primitives_of(inst) {
+            if a.out.node[p].is_some() {
+                a.out.role[p] = role;
             }
         }
     }
