@@ -39,11 +39,8 @@ pub fn create(view: &ClusterView, asg: &Assignment, r: RscIdx, t: &mut ActionTab
     }
 
     if rsc.kind == Kind::Group {
-        // A group that stays keeps its start point after a partial stop; one that cannot
-        // run anywhere has none.
-        if asg.node[r].is_none() {
-            t.list[start].runnable = false;
-        }
+        // A group's start stays runnable even where no member can start (Pacemaker's group
+        // pseudo actions are created runnable): orderings into it still need it.
         t.list[start].ordering_node = asg.node[r];
         t.order(stopped, start, OPTIONAL);
     } else if !view.bundles.iter().any(|b| b.rsc == r) {

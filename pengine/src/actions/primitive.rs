@@ -451,8 +451,15 @@ impl<'a> Plan<'a> {
             }
         }
         if next.is_some() {
+            // A resource we may not act on is never brought back up (Pacemaker creates its
+            // actions optional and schedules no restart for it): its stop needs no start.
+            let restart = if managed {
+                IMPLIES_THEN | RESTART
+            } else {
+                RESTART
+            };
             for &s in stops {
-                t.order(s, start, IMPLIES_THEN | RESTART);
+                t.order(s, start, restart);
             }
             // A completed migration's leftover stop only goes first.
             for &c in &rsc.dangling_on {
