@@ -310,6 +310,19 @@ fn transition_birth(
     }
 }
 
+/// A fencing decided while the status is read is made then, before every other action of
+/// no resource (a bundle's own pseudo actions included): it comes last of them.
+fn fenced_while_reading(view: &ClusterView, a: &Action) -> bool {
+    let Some(n) = a.node.filter(|_| a.rsc.is_none() && a.task == "stonith") else {
+        return false;
+    };
+    let reason = view.nodes[n].unclean_reason.as_str();
+    a.kind == ActionKind::CrmEvent
+        && crate::remote::fence_decided(reason) <= 1
+        && reason != "node is unclean"
+        && view.nodes[n].unclean
+}
+
 /// The in-graph actions in Pacemaker's synapse order.
 pub fn synapse_order(view: &ClusterView, asg: &Assignment, t: &ActionTable) -> Vec<usize> {
     let ranks = node_ranks(view);
@@ -329,6 +342,7 @@ pub fn synapse_order(view: &ClusterView, asg: &Assignment, t: &ActionTable) -> V
             a.rsc
                 .filter(|_| bundle.is_none())
                 .map_or(usize::MAX, |r| pos[r]),
+            fenced_while_reading(view, a),
             bundle.map(|b| Reverse((b, crate::unpack::bundle::creation_rank(&a.task)))),
             Reverse(stage),
             Reverse(at),

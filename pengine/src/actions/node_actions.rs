@@ -188,7 +188,12 @@ pub fn stops_implied(view: &ClusterView, n: usize) -> bool {
 /// Guest nodes are "fenced" by recovering their container: a pseudo fencing once the
 /// container is down (or its host fenced), which implies the stops on the guest.
 pub fn fence_guests(view: &ClusterView, t: &mut ActionTable) {
-    for n in 0..view.nodes.len() {
+    // (In Pacemaker's node list order, by name.)
+    let mut order: Vec<usize> = (0..view.nodes.len()).collect();
+    order.sort_by(|&a, &b| {
+        crate::unpack::cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname)
+    });
+    for n in order {
         if !guest_reset(view, n) {
             continue;
         }

@@ -160,6 +160,22 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
                 .iter_mut()
                 .filter(|(x, _)| *x == n)
                 .for_each(|e| e.1 = Role::Promoted),
+            // A recurring monitor recorded on a guest node where its stop was only implied
+            // by the guest's fencing (nothing recorded): the revised status re-reads the
+            // history there, running, its old failure standing.
+            "monitor"
+                if as_shown
+                    && a.interval_ms > 0
+                    && view.nodes[n].is_guest()
+                    && !entry.iter().any(|(x, _)| *x == n)
+                    && view.resources[r]
+                        .node_state
+                        .get(&n)
+                        .is_some_and(|st| st.role.is_active()) =>
+            {
+                entry.push((n, Role::Started));
+                p.recovered.remove(&(r, n));
+            }
             _ => {}
         }
     }
