@@ -2,7 +2,7 @@
 //! along implies-then (forward) and implies-first (backward) edges, unrunnability along
 //! runnable-left edges. A worklist keeps it linear in the number of edges touched.
 
-use crate::actions::{flags::*, ActionTable};
+use crate::actions::{flags::*, ActionTable, Edge};
 use crate::unpack::ClusterView;
 use std::collections::VecDeque;
 
@@ -270,6 +270,8 @@ fn migration_steps(t: &ActionTable) -> Vec<bool> {
     migrating
 }
 
+/// Propagates flags over the edges until nothing changes: every edge is applied once, then
+/// again whenever one of its actions changed.
 fn to_fixed_point(
     t: &mut ActionTable,
     view: &ClusterView,
@@ -279,21 +281,7 @@ fn to_fixed_point(
     // One-or-more actions with too few possible inputs from the start.
     for (a, ins) in in_edges.iter().enumerate() {
         if t.list[a].min_runnable > 0 {
-            let possible = ins
-                .iter()
-                .filter(|&&x| {
-                    t.edges[x].flags & ONE_OR_MORE != 0 && t.list[t.edges[x].first].runnable
-                })
-                .count();
-            if possible < t.list[a].min_runnable {
-                t.list[a].runnable = false;
-                t.list[a].blocked_by_active = ins.iter().any(|&x| {
-                    let first = &t.list[t.edges[x].first];
-                    t.edges[x].flags & ONE_OR_MORE != 0
-                        && !first.runnable
-                        && (first.rsc_active || first.blocked_by_active)
-                });
-            }
+            block_if_too_few(t, a, ins);
         }
     }
     let migrating = migration_steps(t);
@@ -302,130 +290,7 @@ fn to_fixed_point(
     while let Some(ei) = queue.pop_front() {
         queued[ei] = false;
         let e = t.edges[ei];
-        let (f, th) = (e.first, e.then);
-        let mut changed = Vec::new();
-        // (The stop and pseudo start of a live migration require nothing after them:
-        // Pacemaker's "migrate runnable" first implies no then.)
-        if e.flags & IMPLIES_THEN != 0
-            && !migrating[f]
-            && !t.list[f].optional
-            && t.list[th].optional
-            && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node))
-        {
-            t.list[th].optional = false;
-            if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
-                t.list[th].reason = Some(because(t, view, "required", f));
-                t.ordering_reasons.insert(th);
-            }
-            changed.push(th);
-        }
-        if e.flags & IMPLIES_THEN_PRINTED != 0 && !t.list[f].optional && t.list[f].runnable {
-            t.list[th].print_always = true;
-        }
-        if e.flags & IMPLIES_FIRST_PRINTED != 0 && !t.list[th].optional && t.list[f].optional {
-            t.list[f].print_always = true;
-        }
-        if e.flags & IMPLIES_FIRST != 0
-            && !t.list[th].optional
-            && t.list[f].optional
-            && !is_completion(&t.list[f])
-            && clone_action_required_on(t, view, th, t.list[f].node)
-        {
-            t.list[f].optional = false;
-            if t.list[f].reason.is_none() && e.flags & STOP_CHAIN != 0 {
-                t.list[f].reason = Some(because(t, view, "required", th));
-                t.ordering_reasons.insert(f);
-            }
-            changed.push(f);
-        }
-        // Restart: a stop that is needed but cannot run leaves the start after it unable
-        // to run too (Pacemaker's restart ordering).
-        if e.flags & RESTART != 0
-            && (!t.list[f].optional || t.list[f].blocked_needed)
-            && !t.list[f].runnable
-            && t.list[th].runnable
-        {
-            t.list[th].runnable = false;
-            // (A stop not needed yet keeps the reason it gets when it becomes needed.)
-            if t.list[th].reason.is_none()
-                && !t.list[th].optional
-                && t.list[f].rsc != t.list[th].rsc
-            {
-                t.list[th].reason = Some(because(t, view, "unrunnable", f));
-                t.ordering_reasons.insert(th);
-            }
-            changed.push(th);
-        }
-        // Restart: a start that must happen, or that cannot happen any more, needs the stop.
-        if e.flags & RESTART != 0
-            && t.list[f].optional
-            && t.list[f].runnable
-            && (!t.list[th].optional
-                || (!t.list[th].runnable
-                    && (!t.list[th].blocked_by_active || blocked_after_restart(t, &in_edges[th]))))
-        {
-            t.list[f].optional = false;
-            changed.push(f);
-        }
-        if e.flags & ONE_OR_MORE != 0 && !t.list[f].runnable && t.list[th].runnable {
-            let ok = in_edges[th]
-                .iter()
-                .filter(|&&x| {
-                    t.edges[x].flags & ONE_OR_MORE != 0 && t.list[t.edges[x].first].runnable
-                })
-                .count();
-            if ok < t.list[th].min_runnable {
-                t.list[th].runnable = false;
-                t.list[th].blocked_by_active = in_edges[th].iter().any(|&x| {
-                    let first = &t.list[t.edges[x].first];
-                    t.edges[x].flags & ONE_OR_MORE != 0
-                        && !first.runnable
-                        && (first.rsc_active || first.blocked_by_active)
-                });
-                changed.push(th);
-            }
-        }
-        if e.flags & STOP_CHAIN != 0
-            && (t.list[f].blocked_needed || !t.list[f].optional)
-            && !t.list[f].runnable
-            && t.list[th].runnable
-        {
-            t.list[th].runnable = false;
-            t.list[th].blocked_needed = !t.list[th].optional || t.list[th].blocked_needed;
-            if t.list[th].reason.is_none() {
-                t.list[th].reason = Some(because(t, view, "unrunnable", f));
-                t.ordering_reasons.insert(th);
-            }
-            changed.push(th);
-        }
-        if e.flags & ASYMMETRIC != 0
-            && !t.list[f].runnable
-            && t.list[th].runnable
-            && !started_where_it_runs(t, view, th)
-        {
-            t.list[th].runnable = false;
-            t.list[th].optional = false;
-            // A collective's start passes this on to its instances; one already started where
-            // it runs is left alone (only a start elsewhere is blocked), so nothing is
-            // restarted for it.
-            if t.list[th].node.is_none() {
-                t.list[th].blocked_by_active = true;
-            }
-            if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
-                t.list[th].reason = Some(because(t, view, "unrunnable", f));
-                t.ordering_reasons.insert(th);
-            }
-            changed.push(th);
-        }
-        if e.flags & RUNNABLE_LEFT != 0 && !t.list[f].runnable && t.list[th].runnable {
-            t.list[th].runnable = false;
-            if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
-                t.list[th].reason = Some(because(t, view, "unrunnable", f));
-                t.ordering_reasons.insert(th);
-            }
-            t.list[th].blocked_by_active = t.list[f].blocked_by_active;
-            changed.push(th);
-        }
+        let changed = apply_edge(t, view, e, &migrating, in_edges);
         for a in changed {
             for &x in out_edges[a].iter().chain(in_edges[a].iter()) {
                 if !queued[x] {
@@ -435,4 +300,208 @@ fn to_fixed_point(
             }
         }
     }
+}
+
+/// Applies one ordering's flags to its two actions, each rule in turn (later rules see
+/// what earlier ones changed); the actions that changed.
+fn apply_edge(
+    t: &mut ActionTable,
+    view: &ClusterView,
+    e: Edge,
+    migrating: &[bool],
+    in_edges: &[Vec<usize>],
+) -> Vec<usize> {
+    let mut changed = Vec::new();
+    changed.extend(imply_then(t, view, e, migrating));
+    mark_printed(t, e);
+    changed.extend(imply_first(t, view, e));
+    changed.extend(restart_blocks_start(t, view, e));
+    changed.extend(restart_needs_stop(t, e, in_edges));
+    changed.extend(one_or_more(t, e, in_edges));
+    changed.extend(stop_chain(t, view, e));
+    changed.extend(asymmetric(t, view, e));
+    changed.extend(runnable_left(t, view, e));
+    changed
+}
+
+/// Gives `then` the reason `what` because of `first`, unless it has one already (and
+/// records that an ordering gave it).
+fn say_because(t: &mut ActionTable, view: &ClusterView, what: &str, first: usize, then: usize) {
+    if t.list[then].reason.is_none() {
+        t.list[then].reason = Some(because(t, view, what, first));
+        t.ordering_reasons.insert(then);
+    }
+}
+
+/// A one-or-more action with fewer runnable inputs than it needs cannot run (blocked by
+/// what is active when such an input is). True when it was blocked.
+fn block_if_too_few(t: &mut ActionTable, a: usize, ins: &[usize]) -> bool {
+    let possible = ins
+        .iter()
+        .filter(|&&x| t.edges[x].flags & ONE_OR_MORE != 0 && t.list[t.edges[x].first].runnable)
+        .count();
+    if possible >= t.list[a].min_runnable {
+        return false;
+    }
+    t.list[a].runnable = false;
+    t.list[a].blocked_by_active = ins.iter().any(|&x| {
+        let first = &t.list[t.edges[x].first];
+        t.edges[x].flags & ONE_OR_MORE != 0
+            && !first.runnable
+            && (first.rsc_active || first.blocked_by_active)
+    });
+    true
+}
+
+/// Implies-then: a required first makes the then required (where a clone's action is
+/// required at all). (The stop and pseudo start of a live migration require nothing after
+/// them: Pacemaker's "migrate runnable" first implies no then.)
+fn imply_then(
+    t: &mut ActionTable,
+    view: &ClusterView,
+    e: Edge,
+    migrating: &[bool],
+) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & IMPLIES_THEN != 0
+        && !migrating[f]
+        && !t.list[f].optional
+        && t.list[th].optional
+        && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node));
+    if !applies {
+        return None;
+    }
+    t.list[th].optional = false;
+    if t.list[f].rsc != t.list[th].rsc {
+        say_because(t, view, "required", f, th);
+    }
+    Some(th)
+}
+
+/// The printed-only variants: the other action is shown in the graph although nothing is
+/// implied.
+fn mark_printed(t: &mut ActionTable, e: Edge) {
+    let (f, th) = (e.first, e.then);
+    if e.flags & IMPLIES_THEN_PRINTED != 0 && !t.list[f].optional && t.list[f].runnable {
+        t.list[th].print_always = true;
+    }
+    if e.flags & IMPLIES_FIRST_PRINTED != 0 && !t.list[th].optional && t.list[f].optional {
+        t.list[f].print_always = true;
+    }
+}
+
+/// Implies-first: a required then makes the first required (a completion point excepted);
+/// only a stop chain gives a reason.
+fn imply_first(t: &mut ActionTable, view: &ClusterView, e: Edge) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & IMPLIES_FIRST != 0
+        && !t.list[th].optional
+        && t.list[f].optional
+        && !is_completion(&t.list[f])
+        && clone_action_required_on(t, view, th, t.list[f].node);
+    if !applies {
+        return None;
+    }
+    t.list[f].optional = false;
+    if e.flags & STOP_CHAIN != 0 {
+        say_because(t, view, "required", th, f);
+    }
+    Some(f)
+}
+
+/// Restart: a stop that is needed but cannot run leaves the start after it unable to run
+/// too (Pacemaker's restart ordering).
+fn restart_blocks_start(t: &mut ActionTable, view: &ClusterView, e: Edge) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & RESTART != 0
+        && (!t.list[f].optional || t.list[f].blocked_needed)
+        && !t.list[f].runnable
+        && t.list[th].runnable;
+    if !applies {
+        return None;
+    }
+    t.list[th].runnable = false;
+    // (A stop not needed yet keeps the reason it gets when it becomes needed.)
+    if !t.list[th].optional && t.list[f].rsc != t.list[th].rsc {
+        say_because(t, view, "unrunnable", f, th);
+    }
+    Some(th)
+}
+
+/// Restart: a start that must happen, or that cannot happen any more, needs the stop.
+fn restart_needs_stop(t: &mut ActionTable, e: Edge, in_edges: &[Vec<usize>]) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & RESTART != 0
+        && t.list[f].optional
+        && t.list[f].runnable
+        && (!t.list[th].optional
+            || (!t.list[th].runnable
+                && (!t.list[th].blocked_by_active || blocked_after_restart(t, &in_edges[th]))));
+    if !applies {
+        return None;
+    }
+    t.list[f].optional = false;
+    Some(f)
+}
+
+/// One-or-more: an input that cannot run may leave the then too few.
+fn one_or_more(t: &mut ActionTable, e: Edge, in_edges: &[Vec<usize>]) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & ONE_OR_MORE != 0 && !t.list[f].runnable && t.list[th].runnable;
+    (applies && block_if_too_few(t, th, &in_edges[th])).then_some(th)
+}
+
+/// A stop chain: what stops after a needed stop that cannot run cannot run either.
+fn stop_chain(t: &mut ActionTable, view: &ClusterView, e: Edge) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & STOP_CHAIN != 0
+        && (t.list[f].blocked_needed || !t.list[f].optional)
+        && !t.list[f].runnable
+        && t.list[th].runnable;
+    if !applies {
+        return None;
+    }
+    t.list[th].runnable = false;
+    t.list[th].blocked_needed = !t.list[th].optional || t.list[th].blocked_needed;
+    say_because(t, view, "unrunnable", f, th);
+    Some(th)
+}
+
+/// An asymmetric ordering: a first that cannot run blocks the then (and requires it, so it
+/// is shown), unless the then is a start where it already runs.
+fn asymmetric(t: &mut ActionTable, view: &ClusterView, e: Edge) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & ASYMMETRIC != 0
+        && !t.list[f].runnable
+        && t.list[th].runnable
+        && !started_where_it_runs(t, view, th);
+    if !applies {
+        return None;
+    }
+    t.list[th].runnable = false;
+    t.list[th].optional = false;
+    // A collective's start passes this on to its instances; one already started where
+    // it runs is left alone (only a start elsewhere is blocked), so nothing is
+    // restarted for it.
+    if t.list[th].node.is_none() {
+        t.list[th].blocked_by_active = true;
+    }
+    if t.list[f].rsc != t.list[th].rsc {
+        say_because(t, view, "unrunnable", f, th);
+    }
+    Some(th)
+}
+
+/// Runnable-left: a then cannot run when its first cannot.
+fn runnable_left(t: &mut ActionTable, view: &ClusterView, e: Edge) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    if e.flags & RUNNABLE_LEFT == 0 || t.list[f].runnable || !t.list[th].runnable {
+        return None;
+    }
+    t.list[th].runnable = false;
+    if t.list[f].rsc != t.list[th].rsc {
+        say_because(t, view, "unrunnable", f, th);
+    }
+    t.list[th].blocked_by_active = t.list[f].blocked_by_active;
+    Some(th)
 }
