@@ -546,149 +546,161 @@ impl<'a> Assigner<'a> {
         }
     }
 
-    /// Applies colocation `c` (dependent `r`) to `scores` once its primary has been placed.
+    /// Applies colocation `c` (dependent `r`) to `scores` once its primary has been placed:
+    /// on each node with (or without) the primary, the colocation's score.
     fn apply_colocation_with_placed(
         &mut self,
         r: RscIdx,
         c: &crate::constraints::Colocation,
         scores: &mut BTreeMap<NodeIdx, Score>,
     ) {
-        {
-            let view = self.view;
-            let primary_nodes: Vec<NodeIdx> = if view.resources[c.primary].kind == Kind::Clone {
-                view.resources[c.primary]
-                    .children
-                    .iter()
-                    .filter(|ch| {
-                        // Roles only mean something for promotable clones.
-                        !view.resources[c.primary]
-                            .clone
-                            .as_ref()
-                            .is_some_and(|cfg| cfg.promotable)
-                            || c.primary_role
-                                .is_none_or(|role| self.out.role[**ch] == role)
-                    })
-                    // A mandatory colocation does not count instances blocked by a failure
-                    // (on-fail=block), as Pacemaker.
-                    .filter(|ch| !c.score.is_infinite() || !blocked_by_failure(view, **ch))
-                    .filter_map(|ch| self.out.node[*ch])
-                    .collect()
-            } else {
-                self.placed_node(c.primary).into_iter().collect()
-            };
-            let same = |a: NodeIdx, b: NodeIdx| {
-                if c.node_attribute == "#uname" {
-                    a == b
-                } else {
-                    let va = view.nodes[a].attrs.get(&c.node_attribute);
-                    va.is_some() && va == view.nodes[b].attrs.get(&c.node_attribute)
+        let view = self.view;
+        if self.applied_per_instance(r, c) {
+            self.apply_through_instances(r, c, scores);
+            return;
+        }
+        let primary_nodes = self.primary_nodes(c);
+        for n in 0..view.nodes.len() {
+            if let std::collections::btree_map::Entry::Vacant(missing) = scores.entry(n) {
+                // A node the dependent has no score on is only added by a mandatory
+                // colocation, where an instance of the primary is, banned (Pacemaker's
+                // node_list_exclude).
+                if c.score.is_infinite() && primary_nodes.contains(&n) {
+                    missing.insert(Score::MINUS_INFINITY);
                 }
-            };
-            // A mandatory colocation with a role of a promotable clone also adds, where an
-            // instance in that role is, the score that instance was placed with
-            // (Pacemaker merges the instances' assigned nodes into the dependent's).
-            let promotable_role = c.primary_role.is_some()
-                && view.resources[c.primary]
-                    .clone
-                    .as_ref()
-                    .is_some_and(|cfg| cfg.promotable);
-            let merged_weight = |n: NodeIdx| -> Score {
-                view.resources[c.primary]
-                    .children
-                    .iter()
-                    .filter(|ch| self.out.node[**ch] == Some(n))
-                    .filter(|ch| {
-                        c.primary_role
-                            .is_some_and(|role| self.out.role[**ch] == role)
-                    })
-                    .filter_map(|ch| self.placed_weight.get(ch).copied())
-                    .fold(Score::ZERO, Score::saturating_add)
-            };
-            // A finite colocation of a primitive or group with a clone is applied instance by
-            // instance: one placed adds the score where it is, one placed nowhere takes the
-            // score away everywhere, and a step that would leave no node is dropped
-            // (Pacemaker's clone colocation through each instance).
-            let finite = !c.score.is_infinite() && !c.score.is_minus_infinite();
-            let bundle = view.bundles.iter().any(|b| b.rsc == c.primary);
-            if finite
-                && view.resources[c.primary].kind == Kind::Clone
-                && !bundle
-                && !promotable_role
-                && view.resources[r].kind != Kind::Clone
-            {
-                for &ch in &view.resources[c.primary].children {
-                    let at = self.out.node[ch];
-                    let deltas: Vec<(NodeIdx, Score)> = scores
-                        .keys()
-                        .filter_map(|&n| match at {
-                            None => Some((n, Score(-c.score.0))),
-                            Some(p) => same(n, p).then_some((n, c.score)),
-                        })
-                        .collect();
-                    let mut work = scores.clone();
-                    for &(n, d) in &deltas {
-                        if let Some(w) = work.get_mut(&n) {
-                            *w = w.saturating_add(d);
-                        }
-                    }
-                    if work.iter().any(|(n, v)| v.0 >= 0 && self.usable(*n)) {
-                        *scores = work;
-                        for (node, score) in deltas {
-                            self.out.contributions.push(crate::assign::Contribution {
-                                rsc: r,
-                                node,
-                                score,
-                                source: c.id.clone(),
-                            });
-                        }
-                    }
-                }
-                return;
+                continue;
             }
-            for n in 0..view.nodes.len() {
-                let with = primary_nodes.iter().any(|p| same(n, *p));
-                if let std::collections::btree_map::Entry::Vacant(missing) = scores.entry(n) {
-                    // A node the dependent has no score on is only added by a mandatory
-                    // colocation, where an instance of the primary is, banned (Pacemaker's
-                    // node_list_exclude).
-                    if c.score.is_infinite() && primary_nodes.contains(&n) {
-                        missing.insert(Score::MINUS_INFINITY);
-                    }
-                    continue;
+            let with = primary_nodes.iter().any(|p| same_place(view, c, n, *p));
+            let Some(delta) = self.colocation_delta(c, n, with) else {
+                continue;
+            };
+            if let Some(s) = scores.get_mut(&n) {
+                *s = s.saturating_add(delta);
+            }
+            self.out.contributions.push(crate::assign::Contribution {
+                rsc: r,
+                node: n,
+                score: delta,
+                source: c.id.clone(),
+            });
+        }
+    }
+
+    /// Where the primary of `c` went: a clone's instances in the colocation's role (for a
+    /// mandatory colocation not those blocked by a failure, as Pacemaker), else its node.
+    fn primary_nodes(&self, c: &crate::constraints::Colocation) -> Vec<NodeIdx> {
+        let view = self.view;
+        if view.resources[c.primary].kind != Kind::Clone {
+            return self.placed_node(c.primary).into_iter().collect();
+        }
+        // Roles only mean something for promotable clones.
+        let promotable = view.resources[c.primary]
+            .clone
+            .as_ref()
+            .is_some_and(|cfg| cfg.promotable);
+        view.resources[c.primary]
+            .children
+            .iter()
+            .filter(|ch| {
+                !promotable
+                    || c.primary_role
+                        .is_none_or(|role| self.out.role[**ch] == role)
+            })
+            .filter(|ch| !c.score.is_infinite() || !blocked_by_failure(view, **ch))
+            .filter_map(|ch| self.out.node[*ch])
+            .collect()
+    }
+
+    /// What colocation `c` adds on node `n`, `with` the primary there or not (None: nothing):
+    /// a mandatory one bans the nodes without it (and where an instance in a promotable
+    /// clone's role is, adds the score it was placed with), an anti-colocation bans those
+    /// with it, a finite one adds its score where the primary is.
+    fn colocation_delta(
+        &self,
+        c: &crate::constraints::Colocation,
+        n: NodeIdx,
+        with: bool,
+    ) -> Option<Score> {
+        if c.score.is_infinite() {
+            if !with {
+                return Some(Score::MINUS_INFINITY);
+            }
+            let w = if promotable_role(self.view, c) {
+                self.role_weight(c, n)
+            } else {
+                Score::ZERO
+            };
+            (w.0 != 0).then_some(w)
+        } else if c.score.is_minus_infinite() {
+            with.then_some(Score::MINUS_INFINITY)
+        } else {
+            with.then_some(c.score)
+        }
+    }
+
+    /// The scores the instances of `c`'s primary in its role on `n` were placed with
+    /// (Pacemaker merges the instances' assigned nodes into the dependent's).
+    fn role_weight(&self, c: &crate::constraints::Colocation, n: NodeIdx) -> Score {
+        self.view.resources[c.primary]
+            .children
+            .iter()
+            .filter(|ch| self.out.node[**ch] == Some(n))
+            .filter(|ch| {
+                c.primary_role
+                    .is_some_and(|role| self.out.role[**ch] == role)
+            })
+            .filter_map(|ch| self.placed_weight.get(ch).copied())
+            .fold(Score::ZERO, Score::saturating_add)
+    }
+
+    /// A finite colocation of a primitive or group with a clone (not a bundle's, nor with a
+    /// promotable clone's role) is applied instance by instance.
+    fn applied_per_instance(&self, r: RscIdx, c: &crate::constraints::Colocation) -> bool {
+        let view = self.view;
+        let finite = !c.score.is_infinite() && !c.score.is_minus_infinite();
+        let bundle = view.bundles.iter().any(|b| b.rsc == c.primary);
+        finite
+            && view.resources[c.primary].kind == Kind::Clone
+            && !bundle
+            && !promotable_role(view, c)
+            && view.resources[r].kind != Kind::Clone
+    }
+
+    /// Colocation `c` through each instance of its clone primary: one placed adds the score
+    /// where it is, one placed nowhere takes the score away everywhere, and a step that
+    /// would leave no node is dropped (Pacemaker's clone colocation through each instance).
+    fn apply_through_instances(
+        &mut self,
+        r: RscIdx,
+        c: &crate::constraints::Colocation,
+        scores: &mut BTreeMap<NodeIdx, Score>,
+    ) {
+        let view = self.view;
+        for &ch in &view.resources[c.primary].children {
+            let at = self.out.node[ch];
+            let deltas: Vec<(NodeIdx, Score)> = scores
+                .keys()
+                .filter_map(|&n| match at {
+                    None => Some((n, Score(-c.score.0))),
+                    Some(p) => same_place(view, c, n, p).then_some((n, c.score)),
+                })
+                .collect();
+            let mut work = scores.clone();
+            for &(n, d) in &deltas {
+                if let Some(w) = work.get_mut(&n) {
+                    *w = w.saturating_add(d);
                 }
-                let delta = if c.score.is_infinite() {
-                    if with {
-                        let w = if promotable_role {
-                            merged_weight(n)
-                        } else {
-                            Score::ZERO
-                        };
-                        if w.0 == 0 {
-                            continue;
-                        }
-                        w
-                    } else {
-                        Score::MINUS_INFINITY
-                    }
-                } else if c.score.is_minus_infinite() {
-                    if !with {
-                        continue;
-                    }
-                    Score::MINUS_INFINITY
-                } else if with {
-                    c.score
-                } else {
-                    continue;
-                };
-                if let Some(s) = scores.get_mut(&n) {
-                    *s = s.saturating_add(delta);
+            }
+            if work.iter().any(|(n, v)| v.0 >= 0 && self.usable(*n)) {
+                *scores = work;
+                for (node, score) in deltas {
+                    self.out.contributions.push(crate::assign::Contribution {
+                        rsc: r,
+                        node,
+                        score,
+                        source: c.id.clone(),
+                    });
                 }
-                self.out.contributions.push(crate::assign::Contribution {
-                    rsc: r,
-                    node: n,
-                    score: delta,
-                    source: c.id.clone(),
-                });
             }
         }
     }
@@ -1071,4 +1083,29 @@ fn blocked_by_failure(view: &ClusterView, r: RscIdx) -> bool {
             .values()
             .any(|s| s.failed && s.on_fail == OnFail::Block)
     })
+}
+
+/// Nodes `a` and `b` are the same place for colocation `c`: the same node, or equal values
+/// of its node attribute.
+fn same_place(
+    view: &ClusterView,
+    c: &crate::constraints::Colocation,
+    a: NodeIdx,
+    b: NodeIdx,
+) -> bool {
+    if c.node_attribute == "#uname" {
+        a == b
+    } else {
+        let va = view.nodes[a].attrs.get(&c.node_attribute);
+        va.is_some() && va == view.nodes[b].attrs.get(&c.node_attribute)
+    }
+}
+
+/// Colocation `c` is with a role of a promotable clone.
+fn promotable_role(view: &ClusterView, c: &crate::constraints::Colocation) -> bool {
+    c.primary_role.is_some()
+        && view.resources[c.primary]
+            .clone
+            .as_ref()
+            .is_some_and(|cfg| cfg.promotable)
 }
