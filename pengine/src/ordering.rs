@@ -135,118 +135,168 @@ fn restate_reasons(
 ) {
     let original: Vec<Option<String>> = t.list.iter().map(|a| a.reason.clone()).collect();
     for (i, b) in before.iter().enumerate() {
-        let a = &t.list[i];
         if b.had_reason {
             continue;
         }
-        let became_required = b.optional && !a.optional;
-        // (Made required without a reason, by its own resource's ordering, it may have been
-        // by another's first in Pacemaker's order.)
-        let said = a.reason.clone();
-        let why = in_edges[i].iter().find_map(|&x| {
-            let e = t.edges[x];
-            let f = &t.list[e.first];
-            let named = match &said {
-                Some(said) => because(t, view, "unrunnable", e.first) == *said,
-                // (A clone's ordering passed on to the instances judges the clone's action
-                // as a whole.)
-                None if e.flags & SUMMARY != 0 => true,
-                None => clone_action_required_on(t, view, e.first, a.node.or(a.ordering_node)),
-            };
-            (became_required
-                && e.flags & IMPLIES_THEN != 0
-                && !f.optional
-                && f.rsc != a.rsc
-                && named)
-                .then(|| because(t, view, "required", e.first))
-        });
-        // (A stop that cannot run because what stops after it cannot, and that is required
-        // by what stops before it, is named by the latter: Pacemaker checks "then is
-        // required" when it reaches the pair.)
-        let why = why.or_else(|| {
-            let stop_blocked = said
-                .as_deref()
-                .is_some_and(|w| w.starts_with("unrunnable "));
-            out_edges[i].iter().find_map(|&x| {
-                let e = t.edges[x];
-                let th = &t.list[e.then];
-                (became_required
-                    && stop_blocked
-                    && e.flags & STOP_CHAIN != 0
-                    && e.flags & IMPLIES_FIRST != 0
-                    && !th.optional
-                    && th.rsc != a.rsc)
-                    .then(|| because(t, view, "required", e.then))
-            })
-        });
-        // (Unable to run because of a first that could run until something before both
-        // could not, it is named by that one: it could never run, so Pacemaker meets it
-        // first.)
-        let why = why.or_else(|| {
-            let said = said.as_deref().filter(|_| b.runnable && !a.runnable)?;
-            let blocks = |x: &usize| t.edges[*x].flags & RUNNABLE_LEFT != 0;
-            let from = in_edges[i]
-                .iter()
-                .filter(|x| blocks(x))
-                .map(|&x| t.edges[x].first)
-                .find(|&f| before[f].runnable && because(t, view, "unrunnable", f) == said)?;
-            in_edges[i].iter().filter(|x| blocks(x)).find_map(|&x| {
-                let g = t.edges[x].first;
-                let root = !before[g].runnable
-                    && t.list[g].rsc != a.rsc
-                    && in_edges[from]
-                        .iter()
-                        .any(|&y| blocks(&y) && t.edges[y].first == g);
-                root.then(|| because(t, view, "unrunnable", g))
-            })
-        });
-        // (Unable to run because its collective's action could not, when the collective
-        // passes that ordering on to its members, it is named by the collective's first:
-        // Pacemaker updates the members with it in the same step.)
-        let why = why.or_else(|| {
-            let said = said.as_deref().filter(|_| b.runnable && !a.runnable)?;
-            let whole = in_edges[i]
-                .iter()
-                .map(|&x| t.edges[x].first)
-                .find(|&g| t.list[g].node.is_none() && because(t, view, "unrunnable", g) == said)?;
-            in_edges[i].iter().find_map(|&x| {
-                let e = t.edges[x];
-                let f = e.first;
-                let passed_on = e.flags & SUMMARY != 0
-                    && !t.list[f].runnable
-                    && t.list[f].rsc != a.rsc
-                    && in_edges[whole]
-                        .iter()
-                        .any(|&y| t.edges[y].first == f && t.edges[y].flags & RUNNABLE_LEFT != 0);
-                passed_on.then(|| because(t, view, "unrunnable", f))
-            })
-        });
-        // (Required by what its collective passes on, like the member before it, it is
-        // named by that member: Pacemaker reaches it from there first.)
-        let why = why.or_else(|| {
-            let said = said.as_deref().filter(|w| w.starts_with("required "))?;
-            let passed_on = in_edges[i].iter().any(|&x| {
-                t.edges[x].flags & SUMMARY != 0
-                    && because(t, view, "required", t.edges[x].first) == said
-            });
-            if !passed_on {
-                return None;
-            }
-            in_edges[i].iter().find_map(|&x| {
-                let e = t.edges[x];
-                let p = &t.list[e.first];
-                (e.flags & IMPLIES_THEN != 0
-                    && e.flags & SUMMARY == 0
-                    && !p.optional
-                    && p.rsc != a.rsc
-                    && original[e.first].as_deref() == Some(said))
-                .then(|| because(t, view, "required", e.first))
-            })
-        });
+        let said = t.list[i].reason.clone();
+        let said = said.as_deref();
+        let cx = Restating {
+            t,
+            view,
+            before,
+            in_edges,
+            out_edges,
+            original: &original,
+        };
+        let why = cx
+            .required_by_first(i, said)
+            .or_else(|| cx.required_by_stop_before(i, said))
+            .or_else(|| cx.blocked_by_root(i, said))
+            .or_else(|| cx.blocked_by_collective_first(i, said))
+            .or_else(|| cx.required_like_member_before(i, said));
         if let Some(why) = why {
             t.list[i].reason = Some(why);
             t.ordering_reasons.insert(i);
         }
+    }
+}
+
+/// What restating an action's reason looks at: the final flags, the flags before the
+/// propagation, the edges, and the reasons as the worklist left them.
+struct Restating<'x> {
+    t: &'x ActionTable,
+    view: &'x ClusterView,
+    before: &'x [Before],
+    in_edges: &'x [Vec<usize>],
+    out_edges: &'x [Vec<usize>],
+    original: &'x [Option<String>],
+}
+
+impl Restating<'_> {
+    fn became_required(&self, i: usize) -> bool {
+        self.before[i].optional && !self.t.list[i].optional
+    }
+
+    fn became_unrunnable(&self, i: usize) -> bool {
+        self.before[i].runnable && !self.t.list[i].runnable
+    }
+
+    fn because(&self, what: &str, first: usize) -> String {
+        because(self.t, self.view, what, first)
+    }
+
+    /// Made required (without a reason, by its own resource's ordering, or named
+    /// unrunnable by a first) while another resource's required first implies it: named
+    /// by that first, as in Pacemaker's order.
+    fn required_by_first(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let (t, a) = (self.t, &self.t.list[i]);
+        if !self.became_required(i) {
+            return None;
+        }
+        self.in_edges[i].iter().find_map(|&x| {
+            let e = t.edges[x];
+            let f = &t.list[e.first];
+            let named = match said {
+                Some(said) => self.because("unrunnable", e.first) == said,
+                // (A clone's ordering passed on to the instances judges the clone's action
+                // as a whole.)
+                None if e.flags & SUMMARY != 0 => true,
+                None => clone_action_required_on(t, self.view, e.first, a.node.or(a.ordering_node)),
+            };
+            (e.flags & IMPLIES_THEN != 0 && !f.optional && f.rsc != a.rsc && named)
+                .then(|| self.because("required", e.first))
+        })
+    }
+
+    /// A stop that cannot run because what stops after it cannot, and that is required by
+    /// what stops before it, is named by the latter: Pacemaker checks "then is required"
+    /// when it reaches the pair.
+    fn required_by_stop_before(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let (t, a) = (self.t, &self.t.list[i]);
+        let stop_blocked = said.is_some_and(|w| w.starts_with("unrunnable "));
+        if !self.became_required(i) || !stop_blocked {
+            return None;
+        }
+        self.out_edges[i].iter().find_map(|&x| {
+            let e = t.edges[x];
+            let th = &t.list[e.then];
+            (e.flags & STOP_CHAIN != 0
+                && e.flags & IMPLIES_FIRST != 0
+                && !th.optional
+                && th.rsc != a.rsc)
+                .then(|| self.because("required", e.then))
+        })
+    }
+
+    /// Unable to run because of a first that could run until something before both could
+    /// not, it is named by that one: it could never run, so Pacemaker meets it first.
+    fn blocked_by_root(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let t = self.t;
+        let said = said.filter(|_| self.became_unrunnable(i))?;
+        let blocks = |x: &usize| t.edges[*x].flags & RUNNABLE_LEFT != 0;
+        let from = self.in_edges[i]
+            .iter()
+            .filter(|x| blocks(x))
+            .map(|&x| t.edges[x].first)
+            .find(|&f| self.before[f].runnable && self.because("unrunnable", f) == said)?;
+        self.in_edges[i]
+            .iter()
+            .filter(|x| blocks(x))
+            .find_map(|&x| {
+                let g = t.edges[x].first;
+                let root = !self.before[g].runnable
+                    && t.list[g].rsc != t.list[i].rsc
+                    && self.in_edges[from]
+                        .iter()
+                        .any(|&y| blocks(&y) && t.edges[y].first == g);
+                root.then(|| self.because("unrunnable", g))
+            })
+    }
+
+    /// Unable to run because its collective's action could not, when the collective passes
+    /// that ordering on to its members, it is named by the collective's first: Pacemaker
+    /// updates the members with it in the same step.
+    fn blocked_by_collective_first(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let t = self.t;
+        let said = said.filter(|_| self.became_unrunnable(i))?;
+        let whole = self.in_edges[i]
+            .iter()
+            .map(|&x| t.edges[x].first)
+            .find(|&g| t.list[g].node.is_none() && self.because("unrunnable", g) == said)?;
+        self.in_edges[i].iter().find_map(|&x| {
+            let e = t.edges[x];
+            let f = e.first;
+            let passed_on = e.flags & SUMMARY != 0
+                && !t.list[f].runnable
+                && t.list[f].rsc != t.list[i].rsc
+                && self.in_edges[whole]
+                    .iter()
+                    .any(|&y| t.edges[y].first == f && t.edges[y].flags & RUNNABLE_LEFT != 0);
+            passed_on.then(|| self.because("unrunnable", f))
+        })
+    }
+
+    /// Required by what its collective passes on, like the member before it, it is named
+    /// by that member: Pacemaker reaches it from there first.
+    fn required_like_member_before(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let t = self.t;
+        let said = said.filter(|w| w.starts_with("required "))?;
+        let passed_on = self.in_edges[i].iter().any(|&x| {
+            t.edges[x].flags & SUMMARY != 0 && self.because("required", t.edges[x].first) == said
+        });
+        if !passed_on {
+            return None;
+        }
+        self.in_edges[i].iter().find_map(|&x| {
+            let e = t.edges[x];
+            let p = &t.list[e.first];
+            (e.flags & IMPLIES_THEN != 0
+                && e.flags & SUMMARY == 0
+                && !p.optional
+                && p.rsc != t.list[i].rsc
+                && self.original[e.first].as_deref() == Some(said))
+            .then(|| self.because("required", e.first))
+        })
     }
 }
 
