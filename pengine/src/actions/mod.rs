@@ -143,6 +143,10 @@ pub struct ActionTable {
     /// Clone instances an interleaved ordering found no partner for: Pacemaker unassigns
     /// them there, so later interleaved orderings see them placed nowhere.
     pub inhibited: std::collections::BTreeSet<RscIdx>,
+    /// Action pairs an `rsc_order` constraint already orders: Pacemaker keeps only the first
+    /// constraint's ordering between two actions (every constraint ordering carries its
+    /// "optional" bit, which its duplicate filter matches), so a later one adds nothing.
+    pub constraint_pairs: std::collections::HashSet<(usize, usize)>,
     /// By resource (none for node actions), key and node: an orphan history named like a
     /// configured clone has actions with that clone's keys.
     by_key: HashMap<(Option<RscIdx>, String, Option<NodeIdx>), usize>,
