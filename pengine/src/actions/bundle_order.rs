@@ -74,25 +74,13 @@ fn promotable(view: &ClusterView, t: &mut ActionTable, r: usize, c: usize) {
     t.order_rsc(r, "demote", c, "demote", IMPLIES_FIRST);
     t.order_rsc(c, "promoted", r, "promoted", IMPLIES_THEN);
     t.order_rsc(r, "promote", c, "promote", IMPLIES_FIRST);
-    // The bundle is promoted only if an instance can be (Pacemaker sums the instances'
-    // promotes into the bundle's promoted, as what follows it sees it). An instance promoted
-    // now counts as promotable (Pacemaker has an optional promote for it).
-    let promoted = t.of(r, "promoted");
-    let instances = view.primitives_of(c);
-    let promoted_now = instances.iter().any(|&p| {
-        view.resources[p]
-            .node_state
-            .values()
-            .any(|s| s.role == crate::unpack::Role::Promoted)
-    });
-    if promoted_now {
-        return;
-    }
-    for &x in &promoted {
-        t.list[x].min_runnable = 1;
-        for &p in &instances {
-            for a in t.of(p, "promote") {
-                t.order(a, x, ONE_OR_MORE | SUMMARY);
+    // The bundle's promote and promoted can run only if its clone's can (Pacemaker sums
+    // the clone's flags into the bundle's).
+    for task in ["promote", "promoted"] {
+        for x in t.of(r, task) {
+            for cp in t.of(c, task) {
+                t.order(cp, x, ONE_OR_MORE | SUMMARY);
+                t.list[x].min_runnable = 1;
             }
         }
     }

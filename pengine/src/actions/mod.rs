@@ -68,6 +68,9 @@ pub mod flags {
     /// the graph leaves it out between an action on a guest node and that node's container
     /// (Pacemaker's invalid orderings).
     pub const CONSTRAINT: u32 = 16384;
+    /// Then required => first is shown in the graph, without being required (Pacemaker's
+    /// "implies first printed").
+    pub const IMPLIES_FIRST_PRINTED: u32 = 32768;
 }
 
 /// One scheduled (or merely possible) action.
@@ -140,6 +143,12 @@ pub struct ActionTable {
     /// Clone instances an interleaved ordering found no partner for: Pacemaker unassigns
     /// them there, so later interleaved orderings see them placed nowhere.
     pub inhibited: std::collections::BTreeSet<RscIdx>,
+    /// Actions whose reason an ordering gave (the propagation may restate those).
+    pub ordering_reasons: std::collections::BTreeSet<usize>,
+    /// Action pairs an `rsc_order` constraint already orders: Pacemaker keeps only the first
+    /// constraint's ordering between two actions (every constraint ordering carries its
+    /// "optional" bit, which its duplicate filter matches), so a later one adds nothing.
+    pub constraint_pairs: std::collections::HashSet<(usize, usize)>,
     /// By resource (none for node actions), key and node: an orphan history named like a
     /// configured clone has actions with that clone's keys.
     by_key: HashMap<(Option<RscIdx>, String, Option<NodeIdx>), usize>,

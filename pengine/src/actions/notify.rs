@@ -288,7 +288,12 @@ fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             let Some(n) = asg.node[q].filter(|_| asg.role[q] != Role::Stopped) else {
                 continue;
             };
-            if !view.nodes[n].online || view.nodes[n].unclean {
+            // (Nor a guest node about to be reset.)
+            let reset = view.nodes[n]
+                .remote
+                .as_ref()
+                .is_some_and(|l| l.requires_reset);
+            if !view.nodes[n].online || view.nodes[n].unclean || reset {
                 continue;
             }
             let i = t.get(

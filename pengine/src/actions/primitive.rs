@@ -260,7 +260,14 @@ impl<'a> Plan<'a> {
                 || next_role == Role::Stopped
                 || quorum_stop;
             let node_managed = !node.maintenance;
-            if !managed || !node_managed || (node.unclean && !fenced) {
+            // A guest node down as unpacked and needing a reset runs nothing, unless its
+            // fencing (its container's stop) implies the stop.
+            let remote_down = node.is_guest()
+                && node
+                    .remote
+                    .as_ref()
+                    .is_some_and(|l| !l.was_online && l.requires_reset && !fenced);
+            if !managed || !node_managed || (node.unclean && !fenced) || remote_down {
                 t.list[stop].runnable = false;
                 // Needed but impossible: what must stop after it cannot stop either.
                 t.list[stop].blocked_needed = need;
@@ -281,10 +288,16 @@ impl<'a> Plan<'a> {
             // primitive promoted on one node is demoted wherever it runs.)
             if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
                 let demote = self.action(t, "demote", Some(c), kind);
-                // (Like the stop, it cannot run on an unclean node that is not fenced.)
-                if !managed || !node_managed || (node.unclean && !fenced) {
+                let wanted = need || next_role != Role::Promoted || st.must_recover();
+                if !managed || !node_managed || remote_down {
                     t.list[demote].runnable = false;
-                } else if need || next_role != Role::Promoted || st.must_recover() {
+                } else if node.unclean && !fenced {
+                    // (As its stop: needed but impossible on a node that is not fenced.)
+                    t.list[demote].runnable = false;
+                    if wanted {
+                        t.require(demote);
+                    }
+                } else if wanted {
                     // (A failure with on-fail=demote is recovered by demoting.)
                     t.require(demote);
                 }
@@ -420,19 +433,33 @@ impl<'a> Plan<'a> {
                 let stays = !self.multiply_active
                     && self.current == Some(n)
                     && !restarts(&rsc.node_state[&n]);
+                // Recovered in place into a lower role (promoted now, unpromoted next):
+                // Pacemaker's restart brings it back up only to the role it has, so the
+                // start is created optional (its stop requires it later).
+                let lower_role_in_place = self.current == Some(n)
+                    && rsc.node_state[&n].role > self.next_role
+                    && !self.multiply_active;
                 if !managed {
                     if !stays {
                         t.list[start].runnable = false;
                     }
-                } else if !(stays || (quorum_blocked && running.is_empty())) {
+                } else if !(stays || lower_role_in_place || (quorum_blocked && running.is_empty()))
+                {
                     // (A new start blocked by lack of quorum is not needed, merely impossible.)
                     t.require(start);
                 }
             }
         }
         if next.is_some() {
+            // A resource we may not act on is never brought back up (Pacemaker creates its
+            // actions optional and schedules no restart for it): its stop needs no start.
+            let restart = if managed {
+                IMPLIES_THEN | RESTART
+            } else {
+                RESTART
+            };
             for &s in stops {
-                t.order(s, start, IMPLIES_THEN | RESTART);
+                t.order(s, start, restart);
             }
             // A completed migration's leftover stop only goes first.
             for &c in &rsc.dangling_on {
@@ -704,18 +731,7 @@ impl<'a> Plan<'a> {
             if !checked || !node.online || node.unclean {
                 continue;
             }
-            let d = t.get(
-                Some(r),
-                "delete",
-                op_key(id, "delete", 0),
-                0,
-                Some(n),
-                ActionKind::RscOp,
-            );
-            t.require(d);
-            for s in t.of(r, "stop") {
-                t.order(s, d, OPTIONAL);
-            }
+            let d = forget_history(t, r, id, n);
             for s in t.of(r, "start") {
                 t.order(d, s, OPTIONAL);
             }
@@ -748,19 +764,7 @@ impl<'a> Plan<'a> {
                 if !view.nodes[n].available_before_placement() {
                     continue;
                 }
-                let d = t.get(
-                    Some(r),
-                    "delete",
-                    op_key(id, "delete", 0),
-                    0,
-                    Some(n),
-                    ActionKind::RscOp,
-                );
-                t.require(d);
-                // Stop (wherever it runs) -> clean-up.
-                for s in t.of(r, "stop") {
-                    t.order(s, d, OPTIONAL);
-                }
+                forget_history(t, r, id, n);
             }
         }
     }
@@ -815,15 +819,20 @@ impl<'a> Plan<'a> {
             {
                 continue;
             }
+            // (Pacemaker records no recurring operation as active on a remote node that was
+            // down when its history was read.)
+            let up_when_read = view.nodes[n].remote.as_ref().is_none_or(|l| l.was_online);
             let running_here = stays
+                && up_when_read
                 && active
                     .iter()
                     .any(|(a, b)| *a == op.name && *b == op.interval_ms);
             let rescheduled = history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
             if !for_role(op.role, next_role) {
                 // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
-                // one whose definition changed alone: it counts as not running).
-                if running_here && !rescheduled {
+                // alone one whose definition changed, as not running, and any whose start is
+                // required, as a restart).
+                if running_here && !rescheduled && t.list[start].optional {
                     self.cancel_for_role_change(t, op, n, promote, demote_here);
                 }
                 continue;
@@ -1107,6 +1116,24 @@ fn recorded_call(st: &RscNodeState, name: &str, interval: u64) -> Option<i64> {
         .rev()
         .find(|o| o.task == name && o.interval_ms == interval)
         .map(|o| o.call_id)
+}
+
+/// A required clean-up (`delete`) of `r`'s history on node `n`, after its stops (wherever it
+/// runs).
+fn forget_history(t: &mut ActionTable, r: RscIdx, id: &str, n: NodeIdx) -> usize {
+    let d = t.get(
+        Some(r),
+        "delete",
+        op_key(id, "delete", 0),
+        0,
+        Some(n),
+        ActionKind::RscOp,
+    );
+    t.require(d);
+    for s in t.of(r, "stop") {
+        t.order(s, d, OPTIONAL);
+    }
+    d
 }
 
 /// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`,

@@ -80,6 +80,9 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
     for probes in &probes_of {
         for &p in probes {
             for &ei in &out[p] {
+                if created_after_user_orderings(view, t, t.edges[ei]) {
+                    continue;
+                }
                 let after = t.edges[ei].then;
                 walk(
                     view,
@@ -100,6 +103,65 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
     for (a, b, f) in new_edges {
         t.order(a, b, f);
     }
+}
+
+/// Whether `e` leads from another resource's action into the start of a primitive placed
+/// nowhere, through user orderings that Pacemaker applies before that start exists: it
+/// creates no start for such a resource itself, only as the first action of an ordering, so
+/// the orderings into it listed before the first one out of it make no ordering wrapper.
+fn created_after_user_orderings(view: &ClusterView, t: &ActionTable, e: super::Edge) -> bool {
+    let (f, th) = (&t.list[e.first], &t.list[e.then]);
+    let (Some(x), Some(y)) = (f.rsc, th.rsc) else {
+        return false;
+    };
+    if th.task != "start"
+        || th.node.is_some()
+        || x == y
+        || view.resources[y].kind != Kind::Primitive
+    {
+        return false;
+    }
+    let orders = &t.rsc_orders;
+    let created = orders.iter().position(|o| o.0 == y && o.1 == "start");
+    let last_into = orders
+        .iter()
+        .rposition(|o| o.0 == x && o.1 == f.task && o.2 == y && o.3 == "start");
+    match (last_into, created) {
+        (Some(into), Some(created)) => into < created,
+        (Some(_), None) => true,
+        // Never created by an ordering either (a stand-alone resource's start is made by
+        // nothing else): no ordering into it exists.
+        (None, None) => view.resources[y].parent.is_none(),
+        (None, Some(_)) => false,
+    }
+}
+
+/// Whether an implies-then edge out of a collective's "running" or "promoted" pseudo action
+/// leads to another resource: a user ordering, which leaves from the collective's start in
+/// Pacemaker (the graph only shows it on the completed action). Reached from a member's start
+/// through the completed action, the walk does not follow it; the start's branch in [`walk`]
+/// does.
+fn user_order_after_completion(view: &ClusterView, t: &ActionTable, e: super::Edge) -> bool {
+    let (f, th) = (&t.list[e.first], &t.list[e.then]);
+    let completion = f
+        .rsc
+        .is_some_and(|r| view.resources[r].kind != Kind::Primitive)
+        && matches!(f.task.as_str(), "running" | "promoted");
+    completion
+        && e.flags & IMPLIES_THEN != 0
+        && e.flags & SUMMARISES == 0
+        && th
+            .rsc
+            .zip(f.rsc)
+            .is_some_and(|(x, r)| view.top_of(x) != view.top_of(r))
+}
+
+/// Edges of ours that Pacemaker's probe walk does not see (its ordering wrappers differ).
+/// (A summary edge is ours alone: Pacemaker updates the instances' flags without one.)
+fn absent_when_probes_are_ordered(view: &ClusterView, t: &ActionTable, e: super::Edge) -> bool {
+    e.flags & SUMMARY != 0
+        || user_order_after_completion(view, t, e)
+        || created_after_user_orderings(view, t, e)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -140,6 +202,9 @@ fn walk(
         }
         for &ei in &out[a] {
             let e = t.edges[ei];
+            if absent_when_probes_are_ordered(view, t, e) {
+                continue;
+            }
             if e.flags & IMPLIES_THEN == 0 || e.flags & SUMMARISES != 0 {
                 // Only descend from a collective into its own children.
                 let Some(ar) = act.rsc else { continue };
@@ -160,8 +225,14 @@ fn walk(
                         .as_ref()
                         .is_some_and(|c| c.interleave)
                 {
-                    // Only the instance on the probe's node.
-                    let pn = t.list[probe].node;
+                    // Only the instance placed with the probed resource (Pacemaker's
+                    // compatible child; a resource placed nowhere is paired by node
+                    // preference, which the probe's node stands for here).
+                    let pn = t
+                        .of(probe_rsc, "start")
+                        .into_iter()
+                        .find_map(|s| t.list[s].node)
+                        .or(t.list[probe].node);
                     if !t.of(child, "start").iter().any(|s| t.list[*s].node == pn)
                         && view.resources[child].kind == Kind::Primitive
                     {
@@ -196,7 +267,11 @@ fn walk(
                             .rsc
                             .is_some_and(|x| view.top_of(x) != view.top_of(ar));
                         let implies = e.flags & (IMPLIES_THEN | CLONE_IMPLIES_THEN) != 0;
-                        if implies && e.flags & SUMMARISES == 0 && other {
+                        if implies
+                            && e.flags & SUMMARISES == 0
+                            && other
+                            && !created_after_user_orderings(view, t, e)
+                        {
                             stack.push(e.then);
                         }
                     }

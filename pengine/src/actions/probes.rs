@@ -142,18 +142,14 @@ fn unknown_here(view: &ClusterView, asg: &Assignment, r: RscIdx, n: NodeIdx) -> 
     if siblings.iter().any(|p| known(*p)) {
         return false;
     }
-    // Pacemaker picks the clone instance (a group instance as a whole) running there, else
+    // Pacemaker picks the clone instance (a group instance as a whole) known there, else
     // the one placed there, else the first; that instance's member asks.
     let instances = &view.resources[top].children;
-    let runs_here = |i: RscIdx| {
-        view.primitives_of(i)
-            .iter()
-            .any(|&p| view.resources[p].running_nodes().contains(&n))
-    };
+    let known_here = |i: RscIdx| view.primitives_of(i).iter().any(|&p| known(p));
     let Some(chosen) = instances
         .iter()
         .copied()
-        .find(|&i| runs_here(i))
+        .find(|&i| known_here(i))
         .or_else(|| instances.iter().copied().find(|&i| asg.node[i] == Some(n)))
         .or_else(|| instances.first().copied())
     else {

@@ -53,11 +53,11 @@ fn guest_ordering(view: &ClusterView, t: &mut ActionTable, i: usize, c: RscIdx, 
     let recurring = a.interval_ms > 0;
     let a_task = a.task.clone();
     match task_of(&a_task) {
-        // (The connection's ordering is weighed first, as Pacemaker's newer orderings are: an
-        // action both block is unrunnable because of the connection.)
+        // (The container's ordering is weighed first, as Pacemaker creates it first: an
+        // action both block is unrunnable because of the container.)
         Task::Up => {
-            after_start(view, t, c, i, OPTIONAL);
             after_start(view, t, k, i, IMPLIES_THEN);
+            after_start(view, t, c, i, OPTIONAL);
         }
         Task::Down | Task::Demote => {
             let container_failed = view.resources[k].node_state.values().any(|s| s.failed);
