@@ -130,7 +130,11 @@ impl<'a> Assigner<'a> {
             allowed_after: vec![None; n],
             clone_weights: BTreeMap::new(),
             placed_weight: BTreeMap::new(),
-            usable: view.nodes.iter().map(|n| n.can_run()).collect(),
+            usable: view
+                .nodes
+                .iter()
+                .map(|n| usable_for_assignment(view, n))
+                .collect(),
             preassigned: vec![false; n],
             last_shown: BTreeMap::new(),
             banned_everywhere: std::collections::BTreeSet::new(),
@@ -1068,6 +1072,23 @@ pub fn assign(view: &ClusterView, cons: &Constraints) -> Assignment {
     a.hide_undiscovered_guest_nodes();
     a.hide_orphan_connection_nodes(base_contributions);
     a.out
+}
+
+/// Whether assignment may use node `n`. Cluster-wide `maintenance-mode` unmanages every
+/// resource, but Pacemaker does not put the nodes themselves in maintenance: they stay
+/// available (only a node's own `maintenance` attribute takes it out).
+fn usable_for_assignment(view: &ClusterView, n: &crate::unpack::NodeInfo) -> bool {
+    let own_maintenance = n
+        .attrs
+        .get("maintenance")
+        .is_some_and(|v| crate::unpack::is_true(v));
+    n.can_run()
+        || (view.config.maintenance_mode
+            && !own_maintenance
+            && n.online
+            && !n.unclean
+            && !n.standby
+            && !n.shutdown)
 }
 
 /// Whether `target-role=Stopped` applies to `r`: its own value, which holds its parents'

@@ -153,6 +153,9 @@ pub struct Resource {
     /// that cannot be fenced: no recovery is possible, so Pacemaker blocks the resource
     /// (unmanaged from then on).
     pub stop_unrecoverable: bool,
+    /// Cluster-wide `maintenance-mode`: Pacemaker unmanages every resource (the nodes stay
+    /// as they are).
+    pub cluster_maintenance: bool,
 }
 
 impl Resource {
@@ -200,6 +203,7 @@ impl Resource {
         self.meta_flag("is-managed", true)
             && !self.meta_flag("maintenance", false)
             && !self.stop_unrecoverable
+            && !self.cluster_maintenance
     }
 
     /// Nodes where this primitive is active.
@@ -545,6 +549,7 @@ fn add(
         utilization_text,
         clone: clone.clone(),
         config_order: order,
+        cluster_maintenance: view.config.maintenance_mode,
         ..Default::default()
     });
     view.rsc_by_id.insert(id, me);

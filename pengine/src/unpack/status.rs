@@ -664,6 +664,7 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
         agent: lr.attr("type").unwrap_or("").to_string(),
         orphan: true,
         config_order: usize::MAX,
+        cluster_maintenance: view.config.maintenance_mode,
         ..Default::default()
     });
     // An orphan that ran inside a container says so in its history.
