@@ -86,7 +86,12 @@ impl Assigner<'_> {
     fn add_stickiness(&mut self, r: RscIdx) {
         let view = self.view;
         let rsc = &view.resources[r];
-        let running = rsc.running_nodes();
+        let mut running = rsc.running_nodes();
+        // (A failed migrate_to's target that the source stopped afterwards stays in
+        // Pacemaker's list of nodes it runs on, so it is sticky there.)
+        if running.is_empty() {
+            running.extend(rsc.stopped_listed_on);
+        }
         let sticky = rsc.stickiness();
         if rsc.managed() && !self.frozen_by_ticket(r) && running.len() == 1 && sticky.0 > 0 {
             let n = running[0];
