@@ -277,7 +277,51 @@ fn notified_nodes(
 /// instances still active are told of the stop (post-notifications only; the stopped instance
 /// cannot be asked before).
 fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
-    let implied: Vec<(usize, usize)> = (0..t.list.len())
+    for (stop, fencing) in stops_implied_by_fencing(t) {
+        let Some(p) = t.list[stop].rsc else { continue };
+        let top = view.top_of(p);
+        // The instance's own `notify` (set on it or inherited from its clone).
+        let notifies = view.resources[p].meta_flag("notify", false);
+        if view.resources[top].clone.is_none() || top == p || !notifies {
+            continue;
+        }
+        let (post, post_done) = fenced_stop_points(view, t, p, fencing);
+        // What these notifications tell: only that the instance stopped there.
+        let stopped = [
+            (
+                "CRM_meta_notify_stop_resource",
+                view.resources[p].id.clone(),
+            ),
+            (
+                "CRM_meta_notify_stop_uname",
+                t.list[stop]
+                    .node
+                    .map_or(String::new(), |n| view.nodes[n].uname.clone()),
+            ),
+        ];
+        // Every instance's required changes carry it too, ahead of the clone's own table.
+        for q in view.primitives_of(top) {
+            let changes: Vec<usize> = ["start", "stop", "promote", "demote"]
+                .iter()
+                .flat_map(|task| t.of(q, task))
+                .filter(|&i| !t.list[i].optional && t.list[i].node.is_some())
+                .collect();
+            for i in changes {
+                tell_stopped(t, i, &stopped);
+            }
+        }
+        for q in view.primitives_of(top) {
+            if view.resources[q].base_id == view.resources[p].base_id {
+                tell_instance_of_fenced_stop(view, asg, t, q, (post, post_done), &stopped);
+            }
+        }
+    }
+}
+
+/// The stop pseudo actions (in the graph) implied by a fencing that downs their node, with
+/// that fencing.
+fn stops_implied_by_fencing(t: &ActionTable) -> Vec<(usize, usize)> {
+    (0..t.list.len())
         .filter(|&i| {
             let a = &t.list[i];
             a.task == "stop" && a.kind == ActionKind::PseudoEvent && in_graph(t, i)
@@ -290,102 +334,92 @@ fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             })?;
             Some((i, fencing))
         })
+        .collect()
+}
+
+/// Instance `p`'s post-notification of its fenced stop and its confirmation, after the
+/// fencing.
+fn fenced_stop_points(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    p: usize,
+    fencing: usize,
+) -> (usize, usize) {
+    let prsc = &view.resources[p];
+    let name = prsc.key_id().to_string();
+    let pseudo = |t: &mut ActionTable, key: String, kind: &str, op: &str| {
+        let i = t.get(Some(p), op, key, 0, None, ActionKind::PseudoEvent);
+        t.list[i].internal_key = Some(format!("{}_{kind}_notify_stonith_0", prsc.id));
+        t.list[i].runnable = true;
+        t.require(i);
+        set_notify_meta(&mut t.list[i], kind, "stonith", "stop");
+        i
+    };
+    let post = pseudo(t, format!("{name}_post_notify_stop_0"), "post", "notify");
+    let post_done = pseudo(
+        t,
+        format!("{name}_notified_0"),
+        "confirmed-post",
+        "notified",
+    );
+    t.order(fencing, post, IMPLIES_THEN);
+    t.order(post, post_done, IMPLIES_THEN);
+    (post, post_done)
+}
+
+/// Action `i` carries what a fenced stop's notifications tell (unless it says otherwise).
+fn tell_stopped(t: &mut ActionTable, i: usize, stopped: &[(&str, String)]) {
+    for (k, v) in stopped {
+        t.list[i]
+            .meta
+            .entry(k.to_string())
+            .or_insert_with(|| v.clone());
+    }
+}
+
+/// Instance `q`, if it stays active on a node that is up, is told of the fenced stop
+/// between the `(post, post_done)` points; its recurring monitors wait for that
+/// (Pacemaker's new_post_notify_action).
+fn tell_instance_of_fenced_stop(
+    view: &ClusterView,
+    asg: &Assignment,
+    t: &mut ActionTable,
+    q: usize,
+    (post, post_done): (usize, usize),
+    stopped: &[(&str, String)],
+) {
+    let Some(n) = asg.node[q].filter(|_| asg.role[q] != Role::Stopped) else {
+        return;
+    };
+    // (Nor a guest node about to be reset.)
+    let reset = view.nodes[n]
+        .remote
+        .as_ref()
+        .is_some_and(|l| l.requires_reset);
+    if !view.nodes[n].online || view.nodes[n].unclean || reset {
+        return;
+    }
+    let i = t.get(
+        Some(q),
+        "notify",
+        format!("{}_post_notify_stop_0", view.resources[q].key_id()),
+        0,
+        Some(n),
+        ActionKind::RscOp,
+    );
+    t.require(i);
+    tell_stopped(t, i, stopped);
+    tell(t, post, i);
+    t.order(post, i, OPTIONAL);
+    t.order(i, post_done, OPTIONAL);
+    let monitors: Vec<usize> = (0..t.list.len())
+        .filter(|&m| {
+            let a = &t.list[m];
+            a.rsc == Some(q) && a.task == "monitor" && a.interval_ms > 0
+        })
         .collect();
-    for (stop, fencing) in implied {
-        let Some(p) = t.list[stop].rsc else { continue };
-        let top = view.top_of(p);
-        let prsc = &view.resources[p];
-        // The instance's own `notify` (set on it or inherited from its clone).
-        if view.resources[top].clone.is_none() || top == p || !prsc.meta_flag("notify", false) {
-            continue;
-        }
-        let name = prsc.key_id().to_string();
-        let pseudo = |t: &mut ActionTable, key: String, kind: &str, op: &str| {
-            let i = t.get(Some(p), op, key, 0, None, ActionKind::PseudoEvent);
-            t.list[i].internal_key = Some(format!("{}_{kind}_notify_stonith_0", prsc.id));
-            t.list[i].runnable = true;
-            t.require(i);
-            set_notify_meta(&mut t.list[i], kind, "stonith", "stop");
-            i
-        };
-        let post = pseudo(t, format!("{name}_post_notify_stop_0"), "post", "notify");
-        let post_done = pseudo(
-            t,
-            format!("{name}_notified_0"),
-            "confirmed-post",
-            "notified",
-        );
-        t.order(fencing, post, IMPLIES_THEN);
-        t.order(post, post_done, IMPLIES_THEN);
-        // What these notifications tell: only that the instance stopped there. Every
-        // instance's required changes carry it too, ahead of the clone's own table.
-        let stopped = [
-            ("CRM_meta_notify_stop_resource", prsc.id.clone()),
-            (
-                "CRM_meta_notify_stop_uname",
-                t.list[stop]
-                    .node
-                    .map_or(String::new(), |n| view.nodes[n].uname.clone()),
-            ),
-        ];
-        let told = |t: &mut ActionTable, i: usize| {
-            for (k, v) in &stopped {
-                t.list[i]
-                    .meta
-                    .entry(k.to_string())
-                    .or_insert_with(|| v.clone());
-            }
-        };
-        for q in view.primitives_of(top) {
-            let changes: Vec<usize> = ["start", "stop", "promote", "demote"]
-                .iter()
-                .flat_map(|task| t.of(q, task))
-                .filter(|&i| !t.list[i].optional && t.list[i].node.is_some())
-                .collect();
-            for i in changes {
-                told(t, i);
-            }
-        }
-        for q in view.primitives_of(top) {
-            let qrsc = &view.resources[q];
-            if qrsc.base_id != prsc.base_id {
-                continue;
-            }
-            let Some(n) = asg.node[q].filter(|_| asg.role[q] != Role::Stopped) else {
-                continue;
-            };
-            // (Nor a guest node about to be reset.)
-            let reset = view.nodes[n]
-                .remote
-                .as_ref()
-                .is_some_and(|l| l.requires_reset);
-            if !view.nodes[n].online || view.nodes[n].unclean || reset {
-                continue;
-            }
-            let i = t.get(
-                Some(q),
-                "notify",
-                format!("{}_post_notify_stop_0", qrsc.key_id()),
-                0,
-                Some(n),
-                ActionKind::RscOp,
-            );
-            t.require(i);
-            told(t, i);
-            tell(t, post, i);
-            t.order(post, i, OPTIONAL);
-            t.order(i, post_done, OPTIONAL);
-            // Its recurring monitors wait for the notifications (new_post_notify_action).
-            let monitors: Vec<usize> = (0..t.list.len())
-                .filter(|&m| {
-                    let a = &t.list[m];
-                    a.rsc == Some(q) && a.task == "monitor" && a.interval_ms > 0
-                })
-                .collect();
-            for m in monitors {
-                t.order(post_done, m, OPTIONAL);
-            }
-        }
+    for m in monitors {
+        t.order(post_done, m, OPTIONAL);
     }
 }
 
