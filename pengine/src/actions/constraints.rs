@@ -181,8 +181,16 @@ fn order_pair(
         .push((a, first_task.to_string(), b, ta.to_string(), flags));
     let firsts = first_actions(view, t, a, fa);
     let thens = then_actions(view, t, b, ta);
-    for &f in &firsts {
-        for &th in &thens {
+    let pairs: Vec<(usize, usize)> = firsts
+        .iter()
+        .flat_map(|&f| thens.iter().map(move |&th| (f, th)))
+        .collect();
+    if !pairs.is_empty() && pairs.iter().all(|p| t.constraint_pairs.contains(p)) {
+        // An earlier constraint orders these actions already: its ordering stands alone.
+        return;
+    }
+    for (f, th) in pairs {
+        if t.constraint_pairs.insert((f, th)) {
             t.order(f, th, flags | CONSTRAINT);
         }
     }

@@ -145,6 +145,10 @@ pub struct ActionTable {
     pub inhibited: std::collections::BTreeSet<RscIdx>,
     /// Actions whose reason an ordering gave (the propagation may restate those).
     pub ordering_reasons: std::collections::BTreeSet<usize>,
+    /// Action pairs an `rsc_order` constraint already orders: Pacemaker keeps only the first
+    /// constraint's ordering between two actions (every constraint ordering carries its
+    /// "optional" bit, which its duplicate filter matches), so a later one adds nothing.
+    pub constraint_pairs: std::collections::HashSet<(usize, usize)>,
     /// By resource (none for node actions), key and node: an orphan history named like a
     /// configured clone has actions with that clone's keys.
     by_key: HashMap<(Option<RscIdx>, String, Option<NodeIdx>), usize>,

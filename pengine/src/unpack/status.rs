@@ -135,17 +135,9 @@ fn node_history(
     for lr in lrm_rscs.children_named("lrm_resource") {
         let Some(rid) = lr.attr("id") else { continue };
         let ops = history::history(lr);
-        // Pacemaker gives an active history the first free instance even when that
-        // instance already has (inactive) history here; an inactive history then goes to
-        // an instance without history here.
-        let mut found = find_resource(view, anon, rid, node, true);
-        if let Found::Instance(r) = found {
-            if view.resources[r].node_state.contains_key(&node)
-                && !replay(view, r, node, ops.clone()).role.is_active()
-            {
-                found = find_resource(view, anon, rid, node, false);
-            }
-        }
+        // Pacemaker gives a history the first free instance even when that instance already
+        // has (inactive) history here: two inactive histories can share one instance.
+        let found = find_resource(view, anon, rid, node);
         let r = match found {
             Found::Instance(r) => r,
             Found::OrphanOf(c) => {
@@ -511,7 +503,6 @@ fn find_resource(
     anon: &BTreeMap<String, Vec<RscIdx>>,
     rid: &str,
     node: usize,
-    reuse_here: bool,
 ) -> Found {
     let base = rid.split(':').next().unwrap_or(rid);
     // On a bundle's guest node the history is that replica's instance (by its exact id when
@@ -562,10 +553,7 @@ fn find_resource(
                         break;
                     }
                 }
-            } else if !skip_inactive
-                && inactive.is_none()
-                && (reuse_here || !view.resources[r].node_state.contains_key(&node))
-            {
+            } else if !skip_inactive && inactive.is_none() {
                 inactive = Some(r);
             }
         }
