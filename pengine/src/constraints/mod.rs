@@ -4,7 +4,7 @@
 pub mod containers;
 
 use crate::rules::{self, IdIndex, RuleContext};
-use crate::unpack::{ClusterView, Kind, Role, RscIdx};
+use crate::unpack::{ClusterView, Kind, NodeIdx, Role, RscIdx};
 use crate::Diagnostics;
 use cib::Element;
 use vocab::score::Score;
@@ -249,6 +249,8 @@ pub fn unpack(
     out
 }
 
+/// An `rsc_location`: a fixed score on one node, or each rule's score on the nodes where it
+/// holds, for every resource it names.
 fn location(
     root: &Element,
     idx: &IdIndex,
@@ -258,6 +260,43 @@ fn location(
     diags: &mut Diagnostics,
 ) {
     let id = c.attr("id").unwrap_or("").to_string();
+    let Some((rscs, set_role)) = location_resources(root, idx, view, c, &id, diags) else {
+        return;
+    };
+    let role = c.attr("role").and_then(Role::parse).or(set_role);
+    let discovery = c.attr("resource-discovery").unwrap_or("always");
+    if let (Some(node), Some(score)) = (c.attr("node"), c.attr("score")) {
+        let Some(&n) = view.node_by_name.get(node) else {
+            return;
+        };
+        let score = Score::parse(score).unwrap_or_default();
+        for &r in &rscs {
+            push_location(out, &id, r, n, score, role, discovery);
+        }
+        return;
+    }
+    for rule in c.children_named("rule") {
+        let rule = idx.resolve(rule);
+        let rule_id = rule.attr("id").unwrap_or(&id);
+        let rule_role = rule.attr("role").and_then(Role::parse).or(role);
+        for (n, score, applies) in rule_scores(idx, view, rule, &rscs) {
+            for r in applies {
+                push_location(out, rule_id, r, n, score, rule_role, discovery);
+            }
+        }
+    }
+}
+
+/// The resources a location names (by `rsc`, `rsc-pattern` or resource sets) and the
+/// role its sets give; None (with a warning) for an invalid pattern or no known resource.
+fn location_resources(
+    root: &Element,
+    idx: &IdIndex,
+    view: &ClusterView,
+    c: &Element,
+    id: &str,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<RscIdx>, Option<Role>)> {
     let mut rscs: Vec<RscIdx> = Vec::new();
     if let Some(r) = c.attr("rsc") {
         rscs = resolve(view, root, idx, r);
@@ -270,7 +309,7 @@ fn location(
             diags.warn(format!(
                 "location constraint {id}: invalid rsc-pattern {pattern:?}"
             ));
-            return;
+            return None;
         };
         rscs = view
             .top
@@ -288,78 +327,77 @@ fn location(
         diags.warn(format!(
             "location constraint {id} refers to no known resource"
         ));
-        return;
+        return None;
     }
-    let role = c.attr("role").and_then(Role::parse).or(set_role);
-    let discovery = c.attr("resource-discovery").unwrap_or("always").to_string();
-    if let (Some(node), Some(score)) = (c.attr("node"), c.attr("score")) {
-        let Some(&n) = view.node_by_name.get(node) else {
-            return;
+    Some((rscs, set_role))
+}
+
+/// Where a location rule holds: per node, its score (fixed, or the node's
+/// `score-attribute` value, no score where that is missing) and the resources it holds
+/// for (each resource's rule may compare against its own parameters or meta attributes:
+/// value-source).
+fn rule_scores(
+    idx: &IdIndex,
+    view: &ClusterView,
+    rule: &Element,
+    rscs: &[RscIdx],
+) -> Vec<(NodeIdx, Score, Vec<RscIdx>)> {
+    let fixed = rule.attr("score").and_then(Score::parse);
+    let attr = rule.attr("score-attribute");
+    let mut out = Vec::new();
+    for (n, node) in view.nodes.iter().enumerate() {
+        let ctx = RuleContext {
+            now: view.now,
+            node_attrs: Some(&node.attrs),
+            ..Default::default()
         };
-        let score = Score::parse(score).unwrap_or_default();
-        for &r in &rscs {
-            out.locations.push(LocationScore {
-                id: id.clone(),
-                rsc: r,
-                node: n,
-                score,
-                role,
-            });
-            if discovery != "always" {
-                out.discovery.push((r, n, discovery.clone()));
-            }
-        }
-        return;
-    }
-    for rule in c.children_named("rule") {
-        let rule = idx.resolve(rule);
-        let rule_role = rule.attr("role").and_then(Role::parse).or(role);
-        let fixed = rule.attr("score").and_then(Score::parse);
-        let attr = rule.attr("score-attribute");
-        for (n, node) in view.nodes.iter().enumerate() {
+        let holds = |r: RscIdx| {
+            let rsc = &view.resources[r];
             let ctx = RuleContext {
-                now: view.now,
-                node_attrs: Some(&node.attrs),
-                ..Default::default()
+                matched_rsc: Some(rules::MatchedRsc {
+                    params: rsc.params_on(n),
+                    meta: &rsc.meta,
+                }),
+                ..ctx
             };
-            // (Each resource's rule may compare against its own parameters or meta
-            // attributes: value-source.)
-            let holds = |r: RscIdx| {
-                let rsc = &view.resources[r];
-                let ctx = RuleContext {
-                    matched_rsc: Some(rules::MatchedRsc {
-                        params: rsc.params_on(n),
-                        meta: &rsc.meta,
-                    }),
-                    ..ctx
-                };
-                rules::eval_rule(idx, rule, &ctx)
-            };
-            let applies: Vec<RscIdx> = rscs.iter().copied().filter(|&r| holds(r)).collect();
-            if applies.is_empty() {
-                continue;
-            }
-            let score = match (fixed, attr) {
-                (Some(s), _) => s,
-                (None, Some(a)) => match node.attrs.get(a).and_then(|v| Score::parse(v)) {
-                    Some(s) => s,
-                    None => continue,
-                },
-                _ => Score::ZERO,
-            };
-            for &r in &applies {
-                out.locations.push(LocationScore {
-                    id: rule.attr("id").unwrap_or(&id).to_string(),
-                    rsc: r,
-                    node: n,
-                    score,
-                    role: rule_role,
-                });
-                if discovery != "always" {
-                    out.discovery.push((r, n, discovery.clone()));
-                }
-            }
+            rules::eval_rule(idx, rule, &ctx)
+        };
+        let applies: Vec<RscIdx> = rscs.iter().copied().filter(|&r| holds(r)).collect();
+        if applies.is_empty() {
+            continue;
         }
+        let score = match (fixed, attr) {
+            (Some(s), _) => s,
+            (None, Some(a)) => match node.attrs.get(a).and_then(|v| Score::parse(v)) {
+                Some(s) => s,
+                None => continue,
+            },
+            _ => Score::ZERO,
+        };
+        out.push((n, score, applies));
+    }
+    out
+}
+
+/// One location score (and its resource-discovery mode unless `always`).
+fn push_location(
+    out: &mut Constraints,
+    id: &str,
+    r: RscIdx,
+    n: NodeIdx,
+    score: Score,
+    role: Option<Role>,
+    discovery: &str,
+) {
+    out.locations.push(LocationScore {
+        id: id.to_string(),
+        rsc: r,
+        node: n,
+        score,
+        role,
+    });
+    if discovery != "always" {
+        out.discovery.push((r, n, discovery.to_string()));
     }
 }
 
