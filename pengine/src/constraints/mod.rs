@@ -519,110 +519,153 @@ fn order_kind(c: &Element) -> OrderKind {
     }
 }
 
+/// An `rsc_order`: between two resources, or along and between its resource sets.
 fn order(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &mut Constraints) {
-    let id = c.attr("id").unwrap_or("").to_string();
     let kind = order_kind(c);
     let symmetrical = c
         .attr("symmetrical")
         .map(crate::unpack::is_true)
         .unwrap_or(kind != OrderKind::Serialize);
+    let base = Order {
+        id: c.attr("id").unwrap_or("").to_string(),
+        first: 0,
+        first_action: String::new(),
+        then: 0,
+        then_action: String::new(),
+        kind,
+        symmetrical,
+        one_or_more: None,
+        require_all: true,
+    };
     let sets: Vec<&Element> = c.children_named("resource_set").collect();
     if sets.is_empty() {
-        let (Some(a), Some(b)) = (c.attr("first"), c.attr("then")) else {
-            return;
-        };
-        let fa = c.attr("first-action").unwrap_or("start").to_string();
-        let ta = c
-            .attr("then-action")
-            .map(str::to_string)
-            .unwrap_or_else(|| fa.clone());
-        let require_all = c
-            .attr("require-all")
-            .map(crate::unpack::is_true)
-            .unwrap_or(true);
-        for f in resolve(view, root, idx, a) {
-            for t in resolve(view, root, idx, b) {
-                out.orders.push(Order {
-                    id: id.clone(),
-                    first: f,
-                    first_action: fa.clone(),
-                    then: t,
-                    then_action: ta.clone(),
-                    kind,
-                    symmetrical,
-                    one_or_more: None,
-                    require_all,
-                });
-            }
-        }
+        plain_orders(root, idx, view, c, &base, out);
         return;
     }
-    let mut prev: Option<(Vec<RscIdx>, String, bool, bool, String)> = None;
+    let mut prev: Option<OrderSet> = None;
     for set in &sets {
-        let members = set_members(view, root, idx, set);
-        let sequential = set
-            .attr("sequential")
-            .map(crate::unpack::is_true)
-            .unwrap_or(true);
-        let require_all = set
-            .attr("require-all")
-            .map(crate::unpack::is_true)
-            .unwrap_or(true);
-        let action = set.attr("action").unwrap_or("start").to_string();
-        let set_kind = if set.attr("kind").is_some() {
-            order_kind(set)
+        let this = OrderSet::read(root, idx, view, set, kind);
+        this.order_within(&base, out);
+        if let Some(prev) = &prev {
+            prev.order_before(&this, &base, out);
+        }
+        prev = Some(this);
+    }
+}
+
+/// `first` before `then` (each resolved to its resources): `first-action` (start by
+/// default) before `then-action` (the first's by default).
+fn plain_orders(
+    root: &Element,
+    idx: &IdIndex,
+    view: &ClusterView,
+    c: &Element,
+    base: &Order,
+    out: &mut Constraints,
+) {
+    let (Some(a), Some(b)) = (c.attr("first"), c.attr("then")) else {
+        return;
+    };
+    let fa = c.attr("first-action").unwrap_or("start").to_string();
+    let ta = c
+        .attr("then-action")
+        .map(str::to_string)
+        .unwrap_or_else(|| fa.clone());
+    let require_all = c
+        .attr("require-all")
+        .map(crate::unpack::is_true)
+        .unwrap_or(true);
+    for f in resolve(view, root, idx, a) {
+        for t in resolve(view, root, idx, b) {
+            out.orders.push(Order {
+                first: f,
+                first_action: fa.clone(),
+                then: t,
+                then_action: ta.clone(),
+                require_all,
+                ..base.clone()
+            });
+        }
+    }
+}
+
+/// One resource set of an ordering.
+struct OrderSet {
+    id: String,
+    members: Vec<RscIdx>,
+    action: String,
+    sequential: bool,
+    require_all: bool,
+    /// The set's own kind (else the constraint's), for the orderings within it.
+    kind: OrderKind,
+}
+
+impl OrderSet {
+    fn read(
+        root: &Element,
+        idx: &IdIndex,
+        view: &ClusterView,
+        set: &Element,
+        kind: OrderKind,
+    ) -> OrderSet {
+        let flag = |name: &str| set.attr(name).map(crate::unpack::is_true).unwrap_or(true);
+        OrderSet {
+            id: set.attr("id").unwrap_or("").to_string(),
+            members: set_members(view, root, idx, set),
+            action: set.attr("action").unwrap_or("start").to_string(),
+            sequential: flag("sequential"),
+            require_all: flag("require-all"),
+            kind: if set.attr("kind").is_some() {
+                order_kind(set)
+            } else {
+                kind
+            },
+        }
+    }
+
+    /// A sequential set orders each member before the next.
+    fn order_within(&self, base: &Order, out: &mut Constraints) {
+        if !self.sequential {
+            return;
+        }
+        for w in self.members.windows(2) {
+            out.orders.push(Order {
+                first: w[0],
+                first_action: self.action.clone(),
+                then: w[1],
+                then_action: self.action.clone(),
+                kind: self.kind,
+                ..base.clone()
+            });
+        }
+    }
+
+    /// This set before the `next`: its last member (every member, if not sequential)
+    /// before the next set's first (every one, if not sequential); through a one-or-more
+    /// point when this set does not require all.
+    fn order_before(&self, next: &OrderSet, base: &Order, out: &mut Constraints) {
+        let firsts: Vec<RscIdx> = if self.sequential {
+            self.members.last().copied().into_iter().collect()
         } else {
-            kind
+            self.members.clone()
         };
-        if sequential {
-            for w in members.windows(2) {
+        let thens: Vec<RscIdx> = if next.sequential {
+            next.members.first().copied().into_iter().collect()
+        } else {
+            next.members.clone()
+        };
+        for &f in &firsts {
+            for &t in &thens {
                 out.orders.push(Order {
-                    id: id.clone(),
-                    first: w[0],
-                    first_action: action.clone(),
-                    then: w[1],
-                    then_action: action.clone(),
-                    kind: set_kind,
-                    symmetrical,
-                    one_or_more: None,
-                    require_all: true,
+                    first: f,
+                    first_action: self.action.clone(),
+                    then: t,
+                    then_action: next.action.clone(),
+                    one_or_more: (!self.require_all).then(|| self.id.clone()),
+                    ..base.clone()
                 });
             }
         }
-        if let Some((pm, pa, pseq, preq, pid)) = &prev {
-            let firsts: Vec<RscIdx> = if *pseq {
-                pm.last().copied().into_iter().collect()
-            } else {
-                pm.clone()
-            };
-            let thens: Vec<RscIdx> = if sequential {
-                members.first().copied().into_iter().collect()
-            } else {
-                members.clone()
-            };
-            for &f in &firsts {
-                for &t in &thens {
-                    out.orders.push(Order {
-                        id: id.clone(),
-                        first: f,
-                        first_action: pa.clone(),
-                        then: t,
-                        then_action: action.clone(),
-                        kind,
-                        symmetrical,
-                        one_or_more: (!preq).then(|| pid.clone()),
-                        require_all: true,
-                    });
-                }
-            }
-        }
-        prev = Some((
-            members,
-            action,
-            sequential,
-            require_all,
-            set.attr("id").unwrap_or("").to_string(),
-        ));
     }
 }
 
