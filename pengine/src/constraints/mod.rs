@@ -401,6 +401,7 @@ fn push_location(
     }
 }
 
+/// An `rsc_colocation`: between two resources, or within and between its resource sets.
 fn colocation(
     root: &Element,
     idx: &IdIndex,
@@ -408,102 +409,187 @@ fn colocation(
     c: &Element,
     out: &mut Constraints,
 ) {
-    let id = c.attr("id").unwrap_or("").to_string();
     let score = c
         .attr("score")
         .and_then(Score::parse)
         .unwrap_or(Score::ZERO);
-    let node_attribute = c.attr("node-attribute").unwrap_or("#uname").to_string();
-    // (An invalid value falls back to the default, the dependent's `critical`.)
-    let influence_attr = c.attr("influence").and_then(vocab::boolean::parse_bool);
-    let mk = |dep: RscIdx, prim: RscIdx, s: Score, dr: Option<Role>, pr: Option<Role>| Colocation {
-        id: id.clone(),
-        dependent: dep,
-        primary: prim,
-        score: s,
-        dependent_role: dr,
-        primary_role: pr,
-        node_attribute: node_attribute.clone(),
-        influence: influence_attr
-            .unwrap_or_else(|| view.resources[dep].meta_flag("critical", true)),
+    let mk = ColocationMaker {
+        view,
+        id: c.attr("id").unwrap_or("").to_string(),
+        node_attribute: c.attr("node-attribute").unwrap_or("#uname").to_string(),
+        // (An invalid value falls back to the default, the dependent's `critical`.)
+        influence: c.attr("influence").and_then(vocab::boolean::parse_bool),
     };
     let sets: Vec<&Element> = c.children_named("resource_set").collect();
     if sets.is_empty() {
-        let (Some(a), Some(b)) = (c.attr("rsc"), c.attr("with-rsc")) else {
-            return;
-        };
-        let dr = c
-            .attr("rsc-role")
-            .and_then(Role::parse)
-            .filter(|r| *r != Role::Started);
-        let pr = c
-            .attr("with-rsc-role")
-            .and_then(Role::parse)
-            .filter(|r| *r != Role::Started);
-        for d in resolve(view, root, idx, a) {
-            for p in resolve(view, root, idx, b) {
-                if d != p {
-                    out.colocations.push(mk(d, p, score, dr, pr));
-                }
-            }
-        }
+        plain_colocations(root, idx, c, score, &mk, out);
         return;
     }
     // Within a sequential set each member is colocated with the previous one; a
     // non-sequential set has no internal colocation. Between sets, every member of a set
     // is colocated with the members of the following set... as Pacemaker: with its first/last.
-    let mut prev: Option<(Vec<RscIdx>, bool, Option<Role>)> = None;
+    let mut prev: Option<ColocationSet> = None;
     for set in &sets {
-        let members = set_members(view, root, idx, set);
-        let sequential = set
-            .attr("sequential")
-            .map(crate::unpack::is_true)
-            .unwrap_or(true);
-        let set_score = set.attr("score").and_then(Score::parse).unwrap_or(score);
-        let role = set
-            .attr("role")
-            .and_then(Role::parse)
-            .filter(|r| *r != Role::Started);
-        // (Pacemaker's unpack_colocation_set: a non-sequential set has none; a positive
-        // score chains each member with the previous one, or the other way round with
-        // ordering="listed"; a negative one sets each member against every earlier one.)
-        let listed = set
-            .attr("ordering")
-            .is_some_and(|o| !o.eq_ignore_ascii_case("group"));
-        if !sequential || set_score == Score::ZERO {
+        let this = ColocationSet::read(root, idx, view, set, score);
+        this.colocate_within(&mk, out);
+        if let Some(prev) = &prev {
+            prev.colocate_with(&this, score, &mk, out);
+        }
+        prev = Some(this);
+    }
+}
+
+/// What every colocation of one constraint shares.
+struct ColocationMaker<'v> {
+    view: &'v ClusterView,
+    id: String,
+    node_attribute: String,
+    influence: Option<bool>,
+}
+
+impl ColocationMaker<'_> {
+    fn make(
+        &self,
+        dependent: RscIdx,
+        primary: RscIdx,
+        score: Score,
+        dependent_role: Option<Role>,
+        primary_role: Option<Role>,
+    ) -> Colocation {
+        Colocation {
+            id: self.id.clone(),
+            dependent,
+            primary,
+            score,
+            dependent_role,
+            primary_role,
+            node_attribute: self.node_attribute.clone(),
+            influence: self
+                .influence
+                .unwrap_or_else(|| self.view.resources[dependent].meta_flag("critical", true)),
+        }
+    }
+}
+
+/// `rsc` with `with-rsc` (each resolved to its resources; never a resource with itself),
+/// in the roles given (Started: any).
+fn plain_colocations(
+    root: &Element,
+    idx: &IdIndex,
+    c: &Element,
+    score: Score,
+    mk: &ColocationMaker,
+    out: &mut Constraints,
+) {
+    let view = mk.view;
+    let (Some(a), Some(b)) = (c.attr("rsc"), c.attr("with-rsc")) else {
+        return;
+    };
+    let dr = c
+        .attr("rsc-role")
+        .and_then(Role::parse)
+        .filter(|r| *r != Role::Started);
+    let pr = c
+        .attr("with-rsc-role")
+        .and_then(Role::parse)
+        .filter(|r| *r != Role::Started);
+    for d in resolve(view, root, idx, a) {
+        for p in resolve(view, root, idx, b) {
+            if d != p {
+                out.colocations.push(mk.make(d, p, score, dr, pr));
+            }
+        }
+    }
+}
+
+/// One resource set of a colocation.
+struct ColocationSet {
+    members: Vec<RscIdx>,
+    sequential: bool,
+    /// The set's own score (else the constraint's), for the colocations within it.
+    score: Score,
+    role: Option<Role>,
+    /// ordering="listed": each member depends on the next, not the previous.
+    listed: bool,
+}
+
+impl ColocationSet {
+    fn read(
+        root: &Element,
+        idx: &IdIndex,
+        view: &ClusterView,
+        set: &Element,
+        score: Score,
+    ) -> ColocationSet {
+        ColocationSet {
+            members: set_members(view, root, idx, set),
+            sequential: set
+                .attr("sequential")
+                .map(crate::unpack::is_true)
+                .unwrap_or(true),
+            score: set.attr("score").and_then(Score::parse).unwrap_or(score),
+            role: set
+                .attr("role")
+                .and_then(Role::parse)
+                .filter(|r| *r != Role::Started),
+            listed: set
+                .attr("ordering")
+                .is_some_and(|o| !o.eq_ignore_ascii_case("group")),
+        }
+    }
+
+    /// Pacemaker's unpack_colocation_set: a non-sequential set has none; a positive score
+    /// chains each member with the previous one, or the other way round with
+    /// ordering="listed"; a negative one sets each member against every earlier one.
+    fn colocate_within(&self, mk: &ColocationMaker, out: &mut Constraints) {
+        let (members, role) = (&self.members, self.role);
+        if !self.sequential || self.score == Score::ZERO {
             // Nothing inside the set.
-        } else if set_score > Score::ZERO {
+        } else if self.score > Score::ZERO {
             for w in members.windows(2) {
-                let (dep, primary) = if listed { (w[0], w[1]) } else { (w[1], w[0]) };
+                let (dep, primary) = if self.listed {
+                    (w[0], w[1])
+                } else {
+                    (w[1], w[0])
+                };
                 out.colocations
-                    .push(mk(dep, primary, set_score, role, role));
+                    .push(mk.make(dep, primary, self.score, role, role));
             }
         } else {
             for (i, &b) in members.iter().enumerate() {
                 for &a in &members[..i] {
-                    out.colocations.push(mk(b, a, set_score, role, role));
+                    out.colocations.push(mk.make(b, a, self.score, role, role));
                 }
             }
         }
-        if let Some((pm, pseq, prole)) = &prev {
-            // Members of the earlier set depend on the later set.
-            let primary_members: Vec<RscIdx> = if sequential {
-                members.last().copied().into_iter().collect()
-            } else {
-                members.clone()
-            };
-            let dependents: Vec<RscIdx> = if *pseq {
-                pm.first().copied().into_iter().collect()
-            } else {
-                pm.clone()
-            };
-            for &d in &dependents {
-                for &p in &primary_members {
-                    out.colocations.push(mk(d, p, score, *prole, role));
-                }
+    }
+
+    /// Members of this (earlier) set depend on the `next` set: its first member (every
+    /// member, if not sequential) with the next set's last (every one, if not sequential),
+    /// with the constraint's score.
+    fn colocate_with(
+        &self,
+        next: &ColocationSet,
+        score: Score,
+        mk: &ColocationMaker,
+        out: &mut Constraints,
+    ) {
+        let primary_members: Vec<RscIdx> = if next.sequential {
+            next.members.last().copied().into_iter().collect()
+        } else {
+            next.members.clone()
+        };
+        let dependents: Vec<RscIdx> = if self.sequential {
+            self.members.first().copied().into_iter().collect()
+        } else {
+            self.members.clone()
+        };
+        for &d in &dependents {
+            for &p in &primary_members {
+                out.colocations
+                    .push(mk.make(d, p, score, self.role, next.role));
             }
         }
-        prev = Some((members, sequential, role));
     }
 }
 
