@@ -428,13 +428,6 @@ impl<'a> Plan<'a> {
     /// Step 2: the start where it goes (a pseudo start after a migration), required unless it
     /// stays where it is.
     fn start_next(&self, t: &mut ActionTable, stops: &[usize]) -> usize {
-        let (rsc, running, next, managed, quorum_blocked) = (
-            self.rsc,
-            &self.running,
-            self.next,
-            self.managed,
-            self.quorum_blocked,
-        );
         let migrate = self.migrates();
         // Pacemaker names what kept it from migrating as its stop's reason.
         if let (true, Some(first)) = (self.could_migrate(), self.migration_blocker()) {
@@ -446,7 +439,7 @@ impl<'a> Plan<'a> {
         let start = self.action(
             t,
             "start",
-            next,
+            self.next,
             if migrate || self.stop_unexpected {
                 ActionKind::PseudoEvent
             } else {
@@ -456,81 +449,101 @@ impl<'a> Plan<'a> {
         if migrate {
             self.migrate_actions(t, start, stops);
         }
-        match next {
-            None => {
+        match self.next {
+            None => self.start_nowhere(t, start),
+            Some(n) => self.start_on(t, start, n),
+        }
+        if self.next.is_some() {
+            self.start_after_stops(t, start, stops);
+        }
+        self.start_reasons(t, start);
+        start
+    }
+
+    /// Placed nowhere, its start cannot run; a changed definition asks for a start before
+    /// placement (Pacemaker's force_restart, on no node): it stays required all the same.
+    fn start_nowhere(&self, t: &mut ActionTable, start: usize) {
+        let rsc = self.rsc;
+        t.list[start].runnable = false;
+        let forced = rsc
+            .node_state
+            .iter()
+            .any(|(n, st)| st.definition_changed && !rsc.other_agent_on.contains(n));
+        if forced && self.managed {
+            t.require(start);
+        }
+    }
+
+    /// The start on `n` is required unless it stays there (or cannot be helped: unmanaged,
+    /// or a new start blocked by lack of quorum, which is not needed, merely impossible).
+    fn start_on(&self, t: &mut ActionTable, start: usize, n: NodeIdx) {
+        let rsc = self.rsc;
+        let stays =
+            !self.multiply_active && self.current == Some(n) && !restarts(&rsc.node_state[&n]);
+        // Recovered in place into a lower role (promoted now, unpromoted next):
+        // Pacemaker's restart brings it back up only to the role it has, so the
+        // start is created optional (its stop requires it later).
+        let lower_role_in_place = self.current == Some(n)
+            && rsc.node_state[&n].role > self.next_role
+            && !self.multiply_active;
+        let quorum_new = self.quorum_blocked && self.running.is_empty();
+        if !self.managed {
+            if !stays {
                 t.list[start].runnable = false;
-                // A changed definition asks for a start before placement (Pacemaker's
-                // force_restart, on no node): it stays required, though it cannot run.
-                let forced = rsc
-                    .node_state
-                    .iter()
-                    .any(|(n, st)| st.definition_changed && !rsc.other_agent_on.contains(n));
-                if forced && managed {
-                    t.require(start);
-                }
             }
-            Some(n) => {
-                let stays = !self.multiply_active
-                    && self.current == Some(n)
-                    && !restarts(&rsc.node_state[&n]);
-                // Recovered in place into a lower role (promoted now, unpromoted next):
-                // Pacemaker's restart brings it back up only to the role it has, so the
-                // start is created optional (its stop requires it later).
-                let lower_role_in_place = self.current == Some(n)
-                    && rsc.node_state[&n].role > self.next_role
-                    && !self.multiply_active;
-                if !managed {
-                    if !stays {
-                        t.list[start].runnable = false;
-                    }
-                } else if !(stays || lower_role_in_place || (quorum_blocked && running.is_empty()))
-                {
-                    // (A new start blocked by lack of quorum is not needed, merely impossible.)
-                    t.require(start);
-                }
+        } else if !(stays || lower_role_in_place || quorum_new) {
+            t.require(start);
+        }
+    }
+
+    /// The start follows every stop (a restart), and a completed migration's leftover stop;
+    /// a start still pending is shown in the graph (Pacemaker's start_pending).
+    fn start_after_stops(&self, t: &mut ActionTable, start: usize, stops: &[usize]) {
+        let rsc = self.rsc;
+        // A resource we may not act on is never brought back up (Pacemaker creates its
+        // actions optional and schedules no restart for it): its stop needs no start.
+        let restart = if self.managed {
+            IMPLIES_THEN | RESTART
+        } else {
+            RESTART
+        };
+        for &s in stops {
+            t.order(s, start, restart);
+        }
+        // A completed migration's leftover stop only goes first.
+        for &c in &rsc.dangling_on {
+            if let Some(d) = t.find(Some(self.r), &op_key(&self.id, "stop", 0), Some(c)) {
+                t.order(d, start, OPTIONAL);
             }
         }
-        if next.is_some() {
-            // A resource we may not act on is never brought back up (Pacemaker creates its
-            // actions optional and schedules no restart for it): its stop needs no start.
-            let restart = if managed {
-                IMPLIES_THEN | RESTART
-            } else {
-                RESTART
-            };
-            for &s in stops {
-                t.order(s, start, restart);
-            }
-            // A completed migration's leftover stop only goes first.
-            for &c in &rsc.dangling_on {
-                if let Some(d) = t.find(Some(self.r), &op_key(&self.id, "stop", 0), Some(c)) {
-                    t.order(d, start, OPTIONAL);
-                }
-            }
-            // A start still pending is shown in the graph (Pacemaker's start_pending).
-            if rsc
-                .node_state
-                .values()
-                .any(|st| st.pending_task.as_deref() == Some("start"))
-            {
-                t.list[start].print_always = true;
-            }
+        if rsc
+            .node_state
+            .values()
+            .any(|st| st.pending_task.as_deref() == Some("start"))
+        {
+            t.list[start].print_always = true;
         }
-        // Pacemaker requires the start when the history shows the definition changed.
-        let changed = next.and_then(|n| rsc.node_state.get(&n)).is_some_and(|st| {
-            st.definition_changed && !st.definition_stop && !st.failed && !st.restart
-        });
+    }
+
+    /// Why the start happens or cannot: a changed definition (Pacemaker requires the start
+    /// when the history shows it), or lack of quorum.
+    fn start_reasons(&self, t: &mut ActionTable, start: usize) {
+        let changed = self
+            .next
+            .and_then(|n| self.rsc.node_state.get(&n))
+            .is_some_and(|st| {
+                st.definition_changed && !st.definition_stop && !st.failed && !st.restart
+            });
         // (A start that requires nothing loses that reason: Pacemaker clears it each time
         // it looks the start up again while creating the resource's actions.)
         let requires_nothing = super::node_actions::requires(self.view, self.r) == "nothing";
-        if changed && managed && !requires_nothing {
+        if changed && self.managed && !requires_nothing {
             t.list[start].reason = Some("resource definition change".into());
         }
-        if quorum_blocked {
+        if self.quorum_blocked {
             t.list[start].runnable = false;
             self.quorum_reason(t, start);
         }
-        start
     }
 
     /// Step 2b: an agent reload where it stays and its parameters changed (the agent can
