@@ -49,16 +49,7 @@ pub fn build(
     for (k, &i) in included.iter().enumerate() {
         ids[i] = k as u32;
     }
-    let mut inputs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); t.list.len()];
-    for e in &t.edges {
-        if !graph_input(view, t, e) {
-            continue;
-        }
-        if ids[e.first] != u32::MAX && ids[e.then] != u32::MAX {
-            inputs[e.then].insert(e.first);
-        }
-    }
-    break_load_loops(t, &mut inputs);
+    let inputs = graph_inputs(view, t);
     let sources = graph_meta::Sources::new(view, cons, asg, t);
     let mut synapses = Vec::with_capacity(included.len());
     for (k, &i) in included.iter().enumerate() {
@@ -108,6 +99,20 @@ pub fn build(
         ],
         synapses,
     }
+}
+
+/// Each action's inputs in the graph (indexed by action): its orderings between in-graph
+/// actions that can be graph inputs ([`graph_input`]), without load loops. The graph and
+/// crm_simulate's simulated execution both follow them.
+pub fn graph_inputs(view: &ClusterView, t: &ActionTable) -> Vec<BTreeSet<usize>> {
+    let mut inputs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); t.list.len()];
+    for e in &t.edges {
+        if graph_input(view, t, e) && in_graph(t, e.first) && in_graph(t, e.then) {
+            inputs[e.then].insert(e.first);
+        }
+    }
+    break_load_loops(t, &mut inputs);
+    inputs
 }
 
 /// Whether ordering `e` can be a graph input (when both its actions are in the graph): not

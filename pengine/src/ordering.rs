@@ -2,7 +2,7 @@
 //! along implies-then (forward) and implies-first (backward) edges, unrunnability along
 //! runnable-left edges. A worklist keeps it linear in the number of edges touched.
 
-use crate::actions::{flags::*, ActionTable};
+use crate::actions::{flags::*, ActionTable, Edge};
 use crate::unpack::ClusterView;
 use std::collections::VecDeque;
 
@@ -12,6 +12,16 @@ use std::collections::VecDeque;
 fn because(t: &ActionTable, view: &ClusterView, what: &str, first: usize) -> String {
     let a = &t.list[first];
     match a.rsc {
+        // (An ordering after a clone that notifies waits for its notifications to be
+        // confirmed: Pacemaker names that action's task.)
+        Some(r)
+            if matches!(
+                a.task.as_str(),
+                "running" | "stopped" | "promoted" | "demoted"
+            ) && view.resources[r].clone.as_ref().is_some_and(|c| c.notify) =>
+        {
+            format!("{what} {} notified", view.resources[r].id)
+        }
         Some(r) => format!("{what} {} {}", view.resources[r].id, a.task),
         // (A cluster event's task is not its key: "stonith", "do_shutdown".)
         None if a.kind == graph::ActionKind::CrmEvent => format!("{what} {}", a.task),
@@ -92,9 +102,12 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
     let before: Vec<Before> = t
         .list
         .iter()
-        .map(|a| Before {
+        .enumerate()
+        .map(|(i, a)| Before {
             optional: a.optional,
-            had_reason: a.reason.is_some(),
+            runnable: a.runnable,
+            // (A reason an ordering gave in an earlier propagation may be restated.)
+            had_reason: a.reason.is_some() && !t.ordering_reasons.contains(&i),
         })
         .collect();
     to_fixed_point(t, view, &in_edges, &out_edges);
@@ -104,6 +117,7 @@ pub fn propagate(t: &mut ActionTable, view: &ClusterView) {
 /// An action's flags before a propagation.
 struct Before {
     optional: bool,
+    runnable: bool,
     had_reason: bool,
 }
 
@@ -119,45 +133,170 @@ fn restate_reasons(
     in_edges: &[Vec<usize>],
     out_edges: &[Vec<usize>],
 ) {
+    let original: Vec<Option<String>> = t.list.iter().map(|a| a.reason.clone()).collect();
     for (i, b) in before.iter().enumerate() {
-        let a = &t.list[i];
-        if b.had_reason || !b.optional || a.optional {
+        if b.had_reason {
             continue;
         }
-        // (Made required without a reason, by its own resource's ordering, it may have been
-        // by another's first in Pacemaker's order.)
-        let said = a.reason.clone();
-        let why = in_edges[i].iter().find_map(|&x| {
-            let e = t.edges[x];
-            let f = &t.list[e.first];
-            let named = match &said {
-                Some(said) => because(t, view, "unrunnable", e.first) == *said,
-                None => clone_action_required_on(t, view, e.first, a.node.or(a.ordering_node)),
-            };
-            (e.flags & IMPLIES_THEN != 0 && !f.optional && f.rsc != a.rsc && named)
-                .then(|| because(t, view, "required", e.first))
-        });
-        // (A stop that cannot run because what stops after it cannot, and that is required
-        // by what stops before it, is named by the latter: Pacemaker checks "then is
-        // required" when it reaches the pair.)
-        let why = why.or_else(|| {
-            let stop_blocked = said
-                .as_deref()
-                .is_some_and(|w| w.starts_with("unrunnable "));
-            out_edges[i].iter().find_map(|&x| {
-                let e = t.edges[x];
-                let th = &t.list[e.then];
-                (stop_blocked
-                    && e.flags & STOP_CHAIN != 0
-                    && e.flags & IMPLIES_FIRST != 0
-                    && !th.optional
-                    && th.rsc != a.rsc)
-                    .then(|| because(t, view, "required", e.then))
-            })
-        });
+        let said = t.list[i].reason.clone();
+        let said = said.as_deref();
+        let cx = Restating {
+            t,
+            view,
+            before,
+            in_edges,
+            out_edges,
+            original: &original,
+        };
+        let why = cx
+            .required_by_first(i, said)
+            .or_else(|| cx.required_by_stop_before(i, said))
+            .or_else(|| cx.blocked_by_root(i, said))
+            .or_else(|| cx.blocked_by_collective_first(i, said))
+            .or_else(|| cx.required_like_member_before(i, said));
         if let Some(why) = why {
             t.list[i].reason = Some(why);
+            t.ordering_reasons.insert(i);
         }
+    }
+}
+
+/// What restating an action's reason looks at: the final flags, the flags before the
+/// propagation, the edges, and the reasons as the worklist left them.
+struct Restating<'x> {
+    t: &'x ActionTable,
+    view: &'x ClusterView,
+    before: &'x [Before],
+    in_edges: &'x [Vec<usize>],
+    out_edges: &'x [Vec<usize>],
+    original: &'x [Option<String>],
+}
+
+impl Restating<'_> {
+    fn became_required(&self, i: usize) -> bool {
+        self.before[i].optional && !self.t.list[i].optional
+    }
+
+    fn became_unrunnable(&self, i: usize) -> bool {
+        self.before[i].runnable && !self.t.list[i].runnable
+    }
+
+    fn because(&self, what: &str, first: usize) -> String {
+        because(self.t, self.view, what, first)
+    }
+
+    /// Made required (without a reason, by its own resource's ordering, or named
+    /// unrunnable by a first) while another resource's required first implies it: named
+    /// by that first, as in Pacemaker's order.
+    fn required_by_first(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let (t, a) = (self.t, &self.t.list[i]);
+        if !self.became_required(i) {
+            return None;
+        }
+        self.in_edges[i].iter().find_map(|&x| {
+            let e = t.edges[x];
+            let f = &t.list[e.first];
+            let named = match said {
+                Some(said) => self.because("unrunnable", e.first) == said,
+                // (A clone's ordering passed on to the instances judges the clone's action
+                // as a whole.)
+                None if e.flags & SUMMARY != 0 => true,
+                None => clone_action_required_on(t, self.view, e.first, a.node.or(a.ordering_node)),
+            };
+            (e.flags & IMPLIES_THEN != 0 && !f.optional && f.rsc != a.rsc && named)
+                .then(|| self.because("required", e.first))
+        })
+    }
+
+    /// A stop that cannot run because what stops after it cannot, and that is required by
+    /// what stops before it, is named by the latter: Pacemaker checks "then is required"
+    /// when it reaches the pair.
+    fn required_by_stop_before(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let (t, a) = (self.t, &self.t.list[i]);
+        let stop_blocked = said.is_some_and(|w| w.starts_with("unrunnable "));
+        if !self.became_required(i) || !stop_blocked {
+            return None;
+        }
+        self.out_edges[i].iter().find_map(|&x| {
+            let e = t.edges[x];
+            let th = &t.list[e.then];
+            (e.flags & STOP_CHAIN != 0
+                && e.flags & IMPLIES_FIRST != 0
+                && !th.optional
+                && th.rsc != a.rsc)
+                .then(|| self.because("required", e.then))
+        })
+    }
+
+    /// Unable to run because of a first that could run until something before both could
+    /// not, it is named by that one: it could never run, so Pacemaker meets it first.
+    fn blocked_by_root(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let t = self.t;
+        let said = said.filter(|_| self.became_unrunnable(i))?;
+        let blocks = |x: &usize| t.edges[*x].flags & RUNNABLE_LEFT != 0;
+        let from = self.in_edges[i]
+            .iter()
+            .filter(|x| blocks(x))
+            .map(|&x| t.edges[x].first)
+            .find(|&f| self.before[f].runnable && self.because("unrunnable", f) == said)?;
+        self.in_edges[i]
+            .iter()
+            .filter(|x| blocks(x))
+            .find_map(|&x| {
+                let g = t.edges[x].first;
+                let root = !self.before[g].runnable
+                    && t.list[g].rsc != t.list[i].rsc
+                    && self.in_edges[from]
+                        .iter()
+                        .any(|&y| blocks(&y) && t.edges[y].first == g);
+                root.then(|| self.because("unrunnable", g))
+            })
+    }
+
+    /// Unable to run because its collective's action could not, when the collective passes
+    /// that ordering on to its members, it is named by the collective's first: Pacemaker
+    /// updates the members with it in the same step.
+    fn blocked_by_collective_first(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let t = self.t;
+        let said = said.filter(|_| self.became_unrunnable(i))?;
+        let whole = self.in_edges[i]
+            .iter()
+            .map(|&x| t.edges[x].first)
+            .find(|&g| t.list[g].node.is_none() && self.because("unrunnable", g) == said)?;
+        self.in_edges[i].iter().find_map(|&x| {
+            let e = t.edges[x];
+            let f = e.first;
+            let passed_on = e.flags & SUMMARY != 0
+                && !t.list[f].runnable
+                && t.list[f].rsc != t.list[i].rsc
+                && self.in_edges[whole]
+                    .iter()
+                    .any(|&y| t.edges[y].first == f && t.edges[y].flags & RUNNABLE_LEFT != 0);
+            passed_on.then(|| self.because("unrunnable", f))
+        })
+    }
+
+    /// Required by what its collective passes on, like the member before it, it is named
+    /// by that member: Pacemaker reaches it from there first.
+    fn required_like_member_before(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let t = self.t;
+        let said = said.filter(|w| w.starts_with("required "))?;
+        let passed_on = self.in_edges[i].iter().any(|&x| {
+            t.edges[x].flags & SUMMARY != 0 && self.because("required", t.edges[x].first) == said
+        });
+        if !passed_on {
+            return None;
+        }
+        self.in_edges[i].iter().find_map(|&x| {
+            let e = t.edges[x];
+            let p = &t.list[e.first];
+            (e.flags & IMPLIES_THEN != 0
+                && e.flags & SUMMARY == 0
+                && !p.optional
+                && p.rsc != t.list[i].rsc
+                && self.original[e.first].as_deref() == Some(said))
+            .then(|| self.because("required", e.first))
+        })
     }
 }
 
@@ -181,6 +320,8 @@ fn migration_steps(t: &ActionTable) -> Vec<bool> {
     migrating
 }
 
+/// Propagates flags over the edges until nothing changes: every edge is applied once, then
+/// again whenever one of its actions changed.
 fn to_fixed_point(
     t: &mut ActionTable,
     view: &ClusterView,
@@ -190,21 +331,7 @@ fn to_fixed_point(
     // One-or-more actions with too few possible inputs from the start.
     for (a, ins) in in_edges.iter().enumerate() {
         if t.list[a].min_runnable > 0 {
-            let possible = ins
-                .iter()
-                .filter(|&&x| {
-                    t.edges[x].flags & ONE_OR_MORE != 0 && t.list[t.edges[x].first].runnable
-                })
-                .count();
-            if possible < t.list[a].min_runnable {
-                t.list[a].runnable = false;
-                t.list[a].blocked_by_active = ins.iter().any(|&x| {
-                    let first = &t.list[t.edges[x].first];
-                    t.edges[x].flags & ONE_OR_MORE != 0
-                        && !first.runnable
-                        && (first.rsc_active || first.blocked_by_active)
-                });
-            }
+            block_if_too_few(t, a, ins);
         }
     }
     let migrating = migration_steps(t);
@@ -213,124 +340,7 @@ fn to_fixed_point(
     while let Some(ei) = queue.pop_front() {
         queued[ei] = false;
         let e = t.edges[ei];
-        let (f, th) = (e.first, e.then);
-        let mut changed = Vec::new();
-        // (The stop and pseudo start of a live migration require nothing after them:
-        // Pacemaker's "migrate runnable" first implies no then.)
-        if e.flags & IMPLIES_THEN != 0
-            && !migrating[f]
-            && !t.list[f].optional
-            && t.list[th].optional
-            && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node))
-        {
-            t.list[th].optional = false;
-            if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
-                t.list[th].reason = Some(because(t, view, "required", f));
-            }
-            changed.push(th);
-        }
-        if e.flags & IMPLIES_THEN_PRINTED != 0 && !t.list[f].optional && t.list[f].runnable {
-            t.list[th].print_always = true;
-        }
-        if e.flags & IMPLIES_FIRST_PRINTED != 0 && !t.list[th].optional && t.list[f].optional {
-            t.list[f].print_always = true;
-        }
-        if e.flags & IMPLIES_FIRST != 0
-            && !t.list[th].optional
-            && t.list[f].optional
-            && !is_completion(&t.list[f])
-            && clone_action_required_on(t, view, th, t.list[f].node)
-        {
-            t.list[f].optional = false;
-            if t.list[f].reason.is_none() && e.flags & STOP_CHAIN != 0 {
-                t.list[f].reason = Some(because(t, view, "required", th));
-            }
-            changed.push(f);
-        }
-        // Restart: a stop that is needed but cannot run leaves the start after it unable
-        // to run too (Pacemaker's restart ordering).
-        if e.flags & RESTART != 0
-            && (!t.list[f].optional || t.list[f].blocked_needed)
-            && !t.list[f].runnable
-            && t.list[th].runnable
-        {
-            t.list[th].runnable = false;
-            // (A stop not needed yet keeps the reason it gets when it becomes needed.)
-            if t.list[th].reason.is_none()
-                && !t.list[th].optional
-                && t.list[f].rsc != t.list[th].rsc
-            {
-                t.list[th].reason = Some(because(t, view, "unrunnable", f));
-            }
-            changed.push(th);
-        }
-        // Restart: a start that must happen, or that cannot happen any more, needs the stop.
-        if e.flags & RESTART != 0
-            && t.list[f].optional
-            && t.list[f].runnable
-            && (!t.list[th].optional
-                || (!t.list[th].runnable
-                    && (!t.list[th].blocked_by_active || blocked_after_restart(t, &in_edges[th]))))
-        {
-            t.list[f].optional = false;
-            changed.push(f);
-        }
-        if e.flags & ONE_OR_MORE != 0 && !t.list[f].runnable && t.list[th].runnable {
-            let ok = in_edges[th]
-                .iter()
-                .filter(|&&x| {
-                    t.edges[x].flags & ONE_OR_MORE != 0 && t.list[t.edges[x].first].runnable
-                })
-                .count();
-            if ok < t.list[th].min_runnable {
-                t.list[th].runnable = false;
-                t.list[th].blocked_by_active = in_edges[th].iter().any(|&x| {
-                    let first = &t.list[t.edges[x].first];
-                    t.edges[x].flags & ONE_OR_MORE != 0
-                        && !first.runnable
-                        && (first.rsc_active || first.blocked_by_active)
-                });
-                changed.push(th);
-            }
-        }
-        if e.flags & STOP_CHAIN != 0
-            && (t.list[f].blocked_needed || !t.list[f].optional)
-            && !t.list[f].runnable
-            && t.list[th].runnable
-        {
-            t.list[th].runnable = false;
-            t.list[th].blocked_needed = !t.list[th].optional || t.list[th].blocked_needed;
-            if t.list[th].reason.is_none() {
-                t.list[th].reason = Some(because(t, view, "unrunnable", f));
-            }
-            changed.push(th);
-        }
-        if e.flags & ASYMMETRIC != 0
-            && !t.list[f].runnable
-            && t.list[th].runnable
-            && !started_where_it_runs(t, view, th)
-        {
-            t.list[th].runnable = false;
-            t.list[th].optional = false;
-            // A collective's start passes this on to its instances; one already started where
-            // it runs is left alone (only a start elsewhere is blocked), so nothing is
-            // restarted for it.
-            if t.list[th].node.is_none() {
-                t.list[th].blocked_by_active = true;
-            }
-            if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
-                t.list[th].reason = Some(because(t, view, "unrunnable", f));
-            }
-            changed.push(th);
-        }
-        if e.flags & RUNNABLE_LEFT != 0 && !t.list[f].runnable && t.list[th].runnable {
-            t.list[th].runnable = false;
-            if t.list[th].reason.is_none() && t.list[f].rsc != t.list[th].rsc {
-                t.list[th].reason = Some(because(t, view, "unrunnable", f));
-            }
-            t.list[th].blocked_by_active = t.list[f].blocked_by_active;
-            changed.push(th);
-        }
+        let changed = apply_edge(t, view, e, &migrating, in_edges);
         for a in changed {
             for &x in out_edges[a].iter().chain(in_edges[a].iter()) {
                 if !queued[x] {
@@ -340,4 +350,208 @@ fn to_fixed_point(
             }
         }
     }
+}
+
+/// Applies one ordering's flags to its two actions, each rule in turn (later rules see
+/// what earlier ones changed); the actions that changed.
+fn apply_edge(
+    t: &mut ActionTable,
+    view: &ClusterView,
+    e: Edge,
+    migrating: &[bool],
+    in_edges: &[Vec<usize>],
+) -> Vec<usize> {
+    let mut changed = Vec::new();
+    changed.extend(imply_then(t, view, e, migrating));
+    mark_printed(t, e);
+    changed.extend(imply_first(t, view, e));
+    changed.extend(restart_blocks_start(t, view, e));
+    changed.extend(restart_needs_stop(t, e, in_edges));
+    changed.extend(one_or_more(t, e, in_edges));
+    changed.extend(stop_chain(t, view, e));
+    changed.extend(asymmetric(t, view, e));
+    changed.extend(runnable_left(t, view, e));
+    changed
+}
+
+/// Gives `then` the reason `what` because of `first`, unless it has one already (and
+/// records that an ordering gave it).
+fn say_because(t: &mut ActionTable, view: &ClusterView, what: &str, first: usize, then: usize) {
+    if t.list[then].reason.is_none() {
+        t.list[then].reason = Some(because(t, view, what, first));
+        t.ordering_reasons.insert(then);
+    }
+}
+
+/// A one-or-more action with fewer runnable inputs than it needs cannot run (blocked by
+/// what is active when such an input is). True when it was blocked.
+fn block_if_too_few(t: &mut ActionTable, a: usize, ins: &[usize]) -> bool {
+    let possible = ins
+        .iter()
+        .filter(|&&x| t.edges[x].flags & ONE_OR_MORE != 0 && t.list[t.edges[x].first].runnable)
+        .count();
+    if possible >= t.list[a].min_runnable {
+        return false;
+    }
+    t.list[a].runnable = false;
+    t.list[a].blocked_by_active = ins.iter().any(|&x| {
+        let first = &t.list[t.edges[x].first];
+        t.edges[x].flags & ONE_OR_MORE != 0
+            && !first.runnable
+            && (first.rsc_active || first.blocked_by_active)
+    });
+    true
+}
+
+/// Implies-then: a required first makes the then required (where a clone's action is
+/// required at all). (The stop and pseudo start of a live migration require nothing after
+/// them: Pacemaker's "migrate runnable" first implies no then.)
+fn imply_then(
+    t: &mut ActionTable,
+    view: &ClusterView,
+    e: Edge,
+    migrating: &[bool],
+) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & IMPLIES_THEN != 0
+        && !migrating[f]
+        && !t.list[f].optional
+        && t.list[th].optional
+        && clone_action_required_on(t, view, f, t.list[th].node.or(t.list[th].ordering_node));
+    if !applies {
+        return None;
+    }
+    t.list[th].optional = false;
+    if t.list[f].rsc != t.list[th].rsc {
+        say_because(t, view, "required", f, th);
+    }
+    Some(th)
+}
+
+/// The printed-only variants: the other action is shown in the graph although nothing is
+/// implied.
+fn mark_printed(t: &mut ActionTable, e: Edge) {
+    let (f, th) = (e.first, e.then);
+    if e.flags & IMPLIES_THEN_PRINTED != 0 && !t.list[f].optional && t.list[f].runnable {
+        t.list[th].print_always = true;
+    }
+    if e.flags & IMPLIES_FIRST_PRINTED != 0 && !t.list[th].optional && t.list[f].optional {
+        t.list[f].print_always = true;
+    }
+}
+
+/// Implies-first: a required then makes the first required (a completion point excepted);
+/// only a stop chain gives a reason.
+fn imply_first(t: &mut ActionTable, view: &ClusterView, e: Edge) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & IMPLIES_FIRST != 0
+        && !t.list[th].optional
+        && t.list[f].optional
+        && !is_completion(&t.list[f])
+        && clone_action_required_on(t, view, th, t.list[f].node);
+    if !applies {
+        return None;
+    }
+    t.list[f].optional = false;
+    if e.flags & STOP_CHAIN != 0 {
+        say_because(t, view, "required", th, f);
+    }
+    Some(f)
+}
+
+/// Restart: a stop that is needed but cannot run leaves the start after it unable to run
+/// too (Pacemaker's restart ordering).
+fn restart_blocks_start(t: &mut ActionTable, view: &ClusterView, e: Edge) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & RESTART != 0
+        && (!t.list[f].optional || t.list[f].blocked_needed)
+        && !t.list[f].runnable
+        && t.list[th].runnable;
+    if !applies {
+        return None;
+    }
+    t.list[th].runnable = false;
+    // (A stop not needed yet keeps the reason it gets when it becomes needed.)
+    if !t.list[th].optional && t.list[f].rsc != t.list[th].rsc {
+        say_because(t, view, "unrunnable", f, th);
+    }
+    Some(th)
+}
+
+/// Restart: a start that must happen, or that cannot happen any more, needs the stop.
+fn restart_needs_stop(t: &mut ActionTable, e: Edge, in_edges: &[Vec<usize>]) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & RESTART != 0
+        && t.list[f].optional
+        && t.list[f].runnable
+        && (!t.list[th].optional
+            || (!t.list[th].runnable
+                && (!t.list[th].blocked_by_active || blocked_after_restart(t, &in_edges[th]))));
+    if !applies {
+        return None;
+    }
+    t.list[f].optional = false;
+    Some(f)
+}
+
+/// One-or-more: an input that cannot run may leave the then too few.
+fn one_or_more(t: &mut ActionTable, e: Edge, in_edges: &[Vec<usize>]) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & ONE_OR_MORE != 0 && !t.list[f].runnable && t.list[th].runnable;
+    (applies && block_if_too_few(t, th, &in_edges[th])).then_some(th)
+}
+
+/// A stop chain: what stops after a needed stop that cannot run cannot run either.
+fn stop_chain(t: &mut ActionTable, view: &ClusterView, e: Edge) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & STOP_CHAIN != 0
+        && (t.list[f].blocked_needed || !t.list[f].optional)
+        && !t.list[f].runnable
+        && t.list[th].runnable;
+    if !applies {
+        return None;
+    }
+    t.list[th].runnable = false;
+    t.list[th].blocked_needed = !t.list[th].optional || t.list[th].blocked_needed;
+    say_because(t, view, "unrunnable", f, th);
+    Some(th)
+}
+
+/// An asymmetric ordering: a first that cannot run blocks the then (and requires it, so it
+/// is shown), unless the then is a start where it already runs.
+fn asymmetric(t: &mut ActionTable, view: &ClusterView, e: Edge) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    let applies = e.flags & ASYMMETRIC != 0
+        && !t.list[f].runnable
+        && t.list[th].runnable
+        && !started_where_it_runs(t, view, th);
+    if !applies {
+        return None;
+    }
+    t.list[th].runnable = false;
+    t.list[th].optional = false;
+    // A collective's start passes this on to its instances; one already started where
+    // it runs is left alone (only a start elsewhere is blocked), so nothing is
+    // restarted for it.
+    if t.list[th].node.is_none() {
+        t.list[th].blocked_by_active = true;
+    }
+    if t.list[f].rsc != t.list[th].rsc {
+        say_because(t, view, "unrunnable", f, th);
+    }
+    Some(th)
+}
+
+/// Runnable-left: a then cannot run when its first cannot.
+fn runnable_left(t: &mut ActionTable, view: &ClusterView, e: Edge) -> Option<usize> {
+    let (f, th) = (e.first, e.then);
+    if e.flags & RUNNABLE_LEFT == 0 || t.list[f].runnable || !t.list[th].runnable {
+        return None;
+    }
+    t.list[th].runnable = false;
+    if t.list[f].rsc != t.list[th].rsc {
+        say_because(t, view, "unrunnable", f, th);
+    }
+    t.list[th].blocked_by_active = t.list[f].blocked_by_active;
+    Some(th)
 }

@@ -79,6 +79,25 @@ fn connection_state(
     }
 }
 
+/// Why a remote node is fenced once placement shows its connection lost: it is down, or
+/// something runs there, or something may run there unprobed.
+const DOWN_AND_LOST: &str = "the connection is unrecoverable";
+const ACTIVE_BUT_LOST: &str = "resources are active but connection is unrecoverable";
+const UNKNOWN_AND_LOST: &str = "resources are in unknown state and connection is unrecoverable";
+
+/// When Pacemaker decides to fence a node, as a rank: 0 while reading the cluster nodes'
+/// status, 1 reading a remote connection's failure (after those), then (ordering the
+/// remote nodes' actions) 2 for the resources active on it, 3 for those in an unknown
+/// state. Its fencing action is made at that moment.
+pub fn fence_decided(reason: &str) -> u8 {
+    match reason {
+        crate::unpack::remote::CONNECTION_LOST => 1,
+        DOWN_AND_LOST | ACTIVE_BUT_LOST => 2,
+        UNKNOWN_AND_LOST => 3,
+        _ => 0,
+    }
+}
+
 /// Whether anything managed is, or may be, active on `n` (what a lost connection leaves there).
 fn may_run_something(view: &ClusterView, cons: &Constraints, n: NodeIdx) -> Option<&'static str> {
     let active = view
@@ -86,7 +105,7 @@ fn may_run_something(view: &ClusterView, cons: &Constraints, n: NodeIdx) -> Opti
         .iter()
         .any(|r| r.managed() && r.node_state.get(&n).is_some_and(|s| s.role.is_active()));
     if active {
-        return Some("resources are active but connection is unrecoverable");
+        return Some(ACTIVE_BUT_LOST);
     }
     let node = &view.nodes[n];
     let probes = view.config.enable_probes && node.online && !node.unclean;
@@ -122,7 +141,7 @@ fn may_run_something(view: &ClusterView, cons: &Constraints, n: NodeIdx) -> Opti
                 && !known(i)
                 && !cons.discovery_never(view, i, n)
         });
-    unknown.then_some("resources are in unknown state and connection is unrecoverable")
+    unknown.then_some(UNKNOWN_AND_LOST)
 }
 
 /// Updates the remote nodes after placement, fencing those whose connection is lost while
@@ -145,7 +164,7 @@ pub fn settle(view: &mut ClusterView, cons: &Constraints, asg: &Assignment) {
             continue;
         }
         let reason = if !node.online {
-            Some("the connection is unrecoverable")
+            Some(DOWN_AND_LOST)
         } else {
             may_run_something(view, cons, n)
         };

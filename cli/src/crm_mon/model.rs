@@ -81,6 +81,7 @@ impl Prim {
             managed: self.managed,
             failure_ignored: self.failure_ignored,
             pending: None,
+            idle_node: None,
             locked_to: None,
             pending_flag: None,
         }

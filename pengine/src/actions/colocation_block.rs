@@ -102,6 +102,7 @@ fn block(view: &ClusterView, t: &mut ActionTable, r: RscIdx, task: &str, why: Rs
         for a in t.of(x, task) {
             if !t.list[a].runnable && t.list[a].reason.as_deref().is_some_and(from_primary) {
                 t.list[a].reason = Some(colocation.clone());
+                t.ordering_reasons.remove(&a);
             }
             if t.list[a].runnable {
                 t.list[a].runnable = false;

@@ -143,6 +143,8 @@ pub struct ActionTable {
     /// Clone instances an interleaved ordering found no partner for: Pacemaker unassigns
     /// them there, so later interleaved orderings see them placed nowhere.
     pub inhibited: std::collections::BTreeSet<RscIdx>,
+    /// Actions whose reason an ordering gave (the propagation may restate those).
+    pub ordering_reasons: std::collections::BTreeSet<usize>,
     /// Action pairs an `rsc_order` constraint already orders: Pacemaker keeps only the first
     /// constraint's ordering between two actions (every constraint ordering carries its
     /// "optional" bit, which its duplicate filter matches), so a later one adds nothing.

@@ -14,12 +14,25 @@ pub fn can_fence(view: &ClusterView, n: usize) -> bool {
 }
 
 /// Creates fencing and shutdown actions. Without concurrent fencing, fencing runs in
-/// node name order (Pacemaker's node list order); the DC is fenced or shut down last.
+/// node name order (Pacemaker's node list order); the DC is fenced or shut down last. A
+/// remote node whose fencing is decided while its actions are ordered has it made then,
+/// after the others.
 pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
     let mut order: Vec<usize> = (0..view.nodes.len()).collect();
     order.sort_by(|&a, &b| {
         crate::unpack::cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname)
     });
+    // The fencing actions are made when the fencing is decided (the chain below still
+    // follows the node list).
+    let mut decided = order.clone();
+    decided.sort_by_key(|&n| crate::remote::fence_decided(&view.nodes[n].unclean_reason));
+    for n in decided {
+        let node = &view.nodes[n];
+        if node.unclean && can_fence(view, n) {
+            let key = format!("stonith-{}-{}", node.uname, view.config.stonith_action);
+            t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
+        }
+    }
     let mut fencing_ops = Vec::new();
     let mut shutdown_ops = Vec::new();
     let mut dc_down: Option<(usize, bool)> = None;
@@ -175,7 +188,12 @@ pub fn stops_implied(view: &ClusterView, n: usize) -> bool {
 /// Guest nodes are "fenced" by recovering their container: a pseudo fencing once the
 /// container is down (or its host fenced), which implies the stops on the guest.
 pub fn fence_guests(view: &ClusterView, t: &mut ActionTable) {
-    for n in 0..view.nodes.len() {
+    // (In Pacemaker's node list order, by name.)
+    let mut order: Vec<usize> = (0..view.nodes.len()).collect();
+    order.sort_by(|&a, &b| {
+        crate::unpack::cmp_node_names(&view.nodes[a].uname, &view.nodes[b].uname)
+    });
+    for n in order {
         if !guest_reset(view, n) {
             continue;
         }

@@ -731,18 +731,7 @@ impl<'a> Plan<'a> {
             if !checked || !node.online || node.unclean {
                 continue;
             }
-            let d = t.get(
-                Some(r),
-                "delete",
-                op_key(id, "delete", 0),
-                0,
-                Some(n),
-                ActionKind::RscOp,
-            );
-            t.require(d);
-            for s in t.of(r, "stop") {
-                t.order(s, d, OPTIONAL);
-            }
+            let d = forget_history(t, r, id, n);
             for s in t.of(r, "start") {
                 t.order(d, s, OPTIONAL);
             }
@@ -775,19 +764,7 @@ impl<'a> Plan<'a> {
                 if !view.nodes[n].available_before_placement() {
                     continue;
                 }
-                let d = t.get(
-                    Some(r),
-                    "delete",
-                    op_key(id, "delete", 0),
-                    0,
-                    Some(n),
-                    ActionKind::RscOp,
-                );
-                t.require(d);
-                // Stop (wherever it runs) -> clean-up.
-                for s in t.of(r, "stop") {
-                    t.order(s, d, OPTIONAL);
-                }
+                forget_history(t, r, id, n);
             }
         }
     }
@@ -1139,6 +1116,24 @@ fn recorded_call(st: &RscNodeState, name: &str, interval: u64) -> Option<i64> {
         .rev()
         .find(|o| o.task == name && o.interval_ms == interval)
         .map(|o| o.call_id)
+}
+
+/// A required clean-up (`delete`) of `r`'s history on node `n`, after its stops (wherever it
+/// runs).
+fn forget_history(t: &mut ActionTable, r: RscIdx, id: &str, n: NodeIdx) -> usize {
+    let d = t.get(
+        Some(r),
+        "delete",
+        op_key(id, "delete", 0),
+        0,
+        Some(n),
+        ActionKind::RscOp,
+    );
+    t.require(d);
+    for s in t.of(r, "stop") {
+        t.order(s, d, OPTIONAL);
+    }
+    d
 }
 
 /// Adds a required cancel of the recurring `name`/`interval` operation of `r` on node `n`,

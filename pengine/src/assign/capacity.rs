@@ -237,11 +237,12 @@ impl Assigner<'_> {
                     .add_colocated_scores(r, None, "#uname", 1.0, select, &mut Default::default())
                     .unwrap_or_default();
                 let on = |n: NodeIdx| merged.get(&n).copied().unwrap_or(Score::MINUS_INFINITY);
+                // (Pacemaker weighs where it runs first, a collective's first node too.)
                 let running = view.running_on(r);
-                let current = if running.len() == 1 && self.usable(running[0]) {
-                    on(running[0])
-                } else {
-                    Score::MINUS_INFINITY
+                let current = match running.first() {
+                    Some(&n) if running.len() == 1 && self.usable(n) => on(n),
+                    Some(&n) if running.len() > 1 => on(n),
+                    _ => Score::MINUS_INFINITY,
                 };
                 let by_node = nodes.iter().map(|&n| on(n)).collect();
                 (r, (view.resources[r].priority(), current, by_node))

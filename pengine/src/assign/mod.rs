@@ -2,6 +2,7 @@
 //! colocations) and is assigned to its best node, in Pacemaker's order and with its
 //! tie-breaks: higher score, then fewer assigned resources, then the current node, then name.
 
+mod base;
 mod bundle_scores;
 mod capacity;
 mod clone;
@@ -164,209 +165,6 @@ impl<'a> Assigner<'a> {
         while let Some(x) = stack.pop() {
             self.contribute(x, n, Score::MINUS_INFINITY, source);
             stack.extend(view.resources[x].children.iter().rev());
-        }
-    }
-
-    /// Location constraints, stickiness, failures and bans for every resource.
-    fn compute_base(&mut self) {
-        let view = self.view;
-        for r in 0..view.resources.len() {
-            if view.config.symmetric {
-                for n in 0..view.nodes.len() {
-                    self.base[r].insert(n, Score::ZERO);
-                }
-            }
-        }
-        for loc in &self.cons.locations {
-            if loc.role.is_some_and(|r| r == Role::Promoted) {
-                continue;
-            }
-            // A location on a collective applies to everything under it, except that in a
-            // (colocated) group only the first member gets the score: the others' scores
-            // reach it through the group's internal colocations, so they get 0 there.
-            let mut stack = vec![(loc.rsc, loc.score)];
-            while let Some((r, score)) = stack.pop() {
-                self.contribute(r, loc.node, score, loc.id.clone());
-                let rsc = &view.resources[r];
-                let colocated_group = rsc.kind == Kind::Group && rsc.meta_flag("collocated", true);
-                for (i, &child) in rsc.children.iter().enumerate() {
-                    let inherited = if colocated_group && i > 0 {
-                        Score::ZERO
-                    } else {
-                        score
-                    };
-                    stack.push((child, inherited));
-                }
-            }
-        }
-        // The resources inside each container, found once (not once per resource).
-        let mut fillers_of: Vec<Vec<&crate::unpack::Resource>> =
-            vec![Vec::new(); view.resources.len()];
-        for f in &view.resources {
-            if let Some(k) = crate::unpack::remote::container_of(view, f) {
-                fillers_of[k].push(f);
-            }
-        }
-        for (r, rsc) in view.resources.iter().enumerate() {
-            if rsc.kind != Kind::Primitive {
-                continue;
-            }
-            let running = rsc.running_nodes();
-            let sticky = rsc.stickiness();
-            if rsc.managed() && !self.frozen_by_ticket(r) && running.len() == 1 && sticky.0 > 0 {
-                let n = running[0];
-                if view.config.symmetric || self.base[r].contains_key(&n) {
-                    self.contribute(r, n, sticky, "resource-stickiness");
-                }
-            }
-            let top = view.top_of(r);
-            let unique = view.resources[top].clone.as_ref().is_none_or(|c| c.unique);
-            let threshold = rsc.meta_score("migration-threshold", Score::INFINITY);
-            // A container's failures include those of the resources inside it.
-            let fillers = &fillers_of[r];
-            let failure_ignored = rsc.node_state.values().any(|s| s.failure_ignored);
-            for (n, node) in view.nodes.iter().enumerate() {
-                if failure_ignored {
-                    break;
-                }
-                // A fail count already being cleared there, as the history was read (its
-                // failure expired, or ran with parameters changed since), bans nothing.
-                // (Pacemaker decides configuration changes only later: those still ban.)
-                let cleared = rsc.node_state.get(&n).is_some_and(|s| {
-                    s.expired_failure
-                        || s.ops.iter().any(|op| {
-                            crate::unpack::config_changes::last_failure_params_changed(
-                                view, r, n, op,
-                            )
-                        })
-                });
-                if cleared {
-                    continue;
-                }
-                // Pacemaker's fail-count names: a unique resource's own name (the history's
-                // for an instance); an anonymous instance's without its number, matching
-                // any instance number.
-                let own = if unique {
-                    let name = rsc.clone_name.as_deref().unwrap_or(&rsc.id);
-                    fail_count_of(node, name, rsc, view.now, false)
-                } else {
-                    fail_count_of(node, &rsc.base_id, rsc, view.now, true)
-                };
-                let fc = fillers.iter().fold(own, |acc, f| {
-                    acc.saturating_add(fail_count(node, &f.base_id, f, view.now))
-                });
-                // (A fail count being cleared keeps it nowhere away: Pacemaker skips the
-                // threshold where a clear_failcount is already scheduled.)
-                let clearing = rsc
-                    .node_state
-                    .get(&n)
-                    .is_some_and(|st| st.failure_params_changed);
-                if threshold.0 > 0 && fc.0 > 0 && fc >= threshold && !clearing {
-                    self.ban_failed(r, n, "migration-threshold");
-                }
-            }
-            // An unmanaged resource found active on a node (there since it runs on a node
-            // in maintenance, is not managed, or failed there with on-fail=block) is held
-            // there with INFINITY (Pacemaker's native_add_running).
-            let unmanaged = {
-                let mut x = Some(r);
-                let mut managed = true;
-                while let Some(i) = x {
-                    managed &= view.resources[i].managed();
-                    x = view.resources[i].parent;
-                }
-                !managed
-            };
-            // Found active on several nodes with multiple-active=stop_only: banned everywhere.
-            if running.len() > 1 && rsc.meta("multiple-active") == Some("stop_only") {
-                for n in 0..view.nodes.len() {
-                    self.contribute(r, n, Score::MINUS_INFINITY, "multiple-active=stop_only");
-                }
-            }
-            // A failure handled with on-fail=block unmanages the resource from the node
-            // state it is read in on: there and on every node read after it.
-            let blocked_from = rsc
-                .node_state
-                .iter()
-                .filter(|(_, st)| st.failed && st.on_fail == crate::unpack::OnFail::Block)
-                .map(|(n, _)| view.nodes[*n].status_order)
-                .min();
-            for (n, st) in &rsc.node_state {
-                let held = unmanaged
-                    || view.nodes[*n].maintenance
-                    || blocked_from.is_some_and(|o| view.nodes[*n].status_order >= o);
-                if held && st.role.is_active() {
-                    self.contribute(r, *n, Score::INFINITY, "not_managed_default");
-                }
-            }
-            for (n, st) in &rsc.node_state {
-                // Resources on a node in maintenance are left alone.
-                if st.role.is_active() && view.nodes[*n].maintenance {
-                    self.out.frozen[r] = true;
-                }
-                // A failure handled with on-fail=block freezes the resource, unless its node
-                // is to be fenced (fencing resolves it).
-                if st.on_fail == crate::unpack::OnFail::Block
-                    && st.role.is_active()
-                    && view.nodes[*n].online
-                    && !view.nodes[*n].unclean
-                {
-                    self.out.frozen[r] = true;
-                }
-                // (Pacemaker bans an anonymous clone instance's whole clone.)
-                if st.banned {
-                    self.ban_failed(r, *n, "hard-error");
-                }
-                if st.banned_everywhere {
-                    for n in 0..view.nodes.len() {
-                        self.ban_failed(r, n, "fatal-error");
-                    }
-                }
-            }
-        }
-        self.apply_node_health();
-        self.keep_off_remote_nodes();
-        self.apply_container_rules();
-        self.reserve_bundle_nodes();
-        self.apply_exclusive_discovery();
-        for t in &self.cons.tickets {
-            let (granted, standby) = view
-                .tickets
-                .get(&t.ticket)
-                .copied()
-                .unwrap_or((false, false));
-            if granted && !standby {
-                continue;
-            }
-            // Pacemaker applies a ticket to the primitives under the resource, each by
-            // whether it runs itself; the collectives' own scores are left alone.
-            let promoted_only = t.role == Some(Role::Promoted);
-            for r in view.primitives_of(t.rsc) {
-                let running = !view.running_on(r).is_empty();
-                let ban = if !granted && running {
-                    // The ticket was lost while the resource runs: apply the loss policy.
-                    match t.loss_policy.as_str() {
-                        "freeze" => {
-                            self.out.frozen[r] = true;
-                            false
-                        }
-                        "demote" => !promoted_only,
-                        // Fencing applies only to the instances in the ticket's role now.
-                        "fence" if promoted_only => view
-                            .active_roles(r)
-                            .iter()
-                            .any(|&(_, role)| role == Role::Promoted),
-                        _ => true,
-                    }
-                } else {
-                    !promoted_only || t.loss_policy == "stop"
-                };
-                if ban {
-                    for n in 0..view.nodes.len() {
-                        self.contribute(r, n, Score::MINUS_INFINITY, t.id.clone());
-                    }
-                }
-            }
         }
     }
 
@@ -748,149 +546,161 @@ impl<'a> Assigner<'a> {
         }
     }
 
-    /// Applies colocation `c` (dependent `r`) to `scores` once its primary has been placed.
+    /// Applies colocation `c` (dependent `r`) to `scores` once its primary has been placed:
+    /// on each node with (or without) the primary, the colocation's score.
     fn apply_colocation_with_placed(
         &mut self,
         r: RscIdx,
         c: &crate::constraints::Colocation,
         scores: &mut BTreeMap<NodeIdx, Score>,
     ) {
-        {
-            let view = self.view;
-            let primary_nodes: Vec<NodeIdx> = if view.resources[c.primary].kind == Kind::Clone {
-                view.resources[c.primary]
-                    .children
-                    .iter()
-                    .filter(|ch| {
-                        // Roles only mean something for promotable clones.
-                        !view.resources[c.primary]
-                            .clone
-                            .as_ref()
-                            .is_some_and(|cfg| cfg.promotable)
-                            || c.primary_role
-                                .is_none_or(|role| self.out.role[**ch] == role)
-                    })
-                    // A mandatory colocation does not count instances blocked by a failure
-                    // (on-fail=block), as Pacemaker.
-                    .filter(|ch| !c.score.is_infinite() || !blocked_by_failure(view, **ch))
-                    .filter_map(|ch| self.out.node[*ch])
-                    .collect()
-            } else {
-                self.placed_node(c.primary).into_iter().collect()
-            };
-            let same = |a: NodeIdx, b: NodeIdx| {
-                if c.node_attribute == "#uname" {
-                    a == b
-                } else {
-                    let va = view.nodes[a].attrs.get(&c.node_attribute);
-                    va.is_some() && va == view.nodes[b].attrs.get(&c.node_attribute)
+        let view = self.view;
+        if self.applied_per_instance(r, c) {
+            self.apply_through_instances(r, c, scores);
+            return;
+        }
+        let primary_nodes = self.primary_nodes(c);
+        for n in 0..view.nodes.len() {
+            if let std::collections::btree_map::Entry::Vacant(missing) = scores.entry(n) {
+                // A node the dependent has no score on is only added by a mandatory
+                // colocation, where an instance of the primary is, banned (Pacemaker's
+                // node_list_exclude).
+                if c.score.is_infinite() && primary_nodes.contains(&n) {
+                    missing.insert(Score::MINUS_INFINITY);
                 }
-            };
-            // A mandatory colocation with a role of a promotable clone also adds, where an
-            // instance in that role is, the score that instance was placed with
-            // (Pacemaker merges the instances' assigned nodes into the dependent's).
-            let promotable_role = c.primary_role.is_some()
-                && view.resources[c.primary]
-                    .clone
-                    .as_ref()
-                    .is_some_and(|cfg| cfg.promotable);
-            let merged_weight = |n: NodeIdx| -> Score {
-                view.resources[c.primary]
-                    .children
-                    .iter()
-                    .filter(|ch| self.out.node[**ch] == Some(n))
-                    .filter(|ch| {
-                        c.primary_role
-                            .is_some_and(|role| self.out.role[**ch] == role)
-                    })
-                    .filter_map(|ch| self.placed_weight.get(ch).copied())
-                    .fold(Score::ZERO, Score::saturating_add)
-            };
-            // A finite colocation of a primitive or group with a clone is applied instance by
-            // instance: one placed adds the score where it is, one placed nowhere takes the
-            // score away everywhere, and a step that would leave no node is dropped
-            // (Pacemaker's clone colocation through each instance).
-            let finite = !c.score.is_infinite() && !c.score.is_minus_infinite();
-            let bundle = view.bundles.iter().any(|b| b.rsc == c.primary);
-            if finite
-                && view.resources[c.primary].kind == Kind::Clone
-                && !bundle
-                && !promotable_role
-                && view.resources[r].kind != Kind::Clone
-            {
-                for &ch in &view.resources[c.primary].children {
-                    let at = self.out.node[ch];
-                    let deltas: Vec<(NodeIdx, Score)> = scores
-                        .keys()
-                        .filter_map(|&n| match at {
-                            None => Some((n, Score(-c.score.0))),
-                            Some(p) => same(n, p).then_some((n, c.score)),
-                        })
-                        .collect();
-                    let mut work = scores.clone();
-                    for &(n, d) in &deltas {
-                        if let Some(w) = work.get_mut(&n) {
-                            *w = w.saturating_add(d);
-                        }
-                    }
-                    if work.iter().any(|(n, v)| v.0 >= 0 && self.usable(*n)) {
-                        *scores = work;
-                        for (node, score) in deltas {
-                            self.out.contributions.push(crate::assign::Contribution {
-                                rsc: r,
-                                node,
-                                score,
-                                source: c.id.clone(),
-                            });
-                        }
-                    }
-                }
-                return;
+                continue;
             }
-            for n in 0..view.nodes.len() {
-                let with = primary_nodes.iter().any(|p| same(n, *p));
-                if let std::collections::btree_map::Entry::Vacant(missing) = scores.entry(n) {
-                    // A node the dependent has no score on is only added by a mandatory
-                    // colocation, where an instance of the primary is, banned (Pacemaker's
-                    // node_list_exclude).
-                    if c.score.is_infinite() && primary_nodes.contains(&n) {
-                        missing.insert(Score::MINUS_INFINITY);
-                    }
-                    continue;
+            let with = primary_nodes.iter().any(|p| same_place(view, c, n, *p));
+            let Some(delta) = self.colocation_delta(c, n, with) else {
+                continue;
+            };
+            if let Some(s) = scores.get_mut(&n) {
+                *s = s.saturating_add(delta);
+            }
+            self.out.contributions.push(crate::assign::Contribution {
+                rsc: r,
+                node: n,
+                score: delta,
+                source: c.id.clone(),
+            });
+        }
+    }
+
+    /// Where the primary of `c` went: a clone's instances in the colocation's role (for a
+    /// mandatory colocation not those blocked by a failure, as Pacemaker), else its node.
+    fn primary_nodes(&self, c: &crate::constraints::Colocation) -> Vec<NodeIdx> {
+        let view = self.view;
+        if view.resources[c.primary].kind != Kind::Clone {
+            return self.placed_node(c.primary).into_iter().collect();
+        }
+        // Roles only mean something for promotable clones.
+        let promotable = view.resources[c.primary]
+            .clone
+            .as_ref()
+            .is_some_and(|cfg| cfg.promotable);
+        view.resources[c.primary]
+            .children
+            .iter()
+            .filter(|ch| {
+                !promotable
+                    || c.primary_role
+                        .is_none_or(|role| self.out.role[**ch] == role)
+            })
+            .filter(|ch| !c.score.is_infinite() || !blocked_by_failure(view, **ch))
+            .filter_map(|ch| self.out.node[*ch])
+            .collect()
+    }
+
+    /// What colocation `c` adds on node `n`, `with` the primary there or not (None: nothing):
+    /// a mandatory one bans the nodes without it (and where an instance in a promotable
+    /// clone's role is, adds the score it was placed with), an anti-colocation bans those
+    /// with it, a finite one adds its score where the primary is.
+    fn colocation_delta(
+        &self,
+        c: &crate::constraints::Colocation,
+        n: NodeIdx,
+        with: bool,
+    ) -> Option<Score> {
+        if c.score.is_infinite() {
+            if !with {
+                return Some(Score::MINUS_INFINITY);
+            }
+            let w = if promotable_role(self.view, c) {
+                self.role_weight(c, n)
+            } else {
+                Score::ZERO
+            };
+            (w.0 != 0).then_some(w)
+        } else if c.score.is_minus_infinite() {
+            with.then_some(Score::MINUS_INFINITY)
+        } else {
+            with.then_some(c.score)
+        }
+    }
+
+    /// The scores the instances of `c`'s primary in its role on `n` were placed with
+    /// (Pacemaker merges the instances' assigned nodes into the dependent's).
+    fn role_weight(&self, c: &crate::constraints::Colocation, n: NodeIdx) -> Score {
+        self.view.resources[c.primary]
+            .children
+            .iter()
+            .filter(|ch| self.out.node[**ch] == Some(n))
+            .filter(|ch| {
+                c.primary_role
+                    .is_some_and(|role| self.out.role[**ch] == role)
+            })
+            .filter_map(|ch| self.placed_weight.get(ch).copied())
+            .fold(Score::ZERO, Score::saturating_add)
+    }
+
+    /// A finite colocation of a primitive or group with a clone (not a bundle's, nor with a
+    /// promotable clone's role) is applied instance by instance.
+    fn applied_per_instance(&self, r: RscIdx, c: &crate::constraints::Colocation) -> bool {
+        let view = self.view;
+        let finite = !c.score.is_infinite() && !c.score.is_minus_infinite();
+        let bundle = view.bundles.iter().any(|b| b.rsc == c.primary);
+        finite
+            && view.resources[c.primary].kind == Kind::Clone
+            && !bundle
+            && !promotable_role(view, c)
+            && view.resources[r].kind != Kind::Clone
+    }
+
+    /// Colocation `c` through each instance of its clone primary: one placed adds the score
+    /// where it is, one placed nowhere takes the score away everywhere, and a step that
+    /// would leave no node is dropped (Pacemaker's clone colocation through each instance).
+    fn apply_through_instances(
+        &mut self,
+        r: RscIdx,
+        c: &crate::constraints::Colocation,
+        scores: &mut BTreeMap<NodeIdx, Score>,
+    ) {
+        let view = self.view;
+        for &ch in &view.resources[c.primary].children {
+            let at = self.out.node[ch];
+            let deltas: Vec<(NodeIdx, Score)> = scores
+                .keys()
+                .filter_map(|&n| match at {
+                    None => Some((n, Score(-c.score.0))),
+                    Some(p) => same_place(view, c, n, p).then_some((n, c.score)),
+                })
+                .collect();
+            let mut work = scores.clone();
+            for &(n, d) in &deltas {
+                if let Some(w) = work.get_mut(&n) {
+                    *w = w.saturating_add(d);
                 }
-                let delta = if c.score.is_infinite() {
-                    if with {
-                        let w = if promotable_role {
-                            merged_weight(n)
-                        } else {
-                            Score::ZERO
-                        };
-                        if w.0 == 0 {
-                            continue;
-                        }
-                        w
-                    } else {
-                        Score::MINUS_INFINITY
-                    }
-                } else if c.score.is_minus_infinite() {
-                    if !with {
-                        continue;
-                    }
-                    Score::MINUS_INFINITY
-                } else if with {
-                    c.score
-                } else {
-                    continue;
-                };
-                if let Some(s) = scores.get_mut(&n) {
-                    *s = s.saturating_add(delta);
+            }
+            if work.iter().any(|(n, v)| v.0 >= 0 && self.usable(*n)) {
+                *scores = work;
+                for (node, score) in deltas {
+                    self.out.contributions.push(crate::assign::Contribution {
+                        rsc: r,
+                        node,
+                        score,
+                        source: c.id.clone(),
+                    });
                 }
-                self.out.contributions.push(crate::assign::Contribution {
-                    rsc: r,
-                    node: n,
-                    score: delta,
-                    source: c.id.clone(),
-                });
             }
         }
     }
@@ -1273,4 +1083,29 @@ fn blocked_by_failure(view: &ClusterView, r: RscIdx) -> bool {
             .values()
             .any(|s| s.failed && s.on_fail == OnFail::Block)
     })
+}
+
+/// Nodes `a` and `b` are the same place for colocation `c`: the same node, or equal values
+/// of its node attribute.
+fn same_place(
+    view: &ClusterView,
+    c: &crate::constraints::Colocation,
+    a: NodeIdx,
+    b: NodeIdx,
+) -> bool {
+    if c.node_attribute == "#uname" {
+        a == b
+    } else {
+        let va = view.nodes[a].attrs.get(&c.node_attribute);
+        va.is_some() && va == view.nodes[b].attrs.get(&c.node_attribute)
+    }
+}
+
+/// Colocation `c` is with a role of a promotable clone.
+fn promotable_role(view: &ClusterView, c: &crate::constraints::Colocation) -> bool {
+    c.primary_role.is_some()
+        && view.resources[c.primary]
+            .clone
+            .as_ref()
+            .is_some_and(|cfg| cfg.promotable)
 }

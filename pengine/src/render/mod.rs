@@ -6,12 +6,14 @@ mod ghash;
 mod plain;
 pub mod status_text;
 mod summary;
+mod transition;
 
 pub use plain::{assignment_log, plain};
 pub use summary::{
     current_status, execution_and_revised, fenced_nodes, health, primitive_text, revised_placement,
-    shown_state, transition_summary, unclean_before, Placement,
+    shown_state, unclean_before, Placement,
 };
+pub use transition::transition_summary;
 
 use crate::graph_build::in_graph;
 use crate::Schedule;

@@ -97,6 +97,9 @@ pub struct PrimitiveText {
     pub failure_ignored: bool,
     /// An operation in flight shown instead of the role ("Starting", "Stopping", ...).
     pub pending: Option<&'static str>,
+    /// The node shown for a resource active nowhere: where that operation is in flight, or
+    /// where Pacemaker still lists it (a failed migration's target, stopped later).
+    pub idle_node: Option<String>,
     /// The node a shutdown lock holds it to (shown as its node while it is stopped).
     pub locked_to: Option<String>,
     /// An operation in flight shown among the flags (a recurring monitor: "Monitoring").
@@ -261,6 +264,7 @@ impl PrimitiveText {
             managed: managed(view, r),
             failure_ignored: rsc.node_state.values().any(|s| s.failure_ignored),
             pending: None,
+            idle_node: None,
             locked_to: rsc.recorded_lock.map(|n| view.nodes[n].uname.clone()),
             pending_flag: None,
         }
@@ -335,7 +339,7 @@ impl PrimitiveText {
         // The node shown: where it is active, else the node it is locked to.
         let shown = match (self.on.as_slice(), nodes) {
             ([node], Nodes::Shown) => Some(node.name.as_str()),
-            ([], Nodes::Shown) => self.locked_to.as_deref(),
+            ([], Nodes::Shown) => self.idle_node.as_deref().or(self.locked_to.as_deref()),
             _ => None,
         };
         if let Some(name) = shown {
@@ -551,12 +555,36 @@ pub fn stopped_label(disabled: bool) -> &'static str {
 /// A clone's `Stopped: [ nodes ]` line: the nodes running no instance, sorted as Pacemaker
 /// sorts node names (numbers as numbers), shown only while `missing` instances are not in
 /// the clone's node lists (a clone whose every instance runs has none).
-pub fn stopped_line(disabled: bool, mut nodes: Vec<String>, missing: usize) -> Option<String> {
-    if missing == 0 || nodes.is_empty() {
-        return None;
+pub fn stopped_line(disabled: bool, nodes: Vec<String>, missing: usize) -> Option<String> {
+    let nodes = nodes.into_iter().map(|n| (n, None)).collect();
+    stopped_lines(disabled, nodes, missing).into_iter().next()
+}
+
+/// A clone's stopped lines when some nodes say why (a probe found the agent not installed
+/// there: `Stopped (not installed): [ n2 ]`): one line per state, the states in text order.
+pub fn stopped_lines(
+    disabled: bool,
+    nodes: Vec<(String, Option<String>)>,
+    missing: usize,
+) -> Vec<String> {
+    if missing == 0 {
+        return Vec::new();
     }
-    nodes.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
-    Some(node_list_line(stopped_label(disabled), &nodes))
+    let mut by_state: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (node, why) in nodes {
+        let state = match why {
+            Some(why) => format!("Stopped ({why})"),
+            None => stopped_label(disabled).to_string(),
+        };
+        by_state.entry(state).or_default().push(node);
+    }
+    by_state
+        .into_iter()
+        .map(|(state, mut nodes)| {
+            nodes.sort_by(|a, b| crate::unpack::cmp_node_names(a, b));
+            node_list_line(&state, &nodes)
+        })
+        .collect()
 }
 
 /// A clone summary line: `Started: [ n1 n2 ]`, `Stopped (disabled): [ n3 ]`.

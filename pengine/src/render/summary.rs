@@ -4,7 +4,7 @@
 use super::bundle_text;
 use super::status_text::{
     clone_child_name, clone_disabled, clone_heading, disabled, group_flags, group_heading,
-    node_list_line, stopped_line, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
+    node_list_line, stopped_lines, summarised_location, CloneFlags, NodeMode, Nodes, PrimitiveText,
 };
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
@@ -45,7 +45,7 @@ impl FromIterator<(RscIdx, Vec<(usize, Role)>)> for Placement {
     }
 }
 
-fn current_placement(view: &ClusterView) -> Placement {
+pub(super) fn current_placement(view: &ClusterView) -> Placement {
     Placement {
         on: (0..view.resources.len())
             .filter(|&r| view.resources[r].kind == Kind::Primitive)
@@ -67,7 +67,7 @@ pub fn revised_placement(s: &Schedule) -> Placement {
 
 /// The placement after the executed graph. `as_shown`: as the revised status re-reads the
 /// history, where an operation still in flight stays last (a stop does not end it).
-fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
+pub(super) fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
     let view = &s.view;
     let mut p = current_placement(view);
     let t = &s.actions;
@@ -94,17 +94,9 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
         }
         let entry = p.entry(r).or_default();
         match a.task.as_str() {
-            // An operation still in flight there stays the last of the history (its call
-            // id sorts last), so the resource still shows active there.
-            "stop"
-                if as_shown
-                    && view.resources[r]
-                        .node_state
-                        .get(&n)
-                        // (A monitor in flight does not make it active again.)
-                        .is_some_and(|st| {
-                            st.pending_task.as_deref().is_some_and(|t| t != "monitor")
-                        }) => {}
+            // An operation still in flight there can stay the last of the history, so the
+            // resource still shows active there.
+            "stop" if as_shown && outlives_simulated_op(&view.resources[r], n) => {}
             "stop" => entry.retain(|(x, _)| *x != n),
             "demote" => entry
                 .iter_mut()
@@ -168,10 +160,52 @@ fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
                 .iter_mut()
                 .filter(|(x, _)| *x == n)
                 .for_each(|e| e.1 = Role::Promoted),
+            // A recurring monitor recorded on a guest node where its stop was only implied
+            // by the guest's fencing (nothing recorded): the revised status re-reads the
+            // history there, running, its old failure standing.
+            "monitor"
+                if as_shown
+                    && a.interval_ms > 0
+                    && view.nodes[n].is_guest()
+                    && !entry.iter().any(|(x, _)| *x == n)
+                    && view.resources[r]
+                        .node_state
+                        .get(&n)
+                        .is_some_and(|st| st.role.is_active()) =>
+            {
+                entry.push((n, Role::Started));
+                p.recovered.remove(&(r, n));
+            }
             _ => {}
         }
     }
     p
+}
+
+/// Whether the operation in flight that ends a history still sorts after an operation the
+/// simulation records there. crm_simulate gives its record the next call id and a
+/// transition key of transition -1 from its fake transition engine: an operation in flight
+/// with a call id sorts before it; one without a call id sorts after it when it comes from
+/// another engine or from the same transition -1, else before it (the record's transition
+/// -1 sorts last) - Pacemaker's pe__is_newer_op. A monitor in flight does not make it
+/// active.
+fn outlives_simulated_op(rsc: &crate::unpack::Resource, n: usize) -> bool {
+    // (With several entries there, the record goes to a new one: the others stay.)
+    if rsc.duplicate_history_on.contains(&n) {
+        return true;
+    }
+    let Some(st) = rsc.node_state.get(&n) else {
+        return false;
+    };
+    const FAKE_TE_ID: &str = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    st.pending_task.as_deref().is_some_and(|t| t != "monitor")
+        && st.ops.last().is_some_and(|o| {
+            o.status == -1
+                && o.call_id == -1
+                && o.transition
+                    .as_ref()
+                    .is_some_and(|(id, uuid)| uuid != FAKE_TE_ID || *id == -1)
+        })
 }
 
 /// A node's state for the listing: `(online, unclean)`. A remote or guest node follows its
@@ -192,7 +226,15 @@ pub fn shown_state(
         Some(_) => {
             let up =
                 |r: Option<RscIdx>| r.is_some_and(|r| p.get(&r).is_some_and(|v| !v.is_empty()));
-            let online = up(link.connection) && link.container.is_none_or(|c| up(Some(c)));
+            // (A guest whose container's host is down and unclean is not online.)
+            let host_down = |c: RscIdx| {
+                p.get(&c).into_iter().flatten().any(|(h, _)| {
+                    let host = &view.nodes[*h];
+                    !host.online && host.unclean
+                })
+            };
+            let online =
+                up(link.connection) && link.container.is_none_or(|c| up(Some(c)) && !host_down(c));
             // A connection still failed (waiting to reconnect) leaves its node unclean.
             let lost = link
                 .connection
@@ -342,17 +384,29 @@ pub fn primitive_text(
         keyed.sort_by_key(|(k, _)| *k);
         on = keyed.into_iter().map(|(_, a)| a).collect();
     }
-    // A partial migration's target was found active while its source's history was read,
-    // before the source itself: it comes first.
+    // A partial (or failed) migration's target was found active while its source's history
+    // was read, before the source itself: it comes first.
     if !revised {
-        let target = on.iter().position(|(n, _)| {
+        let source_of = |n: usize| {
             rsc.node_state
-                .get(n)
+                .get(&n)
                 .and_then(|st| st.migrating_from)
-                .is_some_and(|src| on.iter().any(|(m, _)| *m == src))
+                .or_else(|| {
+                    let target = view.nodes[n].uname.as_str();
+                    on.iter().map(|(m, _)| *m).find(|m| {
+                        rsc.node_state[m].ops.iter().any(|o| {
+                            o.task == "migrate_to"
+                                && o.failed
+                                && o.migrate_target.as_deref() == Some(target)
+                        })
+                    })
+                })
+        };
+        let target = on.iter().position(|(n, _)| {
+            source_of(*n).is_some_and(|src| src != *n && on.iter().any(|(m, _)| *m == src))
         });
         if let Some(i) = target {
-            let src = rsc.node_state[&on[i].0].migrating_from;
+            let src = source_of(on[i].0);
             let entry = on.remove(i);
             let at = on.iter().position(|(m, _)| Some(*m) == src).unwrap_or(0);
             on.insert(at, entry);
@@ -363,12 +417,26 @@ pub fn primitive_text(
     if on.is_empty() {
         text.failed_probe = failed_probe(view, r);
     }
-    // The current status shows an operation still in flight on its one node.
-    if let ([(n, _)], false) = (on.as_slice(), revised) {
-        text.pending = rsc.node_state[n]
-            .pending_task
-            .as_deref()
-            .and_then(super::status_text::pending_word);
+    // The current status shows the operation found in flight (on its one node, or where
+    // that operation is, for a resource active nowhere).
+    if let (Some((task, at)), false) = (first_pending(view, r), revised) {
+        match on.as_slice() {
+            [_] => text.pending = super::status_text::pending_word(task),
+            [] => {
+                text.pending = super::status_text::pending_word(task);
+                text.idle_node = text.pending.map(|_| view.nodes[at].uname.clone());
+            }
+            _ => {}
+        }
+    }
+    // A failed migration's target stopped later is still listed (before the transition).
+    if let (Some(n), [], false, None) = (
+        rsc.stopped_listed_on,
+        on.as_slice(),
+        revised,
+        &text.idle_node,
+    ) {
+        text.idle_node = Some(view.nodes[n].uname.clone());
     }
     // A recurring monitor in flight is a flag of the current status (probes are not shown).
     if !revised {
@@ -397,11 +465,26 @@ pub fn primitive_text(
     text
 }
 
+/// The first operation in flight (not a probe) Pacemaker meets reading the resource's
+/// history, node by node in status order, and its node: it stays the resource's pending
+/// operation even when a later operation there supersedes it.
+fn first_pending(view: &ClusterView, r: RscIdx) -> Option<(&str, usize)> {
+    let mut nodes: Vec<usize> = view.resources[r].node_state.keys().copied().collect();
+    nodes.sort_by_key(|&n| (view.nodes[n].is_remote(), view.nodes[n].status_order));
+    nodes.into_iter().find_map(|n| {
+        view.resources[r].node_state[&n]
+            .ops
+            .iter()
+            .find(|o| o.status == -1 && !(o.task == "monitor" && o.interval_ms == 0))
+            .map(|o| (o.task.as_str(), n))
+    })
+}
+
 /// The result of a probe that found the agent unusable (not installed, invalid parameters),
 /// which a stopped resource's line shows; the first node's (clone instances: none here).
 /// A stop and start on the same node: "Recover" when the resource failed (Pacemaker's failed
 /// flag is the resource's, from any node not being fenced), else "Restart".
-fn restart_verb(view: &ClusterView, r: RscIdx) -> &'static str {
+pub(super) fn restart_verb(view: &ClusterView, r: RscIdx) -> &'static str {
     if failed_somewhere(view, r) {
         "Recover"
     } else {
@@ -452,7 +535,7 @@ fn display_id(view: &ClusterView, r: RscIdx) -> String {
 
 /// Top-level resources in the order Pacemaker lists them: by priority, highest first, then
 /// in configuration order.
-fn display_order(view: &ClusterView) -> Vec<RscIdx> {
+pub(super) fn display_order(view: &ClusterView) -> Vec<RscIdx> {
     let mut top = view.top.clone();
     top.sort_by_key(|&r| std::cmp::Reverse(view.resources[r].priority()));
     top
@@ -599,7 +682,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     }
     // (A bundle's guest nodes are never among a resource's allowed nodes: Pacemaker makes
     // them with discovery "never", which the symmetric default skips.)
-    let stopped: Vec<String> = view
+    let stopped: Vec<(String, Option<String>)> = view
         .nodes
         .iter()
         .enumerate()
@@ -613,12 +696,31 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
                 .and_then(|l| l.connection)
                 .is_some_and(|c| view.resources[c].orphan)
         })
-        .map(|(_, node)| node.uname.clone())
+        .map(|(n, node)| (node.uname.clone(), clone_failed_probe(view, c, n)))
         .collect();
     let unlisted = cfg.max.saturating_sub(listed);
-    if let Some(line) = stopped_line(clone_disabled(view, c), stopped, unlisted) {
+    for line in stopped_lines(clone_disabled(view, c), stopped, unlisted) {
         let _ = writeln!(out, "      * {line}");
     }
+}
+
+/// Why a clone is stopped on node `n` when a probe there found its agent unusable (Pacemaker
+/// looks for the clone's failed probe on that node).
+fn clone_failed_probe(view: &ClusterView, c: RscIdx, n: usize) -> Option<String> {
+    view.primitives_of(c).into_iter().find_map(|p| {
+        view.resources[p]
+            .node_state
+            .get(&n)?
+            .ops
+            .iter()
+            .find_map(|o| {
+                (o.task == "monitor"
+                    && o.interval_ms == 0
+                    && o.failed
+                    && (o.rc == 5 || o.rc == 2 || o.status == 7))
+                    .then(|| vocab::ocf::ocf_text(o.rc).to_string())
+            })
+    })
 }
 
 fn status(view: &ClusterView, p: &Placement, fenced: Option<&BTreeSet<usize>>) -> String {
@@ -635,6 +737,8 @@ fn blocked(view: &ClusterView, r: RscIdx) -> bool {
     view.resources[r].node_state.iter().any(|(n, st)| {
         st.failed && st.on_fail == crate::unpack::OnFail::Block && !view.nodes[*n].unclean
     }) || multiply_active_blocked(view, r)
+        // (A stop that failed for good where nothing can fence blocks it too.)
+        || view.resources[r].stop_unrecoverable
 }
 
 /// Active on several nodes with `multiple-active=block`: frozen where it is.
@@ -671,71 +775,13 @@ pub fn current_status(s: &Schedule) -> String {
     out
 }
 
-struct Change {
-    /// Position of its top-level resource in the listing order (then, in a bundle, its
-    /// replica and its part of it).
-    order: (usize, usize, u8),
-    verb: &'static str,
-    rsc: String,
-    details: String,
-    reason: String,
-}
-
 /// An unfencing ("stonith ... on") rather than a fencing.
-fn is_unfence(a: &crate::actions::Action) -> bool {
+pub(super) fn is_unfence(a: &crate::actions::Action) -> bool {
     a.meta.get("CRM_meta_stonith_action").map(String::as_str) == Some("on")
 }
 
-/// Where a resource's change is listed: after its top-level resource's position; a bundle
-/// lists replica by replica, each's IP, container, connection, then instance.
-fn summary_order(view: &ClusterView, pos: &[usize], r: RscIdx) -> (usize, usize, u8) {
-    let Some((b, rep)) = crate::unpack::bundle::replica_of(view, r) else {
-        return (pos[view.top_of(r)], 0, 0);
-    };
-    let i = b
-        .replicas
-        .iter()
-        .position(|x| std::ptr::eq(x, rep))
-        .unwrap_or(0);
-    let part = if rep.ip == Some(r) {
-        0
-    } else if rep.container == r {
-        1
-    } else if rep.remote == Some(r) {
-        2
-    } else {
-        3
-    };
-    (pos[b.rsc], i, part)
-}
-
-/// A move's details as Pacemaker writes them: with the roles when the instance is (or
-/// becomes) unpromoted or promoted, the role once when it does not change.
-fn moved_details(view: &ClusterView, r: usize, from: (String, Role), to: (String, Role)) -> String {
-    let promotable = promotable_instance(view, r);
-    let role = |x: Role| match x {
-        Role::Started if promotable => Role::Unpromoted,
-        other => other,
-    };
-    let (r1, r2) = (role(from.1), role(to.1));
-    let need_role = matches!(r1, Role::Unpromoted | Role::Promoted) || r2 == Role::Promoted;
-    match (need_role, r1 == r2) {
-        (true, true) => format!("{} -> {} {}", from.0, to.0, r1.name()),
-        (true, false) => format!("{} {} -> {} {}", r1.name(), from.0, r2.name(), to.0),
-        _ => format!("{} -> {}", from.0, to.0),
-    }
-}
-
-/// Whether `r` is an instance of a promotable clone.
-fn promotable_instance(view: &ClusterView, r: usize) -> bool {
-    view.resources[view.top_of(r)]
-        .clone
-        .as_ref()
-        .is_some_and(|c| c.promotable)
-}
-
 /// Pacemaker's failed flag is the resource's: failed on some node not being fenced.
-fn failed_somewhere(view: &ClusterView, r: usize) -> bool {
+pub(super) fn failed_somewhere(view: &ClusterView, r: usize) -> bool {
     view.resources[r]
         .node_state
         .iter()
@@ -746,7 +792,7 @@ fn failed_somewhere(view: &ClusterView, r: usize) -> bool {
 /// another reason takes the failure with it, but a failure that itself fences the node
 /// (`on-fail=fence`) stays the resource's, and so does a guest's container whose recovery
 /// fences the guest.
-fn failure_shown(
+pub(super) fn failure_shown(
     view: &ClusterView,
     r: RscIdx,
     n: usize,
@@ -772,417 +818,6 @@ fn fences_guest(view: &ClusterView, r: RscIdx) -> bool {
     })
 }
 
-/// Why `r`, assigned the promoted role, cannot be promoted: its promote exists on a node but
-/// cannot run.
-fn blocked_promote(s: &Schedule, r: usize) -> Option<String> {
-    let t = &s.actions;
-    if s.assignment.role[r] != Role::Promoted {
-        return None;
-    }
-    t.of(r, "promote")
-        .into_iter()
-        .find(|&x| t.list[x].node.is_some() && !t.list[x].runnable)
-        .and_then(|x| t.list[x].reason.clone())
-}
-
-/// "Transition Summary:" section.
-pub fn transition_summary(s: &Schedule) -> String {
-    let view = &s.view;
-    let t = &s.actions;
-    let mut out = String::from("Transition Summary:\n");
-    // Pacemaker lists fencing newest first: the reverse of the order the actions were made.
-    for (i, a) in t.list.iter().enumerate().rev() {
-        if a.task == "stonith" && in_graph(t, i) && !is_unfence(a) {
-            if let Some(n) = a.node {
-                let node = &view.nodes[n];
-                // A guest is "fenced" by recovering its container.
-                let guest = node
-                    .remote
-                    .as_ref()
-                    .and_then(|l| l.container)
-                    .filter(|_| a.kind == ActionKind::PseudoEvent);
-                let (action, with, reason) = match guest {
-                    Some(k) => (
-                        a.meta
-                            .get("CRM_meta_stonith_action")
-                            .cloned()
-                            .unwrap_or_default(),
-                        format!(" (resource: {})", view.resources[k].id),
-                        "guest is unclean",
-                    ),
-                    None => (
-                        view.config.stonith_action.clone(),
-                        String::new(),
-                        node.unclean_reason.as_str(),
-                    ),
-                };
-                let _ = writeln!(out, "  * Fence ({action}) {}{with} '{reason}'", node.uname);
-            }
-        }
-    }
-    // Unfencing follows, with the action that needs it.
-    for (i, a) in t.list.iter().enumerate().rev() {
-        if a.task == "stonith" && in_graph(t, i) && is_unfence(a) {
-            if let Some(n) = a.node {
-                let _ = writeln!(
-                    out,
-                    "  * Fence (on) {} '{}'",
-                    view.nodes[n].uname,
-                    a.reason.as_deref().unwrap_or_default()
-                );
-            }
-        }
-    }
-    let before = current_placement(view);
-    let after = placement_after(s, false);
-    // Pacemaker lists the changes walking its resource list as placement sorted it.
-    let mut pos = vec![0; view.resources.len()];
-    // (Anything placement did not walk follows in display order.)
-    let mut listed = s.assignment.order.clone();
-    listed.extend(display_order(view));
-    for (i, &r) in listed.iter().enumerate().rev() {
-        pos[r] = i;
-    }
-    let mut changes = Vec::new();
-    for (r, rsc) in view.resources.iter().enumerate() {
-        if rsc.kind != Kind::Primitive {
-            continue;
-        }
-        let b = before.get(&r).cloned().unwrap_or_default();
-        let a_ = after.get(&r).cloned().unwrap_or_default();
-        let name = |n: usize| view.nodes[n].uname.clone();
-        let acts: Vec<&str> = t
-            .of(r, "stop")
-            .iter()
-            .chain(t.of(r, "start").iter())
-            .filter(|&&x| in_graph(t, x))
-            .map(|&x| t.list[x].task.as_str())
-            .collect();
-        let restarted = acts.contains(&"stop") && acts.contains(&"start");
-        let migrated = t.of(r, "migrate_to").iter().any(|&x| in_graph(t, x));
-        // (An instance an interleaved ordering inhibited is placed nowhere, as Pacemaker
-        // unassigns it.)
-        let inhibited =
-            t.inhibited.contains(&r) || rsc.parent.is_some_and(|p| t.inhibited.contains(&p));
-        let blocked_start =
-            s.assignment.node[r].is_some() && !inhibited && b.is_empty() && a_.is_empty();
-        // Why the start cannot happen, when an ordering says so (Pacemaker names that
-        // rather than node availability).
-        let start_reason = t
-            .of(r, "start")
-            .iter()
-            .find_map(|&x| t.list[x].reason.clone());
-        let stop_reason = t
-            .of(r, "stop")
-            .iter()
-            .filter(|&&x| in_graph(t, x))
-            .find_map(|&x| t.list[x].reason.clone());
-        let reloaded = t.of(r, "reload-agent").iter().any(|&x| in_graph(t, x));
-        let change = match (b.as_slice(), a_.as_slice()) {
-            ([(n, _)], [(m, _)]) if n == m && reloaded && !restarted => {
-                Some(("Reload", name(*n), String::new()))
-            }
-            // Placed to be promoted: the promotion is what is blocked, for its own reason.
-            ([], []) if blocked_start && s.assignment.role[r] == Role::Promoted => Some((
-                "Promote",
-                format!(
-                    "Stopped -> Promoted {}",
-                    s.assignment.node[r].map(name).unwrap_or_default()
-                ),
-                match t
-                    .of(r, "promote")
-                    .iter()
-                    .find_map(|&x| t.list[x].reason.clone())
-                {
-                    Some(why) => format!("  due to {why} (blocked)"),
-                    None => "  blocked".to_string(),
-                },
-            )),
-            ([], []) if blocked_start => Some((
-                "Start",
-                s.assignment.node[r].map(name).unwrap_or_default(),
-                match &start_reason {
-                    Some(why) => format!("  due to {why} (blocked)"),
-                    None => "  blocked".to_string(),
-                },
-            )),
-            ([], [(n, role)]) => Some(if *role == Role::Promoted {
-                (
-                    "Promote",
-                    format!("Stopped -> Promoted {}", name(*n)),
-                    String::new(),
-                )
-            } else if let Some(why) = blocked_promote(s, r) {
-                // Placed to be promoted, but only the start can happen.
-                (
-                    "Promote",
-                    format!("Stopped -> Promoted {}", name(*n)),
-                    format!("  due to {why} (blocked)"),
-                )
-            } else {
-                ("Start", name(*n), String::new())
-            }),
-            ([(n, role)], []) => {
-                let promotable = view.resources[view.top_of(r)]
-                    .clone
-                    .as_ref()
-                    .is_some_and(|c| c.promotable);
-                // Instances of a promotable clone say which role they stop from.
-                // (So does anything that stops from the promoted role, an orphan too.)
-                let details = match role {
-                    Role::Promoted => format!("Promoted {}", name(*n)),
-                    _ if promotable => format!("Unpromoted {}", name(*n)),
-                    _ => name(*n),
-                };
-                // A resource placed nowhere stops for node availability; one placed but
-                // unable to start says why (its stop's reason, else its start's), if any.
-                let why = if s.assignment.node[r].is_none() {
-                    Some("node availability")
-                } else {
-                    stop_reason.as_deref().or(start_reason.as_deref())
-                };
-                let why = why.map(|w| format!("  due to {w}")).unwrap_or_default();
-                Some(("Stop", details, why))
-            }
-            // Active on several nodes and stopped: one line per node.
-            (b, []) if b.len() > 1 => {
-                for (n, _) in &b[..b.len() - 1] {
-                    changes.push(Change {
-                        order: summary_order(view, &pos, r),
-                        verb: "Stop",
-                        rsc: rsc.id.clone(),
-                        details: name(*n),
-                        reason: "  due to node availability".into(),
-                    });
-                }
-                b.last()
-                    .map(|(n, _)| ("Stop", name(*n), "  due to node availability".into()))
-            }
-            ([(n, r1)], [(m, r2)]) if n != m => {
-                // A failure on a node being fenced is the node's, not the resource's: a move.
-                let failed = rsc
-                    .node_state
-                    .get(n)
-                    .is_some_and(|st| failure_shown(view, r, *n, st));
-                Some((
-                    if migrated {
-                        "Migrate"
-                    } else if failed {
-                        "Recover"
-                    } else {
-                        "Move"
-                    },
-                    moved_details(view, r, (name(*n), *r1), (name(*m), *r2)),
-                    // Why, when an ordering says so: a migration's start's reason, a move's
-                    // (or recovery's) stop's, as Pacemaker picks them.
-                    if migrated {
-                        &start_reason
-                    } else {
-                        &stop_reason
-                    }
-                    .as_deref()
-                    .map(|why| format!("  due to {why}"))
-                    .unwrap_or_default(),
-                ))
-            }
-            // A promotable instance restarted in place says its roles.
-            ([(n, r1)], [(m, r2)]) if restarted && n == m && promotable_instance(view, r) => {
-                let role = |x: &Role| match x {
-                    Role::Promoted => "Promoted",
-                    _ => "Unpromoted",
-                };
-                let roles = if role(r1) == role(r2) {
-                    role(r1).to_string()
-                } else {
-                    format!("{} -> {}", role(r1), role(r2))
-                };
-                Some((
-                    if failed_somewhere(view, r) {
-                        "Recover"
-                    } else {
-                        "Restart"
-                    },
-                    format!("{roles} {}", name(*n)),
-                    start_reason
-                        .as_deref()
-                        .map(|why| format!("  due to {why}"))
-                        .unwrap_or_default(),
-                ))
-            }
-            ([(n, r1)], [(_, r2)]) if r1 != r2 && *r2 == Role::Promoted => Some((
-                "Promote",
-                format!(
-                    "{} -> Promoted {}",
-                    if *r1 == Role::Started {
-                        "Unpromoted"
-                    } else {
-                        r1.name()
-                    },
-                    name(*n)
-                ),
-                String::new(),
-            )),
-            ([(n, r1)], [(_, r2)])
-                if r1 != r2 && *r1 == Role::Promoted && *r2 != Role::Promoted =>
-            {
-                Some((
-                    "Demote",
-                    format!("Promoted -> Unpromoted {}", name(*n)),
-                    String::new(),
-                ))
-            }
-            // A partial migration completed: from its source to the target it reached.
-            (b, [(m, r2)])
-                if b.len() == 2
-                    && t.of(r, "migrate_from")
-                        .iter()
-                        .any(|&x| in_graph(t, x) && t.list[x].node == Some(*m))
-                    && rsc
-                        .node_state
-                        .get(m)
-                        .and_then(|st| st.migrating_from)
-                        .is_some() =>
-            {
-                let src = rsc.node_state[m].migrating_from.unwrap_or(*m);
-                let r1 = b.iter().find(|(n, _)| *n == src).map_or(*r2, |(_, x)| *x);
-                Some((
-                    "Migrate",
-                    moved_details(view, r, (name(src), r1), (name(*m), *r2)),
-                    start_reason
-                        .as_deref()
-                        .map(|why| format!("  due to {why}"))
-                        .unwrap_or_default(),
-                ))
-            }
-            // Active on several nodes: stopped everywhere and started on one of them.
-            // (A recovery names its stop's reason, a restart its start's.)
-            (b, [(m, _)]) if b.len() > 1 && restarted && b.iter().any(|(n, _)| n == m) => {
-                let verb = restart_verb(view, r);
-                let why = if verb == "Recover" {
-                    &stop_reason
-                } else {
-                    &start_reason
-                };
-                let why = why.as_deref().map(|w| format!("  due to {w}"));
-                Some((verb, name(*m), why.unwrap_or_default()))
-            }
-            // Active on several nodes and started on another: Pacemaker names the move from
-            // the first of them.
-            ([(n, r1), ..], [(m, r2)]) if b.len() > 1 && b.iter().all(|(x, _)| x != m) => Some((
-                if failed_somewhere(view, r) {
-                    "Recover"
-                } else {
-                    "Move"
-                },
-                moved_details(view, r, (name(*n), *r1), (name(*m), *r2)),
-                stop_reason
-                    .as_deref()
-                    .map(|why| format!("  due to {why}"))
-                    .unwrap_or_default(),
-            )),
-            ([(n, _)], [_]) if restarted => Some((
-                restart_verb(view, r),
-                name(*n),
-                start_reason
-                    .as_deref()
-                    .map(|why| format!("  due to {why}"))
-                    .unwrap_or_default(),
-            )),
-            // Staying, but it must stop first and cannot (a blocked action before its stop):
-            // neither happens.
-            ([(n, _)], [(m, _)])
-                if n == m
-                    && s.assignment.node[r] == Some(*n)
-                    && rsc.managed()
-                    && !s.assignment.frozen[r]
-                    && t.of(r, "stop").iter().any(|&x| {
-                        t.list[x].node == Some(*n) && !t.list[x].optional && !t.list[x].runnable
-                    })
-                    && t.of(r, "start").iter().all(|&x| !t.list[x].runnable) =>
-            {
-                let why = t
-                    .of(r, "stop")
-                    .iter()
-                    .find_map(|&x| t.list[x].reason.clone())
-                    .map(|w| format!("  due to {w} (blocked)"))
-                    .unwrap_or_else(|| " (blocked)".into());
-                Some(("Stop", name(*n), why))
-            }
-            // Placed elsewhere, but the stop here cannot run, so neither can the start there:
-            // Pacemaker names the stop (its reason, else the start's).
-            ([(n, _)], [(m, _)])
-                if n == m
-                    && rsc.managed()
-                    && s.assignment.node[r].is_some_and(|x| x != *n)
-                    && t.of(r, "stop")
-                        .iter()
-                        .any(|&x| t.list[x].node == Some(*n) && !t.list[x].runnable)
-                    && t.of(r, "start").iter().all(|&x| !t.list[x].runnable) =>
-            {
-                let stop_here = t
-                    .of(r, "stop")
-                    .into_iter()
-                    .find(|&x| t.list[x].node == Some(*n));
-                let why = stop_here
-                    .and_then(|x| t.list[x].reason.clone())
-                    .or(start_reason.clone());
-                let why =
-                    why.map_or_else(|| "  blocked".into(), |w| format!("  due to {w} (blocked)"));
-                Some(("Stop", name(*n), why))
-            }
-            // Placed nowhere but its stop cannot run (it waits for a blocked action).
-            ([(n, _)], [(m, _)])
-                if n == m
-                    && s.assignment.node[r].is_none()
-                    && t.of(r, "stop")
-                        .iter()
-                        .any(|&x| t.list[x].node == Some(*n) && !t.list[x].runnable) =>
-            {
-                Some((
-                    "Stop",
-                    name(*n),
-                    "  due to node availability (blocked)".to_string(),
-                ))
-            }
-            _ => None,
-        };
-        if let Some((verb, details, reason)) = change {
-            changes.push(Change {
-                order: summary_order(view, &pos, r),
-                verb,
-                rsc: rsc.id.clone(),
-                details,
-                reason,
-            });
-        }
-    }
-    changes.sort_by_key(|c| c.order);
-    // Pacemaker widens its columns item by item (from 5): an id longer than the column
-    // makes it that id's length plus 2, a longer detail its length. It lists the actions
-    // once before printing them, so every line gets the final widths.
-    let (mut rsc_width, mut detail_width) = (5, 5);
-    for c in &changes {
-        if c.rsc.len() > rsc_width {
-            rsc_width = c.rsc.len() + 2;
-        }
-        detail_width = detail_width.max(c.details.len());
-    }
-    for c in changes {
-        let _ = writeln!(
-            out,
-            "  * {:<8}   {:<rw$}   ( {:>dw$} ){}",
-            c.verb,
-            c.rsc,
-            c.details,
-            c.reason,
-            rw = rsc_width,
-            dw = detail_width
-        );
-    }
-    out.push('\n');
-    out
-}
-
 /// "Executing Cluster Transition:" and "Revised Cluster Status:" sections.
 pub fn execution_and_revised(s: &Schedule) -> String {
     let view = &s.view;
@@ -1190,17 +825,8 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     let mut out = String::from("Executing Cluster Transition:\n");
     // Run the graph: each round executes every action whose inputs are done.
     let included: Vec<usize> = (0..t.list.len()).filter(|&i| in_graph(t, i)).collect();
-    let mut pending_inputs: BTreeMap<usize, BTreeSet<usize>> =
-        included.iter().map(|&i| (i, BTreeSet::new())).collect();
-    for e in &t.edges {
-        // The simulation follows the graph's own inputs.
-        if !crate::graph_build::graph_input(view, t, e) {
-            continue;
-        }
-        if in_graph(t, e.first) && in_graph(t, e.then) {
-            pending_inputs.entry(e.then).or_default().insert(e.first);
-        }
-    }
+    // The simulation follows the graph's own inputs.
+    let inputs = crate::graph_build::graph_inputs(view, t);
     // The simulation walks the synapses in the graph's order again and again; an action
     // fired completes at once, so later synapses in the same walk may already use it.
     let order = crate::synapse_order::synapse_order(view, &s.assignment, t);
@@ -1208,7 +834,7 @@ pub fn execution_and_revised(s: &Schedule) -> String {
     while done.len() < included.len() {
         let mut fired = Vec::new();
         for &i in &order {
-            if done.contains(&i) || !pending_inputs[&i].iter().all(|x| done.contains(x)) {
+            if done.contains(&i) || !inputs[i].iter().all(|x| done.contains(x)) {
                 continue;
             }
             done.insert(i);

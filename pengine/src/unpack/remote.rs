@@ -552,7 +552,7 @@ pub fn connection_failures(view: &mut ClusterView) {
         let was_fenced = link.was_fenced;
         let node = &mut view.nodes[n];
         if lost && !was_fenced {
-            fence(node, "remote connection is unrecoverable");
+            fence(node, CONNECTION_LOST);
         }
         // A failed connection to an unclean node: fence it whether or not it reconnects.
         if failed(view, c) && view.nodes[n].unclean {
@@ -560,6 +560,9 @@ pub fn connection_failures(view: &mut ClusterView) {
         }
     }
 }
+
+/// Why a remote node whose connection failed (and cannot recover) is fenced.
+pub const CONNECTION_LOST: &str = "remote connection is unrecoverable";
 
 /// Whether a connection failed in a way that loses the remote node (a failure of its own,
 /// not of a start or probe, with no `on-fail` configured): Pacemaker's `reset-remote`.

@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use vocab::score::Score;
 
 /// Resource variant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Kind {
     /// A single agent instance.
+    #[default]
     Primitive,
     /// An ordered, colocated chain of primitives.
     Group,
@@ -83,7 +84,7 @@ pub struct OpDef {
 }
 
 /// One resource (any variant).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Resource {
     /// Instance id (`rsc:1` for unique and anonymous clone instances).
     pub id: String,
@@ -141,6 +142,13 @@ pub struct Resource {
     /// Nodes a completed live migration left it on (migrate_to and migrate_from done, the
     /// source not stopped yet): stopped there, the resource runs on the target.
     pub dangling_on: Vec<usize>,
+    /// Nodes whose status holds more than one history entry for it: what the simulation
+    /// records there goes to a new entry (crm_simulate finds no single one), so an entry
+    /// that found it active still does.
+    pub duplicate_history_on: Vec<usize>,
+    /// A failed migration's target whose source stopped it later: Pacemaker still lists the
+    /// resource there (stopped), so the start there shows as a restart.
+    pub stopped_listed_on: Option<usize>,
     /// A stop failed with a hard error (not installed, invalid parameters, ...) on a node
     /// that cannot be fenced: no recovery is possible, so Pacemaker blocks the resource
     /// (unmanaged from then on).
@@ -527,28 +535,17 @@ fn add(
         base_id,
         kind,
         parent,
-        children: Vec::new(),
         class,
         provider,
         agent,
         meta,
         params,
-        params_by_node: Vec::new(),
         ops,
         utilization,
         utilization_text,
         clone: clone.clone(),
-        node_state: BTreeMap::new(),
-        orphan: false,
-        other_agent_on: Vec::new(),
         config_order: order,
-        clone_name: None,
-        lock: None,
-        forget_on: Vec::new(),
-        recorded_lock: None,
-        stop_forced_on: Vec::new(),
-        dangling_on: Vec::new(),
-        stop_unrecoverable: false,
+        ..Default::default()
     });
     view.rsc_by_id.insert(id, me);
     match kind {

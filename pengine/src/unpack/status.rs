@@ -135,17 +135,9 @@ fn node_history(
     for lr in lrm_rscs.children_named("lrm_resource") {
         let Some(rid) = lr.attr("id") else { continue };
         let ops = history::history(lr);
-        // Pacemaker gives an active history the first free instance even when that
-        // instance already has (inactive) history here; an inactive history then goes to
-        // an instance without history here.
-        let mut found = find_resource(view, anon, rid, node, true);
-        if let Found::Instance(r) = found {
-            if view.resources[r].node_state.contains_key(&node)
-                && !replay(view, r, node, ops.clone()).role.is_active()
-            {
-                found = find_resource(view, anon, rid, node, false);
-            }
-        }
+        // Pacemaker gives a history the first free instance even when that instance already
+        // has (inactive) history here: two inactive histories can share one instance.
+        let found = find_resource(view, anon, rid, node);
         let r = match found {
             Found::Instance(r) => r,
             Found::OrphanOf(c) => {
@@ -207,6 +199,14 @@ fn node_history(
             .node_state
             .get(&node)
             .is_some_and(|old| old.role.is_active() && !state.role.is_active());
+        // (The same entry id twice: crm_simulate finds no single entry to record in.)
+        let duplicate = view.resources[r]
+            .node_state
+            .get(&node)
+            .is_some_and(|old| old.entry_id == state.entry_id);
+        if duplicate {
+            view.resources[r].duplicate_history_on.push(node);
+        }
         if keeps_active {
             continue;
         }
@@ -292,11 +292,11 @@ fn pending_migrations_from_unclean(view: &mut ClusterView) {
 fn failed_migration_targets(view: &mut ClusterView) {
     for r in 0..view.resources.len() {
         let mut targets: Vec<usize> = Vec::new();
-        // (Only while the source still holds it: a later stop there ends the question.)
+        let mut listed: Vec<usize> = Vec::new();
+        // (Only while the source still holds it does the target run it too: after a later
+        // stop there, Pacemaker still lists the target, with the resource stopped.)
         for (&src, st) in &view.resources[r].node_state {
-            if !st.role.is_active() {
-                continue;
-            }
+            let source_active = st.role.is_active();
             for op in st.ops.iter().filter(|o| o.task == "migrate_to" && o.failed) {
                 let Some(&target) = op
                     .migrate_target
@@ -332,11 +332,14 @@ fn failed_migration_targets(view: &mut ClusterView) {
                     let telling = o.task != "monitor" || o.rc == 7;
                     telling && newer(o)
                 });
-                if !news {
+                if !news && source_active {
                     targets.push(target);
+                } else if !news {
+                    listed.push(target);
                 }
             }
         }
+        view.resources[r].stopped_listed_on = listed.first().copied();
         for target in targets {
             let st = view.resources[r]
                 .node_state
@@ -500,7 +503,6 @@ fn find_resource(
     anon: &BTreeMap<String, Vec<RscIdx>>,
     rid: &str,
     node: usize,
-    reuse_here: bool,
 ) -> Found {
     let base = rid.split(':').next().unwrap_or(rid);
     // On a bundle's guest node the history is that replica's instance (by its exact id when
@@ -551,10 +553,7 @@ fn find_resource(
                         break;
                     }
                 }
-            } else if !skip_inactive
-                && inactive.is_none()
-                && (reuse_here || !view.resources[r].node_state.contains_key(&node))
-            {
+            } else if !skip_inactive && inactive.is_none() {
                 inactive = Some(r);
             }
         }
@@ -660,30 +659,12 @@ fn add_orphan(view: &mut ClusterView, lr: &Element, rid: &str, diags: &mut Diagn
     view.resources.push(Resource {
         id: rid.to_string(),
         base_id: rid.to_string(),
-        kind: Kind::Primitive,
-        parent: None,
-        children: Vec::new(),
         class: lr.attr("class").unwrap_or("ocf").to_string(),
         provider: lr.attr("provider").map(str::to_string),
         agent: lr.attr("type").unwrap_or("").to_string(),
-        meta: BTreeMap::new(),
-        params: BTreeMap::new(),
-        params_by_node: Vec::new(),
-        ops: Vec::new(),
-        utilization: BTreeMap::new(),
-        utilization_text: Vec::new(),
-        clone: None,
-        node_state: BTreeMap::new(),
         orphan: true,
-        other_agent_on: Vec::new(),
         config_order: usize::MAX,
-        clone_name: None,
-        lock: None,
-        forget_on: Vec::new(),
-        recorded_lock: None,
-        stop_forced_on: Vec::new(),
-        dangling_on: Vec::new(),
-        stop_unrecoverable: false,
+        ..Default::default()
     });
     // An orphan that ran inside a container says so in its history.
     if let Some(k) = lr.attr("container") {
