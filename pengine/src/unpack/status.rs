@@ -12,7 +12,30 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
     let Some(status) = root.child("status") else {
         return;
     };
-    // Anonymous clone instances by clone-less primitive id.
+    let mut anon = anonymous_instances(view);
+    // Without fencing, the history of an offline cluster node says nothing about what runs
+    // now (see `HistoryWalk` for the order histories are read in).
+    remote::read_fenced_flags(status, view);
+    let mut walk = HistoryWalk {
+        idx,
+        node_states: status.children_named("node_state").collect(),
+        read: vec![false; view.nodes.len()],
+    };
+    walk.until_done(view, &mut anon, diags, false);
+    if view.config.stonith_enabled {
+        walk.until_done(view, &mut anon, diags, true);
+    }
+    remote::restart_containers(view);
+    dangling_migrations(view);
+    partial_migration_targets(view);
+    failed_migration_targets(view);
+    pending_migrations_from_unclean(view);
+    remote::finish(view);
+    drop_stale_clone_names(view);
+}
+
+/// Anonymous clone instances by clone-less primitive id.
+fn anonymous_instances(view: &ClusterView) -> BTreeMap<String, Vec<RscIdx>> {
     let mut anon: BTreeMap<String, Vec<RscIdx>> = BTreeMap::new();
     for (i, r) in view.resources.iter().enumerate() {
         if r.kind == Kind::Primitive && r.id != r.base_id {
@@ -22,14 +45,52 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             }
         }
     }
-    // Without fencing, the history of an offline cluster node says nothing about what runs
-    // now (see `walk` below for the order histories are read in).
-    remote::read_fenced_flags(status, view);
-    // Node states by node, looked up when used: an orphaned connection found in a history
-    // adds its remote node on the way.
-    let node_states: Vec<&Element> = status.children_named("node_state").collect();
-    let states = |view: &ClusterView| -> Vec<(usize, &Element)> {
-        node_states
+    anon
+}
+
+/// Pacemaker walks the node states in document order again and again, reading each
+/// history it can (a remote node's once its connection is known to be up), until a walk
+/// reads nothing; anonymous clone instances are numbered in that order.
+struct HistoryWalk<'x, 'i> {
+    idx: &'x IdIndex<'i>,
+    node_states: Vec<&'x Element>,
+    /// The cluster nodes whose history was read.
+    read: Vec<bool>,
+}
+
+impl HistoryWalk<'_, '_> {
+    /// Walks until a walk reads nothing (`fencing`: the second round, once fencing is
+    /// known).
+    fn until_done(
+        &mut self,
+        view: &mut ClusterView,
+        anon: &mut BTreeMap<String, Vec<RscIdx>>,
+        diags: &mut Diagnostics,
+        fencing: bool,
+    ) {
+        loop {
+            let mut any = false;
+            for (node, ns) in self.states(view) {
+                any |= if view.nodes[node].is_remote() {
+                    self.read_remote(view, anon, node, ns, diags, fencing)
+                } else {
+                    self.read_cluster(view, anon, node, ns, diags)
+                };
+            }
+            remote::connection_failures(view);
+            if !any {
+                return;
+            }
+        }
+    }
+
+    /// Node states by node, looked up when used: an orphaned connection found in a history
+    /// adds its remote node on the way.
+    fn states<'e>(&self, view: &ClusterView) -> Vec<(usize, &'e Element)>
+    where
+        Self: 'e,
+    {
+        self.node_states
             .iter()
             .filter_map(|ns| {
                 let id = ns.attr("id")?;
@@ -37,70 +98,69 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
                 Some((n, *ns))
             })
             .collect()
-    };
-    // Which cluster nodes' histories a walk reads: online ones, and with fencing every
-    // offline one too (whatever it says runs there has the node fenced).
-    let cluster_ready = |view: &ClusterView, node: usize| {
-        let n = &view.nodes[node];
-        let maintenance = n
-            .attrs
-            .get("maintenance")
-            .is_some_and(|v| super::is_true(v));
-        // (Shutdown locks are read from offline nodes too.)
-        n.online || maintenance || view.config.stonith_enabled || view.config.shutdown_lock
-    };
-    // Pacemaker walks the node states in document order again and again, reading each
-    // history it can (a remote node's once its connection is known to be up), until a walk
-    // reads nothing; anonymous clone instances are numbered in that order.
-    let mut read = vec![false; view.nodes.len()];
-    let mut walk = |view: &mut ClusterView,
-                    anon: &mut BTreeMap<String, Vec<RscIdx>>,
-                    diags: &mut Diagnostics,
-                    fencing: bool| loop {
-        let mut any = false;
-        for (node, ns) in states(view) {
-            if view.nodes[node].is_remote() {
-                remote::connection_failures(view);
-                if !remote::history_ready(view, node, fencing) {
-                    continue;
-                }
-                remote::before_history(view, node, ns, idx);
-                node_history(view, anon, node, ns, diags);
-                remote::after_history(view, node);
-            } else {
-                if node >= read.len() || read[node] || !cluster_ready(view, node) {
-                    continue;
-                }
-                read[node] = true;
-                node_history(view, anon, node, ns, diags);
-                let n = &view.nodes[node];
-                let maintenance = n
-                    .attrs
-                    .get("maintenance")
-                    .is_some_and(|v| super::is_true(v));
-                if !n.online && !maintenance {
-                    fence_if_active(view, node);
-                }
-            }
-            any = true;
-        }
-        remote::connection_failures(view);
-        if !any {
-            return;
-        }
-    };
-    walk(view, &mut anon, diags, false);
-    if view.config.stonith_enabled {
-        walk(view, &mut anon, diags, true);
     }
-    remote::restart_containers(view);
-    dangling_migrations(view);
-    partial_migration_targets(view);
-    failed_migration_targets(view);
-    pending_migrations_from_unclean(view);
-    remote::finish(view);
-    // An anonymous instance active nowhere loses another instance's number from its
-    // history: Pacemaker names its actions by its own id (a clone-less history name stays).
+
+    /// A remote node's history, once its connection is known to be up (read again on
+    /// every walk).
+    fn read_remote(
+        &self,
+        view: &mut ClusterView,
+        anon: &mut BTreeMap<String, Vec<RscIdx>>,
+        node: usize,
+        ns: &Element,
+        diags: &mut Diagnostics,
+        fencing: bool,
+    ) -> bool {
+        remote::connection_failures(view);
+        if !remote::history_ready(view, node, fencing) {
+            return false;
+        }
+        remote::before_history(view, node, ns, self.idx);
+        node_history(view, anon, node, ns, diags);
+        remote::after_history(view, node);
+        true
+    }
+
+    /// A cluster node's history, once: an online node's, and with fencing every offline
+    /// one's too (whatever it says runs there has the node fenced).
+    fn read_cluster(
+        &mut self,
+        view: &mut ClusterView,
+        anon: &mut BTreeMap<String, Vec<RscIdx>>,
+        node: usize,
+        ns: &Element,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        if node >= self.read.len() || self.read[node] || !cluster_ready(view, node) {
+            return false;
+        }
+        self.read[node] = true;
+        node_history(view, anon, node, ns, diags);
+        let n = &view.nodes[node];
+        if !n.online && !in_maintenance(n) {
+            fence_if_active(view, node);
+        }
+        true
+    }
+}
+
+/// The node's `maintenance` attribute is set.
+fn in_maintenance(n: &super::NodeInfo) -> bool {
+    n.attrs
+        .get("maintenance")
+        .is_some_and(|v| super::is_true(v))
+}
+
+/// Whether a walk reads a cluster node's history: an online node's, one in maintenance,
+/// and with fencing (or shutdown locks, read from offline nodes too) every offline one.
+fn cluster_ready(view: &ClusterView, node: usize) -> bool {
+    let n = &view.nodes[node];
+    n.online || in_maintenance(n) || view.config.stonith_enabled || view.config.shutdown_lock
+}
+
+/// An anonymous instance active nowhere loses another instance's number from its
+/// history: Pacemaker names its actions by its own id (a clone-less history name stays).
+fn drop_stale_clone_names(view: &mut ClusterView) {
     for r in view.resources.iter_mut() {
         if r.clone_name.as_deref().is_some_and(|n| n.contains(':')) && r.running_nodes().is_empty()
         {
