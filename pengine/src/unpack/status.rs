@@ -581,6 +581,8 @@ enum Found {
     None,
 }
 
+/// The resource a history entry `rid` on `node` belongs to: a bundle replica's instance, an
+/// anonymous clone's instance (Pacemaker's find_anonymous_clone), or the resource of that id.
 fn find_resource(
     view: &ClusterView,
     anon: &BTreeMap<String, Vec<RscIdx>>,
@@ -588,87 +590,11 @@ fn find_resource(
     node: usize,
 ) -> Found {
     let base = rid.split(':').next().unwrap_or(rid);
-    // On a bundle's guest node the history is that replica's instance (by its exact id when
-    // the bundle's clone is unique: a plain id is then an orphan).
-    if let Some(rep) = super::bundle::replica_on_node(view, node) {
-        let unique = |p: RscIdx| {
-            view.resources[p]
-                .parent
-                .and_then(|c| view.resources[c].clone.as_ref())
-                .is_some_and(|c| c.unique)
-        };
-        let matches = |p: RscIdx| {
-            if unique(p) {
-                view.resources[p].id == rid
-            } else {
-                view.resources[p].base_id == base
-            }
-        };
-        if let Some(p) = rep
-            .child
-            .map(|c| view.primitives_of(c))
-            .and_then(|ps| ps.into_iter().find(|p| matches(*p)))
-        {
-            return Found::Instance(p);
-        }
+    if let Some(p) = replica_instance(view, rid, base, node) {
+        return Found::Instance(p);
     }
     if let Some(instances) = anon.get(base) {
-        // Pacemaker's rule: the instance already active on this node (unless this member
-        // already has history there: then the extra history is an orphan), else the first
-        // instance not active anywhere.
-        let group_instance = |r: RscIdx| {
-            view.resources[r]
-                .parent
-                .filter(|p| view.resources[*p].kind == Kind::Group)
-                .unwrap_or(r)
-        };
-        let mut inactive = None;
-        let mut skip_inactive = false;
-        let mut here = None;
-        for &r in instances {
-            let locs = view.running_on(group_instance(r));
-            if !locs.is_empty() {
-                if locs.contains(&node) {
-                    if !view.resources[r].running_nodes().is_empty() {
-                        skip_inactive = true;
-                    } else {
-                        here = Some(r);
-                        break;
-                    }
-                }
-            } else if !skip_inactive && inactive.is_none() {
-                inactive = Some(r);
-            }
-        }
-        let top = view.top_of(instances[0]);
-        let found = here.or(inactive.filter(|_| !skip_inactive));
-        // An instance needing only quorum does not use up a number on a node that is down
-        // or unclean (unless the clone has one instance per node): it is an orphan there, so
-        // another instance may start elsewhere. A guest's "fencing" is a stop: not there.
-        let n = &view.nodes[node];
-        let needs_fencing = matches!(
-            crate::actions::node_actions::requires(view, instances[0]).as_str(),
-            "fencing" | "unfencing"
-        );
-        let universal = view.resources[top]
-            .clone
-            .as_ref()
-            .is_some_and(|c| c.max == view.nodes.len());
-        if found.is_some()
-            && !needs_fencing
-            && (!n.online || n.unclean)
-            && !n.is_guest()
-            && !universal
-        {
-            return Found::OrphanOf(top);
-        }
-        if let Some(r) = here {
-            return Found::Instance(r);
-        }
-        if let (Some(r), false) = (inactive, skip_inactive) {
-            return Found::Instance(r);
-        }
-        return Found::OrphanOf(top);
+        return anonymous_instance(view, instances, node);
     }
     match view
         .rsc_by_id
@@ -679,6 +605,84 @@ fn find_resource(
         Some(r) => Found::Instance(r),
         None => Found::None,
     }
+}
+
+/// On a bundle's guest node the history is that replica's instance (by its exact id when
+/// the bundle's clone is unique: a plain id is then an orphan).
+fn replica_instance(view: &ClusterView, rid: &str, base: &str, node: usize) -> Option<RscIdx> {
+    let rep = super::bundle::replica_on_node(view, node)?;
+    let unique = |p: RscIdx| {
+        view.resources[p]
+            .parent
+            .and_then(|c| view.resources[c].clone.as_ref())
+            .is_some_and(|c| c.unique)
+    };
+    let matches = |p: RscIdx| {
+        if unique(p) {
+            view.resources[p].id == rid
+        } else {
+            view.resources[p].base_id == base
+        }
+    };
+    rep.child
+        .map(|c| view.primitives_of(c))
+        .and_then(|ps| ps.into_iter().find(|p| matches(*p)))
+}
+
+/// Pacemaker's rule for an anonymous clone's history: the instance already active on this
+/// node (unless this member already has history there: then the extra history is an
+/// orphan), else the first instance not active anywhere, else a new orphan instance.
+fn anonymous_instance(view: &ClusterView, instances: &[RscIdx], node: usize) -> Found {
+    let group_instance = |r: RscIdx| {
+        view.resources[r]
+            .parent
+            .filter(|p| view.resources[*p].kind == Kind::Group)
+            .unwrap_or(r)
+    };
+    let mut inactive = None;
+    let mut skip_inactive = false;
+    let mut here = None;
+    for &r in instances {
+        let locs = view.running_on(group_instance(r));
+        if !locs.is_empty() {
+            if locs.contains(&node) {
+                if !view.resources[r].running_nodes().is_empty() {
+                    skip_inactive = true;
+                } else {
+                    here = Some(r);
+                    break;
+                }
+            }
+        } else if !skip_inactive && inactive.is_none() {
+            inactive = Some(r);
+        }
+    }
+    let top = view.top_of(instances[0]);
+    let found = here.or(inactive.filter(|_| !skip_inactive));
+    if found.is_some() && orphan_on_down_node(view, instances, node) {
+        return Found::OrphanOf(top);
+    }
+    match found {
+        Some(r) => Found::Instance(r),
+        None => Found::OrphanOf(top),
+    }
+}
+
+/// An instance needing only quorum does not use up a number on a node that is down or
+/// unclean (unless the clone has one instance per node): it is an orphan there, so another
+/// instance may start elsewhere. A guest's "fencing" is a stop: not there.
+fn orphan_on_down_node(view: &ClusterView, instances: &[RscIdx], node: usize) -> bool {
+    let n = &view.nodes[node];
+    let top = view.top_of(instances[0]);
+    let needs_fencing = matches!(
+        crate::actions::node_actions::requires(view, instances[0]).as_str(),
+        "fencing" | "unfencing"
+    );
+    let universal = view.resources[top]
+        .clone
+        .as_ref()
+        .is_some_and(|c| c.max == view.nodes.len());
+    !needs_fencing && (!n.online || n.unclean) && !n.is_guest() && !universal
 }
 
 /// Adds instance number `children.len()` of clone `c` (copying instance 0), marked orphan.
