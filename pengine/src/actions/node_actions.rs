@@ -27,10 +27,8 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
     let mut decided = order.clone();
     decided.sort_by_key(|&n| crate::remote::fence_decided(&view.nodes[n].unclean_reason));
     for n in decided {
-        let node = &view.nodes[n];
-        if node.unclean && can_fence(view, n) {
-            let key = format!("stonith-{}-{}", node.uname, view.config.stonith_action);
-            t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
+        if view.nodes[n].unclean && can_fence(view, n) {
+            fencing_action(view, t, n);
         }
     }
     let mut fencing_ops = Vec::new();
@@ -40,38 +38,14 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
         let node = &view.nodes[n];
         let is_dc = view.config.dc_uuid.as_deref() == Some(node.id.as_str());
         if node.unclean && can_fence(view, n) {
-            let key = format!("stonith-{}-{}", node.uname, view.config.stonith_action);
-            let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
-            t.require(s);
-            t.list[s].downed.push(n);
-            t.list[s].meta.insert(
-                "CRM_meta_stonith_action".into(),
-                view.config.stonith_action.clone(),
-            );
-            if let Some(delay) = priority_fencing_delay(view, n) {
-                t.list[s]
-                    .meta
-                    .insert("CRM_meta_priority_fencing_delay".into(), delay.to_string());
-            }
+            let s = require_fencing(view, t, n);
             if is_dc {
                 dc_down = Some((s, true));
             } else {
                 fencing_ops.push(s);
             }
         } else if node.shutdown && node.online && !node.unclean && !node.is_remote() {
-            let s = t.get(
-                None,
-                "do_shutdown",
-                format!("do_shutdown-{}", node.uname),
-                0,
-                Some(n),
-                ActionKind::CrmEvent,
-            );
-            t.require(s);
-            t.list[s].downed.push(n);
-            t.list[s]
-                .meta
-                .insert("CRM_meta_op_no_wait".into(), "true".into());
+            let s = require_shutdown(view, t, n);
             if is_dc {
                 dc_down = Some((s, false));
             } else {
@@ -79,24 +53,79 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
             }
         }
     }
+    chain_node_downs(view, t, &fencing_ops, &shutdown_ops, dc_down);
+}
+
+/// Node `n`'s fencing action (found or made).
+fn fencing_action(view: &ClusterView, t: &mut ActionTable, n: usize) -> usize {
+    let node = &view.nodes[n];
+    let key = format!("stonith-{}-{}", node.uname, view.config.stonith_action);
+    t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent)
+}
+
+/// Node `n`'s fencing, required, with its action and priority delay for the agent.
+fn require_fencing(view: &ClusterView, t: &mut ActionTable, n: usize) -> usize {
+    let s = fencing_action(view, t, n);
+    t.require(s);
+    t.list[s].downed.push(n);
+    t.list[s].meta.insert(
+        "CRM_meta_stonith_action".into(),
+        view.config.stonith_action.clone(),
+    );
+    if let Some(delay) = priority_fencing_delay(view, n) {
+        t.list[s]
+            .meta
+            .insert("CRM_meta_priority_fencing_delay".into(), delay.to_string());
+    }
+    s
+}
+
+/// Node `n`'s shutdown, required (not waited for).
+fn require_shutdown(view: &ClusterView, t: &mut ActionTable, n: usize) -> usize {
+    let s = t.get(
+        None,
+        "do_shutdown",
+        format!("do_shutdown-{}", view.nodes[n].uname),
+        0,
+        Some(n),
+        ActionKind::CrmEvent,
+    );
+    t.require(s);
+    t.list[s].downed.push(n);
+    t.list[s]
+        .meta
+        .insert("CRM_meta_op_no_wait".into(), "true".into());
+    s
+}
+
+/// Without concurrent fencing the fencing actions run one after another; the DC's fencing
+/// or shutdown (`dc_down`: the action, whether a fencing) comes after the others'.
+fn chain_node_downs(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    fencing_ops: &[usize],
+    shutdown_ops: &[usize],
+    dc_down: Option<(usize, bool)>,
+) {
     if !view.config.concurrent_fencing {
         for w in fencing_ops.windows(2) {
             t.order(w[0], w[1], OPTIONAL);
         }
     }
-    if let Some((dc, is_fence)) = dc_down {
-        if !is_fence {
-            for &s in &shutdown_ops {
-                t.order(s, dc, OPTIONAL);
-            }
+    let Some((dc, is_fence)) = dc_down else {
+        return;
+    };
+    if !is_fence {
+        for &s in shutdown_ops {
+            t.order(s, dc, OPTIONAL);
         }
-        if view.config.concurrent_fencing {
-            for &s in &fencing_ops {
-                t.order(s, dc, OPTIONAL);
-            }
-        } else if let Some(&last) = fencing_ops.last() {
-            t.order(last, dc, OPTIONAL);
+    }
+    if view.config.concurrent_fencing {
+        for &s in fencing_ops {
+            t.order(s, dc, OPTIONAL);
         }
+    } else if let Some(&last) = fencing_ops.last() {
+        t.order(last, dc, OPTIONAL);
     }
 }
 
