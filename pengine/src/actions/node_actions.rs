@@ -1,7 +1,7 @@
 //! Node-level actions: fencing of unclean nodes and clean shutdowns, and their orderings.
 
 use super::{flags::*, ActionTable};
-use crate::unpack::{ClusterView, NoQuorumPolicy};
+use crate::unpack::{ClusterView, NoQuorumPolicy, RscIdx};
 use graph::ActionKind;
 
 /// Whether the cluster may fence node `n` now: with quorum (or told to ignore its loss), or
@@ -27,10 +27,8 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
     let mut decided = order.clone();
     decided.sort_by_key(|&n| crate::remote::fence_decided(&view.nodes[n].unclean_reason));
     for n in decided {
-        let node = &view.nodes[n];
-        if node.unclean && can_fence(view, n) {
-            let key = format!("stonith-{}-{}", node.uname, view.config.stonith_action);
-            t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
+        if view.nodes[n].unclean && can_fence(view, n) {
+            fencing_action(view, t, n);
         }
     }
     let mut fencing_ops = Vec::new();
@@ -40,38 +38,14 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
         let node = &view.nodes[n];
         let is_dc = view.config.dc_uuid.as_deref() == Some(node.id.as_str());
         if node.unclean && can_fence(view, n) {
-            let key = format!("stonith-{}-{}", node.uname, view.config.stonith_action);
-            let s = t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent);
-            t.require(s);
-            t.list[s].downed.push(n);
-            t.list[s].meta.insert(
-                "CRM_meta_stonith_action".into(),
-                view.config.stonith_action.clone(),
-            );
-            if let Some(delay) = priority_fencing_delay(view, n) {
-                t.list[s]
-                    .meta
-                    .insert("CRM_meta_priority_fencing_delay".into(), delay.to_string());
-            }
+            let s = require_fencing(view, t, n);
             if is_dc {
                 dc_down = Some((s, true));
             } else {
                 fencing_ops.push(s);
             }
         } else if node.shutdown && node.online && !node.unclean && !node.is_remote() {
-            let s = t.get(
-                None,
-                "do_shutdown",
-                format!("do_shutdown-{}", node.uname),
-                0,
-                Some(n),
-                ActionKind::CrmEvent,
-            );
-            t.require(s);
-            t.list[s].downed.push(n);
-            t.list[s]
-                .meta
-                .insert("CRM_meta_op_no_wait".into(), "true".into());
+            let s = require_shutdown(view, t, n);
             if is_dc {
                 dc_down = Some((s, false));
             } else {
@@ -79,24 +53,79 @@ pub fn fencing_and_shutdown(view: &ClusterView, t: &mut ActionTable) {
             }
         }
     }
+    chain_node_downs(view, t, &fencing_ops, &shutdown_ops, dc_down);
+}
+
+/// Node `n`'s fencing action (found or made).
+fn fencing_action(view: &ClusterView, t: &mut ActionTable, n: usize) -> usize {
+    let node = &view.nodes[n];
+    let key = format!("stonith-{}-{}", node.uname, view.config.stonith_action);
+    t.get(None, "stonith", key, 0, Some(n), ActionKind::CrmEvent)
+}
+
+/// Node `n`'s fencing, required, with its action and priority delay for the agent.
+fn require_fencing(view: &ClusterView, t: &mut ActionTable, n: usize) -> usize {
+    let s = fencing_action(view, t, n);
+    t.require(s);
+    t.list[s].downed.push(n);
+    t.list[s].meta.insert(
+        "CRM_meta_stonith_action".into(),
+        view.config.stonith_action.clone(),
+    );
+    if let Some(delay) = priority_fencing_delay(view, n) {
+        t.list[s]
+            .meta
+            .insert("CRM_meta_priority_fencing_delay".into(), delay.to_string());
+    }
+    s
+}
+
+/// Node `n`'s shutdown, required (not waited for).
+fn require_shutdown(view: &ClusterView, t: &mut ActionTable, n: usize) -> usize {
+    let s = t.get(
+        None,
+        "do_shutdown",
+        format!("do_shutdown-{}", view.nodes[n].uname),
+        0,
+        Some(n),
+        ActionKind::CrmEvent,
+    );
+    t.require(s);
+    t.list[s].downed.push(n);
+    t.list[s]
+        .meta
+        .insert("CRM_meta_op_no_wait".into(), "true".into());
+    s
+}
+
+/// Without concurrent fencing the fencing actions run one after another; the DC's fencing
+/// or shutdown (`dc_down`: the action, whether a fencing) comes after the others'.
+fn chain_node_downs(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    fencing_ops: &[usize],
+    shutdown_ops: &[usize],
+    dc_down: Option<(usize, bool)>,
+) {
     if !view.config.concurrent_fencing {
         for w in fencing_ops.windows(2) {
             t.order(w[0], w[1], OPTIONAL);
         }
     }
-    if let Some((dc, is_fence)) = dc_down {
-        if !is_fence {
-            for &s in &shutdown_ops {
-                t.order(s, dc, OPTIONAL);
-            }
+    let Some((dc, is_fence)) = dc_down else {
+        return;
+    };
+    if !is_fence {
+        for &s in shutdown_ops {
+            t.order(s, dc, OPTIONAL);
         }
-        if view.config.concurrent_fencing {
-            for &s in &fencing_ops {
-                t.order(s, dc, OPTIONAL);
-            }
-        } else if let Some(&last) = fencing_ops.last() {
-            t.order(last, dc, OPTIONAL);
+    }
+    if view.config.concurrent_fencing {
+        for &s in fencing_ops {
+            t.order(s, dc, OPTIONAL);
         }
+    } else if let Some(&last) = fencing_ops.last() {
+        t.order(last, dc, OPTIONAL);
     }
 }
 
@@ -260,93 +289,112 @@ pub fn order_with_fencing(view: &ClusterView, t: &mut ActionTable) {
         .filter_map(|(n, s)| s.map(|s| (n, s)))
         .collect();
     if !fencing.is_empty() {
-        for i in 0..t.list.len() {
-            let a = &t.list[i];
-            let Some(r) = a.rsc else { continue };
-            if a.task != "start" && a.task != "promote" {
-                continue;
-            }
-            let rsc = &view.resources[r];
-            if !rsc.managed() || rsc.kind != crate::unpack::Kind::Primitive {
-                continue;
-            }
-            let requires = requires(view, r);
-            for &(n, s) in &fencing {
-                match requires.as_str() {
-                    "fencing" | "unfencing" => t.order(s, i, OPTIONAL),
-                    // (A guest's container restarting is that guest's "fencing".)
-                    // (Only where it may run: never on a bundle's guest node.)
-                    "quorum"
-                        if t.list[i].task == "start"
-                            && !rsc.node_state.contains_key(&n)
-                            && crate::unpack::bundle::replica_on_node(view, n).is_none()
-                            && !view.nodes[n].remote.as_ref().is_some_and(|l| {
-                                l.container == Some(r)
-                                    || (l.connection == Some(r)
-                                        && crate::unpack::bundle::replica_of(view, r).is_some())
-                            }) =>
-                    {
-                        t.order(s, i, RUNNABLE_LEFT)
-                    }
-                    _ => {}
+        starts_after_fencing(view, t, &fencing);
+    }
+    for i in 0..t.list.len() {
+        let a = &t.list[i];
+        let (Some(n), Some(r)) = (a.node, a.rsc) else {
+            continue;
+        };
+        if a.task != "stop" && a.task != "demote" {
+            continue;
+        }
+        if let Some(s) = stonith[n] {
+            stop_after_fencing(view, t, i, r, s);
+        }
+        // (Only stops come before a shutdown, as Pacemaker orders them.)
+        if let (Some(s), "stop") = (shutdown[n], t.list[i].task.as_str()) {
+            stop_before_shutdown(view, t, i, r, n, s);
+        }
+    }
+}
+
+/// A managed primitive's start or promote waits for every fencing when it requires
+/// fencing (or unfencing); one requiring quorum only, for the fencing of a node where it
+/// may run and has no history.
+fn starts_after_fencing(view: &ClusterView, t: &mut ActionTable, fencing: &[(usize, usize)]) {
+    for i in 0..t.list.len() {
+        let a = &t.list[i];
+        let Some(r) = a.rsc else { continue };
+        if a.task != "start" && a.task != "promote" {
+            continue;
+        }
+        let rsc = &view.resources[r];
+        if !rsc.managed() || rsc.kind != crate::unpack::Kind::Primitive {
+            continue;
+        }
+        let requires = requires(view, r);
+        for &(n, s) in fencing {
+            match requires.as_str() {
+                "fencing" | "unfencing" => t.order(s, i, OPTIONAL),
+                "quorum" if t.list[i].task == "start" && may_start_on_fenced(view, r, n) => {
+                    t.order(s, i, RUNNABLE_LEFT)
                 }
+                _ => {}
             }
         }
     }
-    let count = t.list.len();
-    for i in 0..count {
-        let a = &t.list[i];
-        let Some(n) = a.node else { continue };
-        if a.rsc.is_none() {
-            continue;
+}
+
+/// Resource `r` (with no history on `n`) may start on fenced node `n`. (A guest's
+/// container restarting is that guest's "fencing".) (Only where it may run: never on a
+/// bundle's guest node.)
+fn may_start_on_fenced(view: &ClusterView, r: RscIdx, n: usize) -> bool {
+    !view.resources[r].node_state.contains_key(&n)
+        && crate::unpack::bundle::replica_on_node(view, n).is_none()
+        && !view.nodes[n].remote.as_ref().is_some_and(|l| {
+            l.container == Some(r)
+                || (l.connection == Some(r) && crate::unpack::bundle::replica_of(view, r).is_some())
+        })
+}
+
+/// A stop (or demote) `i` of `r` on a node being fenced (`s`) waits for the fencing when on
+/// a guest node (its container's recovery) or when it needs fencing (`requires` fencing or
+/// unfencing); so does its top-level collective's stop (a bundle's parts count as
+/// top-level).
+fn stop_after_fencing(view: &ClusterView, t: &mut ActionTable, i: usize, r: RscIdx, s: usize) {
+    let Some(n) = t.list[i].node else { return };
+    let needs_fencing =
+        view.nodes[n].is_guest() || matches!(requires(view, r).as_str(), "fencing" | "unfencing");
+    if !needs_fencing {
+        return;
+    }
+    // (Not for a bundle's instance: its clone's stop waits instead, or they loop.)
+    let bundled = crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| {
+        rep.child
+            .is_some_and(|c| view.primitives_of(c).contains(&r))
+    });
+    if !bundled {
+        t.order(s, i, IMPLIES_THEN);
+    }
+    let top = view.top_below_bundle(r);
+    if t.list[i].task == "stop" && top != r {
+        for ps in t.of(top, "stop") {
+            t.order(s, ps, OPTIONAL);
         }
-        let task = a.task.clone();
-        if task == "stop" || task == "demote" {
-            // Stops on a guest node always wait for its (container's) recovery; so does what
-            // needs fencing (`requires` fencing or unfencing).
-            let needs_fencing = view.nodes[n].is_guest()
-                || t.list[i]
-                    .rsc
-                    .is_some_and(|r| matches!(requires(view, r).as_str(), "fencing" | "unfencing"));
-            // (Not for a bundle's instance: its clone's stop waits instead, or they loop.)
-            let bundled = t.list[i].rsc.is_some_and(|r| {
-                crate::unpack::bundle::replica_of(view, r).is_some_and(|(_, rep)| {
-                    rep.child
-                        .is_some_and(|c| view.primitives_of(c).contains(&r))
-                })
-            });
-            if let (Some(s), true) = (stonith[n], needs_fencing) {
-                if !bundled {
-                    t.order(s, i, IMPLIES_THEN);
-                }
-                // The top-level collective's stop also waits for the fencing (a bundle's
-                // parts count as top-level).
-                if let Some(r) = t.list[i].rsc {
-                    let top = view.top_below_bundle(r);
-                    if task == "stop" && top != r {
-                        for ps in t.of(top, "stop") {
-                            t.order(s, ps, OPTIONAL);
-                        }
-                    }
-                }
-            }
-            // (Only stops come before a shutdown, as Pacemaker orders them.)
-            // A stop that cannot run holds the shutdown back, unless its resource is left
-            // alone (unmanaged but not blocked by a failure, or in maintenance).
-            if let (Some(s), Some(r), "stop") = (shutdown[n], t.list[i].rsc, task.as_str()) {
-                let rsc = &view.resources[r];
-                let blocked = rsc
-                    .node_state
-                    .values()
-                    .any(|st| st.failed && st.on_fail == crate::unpack::OnFail::Block);
-                let maintenance = rsc.meta_flag("maintenance", false)
-                    || view.nodes[n].maintenance
-                    || view.config.maintenance_mode;
-                if !maintenance && (rsc.managed() || blocked) {
-                    t.order(i, s, RUNNABLE_LEFT);
-                }
-            }
-        }
+    }
+}
+
+/// A stop `i` of `r` on `n` that cannot run holds the node's shutdown `s` back, unless its
+/// resource is left alone (unmanaged but not blocked by a failure, or in maintenance).
+fn stop_before_shutdown(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    i: usize,
+    r: RscIdx,
+    n: usize,
+    s: usize,
+) {
+    let rsc = &view.resources[r];
+    let blocked = rsc
+        .node_state
+        .values()
+        .any(|st| st.failed && st.on_fail == crate::unpack::OnFail::Block);
+    let maintenance = rsc.meta_flag("maintenance", false)
+        || view.nodes[n].maintenance
+        || view.config.maintenance_mode;
+    if !maintenance && (rsc.managed() || blocked) {
+        t.order(i, s, RUNNABLE_LEFT);
     }
 }
 

@@ -165,6 +165,26 @@ struct StopSite {
     remote_down: bool,
 }
 
+/// Where a primitive's recurring operations go.
+struct RecurringSite<'a> {
+    n: NodeIdx,
+    history: Option<&'a RscNodeState>,
+    /// The recurring operations active there now (none where it does not stay, or on a
+    /// remote node that was down when its history was read).
+    active: Vec<(String, u64)>,
+    /// It stays there in another role.
+    role_changes: bool,
+}
+
+/// The actions a primitive's monitors follow: its start, reload and promote, and its demote
+/// where it stays (for cancellations).
+struct MonitorAfter {
+    start: usize,
+    reload: Option<usize>,
+    promote: Option<usize>,
+    demote_here: Option<usize>,
+}
+
 impl<'a> Plan<'a> {
     fn new(view: &'a ClusterView, cons: &'a Constraints, asg: &'a Assignment, r: RscIdx) -> Self {
         let rsc = &view.resources[r];
@@ -832,26 +852,41 @@ impl<'a> Plan<'a> {
         promote: Option<usize>,
         demote_here: Option<usize>,
     ) {
-        let (view, rsc, running, next, next_role, managed) = (
-            self.view,
-            self.rsc,
-            &self.running,
-            self.next,
-            self.next_role,
-            self.managed,
-        );
-        let Some(n) = next else { return };
-        // An unmanaged (but not maintenance) resource keeps being monitored where it runs.
-        let monitored_unmanaged = !rsc.meta_flag("is-managed", true)
+        let Some(n) = self.next else { return };
+        if !self.managed && !self.monitored_unmanaged(n) {
+            return;
+        }
+        let site = self.recurring_site(n);
+        let before = MonitorAfter {
+            start,
+            reload,
+            promote,
+            demote_here,
+        };
+        for op in &self.rsc.ops {
+            if op.interval_ms == 0 || !op.enabled || op.duplicate || op.role == Some(Role::Stopped)
+            {
+                continue;
+            }
+            self.recurring_op(t, op, &site, &before);
+        }
+    }
+
+    /// An unmanaged (but not maintenance) resource keeps being monitored where it runs.
+    fn monitored_unmanaged(&self, n: NodeIdx) -> bool {
+        let (view, rsc) = (self.view, self.rsc);
+        !rsc.meta_flag("is-managed", true)
             && !rsc.meta_flag("maintenance", false)
             && !view.config.maintenance_mode
             && !view.nodes[n].maintenance
-            && running.contains(&n);
-        if !managed && !monitored_unmanaged {
-            return;
-        }
+            && self.running.contains(&n)
+    }
+
+    /// Where its recurring operations go (`n`), as its history there shows them.
+    fn recurring_site(&self, n: NodeIdx) -> RecurringSite<'a> {
+        let (rsc, running, next_role) = (self.rsc, &self.running, self.next_role);
         // (Unmanaged and active on several nodes, it stays on the first.)
-        let stays = (running.len() == 1 || !managed) && running.first() == Some(&n);
+        let stays = (running.len() == 1 || !self.managed) && running.first() == Some(&n);
         let history = rsc.node_state.get(&n);
         let active: Vec<(String, u64)> = history
             .map(|h| {
@@ -867,51 +902,73 @@ impl<'a> Plan<'a> {
                     && !(h.role == Role::Started && next_role == Role::Unpromoted)
                     && !(h.role == Role::Unpromoted && next_role == Role::Started)
             });
-        for op in &rsc.ops {
-            if op.interval_ms == 0 || !op.enabled || op.duplicate || op.role == Some(Role::Stopped)
-            {
-                continue;
+        // (Pacemaker records no recurring operation as active on a remote node that was
+        // down when its history was read.)
+        let up_when_read = self.view.nodes[n]
+            .remote
+            .as_ref()
+            .is_none_or(|l| l.was_online);
+        RecurringSite {
+            n,
+            history,
+            active: if stays && up_when_read {
+                active
+            } else {
+                Vec::new()
+            },
+            role_changes,
+        }
+    }
+
+    /// Operation `op` at the site: its monitor for the next role (required unless it already
+    /// runs there as it should), after what brings the resource up there; one for the old
+    /// role is cancelled.
+    fn recurring_op(
+        &self,
+        t: &mut ActionTable,
+        op: &OpDef,
+        site: &RecurringSite,
+        before: &MonitorAfter,
+    ) {
+        let n = site.n;
+        let running_here = site
+            .active
+            .iter()
+            .any(|(a, b)| *a == op.name && *b == op.interval_ms);
+        let rescheduled = site
+            .history
+            .is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
+        if !for_role(op.role, self.next_role) {
+            // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
+            // alone one whose definition changed, as not running, and any whose start is
+            // required, as a restart).
+            if running_here && !rescheduled && t.list[before.start].optional {
+                self.cancel_for_role_change(t, op, n, before.promote, before.demote_here);
             }
-            // (Pacemaker records no recurring operation as active on a remote node that was
-            // down when its history was read.)
-            let up_when_read = view.nodes[n].remote.as_ref().is_none_or(|l| l.was_online);
-            let running_here = stays
-                && up_when_read
-                && active
-                    .iter()
-                    .any(|(a, b)| *a == op.name && *b == op.interval_ms);
-            let rescheduled = history.is_some_and(|h| h.rescheduled(&op.name, op.interval_ms));
-            if !for_role(op.role, next_role) {
-                // A monitor for the old role keeps running unless cancelled (Pacemaker leaves
-                // alone one whose definition changed, as not running, and any whose start is
-                // required, as a restart).
-                if running_here && !rescheduled && t.list[start].optional {
-                    self.cancel_for_role_change(t, op, n, promote, demote_here);
-                }
-                continue;
-            }
-            let required = !running_here || role_changes || rescheduled;
-            let mon = self.monitor(t, op, n);
-            if required {
-                t.require(mon);
-            }
-            // An unmanaged resource's monitors follow nothing (Pacemaker orders them only for
-            // managed resources).
-            if !managed {
-                continue;
-            }
-            t.order(start, mon, IMPLIES_THEN | RUNNABLE_LEFT);
-            if let Some(l) = reload {
-                t.order(l, mon, IMPLIES_THEN | RUNNABLE_LEFT);
-            }
-            if let Some(p) = promote {
-                t.order(p, mon, IMPLIES_THEN | RUNNABLE_LEFT);
-            }
-            // A demote anywhere (also one implied by fencing elsewhere) comes first.
-            if next_role != Role::Promoted {
-                for d in t.of(self.r, "demote") {
-                    t.order(d, mon, IMPLIES_THEN | RUNNABLE_LEFT);
-                }
+            return;
+        }
+        let required = !running_here || site.role_changes || rescheduled;
+        let mon = self.monitor(t, op, n);
+        if required {
+            t.require(mon);
+        }
+        // An unmanaged resource's monitors follow nothing (Pacemaker orders them only for
+        // managed resources).
+        if !self.managed {
+            return;
+        }
+        let flags = IMPLIES_THEN | RUNNABLE_LEFT;
+        t.order(before.start, mon, flags);
+        if let Some(l) = before.reload {
+            t.order(l, mon, flags);
+        }
+        if let Some(p) = before.promote {
+            t.order(p, mon, flags);
+        }
+        // A demote anywhere (also one implied by fencing elsewhere) comes first.
+        if self.next_role != Role::Promoted {
+            for d in t.of(self.r, "demote") {
+                t.order(d, mon, flags);
             }
         }
     }

@@ -3,7 +3,7 @@
 //! of other resources that restart (re-promote) because this resource starts.
 
 use super::{flags::*, ActionTable};
-use crate::unpack::{ClusterView, Kind};
+use crate::unpack::{ClusterView, Kind, RscIdx};
 
 fn is_probe(t: &ActionTable, i: usize) -> bool {
     let a = &t.list[i];
@@ -31,12 +31,26 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
             }
         }
     }
-    let mut out: Vec<Vec<usize>> = vec![Vec::new(); t.list.len()];
-    for (ei, e) in t.edges.iter().enumerate() {
-        out[e.first].push(ei);
-    }
     let mut new_edges = Vec::new();
-    // "X stop then Y ...": X's probes also precede Y's action.
+    probes_before_stop_orders(view, t, &probes_of, &mut new_edges);
+    probes_before_restarts(view, t, &probes_of, &mut new_edges);
+    for (a, b, f) in new_edges {
+        t.order(a, b, f);
+    }
+}
+
+/// "X stop then Y ...": X's probes also precede Y's action (from our orderings and from
+/// the user's orderings between the resources). Not for a resource inside a stopping
+/// container: the probe could come after the container starts again (a loop).
+fn probes_before_stop_orders(
+    view: &ClusterView,
+    t: &ActionTable,
+    probes_of: &[Vec<usize>],
+    new_edges: &mut Vec<(usize, usize, u32)>,
+) {
+    let inside = |x: RscIdx, y: RscIdx| {
+        crate::unpack::remote::container_of(view, &view.resources[x]) == Some(y)
+    };
     for e in &t.edges {
         let (f, th) = (&t.list[e.first], &t.list[e.then]);
         let (Some(x), Some(y)) = (f.rsc, th.rsc) else {
@@ -45,10 +59,7 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
         if x == y || f.task != "stop" || e.flags & INTERLEAVED != 0 {
             continue;
         }
-        // Not for a resource inside a stopping container: the probe could come after the
-        // container starts again (a loop).
-        let in_container = crate::unpack::remote::container_of(view, &view.resources[x]) == Some(y);
-        if in_container && th.task == "stop" {
+        if inside(x, y) && th.task == "stop" {
             continue;
         }
         for &p in &probes_of[x] {
@@ -61,9 +72,7 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
         if x == y || fa != "stop" {
             continue;
         }
-        let in_container =
-            crate::unpack::remote::container_of(view, &view.resources[*x]) == Some(*y);
-        if in_container && ta == "stop" {
+        if inside(*x, *y) && ta == "stop" {
             continue;
         }
         for th in t.of(*y, ta) {
@@ -74,10 +83,22 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
             }
         }
     }
-    // Restarts: follow what a probe's successors imply.
+}
+
+/// Restarts: follow what a probe's successors imply (see `walk`).
+fn probes_before_restarts(
+    view: &ClusterView,
+    t: &ActionTable,
+    probes_of: &[Vec<usize>],
+    new_edges: &mut Vec<(usize, usize, u32)>,
+) {
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); t.list.len()];
+    for (ei, e) in t.edges.iter().enumerate() {
+        out[e.first].push(ei);
+    }
     let mut visited = vec![false; t.list.len()];
     let mut touched = Vec::new();
-    for probes in &probes_of {
+    for probes in probes_of {
         for &p in probes {
             for &ei in &out[p] {
                 if created_after_user_orderings(view, t, t.edges[ei]) {
@@ -92,16 +113,13 @@ pub fn order_probes(view: &ClusterView, t: &mut ActionTable) {
                     after,
                     &mut visited,
                     &mut touched,
-                    &mut new_edges,
+                    new_edges,
                 );
                 for x in touched.drain(..) {
                     visited[x] = false;
                 }
             }
         }
-    }
-    for (a, b, f) in new_edges {
-        t.order(a, b, f);
     }
 }
 

@@ -77,19 +77,8 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
     for i in 0..t.list.len() {
         let a = &t.list[i];
         let Some(r) = a.rsc else { continue };
-        // A connection's fail count is cleared before it starts again.
         if view.resources[r].is_connection() && a.task == "clear_failcount" {
-            for s in t.of(r, "start") {
-                t.order(i, s, OPTIONAL);
-            }
-            // With a reconnect interval it is also cleared only after any fencing of its
-            // node (Pacemaker's order_after_remote_fencing).
-            let reconnects = crate::unpack::remote::reconnect_interval_ms(&view.resources[r]) > 0;
-            if view.config.stonith_enabled && reconnects {
-                for f in fencing_of_connection_node(view, t, r) {
-                    t.order(f, i, IMPLIES_THEN);
-                }
-            }
+            clear_before_reconnect(view, t, i, r);
             continue;
         }
         let Some(n) = a.node else { continue };
@@ -100,12 +89,9 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
         if a.kind == ActionKind::PseudoEvent && !node.unclean {
             continue;
         }
-        let state = link.state.unwrap_or(ConnectionState::Alive);
-        let task = a.task.clone();
-        let recurring = a.interval_ms > 0;
         // A resource moving onto the remote node leaves its old node only once the
         // connection is up, so a failed connection leaves it where it was.
-        if task == "start" {
+        if a.task == "start" {
             for s in t.of(r, "stop") {
                 if t.list[s].node != Some(n) {
                     for cs in t.of(c, "start") {
@@ -118,50 +104,81 @@ pub fn order(view: &ClusterView, t: &mut ActionTable) {
             guest_ordering(view, t, i, c, k);
             continue;
         }
-        let next_stopped = matches!(state, ConnectionState::Stopped | ConnectionState::Failed)
-            || t.of(c, "start").iter().all(|&s| !t.list[s].runnable);
-        match task_of(&task) {
-            Task::Up => {
-                let extra = if state == ConnectionState::Failed {
-                    IMPLIES_THEN
-                } else {
-                    OPTIONAL
-                };
-                after_start(view, t, c, i, extra);
+        let state = link.state.unwrap_or(ConnectionState::Alive);
+        order_by_connection_state(view, t, i, c, state);
+    }
+}
+
+/// A connection's fail count (`clear` of connection `r`) is cleared before it starts again;
+/// with a reconnect interval, also only after any fencing of its node (Pacemaker's
+/// order_after_remote_fencing).
+fn clear_before_reconnect(view: &ClusterView, t: &mut ActionTable, clear: usize, r: RscIdx) {
+    for s in t.of(r, "start") {
+        t.order(clear, s, OPTIONAL);
+    }
+    let reconnects = crate::unpack::remote::reconnect_interval_ms(&view.resources[r]) > 0;
+    if view.config.stonith_enabled && reconnects {
+        for f in fencing_of_connection_node(view, t, r) {
+            t.order(f, clear, IMPLIES_THEN);
+        }
+    }
+}
+
+/// Action `i` on a remote node (not a guest) against its connection `c` in `state`: what
+/// starts there waits for the connection, what stops there goes before the connection
+/// stops (or, when it comes back, after it starts).
+fn order_by_connection_state(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    i: usize,
+    c: RscIdx,
+    state: ConnectionState,
+) {
+    let recurring = t.list[i].interval_ms > 0;
+    let next_stopped = matches!(state, ConnectionState::Stopped | ConnectionState::Failed)
+        || t.of(c, "start").iter().all(|&s| !t.list[s].runnable);
+    let task = task_of(&t.list[i].task);
+    match task {
+        Task::Up => {
+            let extra = if state == ConnectionState::Failed {
+                IMPLIES_THEN
+            } else {
+                OPTIONAL
+            };
+            after_start(view, t, c, i, extra);
+        }
+        // (Pacemaker orders these stops before the connection's stop with "implies
+        // first", which changes nothing for a primitive's action: a resource that stays
+        // on a remote node whose connection moves or migrates is not stopped.)
+        Task::Down => match state {
+            ConnectionState::Alive => before_stop(t, c, i, OPTIONAL),
+            // Implied by fencing the node.
+            ConnectionState::Failed => {}
+            _ if next_stopped => before_stop(t, c, i, OPTIONAL),
+            _ => after_start(view, t, c, i, OPTIONAL),
+        },
+        Task::Demote => {
+            if matches!(state, ConnectionState::Resting | ConnectionState::Unknown) {
+                after_start(view, t, c, i, OPTIONAL);
             }
-            // (Pacemaker orders these stops before the connection's stop with "implies
-            // first", which changes nothing for a primitive's action: a resource that stays
-            // on a remote node whose connection moves or migrates is not stopped.)
-            Task::Down => match state {
-                ConnectionState::Alive => before_stop(t, c, i, OPTIONAL),
-                // Implied by fencing the node.
-                ConnectionState::Failed => {}
-                _ if next_stopped => before_stop(t, c, i, OPTIONAL),
-                _ => after_start(view, t, c, i, OPTIONAL),
-            },
-            Task::Demote => {
-                if matches!(state, ConnectionState::Resting | ConnectionState::Unknown) {
-                    after_start(view, t, c, i, OPTIONAL);
-                }
-            }
-            // (A connection that migrates does not restart what runs behind it.)
-            Task::Other if recurring => {
-                let migrating = !t.of(c, "migrate_from").is_empty();
-                after_start(
-                    view,
-                    t,
-                    c,
-                    i,
-                    if migrating { OPTIONAL } else { IMPLIES_THEN },
-                );
-            }
-            Task::Other => {
-                let up_now = !view.resources[c].running_nodes().is_empty();
-                if up_now && state == ConnectionState::Stopped {
-                    before_stop(t, c, i, RUNNABLE_LEFT);
-                } else {
-                    after_start(view, t, c, i, OPTIONAL);
-                }
+        }
+        // (A connection that migrates does not restart what runs behind it.)
+        Task::Other if recurring => {
+            let migrating = !t.of(c, "migrate_from").is_empty();
+            after_start(
+                view,
+                t,
+                c,
+                i,
+                if migrating { OPTIONAL } else { IMPLIES_THEN },
+            );
+        }
+        Task::Other => {
+            let up_now = !view.resources[c].running_nodes().is_empty();
+            if up_now && state == ConnectionState::Stopped {
+                before_stop(t, c, i, RUNNABLE_LEFT);
+            } else {
+                after_start(view, t, c, i, OPTIONAL);
             }
         }
     }

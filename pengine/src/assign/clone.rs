@@ -659,7 +659,9 @@ fn active_unpromoted(s: &crate::unpack::RscNodeState) -> bool {
         && !last_change.is_some_and(|o| matches!(o.task.as_str(), "start" | "migrate_from"))
 }
 
-/// The promotion preference of an instance on its node.
+/// The promotion preference of an instance on its node: its `master-*` attributes (-1
+/// without any), plus the locations for the promoted role, plus the colocations of the
+/// clone's promoted role.
 fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     let view = a.view;
     // A group instance with a member that cannot run there cannot be promoted there.
@@ -671,6 +673,27 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     {
         return Score::MINUS_INFINITY;
     }
+    // No promotion preference: -1, so that only a location for the promoted role can
+    // make it eligible.
+    let mut score = master_attributes(a, c, inst, n).unwrap_or(Score(-1));
+    for loc in &a.cons.locations {
+        if loc.role == Some(Role::Promoted) && loc.node == n && (loc.rsc == c || loc.rsc == inst) {
+            score = score.saturating_add(loc.score);
+        }
+    }
+    // (A group instance hands the colocation to its first member, whose parent is the
+    // group, not the promotable clone: Pacemaker then leaves the priority alone.)
+    if view.resources[inst].kind != Kind::Group {
+        score = promoted_colocations(a, c, n, score);
+    }
+    score
+}
+
+/// The sum of the instance's primitives' `master-*` attributes on `n` (where the promotion
+/// score applies), if any. Pacemaker reads the score under the name the history gave the
+/// instance (its clone_name), else its own id, else the clone-less id.
+fn master_attributes(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Option<Score> {
+    let view = a.view;
     let mut total: Option<Score> = None;
     for p in view.primitives_of(inst) {
         let rsc = &view.resources[p];
@@ -683,8 +706,6 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
             continue;
         }
         let node = &view.nodes[at];
-        // Pacemaker reads the score under the name the history gave the instance (its
-        // clone_name), else its own id, else the clone-less id.
         let v = node
             .attrs
             .get(&format!(
@@ -696,48 +717,43 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
             total = Some(total.unwrap_or(Score::ZERO).saturating_add(v));
         }
     }
-    let mut score = match total {
-        Some(s) => s,
-        // No promotion preference: -1, so that only a location for the promoted role can
-        // make it eligible.
-        None => Score(-1),
-    };
-    for loc in &a.cons.locations {
-        if loc.role == Some(Role::Promoted) && loc.node == n && (loc.rsc == c || loc.rsc == inst) {
-            score = score.saturating_add(loc.score);
-        }
-    }
-    // (A group instance hands the colocation to its first member, whose parent is the
-    // group, not the promotable clone: Pacemaker then leaves the priority alone.)
-    let grouped = view.resources[inst].kind == Kind::Group;
+    total
+}
+
+/// `score` with what the colocations of clone `c`'s promoted role add on `n`, one by one: a
+/// mandatory one bans the nodes without its primary (in its role), an anti-colocation
+/// those with it, a finite one adds its score where the primary is.
+fn promoted_colocations(a: &Assigner, c: RscIdx, n: NodeIdx, mut score: Score) -> Score {
+    let view = a.view;
     for col in &a.cons.colocations {
-        if col.dependent == c && col.dependent_role == Some(Role::Promoted) && !grouped {
-            let pnodes: Vec<NodeIdx> = if view.resources[col.primary].kind == Kind::Clone {
-                view.resources[col.primary]
-                    .children
-                    .iter()
-                    .filter(|ch| {
-                        col.primary_role.is_none_or(|r| {
-                            a.out.role[**ch] == r
-                                || (r == Role::Unpromoted && a.out.role[**ch] == Role::Started)
-                        })
+        if col.dependent != c || col.dependent_role != Some(Role::Promoted) {
+            continue;
+        }
+        let pnodes: Vec<NodeIdx> = if view.resources[col.primary].kind == Kind::Clone {
+            view.resources[col.primary]
+                .children
+                .iter()
+                .filter(|ch| {
+                    col.primary_role.is_none_or(|r| {
+                        a.out.role[**ch] == r
+                            || (r == Role::Unpromoted && a.out.role[**ch] == Role::Started)
                     })
-                    .filter_map(|ch| a.out.node[*ch])
-                    .collect()
-            } else {
-                // A primary placed nowhere changes nothing (Pacemaker compares the nodes
-                // both were assigned to, and there is none).
-                let Some(m) = a.out.node[col.primary] else {
-                    continue;
-                };
-                vec![m]
+                })
+                .filter_map(|ch| a.out.node[*ch])
+                .collect()
+        } else {
+            // A primary placed nowhere changes nothing (Pacemaker compares the nodes
+            // both were assigned to, and there is none).
+            let Some(m) = a.out.node[col.primary] else {
+                continue;
             };
-            let with = pnodes.contains(&n);
-            if (col.score.is_infinite() && !with) || (col.score.is_minus_infinite() && with) {
-                score = score.saturating_add(Score::MINUS_INFINITY);
-            } else if with {
-                score = score.saturating_add(col.score);
-            }
+            vec![m]
+        };
+        let with = pnodes.contains(&n);
+        if (col.score.is_infinite() && !with) || (col.score.is_minus_infinite() && with) {
+            score = score.saturating_add(Score::MINUS_INFINITY);
+        } else if with {
+            score = score.saturating_add(col.score);
         }
     }
     score

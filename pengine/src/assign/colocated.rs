@@ -272,69 +272,12 @@ impl Assigner<'_> {
         if !merging.insert(r) {
             return nodes.cloned();
         }
-        let rsc = &self.view.resources[r];
-        let work = if rsc.kind == Kind::Group {
-            let member = match nodes {
-                None => rsc.children.last(),
-                Some(_) => rsc.children.first(),
-            };
-            match member {
-                None => {
-                    merging.remove(&r);
-                    return nodes.cloned();
-                }
-                Some(&m) => self.add_colocated_scores(m, nodes, attr, factor, select, merging),
-            }
-        } else {
-            match nodes {
-                None => Some(self.allowed(r)),
-                Some(t) => {
-                    let mut w = t.clone();
-                    self.add_matching(&mut w, r, attr, factor, select.nonnegative);
-                    Some(w)
-                }
-            }
-        };
-        let Some(mut work) = work else {
+        let Some(mut work) = self.own_scores_added(r, nodes, attr, factor, select, merging) else {
             merging.remove(&r);
             return nodes.cloned();
         };
         if self.any_available(&work) {
-            let sign: f32 = if factor < 0.0 { -1.0 } else { 1.0 };
-            let list = if select.this_with {
-                self.this_with(r)
-            } else if rsc.kind == Kind::Group {
-                rsc.children
-                    .last()
-                    .map(|&m| self.with_this(m))
-                    .unwrap_or_default()
-            } else {
-                self.with_this(r)
-            };
-            for c in list {
-                let other = if select.this_with {
-                    c.primary
-                } else if self.has_influence(&c) {
-                    c.dependent
-                } else {
-                    continue;
-                };
-                let f = sign * c.score.0 as f32 / INFINITY as f32;
-                let deeper = Select {
-                    active: true,
-                    ..select
-                };
-                if let Some(w) = self.add_colocated_scores(
-                    other,
-                    Some(&work),
-                    &c.node_attribute,
-                    f,
-                    deeper,
-                    merging,
-                ) {
-                    work = w;
-                }
-            }
+            self.add_colocated_with(r, &mut work, factor, select, merging);
         } else if select.active {
             merging.remove(&r);
             return nodes.cloned();
@@ -348,6 +291,79 @@ impl Assigner<'_> {
         }
         merging.remove(&r);
         Some(work)
+    }
+
+    /// `r`'s own part: its allowed scores (no `nodes` yet), else `nodes` with its matching
+    /// scores added; a group's through its first member (its last when it starts the
+    /// table). None when there is nothing to add.
+    fn own_scores_added(
+        &self,
+        r: RscIdx,
+        nodes: Option<&Table>,
+        attr: &str,
+        factor: f32,
+        select: Select,
+        merging: &mut BTreeSet<RscIdx>,
+    ) -> Option<Table> {
+        let rsc = &self.view.resources[r];
+        if rsc.kind == Kind::Group {
+            let member = match nodes {
+                None => rsc.children.last(),
+                Some(_) => rsc.children.first(),
+            };
+            return self.add_colocated_scores(*member?, nodes, attr, factor, select, merging);
+        }
+        match nodes {
+            None => Some(self.allowed(r)),
+            Some(t) => {
+                let mut w = t.clone();
+                self.add_matching(&mut w, r, attr, factor, select.nonnegative);
+                Some(w)
+            }
+        }
+    }
+
+    /// What is colocated with `r` (or, `select.this_with`, what `r` is colocated with)
+    /// weighs in on `work` in turn, attenuated by each colocation's score.
+    fn add_colocated_with(
+        &self,
+        r: RscIdx,
+        work: &mut Table,
+        factor: f32,
+        select: Select,
+        merging: &mut BTreeSet<RscIdx>,
+    ) {
+        let rsc = &self.view.resources[r];
+        let sign: f32 = if factor < 0.0 { -1.0 } else { 1.0 };
+        let list = if select.this_with {
+            self.this_with(r)
+        } else if rsc.kind == Kind::Group {
+            rsc.children
+                .last()
+                .map(|&m| self.with_this(m))
+                .unwrap_or_default()
+        } else {
+            self.with_this(r)
+        };
+        for c in list {
+            let other = if select.this_with {
+                c.primary
+            } else if self.has_influence(&c) {
+                c.dependent
+            } else {
+                continue;
+            };
+            let f = sign * c.score.0 as f32 / INFINITY as f32;
+            let deeper = Select {
+                active: true,
+                ..select
+            };
+            if let Some(w) =
+                self.add_colocated_scores(other, Some(work), &c.node_attribute, f, deeper, merging)
+            {
+                *work = w;
+            }
+        }
     }
 
     /// Adds the attenuated preferences of the resources colocated with `r` (Pacemaker's

@@ -873,27 +873,38 @@ impl<'a> Assigner<'a> {
         target_role_stopped(view, r).then_some("target-role")
     }
 
+    /// Pacemaker's primitive assignment: its table shown, left where it is when it may not
+    /// move (or stopped when it may not run), else the best node (with the tie-breaks).
     fn assign_primitive(&mut self, r: RscIdx) {
+        let mut scores = self.primitive_table(r);
+        let (current, partial_target) = current_node(&self.view.resources[r]);
+        if self.settled_without_choosing(r, current) {
+            return;
+        }
+        let limit = self.capacity_limit(r, &scores);
+        Self::ban_for_capacity(&limit, &mut scores);
+        match self.choose(&scores, current) {
+            Some(best) => {
+                let n = self.break_tie(r, &scores, best, &limit, current, partial_target);
+                self.record_placement(r, n);
+                self.out.role[r] = Role::Started;
+            }
+            None => {
+                self.out.why_stopped.insert(r, "no node available".into());
+            }
+        }
+    }
+
+    /// The primitive's table: its scores with its colocations, banned everywhere when it is
+    /// to be stopped (target-role, or on-fail=stop after a failure, or a connection awaiting
+    /// reconnection); shown (not for an orphan).
+    fn primitive_table(&mut self, r: RscIdx) -> BTreeMap<NodeIdx, Score> {
         let view = self.view;
         let rsc = &view.resources[r];
         let mut scores = self.scores_of(r);
         self.apply_this_with(r, &mut scores);
         self.merge_with_this(r, &mut scores);
         self.allowed_after[r] = Some(scores.clone());
-        let running = rsc.running_nodes();
-        // (A partial migration's target is Pacemaker's current node: reading the source's
-        // migrate_to adds it before the source itself.)
-        let partial_target = running
-            .iter()
-            .copied()
-            .find(|n| rsc.node_state[n].migrating_from.is_some());
-        let current = if running.len() == 1 {
-            Some(running[0])
-        } else {
-            partial_target
-        };
-        // A resource that is to be stopped (target-role, or on-fail=stop after a failure)
-        // is banned from every node before it is shown.
         let stop_after_failure = rsc
             .node_state
             .values()
@@ -915,6 +926,17 @@ impl<'a> Assigner<'a> {
                 score: *s,
             });
         }
+        scores
+    }
+
+    /// Decided without choosing a node: active on several nodes with multiple-active
+    /// stop_only (stopped) or block (frozen); unmanaged, blocked or a kept orphan (stays where
+    /// it is: active on several nodes, on the first, as Pacemaker's current node); stopped
+    /// by a policy.
+    fn settled_without_choosing(&mut self, r: RscIdx, current: Option<NodeIdx>) -> bool {
+        let view = self.view;
+        let rsc = &view.resources[r];
+        let running = rsc.running_nodes();
         let kept_orphan = rsc.orphan && !view.config.stop_orphan_resources;
         if running.len() > 1 {
             match rsc.meta("multiple-active") {
@@ -923,61 +945,58 @@ impl<'a> Assigner<'a> {
                         r,
                         "active on several nodes (multiple-active=stop_only)".into(),
                     );
-                    return;
+                    return true;
                 }
                 Some("block") => {
                     self.out.frozen[r] = true;
-                    return;
+                    return true;
                 }
                 _ => {}
             }
         }
         if ((!rsc.managed() || self.out.frozen[r]) && !rsc.orphan) || kept_orphan {
-            // Unmanaged (or blocked): stays where it is, whatever else is asked (active on
-            // several nodes: on the first, as Pacemaker's current node).
             if let Some(c) = current.or(running.first().copied()) {
                 self.record_placement(r, c);
                 self.out.role[r] = rsc.node_state[&c].role;
             }
-            return;
+            return true;
         }
         if let Some(why) = self.blocked_by_policy(r) {
             self.out.why_stopped.insert(r, why.into());
-            return;
+            return true;
         }
-        let limit = self.capacity_limit(r, &scores);
-        Self::ban_for_capacity(&limit, &mut scores);
-        match self.choose(&scores, current) {
-            Some(best) => {
-                // The node with the most free capacity (when nothing fits the resource and
-                // what is colocated with it) wins if it is as good as the best; else, among
-                // nodes as good as the best one (with a positive score), the node the
-                // resource runs on wins over a less loaded one.
-                let preferred = limit.prefer.filter(|p| {
-                    scores.get(p).is_some_and(|s| *s >= scores[&best]) && self.usable(*p)
-                });
-                // (A remote connection is assigned preferring its partial migration's
-                // target, which wins any tie: Pacemaker's preferred node.)
-                let migration_target = partial_target.filter(|_| rsc.is_connection()).filter(|p| {
-                    scores.get(p).is_some_and(|s| *s >= scores[&best]) && self.usable(*p)
-                });
-                let n = match (migration_target.or(preferred), current) {
-                    (Some(p), _) => p,
-                    (None, Some(c))
-                        if scores[&best].0 > 0
-                            && scores.get(&c) == Some(&scores[&best])
-                            && self.usable(c) =>
-                    {
-                        c
-                    }
-                    _ => best,
-                };
-                self.record_placement(r, n);
-                self.out.role[r] = Role::Started;
+        false
+    }
+
+    /// Among nodes as good as `best`: a remote connection's partial migration target (it
+    /// wins any tie: Pacemaker's preferred node), else the node with the most free capacity
+    /// (when nothing fits the resource and what is colocated with it), else (with a positive
+    /// score) the node it runs on over a less loaded one.
+    fn break_tie(
+        &self,
+        r: RscIdx,
+        scores: &BTreeMap<NodeIdx, Score>,
+        best: NodeIdx,
+        limit: &capacity::CapacityLimit,
+        current: Option<NodeIdx>,
+        partial_target: Option<NodeIdx>,
+    ) -> NodeIdx {
+        let as_good =
+            |p: &NodeIdx| scores.get(p).is_some_and(|s| *s >= scores[&best]) && self.usable(*p);
+        let preferred = limit.prefer.filter(as_good);
+        let migration_target = partial_target
+            .filter(|_| self.view.resources[r].is_connection())
+            .filter(as_good);
+        match (migration_target.or(preferred), current) {
+            (Some(p), _) => p,
+            (None, Some(c))
+                if scores[&best].0 > 0
+                    && scores.get(&c) == Some(&scores[&best])
+                    && self.usable(c) =>
+            {
+                c
             }
-            None => {
-                self.out.why_stopped.insert(r, "no node available".into());
-            }
+            _ => best,
         }
     }
 
@@ -1106,6 +1125,23 @@ fn blocked_by_failure(view: &ClusterView, r: RscIdx) -> bool {
             .values()
             .any(|s| s.failed && s.on_fail == OnFail::Block)
     })
+}
+
+/// A primitive's current node: where it runs alone, else a partial migration's target
+/// (Pacemaker's current node: reading the source's migrate_to adds it before the source
+/// itself); and that target.
+fn current_node(rsc: &crate::unpack::Resource) -> (Option<NodeIdx>, Option<NodeIdx>) {
+    let running = rsc.running_nodes();
+    let partial_target = running
+        .iter()
+        .copied()
+        .find(|n| rsc.node_state[n].migrating_from.is_some());
+    let current = if running.len() == 1 {
+        Some(running[0])
+    } else {
+        partial_target
+    };
+    (current, partial_target)
 }
 
 /// Nodes `a` and `b` are the same place for colocation `c`: the same node, or equal values

@@ -20,51 +20,8 @@ pub fn variables(
     t: &ActionTable,
     c: RscIdx,
 ) -> BTreeMap<String, String> {
-    let mut lists: BTreeMap<&str, Vec<Entry>> = BTreeMap::new();
-    let instances = view.primitives_of(c);
-    for &p in &instances {
-        let id = view.resources[p].id.clone();
-        let roles = view.active_roles(p);
-        let role = roles.iter().map(|(_, r)| *r).max().unwrap_or(Role::Stopped);
-        // (A promotable instance running in no particular role is unpromoted.)
-        let promotable = view.resources[c]
-            .clone
-            .as_ref()
-            .is_some_and(|k| k.promotable);
-        let role = match role {
-            Role::Started if promotable => Role::Unpromoted,
-            r => r,
-        };
-        let node = roles.first().map(|(n, _)| *n);
-        let entry = (id, node);
-        match role {
-            Role::Stopped => lists.entry("inactive").or_default().push(entry),
-            Role::Unpromoted => {
-                lists.entry("unpromoted").or_default().push(entry.clone());
-                lists.entry("active").or_default().push(entry);
-            }
-            Role::Promoted => {
-                lists.entry("promoted").or_default().push(entry.clone());
-                lists.entry("active").or_default().push(entry);
-            }
-            _ => lists.entry("active").or_default().push(entry),
-        }
-    }
-    // What each instance does in this transition (its own actions only, by index).
-    for &p in &instances {
-        for task in ["start", "stop", "promote", "demote"] {
-            for i in t.of(p, task) {
-                let a = &t.list[i];
-                let Some(n) = a.node else { continue };
-                let implied_stop = task == "stop" && view.nodes[n].unclean;
-                if a.optional || !(a.runnable || implied_stop) {
-                    continue;
-                }
-                let id = view.resources[p].id.clone();
-                lists.entry(task).or_default().push((id, Some(n)));
-            }
-        }
-    }
+    let mut lists = instance_roles(view, c);
+    instance_changes(view, t, c, &mut lists);
     let mut out = BTreeMap::new();
     let mut put = |name: &str, entries: Vec<Entry>, with_nodes: bool| {
         let (rscs, nodes) = words(view, entries, with_nodes);
@@ -88,7 +45,76 @@ pub fn variables(
         lists.remove("inactive").unwrap_or_default(),
         false,
     );
+    node_variables(view, cons, c, &mut out);
+    out
+}
 
+/// Each instance by its role now: inactive, or active (and promoted or unpromoted).
+fn instance_roles(view: &ClusterView, c: RscIdx) -> BTreeMap<&'static str, Vec<Entry>> {
+    let mut lists: BTreeMap<&str, Vec<Entry>> = BTreeMap::new();
+    // (A promotable instance running in no particular role is unpromoted.)
+    let promotable = view.resources[c]
+        .clone
+        .as_ref()
+        .is_some_and(|k| k.promotable);
+    for p in view.primitives_of(c) {
+        let id = view.resources[p].id.clone();
+        let roles = view.active_roles(p);
+        let role = roles.iter().map(|(_, r)| *r).max().unwrap_or(Role::Stopped);
+        let role = match role {
+            Role::Started if promotable => Role::Unpromoted,
+            r => r,
+        };
+        let node = roles.first().map(|(n, _)| *n);
+        let entry = (id, node);
+        match role {
+            Role::Stopped => lists.entry("inactive").or_default().push(entry),
+            Role::Unpromoted => {
+                lists.entry("unpromoted").or_default().push(entry.clone());
+                lists.entry("active").or_default().push(entry);
+            }
+            Role::Promoted => {
+                lists.entry("promoted").or_default().push(entry.clone());
+                lists.entry("active").or_default().push(entry);
+            }
+            _ => lists.entry("active").or_default().push(entry),
+        }
+    }
+    lists
+}
+
+/// What each instance does in this transition (its own required actions that can run, or
+/// a stop implied by fencing), by task.
+fn instance_changes(
+    view: &ClusterView,
+    t: &ActionTable,
+    c: RscIdx,
+    lists: &mut BTreeMap<&'static str, Vec<Entry>>,
+) {
+    for p in view.primitives_of(c) {
+        for task in ["start", "stop", "promote", "demote"] {
+            for i in t.of(p, task) {
+                let a = &t.list[i];
+                let Some(n) = a.node else { continue };
+                let implied_stop = task == "stop" && view.nodes[n].unclean;
+                if a.optional || !(a.runnable || implied_stop) {
+                    continue;
+                }
+                let id = view.resources[p].id.clone();
+                lists.entry(task).or_default().push((id, Some(n)));
+            }
+        }
+    }
+}
+
+/// The nodes the clone may use, every node, and (for agents whose attributes live on the
+/// host) each node's host.
+fn node_variables(
+    view: &ClusterView,
+    cons: &Constraints,
+    c: RscIdx,
+    out: &mut BTreeMap<String, String>,
+) {
     let mut available: Vec<&str> = allowed_nodes(view, cons, c)
         .map(|n| view.nodes[n].uname.as_str())
         .collect();
@@ -117,7 +143,6 @@ pub fn variables(
         });
         out.insert("notify_all_hosts".into(), joined(hosts));
     }
-    out
 }
 
 /// The nodes clone `c` may be placed on at all: every node in a symmetric cluster, else

@@ -135,63 +135,10 @@ pub fn params(
     addr: Option<&str>,
     remote: bool,
 ) -> BTreeMap<String, String> {
-    let rkt = s.agent == "rkt";
-    let (hostname_opt, env_opt) = if rkt {
-        ("--hostname=", "--environment=")
-    } else {
-        ("-h ", "-e ")
-    };
-    let prefix = &s.prefix;
-    let mut opts = String::new();
-    if s.agent == "docker" {
-        opts.push_str(" --restart=no");
-    }
-    if s.ip_range_start.is_some() {
-        opts.push_str(&format!(" {hostname_opt}{prefix}-{i}"));
-    }
-    opts.push_str(&format!(" {env_opt}PCMK_stderr=1"));
-    if let Some(net) = &s.network {
-        opts.push_str(&format!(" --net={net}"));
-    }
-    let port = s.control_port.as_deref().unwrap_or(DEFAULT_REMOTE_PORT);
-    opts.push_str(&format!(" {env_opt}PCMK_remote_port={port}"));
     let mut mount_points: Vec<String> = Vec::new();
-    for (volume, m) in s.mounts.iter().enumerate() {
-        let source = if m.subdir {
-            let dir = format!("{}/{prefix}-{i}", m.source);
-            mount_points.push(dir.clone());
-            dir
-        } else {
-            m.source.clone()
-        };
-        if rkt {
-            let options = m
-                .options
-                .as_deref()
-                .map(|o| format!(",{o}"))
-                .unwrap_or_default();
-            opts.push_str(&format!(
-                " --volume vol{volume},kind=host,source={source}{options} --mount volume=vol{volume},target={}",
-                m.target
-            ));
-        } else {
-            opts.push_str(&format!(" -v {source}:{}", m.target));
-            if let Some(o) = &m.options {
-                opts.push_str(&format!(":{o}"));
-            }
-        }
-    }
-    for p in &s.ports {
-        match (rkt, addr) {
-            (false, Some(a)) => opts.push_str(&format!(" -p {a}:{}:{}", p.source, p.target)),
-            (false, None) if s.network.as_deref() != Some("host") => {
-                opts.push_str(&format!(" -p {}:{}", p.source, p.target))
-            }
-            (false, None) => {}
-            (true, Some(a)) => opts.push_str(&format!(" --port={}:{a}:{}", p.target, p.source)),
-            (true, None) => opts.push_str(&format!(" --port={}:{}", p.target, p.source)),
-        }
-    }
+    let mut opts = base_run_opts(s, i);
+    opts.push_str(&mount_opts(s, i, &mut mount_points));
+    opts.push_str(&port_opts(s, addr));
     // (Pacemaker appends both with a separating space even when empty.)
     if let Some(o) = &s.options {
         opts.push_str(&format!(" {o}"));
@@ -215,6 +162,83 @@ pub fn params(
     }
     set("monitor_cmd", "/bin/true");
     out
+}
+
+/// The run options every replica's container gets: no restart (docker), its host name
+/// (with an address range), stderr logging, its network and the remote port.
+fn base_run_opts(s: &Settings, i: usize) -> String {
+    let (hostname_opt, env_opt) = if s.agent == "rkt" {
+        ("--hostname=", "--environment=")
+    } else {
+        ("-h ", "-e ")
+    };
+    let prefix = &s.prefix;
+    let mut opts = String::new();
+    if s.agent == "docker" {
+        opts.push_str(" --restart=no");
+    }
+    if s.ip_range_start.is_some() {
+        opts.push_str(&format!(" {hostname_opt}{prefix}-{i}"));
+    }
+    opts.push_str(&format!(" {env_opt}PCMK_stderr=1"));
+    if let Some(net) = &s.network {
+        opts.push_str(&format!(" --net={net}"));
+    }
+    let port = s.control_port.as_deref().unwrap_or(DEFAULT_REMOTE_PORT);
+    opts.push_str(&format!(" {env_opt}PCMK_remote_port={port}"));
+    opts
+}
+
+/// The storage mappings' run options for replica `i` (a per-replica subdirectory of the
+/// source when asked: those directories go to `mount_points`).
+fn mount_opts(s: &Settings, i: usize, mount_points: &mut Vec<String>) -> String {
+    let prefix = &s.prefix;
+    let mut opts = String::new();
+    for (volume, m) in s.mounts.iter().enumerate() {
+        let source = if m.subdir {
+            let dir = format!("{}/{prefix}-{i}", m.source);
+            mount_points.push(dir.clone());
+            dir
+        } else {
+            m.source.clone()
+        };
+        if s.agent == "rkt" {
+            let options = m
+                .options
+                .as_deref()
+                .map(|o| format!(",{o}"))
+                .unwrap_or_default();
+            opts.push_str(&format!(
+                " --volume vol{volume},kind=host,source={source}{options} --mount volume=vol{volume},target={}",
+                m.target
+            ));
+        } else {
+            opts.push_str(&format!(" -v {source}:{}", m.target));
+            if let Some(o) = &m.options {
+                opts.push_str(&format!(":{o}"));
+            }
+        }
+    }
+    opts
+}
+
+/// The port mappings' run options (bound to the replica's address when it has one; none
+/// needed on the host network).
+fn port_opts(s: &Settings, addr: Option<&str>) -> String {
+    let rkt = s.agent == "rkt";
+    let mut opts = String::new();
+    for p in &s.ports {
+        match (rkt, addr) {
+            (false, Some(a)) => opts.push_str(&format!(" -p {a}:{}:{}", p.source, p.target)),
+            (false, None) if s.network.as_deref() != Some("host") => {
+                opts.push_str(&format!(" -p {}:{}", p.source, p.target))
+            }
+            (false, None) => {}
+            (true, Some(a)) => opts.push_str(&format!(" --port={}:{a}:{}", p.target, p.source)),
+            (true, None) => opts.push_str(&format!(" --port={}:{}", p.target, p.source)),
+        }
+    }
+    opts
 }
 
 /// The digest Pacemaker records with a one-shot operation's result for these parameters.

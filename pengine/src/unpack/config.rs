@@ -92,62 +92,21 @@ impl Config {
 
 /// Unpacks `crm_config` and the defaults sections.
 pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
-    let mut options = BTreeMap::new();
+    let options = cluster_options(root, idx, now);
     let configuration = root.child("configuration");
-    if let Some(cc) = configuration.and_then(|c| c.child("crm_config")) {
-        let ctx = RuleContext {
-            now,
-            ..Default::default()
-        };
-        rules::unpack_nvpairs(idx, cc, "cluster_property_set", &ctx, &mut options);
-    }
-    // Old underscore spellings are aliases.
-    let aliases: Vec<(String, String)> = options
-        .iter()
-        .filter(|(k, _)| k.contains('_'))
-        .map(|(k, v)| (k.replace('_', "-"), v.clone()))
-        .collect();
-    for (k, v) in aliases {
-        options.entry(k).or_insert(v);
-    }
     let flag = |name: &str, default: bool| options.get(name).map(|v| is_true(v)).unwrap_or(default);
-    let no_quorum_policy = match options
-        .get("no-quorum-policy")
-        .map(|s| s.to_ascii_lowercase())
-        .as_deref()
-    {
-        Some("ignore") => NoQuorumPolicy::Ignore,
-        Some("freeze") => NoQuorumPolicy::Freeze,
-        Some("demote") => NoQuorumPolicy::Demote,
-        Some("suicide") | Some("fence") => NoQuorumPolicy::Suicide,
-        _ => NoQuorumPolicy::Stop,
-    };
+    let text =
+        |name: &str, default: &str| options.get(name).cloned().unwrap_or_else(|| default.into());
     let stonith_enabled = flag("stonith-enabled", true);
-    // Suicide needs fencing, and a cluster that had quorum once (or `no-quorum-panic`):
-    // otherwise it is "stop".
-    let ever_quorate = root.attr("have-quorum").is_some_and(is_true)
-        || root
-            .attr("no-quorum-panic")
-            .is_some_and(|v| v.trim().parse::<i64>().is_ok_and(|n| n != 0));
-    let no_quorum_policy = match no_quorum_policy {
-        NoQuorumPolicy::Suicide if !(stonith_enabled && ever_quorate) => NoQuorumPolicy::Stop,
-        other => other,
-    };
     Config {
         feature_set: root.attr("crm_feature_set").map(str::to_string),
         stonith_enabled,
-        stonith_action: options
-            .get("stonith-action")
-            .map(|a| {
-                if a == "poweroff" {
-                    "off".to_string()
-                } else {
-                    a.clone()
-                }
-            })
-            .unwrap_or_else(|| "reboot".into()),
+        stonith_action: match options.get("stonith-action").map(String::as_str) {
+            Some("poweroff") => "off".to_string(),
+            _ => text("stonith-action", "reboot"),
+        },
         symmetric: flag("symmetric-cluster", true),
-        no_quorum_policy,
+        no_quorum_policy: no_quorum_policy(root, &options, stonith_enabled),
         have_quorum: root.attr("have-quorum").is_some_and(is_true),
         stop_orphan_resources: flag("stop-orphan-resources", true),
         stop_orphan_actions: flag("stop-orphan-actions", true),
@@ -156,28 +115,16 @@ pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
         stop_all: flag("stop-all-resources", false),
         enable_probes: flag("enable-startup-probes", true),
         startup_fencing: flag("startup-fencing", true),
-        placement_strategy: options
-            .get("placement-strategy")
-            .cloned()
-            .unwrap_or_else(|| "default".into()),
-        cluster_delay: options
-            .get("cluster-delay")
-            .cloned()
-            .unwrap_or_else(|| "60s".into()),
-        stonith_timeout: options
-            .get("stonith-timeout")
-            .cloned()
-            .unwrap_or_else(|| "60s".into()),
+        placement_strategy: text("placement-strategy", "default"),
+        cluster_delay: text("cluster-delay", "60s"),
+        stonith_timeout: text("stonith-timeout", "60s"),
         shutdown_lock: flag("shutdown-lock", false),
         shutdown_lock_limit_s: options
             .get("shutdown-lock-limit")
             .and_then(|v| super::parse_interval_ms(v))
             .map_or(0, |ms| (ms / 1000) as i64),
         concurrent_fencing: flag("concurrent-fencing", false),
-        health_strategy: options
-            .get("node-health-strategy")
-            .cloned()
-            .unwrap_or_else(|| "none".into()),
+        health_strategy: text("node-health-strategy", "none"),
         migration_limit: options
             .get("migration-limit")
             .and_then(|v| v.parse().ok())
@@ -189,5 +136,56 @@ pub fn unpack(root: &Element, idx: &IdIndex, now: i64) -> Config {
             .attr("validate-with")
             .is_some_and(|v| v.eq_ignore_ascii_case("none")),
         options,
+    }
+}
+
+/// The cluster options of `crm_config` (rules evaluated now), old underscore spellings
+/// standing for the dashed ones they alias.
+fn cluster_options(root: &Element, idx: &IdIndex, now: i64) -> BTreeMap<String, String> {
+    let mut options = BTreeMap::new();
+    let configuration = root.child("configuration");
+    if let Some(cc) = configuration.and_then(|c| c.child("crm_config")) {
+        let ctx = RuleContext {
+            now,
+            ..Default::default()
+        };
+        rules::unpack_nvpairs(idx, cc, "cluster_property_set", &ctx, &mut options);
+    }
+    let aliases: Vec<(String, String)> = options
+        .iter()
+        .filter(|(k, _)| k.contains('_'))
+        .map(|(k, v)| (k.replace('_', "-"), v.clone()))
+        .collect();
+    for (k, v) in aliases {
+        options.entry(k).or_insert(v);
+    }
+    options
+}
+
+/// `no-quorum-policy`: suicide needs fencing, and a cluster that had quorum once (or
+/// `no-quorum-panic`): otherwise it is "stop".
+fn no_quorum_policy(
+    root: &Element,
+    options: &BTreeMap<String, String>,
+    stonith_enabled: bool,
+) -> NoQuorumPolicy {
+    let policy = match options
+        .get("no-quorum-policy")
+        .map(|s| s.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("ignore") => NoQuorumPolicy::Ignore,
+        Some("freeze") => NoQuorumPolicy::Freeze,
+        Some("demote") => NoQuorumPolicy::Demote,
+        Some("suicide") | Some("fence") => NoQuorumPolicy::Suicide,
+        _ => NoQuorumPolicy::Stop,
+    };
+    let ever_quorate = root.attr("have-quorum").is_some_and(is_true)
+        || root
+            .attr("no-quorum-panic")
+            .is_some_and(|v| v.trim().parse::<i64>().is_ok_and(|n| n != 0));
+    match policy {
+        NoQuorumPolicy::Suicide if !(stonith_enabled && ever_quorate) => NoQuorumPolicy::Stop,
+        other => other,
     }
 }

@@ -778,6 +778,10 @@ fn add_clone_instances(
     }
 }
 
+/// A resource's operation definitions (`el`'s `operations`). Name and interval identify an
+/// operation: within one definition the first wins; the primitive's own definition replaces
+/// the template's. Duplicate recurring definitions (same name and interval) are all
+/// ignored.
 fn unpack_ops(
     ctx: &Ctx,
     el: &Element,
@@ -796,66 +800,73 @@ fn unpack_ops(
             continue;
         };
         let interval_ms = op.attr("interval").and_then(parse_interval_ms).unwrap_or(0);
-        let mut extra = BTreeMap::new();
-        for (k, v) in &op.attrs {
-            if !matches!(k.as_str(), "id" | "name" | "interval" | "description") {
-                extra.insert(k.clone(), v.clone());
-            }
-        }
-        let octx = RuleContext {
-            op: Some((name, interval_ms)),
-            ..*rctx
-        };
-        rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut extra);
-        let mut meta: BTreeMap<String, String> = op
-            .attrs
-            .iter()
-            .filter(|(k, _)| k.as_str() != "id")
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut meta);
-        let mut op_params = BTreeMap::new();
-        rules::unpack_nvpairs(ctx.idx, op, "instance_attributes", &octx, &mut op_params);
-        for (k, v) in &op_params {
-            extra.entry(k.clone()).or_insert_with(|| v.clone());
-        }
-        if let Some(d) = &view.config.op_defaults {
-            let mut defaults = BTreeMap::new();
-            rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", &octx, &mut defaults);
-            for (k, v) in defaults {
-                if k != "interval" {
-                    extra.entry(k).or_insert(v);
-                }
-            }
-        }
-        let timeout_ms = extra
-            .get("timeout")
-            .and_then(|t| parse_interval_ms(t))
-            .unwrap_or(20_000);
-        let role = extra.get("role").and_then(|r| Role::parse(r));
-        let enabled = extra.get("enabled").map(|v| is_true(v)).unwrap_or(true);
-        let on_fail = extra.get("on-fail").cloned();
-        // Name and interval identify an operation: within one definition the first wins;
-        // the primitive's own definition replaces the template's.
-        // Duplicate recurring definitions (same name and interval) are all ignored.
-        let duplicate = interval_ms > 0 && dup_count(operations, name, interval_ms) > 1;
+        let mut def = op_def(ctx, view, rctx, op, name, interval_ms);
+        def.duplicate = interval_ms > 0 && dup_count(operations, name, interval_ms) > 1;
         if seen.contains(&(name.to_string(), interval_ms)) {
             continue;
         }
         seen.push((name.to_string(), interval_ms));
         ops.retain(|o: &OpDef| !(o.name == name && o.interval_ms == interval_ms));
-        ops.push(OpDef {
-            name: name.to_string(),
-            interval_ms,
-            role,
-            timeout_ms,
-            on_fail,
-            enabled,
-            duplicate,
-            extra,
-            params: op_params,
-            meta,
-        });
+        ops.push(def);
+    }
+}
+
+/// One `op` element's definition: its attributes, meta attributes and (evaluated for the
+/// operation) instance attributes, with `op_defaults` under them.
+fn op_def(
+    ctx: &Ctx,
+    view: &ClusterView,
+    rctx: &RuleContext,
+    op: &Element,
+    name: &str,
+    interval_ms: u64,
+) -> OpDef {
+    let mut extra = BTreeMap::new();
+    for (k, v) in &op.attrs {
+        if !matches!(k.as_str(), "id" | "name" | "interval" | "description") {
+            extra.insert(k.clone(), v.clone());
+        }
+    }
+    let octx = RuleContext {
+        op: Some((name, interval_ms)),
+        ..*rctx
+    };
+    rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut extra);
+    let mut meta: BTreeMap<String, String> = op
+        .attrs
+        .iter()
+        .filter(|(k, _)| k.as_str() != "id")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    rules::unpack_nvpairs(ctx.idx, op, "meta_attributes", &octx, &mut meta);
+    let mut op_params = BTreeMap::new();
+    rules::unpack_nvpairs(ctx.idx, op, "instance_attributes", &octx, &mut op_params);
+    for (k, v) in &op_params {
+        extra.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    if let Some(d) = &view.config.op_defaults {
+        let mut defaults = BTreeMap::new();
+        rules::unpack_nvpairs(ctx.idx, d, "meta_attributes", &octx, &mut defaults);
+        for (k, v) in defaults {
+            if k != "interval" {
+                extra.entry(k).or_insert(v);
+            }
+        }
+    }
+    OpDef {
+        name: name.to_string(),
+        interval_ms,
+        role: extra.get("role").and_then(|r| Role::parse(r)),
+        timeout_ms: extra
+            .get("timeout")
+            .and_then(|t| parse_interval_ms(t))
+            .unwrap_or(20_000),
+        on_fail: extra.get("on-fail").cloned(),
+        enabled: extra.get("enabled").map(|v| is_true(v)).unwrap_or(true),
+        duplicate: false,
+        extra,
+        params: op_params,
+        meta,
     }
 }
 

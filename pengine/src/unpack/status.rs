@@ -12,7 +12,30 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
     let Some(status) = root.child("status") else {
         return;
     };
-    // Anonymous clone instances by clone-less primitive id.
+    let mut anon = anonymous_instances(view);
+    // Without fencing, the history of an offline cluster node says nothing about what runs
+    // now (see `HistoryWalk` for the order histories are read in).
+    remote::read_fenced_flags(status, view);
+    let mut walk = HistoryWalk {
+        idx,
+        node_states: status.children_named("node_state").collect(),
+        read: vec![false; view.nodes.len()],
+    };
+    walk.until_done(view, &mut anon, diags, false);
+    if view.config.stonith_enabled {
+        walk.until_done(view, &mut anon, diags, true);
+    }
+    remote::restart_containers(view);
+    dangling_migrations(view);
+    partial_migration_targets(view);
+    failed_migration_targets(view);
+    pending_migrations_from_unclean(view);
+    remote::finish(view);
+    drop_stale_clone_names(view);
+}
+
+/// Anonymous clone instances by clone-less primitive id.
+fn anonymous_instances(view: &ClusterView) -> BTreeMap<String, Vec<RscIdx>> {
     let mut anon: BTreeMap<String, Vec<RscIdx>> = BTreeMap::new();
     for (i, r) in view.resources.iter().enumerate() {
         if r.kind == Kind::Primitive && r.id != r.base_id {
@@ -22,14 +45,52 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
             }
         }
     }
-    // Without fencing, the history of an offline cluster node says nothing about what runs
-    // now (see `walk` below for the order histories are read in).
-    remote::read_fenced_flags(status, view);
-    // Node states by node, looked up when used: an orphaned connection found in a history
-    // adds its remote node on the way.
-    let node_states: Vec<&Element> = status.children_named("node_state").collect();
-    let states = |view: &ClusterView| -> Vec<(usize, &Element)> {
-        node_states
+    anon
+}
+
+/// Pacemaker walks the node states in document order again and again, reading each
+/// history it can (a remote node's once its connection is known to be up), until a walk
+/// reads nothing; anonymous clone instances are numbered in that order.
+struct HistoryWalk<'x, 'i> {
+    idx: &'x IdIndex<'i>,
+    node_states: Vec<&'x Element>,
+    /// The cluster nodes whose history was read.
+    read: Vec<bool>,
+}
+
+impl HistoryWalk<'_, '_> {
+    /// Walks until a walk reads nothing (`fencing`: the second round, once fencing is
+    /// known).
+    fn until_done(
+        &mut self,
+        view: &mut ClusterView,
+        anon: &mut BTreeMap<String, Vec<RscIdx>>,
+        diags: &mut Diagnostics,
+        fencing: bool,
+    ) {
+        loop {
+            let mut any = false;
+            for (node, ns) in self.states(view) {
+                any |= if view.nodes[node].is_remote() {
+                    self.read_remote(view, anon, node, ns, diags, fencing)
+                } else {
+                    self.read_cluster(view, anon, node, ns, diags)
+                };
+            }
+            remote::connection_failures(view);
+            if !any {
+                return;
+            }
+        }
+    }
+
+    /// Node states by node, looked up when used: an orphaned connection found in a history
+    /// adds its remote node on the way.
+    fn states<'e>(&self, view: &ClusterView) -> Vec<(usize, &'e Element)>
+    where
+        Self: 'e,
+    {
+        self.node_states
             .iter()
             .filter_map(|ns| {
                 let id = ns.attr("id")?;
@@ -37,70 +98,69 @@ pub fn unpack(root: &Element, idx: &IdIndex, view: &mut ClusterView, diags: &mut
                 Some((n, *ns))
             })
             .collect()
-    };
-    // Which cluster nodes' histories a walk reads: online ones, and with fencing every
-    // offline one too (whatever it says runs there has the node fenced).
-    let cluster_ready = |view: &ClusterView, node: usize| {
-        let n = &view.nodes[node];
-        let maintenance = n
-            .attrs
-            .get("maintenance")
-            .is_some_and(|v| super::is_true(v));
-        // (Shutdown locks are read from offline nodes too.)
-        n.online || maintenance || view.config.stonith_enabled || view.config.shutdown_lock
-    };
-    // Pacemaker walks the node states in document order again and again, reading each
-    // history it can (a remote node's once its connection is known to be up), until a walk
-    // reads nothing; anonymous clone instances are numbered in that order.
-    let mut read = vec![false; view.nodes.len()];
-    let mut walk = |view: &mut ClusterView,
-                    anon: &mut BTreeMap<String, Vec<RscIdx>>,
-                    diags: &mut Diagnostics,
-                    fencing: bool| loop {
-        let mut any = false;
-        for (node, ns) in states(view) {
-            if view.nodes[node].is_remote() {
-                remote::connection_failures(view);
-                if !remote::history_ready(view, node, fencing) {
-                    continue;
-                }
-                remote::before_history(view, node, ns, idx);
-                node_history(view, anon, node, ns, diags);
-                remote::after_history(view, node);
-            } else {
-                if node >= read.len() || read[node] || !cluster_ready(view, node) {
-                    continue;
-                }
-                read[node] = true;
-                node_history(view, anon, node, ns, diags);
-                let n = &view.nodes[node];
-                let maintenance = n
-                    .attrs
-                    .get("maintenance")
-                    .is_some_and(|v| super::is_true(v));
-                if !n.online && !maintenance {
-                    fence_if_active(view, node);
-                }
-            }
-            any = true;
-        }
-        remote::connection_failures(view);
-        if !any {
-            return;
-        }
-    };
-    walk(view, &mut anon, diags, false);
-    if view.config.stonith_enabled {
-        walk(view, &mut anon, diags, true);
     }
-    remote::restart_containers(view);
-    dangling_migrations(view);
-    partial_migration_targets(view);
-    failed_migration_targets(view);
-    pending_migrations_from_unclean(view);
-    remote::finish(view);
-    // An anonymous instance active nowhere loses another instance's number from its
-    // history: Pacemaker names its actions by its own id (a clone-less history name stays).
+
+    /// A remote node's history, once its connection is known to be up (read again on
+    /// every walk).
+    fn read_remote(
+        &self,
+        view: &mut ClusterView,
+        anon: &mut BTreeMap<String, Vec<RscIdx>>,
+        node: usize,
+        ns: &Element,
+        diags: &mut Diagnostics,
+        fencing: bool,
+    ) -> bool {
+        remote::connection_failures(view);
+        if !remote::history_ready(view, node, fencing) {
+            return false;
+        }
+        remote::before_history(view, node, ns, self.idx);
+        node_history(view, anon, node, ns, diags);
+        remote::after_history(view, node);
+        true
+    }
+
+    /// A cluster node's history, once: an online node's, and with fencing every offline
+    /// one's too (whatever it says runs there has the node fenced).
+    fn read_cluster(
+        &mut self,
+        view: &mut ClusterView,
+        anon: &mut BTreeMap<String, Vec<RscIdx>>,
+        node: usize,
+        ns: &Element,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        if node >= self.read.len() || self.read[node] || !cluster_ready(view, node) {
+            return false;
+        }
+        self.read[node] = true;
+        node_history(view, anon, node, ns, diags);
+        let n = &view.nodes[node];
+        if !n.online && !in_maintenance(n) {
+            fence_if_active(view, node);
+        }
+        true
+    }
+}
+
+/// The node's `maintenance` attribute is set.
+fn in_maintenance(n: &super::NodeInfo) -> bool {
+    n.attrs
+        .get("maintenance")
+        .is_some_and(|v| super::is_true(v))
+}
+
+/// Whether a walk reads a cluster node's history: an online node's, one in maintenance,
+/// and with fencing (or shutdown locks, read from offline nodes too) every offline one.
+fn cluster_ready(view: &ClusterView, node: usize) -> bool {
+    let n = &view.nodes[node];
+    n.online || in_maintenance(n) || view.config.stonith_enabled || view.config.shutdown_lock
+}
+
+/// An anonymous instance active nowhere loses another instance's number from its
+/// history: Pacemaker names its actions by its own id (a clone-less history name stays).
+fn drop_stale_clone_names(view: &mut ClusterView) {
     for r in view.resources.iter_mut() {
         if r.clone_name.as_deref().is_some_and(|n| n.contains(':')) && r.running_nodes().is_empty()
         {
@@ -521,6 +581,8 @@ enum Found {
     None,
 }
 
+/// The resource a history entry `rid` on `node` belongs to: a bundle replica's instance, an
+/// anonymous clone's instance (Pacemaker's find_anonymous_clone), or the resource of that id.
 fn find_resource(
     view: &ClusterView,
     anon: &BTreeMap<String, Vec<RscIdx>>,
@@ -528,87 +590,11 @@ fn find_resource(
     node: usize,
 ) -> Found {
     let base = rid.split(':').next().unwrap_or(rid);
-    // On a bundle's guest node the history is that replica's instance (by its exact id when
-    // the bundle's clone is unique: a plain id is then an orphan).
-    if let Some(rep) = super::bundle::replica_on_node(view, node) {
-        let unique = |p: RscIdx| {
-            view.resources[p]
-                .parent
-                .and_then(|c| view.resources[c].clone.as_ref())
-                .is_some_and(|c| c.unique)
-        };
-        let matches = |p: RscIdx| {
-            if unique(p) {
-                view.resources[p].id == rid
-            } else {
-                view.resources[p].base_id == base
-            }
-        };
-        if let Some(p) = rep
-            .child
-            .map(|c| view.primitives_of(c))
-            .and_then(|ps| ps.into_iter().find(|p| matches(*p)))
-        {
-            return Found::Instance(p);
-        }
+    if let Some(p) = replica_instance(view, rid, base, node) {
+        return Found::Instance(p);
     }
     if let Some(instances) = anon.get(base) {
-        // Pacemaker's rule: the instance already active on this node (unless this member
-        // already has history there: then the extra history is an orphan), else the first
-        // instance not active anywhere.
-        let group_instance = |r: RscIdx| {
-            view.resources[r]
-                .parent
-                .filter(|p| view.resources[*p].kind == Kind::Group)
-                .unwrap_or(r)
-        };
-        let mut inactive = None;
-        let mut skip_inactive = false;
-        let mut here = None;
-        for &r in instances {
-            let locs = view.running_on(group_instance(r));
-            if !locs.is_empty() {
-                if locs.contains(&node) {
-                    if !view.resources[r].running_nodes().is_empty() {
-                        skip_inactive = true;
-                    } else {
-                        here = Some(r);
-                        break;
-                    }
-                }
-            } else if !skip_inactive && inactive.is_none() {
-                inactive = Some(r);
-            }
-        }
-        let top = view.top_of(instances[0]);
-        let found = here.or(inactive.filter(|_| !skip_inactive));
-        // An instance needing only quorum does not use up a number on a node that is down
-        // or unclean (unless the clone has one instance per node): it is an orphan there, so
-        // another instance may start elsewhere. A guest's "fencing" is a stop: not there.
-        let n = &view.nodes[node];
-        let needs_fencing = matches!(
-            crate::actions::node_actions::requires(view, instances[0]).as_str(),
-            "fencing" | "unfencing"
-        );
-        let universal = view.resources[top]
-            .clone
-            .as_ref()
-            .is_some_and(|c| c.max == view.nodes.len());
-        if found.is_some()
-            && !needs_fencing
-            && (!n.online || n.unclean)
-            && !n.is_guest()
-            && !universal
-        {
-            return Found::OrphanOf(top);
-        }
-        if let Some(r) = here {
-            return Found::Instance(r);
-        }
-        if let (Some(r), false) = (inactive, skip_inactive) {
-            return Found::Instance(r);
-        }
-        return Found::OrphanOf(top);
+        return anonymous_instance(view, instances, node);
     }
     match view
         .rsc_by_id
@@ -619,6 +605,84 @@ fn find_resource(
         Some(r) => Found::Instance(r),
         None => Found::None,
     }
+}
+
+/// On a bundle's guest node the history is that replica's instance (by its exact id when
+/// the bundle's clone is unique: a plain id is then an orphan).
+fn replica_instance(view: &ClusterView, rid: &str, base: &str, node: usize) -> Option<RscIdx> {
+    let rep = super::bundle::replica_on_node(view, node)?;
+    let unique = |p: RscIdx| {
+        view.resources[p]
+            .parent
+            .and_then(|c| view.resources[c].clone.as_ref())
+            .is_some_and(|c| c.unique)
+    };
+    let matches = |p: RscIdx| {
+        if unique(p) {
+            view.resources[p].id == rid
+        } else {
+            view.resources[p].base_id == base
+        }
+    };
+    rep.child
+        .map(|c| view.primitives_of(c))
+        .and_then(|ps| ps.into_iter().find(|p| matches(*p)))
+}
+
+/// Pacemaker's rule for an anonymous clone's history: the instance already active on this
+/// node (unless this member already has history there: then the extra history is an
+/// orphan), else the first instance not active anywhere, else a new orphan instance.
+fn anonymous_instance(view: &ClusterView, instances: &[RscIdx], node: usize) -> Found {
+    let group_instance = |r: RscIdx| {
+        view.resources[r]
+            .parent
+            .filter(|p| view.resources[*p].kind == Kind::Group)
+            .unwrap_or(r)
+    };
+    let mut inactive = None;
+    let mut skip_inactive = false;
+    let mut here = None;
+    for &r in instances {
+        let locs = view.running_on(group_instance(r));
+        if !locs.is_empty() {
+            if locs.contains(&node) {
+                if !view.resources[r].running_nodes().is_empty() {
+                    skip_inactive = true;
+                } else {
+                    here = Some(r);
+                    break;
+                }
+            }
+        } else if !skip_inactive && inactive.is_none() {
+            inactive = Some(r);
+        }
+    }
+    let top = view.top_of(instances[0]);
+    let found = here.or(inactive.filter(|_| !skip_inactive));
+    if found.is_some() && orphan_on_down_node(view, instances, node) {
+        return Found::OrphanOf(top);
+    }
+    match found {
+        Some(r) => Found::Instance(r),
+        None => Found::OrphanOf(top),
+    }
+}
+
+/// An instance needing only quorum does not use up a number on a node that is down or
+/// unclean (unless the clone has one instance per node): it is an orphan there, so another
+/// instance may start elsewhere. A guest's "fencing" is a stop: not there.
+fn orphan_on_down_node(view: &ClusterView, instances: &[RscIdx], node: usize) -> bool {
+    let n = &view.nodes[node];
+    let top = view.top_of(instances[0]);
+    let needs_fencing = matches!(
+        crate::actions::node_actions::requires(view, instances[0]).as_str(),
+        "fencing" | "unfencing"
+    );
+    let universal = view.resources[top]
+        .clone
+        .as_ref()
+        .is_some_and(|c| c.max == view.nodes.len());
+    !needs_fencing && (!n.online || n.unclean) && !n.is_guest() && !universal
 }
 
 /// Adds instance number `children.len()` of clone `c` (copying instance 0), marked orphan.
