@@ -45,9 +45,17 @@ pub fn block_dependents(view: &ClusterView, cons: &Constraints, t: &mut ActionTa
 
 /// Whether `r` fails to perform `task`: some part has it scheduled (on a node) and none can
 /// run it. A part that is not placed anywhere has no such action, and then nothing fails,
-/// except a bundle's: Pacemaker orders each replica's parts by their own actions, which
-/// exists then without a node and cannot run.
+/// unless a stand-alone primitive is the first of an `rsc_order` for that task: Pacemaker
+/// then creates the action (placed nowhere, so unrunnable) before it blocks dependents.
+/// A bundle's parts count even so: Pacemaker orders each replica's parts by their own
+/// actions, which then exist without a node and cannot run.
 fn fails(view: &ClusterView, t: &ActionTable, r: RscIdx, task: &str) -> bool {
+    if view.resources[r].kind == Kind::Primitive
+        && t.of(r, task).iter().all(|&a| t.list[a].node.is_none())
+        && t.rsc_orders.iter().any(|o| o.0 == r && o.1 == task)
+    {
+        return true;
+    }
     let bundle = view.bundles.iter().any(|b| b.rsc == r);
     let parts: Vec<RscIdx> = match view.resources[r].kind {
         Kind::Clone => view.resources[r].children.clone(),

@@ -4,7 +4,7 @@
 
 use super::{completed_task, flags::*, ActionTable};
 use crate::assign::Assignment;
-use crate::constraints::{Constraints, OrderKind};
+use crate::constraints::{Constraints, Order, OrderKind};
 use crate::unpack::{ClusterView, Kind, Role, RscIdx};
 
 fn inverse(task: &str) -> Option<&'static str> {
@@ -118,6 +118,8 @@ fn inhibit_unpartnered(
     }
 }
 
+/// Orders resource `a`'s `fa` before `b`'s `ta` with `flags`: instance by instance for
+/// interleaved clones, else as a whole (with what the whole passes on to its members).
 #[allow(clippy::too_many_arguments)]
 fn order_pair(
     view: &ClusterView,
@@ -129,114 +131,161 @@ fn order_pair(
     ta: &str,
     flags: u32,
 ) {
-    let ra = &view.resources[a];
-    let rb = &view.resources[b];
+    let p = Pair {
+        a,
+        fa,
+        b,
+        ta,
+        flags,
+    };
     if interleaved(view, a, b, ta) {
-        let clone_flags = if flags & IMPLIES_THEN != 0 {
-            CLONE_IMPLIES_THEN
-        } else {
-            OPTIONAL
-        };
-        for f in first_actions(view, t, a, fa) {
-            for th in then_actions(view, t, b, ta) {
-                t.order(f, th, clone_flags);
-            }
-        }
-        for &bi in &rb.children {
-            let then_nodes = instance_node(view, asg, t, bi, ta);
-            let thens = t.of(bi, ta);
-            let mut matched = false;
-            for &ai in &ra.children {
-                let first_nodes = instance_node(view, asg, t, ai, fa);
-                if !first_nodes.iter().any(|n| then_nodes.contains(n)) {
-                    continue;
-                }
-                matched = true;
-                // Pacemaker updates an interleaved pair with the first instance's own flags,
-                // so a required "then" instance never makes its first required: a dependent
-                // instance stops only when its own start cannot happen.
-                for f in first_actions(view, t, ai, fa) {
-                    for &th in &thens {
-                        t.order(f, th, (flags & !IMPLIES_FIRST) | INTERLEAVED | CONSTRAINT);
-                    }
-                }
-                // Only one compatible instance per node.
-                break;
-            }
-            if !matched && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() && !leaving(ta) {
-                for &th in &thens {
-                    t.list[th].runnable = false;
-                }
-                t.inhibited.insert(bi);
-            }
-        }
+        order_interleaved(view, asg, t, &p);
         return;
     }
-    let first_task = if view.resources[a].kind == Kind::Primitive {
-        fa
+    let Some((firsts, thens)) = order_whole(view, t, &p) else {
+        return;
+    };
+    if view.resources[a].kind == Kind::Clone && flags & IMPLIES_FIRST != 0 {
+        order_every_first_instance(view, t, &p, &thens);
+    }
+    if flags & IMPLIES_THEN != 0 {
+        order_every_then_member(view, t, &p, &firsts);
+    }
+}
+
+/// One ordering between two resources' actions.
+struct Pair<'s> {
+    a: RscIdx,
+    fa: &'s str,
+    b: RscIdx,
+    ta: &'s str,
+    flags: u32,
+}
+
+/// Interleaved clones: the clones' own actions are ordered (implying only the clone's
+/// then), and each "then" instance after the "first" instance on its node; a then instance
+/// with no partner cannot run when the ordering requires one.
+fn order_interleaved(view: &ClusterView, asg: &Assignment, t: &mut ActionTable, p: &Pair) {
+    let (a, fa, b, ta, flags) = (p.a, p.fa, p.b, p.ta, p.flags);
+    let clone_flags = if flags & IMPLIES_THEN != 0 {
+        CLONE_IMPLIES_THEN
     } else {
-        completed_task(fa)
+        OPTIONAL
+    };
+    for f in first_actions(view, t, a, fa) {
+        for th in then_actions(view, t, b, ta) {
+            t.order(f, th, clone_flags);
+        }
+    }
+    for &bi in &view.resources[b].children {
+        let then_nodes = instance_node(view, asg, t, bi, ta);
+        let thens = t.of(bi, ta);
+        let mut matched = false;
+        for &ai in &view.resources[a].children {
+            let first_nodes = instance_node(view, asg, t, ai, fa);
+            if !first_nodes.iter().any(|n| then_nodes.contains(n)) {
+                continue;
+            }
+            matched = true;
+            // Pacemaker updates an interleaved pair with the first instance's own flags,
+            // so a required "then" instance never makes its first required: a dependent
+            // instance stops only when its own start cannot happen.
+            for f in first_actions(view, t, ai, fa) {
+                for &th in &thens {
+                    t.order(f, th, (flags & !IMPLIES_FIRST) | INTERLEAVED | CONSTRAINT);
+                }
+            }
+            // Only one compatible instance per node.
+            break;
+        }
+        if !matched && flags & RUNNABLE_LEFT != 0 && !then_nodes.is_empty() && !leaving(ta) {
+            for &th in &thens {
+                t.list[th].runnable = false;
+            }
+            t.inhibited.insert(bi);
+        }
+    }
+}
+
+/// The resources' own actions ordered (a collective first by its completion point),
+/// recorded for the graph; None when an earlier constraint orders these actions already
+/// (its ordering stands alone). Else the firsts and thens.
+fn order_whole(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    p: &Pair,
+) -> Option<(Vec<usize>, Vec<usize>)> {
+    let first_task = if view.resources[p.a].kind == Kind::Primitive {
+        p.fa
+    } else {
+        completed_task(p.fa)
     };
     t.rsc_orders
-        .push((a, first_task.to_string(), b, ta.to_string(), flags));
-    let firsts = first_actions(view, t, a, fa);
-    let thens = then_actions(view, t, b, ta);
+        .push((p.a, first_task.to_string(), p.b, p.ta.to_string(), p.flags));
+    let firsts = first_actions(view, t, p.a, p.fa);
+    let thens = then_actions(view, t, p.b, p.ta);
     let pairs: Vec<(usize, usize)> = firsts
         .iter()
         .flat_map(|&f| thens.iter().map(move |&th| (f, th)))
         .collect();
-    if !pairs.is_empty() && pairs.iter().all(|p| t.constraint_pairs.contains(p)) {
-        // An earlier constraint orders these actions already: its ordering stands alone.
-        return;
+    if !pairs.is_empty() && pairs.iter().all(|x| t.constraint_pairs.contains(x)) {
+        return None;
     }
     for (f, th) in pairs {
         if t.constraint_pairs.insert((f, th)) {
-            t.order(f, th, flags | CONSTRAINT);
+            t.order(f, th, p.flags | CONSTRAINT);
         }
     }
-    // A required "then" that needs a clone's stop (or demote) first needs it everywhere: the
-    // clone's instances all stop (Pacemaker applies the ordering to each instance's action).
-    if ra.kind == Kind::Clone && flags & IMPLIES_FIRST != 0 {
-        for p in view.primitives_of(a) {
-            for f in t.of(p, fa) {
-                for &th in &thens {
-                    t.order(f, th, IMPLIES_FIRST | SUMMARY);
-                }
+    Some((firsts, thens))
+}
+
+/// A required "then" that needs a clone's stop (or demote) first needs it everywhere: the
+/// clone's instances all stop (Pacemaker applies the ordering to each instance's action).
+fn order_every_first_instance(view: &ClusterView, t: &mut ActionTable, p: &Pair, thens: &[usize]) {
+    for q in view.primitives_of(p.a) {
+        for f in t.of(q, p.fa) {
+            for &th in thens {
+                t.order(f, th, IMPLIES_FIRST | SUMMARY);
             }
         }
     }
-    // An order with a group as "then" also updates each member's action of the same task
-    // (Pacemaker's group update_ordered_actions): a required first forces the members' too.
-    // So does one with a bundle as "then", for each replica's container (not its clone's
-    // instances), when that container's action can run.
+}
+
+/// An implies-then order with a group as "then" also updates each member's action of the
+/// same task (Pacemaker's group update_ordered_actions): a required first forces the
+/// members' too. So does one with a bundle as "then", for each replica's container (not
+/// its clone's instances), when that container's action can run, and one with a clone
+/// (not interleaved), for each instance (also for runnability: an instance that cannot
+/// start names the first as the reason).
+fn order_every_then_member(view: &ClusterView, t: &mut ActionTable, p: &Pair, firsts: &[usize]) {
+    let (b, ta) = (p.b, p.ta);
+    let rb = &view.resources[b];
     let bundle = view.bundles.iter().find(|x| x.rsc == b);
-    if let (Some(bundle), true) = (bundle, flags & IMPLIES_THEN != 0) {
+    if let Some(bundle) = bundle {
         for rep in &bundle.replicas {
             for th in t.of(rep.container, ta) {
                 if !t.list[th].runnable {
                     continue;
                 }
-                for &f in &firsts {
+                for &f in firsts {
                     t.order(f, th, IMPLIES_THEN | SUMMARY);
                 }
             }
         }
     }
-    // So does a clone as "then" (not interleaved): each instance's action of the task.
-    // (Also for runnability: an instance that cannot start names the first as the reason.)
-    if rb.kind == Kind::Clone && flags & IMPLIES_THEN != 0 && bundle.is_none() {
-        for p in view.primitives_of(b) {
-            for th in t.of(p, ta) {
-                for &f in &firsts {
-                    t.order(f, th, IMPLIES_THEN | (flags & RUNNABLE_LEFT) | SUMMARY);
+    if rb.kind == Kind::Clone && bundle.is_none() {
+        for q in view.primitives_of(b) {
+            for th in t.of(q, ta) {
+                for &f in firsts {
+                    t.order(f, th, IMPLIES_THEN | (p.flags & RUNNABLE_LEFT) | SUMMARY);
                 }
             }
         }
     }
-    if rb.kind == Kind::Group && flags & IMPLIES_THEN != 0 {
+    if rb.kind == Kind::Group {
         for &m in &rb.children {
             for th in t.of(m, ta) {
-                for &f in &firsts {
+                for &f in firsts {
                     t.order(f, th, IMPLIES_THEN | SUMMARY);
                 }
             }
@@ -330,115 +379,142 @@ pub fn orderings(view: &ClusterView, cons: &Constraints, asg: &Assignment, t: &m
     inhibit_unpartnered(view, cons, asg, t);
     anti_colocation_orderings(view, cons, asg, t);
     for o in &cons.orders {
-        // A primitive going down for good still has a start when it is ordered first by
-        // it (Pacemaker creates the action for the ordering), which its stop requires.
-        // (Modelled for plain symmetrical mandatory orderings only.)
-        if o.first_action == "start"
-            && o.kind == OrderKind::Mandatory
-            && o.symmetrical
-            && o.one_or_more.is_none()
-            && view.resources[o.first].kind == Kind::Primitive
-            && asg.node[o.first].is_none()
-        {
-            for stop in t.of(o.first, "stop") {
-                for start in t.of(o.first, "start") {
-                    t.order(stop, start, IMPLIES_THEN);
-                }
-            }
-        }
-        let (fwd, inv) = match o.kind {
-            OrderKind::Mandatory if !o.symmetrical => (ASYMMETRIC, OPTIONAL),
-            OrderKind::Mandatory => {
-                // "Then" cannot happen if "first" cannot.
-                let fwd = IMPLIES_THEN | RUNNABLE_LEFT;
-                // A "then" that cannot stop blocks stopping what it depends on.
-                let inv = IMPLIES_FIRST | RUNNABLE_LEFT;
-                (fwd, inv)
-            }
-            // The deprecated restart-type=restart on "then": it restarts with "first".
-            _ if view.resources[o.then]
-                .meta("restart-type")
-                .is_some_and(|v| v.eq_ignore_ascii_case("restart")) =>
-            {
-                (IMPLIES_THEN, IMPLIES_FIRST)
-            }
-            _ => (OPTIONAL, OPTIONAL),
-        };
-        let clone_min = view.resources[o.first]
-            .clone
-            .as_ref()
-            .map(|c| c.min)
-            .unwrap_or(0);
-        let one_or_more = match (&o.one_or_more, clone_min) {
-            (Some(set), _) => Some((format!("one-or-more:{set}"), 1)),
-            (None, m)
-                if (m > 0 || (!o.require_all && view.resources[o.first].kind == Kind::Clone))
-                    && o.kind == OrderKind::Mandatory
-                    && o.first_action == "start" =>
-            {
-                Some((format!("clone-one-or-more:{}", o.id), m.max(1)))
-            }
-            _ => None,
-        };
-        if let Some((key, min)) = one_or_more {
-            // "Then" may proceed once enough of the firsts have (instances for clone-min).
-            let p = t.get(
-                None,
-                "one-or-more",
-                key,
-                0,
-                None,
-                graph::ActionKind::PseudoEvent,
+        start_before_leaving(view, asg, t, o);
+        if let Some((key, min)) = one_or_more_point(view, o) {
+            order_through_one_or_more(view, asg, t, o, key, min);
+        } else {
+            let (fwd, inv) = order_flags(view, o);
+            order_pair(
+                view,
+                asg,
+                t,
+                o.first,
+                &o.first_action,
+                o.then,
+                &o.then_action,
+                fwd,
             );
-            t.list[p].min_runnable = min;
-            let firsts: Vec<usize> = if o.one_or_more.is_none() {
-                let children = view.resources[o.first].children.clone();
-                children
-                    .into_iter()
-                    .flat_map(|i| {
-                        instance_starts_for_clone_min(view, t, o.first, i, &o.first_action)
-                    })
-                    .collect()
-            } else {
-                first_actions(view, t, o.first, &o.first_action)
-            };
-            for f in firsts {
-                t.order(f, p, ONE_OR_MORE | IMPLIES_THEN_PRINTED);
-            }
-            for th in then_actions(view, t, o.then, &o.then_action) {
-                t.order(p, th, IMPLIES_THEN | RUNNABLE_LEFT);
-            }
-            // A clone as "then" has the ordering applied to each instance too (so an
-            // instance that cannot start says it is for want of this pseudo action).
-            let then_bundle = view.bundles.iter().any(|x| x.rsc == o.then);
-            if view.resources[o.then].kind == Kind::Clone && !then_bundle {
-                for inst in view.primitives_of(o.then) {
-                    for th in t.of(inst, &o.then_action) {
-                        t.order(p, th, RUNNABLE_LEFT | SUMMARY);
-                    }
-                }
-            }
-            if o.symmetrical {
-                if let (Some(it), Some(ifa)) = (inverse(&o.then_action), inverse(&o.first_action)) {
-                    order_pair(view, asg, t, o.then, it, o.first, ifa, IMPLIES_FIRST);
-                }
-            }
-            continue;
+            order_inverse(view, asg, t, o, inv);
         }
-        order_pair(
-            view,
-            asg,
-            t,
-            o.first,
-            &o.first_action,
-            o.then,
-            &o.then_action,
-            fwd,
-        );
-        if o.symmetrical {
-            if let (Some(it), Some(ifa)) = (inverse(&o.then_action), inverse(&o.first_action)) {
-                order_pair(view, asg, t, o.then, it, o.first, ifa, inv);
+    }
+}
+
+/// A primitive going down for good still has a start when it is ordered first by it
+/// (Pacemaker creates the action for the ordering), which its stop requires. (Modelled
+/// for plain symmetrical mandatory orderings only.)
+fn start_before_leaving(view: &ClusterView, asg: &Assignment, t: &mut ActionTable, o: &Order) {
+    if o.first_action == "start"
+        && o.kind == OrderKind::Mandatory
+        && o.symmetrical
+        && o.one_or_more.is_none()
+        && view.resources[o.first].kind == Kind::Primitive
+        && asg.node[o.first].is_none()
+    {
+        for stop in t.of(o.first, "stop") {
+            for start in t.of(o.first, "start") {
+                t.order(stop, start, IMPLIES_THEN);
             }
         }
     }
+}
+
+/// The flags of an ordering and of its inverse, by its kind.
+fn order_flags(view: &ClusterView, o: &Order) -> (u32, u32) {
+    match o.kind {
+        OrderKind::Mandatory if !o.symmetrical => (ASYMMETRIC, OPTIONAL),
+        OrderKind::Mandatory => {
+            // "Then" cannot happen if "first" cannot.
+            let fwd = IMPLIES_THEN | RUNNABLE_LEFT;
+            // A "then" that cannot stop blocks stopping what it depends on.
+            let inv = IMPLIES_FIRST | RUNNABLE_LEFT;
+            (fwd, inv)
+        }
+        // The deprecated restart-type=restart on "then": it restarts with "first".
+        _ if view.resources[o.then]
+            .meta("restart-type")
+            .is_some_and(|v| v.eq_ignore_ascii_case("restart")) =>
+        {
+            (IMPLIES_THEN, IMPLIES_FIRST)
+        }
+        _ => (OPTIONAL, OPTIONAL),
+    }
+}
+
+/// A symmetrical ordering also orders the inverse tasks the other way round.
+fn order_inverse(view: &ClusterView, asg: &Assignment, t: &mut ActionTable, o: &Order, inv: u32) {
+    if !o.symmetrical {
+        return;
+    }
+    if let (Some(it), Some(ifa)) = (inverse(&o.then_action), inverse(&o.first_action)) {
+        order_pair(view, asg, t, o.then, it, o.first, ifa, inv);
+    }
+}
+
+/// The one-or-more pseudo action an ordering goes through, with how many firsts it needs:
+/// for an ordering set with require-all=false, or a mandatory start of a clone with
+/// clone-min (or require-all=false).
+fn one_or_more_point(view: &ClusterView, o: &Order) -> Option<(String, usize)> {
+    let clone_min = view.resources[o.first]
+        .clone
+        .as_ref()
+        .map(|c| c.min)
+        .unwrap_or(0);
+    match (&o.one_or_more, clone_min) {
+        (Some(set), _) => Some((format!("one-or-more:{set}"), 1)),
+        (None, m)
+            if (m > 0 || (!o.require_all && view.resources[o.first].kind == Kind::Clone))
+                && o.kind == OrderKind::Mandatory
+                && o.first_action == "start" =>
+        {
+            Some((format!("clone-one-or-more:{}", o.id), m.max(1)))
+        }
+        _ => None,
+    }
+}
+
+/// "Then" may proceed once enough of the firsts have (instances for clone-min), through
+/// the one-or-more pseudo action `key`.
+fn order_through_one_or_more(
+    view: &ClusterView,
+    asg: &Assignment,
+    t: &mut ActionTable,
+    o: &Order,
+    key: String,
+    min: usize,
+) {
+    let p = t.get(
+        None,
+        "one-or-more",
+        key,
+        0,
+        None,
+        graph::ActionKind::PseudoEvent,
+    );
+    t.list[p].min_runnable = min;
+    let firsts: Vec<usize> = if o.one_or_more.is_none() {
+        let children = view.resources[o.first].children.clone();
+        children
+            .into_iter()
+            .flat_map(|i| instance_starts_for_clone_min(view, t, o.first, i, &o.first_action))
+            .collect()
+    } else {
+        first_actions(view, t, o.first, &o.first_action)
+    };
+    for f in firsts {
+        t.order(f, p, ONE_OR_MORE | IMPLIES_THEN_PRINTED);
+    }
+    for th in then_actions(view, t, o.then, &o.then_action) {
+        t.order(p, th, IMPLIES_THEN | RUNNABLE_LEFT);
+    }
+    // A clone as "then" has the ordering applied to each instance too (so an
+    // instance that cannot start says it is for want of this pseudo action).
+    let then_bundle = view.bundles.iter().any(|x| x.rsc == o.then);
+    if view.resources[o.then].kind == Kind::Clone && !then_bundle {
+        for inst in view.primitives_of(o.then) {
+            for th in t.of(inst, &o.then_action) {
+                t.order(p, th, RUNNABLE_LEFT | SUMMARY);
+            }
+        }
+    }
+    order_inverse(view, asg, t, o, IMPLIES_FIRST);
 }

@@ -8,6 +8,7 @@ use crate::assign::Assignment;
 use crate::graph_build::in_graph;
 use crate::unpack::{ClusterView, Role};
 use graph::ActionKind;
+use std::collections::BTreeMap;
 
 const TASKS: [(&str, &str); 4] = [
     ("demote", "demoted"),
@@ -19,116 +20,181 @@ const TASKS: [(&str, &str); 4] = [
 /// Adds the notification actions of every clone with `notify=true`.
 pub fn create(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
     after_fencing(view, asg, t);
-    // Recurring monitors by resource, built once (no scans per clone).
-    let mut monitors: std::collections::BTreeMap<usize, Vec<usize>> =
-        std::collections::BTreeMap::new();
+    let monitors = recurring_monitors(t);
+    for (c, rsc) in view.resources.iter().enumerate() {
+        if rsc.clone.as_ref().is_some_and(|cfg| cfg.notify) {
+            notify_clone(view, asg, t, c, &monitors);
+        }
+    }
+}
+
+/// Recurring monitors by resource, built once (no scans per clone).
+fn recurring_monitors(t: &ActionTable) -> BTreeMap<usize, Vec<usize>> {
+    let mut monitors: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, a) in t.list.iter().enumerate() {
         if let (Some(r), true) = (a.rsc, a.interval_ms > 0 && a.task == "monitor") {
             monitors.entry(r).or_default().push(i);
         }
     }
-    for (c, rsc) in view.resources.iter().enumerate() {
-        let Some(cfg) = &rsc.clone else { continue };
-        if !cfg.notify {
+    monitors
+}
+
+/// One clone task's notifications: the clone action's completion, whether the action and
+/// its completion happen, and the pre and post notification points with their confirmations.
+struct Notification<'s> {
+    task: &'s str,
+    done: usize,
+    happens: bool,
+    completes: bool,
+    pre: usize,
+    pre_done: usize,
+    post: usize,
+    post_done: usize,
+}
+
+/// Clone `c`'s notifications, task by task. Every earlier task's confirmed
+/// post-notification precedes a later task's pre-notification (Pacemaker orders each such
+/// pair).
+fn notify_clone(
+    view: &ClusterView,
+    asg: &Assignment,
+    t: &mut ActionTable,
+    c: usize,
+    monitors: &BTreeMap<usize, Vec<usize>>,
+) {
+    let mut prev_dones: Vec<usize> = Vec::new();
+    for (task, complete) in TASKS {
+        let Some(n) = notification_points(view, t, c, task, complete) else {
             continue;
+        };
+        for &p in &prev_dones {
+            t.order(p, n.pre, OPTIONAL);
         }
-        // Every earlier task's confirmed post-notification precedes a later task's
-        // pre-notification (Pacemaker orders each such pair).
-        let mut prev_dones: Vec<usize> = Vec::new();
-        for (task, complete) in TASKS {
-            let Some(&action) = t.of(c, task).first() else {
+        prev_dones.push(n.post_done);
+        let told_after = notify_instances(view, asg, t, c, &n);
+        wait_for_notifications(view, t, c, &n);
+        // Instances told after the action: their recurring monitors wait for that.
+        for p in told_after {
+            for &m in monitors.get(&p).map(Vec::as_slice).unwrap_or(&[]) {
+                t.order(n.post_done, m, OPTIONAL);
+            }
+        }
+    }
+}
+
+/// The pseudo actions notifying of clone `c`'s `task` (and of its completion), ordered
+/// around the clone action; None when neither happens.
+fn notification_points<'s>(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    c: usize,
+    task: &'s str,
+    complete: &str,
+) -> Option<Notification<'s>> {
+    let action = *t.of(c, task).first()?;
+    let done = *t.of(c, complete).first()?;
+    let happens = in_graph(t, action);
+    let completes = in_graph(t, done);
+    if !happens && !completes {
+        return None;
+    }
+    let id = &view.resources[c].id;
+    let pseudo = |t: &mut ActionTable, kind: &str, of: &str, op: &str, required: bool| {
+        let key = format!("{id}_{kind}_notify_{of}_0");
+        let i = t.get(Some(c), op, key, 0, None, ActionKind::PseudoEvent);
+        t.list[i].optional = !required;
+        t.list[i].runnable = true;
+        set_notify_meta(&mut t.list[i], kind, of, task);
+        i
+    };
+    let pre = pseudo(t, "pre", task, "notify", happens);
+    let pre_done = pseudo(t, "confirmed-pre", task, "notified", happens);
+    let post = pseudo(t, "post", complete, "notify", completes);
+    let post_done = pseudo(t, "confirmed-post", complete, "notified", completes);
+    t.order(pre, pre_done, OPTIONAL);
+    t.order(pre_done, action, OPTIONAL);
+    t.order(pre_done, post, OPTIONAL);
+    t.order(done, post, IMPLIES_THEN);
+    t.order(post, post_done, IMPLIES_THEN);
+    Some(Notification {
+        task,
+        done,
+        happens,
+        completes,
+        pre,
+        pre_done,
+        post,
+        post_done,
+    })
+}
+
+/// One notify operation per instance and node told, before (pre) or after (post) the
+/// clone action; the instances told after it.
+fn notify_instances(
+    view: &ClusterView,
+    asg: &Assignment,
+    t: &mut ActionTable,
+    c: usize,
+    n: &Notification,
+) -> Vec<usize> {
+    let task = n.task;
+    let mut told_after = Vec::new();
+    // No instance is told of a start, promote or demote that no instance really
+    // does (a stop may be implied by fencing, so it is always told).
+    let instances = if task == "stop" || instance_acts(view, t, c, task) {
+        view.primitives_of(c)
+    } else {
+        Vec::new()
+    };
+    for p in instances {
+        let targets = notified_nodes(view, asg, t, task, p);
+        if !targets.post.is_empty() {
+            told_after.push(p);
+        }
+        let id = view.resources[p].key_id().to_string();
+        let phases = [
+            (n.happens, "pre", n.pre, n.pre_done, targets.pre),
+            (n.completes, "post", n.post, n.post_done, targets.post),
+        ];
+        for (on, phase, first, last, nodes) in phases {
+            if !on {
                 continue;
-            };
-            let Some(&done) = t.of(c, complete).first() else {
-                continue;
-            };
-            let happens = in_graph(t, action);
-            let completes = in_graph(t, done);
-            if !happens && !completes {
-                continue;
             }
-            let pseudo = |t: &mut ActionTable, kind: &str, of: &str, op: &str, required: bool| {
-                let key = format!("{}_{kind}_notify_{of}_0", rsc.id);
-                let i = t.get(Some(c), op, key, 0, None, ActionKind::PseudoEvent);
-                t.list[i].optional = !required;
-                t.list[i].runnable = true;
-                set_notify_meta(&mut t.list[i], kind, of, task);
-                i
-            };
-            let pre = pseudo(t, "pre", task, "notify", happens);
-            let pre_done = pseudo(t, "confirmed-pre", task, "notified", happens);
-            let post = pseudo(t, "post", complete, "notify", completes);
-            let post_done = pseudo(t, "confirmed-post", complete, "notified", completes);
-            t.order(pre, pre_done, OPTIONAL);
-            t.order(pre_done, action, OPTIONAL);
-            t.order(pre_done, post, OPTIONAL);
-            t.order(done, post, IMPLIES_THEN);
-            t.order(post, post_done, IMPLIES_THEN);
-            for &p in &prev_dones {
-                t.order(p, pre, OPTIONAL);
+            for node in nodes {
+                let i = t.get(
+                    Some(p),
+                    "notify",
+                    format!("{id}_{phase}_notify_{task}_0"),
+                    0,
+                    Some(node),
+                    ActionKind::RscOp,
+                );
+                t.require(i);
+                tell(t, first, i);
+                t.order(first, i, OPTIONAL);
+                t.order(i, last, OPTIONAL);
             }
-            prev_dones.push(post_done);
-            // Instances told after the action: their recurring monitors wait for that.
-            let mut told_after = Vec::new();
-            // No instance is told of a start, promote or demote that no instance really
-            // does (a stop may be implied by fencing, so it is always told).
-            let instances = if task == "stop" || instance_acts(view, t, c, task) {
-                view.primitives_of(c)
-            } else {
-                Vec::new()
-            };
-            for p in instances {
-                let targets = notified_nodes(view, asg, t, task, p);
-                if !targets.post.is_empty() {
-                    told_after.push(p);
-                }
-                let id = view.resources[p].key_id().to_string();
-                let phases = [
-                    (happens, "pre", pre, pre_done, targets.pre),
-                    (completes, "post", post, post_done, targets.post),
-                ];
-                for (on, phase, first, last, nodes) in phases {
-                    if !on {
-                        continue;
-                    }
-                    for n in nodes {
-                        let i = t.get(
-                            Some(p),
-                            "notify",
-                            format!("{id}_{phase}_notify_{task}_0"),
-                            0,
-                            Some(n),
-                            ActionKind::RscOp,
-                        );
-                        t.require(i);
-                        tell(t, first, i);
-                        t.order(first, i, OPTIONAL);
-                        t.order(i, last, OPTIONAL);
-                    }
-                }
-            }
-            // Whatever waits for the clone action to complete also waits for its notifications.
-            let followers: Vec<usize> = t
-                .edges
-                .iter()
-                .filter(|e| {
-                    e.first == done
-                        && e.then != post
-                        && t.list[e.then].rsc.is_some_and(|x| view.top_of(x) != c)
-                })
-                .map(|e| e.then)
-                .collect();
-            // ... instead of the clone action itself.
-            for e in t.edges.iter_mut() {
-                if e.first == done && followers.contains(&e.then) {
-                    e.first = post_done;
-                }
-            }
-            for p in told_after {
-                for &m in monitors.get(&p).map(Vec::as_slice).unwrap_or(&[]) {
-                    t.order(post_done, m, OPTIONAL);
-                }
-            }
+        }
+    }
+    told_after
+}
+
+/// Whatever outside the clone waits for the clone action to complete waits for its
+/// confirmed post-notification instead.
+fn wait_for_notifications(view: &ClusterView, t: &mut ActionTable, c: usize, n: &Notification) {
+    let followers: Vec<usize> = t
+        .edges
+        .iter()
+        .filter(|e| {
+            e.first == n.done
+                && e.then != n.post
+                && t.list[e.then].rsc.is_some_and(|x| view.top_of(x) != c)
+        })
+        .map(|e| e.then)
+        .collect();
+    for e in t.edges.iter_mut() {
+        if e.first == n.done && followers.contains(&e.then) {
+            e.first = n.post_done;
         }
     }
 }
@@ -211,7 +277,51 @@ fn notified_nodes(
 /// instances still active are told of the stop (post-notifications only; the stopped instance
 /// cannot be asked before).
 fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
-    let implied: Vec<(usize, usize)> = (0..t.list.len())
+    for (stop, fencing) in stops_implied_by_fencing(t) {
+        let Some(p) = t.list[stop].rsc else { continue };
+        let top = view.top_of(p);
+        // The instance's own `notify` (set on it or inherited from its clone).
+        let notifies = view.resources[p].meta_flag("notify", false);
+        if view.resources[top].clone.is_none() || top == p || !notifies {
+            continue;
+        }
+        let (post, post_done) = fenced_stop_points(view, t, p, fencing);
+        // What these notifications tell: only that the instance stopped there.
+        let stopped = [
+            (
+                "CRM_meta_notify_stop_resource",
+                view.resources[p].id.clone(),
+            ),
+            (
+                "CRM_meta_notify_stop_uname",
+                t.list[stop]
+                    .node
+                    .map_or(String::new(), |n| view.nodes[n].uname.clone()),
+            ),
+        ];
+        // Every instance's required changes carry it too, ahead of the clone's own table.
+        for q in view.primitives_of(top) {
+            let changes: Vec<usize> = ["start", "stop", "promote", "demote"]
+                .iter()
+                .flat_map(|task| t.of(q, task))
+                .filter(|&i| !t.list[i].optional && t.list[i].node.is_some())
+                .collect();
+            for i in changes {
+                tell_stopped(t, i, &stopped);
+            }
+        }
+        for q in view.primitives_of(top) {
+            if view.resources[q].base_id == view.resources[p].base_id {
+                tell_instance_of_fenced_stop(view, asg, t, q, (post, post_done), &stopped);
+            }
+        }
+    }
+}
+
+/// The stop pseudo actions (in the graph) implied by a fencing that downs their node, with
+/// that fencing.
+fn stops_implied_by_fencing(t: &ActionTable) -> Vec<(usize, usize)> {
+    (0..t.list.len())
         .filter(|&i| {
             let a = &t.list[i];
             a.task == "stop" && a.kind == ActionKind::PseudoEvent && in_graph(t, i)
@@ -224,102 +334,92 @@ fn after_fencing(view: &ClusterView, asg: &Assignment, t: &mut ActionTable) {
             })?;
             Some((i, fencing))
         })
+        .collect()
+}
+
+/// Instance `p`'s post-notification of its fenced stop and its confirmation, after the
+/// fencing.
+fn fenced_stop_points(
+    view: &ClusterView,
+    t: &mut ActionTable,
+    p: usize,
+    fencing: usize,
+) -> (usize, usize) {
+    let prsc = &view.resources[p];
+    let name = prsc.key_id().to_string();
+    let pseudo = |t: &mut ActionTable, key: String, kind: &str, op: &str| {
+        let i = t.get(Some(p), op, key, 0, None, ActionKind::PseudoEvent);
+        t.list[i].internal_key = Some(format!("{}_{kind}_notify_stonith_0", prsc.id));
+        t.list[i].runnable = true;
+        t.require(i);
+        set_notify_meta(&mut t.list[i], kind, "stonith", "stop");
+        i
+    };
+    let post = pseudo(t, format!("{name}_post_notify_stop_0"), "post", "notify");
+    let post_done = pseudo(
+        t,
+        format!("{name}_notified_0"),
+        "confirmed-post",
+        "notified",
+    );
+    t.order(fencing, post, IMPLIES_THEN);
+    t.order(post, post_done, IMPLIES_THEN);
+    (post, post_done)
+}
+
+/// Action `i` carries what a fenced stop's notifications tell (unless it says otherwise).
+fn tell_stopped(t: &mut ActionTable, i: usize, stopped: &[(&str, String)]) {
+    for (k, v) in stopped {
+        t.list[i]
+            .meta
+            .entry(k.to_string())
+            .or_insert_with(|| v.clone());
+    }
+}
+
+/// Instance `q`, if it stays active on a node that is up, is told of the fenced stop
+/// between the `(post, post_done)` points; its recurring monitors wait for that
+/// (Pacemaker's new_post_notify_action).
+fn tell_instance_of_fenced_stop(
+    view: &ClusterView,
+    asg: &Assignment,
+    t: &mut ActionTable,
+    q: usize,
+    (post, post_done): (usize, usize),
+    stopped: &[(&str, String)],
+) {
+    let Some(n) = asg.node[q].filter(|_| asg.role[q] != Role::Stopped) else {
+        return;
+    };
+    // (Nor a guest node about to be reset.)
+    let reset = view.nodes[n]
+        .remote
+        .as_ref()
+        .is_some_and(|l| l.requires_reset);
+    if !view.nodes[n].online || view.nodes[n].unclean || reset {
+        return;
+    }
+    let i = t.get(
+        Some(q),
+        "notify",
+        format!("{}_post_notify_stop_0", view.resources[q].key_id()),
+        0,
+        Some(n),
+        ActionKind::RscOp,
+    );
+    t.require(i);
+    tell_stopped(t, i, stopped);
+    tell(t, post, i);
+    t.order(post, i, OPTIONAL);
+    t.order(i, post_done, OPTIONAL);
+    let monitors: Vec<usize> = (0..t.list.len())
+        .filter(|&m| {
+            let a = &t.list[m];
+            a.rsc == Some(q) && a.task == "monitor" && a.interval_ms > 0
+        })
         .collect();
-    for (stop, fencing) in implied {
-        let Some(p) = t.list[stop].rsc else { continue };
-        let top = view.top_of(p);
-        let prsc = &view.resources[p];
-        // The instance's own `notify` (set on it or inherited from its clone).
-        if view.resources[top].clone.is_none() || top == p || !prsc.meta_flag("notify", false) {
-            continue;
-        }
-        let name = prsc.key_id().to_string();
-        let pseudo = |t: &mut ActionTable, key: String, kind: &str, op: &str| {
-            let i = t.get(Some(p), op, key, 0, None, ActionKind::PseudoEvent);
-            t.list[i].internal_key = Some(format!("{}_{kind}_notify_stonith_0", prsc.id));
-            t.list[i].runnable = true;
-            t.require(i);
-            set_notify_meta(&mut t.list[i], kind, "stonith", "stop");
-            i
-        };
-        let post = pseudo(t, format!("{name}_post_notify_stop_0"), "post", "notify");
-        let post_done = pseudo(
-            t,
-            format!("{name}_notified_0"),
-            "confirmed-post",
-            "notified",
-        );
-        t.order(fencing, post, IMPLIES_THEN);
-        t.order(post, post_done, IMPLIES_THEN);
-        // What these notifications tell: only that the instance stopped there. Every
-        // instance's required changes carry it too, ahead of the clone's own table.
-        let stopped = [
-            ("CRM_meta_notify_stop_resource", prsc.id.clone()),
-            (
-                "CRM_meta_notify_stop_uname",
-                t.list[stop]
-                    .node
-                    .map_or(String::new(), |n| view.nodes[n].uname.clone()),
-            ),
-        ];
-        let told = |t: &mut ActionTable, i: usize| {
-            for (k, v) in &stopped {
-                t.list[i]
-                    .meta
-                    .entry(k.to_string())
-                    .or_insert_with(|| v.clone());
-            }
-        };
-        for q in view.primitives_of(top) {
-            let changes: Vec<usize> = ["start", "stop", "promote", "demote"]
-                .iter()
-                .flat_map(|task| t.of(q, task))
-                .filter(|&i| !t.list[i].optional && t.list[i].node.is_some())
-                .collect();
-            for i in changes {
-                told(t, i);
-            }
-        }
-        for q in view.primitives_of(top) {
-            let qrsc = &view.resources[q];
-            if qrsc.base_id != prsc.base_id {
-                continue;
-            }
-            let Some(n) = asg.node[q].filter(|_| asg.role[q] != Role::Stopped) else {
-                continue;
-            };
-            // (Nor a guest node about to be reset.)
-            let reset = view.nodes[n]
-                .remote
-                .as_ref()
-                .is_some_and(|l| l.requires_reset);
-            if !view.nodes[n].online || view.nodes[n].unclean || reset {
-                continue;
-            }
-            let i = t.get(
-                Some(q),
-                "notify",
-                format!("{}_post_notify_stop_0", qrsc.key_id()),
-                0,
-                Some(n),
-                ActionKind::RscOp,
-            );
-            t.require(i);
-            told(t, i);
-            tell(t, post, i);
-            t.order(post, i, OPTIONAL);
-            t.order(i, post_done, OPTIONAL);
-            // Its recurring monitors wait for the notifications (new_post_notify_action).
-            let monitors: Vec<usize> = (0..t.list.len())
-                .filter(|&m| {
-                    let a = &t.list[m];
-                    a.rsc == Some(q) && a.task == "monitor" && a.interval_ms > 0
-                })
-                .collect();
-            for m in monitors {
-                t.order(post_done, m, OPTIONAL);
-            }
-        }
+    for m in monitors {
+        t.order(post_done, m, OPTIONAL);
     }
 }
 

@@ -152,6 +152,19 @@ pub fn create(
     p.history_monitors(t);
 }
 
+/// A node a primitive runs on, as its stop (and demote) there sees it.
+struct StopSite {
+    c: NodeIdx,
+    /// A pseudo action where fencing the node implies the stop.
+    kind: ActionKind,
+    fenced: bool,
+    /// It must not stay there.
+    need: bool,
+    node_managed: bool,
+    /// A guest node down and needing a reset, not fenced.
+    remote_down: bool,
+}
+
 impl<'a> Plan<'a> {
     fn new(view: &'a ClusterView, cons: &'a Constraints, asg: &'a Assignment, r: RscIdx) -> Self {
         let rsc = &view.resources[r];
@@ -223,85 +236,24 @@ impl<'a> Plan<'a> {
 
     /// Step 1: stops (and demotes) wherever it runs; required where it must not stay.
     fn stop_current(&self, t: &mut ActionTable) -> Vec<usize> {
-        let (view, rsc, running, next, next_role, managed) = (
-            self.view,
-            self.rsc,
-            &self.running,
-            self.next,
-            self.next_role,
-            self.managed,
-        );
-        let quorum_stop = self.quorum_stop;
         let mut stops = Vec::new();
         let mut demotes = Vec::new();
-        for &c in running {
-            if self.stop_unexpected && next == Some(c) {
+        for &c in &self.running {
+            if self.stop_unexpected && self.next == Some(c) {
                 // Where it is expected it keeps running.
                 continue;
             }
-            let st = &rsc.node_state[&c];
-            let node = &view.nodes[c];
-            let fenced = super::node_actions::stops_implied(view, c);
-            let kind = if fenced {
-                ActionKind::PseudoEvent
-            } else {
-                ActionKind::RscOp
-            };
-            let stop = self.action(t, "stop", Some(c), kind);
-            // Where it is not counted as active (an unclean node, for what does not need
-            // fencing), it stops only if it moves as a whole: its fencing stops it anyway.
-            let moves = match self.current {
-                Some(cur) if cur != c => next != Some(cur),
-                _ => next != Some(c),
-            };
-            let need = moves
-                || restarts(st)
-                || self.multiply_active
-                || next_role == Role::Stopped
-                || quorum_stop;
-            let node_managed = !node.maintenance;
-            // A guest node down as unpacked and needing a reset runs nothing, unless its
-            // fencing (its container's stop) implies the stop.
-            let remote_down = node.is_guest()
-                && node
-                    .remote
-                    .as_ref()
-                    .is_some_and(|l| !l.was_online && l.requires_reset && !fenced);
-            if !managed || !node_managed || (node.unclean && !fenced) || remote_down {
-                t.list[stop].runnable = false;
-                // Needed but impossible: what must stop after it cannot stop either.
-                t.list[stop].blocked_needed = need;
-                // (Only an unmanaged resource's actions are forced optional; a stop on an
-                // unclean node is still required, which its collective's pseudo actions see.)
-                if need && managed && node_managed {
-                    t.require(stop);
-                }
-            } else if need {
-                t.require(stop);
-            }
-            if self.stop_unexpected && next.is_some() {
-                // (Pacemaker's reason for a stop away from the expected node.)
-                t.list[stop].reason = Some("being multiply active".into());
-            }
-            stops.push(stop);
+            let site = self.stop_site(c);
+            stops.push(self.stop_on(t, &site));
             // (Pacemaker keeps one role per resource, the highest found anywhere: a
             // primitive promoted on one node is demoted wherever it runs.)
-            if rsc.node_state.values().any(|s| s.role == Role::Promoted) {
-                let demote = self.action(t, "demote", Some(c), kind);
-                let wanted = need || next_role != Role::Promoted || st.must_recover();
-                if !managed || !node_managed || remote_down {
-                    t.list[demote].runnable = false;
-                } else if node.unclean && !fenced {
-                    // (As its stop: needed but impossible on a node that is not fenced.)
-                    t.list[demote].runnable = false;
-                    if wanted {
-                        t.require(demote);
-                    }
-                } else if wanted {
-                    // (A failure with on-fail=demote is recovered by demoting.)
-                    t.require(demote);
-                }
-                demotes.push(demote);
+            if self
+                .rsc
+                .node_state
+                .values()
+                .any(|s| s.role == Role::Promoted)
+            {
+                demotes.push(self.demote_on(t, &site));
             }
         }
         // Demoted before stopped, as a resource: each demote precedes every stop.
@@ -310,24 +262,112 @@ impl<'a> Plan<'a> {
                 t.order(d, s, IMPLIES_FIRST);
             }
         }
-        // A completed migration's source still has it to stop.
-        for &c in &rsc.dangling_on {
+        self.stop_leftovers(t, &mut stops);
+        stops
+    }
+
+    /// Where it runs on `c`, as its stop there sees it.
+    fn stop_site(&self, c: NodeIdx) -> StopSite {
+        let view = self.view;
+        let node = &view.nodes[c];
+        let fenced = super::node_actions::stops_implied(view, c);
+        // Where it is not counted as active (an unclean node, for what does not need
+        // fencing), it stops only if it moves as a whole: its fencing stops it anyway.
+        let moves = match self.current {
+            Some(cur) if cur != c => self.next != Some(cur),
+            _ => self.next != Some(c),
+        };
+        let need = moves
+            || restarts(&self.rsc.node_state[&c])
+            || self.multiply_active
+            || self.next_role == Role::Stopped
+            || self.quorum_stop;
+        // A guest node down as unpacked and needing a reset runs nothing, unless its
+        // fencing (its container's stop) implies the stop.
+        let remote_down = node.is_guest()
+            && node
+                .remote
+                .as_ref()
+                .is_some_and(|l| !l.was_online && l.requires_reset && !fenced);
+        StopSite {
+            c,
+            kind: if fenced {
+                ActionKind::PseudoEvent
+            } else {
+                ActionKind::RscOp
+            },
+            fenced,
+            need,
+            node_managed: !node.maintenance,
+            remote_down,
+        }
+    }
+
+    /// The stop on the site's node: required when needed, unrunnable where nothing may
+    /// run it (unmanaged, a node in maintenance, an unclean node not fenced, a guest down).
+    fn stop_on(&self, t: &mut ActionTable, site: &StopSite) -> usize {
+        let managed = self.managed;
+        let unclean = self.view.nodes[site.c].unclean;
+        let stop = self.action(t, "stop", Some(site.c), site.kind);
+        if !managed || !site.node_managed || (unclean && !site.fenced) || site.remote_down {
+            t.list[stop].runnable = false;
+            // Needed but impossible: what must stop after it cannot stop either.
+            t.list[stop].blocked_needed = site.need;
+            // (Only an unmanaged resource's actions are forced optional; a stop on an
+            // unclean node is still required, which its collective's pseudo actions see.)
+            if site.need && managed && site.node_managed {
+                t.require(stop);
+            }
+        } else if site.need {
+            t.require(stop);
+        }
+        if self.stop_unexpected && self.next.is_some() {
+            // (Pacemaker's reason for a stop away from the expected node.)
+            t.list[stop].reason = Some("being multiply active".into());
+        }
+        stop
+    }
+
+    /// The demote on the site's node: wanted when it stops, is not to stay promoted, or must
+    /// recover (a failure with on-fail=demote is recovered by demoting).
+    fn demote_on(&self, t: &mut ActionTable, site: &StopSite) -> usize {
+        let st = &self.rsc.node_state[&site.c];
+        let unclean = self.view.nodes[site.c].unclean;
+        let demote = self.action(t, "demote", Some(site.c), site.kind);
+        let wanted = site.need || self.next_role != Role::Promoted || st.must_recover();
+        if !self.managed || !site.node_managed || site.remote_down {
+            t.list[demote].runnable = false;
+        } else if unclean && !site.fenced {
+            // (As its stop: needed but impossible on a node that is not fenced.)
+            t.list[demote].runnable = false;
+            if wanted {
+                t.require(demote);
+            }
+        } else if wanted {
+            t.require(demote);
+        }
+        demote
+    }
+
+    /// Stops where it is not found running: a completed migration's source still has it
+    /// to stop; a migration still pending from an unclean node may have reached its
+    /// target, so it is stopped there too (Pacemaker forces that stop).
+    fn stop_leftovers(&self, t: &mut ActionTable, stops: &mut Vec<usize>) {
+        let (view, managed) = (self.view, self.managed);
+        for &c in &self.rsc.dangling_on {
             if view.nodes[c].online && managed {
                 let stop = self.action(t, "stop", Some(c), ActionKind::RscOp);
                 t.require(stop);
             }
         }
-        // A migration still pending from an unclean node may have reached its target: it is
-        // stopped there too (Pacemaker forces that stop).
-        for &c in &rsc.stop_forced_on {
-            if running.contains(&c) || !view.nodes[c].online || !managed {
+        for &c in &self.rsc.stop_forced_on {
+            if self.running.contains(&c) || !view.nodes[c].online || !managed {
                 continue;
             }
             let stop = self.action(t, "stop", Some(c), ActionKind::RscOp);
             t.require(stop);
             stops.push(stop);
         }
-        stops
     }
 
     /// Whether it moves by live migration (migrate_to, migrate_from) instead of stop/start.
@@ -388,13 +428,6 @@ impl<'a> Plan<'a> {
     /// Step 2: the start where it goes (a pseudo start after a migration), required unless it
     /// stays where it is.
     fn start_next(&self, t: &mut ActionTable, stops: &[usize]) -> usize {
-        let (rsc, running, next, managed, quorum_blocked) = (
-            self.rsc,
-            &self.running,
-            self.next,
-            self.managed,
-            self.quorum_blocked,
-        );
         let migrate = self.migrates();
         // Pacemaker names what kept it from migrating as its stop's reason.
         if let (true, Some(first)) = (self.could_migrate(), self.migration_blocker()) {
@@ -406,7 +439,7 @@ impl<'a> Plan<'a> {
         let start = self.action(
             t,
             "start",
-            next,
+            self.next,
             if migrate || self.stop_unexpected {
                 ActionKind::PseudoEvent
             } else {
@@ -416,81 +449,101 @@ impl<'a> Plan<'a> {
         if migrate {
             self.migrate_actions(t, start, stops);
         }
-        match next {
-            None => {
+        match self.next {
+            None => self.start_nowhere(t, start),
+            Some(n) => self.start_on(t, start, n),
+        }
+        if self.next.is_some() {
+            self.start_after_stops(t, start, stops);
+        }
+        self.start_reasons(t, start);
+        start
+    }
+
+    /// Placed nowhere, its start cannot run; a changed definition asks for a start before
+    /// placement (Pacemaker's force_restart, on no node): it stays required all the same.
+    fn start_nowhere(&self, t: &mut ActionTable, start: usize) {
+        let rsc = self.rsc;
+        t.list[start].runnable = false;
+        let forced = rsc
+            .node_state
+            .iter()
+            .any(|(n, st)| st.definition_changed && !rsc.other_agent_on.contains(n));
+        if forced && self.managed {
+            t.require(start);
+        }
+    }
+
+    /// The start on `n` is required unless it stays there (or cannot be helped: unmanaged,
+    /// or a new start blocked by lack of quorum, which is not needed, merely impossible).
+    fn start_on(&self, t: &mut ActionTable, start: usize, n: NodeIdx) {
+        let rsc = self.rsc;
+        let stays =
+            !self.multiply_active && self.current == Some(n) && !restarts(&rsc.node_state[&n]);
+        // Recovered in place into a lower role (promoted now, unpromoted next):
+        // Pacemaker's restart brings it back up only to the role it has, so the
+        // start is created optional (its stop requires it later).
+        let lower_role_in_place = self.current == Some(n)
+            && rsc.node_state[&n].role > self.next_role
+            && !self.multiply_active;
+        let quorum_new = self.quorum_blocked && self.running.is_empty();
+        if !self.managed {
+            if !stays {
                 t.list[start].runnable = false;
-                // A changed definition asks for a start before placement (Pacemaker's
-                // force_restart, on no node): it stays required, though it cannot run.
-                let forced = rsc
-                    .node_state
-                    .iter()
-                    .any(|(n, st)| st.definition_changed && !rsc.other_agent_on.contains(n));
-                if forced && managed {
-                    t.require(start);
-                }
             }
-            Some(n) => {
-                let stays = !self.multiply_active
-                    && self.current == Some(n)
-                    && !restarts(&rsc.node_state[&n]);
-                // Recovered in place into a lower role (promoted now, unpromoted next):
-                // Pacemaker's restart brings it back up only to the role it has, so the
-                // start is created optional (its stop requires it later).
-                let lower_role_in_place = self.current == Some(n)
-                    && rsc.node_state[&n].role > self.next_role
-                    && !self.multiply_active;
-                if !managed {
-                    if !stays {
-                        t.list[start].runnable = false;
-                    }
-                } else if !(stays || lower_role_in_place || (quorum_blocked && running.is_empty()))
-                {
-                    // (A new start blocked by lack of quorum is not needed, merely impossible.)
-                    t.require(start);
-                }
+        } else if !(stays || lower_role_in_place || quorum_new) {
+            t.require(start);
+        }
+    }
+
+    /// The start follows every stop (a restart), and a completed migration's leftover stop;
+    /// a start still pending is shown in the graph (Pacemaker's start_pending).
+    fn start_after_stops(&self, t: &mut ActionTable, start: usize, stops: &[usize]) {
+        let rsc = self.rsc;
+        // A resource we may not act on is never brought back up (Pacemaker creates its
+        // actions optional and schedules no restart for it): its stop needs no start.
+        let restart = if self.managed {
+            IMPLIES_THEN | RESTART
+        } else {
+            RESTART
+        };
+        for &s in stops {
+            t.order(s, start, restart);
+        }
+        // A completed migration's leftover stop only goes first.
+        for &c in &rsc.dangling_on {
+            if let Some(d) = t.find(Some(self.r), &op_key(&self.id, "stop", 0), Some(c)) {
+                t.order(d, start, OPTIONAL);
             }
         }
-        if next.is_some() {
-            // A resource we may not act on is never brought back up (Pacemaker creates its
-            // actions optional and schedules no restart for it): its stop needs no start.
-            let restart = if managed {
-                IMPLIES_THEN | RESTART
-            } else {
-                RESTART
-            };
-            for &s in stops {
-                t.order(s, start, restart);
-            }
-            // A completed migration's leftover stop only goes first.
-            for &c in &rsc.dangling_on {
-                if let Some(d) = t.find(Some(self.r), &op_key(&self.id, "stop", 0), Some(c)) {
-                    t.order(d, start, OPTIONAL);
-                }
-            }
-            // A start still pending is shown in the graph (Pacemaker's start_pending).
-            if rsc
-                .node_state
-                .values()
-                .any(|st| st.pending_task.as_deref() == Some("start"))
-            {
-                t.list[start].print_always = true;
-            }
+        if rsc
+            .node_state
+            .values()
+            .any(|st| st.pending_task.as_deref() == Some("start"))
+        {
+            t.list[start].print_always = true;
         }
-        // Pacemaker requires the start when the history shows the definition changed.
-        let changed = next.and_then(|n| rsc.node_state.get(&n)).is_some_and(|st| {
-            st.definition_changed && !st.definition_stop && !st.failed && !st.restart
-        });
+    }
+
+    /// Why the start happens or cannot: a changed definition (Pacemaker requires the start
+    /// when the history shows it), or lack of quorum.
+    fn start_reasons(&self, t: &mut ActionTable, start: usize) {
+        let changed = self
+            .next
+            .and_then(|n| self.rsc.node_state.get(&n))
+            .is_some_and(|st| {
+                st.definition_changed && !st.definition_stop && !st.failed && !st.restart
+            });
         // (A start that requires nothing loses that reason: Pacemaker clears it each time
         // it looks the start up again while creating the resource's actions.)
         let requires_nothing = super::node_actions::requires(self.view, self.r) == "nothing";
-        if changed && managed && !requires_nothing {
+        if changed && self.managed && !requires_nothing {
             t.list[start].reason = Some("resource definition change".into());
         }
-        if quorum_blocked {
+        if self.quorum_blocked {
             t.list[start].runnable = false;
             self.quorum_reason(t, start);
         }
-        start
     }
 
     /// Step 2b: an agent reload where it stays and its parameters changed (the agent can

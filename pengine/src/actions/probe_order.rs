@@ -164,6 +164,8 @@ fn absent_when_probes_are_ordered(view: &ClusterView, t: &ActionTable, e: super:
         || created_after_user_orderings(view, t, e)
 }
 
+/// Walks what follows `after` for `probe`: a primitive's start or promote reached orders
+/// the probe before that primitive's stop or demote (Pacemaker's order_first_probes).
 #[allow(clippy::too_many_arguments)]
 fn walk(
     view: &ClusterView,
@@ -175,107 +177,146 @@ fn walk(
     touched: &mut Vec<usize>,
     new_edges: &mut Vec<(usize, usize, u32)>,
 ) {
+    let w = Walk {
+        view,
+        t,
+        out,
+        probe,
+        probe_rsc: t.list[probe].rsc.unwrap_or(usize::MAX),
+    };
     let mut stack = vec![after];
-    let probe_rsc = t.list[probe].rsc.unwrap_or(usize::MAX);
     while let Some(a) = stack.pop() {
         if visited[a] {
             continue;
         }
         visited[a] = true;
         touched.push(a);
-        let act = &t.list[a];
-        if let Some(ar) = act.rsc {
-            if view.resources[ar].kind == Kind::Primitive && ar != probe_rsc {
-                let task = match act.task.as_str() {
-                    "start" => Some("stop"),
-                    "promote" => Some("demote"),
-                    _ => None,
-                };
-                if let Some(task) = task {
-                    for s in t.of(ar, task) {
-                        if t.list[s].kind != graph::ActionKind::PseudoEvent {
-                            new_edges.push((probe, s, OPTIONAL));
-                        }
-                    }
-                }
-            }
-        }
+        w.probe_before_reversal(a, new_edges);
         for &ei in &out[a] {
             let e = t.edges[ei];
-            if absent_when_probes_are_ordered(view, t, e) {
-                continue;
+            if w.follows(a, e) {
+                stack.push(e.then);
             }
-            if e.flags & IMPLIES_THEN == 0 || e.flags & SUMMARISES != 0 {
-                // Only descend from a collective into its own children.
-                let Some(ar) = act.rsc else { continue };
-                if view.resources[ar].kind == Kind::Primitive
-                    || view.resources[probe_rsc].parent == Some(ar)
-                {
-                    continue;
-                }
-                let Some(child) = t.list[e.then].rsc else {
-                    continue;
-                };
-                if view.resources[child].parent != Some(ar) {
-                    continue;
-                }
-                if view.resources[ar].kind == Kind::Clone
-                    && view.resources[ar]
-                        .clone
-                        .as_ref()
-                        .is_some_and(|c| c.interleave)
-                {
-                    // Only the instance placed with the probed resource (Pacemaker's
-                    // compatible child; a resource placed nowhere is paired by node
-                    // preference, which the probe's node stands for here).
-                    let pn = t
-                        .of(probe_rsc, "start")
-                        .into_iter()
-                        .find_map(|s| t.list[s].node)
-                        .or(t.list[probe].node);
-                    if !t.of(child, "start").iter().any(|s| t.list[*s].node == pn)
-                        && view.resources[child].kind == Kind::Primitive
-                    {
-                        continue;
-                    }
-                }
-            }
-            stack.push(e.then);
         }
-        // Pacemaker keeps a user ordering after a collective's start on that start (the
-        // graph moves it to "running"): the walk follows it from the start too.
-        if let Some(ar) = act.rsc {
-            let completed = match act.task.as_str() {
-                "start" => Some("running"),
-                "promote" => Some("promoted"),
-                _ => None,
-            };
-            // (Not inside a bundle, whose orderings go through its replicas.)
-            let bundled = view
-                .bundles
-                .iter()
-                .any(|b| b.rsc == view.top_of(ar) || b.child == Some(ar));
-            if let (Some(c), false) = (
-                completed,
-                view.resources[ar].kind == Kind::Primitive || bundled,
-            ) {
-                let key = super::op_key(&view.resources[ar].id, c, 0);
-                if let Some(done) = t.find(Some(ar), &key, None) {
-                    for &ei in &out[done] {
-                        let e = t.edges[ei];
-                        let other = t.list[e.then]
-                            .rsc
-                            .is_some_and(|x| view.top_of(x) != view.top_of(ar));
-                        let implies = e.flags & (IMPLIES_THEN | CLONE_IMPLIES_THEN) != 0;
-                        if implies
-                            && e.flags & SUMMARISES == 0
-                            && other
-                            && !created_after_user_orderings(view, t, e)
-                        {
-                            stack.push(e.then);
-                        }
-                    }
-                }
+        w.follow_completion(a, &mut stack);
+    }
+}
+
+/// One probe's walk.
+struct Walk<'x> {
+    view: &'x ClusterView,
+    t: &'x ActionTable,
+    out: &'x [Vec<usize>],
+    probe: usize,
+    /// The probed resource (`usize::MAX` for none).
+    probe_rsc: usize,
+}
+
+impl Walk<'_> {
+    /// Another primitive's start (promote) reached: the probe goes before its stop
+    /// (demote), where that is a real action.
+    fn probe_before_reversal(&self, a: usize, new_edges: &mut Vec<(usize, usize, u32)>) {
+        let (view, t) = (self.view, self.t);
+        let act = &t.list[a];
+        let Some(ar) = act.rsc else { return };
+        if view.resources[ar].kind != Kind::Primitive || ar == self.probe_rsc {
+            return;
+        }
+        let task = match act.task.as_str() {
+            "start" => "stop",
+            "promote" => "demote",
+            _ => return,
+        };
+        for s in t.of(ar, task) {
+            if t.list[s].kind != graph::ActionKind::PseudoEvent {
+                new_edges.push((self.probe, s, OPTIONAL));
+            }
+        }
+    }
+
+    /// The walk goes on from `a` along edge `e`: an implies-then edge (not a summary's),
+    /// or from a collective into its own children (for an interleaved clone only the
+    /// instance placed with the probed resource).
+    fn follows(&self, a: usize, e: super::Edge) -> bool {
+        let (view, t) = (self.view, self.t);
+        if absent_when_probes_are_ordered(view, t, e) {
+            return false;
+        }
+        if e.flags & IMPLIES_THEN != 0 && e.flags & SUMMARISES == 0 {
+            return true;
+        }
+        // Only descend from a collective into its own children.
+        let Some(ar) = t.list[a].rsc else {
+            return false;
+        };
+        if view.resources[ar].kind == Kind::Primitive
+            || view.resources[self.probe_rsc].parent == Some(ar)
+        {
+            return false;
+        }
+        let Some(child) = t.list[e.then].rsc else {
+            return false;
+        };
+        if view.resources[child].parent != Some(ar) {
+            return false;
+        }
+        let interleaved = view.resources[ar].kind == Kind::Clone
+            && view.resources[ar]
+                .clone
+                .as_ref()
+                .is_some_and(|c| c.interleave);
+        !interleaved || self.placed_with_probe(child)
+    }
+
+    /// Only the instance placed with the probed resource (Pacemaker's compatible child; a
+    /// resource placed nowhere is paired by node preference, which the probe's node stands
+    /// for here) is walked into; a collective instance always is.
+    fn placed_with_probe(&self, child: usize) -> bool {
+        let t = self.t;
+        let pn = t
+            .of(self.probe_rsc, "start")
+            .into_iter()
+            .find_map(|s| t.list[s].node)
+            .or(t.list[self.probe].node);
+        t.of(child, "start").iter().any(|s| t.list[*s].node == pn)
+            || self.view.resources[child].kind != Kind::Primitive
+    }
+
+    /// Pacemaker keeps a user ordering after a collective's start on that start (the graph
+    /// moves it to "running"): the walk follows it from the start too. (Not inside a
+    /// bundle, whose orderings go through its replicas.)
+    fn follow_completion(&self, a: usize, stack: &mut Vec<usize>) {
+        let (view, t) = (self.view, self.t);
+        let act = &t.list[a];
+        let Some(ar) = act.rsc else { return };
+        let completed = match act.task.as_str() {
+            "start" => "running",
+            "promote" => "promoted",
+            _ => return,
+        };
+        let bundled = view
+            .bundles
+            .iter()
+            .any(|b| b.rsc == view.top_of(ar) || b.child == Some(ar));
+        if view.resources[ar].kind == Kind::Primitive || bundled {
+            return;
+        }
+        let key = super::op_key(&view.resources[ar].id, completed, 0);
+        let Some(done) = t.find(Some(ar), &key, None) else {
+            return;
+        };
+        for &ei in &self.out[done] {
+            let e = t.edges[ei];
+            let other = t.list[e.then]
+                .rsc
+                .is_some_and(|x| view.top_of(x) != view.top_of(ar));
+            let implies = e.flags & (IMPLIES_THEN | CLONE_IMPLIES_THEN) != 0;
+            if implies
+                && e.flags & SUMMARISES == 0
+                && other
+                && !created_after_user_orderings(view, t, e)
+            {
+                stack.push(e.then);
             }
         }
     }

@@ -646,6 +646,19 @@ fn push_group_instance_scores(
     }
 }
 
+/// Whether a promotable instance's history leaves it active without a start (Pacemaker's
+/// set_active: a monitor finding it running makes it unpromoted, only a start "started").
+fn active_unpromoted(s: &crate::unpack::RscNodeState) -> bool {
+    let last_change = s.ops.iter().rev().find(|o| {
+        matches!(
+            o.task.as_str(),
+            "start" | "migrate_from" | "promote" | "demote" | "stop" | "migrate_to"
+        )
+    });
+    s.role == Role::Started
+        && !last_change.is_some_and(|o| matches!(o.task.as_str(), "start" | "migrate_from"))
+}
+
 /// The promotion preference of an instance on its node.
 fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
     let view = a.view;
@@ -664,6 +677,11 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
         let Some(at) = crate::unpack::bundle::attribute_node(view, p, n) else {
             continue;
         };
+        // (Where the instance may no longer run once placed, its attribute does not count.)
+        let allowed = a.last_shown.get(&p).unwrap_or(&a.base[p]);
+        if !promotion_score_applies(a, c, p, n, allowed) {
+            continue;
+        }
         let node = &view.nodes[at];
         // Pacemaker reads the score under the name the history gave the instance (its
         // clone_name), else its own id, else the clone-less id.
@@ -689,8 +707,11 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
             score = score.saturating_add(loc.score);
         }
     }
+    // (A group instance hands the colocation to its first member, whose parent is the
+    // group, not the promotable clone: Pacemaker then leaves the priority alone.)
+    let grouped = view.resources[inst].kind == Kind::Group;
     for col in &a.cons.colocations {
-        if col.dependent == c && col.dependent_role == Some(Role::Promoted) {
+        if col.dependent == c && col.dependent_role == Some(Role::Promoted) && !grouped {
             let pnodes: Vec<NodeIdx> = if view.resources[col.primary].kind == Kind::Clone {
                 view.resources[col.primary]
                     .children
@@ -704,7 +725,12 @@ fn promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) -> Score {
                     .filter_map(|ch| a.out.node[*ch])
                     .collect()
             } else {
-                a.out.node[col.primary].into_iter().collect()
+                // A primary placed nowhere changes nothing (Pacemaker compares the nodes
+                // both were assigned to, and there is none).
+                let Some(m) = a.out.node[col.primary] else {
+                    continue;
+                };
+                vec![m]
             };
             let with = pnodes.contains(&n);
             if (col.score.is_infinite() && !with) || (col.score.is_minus_infinite() && with) {
@@ -754,6 +780,27 @@ fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) 
     let view = a.view;
     let rsc = &view.resources[inst];
     let unique = view.resources[c].clone.as_ref().is_some_and(|x| x.unique);
+    if !promotion_score_applies(a, c, inst, n, &a.base[inst]) {
+        return Score::ZERO;
+    }
+    let attr = |name: &str| view.nodes[n].attrs.get(&format!("master-{name}"));
+    let value = attr(rsc.clone_name.as_deref().unwrap_or(&rsc.id))
+        .or_else(|| (!unique).then(|| attr(&rsc.base_id)).flatten());
+    value.map_or(Score::ZERO, |v| Score::parse_lenient(v))
+}
+
+/// Pacemaker's promotion_score_applies for primitive instance `inst` of clone `c` on node
+/// `n`, where `allowed` is the instance's table of allowed nodes at that point.
+fn promotion_score_applies(
+    a: &Assigner,
+    c: RscIdx,
+    inst: RscIdx,
+    n: NodeIdx,
+    allowed: &BTreeMap<NodeIdx, Score>,
+) -> bool {
+    let view = a.view;
+    let rsc = &view.resources[inst];
+    let unique = view.resources[c].clone.as_ref().is_some_and(|x| x.unique);
     // (The same primitive in the other instances, also inside cloned groups.)
     let all = view.primitives_of(c);
     let siblings = || {
@@ -767,14 +814,7 @@ fn attribute_promotion_score(a: &Assigner, c: RscIdx, inst: RscIdx, n: NodeIdx) 
         && siblings().any(|&x| view.resources[x].node_state.contains_key(&n));
     let known = rsc.node_state.is_empty() || rsc.node_state.contains_key(&n);
     let applies = active_is_this || probed_sibling || known;
-    let allowed = a.base[inst].get(&n).is_some_and(|s| s.0 >= 0);
-    if !applies || !allowed {
-        return Score::ZERO;
-    }
-    let attr = |name: &str| view.nodes[n].attrs.get(&format!("master-{name}"));
-    let value = attr(rsc.clone_name.as_deref().unwrap_or(&rsc.id))
-        .or_else(|| (!unique).then(|| attr(&rsc.base_id)).flatten());
-    value.map_or(Score::ZERO, |v| Score::parse_lenient(v))
+    applies && allowed.get(&n).is_some_and(|s| s.0 >= 0)
 }
 
 /// Chooses the promoted instances of a promotable clone (right after it is placed, so
@@ -839,7 +879,13 @@ fn instance_priorities(a: &mut Assigner, c: RscIdx) -> Vec<Candidate> {
         let frozen = keeps_role(a, c, inst);
         // A frozen instance's next role is its current one: unpromoted (after a demote)
         // rules promotion out, while merely started leaves its promotion score.
-        let unpromoted = in_role(a, inst, n, Role::Unpromoted);
+        let unpromoted = in_role(a, inst, n, Role::Unpromoted)
+            || view.primitives_of(inst).iter().any(|p| {
+                view.resources[*p]
+                    .node_state
+                    .get(&n)
+                    .is_some_and(active_unpromoted)
+            });
         let initial = match (frozen, was) {
             (true, true) => Score::INFINITY,
             (true, false) if unpromoted => Score::MINUS_INFINITY,
@@ -914,6 +960,7 @@ fn final_priorities(a: &mut Assigner, c: RscIdx, placed: &[Candidate]) -> Vec<Ra
             *w = w.saturating_add(p.initial);
         }
     }
+    a.merge_promoted_with(c, &mut weights);
     a.merge_with_this_promoted(c, &mut weights);
     let mut ranked = Vec::new();
     for &p in placed {

@@ -363,6 +363,34 @@ impl Assigner<'_> {
 
     /// Pacemaker's promotion step merges the dependents of the clone's promoted role once
     /// more (on top of the clone's own node weights, which hold them already).
+    /// Pacemaker's apply_coloc_to_dependent: a promotable clone's weights for promotion take
+    /// in the primary's scores of each colocation of its promoted role (all of them for a
+    /// mandatory one, else only while some node stays available).
+    pub fn merge_promoted_with(&self, r: RscIdx, scores: &mut Table) {
+        for c in self.this_with(r) {
+            if c.dependent_role != Some(Role::Promoted) {
+                continue;
+            }
+            let factor = c.score.0 as f32 / INFINITY as f32;
+            // (The clone itself is being merged: a colocation chain back to it stops there.)
+            let mut merging = BTreeSet::from([r]);
+            let select = Select {
+                active: c.score.0 < INFINITY,
+                ..Select::default()
+            };
+            if let Some(t) = self.add_colocated_scores(
+                c.primary,
+                Some(scores),
+                &c.node_attribute,
+                factor,
+                select,
+                &mut merging,
+            ) {
+                *scores = t;
+            }
+        }
+    }
+
     pub fn merge_with_this_promoted(&self, r: RscIdx, scores: &mut Table) {
         self.merge_with_this_filtered(r, scores, true, |c| c.primary_role == Some(Role::Promoted));
     }

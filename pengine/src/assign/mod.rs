@@ -899,6 +899,8 @@ impl<'a> Assigner<'a> {
             || crate::unpack::remote::awaits_reconnect(rsc)
         {
             self.ban_everywhere(r, &mut scores);
+            // (Pacemaker bans it in its allowed nodes: what merges its scores later sees it.)
+            self.allowed_after[r] = Some(scores.clone());
         }
         self.last_shown.insert(r, scores.clone());
         for (n, s) in scores.iter().filter(|_| !rsc.orphan) {

@@ -4,7 +4,7 @@
 pub mod containers;
 
 use crate::rules::{self, IdIndex, RuleContext};
-use crate::unpack::{ClusterView, Kind, Role, RscIdx};
+use crate::unpack::{ClusterView, Kind, NodeIdx, Role, RscIdx};
 use crate::Diagnostics;
 use cib::Element;
 use vocab::score::Score;
@@ -249,6 +249,8 @@ pub fn unpack(
     out
 }
 
+/// An `rsc_location`: a fixed score on one node, or each rule's score on the nodes where it
+/// holds, for every resource it names.
 fn location(
     root: &Element,
     idx: &IdIndex,
@@ -258,6 +260,43 @@ fn location(
     diags: &mut Diagnostics,
 ) {
     let id = c.attr("id").unwrap_or("").to_string();
+    let Some((rscs, set_role)) = location_resources(root, idx, view, c, &id, diags) else {
+        return;
+    };
+    let role = c.attr("role").and_then(Role::parse).or(set_role);
+    let discovery = c.attr("resource-discovery").unwrap_or("always");
+    if let (Some(node), Some(score)) = (c.attr("node"), c.attr("score")) {
+        let Some(&n) = view.node_by_name.get(node) else {
+            return;
+        };
+        let score = Score::parse(score).unwrap_or_default();
+        for &r in &rscs {
+            push_location(out, &id, r, n, score, role, discovery);
+        }
+        return;
+    }
+    for rule in c.children_named("rule") {
+        let rule = idx.resolve(rule);
+        let rule_id = rule.attr("id").unwrap_or(&id);
+        let rule_role = rule.attr("role").and_then(Role::parse).or(role);
+        for (n, score, applies) in rule_scores(idx, view, rule, &rscs) {
+            for r in applies {
+                push_location(out, rule_id, r, n, score, rule_role, discovery);
+            }
+        }
+    }
+}
+
+/// The resources a location names (by `rsc`, `rsc-pattern` or resource sets) and the
+/// role its sets give; None (with a warning) for an invalid pattern or no known resource.
+fn location_resources(
+    root: &Element,
+    idx: &IdIndex,
+    view: &ClusterView,
+    c: &Element,
+    id: &str,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<RscIdx>, Option<Role>)> {
     let mut rscs: Vec<RscIdx> = Vec::new();
     if let Some(r) = c.attr("rsc") {
         rscs = resolve(view, root, idx, r);
@@ -270,7 +309,7 @@ fn location(
             diags.warn(format!(
                 "location constraint {id}: invalid rsc-pattern {pattern:?}"
             ));
-            return;
+            return None;
         };
         rscs = view
             .top
@@ -288,81 +327,81 @@ fn location(
         diags.warn(format!(
             "location constraint {id} refers to no known resource"
         ));
-        return;
+        return None;
     }
-    let role = c.attr("role").and_then(Role::parse).or(set_role);
-    let discovery = c.attr("resource-discovery").unwrap_or("always").to_string();
-    if let (Some(node), Some(score)) = (c.attr("node"), c.attr("score")) {
-        let Some(&n) = view.node_by_name.get(node) else {
-            return;
+    Some((rscs, set_role))
+}
+
+/// Where a location rule holds: per node, its score (fixed, or the node's
+/// `score-attribute` value, no score where that is missing) and the resources it holds
+/// for (each resource's rule may compare against its own parameters or meta attributes:
+/// value-source).
+fn rule_scores(
+    idx: &IdIndex,
+    view: &ClusterView,
+    rule: &Element,
+    rscs: &[RscIdx],
+) -> Vec<(NodeIdx, Score, Vec<RscIdx>)> {
+    let fixed = rule.attr("score").and_then(Score::parse);
+    let attr = rule.attr("score-attribute");
+    let mut out = Vec::new();
+    for (n, node) in view.nodes.iter().enumerate() {
+        let ctx = RuleContext {
+            now: view.now,
+            node_attrs: Some(&node.attrs),
+            ..Default::default()
         };
-        let score = Score::parse(score).unwrap_or_default();
-        for &r in &rscs {
-            out.locations.push(LocationScore {
-                id: id.clone(),
-                rsc: r,
-                node: n,
-                score,
-                role,
-            });
-            if discovery != "always" {
-                out.discovery.push((r, n, discovery.clone()));
-            }
-        }
-        return;
-    }
-    for rule in c.children_named("rule") {
-        let rule = idx.resolve(rule);
-        let rule_role = rule.attr("role").and_then(Role::parse).or(role);
-        let fixed = rule.attr("score").and_then(Score::parse);
-        let attr = rule.attr("score-attribute");
-        for (n, node) in view.nodes.iter().enumerate() {
+        let holds = |r: RscIdx| {
+            let rsc = &view.resources[r];
             let ctx = RuleContext {
-                now: view.now,
-                node_attrs: Some(&node.attrs),
-                ..Default::default()
+                matched_rsc: Some(rules::MatchedRsc {
+                    params: rsc.params_on(n),
+                    meta: &rsc.meta,
+                }),
+                ..ctx
             };
-            // (Each resource's rule may compare against its own parameters or meta
-            // attributes: value-source.)
-            let holds = |r: RscIdx| {
-                let rsc = &view.resources[r];
-                let ctx = RuleContext {
-                    matched_rsc: Some(rules::MatchedRsc {
-                        params: rsc.params_on(n),
-                        meta: &rsc.meta,
-                    }),
-                    ..ctx
-                };
-                rules::eval_rule(idx, rule, &ctx)
-            };
-            let applies: Vec<RscIdx> = rscs.iter().copied().filter(|&r| holds(r)).collect();
-            if applies.is_empty() {
-                continue;
-            }
-            let score = match (fixed, attr) {
-                (Some(s), _) => s,
-                (None, Some(a)) => match node.attrs.get(a).and_then(|v| Score::parse(v)) {
-                    Some(s) => s,
-                    None => continue,
-                },
-                _ => Score::ZERO,
-            };
-            for &r in &applies {
-                out.locations.push(LocationScore {
-                    id: rule.attr("id").unwrap_or(&id).to_string(),
-                    rsc: r,
-                    node: n,
-                    score,
-                    role: rule_role,
-                });
-                if discovery != "always" {
-                    out.discovery.push((r, n, discovery.clone()));
-                }
-            }
+            rules::eval_rule(idx, rule, &ctx)
+        };
+        let applies: Vec<RscIdx> = rscs.iter().copied().filter(|&r| holds(r)).collect();
+        if applies.is_empty() {
+            continue;
         }
+        let score = match (fixed, attr) {
+            (Some(s), _) => s,
+            (None, Some(a)) => match node.attrs.get(a).and_then(|v| Score::parse(v)) {
+                Some(s) => s,
+                None => continue,
+            },
+            _ => Score::ZERO,
+        };
+        out.push((n, score, applies));
+    }
+    out
+}
+
+/// One location score (and its resource-discovery mode unless `always`).
+fn push_location(
+    out: &mut Constraints,
+    id: &str,
+    r: RscIdx,
+    n: NodeIdx,
+    score: Score,
+    role: Option<Role>,
+    discovery: &str,
+) {
+    out.locations.push(LocationScore {
+        id: id.to_string(),
+        rsc: r,
+        node: n,
+        score,
+        role,
+    });
+    if discovery != "always" {
+        out.discovery.push((r, n, discovery.to_string()));
     }
 }
 
+/// An `rsc_colocation`: between two resources, or within and between its resource sets.
 fn colocation(
     root: &Element,
     idx: &IdIndex,
@@ -370,102 +409,187 @@ fn colocation(
     c: &Element,
     out: &mut Constraints,
 ) {
-    let id = c.attr("id").unwrap_or("").to_string();
     let score = c
         .attr("score")
         .and_then(Score::parse)
         .unwrap_or(Score::ZERO);
-    let node_attribute = c.attr("node-attribute").unwrap_or("#uname").to_string();
-    // (An invalid value falls back to the default, the dependent's `critical`.)
-    let influence_attr = c.attr("influence").and_then(vocab::boolean::parse_bool);
-    let mk = |dep: RscIdx, prim: RscIdx, s: Score, dr: Option<Role>, pr: Option<Role>| Colocation {
-        id: id.clone(),
-        dependent: dep,
-        primary: prim,
-        score: s,
-        dependent_role: dr,
-        primary_role: pr,
-        node_attribute: node_attribute.clone(),
-        influence: influence_attr
-            .unwrap_or_else(|| view.resources[dep].meta_flag("critical", true)),
+    let mk = ColocationMaker {
+        view,
+        id: c.attr("id").unwrap_or("").to_string(),
+        node_attribute: c.attr("node-attribute").unwrap_or("#uname").to_string(),
+        // (An invalid value falls back to the default, the dependent's `critical`.)
+        influence: c.attr("influence").and_then(vocab::boolean::parse_bool),
     };
     let sets: Vec<&Element> = c.children_named("resource_set").collect();
     if sets.is_empty() {
-        let (Some(a), Some(b)) = (c.attr("rsc"), c.attr("with-rsc")) else {
-            return;
-        };
-        let dr = c
-            .attr("rsc-role")
-            .and_then(Role::parse)
-            .filter(|r| *r != Role::Started);
-        let pr = c
-            .attr("with-rsc-role")
-            .and_then(Role::parse)
-            .filter(|r| *r != Role::Started);
-        for d in resolve(view, root, idx, a) {
-            for p in resolve(view, root, idx, b) {
-                if d != p {
-                    out.colocations.push(mk(d, p, score, dr, pr));
-                }
-            }
-        }
+        plain_colocations(root, idx, c, score, &mk, out);
         return;
     }
     // Within a sequential set each member is colocated with the previous one; a
     // non-sequential set has no internal colocation. Between sets, every member of a set
     // is colocated with the members of the following set... as Pacemaker: with its first/last.
-    let mut prev: Option<(Vec<RscIdx>, bool, Option<Role>)> = None;
+    let mut prev: Option<ColocationSet> = None;
     for set in &sets {
-        let members = set_members(view, root, idx, set);
-        let sequential = set
-            .attr("sequential")
-            .map(crate::unpack::is_true)
-            .unwrap_or(true);
-        let set_score = set.attr("score").and_then(Score::parse).unwrap_or(score);
-        let role = set
-            .attr("role")
-            .and_then(Role::parse)
-            .filter(|r| *r != Role::Started);
-        // (Pacemaker's unpack_colocation_set: a non-sequential set has none; a positive
-        // score chains each member with the previous one, or the other way round with
-        // ordering="listed"; a negative one sets each member against every earlier one.)
-        let listed = set
-            .attr("ordering")
-            .is_some_and(|o| !o.eq_ignore_ascii_case("group"));
-        if !sequential || set_score == Score::ZERO {
+        let this = ColocationSet::read(root, idx, view, set, score);
+        this.colocate_within(&mk, out);
+        if let Some(prev) = &prev {
+            prev.colocate_with(&this, score, &mk, out);
+        }
+        prev = Some(this);
+    }
+}
+
+/// What every colocation of one constraint shares.
+struct ColocationMaker<'v> {
+    view: &'v ClusterView,
+    id: String,
+    node_attribute: String,
+    influence: Option<bool>,
+}
+
+impl ColocationMaker<'_> {
+    fn make(
+        &self,
+        dependent: RscIdx,
+        primary: RscIdx,
+        score: Score,
+        dependent_role: Option<Role>,
+        primary_role: Option<Role>,
+    ) -> Colocation {
+        Colocation {
+            id: self.id.clone(),
+            dependent,
+            primary,
+            score,
+            dependent_role,
+            primary_role,
+            node_attribute: self.node_attribute.clone(),
+            influence: self
+                .influence
+                .unwrap_or_else(|| self.view.resources[dependent].meta_flag("critical", true)),
+        }
+    }
+}
+
+/// `rsc` with `with-rsc` (each resolved to its resources; never a resource with itself),
+/// in the roles given (Started: any).
+fn plain_colocations(
+    root: &Element,
+    idx: &IdIndex,
+    c: &Element,
+    score: Score,
+    mk: &ColocationMaker,
+    out: &mut Constraints,
+) {
+    let view = mk.view;
+    let (Some(a), Some(b)) = (c.attr("rsc"), c.attr("with-rsc")) else {
+        return;
+    };
+    let dr = c
+        .attr("rsc-role")
+        .and_then(Role::parse)
+        .filter(|r| *r != Role::Started);
+    let pr = c
+        .attr("with-rsc-role")
+        .and_then(Role::parse)
+        .filter(|r| *r != Role::Started);
+    for d in resolve(view, root, idx, a) {
+        for p in resolve(view, root, idx, b) {
+            if d != p {
+                out.colocations.push(mk.make(d, p, score, dr, pr));
+            }
+        }
+    }
+}
+
+/// One resource set of a colocation.
+struct ColocationSet {
+    members: Vec<RscIdx>,
+    sequential: bool,
+    /// The set's own score (else the constraint's), for the colocations within it.
+    score: Score,
+    role: Option<Role>,
+    /// ordering="listed": each member depends on the next, not the previous.
+    listed: bool,
+}
+
+impl ColocationSet {
+    fn read(
+        root: &Element,
+        idx: &IdIndex,
+        view: &ClusterView,
+        set: &Element,
+        score: Score,
+    ) -> ColocationSet {
+        ColocationSet {
+            members: set_members(view, root, idx, set),
+            sequential: set
+                .attr("sequential")
+                .map(crate::unpack::is_true)
+                .unwrap_or(true),
+            score: set.attr("score").and_then(Score::parse).unwrap_or(score),
+            role: set
+                .attr("role")
+                .and_then(Role::parse)
+                .filter(|r| *r != Role::Started),
+            listed: set
+                .attr("ordering")
+                .is_some_and(|o| !o.eq_ignore_ascii_case("group")),
+        }
+    }
+
+    /// Pacemaker's unpack_colocation_set: a non-sequential set has none; a positive score
+    /// chains each member with the previous one, or the other way round with
+    /// ordering="listed"; a negative one sets each member against every earlier one.
+    fn colocate_within(&self, mk: &ColocationMaker, out: &mut Constraints) {
+        let (members, role) = (&self.members, self.role);
+        if !self.sequential || self.score == Score::ZERO {
             // Nothing inside the set.
-        } else if set_score > Score::ZERO {
+        } else if self.score > Score::ZERO {
             for w in members.windows(2) {
-                let (dep, primary) = if listed { (w[0], w[1]) } else { (w[1], w[0]) };
+                let (dep, primary) = if self.listed {
+                    (w[0], w[1])
+                } else {
+                    (w[1], w[0])
+                };
                 out.colocations
-                    .push(mk(dep, primary, set_score, role, role));
+                    .push(mk.make(dep, primary, self.score, role, role));
             }
         } else {
             for (i, &b) in members.iter().enumerate() {
                 for &a in &members[..i] {
-                    out.colocations.push(mk(b, a, set_score, role, role));
+                    out.colocations.push(mk.make(b, a, self.score, role, role));
                 }
             }
         }
-        if let Some((pm, pseq, prole)) = &prev {
-            // Members of the earlier set depend on the later set.
-            let primary_members: Vec<RscIdx> = if sequential {
-                members.last().copied().into_iter().collect()
-            } else {
-                members.clone()
-            };
-            let dependents: Vec<RscIdx> = if *pseq {
-                pm.first().copied().into_iter().collect()
-            } else {
-                pm.clone()
-            };
-            for &d in &dependents {
-                for &p in &primary_members {
-                    out.colocations.push(mk(d, p, score, *prole, role));
-                }
+    }
+
+    /// Members of this (earlier) set depend on the `next` set: its first member (every
+    /// member, if not sequential) with the next set's last (every one, if not sequential),
+    /// with the constraint's score.
+    fn colocate_with(
+        &self,
+        next: &ColocationSet,
+        score: Score,
+        mk: &ColocationMaker,
+        out: &mut Constraints,
+    ) {
+        let primary_members: Vec<RscIdx> = if next.sequential {
+            next.members.last().copied().into_iter().collect()
+        } else {
+            next.members.clone()
+        };
+        let dependents: Vec<RscIdx> = if self.sequential {
+            self.members.first().copied().into_iter().collect()
+        } else {
+            self.members.clone()
+        };
+        for &d in &dependents {
+            for &p in &primary_members {
+                out.colocations
+                    .push(mk.make(d, p, score, self.role, next.role));
             }
         }
-        prev = Some((members, sequential, role));
     }
 }
 
@@ -481,110 +605,153 @@ fn order_kind(c: &Element) -> OrderKind {
     }
 }
 
+/// An `rsc_order`: between two resources, or along and between its resource sets.
 fn order(root: &Element, idx: &IdIndex, view: &ClusterView, c: &Element, out: &mut Constraints) {
-    let id = c.attr("id").unwrap_or("").to_string();
     let kind = order_kind(c);
     let symmetrical = c
         .attr("symmetrical")
         .map(crate::unpack::is_true)
         .unwrap_or(kind != OrderKind::Serialize);
+    let base = Order {
+        id: c.attr("id").unwrap_or("").to_string(),
+        first: 0,
+        first_action: String::new(),
+        then: 0,
+        then_action: String::new(),
+        kind,
+        symmetrical,
+        one_or_more: None,
+        require_all: true,
+    };
     let sets: Vec<&Element> = c.children_named("resource_set").collect();
     if sets.is_empty() {
-        let (Some(a), Some(b)) = (c.attr("first"), c.attr("then")) else {
-            return;
-        };
-        let fa = c.attr("first-action").unwrap_or("start").to_string();
-        let ta = c
-            .attr("then-action")
-            .map(str::to_string)
-            .unwrap_or_else(|| fa.clone());
-        let require_all = c
-            .attr("require-all")
-            .map(crate::unpack::is_true)
-            .unwrap_or(true);
-        for f in resolve(view, root, idx, a) {
-            for t in resolve(view, root, idx, b) {
-                out.orders.push(Order {
-                    id: id.clone(),
-                    first: f,
-                    first_action: fa.clone(),
-                    then: t,
-                    then_action: ta.clone(),
-                    kind,
-                    symmetrical,
-                    one_or_more: None,
-                    require_all,
-                });
-            }
-        }
+        plain_orders(root, idx, view, c, &base, out);
         return;
     }
-    let mut prev: Option<(Vec<RscIdx>, String, bool, bool, String)> = None;
+    let mut prev: Option<OrderSet> = None;
     for set in &sets {
-        let members = set_members(view, root, idx, set);
-        let sequential = set
-            .attr("sequential")
-            .map(crate::unpack::is_true)
-            .unwrap_or(true);
-        let require_all = set
-            .attr("require-all")
-            .map(crate::unpack::is_true)
-            .unwrap_or(true);
-        let action = set.attr("action").unwrap_or("start").to_string();
-        let set_kind = if set.attr("kind").is_some() {
-            order_kind(set)
+        let this = OrderSet::read(root, idx, view, set, kind);
+        this.order_within(&base, out);
+        if let Some(prev) = &prev {
+            prev.order_before(&this, &base, out);
+        }
+        prev = Some(this);
+    }
+}
+
+/// `first` before `then` (each resolved to its resources): `first-action` (start by
+/// default) before `then-action` (the first's by default).
+fn plain_orders(
+    root: &Element,
+    idx: &IdIndex,
+    view: &ClusterView,
+    c: &Element,
+    base: &Order,
+    out: &mut Constraints,
+) {
+    let (Some(a), Some(b)) = (c.attr("first"), c.attr("then")) else {
+        return;
+    };
+    let fa = c.attr("first-action").unwrap_or("start").to_string();
+    let ta = c
+        .attr("then-action")
+        .map(str::to_string)
+        .unwrap_or_else(|| fa.clone());
+    let require_all = c
+        .attr("require-all")
+        .map(crate::unpack::is_true)
+        .unwrap_or(true);
+    for f in resolve(view, root, idx, a) {
+        for t in resolve(view, root, idx, b) {
+            out.orders.push(Order {
+                first: f,
+                first_action: fa.clone(),
+                then: t,
+                then_action: ta.clone(),
+                require_all,
+                ..base.clone()
+            });
+        }
+    }
+}
+
+/// One resource set of an ordering.
+struct OrderSet {
+    id: String,
+    members: Vec<RscIdx>,
+    action: String,
+    sequential: bool,
+    require_all: bool,
+    /// The set's own kind (else the constraint's), for the orderings within it.
+    kind: OrderKind,
+}
+
+impl OrderSet {
+    fn read(
+        root: &Element,
+        idx: &IdIndex,
+        view: &ClusterView,
+        set: &Element,
+        kind: OrderKind,
+    ) -> OrderSet {
+        let flag = |name: &str| set.attr(name).map(crate::unpack::is_true).unwrap_or(true);
+        OrderSet {
+            id: set.attr("id").unwrap_or("").to_string(),
+            members: set_members(view, root, idx, set),
+            action: set.attr("action").unwrap_or("start").to_string(),
+            sequential: flag("sequential"),
+            require_all: flag("require-all"),
+            kind: if set.attr("kind").is_some() {
+                order_kind(set)
+            } else {
+                kind
+            },
+        }
+    }
+
+    /// A sequential set orders each member before the next.
+    fn order_within(&self, base: &Order, out: &mut Constraints) {
+        if !self.sequential {
+            return;
+        }
+        for w in self.members.windows(2) {
+            out.orders.push(Order {
+                first: w[0],
+                first_action: self.action.clone(),
+                then: w[1],
+                then_action: self.action.clone(),
+                kind: self.kind,
+                ..base.clone()
+            });
+        }
+    }
+
+    /// This set before the `next`: its last member (every member, if not sequential)
+    /// before the next set's first (every one, if not sequential); through a one-or-more
+    /// point when this set does not require all.
+    fn order_before(&self, next: &OrderSet, base: &Order, out: &mut Constraints) {
+        let firsts: Vec<RscIdx> = if self.sequential {
+            self.members.last().copied().into_iter().collect()
         } else {
-            kind
+            self.members.clone()
         };
-        if sequential {
-            for w in members.windows(2) {
+        let thens: Vec<RscIdx> = if next.sequential {
+            next.members.first().copied().into_iter().collect()
+        } else {
+            next.members.clone()
+        };
+        for &f in &firsts {
+            for &t in &thens {
                 out.orders.push(Order {
-                    id: id.clone(),
-                    first: w[0],
-                    first_action: action.clone(),
-                    then: w[1],
-                    then_action: action.clone(),
-                    kind: set_kind,
-                    symmetrical,
-                    one_or_more: None,
-                    require_all: true,
+                    first: f,
+                    first_action: self.action.clone(),
+                    then: t,
+                    then_action: next.action.clone(),
+                    one_or_more: (!self.require_all).then(|| self.id.clone()),
+                    ..base.clone()
                 });
             }
         }
-        if let Some((pm, pa, pseq, preq, pid)) = &prev {
-            let firsts: Vec<RscIdx> = if *pseq {
-                pm.last().copied().into_iter().collect()
-            } else {
-                pm.clone()
-            };
-            let thens: Vec<RscIdx> = if sequential {
-                members.first().copied().into_iter().collect()
-            } else {
-                members.clone()
-            };
-            for &f in &firsts {
-                for &t in &thens {
-                    out.orders.push(Order {
-                        id: id.clone(),
-                        first: f,
-                        first_action: pa.clone(),
-                        then: t,
-                        then_action: action.clone(),
-                        kind,
-                        symmetrical,
-                        one_or_more: (!preq).then(|| pid.clone()),
-                        require_all: true,
-                    });
-                }
-            }
-        }
-        prev = Some((
-            members,
-            action,
-            sequential,
-            require_all,
-            set.attr("id").unwrap_or("").to_string(),
-        ));
     }
 }
 

@@ -360,24 +360,59 @@ fn add_bundle(
         image: s.image.clone(),
         ..Default::default()
     };
+    let unpacking = BundleUnpack { ctx, bid, s: &s, b };
     for i in 0..s.replicas {
         let addr = addrs.get(i).map(String::as_str);
-        let Some(container) = add(
+        let remote = primitive.is_some();
+        if let Some(replica) = unpacking.add_replica(i, addr, remote, view, diags) {
+            out.replicas.push(replica);
+        }
+    }
+    let mut top = vec![b];
+    if let Some(p) = primitive {
+        if let Some(c) = add_bundle_clone(ctx, el, &s, p, order, &mut out, view, diags) {
+            top.push(c);
+        }
+    }
+    view.bundles.push(out);
+    top
+}
+
+/// One bundle being unpacked: its settings and resource.
+struct BundleUnpack<'x, 'a, 'b> {
+    ctx: &'x Ctx<'a, 'b>,
+    bid: &'x str,
+    s: &'x super::bundle::Settings,
+    b: RscIdx,
+}
+
+impl BundleUnpack<'_, '_, '_> {
+    /// Replica `i`: its container (a child of the bundle), its IP if it has an address,
+    /// and with a wrapped primitive (`remote`) its connection and guest node.
+    fn add_replica(
+        &self,
+        i: usize,
+        addr: Option<&str>,
+        remote: bool,
+        view: &mut ClusterView,
+        diags: &mut Diagnostics,
+    ) -> Option<super::bundle::Replica> {
+        use super::bundle;
+        let (ctx, bid, s, b) = (self.ctx, self.bid, self.s, self.b);
+        let container = add(
             ctx,
-            &bundle::container_xml(bid, &s, i, addr),
+            &bundle::container_xml(bid, s, i, addr),
             Some(b),
             None,
             i,
             view,
             diags,
-        ) else {
-            continue;
-        };
+        )?;
         view.resources[b].children.push(container);
         let ip = addr.and_then(|a| {
             add(
                 ctx,
-                &bundle::ip_xml(bid, &s, i, a),
+                &bundle::ip_xml(bid, s, i, a),
                 Some(b),
                 None,
                 i,
@@ -391,45 +426,46 @@ fn add_bundle(
             addr: addr.map(str::to_string),
             ..Default::default()
         };
-        if primitive.is_some() {
-            if let Some(xml) = bundle::remote_xml(bid, &s, i, addr) {
+        if remote {
+            if let Some(xml) = bundle::remote_xml(bid, s, i, addr) {
                 replica.remote = add(ctx, &xml, Some(b), None, i, view, diags);
                 let n = super::remote::add_node(view, &format!("{bid}-{i}"));
                 view.nodes[n].kind = "container".into();
                 replica.node = Some(n);
             }
         }
-        out.replicas.push(replica);
+        Some(replica)
     }
-    let mut top = vec![b];
-    if let Some(p) = primitive {
-        if let Some(c) = add(
-            ctx,
-            &bundle::child_clone_xml(el, &s, p),
-            None,
-            None,
-            order,
-            view,
-            diags,
-        ) {
-            // Each instance belongs to a replica (and runs on its guest node).
-            let instances = view.resources[c].children.clone();
-            for (i, inst) in instances.into_iter().enumerate() {
-                if let Some(r) = out.replicas.get_mut(i) {
-                    r.child = Some(inst);
-                }
-            }
-            // The primitive's utilization belongs to the containers.
-            let util = view.resources[instances_first(view, c)].utilization.clone();
-            for r in &out.replicas {
-                view.resources[r.container].utilization = util.clone();
-            }
-            out.child = Some(c);
-            top.push(c);
+}
+
+/// The clone of the bundle's wrapped primitive `p`: each instance belongs to a replica
+/// (and runs on its guest node), and the primitive's utilization belongs to the
+/// containers.
+#[allow(clippy::too_many_arguments)]
+fn add_bundle_clone(
+    ctx: &Ctx,
+    el: &Element,
+    s: &super::bundle::Settings,
+    p: &Element,
+    order: usize,
+    out: &mut super::bundle::Bundle,
+    view: &mut ClusterView,
+    diags: &mut Diagnostics,
+) -> Option<RscIdx> {
+    let xml = super::bundle::child_clone_xml(el, s, p);
+    let c = add(ctx, &xml, None, None, order, view, diags)?;
+    let instances = view.resources[c].children.clone();
+    for (i, inst) in instances.into_iter().enumerate() {
+        if let Some(r) = out.replicas.get_mut(i) {
+            r.child = Some(inst);
         }
     }
-    view.bundles.push(out);
-    top
+    let util = view.resources[instances_first(view, c)].utilization.clone();
+    for r in &out.replicas {
+        view.resources[r.container].utilization = util.clone();
+    }
+    out.child = Some(c);
+    Some(c)
 }
 
 fn instances_first(view: &ClusterView, c: RscIdx) -> RscIdx {

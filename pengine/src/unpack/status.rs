@@ -134,87 +134,110 @@ fn node_history(
     };
     for lr in lrm_rscs.children_named("lrm_resource") {
         let Some(rid) = lr.attr("id") else { continue };
-        let ops = history::history(lr);
-        // Pacemaker gives a history the first free instance even when that instance already
-        // has (inactive) history here: two inactive histories can share one instance.
-        let found = find_resource(view, anon, rid, node);
-        let r = match found {
-            Found::Instance(r) => r,
-            Found::OrphanOf(c) => {
-                let inst = add_orphan_instance(view, c, anon);
-                let base = rid.split(':').next().unwrap_or(rid);
-                view.primitives_of(inst)
-                    .into_iter()
-                    .find(|p| view.resources[*p].base_id == base)
-                    .unwrap_or(inst)
-            }
-            Found::None => {
-                let base = rid.split(':').next().unwrap_or(rid);
-                if view.unsupported_ids.iter().any(|u| {
-                    if u.ends_with('-') {
-                        rid.starts_with(u.as_str())
-                    } else {
-                        u == base
-                    }
-                }) {
-                    continue;
-                }
-                add_orphan(view, lr, rid, diags)
-            }
-        };
-        if view.resources[r].base_id != view.resources[r].id {
-            // The latest history names the instance (none when it is the instance's own).
-            view.resources[r].clone_name = (view.resources[r].id != rid).then(|| rid.to_string());
+        if let Some(r) = history_owner(view, anon, node, lr, rid, diags) {
+            resource_history(view, node, lr, rid, r);
         }
-        super::shutdown_lock::read(view, r, node, lr);
-        if !crate::actions::node_actions::can_fence(view, node)
-            && ops.iter().any(unrecoverable_stop)
-        {
-            view.resources[r].stop_unrecoverable = true;
-        }
-        let mut state = replay(view, r, node, ops);
-        state.entry_id = rid.to_string();
-        // Pacemaker checks the agent against the resource named exactly by the history.
-        if let Some(&x) = view.rsc_by_id.get(rid) {
-            if agent_changed(&view.resources[x], lr) {
-                view.resources[x].other_agent_on.push(node);
-            }
-        }
-        // A failure whose on-fail is `fence` (a failed stop with fencing enabled, by
-        // default) makes the node unclean: it is fenced before the resource runs elsewhere.
-        // A guest node is "fenced" by recovering its container instead (it stays clean, so
-        // it may run resources again once the container is back).
-        if state.failed && state.on_fail == OnFail::Fence && view.nodes[node].is_guest() {
-            super::remote::fence_guest(view, node);
-        } else if state.failed && state.on_fail == OnFail::Fence && !view.nodes[node].unclean {
-            // (Pacemaker names the instance the history was mapped to, not the history.)
-            let reason = format!("{} failed there", view.resources[r].id);
-            let n = &mut view.nodes[node];
-            n.unclean = true;
-            n.unclean_reason = reason;
-        }
-        // A second history of the same resource on the node (a duplicate entry) does not
-        // undo that the first found it active (Pacemaker keeps the node it runs on).
-        let keeps_active = view.resources[r]
-            .node_state
-            .get(&node)
-            .is_some_and(|old| old.role.is_active() && !state.role.is_active());
-        // (The same entry id twice: crm_simulate finds no single entry to record in.)
-        let duplicate = view.resources[r]
-            .node_state
-            .get(&node)
-            .is_some_and(|old| old.entry_id == state.entry_id);
-        if duplicate {
-            view.resources[r].duplicate_history_on.push(node);
-        }
-        if keeps_active {
-            continue;
-        }
-        view.resources[r].node_state.insert(node, state);
     }
     // An orphan's container may come later in the same history (Pacemaker links orphans to
     // their containers once the node's history is read).
     remote::link_orphan_containers(view);
+}
+
+/// The resource history `rid` belongs to: the instance found for it, else an orphan added
+/// for it (an orphan instance of its clone, or an orphan primitive); None for a history of
+/// something unsupported.
+fn history_owner(
+    view: &mut ClusterView,
+    anon: &mut BTreeMap<String, Vec<RscIdx>>,
+    node: usize,
+    lr: &Element,
+    rid: &str,
+    diags: &mut Diagnostics,
+) -> Option<RscIdx> {
+    let base = rid.split(':').next().unwrap_or(rid);
+    // Pacemaker gives a history the first free instance even when that instance already
+    // has (inactive) history here: two inactive histories can share one instance.
+    match find_resource(view, anon, rid, node) {
+        Found::Instance(r) => Some(r),
+        Found::OrphanOf(c) => {
+            let inst = add_orphan_instance(view, c, anon);
+            let member = view
+                .primitives_of(inst)
+                .into_iter()
+                .find(|p| view.resources[*p].base_id == base);
+            Some(member.unwrap_or(inst))
+        }
+        Found::None => {
+            let unsupported = view.unsupported_ids.iter().any(|u| {
+                if u.ends_with('-') {
+                    rid.starts_with(u.as_str())
+                } else {
+                    u == base
+                }
+            });
+            (!unsupported).then(|| add_orphan(view, lr, rid, diags))
+        }
+    }
+}
+
+/// Resource `r`'s history `lr` (entry `rid`) on `node`: replayed into its state there,
+/// with what the history says about the node (an unrecoverable stop, a changed agent, a
+/// failure that fences).
+fn resource_history(view: &mut ClusterView, node: usize, lr: &Element, rid: &str, r: RscIdx) {
+    let ops = history::history(lr);
+    if view.resources[r].base_id != view.resources[r].id {
+        // The latest history names the instance (none when it is the instance's own).
+        view.resources[r].clone_name = (view.resources[r].id != rid).then(|| rid.to_string());
+    }
+    super::shutdown_lock::read(view, r, node, lr);
+    if !crate::actions::node_actions::can_fence(view, node) && ops.iter().any(unrecoverable_stop) {
+        view.resources[r].stop_unrecoverable = true;
+    }
+    let mut state = replay(view, r, node, ops);
+    state.entry_id = rid.to_string();
+    // Pacemaker checks the agent against the resource named exactly by the history.
+    if let Some(&x) = view.rsc_by_id.get(rid) {
+        if agent_changed(&view.resources[x], lr) {
+            view.resources[x].other_agent_on.push(node);
+        }
+    }
+    fence_for_failure(view, node, r, &state);
+    record_state(view, node, r, state);
+}
+
+/// A failure whose on-fail is `fence` (a failed stop with fencing enabled, by default)
+/// makes the node unclean: it is fenced before the resource runs elsewhere. A guest node is
+/// "fenced" by recovering its container instead (it stays clean, so it may run resources
+/// again once the container is back).
+fn fence_for_failure(view: &mut ClusterView, node: usize, r: RscIdx, state: &RscNodeState) {
+    if !state.failed || state.on_fail != OnFail::Fence {
+        return;
+    }
+    if view.nodes[node].is_guest() {
+        super::remote::fence_guest(view, node);
+    } else if !view.nodes[node].unclean {
+        // (Pacemaker names the instance the history was mapped to, not the history.)
+        let reason = format!("{} failed there", view.resources[r].id);
+        let n = &mut view.nodes[node];
+        n.unclean = true;
+        n.unclean_reason = reason;
+    }
+}
+
+/// The state becomes resource `r`'s on `node`, unless a second history of the same
+/// resource there (a duplicate entry) would undo that the first found it active
+/// (Pacemaker keeps the node it runs on).
+fn record_state(view: &mut ClusterView, node: usize, r: RscIdx, state: RscNodeState) {
+    let old = view.resources[r].node_state.get(&node);
+    let keeps_active = old.is_some_and(|old| old.role.is_active() && !state.role.is_active());
+    // (The same entry id twice: crm_simulate finds no single entry to record in.)
+    let duplicate = old.is_some_and(|old| old.entry_id == state.entry_id);
+    if duplicate {
+        view.resources[r].duplicate_history_on.push(node);
+    }
+    if !keeps_active {
+        view.resources[r].node_state.insert(node, state);
+    }
 }
 
 /// A stop that failed with a hard error (Pacemaker's check when it maps the result): only
