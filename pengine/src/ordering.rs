@@ -153,6 +153,7 @@ fn restate_reasons(
             .or_else(|| cx.required_by_stop_before(i, said))
             .or_else(|| cx.blocked_by_root(i, said))
             .or_else(|| cx.blocked_by_collective_first(i, said))
+            .or_else(|| cx.blocked_from_outset(i, said))
             .or_else(|| cx.required_like_member_before(i, said));
         if let Some(why) = why {
             t.list[i].reason = Some(why);
@@ -274,6 +275,29 @@ impl Restating<'_> {
                     .any(|&y| t.edges[y].first == f && t.edges[y].flags & RUNNABLE_LEFT != 0);
             passed_on.then(|| self.because("unrunnable", f))
         })
+    }
+
+    /// Unable to run because of firsts none of which could ever run, it is named by the
+    /// ordering created last: Pacemaker keeps an action's firsts newest first and meets
+    /// that one first.
+    fn blocked_from_outset(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let t = self.t;
+        let said = said.filter(|_| self.became_unrunnable(i))?;
+        let never = |x: &usize| {
+            let e = t.edges[*x];
+            e.flags & RUNNABLE_LEFT != 0
+                && !self.before[e.first].runnable
+                && t.list[e.first].rsc != t.list[i].rsc
+        };
+        let from_one = self.in_edges[i]
+            .iter()
+            .filter(|x| never(x))
+            .any(|&x| self.because("unrunnable", t.edges[x].first) == said);
+        if !from_one {
+            return None;
+        }
+        let last = self.in_edges[i].iter().filter(|x| never(x)).max()?;
+        Some(self.because("unrunnable", t.edges[*last].first))
     }
 
     /// Required by what its collective passes on, like the member before it, it is named
