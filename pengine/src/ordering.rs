@@ -186,6 +186,14 @@ impl Restating<'_> {
         because(self.t, self.view, what, first)
     }
 
+    /// Whether `said` names the first of an ordering into action `i` created before
+    /// ordering `x`.
+    fn named_earlier(&self, i: usize, x: usize, said: &str) -> bool {
+        self.in_edges[i]
+            .iter()
+            .any(|&y| y < x && self.because("unrunnable", self.t.edges[y].first) == said)
+    }
+
     /// Made required (without a reason, by its own resource's ordering, or named
     /// unrunnable by a first) while another resource's required first implies it: named
     /// by that first, as in Pacemaker's order.
@@ -198,7 +206,11 @@ impl Restating<'_> {
             let e = t.edges[x];
             let f = &t.list[e.first];
             let named = match said {
-                Some(said) => self.because("unrunnable", e.first) == said,
+                // (Or by a first ordered before it earlier: Pacemaker keeps an action's
+                // firsts newest first, and meets this one first.)
+                Some(said) => {
+                    self.because("unrunnable", e.first) == said || self.named_earlier(i, x, said)
+                }
                 // (A clone's ordering passed on to the instances judges the clone's action
                 // as a whole.)
                 None if e.flags & SUMMARY != 0 => true,
