@@ -226,7 +226,17 @@ impl Restating<'_> {
     /// when it reaches the pair.
     fn required_by_stop_before(&self, i: usize, said: Option<&str>) -> Option<String> {
         let (t, a) = (self.t, &self.t.list[i]);
-        let stop_blocked = said.is_some_and(|w| w.starts_with("unrunnable "));
+        // (So is a group member's stop its own restart made required, naming nothing, when
+        // a later member's stop comes before it: Pacemaker reaches it from the chain of
+        // member stops first; the last member's stop, which nothing precedes, it reaches
+        // from its own restart.)
+        let chained = self.in_edges[i]
+            .iter()
+            .any(|&x| t.edges[x].flags & STOP_CHAIN != 0);
+        let stop_blocked = match said {
+            Some(w) => w.starts_with("unrunnable "),
+            None => chained && a.task == "stop",
+        };
         if !self.became_required(i) || !stop_blocked {
             return None;
         }
