@@ -154,6 +154,7 @@ fn restate_reasons(
             .or_else(|| cx.blocked_by_root(i, said))
             .or_else(|| cx.blocked_by_collective_first(i, said))
             .or_else(|| cx.blocked_from_outset(i, said))
+            .or_else(|| cx.required_from_outset(i, said))
             .or_else(|| cx.required_like_member_before(i, said));
         if let Some(why) = why {
             t.list[i].reason = Some(why);
@@ -297,6 +298,27 @@ impl Restating<'_> {
                     .any(|&y| t.edges[y].first == f && t.edges[y].flags & RUNNABLE_LEFT != 0);
             passed_on.then(|| self.because("unrunnable", f))
         })
+    }
+
+    /// Required through firsts that were required from the outset, it is named by the
+    /// ordering created last: Pacemaker meets an action's newest first first.
+    fn required_from_outset(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let t = self.t;
+        let said = said.filter(|w| w.starts_with("required ") && self.became_required(i))?;
+        let always = |x: &usize| {
+            let e = t.edges[*x];
+            e.flags & IMPLIES_THEN != 0
+                && !self.before[e.first].optional
+                && t.list[e.first].rsc != t.list[i].rsc
+        };
+        let named = self.in_edges[i]
+            .iter()
+            .any(|&x| self.because("required", t.edges[x].first) == said);
+        if !named {
+            return None;
+        }
+        let last = self.in_edges[i].iter().filter(|x| always(x)).max()?;
+        Some(self.because("required", t.edges[*last].first))
     }
 
     /// Unable to run because of firsts none of which could ever run, it is named by the
