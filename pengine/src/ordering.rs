@@ -153,6 +153,8 @@ fn restate_reasons(
             .or_else(|| cx.required_by_stop_before(i, said))
             .or_else(|| cx.blocked_by_root(i, said))
             .or_else(|| cx.blocked_by_collective_first(i, said))
+            .or_else(|| cx.blocked_from_outset(i, said))
+            .or_else(|| cx.required_from_outset(i, said))
             .or_else(|| cx.required_like_member_before(i, said));
         if let Some(why) = why {
             t.list[i].reason = Some(why);
@@ -185,6 +187,14 @@ impl Restating<'_> {
         because(self.t, self.view, what, first)
     }
 
+    /// Whether `said` names the first of an ordering into action `i` created before
+    /// ordering `x`.
+    fn named_earlier(&self, i: usize, x: usize, said: &str) -> bool {
+        self.in_edges[i]
+            .iter()
+            .any(|&y| y < x && self.because("unrunnable", self.t.edges[y].first) == said)
+    }
+
     /// Made required (without a reason, by its own resource's ordering, or named
     /// unrunnable by a first) while another resource's required first implies it: named
     /// by that first, as in Pacemaker's order.
@@ -197,7 +207,11 @@ impl Restating<'_> {
             let e = t.edges[x];
             let f = &t.list[e.first];
             let named = match said {
-                Some(said) => self.because("unrunnable", e.first) == said,
+                // (Or by a first ordered before it earlier: Pacemaker keeps an action's
+                // firsts newest first, and meets this one first.)
+                Some(said) => {
+                    self.because("unrunnable", e.first) == said || self.named_earlier(i, x, said)
+                }
                 // (A clone's ordering passed on to the instances judges the clone's action
                 // as a whole.)
                 None if e.flags & SUMMARY != 0 => true,
@@ -213,7 +227,17 @@ impl Restating<'_> {
     /// when it reaches the pair.
     fn required_by_stop_before(&self, i: usize, said: Option<&str>) -> Option<String> {
         let (t, a) = (self.t, &self.t.list[i]);
-        let stop_blocked = said.is_some_and(|w| w.starts_with("unrunnable "));
+        // (So is a group member's stop its own restart made required, naming nothing, when
+        // a later member's stop comes before it: Pacemaker reaches it from the chain of
+        // member stops first; the last member's stop, which nothing precedes, it reaches
+        // from its own restart.)
+        let chained = self.in_edges[i]
+            .iter()
+            .any(|&x| t.edges[x].flags & STOP_CHAIN != 0);
+        let stop_blocked = match said {
+            Some(w) => w.starts_with("unrunnable "),
+            None => chained && a.task == "stop",
+        };
         if !self.became_required(i) || !stop_blocked {
             return None;
         }
@@ -274,6 +298,50 @@ impl Restating<'_> {
                     .any(|&y| t.edges[y].first == f && t.edges[y].flags & RUNNABLE_LEFT != 0);
             passed_on.then(|| self.because("unrunnable", f))
         })
+    }
+
+    /// Required through firsts that were required from the outset, it is named by the
+    /// ordering created last: Pacemaker meets an action's newest first first.
+    fn required_from_outset(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let t = self.t;
+        let said = said.filter(|w| w.starts_with("required ") && self.became_required(i))?;
+        let always = |x: &usize| {
+            let e = t.edges[*x];
+            e.flags & IMPLIES_THEN != 0
+                && !self.before[e.first].optional
+                && t.list[e.first].rsc != t.list[i].rsc
+        };
+        let named = self.in_edges[i]
+            .iter()
+            .any(|&x| self.because("required", t.edges[x].first) == said);
+        if !named {
+            return None;
+        }
+        let last = self.in_edges[i].iter().filter(|x| always(x)).max()?;
+        Some(self.because("required", t.edges[*last].first))
+    }
+
+    /// Unable to run because of firsts none of which could ever run, it is named by the
+    /// ordering created last: Pacemaker keeps an action's firsts newest first and meets
+    /// that one first.
+    fn blocked_from_outset(&self, i: usize, said: Option<&str>) -> Option<String> {
+        let t = self.t;
+        let said = said.filter(|_| self.became_unrunnable(i))?;
+        let never = |x: &usize| {
+            let e = t.edges[*x];
+            e.flags & RUNNABLE_LEFT != 0
+                && !self.before[e.first].runnable
+                && t.list[e.first].rsc != t.list[i].rsc
+        };
+        let from_one = self.in_edges[i]
+            .iter()
+            .filter(|x| never(x))
+            .any(|&x| self.because("unrunnable", t.edges[x].first) == said);
+        if !from_one {
+            return None;
+        }
+        let last = self.in_edges[i].iter().filter(|x| never(x)).max()?;
+        Some(self.because("unrunnable", t.edges[*last].first))
     }
 
     /// Required by what its collective passes on, like the member before it, it is named

@@ -47,6 +47,8 @@ pub fn block_dependents(view: &ClusterView, cons: &Constraints, t: &mut ActionTa
 /// run it. A part that is not placed anywhere has no such action, and then nothing fails,
 /// unless a stand-alone primitive is the first of an `rsc_order` for that task: Pacemaker
 /// then creates the action (placed nowhere, so unrunnable) before it blocks dependents.
+/// A bundle's parts count even so: Pacemaker orders each replica's parts by their own
+/// actions, which then exist without a node and cannot run.
 fn fails(view: &ClusterView, t: &ActionTable, r: RscIdx, task: &str) -> bool {
     if view.resources[r].kind == Kind::Primitive
         && t.of(r, task).iter().all(|&a| t.list[a].node.is_none())
@@ -54,6 +56,7 @@ fn fails(view: &ClusterView, t: &ActionTable, r: RscIdx, task: &str) -> bool {
     {
         return true;
     }
+    let bundle = view.bundles.iter().any(|b| b.rsc == r);
     let parts: Vec<RscIdx> = match view.resources[r].kind {
         Kind::Clone => view.resources[r].children.clone(),
         _ => vec![r],
@@ -64,10 +67,35 @@ fn fails(view: &ClusterView, t: &ActionTable, r: RscIdx, task: &str) -> bool {
                 .primitives_of(p)
                 .iter()
                 .flat_map(|&x| t.of(x, task))
-                .filter(|&a| t.list[a].node.is_some())
+                .filter(|&a| bundle || t.list[a].node.is_some())
                 .collect();
             !actions.is_empty() && actions.iter().all(|&a| !t.list[a].runnable)
         })
+}
+
+/// The resource a block names: Pacemaker names the resource of the unrunnable start that
+/// set it off, which for a bundle is its first replica part (IP, container, connection)
+/// that cannot start, since it creates those actions before the bundle's own.
+fn blocker(view: &ClusterView, t: &ActionTable, primary: RscIdx) -> RscIdx {
+    let Some(b) = view.bundles.iter().find(|b| b.rsc == primary) else {
+        return primary;
+    };
+    b.replicas
+        .iter()
+        .flat_map(|r| r.ip.into_iter().chain([r.container]).chain(r.remote))
+        .find(|&p| t.of(p, "start").iter().any(|&a| !t.list[a].runnable))
+        .unwrap_or(primary)
+}
+
+/// What a block of `r` reaches besides `r`: its children, and for a bundle also the clone
+/// of its wrapped primitive (a child of the bundle in Pacemaker).
+fn under(view: &ClusterView, r: RscIdx) -> impl Iterator<Item = RscIdx> + '_ {
+    let wrapped = view
+        .bundles
+        .iter()
+        .find(|b| b.rsc == r)
+        .and_then(|b| b.child);
+    view.resources[r].children.iter().copied().chain(wrapped)
 }
 
 /// Makes every runnable `task` of `r` and what is under it unrunnable.
@@ -75,7 +103,10 @@ fn block(view: &ClusterView, t: &mut ActionTable, r: RscIdx, task: &str, why: Rs
     let mut changed = false;
     let mut stack = vec![r];
     let pid = &view.resources[why].id;
-    let colocation = format!("colocation with {pid}");
+    let colocation = format!(
+        "colocation with {}",
+        view.resources[blocker(view, t, why)].id
+    );
     // (Pacemaker blocks the dependents as soon as the primary's start cannot run, before it
     // updates what is ordered after that start: a reason an ordering from the primary gave
     // gives way, unless the primary was required before it could not run, which a primary
@@ -114,7 +145,7 @@ fn block(view: &ClusterView, t: &mut ActionTable, r: RscIdx, task: &str, why: Rs
                 changed = true;
             }
         }
-        stack.extend(view.resources[x].children.iter().copied());
+        stack.extend(under(view, x));
     }
     changed
 }

@@ -595,6 +595,15 @@ fn bundle_lines(
 fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out: &mut String) {
     let rsc = &view.resources[c];
     let cfg = rsc.clone.clone().unwrap_or_default();
+    // (Pacemaker's resource list skips a clone active somewhere but running on no node it
+    // counts: an unmanaged instance left only on an offline node.)
+    let somewhere = view
+        .primitives_of(c)
+        .iter()
+        .any(|m| p.get(m).is_some_and(|at| !at.is_empty()));
+    if !cfg.shown_unique() && somewhere && clone_running_on(view, c, p, revised).is_empty() {
+        return;
+    }
     let heading = clone_heading(&rsc.id, &clone_child_name(view, c), CloneFlags::of(view, c));
     let _ = writeln!(out, "    * {heading}");
     if cfg.shown_unique() {
@@ -614,7 +623,7 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
         return;
     }
     let mut by_role: BTreeMap<Role, BTreeSet<String>> = BTreeMap::new();
-    let mut active_nodes = BTreeSet::new();
+    let active_nodes = clone_running_on(view, c, p, revised);
     // Instances summarised in a role list (Pacemaker counts only those as active when it
     // decides whether to list the stopped nodes).
     let mut listed = 0usize;
@@ -624,17 +633,6 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             .iter()
             .map(|&m| primitive_text(view, m, p, revised))
             .collect();
-        // (An unmanaged instance counts for the clone only where its node is online.)
-        for (&m, t) in prims.iter().zip(&texts) {
-            let unmanaged = !t.managed || t.maintenance;
-            active_nodes.extend(
-                p.get(&m)
-                    .into_iter()
-                    .flatten()
-                    .map(|(n, _)| *n)
-                    .filter(|&n| !unmanaged || view.nodes[n].online),
-            );
-        }
         // (Pacemaker's "active" skips a clean offline node where a managed instance ran: an
         // instance left only there is neither listed nor stopped.)
         let active = |m: RscIdx, t: &PrimitiveText| {
@@ -706,6 +704,29 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
 
 /// Why a clone is stopped on node `n` when a probe there found its agent unusable (Pacemaker
 /// looks for the clone's failed probe on that node).
+/// The nodes the clone counts as running on: where its instances are placed, an unmanaged
+/// instance only where its node is online.
+fn clone_running_on(
+    view: &ClusterView,
+    c: RscIdx,
+    p: &Placement,
+    revised: bool,
+) -> BTreeSet<usize> {
+    let mut nodes = BTreeSet::new();
+    for m in view.primitives_of(c) {
+        let t = primitive_text(view, m, p, revised);
+        let unmanaged = !t.managed || t.maintenance;
+        nodes.extend(
+            p.get(&m)
+                .into_iter()
+                .flatten()
+                .map(|(n, _)| *n)
+                .filter(|&n| !unmanaged || view.nodes[n].online),
+        );
+    }
+    nodes
+}
+
 fn clone_failed_probe(view: &ClusterView, c: RscIdx, n: usize) -> Option<String> {
     view.primitives_of(c).into_iter().find_map(|p| {
         view.resources[p]

@@ -202,6 +202,11 @@ impl<'a> Plan<'a> {
 
     /// The resource's summary lines (none when nothing changes).
     fn lines(&self) -> Vec<Line> {
+        // (Pacemaker leaves an unmanaged resource out, whatever would happen to it; all are
+        // unmanaged when fencing is enabled without a device.)
+        if !self.s.view.resources[self.r].managed() || self.s.view.fencing_without_devices() {
+            return Vec::new();
+        }
         match (self.before.len(), self.after.len()) {
             (0, _) => self.starting_from_stopped().into_iter().collect(),
             (_, 0) => self.to_stopped(),

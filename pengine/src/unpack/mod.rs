@@ -129,6 +129,12 @@ impl ClusterView {
         r
     }
 
+    /// Fencing is enabled but no fencing device is configured: Pacemaker then unmanages
+    /// every resource when it assigns it.
+    pub fn fencing_without_devices(&self) -> bool {
+        self.config.stonith_enabled && !self.resources.iter().any(|r| r.class == "stonith")
+    }
+
     /// All primitives under (or equal to) `r`, in tree order.
     pub fn primitives_of(&self, r: RscIdx) -> Vec<RscIdx> {
         let mut out = Vec::new();
