@@ -103,6 +103,7 @@ fn unpack_cib(
     constraints::containers::add_colocations(&view, &mut constraints);
     constraints::ban_from_all_but_lock(&view, &mut constraints);
     constraints::fence_for_lost_tickets(&mut view, &constraints);
+    unpack::unmanage_without_fencing_devices(&mut view);
     Ok((diagnostics, view, constraints))
 }
 

@@ -117,21 +117,29 @@ fn the_same_input_gives_the_same_graph() {
     assert_eq!(a, b);
 }
 
+/// node1's history of `a`: its stop failed.
+const FAILED_STOP: &str = r#"<lrm><lrm_resources><lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
+        <lrm_rsc_op id="a_last_0" operation="stop" interval="0" call-id="5" rc-code="1" op-status="4" transition-key="1:2:0:x"/>
+        </lrm_resource></lrm_resources></lrm>"#;
+
+/// `resources` with a failed stop of `a` on node1, and fencing enabled.
+fn failed_stop_with_fencing_enabled(resources: &str) -> cib::Element {
+    let text = cib(resources, "", FAILED_STOP).to_xml().replace(
+        r#"name="stonith-enabled" value="false""#,
+        r#"name="stonith-enabled" value="true""#,
+    );
+    cib::Document::parse(&text).unwrap().root
+}
+
 /// A failed stop with fencing enabled (on-fail defaults to `fence`): its node is fenced and the
 /// resource starts elsewhere only after that (Pacemaker's behaviour). Before, the stop was
 /// retried forever.
 #[test]
 fn a_failed_stop_with_fencing_on_fences_its_node_before_the_move() {
-    let r = format!(r#"<primitive id="a" {DUMMY}/>"#);
-    let status = r#"<lrm><lrm_resources><lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
-        <lrm_rsc_op id="a_last_0" operation="stop" interval="0" call-id="5" rc-code="1" op-status="4" transition-key="1:2:0:x"/>
-        </lrm_resource></lrm_resources></lrm>"#;
-    let root = cib(&r, "", status);
-    let text = root.to_xml().replace(
-        r#"name="stonith-enabled" value="false""#,
-        r#"name="stonith-enabled" value="true""#,
+    let r = format!(
+        r#"<primitive id="a" {DUMMY}/><primitive id="fence" class="stonith" type="fence_dummy"/>"#
     );
-    let root = cib::Document::parse(&text).unwrap().root;
+    let root = failed_stop_with_fencing_enabled(&r);
     let s = pengine::schedule(&root, 1_700_000_000).unwrap();
     let st = structure(&s.graph);
     let fence = st
@@ -254,5 +262,20 @@ fn clone_agents_get_their_meta_attributes() {
             .contains(&("CRM_meta_op_target_rc".into(), "8".into())),
         "{:?}",
         promoted_monitor.attributes
+    );
+}
+
+/// Fencing enabled but no fencing device: nothing can be fenced, and Pacemaker leaves every
+/// resource where it is (unmanaged) rather than move one whose node it cannot fence. Only the
+/// probes remain (Pacemaker 2.1.5's graph for the same CIB).
+#[test]
+fn without_a_fencing_device_a_failed_stop_is_left_alone() {
+    let root = failed_stop_with_fencing_enabled(&format!(r#"<primitive id="a" {DUMMY}/>"#));
+    let mut acts = actions(&root);
+    acts.sort();
+    assert_eq!(
+        acts,
+        ["rsc_op a_monitor_0 on node2", "rsc_op a_monitor_0 on node3"],
+        "fenced, stopped or moved without a fencing device"
     );
 }

@@ -8,6 +8,7 @@ use graph::ActionKind;
 /// a node still in our membership (online), as Pacemaker's `pe_can_fence`.
 pub fn can_fence(view: &ClusterView, n: usize) -> bool {
     view.config.stonith_enabled
+        && !view.fencing_without_devices()
         && (view.config.have_quorum
             || view.config.no_quorum_policy == NoQuorumPolicy::Ignore
             || view.nodes[n].online)

@@ -189,7 +189,7 @@ pub fn managed(view: &ClusterView, r: RscIdx) -> bool {
     };
     !view.config.maintenance_mode
         && !kept_orphan
-        && ancestry(view, r).all(|i| view.resources[i].managed())
+        && ancestry(view, r).all(|i| view.resources[i].managed_in_status())
 }
 
 /// The `target-role` in effect: the resource's own, else the nearest ancestor's.

@@ -204,7 +204,7 @@ impl<'a> Plan<'a> {
     fn lines(&self) -> Vec<Line> {
         // (Pacemaker leaves an unmanaged resource out, whatever would happen to it; all are
         // unmanaged when fencing is enabled without a device.)
-        if !self.s.view.resources[self.r].managed() || self.s.view.fencing_without_devices() {
+        if !self.s.view.resources[self.r].managed() {
             return Vec::new();
         }
         match (self.before.len(), self.after.len()) {

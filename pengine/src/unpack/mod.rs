@@ -129,8 +129,8 @@ impl ClusterView {
         r
     }
 
-    /// Fencing is enabled but no fencing device is configured: Pacemaker then unmanages
-    /// every resource when it assigns it.
+    /// Fencing is enabled but no fencing device is configured: then nothing can be fenced and
+    /// Pacemaker unmanages every primitive when it assigns it.
     pub fn fencing_without_devices(&self) -> bool {
         self.config.stonith_enabled && !self.resources.iter().any(|r| r.class == "stonith")
     }
@@ -182,4 +182,20 @@ pub fn parse_interval_ms(v: &str) -> Option<u64> {
         return Some(0);
     }
     vocab::parse_duration_ms(v).ok()
+}
+
+/// With fencing enabled and no fencing device, no primitive may be started or stopped (data
+/// integrity needs fencing): each is left where it is, as Pacemaker's assignment does.
+/// (crm_verify reports the configuration error itself.)
+pub fn unmanage_without_fencing_devices(view: &mut ClusterView) {
+    if !view.fencing_without_devices() {
+        return;
+    }
+    for rsc in view
+        .resources
+        .iter_mut()
+        .filter(|r| r.kind == Kind::Primitive)
+    {
+        rsc.no_fencing_device = true;
+    }
 }

@@ -156,6 +156,8 @@ pub struct Resource {
     /// Cluster-wide `maintenance-mode`: Pacemaker unmanages every resource (the nodes stay
     /// as they are).
     pub cluster_maintenance: bool,
+    /// Fencing is enabled but no device exists: Pacemaker unmanages every primitive.
+    pub no_fencing_device: bool,
 }
 
 impl Resource {
@@ -200,6 +202,12 @@ impl Resource {
 
     /// `is-managed`, not in maintenance, and not blocked by an unrecoverable stop.
     pub fn managed(&self) -> bool {
+        self.managed_in_status() && !self.no_fencing_device
+    }
+
+    /// Managed as the status shows it: everything [`Self::managed`] checks but what only
+    /// assignment decides (no fencing device).
+    pub fn managed_in_status(&self) -> bool {
         self.meta_flag("is-managed", true)
             && !self.meta_flag("maintenance", false)
             && !self.stop_unrecoverable
