@@ -68,8 +68,17 @@ pub fn revised_placement(s: &Schedule) -> Placement {
 /// The placement after the executed graph. `as_shown`: as the revised status re-reads the
 /// history, where an operation still in flight stays last (a stop does not end it).
 pub(super) fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
+    let mut p = current_placement(&s.view);
+    apply_stops(s, as_shown, &mut p);
+    forget_fenced_nodes(s, &mut p);
+    apply_starts(s, as_shown, &mut p);
+    p
+}
+
+/// Stops remove a primitive from its node (everywhere, when fencing implies them), demotes
+/// lower its role.
+fn apply_stops(s: &Schedule, as_shown: bool, p: &mut Placement) {
     let view = &s.view;
-    let mut p = current_placement(view);
     let t = &s.actions;
     for (i, a) in t.list.iter().enumerate() {
         if !in_graph(t, i) {
@@ -105,8 +114,12 @@ pub(super) fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
             _ => {}
         }
     }
-    // A node really fenced (not a guest's pseudo fencing) loses its whole resource history:
-    // crm_simulate deletes it as the controller would.
+}
+
+/// A node really fenced (not a guest's pseudo fencing) loses its whole resource history:
+/// crm_simulate deletes it as the controller would.
+fn forget_fenced_nodes(s: &Schedule, p: &mut Placement) {
+    let t = &s.actions;
     for (i, a) in t.list.iter().enumerate() {
         if a.task != "stonith" || a.kind != graph::ActionKind::CrmEvent || is_unfence(a) {
             continue;
@@ -121,6 +134,13 @@ pub(super) fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
             }
         }
     }
+}
+
+/// Starts (and completed migrations) add a primitive where it goes, promotions raise its
+/// role; a stop or start there ends its failure.
+fn apply_starts(s: &Schedule, as_shown: bool, p: &mut Placement) {
+    let view = &s.view;
+    let t = &s.actions;
     for (i, a) in t.list.iter().enumerate() {
         if !in_graph(t, i) {
             continue;
@@ -179,7 +199,6 @@ pub(super) fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
             _ => {}
         }
     }
-    p
 }
 
 /// Whether the operation in flight that ends a history still sorts after an operation the
