@@ -370,6 +370,23 @@ pub fn primitive_text(
     p: &Placement,
     revised: bool,
 ) -> PrimitiveText {
+    let on = listed_nodes(view, r, p, revised);
+    let mut text = PrimitiveText::of(view, r, &on);
+    // A failure on a node that will be fenced is the node's, not the resource's.
+    if on.is_empty() {
+        text.failed_probe = failed_probe(view, r);
+    }
+    if !revised {
+        in_flight_flags(view, r, &on, &mut text);
+    }
+    failure_flags(view, r, p, &on, revised, &mut text);
+    text
+}
+
+/// The nodes a resource is listed on, in Pacemaker's order: the revised status re-reads the
+/// histories by node name; the current status lists them in the order they were read, a
+/// migration's target first.
+fn listed_nodes(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> Vec<(usize, Role)> {
     let rsc = &view.resources[r];
     let mut on = p.get(&r).cloned().unwrap_or_default();
     // The revised status re-reads a history written node by node: by node name.
@@ -431,15 +448,16 @@ pub fn primitive_text(
             on.insert(at, entry);
         }
     }
-    let mut text = PrimitiveText::of(view, r, &on);
-    // A failure on a node that will be fenced is the node's, not the resource's.
-    if on.is_empty() {
-        text.failed_probe = failed_probe(view, r);
-    }
-    // The current status shows the operation found in flight (on its one node, or where
-    // that operation is, for a resource active nowhere).
-    if let (Some((task, at)), false) = (first_pending(view, r), revised) {
-        match on.as_slice() {
+    on
+}
+
+/// The current status's operations in flight: the one found pending (on its one node, or
+/// where that operation is, for a resource active nowhere), a failed migration's target
+/// stopped later, and a recurring monitor in flight.
+fn in_flight_flags(view: &ClusterView, r: RscIdx, on: &[(usize, Role)], text: &mut PrimitiveText) {
+    let rsc = &view.resources[r];
+    if let Some((task, at)) = first_pending(view, r) {
+        match on {
             [_] => text.pending = super::status_text::pending_word(task),
             [] => {
                 text.pending = super::status_text::pending_word(task);
@@ -449,30 +467,35 @@ pub fn primitive_text(
         }
     }
     // A failed migration's target stopped later is still listed (before the transition).
-    if let (Some(n), [], false, None) = (
-        rsc.stopped_listed_on,
-        on.as_slice(),
-        revised,
-        &text.idle_node,
-    ) {
+    if let (Some(n), [], None) = (rsc.stopped_listed_on, on, &text.idle_node) {
         text.idle_node = Some(view.nodes[n].uname.clone());
     }
     // A recurring monitor in flight is a flag of the current status (probes are not shown).
-    if !revised {
-        let monitoring = rsc.node_state.values().any(|st| {
-            st.ops
-                .iter()
-                .any(|o| o.status == -1 && o.task == "monitor" && o.interval_ms > 0)
-        });
-        text.pending_flag = monitoring.then_some("Monitoring");
-    }
+    let monitoring = rsc.node_state.values().any(|st| {
+        st.ops
+            .iter()
+            .any(|o| o.status == -1 && o.task == "monitor" && o.interval_ms > 0)
+    });
+    text.pending_flag = monitoring.then_some("Monitoring");
+}
+
+/// Failed, on an unclean node, blocked: the resource's flags.
+fn failure_flags(
+    view: &ClusterView,
+    r: RscIdx,
+    p: &Placement,
+    on: &[(usize, Role)],
+    revised: bool,
+    text: &mut PrimitiveText,
+) {
+    let rsc = &view.resources[r];
     // (Pacemaker's flag is the resource's: a failure on any node, wherever it runs now.)
     text.failed = rsc
         .node_state
         .iter()
         .any(|(n, st)| failure_shown(view, r, *n, st) && !p.recovered.contains(&(r, *n)))
         || (!revised && fences_guest(view, r));
-    text.unclean_node = matches!(on.as_slice(), [(n, _)]
+    text.unclean_node = matches!(on, [(n, _)]
         if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
             && !(revised && view.nodes[*n].is_remote()));
@@ -481,7 +504,6 @@ pub fn primitive_text(
             && on
                 .iter()
                 .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed)));
-    text
 }
 
 /// The first operation in flight (not a probe) Pacemaker meets reading the resource's
