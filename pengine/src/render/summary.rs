@@ -648,23 +648,43 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     let heading = clone_heading(&rsc.id, &clone_child_name(view, c), CloneFlags::of(view, c));
     let _ = writeln!(out, "    * {heading}");
     if cfg.shown_unique() {
-        for &i in &rsc.children {
-            // A unique clone's group instance is shown as a group, its members below it.
-            let indent = if view.resources[i].kind == Kind::Group {
-                let heading = group_heading(&view.resources[i].id, &group_flags(view, i));
-                let _ = writeln!(out, "      * {heading}");
-                "        "
-            } else {
-                "      "
-            };
-            for m in view.primitives_of(i) {
-                let _ = writeln!(out, "{indent}* {}", primitive_line(view, m, p, revised));
-            }
-        }
+        unique_instances(view, c, p, revised, out);
         return;
     }
+    let (by_role, listed) = instance_lines(view, c, p, revised, out);
+    role_lines(&by_role, out);
+    stopped_node_lines(view, c, p, revised, listed, out);
+}
+
+/// A unique clone: each instance in full (a group instance as a group, its members below).
+fn unique_instances(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out: &mut String) {
+    let rsc = &view.resources[c];
+    for &i in &rsc.children {
+        // A unique clone's group instance is shown as a group, its members below it.
+        let indent = if view.resources[i].kind == Kind::Group {
+            let heading = group_heading(&view.resources[i].id, &group_flags(view, i));
+            let _ = writeln!(out, "      * {heading}");
+            "        "
+        } else {
+            "      "
+        };
+        for m in view.primitives_of(i) {
+            let _ = writeln!(out, "{indent}* {}", primitive_line(view, m, p, revised));
+        }
+    }
+}
+
+/// An anonymous clone's active instances: those in one place and role are summarised (the
+/// nodes by role, and how many were), the others (failed, unmanaged, partial) printed in full.
+fn instance_lines(
+    view: &ClusterView,
+    c: RscIdx,
+    p: &Placement,
+    revised: bool,
+    out: &mut String,
+) -> (BTreeMap<Role, BTreeSet<String>>, usize) {
+    let rsc = &view.resources[c];
     let mut by_role: BTreeMap<Role, BTreeSet<String>> = BTreeMap::new();
-    let active_nodes = clone_running_on(view, c, p, revised);
     // Instances summarised in a role list (Pacemaker counts only those as active when it
     // decides whether to list the stopped nodes).
     let mut listed = 0usize;
@@ -708,6 +728,11 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             }
         }
     }
+    (by_role, listed)
+}
+
+/// "Promoted: [ ... ]", "Unpromoted: [ ... ]", "Started: [ ... ]" lines.
+fn role_lines(by_role: &BTreeMap<Role, BTreeSet<String>>, out: &mut String) {
     for (role, label) in [
         (Role::Promoted, "Promoted"),
         (Role::Unpromoted, "Unpromoted"),
@@ -719,6 +744,19 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             let _ = writeln!(out, "      * {}", node_list_line(label, &nodes));
         }
     }
+}
+
+/// The nodes where the clone is stopped (`listed` instances were summarised as active).
+fn stopped_node_lines(
+    view: &ClusterView,
+    c: RscIdx,
+    p: &Placement,
+    revised: bool,
+    listed: usize,
+    out: &mut String,
+) {
+    let cfg = view.resources[c].clone.clone().unwrap_or_default();
+    let active_nodes = clone_running_on(view, c, p, revised);
     // (A bundle's guest nodes are never among a resource's allowed nodes: Pacemaker makes
     // them with discovery "never", which the symmetric default skips.)
     let stopped: Vec<(String, Option<String>)> = view
