@@ -68,8 +68,17 @@ pub fn revised_placement(s: &Schedule) -> Placement {
 /// The placement after the executed graph. `as_shown`: as the revised status re-reads the
 /// history, where an operation still in flight stays last (a stop does not end it).
 pub(super) fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
+    let mut p = current_placement(&s.view);
+    apply_stops(s, as_shown, &mut p);
+    forget_fenced_nodes(s, &mut p);
+    apply_starts(s, as_shown, &mut p);
+    p
+}
+
+/// Stops remove a primitive from its node (everywhere, when fencing implies them), demotes
+/// lower its role.
+fn apply_stops(s: &Schedule, as_shown: bool, p: &mut Placement) {
     let view = &s.view;
-    let mut p = current_placement(view);
     let t = &s.actions;
     for (i, a) in t.list.iter().enumerate() {
         if !in_graph(t, i) {
@@ -105,8 +114,12 @@ pub(super) fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
             _ => {}
         }
     }
-    // A node really fenced (not a guest's pseudo fencing) loses its whole resource history:
-    // crm_simulate deletes it as the controller would.
+}
+
+/// A node really fenced (not a guest's pseudo fencing) loses its whole resource history:
+/// crm_simulate deletes it as the controller would.
+fn forget_fenced_nodes(s: &Schedule, p: &mut Placement) {
+    let t = &s.actions;
     for (i, a) in t.list.iter().enumerate() {
         if a.task != "stonith" || a.kind != graph::ActionKind::CrmEvent || is_unfence(a) {
             continue;
@@ -121,6 +134,13 @@ pub(super) fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
             }
         }
     }
+}
+
+/// Starts (and completed migrations) add a primitive where it goes, promotions raise its
+/// role; a stop or start there ends its failure.
+fn apply_starts(s: &Schedule, as_shown: bool, p: &mut Placement) {
+    let view = &s.view;
+    let t = &s.actions;
     for (i, a) in t.list.iter().enumerate() {
         if !in_graph(t, i) {
             continue;
@@ -179,7 +199,6 @@ pub(super) fn placement_after(s: &Schedule, as_shown: bool) -> Placement {
             _ => {}
         }
     }
-    p
 }
 
 /// Whether the operation in flight that ends a history still sorts after an operation the
@@ -351,6 +370,23 @@ pub fn primitive_text(
     p: &Placement,
     revised: bool,
 ) -> PrimitiveText {
+    let on = listed_nodes(view, r, p, revised);
+    let mut text = PrimitiveText::of(view, r, &on);
+    // A failure on a node that will be fenced is the node's, not the resource's.
+    if on.is_empty() {
+        text.failed_probe = failed_probe(view, r);
+    }
+    if !revised {
+        in_flight_flags(view, r, &on, &mut text);
+    }
+    failure_flags(view, r, p, &on, revised, &mut text);
+    text
+}
+
+/// The nodes a resource is listed on, in Pacemaker's order: the revised status re-reads the
+/// histories by node name; the current status lists them in the order they were read, a
+/// migration's target first.
+fn listed_nodes(view: &ClusterView, r: RscIdx, p: &Placement, revised: bool) -> Vec<(usize, Role)> {
     let rsc = &view.resources[r];
     let mut on = p.get(&r).cloned().unwrap_or_default();
     // The revised status re-reads a history written node by node: by node name.
@@ -412,15 +448,16 @@ pub fn primitive_text(
             on.insert(at, entry);
         }
     }
-    let mut text = PrimitiveText::of(view, r, &on);
-    // A failure on a node that will be fenced is the node's, not the resource's.
-    if on.is_empty() {
-        text.failed_probe = failed_probe(view, r);
-    }
-    // The current status shows the operation found in flight (on its one node, or where
-    // that operation is, for a resource active nowhere).
-    if let (Some((task, at)), false) = (first_pending(view, r), revised) {
-        match on.as_slice() {
+    on
+}
+
+/// The current status's operations in flight: the one found pending (on its one node, or
+/// where that operation is, for a resource active nowhere), a failed migration's target
+/// stopped later, and a recurring monitor in flight.
+fn in_flight_flags(view: &ClusterView, r: RscIdx, on: &[(usize, Role)], text: &mut PrimitiveText) {
+    let rsc = &view.resources[r];
+    if let Some((task, at)) = first_pending(view, r) {
+        match on {
             [_] => text.pending = super::status_text::pending_word(task),
             [] => {
                 text.pending = super::status_text::pending_word(task);
@@ -430,30 +467,35 @@ pub fn primitive_text(
         }
     }
     // A failed migration's target stopped later is still listed (before the transition).
-    if let (Some(n), [], false, None) = (
-        rsc.stopped_listed_on,
-        on.as_slice(),
-        revised,
-        &text.idle_node,
-    ) {
+    if let (Some(n), [], None) = (rsc.stopped_listed_on, on, &text.idle_node) {
         text.idle_node = Some(view.nodes[n].uname.clone());
     }
     // A recurring monitor in flight is a flag of the current status (probes are not shown).
-    if !revised {
-        let monitoring = rsc.node_state.values().any(|st| {
-            st.ops
-                .iter()
-                .any(|o| o.status == -1 && o.task == "monitor" && o.interval_ms > 0)
-        });
-        text.pending_flag = monitoring.then_some("Monitoring");
-    }
+    let monitoring = rsc.node_state.values().any(|st| {
+        st.ops
+            .iter()
+            .any(|o| o.status == -1 && o.task == "monitor" && o.interval_ms > 0)
+    });
+    text.pending_flag = monitoring.then_some("Monitoring");
+}
+
+/// Failed, on an unclean node, blocked: the resource's flags.
+fn failure_flags(
+    view: &ClusterView,
+    r: RscIdx,
+    p: &Placement,
+    on: &[(usize, Role)],
+    revised: bool,
+    text: &mut PrimitiveText,
+) {
+    let rsc = &view.resources[r];
     // (Pacemaker's flag is the resource's: a failure on any node, wherever it runs now.)
     text.failed = rsc
         .node_state
         .iter()
         .any(|(n, st)| failure_shown(view, r, *n, st) && !p.recovered.contains(&(r, *n)))
         || (!revised && fences_guest(view, r));
-    text.unclean_node = matches!(on.as_slice(), [(n, _)]
+    text.unclean_node = matches!(on, [(n, _)]
         if !shown_online(view, *n, revised) && unclean_before(&view.nodes[*n])
             // (A remote node is clean again once the transition ran.)
             && !(revised && view.nodes[*n].is_remote()));
@@ -462,7 +504,6 @@ pub fn primitive_text(
             && on
                 .iter()
                 .any(|(n, _)| rsc.node_state.get(n).is_some_and(|s| s.failed)));
-    text
 }
 
 /// The first operation in flight (not a probe) Pacemaker meets reading the resource's
@@ -607,23 +648,43 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
     let heading = clone_heading(&rsc.id, &clone_child_name(view, c), CloneFlags::of(view, c));
     let _ = writeln!(out, "    * {heading}");
     if cfg.shown_unique() {
-        for &i in &rsc.children {
-            // A unique clone's group instance is shown as a group, its members below it.
-            let indent = if view.resources[i].kind == Kind::Group {
-                let heading = group_heading(&view.resources[i].id, &group_flags(view, i));
-                let _ = writeln!(out, "      * {heading}");
-                "        "
-            } else {
-                "      "
-            };
-            for m in view.primitives_of(i) {
-                let _ = writeln!(out, "{indent}* {}", primitive_line(view, m, p, revised));
-            }
-        }
+        unique_instances(view, c, p, revised, out);
         return;
     }
+    let (by_role, listed) = instance_lines(view, c, p, revised, out);
+    role_lines(&by_role, out);
+    stopped_node_lines(view, c, p, revised, listed, out);
+}
+
+/// A unique clone: each instance in full (a group instance as a group, its members below).
+fn unique_instances(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out: &mut String) {
+    let rsc = &view.resources[c];
+    for &i in &rsc.children {
+        // A unique clone's group instance is shown as a group, its members below it.
+        let indent = if view.resources[i].kind == Kind::Group {
+            let heading = group_heading(&view.resources[i].id, &group_flags(view, i));
+            let _ = writeln!(out, "      * {heading}");
+            "        "
+        } else {
+            "      "
+        };
+        for m in view.primitives_of(i) {
+            let _ = writeln!(out, "{indent}* {}", primitive_line(view, m, p, revised));
+        }
+    }
+}
+
+/// An anonymous clone's active instances: those in one place and role are summarised (the
+/// nodes by role, and how many were), the others (failed, unmanaged, partial) printed in full.
+fn instance_lines(
+    view: &ClusterView,
+    c: RscIdx,
+    p: &Placement,
+    revised: bool,
+    out: &mut String,
+) -> (BTreeMap<Role, BTreeSet<String>>, usize) {
+    let rsc = &view.resources[c];
     let mut by_role: BTreeMap<Role, BTreeSet<String>> = BTreeMap::new();
-    let active_nodes = clone_running_on(view, c, p, revised);
     // Instances summarised in a role list (Pacemaker counts only those as active when it
     // decides whether to list the stopped nodes).
     let mut listed = 0usize;
@@ -667,6 +728,11 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             }
         }
     }
+    (by_role, listed)
+}
+
+/// "Promoted: [ ... ]", "Unpromoted: [ ... ]", "Started: [ ... ]" lines.
+fn role_lines(by_role: &BTreeMap<Role, BTreeSet<String>>, out: &mut String) {
     for (role, label) in [
         (Role::Promoted, "Promoted"),
         (Role::Unpromoted, "Unpromoted"),
@@ -678,6 +744,19 @@ fn clone_lines(view: &ClusterView, c: RscIdx, p: &Placement, revised: bool, out:
             let _ = writeln!(out, "      * {}", node_list_line(label, &nodes));
         }
     }
+}
+
+/// The nodes where the clone is stopped (`listed` instances were summarised as active).
+fn stopped_node_lines(
+    view: &ClusterView,
+    c: RscIdx,
+    p: &Placement,
+    revised: bool,
+    listed: usize,
+    out: &mut String,
+) {
+    let cfg = view.resources[c].clone.clone().unwrap_or_default();
+    let active_nodes = clone_running_on(view, c, p, revised);
     // (A bundle's guest nodes are never among a resource's allowed nodes: Pacemaker makes
     // them with discovery "never", which the symmetric default skips.)
     let stopped: Vec<(String, Option<String>)> = view
