@@ -1,20 +1,8 @@
 //! `crm_simulate -s` tables of clone instances on small hand-written CIBs, against the lines
 //! Pacemaker 2.1.5's crm_simulate prints for the same input (the corpus test covers breadth).
 
-fn cib(resources: &str, constraints: &str) -> cib::Element {
-    let text = format!(
-        r#"<cib have-quorum="true"><configuration>
-        <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
-        <nodes><node id="n1" uname="node1"/><node id="n2" uname="node2"/><node id="n3" uname="node3"/></nodes>
-        <resources>{resources}</resources><constraints>{constraints}</constraints></configuration>
-        <status>
-          <node_state id="n1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>
-          <node_state id="n2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
-          <node_state id="n3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member"/>
-        </status></cib>"#
-    );
-    cib::Document::parse(&text).unwrap().root
-}
+mod common;
+use common::cib;
 
 /// The score lines of `rsc`'s instances as placement assigned them.
 fn assign_lines(root: &cib::Element, rsc: &str) -> Vec<String> {
@@ -42,6 +30,7 @@ fn an_interleaved_instance_is_shown_paired_with_one_partner() {
     let root = cib(
         &resources,
         r#"<rsc_colocation id="c" rsc="clvmd-clone" with-rsc="dlm-clone" score="INFINITY"/>"#,
+        "",
     );
     // As /usr/sbin/crm_simulate (Pacemaker 2.1.5) -s prints them for this CIB.
     let expected: Vec<String> = [

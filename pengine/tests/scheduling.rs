@@ -2,20 +2,8 @@
 
 use graph::compare::structure;
 
-fn cib(resources: &str, constraints: &str, status: &str) -> cib::Element {
-    let text = format!(
-        r#"<cib have-quorum="true"><configuration>
-        <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
-        <nodes><node id="n1" uname="node1"/><node id="n2" uname="node2"/><node id="n3" uname="node3"/></nodes>
-        <resources>{resources}</resources><constraints>{constraints}</constraints></configuration>
-        <status>
-          <node_state id="n1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">{status}</node_state>
-          <node_state id="n2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
-          <node_state id="n3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member"/>
-        </status></cib>"#
-    );
-    cib::Document::parse(&text).unwrap().root
-}
+mod common;
+use common::cib;
 
 fn actions(root: &cib::Element) -> Vec<String> {
     let s = pengine::schedule(root, 1_700_000_000).unwrap();
